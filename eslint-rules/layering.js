@@ -1,0 +1,88 @@
+// ESLint rule that enforces the direction of dependencies drawn in DESIGN.md: a module under src/
+// may import only the modules below it, and only through their index.ts (their public surface).
+import path from 'node:path';
+
+/** Which modules each module may import (DESIGN.md, "Dependencies point one way"). */
+export const ALLOWED = {
+  errors: [],
+  net: ['errors'],
+  hash: ['errors'],
+  bgp: ['errors', 'net'],
+  mrt: ['errors', 'net', 'bgp'],
+  registry: ['errors', 'net'],
+  routing: ['errors', 'net', 'bgp', 'mrt', 'registry'],
+  observatory: ['errors', 'net', 'bgp', 'mrt', 'registry', 'routing'],
+  intel: ['errors', 'net', 'registry', 'hash'],
+  store: ['errors', 'net', 'bgp', 'mrt', 'registry', 'routing', 'observatory', 'intel', 'hash'],
+  server: ['errors', 'net', 'bgp', 'mrt', 'registry', 'routing', 'observatory', 'intel', 'hash', 'store'],
+  cli: [
+    'errors',
+    'net',
+    'bgp',
+    'mrt',
+    'registry',
+    'routing',
+    'observatory',
+    'intel',
+    'hash',
+    'store',
+    'server',
+  ],
+};
+
+function moduleOf(file, srcRoot) {
+  const rel = path.relative(srcRoot, file);
+  if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+  const [first, ...rest] = rel.split(path.sep);
+  return rest.length === 0 ? undefined : { name: first, inner: rest.join('/') };
+}
+
+/** @type {import('eslint').Rule.RuleModule} */
+export const layeringRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: 'imports between src/ modules follow DESIGN.md and go through index.ts' },
+    schema: [],
+    messages: {
+      direction: "module '{{from}}' may not import module '{{to}}' (DESIGN.md allows: {{allowed}})",
+      surface: "import '{{source}}' reaches into module '{{to}}'; import its index.js instead",
+      unknown: "'{{to}}' is not a module of DESIGN.md; add it to eslint-rules/layering.js and the map",
+    },
+  },
+  create(context) {
+    const file = context.filename;
+    const srcRoot = path.resolve(context.cwd, 'src');
+    const from = moduleOf(file, srcRoot);
+    if (!from) return {};
+    function check(node) {
+      const source = node.source && node.source.value;
+      if (typeof source !== 'string' || !source.startsWith('.')) return;
+      const target = moduleOf(path.resolve(path.dirname(file), source), srcRoot);
+      if (!target || target.name === from.name) return;
+      const allowed = ALLOWED[from.name];
+      if (!allowed || !(target.name in ALLOWED)) {
+        context.report({ node, messageId: 'unknown', data: { to: allowed ? target.name : from.name } });
+        return;
+      }
+      if (!allowed.includes(target.name)) {
+        context.report({
+          node,
+          messageId: 'direction',
+          data: { from: from.name, to: target.name, allowed: allowed.join(', ') || 'nothing' },
+        });
+        return;
+      }
+      if (target.inner !== 'index.js' && target.inner !== 'index.ts' && target.inner !== 'index') {
+        context.report({ node, messageId: 'surface', data: { source, to: target.name } });
+      }
+    }
+    return {
+      ImportDeclaration: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+      ImportExpression: check,
+    };
+  },
+};
+
+export default { rules: { layering: layeringRule } };

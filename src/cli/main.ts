@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+/**
+ * The `cairn` command. Thin: it parses arguments, calls the domain modules and prints tables for
+ * people or JSON lines for machines.
+ */
+import { buildProgram } from './program.js';
+
+const program = buildProgram();
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.stderr.write(`cairn: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
