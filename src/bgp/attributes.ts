@@ -1,0 +1,840 @@
+/**
+ * Path attributes (RFC 4271 4.3 and extensions), decoded in place.
+ *
+ * `PathAttributes` is a reusable view: `decode()` walks an attribute block once, records where
+ * each attribute lies in the buffer and reads the fixed-size ones; strings and arrays (AS paths,
+ * communities) are built only when a getter asks for them. One instance serves millions of
+ * routes without allocating per route; the getters read the buffer given to the last `decode()`,
+ * so they are valid until the next call.
+ */
+import { formatIPv4, formatIPv6 } from '../net/index.js';
+import { AS_TRANS, AttrFlag, AttrType, SegmentType, WELL_KNOWN_COMMUNITIES } from './constants.js';
+
+export type Origin = 'IGP' | 'EGP' | 'INCOMPLETE';
+export type SegmentKind = 'sequence' | 'set' | 'confed-sequence' | 'confed-set';
+
+export interface AsPathSegment {
+  kind: SegmentKind;
+  asns: number[];
+}
+
+/** An attribute the decoder does not interpret, kept as raw bytes with its flags. */
+export interface RawAttribute {
+  flags: number;
+  type: number;
+  value: Uint8Array;
+}
+
+/** A problem found while decoding attributes (RFC 7606 decides what the session does about it). */
+export interface AttributeProblem {
+  code: string;
+  message: string;
+  /** Offset in the buffer passed to `decode()`. */
+  offset: number;
+  attributeType: number;
+  /** RFC 7606 action: drop the attribute, treat the UPDATE as a withdrawal, or reset the session. */
+  action: 'attribute-discard' | 'treat-as-withdraw' | 'session-reset';
+}
+
+/** One MP_REACH_NLRI or MP_UNREACH_NLRI attribute, located in the buffer. */
+export interface MpNlriLocation {
+  afi: number;
+  safi: number;
+  /** Next hop bytes (MP_REACH only): offset and length as the attribute states it. */
+  nextHopOffset: number;
+  nextHopLength: number;
+  nlriStart: number;
+  nlriEnd: number;
+  /** RFC 6396 4.3.4: TABLE_DUMP_V2 RIB entries carry only next-hop length and next hop. */
+  abbreviated: boolean;
+}
+
+const SEGMENT_KINDS: Record<number, SegmentKind> = {
+  [SegmentType.AS_SET]: 'set',
+  [SegmentType.AS_SEQUENCE]: 'sequence',
+  [SegmentType.AS_CONFED_SEQUENCE]: 'confed-sequence',
+  [SegmentType.AS_CONFED_SET]: 'confed-set',
+};
+
+const ORIGINS: readonly Origin[] = ['IGP', 'EGP', 'INCOMPLETE'];
+
+/** Longest AS path text bgpdump builds before it cuts the path with "...". */
+const BGPDUMP_ASPATH_LIMIT = 8000 - 100;
+
+export class PathAttributes {
+  /** Buffer of the last decode. */
+  buf: Uint8Array = new Uint8Array(0);
+  /** 2 or 4: the width of ASNs in AS_PATH and AGGREGATOR of this block. */
+  asnLength = 4;
+  /** ADD-PATH: NLRI in MP attributes carry 4-byte path identifiers. */
+  addPath = false;
+  /** Bit set of attribute types present (types 0..255). */
+  readonly present = new Uint32Array(8);
+  /** Attribute block bounds in `buf`. */
+  start = 0;
+  end = 0;
+
+  origin = -1;
+  asPathStart = -1;
+  asPathEnd = -1;
+  as4PathStart = -1;
+  as4PathEnd = -1;
+  nextHopOffset = -1;
+  med = 0;
+  localPref = 0;
+  aggregatorAsn = 0;
+  aggregatorAddressOffset = -1;
+  as4AggregatorAsn = 0;
+  as4AggregatorAddressOffset = -1;
+  communitiesStart = -1;
+  communitiesEnd = -1;
+  extendedCommunitiesStart = -1;
+  extendedCommunitiesEnd = -1;
+  largeCommunitiesStart = -1;
+  largeCommunitiesEnd = -1;
+  originatorIdOffset = -1;
+  clusterListStart = -1;
+  clusterListEnd = -1;
+  readonly mpReach: MpNlriLocation = emptyMp();
+  readonly mpUnreach: MpNlriLocation = emptyMp();
+  hasMpReach = false;
+  hasMpUnreach = false;
+  /** Unknown attributes: flags, type, value start, value end, four entries each. */
+  unknown: number[] = [];
+  problems: AttributeProblem[] = [];
+
+  private cachedAsPathText: string | undefined;
+  private cachedCommunitiesText: string | undefined;
+
+  /**
+   * Decodes the attribute block `buf[start, end)`. `asnLength` is 2 for messages between
+   * 2-byte speakers (BGP4MP MESSAGE, TABLE_DUMP v1) and 4 otherwise.
+   */
+  decode(buf: Uint8Array, start: number, end: number, asnLength: number, addPath: boolean): this {
+    this.reset(buf, start, end, asnLength, addPath);
+    let pos = start;
+    while (pos < end) {
+      if (end - pos < 3) {
+        this.problem(
+          'BGP_ATTR_TRUNCATED',
+          'attribute header runs past the end of the block',
+          pos,
+          0,
+          'treat-as-withdraw',
+        );
+        break;
+      }
+      const flags = buf[pos];
+      const type = buf[pos + 1];
+      let valueStart: number;
+      let length: number;
+      if (flags & AttrFlag.EXTENDED_LENGTH) {
+        if (end - pos < 4) {
+          this.problem(
+            'BGP_ATTR_TRUNCATED',
+            'attribute header runs past the end of the block',
+            pos,
+            type,
+            'treat-as-withdraw',
+          );
+          break;
+        }
+        length = (buf[pos + 2] << 8) | buf[pos + 3];
+        valueStart = pos + 4;
+      } else {
+        length = buf[pos + 2];
+        valueStart = pos + 3;
+      }
+      const valueEnd = valueStart + length;
+      if (valueEnd > end) {
+        this.problem(
+          'BGP_ATTR_LENGTH',
+          `attribute ${type} declares ${length} bytes but only ${end - valueStart} remain`,
+          pos,
+          type,
+          'treat-as-withdraw',
+        );
+        break;
+      }
+      this.present[type >>> 5] |= 1 << (type & 31);
+      this.decodeOne(flags, type, valueStart, valueEnd, pos);
+      pos = valueEnd;
+    }
+    return this;
+  }
+
+  has(type: number): boolean {
+    return (this.present[type >>> 5] & (1 << (type & 31))) !== 0;
+  }
+
+  private reset(buf: Uint8Array, start: number, end: number, asnLength: number, addPath: boolean): void {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.asnLength = asnLength;
+    this.addPath = addPath;
+    this.present.fill(0);
+    this.origin = -1;
+    this.asPathStart = this.asPathEnd = -1;
+    this.as4PathStart = this.as4PathEnd = -1;
+    this.nextHopOffset = -1;
+    this.med = 0;
+    this.localPref = 0;
+    this.aggregatorAddressOffset = -1;
+    this.as4AggregatorAddressOffset = -1;
+    this.communitiesStart = this.communitiesEnd = -1;
+    this.extendedCommunitiesStart = this.extendedCommunitiesEnd = -1;
+    this.largeCommunitiesStart = this.largeCommunitiesEnd = -1;
+    this.originatorIdOffset = -1;
+    this.clusterListStart = this.clusterListEnd = -1;
+    this.hasMpReach = false;
+    this.hasMpUnreach = false;
+    if (this.unknown.length !== 0) this.unknown = [];
+    if (this.problems.length !== 0) this.problems = [];
+    this.cachedAsPathText = undefined;
+    this.cachedCommunitiesText = undefined;
+  }
+
+  private problem(
+    code: string,
+    message: string,
+    offset: number,
+    attributeType: number,
+    action: AttributeProblem['action'],
+  ): void {
+    this.problems.push({ code, message, offset, attributeType, action });
+  }
+
+  private decodeOne(flags: number, type: number, start: number, end: number, headerOffset: number): void {
+    const buf = this.buf;
+    const length = end - start;
+    switch (type) {
+      case AttrType.ORIGIN:
+        if (length !== 1)
+          this.problem(
+            'BGP_ATTR_ORIGIN',
+            `ORIGIN length ${length}, expected 1`,
+            headerOffset,
+            type,
+            'treat-as-withdraw',
+          );
+        else if (buf[start] > 2)
+          this.problem(
+            'BGP_ATTR_ORIGIN',
+            `ORIGIN value ${buf[start]} is undefined`,
+            headerOffset,
+            type,
+            'treat-as-withdraw',
+          );
+        this.origin = length >= 1 ? buf[start] : -1;
+        return;
+      case AttrType.AS_PATH:
+        this.asPathStart = start;
+        this.asPathEnd = end;
+        return;
+      case AttrType.AS4_PATH:
+        this.as4PathStart = start;
+        this.as4PathEnd = end;
+        return;
+      case AttrType.NEXT_HOP:
+        if (length !== 4) {
+          this.problem(
+            'BGP_ATTR_NEXT_HOP',
+            `NEXT_HOP length ${length}, expected 4`,
+            headerOffset,
+            type,
+            'treat-as-withdraw',
+          );
+          if (length < 4) return;
+        }
+        this.nextHopOffset = start;
+        return;
+      case AttrType.MULTI_EXIT_DISC:
+        if (length !== 4) {
+          this.problem(
+            'BGP_ATTR_MED',
+            `MULTI_EXIT_DISC length ${length}, expected 4`,
+            headerOffset,
+            type,
+            'treat-as-withdraw',
+          );
+          if (length < 4) return;
+        }
+        this.med = readU32(buf, start);
+        return;
+      case AttrType.LOCAL_PREF:
+        if (length !== 4) {
+          this.problem(
+            'BGP_ATTR_LOCAL_PREF',
+            `LOCAL_PREF length ${length}, expected 4`,
+            headerOffset,
+            type,
+            'treat-as-withdraw',
+          );
+          if (length < 4) return;
+        }
+        this.localPref = readU32(buf, start);
+        return;
+      case AttrType.ATOMIC_AGGREGATE:
+        if (length !== 0)
+          this.problem(
+            'BGP_ATTR_ATOMIC_AGGREGATE',
+            `ATOMIC_AGGREGATE length ${length}, expected 0`,
+            headerOffset,
+            type,
+            'attribute-discard',
+          );
+        return;
+      case AttrType.AGGREGATOR: {
+        const expected = this.asnLength + 4;
+        if (length !== expected) {
+          this.problem(
+            'BGP_ATTR_AGGREGATOR',
+            `AGGREGATOR length ${length}, expected ${expected}`,
+            headerOffset,
+            type,
+            'attribute-discard',
+          );
+          if (length < expected) return;
+        }
+        this.aggregatorAsn = this.asnLength === 2 ? readU16(buf, start) : readU32(buf, start);
+        this.aggregatorAddressOffset = start + this.asnLength;
+        return;
+      }
+      case AttrType.AS4_AGGREGATOR:
+        if (length !== 8) {
+          this.problem(
+            'BGP_ATTR_AS4_AGGREGATOR',
+            `AS4_AGGREGATOR length ${length}, expected 8`,
+            headerOffset,
+            type,
+            'attribute-discard',
+          );
+          if (length < 8) return;
+        }
+        this.as4AggregatorAsn = readU32(buf, start);
+        this.as4AggregatorAddressOffset = start + 4;
+        return;
+      case AttrType.COMMUNITIES:
+        if (length % 4 !== 0)
+          this.problem(
+            'BGP_ATTR_COMMUNITIES',
+            `COMMUNITIES length ${length} is not a multiple of 4`,
+            headerOffset,
+            type,
+            'treat-as-withdraw',
+          );
+        this.communitiesStart = start;
+        this.communitiesEnd = start + (length - (length % 4));
+        return;
+      case AttrType.EXTENDED_COMMUNITIES:
+        if (length % 8 !== 0)
+          this.problem(
+            'BGP_ATTR_EXT_COMMUNITIES',
+            `EXTENDED_COMMUNITIES length ${length} is not a multiple of 8`,
+            headerOffset,
+            type,
+            'treat-as-withdraw',
+          );
+        this.extendedCommunitiesStart = start;
+        this.extendedCommunitiesEnd = start + (length - (length % 8));
+        return;
+      case AttrType.LARGE_COMMUNITIES:
+        if (length % 12 !== 0)
+          this.problem(
+            'BGP_ATTR_LARGE_COMMUNITIES',
+            `LARGE_COMMUNITIES length ${length} is not a multiple of 12`,
+            headerOffset,
+            type,
+            'treat-as-withdraw',
+          );
+        this.largeCommunitiesStart = start;
+        this.largeCommunitiesEnd = start + (length - (length % 12));
+        return;
+      case AttrType.ORIGINATOR_ID:
+        if (length !== 4) {
+          this.problem(
+            'BGP_ATTR_ORIGINATOR_ID',
+            `ORIGINATOR_ID length ${length}, expected 4`,
+            headerOffset,
+            type,
+            'treat-as-withdraw',
+          );
+          if (length < 4) return;
+        }
+        this.originatorIdOffset = start;
+        return;
+      case AttrType.CLUSTER_LIST:
+        if (length % 4 !== 0)
+          this.problem(
+            'BGP_ATTR_CLUSTER_LIST',
+            `CLUSTER_LIST length ${length} is not a multiple of 4`,
+            headerOffset,
+            type,
+            'treat-as-withdraw',
+          );
+        this.clusterListStart = start;
+        this.clusterListEnd = start + (length - (length % 4));
+        return;
+      case AttrType.MP_REACH_NLRI:
+        this.decodeMpReach(start, end, headerOffset);
+        return;
+      case AttrType.MP_UNREACH_NLRI:
+        if (length < 3) {
+          this.problem(
+            'BGP_ATTR_MP_UNREACH',
+            `MP_UNREACH_NLRI length ${length} is shorter than AFI+SAFI`,
+            headerOffset,
+            type,
+            'session-reset',
+          );
+          return;
+        }
+        if (this.hasMpUnreach) {
+          this.problem(
+            'BGP_ATTR_DUPLICATE',
+            'second MP_UNREACH_NLRI in one UPDATE',
+            headerOffset,
+            type,
+            'session-reset',
+          );
+          return;
+        }
+        this.hasMpUnreach = true;
+        setMp(this.mpUnreach, readU16(buf, start), buf[start + 2], -1, 0, start + 3, end, false);
+        return;
+      default:
+        this.unknown.push(flags, type, start, end);
+    }
+  }
+
+  private decodeMpReach(start: number, end: number, headerOffset: number): void {
+    const buf = this.buf;
+    if (this.hasMpReach) {
+      this.problem(
+        'BGP_ATTR_DUPLICATE',
+        'second MP_REACH_NLRI in one UPDATE',
+        headerOffset,
+        AttrType.MP_REACH_NLRI,
+        'session-reset',
+      );
+      return;
+    }
+    if (end - start < 1) {
+      this.problem(
+        'BGP_ATTR_MP_REACH',
+        'empty MP_REACH_NLRI',
+        headerOffset,
+        AttrType.MP_REACH_NLRI,
+        'session-reset',
+      );
+      return;
+    }
+    // A first byte that is not 0 cannot start an AFI (1 or 2): it is the next-hop length of
+    // the abbreviated form that TABLE_DUMP_V2 RIB entries use (RFC 6396 4.3.4).
+    if (buf[start] !== 0) {
+      const nextHopLength = buf[start];
+      if (start + 1 + nextHopLength > end) {
+        this.problem(
+          'BGP_ATTR_MP_REACH',
+          `MP_REACH_NLRI next hop length ${nextHopLength} runs past the attribute`,
+          headerOffset,
+          AttrType.MP_REACH_NLRI,
+          'session-reset',
+        );
+        return;
+      }
+      this.hasMpReach = true;
+      // bgpdump reads the abbreviated form as IPv6 unicast whatever the RIB's family.
+      const afi = nextHopLength === 4 ? 1 : 2;
+      setMp(this.mpReach, afi, 1, start + 1, nextHopLength, end, end, true);
+      return;
+    }
+    if (end - start < 5) {
+      this.problem(
+        'BGP_ATTR_MP_REACH',
+        'MP_REACH_NLRI shorter than AFI, SAFI and next-hop length',
+        headerOffset,
+        AttrType.MP_REACH_NLRI,
+        'session-reset',
+      );
+      return;
+    }
+    const afi = readU16(buf, start);
+    const safi = buf[start + 2];
+    const nextHopLength = buf[start + 3];
+    let pos = start + 4 + nextHopLength;
+    if (pos + 1 > end) {
+      this.problem(
+        'BGP_ATTR_MP_REACH',
+        `MP_REACH_NLRI next hop length ${nextHopLength} runs past the attribute`,
+        headerOffset,
+        AttrType.MP_REACH_NLRI,
+        'session-reset',
+      );
+      return;
+    }
+    // RFC 4760: one reserved byte (formerly the SNPA count; RFC 2858 SNPAs are skipped).
+    let snpaCount = buf[pos++];
+    while (snpaCount-- > 0 && pos < end) pos += 1 + ((buf[pos] + 1) >>> 1);
+    if (pos > end) pos = end;
+    this.hasMpReach = true;
+    setMp(this.mpReach, afi, safi, start + 4, nextHopLength, pos, end, false);
+  }
+
+  // ----- getters: build values on demand -----
+
+  originName(): Origin | undefined {
+    return this.origin >= 0 ? (ORIGINS[this.origin] ?? 'INCOMPLETE') : undefined;
+  }
+
+  nextHop(): string | undefined {
+    return this.nextHopOffset >= 0 ? formatIPv4(this.buf, this.nextHopOffset) : undefined;
+  }
+
+  /** MP_REACH next hop (global address; the link-local one of a 32-byte IPv6 next hop is in `mpNextHops`). */
+  mpNextHop(): string | undefined {
+    const mp = this.mpReach;
+    if (!this.hasMpReach || mp.nextHopOffset < 0) return undefined;
+    if (mp.nextHopLength === 4) return formatIPv4(this.buf, mp.nextHopOffset);
+    if (mp.nextHopLength === 16 || mp.nextHopLength === 32) return formatIPv6(this.buf, mp.nextHopOffset);
+    if (mp.nextHopLength === 12) return formatIPv4(this.buf, mp.nextHopOffset + 8); // RD + IPv4 (VPN)
+    if (mp.nextHopLength === 24 || mp.nextHopLength === 48) return formatIPv6(this.buf, mp.nextHopOffset + 8);
+    return undefined;
+  }
+
+  mpNextHops(): string[] {
+    const mp = this.mpReach;
+    const first = this.mpNextHop();
+    if (first === undefined) return [];
+    if (mp.nextHopLength === 32) return [first, formatIPv6(this.buf, mp.nextHopOffset + 16)];
+    return [first];
+  }
+
+  aggregator(): { asn: number; address: string } | undefined {
+    const useAs4 =
+      this.asnLength === 2 && this.as4AggregatorAddressOffset >= 0 && this.aggregatorAsn === AS_TRANS;
+    if (useAs4)
+      return { asn: this.as4AggregatorAsn, address: formatIPv4(this.buf, this.as4AggregatorAddressOffset) };
+    if (this.aggregatorAddressOffset < 0) return undefined;
+    return { asn: this.aggregatorAsn, address: formatIPv4(this.buf, this.aggregatorAddressOffset) };
+  }
+
+  originatorId(): string | undefined {
+    return this.originatorIdOffset >= 0 ? formatIPv4(this.buf, this.originatorIdOffset) : undefined;
+  }
+
+  clusterList(): string[] {
+    const list: string[] = [];
+    for (let p = this.clusterListStart; p >= 0 && p < this.clusterListEnd; p += 4)
+      list.push(formatIPv4(this.buf, p));
+    return list;
+  }
+
+  /** Standard communities as "asn:value" (RFC 1997), numeric. */
+  communities(): string[] {
+    const list: string[] = [];
+    const buf = this.buf;
+    for (let p = this.communitiesStart; p >= 0 && p < this.communitiesEnd; p += 4) {
+      list.push(`${readU16(buf, p)}:${readU16(buf, p + 2)}`);
+    }
+    return list;
+  }
+
+  /** Extended communities (RFC 4360) as 16 hex digits each. */
+  extendedCommunities(): string[] {
+    const list: string[] = [];
+    for (let p = this.extendedCommunitiesStart; p >= 0 && p < this.extendedCommunitiesEnd; p += 8) {
+      list.push(hex(this.buf, p, 8));
+    }
+    return list;
+  }
+
+  /** Large communities (RFC 8092) as "global:local1:local2". */
+  largeCommunities(): string[] {
+    const list: string[] = [];
+    const buf = this.buf;
+    for (let p = this.largeCommunitiesStart; p >= 0 && p < this.largeCommunitiesEnd; p += 12) {
+      list.push(`${readU32(buf, p)}:${readU32(buf, p + 4)}:${readU32(buf, p + 8)}`);
+    }
+    return list;
+  }
+
+  unknownAttributes(): RawAttribute[] {
+    const list: RawAttribute[] = [];
+    for (let i = 0; i < this.unknown.length; i += 4) {
+      list.push({
+        flags: this.unknown[i],
+        type: this.unknown[i + 1],
+        value: this.buf.slice(this.unknown[i + 2], this.unknown[i + 3]),
+      });
+    }
+    return list;
+  }
+
+  /**
+   * The AS path as RFC 6793 4.2.3 reconstructs it: when a 2-byte speaker sent AS4_PATH, the
+   * leading ASes of AS_PATH are kept so that the total equals AS_PATH's count, and AS4_PATH
+   * supplies the rest. AS_SETs count as one; confederation segments do not count (RFC 6793).
+   * Returns undefined when there is no AS_PATH or it is malformed.
+   */
+  asPath(): AsPathSegment[] | undefined {
+    if (this.asPathStart < 0) return undefined;
+    const path = parseSegments(this.buf, this.asPathStart, this.asPathEnd, this.asnLength);
+    if (path === undefined) return undefined;
+    if (this.asnLength !== 2 || this.as4PathStart < 0) return path;
+    const as4 = parseSegments(this.buf, this.as4PathStart, this.as4PathEnd, 4);
+    if (as4 === undefined || as4.some((s) => s.kind === 'confed-sequence' || s.kind === 'confed-set'))
+      return path;
+    const pathCount = rfcCount(path);
+    const as4Count = rfcCount(as4);
+    if (pathCount < as4Count) return path;
+    let keep = pathCount - as4Count;
+    const merged: AsPathSegment[] = [];
+    for (const segment of path) {
+      if (keep <= 0) {
+        if (segment.kind === 'confed-sequence' || segment.kind === 'confed-set') merged.push(segment);
+        continue;
+      }
+      if (segment.kind === 'confed-sequence' || segment.kind === 'confed-set') {
+        merged.push(segment);
+      } else if (segment.kind === 'set') {
+        merged.push(segment);
+        keep -= 1;
+      } else {
+        const take = Math.min(keep, segment.asns.length);
+        merged.push({ kind: 'sequence', asns: segment.asns.slice(0, take) });
+        keep -= take;
+      }
+    }
+    return merged.concat(as4);
+  }
+
+  /** Origin AS(es): the last AS of the path, or every AS of a final AS_SET. */
+  originAsns(): number[] {
+    const path = this.asPath();
+    if (path === undefined) return [];
+    for (let i = path.length - 1; i >= 0; i--) {
+      const segment = path[i];
+      if (segment.kind === 'confed-sequence' || segment.kind === 'confed-set' || segment.asns.length === 0)
+        continue;
+      return segment.kind === 'set' ? segment.asns.slice() : [segment.asns[segment.asns.length - 1]];
+    }
+    return [];
+  }
+
+  /**
+   * AS path text exactly as bgpdump 1.6.2 prints it: sequences space-separated, `{a,b}` sets,
+   * `(a b)` confederation sequences, `[a,b]` confederation sets; for 2-byte messages merged with
+   * AS4_PATH the way bgpdump does (which counts confederation segments, unlike RFC 6793);
+   * "! Error !" for a malformed path; cut with "..." past about 7,900 characters.
+   */
+  asPathText(): string {
+    if (this.cachedAsPathText !== undefined) return this.cachedAsPathText;
+    let text = '';
+    if (this.asPathStart >= 0) {
+      const merged = this.bgpdumpMergedPath();
+      text = merged ?? formatSegmentsBgpdump(this.buf, this.asPathStart, this.asPathEnd, this.asnLength);
+    }
+    this.cachedAsPathText = text;
+    return text;
+  }
+
+  private bgpdumpMergedPath(): string | undefined {
+    if (this.asnLength !== 2 || this.as4PathStart < 0) return undefined;
+    // bgpdump leaves the path alone when AGGREGATOR and AS4_AGGREGATOR are both present and
+    // AGGREGATOR is not AS_TRANS (RFC 6793 4.2.3 says to ignore AS4_AGGREGATOR, not AS4_PATH).
+    if (
+      this.has(AttrType.AGGREGATOR) &&
+      this.has(AttrType.AS4_AGGREGATOR) &&
+      this.aggregatorAsn !== AS_TRANS
+    ) {
+      return undefined;
+    }
+    const buf = this.buf;
+    const pathCount = bgpdumpCount(buf, this.asPathStart, this.asPathEnd, 2);
+    const as4Count = bgpdumpCount(buf, this.as4PathStart, this.as4PathEnd, 4);
+    if (pathCount < 0 || pathCount < as4Count) return undefined;
+    // Rebuild a 4-byte path: leading segments of AS_PATH widened, then AS4_PATH's bytes.
+    const keep = pathCount - (as4Count < 0 ? 0 : as4Count);
+    const parts: number[] = [];
+    let count = 0;
+    let p = this.asPathStart;
+    while (count < keep && p + 2 <= this.asPathEnd) {
+      const type = buf[p];
+      let length = buf[p + 1];
+      const data = p + 2;
+      p = data + length * 2;
+      if (type === SegmentType.AS_SET || type === SegmentType.AS_CONFED_SET) count += 1;
+      else {
+        count += length;
+        if (count > keep) {
+          length -= count - keep;
+          count = keep;
+        }
+      }
+      parts.push(type, length);
+      for (let i = 0; i < length; i++) parts.push(readU16(buf, data + 2 * i));
+    }
+    const widened = new Uint8Array(parts.length * 4 + (this.as4PathEnd - this.as4PathStart));
+    let w = 0;
+    for (let i = 0; i < parts.length;) {
+      const type = parts[i++];
+      const length = parts[i++];
+      widened[w++] = type;
+      widened[w++] = length;
+      for (let j = 0; j < length; j++) {
+        const asn = parts[i++];
+        widened[w++] = 0;
+        widened[w++] = 0;
+        widened[w++] = asn >>> 8;
+        widened[w++] = asn & 0xff;
+      }
+    }
+    widened.set(buf.subarray(this.as4PathStart, this.as4PathEnd), w);
+    w += this.as4PathEnd - this.as4PathStart;
+    return formatSegmentsBgpdump(widened, 0, w, 4);
+  }
+
+  /** Communities as bgpdump prints them: space-separated, well-known ones by name. */
+  communitiesText(): string {
+    if (this.cachedCommunitiesText !== undefined) return this.cachedCommunitiesText;
+    let text = '';
+    const buf = this.buf;
+    for (let p = this.communitiesStart; p >= 0 && p < this.communitiesEnd; p += 4) {
+      const value = readU32(buf, p);
+      const name = WELL_KNOWN_COMMUNITIES[value];
+      text += name !== undefined ? ` ${name}` : ` ${value >>> 16}:${value & 0xffff}`;
+    }
+    this.cachedCommunitiesText = text.length > 0 ? text.slice(1) : '';
+    return this.cachedCommunitiesText;
+  }
+}
+
+function emptyMp(): MpNlriLocation {
+  return {
+    afi: 0,
+    safi: 0,
+    nextHopOffset: -1,
+    nextHopLength: 0,
+    nlriStart: 0,
+    nlriEnd: 0,
+    abbreviated: false,
+  };
+}
+
+function setMp(
+  mp: MpNlriLocation,
+  afi: number,
+  safi: number,
+  nextHopOffset: number,
+  nextHopLength: number,
+  nlriStart: number,
+  nlriEnd: number,
+  abbreviated: boolean,
+): void {
+  mp.afi = afi;
+  mp.safi = safi;
+  mp.nextHopOffset = nextHopOffset;
+  mp.nextHopLength = nextHopLength;
+  mp.nlriStart = nlriStart;
+  mp.nlriEnd = nlriEnd;
+  mp.abbreviated = abbreviated;
+}
+
+export function readU16(buf: Uint8Array, p: number): number {
+  return (buf[p] << 8) | buf[p + 1];
+}
+
+export function readU32(buf: Uint8Array, p: number): number {
+  return ((buf[p] << 24) | (buf[p + 1] << 16) | (buf[p + 2] << 8) | buf[p + 3]) >>> 0;
+}
+
+function hex(buf: Uint8Array, p: number, n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += (buf[p + i] < 16 ? '0' : '') + buf[p + i].toString(16);
+  return s;
+}
+
+/** Parses AS_PATH segments; undefined when a segment type is unknown or runs past the end. */
+export function parseSegments(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  asnLength: number,
+): AsPathSegment[] | undefined {
+  const segments: AsPathSegment[] = [];
+  let p = start;
+  while (p < end) {
+    if (p + 2 > end) return undefined;
+    const kind = SEGMENT_KINDS[buf[p]];
+    const count = buf[p + 1];
+    const data = p + 2;
+    p = data + count * asnLength;
+    if (kind === undefined || p > end) return undefined;
+    const asns = new Array<number>(count);
+    for (let i = 0; i < count; i++) {
+      asns[i] = asnLength === 2 ? readU16(buf, data + 2 * i) : readU32(buf, data + 4 * i);
+    }
+    segments.push({ kind, asns });
+  }
+  return segments;
+}
+
+function rfcCount(path: AsPathSegment[]): number {
+  let n = 0;
+  for (const s of path) {
+    if (s.kind === 'sequence') n += s.asns.length;
+    else if (s.kind === 'set') n += 1;
+  }
+  return n;
+}
+
+/** bgpdump's path length: sequences and confed sequences count their ASes, sets count one. -1 if malformed. */
+function bgpdumpCount(buf: Uint8Array, start: number, end: number, asnLength: number): number {
+  let n = 0;
+  let p = start;
+  while (p < end) {
+    if (p + 2 > end) return -1;
+    const type = buf[p];
+    const length = buf[p + 1];
+    if (type < 1 || type > 4) return -1;
+    p += 2 + length * asnLength;
+    if (p > end) return -1;
+    n += type === SegmentType.AS_SET || type === SegmentType.AS_CONFED_SET ? 1 : length;
+  }
+  return n;
+}
+
+const OPEN_DELIMITER: Record<number, string> = { 1: '{', 3: '(', 4: '[' };
+const CLOSE_DELIMITER: Record<number, string> = { 1: '}', 3: ')', 4: ']' };
+
+function formatSegmentsBgpdump(buf: Uint8Array, start: number, end: number, asnLength: number): string {
+  let text = '';
+  let previousType = SegmentType.AS_SEQUENCE as number;
+  let space = false;
+  let p = start;
+  let lastType = -1;
+  while (p < end) {
+    const type = buf[p];
+    const length = p + 1 < end ? buf[p + 1] : 0;
+    if (type < 1 || type > 4 || p + 2 + length * asnLength > end) return '! Error !';
+    if (previousType !== SegmentType.AS_SEQUENCE) text += CLOSE_DELIMITER[previousType] ?? ' ';
+    if (space) text += ' ';
+    if (type !== SegmentType.AS_SEQUENCE) text += OPEN_DELIMITER[type];
+    space = false;
+    const separator = type === SegmentType.AS_SET || type === SegmentType.AS_CONFED_SET ? ',' : ' ';
+    const data = p + 2;
+    for (let i = 0; i < length; i++) {
+      if (space) text += separator;
+      else space = true;
+      text += asnLength === 2 ? readU16(buf, data + 2 * i) : readU32(buf, data + 4 * i);
+      if (text.length > BGPDUMP_ASPATH_LIMIT) return text + '...';
+    }
+    previousType = type;
+    lastType = type;
+    p = data + length * asnLength;
+  }
+  if (lastType !== -1 && lastType !== SegmentType.AS_SEQUENCE) text += CLOSE_DELIMITER[lastType];
+  return text;
+}

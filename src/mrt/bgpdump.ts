@@ -1,0 +1,208 @@
+/**
+ * `bgpdump -m` output, line for line as Debian's bgpdump 1.6.2 prints it, quirks included:
+ *
+ * - a missing NEXT_HOP prints as 255.255.255.255 (bgpdump's INADDR_NONE) and an absent ORIGIN
+ *   as INCOMPLETE;
+ * - IPv4 routes in MP_REACH_NLRI print LOCAL_PREF and MED as signed 32-bit numbers;
+ * - an aggregator whose address is 255.255.255.255 prints as absent;
+ * - legacy BGP records print MED and communities with no separator between them, and the
+ *   peer address in place of a withdrawn prefix;
+ * - RIB entries take an IPv6 next hop from MP_REACH_NLRI whenever bgpdump would, reading 16
+ *   bytes whatever the next-hop length says;
+ * - prefixes keep the bits past their length as sent (RFC 4271 says those bits are irrelevant;
+ *   the JSON output masks them).
+ *
+ * Text that depends only on the attributes (path, origin, next hop, communities...) is built once
+ * per attribute set, not once per prefix.
+ */
+import { formatIPv4 } from '../net/index.js';
+import type { PathAttributes } from '../bgp/index.js';
+import { NextHopSource, type ElementCursor } from './element.js';
+
+const ATOMIC_AGGREGATE = 6;
+const MED = 4;
+const LOCAL_PREF = 5;
+const COMMUNITIES = 8;
+
+export class BgpdumpFormatter {
+  private suffixGeneration = -1;
+  private suffixSource = -1;
+  private suffix = '';
+  private readonly scratch = new Uint8Array(16);
+
+  /**
+   * The bgpdump -m line for the cursor's element (without newline), or undefined when bgpdump
+   * prints nothing for it. `generation` identifies the attribute set (MrtDecoder.attributeGeneration).
+   */
+  format(cursor: ElementCursor, generation: number): string | undefined {
+    if (!cursor.bgpdumpPrints) return undefined;
+    const head = `${cursor.format}|${cursor.timeText()}|${cursor.type}|${this.peerText(cursor)}|${cursor.peerAsn}|`;
+    if (cursor.type === 'STATE') return `${head}${cursor.oldState}|${cursor.newState}`;
+    if (cursor.type === 'W') {
+      // Legacy records: bgpdump passes inet_ntoa() twice to one printf, so the peer address
+      // (its static buffer's last content) prints in place of the withdrawn prefix.
+      if (cursor.format === 'BGP') return `${head}${cursor.peerAddress()}/${cursor.prefixLength}`;
+      const withdrawn = this.prefixText(cursor);
+      return cursor.hasPathId ? `${head}${withdrawn}|${cursor.pathId}` : head + withdrawn;
+    }
+    const prefix = this.prefixText(cursor);
+    const attributes = cursor.attributes;
+    if (attributes === undefined) return undefined;
+    if (
+      generation !== this.suffixGeneration ||
+      cursor.nextHopSource !== this.suffixSource ||
+      cursor.format === 'BGP'
+    ) {
+      this.suffix = this.buildSuffix(cursor, attributes);
+      this.suffixGeneration = generation;
+      this.suffixSource = cursor.nextHopSource;
+    }
+    return cursor.hasPathId
+      ? `${head}${prefix}|${cursor.pathId}|${this.suffix}`
+      : `${head}${prefix}|${this.suffix}`;
+  }
+
+  private peerText(cursor: ElementCursor): string {
+    if (cursor.bgpdumpPeerAsIPv6) {
+      const scratch = this.scratch;
+      scratch.fill(0);
+      scratch.set(cursor.peerBytes.subarray(0, 4));
+      return formatIPv6Bgpdump(scratch, 0);
+    }
+    return cursor.peerFamily === 4 ? cursor.peerAddress() : formatIPv6Bgpdump(cursor.peerBytes, 0);
+  }
+
+  private prefixText(cursor: ElementCursor): string {
+    return cursor.prefixFamily === 4
+      ? cursor.prefix()
+      : `${formatIPv6Bgpdump(cursor.prefixBytes, 0)}/${cursor.prefixLength}`;
+  }
+
+  private buildSuffix(cursor: ElementCursor, attributes: PathAttributes): string {
+    const origin = attributes.origin === 0 ? 'IGP' : attributes.origin === 1 ? 'EGP' : 'INCOMPLETE';
+    let localPref = attributes.has(LOCAL_PREF) ? attributes.localPref : 0;
+    let med = attributes.has(MED) ? attributes.med : 0;
+    let nextHop: string;
+    const mp = attributes.mpReach;
+    switch (cursor.nextHopSource) {
+      case NextHopSource.MpReach:
+        if (cursor.prefixFamily === 4) {
+          nextHop = this.readIPv4(attributes, mp.nextHopOffset);
+          localPref |= 0; // printed with %d
+          med |= 0;
+        } else {
+          nextHop = this.readIPv6(attributes, mp.nextHopOffset);
+        }
+        break;
+      case NextHopSource.Rib:
+        nextHop =
+          attributes.hasMpReach && (mp.abbreviated || (mp.afi === 2 && mp.safi === 1))
+            ? this.readIPv6(attributes, mp.nextHopOffset)
+            : this.attributeNextHop(attributes);
+        break;
+      default:
+        nextHop = this.attributeNextHop(attributes);
+    }
+    const communities = attributes.has(COMMUNITIES) ? attributes.communitiesText() : '';
+    const aggregate = attributes.has(ATOMIC_AGGREGATE) ? 'AG' : 'NAG';
+    const aggregator = this.aggregatorText(attributes);
+    if (cursor.format === 'BGP') {
+      // bgpdump's legacy-record printer omits the separator before the communities.
+      const tail = attributes.has(COMMUNITIES) ? `${communities}|${aggregate}|` : `|${aggregate}|`;
+      return `${attributes.asPathText()}|${origin}|${nextHop}|${localPref}|${med}${tail}${aggregator}|`;
+    }
+    return `${attributes.asPathText()}|${origin}|${nextHop}|${localPref}|${med}|${communities}|${aggregate}|${aggregator}|`;
+  }
+
+  private attributeNextHop(attributes: PathAttributes): string {
+    return attributes.nextHopOffset >= 0
+      ? formatIPv4(attributes.buf, attributes.nextHopOffset)
+      : '255.255.255.255';
+  }
+
+  /** Bytes at `offset` of the attribute block, zero past its end (as bgpdump's mstream reads). */
+  private readPadded(attributes: PathAttributes, offset: number, count: number): Uint8Array {
+    const scratch = this.scratch;
+    const buf = attributes.buf;
+    const limit = attributes.mpReach.nlriEnd;
+    for (let i = 0; i < count; i++) scratch[i] = offset >= 0 && offset + i < limit ? buf[offset + i] : 0;
+    return scratch;
+  }
+
+  private readIPv4(attributes: PathAttributes, offset: number): string {
+    return formatIPv4(this.readPadded(attributes, offset, 4), 0);
+  }
+
+  private readIPv6(attributes: PathAttributes, offset: number): string {
+    return formatIPv6Bgpdump(this.readPadded(attributes, offset, 16), 0);
+  }
+
+  private aggregatorText(attributes: PathAttributes): string {
+    let asn = attributes.aggregatorAsn;
+    let at = attributes.aggregatorAddressOffset;
+    if (
+      attributes.asnLength === 2 &&
+      at >= 0 &&
+      attributes.as4AggregatorAddressOffset >= 0 &&
+      asn === 23456
+    ) {
+      asn = attributes.as4AggregatorAsn;
+      at = attributes.as4AggregatorAddressOffset;
+    }
+    if (at < 0) return '';
+    const buf = attributes.buf;
+    if (buf[at] === 255 && buf[at + 1] === 255 && buf[at + 2] === 255 && buf[at + 3] === 255) return '';
+    return `${asn} ${formatIPv4(buf, at)}`;
+  }
+}
+
+/**
+ * IPv6 text as bgpdump's own fmt_ipv6 writes it, which is not inet_ntop: IPv4-mapped and
+ * IPv4-compatible addresses (other than :: and ::1) get a dotted-quad tail, and the first longest
+ * run of zero words is replaced by "::" even when it is a single word (RFC 5952 4.2.2 says a
+ * single zero word must not be shortened; `formatIPv6` in net follows the RFC).
+ */
+export function formatIPv6Bgpdump(bytes: Uint8Array, offset = 0): string {
+  let leadingZero = true;
+  for (let i = 0; i < 10; i++) if (bytes[offset + i] !== 0) leadingZero = false;
+  if (leadingZero) {
+    const w5 = (bytes[offset + 10] << 8) | bytes[offset + 11];
+    if (w5 === 0xffff) return `::ffff:${formatIPv4(bytes, offset + 12)}`;
+    if (w5 === 0) {
+      const tail =
+        ((bytes[offset + 12] << 24) |
+          (bytes[offset + 13] << 16) |
+          (bytes[offset + 14] << 8) |
+          bytes[offset + 15]) >>>
+        0;
+      if (tail > 1) return `::${formatIPv4(bytes, offset + 12)}`;
+    }
+  }
+  // First longest run of zero words (a run of one counts).
+  let bestStart = -1;
+  let bestLength = 0;
+  let runStart = -1;
+  for (let i = 0; i <= 8; i++) {
+    const zero = i < 8 && bytes[offset + 2 * i] === 0 && bytes[offset + 2 * i + 1] === 0;
+    if (zero) {
+      if (runStart < 0) runStart = i;
+    } else if (runStart >= 0) {
+      if (i - runStart > bestLength) {
+        bestLength = i - runStart;
+        bestStart = runStart;
+      }
+      runStart = -1;
+    }
+  }
+  let text = '';
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      text += i === 0 ? '::' : ':';
+      i += bestLength - 1;
+      continue;
+    }
+    text += ((bytes[offset + 2 * i] << 8) | bytes[offset + 2 * i + 1]).toString(16);
+    if (i !== 7) text += ':';
+  }
+  return text;
+}

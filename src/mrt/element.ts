@@ -1,0 +1,204 @@
+/**
+ * Elements: one announced, withdrawn or RIB route per prefix and peer, or one peer state change.
+ * The shape is the same whether it comes from an archive or (later) from a live session.
+ *
+ * `ElementCursor` is the allocation-free view the decoder fills for each element; `MrtElement`
+ * is the plain object built from it for everything that is not a hot scan.
+ */
+import type { AsPathSegment, Origin, PathAttributes } from '../bgp/index.js';
+import { formatIPv4, formatIPv6 } from '../net/index.js';
+
+export type ElementType = 'A' | 'W' | 'B' | 'STATE';
+
+/** Where an element's next hop comes from, mirroring the branches bgpdump takes. */
+export const NextHopSource = {
+  /** NEXT_HOP attribute (IPv4 NLRI of an UPDATE, legacy BGP records). */
+  Attribute: 0,
+  /** MP_REACH_NLRI next hop (IPv4 or IPv6 routes carried in MP_REACH). */
+  MpReach: 1,
+  /** RIB entries: MP_REACH next hop when present, else NEXT_HOP. */
+  Rib: 2,
+} as const;
+export type NextHopSource = (typeof NextHopSource)[keyof typeof NextHopSource];
+
+/** A plain element, for JSON output and everything that is not a hot scan. */
+export interface MrtElement {
+  type: ElementType;
+  /** Unix seconds, with microseconds as the fraction where the record has them (BGP4MP_ET). */
+  timestamp: number;
+  peerAddress: string;
+  peerAsn: number;
+  prefix?: string;
+  pathId?: number;
+  asPath?: string;
+  asPathSegments?: AsPathSegment[];
+  originAsns?: number[];
+  origin?: Origin;
+  nextHop?: string;
+  localPref?: number;
+  med?: number;
+  communities?: string[];
+  extendedCommunities?: string[];
+  largeCommunities?: string[];
+  atomicAggregate?: boolean;
+  aggregator?: { asn: number; address: string };
+  originatorId?: string;
+  clusterList?: string[];
+  oldState?: number;
+  newState?: number;
+  /** MRT record this element came from. */
+  recordType: string;
+  recordOffset: number;
+}
+
+export class ElementCursor {
+  type: ElementType = 'A';
+  /** MRT record type and subtype, and the record's offset in the decompressed stream. */
+  mrtType = 0;
+  mrtSubtype = 0;
+  recordOffset = 0;
+  /** bgpdump's first column for this record (`TABLE_DUMP2`, `BGP4MP_ET`, `BGP4MP_AP`...). */
+  format = '';
+  timestamp = 0;
+  microseconds = 0;
+  hasMicroseconds = false;
+
+  peerFamily: 4 | 6 = 4;
+  /** Peer address bytes (4 or 16 used); points at a peer-index entry's bytes for RIB records. */
+  peerBytes: Uint8Array;
+  private readonly ownPeerBytes = new Uint8Array(16);
+  peerAsn = 0;
+  private peerText: string | undefined;
+
+  /** Prefix bytes (always 16, zero past the NLRI's bytes), family and length in bits. */
+  readonly prefixBytes = new Uint8Array(16);
+  prefixFamily: 4 | 6 = 4;
+  prefixLength = 0;
+  pathId = 0;
+  hasPathId = false;
+
+  /** Attributes of announcements and RIB entries; valid only during the visit. */
+  attributes: PathAttributes | undefined;
+  nextHopSource: NextHopSource = NextHopSource.Attribute as NextHopSource;
+
+  oldState = 0;
+  newState = 0;
+
+  /**
+   * bgpdump prints the peer of an IPv6 withdrawal in a MESSAGE_LOCAL record of an IPv4 session
+   * as an IPv6 address (its 4 bytes followed by zeros); the formatter reproduces that.
+   */
+  bgpdumpPeerAsIPv6 = false;
+
+  /** False for elements bgpdump 1.6.2 does not print (multicast and generic RIBs, BGP4MP_ENTRY...). */
+  bgpdumpPrints = true;
+
+  constructor() {
+    this.peerBytes = this.ownPeerBytes;
+  }
+
+  /** Called by the decoder when a new peer is set. */
+  setPeer(family: 4 | 6, bytes: Uint8Array, offset: number, asn: number): void {
+    this.peerBytes = this.ownPeerBytes;
+    this.peerFamily = family;
+    const n = family === 4 ? 4 : 16;
+    for (let i = 0; i < n; i++) this.peerBytes[i] = bytes[offset + i];
+    this.peerAsn = asn;
+    this.peerText = undefined;
+  }
+
+  /** Sets the peer from a peer-index entry whose address is already formatted (once per table). */
+  setPeerFormatted(family: 4 | 6, bytes: Uint8Array, text: string, asn: number): void {
+    this.peerFamily = family;
+    this.peerBytes = bytes;
+    this.peerText = text;
+    this.peerAsn = asn;
+  }
+
+  peerAddress(): string {
+    if (this.peerText === undefined) {
+      this.peerText = this.peerFamily === 4 ? formatIPv4(this.peerBytes, 0) : formatIPv6(this.peerBytes, 0);
+    }
+    return this.peerText;
+  }
+
+  prefix(): string {
+    return (
+      (this.prefixFamily === 4 ? formatIPv4(this.prefixBytes, 0) : formatIPv6(this.prefixBytes, 0)) +
+      '/' +
+      this.prefixLength
+    );
+  }
+
+  /** Time as bgpdump prints it: seconds, with ".uuuuuu" for extended-timestamp records. */
+  timeText(): string {
+    return this.hasMicroseconds
+      ? `${this.timestamp}.${String(this.microseconds).padStart(6, '0')}`
+      : `${this.timestamp}`;
+  }
+
+  nextHop(): string | undefined {
+    const attributes = this.attributes;
+    if (attributes === undefined) return undefined;
+    if (this.nextHopSource === NextHopSource.Attribute) return attributes.nextHop();
+    if (this.nextHopSource === NextHopSource.MpReach) return attributes.mpNextHop();
+    return attributes.hasMpReach ? (attributes.mpNextHop() ?? attributes.nextHop()) : attributes.nextHop();
+  }
+
+  /** A plain object with every decoded field: correct values by the RFCs, not bgpdump's quirks. */
+  toElement(): MrtElement {
+    const element: MrtElement = {
+      type: this.type,
+      timestamp: this.hasMicroseconds ? this.timestamp + this.microseconds / 1e6 : this.timestamp,
+      peerAddress: this.peerAddress(),
+      peerAsn: this.peerAsn,
+      recordType: this.format,
+      recordOffset: this.recordOffset,
+    };
+    if (this.type === 'STATE') {
+      element.oldState = this.oldState;
+      element.newState = this.newState;
+      return element;
+    }
+    element.prefix = this.prefix();
+    if (this.hasPathId) element.pathId = this.pathId;
+    const attributes = this.attributes;
+    if (this.type === 'W' || attributes === undefined) return element;
+    const segments = attributes.asPath();
+    if (segments !== undefined) {
+      element.asPath = segments.map(segmentText).join(' ');
+      element.asPathSegments = segments;
+      element.originAsns = attributes.originAsns();
+    }
+    const origin = attributes.originName();
+    if (origin !== undefined) element.origin = origin;
+    const nextHop = this.nextHop();
+    if (nextHop !== undefined) element.nextHop = nextHop;
+    if (attributes.has(5)) element.localPref = attributes.localPref;
+    if (attributes.has(4)) element.med = attributes.med;
+    if (attributes.communitiesStart >= 0) element.communities = attributes.communities();
+    if (attributes.extendedCommunitiesStart >= 0)
+      element.extendedCommunities = attributes.extendedCommunities();
+    if (attributes.largeCommunitiesStart >= 0) element.largeCommunities = attributes.largeCommunities();
+    element.atomicAggregate = attributes.has(6);
+    const aggregator = attributes.aggregator();
+    if (aggregator !== undefined) element.aggregator = aggregator;
+    const originatorId = attributes.originatorId();
+    if (originatorId !== undefined) element.originatorId = originatorId;
+    if (attributes.clusterListStart >= 0) element.clusterList = attributes.clusterList();
+    return element;
+  }
+}
+
+function segmentText(segment: AsPathSegment): string {
+  switch (segment.kind) {
+    case 'sequence':
+      return segment.asns.join(' ');
+    case 'set':
+      return `{${segment.asns.join(',')}}`;
+    case 'confed-sequence':
+      return `(${segment.asns.join(' ')})`;
+    case 'confed-set':
+      return `[${segment.asns.join(',')}]`;
+  }
+}

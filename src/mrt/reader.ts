@@ -1,0 +1,121 @@
+/**
+ * MRT framing (RFC 6396 section 2): cuts a stream of decompressed chunks into records by their
+ * 12-byte common header and hands each complete record to the decoder, in place, without copying
+ * records that lie inside one chunk. Memory stays flat: at most one partial record is carried
+ * between chunks, and a record whose header declares an absurd length is skipped byte by byte
+ * instead of being buffered.
+ */
+import { CairnError } from '../errors/index.js';
+import { recordTypeName } from './constants.js';
+import type { MrtDecoder, MrtProblem } from './decoder.js';
+
+/** Records longer than this are treated as a desynchronised header and skipped, not buffered. */
+export const DEFAULT_MAX_RECORD_LENGTH = 64 * 1024 * 1024;
+
+export interface FramerOptions {
+  maxRecordLength?: number;
+  onProblem(problem: MrtProblem): void;
+}
+
+export class MrtFramer {
+  /** Bytes consumed so far (the stream offset of the next unread byte). */
+  streamOffset = 0;
+  records = 0;
+  private pending: Uint8Array | undefined;
+  private skipRemaining = 0;
+  private readonly maxRecordLength: number;
+
+  constructor(
+    private readonly decoder: MrtDecoder,
+    private readonly options: FramerOptions,
+  ) {
+    this.maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.skipRemaining > 0) {
+      const skip = Math.min(this.skipRemaining, chunk.length);
+      this.skipRemaining -= skip;
+      this.streamOffset += skip;
+      if (skip === chunk.length) return;
+      chunk = chunk.subarray(skip);
+    }
+    let buf = chunk;
+    const pending = this.pending;
+    if (pending !== undefined) {
+      buf = new Uint8Array(pending.length + chunk.length);
+      buf.set(pending, 0);
+      buf.set(chunk, pending.length);
+      this.pending = undefined;
+    }
+    // `base` is the stream offset of buf[0].
+    const base = this.streamOffset;
+    let pos = 0;
+    const length = buf.length;
+    while (length - pos >= 12) {
+      const bodyLength =
+        ((buf[pos + 8] << 24) | (buf[pos + 9] << 16) | (buf[pos + 10] << 8) | buf[pos + 11]) >>> 0;
+      if (bodyLength > this.maxRecordLength) {
+        const type = (buf[pos + 4] << 8) | buf[pos + 5];
+        const subtype = (buf[pos + 6] << 8) | buf[pos + 7];
+        this.options.onProblem(
+          new CairnError(
+            'MRT_RECORD_TOO_LARGE',
+            `record declares ${bodyLength} bytes (limit ${this.maxRecordLength}): header desynchronised? skipping it`,
+            { file: this.decoder.file, offset: base + pos, recordType: recordTypeName(type, subtype) },
+          ),
+        );
+        const available = length - pos - 12;
+        this.skipRemaining = bodyLength - available;
+        this.streamOffset = base + length;
+        return;
+      }
+      const end = pos + 12 + bodyLength;
+      if (end > length) break;
+      this.records++;
+      this.decoder.decodeRecord(buf, pos, end, base);
+      pos = end;
+    }
+    this.streamOffset = base + pos;
+    if (pos < length) this.pending = buf.slice(pos);
+  }
+
+  /** Call at end of stream: reports a record cut short by the end of the data. */
+  finish(): void {
+    const pending = this.pending;
+    if (this.skipRemaining > 0) {
+      this.options.onProblem(
+        new CairnError(
+          'MRT_TRUNCATED_RECORD',
+          `stream ended ${this.skipRemaining} bytes before the end of a skipped record`,
+          {
+            file: this.decoder.file,
+            offset: this.streamOffset,
+          },
+        ),
+      );
+      this.skipRemaining = 0;
+    }
+    if (pending === undefined || pending.length === 0) return;
+    this.pending = undefined;
+    if (pending.length < 12) {
+      this.options.onProblem(
+        new CairnError('MRT_TRUNCATED_HEADER', `incomplete MRT header (${pending.length} of 12 bytes)`, {
+          file: this.decoder.file,
+          offset: this.streamOffset,
+        }),
+      );
+      return;
+    }
+    const type = (pending[4] << 8) | pending[5];
+    const subtype = (pending[6] << 8) | pending[7];
+    const bodyLength = ((pending[8] << 24) | (pending[9] << 16) | (pending[10] << 8) | pending[11]) >>> 0;
+    this.options.onProblem(
+      new CairnError(
+        'MRT_TRUNCATED_RECORD',
+        `incomplete record: ${pending.length - 12} of ${bodyLength} body bytes before end of stream`,
+        { file: this.decoder.file, offset: this.streamOffset, recordType: recordTypeName(type, subtype) },
+      ),
+    );
+  }
+}
