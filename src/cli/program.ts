@@ -1,10 +1,16 @@
 import { Command } from 'commander';
+import { demoCommand } from './demo.js';
+import { mrtCommand } from './mrt.js';
 
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('cairn')
-    .description('Who did it, and how is a country wired to the Internet')
+    .description(
+      'Who did it, and how is a country wired to the Internet: analysis of public routing and threat data',
+    )
     .version('0.1.0');
+  program.addCommand(mrtCommand());
+  program.addCommand(demoCommand());
   return program;
 }

@@ -32,6 +32,7 @@ export {
   type ElementVisitor,
   type ScanOptions,
   type ScanSummary,
+  type ChunkState,
 } from './scan.js';
 export {
   openByteSource,

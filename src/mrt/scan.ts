@@ -16,17 +16,32 @@ export interface ScanOptions {
   onProblem?(problem: MrtProblem): void;
   /** Called for every record header. */
   onRecord?(header: RecordHeader): void;
-  /** Called after each decompressed chunk, for progress bars. */
-  onProgress?(progress: {
-    compressedBytesRead: number;
-    compressedSize: number | undefined;
-    bytes: number;
-  }): void;
+  /**
+   * Called after each decompressed chunk has been decoded, and awaited: a consumer can flush its
+   * output and wait for the pipe to drain (back-pressure) or update a progress bar.
+   */
+  afterChunk?(state: ChunkState): void | Promise<void>;
+  /** Reproduce bgpdump's reading of malformed NLRI (for `--format bgpdump`); see MrtDecoder. */
+  bgpdumpCompatible?: boolean;
   /** Which bzip2 decompressor to use ('auto': lbzip2 or bzip2 when present, else JS). */
   decompressor?: OpenOptions['decompressor'];
   /** Keep at most this many problems in the summary (all are counted). Default 1000. */
   keepProblems?: number;
   maxRecordLength?: number;
+}
+
+export interface ChunkState {
+  compressedBytesRead: number;
+  compressedSize: number | undefined;
+  /** Decompressed bytes so far. */
+  bytes: number;
+}
+
+export interface ChunkState {
+  compressedBytesRead: number;
+  compressedSize: number | undefined;
+  /** Decompressed bytes so far. */
+  bytes: number;
 }
 
 export interface ScanSummary {
@@ -63,14 +78,18 @@ function makeDecoder(
     options.onProblem?.(problem);
     if (options.strict) throw new StrictStop(problem);
   };
-  const decoder: MrtDecoder = new MrtDecoder(file, {
-    onElement(cursor) {
-      summary.elements++;
-      visit(cursor, decoder);
+  const decoder: MrtDecoder = new MrtDecoder(
+    file,
+    {
+      onElement(cursor) {
+        summary.elements++;
+        visit(cursor, decoder);
+      },
+      onProblem,
+      onRecord: options.onRecord,
     },
-    onProblem,
-    onRecord: options.onRecord,
-  });
+    { bgpdumpCompatible: options.bgpdumpCompatible },
+  );
   return { decoder, report: onProblem };
 }
 
@@ -96,11 +115,13 @@ async function scanSource(
       for await (const chunk of source.chunks()) {
         framer.push(chunk);
         summary.bytes += chunk.length;
-        options.onProgress?.({
-          compressedBytesRead: source.compressedBytesRead,
-          compressedSize: source.compressedSize,
-          bytes: summary.bytes,
-        });
+        if (options.afterChunk !== undefined) {
+          await options.afterChunk({
+            compressedBytesRead: source.compressedBytesRead,
+            compressedSize: source.compressedSize,
+            bytes: summary.bytes,
+          });
+        }
       }
     } catch (error) {
       if (error instanceof StrictStop) throw error;

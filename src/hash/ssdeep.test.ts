@@ -1,0 +1,213 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { SsdeepHasher, parseSsdeep, parseSsdeepFile, ssdeepCompare, ssdeepDigest } from './index.js';
+
+// Vectors made with Debian ssdeep 2.14.1 over trendmicro's example files (data/fuzzy/PROVENANCE.md).
+const FUZZY = fileURLToPath(new URL('../../data/fuzzy/', import.meta.url));
+const SSDEEP_BIN = '/usr/bin/ssdeep';
+
+function read(rel: string): Buffer {
+  return readFileSync(join(FUZZY, rel));
+}
+
+function csvRows(rel: string): string[][] {
+  return read(rel)
+    .toString('utf8')
+    .trim()
+    .split(/\r?\n/)
+    .map((line) => line.split(',').map((f) => f.replace(/^"|"$/g, '')));
+}
+
+const exampleSigs = parseSsdeepFile(read('ssdeep/ssdeep-2.14.1.example_data.txt').toString('utf8'));
+const variantSigs = parseSsdeepFile(read('ssdeep/ssdeep-2.14.1.example_data_variants.txt').toString('utf8'));
+const byName = new Map([...exampleSigs, ...variantSigs].map((s) => [s.name, s.digest.text]));
+
+describe('ssdeep digests match ssdeep 2.14.1', () => {
+  it('reproduces all 80 example_data and 31 variant digests', () => {
+    expect(exampleSigs).toHaveLength(80);
+    expect(variantSigs).toHaveLength(31);
+    for (const { name, digest } of [...exampleSigs, ...variantSigs]) {
+      expect(ssdeepDigest(read(name)), name).toBe(digest.text);
+    }
+  });
+
+  it('gives the same digest whatever the chunking of a streamed input', () => {
+    for (const { name, digest } of exampleSigs.slice(0, 25)) {
+      const bytes = read(name);
+      for (const size of [1, 7, 64, 4095]) {
+        const hasher = new SsdeepHasher();
+        for (let i = 0; i < bytes.length; i += size) hasher.update(bytes.subarray(i, i + size));
+        expect(hasher.digest(), `${name} in ${size}-byte chunks`).toBe(digest.text);
+      }
+    }
+  });
+
+  it('reproduces the edge vectors', () => {
+    const rows = csvRows('ssdeep/ssdeep-2.14.1.edge_vectors.csv').slice(1);
+    const seq = new Uint8Array(256 * 64).map((_, i) => i & 255);
+    const lorem = Buffer.from('The quick brown fox jumps over the lazy dog\n'.repeat(200));
+    const inputs: Record<string, Uint8Array> = {
+      a: Buffer.from('a'),
+      empty: new Uint8Array(0),
+      lorem,
+      seq256x64: seq,
+      zeros4096: new Uint8Array(4096),
+      zeros65536: new Uint8Array(65536),
+    };
+    expect(rows.map((r) => r[0]).sort()).toEqual(Object.keys(inputs).sort());
+    for (const row of rows) {
+      const digest = row[row.length - 1];
+      expect(ssdeepDigest(inputs[row[0]]), row[0]).toBe(digest);
+    }
+  });
+
+  it('reproduces the 320 prefix digests and their scores against the whole file', () => {
+    const rows = csvRows('ssdeep/ssdeep-2.14.1.prefix_vectors.csv');
+    expect(rows[0]).toEqual([
+      'file',
+      'file_size',
+      'prefix_bytes',
+      'ssdeep_prefix',
+      'ssdeep_full',
+      'score_prefix_vs_full',
+    ]);
+    const data = rows.slice(1);
+    expect(data).toHaveLength(320);
+    const scores = new Set<number>();
+    for (const [file, size, prefix, digestPrefix, digestFull, score] of data) {
+      const bytes = read(`example_data/${file}`);
+      expect(bytes.length).toBe(Number(size));
+      expect(ssdeepDigest(bytes.subarray(0, Number(prefix))), `${file}[0:${prefix}]`).toBe(digestPrefix);
+      expect(ssdeepCompare(digestPrefix, digestFull), `${file}[0:${prefix}] vs whole`).toBe(Number(score));
+      scores.add(Number(score));
+    }
+    expect(scores.size).toBeGreaterThan(30);
+  });
+});
+
+describe('ssdeep comparison matches ssdeep -a -k', () => {
+  it('reproduces all 6,400 example_data pairs', () => {
+    const rows = csvRows('ssdeep/ssdeep-2.14.1.example_data.allpairs.csv');
+    expect(rows).toHaveLength(6400);
+    for (const [a, b, score] of rows) {
+      expect(ssdeepCompare(byName.get(a)!, byName.get(b)!), `${a} vs ${b}`).toBe(Number(score));
+    }
+  });
+
+  it('reproduces all 2,480 variant x example_data pairs, 9 of them non-zero', () => {
+    const rows = csvRows('ssdeep/ssdeep-2.14.1.variants_vs_example_data.csv');
+    expect(rows).toHaveLength(2480);
+    let nonZero = 0;
+    for (const [a, b, score] of rows) {
+      const got = ssdeepCompare(byName.get(a)!, byName.get(b)!);
+      expect(got, `${a} vs ${b}`).toBe(Number(score));
+      expect(ssdeepCompare(byName.get(b)!, byName.get(a)!), `${b} vs ${a}`).toBe(Number(score));
+      if (got > 0) nonZero++;
+    }
+    expect(nonZero).toBe(9);
+    expect(
+      ssdeepCompare(
+        byName.get('example_data_variants/1english-only.txt.plus')!,
+        byName.get('example_data/1english-only.txt')!,
+      ),
+    ).toBe(79);
+  });
+
+  it('scores identical digests 100 even when too short to share a 7-gram', () => {
+    expect(ssdeepCompare('3:E:E', '3:E:E')).toBe(100);
+    expect(ssdeepCompare('3::', '3::')).toBe(100);
+    // Runs longer than 3 are cut before comparing, so these are identical too.
+    expect(ssdeepCompare('3:AAAAAB:C', '3:AAAB:C')).toBe(100);
+    expect(ssdeepCompare('3:E:E', '6:E:E')).toBe(0);
+    expect(ssdeepCompare('3:E:E', '12:E:E')).toBe(0);
+  });
+});
+
+/** Deterministic edits of the example files: similar and dissimilar inputs around every block size. */
+function mutatedInputs(count: number): Array<{ name: string; bytes: Uint8Array }> {
+  const files = readdirSync(join(FUZZY, 'example_data')).sort();
+  let state = 0x9e3779b9;
+  const rand = (n: number): number => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % n;
+  };
+  const out: Array<{ name: string; bytes: Uint8Array }> = [];
+  for (let k = 0; out.length < count; k++) {
+    const file = files[k % files.length];
+    const src = read(`example_data/${file}`);
+    const bytes = Buffer.from(src);
+    const kind = rand(4);
+    if (kind === 0) for (let i = 0; i < 1 + rand(20); i++) bytes[rand(bytes.length)] = rand(256);
+    const edited =
+      kind === 1
+        ? Buffer.concat([bytes.subarray(0, rand(bytes.length)), bytes.subarray(rand(bytes.length))])
+        : kind === 2
+          ? Buffer.concat([bytes, read(`example_data/${files[rand(files.length)]}`)])
+          : kind === 3
+            ? bytes.subarray(0, 1 + rand(bytes.length))
+            : bytes;
+    out.push({ name: `m${out.length}-${kind}-${file}`, bytes: edited });
+  }
+  return out;
+}
+
+describe('ssdeep cross-check with the real ssdeep binary', () => {
+  it(`agrees with ${SSDEEP_BIN} on digests and all-pairs scores of 150 edited inputs`, () => {
+    if (!existsSync(SSDEEP_BIN)) {
+      throw new Error(`${SSDEEP_BIN} is missing: install the Debian package ssdeep (CI does, in .ci/run)`);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-ssdeep-'));
+    try {
+      const inputs = mutatedInputs(150);
+      const ours: string[] = ['ssdeep,1.1--blocksize:hash:hash,filename'];
+      for (const { name, bytes } of inputs) {
+        writeFileSync(join(dir, name), bytes);
+        ours.push(`${ssdeepDigest(bytes)},"${name}"`);
+      }
+      const theirs = execFileSync(SSDEEP_BIN, ['-s', '-b', ...inputs.map((i) => i.name)], {
+        cwd: dir,
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      });
+      expect(theirs.trim().split('\n')).toEqual(ours);
+
+      // Score every pair of our digests with ssdeep itself, and compare with ours.
+      writeFileSync(join(dir, 'sigs.txt'), ours.join('\n') + '\n');
+      const pairs = execFileSync(SSDEEP_BIN, ['-s', '-a', '-c', '-k', 'sigs.txt', 'sigs.txt'], {
+        cwd: dir,
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      });
+      const digestOf = new Map(inputs.map(({ name, bytes }) => [name, ssdeepDigest(bytes)]));
+      const lines = pairs.trim().split('\n');
+      expect(lines).toHaveLength(150 * 150);
+      let between = 0;
+      for (const line of lines) {
+        const [a, b, score] = line.split(',').map((f) => f.replace(/^"|"$/g, ''));
+        const got = ssdeepCompare(digestOf.get(a)!, digestOf.get(b)!);
+        expect(got, `${a} vs ${b}`).toBe(Number(score));
+        if (got > 0 && got < 100) between++;
+      }
+      // The edits must give partial matches, or this cross-check would prove little.
+      expect(between).toBeGreaterThan(100);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('parseSsdeep', () => {
+  it('splits block size and parts and normalises runs', () => {
+    const d = parseSsdeep('6:FHIGCIGCIGCIGCIGCIGCIGCIGCIGCIGCIGCIGCIGCIGCIGCIGCIGCIGCIGCIGCII:Fd');
+    expect(d.blockSize).toBe(6);
+    expect(d.blockIndex).toBe(1);
+    expect(d.part2).toBe('Fd');
+    expect(parseSsdeep('3:AAAAAAB:C').norm1).toBe('AAAB');
+  });
+});

@@ -1,0 +1,496 @@
+/**
+ * Parser for RIR "delegated" and "delegated-extended" statistics files (the NRO/APNIC format):
+ *
+ *   version|registry|serial|records|startdate|enddate|UTCoffset      header
+ *   registry|*|type|*|count|summary                                   summary
+ *   registry|cc|type|start|value|date|status[|opaque-id[|extra...]]   record
+ *   # ...                                                             comment
+ *
+ * Pure: it takes the text of one file and returns the header, the summaries, the validated
+ * records and the problems (each a ParseError with the file and 1-based line). A bad line is
+ * reported and skipped; the rest of the file still loads.
+ */
+import { ParseError, escapeForTerminal } from '../errors/index.js';
+import type { IpAddress } from '../net/index.js';
+import { Prefix, rangeToPrefixes, tryParseAddress } from '../net/index.js';
+import { UNKNOWN_COUNTRY, isKnownCountryCode } from './countries.js';
+
+export type ResourceType = 'asn' | 'ipv4' | 'ipv6';
+
+/** Status of a record. Only `allocated` and `assigned` name a holder country. */
+export type RegistryStatus = 'allocated' | 'assigned' | 'available' | 'reserved';
+
+/** The registries that publish delegated files. */
+export const REGISTRY_NAMES: readonly string[] = ['afrinic', 'apnic', 'arin', 'iana', 'lacnic', 'ripencc'];
+
+/** Where IANA delegates blocks besides the five RIRs (IETF special-purpose space, IANA itself). */
+const IANA_DELEGATES = new Set(['afrinic', 'apnic', 'arin', 'lacnic', 'ripencc', 'ietf', 'iana']);
+
+const STATUSES = new Set<string>(['allocated', 'assigned', 'available', 'reserved']);
+const REGISTRIES = new Set(REGISTRY_NAMES);
+
+/** True when a record with this status gives its country as the holder's. */
+export function isHolderStatus(status: RegistryStatus): boolean {
+  return status === 'allocated' || status === 'assigned';
+}
+
+export interface DelegatedHeader {
+  /** Format version, e.g. `2` or `2.3`. */
+  version: string;
+  registry: string;
+  /** Serial as written: a date (APNIC), epoch seconds (RIPE NCC) or epoch milliseconds (ARIN). */
+  serial: string;
+  /** Record count the header claims. */
+  records: number;
+  /** YYYYMMDD or '' when empty or 00000000. */
+  startDate: string;
+  /** YYYYMMDD or '' when empty or 00000000. */
+  endDate: string;
+  utcOffset: string;
+  line: number;
+}
+
+export interface DelegatedSummary {
+  registry: string;
+  type: ResourceType;
+  count: number;
+  line: number;
+}
+
+interface RecordFields {
+  registry: string;
+  /** Country code exactly as written ('' where LACNIC leaves it empty). */
+  recordedCountry: string;
+  /**
+   * Holder country: the recorded code for `allocated`/`assigned` rows, 'ZZ' for every other
+   * status (and for an empty code).
+   */
+  country: string;
+  /** Start as written (ASN in decimal, or the address text). */
+  start: string;
+  /** IPv4: address count; IPv6: prefix length; asn: number of ASNs from `start`. */
+  value: number;
+  /** Record date YYYYMMDD, or '' when the file leaves it empty or writes 00000000. */
+  date: string;
+  status: RegistryStatus;
+  /** Extended format's 8th field (an organisation id, opaque); undefined in the plain format. */
+  opaqueId?: string;
+  /** Fields after the opaque id, as written (the IANA file carries one). */
+  extensions: readonly string[];
+  /** IANA rows: the registry the block is delegated to (`arin`, `ietf`, ...). */
+  delegatedTo?: string;
+  /** 1-based line number in the file. */
+  line: number;
+}
+
+export interface AsnRecord extends RecordFields {
+  type: 'asn';
+  firstAsn: number;
+}
+
+export interface IpRecord extends RecordFields {
+  type: 'ipv4' | 'ipv6';
+  address: IpAddress;
+  /** The CIDR blocks of the record (several when an IPv4 range is not CIDR-aligned). */
+  prefixes: Prefix[];
+}
+
+export type DelegatedRecord = AsnRecord | IpRecord;
+
+export interface DelegatedFile {
+  file: string;
+  header?: DelegatedHeader;
+  summaries: DelegatedSummary[];
+  records: DelegatedRecord[];
+  problems: ParseError[];
+  /** Problems found, including those not kept once `maxProblems` was reached. */
+  problemCount: number;
+  /** Lines in the text. */
+  lines: number;
+}
+
+export interface ParseDelegatedOptions {
+  /** Problems kept per file (default 1000); further ones are counted, and one REGISTRY_TOO_MANY_PROBLEMS says so. */
+  maxProblems?: number;
+}
+
+/** No real line comes near this (the longest opaque ids are 36-character UUIDs). */
+const MAX_LINE_LENGTH = 1024;
+/** An extended record has 8 fields; the IANA file adds one more. Allow a few, not thousands. */
+const MAX_FIELDS = 16;
+const TWO_POW_32 = 2 ** 32;
+const NO_EXTENSIONS: readonly string[] = Object.freeze([]);
+
+/** Shortened, terminal-safe rendering of a value from the input, for messages. */
+function quote(value: string): string {
+  const short = value.length > 40 ? `${value.slice(0, 40)}...` : value;
+  return `"${escapeForTerminal(short)}"`;
+}
+
+const DECIMAL = /^[0-9]{1,20}$/;
+const DATE = /^[0-9]{8}$/;
+const VERSION = /^[0-9]{1,4}(\.[0-9]{1,4})?$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * Checks a YYYYMMDD date. Returns the date, '' for an unknown date (empty or 00000000), or
+ * undefined when it is not a calendar date between 1900 and 2199.
+ */
+export function checkDate(text: string): string | undefined {
+  if (text === '' || text === '00000000') return '';
+  if (!DATE.test(text)) return undefined;
+  const year = Number(text.slice(0, 4));
+  const month = Number(text.slice(4, 6));
+  const day = Number(text.slice(6, 8));
+  if (year < 1900 || year > 2199 || month < 1 || month > 12 || day < 1) return undefined;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  return day <= days ? text : undefined;
+}
+
+function ipv4ToNumber(bytes: Uint8Array): number {
+  return ((bytes[0] << 24) >>> 0) + (bytes[1] << 16) + (bytes[2] << 8) + bytes[3];
+}
+
+/** Parses the text of one delegated file. Never throws on bad input: problems are returned. */
+export function parseDelegated(
+  file: string,
+  text: string,
+  options: ParseDelegatedOptions = {},
+): DelegatedFile {
+  const maxProblems = options.maxProblems ?? 1000;
+  const result: DelegatedFile = { file, summaries: [], records: [], problems: [], problemCount: 0, lines: 0 };
+  const report = (code: string, message: string, line: number, field?: string, recordType?: string): void => {
+    result.problemCount++;
+    if (result.problems.length < maxProblems) {
+      result.problems.push(new ParseError(code, message, { file, line, field, recordType }));
+    } else if (result.problems.length === maxProblems) {
+      result.problems.push(
+        new ParseError(
+          'REGISTRY_TOO_MANY_PROBLEMS',
+          `more than ${maxProblems} problems; further ones are not listed`,
+          {
+            file,
+            line,
+          },
+        ),
+      );
+    }
+  };
+
+  const counts = { asn: 0, ipv4: 0, ipv6: 0 };
+  // Files repeat the same few thousand dates; check each once.
+  const knownDates = new Map<string, string>();
+  let sawContent = false;
+  let lineNumber = 0;
+  let position = 0;
+  while (position <= text.length) {
+    let end = text.indexOf('\n', position);
+    if (end === -1) end = text.length;
+    lineNumber++;
+    const rawLine = text.slice(position, end);
+    position = end + 1;
+    if (end === text.length && rawLine === '') break; // final newline
+    if (rawLine.length > MAX_LINE_LENGTH) {
+      report(
+        'REGISTRY_BAD_LINE',
+        `line of ${rawLine.length} characters is too long to be a record`,
+        lineNumber,
+      );
+      continue;
+    }
+    const line = rawLine.trim();
+    if (line === '' || line.charCodeAt(0) === 0x23 /* # */) continue;
+    const fields = line.split('|');
+    if (!sawContent) {
+      sawContent = true;
+      if (VERSION.test(fields[0])) {
+        parseHeader(fields, lineNumber);
+        continue;
+      }
+      report(
+        'REGISTRY_NO_HEADER',
+        'the first line that is not a comment is not a version header',
+        lineNumber,
+      );
+    }
+    if (fields.length === 6 && fields[1] === '*' && fields[3] === '*' && fields[5] === 'summary') {
+      parseSummary(fields, lineNumber);
+      continue;
+    }
+    if (VERSION.test(fields[0]) && fields.length === 7 && REGISTRIES.has(fields[1])) {
+      report('REGISTRY_BAD_LINE', 'a second version header in the same file', lineNumber, 'version');
+      continue;
+    }
+    const record = parseRecord(fields, lineNumber);
+    if (record !== undefined) {
+      result.records.push(record);
+      counts[record.type]++;
+    }
+  }
+  result.lines = lineNumber;
+
+  const header = result.header;
+  if (header !== undefined && header.records !== result.records.length) {
+    report(
+      'REGISTRY_COUNT_MISMATCH',
+      `header says ${header.records} records, ${result.records.length} loaded`,
+      header.line,
+      'records',
+    );
+  }
+  for (const summary of result.summaries) {
+    if (summary.count !== counts[summary.type]) {
+      report(
+        'REGISTRY_COUNT_MISMATCH',
+        `summary says ${summary.count} ${summary.type} records, ${counts[summary.type]} loaded`,
+        summary.line,
+        'count',
+        summary.type,
+      );
+    }
+  }
+  return result;
+
+  function parseHeader(fields: string[], line: number): void {
+    if (fields.length !== 7) {
+      report('REGISTRY_BAD_HEADER', `header has ${fields.length} fields, expected 7`, line);
+      return;
+    }
+    const [version, registry, serial, records, startText, endText, utcOffset] = fields;
+    if (!REGISTRIES.has(registry)) {
+      report('REGISTRY_BAD_HEADER', `unknown registry ${quote(registry)} in header`, line, 'registry');
+      return;
+    }
+    if (!DECIMAL.test(records)) {
+      report('REGISTRY_BAD_HEADER', `record count ${quote(records)} is not a number`, line, 'records');
+      return;
+    }
+    if (!/^[0-9]{0,20}$/.test(serial)) {
+      report('REGISTRY_BAD_HEADER', `serial ${quote(serial)} is not a number`, line, 'serial');
+      return;
+    }
+    let startDate = checkDate(startText);
+    if (startDate === undefined) {
+      report('REGISTRY_BAD_DATE', `header start date ${quote(startText)} is not a date`, line, 'startdate');
+      startDate = '';
+    }
+    let endDate = checkDate(endText);
+    if (endDate === undefined) {
+      report('REGISTRY_BAD_DATE', `header end date ${quote(endText)} is not a date`, line, 'enddate');
+      endDate = '';
+    }
+    result.header = {
+      version,
+      registry,
+      serial,
+      records: Number(records),
+      startDate,
+      endDate,
+      utcOffset,
+      line,
+    };
+  }
+
+  function parseSummary(fields: string[], line: number): void {
+    const [registry, , type, , count] = fields;
+    if (!REGISTRIES.has(registry)) {
+      report('REGISTRY_BAD_LINE', `unknown registry ${quote(registry)} in summary`, line, 'registry');
+      return;
+    }
+    if (type !== 'asn' && type !== 'ipv4' && type !== 'ipv6') {
+      report('REGISTRY_BAD_LINE', `unknown resource type ${quote(type)} in summary`, line, 'type');
+      return;
+    }
+    if (!DECIMAL.test(count)) {
+      report('REGISTRY_BAD_LINE', `summary count ${quote(count)} is not a number`, line, 'count', type);
+      return;
+    }
+    result.summaries.push({ registry, type, count: Number(count), line });
+  }
+
+  function parseRecord(fields: string[], line: number): DelegatedRecord | undefined {
+    if (fields.length < 7 || fields.length > MAX_FIELDS) {
+      report(
+        'REGISTRY_BAD_LINE',
+        `record has ${fields.length} fields, expected 7 (or 8 and more in the extended format)`,
+        line,
+      );
+      return undefined;
+    }
+    const [registry, recordedCountry, type, start, valueText, dateText, statusText] = fields;
+    if (!REGISTRIES.has(registry)) {
+      report('REGISTRY_BAD_LINE', `unknown registry ${quote(registry)}`, line, 'registry');
+      return undefined;
+    }
+    if (type !== 'asn' && type !== 'ipv4' && type !== 'ipv6') {
+      report('REGISTRY_BAD_LINE', `unknown resource type ${quote(type)}`, line, 'type');
+      return undefined;
+    }
+
+    let status: RegistryStatus;
+    let delegatedTo: string | undefined;
+    const statusLower = statusText.toLowerCase();
+    if (STATUSES.has(statusLower)) {
+      status = statusLower as RegistryStatus;
+    } else if (registry === 'iana' && IANA_DELEGATES.has(statusLower)) {
+      // The older IANA file writes where the block went instead of a status.
+      delegatedTo = statusLower;
+      status = statusLower === 'ietf' || statusLower === 'iana' ? 'reserved' : 'allocated';
+    } else {
+      report('REGISTRY_BAD_LINE', `unknown status ${quote(statusText)}`, line, 'status', type);
+      return undefined;
+    }
+    const opaqueId = fields.length >= 8 ? fields[7] : undefined;
+    if (registry === 'iana' && delegatedTo === undefined && opaqueId !== undefined) {
+      const to = opaqueId.toLowerCase();
+      if (IANA_DELEGATES.has(to)) delegatedTo = to;
+    }
+
+    let country: string;
+    if (recordedCountry === '') {
+      if (status === 'allocated' || status === 'assigned') {
+        report('REGISTRY_UNKNOWN_COUNTRY', `${status} record without a country code`, line, 'cc', type);
+        return undefined;
+      }
+      country = UNKNOWN_COUNTRY;
+    } else if (!isKnownCountryCode(recordedCountry)) {
+      report(
+        'REGISTRY_UNKNOWN_COUNTRY',
+        `country code ${quote(recordedCountry)} is not ISO 3166-1 alpha-2 nor AP, EU, ZZ`,
+        line,
+        'cc',
+        type,
+      );
+      return undefined;
+    } else {
+      country = isHolderStatus(status) ? recordedCountry : UNKNOWN_COUNTRY;
+    }
+
+    let date = knownDates.get(dateText);
+    if (date === undefined) {
+      date = checkDate(dateText);
+      if (date !== undefined && knownDates.size < 100_000) knownDates.set(dateText, date);
+    }
+    if (date === undefined) {
+      report(
+        'REGISTRY_BAD_DATE',
+        `date ${quote(dateText)} is not a YYYYMMDD calendar date`,
+        line,
+        'date',
+        type,
+      );
+      return undefined;
+    }
+    if (!DECIMAL.test(valueText)) {
+      report('REGISTRY_BAD_RANGE', `value ${quote(valueText)} is not a decimal number`, line, 'value', type);
+      return undefined;
+    }
+    const value = Number(valueText);
+    const extensions = fields.length > 8 ? fields.slice(8) : NO_EXTENSIONS;
+    if (type === 'asn') {
+      if (!DECIMAL.test(start) || Number(start) >= TWO_POW_32) {
+        report('REGISTRY_BAD_RANGE', `ASN ${quote(start)} is not a number below 2^32`, line, 'start', type);
+        return undefined;
+      }
+      const firstAsn = Number(start);
+      if (value === 0 || firstAsn + value > TWO_POW_32) {
+        report(
+          'REGISTRY_BAD_RANGE',
+          value === 0 ? 'ASN count is 0' : `${valueText} ASNs from ${firstAsn} run past 4294967295`,
+          line,
+          'value',
+          type,
+        );
+        return undefined;
+      }
+      return {
+        type,
+        registry,
+        recordedCountry,
+        country,
+        start,
+        value,
+        date,
+        status,
+        opaqueId,
+        extensions,
+        delegatedTo,
+        line,
+        firstAsn,
+      };
+    }
+
+    const address = tryParseAddress(start);
+    const family = type === 'ipv4' ? 4 : 6;
+    if (address === undefined || address.family !== family) {
+      report(
+        'REGISTRY_BAD_ADDRESS',
+        `start ${quote(start)} is not an IPv${family} address`,
+        line,
+        'start',
+        type,
+      );
+      return undefined;
+    }
+    let prefixes: Prefix[];
+    if (type === 'ipv4') {
+      const first = ipv4ToNumber(address.bytes);
+      if (value === 0 || first + value > TWO_POW_32) {
+        report(
+          'REGISTRY_BAD_RANGE',
+          value === 0
+            ? 'address count is 0'
+            : `${valueText} addresses from ${start} run past 255.255.255.255`,
+          line,
+          'value',
+          type,
+        );
+        return undefined;
+      }
+      // Almost every record is one aligned power-of-two block: skip the general splitter.
+      const bits = Math.log2(value);
+      if (Number.isInteger(bits) && first % value === 0) prefixes = [Prefix.fromAddress(address, 32 - bits)];
+      else prefixes = rangeToPrefixes(address, value);
+    } else {
+      if (value > 128) {
+        report('REGISTRY_BAD_RANGE', `IPv6 prefix length ${valueText} is above 128`, line, 'value', type);
+        return undefined;
+      }
+      const prefix = Prefix.fromAddress(address, value);
+      if (!sameBytes(prefix.bytes, address.bytes)) {
+        report(
+          'REGISTRY_BAD_RANGE',
+          `start ${quote(start)} has bits set past /${value}: not the start of a block`,
+          line,
+          'start',
+          type,
+        );
+        return undefined;
+      }
+      prefixes = [prefix];
+    }
+    return {
+      type,
+      registry,
+      recordedCountry,
+      country,
+      start,
+      value,
+      date,
+      status,
+      opaqueId,
+      extensions,
+      delegatedTo,
+      line,
+      address,
+      prefixes,
+    };
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
