@@ -1,0 +1,411 @@
+/**
+ * Indicator lists: CSV/TSV with a header (typed `type` column or none), `value;comment` lines
+ * (signature-base / Loki hash and C2 lists, where the comment names the report), Loki lists
+ * with `# report` section comments above bare values, and bare one-value-per-line lists.
+ *
+ * Byte patterns posing as hashes: a value typed as a hash that is a fragment of a byte pattern
+ * of a YARA rule given in `yara` is typed `byte-pattern` instead (and reported), because some
+ * upstream IOC extractors cut the hex strings of YARA rules into 64-digit pieces and labelled
+ * them sha256 (TA14-353A in the OTX lists). A value that is hex but not of its hash's length is
+ * also a byte pattern, not a hash. Nothing else retypes a value.
+ */
+import { addIndicator, beginImport } from './facts.js';
+import type { ImportContext, ImportOptions } from './facts.js';
+import type { EvidenceGraph } from './graph.js';
+import { decodeInput } from './json-scan.js';
+import type { Case, IndicatorType, Report } from './model.js';
+import { detectIndicatorType, isIndicatorType } from './normalize.js';
+import { MAX_VALUE_LENGTH, ReportBuilder } from './report.js';
+import type { ImportReport } from './report.js';
+import { cairnId } from './uuid.js';
+import type { YaraHexIndex } from './yara.js';
+
+/** Options of {@link importIndicatorList}. */
+export interface IndicatorListOptions extends ImportOptions {
+  /** Layout; `auto` (default) decides from the first content line. */
+  format?: 'auto' | 'csv' | 'tsv' | 'value-comment' | 'lines';
+  /** YARA byte patterns, to recognise hash-typed fragments of them (see module comment). */
+  yara?: YaraHexIndex;
+  /** Name of the case the whole file forms (CSV default: the file name); labels become reports. */
+  caseName?: string;
+  /** Most lines read (bounds work on hostile input). Default 10 million. */
+  maxLines?: number;
+}
+
+/** Column-type labels as lists write them, to model types (`ip` means detect v4/v6/CIDR). */
+const TYPE_LABELS: Record<string, IndicatorType | 'ip'> = {
+  ip: 'ip',
+  ipv4: 'ip',
+  ipv6: 'ip',
+  'ip-dst': 'ip',
+  'ip-src': 'ip',
+  'ip address': 'ip',
+  ipaddress: 'ip',
+  cidr: 'cidr',
+  domain: 'domain',
+  'domain-name': 'domain',
+  hostname: 'hostname',
+  host: 'hostname',
+  url: 'url',
+  uri: 'url',
+  email: 'email',
+  'email-addr': 'email',
+  md5: 'md5',
+  sha1: 'sha1',
+  'sha-1': 'sha1',
+  sha256: 'sha256',
+  'sha-256': 'sha256',
+  sha512: 'sha512',
+  ssdeep: 'ssdeep',
+  tlsh: 'tlsh',
+  imphash: 'imphash',
+  filename: 'filename',
+  'file name': 'filename',
+  file: 'filename',
+  mutex: 'mutex',
+  'service name': 'string',
+  string: 'string',
+  'yara-rule': 'yara-rule',
+  'byte-pattern': 'byte-pattern',
+  'attack-technique': 'attack-technique',
+};
+const HASH_LENGTH: Partial<Record<IndicatorType, number>> = {
+  md5: 32,
+  sha1: 40,
+  sha256: 64,
+  sha512: 128,
+  imphash: 32,
+};
+const VALUE_COLUMNS = ['value', 'indicator', 'ioc', 'observable', 'hash', 'domain', 'ip'];
+const COMMENT_COLUMNS = ['note', 'comment', 'description', 'name', 'info', 'title'];
+
+/** Splits one CSV record line honouring "quoted, fields" and "" escapes; undefined if a quote is left open. */
+export function splitCsvLine(line: string, delimiter: string): string[] | undefined {
+  const out: string[] = [];
+  let field = '';
+  let i = 0;
+  let quoted = false;
+  let wasQuoted = false;
+  while (i < line.length) {
+    const c = line[i];
+    if (quoted) {
+      if (c === '"') {
+        if (line[i + 1] === '"') {
+          field += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+        i++;
+        continue;
+      }
+      field += c;
+      i++;
+      continue;
+    }
+    if (c === '"' && field === '' && !wasQuoted) {
+      quoted = true;
+      wasQuoted = true;
+      i++;
+      continue;
+    }
+    if (c === delimiter) {
+      out.push(field);
+      field = '';
+      wasQuoted = false;
+      i++;
+      continue;
+    }
+    field += c;
+    i++;
+  }
+  if (quoted) return undefined;
+  out.push(field);
+  return out;
+}
+
+interface Labelled {
+  caseId?: string;
+  reportIds: string[];
+}
+
+/**
+ * Imports an indicator list (see module comment for the layouts). Never throws for bad input:
+ * broken rows are reported with their line number and skipped.
+ */
+export function importIndicatorList(
+  graph: EvidenceGraph,
+  input: Uint8Array | string,
+  options: IndicatorListOptions = {},
+): ImportReport {
+  const report = new ReportBuilder(options.file ?? '<list>');
+  let text: string;
+  try {
+    text = decodeInput(input, report.report.file);
+  } catch (err) {
+    report.issue('INTEL_BAD_INPUT', (err as Error).message);
+    return report.report;
+  }
+  const ctx = beginImport(
+    graph,
+    report,
+    options,
+    options.format === 'csv' || options.format === 'tsv' ? 'csv' : 'ioc-list',
+  );
+  const maxLines = options.maxLines ?? 10_000_000;
+  const labels = new Map<string, Labelled>();
+  const labelled = (label: string, asCase: boolean): Labelled => {
+    let l = labels.get(label);
+    if (l !== undefined) return l;
+    const reportFact: Report = {
+      kind: 'report',
+      id: cairnId('report', `${ctx.file}\u0000${label}`),
+      provenance: { file: ctx.file },
+      confidence: ctx.defaultConfidence,
+      confidenceStated: false,
+      name: label,
+      urls: [...label.matchAll(/https?:\/\/\S+/g)].map((m) => m[0]),
+      objectRefs: [],
+    };
+    if (graph.add(reportFact)) report.added('report');
+    l = { reportIds: [reportFact.id] };
+    if (asCase) l.caseId = addCase(ctx, label, 'report-list');
+    labels.set(label, l);
+    return l;
+  };
+
+  // Line splitting without a regex over the whole text, tracking 1-based line numbers.
+  let lineNo = 0;
+  let pos = 0;
+  const nextLine = (): string | undefined => {
+    if (pos >= text.length || lineNo >= maxLines) {
+      if (lineNo >= maxLines && pos < text.length)
+        report.issue('INTEL_TOO_MANY_LINES', `stopped after ${maxLines} lines`, { line: lineNo });
+      pos = text.length;
+      return undefined;
+    }
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = text.length;
+    let line = text.slice(pos, end);
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    pos = end + 1;
+    lineNo++;
+    return line;
+  };
+
+  let format = options.format ?? 'auto';
+  let header: string[] | undefined;
+  let delimiter = ',';
+  let section: string | undefined;
+  let fileCase: string | undefined;
+  const firstContent = (): string | undefined => {
+    for (;;) {
+      const line = nextLine();
+      if (line === undefined) return undefined;
+      if (line.trim() === '') continue;
+      if (line.startsWith('#')) {
+        if (format === 'auto' || format === 'lines' || format === 'value-comment')
+          section = sectionLabel(line) ?? section;
+        continue;
+      }
+      return line;
+    }
+  };
+  const first = firstContent();
+  if (first === undefined) return report.report;
+  if (format === 'auto' || format === 'csv' || format === 'tsv') {
+    const d = format === 'tsv' || (format === 'auto' && first.includes('\t')) ? '\t' : ',';
+    const cells = splitCsvLine(first, d)?.map((c) => c.trim().toLowerCase());
+    if (
+      cells !== undefined &&
+      cells.length > 1 &&
+      cells.some((c) => VALUE_COLUMNS.includes(c) || c === 'type')
+    ) {
+      header = cells;
+      delimiter = d;
+      format = d === '\t' ? 'tsv' : 'csv';
+    } else if (format === 'auto') format = first.includes(';') ? 'value-comment' : 'lines';
+  }
+
+  if (header !== undefined) {
+    fileCase = addCase(
+      ctx,
+      options.caseName ?? ctx.file.replace(/^.*\//, '').replace(/\.[^.]*$/, ''),
+      'report-list',
+    );
+    const typeCol = header.indexOf('type');
+    let valueCol = header.findIndex((h) => VALUE_COLUMNS.includes(h));
+    if (valueCol < 0) valueCol = typeCol === 0 ? 1 : 0;
+    const commentCol = header.findIndex((h) => COMMENT_COLUMNS.includes(h));
+    const sourcesCol = header.findIndex((h) => h === 'sources' || h === 'source' || h === 'report');
+    const actorCol = header.findIndex((h) => h === 'actor' || h === 'attribution' || h === 'threat actor');
+    for (;;) {
+      const line = nextLine();
+      if (line === undefined) break;
+      if (line.trim() === '' || line.startsWith('#')) continue;
+      report.report.recordsRead++;
+      if (line.length > MAX_VALUE_LENGTH * 4) {
+        report.issue('INTEL_VALUE_TOO_LONG', `line of ${line.length} characters is too long`, {
+          line: lineNo,
+        });
+        continue;
+      }
+      const cells = splitCsvLine(line, delimiter);
+      if (cells === undefined) {
+        report.issue('INTEL_BAD_CSV_ROW', 'unterminated quoted field', { line: lineNo });
+        continue;
+      }
+      if (cells.length !== header.length) {
+        report.issue('INTEL_BAD_CSV_ROW', `row has ${cells.length} fields, header has ${header.length}`, {
+          line: lineNo,
+        });
+        if (cells.length <= valueCol || (typeCol >= 0 && cells.length <= typeCol)) continue;
+      }
+      const reportIds: string[] = [];
+      if (sourcesCol >= 0 && cells[sourcesCol] !== undefined)
+        for (const s of cells[sourcesCol].split(' | '))
+          if (s.trim() !== '') reportIds.push(...labelled(s.trim(), false).reportIds);
+      if (actorCol >= 0 && cells[actorCol]) {
+        const c = graph.getAs('case', fileCase);
+        if (c !== undefined && !c.actorLabels.includes(cells[actorCol])) c.actorLabels.push(cells[actorCol]);
+      }
+      addValue(ctx, options, cells[valueCol], typeCol >= 0 ? cells[typeCol] : undefined, lineNo, {
+        caseId: fileCase,
+        reportIds,
+        comment: commentCol >= 0 ? cells[commentCol] : undefined,
+      });
+    }
+    return report.report;
+  }
+
+  // value;comment and bare lines; `# label` lines name the report of the values below them.
+  let line: string | undefined = first;
+  while (line !== undefined) {
+    if (line.startsWith('#')) section = sectionLabel(line) ?? section;
+    else if (line.trim() !== '') {
+      report.report.recordsRead++;
+      let value = line;
+      let comment: string | undefined;
+      const semi = format === 'value-comment' ? line.indexOf(';') : -1;
+      if (semi >= 0) {
+        value = line.slice(0, semi);
+        comment = line.slice(semi + 1);
+      }
+      // Labels are compared trimmed (the OTX lists pad some with spaces); the comment stays exact.
+      const label = comment !== undefined && comment.trim() !== '' ? comment.trim() : section;
+      const l: Labelled =
+        label !== undefined ? labelled(label, options.caseName === undefined) : { reportIds: [] };
+      if (options.caseName !== undefined) fileCase ??= addCase(ctx, options.caseName, 'report-list');
+      addValue(ctx, options, value, undefined, lineNo, {
+        caseId: l.caseId ?? fileCase,
+        reportIds: l.reportIds,
+        comment,
+      });
+    }
+    line = nextLine();
+  }
+  return report.report;
+}
+
+const listIds = new Map<string, string>();
+function listId(file: string): string {
+  let id = listIds.get(file);
+  if (id === undefined) {
+    if (listIds.size > 10_000) listIds.clear();
+    id = cairnId('indicator', `list:${file}`);
+    listIds.set(file, id);
+  }
+  return id;
+}
+
+function sectionLabel(line: string): string | undefined {
+  const t = line.replace(/^#+/, '').trim();
+  // Banner lines ("# ----", "# FORMAT ---") and empty comments do not name a report.
+  if (t === '' || /-{5,}\s*$/.test(t) || /^[-=#*\s]+$/.test(t)) return undefined;
+  return t;
+}
+
+function addCase(ctx: ImportContext, name: string, caseKind: Case['caseKind']): string {
+  const id = cairnId('case', `${ctx.file}\u0000${name}`);
+  const c: Case = {
+    kind: 'case',
+    id,
+    provenance: { file: ctx.file },
+    confidence: ctx.defaultConfidence,
+    confidenceStated: false,
+    caseKind,
+    name,
+    aliases: [],
+    labels: [],
+    actorLabels: [],
+    techniqueIds: [],
+    externalIds: [],
+    revoked: false,
+    deprecated: false,
+  };
+  if (ctx.graph.add(c)) ctx.report.added('case');
+  return id;
+}
+
+function addValue(
+  ctx: ImportContext,
+  options: IndicatorListOptions,
+  rawValue: string,
+  typeLabel: string | undefined,
+  line: number,
+  extra: { caseId?: string; reportIds: string[]; comment?: string },
+): void {
+  const original = rawValue;
+  const value = rawValue.trim();
+  if (value === '') {
+    ctx.report.issue('INTEL_EMPTY_VALUE', 'row has no value', { line });
+    return;
+  }
+  let type: IndicatorType;
+  if (typeLabel === undefined || typeLabel.trim() === '') type = detectIndicatorType(value);
+  else {
+    const label = typeLabel.trim().toLowerCase();
+    const mapped = TYPE_LABELS[label] ?? (isIndicatorType(label) ? label : undefined);
+    if (mapped === undefined) {
+      type = detectIndicatorType(value);
+      ctx.report.issue(
+        'INTEL_UNKNOWN_TYPE',
+        `unknown type label ${JSON.stringify(typeLabel.slice(0, 60))}; detected ${type} from the value`,
+        { line, field: 'type' },
+      );
+    } else if (mapped === 'ip') {
+      const d = detectIndicatorType(value);
+      type = d === 'ipv6' || d === 'cidr' ? d : 'ipv4';
+    } else type = mapped;
+  }
+  const hashLen = HASH_LENGTH[type];
+  if (hashLen !== undefined && /^[0-9a-fA-F]+$/.test(value)) {
+    const rule = options.yara?.ruleContaining(value);
+    if (rule !== undefined) {
+      ctx.report.issue(
+        'INTEL_RETYPED_BYTE_PATTERN',
+        `${type} value is a fragment of the byte pattern of YARA rule ${rule}; typed byte-pattern`,
+        { line },
+      );
+      type = 'byte-pattern';
+    } else if (value.length !== hashLen && value.length % 2 === 0 && value.length >= 16) {
+      ctx.report.issue(
+        'INTEL_RETYPED_BYTE_PATTERN',
+        `${value.length} hex digits cannot be ${type}; typed byte-pattern`,
+        { line },
+      );
+      type = 'byte-pattern';
+    }
+  }
+  addIndicator(ctx, {
+    // One UUIDv5 per file, the line number after it: deterministic without hashing every line.
+    id: `${listId(ctx.file)}/L${line}`,
+    type,
+    original,
+    sourceType: typeLabel,
+    comment: extra.comment,
+    caseIds: extra.caseId !== undefined ? [extra.caseId] : [],
+    reportIds: extra.reportIds,
+    provenance: { file: ctx.file, line },
+  });
+}

@@ -1,0 +1,187 @@
+/**
+ * Splits a large JSON document into its array elements without parsing it whole, so a bundle of
+ * thousands of objects is parsed one object at a time: a broken object is reported at its JSON
+ * path and byte offset and the others still import, and a truncated file still yields every
+ * object before the cut.
+ */
+import { gunzipSync } from 'node:zlib';
+import { CairnError } from '../errors/index.js';
+
+/** Largest decompressed input accepted (bounds gzip bombs). */
+export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Turns input bytes into text: gunzips when the bytes start with the gzip magic (1f 8b), drops a
+ * UTF-8 byte-order mark. Strings are returned as they are.
+ */
+export function decodeInput(input: Uint8Array | string, file = '<input>'): string {
+  if (typeof input === 'string') return input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  let bytes = input;
+  if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      bytes = gunzipSync(bytes, { maxOutputLength: MAX_INPUT_BYTES });
+    } catch (err) {
+      throw new CairnError(
+        'INTEL_BAD_GZIP',
+        `cannot gunzip: ${(err as Error).message}`,
+        { file, offset: 0 },
+        { cause: err },
+      );
+    }
+  }
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** One element of the scanned array, as text, with where it is. */
+export interface JsonElement {
+  index: number;
+  /** JSON path of the element, e.g. `$.objects[12]`. */
+  path: string;
+  /** Character offset of the element in the text. */
+  offset: number;
+  text: string;
+}
+
+/** Outcome of a scan: the top-level scalar members (type, id, spec_version...) and any structural error. */
+export interface JsonScanResult {
+  header: Record<string, unknown>;
+  error?: CairnError;
+  /** True when the document had the array member at all. */
+  foundArray: boolean;
+}
+
+const WS = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/**
+ * Scans `text` (a JSON object with an array member `arrayKey`, or a bare top-level array) and
+ * calls `onElement` for every element of that array. Other top-level members are parsed and
+ * returned in `header` (when they are no larger than 1 MiB). Never throws for bad input.
+ */
+export function scanJsonArray(
+  text: string,
+  arrayKey: string,
+  onElement: (el: JsonElement) => void,
+  file = '<input>',
+): JsonScanResult {
+  const result: JsonScanResult = { header: {}, foundArray: false };
+  const n = text.length;
+  let i = 0;
+  const err = (message: string, offset: number, path = '$'): JsonScanResult => {
+    result.error = new CairnError('INTEL_BAD_JSON', message, { file, offset, path });
+    return result;
+  };
+  // Skips one JSON value starting at i (any kind), returns the index after it or -1.
+  const skipValue = (from: number): number => {
+    let j = from;
+    let depth = 0;
+    let inString = false;
+    for (; j < n; j++) {
+      const c = text.charCodeAt(j);
+      if (inString) {
+        if (c === 0x5c) j++;
+        else if (c === 0x22) {
+          inString = false;
+          if (depth === 0) return j + 1;
+        }
+        continue;
+      }
+      if (c === 0x22) inString = true;
+      else if (c === 0x7b || c === 0x5b) depth++;
+      else if (c === 0x7d || c === 0x5d) {
+        depth--;
+        if (depth === 0) return j + 1;
+        if (depth < 0) return -1;
+      } else if (depth === 0 && (c === 0x2c || WS(c))) return j;
+    }
+    return depth === 0 && !inString && j > from ? j : -1;
+  };
+  const skipWs = (): void => {
+    while (i < n && WS(text.charCodeAt(i))) i++;
+  };
+  const scanArray = (basePath: string): boolean => {
+    // text[i] === '['
+    result.foundArray = true;
+    i++;
+    let index = 0;
+    skipWs();
+    if (text.charCodeAt(i) === 0x5d) {
+      i++;
+      return true;
+    }
+    for (;;) {
+      skipWs();
+      const start = i;
+      const end = skipValue(start);
+      const path = `${basePath}[${index}]`;
+      if (end < 0 || end === start) {
+        err(`unterminated or malformed element`, start, path);
+        return false;
+      }
+      onElement({ index, path, offset: start, text: text.slice(start, end) });
+      index++;
+      i = end;
+      skipWs();
+      const c = text.charCodeAt(i);
+      if (c === 0x2c) {
+        i++;
+        continue;
+      }
+      if (c === 0x5d) {
+        i++;
+        return true;
+      }
+      err(`expected ',' or ']' after element`, i, path);
+      return false;
+    }
+  };
+
+  skipWs();
+  if (text.charCodeAt(i) === 0x5b) {
+    scanArray('$');
+    return result;
+  }
+  if (text.charCodeAt(i) !== 0x7b) return err('expected a JSON object or array', i);
+  i++;
+  for (;;) {
+    skipWs();
+    if (text.charCodeAt(i) === 0x7d) return result;
+    if (text.charCodeAt(i) !== 0x22) return err('expected a member name', i);
+    const keyEnd = skipValue(i);
+    if (keyEnd < 0) return err('unterminated member name', i);
+    let key: string;
+    try {
+      key = JSON.parse(text.slice(i, keyEnd)) as string;
+    } catch {
+      return err('bad member name', i);
+    }
+    i = keyEnd;
+    skipWs();
+    if (text.charCodeAt(i) !== 0x3a) return err("expected ':'", i);
+    i++;
+    skipWs();
+    if (key === arrayKey && text.charCodeAt(i) === 0x5b) {
+      if (!scanArray(`$.${arrayKey}`)) return result;
+    } else {
+      const start = i;
+      const end = skipValue(start);
+      if (end < 0) return err(`malformed value of member ${JSON.stringify(key)}`, start, `$.${key}`);
+      if (end - start <= 1 << 20) {
+        try {
+          result.header[key] = JSON.parse(text.slice(start, end));
+        } catch {
+          return err(`malformed value of member ${JSON.stringify(key)}`, start, `$.${key}`);
+        }
+      }
+      i = end;
+    }
+    skipWs();
+    const c = text.charCodeAt(i);
+    if (c === 0x2c) {
+      i++;
+      continue;
+    }
+    if (c === 0x7d) return result;
+    return err("expected ',' or '}'", i);
+  }
+}
