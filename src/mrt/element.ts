@@ -130,6 +130,27 @@ export class ElementCursor {
     );
   }
 
+  /**
+   * The prefix with the bits past its length cleared (RFC 4271 4.3: "trailing bits are
+   * irrelevant"); `prefix()` shows the bytes as sent, which is what bgpdump prints.
+   */
+  canonicalPrefix(): string {
+    const bytes = this.maskScratch;
+    const length = this.prefixLength;
+    for (let i = 0; i < 16; i++) {
+      const bitsHere = length - i * 8;
+      bytes[i] =
+        bitsHere >= 8
+          ? this.prefixBytes[i]
+          : bitsHere <= 0
+            ? 0
+            : this.prefixBytes[i] & ((0xff << (8 - bitsHere)) & 0xff);
+    }
+    return (this.prefixFamily === 4 ? formatIPv4(bytes, 0) : formatIPv6(bytes, 0)) + '/' + length;
+  }
+
+  private readonly maskScratch = new Uint8Array(16);
+
   /** Time as bgpdump prints it: seconds, with ".uuuuuu" for extended-timestamp records. */
   timeText(): string {
     return this.hasMicroseconds
@@ -160,7 +181,7 @@ export class ElementCursor {
       element.newState = this.newState;
       return element;
     }
-    element.prefix = this.prefix();
+    element.prefix = this.canonicalPrefix();
     if (this.hasPathId) element.pathId = this.pathId;
     const attributes = this.attributes;
     if (this.type === 'W' || attributes === undefined) return element;
