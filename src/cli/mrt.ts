@@ -84,9 +84,9 @@ export function makeElementFilter(options: Pick<DumpOptions, 'type' | 'prefix' |
 async function dump(files: string[], options: DumpOptions): Promise<number> {
   const out = new BufferedWriter(process.stdout);
   const accept = makeElementFilter(options);
-  const formatter = new BgpdumpFormatter();
   let problems = 0;
   for (const file of files) {
+    const formatter = new BgpdumpFormatter();
     const progress = progressBar(file, options.progress);
     const visit =
       options.format === 'bgpdump'

@@ -7,14 +7,19 @@ import { SingleBar, Presets } from 'cli-progress';
 import { CairnError, escapeForTerminal } from '../errors/index.js';
 
 export class BufferedWriter {
-  private parts: string[] = [];
-  private size = 0;
+  private buffer: Buffer;
+  private position = 0;
   private closed = false;
 
+  /**
+   * Lines go straight into a byte buffer (no per-line strings kept, no join): `flush()` hands
+   * full buffers to the stream and, awaited between input chunks, waits for it to drain.
+   */
   constructor(
     private readonly stream: Writable,
-    private readonly highWater = 256 * 1024,
+    private readonly capacity = 1 << 20,
   ) {
+    this.buffer = Buffer.allocUnsafe(capacity);
     stream.on('error', (error: NodeJS.ErrnoException) => {
       // A closed pipe (`| head`) ends output quietly.
       if (error.code === 'EPIPE') this.closed = true;
@@ -27,34 +32,43 @@ export class BufferedWriter {
   }
 
   line(text: string): void {
-    this.parts.push(text);
-    this.size += text.length + 1;
-  }
-
-  get pending(): number {
-    return this.size;
-  }
-
-  /** Writes what is buffered; resolves once the stream can take more. */
-  async flush(force = false): Promise<void> {
-    if (this.parts.length === 0 || (!force && this.size < this.highWater)) return;
-    const text = this.parts.join('\n') + '\n';
-    this.parts = [];
-    this.size = 0;
-    if (this.closed) return;
-    if (!this.stream.write(text)) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          this.stream.off('drain', done);
-          this.stream.off('close', done);
-          this.stream.off('error', done);
-          resolve();
-        };
-        this.stream.on('drain', done);
-        this.stream.on('close', done);
-        this.stream.on('error', done);
-      });
+    // Worst case 3 bytes per UTF-16 unit, plus the newline.
+    if (this.position + text.length * 3 + 1 > this.capacity) {
+      this.writeOut();
+      if (text.length * 3 + 1 > this.capacity) {
+        if (!this.closed) this.stream.write(text + '\n');
+        return;
+      }
     }
+    this.position += this.buffer.write(text, this.position, 'utf8');
+    this.buffer[this.position++] = 10;
+  }
+
+  private writeOut(): boolean {
+    if (this.position === 0) return true;
+    const full = this.buffer.subarray(0, this.position);
+    this.buffer = Buffer.allocUnsafe(this.capacity);
+    this.position = 0;
+    return this.closed ? true : this.stream.write(full);
+  }
+
+  /** Writes what is buffered (when `force` or over half full); resolves once the stream can take more. */
+  async flush(force = false): Promise<void> {
+    if (!force && this.position < this.capacity / 2) {
+      if (!this.stream.writableNeedDrain) return;
+    } else if (this.writeOut()) return;
+    if (this.closed || !this.stream.writableNeedDrain) return;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+      this.stream.on('error', done);
+    });
   }
 }
 

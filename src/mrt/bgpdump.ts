@@ -24,11 +24,17 @@ const MED = 4;
 const LOCAL_PREF = 5;
 const COMMUNITIES = 8;
 
+/** One formatter per input stream: it caches text by record offset. */
 export class BgpdumpFormatter {
   private suffixGeneration = -1;
   private suffixSource = -1;
   private suffix = '';
   private readonly scratch = new Uint8Array(16);
+  private head = '';
+  private headOffset = -1;
+  private headType = '';
+  private headPeerBytes: Uint8Array | undefined;
+  private headPeerAsn = -1;
 
   /**
    * The bgpdump -m line for the cursor's element (without newline), or undefined when bgpdump
@@ -36,7 +42,21 @@ export class BgpdumpFormatter {
    */
   format(cursor: ElementCursor, generation: number): string | undefined {
     if (!cursor.bgpdumpPrints) return undefined;
-    const head = `${cursor.format}|${cursor.timeText()}|${cursor.type}|${this.peerText(cursor)}|${cursor.peerAsn}|`;
+    // The line head is the same for every prefix of a record (and of a RIB entry's peer).
+    if (
+      cursor.recordOffset !== this.headOffset ||
+      cursor.type !== this.headType ||
+      cursor.peerBytes !== this.headPeerBytes ||
+      cursor.peerAsn !== this.headPeerAsn ||
+      cursor.bgpdumpPeerAsIPv6
+    ) {
+      this.head = `${cursor.format}|${cursor.timeText()}|${cursor.type}|${this.peerText(cursor)}|${cursor.peerAsn}|`;
+      this.headOffset = cursor.bgpdumpPeerAsIPv6 ? -1 : cursor.recordOffset;
+      this.headType = cursor.type;
+      this.headPeerBytes = cursor.peerBytes;
+      this.headPeerAsn = cursor.peerAsn;
+    }
+    const head = this.head;
     if (cursor.type === 'STATE') return `${head}${cursor.oldState}|${cursor.newState}`;
     if (cursor.type === 'W') {
       // Legacy records: bgpdump passes inet_ntoa() twice to one printf, so the peer address

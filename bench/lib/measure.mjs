@@ -1,0 +1,37 @@
+// Shared helpers for benchmarks: run a command (stdout to /dev/null) several times in a child
+// process and report the median wall time and the peak RSS, measured by the kernel
+// (getrusage of the child, through python3, which is on every machine we run on).
+import { execFileSync } from 'node:child_process';
+import { cpus, totalmem } from 'node:os';
+
+const RUNNER = `
+import resource, subprocess, sys, time
+start = time.perf_counter()
+with open('/dev/null', 'wb') as devnull:
+    code = subprocess.call(sys.argv[1:], stdout=devnull, stderr=devnull)
+wall = time.perf_counter() - start
+print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
+`;
+
+/** Runs `argv` `runs` times; returns median seconds and max peak RSS in MiB. */
+export function measure(argv, runs = 3) {
+  const walls = [];
+  let rss = 0;
+  for (let i = 0; i < runs; i++) {
+    const out = execFileSync('python3', ['-c', RUNNER, ...argv], { encoding: 'utf8' }).trim().split(' ');
+    const [wall, maxKiB, code] = [Number(out[0]), Number(out[1]), Number(out[2])];
+    if (code !== 0) throw new Error(`${argv.join(' ')} exited with ${code}`);
+    walls.push(wall);
+    rss = Math.max(rss, maxKiB / 1024);
+  }
+  walls.sort((a, b) => a - b);
+  return { seconds: walls[Math.floor(walls.length / 2)], peakRssMiB: rss, runs: walls };
+}
+
+export function machine() {
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
+}
+
+export function today() {
+  return new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}

@@ -1,0 +1,491 @@
+// One suite, run for every byte source: plain, gzip (zlib), bzip2 with lbzip2, with bzip2, and with
+// the TypeScript decoder. References are the command-line tools (`gzip -dc`, `bzip2 -dc`), run on
+// the same bytes.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CairnError } from '../errors/index.js';
+import type { ByteSource, Compression, Decompressor, OpenOptions } from './byte-source.js';
+import {
+  byteSourceFromBuffer,
+  detectCompression,
+  nativeBzip2Available,
+  openByteSource,
+} from './byte-source.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const mrtData = path.join(repo, 'data/mrt');
+
+function listFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return listFiles(full);
+    return entry.isFile() && entry.name !== 'PROVENANCE.md' ? [full] : [];
+  });
+}
+
+function head(file: string): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(4);
+    return buffer.subarray(0, fs.readSync(fd, buffer, 0, 4, 0));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** The first MB of bigger files: truncated bzip2 streams, kept as such in the corpus. */
+const TRUNCATED_BZIP2: Record<string, number> = {
+  // Bytes in the complete blocks, as libbz2 decodes them (python3 bz2.BZ2Decompressor), and lbzip2 -n 1.
+  'pyasn/rib.20080501.0644_firstMB.bz2': 9_876_188,
+  'pyasn/rib.20140523.0600_firstMB.bz2': 15_274_550,
+};
+
+const allFiles = listFiles(mrtData).sort();
+const filesByCompression = (compression: Compression): string[] =>
+  allFiles.filter(
+    (file) =>
+      detectCompression(head(file)) === compression &&
+      TRUNCATED_BZIP2[path.relative(mrtData, file)] === undefined,
+  );
+
+/** Runs a command-line tool on `input`, returns what it wrote and whether it succeeded. */
+function tool(command: string, args: string[], input: Uint8Array): { stdout: Buffer; ok: boolean } {
+  const result = spawnSync(command, args, { input, maxBuffer: 1 << 30 });
+  if (result.error !== undefined) throw new Error(`cannot run ${command}: ${result.error.message}`);
+  return { stdout: result.stdout, ok: result.status === 0 };
+}
+
+const referenceCache = new Map<string, Buffer>();
+function reference(compression: Compression, file: string): Buffer {
+  let decoded = referenceCache.get(file);
+  if (decoded === undefined) {
+    const data = fs.readFileSync(file);
+    if (compression === 'none') decoded = data;
+    else {
+      const result = tool(compression === 'gzip' ? 'gzip' : 'bzip2', ['-dc'], data);
+      if (!result.ok) throw new Error(`reference tool failed on ${file}`);
+      decoded = result.stdout;
+    }
+    referenceCache.set(file, decoded);
+  }
+  return decoded;
+}
+
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+interface Drained {
+  data: Buffer;
+  chunkSizes: number[];
+  error: unknown;
+}
+
+async function drain(source: ByteSource): Promise<Drained> {
+  const parts: Buffer[] = [];
+  let error: unknown;
+  try {
+    for await (const chunk of source.chunks()) parts.push(Buffer.from(chunk));
+  } catch (caught) {
+    error = caught;
+  } finally {
+    await source.close();
+  }
+  return { data: Buffer.concat(parts), chunkSizes: parts.map((part) => part.length), error };
+}
+
+function expectStreamError(result: Drained, codes: string[], name: string): CairnError {
+  expect(result.error, 'expected the stream to end with an error').toBeInstanceOf(CairnError);
+  const error = result.error as CairnError;
+  expect(codes).toContain(error.code);
+  expect(error.location.file).toBe(name);
+  expect(error.location.offset).toBe(result.data.length);
+  return error;
+}
+
+function flipBit(data: Buffer, at: number, bit: number): Buffer {
+  const copy = Buffer.from(data);
+  copy[at] ^= 1 << bit;
+  return copy;
+}
+
+interface Implementation {
+  label: string;
+  compression: Compression;
+  decompressor: Decompressor;
+  options: OpenOptions;
+  /** Real files with this compression from data/mrt. */
+  files: string[];
+  /** A real file to cut, damage and repeat. */
+  sample: string;
+  /** Compresses test data the way this implementation's files are compressed. */
+  compress(data: Buffer): Buffer;
+}
+
+const gzipFiles = filesByCompression('gzip');
+const bzip2Files = filesByCompression('bzip2');
+const plainFiles = filesByCompression('none');
+const gzipSample = path.join(mrtData, 'ripe-bgpdump/updates.20070211.0141.gz');
+const bzip2Sample = path.join(mrtData, 'morrowc-mrtparser/updates.20260222.1530.bz2');
+const compressGzip = (data: Buffer): Buffer => tool('gzip', ['-c'], data).stdout;
+const compressBzip2 = (data: Buffer): Buffer => tool('bzip2', ['-c'], data).stdout;
+
+const implementations: Implementation[] = [
+  {
+    label: 'plain',
+    compression: 'none',
+    decompressor: 'none',
+    options: {},
+    files: plainFiles,
+    sample: path.join(mrtData, 'mrtparse-samples/openbgpd_bgp'),
+    compress: (data) => data,
+  },
+  {
+    label: 'gzip (zlib)',
+    compression: 'gzip',
+    decompressor: 'zlib',
+    options: {},
+    files: gzipFiles,
+    sample: gzipSample,
+    compress: compressGzip,
+  },
+  ...(['lbzip2', 'bzip2', 'js'] as const).map((decompressor): Implementation => ({
+    label: `bzip2 (${decompressor})`,
+    compression: 'bzip2',
+    decompressor,
+    options: { decompressor },
+    files: bzip2Files,
+    sample: bzip2Sample,
+    compress: compressBzip2,
+  })),
+];
+
+function byteSourceSuite(impl: Implementation): void {
+  describe(`byte source: ${impl.label}`, () => {
+    const open = (name: string, data: Uint8Array, options: OpenOptions = {}): Promise<ByteSource> =>
+      byteSourceFromBuffer(name, data, { ...impl.options, ...options });
+
+    it('has its decompressor installed (native tools are required, not optional)', () => {
+      if (impl.decompressor === 'lbzip2' || impl.decompressor === 'bzip2') {
+        const found = spawnSync(impl.decompressor, ['--help'], { stdio: 'ignore' });
+        expect(
+          found.error,
+          `${impl.decompressor} is not installed: apt-get install ${impl.decompressor} (see .ci/run)`,
+        ).toBeUndefined();
+      }
+      expect(impl.files.length, `no ${impl.compression} files under data/mrt`).toBeGreaterThan(0);
+    });
+
+    it('decodes every real file in data/mrt like the reference tool', async () => {
+      for (const file of impl.files) {
+        const source = await openByteSource(file, impl.options);
+        expect(source.compression).toBe(impl.compression);
+        expect(source.decompressor).toBe(impl.decompressor);
+        expect(source.name).toBe(file);
+        expect(source.compressedSize).toBe(fs.statSync(file).size);
+        const result = await drain(source);
+        expect(result.error, file).toBeUndefined();
+        const expected = reference(impl.compression, file);
+        expect(result.data.length, file).toBe(expected.length);
+        expect(sha256(result.data), file).toBe(sha256(expected));
+        expect(source.compressedBytesRead, file).toBe(source.compressedSize);
+      }
+    });
+
+    it('delivers chunks no larger than highWaterMark, and the same bytes', async () => {
+      const result = await drain(await openByteSource(impl.sample, { ...impl.options, highWaterMark: 4096 }));
+      expect(result.error).toBeUndefined();
+      expect(Math.max(...result.chunkSizes)).toBeLessThanOrEqual(4096);
+      expect(result.chunkSizes.length).toBeGreaterThan(1);
+      expect(sha256(result.data)).toBe(sha256(reference(impl.compression, impl.sample)));
+    });
+
+    it('reads the same from a buffer as from the file', async () => {
+      const fromBuffer = await drain(await open('sample', fs.readFileSync(impl.sample)));
+      expect(fromBuffer.error).toBeUndefined();
+      expect(sha256(fromBuffer.data)).toBe(sha256(reference(impl.compression, impl.sample)));
+    });
+
+    it('can be iterated twice, and stopped early', async () => {
+      const source = await openByteSource(impl.sample, { ...impl.options, highWaterMark: 1024 });
+      let first = 0;
+      for await (const chunk of source.chunks()) {
+        first += chunk.length;
+        break;
+      }
+      expect(first).toBeGreaterThan(0);
+      const again = await drain(source);
+      expect(again.error).toBeUndefined();
+      expect(again.data.length).toBe(reference(impl.compression, impl.sample).length);
+    });
+
+    it('stops a read in progress on close(), and close() is idempotent', async () => {
+      const source = await openByteSource(impl.sample, { ...impl.options, highWaterMark: 1024 });
+      const iterator = source.chunks()[Symbol.asyncIterator]();
+      const first = await iterator.next();
+      expect(first.done).toBe(false);
+      await source.close();
+      await source.close();
+      let after = 0;
+      for (let step = await iterator.next(); step.done !== true; step = await iterator.next()) after++;
+      // Chunks already decoded may still come out, but the stream ends without error.
+      expect(after).toBeLessThan(reference(impl.compression, impl.sample).length / 1024);
+      const reopened = source.chunks()[Symbol.asyncIterator]();
+      expect((await reopened.next()).done).toBe(true);
+    });
+
+    it('decodes concatenated members/streams as one', async () => {
+      const data = fs.readFileSync(impl.sample);
+      const result = await drain(await open('twice', Buffer.concat([data, data])));
+      expect(result.error).toBeUndefined();
+      const expected = reference(impl.compression, impl.sample);
+      expect(sha256(result.data)).toBe(sha256(Buffer.concat([expected, expected])));
+    });
+
+    it('reads input only as fast as the consumer takes the output (back-pressure)', async () => {
+      const data = fs.readFileSync(impl.sample);
+      // Repeated members/streams: a large input without compressing anything here.
+      const repeats = Math.ceil((24 << 20) / data.length);
+      const big = Buffer.concat(Array.from({ length: repeats }, () => data));
+      const source = await open('big', big, { highWaterMark: 64 * 1024 });
+      const iterator = source.chunks()[Symbol.asyncIterator]();
+      expect((await iterator.next()).done).toBe(false);
+      // Let the producer run until it blocks: the count stops changing.
+      let last = -1;
+      let stableFor = 0;
+      while (stableFor < 5) {
+        await new Promise((resolve) => setTimeout(resolve, 60));
+        stableFor = source.compressedBytesRead === last ? stableFor + 1 : 0;
+        last = source.compressedBytesRead;
+      }
+      expect(source.compressedBytesRead).toBeLessThan(big.length / 2);
+      await source.close();
+    });
+
+    it('reports an empty member/stream set as empty data', async () => {
+      const result = await drain(await open('empty', impl.compress(Buffer.alloc(0))));
+      expect(result.error).toBeUndefined();
+      expect(result.data.length).toBe(0);
+    });
+
+    const cuts = (size: number): number[] =>
+      [
+        ...new Set([
+          1,
+          3,
+          5,
+          10,
+          14,
+          100,
+          1000,
+          Math.floor(size * 0.4),
+          Math.floor(size * 0.75),
+          size - 5,
+          size - 1,
+        ]),
+      ]
+        .filter((cut) => cut > 0 && cut < size)
+        .sort((a, b) => a - b);
+
+    if (impl.compression !== 'none') {
+      it('delivers every decodable byte of a truncated file, then MRT_TRUNCATED_STREAM', async () => {
+        const data = fs.readFileSync(impl.sample);
+        const full = reference(impl.compression, impl.sample);
+        for (const cut of cuts(data.length)) {
+          const truncated = data.subarray(0, cut);
+          const name = `${path.basename(impl.sample)}[0:${cut}]`;
+          const result = await drain(await open(name, truncated));
+          // A cut inside the 4-byte magic makes the head undetectable: it is then plain data.
+          if (detectCompression(truncated) === 'none') {
+            expect(result.error).toBeUndefined();
+            expect(result.data.equals(truncated)).toBe(true);
+            continue;
+          }
+          expectStreamError(result, ['MRT_TRUNCATED_STREAM'], name);
+          expect(full.subarray(0, result.data.length).equals(result.data), name).toBe(true);
+          // What the command-line tool gets out of the same bytes.
+          const partial = tool(impl.compression === 'gzip' ? 'gzip' : 'bzip2', ['-dc'], truncated);
+          expect(partial.ok).toBe(false);
+          expect(result.data.subarray(0, partial.stdout.length).equals(partial.stdout), name).toBe(true);
+          if (impl.compression === 'gzip') expect(result.data.length, name).toBe(partial.stdout.length);
+          // bzip2 -dc drops the last partly filled 5000-byte buffer when it fails.
+          else expect(result.data.length - partial.stdout.length, name).toBeLessThan(5000);
+        }
+      });
+
+      it('fails a corrupt file with a typed error after the bytes before the damage', async () => {
+        const data = fs.readFileSync(impl.sample);
+        const full = reference(impl.compression, impl.sample);
+        for (const fraction of [0.1, 0.3, 0.5, 0.7, 0.9]) {
+          const at = Math.floor(data.length * fraction);
+          const name = `${path.basename(impl.sample)} with byte ${at} damaged`;
+          const damaged = flipBit(data, at, 3);
+          const result = await drain(await open(name, damaged));
+          expectStreamError(result, ['MRT_CORRUPT_STREAM', 'MRT_TRUNCATED_STREAM'], name);
+          expect(result.data.equals(full)).toBe(false);
+          if (impl.compression === 'gzip') {
+            // Everything zlib decoded before it found the damage, as `gzip -dc` writes it.
+            expect(result.data.equals(tool('gzip', ['-dc'], damaged).stdout), name).toBe(true);
+          }
+          if (impl.decompressor === 'js') {
+            // Each block's CRC is checked before it is delivered: nothing damaged gets out.
+            expect(full.subarray(0, result.data.length).equals(result.data), name).toBe(true);
+          }
+        }
+      });
+
+      it('reports data after the end of the stream as MRT_CORRUPT_STREAM, after all the data', async () => {
+        const data = fs.readFileSync(impl.sample);
+        const full = reference(impl.compression, impl.sample);
+        for (const trailer of ['garbage!', 'x', 'BZh', '\u001f']) {
+          const name = `${path.basename(impl.sample)} + ${JSON.stringify(trailer)}`;
+          const result = await drain(await open(name, Buffer.concat([data, Buffer.from(trailer, 'latin1')])));
+          expectStreamError(result, ['MRT_CORRUPT_STREAM', 'MRT_TRUNCATED_STREAM'], name);
+          expect(sha256(result.data), name).toBe(sha256(full));
+        }
+      });
+
+      it('rejects a file whose magic is right but whose content is not', async () => {
+        const magic = impl.compression === 'gzip' ? [0x1f, 0x8b] : [0x42, 0x5a, 0x68, 0x39];
+        const bogus = Buffer.concat([Buffer.from(magic), Buffer.from('this is not compressed data at all')]);
+        const result = await drain(await open('bogus', bogus));
+        expect(result.data.length).toBe(0);
+        expectStreamError(result, ['MRT_CORRUPT_STREAM'], 'bogus');
+
+        const magicOnly = await drain(await open('magic-only', Buffer.from(magic)));
+        expect(magicOnly.data.length).toBe(0);
+        expectStreamError(magicOnly, ['MRT_TRUNCATED_STREAM'], 'magic-only');
+      });
+
+      it('round-trips generated data with long runs and every byte value', async () => {
+        const pattern = Buffer.alloc(3 << 20);
+        let seed = 7;
+        for (let i = 0; i < pattern.length;) {
+          seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+          const run = seed % 7 === 0 ? seed % 700 : 1; // runs exercise bzip2's run-length stages
+          pattern.fill(seed >>> 16, i, Math.min(i + run, pattern.length));
+          i += Math.max(run, 1);
+        }
+        const result = await drain(await open('generated', impl.compress(pattern)));
+        expect(result.error).toBeUndefined();
+        expect(sha256(result.data)).toBe(sha256(pattern));
+      });
+    }
+
+    if (impl.compression === 'bzip2') {
+      it('delivers every complete block of the truncated corpus files, then MRT_TRUNCATED_STREAM', async () => {
+        for (const [relative, completeBlockBytes] of Object.entries(TRUNCATED_BZIP2)) {
+          const file = path.join(mrtData, relative);
+          const result = await drain(await openByteSource(file, impl.options));
+          expectStreamError(result, ['MRT_TRUNCATED_STREAM'], file);
+          expect(result.data.length, relative).toBe(completeBlockBytes);
+          const partial = tool('bzip2', ['-dc'], fs.readFileSync(file));
+          expect(result.data.subarray(0, partial.stdout.length).equals(partial.stdout)).toBe(true);
+        }
+      });
+    }
+  });
+}
+
+for (const impl of implementations) byteSourceSuite(impl);
+
+describe('detectCompression', () => {
+  it('recognises gzip and bzip2 by magic bytes only', () => {
+    expect(detectCompression(Buffer.from([0x1f, 0x8b]))).toBe('gzip');
+    expect(detectCompression(Buffer.from('BZh9'))).toBe('bzip2');
+    expect(detectCompression(Buffer.from('BZh1xyz'))).toBe('bzip2');
+    expect(detectCompression(Buffer.from('BZh0'))).toBe('none');
+    expect(detectCompression(Buffer.from('BZh'))).toBe('none');
+    expect(detectCompression(Buffer.from([0x1f]))).toBe('none');
+    expect(detectCompression(Buffer.alloc(0))).toBe('none');
+  });
+
+  it('ignores file names: a gzip file named .bz2 is gzip', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-byte-source-'));
+    try {
+      const misnamed = path.join(dir, 'really-gzip.bz2');
+      fs.copyFileSync(gzipSample, misnamed);
+      const source = await openByteSource(misnamed);
+      expect(source.compression).toBe('gzip');
+      const result = await drain(source);
+      expect(sha256(result.data)).toBe(sha256(reference('gzip', gzipSample)));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('openByteSource', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-byte-source-'));
+  });
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('passes an empty file and a 1-byte file through as plain data', async () => {
+    const empty = path.join(dir, 'empty');
+    fs.writeFileSync(empty, '');
+    const emptySource = await openByteSource(empty);
+    expect(emptySource.compression).toBe('none');
+    expect(emptySource.compressedSize).toBe(0);
+    const emptyResult = await drain(emptySource);
+    expect(emptyResult.error).toBeUndefined();
+    expect(emptyResult.chunkSizes).toEqual([]);
+
+    const one = path.join(dir, 'one');
+    fs.writeFileSync(one, Buffer.from([0x1f]));
+    const oneResult = await drain(await openByteSource(one));
+    expect(oneResult.error).toBeUndefined();
+    expect([...oneResult.data]).toEqual([0x1f]);
+  });
+
+  it('reports a missing file as MRT_READ_ERROR with its name', async () => {
+    const missing = path.join(dir, 'no-such-file.bz2');
+    await expect(openByteSource(missing)).rejects.toMatchObject({
+      code: 'MRT_READ_ERROR',
+      location: { file: missing },
+    });
+  });
+
+  it('uses a native bzip2 tool by default when one is on PATH, and says which', async () => {
+    const native = nativeBzip2Available();
+    expect(native, 'lbzip2 or bzip2 must be installed (see .ci/run)').toBeDefined();
+    expect(nativeBzip2Available()).toBe(native);
+    const source = await openByteSource(bzip2Sample);
+    expect(source.decompressor).toBe(native);
+    await source.close();
+    const js = await openByteSource(bzip2Sample, { decompressor: 'js' });
+    expect(js.decompressor).toBe('js');
+    await js.close();
+  });
+
+  it('rejects a bad highWaterMark', async () => {
+    await expect(byteSourceFromBuffer('x', Buffer.alloc(1), { highWaterMark: 0 })).rejects.toMatchObject({
+      code: 'MRT_BAD_OPTION',
+    });
+  });
+});
+
+describe('bzip2 implementations agree with each other', () => {
+  it('deliver the same bytes for the same damaged and truncated inputs', async () => {
+    const data = fs.readFileSync(bzip2Sample);
+    const inputs: [string, Buffer][] = [
+      ['cut at 60%', data.subarray(0, Math.floor(data.length * 0.6))],
+      ['cut at 95%', data.subarray(0, Math.floor(data.length * 0.95))],
+    ];
+    for (const [label, input] of inputs) {
+      const lengths: number[] = [];
+      const codes: string[] = [];
+      for (const decompressor of ['lbzip2', 'bzip2', 'js'] as const) {
+        const result = await drain(await byteSourceFromBuffer(label, input, { decompressor }));
+        lengths.push(result.data.length);
+        codes.push((result.error as CairnError).code);
+      }
+      expect(new Set(lengths).size, `${label}: ${lengths.join(', ')}`).toBe(1);
+      expect(codes).toEqual(['MRT_TRUNCATED_STREAM', 'MRT_TRUNCATED_STREAM', 'MRT_TRUNCATED_STREAM']);
+    }
+  });
+});

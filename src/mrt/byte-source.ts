@@ -1,0 +1,820 @@
+/**
+ * Byte sources: a file (or an in-memory buffer) as a stream of decompressed chunks, whatever the
+ * compression. The compression is detected from the magic bytes, never from the file name:
+ * gzip (1f 8b) is decoded with Node's zlib; bzip2 ("BZh1".."BZh9") with lbzip2 or bzip2 in a child
+ * process when one is on PATH, else with the TypeScript decoder in bzip2.ts; anything else is
+ * passed through. The decompressor actually used is reported in `decompressor`.
+ *
+ * Guarantees, identical for every implementation (one test suite checks them all):
+ * - memory stays flat whatever the file size: input is read in `highWaterMark` pieces and the
+ *   producer (file reader, zlib, child process) is paused while the consumer is behind;
+ * - a truncated or corrupt stream first delivers every byte that can be decompressed and then
+ *   throws CairnError MRT_TRUNCATED_STREAM or MRT_CORRUPT_STREAM with `location.offset` = bytes
+ *   delivered. Native tools do not deliver all of it (bzip2 drops up to 5,000 bytes, lbzip2 with
+ *   several threads stops at a varying earlier point), so when one fails the rest is decoded by
+ *   the TypeScript decoder, which also decides between "truncated" and "corrupt". zlib likewise
+ *   drops the output of the write that failed, so a failing gzip stream is decoded again with
+ *   finer writes up to the failure point.
+ * - data after the end of the compressed stream that is not another stream is MRT_CORRUPT_STREAM,
+ *   thrown after all the data (except trailing zero bytes after gzip, which zlib ignores).
+ *
+ * Known limits: gzip and the native bzip2 tools write a damaged block's (member's) bytes before
+ * they find its CRC mismatch, so for a corrupt stream the last bytes delivered before the error
+ * may be wrong; the TypeScript bzip2 decoder checks each block's CRC before delivering it.
+ * lbzip2 stops silently at non-bzip2 bytes between two concatenated streams (bzip2 and the
+ * TypeScript decoder report them).
+ *
+ * @example
+ * const source = await openByteSource('updates.20150401.0000.bz2');
+ * console.error(`bzip2 via ${source.decompressor}`);
+ * try {
+ *   for await (const chunk of source.chunks()) feed(chunk);
+ * } finally {
+ *   await source.close();
+ * }
+ */
+
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import fs from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import zlib from 'node:zlib';
+import { CairnError } from '../errors/index.js';
+import { Bzip2Decoder } from './bzip2.js';
+
+export type Compression = 'none' | 'gzip' | 'bzip2';
+export type Decompressor = 'none' | 'zlib' | 'lbzip2' | 'bzip2' | 'js';
+
+export interface ByteSource {
+  /** File path or label, used in error locations. */
+  readonly name: string;
+  readonly compression: Compression;
+  /** What actually decompresses (reported to the user). */
+  readonly decompressor: Decompressor;
+  /**
+   * Decompressed chunks in order. Ends normally at end of data; a truncated or corrupt compressed
+   * stream ends with a thrown CairnError (MRT_TRUNCATED_STREAM or MRT_CORRUPT_STREAM,
+   * location.file, location.offset = decompressed bytes delivered so far) after all bytes that
+   * could be decompressed were delivered. Each call starts again from the beginning.
+   */
+  chunks(): AsyncIterable<Buffer>;
+  /** Compressed bytes read so far (for progress bars). */
+  readonly compressedBytesRead: number;
+  /** Total compressed size, when known. */
+  readonly compressedSize: number | undefined;
+  /** Kills child processes and closes files; idempotent. */
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /**
+   * For bzip2: 'auto' (default) uses lbzip2 or bzip2 when on PATH, else the TypeScript decoder;
+   * 'native' requires one of the tools; 'lbzip2', 'bzip2' and 'js' force one implementation.
+   * A forced tool that is missing is an error (MRT_NO_NATIVE_DECOMPRESSOR), not a fallback.
+   */
+  decompressor?: 'auto' | 'native' | 'js' | 'lbzip2' | 'bzip2';
+  /** Bytes read from the file at a time, and the largest chunk delivered. Default 1 MiB. */
+  highWaterMark?: number;
+}
+
+const DEFAULT_HIGH_WATER_MARK = 1 << 20;
+/** gzip input is fed to zlib this many bytes at a time (bounds the output one write can make). */
+const GZIP_WRITE_SIZE = 64 * 1024;
+/** Finer write sizes used to find the exact failure point of a corrupt gzip stream. */
+const GZIP_REFINE_SIZES = [1024, 16, 1];
+const STDERR_LIMIT = 4096;
+
+/** Detects the compression from the first bytes of a file (4 are enough). */
+export function detectCompression(head: Uint8Array): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (
+    head.length >= 4 &&
+    head[0] === 0x42 && // B
+    head[1] === 0x5a && // Z
+    head[2] === 0x68 && // h
+    head[3] >= 0x31 &&
+    head[3] <= 0x39
+  ) {
+    return 'bzip2';
+  }
+  return 'none';
+}
+
+let nativeLookup: { tool: 'lbzip2' | 'bzip2' | undefined } | undefined;
+
+/** The native bzip2 decompressor on PATH, lbzip2 preferred (it decodes on several cores). Cached. */
+export function nativeBzip2Available(): 'lbzip2' | 'bzip2' | undefined {
+  if (nativeLookup === undefined) {
+    const tool = onPath('lbzip2') ? 'lbzip2' : onPath('bzip2') ? 'bzip2' : undefined;
+    nativeLookup = { tool };
+  }
+  return nativeLookup.tool;
+}
+
+function onPath(command: string): boolean {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    try {
+      const file = path.join(dir, command);
+      fs.accessSync(file, fs.constants.X_OK);
+      if (fs.statSync(file).isFile()) return true;
+    } catch {
+      // not in this directory
+    }
+  }
+  return false;
+}
+
+/** Opens a regular file (it is read again from the start if a failing stream needs recovery). */
+export async function openByteSource(filePath: string, options: OpenOptions = {}): Promise<ByteSource> {
+  let size: number;
+  const head = Buffer.alloc(4);
+  let headLength: number;
+  try {
+    const info = await stat(filePath);
+    if (!info.isFile()) throw new Error('not a regular file');
+    size = info.size;
+    const handle = await open(filePath, 'r');
+    try {
+      headLength = (await handle.read(head, 0, 4, 0)).bytesRead;
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    throw readError(filePath, error);
+  }
+  const hwm = highWaterMark(options);
+  const input: Input = {
+    name: filePath,
+    size,
+    open: (start) => fs.createReadStream(filePath, { start, highWaterMark: hwm }),
+  };
+  return createSource(input, head.subarray(0, headLength), options);
+}
+
+/** The same detection and decoding on an in-memory buffer (tests, fuzzing). */
+export async function byteSourceFromBuffer(
+  name: string,
+  data: Uint8Array,
+  options: OpenOptions = {},
+): Promise<ByteSource> {
+  const hwm = highWaterMark(options);
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const input: Input = {
+    name,
+    size: bytes.length,
+    open: (start) =>
+      Readable.from(
+        (function* () {
+          for (let at = start; at < bytes.length; at += hwm) yield bytes.subarray(at, at + hwm);
+        })(),
+      ),
+  };
+  return createSource(input, bytes.subarray(0, 4), options);
+}
+
+function highWaterMark(options: OpenOptions): number {
+  const hwm = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+  if (!Number.isInteger(hwm) || hwm < 64 || hwm > 1 << 30) {
+    throw new CairnError('MRT_BAD_OPTION', `highWaterMark must be an integer from 64 to 2^30, not ${hwm}`, {
+      field: 'highWaterMark',
+    });
+  }
+  return hwm;
+}
+
+/** Where the compressed bytes come from: can be read again from any offset. */
+interface Input {
+  readonly name: string;
+  readonly size: number | undefined;
+  open(start: number): Readable;
+}
+
+async function createSource(input: Input, head: Uint8Array, options: OpenOptions): Promise<ByteSource> {
+  const compression = detectCompression(head);
+  let decompressor: Decompressor;
+  if (compression === 'none') decompressor = 'none';
+  else if (compression === 'gzip') decompressor = 'zlib';
+  else decompressor = chooseBzip2(options.decompressor ?? 'auto', input.name);
+  return new Source(input, compression, decompressor, highWaterMark(options));
+}
+
+function chooseBzip2(wanted: NonNullable<OpenOptions['decompressor']>, name: string): Decompressor {
+  if (wanted === 'js') return 'js';
+  if (wanted === 'lbzip2' || wanted === 'bzip2') {
+    if (!onPath(wanted)) {
+      throw new CairnError('MRT_NO_NATIVE_DECOMPRESSOR', `${wanted} was asked for but is not on PATH`, {
+        file: name,
+      });
+    }
+    return wanted;
+  }
+  const native = nativeBzip2Available();
+  if (native !== undefined) return native;
+  if (wanted === 'native') {
+    throw new CairnError('MRT_NO_NATIVE_DECOMPRESSOR', 'neither lbzip2 nor bzip2 is on PATH', { file: name });
+  }
+  return 'js';
+}
+
+/** State of one pass over the data; `close()` stops every live one. */
+interface Run {
+  stop(): void;
+}
+
+class Source implements ByteSource {
+  readonly name: string;
+  readonly compressedSize: number | undefined;
+  compressedBytesRead = 0;
+  private closed = false;
+  private readonly runs = new Set<Run>();
+
+  constructor(
+    private readonly input: Input,
+    readonly compression: Compression,
+    readonly decompressor: Decompressor,
+    private readonly hwm: number,
+  ) {
+    this.name = input.name;
+    this.compressedSize = input.size;
+  }
+
+  chunks(): AsyncIterable<Buffer> {
+    return { [Symbol.asyncIterator]: () => this.generate()[Symbol.asyncIterator]() };
+  }
+
+  private async *generate(): AsyncGenerator<Buffer> {
+    if (this.closed) return;
+    this.compressedBytesRead = 0;
+    const context: Context = {
+      input: this.input,
+      hwm: this.hwm,
+      runs: this.runs,
+      isClosed: () => this.closed,
+      progress: (bytes) => {
+        if (bytes > this.compressedBytesRead) this.compressedBytesRead = bytes;
+      },
+    };
+    switch (this.decompressor) {
+      case 'none':
+        yield* plainChunks(context);
+        return;
+      case 'zlib':
+        yield* gzipChunks(context);
+        return;
+      case 'js':
+        yield* bzip2JsChunks(context, 0, undefined);
+        return;
+      case 'lbzip2':
+      case 'bzip2':
+        yield* bzip2NativeChunks(context, this.decompressor);
+        return;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const run of this.runs) run.stop();
+    this.runs.clear();
+  }
+}
+
+interface Context {
+  readonly input: Input;
+  readonly hwm: number;
+  readonly runs: Set<Run>;
+  isClosed(): boolean;
+  /** Reports the compressed offset reached. */
+  progress(bytes: number): void;
+}
+
+function readError(file: string, error: unknown): CairnError {
+  if (error instanceof CairnError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new CairnError('MRT_READ_ERROR', `cannot read: ${message}`, { file }, { cause: error });
+}
+
+/**
+ * Chunks pushed by a producer (zlib, a child process), pulled by the consumer. The producer is
+ * paused while more than `limit` bytes wait; pulled chunks are joined up to `hwm` bytes.
+ */
+class OutputQueue {
+  private readonly chunks: Buffer[] = [];
+  private bytes = 0;
+  private paused = false;
+  private done = false;
+  private error: unknown;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly hwm: number,
+    private readonly pause: () => void,
+    private readonly resume: () => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    if (this.done || chunk.length === 0) return;
+    this.chunks.push(chunk);
+    this.bytes += chunk.length;
+    if (!this.paused && this.bytes >= 2 * this.hwm) {
+      this.paused = true;
+      this.pause();
+    }
+    this.signal();
+  }
+
+  /** No more chunks; the consumer gets `error` (if any) after the queued chunks. */
+  finish(error?: unknown): void {
+    if (this.done) return;
+    this.done = true;
+    this.error = error;
+    this.signal();
+  }
+
+  private signal(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  async *drain(): AsyncGenerator<Buffer> {
+    for (;;) {
+      if (this.chunks.length > 0) {
+        let chunk = this.chunks.shift() as Buffer;
+        if (chunk.length > this.hwm) {
+          this.chunks.unshift(chunk.subarray(this.hwm));
+          chunk = chunk.subarray(0, this.hwm);
+        } else if (this.chunks.length > 0 && chunk.length + this.chunks[0].length <= this.hwm) {
+          const parts = [chunk];
+          let total = chunk.length;
+          while (this.chunks.length > 0 && total + this.chunks[0].length <= this.hwm) {
+            const next = this.chunks.shift() as Buffer;
+            parts.push(next);
+            total += next.length;
+          }
+          chunk = Buffer.concat(parts, total);
+        }
+        this.bytes -= chunk.length;
+        if (this.paused && this.bytes < this.hwm) {
+          this.paused = false;
+          this.resume();
+        }
+        yield chunk;
+        continue;
+      }
+      if (this.done) {
+        if (this.error !== undefined) throw this.error;
+        return;
+      }
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plain
+
+async function* plainChunks(context: Context): AsyncGenerator<Buffer> {
+  const stream = context.input.open(0);
+  const run: Run = { stop: () => stream.destroy() };
+  context.runs.add(run);
+  let offset = 0;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      offset += chunk.length;
+      context.progress(offset);
+      yield chunk;
+    }
+  } catch (error) {
+    if (context.isClosed()) return;
+    throw readError(context.input.name, error);
+  } finally {
+    stream.destroy();
+    context.runs.delete(run);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// gzip
+
+interface GzipPassOptions {
+  /** Decompressed bytes already delivered: not delivered again. */
+  skip: number;
+  /** Compressed bytes in [fineFrom, fineTo) are written `fineSize` at a time. */
+  fineFrom: number;
+  fineTo: number;
+  fineSize: number;
+  finishFlush: number;
+}
+
+interface GzipPassResult {
+  error: (Error & { code?: string; errno?: number }) | undefined;
+  /** Compressed bytes zlib processed without error, and written to it. */
+  processedUpTo: number;
+  writtenUpTo: number;
+}
+
+async function* gzipChunks(context: Context): AsyncGenerator<Buffer> {
+  let delivered = 0;
+  let options: GzipPassOptions = {
+    skip: 0,
+    fineFrom: Infinity,
+    fineTo: Infinity,
+    fineSize: GZIP_WRITE_SIZE,
+    finishFlush: zlib.constants.Z_FINISH,
+  };
+  let refineLevel = 0;
+  let firstError: GzipPassResult['error'];
+  let firstErrorAt = 0;
+  let truncated = false;
+  for (;;) {
+    const pass = gzipPass(context, options, refineLevel === 0 && !truncated);
+    let result: GzipPassResult;
+    try {
+      let step = await pass.next();
+      while (step.done !== true) {
+        delivered += step.value.length;
+        yield step.value;
+        step = await pass.next();
+      }
+      result = step.value;
+    } finally {
+      // Runs the pass's own cleanup when the consumer stops early.
+      await pass.return({ error: undefined, processedUpTo: 0, writtenUpTo: 0 });
+    }
+    if (context.isClosed()) return;
+    if (result.error === undefined) {
+      if (truncated) {
+        throw new CairnError(
+          'MRT_TRUNCATED_STREAM',
+          `gzip stream ends unexpectedly (after ${context.input.size ?? firstErrorAt} compressed bytes)`,
+          { file: context.input.name, offset: delivered },
+        );
+      }
+      if (firstError === undefined) return;
+      // A finer pass did not fail where the first one did: report the first failure.
+      throw gzipCorrupt(context, firstError, firstErrorAt, delivered);
+    }
+    if (firstError === undefined) {
+      firstError = result.error;
+      firstErrorAt = result.processedUpTo;
+    }
+    if (result.error.code === 'Z_BUF_ERROR' && !truncated && refineLevel === 0) {
+      // Truncated: zlib dropped the output of its last call. Decode again, flushing what the
+      // incomplete input gives instead of failing.
+      truncated = true;
+      options = { ...options, skip: delivered, finishFlush: zlib.constants.Z_SYNC_FLUSH };
+      continue;
+    }
+    if (refineLevel >= GZIP_REFINE_SIZES.length || truncated) {
+      throw gzipCorrupt(context, result.error, result.processedUpTo, delivered);
+    }
+    // zlib dropped the output of the write that failed: decode again, writing the failing
+    // range in smaller pieces, until the pieces are single bytes.
+    options = {
+      skip: delivered,
+      fineFrom: result.processedUpTo,
+      fineTo: Math.max(result.writtenUpTo, result.processedUpTo + 1),
+      fineSize: GZIP_REFINE_SIZES[refineLevel],
+      finishFlush: zlib.constants.Z_FINISH,
+    };
+    refineLevel++;
+  }
+}
+
+function gzipCorrupt(
+  context: Context,
+  error: NonNullable<GzipPassResult['error']>,
+  at: number,
+  delivered: number,
+): CairnError {
+  if (error.code === 'Z_BUF_ERROR') {
+    return new CairnError('MRT_TRUNCATED_STREAM', `gzip stream ends unexpectedly (${error.message})`, {
+      file: context.input.name,
+      offset: delivered,
+    });
+  }
+  const trailing =
+    error.message === 'incorrect header check' && delivered > 0
+      ? ' (data after the end of a gzip member is not another gzip member)'
+      : '';
+  return new CairnError(
+    'MRT_CORRUPT_STREAM',
+    `gzip: ${error.message} at compressed byte ${at}${trailing}`,
+    { file: context.input.name, offset: delivered },
+    { cause: error },
+  );
+}
+
+/** One decoding pass with Node's zlib; yields output beyond `skip`, returns how it ended. */
+async function* gzipPass(
+  context: Context,
+  options: GzipPassOptions,
+  reportProgress: boolean,
+): AsyncGenerator<Buffer, GzipPassResult> {
+  const gunzip = zlib.createGunzip({
+    chunkSize: Math.min(context.hwm, 1 << 20),
+    finishFlush: options.finishFlush,
+    flush: options.fineSize < GZIP_WRITE_SIZE ? zlib.constants.Z_SYNC_FLUSH : zlib.constants.Z_NO_FLUSH,
+  });
+  const queue = new OutputQueue(
+    context.hwm,
+    () => gunzip.pause(),
+    () => gunzip.resume(),
+  );
+  let produced = 0;
+  let processedUpTo = 0;
+  let writtenUpTo = 0;
+  let zlibError: GzipPassResult['error'];
+  let stopped = false;
+  const source = context.input.open(0);
+
+  gunzip.on('data', (chunk: Buffer) => {
+    const start = produced;
+    produced += chunk.length;
+    if (produced <= options.skip) return;
+    queue.push(start < options.skip ? chunk.subarray(options.skip - start) : chunk);
+  });
+  gunzip.on('error', (error: Error) => {
+    zlibError = error;
+    queue.finish();
+  });
+  gunzip.on('end', () => queue.finish());
+
+  const run: Run = {
+    stop: () => {
+      stopped = true;
+      source.destroy();
+      gunzip.destroy();
+      queue.finish();
+    },
+  };
+  context.runs.add(run);
+
+  const writer = (async () => {
+    let offset = 0;
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        for (let at = 0; at < chunk.length;) {
+          if (stopped || zlibError !== undefined) return;
+          const absolute = offset + at;
+          const size =
+            absolute >= options.fineFrom && absolute < options.fineTo ? options.fineSize : GZIP_WRITE_SIZE;
+          // Do not let a large piece run into the fine range.
+          const limit = absolute < options.fineFrom ? options.fineFrom - absolute : Infinity;
+          const piece = chunk.subarray(at, at + Math.min(size, limit));
+          at += piece.length;
+          const end = offset + at;
+          writtenUpTo = end;
+          const more = gunzip.write(piece, (error) => {
+            if (error == null && end > processedUpTo) processedUpTo = end;
+          });
+          if (!more) await waitForDrain(gunzip);
+        }
+        offset += chunk.length;
+        if (reportProgress) context.progress(offset);
+      }
+      if (!stopped && zlibError === undefined) gunzip.end();
+    } catch (error) {
+      if (!stopped) {
+        queue.finish(readError(context.input.name, error));
+        gunzip.destroy();
+      }
+    }
+  })();
+
+  try {
+    yield* queue.drain();
+  } finally {
+    stopped = true;
+    source.destroy();
+    gunzip.destroy();
+    context.runs.delete(run);
+  }
+  await writer;
+  return { error: zlibError, processedUpTo, writtenUpTo };
+}
+
+async function waitForDrain(stream: zlib.Gunzip): Promise<void> {
+  if (stream.destroyed) return;
+  const drained = once(stream, 'drain').then(() => undefined);
+  const closed = once(stream, 'close').then(() => undefined);
+  await Promise.race([drained, closed]).catch(() => undefined);
+}
+
+// ---------------------------------------------------------------------------------------------
+// bzip2, TypeScript decoder
+
+/**
+ * Decodes with the TypeScript decoder, delivering only output beyond `skip` bytes. `nativeFailure`
+ * is set when this is recovery after a native tool failed: its message joins the final error.
+ */
+async function* bzip2JsChunks(
+  context: Context,
+  skip: number,
+  nativeFailure: string | undefined,
+): AsyncGenerator<Buffer> {
+  const decoder = new Bzip2Decoder(context.input.name);
+  const source = context.input.open(0);
+  const run: Run = { stop: () => source.destroy() };
+  context.runs.add(run);
+  let produced = 0;
+  let offset = 0;
+  const deliver = function* (block: Uint8Array): Generator<Buffer> {
+    const start = produced;
+    produced += block.length;
+    if (produced <= skip) return;
+    let bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    if (start < skip) bytes = bytes.subarray(skip - start);
+    for (let at = 0; at < bytes.length; at += context.hwm) yield bytes.subarray(at, at + context.hwm);
+  };
+  try {
+    let reading = true;
+    const iterator = (source as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    while (reading) {
+      let step: IteratorResult<Buffer>;
+      try {
+        step = await iterator.next();
+      } catch (error) {
+        if (context.isClosed()) return;
+        throw readError(context.input.name, error);
+      }
+      if (step.done === true) {
+        decoder.end();
+        reading = false;
+      } else {
+        decoder.push(step.value);
+        offset += step.value.length;
+        if (nativeFailure === undefined) context.progress(offset);
+      }
+      for (;;) {
+        if (context.isClosed()) return;
+        const block = decoder.next();
+        if (block === null) break;
+        if (block === undefined) return;
+        yield* deliver(block);
+      }
+    }
+  } catch (error) {
+    if (
+      nativeFailure === undefined ||
+      !(error instanceof CairnError) ||
+      (error.code !== 'MRT_TRUNCATED_STREAM' && error.code !== 'MRT_CORRUPT_STREAM')
+    ) {
+      throw error;
+    }
+    const verified = error.location.offset ?? produced;
+    if (verified < skip) {
+      throw new CairnError(
+        'MRT_CORRUPT_STREAM',
+        `${nativeFailure}; the last ${skip - verified} bytes it delivered come from a damaged bzip2 block (${error.message})`,
+        { file: context.input.name, offset: skip },
+        { cause: error },
+      );
+    }
+    throw new CairnError(error.code, `${error.message}; ${nativeFailure}`, error.location, { cause: error });
+  } finally {
+    source.destroy();
+    context.runs.delete(run);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// bzip2, native tool in a child process
+
+async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): AsyncGenerator<Buffer> {
+  const child = spawn(tool, ['-d', '-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const stdin = child.stdin;
+  const stdout = child.stdout;
+  const queue = new OutputQueue(
+    context.hwm,
+    () => stdout.pause(),
+    () => stdout.resume(),
+  );
+  let stderr = '';
+  let stopped = false;
+  let spawnError: Error | undefined;
+  const tail = new TailBytes(16);
+  const source = context.input.open(0);
+
+  stdout.on('data', (chunk: Buffer) => queue.push(chunk));
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text: string) => {
+    if (stderr.length < STDERR_LIMIT) stderr += text.slice(0, STDERR_LIMIT - stderr.length);
+  });
+  stdin.on('error', () => {
+    // EPIPE when the tool stops reading early (bad data): its exit status tells what happened.
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('error', (error) => {
+      spawnError = error;
+      resolve({ code: null, signal: null });
+    });
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  void exited.then(() => queue.finish());
+
+  const run: Run = {
+    stop: () => {
+      stopped = true;
+      source.destroy();
+      child.kill();
+      queue.finish();
+    },
+  };
+  context.runs.add(run);
+
+  const writer = (async () => {
+    let offset = 0;
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        if (stopped || stdin.destroyed) return;
+        tail.add(chunk);
+        offset += chunk.length;
+        context.progress(offset);
+        if (!stdin.write(chunk)) {
+          await Promise.race([once(stdin, 'drain'), once(stdin, 'close'), exited]).catch(() => undefined);
+        }
+      }
+      stdin.end();
+    } catch (error) {
+      if (!stopped) {
+        queue.finish(readError(context.input.name, error));
+        child.kill();
+      }
+    }
+  })();
+
+  let delivered = 0;
+  try {
+    for await (const chunk of queue.drain()) {
+      delivered += chunk.length;
+      yield chunk;
+    }
+    const { code, signal } = await exited;
+    await writer;
+    if (stopped || context.isClosed()) return;
+    if (spawnError !== undefined) {
+      throw new CairnError('MRT_DECOMPRESSOR_FAILED', `cannot run ${tool}: ${spawnError.message}`, {
+        file: context.input.name,
+      });
+    }
+    const complaint = stderr.trim().replace(/\s+/g, ' ');
+    if (code === 0 && !/trailing garbage/i.test(complaint)) {
+      if (tail.endsWithBzip2EndOfStream()) return;
+      throw new CairnError('MRT_CORRUPT_STREAM', 'trailing data after the end of the bzip2 stream', {
+        file: context.input.name,
+        offset: delivered,
+      });
+    }
+    const status = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with status ${code}`;
+    const failure = `${tool} ${status}${complaint === '' ? '' : `: ${complaint}`}`;
+    // The tools do not deliver all decodable bytes before failing; decode the rest here.
+    yield* bzip2JsChunks(context, delivered, failure);
+  } finally {
+    stopped = true;
+    source.destroy();
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+    stdout.destroy();
+    context.runs.delete(run);
+  }
+}
+
+/** Keeps the last bytes of a stream. */
+class TailBytes {
+  private readonly bytes: Uint8Array;
+  private length = 0;
+
+  constructor(private readonly capacity: number) {
+    this.bytes = new Uint8Array(capacity);
+  }
+
+  add(chunk: Uint8Array): void {
+    if (chunk.length >= this.capacity) {
+      this.bytes.set(chunk.subarray(chunk.length - this.capacity));
+      this.length = this.capacity;
+      return;
+    }
+    const keep = Math.min(this.length, this.capacity - chunk.length);
+    this.bytes.copyWithin(0, this.length - keep, this.length);
+    this.bytes.set(chunk, keep);
+    this.length = keep + chunk.length;
+  }
+
+  /**
+   * True when the input ends with a bzip2 end-of-stream marker (48-bit magic 0x177245385090 and
+   * the 32-bit stream CRC, at any bit alignment, then at most 7 padding bits): the native tools
+   * ignore anything after the stream, this is how such trailing data is noticed.
+   */
+  endsWithBzip2EndOfStream(): boolean {
+    if (this.length < 11) return false;
+    let value = 0n;
+    for (let i = this.length - 11; i < this.length; i++) value = (value << 8n) | BigInt(this.bytes[i]);
+    for (let padding = 0n; padding < 8n; padding++) {
+      if (((value >> (padding + 32n)) & 0xffffffffffffn) === 0x177245385090n) return true;
+    }
+    return false;
+  }
+}
