@@ -82,7 +82,7 @@ export function makeElementFilter(options: Pick<DumpOptions, 'type' | 'prefix' |
 }
 
 async function dump(files: string[], options: DumpOptions): Promise<number> {
-  const out = new BufferedWriter(process.stdout);
+  const out = new BufferedWriter(process.stdout, 1 << 20, options.format === 'bgpdump');
   const accept = makeElementFilter(options);
   let problems = 0;
   for (const file of files) {
@@ -91,9 +91,7 @@ async function dump(files: string[], options: DumpOptions): Promise<number> {
     const visit =
       options.format === 'bgpdump'
         ? (cursor: ElementCursor, decoder: { attributeGeneration: number }) => {
-            if (!accept(cursor)) return;
-            const line = formatter.format(cursor, decoder.attributeGeneration);
-            if (line !== undefined) out.line(line);
+            if (accept(cursor)) formatter.writeBytes(cursor, decoder.attributeGeneration, out);
           }
         : (cursor: ElementCursor) => {
             if (accept(cursor)) out.line(JSON.stringify(cursor.toElement()));

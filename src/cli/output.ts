@@ -7,8 +7,8 @@ import { SingleBar, Presets } from 'cli-progress';
 import { CairnError, escapeForTerminal } from '../errors/index.js';
 
 export class BufferedWriter {
-  private buffer: Buffer;
-  private position = 0;
+  buffer: Buffer;
+  position = 0;
   private closed = false;
 
   /**
@@ -18,6 +18,8 @@ export class BufferedWriter {
   constructor(
     private readonly stream: Writable,
     private readonly capacity = 1 << 20,
+    /** All text is ASCII (bgpdump lines): written as latin1, which skips UTF-8 encoding. */
+    private readonly ascii = false,
   ) {
     this.buffer = Buffer.allocUnsafe(capacity);
     stream.on('error', (error: NodeJS.ErrnoException) => {
@@ -29,6 +31,32 @@ export class BufferedWriter {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Part of a line (see `endLine`); ASCII text when the writer was made with `ascii`. */
+  text(piece: string): void {
+    if (this.position + piece.length * 3 + 1 > this.capacity) {
+      this.writeOut();
+      if (piece.length * 3 + 1 > this.capacity) {
+        if (!this.closed) this.stream.write(piece);
+        return;
+      }
+    }
+    this.position += this.ascii
+      ? this.buffer.write(piece, this.position, 'latin1')
+      : this.buffer.write(piece, this.position, 'utf8');
+  }
+
+  ensure(bytes: number): void {
+    if (this.position + bytes > this.capacity) {
+      this.writeOut();
+      if (bytes > this.capacity) this.buffer = Buffer.allocUnsafe(bytes);
+    }
+  }
+
+  endLine(): void {
+    if (this.position + 1 > this.capacity) this.writeOut();
+    this.buffer[this.position++] = 10;
   }
 
   line(text: string): void {

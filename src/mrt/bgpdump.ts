@@ -24,6 +24,52 @@ const MED = 4;
 const LOCAL_PREF = 5;
 const COMMUNITIES = 8;
 
+/** Receives the pieces of one output line. */
+export interface LineSink {
+  text(piece: string): void;
+  endLine(): void;
+}
+
+/** A byte buffer that lines are written into directly (see BgpdumpFormatter.writeBytes). */
+export interface ByteSink extends LineSink {
+  buffer: Uint8Array;
+  position: number;
+  /** Makes room for `bytes` more bytes (flushing if needed). */
+  ensure(bytes: number): void;
+}
+
+/** ASCII text into `target` (grown when too small); returns the buffer holding it. */
+function encodeAscii(text: string, target: Buffer): Buffer {
+  const out = text.length <= target.length ? target : Buffer.allocUnsafe(text.length * 2);
+  // One native call: flattens the (concatenated) string once and copies it.
+  out.write(text, 0, 'latin1');
+  return out;
+}
+
+/** Decimal digits of a non-negative integer below 2^32 at `pos`; returns the new position. */
+function writeDecimal(buf: Uint8Array, pos: number, value: number): number {
+  if (value < 10) {
+    buf[pos] = 48 + value;
+    return pos + 1;
+  }
+  if (value < 100) {
+    buf[pos] = 48 + ((value / 10) | 0);
+    buf[pos + 1] = 48 + (value % 10);
+    return pos + 2;
+  }
+  if (value < 1000) {
+    buf[pos] = 48 + ((value / 100) | 0);
+    buf[pos + 1] = 48 + (((value / 10) | 0) % 10);
+    buf[pos + 2] = 48 + (value % 10);
+    return pos + 3;
+  }
+  let digits = 0;
+  for (let v = value; v > 0; v = Math.floor(v / 10)) digits++;
+  let end = pos + digits;
+  for (let v = value; v > 0; v = Math.floor(v / 10)) buf[--end] = 48 + (v % 10);
+  return pos + digits;
+}
+
 /** One formatter per input stream: it caches text by record offset. */
 export class BgpdumpFormatter {
   private suffixGeneration = -1;
@@ -41,7 +87,79 @@ export class BgpdumpFormatter {
    * prints nothing for it. `generation` identifies the attribute set (MrtDecoder.attributeGeneration).
    */
   format(cursor: ElementCursor, generation: number): string | undefined {
-    if (!cursor.bgpdumpPrints) return undefined;
+    if (!this.prepare(cursor, generation)) return undefined;
+    return this.part2 === undefined ? this.head + this.part1 : this.head + this.part1 + this.part2;
+  }
+
+  /**
+   * Same as `format`, but hands the pieces of the line to `sink` (the cached head and suffix
+   * strings, and the prefix) instead of concatenating them: with a byte-buffer sink no per-line
+   * string is built. Returns false when bgpdump prints nothing for the element.
+   */
+  write(cursor: ElementCursor, generation: number, sink: LineSink): boolean {
+    if (!this.prepare(cursor, generation)) return false;
+    sink.text(this.head);
+    sink.text(this.part1);
+    if (this.part2 !== undefined) sink.text(this.part2);
+    sink.endLine();
+    return true;
+  }
+
+  /**
+   * The fastest path, for announcements and RIB entries: head and suffix are kept encoded as
+   * bytes and the IPv4 prefix is written as digits straight into the sink's buffer, so no string
+   * is built per line. Other lines go through `write`.
+   */
+  writeBytes(cursor: ElementCursor, generation: number, sink: ByteSink): boolean {
+    if (cursor.type === 'W' || cursor.type === 'STATE' || cursor.prefixFamily !== 4) {
+      return this.write(cursor, generation, sink);
+    }
+    if (!this.prepareShared(cursor, generation)) return false;
+    if (this.headBytesFor !== this.head) {
+      this.headBytes = encodeAscii(this.head, this.headBytes);
+      this.headBytesLength = this.head.length;
+      this.headBytesFor = this.head;
+    }
+    if (this.suffixBytesFor !== this.suffix) {
+      this.suffixBytes = encodeAscii(this.suffix, this.suffixBytes);
+      this.suffixBytesLength = this.suffix.length;
+      this.suffixBytesFor = this.suffix;
+    }
+    sink.ensure(this.headBytesLength + this.suffixBytesLength + 40);
+    const buf = sink.buffer;
+    let pos = sink.position + this.headBytes.copy(buf, sink.position, 0, this.headBytesLength);
+    const p = cursor.prefixBytes;
+    pos = writeDecimal(buf, pos, p[0]);
+    buf[pos++] = 46;
+    pos = writeDecimal(buf, pos, p[1]);
+    buf[pos++] = 46;
+    pos = writeDecimal(buf, pos, p[2]);
+    buf[pos++] = 46;
+    pos = writeDecimal(buf, pos, p[3]);
+    buf[pos++] = 47;
+    pos = writeDecimal(buf, pos, cursor.prefixLength);
+    buf[pos++] = 124;
+    if (cursor.hasPathId) {
+      pos = writeDecimal(buf, pos, cursor.pathId);
+      buf[pos++] = 124;
+    }
+    pos += this.suffixBytes.copy(buf, pos, 0, this.suffixBytesLength);
+    buf[pos++] = 10;
+    sink.position = pos;
+    return true;
+  }
+
+  private headBytes: Buffer = Buffer.allocUnsafe(256);
+  private headBytesLength = 0;
+  private headBytesFor = '';
+  private suffixBytes: Buffer = Buffer.allocUnsafe(1024);
+  private suffixBytesLength = 0;
+  private suffixBytesFor = '';
+
+  private part1 = '';
+  private part2: string | undefined;
+
+  private prepareHead(cursor: ElementCursor): void {
     // The line head is the same for every prefix of a record (and of a RIB entry's peer).
     if (
       cursor.recordOffset !== this.headOffset ||
@@ -56,18 +174,11 @@ export class BgpdumpFormatter {
       this.headPeerBytes = cursor.peerBytes;
       this.headPeerAsn = cursor.peerAsn;
     }
-    const head = this.head;
-    if (cursor.type === 'STATE') return `${head}${cursor.oldState}|${cursor.newState}`;
-    if (cursor.type === 'W') {
-      // Legacy records: bgpdump passes inet_ntoa() twice to one printf, so the peer address
-      // (its static buffer's last content) prints in place of the withdrawn prefix.
-      if (cursor.format === 'BGP') return `${head}${cursor.peerAddress()}/${cursor.prefixLength}`;
-      const withdrawn = this.prefixText(cursor);
-      return cursor.hasPathId ? `${head}${withdrawn}|${cursor.pathId}` : head + withdrawn;
-    }
-    const prefix = this.prefixText(cursor);
+  }
+
+  private prepareSuffix(cursor: ElementCursor, generation: number): boolean {
     const attributes = cursor.attributes;
-    if (attributes === undefined) return undefined;
+    if (attributes === undefined) return false;
     if (
       generation !== this.suffixGeneration ||
       cursor.nextHopSource !== this.suffixSource ||
@@ -77,9 +188,41 @@ export class BgpdumpFormatter {
       this.suffixGeneration = generation;
       this.suffixSource = cursor.nextHopSource;
     }
-    return cursor.hasPathId
-      ? `${head}${prefix}|${cursor.pathId}|${this.suffix}`
-      : `${head}${prefix}|${this.suffix}`;
+    return true;
+  }
+
+  /** Head and suffix of an announcement or RIB line. */
+  private prepareShared(cursor: ElementCursor, generation: number): boolean {
+    if (!cursor.bgpdumpPrints) return false;
+    this.prepareHead(cursor);
+    return this.prepareSuffix(cursor, generation);
+  }
+
+  /** Computes head, part1 and part2 (the line is their concatenation). */
+  private prepare(cursor: ElementCursor, generation: number): boolean {
+    if (!cursor.bgpdumpPrints) return false;
+    this.prepareHead(cursor);
+    if (cursor.type === 'STATE') {
+      this.part1 = `${cursor.oldState}|${cursor.newState}`;
+      this.part2 = undefined;
+      return true;
+    }
+    if (cursor.type === 'W') {
+      // Legacy records: bgpdump passes inet_ntoa() twice to one printf, so the peer address
+      // (its static buffer's last content) prints in place of the withdrawn prefix.
+      if (cursor.format === 'BGP') this.part1 = `${cursor.peerAddress()}/${cursor.prefixLength}`;
+      else
+        this.part1 = cursor.hasPathId
+          ? `${this.prefixText(cursor)}|${cursor.pathId}`
+          : this.prefixText(cursor);
+      this.part2 = undefined;
+      return true;
+    }
+    if (!this.prepareSuffix(cursor, generation)) return false;
+    const prefix = this.prefixText(cursor);
+    this.part1 = cursor.hasPathId ? `${prefix}|${cursor.pathId}|` : `${prefix}|`;
+    this.part2 = this.suffix;
+    return true;
   }
 
   private peerText(cursor: ElementCursor): string {

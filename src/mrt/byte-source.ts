@@ -43,9 +43,11 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { CairnError } from '../errors/index.js';
 import { Bzip2Decoder } from './bzip2.js';
+import type { Bzip2WorkerData, Bzip2WorkerMessage } from './bzip2-worker.js';
+import { Worker } from 'node:worker_threads';
 
 export type Compression = 'none' | 'gzip' | 'bzip2';
-export type Decompressor = 'none' | 'zlib' | 'lbzip2' | 'bzip2' | 'js';
+export type Decompressor = 'none' | 'zlib' | 'lbzip2' | 'bzip2' | 'js' | 'js-worker';
 
 export interface ByteSource {
   /** File path or label, used in error locations. */
@@ -149,6 +151,7 @@ export async function openByteSource(filePath: string, options: OpenOptions = {}
   const input: Input = {
     name: filePath,
     size,
+    path: filePath,
     open: (start) => fs.createReadStream(filePath, { start, highWaterMark: hwm }),
   };
   return createSource(input, head.subarray(0, headLength), options);
@@ -189,6 +192,8 @@ function highWaterMark(options: OpenOptions): number {
 interface Input {
   readonly name: string;
   readonly size: number | undefined;
+  /** Set for files: lets a worker thread read the file itself. */
+  readonly path?: string;
   open(start: number): Readable;
 }
 
@@ -197,11 +202,15 @@ async function createSource(input: Input, head: Uint8Array, options: OpenOptions
   let decompressor: Decompressor;
   if (compression === 'none') decompressor = 'none';
   else if (compression === 'gzip') decompressor = 'zlib';
-  else decompressor = chooseBzip2(options.decompressor ?? 'auto', input.name);
+  else decompressor = chooseBzip2(options.decompressor ?? 'auto', input.name, input.path !== undefined);
   return new Source(input, compression, decompressor, highWaterMark(options));
 }
 
-function chooseBzip2(wanted: NonNullable<OpenOptions['decompressor']>, name: string): Decompressor {
+function chooseBzip2(
+  wanted: NonNullable<OpenOptions['decompressor']>,
+  name: string,
+  hasPath = false,
+): Decompressor {
   if (wanted === 'js') return 'js';
   if (wanted === 'lbzip2' || wanted === 'bzip2') {
     if (!onPath(wanted)) {
@@ -211,6 +220,10 @@ function chooseBzip2(wanted: NonNullable<OpenOptions['decompressor']>, name: str
     }
     return wanted;
   }
+  // 'auto' on a file: our decoder in a worker thread. It runs on the other core while the main
+  // thread decodes records, and unlike bzip2 and lbzip2 it delivers every complete block of a
+  // truncated stream without a second pass (see the module header).
+  if (wanted === 'auto' && hasPath && bzip2WorkerUrl() !== undefined) return 'js-worker';
   const native = nativeBzip2Available();
   if (native !== undefined) return native;
   if (wanted === 'native') {
@@ -266,6 +279,9 @@ class Source implements ByteSource {
         return;
       case 'js':
         yield* bzip2JsChunks(context, 0, undefined);
+        return;
+      case 'js-worker':
+        yield* bzip2WorkerChunks(context);
         return;
       case 'lbzip2':
       case 'bzip2':
@@ -599,9 +615,13 @@ async function* gzipPass(
 
 async function waitForDrain(stream: zlib.Gunzip): Promise<void> {
   if (stream.destroyed) return;
-  const drained = once(stream, 'drain').then(() => undefined);
-  const closed = once(stream, 'close').then(() => undefined);
+  // Abort the losing wait so that no listener is left behind (thousands of drains per file).
+  const abort = new AbortController();
+  const drained = once(stream, 'drain', { signal: abort.signal }).then(() => undefined);
+  const closed = once(stream, 'close', { signal: abort.signal }).then(() => undefined);
   await Promise.race([drained, closed]).catch(() => undefined);
+  abort.abort();
+  await Promise.allSettled([drained, closed]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -735,7 +755,13 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
         offset += chunk.length;
         context.progress(offset);
         if (!stdin.write(chunk)) {
-          await Promise.race([once(stdin, 'drain'), once(stdin, 'close'), exited]).catch(() => undefined);
+          const abort = new AbortController();
+          await Promise.race([
+            once(stdin, 'drain', { signal: abort.signal }),
+            once(stdin, 'close', { signal: abort.signal }),
+            exited,
+          ]).catch(() => undefined);
+          abort.abort();
         }
       }
       stdin.end();
@@ -816,5 +842,65 @@ class TailBytes {
       if (((value >> (padding + 32n)) & 0xffffffffffffn) === 0x177245385090n) return true;
     }
     return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// bzip2, TypeScript decoder in a worker thread
+
+let workerUrlCache: URL | null | undefined;
+
+/** The compiled worker module, or undefined when running from TypeScript sources (tests). */
+function bzip2WorkerUrl(): URL | undefined {
+  if (workerUrlCache === undefined) {
+    const url = new URL('./bzip2-worker.js', import.meta.url);
+    workerUrlCache = import.meta.url.endsWith('.js') && fs.existsSync(url) ? url : null;
+  }
+  return workerUrlCache ?? undefined;
+}
+
+async function* bzip2WorkerChunks(context: Context): AsyncGenerator<Buffer> {
+  const url = bzip2WorkerUrl();
+  const path = context.input.path;
+  if (url === undefined || path === undefined) {
+    yield* bzip2JsChunks(context, 0, undefined);
+    return;
+  }
+  const worker = new Worker(url, {
+    workerData: { path, name: context.input.name, highWaterMark: context.hwm } satisfies Bzip2WorkerData,
+  });
+  const queue: Bzip2WorkerMessage[] = [];
+  let wake: (() => void) | undefined;
+  let crashed: Error | undefined;
+  worker.on('message', (message: Bzip2WorkerMessage) => {
+    queue.push(message);
+    wake?.();
+  });
+  worker.on('error', (error) => {
+    crashed = error;
+    wake?.();
+  });
+  worker.on('exit', () => wake?.());
+  const run: Run = { stop: () => void worker.terminate() };
+  context.runs.add(run);
+  try {
+    for (;;) {
+      while (queue.length === 0 && crashed === undefined)
+        await new Promise<void>((resolve) => (wake = resolve));
+      if (crashed !== undefined) throw readError(context.input.name, crashed);
+      const message = queue.shift() as Bzip2WorkerMessage;
+      if (message.type === 'end') return;
+      if (message.type === 'error') throw new CairnError(message.code, message.message, message.location);
+      context.progress(message.compressedOffset);
+      const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
+      worker.postMessage('ack');
+      for (let at = 0; at < bytes.length; at += context.hwm) {
+        if (context.isClosed()) return;
+        yield bytes.subarray(at, at + context.hwm);
+      }
+    }
+  } finally {
+    context.runs.delete(run);
+    await worker.terminate();
   }
 }

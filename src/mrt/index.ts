@@ -23,7 +23,7 @@ export {
   type RecordHeader,
 } from './decoder.js';
 export { MrtFramer, DEFAULT_MAX_RECORD_LENGTH } from './reader.js';
-export { BgpdumpFormatter } from './bgpdump.js';
+export { BgpdumpFormatter, formatIPv6Bgpdump, type LineSink, type ByteSink } from './bgpdump.js';
 export {
   scanMrt,
   scanMrtBuffer,

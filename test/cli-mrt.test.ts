@@ -1,0 +1,151 @@
+/**
+ * The built `cairn mrt` commands end to end (the test script builds dist/ first): output equal to
+ * bgpdump through every decompressor path the CLI takes (gzip, bzip2 in a worker thread, plain),
+ * filters, JSON lines, stats, and the demo that `npm start` runs.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist/cli/main.js');
+const MRT = join(ROOT, 'data/mrt');
+
+function cairn(args: string[]): { stdout: string; stderr: string; status: number | null } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { maxBuffer: 1 << 30, encoding: 'utf8' });
+  return { stdout: result.stdout, stderr: result.stderr, status: result.status };
+}
+
+function bgpdump(file: string): string {
+  return execFileSync('bgpdump', ['-m', file], {
+    maxBuffer: 1 << 30,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).toString();
+}
+
+beforeAll(() => {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npm run build\` first (npm test does)`);
+});
+
+describe('cairn mrt dump', () => {
+  for (const file of [
+    'pyasn/rib.20140523.0600_firstMB.bz2',
+    'libbgpstream/routeviews.route-views.jinx.updates.1427846400.bz2',
+    'ripe-bgpdump/updates.20160811.1600.gz',
+    'mrtparse-samples/openbgpd_rib_table-v2',
+  ]) {
+    it(`prints what bgpdump -m prints: ${file}`, () => {
+      const path = join(MRT, file);
+      const result = cairn(['mrt', 'dump', '--no-progress', '-q', path]);
+      expect(result.status).toBe(0);
+      expect(result.stdout === bgpdump(path)).toBe(true);
+    });
+  }
+
+  it('reports the problems of a truncated bzip2 file on stderr and still prints every route before them', () => {
+    const path = join(MRT, 'pyasn/rib.20080501.0644_firstMB.bz2');
+    const result = cairn(['mrt', 'dump', '--no-progress', path]);
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\n').length - 1).toBe(139291);
+    expect(result.stderr).toMatch(/MRT_TRUNCATED_STREAM/);
+    expect(result.stderr).toMatch(/MRT_TRUNCATED_RECORD: .*offset 9876131, TABLE_DUMP\/AFI_IPv4/);
+  });
+
+  it('filters by type, prefix, peer AS and origin AS', () => {
+    const path = join(MRT, 'ripe-bgpdump/updates.et-header.2015.gz');
+    const kp = cairn(['mrt', 'dump', '--prefix', '175.45.176.0/22', '--origin-as', '131279', path]);
+    const expected = bgpdump(path)
+      .split('\n')
+      .filter((line) => /\|175\.45\.17[6-9]\.0\/24\|/.test(line));
+    expect(kp.stdout.trim().split('\n')).toEqual(expected);
+    const withdrawals = cairn(['mrt', 'dump', '--type', 'W', path]);
+    expect(withdrawals.stdout.trim().split('\n')).toHaveLength(3);
+    const none = cairn(['mrt', 'dump', '--peer-as', '1', path]);
+    expect(none.stdout).toBe('');
+  });
+
+  it('writes JSON lines with typed fields', () => {
+    const path = join(MRT, 'ripe-bgpdump/updates.et-header.2015.gz');
+    const result = cairn(['mrt', 'dump', '--format', 'jsonl', '--prefix', '175.45.177.0/24', path]);
+    const [element] = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(element).toMatchObject({
+      type: 'A',
+      peerAddress: '206.220.231.55',
+      peerAsn: 3856,
+      prefix: '175.45.177.0/24',
+      asPath: '2914 1239 4837 131279',
+      originAsns: [131279],
+      nextHop: '129.250.10.57',
+      localPref: 100,
+      recordType: 'BGP4MP_ET',
+    });
+  });
+
+  it('rejects a bad filter with a clear message and no stack trace', () => {
+    const result = cairn([
+      'mrt',
+      'dump',
+      '--prefix',
+      '300.1.2.0/24',
+      join(MRT, 'mrtparse-samples/quagga_bgp'),
+    ]);
+    expect(result.status).not.toBe(0);
+    expect(result.stderr).toMatch(/300\.1\.2\.0\/24/);
+    expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
+  });
+
+  it('says so when a file does not exist', () => {
+    const result = cairn(['mrt', 'dump', join(MRT, 'no-such-file')]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/no-such-file/);
+  });
+});
+
+describe('cairn mrt stats', () => {
+  it('counts records, elements, peers and prefixes (checked against bgpdump)', () => {
+    const path = join(MRT, 'ripe-bgpdump/updates.20100722.2015.gz');
+    const stats = JSON.parse(cairn(['mrt', 'stats', '--json', path]).stdout);
+    const lines = bgpdump(path).trim().split('\n');
+    const count = (type: string): number => lines.filter((l) => l.split('|')[2] === type).length;
+    expect(stats.elements).toEqual({ A: count('A'), W: count('W'), B: 0, STATE: count('STATE') });
+    expect(stats.records).toBe(2193);
+    expect(stats.recordTypes).toEqual({
+      'BGP4MP/MESSAGE': 789,
+      'BGP4MP/MESSAGE_AS4': 1364,
+      'BGP4MP/STATE_CHANGE_AS4': 40,
+    });
+    const peers = new Set(lines.map((l) => `${l.split('|')[3]}|${l.split('|')[4]}`));
+    expect(stats.peers).toBe(peers.size);
+    expect(stats.firstTimestamp).toBe('2010-07-22T20:15:01.000Z');
+    expect(stats.lastTimestamp).toBe('2010-07-22T20:20:00.000Z');
+    expect(stats.problems.count).toBe(0);
+  });
+
+  it('lists the problems of a RIB without a peer table', () => {
+    const path = join(MRT, 'pyasn/bview.20140112.1600_3samples.bz2');
+    const stats = JSON.parse(cairn(['mrt', 'stats', '--json', path]).stdout);
+    expect(stats.problems.byCode).toEqual({ MRT_NO_PEER_INDEX: 3 });
+    expect(stats.problems.first[0]).toMatchObject({ code: 'MRT_NO_PEER_INDEX', offset: 0 });
+  });
+});
+
+describe('cairn demo (npm start)', () => {
+  it("finds North Korea's four prefixes, their origin and the single upstream", () => {
+    const result = cairn(['demo', '--json']);
+    expect(result.status).toBe(0);
+    const demo = JSON.parse(result.stdout);
+    expect(demo.stats.elements.A).toBe(577737);
+    expect(demo.northKorea.prefixes).toEqual([
+      '175.45.176.0/24',
+      '175.45.177.0/24',
+      '175.45.178.0/24',
+      '175.45.179.0/24',
+    ]);
+    expect(demo.northKorea.origins).toEqual([131279]);
+    expect(demo.northKorea.upstreams).toEqual([{ asn: 4837, routes: 4 }]);
+  });
+});
