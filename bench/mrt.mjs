@@ -25,10 +25,14 @@ for (const rel of files) {
   const bgpdumpElements = Number(
     execFileSync('sh', ['-c', `bgpdump -m "${file}" 2>/dev/null | wc -l`], { encoding: 'utf8' }).trim(),
   );
-  if (elements !== bgpdumpElements) throw new Error(`${rel}: cairn decodes ${elements} elements, bgpdump ${bgpdumpElements}`);
+  if (elements !== bgpdumpElements)
+    throw new Error(`${rel}: cairn decodes ${elements} elements, bgpdump ${bgpdumpElements}`);
   const decompress = measure([node, child, 'decompress', file], runs);
   const decode = measure([node, child, 'decode', file], runs);
-  const format = measure([node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', file], runs);
+  const format = measure(
+    [node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', file],
+    runs,
+  );
   const peer = measure(['bgpdump', '-m', file], runs);
   const rate = (m) => elements / m.seconds;
   rows.push({ rel, elements, decompress, decode, format, peer, rate });
@@ -60,6 +64,7 @@ const table = [
   '',
 ];
 const results = join(root, 'bench/RESULTS.md');
-if (!existsSync(results)) appendFileSync(results, '# Benchmark results\n\nEach section is appended by the benchmark named in it.\n');
+if (!existsSync(results))
+  appendFileSync(results, '# Benchmark results\n\nEach section is appended by the benchmark named in it.\n');
 appendFileSync(results, table.join('\n'));
 console.log(`appended to ${results}`);

@@ -18,7 +18,9 @@ export function measure(argv, runs = 3) {
   const walls = [];
   let rss = 0;
   for (let i = 0; i < runs; i++) {
-    const out = execFileSync('python3', ['-c', RUNNER, ...argv], { encoding: 'utf8' }).trim().split(' ');
+    const out = execFileSync('python3', ['-c', RUNNER, ...argv], { encoding: 'utf8' })
+      .trim()
+      .split(' ');
     const [wall, maxKiB, code] = [Number(out[0]), Number(out[1]), Number(out[2])];
     if (code !== 0) throw new Error(`${argv.join(' ')} exited with ${code}`);
     walls.push(wall);
