@@ -149,3 +149,17 @@ describe('cairn demo (npm start)', () => {
     expect(demo.northKorea.upstreams).toEqual([{ asn: 4837, routes: 4 }]);
   });
 });
+
+describe('--strict', () => {
+  it('stops at the first problem with exit code 2 and names it once', () => {
+    const path = join(MRT, 'pyasn/bview.20140112.1600_3samples.bz2');
+    const strict = cairn(['mrt', 'dump', '--strict', path]);
+    expect(strict.status).toBe(2);
+    expect(strict.stderr.trim().split('\n')).toEqual([
+      `cairn: MRT_NO_PEER_INDEX: RIB record before any PEER_INDEX_TABLE (record skipped) (${path}, offset 0, TABLE_DUMP_V2/RIB_IPV4_UNICAST)`,
+    ]);
+    const lenient = cairn(['mrt', 'dump', path]);
+    expect(lenient.status).toBe(0);
+    expect(lenient.stderr.match(/MRT_NO_PEER_INDEX/g)).toHaveLength(3);
+  });
+});

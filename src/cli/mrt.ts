@@ -27,6 +27,7 @@ interface DumpOptions {
   strict?: boolean;
   progress: boolean;
   quiet?: boolean;
+  decompressor?: 'auto' | 'native' | 'js' | 'lbzip2' | 'bzip2';
 }
 
 function collect<T>(parse: (text: string) => T) {
@@ -99,6 +100,7 @@ async function dump(files: string[], options: DumpOptions): Promise<number> {
     try {
       await scanMrt(file, visit, {
         strict: options.strict,
+        decompressor: options.decompressor,
         bgpdumpCompatible: options.format === 'bgpdump',
         onProblem(problem: MrtProblem) {
           problems++;
@@ -261,6 +263,11 @@ export function mrtCommand(): Command {
       collect(parseOption(parseAsn)),
     )
     .option('--strict', 'stop at the first problem in the input, with exit code 2')
+    .addOption(
+      new Option('--decompressor <how>', 'bzip2 decompressor')
+        .choices(['auto', 'native', 'js', 'lbzip2', 'bzip2'])
+        .default('auto'),
+    )
     .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
     .option('-q, --quiet', 'do not print problems found in the input')
     .action(async (files: string[], options: DumpOptions) => {

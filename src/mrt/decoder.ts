@@ -134,8 +134,9 @@ export class MrtDecoder {
           this.problem('MRT_UNKNOWN_TYPE', `unknown MRT type ${header.type} (record skipped)`, start);
       }
     } catch (error) {
-      // Visitors may throw (strict mode); decoding itself never indexes outside the record.
-      if (error instanceof CairnError) throw error;
+      // Visitors and problem hooks may throw (strict mode stops that way): pass those through.
+      // A TypeError or RangeError would be a decoder bug: give it the record's location.
+      if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
       throw new CairnError(
         'MRT_DECODE_FAILED',
         `decoder failed: ${(error as Error).message}`,
