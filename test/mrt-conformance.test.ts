@@ -25,7 +25,7 @@ function walk(dir: string): string[] {
     .sort();
 }
 
-const files = walk(MRT);
+const files = walk(MRT).filter((file) => !file.endsWith('.md'));
 
 async function ourBgpdump(file: string): Promise<string> {
   const formatter = new BgpdumpFormatter();

@@ -84,6 +84,8 @@ export class PathAttributes {
   localPref = 0;
   aggregatorAsn = 0;
   aggregatorAddressOffset = -1;
+  /** Length of the AGGREGATOR value as received (6 or 8). */
+  aggregatorLength = 0;
   as4AggregatorAsn = 0;
   as4AggregatorAddressOffset = -1;
   communitiesStart = -1;
@@ -155,6 +157,18 @@ export class PathAttributes {
           'treat-as-withdraw',
         );
         break;
+      }
+      if (this.has(type) && type !== AttrType.MP_REACH_NLRI && type !== AttrType.MP_UNREACH_NLRI) {
+        // RFC 7606 3(g): keep the first occurrence, discard the others (MP_* are handled below).
+        this.problem(
+          'BGP_ATTR_DUPLICATE',
+          `attribute ${type} appears more than once (later copy discarded)`,
+          pos,
+          type,
+          'attribute-discard',
+        );
+        pos = valueEnd;
+        continue;
       }
       this.present[type >>> 5] |= 1 << (type & 31);
       this.decodeOne(flags, type, valueStart, valueEnd, pos);
@@ -287,7 +301,9 @@ export class PathAttributes {
         return;
       case AttrType.AGGREGATOR: {
         const expected = this.asnLength + 4;
-        if (length !== expected) {
+        // OpenBGPD writes 8-byte AGGREGATORs (4-byte ASN) beside 2-byte AS_PATHs in its MRT
+        // dumps; the length tells the width unambiguously, so 6 and 8 are both accepted.
+        if (length !== expected && length !== 6 && length !== 8) {
           this.problem(
             'BGP_ATTR_AGGREGATOR',
             `AGGREGATOR length ${length}, expected ${expected}`,
@@ -299,6 +315,7 @@ export class PathAttributes {
         }
         this.aggregatorAsn = this.asnLength === 2 ? readU16(buf, start) : readU32(buf, start);
         this.aggregatorAddressOffset = start + this.asnLength;
+        this.aggregatorLength = length;
         return;
       }
       case AttrType.AS4_AGGREGATOR:
@@ -517,6 +534,14 @@ export class PathAttributes {
     if (useAs4)
       return { asn: this.as4AggregatorAsn, address: formatIPv4(this.buf, this.as4AggregatorAddressOffset) };
     if (this.aggregatorAddressOffset < 0) return undefined;
+    if (this.aggregatorLength === 8 && this.asnLength === 2) {
+      const start = this.aggregatorAddressOffset - 2;
+      return { asn: readU32(this.buf, start), address: formatIPv4(this.buf, start + 4) };
+    }
+    if (this.aggregatorLength === 6 && this.asnLength === 4) {
+      const start = this.aggregatorAddressOffset - 4;
+      return { asn: readU16(this.buf, start), address: formatIPv4(this.buf, start + 2) };
+    }
     return { asn: this.aggregatorAsn, address: formatIPv4(this.buf, this.aggregatorAddressOffset) };
   }
 
@@ -583,6 +608,15 @@ export class PathAttributes {
     const path = parseSegments(this.buf, this.asPathStart, this.asPathEnd, this.asnLength);
     if (path === undefined) return undefined;
     if (this.asnLength !== 2 || this.as4PathStart < 0) return path;
+    // RFC 6793 4.2.3: AGGREGATOR other than AS_TRANS beside AS4_AGGREGATOR means both AS4_*
+    // attributes are to be ignored.
+    if (
+      this.aggregatorAddressOffset >= 0 &&
+      this.as4AggregatorAddressOffset >= 0 &&
+      this.aggregatorAsn !== AS_TRANS
+    ) {
+      return path;
+    }
     const as4 = parseSegments(this.buf, this.as4PathStart, this.as4PathEnd, 4);
     if (as4 === undefined || as4.some((s) => s.kind === 'confed-sequence' || s.kind === 'confed-set'))
       return path;
@@ -642,8 +676,8 @@ export class PathAttributes {
 
   private bgpdumpMergedPath(): string | undefined {
     if (this.asnLength !== 2 || this.as4PathStart < 0) return undefined;
-    // bgpdump leaves the path alone when AGGREGATOR and AS4_AGGREGATOR are both present and
-    // AGGREGATOR is not AS_TRANS (RFC 6793 4.2.3 says to ignore AS4_AGGREGATOR, not AS4_PATH).
+    // As RFC 6793 4.2.3 says (and bgpdump does): AGGREGATOR other than AS_TRANS beside
+    // AS4_AGGREGATOR means AS4_PATH is ignored.
     if (
       this.has(AttrType.AGGREGATOR) &&
       this.has(AttrType.AS4_AGGREGATOR) &&

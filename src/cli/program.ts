@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { countryCommands } from './country.js';
 import { demoCommand } from './demo.js';
 import { mrtCommand } from './mrt.js';
 
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     )
     .version('0.1.0');
   program.addCommand(mrtCommand());
+  for (const command of countryCommands()) program.addCommand(command);
   program.addCommand(demoCommand());
   return program;
 }

@@ -219,11 +219,11 @@ export class MrtDecoder {
     }
     p += 4; // collector BGP ID
     const viewNameLength = readU16(buf, p);
-    p += 2 + viewNameLength;
-    if (p + 2 > end) {
+    if (p + 2 + viewNameLength + 2 > end) {
       this.problem('MRT_TRUNCATED_RECORD', `view name length ${viewNameLength} runs past the record`, p);
       return;
     }
+    p += 2 + viewNameLength;
     const peerCount = readU16(buf, p);
     p += 2;
     const peers: PeerIndexEntry[] = [];
@@ -750,7 +750,11 @@ export class MrtDecoder {
     this.cursor.prefixLength = length;
   }
 
-  /** BGP4MP_ENTRY (RFC 6396 appendix, deprecated; written by OpenBGPD): one RIB entry. */
+  /**
+   * BGP4MP_ENTRY (from drafts before RFC 6396, written by OpenBGPD): one RIB entry, laid out as
+   * peer AS, local AS (2 bytes each), interface, AFI, peer and local addresses, view, status,
+   * originated time, then AFI, SAFI, next hop (length + bytes), prefix and attributes.
+   */
   private decodeEntry(p: number, end: number): void {
     const buf = this.buf;
     const cursor = this.cursor;
@@ -767,21 +771,26 @@ export class MrtDecoder {
       return;
     }
     const addressLength = afi === 1 ? 4 : 16;
-    if (p + 2 * addressLength + 4 + 3 + 1 > end) {
+    if (p + 2 * addressLength + 8 + 4 > end) {
       this.problem('MRT_TRUNCATED_RECORD', 'BGP4MP_ENTRY runs past the record', p);
       return;
     }
     cursor.setPeer(afi === 1 ? 4 : 6, buf, p, peerAsn);
-    p += 2 * addressLength + 4;
+    p += 2 * addressLength + 8; // addresses, view, status, originated time
     const routeAfi = readU16(buf, p);
     const safi = buf[p + 2];
     p += 3;
-    const nextHopLength = buf[p++];
-    p += nextHopLength;
-    if (p + 1 > end) {
-      this.problem('MRT_TRUNCATED_RECORD', 'BGP4MP_ENTRY next hop runs past the record', p);
+    const nextHopLength = buf[p];
+    if (p + 1 + nextHopLength + 1 > end) {
+      this.problem(
+        'MRT_TRUNCATED_RECORD',
+        `BGP4MP_ENTRY next hop length ${nextHopLength} runs past the record`,
+        p,
+      );
       return;
     }
+    const nextHopAt = p + 1;
+    p += 1 + nextHopLength;
     const family = this.mpFamily(routeAfi, safi);
     if (family === 0) return;
     const prefixLength = buf[p++];
@@ -810,9 +819,14 @@ export class MrtDecoder {
     cursor.type = 'B';
     cursor.format = this.header.type === MrtType.BGP4MP_ET ? 'BGP4MP_ET' : 'BGP4MP';
     cursor.nextHopSource = NextHopSource.Rib;
+    // OpenBGPD, the one writer of these records, uses 2-byte AS_PATHs (with 8-byte AGGREGATORs).
     cursor.attributes = this.decodeAttributes(p, attributesEnd, 2, false);
+    // The entry carries its next hop outside the attributes.
+    if (nextHopLength === 4) cursor.entryNextHop = formatIPv4(buf, nextHopAt);
+    else if (nextHopLength === 16 || nextHopLength === 32) cursor.entryNextHop = formatIPv6(buf, nextHopAt);
     cursor.bgpdumpPrints = false;
     this.hooks.onElement(cursor);
+    cursor.entryNextHop = undefined;
   }
 
   // ----- legacy BGP records (type 5, RIPE RIS 1999-2001) -----

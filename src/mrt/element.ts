@@ -158,7 +158,11 @@ export class ElementCursor {
       : `${this.timestamp}`;
   }
 
+  /** Next hop given outside the attributes (BGP4MP_ENTRY records). */
+  entryNextHop: string | undefined;
+
   nextHop(): string | undefined {
+    if (this.entryNextHop !== undefined) return this.entryNextHop;
     const attributes = this.attributes;
     if (attributes === undefined) return undefined;
     if (this.nextHopSource === NextHopSource.Attribute) return attributes.nextHop();

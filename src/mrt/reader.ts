@@ -23,6 +23,8 @@ export class MrtFramer {
   records = 0;
   private pending: Uint8Array | undefined;
   private skipRemaining = 0;
+  private skippedRecordOffset = 0;
+  private skippedRecordType = '';
   private readonly maxRecordLength: number;
 
   constructor(
@@ -67,6 +69,8 @@ export class MrtFramer {
         );
         const available = length - pos - 12;
         this.skipRemaining = bodyLength - available;
+        this.skippedRecordOffset = base + pos;
+        this.skippedRecordType = recordTypeName(type, subtype);
         this.streamOffset = base + length;
         return;
       }
@@ -90,7 +94,8 @@ export class MrtFramer {
           `stream ended ${this.skipRemaining} bytes before the end of a skipped record`,
           {
             file: this.decoder.file,
-            offset: this.streamOffset,
+            offset: this.skippedRecordOffset,
+            recordType: this.skippedRecordType,
           },
         ),
       );

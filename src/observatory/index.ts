@@ -1,0 +1,39 @@
+/**
+ * observatory: how a country (or a network) reaches the Internet, from a routing table and a
+ * registry. The country view lists the country's announced prefixes (registry longest match),
+ * registered vs visible space, origin ASes and upstreams (first AS outside the country on each
+ * path) with their share of the space, the dependency on every AS on the paths by the IHR
+ * AS-hegemony method (per vantage point, sessions of a peer AS averaged, 10% trimmed mean across
+ * peer ASes) and the chokepoints (dependency >= 0.99). The AS view and the address view answer the
+ * same questions for one AS and one address. Every country at once is one pass over the routes.
+ *
+ * No I/O: it is handed a RoutingTable, a Registry and (optionally) AsNames.
+ *
+ * @example
+ * import { Observatory } from '../observatory/index.js';
+ * const observatory = new Observatory(table, registry, asNames);
+ * const kp = observatory.country('KP');
+ * kp.upstreams; // [{ asn: 4837, name: 'CHINA169-BACKBONE', country: 'CN', share: 1 }]
+ * kp.chokepoints; // [4837]
+ * observatory.rankCountries()[0]; // the most dependent single-upstream country
+ */
+export {
+  CHOKEPOINT_THRESHOLD,
+  Observatory,
+  parseCountryCode,
+  type AddressView,
+  type AsView,
+  type CountryRank,
+  type CountryView,
+  type Dependency,
+  type OriginShare,
+  type SpaceSize,
+  type UpstreamShare,
+} from './observatory.js';
+export {
+  HegemonyEngine,
+  TRIM_FRACTION,
+  trimmedMean,
+  type HegemonyResult,
+  type HegemonyScore,
+} from './hegemony.js';

@@ -1,0 +1,588 @@
+/**
+ * Country, AS and address views over a routing table and a registry.
+ *
+ * Definitions (one place, so that the CLI, the tests and the README agree):
+ * - A prefix belongs to a country when the registry's longest match for the whole prefix
+ *   (`countryOfPrefix`) is that country; a prefix larger than every registered block has none.
+ * - Weight of a prefix: IPv4, its addresses minus those of announced more-specific prefixes (so
+ *   nothing is counted twice); IPv6, 1 per prefix. Announced = with at least one route now.
+ *   Visible space is the sum of the weights, in /24 equivalents (IPv4) and prefixes (IPv6; also
+ *   given in /48 equivalents of the union). Shares use IPv4 weights when the group has IPv4
+ *   space, else IPv6 weights.
+ * - Upstream of a path: walking from the origin toward the vantage point, the first AS that the
+ *   registry places outside the country (the origin itself when it is foreign). A path that never
+ *   leaves the country has none. Upstream share: the weight of the prefixes with that upstream on
+ *   at least one path, over the visible weight.
+ * - Dependency: AS hegemony (hegemony.ts). Chokepoint: dependency >= 0.99.
+ */
+import type { AsPathSegment } from '../bgp/index.js';
+import { ParseError } from '../errors/index.js';
+import type { IpAddress, Prefix } from '../net/index.js';
+import type { AsNames, Registry } from '../registry/index.js';
+import { isKnownCountryCode } from '../registry/index.js';
+import type { RoutingTable } from '../routing/index.js';
+import { NO_PATH, SEGMENT_SEQUENCE, SEGMENT_SET } from '../routing/index.js';
+import { HegemonyEngine, type HegemonyScore } from './hegemony.js';
+
+/** Dependency at or above which an AS is a chokepoint. */
+export const CHOKEPOINT_THRESHOLD = 0.99;
+
+export interface SpaceSize {
+  ipv4Slash24s: number;
+  ipv6Slash48s: number;
+}
+
+export interface OriginShare {
+  asn: number;
+  name: string;
+  share: number;
+  prefixes: number;
+}
+
+export interface UpstreamShare {
+  asn: number;
+  name: string;
+  /** Registry country of the upstream ('' when the registry does not know it). */
+  country: string;
+  share: number;
+}
+
+export interface Dependency {
+  asn: number;
+  name: string;
+  /** IPv4 hegemony when the group has IPv4 space, else IPv6. */
+  hegemony: number;
+  ipv4: number;
+  ipv6: number;
+}
+
+export interface CountryView {
+  country: string;
+  prefixes: Array<{ prefix: string; origins: number[] }>;
+  space: { registered: SpaceSize; visible: SpaceSize & { ipv6Prefixes: number } };
+  origins: OriginShare[];
+  upstreams: UpstreamShare[];
+  dependency: Dependency[];
+  chokepoints: number[];
+  upstreamCount: number;
+  vantagePoints: { peers: number; peerAses: number };
+}
+
+export interface CountryRank {
+  country: string;
+  prefixes: number;
+  visibleIpv4Slash24s: number;
+  upstreamCount: number;
+  /** The AS with the largest dependency (undefined when no AS is crossed). */
+  top: Dependency | undefined;
+  chokepoints: number[];
+}
+
+export interface AsView {
+  asn: number;
+  name: string;
+  country: string;
+  prefixes: Array<{ prefix: string; country: string }>;
+  space: SpaceSize & { ipv6Prefixes: number };
+  /** ASes next to it toward the vantage points, with the share of its visible space they carry. */
+  upstreams: Array<{ asn: number; name: string; country: string; share: number }>;
+  /** ASes next to it away from the vantage points (it carries their routes), with their path counts. */
+  downstreams: Array<{ asn: number; name: string; country: string; paths: number }>;
+  dependency: Dependency[];
+  vantagePoints: { peers: number; peerAses: number };
+}
+
+export interface AddressView {
+  address: string;
+  prefix: string | undefined;
+  /** Every announced prefix containing the address, least specific first. */
+  covering: string[];
+  origins: Array<{ asn: number; name: string; country: string }>;
+  /** Registry record for the address. */
+  country: string;
+  registry: string;
+  paths: Array<{
+    peerAddress: string;
+    peerAsn: number;
+    asPath: string;
+    /** From the origin toward the peer, up to and including the first AS outside the country. */
+    upstreamChain: Array<{ asn: number; name: string; country: string }>;
+  }>;
+}
+
+/** Throws ParseError OBSERVATORY_BAD_COUNTRY for anything but a known upper-case alpha-2 code. */
+export function parseCountryCode(text: string): string {
+  const code = typeof text === 'string' ? text.trim().toUpperCase() : '';
+  if (!/^[A-Z]{2}$/.test(code) || !isKnownCountryCode(code) || code === 'ZZ') {
+    const shown = JSON.stringify(String(text).slice(0, 20));
+    throw new ParseError('OBSERVATORY_BAD_COUNTRY', `not an ISO 3166-1 alpha-2 country code: ${shown}`, {
+      field: 'country',
+    });
+  }
+  return code;
+}
+
+function sequenceAsns(pool: Uint32Array, start: number, end: number, out: number[]): boolean {
+  out.length = 0;
+  let endsWithSet = false;
+  if (end - start === 1 && pool[start] === NO_PATH) return false;
+  for (let p = start; p < end;) {
+    const header = pool[p];
+    const n = header & 0xff;
+    const type = header >>> 8;
+    if (type === SEGMENT_SEQUENCE && n > 0) {
+      for (let k = 1; k <= n; k++) out.push(pool[p + k]);
+      endsWithSet = false;
+    } else if (type === SEGMENT_SET && n > 0) endsWithSet = true;
+    p += 1 + n;
+  }
+  return endsWithSet;
+}
+
+export class Observatory {
+  private readonly table: RoutingTable;
+  private readonly registry: Registry;
+  private readonly names: AsNames | undefined;
+  private readonly engine: HegemonyEngine;
+  private prepared = false;
+  /** Country index of each prefix id (-1: none or not announced). */
+  private prefixCountry = new Int16Array(0);
+  private readonly countryCodes: string[] = [];
+  private readonly countryIndex = new Map<string, number>();
+  /** IPv4 weights (addresses not covered by announced more-specifics), 0 for IPv6. */
+  private weights4 = new Float64Array(0);
+  /** IPv6 weights (1 per announced prefix), 0 for IPv4. */
+  private weights6 = new Float64Array(0);
+  private readonly asCountry = new Map<number, string>();
+  private readonly asnScratch: number[] = [];
+
+  constructor(table: RoutingTable, registry: Registry, names?: AsNames) {
+    this.table = table;
+    this.registry = registry;
+    this.names = names;
+    this.engine = new HegemonyEngine(table);
+  }
+
+  /** Recomputes prefix countries and weights (call after the table changed). */
+  refresh(): void {
+    this.prepared = false;
+    this.prepare();
+  }
+
+  private prepare(): void {
+    if (this.prepared) return;
+    const table = this.table;
+    const n = table.prefixCount;
+    this.prefixCountry = new Int16Array(n).fill(-1);
+    this.weights4 = new Float64Array(n);
+    this.weights6 = new Float64Array(n);
+    const ipv4: number[] = [];
+    for (let id = 0; id < n; id++) {
+      if (table.prefixRouteCount(id) === 0) continue;
+      const prefix = table.prefix(id);
+      const entry = this.registry.countryOfPrefix(prefix);
+      if (entry !== undefined && entry.country !== 'ZZ') {
+        let index = this.countryIndex.get(entry.country);
+        if (index === undefined) {
+          index = this.countryCodes.length;
+          this.countryCodes.push(entry.country);
+          this.countryIndex.set(entry.country, index);
+        }
+        this.prefixCountry[id] = index;
+      }
+      if (prefix.family === 4) {
+        this.weights4[id] = 2 ** (32 - prefix.length);
+        ipv4.push(id);
+      } else this.weights6[id] = 1;
+    }
+    // Sort IPv4 prefixes by network then length; each prefix's addresses leave its nearest
+    // announced container (the top of a stack of open containers).
+    const order = Int32Array.from(ipv4).sort((a, b) => table.comparePrefixes(a, b));
+    const stack: number[] = [];
+    for (const id of order) {
+      const network = table.prefixHighWord(id);
+      while (stack.length > 0) {
+        const top = stack[stack.length - 1];
+        const topEnd = table.prefixHighWord(top) + 2 ** (32 - table.prefixLength(top));
+        if (network < topEnd) break;
+        stack.pop();
+      }
+      if (stack.length > 0) this.weights4[stack[stack.length - 1]] -= 2 ** (32 - table.prefixLength(id));
+      stack.push(id);
+    }
+    this.prepared = true;
+  }
+
+  private originCache: Array<number[] | undefined> = [];
+
+  private originsOfPath(pathId: number): number[] {
+    let origins = this.originCache[pathId];
+    if (origins === undefined) this.originCache[pathId] = origins = this.table.pathOrigins(pathId);
+    return origins;
+  }
+
+  name(asn: number): string {
+    return this.names?.get(asn)?.name ?? '';
+  }
+
+  /** Registry country of an ASN ('' when unknown). */
+  countryOfAsn(asn: number): string {
+    let country = this.asCountry.get(asn);
+    if (country === undefined) {
+      country = this.registry.countryOfAsn(asn)?.country ?? '';
+      if (country === 'ZZ') country = '';
+      this.asCountry.set(asn, country);
+    }
+    return country;
+  }
+
+  /** Countries that have at least one announced prefix, sorted. */
+  countries(): string[] {
+    this.prepare();
+    return this.countryCodes.slice().sort();
+  }
+
+  /** Route slots whose prefix belongs to each country: one pass over the routes. */
+  private routesByCountry(): { offsets: Int32Array; slots: Int32Array } {
+    this.prepare();
+    const columns = this.table.columns();
+    const countries = this.countryCodes.length;
+    const offsets = new Int32Array(countries + 1);
+    for (let slot = 0; slot < columns.slots; slot++) {
+      if (columns.attributes[slot] < 0) continue;
+      const c = this.prefixCountry[columns.prefix[slot]];
+      if (c >= 0) offsets[c + 1]++;
+    }
+    for (let c = 0; c < countries; c++) offsets[c + 1] += offsets[c];
+    const fill = offsets.slice(0, countries);
+    const slots = new Int32Array(offsets[countries]);
+    for (let slot = 0; slot < columns.slots; slot++) {
+      if (columns.attributes[slot] < 0) continue;
+      const c = this.prefixCountry[columns.prefix[slot]];
+      if (c >= 0) slots[fill[c]++] = slot;
+    }
+    return { offsets, slots };
+  }
+
+  private dependencies(
+    slots: Int32Array,
+    exclude?: number,
+  ): { list: Dependency[]; peers: number; peerAses: number } {
+    const v4 = this.engine.compute(slots, slots.length, this.weights4, exclude);
+    const v6 = this.engine.compute(slots, slots.length, this.weights6, exclude);
+    const prefixOfSlot = this.table.columns().prefix;
+    let has4 = false;
+    for (let i = 0; i < slots.length && !has4; i++) has4 = this.weights4[prefixOfSlot[slots[i]]] > 0;
+    const byAsn = new Map<number, Dependency>();
+    const entry = (score: HegemonyScore): Dependency => {
+      let d = byAsn.get(score.asn);
+      if (d === undefined) {
+        d = { asn: score.asn, name: this.name(score.asn), hegemony: 0, ipv4: 0, ipv6: 0 };
+        byAsn.set(score.asn, d);
+      }
+      return d;
+    };
+    for (const s of v4.scores) entry(s).ipv4 = s.hegemony;
+    for (const s of v6.scores) entry(s).ipv6 = s.hegemony;
+    for (const d of byAsn.values()) d.hegemony = has4 ? d.ipv4 : d.ipv6;
+    const list = [...byAsn.values()].filter((d) => d.hegemony > 0 || d.ipv4 > 0 || d.ipv6 > 0);
+    list.sort((a, b) => b.hegemony - a.hegemony || b.ipv6 - a.ipv6 || a.asn - b.asn);
+    const main = has4 ? v4 : v6;
+    return { list, peers: Math.max(v4.peers, v6.peers), peerAses: main.peerAses };
+  }
+
+  /** Upstream (first AS outside `country` from the origin toward the vantage) of a path, or -1. */
+  private upstreamOf(pathId: number, country: string): number {
+    const table = this.table;
+    const asns = this.asnScratch;
+    sequenceAsns(table.paths.poolArray(), table.paths.start(pathId), table.paths.end(pathId), asns);
+    for (let k = asns.length - 1; k >= 0; k--) {
+      if (this.countryOfAsn(asns[k]) !== country) return asns[k];
+    }
+    return -1;
+  }
+
+  /** The country view. Throws OBSERVATORY_BAD_COUNTRY for a code that is not a country. */
+  country(code: string): CountryView {
+    const country = parseCountryCode(code);
+    this.prepare();
+    const index = this.countryIndex.get(country);
+    let slots = new Int32Array(0);
+    if (index !== undefined) {
+      const byCountry = this.routesByCountry();
+      slots = byCountry.slots.slice(byCountry.offsets[index], byCountry.offsets[index + 1]);
+    }
+    return this.countryFromSlots(country, slots, true);
+  }
+
+  private countryFromSlots(country: string, slots: Int32Array, full: boolean): CountryView {
+    const table = this.table;
+    const columns = table.columns();
+    const prefixOrigins = new Map<number, Set<number>>();
+    const upstreamPrefixes = new Map<number, Set<number>>();
+    const upstreamCache = new Map<number, number>();
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i];
+      const prefixId = columns.prefix[slot];
+      const pathId = table.pathIdOf(columns.attributes[slot]);
+      let origins = prefixOrigins.get(prefixId);
+      if (origins === undefined) prefixOrigins.set(prefixId, (origins = new Set()));
+      for (const asn of this.originsOfPath(pathId)) origins.add(asn);
+      let upstream = upstreamCache.get(pathId);
+      if (upstream === undefined) upstreamCache.set(pathId, (upstream = this.upstreamOf(pathId, country)));
+      if (upstream >= 0) {
+        let set = upstreamPrefixes.get(upstream);
+        if (set === undefined) upstreamPrefixes.set(upstream, (set = new Set()));
+        set.add(prefixId);
+      }
+    }
+    let visible4 = 0;
+    let visible6 = 0;
+    let visible48 = 0;
+    const prefixIds = [...prefixOrigins.keys()].sort((a, b) => table.comparePrefixes(a, b));
+    for (const id of prefixIds) {
+      visible4 += this.weights4[id];
+      visible6 += this.weights6[id];
+    }
+    // /48 equivalents of the IPv6 union: only prefixes not inside another of the list.
+    const ipv6 = prefixIds.filter((id) => this.weights6[id] > 0).map((id) => table.prefix(id));
+    let outer: Prefix | undefined;
+    for (const prefix of ipv6) {
+      if (outer !== undefined && outer.contains(prefix)) continue; // sorted: containers come first
+      outer = prefix;
+      visible48 += prefix.slash48s();
+    }
+    const useV4 = visible4 > 0;
+    const total = useV4 ? visible4 : visible6;
+    const weightOf = (id: number): number => (useV4 ? this.weights4[id] : this.weights6[id]);
+    const originWeights = new Map<number, { weight: number; prefixes: number }>();
+    for (const [id, origins] of prefixOrigins) {
+      for (const asn of origins) {
+        const o = originWeights.get(asn) ?? { weight: 0, prefixes: 0 };
+        o.weight += weightOf(id);
+        o.prefixes++;
+        originWeights.set(asn, o);
+      }
+    }
+    const origins: OriginShare[] = [...originWeights]
+      .map(([asn, o]) => ({
+        asn,
+        name: this.name(asn),
+        share: total > 0 ? o.weight / total : 0,
+        prefixes: o.prefixes,
+      }))
+      .sort((a, b) => b.share - a.share || b.prefixes - a.prefixes || a.asn - b.asn);
+    const upstreams: UpstreamShare[] = [...upstreamPrefixes]
+      .map(([asn, ids]) => {
+        let weight = 0;
+        for (const id of ids) weight += weightOf(id);
+        return {
+          asn,
+          name: this.name(asn),
+          country: this.countryOfAsn(asn),
+          share: total > 0 ? weight / total : 0,
+        };
+      })
+      .sort((a, b) => b.share - a.share || a.asn - b.asn);
+    const dependency = this.dependencies(slots);
+    return {
+      country,
+      prefixes: full
+        ? prefixIds.map((id) => ({
+            prefix: table.prefix(id).toString(),
+            origins: [...(prefixOrigins.get(id) ?? [])].sort((a, b) => a - b),
+          }))
+        : [],
+      space: {
+        registered: full ? this.registry.registeredSpace(country) : { ipv4Slash24s: 0, ipv6Slash48s: 0 },
+        visible: { ipv4Slash24s: visible4 / 256, ipv6Slash48s: visible48, ipv6Prefixes: visible6 },
+      },
+      origins,
+      upstreams,
+      dependency: dependency.list,
+      chokepoints: dependency.list.filter((d) => d.hegemony >= CHOKEPOINT_THRESHOLD).map((d) => d.asn),
+      upstreamCount: upstreams.length,
+      vantagePoints: { peers: dependency.peers, peerAses: dependency.peerAses },
+    };
+  }
+
+  /**
+   * Every country's view from one grouping pass over the routes (prefix lists left empty, the
+   * registered space left 0: use `country()` for one country in full).
+   */
+  allCountries(): CountryView[] {
+    const byCountry = this.routesByCountry();
+    const views: CountryView[] = [];
+    for (let c = 0; c < this.countryCodes.length; c++) {
+      const slots = byCountry.slots.subarray(byCountry.offsets[c], byCountry.offsets[c + 1]);
+      views.push(this.countryFromSlots(this.countryCodes[c], slots, false));
+    }
+    return views.sort((a, b) => (a.country < b.country ? -1 : a.country > b.country ? 1 : 0));
+  }
+
+  /** Countries ranked by their largest dependency, single-upstream countries first. */
+  rankCountries(): CountryRank[] {
+    const ranks = this.allCountries().map((view) => ({
+      country: view.country,
+      prefixes: 0,
+      visibleIpv4Slash24s: view.space.visible.ipv4Slash24s,
+      upstreamCount: view.upstreamCount,
+      top: view.dependency[0],
+      chokepoints: view.chokepoints,
+    }));
+    const prefixCounts = new Map<string, number>();
+    for (let id = 0; id < this.table.prefixCount; id++) {
+      const c = this.prefixCountry[id];
+      if (c >= 0 && this.table.prefixRouteCount(id) > 0) {
+        const code = this.countryCodes[c];
+        prefixCounts.set(code, (prefixCounts.get(code) ?? 0) + 1);
+      }
+    }
+    for (const rank of ranks) rank.prefixes = prefixCounts.get(rank.country) ?? 0;
+    const single = (r: CountryRank): number => (r.upstreamCount === 1 ? 0 : 1);
+    return ranks.sort(
+      (a, b) =>
+        single(a) - single(b) ||
+        (b.top?.hegemony ?? 0) - (a.top?.hegemony ?? 0) ||
+        (a.country < b.country ? -1 : a.country > b.country ? 1 : 0),
+    );
+  }
+
+  /** The AS view: what it originates, its neighbours on the paths, and the dependency of its space. */
+  asView(asn: number): AsView {
+    if (!Number.isInteger(asn) || asn < 0 || asn >= 2 ** 32) {
+      throw new ParseError('OBSERVATORY_BAD_ASN', `not an AS number: ${String(asn)}`, { field: 'asn' });
+    }
+    this.prepare();
+    const table = this.table;
+    const columns = table.columns();
+    const pool = table.paths.poolArray();
+    const asns = this.asnScratch;
+    // Per path: does it originate at asn, and who are asn's neighbours on it.
+    const originates = new Uint8Array(table.paths.count);
+    const upstreamOfPath = new Int32Array(table.paths.count).fill(-1);
+    const downstreamPaths = new Map<number, number>();
+    for (let pathId = 0; pathId < table.paths.count; pathId++) {
+      sequenceAsns(pool, table.paths.start(pathId), table.paths.end(pathId), asns);
+      const origins = table.pathOrigins(pathId);
+      if (origins.includes(asn)) originates[pathId] = 1;
+      // Collapse prepending, then find asn's neighbours.
+      let previous = -1;
+      const hops: number[] = [];
+      for (const a of asns) if (a !== previous) hops.push((previous = a));
+      const at = hops.lastIndexOf(asn);
+      if (at < 0) continue;
+      if (originates[pathId] && at > 0) upstreamOfPath[pathId] = hops[at - 1];
+      if (at + 1 < hops.length)
+        downstreamPaths.set(hops[at + 1], (downstreamPaths.get(hops[at + 1]) ?? 0) + 1);
+    }
+    const selected: number[] = [];
+    const prefixIds = new Set<number>();
+    const upstreamPrefixes = new Map<number, Set<number>>();
+    for (let slot = 0; slot < columns.slots; slot++) {
+      if (columns.attributes[slot] < 0) continue;
+      const pathId = table.pathIdOf(columns.attributes[slot]);
+      if (originates[pathId] === 0) continue;
+      selected.push(slot);
+      const prefixId = columns.prefix[slot];
+      prefixIds.add(prefixId);
+      const upstream = upstreamOfPath[pathId];
+      if (upstream >= 0) {
+        let set = upstreamPrefixes.get(upstream);
+        if (set === undefined) upstreamPrefixes.set(upstream, (set = new Set()));
+        set.add(prefixId);
+      }
+    }
+    const sorted = [...prefixIds].sort((a, b) => table.comparePrefixes(a, b));
+    let v4 = 0;
+    let v6 = 0;
+    let v48 = 0;
+    for (const id of sorted) {
+      v4 += this.weights4[id];
+      v6 += this.weights6[id];
+      if (this.weights6[id] > 0) v48 += table.prefix(id).slash48s();
+    }
+    const weightOf = (id: number): number => (v4 > 0 ? this.weights4[id] : this.weights6[id]);
+    const total = v4 > 0 ? v4 : v6;
+    const dependency = this.dependencies(Int32Array.from(selected), asn);
+    const countryOf = (id: number): string => {
+      const c = this.prefixCountry[id];
+      return c >= 0 ? this.countryCodes[c] : '';
+    };
+    return {
+      asn,
+      name: this.name(asn),
+      country: this.countryOfAsn(asn),
+      prefixes: sorted.map((id) => ({ prefix: table.prefix(id).toString(), country: countryOf(id) })),
+      space: { ipv4Slash24s: v4 / 256, ipv6Slash48s: v48, ipv6Prefixes: v6 },
+      upstreams: [...upstreamPrefixes]
+        .map(([up, ids]) => {
+          let weight = 0;
+          for (const id of ids) weight += weightOf(id);
+          return {
+            asn: up,
+            name: this.name(up),
+            country: this.countryOfAsn(up),
+            share: total > 0 ? weight / total : 0,
+          };
+        })
+        .sort((a, b) => b.share - a.share || a.asn - b.asn),
+      downstreams: [...downstreamPaths]
+        .map(([down, paths]) => ({
+          asn: down,
+          name: this.name(down),
+          country: this.countryOfAsn(down),
+          paths,
+        }))
+        .sort((a, b) => b.paths - a.paths || a.asn - b.asn),
+      dependency: dependency.list,
+      vantagePoints: { peers: dependency.peers, peerAses: dependency.peerAses },
+    };
+  }
+
+  /** The address view: matching prefix, origins, registry country, each peer's path, the chain to the border. */
+  addressView(address: IpAddress, text: string): AddressView {
+    const table = this.table;
+    const match = table.longestMatch(address);
+    const record = this.registry.countryOfAddress(address);
+    const country = record === undefined || record.country === 'ZZ' ? '' : record.country;
+    const describe = (asn: number): { asn: number; name: string; country: string } => ({
+      asn,
+      name: this.name(asn),
+      country: this.countryOfAsn(asn),
+    });
+    const origins = new Set<number>();
+    const paths: AddressView['paths'] = [];
+    for (const route of match?.routes ?? []) {
+      for (const asn of route.attributes.originAsns) origins.add(asn);
+      const hops = flatten(route.attributes.asPath);
+      const chain: Array<{ asn: number; name: string; country: string }> = [];
+      for (let k = hops.length - 1; k >= 0; k--) {
+        if (chain.length > 0 && chain[chain.length - 1].asn === hops[k]) continue;
+        chain.push(describe(hops[k]));
+        if (country !== '' && this.countryOfAsn(hops[k]) !== country) break;
+      }
+      paths.push({
+        peerAddress: route.peer.address,
+        peerAsn: route.peer.asn,
+        asPath: route.attributes.asPathText,
+        upstreamChain: chain,
+      });
+    }
+    return {
+      address: text,
+      prefix: match?.prefix.toString(),
+      covering: table.coveringPrefixes(address).map((p: Prefix) => p.toString()),
+      origins: [...origins].sort((a, b) => a - b).map(describe),
+      country,
+      registry: record?.registry ?? '',
+      paths,
+    };
+  }
+}
+
+function flatten(segments: AsPathSegment[] | undefined): number[] {
+  const out: number[] = [];
+  for (const segment of segments ?? []) if (segment.kind === 'sequence') out.push(...segment.asns);
+  return out;
+}

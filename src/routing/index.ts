@@ -1,0 +1,44 @@
+/**
+ * routing: the routing state built from MRT archives. `RoutingTable` holds the current route of
+ * every (prefix, peer, ADD-PATH id) — AS path and attributes — replayed from TABLE_DUMP,
+ * TABLE_DUMP_V2 RIB dumps and BGP4MP update files in the order given (a peer whose session leaves
+ * Established loses its routes). AS paths and attribute sets are interned once in Uint32Array
+ * pools; a route is a few typed-array cells. Changes are published as events (announce, withdraw,
+ * peer-down) for detectors that consume the same stream; queries give the routes and the peers
+ * that see a prefix now, and the longest matching prefix of an address.
+ *
+ * The module does no I/O: it is handed elements (a `scanMrt` visitor, or plain `MrtElement`s).
+ *
+ * @example
+ * import { scanMrt } from '../mrt/index.js';
+ * import { RoutingTable } from '../routing/index.js';
+ * import { parseAddress, parsePrefix } from '../net/index.js';
+ * const table = new RoutingTable();
+ * table.onEvent((event) => { if (event.kind === 'peer-down') console.log(event.peerId); });
+ * await scanMrt('rib.20140523.0600.bz2', table.visitor());
+ * table.visibility(parsePrefix('175.45.176.0/24')); // [{ id, family, address, asn }, ...]
+ * table.longestMatch(parseAddress('175.45.178.1'))?.routes[0].attributes.asPathText; // '... 4837 131279'
+ */
+export {
+  ESTABLISHED,
+  RoutingTable,
+  type PeerInfo,
+  type Route,
+  type RouteAttributes,
+  type RouteColumns,
+  type RouteEvent,
+  type RouteEventKind,
+  type RouteListener,
+  type TableMemory,
+} from './table.js';
+export { WordInterner, hashWords } from './interner.js';
+export {
+  NO_PATH,
+  SEGMENT_CONFED_SEQUENCE,
+  SEGMENT_CONFED_SET,
+  SEGMENT_SEQUENCE,
+  SEGMENT_SET,
+  decodeSegments,
+  originsOfWords,
+  segmentsText,
+} from './paths.js';

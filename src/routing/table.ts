@@ -1,0 +1,964 @@
+/**
+ * RoutingTable: the current route of every (prefix, peer, ADD-PATH id), built by replaying MRT
+ * elements (TABLE_DUMP, TABLE_DUMP_V2 RIB entries, BGP4MP updates and state changes) in the order
+ * they are given.
+ *
+ * Layout (memory is the point): prefixes, peers, AS paths, next hops, community lists and whole
+ * attribute sets are each interned once as word sequences (WordInterner); a route is one slot in
+ * six parallel Int32/Uint32 arrays (prefix id, peer id, ADD-PATH id, attribute-set id, time, next
+ * route of the same prefix), found through an open-addressing hash of slot ids. An UPDATE's
+ * attributes are interned once for all its prefixes (the decoder's attributeGeneration).
+ *
+ * Rules: an announcement replaces the peer's route for the prefix unless the stored route is
+ * newer (a stale element from an earlier file is ignored); a withdrawal removes it; a STATE
+ * element leaving Established (old state 6) removes every route of that peer.
+ */
+import type { AsPathSegment } from '../bgp/index.js';
+import type { ElementCursor, ElementVisitor, MrtDecoder, MrtElement } from '../mrt/index.js';
+import type { IpAddress } from '../net/index.js';
+import { Prefix, PrefixTrie, formatIPv4, formatIPv6, parseAddress, parsePrefix } from '../net/index.js';
+import {
+  ATTR_COMMUNITIES,
+  ATTR_FLAGS,
+  ATTR_LARGE_COMMUNITIES,
+  ATTR_LOCAL_PREF,
+  ATTR_MED,
+  ATTR_NEXT_HOP,
+  ATTR_ORIGIN,
+  ATTR_PATH,
+  ATTR_WORDS,
+  FLAG_ATOMIC_AGGREGATE,
+  FLAG_LOCAL_PREF,
+  FLAG_MED,
+  NO_ORIGIN,
+  communitiesText,
+  encodeAddress,
+  encodeCommunities,
+  encodeLargeCommunities,
+  encodeNextHop,
+  largeCommunitiesText,
+  nextHopText,
+} from './attributes.js';
+import { WordInterner } from './interner.js';
+import {
+  WordScratch,
+  decodeSegments,
+  encodeAttributesPath,
+  encodeSegments,
+  originsOfWords,
+  segmentsText,
+} from './paths.js';
+
+/** BGP FSM state Established (RFC 4271; MRT STATE_CHANGE values). */
+export const ESTABLISHED = 6;
+
+const EMPTY = -1;
+/** Routes of one prefix above which its routes are also indexed by hash. */
+const CROWDED = 64;
+const FREE = -1;
+const ORIGIN_NAMES = ['IGP', 'EGP', 'INCOMPLETE'] as const;
+
+/** A BGP peer (vantage point) of the collector. */
+export interface PeerInfo {
+  id: number;
+  family: 4 | 6;
+  address: string;
+  asn: number;
+}
+
+/** The attributes of a route, decoded from the interned set. */
+export interface RouteAttributes {
+  /** Undefined when the route had no usable AS_PATH. */
+  asPath: AsPathSegment[] | undefined;
+  asPathText: string;
+  originAsns: number[];
+  origin: 'IGP' | 'EGP' | 'INCOMPLETE' | undefined;
+  nextHop: string | undefined;
+  localPref: number | undefined;
+  med: number | undefined;
+  atomicAggregate: boolean;
+  communities: string[];
+  largeCommunities: string[];
+}
+
+/** One current route. */
+export interface Route {
+  prefix: Prefix;
+  peer: PeerInfo;
+  /** ADD-PATH path identifier (0 without ADD-PATH). */
+  addPathId: number;
+  /** Unix seconds of the element that installed it. */
+  time: number;
+  attributesId: number;
+  asPathId: number;
+  attributes: RouteAttributes;
+}
+
+export type RouteEventKind = 'announce' | 'withdraw' | 'peer-down';
+
+/**
+ * What changed. One object is reused for every event: read it during the call, copy what you keep.
+ * `announce`: a route was installed or replaced (`previousAttributesId` is -1 for a new route).
+ * `withdraw`: a route was removed (`cause` says whether by an update or because its peer went down).
+ * `peer-down`: a peer's session left Established; its `routesRemoved` routes were withdrawn first.
+ */
+export interface RouteEvent {
+  kind: RouteEventKind;
+  time: number;
+  peerId: number;
+  /** -1 for peer-down. */
+  prefixId: number;
+  addPathId: number;
+  /** The new attributes (announce) or the removed ones (withdraw); -1 for peer-down. */
+  attributesId: number;
+  previousAttributesId: number;
+  cause: 'update' | 'peer-down';
+  routesRemoved: number;
+}
+
+export type RouteListener = (event: Readonly<RouteEvent>, table: RoutingTable) => void;
+
+/** Typed-array view of the route slots for hot loops; valid until the table changes. */
+export interface RouteColumns {
+  /** Number of slots to scan (free slots have `attributes[slot] === -1`). */
+  slots: number;
+  prefix: Int32Array;
+  peer: Int32Array;
+  attributes: Int32Array;
+  time: Uint32Array;
+}
+
+/** Memory held by the table, from its typed arrays. */
+export interface TableMemory {
+  routes: number;
+  prefixes: number;
+  peers: number;
+  paths: number;
+  attributeSets: number;
+  /** Bytes allocated (capacity) by every typed array of the table. */
+  allocatedBytes: number;
+  /** Bytes the stored data needs: slots and hash at their used size, interned pools. */
+  usedBytes: number;
+  /** Per-route part of usedBytes (the six slot arrays). */
+  bytesPerRouteSlot: number;
+  /** usedBytes / routes. */
+  bytesPerRoute: number;
+}
+
+function growInt32(array: Int32Array, size: number, fill?: number): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(size);
+  grown.set(array);
+  if (fill !== undefined) grown.fill(fill, array.length);
+  return grown;
+}
+
+function growUint32(array: Uint32Array, size: number): Uint32Array<ArrayBuffer> {
+  const grown = new Uint32Array(size);
+  grown.set(array);
+  return grown;
+}
+
+function routeHash(prefixId: number, peerId: number, addPathId: number): number {
+  let h = Math.imul(prefixId ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13) ^ peerId, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 16) ^ addPathId, 0x27d4eb2d);
+  return (h ^ (h >>> 15)) >>> 0;
+}
+
+export class RoutingTable {
+  /** Interned AS paths (see paths.ts for the word format). */
+  readonly paths = new WordInterner(4096, 65536);
+  /** Interned attribute sets (ATTR_* word offsets). */
+  readonly attributeSets = new WordInterner(4096, 4096 * ATTR_WORDS);
+  private readonly nextHops = new WordInterner(256, 1024);
+  private readonly communityLists = new WordInterner(1024, 8192);
+  private readonly largeCommunityLists = new WordInterner(64, 256);
+  /** Prefixes: `[family << 8 | length, address words (1 or 4)]`. */
+  readonly prefixes = new WordInterner(65536, 65536 * 2);
+  private readonly peerKeys = new WordInterner(64, 64 * 6);
+  private readonly peerList: PeerInfo[] = [];
+
+  // Route slots.
+  private capacity = 1024;
+  private used = 0;
+  private freeHead = EMPTY;
+  private count = 0;
+  private routePrefix = new Int32Array(1024);
+  private routePeer = new Int32Array(1024);
+  private routeAddPath = new Uint32Array(1024);
+  private routeAttributes = new Int32Array(1024).fill(FREE);
+  private routeTime = new Uint32Array(1024);
+  /** Next slot of the same prefix (or of the free list). */
+  private routeNext = new Int32Array(1024);
+  private prefixHead = new Int32Array(65536).fill(EMPTY);
+  private prefixRoutes = new Int32Array(65536);
+  private peerRoutes = new Int32Array(64);
+  /**
+   * Routes are found by walking their prefix's list (short: one per peer, and a RIB dump writes a
+   * prefix's routes next to each other). A prefix with more than CROWDED routes (attacker input:
+   * thousands of ADD-PATH ids) moves to this hash of slot ids keyed by (prefix, peer, ADD-PATH id),
+   * so no lookup walks far.
+   */
+  private prefixCrowded = new Uint8Array(65536);
+  private slots = new Int32Array(64).fill(EMPTY);
+  private slotMask = 63;
+  private hashed = 0;
+
+  private readonly scratch = new WordScratch();
+  private readonly pathScratch = new WordScratch();
+  private readonly listeners: RouteListener[] = [];
+  private readonly event: RouteEvent = {
+    kind: 'announce',
+    time: 0,
+    peerId: -1,
+    prefixId: -1,
+    addPathId: 0,
+    attributesId: -1,
+    previousAttributesId: -1,
+    cause: 'update',
+    routesRemoved: 0,
+  };
+  private lastGeneration = -1;
+  private lastNextHopSource = -1;
+  private lastDecoder: MrtDecoder | undefined;
+  private lastAttributesId = -1;
+  private trie: PrefixTrie<number> | undefined;
+  /** Changes to the set of prefixes with routes since the trie was built. */
+  private visibleChanged = true;
+  /** Elements applied, ignored as stale, and peer-down events seen. */
+  readonly counters = { applied: 0, stale: 0, peerDowns: 0 };
+
+  /** Registers a listener for every change; returns a function that removes it. */
+  onEvent(listener: RouteListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const at = this.listeners.indexOf(listener);
+      if (at >= 0) this.listeners.splice(at, 1);
+    };
+  }
+
+  /** A visitor for `scanMrt` that applies every element to this table. */
+  visitor(): ElementVisitor {
+    return (cursor, decoder) => this.ingest(cursor, decoder);
+  }
+
+  // ---- ingesting -------------------------------------------------------------------------------
+
+  /** Applies one element from the shared cursor (hot path: no allocation for known paths). */
+  ingest(cursor: ElementCursor, decoder: MrtDecoder): void {
+    const type = cursor.type;
+    const peerId = this.peerIdOfCursor(cursor);
+    const time = cursor.timestamp;
+    if (type === 'STATE') {
+      if (cursor.oldState === ESTABLISHED && cursor.newState !== ESTABLISHED) this.peerDown(peerId, time);
+      return;
+    }
+    const prefixId = this.prefixIdOfBytes(cursor.prefixFamily, cursor.prefixBytes, cursor.prefixLength);
+    const addPathId = cursor.hasPathId ? cursor.pathId : 0;
+    if (type === 'W') {
+      this.withdrawIds(prefixId, peerId, addPathId, time);
+      return;
+    }
+    const attributes = cursor.attributes;
+    if (attributes === undefined) return;
+    let attributesId: number;
+    if (
+      decoder === this.lastDecoder &&
+      decoder.attributeGeneration === this.lastGeneration &&
+      cursor.nextHopSource === this.lastNextHopSource
+    ) {
+      attributesId = this.lastAttributesId;
+    } else {
+      const path = this.pathScratch;
+      path.reset();
+      encodeAttributesPath(attributes, path);
+      const pathId = this.paths.intern(path.words, path.length);
+      const s = this.scratch;
+      s.reset();
+      encodeNextHop(attributes, cursor.nextHopSource, s);
+      const nextHopId = this.nextHops.intern(s.words, s.length);
+      s.reset();
+      encodeCommunities(attributes, s);
+      const communitiesId = this.communityLists.intern(s.words, s.length);
+      s.reset();
+      encodeLargeCommunities(attributes, s);
+      const largeId = this.largeCommunityLists.intern(s.words, s.length);
+      const flags =
+        (attributes.has(5) ? FLAG_LOCAL_PREF : 0) |
+        (attributes.has(4) ? FLAG_MED : 0) |
+        (attributes.has(6) ? FLAG_ATOMIC_AGGREGATE : 0);
+      attributesId = this.internAttributes(
+        pathId,
+        attributes.origin >= 0 ? Math.min(attributes.origin, 2) : NO_ORIGIN,
+        flags,
+        attributes.localPref,
+        attributes.med,
+        nextHopId,
+        communitiesId,
+        largeId,
+      );
+      this.lastDecoder = decoder;
+      this.lastGeneration = decoder.attributeGeneration;
+      this.lastNextHopSource = cursor.nextHopSource;
+      this.lastAttributesId = attributesId;
+    }
+    this.announceIds(prefixId, peerId, addPathId, attributesId, time);
+  }
+
+  /**
+   * Applies a plain element (from `readElements`, JSON, or a live session). Throws a ParseError
+   * for an element whose prefix, peer address or next hop does not parse.
+   */
+  applyElement(element: MrtElement): void {
+    const peerId = this.peerIdOf(parseAddress(element.peerAddress), element.peerAsn);
+    const time = Math.floor(element.timestamp);
+    if (element.type === 'STATE') {
+      if (element.oldState === ESTABLISHED && element.newState !== ESTABLISHED) this.peerDown(peerId, time);
+      return;
+    }
+    if (element.prefix === undefined) return;
+    const prefixId = this.prefixIdOf(parsePrefix(element.prefix));
+    const addPathId = element.pathId ?? 0;
+    if (element.type === 'W') {
+      this.withdrawIds(prefixId, peerId, addPathId, time);
+      return;
+    }
+    const s = this.scratch;
+    s.reset();
+    encodeSegments(element.asPathSegments, s);
+    const pathId = this.paths.intern(s.words, s.length);
+    s.reset();
+    encodeAddress(element.nextHop === undefined ? undefined : parseAddress(element.nextHop), s);
+    const nextHopId = this.nextHops.intern(s.words, s.length);
+    s.reset();
+    for (const community of element.communities ?? []) {
+      const [high, low] = community.split(':').map(Number);
+      s.push((((high & 0xffff) << 16) | (low & 0xffff)) >>> 0);
+    }
+    const communitiesId = this.communityLists.intern(s.words, s.length);
+    s.reset();
+    for (const community of element.largeCommunities ?? []) {
+      for (const part of community.split(':').slice(0, 3)) s.push(Number(part) >>> 0);
+    }
+    const largeId = this.largeCommunityLists.intern(s.words, s.length);
+    const origin = element.origin === undefined ? NO_ORIGIN : ORIGIN_NAMES.indexOf(element.origin);
+    const flags =
+      (element.localPref !== undefined ? FLAG_LOCAL_PREF : 0) |
+      (element.med !== undefined ? FLAG_MED : 0) |
+      (element.atomicAggregate === true ? FLAG_ATOMIC_AGGREGATE : 0);
+    const attributesId = this.internAttributes(
+      pathId,
+      origin,
+      flags,
+      element.localPref ?? 0,
+      element.med ?? 0,
+      nextHopId,
+      communitiesId,
+      largeId,
+    );
+    this.announceIds(prefixId, peerId, addPathId, attributesId, time);
+  }
+
+  private readonly attributeWords = new Uint32Array(ATTR_WORDS);
+
+  private internAttributes(
+    pathId: number,
+    origin: number,
+    flags: number,
+    localPref: number,
+    med: number,
+    nextHopId: number,
+    communitiesId: number,
+    largeId: number,
+  ): number {
+    const w = this.attributeWords;
+    w[ATTR_PATH] = pathId;
+    w[ATTR_ORIGIN] = origin;
+    w[ATTR_FLAGS] = flags;
+    w[ATTR_LOCAL_PREF] = flags & FLAG_LOCAL_PREF ? localPref : 0;
+    w[ATTR_MED] = flags & FLAG_MED ? med : 0;
+    w[ATTR_NEXT_HOP] = nextHopId;
+    w[ATTR_COMMUNITIES] = communitiesId;
+    w[ATTR_LARGE_COMMUNITIES] = largeId;
+    return this.attributeSets.intern(w, ATTR_WORDS);
+  }
+
+  private readonly keyWords = new Uint32Array(6);
+
+  /** Id of the peer of the cursor, adding it if new. */
+  private peerIdOfCursor(cursor: ElementCursor): number {
+    const b = cursor.peerBytes;
+    // Consecutive elements nearly always come from the same peer.
+    const last = this.lastPeerBytes;
+    if (cursor.peerAsn === this.lastPeerAsn && cursor.peerFamily === this.lastPeerFamily) {
+      let same = true;
+      const n = cursor.peerFamily === 4 ? 4 : 16;
+      for (let i = 0; i < n; i++) {
+        if (b[i] !== last[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.lastPeerId;
+    }
+    const k = this.keyWords;
+    k[0] = cursor.peerFamily;
+    k[1] = cursor.peerAsn;
+    const words = cursor.peerFamily === 4 ? 1 : 4;
+    for (let w = 0; w < words; w++) {
+      const i = w * 4;
+      k[2 + w] = ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+    }
+    const id = this.peerIdOfKey(k, 2 + words, cursor.peerFamily, b);
+    for (let i = 0; i < 16; i++) last[i] = b[i] ?? 0;
+    this.lastPeerAsn = cursor.peerAsn;
+    this.lastPeerFamily = cursor.peerFamily;
+    this.lastPeerId = id;
+    return id;
+  }
+
+  private readonly lastPeerBytes = new Uint8Array(16);
+  private lastPeerAsn = -1;
+  private lastPeerFamily = 0;
+  private lastPeerId = -1;
+
+  /** Id of a peer, adding it if new. */
+  peerIdOf(address: IpAddress, asn: number): number {
+    const k = this.keyWords;
+    const b = address.bytes;
+    k[0] = address.family;
+    k[1] = asn >>> 0;
+    const words = address.family === 4 ? 1 : 4;
+    for (let w = 0; w < words; w++) {
+      const i = w * 4;
+      k[2 + w] = ((b[i] << 24) | (b[i + 1] << 16) | (b[i + 2] << 8) | b[i + 3]) >>> 0;
+    }
+    return this.peerIdOfKey(k, 2 + words, address.family, b);
+  }
+
+  private peerIdOfKey(key: Uint32Array, length: number, family: 4 | 6, bytes: Uint8Array): number {
+    const id = this.peerKeys.intern(key, length);
+    if (id === this.peerList.length) {
+      this.peerList.push({
+        id,
+        family,
+        address: family === 4 ? formatIPv4(bytes, 0) : formatIPv6(bytes, 0),
+        asn: key[1],
+      });
+      if (id >= this.peerRoutes.length)
+        this.peerRoutes = growInt32(this.peerRoutes, this.peerRoutes.length * 2);
+    }
+    return id;
+  }
+
+  /** Loads the key words of a prefix (masking bits past its length); returns the word count. */
+  private prefixKey(family: 4 | 6, bytes: Uint8Array, length: number): number {
+    const k = this.keyWords;
+    const words = family === 4 ? 1 : 4;
+    k[0] = (family << 8) | length;
+    for (let w = 0; w < words; w++) {
+      const i = w * 4;
+      const bits = length - w * 32;
+      const value = ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) >>> 0;
+      k[1 + w] = bits >= 32 ? value : bits <= 0 ? 0 : (value & ~(0xffffffff >>> bits)) >>> 0;
+    }
+    return 1 + words;
+  }
+
+  /** Id of a prefix given as (possibly unmasked) network bytes, adding it if new. */
+  private prefixIdOfBytes(family: 4 | 6, bytes: Uint8Array, length: number): number {
+    const size = this.prefixKey(family, bytes, length);
+    const before = this.prefixes.count;
+    const id = this.prefixes.intern(this.keyWords, size);
+    if (id === before && id >= this.prefixHead.length) {
+      const size = this.prefixHead.length * 2;
+      this.prefixHead = growInt32(this.prefixHead, size, EMPTY);
+      this.prefixRoutes = growInt32(this.prefixRoutes, size);
+      const crowded = new Uint8Array(size);
+      crowded.set(this.prefixCrowded);
+      this.prefixCrowded = crowded;
+    }
+    return id;
+  }
+
+  /** Id of a prefix, adding it if new. */
+  prefixIdOf(prefix: Prefix): number {
+    return this.prefixIdOfBytes(prefix.family, prefix.bytes, prefix.length);
+  }
+
+  /** Id of a prefix if the table has seen it, else -1 (does not add). */
+  findPrefixId(prefix: Prefix): number {
+    return this.prefixes.find(this.keyWords, this.prefixKey(prefix.family, prefix.bytes, prefix.length));
+  }
+
+  // ---- changing routes --------------------------------------------------------------------------
+
+  private findSlot(prefixId: number, peerId: number, addPathId: number): number {
+    if (this.prefixCrowded[prefixId] === 0) {
+      const peers = this.routePeer;
+      const addPaths = this.routeAddPath;
+      const next = this.routeNext;
+      for (let slot = this.prefixHead[prefixId]; slot !== EMPTY; slot = next[slot]) {
+        if (peers[slot] === peerId && addPaths[slot] === addPathId) return slot;
+      }
+      return EMPTY;
+    }
+    const slots = this.slots;
+    const mask = this.slotMask;
+    for (let at = routeHash(prefixId, peerId, addPathId) & mask; ; at = (at + 1) & mask) {
+      const slot = slots[at];
+      if (slot === EMPTY) return EMPTY;
+      if (
+        this.routePrefix[slot] === prefixId &&
+        this.routePeer[slot] === peerId &&
+        this.routeAddPath[slot] === addPathId
+      )
+        return slot;
+    }
+  }
+
+  /** Installs or replaces the route; returns false when the stored route is newer. */
+  announceIds(
+    prefixId: number,
+    peerId: number,
+    addPathId: number,
+    attributesId: number,
+    time: number,
+  ): boolean {
+    let slot = this.findSlot(prefixId, peerId, addPathId);
+    let previous = -1;
+    if (slot !== EMPTY) {
+      if (this.routeTime[slot] > time) {
+        this.counters.stale++;
+        return false;
+      }
+      previous = this.routeAttributes[slot];
+      this.routeAttributes[slot] = attributesId;
+      this.routeTime[slot] = time;
+    } else {
+      slot = this.newSlot();
+      this.routePrefix[slot] = prefixId;
+      this.routePeer[slot] = peerId;
+      this.routeAddPath[slot] = addPathId;
+      this.routeAttributes[slot] = attributesId;
+      this.routeTime[slot] = time;
+      this.routeNext[slot] = this.prefixHead[prefixId];
+      this.prefixHead[prefixId] = slot;
+      const routes = ++this.prefixRoutes[prefixId];
+      if (routes === 1) this.visibleChanged = true;
+      this.peerRoutes[peerId]++;
+      this.count++;
+      if (this.prefixCrowded[prefixId] !== 0) this.insertHash(slot);
+      else if (routes > CROWDED) this.crowd(prefixId);
+    }
+    this.counters.applied++;
+    if (this.listeners.length !== 0) {
+      const e = this.event;
+      e.kind = 'announce';
+      e.time = time;
+      e.peerId = peerId;
+      e.prefixId = prefixId;
+      e.addPathId = addPathId;
+      e.attributesId = attributesId;
+      e.previousAttributesId = previous;
+      e.cause = 'update';
+      e.routesRemoved = 0;
+      this.emit();
+    }
+    return true;
+  }
+
+  /** Removes the route if present (and not newer than `time`); returns whether it was removed. */
+  withdrawIds(prefixId: number, peerId: number, addPathId: number, time: number): boolean {
+    const slot = this.findSlot(prefixId, peerId, addPathId);
+    if (slot === EMPTY) return false;
+    if (this.routeTime[slot] > time) {
+      this.counters.stale++;
+      return false;
+    }
+    this.counters.applied++;
+    this.removeSlot(slot, time, 'update');
+    return true;
+  }
+
+  /** Removes every route of the peer (its session left Established). Returns how many. */
+  peerDown(peerId: number, time: number): number {
+    this.counters.peerDowns++;
+    let removed = 0;
+    if (this.peerRoutes[peerId] !== 0) {
+      for (let slot = 0; slot < this.used; slot++) {
+        if (this.routeAttributes[slot] !== FREE && this.routePeer[slot] === peerId) {
+          this.removeSlot(slot, time, 'peer-down');
+          removed++;
+        }
+      }
+    }
+    if (this.listeners.length !== 0) {
+      const e = this.event;
+      e.kind = 'peer-down';
+      e.time = time;
+      e.peerId = peerId;
+      e.prefixId = -1;
+      e.addPathId = 0;
+      e.attributesId = -1;
+      e.previousAttributesId = -1;
+      e.cause = 'peer-down';
+      e.routesRemoved = removed;
+      this.emit();
+    }
+    return removed;
+  }
+
+  private emit(): void {
+    for (const listener of this.listeners) listener(this.event, this);
+  }
+
+  private newSlot(): number {
+    if (this.freeHead !== EMPTY) {
+      const slot = this.freeHead;
+      this.freeHead = this.routeNext[slot];
+      return slot;
+    }
+    if (this.used === this.capacity) {
+      const size = this.capacity * 2;
+      this.routePrefix = growInt32(this.routePrefix, size);
+      this.routePeer = growInt32(this.routePeer, size);
+      this.routeAddPath = growUint32(this.routeAddPath, size);
+      this.routeAttributes = growInt32(this.routeAttributes, size, FREE);
+      this.routeTime = growUint32(this.routeTime, size);
+      this.routeNext = growInt32(this.routeNext, size);
+      this.capacity = size;
+    }
+    return this.used++;
+  }
+
+  /** Moves a prefix with many routes (many peers or ADD-PATH ids) to the hash index. */
+  private crowd(prefixId: number): void {
+    this.prefixCrowded[prefixId] = 1;
+    for (let slot = this.prefixHead[prefixId]; slot !== EMPTY; slot = this.routeNext[slot])
+      this.insertHash(slot);
+  }
+
+  private insertHash(slot: number): void {
+    if ((this.hashed + 1) * 2 > this.slots.length) {
+      const size = this.slots.length * 2;
+      this.slots = new Int32Array(size).fill(EMPTY);
+      this.slotMask = size - 1;
+      for (let s = 0; s < this.used; s++) {
+        if (this.routeAttributes[s] !== FREE && this.prefixCrowded[this.routePrefix[s]] !== 0 && s !== slot) {
+          this.placeHash(s);
+        }
+      }
+    }
+    this.hashed++;
+    this.placeHash(slot);
+  }
+
+  private placeHash(slot: number): void {
+    const slots = this.slots;
+    const mask = this.slotMask;
+    let at = routeHash(this.routePrefix[slot], this.routePeer[slot], this.routeAddPath[slot]) & mask;
+    while (slots[at] !== EMPTY) at = (at + 1) & mask;
+    slots[at] = slot;
+  }
+
+  /** Linear-probing delete with backward shift (no tombstones). */
+  private deleteHash(slot: number): void {
+    const slots = this.slots;
+    const mask = this.slotMask;
+    let at = routeHash(this.routePrefix[slot], this.routePeer[slot], this.routeAddPath[slot]) & mask;
+    while (slots[at] !== slot) at = (at + 1) & mask;
+    let hole = at;
+    for (let next = (hole + 1) & mask; slots[next] !== EMPTY; next = (next + 1) & mask) {
+      const s = slots[next];
+      const home = routeHash(this.routePrefix[s], this.routePeer[s], this.routeAddPath[s]) & mask;
+      // Move s into the hole when its home is not cyclically within (hole, next].
+      if (((next - home) & mask) >= ((next - hole) & mask)) {
+        slots[hole] = s;
+        hole = next;
+      }
+    }
+    slots[hole] = EMPTY;
+    this.hashed--;
+  }
+
+  private removeSlot(slot: number, time: number, cause: 'update' | 'peer-down'): void {
+    const prefixId = this.routePrefix[slot];
+    const peerId = this.routePeer[slot];
+    const attributesId = this.routeAttributes[slot];
+    const addPathId = this.routeAddPath[slot];
+    const crowded = this.prefixCrowded[prefixId] !== 0;
+    if (crowded) this.deleteHash(slot);
+    // Unlink from the prefix's list.
+    let at = this.prefixHead[prefixId];
+    if (at === slot) this.prefixHead[prefixId] = this.routeNext[slot];
+    else {
+      while (this.routeNext[at] !== slot) at = this.routeNext[at];
+      this.routeNext[at] = this.routeNext[slot];
+    }
+    if (--this.prefixRoutes[prefixId] === 0) {
+      this.visibleChanged = true;
+      this.prefixCrowded[prefixId] = 0;
+    }
+    this.peerRoutes[peerId]--;
+    this.count--;
+    this.routeAttributes[slot] = FREE;
+    this.routeNext[slot] = this.freeHead;
+    this.freeHead = slot;
+    if (this.listeners.length !== 0) {
+      const e = this.event;
+      e.kind = 'withdraw';
+      e.time = time;
+      e.peerId = peerId;
+      e.prefixId = prefixId;
+      e.addPathId = addPathId;
+      e.attributesId = attributesId;
+      e.previousAttributesId = attributesId;
+      e.cause = cause;
+      e.routesRemoved = 0;
+      this.emit();
+    }
+  }
+
+  // ---- queries ----------------------------------------------------------------------------------
+
+  /** Number of current routes. */
+  get routeCount(): number {
+    return this.count;
+  }
+
+  /** Number of prefixes ever seen (some may have no route now). */
+  get prefixCount(): number {
+    return this.prefixes.count;
+  }
+
+  /** Number of prefixes with at least one route now. */
+  get visiblePrefixCount(): number {
+    let n = 0;
+    for (let id = 0; id < this.prefixes.count; id++) if (this.prefixRoutes[id] !== 0) n++;
+    return n;
+  }
+
+  get peerCount(): number {
+    return this.peerList.length;
+  }
+
+  peer(id: number): PeerInfo {
+    return this.peerList[id];
+  }
+
+  peers(): PeerInfo[] {
+    return this.peerList.slice();
+  }
+
+  /** Current routes of peer `id`. */
+  peerRouteCount(id: number): number {
+    return this.peerRoutes[id] ?? 0;
+  }
+
+  /** Routes of prefix `id` now. */
+  prefixRouteCount(id: number): number {
+    return this.prefixRoutes[id] ?? 0;
+  }
+
+  prefixFamily(id: number): 4 | 6 {
+    return (this.prefixes.poolArray()[this.prefixes.start(id)] >>> 8) as 4 | 6;
+  }
+
+  prefixLength(id: number): number {
+    return this.prefixes.poolArray()[this.prefixes.start(id)] & 0xff;
+  }
+
+  /** First (most significant) 32 bits of the prefix's network. */
+  prefixHighWord(id: number): number {
+    return this.prefixes.poolArray()[this.prefixes.start(id) + 1];
+  }
+
+  /** Orders prefix ids as Prefix.compare does (IPv4 first, then network, then length), without objects. */
+  comparePrefixes(a: number, b: number): number {
+    const pool = this.prefixes.poolArray();
+    const pa = this.prefixes.start(a);
+    const pb = this.prefixes.start(b);
+    const fa = pool[pa] >>> 8;
+    const fb = pool[pb] >>> 8;
+    if (fa !== fb) return fa - fb;
+    const words = fa === 4 ? 1 : 4;
+    for (let w = 1; w <= words; w++) if (pool[pa + w] !== pool[pb + w]) return pool[pa + w] - pool[pb + w];
+    return (pool[pa] & 0xff) - (pool[pb] & 0xff);
+  }
+
+  /** The prefix with id `id` (a new object; the table keeps only words). */
+  prefix(id: number): Prefix {
+    let prefix: Prefix | undefined;
+    {
+      const words = this.prefixes.view(id);
+      const family = (words[0] >>> 8) as 4 | 6;
+      const bytes = new Uint8Array(family === 4 ? 4 : 16);
+      for (let w = 1; w < words.length; w++) {
+        const v = words[w];
+        const i = (w - 1) * 4;
+        bytes[i] = v >>> 24;
+        bytes[i + 1] = (v >>> 16) & 0xff;
+        bytes[i + 2] = (v >>> 8) & 0xff;
+        bytes[i + 3] = v & 0xff;
+      }
+      prefix = Prefix.fromBytes(family, bytes, 0, words[0] & 0xff);
+    }
+    return prefix;
+  }
+
+  /** Slot ids of the routes of prefix `id`. */
+  routeSlotsOfPrefix(id: number): number[] {
+    const out: number[] = [];
+    for (let slot = this.prefixHead[id] ?? EMPTY; slot !== EMPTY; slot = this.routeNext[slot]) out.push(slot);
+    return out;
+  }
+
+  /** The typed arrays of the route slots, for hot loops (valid until the table changes). */
+  columns(): RouteColumns {
+    return {
+      slots: this.used,
+      prefix: this.routePrefix,
+      peer: this.routePeer,
+      attributes: this.routeAttributes,
+      time: this.routeTime,
+    };
+  }
+
+  /** AS path id of an attribute set. */
+  pathIdOf(attributesId: number): number {
+    return this.attributeSets.poolArray()[this.attributeSets.start(attributesId) + ATTR_PATH];
+  }
+
+  /** AS path segments of path `pathId` (undefined when the route had none). */
+  pathSegments(pathId: number): AsPathSegment[] | undefined {
+    return decodeSegments(this.paths.poolArray(), this.paths.start(pathId), this.paths.end(pathId));
+  }
+
+  /** Origin AS(es) of path `pathId`. */
+  pathOrigins(pathId: number): number[] {
+    return originsOfWords(this.paths.poolArray(), this.paths.start(pathId), this.paths.end(pathId));
+  }
+
+  /** Decodes an interned attribute set. */
+  attributes(attributesId: number): RouteAttributes {
+    const w = this.attributeSets.view(attributesId).slice();
+    const pathId = w[ATTR_PATH];
+    const asPath = this.pathSegments(pathId);
+    const flags = w[ATTR_FLAGS];
+    return {
+      asPath,
+      asPathText: asPath === undefined ? '' : segmentsText(asPath),
+      originAsns: this.pathOrigins(pathId),
+      origin: w[ATTR_ORIGIN] === NO_ORIGIN ? undefined : ORIGIN_NAMES[w[ATTR_ORIGIN]],
+      nextHop: nextHopText(this.nextHops.view(w[ATTR_NEXT_HOP])),
+      localPref: flags & FLAG_LOCAL_PREF ? w[ATTR_LOCAL_PREF] : undefined,
+      med: flags & FLAG_MED ? w[ATTR_MED] : undefined,
+      atomicAggregate: (flags & FLAG_ATOMIC_AGGREGATE) !== 0,
+      communities: communitiesText(this.communityLists.view(w[ATTR_COMMUNITIES])),
+      largeCommunities: largeCommunitiesText(this.largeCommunityLists.view(w[ATTR_LARGE_COMMUNITIES])),
+    };
+  }
+
+  private routeOfSlot(slot: number): Route {
+    const attributesId = this.routeAttributes[slot];
+    return {
+      prefix: this.prefix(this.routePrefix[slot]),
+      peer: this.peerList[this.routePeer[slot]],
+      addPathId: this.routeAddPath[slot],
+      time: this.routeTime[slot],
+      attributesId,
+      asPathId: this.pathIdOf(attributesId),
+      attributes: this.attributes(attributesId),
+    };
+  }
+
+  /** The current routes of exactly `prefix`, ordered by peer id. */
+  routesOf(prefix: Prefix): Route[] {
+    const id = this.findPrefixId(prefix);
+    if (id < 0) return [];
+    return this.routeSlotsOfPrefix(id)
+      .sort((a, b) => this.routePeer[a] - this.routePeer[b] || this.routeAddPath[a] - this.routeAddPath[b])
+      .map((slot) => this.routeOfSlot(slot));
+  }
+
+  /** Which peers see `prefix` now (exact prefix), ordered by peer id. */
+  visibility(prefix: Prefix): PeerInfo[] {
+    const id = this.findPrefixId(prefix);
+    if (id < 0) return [];
+    const peers = new Set<number>();
+    for (const slot of this.routeSlotsOfPrefix(id)) peers.add(this.routePeer[slot]);
+    return [...peers].sort((a, b) => a - b).map((peer) => this.peerList[peer]);
+  }
+
+  /** The most specific prefix with routes now that contains `target`, and its routes. */
+  longestMatch(target: IpAddress | Prefix): { prefix: Prefix; routes: Route[] } | undefined {
+    const match = this.visibleTrie().longestMatch(target);
+    if (match === undefined) return undefined;
+    return { prefix: match.prefix, routes: this.routesOf(match.prefix) };
+  }
+
+  /** Every prefix with routes now that contains `target` (least specific first). */
+  coveringPrefixes(target: IpAddress | Prefix): Prefix[] {
+    return this.visibleTrie()
+      .covering(target)
+      .map((entry) => entry.prefix);
+  }
+
+  private visibleTrie(): PrefixTrie<number> {
+    if (this.trie === undefined || this.visibleChanged) {
+      const trie = new PrefixTrie<number>();
+      for (let id = 0; id < this.prefixes.count; id++)
+        if (this.prefixRoutes[id] !== 0) trie.set(this.prefix(id), id);
+      this.trie = trie;
+      this.visibleChanged = false;
+    }
+    return this.trie;
+  }
+
+  /** Memory held by the table. */
+  memory(): TableMemory {
+    const perSlot = 4 * 6; // six slot arrays (the hash holds only crowded prefixes' routes)
+    const interned =
+      this.paths.usedBytes +
+      this.attributeSets.usedBytes +
+      this.nextHops.usedBytes +
+      this.communityLists.usedBytes +
+      this.largeCommunityLists.usedBytes +
+      this.prefixes.usedBytes +
+      this.peerKeys.usedBytes +
+      this.prefixes.count * 9 + // prefix head, count, crowded flag
+      this.hashed * 8;
+    const usedBytes = this.count * perSlot + interned;
+    const allocatedBytes =
+      this.routePrefix.byteLength +
+      this.routePeer.byteLength +
+      this.routeAddPath.byteLength +
+      this.routeAttributes.byteLength +
+      this.routeTime.byteLength +
+      this.routeNext.byteLength +
+      this.slots.byteLength +
+      this.prefixHead.byteLength +
+      this.prefixRoutes.byteLength +
+      this.prefixCrowded.byteLength +
+      this.peerRoutes.byteLength +
+      this.paths.byteLength +
+      this.attributeSets.byteLength +
+      this.nextHops.byteLength +
+      this.communityLists.byteLength +
+      this.largeCommunityLists.byteLength +
+      this.prefixes.byteLength +
+      this.peerKeys.byteLength;
+    return {
+      routes: this.count,
+      prefixes: this.prefixes.count,
+      peers: this.peerList.length,
+      paths: this.paths.count,
+      attributeSets: this.attributeSets.count,
+      allocatedBytes,
+      usedBytes,
+      bytesPerRouteSlot: perSlot,
+      bytesPerRoute: this.count === 0 ? 0 : usedBytes / this.count,
+    };
+  }
+}

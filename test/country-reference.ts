@@ -1,0 +1,179 @@
+/**
+ * Independent references for the country tests: plain code over `bgpdump -m` text and the
+ * delegated file split on '|'. Deliberately simple and slow; shares nothing with src/.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+
+export interface RefRoute {
+  peer: string; // "ip asn"
+  peerAsn: number;
+  prefix: string;
+  path: string[]; // tokens as bgpdump prints them
+}
+
+/** Final routes after replaying `bgpdump -m` output (A/B install, W remove, STATE from 6 clears the peer). */
+export function replayBgpdump(file: string): Map<string, RefRoute> {
+  const text = execFileSync('bgpdump', ['-m', file], {
+    maxBuffer: 1 << 30,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  }).toString();
+  const routes = new Map<string, RefRoute>();
+  for (const line of text.split('\n')) {
+    const f = line.split('|');
+    if (f.length < 5) continue;
+    const peer = `${f[3]} ${f[4]}`;
+    if (f[2] === 'STATE') {
+      if (f[5] === '6' && f[6] !== '6')
+        for (const [key, r] of routes) if (r.peer === peer) routes.delete(key);
+      continue;
+    }
+    const key = `${peer}|${f[5]}`;
+    if (f[2] === 'W') routes.delete(key);
+    else if (f[2] === 'A' || f[2] === 'B') {
+      routes.set(key, {
+        peer,
+        peerAsn: Number(f[4]),
+        prefix: f[5],
+        path: f[6] === '' ? [] : f[6].split(' '),
+      });
+    }
+  }
+  return routes;
+}
+
+export interface RefRegistry {
+  v4: Array<{ start: number; end: number; cc: string }>;
+  asn: Array<{ start: number; end: number; cc: string }>;
+}
+
+function ipv4ToNumber(text: string): number {
+  return text.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+}
+
+export function loadRegistry(file: string): RefRegistry {
+  const text = gunzipSync(readFileSync(file)).toString();
+  const v4: RefRegistry['v4'] = [];
+  const asn: RefRegistry['asn'] = [];
+  for (const line of text.split('\n')) {
+    const f = line.split('|');
+    if (f.length < 7 || (f[6] !== 'allocated' && f[6] !== 'assigned') || f[1] === '' || f[1] === '*')
+      continue;
+    if (f[2] === 'ipv4') {
+      const start = ipv4ToNumber(f[3]);
+      v4.push({ start, end: start + Number(f[4]), cc: f[1] });
+    } else if (f[2] === 'asn') asn.push({ start: Number(f[3]), end: Number(f[3]) + Number(f[4]), cc: f[1] });
+  }
+  v4.sort((a, b) => a.start - b.start);
+  return { v4, asn };
+}
+
+export function prefixRange(prefix: string): { start: number; end: number } {
+  const [address, length] = prefix.split('/');
+  const start = ipv4ToNumber(address);
+  return { start, end: start + 2 ** (32 - Number(length)) };
+}
+
+export function countryOfIpv4Prefix(registry: RefRegistry, prefix: string): string | undefined {
+  const { start, end } = prefixRange(prefix);
+  // APNIC records do not overlap: the one starting last at or before `start` is the only candidate.
+  const v4 = registry.v4;
+  let low = 0;
+  let high = v4.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >> 1;
+    if (v4[mid].start <= start) low = mid + 1;
+    else high = mid - 1;
+  }
+  const record = high >= 0 ? v4[high] : undefined;
+  return record !== undefined && end <= record.end ? record.cc : undefined;
+}
+
+export function countryOfAsn(registry: RefRegistry, asn: number): string {
+  return registry.asn.find((r) => r.start <= asn && asn < r.end)?.cc ?? '';
+}
+
+/** Country -> its announced IPv4 prefixes. */
+export function prefixesByCountry(
+  registry: RefRegistry,
+  routes: Map<string, RefRoute>,
+): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  const seen = new Set<string>();
+  for (const r of routes.values()) {
+    if (r.prefix.includes(':') || seen.has(r.prefix)) continue;
+    seen.add(r.prefix);
+    const cc = countryOfIpv4Prefix(registry, r.prefix);
+    if (cc === undefined) continue;
+    out.set(cc, [...(out.get(cc) ?? []), r.prefix]);
+  }
+  return out;
+}
+
+/** Weight of each of `prefixes`: its addresses minus those of announced prefixes strictly inside it (maximal ones). */
+export function weights(prefixes: string[], routes: Map<string, RefRoute>): Map<string, number> {
+  const ranges = prefixes.map((p) => ({ p, ...prefixRange(p) }));
+  const inside = new Set<string>();
+  for (const r of routes.values()) {
+    if (r.prefix.includes(':')) continue;
+    const x = prefixRange(r.prefix);
+    if (ranges.some((c) => c.start <= x.start && x.end <= c.end)) inside.add(r.prefix);
+  }
+  const relevant = [...inside].map((p) => ({ p, ...prefixRange(p) }));
+  const out = new Map<string, number>();
+  for (const c of ranges) {
+    const strictly = relevant.filter((x) => x.p !== c.p && c.start <= x.start && x.end <= c.end);
+    const maximal = strictly.filter(
+      (x) => !strictly.some((y) => y.p !== x.p && y.start <= x.start && x.end <= y.end),
+    );
+    out.set(c.p, c.end - c.start - maximal.reduce((sum, x) => sum + (x.end - x.start), 0));
+  }
+  return out;
+}
+
+/** Plain ASes of a bgpdump path (sets `{..}` dropped). */
+export function sequenceAsns(path: string[]): number[] {
+  return path.filter((t) => /^[0-9]+$/.test(t)).map(Number);
+}
+
+/** IHR-style hegemony of every AS for the prefixes of one country. */
+export function referenceHegemony(
+  prefixes: string[],
+  w: Map<string, number>,
+  routes: Map<string, RefRoute>,
+): Map<number, number> {
+  const wanted = new Set(prefixes);
+  const perPeer = new Map<string, { peerAsn: number; seen: number; crossed: Map<number, number> }>();
+  for (const r of routes.values()) {
+    if (!wanted.has(r.prefix)) continue;
+    const weight = w.get(r.prefix) ?? 0;
+    if (weight === 0) continue;
+    let state = perPeer.get(r.peer);
+    if (state === undefined)
+      perPeer.set(r.peer, (state = { peerAsn: r.peerAsn, seen: 0, crossed: new Map() }));
+    state.seen += weight;
+    const last = r.path[r.path.length - 1] ?? '';
+    const origin = /^[0-9]+$/.test(last) ? Number(last) : -1;
+    for (const asn of new Set(sequenceAsns(r.path))) {
+      if (asn === r.peerAsn || asn === origin) continue;
+      state.crossed.set(asn, (state.crossed.get(asn) ?? 0) + weight);
+    }
+  }
+  const byPeerAs = new Map<number, Array<{ seen: number; crossed: Map<number, number> }>>();
+  for (const s of perPeer.values()) byPeerAs.set(s.peerAsn, [...(byPeerAs.get(s.peerAsn) ?? []), s]);
+  const allAses = new Set<number>();
+  for (const s of perPeer.values()) for (const asn of s.crossed.keys()) allAses.add(asn);
+  const out = new Map<number, number>();
+  for (const asn of allAses) {
+    const values: number[] = [];
+    for (const sessions of byPeerAs.values()) {
+      values.push(sessions.reduce((sum, s) => sum + (s.crossed.get(asn) ?? 0) / s.seen, 0) / sessions.length);
+    }
+    values.sort((a, b) => a - b);
+    const cut = Math.floor(values.length * 0.1);
+    const kept = values.slice(cut, values.length - cut);
+    out.set(asn, kept.reduce((a, b) => a + b, 0) / kept.length);
+  }
+  return out;
+}
