@@ -1,6 +1,6 @@
 /**
  * IP addresses as bytes: parsing (strict, attacker-proof), formatting (glibc inet_ntop style, as
- * bgpdump prints), ordering and IPv4-mapped handling.
+ * glibc inet_ntop prints, RFC 5952), ordering and IPv4-mapped handling.
  */
 import { ParseError } from '../errors/index.js';
 import { formatIPv4, formatIPv6 } from './format.js';
@@ -189,7 +189,7 @@ export function tryParseAddress(text: string): IpAddress | undefined {
   return typeof result === 'string' ? undefined : result;
 }
 
-/** Text form as bgpdump prints it (glibc inet_ntop). */
+/** Canonical text form (glibc inet_ntop, RFC 5952). */
 export function formatAddress(address: IpAddress): string {
   return address.family === 4 ? formatIPv4(address.bytes, 0) : formatIPv6(address.bytes, 0);
 }

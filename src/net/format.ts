@@ -1,5 +1,5 @@
 /**
- * Address formatting straight from bytes, as bgpdump prints addresses (glibc inet_ntop): this is
+ * Address formatting straight from bytes, as glibc inet_ntop prints them (RFC 5952): this is
  * the hot path of text output, so it reads bytes at an offset and builds one string, nothing else.
  */
 

@@ -1,7 +1,7 @@
 /**
  * net: Internet addresses, CIDR prefixes and AS numbers, and `PrefixTrie`, the longest-match /
  * covering / covered index over IPv4 and IPv6 prefixes that routing, registry and intel build on.
- * Everything formats exactly as bgpdump prints (glibc inet_ntop, asplain) and every parser takes
+ * Addresses format as glibc's inet_ntop does (RFC 5952), ASNs as asplain, and every parser takes
  * attacker-controlled text: bad input throws a ParseError with a stable code (`NET_BAD_ADDRESS`,
  * `NET_BAD_PREFIX`, `NET_HOST_BITS_SET`, `NET_BAD_RANGE`, `NET_BAD_ASN`) and the escaped text.
  *

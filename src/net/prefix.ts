@@ -165,7 +165,7 @@ export class Prefix {
     return makeAddress(this.family, this.bytes.slice());
   }
 
-  /** As bgpdump prints: network address, "/", length. */
+  /** Network address (canonical text), "/", length. */
   toString(): string {
     return (this.family === 4 ? formatIPv4(this.bytes, 0) : formatIPv6(this.bytes, 0)) + '/' + this.length;
   }
