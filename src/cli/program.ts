@@ -1,6 +1,8 @@
 import { Command } from 'commander';
+import { achCommand } from './ach.js';
 import { countryCommands } from './country.js';
 import { demoCommand } from './demo.js';
+import { intelCommand } from './intel.js';
 import { mrtCommand } from './mrt.js';
 
 export function buildProgram(): Command {
@@ -13,6 +15,8 @@ export function buildProgram(): Command {
     .version('0.1.0');
   program.addCommand(mrtCommand());
   for (const command of countryCommands()) program.addCommand(command);
+  program.addCommand(intelCommand());
+  program.addCommand(achCommand());
   program.addCommand(demoCommand());
   return program;
 }

@@ -5,6 +5,9 @@
  * with its provenance (file, object id or line, JSON path) and a STIX 0–100 confidence; any case
  * can be exported back as a deterministic STIX 2.1 bundle. Importers never throw on bad input:
  * every problem is a `CairnError` with a stable code and its location in the returned report.
+ * On top: enrichment (`enrichIndicators`, with a `RoutingLookup` the caller builds), correlation
+ * (`Correlator`: every score a list of evidence items) and attribution (`attribute`: calibrated
+ * confidence or `insufficient-evidence`), evaluated by `leaveOneOut` / `groupReidentification`.
  *
  * @example
  * import { readFileSync } from 'node:fs';
@@ -90,3 +93,84 @@ export {
   STIX_SCO_NAMESPACE,
   CAIRN_NAMESPACE,
 } from './uuid.js';
+export {
+  ACH_RATINGS,
+  ACH_LIMITS,
+  ACH_SCHEMA_VERSION,
+  RATING_VALUE,
+  RATING_INCONSISTENCY,
+  RATING_CONSISTENCY,
+  WEIGHT_LEVELS,
+  MAX_WEIGHT_FACTOR,
+  parseAchCase,
+  analyzeAch,
+  achFormatOf,
+  formatAchPath,
+  weightFactor,
+  evidenceWeight,
+  yamlParserFromModule,
+} from './ach.js';
+export type {
+  AchRating,
+  WeightLevel,
+  AchSource,
+  AchHypothesis,
+  AchEvidence,
+  AchCase,
+  AchPath,
+  AchFormat,
+  AchParseOptions,
+  AchParseResult,
+  YamlCaseParser,
+  YamlModuleLike,
+  AchHypothesisScore,
+  AchEvidenceRow,
+  AchChange,
+  AchItemSensitivity,
+  AchSensitivity,
+  AchAnalysis,
+} from './ach.js';
+export { enrichIndicators, internalNameReason, blockOf, GENERIC_TLDS, INTERNAL_SUFFIXES } from './enrich.js';
+export type { RoutingLookup, IpEnrichment, InsiderSignal, EnrichOptions, Enrichment } from './enrich.js';
+export { commonInfrastructure } from './infrastructure.js';
+export type { CommonInfrastructure } from './infrastructure.js';
+export {
+  Correlator,
+  ActorDirectory,
+  caseProfile,
+  emptyProfile,
+  addIndicators,
+  FEATURE_WEIGHTS,
+  SSDEEP_MIN_SCORE,
+  TLSH_MAX_DISTANCE,
+} from './correlate.js';
+export type {
+  FeatureKind,
+  EvidenceItem,
+  Similarity,
+  Profile,
+  ActorNode,
+  CorrelatorOptions,
+  QueryOptions,
+} from './correlate.js';
+export {
+  attribute,
+  decide,
+  calibrate,
+  CALIBRATION,
+  ATTRIBUTION_THRESHOLDS,
+  MAX_CANDIDATES,
+} from './attribute.js';
+export type { Attribution, AttributionCandidate } from './attribute.js';
+export { detectFormat, importFile, loadCorpus, CORPUS_LABELS } from './corpus.js';
+export type { IntelFormat, LoadedCorpus } from './corpus.js';
+export {
+  leaveOneOut,
+  groupReidentification,
+  fitCalibration,
+  metricsOf,
+  randomHalf,
+  halfProfile,
+  REIDENTIFICATION_MIN_ITEMS,
+} from './evaluate.js';
+export type { Evaluation, EvaluationMetrics, EvaluationQuery } from './evaluate.js';

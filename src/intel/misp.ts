@@ -234,15 +234,27 @@ function importEvent(ctx: ImportContext, event: Json, path: string): void {
   });
 }
 
+/** uuid of the MISP threat-actor galaxy collection (clusters/threat-actor.json `uuid`). */
+const THREAT_ACTOR_COLLECTION_UUID = '7cdff317-a673-4474-84ec-4f1754947823';
+
 function clusterActor(ctx: ImportContext, cluster: Json, path: string): Actor | undefined {
   const uuid = str(cluster.uuid);
   const name = str(cluster.value);
   if (name === undefined) return undefined;
-  const id =
-    uuid !== undefined && UUID.test(uuid)
-      ? `threat-actor--${uuid.toLowerCase()}`
-      : cairnId('threat-actor', `misp:${name}`);
-  const existing = ctx.graph.getAs('actor', id);
+  // Older MISP exports put the galaxy's collection uuid (the same for every threat-actor
+  // cluster) in the cluster's `uuid`; such a uuid does not name the cluster, so the name does.
+  const collection = str(cluster.collection_uuid);
+  const ownUuid =
+    uuid !== undefined &&
+    UUID.test(uuid) &&
+    uuid.toLowerCase() !== collection?.toLowerCase() &&
+    uuid.toLowerCase() !== THREAT_ACTOR_COLLECTION_UUID;
+  let id = ownUuid ? `threat-actor--${uuid.toLowerCase()}` : cairnId('threat-actor', `misp:${name}`);
+  let existing = ctx.graph.getAs('actor', id);
+  if (existing !== undefined && existing.name !== name) {
+    id = cairnId('threat-actor', `misp:${name}`);
+    existing = ctx.graph.getAs('actor', id);
+  }
   if (existing !== undefined) return existing;
   const meta = cluster.meta !== null && typeof cluster.meta === 'object' ? (cluster.meta as Json) : {};
   const actor: Actor = {

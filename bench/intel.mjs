@@ -1,0 +1,174 @@
+// Intel benchmark and evaluation: import rates, attribution time (real corpus and ×10 resampled),
+// leave-one-out and ATT&CK group re-identification with calibration. Build first:
+//   npx tsc -p tsconfig.build.json && node bench/intel.mjs [--write]
+// --write appends the markdown section to bench/RESULTS-intel.md.
+import { appendFileSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as I from '../dist/intel/index.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dataDir = path.join(repo, 'data/intel');
+const walk = (d) =>
+  readdirSync(d)
+    .sort()
+    .flatMap((f) => {
+      const p = path.join(d, f);
+      return statSync(p).isDirectory() ? walk(p) : [p];
+    });
+const files = walk(dataDir).map((p) => ({ path: path.relative(dataDir, p), bytes: readFileSync(p) }));
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const time = (fn, runs = 5) => {
+  const ms = [];
+  let out;
+  for (let i = 0; i < runs; i++) {
+    const t = process.hrtime.bigint();
+    out = fn();
+    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  return { ms: median(ms), out };
+};
+const lines = [];
+const say = (s = '') => {
+  lines.push(s);
+  console.log(s);
+};
+
+// 1. Import rates.
+const attackFile = files.find((f) => f.path.startsWith('attack/') && f.path.endsWith('.gz'));
+const attack = time(
+  () => I.importAttack(new I.EvidenceGraph(), attackFile.bytes, { file: attackFile.path }).report,
+);
+const listFiles = files.filter(
+  (f) => f.path.startsWith('iocs/') && I.detectFormat(f.path, f.bytes) === 'indicator-list',
+);
+const lists = time(() => {
+  let n = 0;
+  for (const f of listFiles)
+    n += I.importIndicatorList(new I.EvidenceGraph(), f.bytes, { file: f.path }).recordsRead;
+  return n;
+});
+const whole = time(() => {
+  const g = new I.EvidenceGraph();
+  const l = I.loadCorpus(g, files);
+  return { g, l };
+}, 3);
+
+say(`## intel (bench/intel.mjs)`);
+say();
+say(
+  `Command: \`npx tsc -p tsconfig.build.json && node bench/intel.mjs\`; date ${new Date().toISOString().slice(0, 10)};`,
+);
+say(
+  `machine: ${os.cpus()[0]?.model ?? '?'}, ${os.cpus().length} cores (shared), Node ${process.version}. Medians of 5 runs (3 for the whole corpus).`,
+);
+say();
+say('| what | size | time | rate |');
+say('|---|---|---|---|');
+say(
+  `| import ATT&CK subset (gzip, incl. index) | ${attack.out.recordsRead} objects | ${attack.ms.toFixed(0)} ms | ${Math.round(attack.out.recordsRead / (attack.ms / 1000))} objects/s |`,
+);
+say(
+  `| import indicator lists (Unit 42 CSV, ESET hash lists) | ${lists.out} lines | ${lists.ms.toFixed(1)} ms | ${Math.round(lists.out / (lists.ms / 1000))} lines/s |`,
+);
+say(
+  `| load the whole bundled corpus (${files.length} files) | ${whole.out.g.size} facts | ${whole.ms.toFixed(0)} ms | |`,
+);
+
+// 2. Attribution time: a 1,000-indicator case made of real corpus values.
+const { g, l } = whole.out;
+const build = time(() => new I.Correlator(g, { attack: l.attack, labels: l.labels }), 3);
+const correlator = build.out;
+let seed = 42;
+const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+const pool = g.indicators.filter((i) => i.type !== 'attack-technique');
+const pick = (n) => Array.from({ length: n }, () => pool[Math.floor(rand() * pool.length)]);
+const queryOf = (inds) => {
+  const p = I.emptyProfile('bench-query', 'bench query');
+  I.addIndicators(p, inds);
+  const techs = [...l.attack.techniques.keys()];
+  for (let i = 0; i < 30; i++)
+    p.techniques.set(techs[Math.floor(rand() * techs.length)], [{ file: 'bench' }]);
+  return p;
+};
+const query = queryOf(pick(1000));
+const attr = time(() => I.attribute(correlator, query), 9);
+say(
+  `| build the correlation index (real corpus, ${correlator.units.length} units) | | ${build.ms.toFixed(0)} ms | |`,
+);
+say(
+  `| attribute a 1,000-indicator + 30-technique case (values resampled from the corpus) vs the real corpus | ${query.indicators.size} distinct values | ${attr.ms.toFixed(1)} ms | target < 100 ms |`,
+);
+
+// ×10 corpus: every case and list copied 9 more times with values resampled from real values.
+const big = new I.EvidenceGraph();
+const bl = I.loadCorpus(big, files);
+const bigPool = big.indicators.filter((i) => i.type !== 'attack-technique' && i.caseIds.length > 0);
+const srcCases = [...big.cases].filter((c) => big.indicatorsOfCase(c.id).length > 0);
+let added = 0;
+for (let copy = 1; copy < 10; copy++) {
+  for (const c of srcCases) {
+    const n = big.indicatorsOfCase(c.id).length;
+    const rows = ['type,value'];
+    for (let k = 0; k < n; k++) {
+      const v = bigPool[Math.floor(rand() * bigPool.length)];
+      rows.push(`${v.type},${v.original.replace(/[,"\n]/g, '')}`);
+    }
+    I.importIndicatorList(big, rows.join('\n'), { file: `resampled/${copy}/${c.id}.csv` });
+    added += n;
+  }
+}
+const bigCorr = new I.Correlator(big, { attack: bl.attack, labels: bl.labels });
+const bigAttr = time(() => I.attribute(bigCorr, query), 9);
+say(
+  `| same case vs the corpus enlarged ×10 by **resampling real values** (${added} synthetic rows, ${bigCorr.units.length} units) | | ${bigAttr.ms.toFixed(1)} ms | |`,
+);
+say();
+
+// 3. Evaluation.
+const fitRun = I.groupReidentification(correlator, 'fit');
+const looRaw = I.leaveOneOut(correlator);
+const fitted = I.fitCalibration([...fitRun.queries, ...looRaw.queries]);
+const reid = I.groupReidentification(correlator, 'eval');
+const loo = I.leaveOneOut(correlator);
+const pct = (x) => `${(x * 100).toFixed(1)}%`;
+say(
+  `Calibration in use: β = ${I.CALIBRATION.beta}, s0 = ${I.CALIBRATION.s0}; refit now on re-identification seed "fit" + leave-one-out gives β = ${fitted.beta}, s0 = ${fitted.s0} (log loss ${fitted.logLoss.toFixed(4)}).`,
+);
+say();
+say(
+  '| evaluation | n | top-1 | top-3 | attributed (verdict) | accuracy when attributed | Brier (top-1 confidence) |',
+);
+say('|---|---|---|---|---|---|---|');
+for (const e of [loo, reid])
+  say(
+    `| ${e.name} | ${e.metrics.n} | ${pct(e.metrics.top1)} | ${pct(e.metrics.top3)} | ${pct(e.metrics.attributed)} | ${pct(e.metrics.attributedAccuracy)} | ${e.metrics.brier.toFixed(4)} |`,
+  );
+say();
+for (const e of [loo, reid]) {
+  say(`Reliability, ${e.name}:`);
+  say();
+  say('| stated confidence | n | mean confidence | observed top-1 accuracy |');
+  say('|---|---|---|---|');
+  for (const b of e.metrics.reliability)
+    say(
+      `| ${b.from.toFixed(1)}–${b.to.toFixed(1)} | ${b.n} | ${b.n ? b.meanConfidence.toFixed(3) : '-'} | ${b.n ? pct(b.accuracy) : '-'} |`,
+    );
+  say();
+}
+say('Leave-one-out, per case (truth → top candidate, rank of the truth, verdict):');
+say();
+for (const q of loo.queries)
+  say(
+    `- ${q.name.slice(0, 60)}: ${q.truth.join(' / ')} → ${q.top ?? '(none)'} (rank ${q.rank || '>10'}, ${(q.confidence * 100).toFixed(0)}%, ${q.verdict})`,
+  );
+say();
+say('Reading: re-identification keeps the group itself in the corpus, so the query is a subset of its');
+say("target's profile; it measures how distinct the ATT&CK profiles are, not generalisation to a new");
+say('report (CAPTAIN, 2024, reports 61% top-1 on TTP sequences from unseen reports). Leave-one-out is the');
+say('honest figure: most labelled cases share nothing with the rest of this small corpus, and the method');
+say('then says insufficient evidence instead of guessing.');
+say();
+if (process.argv.includes('--write'))
+  appendFileSync(path.join(repo, 'bench/RESULTS-intel.md'), lines.join('\n') + '\n');

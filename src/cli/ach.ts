@@ -1,0 +1,213 @@
+/**
+ * `cairn ach CASEFILE [--json]`: analysis of competing hypotheses on an analyst's case file (JSON,
+ * or YAML when the `yaml` package is installed): the matrix, the weighted inconsistency scores and
+ * ranking, the diagnosticity of each item, and the items the conclusion hinges on. Thin: the
+ * logic is in src/intel (parseAchCase, analyzeAch).
+ */
+import { open } from 'node:fs/promises';
+import { Command } from 'commander';
+import { CairnError, escapeForTerminal } from '../errors/index.js';
+import type { AchAnalysis, AchCase, AchFormat, YamlCaseParser, YamlModuleLike } from '../intel/index.js';
+import { ACH_LIMITS, achFormatOf, analyzeAch, parseAchCase, yamlParserFromModule } from '../intel/index.js';
+
+export interface AchOptions {
+  json?: boolean;
+  format?: string;
+}
+
+/**
+ * The `yaml` package when it is installed, else undefined. Imported by a computed name so the
+ * project builds without it; `npm install yaml` is all it takes to enable YAML case files.
+ */
+export async function loadYamlParser(): Promise<YamlCaseParser | undefined> {
+  const name = 'yaml';
+  try {
+    const module = (await import(name)) as YamlModuleLike & { default?: YamlModuleLike };
+    const api = typeof module.parseDocument === 'function' ? module : module.default;
+    return api === undefined ? undefined : yamlParserFromModule(api);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads at most the size limit plus one byte, so a huge file is refused without reading it all. */
+async function readBounded(path: string): Promise<Uint8Array> {
+  let handle;
+  try {
+    handle = await open(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new CairnError('ACH_CANNOT_READ', `cannot read case file (${code})`, { file: path });
+  }
+  try {
+    const buffer = Buffer.alloc(ACH_LIMITS.bytes + 1);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0) break;
+      filled += bytesRead;
+    }
+    return buffer.subarray(0, filled);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new CairnError('ACH_CANNOT_READ', `cannot read case file (${code})`, { file: path });
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Loads and validates a case file; throws the first problem, with all of them in `issues`. */
+export async function loadAchCase(path: string, format?: AchFormat): Promise<AchCase> {
+  const bytes = await readBounded(path);
+  const chosen = format ?? achFormatOf(path);
+  const yaml = chosen === 'yaml' ? await loadYamlParser() : undefined;
+  const result = parseAchCase(bytes, { file: path, format: chosen, yaml });
+  if (!result.ok) throw new AchCaseError(result.issues);
+  return result.achCase;
+}
+
+/** A case file that does not load: every problem found, each with its path and line. */
+export class AchCaseError extends CairnError {
+  constructor(readonly issues: CairnError[]) {
+    super(issues[0].code, issues[0].message, issues[0].location);
+    this.name = 'AchCaseError';
+  }
+}
+
+const esc = escapeForTerminal;
+const MAX_TITLE = 48;
+
+function clip(text: string, width: number): string {
+  const safe = esc(text);
+  return safe.length <= width ? safe : `${safe.slice(0, width - 1)}…`;
+}
+
+function table(header: string[], rows: string[][], rightAligned: ReadonlySet<number> = new Set()): string[] {
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, c) => (rightAligned.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)];
+}
+
+const number = (value: number, digits = 2) => value.toFixed(digits);
+
+/** The report for people: matrix, scores and ranking, diagnosticity, sensitivity. */
+export function achText(analysis: AchAnalysis): string {
+  const out: string[] = [];
+  const hyps = analysis.hypotheses;
+  out.push(`ACH: ${esc(analysis.title)}`);
+  if (analysis.question !== undefined) out.push(`Question: ${esc(analysis.question)}`);
+  out.push('');
+  out.push('Hypotheses');
+  for (const h of hyps) out.push(`  ${esc(h.id)}  ${esc(h.title)}`);
+  out.push('');
+  out.push('Matrix (ratings and weights are analyst judgments; weight = credibility x relevance)');
+  out.push(
+    ...table(
+      ['item', 'evidence', 'cred', 'rel', 'weight', ...hyps.map((h) => esc(h.id)), 'diag'],
+      analysis.evidence.map((e) => [
+        esc(e.id),
+        clip(e.title, MAX_TITLE),
+        number(e.credibility, 2),
+        number(e.relevance, 2),
+        number(e.weight, 2),
+        ...e.ratings,
+        number(e.diagnosticity, 2),
+      ]),
+      new Set([2, 3, 4, 5 + hyps.length]),
+    ).map((l) => `  ${l}`),
+  );
+  out.push('');
+  out.push(
+    'Ranking (least weighted inconsistency first: I = 1, II = 2; consistency C = 1, CC = 2 shown, not ranked)',
+  );
+  const byId = new Map(hyps.map((h) => [h.id, h]));
+  out.push(
+    ...table(
+      ['rank', 'hypothesis', 'inconsistency', 'consistency', 'title'],
+      analysis.ranking.map((id) => {
+        const h = byId.get(id)!;
+        return [String(h.rank), esc(h.id), number(h.inconsistency), number(h.consistency), clip(h.title, 60)];
+      }),
+      new Set([0, 2, 3]),
+    ).map((l) => `  ${l}`),
+  );
+  out.push('');
+  out.push('Most diagnostic items (standard deviation of CC=+2 .. II=-2 across hypotheses)');
+  const diagnostic = analysis.evidence
+    .filter((e) => e.diagnosticity > 0)
+    .sort((a, b) => b.diagnosticity - a.diagnosticity || (a.id < b.id ? -1 : 1))
+    .slice(0, 5);
+  for (const e of diagnostic) out.push(`  ${esc(e.id)}  ${number(e.diagnosticity)}  ${clip(e.title, 70)}`);
+  const flat = analysis.evidence.filter((e) => e.diagnosticity === 0).map((e) => esc(e.id));
+  if (flat.length > 0) out.push(`  not diagnostic (same rating for every hypothesis): ${flat.join(', ')}`);
+  out.push('');
+  out.push('Sensitivity (remove one item, or move one of its ratings one step)');
+  const s = analysis.sensitivity;
+  out.push(`  top: ${analysis.top.map(esc).join(', ')}`);
+  if (s.topHingesOn.length === 0) out.push('  no single item changes the top hypothesis');
+  else {
+    out.push(`  the top hypothesis hinges on: ${s.topHingesOn.map(esc).join(', ')}`);
+    if (s.topHingesOnRemoval.length > 0)
+      out.push(`    removing one of: ${s.topHingesOnRemoval.map(esc).join(', ')}`);
+  }
+  out.push(`  margin to the runner-up: ${number(s.margin)} (weighted inconsistency)`);
+  for (const item of s.items) {
+    const notes: string[] = [];
+    if (item.removal.changesOrder) {
+      notes.push(
+        `removed -> ${item.removal.order.map(esc).join(' > ')}${item.removal.changesTop ? ' (new top)' : ''}`,
+      );
+    }
+    for (const r of item.reratings) {
+      notes.push(
+        `${esc(r.hypothesis)} ${r.from}->${r.to} -> ${r.order.map(esc).join(' > ')}${r.changesTop ? ' (new top)' : ''}`,
+      );
+    }
+    if (notes.length > 0) out.push(`  ${esc(item.evidence)}: ${notes.join('; ')}`);
+  }
+  const others = s.items.length - s.orderHingesOn.length;
+  out.push(`  ${others} of ${s.items.length} items change nothing on their own`);
+  return out.join('\n');
+}
+
+/** One problem per line on stderr, or a JSON object on stdout with --json; exit code 1. */
+function reportFailure(error: CairnError, json: boolean | undefined): void {
+  const issues = error instanceof AchCaseError ? error.issues : [error];
+  if (json) {
+    process.stdout.write(JSON.stringify({ ok: false, issues: issues.map((i) => i.toJSON()) }) + '\n');
+  } else {
+    for (const issue of issues) process.stderr.write(`cairn: ${esc(issue.describe())}\n`);
+  }
+  process.exitCode = 1;
+}
+
+export function achCommand(): Command {
+  return new Command('ach')
+    .description(
+      'analysis of competing hypotheses (Heuer): matrix, ranking by weighted inconsistency, diagnosticity, sensitivity',
+    )
+    .argument('<casefile>', 'case file (JSON; YAML with the "yaml" package installed)')
+    .option('--format <format>', 'json or yaml (default: from the file extension)')
+    .option('--json', 'print one JSON object instead of tables')
+    .action(async (casefile: string, options: AchOptions) => {
+      try {
+        if (options.format !== undefined && options.format !== 'json' && options.format !== 'yaml') {
+          throw new CairnError('ACH_BAD_OPTION', `--format must be json or yaml, not ${options.format}`, {
+            field: 'format',
+          });
+        }
+        const achCase = await loadAchCase(casefile, options.format as AchFormat | undefined);
+        const analysis = analyzeAch(achCase);
+        process.stdout.write(
+          (options.json ? JSON.stringify({ ok: true, ...analysis }) : achText(analysis)) + '\n',
+        );
+      } catch (error) {
+        if (error instanceof CairnError) return reportFailure(error, options.json);
+        throw error;
+      }
+    });
+}

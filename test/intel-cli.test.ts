@@ -1,0 +1,73 @@
+// `cairn intel` end to end on the bundled corpus: the command object is run in-process and its
+// stdout captured.
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { intelCommand } from '../src/cli/intel.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const threeCx = path.join(repo, 'data/intel/misp-events/eset/nukesped_lazarus/lazarus_3cx.json');
+
+async function run(args: string[]): Promise<string> {
+  let out = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    await intelCommand().parseAsync(args, { from: 'user' });
+  } finally {
+    spy.mockRestore();
+  }
+  return out;
+}
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+describe('cairn intel', () => {
+  it('attribute --json: the 3CX event (label ignored) -> Lazarus Group with evidence', async () => {
+    const out = JSON.parse(
+      await run(['attribute', '--case', threeCx, '--ignore-labels', '--json', '--no-progress']),
+    );
+    expect(out.verdict).toBe('attributed');
+    expect(out.candidates[0]).toMatchObject({ actor: 'Lazarus Group', id: 'G0032' });
+    expect(out.candidates[0].aliases).toContain('HIDDEN COBRA');
+    const e = out.candidates[0].evidence[0];
+    expect(Object.keys(e)).toEqual(
+      expect.arrayContaining(['feature', 'value', 'weight', 'contribution', 'query', 'candidate']),
+    );
+  }, 60_000);
+
+  it('attribute: one public resolver is insufficient evidence', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-intel-'));
+    const file = path.join(dir, 'one.csv');
+    writeFileSync(file, 'type,value\nipv4,8.8.8.8\n');
+    const out = JSON.parse(await run(['attribute', '--case', file, '--json', '--no-progress']));
+    expect(out.verdict).toBe('insufficient-evidence');
+  }, 60_000);
+
+  it('import --json reports each file with its problems and locations', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-intel-'));
+    const file = path.join(dir, 'bad.csv');
+    writeFileSync(file, 'type,value\nipv4,1.2.3.4\nipv4,999.1.1.1\n');
+    const out = JSON.parse(await run(['import', file, '--json', '--no-progress']));
+    expect(out.files[0]).toMatchObject({ file, format: 'indicator-list', recordsRead: 2 });
+    expect(out.files[0].issues[0]).toMatchObject({ code: 'INTEL_BAD_VALUE', file, line: 3 });
+  });
+
+  it('show, similar and export name the same case', async () => {
+    const show = JSON.parse(await run(['show', threeCx, '--json', '--no-progress']));
+    expect(show.case.name).toMatch(/^Linux malware strengthen links/);
+    expect(show.indicators.length).toBeGreaterThan(10);
+    const similar = JSON.parse(await run(['similar', threeCx, '--json', '--no-progress']));
+    expect(similar.actors[0].name).toBe('Lazarus Group');
+    expect(similar.similar[0].evidence.length).toBeGreaterThan(0);
+    const bundle = JSON.parse(await run(['export', threeCx, '--stix', '--no-progress']));
+    expect(bundle.type).toBe('bundle');
+    expect(bundle.objects.some((o: { type: string }) => o.type === 'indicator')).toBe(true);
+  }, 120_000);
+});
