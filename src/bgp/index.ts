@@ -59,3 +59,4 @@ export {
   type UpdateProblem,
   type UpdateSpec,
 } from './message.js';
+export * from './collector/index.js';

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { achCommand } from './ach.js';
+import { collectCommand } from './collect.js';
 import { countryCommands } from './country.js';
 import { demoCommand } from './demo.js';
 import { intelCommand } from './intel.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   for (const command of countryCommands()) program.addCommand(command);
   program.addCommand(intelCommand());
   program.addCommand(achCommand());
+  program.addCommand(collectCommand());
   program.addCommand(demoCommand());
   return program;
 }
