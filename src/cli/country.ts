@@ -333,3 +333,6 @@ export function countryCommands(): Command[] {
   );
   return [country, asn, ip, countries];
 }
+
+/** For `cairn outages`: the first record's time and kind, to replay files in time order. */
+export { firstRecord as firstMrtRecord };

@@ -4,6 +4,7 @@ import { collectCommand } from './collect.js';
 import { countryCommands } from './country.js';
 import { demoCommand } from './demo.js';
 import { intelCommand } from './intel.js';
+import { outagesCommand } from './outages.js';
 import { mrtCommand } from './mrt.js';
 
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .version('0.1.0');
   program.addCommand(mrtCommand());
   for (const command of countryCommands()) program.addCommand(command);
+  program.addCommand(outagesCommand());
   program.addCommand(intelCommand());
   program.addCommand(achCommand());
   program.addCommand(collectCommand());

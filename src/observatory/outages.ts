@@ -1,0 +1,711 @@
+/**
+ * Outage detection on the visible address space of a selection (a country, an AS, a set of
+ * prefixes), the way IODA's BGP signal does it, but incrementally and with exact change points:
+ * fed the routing table's events in time order (archives or a live session), it opens an event the
+ * moment the visible space falls below the warning threshold of the baseline and closes it when
+ * the space is back.
+ *
+ * Parameters (defaults and why):
+ * - binSeconds 300: IODA's BGP signal is computed in 5-minute bins; the baseline and the CSV use them.
+ * - historySeconds 86400: IODA's baseline is the median of the past 24 h: long enough to hold a
+ *   daily cycle, short enough to follow a network that grows or shrinks.
+ * - minHistorySeconds 3600: no detection before one hour of history (12 bins): a median of fewer
+ *   bins is the warm-up of the replay (a table filling from update files), not a baseline.
+ * - warningThreshold 0.99 and criticalThreshold 0.5: IODA's BGP thresholds; below 99% of the
+ *   baseline an event opens (warning), below 50% it is critical.
+ * - blipSeconds 600: shorter events are "blips" (flaps, route-flap damping, maintenance); a blip
+ *   of BGP visibility is usually not felt by users.
+ * - sustainedSeconds 3600: longer events are "sustained outages" (IODA's and Cloudflare Radar's
+ *   reports single out outages of an hour or more).
+ * - fullLossShare 0.95: an event is "full" when at most 5% of the baseline space stayed visible
+ *   at its trough (a shutdown leaves a few prefixes routed elsewhere; a real partial cut loses less).
+ * - simultaneitySeconds 180: "withdrew everywhere at once" when every peer lost the prefixes
+ *   within 3 minutes: BGP withdrawals cross the Internet in tens of seconds to a couple of
+ *   minutes (MRAI 30 s per eBGP hop, path hunting).
+ * - causeWindowSeconds 300: losses and vanishings within one bin of the start belong to the event.
+ * - upstreamEvidencePrefixes 3: "paths through one upstream vanished" needs at least three prefixes
+ *   of other origins behind the same upstream to vanish in that window (one is background churn).
+ *
+ * - minFullFeedPeers 2: no detection with fewer full-feed peers: the majority of one vantage point
+ *   is that peer, whose own session problems would read as outages (set 1 for a one-peer feed).
+ *
+ * A change of the full-feed set (a peer becomes or stops being a full feed at a bin boundary) is
+ * a change of the denominator, not of routing: it never opens an event; when it moves the signal
+ * by more than the warning margin, the history restarts (warm-up again), because the old baseline
+ * described what other vantage points saw. This is what keeps a table that fills from update files
+ * (no RIB first) from raising false outages.
+ *
+ * Severity is IODA's alert area: the integral of the relative drop (1 - value/baseline, floored at
+ * 0) over the event, in seconds; a full loss for an hour is 3600.
+ */
+import { CairnError } from '../errors/index.js';
+import type { RouteEvent, RoutingTable } from '../routing/index.js';
+import { LOST, LOST_BY_PEER_DOWN, VisibilityTracker, type VisibilityOptions } from './visibility.js';
+
+export interface OutageOptions {
+  binSeconds?: number;
+  historySeconds?: number;
+  minHistorySeconds?: number;
+  warningThreshold?: number;
+  criticalThreshold?: number;
+  blipSeconds?: number;
+  sustainedSeconds?: number;
+  fullLossShare?: number;
+  simultaneitySeconds?: number;
+  causeWindowSeconds?: number;
+  upstreamEvidencePrefixes?: number;
+  minFullFeedPeers?: number;
+}
+
+/** Every parameter with its default (see the module header for the reasons). */
+export const OUTAGE_DEFAULTS: Required<OutageOptions> = {
+  binSeconds: 300,
+  historySeconds: 86400,
+  minHistorySeconds: 3600,
+  warningThreshold: 0.99,
+  criticalThreshold: 0.5,
+  blipSeconds: 600,
+  sustainedSeconds: 3600,
+  fullLossShare: 0.95,
+  simultaneitySeconds: 180,
+  causeWindowSeconds: 300,
+  upstreamEvidencePrefixes: 3,
+  minFullFeedPeers: 2,
+};
+
+export type OutageClassification = 'blip' | 'outage' | 'sustained-outage';
+export type OutageCause = 'origin-withdrawal' | 'upstream-path-loss' | 'peer-sessions-down' | 'unknown';
+
+export interface LostPeer {
+  peerId: number;
+  peerAsn: number;
+  peerAddress: string;
+  /** First loss by this peer of an affected prefix. */
+  time: number;
+  prefix: string;
+  /** Upstream (AS next to the origin) of the route it lost. */
+  upstream: number;
+  byPeerDown: boolean;
+}
+
+export interface OutageEvent {
+  id: number;
+  /** Time the visible space fell below the warning threshold (Unix seconds). */
+  start: number;
+  /** Time it came back above it; undefined while open. */
+  end: number | undefined;
+  /** Seconds (end - start); while open, up to the latest time seen. */
+  duration: number;
+  /** Start of the bins holding start and end. */
+  startBin: number;
+  endBin: number | undefined;
+  open: boolean;
+  /** Baseline (median of the history) when the event opened, in the signal's unit. */
+  baseline: number;
+  /** Lowest visible space during the event. */
+  minimum: number;
+  /** Largest relative drop: 1 - minimum / baseline. */
+  lostShare: number;
+  unit: 'ipv4-slash24' | 'ipv6-slash48';
+  level: 'warning' | 'critical';
+  classification: OutageClassification;
+  extent: 'partial' | 'full';
+  /** IODA alert area: integral of the relative drop over time, in seconds. */
+  severity: number;
+  prefixes: string[];
+  origins: number[];
+  /** Peers in the order they lost the affected prefixes (first 10). */
+  firstLost: LostPeer[];
+  /** Upstreams of the lost routes, most routes first. */
+  upstreams: Array<{ asn: number; routesLost: number }>;
+  cause: OutageCause;
+  /** Why the cause hint says what it says. */
+  causeEvidence: string;
+}
+
+/** A peer's session left Established: its routes went, the selection's space did not. */
+export interface SessionReset {
+  time: number;
+  peerId: number;
+  peerAsn: number;
+  peerAddress: string;
+  routesRemoved: number;
+  /** Selected prefixes this peer lost with the session. */
+  selectedPrefixesLost: number;
+  /** First announcement from the peer afterwards. */
+  end: number | undefined;
+  cause: 'peer-session-reset';
+}
+
+export interface OutageBin {
+  start: number;
+  /** Signal at the end of the bin. */
+  value: number;
+  /** Lowest signal during the bin. */
+  minimum: number;
+  ipv4Slash24s: number;
+  ipv6Slash48s: number;
+  visiblePrefixes: number;
+  fullFeedPeers: number;
+  /** Baseline in force during the bin (undefined during warm-up). */
+  baseline: number | undefined;
+  /** Whether an event was open during the bin (kept out of the baseline). */
+  inEvent: boolean;
+}
+
+export type OutagePhase = 'open' | 'update' | 'close';
+export type OutageListener = (event: Readonly<OutageEvent>, phase: OutagePhase) => void;
+
+/** Vanished untracked prefixes (for the upstream cause hint), bounded. */
+const RING = 65536;
+
+function checkOption(name: string, value: number, min: number, max: number): number {
+  if (!Number.isFinite(value) || value < min || value > max)
+    throw new CairnError('OUTAGE_BAD_OPTION', `${name} must be between ${min} and ${max}, got ${value}`, {
+      field: name,
+    });
+  return value;
+}
+
+function median(values: number[]): number {
+  const sorted = values.slice().sort((a, b) => a - b);
+  const mid = sorted.length >>> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * The detector. Attach it to a table before replaying (it creates its VisibilityTracker):
+ * `const detector = new OutageDetector(table, { select: selectCountry(registry, 'KP') })`, replay,
+ * then `detector.finish(lastTime)`; `detector.events`, `detector.bins`, `detector.sessionResets`.
+ */
+export class OutageDetector {
+  readonly options: Required<OutageOptions>;
+  readonly tracker: VisibilityTracker;
+  readonly events: OutageEvent[] = [];
+  readonly bins: OutageBin[] = [];
+  readonly sessionResets: SessionReset[] = [];
+
+  private readonly listeners: OutageListener[] = [];
+  private readonly binValues: number[] = [];
+  private readonly binExcluded: boolean[] = [];
+  /** Start of the current (open) bin; NaN before the first event. */
+  private binStart = Number.NaN;
+  private binMinimum = Number.POSITIVE_INFINITY;
+  private binHadEvent = false;
+  private baseline: number | undefined;
+  private lastBaseline: number | undefined;
+  private historyBins = 0;
+  private current: OutageEvent | undefined;
+  private affected = new Set<number>();
+  private lastTime = Number.NaN;
+  private lastRatio = 1;
+  private refreshing = false;
+  /** Times the history restarted because the full-feed set moved the signal. */
+  rebases = 0;
+  private readonly openResets = new Map<number, SessionReset>();
+  private readonly detach: () => void;
+
+  // Ring of untracked prefixes that vanished from every peer: time, upstream, origin, prefix id.
+  private readonly vanishTime = new Float64Array(RING);
+  private readonly vanishUpstream = new Uint32Array(RING);
+  private readonly vanishOrigin = new Uint32Array(RING);
+  private readonly vanishPrefix = new Int32Array(RING);
+  private vanished = 0;
+
+  constructor(
+    readonly table: RoutingTable,
+    options: OutageOptions & VisibilityOptions,
+  ) {
+    const o = { ...OUTAGE_DEFAULTS, ...stripUndefined(options) };
+    checkOption('binSeconds', o.binSeconds, 1, 86400);
+    checkOption('historySeconds', o.historySeconds, o.binSeconds, 90 * 86400);
+    checkOption('minHistorySeconds', o.minHistorySeconds, 0, o.historySeconds);
+    checkOption('warningThreshold', o.warningThreshold, 0, 1);
+    checkOption('criticalThreshold', o.criticalThreshold, 0, o.warningThreshold);
+    checkOption('fullLossShare', o.fullLossShare, 0, 1);
+    checkOption('minFullFeedPeers', o.minFullFeedPeers, 1, 1e6);
+    this.options = o;
+    this.tracker = new VisibilityTracker(table, options);
+    this.tracker.onClock((time) => this.onUpdate(time));
+    this.tracker.onPrefixVisibility((index, visible, time) => this.onPrefix(index, visible, time));
+    this.tracker.onSpaceChange((time) => this.evaluate(time));
+    this.detach = table.onEvent((event) => this.onTableEvent(event));
+  }
+
+  /** Registers a listener for event open / update / close. */
+  onEvent(listener: OutageListener): void {
+    this.listeners.push(listener);
+  }
+
+  close(): void {
+    this.detach();
+    this.tracker.close();
+  }
+
+  /** The event open now, if any. */
+  get openEvent(): OutageEvent | undefined {
+    return this.current;
+  }
+
+  get currentBaseline(): number | undefined {
+    return this.baseline;
+  }
+
+  /**
+   * The clock: closes every bin that ends at or before `time` (the live collector calls it on a
+   * timer, so bins close and long silences are seen even when no message arrives).
+   */
+  onUpdate(time: number): void {
+    if (!Number.isFinite(time)) return;
+    const bin = this.options.binSeconds;
+    if (Number.isNaN(this.binStart)) {
+      this.binStart = Math.floor(time / bin) * bin;
+      this.lastTime = time;
+      return;
+    }
+    if (time < this.lastTime) return;
+    const maxBins = Math.ceil(this.options.historySeconds / bin) + 1;
+    if (time - this.binStart > maxBins * bin) {
+      // A gap longer than the history: the skipped bins would all hold the same value.
+      this.integrate(this.binStart + bin);
+      this.closeBin();
+      const skipTo = Math.floor(time / bin) * bin - maxBins * bin;
+      if (skipTo > this.binStart) {
+        this.lastTime = Math.max(this.lastTime, skipTo);
+        this.binStart = skipTo;
+      }
+    }
+    while (time >= this.binStart + bin) {
+      this.integrate(this.binStart + bin);
+      this.closeBin();
+    }
+    this.integrate(time);
+  }
+
+  /** Ends the replay at `time`: closes the bins up to it; an event still open stays open. */
+  finish(time: number): void {
+    this.onUpdate(time);
+    if (this.current !== undefined) this.refresh(this.current, time);
+  }
+
+  // ---- bins and baseline ----------------------------------------------------------------------
+
+  private closeBin(): void {
+    const t = this.tracker;
+    const bin = this.options.binSeconds;
+    const value = t.signal;
+    const unknown = t.fullFeedPeers === 0;
+    this.bins.push({
+      start: this.binStart,
+      value,
+      minimum: Math.min(this.binMinimum, value),
+      ipv4Slash24s: t.ipv4Slash24s,
+      ipv6Slash48s: t.ipv6Slash48s,
+      visiblePrefixes: t.visiblePrefixes,
+      fullFeedPeers: t.fullFeedPeers,
+      baseline: this.baseline,
+      inEvent: this.binHadEvent || this.current !== undefined,
+    });
+    this.binValues.push(value);
+    this.binExcluded.push(this.binHadEvent || this.current !== undefined || unknown);
+    this.historyBins++;
+    const keep = Math.ceil(this.options.historySeconds / bin);
+    while (this.binValues.length > keep) {
+      this.binValues.shift();
+      this.binExcluded.shift();
+    }
+    this.binStart += bin;
+    this.binMinimum = value;
+    this.binHadEvent = this.current !== undefined;
+    this.baseline = this.computeBaseline();
+    // IODA decides the full-feed peers per bin: a peer that came back counts again from here.
+    const before = t.signal;
+    const beforePeers = t.fullFeedPeers;
+    this.refreshing = true;
+    try {
+      t.refreshFullFeed(this.binStart);
+    } finally {
+      this.refreshing = false;
+    }
+    const after = t.signal;
+    const moved = Math.abs(after - before) > (1 - this.options.warningThreshold) * Math.max(before, after);
+    if (this.current === undefined && (moved || (beforePeers === 0) !== (t.fullFeedPeers === 0))) {
+      if (moved) this.rebases++;
+      this.binValues.length = 0;
+      this.binExcluded.length = 0;
+      this.historyBins = 0;
+      this.baseline = undefined;
+      this.lastBaseline = undefined;
+    }
+    this.binMinimum = Math.min(this.binMinimum, after);
+    this.evaluate(this.binStart);
+  }
+
+  private computeBaseline(): number | undefined {
+    if (this.historyBins * this.options.binSeconds < this.options.minHistorySeconds) return undefined;
+    const values: number[] = [];
+    for (let i = 0; i < this.binValues.length; i++) if (!this.binExcluded[i]) values.push(this.binValues[i]);
+    if (values.length === 0) return this.lastBaseline;
+    this.lastBaseline = median(values);
+    return this.lastBaseline;
+  }
+
+  /** Adds the alert area from the last time to `time` at the last ratio. */
+  private integrate(time: number): void {
+    if (Number.isNaN(this.lastTime)) this.lastTime = time;
+    if (time <= this.lastTime) return;
+    const previous = this.lastTime;
+    const event = this.current;
+    this.lastTime = time;
+    if (event !== undefined) {
+      event.severity += (time - previous) * Math.max(0, 1 - this.lastRatio);
+      event.duration = time - event.start;
+      const classification = this.classify(event.duration);
+      if (classification !== event.classification) {
+        // An open event grows from blip to outage to sustained outage: tell the listeners.
+        event.classification = classification;
+        this.emit(event, 'update');
+      }
+    }
+  }
+
+  // ---- detection ------------------------------------------------------------------------------
+
+  private onPrefix(index: number, visible: boolean, time: number): void {
+    if (visible) this.visibleSince[index] = time;
+    else {
+      this.lostAt[index] = time;
+      if (this.current !== undefined) this.affected.add(index);
+    }
+  }
+
+  private lostAt: Record<number, number> = {};
+  private visibleSince: Record<number, number> = {};
+
+  private evaluate(time: number): void {
+    if (this.refreshing) return;
+    this.onUpdate(time);
+    const t = this.tracker;
+    const value = t.signal;
+    this.binMinimum = Math.min(this.binMinimum, value);
+    const baseline = this.baseline;
+    if (t.fullFeedPeers < this.options.minFullFeedPeers || baseline === undefined || baseline <= 0) {
+      this.lastRatio = 1;
+      return;
+    }
+    const ratio = value / baseline;
+    this.lastRatio = this.current === undefined ? ratio : value / this.current.baseline;
+    const o = this.options;
+    const event = this.current;
+    if (event === undefined) {
+      if (ratio < o.warningThreshold) this.openAt(time, value, baseline);
+      return;
+    }
+    const eventRatio = value / event.baseline;
+    if (eventRatio >= o.warningThreshold) {
+      this.closeAt(event, time);
+      return;
+    }
+    let changed = false;
+    if (value < event.minimum) {
+      event.minimum = value;
+      event.lostShare = 1 - value / event.baseline;
+      event.extent = event.lostShare >= o.fullLossShare ? 'full' : 'partial';
+      changed = true;
+    }
+    if (eventRatio < o.criticalThreshold && event.level !== 'critical') {
+      event.level = 'critical';
+      changed = true;
+    }
+    if (time - event.start <= o.causeWindowSeconds) {
+      this.refresh(event, time);
+      changed = true;
+    }
+    if (changed) this.emit(event, 'update');
+  }
+
+  private openAt(time: number, value: number, baseline: number): void {
+    const o = this.options;
+    this.affected = new Set();
+    for (let index = 0; index < this.tracker.trackedCount; index++) {
+      if (!this.tracker.isVisible(index) && (this.lostAt[index] ?? -Infinity) >= time - o.binSeconds)
+        this.affected.add(index);
+    }
+    const lostShare = 1 - value / baseline;
+    const event: OutageEvent = {
+      id: this.events.length + 1,
+      start: time,
+      end: undefined,
+      duration: 0,
+      startBin: Math.floor(time / o.binSeconds) * o.binSeconds,
+      endBin: undefined,
+      open: true,
+      baseline,
+      minimum: value,
+      lostShare,
+      unit: this.tracker.signalUnit,
+      level: value / baseline < o.criticalThreshold ? 'critical' : 'warning',
+      classification: 'blip',
+      extent: lostShare >= o.fullLossShare ? 'full' : 'partial',
+      severity: 0,
+      prefixes: [],
+      origins: [],
+      firstLost: [],
+      upstreams: [],
+      cause: 'unknown',
+      causeEvidence: '',
+    };
+    this.current = event;
+    this.binHadEvent = true;
+    this.lastRatio = value / baseline;
+    this.events.push(event);
+    this.refresh(event, time);
+    this.emit(event, 'open');
+  }
+
+  private closeAt(event: OutageEvent, time: number): void {
+    const o = this.options;
+    event.end = time;
+    event.endBin = Math.floor(time / o.binSeconds) * o.binSeconds;
+    event.duration = time - event.start;
+    event.open = false;
+    this.refresh(event, time);
+    this.current = undefined;
+    this.lastRatio = 1;
+    this.emit(event, 'close');
+  }
+
+  private emit(event: OutageEvent, phase: OutagePhase): void {
+    for (const listener of this.listeners) listener(event, phase);
+  }
+
+  private classify(duration: number): OutageClassification {
+    const o = this.options;
+    return duration < o.blipSeconds ? 'blip' : duration > o.sustainedSeconds ? 'sustained-outage' : 'outage';
+  }
+
+  /** Recomputes the descriptive fields of an event from the per-peer series. */
+  private refresh(event: OutageEvent, time: number): void {
+    const o = this.options;
+    const t = this.tracker;
+    const duration = (event.end ?? time) - event.start;
+    event.duration = duration;
+    event.classification = this.classify(duration);
+    const prefixes = [...this.affected].sort((a, b) => t.trackedPrefix(a).compare(t.trackedPrefix(b)));
+    event.prefixes = prefixes.map((i) => t.trackedPrefix(i).toString());
+
+    // Losses of the affected prefixes around the start, oldest first.
+    const from = event.start - o.causeWindowSeconds;
+    const to = Math.min(time, event.start + o.causeWindowSeconds);
+    const c = t.changeColumns();
+    let first = c.count;
+    while (first > 0 && c.time[first - 1] >= from) first--;
+    const firstByPeer = new Map<number, LostPeer>();
+    const lossTimes = new Map<number, number[]>();
+    const upstreamCounts = new Map<number, number>();
+    const origins = new Set<number>();
+    let byUpdate = 0;
+    let byPeerDown = 0;
+    for (let i = first; i < c.count && c.time[i] <= to; i++) {
+      const kind = c.kind[i];
+      if (kind !== LOST && kind !== LOST_BY_PEER_DOWN) continue;
+      if (!this.affected.has(c.tracked[i])) continue;
+      const peerId = c.peer[i];
+      const upstream = c.upstream[i];
+      origins.add(c.origin[i]);
+      upstreamCounts.set(upstream, (upstreamCounts.get(upstream) ?? 0) + 1);
+      if (kind === LOST) byUpdate++;
+      else byPeerDown++;
+      let times = lossTimes.get(c.tracked[i]);
+      if (times === undefined) lossTimes.set(c.tracked[i], (times = []));
+      times.push(c.time[i]);
+      if (!firstByPeer.has(peerId)) {
+        const peer = this.table.peer(peerId);
+        firstByPeer.set(peerId, {
+          peerId,
+          peerAsn: peer.asn,
+          peerAddress: peer.address,
+          time: c.time[i],
+          prefix: t.trackedPrefix(c.tracked[i]).toString(),
+          upstream,
+          byPeerDown: kind === LOST_BY_PEER_DOWN,
+        });
+      }
+    }
+    event.firstLost = [...firstByPeer.values()].slice(0, 10);
+    event.upstreams = [...upstreamCounts]
+      .map(([asn, routesLost]) => ({ asn, routesLost }))
+      .sort((a, b) => b.routesLost - a.routesLost || a.asn - b.asn);
+    event.origins = [...origins].sort((a, b) => a - b);
+    if (event.end === undefined || time - event.start <= o.causeWindowSeconds)
+      this.decideCause(event, byUpdate, byPeerDown, lossTimes);
+  }
+
+  private decideCause(
+    event: OutageEvent,
+    byUpdate: number,
+    byPeerDown: number,
+    lossTimes: Map<number, number[]>,
+  ): void {
+    const o = this.options;
+    if (byUpdate + byPeerDown === 0) {
+      event.cause = 'unknown';
+      event.causeEvidence = 'no per-peer loss of the affected prefixes near the start';
+      return;
+    }
+    if (byUpdate === 0) {
+      event.cause = 'peer-sessions-down';
+      event.causeEvidence = `all ${byPeerDown} lost routes went with their peers' sessions (collector side)`;
+      return;
+    }
+    // The upstream that carried most lost routes.
+    const upstream = event.upstreams[0]?.asn ?? 0;
+    const onlyOne = event.upstreams.length === 1 && upstream !== 0;
+    if (upstream !== 0) {
+      const origins = new Set(event.origins);
+      const vanishedBehind = new Set<number>();
+      const from = event.start - o.causeWindowSeconds;
+      const to = event.start + o.causeWindowSeconds;
+      for (let k = Math.max(0, this.vanished - RING); k < this.vanished; k++) {
+        const i = k % RING;
+        const at = this.vanishTime[i];
+        if (at < from || at > to) continue;
+        if (this.vanishUpstream[i] === upstream && !origins.has(this.vanishOrigin[i]))
+          vanishedBehind.add(this.vanishPrefix[i]);
+      }
+      if (vanishedBehind.size >= o.upstreamEvidencePrefixes) {
+        event.cause = 'upstream-path-loss';
+        event.causeEvidence =
+          `${vanishedBehind.size} prefixes of other origins behind AS${upstream} vanished within ` +
+          `${o.causeWindowSeconds} s of the start: AS${upstream} stopped carrying them`;
+        return;
+      }
+      const survivors = this.survivingUpstreams(upstream);
+      if (onlyOne && survivors.size > 0) {
+        event.cause = 'upstream-path-loss';
+        event.causeEvidence =
+          `every lost route went through AS${upstream}; routes through ` +
+          `${[...survivors].map((a) => `AS${a}`).join(', ')} remain`;
+        return;
+      }
+    }
+    let spread = 0;
+    for (const times of lossTimes.values())
+      spread = Math.max(spread, Math.max(...times) - Math.min(...times));
+    if (spread <= o.simultaneitySeconds) {
+      event.cause = 'origin-withdrawal';
+      event.causeEvidence =
+        `${lossTimes.size} prefixes withdrawn by every peer within ${spread} s` +
+        (upstream !== 0 ? `, while AS${upstream} kept its other routes` : '');
+      return;
+    }
+    event.cause = 'unknown';
+    event.causeEvidence = `losses spread over ${spread} s through ${event.upstreams.length} upstreams`;
+  }
+
+  /** Upstreams other than `lost` of the routes the affected prefixes still have. */
+  private survivingUpstreams(lost: number): Set<number> {
+    const out = new Set<number>();
+    const columns = this.table.columns();
+    for (const index of this.affected) {
+      const prefixId = this.tracker.trackedPrefixId(index);
+      for (const slot of this.table.routeSlotsOfPrefix(prefixId)) {
+        const upstream = this.tracker.paths.upstreamOfAttributes(columns.attributes[slot]);
+        if (upstream !== lost && upstream !== 0) out.add(upstream);
+      }
+    }
+    return out;
+  }
+
+  // ---- table events: vanished prefixes, session resets ------------------------------------------
+
+  private onTableEvent(event: Readonly<RouteEvent>): void {
+    if (event.kind === 'withdraw') {
+      if (
+        event.cause === 'update' &&
+        this.table.prefixRouteCount(event.prefixId) === 0 &&
+        this.tracker.indexOfPrefixId(event.prefixId) === -1
+      ) {
+        const i = this.vanished++ % RING;
+        this.vanishTime[i] = event.time;
+        this.vanishUpstream[i] = this.tracker.paths.upstreamOfAttributes(event.attributesId);
+        this.vanishOrigin[i] = this.tracker.paths.originOfAttributes(event.attributesId);
+        this.vanishPrefix[i] = event.prefixId;
+      }
+      return;
+    }
+    if (event.kind === 'announce') {
+      if (this.openResets.size !== 0) {
+        const reset = this.openResets.get(event.peerId);
+        if (reset !== undefined) {
+          reset.end = event.time;
+          this.openResets.delete(event.peerId);
+        }
+      }
+      return;
+    }
+    if (event.routesRemoved === 0) return;
+    const peer = this.table.peer(event.peerId);
+    const c = this.tracker.changeColumns();
+    let lost = 0;
+    for (let i = c.count - 1; i >= 0 && c.time[i] === event.time; i--)
+      if (c.kind[i] === LOST_BY_PEER_DOWN && c.peer[i] === event.peerId) lost++;
+    const reset: SessionReset = {
+      time: event.time,
+      peerId: event.peerId,
+      peerAsn: peer.asn,
+      peerAddress: peer.address,
+      routesRemoved: event.routesRemoved,
+      selectedPrefixesLost: lost,
+      end: undefined,
+      cause: 'peer-session-reset',
+    };
+    this.sessionResets.push(reset);
+    this.openResets.set(event.peerId, reset);
+  }
+}
+
+function stripUndefined<T extends object>(options: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [key, value] of Object.entries(options))
+    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+  return out;
+}
+
+/**
+ * A clock that runs `scale` times faster than the wall clock from `origin` (Unix seconds of data
+ * time): tests replay nine hours in seconds; the live collector uses scale 1.
+ */
+export class ScaledClock {
+  private readonly wallStart: number;
+
+  constructor(
+    readonly origin: number,
+    readonly scale = 1,
+    private readonly wallNow: () => number = Date.now,
+  ) {
+    if (!(scale > 0) || !Number.isFinite(scale))
+      throw new CairnError('OUTAGE_BAD_OPTION', `clock scale must be a positive number, got ${scale}`, {
+        field: 'scale',
+      });
+    this.wallStart = wallNow();
+  }
+
+  /** Data time now, in Unix seconds. */
+  now(): number {
+    return this.origin + ((this.wallNow() - this.wallStart) / 1000) * this.scale;
+  }
+}
+
+/**
+ * Drives `detector.onUpdate` from a clock every `intervalMs` of wall time, so bins close and long
+ * silences are noticed without messages. Returns a function that stops it.
+ */
+export function runDetectorClock(
+  detector: OutageDetector,
+  clock: ScaledClock,
+  intervalMs = 1000,
+): () => void {
+  const timer = setInterval(() => detector.onUpdate(clock.now()), intervalMs);
+  return () => clearInterval(timer);
+}

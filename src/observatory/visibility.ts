@@ -1,0 +1,535 @@
+/**
+ * Visibility series: for each selected prefix, which peers see it, with exact timestamps, and the
+ * visible address space of the selection as a step function — built from the routing table's
+ * events (announce / withdraw / peer-down), so it runs the same on archives and on a live feed.
+ *
+ * Definitions (the IODA / IHR ones, made explicit):
+ * - Full-feed peer: a peer whose route count is more than `fullFeedShare` (default 0.9) of the
+ *   largest route count of any peer, and at least `minFullFeedRoutes` (default 1). A partial feed
+ *   (a customer session, a peer still sending its table) would otherwise count as "not seeing"
+ *   everything it does not carry. Re-evaluated at every bin boundary (`refreshFullFeed`) and at
+ *   once when a peer's session goes down (a peer without routes is no full feed).
+ * - A prefix is visible when more than half of the full-feed peers see it (strictly more than
+ *   `visibleShare`, default 0.5, of them). With no full-feed peer at all the signal is unknown
+ *   (`fullFeedPeers === 0`): a collector without sessions says nothing about a country.
+ * - Visible space: the union of the visible selected prefixes, in IPv4 /24 equivalents and IPv6
+ *   /48 equivalents (a more-specific inside a visible covering prefix adds nothing).
+ * - Upstream of a route: the AS just before the origin on its AS path (0 when the path has one AS).
+ *
+ * Routes withdrawn because their peer went down arrive (as `withdraw` events with cause
+ * `peer-down`) before the `peer-down` event; the tracker records them but decides visibility only
+ * after the peer has left the full-feed set, so one reset session never looks like a drop.
+ */
+import type { Prefix } from '../net/index.js';
+import { PrefixTrie } from '../net/index.js';
+import type { Registry } from '../registry/index.js';
+import type { RouteEvent, RoutingTable } from '../routing/index.js';
+
+/** Decides once per prefix (at its first announcement) whether it is tracked. */
+export type PrefixSelector = (prefix: Prefix, originAsns: readonly number[]) => boolean;
+
+/** Prefixes whose registry country (longest match for the whole prefix) is `country`. */
+export function selectCountry(registry: Registry, country: string): PrefixSelector {
+  return (prefix) => registry.countryOfPrefix(prefix)?.country === country;
+}
+
+/** Prefixes first announced with `asn` among their origins. */
+export function selectOrigin(asn: number): PrefixSelector {
+  return (_prefix, origins) => origins.includes(asn);
+}
+
+/** Prefixes equal to or inside one of `prefixes`. */
+export function selectPrefixes(prefixes: readonly Prefix[]): PrefixSelector {
+  const trie = new PrefixTrie<true>();
+  for (const prefix of prefixes) trie.set(prefix, true);
+  return (prefix) => trie.covering(prefix).length > 0;
+}
+
+export interface VisibilityOptions {
+  select: PrefixSelector;
+  /** Full feed: more than this share of the largest peer's route count. Default 0.9 (IODA, IHR). */
+  fullFeedShare?: number;
+  /** Full feed needs at least this many routes (raise it for large tables). Default 1. */
+  minFullFeedRoutes?: number;
+  /** Visible: seen by more than this share of the full-feed peers. Default 0.5 (majority). */
+  visibleShare?: number;
+}
+
+/** Kinds of rows in the exact per-peer series. */
+export const SEEN = 1;
+export const LOST = 0;
+export const LOST_BY_PEER_DOWN = 2;
+
+/** One row of the per-peer series (a copy). */
+export interface PeerChange {
+  time: number;
+  prefix: string;
+  peerId: number;
+  kind: 'seen' | 'lost' | 'lost-peer-down';
+  /** Upstream AS (next to the origin) of the route installed or lost. */
+  upstream: number;
+  origin: number;
+}
+
+/** A point of the visible-space step function. */
+export interface SpacePoint {
+  time: number;
+  ipv4Slash24s: number;
+  ipv6Slash48s: number;
+  visiblePrefixes: number;
+  fullFeedPeers: number;
+}
+
+/** Called when the visible space changes (or the full-feed set does). */
+export type SpaceListener = (time: number, tracker: VisibilityTracker) => void;
+/** A tracked prefix (by tracked index) became visible or invisible. */
+export type PrefixVisibilityListener = (index: number, visible: boolean, time: number) => void;
+/** Called for every time seen in the stream, before the change at that time is applied. */
+export type ClockListener = (time: number) => void;
+
+const UNKNOWN = 0;
+const TRACKED = 1;
+const IGNORED = 2;
+
+function growInt32(array: Int32Array, size: number, fill: number): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(size).fill(fill);
+  grown.set(array);
+  return grown;
+}
+
+/** Upstream and origin of a path, cached per interned path id. */
+export class PathFacts {
+  private upstreams = new Int32Array(1024).fill(-1);
+  private origins = new Int32Array(1024).fill(-1);
+
+  constructor(private readonly table: RoutingTable) {}
+
+  private fill(pathId: number): void {
+    if (pathId >= this.upstreams.length) {
+      const size = Math.max(pathId + 1, this.upstreams.length * 2);
+      this.upstreams = growInt32(this.upstreams, size, -1);
+      this.origins = growInt32(this.origins, size, -1);
+    }
+    if (this.upstreams[pathId] !== -1) return;
+    const segments = this.table.pathSegments(pathId) ?? [];
+    const flat: number[] = [];
+    for (const segment of segments) {
+      if (segment.kind === 'sequence') flat.push(...segment.asns);
+      else if (segment.kind === 'set' && segment.asns.length > 0) flat.push(segment.asns[0]);
+    }
+    // Prepending repeats an AS: the upstream is the first different AS before the origin.
+    const origin = flat.length > 0 ? flat[flat.length - 1] : 0;
+    let upstream = 0;
+    for (let i = flat.length - 2; i >= 0; i--) {
+      if (flat[i] !== origin) {
+        upstream = flat[i];
+        break;
+      }
+    }
+    this.upstreams[pathId] = upstream >>> 0;
+    this.origins[pathId] = origin >>> 0;
+  }
+
+  upstreamOf(pathId: number): number {
+    this.fill(pathId);
+    return this.upstreams[pathId] >>> 0;
+  }
+
+  originOf(pathId: number): number {
+    this.fill(pathId);
+    return this.origins[pathId] >>> 0;
+  }
+
+  upstreamOfAttributes(attributesId: number): number {
+    return this.upstreamOf(this.table.pathIdOf(attributesId));
+  }
+
+  originOfAttributes(attributesId: number): number {
+    return this.originOf(this.table.pathIdOf(attributesId));
+  }
+}
+
+/**
+ * Tracks the selected prefixes' visibility from a table's events. Attach it before replaying:
+ * `new VisibilityTracker(table, { select })`.
+ */
+export class VisibilityTracker {
+  readonly fullFeedShare: number;
+  readonly minFullFeedRoutes: number;
+  readonly visibleShare: number;
+  readonly paths: PathFacts;
+
+  private state = new Uint8Array(65536);
+  /** Tracked index of a prefix id (-1 when not tracked). */
+  private trackedIndex = new Int32Array(65536).fill(-1);
+  private readonly trackedPrefixIds: number[] = [];
+  private readonly trackedPrefixes: Prefix[] = [];
+  private readonly peerSets: Array<Set<number>> = [];
+  private visibleFlags = new Uint8Array(1024);
+  private fullFeed = new Uint8Array(64);
+  private fullFeedCount = 0;
+  private readonly visibleTrie = new PrefixTrie<number>();
+  private readonly select: PrefixSelector;
+  private readonly spaceListeners: SpaceListener[] = [];
+  private readonly clockListeners: ClockListener[] = [];
+  private readonly prefixListeners: PrefixVisibilityListener[] = [];
+  private readonly detach: () => void;
+
+  /** Exact per-peer series of the tracked prefixes (growable columns). */
+  private changeTime = new Float64Array(1024);
+  private changeTracked = new Int32Array(1024);
+  private changePeer = new Int32Array(1024);
+  private changeKind = new Uint8Array(1024);
+  private changeUpstream = new Uint32Array(1024);
+  private changeOrigin = new Uint32Array(1024);
+  private changes = 0;
+
+  /** Current visible space. */
+  ipv4Slash24s = 0;
+  ipv6Slash48s = 0;
+  visiblePrefixes = 0;
+  /** Time of the latest event seen. */
+  now = 0;
+  /** Step function of the visible space (one point per change). */
+  readonly series: SpacePoint[] = [];
+
+  constructor(
+    readonly table: RoutingTable,
+    options: VisibilityOptions,
+  ) {
+    this.select = options.select;
+    this.fullFeedShare = options.fullFeedShare ?? 0.9;
+    this.minFullFeedRoutes = options.minFullFeedRoutes ?? 1;
+    this.visibleShare = options.visibleShare ?? 0.5;
+    this.paths = new PathFacts(table);
+    this.detach = table.onEvent((event) => this.onTableEvent(event));
+  }
+
+  /** Stops listening to the table. */
+  close(): void {
+    this.detach();
+  }
+
+  onSpaceChange(listener: SpaceListener): void {
+    this.spaceListeners.push(listener);
+  }
+
+  /** Called when a tracked prefix becomes visible or invisible (before the space listeners). */
+  onPrefixVisibility(listener: PrefixVisibilityListener): void {
+    this.prefixListeners.push(listener);
+  }
+
+  onClock(listener: ClockListener): void {
+    this.clockListeners.push(listener);
+  }
+
+  /** Advances the clock (also done by every table event): listeners close bins up to `time`. */
+  advance(time: number): void {
+    if (time < this.now) return;
+    this.now = time;
+    for (const listener of this.clockListeners) listener(time);
+  }
+
+  get fullFeedPeers(): number {
+    return this.fullFeedCount;
+  }
+
+  isFullFeed(peerId: number): boolean {
+    return this.fullFeed[peerId] === 1;
+  }
+
+  /** Ids of the current full-feed peers. */
+  fullFeedPeerIds(): number[] {
+    const out: number[] = [];
+    for (let id = 0; id < this.table.peerCount; id++) if (this.fullFeed[id] === 1) out.push(id);
+    return out;
+  }
+
+  get trackedCount(): number {
+    return this.trackedPrefixes.length;
+  }
+
+  trackedPrefix(index: number): Prefix {
+    return this.trackedPrefixes[index];
+  }
+
+  trackedPrefixId(index: number): number {
+    return this.trackedPrefixIds[index];
+  }
+
+  /** Tracked index of a table prefix id, or -1. */
+  indexOfPrefixId(prefixId: number): number {
+    return prefixId < this.trackedIndex.length ? this.trackedIndex[prefixId] : -1;
+  }
+
+  isVisible(index: number): boolean {
+    return this.visibleFlags[index] === 1;
+  }
+
+  /** Peers that see tracked prefix `index` now, ascending. */
+  peersSeeing(index: number): number[] {
+    return [...this.peerSets[index]].sort((a, b) => a - b);
+  }
+
+  /** Number of per-peer rows recorded. */
+  get changeCount(): number {
+    return this.changes;
+  }
+
+  /** Row `i` of the exact per-peer series, as a plain object. */
+  change(i: number): PeerChange {
+    const kind = this.changeKind[i];
+    return {
+      time: this.changeTime[i],
+      prefix: this.trackedPrefixes[this.changeTracked[i]].toString(),
+      peerId: this.changePeer[i],
+      kind: kind === SEEN ? 'seen' : kind === LOST ? 'lost' : 'lost-peer-down',
+      upstream: this.changeUpstream[i],
+      origin: this.changeOrigin[i],
+    };
+  }
+
+  /** Raw columns of the per-peer series (for scans; valid until the next change). */
+  changeColumns(): {
+    count: number;
+    time: Float64Array;
+    tracked: Int32Array;
+    peer: Int32Array;
+    kind: Uint8Array;
+    upstream: Uint32Array;
+    origin: Uint32Array;
+  } {
+    return {
+      count: this.changes,
+      time: this.changeTime,
+      tracked: this.changeTracked,
+      peer: this.changePeer,
+      kind: this.changeKind,
+      upstream: this.changeUpstream,
+      origin: this.changeOrigin,
+    };
+  }
+
+  /** Space of the selection: IPv4 /24s when it has IPv4 prefixes, else IPv6 /48s. */
+  get signal(): number {
+    return this.hasIpv4 ? this.ipv4Slash24s : this.ipv6Slash48s;
+  }
+
+  get signalUnit(): 'ipv4-slash24' | 'ipv6-slash48' {
+    return this.hasIpv4 ? 'ipv4-slash24' : 'ipv6-slash48';
+  }
+
+  private hasIpv4 = false;
+
+  // ---- events ---------------------------------------------------------------------------------
+
+  private onTableEvent(event: Readonly<RouteEvent>): void {
+    if (event.time > this.now) this.advance(event.time);
+    if (event.kind === 'peer-down') {
+      this.onPeerDown(event.peerId, event.time);
+      return;
+    }
+    const prefixId = event.prefixId;
+    if (prefixId >= this.state.length) this.growPrefixes(prefixId);
+    let state = this.state[prefixId];
+    if (state === UNKNOWN) {
+      if (event.kind !== 'announce') return;
+      state = this.classify(prefixId, event.attributesId);
+    }
+    if (state !== TRACKED) return;
+    const index = this.trackedIndex[prefixId];
+    const peers = this.peerSets[index];
+    const peerId = event.peerId;
+    if (event.kind === 'announce') {
+      if (peers.has(peerId)) return;
+      peers.add(peerId);
+      this.record(event.time, index, peerId, SEEN, event.attributesId);
+      if (this.fullFeed[peerId] === 1) this.reevaluate(index, event.time);
+      return;
+    }
+    // withdraw: the peer may still have another ADD-PATH route for the prefix.
+    if (!peers.has(peerId) || this.peerStillHas(prefixId, peerId)) return;
+    peers.delete(peerId);
+    const peerDown = event.cause === 'peer-down';
+    this.record(event.time, index, peerId, peerDown ? LOST_BY_PEER_DOWN : LOST, event.attributesId);
+    if (!peerDown && this.fullFeed[peerId] === 1) this.reevaluate(index, event.time);
+  }
+
+  private peerStillHas(prefixId: number, peerId: number): boolean {
+    if (this.table.prefixRouteCount(prefixId) === 0) return false;
+    const columns = this.table.columns();
+    for (const slot of this.table.routeSlotsOfPrefix(prefixId))
+      if (columns.peer[slot] === peerId) return true;
+    return false;
+  }
+
+  private onPeerDown(peerId: number, time: number): void {
+    if (this.fullFeed[peerId] === 1) this.refreshFullFeed(time);
+  }
+
+  private classify(prefixId: number, attributesId: number): number {
+    const prefix = this.table.prefix(prefixId);
+    const origins = this.table.pathOrigins(this.table.pathIdOf(attributesId));
+    if (!this.select(prefix, origins)) {
+      this.state[prefixId] = IGNORED;
+      return IGNORED;
+    }
+    this.state[prefixId] = TRACKED;
+    const index = this.trackedPrefixes.length;
+    this.trackedIndex[prefixId] = index;
+    this.trackedPrefixIds.push(prefixId);
+    this.trackedPrefixes.push(prefix);
+    this.peerSets.push(new Set());
+    if (index >= this.visibleFlags.length) {
+      const grown = new Uint8Array(this.visibleFlags.length * 2);
+      grown.set(this.visibleFlags);
+      this.visibleFlags = grown;
+    }
+    if (prefix.family === 4) this.hasIpv4 = true;
+    return TRACKED;
+  }
+
+  private growPrefixes(prefixId: number): void {
+    const size = Math.max(prefixId + 1, this.state.length * 2);
+    const state = new Uint8Array(size);
+    state.set(this.state);
+    this.state = state;
+    this.trackedIndex = growInt32(this.trackedIndex, size, -1);
+  }
+
+  private record(time: number, index: number, peerId: number, kind: number, attributesId: number): void {
+    if (this.changes === this.changeTime.length) {
+      const size = this.changes * 2;
+      const t = new Float64Array(size);
+      t.set(this.changeTime);
+      this.changeTime = t;
+      const tr = new Int32Array(size);
+      tr.set(this.changeTracked);
+      this.changeTracked = tr;
+      const p = new Int32Array(size);
+      p.set(this.changePeer);
+      this.changePeer = p;
+      const k = new Uint8Array(size);
+      k.set(this.changeKind);
+      this.changeKind = k;
+      const u = new Uint32Array(size);
+      u.set(this.changeUpstream);
+      this.changeUpstream = u;
+      const o = new Uint32Array(size);
+      o.set(this.changeOrigin);
+      this.changeOrigin = o;
+    }
+    const i = this.changes++;
+    this.changeTime[i] = time;
+    this.changeTracked[i] = index;
+    this.changePeer[i] = peerId;
+    this.changeKind[i] = kind;
+    const pathId = this.table.pathIdOf(attributesId);
+    this.changeUpstream[i] = this.paths.upstreamOf(pathId);
+    this.changeOrigin[i] = this.paths.originOf(pathId);
+  }
+
+  // ---- visibility -----------------------------------------------------------------------------
+
+  private seenByFullFeed(index: number): number {
+    let n = 0;
+    for (const peer of this.peerSets[index]) if (this.fullFeed[peer] === 1) n++;
+    return n;
+  }
+
+  private shouldBeVisible(index: number): boolean {
+    return this.fullFeedCount > 0 && this.seenByFullFeed(index) > this.visibleShare * this.fullFeedCount;
+  }
+
+  private reevaluate(index: number, time: number): void {
+    if (this.setVisible(index, this.shouldBeVisible(index), time)) this.emitSpace(time);
+  }
+
+  /** Sets the flag and updates the union; returns whether the space changed. */
+  private setVisible(index: number, visible: boolean, time: number): boolean {
+    const was = this.visibleFlags[index] === 1;
+    if (was === visible) return false;
+    this.visibleFlags[index] = visible ? 1 : 0;
+    for (const listener of this.prefixListeners) listener(index, visible, time);
+    const prefix = this.trackedPrefixes[index];
+    if (visible) {
+      this.visiblePrefixes++;
+      const shadowed = this.visibleTrie.covering(prefix).length > 0;
+      this.visibleTrie.set(prefix, index);
+      if (!shadowed) this.addSpace(prefix, 1);
+    } else {
+      this.visiblePrefixes--;
+      this.visibleTrie.delete(prefix);
+      if (this.visibleTrie.covering(prefix).length === 0) this.addSpace(prefix, -1);
+    }
+    return true;
+  }
+
+  /** Adds (sign 1) or removes (-1) the part of `prefix` not already counted under it. */
+  private addSpace(prefix: Prefix, sign: 1 | -1): void {
+    let delta = weight(prefix);
+    let top: Prefix | undefined;
+    for (const entry of this.visibleTrie.covered(prefix)) {
+      const inner = entry.prefix;
+      if (inner.length === prefix.length) continue;
+      if (top !== undefined && top.contains(inner)) continue;
+      top = inner;
+      delta -= weight(inner);
+    }
+    if (prefix.family === 4) this.ipv4Slash24s += sign * delta;
+    else this.ipv6Slash48s += sign * delta;
+  }
+
+  private emitSpace(time: number): void {
+    const point: SpacePoint = {
+      time,
+      ipv4Slash24s: this.ipv4Slash24s,
+      ipv6Slash48s: this.ipv6Slash48s,
+      visiblePrefixes: this.visiblePrefixes,
+      fullFeedPeers: this.fullFeedCount,
+    };
+    const last = this.series[this.series.length - 1];
+    if (last !== undefined && last.time === time) this.series[this.series.length - 1] = point;
+    else this.series.push(point);
+    for (const listener of this.spaceListeners) listener(time, this);
+  }
+
+  /**
+   * Recomputes the full-feed set from the peers' route counts; when it changed, re-decides every
+   * tracked prefix. Called at bin boundaries by the detector and at once after a peer goes down.
+   */
+  refreshFullFeed(time: number): void {
+    const table = this.table;
+    const peers = table.peerCount;
+    if (peers > this.fullFeed.length) {
+      const grown = new Uint8Array(Math.max(peers, this.fullFeed.length * 2));
+      grown.set(this.fullFeed);
+      this.fullFeed = grown;
+    }
+    let max = 0;
+    for (let id = 0; id < peers; id++) max = Math.max(max, table.peerRouteCount(id));
+    const threshold = Math.max(this.minFullFeedRoutes, this.fullFeedShare * max);
+    let changed = false;
+    let count = 0;
+    for (let id = 0; id < peers; id++) {
+      const routes = table.peerRouteCount(id);
+      const full = routes >= threshold && routes > this.fullFeedShare * max ? 1 : 0;
+      if (full !== this.fullFeed[id]) {
+        this.fullFeed[id] = full;
+        changed = true;
+      }
+      count += full;
+    }
+    this.fullFeedCount = count;
+    if (!changed) return;
+    for (let index = 0; index < this.trackedPrefixes.length; index++)
+      this.setVisible(index, this.shouldBeVisible(index), time);
+    // The full-feed set itself is part of the series (the signal may have become unknown).
+    this.emitSpace(time);
+  }
+}
+
+/** Address space of a prefix: IPv4 in /24s (fractions below), IPv6 in /48s. */
+function weight(prefix: Prefix): number {
+  return prefix.family === 4 ? 2 ** (24 - prefix.length) : 2 ** (48 - prefix.length);
+}
