@@ -147,6 +147,9 @@ describe('cairn demo (npm start)', () => {
     ]);
     expect(demo.northKorea.origins).toEqual([131279]);
     expect(demo.northKorea.upstreams).toEqual([{ asn: 4837, routes: 4 }]);
+    // The shipped Sony case is analysed too (its ranking reflects the analyst's ratings).
+    expect(demo.sonyCase.hypotheses.map((h: { id: string }) => h.id)).toEqual(['H1', 'H2', 'H3', 'H4']);
+    expect(demo.sonyCase.ranking).toHaveLength(4);
   });
 });
 

@@ -4,14 +4,18 @@
  * decoder's statistics, then every route toward North Korea's address space (175.45.176.0/22,
  * delegated by APNIC to KP) and which networks those routes pass through.
  */
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { escapeForTerminal } from '../errors/index.js';
+import { analyzeAch, parseAchCase, type AchAnalysis } from '../intel/index.js';
 import { scanMrt, type MrtElement } from '../mrt/index.js';
 import { parsePrefix } from '../net/index.js';
 import { computeStats, formatStats, makeElementFilter } from './mrt.js';
 import { progressBar } from './output.js';
 
 const DATA = fileURLToPath(new URL('../../data/', import.meta.url));
+const SONY_CASE = fileURLToPath(new URL('../../cases/sony-pictures-2014.json', import.meta.url));
 const DEMO_FILE = `${DATA}mrt/ripe-bgpdump/updates.et-header.2015.gz`;
 /** North Korea's IPv4 allocation (APNIC delegated statistics: apnic|KP|ipv4|175.45.176.0|1024). */
 const KP_SPACE = '175.45.176.0/22';
@@ -60,6 +64,13 @@ export async function analyseSpace(file: string, space: string): Promise<KpAnaly
   };
 }
 
+/** The shipped Sony Pictures 2014 case, analysed (competing hypotheses). */
+export function analyseSonyCase(): AchAnalysis {
+  const parsed = parseAchCase(readFileSync(SONY_CASE), { file: SONY_CASE, format: 'json' });
+  if (!parsed.ok) throw parsed.issues[0];
+  return analyzeAch(parsed.achCase);
+}
+
 export function demoCommand(): Command {
   return new Command('demo')
     .description(
@@ -71,8 +82,11 @@ export function demoCommand(): Command {
       const stats = await computeStats(DEMO_FILE, { onProgress: (d, t) => progress.update(d, t) });
       progress.stop();
       const kp = await analyseSpace(DEMO_FILE, KP_SPACE);
+      const ach = analyseSonyCase();
       if (options.json) {
-        process.stdout.write(JSON.stringify({ stats, northKorea: { space: KP_SPACE, ...kp } }) + '\n');
+        process.stdout.write(
+          JSON.stringify({ stats, northKorea: { space: KP_SPACE, ...kp }, sonyCase: ach }) + '\n',
+        );
         return;
       }
       const out: string[] = [];
@@ -100,6 +114,22 @@ export function demoCommand(): Command {
           `   => every route to North Korea's networks passes through AS${kp.upstreams[0].asn}: a single chokepoint.`,
         );
       }
+      out.push(
+        '',
+        `3. Competing hypotheses: ${escapeForTerminal(ach.title)} (cases/sony-pictures-2014.json)`,
+        '',
+      );
+      for (const id of ach.ranking) {
+        const h = ach.hypotheses.find((x) => x.id === id);
+        if (h === undefined) continue;
+        out.push(
+          `   ${String(h.rank).padStart(2)}. ${id} ${escapeForTerminal(h.title).padEnd(52)} weighted inconsistency ${h.inconsistency.toFixed(2)}`,
+        );
+      }
+      out.push(
+        `   margin to the runner-up: ${ach.sensitivity.margin.toFixed(2)}; the top hypothesis hinges on ${ach.sensitivity.topHingesOn.length} of ${ach.evidence.length} items (${ach.sensitivity.topHingesOnRemoval.join(', ') || 'none'} by removal alone)`,
+        '   ratings are analyst judgments; see `cairn ach cases/sony-pictures-2014.json` for the matrix and sources.',
+      );
       process.stdout.write(out.join('\n') + '\n');
     });
 }
