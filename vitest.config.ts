@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two suites: `unit` (beside the code and under test/, on the data bundled in data/) is what
+// Three suites: `unit` (beside the code and under test/, on the data bundled in data/) is what
 // `npm test` runs; `corpus` reads ../shared/data (or $CAIRN_CORPUS) for files the repo may not
-// carry, and .ci/run runs it as well.
+// carry; `live` runs real BGP daemons from Debian's packages against the collector on loopback.
+// .ci/run runs all three.
 export default defineConfig({
   test: {
     projects: [
@@ -10,9 +11,19 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['test/corpus/**'],
+          exclude: ['test/corpus/**', 'test/live/**'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          // Real BGP daemons (BIRD 2, GoBGP) against the collector, on loopback only.
+          name: 'live',
+          include: ['test/live/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
         },
       },
       {

@@ -1,6 +1,6 @@
 /**
  * `cairn outages` end to end on the synthetic December 2014 replay (written to a temporary file):
- * events as JSON lines, the CSV series, and the --live refusal.
+ * events as JSON lines, the CSV series, and --live without a collector.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -94,10 +94,11 @@ describe('cairn outages', () => {
     expect(stdout).toContain('session reset (not an outage): AS64498 192.0.2.3');
   });
 
-  it('--live is refused until a collector exists', async () => {
-    const { stderr, exitCode } = await run(['--live', '--country', 'KP']);
+  it('--live says so when no collector serves the alert socket', async () => {
+    const socket = join(tmpdir(), `cairn-test-no-collector-${process.pid}-${Date.now()}.sock`);
+    const { stderr, exitCode } = await run(['--live', '--socket', socket, '--country', 'KP']);
     expect(exitCode).toBe(1);
-    expect(stderr).toContain('not available yet: no collector is running');
+    expect(stderr).toContain(`no collector is running with an alert socket at ${socket}`);
   });
 
   it('bad options are one clear error', async () => {

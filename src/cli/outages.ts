@@ -3,6 +3,8 @@
  * update files through the routing table and the outage detector (src/observatory/outages.ts) and
  * prints the events (a table, or JSON lines with --json, followed by the binned visibility series)
  * and optionally the series as CSV for charting. Thin: the logic is in routing and observatory.
+ * `cairn outages --live [--socket PATH]` instead attaches to a running `cairn collect
+ * --alert-socket` and prints its alerts (outage-open/update/close, session-reset) as they come.
  */
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
@@ -21,6 +23,7 @@ import {
 import { Registry } from '../registry/index.js';
 import { RoutingTable } from '../routing/index.js';
 import { DEFAULT_REGISTRY_FILES, firstMrtRecord } from './country.js';
+import { DEFAULT_ALERT_SOCKET, followAlerts } from './live.js';
 import { problemLine, progressBar } from './output.js';
 
 interface OutageCliOptions {
@@ -37,6 +40,7 @@ interface OutageCliOptions {
   json?: boolean;
   csv?: string;
   live?: boolean;
+  socket?: string;
   progress?: boolean;
 }
 
@@ -140,18 +144,75 @@ async function selector(options: OutageCliOptions): Promise<PrefixSelector> {
   return selectPrefixes((options.prefix ?? []).map((p) => parsePrefix(p)));
 }
 
-async function runOutages(options: OutageCliOptions): Promise<void> {
-  if (options.live) {
-    throw new CairnError(
-      'OUTAGES_LIVE_UNAVAILABLE',
-      'cairn outages --live: not available yet: no collector is running',
-      {
-        field: 'live',
-      },
+/** Text line of a live alert (fields come from the socket: escaped for the terminal). */
+function alertText(alert: { kind: string; [field: string]: unknown }): string {
+  const text = (value: unknown): string => escapeForTerminal(String(value));
+  const a = alert;
+  if (a.kind.startsWith('outage-')) {
+    const prefixes = Array.isArray(a.prefixes) ? a.prefixes.map(text).join(' ') : '';
+    const count = typeof a.prefixCount === 'number' ? a.prefixCount : 0;
+    const lost = typeof a.lostShare === 'number' ? `${(a.lostShare * 100).toFixed(1)}%` : '?';
+    const tail =
+      a.kind === 'outage-close'
+        ? `, ${minutes(Number(a.duration) || 0)}, severity ${text(a.severity)} s`
+        : `, cause ${text(a.cause)}`;
+    return (
+      `${text(a.kind)} ${text(a.time)} #${text(a.eventId)} ${text(a.classification)} ${text(a.extent)} ` +
+      `${text(a.level)}: lost ${lost}${tail}; prefixes: ${prefixes}` +
+      (count > (Array.isArray(a.prefixes) ? a.prefixes.length : 0) ? ` (${count} in all)` : '')
     );
   }
+  if (a.kind === 'session-reset')
+    return (
+      `session-reset ${text(a.time)} AS${text(a.peerAsn)} ${text(a.peer)}: ${text(a.routesRemoved)} routes ` +
+      `(not an outage)`
+    );
+  const rest = Object.entries(a)
+    .filter(([key]) => key !== 'kind' && key !== 'time')
+    .map(([key, value]) => `${key}=${text(typeof value === 'object' ? JSON.stringify(value) : value)}`)
+    .join(' ');
+  return `${text(a.kind)} ${text(a.time)} ${rest}`;
+}
+
+/** The `selection` label the collector puts on its alerts for these options, if one is given. */
+function selectionLabel(options: OutageCliOptions): string | undefined {
+  if (options.country !== undefined) return `country ${parseCountryCode(options.country)}`;
+  if (options.asn !== undefined) return `AS${parseAsn(options.asn)}`;
+  if (options.prefix !== undefined) return options.prefix.map((p) => parsePrefix(p).toString()).join(' ');
+  return undefined;
+}
+
+/** `--live`: attaches to a collector's alert stream and prints each alert until it ends or SIGINT. */
+async function runLive(options: OutageCliOptions): Promise<void> {
+  if (options.mrt !== undefined)
+    throw new ParseError('CLI_BAD_OPTION', '--live and --mrt exclude each other', { field: 'live' });
+  const wanted = selectionLabel(options);
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    await followAlerts(
+      options.socket ?? DEFAULT_ALERT_SOCKET,
+      (alert) => {
+        if (wanted !== undefined && typeof alert.selection === 'string' && alert.selection !== wanted) return;
+        process.stdout.write((options.json === true ? JSON.stringify(alert) : alertText(alert)) + '\n');
+      },
+      controller.signal,
+    );
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+}
+
+async function runOutages(options: OutageCliOptions): Promise<void> {
+  if (options.live) {
+    await runLive(options);
+    return;
+  }
   if (options.mrt === undefined || options.mrt.length === 0)
-    throw new ParseError('CLI_BAD_OPTION', '--mrt FILE... is required (or --live, later)', { field: 'mrt' });
+    throw new ParseError('CLI_BAD_OPTION', '--mrt FILE... is required (or --live)', { field: 'mrt' });
   const select = await selector(options);
   const binSeconds = numberOption('bin', options.bin, 1, 86400);
   const table = new RoutingTable();
@@ -245,7 +306,8 @@ export function outagesCommand(): Command {
     )
     .option('--json', 'JSON lines: events as they open, then every event, session reset and bin')
     .option('--csv <file>', 'write the binned visibility series as CSV')
-    .option('--live', 'follow a live collector (not available yet)')
+    .option('--live', "follow a running collector's alerts (cairn collect --alert-socket)")
+    .option('--socket <path>', `the collector's alert socket for --live (default ${DEFAULT_ALERT_SOCKET})`)
     .option('--no-progress', 'no progress bar on stderr')
     .action(async (options: OutageCliOptions) => {
       try {

@@ -4,6 +4,7 @@ import { collectCommand } from './collect.js';
 import { countryCommands } from './country.js';
 import { demoCommand } from './demo.js';
 import { intelCommand } from './intel.js';
+import { liveCollectSetup } from './live.js';
 import { outagesCommand } from './outages.js';
 import { mrtCommand } from './mrt.js';
 
@@ -20,7 +21,7 @@ export function buildProgram(): Command {
   program.addCommand(outagesCommand());
   program.addCommand(intelCommand());
   program.addCommand(achCommand());
-  program.addCommand(collectCommand());
+  program.addCommand(collectCommand(liveCollectSetup));
   program.addCommand(demoCommand());
   return program;
 }
