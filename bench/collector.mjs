@@ -16,7 +16,10 @@ import { fileURLToPath } from 'node:url';
 import { machine, today } from './lib/measure.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const bgp = await import(join(root, 'dist/bgp/index.js'));
+const bgp = {
+  ...(await import(join(root, 'dist/bgp/index.js'))),
+  ...(await import(join(root, 'dist/bgp/collector/index.js'))),
+};
 const now = () => performance.timeOrigin + performance.now();
 const PEER = { address: '127.0.0.2', asn: 65001 };
 const PROBE_EVERY = 1000;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AlertPublisher, BgpTestSpeaker, parseCollectorConfig } from '../src/bgp/index.js';
+import { AlertPublisher, BgpTestSpeaker, parseCollectorConfig } from '../src/bgp/collector/index.js';
 import { collectCommand, readCollectorConfig, startCollect } from '../src/cli/collect.js';
 import { CairnError } from '../src/errors/index.js';
 

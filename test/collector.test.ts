@@ -15,7 +15,7 @@ import {
   type CollectorConfigInput,
   type CollectorIncident,
   type CollectorPeer,
-} from '../src/bgp/index.js';
+} from '../src/bgp/collector/index.js';
 
 const LOCAL_ASN = 65000;
 const GOOD = { address: '127.0.0.2', asn: 65001 };

@@ -27,13 +27,8 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  BgpTestSpeaker,
-  encodeUpdate,
-  parseCollectorConfig,
-  type BgpCollector,
-  type UpdateSpec,
-} from '../src/bgp/index.js';
+import { encodeUpdate, type UpdateSpec } from '../src/bgp/index.js';
+import { BgpTestSpeaker, parseCollectorConfig, type BgpCollector } from '../src/bgp/collector/index.js';
 import { startCollect, type CollectRuntime, type CollectSetup } from '../src/cli/collect.js';
 import { LiveOutageDetection, followAlerts, liveCollectSetup } from '../src/cli/live.js';
 import { outagesCommand } from '../src/cli/outages.js';

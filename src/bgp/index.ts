@@ -5,6 +5,9 @@
  * @example
  * const attributes = new PathAttributes().decode(bytes, start, end, 4, false);
  * attributes.asPathText(); // "3356 4837 131279"
+ *
+ * The passive BGP collector is a sub-module with its own public surface, `bgp/collector/index.ts`,
+ * so that decoding does not load the collector's dependencies (pino, zod, node:net).
  */
 export * from './constants.js';
 export {
@@ -59,4 +62,3 @@ export {
   type UpdateProblem,
   type UpdateSpec,
 } from './message.js';
-export * from './collector/index.js';

@@ -15,7 +15,7 @@ import {
   bgpStateName,
   parseCollectorConfigText,
   type CollectorConfig,
-} from '../bgp/index.js';
+} from '../bgp/collector/index.js';
 import { CairnError, escapeForTerminal } from '../errors/index.js';
 import { AlertStreamServer, DEFAULT_ALERT_SOCKET } from './live.js';
 

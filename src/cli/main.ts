@@ -5,8 +5,9 @@
  */
 import { buildProgram } from './program.js';
 
-const program = buildProgram();
-program.parseAsync(process.argv).catch((error: unknown) => {
-  process.stderr.write(`cairn: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exitCode = 1;
-});
+buildProgram(process.argv)
+  .then((program) => program.parseAsync(process.argv))
+  .catch((error: unknown) => {
+    process.stderr.write(`cairn: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  });

@@ -15,7 +15,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BgpCollector, BgpState, parseCollectorConfig, type CollectorIncident } from '../../src/bgp/index.js';
+import {
+  BgpCollector,
+  BgpState,
+  parseCollectorConfig,
+  type CollectorIncident,
+} from '../../src/bgp/collector/index.js';
 import { readElements } from '../../src/mrt/index.js';
 import {
   KP_PREFIXES,
