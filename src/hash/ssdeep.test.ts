@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { SsdeepHasher, parseSsdeep, parseSsdeepFile, ssdeepCompare, ssdeepDigest } from './index.js';
+import type { CairnError } from '../errors/index.js';
+import {
+  SsdeepHasher,
+  parseSsdeep,
+  parseSsdeepFile,
+  ssdeepCompare,
+  ssdeepCompareParsed,
+  ssdeepDigest,
+} from './index.js';
 
 // Vectors made with Debian ssdeep 2.14.1 over trendmicro's example files (data/fuzzy/PROVENANCE.md).
 const FUZZY = fileURLToPath(new URL('../../data/fuzzy/', import.meta.url));
@@ -38,12 +46,45 @@ describe('ssdeep digests match ssdeep 2.14.1', () => {
   it('gives the same digest whatever the chunking of a streamed input', () => {
     for (const { name, digest } of exampleSigs.slice(0, 25)) {
       const bytes = read(name);
-      for (const size of [1, 7, 64, 4095]) {
+      for (const size of [1, 3, 7, 13, 64, 4095]) {
         const hasher = new SsdeepHasher();
         for (let i = 0; i < bytes.length; i += size) hasher.update(bytes.subarray(i, i + size));
         expect(hasher.digest(), `${name} in ${size}-byte chunks`).toBe(digest.text);
       }
     }
+  });
+
+  it('gives the same digest with the total length declared in advance, and checks it', () => {
+    for (const { name, digest } of exampleSigs.slice(0, 25)) {
+      const bytes = read(name);
+      for (const size of [1, 13, 4095]) {
+        const hasher = new SsdeepHasher().setTotalLength(bytes.length);
+        for (let i = 0; i < bytes.length; i += size) hasher.update(bytes.subarray(i, i + size));
+        expect(hasher.digest(), `${name} in ${size}-byte chunks, length declared`).toBe(digest.text);
+      }
+    }
+    const bytes = read(exampleSigs[0].name);
+    const code = (fn: () => unknown): string | undefined => {
+      try {
+        fn();
+      } catch (err) {
+        return (err as CairnError).code;
+      }
+      return undefined;
+    };
+    expect(code(() => new SsdeepHasher().setTotalLength(10).update(bytes))).toBe('HASH_LENGTH_MISMATCH');
+    expect(
+      code(() =>
+        new SsdeepHasher()
+          .setTotalLength(bytes.length + 1)
+          .update(bytes)
+          .digest(),
+      ),
+    ).toBe('HASH_LENGTH_MISMATCH');
+    expect(code(() => new SsdeepHasher().setTotalLength(5).setTotalLength(6))).toBe('HASH_LENGTH_MISMATCH');
+    expect(code(() => new SsdeepHasher().setTotalLength(-1))).toBe('HASH_BAD_LENGTH');
+    expect(code(() => new SsdeepHasher().setTotalLength(1.5))).toBe('HASH_BAD_LENGTH');
+    expect(code(() => new SsdeepHasher().setTotalLength(2 ** 60))).toBe('HASH_INPUT_TOO_LARGE');
   });
 
   it('reproduces the edge vectors', () => {
@@ -185,6 +226,7 @@ describe('ssdeep cross-check with the real ssdeep binary', () => {
         maxBuffer: 1 << 26,
       });
       const digestOf = new Map(inputs.map(({ name, bytes }) => [name, ssdeepDigest(bytes)]));
+      const parsedOf = new Map([...digestOf].map(([name, d]) => [name, parseSsdeep(d)]));
       const lines = pairs.trim().split('\n');
       expect(lines).toHaveLength(150 * 150);
       let between = 0;
@@ -192,6 +234,12 @@ describe('ssdeep cross-check with the real ssdeep binary', () => {
         const [a, b, score] = line.split(',').map((f) => f.replace(/^"|"$/g, ''));
         const got = ssdeepCompare(digestOf.get(a)!, digestOf.get(b)!);
         expect(got, `${a} vs ${b}`).toBe(Number(score));
+        // Parsed once (the filter of `a` is reused across its row) and as plain objects (the
+        // sorted-merge path): the same scores.
+        const pa = parsedOf.get(a)!;
+        const pb = parsedOf.get(b)!;
+        expect(ssdeepCompareParsed(pa, pb), `${a} vs ${b} parsed`).toBe(got);
+        expect(ssdeepCompareParsed({ ...pa }, { ...pb }), `${a} vs ${b} plain`).toBe(got);
         if (got > 0 && got < 100) between++;
       }
       // The edits must give partial matches, or this cross-check would prove little.

@@ -30,11 +30,27 @@ for (let i = 0; i < 64; i++) B64_INDEX[B64_CODES[i]] = i;
 
 /**
  * FNV-1 step (prime 0x01000193) on the low 6 bits only: `(h * prime) ^ c` mod 64 depends only on
- * `h mod 64` and `c mod 64`, so the whole piece hash is one lookup in a 64x64 table.
+ * `h mod 64` and `c mod 64`, and `0x01000193 mod 64 = 0x13`. A block hash keeps its piece hash `h`
+ * and its half-length twin `halfh` in one 32-bit word, `h << 16 | halfh`: one multiplication by
+ * 0x13 steps both (a field times 0x13 stays below 2^11, so the fields never carry into each other),
+ * a mask keeps their low 6 bits and one xor with `c6 · 0x10001` adds the byte to both.
  */
-const SUM_TABLE = new Uint8Array(64 * 64);
-for (let h = 0; h < 64; h++) {
-  for (let c = 0; c < 64; c++) SUM_TABLE[(h << 6) | c] = ((h * 0x13) & 63) ^ c;
+const FNV_PRIME_LOW = 0x13;
+const PAIR_MASK = 0x003f003f;
+const PAIR_ONE = 0x00010001;
+const PAIR_INIT = HASH_INIT * PAIR_ONE;
+/** 0xAAAAAAAB, the inverse of 3 mod 2^32, as int32: `x · INV3` is x / 3 exactly when 3 divides x. */
+const INV3 = -0x55555555;
+const THIRD_OF_2_32 = 0x55555555;
+/**
+ * Most block hashes the scan loops keep in local variables: about 7 are live when hashing a stream
+ * of unknown length, 2 to 5 once the length is declared (`setTotalLength`).
+ */
+const LOCAL_LEVELS = 8;
+
+/** Steps the block hashes `from..to-1` past the ones kept in locals (rarely any). */
+function stepLevels(pair: Int32Array, from: number, to: number, c2: number): void {
+  for (let i = from; i < to; i++) pair[i] = (Math.imul(pair[i], FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
 }
 
 function blockSizeAt(index: number): number {
@@ -43,85 +59,276 @@ function blockSizeAt(index: number): number {
 
 /**
  * Streaming ssdeep hasher: `update()` any number of chunks, then `digest()`. The digest does not
- * depend on how the input is split. Per-byte work touches only typed arrays and numbers.
+ * depend on how the input is split. Per-byte work touches only typed arrays and local numbers.
  */
 export class SsdeepHasher {
-  // Rolling hash (Adler-like h1/h2 over a 7-byte window, shift-xor h3).
+  // Rolling hash (Adler-like h1/h2 over a 7-byte window, shift-xor h3, kept as int32); `window`
+  // holds the last 7 bytes, oldest first (zeros at the start).
   private readonly window = new Uint8Array(ROLLING_WINDOW);
+  private readonly joined = new Uint8Array(2 * ROLLING_WINDOW);
   private h1 = 0;
   private h2 = 0;
   private h3 = 0;
-  private n = 0;
-  // One block hash per block size 3·2^i.
-  private readonly bhH = new Uint8Array(NUM_BLOCKHASHES);
-  private readonly bhHalfH = new Uint8Array(NUM_BLOCKHASHES);
+  // One block hash per block size 3·2^i: `h << 16 | halfh` (see PAIR_MASK). LOCAL_LEVELS spare
+  // slots past the last level, because the scan loops write their local copies back unconditionally.
+  private readonly bhPair = new Int32Array(NUM_BLOCKHASHES + LOCAL_LEVELS);
   private readonly bhDindex = new Uint8Array(NUM_BLOCKHASHES);
   private readonly bhDigest = new Uint8Array(NUM_BLOCKHASHES * SPAMSUM_LENGTH);
   private readonly bhHalfDigest = new Uint8Array(NUM_BLOCKHASHES);
   private bhStart = 0;
   private bhEnd = 1;
-  private readonly bhEndLimit = NUM_BLOCKHASHES - 1;
+  /** Forks stop once bhEnd passes this (lowered by setTotalLength). */
+  private bhEndLimit = NUM_BLOCKHASHES - 1;
   private totalSize = 0;
+  /** The declared total length, -1 when not declared. */
+  private fixedSize = -1;
   private reduceBorder = MIN_BLOCKSIZE * SPAMSUM_LENGTH;
   private rollMask = 0;
   private flags = 0;
   private lastH = 0;
 
   constructor() {
-    this.bhH[0] = HASH_INIT;
-    this.bhHalfH[0] = HASH_INIT;
+    this.bhPair[0] = PAIR_INIT;
+  }
+
+  /**
+   * Declares the total input length in advance, as ssdeep's `fuzzy_set_total_input_length` (and
+   * `ssdeep` itself, for files) does: block sizes that cannot be reported for that length are
+   * then not tracked, which makes hashing faster. The digest is the same. Call before `update`;
+   * feeding more or less than `length` bytes is a `CairnError` `HASH_LENGTH_MISMATCH`.
+   */
+  setTotalLength(length: number): this {
+    if (!Number.isInteger(length) || length < 0) {
+      throw new CairnError('HASH_BAD_LENGTH', `ssdeep input length ${length} is not a byte count`, {
+        field: 'length',
+      });
+    }
+    if (length > TOTAL_SIZE_MAX) {
+      throw new CairnError(
+        'HASH_INPUT_TOO_LARGE',
+        `ssdeep input length ${length} exceeds ${TOTAL_SIZE_MAX}`,
+        {
+          field: 'length',
+        },
+      );
+    }
+    if (this.fixedSize >= 0 && this.fixedSize !== length) {
+      throw new CairnError(
+        'HASH_LENGTH_MISMATCH',
+        `ssdeep total length already set to ${this.fixedSize}, not ${length}`,
+        { field: 'length' },
+      );
+    }
+    this.fixedSize = length;
+    let bi = 0;
+    while (blockSizeAt(bi) * SPAMSUM_LENGTH < length && bi < NUM_BLOCKHASHES - 2) bi++;
+    this.bhEndLimit = bi + 1;
+    return this;
   }
 
   /** Feeds more input. Returns `this` so calls can be chained. */
-  update(chunk: Uint8Array): this {
-    if (this.totalSize + chunk.length > TOTAL_SIZE_MAX) {
-      throw new CairnError('HASH_INPUT_TOO_LARGE', `ssdeep input exceeds ${TOTAL_SIZE_MAX} bytes`, {
-        offset: this.totalSize,
-      });
+  update(input: Uint8Array): this {
+    // A plain Uint8Array view (Buffers and other subclasses have other maps), so that the scan
+    // loops only ever see one kind of array and stay monomorphic.
+    const chunk = new Uint8Array(input.buffer, input.byteOffset, input.length);
+    const len = chunk.length;
+    if (this.totalSize + len > (this.fixedSize >= 0 ? this.fixedSize : TOTAL_SIZE_MAX)) {
+      throw new CairnError(
+        this.fixedSize >= 0 ? 'HASH_LENGTH_MISMATCH' : 'HASH_INPUT_TOO_LARGE',
+        `ssdeep input exceeds ${this.fixedSize >= 0 ? this.fixedSize : TOTAL_SIZE_MAX} bytes`,
+        { offset: this.totalSize },
+      );
     }
-    this.totalSize += chunk.length;
-    const window = this.window;
-    const bhH = this.bhH;
-    const bhHalfH = this.bhHalfH;
+    this.totalSize += len;
+    // The first 7 bytes run over the saved window followed by them, so that the byte leaving the
+    // rolling window is always at p - 7 of the buffer being scanned.
+    const head = len < ROLLING_WINDOW ? len : ROLLING_WINDOW;
+    const joined = this.joined;
+    joined.set(this.window, 0);
+    for (let k = 0; k < head; k++) joined[ROLLING_WINDOW + k] = chunk[k];
+    this.scanAll(joined, ROLLING_WINDOW, ROLLING_WINDOW + head);
+    this.scanAll(chunk, head, len);
+    if (len >= ROLLING_WINDOW) this.window.set(chunk.subarray(len - ROLLING_WINDOW));
+    else this.window.set(joined.subarray(head, head + ROLLING_WINDOW));
+    return this;
+  }
+
+  /** Hashes buf[from..len-1]; buf[from - 7..from - 1] are the 7 bytes before. */
+  private scanAll(buf: Uint8Array, from: number, len: number): void {
+    let p = from;
+    while (p < len) {
+      const live = this.bhEnd - this.bhStart;
+      p = live <= 3 ? this.scan3(buf, p, len) : live <= 5 ? this.scan5(buf, p, len) : this.scan8(buf, p, len);
+    }
+  }
+
+  // scanK hashes chunk[p0..len-1] up to and including the next trigger point (handled before
+  // returning) and returns the position after it, or len; the byte leaving the rolling window is
+  // chunk[p - 7]. It keeps K block hashes from bhStart in locals (the variants differ only in K;
+  // scanAll picks the smallest that holds the live ones: fewer locals, fewer multiplies per byte).
+  // Locals past bhEnd are scratch, overwritten when that level is forked; levels beyond 8 are
+  // stepped in memory. Per byte: the rolling hash (h1, h2 over a 7-byte window, h3
+  // shift-xor as int32), one multiply per block hash, and the trigger test: horg = roll_sum + 1
+  // (mod 2^32) must be a non-zero multiple of 3 with (horg / 3) & rollMask = 0. q = horg · 3^-1
+  // (mod 2^32) is horg / 3 exactly when 3 divides horg and above 2^32 / 3 otherwise.
+
+  private scan3(chunk: Uint8Array, p0: number, len: number): number {
+    const pair = this.bhPair;
+    const start = this.bhStart;
+    const rollMask = this.rollMask;
+    const needLast = this.flags & NEED_LASTHASH;
     let h1 = this.h1;
     let h2 = this.h2;
     let h3 = this.h3;
-    let n = this.n;
-    // Copies of the block-hash range; refreshed after a trigger, the only place they change.
-    let start = this.bhStart;
-    let end = this.bhEnd;
-    let rollMask = this.rollMask;
-    let needLast = this.flags & NEED_LASTHASH;
-    for (let p = 0; p < chunk.length; p++) {
+    let s0 = pair[start];
+    let s1 = pair[start + 1];
+    let s2 = pair[start + 2];
+    for (let p = p0; p < len; p++) {
       const c = chunk[p];
+      const out = chunk[p - ROLLING_WINDOW];
       h2 = h2 - h1 + ROLLING_WINDOW * c;
-      h1 = h1 + c - window[n];
-      window[n] = c;
-      if (++n === ROLLING_WINDOW) n = 0;
-      h3 = ((h3 << 5) ^ c) >>> 0;
-      const c6 = c & 63;
-      for (let i = start; i < end; i++) {
-        bhH[i] = SUM_TABLE[(bhH[i] << 6) | c6];
-        bhHalfH[i] = SUM_TABLE[(bhHalfH[i] << 6) | c6];
-      }
-      if (needLast) this.lastH = SUM_TABLE[(this.lastH << 6) | c6];
-      // roll_sum + 1; a trigger point is where it is divisible by 3·2^i.
-      const horg = (h1 + h2 + h3 + 1) >>> 0;
-      if (horg === 0) continue;
-      const h = (horg / MIN_BLOCKSIZE) >>> 0;
-      if (h & rollMask) continue;
-      if (horg % MIN_BLOCKSIZE) continue;
-      this.trigger(h >>> start);
-      start = this.bhStart;
-      end = this.bhEnd;
-      rollMask = this.rollMask;
-      needLast = this.flags & NEED_LASTHASH;
+      h1 = h1 + c - out;
+      h3 = (h3 << 5) ^ c;
+      const c2 = (c & 63) * PAIR_ONE;
+      s0 = (Math.imul(s0, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      s1 = (Math.imul(s1, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      s2 = (Math.imul(s2, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      if (needLast) this.lastH = ((this.lastH * FNV_PRIME_LOW) & 63) ^ (c & 63);
+      const horg = (h1 + h2 + h3 + 1) | 0;
+      const q = Math.imul(horg, INV3);
+      if ((q & rollMask) !== 0 || q < 0 || q > THIRD_OF_2_32 || horg === 0) continue;
+      pair[start] = s0;
+      pair[start + 1] = s1;
+      pair[start + 2] = s2;
+      this.h1 = h1;
+      this.h2 = h2;
+      this.h3 = h3;
+      this.trigger(q >>> start);
+      return p + 1;
     }
+    pair[start] = s0;
+    pair[start + 1] = s1;
+    pair[start + 2] = s2;
     this.h1 = h1;
     this.h2 = h2;
     this.h3 = h3;
-    this.n = n;
-    return this;
+    return len;
+  }
+
+  private scan5(chunk: Uint8Array, p0: number, len: number): number {
+    const pair = this.bhPair;
+    const start = this.bhStart;
+    const rollMask = this.rollMask;
+    const needLast = this.flags & NEED_LASTHASH;
+    let h1 = this.h1;
+    let h2 = this.h2;
+    let h3 = this.h3;
+    let s0 = pair[start];
+    let s1 = pair[start + 1];
+    let s2 = pair[start + 2];
+    let s3 = pair[start + 3];
+    let s4 = pair[start + 4];
+    for (let p = p0; p < len; p++) {
+      const c = chunk[p];
+      const out = chunk[p - ROLLING_WINDOW];
+      h2 = h2 - h1 + ROLLING_WINDOW * c;
+      h1 = h1 + c - out;
+      h3 = (h3 << 5) ^ c;
+      const c2 = (c & 63) * PAIR_ONE;
+      s0 = (Math.imul(s0, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      s1 = (Math.imul(s1, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      s2 = (Math.imul(s2, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      s3 = (Math.imul(s3, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      s4 = (Math.imul(s4, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      if (needLast) this.lastH = ((this.lastH * FNV_PRIME_LOW) & 63) ^ (c & 63);
+      const horg = (h1 + h2 + h3 + 1) | 0;
+      const q = Math.imul(horg, INV3);
+      if ((q & rollMask) !== 0 || q < 0 || q > THIRD_OF_2_32 || horg === 0) continue;
+      pair[start] = s0;
+      pair[start + 1] = s1;
+      pair[start + 2] = s2;
+      pair[start + 3] = s3;
+      pair[start + 4] = s4;
+      this.h1 = h1;
+      this.h2 = h2;
+      this.h3 = h3;
+      this.trigger(q >>> start);
+      return p + 1;
+    }
+    pair[start] = s0;
+    pair[start + 1] = s1;
+    pair[start + 2] = s2;
+    pair[start + 3] = s3;
+    pair[start + 4] = s4;
+    this.h1 = h1;
+    this.h2 = h2;
+    this.h3 = h3;
+    return len;
+  }
+
+  private scan8(chunk: Uint8Array, p0: number, len: number): number {
+    const pair = this.bhPair;
+    const start = this.bhStart;
+    const end = this.bhEnd;
+    const rollMask = this.rollMask;
+    const needLast = this.flags & NEED_LASTHASH;
+    let h1 = this.h1;
+    let h2 = this.h2;
+    let h3 = this.h3;
+    let s0 = pair[start];
+    let s1 = pair[start + 1];
+    let s2 = pair[start + 2];
+    let s3 = pair[start + 3];
+    let s4 = pair[start + 4];
+    let s5 = pair[start + 5];
+    let s6 = pair[start + 6];
+    let s7 = pair[start + 7];
+    for (let p = p0; p < len; p++) {
+      const c = chunk[p];
+      const out = chunk[p - ROLLING_WINDOW];
+      h2 = h2 - h1 + ROLLING_WINDOW * c;
+      h1 = h1 + c - out;
+      h3 = (h3 << 5) ^ c;
+      const c2 = (c & 63) * PAIR_ONE;
+      s0 = (Math.imul(s0, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      s1 = (Math.imul(s1, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      s2 = (Math.imul(s2, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      s3 = (Math.imul(s3, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      s4 = (Math.imul(s4, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      s5 = (Math.imul(s5, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      s6 = (Math.imul(s6, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      s7 = (Math.imul(s7, FNV_PRIME_LOW) & PAIR_MASK) ^ c2;
+      if (end - start > LOCAL_LEVELS) stepLevels(pair, start + LOCAL_LEVELS, end, c2);
+      if (needLast) this.lastH = ((this.lastH * FNV_PRIME_LOW) & 63) ^ (c & 63);
+      const horg = (h1 + h2 + h3 + 1) | 0;
+      const q = Math.imul(horg, INV3);
+      if ((q & rollMask) !== 0 || q < 0 || q > THIRD_OF_2_32 || horg === 0) continue;
+      pair[start] = s0;
+      pair[start + 1] = s1;
+      pair[start + 2] = s2;
+      pair[start + 3] = s3;
+      pair[start + 4] = s4;
+      pair[start + 5] = s5;
+      pair[start + 6] = s6;
+      pair[start + 7] = s7;
+      this.h1 = h1;
+      this.h2 = h2;
+      this.h3 = h3;
+      this.trigger(q >>> start);
+      return p + 1;
+    }
+    pair[start] = s0;
+    pair[start + 1] = s1;
+    pair[start + 2] = s2;
+    pair[start + 3] = s3;
+    pair[start + 4] = s4;
+    pair[start + 5] = s5;
+    pair[start + 6] = s6;
+    pair[start + 7] = s7;
+    this.h1 = h1;
+    this.h2 = h2;
+    this.h3 = h3;
+    return len;
   }
 
   /** Emits one digest character for each block size whose reset point this byte is. */
@@ -131,15 +338,15 @@ export class SsdeepHasher {
     do {
       if (this.bhDindex[i] === 0) this.forkBlockHash();
       const d = this.bhDindex[i];
-      this.bhDigest[i * SPAMSUM_LENGTH + d] = B64_CODES[this.bhH[i]];
-      this.bhHalfDigest[i] = B64_CODES[this.bhHalfH[i]];
+      const pair = this.bhPair[i];
+      this.bhDigest[i * SPAMSUM_LENGTH + d] = B64_CODES[pair >>> 16];
+      this.bhHalfDigest[i] = B64_CODES[pair & 63];
       if (d < SPAMSUM_LENGTH - 1) {
         this.bhDindex[i] = d + 1;
-        this.bhH[i] = HASH_INIT;
         if (d + 1 < SPAMSUM_LENGTH / 2) {
-          this.bhHalfH[i] = HASH_INIT;
+          this.bhPair[i] = PAIR_INIT;
           this.bhHalfDigest[i] = 0;
-        }
+        } else this.bhPair[i] = (HASH_INIT << 16) | (pair & 63);
       } else this.reduceBlockHash();
       if (h & 1) break;
       h >>>= 1;
@@ -150,21 +357,20 @@ export class SsdeepHasher {
     const last = this.bhEnd - 1;
     if (this.bhEnd <= this.bhEndLimit) {
       const next = this.bhEnd;
-      this.bhH[next] = this.bhH[last];
-      this.bhHalfH[next] = this.bhHalfH[last];
+      this.bhPair[next] = this.bhPair[last];
       this.bhDigest[next * SPAMSUM_LENGTH] = 0;
       this.bhHalfDigest[next] = 0;
       this.bhDindex[next] = 0;
       this.bhEnd++;
     } else if (this.bhEnd === NUM_BLOCKHASHES && !(this.flags & NEED_LASTHASH)) {
       this.flags |= NEED_LASTHASH;
-      this.lastH = this.bhH[last];
+      this.lastH = this.bhPair[last] >>> 16;
     }
   }
 
   private reduceBlockHash(): void {
     if (this.bhEnd - this.bhStart < 2) return;
-    if (this.reduceBorder >= this.totalSize) return;
+    if (this.reduceBorder >= (this.fixedSize >= 0 ? this.fixedSize : this.totalSize)) return;
     if (this.bhDindex[this.bhStart + 1] < SPAMSUM_LENGTH / 2) return;
     this.bhStart++;
     this.reduceBorder *= 2;
@@ -173,8 +379,15 @@ export class SsdeepHasher {
 
   /** The digest of everything fed so far (the hasher can still be updated afterwards). */
   digest(): string {
+    if (this.fixedSize >= 0 && this.totalSize !== this.fixedSize) {
+      throw new CairnError(
+        'HASH_LENGTH_MISMATCH',
+        `ssdeep input is ${this.totalSize} bytes, but ${this.fixedSize} were declared`,
+        { offset: this.totalSize },
+      );
+    }
     let bi = this.bhStart;
-    const rollSum = (this.h1 + this.h2 + this.h3) >>> 0;
+    const rollSum = (this.h1 + this.h2 + this.h3) | 0;
     while (blockSizeAt(bi) * SPAMSUM_LENGTH < this.totalSize) bi++;
     if (bi >= this.bhEnd) bi = this.bhEnd - 1;
     while (bi > this.bhStart && this.bhDindex[bi] < SPAMSUM_LENGTH / 2) bi--;
@@ -182,7 +395,7 @@ export class SsdeepHasher {
     const out: number[] = [];
     let len = this.bhDindex[bi];
     for (let k = 0; k < len; k++) out.push(this.bhDigest[bi * SPAMSUM_LENGTH + k]);
-    if (rollSum !== 0) out.push(B64_CODES[this.bhH[bi]]);
+    if (rollSum !== 0) out.push(B64_CODES[this.bhPair[bi] >>> 16]);
     else if (len === SPAMSUM_LENGTH - 1 && this.bhDigest[bi * SPAMSUM_LENGTH + len] !== 0) {
       // The last slot holds a character only once the digest is full (63 + tail).
       out.push(this.bhDigest[bi * SPAMSUM_LENGTH + len]);
@@ -192,10 +405,10 @@ export class SsdeepHasher {
       const b2 = bi + 1;
       len = Math.min(this.bhDindex[b2], SPAMSUM_LENGTH / 2 - 1);
       for (let k = 0; k < len; k++) out.push(this.bhDigest[b2 * SPAMSUM_LENGTH + k]);
-      if (rollSum !== 0) out.push(B64_CODES[this.bhHalfH[b2]]);
+      if (rollSum !== 0) out.push(B64_CODES[this.bhPair[b2] & 63]);
       else if (this.bhHalfDigest[b2] !== 0) out.push(this.bhHalfDigest[b2]);
     } else if (rollSum !== 0) {
-      out.push(B64_CODES[bi === 0 ? this.bhH[bi] : this.lastH]);
+      out.push(B64_CODES[bi === 0 ? this.bhPair[bi] >>> 16 : this.lastH]);
     }
     return `${blockSizeAt(bi)}:${String.fromCharCode(...out)}`;
   }
@@ -203,7 +416,7 @@ export class SsdeepHasher {
 
 /** ssdeep digest of a whole buffer, identical to `ssdeep -s <file>` on the same bytes. */
 export function ssdeepDigest(bytes: Uint8Array): string {
-  return new SsdeepHasher().update(bytes).digest();
+  return new SsdeepHasher().setTotalLength(bytes.length).update(bytes).digest();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,7 +484,7 @@ export function parseSsdeep(text: string): SsdeepDigest {
   checkPart(part2, colon2 + 1, 'part2');
   const norm1 = eliminateSequences(part1);
   const norm2 = eliminateSequences(part2);
-  return {
+  return new ParsedSsdeep(
     text,
     blockSize,
     blockIndex,
@@ -279,9 +492,49 @@ export function parseSsdeep(text: string): SsdeepDigest {
     part2,
     norm1,
     norm2,
-    grams1: sevenGrams(norm1),
-    grams2: sevenGrams(norm2),
-  };
+    sevenGrams(norm1),
+    sevenGrams(norm2),
+  );
+}
+
+/** log2 of the bits in each part's 7-gram filter (see `loadFilter`). */
+const FILTER_BITS_LOG = 14;
+const FILTER_WORDS = 1 << (FILTER_BITS_LOG - 5);
+
+/** The filter key of a 7-gram: a FILTER_BITS_LOG-bit hash of its 42-bit value. */
+function gramKey(gram: number): number {
+  const hi = Math.floor(gram / 2 ** 21);
+  const lo = gram - hi * 2 ** 21;
+  return Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca77) >>> (32 - FILTER_BITS_LOG);
+}
+
+/**
+ * What `parseSsdeep` returns: the `SsdeepDigest` fields plus, privately (invisible to callers and
+ * to structural equality), the filter key of each 7-gram, `grams1` then `grams2`.
+ */
+class ParsedSsdeep implements SsdeepDigest {
+  readonly #keys: Uint16Array;
+  constructor(
+    readonly text: string,
+    readonly blockSize: number,
+    readonly blockIndex: number,
+    readonly part1: string,
+    readonly part2: string,
+    readonly norm1: string,
+    readonly norm2: string,
+    readonly grams1: Float64Array,
+    readonly grams2: Float64Array,
+  ) {
+    const keys = new Uint16Array(grams1.length + grams2.length);
+    for (let i = 0; i < grams1.length; i++) keys[i] = gramKey(grams1[i]);
+    for (let i = 0; i < grams2.length; i++) keys[grams1.length + i] = gramKey(grams2[i]);
+    this.#keys = keys;
+  }
+
+  /** The filter keys of a digest made by `parseSsdeep`, undefined for any other object. */
+  static keysOf(d: SsdeepDigest): Uint16Array | undefined {
+    return #keys in d ? d.#keys : undefined;
+  }
 }
 
 function checkPart(part: string, offset: number, field: string): void {
@@ -363,6 +616,69 @@ function shareGram(a: Float64Array, b: Float64Array): boolean {
   return false;
 }
 
+/** Whether the sorted `grams` hold `gram` (binary search). */
+function hasGram(grams: Float64Array, gram: number): boolean {
+  let lo = 0;
+  let hi = grams.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const g = grams[mid];
+    if (g === gram) return true;
+    if (g < gram) lo = mid + 1;
+    else hi = mid;
+  }
+  return false;
+}
+
+/**
+ * One bitmap of 2^FILTER_BITS_LOG bits per part (part 1, then part 2) with the keys of one
+ * digest's 7-grams set: the digest of the last `loadFilter` call. All-pairs loops and index scans
+ * compare one digest against many, so the bitmap is rebuilt (and the previous one's bits cleared,
+ * key by key) only when the first argument changes.
+ */
+const filterBits = new Int32Array(2 * FILTER_WORDS);
+let filterOwner: ParsedSsdeep | undefined;
+let filterOwnerKeys: Uint16Array | undefined;
+
+function loadFilter(d: SsdeepDigest, keys: Uint16Array): void {
+  if (filterOwner === d) return;
+  const bits = filterBits;
+  if (filterOwnerKeys !== undefined && filterOwner !== undefined) {
+    const old = filterOwnerKeys;
+    const split = filterOwner.grams1.length;
+    for (let k = 0; k < old.length; k++) bits[(k < split ? 0 : FILTER_WORDS) + (old[k] >>> 5)] = 0;
+  }
+  const split = d.grams1.length;
+  for (let k = 0; k < keys.length; k++) {
+    const key = keys[k];
+    bits[(k < split ? 0 : FILTER_WORDS) + (key >>> 5)] |= 1 << (key & 31);
+  }
+  filterOwner = d as ParsedSsdeep;
+  filterOwnerKeys = keys;
+}
+
+/**
+ * Whether part `aPart` of `a` and part `bPart` of `b` share a 7-gram (ssdeep's
+ * `has_common_substring`). For parsed digests each 7-gram of `b` is looked up in `a`'s bitmap and
+ * only the rare hits are confirmed by a binary search; other objects take a sorted merge.
+ */
+function shareGramOf(a: SsdeepDigest, aPart: 1 | 2, b: SsdeepDigest, bPart: 1 | 2): boolean {
+  const aGrams = aPart === 1 ? a.grams1 : a.grams2;
+  const bGrams = bPart === 1 ? b.grams1 : b.grams2;
+  const aKeys = ParsedSsdeep.keysOf(a);
+  const bKeys = ParsedSsdeep.keysOf(b);
+  if (aKeys === undefined || bKeys === undefined) return shareGram(aGrams, bGrams);
+  loadFilter(a, aKeys);
+  const bits = filterBits;
+  const base = aPart === 1 ? 0 : FILTER_WORDS;
+  const from = bPart === 1 ? 0 : b.grams1.length;
+  for (let k = 0; k < bGrams.length; k++) {
+    const key = bKeys[from + k];
+    if ((bits[base + (key >>> 5)] & (1 << (key & 31))) !== 0 && hasGram(aGrams, bGrams[k])) return true;
+  }
+  return false;
+}
+
 // Per-character position masks of the first string, 64 bits as two 32-bit halves.
 const maskLo = new Uint32Array(128);
 const maskHi = new Uint32Array(128);
@@ -414,9 +730,8 @@ function popcount(x0: number): number {
   return Math.imul(x, 0x01010101) >>> 24;
 }
 
-function scoreStrings(s1: string, g1: Float64Array, s2: string, g2: Float64Array, blockSize: number): number {
-  if (s1.length < ROLLING_WINDOW || s2.length < ROLLING_WINDOW) return 0;
-  if (!shareGram(g1, g2)) return 0;
+/** ssdeep's `score_strings` once the two parts are known to share a 7-gram. */
+function scoreStrings(s1: string, s2: string, blockSize: number): number {
   let score = editDistance(s1, s2);
   score = Math.floor((score * SPAMSUM_LENGTH) / (s1.length + s2.length));
   score = Math.floor((100 * score) / SPAMSUM_LENGTH);
@@ -428,21 +743,33 @@ function scoreStrings(s1: string, g1: Float64Array, s2: string, g2: Float64Array
 }
 
 /**
+ * Score of part `aPart` of `a` against part `bPart` of `b` at `blockSize`: 0 unless both have at
+ * least 7 characters and share a 7-character substring.
+ */
+function scoreParts(a: SsdeepDigest, aPart: 1 | 2, b: SsdeepDigest, bPart: 1 | 2, blockSize: number): number {
+  const s1 = aPart === 1 ? a.norm1 : a.norm2;
+  const s2 = bPart === 1 ? b.norm1 : b.norm2;
+  if (s1.length < ROLLING_WINDOW || s2.length < ROLLING_WINDOW) return 0;
+  if (!shareGramOf(a, aPart, b, bPart)) return 0;
+  return scoreStrings(s1, s2, blockSize);
+}
+
+/**
  * Match score 0..100 of two parsed digests, as `fuzzy_compare` computes it: 0 unless the block
  * sizes are equal or differ by a factor of 2 and the compared parts share a 7-character substring.
  */
 export function ssdeepCompareParsed(a: SsdeepDigest, b: SsdeepDigest): number {
   const bs1 = a.blockSize;
   const bs2 = b.blockSize;
-  if (bs1 !== bs2 && bs1 * 2 !== bs2 && bs2 * 2 !== bs1) return 0;
-  if (bs1 === bs2 && a.norm1 === b.norm1 && a.norm2 === b.norm2) return 100;
   if (bs1 === bs2) {
-    const score1 = scoreStrings(a.norm1, a.grams1, b.norm1, b.grams1, bs1);
-    const score2 = scoreStrings(a.norm2, a.grams2, b.norm2, b.grams2, bs1 * 2);
-    return Math.max(score1, score2);
+    if (a.norm1 === b.norm1 && a.norm2 === b.norm2) return 100;
+    const score1 = scoreParts(a, 1, b, 1, bs1);
+    const score2 = scoreParts(a, 2, b, 2, bs1 * 2);
+    return score1 > score2 ? score1 : score2;
   }
-  if (bs1 * 2 === bs2) return scoreStrings(b.norm1, b.grams1, a.norm2, a.grams2, bs2);
-  return scoreStrings(a.norm1, a.grams1, b.norm2, b.grams2, bs1);
+  if (bs1 * 2 === bs2) return scoreParts(a, 2, b, 1, bs2);
+  if (bs2 * 2 === bs1) return scoreParts(a, 1, b, 2, bs1);
+  return 0;
 }
 
 /** Match score 0..100 of two ssdeep digests (text or parsed), identical to `ssdeep -a -k`. */

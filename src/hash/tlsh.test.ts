@@ -56,6 +56,29 @@ describe('TLSH digests match the reference', () => {
         expect(tlshDistance(digest, digest)).toBe(0);
       }
     });
+
+    it(`computes ${variant} distances word-wise exactly as the per-byte bucket-pair formula`, () => {
+      const parsed = tsv(`tlsh/exp/example_data.${variant}.len.out_EXP`).map(([d]) => parseTlsh(d));
+      let positive = 0;
+      for (const a of parsed) {
+        for (const b of parsed) {
+          // Per 2-bit bucket code: |x - y|, except 0 vs 3 which counts 6 (the reference's table).
+          let body = 0;
+          for (let i = 0; i < a.body.length; i++) {
+            for (let k = 0; k < 8; k += 2) {
+              const d = Math.abs(((a.body[i] >> k) & 3) - ((b.body[i] >> k) & 3));
+              body += d === 3 ? 6 : d;
+            }
+          }
+          const header = tlshDistance({ ...a, body: b.body }, b);
+          expect(tlshDistance(a, b)).toBe(header + body);
+          // A plain object (no word view) takes the byte-table path and must agree.
+          expect(tlshDistance({ ...a }, { ...b })).toBe(tlshDistance(a, b));
+          if (body > 0) positive++;
+        }
+      }
+      expect(positive).toBeGreaterThan(parsed.length * (parsed.length - 2));
+    });
   }
 
   it('reproduces the small files: T1 form, old form, and none in conservative mode', () => {

@@ -325,15 +325,95 @@ export function parseTlsh(text: string): TlshDigestValue {
   const checksum = new Uint8Array(checksumBytes);
   for (let k = 0; k < checksumBytes; k++) checksum[k] = swapNibbles(raw[k]);
   const q = swapNibbles(raw[checksumBytes + 1]);
-  const body = new Uint8Array(codeSize);
+  const lValue = swapNibbles(raw[checksumBytes]);
+  // The packed form (see ParsedTlsh) and the body share one buffer.
+  const packed = new Int32Array(PACKED_BODY + codeSize / 4);
+  const body = new Uint8Array(packed.buffer, PACKED_BODY * 4, codeSize);
   const bodyStart = checksumBytes + 2;
   for (let i = 0; i < codeSize; i++) body[i] = raw[bodyStart + codeSize - 1 - i];
-  return { checksum, lValue: swapNibbles(raw[checksumBytes]), q1ratio: q & 15, q2ratio: q >> 4, body };
+  packed[0] = lValue | ((q & 15) << 8) | ((q >> 4) << 12) | (checksumBytes << 16);
+  for (let k = 0; k < checksumBytes; k++) packed[1] |= checksum[k] << (8 * k);
+  return new ParsedTlsh(checksum, lValue, q & 15, q >> 4, body, packed);
+}
+
+/** Index of the first body word in the packed form. */
+const PACKED_BODY = 2;
+
+/**
+ * What `parseTlsh` returns: the plain `TlshDigestValue` fields plus a private packed form
+ * (invisible to callers and to structural equality) for the distance: word 0 holds L (bits 0-7),
+ * Q1 (8-11), Q2 (12-15) and the checksum length (16-17), word 1 the checksum bytes, then the body
+ * as 32-bit words of 16 buckets.
+ */
+class ParsedTlsh implements TlshDigestValue {
+  readonly #packed: Int32Array;
+  constructor(
+    readonly checksum: Uint8Array,
+    readonly lValue: number,
+    readonly q1ratio: number,
+    readonly q2ratio: number,
+    readonly body: Uint8Array,
+    packed: Int32Array,
+  ) {
+    this.#packed = packed;
+  }
+
+  /** The packed form of a value made by `parseTlsh`, undefined for any other object. */
+  static packedOf(value: TlshDigestValue): Int32Array | undefined {
+    return #packed in value ? value.#packed : undefined;
+  }
+}
+
+/** tlshLengthTerm and tlshRatioTerm by (a - b) mod 256 and mod 16. */
+const LENGTH_TERM = Uint16Array.from({ length: 256 }, (_, r) => tlshLengthTerm(r, 0));
+const RATIO_TERM = Uint8Array.from({ length: 16 }, (_, r) => tlshRatioTerm(r, 0));
+
+/** Distance of two packed forms of the same variant (see ParsedTlsh). */
+function packedDistance(a: Int32Array, b: Int32Array, includeLength: boolean): number {
+  const ha = a[0];
+  const hb = b[0];
+  let diff = includeLength ? LENGTH_TERM[(ha - hb) & 255] : 0;
+  diff += RATIO_TERM[((ha >> 8) - (hb >> 8)) & 15] + RATIO_TERM[((ha >> 12) - (hb >> 12)) & 15];
+  if (a[1] !== b[1]) diff += 1;
+  return diff + bodyDistanceWords(a, b, PACKED_BODY);
+}
+
+/**
+ * Sum over the 8 two-bit lanes of a 16-bit value of g(lane), g = 0, 1, 2, 6: the distance of 8
+ * buckets once each lane holds |a - b| with 3 standing for the pair 0 vs 3 (see bodyDistanceWords).
+ */
+const LANES_DIFF = new Uint8Array(1 << 16);
+for (let v = 0; v < 1 << 16; v++) {
+  let d = 0;
+  for (let k = 0; k < 16; k += 2) {
+    const lane = (v >> k) & 3;
+    d += lane === 3 ? 6 : lane;
+  }
+  LANES_DIFF[v] = d;
+}
+
+/**
+ * Body distance of two digests given as 32-bit words (16 buckets of 2 bits each) from word `from`
+ * on, equal to the sum of `BIT_PAIRS_DIFF` over their bytes. Per 2-bit lane, `a ^ b` already is
+ * |a - b| except where it reads 3: there a is 1 or 2 (difference 1: clear the high bit) or 0 or 3
+ * (difference 3, which counts 6: leave 3, LANES_DIFF maps it to 6). The two cases are told apart
+ * by whether the lane of `a` has unequal bits.
+ */
+function bodyDistanceWords(a: Int32Array, b: Int32Array, from: number): number {
+  let total = 0;
+  for (let k = from; k < a.length; k++) {
+    const wa = a[k];
+    const x = wa ^ b[k];
+    const oneTwo = x & (x >>> 1) & (wa ^ (wa >>> 1)) & 0x55555555;
+    const y = x ^ (oneTwo << 1);
+    total += LANES_DIFF[y & 0xffff] + LANES_DIFF[y >>> 16];
+  }
+  return total;
 }
 
 function modDiff(x: number, y: number, range: number): number {
   const d = x > y ? x - y : y - x;
-  return Math.min(d, range - d);
+  return d < range - d ? d : range - d;
 }
 
 /** Distance of the length classes (0 if equal, 1 if adjacent, else 12 per class). */
@@ -373,20 +453,29 @@ export interface TlshDistanceOptions {
 export function tlshDistanceParsed(
   a: TlshDigestValue,
   b: TlshDigestValue,
-  options: TlshDistanceOptions = {},
+  options?: TlshDistanceOptions,
 ): number {
-  if (a.body.length !== b.body.length || a.checksum.length !== b.checksum.length) {
+  const includeLength = options === undefined || options.includeLength !== false;
+  const pa = ParsedTlsh.packedOf(a);
+  const pb = ParsedTlsh.packedOf(b);
+  // Same variant: same body words and same checksum length (bits 16-17 of word 0).
+  if (pa !== undefined && pb !== undefined && pa.length === pb.length && (pa[0] ^ pb[0]) >>> 16 === 0) {
+    return packedDistance(pa, pb, includeLength);
+  }
+  const ca = a.checksum;
+  const cb = b.checksum;
+  if (a.body.length !== b.body.length || ca.length !== cb.length) {
     throw new CairnError(
       'HASH_TLSH_VARIANT_MISMATCH',
       `cannot compare TLSH digests of different variants (${variantName(a)} vs ${variantName(b)})`,
       { field: 'digest' },
     );
   }
-  let diff = options.includeLength === false ? 0 : tlshLengthTerm(a.lValue, b.lValue);
+  let diff = includeLength ? tlshLengthTerm(a.lValue, b.lValue) : 0;
   diff += tlshRatioTerm(a.q1ratio, b.q1ratio);
   diff += tlshRatioTerm(a.q2ratio, b.q2ratio);
-  for (let k = 0; k < a.checksum.length; k++) {
-    if (a.checksum[k] !== b.checksum[k]) {
+  for (let k = 0; k < ca.length; k++) {
+    if (ca[k] !== cb[k]) {
       diff += 1;
       break;
     }
