@@ -52,7 +52,7 @@ const table = [
   '',
   `### MRT decoder — ${today()}`,
   '',
-  `Machine: ${machine()}. Command: \`npm run bench -- mrt\` (median of ${runs} runs; each run is a new process,`,
+  `Machine: ${machine()}. Command: \`npm run bench -- mrt\` (best of ${runs} runs; each run is a new process,`,
   'so start-up and JIT warm-up are included, as a user sees them; peak RSS from getrusage).',
   '',
   '| file | elements | (d) decompress only | (a) cairn decode | (b) cairn --format bgpdump | (c) bgpdump -m | (a)/(c) | (b)/(c) | (a) vs ceiling | peak RSS a / b / c |',
