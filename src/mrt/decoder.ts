@@ -745,10 +745,15 @@ export class MrtDecoder {
     const buf = this.buf;
     let i = 0;
     for (; i < bytes; i++) target[i] = buf[at + i];
-    for (; i < 16; i++) target[i] = 0;
+    // Only bytes a previous prefix may have set need clearing (the rest are already zero).
+    for (const end = this.prefixBytesInUse; i < end; i++) target[i] = 0;
+    this.prefixBytesInUse = bytes;
     this.cursor.prefixFamily = family;
     this.cursor.prefixLength = length;
   }
+
+  /** How many leading bytes of cursor.prefixBytes may be non-zero. */
+  private prefixBytesInUse = 16;
 
   /**
    * BGP4MP_ENTRY (from drafts before RFC 6396, written by OpenBGPD): one RIB entry, laid out as
