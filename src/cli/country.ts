@@ -5,14 +5,14 @@
  */
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { CairnError, escapeForTerminal } from '../errors/index.js';
-import { openByteSource, scanMrt } from '../mrt/index.js';
+import { escapeForTerminal } from '../errors/index.js';
 import { parseAddress, parseAsn, formatAddress } from '../net/index.js';
 import type { CountryView, Dependency } from '../observatory/index.js';
 import { Observatory, parseCountryCode } from '../observatory/index.js';
 import { AsNames, Registry } from '../registry/index.js';
 import { RoutingTable } from '../routing/index.js';
-import { problemLine, progressBar } from './output.js';
+import { problemLine } from './output.js';
+import { exitOnInputError, replayMrtFiles } from './replay.js';
 
 /** Bundled defaults, relative to this file (src/cli or dist/cli). */
 export const DEFAULT_REGISTRY_FILES = [
@@ -38,24 +38,6 @@ interface Loaded {
   observatory: Observatory;
 }
 
-const MRT_TABLE_DUMP = 12;
-const MRT_TABLE_DUMP_V2 = 13;
-
-/** First record's timestamp and whether it is a RIB dump, to replay files in time order. */
-async function firstRecord(path: string): Promise<{ time: number; rib: boolean }> {
-  try {
-    const source = await openByteSource(path);
-    for await (const chunk of source.chunks()) {
-      if (chunk.length < 6) break;
-      const type = chunk.readUInt16BE(4);
-      return { time: chunk.readUInt32BE(0), rib: type === MRT_TABLE_DUMP || type === MRT_TABLE_DUMP_V2 };
-    }
-  } catch {
-    // Unreadable: scanMrt reports it properly below.
-  }
-  return { time: 0, rib: false };
-}
-
 async function load(options: LoadOptions): Promise<Loaded> {
   let shown = 0;
   let problems = 0;
@@ -63,27 +45,8 @@ async function load(options: LoadOptions): Promise<Loaded> {
     problems++;
     if (shown++ < MAX_PROBLEM_LINES) process.stderr.write(`cairn: ${problemLine(problem)}\n`);
   };
-  const files = await Promise.all(options.mrt.map(async (path) => ({ path, ...(await firstRecord(path)) })));
-  // Time order; at equal times a RIB dump before the updates that follow it.
-  files.sort((a, b) => a.time - b.time || Number(b.rib) - Number(a.rib));
   const table = new RoutingTable();
-  for (const file of files) {
-    const bar = progressBar(
-      `loading ${file.path}`,
-      options.progress !== false && process.stderr.isTTY === true,
-    );
-    try {
-      await scanMrt(file.path, table.visitor(), {
-        onProblem: report,
-        afterChunk: (state) => bar.update(state.compressedBytesRead, state.compressedSize),
-      });
-    } catch (error) {
-      if (error instanceof CairnError) report(error);
-      else throw error;
-    } finally {
-      bar.stop();
-    }
-  }
+  await replayMrtFiles(options.mrt, table, { verb: 'loading', progress: options.progress !== false, report });
   const loaded = await Registry.load(options.registry ?? DEFAULT_REGISTRY_FILES);
   for (const problem of loaded.problems) report(problem);
   const names = await AsNames.load(options.asnames ?? DEFAULT_ASNAMES_FILE);
@@ -100,22 +63,6 @@ function withLoadOptions(command: Command): Command {
     .option('--asnames <file>', 'AS names JSON (default: the bundled asnames.json.gz)')
     .option('--json', 'print one JSON object instead of tables')
     .option('--no-progress', 'no progress bar on stderr');
-}
-
-/** Runs an action, turning input errors into one clear line and exit code 1. */
-function run<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await action(...args);
-    } catch (error) {
-      if (error instanceof CairnError) {
-        process.stderr.write(`cairn: ${escapeForTerminal(error.describe())}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      throw error;
-    }
-  };
 }
 
 const esc = escapeForTerminal;
@@ -218,7 +165,7 @@ export function countryCommands(): Command[] {
       )
       .argument('<code>', 'ISO 3166-1 alpha-2 country code, e.g. KP'),
   ).action(
-    run(async (code: string, options: LoadOptions) => {
+    exitOnInputError(async (code: string, options: LoadOptions) => {
       const cc = parseCountryCode(code);
       const { observatory } = await load(options);
       const view = observatory.country(cc);
@@ -231,7 +178,7 @@ export function countryCommands(): Command[] {
       .description('an AS: prefixes originated, upstreams, downstreams, dependency of its space')
       .argument('<asn>', 'AS number, e.g. 131279 or AS131279'),
   ).action(
-    run(async (text: string, options: LoadOptions) => {
+    exitOnInputError(async (text: string, options: LoadOptions) => {
       const number = parseAsn(text);
       const { observatory } = await load(options);
       const view = observatory.asView(number);
@@ -282,7 +229,7 @@ export function countryCommands(): Command[] {
       .description('an address: matching prefix, origins, registry country, paths, upstream chain')
       .argument('<address>', 'IPv4 or IPv6 address'),
   ).action(
-    run(async (text: string, options: LoadOptions) => {
+    exitOnInputError(async (text: string, options: LoadOptions) => {
       const address = parseAddress(text);
       const { observatory } = await load(options);
       const view = observatory.addressView(address, formatAddress(address));
@@ -310,7 +257,7 @@ export function countryCommands(): Command[] {
       'every country ranked by its largest dependency, single-upstream countries first',
     ),
   ).action(
-    run(async (options: LoadOptions) => {
+    exitOnInputError(async (options: LoadOptions) => {
       const { observatory } = await load(options);
       const ranks = observatory.rankCountries();
       if (options.json) return print(JSON.stringify({ countries: ranks }));
@@ -335,4 +282,4 @@ export function countryCommands(): Command[] {
 }
 
 /** For `cairn outages`: the first record's time and kind, to replay files in time order. */
-export { firstRecord as firstMrtRecord };
+export { firstMrtRecord } from './replay.js';

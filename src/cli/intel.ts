@@ -4,6 +4,7 @@
  * logic is in src/intel; routing enrichment (--mrt) is built here from src/routing and
  * src/observatory because intel may not import them.
  */
+import { exitOnInputError } from './replay.js';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -258,21 +259,6 @@ function withCommon(command: Command): Command {
     .option('--no-progress', 'no progress bar on stderr');
 }
 
-function run<A extends unknown[]>(action: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
-  return async (...args: A) => {
-    try {
-      await action(...args);
-    } catch (error) {
-      if (error instanceof CairnError) {
-        process.stderr.write(`cairn: ${esc(error.describe())}\n`);
-        process.exitCode = 1;
-        return;
-      }
-      throw error;
-    }
-  };
-}
-
 function where(p: { file: string; objectId?: string; line?: number; path?: string }): string {
   return esc(
     [p.file, p.line !== undefined ? `line ${p.line}` : '', p.path ?? '', p.objectId ?? '']
@@ -339,7 +325,7 @@ export function intelCommand(): Command {
       .option('--json', 'print one JSON object')
       .option('--no-progress', 'no progress bar on stderr')
       .action(
-        run(async (inputs: string[], options: IntelOptions) => {
+        exitOnInputError(async (inputs: string[], options: IntelOptions) => {
           const graph = new EvidenceGraph();
           const files = inputs.flatMap((i) => {
             if (!existsSync(i)) throw new CairnError('INTEL_NO_FILE', `no such file: ${i}`, { file: i });
@@ -409,7 +395,7 @@ export function intelCommand(): Command {
         .description("a case's indicators by type, with provenance, enrichment and insider signals")
         .argument('<case>', 'case id, name, corpus path or a file (CSV, STIX, MISP)'),
     ).action(
-      run(async (caseArg: string, options: IntelOptions) => {
+      exitOnInputError(async (caseArg: string, options: IntelOptions) => {
         const { graph, query, enrichment: all } = await load(options, caseArg);
         const c = graph.getAs('case', query!.caseId)!;
         const inds = graph.indicatorsOfCase(c.id);
@@ -461,7 +447,7 @@ export function intelCommand(): Command {
         .argument('<case>', 'case id, name, corpus path or a file')
         .option('--limit <n>', 'candidates of each kind', '5'),
     ).action(
-      run(async (caseArg: string, options: IntelOptions) => {
+      exitOnInputError(async (caseArg: string, options: IntelOptions) => {
         const { correlator, query } = await load(options, caseArg);
         const profile = correlator.profileOfCase(query!.caseId);
         const limit = Math.max(1, Math.min(100, Number(options.limit) || 5));
@@ -495,7 +481,7 @@ export function intelCommand(): Command {
         )
         .option('--ignore-labels', 'do not use the actor the case itself names'),
     ).action(
-      run(async (options: IntelOptions & { case: string }) => {
+      exitOnInputError(async (options: IntelOptions & { case: string }) => {
         const { correlator, query } = await load(options, options.case);
         const profile = correlator.profileOfCase(query!.caseId);
         const result = attribute(correlator, profile, {
@@ -530,7 +516,7 @@ export function intelCommand(): Command {
         .argument('<case>', 'case id, name, corpus path or a file')
         .option('--stix', 'STIX 2.1 (the only format; the default)'),
     ).action(
-      run(async (caseArg: string, options: IntelOptions) => {
+      exitOnInputError(async (caseArg: string, options: IntelOptions) => {
         const { graph, query } = await load(options, caseArg);
         print(JSON.stringify(exportCaseAsStix(graph, query!.caseId)));
       }),

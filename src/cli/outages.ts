@@ -9,7 +9,6 @@
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import { CairnError, ParseError, escapeForTerminal } from '../errors/index.js';
-import { scanMrt } from '../mrt/index.js';
 import { parseAsn, parsePrefix } from '../net/index.js';
 import type { OutageBin, OutageEvent, PrefixSelector, SessionReset } from '../observatory/index.js';
 import {
@@ -22,9 +21,10 @@ import {
 } from '../observatory/index.js';
 import { Registry } from '../registry/index.js';
 import { RoutingTable } from '../routing/index.js';
-import { DEFAULT_REGISTRY_FILES, firstMrtRecord } from './country.js';
+import { DEFAULT_REGISTRY_FILES } from './country.js';
+import { replayMrtFiles } from './replay.js';
 import { DEFAULT_ALERT_SOCKET, followAlerts } from './live.js';
-import { problemLine, progressBar } from './output.js';
+import { problemLine } from './output.js';
 
 interface OutageCliOptions {
   mrt?: string[];
@@ -239,27 +239,11 @@ async function runOutages(options: OutageCliOptions): Promise<void> {
     problems++;
     if (shown++ < MAX_PROBLEM_LINES) process.stderr.write(`cairn: ${problemLine(problem)}\n`);
   };
-  const files = await Promise.all(
-    options.mrt.map(async (path) => ({ path, ...(await firstMrtRecord(path)) })),
-  );
-  files.sort((a, b) => a.time - b.time || Number(b.rib) - Number(a.rib));
-  for (const file of files) {
-    const bar = progressBar(
-      `replaying ${file.path}`,
-      options.progress !== false && process.stderr.isTTY === true,
-    );
-    try {
-      await scanMrt(file.path, table.visitor(), {
-        onProblem: report,
-        afterChunk: (state) => bar.update(state.compressedBytesRead, state.compressedSize),
-      });
-    } catch (error) {
-      if (error instanceof CairnError) report(error);
-      else throw error;
-    } finally {
-      bar.stop();
-    }
-  }
+  await replayMrtFiles(options.mrt, table, {
+    verb: 'replaying',
+    progress: options.progress !== false,
+    report,
+  });
   if (shown > MAX_PROBLEM_LINES)
     process.stderr.write(`cairn: ${problems} problems in the input, ${MAX_PROBLEM_LINES} shown\n`);
   detector.finish(last);
