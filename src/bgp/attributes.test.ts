@@ -186,6 +186,12 @@ describe('malformed attributes and their RFC 7606 actions', () => {
     const twoByte = decode(attr(0xc0, 7, [...u32(65000), 10, 0, 0, 1]), 2);
     expect(twoByte.problems).toEqual([]);
     expect(twoByte.aggregator()).toEqual({ asn: 65000, address: '10.0.0.1' });
+    // And a 6-byte AGGREGATOR on a 4-byte session is read by its length too, without touching
+    // the bytes of the attribute that follows.
+    const sixOnFour = decode([...attr(0xc0, 7, [...u16(64512), 10, 0, 0, 9]), ...attr(0x40, 1, [0])], 4);
+    expect(sixOnFour.problems).toEqual([]);
+    expect(sixOnFour.aggregator()).toEqual({ asn: 64512, address: '10.0.0.9' });
+    expect(sixOnFour.originName()).toBe('IGP');
     const sevenBytes = decode(attr(0xc0, 7, [...u32(65000), 10, 0, 0]), 2);
     expect(actions(sevenBytes.problems)).toEqual([['BGP_ATTR_AGGREGATOR', 'attribute-discard', 7, 5]]);
     expect(actions(decode(attr(0x40, 6, [1])).problems)).toEqual([

@@ -86,6 +86,8 @@ export class PathAttributes {
   aggregatorAddressOffset = -1;
   /** Length of the AGGREGATOR value as received (6 or 8). */
   aggregatorLength = 0;
+  /** End of the AGGREGATOR value (a 6-byte value on a 4-byte session ends inside the address). */
+  aggregatorEnd = 0;
   as4AggregatorAsn = 0;
   as4AggregatorAddressOffset = -1;
   communitiesStart = -1;
@@ -219,6 +221,24 @@ export class PathAttributes {
     this.problems.push({ code, message, offset, attributeType, action });
   }
 
+  /**
+   * Checks a fixed-length attribute: reports a length other than `expected` with its RFC 7606
+   * action, and says whether the value can be read (at least `expected` bytes).
+   */
+  private checkLength(
+    code: string,
+    name: string,
+    length: number,
+    expected: number,
+    headerOffset: number,
+    type: number,
+    action: AttributeProblem['action'],
+  ): boolean {
+    if (length === expected) return true;
+    this.problem(code, `${name} length ${length}, expected ${expected}`, headerOffset, type, action);
+    return length > expected;
+  }
+
   private decodeOne(flags: number, type: number, start: number, end: number, headerOffset: number): void {
     const buf = this.buf;
     const length = end - start;
@@ -251,42 +271,48 @@ export class PathAttributes {
         this.as4PathEnd = end;
         return;
       case AttrType.NEXT_HOP:
-        if (length !== 4) {
-          this.problem(
+        if (
+          !this.checkLength(
             'BGP_ATTR_NEXT_HOP',
-            `NEXT_HOP length ${length}, expected 4`,
+            'NEXT_HOP',
+            length,
+            4,
             headerOffset,
             type,
             'treat-as-withdraw',
-          );
-          if (length < 4) return;
-        }
+          )
+        )
+          return;
         this.nextHopOffset = start;
         return;
       case AttrType.MULTI_EXIT_DISC:
-        if (length !== 4) {
-          this.problem(
+        if (
+          !this.checkLength(
             'BGP_ATTR_MED',
-            `MULTI_EXIT_DISC length ${length}, expected 4`,
+            'MULTI_EXIT_DISC',
+            length,
+            4,
             headerOffset,
             type,
             'treat-as-withdraw',
-          );
-          if (length < 4) return;
-        }
+          )
+        )
+          return;
         this.med = readU32(buf, start);
         return;
       case AttrType.LOCAL_PREF:
-        if (length !== 4) {
-          this.problem(
+        if (
+          !this.checkLength(
             'BGP_ATTR_LOCAL_PREF',
-            `LOCAL_PREF length ${length}, expected 4`,
+            'LOCAL_PREF',
+            length,
+            4,
             headerOffset,
             type,
             'treat-as-withdraw',
-          );
-          if (length < 4) return;
-        }
+          )
+        )
+          return;
         this.localPref = readU32(buf, start);
         return;
       case AttrType.ATOMIC_AGGREGATE:
@@ -316,19 +342,22 @@ export class PathAttributes {
         this.aggregatorAsn = this.asnLength === 2 ? readU16(buf, start) : readU32(buf, start);
         this.aggregatorAddressOffset = start + this.asnLength;
         this.aggregatorLength = length;
+        this.aggregatorEnd = end;
         return;
       }
       case AttrType.AS4_AGGREGATOR:
-        if (length !== 8) {
-          this.problem(
+        if (
+          !this.checkLength(
             'BGP_ATTR_AS4_AGGREGATOR',
-            `AS4_AGGREGATOR length ${length}, expected 8`,
+            'AS4_AGGREGATOR',
+            length,
+            8,
             headerOffset,
             type,
             'attribute-discard',
-          );
-          if (length < 8) return;
-        }
+          )
+        )
+          return;
         this.as4AggregatorAsn = readU32(buf, start);
         this.as4AggregatorAddressOffset = start + 4;
         return;

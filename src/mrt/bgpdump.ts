@@ -313,9 +313,12 @@ export class BgpdumpFormatter {
       at = attributes.as4AggregatorAddressOffset;
     }
     if (at < 0) return '';
-    const buf = attributes.buf;
-    if (buf[at] === 255 && buf[at + 1] === 255 && buf[at + 2] === 255 && buf[at + 3] === 255) return '';
-    return `${asn} ${formatIPv4(buf, at)}`;
+    // bgpdump reads the address zero-filled past the attribute's end (a short AGGREGATOR).
+    const end = at === attributes.aggregatorAddressOffset ? attributes.aggregatorEnd : at + 4;
+    const scratch = this.scratch;
+    for (let i = 0; i < 4; i++) scratch[i] = at + i < end ? attributes.buf[at + i] : 0;
+    if (scratch[0] === 255 && scratch[1] === 255 && scratch[2] === 255 && scratch[3] === 255) return '';
+    return `${asn} ${formatIPv4(scratch, 0)}`;
   }
 }
 
