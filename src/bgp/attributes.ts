@@ -239,6 +239,32 @@ export class PathAttributes {
     return length > expected;
   }
 
+  /**
+   * A list attribute of `size`-byte items: reports a length that is not a whole number of items
+   * (RFC 7606: treat-as-withdraw) and returns the end of the whole items.
+   */
+  private wholeItems(
+    code: string,
+    name: string,
+    start: number,
+    length: number,
+    size: number,
+    headerOffset: number,
+    type: number,
+  ): number {
+    const rest = length % size;
+    if (rest !== 0) {
+      this.problem(
+        code,
+        `${name} length ${length} is not a multiple of ${size}`,
+        headerOffset,
+        type,
+        'treat-as-withdraw',
+      );
+    }
+    return start + length - rest;
+  }
+
   private decodeOne(flags: number, type: number, start: number, end: number, headerOffset: number): void {
     const buf = this.buf;
     const length = end - start;
@@ -362,65 +388,67 @@ export class PathAttributes {
         this.as4AggregatorAddressOffset = start + 4;
         return;
       case AttrType.COMMUNITIES:
-        if (length % 4 !== 0)
-          this.problem(
-            'BGP_ATTR_COMMUNITIES',
-            `COMMUNITIES length ${length} is not a multiple of 4`,
-            headerOffset,
-            type,
-            'treat-as-withdraw',
-          );
         this.communitiesStart = start;
-        this.communitiesEnd = start + (length - (length % 4));
+        this.communitiesEnd = this.wholeItems(
+          'BGP_ATTR_COMMUNITIES',
+          'COMMUNITIES',
+          start,
+          length,
+          4,
+          headerOffset,
+          type,
+        );
         return;
       case AttrType.EXTENDED_COMMUNITIES:
-        if (length % 8 !== 0)
-          this.problem(
-            'BGP_ATTR_EXT_COMMUNITIES',
-            `EXTENDED_COMMUNITIES length ${length} is not a multiple of 8`,
-            headerOffset,
-            type,
-            'treat-as-withdraw',
-          );
         this.extendedCommunitiesStart = start;
-        this.extendedCommunitiesEnd = start + (length - (length % 8));
+        this.extendedCommunitiesEnd = this.wholeItems(
+          'BGP_ATTR_EXT_COMMUNITIES',
+          'EXTENDED_COMMUNITIES',
+          start,
+          length,
+          8,
+          headerOffset,
+          type,
+        );
         return;
       case AttrType.LARGE_COMMUNITIES:
-        if (length % 12 !== 0)
-          this.problem(
-            'BGP_ATTR_LARGE_COMMUNITIES',
-            `LARGE_COMMUNITIES length ${length} is not a multiple of 12`,
-            headerOffset,
-            type,
-            'treat-as-withdraw',
-          );
         this.largeCommunitiesStart = start;
-        this.largeCommunitiesEnd = start + (length - (length % 12));
+        this.largeCommunitiesEnd = this.wholeItems(
+          'BGP_ATTR_LARGE_COMMUNITIES',
+          'LARGE_COMMUNITIES',
+          start,
+          length,
+          12,
+          headerOffset,
+          type,
+        );
         return;
       case AttrType.ORIGINATOR_ID:
-        if (length !== 4) {
-          this.problem(
+        if (
+          !this.checkLength(
             'BGP_ATTR_ORIGINATOR_ID',
-            `ORIGINATOR_ID length ${length}, expected 4`,
+            'ORIGINATOR_ID',
+            length,
+            4,
             headerOffset,
             type,
             'treat-as-withdraw',
-          );
-          if (length < 4) return;
-        }
+          )
+        )
+          return;
         this.originatorIdOffset = start;
         return;
       case AttrType.CLUSTER_LIST:
-        if (length % 4 !== 0)
-          this.problem(
-            'BGP_ATTR_CLUSTER_LIST',
-            `CLUSTER_LIST length ${length} is not a multiple of 4`,
-            headerOffset,
-            type,
-            'treat-as-withdraw',
-          );
         this.clusterListStart = start;
-        this.clusterListEnd = start + (length - (length % 4));
+        this.clusterListEnd = this.wholeItems(
+          'BGP_ATTR_CLUSTER_LIST',
+          'CLUSTER_LIST',
+          start,
+          length,
+          4,
+          headerOffset,
+          type,
+        );
         return;
       case AttrType.MP_REACH_NLRI:
         this.decodeMpReach(start, end, headerOffset);
