@@ -3,7 +3,10 @@ import type { MrtElement } from '../mrt/index.js';
 import { parsePrefix } from '../net/index.js';
 import { RoutingTable } from '../routing/index.js';
 import { OutageDetector } from './outages.js';
-import { VisibilityTracker, selectPrefixes } from './visibility.js';
+import { fileURLToPath } from 'node:url';
+import { scanMrt } from '../mrt/index.js';
+import { Registry } from '../registry/index.js';
+import { VisibilityTracker, selectCountry, selectOrigin, selectPrefixes } from './visibility.js';
 
 function element(
   time: number,
@@ -92,5 +95,39 @@ describe('OutageDetector options', () => {
     table.applyElement(element(100, 'A', 1, '10.0.0.0/24'));
     table.applyElement(element(4_000_000_000, 'A', 2, '10.0.0.0/24'));
     expect(detector.bins.length).toBeLessThan(400);
+  });
+});
+
+describe('selectors', () => {
+  it('decide the same by prefix id (shared country column) as from a Prefix, on a real table', async () => {
+    const data = (path: string): string => fileURLToPath(new URL(`../../data/${path}`, import.meta.url));
+    const { registry } = await Registry.load([data('registry/delegated-apnic-20141009.gz')]);
+    const table = new RoutingTable();
+    await scanMrt(data('mrt/pyasn/rib.20140523.0600_firstMB.bz2'), table.visitor());
+    const selectors = [
+      ...['CN', 'JP', 'AU', 'KR', 'KP'].map((country) => selectCountry(registry, country)),
+      selectOrigin(4837),
+    ];
+    const columns = table.columns();
+    const firstRoute = new Map<number, number>();
+    for (let slot = 0; slot < columns.slots; slot++)
+      if (columns.attributes[slot] !== -1 && !firstRoute.has(columns.prefix[slot]))
+        firstRoute.set(columns.prefix[slot], columns.attributes[slot]);
+    let disagreements = 0;
+    const selected = selectors.map(() => 0);
+    for (const [prefixId, attributesId] of firstRoute) {
+      const prefix = table.prefix(prefixId);
+      const origins = table.pathOrigins(table.pathIdOf(attributesId));
+      selectors.forEach((select, i) => {
+        const slow = select(prefix, origins);
+        if (slow !== select.byPrefixId?.(table, prefixId, attributesId)) disagreements++;
+        if (slow) selected[i]++;
+      });
+    }
+    expect(firstRoute.size).toBeGreaterThan(5_000);
+    expect(disagreements).toBe(0);
+    // The comparison is not all-false: CN, JP, AU, KR (and AS4837) have prefixes in this first MB
+    // of the RIB; KP has none there, and its all-false must agree too.
+    expect(selected).toEqual([124, 121, 26, 419, 0, 3]);
   });
 });

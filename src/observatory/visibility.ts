@@ -25,17 +25,98 @@ import { PrefixTrie } from '../net/index.js';
 import type { Registry } from '../registry/index.js';
 import type { RouteEvent, RoutingTable } from '../routing/index.js';
 
-/** Decides once per prefix (at its first announcement) whether it is tracked. */
-export type PrefixSelector = (prefix: Prefix, originAsns: readonly number[]) => boolean;
+/**
+ * Decides once per prefix (at its first announcement) whether it is tracked. A selector may also
+ * offer `byPrefixId`, which the tracker then prefers: it decides from the table's ids without
+ * building a Prefix object, and can share work between the trackers of one table (six country
+ * detectors would otherwise each look up every new prefix in the registry).
+ */
+export interface PrefixSelector {
+  (prefix: Prefix, originAsns: readonly number[]): boolean;
+  byPrefixId?: (table: RoutingTable, prefixId: number, attributesId: number) => boolean;
+}
+
+/**
+ * The registry country of every prefix id of one table, looked up once and shared by all the
+ * country selectors of the same registry (codes: 0 not yet looked up, 1 no country, else an
+ * index into `names`).
+ */
+class CountryColumn {
+  private codes = new Uint16Array(65536);
+  private readonly names: string[] = ['', ''];
+  private readonly codeOf = new Map<string, number>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly table: RoutingTable,
+  ) {}
+
+  /** Code of a country name (stable for the column's life). */
+  code(country: string): number {
+    let code = this.codeOf.get(country);
+    if (code === undefined) {
+      code = this.names.length;
+      this.names.push(country);
+      this.codeOf.set(country, code);
+    }
+    return code;
+  }
+
+  countryCodeOf(prefixId: number): number {
+    if (prefixId >= this.codes.length) {
+      const grown = new Uint16Array(Math.max(prefixId + 1, this.codes.length * 2));
+      grown.set(this.codes);
+      this.codes = grown;
+    }
+    let code = this.codes[prefixId];
+    if (code === 0) {
+      const entry = this.registry.countryOfPrefix(this.table.prefix(prefixId));
+      code = entry === undefined ? 1 : this.code(entry.country);
+      this.codes[prefixId] = code;
+    }
+    return code;
+  }
+}
+
+const countryColumns = new WeakMap<Registry, WeakMap<RoutingTable, CountryColumn>>();
+
+function countryColumn(registry: Registry, table: RoutingTable): CountryColumn {
+  let byTable = countryColumns.get(registry);
+  if (byTable === undefined) {
+    byTable = new WeakMap();
+    countryColumns.set(registry, byTable);
+  }
+  let column = byTable.get(table);
+  if (column === undefined) {
+    column = new CountryColumn(registry, table);
+    byTable.set(table, column);
+  }
+  return column;
+}
 
 /** Prefixes whose registry country (longest match for the whole prefix) is `country`. */
 export function selectCountry(registry: Registry, country: string): PrefixSelector {
-  return (prefix) => registry.countryOfPrefix(prefix)?.country === country;
+  const select: PrefixSelector = (prefix) => registry.countryOfPrefix(prefix)?.country === country;
+  let lastTable: RoutingTable | undefined;
+  let column: CountryColumn | undefined;
+  let code = 0;
+  select.byPrefixId = (table, prefixId) => {
+    if (table !== lastTable || column === undefined) {
+      column = countryColumn(registry, table);
+      code = column.code(country);
+      lastTable = table;
+    }
+    return column.countryCodeOf(prefixId) === code;
+  };
+  return select;
 }
 
 /** Prefixes first announced with `asn` among their origins. */
 export function selectOrigin(asn: number): PrefixSelector {
-  return (_prefix, origins) => origins.includes(asn);
+  const select: PrefixSelector = (_prefix, origins) => origins.includes(asn);
+  select.byPrefixId = (table, _prefixId, attributesId) =>
+    table.pathOrigins(table.pathIdOf(attributesId)).includes(asn);
+  return select;
 }
 
 /** Prefixes equal to or inside one of `prefixes`. */
@@ -161,7 +242,8 @@ export class VisibilityTracker {
 
   private state = new Uint8Array(65536);
   /** Tracked index of a prefix id (-1 when not tracked). */
-  private trackedIndex = new Int32Array(65536).fill(-1);
+  /** Tracked index of a prefix id (only tracked prefixes: a selection is small next to the table). */
+  private readonly trackedIndex = new Map<number, number>();
   private readonly trackedPrefixIds: number[] = [];
   private readonly trackedPrefixes: Prefix[] = [];
   private readonly peerSets: Array<Set<number>> = [];
@@ -259,7 +341,7 @@ export class VisibilityTracker {
 
   /** Tracked index of a table prefix id, or -1. */
   indexOfPrefixId(prefixId: number): number {
-    return prefixId < this.trackedIndex.length ? this.trackedIndex[prefixId] : -1;
+    return this.trackedIndex.get(prefixId) ?? -1;
   }
 
   isVisible(index: number): boolean {
@@ -337,7 +419,7 @@ export class VisibilityTracker {
       state = this.classify(prefixId, event.attributesId);
     }
     if (state !== TRACKED) return;
-    const index = this.trackedIndex[prefixId];
+    const index = this.trackedIndex.get(prefixId) ?? -1;
     const peers = this.peerSets[index];
     const peerId = event.peerId;
     if (event.kind === 'announce') {
@@ -368,15 +450,23 @@ export class VisibilityTracker {
   }
 
   private classify(prefixId: number, attributesId: number): number {
-    const prefix = this.table.prefix(prefixId);
-    const origins = this.table.pathOrigins(this.table.pathIdOf(attributesId));
-    if (!this.select(prefix, origins)) {
+    const table = this.table;
+    const select = this.select;
+    let prefix: Prefix | undefined;
+    let selected: boolean;
+    if (select.byPrefixId !== undefined) selected = select.byPrefixId(table, prefixId, attributesId);
+    else {
+      prefix = table.prefix(prefixId);
+      selected = select(prefix, table.pathOrigins(table.pathIdOf(attributesId)));
+    }
+    if (!selected) {
       this.state[prefixId] = IGNORED;
       return IGNORED;
     }
+    prefix ??= table.prefix(prefixId);
     this.state[prefixId] = TRACKED;
     const index = this.trackedPrefixes.length;
-    this.trackedIndex[prefixId] = index;
+    this.trackedIndex.set(prefixId, index);
     this.trackedPrefixIds.push(prefixId);
     this.trackedPrefixes.push(prefix);
     this.peerSets.push(new Set());
@@ -394,7 +484,6 @@ export class VisibilityTracker {
     const state = new Uint8Array(size);
     state.set(this.state);
     this.state = state;
-    this.trackedIndex = growInt32(this.trackedIndex, size, -1);
   }
 
   private record(time: number, index: number, peerId: number, kind: number, attributesId: number): void {

@@ -40,6 +40,7 @@ import {
   nextHopText,
 } from './attributes.js';
 import { WordInterner } from './interner.js';
+import { PrefixIndex } from './prefix-index.js';
 import {
   WordScratch,
   decodeSegments,
@@ -173,8 +174,8 @@ export class RoutingTable {
   private readonly nextHops = new WordInterner(256, 1024);
   private readonly communityLists = new WordInterner(1024, 8192);
   private readonly largeCommunityLists = new WordInterner(64, 256);
-  /** Prefixes: `[family << 8 | length, address words (1 or 4)]`. */
-  readonly prefixes = new WordInterner(65536, 65536 * 2);
+  /** Prefix ids (keys inline in the index's slots). */
+  private readonly prefixes = new PrefixIndex();
   private readonly peerKeys = new WordInterner(64, 64 * 6);
   private readonly peerList: PeerInfo[] = [];
 
@@ -451,34 +452,37 @@ export class RoutingTable {
     return id;
   }
 
-  /** Loads the key words of a prefix (masking bits past its length); returns the word count. */
-  private prefixKey(family: 4 | 6, bytes: Uint8Array, length: number): number {
-    const k = this.keyWords;
-    const words = family === 4 ? 1 : 4;
-    k[0] = (family << 8) | length;
-    for (let w = 0; w < words; w++) {
-      const i = w * 4;
-      const bits = length - w * 32;
-      const value = ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) >>> 0;
-      k[1 + w] = bits >= 32 ? value : bits <= 0 ? 0 : (value & ~(0xffffffff >>> bits)) >>> 0;
+  /** Id of a prefix given as (possibly unmasked) network bytes; adds it when `add` (else -1 if absent). */
+  private prefixIdOfBytes(family: 4 | 6, bytes: Uint8Array, length: number, add = true): number {
+    const index = this.prefixes;
+    let id: number;
+    if (family === 4) {
+      const value = ((bytes[0] << 24) | (bytes[1] << 16) | (bytes[2] << 8) | bytes[3]) >>> 0;
+      id = index.v4(
+        length >= 32 ? value : length === 0 ? 0 : (value & ~(0xffffffff >>> length)) >>> 0,
+        length,
+        add,
+      );
+    } else {
+      const k = this.keyWords;
+      for (let w = 0; w < 4; w++) {
+        const i = w * 4;
+        const bits = length - w * 32;
+        const value = ((bytes[i] << 24) | (bytes[i + 1] << 16) | (bytes[i + 2] << 8) | bytes[i + 3]) >>> 0;
+        k[w] = bits >= 32 ? value : bits <= 0 ? 0 : (value & ~(0xffffffff >>> bits)) >>> 0;
+      }
+      id = index.v6(k[0], k[1], k[2], k[3], length, add);
     }
-    return 1 + words;
+    if (id >= this.prefixHead.length) this.growPrefixArrays(index.capacity);
+    return id;
   }
 
-  /** Id of a prefix given as (possibly unmasked) network bytes, adding it if new. */
-  private prefixIdOfBytes(family: 4 | 6, bytes: Uint8Array, length: number): number {
-    const size = this.prefixKey(family, bytes, length);
-    const before = this.prefixes.count;
-    const id = this.prefixes.intern(this.keyWords, size);
-    if (id === before && id >= this.prefixHead.length) {
-      const size = this.prefixHead.length * 2;
-      this.prefixHead = growInt32(this.prefixHead, size, EMPTY);
-      this.prefixRoutes = growInt32(this.prefixRoutes, size);
-      const crowded = new Uint8Array(size);
-      crowded.set(this.prefixCrowded);
-      this.prefixCrowded = crowded;
-    }
-    return id;
+  private growPrefixArrays(capacity: number): void {
+    this.prefixHead = growInt32(this.prefixHead, capacity, EMPTY);
+    this.prefixRoutes = growInt32(this.prefixRoutes, capacity);
+    const crowded = new Uint8Array(capacity);
+    crowded.set(this.prefixCrowded);
+    this.prefixCrowded = crowded;
   }
 
   /** Id of a prefix, adding it if new. */
@@ -488,7 +492,7 @@ export class RoutingTable {
 
   /** Id of a prefix if the table has seen it, else -1 (does not add). */
   findPrefixId(prefix: Prefix): number {
-    return this.prefixes.find(this.keyWords, this.prefixKey(prefix.family, prefix.bytes, prefix.length));
+    return this.prefixIdOfBytes(prefix.family, prefix.bytes, prefix.length, false);
   }
 
   // ---- changing routes --------------------------------------------------------------------------
@@ -762,49 +766,48 @@ export class RoutingTable {
   }
 
   prefixFamily(id: number): 4 | 6 {
-    return (this.prefixes.poolArray()[this.prefixes.start(id)] >>> 8) as 4 | 6;
+    return this.prefixes.family(id);
   }
 
   prefixLength(id: number): number {
-    return this.prefixes.poolArray()[this.prefixes.start(id)] & 0xff;
+    return this.prefixes.length(id);
   }
 
   /** First (most significant) 32 bits of the prefix's network. */
   prefixHighWord(id: number): number {
-    return this.prefixes.poolArray()[this.prefixes.start(id) + 1];
+    return this.prefixes.word(id, 0);
   }
 
   /** Orders prefix ids as Prefix.compare does (IPv4 first, then network, then length), without objects. */
   comparePrefixes(a: number, b: number): number {
-    const pool = this.prefixes.poolArray();
-    const pa = this.prefixes.start(a);
-    const pb = this.prefixes.start(b);
-    const fa = pool[pa] >>> 8;
-    const fb = pool[pb] >>> 8;
+    const index = this.prefixes;
+    const fa = index.family(a);
+    const fb = index.family(b);
     if (fa !== fb) return fa - fb;
     const words = fa === 4 ? 1 : 4;
-    for (let w = 1; w <= words; w++) if (pool[pa + w] !== pool[pb + w]) return pool[pa + w] - pool[pb + w];
-    return (pool[pa] & 0xff) - (pool[pb] & 0xff);
+    for (let w = 0; w < words; w++) {
+      const wa = index.word(a, w);
+      const wb = index.word(b, w);
+      if (wa !== wb) return wa - wb;
+    }
+    return index.length(a) - index.length(b);
   }
 
   /** The prefix with id `id` (a new object; the table keeps only words). */
   prefix(id: number): Prefix {
-    let prefix: Prefix | undefined;
-    {
-      const words = this.prefixes.view(id);
-      const family = (words[0] >>> 8) as 4 | 6;
-      const bytes = new Uint8Array(family === 4 ? 4 : 16);
-      for (let w = 1; w < words.length; w++) {
-        const v = words[w];
-        const i = (w - 1) * 4;
-        bytes[i] = v >>> 24;
-        bytes[i + 1] = (v >>> 16) & 0xff;
-        bytes[i + 2] = (v >>> 8) & 0xff;
-        bytes[i + 3] = v & 0xff;
-      }
-      prefix = Prefix.fromBytes(family, bytes, 0, words[0] & 0xff);
+    const index = this.prefixes;
+    const family = index.family(id);
+    const words = family === 4 ? 1 : 4;
+    const bytes = new Uint8Array(words * 4);
+    for (let w = 0; w < words; w++) {
+      const v = index.word(id, w);
+      const i = w * 4;
+      bytes[i] = v >>> 24;
+      bytes[i + 1] = (v >>> 16) & 0xff;
+      bytes[i + 2] = (v >>> 8) & 0xff;
+      bytes[i + 3] = v & 0xff;
     }
-    return prefix;
+    return Prefix.fromBytes(family, bytes, 0, index.length(id));
   }
 
   /** Slot ids of the routes of prefix `id`. */
