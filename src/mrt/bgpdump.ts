@@ -117,17 +117,22 @@ export class BgpdumpFormatter {
     if (!this.prepareShared(cursor, generation)) return false;
     if (this.headBytesFor !== this.head) {
       this.headBytes = encodeAscii(this.head, this.headBytes);
-      this.headBytesLength = this.head.length;
+      this.headView = this.headBytes.subarray(0, this.head.length);
       this.headBytesFor = this.head;
     }
     if (this.suffixBytesFor !== this.suffix) {
       this.suffixBytes = encodeAscii(this.suffix, this.suffixBytes);
-      this.suffixBytesLength = this.suffix.length;
+      this.suffixView = this.suffixBytes.subarray(0, this.suffix.length);
       this.suffixBytesFor = this.suffix;
     }
-    sink.ensure(this.headBytesLength + this.suffixBytesLength + 40);
+    const head = this.headView;
+    const suffix = this.suffixView;
+    sink.ensure(head.length + suffix.length + 40);
     const buf = sink.buffer;
-    let pos = sink.position + this.headBytes.copy(buf, sink.position, 0, this.headBytesLength);
+    // TypedArray#set of an exact-length view: a plain memmove, several times cheaper per line
+    // than Buffer#copy, whose argument checks dominate at these lengths.
+    buf.set(head, sink.position);
+    let pos = sink.position + head.length;
     const p = cursor.prefixBytes;
     pos = writeDecimal(buf, pos, p[0]);
     buf[pos++] = 46;
@@ -143,17 +148,19 @@ export class BgpdumpFormatter {
       pos = writeDecimal(buf, pos, cursor.pathId);
       buf[pos++] = 124;
     }
-    pos += this.suffixBytes.copy(buf, pos, 0, this.suffixBytesLength);
+    buf.set(suffix, pos);
+    pos += suffix.length;
     buf[pos++] = 10;
     sink.position = pos;
     return true;
   }
 
   private headBytes: Buffer = Buffer.allocUnsafe(256);
-  private headBytesLength = 0;
+  /** `headBytes` cut to the head's length (made when the head changes, not per line). */
+  private headView: Uint8Array = this.headBytes.subarray(0, 0);
   private headBytesFor = '';
   private suffixBytes: Buffer = Buffer.allocUnsafe(1024);
-  private suffixBytesLength = 0;
+  private suffixView: Uint8Array = this.suffixBytes.subarray(0, 0);
   private suffixBytesFor = '';
 
   private part1 = '';

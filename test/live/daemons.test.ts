@@ -12,15 +12,19 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  AlertPublisher,
   BgpCollector,
   BgpState,
   parseCollectorConfig,
+  type Alert,
   type CollectorIncident,
 } from '../../src/bgp/collector/index.js';
+import { LiveOutageDetection, selectionFromOptions } from '../../src/cli/live.js';
 import { readElements } from '../../src/mrt/index.js';
 import {
   KP_PREFIXES,
@@ -40,12 +44,27 @@ const GOBGP_ASN = 64497;
 const KP_PATH = [2914, 1239, 4837, 131279];
 const BACKGROUND_ROUTES = 3000;
 /**
- * Timeline seconds per wall second (the detector's `timeScale`): 1800 makes an hour 2 s, the
- * 4-minute flap 133 ms and the 9 h 31 min outage 19 s. See README.md before changing it.
+ * Timeline seconds per wall second, and the outage detector's `timeScale`, so that its thresholds
+ * scale too: at 600 an hour is 6 s, the 600 s blip limit 1 s, the 7-minute flap (the event
+ * closest to a limit) 700 ms and the 9 h 31 min outage 57 s. See README.md ("Time scale") for the
+ * margins before changing it.
  */
-const TIME_SCALE = Number(process.env.CAIRN_LIVE_TIME_SCALE ?? 1800);
+const TIME_SCALE = Number(process.env.CAIRN_LIVE_TIME_SCALE ?? 600);
 if (!(TIME_SCALE > 0)) throw new Error(`CAIRN_LIVE_TIME_SCALE must be a positive number, not ${TIME_SCALE}`);
-const REPLAY = { timeScale: TIME_SCALE, leadInHours: 2, maxGapHours: 2 };
+/**
+ * The detector's clock tick: about 60 timeline seconds (100 ms at 600). Its default, 1 s of wall
+ * time, would be 10 timeline minutes at this scale, two 5-minute bins.
+ */
+const TICK_MS = Math.max(1, Math.round(60_000 / TIME_SCALE));
+/** What the detector watches: `cairn collect --country KP` (the bundled APNIC registry). */
+const SELECTION = { country: 'KP' };
+/** The detector's classification limits (OUTAGE_DEFAULTS), in timeline seconds. */
+const BLIP_SECONDS = 600;
+const SUSTAINED_SECONDS = 3600;
+/** Issue 5: the alert comes within 1 s (wall) of the withdrawal reaching the collector. */
+const ALERT_LATENCY_MS = 1000;
+/** Quiet stretches between events shortened to 1 h of timeline (12 bins of history each). */
+const REPLAY = { timeScale: TIME_SCALE, leadInHours: 2, maxGapHours: 1 };
 /** Bounds of the waits (failure only: each wait returns as soon as its condition holds). */
 const SESSION_TIMEOUT = 30_000;
 const TABLE_TIMEOUT = 60_000;
@@ -63,6 +82,36 @@ interface Received {
   prefix: string;
   /** performance.now() at delivery. */
   at: number;
+}
+
+/** An alert as the collector published it, with performance.now() at publication. */
+interface Published {
+  alert: Alert;
+  at: number;
+}
+
+/** The collector's alert publisher, recording each alert and when it went out. */
+class RecordingAlerts extends AlertPublisher {
+  readonly published: Published[] = [];
+
+  constructor() {
+    super({ output: new Writable({ write: (_chunk, _encoding, done) => done() }) });
+  }
+
+  override publish(alert: Alert): void {
+    this.published.push({ alert, at: performance.now() });
+    super.publish(alert);
+  }
+}
+
+/** One step of the replay as it happened (performance.now() times). */
+interface StepRecord {
+  step: ReplayStep;
+  /** When the commands were issued to both daemons. */
+  issued: number;
+  /** Arrival of the step's first and last prefix (withdrawals or announcements) at the collector. */
+  first: number;
+  last: number;
 }
 
 interface Speaker {
@@ -122,6 +171,11 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
   /** Per speaker address: what it was told to send, phase by phase (the table, then each step). */
   const expectedPhases = new Map<string, string[][]>();
   let mrtDirectory = '';
+  /** The live outage detection attached to the collector, its alerts and the replay as it ran. */
+  let live: LiveOutageDetection | undefined;
+  const alerts = new RecordingAlerts();
+  const stepLog: StepRecord[] = [];
+  let replayEnd: number | undefined;
 
   const diagnostics = async (): Promise<string> => {
     const states = collector?.peerStates().map((p) => `${p.address} AS${p.asn} state ${p.state}`) ?? [];
@@ -208,6 +262,14 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
         }
       }
     });
+    // After the listener above, so that a message's arrival is stamped before it is handled.
+    const selection = (await selectionFromOptions(SELECTION))!;
+    live = new LiveOutageDetection(collector, alerts, {
+      ...selection,
+      timeScale: TIME_SCALE,
+      tickMs: TICK_MS,
+      logger,
+    });
     const listening = await collector.start();
     const collectorEnd = { address: '127.0.0.1', port: listening.port, asn: COLLECTOR_ASN };
 
@@ -237,6 +299,7 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
   }
 
   afterAll(async () => {
+    live?.stop();
     // Collector first (it sends Cease to both), then the daemons, then the files.
     await collector?.stop();
     await Promise.all([bird?.stop(), gobgp?.stop()]);
@@ -303,6 +366,14 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
       ...(event.withCustomers ? routes.upstreamCustomers : []),
     ];
     const measured: string[] = [];
+    // The detector has its baseline (an hour of history after the last change of its full-feed
+    // peers, when GoBGP's table came in) before the 2-hour lead-in starts.
+    await waitFor(
+      'the outage detector to finish its warm-up',
+      SESSION_TIMEOUT,
+      () => live!.detector.currentBaseline !== undefined,
+      diagnostics,
+    );
     const start = performance.now();
     let drift = 0;
     let downArrival = 0;
@@ -334,7 +405,7 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
         await Promise.all([bird!.setEnabled(groups, true), gobgp!.announce(lost)]);
       }
       const type = step.kind === 'down' ? 'W' : 'A';
-      const arrived = await waitFor(
+      const arrival = await waitFor(
         `${step.kind === 'down' ? 'withdrawal' : 're-announcement'} of ${lost.length} prefixes ` +
           `from both daemons (${step.event.name})`,
         STEP_TIMEOUT,
@@ -343,10 +414,14 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
           const complete = [speakers.bird, speakers.gobgp].every((s) =>
             lost.every((route) => seen.some((r) => r.peer === s.address && r.prefix === route.prefix)),
           );
-          return complete ? Math.max(...seen.map((r) => r.at)) : undefined;
+          if (!complete) return undefined;
+          const mine = seen.filter((r) => lost.some((route) => route.prefix === r.prefix));
+          return { first: Math.min(...mine.map((r) => r.at)), last: Math.max(...mine.map((r) => r.at)) };
         },
         diagnostics,
       );
+      stepLog.push({ step, issued, ...arrival });
+      const arrived = arrival.last;
       if (step.kind === 'down') downArrival = arrived;
       else {
         const scaled = ((step.event.up - step.event.down) * 1000) / TIME_SCALE;
@@ -358,6 +433,7 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
         `  ${step.kind} ${lost.length} prefixes: command to last arrival ${(arrived - issued).toFixed(0)} ms`,
       );
     }
+    replayEnd = performance.now();
     console.info(
       `timeline replay at time scale ${TIME_SCALE}: ${((performance.now() - start) / 1000).toFixed(1)} s, ` +
         `schedule drift ${drift.toFixed(0)} ms\n${measured.join('\n')}`,
@@ -380,6 +456,119 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
     expect(badUpdates).toEqual([]);
     expect(incidents).toEqual([]);
   }, 180_000);
+
+  it('detects each event live: classification, extent and prefixes, the alert within 1 s of the withdrawal, closed by the re-announcement', () => {
+    ready();
+    expect(replayEnd, 'the replay ran').toBeDefined();
+    const during = alerts.published.filter((p) => p.at <= replayEnd!);
+    const kinds = (...wanted: string[]): Published[] => during.filter((p) => wanted.includes(p.alert.kind));
+    const firstDown = stepLog[0].issued;
+
+    // Armed before the first withdrawal: the four KP /24s seen by both daemons (both full feeds),
+    // and it stays armed through the replay.
+    const readiness = kinds('outage-detector-ready', 'outage-detector-warming-up');
+    expect(readiness.filter((p) => p.at < firstDown).at(-1)?.alert).toMatchObject({
+      kind: 'outage-detector-ready',
+      baseline: 4,
+      fullFeedPeers: 2,
+      trackedPrefixes: 4,
+      selection: 'country KP',
+    });
+    expect(readiness.filter((p) => p.at >= firstDown).map((p) => p.alert)).toEqual([]);
+
+    // One outage per event of the timeline and nothing else: no outage while the table loaded,
+    // none between events, no session reset.
+    const opens = kinds('outage-open');
+    const closes = kinds('outage-close');
+    expect(opens.map((p) => p.alert.start)).toHaveLength(SYNTHETIC_TIMELINE.length);
+    expect(closes).toHaveLength(SYNTHETIC_TIMELINE.length);
+    expect(kinds('session-reset', 'session-restored')).toEqual([]);
+
+    const kpArrivals = (type: 'W' | 'A'): Received[] =>
+      received.filter((r) => r.type === type && KP_PREFIXES.includes(r.prefix));
+    const withdrawals = kpArrivals('W');
+    const announcements = kpArrivals('A');
+    /** The last arrival at or before `at`: the message in whose handling the alert went out. */
+    const triggerOf = (list: Received[], at: number): Received => list.filter((r) => r.at <= at).at(-1)!;
+    const ladder = ['blip', 'outage', 'sustained-outage'];
+    const report: string[] = [];
+    let smallest = Number.POSITIVE_INFINITY;
+    let slowest = 0;
+    SYNTHETIC_TIMELINE.forEach((expected, i) => {
+      const name = expected.name;
+      const down = stepLog.find((r) => r.step.eventIndex === i && r.step.kind === 'down')!;
+      const up = stepLog.find((r) => r.step.eventIndex === i && r.step.kind === 'up')!;
+      const next = stepLog[stepLog.indexOf(up) + 1]?.issued ?? replayEnd!;
+
+      // Opened by this event's withdrawal, published within 1 s of that UPDATE's arrival.
+      const open = opens[i];
+      expect(open.at, `${name}: opened after the withdrawal`).toBeGreaterThanOrEqual(down.issued);
+      expect(open.at, `${name}: opened before the re-announcement`).toBeLessThan(up.issued);
+      const trigger = triggerOf(withdrawals, open.at);
+      expect(trigger.at, `${name}: the triggering withdrawal is this event's`).toBeGreaterThanOrEqual(
+        down.issued,
+      );
+      const latency = open.at - trigger.at;
+      expect(latency, `${name}: alert latency (ms)`).toBeLessThan(ALERT_LATENCY_MS);
+      expect(open.alert, name).toMatchObject({ classification: 'blip', selection: 'country KP' });
+      const openPrefixes = open.alert.prefixes as string[];
+      expect(openPrefixes.length, name).toBeGreaterThan(0);
+      expect(expected.prefixes, name).toEqual(expect.arrayContaining(openPrefixes));
+      const id = open.alert.eventId;
+
+      // Growth: blip -> outage -> sustained-outage as the event lasts, each step once, in order.
+      const classes = during
+        .filter(
+          (p) =>
+            p.alert.eventId === id && (p.alert.kind === 'outage-open' || p.alert.kind === 'outage-update'),
+        )
+        .map((p) => p.alert.classification)
+        .filter((c, k, all) => k === 0 || c !== all[k - 1]);
+      expect(classes, name).toEqual(ladder.slice(0, ladder.indexOf(expected.classification) + 1));
+
+      // Closed by the re-announcement, in the handling of one of its UPDATEs, before the next event.
+      const ofEvent = closes.filter((p) => p.alert.eventId === id);
+      expect(ofEvent, `${name}: one close`).toHaveLength(1);
+      const close = ofEvent[0];
+      expect(close.at, `${name}: closed after the re-announcement`).toBeGreaterThanOrEqual(up.issued);
+      expect(close.at, `${name}: closed before the next step`).toBeLessThan(next);
+      const back = triggerOf(announcements, close.at);
+      expect(back.at, `${name}: closed by this event's re-announcement`).toBeGreaterThanOrEqual(up.issued);
+      expect(close.alert, name).toMatchObject({
+        classification: expected.classification,
+        extent: expected.extent,
+        level: expected.extent === 'full' ? 'critical' : 'warning',
+        prefixes: expected.prefixes,
+        prefixCount: expected.prefixes.length,
+        lostShare: expected.prefixes.length / KP_PREFIXES.length,
+        selection: 'country KP',
+      });
+
+      const duration = close.alert.duration as number;
+      const margin = Math.min(Math.abs(duration - BLIP_SECONDS), Math.abs(duration - SUSTAINED_SECONDS));
+      smallest = Math.min(smallest, (margin * 1000) / TIME_SCALE);
+      slowest = Math.max(slowest, latency);
+      report.push(
+        `${name}: ${String(close.alert.classification)} ${String(close.alert.extent)}, ` +
+          `${duration} s (timeline ${expected.up - expected.down} s; first withdrawal to last ` +
+          `re-announcement ${(up.last - down.first).toFixed(0)} ms wall), ` +
+          `margin to the nearest limit ${margin} s = ${((margin * 1000) / TIME_SCALE).toFixed(0)} ms wall; ` +
+          `open ${latency.toFixed(2)} ms after the withdrawal, close ${(close.at - back.at).toFixed(2)} ms ` +
+          `after the re-announcement; cause ${String(close.alert.cause)}`,
+      );
+    });
+    // Every outage alert belongs to one of those events.
+    const ids = new Set(opens.map((p) => p.alert.eventId));
+    expect(
+      kinds('outage-open', 'outage-update', 'outage-close').filter((p) => !ids.has(p.alert.eventId)),
+    ).toEqual([]);
+    expect(live!.stats.refused).toBe(0);
+    console.info(
+      `live detection at time scale ${TIME_SCALE} (tick ${TICK_MS} ms): smallest margin to a ` +
+        `classification limit ${smallest.toFixed(0)} ms wall, slowest alert ${slowest.toFixed(2)} ms ` +
+        `after its withdrawal\n${report.join('\n')}`,
+    );
+  });
 
   it('writes MRT that bgpdump and src/mrt decode to exactly the updates the daemons sent', async () => {
     ready();
