@@ -1,0 +1,39 @@
+// The BGP UPDATE messages (header included) of gzip MRT BGP4MP_ET files, in file order: what a
+// collector received, to be sent again byte for byte (bench/collector-daemon.mjs, capacity run).
+// Only the BGP4MP_MESSAGE / _AS4 subtypes (1, 4) the collector writes for its sessions; state
+// changes and other records are skipped. Bounds: a record must fit in the file.
+import { gunzipSync } from 'node:zlib';
+import { readFileSync } from 'node:fs';
+
+const BGP4MP_ET = 17;
+const UPDATE = 2;
+
+/** Returns { messages: Buffer[] (subarrays of the decompressed files), bytes }. */
+export function readUpdates(files) {
+  const messages = [];
+  let bytes = 0;
+  for (const file of files) {
+    const data = gunzipSync(readFileSync(file));
+    let p = 0;
+    while (p + 12 <= data.length) {
+      const type = data.readUInt16BE(p + 4);
+      const subtype = data.readUInt16BE(p + 6);
+      const length = data.readUInt32BE(p + 8);
+      const end = p + 12 + length;
+      if (end > data.length) throw new Error(`${file}: truncated MRT record at ${p}`);
+      if (type === BGP4MP_ET && (subtype === 1 || subtype === 4)) {
+        let q = p + 12 + 4; // microseconds
+        q += subtype === 4 ? 8 : 4; // peer AS, local AS
+        q += 2; // interface index
+        const afi = data.readUInt16BE(q);
+        q += 2 + (afi === 2 ? 32 : 8); // peer and local address
+        if (q + 19 <= end && data[q + 18] === UPDATE) {
+          messages.push(data.subarray(q, end));
+          bytes += end - q;
+        }
+      }
+      p = end;
+    }
+  }
+  return { messages, bytes };
+}
