@@ -280,7 +280,29 @@ export class OutageDetector {
       this.closeBin();
     }
     this.integrate(time);
+    this.settleCause(time);
   }
+
+  /**
+   * Once the clock passes the end of an open event's cause window, decides its cause one last
+   * time with all the window's evidence. Until then the cause is re-decided only when the
+   * selection's space moves or a bin closes, and evidence arriving in between (another peer
+   * losing a prefix already invisible, customers of the same upstream vanishing) would be missed:
+   * the hint would depend on where the start fell inside its bin.
+   */
+  private settleCause(time: number): void {
+    const event = this.current;
+    if (event === undefined || this.causeSettled === event) return;
+    if (time - event.start < this.options.causeWindowSeconds) return;
+    this.causeSettled = event;
+    const cause = event.cause;
+    const evidence = event.causeEvidence;
+    this.refresh(event, time);
+    if (event.cause !== cause || event.causeEvidence !== evidence) this.emit(event, 'update');
+  }
+
+  /** The event whose cause window has passed and whose cause is final. */
+  private causeSettled: OutageEvent | undefined;
 
   /** Ends the replay at `time`: closes the bins up to it; an event still open stays open. */
   finish(time: number): void {
