@@ -22,7 +22,9 @@
  * - simultaneitySeconds 180: "withdrew everywhere at once" when every peer lost the prefixes
  *   within 3 minutes: BGP withdrawals cross the Internet in tens of seconds to a couple of
  *   minutes (MRAI 30 s per eBGP hop, path hunting).
- * - causeWindowSeconds 300: losses and vanishings within one bin of the start belong to the event.
+ * - causeWindowSeconds 300: losses and vanishings within one bin of the start belong to the event;
+ *   the cause hint is re-decided as they come and is final once the clock passes the window's end
+ *   (an `update` is emitted if that last decision changed it).
  * - upstreamEvidencePrefixes 3: "paths through one upstream vanished" needs at least three prefixes
  *   of other origins behind the same upstream to vanish in that window (one is background churn).
  *
