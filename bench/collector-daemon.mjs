@@ -23,25 +23,35 @@
 //        to that write: an upper bound that includes the gobgp process start, gRPC, GoBGP's
 //        queue to the collector and TCP (clocks: performance.timeOrigin of both processes).
 //
+// A second phase (bench/lib/collector-daemon-bird.mjs, bench/lib/bird.mjs) does the same with BIRD 2
+// as the daemon: the same table as static routes, each with its real AS path, origin, MED and
+// communities (checked at the collector); BIRD groups the prefixes that share attributes into one
+// UPDATE. BIRD parses its configuration (the whole table) before the session starts (config-load
+// time); the session comes up with the KP routes only and the detector warms up; then `birdc enable
+// realtable` (the static protocol holding the table) makes BIRD import the routes and send them:
+// UPDATEs/s and prefixes/s from the first to the last UPDATE at the collector, time to full table
+// from the enable. One load takes seconds, so it is repeated (`birdc disable realtable` between) and
+// the samples while the table flows are pooled; the KP /24s are static protocols kp0..kp3, withdrawn
+// and re-announced by `birdc disable/enable kpN`. Last, a new session (`birdc disable/enable
+// collector`) with the table already in BIRD, and the capacity replay of the first load's UPDATEs.
+// Same collector child, same samples, same measures; its own section of the RESULTS file.
+//
+// Which daemons: `--daemon bird|gobgp|both` or BENCH_DAEMON (default both; `npm run bench` takes
+// no options: `BENCH_DAEMON=bird npm run bench -- collector-daemon`).
 // Env: BENCH_TIME_SCALE (detector data seconds per wall second, default 600: the 1 h warm-up
 // takes 6 s), BENCH_SAMPLES (samples before and after the table, default 100), BENCH_GOBGPD,
-// BENCH_GOBGP (binaries, default /usr/bin/gobgpd and /usr/bin/gobgp).
+// BENCH_GOBGP, BENCH_BIRD, BENCH_BIRDC (binaries, default /usr/bin/gobgpd, /usr/bin/gobgp,
+// /usr/sbin/bird, /usr/sbin/birdc), BENCH_BIRD_ROUNDS (BIRD table loads, default 10),
+// BENCH_BIRD_LOAD_SAMPLE_MS (least time between BIRD samples while the table flows, default 0).
 // Everything is on loopback; daemons are killed on exit, even on error; files in a temp dir.
 import { execFileSync, fork } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  readdirSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine, today } from './lib/measure.mjs';
 import { GoBgp, now, onExit, pickLoopbackAddresses, waitFor } from './lib/gobgp.mjs';
+import { writeSection } from './lib/results-section.mjs';
 import { readUpdates } from './lib/mrt-messages.mjs';
 import { summariseProfile } from './lib/cpuprofile.mjs';
 import { PADDING_PREFIX, paddingRoutes, realTable, writeTableDumpV2 } from './lib/table-dump-v2.mjs';
@@ -52,12 +62,26 @@ const KP = ['175.45.176.0/24', '175.45.177.0/24', '175.45.178.0/24', '175.45.179
 const KP_PATH = [2914, 1239, 4837, 131279];
 const COLLECTOR_ASN = 65000;
 const GOBGP_ASN = 64497;
+const BIRD_ASN = 64496;
 const TIME_SCALE = Number(process.env.BENCH_TIME_SCALE ?? 600);
 const TICK_MS = 100;
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 100);
 const PADDING = 8000;
 const LOAD_SAMPLE_MS = Number(process.env.BENCH_LOAD_SAMPLE_MS ?? 250);
 const PROFILE = process.env.BENCH_PROFILE !== '0';
+const DAEMON = (() => {
+  const i = process.argv.indexOf('--daemon');
+  const value =
+    i >= 0
+      ? process.argv[i + 1]
+      : (process.argv.find((a) => a.startsWith('--daemon='))?.slice(9) ?? process.env.BENCH_DAEMON ?? 'both');
+  if (!['bird', 'gobgp', 'both'].includes(value)) {
+    process.stderr.write(`collector-daemon: --daemon must be bird, gobgp or both, not ${value}\n`);
+    process.exit(2);
+  }
+  return value;
+})();
+const RESULTS = join(root, 'bench/RESULTS-collector.md');
 const log = (text) => process.stderr.write(`collector-daemon: ${text}\n`);
 
 const bgp = await import(join(root, 'dist/bgp/index.js'));
@@ -69,7 +93,7 @@ const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-daemon-'));
 onExit(() => rmSync(dir, { recursive: true, force: true }));
 
 // ----- the table ------------------------------------------------------------------------------
-let t = now();
+const t = now();
 const kp22 = net.parsePrefix('175.45.176.0/22');
 const { routes, elements } = await realTable(root, FILE, (p) => {
   const prefix = net.parsePrefix(p);
@@ -80,13 +104,13 @@ const v6Routes = routes.filter((r) => r.v6).length;
 // ----- the collector process ------------------------------------------------------------------
 /**
  * Forks bench/lib/collector-daemon-child.mjs (archive in `mrtDir`) and waits until it listens.
- * `execArgv`: for --cpu-prof.
+ * `peerAsn`: the AS of the one peer it accepts (at `peerAddress`). `execArgv`: for --cpu-prof.
  */
-async function startCollector(mrtDir, listenAddress, peerAddress, execArgv = []) {
+async function startCollector(mrtDir, listenAddress, peerAddress, peerAsn, execArgv = []) {
   mkdirSync(mrtDir, { recursive: true });
   const child = fork(
     join(root, 'bench/lib/collector-daemon-child.mjs'),
-    [root, mrtDir, listenAddress, peerAddress, String(GOBGP_ASN), String(TIME_SCALE), String(TICK_MS), ...KP],
+    [root, mrtDir, listenAddress, peerAddress, String(peerAsn), String(TIME_SCALE), String(TICK_MS), ...KP],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv },
   );
   onExit(() => child.kill('SIGKILL'));
@@ -121,48 +145,22 @@ async function startCollector(mrtDir, listenAddress, peerAddress, execArgv = [])
   return c;
 }
 
-const [collectorAddress, gobgpAddress, speakerAddress] = await pickLoopbackAddresses(3);
-const tableFile = join(dir, 'table.mrt');
-t = now();
-const written = writeTableDumpV2(
-  tableFile,
-  [...routes, ...paddingRoutes(PADDING)],
-  { address: gobgpAddress, asn: GOBGP_ASN },
-  { bgp, net },
-);
-const writeSeconds = (now() - t) / 1000;
+const [collectorAddress, gobgpAddress, speakerAddress, birdAddress] = await pickLoopbackAddresses(4);
 const TARGET = routes.length + KP.length;
-log(
-  `${elements} elements -> ${routes.length} routes (${v6Routes} IPv6) in ${readSeconds.toFixed(1)} s; ` +
-    `TABLE_DUMP_V2 ${(written.bytes / 2 ** 20).toFixed(1)} MiB, ${written.attributeSets} attribute sets, in ${writeSeconds.toFixed(1)} s`,
-);
 const collectors = [];
-const collector = await startCollector(join(dir, 'mrt'), collectorAddress, gobgpAddress);
-const { withdrawals, alerts, report, phase } = collector;
-const ask = collector.ask;
-const port = collector.port;
-log(`collector on ${collectorAddress}:${port}, gobgpd on ${gobgpAddress}`);
-
-// ----- GoBGP ------------------------------------------------------------------------------------
-const gobgp = await GoBgp.start({
-  ...(process.env.BENCH_GOBGPD ? { gobgpd: process.env.BENCH_GOBGPD } : {}),
-  ...(process.env.BENCH_GOBGP ? { gobgp: process.env.BENCH_GOBGP } : {}),
-  dir,
-  address: gobgpAddress,
-  asn: GOBGP_ASN,
-  collector: { address: collectorAddress, port, asn: COLLECTOR_ASN },
-  paddingPrefix: PADDING_PREFIX,
-});
-const alertSeen = collector.alertSeen;
-await waitFor('the BGP session (peer-up alert)', 30_000, () => alertSeen('peer-up'));
-log('session established');
+const failures = [];
 
 // ----- withdrawal -> alert samples ------------------------------------------------------------
-async function sample(prefix, timeoutMs) {
+/**
+ * One withdrawal -> alert sample. `ctx`: { withdrawals, alerts } of the collector, withdraw(prefix)
+ * and announce(prefix) through the daemon.
+ */
+async function sample(ctx, prefix, timeoutMs) {
+  const { withdrawals, alerts } = ctx;
   const w0 = withdrawals.length;
   const a0 = alerts.length;
   const commandStart = now();
-  await gobgp.withdraw(prefix);
+  await ctx.withdraw(prefix);
   const arrival = await waitFor(
     `withdrawal of ${prefix} at the collector`,
     timeoutMs,
@@ -176,7 +174,7 @@ async function sample(prefix, timeoutMs) {
     2,
   );
   const a1 = alerts.length;
-  await gobgp.announce(prefix, KP_PATH);
+  await ctx.announce(prefix);
   await waitFor(
     `outage-close for ${prefix}`,
     timeoutMs,
@@ -192,188 +190,13 @@ async function sample(prefix, timeoutMs) {
   };
 }
 
-async function samples(name, count, timeoutMs, keepGoing = () => true) {
+async function samples(ctx, name, count, timeoutMs, keepGoing = () => true) {
   const out = [];
   for (let i = 0; out.length < count && keepGoing(); i++)
-    out.push(await sample(KP[i % KP.length], timeoutMs));
+    out.push(await sample(ctx, KP[i % KP.length], timeoutMs));
   log(`${name}: ${out.length} samples`);
   return out;
 }
-
-const gobgpVersion = execFileSync(process.env.BENCH_GOBGPD ?? '/usr/bin/gobgpd', ['--version'], {
-  encoding: 'utf8',
-}).trim();
-const failures = [];
-const result = { timeScale: TIME_SCALE, tickMs: TICK_MS };
-try {
-  for (const prefix of KP) await gobgp.announce(prefix, KP_PATH);
-  await waitFor(
-    'the KP routes at the collector',
-    30_000,
-    async () => (await report()).tablePrefixes >= KP.length,
-  );
-  await waitFor(
-    'the detector to warm up (outage-detector-ready)',
-    120_000,
-    () => alertSeen('outage-detector-ready'),
-    50,
-  );
-  log('detector ready');
-
-  // Before the table: four routes.
-  await phase('before');
-  const before = await samples('before the table', SAMPLES, 30_000);
-
-  // The table, with samples while it flows.
-  const gobgpCpu0 = gobgp.daemon.cpuSeconds();
-  await phase('load', { target: TARGET });
-  const injectStart = now();
-  let injectEnd;
-  const inject = gobgp.inject(tableFile);
-  inject.done.then(
-    () => (injectEnd = now()),
-    () => {},
-  );
-  let full = false;
-  const loaded = [];
-  const poll = setInterval(async () => {
-    inject.cpuSeconds();
-    try {
-      full ||= (await report()).fullAt > 0;
-    } catch {
-      // the next poll reports it
-    }
-  }, 100);
-  try {
-    // One sample every LOAD_SAMPLE_MS at most: each runs two gobgp processes, which take CPU from
-    // gobgpd. Under load the withdrawal may queue behind the table in GoBGP: a long timeout.
-    while (!full && injectEnd === undefined) {
-      const next = now() + LOAD_SAMPLE_MS;
-      loaded.push(await sample(KP[loaded.length % KP.length], 300_000));
-      await new Promise((r) => setTimeout(r, Math.max(0, next - now())));
-    }
-    await inject.done;
-    // Until the table is complete, or has stopped growing (inject lost routes).
-    await untilStable(report);
-  } finally {
-    clearInterval(poll);
-  }
-  const load = await report();
-  const gobgpCpu = gobgp.daemon.cpuSeconds() - gobgpCpu0;
-  const injectCpu = inject.cpuSeconds();
-  const gobgpMemory = gobgp.daemon.memory();
-  let reinjected = 0;
-  if (load.fullAt === 0) {
-    // inject lost the file's last routes despite the padding: re-inject what the collector lacks.
-    const tail = routes.slice(-30000);
-    const { missing } = await ask({ t: 'missing', prefixes: tail.map((r) => r.prefix) }, 'missing');
-    reinjected = missing.length;
-    failures.push(
-      `inject lost ${TARGET - load.tablePrefixes} routes (${missing.length} in the last 30,000), re-injected`,
-    );
-    log(failures.at(-1));
-    const again = new Set(missing);
-    const file = join(dir, 'missing.mrt');
-    writeTableDumpV2(
-      file,
-      [...tail.filter((r) => again.has(r.prefix)), ...paddingRoutes(PADDING)],
-      { address: gobgpAddress, asn: GOBGP_ASN },
-      { bgp, net },
-    );
-    await gobgp.inject(file).done;
-    await untilStable(report);
-  }
-  const complete = await report();
-  log(
-    `load: ${load.updates} UPDATEs, ${load.announced} prefixes, table ${complete.tablePrefixes}/${TARGET}, ${loaded.length} samples`,
-  );
-  if (complete.tablePrefixes < TARGET)
-    failures.push(`the collector has ${complete.tablePrefixes} of ${TARGET} prefixes`);
-
-  // After the table.
-  await phase('after');
-  const after = await samples('after the table', SAMPLES, 30_000);
-  const idleEnd = await report();
-  await gobgp.stop();
-  const stopped = await ask({ t: 'stop' }, 'stopped');
-  const span = (load.last - load.first) / 1000;
-  Object.assign(result, {
-    elements,
-    routes: routes.length,
-    v6Routes,
-    tableFileMiB: written.bytes / 2 ** 20,
-    attributeSets: written.attributeSets,
-    target: TARGET,
-    load: {
-      updates: load.updates,
-      prefixes: load.announced,
-      spanSeconds: span,
-      updatesPerSecond: load.updates / span,
-      prefixesPerSecond: load.announced / span,
-      injectSeconds: (injectEnd - injectStart) / 1000,
-      fullTableSeconds: load.fullAt > 0 ? (load.fullAt - injectStart) / 1000 : undefined,
-      firstUpdateAfterSeconds: (load.first - injectStart) / 1000,
-      tablePrefixes: complete.tablePrefixes,
-      collectorCpuSeconds: load.cpuSeconds,
-      collectorWallSeconds: load.wallSeconds,
-      collectorEventLoopUtilization: load.eventLoopUtilization,
-      gobgpdCpuSeconds: gobgpCpu,
-      injectCpuSeconds: injectCpu,
-      gobgpdRssMiB: gobgpMemory.rssMiB,
-      gobgpdPeakMiB: gobgpMemory.peakMiB,
-      reinjected,
-    },
-    rss: {
-      afterLoadMiB: load.rssMiB,
-      afterIdleMiB: idleEnd.rssMiB,
-      peakMiB: stopped.peakRssMiB,
-      heapUsedMiB: idleEnd.heapUsedMiB,
-    },
-    mrtRecords: stopped.mrtRecords,
-    liveStats: stopped.liveStats,
-    unexpectedAlerts: alerts
-      .filter(
-        (a) =>
-          ![
-            'peer-up',
-            'peer-down',
-            'session-reset',
-            'outage-open',
-            'outage-close',
-            'outage-update',
-            'outage-detector-ready',
-          ].includes(a.kind),
-      )
-      .map((a) => a.kind),
-    outageUpdates: alerts.filter((a) => a.kind === 'outage-update').length,
-    samples: { before: stats(before), loaded: stats(loaded), after: stats(after) },
-    failures,
-  });
-
-  // Capacity: the same UPDATEs, byte for byte (read back from the collector's MRT archive), sent
-  // again by a test speaker as fast as a fresh collector takes them; then once more under the V8
-  // profiler to see where the collector's time goes.
-  const archive = readdirSync(join(dir, 'mrt'))
-    .filter((f) => f.endsWith('.gz'))
-    .sort()
-    .map((f) => join(dir, 'mrt', f));
-  const { messages, bytes } = readUpdates(archive);
-  log(
-    `capacity run: ${messages.length} UPDATEs (${(bytes / 2 ** 20).toFixed(1)} MiB) from ${archive.length} MRT file(s)`,
-  );
-  result.replay = await replay(messages, bytes, 'replay', []);
-  if (PROFILE) {
-    const profDir = join(dir, 'prof');
-    mkdirSync(profDir);
-    await replay(messages, bytes, 'replay-profiled', ['--cpu-prof', `--cpu-prof-dir=${profDir}`]);
-    const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
-    result.profile = summariseProfile(join(profDir, file), root);
-  }
-} finally {
-  await gobgp.stop();
-  for (const c of collectors) if (c.exit === undefined) c.child.kill('SIGTERM');
-}
-
 /** Waits until the collector's table is full, or has not grown for 2 s. */
 async function untilStable(report) {
   let last = -1;
@@ -383,9 +206,9 @@ async function untilStable(report) {
     600_000,
     async () => {
       const r = await report();
-      if (r.fullAt > 0 || r.tablePrefixes >= TARGET) return true;
-      stable = r.tablePrefixes === last ? stable + 1 : 0;
-      last = r.tablePrefixes;
+      if (r.fullAt > 0 || r.tableRoutes >= TARGET) return true;
+      stable = r.tableRoutes === last ? stable + 1 : 0;
+      last = r.tableRoutes;
       return stable >= 20;
     },
     100,
@@ -393,19 +216,19 @@ async function untilStable(report) {
 }
 
 /** One capacity run: a fresh collector process, a BgpTestSpeaker sending `messages` in 256 KiB writes. */
-async function replay(messages, bytes, name, execArgv) {
-  const c = await startCollector(join(dir, name), collectorAddress, speakerAddress, execArgv);
+async function replay(messages, bytes, name, asn, execArgv, target = TARGET) {
+  const c = await startCollector(join(dir, name), collectorAddress, speakerAddress, asn, execArgv);
   const speaker = await collectorApi.BgpTestSpeaker.connect({
     host: collectorAddress,
     port: c.port,
     localAddress: speakerAddress,
-    asn: GOBGP_ASN,
+    asn,
     bgpId: speakerAddress,
     answerKeepalives: true,
   });
   await speaker.establish();
   await waitFor('the replay session (peer-up alert)', 30_000, () => c.alertSeen('peer-up'));
-  await c.phase(name, { target: TARGET });
+  await c.phase(name, { target });
   const start = now();
   let batch = [];
   let batchBytes = 0;
@@ -468,114 +291,338 @@ function stats(list) {
     arrival: { p50: pct(q, 50), p99: pct(q, 99) },
   };
 }
-
-// ----- output ---------------------------------------------------------------------------------
-console.log(JSON.stringify(result));
 const ms = (x) => (x === undefined || Number.isNaN(x) ? 'n/a' : `${x.toFixed(2)} ms`);
 const n0 = (x) => Math.round(x).toLocaleString('en');
-const L = result.load;
-const S = result.samples;
-const rows = [
-  ['UPDATEs received during the table load', n0(L.updates), ''],
-  ['prefixes announced in them', n0(L.prefixes), ''],
-  ['sustained UPDATEs/s (first to last UPDATE at the collector)', n0(L.updatesPerSecond), '>= 50,000'],
-  ['sustained prefixes/s', n0(L.prefixesPerSecond), ''],
-  [
-    'time to full table (inject start -> collector has every prefix)',
-    L.fullTableSeconds === undefined ? 'not reached' : `${L.fullTableSeconds.toFixed(1)} s`,
-    '',
-  ],
-  ['`gobgp mrt inject` run time', `${L.injectSeconds.toFixed(1)} s`, ''],
-  [
-    'collector CPU during the load phase (user+sys / wall)',
-    `${L.collectorCpuSeconds.toFixed(1)} s / ${L.collectorWallSeconds.toFixed(1)} s`,
-    '',
-  ],
-  [
-    'collector event-loop utilisation during the load phase',
-    `${(L.collectorEventLoopUtilization * 100).toFixed(0)} %`,
-    '',
-  ],
-  ['gobgpd CPU during the load phase', `${L.gobgpdCpuSeconds.toFixed(1)} s`, ''],
-  ['`gobgp mrt inject` process CPU', `${L.injectCpuSeconds.toFixed(1)} s`, ''],
-  ['peak RSS of the collector process', `${result.rss.peakMiB.toFixed(0)} MiB`, ''],
-  [
-    'RSS of the collector after the load / at the end',
-    `${result.rss.afterLoadMiB.toFixed(0)} / ${result.rss.afterIdleMiB.toFixed(0)} MiB`,
-    '',
-  ],
-  [
-    'RSS of gobgpd (now / peak) with the table',
-    `${L.gobgpdRssMiB.toFixed(0)} / ${L.gobgpdPeakMiB.toFixed(0)} MiB`,
-    '',
-  ],
-];
-for (const [name, s] of [
-  ['before the table (4 routes)', S.before],
-  ['while the table flows', S.loaded],
-  ['after the table (full table)', S.after],
-]) {
-  rows.push([
-    `withdrawal handler -> alert written, ${name}, p50 / p99 (n = ${s.n})`,
-    `${ms(s.handler.p50)} / ${ms(s.handler.p99)}`,
-    'p99 < 1 s',
-  ]);
-  rows.push([
-    `\`gobgp rib del\` start -> alert written, ${name}, p50 / p99`,
-    `${ms(s.command.p50)} / ${ms(s.command.p99)}`,
-    '',
-  ]);
-}
-const R = result.replay;
-if (R !== undefined) {
-  rows.push(
-    [
-      `capacity: the same ${n0(R.updates)} UPDATEs replayed from the archive by a test speaker, UPDATEs/s`,
-      n0(R.updatesPerSecond),
-      '>= 50,000',
-    ],
-    ['capacity: prefixes/s', n0(R.prefixesPerSecond), ''],
-    [
-      'capacity: time to full table (first byte sent -> every prefix)',
-      R.fullTableSeconds === undefined ? 'not reached' : `${R.fullTableSeconds.toFixed(1)} s`,
-      '',
-    ],
-    [
-      'capacity: collector CPU / event-loop utilisation',
-      `${R.cpuSeconds.toFixed(1)} s / ${(R.eventLoopUtilization * 100).toFixed(0)} %`,
-      '',
-    ],
-    ['capacity: peak RSS of the collector process', `${R.peakRssMiB.toFixed(0)} MiB`, ''],
-  );
-}
-const table = [
-  '| measure | value | target |',
-  '|---|---:|---|',
-  ...rows.map((r) => `| ${r.join(' | ')} |`),
-].join('\n');
-console.log(table);
 const cores = (cpu, wall) => (cpu / wall).toFixed(2);
-const analysis = `
+
+/**
+ * The collector's UPDATEs of a run, read back from its MRT archive in `mrtDir`; `window`: only
+ * those received within { fromMs, toMs } (Unix ms, the collector's clock).
+ */
+function archived(mrtDir, window) {
+  const archive = readdirSync(mrtDir)
+    .filter((f) => f.endsWith('.gz'))
+    .sort()
+    .map((f) => join(mrtDir, f));
+  const out = readUpdates(archive, window);
+  log(
+    `capacity run: ${out.messages.length} UPDATEs (${(out.bytes / 2 ** 20).toFixed(1)} MiB) from ${archive.length} MRT file(s)`,
+  );
+  return out;
+}
+
+// ----- GoBGP phase ------------------------------------------------------------------------------
+async function runGobgp() {
+  const tableFile = join(dir, 'table.mrt');
+  const t = now();
+  const written = writeTableDumpV2(
+    tableFile,
+    [...routes, ...paddingRoutes(PADDING)],
+    { address: gobgpAddress, asn: GOBGP_ASN },
+    { bgp, net },
+  );
+  const writeSeconds = (now() - t) / 1000;
+  log(
+    `${elements} elements -> ${routes.length} routes (${v6Routes} IPv6) in ${readSeconds.toFixed(1)} s; ` +
+      `TABLE_DUMP_V2 ${(written.bytes / 2 ** 20).toFixed(1)} MiB, ${written.attributeSets} attribute sets, in ${writeSeconds.toFixed(1)} s`,
+  );
+  const collector = await startCollector(join(dir, 'mrt'), collectorAddress, gobgpAddress, GOBGP_ASN);
+  const { withdrawals, alerts, report, phase } = collector;
+  const ask = collector.ask;
+  const port = collector.port;
+  log(`collector on ${collectorAddress}:${port}, gobgpd on ${gobgpAddress}`);
+
+  // ----- GoBGP ------------------------------------------------------------------------------------
+  const gobgp = await GoBgp.start({
+    ...(process.env.BENCH_GOBGPD ? { gobgpd: process.env.BENCH_GOBGPD } : {}),
+    ...(process.env.BENCH_GOBGP ? { gobgp: process.env.BENCH_GOBGP } : {}),
+    dir,
+    address: gobgpAddress,
+    asn: GOBGP_ASN,
+    collector: { address: collectorAddress, port, asn: COLLECTOR_ASN },
+    paddingPrefix: PADDING_PREFIX,
+  });
+  const alertSeen = collector.alertSeen;
+  await waitFor('the BGP session (peer-up alert)', 30_000, () => alertSeen('peer-up'));
+  log('session established');
+  const ctx = {
+    withdrawals,
+    alerts,
+    withdraw: (prefix) => gobgp.withdraw(prefix),
+    announce: (prefix) => gobgp.announce(prefix, KP_PATH),
+  };
+  const gobgpVersion = execFileSync(process.env.BENCH_GOBGPD ?? '/usr/bin/gobgpd', ['--version'], {
+    encoding: 'utf8',
+  }).trim();
+  const result = { timeScale: TIME_SCALE, tickMs: TICK_MS };
+  try {
+    for (const prefix of KP) await gobgp.announce(prefix, KP_PATH);
+    await waitFor(
+      'the KP routes at the collector',
+      30_000,
+      async () => (await report()).tablePrefixes >= KP.length,
+    );
+    await waitFor(
+      'the detector to warm up (outage-detector-ready)',
+      120_000,
+      () => alertSeen('outage-detector-ready'),
+      50,
+    );
+    log('detector ready');
+
+    // Before the table: four routes.
+    await phase('before');
+    const before = await samples(ctx, 'before the table', SAMPLES, 30_000);
+
+    // The table, with samples while it flows.
+    const gobgpCpu0 = gobgp.daemon.cpuSeconds();
+    await phase('load', { target: TARGET });
+    const injectStart = now();
+    let injectEnd;
+    const inject = gobgp.inject(tableFile);
+    inject.done.then(
+      () => (injectEnd = now()),
+      () => {},
+    );
+    let full = false;
+    const loaded = [];
+    const poll = setInterval(async () => {
+      inject.cpuSeconds();
+      try {
+        full ||= (await report()).fullAt > 0;
+      } catch {
+        // the next poll reports it
+      }
+    }, 100);
+    try {
+      // One sample every LOAD_SAMPLE_MS at most: each runs two gobgp processes, which take CPU from
+      // gobgpd. Under load the withdrawal may queue behind the table in GoBGP: a long timeout.
+      while (!full && injectEnd === undefined) {
+        const next = now() + LOAD_SAMPLE_MS;
+        loaded.push(await sample(ctx, KP[loaded.length % KP.length], 300_000));
+        await new Promise((r) => setTimeout(r, Math.max(0, next - now())));
+      }
+      await inject.done;
+      // Until the table is complete, or has stopped growing (inject lost routes).
+      await untilStable(report);
+    } finally {
+      clearInterval(poll);
+    }
+    const load = await report();
+    const gobgpCpu = gobgp.daemon.cpuSeconds() - gobgpCpu0;
+    const injectCpu = inject.cpuSeconds();
+    const gobgpMemory = gobgp.daemon.memory();
+    let reinjected = 0;
+    if (load.fullAt === 0) {
+      // inject lost the file's last routes despite the padding: re-inject what the collector lacks.
+      const tail = routes.slice(-30000);
+      const { missing } = await ask({ t: 'missing', prefixes: tail.map((r) => r.prefix) }, 'missing');
+      reinjected = missing.length;
+      failures.push(
+        `inject lost ${TARGET - load.tablePrefixes} routes (${missing.length} in the last 30,000), re-injected`,
+      );
+      log(failures.at(-1));
+      const again = new Set(missing);
+      const file = join(dir, 'missing.mrt');
+      writeTableDumpV2(
+        file,
+        [...tail.filter((r) => again.has(r.prefix)), ...paddingRoutes(PADDING)],
+        { address: gobgpAddress, asn: GOBGP_ASN },
+        { bgp, net },
+      );
+      await gobgp.inject(file).done;
+      await untilStable(report);
+    }
+    const complete = await report();
+    log(
+      `load: ${load.updates} UPDATEs, ${load.announced} prefixes, table ${complete.tablePrefixes}/${TARGET}, ${loaded.length} samples`,
+    );
+    if (complete.tablePrefixes < TARGET)
+      failures.push(`the collector has ${complete.tablePrefixes} of ${TARGET} prefixes`);
+
+    // After the table.
+    await phase('after');
+    const after = await samples(ctx, 'after the table', SAMPLES, 30_000);
+    const idleEnd = await report();
+    await gobgp.stop();
+    const stopped = await ask({ t: 'stop' }, 'stopped');
+    const span = (load.last - load.first) / 1000;
+    Object.assign(result, {
+      elements,
+      routes: routes.length,
+      v6Routes,
+      tableFileMiB: written.bytes / 2 ** 20,
+      attributeSets: written.attributeSets,
+      target: TARGET,
+      load: {
+        updates: load.updates,
+        prefixes: load.announced,
+        spanSeconds: span,
+        updatesPerSecond: load.updates / span,
+        prefixesPerSecond: load.announced / span,
+        injectSeconds: (injectEnd - injectStart) / 1000,
+        fullTableSeconds: load.fullAt > 0 ? (load.fullAt - injectStart) / 1000 : undefined,
+        firstUpdateAfterSeconds: (load.first - injectStart) / 1000,
+        tablePrefixes: complete.tablePrefixes,
+        collectorCpuSeconds: load.cpuSeconds,
+        collectorWallSeconds: load.wallSeconds,
+        collectorEventLoopUtilization: load.eventLoopUtilization,
+        gobgpdCpuSeconds: gobgpCpu,
+        injectCpuSeconds: injectCpu,
+        gobgpdRssMiB: gobgpMemory.rssMiB,
+        gobgpdPeakMiB: gobgpMemory.peakMiB,
+        reinjected,
+      },
+      rss: {
+        afterLoadMiB: load.rssMiB,
+        afterIdleMiB: idleEnd.rssMiB,
+        peakMiB: stopped.peakRssMiB,
+        heapUsedMiB: idleEnd.heapUsedMiB,
+      },
+      mrtRecords: stopped.mrtRecords,
+      liveStats: stopped.liveStats,
+      unexpectedAlerts: alerts
+        .filter(
+          (a) =>
+            ![
+              'peer-up',
+              'peer-down',
+              'session-reset',
+              'outage-open',
+              'outage-close',
+              'outage-update',
+              'outage-detector-ready',
+            ].includes(a.kind),
+        )
+        .map((a) => a.kind),
+      outageUpdates: alerts.filter((a) => a.kind === 'outage-update').length,
+      samples: { before: stats(before), loaded: stats(loaded), after: stats(after) },
+      failures,
+    });
+
+    // Capacity: the same UPDATEs, byte for byte (read back from the collector's MRT archive), sent
+    // again by a test speaker as fast as a fresh collector takes them; then once more under the V8
+    // profiler to see where the collector's time goes.
+    const { messages, bytes } = archived(join(dir, 'mrt'));
+    result.replay = await replay(messages, bytes, 'replay', GOBGP_ASN, []);
+    if (PROFILE) {
+      const profDir = join(dir, 'prof');
+      mkdirSync(profDir);
+      await replay(messages, bytes, 'replay-profiled', GOBGP_ASN, [
+        '--cpu-prof',
+        `--cpu-prof-dir=${profDir}`,
+      ]);
+      const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+      result.profile = summariseProfile(join(profDir, file), root);
+    }
+  } finally {
+    await gobgp.stop();
+    for (const c of collectors) if (c.exit === undefined) c.child.kill('SIGTERM');
+  }
+  // ----- output ---------------------------------------------------------------------------------
+  console.log(JSON.stringify(result));
+  const L = result.load;
+  const S = result.samples;
+  const rows = [
+    ['UPDATEs received during the table load', n0(L.updates), ''],
+    ['prefixes announced in them', n0(L.prefixes), ''],
+    ['sustained UPDATEs/s (first to last UPDATE at the collector)', n0(L.updatesPerSecond), '>= 50,000'],
+    ['sustained prefixes/s', n0(L.prefixesPerSecond), ''],
+    [
+      'time to full table (inject start -> collector has every prefix)',
+      L.fullTableSeconds === undefined ? 'not reached' : `${L.fullTableSeconds.toFixed(1)} s`,
+      '',
+    ],
+    ['`gobgp mrt inject` run time', `${L.injectSeconds.toFixed(1)} s`, ''],
+    [
+      'collector CPU during the load phase (user+sys / wall)',
+      `${L.collectorCpuSeconds.toFixed(1)} s / ${L.collectorWallSeconds.toFixed(1)} s`,
+      '',
+    ],
+    [
+      'collector event-loop utilisation during the load phase',
+      `${(L.collectorEventLoopUtilization * 100).toFixed(0)} %`,
+      '',
+    ],
+    ['gobgpd CPU during the load phase', `${L.gobgpdCpuSeconds.toFixed(1)} s`, ''],
+    ['`gobgp mrt inject` process CPU', `${L.injectCpuSeconds.toFixed(1)} s`, ''],
+    ['peak RSS of the collector process', `${result.rss.peakMiB.toFixed(0)} MiB`, ''],
+    [
+      'RSS of the collector after the load / at the end',
+      `${result.rss.afterLoadMiB.toFixed(0)} / ${result.rss.afterIdleMiB.toFixed(0)} MiB`,
+      '',
+    ],
+    [
+      'RSS of gobgpd (now / peak) with the table',
+      `${L.gobgpdRssMiB.toFixed(0)} / ${L.gobgpdPeakMiB.toFixed(0)} MiB`,
+      '',
+    ],
+  ];
+  for (const [name, s] of [
+    ['before the table (4 routes)', S.before],
+    ['while the table flows', S.loaded],
+    ['after the table (full table)', S.after],
+  ]) {
+    rows.push([
+      `withdrawal handler -> alert written, ${name}, p50 / p99 (n = ${s.n})`,
+      `${ms(s.handler.p50)} / ${ms(s.handler.p99)}`,
+      'p99 < 1 s',
+    ]);
+    rows.push([
+      `\`gobgp rib del\` start -> alert written, ${name}, p50 / p99`,
+      `${ms(s.command.p50)} / ${ms(s.command.p99)}`,
+      '',
+    ]);
+  }
+  const R = result.replay;
+  if (R !== undefined) {
+    rows.push(
+      [
+        `capacity: the same ${n0(R.updates)} UPDATEs replayed from the archive by a test speaker, UPDATEs/s`,
+        n0(R.updatesPerSecond),
+        '>= 50,000',
+      ],
+      ['capacity: prefixes/s', n0(R.prefixesPerSecond), ''],
+      [
+        'capacity: time to full table (first byte sent -> every prefix)',
+        R.fullTableSeconds === undefined ? 'not reached' : `${R.fullTableSeconds.toFixed(1)} s`,
+        '',
+      ],
+      [
+        'capacity: collector CPU / event-loop utilisation',
+        `${R.cpuSeconds.toFixed(1)} s / ${(R.eventLoopUtilization * 100).toFixed(0)} %`,
+        '',
+      ],
+      ['capacity: peak RSS of the collector process', `${R.peakRssMiB.toFixed(0)} MiB`, ''],
+    );
+  }
+  const table = [
+    '| measure | value | target |',
+    '|---|---:|---|',
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+  console.log(table);
+  const analysis = `
 Reading: with GoBGP as the sender the collector received ${n0(L.updatesPerSecond)} UPDATEs/s, far below the
 50,000 target, but the limit is the daemon, not the collector: GoBGP sent one UPDATE per prefix
 (${n0(L.updates)} UPDATEs for ${n0(L.prefixes)} prefixes), gobgpd used ${L.gobgpdCpuSeconds.toFixed(1)} CPU-seconds in ${L.collectorWallSeconds.toFixed(1)} s
 (${cores(L.gobgpdCpuSeconds, L.collectorWallSeconds)} cores) and the \`gobgp mrt inject\` client ${L.injectCpuSeconds.toFixed(1)} s more, while the collector used
 ${L.collectorCpuSeconds.toFixed(1)} s (${cores(L.collectorCpuSeconds, L.collectorWallSeconds)} cores; its event loop was busy ${(L.collectorEventLoopUtilization * 100).toFixed(0)} % of the time).${
-  R !== undefined
-    ? ` Fed the very same UPDATEs
+    R !== undefined
+      ? ` Fed the very same UPDATEs
 by a sender that keeps up, the same collector pipeline takes ${n0(R.updatesPerSecond)} UPDATEs/s (event loop ${(R.eventLoopUtilization * 100).toFixed(0)} % busy:
 collector-bound), above the target.`
-    : ''
-} The alert target is met in every phase: the p99 from the withdrawal reaching the collector
+      : ''
+  } The alert target is met in every phase: the p99 from the withdrawal reaching the collector
 to the alert is ${ms(S.loaded.handler.p99)} while the table flows and ${ms(S.after.handler.p99)} after it; even counted from the start of
 the gobgp command (process start, gRPC, GoBGP's queue) the p99 stays under 1 s (${ms(S.loaded.command.p99)} under load).
 `;
-console.log(analysis);
-let profileText = '';
-if (result.profile !== undefined) {
-  const P = result.profile;
-  const pc = (x) => `${(x * 100).toFixed(1)} %`;
-  profileText = `
+  console.log(analysis);
+  let profileText = '';
+  if (result.profile !== undefined) {
+    const P = result.profile;
+    const pc = (x) => `${(x * 100).toFixed(1)} %`;
+    profileText = `
 Where the collector's time goes in the capacity run (V8 CPU profile of a second replay, self time,
 share of ${(P.busyMs / 1000).toFixed(1)} s busy; the profiler slows the run a little):
 
@@ -587,15 +634,15 @@ ${P.files.map((f) => `| ${f.file} | ${pc(f.share)} |`).join('\n')}
 |---|---|---:|
 ${P.functions.map((f) => `| ${f.name} | ${f.file} | ${pc(f.share)} |`).join('\n')}
 `;
-  console.log(profileText);
-}
-if (failures.length > 0) console.log(`\nProblems: ${failures.join('; ')}`);
+    console.log(profileText);
+  }
+  if (failures.length > 0) console.log(`\nProblems: ${failures.join('; ')}`);
 
-const section = `<!-- collector-daemon:start -->
-### Live: cairn collector fed by GoBGP injecting a real table — ${today()}
+  const section = `### Live: cairn collector fed by GoBGP injecting a real table — ${today()}
 
 Machine: ${machine()}; ${gobgpVersion}.
-Command: \`npm run bench -- collector-daemon\` (\`node bench/collector-daemon.mjs\` after the build; one run).
+Command: \`npm run bench -- collector-daemon\` (\`node bench/collector-daemon.mjs\` after the build; the GoBGP phase,
+then the BIRD phase below; \`--daemon gobgp\` or \`BENCH_DAEMON=gobgp\` for this one alone; one run).
 Set-up: the collector (startCollect + LiveOutageDetection from dist/, as \`cairn collect --prefix
 ${KP.join(' ')} --time-scale ${TIME_SCALE}\`, detector tick ${TICK_MS} ms, minFullFeedPeers 1, MRT
 archive on) in a child process on ${collectorAddress}; gobgpd (AS${GOBGP_ASN}) on ${gobgpAddress}, peering with
@@ -627,15 +674,46 @@ sender is not the limit.
 ${table}
 ${analysis}${profileText}
 Targets (issue 5): live ingestion >= 50,000 UPDATEs/s; alert p99 under 1 s.${failures.length > 0 ? `\nProblems: ${failures.join('; ')}.` : ''}
-<!-- collector-daemon:end -->
 `;
-const resultsFile = join(root, 'bench/RESULTS-collector.md');
-let text = existsSync(resultsFile) ? readFileSync(resultsFile, 'utf8') : '# Collector benchmark\n';
-const start = text.indexOf('<!-- collector-daemon:start -->');
-const end = text.indexOf('<!-- collector-daemon:end -->');
-if (start >= 0 && end > start)
-  text = text.slice(0, start) + section + text.slice(end + '<!-- collector-daemon:end -->\n'.length);
-else text = text.replace(/\n*$/, '\n\n') + section;
-writeFileSync(resultsFile, text);
-log(`results in bench/RESULTS-collector.md`);
+  writeSection(RESULTS, 'collector-daemon', section, { heading: '# Collector benchmark\n' });
+  log(`GoBGP results in bench/RESULTS-collector.md`);
+}
+
+// ----- BIRD phase -------------------------------------------------------------------------------
+async function runBird() {
+  const { runBirdPhase } = await import('./lib/collector-daemon-bird.mjs');
+  await runBirdPhase({
+    root,
+    dir,
+    log,
+    routes,
+    elements,
+    failures,
+    KP,
+    KP_PATH,
+    TARGET,
+    TIME_SCALE,
+    TICK_MS,
+    SAMPLES,
+    LOAD_SAMPLE_MS,
+    COLLECTOR_ASN,
+    BIRD_ASN,
+    RESULTS,
+    collectorAddress,
+    birdAddress,
+    startCollector,
+    sample,
+    samples,
+    stats,
+    untilStable,
+    replay,
+    archived,
+    ms,
+    n0,
+    cores,
+  });
+}
+
+if (DAEMON === 'gobgp' || DAEMON === 'both') await runGobgp();
+if (DAEMON === 'bird' || DAEMON === 'both') await runBird();
 process.exit(failures.length > 0 ? 1 : 0);

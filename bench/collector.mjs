@@ -6,14 +6,15 @@
 //  - peak RSS of the collector process (it runs in a child process of its own);
 //  - delay from a withdrawal being written to the socket to the onMessage callback (p50/p99),
 //    under that full load (queueing included) and at a light load (one probe every 5 ms).
-// Results go to bench/RESULTS-collector.md.
+// Results go to bench/RESULTS-collector.md, section `collector` (the rest of the file is kept).
 import { fork } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { machine, today } from './lib/measure.mjs';
+import { writeSection } from './lib/results-section.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bgp = {
@@ -185,9 +186,7 @@ if (process.argv[2] === 'child') {
     light: { n: idle.length, p50: pct(idle, 50), p99: pct(idle, 99) },
   };
   console.log(JSON.stringify(result));
-  const text = `# Collector benchmark
-
-### Passive BGP collector — ${today()}
+  const text = `### Passive BGP collector — ${today()}
 
 Machine: ${machine()}. Command: \`npm run build && node bench/collector.mjs\` (one run; the collector runs in a
 child process, the test speaker in the parent, over loopback TCP).
@@ -207,5 +206,9 @@ message (RFC 7606 checks), calls an \`onMessage\` listener and writes every mess
 
 Target: >= 50,000 updates/s.
 `;
-  writeFileSync(join(root, 'bench/RESULTS-collector.md'), text);
+  // Only this benchmark's section: bench/collector-daemon.mjs keeps its own in the same file.
+  writeSection(join(root, 'bench/RESULTS-collector.md'), 'collector', text, {
+    heading: '# Collector benchmark\n',
+    before: ['collector-daemon', 'collector-daemon-bird'],
+  });
 }

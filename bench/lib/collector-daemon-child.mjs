@@ -102,7 +102,9 @@ const runtime = await startCollect(config, {
         for (const p of f.prefixes)
           if (watchedSet.has(p.prefix)) send({ t: 'withdrawn', prefix: p.prefix, at: ms });
       }
-      if (phase.fullAt === 0 && live.table.prefixCount >= target) phase.fullAt = now();
+      // routeCount, not prefixCount (prefixes ever seen): with one peer, the prefixes routed now;
+      // it drops again when a table is withdrawn (the BIRD phase loads the table several times).
+      if (phase.fullAt === 0 && live.table.routeCount >= target) phase.fullAt = now();
     });
     return () => live.stop();
   },

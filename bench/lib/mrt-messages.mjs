@@ -8,8 +8,11 @@ import { readFileSync } from 'node:fs';
 const BGP4MP_ET = 17;
 const UPDATE = 2;
 
-/** Returns { messages: Buffer[] (subarrays of the decompressed files), bytes }. */
-export function readUpdates(files) {
+/**
+ * Returns { messages: Buffer[] (subarrays of the decompressed files), bytes }. `window`: only the
+ * records whose MRT time (seconds + microseconds, as Unix ms) is within [fromMs, toMs].
+ */
+export function readUpdates(files, window) {
   const messages = [];
   let bytes = 0;
   for (const file of files) {
@@ -21,7 +24,12 @@ export function readUpdates(files) {
       const length = data.readUInt32BE(p + 8);
       const end = p + 12 + length;
       if (end > data.length) throw new Error(`${file}: truncated MRT record at ${p}`);
-      if (type === BGP4MP_ET && (subtype === 1 || subtype === 4)) {
+      let inWindow = true;
+      if (window !== undefined) {
+        const ms = data.readUInt32BE(p) * 1000 + (p + 16 <= end ? data.readUInt32BE(p + 12) / 1000 : 0);
+        inWindow = ms >= window.fromMs && ms <= window.toMs;
+      }
+      if (inWindow && type === BGP4MP_ET && (subtype === 1 || subtype === 4)) {
         let q = p + 12 + 4; // microseconds
         q += subtype === 4 ? 8 : 4; // peer AS, local AS
         q += 2; // interface index
