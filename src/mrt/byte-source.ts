@@ -83,7 +83,9 @@ export interface OpenOptions {
 
 const DEFAULT_HIGH_WATER_MARK = 1 << 20;
 /** gzip input is fed to zlib this many bytes at a time (bounds the output one write can make). */
-const GZIP_WRITE_SIZE = 64 * 1024;
+const GZIP_WRITE_SIZE = 256 * 1024;
+/** Compressed bytes written to zlib ahead of what it has inflated (see gzipPass). */
+const GZIP_WRITE_AHEAD = 4 * GZIP_WRITE_SIZE;
 /** Finer write sizes used to find the exact failure point of a corrupt gzip stream. */
 const GZIP_REFINE_SIZES = [1024, 16, 1];
 const STDERR_LIMIT = 4096;
@@ -530,11 +532,19 @@ async function* gzipPass(
   options: GzipPassOptions,
   reportProgress: boolean,
 ): AsyncGenerator<Buffer, GzipPassResult> {
-  const gunzip = zlib.createGunzip({
+  const zlibOptions: zlib.ZlibOptions & { writableHighWaterMark: number } = {
     chunkSize: Math.min(context.hwm, 1 << 20),
+    // Keep input queued ahead: when a piece is done, zlib starts the next one on the thread pool
+    // in the same callback, so inflating overlaps decoding. With one piece in flight the next
+    // write would wait for 'drain' until the consumer had decoded the last output: decoding and
+    // inflating then took turns (measured on a 13 MB file: 133 ms with 64 KB pieces one at a time,
+    // 115 ms with 256 KB pieces four ahead).
+    writableHighWaterMark: GZIP_WRITE_AHEAD,
     finishFlush: options.finishFlush,
     flush: options.fineSize < GZIP_WRITE_SIZE ? zlib.constants.Z_SYNC_FLUSH : zlib.constants.Z_NO_FLUSH,
-  });
+  };
+  // Node's zlib streams pass stream options on to their Transform (typings list only zlib's own).
+  const gunzip = zlib.createGunzip(zlibOptions);
   const queue = new OutputQueue(
     context.hwm,
     () => gunzip.pause(),
