@@ -3,9 +3,10 @@
 // (KP by country, plus CN, JP, AU, KR, IN: six detectors on one table) on the real RIPE update
 // files, against bgpdump -m > /dev/null on the same files in the same run. Each measurement is a
 // child process (median of 3 wall times, peak RSS from getrusage of the child: bench/lib/measure.mjs).
-// Build first: npx tsc -p tsconfig.build.json. Run: node bench/outages.mjs [FILE...]
-// Writes bench/RESULTS-outages.md.
-import { execFileSync } from 'node:child_process';
+// Then the live part: bench/collector-daemon.mjs with BIRD 2 injecting the 577k-route table
+// (skipped with --replay-only). Build first: npx tsc -p tsconfig.build.json.
+// Run: node bench/outages.mjs [--replay-only] [FILE...]. Writes bench/RESULTS-outages.md.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { machine, measure, today } from './lib/measure.mjs';
@@ -47,7 +48,8 @@ async function child(file) {
 if (process.argv[2] === '--child') {
   await child(process.argv[3]);
 } else {
-  const files = process.argv.slice(2).length > 0 ? process.argv.slice(2) : DEFAULT_FILES;
+  const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const files = args.length > 0 ? args : DEFAULT_FILES;
   const rows = [];
   for (const file of files) {
     const elements = Number(
@@ -110,6 +112,21 @@ if (process.argv[2] === '--child') {
       `${(overallInner * 100).toFixed(0)}% in-process.`,
     '',
   ];
+  lines.push(
+    'Live part (issue 5 item 7: ingestion while a daemon injects the 577k-route table, withdrawal to',
+    'alert delay, peak RSS): `bench/collector-daemon.mjs`, run next by this benchmark with BIRD 2',
+    '(`--replay-only` skips it; `npm run bench -- collector-daemon` runs GoBGP too); results in',
+    '`bench/RESULTS-collector.md`.',
+    '',
+  );
   writeFileSync(new URL('./RESULTS-outages.md', import.meta.url), lines.join('\n'));
   console.log(lines.join('\n'));
+  if (!process.argv.includes('--replay-only')) {
+    const live = spawnSync(
+      process.execPath,
+      [fileURLToPath(new URL('./collector-daemon.mjs', import.meta.url)), '--daemon', 'bird'],
+      { stdio: 'inherit' },
+    );
+    if (live.status !== 0) process.exitCode = live.status ?? 1;
+  }
 }
