@@ -533,15 +533,15 @@ export class OutageDetector {
     for (let i = first; i < c.count && c.time[i] <= to; i++) {
       const kind = c.kind[i];
       if (kind !== LOST && kind !== LOST_BY_PEER_DOWN) continue;
-      if (!this.affected.has(c.tracked[i])) continue;
+      if (!this.affected.has(c.key[i])) continue;
       const peerId = c.peer[i];
-      const upstream = c.upstream[i];
-      origins.add(c.origin[i]);
+      const upstream = t.paths.upstreamOfAttributes(c.attributes[i]);
+      origins.add(t.paths.originOfAttributes(c.attributes[i]));
       upstreamCounts.set(upstream, (upstreamCounts.get(upstream) ?? 0) + 1);
       if (kind === LOST) byUpdate++;
       else byPeerDown++;
-      let times = lossTimes.get(c.tracked[i]);
-      if (times === undefined) lossTimes.set(c.tracked[i], (times = []));
+      let times = lossTimes.get(c.key[i]);
+      if (times === undefined) lossTimes.set(c.key[i], (times = []));
       times.push(c.time[i]);
       if (!firstByPeer.has(peerId)) {
         const peer = this.table.peer(peerId);
@@ -550,7 +550,7 @@ export class OutageDetector {
           peerAsn: peer.asn,
           peerAddress: peer.address,
           time: c.time[i],
-          prefix: t.trackedPrefix(c.tracked[i]).toString(),
+          prefix: t.trackedPrefix(c.key[i]).toString(),
           upstream,
           byPeerDown: kind === LOST_BY_PEER_DOWN,
         });

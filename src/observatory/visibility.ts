@@ -23,7 +23,8 @@
 import type { Prefix } from '../net/index.js';
 import { PrefixTrie } from '../net/index.js';
 import type { Registry } from '../registry/index.js';
-import type { RouteEvent, RoutingTable } from '../routing/index.js';
+import type { RouteEvent, RoutingTable, VisibilityColumns } from '../routing/index.js';
+import { LOST, LOST_BY_PEER_DOWN, SEEN, VisibilitySeries } from '../routing/index.js';
 
 /**
  * Decides once per prefix (at its first announcement) whether it is tracked. A selector may also
@@ -137,9 +138,7 @@ export interface VisibilityOptions {
 }
 
 /** Kinds of rows in the exact per-peer series. */
-export const SEEN = 1;
-export const LOST = 0;
-export const LOST_BY_PEER_DOWN = 2;
+export { LOST, LOST_BY_PEER_DOWN, SEEN };
 
 /** One row of the per-peer series (a copy). */
 export interface PeerChange {
@@ -167,10 +166,6 @@ export type SpaceListener = (time: number, tracker: VisibilityTracker) => void;
 export type PrefixVisibilityListener = (index: number, visible: boolean, time: number) => void;
 /** Called for every time seen in the stream, before the change at that time is applied. */
 export type ClockListener = (time: number) => void;
-
-const UNKNOWN = 0;
-const TRACKED = 1;
-const IGNORED = 2;
 
 function growInt32(array: Int32Array, size: number, fill: number): Int32Array<ArrayBuffer> {
   const grown = new Int32Array(size).fill(fill);
@@ -240,13 +235,12 @@ export class VisibilityTracker {
   readonly visibleShare: number;
   readonly paths: PathFacts;
 
-  private state = new Uint8Array(65536);
-  /** Tracked index of a prefix id (-1 when not tracked). */
   /** Tracked index of a prefix id (only tracked prefixes: a selection is small next to the table). */
   private readonly trackedIndex = new Map<number, number>();
   private readonly trackedPrefixIds: number[] = [];
   private readonly trackedPrefixes: Prefix[] = [];
-  private readonly peerSets: Array<Set<number>> = [];
+  /** Which peers see each tracked prefix, with every change (routing's series, keyed by tracked index). */
+  private readonly peerSeries: VisibilitySeries;
   private visibleFlags = new Uint8Array(1024);
   private fullFeed = new Uint8Array(64);
   private fullFeedCount = 0;
@@ -256,15 +250,6 @@ export class VisibilityTracker {
   private readonly clockListeners: ClockListener[] = [];
   private readonly prefixListeners: PrefixVisibilityListener[] = [];
   private readonly detach: () => void;
-
-  /** Exact per-peer series of the tracked prefixes (growable columns). */
-  private changeTime = new Float64Array(1024);
-  private changeTracked = new Int32Array(1024);
-  private changePeer = new Int32Array(1024);
-  private changeKind = new Uint8Array(1024);
-  private changeUpstream = new Uint32Array(1024);
-  private changeOrigin = new Uint32Array(1024);
-  private changes = 0;
 
   /** Current visible space. */
   ipv4Slash24s = 0;
@@ -284,12 +269,18 @@ export class VisibilityTracker {
     this.minFullFeedRoutes = options.minFullFeedRoutes ?? 1;
     this.visibleShare = options.visibleShare ?? 0.5;
     this.paths = new PathFacts(table);
+    // The clock first (registered first): a change is applied after the time it happened at.
     this.detach = table.onEvent((event) => this.onTableEvent(event));
+    this.peerSeries = new VisibilitySeries(table, {
+      select: (prefixId, attributesId) => this.classify(prefixId, attributesId),
+    });
+    this.peerSeries.onRow((row, series) => this.onRow(row, series));
   }
 
   /** Stops listening to the table. */
   close(): void {
     this.detach();
+    this.peerSeries.close();
   }
 
   onSpaceChange(listener: SpaceListener): void {
@@ -350,46 +341,34 @@ export class VisibilityTracker {
 
   /** Peers that see tracked prefix `index` now, ascending. */
   peersSeeing(index: number): number[] {
-    return [...this.peerSets[index]].sort((a, b) => a - b);
+    return this.peerSeries.peersSeeing(this.trackedPrefixIds[index]);
   }
 
   /** Number of per-peer rows recorded. */
   get changeCount(): number {
-    return this.changes;
+    return this.peerSeries.rowCount;
   }
 
   /** Row `i` of the exact per-peer series, as a plain object. */
   change(i: number): PeerChange {
-    const kind = this.changeKind[i];
+    const c = this.peerSeries.columns();
+    const kind = c.kind[i];
     return {
-      time: this.changeTime[i],
-      prefix: this.trackedPrefixes[this.changeTracked[i]].toString(),
-      peerId: this.changePeer[i],
+      time: c.time[i],
+      prefix: this.trackedPrefixes[c.key[i]].toString(),
+      peerId: c.peer[i],
       kind: kind === SEEN ? 'seen' : kind === LOST ? 'lost' : 'lost-peer-down',
-      upstream: this.changeUpstream[i],
-      origin: this.changeOrigin[i],
+      upstream: this.paths.upstreamOfAttributes(c.attributes[i]),
+      origin: this.paths.originOfAttributes(c.attributes[i]),
     };
   }
 
-  /** Raw columns of the per-peer series (for scans; valid until the next change). */
-  changeColumns(): {
-    count: number;
-    time: Float64Array;
-    tracked: Int32Array;
-    peer: Int32Array;
-    kind: Uint8Array;
-    upstream: Uint32Array;
-    origin: Uint32Array;
-  } {
-    return {
-      count: this.changes,
-      time: this.changeTime,
-      tracked: this.changeTracked,
-      peer: this.changePeer,
-      kind: this.changeKind,
-      upstream: this.changeUpstream,
-      origin: this.changeOrigin,
-    };
+  /**
+   * Raw columns of the per-peer series (for scans; valid until the next change): routing's
+   * VisibilitySeries, whose `key` column is the tracked index.
+   */
+  changeColumns(): VisibilityColumns {
+    return this.peerSeries.columns();
   }
 
   /** Space of the selection: IPv4 /24s when it has IPv4 prefixes, else IPv6 /48s. */
@@ -407,48 +386,23 @@ export class VisibilityTracker {
 
   private onTableEvent(event: Readonly<RouteEvent>): void {
     if (event.time > this.now) this.advance(event.time);
-    if (event.kind === 'peer-down') {
-      this.onPeerDown(event.peerId, event.time);
-      return;
-    }
-    const prefixId = event.prefixId;
-    if (prefixId >= this.state.length) this.growPrefixes(prefixId);
-    let state = this.state[prefixId];
-    if (state === UNKNOWN) {
-      if (event.kind !== 'announce') return;
-      state = this.classify(prefixId, event.attributesId);
-    }
-    if (state !== TRACKED) return;
-    const index = this.trackedIndex.get(prefixId) ?? -1;
-    const peers = this.peerSets[index];
-    const peerId = event.peerId;
-    if (event.kind === 'announce') {
-      if (peers.has(peerId)) return;
-      peers.add(peerId);
-      this.record(event.time, index, peerId, SEEN, event.attributesId);
-      if (this.fullFeed[peerId] === 1) this.reevaluate(index, event.time);
-      return;
-    }
-    // withdraw: the peer may still have another ADD-PATH route for the prefix.
-    if (!peers.has(peerId) || this.peerStillHas(prefixId, peerId)) return;
-    peers.delete(peerId);
-    const peerDown = event.cause === 'peer-down';
-    this.record(event.time, index, peerId, peerDown ? LOST_BY_PEER_DOWN : LOST, event.attributesId);
-    if (!peerDown && this.fullFeed[peerId] === 1) this.reevaluate(index, event.time);
+    if (event.kind === 'peer-down') this.onPeerDown(event.peerId, event.time);
   }
 
-  private peerStillHas(prefixId: number, peerId: number): boolean {
-    if (this.table.prefixRouteCount(prefixId) === 0) return false;
-    const columns = this.table.columns();
-    for (const slot of this.table.routeSlotsOfPrefix(prefixId))
-      if (columns.peer[slot] === peerId) return true;
-    return false;
+  /** A tracked prefix was seen or lost by a peer (routing's series recorded the row). */
+  private onRow(row: number, series: VisibilitySeries): void {
+    const c = series.columns();
+    const kind = c.kind[row];
+    // A loss by session reset waits for the peer-down event: the full-feed set changes first.
+    if (kind !== LOST_BY_PEER_DOWN && this.fullFeed[c.peer[row]] === 1)
+      this.reevaluate(c.key[row], c.time[row]);
   }
 
   private onPeerDown(peerId: number, time: number): void {
     if (this.fullFeed[peerId] === 1) this.refreshFullFeed(time);
   }
 
+  /** Decides whether a prefix is tracked (at its first announcement): its tracked index, or -1. */
   private classify(prefixId: number, attributesId: number): number {
     const table = this.table;
     const select = this.select;
@@ -459,70 +413,27 @@ export class VisibilityTracker {
       prefix = table.prefix(prefixId);
       selected = select(prefix, table.pathOrigins(table.pathIdOf(attributesId)));
     }
-    if (!selected) {
-      this.state[prefixId] = IGNORED;
-      return IGNORED;
-    }
+    if (!selected) return -1;
     prefix ??= table.prefix(prefixId);
-    this.state[prefixId] = TRACKED;
     const index = this.trackedPrefixes.length;
     this.trackedIndex.set(prefixId, index);
     this.trackedPrefixIds.push(prefixId);
     this.trackedPrefixes.push(prefix);
-    this.peerSets.push(new Set());
     if (index >= this.visibleFlags.length) {
       const grown = new Uint8Array(this.visibleFlags.length * 2);
       grown.set(this.visibleFlags);
       this.visibleFlags = grown;
     }
     if (prefix.family === 4) this.hasIpv4 = true;
-    return TRACKED;
-  }
-
-  private growPrefixes(prefixId: number): void {
-    const size = Math.max(prefixId + 1, this.state.length * 2);
-    const state = new Uint8Array(size);
-    state.set(this.state);
-    this.state = state;
-  }
-
-  private record(time: number, index: number, peerId: number, kind: number, attributesId: number): void {
-    if (this.changes === this.changeTime.length) {
-      const size = this.changes * 2;
-      const t = new Float64Array(size);
-      t.set(this.changeTime);
-      this.changeTime = t;
-      const tr = new Int32Array(size);
-      tr.set(this.changeTracked);
-      this.changeTracked = tr;
-      const p = new Int32Array(size);
-      p.set(this.changePeer);
-      this.changePeer = p;
-      const k = new Uint8Array(size);
-      k.set(this.changeKind);
-      this.changeKind = k;
-      const u = new Uint32Array(size);
-      u.set(this.changeUpstream);
-      this.changeUpstream = u;
-      const o = new Uint32Array(size);
-      o.set(this.changeOrigin);
-      this.changeOrigin = o;
-    }
-    const i = this.changes++;
-    this.changeTime[i] = time;
-    this.changeTracked[i] = index;
-    this.changePeer[i] = peerId;
-    this.changeKind[i] = kind;
-    const pathId = this.table.pathIdOf(attributesId);
-    this.changeUpstream[i] = this.paths.upstreamOf(pathId);
-    this.changeOrigin[i] = this.paths.originOf(pathId);
+    return index;
   }
 
   // ---- visibility -----------------------------------------------------------------------------
 
   private seenByFullFeed(index: number): number {
     let n = 0;
-    for (const peer of this.peerSets[index]) if (this.fullFeed[peer] === 1) n++;
+    for (const peer of this.peerSeries.seenBy(this.trackedPrefixIds[index]))
+      if (this.fullFeed[peer] === 1) n++;
     return n;
   }
 

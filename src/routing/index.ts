@@ -5,7 +5,8 @@
  * Established loses its routes). AS paths and attribute sets are interned once in Uint32Array
  * pools; a route is a few typed-array cells. Changes are published as events (announce, withdraw,
  * peer-down) for detectors that consume the same stream; queries give the routes and the peers
- * that see a prefix now, and the longest matching prefix of an address.
+ * that see a prefix now, and the longest matching prefix of an address. `VisibilitySeries` keeps,
+ * for the prefixes a caller selects, which peers see each one and every change with its time.
  *
  * The module does no I/O: it is handed elements (a `scanMrt` visitor, or plain `MrtElement`s).
  *
@@ -32,6 +33,15 @@ export {
   type TableMemory,
 } from './table.js';
 export { WordInterner, hashWords } from './interner.js';
+export {
+  LOST,
+  LOST_BY_PEER_DOWN,
+  SEEN,
+  VisibilitySeries,
+  type VisibilityColumns,
+  type VisibilityRowListener,
+  type VisibilitySeriesOptions,
+} from './visibility.js';
 export {
   NO_PATH,
   SEGMENT_CONFED_SEQUENCE,
