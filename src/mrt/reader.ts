@@ -42,6 +42,11 @@ export class MrtFramer {
       if (skip === chunk.length) return;
       chunk = chunk.subarray(skip);
     }
+    const cut = this.pending;
+    if (cut !== undefined && this.completeCutRecord(cut, chunk)) {
+      chunk = chunk.subarray(12 + this.cutBodyLength - cut.length);
+      if (chunk.length === 0) return;
+    }
     let buf = chunk;
     const pending = this.pending;
     if (pending !== undefined) {
@@ -82,6 +87,29 @@ export class MrtFramer {
     }
     this.streamOffset = base + pos;
     if (pos < length) this.pending = buf.slice(pos);
+  }
+
+  private cutBodyLength = 0;
+
+  /**
+   * Decodes the record cut at the end of the last chunk, completed from the start of `chunk`, in
+   * a buffer of its own: copying the whole new chunk behind the cut bytes would cost a copy of
+   * the stream. Returns false (nothing done) when `chunk` does not complete it, or its header is
+   * one the general path must report.
+   */
+  private completeCutRecord(cut: Uint8Array, chunk: Uint8Array): boolean {
+    if (cut.length + chunk.length < 12) return false;
+    const at = (i: number): number => (i < cut.length ? cut[i] : chunk[i - cut.length]);
+    const bodyLength = ((at(8) << 24) | (at(9) << 16) | (at(10) << 8) | at(11)) >>> 0;
+    const take = 12 + bodyLength - cut.length;
+    if (bodyLength > this.maxRecordLength || take > chunk.length) return false;
+    const record = new Uint8Array(cut.length + take);
+    record.set(cut, 0);
+    record.set(chunk.subarray(0, take), cut.length);
+    this.pending = undefined;
+    this.cutBodyLength = bodyLength;
+    this.push(record);
+    return true;
   }
 
   /** Call at end of stream: reports a record cut short by the end of the data. */
