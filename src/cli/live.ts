@@ -40,7 +40,7 @@ import type { AlertPublisher, BgpCollector, CollectorPeer } from '../bgp/collect
 import { BgpState, effectiveUpdate } from '../bgp/collector/index.js';
 import { CairnError, ParseError } from '../errors/index.js';
 import type { MrtElement } from '../mrt/index.js';
-import { parseAsn, parsePrefix } from '../net/index.js';
+import { parseAddress, parseAsn, parsePrefix } from '../net/index.js';
 import type {
   OutageEvent,
   OutageOptions,
@@ -215,12 +215,19 @@ export class LiveOutageDetection {
     e.peerAddress = peer.address;
     e.peerAsn = peer.asn;
     this.stats.updates++;
-    e.type = 'W';
-    clearAttributes(e);
-    for (const family of update.withdrawn) if (unicast(family)) this.applyAll(family);
+    let peerId: number;
+    try {
+      peerId = this.table.peerIdOf(parseAddress(peer.address), peer.asn);
+    } catch (error) {
+      this.refuse(error, peer.address, 'peer address');
+      return;
+    }
+    const seconds = Math.floor(time);
+    for (const family of update.withdrawn) if (unicast(family)) this.applyAll(family, peerId, seconds, -1);
     if (update.announced.length > 0) {
       const a = update.attributes;
       e.type = 'A';
+      clearAttributes(e);
       if (a.asPath !== undefined) e.asPathSegments = a.asPath;
       if (a.origin !== undefined) e.origin = a.origin;
       if (a.med !== undefined) e.med = a.med;
@@ -234,28 +241,47 @@ export class LiveOutageDetection {
         const nextHop = family.afi === 1 && family.mp !== true ? a.nextHop : a.mpReach?.nextHop;
         if (nextHop !== undefined) e.nextHop = nextHop;
         else delete e.nextHop;
-        this.applyAll(family);
+        // One attribute set for all the family's prefixes of this UPDATE.
+        let attributesId: number;
+        try {
+          attributesId = this.table.attributesIdOf(e);
+        } catch (error) {
+          this.stats.refused += family.prefixes.length;
+          this.logger?.warn({ err: error, peer: peer.address }, 'attributes refused');
+          continue;
+        }
+        this.applyAll(family, peerId, seconds, attributesId);
       }
     }
     this.flush();
   }
 
-  private applyAll(family: FamilyPrefixes): void {
-    const e = this.element;
+  /** Withdraws (attributesId -1) or announces every prefix of the family. */
+  private applyAll(family: FamilyPrefixes, peerId: number, time: number, attributesId: number): void {
+    const table = this.table;
     for (const nlri of family.prefixes) {
-      e.prefix = nlri.prefix;
-      if (nlri.pathId !== undefined) e.pathId = nlri.pathId;
-      else delete e.pathId;
+      let prefixId: number;
       try {
-        this.table.applyElement(e);
-        if (e.type === 'W') this.stats.withdrawn++;
-        else this.stats.announced++;
+        prefixId = table.prefixIdOf(parsePrefix(nlri.prefix));
       } catch (error) {
         // The codec has checked the prefixes; a refusal here is a bug or a hostile corner: count, go on.
-        this.stats.refused++;
-        this.logger?.warn({ err: error, peer: e.peerAddress, prefix: nlri.prefix }, 'element refused');
+        this.refuse(error, nlri.prefix, 'prefix');
+        continue;
+      }
+      const addPathId = nlri.pathId ?? 0;
+      if (attributesId < 0) {
+        table.withdrawIds(prefixId, peerId, addPathId, time);
+        this.stats.withdrawn++;
+      } else {
+        table.announceIds(prefixId, peerId, addPathId, attributesId, time);
+        this.stats.announced++;
       }
     }
+  }
+
+  private refuse(error: unknown, value: string, what: string): void {
+    this.stats.refused++;
+    this.logger?.warn({ err: error, value }, `${what} refused`);
   }
 
   private onPeerDown(peer: CollectorPeer, to: number): void {

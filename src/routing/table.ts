@@ -324,6 +324,16 @@ export class RoutingTable {
       this.withdrawIds(prefixId, peerId, addPathId, time);
       return;
     }
+    this.announceIds(prefixId, peerId, addPathId, this.attributesIdOf(element), time);
+  }
+
+  /**
+   * Interns the attributes of a plain element (AS path, origin, next hop, MED, LOCAL_PREF,
+   * atomic aggregate, communities) and returns the set's id, for `announceIds`: a live UPDATE
+   * interns its attributes once for all its prefixes. Throws a ParseError for a next hop that
+   * does not parse.
+   */
+  attributesIdOf(element: MrtElement): number {
     const s = this.scratch;
     s.reset();
     encodeSegments(element.asPathSegments, s);
@@ -347,7 +357,7 @@ export class RoutingTable {
       (element.localPref !== undefined ? FLAG_LOCAL_PREF : 0) |
       (element.med !== undefined ? FLAG_MED : 0) |
       (element.atomicAggregate === true ? FLAG_ATOMIC_AGGREGATE : 0);
-    const attributesId = this.internAttributes(
+    return this.internAttributes(
       pathId,
       origin,
       flags,
@@ -357,7 +367,6 @@ export class RoutingTable {
       communitiesId,
       largeId,
     );
-    this.announceIds(prefixId, peerId, addPathId, attributesId, time);
   }
 
   private readonly attributeWords = new Uint32Array(ATTR_WORDS);
