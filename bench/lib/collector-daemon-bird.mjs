@@ -10,7 +10,9 @@
 //    the collector as in the GoBGP phase, with samples while the table flows; then samples on the
 //    full table; then the capacity replay of the UPDATEs BIRD sent.
 import { loadavg } from 'node:os';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { summariseProfile } from './cpuprofile.mjs';
 import { machine, today } from './measure.mjs';
 import { now, waitFor } from './gobgp.mjs';
 import { Bird, freePort, writeBirdConfig } from './bird.mjs';
@@ -267,6 +269,22 @@ export async function runBirdPhase(x) {
     log(`BIRD attributes at the collector: ${JSON.stringify(result.fidelity)}`);
     // The window holds the table and the sample UPDATEs of that load: full = the table's prefixes.
     result.replay = await x.replay(messages, bytes, 'replay-bird', x.BIRD_ASN, [], routes.length);
+    if (process.env.BENCH_BIRD_PROFILE === '1') {
+      // Where the collector's time goes on BIRD's packed UPDATEs (not part of the results file).
+      const profDir = join(dir, 'prof-bird');
+      mkdirSync(profDir);
+      await x.replay(
+        messages,
+        bytes,
+        'replay-bird-profiled',
+        x.BIRD_ASN,
+        ['--cpu-prof', `--cpu-prof-dir=${profDir}`],
+        routes.length,
+      );
+      const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
+      if (file !== undefined)
+        log(`BIRD replay profile: ${JSON.stringify(summariseProfile(join(profDir, file), x.root))}`);
+    }
   } finally {
     await bird.stop();
     if (collector.exit === undefined) collector.child.kill('SIGTERM');
