@@ -1,11 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { mrtPath, readGzOrPlain } from '../../test/fixtures/mrt-records.js';
 import { MrtDecoder, type MrtProblem } from './decoder.js';
 import { MrtFramer } from './reader.js';
-
-const data = (path: string): string => fileURLToPath(new URL(`../../data/mrt/${path}`, import.meta.url));
 
 /** Every element (type, prefix, time, peer) and every problem (code, offset), pushing `bytes` in pieces. */
 function decode(bytes: Uint8Array, pieces: (offset: number) => number): string[] {
@@ -38,10 +34,7 @@ function decode(bytes: Uint8Array, pieces: (offset: number) => number): string[]
 
 describe('MrtFramer', () => {
   it('decodes the same records however the stream is cut into chunks', () => {
-    const bytes = gunzipSync(readFileSync(data('ripe-bgpdump/updates.20160811.1600.gz'))).subarray(
-      0,
-      400_000,
-    );
+    const bytes = readGzOrPlain(mrtPath('ripe-bgpdump/updates.20160811.1600.gz')).subarray(0, 400_000);
     const whole = decode(bytes, () => bytes.length);
     expect(whole.length).toBeGreaterThan(1000);
     let seed = 12345;
@@ -54,10 +47,7 @@ describe('MrtFramer', () => {
   });
 
   it('reports a truncated last record at the same offset however the stream is cut', () => {
-    const bytes = gunzipSync(readFileSync(data('ripe-bgpdump/updates.20160811.1600.gz'))).subarray(
-      0,
-      100_003,
-    );
+    const bytes = readGzOrPlain(mrtPath('ripe-bgpdump/updates.20160811.1600.gz')).subarray(0, 100_003);
     const whole = decode(bytes, () => bytes.length);
     expect(whole.some((line) => line.startsWith('problem MRT_TRUNCATED_RECORD'))).toBe(true);
     for (const size of [1, 12, 13, 777]) expect(decode(bytes, () => size)).toEqual(whole);

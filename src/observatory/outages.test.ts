@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MrtElement } from '../mrt/index.js';
+import { element } from '../../test/fixtures/elements.js';
 import { RoutingTable } from '../routing/index.js';
 import { OutageDetector } from './outages.js';
 import { selectOrigin } from './visibility.js';
@@ -7,19 +7,6 @@ import { selectOrigin } from './visibility.js';
 const KP = ['175.45.176.0/24', '175.45.177.0/24', '175.45.178.0/24', '175.45.179.0/24'];
 /** Five other customers of AS4837 (documentation-range stand-ins with their own origins). */
 const CUSTOMERS = [1, 2, 3, 4, 5].map((i) => ({ prefix: `198.51.${100 + i}.0/24`, origin: 64600 + i }));
-
-function element(time: number, type: 'A' | 'W', peer: number, prefix: string, path: number[]): MrtElement {
-  return {
-    type,
-    timestamp: time,
-    peerAddress: `192.0.2.${peer}`,
-    peerAsn: 64500 + peer,
-    prefix,
-    asPathSegments: [{ kind: 'sequence', asns: path }],
-    origin: 'IGP',
-    nextHop: `192.0.2.${peer}`,
-  } as MrtElement;
-}
 
 /**
  * Two peers lose North Korea's four /24s and five other customers of AS4837 one minute apart
@@ -32,12 +19,14 @@ function causeWhenStartingAt(offsetInBin: number): { cause: string; evidence: st
   const base = 1_419_200_000 - (1_419_200_000 % 300);
   for (const peer of [1, 2]) {
     for (const prefix of KP)
-      table.applyElement(element(base, 'A', peer, prefix, [64500 + peer, 4837, 131279]));
+      table.applyElement(element(base, 'A', peer, prefix, { path: [64500 + peer, 4837, 131279] }));
     for (const c of CUSTOMERS)
-      table.applyElement(element(base, 'A', peer, c.prefix, [64500 + peer, 4837, c.origin]));
+      table.applyElement(element(base, 'A', peer, c.prefix, { path: [64500 + peer, 4837, c.origin] }));
     // Background routes, so that both peers are full feeds.
     for (let i = 0; i < 50; i++)
-      table.applyElement(element(base, 'A', peer, `203.0.${i}.0/24`, [64500 + peer, 2914, 65000 + i]));
+      table.applyElement(
+        element(base, 'A', peer, `203.0.${i}.0/24`, { path: [64500 + peer, 2914, 65000 + i] }),
+      );
   }
   const start = base + 2 * 3600 + offsetInBin;
   for (let time = base; time < start; time += 60) detector.onUpdate(time);
@@ -46,8 +35,8 @@ function causeWhenStartingAt(offsetInBin: number): { cause: string; evidence: st
     [2, start + 60],
   ]) {
     detector.onUpdate(at);
-    for (const prefix of KP) table.applyElement(element(at, 'W', peer, prefix, []));
-    for (const c of CUSTOMERS) table.applyElement(element(at, 'W', peer, c.prefix, []));
+    for (const prefix of KP) table.applyElement(element(at, 'W', peer, prefix));
+    for (const c of CUSTOMERS) table.applyElement(element(at, 'W', peer, c.prefix));
   }
   for (let time = start + 120; time <= start + 1800; time += 60) detector.onUpdate(time);
   expect(detector.events).toHaveLength(1);

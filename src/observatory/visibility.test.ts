@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MrtElement } from '../mrt/index.js';
+import { element } from '../../test/fixtures/elements.js';
 import { parsePrefix } from '../net/index.js';
 import { RoutingTable } from '../routing/index.js';
 import { OutageDetector } from './outages.js';
@@ -7,27 +7,6 @@ import { fileURLToPath } from 'node:url';
 import { scanMrt } from '../mrt/index.js';
 import { Registry } from '../registry/index.js';
 import { VisibilityTracker, selectCountry, selectOrigin, selectPrefixes } from './visibility.js';
-
-function element(
-  time: number,
-  type: 'A' | 'W' | 'STATE',
-  peer: number,
-  prefix?: string,
-  path = [64500 + peer, 4837, 131279],
-): MrtElement {
-  return {
-    type,
-    timestamp: time,
-    peerAddress: `192.0.2.${peer}`,
-    peerAsn: 64500 + peer,
-    prefix,
-    asPathSegments: [{ kind: 'sequence', asns: path }],
-    origin: 'IGP',
-    nextHop: `192.0.2.${peer}`,
-    oldState: type === 'STATE' ? 6 : undefined,
-    newState: type === 'STATE' ? 1 : undefined,
-  } as MrtElement;
-}
 
 describe('VisibilityTracker', () => {
   it('counts the union of visible prefixes once, in /24s', () => {

@@ -1,29 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { MrtElement } from '../mrt/index.js';
+import { element } from '../../test/fixtures/elements.js';
 import { RoutingTable } from './table.js';
 import { LOST, LOST_BY_PEER_DOWN, SEEN, VisibilitySeries } from './visibility.js';
-
-function element(
-  time: number,
-  type: 'A' | 'W' | 'STATE',
-  peer: number,
-  prefix?: string,
-  pathId?: number,
-): MrtElement {
-  return {
-    type,
-    timestamp: time,
-    peerAddress: `192.0.2.${peer}`,
-    peerAsn: 64500 + peer,
-    prefix,
-    pathId,
-    asPathSegments: [{ kind: 'sequence', asns: [64500 + peer, 4837, 131279] }],
-    origin: 'IGP',
-    nextHop: `192.0.2.${peer}`,
-    oldState: type === 'STATE' ? 6 : undefined,
-    newState: type === 'STATE' ? 1 : undefined,
-  } as MrtElement;
-}
 
 function rows(series: VisibilitySeries, table: RoutingTable): string[] {
   const c = series.columns();
@@ -51,17 +29,17 @@ describe('VisibilitySeries', () => {
         return keys.size - 1;
       },
     });
-    table.applyElement(element(100, 'A', 1, '175.45.176.0/24', 1));
-    table.applyElement(element(100, 'A', 1, '175.45.176.0/24', 2)); // second path: no change
+    table.applyElement(element(100, 'A', 1, '175.45.176.0/24', { pathId: 1 }));
+    table.applyElement(element(100, 'A', 1, '175.45.176.0/24', { pathId: 2 })); // second path: no change
     table.applyElement(element(101, 'A', 2, '175.45.176.0/24'));
     table.applyElement(element(101, 'A', 2, '8.8.8.0/24')); // not selected
     table.applyElement(element(102, 'A', 2, '175.45.177.0/24'));
-    table.applyElement(element(110, 'W', 1, '175.45.176.0/24', 1)); // peer 1 keeps path 2
+    table.applyElement(element(110, 'W', 1, '175.45.176.0/24', { pathId: 1 })); // peer 1 keeps path 2
     expect(series.peersSeeing(table.findPrefixId(table.prefix(0)))).toHaveLength(2);
-    table.applyElement(element(111, 'W', 1, '175.45.176.0/24', 2)); // now peer 1 lost it
+    table.applyElement(element(111, 'W', 1, '175.45.176.0/24', { pathId: 2 })); // now peer 1 lost it
     table.applyElement(element(112, 'W', 2, '175.45.178.0/24')); // never announced: nothing
     table.applyElement(element(120, 'STATE', 2)); // peer 2's session goes down
-    table.applyElement(element(130, 'A', 1, '175.45.176.0/24', 1));
+    table.applyElement(element(130, 'A', 1, '175.45.176.0/24', { pathId: 1 }));
     expect(rows(series, table)).toEqual([
       '100 175.45.176.0/24 key=0 peer=192.0.2.1 seen',
       '101 175.45.176.0/24 key=0 peer=192.0.2.2 seen',
