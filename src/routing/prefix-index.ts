@@ -10,6 +10,7 @@
  * made clusters of hundreds of slots on a real full table (32 probes per insert on average).
  */
 import { CairnError } from '../errors/index.js';
+import { grown } from './arrays.js';
 
 const EMPTY = -1;
 /** Ids live in the low 26 bits of the slot's last word, the length in the top 6 (IPv4) or a separate word (IPv6). */
@@ -118,11 +119,7 @@ export class PrefixIndex {
         if (!add) return -1;
         const created = this.newId(6, length, w0);
         const start = this.v6Used;
-        if (start + 3 > this.v6Words.length) {
-          const grown = new Uint32Array(this.v6Words.length * 2);
-          grown.set(this.v6Words);
-          this.v6Words = grown;
-        }
+        if (start + 3 > this.v6Words.length) this.v6Words = grown(this.v6Words, this.v6Words.length * 2);
         this.v6Words[start] = w1;
         this.v6Words[start + 1] = w2;
         this.v6Words[start + 2] = w3;
@@ -187,15 +184,9 @@ export class PrefixIndex {
       throw new CairnError('ROUTING_TABLE_FULL', `more than ${MAX_PREFIXES} distinct prefixes`, {});
     if (id === this.meta.length) {
       const size = id * 2;
-      const meta = new Uint16Array(size);
-      meta.set(this.meta);
-      this.meta = meta;
-      const words = new Uint32Array(size);
-      words.set(this.word0);
-      this.word0 = words;
-      const starts = new Int32Array(size);
-      starts.set(this.v6Start);
-      this.v6Start = starts;
+      this.meta = grown(this.meta, size);
+      this.word0 = grown(this.word0, size);
+      this.v6Start = grown(this.v6Start, size);
     }
     this.meta[id] = (family << 8) | length;
     this.word0[id] = word0;

@@ -39,6 +39,7 @@ import {
   largeCommunitiesText,
   nextHopText,
 } from './attributes.js';
+import { grown } from './arrays.js';
 import { WordInterner } from './interner.js';
 import { PrefixIndex } from './prefix-index.js';
 import {
@@ -144,19 +145,6 @@ export interface TableMemory {
   bytesPerRouteSlot: number;
   /** usedBytes / routes. */
   bytesPerRoute: number;
-}
-
-function growInt32(array: Int32Array, size: number, fill?: number): Int32Array<ArrayBuffer> {
-  const grown = new Int32Array(size);
-  grown.set(array);
-  if (fill !== undefined) grown.fill(fill, array.length);
-  return grown;
-}
-
-function growUint32(array: Uint32Array, size: number): Uint32Array<ArrayBuffer> {
-  const grown = new Uint32Array(size);
-  grown.set(array);
-  return grown;
 }
 
 function routeHash(prefixId: number, peerId: number, addPathId: number): number {
@@ -455,8 +443,7 @@ export class RoutingTable {
         address: family === 4 ? formatIPv4(bytes, 0) : formatIPv6(bytes, 0),
         asn: key[1],
       });
-      if (id >= this.peerRoutes.length)
-        this.peerRoutes = growInt32(this.peerRoutes, this.peerRoutes.length * 2);
+      if (id >= this.peerRoutes.length) this.peerRoutes = grown(this.peerRoutes, this.peerRoutes.length * 2);
     }
     return id;
   }
@@ -487,11 +474,9 @@ export class RoutingTable {
   }
 
   private growPrefixArrays(capacity: number): void {
-    this.prefixHead = growInt32(this.prefixHead, capacity, EMPTY);
-    this.prefixRoutes = growInt32(this.prefixRoutes, capacity);
-    const crowded = new Uint8Array(capacity);
-    crowded.set(this.prefixCrowded);
-    this.prefixCrowded = crowded;
+    this.prefixHead = grown(this.prefixHead, capacity, EMPTY);
+    this.prefixRoutes = grown(this.prefixRoutes, capacity);
+    this.prefixCrowded = grown(this.prefixCrowded, capacity);
   }
 
   /** Id of a prefix, adding it if new. */
@@ -634,12 +619,12 @@ export class RoutingTable {
     }
     if (this.used === this.capacity) {
       const size = this.capacity * 2;
-      this.routePrefix = growInt32(this.routePrefix, size);
-      this.routePeer = growInt32(this.routePeer, size);
-      this.routeAddPath = growUint32(this.routeAddPath, size);
-      this.routeAttributes = growInt32(this.routeAttributes, size, FREE);
-      this.routeTime = growUint32(this.routeTime, size);
-      this.routeNext = growInt32(this.routeNext, size);
+      this.routePrefix = grown(this.routePrefix, size);
+      this.routePeer = grown(this.routePeer, size);
+      this.routeAddPath = grown(this.routeAddPath, size);
+      this.routeAttributes = grown(this.routeAttributes, size, FREE);
+      this.routeTime = grown(this.routeTime, size);
+      this.routeNext = grown(this.routeNext, size);
       this.capacity = size;
     }
     return this.used++;

@@ -9,6 +9,7 @@
  * AS's prefixes, or all of them. The key is stored with every row, so a caller can index its own
  * per-prefix state by it. Rows are kept in growable typed-array columns.
  */
+import { grown } from './arrays.js';
 import type { RouteEvent, RoutingTable } from './table.js';
 
 /** Row kinds. */
@@ -107,9 +108,7 @@ export class VisibilitySeries {
     if (event.kind === 'peer-down') return; // its routes came first, as withdrawals
     const prefixId = event.prefixId;
     if (prefixId >= this.decision.length) {
-      const grown = new Int32Array(Math.max(prefixId + 1, this.decision.length * 2)).fill(UNDECIDED);
-      grown.set(this.decision);
-      this.decision = grown;
+      this.decision = grown(this.decision, Math.max(prefixId + 1, this.decision.length * 2), UNDECIDED);
     }
     let key = this.decision[prefixId];
     if (key === UNDECIDED) {
@@ -164,23 +163,13 @@ export class VisibilitySeries {
 
   private grow(): void {
     const size = this.time.length * 2;
-    const time = new Float64Array(size);
-    time.set(this.time);
-    this.time = time;
-    this.prefix = growInt32(this.prefix, size);
-    this.key = growInt32(this.key, size);
-    this.peer = growInt32(this.peer, size);
-    this.attributes = growInt32(this.attributes, size);
-    const kind = new Uint8Array(size);
-    kind.set(this.kind);
-    this.kind = kind;
+    this.time = grown(this.time, size);
+    this.prefix = grown(this.prefix, size);
+    this.key = grown(this.key, size);
+    this.peer = grown(this.peer, size);
+    this.kind = grown(this.kind, size);
+    this.attributes = grown(this.attributes, size);
   }
 }
 
 const EMPTY_SET: ReadonlySet<number> = new Set();
-
-function growInt32(array: Int32Array, size: number): Int32Array<ArrayBuffer> {
-  const grown = new Int32Array(size);
-  grown.set(array);
-  return grown;
-}
