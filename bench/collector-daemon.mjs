@@ -54,6 +54,14 @@ import { GoBgp, now, onExit, pickLoopbackAddresses, waitFor } from './lib/gobgp.
 import { writeSection } from './lib/results-section.mjs';
 import { readUpdates } from './lib/mrt-messages.mjs';
 import { summariseProfile } from './lib/cpuprofile.mjs';
+import {
+  capacityRows,
+  collectorRssRows,
+  markdownTable,
+  ms,
+  n0,
+  sampleRows,
+} from './lib/collector-report.mjs';
 import { PADDING_PREFIX, paddingRoutes, realTable, writeTableDumpV2 } from './lib/table-dump-v2.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -291,8 +299,6 @@ function stats(list) {
     arrival: { p50: pct(q, 50), p99: pct(q, 99) },
   };
 }
-const ms = (x) => (x === undefined || Number.isNaN(x) ? 'n/a' : `${x.toFixed(2)} ms`);
-const n0 = (x) => Math.round(x).toLocaleString('en');
 const cores = (cpu, wall) => (cpu / wall).toFixed(2);
 
 /**
@@ -546,61 +552,19 @@ async function runGobgp() {
     ],
     ['gobgpd CPU during the load phase', `${L.gobgpdCpuSeconds.toFixed(1)} s`, ''],
     ['`gobgp mrt inject` process CPU', `${L.injectCpuSeconds.toFixed(1)} s`, ''],
-    ['peak RSS of the collector process', `${result.rss.peakMiB.toFixed(0)} MiB`, ''],
-    [
-      'RSS of the collector after the load / at the end',
-      `${result.rss.afterLoadMiB.toFixed(0)} / ${result.rss.afterIdleMiB.toFixed(0)} MiB`,
-      '',
-    ],
+    ...collectorRssRows(result.rss),
     [
       'RSS of gobgpd (now / peak) with the table',
       `${L.gobgpdRssMiB.toFixed(0)} / ${L.gobgpdPeakMiB.toFixed(0)} MiB`,
       '',
     ],
   ];
-  for (const [name, s] of [
-    ['before the table (4 routes)', S.before],
-    ['while the table flows', S.loaded],
-    ['after the table (full table)', S.after],
-  ]) {
-    rows.push([
-      `withdrawal handler -> alert written, ${name}, p50 / p99 (n = ${s.n})`,
-      `${ms(s.handler.p50)} / ${ms(s.handler.p99)}`,
-      'p99 < 1 s',
-    ]);
-    rows.push([
-      `\`gobgp rib del\` start -> alert written, ${name}, p50 / p99`,
-      `${ms(s.command.p50)} / ${ms(s.command.p99)}`,
-      '',
-    ]);
-  }
+  rows.push(...sampleRows(S, '`gobgp rib del`'));
   const R = result.replay;
   if (R !== undefined) {
-    rows.push(
-      [
-        `capacity: the same ${n0(R.updates)} UPDATEs replayed from the archive by a test speaker, UPDATEs/s`,
-        n0(R.updatesPerSecond),
-        '>= 50,000',
-      ],
-      ['capacity: prefixes/s', n0(R.prefixesPerSecond), ''],
-      [
-        'capacity: time to full table (first byte sent -> every prefix)',
-        R.fullTableSeconds === undefined ? 'not reached' : `${R.fullTableSeconds.toFixed(1)} s`,
-        '',
-      ],
-      [
-        'capacity: collector CPU / event-loop utilisation',
-        `${R.cpuSeconds.toFixed(1)} s / ${(R.eventLoopUtilization * 100).toFixed(0)} %`,
-        '',
-      ],
-      ['capacity: peak RSS of the collector process', `${R.peakRssMiB.toFixed(0)} MiB`, ''],
-    );
+    rows.push(...capacityRows(R, 'every prefix'));
   }
-  const table = [
-    '| measure | value | target |',
-    '|---|---:|---|',
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
+  const table = markdownTable(rows);
   console.log(table);
   const analysis = `
 Reading: with GoBGP as the sender the collector received ${n0(L.updatesPerSecond)} UPDATEs/s, far below the
@@ -708,8 +672,6 @@ async function runBird() {
     untilStable,
     replay,
     archived,
-    ms,
-    n0,
     cores,
   });
 }

@@ -13,6 +13,7 @@ import { loadavg } from 'node:os';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { summariseProfile } from './cpuprofile.mjs';
+import { capacityRows, collectorRssRows, markdownTable, ms, n0, sampleRows } from './collector-report.mjs';
 import { machine, today } from './measure.mjs';
 import { now, waitFor } from './gobgp.mjs';
 import { Bird, freePort, writeBirdConfig } from './bird.mjs';
@@ -23,7 +24,7 @@ export async function runBirdPhase(x) {
   // birdc is one short process (not two gobgp processes): a sample may start as soon as the last one ended.
   const LOAD_SAMPLE_MS = Number(process.env.BENCH_BIRD_LOAD_SAMPLE_MS ?? 0);
   const ROUNDS = Number(process.env.BENCH_BIRD_ROUNDS ?? 10);
-  const { collectorAddress, birdAddress, ms, n0 } = x;
+  const { collectorAddress, birdAddress } = x;
   const loadAverage = loadavg()[0].toFixed(2);
   const birdBinary = process.env.BENCH_BIRD ?? '/usr/sbin/bird';
   const birdcBinary = process.env.BENCH_BIRDC ?? '/usr/sbin/birdc';
@@ -371,58 +372,16 @@ export async function runBirdPhase(x) {
       `${result.session.firstUpdateAfterSeconds.toFixed(2)} s / ${result.session.fullTableSeconds === undefined ? 'n/a' : `${result.session.fullTableSeconds.toFixed(2)} s`}`,
       '',
     ],
-    ['peak RSS of the collector process', `${result.rss.peakMiB.toFixed(0)} MiB`, ''],
-    [
-      'RSS of the collector after the load / at the end',
-      `${result.rss.afterLoadMiB.toFixed(0)} / ${result.rss.afterIdleMiB.toFixed(0)} MiB`,
-      '',
-    ],
+    ...collectorRssRows(result.rss),
     [
       'RSS of BIRD after config load / with the table (peak)',
       `${L.birdStartRssMiB.toFixed(0)} / ${L.birdRssMiB.toFixed(0)} (${L.birdPeakMiB.toFixed(0)}) MiB`,
       '',
     ],
   ];
-  for (const [name, s] of [
-    ['before the table (4 routes)', S.before],
-    ['while the table flows', S.loaded],
-    ['after the table (full table)', S.after],
-  ]) {
-    rows.push([
-      `withdrawal handler -> alert written, ${name}, p50 / p99 (n = ${s.n})`,
-      `${ms(s.handler.p50)} / ${ms(s.handler.p99)}`,
-      'p99 < 1 s',
-    ]);
-    rows.push([
-      `\`birdc disable\` start -> alert written, ${name}, p50 / p99`,
-      `${ms(s.command.p50)} / ${ms(s.command.p99)}`,
-      '',
-    ]);
-  }
-  rows.push(
-    [
-      `capacity: the same ${n0(R.updates)} UPDATEs replayed from the archive by a test speaker, UPDATEs/s`,
-      n0(R.updatesPerSecond),
-      '>= 50,000',
-    ],
-    ['capacity: prefixes/s', n0(R.prefixesPerSecond), ''],
-    [
-      'capacity: time to full table (first byte sent -> every table prefix)',
-      R.fullTableSeconds === undefined ? 'not reached' : `${R.fullTableSeconds.toFixed(1)} s`,
-      '',
-    ],
-    [
-      'capacity: collector CPU / event-loop utilisation',
-      `${R.cpuSeconds.toFixed(1)} s / ${(R.eventLoopUtilization * 100).toFixed(0)} %`,
-      '',
-    ],
-    ['capacity: peak RSS of the collector process', `${R.peakRssMiB.toFixed(0)} MiB`, ''],
-  );
-  const table = [
-    '| measure | value | target |',
-    '|---|---:|---|',
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-  ].join('\n');
+  rows.push(...sampleRows(S, '`birdc disable`'));
+  rows.push(...capacityRows(R, 'every table prefix'));
+  const table = markdownTable(rows);
   console.log(table);
   const D = result.dropped;
   const F = result.fidelity;
