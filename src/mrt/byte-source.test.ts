@@ -462,6 +462,35 @@ describe('openByteSource', () => {
     await js.close();
   });
 
+  it('gives the event loop a turn after each chunk, so zlib inflates while the consumer decodes', async () => {
+    // zlib starts its next job only from a callback on the main thread: a consumer that took
+    // queued chunks back to back, in one turn, would leave it idle (the decoder then waited for
+    // inflating after it had warmed up). A macrotask scheduled while a chunk is handled must
+    // have run before the next chunk arrives.
+    for (const decompressor of ['auto', 'lbzip2'] as const) {
+      const file =
+        decompressor === 'auto'
+          ? path.join(mrtData, 'ripe-bgpdump/updates.20070211.0141.gz')
+          : path.join(mrtData, 'libbgpstream/routeviews.route-views.jinx.updates.1427846400.bz2');
+      if (decompressor === 'lbzip2' && nativeBzip2Available() !== 'lbzip2') continue;
+      const source = await openByteSource(file, { highWaterMark: 4096, decompressor });
+      let chunks = 0;
+      let turnTaken = true;
+      try {
+        for await (const chunk of source.chunks()) {
+          expect(chunk.length).toBeGreaterThan(0);
+          expect(turnTaken, `${file}: chunk ${chunks}`).toBe(true);
+          turnTaken = false;
+          setImmediate(() => (turnTaken = true));
+          chunks++;
+        }
+      } finally {
+        await source.close();
+      }
+      expect(chunks).toBeGreaterThan(10);
+    }
+  });
+
   it('rejects a bad highWaterMark', async () => {
     await expect(byteSourceFromBuffer('x', Buffer.alloc(1), { highWaterMark: 0 })).rejects.toMatchObject({
       code: 'MRT_BAD_OPTION',
