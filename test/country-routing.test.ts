@@ -1,6 +1,8 @@
 /** RoutingTable rules on hand-made elements: replace, withdraw, peer down, stale, events, ADD-PATH. */
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { MrtElement } from '../src/mrt/index.js';
+import { firstMrtRecord, reserveForFiles } from '../src/cli/replay.js';
+import { scanMrt, type MrtElement } from '../src/mrt/index.js';
 import { parseAddress, parsePrefix } from '../src/net/index.js';
 import { RoutingTable, type RouteEvent } from '../src/routing/index.js';
 
@@ -101,5 +103,58 @@ describe('RoutingTable', () => {
       expect.objectContaining({ code: 'NET_BAD_ADDRESS' }),
     );
     expect(table.routeCount).toBe(0);
+  });
+
+  describe('sized before loading (reserve)', () => {
+    const mrt = path.join(import.meta.dirname, '../data/mrt');
+    /** Every route as text: prefix, peer, ADD-PATH id, time and attributes. */
+    const routes = (table: RoutingTable): string[] => {
+      const c = table.columns();
+      const out: string[] = [];
+      for (let slot = 0; slot < c.slots; slot++) {
+        if (c.attributes[slot] === -1) continue;
+        const peer = table.peer(c.peer[slot]);
+        out.push(
+          `${table.prefix(c.prefix[slot]).toString()} ${peer.address} ${peer.asn} ${c.time[slot]} ${JSON.stringify(table.attributes(c.attributes[slot]))}`,
+        );
+      }
+      return out.sort();
+    };
+
+    for (const [file, peers] of [
+      ['ripe-bgpdump/updates.20070211.0141.gz', 0],
+      ['pyasn/rib.20140523.0600_firstMB.bz2', 47], // its PEER_INDEX_TABLE; 35 of them have routes
+    ] as const) {
+      it(`${file}: the same routes as a table that grew, and no growth while it loads`, async () => {
+        const input = path.join(mrt, file);
+        const grownTable = new RoutingTable();
+        await scanMrt(input, grownTable.visitor());
+
+        const first = await firstMrtRecord(input);
+        expect(first.peers).toBe(peers);
+        const sized = new RoutingTable();
+        reserveForFiles(sized, [first]);
+        const reserved = sized.memory().allocatedBytes;
+        await scanMrt(input, sized.visitor());
+        expect(sized.memory().allocatedBytes).toBe(reserved);
+        expect(sized.routeCount).toBe(grownTable.routeCount);
+        expect(sized.prefixCount).toBe(grownTable.prefixCount);
+        expect(routes(sized)).toEqual(routes(grownTable));
+      });
+    }
+
+    it('keeps what the table holds when reserve comes after routes, and ignores nonsense sizes', () => {
+      const table = new RoutingTable();
+      for (let i = 0; i < 300; i++) table.applyElement(announce(`10.1.${i % 256}.0/24`, [64500, i], i));
+      const before = routes(table);
+      table.reserve(Number.NaN);
+      table.reserve(-5);
+      table.reserve(50_000, 10_000);
+      expect(routes(table)).toEqual(before);
+      for (let i = 0; i < 40_000; i++)
+        table.applyElement(announce(`10.${2 + (i >> 16)}.${(i >> 8) & 255}.${i & 255}/32`, [64501], 1));
+      expect(table.routeCount).toBe(256 + 40_000);
+      expect(table.routesOf(parsePrefix('10.1.7.0/24'))[0].attributes.asPathText).toBe('64500 263');
+    });
   });
 });

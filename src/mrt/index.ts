@@ -29,6 +29,7 @@ export {
   scanMrtBuffer,
   scanMrtBytesSync,
   readElements,
+  estimateMrtElements,
   type ElementVisitor,
   type ScanOptions,
   type ScanSummary,

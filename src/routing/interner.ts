@@ -105,8 +105,22 @@ export class WordInterner {
     slots[slot * 2 + 1] = hash | 0;
   }
 
-  private growSequences(): void {
-    const capacity = this.hashes.length * 2;
+  /**
+   * Makes room for `sequences` sequences of `words` words in all without growing (a loader that
+   * knows its input's size calls this first: growth copies the pool and re-places every id).
+   */
+  reserve(sequences: number, words: number): void {
+    if (sequences + 1 > this.hashes.length) this.growSequences(sequences + 1);
+    if (words > this.pool.length) {
+      const pool = new Uint32Array(words);
+      pool.set(this.pool.subarray(0, this.poolUsed));
+      this.pool = pool;
+    }
+    if (sequences * 4 > this.slots.length) this.rehash(sequences * 2);
+  }
+
+  private growSequences(atLeast = 0): void {
+    const capacity = Math.max(this.hashes.length * 2, atLeast);
     const starts = new Uint32Array(capacity + 1);
     starts.set(this.starts.subarray(0, this.count + 1));
     this.starts = starts;
@@ -115,9 +129,10 @@ export class WordInterner {
     this.hashes = hashes;
   }
 
-  private rehash(): void {
+  private rehash(atLeastSlots = 0): void {
     // Quadruple: each rehash re-places every id with a random write, so grow fast.
-    const size = this.slots.length * 2; // slots.length is 2 words per slot
+    let size = this.slots.length * 2; // slots.length is 2 words per slot
+    while (size < atLeastSlots) size *= 2;
     this.slots = new Int32Array(size * 2).fill(EMPTY);
     this.mask = size - 1;
     for (let id = 0; id < this.count; id++) this.place(id, this.hashes[id]);

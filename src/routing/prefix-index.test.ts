@@ -99,4 +99,23 @@ describe('PrefixIndex', () => {
     expect(index.count).toBe(expected);
     expect(index.v4(0x0a01ffff, 32, false)).toBe(expected - 1);
   });
+
+  it('keeps every id when reserve grows it, and then holds the reserved count without growing', () => {
+    const index = new PrefixIndex(16);
+    const random = words(7);
+    const keys: Array<[number, number]> = [];
+    for (let i = 0; i < 3000; i++) {
+      const length = 8 + ((random.next().value as number) % 25);
+      keys.push([mask(random.next().value as number, length), length]);
+    }
+    const ids = keys.map(([address, length]) => index.v4(address, length, true));
+    const v6 = index.v6(0x20010db8, 0, 0, 0, 32, true);
+    index.reserve(100_000, 20_000);
+    expect(keys.map(([address, length]) => index.v4(address, length, false))).toEqual(ids);
+    expect(index.v6(0x20010db8, 0, 0, 0, 32, false)).toBe(v6);
+    const bytes = index.byteLength;
+    for (let i = index.count; i < 100_000; i++) index.v4(0x0a000000 + i * 256, 24, true);
+    expect(index.count).toBe(100_000);
+    expect(index.byteLength).toBe(bytes);
+  });
 });

@@ -195,9 +195,25 @@ export class PrefixIndex {
     return id;
   }
 
-  private growV4(): void {
+  /**
+   * Makes room for `prefixes` prefixes, of which up to `v6` IPv6, without growing: a loader that
+   * knows its input's size calls this first (each growth re-places every key).
+   */
+  reserve(prefixes: number, v6 = prefixes >>> 3): void {
+    prefixes = Math.min(prefixes, MAX_PREFIXES);
+    if (prefixes > this.meta.length) {
+      this.meta = grown(this.meta, prefixes);
+      this.word0 = grown(this.word0, prefixes);
+      this.v6Start = grown(this.v6Start, prefixes);
+    }
+    if (tableSize(prefixes) > this.v4Mask + 1) this.growV4(tableSize(prefixes));
+    if (tableSize(v6) > this.v6Mask + 1) this.growV6(tableSize(v6));
+    if (3 * v6 > this.v6Words.length) this.v6Words = grown(this.v6Words, 3 * v6);
+  }
+
+  private growV4(atLeast = 0): void {
     const old = this.v4Slots;
-    const size = (this.v4Mask + 1) * 4;
+    const size = Math.max((this.v4Mask + 1) * 4, atLeast);
     const slots = new Int32Array(size * V4_STRIDE).fill(EMPTY);
     const mask = size - 1;
     for (let o = 0; o < old.length; o += V4_STRIDE) {
@@ -212,9 +228,9 @@ export class PrefixIndex {
     this.v4Mask = mask;
   }
 
-  private growV6(): void {
+  private growV6(atLeast = 0): void {
     const old = this.v6Slots;
-    const size = (this.v6Mask + 1) * 4;
+    const size = Math.max((this.v6Mask + 1) * 4, atLeast);
     const slots = new Int32Array(size * V6_STRIDE).fill(EMPTY);
     const mask = size - 1;
     for (let o = 0; o < old.length; o += V6_STRIDE) {
