@@ -157,4 +157,21 @@ describe('RoutingTable', () => {
       expect(table.routesOf(parsePrefix('10.1.7.0/24'))[0].attributes.asPathText).toBe('64500 263');
     });
   });
+
+  it('sorts prefix ids as comparePrefixes orders them (radix sort on a real table, IPv4 and IPv6)', async () => {
+    const table = new RoutingTable();
+    // 293 IPv6 prefixes in the one, 113 k IPv4 prefixes in the other.
+    for (const file of ['updates.20070211.0141.gz', 'bview.20020722.2337.gz'])
+      await scanMrt(path.join(import.meta.dirname, '../data/mrt/ripe-bgpdump', file), table.visitor());
+    const ids = Array.from({ length: table.prefixCount }, (_, i) => table.prefixCount - 1 - i);
+    const families = new Set(ids.map((id) => table.prefixFamily(id)));
+    expect(families).toEqual(new Set([4, 6]));
+    expect(ids.length).toBeGreaterThan(4096); // the radix path
+    const expected = [...ids].sort((a, b) => table.comparePrefixes(a, b));
+    expect([...table.sortPrefixIds(ids)]).toEqual(expected);
+    expect([...table.sortPrefixIds(ids.slice(0, 100))]).toEqual(
+      ids.slice(0, 100).sort((a, b) => table.comparePrefixes(a, b)),
+    );
+    expect([...table.sortPrefixIds([])]).toEqual([]);
+  });
 });

@@ -24,6 +24,9 @@ import type { RoutingTable } from '../routing/index.js';
 import { NO_PATH, SEGMENT_SEQUENCE, SEGMENT_SET } from '../routing/index.js';
 import { HegemonyEngine, type HegemonyScore } from './hegemony.js';
 
+/** Addresses in an IPv4 prefix of each length: `2 ** (32 - length)` by lookup (the operator calls pow). */
+const IPV4_ADDRESSES = Float64Array.from({ length: 33 }, (_, length) => 2 ** (32 - length));
+
 /** Dependency at or above which an AS is a chokepoint. */
 export const CHOKEPOINT_THRESHOLD = 0.99;
 
@@ -191,23 +194,23 @@ export class Observatory {
         this.prefixCountry[id] = index;
       }
       if (prefix.family === 4) {
-        this.weights4[id] = 2 ** (32 - prefix.length);
+        this.weights4[id] = IPV4_ADDRESSES[prefix.length];
         ipv4.push(id);
       } else this.weights6[id] = 1;
     }
     // Sort IPv4 prefixes by network then length; each prefix's addresses leave its nearest
     // announced container (the top of a stack of open containers).
-    const order = Int32Array.from(ipv4).sort((a, b) => table.comparePrefixes(a, b));
+    const order = table.sortPrefixIds(ipv4);
     const stack: number[] = [];
     for (const id of order) {
       const network = table.prefixHighWord(id);
       while (stack.length > 0) {
         const top = stack[stack.length - 1];
-        const topEnd = table.prefixHighWord(top) + 2 ** (32 - table.prefixLength(top));
+        const topEnd = table.prefixHighWord(top) + IPV4_ADDRESSES[table.prefixLength(top)];
         if (network < topEnd) break;
         stack.pop();
       }
-      if (stack.length > 0) this.weights4[stack[stack.length - 1]] -= 2 ** (32 - table.prefixLength(id));
+      if (stack.length > 0) this.weights4[stack[stack.length - 1]] -= IPV4_ADDRESSES[table.prefixLength(id)];
       stack.push(id);
     }
     this.prepared = true;
@@ -339,7 +342,7 @@ export class Observatory {
     let visible4 = 0;
     let visible6 = 0;
     let visible48 = 0;
-    const prefixIds = [...prefixOrigins.keys()].sort((a, b) => table.comparePrefixes(a, b));
+    const prefixIds = [...table.sortPrefixIds([...prefixOrigins.keys()])];
     for (const id of prefixIds) {
       visible4 += this.weights4[id];
       visible6 += this.weights6[id];
@@ -493,7 +496,7 @@ export class Observatory {
         set.add(prefixId);
       }
     }
-    const sorted = [...prefixIds].sort((a, b) => table.comparePrefixes(a, b));
+    const sorted = [...table.sortPrefixIds([...prefixIds])];
     let v4 = 0;
     let v6 = 0;
     let v48 = 0;

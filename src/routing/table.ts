@@ -63,6 +63,8 @@ const ORIGIN_NAMES = ['IGP', 'EGP', 'INCOMPLETE'] as const;
 const RESERVE_ROUTES = 1 << 24;
 const RESERVE_PREFIXES = 1 << 22;
 const RESERVE_SETS = 1 << 19;
+/** Below this many ids a comparator sort is quicker than a radix sort (its 64 k buckets). */
+const RADIX_SORT_MIN = 4096;
 
 /** A BGP peer (vantage point) of the collector. */
 export interface PeerInfo {
@@ -814,6 +816,63 @@ export class RoutingTable {
       if (wa !== wb) return wa - wb;
     }
     return index.length(a) - index.length(b);
+  }
+
+  /**
+   * `ids` sorted as `comparePrefixes` orders them (family, network, length), in a new array.
+   * IPv4 ids go through a radix sort (length, then the network): a full table's 577 k prefixes
+   * sort in tens of ms, where a comparator sort took a third of a second.
+   */
+  sortPrefixIds(ids: ArrayLike<number>): Int32Array {
+    const index = this.prefixes;
+    const n = ids.length;
+    if (n < RADIX_SORT_MIN) return Int32Array.from(ids).sort((a, b) => this.comparePrefixes(a, b));
+    const v4 = new Int32Array(n);
+    const v6: number[] = [];
+    let count = 0;
+    for (let i = 0; i < n; i++) {
+      const id = ids[i];
+      if (index.family(id) === 4) v4[count++] = id;
+      else v6.push(id);
+    }
+    // Keys travel with the ids (sequential reads in every pass): network word, length.
+    let ids4 = v4.subarray(0, count);
+    let words = new Uint32Array(count);
+    let lengths = new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      words[i] = index.word(ids4[i], 0);
+      lengths[i] = index.length(ids4[i]);
+    }
+    let idsOut = new Int32Array(count);
+    let wordsOut = new Uint32Array(count);
+    let lengthsOut = new Uint8Array(count);
+    // Digits small enough that every bucket's write position stays in cache: the length (6
+    // bits), then the network in three 11-bit digits, least significant first.
+    const buckets = new Int32Array(2049);
+    for (let pass = 0; pass < 4; pass++) {
+      const shift = pass === 0 ? 0 : 11 * (pass - 1);
+      buckets.fill(0);
+      for (let i = 0; i < count; i++) {
+        const key = pass === 0 ? lengths[i] : (words[i] >>> shift) & 0x7ff;
+        buckets[key + 1]++;
+      }
+      for (let b = 1; b < buckets.length; b++) buckets[b] += buckets[b - 1];
+      for (let i = 0; i < count; i++) {
+        const key = pass === 0 ? lengths[i] : (words[i] >>> shift) & 0x7ff;
+        const at = buckets[key]++;
+        idsOut[at] = ids4[i];
+        wordsOut[at] = words[i];
+        lengthsOut[at] = lengths[i];
+      }
+      [ids4, idsOut] = [idsOut, ids4];
+      [words, wordsOut] = [wordsOut, words];
+      [lengths, lengthsOut] = [lengthsOut, lengths];
+    }
+    const out = new Int32Array(n);
+    out.set(ids4);
+    v6.sort((a, b) => this.comparePrefixes(a, b));
+    out.set(v6, count);
+    return out;
   }
 
   /** The prefix with id `id` (a new object; the table keeps only words). */
