@@ -6,14 +6,14 @@ import { appendFileSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { machine, measure, today } from './lib/measure.mjs';
+import { machine, measureInTurns, today } from './lib/measure.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const files = [
   'data/mrt/ripe-bgpdump/updates.et-header.2015.gz',
   'data/mrt/pyasn/rib.20140523.0600_firstMB.bz2',
 ];
-const runs = Number(process.env.BENCH_RUNS ?? 5);
+const runs = Number(process.env.BENCH_RUNS ?? 10);
 const node = process.execPath;
 const cli = join(root, 'dist/cli/main.js');
 const child = join(root, 'bench/lib/decode-only.mjs');
@@ -27,13 +27,15 @@ for (const rel of files) {
   );
   if (elements !== bgpdumpElements)
     throw new Error(`${rel}: cairn decodes ${elements} elements, bgpdump ${bgpdumpElements}`);
-  const decompress = measure([node, child, 'decompress', file], runs);
-  const decode = measure([node, child, 'decode', file], runs);
-  const format = measure(
-    [node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', file],
+  const [decompress, decode, format, peer] = measureInTurns(
+    [
+      [node, child, 'decompress', file],
+      [node, child, 'decode', file],
+      [node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', file],
+      ['bgpdump', '-m', file],
+    ],
     runs,
   );
-  const peer = measure(['bgpdump', '-m', file], runs);
   const rate = (m) => elements / m.seconds;
   rows.push({ rel, elements, decompress, decode, format, peer, rate });
   const line = (label, m) =>
@@ -52,8 +54,8 @@ const table = [
   '',
   `### MRT decoder — ${today()}`,
   '',
-  `Machine: ${machine()}. Command: \`npm run bench -- mrt\` (best of ${runs} runs; each run is a new process,`,
-  'so start-up and JIT warm-up are included, as a user sees them; peak RSS from getrusage).',
+  `Machine: ${machine()}. Command: \`npm run bench -- mrt\` (best of ${runs} runs, taken in turns; each run is a`,
+  'new process, so start-up and JIT warm-up are included, as a user sees them; peak RSS from getrusage).',
   '',
   '| file | elements | (d) decompress only | (a) cairn decode | (b) cairn --format bgpdump | (c) bgpdump -m | (a)/(c) | (b)/(c) | (a) vs ceiling | peak RSS a / b / c |',
   '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',

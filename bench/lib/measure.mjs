@@ -34,6 +34,26 @@ export function measure(argv, runs = 3) {
   return { seconds: walls[0], median: walls[Math.floor(walls.length / 2)], peakRssMiB: rss, runs: walls };
 }
 
+/**
+ * Measures several commands in turns (each run of one, then of the next, ...), `runs` rounds, so
+ * that a change in the machine's load during the benchmark falls on all of them alike; returns
+ * one result per command, as `measure` does.
+ */
+export function measureInTurns(argvs, runs = 3) {
+  const results = argvs.map(() => ({ walls: [], rss: 0 }));
+  for (let i = 0; i < runs; i++) {
+    argvs.forEach((argv, k) => {
+      const one = measure(argv, 1);
+      results[k].walls.push(one.seconds);
+      results[k].rss = Math.max(results[k].rss, one.peakRssMiB);
+    });
+  }
+  return results.map(({ walls, rss }) => {
+    walls.sort((a, b) => a - b);
+    return { seconds: walls[0], median: walls[Math.floor(walls.length / 2)], peakRssMiB: rss, runs: walls };
+  });
+}
+
 export function machine() {
   return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`;
 }
