@@ -566,11 +566,27 @@ export class MrtDecoder {
       this.problem('MRT_TRUNCATED_RECORD', 'BGP message header runs past the record', p);
       return;
     }
-    for (let i = 0; i < 16; i++) {
-      if (buf[p + i] !== 0xff) {
-        this.problem('BGP_BAD_MARKER', 'BGP message marker is not all ones (record skipped)', p);
-        return;
-      }
+    // One expression, no loop: this runs for every message, also before the JIT has compiled it.
+    const marker =
+      buf[p] &
+      buf[p + 1] &
+      buf[p + 2] &
+      buf[p + 3] &
+      buf[p + 4] &
+      buf[p + 5] &
+      buf[p + 6] &
+      buf[p + 7] &
+      buf[p + 8] &
+      buf[p + 9] &
+      buf[p + 10] &
+      buf[p + 11] &
+      buf[p + 12] &
+      buf[p + 13] &
+      buf[p + 14] &
+      buf[p + 15];
+    if (marker !== 0xff) {
+      this.problem('BGP_BAD_MARKER', 'BGP message marker is not all ones (record skipped)', p);
+      return;
     }
     const length = readU16(buf, p + 16);
     const type = buf[p + 18];
@@ -743,10 +759,18 @@ export class MrtDecoder {
   private setPrefix(family: 4 | 6, at: number, bytes: number, length: number): void {
     const target = this.cursor.prefixBytes;
     const buf = this.buf;
-    let i = 0;
-    for (; i < bytes; i++) target[i] = buf[at + i];
-    // Only bytes a previous prefix may have set need clearing (the rest are already zero).
-    for (const end = this.prefixBytesInUse; i < end; i++) target[i] = 0;
+    if (bytes <= 4 && this.prefixBytesInUse <= 4) {
+      // IPv4 without loops: this runs for every prefix, also before the JIT has compiled it.
+      target[0] = bytes > 0 ? buf[at] : 0;
+      target[1] = bytes > 1 ? buf[at + 1] : 0;
+      target[2] = bytes > 2 ? buf[at + 2] : 0;
+      target[3] = bytes > 3 ? buf[at + 3] : 0;
+    } else {
+      let i = 0;
+      for (; i < bytes; i++) target[i] = buf[at + i];
+      // Only bytes a previous prefix may have set need clearing (the rest are already zero).
+      for (const end = this.prefixBytesInUse; i < end; i++) target[i] = 0;
+    }
     this.prefixBytesInUse = bytes;
     this.cursor.prefixFamily = family;
     this.cursor.prefixLength = length;
