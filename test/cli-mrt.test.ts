@@ -125,6 +125,19 @@ describe('cairn mrt stats', () => {
     expect(stats.problems.count).toBe(0);
   });
 
+  it('reports the bzip2 decompressor: a native tool for a complete stream, our decoder in a worker for a cut one', () => {
+    // .ci/run installs lbzip2 and bzip2; lbzip2 is preferred (it decodes on every core).
+    const complete = JSON.parse(
+      cairn(['mrt', 'stats', '--json', join(MRT, 'morrowc-mrtparser/updates.20260222.1530.bz2')]).stdout,
+    );
+    expect(complete.decompressor).toBe('lbzip2');
+    const cut = JSON.parse(
+      cairn(['mrt', 'stats', '--json', join(MRT, 'pyasn/rib.20140523.0600_firstMB.bz2')]).stdout,
+    );
+    expect(cut.decompressor).toBe('js-worker');
+    expect(cut.elements.B).toBe(270005);
+  });
+
   it('lists the problems of a RIB without a peer table', () => {
     const path = join(MRT, 'pyasn/bview.20140112.1600_3samples.bz2');
     const stats = JSON.parse(cairn(['mrt', 'stats', '--json', path]).stdout);

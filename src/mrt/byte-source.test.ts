@@ -12,6 +12,7 @@ import { CairnError } from '../errors/index.js';
 import type { ByteSource, Compression, Decompressor, OpenOptions } from './byte-source.js';
 import {
   byteSourceFromBuffer,
+  bzip2EndsComplete,
   detectCompression,
   nativeBzip2Available,
   openByteSource,
@@ -376,6 +377,23 @@ function byteSourceSuite(impl: Implementation): void {
     }
 
     if (impl.compression === 'bzip2') {
+      it('reports data between two concatenated streams, after the first stream (lbzip2 alone is silent)', async () => {
+        const data = fs.readFileSync(impl.sample);
+        const first = reference(impl.compression, impl.sample);
+        for (const between of ['garbage!', 'x', 'BZh9']) {
+          const name = `${path.basename(impl.sample)} + ${JSON.stringify(between)} + the same stream`;
+          const joined = Buffer.concat([data, Buffer.from(between, 'latin1'), data]);
+          // Read pieces that cut the second stream's start, or the first stream's end, in two.
+          const second = data.length + between.length;
+          for (const highWaterMark of [undefined, second + 2, second + 7, data.length - 3]) {
+            const label = `${name}, pieces of ${highWaterMark ?? 'default'} bytes`;
+            const result = await drain(await open(label, joined, { highWaterMark }));
+            expectStreamError(result, ['MRT_CORRUPT_STREAM'], label);
+            expect(sha256(result.data), label).toBe(sha256(first));
+          }
+        }
+      });
+
       it('delivers every complete block of the truncated corpus files, then MRT_TRUNCATED_STREAM', async () => {
         for (const [relative, completeBlockBytes] of Object.entries(TRUNCATED_BZIP2)) {
           const file = path.join(mrtData, relative);
@@ -391,6 +409,23 @@ function byteSourceSuite(impl: Implementation): void {
 }
 
 for (const impl of implementations) byteSourceSuite(impl);
+
+describe('bzip2EndsComplete', () => {
+  it('tells the complete bzip2 files of the corpus from the cut ones, and from cuts anywhere', () => {
+    for (const file of allFiles.filter((f) => detectCompression(head(f)) === 'bzip2')) {
+      const data = fs.readFileSync(file);
+      const cut = TRUNCATED_BZIP2[path.relative(mrtData, file)] !== undefined;
+      expect(bzip2EndsComplete(data.subarray(data.length - 16)), file).toBe(!cut);
+      if (cut) continue;
+      for (const drop of [1, 2, 5, 11, 100, 1000]) {
+        if (drop >= data.length) continue;
+        expect(bzip2EndsComplete(data.subarray(0, data.length - drop)), `${file} - ${drop}`).toBe(false);
+      }
+    }
+    expect(bzip2EndsComplete(new Uint8Array(0))).toBe(false);
+    expect(bzip2EndsComplete(compressBzip2(Buffer.alloc(0)))).toBe(true);
+  });
+});
 
 describe('detectCompression', () => {
   it('recognises gzip and bzip2 by magic bytes only', () => {
