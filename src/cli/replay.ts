@@ -4,7 +4,7 @@
  * and not fatal; and the wrapper that turns an input error into one clear line and exit code 1.
  */
 import { CairnError, escapeForTerminal } from '../errors/index.js';
-import { estimateMrtElements, openByteSource, scanMrt } from '../mrt/index.js';
+import { estimateMrtElements, nativeBzip2Available, openByteSource, scanMrt } from '../mrt/index.js';
 import type { RoutingTable } from '../routing/index.js';
 import { progressBar } from './output.js';
 
@@ -27,7 +27,11 @@ export interface FirstRecord {
  */
 export async function firstMrtRecord(path: string): Promise<FirstRecord> {
   try {
-    const source = await openByteSource(path);
+    // Only the first chunk is read: a native bzip2 tool gives it soonest (a worker thread must
+    // start first), and a cut stream's end, which the tools handle badly, is never reached.
+    const source = await openByteSource(path, {
+      decompressor: nativeBzip2Available() !== undefined ? 'native' : 'auto',
+    });
     try {
       const elements = estimateMrtElements(source.compression, source.compressedSize ?? 0);
       for await (const chunk of source.chunks()) {
