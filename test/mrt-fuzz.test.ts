@@ -8,7 +8,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CairnError } from '../src/errors/index.js';
-import { BgpdumpFormatter, openByteSource, scanMrtBytesSync, type ScanSummary } from '../src/mrt/index.js';
+import {
+  BgpdumpFormatter,
+  openByteSource,
+  scanMrtBytesSync,
+  type ElementVisitor,
+  type ScanSummary,
+} from '../src/mrt/index.js';
+import { RoutingTable } from '../src/routing/index.js';
 import { mutateUnit, prng, recordFields, splice, type Case, type Unit } from './fixtures/mrt-mutations.js';
 import { mrtPath, readGzOrPlain, walkRecords } from './fixtures/mrt-records.js';
 
@@ -90,19 +97,20 @@ function runCase(c: Case, formatter: BgpdumpFormatter, codes: Set<string>): stri
   let defaultSummary: ScanSummary | undefined;
   for (const bgpdumpCompatible of [false, true]) {
     let elements = 0;
+    // The routing table takes the elements too, with its look-ahead over the raw NLRI runs.
+    const table = new RoutingTable();
+    const tableVisitor = table.visitor();
     try {
-      const summary = scanMrtBytesSync(
-        c.name,
-        c.bytes,
-        (cursor, decoder) => {
-          elements++;
-          formatter.format(cursor, decoder.attributeGeneration);
-          JSON.stringify(cursor.toElement());
-          cursor.prefix();
-          cursor.nextHop();
-        },
-        { bgpdumpCompatible, keepProblems: 100_000 },
-      );
+      const visit: ElementVisitor = (cursor, decoder) => {
+        elements++;
+        formatter.format(cursor, decoder.attributeGeneration);
+        JSON.stringify(cursor.toElement());
+        cursor.prefix();
+        cursor.nextHop();
+        tableVisitor(cursor, decoder);
+      };
+      visit.onPrefixRun = tableVisitor.onPrefixRun;
+      const summary = scanMrtBytesSync(c.name, c.bytes, visit, { bgpdumpCompatible, keepProblems: 100_000 });
       if (!bgpdumpCompatible) defaultSummary = summary;
       if (summary.elements !== elements)
         failures.push(`element count ${summary.elements} != visits ${elements}`);

@@ -44,7 +44,22 @@ export interface DecoderHooks {
   onProblem?(problem: MrtProblem): void;
   /** Called for every record before its elements. */
   onRecord?(header: RecordHeader): void;
+  /** See `PrefixRunHook`. */
+  onPrefixRun?: PrefixRunHook;
 }
+
+/**
+ * Called with the raw bytes of a run of IPv4 NLRI (an UPDATE's withdrawn routes or announcements,
+ * or the NLRI of its MP attributes) before the run's elements are emitted, when it holds more than
+ * one prefix: a consumer may look ahead, for instance touch its index so that the lookups of the
+ * elements that follow find it in the cache (their memory loads then overlap instead of waiting
+ * one after the other). The bytes are unvalidated input: read them defensively, and do not throw.
+ * `addPath`: each prefix is preceded by a 4-byte path identifier.
+ */
+export type PrefixRunHook = (buf: Uint8Array, start: number, end: number, addPath: boolean) => void;
+
+/** Runs shorter than this (one IPv4 prefix is at most 5 bytes) are not passed to onPrefixRun. */
+const PREFIX_RUN_MIN_BYTES = 6;
 
 const BGP_HEADER_LENGTH = 19;
 
@@ -709,6 +724,9 @@ export class MrtDecoder {
     cursor.nextHopSource = nextHopSource;
     cursor.bgpdumpPrints = bgpdumpPrints;
     cursor.bgpdumpPeerAsIPv6 = bgpdumpPeerAsIPv6;
+    const onPrefixRun = this.hooks.onPrefixRun;
+    if (onPrefixRun !== undefined && family === 4 && end - p >= PREFIX_RUN_MIN_BYTES)
+      onPrefixRun(buf, p, end, addPath);
     while (p < end) {
       if (addPath) {
         if (p + 5 > end) {

@@ -20,6 +20,7 @@ export {
   type DecoderHooks,
   type MrtProblem,
   type PeerIndexEntry,
+  type PrefixRunHook,
   type RecordHeader,
 } from './decoder.js';
 export { MrtFramer, DEFAULT_MAX_RECORD_LENGTH } from './reader.js';

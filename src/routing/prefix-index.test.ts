@@ -118,4 +118,28 @@ describe('PrefixIndex', () => {
     expect(index.count).toBe(100_000);
     expect(index.byteLength).toBe(bytes);
   });
+
+  it('touchV4 reads NLRI bytes and changes nothing, whatever the bytes', () => {
+    const index = new PrefixIndex(16);
+    const a = index.v4(0xaf2db000, 24, true);
+    const b = index.v4(0x0a000000, 8, true);
+    // 175.45.176.0/24, 10.0.0.0/8, 0.0.0.0/0, 255.255.255.255/32 as NLRI, with and without path ids.
+    const nlri = [24, 175, 45, 176, 8, 10, 0, 32, 255, 255, 255, 255];
+    index.touchV4(Uint8Array.from(nlri), 0, nlri.length, false);
+    const withIds = [0, 0, 0, 1, 24, 175, 45, 176, 0, 0, 0, 2, 8, 10];
+    index.touchV4(Uint8Array.from(withIds), 0, withIds.length, true);
+    const random = words(11);
+    for (let i = 0; i < 2000; i++) {
+      const bytes = Uint8Array.from(
+        { length: (random.next().value as number) % 40 },
+        () => random.next().value as number,
+      );
+      index.touchV4(bytes, 0, bytes.length, i % 2 === 0);
+      index.touchV4(bytes, bytes.length, 0, false); // an empty or inverted range
+    }
+    expect(index.count).toBe(2);
+    expect(index.v4(0xaf2db000, 24, false)).toBe(a);
+    expect(index.v4(0x0a000000, 8, false)).toBe(b);
+    expect(index.v4(0, 0, false)).toBe(-1);
+  });
 });

@@ -232,9 +232,15 @@ export class RoutingTable {
     };
   }
 
-  /** A visitor for `scanMrt` that applies every element to this table. */
+  /**
+   * A visitor for `scanMrt` that applies every element to this table. It looks ahead over each
+   * run of IPv4 NLRI (`onPrefixRun`): the prefix index's slots for the run are loaded together
+   * before the elements come (loading a one-peer full table: ~10% faster, 2026-11-22).
+   */
   visitor(): ElementVisitor {
-    return (cursor, decoder) => this.ingest(cursor, decoder);
+    const visit: ElementVisitor = (cursor, decoder) => this.ingest(cursor, decoder);
+    visit.onPrefixRun = (buf, start, end, addPath) => this.prefixes.touchV4(buf, start, end, addPath);
+    return visit;
   }
 
   /**
