@@ -160,7 +160,14 @@ export class PathAttributes {
         );
         break;
       }
-      if (this.has(type) && type !== AttrType.MP_REACH_NLRI && type !== AttrType.MP_UNREACH_NLRI) {
+      const present = this.present;
+      const word = type >>> 5;
+      const bit = 1 << (type & 31);
+      if (
+        (present[word] & bit) !== 0 &&
+        type !== AttrType.MP_REACH_NLRI &&
+        type !== AttrType.MP_UNREACH_NLRI
+      ) {
         // RFC 7606 3(g): keep the first occurrence, discard the others (MP_* are handled below).
         this.problem(
           'BGP_ATTR_DUPLICATE',
@@ -172,7 +179,7 @@ export class PathAttributes {
         pos = valueEnd;
         continue;
       }
-      this.present[type >>> 5] |= 1 << (type & 31);
+      present[word] |= bit;
       this.decodeOne(flags, type, valueStart, valueEnd, pos);
       pos = valueEnd;
     }

@@ -101,8 +101,14 @@ export class ElementCursor {
   setPeer(family: 4 | 6, bytes: Uint8Array, offset: number, asn: number): void {
     this.peerBytes = this.ownPeerBytes;
     this.peerFamily = family;
-    const n = family === 4 ? 4 : 16;
-    for (let i = 0; i < n; i++) this.peerBytes[i] = bytes[offset + i];
+    const target = this.peerBytes;
+    if (family === 4) {
+      // No loop for IPv4: this runs for every record, also before the JIT has compiled it.
+      target[0] = bytes[offset];
+      target[1] = bytes[offset + 1];
+      target[2] = bytes[offset + 2];
+      target[3] = bytes[offset + 3];
+    } else for (let i = 0; i < 16; i++) target[i] = bytes[offset + i];
     this.peerAsn = asn;
     this.peerText = undefined;
   }
