@@ -275,8 +275,10 @@ export class PathAttributes {
   private decodeOne(flags: number, type: number, start: number, end: number, headerOffset: number): void {
     const buf = this.buf;
     const length = end - start;
+    // Literal case labels (the names in comments): the interpreter jumps through a table instead
+    // of loading each name in turn; this runs for every attribute, also before the JIT compiles it.
     switch (type) {
-      case AttrType.ORIGIN:
+      case 1 /* ORIGIN */:
         if (length !== 1)
           this.problem(
             'BGP_ATTR_ORIGIN',
@@ -295,15 +297,15 @@ export class PathAttributes {
           );
         this.origin = length >= 1 ? buf[start] : -1;
         return;
-      case AttrType.AS_PATH:
+      case 2 /* AS_PATH */:
         this.asPathStart = start;
         this.asPathEnd = end;
         return;
-      case AttrType.AS4_PATH:
+      case 17 /* AS4_PATH */:
         this.as4PathStart = start;
         this.as4PathEnd = end;
         return;
-      case AttrType.NEXT_HOP:
+      case 3 /* NEXT_HOP */:
         if (
           !this.checkLength(
             'BGP_ATTR_NEXT_HOP',
@@ -318,7 +320,7 @@ export class PathAttributes {
           return;
         this.nextHopOffset = start;
         return;
-      case AttrType.MULTI_EXIT_DISC:
+      case 4 /* MULTI_EXIT_DISC */:
         if (
           !this.checkLength(
             'BGP_ATTR_MED',
@@ -333,7 +335,7 @@ export class PathAttributes {
           return;
         this.med = readU32(buf, start);
         return;
-      case AttrType.LOCAL_PREF:
+      case 5 /* LOCAL_PREF */:
         if (
           !this.checkLength(
             'BGP_ATTR_LOCAL_PREF',
@@ -348,7 +350,7 @@ export class PathAttributes {
           return;
         this.localPref = readU32(buf, start);
         return;
-      case AttrType.ATOMIC_AGGREGATE:
+      case 6 /* ATOMIC_AGGREGATE */:
         if (length !== 0)
           this.problem(
             'BGP_ATTR_ATOMIC_AGGREGATE',
@@ -358,7 +360,7 @@ export class PathAttributes {
             'attribute-discard',
           );
         return;
-      case AttrType.AGGREGATOR: {
+      case 7 /* AGGREGATOR */: {
         const expected = this.asnLength + 4;
         // OpenBGPD writes 8-byte AGGREGATORs (4-byte ASN) beside 2-byte AS_PATHs in its MRT
         // dumps; the length tells the width unambiguously, so 6 and 8 are both accepted.
@@ -378,7 +380,7 @@ export class PathAttributes {
         this.aggregatorEnd = end;
         return;
       }
-      case AttrType.AS4_AGGREGATOR:
+      case 18 /* AS4_AGGREGATOR */:
         if (
           !this.checkLength(
             'BGP_ATTR_AS4_AGGREGATOR',
@@ -394,7 +396,7 @@ export class PathAttributes {
         this.as4AggregatorAsn = readU32(buf, start);
         this.as4AggregatorAddressOffset = start + 4;
         return;
-      case AttrType.COMMUNITIES:
+      case 8 /* COMMUNITIES */:
         this.communitiesStart = start;
         this.communitiesEnd = this.wholeItems(
           'BGP_ATTR_COMMUNITIES',
@@ -406,7 +408,7 @@ export class PathAttributes {
           type,
         );
         return;
-      case AttrType.EXTENDED_COMMUNITIES:
+      case 16 /* EXTENDED_COMMUNITIES */:
         this.extendedCommunitiesStart = start;
         this.extendedCommunitiesEnd = this.wholeItems(
           'BGP_ATTR_EXT_COMMUNITIES',
@@ -418,7 +420,7 @@ export class PathAttributes {
           type,
         );
         return;
-      case AttrType.LARGE_COMMUNITIES:
+      case 32 /* LARGE_COMMUNITIES */:
         this.largeCommunitiesStart = start;
         this.largeCommunitiesEnd = this.wholeItems(
           'BGP_ATTR_LARGE_COMMUNITIES',
@@ -430,7 +432,7 @@ export class PathAttributes {
           type,
         );
         return;
-      case AttrType.ORIGINATOR_ID:
+      case 9 /* ORIGINATOR_ID */:
         if (
           !this.checkLength(
             'BGP_ATTR_ORIGINATOR_ID',
@@ -445,7 +447,7 @@ export class PathAttributes {
           return;
         this.originatorIdOffset = start;
         return;
-      case AttrType.CLUSTER_LIST:
+      case 10 /* CLUSTER_LIST */:
         this.clusterListStart = start;
         this.clusterListEnd = this.wholeItems(
           'BGP_ATTR_CLUSTER_LIST',
@@ -457,10 +459,10 @@ export class PathAttributes {
           type,
         );
         return;
-      case AttrType.MP_REACH_NLRI:
+      case 14 /* MP_REACH_NLRI */:
         this.decodeMpReach(start, end, headerOffset);
         return;
-      case AttrType.MP_UNREACH_NLRI:
+      case 15 /* MP_UNREACH_NLRI */:
         if (length < 3) {
           this.problem(
             'BGP_ATTR_MP_UNREACH',

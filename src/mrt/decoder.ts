@@ -131,18 +131,21 @@ export class MrtDecoder {
     cursor.hasPathId = false;
     cursor.attributes = undefined;
     try {
+      // Literal case labels here and in decodeBgp4mp (names in comments): the interpreter jumps
+      // through a table instead of loading each name; this runs for every record, also before
+      // the JIT compiles it.
       switch (header.type) {
-        case MrtType.TABLE_DUMP_V2:
+        case 13 /* TABLE_DUMP_V2 */:
           this.decodeTableDumpV2(bodyStart, end);
           break;
-        case MrtType.BGP4MP:
-        case MrtType.BGP4MP_ET:
+        case 16 /* BGP4MP */:
+        case 17 /* BGP4MP_ET */:
           this.decodeBgp4mp(bodyStart, end);
           break;
-        case MrtType.TABLE_DUMP:
+        case 12 /* TABLE_DUMP */:
           this.decodeTableDump(bodyStart, end);
           break;
-        case MrtType.BGP:
+        case 5 /* BGP */:
           this.decodeLegacyBgp(bodyStart, end);
           break;
         default:
@@ -453,23 +456,23 @@ export class MrtDecoder {
   private decodeBgp4mp(p: number, end: number): void {
     const subtype = this.header.subtype;
     switch (subtype) {
-      case Bgp4mpSubtype.STATE_CHANGE:
-      case Bgp4mpSubtype.STATE_CHANGE_AS4:
+      case 0 /* STATE_CHANGE */:
+      case 5 /* STATE_CHANGE_AS4 */:
         this.decodeStateChange(p, end, subtype === Bgp4mpSubtype.STATE_CHANGE_AS4 ? 4 : 2);
         return;
-      case Bgp4mpSubtype.MESSAGE:
-      case Bgp4mpSubtype.MESSAGE_LOCAL:
-      case Bgp4mpSubtype.MESSAGE_ADDPATH:
-      case Bgp4mpSubtype.MESSAGE_LOCAL_ADDPATH:
+      case 1 /* MESSAGE */:
+      case 6 /* MESSAGE_LOCAL */:
+      case 8 /* MESSAGE_ADDPATH */:
+      case 10 /* MESSAGE_LOCAL_ADDPATH */:
         this.decodeMessage(p, end, 2);
         return;
-      case Bgp4mpSubtype.MESSAGE_AS4:
-      case Bgp4mpSubtype.MESSAGE_AS4_LOCAL:
-      case Bgp4mpSubtype.MESSAGE_AS4_ADDPATH:
-      case Bgp4mpSubtype.MESSAGE_AS4_LOCAL_ADDPATH:
+      case 4 /* MESSAGE_AS4 */:
+      case 7 /* MESSAGE_AS4_LOCAL */:
+      case 9 /* MESSAGE_AS4_ADDPATH */:
+      case 11 /* MESSAGE_AS4_LOCAL_ADDPATH */:
         this.decodeMessage(p, end, 4);
         return;
-      case Bgp4mpSubtype.ENTRY:
+      case 2 /* ENTRY */:
         this.decodeEntry(p, end);
         return;
       default:
