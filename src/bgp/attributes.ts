@@ -277,6 +277,8 @@ export class PathAttributes {
     const length = end - start;
     // Literal case labels (the names in comments): the interpreter jumps through a table instead
     // of loading each name in turn; this runs for every attribute, also before the JIT compiles it.
+    // For the same reason a valid length is tested here, and checkLength/wholeItems are called
+    // only to report a bad one.
     switch (type) {
       case 1 /* ORIGIN */:
         if (length !== 1)
@@ -307,6 +309,7 @@ export class PathAttributes {
         return;
       case 3 /* NEXT_HOP */:
         if (
+          length !== 4 &&
           !this.checkLength(
             'BGP_ATTR_NEXT_HOP',
             'NEXT_HOP',
@@ -322,6 +325,7 @@ export class PathAttributes {
         return;
       case 4 /* MULTI_EXIT_DISC */:
         if (
+          length !== 4 &&
           !this.checkLength(
             'BGP_ATTR_MED',
             'MULTI_EXIT_DISC',
@@ -337,6 +341,7 @@ export class PathAttributes {
         return;
       case 5 /* LOCAL_PREF */:
         if (
+          length !== 4 &&
           !this.checkLength(
             'BGP_ATTR_LOCAL_PREF',
             'LOCAL_PREF',
@@ -382,6 +387,7 @@ export class PathAttributes {
       }
       case 18 /* AS4_AGGREGATOR */:
         if (
+          length !== 8 &&
           !this.checkLength(
             'BGP_ATTR_AS4_AGGREGATOR',
             'AS4_AGGREGATOR',
@@ -398,42 +404,44 @@ export class PathAttributes {
         return;
       case 8 /* COMMUNITIES */:
         this.communitiesStart = start;
-        this.communitiesEnd = this.wholeItems(
-          'BGP_ATTR_COMMUNITIES',
-          'COMMUNITIES',
-          start,
-          length,
-          4,
-          headerOffset,
-          type,
-        );
+        this.communitiesEnd =
+          length % 4 === 0
+            ? end
+            : this.wholeItems('BGP_ATTR_COMMUNITIES', 'COMMUNITIES', start, length, 4, headerOffset, type);
         return;
       case 16 /* EXTENDED_COMMUNITIES */:
         this.extendedCommunitiesStart = start;
-        this.extendedCommunitiesEnd = this.wholeItems(
-          'BGP_ATTR_EXT_COMMUNITIES',
-          'EXTENDED_COMMUNITIES',
-          start,
-          length,
-          8,
-          headerOffset,
-          type,
-        );
+        this.extendedCommunitiesEnd =
+          length % 8 === 0
+            ? end
+            : this.wholeItems(
+                'BGP_ATTR_EXT_COMMUNITIES',
+                'EXTENDED_COMMUNITIES',
+                start,
+                length,
+                8,
+                headerOffset,
+                type,
+              );
         return;
       case 32 /* LARGE_COMMUNITIES */:
         this.largeCommunitiesStart = start;
-        this.largeCommunitiesEnd = this.wholeItems(
-          'BGP_ATTR_LARGE_COMMUNITIES',
-          'LARGE_COMMUNITIES',
-          start,
-          length,
-          12,
-          headerOffset,
-          type,
-        );
+        this.largeCommunitiesEnd =
+          length % 12 === 0
+            ? end
+            : this.wholeItems(
+                'BGP_ATTR_LARGE_COMMUNITIES',
+                'LARGE_COMMUNITIES',
+                start,
+                length,
+                12,
+                headerOffset,
+                type,
+              );
         return;
       case 9 /* ORIGINATOR_ID */:
         if (
+          length !== 4 &&
           !this.checkLength(
             'BGP_ATTR_ORIGINATOR_ID',
             'ORIGINATOR_ID',
@@ -449,15 +457,10 @@ export class PathAttributes {
         return;
       case 10 /* CLUSTER_LIST */:
         this.clusterListStart = start;
-        this.clusterListEnd = this.wholeItems(
-          'BGP_ATTR_CLUSTER_LIST',
-          'CLUSTER_LIST',
-          start,
-          length,
-          4,
-          headerOffset,
-          type,
-        );
+        this.clusterListEnd =
+          length % 4 === 0
+            ? end
+            : this.wholeItems('BGP_ATTR_CLUSTER_LIST', 'CLUSTER_LIST', start, length, 4, headerOffset, type);
         return;
       case 14 /* MP_REACH_NLRI */:
         this.decodeMpReach(start, end, headerOffset);
