@@ -526,6 +526,39 @@ describe('openByteSource', () => {
     }
   });
 
+  it('cuts chunks small for a slow consumer and up to highWaterMark for a fast one', async () => {
+    // A cold decoder holds a chunk for many milliseconds, and a finished zlib job waits that long
+    // for the callback that starts the next one: chunks are paced to about 2 ms of the consumer.
+    const file = path.join(mrtData, 'ripe-bgpdump/updates.20070211.0141.gz');
+    const reference = fs.readFileSync(file);
+    const hwm = 256 * 1024;
+    const consume = async (msPerMiB: number): Promise<{ sizes: number[]; data: Buffer }> => {
+      const source = await openByteSource(file, { highWaterMark: hwm });
+      const parts: Buffer[] = [];
+      try {
+        for await (const chunk of source.chunks()) {
+          parts.push(Buffer.from(chunk));
+          const until = performance.now() + (msPerMiB * chunk.length) / 2 ** 20;
+          while (performance.now() < until);
+        }
+      } finally {
+        await source.close();
+      }
+      return { sizes: parts.map((part) => part.length), data: Buffer.concat(parts) };
+    };
+    const expected = (await import('node:zlib')).gunzipSync(reference);
+    // 200 ms per MiB: 2 ms is about 10 KB, so every chunk is the 16 KB floor (or a job's tail).
+    const slow = await consume(200);
+    expect(slow.data.equals(expected)).toBe(true);
+    expect(Math.max(...slow.sizes)).toBeLessThanOrEqual(16 * 1024);
+    expect(slow.sizes.length).toBeGreaterThan(expected.length / (16 * 1024) - 1);
+    // No work per chunk: chunks grow to highWaterMark.
+    const fast = await consume(0);
+    expect(fast.data.equals(expected)).toBe(true);
+    expect(fast.sizes[0]).toBeLessThanOrEqual(16 * 1024);
+    expect(fast.sizes.filter((size) => size === hwm).length).toBeGreaterThan(fast.sizes.length / 2);
+  });
+
   it('rejects a bad highWaterMark', async () => {
     await expect(byteSourceFromBuffer('x', Buffer.alloc(1), { highWaterMark: 0 })).rejects.toMatchObject({
       code: 'MRT_BAD_OPTION',
