@@ -5,6 +5,7 @@ import { firstMrtRecord, reserveForFiles } from '../src/cli/replay.js';
 import { scanMrt, type ElementVisitor, type MrtElement } from '../src/mrt/index.js';
 import { parseAddress, parsePrefix } from '../src/net/index.js';
 import { RoutingTable, type RouteEvent } from '../src/routing/index.js';
+import { routeLines } from './fixtures/routes.js';
 
 function announce(
   prefix: string,
@@ -107,19 +108,7 @@ describe('RoutingTable', () => {
 
   describe('sized before loading (reserve)', () => {
     const mrt = path.join(import.meta.dirname, '../data/mrt');
-    /** Every route as text: prefix, peer, ADD-PATH id, time and attributes. */
-    const routes = (table: RoutingTable): string[] => {
-      const c = table.columns();
-      const out: string[] = [];
-      for (let slot = 0; slot < c.slots; slot++) {
-        if (c.attributes[slot] === -1) continue;
-        const peer = table.peer(c.peer[slot]);
-        out.push(
-          `${table.prefix(c.prefix[slot]).toString()} ${peer.address} ${peer.asn} ${c.time[slot]} ${JSON.stringify(table.attributes(c.attributes[slot]))}`,
-        );
-      }
-      return out.sort();
-    };
+    const routes = routeLines;
 
     for (const [file, peers] of [
       ['ripe-bgpdump/updates.20070211.0141.gz', 0],

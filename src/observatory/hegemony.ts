@@ -59,7 +59,6 @@ export class HegemonyEngine {
     const table = this.table;
     const columns = table.columns();
     const peerCount = table.peerCount;
-    const pool = table.paths.poolArray();
     this.local.clear();
     this.localAsns = [];
     const seen = new Float64Array(peerCount);
@@ -73,6 +72,8 @@ export class HegemonyEngine {
       if (weight === 0) continue;
       seen[peer] += weight;
       const pathId = table.pathIdOf(columns.attributes[slot]);
+      // Read after pathIdOf: decoding a set on first use may move the pool.
+      const pool = table.paths.poolArray();
       const start = table.paths.start(pathId);
       const end = table.paths.end(pathId);
       if (end - start === 1 && pool[start] === NO_PATH) continue;

@@ -458,6 +458,8 @@ export class Observatory {
     }
     this.prepare();
     const table = this.table;
+    // Every path is enumerated below, so every attribute set must be decoded first.
+    table.decodeAllAttributes();
     const columns = table.columns();
     const pool = table.paths.poolArray();
     const asns = this.asnScratch;

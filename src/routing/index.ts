@@ -2,8 +2,9 @@
  * routing: the routing state built from MRT archives. `RoutingTable` holds the current route of
  * every (prefix, peer, ADD-PATH id) — AS path and attributes — replayed from TABLE_DUMP,
  * TABLE_DUMP_V2 RIB dumps and BGP4MP update files in the order given (a peer whose session leaves
- * Established loses its routes). AS paths and attribute sets are interned once in Uint32Array
- * pools; a route is a few typed-array cells. Changes are published as events (announce, withdraw,
+ * Established loses its routes). Attribute sets are stored once as wire bytes and decoded on
+ * first use into AS paths and attribute words interned in Uint32Array pools; a route is a few
+ * typed-array cells. Changes are published as events (announce, withdraw,
  * peer-down) for detectors that consume the same stream; queries give the routes and the peers
  * that see a prefix now, and the longest matching prefix of an address. `VisibilitySeries` keeps,
  * for the prefixes a caller selects, which peers see each one and every change with its time.

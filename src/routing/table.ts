@@ -3,17 +3,19 @@
  * elements (TABLE_DUMP, TABLE_DUMP_V2 RIB entries, BGP4MP updates and state changes) in the order
  * they are given.
  *
- * Layout (memory is the point): prefixes, peers, AS paths, next hops, community lists and whole
- * attribute sets are each interned once as word sequences (WordInterner); a route is one slot in
- * six parallel Int32/Uint32 arrays (prefix id, peer id, ADD-PATH id, attribute-set id, time, next
- * route of the same prefix), found through an open-addressing hash of slot ids. An UPDATE's
- * attributes are interned once for all its prefixes (the decoder's attributeGeneration).
+ * Layout (memory is the point): a route is one slot in six parallel Int32/Uint32 arrays (prefix
+ * id, peer id, ADD-PATH id, attribute-set id, time, next route of the same prefix), found
+ * through its prefix's list (or, for crowded prefixes, an open-addressing hash of slot ids).
+ * Attribute sets are kept as the wire gave them (RawAttributeStore) and decoded on first use into
+ * interned word sequences (WordInterner: AS paths, next hops, community lists, whole sets), so a
+ * query decodes only the sets of the routes it reads. An UPDATE's attributes are stored once for
+ * all its prefixes (the decoder's attributeGeneration).
  *
  * Rules: an announcement replaces the peer's route for the prefix unless the stored route is
  * newer (a stale element from an earlier file is ignored); a withdrawal removes it; a STATE
  * element leaving Established (old state 6) removes every route of that peer.
  */
-import type { AsPathSegment } from '../bgp/index.js';
+import { PathAttributes, type AsPathSegment } from '../bgp/index.js';
 import type { ElementCursor, ElementVisitor, MrtDecoder, MrtElement } from '../mrt/index.js';
 import type { IpAddress } from '../net/index.js';
 import { Prefix, PrefixTrie, formatIPv4, formatIPv6, parseAddress, parsePrefix } from '../net/index.js';
@@ -42,6 +44,7 @@ import {
 import { grown } from './arrays.js';
 import { WordInterner } from './interner.js';
 import { PrefixIndex } from './prefix-index.js';
+import { RawAttributeStore, UNDECODED, type RawSetContext } from './raw-attributes.js';
 import {
   WordScratch,
   decodeSegments,
@@ -141,7 +144,9 @@ export interface TableMemory {
   routes: number;
   prefixes: number;
   peers: number;
+  /** AS paths decoded so far (sets are decoded on first use). */
   paths: number;
+  /** Attribute sets stored (as wire bytes, or from plain elements). */
   attributeSets: number;
   /** Bytes allocated (capacity) by every typed array of the table. */
   allocatedBytes: number;
@@ -161,10 +166,21 @@ function routeHash(prefixId: number, peerId: number, addPathId: number): number 
 }
 
 export class RoutingTable {
-  /** Interned AS paths (see paths.ts for the word format). */
+  /**
+   * Interned AS paths (see paths.ts for the word format) of the attribute sets decoded so far:
+   * every id `pathIdOf` gives is here. Its pool may move when `pathIdOf` decodes a set, so read
+   * `poolArray()` after the ids; `decodeAllAttributes()` first to enumerate every path.
+   */
   readonly paths = new WordInterner(4096, 65536);
-  /** Interned attribute sets (ATTR_* word offsets). */
-  readonly attributeSets = new WordInterner(4096, 4096 * ATTR_WORDS);
+  /**
+   * The attribute sets routes hold (their `attributesId`): wire bytes, decoded on first use into
+   * `decodedSets` (see raw-attributes.ts for why).
+   */
+  private readonly rawSets = new RawAttributeStore(4096);
+  /** Decoded attribute sets (ATTR_* word offsets). */
+  private readonly decodedSets = new WordInterner(4096, 4096 * ATTR_WORDS);
+  private readonly decodeScratch = new PathAttributes();
+  private readonly decodeContext: RawSetContext = { asnLength: 4, nextHopSource: 0 };
   private readonly nextHops = new WordInterner(256, 1024);
   private readonly communityLists = new WordInterner(1024, 8192);
   private readonly largeCommunityLists = new WordInterner(64, 256);
@@ -261,10 +277,9 @@ export class RoutingTable {
     // peer's updates, 31% and 29% on the first MB of a RouteViews RIB (data/mrt); fewer on whole
     // RIBs, where a peer's path serves many prefixes. A third of the routes, at most 512 k each.
     const sets = Math.min(Math.ceil(routes / 3), RESERVE_SETS);
-    this.attributeSets.reserve(sets, sets * ATTR_WORDS);
-    this.paths.reserve(sets, sets * 8);
-    // Community lists repeat more (one per set at most; an eighth of the sets on those inputs).
-    this.communityLists.reserve(sets >>> 3, sets);
+    // Their keys: 50-60 bytes on average on those inputs. Decoded sets, paths and community lists
+    // grow as queries decode them.
+    this.rawSets.reserve(sets, sets * 64);
   }
 
   // ---- ingesting -------------------------------------------------------------------------------
@@ -294,34 +309,7 @@ export class RoutingTable {
     ) {
       attributesId = this.lastAttributesId;
     } else {
-      const path = this.pathScratch;
-      path.reset();
-      encodeAttributesPath(attributes, path);
-      const pathId = this.paths.intern(path.words, path.length);
-      const s = this.scratch;
-      s.reset();
-      encodeNextHop(attributes, cursor.nextHopSource, s);
-      const nextHopId = this.nextHops.intern(s.words, s.length);
-      s.reset();
-      encodeCommunities(attributes, s);
-      const communitiesId = this.communityLists.intern(s.words, s.length);
-      s.reset();
-      encodeLargeCommunities(attributes, s);
-      const largeId = this.largeCommunityLists.intern(s.words, s.length);
-      const flags =
-        (attributes.has(5) ? FLAG_LOCAL_PREF : 0) |
-        (attributes.has(4) ? FLAG_MED : 0) |
-        (attributes.has(6) ? FLAG_ATOMIC_AGGREGATE : 0);
-      attributesId = this.internAttributes(
-        pathId,
-        attributes.origin >= 0 ? Math.min(attributes.origin, 2) : NO_ORIGIN,
-        flags,
-        attributes.localPref,
-        attributes.med,
-        nextHopId,
-        communitiesId,
-        largeId,
-      );
+      attributesId = this.rawSets.intern(attributes, cursor.nextHopSource);
       this.lastDecoder = decoder;
       this.lastGeneration = decoder.attributeGeneration;
       this.lastNextHopSource = cursor.nextHopSource;
@@ -358,6 +346,10 @@ export class RoutingTable {
    * does not parse.
    */
   attributesIdOf(element: MrtElement): number {
+    return this.rawSets.internDecoded(this.decodedIdOfElement(element));
+  }
+
+  private decodedIdOfElement(element: MrtElement): number {
     const s = this.scratch;
     s.reset();
     encodeSegments(element.asPathSegments, s);
@@ -393,6 +385,60 @@ export class RoutingTable {
     );
   }
 
+  /** Interns decoded attributes (a block the decoder or decodeRaw has just decoded). */
+  private internDecodedBlock(attributes: PathAttributes, nextHopSource: number): number {
+    const path = this.pathScratch;
+    path.reset();
+    encodeAttributesPath(attributes, path);
+    const pathId = this.paths.intern(path.words, path.length);
+    const s = this.scratch;
+    s.reset();
+    encodeNextHop(attributes, nextHopSource, s);
+    const nextHopId = this.nextHops.intern(s.words, s.length);
+    s.reset();
+    encodeCommunities(attributes, s);
+    const communitiesId = this.communityLists.intern(s.words, s.length);
+    s.reset();
+    encodeLargeCommunities(attributes, s);
+    const largeId = this.largeCommunityLists.intern(s.words, s.length);
+    const flags =
+      (attributes.has(5) ? FLAG_LOCAL_PREF : 0) |
+      (attributes.has(4) ? FLAG_MED : 0) |
+      (attributes.has(6) ? FLAG_ATOMIC_AGGREGATE : 0);
+    return this.internAttributes(
+      pathId,
+      attributes.origin >= 0 ? Math.min(attributes.origin, 2) : NO_ORIGIN,
+      flags,
+      attributes.localPref,
+      attributes.med,
+      nextHopId,
+      communitiesId,
+      largeId,
+    );
+  }
+
+  /** The decoded set of attribute set `attributesId`, decoding its bytes on first use. */
+  private decodedIdOf(attributesId: number): number {
+    const known = this.rawSets.decoded[attributesId];
+    if (known !== UNDECODED) return known;
+    const attributes = this.decodeScratch;
+    const context = this.decodeContext;
+    this.rawSets.decodeInto(attributesId, attributes, context);
+    const decodedId = this.internDecodedBlock(attributes, context.nextHopSource);
+    this.rawSets.setDecoded(attributesId, decodedId);
+    return decodedId;
+  }
+
+  /**
+   * Decodes every attribute set not decoded yet, so that `paths` holds the path of every route
+   * (for callers that enumerate paths rather than look them up by route).
+   */
+  decodeAllAttributes(): void {
+    const raw = this.rawSets;
+    for (let id = 0; id < raw.count && raw.pending !== 0; id++)
+      if (raw.decoded[id] === UNDECODED) this.decodedIdOf(id);
+  }
+
   private readonly attributeWords = new Uint32Array(ATTR_WORDS);
 
   private internAttributes(
@@ -414,7 +460,7 @@ export class RoutingTable {
     w[ATTR_NEXT_HOP] = nextHopId;
     w[ATTR_COMMUNITIES] = communitiesId;
     w[ATTR_LARGE_COMMUNITIES] = largeId;
-    return this.attributeSets.intern(w, ATTR_WORDS);
+    return this.decodedSets.intern(w, ATTR_WORDS);
   }
 
   private readonly keyWords = new Uint32Array(6);
@@ -916,9 +962,10 @@ export class RoutingTable {
     };
   }
 
-  /** AS path id of an attribute set. */
+  /** AS path id of an attribute set (decoding the set on first use: see `paths`). */
   pathIdOf(attributesId: number): number {
-    return this.attributeSets.poolArray()[this.attributeSets.start(attributesId) + ATTR_PATH];
+    const decodedId = this.decodedIdOf(attributesId);
+    return this.decodedSets.poolArray()[this.decodedSets.start(decodedId) + ATTR_PATH];
   }
 
   /** AS path segments of path `pathId` (undefined when the route had none). */
@@ -933,7 +980,7 @@ export class RoutingTable {
 
   /** Decodes an interned attribute set. */
   attributes(attributesId: number): RouteAttributes {
-    const w = this.attributeSets.view(attributesId).slice();
+    const w = this.decodedSets.view(this.decodedIdOf(attributesId)).slice();
     const pathId = w[ATTR_PATH];
     const asPath = this.pathSegments(pathId);
     const flags = w[ATTR_FLAGS];
@@ -1012,7 +1059,8 @@ export class RoutingTable {
     const perSlot = 4 * 6; // six slot arrays (the hash holds only crowded prefixes' routes)
     const interned =
       this.paths.usedBytes +
-      this.attributeSets.usedBytes +
+      this.rawSets.usedBytes +
+      this.decodedSets.usedBytes +
       this.nextHops.usedBytes +
       this.communityLists.usedBytes +
       this.largeCommunityLists.usedBytes +
@@ -1034,7 +1082,8 @@ export class RoutingTable {
       this.prefixCrowded.byteLength +
       this.peerRoutes.byteLength +
       this.paths.byteLength +
-      this.attributeSets.byteLength +
+      this.rawSets.byteLength +
+      this.decodedSets.byteLength +
       this.nextHops.byteLength +
       this.communityLists.byteLength +
       this.largeCommunityLists.byteLength +
@@ -1045,7 +1094,7 @@ export class RoutingTable {
       prefixes: this.prefixes.count,
       peers: this.peerList.length,
       paths: this.paths.count,
-      attributeSets: this.attributeSets.count,
+      attributeSets: this.rawSets.count,
       allocatedBytes,
       usedBytes,
       bytesPerRouteSlot: perSlot,
