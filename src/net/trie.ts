@@ -434,6 +434,15 @@ export class PrefixTrie<V> {
     return node === NONE ? undefined : trie.entry(node);
   }
 
+  /**
+   * The most specific stored IPv4 prefix containing `network/length` (`network` a 32-bit number),
+   * without building a Prefix for the target: for callers that hold prefixes as numbers.
+   */
+  longestMatchV4(network: number, length: number): PrefixEntry<V> | undefined {
+    const node = this.v4.longestMatch32(network | 0, Math.max(0, Math.min(32, length)));
+    return node === NONE ? undefined : this.v4.entry(node);
+  }
+
   /** Every stored prefix containing `target`, least specific first. */
   covering(target: IpAddress | Prefix): Array<PrefixEntry<V>> {
     const trie = this.familyTrie(target.family);

@@ -182,8 +182,12 @@ export class Observatory {
     const ipv4: number[] = [];
     for (let id = 0; id < n; id++) {
       if (table.prefixRouteCount(id) === 0) continue;
-      const prefix = table.prefix(id);
-      const entry = this.registry.countryOfPrefix(prefix);
+      const family = table.prefixFamily(id);
+      // IPv4 by numbers: no Prefix object per prefix of a full table.
+      const entry =
+        family === 4
+          ? this.registry.countryOfIPv4(table.prefixHighWord(id), table.prefixLength(id))
+          : this.registry.countryOfPrefix(table.prefix(id));
       if (entry !== undefined && entry.country !== 'ZZ') {
         let index = this.countryIndex.get(entry.country);
         if (index === undefined) {
@@ -193,8 +197,8 @@ export class Observatory {
         }
         this.prefixCountry[id] = index;
       }
-      if (prefix.family === 4) {
-        this.weights4[id] = IPV4_ADDRESSES[prefix.length];
+      if (family === 4) {
+        this.weights4[id] = IPV4_ADDRESSES[table.prefixLength(id)];
         ipv4.push(id);
       } else this.weights6[id] = 1;
     }

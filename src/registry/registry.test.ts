@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, test } from 'vitest';
-import { parseAddress, parsePrefix } from '../net/index.js';
+import { parseAddress, parsePrefix, type Prefix } from '../net/index.js';
 import { Registry } from './index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -253,6 +253,72 @@ describe('real 2019 samples of all five RIRs and IANA together (bundled)', () =>
       delegatedTo: 'lacnic',
     });
     expect(r.countries()).toContain('EU');
+  });
+});
+
+describe('countryOfIPv4 (numbers, no Prefix) answers as countryOfPrefix', () => {
+  test('on every block of the 2014 APNIC file and the 2019 samples with IANA, their halves, parents and hosts', async () => {
+    const names = ['afrinic', 'apnic', 'arin', 'iana', 'lacnic', 'ripencc'];
+    const { registry: r } = await Registry.load([apnic2014, ...names.map(sample)]);
+    const word = (p: Prefix): number =>
+      ((p.bytes[0] << 24) | (p.bytes[1] << 16) | (p.bytes[2] << 8) | p.bytes[3]) >>> 0;
+    const targets: Prefix[] = [];
+    for (const country of r.countries()) {
+      for (const block of r.prefixesOfCountry(country)) {
+        if (block.family !== 4) continue;
+        const network = block.toString().split('/')[0];
+        targets.push(block);
+        if (block.length < 32) targets.push(parsePrefix(`${network}/${block.length + 1}`));
+        if (block.length > 0) targets.push(parsePrefix(`${network}/${block.length - 1}`));
+        targets.push(parsePrefix(`${network}/32`));
+      }
+    }
+    // Space no block covers, and IANA-only space.
+    for (const text of ['0.0.0.0/0', '5.255.255.0/24', '240.0.0.0/4', '127.0.0.1/32'])
+      targets.push(parsePrefix(text));
+    expect(targets.length).toBeGreaterThan(10_000);
+    let answered = 0;
+    for (const prefix of targets) {
+      const expected = r.countryOfPrefix(prefix);
+      expect(r.countryOfIPv4(word(prefix), prefix.length), prefix.toString()).toBe(expected);
+      if (expected !== undefined) answered++;
+    }
+    expect(answered).toBeGreaterThan(targets.length / 2);
+  });
+
+  test('where a broader block of a newer file beats the most specific one, and after another load', () => {
+    const header = (date: string, n: number): string => `2|apnic|${date}|${n}|19900101|${date}|+0000`;
+    const r = new Registry();
+    r.loadText(
+      'old',
+      [
+        header('20141009', 2),
+        'apnic|AU|ipv4|10.0.0.0|2048|20100101|allocated',
+        'apnic|CN|ipv4|10.0.2.0|256|20100101|allocated',
+      ].join('\n'),
+    );
+    const at = (text: string): string | undefined => {
+      const p = parsePrefix(text);
+      const viaNumbers = r.countryOfIPv4(
+        ((p.bytes[0] << 24) | (p.bytes[1] << 16) | (p.bytes[2] << 8) | p.bytes[3]) >>> 0,
+        p.length,
+      );
+      expect(viaNumbers, text).toBe(r.countryOfPrefix(p));
+      return viaNumbers?.country;
+    };
+    expect([at('10.0.2.0/24'), at('10.0.2.128/25'), at('10.0.1.0/24'), at('10.0.0.0/16')]).toEqual([
+      'CN',
+      'CN',
+      'AU',
+      undefined,
+    ]);
+    r.loadText('new', [header('20190912', 1), 'apnic|KR|ipv4|10.0.0.0|65536|20180101|allocated'].join('\n'));
+    expect([at('10.0.2.0/24'), at('10.0.2.128/25'), at('10.0.1.0/24'), at('10.0.0.0/16')]).toEqual([
+      'KR',
+      'KR',
+      'KR',
+      'KR',
+    ]);
   });
 });
 

@@ -161,6 +161,12 @@ export class Registry {
   private sourceCount = 0;
   private asnIndex: AsnIndex | undefined;
   private view: CountryView | undefined;
+  /**
+   * The winner among the blocks containing a stored block, by that block's Prefix (stable until
+   * the next load): every prefix whose most specific containing block is the same has the same
+   * containing blocks, so `countryOfIPv4` resolves each chain once.
+   */
+  private readonly winnerBelow = new Map<Prefix, Held | null>();
 
   /**
    * Reads delegated files (gzip or plain, told apart by magic bytes) and loads them together.
@@ -202,6 +208,7 @@ export class Registry {
       seq: this.sourceCount++,
     };
     for (const record of parsed.records) this.add(record, source);
+    this.winnerBelow.clear();
     this.asnIndex = undefined;
     this.view = undefined;
     return { file: parsed.file, header, records: parsed.records.length, problems: parsed.problems };
@@ -252,6 +259,21 @@ export class Registry {
   /** The winning record among the registered blocks that contain all of `prefix`. */
   countryOfPrefix(prefix: Prefix): RegistryEntry | undefined {
     return this.resolve(this.blocks.covering(prefix))?.entry;
+  }
+
+  /**
+   * `countryOfPrefix` for the IPv4 prefix `network/length` given as numbers (`network` masked),
+   * without allocating: a country view looks up every prefix of a full table.
+   */
+  countryOfIPv4(network: number, length: number): RegistryEntry | undefined {
+    const deepest = this.blocks.longestMatchV4(network, length);
+    if (deepest === undefined) return undefined;
+    let winner = this.winnerBelow.get(deepest.prefix);
+    if (winner === undefined) {
+      winner = this.resolve(this.blocks.covering(deepest.prefix)) ?? null;
+      this.winnerBelow.set(deepest.prefix, winner);
+    }
+    return winner?.entry;
   }
 
   private resolve(candidates: Array<{ prefix: Prefix; value: Held }>): Held | undefined {
