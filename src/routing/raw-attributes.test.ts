@@ -95,6 +95,7 @@ describe('a table loaded from the cursor (sets as bytes, decoded on use)', () =>
     'pyasn/rib.20140523.0600_firstMB.bz2',
     'mrtparse-samples/bird6-mrtdump_bgp',
     'mrtparse-samples/quagga_bgp',
+    'mrtparse-samples/openbgpd_rib_table-mp', // BGP4MP_ENTRY: the next hop outside the attributes
   ]) {
     it(`${file}: the same routes and attributes as a table fed plain elements`, async () => {
       const input = path.join(mrt, file);

@@ -309,7 +309,14 @@ export class RoutingTable {
     ) {
       attributesId = this.lastAttributesId;
     } else {
-      attributesId = this.rawSets.intern(attributes, cursor.nextHopSource);
+      // BGP4MP_ENTRY records (OpenBGPD) carry the next hop outside the attributes: such a set is
+      // decoded now, with it (rare enough not to need a byte key of its own).
+      attributesId =
+        cursor.entryNextHop === undefined
+          ? this.rawSets.intern(attributes, cursor.nextHopSource)
+          : this.rawSets.internDecoded(
+              this.internDecodedBlock(attributes, cursor.nextHopSource, parseAddress(cursor.entryNextHop)),
+            );
       this.lastDecoder = decoder;
       this.lastGeneration = decoder.attributeGeneration;
       this.lastNextHopSource = cursor.nextHopSource;
@@ -385,15 +392,19 @@ export class RoutingTable {
     );
   }
 
-  /** Interns decoded attributes (a block the decoder or decodeRaw has just decoded). */
-  private internDecodedBlock(attributes: PathAttributes, nextHopSource: number): number {
+  /**
+   * Interns decoded attributes (a block the decoder or decodedIdOf has just decoded); `nextHop`,
+   * when given, replaces the one the attributes name.
+   */
+  private internDecodedBlock(attributes: PathAttributes, nextHopSource: number, nextHop?: IpAddress): number {
     const path = this.pathScratch;
     path.reset();
     encodeAttributesPath(attributes, path);
     const pathId = this.paths.intern(path.words, path.length);
     const s = this.scratch;
     s.reset();
-    encodeNextHop(attributes, nextHopSource, s);
+    if (nextHop === undefined) encodeNextHop(attributes, nextHopSource, s);
+    else encodeAddress(nextHop, s);
     const nextHopId = this.nextHops.intern(s.words, s.length);
     s.reset();
     encodeCommunities(attributes, s);
