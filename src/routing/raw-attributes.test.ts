@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PathAttributes } from '../bgp/index.js';
@@ -7,6 +8,19 @@ import { RoutingTable } from './table.js';
 import { routeLines } from '../../test/fixtures/routes.js';
 
 const mrt = path.join(import.meta.dirname, '../../data/mrt');
+
+function mrtFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((entry) =>
+      entry.isDirectory()
+        ? mrtFiles(path.join(dir, entry.name))
+        : entry.name.endsWith('.md')
+          ? []
+          : [path.relative(mrt, path.join(dir, entry.name))],
+    )
+    .sort();
+}
 
 /** One path attribute (flags, type, value), with the extended length when it needs it. */
 function attribute(flags: number, type: number, value: number[]): number[] {
@@ -86,17 +100,12 @@ describe('RawAttributeStore', () => {
 });
 
 describe('a table loaded from the cursor (sets as bytes, decoded on use)', () => {
-  // TABLE_DUMP (2002), TABLE_DUMP_V2 with abbreviated MP_REACH and ADD-PATH, BGP4MP with IPv6
-  // MP_REACH/MP_UNREACH, 2-byte sessions with AS4_PATH, BIRD's IPv6 dumps.
-  for (const file of [
-    'ripe-bgpdump/bview.20020722.2337.gz',
-    'ripe-bgpdump/updates.20070211.0141.gz',
-    'ripe-bgpdump/bview.ipv6_unicast_add_path.gz',
-    'pyasn/rib.20140523.0600_firstMB.bz2',
-    'mrtparse-samples/bird6-mrtdump_bgp',
-    'mrtparse-samples/quagga_bgp',
-    'mrtparse-samples/openbgpd_rib_table-mp', // BGP4MP_ENTRY: the next hop outside the attributes
-  ]) {
+  // Every MRT file of data/mrt: TABLE_DUMP, TABLE_DUMP_V2 with abbreviated MP_REACH and ADD-PATH,
+  // BGP4MP with IPv6 MP_REACH/MP_UNREACH, 2-byte sessions with AS4_PATH, OpenBGPD's BGP4MP_ENTRY
+  // (the next hop outside the attributes), the legacy records of 1999-2000, broken files.
+  it('finds the corpus files', () => expect(mrtFiles(mrt).length).toBeGreaterThan(30));
+
+  for (const file of mrtFiles(mrt)) {
     it(`${file}: the same routes and attributes as a table fed plain elements`, async () => {
       const input = path.join(mrt, file);
       const fromCursor = new RoutingTable();
@@ -104,7 +113,6 @@ describe('a table loaded from the cursor (sets as bytes, decoded on use)', () =>
       const fromElements = new RoutingTable();
       for await (const element of readElements(input)) fromElements.applyElement(element);
       expect(fromCursor.routeCount).toBe(fromElements.routeCount);
-      expect(fromCursor.routeCount).toBeGreaterThan(0);
       expect(routeLines(fromCursor)).toEqual(routeLines(fromElements));
       // Every path is there once every set is decoded.
       fromCursor.decodeAllAttributes();
