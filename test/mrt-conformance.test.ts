@@ -10,7 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BgpdumpFormatter, readElements, scanMrt, type MrtElement } from '../src/mrt/index.js';
+import { BgpdumpFormatter, readElements, scanMrt, type ByteSink, type MrtElement } from '../src/mrt/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const MRT = join(ROOT, 'data/mrt');
@@ -39,6 +39,35 @@ async function ourBgpdump(file: string): Promise<string> {
     { bgpdumpCompatible: true },
   );
   return lines.length === 0 ? '' : lines.join('\n') + '\n';
+}
+
+/** The same lines through the CLI's path: `writeBytes` into a byte buffer (a small one, so it flushes often). */
+async function ourBgpdumpBytes(file: string): Promise<string> {
+  const formatter = new BgpdumpFormatter();
+  const parts: Buffer[] = [];
+  const sink: ByteSink = {
+    buffer: Buffer.alloc(4096),
+    position: 0,
+    ensure(bytes: number) {
+      if (this.position + bytes <= this.buffer.length) return;
+      parts.push(Buffer.from(this.buffer.subarray(0, this.position)));
+      this.position = 0;
+      if (bytes > this.buffer.length) this.buffer = Buffer.alloc(bytes);
+    },
+    text(piece: string) {
+      this.ensure(piece.length);
+      for (let i = 0; i < piece.length; i++) this.buffer[this.position++] = piece.charCodeAt(i);
+    },
+    endLine() {
+      this.ensure(1);
+      this.buffer[this.position++] = 10;
+    },
+  };
+  await scanMrt(file, (cursor, decoder) => formatter.writeBytes(cursor, decoder.attributeGeneration, sink), {
+    bgpdumpCompatible: true,
+  });
+  parts.push(Buffer.from(sink.buffer.subarray(0, sink.position)));
+  return Buffer.concat(parts).toString('latin1');
 }
 
 function bgpdump(file: string): string {
@@ -81,6 +110,8 @@ describe('bgpdump -m conformance on every bundled MRT file', () => {
       }
       const live = bgpdump(file);
       expect(ours === live, `bgpdump ${name}: ${firstDifference(ours, live)}`).toBe(true);
+      const bytes = await ourBgpdumpBytes(file);
+      expect(bytes === live, `bytes ${name}: ${firstDifference(bytes, live)}`).toBe(true);
     });
   }
 });
