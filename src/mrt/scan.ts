@@ -43,13 +43,6 @@ export interface ChunkState {
   bytes: number;
 }
 
-export interface ChunkState {
-  compressedBytesRead: number;
-  compressedSize: number | undefined;
-  /** Decompressed bytes so far. */
-  bytes: number;
-}
-
 export interface ScanSummary {
   file: string;
   compression: ByteSource['compression'];
