@@ -6,7 +6,8 @@
  * those cases are documented below with the RFC section.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -187,5 +188,58 @@ describe('the element model', () => {
       expect(route.communities).toEqual(['3856:50800']);
       expect(Number.isInteger(route.timestamp)).toBe(false);
     }
+  });
+});
+
+describe('synthetic TABLE_DUMP_V2 RIB: entries that repeat, and blocks too long for the suffix cache', () => {
+  /** A TABLE_DUMP_V2 file made here: a peer table of two IPv4 peers, then RIB_IPV4_UNICAST records. */
+  function syntheticRib(): Buffer {
+    const u16 = (v: number): number[] => [v >>> 8, v & 0xff];
+    const u32 = (v: number): number[] => [v >>> 24, (v >>> 16) & 0xff, (v >>> 8) & 0xff, v & 0xff];
+    const record = (subtype: number, body: number[]): number[] => [
+      ...u32(1417392000),
+      ...u16(13),
+      ...u16(subtype),
+      ...u32(body.length),
+      ...body,
+    ];
+    const peer = (ip: number[], asn: number): number[] => [0x02, 192, 0, 2, 1, ...ip, ...u32(asn)];
+    const peers = record(1, [
+      192,
+      0,
+      2,
+      254,
+      ...u16(0),
+      ...u16(2),
+      ...peer([192, 0, 2, 1], 64501),
+      ...peer([192, 0, 2, 2], 64502),
+    ]);
+    /** ORIGIN, AS_PATH (one sequence of `hops` ASNs, extended length), NEXT_HOP. */
+    const attributes = (hops: number, first: number): number[] => {
+      const path = [2, hops, ...Array.from({ length: hops }, (_, i) => u32(first + i)).flat()];
+      return [0x40, 1, 1, 0, 0x50, 2, ...u16(path.length), ...path, 0x40, 3, 4, 192, 0, 2, 9];
+    };
+    const entry = (peerIndex: number, hops: number, first: number): number[] => {
+      const a = attributes(hops, first);
+      return [...u16(peerIndex), ...u32(1417390000 + hops), ...u16(a.length), ...a];
+    };
+    const out: number[] = [...peers];
+    for (let i = 0; i < 12; i++) {
+      // Peer 0: long paths (150 ASNs: 600-byte blocks), a new one every record; peer 1: two short
+      // paths that repeat (cache hits), so a stale suffix from either would show.
+      const entries = [entry(0, 150, 65000 + i * 7), entry(1, 3, i % 2 === 0 ? 3356 : 174)];
+      out.push(...record(2, [...u32(i), 24, 10, i, 0, ...u16(entries.length), ...entries.flat()]));
+    }
+    return Buffer.from(out);
+  }
+
+  it('prints what bgpdump prints, through format and through writeBytes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-rib-'));
+    const file = join(dir, 'synthetic-rib.mrt');
+    writeFileSync(file, syntheticRib());
+    const live = bgpdump(file);
+    expect(live.split('\n').length).toBe(25);
+    expect(await ourBgpdump(file)).toBe(live);
+    expect(await ourBgpdumpBytes(file)).toBe(live);
   });
 });

@@ -47,44 +47,24 @@ function encodeAscii(text: string, target: Buffer): Buffer {
   return out;
 }
 
-/**
- * Suffixes of recent attribute blocks, by their bytes: a RIB entry is an attribute set of its
- * own (the decoder's generation changes every entry), yet a peer's entries repeat the same few
- * blocks (the first MB of a RouteViews RIB: 270,005 entries, 87,184 distinct blocks; a 4096-way
- * direct-mapped cache finds all but ~12,000 of the repeats). Kept encoded, ready to copy.
- */
-const SUFFIX_CACHE_BITS = 12;
-/** Blocks longer than this are formatted every time (bounds the cache's memory). */
-const SUFFIX_CACHE_MAX_BLOCK = 512;
+/** Peers whose encoded line head a formatter keeps (see BgpdumpFormatter.writeRibLine). */
+const MAX_RIB_PEERS = 65536;
 
-class SuffixCache {
-  private readonly keys = new Array<Uint8Array | undefined>(1 << SUFFIX_CACHE_BITS);
-  private readonly contexts = new Int32Array(1 << SUFFIX_CACHE_BITS);
-  readonly suffixes = new Array<string>(1 << SUFFIX_CACHE_BITS).fill('');
-  readonly encoded = new Array<Uint8Array>(1 << SUFFIX_CACHE_BITS);
+interface RibPeer {
+  asn: number;
+  family: number;
+  /** The peer's address bytes when the head was made (checked: the key is only an array). */
+  address: Uint8Array;
+  /** `|B|<peer>|<peer AS>|`. */
+  bytes: Uint8Array;
+}
 
-  /** The bucket holding block `buf[start, end)` with `context`, or -1 - (the bucket to fill). */
-  find(buf: Uint8Array, start: number, end: number, context: number): number {
-    let h = 0x811c9dc5 ^ context ^ Math.imul(end - start, 0x9e3779b1);
-    let i = start;
-    for (; i + 4 <= end; i += 4)
-      h = Math.imul(h ^ (buf[i] | (buf[i + 1] << 8) | (buf[i + 2] << 16) | (buf[i + 3] << 24)), 0x01000193);
-    for (; i < end; i++) h = Math.imul(h ^ buf[i], 0x01000193);
-    h ^= h >>> 15;
-    const bucket = Math.imul(h, 0x85ebca6b) >>> (32 - SUFFIX_CACHE_BITS);
-    const key = this.keys[bucket];
-    if (key === undefined || this.contexts[bucket] !== context || key.length !== end - start)
-      return -1 - bucket;
-    for (let k = 0; k < key.length; k++) if (key[k] !== buf[start + k]) return -1 - bucket;
-    return bucket;
-  }
-
-  fill(bucket: number, buf: Uint8Array, start: number, end: number, context: number, suffix: string): void {
-    this.keys[bucket] = buf.slice(start, end);
-    this.contexts[bucket] = context;
-    this.suffixes[bucket] = suffix;
-    this.encoded[bucket] = Buffer.from(suffix, 'latin1');
-  }
+function samePeer(peer: RibPeer, cursor: ElementCursor): boolean {
+  if (peer.asn !== cursor.peerAsn || peer.family !== cursor.peerFamily) return false;
+  const address = peer.address;
+  const bytes = cursor.peerBytes;
+  for (let i = 0; i < address.length; i++) if (address[i] !== bytes[i]) return false;
+  return true;
 }
 
 /** Decimal digits of a non-negative integer below 2^32 at `pos`; returns the new position. */
@@ -163,10 +143,7 @@ export class BgpdumpFormatter {
       return this.write(cursor, generation, sink);
     }
     if (cursor.type === 'B' && cursor.mrtType === MrtType.TABLE_DUMP_V2 && !cursor.hasMicroseconds) {
-      if (!cursor.bgpdumpPrints || cursor.attributes === undefined) return false;
-      // Every entry is a new attribute set: the suffix comes from the cache, not prepareSuffix
-      // (whose generation marks it stale for the next non-RIB line).
-      this.suffixGeneration = -1;
+      if (!cursor.bgpdumpPrints || !this.prepareSuffix(cursor, generation)) return false;
       return this.writeRibLine(cursor, sink);
     }
     if (!this.prepareShared(cursor, generation)) return false;
@@ -225,34 +202,20 @@ export class BgpdumpFormatter {
    * kept encoded per peer-table entry (the cursor's peer bytes are that entry's own array).
    */
   private writeRibLine(cursor: ElementCursor, sink: ByteSink): boolean {
-    const attributes = cursor.attributes as PathAttributes;
-    const start = attributes.start;
-    const end = attributes.end;
-    let suffix: Uint8Array;
-    if (end - start <= SUFFIX_CACHE_MAX_BLOCK) {
-      // The suffix is a function of the block's bytes, the ASN width, where the next hop comes
-      // from and the prefix's family.
-      const context = attributes.asnLength | (cursor.nextHopSource << 3) | (cursor.prefixFamily << 6);
-      const cache = this.suffixCache;
-      let bucket = cache.find(attributes.buf, start, end, context);
-      if (bucket < 0) {
-        bucket = -1 - bucket;
-        cache.fill(bucket, attributes.buf, start, end, context, this.buildSuffix(cursor, attributes));
-      }
-      suffix = cache.encoded[bucket];
-    } else {
-      if (this.suffixBytesFor !== this.suffix) {
-        this.suffixBytes = encodeAscii(this.suffix, this.suffixBytes);
-        this.suffixView = this.suffixBytes.subarray(0, this.suffix.length);
-        this.suffixBytesFor = this.suffix;
-      }
-      suffix = this.suffixView;
+    if (this.suffixBytesFor !== this.suffix) {
+      this.suffixBytes = encodeAscii(this.suffix, this.suffixBytes);
+      this.suffixView = this.suffixBytes.subarray(0, this.suffix.length);
+      this.suffixBytesFor = this.suffix;
     }
+    const suffix = this.suffixView;
     let peer = this.ribPeers.get(cursor.peerBytes);
-    if (peer === undefined || peer.asn !== cursor.peerAsn || peer.family !== cursor.peerFamily) {
+    if (peer === undefined || !samePeer(peer, cursor)) {
+      // Bounded: a hostile file may hold many peer tables of 65,535 peers each.
+      if (this.ribPeers.size >= MAX_RIB_PEERS) this.ribPeers.clear();
       peer = {
         asn: cursor.peerAsn,
         family: cursor.peerFamily,
+        address: cursor.peerBytes.slice(0, cursor.peerFamily === 4 ? 4 : 16),
         bytes: Buffer.from(`|B|${this.peerText(cursor)}|${cursor.peerAsn}|`, 'latin1'),
       };
       this.ribPeers.set(cursor.peerBytes, peer);
@@ -272,8 +235,8 @@ export class BgpdumpFormatter {
     return true;
   }
 
-  private readonly suffixCache = new SuffixCache();
-  private readonly ribPeers = new Map<Uint8Array, { asn: number; family: number; bytes: Uint8Array }>();
+  /** By the peer-table entry's own address array; the head's peer part, encoded. */
+  private readonly ribPeers = new Map<Uint8Array, RibPeer>();
   private ribFormat = '';
   private ribFormatBytes: Uint8Array = new Uint8Array(0);
 
