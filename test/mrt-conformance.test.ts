@@ -191,7 +191,7 @@ describe('the element model', () => {
   });
 });
 
-describe('synthetic TABLE_DUMP_V2 RIB: entries that repeat, and blocks too long for the suffix cache', () => {
+describe('synthetic TABLE_DUMP_V2 RIB: long attribute blocks and entries that repeat, through both output paths', () => {
   /** A TABLE_DUMP_V2 file made here: a peer table of two IPv4 peers, then RIB_IPV4_UNICAST records. */
   function syntheticRib(): Buffer {
     const u16 = (v: number): number[] => [v >>> 8, v & 0xff];
@@ -226,7 +226,7 @@ describe('synthetic TABLE_DUMP_V2 RIB: entries that repeat, and blocks too long 
     const out: number[] = [...peers];
     for (let i = 0; i < 12; i++) {
       // Peer 0: long paths (150 ASNs: 600-byte blocks), a new one every record; peer 1: two short
-      // paths that repeat (cache hits), so a stale suffix from either would show.
+      // paths that repeat (the same suffix again), so a stale suffix or head from either would show.
       const entries = [entry(0, 150, 65000 + i * 7), entry(1, 3, i % 2 === 0 ? 3356 : 174)];
       out.push(...record(2, [...u32(i), 24, 10, i, 0, ...u16(entries.length), ...entries.flat()]));
     }
