@@ -112,6 +112,13 @@ function runCase(c: Case, formatter: BgpdumpFormatter, codes: Set<string>): stri
       visit.onPrefixRun = tableVisitor.onPrefixRun;
       const summary = scanMrtBytesSync(c.name, c.bytes, visit, { bgpdumpCompatible, keepProblems: 100_000 });
       if (!bgpdumpCompatible) defaultSummary = summary;
+      // The table keeps attribute sets as bytes and decodes them on use: decode every route's.
+      const columns = table.columns();
+      for (let slot = 0; slot < columns.slots; slot++) {
+        if (columns.attributes[slot] === -1) continue;
+        table.attributes(columns.attributes[slot]);
+      }
+      table.decodeAllAttributes();
       if (summary.elements !== elements)
         failures.push(`element count ${summary.elements} != visits ${elements}`);
       if (elements > size) failures.push(`${elements} elements from ${size} bytes`);
