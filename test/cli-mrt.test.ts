@@ -1,10 +1,12 @@
 /**
  * The built `cairn mrt` commands end to end (the test script builds dist/ first): output equal to
- * bgpdump through every decompressor path the CLI takes (gzip, bzip2 in a worker thread, plain),
+ * bgpdump through every decompressor path the CLI takes (gzip, bzip2 native and in a worker thread,
+ * plain),
  * filters, JSON lines, stats, and the demo that `npm start` runs.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -12,8 +14,11 @@ const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist/cli/main.js');
 const MRT = join(ROOT, 'data/mrt');
 
-function cairn(args: string[]): { stdout: string; stderr: string; status: number | null } {
-  const result = spawnSync(process.execPath, [CLI, ...args], { maxBuffer: 1 << 30, encoding: 'utf8' });
+function cairn(
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { stdout: string; stderr: string; status: number | null } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { maxBuffer: 1 << 30, encoding: 'utf8', env });
   return { stdout: result.stdout, stderr: result.stderr, status: result.status };
 }
 
@@ -42,6 +47,22 @@ describe('cairn mrt dump', () => {
       expect(result.stdout === bgpdump(path)).toBe(true);
     });
   }
+
+  it('decodes bzip2 in a worker thread when no native tool is on PATH, a cut file as bgpdump does', () => {
+    const path = join(MRT, 'pyasn/rib.20140523.0600_firstMB.bz2');
+    const emptyDir = mkdtempSync(join(tmpdir(), 'cairn-no-bzip2-'));
+    const noTools = { ...process.env, PATH: emptyDir };
+    try {
+      const stats = JSON.parse(cairn(['mrt', 'stats', '--json', path], noTools).stdout);
+      expect(stats.decompressor).toBe('js-worker');
+      expect(stats.problems.byCode.MRT_TRUNCATED_STREAM).toBe(1);
+      const result = cairn(['mrt', 'dump', '--no-progress', '-q', path], noTools);
+      expect(result.status).toBe(0);
+      expect(result.stdout === bgpdump(path)).toBe(true);
+    } finally {
+      rmSync(emptyDir, { recursive: true, force: true });
+    }
+  });
 
   it('reports the problems of a truncated bzip2 file on stderr and still prints every route before them', () => {
     const path = join(MRT, 'pyasn/rib.20080501.0644_firstMB.bz2');
@@ -125,17 +146,22 @@ describe('cairn mrt stats', () => {
     expect(stats.problems.count).toBe(0);
   });
 
-  it('reports the bzip2 decompressor: a native tool for a complete stream, our decoder in a worker for a cut one', () => {
+  it('reports the bzip2 decompressor: the native tool for a complete stream and for a cut one', () => {
     // .ci/run installs lbzip2 and bzip2; lbzip2 is preferred (it decodes on every core).
     const complete = JSON.parse(
       cairn(['mrt', 'stats', '--json', join(MRT, 'morrowc-mrtparser/updates.20260222.1530.bz2')]).stdout,
     );
     expect(complete.decompressor).toBe('lbzip2');
+    // A cut stream reaches lbzip2 with its end rebuilt; every complete block is decoded.
     const cut = JSON.parse(
       cairn(['mrt', 'stats', '--json', join(MRT, 'pyasn/rib.20140523.0600_firstMB.bz2')]).stdout,
     );
-    expect(cut.decompressor).toBe('js-worker');
+    expect(cut.decompressor).toBe('lbzip2');
     expect(cut.elements.B).toBe(270005);
+    expect(cut.problems.byCode.MRT_TRUNCATED_STREAM).toBe(1);
+    const truncation = cut.problems.first.find((p: { code: string }) => p.code === 'MRT_TRUNCATED_STREAM');
+    expect(truncation).toMatchObject({ offset: 15_274_550 });
+    expect(truncation.message).not.toContain('lbzip2');
   });
 
   it('lists the problems of a RIB without a peer table', () => {

@@ -398,8 +398,12 @@ function byteSourceSuite(impl: Implementation): void {
         for (const [relative, completeBlockBytes] of Object.entries(TRUNCATED_BZIP2)) {
           const file = path.join(mrtData, relative);
           const result = await drain(await openByteSource(file, impl.options));
-          expectStreamError(result, ['MRT_TRUNCATED_STREAM'], file);
+          const error = expectStreamError(result, ['MRT_TRUNCATED_STREAM'], file);
           expect(result.data.length, relative).toBe(completeBlockBytes);
+          // The native tools get a stream whose end was rebuilt (CutStreamRepair): they decode it
+          // whole, and the recovery that decodes everything again in TypeScript is not needed.
+          if (impl.decompressor === 'lbzip2' || impl.decompressor === 'bzip2')
+            expect(error.message, relative).not.toContain(`; ${impl.decompressor} `);
           const partial = tool('bzip2', ['-dc'], fs.readFileSync(file));
           expect(result.data.subarray(0, partial.stdout.length).equals(partial.stdout)).toBe(true);
         }

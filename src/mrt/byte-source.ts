@@ -2,8 +2,10 @@
  * Byte sources: a file (or an in-memory buffer) as a stream of decompressed chunks, whatever the
  * compression. The compression is detected from the magic bytes, never from the file name:
  * gzip (1f 8b) is decoded with Node's zlib; bzip2 ("BZh1".."BZh9") with lbzip2 or bzip2 in a child
- * process when one is on PATH and the file ends as a complete stream does, else with the
- * TypeScript decoder in bzip2.ts (in a worker thread for files); anything else is passed through.
+ * process when one is on PATH, else with the TypeScript decoder in bzip2.ts (in a worker thread
+ * for files); anything else is passed through. A cut bzip2 stream reaches the native tool with
+ * its end rebuilt before the cut block (bzip2-cut-stream.ts), and the cut block is tried by the
+ * TypeScript decoder.
  * The decompressor actually used is reported in `decompressor`.
  *
  * Guarantees, identical for every implementation (one test suite checks them all):
@@ -11,9 +13,9 @@
  *   producer (file reader, zlib, child process) is paused while the consumer is behind;
  * - a truncated or corrupt stream first delivers every byte that can be decompressed and then
  *   throws CairnError MRT_TRUNCATED_STREAM or MRT_CORRUPT_STREAM with `location.offset` = bytes
- *   delivered. Native tools do not deliver all of it (bzip2 drops up to 5,000 bytes, lbzip2 with
- *   several threads stops at a varying earlier point), so when one fails the rest is decoded by
- *   the TypeScript decoder, which also decides between "truncated" and "corrupt". zlib likewise
+ *   delivered. Native tools that fail do not deliver all of it (bzip2 drops up to 5,000 bytes,
+ *   lbzip2 with several threads stops at a varying earlier point), so when one fails the rest is
+ *   decoded by the TypeScript decoder, which also decides between "truncated" and "corrupt". zlib likewise
  *   drops the output of the write that failed, so a failing gzip stream is decoded again with
  *   finer writes up to the failure point.
  * - data after the end of the compressed stream that is not another stream is MRT_CORRUPT_STREAM,
@@ -45,8 +47,11 @@ import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { CairnError } from '../errors/index.js';
 import { Bzip2Decoder } from './bzip2.js';
+import { bzip2EndsComplete, CutStreamRepair, type CutStreamEnd } from './bzip2-cut-stream.js';
 import type { Bzip2WorkerData, Bzip2WorkerMessage } from './bzip2-worker.js';
 import { Worker } from 'node:worker_threads';
+
+export { bzip2EndsComplete } from './bzip2-cut-stream.js';
 
 export type Compression = 'none' | 'gzip' | 'bzip2';
 export type Decompressor = 'none' | 'zlib' | 'lbzip2' | 'bzip2' | 'js' | 'js-worker';
@@ -74,8 +79,7 @@ export interface ByteSource {
 
 export interface OpenOptions {
   /**
-   * For bzip2: 'auto' (default) uses lbzip2 or bzip2 when on PATH and the stream ends complete
-   * (its end-of-stream marker is the file's last bytes), else the TypeScript decoder;
+   * For bzip2: 'auto' (default) uses lbzip2 or bzip2 when on PATH, else the TypeScript decoder;
    * 'native' requires one of the tools; 'lbzip2', 'bzip2' and 'js' force one implementation.
    * A forced tool that is missing is an error (MRT_NO_NATIVE_DECOMPRESSOR), not a fallback.
    */
@@ -151,8 +155,6 @@ export async function openByteSource(filePath: string, options: OpenOptions = {}
   let size: number;
   const head = Buffer.alloc(4);
   let headLength: number;
-  const tail = Buffer.alloc(BZIP2_TAIL_BYTES);
-  let tailLength = 0;
   try {
     const info = await stat(filePath);
     if (!info.isFile()) throw new Error('not a regular file');
@@ -160,9 +162,6 @@ export async function openByteSource(filePath: string, options: OpenOptions = {}
     const handle = await open(filePath, 'r');
     try {
       headLength = (await handle.read(head, 0, 4, 0)).bytesRead;
-      if (detectCompression(head.subarray(0, headLength)) === 'bzip2' && size >= BZIP2_TAIL_BYTES) {
-        tailLength = (await handle.read(tail, 0, BZIP2_TAIL_BYTES, size - BZIP2_TAIL_BYTES)).bytesRead;
-      }
     } finally {
       await handle.close();
     }
@@ -176,7 +175,7 @@ export async function openByteSource(filePath: string, options: OpenOptions = {}
     path: filePath,
     open: (start) => fs.createReadStream(filePath, { start, highWaterMark: hwm }),
   };
-  return createSource(input, head.subarray(0, headLength), options, tail.subarray(0, tailLength));
+  return createSource(input, head.subarray(0, headLength), options);
 }
 
 /** The same detection and decoding on an in-memory buffer (tests, fuzzing). */
@@ -219,59 +218,21 @@ interface Input {
   open(start: number): Readable;
 }
 
-async function createSource(
-  input: Input,
-  head: Uint8Array,
-  options: OpenOptions,
-  tail: Uint8Array = new Uint8Array(0),
-): Promise<ByteSource> {
+async function createSource(input: Input, head: Uint8Array, options: OpenOptions): Promise<ByteSource> {
   const compression = detectCompression(head);
   let decompressor: Decompressor;
   if (compression === 'none') decompressor = 'none';
   else if (compression === 'gzip') decompressor = 'zlib';
   else {
-    decompressor = chooseBzip2(
-      options.decompressor ?? 'auto',
-      input.name,
-      input.path !== undefined,
-      bzip2EndsComplete(tail),
-    );
+    decompressor = chooseBzip2(options.decompressor ?? 'auto', input.name, input.path !== undefined);
   }
   return new Source(input, compression, decompressor, highWaterMark(options));
-}
-
-/** Bytes read from the end of a bzip2 file to look for its end-of-stream marker. */
-const BZIP2_TAIL_BYTES = 16;
-/** bzip2's end-of-stream magic (48 bits, sqrt(pi)), followed by the 32-bit combined CRC. */
-const BZIP2_EOS_HIGH = 0x1772;
-const BZIP2_EOS_LOW = 0x45385090;
-
-/**
- * True when `bytes[0, end)` ends as a complete bzip2 stream does: the end-of-stream magic and the
- * 32-bit combined CRC, then at most 7 padding bits to the byte boundary. The magic is not
- * byte-aligned, so each padding width is tried; a stream cut anywhere else ends so only by chance
- * (2^-48 per width).
- */
-export function bzip2EndsComplete(bytes: Uint8Array, end = bytes.length): boolean {
-  const bits = end * 8;
-  const bit = (i: number): number => (bytes[i >>> 3] >>> (7 - (i & 7))) & 1;
-  for (let pad = 0; pad < 8; pad++) {
-    const start = bits - pad - 80;
-    if (start < 0) return false;
-    let high = 0;
-    let low = 0;
-    for (let i = 0; i < 16; i++) high = (high << 1) | bit(start + i);
-    for (let i = 16; i < 48; i++) low = ((low << 1) | bit(start + i)) >>> 0;
-    if (high === BZIP2_EOS_HIGH && low === BZIP2_EOS_LOW) return true;
-  }
-  return false;
 }
 
 function chooseBzip2(
   wanted: NonNullable<OpenOptions['decompressor']>,
   name: string,
   hasPath = false,
-  complete = false,
 ): Decompressor {
   if (wanted === 'js') return 'js';
   if (wanted === 'lbzip2' || wanted === 'bzip2') {
@@ -283,16 +244,12 @@ function chooseBzip2(
     return wanted;
   }
   const native = nativeBzip2Available();
-  // 'auto' on a file: a stream that ends complete goes to the native tool (lbzip2 decodes
-  // blocks on every core: a 1 MB RouteViews RIB in 0.21 s against 0.51 s with our decoder,
-  // 2026-11-22). A cut stream goes to our decoder in a worker thread: it runs on the other core
-  // while the main thread decodes records, and unlike bzip2 and lbzip2 it delivers every
-  // complete block of a truncated stream without a second pass (see the module header).
-  if (wanted === 'auto' && hasPath) {
-    if (complete && native !== undefined) return native;
-    if (bzip2WorkerUrl() !== undefined) return 'js-worker';
-  }
+  // The native tool when there is one, cut streams included (see CutStreamRepair): lbzip2 decodes
+  // blocks on every core, a 1 MB RouteViews RIB in 0.21 s against 0.51 s with our decoder
+  // (2026-11-22). Without one, a file is decoded by our decoder in a worker thread, on the other
+  // core while the main thread decodes records.
   if (native !== undefined) return native;
+  if (wanted === 'auto' && hasPath && bzip2WorkerUrl() !== undefined) return 'js-worker';
   if (wanted === 'native') {
     throw new CairnError('MRT_NO_NATIVE_DECOMPRESSOR', 'neither lbzip2 nor bzip2 is on PATH', { file: name });
   }
@@ -845,6 +802,8 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
   let spawnError: Error | undefined;
   const tail = new TailBytes(16);
   const streams = new Bzip2StreamScanner();
+  const repair = new CutStreamRepair();
+  let cutEnd: CutStreamEnd | undefined;
   const source = context.input.open(0);
 
   stdout.on('data', (chunk: Buffer) => queue.push(chunk));
@@ -874,6 +833,23 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
   };
   context.runs.add(run);
 
+  /** Writes to the tool, waiting while its input pipe is full; false once it stopped reading. */
+  const write = async (pieces: Buffer[]): Promise<boolean> => {
+    for (const piece of pieces) {
+      if (stopped || stdin.destroyed) return false;
+      if (!stdin.write(piece)) {
+        const abort = new AbortController();
+        await Promise.race([
+          once(stdin, 'drain', { signal: abort.signal }),
+          once(stdin, 'close', { signal: abort.signal }),
+          exited,
+        ]).catch(() => undefined);
+        abort.abort();
+      }
+    }
+    return true;
+  };
+
   const writer = (async () => {
     let offset = 0;
     try {
@@ -883,16 +859,10 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
         streams.add(chunk);
         offset += chunk.length;
         context.progress(offset);
-        if (!stdin.write(chunk)) {
-          const abort = new AbortController();
-          await Promise.race([
-            once(stdin, 'drain', { signal: abort.signal }),
-            once(stdin, 'close', { signal: abort.signal }),
-            exited,
-          ]).catch(() => undefined);
-          abort.abort();
-        }
+        if (!(await write(repair.add(chunk)))) return;
       }
+      cutEnd = repair.finish();
+      if (!(await write(cutEnd.bytes))) return;
       stdin.end();
     } catch (error) {
       if (!stopped) {
@@ -917,6 +887,12 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
       });
     }
     let complaint = stderr.trim().replace(/\s+/g, ' ');
+    const cutBlock = cutEnd?.cutBlock;
+    if (code === 0 && streams.gapAt < 0 && cutBlock !== undefined) {
+      // The tool decoded every block before the cut one (the stream's end was rebuilt).
+      yield* cutBlockChunks(context, cutBlock, delivered);
+      return;
+    }
     if (code === 0 && streams.gapAt >= 0) {
       complaint = `a bzip2 stream starts at compressed byte ${streams.gapAt} after data that ends no stream`;
     } else if (code === 0 && !/trailing garbage/i.test(complaint)) {
@@ -942,6 +918,35 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
     stdout.destroy();
     context.runs.delete(run);
   }
+}
+
+/**
+ * The block a cut stream was cut in, given as a stream of its own (CutStreamRepair), decoded by
+ * the TypeScript decoder after the `delivered` bytes of the blocks before it: delivered if it is
+ * complete, and the stream then ends as MRT_TRUNCATED_STREAM, as every decoder reports it.
+ */
+async function* cutBlockChunks(
+  context: Context,
+  cutBlock: NonNullable<CutStreamEnd['cutBlock']>,
+  delivered: number,
+): AsyncGenerator<Buffer> {
+  const decoder = new Bzip2Decoder(context.input.name, {
+    start: { output: delivered, input: cutBlock.inputSize - cutBlock.stream.length },
+  });
+  decoder.push(cutBlock.stream);
+  decoder.end();
+  for (;;) {
+    if (context.isClosed()) return;
+    const block = decoder.next();
+    if (block === null || block === undefined) break;
+    const bytes = Buffer.from(block.buffer, block.byteOffset, block.byteLength);
+    for (let at = 0; at < bytes.length; at += context.hwm) yield bytes.subarray(at, at + context.hwm);
+  }
+  // A complete stream here would mean the cut was not one: bzip2EndsComplete saw no end.
+  throw new CairnError('MRT_TRUNCATED_STREAM', 'bzip2 stream ends without its end-of-stream marker', {
+    file: context.input.name,
+    offset: decoder.bytesOut,
+  });
 }
 
 /** Keeps the last bytes of a stream. */

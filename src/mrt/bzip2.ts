@@ -106,12 +106,16 @@ export class Bzip2Decoder {
    * @param name file name for error locations
    * @param options.lookahead compressed bytes buffered before a block is decoded (tests lower it
    *   to exercise the path that rewinds a block when the input runs out)
+   * @param options.start where this input begins in a larger stream: decompressed bytes before it
+   *   (counted in `bytesOut` and error offsets) and compressed bytes before it (in messages)
    */
   constructor(
     readonly name: string = '<bzip2>',
-    options: { lookahead?: number } = {},
+    options: { lookahead?: number; start?: { output: number; input: number } } = {},
   ) {
     this.lookahead = this.baseLookahead = options.lookahead ?? BLOCK_LOOKAHEAD;
+    this.bytesOut = options.start?.output ?? 0;
+    this.inputBase = options.start?.input ?? 0;
   }
   private readonly baseLookahead: number;
 
