@@ -147,6 +147,20 @@ describe('CutStreamRepair', () => {
     }
   });
 
+  it('holds at most one block: a marker followed by megabytes without another is passed on', () => {
+    const repairer = new CutStreamRepair();
+    const start = compressed.subarray(0, 40); // header and the first block's marker
+    let passed = repairer.add(start).reduce((sum, piece) => sum + piece.length, 0);
+    const filler = Buffer.alloc(1 << 20, 0x55);
+    for (let i = 0; i < 4; i++) passed += repairer.add(filler).reduce((sum, piece) => sum + piece.length, 0);
+    // Held back: at most one block's worth (2.4 MB), the rest passed on before the end.
+    expect(passed).toBeGreaterThan(start.length + 4 * filler.length - 2_400_000 - filler.length);
+    const end = repairer.finish();
+    passed += end.bytes.reduce((sum, piece) => sum + piece.length, 0);
+    expect(passed).toBe(start.length + 4 * filler.length);
+    expect(end.cutBlock).toBeUndefined();
+  });
+
   it('passes on unchanged what does not look like a cut stream (data after the end, garbage)', () => {
     const inputs: [string, Buffer][] = [
       ['stream + garbage', Buffer.concat([compressed, Buffer.from('garbage!')])],

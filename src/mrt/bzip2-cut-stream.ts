@@ -14,8 +14,15 @@
  * the native tool, and the byte source then decodes the original bytes with the TypeScript
  * decoder: slower, never wrong.
  *
- * At most one block (bzip2 blocks span at most ~2.3 MB compressed) plus one input chunk is held.
+ * At most one block (bzip2 blocks span at most ~2.3 MB compressed) plus one input chunk is held;
+ * data that would need more is not a bzip2 stream, and is passed on as it is.
  */
+
+/**
+ * Compressed bytes one block can span (see BLOCK_LOOKAHEAD in bzip2.ts): held bytes beyond this
+ * cannot be one block, so the data is passed on as it is (memory stays flat on hostile input).
+ */
+const MAX_HELD_BYTES = 2_400_000;
 
 const BLOCK_MAGIC = 0x314159265359;
 const EOS_MAGIC = 0x177245385090;
@@ -94,6 +101,7 @@ export class CutStreamRepair {
     this.append(chunk);
     if (this.heldStart === 0 && this.level === 0 && this.heldLength >= 4) this.level = this.held[3];
     for (const marker of this.search()) if (!this.irregular) this.advance(marker);
+    if (this.heldLength > MAX_HELD_BYTES) this.irregular = true;
     if (this.irregular) return this.releaseAll();
     // Pass on everything before the byte that holds the last marker.
     return this.last === undefined ? [] : this.release(this.last.bit >>> 3);
