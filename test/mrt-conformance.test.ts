@@ -223,11 +223,76 @@ describe('synthetic TABLE_DUMP_V2 RIB: long attribute blocks and entries that re
       const a = attributes(hops, first);
       return [...u16(peerIndex), ...u32(1417390000 + hops), ...u16(a.length), ...a];
     };
+    /**
+     * Attribute sets that exercise what the RIB suffix writes as bytes (writeRibSuffix) and what
+     * it leaves to the string builder: AS_SET and confederation segments, well-known and large
+     * community values, LOCAL_PREF and MED at and past 2^31, aggregators (one at
+     * 255.255.255.255, which bgpdump prints as absent), ATOMIC_AGGREGATE, every ORIGIN, a missing
+     * NEXT_HOP, and paths past the direct writer's length (300 ASNs) and past bgpdump's cut
+     * (2,100 ASNs, printed with "...").
+     */
+    const varied = (i: number): number[] => {
+      const segment = (type: number, asns: number[]): number[] => [type, asns.length, ...asns.flatMap(u32)];
+      const paths = [
+        [...segment(2, [3356, 174]), ...segment(1, [65001, 4200000000, 7])],
+        [...segment(3, [65010, 65011]), ...segment(2, [2914, 4294967295]), ...segment(4, [1, 2])],
+        segment(1, [10]),
+        segment(
+          2,
+          Array.from({ length: 300 }, (_, k) => 100000 + k),
+        ),
+        [
+          ...segment(
+            2,
+            Array.from({ length: 255 }, (_, k) => 4000000000 + k),
+          ),
+          ...segment(
+            2,
+            Array.from({ length: 255 }, (_, k) => k),
+          ),
+          ...Array.from({ length: 7 }, () =>
+            segment(
+              2,
+              Array.from({ length: 255 }, (_, k) => 65536 + k),
+            ),
+          ).flat(),
+        ],
+        [],
+      ];
+      const path = paths[i % paths.length];
+      const out: number[] = [0x40, 1, 1, i % 3, 0x50, 2, ...u16(path.length), ...path];
+      if (i % 4 !== 3) out.push(0x40, 3, 4, 198, 51, 100, i);
+      if (i % 2 === 0) out.push(0x80, 4, 4, ...u32(i % 4 === 0 ? 0x80000005 : 12));
+      if (i % 3 !== 1) out.push(0x40, 5, 4, ...u32(i % 3 === 0 ? 0xffffffff : 100));
+      if (i % 5 === 1) out.push(0x40, 6, 0);
+      if (i % 3 === 0)
+        out.push(0xc0, 7, 8, ...u32(64496 + i), ...(i % 2 === 0 ? [255, 255, 255, 255] : [203, 0, 113, i]));
+      const communities = [
+        0xffffff01,
+        0xffffff02,
+        0xffffff03,
+        0xffff0000 + i,
+        0,
+        0xffffffff,
+        (3356 << 16) + i,
+      ];
+      if (i % 2 === 1) out.push(0xc0, 8, 4 * communities.length, ...communities.flatMap(u32));
+      return out;
+    };
+    const variedEntry = (peerIndex: number, i: number): number[] => {
+      const a = varied(i);
+      return [...u16(peerIndex), ...u32(1417390000), ...u16(a.length), ...a];
+    };
     const out: number[] = [...peers];
     for (let i = 0; i < 12; i++) {
       // Peer 0: long paths (150 ASNs: 600-byte blocks), a new one every record; peer 1: two short
       // paths that repeat (the same suffix again), so a stale suffix or head from either would show.
-      const entries = [entry(0, 150, 65000 + i * 7), entry(1, 3, i % 2 === 0 ? 3356 : 174)];
+      const entries = [
+        entry(0, 150, 65000 + i * 7),
+        entry(1, 3, i % 2 === 0 ? 3356 : 174),
+        variedEntry(0, i),
+        variedEntry(1, i + 12),
+      ];
       out.push(...record(2, [...u32(i), 24, 10, i, 0, ...u16(entries.length), ...entries.flat()]));
     }
     return Buffer.from(out);
@@ -238,7 +303,7 @@ describe('synthetic TABLE_DUMP_V2 RIB: long attribute blocks and entries that re
     const file = join(dir, 'synthetic-rib.mrt');
     writeFileSync(file, syntheticRib());
     const live = bgpdump(file);
-    expect(live.split('\n').length).toBe(25);
+    expect(live.split('\n').length).toBe(49);
     expect(await ourBgpdump(file)).toBe(live);
     expect(await ourBgpdumpBytes(file)).toBe(live);
   });

@@ -13,10 +13,13 @@
  *   the JSON output masks them).
  *
  * Text that depends only on the attributes (path, origin, next hop, communities...) is built once
- * per attribute set, not once per prefix.
+ * per attribute set, not once per prefix. TABLE_DUMP_V2 RIB entries each carry a set of their
+ * own, so theirs is written as bytes straight from the attribute block (writeRibSuffix), except
+ * where only the string builder knows the quirk (AS4_PATH merging, paths long enough for
+ * bgpdump's cut, IPv6 next hops from MP_REACH_NLRI).
  */
 import { formatIPv4 } from '../net/index.js';
-import type { PathAttributes } from '../bgp/index.js';
+import { WELL_KNOWN_COMMUNITIES, type PathAttributes } from '../bgp/index.js';
 import { MrtType } from './constants.js';
 import { NextHopSource, type ElementCursor } from './element.js';
 
@@ -84,6 +87,22 @@ function writeDecimal(buf: Uint8Array, pos: number, value: number): number {
     buf[pos + 2] = 48 + (value % 10);
     return pos + 3;
   }
+  if (value < 10000) {
+    // Four and five digits: most ASNs.
+    buf[pos] = 48 + ((value / 1000) | 0);
+    buf[pos + 1] = 48 + (((value / 100) | 0) % 10);
+    buf[pos + 2] = 48 + (((value / 10) | 0) % 10);
+    buf[pos + 3] = 48 + (value % 10);
+    return pos + 4;
+  }
+  if (value < 100000) {
+    buf[pos] = 48 + ((value / 10000) | 0);
+    buf[pos + 1] = 48 + (((value / 1000) | 0) % 10);
+    buf[pos + 2] = 48 + (((value / 100) | 0) % 10);
+    buf[pos + 3] = 48 + (((value / 10) | 0) % 10);
+    buf[pos + 4] = 48 + (value % 10);
+    return pos + 5;
+  }
   let digits = 0;
   if (value < 0x80000000) {
     // Small-integer division (timestamps, most ASNs): no floating point.
@@ -143,8 +162,14 @@ export class BgpdumpFormatter {
       return this.write(cursor, generation, sink);
     }
     if (cursor.type === 'B' && cursor.mrtType === MrtType.TABLE_DUMP_V2 && !cursor.hasMicroseconds) {
-      if (!cursor.bgpdumpPrints || !this.prepareSuffix(cursor, generation)) return false;
-      return this.writeRibLine(cursor, sink);
+      if (!cursor.bgpdumpPrints) return false;
+      const attributes = cursor.attributes;
+      if (attributes === undefined) return false;
+      // Every RIB entry is another attribute set: its suffix is written as bytes, not built as a
+      // string, unless it needs what only the string builder does (see writeRibSuffix).
+      if (ribSuffixFits(cursor, attributes)) return this.writeRibLine(cursor, sink, attributes);
+      if (!this.prepareSuffix(cursor, generation)) return false;
+      return this.writeRibLine(cursor, sink, undefined);
     }
     if (!this.prepareShared(cursor, generation)) return false;
     if (this.headBytesFor !== this.head) {
@@ -170,6 +195,15 @@ export class BgpdumpFormatter {
 
   /** Prefix, path id, suffix and newline of a line at `pos` of `buf`; returns the new position. */
   private writeRouteTail(cursor: ElementCursor, buf: Uint8Array, pos: number, suffix: Uint8Array): number {
+    pos = this.writePrefix(cursor, buf, pos);
+    buf.set(suffix, pos);
+    pos += suffix.length;
+    buf[pos++] = 10;
+    return pos;
+  }
+
+  /** Prefix and path id of a line, each followed by "|", at `pos` of `buf`; returns the end. */
+  private writePrefix(cursor: ElementCursor, buf: Uint8Array, pos: number): number {
     if (cursor.prefixFamily === 4) {
       const p = cursor.prefixBytes;
       pos = writeDecimal(buf, pos, p[0]);
@@ -190,9 +224,6 @@ export class BgpdumpFormatter {
       pos = writeDecimal(buf, pos, cursor.pathId);
       buf[pos++] = 124;
     }
-    buf.set(suffix, pos);
-    pos += suffix.length;
-    buf[pos++] = 10;
     return pos;
   }
 
@@ -201,13 +232,13 @@ export class BgpdumpFormatter {
    * so the head (format, time, B, peer, peer AS) changes from line to line; its peer part is
    * kept encoded per peer-table entry (the cursor's peer bytes are that entry's own array).
    */
-  private writeRibLine(cursor: ElementCursor, sink: ByteSink): boolean {
-    if (this.suffixBytesFor !== this.suffix) {
+  private writeRibLine(cursor: ElementCursor, sink: ByteSink, direct: PathAttributes | undefined): boolean {
+    if (direct === undefined && this.suffixBytesFor !== this.suffix) {
       this.suffixBytes = encodeAscii(this.suffix, this.suffixBytes);
       this.suffixView = this.suffixBytes.subarray(0, this.suffix.length);
       this.suffixBytesFor = this.suffix;
     }
-    const suffix = this.suffixView;
+    const suffix = direct === undefined ? this.suffixView : EMPTY;
     let peer = this.ribPeers.get(cursor.peerBytes);
     if (peer === undefined || !samePeer(peer, cursor)) {
       // Bounded: a hostile file may hold many peer tables of 65,535 peers each.
@@ -220,25 +251,34 @@ export class BgpdumpFormatter {
       };
       this.ribPeers.set(cursor.peerBytes, peer);
     }
-    if (this.ribFormat !== cursor.format) {
+    if (this.ribFormat !== cursor.format || this.ribTime !== cursor.timestamp) {
+      // One dump's entries share their time: "<format>|<time>" is encoded once.
       this.ribFormat = cursor.format;
-      this.ribFormatBytes = Buffer.from(`${cursor.format}|`, 'latin1');
+      this.ribTime = cursor.timestamp;
+      this.ribHead = Buffer.from(`${cursor.format}|${cursor.timestamp}`, 'latin1');
     }
-    const head = this.ribFormatBytes;
+    const head = this.ribHead;
     const tail = peer.bytes;
-    sink.ensure(head.length + tail.length + suffix.length + 60);
+    const suffixRoom = direct === undefined ? suffix.length : ribSuffixRoom(direct);
+    sink.ensure(head.length + tail.length + suffixRoom + 60);
     const buf = sink.buffer;
-    buf.set(head, sink.position);
-    const pos = writeDecimal(buf, sink.position + head.length, cursor.timestamp);
-    buf.set(tail, pos);
-    sink.position = this.writeRouteTail(cursor, buf, pos + tail.length, suffix);
+    let pos = copySmall(buf, sink.position, head);
+    pos = copySmall(buf, pos, tail);
+    if (direct === undefined) {
+      sink.position = this.writeRouteTail(cursor, buf, pos, suffix);
+      return true;
+    }
+    pos = writeRibSuffix(direct, buf, this.writePrefix(cursor, buf, pos));
+    buf[pos] = 10;
+    sink.position = pos + 1;
     return true;
   }
 
   /** By the peer-table entry's own address array; the head's peer part, encoded. */
   private readonly ribPeers = new Map<Uint8Array, RibPeer>();
   private ribFormat = '';
-  private ribFormatBytes: Uint8Array = new Uint8Array(0);
+  private ribTime = -1;
+  private ribHead: Uint8Array = new Uint8Array(0);
 
   private headBytes: Buffer = Buffer.allocUnsafe(256);
   /** `headBytes` cut to the head's length (made when the head changes, not per line). */
@@ -463,4 +503,186 @@ export function formatIPv6Bgpdump(bytes: Uint8Array, offset = 0): string {
     if (i !== 7) text += ':';
   }
   return text;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** AS paths longer than this (bytes) take the string builder, which cuts them as bgpdump does. */
+const MAX_DIRECT_AS_PATH_BYTES = 1024;
+/** Communities beyond this (bytes) take the string builder (the room to reserve stays small). */
+const MAX_DIRECT_COMMUNITY_BYTES = 4096;
+
+/**
+ * True when writeRibSuffix writes the suffix of this IPv4 RIB entry exactly as buildSuffix would:
+ * an AS path with no AS4_PATH to merge, short enough not to be cut, and not malformed; the next
+ * hop from NEXT_HOP (an MP_REACH_NLRI of the kinds bgpdump reads an IPv6 next hop from, for an
+ * IPv4 prefix, goes to buildSuffix).
+ */
+function ribSuffixFits(cursor: ElementCursor, attributes: PathAttributes): boolean {
+  if (cursor.format === 'BGP' || cursor.nextHopSource !== NextHopSource.Rib) return false;
+  const mp = attributes.mpReach;
+  if (attributes.hasMpReach && (mp.abbreviated || (mp.afi === 2 && mp.safi === 1))) return false;
+  if (attributes.asPathStart >= 0) {
+    if (attributes.asnLength === 2 && attributes.as4PathStart >= 0) return false;
+    const start = attributes.asPathStart;
+    const end = attributes.asPathEnd;
+    if (end - start > MAX_DIRECT_AS_PATH_BYTES) return false;
+    const buf = attributes.buf;
+    const width = attributes.asnLength;
+    for (let p = start; p < end;) {
+      const type = buf[p];
+      if (p + 2 > end || type < 1 || type > 4) return false;
+      p += 2 + buf[p + 1] * width;
+      if (p > end) return false;
+    }
+  }
+  return (
+    !attributes.has(COMMUNITIES) ||
+    attributes.communitiesEnd - attributes.communitiesStart <= MAX_DIRECT_COMMUNITY_BYTES
+  );
+}
+
+/** Most bytes writeRibSuffix writes for a set that ribSuffixFits accepts. */
+function ribSuffixRoom(attributes: PathAttributes): number {
+  const path = attributes.asPathStart >= 0 ? attributes.asPathEnd - attributes.asPathStart : 0;
+  const communities = attributes.has(COMMUNITIES)
+    ? attributes.communitiesEnd - attributes.communitiesStart
+    : 0;
+  // An ASN of 2 or 4 bytes prints as at most 11 characters with its separator, a segment's two
+  // header bytes as at most 3 delimiters; a 4-byte community as at most 12 ("no-advertise ").
+  return path * 6 + communities * 3 + 120;
+}
+
+/**
+ * The suffix of a RIB line, as buildSuffix builds it, written as ASCII at `pos` of `buf`:
+ * path|origin|next hop|LOCAL_PREF|MED|communities|AG or NAG|aggregator|. Returns the end.
+ */
+function writeRibSuffix(attributes: PathAttributes, buf: Uint8Array, pos: number): number {
+  const bytes = attributes.buf;
+  if (attributes.asPathStart >= 0)
+    pos = writeAsPath(bytes, attributes.asPathStart, attributes.asPathEnd, attributes.asnLength, buf, pos);
+  buf[pos++] = 124;
+  const origin = attributes.origin;
+  pos = writeAscii(buf, pos, origin === 0 ? 'IGP' : origin === 1 ? 'EGP' : 'INCOMPLETE');
+  buf[pos++] = 124;
+  const nextHop = attributes.nextHopOffset;
+  pos = nextHop >= 0 ? writeIPv4(buf, pos, bytes, nextHop) : writeAscii(buf, pos, '255.255.255.255');
+  buf[pos++] = 124;
+  pos = writeDecimal(buf, pos, attributes.has(LOCAL_PREF) ? attributes.localPref >>> 0 : 0);
+  buf[pos++] = 124;
+  pos = writeDecimal(buf, pos, attributes.has(MED) ? attributes.med >>> 0 : 0);
+  buf[pos++] = 124;
+  if (attributes.has(COMMUNITIES)) {
+    let first = true;
+    for (let p = attributes.communitiesStart; p >= 0 && p < attributes.communitiesEnd; p += 4) {
+      if (!first) buf[pos++] = 32;
+      first = false;
+      const high = (bytes[p] << 8) | bytes[p + 1];
+      const low = (bytes[p + 2] << 8) | bytes[p + 3];
+      const name = high === 0xffff ? WELL_KNOWN_COMMUNITIES[((high << 16) | low) >>> 0] : undefined;
+      if (name !== undefined) pos = writeAscii(buf, pos, name);
+      else {
+        pos = writeDecimal(buf, pos, high);
+        buf[pos++] = 58;
+        pos = writeDecimal(buf, pos, low);
+      }
+    }
+  }
+  buf[pos++] = 124;
+  pos = writeAscii(buf, pos, attributes.has(ATOMIC_AGGREGATE) ? 'AG' : 'NAG');
+  buf[pos++] = 124;
+  pos = writeAggregator(attributes, buf, pos);
+  buf[pos++] = 124;
+  return pos;
+}
+
+/** AS_PATH segments as formatSegmentsBgpdump prints them (the caller checked they are well formed). */
+function writeAsPath(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  width: number,
+  buf: Uint8Array,
+  pos: number,
+): number {
+  let previousType = 2; // AS_SEQUENCE
+  let space = false;
+  let lastType = -1;
+  for (let p = start; p < end;) {
+    const type = bytes[p];
+    const length = bytes[p + 1];
+    if (previousType !== 2) buf[pos++] = CLOSE_BYTES[previousType];
+    if (space) buf[pos++] = 32;
+    if (type !== 2) buf[pos++] = OPEN_BYTES[type];
+    space = false;
+    const separator = type === 1 || type === 4 ? 44 : 32;
+    let data = p + 2;
+    for (let i = 0; i < length; i++, data += width) {
+      if (space) buf[pos++] = separator;
+      else space = true;
+      const asn =
+        width === 2
+          ? (bytes[data] << 8) | bytes[data + 1]
+          : ((bytes[data] << 24) | (bytes[data + 1] << 16) | (bytes[data + 2] << 8) | bytes[data + 3]) >>> 0;
+      pos = writeDecimal(buf, pos, asn);
+    }
+    previousType = type;
+    lastType = type;
+    p = data;
+  }
+  if (lastType !== -1 && lastType !== 2) buf[pos++] = CLOSE_BYTES[lastType];
+  return pos;
+}
+
+/** Segment delimiters by type (AS_SET {}, AS_CONFED_SEQUENCE (), AS_CONFED_SET []); bgpdump
+ *  closes an AS_SEQUENCE with a space. */
+const OPEN_BYTES = Uint8Array.from([0, 123, 0, 40, 91]);
+const CLOSE_BYTES = Uint8Array.from([0, 125, 32, 41, 93]);
+
+/** `bytes` at `pos` of `buf`; for a few dozen bytes a loop beats TypedArray#set and its checks. */
+function copySmall(buf: Uint8Array, pos: number, bytes: Uint8Array): number {
+  for (let i = 0; i < bytes.length; i++) buf[pos++] = bytes[i];
+  return pos;
+}
+
+function writeAscii(buf: Uint8Array, pos: number, text: string): number {
+  for (let i = 0; i < text.length; i++) buf[pos++] = text.charCodeAt(i);
+  return pos;
+}
+
+function writeIPv4(buf: Uint8Array, pos: number, bytes: Uint8Array, at: number): number {
+  pos = writeDecimal(buf, pos, bytes[at]);
+  buf[pos++] = 46;
+  pos = writeDecimal(buf, pos, bytes[at + 1]);
+  buf[pos++] = 46;
+  pos = writeDecimal(buf, pos, bytes[at + 2]);
+  buf[pos++] = 46;
+  return writeDecimal(buf, pos, bytes[at + 3]);
+}
+
+/** The aggregator as aggregatorText gives it ("ASN a.b.c.d", or nothing). */
+function writeAggregator(attributes: PathAttributes, buf: Uint8Array, pos: number): number {
+  let asn = attributes.aggregatorAsn;
+  let at = attributes.aggregatorAddressOffset;
+  if (attributes.asnLength === 2 && at >= 0 && attributes.as4AggregatorAddressOffset >= 0 && asn === 23456) {
+    asn = attributes.as4AggregatorAsn;
+    at = attributes.as4AggregatorAddressOffset;
+  }
+  if (at < 0) return pos;
+  const end = at === attributes.aggregatorAddressOffset ? attributes.aggregatorEnd : at + 4;
+  const bytes = attributes.buf;
+  const a = at < end ? bytes[at] : 0;
+  const b = at + 1 < end ? bytes[at + 1] : 0;
+  const c = at + 2 < end ? bytes[at + 2] : 0;
+  const d = at + 3 < end ? bytes[at + 3] : 0;
+  if (a === 255 && b === 255 && c === 255 && d === 255) return pos;
+  pos = writeDecimal(buf, pos, asn >>> 0);
+  buf[pos++] = 32;
+  pos = writeDecimal(buf, pos, a);
+  buf[pos++] = 46;
+  pos = writeDecimal(buf, pos, b);
+  buf[pos++] = 46;
+  pos = writeDecimal(buf, pos, c);
+  buf[pos++] = 46;
+  return writeDecimal(buf, pos, d);
 }
