@@ -171,19 +171,17 @@ export class BgpdumpFormatter {
       if (!this.prepareSuffix(cursor, generation)) return false;
       return this.writeRibLine(cursor, sink, undefined);
     }
-    if (!this.prepareShared(cursor, generation)) return false;
+    if (!cursor.bgpdumpPrints) return false;
+    const attributes = cursor.attributes;
+    if (attributes === undefined) return false;
+    this.prepareHead(cursor);
     if (this.headBytesFor !== this.head) {
       this.headBytes = encodeAscii(this.head, this.headBytes);
       this.headView = this.headBytes.subarray(0, this.head.length);
       this.headBytesFor = this.head;
     }
-    if (this.suffixBytesFor !== this.suffix) {
-      this.suffixBytes = encodeAscii(this.suffix, this.suffixBytes);
-      this.suffixView = this.suffixBytes.subarray(0, this.suffix.length);
-      this.suffixBytesFor = this.suffix;
-    }
     const head = this.headView;
-    const suffix = this.suffixView;
+    const suffix = this.announcementSuffix(cursor, generation, attributes);
     sink.ensure(head.length + suffix.length + 40);
     const buf = sink.buffer;
     // TypedArray#set of an exact-length view: a plain memmove, several times cheaper per line
@@ -192,6 +190,38 @@ export class BgpdumpFormatter {
     sink.position = this.writeRouteTail(cursor, buf, sink.position + head.length, suffix);
     return true;
   }
+
+  /**
+   * The encoded suffix of an announcement, made once per attribute set (and next-hop source):
+   * written as bytes where writeRibSuffix can, else built as a string and encoded. Kept apart
+   * from the string path's cache, which `format` and `write` use.
+   */
+  private announcementSuffix(
+    cursor: ElementCursor,
+    generation: number,
+    attributes: PathAttributes,
+  ): Uint8Array {
+    if (generation === this.directGeneration && cursor.nextHopSource === this.directSource)
+      return this.directView;
+    if (directSuffixFits(cursor, attributes)) {
+      const room = ribSuffixRoom(attributes);
+      if (this.directBytes.length < room) this.directBytes = new Uint8Array(room * 2);
+      this.directView = this.directBytes.subarray(0, writeRibSuffix(attributes, this.directBytes, 0));
+    } else {
+      const text = this.buildSuffix(cursor, attributes);
+      if (this.directBytes.length < text.length) this.directBytes = new Uint8Array(text.length * 2);
+      for (let i = 0; i < text.length; i++) this.directBytes[i] = text.charCodeAt(i);
+      this.directView = this.directBytes.subarray(0, text.length);
+    }
+    this.directGeneration = generation;
+    this.directSource = cursor.nextHopSource;
+    return this.directView;
+  }
+
+  private directGeneration = -1;
+  private directSource = -1;
+  private directBytes = new Uint8Array(1024);
+  private directView = this.directBytes.subarray(0, 0);
 
   /** Prefix, path id, suffix and newline of a line at `pos` of `buf`; returns the new position. */
   private writeRouteTail(cursor: ElementCursor, buf: Uint8Array, pos: number, suffix: Uint8Array): number {
@@ -321,13 +351,6 @@ export class BgpdumpFormatter {
       this.suffixSource = cursor.nextHopSource;
     }
     return true;
-  }
-
-  /** Head and suffix of an announcement or RIB line. */
-  private prepareShared(cursor: ElementCursor, generation: number): boolean {
-    if (!cursor.bgpdumpPrints) return false;
-    this.prepareHead(cursor);
-    return this.prepareSuffix(cursor, generation);
   }
 
   /** Computes head, part1 and part2 (the line is their concatenation). */
@@ -519,9 +542,19 @@ const MAX_DIRECT_COMMUNITY_BYTES = 4096;
  * IPv4 prefix, goes to buildSuffix).
  */
 function ribSuffixFits(cursor: ElementCursor, attributes: PathAttributes): boolean {
-  if (cursor.format === 'BGP' || cursor.nextHopSource !== NextHopSource.Rib) return false;
+  return cursor.nextHopSource === NextHopSource.Rib && directSuffixFits(cursor, attributes);
+}
+
+/** As ribSuffixFits, for any line whose next hop is NEXT_HOP's (RIB entries and IPv4 UPDATEs). */
+function directSuffixFits(cursor: ElementCursor, attributes: PathAttributes): boolean {
+  if (cursor.format === 'BGP' || cursor.nextHopSource === NextHopSource.MpReach) return false;
   const mp = attributes.mpReach;
-  if (attributes.hasMpReach && (mp.abbreviated || (mp.afi === 2 && mp.safi === 1))) return false;
+  if (
+    cursor.nextHopSource === NextHopSource.Rib &&
+    attributes.hasMpReach &&
+    (mp.abbreviated || (mp.afi === 2 && mp.safi === 1))
+  )
+    return false;
   if (attributes.asPathStart >= 0) {
     if (attributes.asnLength === 2 && attributes.as4PathStart >= 0) return false;
     const start = attributes.asPathStart;
