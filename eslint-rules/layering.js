@@ -16,9 +16,9 @@ export const ALLOWED = {
   routing: ['errors', 'net', 'bgp', 'mrt', 'registry'],
   observatory: ['errors', 'net', 'bgp', 'mrt', 'registry', 'routing'],
   intel: ['errors', 'net', 'registry', 'hash'],
-  store: ['errors', 'net', 'bgp', 'mrt', 'registry', 'routing', 'observatory', 'intel', 'hash'],
-  server: ['errors', 'net', 'bgp', 'mrt', 'registry', 'routing', 'observatory', 'intel', 'hash', 'store'],
-  cli: [
+  feeds: ['errors', 'net', 'bgp', 'mrt', 'registry', 'routing', 'observatory'],
+  store: ['errors', 'net', 'bgp', 'mrt', 'registry', 'routing', 'observatory', 'intel', 'hash', 'feeds'],
+  app: [
     'errors',
     'net',
     'bgp',
@@ -28,9 +28,12 @@ export const ALLOWED = {
     'observatory',
     'intel',
     'hash',
+    'feeds',
     'store',
-    'server',
   ],
+  // The faces are thin: they parse, call app/ and render; domain types come through app's surface.
+  server: ['errors', 'app'],
+  cli: ['errors', 'app'],
 };
 
 function moduleOf(file, srcRoot) {

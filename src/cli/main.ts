@@ -1,13 +1,17 @@
 #!/usr/bin/env node
 /**
- * The `cairn` command. Thin: it parses arguments, calls the domain modules and prints tables for
- * people or JSON lines for machines.
+ * The `cairn` command. Thin: each command parses its arguments, calls src/app and renders tables
+ * for people or JSON for machines to the io it is given.
  */
-import { buildProgram } from './program.js';
+import { processIo } from './io.js';
+import { runCli } from './program.js';
 
-buildProgram(process.argv)
-  .then((program) => program.parseAsync(process.argv))
+const io = processIo();
+runCli(process.argv.slice(2), io)
+  .then((code) => {
+    process.exitCode = code;
+  })
   .catch((error: unknown) => {
-    process.stderr.write(`cairn: ${error instanceof Error ? error.message : String(error)}\n`);
+    io.stderr.write(`cairn: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
   });

@@ -1,39 +1,64 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
+import type { CliContext } from './command.js';
+import { EXIT_USAGE, type CliIo } from './io.js';
 
 /**
  * The commands, each loaded only when it runs: `cairn mrt dump` does not load the intel corpus
  * code, the collector or their dependencies (start-up time counts for short runs and pipelines).
- * Help and unknown names load them all.
+ * Help and unknown names load them all. No command imports another.
  */
-const COMMANDS: Record<string, () => Promise<Command[]>> = {
-  mrt: async () => [(await import('./mrt.js')).mrtCommand()],
-  country: async () => (await import('./country.js')).countryCommands(),
-  outages: async () => [(await import('./outages.js')).outagesCommand()],
-  intel: async () => [(await import('./intel.js')).intelCommand()],
-  ach: async () => [(await import('./ach.js')).achCommand()],
-  collect: async () => {
-    const [{ collectCommand }, { liveCollectSetup }] = await Promise.all([
-      import('./collect.js'),
-      import('./live.js'),
-    ]);
-    return [collectCommand(liveCollectSetup)];
-  },
-  demo: async () => [(await import('./demo.js')).demoCommand()],
+const COMMANDS: Record<string, (context: CliContext) => Promise<Command[]>> = {
+  mrt: async (c) => [(await import('./mrt.js')).mrtCommand(c)],
+  country: async (c) => (await import('./country.js')).countryCommands(c),
+  outages: async (c) => [(await import('./outages.js')).outagesCommand(c)],
+  intel: async (c) => [(await import('./intel.js')).intelCommand(c)],
+  ach: async (c) => [(await import('./ach.js')).achCommand(c)],
+  collect: async (c) => [(await import('./collect.js')).collectCommand(c)],
+  demo: async (c) => [(await import('./demo.js')).demoCommand(c)],
 };
 /** Command names defined by another entry (country.ts defines four). */
 const ALIASES: Record<string, string> = { asn: 'country', ip: 'country', countries: 'country' };
 
-export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
+export async function buildProgram(args: readonly string[], context: CliContext): Promise<Command> {
   const program = new Command();
   program
     .name('cairn')
     .description(
       'Who did it, and how is a country wired to the Internet: analysis of public routing and threat data',
     )
-    .version('0.1.0');
-  const name = argv[2] ?? '';
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.io.stdout.write(text),
+      writeErr: (text) => context.io.stderr.write(text),
+    });
+  const name = args[0] ?? '';
   const entry = COMMANDS[name] !== undefined ? name : ALIASES[name];
   const loaders = entry !== undefined ? [COMMANDS[entry]] : Object.values(COMMANDS);
-  for (const load of loaders) for (const command of await load()) program.addCommand(command);
+  for (const load of loaders) {
+    for (const command of await load(context)) {
+      command.exitOverride().configureOutput({
+        writeOut: (text) => context.io.stdout.write(text),
+        writeErr: (text) => context.io.stderr.write(text),
+      });
+      program.addCommand(command);
+    }
+  }
   return program;
+}
+
+/**
+ * Runs `cairn` with `args` (without node and the script name) against `io`; resolves to the exit
+ * code. Help and version exit 0; a usage error (unknown option, missing argument) exits 1.
+ */
+export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+  const context: CliContext = { io, exitCode: 0 };
+  const program = await buildProgram(args, context);
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    throw error;
+  }
+  return context.exitCode;
 }

@@ -24,6 +24,7 @@ export {
   type RecordHeader,
 } from './decoder.js';
 export { MrtFramer, DEFAULT_MAX_RECORD_LENGTH } from './reader.js';
+export { readMrtFileHead, type MrtFileHead } from './first-record.js';
 export { BgpdumpFormatter, formatIPv6Bgpdump, type LineSink, type ByteSink } from './bgpdump.js';
 export {
   scanMrt,
