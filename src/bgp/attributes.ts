@@ -7,6 +7,7 @@
  * routes without allocating per route; the getters read the buffer given to the last `decode()`,
  * so they are valid until the next call.
  */
+import type { BgpErrorCode } from '../errors/index.js';
 import { formatIPv4, formatIPv6 } from '../net/index.js';
 import { AS_TRANS, AttrFlag, AttrType, SegmentType, WELL_KNOWN_COMMUNITIES } from './constants.js';
 
@@ -27,7 +28,7 @@ export interface RawAttribute {
 
 /** A problem found while decoding attributes (RFC 7606 decides what the session does about it). */
 export interface AttributeProblem {
-  code: string;
+  code: BgpErrorCode;
   message: string;
   /** Offset in the buffer passed to `decode()`. */
   offset: number;
@@ -219,7 +220,7 @@ export class PathAttributes {
   }
 
   private problem(
-    code: string,
+    code: BgpErrorCode,
     message: string,
     offset: number,
     attributeType: number,
@@ -233,7 +234,7 @@ export class PathAttributes {
    * action, and says whether the value can be read (at least `expected` bytes).
    */
   private checkLength(
-    code: string,
+    code: BgpErrorCode,
     name: string,
     length: number,
     expected: number,
@@ -251,7 +252,7 @@ export class PathAttributes {
    * (RFC 7606: treat-as-withdraw) and returns the end of the whole items.
    */
   private wholeItems(
-    code: string,
+    code: BgpErrorCode,
     name: string,
     start: number,
     length: number,

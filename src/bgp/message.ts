@@ -11,7 +11,7 @@
  * This is the allocation-friendly but not allocation-free path (one object per message): the
  * hot MRT scan uses `PathAttributes` directly; this codec is for sessions, tests and tools.
  */
-import { CairnError, type ErrorLocation } from '../errors/index.js';
+import { CairnError, type BgpErrorCode, type ErrorLocation } from '../errors/index.js';
 import { formatIPv4, formatIPv6, parseAddress, parsePrefix } from '../net/index.js';
 import {
   PathAttributes,
@@ -140,10 +140,10 @@ export interface NotificationSpec {
 }
 
 /** A message that breaks RFC 4271: the offset of the bad field and the NOTIFICATION to send. */
-export class BgpMessageError extends CairnError {
+export class BgpMessageError extends CairnError<BgpErrorCode> {
   readonly notification: Required<NotificationSpec>;
 
-  constructor(code: string, message: string, location: ErrorLocation, notification: NotificationSpec) {
+  constructor(code: BgpErrorCode, message: string, location: ErrorLocation, notification: NotificationSpec) {
     super(code, message, location);
     this.name = 'BgpMessageError';
     this.notification = {
@@ -233,7 +233,7 @@ export type UpdateOutcome = 'ok' | 'attribute-discard' | 'treat-as-withdraw' | '
 
 /** A problem in an UPDATE body and what RFC 7606 makes of it. */
 export interface UpdateProblem {
-  code: string;
+  code: BgpErrorCode;
   message: string;
   /** Offset of the bad field (baseOffset + index in the buffer). */
   offset: number;
@@ -320,7 +320,7 @@ export type BgpMessage = BgpOpen | BgpUpdate | BgpNotification | BgpKeepalive | 
 // ----- decoding -----
 
 function fail(
-  code: string,
+  code: BgpErrorCode,
   message: string,
   at: number,
   options: DecodeOptions,
@@ -729,7 +729,7 @@ export function decodeUpdateBody(
   const asn4 = options.asn4 ?? true;
   const problems: UpdateProblem[] = [];
   const report = (
-    code: string,
+    code: BgpErrorCode,
     message: string,
     at: number,
     action: UpdateProblem['action'],
@@ -858,7 +858,7 @@ export function decodeUpdateBody(
 }
 
 type Reporter = (
-  code: string,
+  code: BgpErrorCode,
   message: string,
   at: number,
   action: UpdateProblem['action'],

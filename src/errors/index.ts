@@ -1,11 +1,37 @@
 /**
  * Typed errors shared by every module. Each error has a stable `code` and the location of the
  * problem (file, byte offset, field, line, JSON path) as fields, so that the CLI, the API and the
- * tests all read the same facts instead of parsing messages.
+ * tests all read the same facts instead of parsing messages. Codes are catalogued per module
+ * (src/errors/codes/): a code that is not in the catalogue does not type-check, and each has a
+ * description, an action for the user and a category that the faces map to a status.
  *
  * @example
  * throw new CairnError('MRT_TRUNCATED_RECORD', 'record ends past end of file', { file, offset: 1234 });
  */
+
+import { errorCategory, type ErrorCode } from './codes/index.js';
+import type { ErrorCategory } from './category.js';
+
+export {
+  CODE_MODULES,
+  ERROR_CODES,
+  describeCode,
+  errorCategory,
+  isErrorCode,
+  type AppErrorCode,
+  type BgpErrorCode,
+  type CollectorErrorCode,
+  type ErrorCode,
+  type ErrorModule,
+  type HashErrorCode,
+  type IntelErrorCode,
+  type MrtErrorCode,
+  type NetErrorCode,
+  type ObservatoryErrorCode,
+  type RegistryErrorCode,
+  type RoutingErrorCode,
+} from './codes/index.js';
+export { ERROR_CATEGORIES, HTTP_STATUS_BY_CATEGORY, type CodeSpec, type ErrorCategory } from './category.js';
 
 /** Where in the input a problem was found. Every field is optional; give all that are known. */
 export interface ErrorLocation {
@@ -23,15 +49,21 @@ export interface ErrorLocation {
   recordType?: string;
 }
 
-export class CairnError extends Error {
-  readonly code: string;
+/** An error with a catalogued code; `Code` narrows it where only some codes can occur. */
+export class CairnError<Code extends ErrorCode = ErrorCode> extends Error {
+  readonly code: Code;
   readonly location: ErrorLocation;
 
-  constructor(code: string, message: string, location: ErrorLocation = {}, options?: { cause?: unknown }) {
+  constructor(code: Code, message: string, location: ErrorLocation = {}, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'CairnError';
     this.code = code;
     this.location = location;
+  }
+
+  /** What kind of failure this is (the catalogue's category for the code). */
+  get category(): ErrorCategory {
+    return errorCategory(this.code);
   }
 
   /** One line for people: `code: message (file, offset 12, RECORD)`. */
@@ -39,7 +71,7 @@ export class CairnError extends Error {
     return `${this.code}: ${this.message}${formatLocation(this.location)}`;
   }
 
-  toJSON(): { code: string; message: string } & ErrorLocation {
+  toJSON(): { code: Code; message: string } & ErrorLocation {
     return { code: this.code, message: this.message, ...this.location };
   }
 }
@@ -56,8 +88,8 @@ export function formatLocation(location: ErrorLocation): string {
 }
 
 /** Input that does not parse as what it claims to be (an address, a prefix, a country code...). */
-export class ParseError extends CairnError {
-  constructor(code: string, message: string, location: ErrorLocation = {}) {
+export class ParseError<Code extends ErrorCode = ErrorCode> extends CairnError<Code> {
+  constructor(code: Code, message: string, location: ErrorLocation = {}) {
     super(code, message, location);
     this.name = 'ParseError';
   }

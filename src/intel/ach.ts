@@ -7,7 +7,7 @@
 // This file computes; it does no I/O. Case files (JSON, or YAML through an adapter) are parsed
 // from text handed in by the caller.
 import { z } from 'zod';
-import { CairnError } from '../errors/index.js';
+import { CairnError, type IntelErrorCode } from '../errors/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Scales
@@ -290,7 +290,7 @@ export function achFormatOf(file: string | undefined): AchFormat {
 export function parseAchCase(input: string | Uint8Array, options: AchParseOptions = {}): AchParseResult {
   const file = options.file;
   const fail = (
-    code: string,
+    code: IntelErrorCode,
     message: string,
     extra: { line?: number; path?: string } = {},
   ): AchParseResult => ({

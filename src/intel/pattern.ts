@@ -29,7 +29,7 @@ export const MAX_PATTERN_LENGTH = 64 * 1024;
 export const MAX_PATTERN_DEPTH = 100;
 
 /** A STIX pattern that does not follow the grammar, with the character offset of the problem. */
-export class PatternError extends ParseError {
+export class PatternError extends ParseError<'STIX_BAD_PATTERN' | 'STIX_UNSUPPORTED_PATTERN'> {
   constructor(
     code: 'STIX_BAD_PATTERN' | 'STIX_UNSUPPORTED_PATTERN',
     message: string,

@@ -1,5 +1,5 @@
 import { CairnError } from '../errors/index.js';
-import type { ErrorLocation } from '../errors/index.js';
+import type { ErrorLocation, IntelErrorCode } from '../errors/index.js';
 import type { EvidenceKind } from './model.js';
 
 /** Longest value stored as an indicator or name; longer values are reported and skipped. */
@@ -52,7 +52,7 @@ export class ReportBuilder {
     this.report.added[kind] += n;
   }
 
-  issue(code: string, message: string, location: Omit<ErrorLocation, 'file'> = {}): void {
+  issue(code: IntelErrorCode, message: string, location: Omit<ErrorLocation, 'file'> = {}): void {
     this.report.issueCount++;
     if (this.report.issues.length < MAX_ISSUES) {
       this.report.issues.push(new CairnError(code, message, { file: this.report.file, ...location }));

@@ -6,7 +6,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CairnError } from '../errors/index.js';
+import { CairnError, type ErrorCode } from '../errors/index.js';
 import { Bzip2Decoder } from './bzip2.js';
 
 export interface Bzip2WorkerData {
@@ -18,7 +18,7 @@ export interface Bzip2WorkerData {
 export type Bzip2WorkerMessage =
   | { type: 'block'; bytes: Uint8Array; compressedOffset: number }
   | { type: 'end' }
-  | { type: 'error'; code: string; message: string; location: CairnError['location'] };
+  | { type: 'error'; code: ErrorCode; message: string; location: CairnError['location'] };
 
 const MAX_IN_FLIGHT = 4;
 

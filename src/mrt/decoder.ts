@@ -9,7 +9,7 @@
  * `onProblem` with the byte offset and record type; decoding goes on with the next record.
  */
 import { PathAttributes, readU16, readU32 } from '../bgp/index.js';
-import { CairnError } from '../errors/index.js';
+import { CairnError, type BgpErrorCode, type MrtErrorCode } from '../errors/index.js';
 import { formatIPv4, formatIPv6 } from '../net/index.js';
 import { Bgp4mpSubtype, LegacyBgpSubtype, MrtType, recordTypeName, TableDumpV2Subtype } from './constants.js';
 import { ElementCursor, NextHopSource, type ElementType } from './element.js';
@@ -185,7 +185,7 @@ export class MrtDecoder {
     };
   }
 
-  private problem(code: string, message: string, at: number): void {
+  private problem(code: MrtErrorCode | BgpErrorCode, message: string, at: number): void {
     this.hooks.onProblem?.(new CairnError(code, message, this.location(at)));
   }
 

@@ -10,7 +10,7 @@
  * records and the problems (each a ParseError with the file and 1-based line). A bad line is
  * reported and skipped; the rest of the file still loads.
  */
-import { ParseError, escapeForTerminal } from '../errors/index.js';
+import { ParseError, escapeForTerminal, type RegistryErrorCode } from '../errors/index.js';
 import type { IpAddress } from '../net/index.js';
 import { Prefix, rangeToPrefixes, tryParseAddress } from '../net/index.js';
 import { UNKNOWN_COUNTRY, isKnownCountryCode } from './countries.js';
@@ -160,7 +160,7 @@ export function parseDelegated(
 ): DelegatedFile {
   const maxProblems = options.maxProblems ?? 1000;
   const result: DelegatedFile = { file, summaries: [], records: [], problems: [], problemCount: 0, lines: 0 };
-  const report = (code: string, message: string, line: number, field?: string, recordType?: string): void => {
+  const report = (code: RegistryErrorCode, message: string, line: number, field?: string, recordType?: string): void => {
     result.problemCount++;
     if (result.problems.length < maxProblems) {
       result.problems.push(new ParseError(code, message, { file, line, field, recordType }));

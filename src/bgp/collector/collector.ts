@@ -16,7 +16,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
-import { CairnError, type ErrorLocation } from '../../errors/index.js';
+import { CairnError, type ErrorCode, type ErrorLocation } from '../../errors/index.js';
 import { formatAddress, parseAddress, unmapIPv4, type IpAddress } from '../../net/index.js';
 import { AS_TRANS } from '../constants.js';
 import {
@@ -653,7 +653,7 @@ class PeerSession {
 
   private acceptOpen(open: BgpOpen, raw: Uint8Array, time: { seconds: number; micros: number }): void {
     const config = this.definition.config;
-    const refuse = (code: string, message: string, notification: NotificationSpec, field: string): void =>
+    const refuse = (code: ErrorCode, message: string, notification: NotificationSpec, field: string): void =>
       this.closeWith(code, message, notification, 'reset', raw, field);
     if (open.asn !== config.asn || (open.asn <= 0xffff && open.myAsn !== open.asn)) {
       refuse(
@@ -796,7 +796,7 @@ class PeerSession {
   }
 
   private closeWith(
-    code: string,
+    code: ErrorCode,
     message: string,
     notification: NotificationSpec | undefined,
     action: CollectorIncident['action'],

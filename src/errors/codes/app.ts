@@ -1,0 +1,63 @@
+/**
+ * Codes raised by the application layer and the faces over it (app/, cli/): options that
+ * contradict each other, files and cases that are not there, the live alert channel.
+ */
+import type { CodeSpec } from '../category.js';
+
+export const APP_CODES = {
+  CLI_BAD_OPTION: {
+    category: 'usage',
+    description:
+      'A command-line option is out of range, or options contradict each other (--live with --mrt, several selections).',
+    action: 'Read the message and `cairn <command> --help`.',
+  },
+  LIVE_BAD_OPTION: {
+    category: 'usage',
+    description: 'A live-outage option is out of range (the tick interval).',
+    action: 'Pass a value in the range the message gives.',
+  },
+  ACH_BAD_OPTION: {
+    category: 'usage',
+    description:
+      'An option of the ach command has a value it does not accept (--format must be json or yaml).',
+    action: 'Pass one of the values the message lists.',
+  },
+  ACH_CANNOT_READ: {
+    category: 'unavailable',
+    description: 'The ACH case file cannot be read (missing, a directory, no permission).',
+    action: 'Check the path and its permissions.',
+  },
+  INTEL_NO_CORPUS: {
+    category: 'not-found',
+    description: 'The evidence corpus directory does not exist.',
+    action: 'Give the path of a corpus directory, or omit it to use the bundled one.',
+  },
+  INTEL_NO_FILE: {
+    category: 'not-found',
+    description: 'An evidence file or directory given on the command line does not exist.',
+    action: 'Check the path.',
+  },
+  INTEL_UNKNOWN_CASE: {
+    category: 'not-found',
+    description: 'No case, or more than one, matches the case given by id, file or name.',
+    action: 'Give the case id, a case file, or the exact case name.',
+  },
+  COLLECT_ALERT_SOCKET: {
+    category: 'unavailable',
+    description: 'The collector cannot listen on its alert socket path.',
+    action: 'Check that the directory exists and is writable, or choose another --alert-socket path.',
+  },
+  COLLECT_ALERT_SOCKET_IN_USE: {
+    category: 'conflict',
+    description: 'Another running collector already streams alerts on that socket path.',
+    action: 'Stop the other collector, or give this one another --alert-socket path.',
+  },
+  OUTAGES_LIVE_UNAVAILABLE: {
+    category: 'unavailable',
+    description:
+      'No collector is running with an alert socket at the path `cairn outages --live` connects to.',
+    action: 'Start one: cairn collect --config FILE --country CC --alert-socket PATH.',
+  },
+} as const satisfies Record<string, CodeSpec>;
+
+export type AppErrorCode = keyof typeof APP_CODES;

@@ -1,0 +1,233 @@
+/**
+ * Codes raised by intel/: evidence importers (STIX 2.1, MISP, CSV and IoC lists), value
+ * normalisation, STIX patterns, and ACH case files. Importers collect these as issues of the
+ * import report and go on with the next object; ACH case files fail as a whole.
+ */
+import type { CodeSpec } from '../category.js';
+
+const SKIPPED_VALUE_ACTION =
+  'The value is skipped and the import goes on; fix it at the source if it matters.';
+
+export const INTEL_CODES = {
+  INTEL_BAD_INPUT: {
+    category: 'input',
+    description:
+      'The input of an indicator list cannot be decoded as text (not UTF-8, or a bad compressed stream).',
+    action: 'Give UTF-8 text, plain or gzip.',
+  },
+  INTEL_BAD_GZIP: {
+    category: 'input',
+    description: 'The evidence file starts like gzip but does not decompress.',
+    action: 'Fetch the file again.',
+  },
+  INTEL_BAD_JSON: {
+    category: 'input',
+    description: 'The evidence document, or one object in it, is not valid JSON.',
+    action: 'Fix the JSON at the offset or path given; the other objects were imported.',
+  },
+  INTEL_BAD_CSV_ROW: {
+    category: 'input',
+    description: 'A CSV row has an unterminated quoted field or another number of fields than the header.',
+    action: 'The row is skipped; fix the quoting or the field count.',
+  },
+  INTEL_TOO_MANY_LINES: {
+    category: 'too-large',
+    description: 'The indicator list has more lines than the bound; the import stopped there.',
+    action: 'Split the list, or pass a larger maxLines.',
+  },
+  INTEL_EMPTY_VALUE: {
+    category: 'input',
+    description: 'An indicator has an empty value.',
+    action: SKIPPED_VALUE_ACTION,
+  },
+  INTEL_BAD_VALUE: {
+    category: 'input',
+    description:
+      'An indicator value is not valid for its type (an IP that does not parse, a hash of the wrong length, a bad domain...).',
+    action: SKIPPED_VALUE_ACTION,
+  },
+  INTEL_VALUE_TOO_LONG: {
+    category: 'input',
+    description: 'An indicator value, or a whole line, is longer than the bound for values.',
+    action: SKIPPED_VALUE_ACTION,
+  },
+  INTEL_VALUE_CONTROL_CHARS: {
+    category: 'input',
+    description:
+      'An indicator value holds control characters; free-text values keep them (escaped on output), others are skipped.',
+    action: 'Nothing to do for free text; otherwise fix the value at the source.',
+  },
+  INTEL_VALUE_MARKUP: {
+    category: 'input',
+    description: 'An indicator value holds markup; it is stored as text and never rendered.',
+    action: 'Nothing to do: a warning that the source may try to inject markup.',
+  },
+  INTEL_UNKNOWN_TYPE: {
+    category: 'input',
+    description:
+      'A CSV row has a type label cairn does not know; the type was detected from the value instead.',
+    action: 'Check the detected type in the message; use a known label to be explicit.',
+  },
+  INTEL_RETYPED_BYTE_PATTERN: {
+    category: 'input',
+    description:
+      'A value labelled as a hash is a fragment of a YARA byte pattern, or hex of a length no hash has; it is kept as a byte pattern.',
+    action: 'Nothing to do unless the label was right; then fix the value.',
+  },
+  INTEL_BAD_CONFIDENCE: {
+    category: 'input',
+    description: 'A confidence is not an integer from 0 to 100; the source default is used.',
+    action: 'Fix the confidence at the source if it matters.',
+  },
+  STIX_NOT_A_BUNDLE: {
+    category: 'input',
+    description: 'The top-level STIX object is not a bundle.',
+    action: 'Give a STIX 2.1 bundle ({"type": "bundle", "objects": [...]}).',
+  },
+  STIX_NO_OBJECTS: {
+    category: 'input',
+    description: 'The STIX bundle has no objects array.',
+    action: 'Check that the file is a STIX 2.1 bundle with objects.',
+  },
+  STIX_BAD_OBJECT: {
+    category: 'input',
+    description:
+      'A bundle member is not an object, has no valid type, or has a property of the wrong kind; it is skipped.',
+    action: 'Fix the object at the JSON path given.',
+  },
+  STIX_BAD_ID: {
+    category: 'input',
+    description: 'A STIX object id is not "<type>--<uuid>" for its type; the object is skipped.',
+    action: 'Fix the id at the JSON path given.',
+  },
+  STIX_UNKNOWN_TYPE: {
+    category: 'input',
+    description: 'A STIX object type is not one cairn reads; the object is skipped.',
+    action: 'Nothing to do unless the type carries evidence you need; then open an issue.',
+  },
+  STIX_BAD_RELATIONSHIP: {
+    category: 'input',
+    description: 'A relationship lacks relationship_type, source_ref or target_ref ids; it is skipped.',
+    action: 'Fix the relationship at the JSON path given.',
+  },
+  STIX_BAD_SIGHTING: {
+    category: 'input',
+    description: 'A sighting lacks a sighting_of_ref id; it is skipped.',
+    action: 'Fix the sighting at the JSON path given.',
+  },
+  STIX_BAD_PATTERN: {
+    category: 'input',
+    description:
+      'An indicator pattern does not parse as a STIX 2.1 pattern (or is missing, too long, or nested too deeply).',
+    action: 'Fix the pattern at the offset given; the indicator is skipped.',
+  },
+  STIX_UNSUPPORTED_PATTERN: {
+    category: 'input',
+    description:
+      'An indicator pattern parses but uses a pattern_type or a construct cairn does not turn into indicators.',
+    action: 'Nothing to do: the parts cairn reads were imported; the message names what was not.',
+  },
+  STIX_UNSUPPORTED_HASH: {
+    category: 'input',
+    description: 'A file object names a hash algorithm cairn does not read; that hash is skipped.',
+    action: 'Nothing to do unless the algorithm matters; the other hashes were imported.',
+  },
+  MISP_NOT_AN_EVENT: {
+    category: 'input',
+    description: 'The MISP document has no Event (or response) member where an event is expected.',
+    action: 'Give a MISP event export ({"Event": {...}} or a list of them).',
+  },
+  MISP_BAD_OBJECT: {
+    category: 'input',
+    description: 'A MISP object is not a JSON object; it is skipped.',
+    action: 'Fix the object at the JSON path given.',
+  },
+  MISP_BAD_ATTRIBUTE: {
+    category: 'input',
+    description:
+      'A MISP attribute is not an object, lacks a string type and value, or a composite value (ip-dst|port...) has the wrong number of parts.',
+    action: 'Fix the attribute at the JSON path given.',
+  },
+  MISP_UNKNOWN_TYPE: {
+    category: 'input',
+    description: 'A MISP attribute type is not one cairn reads; the attribute is skipped.',
+    action: 'Nothing to do unless the type carries evidence you need.',
+  },
+  MISP_BAD_GALAXY: {
+    category: 'input',
+    description: 'A MISP galaxy cluster file has no values array.',
+    action: 'Give a MISP galaxy cluster file ({"values": [...]}).',
+  },
+  MISP_BAD_CLUSTER: {
+    category: 'input',
+    description: 'A galaxy cluster has no string value; it is skipped.',
+    action: 'Fix the cluster at the JSON path given.',
+  },
+  ACH_TOO_LARGE: {
+    category: 'too-large',
+    description: 'The ACH case file is larger than the bound for case files.',
+    action: 'Split the case, or check that the file is a case file.',
+  },
+  ACH_BAD_ENCODING: {
+    category: 'input',
+    description: 'The ACH case file is not valid UTF-8.',
+    action: 'Save the case file as UTF-8.',
+  },
+  ACH_BAD_JSON: {
+    category: 'input',
+    description: 'The ACH case file is not valid JSON.',
+    action: 'Fix the JSON at the line given.',
+  },
+  ACH_BAD_YAML: {
+    category: 'input',
+    description: 'The ACH case file is not valid YAML.',
+    action: 'Fix the YAML at the line given.',
+  },
+  ACH_YAML_UNAVAILABLE: {
+    category: 'unavailable',
+    description: 'A YAML case file was given but the yaml package is not installed.',
+    action: 'Install the yaml package (npm install yaml), or write the case as JSON.',
+  },
+  ACH_TOO_DEEP: {
+    category: 'input',
+    description: 'The ACH case file nests deeper than a case ever needs.',
+    action: 'Check that the file is an ACH case file.',
+  },
+  ACH_DUPLICATE_KEY: {
+    category: 'input',
+    description: 'A key appears twice in one object of the case file.',
+    action: 'Keep one of the two keys.',
+  },
+  ACH_SCHEMA: {
+    category: 'input',
+    description: 'A field of the case file has the wrong type or is missing.',
+    action: 'Fix the field at the path and line given.',
+  },
+  ACH_UNKNOWN_FIELD: {
+    category: 'input',
+    description: 'The case file has a field the case format does not define (often a typo).',
+    action: 'Fix the spelling or remove the field.',
+  },
+  ACH_DUPLICATE_ID: {
+    category: 'input',
+    description: 'Two hypotheses, or two evidence items, have the same id.',
+    action: 'Give each hypothesis and each evidence item its own id.',
+  },
+  ACH_UNKNOWN_HYPOTHESIS: {
+    category: 'input',
+    description: 'An evidence item rates a hypothesis id that the case does not define.',
+    action: 'Fix the id, or add the hypothesis.',
+  },
+  ACH_UNKNOWN_RATING: {
+    category: 'input',
+    description: 'A rating is not one of the ACH ratings (CC, C, N, I, II).',
+    action: 'Use one of the ratings the message lists.',
+  },
+  ACH_MISSING_RATING: {
+    category: 'input',
+    description: 'An evidence item has no rating for one of the hypotheses.',
+    action: 'Rate the evidence against every hypothesis (N when it is neutral).',
+  },
+} as const satisfies Record<string, CodeSpec>;
+
+export type IntelErrorCode = keyof typeof INTEL_CODES;
