@@ -18,7 +18,8 @@ import { INDICATOR_TYPES } from './model.js';
 import type { IndicatorType } from './model.js';
 
 /** Result of normalising a value: either the value or why it is not one of the type. */
-export type Normalized = { ok: true; value: string } | { ok: false; code: 'INTEL_EMPTY_VALUE' | 'INTEL_BAD_VALUE'; reason: string };
+export type Normalized =
+  { ok: true; value: string } | { ok: false; code: 'INTEL_EMPTY_VALUE' | 'INTEL_BAD_VALUE'; reason: string };
 
 const HEX = /^[0-9a-fA-F]+$/;
 const HASH_LENGTHS: Partial<Record<IndicatorType, number>> = {

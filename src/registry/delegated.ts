@@ -160,7 +160,13 @@ export function parseDelegated(
 ): DelegatedFile {
   const maxProblems = options.maxProblems ?? 1000;
   const result: DelegatedFile = { file, summaries: [], records: [], problems: [], problemCount: 0, lines: 0 };
-  const report = (code: RegistryErrorCode, message: string, line: number, field?: string, recordType?: string): void => {
+  const report = (
+    code: RegistryErrorCode,
+    message: string,
+    line: number,
+    field?: string,
+    recordType?: string,
+  ): void => {
     result.problemCount++;
     if (result.problems.length < maxProblems) {
       result.problems.push(new ParseError(code, message, { file, line, field, recordType }));
