@@ -16,6 +16,7 @@ import {
   parseCollectorConfig,
   type CollectorConfigInput,
   type CollectorIncident,
+  type CollectorOptions,
   type CollectorPeer,
 } from '../src/bgp/collector/index.js';
 
@@ -315,6 +316,19 @@ describe('collector sessions and MRT archive', () => {
     expect(h.collector.peerStates()[0].state).toBe(BgpState.ESTABLISHED);
     // The collector never announces: nothing but OPEN, KEEPALIVE and ROUTE-REFRESH came back.
     expect(new Set(a.received.map((m) => m.type))).toEqual(new Set(['open', 'keepalive', 'route-refresh']));
+  });
+
+  it('refuses to start without being told where to archive', () => {
+    const config = parseCollectorConfig({
+      localAsn: LOCAL_ASN,
+      bgpId: '192.0.2.1',
+      peers: [GOOD],
+      outputDirectory: '.',
+    });
+    // A JavaScript caller (or a cast) that leaves the archive out is told, not silently unarchived.
+    expect(() => new BgpCollector(config, {} as CollectorOptions)).toThrow(
+      expect.objectContaining({ code: 'COLLECTOR_NO_ARCHIVE' }),
+    );
   });
 
   it('effectiveUpdate turns treat-as-withdraw into withdrawals', () => {
