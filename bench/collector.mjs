@@ -37,7 +37,10 @@ if (process.argv[2] === 'child') {
     outputDirectory: dir,
     logLevel: 'warn',
   });
-  const collector = new bgp.BgpCollector(config, { logger: pino({ level: 'warn' }, pino.destination(2)) });
+  const logger = pino({ level: 'warn' }, pino.destination(2));
+  const { createCollectorArchive } = await import(join(root, 'dist/app/index.js'));
+  const archive = createCollectorArchive(config, { logger });
+  const collector = new bgp.BgpCollector(config, { logger, archive });
   let updates = 0;
   let first = 0;
   let last = 0;
@@ -58,7 +61,7 @@ if (process.argv[2] === 'child') {
       for (const k of Object.keys(probes)) delete probes[k];
     } else if (m === 'stop') {
       await collector.stop();
-      process.send({ rssMiB: process.resourceUsage().maxRSS / 1024, records: collector.writer.records });
+      process.send({ rssMiB: process.resourceUsage().maxRSS / 1024, records: archive.writer.records });
       process.exit(0);
     }
   });

@@ -5,15 +5,18 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readElements, type MrtElement } from '../src/mrt/index.js';
+import { createCollectorArchive, type MrtCollectorArchive } from '../src/app/index.js';
 import type { BgpMessage, BgpUpdate, UpdateSpec } from '../src/bgp/index.js';
 import {
   BgpCollector,
   BgpState,
   BgpTestSpeaker,
+  VirtualClock,
   effectiveUpdate,
   parseCollectorConfig,
   type CollectorConfigInput,
   type CollectorIncident,
+  type CollectorOptions,
   type CollectorPeer,
 } from '../src/bgp/collector/index.js';
 
@@ -22,15 +25,22 @@ const GOOD = { address: '127.0.0.2', asn: 65001 };
 const ADDPATH = { address: '127.0.0.3', asn: 4200000003 };
 const TWO_BYTE = { address: '127.0.0.4', asn: 65004 };
 const HOSTILE = { address: '127.0.0.5', asn: 65005 };
+/** The collector's virtual clock starts here: 2015-01-01 00:00:00 UTC. */
+const T0 = Date.UTC(2015, 0, 1) / 1000;
 
 interface Harness {
   collector: BgpCollector;
+  /** The collector's and its archive's time: timers fire only when a test advances it. */
+  clock: VirtualClock;
+  archive: MrtCollectorArchive;
   port: number;
   dir: string;
   logs: Record<string, unknown>[];
   incidents: CollectorIncident[];
   updates: { peer: CollectorPeer; time: number; message: BgpUpdate }[];
   states: { peer: string; from: number; to: number }[];
+  /** The peer address of each KEEPALIVE delivered (the one that brings a session up included). */
+  keepalives: string[];
 }
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -51,14 +61,27 @@ async function startCollector(extra: Partial<CollectorConfigInput> = {}): Promis
     bgpId: '192.0.2.1',
     peers: [GOOD, { ...ADDPATH, addPath: true }, TWO_BYTE, HOSTILE],
     outputDirectory: dir,
-    openTimeout: 0.5,
     ...extra,
   });
-  const collector = new BgpCollector(config, { logger });
-  const h: Harness = { collector, port: 0, dir, logs, incidents: [], updates: [], states: [] };
+  const clock = new VirtualClock(T0 * 1000);
+  const archive = createCollectorArchive(config, { logger, clock });
+  const collector = new BgpCollector(config, { logger, archive, clock });
+  const h: Harness = {
+    collector,
+    clock,
+    archive,
+    port: 0,
+    dir,
+    logs,
+    incidents: [],
+    updates: [],
+    states: [],
+    keepalives: [],
+  };
   collector.onIncident((i) => h.incidents.push(i));
   collector.onMessage((peer, time, message) => {
     if (message.type === 'update') h.updates.push({ peer, time, message });
+    if (message.type === 'keepalive') h.keepalives.push(peer.address);
   });
   collector.onStateChange((peer, from, to) => h.states.push({ peer: peer.address, from, to }));
   h.port = (await collector.start()).port;
@@ -89,12 +112,16 @@ async function speaker(
   return s;
 }
 
-async function until(test: () => boolean, what: string): Promise<void> {
-  // No timing threshold: the test's own timeout is the limit.
+/**
+ * Waits for something the collector does on loopback I/O (not on its clock, which only moves when
+ * a test advances it); gives up, saying what it waited for, well inside the test's timeout.
+ */
+async function until(test: () => boolean, what: string, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
   while (!test()) {
-    await new Promise((r) => setTimeout(r, 10));
+    if (Date.now() > deadline) throw new Error(`gave up after ${ms} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
   }
-  expect(test(), what).toBe(true);
 }
 
 function announce(prefixes: string[], path: number[], nextHop: string): UpdateSpec {
@@ -171,9 +198,10 @@ describe('collector sessions and MRT archive', () => {
     await until(() => h.collector.peerStates().every((p) => p.state === BgpState.IDLE), 'all idle');
     await h.collector.stop();
 
+    // Virtual time did not move: one file, named by the interval of T0.
+    expect(readdirSync(h.dir)).toEqual(['updates.20150101.0000.gz']);
     const files = readdirSync(h.dir).map((f) => join(h.dir, f));
-    expect(files.length).toBeGreaterThanOrEqual(1);
-    for (const f of files) expect(f).toMatch(/updates\.\d{8}\.\d{4}\.gz$/);
+    expect(h.updates.every((u) => u.time === T0)).toBe(true);
 
     const expected = [
       `A|127.0.0.2|65001|175.45.176.0/22|65001 4837 131279|127.0.0.2`,
@@ -202,8 +230,8 @@ describe('collector sessions and MRT archive', () => {
       });
     expect(pathIds).toEqual([1, 2, 2]);
     expect(routeLines).toEqual(expected);
-    // Every line is an extended-timestamp record; the ADD-PATH ones are marked as such.
-    for (const l of dumped) expect(l).toMatch(/^BGP4MP_ET(_AP)?\|\d+\.\d{6}\|/);
+    // Every line is an extended-timestamp record at the collector's time; ADD-PATH ones are marked.
+    for (const l of dumped) expect(l).toMatch(new RegExp(`^BGP4MP_ET(_AP)?\\|${T0}\\.000000\\|`));
     expect(dumped.filter((l) => l.startsWith('BGP4MP_ET_AP|')).length).toBe(3);
 
     // src/mrt reads the same, with the path ids.
@@ -230,25 +258,44 @@ describe('collector sessions and MRT archive', () => {
     expect(h.incidents).toEqual([]);
   });
 
-  it('names files by interval and rotates into a new file', async () => {
-    const h = await startCollector();
-    const a = await speaker(h, GOOD);
+  it('names files by interval, appends within one, closes it at the end of the interval', async () => {
+    // Hold time 0: no keepalives or hold timer, so virtual minutes can pass in one step.
+    const h = await startCollector({ holdTime: 0 });
+    const a = await speaker(h, GOOD, { holdTime: 0 });
     await a.establish();
     await a.sendUpdate(announce(['10.1.0.0/16'], [65001], '127.0.0.2'));
     await until(() => h.updates.length === 1, 'first update');
-    await h.collector.writer!.rotate();
+    await h.archive.writer.rotate();
     // The same interval reopens in append mode: a second gzip member in the same file.
     await a.sendUpdate(announce(['10.2.0.0/16'], [65001], '127.0.0.2'));
     await until(() => h.updates.length === 2, 'second update');
+    const closed = (): unknown[] => h.logs.filter((l) => l.msg === 'MRT file closed').map((l) => l.file);
+    const first = join(h.dir, 'updates.20150101.0000.gz');
+    expect(closed()).toEqual([first]);
+    // The interval ends 5 virtual minutes after T0: the idle file stays open until then, not a ms less.
+    h.clock.advance(5 * 60 * 1000 - 1);
+    await h.archive.writer.settled();
+    expect(closed()).toEqual([first]);
+    h.clock.advance(1);
+    await h.archive.writer.settled();
+    expect(closed()).toEqual([first, first]);
+    await a.sendUpdate(announce(['10.3.0.0/16'], [65001], '127.0.0.2'));
+    await until(() => h.updates.length === 3, 'third update');
     await a.close();
     await h.collector.stop();
-    const files = readdirSync(h.dir).map((f) => join(h.dir, f));
-    const announced = files.flatMap(bgpdumpLines).filter((l) => l.includes('|A|'));
-    expect(announced.map((l) => l.split('|')[5])).toEqual(['10.1.0.0/16', '10.2.0.0/16']);
-    const elements = await mrtElements(files);
+    const second = join(h.dir, 'updates.20150101.0005.gz');
+    expect(h.archive.writer.files).toEqual([first, first, second]);
+    const announced = (f: string): string[] =>
+      bgpdumpLines(f)
+        .filter((l) => l.includes('|A|'))
+        .map((l) => `${l.split('|')[1]} ${l.split('|')[5]}`);
+    expect(announced(first)).toEqual([`${T0}.000000 10.1.0.0/16`, `${T0}.000000 10.2.0.0/16`]);
+    expect(announced(second)).toEqual([`${T0 + 300}.000000 10.3.0.0/16`]);
+    const elements = await mrtElements([first, second]);
     expect(elements.filter((e) => e.type === 'A').map((e) => e.prefix)).toEqual([
       '10.1.0.0/16',
       '10.2.0.0/16',
+      '10.3.0.0/16',
     ]);
   });
 
@@ -269,6 +316,19 @@ describe('collector sessions and MRT archive', () => {
     expect(h.collector.peerStates()[0].state).toBe(BgpState.ESTABLISHED);
     // The collector never announces: nothing but OPEN, KEEPALIVE and ROUTE-REFRESH came back.
     expect(new Set(a.received.map((m) => m.type))).toEqual(new Set(['open', 'keepalive', 'route-refresh']));
+  });
+
+  it('refuses to start without being told where to archive', () => {
+    const config = parseCollectorConfig({
+      localAsn: LOCAL_ASN,
+      bgpId: '192.0.2.1',
+      peers: [GOOD],
+      outputDirectory: '.',
+    });
+    // A JavaScript caller (or a cast) that leaves the archive out is told, not silently unarchived.
+    expect(() => new BgpCollector(config, {} as CollectorOptions)).toThrow(
+      expect.objectContaining({ code: 'COLLECTOR_NO_ARCHIVE' }),
+    );
   });
 
   it('effectiveUpdate turns treat-as-withdraw into withdrawals', () => {
@@ -450,21 +510,46 @@ describe('collector against hostile peers', () => {
     await check();
   });
 
-  it('closes a peer that connects and stalls', async () => {
+  it('closes a peer that connects and stalls, exactly when the open timeout ends', async () => {
     const h = await startCollector({ openTimeout: 0.3 });
     const check = await bystander(h);
     const s = await speaker(h, HOSTILE);
+    // The session has started (its OPEN sent) at virtual time T0.
+    await s.waitFor('open');
+    h.clock.advance(299);
+    expect(h.incidents).toEqual([]);
+    expect(stateOf(h, HOSTILE.address)).toBe(BgpState.OPEN_SENT);
+    h.clock.advance(1);
+    expect(h.incidents.map((i) => i.error.code)).toEqual(['COLLECTOR_OPEN_TIMEOUT']);
     await expectReset(h, s, 4, 0, 'COLLECTOR_OPEN_TIMEOUT');
     await check();
   });
 
-  it('expires the hold timer of an established peer that goes silent', async () => {
+  it('expires the hold timer of a silent established peer after exactly the hold time', async () => {
     const h = await startCollector({ holdTime: 3 });
+    const keepalives = (address: string): number => h.keepalives.filter((peer) => peer === address).length;
     const check = await bystander(h);
     const s = await hostileEstablished(h, { holdTime: 3 });
-    // The collector keeps sending keepalives; the peer never answers.
+    // Both sessions negotiated 3 s: the collector sends a keepalive every virtual second. The
+    // bystander answers each (over loopback, awaited); the hostile peer never does.
+    const before = keepalives(GOOD.address);
+    for (let second = 1; second <= 2; second++) {
+      h.clock.advance(1000);
+      await until(
+        () => keepalives(GOOD.address) === before + second,
+        `bystander's keepalive answer ${second}`,
+      );
+    }
+    h.clock.advance(999);
+    expect(h.incidents).toEqual([]);
+    expect(stateOf(h, HOSTILE.address)).toBe(BgpState.ESTABLISHED);
+    // 3 s after the hostile peer's last KEEPALIVE (at T0), not a millisecond later.
+    h.clock.advance(1);
+    expect(h.incidents.map((i) => i.error.code)).toEqual(['COLLECTOR_HOLD_TIMER_EXPIRED']);
+    expect(stateOf(h, HOSTILE.address)).toBe(BgpState.IDLE);
     await expectReset(h, s, 4, 0, 'COLLECTOR_HOLD_TIMER_EXPIRED');
-    expect(s.received.filter((m) => m.type === 'keepalive').length).toBeGreaterThanOrEqual(2);
+    // Its OPEN's KEEPALIVE, then one at T0 + 1 s and T0 + 2 s; at T0 + 3 s the hold timer came first.
+    expect(s.received.filter((m) => m.type === 'keepalive').length).toBe(3);
     await check();
   });
 

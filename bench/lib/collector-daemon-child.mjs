@@ -153,7 +153,7 @@ process.on('message', async (m) => {
       ...last,
       t: 'stopped',
       peakRssMiB: process.resourceUsage().maxRSS / 1024,
-      mrtRecords: runtime.collector.writer?.records,
+      mrtRecords: runtime.collector.archive?.writer?.records,
     });
     process.exit(0);
   }

@@ -19,3 +19,8 @@ export {
 export type { ProgressReport, WorkHooks } from './progress.js';
 export { orderMrtFiles, replayMrtFiles, reserveForFiles } from './replay.js';
 export { loadRoutingWorld, type RoutingWorld, type WorldSources } from './world.js';
+export {
+  MrtCollectorArchive,
+  createCollectorArchive,
+  type CollectorArchiveOptions,
+} from './collect-archive.js';

@@ -16,6 +16,7 @@ import {
   parseCollectorConfigText,
   type CollectorConfig,
 } from '../bgp/collector/index.js';
+import { createCollectorArchive } from '../app/index.js';
 import { CairnError, escapeForTerminal } from '../errors/index.js';
 import { AlertStreamServer, DEFAULT_ALERT_SOCKET } from './live.js';
 
@@ -95,7 +96,7 @@ export async function startCollect(
     ...(config.webhookUrl !== undefined ? { webhookUrl: config.webhookUrl } : {}),
     logger,
   });
-  const collector = new BgpCollector(config, { logger });
+  const collector = new BgpCollector(config, { logger, archive: createCollectorArchive(config, { logger }) });
   const now = (): string => new Date().toISOString();
   collector.onStateChange((peer, from, to) => {
     const base = { time: now(), peer: peer.address, peerAsn: peer.asn, description: peer.description };

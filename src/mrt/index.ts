@@ -47,3 +47,15 @@ export {
   type Decompressor,
   type OpenOptions,
 } from './byte-source.js';
+export {
+  MrtWriter,
+  bgp4mpPeer,
+  encodeRibAttributes,
+  ribAttributesFromUpdate,
+  type Bgp4mpPeer,
+  type MrtWriterOptions,
+  type PeerIndexTable,
+  type RibEntry,
+  type TableDumpPeer,
+} from './writer.js';
+export { MrtArchiveWriter, mrtFileName, type MrtArchiveOptions } from './writer-archive.js';

@@ -29,6 +29,7 @@ import {
   type CollectorIncident,
 } from '../../src/bgp/collector/index.js';
 import { LiveOutageDetection, selectionFromOptions } from '../../src/cli/live.js';
+import { createCollectorArchive } from '../../src/app/index.js';
 import { readElements } from '../../src/mrt/index.js';
 import {
   KP_PREFIXES,
@@ -236,7 +237,7 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
       logLevel: 'info',
     });
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(line) });
-    collector = new BgpCollector(config, { logger });
+    collector = new BgpCollector(config, { logger, archive: createCollectorArchive(config, { logger }) });
     collector.onIncident((incident) => incidents.push(incident));
     collector.onMessage((peer, _time, message) => {
       if (message.type !== 'update') return;

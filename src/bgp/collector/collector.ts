@@ -2,19 +2,19 @@
  * The passive BGP collector: a TCP server that accepts sessions from configured peers only,
  * runs the RFC 4271 state machine on each (hold timer, keepalives), negotiates 4-byte ASNs,
  * IPv4/IPv6 unicast, route refresh, extended messages and ADD-PATH receive, never announces a
- * route, archives every received message and state change as MRT, and hands each decoded
- * message to listeners.
+ * route, hands every received message and state change to its archive (a `CollectorArchive`:
+ * MRT files, wired by src/app), and each decoded message to listeners. Every timer runs on the
+ * `Clock` it is given, so tests drive hold timers and keepalives in virtual time.
  *
  * Everything a peer sends is hostile until proven otherwise: header errors, bad OPENs and
  * session-reset UPDATEs end that session with the NOTIFICATION RFC 4271 / RFC 7606 name; the
  * lesser RFC 7606 outcomes (treat-as-withdraw, attribute-discard) are delivered and logged.
  * Each incident is logged with the peer and the offending bytes (hex, bounded). Memory per
- * session is bounded by one socket read plus one partial message; when the MRT writer or a
+ * session is bounded by one socket read plus one partial message; when the archive or a
  * listener falls behind, sockets are paused (back-pressure) and the hold timer does not count
  * the time we made the peer wait.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { performance } from 'node:perf_hooks';
 import { pino, type Logger } from 'pino';
 import { CairnError, type ErrorCode, type ErrorLocation } from '../../errors/index.js';
 import { formatAddress, parseAddress, unmapIPv4, type IpAddress } from '../../net/index.js';
@@ -38,8 +38,9 @@ import {
   type NotificationSpec,
   type SessionOptions,
 } from '../message.js';
+import type { CollectorArchive, SessionArchive } from './archive.js';
+import { systemClock, unixTime, type Clock, type Timer, type UnixTime } from './clock.js';
 import { canonicalAddress, type CollectorConfig, type CollectorPeerConfig } from './config.js';
-import { bgp4mpPeerHeader, MrtArchiveWriter } from './mrt-writer.js';
 
 /** BGP FSM states, numbered as MRT STATE_CHANGE records number them (RFC 6396 4.4.1). */
 export const BgpState = {
@@ -108,8 +109,14 @@ export type IncidentListener = (incident: CollectorIncident) => void;
 export interface CollectorOptions {
   /** pino logger; default: JSON lines on stderr at the configured level. */
   logger?: Logger;
-  /** false: do not write MRT (tests of the session alone). Default: a writer on config.outputDirectory. */
-  writer?: MrtArchiveWriter | false;
+  /**
+   * Where every received message and state change goes (src/app/collect-archive.ts builds the MRT
+   * one from the configuration); false: nothing is archived. Required, so that a caller cannot
+   * lose the archive by forgetting it.
+   */
+  archive: CollectorArchive | false;
+  /** The time and timers (hold, keepalive, open timeout, close grace); default the real ones. */
+  clock?: Clock;
   /** Largest number of offending bytes logged per incident. Default 256. */
   maxIncidentBytes?: number;
 }
@@ -133,13 +140,6 @@ function hexBounded(bytes: Uint8Array, max: number): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, n).toString('hex') + (bytes.length > max ? '...' : '');
 }
 
-/** Current time as Unix seconds and microseconds. */
-function clock(): { seconds: number; micros: number } {
-  const ms = performance.timeOrigin + performance.now();
-  const seconds = Math.floor(ms / 1000);
-  return { seconds, micros: Math.min(999999, Math.floor((ms - seconds * 1000) * 1000)) };
-}
-
 interface PeerDefinition {
   config: CollectorPeerConfig;
   open: Uint8Array;
@@ -148,7 +148,8 @@ interface PeerDefinition {
 
 export class BgpCollector {
   readonly logger: Logger;
-  readonly writer: MrtArchiveWriter | undefined;
+  readonly archive: CollectorArchive | undefined;
+  readonly clock: Clock;
   readonly stats: CollectorStats = { connections: 0, refused: 0, messages: 0, updates: 0, incidents: 0 };
   private readonly peersByAddress = new Map<string, PeerDefinition>();
   private readonly sessions = new Map<string, PeerSession>();
@@ -161,26 +162,23 @@ export class BgpCollector {
 
   constructor(
     readonly config: CollectorConfig,
-    options: CollectorOptions = {},
+    options: CollectorOptions,
   ) {
     this.logger =
       options.logger ??
       pino({ level: config.logLevel, base: { component: 'collector' } }, pino.destination(2));
     this.maxIncidentBytes = options.maxIncidentBytes ?? 256;
-    if (options.writer === false) this.writer = undefined;
-    else
-      this.writer =
-        options.writer ??
-        new MrtArchiveWriter({
-          directory: config.outputDirectory,
-          rotationMinutes: config.rotationMinutes,
-          gzipLevel: config.gzipLevel,
-          onError: (error) =>
-            this.logger.error({ code: error.code, file: error.location.file }, error.message),
-          onFileClosed: (path) => this.logger.info({ file: path }, 'MRT file closed'),
-        });
-    this.writer?.onDrain(() => {
-      for (const session of this.sessions.values()) session.unpause('writer');
+    if ((options.archive as CollectorArchive | false | undefined) === undefined) {
+      throw new CairnError(
+        'COLLECTOR_NO_ARCHIVE',
+        'no archive given: pass an archive (the MRT one from src/app) or archive: false',
+        { field: 'archive' },
+      );
+    }
+    this.archive = options.archive === false ? undefined : options.archive;
+    this.clock = options.clock ?? systemClock;
+    this.archive?.onDrain(() => {
+      for (const session of this.sessions.values()) session.unpause('archive');
     });
     for (const peer of config.peers) {
       const capabilities: Capability[] = [
@@ -285,7 +283,7 @@ export class BgpCollector {
     return true;
   }
 
-  /** Ends every session with Cease / Administrative Shutdown, stops listening, closes the MRT file. */
+  /** Ends every session with Cease / Administrative Shutdown, stops listening, closes the archive. */
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
@@ -295,7 +293,7 @@ export class BgpCollector {
       [...this.sessions.values()].map((s) => s.shutdown({ code: 6, subcode: 2 }, 'collector shutting down')),
     );
     await closed;
-    await this.writer?.close();
+    await this.archive?.close();
     this.logger.info(this.stats, 'collector stopped');
   }
 
@@ -325,7 +323,7 @@ export class BgpCollector {
       // Cease / Connection Rejected (RFC 4486), and nothing read from it.
       socket.end(encodeNotification({ code: 6, subcode: 5 }));
       socket.resume(); // read (and drop) until the peer closes, or the grace period ends
-      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+      this.clock.setTimeout(() => socket.destroy(), CLOSE_GRACE_MS, true);
       return;
     }
     const existing = this.sessions.get(remote);
@@ -345,7 +343,7 @@ export class BgpCollector {
         });
         socket.end(encodeNotification({ code: 6, subcode: 7 }));
         socket.resume();
-        setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+        this.clock.setTimeout(() => socket.destroy(), CLOSE_GRACE_MS, true);
         return;
       }
       void existing.shutdown({ code: 6, subcode: 7 }, 'replaced by a newer connection');
@@ -440,18 +438,16 @@ class PeerSession {
   readonly key: string;
   readonly peer: CollectorPeer;
   private readonly label: string;
-  private mrtPeer: Uint8Array | undefined;
-  /** The session negotiated 4-byte ASNs (until the OPEN: assumed, for the *_AS4 subtypes). */
-  private as4 = true;
+  private archive: SessionArchive | undefined;
   private pending: Buffer | undefined;
   /** Bytes of the peer's stream consumed so far (offsets in incidents count from here). */
   private streamOffset = 0;
   private decodeOptions: DecodeOptions;
   private addPathFamilies: AfiSafi[] = [];
-  private lastReceived = Date.now();
+  private lastReceived: number;
   private holdMs: number;
-  private holdTimer: NodeJS.Timeout | undefined;
-  private keepaliveTimer: NodeJS.Timeout | undefined;
+  private holdTimer: Timer | undefined;
+  private keepaliveTimer: Timer | undefined;
   private readonly pauses = new Set<string>();
   private consumerWaits = 0;
   private ended = false;
@@ -474,10 +470,18 @@ class PeerSession {
       remotePort: socket.remotePort ?? 0,
     };
     if (config.description !== undefined) this.peer.description = config.description;
-    this.mrtPeer =
-      collector.writer !== undefined && local.family === remote.family
-        ? bgp4mpPeerHeader(config.asn, collector.config.localAsn, remote, local)
+    // A record names both ends in one family; a mixed pair (v4 peer on a v6 socket) is not archived.
+    this.archive =
+      local.family === remote.family
+        ? collector.archive?.session({
+            peerAsn: config.asn,
+            localAsn: collector.config.localAsn,
+            peerAddress: remote,
+            localAddress: local,
+            as4: true,
+          })
         : undefined;
+    this.lastReceived = collector.clock.now();
     this.decodeOptions = { file: this.label, asn4: true, extendedMessages: false };
     this.holdMs = collector.config.openTimeout * 1000;
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()));
@@ -486,7 +490,7 @@ class PeerSession {
   }
 
   start(): void {
-    const time = clock();
+    const time = this.now();
     this.setState(BgpState.ACTIVE, time);
     this.send(this.definition.open);
     this.setState(BgpState.OPEN_SENT, time);
@@ -511,17 +515,21 @@ class PeerSession {
   unpause(reason: string): void {
     if (!this.pauses.delete(reason) || this.pauses.size > 0 || this.ended) return;
     // The peer was waiting on us: it gets a full hold time from now.
-    this.lastReceived = Date.now();
+    this.lastReceived = this.collector.clock.now();
     this.socket.resume();
   }
 
-  private setState(next: BgpState, time = clock()): void {
+  private now(): UnixTime {
+    return unixTime(this.collector.clock.now());
+  }
+
+  private setState(next: BgpState, time = this.now()): void {
     const old = this.state;
     if (old === next) return;
     this.state = next;
-    if (this.mrtPeer !== undefined && this.collector.writer !== undefined) {
-      this.collector.writer.writeStateChange(this.mrtPeer, time.seconds, time.micros, old, next, this.as4);
-      if (this.collector.writer.congested) this.pause('writer');
+    if (this.archive !== undefined) {
+      this.archive.stateChange(time, old, next);
+      if (this.collector.archive!.congested) this.pause('archive');
     }
     this.collector.logger.info(
       { peer: this.key, asn: this.peer.asn, from: bgpStateName(old), to: bgpStateName(next) },
@@ -531,17 +539,19 @@ class PeerSession {
   }
 
   private armHoldTimer(): void {
-    clearTimeout(this.holdTimer);
+    this.holdTimer?.cancel();
     if (this.holdMs === 0 || this.ended) return;
-    const due = this.lastReceived + this.holdMs - Date.now();
-    this.holdTimer = setTimeout(() => this.checkHold(), Math.max(0, due) + 1);
+    const due = this.lastReceived + this.holdMs - this.collector.clock.now();
+    // At least 1 ms: a real timer that fires a little early re-arms instead of spinning.
+    this.holdTimer = this.collector.clock.setTimeout(() => this.checkHold(), Math.max(1, due));
   }
 
   private checkHold(): void {
     if (this.ended) return;
+    const now = this.collector.clock.now();
     // Time the peer spent paused by us does not count against it.
-    if (this.pauses.size > 0) this.lastReceived = Date.now();
-    if (Date.now() - this.lastReceived < this.holdMs) {
+    if (this.pauses.size > 0) this.lastReceived = now;
+    if (now - this.lastReceived < this.holdMs) {
       this.armHoldTimer();
       return;
     }
@@ -559,13 +569,13 @@ class PeerSession {
 
   private onData(chunk: Buffer): void {
     if (this.ended) return;
-    this.lastReceived = Date.now();
+    this.lastReceived = this.collector.clock.now();
     let buf = chunk;
     if (this.pending !== undefined) {
       buf = Buffer.concat([this.pending, chunk]);
       this.pending = undefined;
     }
-    const time = clock();
+    const time = unixTime(this.lastReceived);
     let p = 0;
     while (buf.length - p >= BGP_HEADER_LENGTH && !this.ended) {
       let length: number;
@@ -600,7 +610,7 @@ class PeerSession {
     } catch (error) {
       decodeError = error;
     }
-    this.archive(raw, message);
+    this.archiveMessage(raw, message);
     if (message === undefined) {
       this.protocolError(decodeError, raw);
       return;
@@ -627,18 +637,17 @@ class PeerSession {
     }
   }
 
-  private archive(raw: Uint8Array, message: BgpMessage | undefined): void {
-    const writer = this.collector.writer;
-    if (this.mrtPeer === undefined || writer === undefined) return;
+  private archiveMessage(raw: Uint8Array, message: BgpMessage | undefined): void {
+    const archive = this.archive;
+    if (archive === undefined) return;
     let addPath = false;
     if (message?.type === 'update' && this.addPathFamilies.length > 0) {
       const hit = (f: AfiSafi): boolean =>
         this.addPathFamilies.some((a) => a.afi === f.afi && a.safi === f.safi);
       addPath = message.announced.some(hit) || message.withdrawn.some(hit);
     }
-    const time = clock();
-    writer.writeMessage(this.mrtPeer, time.seconds, time.micros, raw, addPath, this.as4);
-    if (writer.congested) this.pause('writer');
+    archive.message(this.now(), raw, addPath);
+    if (this.collector.archive!.congested) this.pause('archive');
   }
 
   private deliver(message: BgpMessage, raw: Uint8Array, time: { seconds: number; micros: number }): void {
@@ -703,12 +712,15 @@ class PeerSession {
         ? [{ afi: 1, safi: 1 }]
         : offered.filter((f) => peerFamilies.some((g) => g.afi === f.afi && g.safi === f.safi));
     this.addPathFamilies = negotiated.addPath as AfiSafi[];
-    if (!negotiated.asn4 && this.mrtPeer !== undefined) {
+    if (!negotiated.asn4 && this.archive !== undefined) {
       // From here on the AS_PATHs are 2-byte: the archive uses the 2-byte subtypes (RFC 6396 4.4).
-      this.as4 = false;
-      const local = unmapIPv4(parseAddress(this.peer.localAddress));
-      const remote = unmapIPv4(parseAddress(this.key));
-      this.mrtPeer = bgp4mpPeerHeader(config.asn, this.collector.config.localAsn, remote, local, false);
+      this.archive = this.collector.archive!.session({
+        peerAsn: config.asn,
+        localAsn: this.collector.config.localAsn,
+        peerAddress: unmapIPv4(parseAddress(this.key)),
+        localAddress: unmapIPv4(parseAddress(this.peer.localAddress)),
+        as4: false,
+      });
     }
     this.decodeOptions = {
       file: this.label,
@@ -729,7 +741,7 @@ class PeerSession {
     this.armHoldTimer();
     if (hold > 0) {
       const every = Math.max(1000, Math.floor((hold * 1000) / 3));
-      this.keepaliveTimer = setInterval(() => this.send(KEEPALIVE), every);
+      this.keepaliveTimer = this.collector.clock.setInterval(() => this.send(KEEPALIVE), every);
     }
     this.deliver(open, raw, time);
   }
@@ -771,7 +783,7 @@ class PeerSession {
         },
         'peer sent NOTIFICATION',
       );
-      this.deliver(message, raw, clock());
+      this.deliver(message, raw, this.now());
       this.end();
       return;
     }
@@ -854,10 +866,10 @@ class PeerSession {
     if (this.ended) return;
     this.ended = true;
     this.pending = undefined;
-    clearTimeout(this.holdTimer);
-    clearInterval(this.keepaliveTimer);
+    this.holdTimer?.cancel();
+    this.keepaliveTimer?.cancel();
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+    this.collector.clock.setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS, true);
     this.socket.resume();
     this.setState(BgpState.IDLE);
     this.collector.sessionClosed(this);
