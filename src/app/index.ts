@@ -19,3 +19,39 @@ export {
 export type { ProgressReport, WorkHooks } from './progress.js';
 export { orderMrtFiles, replayMrtFiles, reserveForFiles } from './replay.js';
 export { loadRoutingWorld, type RoutingWorld, type WorldSources } from './world.js';
+export {
+  IntelAttributeResult,
+  IntelCase,
+  IntelEvidenceItem,
+  IntelImportResult,
+  IntelIndicator,
+  IntelInsiderSignal,
+  IntelIpEnrichment,
+  IntelIssue,
+  IntelProvenance,
+  IntelQuerySummary,
+  IntelShowResult,
+  IntelSimilarResult,
+  IntelSimilarity,
+  IntelStixBundle,
+  MAX_CORPUS_FILES,
+  intelAttribute,
+  intelExport,
+  intelImport,
+  intelShow,
+  intelSimilar,
+  listCorpusFiles,
+  upstreamsOfView,
+  type IntelCaseInput,
+  type IntelSources,
+} from './intel.js';
+export {
+  AchCaseError,
+  AchResult,
+  achAnalyze,
+  achFormatOption,
+  loadAchCase,
+  loadYamlParser,
+  readBounded,
+  type AchInput,
+} from './ach.js';
