@@ -1,41 +1,24 @@
-// `cairn ach`: the command run in-process on the shipped case and on broken files, checking the
-// JSON and text output and the exit code.
+// `cairn ach`: the CLI run in process (runCli with a captured io) on the shipped case and on
+// broken files, checking the JSON and text output and the exit code.
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { achCommand, loadYamlParser } from '../src/cli/ach.js';
+import { describe, expect, it } from 'vitest';
+import { loadYamlParser } from '../src/app/index.js';
+import { captureIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/program.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SONY = path.join(repoRoot, 'cases/sony-pictures-2014.json');
 
 async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await achCommand().parseAsync(args, { from: 'user' });
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-  const exitCode = Number(process.exitCode ?? 0);
-  process.exitCode = before;
-  return { stdout, stderr, exitCode };
+  const io = captureIo();
+  const exitCode = await runCli(['ach', ...args], io);
+  return { stdout: io.out(), stderr: io.err(), exitCode };
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cairn-ach-'));
-afterEach(() => vi.restoreAllMocks());
 
 describe('cairn ach', () => {
   it('--json: one object with scores, ranking, evidence with sources, sensitivity', async () => {

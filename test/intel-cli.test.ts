@@ -1,32 +1,22 @@
-// `cairn intel` end to end on the bundled corpus: the command object is run in-process and its
-// stdout captured.
+// `cairn intel` end to end on the bundled corpus: the CLI is run in process (runCli with a captured
+// io) and its stdout and exit code checked.
 import { writeFileSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { intelCommand } from '../src/cli/intel.js';
+import { describe, expect, it } from 'vitest';
+import { captureIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/program.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const threeCx = path.join(repo, 'data/intel/misp-events/eset/nukesped_lazarus/lazarus_3cx.json');
 
 async function run(args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await intelCommand().parseAsync(args, { from: 'user' });
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
+  const io = captureIo();
+  const code = await runCli(['intel', ...args], io);
+  expect(code, io.err()).toBe(0);
+  return io.out();
 }
-
-afterEach(() => {
-  process.exitCode = undefined;
-});
 
 describe('cairn intel', () => {
   it('attribute --json: the 3CX event (label ignored) -> Lazarus Group with evidence', async () => {
@@ -70,4 +60,14 @@ describe('cairn intel', () => {
     expect(bundle.type).toBe('bundle');
     expect(bundle.objects.some((o: { type: string }) => o.type === 'indicator')).toBe(true);
   }, 120_000);
+
+  it('an unknown case is one line on stderr and exit code 1', async () => {
+    const io = captureIo();
+    const code = await runCli(['intel', 'show', 'nosuchcase', '--no-progress'], io);
+    expect(code).toBe(1);
+    expect(io.out()).toBe('');
+    expect(io.err()).toBe(
+      'cairn: INTEL_UNKNOWN_CASE: no case, file or case name matches "nosuchcase" (field case)\n',
+    );
+  }, 60_000);
 });

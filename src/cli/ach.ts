@@ -1,77 +1,18 @@
 /**
  * `cairn ach CASEFILE [--json]`: analysis of competing hypotheses on an analyst's case file (JSON,
  * or YAML when the `yaml` package is installed): the matrix, the weighted inconsistency scores and
- * ranking, the diagnosticity of each item, and the items the conclusion hinges on. Thin: the
- * logic is in src/intel (parseAchCase, analyzeAch).
+ * ranking, the diagnosticity of each item, and the items the conclusion hinges on. Thin: parse,
+ * call app (achAnalyze), render.
  */
-import { open } from 'node:fs/promises';
 import { Command } from 'commander';
 import { CairnError, escapeForTerminal } from '../errors/index.js';
-import type { AchAnalysis, AchCase, AchFormat, YamlCaseParser, YamlModuleLike } from '../intel/index.js';
-import { ACH_LIMITS, achFormatOf, analyzeAch, parseAchCase, yamlParserFromModule } from '../intel/index.js';
+import { AchCaseError, achAnalyze, achFormatOption, type AchResult } from '../app/index.js';
+import { action, type CliContext } from './command.js';
+import { EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
 
 export interface AchOptions {
   json?: boolean;
   format?: string;
-}
-
-/**
- * The `yaml` package when it is installed, else undefined. Imported by a computed name so the
- * project builds without it; `npm install yaml` is all it takes to enable YAML case files.
- */
-export async function loadYamlParser(): Promise<YamlCaseParser | undefined> {
-  const name = 'yaml';
-  try {
-    const module = (await import(name)) as YamlModuleLike & { default?: YamlModuleLike };
-    const api = typeof module.parseDocument === 'function' ? module : module.default;
-    return api === undefined ? undefined : yamlParserFromModule(api);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Reads at most the size limit plus one byte, so a huge file is refused without reading it all. */
-async function readBounded(path: string): Promise<Uint8Array> {
-  let handle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new CairnError('ACH_CANNOT_READ', `cannot read case file (${code})`, { file: path });
-  }
-  try {
-    const buffer = Buffer.alloc(ACH_LIMITS.bytes + 1);
-    let filled = 0;
-    while (filled < buffer.length) {
-      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return buffer.subarray(0, filled);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new CairnError('ACH_CANNOT_READ', `cannot read case file (${code})`, { file: path });
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Loads and validates a case file; throws the first problem, with all of them in `issues`. */
-export async function loadAchCase(path: string, format?: AchFormat): Promise<AchCase> {
-  const bytes = await readBounded(path);
-  const chosen = format ?? achFormatOf(path);
-  const yaml = chosen === 'yaml' ? await loadYamlParser() : undefined;
-  const result = parseAchCase(bytes, { file: path, format: chosen, yaml });
-  if (!result.ok) throw new AchCaseError(result.issues);
-  return result.achCase;
-}
-
-/** A case file that does not load: every problem found, each with its path and line. */
-export class AchCaseError extends CairnError {
-  constructor(readonly issues: CairnError[]) {
-    super(issues[0].code, issues[0].message, issues[0].location);
-    this.name = 'AchCaseError';
-  }
 }
 
 const esc = escapeForTerminal;
@@ -95,7 +36,7 @@ function table(header: string[], rows: string[][], rightAligned: ReadonlySet<num
 const number = (value: number, digits = 2) => value.toFixed(digits);
 
 /** The report for people: matrix, scores and ranking, diagnosticity, sensitivity. */
-export function achText(analysis: AchAnalysis): string {
+export function achText(analysis: AchResult): string {
   const out: string[] = [];
   const hyps = analysis.hypotheses;
   out.push(`ACH: ${esc(analysis.title)}`);
@@ -175,17 +116,15 @@ export function achText(analysis: AchAnalysis): string {
 }
 
 /** One problem per line on stderr, or a JSON object on stdout with --json; exit code 1. */
-function reportFailure(error: CairnError, json: boolean | undefined): void {
+function reportFailure(io: CliIo, error: CairnError, json: boolean | undefined): number {
   const issues = error instanceof AchCaseError ? error.issues : [error];
-  if (json) {
-    process.stdout.write(JSON.stringify({ ok: false, issues: issues.map((i) => i.toJSON()) }) + '\n');
-  } else {
-    for (const issue of issues) process.stderr.write(`cairn: ${esc(issue.describe())}\n`);
-  }
-  process.exitCode = 1;
+  if (json) io.stdout.write(JSON.stringify({ ok: false, issues: issues.map((i) => i.toJSON()) }) + '\n');
+  else for (const issue of issues) io.stderr.write(`cairn: ${esc(issue.describe())}\n`);
+  return EXIT_USAGE;
 }
 
-export function achCommand(): Command {
+export function achCommand(context: CliContext): Command {
+  const { io } = context;
   return new Command('ach')
     .description(
       'analysis of competing hypotheses (Heuer): matrix, ranking by weighted inconsistency, diagnosticity, sensitivity',
@@ -193,21 +132,18 @@ export function achCommand(): Command {
     .argument('<casefile>', 'case file (JSON; YAML with the "yaml" package installed)')
     .option('--format <format>', 'json or yaml (default: from the file extension)')
     .option('--json', 'print one JSON object instead of tables')
-    .action(async (casefile: string, options: AchOptions) => {
-      try {
-        if (options.format !== undefined && options.format !== 'json' && options.format !== 'yaml') {
-          throw new CairnError('ACH_BAD_OPTION', `--format must be json or yaml, not ${options.format}`, {
-            field: 'format',
-          });
+    .action(
+      action(context, async (casefile: string, options: AchOptions) => {
+        try {
+          const analysis = await achAnalyze({ file: casefile, format: achFormatOption(options.format) });
+          io.stdout.write(
+            (options.json ? JSON.stringify({ ok: true, ...analysis }) : achText(analysis)) + '\n',
+          );
+          return EXIT_OK;
+        } catch (error) {
+          if (error instanceof CairnError) return reportFailure(io, error, options.json);
+          throw error;
         }
-        const achCase = await loadAchCase(casefile, options.format as AchFormat | undefined);
-        const analysis = analyzeAch(achCase);
-        process.stdout.write(
-          (options.json ? JSON.stringify({ ok: true, ...analysis }) : achText(analysis)) + '\n',
-        );
-      } catch (error) {
-        if (error instanceof CairnError) return reportFailure(error, options.json);
-        throw error;
-      }
-    });
+      }),
+    );
 }

@@ -289,88 +289,15 @@ export function achFormatOf(file: string | undefined): AchFormat {
  */
 export function parseAchCase(input: string | Uint8Array, options: AchParseOptions = {}): AchParseResult {
   const file = options.file;
-  const fail = (
-    code: IntelErrorCode,
-    message: string,
-    extra: { line?: number; path?: string } = {},
-  ): AchParseResult => ({
-    ok: false,
-    issues: [new CairnError(code, message, { file, ...extra })],
-  });
-  const size = typeof input === 'string' ? input.length : input.byteLength;
-  if (size > ACH_LIMITS.bytes) {
-    return fail('ACH_TOO_LARGE', `case file is ${size} bytes, more than the limit of ${ACH_LIMITS.bytes}`);
-  }
-  let text: string;
-  if (typeof input === 'string') text = input;
-  else {
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
-    } catch {
-      return fail('ACH_BAD_ENCODING', 'case file is not valid UTF-8');
-    }
-  }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  const decoded = decodeCaseText(input, file);
+  if (typeof decoded !== 'string') return decoded;
+  const text = decoded;
   const format = options.format ?? achFormatOf(file);
-
-  let value: unknown;
-  let locate: (path: AchPath) => number | undefined;
-  const issues: CairnError[] = [];
-  if (format === 'json') {
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const position = /position (\d+)/.exec(message);
-      const line = position ? lineAt(text, Number(position[1])) : undefined;
-      return fail('ACH_BAD_JSON', `not valid JSON: ${message}`, { line });
-    }
-    const scan = scanJson(text);
-    if (scan.tooDeep !== undefined) {
-      return fail('ACH_TOO_DEEP', `nested deeper than ${ACH_LIMITS.depth} levels`, {
-        line: lineAt(text, scan.tooDeep),
-      });
-    }
-    for (const duplicate of scan.duplicates) {
-      issues.push(
-        new CairnError(
-          'ACH_DUPLICATE_KEY',
-          `key "${String(duplicate.path.at(-1))}" appears twice in one object`,
-          {
-            file,
-            path: formatAchPath(duplicate.path),
-            line: lineAt(text, duplicate.offset),
-          },
-        ),
-      );
-    }
-    locate = (path) => scan.offsets.get(formatAchPath(path));
-  } else {
-    if (options.yaml === undefined) {
-      return fail(
-        'ACH_YAML_UNAVAILABLE',
-        'YAML case files need a YAML parser (the "yaml" package), which is not installed; use the JSON form',
-      );
-    }
-    const parsed = options.yaml(text);
-    if (parsed.errors.length > 0) {
-      return {
-        ok: false,
-        issues: parsed.errors.slice(0, ACH_LIMITS.issues).map(
-          (e) =>
-            new CairnError('ACH_BAD_YAML', `not valid YAML: ${e.message}`, {
-              file,
-              line: e.offset === undefined ? undefined : lineAt(text, e.offset),
-            }),
-        ),
-      };
-    }
-    value = parsed.value;
-    if (depthOf(value, 0) > ACH_LIMITS.depth) {
-      return fail('ACH_TOO_DEEP', `nested deeper than ${ACH_LIMITS.depth} levels`);
-    }
-    locate = parsed.locate;
-  }
+  const document =
+    format === 'json' ? readJsonDocument(text, file) : readYamlDocument(text, file, options.yaml);
+  if ('ok' in document) return document;
+  const { value, locate } = document;
+  const issues = [...document.issues];
 
   const where = (path: AchPath): { file?: string; path: string; line?: number } => {
     // The deepest part of the path that exists in the document gives the line.
@@ -383,24 +310,140 @@ export function parseAchCase(input: string | Uint8Array, options: AchParseOption
 
   const checked = caseSchema.safeParse(value);
   if (!checked.success) {
-    for (const issue of checked.error.issues) {
-      const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
-      if (issue.code === 'unrecognized_keys') {
-        for (const key of issue.keys) {
-          issues.push(new CairnError('ACH_UNKNOWN_FIELD', `unknown field "${key}"`, where([...path, key])));
-        }
-      } else {
-        issues.push(new CairnError('ACH_SCHEMA', issue.message, where(path)));
-      }
-    }
+    issues.push(...schemaIssues(checked.error.issues, where));
     return { ok: false, issues: issues.slice(0, ACH_LIMITS.issues) };
   }
   const data = checked.data;
+  issues.push(...duplicateHypothesisIds(data.hypotheses, where));
+  // The raw rows, not zod's copy: a "__proto__" key would be lost (it sets the copy's prototype).
+  const rawRows = (value as { evidence: Array<{ ratings: Record<string, unknown> }> }).evidence;
+  const evidence = checkEvidence(data, rawRows, where, issues);
+  if (issues.length > 0) return { ok: false, issues: issues.slice(0, ACH_LIMITS.issues) };
+  return { ok: true, achCase: { ...data, evidence } };
+}
 
-  // Cross-field checks: unique ids, one known rating per hypothesis in every row.
-  const hypothesisIds = new Set<string>();
-  data.hypotheses.forEach((h, i) => {
-    if (hypothesisIds.has(h.id)) {
+type Where = (path: AchPath) => { file?: string; path: string; line?: number };
+
+function failure(
+  file: string | undefined,
+  code: IntelErrorCode,
+  message: string,
+  extra: { line?: number; path?: string } = {},
+): AchParseResult & { ok: false } {
+  return { ok: false, issues: [new CairnError(code, message, { file, ...extra })] };
+}
+
+/** The text of a case file (UTF-8, no BOM), or why it is refused (size, encoding). */
+function decodeCaseText(input: string | Uint8Array, file: string | undefined): string | AchParseResult {
+  const size = typeof input === 'string' ? input.length : input.byteLength;
+  if (size > ACH_LIMITS.bytes) {
+    return failure(
+      file,
+      'ACH_TOO_LARGE',
+      `case file is ${size} bytes, more than the limit of ${ACH_LIMITS.bytes}`,
+    );
+  }
+  let text: string;
+  if (typeof input === 'string') text = input;
+  else {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(input);
+    } catch {
+      return failure(file, 'ACH_BAD_ENCODING', 'case file is not valid UTF-8');
+    }
+  }
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** A parsed document: its value, where each path starts, and the problems parsing found. */
+interface CaseDocument {
+  value: unknown;
+  locate: (path: AchPath) => number | undefined;
+  issues: CairnError[];
+}
+
+function readJsonDocument(text: string, file: string | undefined): CaseDocument | AchParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const position = /position (\d+)/.exec(message);
+    const line = position ? lineAt(text, Number(position[1])) : undefined;
+    return failure(file, 'ACH_BAD_JSON', `not valid JSON: ${message}`, { line });
+  }
+  const scan = scanJson(text);
+  if (scan.tooDeep !== undefined) {
+    return failure(file, 'ACH_TOO_DEEP', `nested deeper than ${ACH_LIMITS.depth} levels`, {
+      line: lineAt(text, scan.tooDeep),
+    });
+  }
+  const issues = scan.duplicates.map(
+    (duplicate) =>
+      new CairnError(
+        'ACH_DUPLICATE_KEY',
+        `key "${String(duplicate.path.at(-1))}" appears twice in one object`,
+        {
+          file,
+          path: formatAchPath(duplicate.path),
+          line: lineAt(text, duplicate.offset),
+        },
+      ),
+  );
+  return { value, locate: (path) => scan.offsets.get(formatAchPath(path)), issues };
+}
+
+function readYamlDocument(
+  text: string,
+  file: string | undefined,
+  yaml: YamlCaseParser | undefined,
+): CaseDocument | AchParseResult {
+  if (yaml === undefined) {
+    return failure(
+      file,
+      'ACH_YAML_UNAVAILABLE',
+      'YAML case files need a YAML parser (the "yaml" package), which is not installed; use the JSON form',
+    );
+  }
+  const parsed = yaml(text);
+  if (parsed.errors.length > 0) {
+    return {
+      ok: false,
+      issues: parsed.errors.slice(0, ACH_LIMITS.issues).map(
+        (e) =>
+          new CairnError('ACH_BAD_YAML', `not valid YAML: ${e.message}`, {
+            file,
+            line: e.offset === undefined ? undefined : lineAt(text, e.offset),
+          }),
+      ),
+    };
+  }
+  if (depthOf(parsed.value, 0) > ACH_LIMITS.depth) {
+    return failure(file, 'ACH_TOO_DEEP', `nested deeper than ${ACH_LIMITS.depth} levels`);
+  }
+  return { value: parsed.value, locate: parsed.locate, issues: [] };
+}
+
+/** zod's findings as cairn errors: unknown fields one by one, the rest as schema problems. */
+function schemaIssues(found: readonly z.core.$ZodIssue[], where: Where): CairnError[] {
+  const issues: CairnError[] = [];
+  for (const issue of found) {
+    const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys)
+        issues.push(new CairnError('ACH_UNKNOWN_FIELD', `unknown field "${key}"`, where([...path, key])));
+    } else {
+      issues.push(new CairnError('ACH_SCHEMA', issue.message, where(path)));
+    }
+  }
+  return issues;
+}
+
+function duplicateHypothesisIds(hypotheses: readonly { id: string }[], where: Where): CairnError[] {
+  const issues: CairnError[] = [];
+  const seen = new Set<string>();
+  hypotheses.forEach((h, i) => {
+    if (seen.has(h.id))
       issues.push(
         new CairnError(
           'ACH_DUPLICATE_ID',
@@ -408,9 +451,19 @@ export function parseAchCase(input: string | Uint8Array, options: AchParseOption
           where(['hypotheses', i, 'id']),
         ),
       );
-    }
-    hypothesisIds.add(h.id);
+    seen.add(h.id);
   });
+  return issues;
+}
+
+/** Evidence rows with their ratings checked: unique ids, one known rating per hypothesis in every row. */
+function checkEvidence(
+  data: z.infer<typeof caseSchema>,
+  rawRows: ReadonlyArray<{ ratings: Record<string, unknown> }>,
+  where: Where,
+  issues: CairnError[],
+): AchEvidence[] {
+  const hypothesisIds = new Set(data.hypotheses.map((h) => h.id));
   const evidenceIds = new Set<string>();
   const evidence: AchEvidence[] = [];
   data.evidence.forEach((item, i) => {
@@ -424,29 +477,8 @@ export function parseAchCase(input: string | Uint8Array, options: AchParseOption
       );
     }
     evidenceIds.add(item.id);
-    const ratings: Record<string, AchRating> = {};
-    // The raw object, not zod's copy: a "__proto__" key would be lost (it sets the copy's prototype).
-    const rawRatings = (value as { evidence: Array<{ ratings: Record<string, unknown> }> }).evidence[i]
-      .ratings;
-    for (const [key, cell] of Object.entries(rawRatings)) {
-      const at = ['evidence', i, 'ratings', key];
-      if (!hypothesisIds.has(key)) {
-        issues.push(
-          new CairnError('ACH_UNKNOWN_HYPOTHESIS', `rating for unknown hypothesis "${key}"`, where(at)),
-        );
-      } else if (typeof cell !== 'string' || !(ACH_RATINGS as readonly string[]).includes(cell)) {
-        const shown = typeof cell === 'string' ? JSON.stringify(cell.slice(0, 20)) : typeof cell;
-        issues.push(
-          new CairnError(
-            'ACH_UNKNOWN_RATING',
-            `rating ${shown} is not one of ${ACH_RATINGS.join(', ')}`,
-            where(at),
-          ),
-        );
-      } else {
-        ratings[key] = cell as AchRating;
-      }
-    }
+    const rawRatings = rawRows[i].ratings;
+    const ratings = checkRatings(rawRatings, hypothesisIds, i, where, issues);
     for (const h of data.hypotheses) {
       if (!Object.hasOwn(rawRatings, h.id)) {
         issues.push(
@@ -460,8 +492,37 @@ export function parseAchCase(input: string | Uint8Array, options: AchParseOption
     }
     evidence.push({ ...item, ratings });
   });
-  if (issues.length > 0) return { ok: false, issues: issues.slice(0, ACH_LIMITS.issues) };
-  return { ok: true, achCase: { ...data, evidence } };
+  return evidence;
+}
+
+function checkRatings(
+  rawRatings: Record<string, unknown>,
+  hypothesisIds: ReadonlySet<string>,
+  row: number,
+  where: Where,
+  issues: CairnError[],
+): Record<string, AchRating> {
+  const ratings: Record<string, AchRating> = {};
+  for (const [key, cell] of Object.entries(rawRatings)) {
+    const at = ['evidence', row, 'ratings', key];
+    if (!hypothesisIds.has(key)) {
+      issues.push(
+        new CairnError('ACH_UNKNOWN_HYPOTHESIS', `rating for unknown hypothesis "${key}"`, where(at)),
+      );
+    } else if (typeof cell !== 'string' || !(ACH_RATINGS as readonly string[]).includes(cell)) {
+      const shown = typeof cell === 'string' ? JSON.stringify(cell.slice(0, 20)) : typeof cell;
+      issues.push(
+        new CairnError(
+          'ACH_UNKNOWN_RATING',
+          `rating ${shown} is not one of ${ACH_RATINGS.join(', ')}`,
+          where(at),
+        ),
+      );
+    } else {
+      ratings[key] = cell as AchRating;
+    }
+  }
+  return ratings;
 }
 
 function lineAt(text: string, offset: number): number {

@@ -129,6 +129,101 @@ interface Labelled {
   reportIds: string[];
 }
 
+/** Lines of a text one by one, without a regex over the whole text, with 1-based line numbers. */
+class LineReader {
+  lineNo = 0;
+  private pos = 0;
+
+  constructor(
+    private readonly text: string,
+    private readonly maxLines: number,
+    private readonly report: ReportBuilder,
+  ) {}
+
+  next(): string | undefined {
+    if (this.pos >= this.text.length || this.lineNo >= this.maxLines) {
+      if (this.lineNo >= this.maxLines && this.pos < this.text.length)
+        this.report.issue('INTEL_TOO_MANY_LINES', `stopped after ${this.maxLines} lines`, {
+          line: this.lineNo,
+        });
+      this.pos = this.text.length;
+      return undefined;
+    }
+    let end = this.text.indexOf('\n', this.pos);
+    if (end < 0) end = this.text.length;
+    let line = this.text.slice(this.pos, end);
+    if (line.endsWith('\r')) line = line.slice(0, -1);
+    this.pos = end + 1;
+    this.lineNo++;
+    return line;
+  }
+}
+
+type ListFormat = NonNullable<IndicatorListOptions['format']>;
+
+/** One list being imported: its lines, the `# section` in force, the reports and cases its labels made. */
+class ListImport {
+  section: string | undefined;
+  private readonly labels = new Map<string, Labelled>();
+
+  constructor(
+    readonly ctx: ImportContext,
+    readonly options: IndicatorListOptions,
+    readonly lines: LineReader,
+  ) {}
+
+  /** The report (and, when `asCase`, the case) a label names, made on first use. */
+  labelled(label: string, asCase: boolean): Labelled {
+    let l = this.labels.get(label);
+    if (l !== undefined) return l;
+    const { ctx } = this;
+    const reportFact: Report = {
+      kind: 'report',
+      id: cairnId('report', `${ctx.file}\u0000${label}`),
+      provenance: { file: ctx.file },
+      confidence: ctx.defaultConfidence,
+      confidenceStated: false,
+      name: label,
+      urls: [...label.matchAll(/https?:\/\/\S+/g)].map((m) => m[0]),
+      objectRefs: [],
+    };
+    if (ctx.graph.add(reportFact)) ctx.report.added('report');
+    l = { reportIds: [reportFact.id] };
+    if (asCase) l.caseId = addCase(ctx, label, 'report-list');
+    this.labels.set(label, l);
+    return l;
+  }
+
+  /** The first line that is neither blank nor a comment; `# section` lines before it are kept. */
+  firstContent(format: ListFormat): string | undefined {
+    for (;;) {
+      const line = this.lines.next();
+      if (line === undefined) return undefined;
+      if (line.trim() === '') continue;
+      if (line.startsWith('#')) {
+        if (format === 'auto' || format === 'lines' || format === 'value-comment')
+          this.section = sectionLabel(line) ?? this.section;
+        continue;
+      }
+      return line;
+    }
+  }
+}
+
+/** The layout the first content line shows: a CSV/TSV header, or `value;comment` or bare lines. */
+function detectLayout(
+  first: string,
+  format: ListFormat,
+): { format: ListFormat; header?: string[]; delimiter: string } {
+  if (format !== 'auto' && format !== 'csv' && format !== 'tsv') return { format, delimiter: ',' };
+  const d = format === 'tsv' || (format === 'auto' && first.includes('\t')) ? '\t' : ',';
+  const cells = splitCsvLine(first, d)?.map((c) => c.trim().toLowerCase());
+  if (cells !== undefined && cells.length > 1 && cells.some((c) => VALUE_COLUMNS.includes(c) || c === 'type'))
+    return { format: d === '\t' ? 'tsv' : 'csv', header: cells, delimiter: d };
+  if (format === 'auto') return { format: first.includes(';') ? 'value-comment' : 'lines', delimiter: ',' };
+  return { format, delimiter: ',' };
+}
+
 /**
  * Imports an indicator list (see module comment for the layouts). Never throws for bad input:
  * broken rows are reported with their line number and skipped.
@@ -152,138 +247,77 @@ export function importIndicatorList(
     options,
     options.format === 'csv' || options.format === 'tsv' ? 'csv' : 'ioc-list',
   );
-  const maxLines = options.maxLines ?? 10_000_000;
-  const labels = new Map<string, Labelled>();
-  const labelled = (label: string, asCase: boolean): Labelled => {
-    let l = labels.get(label);
-    if (l !== undefined) return l;
-    const reportFact: Report = {
-      kind: 'report',
-      id: cairnId('report', `${ctx.file}\u0000${label}`),
-      provenance: { file: ctx.file },
-      confidence: ctx.defaultConfidence,
-      confidenceStated: false,
-      name: label,
-      urls: [...label.matchAll(/https?:\/\/\S+/g)].map((m) => m[0]),
-      objectRefs: [],
-    };
-    if (graph.add(reportFact)) report.added('report');
-    l = { reportIds: [reportFact.id] };
-    if (asCase) l.caseId = addCase(ctx, label, 'report-list');
-    labels.set(label, l);
-    return l;
-  };
-
-  // Line splitting without a regex over the whole text, tracking 1-based line numbers.
-  let lineNo = 0;
-  let pos = 0;
-  const nextLine = (): string | undefined => {
-    if (pos >= text.length || lineNo >= maxLines) {
-      if (lineNo >= maxLines && pos < text.length)
-        report.issue('INTEL_TOO_MANY_LINES', `stopped after ${maxLines} lines`, { line: lineNo });
-      pos = text.length;
-      return undefined;
-    }
-    let end = text.indexOf('\n', pos);
-    if (end < 0) end = text.length;
-    let line = text.slice(pos, end);
-    if (line.endsWith('\r')) line = line.slice(0, -1);
-    pos = end + 1;
-    lineNo++;
-    return line;
-  };
-
-  let format = options.format ?? 'auto';
-  let header: string[] | undefined;
-  let delimiter = ',';
-  let section: string | undefined;
-  let fileCase: string | undefined;
-  const firstContent = (): string | undefined => {
-    for (;;) {
-      const line = nextLine();
-      if (line === undefined) return undefined;
-      if (line.trim() === '') continue;
-      if (line.startsWith('#')) {
-        if (format === 'auto' || format === 'lines' || format === 'value-comment')
-          section = sectionLabel(line) ?? section;
-        continue;
-      }
-      return line;
-    }
-  };
-  const first = firstContent();
+  const list = new ListImport(ctx, options, new LineReader(text, options.maxLines ?? 10_000_000, report));
+  const first = list.firstContent(options.format ?? 'auto');
   if (first === undefined) return report.report;
-  if (format === 'auto' || format === 'csv' || format === 'tsv') {
-    const d = format === 'tsv' || (format === 'auto' && first.includes('\t')) ? '\t' : ',';
-    const cells = splitCsvLine(first, d)?.map((c) => c.trim().toLowerCase());
-    if (
-      cells !== undefined &&
-      cells.length > 1 &&
-      cells.some((c) => VALUE_COLUMNS.includes(c) || c === 'type')
-    ) {
-      header = cells;
-      delimiter = d;
-      format = d === '\t' ? 'tsv' : 'csv';
-    } else if (format === 'auto') format = first.includes(';') ? 'value-comment' : 'lines';
-  }
+  const layout = detectLayout(first, options.format ?? 'auto');
+  if (layout.header !== undefined) importCsvRows(list, layout.header, layout.delimiter);
+  else importLines(list, first, layout.format);
+  return report.report;
+}
 
-  if (header !== undefined) {
-    fileCase = addCase(
-      ctx,
-      options.caseName ?? ctx.file.replace(/^.*\//, '').replace(/\.[^.]*$/, ''),
-      'report-list',
-    );
-    const typeCol = header.indexOf('type');
-    let valueCol = header.findIndex((h) => VALUE_COLUMNS.includes(h));
-    if (valueCol < 0) valueCol = typeCol === 0 ? 1 : 0;
-    const commentCol = header.findIndex((h) => COMMENT_COLUMNS.includes(h));
-    const sourcesCol = header.findIndex((h) => h === 'sources' || h === 'source' || h === 'report');
-    const actorCol = header.findIndex((h) => h === 'actor' || h === 'attribution' || h === 'threat actor');
-    for (;;) {
-      const line = nextLine();
-      if (line === undefined) break;
-      if (line.trim() === '' || line.startsWith('#')) continue;
-      report.report.recordsRead++;
-      if (line.length > MAX_VALUE_LENGTH * 4) {
-        report.issue('INTEL_VALUE_TOO_LONG', `line of ${line.length} characters is too long`, {
-          line: lineNo,
-        });
-        continue;
-      }
-      const cells = splitCsvLine(line, delimiter);
-      if (cells === undefined) {
-        report.issue('INTEL_BAD_CSV_ROW', 'unterminated quoted field', { line: lineNo });
-        continue;
-      }
-      if (cells.length !== header.length) {
-        report.issue('INTEL_BAD_CSV_ROW', `row has ${cells.length} fields, header has ${header.length}`, {
-          line: lineNo,
-        });
-        if (cells.length <= valueCol || (typeCol >= 0 && cells.length <= typeCol)) continue;
-      }
-      const reportIds: string[] = [];
-      if (sourcesCol >= 0 && cells[sourcesCol] !== undefined)
-        for (const s of cells[sourcesCol].split(' | '))
-          if (s.trim() !== '') reportIds.push(...labelled(s.trim(), false).reportIds);
-      if (actorCol >= 0 && cells[actorCol]) {
-        const c = graph.getAs('case', fileCase);
-        if (c !== undefined && !c.actorLabels.includes(cells[actorCol])) c.actorLabels.push(cells[actorCol]);
-      }
-      addValue(ctx, options, cells[valueCol], typeCol >= 0 ? cells[typeCol] : undefined, lineNo, {
-        caseId: fileCase,
-        reportIds,
-        comment: commentCol >= 0 ? cells[commentCol] : undefined,
+/** CSV/TSV rows under a header: the value column, its type, comment, sources and actor columns. */
+function importCsvRows(list: ListImport, header: string[], delimiter: string): void {
+  const { ctx, options, lines } = list;
+  const { report } = ctx;
+  const fileCase = addCase(
+    ctx,
+    options.caseName ?? ctx.file.replace(/^.*\//, '').replace(/\.[^.]*$/, ''),
+    'report-list',
+  );
+  const typeCol = header.indexOf('type');
+  let valueCol = header.findIndex((h) => VALUE_COLUMNS.includes(h));
+  if (valueCol < 0) valueCol = typeCol === 0 ? 1 : 0;
+  const commentCol = header.findIndex((h) => COMMENT_COLUMNS.includes(h));
+  const sourcesCol = header.findIndex((h) => h === 'sources' || h === 'source' || h === 'report');
+  const actorCol = header.findIndex((h) => h === 'actor' || h === 'attribution' || h === 'threat actor');
+  for (;;) {
+    const line = lines.next();
+    if (line === undefined) break;
+    if (line.trim() === '' || line.startsWith('#')) continue;
+    report.report.recordsRead++;
+    if (line.length > MAX_VALUE_LENGTH * 4) {
+      report.issue('INTEL_VALUE_TOO_LONG', `line of ${line.length} characters is too long`, {
+        line: lines.lineNo,
       });
+      continue;
     }
-    return report.report;
+    const cells = splitCsvLine(line, delimiter);
+    if (cells === undefined) {
+      report.issue('INTEL_BAD_CSV_ROW', 'unterminated quoted field', { line: lines.lineNo });
+      continue;
+    }
+    if (cells.length !== header.length) {
+      report.issue('INTEL_BAD_CSV_ROW', `row has ${cells.length} fields, header has ${header.length}`, {
+        line: lines.lineNo,
+      });
+      if (cells.length <= valueCol || (typeCol >= 0 && cells.length <= typeCol)) continue;
+    }
+    const reportIds: string[] = [];
+    if (sourcesCol >= 0 && cells[sourcesCol] !== undefined)
+      for (const s of cells[sourcesCol].split(' | '))
+        if (s.trim() !== '') reportIds.push(...list.labelled(s.trim(), false).reportIds);
+    if (actorCol >= 0 && cells[actorCol]) {
+      const c = ctx.graph.getAs('case', fileCase);
+      if (c !== undefined && !c.actorLabels.includes(cells[actorCol])) c.actorLabels.push(cells[actorCol]);
+    }
+    addValue(ctx, options, cells[valueCol], typeCol >= 0 ? cells[typeCol] : undefined, lines.lineNo, {
+      caseId: fileCase,
+      reportIds,
+      comment: commentCol >= 0 ? cells[commentCol] : undefined,
+    });
   }
+}
 
-  // value;comment and bare lines; `# label` lines name the report of the values below them.
+/** `value;comment` and bare lines; `# label` lines name the report of the values below them. */
+function importLines(list: ListImport, first: string, format: ListFormat): void {
+  const { ctx, options, lines } = list;
+  let fileCase: string | undefined;
   let line: string | undefined = first;
   while (line !== undefined) {
-    if (line.startsWith('#')) section = sectionLabel(line) ?? section;
+    if (line.startsWith('#')) list.section = sectionLabel(line) ?? list.section;
     else if (line.trim() !== '') {
-      report.report.recordsRead++;
+      ctx.report.report.recordsRead++;
       let value = line;
       let comment: string | undefined;
       const semi = format === 'value-comment' ? line.indexOf(';') : -1;
@@ -292,19 +326,18 @@ export function importIndicatorList(
         comment = line.slice(semi + 1);
       }
       // Labels are compared trimmed (the OTX lists pad some with spaces); the comment stays exact.
-      const label = comment !== undefined && comment.trim() !== '' ? comment.trim() : section;
+      const label = comment !== undefined && comment.trim() !== '' ? comment.trim() : list.section;
       const l: Labelled =
-        label !== undefined ? labelled(label, options.caseName === undefined) : { reportIds: [] };
+        label !== undefined ? list.labelled(label, options.caseName === undefined) : { reportIds: [] };
       if (options.caseName !== undefined) fileCase ??= addCase(ctx, options.caseName, 'report-list');
-      addValue(ctx, options, value, undefined, lineNo, {
+      addValue(ctx, options, value, undefined, lines.lineNo, {
         caseId: l.caseId ?? fileCase,
         reportIds: l.reportIds,
         comment,
       });
     }
-    line = nextLine();
+    line = lines.next();
   }
-  return report.report;
 }
 
 const listIds = new Map<string, string>();

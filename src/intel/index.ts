@@ -152,7 +152,19 @@ export type {
   ActorNode,
   CorrelatorOptions,
   QueryOptions,
+  Feature,
+  FeatureFamily,
 } from './correlate.js';
+export {
+  ActorName,
+  ExactMatch,
+  FuzzyHashSimilarity,
+  NetworkProximity,
+  TechniqueOverlap,
+  defaultFeatures,
+  rarity,
+} from './features/index.js';
+export type { ActorMatchContext, Unit, UnitMatchContext } from './features/index.js';
 export {
   attribute,
   decide,

@@ -14,6 +14,7 @@ import type {
   MalwareFamily,
   Relationship,
   RelationshipType,
+  Provenance,
   Report,
   Sighting,
   Technique,
@@ -142,11 +143,46 @@ export function importStixBundle(
   return report.report;
 }
 
-function importObject(ctx: ImportContext, raw: unknown, path: string, added: string[]) {
+/** What every STIX domain object shares once its type and id are valid. */
+interface StixObject {
+  ctx: ImportContext;
+  obj: Json;
+  type: string;
+  id: string;
+  path: string;
+  conf: ReturnType<typeof readConfidence>;
+  base: { id: string; provenance: Provenance; confidence: number; confidenceStated: boolean };
+  name: string;
+  description?: string;
+  revoked: boolean;
+  deprecated: boolean;
+}
+
+type DomainFact = Actor | MalwareFamily | Technique | Case | Report | Relationship | Sighting;
+
+function importObject(ctx: ImportContext, raw: unknown, path: string, added: string[]): void {
+  const stix = validObject(ctx, raw, path);
+  if (stix === undefined) return;
+  const { obj, type, id, conf } = stix;
+  if (type === 'indicator') return importIndicator(ctx, obj, id, path, conf, added);
+  if (SCO_TYPES[type] !== undefined || type === 'file' || type.startsWith(CAIRN_CUSTOM_SCO_PREFIX)) {
+    for (const ind of scoIndicators(ctx, obj, type, id, path, conf)) added.push(ind);
+    return;
+  }
+  if (type === 'observed-data') return importObservedData(stix, added);
+  const fact = domainFact(stix);
+  if (fact !== undefined && ctx.graph.add(fact)) {
+    ctx.report.added(fact.kind);
+    added.push(fact.id);
+  }
+}
+
+/** The object with its common fields when it has a valid type and id; else an issue and undefined. */
+function validObject(ctx: ImportContext, raw: unknown, path: string): StixObject | undefined {
   const { report } = ctx;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     report.issue('STIX_BAD_OBJECT', 'bundle member is not a JSON object', { path });
-    return;
+    return undefined;
   }
   const obj = raw as Json;
   const type = obj.type;
@@ -154,7 +190,7 @@ function importObject(ctx: ImportContext, raw: unknown, path: string, added: str
     report.issue('STIX_BAD_OBJECT', `object has no valid "type" (${JSON.stringify(type)?.slice(0, 60)})`, {
       path: `${path}.type`,
     });
-    return;
+    return undefined;
   }
   if (!isStixId(obj.id, type)) {
     report.issue(
@@ -165,205 +201,239 @@ function importObject(ctx: ImportContext, raw: unknown, path: string, added: str
         recordType: type,
       },
     );
-    return;
+    return undefined;
   }
   const id = obj.id;
-  const provenance = { file: ctx.file, objectId: id, path };
   const conf = readConfidence(ctx, obj.confidence, `${path}.confidence`);
-  const revoked = obj.revoked === true;
-  const deprecated = obj.x_mitre_deprecated === true;
-  const base = { id, provenance, confidence: conf.confidence, confidenceStated: conf.stated };
-  const name = str(obj.name) ?? '';
-  const description = str(obj.description);
-  const add = (fact: Actor | MalwareFamily | Technique | Case | Report | Relationship | Sighting) => {
-    if (ctx.graph.add(fact)) {
-      report.added(fact.kind);
-      added.push(fact.id);
-    }
+  return {
+    ctx,
+    obj,
+    type,
+    id,
+    path,
+    conf,
+    base: {
+      id,
+      provenance: { file: ctx.file, objectId: id, path },
+      confidence: conf.confidence,
+      confidenceStated: conf.stated,
+    },
+    name: str(obj.name) ?? '',
+    description: str(obj.description),
+    revoked: obj.revoked === true,
+    deprecated: obj.x_mitre_deprecated === true,
   };
-  if (type === 'indicator') return importIndicator(ctx, obj, id, path, conf, added);
-  if (SCO_TYPES[type] !== undefined || type === 'file' || type.startsWith(CAIRN_CUSTOM_SCO_PREFIX)) {
-    for (const ind of scoIndicators(ctx, obj, type, id, path, conf)) added.push(ind);
-    return;
-  }
-  switch (type) {
+}
+
+/** The fact a domain object or relationship becomes; undefined (skipped or an issue) otherwise. */
+function domainFact(stix: StixObject): DomainFact | undefined {
+  switch (stix.type) {
     case 'intrusion-set':
-    case 'threat-actor': {
-      const ext = externalIds(obj);
-      const actor: Actor = {
-        kind: 'actor',
-        ...base,
-        name,
-        aliases: stringList(obj.aliases),
-        externalIds: ext.ids,
-        revoked,
-        deprecated,
-      };
-      const country = str(obj.country) ?? str(obj.x_cairn_country);
-      if (country !== undefined) actor.country = country;
-      if (description !== undefined) actor.description = description;
-      return add(actor);
-    }
+    case 'threat-actor':
+      return actorOf(stix);
     case 'malware':
-    case 'tool': {
-      const ext = externalIds(obj);
-      const fam: MalwareFamily = {
-        kind: 'malware',
-        ...base,
-        name,
-        softwareKind: type,
-        aliases: stringList(obj.aliases ?? obj.x_mitre_aliases),
-        externalIds: ext.ids,
-        revoked,
-        deprecated,
-      };
-      if (description !== undefined) fam.description = description;
-      return add(fam);
-    }
-    case 'attack-pattern': {
-      const ext = externalIds(obj);
-      const phases = Array.isArray(obj.kill_chain_phases) ? (obj.kill_chain_phases as unknown[]) : [];
-      const tech: Technique = {
-        kind: 'technique',
-        ...base,
-        name,
-        tactics: phases.flatMap((p) =>
-          p !== null && typeof p === 'object' && typeof (p as Json).phase_name === 'string'
-            ? [(p as Json).phase_name as string]
-            : [],
-        ),
-        isSubtechnique: obj.x_mitre_is_subtechnique === true,
-        revoked,
-        deprecated,
-      };
-      const tid = ext.ids.find((x) => /^T\d{4}(\.\d{3})?$/.test(x));
-      if (tid !== undefined) tech.externalId = tid;
-      return add(tech);
-    }
+    case 'tool':
+      return softwareOf(stix, stix.type);
+    case 'attack-pattern':
+      return techniqueOf(stix);
     case 'campaign':
     case 'incident':
-    case 'grouping': {
-      const ext = externalIds(obj);
-      const kindProp = str(obj.x_cairn_case_kind);
-      const c: Case = {
-        kind: 'case',
-        ...base,
-        caseKind:
-          kindProp === 'incident' ||
-          kindProp === 'campaign' ||
-          kindProp === 'misp-event' ||
-          kindProp === 'report-list'
-            ? kindProp
-            : type === 'campaign'
-              ? 'campaign'
-              : 'incident',
-        name,
-        aliases: stringList(obj.aliases),
-        labels: stringList(obj.labels),
-        actorLabels: stringList(obj.x_cairn_actor_labels),
-        techniqueIds: stringList(obj.x_cairn_technique_ids),
-        externalIds: ext.ids,
-        revoked,
-        deprecated,
-      };
-      if (description !== undefined) c.description = description;
-      const fs = str(obj.first_seen);
-      const ls = str(obj.last_seen);
-      if (fs !== undefined) c.firstSeen = fs;
-      if (ls !== undefined) c.lastSeen = ls;
-      const date = str(obj.x_cairn_date);
-      if (date !== undefined) c.date = date;
-      add(c);
-      if (type === 'grouping') {
-        for (const ref of stringList(obj.object_refs)) pendingCaseRefs.set(`${ref}\u0000${id}`, [ref, id]);
-      }
-      return;
-    }
-    case 'report': {
-      const ext = externalIds(obj);
-      const r: Report = {
-        kind: 'report',
-        ...base,
-        name,
-        urls: ext.urls,
-        objectRefs: stringList(obj.object_refs),
-      };
-      const published = str(obj.published);
-      if (published !== undefined) r.published = published;
-      return add(r);
-    }
-    case 'relationship': {
-      const rawType = str(obj.relationship_type);
-      const src = obj.source_ref;
-      const dst = obj.target_ref;
-      if (rawType === undefined || !isStixId(src) || !isStixId(dst)) {
-        report.issue(
-          'STIX_BAD_RELATIONSHIP',
-          'relationship needs relationship_type, source_ref and target_ref ids',
-          {
-            path,
-            recordType: type,
-          },
-        );
-        return;
-      }
-      const known = (RELATIONSHIP_TYPES as readonly string[]).includes(rawType);
-      const rel: Relationship = {
-        kind: 'relationship',
-        ...base,
-        type: known ? (rawType as RelationshipType) : 'related-to',
-        sourceRef: src,
-        targetRef: dst,
-        revoked,
-        deprecated,
-      };
-      if (!known) rel.sourceType = rawType;
-      if (description !== undefined) rel.description = description;
-      return add(rel);
-    }
-    case 'sighting': {
-      const of = obj.sighting_of_ref;
-      if (!isStixId(of)) {
-        report.issue('STIX_BAD_SIGHTING', 'sighting needs a sighting_of_ref id', { path, recordType: type });
-        return;
-      }
-      const s: Sighting = {
-        kind: 'sighting',
-        ...base,
-        sightingOfRef: of,
-        observedDataRefs: stringList(obj.observed_data_refs),
-        whereSightedRefs: stringList(obj.where_sighted_refs),
-      };
-      const fs = str(obj.first_seen);
-      const ls = str(obj.last_seen);
-      if (fs !== undefined) s.firstSeen = fs;
-      if (ls !== undefined) s.lastSeen = ls;
-      if (typeof obj.count === 'number' && Number.isInteger(obj.count) && obj.count >= 0) s.count = obj.count;
-      return add(s);
-    }
-    case 'observed-data': {
-      // STIX 2.0 embeds its SCOs in `objects` (a dictionary keyed "0", "1"...).
-      const objs = obj.objects;
-      if (objs !== null && typeof objs === 'object' && !Array.isArray(objs)) {
-        for (const [k, sco] of Object.entries(objs as Json).slice(0, 10_000)) {
-          if (sco === null || typeof sco !== 'object') continue;
-          const t = (sco as Json).type;
-          if (typeof t === 'string' && (SCO_TYPES[t] !== undefined || t === 'file'))
-            for (const ind of scoIndicators(ctx, sco as Json, t, `${id}/${k}`, `${path}.objects.${k}`, conf))
-              added.push(ind);
-        }
-      } else report.report.skipped++;
-      return;
-    }
+    case 'grouping':
+      return caseOf(stix);
+    case 'report':
+      return reportOf(stix);
+    case 'relationship':
+      return relationshipOf(stix);
+    case 'sighting':
+      return sightingOf(stix);
     default:
-      if (IGNORED_TYPES.has(type) || type.startsWith('x-')) {
-        report.report.skipped++;
-        return;
-      }
-      report.issue('STIX_UNKNOWN_TYPE', `unknown STIX object type ${JSON.stringify(type)}`, {
+      if (IGNORED_TYPES.has(stix.type) || stix.type.startsWith('x-')) stix.ctx.report.report.skipped++;
+      else
+        stix.ctx.report.issue('STIX_UNKNOWN_TYPE', `unknown STIX object type ${JSON.stringify(stix.type)}`, {
+          path: stix.path,
+          recordType: stix.type,
+        });
+      return undefined;
+  }
+}
+
+function actorOf({ obj, base, name, description, revoked, deprecated }: StixObject): Actor {
+  const actor: Actor = {
+    kind: 'actor',
+    ...base,
+    name,
+    aliases: stringList(obj.aliases),
+    externalIds: externalIds(obj).ids,
+    revoked,
+    deprecated,
+  };
+  const country = str(obj.country) ?? str(obj.x_cairn_country);
+  if (country !== undefined) actor.country = country;
+  if (description !== undefined) actor.description = description;
+  return actor;
+}
+
+function softwareOf(
+  { obj, base, name, description, revoked, deprecated }: StixObject,
+  softwareKind: 'malware' | 'tool',
+): MalwareFamily {
+  const family: MalwareFamily = {
+    kind: 'malware',
+    ...base,
+    name,
+    softwareKind,
+    aliases: stringList(obj.aliases ?? obj.x_mitre_aliases),
+    externalIds: externalIds(obj).ids,
+    revoked,
+    deprecated,
+  };
+  if (description !== undefined) family.description = description;
+  return family;
+}
+
+function techniqueOf({ obj, base, name, revoked, deprecated }: StixObject): Technique {
+  const phases = Array.isArray(obj.kill_chain_phases) ? (obj.kill_chain_phases as unknown[]) : [];
+  const technique: Technique = {
+    kind: 'technique',
+    ...base,
+    name,
+    tactics: phases.flatMap((p) =>
+      p !== null && typeof p === 'object' && typeof (p as Json).phase_name === 'string'
+        ? [(p as Json).phase_name as string]
+        : [],
+    ),
+    isSubtechnique: obj.x_mitre_is_subtechnique === true,
+    revoked,
+    deprecated,
+  };
+  const tid = externalIds(obj).ids.find((x) => /^T\d{4}(\.\d{3})?$/.test(x));
+  if (tid !== undefined) technique.externalId = tid;
+  return technique;
+}
+
+/** A campaign, incident or grouping; a grouping's object_refs join the case at the end of the import. */
+function caseOf({ obj, type, id, base, name, description, revoked, deprecated }: StixObject): Case {
+  const kindProp = str(obj.x_cairn_case_kind);
+  const c: Case = {
+    kind: 'case',
+    ...base,
+    caseKind:
+      kindProp === 'incident' ||
+      kindProp === 'campaign' ||
+      kindProp === 'misp-event' ||
+      kindProp === 'report-list'
+        ? kindProp
+        : type === 'campaign'
+          ? 'campaign'
+          : 'incident',
+    name,
+    aliases: stringList(obj.aliases),
+    labels: stringList(obj.labels),
+    actorLabels: stringList(obj.x_cairn_actor_labels),
+    techniqueIds: stringList(obj.x_cairn_technique_ids),
+    externalIds: externalIds(obj).ids,
+    revoked,
+    deprecated,
+  };
+  if (description !== undefined) c.description = description;
+  const fs = str(obj.first_seen);
+  const ls = str(obj.last_seen);
+  if (fs !== undefined) c.firstSeen = fs;
+  if (ls !== undefined) c.lastSeen = ls;
+  const date = str(obj.x_cairn_date);
+  if (date !== undefined) c.date = date;
+  if (type === 'grouping') {
+    for (const ref of stringList(obj.object_refs)) pendingCaseRefs.set(`${ref}\u0000${id}`, [ref, id]);
+  }
+  return c;
+}
+
+function reportOf({ obj, base, name }: StixObject): Report {
+  const r: Report = {
+    kind: 'report',
+    ...base,
+    name,
+    urls: externalIds(obj).urls,
+    objectRefs: stringList(obj.object_refs),
+  };
+  const published = str(obj.published);
+  if (published !== undefined) r.published = published;
+  return r;
+}
+
+function relationshipOf({
+  ctx,
+  obj,
+  type,
+  path,
+  base,
+  description,
+  revoked,
+  deprecated,
+}: StixObject): Relationship | undefined {
+  const rawType = str(obj.relationship_type);
+  const src = obj.source_ref;
+  const dst = obj.target_ref;
+  if (rawType === undefined || !isStixId(src) || !isStixId(dst)) {
+    ctx.report.issue(
+      'STIX_BAD_RELATIONSHIP',
+      'relationship needs relationship_type, source_ref and target_ref ids',
+      {
         path,
         recordType: type,
-      });
+      },
+    );
+    return undefined;
+  }
+  const known = (RELATIONSHIP_TYPES as readonly string[]).includes(rawType);
+  const rel: Relationship = {
+    kind: 'relationship',
+    ...base,
+    type: known ? (rawType as RelationshipType) : 'related-to',
+    sourceRef: src,
+    targetRef: dst,
+    revoked,
+    deprecated,
+  };
+  if (!known) rel.sourceType = rawType;
+  if (description !== undefined) rel.description = description;
+  return rel;
+}
+
+function sightingOf({ ctx, obj, type, path, base }: StixObject): Sighting | undefined {
+  const of = obj.sighting_of_ref;
+  if (!isStixId(of)) {
+    ctx.report.issue('STIX_BAD_SIGHTING', 'sighting needs a sighting_of_ref id', { path, recordType: type });
+    return undefined;
+  }
+  const s: Sighting = {
+    kind: 'sighting',
+    ...base,
+    sightingOfRef: of,
+    observedDataRefs: stringList(obj.observed_data_refs),
+    whereSightedRefs: stringList(obj.where_sighted_refs),
+  };
+  const fs = str(obj.first_seen);
+  const ls = str(obj.last_seen);
+  if (fs !== undefined) s.firstSeen = fs;
+  if (ls !== undefined) s.lastSeen = ls;
+  if (typeof obj.count === 'number' && Number.isInteger(obj.count) && obj.count >= 0) s.count = obj.count;
+  return s;
+}
+
+/** STIX 2.0 observed-data embeds its SCOs in `objects` (a dictionary keyed "0", "1"...). */
+function importObservedData({ ctx, obj, id, path, conf }: StixObject, added: string[]): void {
+  const objs = obj.objects;
+  if (objs === null || typeof objs !== 'object' || Array.isArray(objs)) {
+    ctx.report.report.skipped++;
+    return;
+  }
+  for (const [k, sco] of Object.entries(objs as Json).slice(0, 10_000)) {
+    if (sco === null || typeof sco !== 'object') continue;
+    const t = (sco as Json).type;
+    if (typeof t === 'string' && (SCO_TYPES[t] !== undefined || t === 'file'))
+      for (const ind of scoIndicators(ctx, sco as Json, t, `${id}/${k}`, `${path}.objects.${k}`, conf))
+        added.push(ind);
   }
 }
 

@@ -6,6 +6,11 @@
 import type { CodeSpec } from '../category.js';
 
 export const COLLECTOR_CODES = {
+  COLLECTOR_NO_ARCHIVE: {
+    category: 'internal',
+    description: 'A collector was created without saying where its MRT archive goes.',
+    action: 'Pass an archive (the MRT archive from src/app) or archive: false to keep none.',
+  },
   COLLECTOR_BAD_CONFIG: {
     category: 'input',
     description: 'The collector configuration is not JSON, fails the schema, or lists a peer twice.',
@@ -15,12 +20,6 @@ export const COLLECTOR_CODES = {
     category: 'input',
     description: 'The alert webhook URL is not http or https.',
     action: 'Give an http:// or https:// URL for webhookUrl.',
-  },
-  COLLECTOR_MIXED_FAMILIES: {
-    category: 'input',
-    description:
-      'A peer and the local address it is collected on are of different families (IPv4 and IPv6); MRT BGP4MP records need one family.',
-    action: 'Configure a local address of the same family as the peer.',
   },
   COLLECTOR_LISTEN_FAILED: {
     category: 'unavailable',
@@ -92,16 +91,6 @@ export const COLLECTOR_CODES = {
     category: 'internal',
     description: 'Handling a message threw an unexpected error; the session is reset.',
     action: 'Report a bug with the incident (it holds the bytes of the message).',
-  },
-  COLLECTOR_WRITE_FAILED: {
-    category: 'unavailable',
-    description: 'Writing an MRT file of the collector failed (disk full, permissions, directory removed).',
-    action: 'Check the output directory: free space, permissions.',
-  },
-  COLLECTOR_WRITER_CLOSED: {
-    category: 'internal',
-    description: 'A record was written to an MRT writer after it was closed.',
-    action: 'Report a bug: the collector writes only to open writers.',
   },
   TEST_SPEAKER_CLOSED: {
     category: 'internal',

@@ -9,6 +9,12 @@ const SKIPPED_VALUE_ACTION =
   'The value is skipped and the import goes on; fix it at the source if it matters.';
 
 export const INTEL_CODES = {
+  INTEL_BAD_OPTION: {
+    category: 'usage',
+    description:
+      'An option of an intel command has a value it does not accept (--victim-naming must be a regular expression).',
+    action: 'Read the message and `cairn intel <command> --help`.',
+  },
   INTEL_BAD_INPUT: {
     category: 'input',
     description:

@@ -9,6 +9,28 @@ const DAMAGED_RECORD_ACTION =
   'The record is skipped and decoding goes on. Many of these in one file mean it is damaged or not MRT: fetch it again, and compare with bgpdump.';
 
 export const MRT_CODES = {
+  MRT_WRITE_FAILED: {
+    category: 'unavailable',
+    description: 'Writing an MRT archive file failed (disk full, permissions, directory removed).',
+    action: 'Check the output directory: free space, permissions.',
+  },
+  MRT_WRITER_CLOSED: {
+    category: 'internal',
+    description: 'A record was written to an MRT archive writer after it was closed.',
+    action: 'Report a bug: callers write only to open writers.',
+  },
+  MRT_WRITE_MIXED_FAMILIES: {
+    category: 'input',
+    description:
+      'A peer and the local address it is collected on are of different families (IPv4 and IPv6); MRT BGP4MP records need one family.',
+    action: 'Configure a local address of the same family as the peer.',
+  },
+  MRT_WRITE_BAD_FIELD: {
+    category: 'internal',
+    description:
+      'A record handed to the MRT writer has a field it cannot encode (an address of the wrong family, path ids on some RIB entries only, finish() on a streaming writer).',
+    action: 'Report a bug with the message: the caller builds records the writer documents.',
+  },
   MRT_BAD_OPTION: {
     category: 'usage',
     description: 'A byte-source option is out of range (highWaterMark must be an integer from 64 to 2^30).',

@@ -1,0 +1,611 @@
+/**
+ * Threat-intelligence questions: what a set of files brings in (`intelImport`), what a case holds
+ * (`intelShow`), which cases and actors it resembles (`intelSimilar`), who is behind it
+ * (`intelAttribute`) and the case as STIX 2.1 (`intelExport`). Each reads the corpus (the bundled
+ * data/intel or the given folders), resolves the case argument, enriches IP indicators from the
+ * routing world when MRT files are given, and returns a serialisable result whose shape is a zod
+ * schema below; the CLI's `--json` prints `result` objects as they are.
+ *
+ * @example
+ * import { intelAttribute } from '../app/index.js';
+ * const { result } = await intelAttribute({
+ *   case: 'data/intel/misp-events/eset/nukesped_lazarus/lazarus_3cx.json',
+ *   ignoreLabels: true,
+ * });
+ * result.candidates[0].actor; // 'Lazarus Group'
+ */
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { CairnError } from '../errors/index.js';
+import {
+  Correlator,
+  EvidenceGraph,
+  INDICATOR_TYPES,
+  attribute,
+  enrichIndicators,
+  exportCaseAsStix,
+  importFile,
+  loadCorpus,
+} from '../intel/index.js';
+import type {
+  Attribution,
+  Case,
+  Enrichment,
+  EvidenceItem,
+  ImportReport,
+  Indicator,
+  InsiderSignal,
+  IntelFormat,
+  IpEnrichment,
+  LoadedCorpus,
+  Profile,
+  RoutingLookup,
+  Similarity,
+} from '../intel/index.js';
+import { formatAddress } from '../net/index.js';
+import type { AddressView } from '../observatory/index.js';
+import { DEFAULT_INTEL_CORPUS } from './defaults.js';
+import type { WorkHooks } from './progress.js';
+import { loadRoutingWorld } from './world.js';
+
+/** Most files read from one corpus folder (a hostile tree cannot make us walk forever). */
+export const MAX_CORPUS_FILES = 100_000;
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+
+export const IntelProvenance = z.object({
+  file: z.string(),
+  objectId: z.string().optional(),
+  line: z.number().optional(),
+  path: z.string().optional(),
+});
+export type IntelProvenance = z.infer<typeof IntelProvenance>;
+
+const IndicatorTypeSchema = z.enum(INDICATOR_TYPES);
+
+/** One piece of evidence behind a score (the domain's `EvidenceItem`). */
+export const IntelEvidenceItem = z.object({
+  feature: z.enum([
+    'exact',
+    'same-block',
+    'same-origin-as',
+    'same-country',
+    'ssdeep',
+    'tlsh',
+    'technique',
+    'software',
+    'actor-name',
+  ]),
+  value: z.string(),
+  candidateValue: z.string().optional(),
+  type: IndicatorTypeSchema.optional(),
+  weight: z.number(),
+  contribution: z.number(),
+  note: z.string(),
+  query: z.array(IntelProvenance),
+  candidate: z.array(IntelProvenance),
+  via: z.array(z.string()),
+});
+export type IntelEvidenceItem = z.infer<typeof IntelEvidenceItem>;
+
+/** A scored case, ATT&CK unit or actor (the domain's `Similarity`). */
+export const IntelSimilarity = z.object({
+  kind: z.enum(['case', 'actor']),
+  id: z.string(),
+  name: z.string(),
+  aliases: z.array(z.string()),
+  score: z.number(),
+  evidence: z.array(IntelEvidenceItem),
+  actorIndex: z.number().optional(),
+});
+export type IntelSimilarity = z.infer<typeof IntelSimilarity>;
+
+/** A problem found in an input: code, message and location fields. */
+export const IntelIssue = z.object({
+  code: z.string(),
+  message: z.string(),
+  file: z.string().optional(),
+  offset: z.number().optional(),
+  line: z.number().optional(),
+  path: z.string().optional(),
+  field: z.string().optional(),
+  recordType: z.string().optional(),
+});
+export type IntelIssue = z.infer<typeof IntelIssue>;
+
+/** `intelImport`: per file what came in and every problem (at most 10,000 kept), then totals. */
+export const IntelImportResult = z.object({
+  files: z.array(
+    z.object({
+      file: z.string(),
+      format: z.string(),
+      recordsRead: z.number(),
+      /** Facts added by kind; absent when the file was skipped (not a format cairn reads). */
+      added: z.record(z.string(), z.number()).optional(),
+      skipped: z.number(),
+      issueCount: z.number(),
+      issues: z.array(IntelIssue),
+    }),
+  ),
+  totals: z.record(z.string(), z.number()),
+});
+export type IntelImportResult = z.infer<typeof IntelImportResult>;
+
+const FactFields = {
+  id: z.string(),
+  provenance: IntelProvenance,
+  confidence: z.number(),
+  confidenceStated: z.boolean(),
+};
+
+export const IntelCase = z.object({
+  kind: z.literal('case'),
+  ...FactFields,
+  caseKind: z.enum(['incident', 'campaign', 'misp-event', 'report-list']),
+  name: z.string(),
+  description: z.string().optional(),
+  date: z.string().optional(),
+  firstSeen: z.string().optional(),
+  lastSeen: z.string().optional(),
+  aliases: z.array(z.string()),
+  labels: z.array(z.string()),
+  actorLabels: z.array(z.string()),
+  techniqueIds: z.array(z.string()),
+  externalIds: z.array(z.string()),
+  revoked: z.boolean(),
+  deprecated: z.boolean(),
+});
+export type IntelCase = z.infer<typeof IntelCase>;
+
+export const IntelIpEnrichment = z.object({
+  address: z.string(),
+  prefix: z.string().optional(),
+  originAsns: z.array(z.number()),
+  originNames: z.array(z.string()),
+  upstreams: z.array(z.number()),
+  country: z.string().optional(),
+  block: z.string(),
+});
+export type IntelIpEnrichment = z.infer<typeof IntelIpEnrichment>;
+
+export const IntelIndicator = z.object({
+  kind: z.literal('indicator'),
+  ...FactFields,
+  type: IndicatorTypeSchema,
+  value: z.string(),
+  original: z.string(),
+  sourceType: z.string().optional(),
+  comment: z.string().optional(),
+  caseIds: z.array(z.string()),
+  reportIds: z.array(z.string()),
+  labels: z.array(z.string()),
+  validFrom: z.string().optional(),
+  firstSeen: z.string().optional(),
+  lastSeen: z.string().optional(),
+  forDetection: z.boolean().optional(),
+  /** Where the address sits on the routing map (IP indicators only). */
+  enrichment: IntelIpEnrichment.optional(),
+});
+export type IntelIndicator = z.infer<typeof IntelIndicator>;
+
+export const IntelInsiderSignal = z.object({
+  indicatorId: z.string(),
+  value: z.string(),
+  host: z.string(),
+  reason: z.enum(['single-label', 'internal-suffix', 'no-public-tld', 'victim-naming']),
+  provenance: IntelProvenance,
+});
+export type IntelInsiderSignal = z.infer<typeof IntelInsiderSignal>;
+
+/** `intelShow`: a case, its indicators (enriched when routing data was given), insider signals. */
+export const IntelShowResult = z.object({
+  case: IntelCase,
+  indicators: z.array(IntelIndicator),
+  insiderSignals: z.array(IntelInsiderSignal),
+});
+export type IntelShowResult = z.infer<typeof IntelShowResult>;
+
+/** What the query case brings to the comparison (the first line of the CLI's tables). */
+export const IntelQuerySummary = z.object({
+  name: z.string(),
+  indicatorValues: z.number(),
+  techniques: z.number(),
+  software: z.number(),
+});
+export type IntelQuerySummary = z.infer<typeof IntelQuerySummary>;
+
+/** `intelSimilar`: the most similar cases and ATT&CK units, and actors, each score with its evidence. */
+export const IntelSimilarResult = z.object({
+  case: z.string(),
+  similar: z.array(IntelSimilarity),
+  actors: z.array(IntelSimilarity),
+});
+export type IntelSimilarResult = z.infer<typeof IntelSimilarResult>;
+
+/** `intelAttribute`: the verdict and the ranked candidates (confidence and score to 4 places). */
+export const IntelAttributeResult = z.object({
+  verdict: z.enum(['attributed', 'insufficient-evidence']),
+  reason: z.string(),
+  candidates: z.array(
+    z.object({
+      actor: z.string(),
+      id: z.string(),
+      aliases: z.array(z.string()),
+      confidence: z.number(),
+      score: z.number(),
+      evidence: z.array(IntelEvidenceItem),
+    }),
+  ),
+});
+export type IntelAttributeResult = z.infer<typeof IntelAttributeResult>;
+
+/** `intelExport`: a STIX 2.1 bundle. */
+export const IntelStixBundle = z.looseObject({
+  type: z.literal('bundle'),
+  id: z.string(),
+  objects: z.array(z.record(z.string(), z.unknown())),
+});
+export type IntelStixBundle = z.infer<typeof IntelStixBundle>;
+
+// The schemas describe the domain's own types: these lines stop compiling when the two drift.
+type Assignable<T extends U, U> = T;
+export type CheckShapes = [
+  Assignable<EvidenceItem, IntelEvidenceItem>,
+  Assignable<Similarity, IntelSimilarity>,
+  Assignable<Case, IntelCase>,
+  Assignable<Indicator & { enrichment?: IpEnrichment }, IntelIndicator>,
+  Assignable<InsiderSignal, IntelInsiderSignal>,
+];
+
+// ---------------------------------------------------------------------------------------------
+// Inputs
+
+/** Where the evidence and the routing data come from; every field has a bundled default. */
+export interface IntelSources {
+  /** Corpus folders or files (default: the bundled data/intel). */
+  corpus?: readonly string[];
+  /** MRT RIB/update files: IP indicators get prefix, origin AS and upstreams. */
+  mrt?: readonly string[];
+  /** RIR delegated files (default: the bundled APNIC 2014 file). */
+  registry?: readonly string[];
+  /** AS names JSON (default: the bundled asnames.json.gz). */
+  asnames?: string;
+  /** The victim's internal host naming (a regular expression, case-insensitive): insider signals. */
+  victimNaming?: string;
+}
+
+export interface IntelCaseInput extends IntelSources {
+  /** A case id, an exact or partial case name, a corpus path, or a file (CSV, STIX, MISP). */
+  case: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Corpus files and loading
+
+/** Files under a folder (sorted, paths relative to it), or the file itself. */
+export function listCorpusFiles(root: string): Array<{ path: string; full: string }> {
+  const out: Array<{ path: string; full: string }> = [];
+  if (!statSync(root).isDirectory()) return [{ path: root, full: root }];
+  const walk = (dir: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      if (out.length >= MAX_CORPUS_FILES) return;
+      const full = path.join(dir, name);
+      const entry = statSync(full);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) out.push({ path: path.relative(root, full).split(path.sep).join('/'), full });
+    }
+  };
+  walk(root);
+  return out;
+}
+
+type FileReport = { path: string; format: IntelFormat; report: ImportReport | undefined };
+
+function importEntry(o: FileReport): IntelImportResult['files'][number] {
+  return {
+    file: o.path,
+    format: o.format,
+    recordsRead: o.report?.recordsRead ?? 0,
+    added: o.report?.added,
+    skipped: o.report?.skipped ?? 0,
+    issueCount: o.report?.issueCount ?? 0,
+    issues: o.report?.issues.map((i) => i.toJSON()) ?? [],
+  };
+}
+
+/** Imports files and folders into a fresh graph: what each brought in, and every problem. */
+export function intelImport(input: { files: readonly string[] }, hooks: WorkHooks = {}): IntelImportResult {
+  const files = input.files.flatMap((file) => {
+    if (!existsSync(file)) throw new CairnError('INTEL_NO_FILE', `no such file: ${file}`, { file });
+    return statSync(file).isDirectory() ? listCorpusFiles(file).map((f) => f.full) : [file];
+  });
+  const graph = new EvidenceGraph();
+  const reports: FileReport[] = [];
+  const label = 'importing';
+  loadCorpus(
+    graph,
+    files.map((file) => ({ path: file, bytes: readFileSync(file) })),
+    (file, report, format) => {
+      reports.push({ path: file, format, report });
+      hooks.onProgress?.({ label, done: reports.length, total: files.length, unit: 'files' });
+    },
+  );
+  hooks.onDone?.(label);
+  return { files: reports.map(importEntry), totals: graph.counts() };
+}
+
+/** Reads every corpus root into `graph`, reporting progress in bytes. */
+function importCorpus(
+  graph: EvidenceGraph,
+  roots: readonly string[],
+  hooks: WorkHooks,
+): { corpus: LoadedCorpus; reports: FileReport[] } {
+  const files: Array<{ path: string; full: string }> = [];
+  for (const root of roots) {
+    if (!existsSync(root))
+      throw new CairnError('INTEL_NO_CORPUS', `corpus path does not exist: ${root}`, { file: root });
+    files.push(...listCorpusFiles(root));
+  }
+  const label = 'importing corpus';
+  let bytesDone = 0;
+  const total = files.reduce((sum, f) => sum + statSync(f.full).size, 0);
+  const reports: FileReport[] = [];
+  const corpus = loadCorpus(
+    graph,
+    (function* () {
+      for (const f of files) {
+        const bytes = readFileSync(f.full);
+        bytesDone += bytes.length;
+        yield { path: f.path, bytes };
+      }
+    })(),
+    (file, report, format) => {
+      reports.push({ path: file, format, report });
+      hooks.onProgress?.({ label, done: bytesDone, total, unit: 'bytes' });
+    },
+  );
+  hooks.onDone?.(label);
+  return { corpus, reports };
+}
+
+/** The case a query names, and the file it came from when it was imported for the query. */
+interface CaseQuery {
+  caseId: string;
+  file?: string;
+}
+
+/** Makes the indicators a file brought in into one case when the file made none (STIX bundles). */
+function caseOfFile(graph: EvidenceGraph, file: string, created: readonly string[]): string {
+  if (created.length === 1) return created[0];
+  const id = `case--file:${file}`;
+  if (graph.get(id) !== undefined) return id;
+  const fileCase: Case = {
+    kind: 'case',
+    id,
+    provenance: { file },
+    confidence: 50,
+    confidenceStated: false,
+    caseKind: 'report-list',
+    name: path.basename(file),
+    aliases: [],
+    labels: [],
+    actorLabels: [],
+    techniqueIds: [],
+    externalIds: [],
+    revoked: false,
+    deprecated: false,
+  };
+  for (const createdId of created) {
+    const other = graph.getAs('case', createdId);
+    if (other !== undefined) fileCase.actorLabels.push(...other.actorLabels);
+  }
+  for (const t of graph.techniques)
+    if (t.provenance.file === file && t.externalId !== undefined) fileCase.techniqueIds.push(t.externalId);
+  graph.add(fileCase);
+  for (const ind of graph.indicators) if (ind.provenance.file === file) graph.addIndicatorToCase(ind, id);
+  return id;
+}
+
+/**
+ * A file outside the corpus: the corpus case it repeats (same event or bundle ids), else its
+ * contents imported into `graph` as the query case.
+ */
+function importQueryFile(graph: EvidenceGraph, file: string, reports: FileReport[]): CaseQuery {
+  const bytes = readFileSync(file);
+  const scratch = new EvidenceGraph();
+  importFile(scratch, file, bytes);
+  const known = scratch.cases.find(
+    (c) => graph.getAs('case', c.id) !== undefined && !c.id.startsWith('case--'),
+  );
+  if (known !== undefined) return { caseId: known.id };
+  const before = graph.cases.length;
+  const { format, report } = importFile(graph, file, bytes);
+  reports.push({ path: file, format, report });
+  const created = graph.cases.slice(before).map((c) => c.id);
+  return { caseId: caseOfFile(graph, file, created), file };
+}
+
+/** Resolves a case argument: an id, an exact name, a corpus path, a file, then a unique partial name. */
+function resolveCase(
+  graph: EvidenceGraph,
+  corpus: LoadedCorpus,
+  caseArg: string,
+  reports: FileReport[],
+): CaseQuery {
+  const byId = graph.getAs('case', caseArg);
+  if (byId !== undefined) return { caseId: byId.id };
+  const byName = graph.cases.find((c) => c.name === caseArg);
+  if (byName !== undefined) return { caseId: byName.id };
+  const byFile = corpus.casesByFile.get(caseArg);
+  if (byFile !== undefined) return { caseId: caseOfFile(graph, caseArg, byFile) };
+  if (existsSync(caseArg) && statSync(caseArg).isFile()) return importQueryFile(graph, caseArg, reports);
+  const lower = caseArg.toLowerCase();
+  const partial = graph.cases.filter((c) => c.name.toLowerCase().includes(lower));
+  if (partial.length === 1) return { caseId: partial[0].id };
+  throw new CairnError(
+    'INTEL_UNKNOWN_CASE',
+    partial.length === 0
+      ? `no case, file or case name matches ${JSON.stringify(caseArg)}`
+      : `${partial.length} cases match ${JSON.stringify(caseArg)}; give the id or the exact name`,
+    { field: 'case' },
+  );
+}
+
+/**
+ * Upstreams of an address as the observatory's address view gives them: the networks after the
+ * origin on each observed path, nearest first, each once.
+ */
+export function upstreamsOfView(view: AddressView): number[] {
+  const origins = view.origins.map((o) => o.asn);
+  const upstreams: number[] = [];
+  for (const p of view.paths)
+    for (const hop of p.upstreamChain)
+      if (!origins.includes(hop.asn) && !upstreams.includes(hop.asn)) upstreams.push(hop.asn);
+  return upstreams;
+}
+
+/** Enriches the graph's indicators from the routing world (registry and AS names always; routes when MRT files are given). */
+async function enrichFromRouting(
+  graph: EvidenceGraph,
+  sources: IntelSources,
+  hooks: WorkHooks,
+): Promise<Enrichment> {
+  const world = await loadRoutingWorld(
+    { mrt: sources.mrt ?? [], registry: sources.registry, asnames: sources.asnames },
+    hooks,
+  );
+  let routing: RoutingLookup | undefined;
+  if (sources.mrt !== undefined && sources.mrt.length > 0) {
+    routing = {
+      lookup(ip) {
+        const view = world.observatory.addressView(ip, formatAddress(ip));
+        if (view.prefix === undefined) return undefined;
+        return {
+          prefix: view.prefix,
+          originAsns: view.origins.map((o) => o.asn),
+          upstreams: upstreamsOfView(view),
+        };
+      },
+    };
+  }
+  return enrichIndicators(graph.indicators, {
+    routing,
+    registry: world.registry,
+    asNames: world.names,
+    victimNaming: victimNamingOf(sources.victimNaming),
+  });
+}
+
+function victimNamingOf(pattern: string | undefined): RegExp | undefined {
+  if (pattern === undefined) return undefined;
+  try {
+    return new RegExp(pattern, 'i');
+  } catch {
+    throw new CairnError('INTEL_BAD_OPTION', `not a regular expression: ${pattern}`, {
+      field: 'victim-naming',
+    });
+  }
+}
+
+/** The corpus, a query case in it, its enrichment and the correlator over it. */
+interface CaseWorkspace {
+  graph: EvidenceGraph;
+  query: CaseQuery;
+  enrichment: Enrichment;
+  correlator: Correlator;
+}
+
+async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promise<CaseWorkspace> {
+  const graph = new EvidenceGraph();
+  const { corpus, reports } = importCorpus(graph, input.corpus ?? [DEFAULT_INTEL_CORPUS], hooks);
+  const query = resolveCase(graph, corpus, input.case, reports);
+  const enrichment = await enrichFromRouting(graph, input, hooks);
+  const correlator = new Correlator(graph, {
+    attack: corpus.attack,
+    labels: corpus.labels,
+    enrichment: enrichment.ips,
+    excludeCases: query.file !== undefined ? new Set([query.caseId]) : undefined,
+  });
+  return { graph, query, enrichment, correlator };
+}
+
+function summaryOf(profile: Profile): IntelQuerySummary {
+  return {
+    name: profile.name,
+    indicatorValues: profile.indicators.size,
+    techniques: profile.techniques.size,
+    software: profile.software.size,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Questions
+
+/** A case's indicators with their enrichment, and the insider signals among them. */
+export async function intelShow(input: IntelCaseInput, hooks: WorkHooks = {}): Promise<IntelShowResult> {
+  const { graph, query, enrichment } = await loadCaseWorkspace(input, hooks);
+  const theCase = graph.getAs('case', query.caseId)!;
+  const indicators = graph.indicatorsOfCase(theCase.id);
+  const ids = new Set(indicators.map((i) => i.id));
+  return {
+    case: theCase,
+    indicators: indicators.map((i) => ({ ...i, enrichment: enrichment.ips.get(i.id) })),
+    insiderSignals: enrichment.insider.filter((s) => ids.has(s.indicatorId)),
+  };
+}
+
+/** The cases, ATT&CK units and actors most similar to a case (each of `limit`, 1..100, default 5). */
+export async function intelSimilar(
+  input: IntelCaseInput & { limit?: number },
+  hooks: WorkHooks = {},
+): Promise<{ query: IntelQuerySummary; result: IntelSimilarResult }> {
+  const { correlator, query } = await loadCaseWorkspace(input, hooks);
+  const profile = correlator.profileOfCase(query.caseId);
+  const limit = Math.max(1, Math.min(100, input.limit || 5));
+  const exclude = new Set([query.caseId]);
+  return {
+    query: summaryOf(profile),
+    result: {
+      case: query.caseId,
+      similar: correlator.similarUnits(profile, { exclude, limit }),
+      actors: correlator.rankActors(profile, { exclude, limit }),
+    },
+  };
+}
+
+function attributionResult(a: Attribution): IntelAttributeResult {
+  return {
+    verdict: a.verdict,
+    reason: a.reason,
+    candidates: a.candidates.map((c) => ({
+      actor: c.actor,
+      id: c.id,
+      aliases: c.aliases,
+      confidence: Number(c.confidence.toFixed(4)),
+      score: Number(c.score.toFixed(4)),
+      evidence: c.evidence,
+    })),
+  };
+}
+
+/** Candidate actors for a case with a calibrated confidence and their evidence. */
+export async function intelAttribute(
+  input: IntelCaseInput & { ignoreLabels?: boolean },
+  hooks: WorkHooks = {},
+): Promise<{ query: IntelQuerySummary; result: IntelAttributeResult }> {
+  const { correlator, query } = await loadCaseWorkspace(input, hooks);
+  const profile = correlator.profileOfCase(query.caseId);
+  const attribution = attribute(correlator, profile, {
+    exclude: new Set([query.caseId]),
+    ignoreLabels: input.ignoreLabels === true,
+  });
+  return { query: summaryOf(profile), result: attributionResult(attribution) };
+}
+
+/** A case as a deterministic STIX 2.1 bundle. */
+export async function intelExport(input: IntelCaseInput, hooks: WorkHooks = {}): Promise<IntelStixBundle> {
+  const { graph, query } = await loadCaseWorkspace(input, hooks);
+  return exportCaseAsStix(graph, query.caseId) as IntelStixBundle;
+}

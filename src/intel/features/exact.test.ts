@@ -1,0 +1,61 @@
+// The README's worked example of `exact`: the ESET 3CX MISP event against the bundled corpus.
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Correlator, EvidenceGraph, loadCorpus } from '../index.js';
+import { FEATURE_WEIGHTS, rarity } from './feature.js';
+
+const dataDir = path.resolve(import.meta.dirname, '../../../data/intel');
+function walk(dir: string): string[] {
+  return readdirSync(dir)
+    .sort()
+    .flatMap((f) =>
+      statSync(path.join(dir, f)).isDirectory() ? walk(path.join(dir, f)) : [path.join(dir, f)],
+    );
+}
+/** The bundled corpus, as `cairn intel` reads it (paths relative to data/intel). */
+function bundled(): { graph: EvidenceGraph; correlator: Correlator } {
+  const graph = new EvidenceGraph();
+  const corpus = loadCorpus(
+    graph,
+    walk(dataDir).map((p) => ({ path: path.relative(dataDir, p), bytes: readFileSync(p) })),
+  );
+  return { graph, correlator: new Correlator(graph, { attack: corpus.attack, labels: corpus.labels }) };
+}
+
+describe('exact (rarity-weighted exact match)', () => {
+  it("the 3CX Linux payload md5 is in ESET's Lazarus sample list: weight 1 × rarity 0.80", () => {
+    const { graph, correlator } = bundled();
+    const event = graph.cases.find((c) => c.name.startsWith('Linux malware strengthen links'))!;
+    const ranking = correlator.rankActors(correlator.profileOfCase(event.id), {
+      exclude: new Set([event.id]),
+      ignoreLabels: true,
+    });
+    const lazarus = ranking[0];
+    expect(lazarus.name).toBe('Lazarus Group');
+    const md5 = lazarus.evidence.find(
+      (e) => e.feature === 'exact' && e.value === 'cedb9cdbad254f60cfb215b9bff84fb9',
+    )!;
+    // 25 other units with indicators, the query counted: N = 26; the value in 1 other unit: df = 2.
+    expect(md5.note).toBe('md5, in 1 other unit(s) of 25: rarity 0.80');
+    expect(md5.contribution).toBe(FEATURE_WEIGHTS.type.md5 * rarity(26, 2));
+    expect(md5.contribution.toFixed(3)).toBe('0.801');
+    expect(md5.candidate).toEqual([{ file: 'iocs/eset/nukesped_lazarus/samples.md5', line: 540 }]);
+    expect(
+      readFileSync(path.join(dataDir, 'iocs/eset/nukesped_lazarus/samples.md5'), 'utf8').split('\n')[539],
+    ).toContain('cedb9cdbad254f60cfb215b9bff84fb9');
+    expect(md5.query[0].path).toBe('$.response[0].Event.Object[8].Attribute[3].value');
+    // Twelve values the sample lists hold; with the technique items they make the 10.008 of the README.
+    const exact = lazarus.evidence.filter((e) => e.feature === 'exact');
+    expect(exact).toHaveLength(12);
+    expect(exact.reduce((s, e) => s + e.contribution, 0).toFixed(2)).toBe('9.61');
+    expect(lazarus.score.toFixed(3)).toBe('10.008');
+  });
+
+  it('rarity: 1 for a value one unit holds, falling as more hold it', () => {
+    expect(rarity(26, 1)).toBe(1);
+    expect(rarity(26, 2)).toBeCloseTo(Math.log(14) / Math.log(27), 12);
+    expect(rarity(26, 26)).toBeLessThan(rarity(26, 2));
+    expect(rarity(1, 5)).toBe(1);
+  });
+});

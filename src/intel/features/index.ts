@@ -1,0 +1,39 @@
+/**
+ * The correlation features, one file each, behind the {@link Feature} interface; README
+ * "Correlation features" has a worked example of each on the bundled data.
+ */
+export { ActorName } from './actor-name.js';
+export { ExactMatch } from './exact.js';
+export {
+  FEATURE_WEIGHTS,
+  pushPosting,
+  rarity,
+  type ActorMatchContext,
+  type EvidenceItem,
+  type Feature,
+  type FeatureFamily,
+  type FeatureKind,
+  type Unit,
+  type UnitMatchContext,
+} from './feature.js';
+export { FuzzyHashSimilarity, SSDEEP_MIN_SCORE, TLSH_MAX_DISTANCE } from './fuzzy-hash.js';
+export { NetworkProximity } from './network.js';
+export { TechniqueOverlap } from './technique-overlap.js';
+
+import { ActorName } from './actor-name.js';
+import { ExactMatch } from './exact.js';
+import type { Feature } from './feature.js';
+import { FuzzyHashSimilarity } from './fuzzy-hash.js';
+import { NetworkProximity } from './network.js';
+import { TechniqueOverlap } from './technique-overlap.js';
+
+/** The default features, in the order their evidence is gathered. */
+export function defaultFeatures(): Feature[] {
+  return [
+    new ExactMatch(),
+    new NetworkProximity(),
+    new FuzzyHashSimilarity(),
+    new TechniqueOverlap(),
+    new ActorName(),
+  ];
+}

@@ -1,0 +1,110 @@
+/**
+ * Profiles: the evidence of a case, an ATT&CK unit or a query, keyed for matching (indicator
+ * values by type, techniques and software by ATT&CK id, stated actor names), each with where it
+ * is stated. Correlation features compare profiles.
+ */
+import { tryParseAddress } from '../net/index.js';
+import { foldActorName } from './aliases.js';
+import { blockOf, type IpEnrichment } from './enrich.js';
+import type { EvidenceGraph } from './graph.js';
+import type { Indicator, IndicatorType, Provenance } from './model.js';
+
+/** Most places kept per value (what an analyst reads; the count does not change scores). */
+export const MAX_PROVENANCE = 5;
+
+/** One indicator value of a profile, with the routing facts of an IP. */
+export interface IndicatorRef {
+  type: IndicatorType;
+  value: string;
+  provenance: Provenance[];
+  ip?: { block: string; asns: number[]; country?: string };
+}
+
+/** Evidence of a case or query, keyed for matching. */
+export interface Profile {
+  id: string;
+  name: string;
+  /** By `type\0value`. */
+  indicators: Map<string, IndicatorRef>;
+  techniques: Map<string, Provenance[]>;
+  software: Map<string, Provenance[]>;
+  /** Actor names the source states. */
+  actorLabels: { name: string; provenance: Provenance }[];
+}
+
+/** The key of an indicator value in {@link Profile.indicators}. */
+export function indicatorKey(type: string, value: string): string {
+  return `${type}\u0000${value}`;
+}
+
+/** Builds the profile of a case of the graph. */
+export function caseProfile(
+  graph: EvidenceGraph,
+  caseId: string,
+  enrichment?: Map<string, IpEnrichment>,
+): Profile {
+  const c = graph.getAs('case', caseId);
+  const profile = emptyProfile(caseId, c?.name ?? caseId);
+  addIndicators(profile, graph.indicatorsOfCase(caseId), enrichment);
+  if (c !== undefined) {
+    for (const t of c.techniqueIds) addTtp(profile.techniques, t, c.provenance);
+    for (const name of c.actorLabels) profile.actorLabels.push({ name, provenance: c.provenance });
+  }
+  addUses(graph, profile, caseId);
+  return profile;
+}
+
+/** An empty profile (for building a query by hand). */
+export function emptyProfile(id: string, name: string): Profile {
+  return { id, name, indicators: new Map(), techniques: new Map(), software: new Map(), actorLabels: [] };
+}
+
+/** Adds indicators to a profile (IP block always; AS and country from `enrichment`). */
+export function addIndicators(
+  profile: Profile,
+  indicators: Iterable<Indicator>,
+  enrichment?: Map<string, IpEnrichment>,
+): void {
+  for (const ind of indicators) {
+    if (ind.type === 'attack-technique') {
+      addTtp(profile.techniques, ind.value.toUpperCase(), ind.provenance);
+      continue;
+    }
+    const k = indicatorKey(ind.type, ind.value);
+    let ref = profile.indicators.get(k);
+    if (ref === undefined) {
+      ref = { type: ind.type, value: ind.value, provenance: [] };
+      if (ind.type === 'ipv4' || ind.type === 'ipv6') {
+        const e = enrichment?.get(ind.id);
+        const address = e === undefined ? tryParseAddress(ind.value) : undefined;
+        if (e !== undefined) {
+          ref.ip = { block: e.block, asns: e.originAsns };
+          if (e.country !== undefined) ref.ip.country = e.country;
+        } else if (address !== undefined) ref.ip = { block: blockOf(address), asns: [] };
+      }
+      profile.indicators.set(k, ref);
+    }
+    if (ref.provenance.length < MAX_PROVENANCE) ref.provenance.push(ind.provenance);
+  }
+}
+
+/** Adds a technique or software id with where it is stated. */
+export function addTtp(map: Map<string, Provenance[]>, id: string, provenance: Provenance): void {
+  const list = map.get(id);
+  if (list === undefined) map.set(id, [provenance]);
+  else if (list.length < MAX_PROVENANCE) list.push(provenance);
+}
+
+/** Techniques and software a fact `uses` (STIX relationships), by ATT&CK id or folded name. */
+export function addUses(graph: EvidenceGraph, profile: Profile, factId: string): void {
+  for (const r of graph.relationshipsFrom(factId, 'uses')) {
+    const t = graph.getAs('technique', r.targetRef);
+    if (t?.externalId !== undefined) addTtp(profile.techniques, t.externalId, r.provenance);
+    const m = graph.getAs('malware', r.targetRef);
+    if (m !== undefined) addTtp(profile.software, softwareKey(m.externalIds, m.name), r.provenance);
+  }
+}
+
+function softwareKey(externalIds: readonly string[], name: string): string {
+  return externalIds.find((x) => /^S\d{4}$/.test(x)) ?? `name:${foldActorName(name)}`;
+}
