@@ -196,7 +196,7 @@ export interface LiveAttachment {
  * serialised, to `publish`.
  */
 export function attachLiveDetection(
-  collector: BgpCollector,
+  collector: Pick<BgpCollector, 'onMessage' | 'onStateChange'>,
   publish: (alert: AlertJson) => void,
   options: LiveAttachOptions,
 ): LiveAttachment {
