@@ -6,7 +6,9 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AlertPublisher, BgpTestSpeaker, parseCollectorConfig } from '../src/bgp/collector/index.js';
-import { collectCommand, readCollectorConfig, startCollect } from '../src/cli/collect.js';
+import { AlertJson, readCollectorConfig, startCollect } from '../src/app/index.js';
+import { captureIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/program.js';
 import { CairnError } from '../src/errors/index.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -52,8 +54,13 @@ function lines(): { stream: Writable; lines: string[] } {
   return { stream, lines: out };
 }
 
-async function until(test: () => boolean): Promise<void> {
-  while (!test()) await new Promise((r) => setTimeout(r, 10));
+/** Polls `test`; fails with `what` after `ms` (a bound on a failure, not a timing assertion). */
+async function until(test: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!test()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 describe('collector configuration', () => {
@@ -106,10 +113,20 @@ describe('collector configuration', () => {
     expect(() => readCollectorConfig(join(dir, 'missing.json'))).toThrow(CairnError);
   });
 
-  it('declares the collect command with a required --config', () => {
-    const command = collectCommand();
-    expect(command.name()).toBe('collect');
-    expect(command.options.map((o) => o.long)).toContain('--config');
+  it('cairn collect requires --config, and a bad file is one clear error', async () => {
+    const io = captureIo();
+    expect(await runCli(['collect'], io)).toBe(1);
+    expect(io.err()).toContain('--config');
+    const dir = tempDir();
+    const file = join(dir, 'c.json');
+    writeFileSync(file, '{ nope');
+    const bad = captureIo();
+    expect(await runCli(['collect', '--config', file], bad)).toBe(1);
+    expect(bad.err()).toMatch(/^cairn: .*not JSON/m);
+    const tuned = captureIo();
+    writeFileSync(file, JSON.stringify(valid));
+    expect(await runCli(['collect', '--config', file, '--time-scale', '60'], tuned)).toBe(1);
+    expect(tuned.err()).toContain('need a selection');
   });
 });
 
@@ -126,7 +143,8 @@ describe('cairn collect runtime', () => {
       outputDirectory: dir,
       webhookUrl: hook.url,
     });
-    const runtime = await startCollect(config, {
+    const runtime = await startCollect({
+      config,
       alertOutput: out.stream,
       logger: pino({ level: 'silent' }),
     });
@@ -139,12 +157,13 @@ describe('cairn collect runtime', () => {
       bgpId: '10.0.0.2',
     });
     await s.establish();
-    await until(() => out.lines.length === 1);
+    await until(() => out.lines.length === 1, 'the peer-up alert');
     await s.close();
-    await until(() => out.lines.length === 2);
+    await until(() => out.lines.length === 2, 'the peer-down alert');
     await runtime.stop();
     const alerts = out.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(alerts.map((a) => a.kind)).toEqual(['peer-up', 'peer-down']);
+    for (const alert of alerts) AlertJson.parse(alert);
     expect(alerts[0]).toMatchObject({ peer: '127.0.0.2', peerAsn: 65001, description: 'lab router' });
     expect(alerts[1]).toMatchObject({ state: 'Idle' });
     expect(hook.bodies).toEqual(alerts);

@@ -1,13 +1,15 @@
 /**
  * `cairn outages` end to end on the synthetic December 2014 replay (written to a temporary file):
- * events as JSON lines, the CSV series, and --live without a collector.
+ * events as JSON lines, the CSV series, and --live without a collector, run in process (runCli).
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { outagesCommand } from '../src/cli/outages.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OutageBinLine, OutageEventLine, SessionResetLine } from '../src/app/index.js';
+import { captureIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/program.js';
 import { SYNTHETIC_TIMELINE, buildSyntheticOutage, loadRealRoutes } from './fixtures/synthetic-outage.js';
 
 const FILE = fileURLToPath(new URL('../data/mrt/ripe-bgpdump/updates.et-header.2015.gz', import.meta.url));
@@ -15,26 +17,9 @@ let dir: string;
 let mrt: string;
 
 async function run(args: string[]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
-    stderr += String(chunk);
-    return true;
-  });
-  const before = process.exitCode;
-  process.exitCode = 0;
-  try {
-    await outagesCommand().parseAsync(args, { from: 'user' });
-    return { stdout, stderr, exitCode: Number(process.exitCode ?? 0) };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = before;
-  }
+  const io = captureIo();
+  const exitCode = await runCli(['outages', ...args], io);
+  return { stdout: io.out(), stderr: io.err(), exitCode };
 }
 
 beforeAll(async () => {
@@ -64,6 +49,9 @@ describe('cairn outages', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+    // Every line is one of the app's shapes (the API serves the same objects).
+    for (const l of lines)
+      (l.type === 'event' ? OutageEventLine : l.type === 'bin' ? OutageBinLine : SessionResetLine).parse(l);
     const closed = lines.filter((l) => l.type === 'event' && l.phase === 'close');
     expect(closed.map((e) => e.classification)).toEqual(SYNTHETIC_TIMELINE.map((e) => e.classification));
     expect(closed[4].startTime).toMatch(/^2014-12-22T16:15:/);

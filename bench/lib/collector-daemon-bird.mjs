@@ -258,7 +258,11 @@ export async function runBirdPhase(x) {
       },
       rss: { afterLoadMiB: load.rssMiB, afterIdleMiB: idleEnd.rssMiB, peakMiB: stopped.peakRssMiB },
       mrtRecords: stopped.mrtRecords,
-      samples: { before: x.stats(before), loaded: x.stats(loaded), after: x.stats(after) },
+      samples: {
+        before: x.stats(before, 'BIRD, before the table'),
+        loaded: x.stats(loaded, 'BIRD, while the table flows'),
+        after: x.stats(after, 'BIRD, after the table'),
+      },
     });
     // Capacity: the UPDATEs of the first load only (those the collector received from its first to
     // its last UPDATE; the archive's times are the collector's), replayed.
@@ -414,7 +418,7 @@ alerts within ${ms(S.loaded.handler.p99)} (p99).`;
 Machine: ${machine()}; ${birdVersion}; load average ${loadAverage} when the phase started (the machine is shared).
 Command: \`BENCH_DAEMON=bird npm run bench -- collector-daemon\` (\`node bench/collector-daemon.mjs --daemon bird\`
 after the build; the default, \`both\`, runs the GoBGP phase above first; one run).
-Set-up: the same collector child (startCollect + LiveOutageDetection, detector tick ${x.TICK_MS} ms, time scale ${x.TIME_SCALE},
+Set-up: the same collector child (startCollect with live outage detection, detector tick ${x.TICK_MS} ms, time scale ${x.TIME_SCALE},
 minFullFeedPeers 1, MRT archive on) on ${collectorAddress}; BIRD (AS${x.BIRD_ASN}) on ${birdAddress}, eBGP with \`multihop\`,
 \`strict bind\`, control socket in the temp dir, under a watchdog.
 Table: the same ${n0(routes.length)} prefixes (last announcement per prefix of

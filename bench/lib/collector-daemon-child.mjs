@@ -1,7 +1,7 @@
 // The collector process of bench/collector-daemon.mjs (forked, so that its peak RSS is its own).
-// It runs what `cairn collect --prefix P... --time-scale X` runs: startCollect (src/cli/collect.ts:
-// collector, MRT archive, peer alerts) with LiveOutageDetection (src/cli/live.ts: routing table,
-// outage detector, alerts) attached through the setup hook, all from dist/.
+// It runs what `cairn collect --prefix P... --time-scale X` runs: startCollect (src/app/collect.ts:
+// collector, MRT archive, peer alerts, and with a selection the live outage detection of
+// src/app/live.ts and src/observatory/live.ts: routing table, outage detector, alerts), from dist/.
 //
 // Measurement hooks (kept cheap: counters, and a Set lookup only for withdrawals):
 // - a message listener registered after the pipeline's: counts UPDATEs and prefixes, notes the
@@ -21,9 +21,7 @@ import { join } from 'node:path';
 const [root, dir, listenAddress, peerAddress, peerAsn, timeScale, tickMs, ...watched] = process.argv.slice(2);
 const load = (path) => import(pathToFileURL(join(root, 'dist', path)).href);
 const { parseCollectorConfig } = await load('bgp/collector/index.js');
-const { startCollect } = await load('cli/collect.js');
-const { LiveOutageDetection } = await load('cli/live.js');
-const { selectPrefixes } = await load('observatory/index.js');
+const { startCollect } = await load('app/index.js');
 const { parsePrefix } = await load('net/index.js');
 const { pino } = await import('pino');
 
@@ -79,35 +77,29 @@ const config = parseCollectorConfig({
   logLevel: 'warn',
 });
 const logger = pino({ level: 'warn' }, pino.destination(2));
-const runtime = await startCollect(config, {
+const runtime = await startCollect({
+  config,
+  selection: { prefix: watched },
+  detection: { timeScale: Number(timeScale), tickMs: Number(tickMs), minFullFeedPeers: 1 },
   alertOutput,
   logger,
-  setup: (collector, alerts) => {
-    live = new LiveOutageDetection(collector, alerts, {
-      select: selectPrefixes(watched.map((p) => parsePrefix(p))),
-      selection: watched.join(' '),
-      timeScale: Number(timeScale),
-      tickMs: Number(tickMs),
-      minFullFeedPeers: 1,
-      logger,
-    });
-    collector.onMessage((_peer, time, message) => {
-      if (message.type !== 'update') return;
-      const ms = time * 1000;
-      if (phase.updates++ === 0) phase.first = ms;
-      phase.last = ms;
-      for (const f of message.announced) phase.announced += f.prefixes.length;
-      for (const f of message.withdrawn) {
-        phase.withdrawn += f.prefixes.length;
-        for (const p of f.prefixes)
-          if (watchedSet.has(p.prefix)) send({ t: 'withdrawn', prefix: p.prefix, at: ms });
-      }
-      // routeCount, not prefixCount (prefixes ever seen): with one peer, the prefixes routed now;
-      // it drops again when a table is withdrawn (the BIRD phase loads the table several times).
-      if (phase.fullAt === 0 && live.table.routeCount >= target) phase.fullAt = now();
-    });
-    return () => live.stop();
-  },
+});
+live = runtime.detection.live;
+// After the pipeline's listener (startCollect attached it): the table includes the message.
+runtime.collector.onMessage((_peer, time, message) => {
+  if (message.type !== 'update') return;
+  const ms = time * 1000;
+  if (phase.updates++ === 0) phase.first = ms;
+  phase.last = ms;
+  for (const f of message.announced) phase.announced += f.prefixes.length;
+  for (const f of message.withdrawn) {
+    phase.withdrawn += f.prefixes.length;
+    for (const p of f.prefixes)
+      if (watchedSet.has(p.prefix)) send({ t: 'withdrawn', prefix: p.prefix, at: ms });
+  }
+  // routeCount, not prefixCount (prefixes ever seen): with one peer, the prefixes routed now;
+  // it drops again when a table is withdrawn (the BIRD phase loads the table several times).
+  if (phase.fullAt === 0 && live.table.routeCount >= target) phase.fullAt = now();
 });
 send({ t: 'listening', port: runtime.address.port });
 

@@ -60,3 +60,39 @@ export {
   readBounded,
   type AchInput,
 } from './ach.js';
+export { AlertStreamServer, DEFAULT_ALERT_SOCKET, followAlerts } from './alert-stream.js';
+export { readCollectorConfig, startCollect, type CollectInput, type CollectRuntime } from './collect.js';
+export {
+  AlertJson,
+  attachLiveDetection,
+  liveAlertJson,
+  type AlertKind,
+  type LiveAttachment,
+  type LiveAttachOptions,
+  type LiveTimeOptions,
+} from './live.js';
+export {
+  OutageBinLine,
+  OutageEventLine,
+  OutagesResult,
+  SessionResetLine,
+  followOutages,
+  outageBinsCsv,
+  replayOutages,
+  resolveSelection,
+  selectionLabel,
+  type FollowOutagesInput,
+  type OutageHooks,
+  type ReplayOutagesInput,
+  type Selection,
+  type SelectionInput,
+} from './outages.js';
+export {
+  OUTAGE_DEFAULTS,
+  VirtualClock,
+  systemClock,
+  systemScheduler,
+  type Clock,
+  type OutageOptions,
+  type Scheduler,
+} from '../observatory/index.js';

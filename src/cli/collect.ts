@@ -1,28 +1,17 @@
 /**
- * `cairn collect --config FILE`: runs the passive BGP collector until SIGINT/SIGTERM. Logs go to
- * stderr (pino JSON lines), alerts to stdout as JSON lines and, when the configuration names
- * one, to a webhook. Consumers of the live messages (routing table, outage detection) are wired
- * through the `setup` hook, so this file stays free of domain logic.
+ * `cairn collect --config FILE [--country CC | --asn N | --prefix P...]`: runs the passive BGP
+ * collector (app startCollect) until SIGINT/SIGTERM. Logs go to stderr (pino JSON lines), alerts
+ * to stdout as JSON lines and, when the configuration names one, to a webhook; with a selection,
+ * live outage detection adds its alerts. Thin: parse, call app.
  */
-import { readFileSync } from 'node:fs';
-import type { Writable } from 'node:stream';
 import { Command } from 'commander';
-import { pino, type Logger } from 'pino';
-import {
-  AlertPublisher,
-  BgpCollector,
-  BgpState,
-  bgpStateName,
-  parseCollectorConfigText,
-  type CollectorConfig,
-} from '../bgp/collector/index.js';
-import { createCollectorArchive } from '../app/index.js';
-import { CairnError, escapeForTerminal } from '../errors/index.js';
-import { AlertStreamServer, DEFAULT_ALERT_SOCKET } from './live.js';
+import { DEFAULT_ALERT_SOCKET, startCollect, type CollectRuntime } from '../app/index.js';
+import { ParseError } from '../errors/index.js';
+import { action, type CliContext } from './command.js';
+import { EXIT_OK } from './io.js';
 
-/** The options of `cairn collect` (strings as typed), handed to the setup hook. */
-export interface CollectCommandOptions {
-  config?: string;
+interface CollectCliOptions {
+  config: string;
   country?: string;
   asn?: string;
   prefix?: string[];
@@ -30,123 +19,60 @@ export interface CollectCommandOptions {
   timeScale?: string;
   bin?: string;
   minFullFeedPeers?: string;
-  alertSocket?: string;
+  alertSocket?: string | true;
 }
 
-/** Undoes a setup (stops its timers and listeners); run before the collector stops. */
-export type CollectTeardown = () => void | Promise<void>;
-
-/**
- * Called once the collector exists and before it listens: add listeners, publish alerts. May
- * return a teardown, run by `stop()` before the collector stops.
- */
-export type CollectSetup = (
-  collector: BgpCollector,
-  alerts: AlertPublisher,
-  options: CollectCommandOptions,
-) => void | CollectTeardown | undefined | Promise<void | CollectTeardown | undefined>;
-
-export interface CollectOptions {
-  /** Alerts go here as JSON lines; default stdout. */
-  alertOutput?: Writable;
-  logger?: Logger;
-  setup?: CollectSetup;
-  /** What the command line said (for the setup hook). */
-  commandOptions?: CollectCommandOptions;
-  /** Also stream every alert line to local clients of this Unix socket (`cairn outages --live`). */
-  alertSocket?: string;
-}
-
-export interface CollectRuntime {
-  collector: BgpCollector;
-  alerts: AlertPublisher;
-  address: { address: string; port: number };
-  /** The alert socket, when one was asked for. */
-  alertStream: AlertStreamServer | undefined;
-  /** Stops the collector and waits for pending webhook deliveries. */
-  stop(): Promise<void>;
-}
-
-export function readCollectorConfig(path: string): CollectorConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new CairnError('COLLECTOR_BAD_CONFIG', `cannot read ${path}: ${(error as Error).message}`, {
-      file: path,
+function numberOption(name: string, text: string | undefined, min: number, max: number): number | undefined {
+  if (text === undefined) return undefined;
+  const value = Number(text);
+  if (!/^[0-9]+(\.[0-9]+)?$/.test(text.trim()) || !(value >= min && value <= max))
+    throw new ParseError('CLI_BAD_OPTION', `--${name} must be a number from ${min} to ${max}`, {
+      field: name,
     });
-  }
-  return parseCollectorConfigText(text, path);
+  return value;
 }
 
-/** Starts a collector with alerts for sessions coming up and going down and for sessions reset. */
-export async function startCollect(
-  config: CollectorConfig,
-  options: CollectOptions = {},
-): Promise<CollectRuntime> {
-  const logger =
-    options.logger ?? pino({ level: config.logLevel, base: { component: 'collector' } }, pino.destination(2));
-  const stream =
-    options.alertSocket !== undefined
-      ? await AlertStreamServer.listen(options.alertSocket, logger)
-      : undefined;
-  const base = options.alertOutput ?? process.stdout;
-  const alerts = new AlertPublisher({
-    output: stream === undefined ? base : stream.tee(base),
-    ...(config.webhookUrl !== undefined ? { webhookUrl: config.webhookUrl } : {}),
-    logger,
-  });
-  const collector = new BgpCollector(config, { logger, archive: createCollectorArchive(config, { logger }) });
-  const now = (): string => new Date().toISOString();
-  collector.onStateChange((peer, from, to) => {
-    const base = { time: now(), peer: peer.address, peerAsn: peer.asn, description: peer.description };
-    if (to === BgpState.ESTABLISHED) alerts.publish({ kind: 'peer-up', ...base });
-    else if (from === BgpState.ESTABLISHED)
-      alerts.publish({ kind: 'peer-down', ...base, state: bgpStateName(to) });
-  });
-  collector.onIncident((incident) => {
-    if (incident.action !== 'reset') return;
-    alerts.publish({
-      kind: 'peer-reset',
-      time: now(),
-      peer: incident.peer,
-      peerAsn: incident.asn,
-      code: incident.error.code,
-      message: incident.error.message,
-      notification: incident.notification,
-    });
-  });
-  let teardown: CollectTeardown | undefined;
-  try {
-    teardown = (await options.setup?.(collector, alerts, options.commandOptions ?? {})) ?? undefined;
-  } catch (error) {
-    await stream?.close();
-    throw error;
-  }
-  let address: { address: string; port: number };
-  try {
-    address = await collector.start();
-  } catch (error) {
-    await teardown?.();
-    await stream?.close();
-    throw error;
-  }
-  return {
-    collector,
-    alerts,
-    address,
-    alertStream: stream,
-    async stop() {
-      await teardown?.();
-      teardown = undefined;
-      await collector.stop();
-      await alerts.idle();
-      await stream?.close();
+async function runCollect(context: CliContext, options: CollectCliOptions): Promise<number> {
+  const socket = options.alertSocket === true ? DEFAULT_ALERT_SOCKET : options.alertSocket;
+  const timeScale = numberOption('time-scale', options.timeScale, 0.001, 1e6);
+  const binSeconds = numberOption('bin', options.bin, 1, 86400);
+  const minFullFeedPeers = numberOption('min-full-feed-peers', options.minFullFeedPeers, 1, 1e6);
+  const selected = options.country !== undefined || options.asn !== undefined || options.prefix !== undefined;
+  const runtime: CollectRuntime = await startCollect({
+    config: options.config,
+    ...(selected
+      ? {
+          selection: {
+            ...(options.country !== undefined ? { country: options.country } : {}),
+            ...(options.asn !== undefined ? { asn: options.asn } : {}),
+            ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+            ...(options.registry !== undefined ? { registry: options.registry } : {}),
+          },
+        }
+      : {}),
+    detection: {
+      ...(timeScale !== undefined ? { timeScale } : {}),
+      ...(binSeconds !== undefined ? { binSeconds } : {}),
+      ...(minFullFeedPeers !== undefined ? { minFullFeedPeers } : {}),
     },
-  };
+    alertOutput: context.io.stdout,
+    logOutput: context.io.stderr,
+    ...(socket !== undefined ? { alertSocket: socket } : {}),
+  });
+  await new Promise<void>((resolve) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await runtime.stop();
+  return EXIT_OK;
 }
 
-export function collectCommand(setup?: CollectSetup): Command {
+export function collectCommand(context: CliContext): Command {
   return new Command('collect')
     .description(
       'run the passive BGP collector: accept sessions from the configured peers, archive MRT, emit alerts',
@@ -163,38 +89,5 @@ export function collectCommand(setup?: CollectSetup): Command {
       '--alert-socket [path]',
       `also stream alerts to local clients (cairn outages --live) on this Unix socket (default ${DEFAULT_ALERT_SOCKET})`,
     )
-    .action(async (options: Omit<CollectCommandOptions, 'alertSocket'> & { alertSocket?: string | true }) => {
-      const config = readCollectorConfig(options.config!);
-      const { alertSocket, ...rest } = options;
-      const socket = alertSocket === true ? DEFAULT_ALERT_SOCKET : alertSocket;
-      const commandOptions: CollectCommandOptions = {
-        ...rest,
-        ...(socket !== undefined ? { alertSocket: socket } : {}),
-      };
-      let runtime: CollectRuntime;
-      try {
-        runtime = await startCollect(config, {
-          commandOptions,
-          ...(setup !== undefined ? { setup } : {}),
-          ...(socket !== undefined ? { alertSocket: socket } : {}),
-        });
-      } catch (error) {
-        if (error instanceof CairnError) {
-          process.stderr.write(`cairn: ${escapeForTerminal(error.describe())}\n`);
-          process.exitCode = 1;
-          return;
-        }
-        throw error;
-      }
-      await new Promise<void>((resolve) => {
-        const stop = (): void => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          resolve();
-        };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
-      });
-      await runtime.stop();
-    });
+    .action(action(context, (options: CollectCliOptions) => runCollect(context, options)));
 }
