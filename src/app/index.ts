@@ -19,3 +19,7 @@ export {
 export type { ProgressReport, WorkHooks } from './progress.js';
 export { orderMrtFiles, replayMrtFiles, reserveForFiles } from './replay.js';
 export { loadRoutingWorld, type RoutingWorld, type WorldSources } from './world.js';
+export { BufferedWriter } from './buffered-writer.js';
+export * from './mrt.js';
+export * from './country.js';
+export * from './demo.js';
