@@ -14,7 +14,8 @@ import { analyzeAch, parseAchCase } from '../intel/index.js';
 import { parsePrefix } from '../net/index.js';
 import { CountryResult, UpstreamShare } from './country.js';
 import { DEMO_MRT_FILE, SONY_CASE_FILE } from './defaults.js';
-import { mrtStats, MrtStatsResult } from './mrt.js';
+import { mrtStats } from './mrt.js';
+import { MrtStatsResult } from './mrt-schemas.js';
 import type { WorkHooks } from './progress.js';
 import { loadRoutingWorld } from './world.js';
 

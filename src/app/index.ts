@@ -20,6 +20,7 @@ export type { ProgressReport, WorkHooks } from './progress.js';
 export { orderMrtFiles, replayMrtFiles, reserveForFiles } from './replay.js';
 export { loadRoutingWorld, type RoutingWorld, type WorldSources } from './world.js';
 export { BufferedWriter } from './buffered-writer.js';
-export * from './mrt.js';
+export * from './mrt-schemas.js';
+export { dumpMrt, elementPredicate, mrtStats } from './mrt.js';
 export * from './country.js';
 export * from './demo.js';

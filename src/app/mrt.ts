@@ -6,9 +6,11 @@
  * const stats = await mrtStats({ file: 'data/mrt/ripe-bgpdump/updates.20100722.2015.gz' });
  * stats.elements.A; // announcements
  * await dumpMrt({ files: [file], format: 'jsonl', prefix: ['175.45.176.0/22'] }, process.stdout);
+ *
+ * The one app file a face may import besides index.ts (eslint-rules/layering.js): it loads only
+ * the decoder, so `cairn mrt dump` on a small file is not slowed by the other questions' modules.
  */
 import type { Writable } from 'node:stream';
-import { z } from 'zod';
 import { CairnError } from '../errors/index.js';
 import {
   BgpdumpFormatter,
@@ -20,80 +22,18 @@ import {
 } from '../mrt/index.js';
 import { parseAsn, parsePrefix, type Prefix } from '../net/index.js';
 import { BufferedWriter } from './buffered-writer.js';
+import type { DumpInput, DumpSummary, ElementFilter, MrtStatsInput, MrtStatsResult } from './mrt-schemas.js';
 import type { WorkHooks } from './progress.js';
 
-export const ElementTypeName = z.enum(['A', 'W', 'B', 'STATE']);
-export const DecompressorChoice = z.enum(['auto', 'native', 'js', 'lbzip2', 'bzip2']);
-export type DecompressorChoice = z.infer<typeof DecompressorChoice>;
-
-/** An element filter: every given list must match (an element passes a list matching any member). */
-export const ElementFilter = z.object({
-  type: z.array(ElementTypeName).optional(),
-  /** Prefixes: an element's prefix equal to one of them or inside it. */
-  prefix: z.array(z.string()).optional(),
-  /** AS numbers, as numbers or text such as `AS3356`. */
-  peerAs: z.array(z.union([z.number(), z.string()])).optional(),
-  originAs: z.array(z.union([z.number(), z.string()])).optional(),
-});
-export type ElementFilter = z.infer<typeof ElementFilter>;
-
-export const DumpInput = ElementFilter.extend({
-  files: z.array(z.string()).min(1),
-  format: z.enum(['bgpdump', 'jsonl']).default('bgpdump'),
-  /** Stop at the first problem in the input (the problem is thrown). */
-  strict: z.boolean().optional(),
-  decompressor: DecompressorChoice.optional(),
-});
-export type DumpInput = z.input<typeof DumpInput>;
-
-export const DumpSummary = z.object({
-  files: z.number(),
-  problems: z.number(),
-  /** The output closed before the end (a reader that stopped early, `| head`). */
-  outputClosed: z.boolean(),
-});
-export type DumpSummary = z.infer<typeof DumpSummary>;
-
-/** A problem found in the input: its stable code, message and location (CairnError.toJSON). */
-export const ProblemJson = z.object({
-  code: z.string(),
-  message: z.string(),
-  file: z.string().optional(),
-  offset: z.number().optional(),
-  line: z.number().optional(),
-  path: z.string().optional(),
-  field: z.string().optional(),
-  recordType: z.string().optional(),
-});
-export type ProblemJson = z.infer<typeof ProblemJson>;
-
-export const MrtStatsInput = z.object({
-  file: z.string(),
-  strict: z.boolean().optional(),
-  decompressor: DecompressorChoice.optional(),
-});
-export type MrtStatsInput = z.input<typeof MrtStatsInput>;
-
-export const MrtStatsResult = z.object({
-  file: z.string(),
-  compression: z.string(),
-  decompressor: z.string(),
-  bytes: z.number(),
-  records: z.number(),
-  recordTypes: z.record(z.string(), z.number()),
-  elements: z.object({ A: z.number(), W: z.number(), B: z.number(), STATE: z.number() }),
-  peers: z.number(),
-  ipv4Prefixes: z.number(),
-  ipv6Prefixes: z.number(),
-  firstTimestamp: z.string().nullable(),
-  lastTimestamp: z.string().nullable(),
-  problems: z.object({
-    count: z.number(),
-    byCode: z.record(z.string(), z.number()),
-    first: z.array(ProblemJson),
-  }),
-});
-export type MrtStatsResult = z.infer<typeof MrtStatsResult>;
+export type {
+  DecompressorChoice,
+  DumpInput,
+  DumpSummary,
+  ElementFilter,
+  MrtStatsInput,
+  MrtStatsResult,
+  ProblemJson,
+} from './mrt-schemas.js';
 
 /** True when the cursor's prefix equals `filter` or lies inside it. */
 function prefixWithin(cursor: ElementCursor, filter: Prefix): boolean {
@@ -140,9 +80,9 @@ export function elementPredicate(filter: ElementFilter): (cursor: ElementCursor)
  * written). Stops early, without error, when the sink closes.
  */
 export async function dumpMrt(input: DumpInput, sink: Writable, hooks: WorkHooks = {}): Promise<DumpSummary> {
-  const options = DumpInput.parse(input);
+  const options = input;
   const accept = elementPredicate(options);
-  const bgpdump = options.format === 'bgpdump';
+  const bgpdump = (options.format ?? 'bgpdump') === 'bgpdump';
   const out = new BufferedWriter(sink, 1 << 20, bgpdump);
   let problems = 0;
   let files = 0;
@@ -186,7 +126,7 @@ export async function dumpMrt(input: DumpInput, sink: Writable, hooks: WorkHooks
 
 /** Decodes a file and counts what is in it. Under `strict`, the first problem is thrown. */
 export async function mrtStats(input: MrtStatsInput, hooks: WorkHooks = {}): Promise<MrtStatsResult> {
-  const { file, strict, decompressor } = MrtStatsInput.parse(input);
+  const { file, strict, decompressor } = input;
   const recordTypes = new Map<string, number>();
   const elements: Record<ElementType, number> = { A: 0, W: 0, B: 0, STATE: 0 };
   const peers = new Set<string>();

@@ -3,7 +3,7 @@
  * `mrtStats`, render to the io. `--strict` ends with exit code 2 at the first problem in the input.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { dumpMrt, mrtStats, type DecompressorChoice, type MrtStatsResult } from '../app/index.js';
+import { dumpMrt, mrtStats, type DecompressorChoice, type MrtStatsResult } from '../app/mrt.js';
 import { CairnError } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_INPUT_PROBLEM, EXIT_OK } from './io.js';
