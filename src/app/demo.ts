@@ -10,7 +10,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { analyzeAch, parseAchCase } from '../intel/index.js';
 import { parsePrefix } from '../net/index.js';
 import { CountryResult, UpstreamShare } from './country.js';
 import { DEMO_MRT_FILE, SONY_CASE_FILE } from './defaults.js';
@@ -113,6 +112,8 @@ export async function demoAnalysis(input: DemoInput = {}, hooks: WorkHooks = {})
     chokepoints: view.chokepoints,
     routes,
   };
+  // Loaded here, not at the top: every face imports app's index, and the intel code is large.
+  const { analyzeAch, parseAchCase } = await import('../intel/index.js');
   const parsed = parseAchCase(readFileSync(achCase), { file: achCase, format: 'json' });
   if (!parsed.ok) throw parsed.issues[0];
   return DemoResult.parse({ stats, northKorea, sonyCase: analyzeAch(parsed.achCase) });
