@@ -1,25 +1,36 @@
 /**
- * The built `cairn mrt` commands end to end (the test script builds dist/ first): output equal to
- * bgpdump through every decompressor path the CLI takes (gzip, bzip2 native and in a worker thread,
- * plain),
- * filters, JSON lines, stats, and the demo that `npm start` runs.
+ * The `cairn mrt` commands and `cairn demo`: output equal to bgpdump through every decompressor
+ * path the CLI takes (gzip, bzip2 native and in a worker thread, plain), filters, JSON lines, stats
+ * and --strict, run in process with `runCli`; and end to end through the built binary (the test
+ * script builds dist/ first) where the process is what is checked: a real stdout pipe, a PATH
+ * without bzip2 tools, and the demo that `npm start` runs.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { captureIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/program.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist/cli/main.js');
 const MRT = join(ROOT, 'data/mrt');
 
-function cairn(
+/** The built binary in a child process. */
+function spawnCairn(
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): { stdout: string; stderr: string; status: number | null } {
   const result = spawnSync(process.execPath, [CLI, ...args], { maxBuffer: 1 << 30, encoding: 'utf8', env });
   return { stdout: result.stdout, stderr: result.stderr, status: result.status };
+}
+
+/** `cairn` in process, against a captured io. */
+async function cairn(args: string[]): Promise<{ stdout: string; stderr: string; status: number }> {
+  const io = captureIo();
+  const status = await runCli(args, io);
+  return { stdout: io.out(), stderr: io.err(), status };
 }
 
 function bgpdump(file: string): string {
@@ -40,9 +51,9 @@ describe('cairn mrt dump', () => {
     'ripe-bgpdump/updates.20160811.1600.gz',
     'mrtparse-samples/openbgpd_rib_table-v2',
   ]) {
-    it(`prints what bgpdump -m prints: ${file}`, () => {
+    it(`prints what bgpdump -m prints: ${file}`, async () => {
       const path = join(MRT, file);
-      const result = cairn(['mrt', 'dump', '--no-progress', '-q', path]);
+      const result = await cairn(['mrt', 'dump', '--no-progress', '-q', path]);
       expect(result.status).toBe(0);
       expect(result.stdout === bgpdump(path)).toBe(true);
     });
@@ -53,10 +64,10 @@ describe('cairn mrt dump', () => {
     const emptyDir = mkdtempSync(join(tmpdir(), 'cairn-no-bzip2-'));
     const noTools = { ...process.env, PATH: emptyDir };
     try {
-      const stats = JSON.parse(cairn(['mrt', 'stats', '--json', path], noTools).stdout);
+      const stats = JSON.parse(spawnCairn(['mrt', 'stats', '--json', path], noTools).stdout);
       expect(stats.decompressor).toBe('js-worker');
       expect(stats.problems.byCode.MRT_TRUNCATED_STREAM).toBe(1);
-      const result = cairn(['mrt', 'dump', '--no-progress', '-q', path], noTools);
+      const result = spawnCairn(['mrt', 'dump', '--no-progress', '-q', path], noTools);
       expect(result.status).toBe(0);
       expect(result.stdout === bgpdump(path)).toBe(true);
     } finally {
@@ -64,31 +75,31 @@ describe('cairn mrt dump', () => {
     }
   });
 
-  it('reports the problems of a truncated bzip2 file on stderr and still prints every route before them', () => {
+  it('reports the problems of a truncated bzip2 file on stderr and still prints every route before them', async () => {
     const path = join(MRT, 'pyasn/rib.20080501.0644_firstMB.bz2');
-    const result = cairn(['mrt', 'dump', '--no-progress', path]);
+    const result = await cairn(['mrt', 'dump', '--no-progress', path]);
     expect(result.status).toBe(0);
     expect(result.stdout.split('\n').length - 1).toBe(139291);
     expect(result.stderr).toMatch(/MRT_TRUNCATED_STREAM/);
     expect(result.stderr).toMatch(/MRT_TRUNCATED_RECORD: .*offset 9876131, TABLE_DUMP\/AFI_IPv4/);
   });
 
-  it('filters by type, prefix, peer AS and origin AS', () => {
+  it('filters by type, prefix, peer AS and origin AS', async () => {
     const path = join(MRT, 'ripe-bgpdump/updates.et-header.2015.gz');
-    const kp = cairn(['mrt', 'dump', '--prefix', '175.45.176.0/22', '--origin-as', '131279', path]);
+    const kp = await cairn(['mrt', 'dump', '--prefix', '175.45.176.0/22', '--origin-as', '131279', path]);
     const expected = bgpdump(path)
       .split('\n')
       .filter((line) => /\|175\.45\.17[6-9]\.0\/24\|/.test(line));
     expect(kp.stdout.trim().split('\n')).toEqual(expected);
-    const withdrawals = cairn(['mrt', 'dump', '--type', 'W', path]);
+    const withdrawals = await cairn(['mrt', 'dump', '--type', 'W', path]);
     expect(withdrawals.stdout.trim().split('\n')).toHaveLength(3);
-    const none = cairn(['mrt', 'dump', '--peer-as', '1', path]);
+    const none = await cairn(['mrt', 'dump', '--peer-as', '1', path]);
     expect(none.stdout).toBe('');
   });
 
-  it('writes JSON lines with typed fields', () => {
+  it('writes JSON lines with typed fields', async () => {
     const path = join(MRT, 'ripe-bgpdump/updates.et-header.2015.gz');
-    const result = cairn(['mrt', 'dump', '--format', 'jsonl', '--prefix', '175.45.177.0/24', path]);
+    const result = await cairn(['mrt', 'dump', '--format', 'jsonl', '--prefix', '175.45.177.0/24', path]);
     const [element] = result.stdout
       .trim()
       .split('\n')
@@ -106,8 +117,8 @@ describe('cairn mrt dump', () => {
     });
   });
 
-  it('rejects a bad filter with a clear message and no stack trace', () => {
-    const result = cairn([
+  it('rejects a bad filter with a clear message and no stack trace', async () => {
+    const result = await cairn([
       'mrt',
       'dump',
       '--prefix',
@@ -119,17 +130,17 @@ describe('cairn mrt dump', () => {
     expect(result.stderr).not.toMatch(/at .*\.js:\d+/);
   });
 
-  it('says so when a file does not exist', () => {
-    const result = cairn(['mrt', 'dump', join(MRT, 'no-such-file')]);
+  it('says so when a file does not exist', async () => {
+    const result = await cairn(['mrt', 'dump', join(MRT, 'no-such-file')]);
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/no-such-file/);
   });
 });
 
 describe('cairn mrt stats', () => {
-  it('counts records, elements, peers and prefixes (checked against bgpdump)', () => {
+  it('counts records, elements, peers and prefixes (checked against bgpdump)', async () => {
     const path = join(MRT, 'ripe-bgpdump/updates.20100722.2015.gz');
-    const stats = JSON.parse(cairn(['mrt', 'stats', '--json', path]).stdout);
+    const stats = JSON.parse((await cairn(['mrt', 'stats', '--json', path])).stdout);
     const lines = bgpdump(path).trim().split('\n');
     const count = (type: string): number => lines.filter((l) => l.split('|')[2] === type).length;
     expect(stats.elements).toEqual({ A: count('A'), W: count('W'), B: 0, STATE: count('STATE') });
@@ -146,15 +157,16 @@ describe('cairn mrt stats', () => {
     expect(stats.problems.count).toBe(0);
   });
 
-  it('reports the bzip2 decompressor: the native tool for a complete stream and for a cut one', () => {
+  it('reports the bzip2 decompressor: the native tool for a complete stream and for a cut one', async () => {
     // .ci/run installs lbzip2 and bzip2; lbzip2 is preferred (it decodes on every core).
     const complete = JSON.parse(
-      cairn(['mrt', 'stats', '--json', join(MRT, 'morrowc-mrtparser/updates.20260222.1530.bz2')]).stdout,
+      (await cairn(['mrt', 'stats', '--json', join(MRT, 'morrowc-mrtparser/updates.20260222.1530.bz2')]))
+        .stdout,
     );
     expect(complete.decompressor).toBe('lbzip2');
     // A cut stream reaches lbzip2 with its end rebuilt; every complete block is decoded.
     const cut = JSON.parse(
-      cairn(['mrt', 'stats', '--json', join(MRT, 'pyasn/rib.20140523.0600_firstMB.bz2')]).stdout,
+      (await cairn(['mrt', 'stats', '--json', join(MRT, 'pyasn/rib.20140523.0600_firstMB.bz2')])).stdout,
     );
     expect(cut.decompressor).toBe('lbzip2');
     expect(cut.elements.B).toBe(270005);
@@ -164,17 +176,17 @@ describe('cairn mrt stats', () => {
     expect(truncation.message).not.toContain('lbzip2');
   });
 
-  it('lists the problems of a RIB without a peer table', () => {
+  it('lists the problems of a RIB without a peer table', async () => {
     const path = join(MRT, 'pyasn/bview.20140112.1600_3samples.bz2');
-    const stats = JSON.parse(cairn(['mrt', 'stats', '--json', path]).stdout);
+    const stats = JSON.parse((await cairn(['mrt', 'stats', '--json', path])).stdout);
     expect(stats.problems.byCode).toEqual({ MRT_NO_PEER_INDEX: 3 });
     expect(stats.problems.first[0]).toMatchObject({ code: 'MRT_NO_PEER_INDEX', offset: 0 });
   });
 });
 
 describe('cairn demo (npm start)', () => {
-  it("finds North Korea's four prefixes, their origin and the single upstream", () => {
-    const result = cairn(['demo', '--json']);
+  it("finds North Korea's four prefixes, their origin and the single upstream", async () => {
+    const result = await cairn(['demo', '--json']);
     expect(result.status).toBe(0);
     const demo = JSON.parse(result.stdout);
     expect(demo.stats.elements.A).toBe(577737);
@@ -185,22 +197,66 @@ describe('cairn demo (npm start)', () => {
       '175.45.179.0/24',
     ]);
     expect(demo.northKorea.origins).toEqual([131279]);
-    expect(demo.northKorea.upstreams).toEqual([{ asn: 4837, routes: 4 }]);
+    // The upstream is the observatory's (first AS outside KP), the one `cairn country KP` shows.
+    expect(demo.northKorea.upstreams).toEqual([
+      { asn: 4837, name: 'CHINA169-BACKBONE', country: 'CN', share: 1, routes: 4 },
+    ]);
     // The shipped Sony case is analysed too (its ranking reflects the analyst's ratings).
     expect(demo.sonyCase.hypotheses.map((h: { id: string }) => h.id)).toEqual(['H1', 'H2', 'H3', 'H4']);
     expect(demo.sonyCase.ranking).toHaveLength(4);
   });
+
+  it('runs as `npm start` runs it: the built binary prints the three sections', () => {
+    const result = spawnCairn(['demo']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+    const text = result.stdout;
+    expect(text).toMatch(/^1\. The decoder on a full table/m);
+    expect(text).toContain(`\n${'  A'.padEnd(22)} 577,737\n`);
+    expect(text).toMatch(
+      /^2\. Routes toward North Korea's address space \(APNIC: KP, 4 \/24s registered, 4 visible\)$/m,
+    );
+    expect(
+      text.match(
+        /^ {3}175\.45\.17[6-9]\.0\/24 +via peer AS3856 {2}path 2914 1239 4837 131279 {2}upstream AS4837$/gm,
+      ),
+    ).toHaveLength(4);
+    expect(text).toContain(
+      '   upstream AS4837 CHINA169-BACKBONE (CN): 4 of 4 routes, 100% of the visible space',
+    );
+    expect(text).toContain('passes through AS4837: a single chokepoint.');
+    expect(text).toMatch(/^3\. Competing hypotheses: /m);
+  });
+});
+
+describe('the built binary', () => {
+  it('writes bgpdump text to a real stdout pipe', () => {
+    const path = join(MRT, 'ripe-bgpdump/updates.et-header.2015.gz');
+    const result = spawnCairn(['mrt', 'dump', path]);
+    expect(result.status).toBe(0);
+    expect(result.stdout === bgpdump(path)).toBe(true);
+  });
+
+  it('ends quietly when the reader closes the pipe early', () => {
+    const path = join(MRT, 'ripe-bgpdump/updates.et-header.2015.gz');
+    const result = spawnSync('sh', ['-c', `"${process.execPath}" "${CLI}" mrt dump "${path}" | head -n 3`], {
+      encoding: 'utf8',
+    });
+    expect(result.status).toBe(0);
+    expect(result.stdout.split('\n').slice(0, 3)).toEqual(bgpdump(path).split('\n').slice(0, 3));
+    expect(result.stderr).toBe('');
+  });
 });
 
 describe('--strict', () => {
-  it('stops at the first problem with exit code 2 and names it once', () => {
+  it('stops at the first problem with exit code 2 and names it once', async () => {
     const path = join(MRT, 'pyasn/bview.20140112.1600_3samples.bz2');
-    const strict = cairn(['mrt', 'dump', '--strict', path]);
+    const strict = await cairn(['mrt', 'dump', '--strict', path]);
     expect(strict.status).toBe(2);
     expect(strict.stderr.trim().split('\n')).toEqual([
       `cairn: MRT_NO_PEER_INDEX: RIB record before any PEER_INDEX_TABLE (record skipped) (${path}, offset 0, TABLE_DUMP_V2/RIB_IPV4_UNICAST)`,
     ]);
-    const lenient = cairn(['mrt', 'dump', path]);
+    const lenient = await cairn(['mrt', 'dump', path]);
     expect(lenient.status).toBe(0);
     expect(lenient.stderr.match(/MRT_NO_PEER_INDEX/g)).toHaveLength(3);
   });

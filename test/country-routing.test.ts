@@ -1,8 +1,8 @@
 /** RoutingTable rules on hand-made elements: replace, withdraw, peer down, stale, events, ADD-PATH. */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { firstMrtRecord, reserveForFiles } from '../src/cli/replay.js';
-import { scanMrt, type ElementVisitor, type MrtElement } from '../src/mrt/index.js';
+import { reserveForFiles } from '../src/app/index.js';
+import { readMrtFileHead, scanMrt, type ElementVisitor, type MrtElement } from '../src/mrt/index.js';
 import { parseAddress, parsePrefix } from '../src/net/index.js';
 import { RoutingTable, type RouteEvent } from '../src/routing/index.js';
 import { routeLines } from './fixtures/routes.js';
@@ -120,7 +120,7 @@ describe('RoutingTable', () => {
         const grownTable = new RoutingTable();
         await scanMrt(input, (cursor, decoder) => grownTable.ingest(cursor, decoder));
 
-        const first = await firstMrtRecord(input);
+        const first = await readMrtFileHead(input);
         expect(first.peers).toBe(peers);
         const sized = new RoutingTable();
         reserveForFiles(sized, [first]);

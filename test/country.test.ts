@@ -1,9 +1,13 @@
 /**
  * Country views on real data, each fact compared with an independent reference computed from
- * `bgpdump -m` text and the delegated file split on '|' (test/country-reference.ts).
+ * `bgpdump -m` text and the delegated file split on '|' (test/country-reference.ts); and the
+ * commands over them run in process (`runCli`), their JSON being the app result as it is.
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { countryReport } from '../src/app/index.js';
+import { captureIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/program.js';
 import { scanMrt } from '../src/mrt/index.js';
 import { parseAddress, parsePrefix } from '../src/net/index.js';
 import { Observatory } from '../src/observatory/index.js';
@@ -191,5 +195,83 @@ describe('many vantage points: rib.20140523.0600_firstMB.bz2 (35 peers)', () => 
       }
     }
     expect(compared).toBeGreaterThan(10);
+  });
+});
+
+// Each command loads its world anew: slow on a busy machine.
+describe('the commands: cairn country, asn, ip, countries', { timeout: 600_000 }, () => {
+  const run = async (args: string[]): Promise<{ stdout: string; stderr: string; status: number }> => {
+    const io = captureIo();
+    const status = await runCli(args, io);
+    return { stdout: io.out(), stderr: io.err(), status };
+  };
+
+  it('country --json prints the app result as it is, and its facts are the reference facts', async () => {
+    const result = await run(['country', 'kp', '--mrt', UPDATES, '--json']);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toBe('');
+    const expected = await countryReport({ country: 'KP', mrt: [UPDATES] });
+    expect(result.stdout).toBe(JSON.stringify(expected) + '\n');
+    const json = JSON.parse(result.stdout);
+    const reference = replayBgpdump(UPDATES);
+    const kp = prefixesByCountry(loadRegistry(APNIC), reference).get('KP')!;
+    expect(json.prefixes.map((p: { prefix: string }) => p.prefix)).toEqual([...kp].sort());
+    expect(json.upstreams.map((u: { asn: number; share: number }) => [u.asn, u.share])).toEqual([[4837, 1]]);
+    // The fields `cairn country --json` has always printed, in their order.
+    expect(Object.keys(json)).toEqual([
+      'country',
+      'prefixes',
+      'space',
+      'origins',
+      'upstreams',
+      'dependency',
+      'chokepoints',
+      'upstreamCount',
+      'vantagePoints',
+    ]);
+  });
+
+  it('country prints tables for people', async () => {
+    const result = await run(['country', 'KP', '--mrt', UPDATES]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/^Country KP: 4 announced prefixes$/m);
+    expect(result.stdout).toContain(
+      [
+        'Upstreams (1)',
+        'AS      name               country  share',
+        'AS4837  CHINA169-BACKBONE  CN       100.0%',
+      ].join('\n'),
+    );
+    expect(result.stdout).toMatch(/^Chokepoints \(>= 0\.99\): .*AS4837/m);
+  });
+
+  it('asn, ip and countries answer from the same world', async () => {
+    const asn = JSON.parse((await run(['asn', 'AS131279', '--mrt', UPDATES, '--json'])).stdout);
+    expect(asn.upstreams.map((u: { asn: number }) => u.asn)).toEqual([4837]);
+    const ip = await run(['ip', '175.45.178.1', '--mrt', UPDATES]);
+    expect(ip.stdout).toMatch(
+      /^175\.45\.178\.1: prefix 175\.45\.178\.0\/24, registry country KP \(apnic\)$/m,
+    );
+    expect(ip.stdout).toMatch(/AS131279\(KP\) > AS4837\(CN\)$/m);
+    const countries = JSON.parse((await run(['countries', '--mrt', UPDATES, '--json'])).stdout);
+    expect(countries.countries.find((r: { country: string }) => r.country === 'KP')).toMatchObject({
+      upstreamCount: 1,
+      prefixes: 4,
+    });
+  });
+
+  it('a bad code or ASN is one line and exit code 1; an unreadable MRT file is reported and the rest goes on', async () => {
+    const bad = await run(['country', 'XX', '--mrt', UPDATES]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^cairn: OBSERVATORY_BAD_COUNTRY: .*"XX"/);
+    expect(bad.stdout).toBe('');
+    const badAsn = await run(['asn', 'ASX', '--mrt', UPDATES]);
+    expect(badAsn.status).toBe(1);
+    expect(badAsn.stderr).toMatch(/^cairn: NET_BAD_ASN/);
+    const missing = data('mrt/no-such-file');
+    const partial = await run(['country', 'KP', '--mrt', missing, UPDATES, '--json']);
+    expect(partial.status).toBe(0);
+    expect(partial.stderr).toMatch(/no-such-file/);
+    expect(JSON.parse(partial.stdout).upstreams.map((u: { asn: number }) => u.asn)).toEqual([4837]);
   });
 });

@@ -96,3 +96,8 @@ export {
   type OutageOptions,
   type Scheduler,
 } from '../observatory/index.js';
+export { BufferedWriter } from './buffered-writer.js';
+export * from './mrt-schemas.js';
+export { dumpMrt, elementPredicate, mrtStats } from './mrt.js';
+export * from './country.js';
+export * from './demo.js';

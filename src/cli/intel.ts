@@ -23,7 +23,7 @@ import {
 } from '../app/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK, type CliIo } from './io.js';
-import { problemLine, progressBar, type Progress } from './output.js';
+import { problemPrinter, progressHooks } from './output.js';
 
 const MAX_PROBLEM_LINES = 20;
 
@@ -47,25 +47,9 @@ function print(io: CliIo, text: string): void {
 
 /** Progress bars on a terminal (unless --no-progress), the first problems of the input on stderr. */
 function hooksFor(io: CliIo, options: { progress?: boolean }): WorkHooks {
-  const bars = new Map<string, Progress>();
-  let shown = 0;
   return {
-    onProgress(report) {
-      let bar = bars.get(report.label);
-      if (bar === undefined)
-        bars.set(
-          report.label,
-          (bar = progressBar(report.label, options.progress !== false && io.stderrIsTTY)),
-        );
-      bar.update(report.done, report.total);
-    },
-    onDone(label) {
-      bars.get(label)?.stop();
-      bars.delete(label);
-    },
-    onProblem(problem) {
-      if (shown++ < MAX_PROBLEM_LINES) io.stderr.write(`cairn: ${problemLine(problem)}\n`);
-    },
+    ...progressHooks(io, options.progress !== false),
+    ...problemPrinter(io, { limit: MAX_PROBLEM_LINES }),
   };
 }
 

@@ -21,7 +21,7 @@ import {
 import { ParseError, escapeForTerminal } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK, type CliIo } from './io.js';
-import { problemLine, progressBar, type Progress } from './output.js';
+import { problemPrinter, progressHooks } from './output.js';
 
 interface OutageCliOptions {
   mrt?: string[];
@@ -166,8 +166,7 @@ async function runLive(io: CliIo, options: OutageCliOptions): Promise<number> {
 
 async function runReplay(io: CliIo, options: OutageCliOptions): Promise<number> {
   const binSeconds = numberOption('bin', options.bin, 1, 86400);
-  const bars = new Map<string, Progress>();
-  let problems = 0;
+  const printer = problemPrinter(io, { limit: MAX_PROBLEM_LINES });
   const jsonLines = options.json === true;
   const result = await replayOutages(
     {
@@ -183,26 +182,12 @@ async function runReplay(io: CliIo, options: OutageCliOptions): Promise<number> 
     },
     {
       onOpen: jsonLines ? (line) => io.stdout.write(JSON.stringify(line) + '\n') : undefined,
-      onProblem: (problem) => {
-        if (problems++ < MAX_PROBLEM_LINES) io.stderr.write(`cairn: ${problemLine(problem)}\n`);
-      },
-      onProgress: (report) => {
-        let bar = bars.get(report.label);
-        if (bar === undefined)
-          bars.set(
-            report.label,
-            (bar = progressBar(report.label, options.progress !== false && io.stderrIsTTY)),
-          );
-        bar.update(report.done, report.total);
-      },
-      onDone: (label) => {
-        bars.get(label)?.stop();
-        bars.delete(label);
-      },
+      ...progressHooks(io, options.progress !== false),
+      ...printer,
     },
   );
-  if (problems > MAX_PROBLEM_LINES)
-    io.stderr.write(`cairn: ${problems} problems in the input, ${MAX_PROBLEM_LINES} shown\n`);
+  if (printer.count > MAX_PROBLEM_LINES)
+    io.stderr.write(`cairn: ${printer.count} problems in the input, ${MAX_PROBLEM_LINES} shown\n`);
   if (jsonLines) {
     const out = [...result.events, ...result.resets, ...result.bins].map((line) => JSON.stringify(line));
     io.stdout.write(out.join('\n') + (out.length > 0 ? '\n' : ''));

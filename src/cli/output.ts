@@ -1,117 +1,29 @@
 /**
- * Output helpers for the CLI: a buffered writer that respects back-pressure (so `cairn ... | head`
- * and slow pipes work), progress bars on stderr only when it is a terminal, and problem lines.
+ * Rendering shared by the CLI commands: progress bars drawn from WorkHooks on the io's stderr
+ * (only when it is a terminal), problem lines with a cap on how many are shown, text tables, and
+ * the MRT statistics block (`cairn mrt stats` and `cairn demo`).
+ *
+ * @example
+ * const hooks = { ...progressHooks(io, options.progress), ...problemPrinter(io) };
+ * const result = await countryReport(input, hooks);
  */
-import type { Writable } from 'node:stream';
-import { SingleBar, Presets } from 'cli-progress';
-import { CairnError, escapeForTerminal } from '../errors/index.js';
-
-export class BufferedWriter {
-  buffer: Buffer;
-  position = 0;
-  private closed = false;
-
-  /**
-   * Lines go straight into a byte buffer (no per-line strings kept, no join): `flush()` hands
-   * full buffers to the stream and, awaited between input chunks, waits for it to drain.
-   */
-  constructor(
-    private readonly stream: Writable,
-    private readonly capacity = 1 << 20,
-    /** All text is ASCII (bgpdump lines): written as latin1, which skips UTF-8 encoding. */
-    private readonly ascii = false,
-  ) {
-    this.buffer = Buffer.allocUnsafe(capacity);
-    stream.on('error', (error: NodeJS.ErrnoException) => {
-      // A closed pipe (`| head`) ends output quietly.
-      if (error.code === 'EPIPE') this.closed = true;
-      else throw error;
-    });
-  }
-
-  get isClosed(): boolean {
-    return this.closed;
-  }
-
-  /** Part of a line (see `endLine`); ASCII text when the writer was made with `ascii`. */
-  text(piece: string): void {
-    if (this.position + piece.length * 3 + 1 > this.capacity) {
-      this.writeOut();
-      if (piece.length * 3 + 1 > this.capacity) {
-        if (!this.closed) this.stream.write(piece);
-        return;
-      }
-    }
-    this.position += this.ascii
-      ? this.buffer.write(piece, this.position, 'latin1')
-      : this.buffer.write(piece, this.position, 'utf8');
-  }
-
-  ensure(bytes: number): void {
-    if (this.position + bytes > this.capacity) {
-      this.writeOut();
-      if (bytes > this.capacity) this.buffer = Buffer.allocUnsafe(bytes);
-    }
-  }
-
-  endLine(): void {
-    if (this.position + 1 > this.capacity) this.writeOut();
-    this.buffer[this.position++] = 10;
-  }
-
-  line(text: string): void {
-    // Worst case 3 bytes per UTF-16 unit, plus the newline.
-    if (this.position + text.length * 3 + 1 > this.capacity) {
-      this.writeOut();
-      if (text.length * 3 + 1 > this.capacity) {
-        if (!this.closed) this.stream.write(text + '\n');
-        return;
-      }
-    }
-    this.position += this.buffer.write(text, this.position, 'utf8');
-    this.buffer[this.position++] = 10;
-  }
-
-  private writeOut(): boolean {
-    if (this.position === 0) return true;
-    const full = this.buffer.subarray(0, this.position);
-    this.buffer = Buffer.allocUnsafe(this.capacity);
-    this.position = 0;
-    return this.closed ? true : this.stream.write(full);
-  }
-
-  /** Writes what is buffered (when `force` or over half full); resolves once the stream can take more. */
-  async flush(force = false): Promise<void> {
-    if (!force && this.position < this.capacity / 2) {
-      if (!this.stream.writableNeedDrain) return;
-    } else if (this.writeOut()) return;
-    if (this.closed || !this.stream.writableNeedDrain) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.stream.off('drain', done);
-        this.stream.off('close', done);
-        this.stream.off('error', done);
-        resolve();
-      };
-      this.stream.on('drain', done);
-      this.stream.on('close', done);
-      this.stream.on('error', done);
-    });
-  }
-}
+import { Presets, SingleBar } from 'cli-progress';
+import type { MrtStatsResult, ProgressReport, WorkHooks } from '../app/index.js';
+import { CairnError, escapeForTerminal, type ErrorCode } from '../errors/index.js';
+import type { CliIo } from './io.js';
 
 export interface Progress {
   update(done: number, total: number | undefined): void;
   stop(): void;
 }
 
-/** A progress bar on stderr when it is a terminal (and not suppressed); a no-op otherwise. */
-export function progressBar(label: string, enabled = process.stderr.isTTY === true): Progress {
-  if (!enabled) return { update() {}, stop() {} };
+/** A progress bar on the io's stderr when it is a terminal; a no-op otherwise. */
+export function progressBar(io: CliIo, label: string, enabled = true): Progress {
+  if (!enabled || !io.stderrIsTTY) return { update() {}, stop() {} };
   const bar = new SingleBar(
     {
       format: `${escapeForTerminal(label)} [{bar}] {percentage}% | {value}/{total} bytes | {eta_formatted}`,
-      stream: process.stderr,
+      stream: io.stderr,
       hideCursor: true,
       clearOnComplete: true,
     },
@@ -133,8 +45,89 @@ export function progressBar(label: string, enabled = process.stderr.isTTY === tr
   };
 }
 
-/** One line for a problem on stderr, escaped. */
+/**
+ * WorkHooks that draw one bar per labelled piece of work (only when `enabled` and stderr is a
+ * terminal; otherwise no hooks at all, so the work does not even build progress reports).
+ */
+export function progressHooks(io: CliIo, enabled = true): Pick<WorkHooks, 'onProgress' | 'onDone'> {
+  if (!enabled || !io.stderrIsTTY) return {};
+  const bars = new Map<string, Progress>();
+  return {
+    onProgress(report: ProgressReport) {
+      let bar = bars.get(report.label);
+      if (bar === undefined) bars.set(report.label, (bar = progressBar(io, report.label)));
+      bar.update(report.done, report.total);
+    },
+    onDone(label: string) {
+      bars.get(label)?.stop();
+      bars.delete(label);
+    },
+  };
+}
+
+/** One line for a problem, escaped for the terminal. */
 export function problemLine(problem: unknown): string {
   if (problem instanceof CairnError) return escapeForTerminal(problem.describe());
   return escapeForTerminal(problem instanceof Error ? problem.message : String(problem));
+}
+
+export interface ProblemPrinter extends Pick<WorkHooks, 'onProblem'> {
+  /** Problems seen so far. */
+  readonly count: number;
+}
+
+/** Prints the first `limit` problems as `cairn: ...` lines on stderr (none when `quiet`) and counts all. */
+export function problemPrinter(io: CliIo, options: { limit?: number; quiet?: boolean } = {}): ProblemPrinter {
+  const limit = options.limit ?? 20;
+  let count = 0;
+  return {
+    get count() {
+      return count;
+    },
+    onProblem(problem: CairnError) {
+      count++;
+      if (!options.quiet && count <= limit) io.stderr.write(`cairn: ${problemLine(problem)}\n`);
+    },
+  };
+}
+
+/** Columns padded to their widest cell, two spaces apart. */
+export function textTable(rows: string[][]): string {
+  if (rows.length === 0) return '';
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/** The statistics of one MRT file, one labelled row each. */
+export function formatStats(stats: MrtStatsResult): string {
+  const lines: string[] = [];
+  const row = (label: string, value: string | number): void => {
+    lines.push(`${label.padEnd(22)} ${typeof value === 'number' ? value.toLocaleString('en-US') : value}`);
+  };
+  row('file', escapeForTerminal(stats.file));
+  row('compression', `${stats.compression} (decompressed by ${stats.decompressor})`);
+  row('decompressed bytes', stats.bytes);
+  row('records', stats.records);
+  for (const [type, count] of Object.entries(stats.recordTypes)) row(`  ${type}`, count);
+  const total = stats.elements.A + stats.elements.W + stats.elements.B + stats.elements.STATE;
+  row('elements', total);
+  for (const type of ['A', 'W', 'B', 'STATE'] as const)
+    if (stats.elements[type] > 0) row(`  ${type}`, stats.elements[type]);
+  row('peers', stats.peers);
+  row('IPv4 prefixes', stats.ipv4Prefixes);
+  row('IPv6 prefixes', stats.ipv6Prefixes);
+  row('time span', `${stats.firstTimestamp ?? '-'} .. ${stats.lastTimestamp ?? '-'}`);
+  row('problems', stats.problems.count);
+  for (const [code, count] of Object.entries(stats.problems.byCode)) row(`  ${code}`, count);
+  for (const problem of stats.problems.first.slice(0, 5)) {
+    lines.push(`    ${problemLine(new CairnError(problem.code as ErrorCode, problem.message, problem))}`);
+  }
+  return lines.join('\n');
 }
