@@ -44,8 +44,10 @@ export function demoText(demo: DemoResult): string {
       `   => every route to North Korea's networks passes through AS${kp.upstreams[0].asn}: a single chokepoint.`,
     );
   }
+  const vantagePoints = new Set(kp.routes.map((route) => `${route.peerAddress} ${route.peerAsn}`)).size;
   out.push(
-    `   chokepoints (dependency >= 0.99): ${kp.chokepoints.map((a) => `AS${a}`).join(', ') || 'none'}`,
+    `   chokepoints (dependency >= 0.99): ${kp.chokepoints.map((a) => `AS${a}`).join(', ') || 'none'}` +
+      (vantagePoints === 1 ? ' (one vantage point sees one path, so every AS on it counts)' : ''),
   );
   out.push(
     '',
