@@ -29,9 +29,10 @@ async function child(mode, file) {
     // As `cairn country` loads: the files' first records (time order, RIB peer count), the table
     // sized from the files (RoutingTable.reserve), then the decode into the table.
     const { RoutingTable } = await import(dist('routing/index.js'));
-    const { firstMrtRecord, reserveForFiles } = await import(dist('cli/replay.js'));
+    const { readMrtFileHead } = await import(dist('mrt/index.js'));
+    const { reserveForFiles } = await import(dist('app/replay.js'));
     const table = new RoutingTable();
-    reserveForFiles(table, [await firstMrtRecord(file)]);
+    reserveForFiles(table, [await readMrtFileHead(file)]);
     const summary = await scanMrt(file, table.visitor());
     result.elements = summary.elements;
     result.ms = performance.now() - start;
