@@ -38,10 +38,13 @@ const TABLE_RECEIVER = /(^|\.)(this\.)?\w*table$/i;
 export const routingInternalsRule = {
   meta: {
     type: 'problem',
-    docs: { description: "outside src/routing, read the routing table through its read API, not its storage" },
+    docs: {
+      description: 'outside src/routing, read the routing table through its read API, not its storage',
+    },
     schema: [],
     messages: {
-      storage: "'{{name}}' is the routing table's private storage; use its read API (forEachRoute, paths.read, ...)",
+      storage:
+        "'{{name}}' is the routing table's private storage; use its read API (forEachRoute, paths.read, ...)",
       hook: "'{{name}}' was a speed-only hook into another module's storage; use the owner's read API",
       view: "'{{name}}' exposes the routing table's slots; use forEachRoute / forEachRouteOfPrefix",
     },
