@@ -1,7 +1,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
-import cairn from './eslint-rules/layering.js';
+import layering from './eslint-rules/layering.js';
+import routingInternals from './eslint-rules/routing-internals.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'data/**', 'web/dist/**'] },
@@ -9,9 +10,10 @@ export default tseslint.config(
   ...tseslint.configs.recommended,
   {
     languageOptions: { globals: { ...globals.node } },
-    plugins: { cairn },
+    plugins: { cairn: { rules: { ...layering.rules, ...routingInternals.rules } } },
     rules: {
       'cairn/layering': 'error',
+      'cairn/routing-internals': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-constant-condition': ['error', { checkLoops: false }],

@@ -109,15 +109,10 @@ function runCase(c: Case, formatter: BgpdumpFormatter, codes: Set<string>): stri
         cursor.nextHop();
         tableVisitor(cursor, decoder);
       };
-      visit.onPrefixRun = tableVisitor.onPrefixRun;
       const summary = scanMrtBytesSync(c.name, c.bytes, visit, { bgpdumpCompatible, keepProblems: 100_000 });
       if (!bgpdumpCompatible) defaultSummary = summary;
       // The table keeps attribute sets as bytes and decodes them on use: decode every route's.
-      const columns = table.columns();
-      for (let slot = 0; slot < columns.slots; slot++) {
-        if (columns.attributes[slot] === -1) continue;
-        table.attributes(columns.attributes[slot]);
-      }
+      table.forEachRoute((_prefix, _peer, attributesId) => table.attributes(attributesId));
       table.decodeAllAttributes();
       if (summary.elements !== elements)
         failures.push(`element count ${summary.elements} != visits ${elements}`);

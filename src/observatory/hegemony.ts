@@ -7,10 +7,32 @@
  * prepending counts once.
  */
 import type { RoutingTable } from '../routing/index.js';
-import { NO_PATH, SEGMENT_SEQUENCE, SEGMENT_SET } from '../routing/index.js';
+import { PathHops } from '../routing/index.js';
 
 /** Fraction trimmed from each end before averaging across peer ASes. */
 export const TRIM_FRACTION = 0.1;
+
+/**
+ * A group of routes as parallel columns of table ids (the observatory's own copy, gathered with
+ * `RoutingTable.forEachRoute`): route i is prefix `prefix[i]` seen by peer `peer[i]` with
+ * attribute set `attributes[i]`, for i < count.
+ */
+export interface RouteGroup {
+  count: number;
+  prefix: Int32Array;
+  peer: Int32Array;
+  attributes: Int32Array;
+}
+
+/** Routes `[from, to)` of a group (views, no copy). */
+export function routeGroupSlice(group: RouteGroup, from: number, to: number): RouteGroup {
+  return {
+    count: to - from,
+    prefix: group.prefix.subarray(from, to),
+    peer: group.peer.subarray(from, to),
+    attributes: group.attributes.subarray(from, to),
+  };
+}
 
 /** Hegemony of one AS for a group. */
 export interface HegemonyScore {
@@ -45,55 +67,38 @@ export class HegemonyEngine {
   private localAsns: number[] = [];
   private stamp = new Int32Array(1024);
   private stampValue = 0;
-  private readonly asnScratch: number[] = [];
+  private readonly hops = new PathHops();
 
   constructor(table: RoutingTable) {
     this.table = table;
   }
 
   /**
-   * Hegemony over the routes in `slots[0, count)`, each weighted by `weights[prefix id]`. Only
-   * the ASes of sequences count; `exclude` (for example the origin of an AS view) never counts.
+   * Hegemony over the routes of `routes`, each weighted by `weights[prefix id]`. Only the ASes of
+   * sequences count; `exclude` (for example the origin of an AS view) never counts.
    */
-  compute(slots: Int32Array, count: number, weights: Float64Array, exclude?: number): HegemonyResult {
+  compute(routes: RouteGroup, weights: Float64Array, exclude?: number): HegemonyResult {
     const table = this.table;
-    const columns = table.columns();
+    const count = routes.count;
     const peerCount = table.peerCount;
     this.local.clear();
     this.localAsns = [];
     const seen = new Float64Array(peerCount);
     // Accumulators grow with the ASes found: [local AS * peerCount + peer].
     let acc = new Float64Array(64 * peerCount);
-    const asns = this.asnScratch;
+    const hops = this.hops;
     for (let i = 0; i < count; i++) {
-      const slot = slots[i];
-      const peer = columns.peer[slot];
-      const weight = weights[columns.prefix[slot]];
+      const peer = routes.peer[i];
+      const weight = weights[routes.prefix[i]];
       if (weight === 0) continue;
       seen[peer] += weight;
-      const pathId = table.pathIdOf(columns.attributes[slot]);
-      // Read after pathIdOf: decoding a set on first use may move the pool.
-      const pool = table.paths.poolArray();
-      const start = table.paths.start(pathId);
-      const end = table.paths.end(pathId);
-      if (end - start === 1 && pool[start] === NO_PATH) continue;
-      // The ASes of sequences, in order; the origin is the last one unless a set ends the path.
-      asns.length = 0;
-      let endsWithSet = false;
-      for (let p = start; p < end;) {
-        const header = pool[p];
-        const n = header & 0xff;
-        const type = header >>> 8;
-        if (type === SEGMENT_SEQUENCE) {
-          for (let k = 1; k <= n; k++) asns.push(pool[p + k]);
-          if (n > 0) endsWithSet = false;
-        } else if (type === SEGMENT_SET && n > 0) endsWithSet = true;
-        p += 1 + n;
-      }
+      table.paths.read(table.pathIdOf(routes.attributes[i]), hops);
+      if (!hops.present) continue;
+      const asns = hops.asns;
       const peerAsn = table.peer(peer).asn;
-      const origin = endsWithSet || asns.length === 0 ? -1 : asns[asns.length - 1];
+      const origin = hops.origin;
       const mark = ++this.stampValue;
-      for (let k = 0; k < asns.length; k++) {
+      for (let k = 0; k < hops.length; k++) {
         const asn = asns[k];
         if (asn === peerAsn || asn === origin || asn === exclude) continue;
         let index = this.local.get(asn);

@@ -2,7 +2,7 @@
  * observatory: how a country (or a network) reaches the Internet, from a routing table and a
  * registry. The country view lists the country's announced prefixes (registry longest match),
  * registered vs visible space, origin ASes and upstreams (first AS outside the country on each
- * path) with their share of the space, the dependency on every AS on the paths by the IHR
+ * path: `countryUpstream`, the one definition) with their share of the space, the dependency on every AS on the paths by the IHR
  * AS-hegemony method (per vantage point, sessions of a peer AS averaged, 10% trimmed mean across
  * peer ASes) and the chokepoints (dependency >= 0.99). The AS view and the address view answer the
  * same questions for one AS and one address. Every country at once is one pass over the routes.
@@ -33,14 +33,18 @@ export {
 export {
   HegemonyEngine,
   TRIM_FRACTION,
+  routeGroupSlice,
   trimmedMean,
   type HegemonyResult,
   type HegemonyScore,
+  type RouteGroup,
 } from './hegemony.js';
+export { NO_UPSTREAM, countryUpstream, originUpstream, upstreamOf } from './upstream.js';
 export {
   LOST,
   LOST_BY_PEER_DOWN,
   PathFacts,
+  PrefixCandidate,
   SEEN,
   VisibilityTracker,
   selectCountry,

@@ -10,9 +10,10 @@
  *   given in /48 equivalents of the union). Shares use IPv4 weights when the group has IPv4
  *   space, else IPv6 weights.
  * - Upstream of a path: walking from the origin toward the vantage point, the first AS that the
- *   registry places outside the country (the origin itself when it is foreign). A path that never
- *   leaves the country has none. Upstream share: the weight of the prefixes with that upstream on
- *   at least one path, over the visible weight.
+ *   registry places outside the country (the origin itself when it is foreign): `countryUpstream`
+ *   (upstream.ts, the one definition). A path that never leaves the country has none. Upstream
+ *   share: the weight of the prefixes with that upstream on at least one path, over the visible
+ *   weight.
  * - Dependency: AS hegemony (hegemony.ts). Chokepoint: dependency >= 0.99.
  */
 import type { AsPathSegment } from '../bgp/index.js';
@@ -21,8 +22,9 @@ import type { IpAddress, Prefix } from '../net/index.js';
 import type { AsNames, Registry } from '../registry/index.js';
 import { isKnownCountryCode } from '../registry/index.js';
 import type { RoutingTable } from '../routing/index.js';
-import { NO_PATH, SEGMENT_SEQUENCE, SEGMENT_SET } from '../routing/index.js';
-import { HegemonyEngine, type HegemonyScore } from './hegemony.js';
+import { PathHops } from '../routing/index.js';
+import { HegemonyEngine, routeGroupSlice, type HegemonyScore, type RouteGroup } from './hegemony.js';
+import { NO_UPSTREAM, upstreamOf } from './upstream.js';
 
 /** Addresses in an IPv4 prefix of each length: `2 ** (32 - length)` by lookup (the operator calls pow). */
 const IPV4_ADDRESSES = Float64Array.from({ length: 33 }, (_, length) => 2 ** (32 - length));
@@ -110,6 +112,8 @@ export interface AddressView {
     asPath: string;
     /** From the origin toward the peer, up to and including the first AS outside the country. */
     upstreamChain: Array<{ asn: number; name: string; country: string }>;
+    /** The path's upstream for the address's country (upstream.ts); undefined when the path never leaves it or the country is unknown. */
+    upstream: { asn: number; name: string; country: string } | undefined;
   }>;
 }
 
@@ -125,21 +129,14 @@ export function parseCountryCode(text: string): string {
   return code;
 }
 
-function sequenceAsns(pool: Uint32Array, start: number, end: number, out: number[]): boolean {
-  out.length = 0;
-  let endsWithSet = false;
-  if (end - start === 1 && pool[start] === NO_PATH) return false;
-  for (let p = start; p < end;) {
-    const header = pool[p];
-    const n = header & 0xff;
-    const type = header >>> 8;
-    if (type === SEGMENT_SEQUENCE && n > 0) {
-      for (let k = 1; k <= n; k++) out.push(pool[p + k]);
-      endsWithSet = false;
-    } else if (type === SEGMENT_SET && n > 0) endsWithSet = true;
-    p += 1 + n;
-  }
-  return endsWithSet;
+/** A group of routes gathered from the table by country (`count` routes in all). */
+interface RoutesByCountry {
+  offsets: Int32Array;
+  routes: RouteGroup;
+}
+
+function emptyGroup(): RouteGroup {
+  return { count: 0, prefix: new Int32Array(0), peer: new Int32Array(0), attributes: new Int32Array(0) };
 }
 
 export class Observatory {
@@ -157,7 +154,7 @@ export class Observatory {
   /** IPv6 weights (1 per announced prefix), 0 for IPv4. */
   private weights6 = new Float64Array(0);
   private readonly asCountry = new Map<number, string>();
-  private readonly asnScratch: number[] = [];
+  private readonly hops = new PathHops();
 
   constructor(table: RoutingTable, registry: Registry, names?: AsNames) {
     this.table = table;
@@ -186,7 +183,7 @@ export class Observatory {
       // IPv4 by numbers: no Prefix object per prefix of a full table.
       const entry =
         family === 4
-          ? this.registry.countryOfIPv4(table.prefixHighWord(id), table.prefixLength(id))
+          ? this.registry.countryOfIPv4(table.ipv4Network(id), table.prefixLength(id))
           : this.registry.countryOfPrefix(table.prefix(id));
       if (entry !== undefined && entry.country !== 'ZZ') {
         let index = this.countryIndex.get(entry.country);
@@ -207,10 +204,10 @@ export class Observatory {
     const order = table.sortPrefixIds(ipv4);
     const stack: number[] = [];
     for (const id of order) {
-      const network = table.prefixHighWord(id);
+      const network = table.ipv4Network(id);
       while (stack.length > 0) {
         const top = stack[stack.length - 1];
-        const topEnd = table.prefixHighWord(top) + IPV4_ADDRESSES[table.prefixLength(top)];
+        const topEnd = table.ipv4Network(top) + IPV4_ADDRESSES[table.prefixLength(top)];
         if (network < topEnd) break;
         stack.pop();
       }
@@ -249,37 +246,44 @@ export class Observatory {
     return this.countryCodes.slice().sort();
   }
 
-  /** Route slots whose prefix belongs to each country: one pass over the routes. */
-  private routesByCountry(): { offsets: Int32Array; slots: Int32Array } {
+  /** The routes whose prefix belongs to each country, grouped by country: two passes over the routes. */
+  private routesByCountry(): RoutesByCountry {
     this.prepare();
-    const columns = this.table.columns();
+    const prefixCountry = this.prefixCountry;
     const countries = this.countryCodes.length;
     const offsets = new Int32Array(countries + 1);
-    for (let slot = 0; slot < columns.slots; slot++) {
-      if (columns.attributes[slot] < 0) continue;
-      const c = this.prefixCountry[columns.prefix[slot]];
+    this.table.forEachRoute((prefixId) => {
+      const c = prefixCountry[prefixId];
       if (c >= 0) offsets[c + 1]++;
-    }
+    });
     for (let c = 0; c < countries; c++) offsets[c + 1] += offsets[c];
     const fill = offsets.slice(0, countries);
-    const slots = new Int32Array(offsets[countries]);
-    for (let slot = 0; slot < columns.slots; slot++) {
-      if (columns.attributes[slot] < 0) continue;
-      const c = this.prefixCountry[columns.prefix[slot]];
-      if (c >= 0) slots[fill[c]++] = slot;
-    }
-    return { offsets, slots };
+    const count = offsets[countries];
+    const routes: RouteGroup = {
+      count,
+      prefix: new Int32Array(count),
+      peer: new Int32Array(count),
+      attributes: new Int32Array(count),
+    };
+    this.table.forEachRoute((prefixId, peerId, attributesId) => {
+      const c = prefixCountry[prefixId];
+      if (c < 0) return;
+      const at = fill[c]++;
+      routes.prefix[at] = prefixId;
+      routes.peer[at] = peerId;
+      routes.attributes[at] = attributesId;
+    });
+    return { offsets, routes };
   }
 
   private dependencies(
-    slots: Int32Array,
+    routes: RouteGroup,
     exclude?: number,
   ): { list: Dependency[]; peers: number; peerAses: number } {
-    const v4 = this.engine.compute(slots, slots.length, this.weights4, exclude);
-    const v6 = this.engine.compute(slots, slots.length, this.weights6, exclude);
-    const prefixOfSlot = this.table.columns().prefix;
+    const v4 = this.engine.compute(routes, this.weights4, exclude);
+    const v6 = this.engine.compute(routes, this.weights6, exclude);
     let has4 = false;
-    for (let i = 0; i < slots.length && !has4; i++) has4 = this.weights4[prefixOfSlot[slots[i]]] > 0;
+    for (let i = 0; i < routes.count && !has4; i++) has4 = this.weights4[routes.prefix[i]] > 0;
     const byAsn = new Map<number, Dependency>();
     const entry = (score: HegemonyScore): Dependency => {
       let d = byAsn.get(score.asn);
@@ -298,15 +302,10 @@ export class Observatory {
     return { list, peers: Math.max(v4.peers, v6.peers), peerAses: main.peerAses };
   }
 
-  /** Upstream (first AS outside `country` from the origin toward the vantage) of a path, or -1. */
-  private upstreamOf(pathId: number, country: string): number {
-    const table = this.table;
-    const asns = this.asnScratch;
-    sequenceAsns(table.paths.poolArray(), table.paths.start(pathId), table.paths.end(pathId), asns);
-    for (let k = asns.length - 1; k >= 0; k--) {
-      if (this.countryOfAsn(asns[k]) !== country) return asns[k];
-    }
-    return -1;
+  /** Upstream of path `pathId` for `country` (see upstream.ts), or NO_UPSTREAM. */
+  private countryUpstreamOfPath(pathId: number, inCountry: (asn: number) => boolean): number {
+    const hops = this.table.paths.read(pathId, this.hops);
+    return upstreamOf(hops.asns, inCountry, hops.length);
   }
 
   /** The country view. Throws OBSERVATORY_BAD_COUNTRY for a code that is not a country. */
@@ -314,30 +313,30 @@ export class Observatory {
     const country = parseCountryCode(code);
     this.prepare();
     const index = this.countryIndex.get(country);
-    let slots = new Int32Array(0);
+    let routes = emptyGroup();
     if (index !== undefined) {
       const byCountry = this.routesByCountry();
-      slots = byCountry.slots.slice(byCountry.offsets[index], byCountry.offsets[index + 1]);
+      routes = routeGroupSlice(byCountry.routes, byCountry.offsets[index], byCountry.offsets[index + 1]);
     }
-    return this.countryFromSlots(country, slots, true);
+    return this.countryFromRoutes(country, routes, true);
   }
 
-  private countryFromSlots(country: string, slots: Int32Array, full: boolean): CountryView {
+  private countryFromRoutes(country: string, routes: RouteGroup, full: boolean): CountryView {
     const table = this.table;
-    const columns = table.columns();
     const prefixOrigins = new Map<number, Set<number>>();
     const upstreamPrefixes = new Map<number, Set<number>>();
     const upstreamCache = new Map<number, number>();
-    for (let i = 0; i < slots.length; i++) {
-      const slot = slots[i];
-      const prefixId = columns.prefix[slot];
-      const pathId = table.pathIdOf(columns.attributes[slot]);
+    const inCountry = (asn: number): boolean => this.countryOfAsn(asn) === country;
+    for (let i = 0; i < routes.count; i++) {
+      const prefixId = routes.prefix[i];
+      const pathId = table.pathIdOf(routes.attributes[i]);
       let origins = prefixOrigins.get(prefixId);
       if (origins === undefined) prefixOrigins.set(prefixId, (origins = new Set()));
       for (const asn of this.originsOfPath(pathId)) origins.add(asn);
       let upstream = upstreamCache.get(pathId);
-      if (upstream === undefined) upstreamCache.set(pathId, (upstream = this.upstreamOf(pathId, country)));
-      if (upstream >= 0) {
+      if (upstream === undefined)
+        upstreamCache.set(pathId, (upstream = this.countryUpstreamOfPath(pathId, inCountry)));
+      if (upstream !== NO_UPSTREAM) {
         let set = upstreamPrefixes.get(upstream);
         if (set === undefined) upstreamPrefixes.set(upstream, (set = new Set()));
         set.add(prefixId);
@@ -391,7 +390,7 @@ export class Observatory {
         };
       })
       .sort((a, b) => b.share - a.share || a.asn - b.asn);
-    const dependency = this.dependencies(slots);
+    const dependency = this.dependencies(routes);
     return {
       country,
       prefixes: full
@@ -421,8 +420,8 @@ export class Observatory {
     const byCountry = this.routesByCountry();
     const views: CountryView[] = [];
     for (let c = 0; c < this.countryCodes.length; c++) {
-      const slots = byCountry.slots.subarray(byCountry.offsets[c], byCountry.offsets[c + 1]);
-      views.push(this.countryFromSlots(this.countryCodes[c], slots, false));
+      const routes = routeGroupSlice(byCountry.routes, byCountry.offsets[c], byCountry.offsets[c + 1]);
+      views.push(this.countryFromRoutes(this.countryCodes[c], routes, false));
     }
     return views.sort((a, b) => (a.country < b.country ? -1 : a.country > b.country ? 1 : 0));
   }
@@ -464,44 +463,48 @@ export class Observatory {
     const table = this.table;
     // Every path is enumerated below, so every attribute set must be decoded first.
     table.decodeAllAttributes();
-    const columns = table.columns();
-    const pool = table.paths.poolArray();
-    const asns = this.asnScratch;
-    // Per path: does it originate at asn, and who are asn's neighbours on it.
-    const originates = new Uint8Array(table.paths.count);
-    const upstreamOfPath = new Int32Array(table.paths.count).fill(-1);
+    const hops = this.hops;
+    const paths = table.paths.count;
+    // Per path: does it originate at asn, its upstream for asn (upstream.ts) and asn's downstream neighbour.
+    const originates = new Uint8Array(paths);
+    const upstreamOfPath = new Int32Array(paths).fill(NO_UPSTREAM);
     const downstreamPaths = new Map<number, number>();
-    for (let pathId = 0; pathId < table.paths.count; pathId++) {
-      sequenceAsns(pool, table.paths.start(pathId), table.paths.end(pathId), asns);
-      const origins = table.pathOrigins(pathId);
-      if (origins.includes(asn)) originates[pathId] = 1;
-      // Collapse prepending, then find asn's neighbours.
-      let previous = -1;
-      const hops: number[] = [];
-      for (const a of asns) if (a !== previous) hops.push((previous = a));
-      const at = hops.lastIndexOf(asn);
+    const isAsn = (a: number): boolean => a === asn;
+    for (let pathId = 0; pathId < paths; pathId++) {
+      table.paths.read(pathId, hops);
+      if (table.pathOrigins(pathId).includes(asn)) {
+        originates[pathId] = 1;
+        upstreamOfPath[pathId] = upstreamOf(hops.asns, isAsn, hops.length);
+      }
+      // The AS after asn's last appearance (prepending skipped), away from the vantage point.
+      let at = -1;
+      for (let k = hops.length - 1; k >= 0 && at < 0; k--) if (hops.asns[k] === asn) at = k;
       if (at < 0) continue;
-      if (originates[pathId] && at > 0) upstreamOfPath[pathId] = hops[at - 1];
-      if (at + 1 < hops.length)
-        downstreamPaths.set(hops[at + 1], (downstreamPaths.get(hops[at + 1]) ?? 0) + 1);
+      while (at + 1 < hops.length && hops.asns[at + 1] === asn) at++;
+      if (at + 1 < hops.length) {
+        const down = hops.asns[at + 1];
+        downstreamPaths.set(down, (downstreamPaths.get(down) ?? 0) + 1);
+      }
     }
-    const selected: number[] = [];
+    const selectedPrefix: number[] = [];
+    const selectedPeer: number[] = [];
+    const selectedAttributes: number[] = [];
     const prefixIds = new Set<number>();
     const upstreamPrefixes = new Map<number, Set<number>>();
-    for (let slot = 0; slot < columns.slots; slot++) {
-      if (columns.attributes[slot] < 0) continue;
-      const pathId = table.pathIdOf(columns.attributes[slot]);
-      if (originates[pathId] === 0) continue;
-      selected.push(slot);
-      const prefixId = columns.prefix[slot];
+    table.forEachRoute((prefixId, peerId, attributesId) => {
+      const pathId = table.pathIdOf(attributesId);
+      if (originates[pathId] === 0) return;
+      selectedPrefix.push(prefixId);
+      selectedPeer.push(peerId);
+      selectedAttributes.push(attributesId);
       prefixIds.add(prefixId);
       const upstream = upstreamOfPath[pathId];
-      if (upstream >= 0) {
+      if (upstream !== NO_UPSTREAM) {
         let set = upstreamPrefixes.get(upstream);
         if (set === undefined) upstreamPrefixes.set(upstream, (set = new Set()));
         set.add(prefixId);
       }
-    }
+    });
     const sorted = [...table.sortPrefixIds([...prefixIds])];
     let v4 = 0;
     let v6 = 0;
@@ -513,7 +516,15 @@ export class Observatory {
     }
     const weightOf = (id: number): number => (v4 > 0 ? this.weights4[id] : this.weights6[id]);
     const total = v4 > 0 ? v4 : v6;
-    const dependency = this.dependencies(Int32Array.from(selected), asn);
+    const dependency = this.dependencies(
+      {
+        count: selectedPrefix.length,
+        prefix: Int32Array.from(selectedPrefix),
+        peer: Int32Array.from(selectedPeer),
+        attributes: Int32Array.from(selectedAttributes),
+      },
+      asn,
+    );
     const countryOf = (id: number): string => {
       const c = this.prefixCountry[id];
       return c >= 0 ? this.countryCodes[c] : '';
@@ -560,6 +571,7 @@ export class Observatory {
       name: this.name(asn),
       country: this.countryOfAsn(asn),
     });
+    const inCountry = (asn: number): boolean => this.countryOfAsn(asn) === country;
     const origins = new Set<number>();
     const paths: AddressView['paths'] = [];
     for (const route of match?.routes ?? []) {
@@ -571,11 +583,13 @@ export class Observatory {
         chain.push(describe(hops[k]));
         if (country !== '' && this.countryOfAsn(hops[k]) !== country) break;
       }
+      const upstream = country === '' ? NO_UPSTREAM : upstreamOf(hops, inCountry);
       paths.push({
         peerAddress: route.peer.address,
         peerAsn: route.peer.asn,
         asPath: route.attributes.asPathText,
         upstreamChain: chain,
+        upstream: upstream === NO_UPSTREAM ? undefined : describe(upstream),
       });
     }
     return {

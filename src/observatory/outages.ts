@@ -630,13 +630,12 @@ export class OutageDetector {
   /** Upstreams other than `lost` of the routes the affected prefixes still have. */
   private survivingUpstreams(lost: number): Set<number> {
     const out = new Set<number>();
-    const columns = this.table.columns();
     for (const index of this.affected) {
       const prefixId = this.tracker.trackedPrefixId(index);
-      for (const slot of this.table.routeSlotsOfPrefix(prefixId)) {
-        const upstream = this.tracker.paths.upstreamOfAttributes(columns.attributes[slot]);
+      this.table.forEachRouteOfPrefix(prefixId, (_prefix, _peer, attributesId) => {
+        const upstream = this.tracker.paths.upstreamOfAttributes(attributesId);
         if (upstream !== lost && upstream !== 0) out.add(upstream);
-      }
+      });
     }
     return out;
   }

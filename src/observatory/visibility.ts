@@ -14,7 +14,9 @@
  *   (`fullFeedPeers === 0`): a collector without sessions says nothing about a country.
  * - Visible space: the union of the visible selected prefixes, in IPv4 /24 equivalents and IPv6
  *   /48 equivalents (a more-specific inside a visible covering prefix adds nothing).
- * - Upstream of a route: the AS just before the origin on its AS path (0 when the path has one AS).
+ * - Upstream of a route: its upstream for its origin network (upstream.ts, the one definition of
+ *   upstream, with the origin AS(es) as the group): the AS just before the origin, prepending
+ *   skipped (0 when the path has no other AS).
  *
  * Routes withdrawn because their peer went down arrive (as `withdraw` events with cause
  * `peer-down`) before the `peer-down` event; the tracker records them but decides visibility only
@@ -24,18 +26,42 @@ import type { Prefix } from '../net/index.js';
 import { PrefixTrie } from '../net/index.js';
 import type { Registry } from '../registry/index.js';
 import type { RouteEvent, RoutingTable, VisibilityColumns } from '../routing/index.js';
-import { LOST, LOST_BY_PEER_DOWN, SEEN, VisibilitySeries } from '../routing/index.js';
+import { LOST, LOST_BY_PEER_DOWN, PathHops, SEEN, VisibilitySeries } from '../routing/index.js';
+import { NO_UPSTREAM, upstreamOf } from './upstream.js';
 
 /**
- * Decides once per prefix (at its first announcement) whether it is tracked. A selector may also
- * offer `byPrefixId`, which the tracker then prefers: it decides from the table's ids without
- * building a Prefix object, and can share work between the trackers of one table (six country
- * detectors would otherwise each look up every new prefix in the registry).
+ * A prefix at its first announcement in a table, as a selector sees it: the table's ids, with the
+ * prefix and the announcing route's origins built only when asked for (one object per tracker,
+ * reused: read it during the call).
  */
-export interface PrefixSelector {
-  (prefix: Prefix, originAsns: readonly number[]): boolean;
-  byPrefixId?: (table: RoutingTable, prefixId: number, attributesId: number) => boolean;
+export class PrefixCandidate {
+  prefixId = -1;
+  attributesId = -1;
+  private built: Prefix | undefined;
+
+  constructor(readonly table: RoutingTable) {}
+
+  /** Points the candidate at a new prefix. */
+  reset(prefixId: number, attributesId: number): this {
+    this.prefixId = prefixId;
+    this.attributesId = attributesId;
+    this.built = undefined;
+    return this;
+  }
+
+  /** The prefix (built on the first call). */
+  prefix(): Prefix {
+    return (this.built ??= this.table.prefix(this.prefixId));
+  }
+
+  /** Origin AS(es) of the route that announced it first. */
+  originAsns(): number[] {
+    return this.table.pathOrigins(this.table.pathIdOf(this.attributesId));
+  }
 }
+
+/** Decides once per prefix (at its first announcement) whether it is tracked. */
+export type PrefixSelector = (candidate: PrefixCandidate) => boolean;
 
 /**
  * The registry country of every prefix id of one table, looked up once and shared by all the
@@ -71,7 +97,12 @@ class CountryColumn {
     }
     let code = this.codes[prefixId];
     if (code === 0) {
-      const entry = this.registry.countryOfPrefix(this.table.prefix(prefixId));
+      const table = this.table;
+      // IPv4 by numbers: no Prefix object per prefix of a full table.
+      const entry =
+        table.prefixFamily(prefixId) === 4
+          ? this.registry.countryOfIPv4(table.ipv4Network(prefixId), table.prefixLength(prefixId))
+          : this.registry.countryOfPrefix(table.prefix(prefixId));
       code = entry === undefined ? 1 : this.code(entry.country);
       this.codes[prefixId] = code;
     }
@@ -95,36 +126,34 @@ function countryColumn(registry: Registry, table: RoutingTable): CountryColumn {
   return column;
 }
 
-/** Prefixes whose registry country (longest match for the whole prefix) is `country`. */
+/**
+ * Prefixes whose registry country (longest match for the whole prefix) is `country`. The
+ * registry is asked once per prefix of a table, for all the country selectors of that registry.
+ */
 export function selectCountry(registry: Registry, country: string): PrefixSelector {
-  const select: PrefixSelector = (prefix) => registry.countryOfPrefix(prefix)?.country === country;
   let lastTable: RoutingTable | undefined;
   let column: CountryColumn | undefined;
   let code = 0;
-  select.byPrefixId = (table, prefixId) => {
-    if (table !== lastTable || column === undefined) {
-      column = countryColumn(registry, table);
+  return (candidate) => {
+    if (candidate.table !== lastTable || column === undefined) {
+      column = countryColumn(registry, candidate.table);
       code = column.code(country);
-      lastTable = table;
+      lastTable = candidate.table;
     }
-    return column.countryCodeOf(prefixId) === code;
+    return column.countryCodeOf(candidate.prefixId) === code;
   };
-  return select;
 }
 
 /** Prefixes first announced with `asn` among their origins. */
 export function selectOrigin(asn: number): PrefixSelector {
-  const select: PrefixSelector = (_prefix, origins) => origins.includes(asn);
-  select.byPrefixId = (table, _prefixId, attributesId) =>
-    table.pathOrigins(table.pathIdOf(attributesId)).includes(asn);
-  return select;
+  return (candidate) => candidate.originAsns().includes(asn);
 }
 
 /** Prefixes equal to or inside one of `prefixes`. */
 export function selectPrefixes(prefixes: readonly Prefix[]): PrefixSelector {
   const trie = new PrefixTrie<true>();
   for (const prefix of prefixes) trie.set(prefix, true);
-  return (prefix) => trie.covering(prefix).length > 0;
+  return (candidate) => trie.covering(candidate.prefix()).length > 0;
 }
 
 export interface VisibilityOptions {
@@ -173,10 +202,11 @@ function growInt32(array: Int32Array, size: number, fill: number): Int32Array<Ar
   return grown;
 }
 
-/** Upstream and origin of a path, cached per interned path id. */
+/** Upstream (for the origin network: upstream.ts) and origin of a path, cached per path id. */
 export class PathFacts {
   private upstreams = new Int32Array(1024).fill(-1);
   private origins = new Int32Array(1024).fill(-1);
+  private readonly hops = new PathHops();
 
   constructor(private readonly table: RoutingTable) {}
 
@@ -187,22 +217,15 @@ export class PathFacts {
       this.origins = growInt32(this.origins, size, -1);
     }
     if (this.upstreams[pathId] !== -1) return;
-    const segments = this.table.pathSegments(pathId) ?? [];
-    const flat: number[] = [];
-    for (const segment of segments) {
-      if (segment.kind === 'sequence') flat.push(...segment.asns);
-      else if (segment.kind === 'set' && segment.asns.length > 0) flat.push(segment.asns[0]);
-    }
-    // Prepending repeats an AS: the upstream is the first different AS before the origin.
-    const origin = flat.length > 0 ? flat[flat.length - 1] : 0;
-    let upstream = 0;
-    for (let i = flat.length - 2; i >= 0; i--) {
-      if (flat[i] !== origin) {
-        upstream = flat[i];
-        break;
-      }
-    }
-    this.upstreams[pathId] = upstream >>> 0;
+    const hops = this.table.paths.read(pathId, this.hops);
+    // A final AS_SET holds the origins (which one announced is unknown): the group is all of them.
+    const origins = hops.endsWithSet ? this.table.pathOrigins(pathId) : undefined;
+    const origin = origins !== undefined ? origins[0] : hops.length > 0 ? hops.asns[hops.length - 1] : 0;
+    const upstream =
+      origins !== undefined
+        ? upstreamOf(hops.asns, (asn) => origins.includes(asn), hops.length)
+        : upstreamOf(hops.asns, (asn) => asn === origin, hops.length);
+    this.upstreams[pathId] = upstream === NO_UPSTREAM ? 0 : upstream >>> 0;
     this.origins[pathId] = origin >>> 0;
   }
 
@@ -246,6 +269,7 @@ export class VisibilityTracker {
   private fullFeedCount = 0;
   private readonly visibleTrie = new PrefixTrie<number>();
   private readonly select: PrefixSelector;
+  private readonly candidate: PrefixCandidate;
   private readonly spaceListeners: SpaceListener[] = [];
   private readonly clockListeners: ClockListener[] = [];
   private readonly prefixListeners: PrefixVisibilityListener[] = [];
@@ -265,6 +289,7 @@ export class VisibilityTracker {
     options: VisibilityOptions,
   ) {
     this.select = options.select;
+    this.candidate = new PrefixCandidate(table);
     this.fullFeedShare = options.fullFeedShare ?? 0.9;
     this.minFullFeedRoutes = options.minFullFeedRoutes ?? 1;
     this.visibleShare = options.visibleShare ?? 0.5;
@@ -404,17 +429,9 @@ export class VisibilityTracker {
 
   /** Decides whether a prefix is tracked (at its first announcement): its tracked index, or -1. */
   private classify(prefixId: number, attributesId: number): number {
-    const table = this.table;
-    const select = this.select;
-    let prefix: Prefix | undefined;
-    let selected: boolean;
-    if (select.byPrefixId !== undefined) selected = select.byPrefixId(table, prefixId, attributesId);
-    else {
-      prefix = table.prefix(prefixId);
-      selected = select(prefix, table.pathOrigins(table.pathIdOf(attributesId)));
-    }
-    if (!selected) return -1;
-    prefix ??= table.prefix(prefixId);
+    const candidate = this.candidate.reset(prefixId, attributesId);
+    if (!this.select(candidate)) return -1;
+    const prefix = candidate.prefix();
     const index = this.trackedPrefixes.length;
     this.trackedIndex.set(prefixId, index);
     this.trackedPrefixIds.push(prefixId);

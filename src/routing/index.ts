@@ -6,7 +6,9 @@
  * first use into AS paths and attribute words interned in Uint32Array pools; a route is a few
  * typed-array cells. Changes are published as events (announce, withdraw,
  * peer-down) for detectors that consume the same stream; queries give the routes and the peers
- * that see a prefix now, and the longest matching prefix of an address. `VisibilitySeries` keeps,
+ * that see a prefix now, and the longest matching prefix of an address. Scans go through the read
+ * API, never the storage: `forEachRoute` (ids of every route, no allocation), `paths.read` (the ASes
+ * of a path into a reusable `PathHops`), `sortPrefixIds`. `VisibilitySeries` keeps,
  * for the prefixes a caller selects, which peers see each one and every change with its time.
  *
  * The module does no I/O: it is handed elements (a `scanMrt` visitor, or plain `MrtElement`s).
@@ -27,13 +29,12 @@ export {
   type PeerInfo,
   type Route,
   type RouteAttributes,
-  type RouteColumns,
   type RouteEvent,
   type RouteEventKind,
   type RouteListener,
+  type RouteVisitor,
   type TableMemory,
 } from './table.js';
-export { WordInterner, hashWords } from './interner.js';
 export {
   LOST,
   LOST_BY_PEER_DOWN,
@@ -43,13 +44,4 @@ export {
   type VisibilityRowListener,
   type VisibilitySeriesOptions,
 } from './visibility.js';
-export {
-  NO_PATH,
-  SEGMENT_CONFED_SEQUENCE,
-  SEGMENT_CONFED_SET,
-  SEGMENT_SEQUENCE,
-  SEGMENT_SET,
-  decodeSegments,
-  originsOfWords,
-  segmentsText,
-} from './paths.js';
+export { AsPaths, PathHops, segmentsText } from './paths.js';

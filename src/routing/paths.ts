@@ -6,6 +6,7 @@
  * 2-byte message carrying AS4_PATH, where the RFC 6793 merge of `PathAttributes.asPath()` is used.
  */
 import type { AsPathSegment, PathAttributes, SegmentKind } from '../bgp/index.js';
+import type { WordInterner } from './interner.js';
 
 /** The one-word path of a route without a usable AS_PATH. */
 export const NO_PATH = 0xffffffff;
@@ -146,4 +147,91 @@ export function originsOfWords(pool: Uint32Array, start: number, end: number): n
   if (pool[lastHeader] >>> 8 === SEGMENT_SET)
     return Array.from(pool.subarray(lastHeader + 1, lastHeader + 1 + count));
   return [pool[lastHeader + count]];
+}
+
+/**
+ * The ASes of one AS path, read without allocation: a reusable buffer that
+ * `RoutingTable.readPath` fills (valid until the next read into it).
+ */
+export class PathHops {
+  /** ASes of the path's AS_SEQUENCE segments in order, the vantage point's side first; valid in [0, length). */
+  asns = new Uint32Array(64);
+  length = 0;
+  /** Whether the route had a usable AS_PATH. */
+  present = false;
+  /** Whether a non-empty AS_SET ends the path: its last sequence AS is then not the origin. */
+  endsWithSet = false;
+
+  /** The single origin AS (the last AS of a path that ends with a sequence), or -1. */
+  get origin(): number {
+    return this.endsWithSet || this.length === 0 ? -1 : this.asns[this.length - 1];
+  }
+
+  /** A copy of the ASes, for callers that keep them. */
+  toArray(): number[] {
+    return Array.from(this.asns.subarray(0, this.length));
+  }
+}
+
+/** Reads path words `pool[start, end)` into `hops`. */
+export function readHops(pool: Uint32Array, start: number, end: number, hops: PathHops): PathHops {
+  hops.length = 0;
+  hops.endsWithSet = false;
+  hops.present = !(end - start === 1 && pool[start] === NO_PATH);
+  if (!hops.present) return hops;
+  let length = 0;
+  let asns = hops.asns;
+  for (let p = start; p < end;) {
+    const header = pool[p];
+    const n = header & 0xff;
+    const type = header >>> 8;
+    if (type === SEGMENT_SEQUENCE && n > 0) {
+      if (length + n > asns.length) {
+        const grownAsns = new Uint32Array(Math.max(asns.length * 2, length + n));
+        grownAsns.set(asns.subarray(0, length));
+        hops.asns = asns = grownAsns;
+      }
+      for (let k = 1; k <= n; k++) asns[length++] = pool[p + k];
+      hops.endsWithSet = false;
+    } else if (type === SEGMENT_SET && n > 0) hops.endsWithSet = true;
+    p += 1 + n;
+  }
+  hops.length = length;
+  return hops;
+}
+
+/**
+ * The table's AS paths, read-only: `count` paths with ids 0 .. count - 1 (every id `pathIdOf`
+ * gives; `decodeAllAttributes()` first to have every route's), each read into a reusable
+ * `PathHops` or as segments. The interned words stay private to routing.
+ */
+export class AsPaths {
+  readonly #words: WordInterner;
+
+  constructor(words: WordInterner) {
+    this.#words = words;
+  }
+
+  /** Number of paths decoded so far. */
+  get count(): number {
+    return this.#words.count;
+  }
+
+  /** Reads the ASes of path `pathId` into `hops` (no allocation once its buffer is large enough). */
+  read(pathId: number, hops: PathHops): PathHops {
+    const words = this.#words;
+    return readHops(words.poolArray(), words.start(pathId), words.end(pathId), hops);
+  }
+
+  /** The segments of path `pathId` (undefined when the route had no usable AS_PATH). */
+  segments(pathId: number): AsPathSegment[] | undefined {
+    const words = this.#words;
+    return decodeSegments(words.poolArray(), words.start(pathId), words.end(pathId));
+  }
+
+  /** Origin AS(es) of path `pathId`: the last AS of the last sequence, or every AS of a final AS_SET. */
+  origins(pathId: number): number[] {
+    const words = this.#words;
+    return originsOfWords(words.poolArray(), words.start(pathId), words.end(pathId));
+  }
 }

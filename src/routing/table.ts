@@ -45,14 +45,7 @@ import { grown } from './arrays.js';
 import { WordInterner } from './interner.js';
 import { PrefixIndex } from './prefix-index.js';
 import { RawAttributeStore, UNDECODED, type RawSetContext } from './raw-attributes.js';
-import {
-  WordScratch,
-  decodeSegments,
-  encodeAttributesPath,
-  encodeSegments,
-  originsOfWords,
-  segmentsText,
-} from './paths.js';
+import { AsPaths, WordScratch, encodeAttributesPath, encodeSegments, segmentsText } from './paths.js';
 
 /** BGP FSM state Established (RFC 4271; MRT STATE_CHANGE values). */
 export const ESTABLISHED = 6;
@@ -129,7 +122,19 @@ export interface RouteEvent {
 
 export type RouteListener = (event: Readonly<RouteEvent>, table: RoutingTable) => void;
 
-/** Typed-array view of the route slots for hot loops; valid until the table changes. */
+/**
+ * Called for each route by `forEachRoute`: ids (see `prefix`, `peer`, `attributes`, `pathIdOf`),
+ * the time of the element that installed it, and its ADD-PATH id.
+ */
+export type RouteVisitor = (
+  prefixId: number,
+  peerId: number,
+  attributesId: number,
+  time: number,
+  addPathId: number,
+) => void;
+
+/** Typed-array view of the route slots (storage detail: see `columns`). */
 export interface RouteColumns {
   /** Number of slots to scan (free slots have `attributes[slot] === -1`). */
   slots: number;
@@ -168,10 +173,11 @@ function routeHash(prefixId: number, peerId: number, addPathId: number): number 
 export class RoutingTable {
   /**
    * Interned AS paths (see paths.ts for the word format) of the attribute sets decoded so far:
-   * every id `pathIdOf` gives is here. Its pool may move when `pathIdOf` decodes a set, so read
-   * `poolArray()` after the ids; `decodeAllAttributes()` first to enumerate every path.
+   * every id `pathIdOf` gives is here. Its pool may move when `pathIdOf` decodes a set.
    */
-  readonly paths = new WordInterner(4096, 65536);
+  readonly #pathWords = new WordInterner(4096, 65536);
+  /** The AS paths of the routes, read-only (see `AsPaths`). */
+  readonly paths = new AsPaths(this.#pathWords);
   /**
    * The attribute sets routes hold (their `attributesId`): wire bytes, decoded on first use into
    * `decodedSets` (see raw-attributes.ts for why).
@@ -248,15 +254,9 @@ export class RoutingTable {
     };
   }
 
-  /**
-   * A visitor for `scanMrt` that applies every element to this table. It looks ahead over each
-   * run of IPv4 NLRI (`onPrefixRun`): the prefix index's slots for the run are loaded together
-   * before the elements come (loading a one-peer full table: ~10% faster, 2026-11-22).
-   */
+  /** A visitor for `scanMrt` that applies every element to this table. */
   visitor(): ElementVisitor {
-    const visit: ElementVisitor = (cursor, decoder) => this.ingest(cursor, decoder);
-    visit.onPrefixRun = (buf, start, end, addPath) => this.prefixes.touchV4(buf, start, end, addPath);
-    return visit;
+    return (cursor, decoder) => this.ingest(cursor, decoder);
   }
 
   /**
@@ -360,7 +360,7 @@ export class RoutingTable {
     const s = this.scratch;
     s.reset();
     encodeSegments(element.asPathSegments, s);
-    const pathId = this.paths.intern(s.words, s.length);
+    const pathId = this.#pathWords.intern(s.words, s.length);
     s.reset();
     encodeAddress(element.nextHop === undefined ? undefined : parseAddress(element.nextHop), s);
     const nextHopId = this.nextHops.intern(s.words, s.length);
@@ -400,7 +400,7 @@ export class RoutingTable {
     const path = this.pathScratch;
     path.reset();
     encodeAttributesPath(attributes, path);
-    const pathId = this.paths.intern(path.words, path.length);
+    const pathId = this.#pathWords.intern(path.words, path.length);
     const s = this.scratch;
     s.reset();
     if (nextHop === undefined) encodeNextHop(attributes, nextHopSource, s);
@@ -861,8 +861,8 @@ export class RoutingTable {
     return this.prefixes.length(id);
   }
 
-  /** First (most significant) 32 bits of the prefix's network. */
-  prefixHighWord(id: number): number {
+  /** The network of IPv4 prefix `id` as an unsigned 32-bit number (for IPv6: its first 32 bits). */
+  ipv4Network(id: number): number {
     return this.prefixes.word(id, 0);
   }
 
@@ -955,14 +955,50 @@ export class RoutingTable {
     return Prefix.fromBytes(family, bytes, 0, index.length(id));
   }
 
-  /** Slot ids of the routes of prefix `id`. */
+  /**
+   * Calls `visit` for every current route (in storage order; no allocation per route). The table
+   * must not change during the scan.
+   */
+  forEachRoute(visit: RouteVisitor): void {
+    const prefix = this.routePrefix;
+    const peer = this.routePeer;
+    const attributes = this.routeAttributes;
+    const time = this.routeTime;
+    const addPath = this.routeAddPath;
+    const used = this.used;
+    for (let slot = 0; slot < used; slot++) {
+      const attributesId = attributes[slot];
+      if (attributesId !== FREE) visit(prefix[slot], peer[slot], attributesId, time[slot], addPath[slot]);
+    }
+  }
+
+  /** Calls `visit` for every current route of prefix `prefixId` (newest route first). */
+  forEachRouteOfPrefix(prefixId: number, visit: RouteVisitor): void {
+    const next = this.routeNext;
+    for (let slot = this.prefixHead[prefixId] ?? EMPTY; slot !== EMPTY; slot = next[slot])
+      visit(
+        prefixId,
+        this.routePeer[slot],
+        this.routeAttributes[slot],
+        this.routeTime[slot],
+        this.routeAddPath[slot],
+      );
+  }
+
+  /**
+   * Slot ids of the routes of prefix `id`.
+   * Inside routing only (routing/visibility.ts); the routing-internals lint rule rejects it elsewhere.
+   */
   routeSlotsOfPrefix(id: number): number[] {
     const out: number[] = [];
     for (let slot = this.prefixHead[id] ?? EMPTY; slot !== EMPTY; slot = this.routeNext[slot]) out.push(slot);
     return out;
   }
 
-  /** The typed arrays of the route slots, for hot loops (valid until the table changes). */
+  /**
+   * The typed arrays of the route slots (valid until the table changes).
+   * Inside routing only (routing/visibility.ts); the routing-internals lint rule rejects it elsewhere.
+   */
   columns(): RouteColumns {
     return {
       slots: this.used,
@@ -981,12 +1017,12 @@ export class RoutingTable {
 
   /** AS path segments of path `pathId` (undefined when the route had none). */
   pathSegments(pathId: number): AsPathSegment[] | undefined {
-    return decodeSegments(this.paths.poolArray(), this.paths.start(pathId), this.paths.end(pathId));
+    return this.paths.segments(pathId);
   }
 
   /** Origin AS(es) of path `pathId`. */
   pathOrigins(pathId: number): number[] {
-    return originsOfWords(this.paths.poolArray(), this.paths.start(pathId), this.paths.end(pathId));
+    return this.paths.origins(pathId);
   }
 
   /** Decodes an interned attribute set. */
@@ -1069,7 +1105,7 @@ export class RoutingTable {
   memory(): TableMemory {
     const perSlot = 4 * 6; // six slot arrays (the hash holds only crowded prefixes' routes)
     const interned =
-      this.paths.usedBytes +
+      this.#pathWords.usedBytes +
       this.rawSets.usedBytes +
       this.decodedSets.usedBytes +
       this.nextHops.usedBytes +
@@ -1092,7 +1128,7 @@ export class RoutingTable {
       this.prefixRoutes.byteLength +
       this.prefixCrowded.byteLength +
       this.peerRoutes.byteLength +
-      this.paths.byteLength +
+      this.#pathWords.byteLength +
       this.rawSets.byteLength +
       this.decodedSets.byteLength +
       this.nextHops.byteLength +
@@ -1104,7 +1140,7 @@ export class RoutingTable {
       routes: this.count,
       prefixes: this.prefixes.count,
       peers: this.peerList.length,
-      paths: this.paths.count,
+      paths: this.#pathWords.count,
       attributeSets: this.rawSets.count,
       allocatedBytes,
       usedBytes,
