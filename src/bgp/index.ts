@@ -12,6 +12,7 @@
 export * from './constants.js';
 export {
   PathAttributes,
+  formatAsPath,
   parseSegments,
   readU16,
   readU32,
@@ -22,6 +23,15 @@ export {
   type RawAttribute,
   type SegmentKind,
 } from './attributes.js';
+export {
+  NlriProblem,
+  RouteKind,
+  UpdateFraming,
+  walkNlri,
+  walkUpdate,
+  type NlriSink,
+  type UpdateVisitor,
+} from './update.js';
 export {
   BGP_HEADER_LENGTH,
   BGP_MARKER_LENGTH,

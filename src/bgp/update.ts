@@ -135,7 +135,7 @@ export interface NlriSink {
  * Reads the prefixes of one NLRI field `buf[start, end)` of an address family `bits` wide
  * (32 or 128), each preceded by a 4-byte path identifier when `addPath` (RFC 7911). A malformed
  * prefix ends the field (RFC 7606 5.3). Returns `end` when the field was read whole, else the
- * offset where the malformation starts (path identifier, or length byte).
+ * offset of the malformed prefix (of its path identifier with ADD-PATH).
  */
 export function walkNlri(
   buf: Uint8Array,
@@ -161,11 +161,11 @@ export function walkNlri(
     const bytes = (length + 7) >>> 3;
     if (length > bits) {
       sink.nlriProblem(NlriProblem.LengthTooLong, p, length, end - p - 1);
-      return p;
+      return at;
     }
     if (p + 1 + bytes > end) {
       sink.nlriProblem(NlriProblem.Truncated, p, length, end - p - 1);
-      return p;
+      return at;
     }
     sink.prefix(buf, p + 1, bytes, length, pathId);
     p += 1 + bytes;
