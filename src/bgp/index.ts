@@ -33,13 +33,7 @@ export {
   type UpdateVisitor,
 } from './update.js';
 export {
-  BGP_HEADER_LENGTH,
-  BGP_MARKER_LENGTH,
-  BGP_MAX_EXTENDED_MESSAGE_LENGTH,
-  BGP_MAX_MESSAGE_LENGTH,
   BgpMessageError,
-  CapabilityCode,
-  NotificationCode,
   decodeBgpMessage,
   decodeUpdateBody,
   encodeKeepalive,

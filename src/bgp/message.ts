@@ -23,7 +23,21 @@ import {
   type Origin,
   type RawAttribute,
 } from './attributes.js';
-import { AS_TRANS, Afi, AttrFlag, AttrType, BgpMessageType, Safi, SegmentType } from './constants.js';
+import {
+  AS_TRANS,
+  Afi,
+  AttrFlag,
+  AttrType,
+  BGP_HEADER_LENGTH,
+  BGP_MARKER_LENGTH,
+  BGP_MAX_EXTENDED_MESSAGE_LENGTH,
+  BGP_MAX_MESSAGE_LENGTH,
+  BgpMessageType,
+  CapabilityCode,
+  NotificationCode,
+  Safi,
+  SegmentType,
+} from './constants.js';
 import {
   NlriProblem,
   RouteKind,
@@ -34,14 +48,10 @@ import {
   type UpdateVisitor,
 } from './update.js';
 
-// ----- constants -----
+/** Re-exported for bgp/collector/collector.ts until it imports it from constants.ts. */
+export { BGP_HEADER_LENGTH } from './constants.js';
 
-export const BGP_MARKER_LENGTH = 16;
-export const BGP_HEADER_LENGTH = 19;
-/** Largest message without RFC 8654 extended messages. */
-export const BGP_MAX_MESSAGE_LENGTH = 4096;
-/** Largest message when both speakers announced the extended message capability (RFC 8654). */
-export const BGP_MAX_EXTENDED_MESSAGE_LENGTH = 65535;
+// ----- constants -----
 
 const MIN_LENGTH: Record<number, number> = {
   [BgpMessageType.OPEN]: 29,
@@ -50,28 +60,6 @@ const MIN_LENGTH: Record<number, number> = {
   [BgpMessageType.KEEPALIVE]: 19,
   [BgpMessageType.ROUTE_REFRESH]: 23,
 };
-
-/** Capability codes (IANA "Capability Codes"). */
-export const CapabilityCode = {
-  MULTIPROTOCOL: 1,
-  ROUTE_REFRESH: 2,
-  EXTENDED_MESSAGE: 6,
-  GRACEFUL_RESTART: 64,
-  FOUR_OCTET_AS: 65,
-  ADD_PATH: 69,
-  ENHANCED_ROUTE_REFRESH: 70,
-} as const;
-
-/** NOTIFICATION error codes (RFC 4271 4.5, RFC 6608, RFC 7313). */
-export const NotificationCode = {
-  MESSAGE_HEADER: 1,
-  OPEN_MESSAGE: 2,
-  UPDATE_MESSAGE: 3,
-  HOLD_TIMER_EXPIRED: 4,
-  FSM: 5,
-  CEASE: 6,
-  ROUTE_REFRESH: 7,
-} as const;
 
 const NOTIFICATION_NAMES: Record<number, string> = {
   1: 'Message Header Error',
