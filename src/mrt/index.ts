@@ -18,6 +18,7 @@ export { ElementCursor, NextHopSource, type ElementType, type MrtElement } from 
 export {
   MrtDecoder,
   type DecoderHooks,
+  type DecoderOptions,
   type MrtProblem,
   type PeerIndexEntry,
   type PrefixRunHook,
