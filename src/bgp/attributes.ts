@@ -885,6 +885,33 @@ export function parseSegments(
   return segments;
 }
 
+/**
+ * AS path text, the one way cairn writes segments: sequences space-separated, `{a,b}` sets,
+ * `(a b)` confederation sequences, `[a,b]` confederation sets (the notation bgpdump prints).
+ */
+export function formatAsPath(segments: readonly AsPathSegment[]): string {
+  let text = '';
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i];
+    if (i > 0) text += ' ';
+    switch (segment.kind) {
+      case 'sequence':
+        text += segment.asns.join(' ');
+        break;
+      case 'set':
+        text += `{${segment.asns.join(',')}}`;
+        break;
+      case 'confed-sequence':
+        text += `(${segment.asns.join(' ')})`;
+        break;
+      case 'confed-set':
+        text += `[${segment.asns.join(',')}]`;
+        break;
+    }
+  }
+  return text;
+}
+
 function rfcCount(path: AsPathSegment[]): number {
   let n = 0;
   for (const s of path) {

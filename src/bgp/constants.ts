@@ -8,6 +8,35 @@ export const BgpMessageType = {
   ROUTE_REFRESH: 5,
 } as const;
 
+export const BGP_MARKER_LENGTH = 16;
+export const BGP_HEADER_LENGTH = 19;
+/** Largest message without RFC 8654 extended messages. */
+export const BGP_MAX_MESSAGE_LENGTH = 4096;
+/** Largest message when both speakers announced the extended message capability (RFC 8654). */
+export const BGP_MAX_EXTENDED_MESSAGE_LENGTH = 65535;
+
+/** Capability codes (IANA "Capability Codes"). */
+export const CapabilityCode = {
+  MULTIPROTOCOL: 1,
+  ROUTE_REFRESH: 2,
+  EXTENDED_MESSAGE: 6,
+  GRACEFUL_RESTART: 64,
+  FOUR_OCTET_AS: 65,
+  ADD_PATH: 69,
+  ENHANCED_ROUTE_REFRESH: 70,
+} as const;
+
+/** NOTIFICATION error codes (RFC 4271 4.5, RFC 6608, RFC 7313). */
+export const NotificationCode = {
+  MESSAGE_HEADER: 1,
+  OPEN_MESSAGE: 2,
+  UPDATE_MESSAGE: 3,
+  HOLD_TIMER_EXPIRED: 4,
+  FSM: 5,
+  CEASE: 6,
+  ROUTE_REFRESH: 7,
+} as const;
+
 /** Path attribute type codes (IANA "BGP Path Attributes"). */
 export const AttrType = {
   ORIGIN: 1,

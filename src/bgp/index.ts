@@ -12,6 +12,7 @@
 export * from './constants.js';
 export {
   PathAttributes,
+  formatAsPath,
   parseSegments,
   readU16,
   readU32,
@@ -23,13 +24,16 @@ export {
   type SegmentKind,
 } from './attributes.js';
 export {
-  BGP_HEADER_LENGTH,
-  BGP_MARKER_LENGTH,
-  BGP_MAX_EXTENDED_MESSAGE_LENGTH,
-  BGP_MAX_MESSAGE_LENGTH,
+  NlriProblem,
+  RouteKind,
+  UpdateFraming,
+  walkNlri,
+  walkUpdate,
+  type NlriSink,
+  type UpdateVisitor,
+} from './update.js';
+export {
   BgpMessageError,
-  CapabilityCode,
-  NotificationCode,
   decodeBgpMessage,
   decodeUpdateBody,
   encodeKeepalive,

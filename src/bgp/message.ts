@@ -23,16 +23,33 @@ import {
   type Origin,
   type RawAttribute,
 } from './attributes.js';
-import { AS_TRANS, AttrFlag, AttrType, BgpMessageType, SegmentType } from './constants.js';
+import {
+  AS_TRANS,
+  Afi,
+  AttrFlag,
+  AttrType,
+  BGP_HEADER_LENGTH,
+  BGP_MARKER_LENGTH,
+  BGP_MAX_EXTENDED_MESSAGE_LENGTH,
+  BGP_MAX_MESSAGE_LENGTH,
+  BgpMessageType,
+  CapabilityCode,
+  NotificationCode,
+  Safi,
+  SegmentType,
+} from './constants.js';
+import {
+  NlriProblem,
+  RouteKind,
+  UpdateFraming,
+  walkNlri,
+  walkUpdate,
+  type NlriSink,
+  type UpdateVisitor,
+} from './update.js';
+
 
 // ----- constants -----
-
-export const BGP_MARKER_LENGTH = 16;
-export const BGP_HEADER_LENGTH = 19;
-/** Largest message without RFC 8654 extended messages. */
-export const BGP_MAX_MESSAGE_LENGTH = 4096;
-/** Largest message when both speakers announced the extended message capability (RFC 8654). */
-export const BGP_MAX_EXTENDED_MESSAGE_LENGTH = 65535;
 
 const MIN_LENGTH: Record<number, number> = {
   [BgpMessageType.OPEN]: 29,
@@ -41,28 +58,6 @@ const MIN_LENGTH: Record<number, number> = {
   [BgpMessageType.KEEPALIVE]: 19,
   [BgpMessageType.ROUTE_REFRESH]: 23,
 };
-
-/** Capability codes (IANA "Capability Codes"). */
-export const CapabilityCode = {
-  MULTIPROTOCOL: 1,
-  ROUTE_REFRESH: 2,
-  EXTENDED_MESSAGE: 6,
-  GRACEFUL_RESTART: 64,
-  FOUR_OCTET_AS: 65,
-  ADD_PATH: 69,
-  ENHANCED_ROUTE_REFRESH: 70,
-} as const;
-
-/** NOTIFICATION error codes (RFC 4271 4.5, RFC 6608, RFC 7313). */
-export const NotificationCode = {
-  MESSAGE_HEADER: 1,
-  OPEN_MESSAGE: 2,
-  UPDATE_MESSAGE: 3,
-  HOLD_TIMER_EXPIRED: 4,
-  FSM: 5,
-  CEASE: 6,
-  ROUTE_REFRESH: 7,
-} as const;
 
 const NOTIFICATION_NAMES: Record<number, string> = {
   1: 'Message Header Error',
@@ -716,8 +711,8 @@ const FLAG_RULES: Record<number, { flags: number; action: UpdateProblem['action'
 };
 
 /**
- * Decodes an UPDATE body `buf[start, end)` (after the 19-byte header). Never throws for the
- * contents: every problem is in `problems` with its RFC 7606 action.
+ * Decodes an UPDATE body `buf[start, end)` (after the 19-byte header) with the shared walker.
+ * Never throws for the contents: every problem is in `problems` with its RFC 7606 action.
  */
 export function decodeUpdateBody(
   buf: Uint8Array,
@@ -725,136 +720,123 @@ export function decodeUpdateBody(
   end: number,
   options: DecodeOptions = {},
 ): BgpUpdate {
-  const base = options.baseOffset ?? 0;
-  const asn4 = options.asn4 ?? true;
-  const problems: UpdateProblem[] = [];
-  const report = (
-    code: BgpErrorCode,
-    message: string,
-    at: number,
-    action: UpdateProblem['action'],
-    attributeType?: number,
-  ): void => {
-    const problem: UpdateProblem = {
-      code,
-      message,
-      offset: base + at,
-      action,
-      notification: { code: 3, subcode: ATTRIBUTE_SUBCODES[code] ?? 1 },
+  const reader = new SessionUpdateReader(buf, start, end, options);
+  const attributes = walkUpdate(buf, start, end, UpdateFraming.Session, reader);
+  if (attributes !== undefined) reader.checkMandatory(attributes);
+  return finishUpdate(reader.update);
+}
+
+/** The session's visitor of the UPDATE walker: plain objects and RFC 7606 outcomes. */
+class SessionUpdateReader implements UpdateVisitor {
+  readonly update: BgpUpdate;
+  readonly report: Reporter;
+  private attributesStart = 0;
+  private attributesEnd = 0;
+
+  constructor(
+    private readonly buf: Uint8Array,
+    start: number,
+    private readonly end: number,
+    private readonly options: DecodeOptions,
+  ) {
+    const base = options.baseOffset ?? 0;
+    const problems: UpdateProblem[] = [];
+    this.report = (code, message, at, action, attributeType): void => {
+      const problem: UpdateProblem = {
+        code,
+        message,
+        offset: base + at,
+        action,
+        notification: { code: 3, subcode: ATTRIBUTE_SUBCODES[code] ?? 1 },
+      };
+      if (attributeType !== undefined) problem.attributeType = attributeType;
+      problems.push(problem);
     };
-    if (attributeType !== undefined) problem.attributeType = attributeType;
-    problems.push(problem);
-  };
-  const update: BgpUpdate = {
-    type: 'update',
-    length: end - start + BGP_HEADER_LENGTH,
-    withdrawn: [],
-    announced: [],
-    attributes: {},
-    outcome: 'ok',
-    problems,
-  };
-  if (end - start < 4) {
-    report('BGP_BAD_UPDATE_LENGTH', `UPDATE body of ${end - start} bytes is below 4`, start, 'session-reset');
-    return finishUpdate(update);
-  }
-  const withdrawnLength = readU16(buf, start);
-  const withdrawnStart = start + 2;
-  const withdrawnEnd = withdrawnStart + withdrawnLength;
-  if (withdrawnEnd + 2 > end) {
-    report(
-      'BGP_BAD_WITHDRAWN_LENGTH',
-      `withdrawn routes length ${withdrawnLength} runs past the message`,
-      start,
-      'session-reset',
-    );
-    return finishUpdate(update);
-  }
-  const attributesLength = readU16(buf, withdrawnEnd);
-  const attributesStart = withdrawnEnd + 2;
-  const attributesEnd = attributesStart + attributesLength;
-  if (attributesEnd > end) {
-    report(
-      'BGP_BAD_ATTRIBUTE_LENGTH',
-      `total path attribute length ${attributesLength} runs past the message`,
-      withdrawnEnd,
-      'session-reset',
-    );
-    return finishUpdate(update);
+    this.update = {
+      type: 'update',
+      length: end - start + BGP_HEADER_LENGTH,
+      withdrawn: [],
+      announced: [],
+      attributes: {},
+      outcome: 'ok',
+      problems,
+    };
   }
 
-  // Classic IPv4 unicast withdrawals.
-  if (withdrawnLength > 0) {
-    const family = parseNlri(buf, withdrawnStart, withdrawnEnd, 1, 1, options, report);
-    update.withdrawn.push(family);
+  updateProblem(code: BgpErrorCode, message: string, at: number): void {
+    this.report(code, message, at, 'session-reset');
   }
 
-  // Attributes: a first pass over the headers for flags and duplicates (RFC 7606 3(c), 3(g)),
-  // then PathAttributes for the values.
-  let block = buf;
-  const scan = scanAttributeHeaders(buf, attributesStart, attributesEnd, report);
-  const duplicates = scan.duplicates;
-  if (duplicates.length > 0) {
-    // Keep the first occurrence (RFC 7606 3(g)): in a copy, renumber the later ones to the
-    // reserved type 0 so that PathAttributes keeps them aside as unknown; offsets do not move.
-    block = buf.slice();
-    for (const at of duplicates) block[at + 1] = 0;
-  }
-  const attributes = new PathAttributes().decode(block, attributesStart, attributesEnd, asn4 ? 4 : 2, false);
-  for (const p of attributes.problems) reportAttributeProblem(p, report);
-  checkAsPaths(attributes, asn4, report);
-  const duplicateValueStarts = new Set(
-    duplicates.map((at) => at + ((block[at] & AttrFlag.EXTENDED_LENGTH) !== 0 ? 4 : 3)),
-  );
-  update.attributes = plainAttributes(attributes, problems, duplicateValueStarts, scan.lengths);
-
-  // MP_UNREACH withdrawals.
-  if (attributes.hasMpUnreach) {
-    const mp = attributes.mpUnreach;
-    const family = parseNlri(block, mp.nlriStart, mp.nlriEnd, mp.afi, mp.safi, options, report);
-    if (mp.afi === 1 && mp.safi === 1) family.mp = true;
-    update.withdrawn.push(family);
-  }
-  // Classic IPv4 unicast announcements.
-  if (attributesEnd < end) update.announced.push(parseNlri(buf, attributesEnd, end, 1, 1, options, report));
-  // MP_REACH announcements.
-  if (attributes.hasMpReach) {
-    const mp = attributes.mpReach;
-    if (mp.abbreviated) {
-      report(
-        'BGP_ATTR_MP_REACH',
-        'MP_REACH_NLRI does not start with a known AFI',
-        mp.nextHopOffset - 1,
-        'session-reset',
-        AttrType.MP_REACH_NLRI,
-      );
-    } else {
-      const family = parseNlri(block, mp.nlriStart, mp.nlriEnd, mp.afi, mp.safi, options, report);
-      if (mp.afi === 1 && mp.safi === 1) family.mp = true;
-      update.announced.push(family);
+  attributes(buf: Uint8Array, start: number, end: number): PathAttributes {
+    this.attributesStart = start;
+    this.attributesEnd = end;
+    const report = this.report;
+    // A first pass over the headers for flags and duplicates (RFC 7606 3(c), 3(g)), then
+    // PathAttributes for the values.
+    let block = buf;
+    const scan = scanAttributeHeaders(buf, start, end, report);
+    const duplicates = scan.duplicates;
+    if (duplicates.length > 0) {
+      // Keep the first occurrence (RFC 7606 3(g)): in a copy, renumber the later ones to the
+      // reserved type 0 so that PathAttributes keeps them aside as unknown; offsets do not move.
+      block = buf.slice();
+      for (const at of duplicates) block[at + 1] = 0;
     }
+    const asn4 = this.options.asn4 ?? true;
+    const attributes = new PathAttributes().decode(block, start, end, asn4 ? 4 : 2, false);
+    for (const p of attributes.problems) reportAttributeProblem(p, report);
+    checkAsPaths(attributes, asn4, report);
+    const duplicateValueStarts = new Set(
+      duplicates.map((at) => at + ((block[at] & AttrFlag.EXTENDED_LENGTH) !== 0 ? 4 : 3)),
+    );
+    this.update.attributes = plainAttributes(
+      attributes,
+      this.update.problems,
+      duplicateValueStarts,
+      scan.lengths,
+    );
+    return attributes;
   }
 
-  // RFC 7606 3(d): an UPDATE that announces routes must carry ORIGIN and AS_PATH, and NEXT_HOP
-  // when it announces in the classic NLRI field.
-  const announcesClassic = attributesEnd < end;
-  const announces =
-    announcesClassic || (attributes.hasMpReach && attributes.mpReach.nlriEnd > attributes.mpReach.nlriStart);
-  if (announces) {
+  routes(kind: RouteKind, afi: number, safi: number, start: number, end: number, mp: boolean): void {
+    const family = parseNlri(this.buf, start, end, afi, safi, this.options, this.report);
+    if (mp && afi === 1 && safi === 1) family.mp = true;
+    (kind === RouteKind.Withdrawn ? this.update.withdrawn : this.update.announced).push(family);
+  }
+
+  abbreviatedMpReach(attributes: PathAttributes): void {
+    this.report(
+      'BGP_ATTR_MP_REACH',
+      'MP_REACH_NLRI does not start with a known AFI',
+      attributes.mpReach.nextHopOffset - 1,
+      'session-reset',
+      AttrType.MP_REACH_NLRI,
+    );
+  }
+
+  /**
+   * RFC 7606 3(d): an UPDATE that announces routes must carry ORIGIN and AS_PATH, and NEXT_HOP
+   * when it announces in the classic NLRI field.
+   */
+  checkMandatory(attributes: PathAttributes): void {
+    const announcesClassic = this.attributesEnd < this.end;
+    const announces =
+      announcesClassic ||
+      (attributes.hasMpReach && attributes.mpReach.nlriEnd > attributes.mpReach.nlriStart);
+    if (!announces) return;
     const missing: string[] = [];
     if (!attributes.has(AttrType.ORIGIN)) missing.push('ORIGIN');
     if (!attributes.has(AttrType.AS_PATH)) missing.push('AS_PATH');
     if (announcesClassic && !attributes.has(AttrType.NEXT_HOP)) missing.push('NEXT_HOP');
     if (missing.length > 0) {
-      report(
+      this.report(
         'BGP_ATTR_MISSING',
         `well-known mandatory attribute(s) missing: ${missing.join(', ')}`,
-        withdrawnEnd,
+        this.attributesStart - 2,
         'treat-as-withdraw',
       );
     }
   }
-  return finishUpdate(update);
 }
 
 type Reporter = (
@@ -1033,47 +1015,54 @@ function parseNlri(
   report: Reporter,
 ): FamilyPrefixes {
   const family: FamilyPrefixes = { afi, safi, prefixes: [] };
-  const plain = (afi === 1 || afi === 2) && (safi === 1 || safi === 2);
+  const plain = (afi === Afi.IPV4 || afi === Afi.IPV6) && (safi === Safi.UNICAST || safi === Safi.MULTICAST);
   if (!plain) {
     family.unparsed = buf.slice(start, end);
     return family;
   }
   const addPath = addPathFor(options.addPath, afi, safi);
-  const bits = afi === 1 ? 32 : 128;
-  const scratch = new Uint8Array(16);
-  let p = start;
-  while (p < end) {
-    let pathId: number | undefined;
-    if (addPath) {
-      if (p + 5 > end) {
-        report('BGP_BAD_NLRI', 'ADD-PATH NLRI runs past its field', p, 'session-reset');
-        break;
-      }
-      pathId = readU32(buf, p);
-      p += 4;
-    }
-    const length = buf[p];
-    const bytes = (length + 7) >>> 3;
-    if (length > bits || p + 1 + bytes > end) {
-      report(
-        'BGP_BAD_NLRI',
-        length > bits
-          ? `NLRI prefix length ${length} exceeds ${bits}`
-          : `NLRI prefix /${length} needs ${bytes} bytes, ${end - p - 1} remain`,
-        p,
-        'session-reset',
-      );
-      break;
-    }
+  walkNlri(
+    buf,
+    start,
+    end,
+    afi === Afi.IPV4 ? 32 : 128,
+    addPath,
+    new PrefixCollector(family, addPath, report),
+  );
+  return family;
+}
+
+/** Collects one field's prefixes as canonical text (bits past the length cleared). */
+class PrefixCollector implements NlriSink {
+  private readonly scratch = new Uint8Array(16);
+
+  constructor(
+    private readonly family: FamilyPrefixes,
+    private readonly addPath: boolean,
+    private readonly report: Reporter,
+  ) {}
+
+  prefix(buf: Uint8Array, at: number, bytes: number, length: number, pathId: number): void {
+    const scratch = this.scratch;
     scratch.fill(0);
-    for (let i = 0; i < bytes; i++) scratch[i] = buf[p + 1 + i];
+    for (let i = 0; i < bytes; i++) scratch[i] = buf[at + i];
     const whole = length >>> 3;
     if ((length & 7) !== 0) scratch[whole] &= (0xff00 >> (length & 7)) & 0xff;
-    const text = (afi === 1 ? formatIPv4(scratch, 0) : formatIPv6(scratch, 0)) + '/' + length;
-    family.prefixes.push(pathId === undefined ? { prefix: text } : { prefix: text, pathId });
-    p += 1 + bytes;
+    const text =
+      (this.family.afi === Afi.IPV4 ? formatIPv4(scratch, 0) : formatIPv6(scratch, 0)) + '/' + length;
+    this.family.prefixes.push(this.addPath ? { prefix: text, pathId } : { prefix: text });
   }
-  return family;
+
+  nlriProblem(kind: NlriProblem, at: number, length: number, remaining: number): void {
+    const bits = this.family.afi === Afi.IPV4 ? 32 : 128;
+    const message =
+      kind === NlriProblem.PathIdTruncated
+        ? 'ADD-PATH NLRI runs past its field'
+        : kind === NlriProblem.LengthTooLong
+          ? `NLRI prefix length ${length} exceeds ${bits}`
+          : `NLRI prefix /${length} needs ${(length + 7) >>> 3} bytes, ${remaining} remain`;
+    this.report('BGP_BAD_NLRI', message, at, 'session-reset');
+  }
 }
 
 // ----- session negotiation -----

@@ -9,6 +9,8 @@
  *   peer address in place of a withdrawn prefix;
  * - RIB entries take an IPv6 next hop from MP_REACH_NLRI whenever bgpdump would, reading 16
  *   bytes whatever the next-hop length says;
+ * - some elements are not printed at all (see bgpdumpPrints), and the peer of an IPv6 withdrawal
+ *   in an IPv4 session's MESSAGE_LOCAL record prints as IPv6 (see peerAsIPv6);
  * - prefixes keep the bits past their length as sent (RFC 4271 says those bits are irrelevant;
  *   the JSON output masks them).
  *
@@ -19,14 +21,11 @@
  * bgpdump's cut, IPv6 next hops from MP_REACH_NLRI).
  */
 import { formatIPv4 } from '../net/index.js';
-import { WELL_KNOWN_COMMUNITIES, type PathAttributes } from '../bgp/index.js';
-import { MrtType } from './constants.js';
+import { AttrType, WELL_KNOWN_COMMUNITIES, type PathAttributes } from '../bgp/index.js';
+import { Bgp4mpSubtype, MrtType, TableDumpV2Subtype } from './constants.js';
 import { NextHopSource, type ElementCursor } from './element.js';
 
-const ATOMIC_AGGREGATE = 6;
-const MED = 4;
-const LOCAL_PREF = 5;
-const COMMUNITIES = 8;
+const { ATOMIC_AGGREGATE, MULTI_EXIT_DISC: MED, LOCAL_PREF, COMMUNITIES } = AttrType;
 
 /** Receives the pieces of one output line. */
 export interface LineSink {
@@ -162,7 +161,7 @@ export class BgpdumpFormatter {
       return this.write(cursor, generation, sink);
     }
     if (cursor.type === 'B' && cursor.mrtType === MrtType.TABLE_DUMP_V2 && !cursor.hasMicroseconds) {
-      if (!cursor.bgpdumpPrints) return false;
+      if (!bgpdumpPrints(cursor)) return false;
       const attributes = cursor.attributes;
       if (attributes === undefined) return false;
       // Every RIB entry is another attribute set: its suffix is written as bytes, not built as a
@@ -171,7 +170,7 @@ export class BgpdumpFormatter {
       if (!this.prepareSuffix(cursor, generation)) return false;
       return this.writeRibLine(cursor, sink, undefined);
     }
-    if (!cursor.bgpdumpPrints) return false;
+    if (!bgpdumpPrints(cursor)) return false;
     const attributes = cursor.attributes;
     if (attributes === undefined) return false;
     this.prepareHead(cursor);
@@ -328,10 +327,10 @@ export class BgpdumpFormatter {
       cursor.type !== this.headType ||
       cursor.peerBytes !== this.headPeerBytes ||
       cursor.peerAsn !== this.headPeerAsn ||
-      cursor.bgpdumpPeerAsIPv6
+      peerAsIPv6(cursor)
     ) {
       this.head = `${cursor.format}|${cursor.timeText()}|${cursor.type}|${this.peerText(cursor)}|${cursor.peerAsn}|`;
-      this.headOffset = cursor.bgpdumpPeerAsIPv6 ? -1 : cursor.recordOffset;
+      this.headOffset = peerAsIPv6(cursor) ? -1 : cursor.recordOffset;
       this.headType = cursor.type;
       this.headPeerBytes = cursor.peerBytes;
       this.headPeerAsn = cursor.peerAsn;
@@ -355,7 +354,7 @@ export class BgpdumpFormatter {
 
   /** Computes head, part1 and part2 (the line is their concatenation). */
   private prepare(cursor: ElementCursor, generation: number): boolean {
-    if (!cursor.bgpdumpPrints) return false;
+    if (!bgpdumpPrints(cursor)) return false;
     this.prepareHead(cursor);
     if (cursor.type === 'STATE') {
       this.part1 = `${cursor.oldState}|${cursor.newState}`;
@@ -381,7 +380,7 @@ export class BgpdumpFormatter {
   }
 
   private peerText(cursor: ElementCursor): string {
-    if (cursor.bgpdumpPeerAsIPv6) {
+    if (peerAsIPv6(cursor)) {
       const scratch = this.scratch;
       scratch.fill(0);
       scratch.set(cursor.peerBytes.subarray(0, 4));
@@ -718,4 +717,52 @@ function writeAggregator(attributes: PathAttributes, buf: Uint8Array, pos: numbe
   pos = writeDecimal(buf, pos, c);
   buf[pos++] = 46;
   return writeDecimal(buf, pos, d);
+}
+
+/**
+ * Whether bgpdump 1.6.2 prints a line for the element: not for multicast and generic RIBs, nor
+ * BGP4MP_ENTRY records, nor the MP_REACH/MP_UNREACH routes of legacy BGP records, nor state
+ * changes whose body is not exactly one of the two standard layouts (or old Zebra's 8 bytes).
+ */
+export function bgpdumpPrints(cursor: ElementCursor): boolean {
+  switch (cursor.mrtType) {
+    case MrtType.TABLE_DUMP_V2: {
+      const subtype = cursor.mrtSubtype;
+      return (
+        subtype === TableDumpV2Subtype.RIB_IPV4_UNICAST ||
+        subtype === TableDumpV2Subtype.RIB_IPV6_UNICAST ||
+        subtype === TableDumpV2Subtype.RIB_IPV4_UNICAST_ADDPATH ||
+        subtype === TableDumpV2Subtype.RIB_IPV6_UNICAST_ADDPATH
+      );
+    }
+    case MrtType.BGP4MP:
+    case MrtType.BGP4MP_ET: {
+      if (cursor.mrtSubtype === Bgp4mpSubtype.ENTRY) return false;
+      if (cursor.type !== 'STATE' || cursor.recordLength === 8) return true;
+      const asnLength = cursor.mrtSubtype === Bgp4mpSubtype.STATE_CHANGE_AS4 ? 4 : 2;
+      const addressLength = cursor.peerFamily === 4 ? 4 : 16;
+      return cursor.recordLength === 2 * asnLength + 4 + 2 * addressLength + 4;
+    }
+    case MrtType.BGP:
+      return cursor.type === 'STATE' || cursor.nextHopSource !== NextHopSource.MpReach;
+    default:
+      return true;
+  }
+}
+
+/**
+ * bgpdump prints the peer of an IPv6 withdrawal (MP_UNREACH_NLRI) in a MESSAGE_LOCAL record of
+ * an IPv4 session as an IPv6 address: its 4 bytes followed by zeros.
+ */
+function peerAsIPv6(cursor: ElementCursor): boolean {
+  if (cursor.type !== 'W' || cursor.prefixFamily !== 6 || cursor.peerFamily !== 4) return false;
+  if (cursor.nextHopSource !== NextHopSource.MpReach) return false;
+  if (cursor.mrtType !== MrtType.BGP4MP && cursor.mrtType !== MrtType.BGP4MP_ET) return false;
+  const subtype = cursor.mrtSubtype;
+  return (
+    subtype === Bgp4mpSubtype.MESSAGE_LOCAL ||
+    subtype === Bgp4mpSubtype.MESSAGE_AS4_LOCAL ||
+    subtype === Bgp4mpSubtype.MESSAGE_LOCAL_ADDPATH ||
+    subtype === Bgp4mpSubtype.MESSAGE_AS4_LOCAL_ADDPATH
+  );
 }

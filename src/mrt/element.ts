@@ -5,7 +5,7 @@
  * `ElementCursor` is the allocation-free view the decoder fills for each element; `MrtElement`
  * is the plain object built from it for everything that is not a hot scan.
  */
-import type { AsPathSegment, Origin, PathAttributes } from '../bgp/index.js';
+import { formatAsPath, type AsPathSegment, type Origin, type PathAttributes } from '../bgp/index.js';
 import { formatIPv4, formatIPv6 } from '../net/index.js';
 
 export type ElementType = 'A' | 'W' | 'B' | 'STATE';
@@ -57,6 +57,8 @@ export class ElementCursor {
   mrtType = 0;
   mrtSubtype = 0;
   recordOffset = 0;
+  /** Body length of the record (for BGP4MP_ET without the microsecond field). */
+  recordLength = 0;
   /** bgpdump's first column for this record (`TABLE_DUMP2`, `BGP4MP_ET`, `BGP4MP_AP`...). */
   format = '';
   timestamp = 0;
@@ -83,15 +85,6 @@ export class ElementCursor {
 
   oldState = 0;
   newState = 0;
-
-  /**
-   * bgpdump prints the peer of an IPv6 withdrawal in a MESSAGE_LOCAL record of an IPv4 session
-   * as an IPv6 address (its 4 bytes followed by zeros); the formatter reproduces that.
-   */
-  bgpdumpPeerAsIPv6 = false;
-
-  /** False for elements bgpdump 1.6.2 does not print (multicast and generic RIBs, BGP4MP_ENTRY...). */
-  bgpdumpPrints = true;
 
   constructor() {
     this.peerBytes = this.ownPeerBytes;
@@ -197,7 +190,7 @@ export class ElementCursor {
     if (this.type === 'W' || attributes === undefined) return element;
     const segments = attributes.asPath();
     if (segments !== undefined) {
-      element.asPath = segments.map(segmentText).join(' ');
+      element.asPath = formatAsPath(segments);
       element.asPathSegments = segments;
       element.originAsns = attributes.originAsns();
     }
@@ -218,18 +211,5 @@ export class ElementCursor {
     if (originatorId !== undefined) element.originatorId = originatorId;
     if (attributes.clusterListStart >= 0) element.clusterList = attributes.clusterList();
     return element;
-  }
-}
-
-function segmentText(segment: AsPathSegment): string {
-  switch (segment.kind) {
-    case 'sequence':
-      return segment.asns.join(' ');
-    case 'set':
-      return `{${segment.asns.join(',')}}`;
-    case 'confed-sequence':
-      return `(${segment.asns.join(' ')})`;
-    case 'confed-set':
-      return `[${segment.asns.join(',')}]`;
   }
 }

@@ -18,9 +18,9 @@ export { ElementCursor, NextHopSource, type ElementType, type MrtElement } from 
 export {
   MrtDecoder,
   type DecoderHooks,
+  type DecoderOptions,
   type MrtProblem,
   type PeerIndexEntry,
-  type PrefixRunHook,
   type RecordHeader,
 } from './decoder.js';
 export { MrtFramer, DEFAULT_MAX_RECORD_LENGTH } from './reader.js';

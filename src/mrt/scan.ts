@@ -11,7 +11,7 @@ import {
   type Compression,
   type OpenOptions,
 } from './byte-source.js';
-import { MrtDecoder, type MrtProblem, type PrefixRunHook, type RecordHeader } from './decoder.js';
+import { MrtDecoder, type MrtProblem, type RecordHeader } from './decoder.js';
 import type { ElementCursor, MrtElement } from './element.js';
 import { MrtFramer } from './reader.js';
 
@@ -58,8 +58,6 @@ export interface ScanSummary {
 /** Visitor: receives the shared cursor (valid only during the call) and the decoder (for its state). */
 export interface ElementVisitor {
   (cursor: ElementCursor, decoder: MrtDecoder): void;
-  /** Given to the decoder as its `onPrefixRun` hook (look-ahead over a run of NLRI). */
-  onPrefixRun?: PrefixRunHook;
 }
 
 class StrictStop extends Error {
@@ -90,7 +88,6 @@ function makeDecoder(
       },
       onProblem,
       onRecord: options.onRecord,
-      onPrefixRun: visit.onPrefixRun,
     },
     { bgpdumpCompatible: options.bgpdumpCompatible },
   );

@@ -18,9 +18,8 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { CairnError, type ErrorCode, type ErrorLocation } from '../../errors/index.js';
 import { formatAddress, parseAddress, unmapIPv4, type IpAddress } from '../../net/index.js';
-import { AS_TRANS } from '../constants.js';
+import { AS_TRANS, BGP_HEADER_LENGTH } from '../constants.js';
 import {
-  BGP_HEADER_LENGTH,
   BgpMessageError,
   decodeBgpMessage,
   encodeKeepalive,
