@@ -86,6 +86,11 @@ export interface OpenOptions {
   decompressor?: 'auto' | 'native' | 'js' | 'lbzip2' | 'bzip2';
   /** Bytes read from the file at a time, and the largest chunk delivered. Default 1 MiB. */
   highWaterMark?: number;
+  /**
+   * Milliseconds from a monotonic clock, read around each chunk the consumer handles to size the
+   * next one (see OutputQueue). Default `performance.now`; tests pass a clock they advance.
+   */
+  clock?: () => number;
 }
 
 const DEFAULT_HIGH_WATER_MARK = 1 << 20;
@@ -226,7 +231,8 @@ async function createSource(input: Input, head: Uint8Array, options: OpenOptions
   else {
     decompressor = chooseBzip2(options.decompressor ?? 'auto', input.name, input.path !== undefined);
   }
-  return new Source(input, compression, decompressor, highWaterMark(options));
+  const clock = options.clock ?? (() => performance.now());
+  return new Source(input, compression, decompressor, highWaterMark(options), clock);
 }
 
 function chooseBzip2(
@@ -273,6 +279,7 @@ class Source implements ByteSource {
     readonly compression: Compression,
     readonly decompressor: Decompressor,
     private readonly hwm: number,
+    private readonly clock: () => number,
   ) {
     this.name = input.name;
     this.compressedSize = input.size;
@@ -288,6 +295,7 @@ class Source implements ByteSource {
     const context: Context = {
       input: this.input,
       hwm: this.hwm,
+      clock: this.clock,
       runs: this.runs,
       isClosed: () => this.closed,
       progress: (bytes) => {
@@ -324,6 +332,8 @@ class Source implements ByteSource {
 interface Context {
   readonly input: Input;
   readonly hwm: number;
+  /** Paces the output queue (OpenOptions.clock). */
+  readonly clock: () => number;
   readonly runs: Set<Run>;
   isClosed(): boolean;
   /** Reports the compressed offset reached. */
@@ -362,6 +372,7 @@ class OutputQueue {
 
   constructor(
     private readonly hwm: number,
+    private readonly clock: () => number,
     private readonly pause: () => void,
     private readonly resume: () => void,
     private readonly limit = 2 * hwm,
@@ -425,9 +436,9 @@ class OutputQueue {
           this.paused = false;
           this.resume();
         }
-        const handed = performance.now();
+        const handed = this.clock();
         yield chunk;
-        this.pace(chunk.length, performance.now() - handed);
+        this.pace(chunk.length, this.clock() - handed);
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
@@ -588,6 +599,7 @@ async function* gzipPass(
   });
   const queue = new OutputQueue(
     context.hwm,
+    context.clock,
     () => gunzip.pause(),
     () => gunzip.resume(),
     4 * Math.min(4 * context.hwm, GZIP_JOB_OUTPUT),
@@ -794,6 +806,7 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
   const stdout = child.stdout;
   const queue = new OutputQueue(
     context.hwm,
+    context.clock,
     () => stdout.pause(),
     () => stdout.resume(),
   );
