@@ -6,6 +6,9 @@ import { defineConfig } from 'vitest/config';
 // .ci/run runs all three.
 export default defineConfig({
   test: {
+    // Vitest's default is one worker less than the cores: a single worker on a 2-core machine,
+    // which ran the test files one after the other. The main process does little while they run.
+    maxWorkers: '100%',
     projects: [
       {
         test: {

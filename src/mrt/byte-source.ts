@@ -86,6 +86,11 @@ export interface OpenOptions {
   decompressor?: 'auto' | 'native' | 'js' | 'lbzip2' | 'bzip2';
   /** Bytes read from the file at a time, and the largest chunk delivered. Default 1 MiB. */
   highWaterMark?: number;
+  /**
+   * Milliseconds from a monotonic clock, read around each chunk the consumer handles to size the
+   * next one (see OutputQueue). Default `performance.now`; tests pass a clock they advance.
+   */
+  clock?: () => number;
 }
 
 const DEFAULT_HIGH_WATER_MARK = 1 << 20;
@@ -226,7 +231,8 @@ async function createSource(input: Input, head: Uint8Array, options: OpenOptions
   else {
     decompressor = chooseBzip2(options.decompressor ?? 'auto', input.name, input.path !== undefined);
   }
-  return new Source(input, compression, decompressor, highWaterMark(options));
+  const clock = options.clock ?? (() => performance.now());
+  return new Source(input, compression, decompressor, highWaterMark(options), clock);
 }
 
 function chooseBzip2(
@@ -245,9 +251,9 @@ function chooseBzip2(
   }
   const native = nativeBzip2Available();
   // The native tool when there is one, cut streams included (see CutStreamRepair): lbzip2 decodes
-  // blocks on every core, a 1 MB RouteViews RIB in 0.21 s against 0.51 s with our decoder
-  // (2026-11-22). Without one, a file is decoded by our decoder in a worker thread, on the other
-  // core while the main thread decodes records.
+  // blocks on every core, faster than our decoder (bench/RESULTS.md). Without one, a file is
+  // decoded by our decoder in a worker thread, on the other core while the main thread decodes
+  // records.
   if (native !== undefined) return native;
   if (wanted === 'auto' && hasPath && bzip2WorkerUrl() !== undefined) return 'js-worker';
   if (wanted === 'native') {
@@ -273,6 +279,7 @@ class Source implements ByteSource {
     readonly compression: Compression,
     readonly decompressor: Decompressor,
     private readonly hwm: number,
+    private readonly clock: () => number,
   ) {
     this.name = input.name;
     this.compressedSize = input.size;
@@ -288,6 +295,7 @@ class Source implements ByteSource {
     const context: Context = {
       input: this.input,
       hwm: this.hwm,
+      clock: this.clock,
       runs: this.runs,
       isClosed: () => this.closed,
       progress: (bytes) => {
@@ -324,6 +332,8 @@ class Source implements ByteSource {
 interface Context {
   readonly input: Input;
   readonly hwm: number;
+  /** Paces the output queue (OpenOptions.clock). */
+  readonly clock: () => number;
   readonly runs: Set<Run>;
   isClosed(): boolean;
   /** Reports the compressed offset reached. */
@@ -347,8 +357,8 @@ function readError(file: string, error: unknown): CairnError {
  * about CHUNK_BUDGET_MS the chunk before (at least MIN_PACED_CHUNK, at most `hwm`). A decoder
  * that V8 has not compiled yet handles a megabyte in 15-20 ms, and a zlib job that finished in
  * the meantime waited that long for the callback that starts the next one; small chunks while
- * the consumer is slow keep the producer going (the 13.5 MB update file decoded in process:
- * median 78 -> 70 ms, 2026-12-02), and the chunks grow to `hwm` once it is fast.
+ * the consumer is slow keep the producer going, and the chunks grow to `hwm` once it is fast.
+ * The time is read from the source's clock (OpenOptions.clock).
  */
 class OutputQueue {
   private readonly chunks: Buffer[] = [];
@@ -362,6 +372,7 @@ class OutputQueue {
 
   constructor(
     private readonly hwm: number,
+    private readonly clock: () => number,
     private readonly pause: () => void,
     private readonly resume: () => void,
     private readonly limit = 2 * hwm,
@@ -425,9 +436,9 @@ class OutputQueue {
           this.paused = false;
           this.resume();
         }
-        const handed = performance.now();
+        const handed = this.clock();
         yield chunk;
-        this.pace(chunk.length, performance.now() - handed);
+        this.pace(chunk.length, this.clock() - handed);
         await new Promise<void>((resolve) => setImmediate(resolve));
         continue;
       }
@@ -588,6 +599,7 @@ async function* gzipPass(
   });
   const queue = new OutputQueue(
     context.hwm,
+    context.clock,
     () => gunzip.pause(),
     () => gunzip.resume(),
     4 * Math.min(4 * context.hwm, GZIP_JOB_OUTPUT),
@@ -614,11 +626,9 @@ async function* gzipPass(
   // Input pieces cut from the file wait here; at most GZIP_PIECES_AHEAD are written to zlib and
   // not yet inflated. A piece's write callback writes the next one: zlib calls it from the
   // thread pool's completion, before the consumer's decoding (a promise continuation) runs, so
-  // the next piece inflates while the main thread decodes. Waiting for 'drain' instead let the
-  // two take turns (measured on a 13 MB file: 133 ms with 64 KB pieces written one at a time,
-  // ~115 ms this way). zlib still makes one job's output per turn of the event loop, so jobs
-  // are large (GZIP_JOB_OUTPUT) and the consumer yields a turn after each chunk (OutputQueue):
-  // the same file then decodes in 90-100 ms (best of 15, in process, 2026-11-22).
+  // the next piece inflates while the main thread decodes; waiting for 'drain' instead let the
+  // two take turns. zlib still makes one job's output per turn of the event loop, so jobs are
+  // large (GZIP_JOB_OUTPUT) and the consumer yields a turn after each chunk (OutputQueue).
   const pieces: Array<{ piece: Buffer; end: number }> = [];
   let inFlight = 0;
   let inputDone = false;
@@ -794,6 +804,7 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
   const stdout = child.stdout;
   const queue = new OutputQueue(
     context.hwm,
+    context.clock,
     () => stdout.pause(),
     () => stdout.resume(),
   );
