@@ -43,6 +43,7 @@ export class MrtFramer {
       chunk = chunk.subarray(skip);
     }
     const cut = this.pending;
+    if (cut !== undefined && this.appendToCutRecord(cut, chunk)) return;
     if (cut !== undefined && this.completeCutRecord(cut, chunk)) {
       chunk = chunk.subarray(12 + this.cutBodyLength - cut.length);
       if (chunk.length === 0) return;
@@ -90,6 +91,29 @@ export class MrtFramer {
   }
 
   private cutBodyLength = 0;
+  /** Room for the whole cut record once its header is known (`pending` is a view of it). */
+  private cutStore: Uint8Array | undefined;
+
+  /**
+   * Appends `chunk` to a cut record it does not complete, in a buffer sized once from the
+   * record's header: copying the held bytes again for every chunk would make a long record cost
+   * its length times the number of chunks. Returns false when the general path must run.
+   */
+  private appendToCutRecord(cut: Uint8Array, chunk: Uint8Array): boolean {
+    if (cut.length < 12) return false;
+    const bodyLength = ((cut[8] << 24) | (cut[9] << 16) | (cut[10] << 8) | cut[11]) >>> 0;
+    const recordLength = 12 + bodyLength;
+    if (bodyLength > this.maxRecordLength || cut.length + chunk.length >= recordLength) return false;
+    let store = this.cutStore;
+    if (store === undefined || store.buffer !== cut.buffer || store.byteOffset !== cut.byteOffset) {
+      store = new Uint8Array(recordLength);
+      store.set(cut, 0);
+      this.cutStore = store;
+    }
+    store.set(chunk, cut.length);
+    this.pending = store.subarray(0, cut.length + chunk.length);
+    return true;
+  }
 
   /**
    * Decodes the record cut at the end of the last chunk, completed from the start of `chunk`, in
@@ -107,6 +131,7 @@ export class MrtFramer {
     record.set(cut, 0);
     record.set(chunk.subarray(0, take), cut.length);
     this.pending = undefined;
+    this.cutStore = undefined;
     this.cutBodyLength = bodyLength;
     this.push(record);
     return true;
