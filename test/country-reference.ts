@@ -106,7 +106,9 @@ export function prefixesByCountry(
     seen.add(r.prefix);
     const cc = countryOfIpv4Prefix(registry, r.prefix);
     if (cc === undefined) continue;
-    out.set(cc, [...(out.get(cc) ?? []), r.prefix]);
+    const list = out.get(cc);
+    if (list === undefined) out.set(cc, [r.prefix]);
+    else list.push(r.prefix);
   }
   return out;
 }
