@@ -48,7 +48,6 @@ import {
   type UpdateVisitor,
 } from './update.js';
 
-
 // ----- constants -----
 
 const MIN_LENGTH: Record<number, number> = {
