@@ -17,6 +17,7 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { ProblemJson } from './problem-schema.js';
 import { CairnError } from '../errors/index.js';
 import {
   Correlator,
@@ -102,18 +103,9 @@ export const IntelSimilarity = z.object({
 });
 export type IntelSimilarity = z.infer<typeof IntelSimilarity>;
 
-/** A problem found in an input: code, message and location fields. */
-export const IntelIssue = z.object({
-  code: z.string(),
-  message: z.string(),
-  file: z.string().optional(),
-  offset: z.number().optional(),
-  line: z.number().optional(),
-  path: z.string().optional(),
-  field: z.string().optional(),
-  recordType: z.string().optional(),
-});
-export type IntelIssue = z.infer<typeof IntelIssue>;
+/** A problem found in an input (the one problem shape of app). */
+export const IntelIssue = ProblemJson;
+export type IntelIssue = ProblemJson;
 
 /** `intelImport`: per file what came in and every problem (at most 10,000 kept), then totals. */
 export const IntelImportResult = z.object({

@@ -3,6 +3,9 @@
  * app/mrt.ts so that `cairn mrt dump` starts without loading zod.
  */
 import { z } from 'zod';
+import { ProblemJson } from './problem-schema.js';
+
+export { ProblemJson };
 
 export const ElementTypeName = z.enum(['A', 'W', 'B', 'STATE']);
 export const DecompressorChoice = z.enum(['auto', 'native', 'js', 'lbzip2', 'bzip2']);
@@ -35,19 +38,6 @@ export const DumpSummary = z.object({
   outputClosed: z.boolean(),
 });
 export type DumpSummary = z.infer<typeof DumpSummary>;
-
-/** A problem found in the input: its stable code, message and location (CairnError.toJSON). */
-export const ProblemJson = z.object({
-  code: z.string(),
-  message: z.string(),
-  file: z.string().optional(),
-  offset: z.number().optional(),
-  line: z.number().optional(),
-  path: z.string().optional(),
-  field: z.string().optional(),
-  recordType: z.string().optional(),
-});
-export type ProblemJson = z.infer<typeof ProblemJson>;
 
 export const MrtStatsInput = z.object({
   file: z.string(),

@@ -252,17 +252,8 @@ function decodeEntry(r: RecordContext, p: number, end: number): void {
   }
   r.setPrefix(family, p, prefixBytes, prefixLength);
   p += prefixBytes;
-  const attributesLength = readU16(buf, p);
+  const attributesEnd = r.attributesEnd(p, end);
   p += 2;
-  let attributesEnd = p + attributesLength;
-  if (attributesEnd > end) {
-    r.problem(
-      'MRT_BAD_ATTRIBUTE_LENGTH',
-      `attributes (${attributesLength} bytes) run past the record`,
-      p - 2,
-    );
-    attributesEnd = end;
-  }
   cursor.type = 'B';
   cursor.format = recordFormat(r);
   cursor.nextHopSource = NextHopSource.Rib;

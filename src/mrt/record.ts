@@ -97,6 +97,18 @@ export class RecordContext {
     this.hooks.onProblem?.(new CairnError(code, message, this.location(at)));
   }
 
+  /**
+   * End of an attribute block whose 2-byte length is at `lengthAt`: cut to the record's `end`
+   * (and reported) when the length runs past it, as bgpdump reads on with what is there.
+   */
+  attributesEnd(lengthAt: number, end: number): number {
+    const length = (this.buf[lengthAt] << 8) | this.buf[lengthAt + 1];
+    const attributesEnd = lengthAt + 2 + length;
+    if (attributesEnd <= end) return attributesEnd;
+    this.problem('MRT_BAD_ATTRIBUTE_LENGTH', `attributes (${length} bytes) run past the record`, lengthAt);
+    return end;
+  }
+
   /** Decodes an attribute block into the shared `PathAttributes`, reporting its problems. */
   decodeAttributes(start: number, end: number, asnLength: number, addPath: boolean): PathAttributes {
     this.attributeGeneration++;

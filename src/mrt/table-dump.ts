@@ -35,17 +35,8 @@ export function decodeTableDump(r: RecordContext, p: number, end: number): void 
   p += addressLength;
   const peerAsn = asnLength === 2 ? readU16(buf, p) : readU32(buf, p);
   p += asnLength;
-  const attributesLength = readU16(buf, p);
+  const attributesEnd = r.attributesEnd(p, end);
   p += 2;
-  let attributesEnd = p + attributesLength;
-  if (attributesEnd > end) {
-    r.problem(
-      'MRT_BAD_ATTRIBUTE_LENGTH',
-      `attributes (${attributesLength} bytes) run past the record`,
-      p - 2,
-    );
-    attributesEnd = end;
-  }
   r.setPrefix(family, prefixAt, addressLength, prefixLength);
   cursor.setPeer(family, buf, peerAt, peerAsn);
   cursor.type = 'B';
