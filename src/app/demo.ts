@@ -92,13 +92,12 @@ export async function demoAnalysis(input: DemoInput = {}, hooks: WorkHooks = {})
     // A more specific prefix at the same first address is listed (and walked) on its own.
     if (at.prefix !== prefix) continue;
     for (const path of at.paths) {
-      const last = path.upstreamChain[path.upstreamChain.length - 1];
       routes.push({
         prefix,
         peerAddress: path.peerAddress,
         peerAsn: path.peerAsn,
         asPath: path.asPath,
-        upstream: last !== undefined && last.country !== DEMO_COUNTRY ? last.asn : undefined,
+        upstream: path.upstream?.asn,
       });
     }
   }
