@@ -44,4 +44,4 @@ export {
   type VisibilityRowListener,
   type VisibilitySeriesOptions,
 } from './visibility.js';
-export { AsPaths, PathHops, segmentsText } from './paths.js';
+export { AsPaths, PathHops } from './paths.js';

@@ -116,24 +116,6 @@ export function decodeSegments(pool: Uint32Array, start: number, end: number): A
   return segments;
 }
 
-/** Path text as bgpdump writes it: sequences space-separated, `{a,b}` sets, `(a b)` and `[a,b]` confederations. */
-export function segmentsText(segments: readonly AsPathSegment[]): string {
-  return segments
-    .map((segment) => {
-      switch (segment.kind) {
-        case 'sequence':
-          return segment.asns.join(' ');
-        case 'set':
-          return `{${segment.asns.join(',')}}`;
-        case 'confed-sequence':
-          return `(${segment.asns.join(' ')})`;
-        case 'confed-set':
-          return `[${segment.asns.join(',')}]`;
-      }
-    })
-    .join(' ');
-}
-
 /** Origin AS(es) of path words: the last AS of the last sequence, or every AS of a final AS_SET. */
 export function originsOfWords(pool: Uint32Array, start: number, end: number): number[] {
   if (end - start === 1 && pool[start] === NO_PATH) return [];

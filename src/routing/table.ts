@@ -15,7 +15,7 @@
  * newer (a stale element from an earlier file is ignored); a withdrawal removes it; a STATE
  * element leaving Established (old state 6) removes every route of that peer.
  */
-import { PathAttributes, type AsPathSegment } from '../bgp/index.js';
+import { PathAttributes, formatAsPath, type AsPathSegment } from '../bgp/index.js';
 import type { ElementCursor, ElementVisitor, MrtDecoder, MrtElement } from '../mrt/index.js';
 import type { IpAddress } from '../net/index.js';
 import { Prefix, PrefixTrie, formatIPv4, formatIPv6, parseAddress, parsePrefix } from '../net/index.js';
@@ -45,7 +45,7 @@ import { grown } from './arrays.js';
 import { WordInterner } from './interner.js';
 import { PrefixIndex } from './prefix-index.js';
 import { RawAttributeStore, UNDECODED, type RawSetContext } from './raw-attributes.js';
-import { AsPaths, WordScratch, encodeAttributesPath, encodeSegments, segmentsText } from './paths.js';
+import { AsPaths, WordScratch, encodeAttributesPath, encodeSegments } from './paths.js';
 
 /** BGP FSM state Established (RFC 4271; MRT STATE_CHANGE values). */
 export const ESTABLISHED = 6;
@@ -1033,7 +1033,7 @@ export class RoutingTable {
     const flags = w[ATTR_FLAGS];
     return {
       asPath,
-      asPathText: asPath === undefined ? '' : segmentsText(asPath),
+      asPathText: asPath === undefined ? '' : formatAsPath(asPath),
       originAsns: this.pathOrigins(pathId),
       origin: w[ATTR_ORIGIN] === NO_ORIGIN ? undefined : ORIGIN_NAMES[w[ATTR_ORIGIN]],
       nextHop: nextHopText(this.nextHops.view(w[ATTR_NEXT_HOP])),
