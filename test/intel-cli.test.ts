@@ -30,7 +30,7 @@ describe('cairn intel', () => {
     expect(Object.keys(e)).toEqual(
       expect.arrayContaining(['feature', 'value', 'weight', 'contribution', 'query', 'candidate']),
     );
-  }, 60_000);
+  });
 
   it('attribute: one public resolver is insufficient evidence', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-intel-'));
@@ -38,7 +38,7 @@ describe('cairn intel', () => {
     writeFileSync(file, 'type,value\nipv4,8.8.8.8\n');
     const out = JSON.parse(await run(['attribute', '--case', file, '--json', '--no-progress']));
     expect(out.verdict).toBe('insufficient-evidence');
-  }, 60_000);
+  });
 
   it('import --json reports each file with its problems and locations', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-intel-'));
@@ -59,7 +59,7 @@ describe('cairn intel', () => {
     const bundle = JSON.parse(await run(['export', threeCx, '--stix', '--no-progress']));
     expect(bundle.type).toBe('bundle');
     expect(bundle.objects.some((o: { type: string }) => o.type === 'indicator')).toBe(true);
-  }, 120_000);
+  });
 
   it('an unknown case is one line on stderr and exit code 1', async () => {
     const io = captureIo();
@@ -69,5 +69,5 @@ describe('cairn intel', () => {
     expect(io.err()).toBe(
       'cairn: INTEL_UNKNOWN_CASE: no case, file or case name matches "nosuchcase" (field case)\n',
     );
-  }, 60_000);
+  });
 });

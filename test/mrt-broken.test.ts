@@ -87,7 +87,7 @@ function cli(args: string[]): { status: number | null; stderr: string } {
   const result = spawnSync(process.execPath, [CLI, ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout: 600_000,
   });
   return { status: result.status, stderr: result.stderr };
 }
