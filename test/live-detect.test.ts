@@ -426,6 +426,30 @@ describe('live outage detection over BGP sessions', () => {
     expect((await following).skipped).toBe(0);
   }, 60_000);
 
+  it('one VirtualClock given to collect drives the collector and the detection: state changes and arrivals are stamped in its time', async () => {
+    const virtual = new VirtualClock(SYNTHETIC_START * 1000);
+    const h = await startHarness({ clock: virtual, selection: { asn: '131279' } });
+    expect(h.runtime.collector.clock).toBe(virtual);
+    const arrivals: number[] = [];
+    h.runtime.collector.onMessage((_peer, time, message) => {
+      if (message.type === 'update') arrivals.push(time);
+    });
+    const peer = PEERS[0];
+    await connectPeer(h, peer);
+    await until(() => of(h.sink.alerts, 'peer-up').length === 1, 'the peer-up alert');
+    expect(of(h.sink.alerts, 'peer-up')).toEqual([
+      expect.objectContaining({ peer: peer.address, time: iso(SYNTHETIC_START) }),
+    ]);
+    // Less than a keepalive interval (a third of the 90 s hold time): only the detector's ticks
+    // and the archive's flushes run on the way, the session stays up.
+    virtual.advance(20_000);
+    const kp = announcements(peer, routes.kp);
+    await send(h, peer.address, kp);
+    expect(arrivals).toEqual(kp.map(() => SYNTHETIC_START + 20));
+    // The detection reads the same clock: its data time is the collector's stamp (scale 1).
+    expect(h.runtime.detection!.dataClock.now()).toBe(SYNTHETIC_START + 20);
+  }, 60_000);
+
   it('cairn outages --live prints the alerts of a running collector and is a clear error without one', async () => {
     const socketDir = mkdtempSync(join(tmpdir(), 'cairn-live-sock-'));
     cleanup.push(() => rmSync(socketDir, { recursive: true, force: true }));
