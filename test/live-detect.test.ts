@@ -6,7 +6,7 @@
  * withdraw and re-announce the KP prefixes along the SYNTHETIC December 2014 timeline. The alerts
  * are read from the collector's alert stream.
  *
- * Time is virtual: the detection gets a VirtualClock as its clock and scheduler and counts each
+ * Time is virtual: the detection gets a VirtualClock as its clock (its time and timers) and counts each
  * message at the virtual time it is handled (`stamp: 'clock'`); the test moves the clock between
  * steps, which fires the detector's ticks. Sessions and messages are real, so the wall time a run
  * takes depends on the machine, but every time the detector sees, and so every classification,
@@ -200,7 +200,7 @@ describe('live outage detection over BGP sessions', () => {
     const virtual = new VirtualClock(SYNTHETIC_START * 1000);
     const h = await startHarness({
       selection: { asn: '131279' },
-      detection: { clock: virtual, scheduler: virtual, stamp: 'clock', tickMs: 300_000 },
+      detection: { clock: virtual, stamp: 'clock', tickMs: 300_000 },
     });
     const live = h.runtime.detection!.live;
     const table = [...routes.kp, ...routes.upstreamCustomers, ...routes.background];
@@ -209,7 +209,7 @@ describe('live outage detection over BGP sessions', () => {
       await send(h, peer.address, announcements(peer, table));
     }
     /** Moves the virtual clock to data time `t`: the detector's timer fires on the way. */
-    const advance = (t: number): void => virtual.advanceTo(t * 1000);
+    const advance = (t: number): void => void virtual.advanceTo(t * 1000);
     advance(SYNTHETIC_START + 2 * 3600);
     const ready = of(h.sink.alerts, 'outage-detector-ready');
     expect(ready).toHaveLength(1);
@@ -344,7 +344,6 @@ describe('live outage detection over BGP sessions', () => {
           timeScale: 3600,
           origin,
           clock: virtual,
-          scheduler: virtual,
           stamp: 'clock',
           tickMs: 100,
         },
@@ -425,6 +424,30 @@ describe('live outage detection over BGP sessions', () => {
     expect(outageKinds(followed)).toEqual(outageKinds(alerts));
     await h.runtime.stop();
     expect((await following).skipped).toBe(0);
+  }, 60_000);
+
+  it('one VirtualClock given to collect drives the collector and the detection: state changes and arrivals are stamped in its time', async () => {
+    const virtual = new VirtualClock(SYNTHETIC_START * 1000);
+    const h = await startHarness({ clock: virtual, selection: { asn: '131279' } });
+    expect(h.runtime.collector.clock).toBe(virtual);
+    const arrivals: number[] = [];
+    h.runtime.collector.onMessage((_peer, time, message) => {
+      if (message.type === 'update') arrivals.push(time);
+    });
+    const peer = PEERS[0];
+    await connectPeer(h, peer);
+    await until(() => of(h.sink.alerts, 'peer-up').length === 1, 'the peer-up alert');
+    expect(of(h.sink.alerts, 'peer-up')).toEqual([
+      expect.objectContaining({ peer: peer.address, time: iso(SYNTHETIC_START) }),
+    ]);
+    // Less than a keepalive interval (a third of the 90 s hold time): only the detector's ticks
+    // and the archive's flushes run on the way, the session stays up.
+    virtual.advance(20_000);
+    const kp = announcements(peer, routes.kp);
+    await send(h, peer.address, kp);
+    expect(arrivals).toEqual(kp.map(() => SYNTHETIC_START + 20));
+    // The detection reads the same clock: its data time is the collector's stamp (scale 1).
+    expect(h.runtime.detection!.dataClock.now()).toBe(SYNTHETIC_START + 20);
   }, 60_000);
 
   it('cairn outages --live prints the alerts of a running collector and is a clear error without one', async () => {

@@ -5,12 +5,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../src/bgp/index.js';
 import { scanMrtBuffer } from '../src/mrt/index.js';
 import { parsePrefix } from '../src/net/index.js';
 import {
   OutageDetector,
   ScaledClock,
-  VirtualClock,
   runDetectorClock,
   selectOrigin,
   selectPrefixes,

@@ -12,11 +12,11 @@
 import type { Logger } from 'pino';
 import type {
   ArchiveSessionInfo,
-  Clock,
   CollectorArchive,
   CollectorConfig,
   SessionArchive,
 } from '../bgp/collector/index.js';
+import type { Clock } from '../bgp/index.js';
 import type { CairnError } from '../errors/index.js';
 import { bgp4mpPeer, MrtArchiveWriter } from '../mrt/index.js';
 

@@ -19,8 +19,9 @@ import {
   parseCollectorConfigText,
   type CollectorConfig,
 } from '../bgp/collector/index.js';
+import { systemClock, type Clock } from '../bgp/index.js';
 import { CairnError, ParseError } from '../errors/index.js';
-import { systemClock, type OutageOptions } from '../observatory/index.js';
+import type { OutageOptions } from '../observatory/index.js';
 import { AlertStreamServer } from './alert-stream.js';
 import { attachLiveDetection, type AlertJson, type LiveAttachment, type LiveTimeOptions } from './live.js';
 import { resolveSelection, type SelectionInput } from './outages.js';
@@ -43,7 +44,12 @@ export interface CollectInput {
   config: CollectorConfig | string;
   /** Live outage detection for this selection; none: the collector only archives and reports sessions. */
   selection?: SelectionInput;
-  /** Detector parameters and its time (scale, clock, scheduler, tick); need a selection. */
+  /**
+   * The collector's time (default: the machine's): its timers, the stamps of arrivals and state
+   * changes, the archive's rotation and, unless `detection.clock` is given, the detection's.
+   */
+  clock?: Clock;
+  /** Detector parameters and its time (scale, clock, tick); need a selection. */
   detection?: OutageOptions & LiveTimeOptions;
   /** Alert lines go here (default: nowhere but the webhook and the socket). */
   alertOutput?: Writable;
@@ -86,7 +92,8 @@ export async function startCollect(input: CollectInput, hooks: WorkHooks = {}): 
     (input.logOutput !== undefined
       ? pino({ level: config.logLevel, base: { component: 'collector' } }, input.logOutput)
       : pino({ level: 'silent' }));
-  const clock = detection.clock ?? systemClock;
+  const collectorClock = input.clock ?? systemClock;
+  const clock = detection.clock ?? collectorClock;
   const stream =
     input.alertSocket !== undefined ? await AlertStreamServer.listen(input.alertSocket, logger) : undefined;
   const base = input.alertOutput ?? new Writable({ write: (_chunk, _encoding, done) => done() });
@@ -96,7 +103,11 @@ export async function startCollect(input: CollectInput, hooks: WorkHooks = {}): 
     logger,
   });
   const publish = (alert: AlertJson): void => alerts.publish(alert);
-  const collector = new BgpCollector(config, { logger, archive: createCollectorArchive(config, { logger }) });
+  const collector = new BgpCollector(config, {
+    logger,
+    clock: collectorClock,
+    archive: createCollectorArchive(config, { logger, clock: collectorClock }),
+  });
   const iso = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString();
   collector.onStateChange((peer, from, to, time) => {
     const fields = {
@@ -127,6 +138,7 @@ export async function startCollect(input: CollectInput, hooks: WorkHooks = {}): 
     if (selection !== undefined)
       attached = attachLiveDetection(collector, publish, {
         ...detection,
+        clock,
         select: selection.select,
         selection: selection.label,
         logger,

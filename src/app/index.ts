@@ -87,15 +87,8 @@ export {
   type Selection,
   type SelectionInput,
 } from './outages.js';
-export {
-  OUTAGE_DEFAULTS,
-  VirtualClock,
-  systemClock,
-  systemScheduler,
-  type Clock,
-  type OutageOptions,
-  type Scheduler,
-} from '../observatory/index.js';
+export { OUTAGE_DEFAULTS, type OutageOptions } from '../observatory/index.js';
+export { VirtualClock, systemClock, type Clock, type Timer } from '../bgp/index.js';
 export { BufferedWriter } from './buffered-writer.js';
 export * from './mrt-schemas.js';
 export { dumpMrt, elementPredicate, mrtStats } from './mrt.js';

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { BgpCollector, MessageListener, StateListener } from '../bgp/collector/index.js';
-import type { BgpUpdate } from '../bgp/index.js';
+import { VirtualClock, type BgpUpdate } from '../bgp/index.js';
 import { parsePrefix } from '../net/index.js';
-import { VirtualClock, selectPrefixes } from '../observatory/index.js';
+import { selectPrefixes } from '../observatory/index.js';
 import { AlertStreamServer, followAlerts } from './alert-stream.js';
 import { AlertJson, attachLiveDetection } from './live.js';
 
@@ -54,7 +54,7 @@ const update = (peer: (typeof PEERS)[number], withdrawn: string[], announced: st
 });
 
 describe('attachLiveDetection', () => {
-  it('reads the collector stamps through the time scale and ticks on the scheduler', () => {
+  it('reads the collector stamps through the time scale and ticks on the clock', () => {
     // One clock second is a minute of data; ticks every clock second.
     const virtual = new VirtualClock(5_000_000);
     const collector = standIn();
@@ -64,7 +64,6 @@ describe('attachLiveDetection', () => {
       timeScale: 60,
       origin: ORIGIN,
       clock: virtual,
-      scheduler: virtual,
     });
     const stamp = (): number => virtual.now() / 1000; // the collector stamps on the same clock
     for (const peer of PEERS) collector.message(peer, stamp(), update(peer, [], KP));
@@ -108,7 +107,7 @@ describe('attachLiveDetection', () => {
       attachLiveDetection(standIn(), () => {}, {
         select: selectPrefixes([]),
         tickMs: 0,
-        scheduler: new VirtualClock(),
+        clock: new VirtualClock(),
       }),
     ).toThrow(/tickMs/);
   });

@@ -7,8 +7,8 @@
  * time is, by default, the collector's arrival stamp (`stamp: 'arrival'`), read through a
  * ScaledClock: at `timeScale` 1 (production) data time is the stamp itself; at a larger scale
  * (demos, `--time-scale`) data time runs that many times faster from `origin`. The detector is
- * ticked every `tickMs` on the injected scheduler with the injected clock's time, so bins close
- * during silences. A test injects a VirtualClock as clock and scheduler and `stamp: 'clock'` (a
+ * ticked every `tickMs` on the injected clock's timers with its time, so bins close during
+ * silences. A test injects a VirtualClock (bgp's, the collector's too) and `stamp: 'clock'` (a
  * message counts at the virtual time it is handled): every time is then the test's, exact.
  *
  * @example
@@ -18,17 +18,13 @@
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { BgpState, effectiveUpdate, type BgpCollector } from '../bgp/collector/index.js';
+import { systemClock, type Clock, type Timer } from '../bgp/index.js';
 import { CairnError } from '../errors/index.js';
 import {
   LiveOutageDetection,
   ScaledClock,
-  systemClock,
-  systemScheduler,
   type Alert as LiveAlert,
-  type Clock,
   type LiveDetectionOptions,
-  type Scheduler,
-  type TimerHandle,
 } from '../observatory/index.js';
 
 // ---- the alerts' JSON --------------------------------------------------------------------------
@@ -160,10 +156,11 @@ export function liveAlertJson(alert: LiveAlert, wallMs: number): AlertJson {
 // ---- attaching the detection to a collector ----------------------------------------------------
 
 export interface LiveTimeOptions {
-  /** Wall clock (default: the machine's). Drives the ticks and the alerts' `wallTime`. */
+  /**
+   * Wall clock (default: the machine's). Its timers drive the ticks (background ones: they never
+   * keep the process alive) and its time the alerts' `wallTime`.
+   */
   clock?: Clock;
-  /** Where the ticks wait (default: Node's timers). */
-  scheduler?: Scheduler;
   /** Data seconds per clock second (default 1). */
   timeScale?: number;
   /** Data time at attach, Unix seconds (default: the clock's time). */
@@ -200,16 +197,7 @@ export function attachLiveDetection(
   publish: (alert: AlertJson) => void,
   options: LiveAttachOptions,
 ): LiveAttachment {
-  const {
-    clock = systemClock,
-    scheduler = systemScheduler,
-    timeScale,
-    origin,
-    tickMs,
-    stamp,
-    logger,
-    ...rest
-  } = options;
+  const { clock = systemClock, timeScale, origin, tickMs, stamp, logger, ...rest } = options;
   const tick = tickMs ?? 1000;
   if (!(tick >= 1 && tick <= 3_600_000))
     throw new CairnError('LIVE_BAD_OPTION', `tickMs must be from 1 to 3600000, got ${tick}`, {
@@ -235,14 +223,14 @@ export function attachLiveDetection(
     }),
   ];
   let stopped = false;
-  let handle: TimerHandle;
+  let timer: Timer;
   const advance = (): void => live.advance(dataClock.now());
   const onTimer = (): void => {
     if (stopped) return;
     advance();
-    handle = scheduler.setTimeout(onTimer, tick);
+    timer = clock.setTimeout(onTimer, tick, true);
   };
-  handle = scheduler.setTimeout(onTimer, tick);
+  timer = clock.setTimeout(onTimer, tick, true);
   advance();
   return {
     live,
@@ -253,7 +241,7 @@ export function attachLiveDetection(
     stop() {
       if (stopped) return;
       stopped = true;
-      scheduler.clearTimeout(handle);
+      timer.cancel();
       for (const detach of detachers) detach();
       live.stop();
     },

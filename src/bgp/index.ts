@@ -7,9 +7,12 @@
  * attributes.asPathText(); // "3356 4837 131279"
  *
  * The passive BGP collector is a sub-module with its own public surface, `bgp/collector/index.ts`,
- * so that decoding does not load the collector's dependencies (pino, zod, node:net).
+ * so that decoding does not load the collector's dependencies (pino, zod, node:net). The injected
+ * clock (`Clock`, `VirtualClock`) does no networking and is here, for the collector, the MRT
+ * archive and outage detection alike.
  */
 export * from './constants.js';
+export { VirtualClock, systemClock, unixTime, type Clock, type Timer, type UnixTime } from './clock.js';
 export {
   PathAttributes,
   formatAsPath,

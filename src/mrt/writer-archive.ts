@@ -18,25 +18,9 @@
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { constants as zlibConstants, createGzip, type Gzip } from 'node:zlib';
-// Types only: loading the collector (pino, zod, node:net) is not a cost of reading MRT.
-import type { Clock, Timer } from '../bgp/collector/index.js';
+import { systemClock, type Clock, type Timer } from '../bgp/index.js';
 import { CairnError } from '../errors/index.js';
 import { MrtWriter, type Bgp4mpPeer } from './writer.js';
-
-/** Node's timers, for a writer given no clock. */
-const nodeClock: Clock = {
-  now: () => Date.now(),
-  setTimeout(callback, ms, background) {
-    const handle = setTimeout(callback, ms);
-    if (background === true) handle.unref();
-    return { cancel: () => clearTimeout(handle) };
-  },
-  setInterval(callback, ms, background) {
-    const handle = setInterval(callback, ms);
-    if (background === true) handle.unref();
-    return { cancel: () => clearInterval(handle) };
-  },
-};
 
 export interface MrtArchiveOptions {
   directory: string;
@@ -89,7 +73,7 @@ export class MrtArchiveWriter {
   constructor(private readonly options: MrtArchiveOptions) {
     this.interval = options.rotationMinutes * 60;
     this.prefix = options.prefix ?? 'updates';
-    this.clock = options.clock ?? nodeClock;
+    this.clock = options.clock ?? systemClock;
     this.writer = new MrtWriter({ output: (chunk) => this.toFile(chunk) });
     mkdirSync(options.directory, { recursive: true });
     const flushMs = options.flushIntervalMs ?? 1000;

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeKeepalive, encodeUpdate, type UpdateSpec } from '../bgp/index.js';
-import { VirtualClock } from '../bgp/collector/index.js';
+import { VirtualClock, encodeKeepalive, encodeUpdate, type UpdateSpec } from '../bgp/index.js';
 import { parseAddress } from '../net/index.js';
 import {
   MrtArchiveWriter,

@@ -40,6 +40,7 @@
  * Severity is IODA's alert area: the integral of the relative drop (1 - value/baseline, floored at
  * 0) over the event, in seconds; a full loss for an hour is 3600.
  */
+import { systemClock, type Clock, type Timer } from '../bgp/index.js';
 import { CairnError } from '../errors/index.js';
 import type { RouteEvent, RoutingTable } from '../routing/index.js';
 import { LOST, LOST_BY_PEER_DOWN, VisibilityTracker, type VisibilityOptions } from './visibility.js';
@@ -696,96 +697,6 @@ function stripUndefined<T extends object>(options: T): Partial<T> {
 }
 
 /**
- * Where time comes from, injected so that a test can replace it: wall milliseconds (Unix epoch),
- * like `Date.now()`. Nothing in detection reads it; it only drives ticks and stamps.
- */
-export interface Clock {
-  now(): number;
-}
-
-/** Handle of a scheduled callback (opaque: Node's Timeout, a number in a virtual scheduler). */
-export type TimerHandle = unknown;
-
-/** Where waiting happens, injected with the clock (a virtual scheduler fires as its clock advances). */
-export interface Scheduler {
-  setTimeout(callback: () => void, ms: number): TimerHandle;
-  clearTimeout(handle: TimerHandle): void;
-}
-
-/** The machine's clock: `performance.timeOrigin + performance.now()`, as the collector stamps. */
-export const systemClock: Clock = { now: () => performance.timeOrigin + performance.now() };
-
-/** Node's timers, unref'd: a ticking detector never keeps a process alive on its own. */
-export const systemScheduler: Scheduler = {
-  setTimeout(callback, ms) {
-    const timer = setTimeout(callback, ms);
-    timer.unref();
-    return timer;
-  },
-  clearTimeout(handle) {
-    clearTimeout(handle as ReturnType<typeof setTimeout>);
-  },
-};
-
-/**
- * A clock and scheduler that move only when told to (`advance`, `advanceTo`): timers fire in
- * time order, each with the clock set to its due time, so what depends on time is exact and a
- * slow machine changes when a run finishes, never what it computes.
- */
-export class VirtualClock implements Clock, Scheduler {
-  private time: number;
-  private nextId = 1;
-  private readonly timers = new Map<number, { due: number; seq: number; callback: () => void }>();
-
-  constructor(start = 0) {
-    this.time = start;
-  }
-
-  now(): number {
-    return this.time;
-  }
-
-  setTimeout(callback: () => void, ms: number): TimerHandle {
-    const id = this.nextId++;
-    this.timers.set(id, { due: this.time + Math.max(0, ms), seq: id, callback });
-    return id;
-  }
-
-  clearTimeout(handle: TimerHandle): void {
-    this.timers.delete(handle as number);
-  }
-
-  /** Moves the clock `ms` forward, firing every timer due on the way. */
-  advance(ms: number): void {
-    this.advanceTo(this.time + ms);
-  }
-
-  /** Moves the clock to `time` (never backwards), firing every timer due by then in order. */
-  advanceTo(time: number): void {
-    for (;;) {
-      let next: { id: number; due: number; seq: number } | undefined;
-      for (const [id, timer] of this.timers)
-        if (
-          timer.due <= time &&
-          (next === undefined || timer.due < next.due || (timer.due === next.due && timer.seq < next.seq))
-        )
-          next = { id, due: timer.due, seq: timer.seq };
-      if (next === undefined) break;
-      const timer = this.timers.get(next.id)!;
-      this.timers.delete(next.id);
-      this.time = Math.max(this.time, timer.due);
-      timer.callback();
-    }
-    this.time = Math.max(this.time, time);
-  }
-
-  /** Timers waiting. */
-  get pending(): number {
-    return this.timers.size;
-  }
-}
-
-/**
  * A clock that runs `scale` times faster than `clock` from `origin` (Unix seconds of data time):
  * tests replay nine hours in seconds; the live collector uses scale 1.
  */
@@ -795,7 +706,7 @@ export class ScaledClock {
   constructor(
     readonly origin: number,
     readonly scale = 1,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Pick<Clock, 'now'> = systemClock,
   ) {
     if (!(scale > 0) || !Number.isFinite(scale))
       throw new CairnError('OUTAGE_BAD_OPTION', `clock scale must be a positive number, got ${scale}`, {
@@ -816,25 +727,26 @@ export class ScaledClock {
 }
 
 /**
- * Drives `detector.onUpdate` from a data clock every `intervalMs` on `scheduler`, so bins close
- * and long silences are noticed without messages. Returns a function that stops it.
+ * Drives `detector.onUpdate` from a data clock every `intervalMs` on `clock`'s timers (background
+ * ones: a ticking detector never keeps a process alive on its own), so bins close and long
+ * silences are noticed without messages. Returns a function that stops it.
  */
 export function runDetectorClock(
   detector: OutageDetector,
-  clock: { now(): number },
+  dataClock: { now(): number },
   intervalMs = 1000,
-  scheduler: Scheduler = systemScheduler,
+  clock: Clock = systemClock,
 ): () => void {
   let stopped = false;
-  let handle: TimerHandle;
+  let timer: Timer;
   const tick = (): void => {
     if (stopped) return;
-    detector.onUpdate(clock.now());
-    handle = scheduler.setTimeout(tick, intervalMs);
+    detector.onUpdate(dataClock.now());
+    timer = clock.setTimeout(tick, intervalMs, true);
   };
-  handle = scheduler.setTimeout(tick, intervalMs);
+  timer = clock.setTimeout(tick, intervalMs, true);
   return () => {
     stopped = true;
-    scheduler.clearTimeout(handle);
+    timer.cancel();
   };
 }

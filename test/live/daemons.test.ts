@@ -274,7 +274,6 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
       select: selection.select,
       selection: selection.label,
       clock: virtual,
-      scheduler: virtual,
       // A message counts at the virtual time it is handled: the step's timeline time.
       stamp: 'clock',
       tickMs: TICK_MS,

@@ -8,7 +8,7 @@
  * const collector = new BgpCollector(config, { archive });
  */
 import type { IpAddress } from '../../net/index.js';
-import type { UnixTime } from './clock.js';
+import type { UnixTime } from '../clock.js';
 
 /** The two ends of one session, as an archive record names them (RFC 6396 4.4.2 peer header). */
 export interface ArchiveSessionInfo {

@@ -38,7 +38,7 @@ import {
   type SessionOptions,
 } from '../message.js';
 import type { CollectorArchive, SessionArchive } from './archive.js';
-import { systemClock, unixTime, type Clock, type Timer, type UnixTime } from './clock.js';
+import { systemClock, unixTime, type Clock, type Timer, type UnixTime } from '../clock.js';
 import { canonicalAddress, type CollectorConfig, type CollectorPeerConfig } from './config.js';
 
 /** BGP FSM states, numbered as MRT STATE_CHANGE records number them (RFC 6396 4.4.1). */

@@ -36,7 +36,7 @@ export {
   type CollectorPeerConfig,
 } from './config.js';
 export type { ArchiveSessionInfo, CollectorArchive, SessionArchive } from './archive.js';
-export { VirtualClock, systemClock, unixTime, type Clock, type Timer, type UnixTime } from './clock.js';
+export { VirtualClock, systemClock, unixTime, type Clock, type Timer, type UnixTime } from '../clock.js';
 export { AlertPublisher, type Alert, type AlertPublisherOptions } from './alerts.js';
 export { BgpTestSpeaker, defaultCapabilities, type TestSpeakerOptions } from './test-speaker.js';
 export { effectiveUpdate } from './effective.js';

@@ -1,7 +1,8 @@
 /**
- * Time for the collector and its archive: one interface for reading the time and scheduling
- * timers, so that tests run hold timers, keepalives and file rotation in virtual time and assert
- * exact outcomes instead of waiting on the wall clock.
+ * Injected time (issue #21): one interface for reading the time and scheduling timers, shared by
+ * the collector, its MRT archive and live outage detection, so that tests run hold timers,
+ * keepalives, file rotation and detector ticks in virtual time and assert exact outcomes instead
+ * of waiting on the wall clock. It does no networking, so it sits on bgp's main surface.
  *
  * @example
  * const clock = new VirtualClock(Date.UTC(2015, 0, 1));
@@ -61,7 +62,9 @@ interface VirtualTimer {
 
 /**
  * A clock that moves only when told to (`advance`, `advanceTo`), running the timers that fall
- * due on the way in order of due time, each with `now()` equal to its due time.
+ * due on the way in order of due time (timers due together in the order they were set), each
+ * with `now()` equal to its due time. `background` has no meaning here: nothing keeps a process
+ * alive, so a slow machine changes when a run finishes, never what it computes.
  */
 export class VirtualClock implements Clock {
   private time: number;

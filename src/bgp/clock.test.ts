@@ -35,6 +35,20 @@ describe('VirtualClock', () => {
   });
 });
 
+describe('VirtualClock order', () => {
+  it('runs timers due at the same time in the order they were set, whatever their kind', () => {
+    const clock = new VirtualClock();
+    const seen: string[] = [];
+    clock.setTimeout(() => seen.push('t1'), 10);
+    const every = clock.setInterval(() => seen.push('i'), 10);
+    clock.setTimeout(() => seen.push('t2'), 10);
+    clock.setTimeout(() => seen.push('t0'), 0);
+    expect(clock.advance(10)).toBe(4);
+    expect(seen).toEqual(['t0', 't1', 'i', 't2']);
+    every.cancel();
+  });
+});
+
 describe('clock helpers', () => {
   it('splits milliseconds into Unix seconds and microseconds', () => {
     expect(unixTime(1420070400123.25)).toEqual({ seconds: 1420070400, micros: 123250 });
