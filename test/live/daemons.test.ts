@@ -209,7 +209,7 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
     } catch (error) {
       setupError = error;
     }
-  }, 120_000);
+  });
 
   async function setup(): Promise<void> {
     const binaries = requireBinaries(['bird', 'birdc', 'gobgpd', 'gobgp', 'bgpdump']);
@@ -313,7 +313,7 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
     await collector?.stop();
     await Promise.all([bird?.stop(), gobgp?.stop()]);
     dir?.remove();
-  }, 60_000);
+  });
 
   it('loads real routes: the four KP /24s with their 2015 path and several thousand others', () => {
     ready();
@@ -364,7 +364,7 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
       const kp = received.find((r) => r.peer === speaker.address && r.prefix === KP_PREFIXES[0])!;
       expect(kp.line.split('|')[4]).toBe([speaker.asn, ...KP_PATH].join(' '));
     }
-  }, 120_000);
+  });
 
   it('replays the December 2014 timeline: each withdrawal and re-announcement reaches the collector in order', async () => {
     ready();
@@ -450,7 +450,7 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
     expect(steps.filter((s: ReplayStep) => s.kind === 'down').length).toBe(SYNTHETIC_TIMELINE.length);
     expect(badUpdates).toEqual([]);
     expect(incidents).toEqual([]);
-  }, 180_000);
+  });
 
   it('detects each event live: exact start, end, classification, extent and prefixes, opened by the withdrawal, closed by the re-announcement', () => {
     ready();
@@ -606,5 +606,5 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
       // And exactly what the listener was handed, in the same order.
       expect(updates).toEqual(received.filter((r) => r.peer === speaker.address).map((r) => r.line));
     }
-  }, 120_000);
+  });
 });
