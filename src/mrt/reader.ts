@@ -154,6 +154,7 @@ export class MrtFramer {
       );
       this.skipRemaining = 0;
     }
+    this.cutStore = undefined;
     if (pending === undefined || pending.length === 0) return;
     this.pending = undefined;
     if (pending.length < 12) {
