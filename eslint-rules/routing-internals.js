@@ -28,7 +28,7 @@ export const STORAGE_NAMES = [
 /** Hooks that existed only to let a consumer read storage for speed. */
 export const SPEED_HOOKS = ['onPrefixRun', 'byPrefixId'];
 
-/** Storage views kept for one release while their last callers move to the read API. */
+/** Slot views that routing keeps public for its own visibility series only. */
 export const DEPRECATED_VIEWS = ['routeSlotsOfPrefix'];
 
 /** `columns()` is a table storage view when called on a table (VisibilitySeries.columns is public). */
