@@ -167,6 +167,9 @@ describe('collector sessions and MRT archive', () => {
     await a.sendUpdate(announce(['2001:db8:1::/48'], [65001, 6939], '2001:db8::2'));
     await a.sendUpdate({ withdrawn: [{ afi: 1, safi: 1, prefixes: [{ prefix: '175.45.178.0/24' }] }] });
     await a.sendUpdate({ withdrawn: [{ afi: 2, safi: 1, prefixes: [{ prefix: '2001:db8:1::/48' }] }] });
+    // Three sockets: the archive's order across peers is the order the collector reads them in,
+    // so each peer's updates are delivered before the next peer sends.
+    await until(() => h.updates.length === 4, "the first peer's four updates delivered");
     const ap = announce(['192.0.2.0/24'], [4200000003, 3356], '127.0.0.3');
     ap.announced![0].prefixes = [
       { prefix: '192.0.2.0/24', pathId: 1 },
@@ -176,6 +179,7 @@ describe('collector sessions and MRT archive', () => {
     await b.sendUpdate({
       withdrawn: [{ afi: 1, safi: 1, prefixes: [{ prefix: '192.0.2.0/24', pathId: 2 }] }],
     });
+    await until(() => h.updates.length === 6, "the ADD-PATH peer's two updates delivered");
     // A 2-byte speaker: its 4-byte ASN travels as AS_TRANS + AS4_PATH (RFC 6793).
     await c.sendUpdate(announce(['198.51.100.0/24'], [65004, 4200000099], '127.0.0.4'));
     await until(() => h.updates.length === 7, 'seven updates delivered');
