@@ -14,6 +14,9 @@ import { NET_CODES } from './net.js';
 import { OBSERVATORY_CODES } from './observatory.js';
 import { REGISTRY_CODES } from './registry.js';
 import { ROUTING_CODES } from './routing.js';
+import { FEEDS_CODES } from './feeds.js';
+import { STORE_CODES } from './store.js';
+import { SERVER_CODES } from './server.js';
 
 export type { AppErrorCode } from './app.js';
 export type { BgpErrorCode } from './bgp.js';
@@ -25,6 +28,9 @@ export type { NetErrorCode } from './net.js';
 export type { ObservatoryErrorCode } from './observatory.js';
 export type { RegistryErrorCode } from './registry.js';
 export type { RoutingErrorCode } from './routing.js';
+export type { FeedsErrorCode } from './feeds.js';
+export type { StoreErrorCode } from './store.js';
+export type { ServerErrorCode } from './server.js';
 
 /** The catalogue grouped by the module that raises the codes, in the order of the module map. */
 export const CODE_MODULES = [
@@ -37,7 +43,10 @@ export const CODE_MODULES = [
   { module: 'observatory', codes: OBSERVATORY_CODES },
   { module: 'hash', codes: HASH_CODES },
   { module: 'intel', codes: INTEL_CODES },
+  { module: 'feeds', codes: FEEDS_CODES },
+  { module: 'store', codes: STORE_CODES },
   { module: 'app and cli', codes: APP_CODES },
+  { module: 'server', codes: SERVER_CODES },
 ] as const;
 
 export type ErrorModule = (typeof CODE_MODULES)[number]['module'];
@@ -53,7 +62,10 @@ export const ERROR_CODES = {
   ...OBSERVATORY_CODES,
   ...HASH_CODES,
   ...INTEL_CODES,
+  ...FEEDS_CODES,
+  ...STORE_CODES,
   ...APP_CODES,
+  ...SERVER_CODES,
 } as const;
 
 /** A catalogued error code: the only values `CairnError.code` takes. */
