@@ -5,8 +5,9 @@ import path from 'node:path';
 /** Sub-modules with a public surface of their own (DESIGN.md: the collector lives in bgp/collector/). */
 export const SUBMODULE_SURFACES = {
   bgp: ['collector/index.js', 'collector/index.ts', 'collector/index'],
-  // app/mrt.ts loads only the decoder: `cairn mrt dump` starts without the rest of app and zod.
-  app: ['mrt.js', 'mrt.ts', 'mrt'],
+  // app/mrt.ts loads only the decoder: `cairn mrt dump` starts without the rest of app and zod;
+  // app/country.ts only what the country questions need (no intel, collector or store).
+  app: ['mrt.js', 'mrt.ts', 'mrt', 'country.js', 'country.ts', 'country'],
 };
 
 /** Which modules each module may import (DESIGN.md, "Dependencies point one way"). */

@@ -4,6 +4,8 @@
  * JSON object (the app result as it is) with --json.
  */
 import { Command } from 'commander';
+// app/country.ts is a surface of its own: the country questions start without loading intel, the
+// collector or the store.
 import {
   asnReport,
   countriesReport,
@@ -14,8 +16,8 @@ import {
   type CountryResult,
   type IpResult,
   type RoutingSources,
-  type WorkHooks,
-} from '../app/index.js';
+} from '../app/country.js';
+import type { WorkHooks } from '../app/index.js';
 import { escapeForTerminal } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK, type CliIo } from './io.js';
