@@ -1,31 +1,12 @@
 // The README's worked example of `actor-name`: the 3CX event names Lazarus Group.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Correlator, EvidenceGraph, emptyProfile, loadCorpus } from '../index.js';
+import { bundledCorpus } from '../../../test/fixtures/bundled-intel.js';
+import { emptyProfile } from '../index.js';
 import { FEATURE_WEIGHTS } from './feature.js';
-
-const dataDir = path.resolve(import.meta.dirname, '../../../data/intel');
-function walk(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((f) =>
-      statSync(path.join(dir, f)).isDirectory() ? walk(path.join(dir, f)) : [path.join(dir, f)],
-    );
-}
-/** The bundled corpus, as `cairn intel` reads it (paths relative to data/intel). */
-function bundled(): { graph: EvidenceGraph; correlator: Correlator } {
-  const graph = new EvidenceGraph();
-  const corpus = loadCorpus(
-    graph,
-    walk(dataDir).map((p) => ({ path: path.relative(dataDir, p), bytes: readFileSync(p) })),
-  );
-  return { graph, correlator: new Correlator(graph, { attack: corpus.attack, labels: corpus.labels }) };
-}
 
 describe('actor-name', () => {
   it('the ESET 3CX event names "Lazarus Group": +1.5, dropped with ignoreLabels', () => {
-    const { graph, correlator } = bundled();
+    const { graph, correlator } = bundledCorpus();
     const event = graph.cases.find((c) => c.name.startsWith('Linux malware strengthen links'))!;
     const profile = correlator.profileOfCase(event.id);
     const withLabel = correlator.rankActors(profile, { exclude: new Set([event.id]) });
@@ -44,7 +25,7 @@ describe('actor-name', () => {
   });
 
   it('a name two actors claim ("Andariel") gives each half', () => {
-    const { correlator } = bundled();
+    const { correlator } = bundledCorpus();
     const query = emptyProfile('q', 'q');
     query.actorLabels.push({ name: 'Andariel', provenance: { file: 'q' } });
     const ranking = correlator.rankActors(query, { features: new Set(['names']) });

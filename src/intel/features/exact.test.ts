@@ -1,31 +1,13 @@
 // The README's worked example of `exact`: the ESET 3CX MISP event against the bundled corpus.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Correlator, EvidenceGraph, loadCorpus } from '../index.js';
+import { bundledCorpus, bundledIntelDir } from '../../../test/fixtures/bundled-intel.js';
 import { FEATURE_WEIGHTS, rarity } from './feature.js';
-
-const dataDir = path.resolve(import.meta.dirname, '../../../data/intel');
-function walk(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((f) =>
-      statSync(path.join(dir, f)).isDirectory() ? walk(path.join(dir, f)) : [path.join(dir, f)],
-    );
-}
-/** The bundled corpus, as `cairn intel` reads it (paths relative to data/intel). */
-function bundled(): { graph: EvidenceGraph; correlator: Correlator } {
-  const graph = new EvidenceGraph();
-  const corpus = loadCorpus(
-    graph,
-    walk(dataDir).map((p) => ({ path: path.relative(dataDir, p), bytes: readFileSync(p) })),
-  );
-  return { graph, correlator: new Correlator(graph, { attack: corpus.attack, labels: corpus.labels }) };
-}
 
 describe('exact (rarity-weighted exact match)', () => {
   it("the 3CX Linux payload md5 is in ESET's Lazarus sample list: weight 1 × rarity 0.80", () => {
-    const { graph, correlator } = bundled();
+    const { graph, correlator } = bundledCorpus();
     const event = graph.cases.find((c) => c.name.startsWith('Linux malware strengthen links'))!;
     const ranking = correlator.rankActors(correlator.profileOfCase(event.id), {
       exclude: new Set([event.id]),
@@ -42,7 +24,9 @@ describe('exact (rarity-weighted exact match)', () => {
     expect(md5.contribution.toFixed(3)).toBe('0.801');
     expect(md5.candidate).toEqual([{ file: 'iocs/eset/nukesped_lazarus/samples.md5', line: 540 }]);
     expect(
-      readFileSync(path.join(dataDir, 'iocs/eset/nukesped_lazarus/samples.md5'), 'utf8').split('\n')[539],
+      readFileSync(path.join(bundledIntelDir, 'iocs/eset/nukesped_lazarus/samples.md5'), 'utf8').split(
+        '\n',
+      )[539],
     ).toContain('cedb9cdbad254f60cfb215b9bff84fb9');
     expect(md5.query[0].path).toBe('$.response[0].Event.Object[8].Attribute[3].value');
     // Twelve values the sample lists hold; with the technique items they make the 10.008 of the README.

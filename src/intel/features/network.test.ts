@@ -1,31 +1,14 @@
 // The README's worked example of same-prefix proximity: Unit 42's APT33 and DarkHydrus lists.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Correlator, EvidenceGraph, importIndicatorList, loadCorpus } from '../index.js';
+import { bundledCorpus, bundledIntelDir } from '../../../test/fixtures/bundled-intel.js';
+import { Correlator, EvidenceGraph, importIndicatorList } from '../index.js';
 import { FEATURE_WEIGHTS, rarity } from './feature.js';
-
-const dataDir = path.resolve(import.meta.dirname, '../../../data/intel');
-function walk(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((f) =>
-      statSync(path.join(dir, f)).isDirectory() ? walk(path.join(dir, f)) : [path.join(dir, f)],
-    );
-}
-/** The bundled corpus, as `cairn intel` reads it (paths relative to data/intel). */
-function bundled(): { graph: EvidenceGraph; correlator: Correlator } {
-  const graph = new EvidenceGraph();
-  const corpus = loadCorpus(
-    graph,
-    walk(dataDir).map((p) => ({ path: path.relative(dataDir, p), bytes: readFileSync(p) })),
-  );
-  return { graph, correlator: new Correlator(graph, { attack: corpus.attack, labels: corpus.labels }) };
-}
 
 describe('same-block / same-origin-as / same-country (network proximity)', () => {
   it('APT33 195.154.41.72 and DarkHydrus 195.154.41.150 share 195.154.41.0/24: 0.25 × rarity 0.80', () => {
-    const { graph, correlator } = bundled();
+    const { graph, correlator } = bundledCorpus();
     const apt33 = graph.cases.find(
       (c) => c.provenance.file === 'iocs/unit42/iran_linked_operators/APT33.csv',
     )!;
@@ -51,9 +34,9 @@ describe('same-block / same-origin-as / same-country (network proximity)', () =>
       ['DarkHydrus.csv', 56, '195.154.41[.]150'],
     ] as const)
       expect(
-        readFileSync(path.join(dataDir, 'iocs/unit42/iran_linked_operators', file), 'utf8').split('\n')[
-          line - 1
-        ],
+        readFileSync(path.join(bundledIntelDir, 'iocs/unit42/iran_linked_operators', file), 'utf8').split(
+          '\n',
+        )[line - 1],
       ).toContain(ip);
   });
 
