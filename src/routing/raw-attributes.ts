@@ -30,8 +30,11 @@ import { grown } from './arrays.js';
 export const UNDECODED = -1;
 /** Largest key (an attribute block is at most 65,535 bytes, less the MP NLRI). */
 const MAX_KEY = 65536 + 16;
-/** Buckets of the cache of recent sets (see above). */
+/** Buckets of the cache of recent sets (see above), when full grown. */
 const RECENT_BITS = 16;
+/** Buckets a new store starts with: a small table (one update file, a test) allocates little. */
+const RECENT_BITS_INITIAL = 10;
+const EMPTY_KEY = new Uint8Array(0);
 
 /** What the stored bytes of a set need besides themselves to decode as the original did. */
 export interface RawSetContext {
@@ -70,10 +73,12 @@ export class RawAttributeStore {
   /** Per set: the id of its decoded attribute set in the table, or UNDECODED. */
   decoded: Int32Array;
   /** Per hash bucket: the id + 1 of the last set stored with that hash (0: none). */
-  private readonly recent = new Int32Array(1 << RECENT_BITS);
+  private recent = new Int32Array(1 << RECENT_BITS_INITIAL);
+  private recentMask = (1 << RECENT_BITS_INITIAL) - 1;
   /** Decoded set id -> set id + 1 of the byte-less set made for it (plain elements). */
   private ofDecoded = new Int32Array(1024);
-  private readonly key = new Uint8Array(MAX_KEY);
+  /** The key of a set with MP attributes, built here (allocated on first use). */
+  private key = EMPTY_KEY;
   /** Sets with bytes not decoded yet. */
   pending = 0;
   count = 0;
@@ -96,13 +101,14 @@ export class RawAttributeStore {
     let from = attributes.start;
     let length = attributes.end - from;
     if (attributes.hasMpReach || attributes.hasMpUnreach) {
+      if (this.key.length < MAX_KEY) this.key = new Uint8Array(MAX_KEY);
       source = this.key;
       from = 0;
       length = keyOf(attributes, source);
     }
     const context = attributes.asnLength | (nextHopSource << 3);
     const hash = hashBytes(source, from, length, context);
-    const bucket = hash & ((1 << RECENT_BITS) - 1);
+    const bucket = hash & this.recentMask;
     const last = this.recent[bucket] - 1;
     if (
       last >= 0 &&
@@ -112,7 +118,9 @@ export class RawAttributeStore {
     )
       return last;
     const id = this.add(source, from, length, context, hash);
-    this.recent[bucket] = id + 1;
+    if (id >= this.recent.length >>> 2 && this.recent.length < 1 << RECENT_BITS)
+      this.growRecent(Math.min(1 << RECENT_BITS, this.recent.length * 4));
+    this.recent[hash & this.recentMask] = id + 1;
     this.decoded[id] = UNDECODED;
     this.pending++;
     return id;
@@ -165,8 +173,21 @@ export class RawAttributeStore {
     );
   }
 
+  /**
+   * A larger cache, refilled with the most recent set of each new bucket: the state it would
+   * have had at that size from the start, less the lookups the smaller one missed.
+   */
+  private growRecent(buckets: number): void {
+    this.recent = new Int32Array(buckets);
+    this.recentMask = buckets - 1;
+    for (let id = 0; id < this.count; id++)
+      if (this.context[id] !== 0xff) this.recent[this.hashes[id] & this.recentMask] = id + 1;
+  }
+
   /** Makes room for `sets` sets of `bytes` key bytes in all, without growing while a table loads. */
   reserve(sets: number, bytes: number): void {
+    if (sets > this.recent.length >>> 2 && this.recent.length < 1 << RECENT_BITS)
+      this.growRecent(1 << RECENT_BITS);
     if (sets + 1 > this.hashes.length) this.growSets(sets + 1);
     if (bytes > this.bytes.length) this.bytes = grown(this.bytes, bytes);
   }

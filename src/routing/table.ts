@@ -175,23 +175,25 @@ export class RoutingTable {
    * Interned AS paths (see paths.ts for the word format) of the attribute sets decoded so far:
    * every id `pathIdOf` gives is here. Its pool may move when `pathIdOf` decodes a set.
    */
-  readonly #pathWords = new WordInterner(4096, 65536);
+  // Every store starts small and doubles as it fills (reserve() sizes the big ones before a
+  // load): a table made for one small input or a test allocates little.
+  readonly #pathWords = new WordInterner(256, 4096);
   /** The AS paths of the routes, read-only (see `AsPaths`). */
   readonly paths = new AsPaths(this.#pathWords);
   /**
    * The attribute sets routes hold (their `attributesId`): wire bytes, decoded on first use into
    * `decodedSets` (see raw-attributes.ts for why).
    */
-  private readonly rawSets = new RawAttributeStore(4096);
+  private readonly rawSets = new RawAttributeStore(256);
   /** Decoded attribute sets (ATTR_* word offsets). */
-  private readonly decodedSets = new WordInterner(4096, 4096 * ATTR_WORDS);
+  private readonly decodedSets = new WordInterner(256, 256 * ATTR_WORDS);
   private readonly decodeScratch = new PathAttributes();
   private readonly decodeContext: RawSetContext = { asnLength: 4, nextHopSource: 0 };
-  private readonly nextHops = new WordInterner(256, 1024);
-  private readonly communityLists = new WordInterner(1024, 8192);
-  private readonly largeCommunityLists = new WordInterner(64, 256);
+  private readonly nextHops = new WordInterner(64, 256);
+  private readonly communityLists = new WordInterner(256, 2048);
+  private readonly largeCommunityLists = new WordInterner(16, 64);
   /** Prefix ids (keys inline in the index's slots). */
-  private readonly prefixes = new PrefixIndex();
+  private readonly prefixes = new PrefixIndex(1024);
   private readonly peerKeys = new WordInterner(64, 64 * 6);
   private readonly peerList: PeerInfo[] = [];
 
@@ -207,8 +209,8 @@ export class RoutingTable {
   private routeTime = new Uint32Array(1024);
   /** Next slot of the same prefix (or of the free list). */
   private routeNext = new Int32Array(1024);
-  private prefixHead = new Int32Array(65536).fill(EMPTY);
-  private prefixRoutes = new Int32Array(65536);
+  private prefixHead = new Int32Array(1024).fill(EMPTY);
+  private prefixRoutes = new Int32Array(1024);
   private peerRoutes = new Int32Array(64);
   /**
    * Routes are found by walking their prefix's list (short: one per peer, and a RIB dump writes a
@@ -216,7 +218,7 @@ export class RoutingTable {
    * thousands of ADD-PATH ids) moves to this hash of slot ids keyed by (prefix, peer, ADD-PATH id),
    * so no lookup walks far.
    */
-  private prefixCrowded = new Uint8Array(65536);
+  private prefixCrowded = new Uint8Array(1024);
   private slots = new Int32Array(64).fill(EMPTY);
   private slotMask = 63;
   private hashed = 0;
@@ -271,7 +273,9 @@ export class RoutingTable {
     routes = Math.max(0, Math.min(Math.floor(routes), RESERVE_ROUTES));
     prefixes = Math.max(0, Math.min(Math.floor(prefixes), RESERVE_PREFIXES, routes));
     if (routes > this.capacity) this.growRouteColumns(routes);
-    this.prefixes.reserve(prefixes);
+    // Prefix estimates from file heads run low on RIB dumps (many peers per prefix): at least
+    // 64 k prefixes for a table of that many routes, as a new table once started with.
+    this.prefixes.reserve(Math.max(prefixes, Math.min(routes, 65536)));
     if (this.prefixes.capacity > this.prefixHead.length) this.growPrefixArrays(this.prefixes.capacity);
     // Distinct attribute sets and AS paths, per route: 15% and 13% on a full table from one
     // peer's updates, 31% and 29% on the first MB of a RouteViews RIB (data/mrt); fewer on whole
