@@ -33,13 +33,28 @@ async function watchTimeline(extra: string[]): Promise<{ code: number; out: stri
   const frames = await syntheticOutageTimeline(DEMO);
   const io = captureIo();
   const running = runCli(
-    ['watch', '--ris-live', '--url', server.url, '--country', 'KP', '--host', 'rrc00', '--time-scale', '0.000001', ...extra],
+    [
+      'watch',
+      '--ris-live',
+      '--url',
+      server.url,
+      '--country',
+      'KP',
+      '--host',
+      'rrc00',
+      '--time-scale',
+      '0.000001',
+      ...extra,
+    ],
     io,
   );
   await waitFor('the subscriptions', () => server.subscriptionsOf(0).length === 2);
   const half = frames.findIndex((f) => f.time >= WITHDRAW_AT);
   await server.send(frames.slice(0, half).map((f) => f.frame));
-  await server.send(['{"type": "ris_message", "data": {"timestamp": 1', { type: 'ris_surprise', data: null }]);
+  await server.send([
+    '{"type": "ris_message", "data": {"timestamp": 1',
+    { type: 'ris_surprise', data: null },
+  ]);
   await server.send(frames.slice(half).map((f) => f.frame));
   await waitFor('the outage-close alert', () => io.out().includes('outage-close'));
   process.emit('SIGINT');
@@ -51,7 +66,10 @@ describe('cairn watch --ris-live', () => {
   it('prints the alerts as JSON lines and the stats after SIGINT', async () => {
     const { code, out, err } = await watchTimeline(['--json']);
     expect(code).toBe(0);
-    const lines = out.trimEnd().split('\n').map((line) => JSON.parse(line) as { kind: string });
+    const lines = out
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { kind: string });
     const stats = WatchStats.parse(lines.at(-1));
     const alerts = lines.slice(0, -1).map((line) => AlertJson.parse(line));
     expect(alerts.map((a) => a.kind)).toEqual([
@@ -79,10 +97,16 @@ describe('cairn watch --ris-live', () => {
     const { code, out } = await watchTimeline([]);
     expect(code).toBe(0);
     expect(out).toMatch(/^outage-detector-ready /m);
-    expect(out).toMatch(/^outage-open \S+ #1 country KP blip full critical: lost 100\.0%, 4 prefixes, cause origin-withdrawal; 175\.45\./m);
+    expect(out).toMatch(
+      /^outage-open \S+ #1 country KP blip full critical: lost 100\.0%, 4 prefixes, cause origin-withdrawal; 175\.45\./m,
+    );
     expect(out).toMatch(/^outage-close \S+ #1 country KP outage full critical: .*, 45 min, severity \d+ s;/m);
-    expect(out).toMatch(/^watched country KP on ws:\/\/127\.0\.0\.1:\d+\/v1\/ws\/\?client=cairn from 2014-12-22T00:00:00\.000Z/m);
-    expect(out).toMatch(/^connection: 1 opened, 0 reconnects, \d+ frames, 0 dropped, 1 malformed, 0 invalid, 1 unknown types/m);
+    expect(out).toMatch(
+      /^watched country KP on ws:\/\/127\.0\.0\.1:\d+\/v1\/ws\/\?client=cairn from 2014-12-22T00:00:00\.000Z/m,
+    );
+    expect(out).toMatch(
+      /^connection: 1 opened, 0 reconnects, \d+ frames, 0 dropped, 1 malformed, 0 invalid, 1 unknown types/m,
+    );
   });
 
   it('refuses a call without --ris-live, a selection, or a ws URL', async () => {

@@ -93,14 +93,14 @@ describe('watchRisLive', () => {
     expect(statuses.find((s) => s.state === 'closed')).toMatchObject({ code: 1011, reconnectInMs: 2000 });
 
     const kinds = alerts.map((a) => a.kind);
-    expect(kinds).toEqual([
-      'outage-detector-ready',
-      'outage-open',
-      'outage-update',
-      'outage-close',
-    ]);
+    expect(kinds).toEqual(['outage-detector-ready', 'outage-open', 'outage-update', 'outage-close']);
     const [ready, open, update, close] = alerts;
-    expect(ready).toMatchObject({ selection: 'country KP', baseline: 4, fullFeedPeers: 3, trackedPrefixes: 4 });
+    expect(ready).toMatchObject({
+      selection: 'country KP',
+      baseline: 4,
+      fullFeedPeers: 3,
+      trackedPrefixes: 4,
+    });
     // Visible means seen by more than half of the three peers: the second withdrawal opens it...
     expect(open).toMatchObject({
       kind: 'outage-open',
@@ -155,13 +155,23 @@ describe('watchRisLive', () => {
   it('publishes RIS peer states as peer alerts and a session going down to the detector', async () => {
     const clock = new VirtualClock(1_553_625_000_000);
     const alerts: AlertJson[] = [];
-    watch = await watchRisLive({ url: server.url, selection: { asn: 131279 }, clock }, (alert) => alerts.push(alert));
+    watch = await watchRisLive({ url: server.url, selection: { asn: 131279 }, clock }, (alert) =>
+      alerts.push(alert),
+    );
     const w = watch;
     await waitFor('the subscriptions', () => server.subscriptionsOf(0).length === 2);
     expect(server.subscriptionsOf(0)).toEqual([{ type: 'UPDATE' }, { type: 'RIS_PEER_STATE' }]);
     const state = (state: string, timestamp: number): object => ({
       type: 'ris_message',
-      data: { timestamp, peer: '195.66.224.59', peer_asn: '24931', id: 'x', host: 'rrc01', type: 'RIS_PEER_STATE', state },
+      data: {
+        timestamp,
+        peer: '195.66.224.59',
+        peer_asn: '24931',
+        id: 'x',
+        host: 'rrc01',
+        type: 'RIS_PEER_STATE',
+        state,
+      },
     });
     await server.send([state('down', 1_553_625_081.88), state('connected', 1_553_625_090)]);
     await waitFor('two messages handled', () => w.handled === 2);

@@ -32,11 +32,7 @@ import {
   type RisPeer,
   type RisSubscription,
 } from '../feeds/index.js';
-import {
-  LiveOutageDetection,
-  type OutageOptions,
-  type VisibilityOptions,
-} from '../observatory/index.js';
+import { LiveOutageDetection, type OutageOptions, type VisibilityOptions } from '../observatory/index.js';
 import { liveAlertJson, type AlertJson } from './live.js';
 import { resolveSelection, type SelectionInput } from './outages.js';
 import type { WorkHooks } from './progress.js';
@@ -221,11 +217,15 @@ export async function watchRisLive(
       peer = peerOf(data);
     } catch (error) {
       report(
-        new CairnError('RIS_LIVE_BAD_MESSAGE', `peer ${JSON.stringify(data.peer).slice(0, 60)}: ${(error as Error).message}`, {
-          file: client.url,
-          line: position.sequence,
-          path: '$.data.peer',
-        }),
+        new CairnError(
+          'RIS_LIVE_BAD_MESSAGE',
+          `peer ${JSON.stringify(data.peer).slice(0, 60)}: ${(error as Error).message}`,
+          {
+            file: client.url,
+            line: position.sequence,
+            path: '$.data.peer',
+          },
+        ),
       );
       return;
     }
@@ -243,11 +243,15 @@ export async function watchRisLive(
         const converted = risUpdateToBgp(data);
         for (const problem of converted.problems)
           report(
-            new CairnError(problem.code, `${problem.message} [connection ${position.connection}, message ${position.index}]`, {
-              file: client.url,
-              line: position.sequence,
-              ...(problem.path !== undefined ? { path: problem.path } : {}),
-            }),
+            new CairnError(
+              problem.code,
+              `${problem.message} [connection ${position.connection}, message ${position.index}]`,
+              {
+                file: client.url,
+                line: position.sequence,
+                ...(problem.path !== undefined ? { path: problem.path } : {}),
+              },
+            ),
           );
         for (const update of converted.updates) {
           for (const f of update.withdrawn) withdrawn += f.prefixes.length;

@@ -91,7 +91,9 @@ function statsText(stats: WatchStats): string {
 
 async function runWatch(io: CliIo, options: WatchCliOptions): Promise<number> {
   if (options.risLive !== true)
-    throw new ParseError('CLI_BAD_OPTION', 'give --ris-live (the one live source for now)', { field: 'ris-live' });
+    throw new ParseError('CLI_BAD_OPTION', 'give --ris-live (the one live source for now)', {
+      field: 'ris-live',
+    });
   const binSeconds = numberOption('bin', options.bin, 1, 86400);
   const minHistorySeconds = numberOption('min-history', options.minHistory, 0, 90 * 86400);
   const minFullFeedPeers = numberOption('min-full-feed-peers', options.minFullFeedPeers, 1, 1e6);

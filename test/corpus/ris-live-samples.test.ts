@@ -14,13 +14,20 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlertJson, watchRisLive } from '../../src/app/index.js';
 import { VirtualClock, decodeBgpMessage } from '../../src/bgp/index.js';
 import type { CairnError } from '../../src/errors/index.js';
-import { RisLiveClient, risMessageElements, risUpdateToBgp, type RisLiveItem } from '../../src/feeds/index.js';
+import {
+  RisLiveClient,
+  risMessageElements,
+  risUpdateToBgp,
+  type RisLiveItem,
+} from '../../src/feeds/index.js';
 import { RisLiveTestServer, waitFor } from '../fixtures/ris-live-server.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const corpus = process.env.CAIRN_CORPUS ?? path.resolve(repoRoot, '../shared/data');
 const SAMPLES = path.join(corpus, 'routing/ris-live/ris-live-stream.json');
-const lines = readFileSync(SAMPLES, 'utf8').split('\n').filter((line) => line.length > 0);
+const lines = readFileSync(SAMPLES, 'utf8')
+  .split('\n')
+  .filter((line) => line.length > 0);
 
 let server: RisLiveTestServer;
 beforeEach(async () => {
@@ -65,7 +72,8 @@ describe('the real RIS Live samples', () => {
 
     // The UPDATE against its own raw bytes, decoded by the BGP codec.
     const update = items[0].data;
-    if (update.type !== 'UPDATE' || update.raw === undefined) throw new Error('the first sample is an UPDATE with raw');
+    if (update.type !== 'UPDATE' || update.raw === undefined)
+      throw new Error('the first sample is an UPDATE with raw');
     const decoded = decodeBgpMessage(Buffer.from(update.raw, 'hex'), 0, { asn4: true });
     if (decoded.type !== 'update') throw new Error('raw is not an UPDATE');
     const [converted] = risUpdateToBgp(update).updates;
@@ -111,7 +119,12 @@ describe('the real RIS Live samples', () => {
     await waitFor('five messages handled', () => watch.handled === 5);
     const stats = await watch.stop();
     expect(alerts).toEqual([
-      expect.objectContaining({ kind: 'peer-down', peer: '195.66.224.59', peerAsn: 24931, description: 'rrc01' }),
+      expect.objectContaining({
+        kind: 'peer-down',
+        peer: '195.66.224.59',
+        peerAsn: 24931,
+        description: 'rrc01',
+      }),
     ]);
     expect(problems.map((p) => p.code)).toEqual(['RIS_LIVE_SERVER_ERROR', 'RIS_LIVE_BAD_JSON']);
     expect(stats).toMatchObject({

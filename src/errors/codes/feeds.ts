@@ -29,22 +29,26 @@ export const FEEDS_CODES = {
   RIS_LIVE_SERVER_ERROR: {
     category: 'upstream',
     description: 'The RIS Live server sent a ris_error message (a refused subscription, a slow client).',
-    action: 'Read the server message; check the subscription filters, or narrow them if the client is too slow.',
+    action:
+      'Read the server message; check the subscription filters, or narrow them if the client is too slow.',
   },
   RIS_LIVE_QUEUE_FULL: {
     category: 'too-large',
     description:
       'Messages arrived faster than they were handled and the bounded inbound queue was full: the messages past the bound were dropped and counted.',
-    action: 'Narrow the subscription (--host, a prefix filter) or raise the queue bound; the detection missed the dropped messages.',
+    action:
+      'Narrow the subscription (--host, a prefix filter) or raise the queue bound; the detection missed the dropped messages.',
   },
   RIS_LIVE_DISCONNECTED: {
     category: 'upstream',
-    description: 'The connection to the RIS Live server failed or closed; the client reconnects with back-off.',
+    description:
+      'The connection to the RIS Live server failed or closed; the client reconnects with back-off.',
     action: 'Nothing to do if it comes back; otherwise check the URL and the network.',
   },
   RIS_LIVE_PING_TIMEOUT: {
     category: 'upstream',
-    description: 'Nothing came from the RIS Live server for longer than the idle bound, pings included; the client drops the connection and reconnects.',
+    description:
+      'Nothing came from the RIS Live server for longer than the idle bound, pings included; the client drops the connection and reconnects.',
     action: 'Nothing to do if it comes back; a frequent timeout means a congested path to the server.',
   },
 } as const satisfies Record<string, CodeSpec>;

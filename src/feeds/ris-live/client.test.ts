@@ -165,9 +165,7 @@ describe('RisLiveClient', () => {
       invalid: 3,
       serverErrors: 1,
     });
-    expect(
-      h.problems.map((p) => ({ code: p.code, line: p.location.line, path: p.location.path })),
-    ).toEqual([
+    expect(h.problems.map((p) => ({ code: p.code, line: p.location.line, path: p.location.path }))).toEqual([
       { code: 'RIS_LIVE_BAD_JSON', line: 2, path: undefined },
       { code: 'RIS_LIVE_BAD_JSON', line: 3, path: undefined },
       { code: 'RIS_LIVE_UNKNOWN_TYPE', line: 4, path: '$.type' },

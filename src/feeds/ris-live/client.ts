@@ -235,7 +235,9 @@ export class RisLiveClient implements AsyncIterable<RisLiveItem> {
     this.maxMessageBytes = bounded('maxMessageBytes', options.maxMessageBytes ?? 16 << 20, 1024, 1 << 30);
     this.maxReconnects = bounded('maxReconnects', options.maxReconnects ?? Infinity, 0, Infinity);
     if (this.subscriptions.length === 0)
-      throw new CairnError('RIS_LIVE_BAD_OPTION', 'give at least one subscription', { field: 'subscriptions' });
+      throw new CairnError('RIS_LIVE_BAD_OPTION', 'give at least one subscription', {
+        field: 'subscriptions',
+      });
   }
 
   onProblem(listener: ProblemListener): () => void {

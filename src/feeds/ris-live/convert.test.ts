@@ -21,7 +21,8 @@ import {
   type RisUpdateData,
 } from './index.js';
 
-const data = (relative: string): string => fileURLToPath(new URL(`../../../data/${relative}`, import.meta.url));
+const data = (relative: string): string =>
+  fileURLToPath(new URL(`../../../data/${relative}`, import.meta.url));
 
 /** The fields RIS Live carries, as the MRT decoder gives them. */
 function comparable(e: MrtElement): Record<string, unknown> {
@@ -72,7 +73,10 @@ describe('elements from RIS Live equal the MRT decoder', () => {
       })();
       await waitFor('the client to subscribe', () => server.current?.received.length === 1);
       await server.send(generated.messages);
-      await waitFor(`${generated.messages.length} messages`, () => items.length === generated.messages.length);
+      await waitFor(
+        `${generated.messages.length} messages`,
+        () => items.length === generated.messages.length,
+      );
       await client.stop();
       await consuming;
       expect(problems).toEqual([]);
@@ -203,7 +207,9 @@ describe('risUpdateToBgp and risMessageElements', () => {
         ],
       }),
     );
-    expect(updates.map((u) => [u.attributes.nextHop, u.announced.flatMap((f) => f.prefixes.map((p) => p.prefix))])).toEqual([
+    expect(
+      updates.map((u) => [u.attributes.nextHop, u.announced.flatMap((f) => f.prefixes.map((p) => p.prefix))]),
+    ).toEqual([
       ['192.0.2.1', ['192.0.2.0/24', '203.0.113.0/24']],
       ['192.0.2.2', ['198.51.100.0/24']],
     ]);

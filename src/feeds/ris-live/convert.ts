@@ -240,7 +240,9 @@ export function risUpdateToBgp(data: RisUpdateData): ConvertedUpdate {
           nextHop: hop.nextHop,
           ...(hop.linkLocal !== undefined ? { linkLocalNextHop: hop.linkLocal } : {}),
         };
-      const existing = target.announced.find((f) => f.afi === afi && (f.mp === true) === (afi === 1 && !classic));
+      const existing = target.announced.find(
+        (f) => f.afi === afi && (f.mp === true) === (afi === 1 && !classic),
+      );
       if (existing !== undefined) existing.prefixes.push(...prefixes.map((prefix) => ({ prefix })));
       else target.announced.push(family(afi, prefixes, !classic));
     }

@@ -196,7 +196,8 @@ function pathElements(value: unknown, path: string): RisPathElement[] {
 function communities(value: unknown, path: string): Array<[number, number]> {
   if (!Array.isArray(value)) throw new Bad(path, 'community must be an array');
   return value.map((pair: unknown, i) => {
-    if (!Array.isArray(pair) || pair.length !== 2) throw new Bad(`${path}[${i}]`, 'a community is [asn, value]');
+    if (!Array.isArray(pair) || pair.length !== 2)
+      throw new Bad(`${path}[${i}]`, 'a community is [asn, value]');
     const high: unknown = pair[0];
     const low: unknown = pair[1];
     if (!Number.isInteger(high) || !Number.isInteger(low) || (high as number) < 0 || (low as number) < 0)
@@ -280,7 +281,8 @@ export function parseServerMessage(text: string): ParsedFrame {
       case 'ris_message':
         return { ok: true, message: { type, data: risMessageData(data) } };
       case 'ris_error': {
-        const message = isObject(data) && typeof data.message === 'string' ? data.message : JSON.stringify(data);
+        const message =
+          isObject(data) && typeof data.message === 'string' ? data.message : JSON.stringify(data);
         return { ok: true, message: { type, data: { message: message ?? '' } } };
       }
       case 'ris_rrc_list':
