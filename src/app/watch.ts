@@ -4,7 +4,9 @@
  * AlertJson alerts. Each RIS peer (a collector's BGP session: address and ASN, at a host such as
  * rrc00) is a peer of the routing table; its UPDATEs are applied as the collector applies its
  * own sessions', a RIS_PEER_STATE `down` is a session leaving Established, and peer state
- * changes are also published as `peer-up` / `peer-down` alerts naming the host.
+ * changes are also published as `peer-up` / `peer-down` alerts naming the host. The routing
+ * table knows a peer by address and ASN: a router peering with two collectors (multihop) is one
+ * peer there, its routes the latest either collector reported; the stats count RIS peers by host.
  *
  * Time. A message counts at its own timestamp (the collector's, in data time). Between messages
  * the detector is ticked every `tickMs` on the injected clock with the feed's time: the latest
