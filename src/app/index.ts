@@ -94,3 +94,12 @@ export * from './mrt-schemas.js';
 export { dumpMrt, elementPredicate, mrtStats } from './mrt.js';
 export * from './country.js';
 export * from './demo.js';
+// RIS Live watch (issue 15 point 6)
+export {
+  WatchStats,
+  watchRisLive,
+  watchSubscriptions,
+  type WatchHooks,
+  type WatchRisLiveInput,
+  type WatchRuntime,
+} from './watch.js';

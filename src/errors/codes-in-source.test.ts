@@ -34,6 +34,7 @@ const NOT_CODES: Record<string, string> = {
   TOO_UNIFORM: 'TLSH reason for giving no digest (a result, not an error)',
   ERR_BUFFER_TOO_LARGE: "Node's zlib error code, compared against",
   Z_BUF_ERROR: "zlib's error code, compared against",
+  RIS_PEER_STATE: 'RIS Live message type name (a RIS peer session changed state)',
 };
 
 interface SourceFile {

@@ -1,6 +1,56 @@
 /** Codes raised by feeds/: the archive fetcher and the RIS Live client. */
 import type { CodeSpec } from '../category.js';
 
-export const FEEDS_CODES = {} as const satisfies Record<string, CodeSpec>;
+export const FEEDS_CODES = {
+  // ---- RIS Live client (feeds/ris-live) ----
+  RIS_LIVE_BAD_OPTION: {
+    category: 'usage',
+    description:
+      'A RIS Live client option is out of range or malformed (the URL, a subscription filter, a back-off, ping or queue bound).',
+    action: 'Pass a value in the range the message gives; the URL must be ws:// or wss://.',
+  },
+  RIS_LIVE_BAD_JSON: {
+    category: 'input',
+    description: 'A WebSocket message from the RIS Live server is not JSON; it was counted and skipped.',
+    action:
+      'Nothing to do for a few; many mean the URL is not a RIS Live endpoint or a proxy mangles the stream.',
+  },
+  RIS_LIVE_BAD_MESSAGE: {
+    category: 'input',
+    description:
+      'A RIS Live message is JSON but not in the documented shape (a field missing or of the wrong type, an unparsable prefix or address); it was counted and skipped.',
+    action: 'The message and its JSON path are in the report; tell the feed operator if it persists.',
+  },
+  RIS_LIVE_UNKNOWN_TYPE: {
+    category: 'input',
+    description: 'A RIS Live message has a type the client does not know; it was counted and skipped.',
+    action: 'Nothing to do unless the server has changed its protocol: then update cairn.',
+  },
+  RIS_LIVE_SERVER_ERROR: {
+    category: 'upstream',
+    description: 'The RIS Live server sent a ris_error message (a refused subscription, a slow client).',
+    action:
+      'Read the server message; check the subscription filters, or narrow them if the client is too slow.',
+  },
+  RIS_LIVE_QUEUE_FULL: {
+    category: 'too-large',
+    description:
+      'Messages arrived faster than they were handled and the bounded inbound queue was full: the messages past the bound were dropped and counted.',
+    action:
+      'Narrow the subscription (--host, a prefix filter) or raise the queue bound; the detection missed the dropped messages.',
+  },
+  RIS_LIVE_DISCONNECTED: {
+    category: 'upstream',
+    description:
+      'The connection to the RIS Live server failed or closed; the client reconnects with back-off.',
+    action: 'Nothing to do if it comes back; otherwise check the URL and the network.',
+  },
+  RIS_LIVE_PING_TIMEOUT: {
+    category: 'upstream',
+    description:
+      'Nothing came from the RIS Live server for longer than the idle bound, pings included; the client drops the connection and reconnects.',
+    action: 'Nothing to do if it comes back; a frequent timeout means a congested path to the server.',
+  },
+} as const satisfies Record<string, CodeSpec>;
 
 export type FeedsErrorCode = keyof typeof FEEDS_CODES;

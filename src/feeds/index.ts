@@ -1,0 +1,1 @@
+export * from './ris-live/index.js';
