@@ -6,13 +6,15 @@ export const FEEDS_CODES = {
     category: 'usage',
     description:
       'A fetch request cannot be planned: an unknown source or kind, a collector or registry name the layout does not know, a time range that is empty or too long, or a base URL that is not http(s).',
-    action: 'Read the message and `cairn fetch --help`; collector names are rrcNN for RIS and route-views.NAME (or route-views2) for RouteViews.',
+    action:
+      'Read the message and `cairn fetch --help`; collector names are rrcNN for RIS and route-views.NAME (or route-views2) for RouteViews.',
   },
   FETCH_NOT_FOUND: {
     category: 'not-found',
     description:
       'The archive answered 404 or 410 for a file: the collector did not publish it (a gap in the archive, a collector not yet or no longer running, a time in the future).',
-    action: 'Nothing, if gaps are expected; otherwise check the collector name, the time range and the base URL.',
+    action:
+      'Nothing, if gaps are expected; otherwise check the collector name, the time range and the base URL.',
   },
   FETCH_HTTP_STATUS: {
     category: 'upstream',
@@ -30,7 +32,8 @@ export const FEEDS_CODES = {
     category: 'input',
     description:
       'A downloaded file is not what the archive layout promises: it does not decompress to its end (truncated or corrupt), it has another compression than its name says, or its size differs from the one the server declared. It is not kept.',
-    action: 'Fetch it again later; if the archive itself holds a damaged file, report it to the archive operator.',
+    action:
+      'Fetch it again later; if the archive itself holds a damaged file, report it to the archive operator.',
   },
   FETCH_WRITE_FAILED: {
     category: 'unavailable',

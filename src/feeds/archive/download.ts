@@ -10,17 +10,18 @@
  * const result = await downloadFile(url, 'x.gz.part', { clock: systemClock, random: Math.random, retry: DEFAULT_RETRY });
  * result.bytes; // the size of x.gz.part, complete as far as HTTP can tell
  */
-import { createWriteStream } from 'node:fs';
-import { readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { readFile, rm, stat, truncate } from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { Clock } from '../../bgp/index.js';
 import { CairnError } from '../../errors/index.js';
 
 export interface RetryPolicy {
-  /** Attempts in a row that add no byte before the file is given up (at least 1). */
+  /**
+   * Failed attempts in a row before the file is given up (at least 1; 1 means no retry). An
+   * attempt that added bytes before failing starts the count again at 1.
+   */
   maxAttempts: number;
   /** Back-off before the first retry; it doubles with each failure in a row. */
   baseDelayMs: number;
@@ -105,9 +106,14 @@ async function sizeOf(file: string): Promise<number> {
 }
 
 function writeFailed(file: string, error: unknown): CairnError {
-  return new CairnError('FETCH_WRITE_FAILED', `cannot write ${file}: ${(error as Error).message}`, { file }, {
-    cause: error,
-  });
+  return new CairnError(
+    'FETCH_WRITE_FAILED',
+    `cannot write ${file}: ${(error as Error).message}`,
+    { file },
+    {
+      cause: error,
+    },
+  );
 }
 
 async function readMeta(partPath: string, url: string): Promise<PartMeta | undefined> {
@@ -141,7 +147,8 @@ function headerNumber(response: IncomingMessage, name: string): number | undefin
 /** `bytes START-END/TOTAL`, or a star for the range (416) or the total (unknown). */
 function contentRange(response: IncomingMessage): { start?: number; total?: number } {
   const value = response.headers['content-range'];
-  const match = typeof value === 'string' ? /^bytes\s+(?:([0-9]+)-[0-9]+|\*)\/([0-9]+|\*)$/.exec(value.trim()) : null;
+  const match =
+    typeof value === 'string' ? /^bytes\s+(?:([0-9]+)-[0-9]+|\*)\/([0-9]+|\*)$/.exec(value.trim()) : null;
   if (match === null) return {};
   return {
     ...(match[1] !== undefined ? { start: Number(match[1]) } : {}),
@@ -169,9 +176,7 @@ function get(
       return;
     }
     const request = client.get(target, { headers });
-    request.setTimeout(idleTimeoutMs, () =>
-      request.destroy(new Error(`no data for ${idleTimeoutMs} ms`)),
-    );
+    request.setTimeout(idleTimeoutMs, () => request.destroy(new Error(`no data for ${idleTimeoutMs} ms`)));
     request.once('error', reject);
     request.once('response', (response) => {
       const status = response.statusCode ?? 0;
@@ -179,7 +184,11 @@ function get(
       if ([301, 302, 303, 307, 308].includes(status) && location !== undefined) {
         response.resume();
         if (redirects >= MAX_REDIRECTS) {
-          reject(new CairnError('FETCH_HTTP_STATUS', `${url}: more than ${MAX_REDIRECTS} redirects`, { file: url }));
+          reject(
+            new CairnError('FETCH_HTTP_STATUS', `${url}: more than ${MAX_REDIRECTS} redirects`, {
+              file: url,
+            }),
+          );
           return;
         }
         get(new URL(location, target).href, headers, idleTimeoutMs, redirects + 1).then(resolve, reject);
@@ -211,7 +220,8 @@ async function attempt(
   if (have > 0) {
     headers.range = `bytes=${have}-`;
     // A weak ETag may not guard a range (RFC 9110, 13.1.5); Last-Modified then does.
-    const validator = meta?.etag !== undefined && !meta.etag.startsWith('W/') ? meta.etag : meta?.lastModified;
+    const validator =
+      meta?.etag !== undefined && !meta.etag.startsWith('W/') ? meta.etag : meta?.lastModified;
     if (validator !== undefined) headers['if-range'] = validator;
   }
 
@@ -244,9 +254,13 @@ async function attempt(
   }
   if (status !== 200 && status !== 206) {
     response.resume();
-    const error = new CairnError('FETCH_HTTP_STATUS', `${url}: ${status} ${response.statusMessage ?? ''}`.trim(), {
-      file: label,
-    });
+    const error = new CairnError(
+      'FETCH_HTTP_STATUS',
+      `${url}: ${status} ${response.statusMessage ?? ''}`.trim(),
+      {
+        file: label,
+      },
+    );
     if (!RETRYABLE_STATUS.has(status)) throw error;
     const after = retryAfterMs(response, options.clock.now());
     return { kind: 'retry', reason: error, ...(after !== undefined ? { retryAfterMs: after } : {}) };
@@ -285,52 +299,88 @@ async function attempt(
     ...(lastModified !== undefined ? { lastModified } : {}),
   };
   try {
-    await writeFile(metaPath, JSON.stringify(newMeta));
+    // Synchronous, so no event of the response (a close mid-body) passes before its listeners are on.
+    writeFileSync(metaPath, JSON.stringify(newMeta));
   } catch (error) {
     response.resume();
     throw writeFailed(metaPath, error);
   }
 
-  const counter = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      options.onBytes?.(chunk.length);
-      done(null, chunk);
-    },
-  });
-  let file;
   try {
-    file = createWriteStream(partPath, { flags: append ? 'a' : 'w' });
+    await writeBody(response, partPath, append, options.onBytes);
   } catch (error) {
-    response.resume();
-    throw writeFailed(partPath, error);
-  }
-  try {
-    await pipeline(response, counter, file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOSPC' || code === 'EACCES' || code === 'EROFS' || code === 'EISDIR')
-      throw writeFailed(partPath, error);
+    if (error instanceof CairnError) throw error;
     return { kind: 'retry', reason: networkError(url, label, error) };
   }
   const got = await sizeOf(partPath);
   if (declaredSize !== undefined && got < declaredSize)
     return {
       kind: 'retry',
-      reason: new CairnError('FETCH_NETWORK', `${url}: connection closed after ${got} of ${declaredSize} bytes`, {
-        file: label,
-        offset: got,
-      }),
+      reason: new CairnError(
+        'FETCH_NETWORK',
+        `${url}: connection closed after ${got} of ${declaredSize} bytes`,
+        {
+          file: label,
+          offset: got,
+        },
+      ),
     };
   if (declaredSize !== undefined && got > declaredSize) {
     await truncate(partPath, 0);
     return {
       kind: 'retry',
-      reason: new CairnError('FETCH_NETWORK', `${url}: got ${got} bytes, ${declaredSize} declared; starting again`, {
-        file: label,
-      }),
+      reason: new CairnError(
+        'FETCH_NETWORK',
+        `${url}: got ${got} bytes, ${declaredSize} declared; starting again`,
+        {
+          file: label,
+        },
+      ),
     };
   }
   return { kind: 'complete', declaredSize };
+}
+
+/**
+ * Writes the body into the part file. Unlike a pipeline, a body cut short still ends the file
+ * stream normally, so every byte received is on disk for the next attempt to continue from.
+ * Rejects with the network error after the file is closed; with FETCH_WRITE_FAILED on a disk error.
+ */
+function writeBody(
+  response: IncomingMessage,
+  partPath: string,
+  append: boolean,
+  onBytes: ((delta: number) => void) | undefined,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let networkFailure: unknown;
+    let diskFailure: unknown;
+    const file = createWriteStream(partPath, { flags: append ? 'a' : 'w' });
+    file.once('error', (error) => {
+      diskFailure = error;
+      response.destroy();
+    });
+    file.once('close', () => {
+      if (diskFailure !== undefined) reject(writeFailed(partPath, diskFailure));
+      else if (networkFailure !== undefined) reject(networkFailure);
+      else resolve();
+    });
+    file.on('drain', () => response.resume());
+    response.on('data', (chunk: Buffer) => {
+      onBytes?.(chunk.length);
+      if (!file.write(chunk)) response.pause();
+    });
+    response.once('end', () => file.end());
+    response.on('error', (error) => {
+      networkFailure ??= error;
+    });
+    response.once('close', () => {
+      if (!response.complete) {
+        networkFailure ??= new Error('connection closed before the end of the body');
+        file.end();
+      }
+    });
+  });
 }
 
 /**
@@ -339,7 +389,11 @@ async function attempt(
  * unusable status, at once; a retryable one after the last attempt), FETCH_NETWORK (after the
  * last attempt; the bytes received stay in the part) or FETCH_WRITE_FAILED.
  */
-export async function downloadFile(url: string, partPath: string, options: DownloadOptions): Promise<DownloadResult> {
+export async function downloadFile(
+  url: string,
+  partPath: string,
+  options: DownloadOptions,
+): Promise<DownloadResult> {
   const policy = options.retry;
   const maxAttempts = Math.max(1, Math.floor(policy.maxAttempts));
   // A server that drops every connection after a few bytes still ends: total attempts are bounded.
@@ -353,9 +407,10 @@ export async function downloadFile(url: string, partPath: string, options: Downl
       return { bytes: await sizeOf(partPath), declaredSize: outcome.declaredSize, attempts, resumedFrom };
     const progressed = (await sizeOf(partPath)) > before;
     failuresInARow = progressed ? 1 : failuresInARow + 1;
-    if ((!progressed && failuresInARow >= maxAttempts) || attempts >= attemptCap) throw outcome.reason;
+    if (failuresInARow >= maxAttempts || attempts >= attemptCap) throw outcome.reason;
     let delayMs = backoffDelay(failuresInARow, policy, options.random);
-    if (outcome.retryAfterMs !== undefined) delayMs = Math.min(policy.maxDelayMs, Math.max(delayMs, outcome.retryAfterMs));
+    if (outcome.retryAfterMs !== undefined)
+      delayMs = Math.min(policy.maxDelayMs, Math.max(delayMs, outcome.retryAfterMs));
     options.onRetry?.({ url, attempt: attempts, delayMs, reason: outcome.reason });
     await wait(options.clock, delayMs);
   }

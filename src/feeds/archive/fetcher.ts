@@ -156,9 +156,13 @@ async function fetchOne(file: ArchiveFile, options: FetchArchiveOptions, clock: 
     try {
       await mkdir(path.dirname(filePath), { recursive: true });
     } catch (error) {
-      throw new CairnError('FETCH_WRITE_FAILED', `cannot create ${path.dirname(filePath)}: ${(error as Error).message}`, {
-        file: path.dirname(filePath),
-      });
+      throw new CairnError(
+        'FETCH_WRITE_FAILED',
+        `cannot create ${path.dirname(filePath)}: ${(error as Error).message}`,
+        {
+          file: path.dirname(filePath),
+        },
+      );
     }
     options.hooks?.onFileStart?.(file);
     const download = await downloadFile(file.url, partPath, {

@@ -10,7 +10,9 @@ const BASE = 'http://127.0.0.1:9';
 const at = (iso: string): number => Date.parse(iso);
 
 function plan(request: Partial<ArchivePlanRequest> & Pick<ArchivePlanRequest, 'source'>): string[] {
-  return planArchiveFiles({ collectors: [], baseUrl: BASE, ...request }).map((f) => f.url.slice(BASE.length + 1));
+  return planArchiveFiles({ collectors: [], baseUrl: BASE, ...request }).map((f) =>
+    f.url.slice(BASE.length + 1),
+  );
 }
 
 function planError(request: Partial<ArchivePlanRequest> & Pick<ArchivePlanRequest, 'source'>): CairnError {
@@ -71,7 +73,11 @@ describe('RIPE RIS layout', () => {
         from: at('2015-10-31T20:00:00Z'),
         to: at('2015-11-01T16:00:00Z'),
       }),
-    ).toEqual(['rrc00/2015.10/bview.20151031.1600.gz', 'rrc00/2015.11/bview.20151101.0000.gz', 'rrc00/2015.11/bview.20151101.0800.gz']);
+    ).toEqual([
+      'rrc00/2015.10/bview.20151031.1600.gz',
+      'rrc00/2015.11/bview.20151101.0000.gz',
+      'rrc00/2015.11/bview.20151101.0800.gz',
+    ]);
   });
 
   it('orders by collector, then kind, then time; update periods overlapping the range are included', () => {
@@ -159,14 +165,21 @@ describe('RouteViews layout', () => {
 
   it('refuses other names', () => {
     for (const name of ['rrc00', 'route-views/../x', 'route-views.linx/', '..', 'route-views..linx'])
-      expect(planError({ source: 'routeviews', collectors: [name], from: 0, to: 1 }).code).toBe('FETCH_BAD_OPTION');
+      expect(planError({ source: 'routeviews', collectors: [name], from: 0, to: 1 }).code).toBe(
+        'FETCH_BAD_OPTION',
+      );
   });
 });
 
 describe('RIR statistics and AS names', () => {
   it('one delegated-extended file per registry and UTC day of the range, or -latest without a range', () => {
     expect(
-      plan({ source: 'rir', collectors: ['apnic', 'afrinic'], from: at('2019-09-10T12:00:00Z'), to: at('2019-09-12T00:00:00Z') }),
+      plan({
+        source: 'rir',
+        collectors: ['apnic', 'afrinic'],
+        from: at('2019-09-10T12:00:00Z'),
+        to: at('2019-09-12T00:00:00Z'),
+      }),
     ).toEqual([
       'apnic/delegated-apnic-extended-20190910',
       'apnic/delegated-apnic-extended-20190911',
@@ -180,8 +193,16 @@ describe('RIR statistics and AS names', () => {
   });
 
   it('AS names: the base URL is the file; it is kept under its own name', () => {
-    const [file] = planArchiveFiles({ source: 'asnames', collectors: [], baseUrl: `${BASE}/ripe/asnames/asn.txt` });
-    expect(file).toMatchObject({ url: `${BASE}/ripe/asnames/asn.txt`, relativePath: 'asnames/asn.txt', time: undefined });
+    const [file] = planArchiveFiles({
+      source: 'asnames',
+      collectors: [],
+      baseUrl: `${BASE}/ripe/asnames/asn.txt`,
+    });
+    expect(file).toMatchObject({
+      url: `${BASE}/ripe/asnames/asn.txt`,
+      relativePath: 'asnames/asn.txt',
+      time: undefined,
+    });
     expect(planError({ source: 'asnames', baseUrl: `${BASE}/` }).code).toBe('FETCH_BAD_OPTION');
   });
 });
@@ -209,7 +230,9 @@ describe('requests that cannot be planned', () => {
 describe('base URLs', () => {
   it('option, then environment, then the public default; trailing slashes dropped', () => {
     expect(resolveBaseUrl('ris', 'http://127.0.0.1:8080/mirror/', {})).toBe('http://127.0.0.1:8080/mirror');
-    expect(resolveBaseUrl('ris', undefined, { [BASE_URL_ENV.ris]: 'http://127.0.0.1:1/' })).toBe('http://127.0.0.1:1');
+    expect(resolveBaseUrl('ris', undefined, { [BASE_URL_ENV.ris]: 'http://127.0.0.1:1/' })).toBe(
+      'http://127.0.0.1:1',
+    );
     expect(resolveBaseUrl('ris', undefined, { [BASE_URL_ENV.ris]: '' })).toBe(PUBLIC_BASE_URLS.ris);
     expect(resolveBaseUrl('routeviews', undefined, {})).toBe(PUBLIC_BASE_URLS.routeviews);
   });

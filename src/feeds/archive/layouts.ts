@@ -152,7 +152,8 @@ function kindsOf(request: ArchivePlanRequest): readonly MrtKind[] {
 }
 
 function collectorsOf(request: ArchivePlanRequest): string[] {
-  if (request.collectors.length === 0) throw badOption(`name at least one collector for ${request.source}`, 'collector');
+  if (request.collectors.length === 0)
+    throw badOption(`name at least one collector for ${request.source}`, 'collector');
   return [...new Set(request.collectors)];
 }
 

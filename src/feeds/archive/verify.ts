@@ -36,7 +36,10 @@ export async function verifyArchiveFile(
     try {
       for await (const chunk of source.chunks()) decompressedBytes += chunk.length;
     } catch (error) {
-      if (error instanceof CairnError && (error.code === 'MRT_TRUNCATED_STREAM' || error.code === 'MRT_CORRUPT_STREAM'))
+      if (
+        error instanceof CairnError &&
+        (error.code === 'MRT_TRUNCATED_STREAM' || error.code === 'MRT_CORRUPT_STREAM')
+      )
         throw new CairnError(
           'FETCH_VERIFY_FAILED',
           `${source.compression} stream ${error.code === 'MRT_TRUNCATED_STREAM' ? 'is truncated' : 'is corrupt'} after ${decompressedBytes} decompressed bytes`,
