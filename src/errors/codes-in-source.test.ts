@@ -34,6 +34,10 @@ const NOT_CODES: Record<string, string> = {
   TOO_UNIFORM: 'TLSH reason for giving no digest (a result, not an error)',
   ERR_BUFFER_TOO_LARGE: "Node's zlib error code, compared against",
   Z_BUF_ERROR: "zlib's error code, compared against",
+  CAIRN_RIS_URL: 'environment variable: base URL of the RIS archive (feeds)',
+  CAIRN_ROUTEVIEWS_URL: 'environment variable: base URL of the RouteViews archive (feeds)',
+  CAIRN_RIR_URL: 'environment variable: base URL of the RIR statistics (feeds)',
+  CAIRN_ASNAMES_URL: 'environment variable: URL of the AS names file (feeds)',
 };
 
 interface SourceFile {

@@ -156,9 +156,9 @@ function contentRange(response: IncomingMessage): { start?: number; total?: numb
   };
 }
 
-function networkError(url: string, label: string, error: unknown): CairnError {
+function networkError(label: string, error: unknown): CairnError {
   const message = error instanceof Error ? error.message : String(error);
-  return new CairnError('FETCH_NETWORK', `${url}: ${message}`, { file: label }, { cause: error });
+  return new CairnError('FETCH_NETWORK', message, { file: label }, { cause: error });
 }
 
 /** One GET, following redirects; resolves with the response whose status is not a redirect. */
@@ -185,7 +185,7 @@ function get(
         response.resume();
         if (redirects >= MAX_REDIRECTS) {
           reject(
-            new CairnError('FETCH_HTTP_STATUS', `${url}: more than ${MAX_REDIRECTS} redirects`, {
+            new CairnError('FETCH_HTTP_STATUS', `more than ${MAX_REDIRECTS} redirects`, {
               file: url,
             }),
           );
@@ -230,7 +230,7 @@ async function attempt(
     ({ response } = await get(url, headers, options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS));
   } catch (error) {
     if (error instanceof CairnError) throw error;
-    return { kind: 'retry', reason: networkError(url, label, error) };
+    return { kind: 'retry', reason: networkError(label, error) };
   }
   const status = response.statusCode ?? 0;
 
@@ -241,14 +241,14 @@ async function attempt(
     await truncate(partPath, 0);
     return {
       kind: 'retry',
-      reason: new CairnError('FETCH_NETWORK', `${url}: range from byte ${have} refused; starting again`, {
+      reason: new CairnError('FETCH_NETWORK', `range from byte ${have} refused; starting again`, {
         file: label,
       }),
     };
   }
   if (status === 404 || status === 410) {
     response.resume();
-    throw new CairnError('FETCH_NOT_FOUND', `${url}: ${status} ${response.statusMessage ?? ''}`.trim(), {
+    throw new CairnError('FETCH_NOT_FOUND', `HTTP ${status} ${response.statusMessage ?? ''}`.trim(), {
       file: label,
     });
   }
@@ -256,7 +256,7 @@ async function attempt(
     response.resume();
     const error = new CairnError(
       'FETCH_HTTP_STATUS',
-      `${url}: ${status} ${response.statusMessage ?? ''}`.trim(),
+      `HTTP ${status} ${response.statusMessage ?? ''}`.trim(),
       {
         file: label,
       },
@@ -277,7 +277,7 @@ async function attempt(
         kind: 'retry',
         reason: new CairnError(
           'FETCH_NETWORK',
-          `${url}: asked for bytes from ${have}, got a range from ${range.start ?? '?'}; starting again`,
+          `asked for bytes from ${have}, got a range from ${range.start ?? '?'}; starting again`,
           { file: label },
         ),
       };
@@ -310,32 +310,24 @@ async function attempt(
     await writeBody(response, partPath, append, options.onBytes);
   } catch (error) {
     if (error instanceof CairnError) throw error;
-    return { kind: 'retry', reason: networkError(url, label, error) };
+    return { kind: 'retry', reason: networkError(label, error) };
   }
   const got = await sizeOf(partPath);
   if (declaredSize !== undefined && got < declaredSize)
     return {
       kind: 'retry',
-      reason: new CairnError(
-        'FETCH_NETWORK',
-        `${url}: connection closed after ${got} of ${declaredSize} bytes`,
-        {
-          file: label,
-          offset: got,
-        },
-      ),
+      reason: new CairnError('FETCH_NETWORK', `connection closed after ${got} of ${declaredSize} bytes`, {
+        file: label,
+        offset: got,
+      }),
     };
   if (declaredSize !== undefined && got > declaredSize) {
     await truncate(partPath, 0);
     return {
       kind: 'retry',
-      reason: new CairnError(
-        'FETCH_NETWORK',
-        `${url}: got ${got} bytes, ${declaredSize} declared; starting again`,
-        {
-          file: label,
-        },
-      ),
+      reason: new CairnError('FETCH_NETWORK', `got ${got} bytes, ${declaredSize} declared; starting again`, {
+        file: label,
+      }),
     };
   }
   return { kind: 'complete', declaredSize };
