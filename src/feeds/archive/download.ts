@@ -357,10 +357,11 @@ function writeBody(
       else if (networkFailure !== undefined) reject(networkFailure);
       else resolve();
     });
-    file.on('drain', () => response.resume());
+    // No back-pressure: a response paused when the connection drops loses the chunks it holds,
+    // while the file stream keeps every chunk handed to it (a disk outpaces an archive's link).
     response.on('data', (chunk: Buffer) => {
       onBytes?.(chunk.length);
-      if (!file.write(chunk)) response.pause();
+      file.write(chunk);
     });
     response.once('end', () => file.end());
     response.on('error', (error) => {
