@@ -83,6 +83,14 @@ describe('cairn fetch', () => {
     );
   });
 
+  it('draws a progress bar on a terminal and takes it down at the end', async () => {
+    const io = { ...captureIo(), stderrIsTTY: true };
+    const args = rrc06().map((a) => (a === dir ? path.join(dir, 'tty') : a));
+    expect(await runCli(args, io), io.err()).toBe(0);
+    expect(io.err()).toMatch(/fetch \[[^\]]*\] 1\/1 files \| 10\.8 KiB received/);
+    expect(io.out()).toMatch(/^1 files: 1 downloaded/m);
+  });
+
   it('a missing file is reported on stderr with exit code 2; the rest is fetched', async () => {
     const io = captureIo();
     const code = await runCli(

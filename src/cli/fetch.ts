@@ -85,6 +85,8 @@ function fetchBar(io: CliIo, enabled: boolean): Pick<FetchHooks, 'onProgress' | 
     {
       format: 'fetch [{bar}] {value}/{total} files | {received} received | {eta_formatted}',
       stream: io.stderr,
+      // The io says whether stderr is a terminal (checked above), not the stream's own flag.
+      noTTYOutput: true,
       hideCursor: true,
       clearOnComplete: true,
     },

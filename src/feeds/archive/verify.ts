@@ -29,7 +29,7 @@ export async function verifyArchiveFile(
     if (expected !== undefined && source.compression !== expected)
       throw new CairnError(
         'FETCH_VERIFY_FAILED',
-        `expected ${expected} data, found ${source.compression === 'none' ? 'no known compression' : source.compression}`,
+        `expected ${expected === 'none' ? 'uncompressed' : expected} data, found ${source.compression === 'none' ? 'no known compression' : source.compression}`,
         { file: label, offset: 0 },
       );
     let decompressedBytes = 0;
