@@ -177,7 +177,8 @@ function get(
     }
     const request = client.get(target, { headers });
     request.setTimeout(idleTimeoutMs, () => request.destroy(new Error(`no data for ${idleTimeoutMs} ms`)));
-    request.once('error', reject);
+    // on, not once: an error after the response began (a cut body) must not go unhandled.
+    request.on('error', reject);
     request.once('response', (response) => {
       const status = response.statusCode ?? 0;
       const location = response.headers.location;
