@@ -285,6 +285,13 @@ describe('retries and resumes', () => {
     expect(new Set(clock.delays)).toEqual(new Set([75]));
   });
 
+  it('a connection that stalls mid-body is dropped after the idle timeout and resumed', async () => {
+    server.fault(JINX, { kind: 'stall', afterBytes: 6000 });
+    const [result] = await fetchArchiveFiles(planFor(JINX_PLAN), options({ idleTimeoutMs: 200 }));
+    expect(result).toMatchObject({ status: 'downloaded', resumedFrom: [6000], attempts: 2 });
+    expect(sha(readFileSync(result.path))).toBe(sha(served(JINX)));
+  });
+
   it('a range the server ignores (200 instead of 206) starts the file again from byte 0', async () => {
     server.fault(JINX, { kind: 'drop', afterBytes: 7000 }, { kind: 'ignore-range' });
     const [result] = await fetchArchiveFiles(planFor(JINX_PLAN), options());
