@@ -103,3 +103,25 @@ export {
   type WatchRisLiveInput,
   type WatchRuntime,
 } from './watch.js';
+// Archive fetching (issue #15, point 5): `cairn fetch`, and the paths `ingest --fetch` takes.
+export {
+  FETCH_BYTES_LABEL,
+  FETCH_FILES_LABEL,
+  FetchInput,
+  FetchKind,
+  FetchResult,
+  FetchSource,
+  FetchedFileJson,
+  defaultFetchDir,
+  fetchArchives,
+  fetchedFilePaths,
+  parseIsoTime,
+  type FetchHooks,
+  type FetchRuntime,
+} from './fetch.js';
+export {
+  BASE_URL_ENV,
+  DEFAULT_CONCURRENCY as DEFAULT_FETCH_CONCURRENCY,
+  MAX_CONCURRENCY as MAX_FETCH_CONCURRENCY,
+  type RetryNotice,
+} from '../feeds/index.js';

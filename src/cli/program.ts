@@ -16,6 +16,7 @@ const COMMANDS: Record<string, (context: CliContext) => Promise<Command[]>> = {
   collect: async (c) => [(await import('./collect.js')).collectCommand(c)],
   demo: async (c) => [(await import('./demo.js')).demoCommand(c)],
   watch: async (c) => [(await import('./watch.js')).watchCommand(c)],
+  fetch: async (c) => [(await import('./fetch.js')).fetchCommand(c)],
 };
 /** Command names defined by another entry (country.ts defines four). */
 const ALIASES: Record<string, string> = { asn: 'country', ip: 'country', countries: 'country' };

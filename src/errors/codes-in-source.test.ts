@@ -35,6 +35,10 @@ const NOT_CODES: Record<string, string> = {
   ERR_BUFFER_TOO_LARGE: "Node's zlib error code, compared against",
   Z_BUF_ERROR: "zlib's error code, compared against",
   RIS_PEER_STATE: 'RIS Live message type name (a RIS peer session changed state)',
+  CAIRN_RIS_URL: 'environment variable: base URL of the RIS archive (feeds)',
+  CAIRN_ROUTEVIEWS_URL: 'environment variable: base URL of the RouteViews archive (feeds)',
+  CAIRN_RIR_URL: 'environment variable: base URL of the RIR statistics (feeds)',
+  CAIRN_ASNAMES_URL: 'environment variable: URL of the AS names file (feeds)',
 };
 
 interface SourceFile {

@@ -28,20 +28,10 @@ import {
   type RisSocketOptions,
   type RisSubscription,
 } from './protocol.js';
+import { backoffDelay, type BackoffOptions } from '../backoff.js';
 
 /** The public RIS Live endpoint. */
 export const RIS_LIVE_URL = 'wss://ris-live.ripe.net/v1/ws/';
-
-export interface BackoffOptions {
-  /** Delay before the first reconnection, ms (default 1000). */
-  initialMs?: number;
-  /** Largest delay, ms (default 60000). */
-  maxMs?: number;
-  /** Growth per failed attempt (default 2). */
-  factor?: number;
-  /** Share of the delay taken off at random, 0..1 (default 0.5), so clients do not return in step. */
-  jitter?: number;
-}
 
 export interface RisLiveClientOptions {
   /** ws:// or wss:// URL (default RIS_LIVE_URL); `client=` is added when the query has none. */
@@ -142,16 +132,6 @@ export function risLiveUrl(url: string, clientName = 'cairn'): string {
     });
   if (!parsed.searchParams.has('client')) parsed.searchParams.set('client', clientName);
   return parsed.toString();
-}
-
-/** Delay before reconnection attempt `failures` (0-based): exponential, capped, with jitter. */
-export function backoffDelay(failures: number, options: BackoffOptions, random: () => number): number {
-  const initial = options.initialMs ?? 1000;
-  const max = options.maxMs ?? 60_000;
-  const factor = options.factor ?? 2;
-  const jitter = options.jitter ?? 0.5;
-  const full = Math.min(max, initial * factor ** Math.min(failures, 64));
-  return Math.max(0, Math.round(full * (1 - jitter * random())));
 }
 
 export class RisLiveClient implements AsyncIterable<RisLiveItem> {

@@ -13,9 +13,7 @@
 export {
   RIS_LIVE_URL,
   RisLiveClient,
-  backoffDelay,
   risLiveUrl,
-  type BackoffOptions,
   type ProblemListener,
   type RisLiveClientOptions,
   type RisLiveItem,
@@ -24,6 +22,7 @@ export {
   type RisLiveStatus,
   type StatusListener,
 } from './client.js';
+export { backoffDelay, type BackoffOptions } from '../backoff.js';
 export {
   RIS_MESSAGE_TYPES,
   parseServerMessage,
