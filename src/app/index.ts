@@ -94,3 +94,18 @@ export * from './mrt-schemas.js';
 export { dumpMrt, elementPredicate, mrtStats } from './mrt.js';
 export * from './country.js';
 export * from './demo.js';
+// Outage life cycle (issue 14): life-cycle and no-data lines, the new alert kinds.
+export {
+  ARCHIVE_GAP_SECONDS,
+  NoDataLine,
+  OutageLifecycleLine,
+  noDataLifecycleLine,
+  outageLifecycleLine,
+} from './outages.js';
+export {
+  OutageCloseAlert,
+  OutageDeEscalatedAlert,
+  OutageEscalatedAlert,
+  OutageRecoveryAlert,
+  OutageUnresolvedAlert,
+} from './live.js';

@@ -17,6 +17,7 @@ import {
   selectCountry,
   selectOrigin,
   selectPrefixes,
+  type NoDataPeriod,
   type OutageBin,
   type OutageEvent,
   type OutageOptions,
@@ -87,11 +88,34 @@ export async function resolveSelection(
 const iso = (seconds: number | undefined): string | null =>
   seconds === undefined ? null : new Date(Math.round(seconds * 1000)).toISOString();
 
+const Level = z.enum(['warning', 'critical']);
+const Extent = z.enum(['partial', 'full']);
+const Window = z.object({ from: z.number(), to: z.number() });
+export const NoDataPeriodSchema = z.object({
+  from: z.number(),
+  to: z.number().optional(),
+  reason: z.enum(['too-few-full-feed-peers', 'input-gap']),
+  fullFeedPeers: z.number().int(),
+});
+
 export const OutageEventSchema = z.object({
   id: z.number().int(),
+  /** When the visible space fell below the warning threshold (exact, Unix seconds). */
   start: z.number(),
+  /** When it came back above it (exact); absent while open or when the end is unknown. */
   end: z.number().optional(),
   duration: z.number(),
+  endReason: z.enum(['recovered', 'no-data', 'input-ended', 'collector-stopped']).optional(),
+  knownUntil: z.number(),
+  status: z.string(),
+  startWindow: Window,
+  endWindow: Window.optional(),
+  coverage: z.object({
+    fullFeedPeers: z.number().int(),
+    peersLost: z.number().int(),
+    peersKept: z.number().int(),
+  }),
+  noData: z.array(NoDataPeriodSchema),
   startBin: z.number(),
   endBin: z.number().optional(),
   open: z.boolean(),
@@ -99,9 +123,12 @@ export const OutageEventSchema = z.object({
   minimum: z.number(),
   lostShare: z.number(),
   unit: z.enum(['ipv4-slash24', 'ipv6-slash48']),
-  level: z.enum(['warning', 'critical']),
+  level: Level,
   classification: z.enum(['blip', 'outage', 'sustained-outage']),
-  extent: z.enum(['partial', 'full']),
+  extent: Extent,
+  currentLevel: Level,
+  currentExtent: Extent,
+  currentLostShare: z.number(),
   severity: z.number(),
   prefixes: z.array(z.string()),
   origins: z.array(z.number().int()),
@@ -121,14 +148,66 @@ export const OutageEventSchema = z.object({
   causeEvidence: z.string(),
 });
 
+const Phase = z.enum([
+  'open',
+  'update',
+  'escalate',
+  'de-escalate',
+  'no-data',
+  'data-restored',
+  'close',
+  'unresolved',
+]);
+
 /** One event line: the event as it was at `phase`, with its times in ISO 8601. */
 export const OutageEventLine = OutageEventSchema.extend({
   type: z.literal('event'),
-  phase: z.enum(['open', 'update', 'close']),
+  phase: Phase,
   startTime: z.string(),
   endTime: z.string().nullable(),
 });
 export type OutageEventLine = z.infer<typeof OutageEventLine>;
+
+/**
+ * One step of the life cycle, as it happened: an event opened, escalated, de-escalated, was
+ * updated, recovered (with its duration), ended without data, or was still open when the input
+ * ended or the collector stopped; data lost and back (with or without an event open).
+ */
+export const OutageLifecycleLine = z.object({
+  type: z.literal('lifecycle'),
+  step: z.enum([
+    'opened',
+    'escalated',
+    'de-escalated',
+    'updated',
+    'recovered',
+    'ended-without-data',
+    'input-ended',
+    'collector-stopped',
+    'no-data',
+    'data-restored',
+  ]),
+  /** The event's id; null for data lost or back with no event open. */
+  eventId: z.number().int().nullable(),
+  time: z.number(),
+  timeIso: z.string(),
+  message: z.string(),
+  classification: z.enum(['blip', 'outage', 'sustained-outage']).optional(),
+  level: Level.optional(),
+  extent: Extent.optional(),
+  currentLevel: Level.optional(),
+  currentExtent: Extent.optional(),
+  lostShare: z.number().optional(),
+  duration: z.number().optional(),
+});
+export type OutageLifecycleLine = z.infer<typeof OutageLifecycleLine>;
+
+export const NoDataLine = NoDataPeriodSchema.extend({
+  type: z.literal('no-data'),
+  fromTime: z.string(),
+  toTime: z.string().nullable(),
+});
+export type NoDataLine = z.infer<typeof NoDataLine>;
 
 export const SessionResetLine = z.object({
   type: z.literal('session-reset'),
@@ -156,17 +235,114 @@ export const OutageBinLine = z.object({
   fullFeedPeers: z.number().int(),
   baseline: z.number().optional(),
   inEvent: z.boolean(),
+  noData: z.boolean(),
 });
 export type OutageBinLine = z.infer<typeof OutageBinLine>;
 
 /** A copy of `event` as a line (the event object goes on changing while it is open). */
 export function outageEventLine(event: Readonly<OutageEvent>, phase: OutagePhase): OutageEventLine {
+  const copy = structuredClone(event) as Partial<OutageEvent>;
+  // Absent, not undefined: the line goes through JSON and the schemas as it is.
+  for (const key of ['end', 'endBin', 'endReason', 'endWindow'] as const)
+    if (copy[key] === undefined) delete copy[key];
   return {
     type: 'event',
     phase,
-    ...structuredClone(event),
+    ...(copy as OutageEvent),
+    noData: event.noData.map(noDataShape),
     startTime: iso(event.start)!,
     endTime: iso(event.end),
+  };
+}
+
+function noDataShape(period: Readonly<NoDataPeriod>): z.infer<typeof NoDataPeriodSchema> {
+  const { to, ...rest } = period;
+  return to === undefined ? { ...rest } : { ...rest, to };
+}
+
+export function noDataLine(period: Readonly<NoDataPeriod>): NoDataLine {
+  return { type: 'no-data', ...noDataShape(period), fromTime: iso(period.from)!, toTime: iso(period.to) };
+}
+
+const pct = (share: number): string => `${(share * 100).toFixed(1)}%`;
+
+/** The life-cycle line of `event` at `phase`, at data time `time` (the detector's clock). */
+export function outageLifecycleLine(
+  event: Readonly<OutageEvent>,
+  phase: OutagePhase,
+  time: number,
+): OutageLifecycleLine {
+  const at = phase === 'open' ? event.start : phase === 'close' ? (event.end ?? time) : time;
+  const what = `${event.classification} ${event.currentExtent} ${event.currentLevel}`;
+  let step: OutageLifecycleLine['step'];
+  let message: string;
+  switch (phase) {
+    case 'open':
+      step = 'opened';
+      message = `opened: ${what}, lost ${pct(event.lostShare)} of ${event.baseline}, seen by ${event.coverage.peersLost} of ${event.coverage.fullFeedPeers} full-feed peers`;
+      break;
+    case 'escalate':
+      step = 'escalated';
+      message = `escalated to ${event.currentExtent} ${event.currentLevel}: lost ${pct(event.currentLostShare)}`;
+      break;
+    case 'de-escalate':
+      step = 'de-escalated';
+      message = `de-escalated to ${event.currentExtent} ${event.currentLevel}: lost ${pct(event.currentLostShare)}`;
+      break;
+    case 'update':
+      step = 'updated';
+      message = `${what}, cause ${event.cause}, ${event.prefixes.length} prefixes`;
+      break;
+    case 'no-data':
+      step = 'no-data';
+      message = `no data from ${iso(time)}: ${event.noData.at(-1)?.reason ?? 'unknown'}; not an outage, not a recovery`;
+      break;
+    case 'data-restored':
+      step = 'data-restored';
+      message = `data back at ${iso(time)}`;
+      break;
+    case 'close':
+      step = event.endReason === 'recovered' ? 'recovered' : 'ended-without-data';
+      message = event.status;
+      break;
+    case 'unresolved':
+      step = event.endReason === 'collector-stopped' ? 'collector-stopped' : 'input-ended';
+      message = event.status;
+      break;
+  }
+  return {
+    type: 'lifecycle',
+    step,
+    eventId: event.id,
+    time: at,
+    timeIso: iso(at)!,
+    message: `#${event.id} ${message}`,
+    classification: event.classification,
+    level: event.level,
+    extent: event.extent,
+    currentLevel: event.currentLevel,
+    currentExtent: event.currentExtent,
+    lostShare: event.lostShare,
+    duration: event.duration,
+  };
+}
+
+/** The life-cycle line of data lost (`start`) or back (`end`) with no event open. */
+export function noDataLifecycleLine(
+  period: Readonly<NoDataPeriod>,
+  phase: 'start' | 'end',
+): OutageLifecycleLine {
+  const time = phase === 'start' ? period.from : (period.to ?? period.from);
+  return {
+    type: 'lifecycle',
+    step: phase === 'start' ? 'no-data' : 'data-restored',
+    eventId: null,
+    time,
+    timeIso: iso(time)!,
+    message:
+      phase === 'start'
+        ? `no data from ${iso(time)}: ${period.reason} (${period.fullFeedPeers} full-feed peers); not an outage`
+        : `data back at ${iso(time)} after ${iso(period.from)}`,
   };
 }
 
@@ -175,7 +351,8 @@ export function sessionResetLine(reset: Readonly<SessionReset>): SessionResetLin
 }
 
 export function outageBinLine(bin: Readonly<OutageBin>): OutageBinLine {
-  return { type: 'bin', time: iso(bin.start)!, ...bin };
+  const { baseline, ...rest } = bin;
+  return { type: 'bin', time: iso(bin.start)!, ...rest, ...(baseline !== undefined ? { baseline } : {}) };
 }
 
 /** The binned visibility series as CSV, for charting. */
@@ -206,14 +383,29 @@ export interface ReplayOutagesInput {
   /** MRT files: RIB dumps and/or update files, replayed in time order. */
   mrt: readonly string[];
   selection: SelectionInput;
-  /** Detector parameters (OUTAGE_DEFAULTS for what is left out) and the full-feed share. */
+  /**
+   * Detector parameters (OUTAGE_DEFAULTS for what is left out, but gapSeconds
+   * ARCHIVE_GAP_SECONDS) and the full-feed share.
+   */
   detector?: OutageOptions & Omit<VisibilityOptions, 'select'>;
 }
 
+/**
+ * An archive silent this long is missing input (no data), not a quiet network: a full feed is
+ * never silent for two 5-minute bins, and a lost 15-minute RouteViews file is longer.
+ */
+export const ARCHIVE_GAP_SECONDS = 600;
+
 export const OutagesResult = z.object({
   selection: z.string(),
-  /** Every event at the end of the replay (open ones stay open). */
+  /** Every event at the end of the replay (open ones stay open, with "input ended at T"). */
   events: z.array(OutageEventLine),
+  /** The life cycle of the events and of the data, in order. */
+  lifecycle: z.array(OutageLifecycleLine),
+  /** Periods without data. */
+  noData: z.array(NoDataLine),
+  /** Data time the input ended (its last record). */
+  inputEnd: z.number(),
   resets: z.array(SessionResetLine),
   bins: z.array(OutageBinLine),
   binSeconds: z.number(),
@@ -225,6 +417,8 @@ export type OutagesResult = z.infer<typeof OutagesResult>;
 export interface OutageHooks extends WorkHooks {
   /** An event opened during the replay (before the final result). */
   onOpen?(line: OutageEventLine): void;
+  /** A step of the life cycle, as it happens. */
+  onLifecycle?(line: OutageLifecycleLine): void;
 }
 
 /** Replays the files through a routing table and the outage detector. */
@@ -239,7 +433,7 @@ export async function replayOutages(
     throw new ParseError('CLI_BAD_OPTION', 'give exactly one of --country, --asn, --prefix', {
       field: 'selection',
     });
-  const options = { ...input.detector };
+  const options = { gapSeconds: ARCHIVE_GAP_SECONDS, ...stripUndefined(input.detector ?? {}) };
   if (options.binSeconds !== undefined && options.historySeconds !== undefined)
     options.historySeconds = Math.max(options.binSeconds, options.historySeconds);
   const table = new RoutingTable();
@@ -248,21 +442,40 @@ export async function replayOutages(
   table.onEvent((event) => {
     if (event.time > last) last = event.time;
   });
+  const lifecycle: OutageLifecycleLine[] = [];
+  const step = (line: OutageLifecycleLine): void => {
+    lifecycle.push(line);
+    hooks.onLifecycle?.(line);
+  };
   detector.onEvent((event, phase) => {
     if (phase === 'open') hooks.onOpen?.(outageEventLine(event, phase));
+    step(outageLifecycleLine(event, phase, detector.time));
+  });
+  detector.onNoData((period, phase) => {
+    if (detector.openEvent === undefined) step(noDataLifecycleLine(period, phase));
   });
   await replayMrtFiles(input.mrt, table, { ...hooks, verb: 'replaying' });
   detector.finish(last);
   detector.close();
   return {
     selection: selection.label,
-    events: detector.events.map((event) => outageEventLine(event, event.open ? 'open' : 'close')),
+    events: detector.events.map((event) => outageEventLine(event, event.open ? 'unresolved' : 'close')),
+    lifecycle,
+    noData: detector.noDataPeriods.map(noDataLine),
+    inputEnd: last,
     resets: detector.sessionResets.map(sessionResetLine),
     bins: detector.bins.map(outageBinLine),
     binSeconds: detector.options.binSeconds,
     trackedPrefixes: detector.tracker.trackedCount,
     fullFeedPeers: detector.tracker.fullFeedPeers,
   };
+}
+
+function stripUndefined<T extends object>(options: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [key, value] of Object.entries(options))
+    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+  return out;
 }
 
 // ---- live --------------------------------------------------------------------------------------

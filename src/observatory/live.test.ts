@@ -114,18 +114,34 @@ describe('LiveOutageDetection', () => {
     ]);
     // A late stamp counts at the latest time seen: time never goes backwards.
     live.update(PEERS[0], announce(PEERS[0], KP, [2914, 4837, 131279]), down + 100);
-    const close = alerts.at(-1)!;
+    const [close, recovery] = alerts.slice(-2);
     expect(close).toMatchObject({
       kind: 'outage-close',
       time: iso(down + 3601),
       start: iso(down),
       end: iso(down + 3601),
+      endReason: 'recovered',
       duration: 3601,
       severity: 3601,
       classification: 'sustained-outage',
     });
-    // Ready, open, two updates, close.
-    expect(live.stats).toMatchObject({ refused: 0, withdrawn: 4, alerts: 5 });
+    // The separate recovery alert, right after the close.
+    expect(recovery).toEqual({
+      kind: 'outage-recovery',
+      time: iso(down + 3601),
+      eventId: 1,
+      start: iso(down),
+      end: iso(down + 3601),
+      duration: 3601,
+      classification: 'sustained-outage',
+      level: 'critical',
+      extent: 'full',
+      prefixCount: 4,
+      message: `recovered at ${iso(down + 3601)} after 1h00m: sustained-outage, full critical, 4 prefixes`,
+      selection: '175.45.176.0/22',
+    });
+    // Ready, open, two updates, close, recovery.
+    expect(live.stats).toMatchObject({ refused: 0, withdrawn: 4, alerts: 6 });
   });
 
   it('a session going down with its routes is a session reset, not an outage', () => {
@@ -146,10 +162,21 @@ describe('LiveOutageDetection', () => {
         outage: false,
         selection: '175.45.176.0/22',
       },
+      // One full-feed peer left of the two needed: no data, which is neither an outage nor a recovery.
+      {
+        kind: 'outage-detector-no-data',
+        time: iso(down),
+        baseline: 4,
+        fullFeedPeers: 1,
+        trackedPrefixes: 4,
+        reason: 'too-few-full-feed-peers',
+        selection: '175.45.176.0/22',
+      },
     ]);
     tickTo(down + 120);
     live.update(PEERS[1], announce(PEERS[1], KP, [2914, 4837, 131279]), down + 125);
-    expect(alerts.slice(1)).toEqual([
+    live.update(PEERS[1], announce(PEERS[1], OTHERS, [2914, 64500]), down + 125);
+    expect(alerts.slice(2)).toEqual([
       {
         kind: 'session-restored',
         time: iso(down + 125),
@@ -158,8 +185,23 @@ describe('LiveOutageDetection', () => {
         downSeconds: 125,
       },
     ]);
+    // The peer is a full feed again from the next bin: data is back, and the detector armed.
+    tickTo(down + 300);
+    expect(alerts.slice(3)).toEqual([
+      {
+        kind: 'outage-detector-ready',
+        time: iso(down + 300),
+        baseline: 4,
+        fullFeedPeers: 2,
+        trackedPrefixes: 4,
+        selection: '175.45.176.0/22',
+      },
+    ]);
     live.stop();
-    live.update(PEERS[1], withdraw(KP), down + 200);
-    expect(alerts).toHaveLength(2);
+    live.update(PEERS[1], withdraw(KP), down + 400);
+    expect(alerts).toHaveLength(4);
+    expect(
+      alerts.filter((a) => a.kind.startsWith('outage-') && !a.kind.startsWith('outage-detector')),
+    ).toEqual([]);
   });
 });

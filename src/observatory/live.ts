@@ -5,11 +5,19 @@
  *
  * - `outage-open`: the visible space of the selection fell below the warning threshold; with the
  *   classification so far (always `blip` at first), the prefixes lost, the share lost, the cause hint.
- * - `outage-update`: the classification grew (blip -> outage -> sustained-outage), or the level,
- *   extent, cause or prefix count changed; `previous` holds what the last alert said.
- * - `outage-close`: the space is back (re-announcement); with duration and severity.
+ * - `outage-escalated` / `outage-de-escalated`: the event's current state got worse (partial to
+ *   full, warning to critical) / better (part of the space came back); `previous` as below.
+ * - `outage-update`: the classification grew (blip -> outage -> sustained-outage), or the worst
+ *   level or extent, the cause or the prefix count changed; `previous` holds what the last alert said.
+ * - `outage-close`: the space is back (re-announcement), at the exact time; with duration and
+ *   severity (the life cycle's "recovered"), followed by
+ * - `outage-recovery`: the separate, short recovery alert a subscriber acts on.
+ * - `outage-unresolved`: the event ended without a known end: data was lost and came back with
+ *   the space (`no-data`), or the collector stopped / the input ended with it still down.
  * - `outage-detector-ready` / `outage-detector-warming-up`: the detector has its baseline (after
  *   minHistorySeconds of history) / lost it (the full-feed set moved the signal: warm-up again).
+ * - `outage-detector-no-data`: too few full-feed peers (sessions down) or a gap in the input: no
+ *   data, neither an outage nor a recovery; `outage-detector-ready` again when data is back.
  * - `session-reset`: one peer's session went down and took its routes, the selection's space did
  *   not move: not an outage. `session-restored` when that peer announces again.
  *
@@ -35,10 +43,17 @@ import { parseAddress, parsePrefix } from '../net/index.js';
 import { ESTABLISHED, RoutingTable } from '../routing/index.js';
 import {
   OutageDetector,
+  formatDuration,
+  type NoDataReason,
   type OutageCause,
   type OutageClassification,
+  type OutageCoverage,
   type OutageEvent,
+  type OutageLevel,
+  type OutageExtent,
   type OutageOptions,
+  type OutagePhase,
+  type OutageWindow,
   type SessionReset,
 } from './outages.js';
 import type { PrefixSelector, VisibilityOptions } from './visibility.js';
@@ -55,6 +70,8 @@ export interface OutageAlertState {
   extent: OutageEvent['extent'];
   cause: OutageCause;
   prefixCount: number;
+  currentLevel: OutageLevel;
+  currentExtent: OutageExtent;
 }
 
 /** The fields every outage alert carries. */
@@ -79,6 +96,15 @@ export interface OutageAlertFields {
   causeEvidence: string;
   /** Seconds from the start to `time`. */
   duration: number;
+  /** Level, extent and drop now (level and extent above are the worst reached). */
+  currentLevel: OutageLevel;
+  currentExtent: OutageExtent;
+  currentLostShare: number;
+  coverage: OutageCoverage;
+  /** Spread of the full-feed peers' losses around the start. */
+  startWindow: OutageWindow;
+  /** One sentence on where the event stands. */
+  status: string;
   selection?: string;
 }
 
@@ -89,18 +115,55 @@ export interface OutageUpdateAlert extends OutageAlertFields {
   kind: 'outage-update';
   previous: OutageAlertState;
 }
+export interface OutageEscalationAlert extends OutageAlertFields {
+  kind: 'outage-escalated' | 'outage-de-escalated';
+  previous: OutageAlertState;
+}
 export interface OutageCloseAlert extends OutageAlertFields {
   kind: 'outage-close';
   end: string;
+  endReason: 'recovered';
+  /** Spread of the full-feed peers' re-announcements up to the end. */
+  endWindow: OutageWindow;
   /** IODA alert area, whole seconds. */
   severity: number;
 }
+/** The recovery, on its own: what a subscriber acts on. */
+export interface OutageRecoveryAlert {
+  kind: 'outage-recovery';
+  /** The end (ISO 8601). */
+  time: string;
+  eventId: number;
+  start: string;
+  end: string;
+  duration: number;
+  classification: OutageClassification;
+  level: OutageLevel;
+  extent: OutageExtent;
+  prefixCount: number;
+  message: string;
+  selection?: string;
+}
+/** An event that ended without a known end, or was still down when the input stopped. */
+export interface OutageUnresolvedAlert extends OutageAlertFields {
+  kind: 'outage-unresolved';
+  reason: 'no-data' | 'input-ended' | 'collector-stopped';
+  /** The last time the event is known to have lasted. */
+  knownUntil: string;
+  /** For no-data: from the loss of data to its return, the end is in there. */
+  endWindow?: OutageWindow;
+  severity: number;
+}
 export interface DetectorStateAlert {
-  kind: 'outage-detector-ready' | 'outage-detector-warming-up';
+  kind: 'outage-detector-ready' | 'outage-detector-warming-up' | 'outage-detector-no-data';
   time: string;
   baseline: number | null;
   fullFeedPeers: number;
   trackedPrefixes: number;
+  /** For no-data: why. */
+  reason?: NoDataReason;
+  /** The event open when data was lost or came back, if any. */
+  openEvent?: number;
   selection?: string;
 }
 export interface SessionResetAlert {
@@ -127,7 +190,10 @@ export interface SessionRestoredAlert {
 export type Alert =
   | OutageOpenAlert
   | OutageUpdateAlert
+  | OutageEscalationAlert
   | OutageCloseAlert
+  | OutageRecoveryAlert
+  | OutageUnresolvedAlert
   | DetectorStateAlert
   | SessionResetAlert
   | SessionRestoredAlert;
@@ -157,8 +223,16 @@ function snapshot(event: Readonly<OutageEvent>): OutageAlertState {
     extent: event.extent,
     cause: event.cause,
     prefixCount: event.prefixes.length,
+    currentLevel: event.currentLevel,
+    currentExtent: event.currentExtent,
   };
 }
+
+const LEVEL_RANK: Record<OutageLevel, number> = { warning: 0, critical: 1 };
+const EXTENT_RANK: Record<OutageExtent, number> = { partial: 0, full: 1 };
+const rank = (s: OutageAlertState): number => LEVEL_RANK[s.currentLevel] + EXTENT_RANK[s.currentExtent];
+
+type DetectorState = 'warming-up' | 'ready' | 'no-data';
 
 function sameState(a: OutageAlertState, b: OutageAlertState): boolean {
   return (
@@ -166,7 +240,9 @@ function sameState(a: OutageAlertState, b: OutageAlertState): boolean {
     a.level === b.level &&
     a.extent === b.extent &&
     a.cause === b.cause &&
-    a.prefixCount === b.prefixCount
+    a.prefixCount === b.prefixCount &&
+    a.currentLevel === b.currentLevel &&
+    a.currentExtent === b.currentExtent
   );
 }
 
@@ -182,8 +258,8 @@ export class LiveOutageDetection {
   private readonly listeners: AlertListener[] = [];
   private readonly detachers: (() => void)[] = [];
   private lastTime = Number.NEGATIVE_INFINITY;
-  /** Events with something new since the last flush, and whether they opened in it. */
-  private readonly dirty = new Map<number, { event: Readonly<OutageEvent>; opened: boolean }>();
+  /** Events with something new since the last flush, and the phases they went through. */
+  private readonly dirty = new Map<number, { event: Readonly<OutageEvent>; phases: Set<OutagePhase> }>();
   private readonly published = new Map<number, OutageAlertState>();
   private resetsPublished = 0;
   private readonly openResets: SessionReset[] = [];
@@ -196,8 +272,8 @@ export class LiveOutageDetection {
     recordOffset: 0,
   };
   private stopped = false;
-  /** Whether the detector has a baseline (warm-up done); announced by an alert when it changes. */
-  private armed = false;
+  /** Warming up, armed (a baseline), or without data; announced by an alert when it changes. */
+  private state: DetectorState = 'warming-up';
 
   constructor(options: LiveDetectionOptions) {
     const { selection, onRefused, ...detection } = options;
@@ -206,8 +282,8 @@ export class LiveOutageDetection {
     this.detector = new OutageDetector(this.table, detection);
     this.detector.onEvent((event, phase) => {
       const entry = this.dirty.get(event.id);
-      if (entry === undefined) this.dirty.set(event.id, { event, opened: phase === 'open' });
-      else if (phase === 'open') entry.opened = true;
+      if (entry === undefined) this.dirty.set(event.id, { event, phases: new Set([phase]) });
+      else entry.phases.add(phase);
     });
     // Registered after the detector's own listener: its session resets are recorded by then.
     this.detachers.push(
@@ -315,9 +391,14 @@ export class LiveOutageDetection {
     this.flush();
   }
 
-  /** Stops listening to the table; an event still open stays open. */
-  stop(): void {
+  /**
+   * Stops listening to the table. An event still open stays open and is announced as such
+   * (`outage-unresolved`, "collector stopped at T" by default, never a recovery).
+   */
+  stop(reason: 'collector-stopped' | 'input-ended' = 'collector-stopped'): void {
     if (this.stopped) return;
+    this.detector.end(this.lastTime, reason);
+    this.flush();
     this.stopped = true;
     for (const detach of this.detachers.splice(0)) detach();
     this.detector.close();
@@ -370,39 +451,82 @@ export class LiveOutageDetection {
   }
 
   private flush(): void {
-    const armed = this.detector.currentBaseline !== undefined;
-    if (armed !== this.armed) {
-      this.armed = armed;
-      const t = this.detector.tracker;
+    const d = this.detector;
+    const noData = d.noData;
+    const state: DetectorState =
+      noData !== undefined ? 'no-data' : d.currentBaseline !== undefined ? 'ready' : 'warming-up';
+    if (state !== this.state) {
+      this.state = state;
+      const t = d.tracker;
+      const open = d.openEvent;
       this.emit(
         this.withSelection({
-          kind: armed ? ('outage-detector-ready' as const) : ('outage-detector-warming-up' as const),
-          time: iso(this.lastTime),
-          baseline: this.detector.currentBaseline ?? null,
+          kind: `outage-detector-${state}` as const,
+          time: iso(noData !== undefined ? noData.from : this.lastTime),
+          baseline: d.currentBaseline ?? null,
           fullFeedPeers: t.fullFeedPeers,
           trackedPrefixes: t.trackedCount,
+          ...(noData !== undefined ? { reason: noData.reason } : {}),
+          ...(open !== undefined ? { openEvent: open.id } : {}),
         }),
       );
     }
     if (this.dirty.size === 0) return;
     const entries = [...this.dirty.values()];
     this.dirty.clear();
-    for (const { event, opened } of entries) {
-      if (opened) this.emit({ kind: 'outage-open', ...this.fields(event, event.start) });
-      else {
-        const previous = this.published.get(event.id);
-        if (previous !== undefined && event.open && !sameState(previous, snapshot(event)))
-          this.emit({ kind: 'outage-update', ...this.fields(event, this.lastTime), previous });
+    for (const { event, phases } of entries) {
+      const previous = this.published.get(event.id);
+      const now = snapshot(event);
+      if (phases.has('open')) this.emit({ kind: 'outage-open', ...this.fields(event, event.start) });
+      else if (previous !== undefined && event.endReason === undefined && !sameState(previous, now)) {
+        const fields = this.fields(event, this.lastTime);
+        const kind =
+          rank(now) > rank(previous)
+            ? ('outage-escalated' as const)
+            : rank(now) < rank(previous)
+              ? ('outage-de-escalated' as const)
+              : ('outage-update' as const);
+        this.emit({ kind, ...fields, previous });
       }
-      this.published.set(event.id, snapshot(event));
-      if (!event.open && event.end !== undefined) {
+      this.published.set(event.id, now);
+      if (event.endReason === undefined) continue;
+      this.published.delete(event.id);
+      if (event.endReason === 'recovered' && event.end !== undefined) {
+        const fields = this.fields(event, event.end);
         this.emit({
           kind: 'outage-close',
-          ...this.fields(event, event.end),
+          ...fields,
           end: iso(event.end),
+          endReason: 'recovered',
+          endWindow: event.endWindow ?? { from: event.end, to: event.end },
           severity: Math.round(event.severity),
         });
-        this.published.delete(event.id);
+        this.emit(
+          this.withSelection({
+            kind: 'outage-recovery' as const,
+            time: iso(event.end),
+            eventId: event.id,
+            start: fields.start,
+            end: iso(event.end),
+            duration: event.duration,
+            classification: event.classification,
+            level: event.level,
+            extent: event.extent,
+            prefixCount: event.prefixes.length,
+            message:
+              `recovered at ${iso(event.end)} after ${formatDuration(event.duration)}: ` +
+              `${event.classification}, ${event.extent} ${event.level}, ${event.prefixes.length} prefixes`,
+          }),
+        );
+      } else if (event.endReason !== 'recovered') {
+        this.emit({
+          kind: 'outage-unresolved',
+          ...this.fields(event, event.knownUntil),
+          reason: event.endReason,
+          knownUntil: iso(event.knownUntil),
+          ...(event.endWindow !== undefined ? { endWindow: event.endWindow } : {}),
+          severity: Math.round(event.severity),
+        });
       }
     }
   }
@@ -426,6 +550,12 @@ export class LiveOutageDetection {
       cause: event.cause,
       causeEvidence: event.causeEvidence,
       duration: event.duration,
+      currentLevel: event.currentLevel,
+      currentExtent: event.currentExtent,
+      currentLostShare: event.currentLostShare,
+      coverage: { ...event.coverage },
+      startWindow: { ...event.startWindow },
+      status: event.status,
     });
   }
 

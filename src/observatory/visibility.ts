@@ -424,8 +424,26 @@ export class VisibilityTracker {
   }
 
   private onPeerDown(peerId: number, time: number): void {
-    if (this.fullFeed[peerId] === 1) this.refreshFullFeed(time);
+    if (this.fullFeed[peerId] !== 1) return;
+    if (!this.holdFullFeed) {
+      this.refreshFullFeed(time);
+      return;
+    }
+    // Held: only the peer whose session went down leaves; the others keep their place.
+    this.fullFeed[peerId] = 0;
+    this.fullFeedCount--;
+    for (let index = 0; index < this.trackedPrefixes.length; index++)
+      this.setVisible(index, this.shouldBeVisible(index), time);
+    this.emitSpace(time);
   }
+
+  /**
+   * While set, `refreshFullFeed` only adds peers, and a peer leaves the set only when its session
+   * goes down: the detector holds the set during an event, because peers withdrawing the
+   * selection may fall below the full-feed share of a small table, and the set would then wait
+   * for a bin boundary to take them back when they re-announce (the end would be rounded to it).
+   */
+  holdFullFeed = false;
 
   /** Decides whether a prefix is tracked (at its first announcement): its tracked index, or -1. */
   private classify(prefixId: number, attributesId: number): number {
@@ -530,7 +548,8 @@ export class VisibilityTracker {
     let count = 0;
     for (let id = 0; id < peers; id++) {
       const routes = table.peerRouteCount(id);
-      const full = routes >= threshold && routes > this.fullFeedShare * max ? 1 : 0;
+      let full = routes >= threshold && routes > this.fullFeedShare * max ? 1 : 0;
+      if (this.holdFullFeed && this.fullFeed[id] === 1) full = 1;
       if (full !== this.fullFeed[id]) {
         this.fullFeed[id] = full;
         changed = true;
