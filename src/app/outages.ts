@@ -13,6 +13,7 @@ import { ParseError } from '../errors/index.js';
 import { parseAsn, parsePrefix } from '../net/index.js';
 import {
   OutageDetector,
+  OutageLifecycle,
   parseCountryCode,
   selectCountry,
   selectOrigin,
@@ -20,6 +21,7 @@ import {
   type NoDataPeriod,
   type OutageBin,
   type OutageEvent,
+  type OutageLifecycleEntry,
   type OutageOptions,
   type OutagePhase,
   type PrefixSelector,
@@ -266,84 +268,52 @@ export function noDataLine(period: Readonly<NoDataPeriod>): NoDataLine {
 
 const pct = (share: number): string => `${(share * 100).toFixed(1)}%`;
 
-/** The life-cycle line of `event` at `phase`, at data time `time` (the detector's clock). */
-export function outageLifecycleLine(
-  event: Readonly<OutageEvent>,
-  phase: OutagePhase,
-  time: number,
-): OutageLifecycleLine {
-  const at = phase === 'open' ? event.start : phase === 'close' ? (event.end ?? time) : time;
-  const what = `${event.classification} ${event.currentExtent} ${event.currentLevel}`;
-  let step: OutageLifecycleLine['step'];
+/** A life-cycle step as a line, with one sentence saying it. */
+export function outageLifecycleLine(entry: OutageLifecycleEntry): OutageLifecycleLine {
+  const { step, time, event, noData } = entry;
+  const at = iso(time)!;
   let message: string;
-  switch (phase) {
-    case 'open':
-      step = 'opened';
-      message = `opened: ${what}, lost ${pct(event.lostShare)} of ${event.baseline}, seen by ${event.coverage.peersLost} of ${event.coverage.fullFeedPeers} full-feed peers`;
-      break;
-    case 'escalate':
-      step = 'escalated';
-      message = `escalated to ${event.currentExtent} ${event.currentLevel}: lost ${pct(event.currentLostShare)}`;
-      break;
-    case 'de-escalate':
-      step = 'de-escalated';
-      message = `de-escalated to ${event.currentExtent} ${event.currentLevel}: lost ${pct(event.currentLostShare)}`;
-      break;
-    case 'update':
-      step = 'updated';
-      message = `${what}, cause ${event.cause}, ${event.prefixes.length} prefixes`;
-      break;
-    case 'no-data':
-      step = 'no-data';
-      message = `no data from ${iso(time)}: ${event.noData.at(-1)?.reason ?? 'unknown'}; not an outage, not a recovery`;
-      break;
-    case 'data-restored':
-      step = 'data-restored';
-      message = `data back at ${iso(time)}`;
-      break;
-    case 'close':
-      step = event.endReason === 'recovered' ? 'recovered' : 'ended-without-data';
-      message = event.status;
-      break;
-    case 'unresolved':
-      step = event.endReason === 'collector-stopped' ? 'collector-stopped' : 'input-ended';
-      message = event.status;
-      break;
+  if (step === 'no-data' || step === 'data-restored') {
+    const period = noData!;
+    message =
+      step === 'no-data'
+        ? `no data from ${at}: ${period.reason} (${period.fullFeedPeers} full-feed peers); neither an outage nor a recovery`
+        : `data back at ${at}, none since ${iso(period.from)}`;
+    if (event !== undefined) message = `#${event.id} ${message}`;
+  } else {
+    const e = event!;
+    const now = `${e.classification} ${e.currentExtent} ${e.currentLevel}`;
+    switch (step) {
+      case 'opened':
+        message =
+          `opened at ${at}: ${now}, lost ${pct(e.currentLostShare)} of ${e.baseline}; ` +
+          `${e.coverage.peersLost} of ${e.coverage.fullFeedPeers} full-feed peers lost routes, ${e.coverage.peersKept} kept them`;
+        break;
+      case 'escalated':
+      case 'de-escalated':
+        message = `${step} at ${at} to ${e.currentExtent} ${e.currentLevel}: lost ${pct(e.currentLostShare)}`;
+        break;
+      case 'updated':
+        message = `updated at ${at}: ${now}, cause ${e.cause}, ${e.prefixes.length} prefixes`;
+        break;
+      default:
+        message = e.status;
+    }
+    message = `#${e.id} ${message}`;
   }
-  return {
-    type: 'lifecycle',
-    step,
-    eventId: event.id,
-    time: at,
-    timeIso: iso(at)!,
-    message: `#${event.id} ${message}`,
-    classification: event.classification,
-    level: event.level,
-    extent: event.extent,
-    currentLevel: event.currentLevel,
-    currentExtent: event.currentExtent,
-    lostShare: event.lostShare,
-    duration: event.duration,
-  };
-}
-
-/** The life-cycle line of data lost (`start`) or back (`end`) with no event open. */
-export function noDataLifecycleLine(
-  period: Readonly<NoDataPeriod>,
-  phase: 'start' | 'end',
-): OutageLifecycleLine {
-  const time = phase === 'start' ? period.from : (period.to ?? period.from);
-  return {
-    type: 'lifecycle',
-    step: phase === 'start' ? 'no-data' : 'data-restored',
-    eventId: null,
-    time,
-    timeIso: iso(time)!,
-    message:
-      phase === 'start'
-        ? `no data from ${iso(time)}: ${period.reason} (${period.fullFeedPeers} full-feed peers); not an outage`
-        : `data back at ${iso(time)} after ${iso(period.from)}`,
-  };
+  const fields =
+    event === undefined
+      ? {}
+      : {
+          classification: event.classification,
+          level: event.level,
+          extent: event.extent,
+          currentLevel: event.currentLevel,
+          currentExtent: event.currentExtent,
+          lostShare: event.lostShare,
+          duration: event.duration,
+        };
+  return { type: 'lifecycle', step, eventId: event?.id ?? null, time, timeIso: at, message, ...fields };
 }
 
 export function sessionResetLine(reset: Readonly<SessionReset>): SessionResetLine {
@@ -443,19 +413,19 @@ export async function replayOutages(
     if (event.time > last) last = event.time;
   });
   const lifecycle: OutageLifecycleLine[] = [];
-  const step = (line: OutageLifecycleLine): void => {
+  const steps = new OutageLifecycle(detector);
+  steps.onStep((entry) => {
+    if (entry.step === 'opened' && entry.event !== undefined)
+      hooks.onOpen?.(outageEventLine(entry.event, 'open'));
+    const line = outageLifecycleLine(entry);
     lifecycle.push(line);
     hooks.onLifecycle?.(line);
-  };
-  detector.onEvent((event, phase) => {
-    if (phase === 'open') hooks.onOpen?.(outageEventLine(event, phase));
-    step(outageLifecycleLine(event, phase, detector.time));
   });
-  detector.onNoData((period, phase) => {
-    if (detector.openEvent === undefined) step(noDataLifecycleLine(period, phase));
-  });
+  // Told when the clock moves on: everything at the previous time has been applied.
+  detector.tracker.onClock(() => steps.flush());
   await replayMrtFiles(input.mrt, table, { ...hooks, verb: 'replaying' });
   detector.finish(last);
+  steps.flush();
   detector.close();
   return {
     selection: selection.label,

@@ -83,6 +83,13 @@ export {
   type SessionReset,
 } from './outages.js';
 export {
+  OutageLifecycle,
+  alertState,
+  type OutageLifecycleEntry,
+  type OutageLifecycleListener,
+  type OutageLifecycleStep,
+} from './outages-lifecycle.js';
+export {
   LiveOutageDetection,
   MAX_ALERT_PREFIXES,
   MAX_ALERT_UPSTREAMS,

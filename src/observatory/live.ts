@@ -52,27 +52,18 @@ import {
   type OutageLevel,
   type OutageExtent,
   type OutageOptions,
-  type OutagePhase,
   type OutageWindow,
   type SessionReset,
 } from './outages.js';
+import { OutageLifecycle, type OutageAlertState, type OutageLifecycleEntry } from './outages-lifecycle.js';
+
+export type { OutageAlertState };
 import type { PrefixSelector, VisibilityOptions } from './visibility.js';
 
 /** Prefixes (and origins) listed in one alert; the count is always given. */
 export const MAX_ALERT_PREFIXES = 100;
 /** Upstreams listed in one alert. */
 export const MAX_ALERT_UPSTREAMS = 5;
-
-/** What an outage alert said last (the `previous` of an `outage-update`). */
-export interface OutageAlertState {
-  classification: OutageClassification;
-  level: OutageEvent['level'];
-  extent: OutageEvent['extent'];
-  cause: OutageCause;
-  prefixCount: number;
-  currentLevel: OutageLevel;
-  currentExtent: OutageExtent;
-}
 
 /** The fields every outage alert carries. */
 export interface OutageAlertFields {
@@ -216,35 +207,7 @@ export interface LiveDetectionOptions extends OutageOptions, Omit<VisibilityOpti
 
 const iso = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString();
 
-function snapshot(event: Readonly<OutageEvent>): OutageAlertState {
-  return {
-    classification: event.classification,
-    level: event.level,
-    extent: event.extent,
-    cause: event.cause,
-    prefixCount: event.prefixes.length,
-    currentLevel: event.currentLevel,
-    currentExtent: event.currentExtent,
-  };
-}
-
-const LEVEL_RANK: Record<OutageLevel, number> = { warning: 0, critical: 1 };
-const EXTENT_RANK: Record<OutageExtent, number> = { partial: 0, full: 1 };
-const rank = (s: OutageAlertState): number => LEVEL_RANK[s.currentLevel] + EXTENT_RANK[s.currentExtent];
-
 type DetectorState = 'warming-up' | 'ready' | 'no-data';
-
-function sameState(a: OutageAlertState, b: OutageAlertState): boolean {
-  return (
-    a.classification === b.classification &&
-    a.level === b.level &&
-    a.extent === b.extent &&
-    a.cause === b.cause &&
-    a.prefixCount === b.prefixCount &&
-    a.currentLevel === b.currentLevel &&
-    a.currentExtent === b.currentExtent
-  );
-}
 
 /** The pipeline: `new LiveOutageDetection(options)`, then feed it until `stop()`. */
 export class LiveOutageDetection {
@@ -258,9 +221,8 @@ export class LiveOutageDetection {
   private readonly listeners: AlertListener[] = [];
   private readonly detachers: (() => void)[] = [];
   private lastTime = Number.NEGATIVE_INFINITY;
-  /** Events with something new since the last flush, and the phases they went through. */
-  private readonly dirty = new Map<number, { event: Readonly<OutageEvent>; phases: Set<OutagePhase> }>();
-  private readonly published = new Map<number, OutageAlertState>();
+  /** The events' life cycle, told after each input (an UPDATE is applied whole first). */
+  private readonly lifecycle: OutageLifecycle;
   private resetsPublished = 0;
   private readonly openResets: SessionReset[] = [];
   private readonly element: MrtElement = {
@@ -280,11 +242,8 @@ export class LiveOutageDetection {
     this.selection = selection;
     this.onRefused = onRefused;
     this.detector = new OutageDetector(this.table, detection);
-    this.detector.onEvent((event, phase) => {
-      const entry = this.dirty.get(event.id);
-      if (entry === undefined) this.dirty.set(event.id, { event, phases: new Set([phase]) });
-      else entry.phases.add(phase);
-    });
+    this.lifecycle = new OutageLifecycle(this.detector);
+    this.lifecycle.onStep((entry) => this.onStep(entry));
     // Registered after the detector's own listener: its session resets are recorded by then.
     this.detachers.push(
       this.table.onEvent((event) => {
@@ -471,63 +430,65 @@ export class LiveOutageDetection {
         }),
       );
     }
-    if (this.dirty.size === 0) return;
-    const entries = [...this.dirty.values()];
-    this.dirty.clear();
-    for (const { event, phases } of entries) {
-      const previous = this.published.get(event.id);
-      const now = snapshot(event);
-      if (phases.has('open')) this.emit({ kind: 'outage-open', ...this.fields(event, event.start) });
-      else if (previous !== undefined && event.endReason === undefined && !sameState(previous, now)) {
-        const fields = this.fields(event, this.lastTime);
-        const kind =
-          rank(now) > rank(previous)
-            ? ('outage-escalated' as const)
-            : rank(now) < rank(previous)
-              ? ('outage-de-escalated' as const)
-              : ('outage-update' as const);
-        this.emit({ kind, ...fields, previous });
-      }
-      this.published.set(event.id, now);
-      if (event.endReason === undefined) continue;
-      this.published.delete(event.id);
-      if (event.endReason === 'recovered' && event.end !== undefined) {
-        const fields = this.fields(event, event.end);
+    this.lifecycle.flush();
+  }
+
+  /** One life-cycle step as alerts (data lost and back are the detector state alerts above). */
+  private onStep({ step, time, event, previous }: OutageLifecycleEntry): void {
+    if (event === undefined || step === 'no-data' || step === 'data-restored') return;
+    switch (step) {
+      case 'opened':
+        this.emit({ kind: 'outage-open', ...this.fields(event, event.start) });
+        return;
+      case 'escalated':
+      case 'de-escalated':
+      case 'updated':
+        // Told at the time the input or tick that noticed it was handled.
+        this.emit({
+          kind: step === 'updated' ? 'outage-update' : `outage-${step}`,
+          ...this.fields(event, Math.max(time, this.lastTime)),
+          previous: previous!,
+        });
+        return;
+      case 'recovered': {
+        const end = event.end!;
+        const fields = this.fields(event, end);
         this.emit({
           kind: 'outage-close',
           ...fields,
-          end: iso(event.end),
+          end: iso(end),
           endReason: 'recovered',
-          endWindow: event.endWindow ?? { from: event.end, to: event.end },
+          endWindow: event.endWindow ?? { from: end, to: end },
           severity: Math.round(event.severity),
         });
         this.emit(
           this.withSelection({
             kind: 'outage-recovery' as const,
-            time: iso(event.end),
+            time: iso(end),
             eventId: event.id,
             start: fields.start,
-            end: iso(event.end),
+            end: iso(end),
             duration: event.duration,
             classification: event.classification,
             level: event.level,
             extent: event.extent,
             prefixCount: event.prefixes.length,
             message:
-              `recovered at ${iso(event.end)} after ${formatDuration(event.duration)}: ` +
+              `recovered at ${iso(end)} after ${formatDuration(event.duration)}: ` +
               `${event.classification}, ${event.extent} ${event.level}, ${event.prefixes.length} prefixes`,
           }),
         );
-      } else if (event.endReason !== 'recovered') {
+        return;
+      }
+      default:
         this.emit({
           kind: 'outage-unresolved',
           ...this.fields(event, event.knownUntil),
-          reason: event.endReason,
+          reason: step === 'ended-without-data' ? 'no-data' : step,
           knownUntil: iso(event.knownUntil),
           ...(event.endWindow !== undefined ? { endWindow: event.endWindow } : {}),
           severity: Math.round(event.severity),
         });
-      }
     }
   }
 

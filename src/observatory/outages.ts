@@ -124,7 +124,7 @@ export interface OutageCoverage {
   fullFeedPeers: number;
   /** Full-feed peers that lost a route to an affected prefix around the start. */
   peersLost: number;
-  /** Full-feed peers that still had a route to an affected prefix at the trough. */
+  /** Full-feed peers (when it opened) that lost none of their routes to the affected prefixes. */
   peersKept: number;
 }
 
@@ -581,6 +581,8 @@ export class OutageDetector {
   }
 
   private lostAt: Record<number, number> = {};
+  /** The full-feed peers when the open event opened. */
+  private fullFeedAtOpen: number[] = [];
   private visibleSince: Record<number, number> = {};
 
   private evaluate(time: number): void {
@@ -621,7 +623,6 @@ export class OutageDetector {
       event.minimum = value;
       event.lostShare = 1 - value / event.baseline;
       event.extent = event.lostShare >= o.fullLossShare ? 'full' : 'partial';
-      event.coverage.peersKept = Math.min(event.coverage.peersKept, this.peersKeeping());
       changed = true;
     }
     if (eventRatio < o.criticalThreshold && event.level !== 'critical') {
@@ -691,15 +692,6 @@ export class OutageDetector {
     }
   }
 
-  /** Full-feed peers with a route to at least one affected prefix now. */
-  private peersKeeping(): number {
-    const t = this.tracker;
-    const peers = new Set<number>();
-    for (const index of this.affected)
-      for (const peer of t.peersSeeing(index)) if (t.isFullFeed(peer)) peers.add(peer);
-    return peers.size;
-  }
-
   private openAt(time: number, value: number, baseline: number): void {
     const o = this.options;
     this.affected = new Set();
@@ -748,8 +740,8 @@ export class OutageDetector {
     this.lastRatio = value / baseline;
     this.events.push(event);
     this.tracker.holdFullFeed = true;
+    this.fullFeedAtOpen = this.tracker.fullFeedPeerIds();
     this.refresh(event, time);
-    event.coverage.peersKept = this.peersKeeping();
     this.emit(event, 'open');
   }
 
@@ -857,6 +849,9 @@ export class OutageDetector {
       .sort((a, b) => b.routesLost - a.routesLost || a.asn - b.asn);
     event.origins = [...origins].sort((a, b) => a - b);
     event.coverage.peersLost = lostBy.size;
+    let kept = 0;
+    for (const peer of this.fullFeedAtOpen) if (!lostBy.has(peer)) kept++;
+    event.coverage.peersKept = kept;
     if (lostBy.size > 0)
       event.startWindow = { from: Math.min(firstLoss, event.start), to: Math.max(lastLoss, event.start) };
     if (event.endReason === 'recovered' && event.end !== undefined) event.endWindow = this.endWindow(event);
@@ -927,17 +922,20 @@ export class OutageDetector {
   }
 
   /**
-   * Spread of the re-announcements of the affected prefixes by full-feed peers, from the first one
-   * after the event's last loss up to the end.
+   * Spread of the re-announcements that brought the space back: for each affected prefix visible
+   * again at the end, its full-feed peers' re-announcements since they last lost it.
    */
   private endWindow(event: OutageEvent): OutageWindow {
     const end = event.end!;
+    const back = new Set<number>();
+    for (const index of this.affected) if (this.visibleSince[index] === end) back.add(index);
     const c = this.tracker.changeColumns();
     let from = end;
-    for (let i = c.count - 1; i >= 0 && c.time[i] >= event.start; i--) {
-      if (!this.affected.has(c.key[i]) || !this.tracker.isFullFeed(c.peer[i])) continue;
-      if (c.kind[i] !== SEEN) break;
-      if (c.time[i] <= end) from = Math.min(from, c.time[i]);
+    for (let i = c.count - 1; i >= 0 && back.size > 0 && c.time[i] >= event.start; i--) {
+      const key = c.key[i];
+      if (!back.has(key) || !this.tracker.isFullFeed(c.peer[i]) || c.time[i] > end) continue;
+      if (c.kind[i] === SEEN) from = Math.min(from, c.time[i]);
+      else back.delete(key);
     }
     return { from, to: end };
   }
