@@ -458,6 +458,16 @@ export interface FollowOutagesInput {
   signal?: AbortSignal;
 }
 
+export interface FollowOutagesResult {
+  alerts: number;
+  skipped: number;
+  /**
+   * Events opened and neither closed nor announced unresolved when the stream ended (a collector
+   * that died without saying so): still open, with the time of the last alert seen.
+   */
+  stillOpen: Array<{ eventId: number; start: string; lastAlert: string; selection?: string }>;
+}
+
 /**
  * Follows a running collector's alerts (`cairn collect --alert-socket`) until it stops or the
  * signal aborts; `OUTAGES_LIVE_UNAVAILABLE` when none listens.
@@ -465,15 +475,30 @@ export interface FollowOutagesInput {
 export async function followOutages(
   input: FollowOutagesInput,
   onAlert: (alert: AlertJson) => void,
-): Promise<{ alerts: number; skipped: number }> {
+): Promise<FollowOutagesResult> {
   const wanted = input.selection !== undefined ? selectionLabel(input.selection) : undefined;
-  return followAlerts(
+  const open = new Map<string, FollowOutagesResult['stillOpen'][number]>();
+  let last = '';
+  const result = await followAlerts(
     input.socket ?? DEFAULT_ALERT_SOCKET,
     (alert) => {
       const label = 'selection' in alert ? alert.selection : undefined;
       if (wanted !== undefined && label !== undefined && label !== wanted) return;
+      last = alert.time;
+      if ('eventId' in alert) {
+        const key = `${label ?? ''}#${alert.eventId}`;
+        if (alert.kind === 'outage-open')
+          open.set(key, {
+            eventId: alert.eventId,
+            start: alert.start,
+            lastAlert: alert.time,
+            ...(label !== undefined ? { selection: label } : {}),
+          });
+        else if (alert.kind === 'outage-close' || alert.kind === 'outage-unresolved') open.delete(key);
+      }
       onAlert(alert);
     },
     input.signal,
   );
+  return { ...result, stillOpen: [...open.values()].map((e) => ({ ...e, lastAlert: last || e.lastAlert })) };
 }
