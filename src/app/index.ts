@@ -95,7 +95,14 @@ export { dumpMrt, elementPredicate, mrtStats } from './mrt.js';
 export * from './country.js';
 export * from './demo.js';
 // Outage life cycle (issue 14): life-cycle and no-data lines, the new alert kinds.
-export { ARCHIVE_GAP_SECONDS, NoDataLine, OutageLifecycleLine, outageLifecycleLine } from './outages.js';
+export {
+  ARCHIVE_GAP_SECONDS,
+  NoDataLine,
+  OutageLifecycleLine,
+  outageEventLine,
+  outageLifecycleLine,
+  type FollowOutagesResult,
+} from './outages.js';
 export {
   OutageCloseAlert,
   OutageDeEscalatedAlert,
