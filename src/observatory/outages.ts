@@ -913,7 +913,7 @@ export class OutageDetector {
     if (spread <= o.simultaneitySeconds) {
       event.cause = 'origin-withdrawal';
       event.causeEvidence =
-        `${lossTimes.size} prefixes withdrawn by every peer within ${spread} s` +
+        `${lossTimes.size} prefixes withdrawn by ${event.coverage.peersLost} full-feed peers within ${spread} s` +
         (upstream !== 0 ? `, while AS${upstream} kept its other routes` : '');
       return;
     }
