@@ -7,7 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OutageBinLine, OutageEventLine, SessionResetLine } from '../src/app/index.js';
+import {
+  NoDataLine,
+  OutageBinLine,
+  OutageEventLine,
+  OutageLifecycleLine,
+  SessionResetLine,
+} from '../src/app/index.js';
 import { captureIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
 import { SYNTHETIC_TIMELINE, buildSyntheticOutage, loadRealRoutes } from './fixtures/synthetic-outage.js';
@@ -50,8 +56,14 @@ describe('cairn outages', () => {
       .split('\n')
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     // Every line is one of the app's shapes (the API serves the same objects).
-    for (const l of lines)
-      (l.type === 'event' ? OutageEventLine : l.type === 'bin' ? OutageBinLine : SessionResetLine).parse(l);
+    const schemas = {
+      event: OutageEventLine,
+      bin: OutageBinLine,
+      'session-reset': SessionResetLine,
+      lifecycle: OutageLifecycleLine,
+      'no-data': NoDataLine,
+    };
+    for (const l of lines) schemas[l.type as keyof typeof schemas].parse(l);
     const closed = lines.filter((l) => l.type === 'event' && l.phase === 'close');
     expect(closed.map((e) => e.classification)).toEqual(SYNTHETIC_TIMELINE.map((e) => e.classification));
     expect(closed[4].startTime).toMatch(/^2014-12-22T16:15:/);
@@ -60,6 +72,15 @@ describe('cairn outages', () => {
     // Opened as they happened, before the final list.
     expect(lines.filter((l) => l.phase === 'open').length).toBe(SYNTHETIC_TIMELINE.length);
     expect(lines.filter((l) => l.type === 'session-reset')).toHaveLength(1);
+    // The life cycle as it happened: each event opened, then recovered with its exact end.
+    const lifecycle = lines.filter((l) => l.type === 'lifecycle');
+    expect(lifecycle.filter((l) => l.step === 'opened')).toHaveLength(SYNTHETIC_TIMELINE.length);
+    const recovered = lifecycle.filter((l) => l.step === 'recovered');
+    expect(recovered.map((l) => l.eventId)).toEqual(closed.map((e) => e.id));
+    recovered.forEach((l, i) => expect(l.time).toBe(closed[i].end));
+    expect(closed.every((e) => e.endReason === 'recovered')).toBe(true);
+    // Life-cycle lines are streamed before the final list of events.
+    expect(lines.indexOf(recovered.at(-1)!)).toBeLessThan(lines.indexOf(closed[0]));
     const bins = lines.filter((l) => l.type === 'bin');
     // Contiguous 5-minute bins from the first record to the last one (27 Dec, late evening).
     expect(bins[0].time).toBe('2014-12-19T00:00:00.000Z');
@@ -79,6 +100,8 @@ describe('cairn outages', () => {
     expect(exitCode).toBe(0);
     expect(stdout).toContain('sustained-outage full critical');
     expect(stdout).toContain('(9h31m)');
+    expect(stdout).toMatch(/recovered at 2014-12-23T01:46:14\.\d{3}Z after 9h31m/);
+    expect(stdout).toContain('coverage: 5 of 5 full-feed peers lost routes, 0 kept them');
     expect(stdout).toContain('session reset (not an outage): AS64498 192.0.2.3');
   });
 

@@ -1,7 +1,8 @@
 /**
  * Outage detection on a SYNTHETIC replay of December 2014 (test/fixtures/synthetic-outage.ts:
  * real routes, synthetic peers and timeline). Every event of the timeline must be found with its
- * classification, prefixes, start/end to the bin, cause; the session reset must not be an outage.
+ * classification, prefixes, start and end to the second (and their bins), cause; the session
+ * reset must not be an outage.
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -64,7 +65,7 @@ describe('synthetic December 2014 replay', () => {
     expect(routes.upstreamCustomers.length).toBe(5);
   });
 
-  it('finds every event of the timeline, classified, timed to the bin, with its cause', async () => {
+  it('finds every event of the timeline, classified, timed to the second, with its cause', async () => {
     const { detector, phases } = await replay(bytes);
     const events = detector.events;
     expect(events.map((e) => e.classification)).toEqual(SYNTHETIC_TIMELINE.map((e) => e.classification));
@@ -80,6 +81,11 @@ describe('synthetic December 2014 replay', () => {
       // Back once 3 peers re-announced: the event is closed by the re-announcement.
       expect(event.open).toBe(false);
       expect(event.endBin, expected.name).toBe(binOf(expected.up + 2 * PEER_SPREAD));
+      // To the second: the 3rd peer's re-announcement (up + 2 spreads + a fraction of a second).
+      expect(event.endReason, expected.name).toBe('recovered');
+      expect(event.end, expected.name).toBeGreaterThanOrEqual(expected.up + 2 * PEER_SPREAD);
+      expect(event.end, expected.name).toBeLessThan(expected.up + 2 * PEER_SPREAD + 1);
+      expect(event.duration, expected.name).toBe(event.end! - event.start);
       expect(Math.round((event.duration ?? 0) / 60), expected.name).toBe(
         Math.round((expected.up - expected.down) / 60),
       );

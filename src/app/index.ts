@@ -125,3 +125,19 @@ export {
   MAX_CONCURRENCY as MAX_FETCH_CONCURRENCY,
   type RetryNotice,
 } from '../feeds/index.js';
+// Outage life cycle (issue 14): life-cycle and no-data lines, the new alert kinds.
+export {
+  ARCHIVE_GAP_SECONDS,
+  NoDataLine,
+  OutageLifecycleLine,
+  outageEventLine,
+  outageLifecycleLine,
+  type FollowOutagesResult,
+} from './outages.js';
+export {
+  OutageCloseAlert,
+  OutageDeEscalatedAlert,
+  OutageEscalatedAlert,
+  OutageRecoveryAlert,
+  OutageUnresolvedAlert,
+} from './live.js';

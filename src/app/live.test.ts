@@ -97,9 +97,18 @@ describe('attachLiveDetection', () => {
       expect.objectContaining({ classification: 'outage', duration: 630 }),
     ]);
     attached.stop();
+    // Still down when the collector stops: said so, never a recovery.
+    expect(alerts.at(-1)).toMatchObject({
+      kind: 'outage-unresolved',
+      reason: 'collector-stopped',
+      knownUntil: new Date((ORIGIN + 76 * 60) * 1000).toISOString(),
+      status: expect.stringContaining(
+        `collector stopped at ${new Date((ORIGIN + 76 * 60) * 1000).toISOString()}`,
+      ),
+    });
     expect(virtual.pending).toBe(0);
     virtual.advance(3_600_000);
-    expect(alerts).toHaveLength(3);
+    expect(alerts).toHaveLength(4);
   });
 
   it('refuses a tick outside 1 ms .. 1 h', () => {

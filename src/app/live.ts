@@ -33,6 +33,7 @@ const Classification = z.enum(['blip', 'outage', 'sustained-outage']);
 const Level = z.enum(['warning', 'critical']);
 const Extent = z.enum(['partial', 'full']);
 const Cause = z.enum(['origin-withdrawal', 'upstream-path-loss', 'peer-sessions-down', 'unknown']);
+const Window = z.object({ from: z.number(), to: z.number() });
 
 /** When the alert was published (the publisher's clock), next to `time`, when it happened. */
 const published = { wallTime: z.string().optional() };
@@ -55,34 +56,90 @@ const outageFields = {
   cause: Cause,
   causeEvidence: z.string(),
   duration: z.number(),
+  currentLevel: Level,
+  currentExtent: Extent,
+  currentLostShare: z.number(),
+  coverage: z.object({
+    fullFeedPeers: z.number().int(),
+    peersLost: z.number().int(),
+    peersKept: z.number().int(),
+  }),
+  startWindow: Window,
+  status: z.string(),
   selection: z.string().optional(),
   ...published,
 };
+
+const previousState = z.object({
+  classification: Classification,
+  level: Level,
+  extent: Extent,
+  cause: Cause,
+  prefixCount: z.number().int(),
+  currentLevel: Level,
+  currentExtent: Extent,
+});
 
 export const OutageOpenAlert = z.object({ kind: z.literal('outage-open'), ...outageFields });
 export const OutageUpdateAlert = z.object({
   kind: z.literal('outage-update'),
   ...outageFields,
-  previous: z.object({
-    classification: Classification,
-    level: Level,
-    extent: Extent,
-    cause: Cause,
-    prefixCount: z.number().int(),
-  }),
+  previous: previousState,
 });
+/** The event's current state got worse (partial to full, warning to critical). */
+export const OutageEscalatedAlert = z.object({
+  kind: z.literal('outage-escalated'),
+  ...outageFields,
+  previous: previousState,
+});
+/** The event's current state got better (part of the space came back). */
+export const OutageDeEscalatedAlert = z.object({
+  kind: z.literal('outage-de-escalated'),
+  ...outageFields,
+  previous: previousState,
+});
+/** The life cycle's "recovered": the space is back at `end`, exactly. */
 export const OutageCloseAlert = z.object({
   kind: z.literal('outage-close'),
   ...outageFields,
   end: z.string(),
+  endReason: z.literal('recovered'),
+  endWindow: Window,
+  severity: z.number(),
+});
+/** The recovery on its own, for a subscriber to act on. */
+export const OutageRecoveryAlert = z.object({
+  kind: z.literal('outage-recovery'),
+  time: z.string(),
+  eventId: z.number().int(),
+  start: z.string(),
+  end: z.string(),
+  duration: z.number(),
+  classification: Classification,
+  level: Level,
+  extent: Extent,
+  prefixCount: z.number().int(),
+  message: z.string(),
+  selection: z.string().optional(),
+  ...published,
+});
+/** Ended without a known end (no data), or still down when the collector stopped: no recovery. */
+export const OutageUnresolvedAlert = z.object({
+  kind: z.literal('outage-unresolved'),
+  ...outageFields,
+  reason: z.enum(['no-data', 'input-ended', 'collector-stopped']),
+  knownUntil: z.string(),
+  endWindow: Window.optional(),
   severity: z.number(),
 });
 export const DetectorStateAlert = z.object({
-  kind: z.enum(['outage-detector-ready', 'outage-detector-warming-up']),
+  kind: z.enum(['outage-detector-ready', 'outage-detector-warming-up', 'outage-detector-no-data']),
   time: z.string(),
   baseline: z.number().nullable(),
   fullFeedPeers: z.number().int(),
   trackedPrefixes: z.number().int(),
+  reason: z.enum(['too-few-full-feed-peers', 'input-gap']).optional(),
+  openEvent: z.number().int().optional(),
   selection: z.string().optional(),
   ...published,
 });
@@ -129,7 +186,11 @@ export const PeerResetAlert = z.object({
 export const AlertJson = z.discriminatedUnion('kind', [
   OutageOpenAlert,
   OutageUpdateAlert,
+  OutageEscalatedAlert,
+  OutageDeEscalatedAlert,
   OutageCloseAlert,
+  OutageRecoveryAlert,
+  OutageUnresolvedAlert,
   DetectorStateAlert,
   SessionResetAlert,
   SessionRestoredAlert,
@@ -141,6 +202,10 @@ export type AlertJson = z.infer<typeof AlertJson>;
 export type OutageOpenAlert = z.infer<typeof OutageOpenAlert>;
 export type OutageUpdateAlert = z.infer<typeof OutageUpdateAlert>;
 export type OutageCloseAlert = z.infer<typeof OutageCloseAlert>;
+export type OutageEscalatedAlert = z.infer<typeof OutageEscalatedAlert>;
+export type OutageDeEscalatedAlert = z.infer<typeof OutageDeEscalatedAlert>;
+export type OutageRecoveryAlert = z.infer<typeof OutageRecoveryAlert>;
+export type OutageUnresolvedAlert = z.infer<typeof OutageUnresolvedAlert>;
 export type PeerUpAlert = z.infer<typeof PeerUpAlert>;
 export type PeerDownAlert = z.infer<typeof PeerDownAlert>;
 export type PeerResetAlert = z.infer<typeof PeerResetAlert>;
@@ -184,7 +249,7 @@ export interface LiveAttachment {
   readonly dataClock: ScaledClock;
   /** Advances the detector to the clock now (the timer does it every tickMs). */
   tick(): void;
-  /** Stops the timer and the listeners; an event still open stays open. */
+  /** Stops the timer and the listeners; an event still open stays open ("collector stopped"). */
   stop(): void;
 }
 
@@ -243,7 +308,9 @@ export function attachLiveDetection(
       stopped = true;
       timer.cancel();
       for (const detach of detachers) detach();
-      live.stop();
+      // Up to now first: an event still open is announced as open when the collector stopped.
+      advance();
+      live.stop('collector-stopped');
     },
   };
 }

@@ -13,12 +13,15 @@ import { ParseError } from '../errors/index.js';
 import { parseAsn, parsePrefix } from '../net/index.js';
 import {
   OutageDetector,
+  OutageLifecycle,
   parseCountryCode,
   selectCountry,
   selectOrigin,
   selectPrefixes,
+  type NoDataPeriod,
   type OutageBin,
   type OutageEvent,
+  type OutageLifecycleEntry,
   type OutageOptions,
   type OutagePhase,
   type PrefixSelector,
@@ -87,11 +90,34 @@ export async function resolveSelection(
 const iso = (seconds: number | undefined): string | null =>
   seconds === undefined ? null : new Date(Math.round(seconds * 1000)).toISOString();
 
+const Level = z.enum(['warning', 'critical']);
+const Extent = z.enum(['partial', 'full']);
+const Window = z.object({ from: z.number(), to: z.number() });
+export const NoDataPeriodSchema = z.object({
+  from: z.number(),
+  to: z.number().optional(),
+  reason: z.enum(['too-few-full-feed-peers', 'input-gap']),
+  fullFeedPeers: z.number().int(),
+});
+
 export const OutageEventSchema = z.object({
   id: z.number().int(),
+  /** When the visible space fell below the warning threshold (exact, Unix seconds). */
   start: z.number(),
+  /** When it came back above it (exact); absent while open or when the end is unknown. */
   end: z.number().optional(),
   duration: z.number(),
+  endReason: z.enum(['recovered', 'no-data', 'input-ended', 'collector-stopped']).optional(),
+  knownUntil: z.number(),
+  status: z.string(),
+  startWindow: Window,
+  endWindow: Window.optional(),
+  coverage: z.object({
+    fullFeedPeers: z.number().int(),
+    peersLost: z.number().int(),
+    peersKept: z.number().int(),
+  }),
+  noData: z.array(NoDataPeriodSchema),
   startBin: z.number(),
   endBin: z.number().optional(),
   open: z.boolean(),
@@ -99,9 +125,12 @@ export const OutageEventSchema = z.object({
   minimum: z.number(),
   lostShare: z.number(),
   unit: z.enum(['ipv4-slash24', 'ipv6-slash48']),
-  level: z.enum(['warning', 'critical']),
+  level: Level,
   classification: z.enum(['blip', 'outage', 'sustained-outage']),
-  extent: z.enum(['partial', 'full']),
+  extent: Extent,
+  currentLevel: Level,
+  currentExtent: Extent,
+  currentLostShare: z.number(),
   severity: z.number(),
   prefixes: z.array(z.string()),
   origins: z.array(z.number().int()),
@@ -121,14 +150,66 @@ export const OutageEventSchema = z.object({
   causeEvidence: z.string(),
 });
 
+const Phase = z.enum([
+  'open',
+  'update',
+  'escalate',
+  'de-escalate',
+  'no-data',
+  'data-restored',
+  'close',
+  'unresolved',
+]);
+
 /** One event line: the event as it was at `phase`, with its times in ISO 8601. */
 export const OutageEventLine = OutageEventSchema.extend({
   type: z.literal('event'),
-  phase: z.enum(['open', 'update', 'close']),
+  phase: Phase,
   startTime: z.string(),
   endTime: z.string().nullable(),
 });
 export type OutageEventLine = z.infer<typeof OutageEventLine>;
+
+/**
+ * One step of the life cycle, as it happened: an event opened, escalated, de-escalated, was
+ * updated, recovered (with its duration), ended without data, or was still open when the input
+ * ended or the collector stopped; data lost and back (with or without an event open).
+ */
+export const OutageLifecycleLine = z.object({
+  type: z.literal('lifecycle'),
+  step: z.enum([
+    'opened',
+    'escalated',
+    'de-escalated',
+    'updated',
+    'recovered',
+    'ended-without-data',
+    'input-ended',
+    'collector-stopped',
+    'no-data',
+    'data-restored',
+  ]),
+  /** The event's id; null for data lost or back with no event open. */
+  eventId: z.number().int().nullable(),
+  time: z.number(),
+  timeIso: z.string(),
+  message: z.string(),
+  classification: z.enum(['blip', 'outage', 'sustained-outage']).optional(),
+  level: Level.optional(),
+  extent: Extent.optional(),
+  currentLevel: Level.optional(),
+  currentExtent: Extent.optional(),
+  lostShare: z.number().optional(),
+  duration: z.number().optional(),
+});
+export type OutageLifecycleLine = z.infer<typeof OutageLifecycleLine>;
+
+export const NoDataLine = NoDataPeriodSchema.extend({
+  type: z.literal('no-data'),
+  fromTime: z.string(),
+  toTime: z.string().nullable(),
+});
+export type NoDataLine = z.infer<typeof NoDataLine>;
 
 export const SessionResetLine = z.object({
   type: z.literal('session-reset'),
@@ -156,18 +237,83 @@ export const OutageBinLine = z.object({
   fullFeedPeers: z.number().int(),
   baseline: z.number().optional(),
   inEvent: z.boolean(),
+  noData: z.boolean(),
 });
 export type OutageBinLine = z.infer<typeof OutageBinLine>;
 
 /** A copy of `event` as a line (the event object goes on changing while it is open). */
 export function outageEventLine(event: Readonly<OutageEvent>, phase: OutagePhase): OutageEventLine {
+  const copy = structuredClone(event) as Partial<OutageEvent>;
+  // Absent, not undefined: the line goes through JSON and the schemas as it is.
+  for (const key of ['end', 'endBin', 'endReason', 'endWindow'] as const)
+    if (copy[key] === undefined) delete copy[key];
   return {
     type: 'event',
     phase,
-    ...structuredClone(event),
+    ...(copy as OutageEvent),
+    noData: event.noData.map(noDataShape),
     startTime: iso(event.start)!,
     endTime: iso(event.end),
   };
+}
+
+function noDataShape(period: Readonly<NoDataPeriod>): z.infer<typeof NoDataPeriodSchema> {
+  const { to, ...rest } = period;
+  return to === undefined ? { ...rest } : { ...rest, to };
+}
+
+export function noDataLine(period: Readonly<NoDataPeriod>): NoDataLine {
+  return { type: 'no-data', ...noDataShape(period), fromTime: iso(period.from)!, toTime: iso(period.to) };
+}
+
+const pct = (share: number): string => `${(share * 100).toFixed(1)}%`;
+
+/** A life-cycle step as a line, with one sentence saying it. */
+export function outageLifecycleLine(entry: OutageLifecycleEntry): OutageLifecycleLine {
+  const { step, time, event, noData } = entry;
+  const at = iso(time)!;
+  let message: string;
+  if (step === 'no-data' || step === 'data-restored') {
+    const period = noData!;
+    message =
+      step === 'no-data'
+        ? `no data from ${at}: ${period.reason} (${period.fullFeedPeers} full-feed peers); neither an outage nor a recovery`
+        : `data back at ${at}, none since ${iso(period.from)}`;
+    if (event !== undefined) message = `#${event.id} ${message}`;
+  } else {
+    const e = event!;
+    const now = `${e.classification} ${e.currentExtent} ${e.currentLevel}`;
+    switch (step) {
+      case 'opened':
+        message =
+          `opened at ${at}: ${now}, lost ${pct(e.currentLostShare)} of ${e.baseline}; ` +
+          `${e.coverage.peersLost} of ${e.coverage.fullFeedPeers} full-feed peers lost routes, ${e.coverage.peersKept} kept them`;
+        break;
+      case 'escalated':
+      case 'de-escalated':
+        message = `${step} at ${at} to ${e.currentExtent} ${e.currentLevel}: lost ${pct(e.currentLostShare)}`;
+        break;
+      case 'updated':
+        message = `updated at ${at}: ${now}, cause ${e.cause}, ${e.prefixes.length} prefixes`;
+        break;
+      default:
+        message = e.status;
+    }
+    message = `#${e.id} ${message}`;
+  }
+  const fields =
+    event === undefined
+      ? {}
+      : {
+          classification: event.classification,
+          level: event.level,
+          extent: event.extent,
+          currentLevel: event.currentLevel,
+          currentExtent: event.currentExtent,
+          lostShare: event.lostShare,
+          duration: event.duration,
+        };
+  return { type: 'lifecycle', step, eventId: event?.id ?? null, time, timeIso: at, message, ...fields };
 }
 
 export function sessionResetLine(reset: Readonly<SessionReset>): SessionResetLine {
@@ -175,7 +321,8 @@ export function sessionResetLine(reset: Readonly<SessionReset>): SessionResetLin
 }
 
 export function outageBinLine(bin: Readonly<OutageBin>): OutageBinLine {
-  return { type: 'bin', time: iso(bin.start)!, ...bin };
+  const { baseline, ...rest } = bin;
+  return { type: 'bin', time: iso(bin.start)!, ...rest, ...(baseline !== undefined ? { baseline } : {}) };
 }
 
 /** The binned visibility series as CSV, for charting. */
@@ -206,14 +353,29 @@ export interface ReplayOutagesInput {
   /** MRT files: RIB dumps and/or update files, replayed in time order. */
   mrt: readonly string[];
   selection: SelectionInput;
-  /** Detector parameters (OUTAGE_DEFAULTS for what is left out) and the full-feed share. */
+  /**
+   * Detector parameters (OUTAGE_DEFAULTS for what is left out, but gapSeconds
+   * ARCHIVE_GAP_SECONDS) and the full-feed share.
+   */
   detector?: OutageOptions & Omit<VisibilityOptions, 'select'>;
 }
 
+/**
+ * An archive silent this long is missing input (no data), not a quiet network: a full feed is
+ * never silent for two 5-minute bins, and a lost 15-minute RouteViews file is longer.
+ */
+export const ARCHIVE_GAP_SECONDS = 600;
+
 export const OutagesResult = z.object({
   selection: z.string(),
-  /** Every event at the end of the replay (open ones stay open). */
+  /** Every event at the end of the replay (open ones stay open, with "input ended at T"). */
   events: z.array(OutageEventLine),
+  /** The life cycle of the events and of the data, in order. */
+  lifecycle: z.array(OutageLifecycleLine),
+  /** Periods without data. */
+  noData: z.array(NoDataLine),
+  /** Data time the input ended (its last record). */
+  inputEnd: z.number(),
   resets: z.array(SessionResetLine),
   bins: z.array(OutageBinLine),
   binSeconds: z.number(),
@@ -225,6 +387,8 @@ export type OutagesResult = z.infer<typeof OutagesResult>;
 export interface OutageHooks extends WorkHooks {
   /** An event opened during the replay (before the final result). */
   onOpen?(line: OutageEventLine): void;
+  /** A step of the life cycle, as it happens. */
+  onLifecycle?(line: OutageLifecycleLine): void;
 }
 
 /** Replays the files through a routing table and the outage detector. */
@@ -239,7 +403,7 @@ export async function replayOutages(
     throw new ParseError('CLI_BAD_OPTION', 'give exactly one of --country, --asn, --prefix', {
       field: 'selection',
     });
-  const options = { ...input.detector };
+  const options = { gapSeconds: ARCHIVE_GAP_SECONDS, ...stripUndefined(input.detector ?? {}) };
   if (options.binSeconds !== undefined && options.historySeconds !== undefined)
     options.historySeconds = Math.max(options.binSeconds, options.historySeconds);
   const table = new RoutingTable();
@@ -248,21 +412,40 @@ export async function replayOutages(
   table.onEvent((event) => {
     if (event.time > last) last = event.time;
   });
-  detector.onEvent((event, phase) => {
-    if (phase === 'open') hooks.onOpen?.(outageEventLine(event, phase));
+  const lifecycle: OutageLifecycleLine[] = [];
+  const steps = new OutageLifecycle(detector);
+  steps.onStep((entry) => {
+    if (entry.step === 'opened' && entry.event !== undefined)
+      hooks.onOpen?.(outageEventLine(entry.event, 'open'));
+    const line = outageLifecycleLine(entry);
+    lifecycle.push(line);
+    hooks.onLifecycle?.(line);
   });
+  // Told when the clock moves on: everything at the previous time has been applied.
+  detector.tracker.onClock(() => steps.flush());
   await replayMrtFiles(input.mrt, table, { ...hooks, verb: 'replaying' });
   detector.finish(last);
+  steps.flush();
   detector.close();
   return {
     selection: selection.label,
-    events: detector.events.map((event) => outageEventLine(event, event.open ? 'open' : 'close')),
+    events: detector.events.map((event) => outageEventLine(event, event.open ? 'unresolved' : 'close')),
+    lifecycle,
+    noData: detector.noDataPeriods.map(noDataLine),
+    inputEnd: last,
     resets: detector.sessionResets.map(sessionResetLine),
     bins: detector.bins.map(outageBinLine),
     binSeconds: detector.options.binSeconds,
     trackedPrefixes: detector.tracker.trackedCount,
     fullFeedPeers: detector.tracker.fullFeedPeers,
   };
+}
+
+function stripUndefined<T extends object>(options: T): Partial<T> {
+  const out: Partial<T> = {};
+  for (const [key, value] of Object.entries(options))
+    if (value !== undefined) (out as Record<string, unknown>)[key] = value;
+  return out;
 }
 
 // ---- live --------------------------------------------------------------------------------------
@@ -275,6 +458,16 @@ export interface FollowOutagesInput {
   signal?: AbortSignal;
 }
 
+export interface FollowOutagesResult {
+  alerts: number;
+  skipped: number;
+  /**
+   * Events opened and neither closed nor announced unresolved when the stream ended (a collector
+   * that died without saying so): still open, with the time of the last alert seen.
+   */
+  stillOpen: Array<{ eventId: number; start: string; lastAlert: string; selection?: string }>;
+}
+
 /**
  * Follows a running collector's alerts (`cairn collect --alert-socket`) until it stops or the
  * signal aborts; `OUTAGES_LIVE_UNAVAILABLE` when none listens.
@@ -282,15 +475,30 @@ export interface FollowOutagesInput {
 export async function followOutages(
   input: FollowOutagesInput,
   onAlert: (alert: AlertJson) => void,
-): Promise<{ alerts: number; skipped: number }> {
+): Promise<FollowOutagesResult> {
   const wanted = input.selection !== undefined ? selectionLabel(input.selection) : undefined;
-  return followAlerts(
+  const open = new Map<string, FollowOutagesResult['stillOpen'][number]>();
+  let last = '';
+  const result = await followAlerts(
     input.socket ?? DEFAULT_ALERT_SOCKET,
     (alert) => {
       const label = 'selection' in alert ? alert.selection : undefined;
       if (wanted !== undefined && label !== undefined && label !== wanted) return;
+      last = alert.time;
+      if ('eventId' in alert) {
+        const key = `${label ?? ''}#${alert.eventId}`;
+        if (alert.kind === 'outage-open')
+          open.set(key, {
+            eventId: alert.eventId,
+            start: alert.start,
+            lastAlert: alert.time,
+            ...(label !== undefined ? { selection: label } : {}),
+          });
+        else if (alert.kind === 'outage-close' || alert.kind === 'outage-unresolved') open.delete(key);
+      }
       onAlert(alert);
     },
     input.signal,
   );
+  return { ...result, stillOpen: [...open.values()].map((e) => ({ ...e, lastAlert: last || e.lastAlert })) };
 }

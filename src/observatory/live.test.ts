@@ -114,18 +114,34 @@ describe('LiveOutageDetection', () => {
     ]);
     // A late stamp counts at the latest time seen: time never goes backwards.
     live.update(PEERS[0], announce(PEERS[0], KP, [2914, 4837, 131279]), down + 100);
-    const close = alerts.at(-1)!;
+    const [close, recovery] = alerts.slice(-2);
     expect(close).toMatchObject({
       kind: 'outage-close',
       time: iso(down + 3601),
       start: iso(down),
       end: iso(down + 3601),
+      endReason: 'recovered',
       duration: 3601,
       severity: 3601,
       classification: 'sustained-outage',
     });
-    // Ready, open, two updates, close.
-    expect(live.stats).toMatchObject({ refused: 0, withdrawn: 4, alerts: 5 });
+    // The separate recovery alert, right after the close.
+    expect(recovery).toEqual({
+      kind: 'outage-recovery',
+      time: iso(down + 3601),
+      eventId: 1,
+      start: iso(down),
+      end: iso(down + 3601),
+      duration: 3601,
+      classification: 'sustained-outage',
+      level: 'critical',
+      extent: 'full',
+      prefixCount: 4,
+      message: `recovered at ${iso(down + 3601)} after 1h00m: sustained-outage, full critical, 4 prefixes`,
+      selection: '175.45.176.0/22',
+    });
+    // Ready, open, two updates, close, recovery.
+    expect(live.stats).toMatchObject({ refused: 0, withdrawn: 4, alerts: 6 });
   });
 
   it('a session going down with its routes is a session reset, not an outage', () => {
@@ -146,10 +162,21 @@ describe('LiveOutageDetection', () => {
         outage: false,
         selection: '175.45.176.0/22',
       },
+      // One full-feed peer left of the two needed: no data, which is neither an outage nor a recovery.
+      {
+        kind: 'outage-detector-no-data',
+        time: iso(down),
+        baseline: 4,
+        fullFeedPeers: 1,
+        trackedPrefixes: 4,
+        reason: 'too-few-full-feed-peers',
+        selection: '175.45.176.0/22',
+      },
     ]);
     tickTo(down + 120);
     live.update(PEERS[1], announce(PEERS[1], KP, [2914, 4837, 131279]), down + 125);
-    expect(alerts.slice(1)).toEqual([
+    live.update(PEERS[1], announce(PEERS[1], OTHERS, [2914, 64500]), down + 125);
+    expect(alerts.slice(2)).toEqual([
       {
         kind: 'session-restored',
         time: iso(down + 125),
@@ -158,8 +185,83 @@ describe('LiveOutageDetection', () => {
         downSeconds: 125,
       },
     ]);
+    // The peer is a full feed again from the next bin: data is back, and the detector armed.
+    tickTo(down + 300);
+    expect(alerts.slice(3)).toEqual([
+      {
+        kind: 'outage-detector-ready',
+        time: iso(down + 300),
+        baseline: 4,
+        fullFeedPeers: 2,
+        trackedPrefixes: 4,
+        selection: '175.45.176.0/22',
+      },
+    ]);
     live.stop();
-    live.update(PEERS[1], withdraw(KP), down + 200);
-    expect(alerts).toHaveLength(2);
+    live.update(PEERS[1], withdraw(KP), down + 400);
+    expect(alerts).toHaveLength(4);
+    expect(
+      alerts.filter((a) => a.kind.startsWith('outage-') && !a.kind.startsWith('outage-detector')),
+    ).toEqual([]);
+  });
+});
+
+describe('LiveOutageDetection without data', () => {
+  it('sessions lost during an event are no data; space back with the data is not a recovery', () => {
+    const peers = [...PEERS, { address: '192.0.2.3', asn: 64498 }];
+    const live = new LiveOutageDetection({
+      select: selectPrefixes([parsePrefix('175.45.176.0/22')]),
+      selection: '175.45.176.0/22',
+    });
+    const alerts: Alert[] = [];
+    live.onAlert((alert) => alerts.push(alert));
+    const load = (peer: (typeof peers)[number], at: number): void => {
+      live.update(peer, announce(peer, KP, [2914, 4837, 131279]), at);
+      live.update(peer, announce(peer, OTHERS, [2914, 64500]), at);
+    };
+    for (const peer of peers) load(peer, T0);
+    for (let t = T0 + 60; t <= T0 + 2 * 3600; t += 60) live.advance(t);
+    alerts.length = 0;
+    const down = T0 + 3 * 3600 + 20;
+    live.advance(down);
+    // Two of three peers withdraw: the space is gone.
+    live.update(peers[0], withdraw(KP), down);
+    live.update(peers[1], withdraw(KP), down);
+    expect(alerts.map((a) => a.kind)).toEqual(['outage-open']);
+    // Then two sessions go down: one full-feed peer left of the two needed, no data.
+    live.advance(down + 60);
+    live.peerDown(peers[1], 1, down + 60);
+    live.peerDown(peers[2], 1, down + 60);
+    expect(alerts.slice(1).map((a) => a.kind)).toEqual([
+      'session-reset',
+      'session-reset',
+      'outage-detector-no-data',
+    ]);
+    expect(alerts.at(-1)).toMatchObject({
+      kind: 'outage-detector-no-data',
+      time: iso(down + 60),
+      reason: 'too-few-full-feed-peers',
+      fullFeedPeers: 1,
+      openEvent: 1,
+    });
+    // They come back with their tables; they count again from the next bin, with the space back.
+    load(peers[1], down + 120);
+    load(peers[2], down + 120);
+    const before = alerts.length;
+    for (let t = down + 180; t <= down + 600; t += 60) live.advance(t);
+    const after = alerts.slice(before).filter((a) => a.kind !== 'session-restored');
+    const back = T0 + 3 * 3600 + 300; // the bin boundary after the return
+    expect(after.map((a) => a.kind)).toEqual(['outage-detector-ready', 'outage-unresolved']);
+    expect(after[1]).toMatchObject({
+      kind: 'outage-unresolved',
+      eventId: 1,
+      reason: 'no-data',
+      knownUntil: iso(down + 60),
+      endWindow: { from: down + 60, to: back },
+      duration: 60,
+    });
+    // Neither a close nor a recovery.
+    expect(alerts.filter((a) => a.kind === 'outage-close' || a.kind === 'outage-recovery')).toEqual([]);
+    expect(live.detector.events[0]).toMatchObject({ open: false, end: undefined, endReason: 'no-data' });
   });
 });

@@ -5,11 +5,19 @@
  *
  * - `outage-open`: the visible space of the selection fell below the warning threshold; with the
  *   classification so far (always `blip` at first), the prefixes lost, the share lost, the cause hint.
- * - `outage-update`: the classification grew (blip -> outage -> sustained-outage), or the level,
- *   extent, cause or prefix count changed; `previous` holds what the last alert said.
- * - `outage-close`: the space is back (re-announcement); with duration and severity.
+ * - `outage-escalated` / `outage-de-escalated`: the event's current state got worse (partial to
+ *   full, warning to critical) / better (part of the space came back); `previous` as below.
+ * - `outage-update`: the classification grew (blip -> outage -> sustained-outage), or the worst
+ *   level or extent, the cause or the prefix count changed; `previous` holds what the last alert said.
+ * - `outage-close`: the space is back (re-announcement), at the exact time; with duration and
+ *   severity (the life cycle's "recovered"), followed by
+ * - `outage-recovery`: the separate, short recovery alert a subscriber acts on.
+ * - `outage-unresolved`: the event ended without a known end: data was lost and came back with
+ *   the space (`no-data`), or the collector stopped / the input ended with it still down.
  * - `outage-detector-ready` / `outage-detector-warming-up`: the detector has its baseline (after
  *   minHistorySeconds of history) / lost it (the full-feed set moved the signal: warm-up again).
+ * - `outage-detector-no-data`: too few full-feed peers (sessions down) or a gap in the input: no
+ *   data, neither an outage nor a recovery; `outage-detector-ready` again when data is back.
  * - `session-reset`: one peer's session went down and took its routes, the selection's space did
  *   not move: not an outage. `session-restored` when that peer announces again.
  *
@@ -35,27 +43,27 @@ import { parseAddress, parsePrefix } from '../net/index.js';
 import { ESTABLISHED, RoutingTable } from '../routing/index.js';
 import {
   OutageDetector,
+  formatDuration,
+  type NoDataReason,
   type OutageCause,
   type OutageClassification,
+  type OutageCoverage,
   type OutageEvent,
+  type OutageLevel,
+  type OutageExtent,
   type OutageOptions,
+  type OutageWindow,
   type SessionReset,
 } from './outages.js';
+import { OutageLifecycle, type OutageAlertState, type OutageLifecycleEntry } from './outages-lifecycle.js';
+
+export type { OutageAlertState };
 import type { PrefixSelector, VisibilityOptions } from './visibility.js';
 
 /** Prefixes (and origins) listed in one alert; the count is always given. */
 export const MAX_ALERT_PREFIXES = 100;
 /** Upstreams listed in one alert. */
 export const MAX_ALERT_UPSTREAMS = 5;
-
-/** What an outage alert said last (the `previous` of an `outage-update`). */
-export interface OutageAlertState {
-  classification: OutageClassification;
-  level: OutageEvent['level'];
-  extent: OutageEvent['extent'];
-  cause: OutageCause;
-  prefixCount: number;
-}
 
 /** The fields every outage alert carries. */
 export interface OutageAlertFields {
@@ -79,6 +87,15 @@ export interface OutageAlertFields {
   causeEvidence: string;
   /** Seconds from the start to `time`. */
   duration: number;
+  /** Level, extent and drop now (level and extent above are the worst reached). */
+  currentLevel: OutageLevel;
+  currentExtent: OutageExtent;
+  currentLostShare: number;
+  coverage: OutageCoverage;
+  /** Spread of the full-feed peers' losses around the start. */
+  startWindow: OutageWindow;
+  /** One sentence on where the event stands. */
+  status: string;
   selection?: string;
 }
 
@@ -89,18 +106,55 @@ export interface OutageUpdateAlert extends OutageAlertFields {
   kind: 'outage-update';
   previous: OutageAlertState;
 }
+export interface OutageEscalationAlert extends OutageAlertFields {
+  kind: 'outage-escalated' | 'outage-de-escalated';
+  previous: OutageAlertState;
+}
 export interface OutageCloseAlert extends OutageAlertFields {
   kind: 'outage-close';
   end: string;
+  endReason: 'recovered';
+  /** Spread of the full-feed peers' re-announcements up to the end. */
+  endWindow: OutageWindow;
   /** IODA alert area, whole seconds. */
   severity: number;
 }
+/** The recovery, on its own: what a subscriber acts on. */
+export interface OutageRecoveryAlert {
+  kind: 'outage-recovery';
+  /** The end (ISO 8601). */
+  time: string;
+  eventId: number;
+  start: string;
+  end: string;
+  duration: number;
+  classification: OutageClassification;
+  level: OutageLevel;
+  extent: OutageExtent;
+  prefixCount: number;
+  message: string;
+  selection?: string;
+}
+/** An event that ended without a known end, or was still down when the input stopped. */
+export interface OutageUnresolvedAlert extends OutageAlertFields {
+  kind: 'outage-unresolved';
+  reason: 'no-data' | 'input-ended' | 'collector-stopped';
+  /** The last time the event is known to have lasted. */
+  knownUntil: string;
+  /** For no-data: from the loss of data to its return, the end is in there. */
+  endWindow?: OutageWindow;
+  severity: number;
+}
 export interface DetectorStateAlert {
-  kind: 'outage-detector-ready' | 'outage-detector-warming-up';
+  kind: 'outage-detector-ready' | 'outage-detector-warming-up' | 'outage-detector-no-data';
   time: string;
   baseline: number | null;
   fullFeedPeers: number;
   trackedPrefixes: number;
+  /** For no-data: why. */
+  reason?: NoDataReason;
+  /** The event open when data was lost or came back, if any. */
+  openEvent?: number;
   selection?: string;
 }
 export interface SessionResetAlert {
@@ -127,7 +181,10 @@ export interface SessionRestoredAlert {
 export type Alert =
   | OutageOpenAlert
   | OutageUpdateAlert
+  | OutageEscalationAlert
   | OutageCloseAlert
+  | OutageRecoveryAlert
+  | OutageUnresolvedAlert
   | DetectorStateAlert
   | SessionResetAlert
   | SessionRestoredAlert;
@@ -150,25 +207,7 @@ export interface LiveDetectionOptions extends OutageOptions, Omit<VisibilityOpti
 
 const iso = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString();
 
-function snapshot(event: Readonly<OutageEvent>): OutageAlertState {
-  return {
-    classification: event.classification,
-    level: event.level,
-    extent: event.extent,
-    cause: event.cause,
-    prefixCount: event.prefixes.length,
-  };
-}
-
-function sameState(a: OutageAlertState, b: OutageAlertState): boolean {
-  return (
-    a.classification === b.classification &&
-    a.level === b.level &&
-    a.extent === b.extent &&
-    a.cause === b.cause &&
-    a.prefixCount === b.prefixCount
-  );
-}
+type DetectorState = 'warming-up' | 'ready' | 'no-data';
 
 /** The pipeline: `new LiveOutageDetection(options)`, then feed it until `stop()`. */
 export class LiveOutageDetection {
@@ -182,9 +221,8 @@ export class LiveOutageDetection {
   private readonly listeners: AlertListener[] = [];
   private readonly detachers: (() => void)[] = [];
   private lastTime = Number.NEGATIVE_INFINITY;
-  /** Events with something new since the last flush, and whether they opened in it. */
-  private readonly dirty = new Map<number, { event: Readonly<OutageEvent>; opened: boolean }>();
-  private readonly published = new Map<number, OutageAlertState>();
+  /** The events' life cycle, told after each input (an UPDATE is applied whole first). */
+  private readonly lifecycle: OutageLifecycle;
   private resetsPublished = 0;
   private readonly openResets: SessionReset[] = [];
   private readonly element: MrtElement = {
@@ -196,19 +234,16 @@ export class LiveOutageDetection {
     recordOffset: 0,
   };
   private stopped = false;
-  /** Whether the detector has a baseline (warm-up done); announced by an alert when it changes. */
-  private armed = false;
+  /** Warming up, armed (a baseline), or without data; announced by an alert when it changes. */
+  private state: DetectorState = 'warming-up';
 
   constructor(options: LiveDetectionOptions) {
     const { selection, onRefused, ...detection } = options;
     this.selection = selection;
     this.onRefused = onRefused;
     this.detector = new OutageDetector(this.table, detection);
-    this.detector.onEvent((event, phase) => {
-      const entry = this.dirty.get(event.id);
-      if (entry === undefined) this.dirty.set(event.id, { event, opened: phase === 'open' });
-      else if (phase === 'open') entry.opened = true;
-    });
+    this.lifecycle = new OutageLifecycle(this.detector);
+    this.lifecycle.onStep((entry) => this.onStep(entry));
     // Registered after the detector's own listener: its session resets are recorded by then.
     this.detachers.push(
       this.table.onEvent((event) => {
@@ -315,9 +350,14 @@ export class LiveOutageDetection {
     this.flush();
   }
 
-  /** Stops listening to the table; an event still open stays open. */
-  stop(): void {
+  /**
+   * Stops listening to the table. An event still open stays open and is announced as such
+   * (`outage-unresolved`, "collector stopped at T" by default, never a recovery).
+   */
+  stop(reason: 'collector-stopped' | 'input-ended' = 'collector-stopped'): void {
     if (this.stopped) return;
+    this.detector.end(this.lastTime, reason);
+    this.flush();
     this.stopped = true;
     for (const detach of this.detachers.splice(0)) detach();
     this.detector.close();
@@ -370,40 +410,85 @@ export class LiveOutageDetection {
   }
 
   private flush(): void {
-    const armed = this.detector.currentBaseline !== undefined;
-    if (armed !== this.armed) {
-      this.armed = armed;
-      const t = this.detector.tracker;
+    const d = this.detector;
+    const noData = d.noData;
+    const state: DetectorState =
+      noData !== undefined ? 'no-data' : d.currentBaseline !== undefined ? 'ready' : 'warming-up';
+    if (state !== this.state) {
+      this.state = state;
+      const t = d.tracker;
+      const open = d.openEvent;
       this.emit(
         this.withSelection({
-          kind: armed ? ('outage-detector-ready' as const) : ('outage-detector-warming-up' as const),
-          time: iso(this.lastTime),
-          baseline: this.detector.currentBaseline ?? null,
+          kind: `outage-detector-${state}` as const,
+          time: iso(noData !== undefined ? noData.from : this.lastTime),
+          baseline: d.currentBaseline ?? null,
           fullFeedPeers: t.fullFeedPeers,
           trackedPrefixes: t.trackedCount,
+          ...(noData !== undefined ? { reason: noData.reason } : {}),
+          ...(open !== undefined ? { openEvent: open.id } : {}),
         }),
       );
     }
-    if (this.dirty.size === 0) return;
-    const entries = [...this.dirty.values()];
-    this.dirty.clear();
-    for (const { event, opened } of entries) {
-      if (opened) this.emit({ kind: 'outage-open', ...this.fields(event, event.start) });
-      else {
-        const previous = this.published.get(event.id);
-        if (previous !== undefined && event.open && !sameState(previous, snapshot(event)))
-          this.emit({ kind: 'outage-update', ...this.fields(event, this.lastTime), previous });
-      }
-      this.published.set(event.id, snapshot(event));
-      if (!event.open && event.end !== undefined) {
+    this.lifecycle.flush();
+  }
+
+  /** One life-cycle step as alerts (data lost and back are the detector state alerts above). */
+  private onStep({ step, time, event, previous }: OutageLifecycleEntry): void {
+    if (event === undefined || step === 'no-data' || step === 'data-restored') return;
+    switch (step) {
+      case 'opened':
+        this.emit({ kind: 'outage-open', ...this.fields(event, event.start) });
+        return;
+      case 'escalated':
+      case 'de-escalated':
+      case 'updated':
+        // Told at the time the input or tick that noticed it was handled.
+        this.emit({
+          kind: step === 'updated' ? 'outage-update' : `outage-${step}`,
+          ...this.fields(event, Math.max(time, this.lastTime)),
+          previous: previous!,
+        });
+        return;
+      case 'recovered': {
+        const end = event.end!;
+        const fields = this.fields(event, end);
         this.emit({
           kind: 'outage-close',
-          ...this.fields(event, event.end),
-          end: iso(event.end),
+          ...fields,
+          end: iso(end),
+          endReason: 'recovered',
+          endWindow: event.endWindow ?? { from: end, to: end },
           severity: Math.round(event.severity),
         });
-        this.published.delete(event.id);
+        this.emit(
+          this.withSelection({
+            kind: 'outage-recovery' as const,
+            time: iso(end),
+            eventId: event.id,
+            start: fields.start,
+            end: iso(end),
+            duration: event.duration,
+            classification: event.classification,
+            level: event.level,
+            extent: event.extent,
+            prefixCount: event.prefixes.length,
+            message:
+              `recovered at ${iso(end)} after ${formatDuration(event.duration)}: ` +
+              `${event.classification}, ${event.extent} ${event.level}, ${event.prefixes.length} prefixes`,
+          }),
+        );
+        return;
       }
+      default:
+        this.emit({
+          kind: 'outage-unresolved',
+          ...this.fields(event, event.knownUntil),
+          reason: step === 'ended-without-data' ? 'no-data' : step,
+          knownUntil: iso(event.knownUntil),
+          ...(event.endWindow !== undefined ? { endWindow: event.endWindow } : {}),
+          severity: Math.round(event.severity),
+        });
     }
   }
 
@@ -426,6 +511,12 @@ export class LiveOutageDetection {
       cause: event.cause,
       causeEvidence: event.causeEvidence,
       duration: event.duration,
+      currentLevel: event.currentLevel,
+      currentExtent: event.currentExtent,
+      currentLostShare: event.currentLostShare,
+      coverage: { ...event.coverage },
+      startWindow: { ...event.startWindow },
+      status: event.status,
     });
   }
 

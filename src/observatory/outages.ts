@@ -30,6 +30,27 @@
  *
  * - minFullFeedPeers 2: no detection with fewer full-feed peers: the majority of one vantage point
  *   is that peer, whose own session problems would read as outages (set 1 for a one-peer feed).
+ * - gapSeconds 0 (off): an input silent for longer is missing input (a lost update file), not a
+ *   quiet network; archive replays set it (app/outages.ts), a live feed is ticked and never gaps.
+ *
+ * Times. The bins decide whether an event exists (a bin whose lowest signal is below the warning
+ * threshold of the baseline holds one); the event's start and end are the exact times of the
+ * routing changes that crossed the threshold, down and back up, wherever they fall in the bins,
+ * and duration and classification come from them. The event states what the data leaves
+ * uncertain: the spread of the full-feed peers' losses around the start (`startWindow`) and of
+ * their re-announcements before the end (`endWindow`). While an event is open the full-feed set
+ * is held (a peer leaves it only when its session goes down), so peers withdrawing the selection
+ * from a small table still count when they re-announce.
+ *
+ * No data. Fewer full-feed peers than minFullFeedPeers once the detector was armed (sessions
+ * down, a collector restarting) or a gap in the input is a state of its own (`noData`): never an
+ * outage, never a recovery. An event open when data is lost stays open; when data comes back and
+ * the space is back at that very moment, the recovery happened somewhere in the gap: the event
+ * ends with `endReason` 'no-data' and no `end`, its `endWindow` the gap.
+ *
+ * End of input. `finish(time)` settles what it can: an event whose space came back was closed at
+ * that time already; one still down stays open with `endReason` 'input-ended' (or
+ * 'collector-stopped', `end(time, reason)`) and `knownUntil` the last time seen.
  *
  * A change of the full-feed set (a peer becomes or stops being a full feed at a bin boundary) is
  * a change of the denominator, not of routing: it never opens an event; when it moves the signal
@@ -43,7 +64,7 @@
 import { systemClock, type Clock, type Timer } from '../bgp/index.js';
 import { CairnError } from '../errors/index.js';
 import type { RouteEvent, RoutingTable } from '../routing/index.js';
-import { LOST, LOST_BY_PEER_DOWN, VisibilityTracker, type VisibilityOptions } from './visibility.js';
+import { LOST, LOST_BY_PEER_DOWN, SEEN, VisibilityTracker, type VisibilityOptions } from './visibility.js';
 
 export interface OutageOptions {
   binSeconds?: number;
@@ -58,6 +79,7 @@ export interface OutageOptions {
   causeWindowSeconds?: number;
   upstreamEvidencePrefixes?: number;
   minFullFeedPeers?: number;
+  gapSeconds?: number;
 }
 
 /** Every parameter with its default (see the module header for the reasons). */
@@ -74,10 +96,46 @@ export const OUTAGE_DEFAULTS: Required<OutageOptions> = {
   causeWindowSeconds: 300,
   upstreamEvidencePrefixes: 3,
   minFullFeedPeers: 2,
+  gapSeconds: 0,
 };
 
 export type OutageClassification = 'blip' | 'outage' | 'sustained-outage';
 export type OutageCause = 'origin-withdrawal' | 'upstream-path-loss' | 'peer-sessions-down' | 'unknown';
+export type OutageLevel = 'warning' | 'critical';
+export type OutageExtent = 'partial' | 'full';
+/**
+ * How an event ended: its space came back (`recovered`, exact `end`), data was lost and came back
+ * with the space (`no-data`: the end is somewhere in `endWindow`), or it was still down when the
+ * input ended or the collector stopped (still open).
+ */
+export type OutageEndReason = 'recovered' | 'no-data' | 'input-ended' | 'collector-stopped';
+/** Why there is no data: too few full-feed peers (sessions down), or a gap in the input. */
+export type NoDataReason = 'too-few-full-feed-peers' | 'input-gap';
+
+/** A stretch of time the data cannot narrow down further (Unix seconds, inclusive). */
+export interface OutageWindow {
+  from: number;
+  to: number;
+}
+
+/** Who saw the loss (full-feed peers, the visibility's denominator). */
+export interface OutageCoverage {
+  /** Full-feed peers when the event opened. */
+  fullFeedPeers: number;
+  /** Full-feed peers that lost a route to an affected prefix around the start. */
+  peersLost: number;
+  /** Full-feed peers (when it opened) that lost none of their routes to the affected prefixes. */
+  peersKept: number;
+}
+
+/** A period without data. */
+export interface NoDataPeriod {
+  from: number;
+  /** When data came back; undefined while it has not. */
+  to: number | undefined;
+  reason: NoDataReason;
+  fullFeedPeers: number;
+}
 
 export interface LostPeer {
   peerId: number;
@@ -95,10 +153,23 @@ export interface OutageEvent {
   id: number;
   /** Time the visible space fell below the warning threshold (Unix seconds). */
   start: number;
-  /** Time it came back above it; undefined while open. */
+  /** Time it came back above it (exact); undefined while open or when the end is unknown. */
   end: number | undefined;
-  /** Seconds (end - start); while open, up to the latest time seen. */
+  /** Seconds (end - start); while open, up to the latest time seen (knownUntil). */
   duration: number;
+  /** How it ended; undefined while it runs. */
+  endReason: OutageEndReason | undefined;
+  /** The last time the event is known to have lasted: its end, or the latest time seen. */
+  knownUntil: number;
+  /** One sentence: "recovered at T after D", "open: input ended at T", ... */
+  status: string;
+  /** Spread of the full-feed peers' losses of the affected prefixes around the start. */
+  startWindow: OutageWindow;
+  /** Spread of their re-announcements up to the end, or the gap the end fell in. */
+  endWindow: OutageWindow | undefined;
+  coverage: OutageCoverage;
+  /** Periods without data while the event was open. */
+  noData: NoDataPeriod[];
   /** Start of the bins holding start and end. */
   startBin: number;
   endBin: number | undefined;
@@ -110,9 +181,14 @@ export interface OutageEvent {
   /** Largest relative drop: 1 - minimum / baseline. */
   lostShare: number;
   unit: 'ipv4-slash24' | 'ipv6-slash48';
-  level: 'warning' | 'critical';
+  /** Worst level and extent reached. */
+  level: OutageLevel;
   classification: OutageClassification;
-  extent: 'partial' | 'full';
+  extent: OutageExtent;
+  /** Level, extent and relative drop now (they go down again when part of the space returns). */
+  currentLevel: OutageLevel;
+  currentExtent: OutageExtent;
+  currentLostShare: number;
   /** IODA alert area: integral of the relative drop over time, in seconds. */
   severity: number;
   prefixes: string[];
@@ -154,10 +230,34 @@ export interface OutageBin {
   baseline: number | undefined;
   /** Whether an event was open during the bin (kept out of the baseline). */
   inEvent: boolean;
+  /** Whether the bin had a time without data (kept out of the baseline). */
+  noData: boolean;
 }
 
-export type OutagePhase = 'open' | 'update' | 'close';
+/**
+ * The life cycle of an event: `open`; `escalate` (partial to full, warning to critical) and
+ * `de-escalate` (back) of its current state; `update` (classification grew, cause, prefixes);
+ * `no-data` and `data-restored` while it is open; `close` when it ended (`endReason` recovered or
+ * no-data); `unresolved` when the input ended or the collector stopped with it still open.
+ */
+export type OutagePhase =
+  'open' | 'update' | 'escalate' | 'de-escalate' | 'no-data' | 'data-restored' | 'close' | 'unresolved';
 export type OutageListener = (event: Readonly<OutageEvent>, phase: OutagePhase) => void;
+/** Data was lost (`start`) or came back (`end`: `period.to` is set). */
+export type NoDataListener = (period: Readonly<NoDataPeriod>, phase: 'start' | 'end') => void;
+
+const LEVEL_RANK: Record<OutageLevel, number> = { warning: 0, critical: 1 };
+const EXTENT_RANK: Record<OutageExtent, number> = { partial: 0, full: 1 };
+
+const isoTime = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString();
+
+/** Human duration: 7m10s, 9h31m. */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  const m = Math.round(s / 60);
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
 
 /** Vanished untracked prefixes (for the upstream cause hint), bounded. */
 const RING = 65536;
@@ -187,8 +287,20 @@ export class OutageDetector {
   readonly events: OutageEvent[] = [];
   readonly bins: OutageBin[] = [];
   readonly sessionResets: SessionReset[] = [];
+  /** Periods without data (after the detector was first armed), in order. */
+  readonly noDataPeriods: NoDataPeriod[] = [];
 
   private readonly listeners: OutageListener[] = [];
+  private readonly noDataListeners: NoDataListener[] = [];
+  /** The no-data period in progress. */
+  private noDataNow: NoDataPeriod | undefined;
+  /** When data last came back (a recovery at that very time happened in the gap). */
+  private dataBackAt = Number.NaN;
+  private armedOnce = false;
+  /** End of an input gap being crossed. */
+  private gapUntil = Number.NaN;
+  private binHadNoData = false;
+  private lastInput = Number.NaN;
   private readonly binValues: number[] = [];
   private readonly binExcluded: boolean[] = [];
   /** Start of the current (open) bin; NaN before the first event. */
@@ -227,17 +339,50 @@ export class OutageDetector {
     checkOption('criticalThreshold', o.criticalThreshold, 0, o.warningThreshold);
     checkOption('fullLossShare', o.fullLossShare, 0, 1);
     checkOption('minFullFeedPeers', o.minFullFeedPeers, 1, 1e6);
+    checkOption('gapSeconds', o.gapSeconds, 0, 90 * 86400);
     this.options = o;
     this.tracker = new VisibilityTracker(table, options);
-    this.tracker.onClock((time) => this.onUpdate(time));
+    this.tracker.onClock((time) => this.onInput(time));
     this.tracker.onPrefixVisibility((index, visible, time) => this.onPrefix(index, visible, time));
     this.tracker.onSpaceChange((time) => this.evaluate(time));
     this.detach = table.onEvent((event) => this.onTableEvent(event));
   }
 
-  /** Registers a listener for event open / update / close. */
+  /** Registers a listener for the events' life cycle (OutagePhase). */
   onEvent(listener: OutageListener): void {
     this.listeners.push(listener);
+  }
+
+  /** Registers a listener for data lost and back. */
+  onNoData(listener: NoDataListener): void {
+    this.noDataListeners.push(listener);
+  }
+
+  /** The no-data period in progress, if any. */
+  get noData(): Readonly<NoDataPeriod> | undefined {
+    return this.noDataNow;
+  }
+
+  /** A time of the input (a table event): a silence longer than gapSeconds is a gap. */
+  private onInput(time: number): void {
+    const gap = this.options.gapSeconds;
+    if (gap > 0 && time - this.lastInput > gap) this.gap(this.lastInput, time);
+    if (!(time <= this.lastInput)) this.lastInput = time;
+    this.onUpdate(time);
+  }
+
+  /**
+   * No input from `from` to `to` (a missing archive file): no data in between; the bins of the gap
+   * are kept out of the baseline. Called by the detector itself for silences over gapSeconds.
+   */
+  gap(from: number, to: number): void {
+    if (!(to > from)) return;
+    this.onUpdate(from);
+    this.gapUntil = to;
+    this.enterNoData(Math.max(from, this.lastTime), 'input-gap');
+    this.onUpdate(to);
+    this.gapUntil = Number.NaN;
+    this.evaluate(to);
   }
 
   close(): void {
@@ -252,6 +397,11 @@ export class OutageDetector {
 
   get currentBaseline(): number | undefined {
     return this.baseline;
+  }
+
+  /** The latest time seen (Unix seconds), NaN before any. */
+  get time(): number {
+    return this.lastTime;
   }
 
   /**
@@ -307,10 +457,31 @@ export class OutageDetector {
   /** The event whose cause window has passed and whose cause is final. */
   private causeSettled: OutageEvent | undefined;
 
-  /** Ends the replay at `time`: closes the bins up to it; an event still open stays open. */
+  /**
+   * Ends the replay at `time`: closes the bins up to it; an event still open stays open, with
+   * `endReason` 'input-ended' (recovered ones were closed when their space came back).
+   */
   finish(time: number): void {
-    this.onUpdate(time);
-    if (this.current !== undefined) this.refresh(this.current, time);
+    this.end(time, 'input-ended');
+  }
+
+  /** Ends the input at `time` for `reason`: see finish. */
+  end(time: number, reason: 'input-ended' | 'collector-stopped'): void {
+    if (Number.isFinite(time)) this.onUpdate(time);
+    const event = this.current;
+    if (event === undefined || event.endReason !== undefined) return;
+    const at = Math.max(this.lastTime, event.start);
+    this.refresh(event, at);
+    event.endReason = reason;
+    event.knownUntil = at;
+    event.duration = at - event.start;
+    event.classification = this.classify(event.duration);
+    const stillDown = `still down after ${formatDuration(event.duration)}`;
+    event.status =
+      this.noDataNow !== undefined
+        ? `open: ${reason === 'input-ended' ? 'input ended' : 'collector stopped'} at ${isoTime(at)} without data since ${isoTime(this.noDataNow.from)}`
+        : `open: ${reason === 'input-ended' ? 'input ended' : 'collector stopped'} at ${isoTime(at)}, ${stillDown}`;
+    this.emit(event, 'unresolved');
   }
 
   // ---- bins and baseline ----------------------------------------------------------------------
@@ -320,6 +491,7 @@ export class OutageDetector {
     const bin = this.options.binSeconds;
     const value = t.signal;
     const unknown = t.fullFeedPeers === 0;
+    const noData = this.binHadNoData || this.noDataNow !== undefined;
     this.bins.push({
       start: this.binStart,
       value,
@@ -330,9 +502,10 @@ export class OutageDetector {
       fullFeedPeers: t.fullFeedPeers,
       baseline: this.baseline,
       inEvent: this.binHadEvent || this.current !== undefined,
+      noData,
     });
     this.binValues.push(value);
-    this.binExcluded.push(this.binHadEvent || this.current !== undefined || unknown);
+    this.binExcluded.push(this.binHadEvent || this.current !== undefined || unknown || noData);
     this.historyBins++;
     const keep = Math.ceil(this.options.historySeconds / bin);
     while (this.binValues.length > keep) {
@@ -342,7 +515,9 @@ export class OutageDetector {
     this.binStart += bin;
     this.binMinimum = value;
     this.binHadEvent = this.current !== undefined;
+    this.binHadNoData = this.noDataNow !== undefined;
     this.baseline = this.computeBaseline();
+    if (this.baseline !== undefined) this.armedOnce = true;
     // IODA decides the full-feed peers per bin: a peer that came back counts again from here.
     const before = t.signal;
     const beforePeers = t.fullFeedPeers;
@@ -383,8 +558,9 @@ export class OutageDetector {
     const event = this.current;
     this.lastTime = time;
     if (event !== undefined) {
-      event.severity += (time - previous) * Math.max(0, 1 - this.lastRatio);
+      if (this.noDataNow === undefined) event.severity += (time - previous) * Math.max(0, 1 - this.lastRatio);
       event.duration = time - event.start;
+      event.knownUntil = time;
       const classification = this.classify(event.duration);
       if (classification !== event.classification) {
         // An open event grows from blip to outage to sustained outage: tell the listeners.
@@ -405,6 +581,8 @@ export class OutageDetector {
   }
 
   private lostAt: Record<number, number> = {};
+  /** The full-feed peers when the open event opened. */
+  private fullFeedAtOpen: number[] = [];
   private visibleSince: Record<number, number> = {};
 
   private evaluate(time: number): void {
@@ -414,19 +592,28 @@ export class OutageDetector {
     const value = t.signal;
     this.binMinimum = Math.min(this.binMinimum, value);
     const baseline = this.baseline;
-    if (t.fullFeedPeers < this.options.minFullFeedPeers || baseline === undefined || baseline <= 0) {
+    const gap = !Number.isNaN(this.gapUntil) && time < this.gapUntil;
+    if (gap || t.fullFeedPeers < this.options.minFullFeedPeers) {
+      if (this.armedOnce || this.current !== undefined)
+        this.enterNoData(time, gap ? 'input-gap' : 'too-few-full-feed-peers');
       this.lastRatio = 1;
       return;
     }
-    const ratio = value / baseline;
-    this.lastRatio = this.current === undefined ? ratio : value / this.current.baseline;
+    if (this.noDataNow !== undefined) this.leaveNoData(time);
+    if (this.current === undefined && (baseline === undefined || baseline <= 0)) {
+      this.lastRatio = 1;
+      return;
+    }
     const o = this.options;
     const event = this.current;
     if (event === undefined) {
-      if (ratio < o.warningThreshold) this.openAt(time, value, baseline);
+      const ratio = value / baseline!;
+      this.lastRatio = ratio;
+      if (ratio < o.warningThreshold) this.openAt(time, value, baseline!);
       return;
     }
     const eventRatio = value / event.baseline;
+    this.lastRatio = eventRatio;
     if (eventRatio >= o.warningThreshold) {
       this.closeAt(event, time);
       return;
@@ -442,11 +629,67 @@ export class OutageDetector {
       event.level = 'critical';
       changed = true;
     }
+    const rankBefore = LEVEL_RANK[event.currentLevel] + EXTENT_RANK[event.currentExtent];
+    const levelBefore = event.currentLevel;
+    const extentBefore = event.currentExtent;
+    this.setCurrent(event, value);
     if (time - event.start <= o.causeWindowSeconds) {
       this.refresh(event, time);
       changed = true;
     }
-    if (changed) this.emit(event, 'update');
+    const rankAfter = LEVEL_RANK[event.currentLevel] + EXTENT_RANK[event.currentExtent];
+    const moved = event.currentLevel !== levelBefore || event.currentExtent !== extentBefore;
+    if (moved)
+      this.emit(
+        event,
+        rankAfter > rankBefore ? 'escalate' : rankAfter < rankBefore ? 'de-escalate' : 'update',
+      );
+    else if (changed) this.emit(event, 'update');
+  }
+
+  /** The current level, extent and drop of an open event at signal `value`. */
+  private setCurrent(event: OutageEvent, value: number): void {
+    const o = this.options;
+    const lost = Math.max(0, 1 - value / event.baseline);
+    event.currentLostShare = lost;
+    event.currentExtent = lost >= o.fullLossShare ? 'full' : 'partial';
+    event.currentLevel = value / event.baseline < o.criticalThreshold ? 'critical' : 'warning';
+  }
+
+  // ---- no data ---------------------------------------------------------------------------------
+
+  private enterNoData(time: number, reason: NoDataReason): void {
+    if (this.noDataNow !== undefined) return;
+    const period: NoDataPeriod = {
+      from: time,
+      to: undefined,
+      reason,
+      fullFeedPeers: this.tracker.fullFeedPeers,
+    };
+    this.noDataNow = period;
+    this.binHadNoData = true;
+    this.noDataPeriods.push(period);
+    for (const listener of this.noDataListeners) listener(period, 'start');
+    const event = this.current;
+    if (event !== undefined) {
+      event.noData.push({ ...period });
+      this.emit(event, 'no-data');
+    }
+  }
+
+  private leaveNoData(time: number): void {
+    const period = this.noDataNow;
+    if (period === undefined) return;
+    period.to = time;
+    this.noDataNow = undefined;
+    this.dataBackAt = time;
+    for (const listener of this.noDataListeners) listener(period, 'end');
+    const event = this.current;
+    if (event !== undefined) {
+      const own = event.noData.at(-1);
+      if (own !== undefined && own.to === undefined) own.to = time;
+      this.emit(event, 'data-restored');
+    }
   }
 
   private openAt(time: number, value: number, baseline: number): void {
@@ -457,11 +700,20 @@ export class OutageDetector {
         this.affected.add(index);
     }
     const lostShare = 1 - value / baseline;
+    const level = value / baseline < o.criticalThreshold ? 'critical' : 'warning';
+    const extent = lostShare >= o.fullLossShare ? 'full' : 'partial';
     const event: OutageEvent = {
       id: this.events.length + 1,
       start: time,
       end: undefined,
       duration: 0,
+      endReason: undefined,
+      knownUntil: time,
+      status: `open since ${isoTime(time)}`,
+      startWindow: { from: time, to: time },
+      endWindow: undefined,
+      coverage: { fullFeedPeers: this.tracker.fullFeedPeers, peersLost: 0, peersKept: 0 },
+      noData: [],
       startBin: Math.floor(time / o.binSeconds) * o.binSeconds,
       endBin: undefined,
       open: true,
@@ -469,9 +721,12 @@ export class OutageDetector {
       minimum: value,
       lostShare,
       unit: this.tracker.signalUnit,
-      level: value / baseline < o.criticalThreshold ? 'critical' : 'warning',
+      level,
       classification: 'blip',
-      extent: lostShare >= o.fullLossShare ? 'full' : 'partial',
+      extent,
+      currentLevel: level,
+      currentExtent: extent,
+      currentLostShare: lostShare,
       severity: 0,
       prefixes: [],
       origins: [],
@@ -484,18 +739,41 @@ export class OutageDetector {
     this.binHadEvent = true;
     this.lastRatio = value / baseline;
     this.events.push(event);
+    this.tracker.holdFullFeed = true;
+    this.fullFeedAtOpen = this.tracker.fullFeedPeerIds();
     this.refresh(event, time);
     this.emit(event, 'open');
   }
 
   private closeAt(event: OutageEvent, time: number): void {
     const o = this.options;
-    event.end = time;
+    // Back at the very time data came back: it came back somewhere in the gap, not at `time`.
+    const inGap = time === this.dataBackAt && event.noData.length > 0;
     event.endBin = Math.floor(time / o.binSeconds) * o.binSeconds;
-    event.duration = time - event.start;
     event.open = false;
+    if (inGap) {
+      const gap = event.noData[event.noData.length - 1];
+      event.end = undefined;
+      event.endReason = 'no-data';
+      event.knownUntil = gap.from;
+      event.duration = gap.from - event.start;
+      event.endWindow = { from: gap.from, to: time };
+      event.status =
+        `ended without data: no data from ${isoTime(gap.from)} (${gap.reason}); ` +
+        `back at ${isoTime(time)} with the space`;
+    } else {
+      event.end = time;
+      event.endReason = 'recovered';
+      event.knownUntil = time;
+      event.duration = time - event.start;
+    }
     this.refresh(event, time);
+    if (!inGap) event.status = `recovered at ${isoTime(time)} after ${formatDuration(event.duration)}`;
+    event.currentLevel = 'warning';
+    event.currentExtent = 'partial';
+    event.currentLostShare = 0;
     this.current = undefined;
+    this.tracker.holdFullFeed = false;
     this.lastRatio = 1;
     this.emit(event, 'close');
   }
@@ -513,7 +791,7 @@ export class OutageDetector {
   private refresh(event: OutageEvent, time: number): void {
     const o = this.options;
     const t = this.tracker;
-    const duration = (event.end ?? time) - event.start;
+    const duration = (event.end ?? (event.endReason === undefined ? time : event.knownUntil)) - event.start;
     event.duration = duration;
     event.classification = this.classify(duration);
     const prefixes = [...this.affected].sort((a, b) => t.trackedPrefix(a).compare(t.trackedPrefix(b)));
@@ -531,11 +809,19 @@ export class OutageDetector {
     const origins = new Set<number>();
     let byUpdate = 0;
     let byPeerDown = 0;
+    let firstLoss = Number.POSITIVE_INFINITY;
+    let lastLoss = Number.NEGATIVE_INFINITY;
+    const lostBy = new Set<number>();
     for (let i = first; i < c.count && c.time[i] <= to; i++) {
       const kind = c.kind[i];
       if (kind !== LOST && kind !== LOST_BY_PEER_DOWN) continue;
       if (!this.affected.has(c.key[i])) continue;
       const peerId = c.peer[i];
+      if (t.isFullFeed(peerId) || kind === LOST_BY_PEER_DOWN) {
+        lostBy.add(peerId);
+        firstLoss = Math.min(firstLoss, c.time[i]);
+        lastLoss = Math.max(lastLoss, c.time[i]);
+      }
       const upstream = t.paths.upstreamOfAttributes(c.attributes[i]);
       origins.add(t.paths.originOfAttributes(c.attributes[i]));
       upstreamCounts.set(upstream, (upstreamCounts.get(upstream) ?? 0) + 1);
@@ -562,6 +848,13 @@ export class OutageDetector {
       .map(([asn, routesLost]) => ({ asn, routesLost }))
       .sort((a, b) => b.routesLost - a.routesLost || a.asn - b.asn);
     event.origins = [...origins].sort((a, b) => a - b);
+    event.coverage.peersLost = lostBy.size;
+    let kept = 0;
+    for (const peer of this.fullFeedAtOpen) if (!lostBy.has(peer)) kept++;
+    event.coverage.peersKept = kept;
+    if (lostBy.size > 0)
+      event.startWindow = { from: Math.min(firstLoss, event.start), to: Math.max(lastLoss, event.start) };
+    if (event.endReason === 'recovered' && event.end !== undefined) event.endWindow = this.endWindow(event);
     if (event.end === undefined || time - event.start <= o.causeWindowSeconds)
       this.decideCause(event, byUpdate, byPeerDown, lossTimes);
   }
@@ -620,12 +913,31 @@ export class OutageDetector {
     if (spread <= o.simultaneitySeconds) {
       event.cause = 'origin-withdrawal';
       event.causeEvidence =
-        `${lossTimes.size} prefixes withdrawn by every peer within ${spread} s` +
+        `${lossTimes.size} prefixes withdrawn by ${event.coverage.peersLost} full-feed peers within ${spread} s` +
         (upstream !== 0 ? `, while AS${upstream} kept its other routes` : '');
       return;
     }
     event.cause = 'unknown';
     event.causeEvidence = `losses spread over ${spread} s through ${event.upstreams.length} upstreams`;
+  }
+
+  /**
+   * Spread of the re-announcements that brought the space back: for each affected prefix visible
+   * again at the end, its full-feed peers' re-announcements since they last lost it.
+   */
+  private endWindow(event: OutageEvent): OutageWindow {
+    const end = event.end!;
+    const back = new Set<number>();
+    for (const index of this.affected) if (this.visibleSince[index] === end) back.add(index);
+    const c = this.tracker.changeColumns();
+    let from = end;
+    for (let i = c.count - 1; i >= 0 && back.size > 0 && c.time[i] >= event.start; i--) {
+      const key = c.key[i];
+      if (!back.has(key) || !this.tracker.isFullFeed(c.peer[i]) || c.time[i] > end) continue;
+      if (c.kind[i] === SEEN) from = Math.min(from, c.time[i]);
+      else back.delete(key);
+    }
+    return { from, to: end };
   }
 
   /** Upstreams other than `lost` of the routes the affected prefixes still have. */

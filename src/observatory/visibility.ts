@@ -8,7 +8,11 @@
  *   largest route count of any peer, and at least `minFullFeedRoutes` (default 1). A partial feed
  *   (a customer session, a peer still sending its table) would otherwise count as "not seeing"
  *   everything it does not carry. Re-evaluated at every bin boundary (`refreshFullFeed`) and at
- *   once when a peer's session goes down (a peer without routes is no full feed).
+ *   once when a peer's session goes down (a peer without routes is no full feed). The count
+ *   keeps the selected prefixes the peer withdrew (until its session goes down): losing the
+ *   selection is the signal, it must not move the denominator, which it would in a table small
+ *   next to the selection (a peer withdrawing just before a bin boundary would leave the set and
+ *   the start would move to a later peer's withdrawal).
  * - A prefix is visible when more than half of the full-feed peers see it (strictly more than
  *   `visibleShare`, default 0.5, of them). With no full-feed peer at all the signal is unknown
  *   (`fullFeedPeers === 0`): a collector without sessions says nothing about a country.
@@ -410,7 +414,21 @@ export class VisibilityTracker {
   // ---- events ---------------------------------------------------------------------------------
 
   private onTableEvent(event: Readonly<RouteEvent>): void {
-    if (event.time > this.now) this.advance(event.time);
+    if (event.time > this.now) {
+      // The table has applied the change already; bins closing on the way see the state before it.
+      this.pendingPeer = event.peerId;
+      this.pendingRoutes =
+        event.kind === 'withdraw' && event.cause === 'update'
+          ? 1
+          : event.kind === 'announce' && event.previousAttributesId === -1
+            ? -1
+            : 0;
+      try {
+        this.advance(event.time);
+      } finally {
+        this.pendingRoutes = 0;
+      }
+    }
     if (event.kind === 'peer-down') this.onPeerDown(event.peerId, event.time);
   }
 
@@ -418,14 +436,56 @@ export class VisibilityTracker {
   private onRow(row: number, series: VisibilitySeries): void {
     const c = series.columns();
     const kind = c.kind[row];
+    if (kind === LOST) this.markWithdrawn(c.peer[row], c.key[row], true);
+    else if (kind === SEEN) this.markWithdrawn(c.peer[row], c.key[row], false);
     // A loss by session reset waits for the peer-down event: the full-feed set changes first.
     if (kind !== LOST_BY_PEER_DOWN && this.fullFeed[c.peer[row]] === 1)
       this.reevaluate(c.key[row], c.time[row]);
   }
 
-  private onPeerDown(peerId: number, time: number): void {
-    if (this.fullFeed[peerId] === 1) this.refreshFullFeed(time);
+  /** Tracked prefixes each peer withdrew by update and has not announced again. */
+  private readonly withdrawnTracked = new Map<number, Set<number>>();
+
+  private markWithdrawn(peerId: number, index: number, withdrawn: boolean): void {
+    let set = this.withdrawnTracked.get(peerId);
+    if (withdrawn) {
+      if (set === undefined) this.withdrawnTracked.set(peerId, (set = new Set()));
+      set.add(index);
+    } else set?.delete(index);
   }
+
+  /** The route count change of the table event being handled, not yet seen by the clock. */
+  private pendingPeer = -1;
+  private pendingRoutes = 0;
+
+  /** A peer's route count for the full-feed test: its routes and the selected prefixes it withdrew. */
+  private fullFeedCountOf(peerId: number): number {
+    const pending = peerId === this.pendingPeer ? this.pendingRoutes : 0;
+    return this.table.peerRouteCount(peerId) + pending + (this.withdrawnTracked.get(peerId)?.size ?? 0);
+  }
+
+  private onPeerDown(peerId: number, time: number): void {
+    this.withdrawnTracked.delete(peerId);
+    if (this.fullFeed[peerId] !== 1) return;
+    if (!this.holdFullFeed) {
+      this.refreshFullFeed(time);
+      return;
+    }
+    // Held: only the peer whose session went down leaves; the others keep their place.
+    this.fullFeed[peerId] = 0;
+    this.fullFeedCount--;
+    for (let index = 0; index < this.trackedPrefixes.length; index++)
+      this.setVisible(index, this.shouldBeVisible(index), time);
+    this.emitSpace(time);
+  }
+
+  /**
+   * While set, `refreshFullFeed` only adds peers, and a peer leaves the set only when its session
+   * goes down: the detector holds the set during an event, because peers withdrawing the
+   * selection may fall below the full-feed share of a small table, and the set would then wait
+   * for a bin boundary to take them back when they re-announce (the end would be rounded to it).
+   */
+  holdFullFeed = false;
 
   /** Decides whether a prefix is tracked (at its first announcement): its tracked index, or -1. */
   private classify(prefixId: number, attributesId: number): number {
@@ -524,13 +584,14 @@ export class VisibilityTracker {
       this.fullFeed = grown;
     }
     let max = 0;
-    for (let id = 0; id < peers; id++) max = Math.max(max, table.peerRouteCount(id));
+    for (let id = 0; id < peers; id++) max = Math.max(max, this.fullFeedCountOf(id));
     const threshold = Math.max(this.minFullFeedRoutes, this.fullFeedShare * max);
     let changed = false;
     let count = 0;
     for (let id = 0; id < peers; id++) {
-      const routes = table.peerRouteCount(id);
-      const full = routes >= threshold && routes > this.fullFeedShare * max ? 1 : 0;
+      const routes = this.fullFeedCountOf(id);
+      let full = routes >= threshold && routes > this.fullFeedShare * max ? 1 : 0;
+      if (this.holdFullFeed && this.fullFeed[id] === 1) full = 1;
       if (full !== this.fullFeed[id]) {
         this.fullFeed[id] = full;
         changed = true;

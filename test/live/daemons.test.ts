@@ -519,7 +519,10 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
       const classes = during
         .filter(
           (p) =>
-            p.alert.eventId === id && (p.alert.kind === 'outage-open' || p.alert.kind === 'outage-update'),
+            p.alert.eventId === id &&
+            ['outage-open', 'outage-update', 'outage-escalated', 'outage-de-escalated'].includes(
+              p.alert.kind,
+            ),
         )
         .map((p) => p.alert.classification)
         .filter((c, k, all) => k === 0 || c !== all[k - 1]);
@@ -544,8 +547,28 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
         cause: expected.cause,
         start: iso(expected.down),
         end: iso(expected.up),
+        endReason: 'recovered',
         duration: expected.up - expected.down,
       });
+      // The recovery alert, on its own, published right after the close.
+      const recovery = during[during.indexOf(close) + 1];
+      expect(recovery?.alert, `${name}: recovery alert`).toEqual(
+        expect.objectContaining({
+          kind: 'outage-recovery',
+          eventId: id,
+          time: iso(expected.up),
+          start: iso(expected.down),
+          end: iso(expected.up),
+          duration: expected.up - expected.down,
+          classification: expected.classification,
+          extent: expected.extent,
+          selection: 'country KP',
+        }),
+      );
+      expect(
+        kinds('outage-recovery').filter((p) => p.alert.eventId === id),
+        name,
+      ).toHaveLength(1);
 
       const duration = close.alert.duration as number;
       const margin = Math.min(Math.abs(duration - BLIP_SECONDS), Math.abs(duration - SUSTAINED_SECONDS));
@@ -561,8 +584,18 @@ describe('collector with real BGP daemons (BIRD 2 and GoBGP on loopback)', () =>
     // Every outage alert belongs to one of those events.
     const ids = new Set(opens.map((p) => p.alert.eventId));
     expect(
-      kinds('outage-open', 'outage-update', 'outage-close').filter((p) => !ids.has(p.alert.eventId)),
+      kinds(
+        'outage-open',
+        'outage-update',
+        'outage-escalated',
+        'outage-de-escalated',
+        'outage-close',
+        'outage-recovery',
+        'outage-unresolved',
+      ).filter((p) => !ids.has(p.alert.eventId)),
     ).toEqual([]);
+    // No event ended without its recovery, and data was never lost during the replay.
+    expect(kinds('outage-unresolved', 'outage-detector-no-data')).toEqual([]);
     expect(attached!.live.stats.refused).toBe(0);
     console.info(
       `live detection in virtual time (tick ${TICK_MS / 1000} s of timeline): smallest margin to a ` +
