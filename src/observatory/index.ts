@@ -91,3 +91,14 @@ export {
   type SessionResetAlert,
   type SessionRestoredAlert,
 } from './live.js';
+// AS relationships and what-if removal (issue #19).
+export {
+  AsRelationships,
+  DEFAULT_NOISE_PATHS,
+  DEFAULT_PEER_DEGREE_RATIO,
+  ValleyFreeReach,
+  isReservedAsn,
+  type AsLink,
+  type RelationshipOptions,
+  type RelationshipType,
+} from './relationships.js';
