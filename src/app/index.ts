@@ -125,3 +125,18 @@ export {
   MAX_CONCURRENCY as MAX_FETCH_CONCURRENCY,
   type RetryNotice,
 } from '../feeds/index.js';
+// What if: remove ASes and see what still reaches each country (issue #19).
+export {
+  LinkEvidence,
+  RelationshipType,
+  WHATIF_LIMITS,
+  WHATIF_METHOD,
+  WhatIfCountry,
+  WhatIfInput,
+  WhatIfPrefix,
+  WhatIfRank,
+  WhatIfResult,
+  inferRelationships,
+  whatIf,
+  whatIfOnWorld,
+} from './whatif.js';

@@ -102,3 +102,12 @@ export {
   type RelationshipOptions,
   type RelationshipType,
 } from './relationships.js';
+export {
+  PREFIX_FATES,
+  RemovalSimulator,
+  type CountryWhatIf,
+  type FateSpace,
+  type PrefixFate,
+  type PrefixWhatIf,
+  type VantageRoute,
+} from './relationships-whatif.js';

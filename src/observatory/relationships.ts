@@ -67,17 +67,17 @@ const TYPE_P2P = 2;
 const TYPE_SIBLING = 3;
 
 /**
- * A valley-free reach from one vantage AS: which ASes it reaches without the removed ones, and
- * the shortest path (vantage AS first, as a BGP AS path reads) to each.
+ * A valley-free reach from a set of vantage ASes: which ASes they reach without the removed ones,
+ * and the shortest path (a vantage AS first, as a BGP AS path reads) to each.
  */
 export class ValleyFreeReach {
-  readonly vantage: number;
+  readonly vantages: readonly number[];
   readonly #rel: AsRelationships;
-  /** Parent state of each (node, phase) state, -1 for the start, -2 for unreached. */
+  /** Parent state of each (node, phase) state, -1 for a start, -2 for unreached. */
   readonly #parent: Int32Array;
 
-  constructor(vantage: number, rel: AsRelationships, parent: Int32Array) {
-    this.vantage = vantage;
+  constructor(vantages: readonly number[], rel: AsRelationships, parent: Int32Array) {
+    this.vantages = vantages;
     this.#rel = rel;
     this.#parent = parent;
   }
@@ -89,7 +89,7 @@ export class ValleyFreeReach {
     return this.#parent[node * 2] !== -2 || this.#parent[node * 2 + 1] !== -2;
   }
 
-  /** The shortest valley-free path from the vantage AS to `asn` (vantage first), or undefined. */
+  /** The shortest valley-free path from any vantage AS to `asn` (vantage first), or undefined. */
   path(asn: number): number[] | undefined {
     const node = this.#rel.nodeOf(asn);
     if (node < 0) return undefined;
@@ -438,17 +438,16 @@ export class AsRelationships {
   }
 
   /**
-   * Breadth-first search of valley-free paths from `vantage`, never through `removed`: from the
-   * vantage AS up to providers (and across siblings), at most one peering link, then down to
-   * customers. A valley-free path read backwards is valley-free, so what the vantage AS reaches
-   * is what can announce routes to it.
+   * Breadth-first search of valley-free paths from every AS of `vantages` at once, never through
+   * `removed`: from a vantage AS up to providers (and across siblings), at most one peering link,
+   * then down to customers. A valley-free path read backwards is valley-free, so what a vantage AS
+   * reaches is what can announce routes to it.
    */
-  valleyFreeReach(vantage: number, removed: ReadonlySet<number>): ValleyFreeReach {
+  valleyFreeReach(vantages: number | readonly number[], removed: ReadonlySet<number>): ValleyFreeReach {
     this.infer();
+    const starts = typeof vantages === 'number' ? [vantages] : vantages;
     const n = this.#asns.length;
     const parent = new Int32Array(n * 2).fill(-2);
-    const start = this.nodeOf(vantage);
-    if (start < 0 || removed.has(vantage)) return new ValleyFreeReach(vantage, this, parent);
     const blocked = new Uint8Array(n);
     for (const asn of removed) {
       const node = this.nodeOf(asn);
@@ -458,8 +457,12 @@ export class AsRelationships {
     let head = 0;
     let tail = 0;
     // State = node * 2 + phase; phase 0: still climbing, 1: past the top (only down or sibling).
-    parent[start * 2] = -1;
-    queue[tail++] = start * 2;
+    for (const asn of starts) {
+      const start = this.nodeOf(asn);
+      if (start < 0 || blocked[start] === 1 || parent[start * 2] !== -2) continue;
+      parent[start * 2] = -1;
+      queue[tail++] = start * 2;
+    }
     const adjStart = this.#adjStart;
     const adjTo = this.#adjTo;
     const adjLink = this.#adjLink;
@@ -493,6 +496,6 @@ export class AsRelationships {
         queue[tail++] = s;
       }
     }
-    return new ValleyFreeReach(vantage, this, parent);
+    return new ValleyFreeReach(starts, this, parent);
   }
 }
