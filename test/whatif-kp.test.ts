@@ -150,3 +150,25 @@ describe('what if AS4837 were removed: North Korea on the bundled 2015 table', (
     expect(JSON.parse(json.out())).toEqual(result);
   });
 });
+
+describe('several ASes, several countries, every country ranked', () => {
+  it('ranks every country by the share cut off, KP among the fully cut', async () => {
+    const result = await whatIf({ remove: [4837, 'AS9929'], countries: ['KP', 'cn'], allCountries: true });
+    expect(result.removed.map((a) => a.asn)).toEqual([4837, 9929]);
+    expect(result.countries.map((c) => c.country)).toEqual(['KP', 'CN']);
+    const kp = result.ranking.find((r) => r.country === 'KP');
+    expect(kp?.share.cut).toBe(1);
+    expect(result.ranking.length).toBeGreaterThan(20);
+    for (let i = 1; i < result.ranking.length; i++)
+      expect(result.ranking[i - 1].share.cut).toBeGreaterThanOrEqual(result.ranking[i].share.cut);
+    for (const r of result.ranking)
+      expect(r.share.observed + r.share.alternative + r.share.cut).toBeCloseTo(r.prefixes > 0 ? 1 : 0, 9);
+    // The detailed view and the ranking agree.
+    const cn = result.ranking.find((r) => r.country === 'CN');
+    expect(cn?.share).toEqual(result.countries[1].share);
+  });
+
+  it('asks for a country or every country', async () => {
+    await expect(whatIf({ remove: ['AS4837'] })).rejects.toThrow(/--country/);
+  });
+});
