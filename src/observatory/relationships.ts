@@ -6,7 +6,7 @@
  * of all paths set each link's direction, and a link next to a path's top whose ends have
  * comparable degrees, never seen carrying transit, is a peering link. Siblings come only from
  * organisation data the caller supplies (Gao's mutual-transit siblings are mostly path artefacts:
- * her own WHOIS check confirmed about half of them). Each link keeps the paths it was inferred
+ * her own WHOIS check confirmed little more than half of them). Each link keeps the paths it was inferred
  * from, so a relationship can be shown with its evidence.
  *
  * Over the inferred graph, `valleyFreeReach` finds from a vantage AS every AS reachable by a
