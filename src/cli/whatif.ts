@@ -34,7 +34,7 @@ function linkText(link: LinkEvidence): string {
         ? `AS${link.to} is its peer`
         : `AS${link.to} is its sibling`;
   const removed = link.removed ? ' [removed]' : '';
-  return `AS${link.from} - AS${link.to} ${esc(link.toName)}: ${kind}${removed}; ${link.paths} paths, e.g. ${link.evidence.map((p) => `"${p}"`).join(', ')}`;
+  return `AS${link.from} - AS${link.to} ${esc(link.toName)}: ${kind}${removed}; ${link.paths} path${link.paths === 1 ? '' : 's'}, e.g. ${link.evidence.map((p) => `"${p}"`).join(', ')}`;
 }
 
 function countryText(view: WhatIfCountry, limit: number): string[] {
