@@ -141,3 +141,18 @@ export {
   OutageRecoveryAlert,
   OutageUnresolvedAlert,
 } from './live.js';
+// What if: remove ASes and see what still reaches each country (issue #19).
+export {
+  LinkEvidence,
+  RelationshipType,
+  WHATIF_LIMITS,
+  WHATIF_METHOD,
+  WhatIfCountry,
+  WhatIfInput,
+  WhatIfPrefix,
+  WhatIfRank,
+  WhatIfResult,
+  inferRelationships,
+  whatIf,
+  whatIfOnWorld,
+} from './whatif.js';

@@ -17,6 +17,7 @@ const COMMANDS: Record<string, (context: CliContext) => Promise<Command[]>> = {
   demo: async (c) => [(await import('./demo.js')).demoCommand(c)],
   watch: async (c) => [(await import('./watch.js')).watchCommand(c)],
   fetch: async (c) => [(await import('./fetch.js')).fetchCommand(c)],
+  whatif: async (c) => [(await import('./whatif.js')).whatifCommand(c)],
 };
 /** Command names defined by another entry (country.ts defines four). */
 const ALIASES: Record<string, string> = { asn: 'country', ip: 'country', countries: 'country' };

@@ -110,3 +110,23 @@ export {
   type SessionResetAlert,
   type SessionRestoredAlert,
 } from './live.js';
+// AS relationships and what-if removal (issue #19).
+export {
+  AsRelationships,
+  DEFAULT_NOISE_PATHS,
+  DEFAULT_PEER_DEGREE_RATIO,
+  ValleyFreeReach,
+  isReservedAsn,
+  type AsLink,
+  type RelationshipOptions,
+  type RelationshipType,
+} from './relationships.js';
+export {
+  PREFIX_FATES,
+  RemovalSimulator,
+  type CountryWhatIf,
+  type FateSpace,
+  type PrefixFate,
+  type PrefixWhatIf,
+  type VantageRoute,
+} from './relationships-whatif.js';
