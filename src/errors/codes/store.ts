@@ -11,23 +11,21 @@ export const STORE_CODES = {
   },
   STORE_LOCKED: {
     category: 'conflict',
-    description: 'Another process holds the database file open for writing (DuckDB allows one writer per file).',
+    description:
+      'Another process holds the database file open for writing (DuckDB allows one writer per file).',
     action: 'Wait for the other cairn process to end, or use another --db.',
   },
   STORE_TOO_NEW: {
     category: 'unavailable',
-    description: 'The database was written by a newer cairn (its schema version is above the one this cairn knows).',
+    description:
+      'The database was written by a newer cairn (its schema version is above the one this cairn knows).',
     action: 'Use the newer cairn, or another --db.',
   },
   STORE_CANNOT_OPEN: {
     category: 'unavailable',
-    description: 'The database file or its folder cannot be created or opened (permissions, missing folder, full disk).',
+    description:
+      'The database file or its folder cannot be created or opened (permissions, missing folder, full disk).',
     action: 'Check the path given with --db or $CAIRN_DB and its permissions.',
-  },
-  STORE_BAD_QUERY: {
-    category: 'usage',
-    description: 'A store query was given an impossible argument (a time range that ends before it starts).',
-    action: 'Read the message and pass a valid range.',
   },
   STORE_CLOSED: {
     category: 'internal',
