@@ -94,3 +94,16 @@ export * from './mrt-schemas.js';
 export { dumpMrt, elementPredicate, mrtStats } from './mrt.js';
 export * from './country.js';
 export * from './demo.js';
+// ---- store: ingest and history (issue 15) ----
+export {
+  INGEST_ELEMENTS_LABEL,
+  INGEST_FILES_LABEL,
+  IngestFileLine,
+  IngestInput,
+  IngestResult,
+  StoreCountsSchema,
+  hashFile,
+  ingest,
+  openCairnStore,
+  type IngestOptions,
+} from './ingest.js';

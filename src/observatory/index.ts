@@ -91,3 +91,14 @@ export {
   type SessionResetAlert,
   type SessionRestoredAlert,
 } from './live.js';
+export {
+  HistoryRecorder,
+  type DependencyShare,
+  type DependencySnapshot,
+  type HistoryOptions,
+  type HistoryRecords,
+  type PeerSessionReset,
+  type PrefixChange,
+  type VisibilityPoint,
+  type VisibilityScope,
+} from './history.js';

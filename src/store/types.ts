@@ -1,11 +1,22 @@
 /**
  * The records the store keeps that no domain module computes as such: what an ingested file was,
- * a time bin's visibility of a country, an AS or a prefix, a dependency snapshot, a change of a
- * prefix's origins or upstreams, a session reset, an outage event with the selection it was
- * detected for, and the batch that carries one file's worth of them into one transaction. The
- * evidence and ACH records are intel's own types (`EvidenceObject`, `Indicator`, `AchCase`).
+ * an outage event with the selection it was detected for, the batch that carries one file's worth
+ * of records into one transaction, query filters. The routing records (visibility points,
+ * dependency snapshots, prefix changes, session resets) are observatory's (`HistoryRecorder`);
+ * the evidence and ACH records are intel's (`EvidenceObject`, `Indicator`, `AchCase`).
  */
-import type { OutageEvent, OutagePhase } from '../observatory/index.js';
+import type {
+  DependencyShare,
+  DependencySnapshot,
+  OutageEvent,
+  OutagePhase,
+  PeerSessionReset,
+  PrefixChange,
+  VisibilityPoint,
+  VisibilityScope,
+} from '../observatory/index.js';
+
+export type { DependencyShare, DependencySnapshot, PrefixChange, VisibilityPoint, VisibilityScope };
 
 /** What kind of input a file was. */
 export type FileKind = 'mrt' | 'registry' | 'intel';
@@ -30,66 +41,8 @@ export interface FileRecord {
   ingestedAt: number;
 }
 
-/** What a visibility series is about. */
-export type VisibilityScope = 'country' | 'asn' | 'prefix';
-
-/**
- * The visibility of one country, AS or prefix at the end of one time bin. A prefix is visible when
- * at least one peer has a route for it; a group's space is the union of its visible prefixes.
- */
-export interface VisibilityPoint {
-  scope: VisibilityScope;
-  /** `KP`, `131279` or `175.45.176.0/24`. */
-  key: string;
-  /** Start of the bin (Unix seconds). */
-  binStart: number;
-  /** Visible IPv4 space in /24s (a longer prefix counts its share of a /24). */
-  ipv4Slash24s: number;
-  /** Visible IPv6 space in /48s (a longer prefix counts its share of a /48). */
-  ipv6Slash48s: number;
-  /** Visible prefixes. */
-  prefixes: number;
-  /** Distinct peers with a route to at least one of its prefixes. */
-  peers: number;
-}
-
-/** One AS's dependency (AS hegemony) in a snapshot. */
-export interface DependencyShare {
-  asn: number;
-  hegemony: number;
-  ipv4: number;
-  ipv6: number;
-}
-
-/** A country's dependency and upstreams at one time, as the observatory computed them. */
-export interface DependencySnapshot {
-  country: string;
-  time: number;
-  dependency: DependencyShare[];
-  /** Upstreams (first AS outside the country) with their share of the visible space. */
-  upstreams: Array<{ asn: number; share: number }>;
-  /** Vantage points the dependency was computed over. */
-  peers: number;
-}
-
-/** A change in the set of origin ASes (MOAS) or of upstreams of a prefix, between two bins. */
-export interface PrefixChange {
-  kind: 'origin' | 'upstream';
-  prefix: string;
-  /** End of the bin in which the change was seen (Unix seconds). */
-  time: number;
-  /** Sorted, before and after; empty when the prefix was not (or no longer) announced. */
-  before: number[];
-  after: number[];
-}
-
-/** A peer's BGP session left Established: every route of that peer went at once. */
-export interface SessionResetRecord {
-  time: number;
-  peerAsn: number;
-  peerAddress: string;
-  routesRemoved: number;
-}
+/** A peer's session reset, as the store keeps it. */
+export type SessionResetRecord = PeerSessionReset;
 
 /** An outage event as the detector of one selection holds it, and the phase it reached. */
 export interface OutageRecord {

@@ -27,6 +27,11 @@ export const STORE_CODES = {
       'The database file or its folder cannot be created or opened (permissions, missing folder, full disk).',
     action: 'Check the path given with --db or $CAIRN_DB and its permissions.',
   },
+  INGEST_NO_INPUT: {
+    category: 'not-found',
+    description: 'A file or folder given to `cairn ingest` (--mrt, --registry, --intel) does not exist.',
+    action: 'Check the path.',
+  },
   STORE_CLOSED: {
     category: 'internal',
     description: 'The store was used after it was closed.',

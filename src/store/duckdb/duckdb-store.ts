@@ -399,7 +399,8 @@ export class DuckDbStore implements CairnStore {
       );
       const phases = await this.rows(
         c,
-        'SELECT selection, start, phase, time FROM outage_phases ORDER BY file_seq, time',
+        `SELECT selection, start, phase, time FROM outage_phases
+         ORDER BY file_seq, time, CASE phase WHEN 'open' THEN 0 WHEN 'update' THEN 1 ELSE 2 END`,
       );
       const phasesOf = new Map<string, Array<{ phase: OutagePhase; time: number }>>();
       for (const p of phases) {
