@@ -38,6 +38,8 @@ export interface CairnStore {
   hasFile(hash: string): Promise<boolean>;
   /** Every file ingested, in ingest order; optionally of one kind. */
   files(kind?: FileKind): Promise<FileRecord[]>;
+  /** What the file with this hash added (its rows by kind); undefined when it is not there. */
+  fileCounts(hash: string): Promise<StoreCounts | undefined>;
   /**
    * Writes one file's results and its record in one transaction: all of it or none of it.
    * Returns false, writing nothing, when a file with the same hash is already there.

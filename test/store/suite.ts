@@ -252,6 +252,18 @@ export function storeSuite(name: string, factory: StoreFactory): void {
         expect(await store.hasFile('no-such-hash')).toBe(false);
         expect(await store.files()).toEqual([first.file]);
         expect(await store.files('registry')).toEqual([]);
+        expect(await store.fileCounts(first.file.hash)).toEqual({
+          files: 1,
+          bins: 1,
+          visibilityPoints: 1,
+          dependencySnapshots: 0,
+          changes: 0,
+          outages: 0,
+          resets: 0,
+          evidence: 0,
+          achCases: 0,
+        });
+        expect(await store.fileCounts('no-such-hash')).toBeUndefined();
         expect((await store.visibilitySeries('country', 'KP', 0, 0))[0].ipv4Slash24s).toBe(4);
       }));
 

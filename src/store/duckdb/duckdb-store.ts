@@ -623,23 +623,34 @@ export class DuckDbStore implements CairnStore {
   // ---- the store --------------------------------------------------------------------------
 
   counts(): Promise<StoreCounts> {
+    return this.serial('read', (c) => this.countRows(c, undefined));
+  }
+
+  fileCounts(hash: string): Promise<StoreCounts | undefined> {
     return this.serial('read', async (c) => {
-      const count = async (sql: string): Promise<number> => num((await this.rows(c, sql))[0].n);
-      const v2 = this.schemaVersion >= 2;
-      return {
-        files: await count('SELECT count(*) AS n FROM files'),
-        bins: await count('SELECT count(DISTINCT bin_start) AS n FROM bins'),
-        visibilityPoints: await count('SELECT count(*) AS n FROM visibility'),
-        dependencySnapshots: await count('SELECT count(*) AS n FROM dependency_snapshots'),
-        changes: await count('SELECT count(*) AS n FROM prefix_changes'),
-        outages: await count(
-          'SELECT count(*) AS n FROM (SELECT DISTINCT selection, start FROM outage_states)',
-        ),
-        resets: await count('SELECT count(*) AS n FROM session_resets'),
-        evidence: v2 ? await count('SELECT count(DISTINCT id) AS n FROM evidence') : 0,
-        achCases: v2 ? await count('SELECT count(*) AS n FROM ach_cases') : 0,
-      };
+      const [row] = await this.rows(c, 'SELECT seq FROM files WHERE hash = $1', [hash]);
+      return row === undefined ? undefined : this.countRows(c, num(row.seq));
     });
+  }
+
+  /** Rows by kind, of one file (`seq`) or of the whole store (distinct bins, outages, evidence ids). */
+  private async countRows(c: DuckDBConnection, seq: number | undefined): Promise<StoreCounts> {
+    const of = seq === undefined ? '' : `WHERE file_seq = ${seq}`;
+    const count = async (sql: string): Promise<number> => num((await this.rows(c, sql))[0].n);
+    const v2 = this.schemaVersion >= 2;
+    return {
+      files: await count(`SELECT count(*) AS n FROM files ${seq === undefined ? '' : `WHERE seq = ${seq}`}`),
+      bins: await count(`SELECT count(DISTINCT bin_start) AS n FROM bins ${of}`),
+      visibilityPoints: await count(`SELECT count(*) AS n FROM visibility ${of}`),
+      dependencySnapshots: await count(`SELECT count(*) AS n FROM dependency_snapshots ${of}`),
+      changes: await count(`SELECT count(*) AS n FROM prefix_changes ${of}`),
+      outages: await count(
+        `SELECT count(*) AS n FROM (SELECT DISTINCT selection, start FROM outage_states ${of})`,
+      ),
+      resets: await count(`SELECT count(*) AS n FROM session_resets ${of}`),
+      evidence: v2 ? await count(`SELECT count(DISTINCT id) AS n FROM evidence ${of}`) : 0,
+      achCases: v2 && seq === undefined ? await count('SELECT count(*) AS n FROM ach_cases') : 0,
+    };
   }
 
   async sizeOnDisk(): Promise<number> {
