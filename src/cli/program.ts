@@ -16,6 +16,7 @@ const COMMANDS: Record<string, (context: CliContext) => Promise<Command[]>> = {
   collect: async (c) => [(await import('./collect.js')).collectCommand(c)],
   demo: async (c) => [(await import('./demo.js')).demoCommand(c)],
   ingest: async (c) => [(await import('./ingest.js')).ingestCommand(c)],
+  history: async (c) => [(await import('./history.js')).historyCommand(c)],
 };
 /** Command names defined by another entry (country.ts defines four). */
 const ALIASES: Record<string, string> = { asn: 'country', ip: 'country', countries: 'country' };
