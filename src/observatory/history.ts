@@ -350,7 +350,7 @@ export class HistoryRecorder {
     this.elementsInFile = 0;
   }
 
-  /** A dependency snapshot now (end of a run), at the latest time seen. */
+  /** A dependency snapshot of the table as it is, stamped `time` (ingest takes one after its first file). */
   snapshotNow(time: number): void {
     this.snapshotDependency(time);
   }

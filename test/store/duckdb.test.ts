@@ -1,13 +1,16 @@
 // The store contract over DuckDB, then what only a file-backed store has: a database made by the
 // previous schema version, damaged files, a schema from a newer cairn, the default place.
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CairnError } from '../../src/errors/index.js';
 import { DuckDbStore, SCHEMA_VERSION, defaultStorePath, type CairnStore } from '../../src/store/index.js';
 import { UNICODE, batch, fileRecord, point, storeSuite } from './suite.js';
 
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-store-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 let count = 0;
@@ -121,6 +124,34 @@ describe('DuckDB store file', () => {
   it('gives STORE_CANNOT_OPEN naming the path when its folder does not exist', async () => {
     const file = path.join(dir, 'no-such-folder', 'x.duckdb');
     await expectStoreError(file, 'STORE_CANNOT_OPEN');
+  });
+
+  it('gives STORE_LOCKED naming the file while another process writes to it', async () => {
+    const file = newFile();
+    await (await DuckDbStore.open(file)).close();
+    const holder = spawn(
+      process.execPath,
+      [
+        '--input-type=module',
+        '-e',
+        `import { DuckDBInstance } from '@duckdb/node-api';
+         const db = await DuckDBInstance.create(process.argv[1]);
+         await db.connect();
+         process.stdout.write('open\\n');
+         setInterval(() => {}, 1000);`,
+        file,
+      ],
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout.on('data', () => resolve());
+        holder.on('exit', (code) => reject(new Error(`the holder exited (${code}) before opening ${file}`)));
+      });
+      await expectStoreError(file, 'STORE_LOCKED');
+    } finally {
+      holder.kill('SIGKILL');
+    }
   });
 
   it('refuses calls after close', async () => {

@@ -194,6 +194,43 @@ describe('ingest of real files', () => {
     }
   });
 
+  it('imports evidence files once and finds an indicator by value', async () => {
+    const file = path.join(dir, 'intel.duckdb');
+    const lazarus = fileURLToPath(new URL('../../data/intel/iocs/eset/nukesped_lazarus', import.meta.url));
+    const sha256 = fs.readFileSync(path.join(lazarus, 'samples.sha256'), 'utf8').split('\n')[0].trim();
+    const first = await ingest({ intel: [lazarus], db: file });
+    expect(first.ingested).toBeGreaterThan(0);
+    expect(first.counts.evidence).toBeGreaterThan(0);
+    const again = await ingest({ intel: [lazarus], db: file });
+    expect(again.ingested).toBe(0);
+    expect(again.counts).toEqual(first.counts);
+    const store = await DuckDbStore.open(file);
+    try {
+      const found = await store.findEvidence(sha256);
+      expect(found.length).toBeGreaterThanOrEqual(1);
+      expect(found[0]).toMatchObject({ kind: 'indicator', type: 'sha256', value: sha256 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('records registry files and reads the routing with them when none is given', async () => {
+    const file = path.join(dir, 'registry.duckdb');
+    const apnic = fileURLToPath(new URL('../../data/registry/delegated-apnic-20141009.gz', import.meta.url));
+    const first = await ingest({ registry: [apnic], db: file });
+    expect(first.files).toMatchObject([{ kind: 'registry', status: 'ingested', path: apnic }]);
+    expect(first.files[0].records).toBeGreaterThan(1000);
+    expect((await ingest({ registry: [apnic], db: file })).files[0].status).toBe('skipped');
+    await ingest({ mrt: files.slice(0, 2), db: file, outageCountries: ['KP'] });
+    const store = await DuckDbStore.open(file);
+    try {
+      expect((await store.files('registry')).map((f) => f.path)).toEqual([apnic]);
+      expect((await store.visibilitySeries('country', 'KP', 0, 1e12)).length).toBeGreaterThan(0);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('says which input does not exist', async () => {
     await expect(
       ingest({ mrt: [path.join(dir, 'nothing-here')], db: path.join(dir, 'x.duckdb') }),
