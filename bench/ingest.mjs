@@ -51,7 +51,11 @@ async function child(mode, files) {
   } else {
     const { ingest } = await import(dist('app/ingest.js'));
     const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-bench-ingest-')), 'bench.duckdb');
-    const out = await ingest({ mrt: files, db, ...(mode === 'ingest-kp' ? { outageCountries: ['KP'] } : {}) });
+    const out = await ingest({
+      mrt: files,
+      db,
+      ...(mode === 'ingest-kp' ? { outageCountries: ['KP'] } : {}),
+    });
     result.elements = out.elements;
     result.storeBytes = out.storeBytes;
     result.counts = out.counts;
@@ -105,7 +109,9 @@ async function main() {
     console.log(`\n${set.name}`);
     console.log(`  elements                  ${decode.elements}`);
     console.log(`  decoder only              ${decode.ms.toFixed(0)} ms  ${rate(decode)} elements/s`);
-    console.log(`  load table                ${load.ms.toFixed(0)} ms  ${rate(load)} elements/s  (${share(load)})`);
+    console.log(
+      `  load table                ${load.ms.toFixed(0)} ms  ${rate(load)} elements/s  (${share(load)})`,
+    );
     for (const [label, r] of [
       ['ingest, outages of KP', kp],
       ['ingest, every country', all],
