@@ -230,6 +230,12 @@ class GroupTotals {
     this.peerBits[g * this.words + (peer >>> 5)] |= 1 << (peer & 31);
   }
 
+  /** ORs a prefix's peer bits (`words` words from `base`) into group `g`. */
+  addPeerBits(g: number, bits: Uint32Array, base: number): void {
+    const at = g * this.words;
+    for (let w = 0; w < this.words; w++) this.peerBits[at + w] |= bits[base + w];
+  }
+
   peersOf(g: number): number {
     let count = 0;
     for (let w = g * this.words, end = w + this.words; w < end; w++) {
@@ -455,6 +461,23 @@ export class HistoryRecorder {
   private distinctPeers = 0;
   private visitedPrefix = -1;
 
+  private prefixBits = new Uint32Array(0);
+  private bitsWords = 0;
+  private singleOrigin = new Float64Array(0);
+
+  /** Fills the route buffers with the routes of prefix `id`. */
+  private walk(
+    id: number,
+    routes: number,
+    visit: (prefix: number, peer: number, attributesId: number) => void,
+  ): void {
+    this.routeCount = 0;
+    this.distinctPeers = 0;
+    this.visitedPrefix = id;
+    if (this.routePeers.length < routes) this.growRouteBuffers(routes);
+    this.table.forEachRouteOfPrefix(id, visit);
+  }
+
   private growRouteBuffers(size: number): void {
     this.routePeers = new Int32Array(size * 2);
     this.routeOrigins = new Float64Array(size * 2);
@@ -492,28 +515,49 @@ export class HistoryRecorder {
     ases.reset(peerCount);
     const time = binStart + this.binSeconds;
     const visit = this.visitRoute;
+    // Per prefix, the peers that see it (one bit each) and its single origin (-1: several or
+    // none), kept from the last time its routes changed: a clean prefix costs no route walk.
+    const words = countries.words;
+    const prefixCount = table.prefixCount;
+    if (words !== this.bitsWords) {
+      this.bitsWords = words;
+      this.prefixBits = new Uint32Array(Math.ceil(prefixCount * 1.25) * words);
+      this.allDirty = true;
+    } else if (this.prefixBits.length < prefixCount * words) {
+      const grown = new Uint32Array(Math.ceil(prefixCount * 1.25) * words);
+      grown.set(this.prefixBits);
+      this.prefixBits = grown;
+    }
+    if (this.singleOrigin.length < prefixCount) {
+      const grown = new Float64Array(Math.ceil(prefixCount * 1.25)).fill(-1);
+      grown.set(this.singleOrigin);
+      this.singleOrigin = grown;
+    }
+    const bits = this.prefixBits;
     for (const id of this.sorted) {
       const routes = table.prefixRouteCount(id);
-      const checkSets = this.allDirty || this.dirty[id] === 1;
+      const dirty = this.allDirty || this.dirty[id] === 1;
       this.dirty[id] = 0;
       if (routes === 0) {
         if (this.lastPrefixPeers[id] > 0) this.prefixPoint(id, binStart, 0);
-        if (checkSets) this.compareSets(id, [], [], time, first);
+        if (dirty) this.compareSets(id, [], [], time, first);
         continue;
       }
-      this.routeCount = 0;
-      this.distinctPeers = 0;
-      this.visitedPrefix = id;
-      if (this.routePeers.length < routes) this.growRouteBuffers(routes);
-      table.forEachRouteOfPrefix(id, visit);
-      const n = this.routeCount;
-      const peers = this.routePeers;
-      const origins = this.routeOrigins;
-      if (this.lastPrefixPeers[id] !== this.distinctPeers) this.prefixPoint(id, binStart, this.distinctPeers);
-      let single = true;
-      for (let r = 1; r < n && single; r++) single = origins[r] === origins[0];
-      const originSet = single ? [origins[0]] : sortedSet(Array.from(origins.subarray(0, n)));
-      if (checkSets) {
+      const base = id * words;
+      let walked = false;
+      if (dirty) {
+        this.walk(id, routes, visit);
+        walked = true;
+        const n = this.routeCount;
+        const origins = this.routeOrigins;
+        bits.fill(0, base, base + words);
+        for (let r = 0; r < n; r++) bits[base + (this.routePeers[r] >>> 5)] |= 1 << (this.routePeers[r] & 31);
+        if (this.lastPrefixPeers[id] !== this.distinctPeers)
+          this.prefixPoint(id, binStart, this.distinctPeers);
+        let single = true;
+        for (let r = 1; r < n && single; r++) single = origins[r] === origins[0];
+        this.singleOrigin[id] = single ? origins[0] : -1;
+        const originSet = single ? [origins[0]] : sortedSet(Array.from(origins.subarray(0, n)));
         const upstreams: number[] = [];
         for (let r = 0; r < n; r++) if (this.routeUpstreams[r] !== 0) upstreams.push(this.routeUpstreams[r]);
         this.compareSets(id, originSet, sortedSet(upstreams), time, first);
@@ -532,14 +576,25 @@ export class HistoryRecorder {
         size = length <= 48 ? POW2[48 - length] : 1 / POW2[length - 48];
       }
       const c = this.countryOf(id);
-      if (c >= 0) this.addToGroup(countries, c, family, start, size);
-      for (const origin of originSet) this.addToGroup(ases, ases.groupOf(origin), family, start, size);
+      if (c >= 0) {
+        this.addToGroup(countries, c, family, start, size);
+        countries.addPeerBits(c, bits, base);
+      }
+      const origin = this.singleOrigin[id];
+      if (origin >= 0) {
+        const g = ases.groupOf(origin);
+        this.addToGroup(ases, g, family, start, size);
+        ases.addPeerBits(g, bits, base);
+        continue;
+      }
+      // Several origins: each gets the peers whose route it originates.
+      if (!walked) this.walk(id, routes, visit);
+      for (const asn of this.origins.get(id)) this.addToGroup(ases, ases.groupOf(asn), family, start, size);
       let lastOrigin = -1;
       let group = -1;
-      for (let r = 0; r < n; r++) {
-        if (c >= 0) countries.addPeer(c, peers[r]);
-        if (origins[r] !== lastOrigin) group = ases.groupOf((lastOrigin = origins[r]));
-        ases.addPeer(group, peers[r]);
+      for (let r = 0; r < this.routeCount; r++) {
+        if (this.routeOrigins[r] !== lastOrigin) group = ases.groupOf((lastOrigin = this.routeOrigins[r]));
+        ases.addPeer(group, this.routePeers[r]);
       }
     }
     this.allDirty = false;
