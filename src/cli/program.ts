@@ -18,6 +18,8 @@ const COMMANDS: Record<string, (context: CliContext) => Promise<Command[]>> = {
   watch: async (c) => [(await import('./watch.js')).watchCommand(c)],
   fetch: async (c) => [(await import('./fetch.js')).fetchCommand(c)],
   whatif: async (c) => [(await import('./whatif.js')).whatifCommand(c)],
+  ingest: async (c) => [(await import('./ingest.js')).ingestCommand(c)],
+  history: async (c) => [(await import('./history.js')).historyCommand(c)],
 };
 /** Command names defined by another entry (country.ts defines four). */
 const ALIASES: Record<string, string> = { asn: 'country', ip: 'country', countries: 'country' };

@@ -130,3 +130,14 @@ export {
   type PrefixWhatIf,
   type VantageRoute,
 } from './relationships-whatif.js';
+export {
+  HistoryRecorder,
+  type DependencyShare,
+  type DependencySnapshot,
+  type HistoryOptions,
+  type HistoryRecords,
+  type PeerSessionReset,
+  type PrefixChange,
+  type VisibilityPoint,
+  type VisibilityScope,
+} from './history.js';

@@ -1,0 +1,151 @@
+/**
+ * `cairn ingest --mrt FILE|DIR... [--registry FILE...] [--intel PATH...] [--db FILE]`: writes
+ * what cairn keeps from its inputs into the store (app ingest), one transaction per file, skipping
+ * files already there. A bar on a terminal (files, elements/s, ETA), then a summary (JSON with
+ * --json). Thin: parse, call app, render.
+ */
+import { Command } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
+import {
+  INGEST_ELEMENTS_LABEL,
+  INGEST_FILES_LABEL,
+  ingest,
+  type IngestResult,
+  type WorkHooks,
+} from '../app/index.js';
+import { ParseError, escapeForTerminal } from '../errors/index.js';
+import { action, type CliContext } from './command.js';
+import { EXIT_OK, type CliIo } from './io.js';
+import { problemPrinter } from './output.js';
+
+interface IngestCliOptions {
+  mrt?: string[];
+  registry?: string[];
+  intel?: string[];
+  db?: string;
+  bin: string;
+  dependencyInterval: string;
+  outageCountry?: string[];
+  json?: boolean;
+  progress?: boolean;
+}
+
+const MAX_PROBLEM_LINES = 20;
+
+function integerOption(name: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^[0-9]+$/.test(text.trim()) || !(value >= min && value <= max))
+    throw new ParseError('CLI_BAD_OPTION', `--${name} must be a whole number from ${min} to ${max}`, {
+      field: name,
+    });
+  return value;
+}
+
+/** The bar: files done of all, elements per second, ETA (by files), on a terminal only. */
+function ingestBar(io: CliIo, enabled: boolean): Pick<WorkHooks, 'onProgress' | 'onDone'> & { stop(): void } {
+  if (!enabled || !io.stderrIsTTY) return { stop() {} };
+  const bar = new SingleBar(
+    {
+      format: 'ingest [{bar}] {value}/{total} files | {rate} elements/s | ETA {eta_formatted}',
+      stream: io.stderr,
+      hideCursor: true,
+      clearOnComplete: true,
+    },
+    Presets.shades_classic,
+  );
+  const started = Date.now();
+  let elements = 0;
+  let running = false;
+  const rate = (): string => {
+    const seconds = (Date.now() - started) / 1000;
+    return seconds > 0 ? Math.round(elements / seconds).toLocaleString('en-US') : '0';
+  };
+  return {
+    onProgress(report) {
+      if (report.label === INGEST_ELEMENTS_LABEL) {
+        elements = report.done;
+        if (running) bar.update({ rate: rate() });
+      } else if (report.label === INGEST_FILES_LABEL) {
+        if (!running) {
+          bar.start(report.total ?? report.done, 0, { rate: '0' });
+          running = true;
+        }
+        bar.update(report.done, { rate: rate() });
+      }
+    },
+    onDone(label) {
+      if (label === INGEST_FILES_LABEL && running) {
+        bar.stop();
+        running = false;
+      }
+    },
+    stop() {
+      if (running) bar.stop();
+    },
+  };
+}
+
+function summaryText(result: IngestResult): string {
+  const rate = result.seconds > 0 ? Math.round(result.elements / result.seconds) : 0;
+  const c = result.counts;
+  return (
+    [
+      `store ${escapeForTerminal(result.db)}: ${result.ingested} files ingested, ${result.skipped} already there`,
+      `${result.elements.toLocaleString('en-US')} elements in ${result.seconds.toFixed(1)} s ` +
+        `(${rate.toLocaleString('en-US')}/s), ${result.elementsWritten.toLocaleString('en-US')} from files written`,
+      `the store holds ${c.files} files, ${c.bins} bins, ${c.visibilityPoints} visibility points, ` +
+        `${c.dependencySnapshots} dependency snapshots, ${c.changes} prefix changes, ${c.outages} outages, ` +
+        `${c.resets} session resets, ${c.evidence} evidence objects (${result.storeBytes.toLocaleString('en-US')} bytes)`,
+    ].join('\n') + '\n'
+  );
+}
+
+async function runIngest(io: CliIo, options: IngestCliOptions): Promise<number> {
+  const printer = problemPrinter(io, { limit: MAX_PROBLEM_LINES });
+  const bar = ingestBar(io, options.progress !== false);
+  let result: IngestResult;
+  try {
+    result = await ingest(
+      {
+        mrt: options.mrt ?? [],
+        intel: options.intel ?? [],
+        ...(options.registry !== undefined ? { registry: options.registry } : {}),
+        ...(options.db !== undefined ? { db: options.db } : {}),
+        binSeconds: integerOption('bin', options.bin, 1, 86400),
+        dependencySeconds: integerOption('dependency-interval', options.dependencyInterval, 60, 30 * 86400),
+        ...(options.outageCountry !== undefined ? { outageCountries: options.outageCountry } : {}),
+      },
+      { ...bar, ...printer },
+    );
+  } finally {
+    bar.stop();
+  }
+  if (printer.count > MAX_PROBLEM_LINES)
+    io.stderr.write(`cairn: ${printer.count} problems in the input, ${MAX_PROBLEM_LINES} shown\n`);
+  io.stdout.write(options.json === true ? JSON.stringify(result) + '\n' : summaryText(result));
+  return EXIT_OK;
+}
+
+export function ingestCommand(context: CliContext): Command {
+  return new Command('ingest')
+    .description('keep what cairn computes from MRT, registry and evidence files in the store, once per file')
+    .option(
+      '--mrt <path...>',
+      'MRT files or folders: RIB dumps and update files, any mix, replayed in time order',
+    )
+    .option(
+      '--registry <file...>',
+      'RIR delegated files (default: those in the store, else the bundled APNIC file)',
+    )
+    .option('--intel <path...>', 'evidence files or folders (STIX, MISP, ATT&CK, CSV, IoC lists)')
+    .option('--db <file>', 'the store (default: $CAIRN_DB, else ~/.local/share/cairn/cairn.duckdb)')
+    .option('--bin <seconds>', 'visibility bin width', '300')
+    .option('--dependency-interval <seconds>', 'seconds between dependency snapshots', '3600')
+    .option(
+      '--outage-country <cc...>',
+      'countries whose outages are detected (default: every country of the registry)',
+    )
+    .option('--json', 'the summary as JSON')
+    .option('--no-progress', 'no progress bar on stderr')
+    .action(action(context, (options: IngestCliOptions) => runIngest(context.io, options)));
+}

@@ -1,0 +1,701 @@
+/**
+ * What a routing table's history leaves behind, bin by bin, for a store to keep: the visibility
+ * of every country, origin AS and prefix at the end of each time bin (only when it changed since
+ * the last point), the origin (MOAS) and upstream changes of prefixes, dependency snapshots of
+ * every country at a fixed interval, and peers' session resets. Driven by the caller's clock:
+ * `advance(time)` before an element at `time` is applied closes the bins that ended before it.
+ *
+ * Definitions (one place):
+ * - A prefix is visible when at least one peer has a route for it; its peers are the distinct
+ *   peers with a route.
+ * - A group's visible space is the union of its visible prefixes (a prefix inside another visible
+ *   prefix of the same group adds nothing), in /24s for IPv4 and /48s for IPv6 (a longer prefix
+ *   counts its share); its peers are the distinct peers with a route to one of its prefixes.
+ * - A country's prefixes are those the registry places in it (longest match); an AS's are those
+ *   announced with it as origin by at least one route (MOAS prefixes count for each origin).
+ * - A prefix's upstreams are the upstreams of its routes for its origin network (`PathFacts`,
+ *   upstream.ts); an origin or upstream change is a change of the sorted set between two bins. The
+ *   first bin of a run sets the baseline and records no change (everything would be "new").
+ * - A point is written when a key's values differ from its last point: a store carries the last
+ *   value forward over the bins between.
+ *
+ * @example
+ * const recorder = new HistoryRecorder(table, registry, { binSeconds: 300, dependencySeconds: 3600 });
+ * await scanMrt(file, (cursor, decoder) => { recorder.advance(cursor.timestamp); table.ingest(cursor, decoder); });
+ * recorder.flush(); // the open bin's points so far
+ * const { visibility, changes, dependency, resets, bins } = recorder.take();
+ */
+import type { RouteEvent, RoutingTable } from '../routing/index.js';
+import type { AsNames, Registry } from '../registry/index.js';
+import { Observatory } from './observatory.js';
+import { PathFacts } from './visibility.js';
+
+/** What a visibility point is about. */
+export type VisibilityScope = 'country' | 'asn' | 'prefix';
+
+/** The visibility of one country, AS or prefix at the end of one time bin. */
+export interface VisibilityPoint {
+  scope: VisibilityScope;
+  /** `KP`, `131279` or `175.45.176.0/24`. */
+  key: string;
+  /** Start of the bin (Unix seconds). */
+  binStart: number;
+  /** Visible IPv4 space in /24s (a longer prefix counts its share of a /24). */
+  ipv4Slash24s: number;
+  /** Visible IPv6 space in /48s (a longer prefix counts its share of a /48). */
+  ipv6Slash48s: number;
+  /** Visible prefixes. */
+  prefixes: number;
+  /** Distinct peers with a route to at least one of its prefixes. */
+  peers: number;
+}
+
+/** One AS's dependency (AS hegemony) in a snapshot. */
+export interface DependencyShare {
+  asn: number;
+  hegemony: number;
+  ipv4: number;
+  ipv6: number;
+}
+
+/** A country's dependency and upstreams at one time. */
+export interface DependencySnapshot {
+  country: string;
+  time: number;
+  dependency: DependencyShare[];
+  /** Upstreams (first AS outside the country) with their share of the visible space. */
+  upstreams: Array<{ asn: number; share: number }>;
+  /** Vantage points (peers) the dependency was computed over. */
+  peers: number;
+}
+
+/** A change in the set of origin ASes (MOAS) or of upstreams of a prefix, between two bins. */
+export interface PrefixChange {
+  kind: 'origin' | 'upstream';
+  prefix: string;
+  /** End of the bin in which the change was seen (Unix seconds). */
+  time: number;
+  /** Sorted, before and after; empty when the prefix was not (or no longer) announced. */
+  before: number[];
+  after: number[];
+}
+
+/** A peer's BGP session left Established: every route of that peer went at once. */
+export interface PeerSessionReset {
+  time: number;
+  peerAsn: number;
+  peerAddress: string;
+  routesRemoved: number;
+}
+
+export interface HistoryOptions {
+  /** Width of a bin in seconds (300: IODA's BGP bins). */
+  binSeconds?: number;
+  /** Seconds between dependency snapshots, aligned on multiples of it (3600). */
+  dependencySeconds?: number;
+  /** AS names for the observatory (dependency rows carry only numbers; names are not stored). */
+  names?: AsNames;
+}
+
+/** What the recorder produced since the last `take()`. */
+export interface HistoryRecords {
+  bins: number[];
+  visibility: VisibilityPoint[];
+  changes: PrefixChange[];
+  dependency: DependencySnapshot[];
+  resets: PeerSessionReset[];
+}
+
+const NO_COUNTRY = -1;
+/** Longest gap between two files whose bins still count as covered (one hour). */
+const MAX_GAP_SECONDS = 3600;
+const UNKNOWN = -2;
+const POW2 = Float64Array.from({ length: 129 }, (_, i) => 2 ** i);
+
+/** Per-prefix sets of AS numbers: one typed cell for a single AS, a map for the rest. */
+class AsSetColumn {
+  private single = new Uint32Array(1024);
+  /** 0: empty, 1: single (in `single`), 2: several (in `many`). */
+  private shape = new Uint8Array(1024);
+  private readonly many = new Map<number, number[]>();
+
+  get(id: number): number[] {
+    if (id >= this.shape.length) return [];
+    const shape = this.shape[id];
+    return shape === 0 ? [] : shape === 1 ? [this.single[id]] : this.many.get(id)!;
+  }
+
+  equals(id: number, set: readonly number[]): boolean {
+    const shape = id < this.shape.length ? this.shape[id] : 0;
+    if (set.length === 0) return shape === 0;
+    if (set.length === 1) return shape === 1 && this.single[id] === set[0];
+    if (shape !== 2) return false;
+    const old = this.many.get(id)!;
+    return old.length === set.length && old.every((asn, i) => asn === set[i]);
+  }
+
+  set(id: number, set: readonly number[]): void {
+    if (id >= this.shape.length) {
+      const size = Math.max(id + 1, this.shape.length * 2);
+      const single = new Uint32Array(size);
+      single.set(this.single);
+      const shape = new Uint8Array(size);
+      shape.set(this.shape);
+      this.single = single;
+      this.shape = shape;
+    }
+    this.many.delete(id);
+    if (set.length === 0) this.shape[id] = 0;
+    else if (set.length === 1) {
+      this.shape[id] = 1;
+      this.single[id] = set[0];
+    } else {
+      this.shape[id] = 2;
+      this.many.set(id, set.slice());
+    }
+  }
+}
+
+/** Accumulators of a family of groups (countries or ASes), reset every bin. */
+class GroupTotals {
+  slash24s = new Float64Array(64);
+  slash48s = new Float64Array(64);
+  prefixes = new Int32Array(64);
+  /** End (exclusive) of the last counted IPv4 / IPv6 range of the group, for the union. */
+  end4 = new Float64Array(64);
+  end6 = new Float64Array(64);
+  /** Peer bitsets, `words` 32-bit words per group. */
+  peerBits = new Uint32Array(64);
+  words = 1;
+  /** Last point written per group (NaN: none yet). */
+  last24 = new Float64Array(64).fill(Number.NaN);
+  last48 = new Float64Array(64);
+  lastPrefixes = new Int32Array(64);
+  lastPeers = new Int32Array(64);
+  readonly keys: string[] = [];
+  private readonly index = new Map<string | number, number>();
+
+  groupOf(key: string | number): number {
+    let g = this.index.get(key);
+    if (g === undefined) {
+      g = this.keys.length;
+      this.keys.push(String(key));
+      this.index.set(key, g);
+      if (g >= this.slash24s.length) this.grow(this.slash24s.length * 2);
+    }
+    return g;
+  }
+
+  private grow(size: number): void {
+    const f64 = (a: Float64Array, fill = 0): Float64Array<ArrayBuffer> => {
+      const b = new Float64Array(size).fill(fill);
+      b.set(a);
+      return b;
+    };
+    const i32 = (a: Int32Array): Int32Array<ArrayBuffer> => {
+      const b = new Int32Array(size);
+      b.set(a);
+      return b;
+    };
+    this.slash24s = f64(this.slash24s);
+    this.slash48s = f64(this.slash48s);
+    this.prefixes = i32(this.prefixes);
+    this.end4 = f64(this.end4);
+    this.end6 = f64(this.end6);
+    this.last24 = f64(this.last24, Number.NaN);
+    this.last48 = f64(this.last48);
+    this.lastPrefixes = i32(this.lastPrefixes);
+    this.lastPeers = i32(this.lastPeers);
+    const bits = new Uint32Array(size * this.words);
+    bits.set(this.peerBits);
+    this.peerBits = bits;
+  }
+
+  /** Clears the accumulators for a bin over `peers` peers. */
+  reset(peers: number): void {
+    const words = Math.max(1, Math.ceil(peers / 32));
+    const size = this.slash24s.length;
+    if (words !== this.words || this.peerBits.length !== size * words) {
+      this.words = words;
+      this.peerBits = new Uint32Array(size * words);
+    } else this.peerBits.fill(0);
+    this.slash24s.fill(0);
+    this.slash48s.fill(0);
+    this.prefixes.fill(0);
+    this.end4.fill(-1);
+    this.end6.fill(-1);
+  }
+
+  addPeer(g: number, peer: number): void {
+    this.peerBits[g * this.words + (peer >>> 5)] |= 1 << (peer & 31);
+  }
+
+  /** ORs a prefix's peer bits (`words` words from `base`) into group `g`. */
+  addPeerBits(g: number, bits: Uint32Array, base: number): void {
+    const at = g * this.words;
+    for (let w = 0; w < this.words; w++) this.peerBits[at + w] |= bits[base + w];
+  }
+
+  peersOf(g: number): number {
+    let count = 0;
+    for (let w = g * this.words, end = w + this.words; w < end; w++) {
+      let v = this.peerBits[w];
+      v -= (v >>> 1) & 0x55555555;
+      v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
+      count += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+    }
+    return count;
+  }
+}
+
+/** The recorder. Attach it to a table before replaying; see the module header. */
+export class HistoryRecorder {
+  readonly binSeconds: number;
+  readonly dependencySeconds: number;
+  private readonly paths: PathFacts;
+  private readonly observatory: Observatory;
+  private readonly detach: () => void;
+
+  /** Start of the open bin; NaN before the first element. */
+  private binStart = Number.NaN;
+  private nextDependency = Number.NaN;
+  private binHasElements = false;
+  /** Elements since the last flush (the end of the previous file). */
+  private elementsInFile = 0;
+  /** Whether the table changed since the last pass. */
+  private changed = false;
+  private firstPass = true;
+
+  // Per prefix id.
+  private prefixCountry = new Int16Array(0);
+  private lastPrefixPeers = new Int32Array(0);
+  private dirty = new Uint8Array(0);
+  private allDirty = true;
+  private v6Network48 = new Float64Array(0);
+  private readonly origins = new AsSetColumn();
+  private readonly upstreams = new AsSetColumn();
+  private sorted = new Int32Array(0);
+  private prefixText: Array<string | undefined> = [];
+
+  private readonly countries = new GroupTotals();
+  private readonly ases = new GroupTotals();
+  private peerStamp = new Int32Array(64);
+
+  private out: HistoryRecords = { bins: [], visibility: [], changes: [], dependency: [], resets: [] };
+
+  constructor(
+    readonly table: RoutingTable,
+    readonly registry: Registry,
+    options: HistoryOptions = {},
+  ) {
+    this.binSeconds = options.binSeconds ?? 300;
+    this.dependencySeconds = options.dependencySeconds ?? 3600;
+    this.paths = new PathFacts(table);
+    this.observatory = new Observatory(table, registry, options.names);
+    this.detach = table.onEvent((event) => this.onTableEvent(event));
+  }
+
+  close(): void {
+    this.detach();
+  }
+
+  private onTableEvent(event: Readonly<RouteEvent>): void {
+    this.changed = true;
+    if (event.kind === 'peer-down') {
+      this.allDirty = true;
+      if (event.routesRemoved > 0) {
+        const peer = this.table.peer(event.peerId);
+        this.out.resets.push({
+          time: event.time,
+          peerAsn: peer.asn,
+          peerAddress: peer.address,
+          routesRemoved: event.routesRemoved,
+        });
+      }
+      return;
+    }
+    if (event.prefixId >= this.dirty.length) this.growDirty(event.prefixId + 1);
+    this.dirty[event.prefixId] = 1;
+  }
+
+  private growDirty(size: number): void {
+    const grown = new Uint8Array(Math.max(size, this.dirty.length * 2, 1024));
+    grown.set(this.dirty);
+    this.dirty = grown;
+  }
+
+  /** The clock: call with an element's time before applying it; closes the bins that ended. */
+  advance(time: number): void {
+    if (!Number.isFinite(time)) return;
+    const bin = this.binSeconds;
+    if (Number.isNaN(this.binStart)) {
+      this.binStart = Math.floor(time / bin) * bin;
+      this.nextDependency = (Math.floor(time / this.dependencySeconds) + 1) * this.dependencySeconds;
+    }
+    if (time >= this.binStart + bin) {
+      this.closeBin();
+      const next = Math.floor(time / bin) * bin;
+      // Quiet bins inside a file, or in a short gap between files, are covered: nothing changed.
+      if (this.elementsInFile > 0 || next - this.binStart <= MAX_GAP_SECONDS)
+        for (let b = this.binStart + bin; b < next; b += bin) this.out.bins.push(b);
+      this.binStart = next;
+    }
+    this.elementsInFile++;
+    if (time >= this.nextDependency) {
+      // The latest boundary passed: a snapshot of the table as it was then.
+      const at = Math.floor(time / this.dependencySeconds) * this.dependencySeconds;
+      this.snapshotDependency(at);
+      this.nextDependency = at + this.dependencySeconds;
+    }
+    this.binHasElements = true;
+  }
+
+  /** Writes the open bin's points as they stand (end of a file); the bin stays open. */
+  flush(): void {
+    if (this.binHasElements) this.pass(this.binStart);
+    this.elementsInFile = 0;
+  }
+
+  /** A dependency snapshot of the table as it is, stamped `time` (ingest takes one after its first file). */
+  snapshotNow(time: number): void {
+    this.snapshotDependency(time);
+  }
+
+  /** The records produced since the last call. */
+  take(): HistoryRecords {
+    const out = this.out;
+    this.out = { bins: [], visibility: [], changes: [], dependency: [], resets: [] };
+    return out;
+  }
+
+  private closeBin(): void {
+    if (this.binHasElements) this.pass(this.binStart);
+    this.binHasElements = false;
+  }
+
+  private snapshotDependency(time: number): void {
+    this.observatory.refresh();
+    for (const view of this.observatory.allCountries())
+      this.out.dependency.push({
+        country: view.country,
+        time,
+        dependency: view.dependency.map((d) => ({
+          asn: d.asn,
+          hegemony: d.hegemony,
+          ipv4: d.ipv4,
+          ipv6: d.ipv6,
+        })),
+        upstreams: view.upstreams.map((u) => ({ asn: u.asn, share: u.share })),
+        peers: view.vantagePoints.peers,
+      });
+  }
+
+  // ---- the pass over the table ---------------------------------------------------------------
+
+  private countryOf(id: number): number {
+    let c = this.prefixCountry[id];
+    if (c !== UNKNOWN) return c;
+    const table = this.table;
+    const entry =
+      table.prefixFamily(id) === 4
+        ? this.registry.countryOfIPv4(table.ipv4Network(id), table.prefixLength(id))
+        : this.registry.countryOfPrefix(table.prefix(id));
+    c = entry !== undefined && entry.country !== 'ZZ' ? this.countries.groupOf(entry.country) : NO_COUNTRY;
+    this.prefixCountry[id] = c;
+    return c;
+  }
+
+  private prefixKey(id: number): string {
+    let text = this.prefixText[id];
+    if (text === undefined) this.prefixText[id] = text = this.table.prefix(id).toString();
+    return text;
+  }
+
+  /** Grows the per-prefix columns to the table's prefix count and merges new ids into the order. */
+  private prepare(): void {
+    const n = this.table.prefixCount;
+    const old = this.prefixCountry.length;
+    if (n === old) return;
+    const country = new Int16Array(n).fill(UNKNOWN);
+    country.set(this.prefixCountry);
+    this.prefixCountry = country;
+    const peers = new Int32Array(n).fill(-1);
+    peers.set(this.lastPrefixPeers);
+    this.lastPrefixPeers = peers;
+    const v6 = new Float64Array(n).fill(Number.NaN);
+    v6.set(this.v6Network48);
+    this.v6Network48 = v6;
+    if (this.dirty.length < n) this.growDirty(n);
+    const added = new Int32Array(n - old);
+    for (let i = 0; i < added.length; i++) added[i] = old + i;
+    const fresh = this.table.sortPrefixIds(added);
+    // Merge the sorted new ids into the sorted old ones (ids never go away).
+    const merged = new Int32Array(n);
+    let a = 0;
+    let b = 0;
+    let k = 0;
+    const previous = this.sorted;
+    while (a < previous.length && b < fresh.length)
+      merged[k++] = this.table.comparePrefixes(previous[a], fresh[b]) <= 0 ? previous[a++] : fresh[b++];
+    while (a < previous.length) merged[k++] = previous[a++];
+    while (b < fresh.length) merged[k++] = fresh[b++];
+    this.sorted = merged;
+  }
+
+  private network48(id: number): number {
+    let value = this.v6Network48[id];
+    if (Number.isNaN(value)) {
+      const bytes = this.table.prefix(id).bytes;
+      value = 0;
+      for (let i = 0; i < 6; i++) value = value * 256 + (bytes[i] ?? 0);
+      this.v6Network48[id] = value;
+    }
+    return value;
+  }
+
+  // Routes of the prefix being visited (buffers reused across prefixes and passes).
+  private routePeers = new Int32Array(256);
+  private routeOrigins = new Float64Array(256);
+  private routeUpstreams = new Float64Array(256);
+  private routeCount = 0;
+  private distinctPeers = 0;
+  private visitedPrefix = -1;
+
+  private prefixBits = new Uint32Array(0);
+  private bitsWords = 0;
+  private singleOrigin = new Float64Array(0);
+
+  /** Fills the route buffers with the routes of prefix `id`. */
+  private walk(
+    id: number,
+    routes: number,
+    visit: (prefix: number, peer: number, attributesId: number) => void,
+  ): void {
+    this.routeCount = 0;
+    this.distinctPeers = 0;
+    this.visitedPrefix = id;
+    if (this.routePeers.length < routes) this.growRouteBuffers(routes);
+    this.table.forEachRouteOfPrefix(id, visit);
+  }
+
+  private growRouteBuffers(size: number): void {
+    this.routePeers = new Int32Array(size * 2);
+    this.routeOrigins = new Float64Array(size * 2);
+    this.routeUpstreams = new Float64Array(size * 2);
+  }
+
+  /** One visitor for every prefix's routes (no closure per prefix). */
+  private readonly visitRoute = (_prefix: number, peer: number, attributesId: number): void => {
+    if (this.peerStamp[peer] !== this.visitedPrefix) {
+      this.peerStamp[peer] = this.visitedPrefix;
+      this.distinctPeers++;
+    }
+    const r = this.routeCount++;
+    this.routePeers[r] = peer;
+    this.routeOrigins[r] = this.paths.originOfAttributes(attributesId);
+    this.routeUpstreams[r] = this.paths.upstreamOfAttributes(attributesId);
+  };
+
+  /** One pass over every prefix: group totals, prefix points and (for changed prefixes) changes. */
+  private pass(binStart: number): void {
+    const first = this.firstPass;
+    this.firstPass = false;
+    this.out.bins.push(binStart);
+    if (!this.changed && !first) return;
+    this.changed = false;
+    this.prepare();
+    const table = this.table;
+    const peerCount = table.peerCount;
+    if (this.peerStamp.length < peerCount)
+      this.peerStamp = new Int32Array(Math.max(peerCount, this.peerStamp.length * 2));
+    this.peerStamp.fill(-1);
+    const countries = this.countries;
+    const ases = this.ases;
+    countries.reset(peerCount);
+    ases.reset(peerCount);
+    const time = binStart + this.binSeconds;
+    const visit = this.visitRoute;
+    // Per prefix, the peers that see it (one bit each) and its single origin (-1: several or
+    // none), kept from the last time its routes changed: a clean prefix costs no route walk.
+    const words = countries.words;
+    const prefixCount = table.prefixCount;
+    if (words !== this.bitsWords) {
+      this.bitsWords = words;
+      this.prefixBits = new Uint32Array(Math.ceil(prefixCount * 1.25) * words);
+      this.allDirty = true;
+    } else if (this.prefixBits.length < prefixCount * words) {
+      const grown = new Uint32Array(Math.ceil(prefixCount * 1.25) * words);
+      grown.set(this.prefixBits);
+      this.prefixBits = grown;
+    }
+    if (this.singleOrigin.length < prefixCount) {
+      const grown = new Float64Array(Math.ceil(prefixCount * 1.25)).fill(-1);
+      grown.set(this.singleOrigin);
+      this.singleOrigin = grown;
+    }
+    const bits = this.prefixBits;
+    for (const id of this.sorted) {
+      const routes = table.prefixRouteCount(id);
+      const dirty = this.allDirty || this.dirty[id] === 1;
+      this.dirty[id] = 0;
+      if (routes === 0) {
+        if (this.lastPrefixPeers[id] > 0) this.prefixPoint(id, binStart, 0);
+        if (dirty) this.compareSets(id, [], [], time, first);
+        continue;
+      }
+      const base = id * words;
+      let walked = false;
+      if (dirty) {
+        this.walk(id, routes, visit);
+        walked = true;
+        const n = this.routeCount;
+        const origins = this.routeOrigins;
+        bits.fill(0, base, base + words);
+        for (let r = 0; r < n; r++) bits[base + (this.routePeers[r] >>> 5)] |= 1 << (this.routePeers[r] & 31);
+        if (this.lastPrefixPeers[id] !== this.distinctPeers)
+          this.prefixPoint(id, binStart, this.distinctPeers);
+        let single = true;
+        for (let r = 1; r < n && single; r++) single = origins[r] === origins[0];
+        this.singleOrigin[id] = single ? origins[0] : -1;
+        const originSet = single ? [origins[0]] : sortedSet(Array.from(origins.subarray(0, n)));
+        const upstreams: number[] = [];
+        for (let r = 0; r < n; r++) if (this.routeUpstreams[r] !== 0) upstreams.push(this.routeUpstreams[r]);
+        this.compareSets(id, originSet, sortedSet(upstreams), time, first);
+      }
+
+      // Space of the prefix, counted once per group (nested prefixes of a group add nothing).
+      const family = table.prefixFamily(id);
+      const length = table.prefixLength(id);
+      let start: number;
+      let size: number;
+      if (family === 4) {
+        start = table.ipv4Network(id);
+        size = POW2[32 - length];
+      } else {
+        start = this.network48(id);
+        size = length <= 48 ? POW2[48 - length] : 1 / POW2[length - 48];
+      }
+      const c = this.countryOf(id);
+      if (c >= 0) {
+        this.addToGroup(countries, c, family, start, size);
+        countries.addPeerBits(c, bits, base);
+      }
+      const origin = this.singleOrigin[id];
+      if (origin >= 0) {
+        const g = ases.groupOf(origin);
+        this.addToGroup(ases, g, family, start, size);
+        ases.addPeerBits(g, bits, base);
+        continue;
+      }
+      // Several origins: each gets the peers whose route it originates.
+      if (!walked) this.walk(id, routes, visit);
+      for (const asn of this.origins.get(id)) this.addToGroup(ases, ases.groupOf(asn), family, start, size);
+      let lastOrigin = -1;
+      let group = -1;
+      for (let r = 0; r < this.routeCount; r++) {
+        if (this.routeOrigins[r] !== lastOrigin) group = ases.groupOf((lastOrigin = this.routeOrigins[r]));
+        ases.addPeer(group, this.routePeers[r]);
+      }
+    }
+    this.allDirty = false;
+    this.groupPoints(countries, 'country', binStart);
+    this.groupPoints(ases, 'asn', binStart);
+  }
+
+  private addToGroup(groups: GroupTotals, g: number, family: 4 | 6, start: number, size: number): void {
+    groups.prefixes[g]++;
+    if (family === 4) {
+      if (start < groups.end4[g]) return;
+      groups.end4[g] = start + size;
+      groups.slash24s[g] += size / 256;
+    } else {
+      // IPv6 starts are /48 numbers: only a /48 or shorter prefix covers its neighbours.
+      if (start < groups.end6[g]) return;
+      if (size >= 1) groups.end6[g] = start + size;
+      groups.slash48s[g] += size;
+    }
+  }
+
+  private prefixPoint(id: number, binStart: number, peers: number): void {
+    this.lastPrefixPeers[id] = peers;
+    const length = this.table.prefixLength(id);
+    const v4 = this.table.prefixFamily(id) === 4;
+    const visible = peers > 0;
+    this.out.visibility.push({
+      scope: 'prefix',
+      key: this.prefixKey(id),
+      binStart,
+      ipv4Slash24s: visible && v4 ? POW2[32 - length] / 256 : 0,
+      ipv6Slash48s: visible && !v4 ? (length <= 48 ? POW2[48 - length] : 1 / POW2[length - 48]) : 0,
+      prefixes: visible ? 1 : 0,
+      peers,
+    });
+  }
+
+  private compareSets(
+    id: number,
+    origins: number[],
+    upstreams: number[],
+    time: number,
+    first: boolean,
+  ): void {
+    if (!this.origins.equals(id, origins)) {
+      if (!first)
+        this.out.changes.push({
+          kind: 'origin',
+          prefix: this.prefixKey(id),
+          time,
+          before: this.origins.get(id),
+          after: origins,
+        });
+      this.origins.set(id, origins);
+    }
+    if (!this.upstreams.equals(id, upstreams)) {
+      if (!first)
+        this.out.changes.push({
+          kind: 'upstream',
+          prefix: this.prefixKey(id),
+          time,
+          before: this.upstreams.get(id),
+          after: upstreams,
+        });
+      this.upstreams.set(id, upstreams);
+    }
+  }
+
+  private groupPoints(groups: GroupTotals, scope: VisibilityScope, binStart: number): void {
+    for (let g = 0; g < groups.keys.length; g++) {
+      const peers = groups.peersOf(g);
+      if (
+        groups.last24[g] === groups.slash24s[g] &&
+        groups.last48[g] === groups.slash48s[g] &&
+        groups.lastPrefixes[g] === groups.prefixes[g] &&
+        groups.lastPeers[g] === peers
+      )
+        continue;
+      groups.last24[g] = groups.slash24s[g];
+      groups.last48[g] = groups.slash48s[g];
+      groups.lastPrefixes[g] = groups.prefixes[g];
+      groups.lastPeers[g] = peers;
+      this.out.visibility.push({
+        scope,
+        key: groups.keys[g],
+        binStart,
+        ipv4Slash24s: groups.slash24s[g],
+        ipv6Slash48s: groups.slash48s[g],
+        prefixes: groups.prefixes[g],
+        peers,
+      });
+    }
+  }
+}
+
+/** The distinct values of `values`, sorted (a new array). */
+function sortedSet(values: number[]): number[] {
+  if (values.length <= 1) return values.slice();
+  const sorted = values.slice().sort((a, b) => a - b);
+  let k = 1;
+  for (let i = 1; i < sorted.length; i++) if (sorted[i] !== sorted[k - 1]) sorted[k++] = sorted[i];
+  sorted.length = k;
+  return sorted;
+}

@@ -1,0 +1,111 @@
+/**
+ * The records the store keeps that no domain module computes as such: what an ingested file was,
+ * an outage event with the selection it was detected for, the batch that carries one file's worth
+ * of records into one transaction, query filters. The routing records (visibility points,
+ * dependency snapshots, prefix changes, session resets) are observatory's (`HistoryRecorder`);
+ * the evidence and ACH records are intel's (`EvidenceObject`, `Indicator`, `AchCase`).
+ */
+import type {
+  DependencyShare,
+  DependencySnapshot,
+  OutageEvent,
+  OutagePhase,
+  PeerSessionReset,
+  PrefixChange,
+  VisibilityPoint,
+  VisibilityScope,
+} from '../observatory/index.js';
+
+export type { DependencyShare, DependencySnapshot, PrefixChange, VisibilityPoint, VisibilityScope };
+
+/** What kind of input a file was. */
+export type FileKind = 'mrt' | 'registry' | 'intel';
+
+/** A file the store has ingested, recorded in the transaction that wrote its results. */
+export interface FileRecord {
+  /** SHA-256 of the file's bytes, hex: the identity that makes ingest idempotent. */
+  hash: string;
+  kind: FileKind;
+  /** The path it was read from (the first one, when the same bytes come again under another name). */
+  path: string;
+  size: number;
+  /** First and last element time (Unix seconds); undefined for files without times. */
+  firstTime?: number;
+  lastTime?: number;
+  /** Elements (MRT) or records (registry, intel) read. */
+  records: number;
+  /** Problems found in the file (decoding went on), with the first messages. */
+  problemCount: number;
+  problems: string[];
+  /** When it was ingested (Unix seconds, from the injected clock). */
+  ingestedAt: number;
+}
+
+/** A peer's session reset, as the store keeps it. */
+export type SessionResetRecord = PeerSessionReset;
+
+/** An outage event as the detector of one selection holds it, and the phase it reached. */
+export interface OutageRecord {
+  /** The selection it was detected for, e.g. `country KP`. */
+  selection: string;
+  /** The event's state when the file ended (or when it closed). */
+  event: OutageEvent;
+  /** Phases seen during this file, with their times: open, update, close. */
+  phases: Array<{ phase: OutagePhase; time: number }>;
+}
+
+/** Everything one file adds, written in one transaction together with its FileRecord. */
+export interface FileBatch {
+  file: FileRecord;
+  /** Bin starts the file's elements covered (queries fill a series over these). */
+  bins: number[];
+  visibility: VisibilityPoint[];
+  dependency: DependencySnapshot[];
+  changes: PrefixChange[];
+  outages: OutageRecord[];
+  resets: SessionResetRecord[];
+}
+
+/** Filters of the outage list; every field optional. */
+export interface OutageFilter {
+  selection?: string;
+  /** Events that overlap [from, to] (an open event extends to +infinity). */
+  from?: number;
+  to?: number;
+  openOnly?: boolean;
+}
+
+/** Filters of the prefix-change list. */
+export interface ChangeFilter {
+  kind?: 'origin' | 'upstream';
+  /** Changes of this prefix exactly. */
+  prefix?: string;
+  /** Changes in which this AS appears before or after. */
+  asn?: number;
+  from?: number;
+  to?: number;
+}
+
+/** One edit of an ACH rating: who rated which evidence against which hypothesis, and when. */
+export interface AchRatingEdit {
+  caseId: string;
+  evidenceId: string;
+  hypothesisId: string;
+  rating: 'CC' | 'C' | 'N' | 'I' | 'II';
+  time: number;
+  analyst?: string;
+  note?: string;
+}
+
+/** How much the store holds, by kind. */
+export interface StoreCounts {
+  files: number;
+  bins: number;
+  visibilityPoints: number;
+  dependencySnapshots: number;
+  changes: number;
+  outages: number;
+  resets: number;
+  evidence: number;
+  achCases: number;
+}
