@@ -94,3 +94,5 @@ export * from './mrt-schemas.js';
 export { dumpMrt, elementPredicate, mrtStats } from './mrt.js';
 export * from './country.js';
 export * from './demo.js';
+// ---- the workspace kept by long-running faces (server) ----
+export { Workspace, type DataTime, type WorkspaceCoverage, type WorkspaceSources } from './workspace.js';

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, (context: CliContext) => Promise<Command[]>> = {
   ach: async (c) => [(await import('./ach.js')).achCommand(c)],
   collect: async (c) => [(await import('./collect.js')).collectCommand(c)],
   demo: async (c) => [(await import('./demo.js')).demoCommand(c)],
+  serve: async (c) => [(await import('./serve.js')).serveCommand(c)],
 };
 /** Command names defined by another entry (country.ts defines four). */
 const ALIASES: Record<string, string> = { asn: 'country', ip: 'country', countries: 'country' };
