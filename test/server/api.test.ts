@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {
@@ -65,10 +65,7 @@ async function get<T extends z.ZodType>(
   return envelope(schema).parse(answer.json());
 }
 
-async function problem(
-  request: Parameters<FastifyInstance['inject']>[0],
-  status: number,
-): Promise<z.infer<typeof Problem>> {
+async function problem(request: InjectOptions, status: number): Promise<z.infer<typeof Problem>> {
   const answer = await app.inject(request);
   expect(answer.statusCode, answer.body).toBe(status);
   const body = Problem.parse(answer.json());
