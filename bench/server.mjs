@@ -239,7 +239,7 @@ async function main() {
     `(${expected.toLocaleString('en')} deliveries expected, ${subscribers.received().toLocaleString('en')} received in ${burstMs.toFixed(0)} ms;`,
     `server hub: ${hub.delivered.toLocaleString('en')} delivered, ${hub.dropped} subscribers dropped).`,
     `Delivery latency from publish to receipt: p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p99 ${quantile(sorted, 0.99).toFixed(1)} ms, max ${sorted.at(-1).toFixed(1)} ms.`,
-    `Server memory per subscriber (RSS after subscribing minus before, after GC): ${(((withSse.rss - beforeSse.rss) / subscriberCount) / 1024).toFixed(1)} KiB`,
+    `Server memory per subscriber (RSS after subscribing minus before, after GC): ${((withSse.rss - beforeSse.rss) / subscriberCount / 1024).toFixed(1)} KiB`,
     `(RSS ${mib(beforeSse.rss)} -> ${mib(withSse.rss)} MiB; heap ${mib(beforeSse.heapUsed)} -> ${mib(withSse.heapUsed)} MiB).`,
     '',
     `Soak: \`/api/v1/countries/KP\` at 50 connections for ${soakSeconds} s (${soakResult.requests.total.toLocaleString('en')} requests, ${soakResult.errors + soakResult.non2xx} errors, p99 ${soakResult.latency.p99} ms);`,
