@@ -180,17 +180,31 @@ async function main() {
         p99: r.latency.p99,
         rps: r.requests.average,
         errors: r.errors + r.timeouts + r.non2xx,
+        detail: `${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodeStats)}`,
         total: r.requests.total,
       });
-      process.stderr.write(`${name} c=${connections}: p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms\n`);
+      process.stderr.write(
+        `${name} c=${connections}: p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms; ${rows.at(-1).detail}\n`,
+      );
     }
   }
   const afterLoad = await request(child, { type: 'memory' }, 'memory');
 
-  // SSE: subscribers, then a burst.
-  const beforeSse = await request(child, { type: 'memory' }, 'memory');
+  // SSE: subscribers, then a burst. Memory is read after GC until two readings agree (at most 10).
+  const settled = async () => {
+    let last = await request(child, { type: 'memory' }, 'memory');
+    for (let i = 0; i < 10; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const next = await request(child, { type: 'memory' }, 'memory');
+      const stable = Math.abs(next.rss - last.rss) < 2 ** 20;
+      last = next;
+      if (stable) break;
+    }
+    return last;
+  };
+  const beforeSse = await settled();
   const subscribers = await openSubscribers(base, subscriberCount);
-  const withSse = await request(child, { type: 'memory' }, 'memory');
+  const withSse = await settled();
   const started = performance.now();
   await request(child, { type: 'burst', count: burst }, 'burst-done');
   const expected = subscriberCount * burst;

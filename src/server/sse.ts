@@ -60,6 +60,7 @@ interface Entry {
 class Subscriber {
   private readonly queue: string[] = [];
   private waiting = false;
+  private corked = false;
 
   constructor(
     readonly response: ServerResponse,
@@ -78,6 +79,15 @@ class Subscriber {
 
   /** Writes a frame now, or queues it while the socket is full; false when dropped. */
   send(frame: string): boolean {
+    // Frames of one burst (published in the same tick) leave in one write.
+    if (!this.corked) {
+      this.corked = true;
+      this.response.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.response.uncork();
+      });
+    }
     if (this.waiting) {
       if (this.queue.length >= this.limit) {
         this.onOverflow(this);
