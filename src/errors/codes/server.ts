@@ -17,7 +17,8 @@ export const SERVER_CODES = {
     category: 'usage',
     description:
       'A write (import, ACH edit) came without the bearer token the server printed on its first start, or with another one. Answered with status 401.',
-    action: 'Send `Authorization: Bearer TOKEN` with the token from the token file (`cairn serve` prints its path).',
+    action:
+      'Send `Authorization: Bearer TOKEN` with the token from the token file (`cairn serve` prints its path).',
   },
   API_RATE_LIMITED: {
     category: 'unavailable',

@@ -14,7 +14,7 @@ import {
 } from '../../app/index.js';
 import { CairnError, ParseError } from '../../errors/index.js';
 import { metaOf, paginate, spanOf } from '../answer.js';
-import { PROBLEM_RESPONSES, Pagination, Problem, TimeRange, envelope, type Meta } from '../envelope.js';
+import { PROBLEM_RESPONSES, Pagination, TimeRange, envelope, type Meta } from '../envelope.js';
 import type { RouteContext, ZodApp } from '../server.js';
 import { CountryParams } from './routing.js';
 
@@ -93,7 +93,6 @@ export async function outageRoutes(api: ZodApp, context: RouteContext): Promise<
         response: {
           200: { description: 'An event stream', content: { 'text/event-stream': { schema: z.string() } } },
           ...PROBLEM_RESPONSES,
-          503: Problem,
         },
       },
     },
