@@ -144,7 +144,7 @@ export type ZodApp = FastifyInstance<
 >;
 
 const NOT_BUILT =
-  'cairn: the web UI is not built (web/dist is missing). Build it with `npm run build:web` or use the API at /api/v1 (documented at /api/docs).\n';
+  'cairn: the web UI is not built (web/dist is missing). Build web/ (web/README.md says how) or use the API at /api/v1 (documented at /api/docs).\n';
 
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
