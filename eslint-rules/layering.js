@@ -38,7 +38,8 @@ export const ALLOWED = {
   ],
   // The faces are thin: they parse, call app/ and render; domain types come through app's surface.
   server: ['errors', 'app'],
-  cli: ['errors', 'app'],
+  // `cairn serve` starts the server face; nothing else in cli touches it.
+  cli: ['errors', 'app', 'server'],
 };
 
 function moduleOf(file, srcRoot) {

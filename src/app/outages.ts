@@ -389,6 +389,8 @@ export interface OutageHooks extends WorkHooks {
   onOpen?(line: OutageEventLine): void;
   /** A step of the life cycle, as it happens. */
   onLifecycle?(line: OutageLifecycleLine): void;
+  /** The event as it stood at each phase the detector reported (open, each update, close). */
+  onPhase?(line: OutageEventLine): void;
 }
 
 /** Replays the files through a routing table and the outage detector. */
@@ -421,6 +423,10 @@ export async function replayOutages(
     lifecycle.push(line);
     hooks.onLifecycle?.(line);
   });
+  if (hooks.onPhase !== undefined)
+    detector.onEvent((event, phase) => {
+      if (phase !== 'no-data' && phase !== 'data-restored') hooks.onPhase?.(outageEventLine(event, phase));
+    });
   // Told when the clock moves on: everything at the previous time has been applied.
   detector.tracker.onClock(() => steps.flush());
   await replayMrtFiles(input.mrt, table, { ...hooks, verb: 'replaying' });

@@ -1,0 +1,168 @@
+/**
+ * The routing questions: every country ranked, one country, an AS, a prefix, an address. Each
+ * answers the app result schema of the same question inside the envelope.
+ */
+import { z } from 'zod';
+import {
+  AsResult,
+  CountriesResult,
+  CountryRank,
+  CountryResult,
+  IpResult,
+  PrefixResult,
+} from '../../app/index.js';
+import { csvCell, metaOf, paginate } from '../answer.js';
+import { PROBLEM_RESPONSES, Pagination, envelope } from '../envelope.js';
+import type { RouteContext, ZodApp } from '../server.js';
+
+/** The country ranking as CSV, one row per country. */
+export function countriesCsv(rows: readonly CountryRank[]): string {
+  const lines = [
+    'country,prefixes,visible_ipv4_slash24s,upstream_count,top_asn,top_name,top_hegemony,chokepoints',
+  ];
+  for (const r of rows)
+    lines.push(
+      [
+        r.country,
+        r.prefixes,
+        r.visibleIpv4Slash24s,
+        r.upstreamCount,
+        r.top?.asn,
+        r.top?.name,
+        r.top?.hegemony,
+        r.chokepoints.join(' '),
+      ]
+        .map(csvCell)
+        .join(','),
+    );
+  return lines.join('\n') + '\n';
+}
+
+export const CountryParams = z.object({
+  cc: z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 country code such as KP'),
+});
+
+export async function routingRoutes(api: ZodApp, context: RouteContext): Promise<void> {
+  const { workspace } = context;
+
+  api.get(
+    '/countries',
+    {
+      schema: {
+        summary: 'Every country ranked by its largest dependency, single-upstream countries first',
+        tags: ['routing'],
+        querystring: Pagination.extend({
+          q: z.string().max(64).optional().describe('keep countries whose code or top AS name contains this'),
+          format: z.enum(['json', 'csv']).default('json'),
+        }),
+        response: {
+          200: {
+            description: 'The ranking (a page of it), or the whole ranking as CSV with format=csv',
+            content: {
+              'application/json': { schema: envelope(CountriesResult) },
+              'text/csv': { schema: z.string() },
+            },
+          },
+          ...PROBLEM_RESPONSES,
+        },
+      },
+    },
+    async (request, reply) => {
+      const started = performance.now();
+      const { q, format } = request.query;
+      let rows = workspace.countries().countries;
+      if (q !== undefined) {
+        const needle = q.toLowerCase();
+        rows = rows.filter(
+          (r) =>
+            r.country.toLowerCase().includes(needle) || (r.top?.name.toLowerCase().includes(needle) ?? false),
+        );
+      }
+      if (format === 'csv') {
+        return reply
+          .type('text/csv')
+          .header('content-disposition', 'attachment; filename="countries.csv"')
+          .send(countriesCsv(rows));
+      }
+      const { items, page } = paginate(rows, request.query);
+      return reply
+        .type('application/json')
+        .send({ data: { countries: items }, meta: metaOf(context, started, page) });
+    },
+  );
+
+  api.get(
+    '/countries/:cc',
+    {
+      schema: {
+        summary: 'How a country reaches the Internet: prefixes, origins, upstreams, dependency, chokepoints',
+        tags: ['routing'],
+        params: CountryParams,
+        response: { 200: envelope(CountryResult), ...PROBLEM_RESPONSES },
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      const data = workspace.country(request.params.cc);
+      return { data, meta: metaOf(context, started) };
+    },
+  );
+
+  api.get(
+    '/asns/:asn',
+    {
+      schema: {
+        summary: 'An AS: what it originates, its neighbours, the dependency of its space',
+        tags: ['routing'],
+        params: z.object({
+          asn: z.string().regex(/^(AS)?\d{1,10}$/i, 'an AS number such as 4837 or AS4837'),
+        }),
+        response: { 200: envelope(AsResult), ...PROBLEM_RESPONSES },
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      return { data: workspace.asn(request.params.asn), meta: metaOf(context, started) };
+    },
+  );
+
+  api.get(
+    '/ips/:address',
+    {
+      schema: {
+        summary:
+          'An address: matching prefix, origins, registry country, every peer path and the chain to the border',
+        tags: ['routing'],
+        params: z.object({ address: z.string().min(2).max(64) }),
+        response: { 200: envelope(IpResult), ...PROBLEM_RESPONSES },
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      return { data: workspace.ip(request.params.address), meta: metaOf(context, started) };
+    },
+  );
+
+  api.get(
+    '/prefixes/:prefix',
+    {
+      schema: {
+        summary:
+          'A prefix: origins, paths per peer and the chain to the border (write the slash as %2F or _)',
+        tags: ['routing'],
+        params: z.object({
+          prefix: z
+            .string()
+            .max(64)
+            .regex(/^[0-9A-Fa-f.:]+[/_]\d{1,3}$/, 'a prefix such as 175.45.176.0/24 (or 175.45.176.0_24)'),
+        }),
+        response: { 200: envelope(PrefixResult), ...PROBLEM_RESPONSES },
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      const text = request.params.prefix.replace('_', '/');
+      return { data: workspace.prefix(text), meta: metaOf(context, started) };
+    },
+  );
+}

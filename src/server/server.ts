@@ -1,0 +1,280 @@
+/**
+ * The HTTP API over app: a Fastify instance with zod request and response schemas, the OpenAPI
+ * document generated from them, one envelope for every answer and one problem shape for every
+ * failure, safe defaults (loopback, bearer token on writes, body and rate limits, no CORS,
+ * security headers), and the built web UI as static files with an SPA fallback.
+ *
+ * @example
+ * const app = await buildServer({ workspace: await Workspace.load(), token });
+ * const answer = await app.inject({ url: '/api/v1/countries/KP' });
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import {
+  AchWorkspace,
+  IntelWorkspace,
+  OutageArchive,
+  Workspace,
+  type SelectionInput,
+  type WorkHooks,
+} from '../app/index.js';
+import { CairnError } from '../errors/index.js';
+import { handleError } from './problem.js';
+import { achRoutes } from './routes/ach.js';
+import { intelRoutes } from './routes/intel.js';
+import { outageRoutes } from './routes/outages.js';
+import { routingRoutes } from './routes/routing.js';
+import { AlertHub, type AlertSource, type HubOptions } from './sse.js';
+import { bearerMatches } from './token.js';
+
+/** The built web UI, resolved from this file (two levels below the root in src/ and in dist/). */
+export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+export const API_PREFIX = '/api/v1';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The live alert stream's hub (publish into it, read its counts). */
+    alertHub: AlertHub;
+  }
+}
+
+/** What the routes read: each loaded once, before the server starts. */
+export interface ServerServices {
+  /** The routing world every routing question reads. */
+  workspace: Workspace;
+  /** The evidence corpus, enriched from the workspace. */
+  intel: IntelWorkspace;
+  /** The ACH cases. */
+  ach: AchWorkspace;
+  /** The archive outages are replayed from. */
+  outages: OutageArchive;
+  /** The selections /outages lists (default: country KP). */
+  watch?: SelectionInput[];
+}
+
+export interface ServiceSources {
+  /** MRT files of the routing world (default: the bundled RIS table of October 2015). */
+  mrt?: readonly string[];
+  /** MRT files outages are replayed from (default: the routing world's). */
+  outageMrt?: readonly string[];
+  /** Evidence corpus folders (default: the bundled data/intel). */
+  corpus?: readonly string[];
+  /** ACH case files (default: the bundled Sony Pictures 2014 case). */
+  achCases?: readonly string[];
+  /** Detector parameters of the outage replay. */
+  detector?: ConstructorParameters<typeof OutageArchive>[0]['detector'];
+}
+
+/** Loads everything the routes read, from the given or bundled data. */
+export async function loadServices(
+  sources: ServiceSources = {},
+  hooks: WorkHooks = {},
+): Promise<ServerServices> {
+  const workspace = await Workspace.load(sources.mrt !== undefined ? { mrt: sources.mrt } : {}, hooks);
+  // The ranking is computed once here, so the first request for it is as quick as the rest.
+  workspace.countries();
+  const intel = await IntelWorkspace.load(
+    workspace.world,
+    sources.corpus !== undefined ? { corpus: sources.corpus } : {},
+    hooks,
+  );
+  const ach = await AchWorkspace.load(sources.achCases);
+  const outages = new OutageArchive(
+    {
+      mrt: sources.outageMrt ?? workspace.sources.mrt,
+      registry: workspace.sources.registry,
+      ...(sources.detector !== undefined ? { detector: sources.detector } : {}),
+    },
+    { onProblem: hooks.onProblem },
+  );
+  return { workspace, intel, ach, outages };
+}
+
+export interface ServerOptions extends ServerServices {
+  /** The bearer token writes need (see token.ts). */
+  token: string;
+  /** The built web UI (default web/dist); null serves none. */
+  webRoot?: string | null;
+  /** Largest request body in bytes (default 4 MiB: a STIX bundle or MISP event to import). */
+  bodyLimit?: number;
+  /** Requests per address per window (default 3,000 a minute); false turns the limit off. */
+  rateLimit?: { max: number; windowMs: number } | false;
+  /** Fastify's logger option (default off: the caller logs what it wants). */
+  logger?: FastifyServerOptions['logger'];
+  /** Where live alerts come from (a collector's stream, a replayed archive); none: the stream stays quiet. */
+  alerts?: AlertSource;
+  /** Ring, queue and subscriber bounds of the alert stream. */
+  sse?: HubOptions;
+}
+
+/** What routes share: the services, the alert hub, the write check. */
+export interface RouteContext extends ServerServices {
+  hub: AlertHub;
+  watch: SelectionInput[];
+  /** A preHandler that answers 401 unless the request carries the token. */
+  requireToken: (request: { headers: { authorization?: string } }) => Promise<void>;
+}
+
+export type ZodApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  ZodTypeProvider
+>;
+
+const NOT_BUILT =
+  'cairn: the web UI is not built (web/dist is missing). Build web/ (web/README.md says how) or use the API at /api/v1 (documented at /api/docs).\n';
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
+    // Proxies are not trusted: the rate limit keys on the socket's address.
+    trustProxy: false,
+    // Query strings are parsed plainly (no nested objects).
+    routerOptions: { maxParamLength: 200 },
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(handleError);
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:', 'blob:'],
+        connectSrc: ["'self'"],
+        fontSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    frameguard: { action: 'deny' },
+    crossOriginResourcePolicy: { policy: 'same-origin' },
+    referrerPolicy: { policy: 'no-referrer' },
+    hsts: false,
+  });
+  if (options.rateLimit !== false) {
+    const limit = options.rateLimit ?? { max: 3000, windowMs: 60_000 };
+    await app.register(fastifyRateLimit, {
+      max: limit.max,
+      timeWindow: limit.windowMs,
+      errorResponseBuilder: (_request, context) =>
+        Object.assign(new Error(`too many requests; retry in ${context.after}`), { statusCode: 429 }),
+    });
+  }
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'cairn API',
+        description:
+          'Country connectivity, outages and threat-intelligence attribution over the data cairn holds. Every answer is `{ data, meta }`; every failure is one problem object with its status.',
+        version: '1',
+      },
+      components: {
+        securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: false });
+
+  const hub = new AlertHub(options.sse);
+  if (options.alerts !== undefined) hub.attach(options.alerts);
+  app.addHook('preClose', async () => hub.close());
+  app.decorate('alertHub', hub);
+
+  const token = options.token;
+  const context: RouteContext = {
+    workspace: options.workspace,
+    intel: options.intel,
+    ach: options.ach,
+    outages: options.outages,
+    hub,
+    watch: options.watch ?? [{ country: 'KP' }],
+    requireToken: async (request) => {
+      if (!bearerMatches(request.headers.authorization, token))
+        throw new CairnError('API_UNAUTHORIZED', 'this write needs Authorization: Bearer TOKEN', {
+          field: 'authorization',
+        });
+    },
+  };
+  const zodApp = app.withTypeProvider<ZodTypeProvider>();
+  await app.register(
+    async (api) => {
+      const typed = api.withTypeProvider<ZodTypeProvider>();
+      await routingRoutes(typed, context);
+      await outageRoutes(typed, context);
+      await intelRoutes(typed, context);
+      await achRoutes(typed, context);
+    },
+    { prefix: API_PREFIX },
+  );
+  app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const webRoot = options.webRoot === undefined ? DEFAULT_WEB_ROOT : options.webRoot;
+  const built = webRoot !== null && existsSync(`${webRoot}/index.html`);
+  if (built) {
+    await app.register(fastifyStatic, { root: webRoot, wildcard: false, index: ['index.html'] });
+  } else {
+    zodApp.get('/', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type('text/plain; charset=utf-8').send(NOT_BUILT),
+    );
+  }
+  app.setNotFoundHandler(async (request, reply) => {
+    const url = request.url;
+    if (url === '/api' || url.startsWith('/api/') || request.method !== 'GET') {
+      throw new CairnError('API_NOT_FOUND', `no API route answers ${request.method} at this path`, {
+        field: 'url',
+      });
+    }
+    if (built) return reply.type('text/html; charset=utf-8').sendFile('index.html');
+    return reply.status(404).type('text/plain; charset=utf-8').send(NOT_BUILT);
+  });
+  return app;
+}
+
+export interface StartOptions extends ServerOptions {
+  /** Default 127.0.0.1: nothing beyond this machine reaches the server unless told to. */
+  host?: string;
+  /** Default 8080; 0 picks a free port. */
+  port?: number;
+}
+
+/** Builds the server and listens; resolves to the instance and the address it answers on. */
+export async function startServer(options: StartOptions): Promise<{ app: FastifyInstance; url: string }> {
+  const app = await buildServer(options);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ host, port: options.port ?? 8080 });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : (options.port ?? 8080);
+  const shown = host.includes(':') ? `[${host}]` : host;
+  return { app, url: `http://${shown}:${port}` };
+}
