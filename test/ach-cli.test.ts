@@ -43,7 +43,7 @@ describe('cairn ach', () => {
     expect(r.stdout.match(/^ {2}E\d\d {3}\S/gm)).toHaveLength(17);
   });
 
-  it('a broken case file: every problem with its path and line; exit code 1', async () => {
+  it('a broken case file: every problem with its path and line; exit code 2 (bad input)', async () => {
     const file = path.join(dir, 'bad.json');
     writeFileSync(
       file,
@@ -76,13 +76,13 @@ describe('cairn ach', () => {
         .split('\n')
         .findIndex((l) => l.includes('"III"')) + 1;
     const text = await run([file]);
-    expect(text.exitCode).toBe(1);
+    expect(text.exitCode).toBe(2);
     expect(text.stdout).toBe('');
     expect(text.stderr).toBe(
       `cairn: ACH_UNKNOWN_RATING: rating "III" is not one of CC, C, N, I, II (${file}, line ${line}, evidence[0].ratings.H2)\n`,
     );
     const json = await run([file, '--json']);
-    expect(json.exitCode).toBe(1);
+    expect(json.exitCode).toBe(2);
     expect(JSON.parse(json.stdout)).toEqual({
       ok: false,
       issues: [
@@ -99,7 +99,7 @@ describe('cairn ach', () => {
 
   it('a missing file and a bad --format are typed errors', async () => {
     const missing = await run([path.join(dir, 'nope.json')]);
-    expect(missing.exitCode).toBe(1);
+    expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/^cairn: ACH_CANNOT_READ: cannot read case file \(ENOENT\)/);
     const format = await run([SONY, '--format', 'xml']);
     expect(format.exitCode).toBe(1);
@@ -110,7 +110,7 @@ describe('cairn ach', () => {
     const file = path.join(dir, 'huge.json');
     writeFileSync(file, Buffer.alloc(4 * 1024 * 1024 + 10, 0x20));
     const r = await run([file]);
-    expect(r.exitCode).toBe(1);
+    expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/ACH_TOO_LARGE/);
   });
 
@@ -118,8 +118,13 @@ describe('cairn ach', () => {
     const file = path.join(dir, 'case.yaml');
     writeFileSync(file, 'schema: cairn.ach/1\n');
     const r = await run([file]);
-    expect(r.exitCode).toBe(1);
-    if ((await loadYamlParser()) === undefined) expect(r.stderr).toMatch(/ACH_YAML_UNAVAILABLE/);
-    else expect(r.stderr).toMatch(/ACH_SCHEMA/);
+    // A missing package is not the input's fault (1); a case that fails its schema is bad input (2).
+    if ((await loadYamlParser()) === undefined) {
+      expect(r.exitCode).toBe(1);
+      expect(r.stderr).toMatch(/ACH_YAML_UNAVAILABLE/);
+    } else {
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr).toMatch(/ACH_SCHEMA/);
+    }
   });
 });

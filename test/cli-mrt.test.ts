@@ -132,7 +132,7 @@ describe('cairn mrt dump', () => {
 
   it('says so when a file does not exist', async () => {
     const result = await cairn(['mrt', 'dump', join(MRT, 'no-such-file')]);
-    expect(result.status).toBe(1);
+    expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/no-such-file/);
   });
 });

@@ -121,7 +121,7 @@ describe('collector configuration', () => {
     const file = join(dir, 'c.json');
     writeFileSync(file, '{ nope');
     const bad = captureIo();
-    expect(await runCli(['collect', '--config', file], bad)).toBe(1);
+    expect(await runCli(['collect', '--config', file], bad)).toBe(2);
     expect(bad.err()).toMatch(/^cairn: .*not JSON/m);
     const tuned = captureIo();
     writeFileSync(file, JSON.stringify(valid));

@@ -9,7 +9,8 @@
  * const result = await achAnalyze({ file: SONY_CASE_FILE });
  * result.top; // ['H1']
  */
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
+import { checkInputFile } from './input-file.js';
 import { z } from 'zod';
 import { CairnError } from '../errors/index.js';
 import {
@@ -131,6 +132,14 @@ function cannotRead(file: string, error: unknown): CairnError {
 
 /** Reads at most the size limit plus one byte, so a huge file is refused without reading it all. */
 export async function readBounded(file: string, limit = ACH_LIMITS.bytes): Promise<Uint8Array> {
+  // Looked at before it is opened: opening a FIFO would wait for a writer forever.
+  let info;
+  try {
+    info = await stat(file);
+  } catch (error) {
+    throw cannotRead(file, error);
+  }
+  if (!info.isFile()) checkInputFile(file, 'case file');
   let handle;
   try {
     handle = await open(file, 'r');

@@ -75,6 +75,13 @@ export function createCollectorArchive(
         logger?.error({ code: error.code, file: error.location.file }, error.message);
         options.onError?.(error);
       },
+      onRepaired: (repair) =>
+        logger?.warn(
+          { code: 'MRT_ARCHIVE_REPAIRED', ...repair },
+          repair.action === 'cut'
+            ? `cut a truncated gzip member (${repair.tailBytes} bytes) off the end of ${repair.path} before appending`
+            : `moved damaged ${repair.path} aside to ${repair.movedTo}`,
+        ),
       onFileClosed: (path) => {
         logger?.info({ file: path }, 'MRT file closed');
         options.onFileClosed?.(path);

@@ -8,7 +8,8 @@
  * await runtime.stop();
  */
 import { createCollectorArchive } from './collect-archive.js';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { checkInputFile } from './input-file.js';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import {
@@ -29,6 +30,8 @@ import type { WorkHooks } from './progress.js';
 
 export function readCollectorConfig(path: string): CollectorConfig {
   let text: string;
+  // A FIFO or a device would hang or never end: only a regular file is read.
+  if (existsSync(path) && !statSync(path).isFile()) checkInputFile(path, 'collector configuration');
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {

@@ -49,6 +49,7 @@ import type { AddressView } from '../observatory/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import type { WorkHooks } from './progress.js';
 import { loadRoutingWorld } from './world.js';
+import { checkInputFile } from './input-file.js';
 
 /** Most files read from one corpus folder (a hostile tree cannot make us walk forever). */
 export const MAX_CORPUS_FILES = 100_000;
@@ -311,7 +312,9 @@ function importEntry(o: FileReport): IntelImportResult['files'][number] {
 export function intelImport(input: { files: readonly string[] }, hooks: WorkHooks = {}): IntelImportResult {
   const files = input.files.flatMap((file) => {
     if (!existsSync(file)) throw new CairnError('INTEL_NO_FILE', `no such file: ${file}`, { file });
-    return statSync(file).isDirectory() ? listCorpusFiles(file).map((f) => f.full) : [file];
+    if (statSync(file).isDirectory()) return listCorpusFiles(file).map((f) => f.full);
+    checkInputFile(file, 'evidence file');
+    return [file];
   });
   const graph = new EvidenceGraph();
   const reports: FileReport[] = [];
@@ -432,7 +435,10 @@ function resolveCase(
   if (byName !== undefined) return { caseId: byName.id };
   const byFile = corpus.casesByFile.get(caseArg);
   if (byFile !== undefined) return { caseId: caseOfFile(graph, caseArg, byFile) };
-  if (existsSync(caseArg) && statSync(caseArg).isFile()) return importQueryFile(graph, caseArg, reports);
+  if (existsSync(caseArg)) {
+    checkInputFile(caseArg, 'case file');
+    return importQueryFile(graph, caseArg, reports);
+  }
   const lower = caseArg.toLowerCase();
   const partial = graph.cases.filter((c) => c.name.toLowerCase().includes(lower));
   if (partial.length === 1) return { caseId: partial[0].id };
@@ -441,7 +447,8 @@ function resolveCase(
     partial.length === 0
       ? `no case, file or case name matches ${JSON.stringify(caseArg)}`
       : `${partial.length} cases match ${JSON.stringify(caseArg)}; give the id or the exact name`,
-    { field: 'case' },
+    // A path that is not there is a missing input file, named as one.
+    { field: 'case', ...(partial.length === 0 && caseArg.includes('/') ? { file: caseArg } : {}) },
   );
 }
 
@@ -513,6 +520,11 @@ async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promi
   const graph = new EvidenceGraph();
   const { corpus, reports } = importCorpus(graph, input.corpus ?? [DEFAULT_INTEL_CORPUS], hooks);
   const query = resolveCase(graph, corpus, input.case, reports);
+  // The query file's own problems (a corrupt gzip, broken records) are the user's to see.
+  if (query.file !== undefined)
+    for (const report of reports)
+      if (report.path === query.file)
+        for (const issue of report.report?.issues ?? []) hooks.onProblem?.(issue);
   const enrichment = await enrichFromRouting(graph, input, hooks);
   const correlator = new Correlator(graph, {
     attack: corpus.attack,

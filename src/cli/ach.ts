@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { CairnError, escapeForTerminal } from '../errors/index.js';
 import { AchCaseError, achAnalyze, achFormatOption, type AchResult } from '../app/index.js';
 import { action, type CliContext } from './command.js';
-import { EXIT_OK, EXIT_USAGE, type CliIo } from './io.js';
+import { EXIT_OK, exitCodeFor, type CliIo } from './io.js';
 
 export interface AchOptions {
   json?: boolean;
@@ -115,12 +115,12 @@ export function achText(analysis: AchResult): string {
   return out.join('\n');
 }
 
-/** One problem per line on stderr, or a JSON object on stdout with --json; exit code 1. */
+/** One problem per line on stderr, or a JSON object on stdout with --json; exit code 2 for bad input. */
 function reportFailure(io: CliIo, error: CairnError, json: boolean | undefined): number {
   const issues = error instanceof AchCaseError ? error.issues : [error];
   if (json) io.stdout.write(JSON.stringify({ ok: false, issues: issues.map((i) => i.toJSON()) }) + '\n');
   else for (const issue of issues) io.stderr.write(`cairn: ${esc(issue.describe())}\n`);
-  return EXIT_USAGE;
+  return Math.max(...issues.map(exitCodeFor));
 }
 
 export function achCommand(context: CliContext): Command {

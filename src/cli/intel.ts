@@ -4,7 +4,7 @@
  * parse the options, call the app's intel questions, render tables or the result as JSON.
  */
 import { Command } from 'commander';
-import { escapeForTerminal, formatLocation } from '../errors/index.js';
+import { CairnError, escapeForTerminal, formatLocation, type ErrorCode } from '../errors/index.js';
 import {
   intelAttribute,
   intelExport,
@@ -22,7 +22,7 @@ import {
   type WorkHooks,
 } from '../app/index.js';
 import { action, type CliContext } from './command.js';
-import { EXIT_OK, type CliIo } from './io.js';
+import { EXIT_OK, noteProblem, type CliIo } from './io.js';
 import { problemPrinter, progressHooks } from './output.js';
 
 const MAX_PROBLEM_LINES = 20;
@@ -211,6 +211,9 @@ export function intelCommand(context: CliContext): Command {
         action(context, (inputs: string[], options: IntelOptions) => {
           const result = intelImport({ files: inputs }, hooksFor(io, options));
           print(io, options.json ? JSON.stringify(result) : importText(result));
+          for (const file of result.files)
+            for (const issue of file.issues)
+              noteProblem(io, new CairnError(issue.code as ErrorCode, issue.message, { file: file.file }));
           return EXIT_OK;
         }),
       ),

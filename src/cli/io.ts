@@ -9,7 +9,7 @@
  * JSON.parse(io.out());
  */
 import { PassThrough, type Writable } from 'node:stream';
-import { escapeForTerminal, type CairnError } from '../errors/index.js';
+import { CairnError, escapeForTerminal, type ErrorCode } from '../errors/index.js';
 
 export interface CliIo {
   stdout: Writable;
@@ -18,13 +18,83 @@ export interface CliIo {
   stderrIsTTY: boolean;
 }
 
-/** Exit codes: success, bad arguments or unreadable input, a problem in the input under --strict. */
+/**
+ * Exit codes: success; bad arguments (or a failure that is not the input's); an input that could
+ * not be read or is malformed (a missing file, a directory, a FIFO, a corrupt stream), or a
+ * problem in the input under --strict.
+ */
 export const EXIT_OK = 0;
 export const EXIT_USAGE = 1;
 export const EXIT_INPUT_PROBLEM = 2;
 
+/**
+ * The process's own streams. A closed stdout (`cairn ... | head`) ends the process quietly with
+ * exit code 0, as `head` users expect, instead of an EPIPE stack trace; any other output error is
+ * one line on stderr and exit code 1.
+ */
 export function processIo(): CliIo {
+  quietOnClosedPipe(process.stdout, process.stderr);
+  quietOnClosedPipe(process.stderr, undefined);
   return { stdout: process.stdout, stderr: process.stderr, stderrIsTTY: process.stderr.isTTY === true };
+}
+
+const guarded = new WeakSet<NodeJS.WriteStream>();
+
+function quietOnClosedPipe(stream: NodeJS.WriteStream, report: NodeJS.WriteStream | undefined): void {
+  if (guarded.has(stream)) return;
+  guarded.add(stream);
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') process.exit(EXIT_OK);
+    report?.write(`cairn: cannot write output: ${escapeForTerminal(error.message)}\n`);
+    process.exit(EXIT_USAGE);
+  });
+}
+
+/** Codes that say an input as a whole could not be read (as opposed to a damaged record in it). */
+const UNREADABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'MRT_READ_ERROR',
+  'MRT_CORRUPT_STREAM',
+  'REGISTRY_READ_FAILED',
+  'REGISTRY_BAD_GZIP',
+  'INTEL_NO_FILE',
+  'INTEL_BAD_GZIP',
+  'ACH_CANNOT_READ',
+]);
+
+/** True when `problem` means an input could not be read: the command must not end with 0. */
+export function isUnreadableInput(problem: CairnError): boolean {
+  if (UNREADABLE_CODES.has(problem.code)) return true;
+  const category = problem.category;
+  return (category === 'not-found' || category === 'too-large') && problem.location.file !== undefined;
+}
+
+/**
+ * The exit code for an error that ended a command: 2 when an input file was unreadable or bad,
+ * 1 otherwise (a malformed argument such as a country code is a usage error, whatever its category).
+ */
+export function exitCodeFor(error: CairnError): number {
+  if (isUnreadableInput(error)) return EXIT_INPUT_PROBLEM;
+  if (error.category === 'input' && error.location.file !== undefined) return EXIT_INPUT_PROBLEM;
+  return EXIT_USAGE;
+}
+
+/** Inputs found unreadable while a command ran on this io, each named once. */
+const unreadable = new WeakMap<CliIo, Set<string>>();
+
+/**
+ * Remembers a problem the command reported and went on from; if it made an input unreadable, the
+ * command ends with `EXIT_INPUT_PROBLEM` after its output (see `action`).
+ */
+export function noteProblem(io: CliIo, problem: CairnError): void {
+  if (!isUnreadableInput(problem)) return;
+  let files = unreadable.get(io);
+  if (files === undefined) unreadable.set(io, (files = new Set()));
+  files.add(problem.location.file ?? problem.code);
+}
+
+/** The inputs noted unreadable on this io so far. */
+export function unreadableInputs(io: CliIo): readonly string[] {
+  return [...(unreadable.get(io) ?? [])];
 }
 
 export interface CapturedIo extends CliIo {

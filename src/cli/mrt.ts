@@ -4,9 +4,9 @@
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { dumpMrt, mrtStats, type DecompressorChoice, type MrtStatsResult } from '../app/mrt.js';
-import { CairnError } from '../errors/index.js';
+import { CairnError, type ErrorCode } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
-import { EXIT_INPUT_PROBLEM, EXIT_OK } from './io.js';
+import { EXIT_INPUT_PROBLEM, EXIT_OK, noteProblem } from './io.js';
 import { formatStats, problemLine, problemPrinter, progressHooks } from './output.js';
 
 /** Problems printed by `mrt dump`; the rest are counted. */
@@ -118,6 +118,8 @@ export function mrtCommand(context: CliContext): Command {
               throw error;
             }
             io.stdout.write(options.json ? JSON.stringify(stats) + '\n' : formatStats(stats) + '\n\n');
+            for (const code of Object.keys(stats.problems.byCode))
+              noteProblem(io, new CairnError(code as ErrorCode, code, { file }));
           }
           return EXIT_OK;
         },

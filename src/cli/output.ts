@@ -10,7 +10,7 @@
 import { Presets, SingleBar } from 'cli-progress';
 import type { MrtStatsResult, ProgressReport, WorkHooks } from '../app/index.js';
 import { CairnError, escapeForTerminal, type ErrorCode } from '../errors/index.js';
-import type { CliIo } from './io.js';
+import { noteProblem, type CliIo } from './io.js';
 
 export interface Progress {
   update(done: number, total: number | undefined): void;
@@ -86,6 +86,7 @@ export function problemPrinter(io: CliIo, options: { limit?: number; quiet?: boo
     },
     onProblem(problem: CairnError) {
       count++;
+      noteProblem(io, problem);
       if (!options.quiet && count <= limit) io.stderr.write(`cairn: ${problemLine(problem)}\n`);
     },
   };

@@ -9,6 +9,7 @@
  * them sha256 (TA14-353A in the OTX lists). A value that is hex but not of its hash's length is
  * also a byte pattern, not a hash. Nothing else retypes a value.
  */
+import { CairnError } from '../errors/index.js';
 import { addIndicator, beginImport } from './facts.js';
 import type { ImportContext, ImportOptions } from './facts.js';
 import type { EvidenceGraph } from './graph.js';
@@ -238,7 +239,8 @@ export function importIndicatorList(
   try {
     text = decodeInput(input, report.report.file);
   } catch (err) {
-    report.issue('INTEL_BAD_INPUT', (err as Error).message);
+    if (err instanceof CairnError) report.error(err);
+    else report.issue('INTEL_BAD_INPUT', (err as Error).message);
     return report.report;
   }
   const ctx = beginImport(

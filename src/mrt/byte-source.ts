@@ -162,7 +162,17 @@ export async function openByteSource(filePath: string, options: OpenOptions = {}
   let headLength: number;
   try {
     const info = await stat(filePath);
-    if (!info.isFile()) throw new Error('not a regular file');
+    if (!info.isFile()) {
+      // A FIFO would wait for a writer and a device never ends: only regular files are read.
+      const kind = info.isDirectory()
+        ? 'a directory'
+        : info.isFIFO()
+          ? 'a FIFO'
+          : info.isCharacterDevice() || info.isBlockDevice()
+            ? 'a device'
+            : 'not a regular file';
+      throw new Error(`${kind}, not a regular file`);
+    }
     size = info.size;
     const handle = await open(filePath, 'r');
     try {
@@ -343,7 +353,7 @@ interface Context {
 function readError(file: string, error: unknown): CairnError {
   if (error instanceof CairnError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  return new CairnError('MRT_READ_ERROR', `cannot read: ${message}`, { file }, { cause: error });
+  return new CairnError('MRT_READ_ERROR', `cannot read ${file}: ${message}`, { file }, { cause: error });
 }
 
 /**

@@ -58,4 +58,12 @@ export {
   type RibEntry,
   type TableDumpPeer,
 } from './writer.js';
-export { MrtArchiveWriter, mrtFileName, type MrtArchiveOptions } from './writer-archive.js';
+export {
+  MrtArchiveWriter,
+  mrtFileName,
+  repairGzipTail,
+  scanGzipMembers,
+  type ArchiveRepair,
+  type GzipMemberScan,
+  type MrtArchiveOptions,
+} from './writer-archive.js';

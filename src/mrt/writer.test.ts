@@ -13,8 +13,11 @@ import {
   encodeRibAttributes,
   mrtFileName,
   readElements,
+  repairGzipTail,
+  scanGzipMembers,
   type MrtElement,
 } from './index.js';
+import { gzipSync } from 'node:zlib';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -339,5 +342,75 @@ describe('MRT archive writer (rotated gzip files)', () => {
     await waitFor(() => onDisk() === 12 + 4 + 20 + 4, 'the flushed state change in the open file');
     await archive.close();
     expect(bgpdump(file)).toHaveLength(1);
+  });
+
+  it('ends a gzip member at each flush and cuts a crash-truncated member off before appending', async () => {
+    const dir = tempDir();
+    const clock = new VirtualClock(Date.UTC(2015, 0, 1));
+    const peer = bgp4mpPeer(65001, 65000, parseAddress('192.0.2.2'), parseAddress('192.0.2.1'));
+    const first = new MrtArchiveWriter({ directory: dir, rotationMinutes: 5, clock, flushIntervalMs: 1000 });
+    first.bgp4mpStateChange(peer, clock.now() / 1000, 0, 1, 3);
+    const file = first.files[0];
+    const members = (): number => (existsSync(file) ? scanGzipMembers(readFileSync(file)).members : 0);
+    clock.advance(1000);
+    await waitFor(() => members() === 1, 'the first member on disk');
+    first.bgp4mpStateChange(peer, clock.now() / 1000, 0, 3, 4);
+    clock.advance(1000);
+    await waitFor(() => members() === 2, 'the second member on disk');
+    await first.close();
+    // What SIGKILL leaves: half of a third member.
+    const whole = readFileSync(file);
+    const partial = gzipSync(Buffer.alloc(5000, 7));
+    writeFileSync(file, Buffer.concat([whole, partial.subarray(0, partial.length >> 1)]));
+    expect(scanGzipMembers(readFileSync(file))).toMatchObject({
+      members: 2,
+      completeBytes: whole.length,
+      truncated: true,
+    });
+    const repairs: unknown[] = [];
+    const second = new MrtArchiveWriter({
+      directory: dir,
+      rotationMinutes: 5,
+      clock,
+      onRepaired: (r) => void repairs.push(r),
+    });
+    second.bgp4mpStateChange(peer, clock.now() / 1000, 0, 4, 1);
+    await second.close();
+    expect(repairs).toEqual([
+      expect.objectContaining({ path: file, action: 'cut', completeBytes: whole.length }),
+    ]);
+    expect(scanGzipMembers(readFileSync(file)).problem).toBeUndefined();
+    expect(readFileSync(file).subarray(0, whole.length).equals(whole)).toBe(true);
+    expect(bgpdump(file).map((l) => l.split('|').slice(-2).join('|'))).toEqual(['1|3', '3|4', '4|1']);
+  });
+
+  it('moves aside a file with no complete member or damage before its end', () => {
+    const dir = tempDir();
+    const cut = join(dir, 'cut.gz');
+    const member = gzipSync(Buffer.alloc(3000, 1));
+    writeFileSync(cut, member.subarray(0, 20));
+    expect(repairGzipTail(cut)).toMatchObject({
+      action: 'moved',
+      completeBytes: 0,
+      movedTo: `${cut}.damaged`,
+    });
+    expect(existsSync(cut)).toBe(false);
+    const damaged = join(dir, 'damaged.gz');
+    const bad = Buffer.from(member);
+    bad[bad.length - 8] ^= 0xff; // its CRC
+    writeFileSync(damaged, Buffer.concat([member, bad, member]));
+    expect(repairGzipTail(damaged)).toMatchObject({
+      action: 'moved',
+      completeBytes: member.length,
+      reason: expect.stringContaining('CRC'),
+    });
+    const whole = join(dir, 'whole.gz');
+    writeFileSync(whole, Buffer.concat([member, member]));
+    expect(repairGzipTail(whole)).toBeUndefined();
+    expect(scanGzipMembers(readFileSync(whole))).toEqual({
+      members: 2,
+      completeBytes: member.length * 2,
+      truncated: false,
+    });
   });
 });

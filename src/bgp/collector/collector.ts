@@ -40,6 +40,7 @@ import {
 import type { CollectorArchive, SessionArchive } from './archive.js';
 import { systemClock, unixTime, type Clock, type Timer, type UnixTime } from '../clock.js';
 import { canonicalAddress, type CollectorConfig, type CollectorPeerConfig } from './config.js';
+import { LogLimiter, SourceRateLimiter } from './admission.js';
 
 /** BGP FSM states, numbered as MRT STATE_CHANGE records number them (RFC 6396 4.4.1). */
 export const BgpState = {
@@ -122,7 +123,12 @@ export interface CollectorOptions {
 
 export interface CollectorStats {
   connections: number;
+  /** Connections from addresses that are not configured peers, closed with Cease / Connection Rejected. */
   refused: number;
+  /** Connections beyond their source's rate limit, closed unanswered. */
+  dropped: number;
+  /** Bytes received from configured peers. */
+  bytes: number;
   messages: number;
   updates: number;
   incidents: number;
@@ -133,6 +139,8 @@ const KEEPALIVE = encodeKeepalive();
 const MAX_OUTPUT_BACKLOG = 64 * 1024;
 /** How long to wait for a peer to close after our NOTIFICATION. */
 const CLOSE_GRACE_MS = 1000;
+/** The window of the refused/dropped connection log limit (`connectionLogLines` per window). */
+const CONNECTION_LOG_WINDOW_MS = 10_000;
 
 function hexBounded(bytes: Uint8Array, max: number): string {
   const n = Math.min(bytes.length, max);
@@ -149,7 +157,15 @@ export class BgpCollector {
   readonly logger: Logger;
   readonly archive: CollectorArchive | undefined;
   readonly clock: Clock;
-  readonly stats: CollectorStats = { connections: 0, refused: 0, messages: 0, updates: 0, incidents: 0 };
+  readonly stats: CollectorStats = {
+    connections: 0,
+    refused: 0,
+    dropped: 0,
+    bytes: 0,
+    messages: 0,
+    updates: 0,
+    incidents: 0,
+  };
   private readonly peersByAddress = new Map<string, PeerDefinition>();
   private readonly sessions = new Map<string, PeerSession>();
   private readonly messageListeners: MessageListener[] = [];
@@ -158,6 +174,8 @@ export class BgpCollector {
   private server: Server | undefined;
   private stopping = false;
   readonly maxIncidentBytes: number;
+  private readonly sourceLimits: SourceRateLimiter;
+  private readonly connectionLog: LogLimiter;
 
   constructor(
     readonly config: CollectorConfig,
@@ -176,6 +194,20 @@ export class BgpCollector {
     }
     this.archive = options.archive === false ? undefined : options.archive;
     this.clock = options.clock ?? systemClock;
+    this.sourceLimits = new SourceRateLimiter(
+      { burst: config.connectionBurst, perSecond: config.connectionsPerSecond },
+      this.clock,
+    );
+    this.connectionLog = new LogLimiter(
+      config.connectionLogLines,
+      CONNECTION_LOG_WINDOW_MS,
+      this.clock,
+      (suppressed, total) =>
+        this.logger.warn(
+          { suppressed, total, refused: this.stats.refused, dropped: this.stats.dropped },
+          `${total} more refused or dropped connections not logged one by one`,
+        ),
+    );
     this.archive?.onDrain(() => {
       for (const session of this.sessions.values()) session.unpause('archive');
     });
@@ -227,10 +259,11 @@ export class BgpCollector {
   /** Starts listening; resolves with the bound address and port. */
   async start(): Promise<{ address: string; port: number }> {
     if (this.server !== undefined) throw new CairnError('COLLECTOR_STARTED', 'collector already started');
+    // No server.maxConnections: strangers are closed at once, so they cannot fill a shared limit;
+    // configured peers hold at most two sockets each (a session and its replacement).
     const server = createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.accept(socket));
-    server.maxConnections = this.config.peers.length * 2 + 16;
     this.server = server;
-    server.on('error', (error) => this.logger.error({ err: error }, 'listener error'));
+    server.on('error', (error) => this.logger.error(this.errorFields(error), 'listener error'));
     await new Promise<void>((resolve, reject) => {
       const fail = (error: Error): void =>
         reject(
@@ -240,7 +273,8 @@ export class BgpCollector {
           ),
         );
       server.once('error', fail);
-      server.listen(this.config.listenPort, this.config.listenAddress, () => {
+      // A deep accept queue, so that a burst of strangers does not make a peer's SYN wait.
+      server.listen({ port: this.config.listenPort, host: this.config.listenAddress, backlog: 4096 }, () => {
         server.off('error', fail);
         resolve();
       });
@@ -293,6 +327,7 @@ export class BgpCollector {
     );
     await closed;
     await this.archive?.close();
+    this.connectionLog.flush();
     this.logger.info(this.stats, 'collector stopped');
   }
 
@@ -301,27 +336,41 @@ export class BgpCollector {
   private accept(socket: Socket): void {
     this.stats.connections++;
     const remote = canonicalAddress(socket.remoteAddress ?? '');
-    const definition = this.peersByAddress.get(remote);
     socket.on('error', (error) => this.logger.debug({ peer: remote, err: error.message }, 'socket error'));
+    if (!this.sourceLimits.take(remote)) {
+      // Over its rate: not a word, not a byte read, and one log line per window at most.
+      this.stats.dropped++;
+      if (this.connectionLog.allow('dropped'))
+        this.logger.warn(
+          { peer: remote, code: 'COLLECTOR_CONNECTION_RATE', action: 'dropped', dropped: this.stats.dropped },
+          `connection from ${remote} dropped: over ${this.config.connectionsPerSecond}/s`,
+        );
+      socket.destroy();
+      return;
+    }
+    const definition = this.peersByAddress.get(remote);
     if (definition === undefined || this.stopping) {
       this.stats.refused++;
-      this.incident({
-        peer: remote,
-        action: 'refused',
-        error: new CairnError(
-          'COLLECTOR_UNKNOWN_PEER',
-          this.stopping
-            ? `connection from ${remote} while stopping`
-            : `connection from unconfigured peer ${remote}`,
-          { file: `peer ${remote}` },
-        ),
-        bytes: '',
-        byteLength: 0,
-        notification: { code: 6, subcode: 5 },
-      });
-      // Cease / Connection Rejected (RFC 4486), and nothing read from it.
-      socket.end(encodeNotification({ code: 6, subcode: 5 }));
-      socket.resume(); // read (and drop) until the peer closes, or the grace period ends
+      this.incident(
+        {
+          peer: remote,
+          action: 'refused',
+          error: new CairnError(
+            'COLLECTOR_UNKNOWN_PEER',
+            this.stopping
+              ? `connection from ${remote} while stopping`
+              : `connection from unconfigured peer ${remote}`,
+            { file: `peer ${remote}` },
+          ),
+          bytes: '',
+          byteLength: 0,
+          notification: { code: 6, subcode: 5 },
+        },
+        this.connectionLog.allow('refused'),
+      );
+      // Cease / Connection Rejected (RFC 4486), nothing read, and closed as soon as it is sent: a
+      // stranger holds a socket for no longer than one write.
+      socket.end(encodeNotification({ code: 6, subcode: 5 }), () => socket.destroy());
       this.clock.setTimeout(() => socket.destroy(), CLOSE_GRACE_MS, true);
       return;
     }
@@ -352,13 +401,23 @@ export class BgpCollector {
     session.start();
   }
 
+  /** How an error goes into a log line: its message and code, its stack only at debug level. */
+  private errorFields(error: unknown): Record<string, unknown> {
+    if (!(error instanceof Error)) return { err: String(error) };
+    const fields: Record<string, unknown> = { err: error.message };
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string') fields.errorCode = code;
+    if (this.logger.isLevelEnabled('debug')) fields.stack = error.stack;
+    return fields;
+  }
+
   /** @internal */
   sessionClosed(session: PeerSession): void {
     if (this.sessions.get(session.key) === session) this.sessions.delete(session.key);
   }
 
-  /** @internal */
-  incident(incident: CollectorIncident): void {
+  /** @internal `log`: false when the connection log limiter has suppressed the line. */
+  incident(incident: CollectorIncident, log = true): void {
     this.stats.incidents++;
     const fields: Record<string, unknown> = {
       peer: incident.peer,
@@ -370,12 +429,12 @@ export class BgpCollector {
     };
     if (incident.asn !== undefined) fields.asn = incident.asn;
     if (incident.notification !== undefined) fields.notification = incident.notification;
-    this.logger.warn(fields, incident.error.message);
+    if (log) this.logger.warn(fields, incident.error.message);
     for (const listener of this.incidentListeners) {
       try {
         listener(incident);
       } catch (error) {
-        this.logger.error({ err: error }, 'incident listener failed');
+        this.logger.error(this.errorFields(error), 'incident listener failed');
       }
     }
   }
@@ -386,7 +445,7 @@ export class BgpCollector {
       try {
         listener(peer, oldState, newState, time);
       } catch (error) {
-        this.logger.error({ err: error, peer: peer.address }, 'state listener failed');
+        this.logger.error({ ...this.errorFields(error), peer: peer.address }, 'state listener failed');
       }
     }
   }
@@ -405,12 +464,15 @@ export class BgpCollector {
         if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
           (waits ??= []).push(
             (result as Promise<void>).catch((error: unknown) =>
-              this.logger.error({ err: error, peer: peer.address }, 'message listener failed'),
+              this.logger.error(
+                { ...this.errorFields(error), peer: peer.address },
+                'message listener failed',
+              ),
             ),
           );
         }
       } catch (error) {
-        this.logger.error({ err: error, peer: peer.address }, 'message listener failed');
+        this.logger.error({ ...this.errorFields(error), peer: peer.address }, 'message listener failed');
       }
     }
     return waits;
@@ -568,13 +630,14 @@ class PeerSession {
 
   private onData(chunk: Buffer): void {
     if (this.ended) return;
-    this.lastReceived = this.collector.clock.now();
+    this.collector.stats.bytes += chunk.length;
+    const arrival = this.collector.clock.now();
     let buf = chunk;
     if (this.pending !== undefined) {
       buf = Buffer.concat([this.pending, chunk]);
       this.pending = undefined;
     }
-    const time = unixTime(this.lastReceived);
+    const time = unixTime(arrival);
     let p = 0;
     while (buf.length - p >= BGP_HEADER_LENGTH && !this.ended) {
       let length: number;
@@ -592,6 +655,9 @@ class PeerSession {
       }
       if (buf.length - p < length) break;
       const message = buf.subarray(p, p + length);
+      // Only a whole message restarts the hold timer (RFC 4271 8.2.2), and in OpenSent the only
+      // whole message that does not end the session is the OPEN: bytes dripped in extend nothing.
+      this.lastReceived = arrival;
       this.handle(message, type, time);
       p += length;
       this.streamOffset += length;

@@ -37,8 +37,20 @@ export const collectorConfigSchema = z.strictObject({
   outputDirectory: z.string().min(1),
   rotationMinutes: z.number().int().min(1).max(1440).default(5),
   webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
-  /** Seconds a connection may take to send a valid OPEN (RFC 4271 suggests 4 minutes). */
+  /**
+   * Seconds a connection may take to send a complete OPEN (RFC 4271 suggests 4 minutes), counted
+   * from the connection, not from the last byte: a peer dripping bytes does not extend it.
+   */
   openTimeout: z.number().positive().max(3600).default(240),
+  /**
+   * New connections accepted per source address: a bucket of `connectionBurst` refilled at
+   * `connectionsPerSecond`; a connection beyond it is dropped unanswered (configured peers too, so
+   * a flapping or spoofing source cannot keep the collector busy).
+   */
+  connectionBurst: z.number().int().min(1).max(10000).default(10),
+  connectionsPerSecond: z.number().positive().max(10000).default(1),
+  /** Log lines about refused and dropped connections per 10 s; the rest are counted in one summary line. */
+  connectionLogLines: z.number().int().min(0).max(10000).default(10),
   /** Announce RFC 8654 extended messages (UPDATEs up to 65535 bytes). */
   extendedMessages: z.boolean().default(true),
   /** Gzip level of the MRT files (1 fastest .. 9 smallest). */

@@ -27,6 +27,17 @@ export const APP_CODES = {
     description: 'The ACH case file cannot be read (missing, a directory, no permission).',
     action: 'Check the path and its permissions.',
   },
+  INPUT_NOT_FOUND: {
+    category: 'not-found',
+    description: 'A file given as input does not exist or cannot be looked at (permissions).',
+    action: 'Check the path and its permissions.',
+  },
+  INPUT_NOT_A_FILE: {
+    category: 'input',
+    description:
+      'A path given as an input file is a directory, a FIFO, a device or a socket: reading a FIFO waits for a writer, a device never ends.',
+    action: 'Give a regular file (save a stream to a file first).',
+  },
   INTEL_NO_CORPUS: {
     category: 'not-found',
     description: 'The evidence corpus directory does not exist.',

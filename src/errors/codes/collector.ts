@@ -38,6 +38,13 @@ export const COLLECTOR_CODES = {
       'A connection came from an address that is not a configured peer, or arrived while the collector was stopping; it is refused with a Cease NOTIFICATION.',
     action: 'Add the peer to the configuration if it should be collected; otherwise nothing to do.',
   },
+  COLLECTOR_CONNECTION_RATE: {
+    category: 'upstream',
+    description:
+      'A source address opened connections faster than the per-source limit (connectionBurst, connectionsPerSecond); the connection was closed unanswered.',
+    action:
+      'Nothing, if the source is a stranger. For a configured peer, check why it reconnects so often, or raise the limit.',
+  },
   COLLECTOR_COLLISION: {
     category: 'upstream',
     description:

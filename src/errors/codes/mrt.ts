@@ -14,6 +14,13 @@ export const MRT_CODES = {
     description: 'Writing an MRT archive file failed (disk full, permissions, directory removed).',
     action: 'Check the output directory: free space, permissions.',
   },
+  MRT_ARCHIVE_REPAIRED: {
+    category: 'input',
+    description:
+      'An archive file left by a crash ended in a truncated gzip member: it was cut back to its last complete member, or moved aside (NAME.damaged) when it had none, before new records were appended.',
+    action:
+      'Nothing to do: at most the last flush interval before the crash is lost. A moved-aside file can be read with a tolerant reader.',
+  },
   MRT_WRITER_CLOSED: {
     category: 'internal',
     description: 'A record was written to an MRT archive writer after it was closed.',

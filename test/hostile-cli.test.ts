@@ -1,0 +1,209 @@
+/**
+ * Every command against unreadable inputs and a closed stdout (issue 18, points 6 and 7).
+ *
+ * - No silent success: a missing file, a directory, a gzip that does not decompress and a FIFO
+ *   nobody writes to each end the command with exit code 2 and a message naming the path (a FIFO
+ *   is refused, not waited on: the test's timeout bounds a hang). In process, with `runCli`.
+ * - Quiet on a closed pipe: with stdout closed before the command writes (`| head` that has seen
+ *   enough), every command exits 0 and writes nothing to stderr: no EPIPE stack trace. This runs
+ *   the built binary (`npm run build`, dist/cli/main.js) in a child process, as users run it.
+ * - The collector's "port in use" failure is one line, without a stack.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/program.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const MAIN = join(ROOT, 'dist/cli/main.js');
+const MRT = join(ROOT, 'data/mrt/ripe-bgpdump/updates.20100722.2015.gz');
+const MISP = join(ROOT, 'data/intel/misp-events/eset/nukesped_lazarus/lazarus_3cx.json');
+const ACH = join(ROOT, 'cases/sony-pictures-2014.json');
+/** Bound on one run: a command waiting on a FIFO would hit it, and the test would fail. */
+const RUN_TIMEOUT_MS = 60_000;
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the binary; `closeStdout`: our end of its stdout is closed before it can write. */
+function cairn(args: string[], closeStdout = false): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: RUN_TIMEOUT_MS,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    if (closeStdout) child.stdout.destroy();
+    else child.stdout.on('data', (c: Buffer) => out.push(c));
+    child.stderr.on('data', (c: Buffer) => err.push(c));
+    child.once('error', reject);
+    child.once('close', (code, signal) =>
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      }),
+    );
+  });
+}
+
+/** Runs `tasks` two at a time (the machine is shared). */
+async function inPairs<T>(tasks: (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = new Array<T>(tasks.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]();
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  return results;
+}
+
+let dir: string;
+const bad: Record<'missing' | 'directory' | 'bad gzip' | 'FIFO', string> = {
+  missing: '',
+  directory: '',
+  'bad gzip': '',
+  FIFO: '',
+};
+
+beforeAll(() => {
+  expect(existsSync(MAIN), 'dist/cli/main.js: run `npm run build` first').toBe(true);
+  dir = mkdtempSync(join(tmpdir(), 'cairn-hostile-cli-'));
+  bad.missing = join(dir, 'missing.gz');
+  bad.directory = join(dir, 'folder');
+  mkdirSync(bad.directory);
+  bad['bad gzip'] = join(dir, 'bad.gz');
+  // A gzip header, then bytes that are no deflate stream (synthetic).
+  writeFileSync(
+    bad['bad gzip'],
+    Buffer.concat([Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3]), Buffer.from('not deflate at all')]),
+  );
+  bad.FIFO = join(dir, 'fifo');
+  execFileSync('mkfifo', [bad.FIFO]);
+});
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Each command with the place an input file goes marked BAD. */
+const COMMANDS: string[][] = [
+  ['mrt', 'dump', 'BAD'],
+  ['mrt', 'stats', 'BAD'],
+  ['country', 'KP', '--mrt', 'BAD'],
+  ['country', 'KP', '--mrt', MRT, '--registry', 'BAD'],
+  ['country', 'KP', '--mrt', MRT, '--asnames', 'BAD'],
+  ['asn', '131279', '--mrt', 'BAD'],
+  ['ip', '175.45.176.1', '--mrt', 'BAD'],
+  ['countries', '--mrt', 'BAD'],
+  ['outages', '--mrt', 'BAD', '--country', 'KP'],
+  ['intel', 'import', 'BAD'],
+  ['intel', 'show', 'BAD', '--no-progress'],
+  ['intel', 'attribute', '--case', 'BAD', '--no-progress'],
+  ['ach', 'BAD'],
+];
+
+describe('no silent success on unreadable input', () => {
+  for (const [kind, pathOf] of Object.entries({
+    missing: () => bad.missing,
+    directory: () => bad.directory,
+    'bad gzip': () => bad['bad gzip'],
+    FIFO: () => bad.FIFO,
+  })) {
+    it(`every command exits 2 naming a ${kind} input`, async () => {
+      const path = pathOf();
+      for (const command of COMMANDS) {
+        const io = captureIo();
+        const code = await runCli(
+          command.map((a) => (a === 'BAD' ? path : a)),
+          io,
+        );
+        const run = { code, stdout: io.out(), stderr: io.err() };
+        const what = `cairn ${command.join(' ')} (${kind}): ${run.stderr}`;
+        // `intel import` takes folders as well as files: an empty folder is read, and is empty.
+        if (kind === 'directory' && command[1] === 'import') {
+          expect(run.code, what).toBe(0);
+          expect(run.stdout, what).toMatch(/^total: 0 indicators/m);
+          continue;
+        }
+        expect(run.code, what).toBe(2);
+        expect(run.stderr, what).toContain(path);
+        expect(run.stderr, what).not.toMatch(/\n\s+at .*:\d+:\d+/);
+      }
+    }, 600_000);
+  }
+});
+
+describe('quiet on a closed pipe', () => {
+  const good: string[][] = [
+    ['mrt', 'dump', MRT],
+    ['mrt', 'dump', '--format', 'jsonl', MRT],
+    ['mrt', 'stats', MRT],
+    ['country', 'KP', '--mrt', MRT, '--json'],
+    ['country', 'KP', '--mrt', MRT],
+    ['asn', '131279', '--mrt', MRT],
+    ['ip', '175.45.176.1', '--mrt', MRT],
+    ['countries', '--mrt', MRT],
+    ['outages', '--mrt', MRT, '--country', 'KP'],
+    ['intel', 'import', MISP],
+    ['intel', 'show', MISP, '--no-progress'],
+    ['intel', 'export', MISP, '--no-progress'],
+    ['intel', 'attribute', '--case', MISP, '--no-progress'],
+    ['ach', ACH],
+    ['ach', ACH, '--json'],
+  ];
+  it('every command exits 0 with nothing on stderr when stdout is closed', async () => {
+    // Each command with its output read normally has something to print.
+    const normal = await cairn(['mrt', 'stats', MRT]);
+    expect(normal.code).toBe(0);
+    expect(normal.stdout.length).toBeGreaterThan(0);
+    const runs = await inPairs(good.map((command) => () => cairn(command, true)));
+    runs.forEach((run, i) => {
+      const what = `cairn ${good[i].join(' ')}: ${run.stderr}`;
+      expect(run.signal, what).toBeNull();
+      expect(run.code, what).toBe(0);
+      expect(run.stderr, what).toBe('');
+    });
+  }, 600_000);
+});
+
+describe('collector failures are one line', () => {
+  it('a port in use: one log line without a stack, one error line, exit 1', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const config = join(dir, 'collector.json');
+      writeFileSync(
+        config,
+        JSON.stringify({
+          listenPort: port,
+          localAsn: 65000,
+          bgpId: '192.0.2.1',
+          peers: [{ address: '127.0.0.2', asn: 65001 }],
+          outputDirectory: join(dir, 'mrt'),
+        }),
+      );
+      const run = await cairn(['collect', '--config', config]);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
+      expect(run.stderr).toContain('EADDRINUSE');
+      expect(run.stderr).not.toMatch(/\n\s+at .*:\d+:\d+/);
+      expect(run.stderr).not.toContain('"stack"');
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  }, 60_000);
+});
