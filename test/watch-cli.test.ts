@@ -77,6 +77,7 @@ describe('cairn watch --ris-live', () => {
       'outage-open',
       'outage-update',
       'outage-close',
+      'outage-recovery',
     ]);
     expect(alerts[1]).toMatchObject({ start: iso(WITHDRAW_AT + TIMELINE_SPREAD), selection: 'country KP' });
     expect(alerts[3]).toMatchObject({ end: iso(REANNOUNCE_AT + TIMELINE_SPREAD), classification: 'outage' });

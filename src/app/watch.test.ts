@@ -93,8 +93,14 @@ describe('watchRisLive', () => {
     expect(statuses.find((s) => s.state === 'closed')).toMatchObject({ code: 1011, reconnectInMs: 2000 });
 
     const kinds = alerts.map((a) => a.kind);
-    expect(kinds).toEqual(['outage-detector-ready', 'outage-open', 'outage-update', 'outage-close']);
-    const [ready, open, update, close] = alerts;
+    expect(kinds).toEqual([
+      'outage-detector-ready',
+      'outage-open',
+      'outage-update',
+      'outage-close',
+      'outage-recovery',
+    ]);
+    const [ready, open, update, close, recovery] = alerts;
     expect(ready).toMatchObject({
       selection: 'country KP',
       baseline: 4,
@@ -133,6 +139,13 @@ describe('watchRisLive', () => {
       duration: REANNOUNCE_AT - WITHDRAW_AT,
       classification: 'outage',
     });
+    // The recovery on its own, for a subscriber to act on.
+    expect(recovery).toMatchObject({
+      kind: 'outage-recovery',
+      eventId: close.kind === 'outage-close' ? close.eventId : -1,
+      end: iso(REANNOUNCE_AT + TIMELINE_SPREAD),
+      duration: REANNOUNCE_AT - WITHDRAW_AT,
+    });
     expect(alerts.every((a) => 'wallTime' in a && typeof a.wallTime === 'string')).toBe(true);
 
     const stats = WatchStats.parse(await w.stop());
@@ -144,7 +157,13 @@ describe('watchRisLive', () => {
       peers: 3,
       hosts: ['rrc00'],
       problems: 1,
-      alerts: { 'outage-detector-ready': 1, 'outage-open': 1, 'outage-update': 1, 'outage-close': 1 },
+      alerts: {
+        'outage-detector-ready': 1,
+        'outage-open': 1,
+        'outage-update': 1,
+        'outage-close': 1,
+        'outage-recovery': 1,
+      },
       connection: { connections: 2, reconnects: 1, dropped: 0, malformed: 0 },
       detector: { trackedPrefixes: 4, fullFeedPeers: 3, openEvent: false },
     });
