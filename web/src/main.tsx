@@ -109,7 +109,7 @@ function Page({ route }: { route: Route }) {
   const [first, second] = route.parts;
   switch (first) {
     case undefined:
-      return <HomePage />;
+      return <HomePage route={route} />;
     case 'countries':
       return <CountriesPage route={route} />;
     case 'country':

@@ -45,6 +45,16 @@ export function dependencyGraph(
       });
     return id;
   };
+  for (const origin of country.origins.slice(0, options.limit)) {
+    const id = asNode(origin.asn, origin.name);
+    edges.set(`${id}>${root}`, {
+      id: `${id}>${root}`,
+      source: id,
+      target: root,
+      weight: origin.share,
+      label: `origin ${percent(origin.share, 0)}`,
+    });
+  }
   const crossed = country.dependency.filter((d) => d.hegemony >= options.minHegemony).slice(0, options.limit);
   for (const dependency of crossed) {
     const id = asNode(dependency.asn, dependency.name);
@@ -88,16 +98,30 @@ const PREFIX_COLUMNS: Column<CountryResult['prefixes'][number]>[] = [
   },
 ];
 
-function DependencyGraph({ country, route }: { country: CountryResult; route: Route }) {
+/** Without an `expand` in the URL, a country with few origins shows who carries each of them. */
+export function defaultExpansion(country: CountryResult): string {
+  return country.origins.length <= 5 ? country.origins.map((o) => o.asn).join(',') : '';
+}
+
+export function DependencyGraph({
+  country,
+  route,
+  compact = false,
+}: {
+  country: CountryResult;
+  route: Route;
+  compact?: boolean;
+}) {
   const minHegemony = Number(route.query.get('minh') ?? '0.1');
   const limit = Number(route.query.get('n') ?? '15');
+  const expandText = route.query.get('expand') ?? defaultExpansion(country);
   const expandList = useMemo(
     () =>
-      (route.query.get('expand') ?? '')
+      expandText
         .split(',')
         .filter((s) => /^\d+$/.test(s))
         .map(Number),
-    [route.query.get('expand')],
+    [expandText],
   );
   const [expanded, setExpanded] = useState(new Map<number, AsResult>());
   const [problem, setProblem] = useState('');
@@ -134,37 +158,37 @@ function DependencyGraph({ country, route }: { country: CountryResult; route: Ro
   };
   return (
     <div>
-      <div class="filters">
-        <label for="minh">
-          Hegemony at least <output>{minHegemony.toFixed(2)}</output>
-        </label>
-        <input
-          id="minh"
-          type="range"
-          min="0"
-          max="1"
-          step="0.05"
-          value={minHegemony}
-          onInput={(e) => setQuery({ minh: e.currentTarget.value })}
-        />
-        <label for="limit">Most ASes shown</label>
-        <select id="limit" value={String(limit)} onChange={(e) => setQuery({ n: e.currentTarget.value })}>
-          {[5, 15, 30, 60, 120].map((n) => (
-            <option key={n} value={String(n)}>
-              {n}
-            </option>
-          ))}
-        </select>
-      </div>
+      {!compact && (
+        <div class="filters">
+          <label for="minh">
+            Hegemony at least <output>{minHegemony.toFixed(2)}</output>
+          </label>
+          <input
+            id="minh"
+            type="range"
+            min="0"
+            max="1"
+            step="0.05"
+            value={minHegemony}
+            onInput={(e) => setQuery({ minh: e.currentTarget.value })}
+          />
+          <label for="limit">Most ASes shown</label>
+          <select id="limit" value={String(limit)} onChange={(e) => setQuery({ n: e.currentTarget.value })}>
+            {[5, 15, 30, 60, 120].map((n) => (
+              <option key={n} value={String(n)}>
+                {n}
+              </option>
+            ))}
+          </select>
+        </div>
+      )}
       <Graph
         label={`Dependency graph of ${country.country}`}
         nodes={graph.nodes}
         edges={graph.edges}
         layout="breadthfirst"
-        roots={graph.nodes
-          .filter((n) => n.kind === 'transit' || n.kind === 'upstream')
-          .slice(0, 1)
-          .map((n) => n.id)}
+        roots={graph.nodes.filter((n) => !graph.edges.some((e) => e.target === n.id)).map((n) => n.id)}
+        height={compact ? 320 : 420}
         onSelect={(id) => id.startsWith('as:') && toggle(Number(id.slice(3)))}
         onPng={(f) => (png.current = f)}
       />
@@ -205,38 +229,44 @@ function DependencyGraph({ country, route }: { country: CountryResult; route: Ro
           { label: 'Graph JSON', run: () => downloadJson(`dependency-${country.country}.json`, graph) },
         ]}
       />
-      <table>
-        <caption>ASes in the graph (expand one to bring in its upstreams)</caption>
-        <thead>
-          <tr>
-            <th scope="col">AS</th>
-            <th scope="col">Role</th>
-            <th scope="col">Chokepoint</th>
-            <th scope="col">Expand</th>
-          </tr>
-        </thead>
-        <tbody>
-          {graph.nodes
-            .filter((n) => n.id.startsWith('as:'))
-            .map((n) => {
-              const asn = Number(n.id.slice(3));
-              return (
-                <tr key={n.id}>
-                  <td>
-                    <a href={href('as', asn)}>{n.label}</a>
-                  </td>
-                  <td>{n.kind}</td>
-                  <td>{n.marked ? <span class="flag">chokepoint</span> : ''}</td>
-                  <td>
-                    <button type="button" aria-pressed={expandList.includes(asn)} onClick={() => toggle(asn)}>
-                      {expandList.includes(asn) ? 'Collapse' : 'Expand'} AS{asn}
-                    </button>
-                  </td>
-                </tr>
-              );
-            })}
-        </tbody>
-      </table>
+      {!compact && (
+        <table>
+          <caption>ASes in the graph (expand one to bring in its upstreams)</caption>
+          <thead>
+            <tr>
+              <th scope="col">AS</th>
+              <th scope="col">Role</th>
+              <th scope="col">Chokepoint</th>
+              <th scope="col">Expand</th>
+            </tr>
+          </thead>
+          <tbody>
+            {graph.nodes
+              .filter((n) => n.id.startsWith('as:'))
+              .map((n) => {
+                const asn = Number(n.id.slice(3));
+                return (
+                  <tr key={n.id}>
+                    <td>
+                      <a href={href('as', asn)}>{n.label}</a>
+                    </td>
+                    <td>{n.kind}</td>
+                    <td>{n.marked ? <span class="flag">chokepoint</span> : ''}</td>
+                    <td>
+                      <button
+                        type="button"
+                        aria-pressed={expandList.includes(asn)}
+                        onClick={() => toggle(asn)}
+                      >
+                        {expandList.includes(asn) ? 'Collapse' : 'Expand'} AS{asn}
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+          </tbody>
+        </table>
+      )}
     </div>
   );
 }

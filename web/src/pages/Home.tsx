@@ -2,26 +2,22 @@
  * The first page: North Korea's dependency on AS4837 (China Unicom's backbone) and the Sony
  * Pictures 2014 case, both shown without a click.
  */
-import { useMemo, useRef } from 'preact/hooks';
 import { useApi } from '../api';
-import { Graph } from '../components/Graph';
 import { AsLink } from '../components/Links';
 import { Downloads, Status } from '../components/Status';
-import { downloadBlob, downloadJson } from '../download';
+import { downloadJson } from '../download';
 import { fixed, percent } from '../format';
 import { href, type Route } from '../router';
 import type { CountryResult, IntelShowResult } from '../types';
 import { AchView } from './Ach';
 import { CaseView } from './Cases';
-import { CountryOverview, dependencyGraph } from './Country';
+import { CountryOverview, DependencyGraph } from './Country';
 
 export const HOME_COUNTRY = 'KP';
 export const HOME_AS = 4837;
 export const SONY_ACH_CASE = 'sony-pictures-2014';
 
-function KpDependency({ country }: { country: CountryResult }) {
-  const graph = useMemo(() => dependencyGraph(country, new Map(), { minHegemony: 0, limit: 15 }), [country]);
-  const png = useRef<(() => Blob) | undefined>(undefined);
+function KpDependency({ country, route }: { country: CountryResult; route: Route }) {
   const dependency = country.dependency.find((d) => d.asn === HOME_AS);
   const upstream = country.upstreams.find((u) => u.asn === HOME_AS);
   return (
@@ -37,28 +33,15 @@ function KpDependency({ country }: { country: CountryResult }) {
         {country.chokepoints.includes(HOME_AS) ? ': a chokepoint.' : '.'}
       </p>
       <CountryOverview country={country} />
-      <Graph
-        label="Dependency graph of KP"
-        nodes={graph.nodes}
-        edges={graph.edges}
-        layout="breadthfirst"
-        height={300}
-        onPng={(f) => (png.current = f)}
-      />
-      <Downloads
-        actions={[
-          { label: 'KP JSON', run: () => downloadJson('country-KP.json', country) },
-          { label: 'Graph PNG', run: () => png.current && downloadBlob('dependency-KP.png', png.current()) },
-        ]}
-      />
+      <DependencyGraph country={country} route={route} compact />
+      <Downloads actions={[{ label: 'KP JSON', run: () => downloadJson('country-KP.json', country) }]} />
     </div>
   );
 }
 
-export function HomePage() {
+export function HomePage({ route }: { route: Route }) {
   const kp = useApi<CountryResult>(`/countries/${HOME_COUNTRY}`);
   const sony = useApi<IntelShowResult['case'][]>('/intel/cases', { q: 'sony', limit: 5 });
-  const route: Route = { parts: [], query: new URLSearchParams() };
   return (
     <section>
       <h1>cairn workspace</h1>
@@ -68,7 +51,7 @@ export function HomePage() {
       </p>
       <div class="cards">
         <Status loaded={kp} what="North Korea's dependency">
-          {(country) => <KpDependency country={country} />}
+          {(country) => <KpDependency country={country} route={route} />}
         </Status>
         <div class="card">
           <h2>Sony Pictures, November 2014</h2>
