@@ -96,3 +96,15 @@ export * from './country.js';
 export * from './demo.js';
 // ---- the workspace kept by long-running faces (server) ----
 export { Workspace, type DataTime, type WorkspaceCoverage, type WorkspaceSources } from './workspace.js';
+export { PrefixResult } from './workspace.js';
+export { IntelCorrelateResult, IntelWorkspace, INTEL_IMPORT_FORMATS, type IntelWorkspaceSources } from './api-intel.js';
+export { AchCaseSummary, AchRatingValue, AchView, AchWorkspace } from './api-ach.js';
+export {
+  OutageArchive,
+  OutageHistory,
+  OutageLifeCycle,
+  OutageListItem,
+  selectionKey,
+  type OutageArchiveInput,
+  type TimeFilter,
+} from './api-outages.js';

@@ -225,6 +225,8 @@ export type OutagesResult = z.infer<typeof OutagesResult>;
 export interface OutageHooks extends WorkHooks {
   /** An event opened during the replay (before the final result). */
   onOpen?(line: OutageEventLine): void;
+  /** Every phase of every event as it happens (open, each update, close): its life cycle. */
+  onPhase?(line: OutageEventLine): void;
 }
 
 /** Replays the files through a routing table and the outage detector. */
@@ -250,6 +252,7 @@ export async function replayOutages(
   });
   detector.onEvent((event, phase) => {
     if (phase === 'open') hooks.onOpen?.(outageEventLine(event, phase));
+    hooks.onPhase?.(outageEventLine(event, phase));
   });
   await replayMrtFiles(input.mrt, table, { ...hooks, verb: 'replaying' });
   detector.finish(last);

@@ -9,7 +9,8 @@
  * workspace.country('KP').upstreams[0].asn; // 4837
  */
 import path from 'node:path';
-import { formatAddress, parseAddress, parseAsn } from '../net/index.js';
+import { z } from 'zod';
+import { formatAddress, parseAddress, parseAsn, parsePrefix } from '../net/index.js';
 import { Observatory, parseCountryCode } from '../observatory/index.js';
 import { AsNames, Registry } from '../registry/index.js';
 import { RoutingTable } from '../routing/index.js';
@@ -18,6 +19,16 @@ import { DEFAULT_ASNAMES_FILE, DEFAULT_REGISTRY_FILES, DEMO_MRT_FILE } from './d
 import type { WorkHooks } from './progress.js';
 import { orderMrtFiles, replayMrtFiles } from './replay.js';
 import type { RoutingWorld } from './world.js';
+
+/**
+ * A prefix: the address view of its first address. `prefix` is the longest announced prefix
+ * there (the one whose origins and paths are given); `exact` says whether it is the prefix asked.
+ */
+export const PrefixResult = IpResult.omit({ address: true }).extend({
+  query: z.string(),
+  exact: z.boolean(),
+});
+export type PrefixResult = z.infer<typeof PrefixResult>;
 
 export interface WorkspaceSources {
   /** MRT files (default: the bundled RIS table of October 2015). */
@@ -120,5 +131,13 @@ export class Workspace {
   ip(text: string): IpResult {
     const address = parseAddress(text);
     return IpResult.parse(this.world.observatory.addressView(address, formatAddress(address)));
+  }
+
+  /** A prefix (`175.45.176.0/24`): origins, paths per peer and the chain to the border. */
+  prefix(text: string): PrefixResult {
+    const prefix = parsePrefix(text);
+    const query = prefix.toString();
+    const { address: _address, ...view } = this.world.observatory.addressView(prefix.network, query);
+    return PrefixResult.parse({ ...view, query, exact: view.prefix === query });
   }
 }

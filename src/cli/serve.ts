@@ -4,11 +4,11 @@
  * write token when this start created it (it is not printed again: it stays in the token file).
  */
 import { Command } from 'commander';
-import { Workspace } from '../app/index.js';
-import { ParseError } from '../errors/index.js';
-import { defaultTokenFile, ensureToken, startServer } from '../server/index.js';
+import { followOutages } from '../app/index.js';
+import { CairnError, ParseError } from '../errors/index.js';
+import { AlertFeed, defaultTokenFile, ensureToken, loadServices, startServer } from '../server/index.js';
 import { action, type CliContext } from './command.js';
-import { EXIT_OK } from './io.js';
+import { EXIT_OK, writeProblem } from './io.js';
 import { problemPrinter, progressHooks } from './output.js';
 
 interface ServeOptions {
@@ -16,40 +16,61 @@ interface ServeOptions {
   port: string;
   tokenFile?: string;
   mrt?: string[];
+  outageMrt?: string[];
+  alertSocket?: string;
   progress?: boolean;
 }
 
 export function serveCommand(context: CliContext): Command {
   const { io } = context;
   return new Command('serve')
-    .description('serve the HTTP API (/api/v1, docs at /api/docs) and the web UI over the bundled or given data')
+    .description(
+      'serve the HTTP API (/api/v1, docs at /api/docs) and the web UI over the bundled or given data',
+    )
     .option('--host <host>', 'address to listen on (loopback unless told otherwise)', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '8080')
     .option('--token-file <file>', 'where the write token is kept (default $CAIRN_HOME/api-token, ~/.cairn)')
     .option('--mrt <file...>', 'MRT files to load (default: the bundled RIS table of October 2015)')
+    .option('--outage-mrt <file...>', 'MRT archive outages are replayed from (default: the --mrt files)')
+    .option(
+      '--alert-socket <path>',
+      "a running collector's alert socket: its alerts go out on /api/v1/outages/stream",
+    )
     .option('--no-progress', 'no progress bar')
     .action(
       action(context, async (options: ServeOptions) => {
         const port = Number(options.port);
         if (!/^\d{1,5}$/.test(options.port) || port > 65535)
-          throw new ParseError('CLI_BAD_OPTION', '--port must be a number from 0 to 65535', { field: 'port' });
+          throw new ParseError('CLI_BAD_OPTION', '--port must be a number from 0 to 65535', {
+            field: 'port',
+          });
         const tokenFile = options.tokenFile ?? defaultTokenFile();
         const { token, created } = await ensureToken(tokenFile);
-        const workspace = await Workspace.load(
-          options.mrt !== undefined ? { mrt: options.mrt } : {},
+        const services = await loadServices(
+          {
+            ...(options.mrt !== undefined ? { mrt: options.mrt } : {}),
+            ...(options.outageMrt !== undefined ? { outageMrt: options.outageMrt } : {}),
+          },
           { ...progressHooks(io, options.progress !== false), ...problemPrinter(io, { limit: 20 }) },
         );
-        const { app, url } = await startServer({ workspace, token, host: options.host, port });
+        const alerts = new AlertFeed();
+        const { app, url } = await startServer({ ...services, alerts, token, host: options.host, port });
+        const following = new AbortController();
+        if (options.alertSocket !== undefined)
+          followOutages({ socket: options.alertSocket, signal: following.signal }, (alert) =>
+            alerts.publish(alert),
+          ).catch((error: unknown) => {
+            if (!(error instanceof CairnError)) throw error;
+            writeProblem(io, error);
+          });
         io.stdout.write(`cairn: serving on ${url} (API ${url}/api/v1, docs ${url}/api/docs)\n`);
-        if (created)
-          io.stdout.write(
-            `cairn: write token (printed once, kept in ${tokenFile}):\n${token}\n`,
-          );
+        if (created) io.stdout.write(`cairn: write token (printed once, kept in ${tokenFile}):\n${token}\n`);
         else io.stdout.write(`cairn: write token in ${tokenFile}\n`);
         await new Promise<void>((resolve) => {
           const stop = (): void => {
             process.off('SIGINT', stop);
             process.off('SIGTERM', stop);
+            following.abort();
             void app.close().then(() => resolve());
           };
           process.once('SIGINT', stop);

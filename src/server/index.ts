@@ -6,6 +6,17 @@
  * @example
  * const { url } = await startServer({ workspace: await Workspace.load(), token });
  */
-export { API_PREFIX, DEFAULT_WEB_ROOT, buildServer, startServer, type ServerOptions, type StartOptions } from './server.js';
+export {
+  API_PREFIX,
+  DEFAULT_WEB_ROOT,
+  buildServer,
+  loadServices,
+  startServer,
+  type ServerOptions,
+  type ServerServices,
+  type ServiceSources,
+  type StartOptions,
+} from './server.js';
+export { AlertFeed, AlertHub, type AlertSource, type HubOptions, type HubStats } from './sse.js';
 export { Coverage, DataTime, Meta, Page, Problem, envelope } from './envelope.js';
 export { bearerMatches, defaultTokenFile, ensureToken, TOKEN_BYTES } from './token.js';

@@ -69,6 +69,7 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     request.log.error({ err: error }, 'request failed');
     problem = { code: 'SERVER_INTERNAL', status: 500, message: 'internal error' };
   }
-  if (problem.status >= 500 && problem.code !== 'SERVER_INTERNAL') request.log.warn({ problem }, 'request failed');
+  if (problem.status >= 500 && problem.code !== 'SERVER_INTERNAL')
+    request.log.warn({ problem }, 'request failed');
   void reply.status(problem.status).type('application/json; charset=utf-8').send(problem);
 }

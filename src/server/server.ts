@@ -29,10 +29,21 @@ import {
   validatorCompiler,
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
-import type { Workspace } from '../app/index.js';
+import {
+  AchWorkspace,
+  IntelWorkspace,
+  OutageArchive,
+  Workspace,
+  type SelectionInput,
+  type WorkHooks,
+} from '../app/index.js';
 import { CairnError } from '../errors/index.js';
 import { handleError } from './problem.js';
+import { achRoutes } from './routes/ach.js';
+import { intelRoutes } from './routes/intel.js';
+import { outageRoutes } from './routes/outages.js';
 import { routingRoutes } from './routes/routing.js';
+import { AlertHub, type AlertSource, type HubOptions } from './sse.js';
 import { bearerMatches } from './token.js';
 
 /** The built web UI, resolved from this file (two levels below the root in src/ and in dist/). */
@@ -40,9 +51,66 @@ export const DEFAULT_WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.
 
 export const API_PREFIX = '/api/v1';
 
-export interface ServerOptions {
-  /** The loaded routing world every routing question reads. */
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The live alert stream's hub (publish into it, read its counts). */
+    alertHub: AlertHub;
+  }
+}
+
+/** What the routes read: each loaded once, before the server starts. */
+export interface ServerServices {
+  /** The routing world every routing question reads. */
   workspace: Workspace;
+  /** The evidence corpus, enriched from the workspace. */
+  intel: IntelWorkspace;
+  /** The ACH cases. */
+  ach: AchWorkspace;
+  /** The archive outages are replayed from. */
+  outages: OutageArchive;
+  /** The selections /outages lists (default: country KP). */
+  watch?: SelectionInput[];
+}
+
+export interface ServiceSources {
+  /** MRT files of the routing world (default: the bundled RIS table of October 2015). */
+  mrt?: readonly string[];
+  /** MRT files outages are replayed from (default: the routing world's). */
+  outageMrt?: readonly string[];
+  /** Evidence corpus folders (default: the bundled data/intel). */
+  corpus?: readonly string[];
+  /** ACH case files (default: the bundled Sony Pictures 2014 case). */
+  achCases?: readonly string[];
+  /** Detector parameters of the outage replay. */
+  detector?: ConstructorParameters<typeof OutageArchive>[0]['detector'];
+}
+
+/** Loads everything the routes read, from the given or bundled data. */
+export async function loadServices(
+  sources: ServiceSources = {},
+  hooks: WorkHooks = {},
+): Promise<ServerServices> {
+  const workspace = await Workspace.load(sources.mrt !== undefined ? { mrt: sources.mrt } : {}, hooks);
+  // The ranking is computed once here, so the first request for it is as quick as the rest.
+  workspace.countries();
+  const intel = await IntelWorkspace.load(
+    workspace.world,
+    sources.corpus !== undefined ? { corpus: sources.corpus } : {},
+    hooks,
+  );
+  const ach = await AchWorkspace.load(sources.achCases);
+  const outages = new OutageArchive(
+    {
+      mrt: sources.outageMrt ?? workspace.sources.mrt,
+      registry: workspace.sources.registry,
+      ...(sources.detector !== undefined ? { detector: sources.detector } : {}),
+    },
+    { onProblem: hooks.onProblem },
+  );
+  return { workspace, intel, ach, outages };
+}
+
+export interface ServerOptions extends ServerServices {
   /** The bearer token writes need (see token.ts). */
   token: string;
   /** The built web UI (default web/dist); null serves none. */
@@ -53,11 +121,16 @@ export interface ServerOptions {
   rateLimit?: { max: number; windowMs: number } | false;
   /** Fastify's logger option (default off: the caller logs what it wants). */
   logger?: FastifyServerOptions['logger'];
+  /** Where live alerts come from (a collector's stream, a replayed archive); none: the stream stays quiet. */
+  alerts?: AlertSource;
+  /** Ring, queue and subscriber bounds of the alert stream. */
+  sse?: HubOptions;
 }
 
-/** What routes share: the workspace, the write check. */
-export interface RouteContext {
-  workspace: Workspace;
+/** What routes share: the services, the alert hub, the write check. */
+export interface RouteContext extends ServerServices {
+  hub: AlertHub;
+  watch: SelectionInput[];
   /** A preHandler that answers 401 unless the request carries the token. */
   requireToken: (request: { headers: { authorization?: string } }) => Promise<void>;
 }
@@ -133,9 +206,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: false });
 
+  const hub = new AlertHub(options.sse);
+  if (options.alerts !== undefined) hub.attach(options.alerts);
+  app.addHook('preClose', async () => hub.close());
+  app.decorate('alertHub', hub);
+
   const token = options.token;
   const context: RouteContext = {
     workspace: options.workspace,
+    intel: options.intel,
+    ach: options.ach,
+    outages: options.outages,
+    hub,
+    watch: options.watch ?? [{ country: 'KP' }],
     requireToken: async (request) => {
       if (!bearerMatches(request.headers.authorization, token))
         throw new CairnError('API_UNAUTHORIZED', 'this write needs Authorization: Bearer TOKEN', {
@@ -146,7 +229,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const zodApp = app.withTypeProvider<ZodTypeProvider>();
   await app.register(
     async (api) => {
-      await routingRoutes(api.withTypeProvider<ZodTypeProvider>(), context);
+      const typed = api.withTypeProvider<ZodTypeProvider>();
+      await routingRoutes(typed, context);
+      await outageRoutes(typed, context);
+      await intelRoutes(typed, context);
+      await achRoutes(typed, context);
     },
     { prefix: API_PREFIX },
   );

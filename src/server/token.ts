@@ -15,7 +15,8 @@ export const TOKEN_BYTES = 32;
 
 /** `$CAIRN_HOME/api-token`, `$CAIRN_HOME` defaulting to `~/.cairn` (where the store lives too). */
 export function defaultTokenFile(env: NodeJS.ProcessEnv = process.env): string {
-  const home = env.CAIRN_HOME !== undefined && env.CAIRN_HOME !== '' ? env.CAIRN_HOME : path.join(homedir(), '.cairn');
+  const home =
+    env.CAIRN_HOME !== undefined && env.CAIRN_HOME !== '' ? env.CAIRN_HOME : path.join(homedir(), '.cairn');
   return path.join(home, 'api-token');
 }
 
@@ -36,7 +37,8 @@ export async function ensureToken(file: string): Promise<{ token: string; create
     return { token, created: false };
   } catch (error) {
     if (error instanceof CairnError) throw error;
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw tokenFileError(file, 'cannot be read', error);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw tokenFileError(file, 'cannot be read', error);
   }
   const token = randomBytes(TOKEN_BYTES).toString('base64url');
   try {

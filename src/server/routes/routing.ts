@@ -3,41 +3,23 @@
  * answers the app result schema of the same question inside the envelope.
  */
 import { z } from 'zod';
-import { AsResult, CountriesResult, CountryRank, CountryResult, IpResult } from '../../app/index.js';
-import { ParseError } from '../../errors/index.js';
-import { PROBLEM_RESPONSES, Pagination, decodeCursor, encodeCursor, envelope, type Meta, type Page } from '../envelope.js';
+import {
+  AsResult,
+  CountriesResult,
+  CountryRank,
+  CountryResult,
+  IpResult,
+  PrefixResult,
+} from '../../app/index.js';
+import { csvCell, metaOf, paginate } from '../answer.js';
+import { PROBLEM_RESPONSES, Pagination, envelope } from '../envelope.js';
 import type { RouteContext, ZodApp } from '../server.js';
-
-/** The meta of an answer read from the workspace. */
-export function metaOf(context: RouteContext, started: number, page?: Page): Meta {
-  return {
-    queryMs: Math.round((performance.now() - started) * 1000) / 1000,
-    dataTime: context.workspace.dataTime,
-    coverage: context.workspace.coverage,
-    ...(page !== undefined ? { page } : {}),
-  };
-}
-
-/** One page of `items` from the query's cursor; a cursor this server did not give is a 400. */
-export function paginate<T>(items: readonly T[], query: { limit: number; cursor?: string }): { items: T[]; page: Page } {
-  const offset = decodeCursor(query.cursor);
-  if (offset === undefined)
-    throw new ParseError('API_BAD_REQUEST', 'cursor: not a cursor this server gave', { field: 'query.cursor' });
-  const slice = items.slice(offset, offset + query.limit);
-  const next = offset + slice.length < items.length ? encodeCursor(offset + slice.length) : null;
-  return { items: slice, page: { limit: query.limit, total: items.length, next } };
-}
-
-const csvCell = (value: string | number | boolean | undefined): string => {
-  const text = value === undefined ? '' : String(value);
-  // A leading = + - @ would be a formula in a spreadsheet: quoted with a leading apostrophe.
-  const safe = /^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text;
-  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-};
 
 /** The country ranking as CSV, one row per country. */
 export function countriesCsv(rows: readonly CountryRank[]): string {
-  const lines = ['country,prefixes,visible_ipv4_slash24s,upstream_count,top_asn,top_name,top_hegemony,chokepoints'];
+  const lines = [
+    'country,prefixes,visible_ipv4_slash24s,upstream_count,top_asn,top_name,top_hegemony,chokepoints',
+  ];
   for (const r of rows)
     lines.push(
       [
@@ -56,7 +38,7 @@ export function countriesCsv(rows: readonly CountryRank[]): string {
   return lines.join('\n') + '\n';
 }
 
-const CountryParams = z.object({
+export const CountryParams = z.object({
   cc: z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 country code such as KP'),
 });
 
@@ -92,7 +74,8 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
       if (q !== undefined) {
         const needle = q.toLowerCase();
         rows = rows.filter(
-          (r) => r.country.toLowerCase().includes(needle) || (r.top?.name.toLowerCase().includes(needle) ?? false),
+          (r) =>
+            r.country.toLowerCase().includes(needle) || (r.top?.name.toLowerCase().includes(needle) ?? false),
         );
       }
       if (format === 'csv') {
@@ -102,7 +85,9 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
           .send(countriesCsv(rows));
       }
       const { items, page } = paginate(rows, request.query);
-      return reply.type('application/json').send({ data: { countries: items }, meta: metaOf(context, started, page) });
+      return reply
+        .type('application/json')
+        .send({ data: { countries: items }, meta: metaOf(context, started, page) });
     },
   );
 
@@ -145,7 +130,8 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     '/ips/:address',
     {
       schema: {
-        summary: 'An address: matching prefix, origins, registry country, every peer path and the chain to the border',
+        summary:
+          'An address: matching prefix, origins, registry country, every peer path and the chain to the border',
         tags: ['routing'],
         params: z.object({ address: z.string().min(2).max(64) }),
         response: { 200: envelope(IpResult), ...PROBLEM_RESPONSES },
@@ -154,6 +140,29 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     async (request) => {
       const started = performance.now();
       return { data: workspace.ip(request.params.address), meta: metaOf(context, started) };
+    },
+  );
+
+  api.get(
+    '/prefixes/:prefix',
+    {
+      schema: {
+        summary:
+          'A prefix: origins, paths per peer and the chain to the border (write the slash as %2F or _)',
+        tags: ['routing'],
+        params: z.object({
+          prefix: z
+            .string()
+            .max(64)
+            .regex(/^[0-9A-Fa-f.:]+[/_]\d{1,3}$/, 'a prefix such as 175.45.176.0/24 (or 175.45.176.0_24)'),
+        }),
+        response: { 200: envelope(PrefixResult), ...PROBLEM_RESPONSES },
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      const text = request.params.prefix.replace('_', '/');
+      return { data: workspace.prefix(text), meta: metaOf(context, started) };
     },
   );
 }
