@@ -4,12 +4,15 @@
  * is watched for dialogs, uncaught errors and console errors, so a test can assert that none
  * happened; screenshots go to test/browser/artifacts/ (kept by CI, ignored by git).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { Workspace, type WorkspaceSources } from '../../src/app/index.js';
-import { startServer, type StartOptions } from '../../src/server/index.js';
+import { AchWorkspace, IntelWorkspace, OutageArchive, Workspace } from '../../src/app/index.js';
+import { AlertFeed, startServer, type ServerServices } from '../../src/server/index.js';
+import { buildSyntheticOutage, loadRealRoutes } from '../fixtures/synthetic-outage.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 export const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
@@ -60,6 +63,8 @@ export async function startHarness(
   return {
     url,
     app,
+    alerts,
+    services,
     browser,
     context,
     dialogs,
@@ -68,6 +73,7 @@ export async function startHarness(
       await context.close().catch(() => {});
       await browser.close().catch(() => {});
       await app.close();
+      rmSync(folder, { recursive: true, force: true });
     },
   };
 }

@@ -19,4 +19,10 @@ export type {
   OutageBinLine,
   OutageEventLine,
   OutagesResult,
+  OutageListItem,
+  OutageLifeCycle,
+  PrefixResult,
+  AchView,
+  AchCaseSummary,
+  IntelCase,
 } from '../../src/app/index.js';

@@ -8,6 +8,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import { downsample } from '../downsample';
+import type { Span } from '../series';
 
 export interface Line {
   label: string;
@@ -17,12 +18,7 @@ export interface Line {
   width?: number;
 }
 
-export interface Span {
-  from: number;
-  to: number;
-  kind: 'outage' | 'nodata';
-  label?: string;
-}
+export type { Span } from '../series';
 
 export interface AlertBands {
   /** The baseline per point (null where there is none yet). */

@@ -8,77 +8,34 @@ import { useMemo, useRef } from 'preact/hooks';
 import { downloadCanvas, downloadCsv, downloadJson } from '../download';
 import { duration, isoTime, percent } from '../format';
 import { href } from '../router';
-import type { OutageBinLine, OutageEventLine } from '../types';
-
-/** A selection's series: its bins and its events (the API's visibility and outages lists). */
-export interface VisibilityData {
-  bins: OutageBinLine[];
-  events: OutageEventLine[];
-}
-
-/** The bin width: the smallest step between bins (the detector's bins are all one width). */
-export function binSecondsOf(bins: readonly OutageBinLine[]): number {
-  let step = Infinity;
-  for (let i = 1; i < bins.length; i++) {
-    const gap = bins[i].start - bins[i - 1].start;
-    if (gap > 0 && gap < step) step = gap;
-  }
-  return Number.isFinite(step) ? step : 300;
-}
+import { useApi } from '../api';
 import { AsLink } from './Links';
-import { Downloads } from './Status';
-import { TimeSeries, type AlertBands, type Line, type Span } from './TimeSeries';
+import { Downloads, Status } from './Status';
+import { TimeSeries, type AlertBands, type Line } from './TimeSeries';
+import { seriesOf, CRITICAL, WARNING, type VisibilityData } from '../series';
+import type { OutageEventLine, OutageLifeCycle } from '../types';
 
-/** The detector's default thresholds (observatory OUTAGE_DEFAULTS), used when the answer has none. */
-export const WARNING = 0.99;
-export const CRITICAL = 0.5;
-
-export interface SeriesData {
-  x: number[];
-  value: (number | null)[];
-  baseline: (number | null)[];
-  spans: Span[];
+/** The phases an event went through (open, updates, close), from /outages/:ref. */
+function Phases({ reference }: { reference: string }) {
+  const loaded = useApi<OutageLifeCycle>(`/outages/${encodeURIComponent(reference)}`);
+  return (
+    <Status loaded={loaded} what="the life cycle">
+      {(cycle) => (
+        <ol aria-label="Phases">
+          {cycle.phases.map((phase, i) => (
+            <li key={i}>
+              {phase.phase} ({phase.classification}, {phase.extent}, {phase.level}): lost{' '}
+              {percent(phase.lostShare)}, {phase.prefixes.length} prefixes, cause {phase.cause}
+              {phase.endTime ? `, ended ${isoTime(phase.endTime)}` : ''}
+            </li>
+          ))}
+        </ol>
+      )}
+    </Status>
+  );
 }
 
-/** Bins to plot points: a missing bin or one without full-feed peers is null and a "no data" span. */
-export function seriesOf(result: VisibilityData): SeriesData {
-  const bins = [...result.bins].sort((a, b) => a.start - b.start);
-  const x: number[] = [];
-  const value: (number | null)[] = [];
-  const baseline: (number | null)[] = [];
-  const spans: Span[] = [];
-  let gapFrom: number | undefined;
-  const step = binSecondsOf(bins);
-  for (let i = 0; i < bins.length; i++) {
-    const bin = bins[i];
-    if (i > 0 && bin.start - bins[i - 1].start > step * 1.5) {
-      // Bins missing between two that exist: one null point keeps the line from bridging them.
-      const from = bins[i - 1].start + step;
-      x.push(from);
-      value.push(null);
-      baseline.push(null);
-      spans.push({ from, to: bin.start, kind: 'nodata', label: 'no data' });
-    }
-    const empty = bin.fullFeedPeers === 0;
-    x.push(bin.start);
-    value.push(empty ? null : bin.value);
-    baseline.push(bin.baseline ?? null);
-    if (empty && gapFrom === undefined) gapFrom = bin.start;
-    if (!empty && gapFrom !== undefined) {
-      spans.push({ from: gapFrom, to: bin.start, kind: 'nodata', label: 'no data' });
-      gapFrom = undefined;
-    }
-  }
-  if (gapFrom !== undefined && x.length > 0)
-    spans.push({ from: gapFrom, to: x[x.length - 1] + step, kind: 'nodata', label: 'no data' });
-  for (const event of result.events) {
-    const to = event.end ?? (x.length > 0 ? x[x.length - 1] + step : event.start + event.duration);
-    spans.push({ from: event.start, to, kind: 'outage', label: `#${event.id} ${event.classification}` });
-  }
-  return { x, value, baseline, spans };
-}
-
-export function EventLifeCycle({ event }: { event: OutageEventLine }) {
+export function EventLifeCycle({ event }: { event: OutageEventLine & { ref?: string } }) {
   return (
     <div class="card">
       <h3>
@@ -93,6 +50,7 @@ export function EventLifeCycle({ event }: { event: OutageEventLine }) {
       <p>
         Cause: <strong>{event.cause}</strong>. {event.causeEvidence}
       </p>
+      {event.ref !== undefined && <Phases reference={event.ref} />}
       <p>
         Prefixes: {event.prefixes.slice(0, 20).join(', ')}
         {event.prefixes.length > 20 ? ` and ${event.prefixes.length - 20} more` : ''}. Origins:{' '}
@@ -164,6 +122,8 @@ interface Props {
   syncKey?: string;
   xRange?: [number, number];
 }
+
+export type { EventsAnswer, VisibilityAnswer, VisibilityData } from '../series';
 
 export function Visibility({ result, name, selected, onSelect, syncKey, xRange }: Props) {
   const canvas = useRef<HTMLCanvasElement | undefined>(undefined);

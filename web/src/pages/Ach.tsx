@@ -10,7 +10,7 @@ import { Downloads, Meta, Status } from '../components/Status';
 import { downloadCsv, downloadJson } from '../download';
 import { fixed } from '../format';
 import { href, setQuery, type Route } from '../router';
-import type { AchResult } from '../types';
+import type { AchCaseSummary, AchResult, AchView as AchAnswer } from '../types';
 
 export const RATINGS = ['CC', 'C', 'N', 'I', 'II'] as const;
 const RATING_NAMES: Record<string, string> = {
@@ -20,11 +20,6 @@ const RATING_NAMES: Record<string, string> = {
   I: 'inconsistent',
   II: 'very inconsistent',
 };
-
-interface AchCaseSummary {
-  id: string;
-  title: string;
-}
 
 /** The dates the slider steps through: every dated source of the case, in order. */
 export function asOfDates(result: AchResult): string[] {
@@ -171,9 +166,9 @@ function Sensitivity({ result }: { result: AchResult }) {
 
 export function AchView({ id, route, compact = false }: { id: string; route: Route; compact?: boolean }) {
   const asOf = route.query.get('asOf') ?? undefined;
-  const loaded = useApi<AchResult>(`/ach/cases/${encodeURIComponent(id)}`, { asOf });
-  const full = useApi<AchResult>(asOf === undefined ? undefined : `/ach/cases/${encodeURIComponent(id)}`);
-  const [edited, setEdited] = useState<AchResult | undefined>(undefined);
+  const loaded = useApi<AchAnswer>(`/ach/cases/${encodeURIComponent(id)}`, { asOf });
+  const full = useApi<AchAnswer>(asOf === undefined ? undefined : `/ach/cases/${encodeURIComponent(id)}`);
+  const [edited, setEdited] = useState<AchAnswer | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState('');
   useEffect(() => setEdited(undefined), [asOf]);
@@ -184,7 +179,7 @@ export function AchView({ id, route, compact = false }: { id: string; route: Rou
     setBusy(true);
     setMessage('');
     try {
-      const answer = await apiWrite<AchResult>(
+      const answer = await apiWrite<AchAnswer>(
         'PUT',
         `/ach/cases/${encodeURIComponent(id)}/ratings/${encodeURIComponent(evidence)}/${encodeURIComponent(hypothesis)}`,
         { rating },
@@ -240,6 +235,14 @@ export function AchView({ id, route, compact = false }: { id: string; route: Rou
                 />
               </div>
             )}
+            {result.asOf !== null && (
+              <p data-testid="ach-asof">
+                As of {result.asOf}:{' '}
+                {result.hiddenEvidence.length === 0
+                  ? 'every item was known.'
+                  : `${result.hiddenEvidence.length} items not known yet are left out (${result.hiddenEvidence.join(', ')}).`}
+              </p>
+            )}
             <Ranking result={result} />
             {!compact && (
               <>
@@ -284,7 +287,7 @@ export function AchView({ id, route, compact = false }: { id: string; route: Rou
 }
 
 export function AchPage({ id, route }: { id?: string; route: Route }) {
-  const list = useApi<AchCaseSummary[]>(id === undefined ? '/ach/cases' : undefined);
+  const list = useApi<{ cases: AchCaseSummary[] }>(id === undefined ? '/ach/cases' : undefined);
   if (id !== undefined)
     return (
       <section>
@@ -299,7 +302,7 @@ export function AchPage({ id, route }: { id?: string; route: Route }) {
     <section>
       <h1>Competing hypotheses</h1>
       <Status loaded={list} what="the ACH cases">
-        {(cases) => (
+        {({ cases }) => (
           <ul>
             {cases.map((c) => (
               <li key={c.id}>

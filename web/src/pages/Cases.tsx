@@ -203,7 +203,7 @@ function ImportForm({ onDone }: { onDone: (result: IntelImportResult) => void })
         try {
           const text = await chosen.text();
           const answer = await apiWrite<IntelImportResult>('POST', '/intel/import', text, {
-            contentType: format === 'csv' ? 'text/csv' : 'application/json',
+            contentType: format === 'indicator-list' ? 'text/plain' : 'application/json',
             query: { format, name: chosen.name },
           });
           setMessage(
@@ -224,8 +224,8 @@ function ImportForm({ onDone }: { onDone: (result: IntelImportResult) => void })
       <label for="import-format">Format</label>
       <select id="import-format" value={format} onChange={(e) => setFormat(e.currentTarget.value)}>
         <option value="stix">STIX 2.1 bundle</option>
-        <option value="misp">MISP event</option>
-        <option value="csv">CSV</option>
+        <option value="misp-event">MISP event</option>
+        <option value="indicator-list">CSV indicator list</option>
       </select>
       <button type="submit">Import</button>
       <span role="status">{message}</span>
@@ -236,7 +236,11 @@ function ImportForm({ onDone }: { onDone: (result: IntelImportResult) => void })
 export function CasesPage({ route }: { route: Route }) {
   const [reload, setReload] = useState(0);
   const q = route.query.get('q') ?? '';
-  const loaded = useApi<IntelCase[]>('/intel/cases', { q: q === '' ? undefined : q, limit: 1000 }, reload);
+  const loaded = useApi<{ cases: IntelCase[] }>(
+    '/intel/cases',
+    { q: q === '' ? undefined : q, limit: 1000 },
+    reload,
+  );
   return (
     <section>
       <h1>Cases</h1>
@@ -245,7 +249,7 @@ export function CasesPage({ route }: { route: Route }) {
       <ImportForm onDone={() => setReload((n) => n + 1)} />
       <h2>Cases in the corpus</h2>
       <Status loaded={loaded} what="the cases">
-        {(cases, ready) => (
+        {({ cases }, ready) => (
           <>
             <Meta meta={ready.value.meta} />
             <Downloads

@@ -6,10 +6,14 @@
 import { useMemo, useState } from 'preact/hooks';
 import { useApi } from '../api';
 import { Downloads, Status } from '../components/Status';
-import { Visibility, type VisibilityData } from '../components/Visibility';
+import {
+  Visibility,
+  type EventsAnswer,
+  type VisibilityAnswer,
+  type VisibilityData,
+} from '../components/Visibility';
 import { downloadJson } from '../download';
 import { setQuery, type Route } from '../router';
-import type { OutageBinLine, OutageEventLine } from '../types';
 
 export interface CompareItem {
   kind: 'country' | 'as';
@@ -36,8 +40,8 @@ const pathOf = (item: CompareItem) =>
 const nameOf = (item: CompareItem) => (item.kind === 'country' ? item.id : `AS${item.id}`);
 
 function useSeries(item: CompareItem) {
-  const bins = useApi<OutageBinLine[]>(`${pathOf(item)}/visibility`, { limit: 1000 });
-  const events = useApi<OutageEventLine[]>(`${pathOf(item)}/outages`, { limit: 1000 });
+  const bins = useApi<VisibilityAnswer>(`${pathOf(item)}/visibility`, { limit: 1000 });
+  const events = useApi<EventsAnswer>(`${pathOf(item)}/outages`, { limit: 1000 });
   return { bins, events };
 }
 
@@ -62,7 +66,7 @@ function Panel({
         {(binList) => (
           <Status loaded={events} what={`the outages of ${nameOf(item)}`}>
             {(eventList) => {
-              const data = { bins: binList, events: eventList };
+              const data = { bins: binList.bins, binSeconds: binList.binSeconds, events: eventList.events };
               onData(nameOf(item), data);
               return (
                 <Visibility

@@ -10,11 +10,11 @@ import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
 import { AsLink, PrefixLink } from '../components/Links';
 import { Downloads, Meta, Status } from '../components/Status';
 import { Table, type Column } from '../components/Table';
-import { Visibility } from '../components/Visibility';
+import { Visibility, type EventsAnswer, type VisibilityAnswer } from '../components/Visibility';
 import { downloadBlob, downloadCsv, downloadJson } from '../download';
 import { fixed, percent } from '../format';
 import { href, hrefWith, setQuery, type Route } from '../router';
-import type { AsResult, CountryResult, OutageBinLine, OutageEventLine } from '../types';
+import type { AsResult, CountryResult } from '../types';
 
 export interface DependencyGraphOptions {
   minHegemony: number;
@@ -295,11 +295,11 @@ export function CountryOverview({ country }: { country: CountryResult }) {
 export function CountryPage({ code, route }: { code: string; route: Route }) {
   const loaded = useApi<CountryResult>(`/countries/${encodeURIComponent(code)}`);
   const range = { from: route.query.get('from') ?? undefined, to: route.query.get('to') ?? undefined };
-  const bins = useApi<OutageBinLine[]>(`/countries/${encodeURIComponent(code)}/visibility`, {
+  const bins = useApi<VisibilityAnswer>(`/countries/${encodeURIComponent(code)}/visibility`, {
     ...range,
     limit: 1000,
   });
-  const events = useApi<OutageEventLine[]>(`/countries/${encodeURIComponent(code)}/outages`, {
+  const events = useApi<EventsAnswer>(`/countries/${encodeURIComponent(code)}/outages`, {
     ...range,
     limit: 1000,
   });
@@ -444,7 +444,7 @@ export function CountryPage({ code, route }: { code: string; route: Route }) {
           <Status loaded={events} what={`the outages of ${code}`}>
             {(eventList) => (
               <Visibility
-                result={{ bins: binList, events: eventList }}
+                result={{ bins: binList.bins, binSeconds: binList.binSeconds, events: eventList.events }}
                 name={code}
                 selected={selected === null ? undefined : Number(selected)}
                 onSelect={(id) => setQuery({ event: id === undefined ? undefined : String(id) })}

@@ -41,7 +41,7 @@ function KpDependency({ country, route }: { country: CountryResult; route: Route
 
 export function HomePage({ route }: { route: Route }) {
   const kp = useApi<CountryResult>(`/countries/${HOME_COUNTRY}`);
-  const sony = useApi<IntelShowResult['case'][]>('/intel/cases', { q: 'sony', limit: 5 });
+  const sony = useApi<{ cases: IntelShowResult['case'][] }>('/intel/cases', { q: 'sony', limit: 5 });
   return (
     <section>
       <h1>cairn workspace</h1>
@@ -62,7 +62,7 @@ export function HomePage({ route }: { route: Route }) {
         </div>
       </div>
       <Status loaded={sony} what="the Sony case">
-        {(cases) =>
+        {({ cases }) =>
           cases.length === 0 ? (
             <p class="muted">No Sony incident in the evidence corpus.</p>
           ) : (

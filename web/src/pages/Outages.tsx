@@ -12,7 +12,7 @@ import { EventLifeCycle } from '../components/Visibility';
 import { downloadCsv, downloadJson } from '../download';
 import { duration, isoTime, percent } from '../format';
 import { setQuery, type Route } from '../router';
-import type { AlertJson, OutageEventLine } from '../types';
+import type { AlertJson, OutageListItem } from '../types';
 
 type OutageAlert = Extract<AlertJson, { kind: 'outage-open' | 'outage-update' | 'outage-close' }>;
 
@@ -136,7 +136,8 @@ function LiveList() {
   );
 }
 
-const HISTORY_COLUMNS: Column<OutageEventLine>[] = [
+const HISTORY_COLUMNS: Column<OutageListItem>[] = [
+  { key: 'selection', label: 'Selection', value: (e) => e.selection },
   { key: 'id', label: 'Event', numeric: true, value: (e) => e.id },
   { key: 'start', label: 'Start', value: (e) => e.startTime, render: (e) => isoTime(e.startTime) },
   {
@@ -174,10 +175,14 @@ function History({ route }: { route: Route }) {
   const cause = q.get('cause') ?? '';
   const path = /^[A-Z]{2}$/.test(country) ? `/countries/${country}/outages` : '/outages';
   const asIso = (text: string) => (text === '' ? undefined : text.length === 10 ? `${text}T00:00:00Z` : text);
-  const loaded = useApi<OutageEventLine[]>(path, { from: asIso(from), to: asIso(to), limit: 1000 });
+  const loaded = useApi<{ events: OutageListItem[] }>(path, {
+    from: asIso(from),
+    to: asIso(to),
+    limit: 1000,
+  });
   const selected = q.get('event');
   const filter = useMemo(
-    () => (events: OutageEventLine[]) =>
+    () => (events: OutageListItem[]) =>
       events.filter(
         (e) =>
           (classification === '' || e.classification === classification) &&
@@ -231,9 +236,9 @@ function History({ route }: { route: Route }) {
         </select>
       </form>
       <Status loaded={loaded} what="the outage history">
-        {(events, ready) => {
-          const shown = filter(events);
-          const event = shown.find((e) => String(e.id) === selected);
+        {(answer, ready) => {
+          const shown = filter(answer.events);
+          const event = shown.find((e) => e.ref === selected);
           return (
             <>
               <Meta meta={ready.value.meta} />
@@ -262,10 +267,8 @@ function History({ route }: { route: Route }) {
                     render: (e) => (
                       <button
                         type="button"
-                        aria-expanded={String(e.id) === selected}
-                        onClick={() =>
-                          setQuery({ event: String(e.id) === selected ? undefined : String(e.id) })
-                        }
+                        aria-expanded={e.ref === selected}
+                        onClick={() => setQuery({ event: e.ref === selected ? undefined : String(e.id) })}
                       >
                         Life cycle of #{e.id}
                       </button>
@@ -273,7 +276,7 @@ function History({ route }: { route: Route }) {
                   },
                 ]}
                 rows={shown}
-                rowKey={(e) => String(e.id)}
+                rowKey={(e) => e.ref}
               />
               {event && <EventLifeCycle event={event} />}
             </>

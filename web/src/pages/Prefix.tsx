@@ -2,15 +2,13 @@
 import { useApi } from '../api';
 import { Meta, Status } from '../components/Status';
 import type { Route } from '../router';
-import type { IpResult } from '../types';
 import { AddressView } from './Ip';
 
-/** The prefix page's answer: the address view's fields with the prefix itself. */
-type PrefixAnswer = Omit<IpResult, 'address'> & { address?: string };
+import type { PrefixResult } from '../types';
 
 export function PrefixPage({ prefix }: { prefix: string; route: Route }) {
   // `_` stands for `/` in the path segment (the API takes either).
-  const loaded = useApi<PrefixAnswer>(`/prefixes/${encodeURIComponent(prefix.replace('/', '_'))}`);
+  const loaded = useApi<PrefixResult>(`/prefixes/${encodeURIComponent(prefix.replace('/', '_'))}`);
   return (
     <section>
       <h1>Prefix {prefix}</h1>
@@ -18,10 +16,10 @@ export function PrefixPage({ prefix }: { prefix: string; route: Route }) {
         {(result, ready) => (
           <>
             <Meta meta={ready.value.meta} />
-            <AddressView
-              result={{ ...result, address: result.address ?? prefix }}
-              name={prefix.replace('/', '_')}
-            />
+            {!result.exact && (
+              <p>{prefix} is not announced as such; the nearest announced prefix holding it is shown.</p>
+            )}
+            <AddressView result={{ ...result, address: result.query }} name={prefix.replace('/', '_')} />
           </>
         )}
       </Status>
