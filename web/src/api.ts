@@ -96,18 +96,59 @@ export async function apiWrite<T>(
   return (await response.json()) as Envelope<T>;
 }
 
+/** Pages followed by `useApiList` at most (a bound, not a goal: 20 pages of 1,000). */
+export const MAX_PAGES = 20;
+
+/** Every page of a list answer, `data[key]` concatenated (meta of the first page). */
+export async function apiGetAll<T extends Record<string, unknown>>(
+  path: string,
+  key: keyof T & string,
+  query: Query = {},
+  signal?: AbortSignal,
+): Promise<Envelope<T>> {
+  const first = await apiGet<T>(path, { ...query, limit: 1000 }, signal);
+  const items = [...((first.data[key] as unknown[]) ?? [])];
+  let next = (first.meta.page as { next?: string | null } | undefined)?.next;
+  for (let page = 1; page < MAX_PAGES && next; page++) {
+    const more = await apiGet<T>(path, { ...query, limit: 1000, cursor: next }, signal);
+    items.push(...((more.data[key] as unknown[]) ?? []));
+    next = (more.meta.page as { next?: string | null } | undefined)?.next;
+  }
+  return { data: { ...first.data, [key]: items }, meta: first.meta };
+}
+
 export type Loaded<T> =
   { state: 'loading' } | { state: 'error'; error: ApiError | Error } | { state: 'ready'; value: Envelope<T> };
 
 /** GETs `path` whenever it or the query changes; `undefined` path loads nothing. */
 export function useApi<T>(path: string | undefined, query: Query = {}, reload = 0): Loaded<T> {
+  return useLoaded<T>(path, query, reload, (signal) => apiGet<T>(path!, query, signal));
+}
+
+/** `useApi` for a list: every page of `data[key]` (the visibility series is longer than one page). */
+export function useApiList<T extends Record<string, unknown>>(
+  path: string | undefined,
+  key: keyof T & string,
+  query: Query = {},
+  reload = 0,
+): Loaded<T> {
+  return useLoaded<T>(path, query, reload, (signal) => apiGetAll<T>(path!, key, query, signal));
+}
+
+function useLoaded<T>(
+  path: string | undefined,
+  query: Query,
+  reload: number,
+  load: (signal: AbortSignal) => Promise<Envelope<T>>,
+): Loaded<T> {
   const key = path === undefined ? '' : apiUrl(path, query);
   const [loaded, setLoaded] = useState<Loaded<T>>({ state: 'loading' });
   useEffect(() => {
     if (path === undefined) return;
     const controller = new AbortController();
-    setLoaded({ state: 'loading' });
-    apiGet<T>(path, query, controller.signal).then(
+    // A view already shown stays while its next answer loads (a slider keeps its focus).
+    setLoaded((previous) => (previous.state === 'ready' ? previous : { state: 'loading' }));
+    load(controller.signal).then(
       (value) => setLoaded({ state: 'ready', value }),
       (error: unknown) => {
         if (!controller.signal.aborted)

@@ -22,16 +22,16 @@ export interface VisibilityData {
 }
 
 /** `/countries/:cc/visibility`'s data. */
-export interface VisibilityAnswer {
+export type VisibilityAnswer = {
   selection: string;
   binSeconds: number;
   bins: OutageBinLine[];
-}
+};
 
 /** The outage lists' data. */
-export interface EventsAnswer {
+export type EventsAnswer = {
   events: OutageListItem[];
-}
+};
 
 /** The bin width: the smallest step between bins (the detector's bins are all one width). */
 export function binSecondsOf(bins: readonly OutageBinLine[]): number {

@@ -4,7 +4,7 @@
  * `#/compare?items=country:KP,country:SY,as:4837`.
  */
 import { useMemo, useState } from 'preact/hooks';
-import { useApi } from '../api';
+import { useApiList } from '../api';
 import { Downloads, Status } from '../components/Status';
 import {
   Visibility,
@@ -40,8 +40,8 @@ const pathOf = (item: CompareItem) =>
 const nameOf = (item: CompareItem) => (item.kind === 'country' ? item.id : `AS${item.id}`);
 
 function useSeries(item: CompareItem) {
-  const bins = useApi<VisibilityAnswer>(`${pathOf(item)}/visibility`, { limit: 1000 });
-  const events = useApi<EventsAnswer>(`${pathOf(item)}/outages`, { limit: 1000 });
+  const bins = useApiList<VisibilityAnswer>(`${pathOf(item)}/visibility`, 'bins');
+  const events = useApiList<EventsAnswer>(`${pathOf(item)}/outages`, 'events');
   return { bins, events };
 }
 

@@ -5,7 +5,7 @@
  * events. Filters, expansions and the open event live in the URL.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { apiGet, useApi } from '../api';
+import { apiGet, useApi, useApiList } from '../api';
 import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
 import { AsLink, PrefixLink } from '../components/Links';
 import { Downloads, Meta, Status } from '../components/Status';
@@ -295,11 +295,11 @@ export function CountryOverview({ country }: { country: CountryResult }) {
 export function CountryPage({ code, route }: { code: string; route: Route }) {
   const loaded = useApi<CountryResult>(`/countries/${encodeURIComponent(code)}`);
   const range = { from: route.query.get('from') ?? undefined, to: route.query.get('to') ?? undefined };
-  const bins = useApi<VisibilityAnswer>(`/countries/${encodeURIComponent(code)}/visibility`, {
+  const bins = useApiList<VisibilityAnswer>(`/countries/${encodeURIComponent(code)}/visibility`, 'bins', {
     ...range,
     limit: 1000,
   });
-  const events = useApi<EventsAnswer>(`/countries/${encodeURIComponent(code)}/outages`, {
+  const events = useApiList<EventsAnswer>(`/countries/${encodeURIComponent(code)}/outages`, 'events', {
     ...range,
     limit: 1000,
   });

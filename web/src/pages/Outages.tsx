@@ -268,7 +268,7 @@ function History({ route }: { route: Route }) {
                       <button
                         type="button"
                         aria-expanded={e.ref === selected}
-                        onClick={() => setQuery({ event: e.ref === selected ? undefined : String(e.id) })}
+                        onClick={() => setQuery({ event: e.ref === selected ? undefined : e.ref })}
                       >
                         Life cycle of #{e.id}
                       </button>
