@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The browser suite's harness: the cairn server on 127.0.0.1 port 0 serving the built workspace
  * (web/dist) over a loaded Workspace, and Debian's Chromium driven by playwright-core. Every page
@@ -10,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AchWorkspace, IntelWorkspace, OutageArchive, Workspace } from '../../src/app/index.js';
 import { AlertFeed, startServer, type ServerServices } from '../../src/server/index.js';
@@ -156,14 +158,11 @@ export async function controlsNotReachedByTab(page: Page, maxPresses = 2000): Pr
     return n;
   });
   const reached = new Set<string>();
-  let previous: string | null = null;
-  for (let i = 0; i < Math.min(maxPresses, total * 2 + 20); i++) {
+  for (let i = 0; i < Math.min(maxPresses, total * 4 + 20); i++) {
     await page.keyboard.press('Tab');
     const id = await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.kb ?? null);
     if (id !== null) reached.add(id);
     if (reached.size === total) break;
-    if (id !== null && id === previous) break;
-    previous = id;
   }
   return page.evaluate(
     (seen) => {
@@ -181,7 +180,6 @@ export async function controlsNotReachedByTab(page: Page, maxPresses = 2000): Pr
 
 /** axe-core's critical violations on the page as it is now (rule id and the first target). */
 export async function criticalViolations(page: Page): Promise<string[]> {
-  const { default: AxeBuilder } = await import('@axe-core/playwright');
   const results = await new AxeBuilder({ page }).analyze();
   return results.violations
     .filter((violation) => violation.impact === 'critical')

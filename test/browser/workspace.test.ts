@@ -255,7 +255,9 @@ describe('cases', () => {
       .toContain('enter the write token first');
     await enterToken(page);
     await page.getByRole('button', { name: 'Import', exact: true }).click();
-    await expect.poll(() => text(page), WAIT).toContain('Imported: 52 indicator, 1 case');
+    await expect
+      .poll(() => text(page), WAIT)
+      .toContain('Imported sony-pictures-2014-destover.csv: 52 indicator, 1 case, 9 report, 1 source.');
     await page.getByLabel('Filter cases').fill('sony');
     await page.getByRole('link', { name: 'upload:sony-pictures-2014-destover' }).click();
     await expect.poll(() => page.url()).toMatch(/#\/cases\/case--/);

@@ -4,7 +4,7 @@
  * data becomes a "no data" span; outage events become spans from start to end (or to the last bin
  * while open).
  */
-import type { OutageBinLine, OutageEventLine, OutageListItem } from './types';
+import type { OutageBinLine, OutageEventLine, OutageListItem } from './types.js';
 
 /** Where a chart shades: an outage event or a stretch without data. */
 export interface Span {

@@ -206,12 +206,13 @@ function ImportForm({ onDone }: { onDone: (result: IntelImportResult) => void })
             contentType: format === 'indicator-list' ? 'text/plain' : 'application/json',
             query: { format, name: chosen.name },
           });
+          const added = answer.data.files
+            .flatMap((f) => Object.entries(f.added ?? {}))
+            .filter(([, n]) => n > 0)
+            .map(([kind, n]) => `${n} ${kind}`);
+          const problems = answer.data.files.reduce((n, f) => n + f.issueCount, 0);
           setMessage(
-            `Imported: ${
-              Object.entries(answer.data.totals)
-                .map(([k, v]) => `${v} ${k}`)
-                .join(', ') || 'nothing new'
-            }.`,
+            `Imported ${chosen.name}: ${added.join(', ') || 'nothing new'}${problems > 0 ? `; ${problems} problems` : ''}.`,
           );
           onDone(answer.data);
         } catch (error) {
