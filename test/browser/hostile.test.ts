@@ -15,8 +15,9 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { TOKEN, openPage, screenshot, startHarness, type Started } from './harness.js';
 
 const ASNAMES = fileURLToPath(new URL('../../data/registry/asnames.json.gz', import.meta.url));
-const HOSTILE_ORIGIN = 'STAR-KP <script>window.__cairnXss = 1; alert(1)</script>';
-const HOSTILE_UPSTREAM = 'CHINA169 <img src=x onerror="window.__cairnXss = 2; alert(2)">';
+// cairn shows an AS's handle (the first word of its registry name), so the markup is in the handle.
+const HOSTILE_ORIGIN = '<script>window.__cairnXss=1;alert(1)</script>STAR-KP';
+const HOSTILE_UPSTREAM = '<img/src=x/onerror=window.__cairnXss=2;alert(2)>CHINA169';
 const HOSTILE_INDICATOR = '<img src=x onerror=alert(1)>';
 const HOSTILE_NOTE = 'SYNTHETIC probe <script>alert(3)</script>';
 
@@ -26,8 +27,8 @@ let folder: string;
 beforeAll(async () => {
   folder = mkdtempSync(path.join(tmpdir(), 'cairn-hostile-'));
   const names = JSON.parse(gunzipSync(readFileSync(ASNAMES)).toString('utf8')) as Record<string, string>;
-  names['131279'] = HOSTILE_ORIGIN;
-  names['4837'] = HOSTILE_UPSTREAM;
+  names['131279'] = `${HOSTILE_ORIGIN} Ryugyong-dong, KP`;
+  names['4837'] = `${HOSTILE_UPSTREAM} China Unicom Backbone, CN`;
   const file = path.join(folder, 'synthetic-hostile-asnames.json');
   writeFileSync(file, JSON.stringify(names));
   harness = await startHarness({ asnames: file });
