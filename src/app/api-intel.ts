@@ -29,6 +29,7 @@ import {
 import { formatAddress } from '../net/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import {
+  caseOfFile,
   IntelAttributeResult,
   IntelCase,
   IntelImportResult,
@@ -259,6 +260,10 @@ export class IntelWorkspace {
     const label = `upload:${path.basename(name)}`;
     const before = new Set(this.graph.cases.map((c) => c.id));
     const { format: used, report } = importFile(this.graph, label, bytes, format);
+    const created = this.graph.cases.filter((c) => !before.has(c.id)).map((c) => c.id);
+    // A file that made no case (a STIX bundle of indicators) becomes one, as the CLI's query files do.
+    if (created.length !== 1 && report !== undefined && report.recordsRead > 0)
+      caseOfFile(this.graph, label, created);
     this.imported.push(label);
     this.rebuild();
     const result = IntelImportResult.parse({

@@ -95,13 +95,14 @@ export class OutageHistory {
   lifeCycle(id: number): OutageLifeCycle | undefined {
     const event = this.result.events.find((e) => e.id === id);
     if (event === undefined) return undefined;
-    const last = event.endBin ?? this.result.bins.length - 1;
+    // startBin and endBin are bin start times (seconds), like each bin's `start`.
+    const margin = LIFE_CYCLE_MARGIN_BINS * this.result.binSeconds;
+    const first = event.startBin - margin;
+    const last = (event.endBin ?? Infinity) + margin;
     return {
       event: this.item(event),
       phases: this.phases.filter((p) => p.id === id),
-      bins: this.result.bins.filter(
-        (_bin, i) => i >= event.startBin - LIFE_CYCLE_MARGIN_BINS && i <= last + LIFE_CYCLE_MARGIN_BINS,
-      ),
+      bins: this.result.bins.filter((b) => b.start >= first && b.start <= last),
     };
   }
 

@@ -369,7 +369,7 @@ interface CaseQuery {
 }
 
 /** Makes the indicators a file brought in into one case when the file made none (STIX bundles). */
-function caseOfFile(graph: EvidenceGraph, file: string, created: readonly string[]): string {
+export function caseOfFile(graph: EvidenceGraph, file: string, created: readonly string[]): string {
   if (created.length === 1) return created[0];
   const id = `case--file:${file}`;
   if (graph.get(id) !== undefined) return id;

@@ -14,7 +14,7 @@ const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = { API_UNAUTHORIZED: 4
 
 /** Absolute paths in a message or location become their last component. */
 export function redactPaths(text: string): string {
-  return text.replace(/(?:[A-Za-z]:)?(?:[\\/][^\\/\s'"`:,()]+){2,}/g, (found) => {
+  return text.replace(/(?<![\w.-])(?:[A-Za-z]:)?(?:[\\/][^\\/\s'"`:,()]+){2,}/g, (found) => {
     const parts = found.split(/[\\/]/);
     return parts[parts.length - 1];
   });

@@ -60,19 +60,36 @@ interface Entry {
 class Subscriber {
   private readonly queue: string[] = [];
   private waiting = false;
+  private corked = false;
 
   constructor(
     readonly response: ServerResponse,
-    private readonly queueSize: number,
+    /** Frames the queue may hold: the queue size, plus the replay (bounded by the ring). */
+    private limit: number,
     private readonly onOverflow: (subscriber: Subscriber) => void,
   ) {
     response.on('drain', () => this.flush());
   }
 
+  /** A replayed frame: it may queue beyond the queue size (the ring bounds the replay). */
+  replay(frame: string): boolean {
+    this.limit++;
+    return this.send(frame);
+  }
+
   /** Writes a frame now, or queues it while the socket is full; false when dropped. */
   send(frame: string): boolean {
+    // Frames of one burst (published in the same tick) leave in one write.
+    if (!this.corked) {
+      this.corked = true;
+      this.response.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.response.uncork();
+      });
+    }
     if (this.waiting) {
-      if (this.queue.length >= this.queueSize) {
+      if (this.queue.length >= this.limit) {
         this.onOverflow(this);
         return false;
       }
@@ -154,9 +171,11 @@ export class AlertHub {
     if (lastEventId !== undefined) {
       const oldest = this.ring[0]?.id ?? this.nextId;
       if (lastEventId + 1 < oldest)
-        subscriber.send(`event: gap\ndata: ${JSON.stringify({ after: lastEventId, resumedAt: oldest })}\n\n`);
+        subscriber.replay(
+          `event: gap\ndata: ${JSON.stringify({ after: lastEventId, resumedAt: oldest })}\n\n`,
+        );
       for (const entry of this.ring)
-        if (entry.id > lastEventId && subscriber.send(entry.frame)) this.stats.delivered++;
+        if (entry.id > lastEventId && subscriber.replay(entry.frame)) this.stats.delivered++;
     }
   }
 

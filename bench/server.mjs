@@ -1,0 +1,268 @@
+#!/usr/bin/env node
+// HTTP API load on loopback. The server (dist/server over the bundled data, loaded once) runs in a
+// child process so its RSS is its own; this process drives it with autocannon: p50/p99 latency,
+// errors and requests/s for the country, IP and outages endpoints at 50 and 200 connections
+// (the rate limit is off for the run, its bound would answer 429s); then 1,000 SSE subscribers
+// receive a burst of alerts (delivery latency p50/p99 from publish to receipt, server memory per
+// subscriber); then a soak on the country endpoint sampling the server's RSS. Every loop is
+// bounded in count and time. Build first (`npm run bench` does).
+// Run: npm run bench -- server [--duration S] [--soak S] [--subscribers N] [--burst N].
+// Writes bench/RESULTS-server.md.
+import { fork } from 'node:child_process';
+import http from 'node:http';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { machine, today } from './lib/measure.mjs';
+import { writeSection } from './lib/results-section.mjs';
+
+const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
+const RESULTS = fileURLToPath(new URL('RESULTS-server.md', import.meta.url));
+
+function option(name, fallback) {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? Number(process.argv[at + 1]) : fallback;
+}
+
+// ---- the server child -------------------------------------------------------------------------
+
+async function serve() {
+  const { buildServer, loadServices, AlertFeed } = await import(dist('server/index.js'));
+  const { AlertJson } = await import(dist('app/index.js'));
+  const services = await loadServices();
+  const feed = new AlertFeed();
+  const app = await buildServer({
+    ...services,
+    token: 'bench-token-' + 'b'.repeat(32),
+    webRoot: null,
+    rateLimit: false,
+    alerts: feed,
+    sse: { heartbeatMs: 0, maxSubscribers: 20_000 },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  let sequence = 0;
+  process.on('message', (message) => {
+    if (message.type === 'memory') {
+      globalThis.gc?.();
+      const usage = process.memoryUsage();
+      process.send({ type: 'memory', rss: usage.rss, heapUsed: usage.heapUsed, hub: app.alertHub.counts() });
+    } else if (message.type === 'burst') {
+      for (let i = 0; i < message.count; i++) {
+        const now = new Date();
+        // SYNTHETIC alerts (named so in causeEvidence); wallTime carries the publish time.
+        feed.publish(
+          AlertJson.parse({
+            kind: 'outage-open',
+            time: now.toISOString(),
+            wallTime: String(performance.timeOrigin + performance.now()),
+            eventId: ++sequence,
+            start: now.toISOString(),
+            classification: 'blip',
+            level: 'warning',
+            extent: 'partial',
+            lostShare: 0.25,
+            baseline: 4,
+            minimum: 3,
+            unit: 'ipv4-slash24',
+            prefixCount: 1,
+            prefixes: ['175.45.176.0/24'],
+            origins: [131279],
+            upstreams: [{ asn: 4837, routesLost: 1 }],
+            cause: 'unknown',
+            causeEvidence: 'SYNTHETIC bench alert',
+            duration: 0,
+            selection: 'country KP',
+          }),
+        );
+      }
+      process.send({ type: 'burst-done' });
+    } else if (message.type === 'stop') {
+      void app.close().then(() => process.exit(0));
+    }
+  });
+  process.send({ type: 'ready', port: app.server.address().port });
+}
+
+// ---- the driver -------------------------------------------------------------------------------
+
+function request(child, message, reply) {
+  return new Promise((resolve) => {
+    const on = (m) => {
+      if (m.type === reply) {
+        child.off('message', on);
+        resolve(m);
+      }
+    };
+    child.on('message', on);
+    child.send(message);
+  });
+}
+
+function cannon(url, connections, duration) {
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections, duration, pipelining: 1 }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+  });
+}
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const mib = (bytes) => (bytes / 2 ** 20).toFixed(0);
+
+/** Opens `count` event streams; each records receipt latency of every alert. */
+async function openSubscribers(base, count) {
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+  const latencies = [];
+  const requests = [];
+  let received = 0;
+  const opened = Array.from(
+    { length: count },
+    () =>
+      new Promise((resolve, reject) => {
+        const req = http.get(`${base}/api/v1/outages/stream`, { agent }, (response) => {
+          let buffer = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk) => {
+            const now = performance.timeOrigin + performance.now();
+            buffer += chunk;
+            let end;
+            while ((end = buffer.indexOf('\n\n')) >= 0) {
+              const block = buffer.slice(0, end);
+              buffer = buffer.slice(end + 2);
+              const data = block.split('\n').find((l) => l.startsWith('data: '));
+              if (data === undefined) continue;
+              latencies.push(now - Number(JSON.parse(data.slice(6)).wallTime));
+              received++;
+            }
+          });
+          resolve();
+        });
+        req.on('error', reject);
+        requests.push(req);
+      }),
+  );
+  await Promise.all(opened);
+  return { latencies, received: () => received, close: () => requests.forEach((r) => r.destroy()) };
+}
+
+async function main() {
+  const duration = option('duration', 10);
+  const soakSeconds = option('soak', 60);
+  const subscriberCount = option('subscribers', 1000);
+  const burst = option('burst', 100);
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--expose-gc'] });
+  const deadline = setTimeout(() => {
+    process.stderr.write('bench/server.mjs: over 30 minutes, stopping\n');
+    child.kill('SIGKILL');
+    process.exit(1);
+  }, 30 * 60_000);
+  const ready = await new Promise((resolve) => child.once('message', resolve));
+  const base = `http://127.0.0.1:${ready.port}`;
+  const idle = await request(child, { type: 'memory' }, 'memory');
+
+  const endpoints = [
+    ['country', '/api/v1/countries/KP'],
+    ['IP', '/api/v1/ips/175.45.176.1'],
+    ['outages', '/api/v1/outages?limit=100'],
+  ];
+  // Warm-up: the first request of outages replays the archive; then every endpoint under load
+  // until the JIT and the heap settle after loading.
+  for (const [, path] of endpoints) await fetch(base + path).then((r) => r.arrayBuffer());
+  for (const [, path] of endpoints) await cannon(base + path, 50, 5);
+  const rows = [];
+  for (const [name, path] of endpoints) {
+    for (const connections of [50, 200]) {
+      const r = await cannon(base + path, connections, duration);
+      rows.push({
+        name,
+        path,
+        connections,
+        p50: r.latency.p50,
+        p99: r.latency.p99,
+        rps: r.requests.average,
+        errors: r.errors + r.timeouts + r.non2xx,
+        detail: `${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodeStats)}`,
+        total: r.requests.total,
+      });
+      process.stderr.write(
+        `${name} c=${connections}: p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms; ${rows.at(-1).detail}\n`,
+      );
+    }
+  }
+  const afterLoad = await request(child, { type: 'memory' }, 'memory');
+
+  // SSE: subscribers, then a burst. Memory is read after GC until two readings agree (at most 10).
+  const settled = async () => {
+    let last = await request(child, { type: 'memory' }, 'memory');
+    for (let i = 0; i < 10; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const next = await request(child, { type: 'memory' }, 'memory');
+      const stable = Math.abs(next.rss - last.rss) < 2 ** 20;
+      last = next;
+      if (stable) break;
+    }
+    return last;
+  };
+  const beforeSse = await settled();
+  const subscribers = await openSubscribers(base, subscriberCount);
+  const withSse = await settled();
+  const started = performance.now();
+  await request(child, { type: 'burst', count: burst }, 'burst-done');
+  const expected = subscriberCount * burst;
+  while (subscribers.received() < expected && performance.now() - started < 60_000)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  const burstMs = performance.now() - started;
+  const hub = (await request(child, { type: 'memory' }, 'memory')).hub;
+  const sorted = subscribers.latencies.slice().sort((a, b) => a - b);
+  subscribers.close();
+
+  // Soak: the country endpoint for soakSeconds, RSS sampled every 5 s.
+  const samples = [];
+  const soak = cannon(base + '/api/v1/countries/KP', 50, soakSeconds);
+  const soakStart = performance.now();
+  while (performance.now() - soakStart < soakSeconds * 1000) {
+    samples.push((await request(child, { type: 'memory' }, 'memory')).rss);
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+  }
+  const soakResult = await soak;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.send({ type: 'stop' });
+  await exited;
+  clearTimeout(deadline);
+
+  const lines = [];
+  lines.push(
+    `Command: \`npm run bench -- server\` (duration ${duration} s per run, ${subscriberCount} subscribers, burst ${burst}, soak ${soakSeconds} s); date: ${today()}; machine: ${machine()}.`,
+    '',
+    'Server: `dist/server` over the bundled data (RIS table of October 2015, APNIC 2014 registry, intel corpus,',
+    'Sony ACH case), loaded once, in a child process; rate limit off for the run (it would answer 429s by',
+    'design); load from autocannon in this process over loopback. The outages list is the replay of the',
+    'bundled table for country KP (no event in it: the list answers empty pages).',
+    '',
+    '| endpoint | connections | p50 ms | p99 ms | req/s | requests | errors (incl. non-2xx, timeouts) |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+  );
+  for (const r of rows)
+    lines.push(
+      `| ${r.name} \`${r.path}\` | ${r.connections} | ${r.p50} | ${r.p99} | ${Math.round(r.rps).toLocaleString('en')} | ${r.total.toLocaleString('en')} | ${r.errors} |`,
+    );
+  lines.push(
+    '',
+    `Server RSS: ${mib(idle.rss)} MiB loaded and idle, ${mib(afterLoad.rss)} MiB after the load runs.`,
+    '',
+    `SSE: ${subscriberCount} subscribers to \`/api/v1/outages/stream\`, then a burst of ${burst} alerts published at once`,
+    `(${expected.toLocaleString('en')} deliveries expected, ${subscribers.received().toLocaleString('en')} received in ${burstMs.toFixed(0)} ms;`,
+    `server hub: ${hub.delivered.toLocaleString('en')} delivered, ${hub.dropped} subscribers dropped).`,
+    `Delivery latency from publish to receipt: p50 ${quantile(sorted, 0.5).toFixed(1)} ms, p99 ${quantile(sorted, 0.99).toFixed(1)} ms, max ${sorted.at(-1).toFixed(1)} ms.`,
+    `Server memory per subscriber (RSS after subscribing minus before, after GC): ${((withSse.rss - beforeSse.rss) / subscriberCount / 1024).toFixed(1)} KiB`,
+    `(RSS ${mib(beforeSse.rss)} -> ${mib(withSse.rss)} MiB; heap ${mib(beforeSse.heapUsed)} -> ${mib(withSse.heapUsed)} MiB).`,
+    '',
+    `Soak: \`/api/v1/countries/KP\` at 50 connections for ${soakSeconds} s (${soakResult.requests.total.toLocaleString('en')} requests, ${soakResult.errors + soakResult.non2xx} errors, p99 ${soakResult.latency.p99} ms);`,
+    `server RSS every 5 s, MiB: ${samples.map(mib).join(', ')}.`,
+  );
+  writeSection(RESULTS, 'server', lines.join('\n'), { heading: '# HTTP API benchmark\n' });
+  process.stdout.write(lines.join('\n') + '\n');
+  process.exit(0);
+}
+
+if (process.argv.includes('--serve')) await serve();
+else await main();
