@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['test/corpus/**', 'test/live/**'],
+          exclude: ['test/corpus/**', 'test/live/**', 'test/browser/**'],
           // Timeouts catch hangs, not slowness: the slowest tests take about a minute on a quiet
           // 2-core machine and several times that with every core busy (npm run test:under-load).
           testTimeout: 900_000,
@@ -26,6 +26,17 @@ export default defineConfig({
           // Real BGP daemons (BIRD 2, GoBGP) against the collector, on loopback only.
           name: 'live',
           include: ['test/live/**/*.test.ts'],
+          testTimeout: 900_000,
+          hookTimeout: 900_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          // The web workspace in Debian's Chromium (playwright-core) against a server on loopback;
+          // needs web/dist built (node scripts/build-web.mjs). One browser at a time.
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
           testTimeout: 900_000,
           hookTimeout: 900_000,
           fileParallelism: false,

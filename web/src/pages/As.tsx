@@ -1,0 +1,170 @@
+/** An AS: what it originates, its neighbours both ways, and the dependency of its space. */
+import { useRef } from 'preact/hooks';
+import { useApi } from '../api';
+import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
+import { AsLink, CountryLink, PrefixLink } from '../components/Links';
+import { Downloads, Meta, Status } from '../components/Status';
+import { Table } from '../components/Table';
+import { downloadBlob, downloadCsv, downloadJson } from '../download';
+import { fixed, percent } from '../format';
+import { hrefWith, type Route } from '../router';
+import type { AsResult } from '../types';
+
+function neighbourGraph(view: AsResult): { nodes: GraphNode[]; edges: GraphEdge[] } {
+  const self = `as:${view.asn}`;
+  const nodes: GraphNode[] = [
+    { id: self, label: `AS${view.asn} ${view.name}`, kind: 'origin', marked: false },
+  ];
+  const edges: GraphEdge[] = [];
+  for (const u of view.upstreams.slice(0, 20)) {
+    nodes.push({ id: `as:${u.asn}`, label: `AS${u.asn} ${u.name}`, kind: 'upstream' });
+    edges.push({
+      id: `u${u.asn}`,
+      source: `as:${u.asn}`,
+      target: self,
+      weight: u.share,
+      label: percent(u.share, 0),
+    });
+  }
+  const most = Math.max(1, ...view.downstreams.map((d) => d.paths));
+  for (const d of view.downstreams.slice(0, 20)) {
+    if (nodes.some((n) => n.id === `as:${d.asn}`)) continue;
+    nodes.push({ id: `as:${d.asn}`, label: `AS${d.asn} ${d.name}`, kind: 'transit' });
+    edges.push({
+      id: `d${d.asn}`,
+      source: self,
+      target: `as:${d.asn}`,
+      weight: d.paths / most,
+      label: String(d.paths),
+    });
+  }
+  return { nodes, edges };
+}
+
+export function AsPage({ asn }: { asn: string; route: Route }) {
+  const number = asn.replace(/^AS/i, '');
+  const loaded = useApi<AsResult>(`/asns/${encodeURIComponent(number)}`);
+  const png = useRef<(() => Blob) | undefined>(undefined);
+  return (
+    <section>
+      <Status loaded={loaded} what={`AS${number}`}>
+        {(view, ready) => {
+          const graph = neighbourGraph(view);
+          return (
+            <>
+              <h1>
+                AS{view.asn} {view.name}
+              </h1>
+              <Meta meta={ready.value.meta} />
+              <p>
+                Registered in <CountryLink code={view.country} />; originates {view.prefixes.length} prefixes
+                ({view.space.ipv4Slash24s} IPv4 /24s, {view.space.ipv6Prefixes} IPv6 prefixes).{' '}
+                <a href={hrefWith(['compare'], { items: `as:${view.asn}` })}>Compare</a>
+              </p>
+              <Downloads
+                actions={[
+                  { label: 'JSON', run: () => downloadJson(`as${view.asn}.json`, view) },
+                  {
+                    label: 'Prefixes CSV',
+                    run: () =>
+                      downloadCsv(
+                        `as${view.asn}-prefixes.csv`,
+                        ['prefix', 'country'],
+                        view.prefixes.map((p) => [p.prefix, p.country]),
+                      ),
+                  },
+                  {
+                    label: 'Graph PNG',
+                    run: () => png.current && downloadBlob(`as${view.asn}-neighbours.png`, png.current()),
+                  },
+                ]}
+              />
+              <h2>Neighbours</h2>
+              <Graph
+                label={`Neighbours of AS${view.asn}`}
+                nodes={graph.nodes}
+                edges={graph.edges}
+                onPng={(f) => (png.current = f)}
+                height={340}
+              />
+              <div class="two">
+                <Table
+                  caption="Upstreams (toward the vantage points)"
+                  columns={[
+                    {
+                      key: 'as',
+                      label: 'AS',
+                      value: (u) => `AS${u.asn} ${u.name}`,
+                      render: (u) => <AsLink asn={u.asn} name={u.name} />,
+                    },
+                    { key: 'country', label: 'Country', value: (u) => u.country },
+                    {
+                      key: 'share',
+                      label: 'Share',
+                      numeric: true,
+                      value: (u) => u.share,
+                      render: (u) => percent(u.share),
+                    },
+                  ]}
+                  rows={view.upstreams}
+                  rowKey={(u) => String(u.asn)}
+                />
+                <Table
+                  caption="Downstreams"
+                  columns={[
+                    {
+                      key: 'as',
+                      label: 'AS',
+                      value: (d) => `AS${d.asn} ${d.name}`,
+                      render: (d) => <AsLink asn={d.asn} name={d.name} />,
+                    },
+                    { key: 'paths', label: 'Paths', numeric: true, value: (d) => d.paths },
+                  ]}
+                  rows={view.downstreams}
+                  rowKey={(d) => String(d.asn)}
+                  limit={50}
+                />
+              </div>
+              <Table
+                caption="Dependency of its space (AS hegemony)"
+                columns={[
+                  {
+                    key: 'as',
+                    label: 'AS',
+                    value: (d) => `AS${d.asn} ${d.name}`,
+                    render: (d) => <AsLink asn={d.asn} name={d.name} />,
+                  },
+                  {
+                    key: 'hegemony',
+                    label: 'Hegemony',
+                    numeric: true,
+                    value: (d) => d.hegemony,
+                    render: (d) => fixed(d.hegemony),
+                  },
+                ]}
+                rows={view.dependency}
+                rowKey={(d) => String(d.asn)}
+                limit={30}
+              />
+              <Table
+                caption="Prefixes"
+                columns={[
+                  {
+                    key: 'prefix',
+                    label: 'Prefix',
+                    value: (p) => p.prefix,
+                    render: (p) => <PrefixLink prefix={p.prefix} />,
+                  },
+                  { key: 'country', label: 'Country', value: (p) => p.country },
+                ]}
+                rows={view.prefixes}
+                rowKey={(p) => p.prefix}
+                limit={100}
+              />
+            </>
+          );
+        }}
+      </Status>
+    </section>
+  );
+}
