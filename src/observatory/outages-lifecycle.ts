@@ -105,7 +105,7 @@ export class OutageLifecycle {
   private readonly pending = new Map<number, Pending>();
   private readonly published = new Map<number, OutageAlertState>();
 
-  constructor(private readonly detector: OutageDetector) {
+  constructor(detector: OutageDetector) {
     detector.onEvent((event, phase) => {
       // Data lost and back are told by the no-data listener (with the event).
       if (phase === 'no-data' || phase === 'data-restored') return;

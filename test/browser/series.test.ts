@@ -20,6 +20,7 @@ const bin = (start: number, value: number, fullFeedPeers = 5): OutageBinLine => 
   fullFeedPeers,
   baseline: 4,
   inEvent: false,
+  noData: fullFeedPeers === 0,
 });
 
 describe('seriesOf', () => {

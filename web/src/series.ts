@@ -73,7 +73,8 @@ export function seriesOf(result: VisibilityData): SeriesData {
       baseline.push(null);
       spans.push({ from, to: bin.start, kind: 'nodata', label: 'no data' });
     }
-    const empty = bin.fullFeedPeers === 0;
+    // The detector's own no-data state (a gap, too few full-feed peers), or no peer at all.
+    const empty = bin.noData || bin.fullFeedPeers === 0;
     x.push(bin.start);
     value.push(empty ? null : bin.value);
     baseline.push(bin.baseline ?? null);
