@@ -125,3 +125,22 @@ export {
   MAX_CONCURRENCY as MAX_FETCH_CONCURRENCY,
   type RetryNotice,
 } from '../feeds/index.js';
+// Sample reading (issue #22): `cairn intel sample`, hashes, PE traits, strings and YARA of files.
+export {
+  DEFAULT_MAX_SAMPLE_SIZE,
+  SAMPLE_FILES_LABEL,
+  SAMPLE_WORKER_MIN_FILES,
+  SampleFactsJson,
+  SampleFileJson,
+  SampleInput,
+  SamplePeJson,
+  SampleResult,
+  SampleStringJson,
+  YaraMatchJson,
+  compileYaraRules,
+  readSample,
+  sampleFiles,
+  scanWithYara,
+  walkSamplePaths,
+  type CompiledRules,
+} from './sample.js';

@@ -199,6 +199,7 @@ export {
   stringRuns,
   MAX_VALUES_PER_KIND,
   MIN_STRING_LENGTH,
+  parseYaraOutput,
 } from './sample/index.js';
 export type {
   SampleFacts,
@@ -214,4 +215,6 @@ export type {
   NetworkString,
   NetworkStringKind,
   StringRun,
+  YaraMatch,
+  YaraStringMatch,
 } from './sample/index.js';

@@ -66,10 +66,19 @@ export function sampleHashes(bytes: Uint8Array): SampleHashes {
 export function analyzeSample(bytes: Uint8Array, options: SampleOptions = {}): SampleFacts {
   const problems: CairnError[] = [];
   let pe: PeTraits | undefined;
-  if (bytes.length >= 2 && bytes[0] === 0x4d && bytes[1] === 0x5a && looksLikePe(bytes)) {
-    const read = readPe(bytes, options.file);
-    pe = read.pe;
-    problems.push(...read.problems);
+  if (bytes.length >= 2 && bytes[0] === 0x4d && bytes[1] === 0x5a) {
+    // A DOS program without a PE header is legitimate; a PE header cut off by the file's end is not.
+    const lfanew =
+      bytes.length >= 0x40 ? Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).readUInt32LE(0x3c) : 0;
+    if (
+      looksLikePe(bytes) ||
+      bytes.length < 0x40 ||
+      (lfanew >= 0x40 && lfanew + 4 > bytes.length && lfanew < 0x10000000)
+    ) {
+      const read = readPe(bytes, options.file);
+      pe = read.pe;
+      problems.push(...read.problems);
+    }
   }
   return {
     size: bytes.length,
@@ -80,3 +89,5 @@ export function analyzeSample(bytes: Uint8Array, options: SampleOptions = {}): S
     problems,
   };
 }
+export { parseYaraOutput } from './yara-output.js';
+export type { YaraMatch, YaraStringMatch } from './yara-output.js';

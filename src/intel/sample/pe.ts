@@ -318,7 +318,7 @@ function validDllName(s: string): boolean {
 }
 /** pefile's rule for an import name it keeps (is_valid_function_name). */
 function validFunctionName(s: string): boolean {
-  return s.length > 0 && /^[A-Za-z0-9_?@$()<>.:\-]+$/.test(s);
+  return s.length > 0 && /^[A-Za-z0-9_?@$()<>.:-]+$/.test(s);
 }
 
 function readImports(
