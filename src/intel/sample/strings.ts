@@ -98,30 +98,89 @@ const EXTENSION_LIKE = new Set([
   'cc',
   'ii',
 ]);
-const URL_RE = /\b(?:https?|ftp|wss?):\/\/[^\s"'<>`]{3,2000}/gi;
-const IPV4_RE = /(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])/g;
-const IPV6_RE = /(?<![0-9a-f:])(?:[0-9a-f]{1,4}:){2,7}(?::|[0-9a-f]{1,4})(?![0-9a-f:])/gi;
-const EMAIL_RE = /[a-z0-9._%+-]{1,64}@(?:[a-z0-9-]{1,63}\.)+[a-z]{2,24}/gi;
-const DOMAIN_RE =
-  /(?<![a-z0-9._%+@-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}(?![a-z0-9_@-])/gi;
+// The patterns run over a whole file read as latin1: their classes hold printable ASCII only, so
+// the bytes between strings (controls, NULs, high bytes) end a match as a string's end would.
+const URL_RE = /\b(?:https?|ftp|wss?):\/\/[\x21\x23-\x26\x28-\x3b\x3d\x3f-\x5f\x61-\x7e]{3,2000}/gi;
+// No look-behind at a pattern's start (it would run at every byte): the caller checks the byte before.
+const IPV4_RE = /(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])/g;
+// Found from a colon pair (one character to look for first), then widened by hand.
+const IPV6_HINT_RE = /:[0-9a-f]{0,4}:/gi;
+const HEX_OR_COLON = /[0-9a-f:]/i;
+// From the @ on; the local part is taken back by hand (a leading class would be tried at every byte).
+const EMAIL_RE = /@(?:[a-z0-9-]{1,63}\.)+[a-z]{2,24}/gi;
+// Found from the dot before the top-level label, then widened leftwards by hand.
+const DOMAIN_TAIL_RE = /\.[a-z][a-z0-9-]{1,62}(?![a-z0-9_@.-])/gi;
+const DOMAIN_FULL = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$/i;
+const HOST_CHAR = /[a-z0-9.-]/i;
 const UNC_RE = /\\\\([a-z0-9][a-z0-9.-]{0,253})\\/gi;
 const CREDENTIAL_RE =
-  /(?:\b(?:password|passwd|pwd|pass|user(?:name)?|login|secret|api[_-]?key|token)\s*[=:]\s*[^\s"';,&]{1,128}|\/(?:user|u|p):\S{1,128}|\b[a-z][a-z0-9+.-]{1,31}:\/\/[^\s/:@]{1,64}:[^\s/@]{1,128}@)/gi;
+  /(?:\b(?:password|passwd|pwd|pass|user(?:name)?|login|secret|api[_-]?key|token)[ \t]*[=:][ \t]*[\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x7e]{1,128}|\/(?:user|u|p):[\x21-\x7e]{1,128}|\b[a-z][a-z0-9+.-]{1,31}:\/\/[\x21-\x2e\x30-\x39\x3b-\x3f\x41-\x7e]{1,64}:[\x21-\x2e\x30-\x3f\x41-\x7e]{1,128}@)/gi;
+/** Files are scanned in windows of this many bytes, overlapping by the longest string kept. */
+const WINDOW = 16 * 1024 * 1024;
 
 function publicOrInternalTld(host: string): boolean {
   const labels = host.toLowerCase().split('.');
   const tld = labels[labels.length - 1];
   if (GENERIC_TLDS.has(tld)) return true;
-  if (INTERNAL_SUFFIXES.some((s) => host.toLowerCase().endsWith(`.${s}`))) return true;
+  const h = host.toLowerCase();
+  if (INTERNAL_SUFFIXES.some((s) => h === s || h.endsWith(`.${s}`))) return true;
   return /^[a-z]{2}$/.test(tld) && !EXTENSION_LIKE.has(tld);
 }
 
-/** The network and host values in a file's strings, each once, in order of first appearance. */
+/** The UTF-16LE strings of at least MIN_STRING_LENGTH characters, as one text with their offsets. */
+function utf16Runs(bytes: Uint8Array): StringRun[] {
+  const runs: StringRun[] = [];
+  for (let parity = 0; parity < 2; parity++) {
+    let start = -1;
+    let i = parity;
+    for (; i + 1 < bytes.length; i += 2) {
+      const c = bytes[i];
+      if (
+        bytes[i + 1] === 0 &&
+        ((c >= 0x20 && c < 0x7f) || c === 9) &&
+        (start < 0 || i - start < MAX_RUN * 2)
+      ) {
+        if (start < 0) start = i;
+        continue;
+      }
+      if (start >= 0 && i - start >= MIN_STRING_LENGTH * 2) {
+        runs.push({
+          offset: start,
+          text: Buffer.from(bytes.subarray(start, i)).toString('utf16le'),
+          encoding: 'utf16le',
+        });
+      }
+      start = -1;
+      if (bytes[i + 1] === 0 && ((c >= 0x20 && c < 0x7f) || c === 9)) start = i;
+    }
+    if (start >= 0 && i - start >= MIN_STRING_LENGTH * 2) {
+      runs.push({
+        offset: start,
+        text: Buffer.from(bytes.subarray(start, i)).toString('utf16le'),
+        encoding: 'utf16le',
+      });
+    }
+  }
+  return runs;
+}
+
+/** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
 export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): NetworkString[] {
   const seen = new Set<string>();
+  const rawSeen = new Set<string>();
   const counts = new Map<NetworkStringKind, number>();
   const out: NetworkString[] = [];
-  const add = (kind: NetworkStringKind, raw: string, run: StringRun, host?: string): void => {
+  const add = (
+    kind: NetworkStringKind,
+    raw: string,
+    offset: number,
+    encoding: StringRun['encoding'],
+    host?: string,
+  ): void => {
+    // Repeated raw text (a URL in every line of a log) is normalised once.
+    const rawKey = `${kind}\u0000${raw}`;
+    if (rawSeen.has(rawKey)) return;
+    rawSeen.add(rawKey);
     let value = raw;
     if (kind !== 'credential') {
       const n = normalizeIndicator(kind, raw);
@@ -135,33 +194,52 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
     seen.add(key);
     counts.set(kind, count + 1);
     const insider = host === undefined ? undefined : internalNameReason(host, victimNaming);
-    out.push({ kind, value, offset: run.offset, encoding: run.encoding, ...(insider ? { insider } : {}) });
+    out.push({ kind, value, offset, encoding, ...(insider ? { insider } : {}) });
   };
-  for (const run of stringRuns(bytes)) {
-    const t = run.text;
-    // Cheap gates first: most strings of a binary hold neither a dot nor a colon nor a backslash.
-    const dot = t.includes('.');
-    const colon = t.includes(':');
-    if (!dot && !colon && !t.includes('\\') && !t.includes('=')) continue;
-    if (colon && t.includes('://')) {
-      for (const m of t.matchAll(URL_RE)) {
-        const url = m[0].replace(/[).,;\]]+$/, '');
-        const host = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url)?.[1];
-        add('url', url, run, host);
-      }
+  const before = (t: string, index: number, chars: RegExp): boolean => index > 0 && chars.test(t[index - 1]);
+  const scan = (t: string, at: (index: number) => number, encoding: StringRun['encoding']): void => {
+    for (const m of t.matchAll(URL_RE)) {
+      const url = m[0].replace(/[).,;\]]+$/, '');
+      const host = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url)?.[1];
+      add('url', url, at(m.index), encoding, host);
     }
-    if (dot) {
-      for (const m of t.matchAll(IPV4_RE)) add('ipv4', m[0], run);
-      for (const m of t.matchAll(EMAIL_RE)) add('email', m[0], run, m[0].slice(m[0].lastIndexOf('@') + 1));
-      for (const m of t.matchAll(DOMAIN_RE)) {
-        if (publicOrInternalTld(m[0])) add('domain', m[0], run, m[0]);
-      }
+    for (const m of t.matchAll(IPV4_RE))
+      if (!before(t, m.index, /[\d.]/)) add('ipv4', m[0], at(m.index), encoding);
+    for (const m of t.matchAll(EMAIL_RE)) {
+      let start = m.index;
+      while (start > 0 && m.index - start < 64 && /[a-z0-9._%+-]/i.test(t[start - 1])) start--;
+      if (start < m.index) add('email', t.slice(start, m.index) + m[0], at(start), encoding, m[0].slice(1));
     }
-    if (colon)
-      for (const m of t.matchAll(IPV6_RE))
-        if (m[0].includes('::') || m[0].split(':').length === 8) add('ipv6', m[0], run);
-    if (t.includes('\\\\')) for (const m of t.matchAll(UNC_RE)) add('hostname', m[1], run, m[1]);
-    for (const m of t.matchAll(CREDENTIAL_RE)) add('credential', m[0], run);
+    const tlds = new Map<string, boolean>();
+    for (const m of t.matchAll(DOMAIN_TAIL_RE)) {
+      let known = tlds.get(m[0]);
+      if (known === undefined) tlds.set(m[0], (known = publicOrInternalTld(m[0].slice(1))));
+      if (!known) continue;
+      let start = m.index;
+      while (start > 0 && m.index - start < 253 && HOST_CHAR.test(t[start - 1])) start--;
+      while (start < m.index && (t[start] === '.' || t[start] === '-')) start++;
+      const name = t.slice(start, m.index + m[0].length);
+      if (start === m.index || before(t, start, /[_%+@]/) || !DOMAIN_FULL.test(name)) continue;
+      add('domain', name, at(start), encoding, name);
+    }
+    IPV6_HINT_RE.lastIndex = 0;
+    for (let m = IPV6_HINT_RE.exec(t); m !== null; m = IPV6_HINT_RE.exec(t)) {
+      let start = m.index;
+      let end = m.index + m[0].length;
+      while (start > 0 && end - start < 40 && HEX_OR_COLON.test(t[start - 1])) start--;
+      while (end < t.length && end - start < 40 && HEX_OR_COLON.test(t[end])) end++;
+      IPV6_HINT_RE.lastIndex = end;
+      const text = t.slice(start, end);
+      if (text.includes('::') || text.split(':').length === 8) add('ipv6', text, at(start), encoding);
+    }
+    for (const m of t.matchAll(UNC_RE)) add('hostname', m[1], at(m.index), encoding, m[1]);
+    for (const m of t.matchAll(CREDENTIAL_RE)) add('credential', m[0], at(m.index), encoding);
+  };
+  for (let start = 0; start < bytes.length; start += WINDOW) {
+    const end = Math.min(bytes.length, start + WINDOW + MAX_RUN);
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+    scan(text, (i) => start + i, 'ascii');
   }
+  for (const run of utf16Runs(bytes)) scan(run.text, (i) => run.offset + i * 2, 'utf16le');
   return out;
 }
