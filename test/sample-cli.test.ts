@@ -183,3 +183,32 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
     expect(viaWorkers).toEqual(JSON.parse(JSON.stringify(inProcess.files)));
   });
 });
+
+describe('samples become a case', () => {
+  it('--case writes a CSV case that intel show reads back with every value', async () => {
+    const caseFile = join(dir, 'incident.csv');
+    const io = captureIo();
+    const exe = join(samples, 'synthetic-003.exe');
+    expect(
+      await runCli(
+        ['intel', 'sample', '--json', '--case', caseFile, exe, join(samples, 'notes with space [x].txt')],
+        io,
+      ),
+    ).toBe(0);
+    const facts = (JSON.parse(io.out().trim().split('\n')[0]) as SampleFileJson).facts!;
+    const shown = captureIo();
+    expect(await runCli(['intel', 'show', caseFile, '--json', '--no-progress'], shown), shown.err()).toBe(0);
+    const text = shown.out();
+    for (const value of [
+      facts.hashes.sha256,
+      facts.hashes.md5,
+      facts.pe!.imphash,
+      facts.hashes.ssdeep,
+      'http://203.0.113.9/drop',
+      'fs01',
+    ]) {
+      expect(text, value).toContain(JSON.stringify(value).slice(1, -1));
+    }
+    expect(shown.err()).not.toContain('INTEL_BAD_VALUE');
+  });
+});

@@ -139,8 +139,11 @@ export {
   YaraMatchJson,
   compileYaraRules,
   readSample,
+  sampleCaseCsv,
+  sampleCaseRows,
   sampleFiles,
   scanWithYara,
   walkSamplePaths,
   type CompiledRules,
+  type SampleCaseRow,
 } from './sample.js';

@@ -36,6 +36,8 @@ export const SampleInput = z.object({
   rules: z.string().optional(),
   /** The victim's internal host naming, a regular expression. */
   victimNaming: z.string().optional(),
+  /** Also write the sample values as a case file (CSV `type,value,comment`) at this path. */
+  caseFile: z.string().optional(),
   /** Worker threads for many files (default: the number of cores, at most 8). */
   workers: z.number().int().min(1).max(64).optional(),
 });
@@ -119,6 +121,8 @@ export const SampleResult = z.object({
   read: z.number(),
   refused: z.number(),
   bytes: z.number(),
+  /** The case file written, when caseFile was given, and how many values it holds. */
+  case: z.object({ file: z.string(), values: z.number() }).optional(),
   /** The YARA rules used, when --rules was given. */
   rules: z.object({ source: z.string(), files: z.number(), engine: z.string() }).optional(),
 });
@@ -494,7 +498,25 @@ export async function sampleFiles(input: SampleInput, hooks: WorkHooks = {}): Pr
       for (const r of results) if (r.facts !== undefined) r.yara = matches.get(r.file) ?? [];
     }
     const all = [...refused, ...results];
+    let written: { file: string; values: number } | undefined;
+    if (request.caseFile !== undefined) {
+      const rows = sampleCaseRows(all);
+      try {
+        writeFileSync(request.caseFile, sampleCaseCsv(rows));
+      } catch (error) {
+        throw new CairnError(
+          'SAMPLE_BAD_OPTION',
+          `cannot write the case file ${request.caseFile}: ${(error as Error).message}`,
+          {
+            file: request.caseFile,
+            field: 'caseFile',
+          },
+        );
+      }
+      written = { file: request.caseFile, values: rows.length };
+    }
     return {
+      ...(written !== undefined ? { case: written } : {}),
       files: all,
       read: results.filter((r) => r.facts !== undefined).length,
       refused: all.filter((r) => r.error !== undefined).length,
@@ -506,6 +528,61 @@ export async function sampleFiles(input: SampleInput, hooks: WorkHooks = {}): Pr
   } finally {
     compiled?.dispose();
   }
+}
+
+/** One value of a case built from samples: an indicator type intel reads, and where it came from. */
+export interface SampleCaseRow {
+  type:
+    | 'md5'
+    | 'sha1'
+    | 'sha256'
+    | 'ssdeep'
+    | 'tlsh'
+    | 'imphash'
+    | 'url'
+    | 'domain'
+    | 'ipv4'
+    | 'ipv6'
+    | 'email'
+    | 'hostname';
+  value: string;
+  comment: string;
+}
+
+/**
+ * The values of the samples that correlation can use, each once: exact and fuzzy hashes, imphash
+ * and the network strings (credentials are not indicators and stay in the sample report).
+ */
+export function sampleCaseRows(files: readonly SampleFileJson[]): SampleCaseRow[] {
+  const rows: SampleCaseRow[] = [];
+  const seen = new Set<string>();
+  const add = (type: SampleCaseRow['type'], value: string | undefined, comment: string): void => {
+    if (value === undefined || value === '' || seen.has(`${type}\u0000${value}`)) return;
+    seen.add(`${type}\u0000${value}`);
+    rows.push({ type, value, comment });
+  };
+  for (const f of files) {
+    const facts = f.facts;
+    if (facts === undefined) continue;
+    const name = path.basename(f.file);
+    for (const type of ['md5', 'sha1', 'sha256', 'ssdeep', 'tlsh'] as const)
+      add(type, facts.hashes[type], `${type} of sample ${name}`);
+    add('imphash', facts.pe?.imphash, `imphash of sample ${name}`);
+    for (const s of facts.strings) {
+      if (s.kind !== 'credential') add(s.kind, s.value, `${s.kind} in sample ${name} at offset ${s.offset}`);
+    }
+  }
+  return rows;
+}
+
+/** CSV with a `type,value,comment` header, the case format `intel show|similar|attribute` read. */
+export function sampleCaseCsv(rows: readonly SampleCaseRow[]): string {
+  const cell = (v: string): string =>
+    /[",\r\n]/.test(v) ? `"${v.replace(/[\r\n]+/g, ' ').replace(/"/g, '""')}"` : v;
+  return (
+    ['type,value,comment', ...rows.map((r) => [r.type, r.value, r.comment].map(cell).join(','))].join('\n') +
+    '\n'
+  );
 }
 
 function problemOf(p: ProblemJson): CairnError {

@@ -20,6 +20,7 @@ interface SampleOptions {
   maxSize?: string;
   rules?: string;
   victimNaming?: string;
+  case?: string;
   progress?: boolean;
 }
 
@@ -107,7 +108,8 @@ export function sampleText(result: SampleResult): string {
   const blocks = result.files.map(fileText);
   blocks.push(
     `${result.read} file(s) read, ${result.refused} not read, ${result.bytes} bytes` +
-      (result.rules ? `; YARA: ${result.rules.files} rule file(s) with ${esc(result.rules.engine)}` : ''),
+      (result.rules ? `; YARA: ${result.rules.files} rule file(s) with ${esc(result.rules.engine)}` : '') +
+      (result.case ? `; case file ${esc(result.case.file)} with ${result.case.values} value(s)` : ''),
   );
   return blocks.join('\n\n') + '\n';
 }
@@ -128,6 +130,10 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
       .option('--json', 'one JSON object per file, one per line')
       .option('--max-size <size>', 'skip files larger than this (e.g. 100M)', String(DEFAULT_MAX_SAMPLE_SIZE))
       .option('--rules <dir>', 'YARA rules (.yar/.yara) run with the yara command line')
+      .option(
+        '--case <file>',
+        'also write the values as a case file (CSV) for intel show|similar|attribute --case',
+      )
       .option('--victim-naming <regex>', "the victim's internal host naming, flagged as insider knowledge")
       .option('--no-progress', 'no progress bar on stderr')
       .action(
@@ -142,6 +148,7 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
               maxSize: parseSize(options.maxSize ?? String(DEFAULT_MAX_SAMPLE_SIZE)),
               rules: options.rules,
               victimNaming: options.victimNaming,
+              caseFile: options.case,
             },
             hooks,
           );
