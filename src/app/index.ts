@@ -212,3 +212,25 @@ export {
   type OutageArchiveInput,
   type TimeFilter,
 } from './api-outages.js';
+// Sample reading (issue #22): `cairn intel sample`, hashes, PE traits, strings and YARA of files.
+export {
+  DEFAULT_MAX_SAMPLE_SIZE,
+  SAMPLE_FILES_LABEL,
+  SAMPLE_WORKER_MIN_FILES,
+  SampleFactsJson,
+  SampleFileJson,
+  SampleInput,
+  SamplePeJson,
+  SampleResult,
+  SampleStringJson,
+  YaraMatchJson,
+  compileYaraRules,
+  readSample,
+  sampleCaseCsv,
+  sampleCaseRows,
+  sampleFiles,
+  scanWithYara,
+  walkSamplePaths,
+  type CompiledRules,
+  type SampleCaseRow,
+} from './sample.js';

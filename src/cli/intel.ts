@@ -22,6 +22,7 @@ import {
   type WorkHooks,
 } from '../app/index.js';
 import { action, type CliContext } from './command.js';
+import { addIntelSampleCommand } from './intel-sample.js';
 import { EXIT_OK, noteProblem, type CliIo } from './io.js';
 import { problemPrinter, progressHooks } from './output.js';
 
@@ -285,5 +286,6 @@ export function intelCommand(context: CliContext): Command {
       }),
     ),
   );
+  addIntelSampleCommand(intel, context);
   return intel;
 }

@@ -186,3 +186,35 @@ export {
   REIDENTIFICATION_MIN_ITEMS,
 } from './evaluate.js';
 export type { Evaluation, EvaluationMetrics, EvaluationQuery } from './evaluate.js';
+// Sample reading (issue #22): hashes, PE build traits and strings of a file's bytes.
+export {
+  analyzeSample,
+  sampleHashes,
+  fileType,
+  readPe,
+  looksLikePe,
+  imphash,
+  entropy,
+  networkStrings,
+  stringRuns,
+  MAX_VALUES_PER_KIND,
+  MIN_STRING_LENGTH,
+  parseYaraOutput,
+} from './sample/index.js';
+export type {
+  SampleFacts,
+  SampleHashes,
+  SampleOptions,
+  FileType,
+  PeImport,
+  PeReadResult,
+  PeSection,
+  PeTraits,
+  RichEntry,
+  RichHeader,
+  NetworkString,
+  NetworkStringKind,
+  StringRun,
+  YaraMatch,
+  YaraStringMatch,
+} from './sample/index.js';

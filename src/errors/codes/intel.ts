@@ -234,6 +234,62 @@ export const INTEL_CODES = {
     description: 'An evidence item has no rating for one of the hypotheses.',
     action: 'Rate the evidence against every hypothesis (N when it is neutral).',
   },
+  // Sample reading (issue #22): `cairn intel sample`, the files an incident left behind.
+  SAMPLE_TRUNCATED_PE: {
+    category: 'input',
+    description: 'A PE header or table of a sample ends past the end of the file.',
+    action: 'The other traits of the file are still reported; the file may be damaged or cut.',
+  },
+  SAMPLE_BAD_PE: {
+    category: 'input',
+    description: 'A PE structure of a sample has a value no loader accepts (bad magic, a size out of range).',
+    action: 'The other traits of the file are still reported; the file may be malformed on purpose.',
+  },
+  SAMPLE_OUTSIDE_FILE: {
+    category: 'input',
+    description: 'A PE section, directory or name points outside the file.',
+    action: 'The structure is skipped; the other traits of the file are still reported.',
+  },
+  SAMPLE_RESOURCE_LOOP: {
+    category: 'input',
+    description: 'The resource directory of a PE sample refers back to itself or nests too deep.',
+    action: 'The loop is cut; the resources read before it are reported.',
+  },
+  SAMPLE_TOO_LARGE: {
+    category: 'too-large',
+    description: 'A sample is larger than the size limit and is not read.',
+    action: 'Raise the limit with --max-size if the file should be read.',
+  },
+  SAMPLE_NOT_REGULAR: {
+    category: 'input',
+    description: 'A path given as a sample is a device, FIFO, socket or symbolic link, which are never read.',
+    action: 'Give the regular file itself.',
+  },
+  SAMPLE_NOT_FOUND: {
+    category: 'not-found',
+    description: 'A sample path does not exist or cannot be read.',
+    action: 'Check the path and its permissions.',
+  },
+  SAMPLE_BAD_OPTION: {
+    category: 'usage',
+    description: 'An option of `cairn intel sample` has a value it does not accept.',
+    action: 'Read the message and `cairn intel sample --help`.',
+  },
+  SAMPLE_YARA_UNAVAILABLE: {
+    category: 'unavailable',
+    description: 'The `yara` command line (Debian package yara) is not installed, and --rules was given.',
+    action: 'Install Debian package yara, or run without --rules.',
+  },
+  SAMPLE_YARA_RULES: {
+    category: 'input',
+    description: 'The YARA rules given with --rules do not compile.',
+    action: 'Fix the rule at the file and line given by yarac.',
+  },
+  SAMPLE_YARA_FAILED: {
+    category: 'input',
+    description: 'The `yara` command failed on a sample or printed output cairn cannot read.',
+    action: 'Read the message; run `yara` on the file by hand to see more.',
+  },
 } as const satisfies Record<string, CodeSpec>;
 
 export type IntelErrorCode = keyof typeof INTEL_CODES;

@@ -1,0 +1,152 @@
+// `cairn intel sample` over a folder of generated files against the reference tools over the same
+// folder in the same run: sha256sum, `ssdeep -r` and `yara -r`, each timed as a whole process.
+//
+//   npm run bench -- sample            (FILES=5000 REPEAT=3 by default)
+//
+// Inputs (generated here, synthetic, in a temporary folder): FILES files of 1 to 64 KiB, a third
+// random bytes, a third text with URLs, addresses, UNC paths and credentials, a third PE files
+// (test/fixtures/pe/plain.c built once with MinGW-w64 when x86_64-w64-mingw32-gcc is installed,
+// each copy with its own timestamp and an overlay of random bytes; random bytes otherwise).
+// Every command reads every file; cairn computes md5, sha1, sha256, ssdeep, TLSH, PE traits and
+// strings per file (the whole report, --json to /dev/null), and a second row adds the YARA rules.
+// The machine is shared and noisy: each command runs REPEAT times and its best run is reported.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const FILES = Math.max(1, Number(process.env.FILES ?? 5000));
+const REPEAT = Math.max(1, Number(process.env.REPEAT ?? 3));
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CLI = join(ROOT, 'dist/cli/main.js');
+
+let seed = 0x2014;
+function random(n) {
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    b[i] = seed >>> 16;
+  }
+  return b;
+}
+const size = () => 1024 + (random(2).readUInt16LE(0) % 63) * 1024;
+
+function textFile(i) {
+  const lines = [];
+  const target = size();
+  let n = 0;
+  while (n < target) {
+    const line =
+      `${i}.${n} connect http://c2-${i % 97}.example.com/gate.php?id=${n} from 10.${i % 256}.${n % 256}.7 ` +
+      `copy \\\\spe-fs${i % 13}\\share password=Winter${i % 10} version 4.2.${n % 100}\n`;
+    lines.push(line);
+    n += line.length;
+  }
+  return Buffer.from(lines.join(''));
+}
+
+function buildPeTemplate(dir) {
+  if (spawnSync('x86_64-w64-mingw32-gcc', ['--version'], { stdio: 'ignore' }).error) return undefined;
+  const out = join(dir, 'plain.exe');
+  execFileSync('x86_64-w64-mingw32-gcc', ['-O2', '-s', '-o', out, join(ROOT, 'test/fixtures/pe/plain.c')]);
+  return readFileSync(out);
+}
+
+function peFile(template, i) {
+  const b = Buffer.concat([template, random(size())]);
+  const nt = b.readUInt32LE(0x3c);
+  b.writeUInt32LE(0x50000000 + i, nt + 8);
+  return b;
+}
+
+function best(label, command, args, options = {}) {
+  let bestMs = Infinity;
+  for (let r = 0; r < REPEAT; r++) {
+    const t0 = process.hrtime.bigint();
+    const run = spawnSync(command, args, {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      maxBuffer: 1 << 30,
+      ...options,
+    });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (run.error) throw run.error;
+    if (run.status !== 0 && !(options.okStatus ?? []).includes(run.status)) {
+      throw new Error(`${label}: exit ${run.status}: ${run.stderr}`);
+    }
+    bestMs = Math.min(bestMs, ms);
+  }
+  return { label, ms: bestMs };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-sample-'));
+try {
+  const samples = join(dir, 'samples');
+  mkdirSync(samples);
+  const template = buildPeTemplate(dir);
+  let bytes = 0;
+  for (let i = 0; i < FILES; i++) {
+    const kind = i % 3;
+    const data =
+      kind === 0
+        ? random(size())
+        : kind === 1
+          ? textFile(i)
+          : template
+            ? peFile(template, i)
+            : random(size());
+    writeFileSync(join(samples, `f${String(i).padStart(5, '0')}.bin`), data);
+    bytes += data.length;
+  }
+  const rules = join(dir, 'rules');
+  mkdirSync(rules);
+  writeFileSync(
+    join(rules, 'bench.yar'),
+    'rule BenchUrl : bench { meta: family = "Bench" strings: $a = "example.com/gate.php" $b = "password=" condition: any of them }\n' +
+      'rule BenchMz { condition: uint16(0) == 0x5a4d }\n',
+  );
+  const list = join(dir, 'files.txt');
+  writeFileSync(
+    list,
+    Array.from({ length: FILES }, (_, i) => join(samples, `f${String(i).padStart(5, '0')}.bin`)).join('\0'),
+  );
+
+  const rows = [
+    best('sha256sum (xargs -0)', 'sh', ['-c', `xargs -0 sha256sum < '${list}' > /dev/null`]),
+    best('ssdeep -r', 'ssdeep', ['-r', samples]),
+    best('yara -r (2 rules)', 'yara', ['-r', join(rules, 'bench.yar'), samples]),
+    best('cairn intel sample --json', process.execPath, [
+      CLI,
+      'intel',
+      'sample',
+      '--json',
+      '--no-progress',
+      samples,
+    ]),
+    best('cairn intel sample --json --rules', process.execPath, [
+      CLI,
+      'intel',
+      'sample',
+      '--json',
+      '--no-progress',
+      '--rules',
+      rules,
+      samples,
+    ]),
+  ];
+  const slowestRef = Math.max(...rows.slice(0, 3).map((r) => r.ms));
+  const mb = bytes / 1024 / 1024;
+  console.log(
+    `${FILES} files, ${mb.toFixed(1)} MiB (${template ? 'PE from MinGW' : 'no MinGW: no PE files'}), best of ${REPEAT}`,
+  );
+  console.log('| command | wall ms | files/s | MiB/s | vs slowest reference |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const r of rows) {
+    const ratio = (r.ms / slowestRef).toFixed(2);
+    console.log(
+      `| ${r.label} | ${r.ms.toFixed(0)} | ${(FILES / (r.ms / 1000)).toFixed(0)} | ${(mb / (r.ms / 1000)).toFixed(1)} | ${ratio}x |`,
+    );
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,608 @@
+/**
+ * Reading the files an incident left behind (`cairn intel sample`): walks the paths given,
+ * refuses what is not a regular file (devices, FIFOs, sockets and symbolic links, by name), skips
+ * files over the size limit, reads each file whole and hands its bytes to intel's sample reader
+ * (hashes, fuzzy hashes, PE build traits, network strings). Nothing is ever executed; YARA runs
+ * through Debian's `yara` command (a child process) over rules compiled once per run.
+ * Directories of many files are read by worker threads, one per core.
+ *
+ * @example
+ * const result = await sampleFiles({ paths: ['incident/'], rules: 'rules/' }, hooks);
+ * result.files[0].facts?.pe?.imphash;
+ */
+import { constants, closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { z } from 'zod';
+import { CairnError } from '../errors/index.js';
+import { analyzeSample, parseYaraOutput } from '../intel/index.js';
+import { ProblemJson } from './problem-schema.js';
+import type { WorkHooks } from './progress.js';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+
+/** Default size limit: larger files are skipped with SAMPLE_TOO_LARGE (4 GiB sparse files included). */
+export const DEFAULT_MAX_SAMPLE_SIZE = 256 * 1024 * 1024;
+/** Below this many files the worker start-up costs more than it saves. */
+export const SAMPLE_WORKER_MIN_FILES = 64;
+export const SAMPLE_FILES_LABEL = 'reading samples';
+
+export const SampleInput = z.object({
+  /** Files and folders (folders are walked; links inside are refused as the top-level ones). */
+  paths: z.array(z.string()).min(1),
+  maxSize: z.number().int().positive().default(DEFAULT_MAX_SAMPLE_SIZE),
+  /** A folder (or file) of YARA rules, compiled once with yarac. */
+  rules: z.string().optional(),
+  /** The victim's internal host naming, a regular expression. */
+  victimNaming: z.string().optional(),
+  /** Also write the sample values as a case file (CSV `type,value,comment`) at this path. */
+  caseFile: z.string().optional(),
+  /** Worker threads for many files (default: the number of cores, at most 8). */
+  workers: z.number().int().min(1).max(64).optional(),
+});
+export type SampleInput = z.input<typeof SampleInput>;
+
+const RichEntryJson = z.object({ productId: z.number(), build: z.number(), count: z.number() });
+export const SamplePeJson = z.object({
+  machine: z.number(),
+  is64: z.boolean(),
+  timestamp: z.number(),
+  compiledAt: z.string(),
+  linkerVersion: z.string(),
+  subsystem: z.number(),
+  characteristics: z.number(),
+  entryPoint: z.number(),
+  imageBase: z.string(),
+  sections: z.array(
+    z.object({
+      name: z.string(),
+      virtualAddress: z.number(),
+      virtualSize: z.number(),
+      rawOffset: z.number(),
+      rawSize: z.number(),
+      characteristics: z.number(),
+      entropy: z.number(),
+    }),
+  ),
+  imports: z.array(z.object({ dll: z.string(), functions: z.array(z.string()) })),
+  imphash: z.string(),
+  rich: z.object({ key: z.string(), entries: z.array(RichEntryJson), md5: z.string() }).optional(),
+  resourceLanguages: z.array(z.object({ id: z.number(), count: z.number() })),
+  pdbPath: z.string().optional(),
+  pdbGuid: z.string().optional(),
+  versionInfo: z.record(z.string(), z.string()),
+});
+
+export const SampleStringJson = z.object({
+  kind: z.enum(['ipv4', 'ipv6', 'url', 'domain', 'email', 'hostname', 'credential']),
+  value: z.string(),
+  offset: z.number(),
+  encoding: z.enum(['ascii', 'utf16le']),
+  insider: z.enum(['single-label', 'internal-suffix', 'no-public-tld', 'victim-naming']).optional(),
+});
+
+export const YaraMatchJson = z.object({
+  rule: z.string(),
+  namespace: z.string().optional(),
+  tags: z.array(z.string()),
+  meta: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  strings: z.array(z.object({ identifier: z.string(), offset: z.number(), data: z.string() })),
+});
+export type YaraMatchJson = z.infer<typeof YaraMatchJson>;
+
+export const SampleFactsJson = z.object({
+  size: z.number(),
+  type: z.object({ kind: z.string(), description: z.string() }),
+  hashes: z.object({
+    md5: z.string(),
+    sha1: z.string(),
+    sha256: z.string(),
+    ssdeep: z.string(),
+    tlsh: z.string().optional(),
+  }),
+  pe: SamplePeJson.optional(),
+  strings: z.array(SampleStringJson),
+  problems: z.array(ProblemJson),
+});
+export type SampleFactsJson = z.infer<typeof SampleFactsJson>;
+
+/** One path: its facts, or why it was not read. */
+export const SampleFileJson = z.object({
+  file: z.string(),
+  facts: SampleFactsJson.optional(),
+  yara: z.array(YaraMatchJson).optional(),
+  error: ProblemJson.optional(),
+});
+export type SampleFileJson = z.infer<typeof SampleFileJson>;
+
+export const SampleResult = z.object({
+  files: z.array(SampleFileJson),
+  read: z.number(),
+  refused: z.number(),
+  bytes: z.number(),
+  /** The case file written, when caseFile was given, and how many values it holds. */
+  case: z.object({ file: z.string(), values: z.number() }).optional(),
+  /** The YARA rules used, when --rules was given. */
+  rules: z.object({ source: z.string(), files: z.number(), engine: z.string() }).optional(),
+});
+export type SampleResult = z.infer<typeof SampleResult>;
+
+/** Rules compiled once per run by yarac, in a temporary folder removed by dispose(). */
+export interface CompiledRules {
+  source: string;
+  files: number;
+  engine: string;
+  compiledPath: string;
+  dispose(): void;
+}
+
+const YARA_RULE_EXTENSIONS = /\.(yar|yara|rule|rules)$/i;
+const MAX_YARA_OUTPUT = 256 * 1024 * 1024;
+
+function yaraVersion(): string {
+  try {
+    return `yara ${execFileSync('yara', ['--version'], { encoding: 'utf8' }).trim()}`;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CairnError(
+        'SAMPLE_YARA_UNAVAILABLE',
+        'the yara command is not installed (Debian package yara)',
+        {},
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * Compiles every rule file under `source` with yarac, each file in its own namespace (so rules of
+ * the same name in two files do not clash). A file that does not compile is reported and left out.
+ */
+export function compileYaraRules(source: string, hooks: WorkHooks = {}): CompiledRules {
+  const engine = yaraVersion();
+  const { files, refused } = walkSamplePaths([source]);
+  for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
+  let ruleFiles = files.filter((f) => YARA_RULE_EXTENSIONS.test(f) || files.length === 1);
+  if (ruleFiles.length === 0) {
+    throw new CairnError('SAMPLE_YARA_RULES', `no .yar or .yara files under ${source}`, { file: source });
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-yara-'));
+  const compiledPath = path.join(dir, 'rules.yarc');
+  try {
+    for (let attempt = 0; ruleFiles.length > 0; attempt++) {
+      const args = ruleFiles.map((f, i) => `r${i}_${path.basename(f).replace(/[^A-Za-z0-9_]/g, '_')}:${f}`);
+      try {
+        execFileSync('yarac', ['-w', ...args, compiledPath], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          encoding: 'utf8',
+        });
+        return {
+          source,
+          files: ruleFiles.length,
+          engine,
+          compiledPath,
+          dispose: () => rmSync(dir, { recursive: true, force: true }),
+        };
+      } catch (error) {
+        const stderr = String((error as { stderr?: string }).stderr ?? '');
+        const bad = ruleFiles.find((f) => stderr.includes(f));
+        const line = /\((\d+)\)/.exec(stderr.slice(stderr.indexOf(bad ?? '\u0000')))?.[1];
+        const problem = new CairnError(
+          'SAMPLE_YARA_RULES',
+          `yarac: ${stderr.trim().split('\n')[0] ?? 'failed'}`,
+          {
+            file: bad ?? source,
+            ...(line !== undefined ? { line: Number(line) } : {}),
+          },
+        );
+        if (bad === undefined || attempt > 1000) throw problem;
+        hooks.onProblem?.(problem);
+        ruleFiles = ruleFiles.filter((f) => f !== bad);
+      }
+    }
+    throw new CairnError('SAMPLE_YARA_RULES', `no rule file under ${source} compiles`, { file: source });
+  } catch (error) {
+    rmSync(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Runs yara once over all the files (a scan list), never following links; matches by file. */
+export async function scanWithYara(
+  rules: CompiledRules,
+  files: readonly string[],
+  hooks: WorkHooks = {},
+): Promise<Map<string, YaraMatchJson[]>> {
+  const scannable = files.filter((f) => !f.includes('\n') && !f.includes('\r'));
+  for (const f of files) {
+    if (!scannable.includes(f)) {
+      hooks.onProblem?.(
+        new CairnError('SAMPLE_YARA_FAILED', 'a file name with a line break cannot go in a yara scan list', {
+          file: f,
+        }),
+      );
+    }
+  }
+  if (scannable.length === 0) return new Map();
+  const list = path.join(path.dirname(rules.compiledPath), 'scan-list.txt');
+  writeFileSync(list, scannable.join('\n') + '\n');
+  const threads = String(Math.min(8, Math.max(1, os.availableParallelism())));
+  const args = [
+    '-C',
+    '-w',
+    '-N',
+    '-e',
+    '-g',
+    '-m',
+    '-s',
+    '-p',
+    threads,
+    '--scan-list',
+    rules.compiledPath,
+    list,
+  ];
+  const output = await new Promise<string>((resolve, reject) => {
+    const child = spawn('yara', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size <= MAX_YARA_OUTPUT) chunks.push(c);
+    });
+    child.stderr.on('data', (c: Buffer) => {
+      if (stderr.length < 65536) stderr += c.toString('utf8');
+    });
+    child.on('error', (error) =>
+      reject(
+        new CairnError('SAMPLE_YARA_UNAVAILABLE', `cannot run yara: ${error.message}`, {}, { cause: error }),
+      ),
+    );
+    child.on('close', (code) => {
+      for (const line of stderr.split('\n').filter((l) => l.trim() !== '')) {
+        const file = scannable.find((f) => line.includes(f));
+        hooks.onProblem?.(
+          new CairnError('SAMPLE_YARA_FAILED', `yara: ${line.trim()}`, file !== undefined ? { file } : {}),
+        );
+      }
+      if (size > MAX_YARA_OUTPUT)
+        hooks.onProblem?.(
+          new CairnError('SAMPLE_YARA_FAILED', 'yara printed more than 256 MiB; the rest is ignored', {}),
+        );
+      if (code !== 0 && chunks.length === 0) {
+        reject(
+          new CairnError(
+            'SAMPLE_YARA_FAILED',
+            `yara exited with ${code}: ${stderr.trim().split('\n')[0] ?? ''}`,
+            {},
+          ),
+        );
+      } else resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+  });
+  const { matches, unread } = parseYaraOutput(output, scannable);
+  if (unread.length > 0) {
+    hooks.onProblem?.(
+      new CairnError(
+        'SAMPLE_YARA_FAILED',
+        `${unread.length} line(s) of yara output not understood, first: ${unread[0].slice(0, 200)}`,
+        {},
+      ),
+    );
+  }
+  return matches;
+}
+
+/** Walks the paths: regular files to read, and a refusal for anything else. */
+export function walkSamplePaths(paths: readonly string[]): { files: string[]; refused: SampleFileJson[] } {
+  const files: string[] = [];
+  const refused: SampleFileJson[] = [];
+  const refuse = (file: string, code: 'SAMPLE_NOT_REGULAR' | 'SAMPLE_NOT_FOUND', message: string): void => {
+    refused.push({ file, error: new CairnError(code, message, { file }).toJSON() });
+  };
+  const visit = (p: string, depth: number): void => {
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch (error) {
+      refuse(p, 'SAMPLE_NOT_FOUND', `cannot read ${p}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      return;
+    }
+    if (st.isSymbolicLink())
+      return refuse(p, 'SAMPLE_NOT_REGULAR', `${p} is a symbolic link; give the file itself`);
+    if (st.isDirectory()) {
+      if (depth > 64) return refuse(p, 'SAMPLE_NOT_REGULAR', `${p} is nested more than 64 folders deep`);
+      let names: string[];
+      try {
+        names = readdirSync(p).sort();
+      } catch (error) {
+        return refuse(
+          p,
+          'SAMPLE_NOT_FOUND',
+          `cannot list ${p}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+        );
+      }
+      for (const name of names) visit(path.join(p, name), depth + 1);
+      return;
+    }
+    if (st.isFIFO()) return refuse(p, 'SAMPLE_NOT_REGULAR', `${p} is a FIFO; it is never read`);
+    if (st.isCharacterDevice() || st.isBlockDevice())
+      return refuse(p, 'SAMPLE_NOT_REGULAR', `${p} is a device; it is never read`);
+    if (st.isSocket()) return refuse(p, 'SAMPLE_NOT_REGULAR', `${p} is a socket; it is never read`);
+    files.push(p);
+  };
+  for (const p of paths) visit(p, 0);
+  return { files, refused };
+}
+
+/**
+ * Reads one file and analyses it. The file is opened without following links and without
+ * blocking (so a path swapped for a FIFO after the walk is refused, not waited on), checked again
+ * to be a regular file under the limit, then read whole.
+ */
+export function readSample(file: string, maxSize: number, victimNaming?: RegExp): SampleFileJson {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const err =
+      code === 'ELOOP'
+        ? new CairnError('SAMPLE_NOT_REGULAR', `${file} is a symbolic link; give the file itself`, { file })
+        : new CairnError('SAMPLE_NOT_FOUND', `cannot open ${file}: ${code ?? 'error'}`, { file });
+    return { file, error: err.toJSON() };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      return {
+        file,
+        error: new CairnError('SAMPLE_NOT_REGULAR', `${file} is not a regular file`, { file }).toJSON(),
+      };
+    }
+    if (st.size > maxSize) {
+      const err = new CairnError(
+        'SAMPLE_TOO_LARGE',
+        `${file} is ${st.size} bytes, over the limit of ${maxSize}`,
+        {
+          file,
+          offset: maxSize,
+        },
+      );
+      return { file, error: err.toJSON() };
+    }
+    const bytes = Buffer.allocUnsafe(st.size);
+    let got = 0;
+    while (got < bytes.length) {
+      const n = readSync(fd, bytes, got, bytes.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    const facts = analyzeSample(bytes.subarray(0, got), { file, victimNaming });
+    return { file, facts: { ...facts, problems: facts.problems.map((p) => p.toJSON()) } };
+  } catch (error) {
+    if (error instanceof CairnError) return { file, error: error.toJSON() };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    return {
+      file,
+      error: new CairnError('SAMPLE_NOT_FOUND', `cannot read ${file}: ${code}`, { file }).toJSON(),
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function victimRegex(text: string | undefined): RegExp | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return new RegExp(text, 'i');
+  } catch {
+    throw new CairnError('SAMPLE_BAD_OPTION', `--victim-naming is not a regular expression: ${text}`, {
+      field: 'victimNaming',
+    });
+  }
+}
+
+interface WorkerRequest {
+  index: number;
+  file: string;
+}
+interface WorkerReply {
+  index: number;
+  result: SampleFileJson;
+}
+interface WorkerSetup {
+  cairnSampleWorker: true;
+  maxSize: number;
+  victimNaming?: string;
+}
+
+/** This module's own file when it runs as compiled JavaScript (workers cannot load TypeScript). */
+function workerScript(): URL | undefined {
+  const url = new URL(import.meta.url);
+  return url.pathname.endsWith('.js') ? url : undefined;
+}
+
+async function readInWorkers(
+  files: readonly string[],
+  setup: WorkerSetup,
+  count: number,
+  script: URL,
+  onResult: (index: number, result: SampleFileJson) => void,
+): Promise<void> {
+  let next = 0;
+  const one = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const worker = new Worker(script, { workerData: setup });
+      const feed = (): void => {
+        if (next >= files.length) {
+          void worker.terminate().then(() => resolve());
+          return;
+        }
+        const index = next++;
+        worker.postMessage({ index, file: files[index] } satisfies WorkerRequest);
+      };
+      worker.on('message', (reply: WorkerReply) => {
+        onResult(reply.index, reply.result);
+        feed();
+      });
+      worker.on('error', reject);
+      feed();
+    });
+  await Promise.all(Array.from({ length: Math.min(count, files.length) }, one));
+}
+
+/** Reads every file the paths name; problems are reported through hooks and kept in the result. */
+export async function sampleFiles(input: SampleInput, hooks: WorkHooks = {}): Promise<SampleResult> {
+  const parsed = SampleInput.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new CairnError('SAMPLE_BAD_OPTION', `${issue.path.join('.') || 'input'}: ${issue.message}`, {
+      field: issue.path.join('.'),
+    });
+  }
+  const request = parsed.data;
+  const victimNaming = victimRegex(request.victimNaming);
+  let compiled: CompiledRules | undefined;
+  if (request.rules !== undefined) compiled = compileYaraRules(request.rules, hooks);
+  try {
+    const { files, refused } = walkSamplePaths(request.paths);
+    for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
+    const results: SampleFileJson[] = new Array<SampleFileJson>(files.length);
+    let done = 0;
+    const onResult = (index: number, result: SampleFileJson): void => {
+      results[index] = result;
+      if (result.error) hooks.onProblem?.(problemOf(result.error));
+      for (const p of result.facts?.problems ?? []) hooks.onProblem?.(problemOf(p));
+      done++;
+      hooks.onProgress?.({ label: SAMPLE_FILES_LABEL, done, total: files.length, unit: 'files' });
+    };
+    const workers = request.workers ?? Math.min(8, Math.max(1, os.availableParallelism()));
+    const script = workerScript();
+    if (files.length >= SAMPLE_WORKER_MIN_FILES && workers > 1 && script !== undefined) {
+      const setup: WorkerSetup = {
+        cairnSampleWorker: true,
+        maxSize: request.maxSize,
+        victimNaming: request.victimNaming,
+      };
+      await readInWorkers(files, setup, workers, script, onResult);
+    } else {
+      files.forEach((file, i) => onResult(i, readSample(file, request.maxSize, victimNaming)));
+    }
+    hooks.onDone?.(SAMPLE_FILES_LABEL);
+    if (compiled !== undefined) {
+      const readable = results.filter((r) => r.facts !== undefined).map((r) => r.file);
+      const matches = await scanWithYara(compiled, readable, hooks);
+      for (const r of results) if (r.facts !== undefined) r.yara = matches.get(r.file) ?? [];
+    }
+    const all = [...refused, ...results];
+    let written: { file: string; values: number } | undefined;
+    if (request.caseFile !== undefined) {
+      const rows = sampleCaseRows(all);
+      try {
+        writeFileSync(request.caseFile, sampleCaseCsv(rows));
+      } catch (error) {
+        throw new CairnError(
+          'SAMPLE_BAD_OPTION',
+          `cannot write the case file ${request.caseFile}: ${(error as Error).message}`,
+          {
+            file: request.caseFile,
+            field: 'caseFile',
+          },
+        );
+      }
+      written = { file: request.caseFile, values: rows.length };
+    }
+    return {
+      ...(written !== undefined ? { case: written } : {}),
+      files: all,
+      read: results.filter((r) => r.facts !== undefined).length,
+      refused: all.filter((r) => r.error !== undefined).length,
+      bytes: results.reduce((s, r) => s + (r.facts?.size ?? 0), 0),
+      ...(compiled !== undefined
+        ? { rules: { source: compiled.source, files: compiled.files, engine: compiled.engine } }
+        : {}),
+    };
+  } finally {
+    compiled?.dispose();
+  }
+}
+
+/** One value of a case built from samples: an indicator type intel reads, and where it came from. */
+export interface SampleCaseRow {
+  type:
+    | 'md5'
+    | 'sha1'
+    | 'sha256'
+    | 'ssdeep'
+    | 'tlsh'
+    | 'imphash'
+    | 'url'
+    | 'domain'
+    | 'ipv4'
+    | 'ipv6'
+    | 'email'
+    | 'hostname';
+  value: string;
+  comment: string;
+}
+
+/**
+ * The values of the samples that correlation can use, each once: exact and fuzzy hashes, imphash
+ * and the network strings (credentials are not indicators and stay in the sample report).
+ */
+export function sampleCaseRows(files: readonly SampleFileJson[]): SampleCaseRow[] {
+  const rows: SampleCaseRow[] = [];
+  const seen = new Set<string>();
+  const add = (type: SampleCaseRow['type'], value: string | undefined, comment: string): void => {
+    if (value === undefined || value === '' || seen.has(`${type}\u0000${value}`)) return;
+    seen.add(`${type}\u0000${value}`);
+    rows.push({ type, value, comment });
+  };
+  for (const f of files) {
+    const facts = f.facts;
+    if (facts === undefined) continue;
+    const name = path.basename(f.file);
+    for (const type of ['md5', 'sha1', 'sha256', 'ssdeep', 'tlsh'] as const)
+      add(type, facts.hashes[type], `${type} of sample ${name}`);
+    add('imphash', facts.pe?.imphash, `imphash of sample ${name}`);
+    for (const s of facts.strings) {
+      if (s.kind !== 'credential') add(s.kind, s.value, `${s.kind} in sample ${name} at offset ${s.offset}`);
+    }
+  }
+  return rows;
+}
+
+/** CSV with a `type,value,comment` header, the case format `intel show|similar|attribute` read. */
+export function sampleCaseCsv(rows: readonly SampleCaseRow[]): string {
+  const cell = (v: string): string =>
+    /[",\r\n]/.test(v) ? `"${v.replace(/[\r\n]+/g, ' ').replace(/"/g, '""')}"` : v;
+  return (
+    ['type,value,comment', ...rows.map((r) => [r.type, r.value, r.comment].map(cell).join(','))].join('\n') +
+    '\n'
+  );
+}
+
+function problemOf(p: ProblemJson): CairnError {
+  const { code, message, ...location } = p;
+  return new CairnError(code as 'SAMPLE_BAD_PE', message, location);
+}
+
+// Worker side: this same module, started by readInWorkers with its setup as workerData.
+if (
+  !isMainThread &&
+  parentPort !== null &&
+  (workerData as WorkerSetup | undefined)?.cairnSampleWorker === true
+) {
+  const setup = workerData as WorkerSetup;
+  const port = parentPort;
+  const naming = victimRegex(setup.victimNaming);
+  port.on('message', (request: WorkerRequest) => {
+    port.postMessage({
+      index: request.index,
+      result: readSample(request.file, setup.maxSize, naming),
+    } satisfies WorkerReply);
+  });
+}

@@ -1,0 +1,245 @@
+/**
+ * Printable strings of a file (ASCII and UTF-16LE runs, as `strings` and `strings -el` find
+ * them) and, among them, the network and host values worth checking: IP addresses, domains, URLs,
+ * e-mail addresses, hosts named in UNC paths and hard-coded credentials. Values are normalised
+ * with intel's indicator rules, and host names that cannot be public DNS names are flagged with
+ * the same reasons as the insider signals of `intel show`.
+ */
+import { normalizeIndicator } from '../normalize.js';
+import { GENERIC_TLDS, internalNameReason, INTERNAL_SUFFIXES, type InsiderSignal } from '../enrich.js';
+
+export const MIN_STRING_LENGTH = 4;
+/** At most this many values of each kind per file: a file packed with addresses says so by count. */
+export const MAX_VALUES_PER_KIND = 500;
+const MAX_RUN = 4096;
+
+export type NetworkStringKind = 'ipv4' | 'ipv6' | 'url' | 'domain' | 'email' | 'hostname' | 'credential';
+
+export interface NetworkString {
+  kind: NetworkStringKind;
+  /** Normalised value (credentials: the matched text as found). */
+  value: string;
+  /** Byte offset of the first string it was found in. */
+  offset: number;
+  encoding: 'ascii' | 'utf16le';
+  /** Why the host cannot be a public DNS name (a hard-coded internal host), when it cannot. */
+  insider?: InsiderSignal['reason'];
+}
+
+export interface StringRun {
+  offset: number;
+  text: string;
+  encoding: 'ascii' | 'utf16le';
+}
+
+function printable(c: number): boolean {
+  return (c >= 0x20 && c < 0x7f) || c === 9;
+}
+
+/** Every printable run of at least `min` characters, ASCII then UTF-16LE, each cut at 4 KiB. */
+export function* stringRuns(bytes: Uint8Array, min = MIN_STRING_LENGTH): Generator<StringRun> {
+  let start = -1;
+  for (let i = 0; i <= bytes.length; i++) {
+    const ok = i < bytes.length && printable(bytes[i]) && (start < 0 || i - start < MAX_RUN);
+    if (ok) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0 && i - start >= min) {
+      yield {
+        offset: start,
+        text: Buffer.from(bytes.subarray(start, i)).toString('latin1'),
+        encoding: 'ascii',
+      };
+    }
+    start = i < bytes.length && printable(bytes[i]) ? i : -1;
+  }
+  for (const parity of [0, 1]) {
+    let s = -1;
+    let chars = 0;
+    for (let i = parity; i + 1 <= bytes.length; i += 2) {
+      const ok = i + 1 < bytes.length && printable(bytes[i]) && bytes[i + 1] === 0 && chars < MAX_RUN;
+      if (ok) {
+        if (s < 0) s = i;
+        chars++;
+        continue;
+      }
+      if (s >= 0 && chars >= min) {
+        yield { offset: s, text: Buffer.from(bytes.subarray(s, i)).toString('utf16le'), encoding: 'utf16le' };
+      }
+      s = -1;
+      chars = 0;
+      if (i + 1 < bytes.length && printable(bytes[i]) && bytes[i + 1] === 0) {
+        s = i;
+        chars = 1;
+      }
+    }
+  }
+}
+
+// Two-letter endings that are file extensions far more often than country domains in binaries.
+const EXTENSION_LIKE = new Set([
+  'so',
+  'py',
+  'sh',
+  'pl',
+  'cs',
+  'rs',
+  'ts',
+  'md',
+  'db',
+  'js',
+  'rc',
+  'mo',
+  'gz',
+  'bz',
+  'xz',
+  'hh',
+  'cc',
+  'ii',
+]);
+// The patterns run over a whole file read as latin1: their classes hold printable ASCII only, so
+// the bytes between strings (controls, NULs, high bytes) end a match as a string's end would.
+const URL_RE = /\b(?:https?|ftp|wss?):\/\/[\x21\x23-\x26\x28-\x3b\x3d\x3f-\x5f\x61-\x7e]{3,2000}/gi;
+// No look-behind at a pattern's start (it would run at every byte): the caller checks the byte before.
+const IPV4_RE = /(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])/g;
+// Found from a colon pair (one character to look for first), then widened by hand.
+const IPV6_HINT_RE = /:[0-9a-f]{0,4}:/gi;
+const HEX_OR_COLON = /[0-9a-f:]/i;
+// From the @ on; the local part is taken back by hand (a leading class would be tried at every byte).
+const EMAIL_RE = /@(?:[a-z0-9-]{1,63}\.)+[a-z]{2,24}/gi;
+// Found from the dot before the top-level label, then widened leftwards by hand.
+const DOMAIN_TAIL_RE = /\.[a-z][a-z0-9-]{1,62}(?![a-z0-9_@.-])/gi;
+const DOMAIN_FULL = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$/i;
+const HOST_CHAR = /[a-z0-9.-]/i;
+const UNC_RE = /\\\\([a-z0-9][a-z0-9.-]{0,253})\\/gi;
+const CREDENTIAL_RE =
+  /(?:\b(?:password|passwd|pwd|pass|user(?:name)?|login|secret|api[_-]?key|token)[ \t]*[=:][ \t]*[\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x7e]{1,128}|\/(?:user|u|p):[\x21-\x7e]{1,128}|\b[a-z][a-z0-9+.-]{1,31}:\/\/[\x21-\x2e\x30-\x39\x3b-\x3f\x41-\x7e]{1,64}:[\x21-\x2e\x30-\x3f\x41-\x7e]{1,128}@)/gi;
+/** Files are scanned in windows of this many bytes, overlapping by the longest string kept. */
+const WINDOW = 16 * 1024 * 1024;
+
+function publicOrInternalTld(host: string): boolean {
+  const labels = host.toLowerCase().split('.');
+  const tld = labels[labels.length - 1];
+  if (GENERIC_TLDS.has(tld)) return true;
+  const h = host.toLowerCase();
+  if (INTERNAL_SUFFIXES.some((s) => h === s || h.endsWith(`.${s}`))) return true;
+  return /^[a-z]{2}$/.test(tld) && !EXTENSION_LIKE.has(tld);
+}
+
+/** The UTF-16LE strings of at least MIN_STRING_LENGTH characters, as one text with their offsets. */
+function utf16Runs(bytes: Uint8Array): StringRun[] {
+  const runs: StringRun[] = [];
+  for (let parity = 0; parity < 2; parity++) {
+    let start = -1;
+    let i = parity;
+    for (; i + 1 < bytes.length; i += 2) {
+      const c = bytes[i];
+      if (
+        bytes[i + 1] === 0 &&
+        ((c >= 0x20 && c < 0x7f) || c === 9) &&
+        (start < 0 || i - start < MAX_RUN * 2)
+      ) {
+        if (start < 0) start = i;
+        continue;
+      }
+      if (start >= 0 && i - start >= MIN_STRING_LENGTH * 2) {
+        runs.push({
+          offset: start,
+          text: Buffer.from(bytes.subarray(start, i)).toString('utf16le'),
+          encoding: 'utf16le',
+        });
+      }
+      start = -1;
+      if (bytes[i + 1] === 0 && ((c >= 0x20 && c < 0x7f) || c === 9)) start = i;
+    }
+    if (start >= 0 && i - start >= MIN_STRING_LENGTH * 2) {
+      runs.push({
+        offset: start,
+        text: Buffer.from(bytes.subarray(start, i)).toString('utf16le'),
+        encoding: 'utf16le',
+      });
+    }
+  }
+  return runs;
+}
+
+/** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
+export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): NetworkString[] {
+  const seen = new Set<string>();
+  const rawSeen = new Set<string>();
+  const counts = new Map<NetworkStringKind, number>();
+  const out: NetworkString[] = [];
+  const add = (
+    kind: NetworkStringKind,
+    raw: string,
+    offset: number,
+    encoding: StringRun['encoding'],
+    host?: string,
+  ): void => {
+    // Repeated raw text (a URL in every line of a log) is normalised once.
+    const rawKey = `${kind}\u0000${raw}`;
+    if (rawSeen.has(rawKey)) return;
+    rawSeen.add(rawKey);
+    let value = raw;
+    if (kind !== 'credential') {
+      const n = normalizeIndicator(kind, raw);
+      if (!n.ok) return;
+      value = n.value;
+    }
+    const key = `${kind}\u0000${value}`;
+    if (seen.has(key)) return;
+    const count = counts.get(kind) ?? 0;
+    if (count >= MAX_VALUES_PER_KIND) return;
+    seen.add(key);
+    counts.set(kind, count + 1);
+    const insider = host === undefined ? undefined : internalNameReason(host, victimNaming);
+    out.push({ kind, value, offset, encoding, ...(insider ? { insider } : {}) });
+  };
+  const before = (t: string, index: number, chars: RegExp): boolean => index > 0 && chars.test(t[index - 1]);
+  const scan = (t: string, at: (index: number) => number, encoding: StringRun['encoding']): void => {
+    for (const m of t.matchAll(URL_RE)) {
+      const url = m[0].replace(/[).,;\]]+$/, '');
+      const host = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url)?.[1];
+      add('url', url, at(m.index), encoding, host);
+    }
+    for (const m of t.matchAll(IPV4_RE))
+      if (!before(t, m.index, /[\d.]/)) add('ipv4', m[0], at(m.index), encoding);
+    for (const m of t.matchAll(EMAIL_RE)) {
+      let start = m.index;
+      while (start > 0 && m.index - start < 64 && /[a-z0-9._%+-]/i.test(t[start - 1])) start--;
+      if (start < m.index) add('email', t.slice(start, m.index) + m[0], at(start), encoding, m[0].slice(1));
+    }
+    const tlds = new Map<string, boolean>();
+    for (const m of t.matchAll(DOMAIN_TAIL_RE)) {
+      let known = tlds.get(m[0]);
+      if (known === undefined) tlds.set(m[0], (known = publicOrInternalTld(m[0].slice(1))));
+      if (!known) continue;
+      let start = m.index;
+      while (start > 0 && m.index - start < 253 && HOST_CHAR.test(t[start - 1])) start--;
+      while (start < m.index && (t[start] === '.' || t[start] === '-')) start++;
+      const name = t.slice(start, m.index + m[0].length);
+      if (start === m.index || before(t, start, /[_%+@]/) || !DOMAIN_FULL.test(name)) continue;
+      add('domain', name, at(start), encoding, name);
+    }
+    IPV6_HINT_RE.lastIndex = 0;
+    for (let m = IPV6_HINT_RE.exec(t); m !== null; m = IPV6_HINT_RE.exec(t)) {
+      let start = m.index;
+      let end = m.index + m[0].length;
+      while (start > 0 && end - start < 40 && HEX_OR_COLON.test(t[start - 1])) start--;
+      while (end < t.length && end - start < 40 && HEX_OR_COLON.test(t[end])) end++;
+      IPV6_HINT_RE.lastIndex = end;
+      const text = t.slice(start, end);
+      if (text.includes('::') || text.split(':').length === 8) add('ipv6', text, at(start), encoding);
+    }
+    for (const m of t.matchAll(UNC_RE)) add('hostname', m[1], at(m.index), encoding, m[1]);
+    for (const m of t.matchAll(CREDENTIAL_RE)) add('credential', m[0], at(m.index), encoding);
+  };
+  for (let start = 0; start < bytes.length; start += WINDOW) {
+    const end = Math.min(bytes.length, start + WINDOW + MAX_RUN);
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
+    scan(text, (i) => start + i, 'ascii');
+  }
+  for (const run of utf16Runs(bytes)) scan(run.text, (i) => run.offset + i * 2, 'utf16le');
+  return out;
+}
