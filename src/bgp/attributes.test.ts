@@ -1,32 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import {
+  CONFED_SEQ,
+  CONFED_SET,
+  SEQ,
+  SET,
+  attr,
+  decode,
+  segment,
+  u16,
+  u32,
+} from '../../test/fixtures/attribute-bytes.js';
 import { PathAttributes, parseSegments, type AttributeProblem } from './attributes.js';
 import { AS_TRANS } from './constants.js';
-
-/** One attribute: flags, type, length (extended when flagged) and value. */
-function attr(flags: number, type: number, value: number[]): number[] {
-  return flags & 0x10
-    ? [flags, type, value.length >>> 8, value.length & 0xff, ...value]
-    : [flags, type, value.length, ...value];
-}
-
-const u16 = (n: number): number[] => [n >>> 8, n & 0xff];
-const u32 = (n: number): number[] => [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-
-/** AS_PATH segment: type, count, ASNs of `width` bytes. */
-function segment(type: number, asns: number[], width: 2 | 4): number[] {
-  return [type, asns.length, ...asns.flatMap(width === 2 ? u16 : u32)];
-}
-
-const SEQ = 2;
-const SET = 1;
-const CONFED_SEQ = 3;
-const CONFED_SET = 4;
-
-/** Decodes a block placed after 5 bytes of padding, so offsets are checked as buffer offsets. */
-function decode(bytes: number[], asnLength: 2 | 4 = 4): PathAttributes {
-  const buf = Uint8Array.from([9, 9, 9, 9, 9, ...bytes, 7, 7]);
-  return new PathAttributes().decode(buf, 5, 5 + bytes.length, asnLength, false);
-}
 
 function actions(problems: AttributeProblem[]): [string, string, number, number][] {
   return problems.map((p) => [p.code, p.action, p.attributeType, p.offset]);
@@ -47,7 +32,6 @@ describe('AS4_PATH merge (RFC 6793 4.2.3) on 2-byte AS_PATHs', () => {
       { kind: 'sequence', asns: [4200000000, 4200000001] },
     ]);
     expect(a.originAsns()).toEqual([4200000001]);
-    expect(a.asPathText()).toBe('701 3356 4200000000 4200000001');
   });
 
   it('ignores AS4_PATH when AS_PATH has fewer ASes than it', () => {
@@ -59,7 +43,6 @@ describe('AS4_PATH merge (RFC 6793 4.2.3) on 2-byte AS_PATHs', () => {
       2,
     );
     expect(a.asPath()).toEqual([{ kind: 'sequence', asns: [701, AS_TRANS] }]);
-    expect(a.asPathText()).toBe('701 23456');
   });
 
   it('counts an AS_SET as one AS', () => {
@@ -120,7 +103,6 @@ describe('AS4_PATH merge (RFC 6793 4.2.3) on 2-byte AS_PATHs', () => {
         ...segment(SET, [131279, 4200000000], 4),
       ]),
     );
-    expect(a.asPathText()).toBe('(65001 65002) [65003,65004] 3356 4837 {131279,4200000000}');
     expect(a.originAsns()).toEqual([131279, 4200000000]);
   });
 
@@ -256,7 +238,6 @@ describe('malformed attributes and their RFC 7606 actions', () => {
   it('a malformed AS_PATH gives no path and bgpdump’s "! Error !"', () => {
     const a = decode(attr(0x40, 2, [2, 3, 0, 0, 0, 1]));
     expect(a.asPath()).toBeUndefined();
-    expect(a.asPathText()).toBe('! Error !');
     expect(parseSegments(Uint8Array.of(9, 1, 0, 1), 0, 4, 2)).toBeUndefined();
   });
 });

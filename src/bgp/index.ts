@@ -4,7 +4,7 @@
  *
  * @example
  * const attributes = new PathAttributes().decode(bytes, start, end, 4, false);
- * attributes.asPathText(); // "3356 4837 131279"
+ * formatAsPath(attributes.asPath() ?? []); // "3356 4837 131279" (bgpdump's own text: mrt)
  *
  * The passive BGP collector is a sub-module with its own public surface, `bgp/collector/index.ts`,
  * so that decoding does not load the collector's dependencies (pino, zod, node:net). The injected

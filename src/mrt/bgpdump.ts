@@ -22,6 +22,7 @@
  */
 import { formatIPv4 } from '../net/index.js';
 import { AttrType, WELL_KNOWN_COMMUNITIES, type PathAttributes } from '../bgp/index.js';
+import { bgpdumpAsPathText } from './bgpdump-aspath.js';
 import { Bgp4mpSubtype, MrtType, TableDumpV2Subtype } from './constants.js';
 import { NextHopSource, type ElementCursor } from './element.js';
 
@@ -426,9 +427,9 @@ export class BgpdumpFormatter {
     if (cursor.format === 'BGP') {
       // bgpdump's legacy-record printer omits the separator before the communities.
       const tail = attributes.has(COMMUNITIES) ? `${communities}|${aggregate}|` : `|${aggregate}|`;
-      return `${attributes.asPathText()}|${origin}|${nextHop}|${localPref}|${med}${tail}${aggregator}|`;
+      return `${bgpdumpAsPathText(attributes)}|${origin}|${nextHop}|${localPref}|${med}${tail}${aggregator}|`;
     }
-    return `${attributes.asPathText()}|${origin}|${nextHop}|${localPref}|${med}|${communities}|${aggregate}|${aggregator}|`;
+    return `${bgpdumpAsPathText(attributes)}|${origin}|${nextHop}|${localPref}|${med}|${communities}|${aggregate}|${aggregator}|`;
   }
 
   private attributeNextHop(attributes: PathAttributes): string {
