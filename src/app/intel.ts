@@ -23,6 +23,7 @@ import {
   Correlator,
   EvidenceGraph,
   INDICATOR_TYPES,
+  LABELS_MANIFEST,
   attribute,
   enrichIndicators,
   exportCaseAsStix,
@@ -88,6 +89,8 @@ export const IntelEvidenceItem = z.object({
   query: z.array(IntelProvenance),
   candidate: z.array(IntelProvenance),
   via: z.array(z.string()),
+  /** How the unit holding it is tied to the actor (a direct label, or what a title names). */
+  labelledBy: z.string().optional(),
 });
 export type IntelEvidenceItem = z.infer<typeof IntelEvidenceItem>;
 
@@ -100,6 +103,7 @@ export const IntelSimilarity = z.object({
   score: z.number(),
   evidence: z.array(IntelEvidenceItem),
   actorIndex: z.number().optional(),
+  umbrella: z.array(z.string()).optional(),
 });
 export type IntelSimilarity = z.infer<typeof IntelSimilarity>;
 
@@ -218,13 +222,14 @@ export type IntelSimilarResult = z.infer<typeof IntelSimilarResult>;
 
 /** `intelAttribute`: the verdict and the ranked candidates (confidence and score to 4 places). */
 export const IntelAttributeResult = z.object({
-  verdict: z.enum(['attributed', 'insufficient-evidence']),
+  verdict: z.enum(['attributed', 'leaning', 'insufficient-evidence']),
   reason: z.string(),
   candidates: z.array(
     z.object({
       actor: z.string(),
       id: z.string(),
       aliases: z.array(z.string()),
+      umbrella: z.array(z.string()).optional(),
       confidence: z.number(),
       score: z.number(),
       evidence: z.array(IntelEvidenceItem),
@@ -276,10 +281,20 @@ export interface IntelCaseInput extends IntelSources {
 // ---------------------------------------------------------------------------------------------
 // Corpus files and loading
 
-/** Files under a folder (sorted, paths relative to it), or the file itself. */
+/**
+ * Files under a folder (sorted, paths relative to it), or the file itself with the `cairn-labels`
+ * manifest beside it when there is one (labels travel with the list).
+ */
 export function listCorpusFiles(root: string): Array<{ path: string; full: string }> {
   const out: Array<{ path: string; full: string }> = [];
-  if (!statSync(root).isDirectory()) return [{ path: root, full: root }];
+  if (!statSync(root).isDirectory()) {
+    const manifest = path.join(path.dirname(root), LABELS_MANIFEST);
+    const beside = path.join(path.dirname(root), path.basename(manifest));
+    if (path.basename(root) !== LABELS_MANIFEST && existsSync(manifest))
+      out.push({ path: beside.split(path.sep).join('/'), full: manifest });
+    out.push({ path: root, full: root });
+    return out;
+  }
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
       if (out.length >= MAX_CORPUS_FILES) return;
@@ -517,6 +532,8 @@ async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promi
   const correlator = new Correlator(graph, {
     attack: corpus.attack,
     labels: corpus.labels,
+    reliability: corpus.reliability,
+    warninglists: corpus.warninglists,
     enrichment: enrichment.ips,
     excludeCases: query.file !== undefined ? new Set([query.caseId]) : undefined,
   });
@@ -575,6 +592,7 @@ function attributionResult(a: Attribution): IntelAttributeResult {
       actor: c.actor,
       id: c.id,
       aliases: c.aliases,
+      ...(c.umbrella !== undefined ? { umbrella: c.umbrella } : {}),
       confidence: Number(c.confidence.toFixed(4)),
       score: Number(c.score.toFixed(4)),
       evidence: c.evidence,

@@ -90,7 +90,10 @@ function evidenceLines(evidence: readonly IntelEvidenceItem[], limit = 12): stri
     return (
       `    +${e.contribution.toFixed(3)}  ${e.feature.padEnd(14)} ${esc(e.value)}${other}  (${esc(e.note)})${via}` +
       `\n        query: ${e.query.slice(0, 2).map(where).join('; ')}` +
-      (e.candidate.length > 0 ? `\n        candidate: ${e.candidate.slice(0, 2).map(where).join('; ')}` : '')
+      (e.candidate.length > 0
+        ? `\n        candidate: ${e.candidate.slice(0, 2).map(where).join('; ')}`
+        : '') +
+      (e.labelledBy !== undefined ? `\n        tied by: ${esc(e.labelledBy)}` : '')
     );
   });
   if (evidence.length > limit) lines.push(`    ... ${evidence.length - limit} more items (--json for all)`);
@@ -186,7 +189,8 @@ export function attributionText(query: IntelQuerySummary, result: IntelAttribute
   const lines = [querySummaryText(query), `Verdict: ${result.verdict} (${esc(result.reason)})`, ''];
   for (const c of result.candidates.slice(0, 5)) {
     lines.push(
-      `${(c.confidence * 100).toFixed(1).padStart(5)}%  ${esc(c.actor)} [${esc(c.id)}] score ${c.score.toFixed(3)}  aka ${esc(c.aliases.slice(0, 6).join(', '))}`,
+      `${(c.confidence * 100).toFixed(1).padStart(5)}%  ${esc(c.actor)} [${esc(c.id)}] score ${c.score.toFixed(3)}  aka ${esc(c.aliases.slice(0, 6).join(', '))}` +
+        (c.umbrella !== undefined ? `  (part of ${esc(c.umbrella.join(', '))})` : ''),
     );
     lines.push(...evidenceLines(c.evidence, 8));
   }

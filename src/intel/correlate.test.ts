@@ -162,8 +162,13 @@ describe('calibration and evaluation', () => {
   it('leave-one-out and group re-identification run and give sane metrics', () => {
     const loo = leaveOneOut(correlator);
     const reid = groupReidentification(correlator, 'test');
-    // Labelled cases: 11 MISP events, 5 Unit 42 lists, 3 ESET sample lists.
-    expect(loo.metrics.n).toBe(19);
+    // Labelled cases: 11 MISP events, 5 Unit 42 lists and 3 ESET sample lists labelled directly
+    // (galaxy tag, cairn-labels), plus the cases whose title alone names an actor.
+    const labelled = correlator.units.filter((u) => u.kind === 'case' && u.actors.length > 0);
+    expect(
+      labelled.filter((u) => u.labels.some((l) => /^(cairn-labels|the source)/.test(l.how))).length,
+    ).toBe(19);
+    expect(loo.metrics.n).toBe(labelled.length);
     expect(reid.metrics.n).toBe(
       [...corpus.attack.groups.values()].filter((g) => g.techniques.size + g.software.size >= 10).length,
     );

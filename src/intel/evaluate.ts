@@ -24,7 +24,7 @@ export interface EvaluationQuery {
   rank: number;
   top: string | undefined;
   confidence: number;
-  verdict: 'attributed' | 'insufficient-evidence';
+  verdict: 'attributed' | 'leaning' | 'insufficient-evidence';
   /** Raw scores of the top candidates and which are correct (for refitting the calibration). */
   scores: { score: number; correct: boolean }[];
 }

@@ -174,7 +174,7 @@ export {
   MAX_CANDIDATES,
 } from './attribute.js';
 export type { Attribution, AttributionCandidate } from './attribute.js';
-export { detectFormat, importFile, loadCorpus, CORPUS_LABELS } from './corpus.js';
+export { detectFormat, importFile, loadCorpus } from './corpus.js';
 export type { IntelFormat, LoadedCorpus } from './corpus.js';
 export {
   leaveOneOut,
@@ -186,3 +186,16 @@ export {
   REIDENTIFICATION_MIN_ITEMS,
 } from './evaluate.js';
 export type { Evaluation, EvaluationMetrics, EvaluationQuery } from './evaluate.js';
+export {
+  LABELS_MANIFEST,
+  MAX_SOFTWARE_USERS,
+  RELIABILITY_FACTOR,
+  TITLE_WEIGHTS,
+  TitleResolver,
+  globMatches,
+  parseLabelsManifest,
+} from './labels.js';
+export type { LabelRule, Reliability, UnitLabel } from './labels.js';
+export { WARNINGLIST_FACTOR, WarninglistIndex } from './warninglists.js';
+export type { WarninglistHit } from './warninglists.js';
+export { countObservationsOnce } from './correlate.js';
