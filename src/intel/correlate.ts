@@ -95,6 +95,8 @@ export class Correlator {
   private unitsWithIndicators = 0;
   private readonly unitOfCase = new Map<string, number>();
   private readonly titles: TitleResolver | undefined;
+  /** Units by their id (case id, ATT&CK id, actor id), for leaving any unit out. */
+  private readonly unitById = new Map<string, number>();
 
   constructor(
     readonly graph: EvidenceGraph,
@@ -214,6 +216,7 @@ export class Correlator {
       reliability: letter === undefined ? { factor: 1 } : { factor: RELIABILITY_FACTOR[letter], letter },
     };
     this.units.push(unit);
+    if (!this.unitById.has(id)) this.unitById.set(id, unit.index);
     for (const a of unit.actors) this.directory.nodes[a].units.push(unit.index);
     if (profile.indicators.size > 0) this.unitsWithIndicators++;
     for (const feature of this.features) feature.addUnit(unit);
@@ -233,7 +236,7 @@ export class Correlator {
   private excludedUnits(options: QueryOptions): Set<number> {
     const excluded = new Set<number>();
     for (const c of options.exclude ?? []) {
-      const u = this.unitOfCase.get(c);
+      const u = this.unitOfCase.get(c) ?? this.unitById.get(c);
       if (u !== undefined) excluded.add(u);
     }
     return excluded;

@@ -174,10 +174,15 @@ export {
   MAX_CANDIDATES,
 } from './attribute.js';
 export type { Attribution, AttributionCandidate } from './attribute.js';
+export { MAX_SINGLE_OBSERVATION } from './attribute.js';
 export { detectFormat, importFile, loadCorpus } from './corpus.js';
 export type { IntelFormat, LoadedCorpus } from './corpus.js';
 export {
   leaveOneOut,
+  leaveOneLabelOut,
+  TRUTH_MIN_WEIGHT,
+  halfOf,
+  rescore,
   groupReidentification,
   fitCalibration,
   metricsOf,
