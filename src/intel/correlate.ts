@@ -421,4 +421,4 @@ export {
   type FeatureFamily,
   type FeatureKind,
 } from './features/index.js';
-export { addIndicators, caseProfile, emptyProfile, type Profile } from './profile.js';
+export { addIndicators, caseProfile, emptyProfile, indicatorKey, type Profile } from './profile.js';

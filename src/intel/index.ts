@@ -139,6 +139,7 @@ export {
   ActorDirectory,
   caseProfile,
   emptyProfile,
+  indicatorKey,
   addIndicators,
   FEATURE_WEIGHTS,
   SSDEEP_MIN_SCORE,
@@ -204,3 +205,4 @@ export type { LabelRule, Reliability, UnitLabel } from './labels.js';
 export { WARNINGLIST_FACTOR, WarninglistIndex } from './warninglists.js';
 export type { WarninglistHit } from './warninglists.js';
 export { countObservationsOnce } from './correlate.js';
+export { CONTEXT_FACTOR, DERIVED_FACTOR, confidenceFactor } from './features/index.js';

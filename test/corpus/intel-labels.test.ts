@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { intelAttribute } from '../../src/app/intel.js';
-import { Correlator, EvidenceGraph, loadCorpus } from '../../src/intel/index.js';
+import { Correlator, EvidenceGraph, emptyProfile, indicatorKey, loadCorpus } from '../../src/intel/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const intelDir = path.join(process.env.CAIRN_CORPUS ?? path.resolve(repoRoot, '../shared/data'), 'intel');
@@ -95,6 +95,28 @@ describe('each labelled line of a list is its own case, its title resolved', () 
         expect(l.how).toMatch(/^title names "/);
       }
     }
+  });
+
+  it('an address inside a CIDR an OTX pulse lists matches it (ip/cidr)', () => {
+    const text = readFileSync(path.join(intelDir, 'iocs/signature-base-2016/otx-c2-iocs.txt'), 'utf8');
+    const line = text.split('\n').find((l) => /^\d+\.\d+\.\d+\.\d+\/(1\d|2[0-4]);/.test(l))!;
+    const cidr = line.slice(0, line.indexOf(';'));
+    const [a, b, c] = cidr.split('/')[0].split('.');
+    const inside = `${a}.${b}.${c}.77`;
+    const query = emptyProfile('q', 'q');
+    query.indicators.set(indicatorKey('ipv4', inside), {
+      type: 'ipv4',
+      value: inside,
+      provenance: [{ file: 'query' }],
+      confidence: 50,
+      context: false,
+    });
+    const hit = correlator
+      .similarUnits(query, { limit: 50 })
+      .flatMap((s) => s.evidence)
+      .find((e) => e.candidateValue === cidr)!;
+    expect(hit).toMatchObject({ feature: 'exact', value: inside, type: 'ipv4' });
+    expect(hit.note).toContain(`inside cidr ${cidr}`);
   });
 
   it('the same group under three names is one actor: Sandworm, Sandworm Team, TeleBots', () => {
