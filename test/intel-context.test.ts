@@ -9,10 +9,12 @@ import {
   Correlator,
   DERIVED_FACTOR,
   EvidenceGraph,
+  LATE_REPORT_GRACE_YEARS,
   RELIABILITY_FACTOR,
   WARNINGLIST_FACTOR,
   confidenceFactor,
   importIndicatorList,
+  lateFactor,
   loadCorpus,
 } from '../src/intel/index.js';
 import type { EvidenceItem, LoadedCorpus } from '../src/intel/index.js';
@@ -142,5 +144,37 @@ describe('source reliability and fact confidence weigh the evidence', () => {
     expect(confidenceFactor(50)).toBe(1);
     expect(low.note).toContain(`query confidence 15 ×${confidenceFactor(15).toFixed(2)}`);
     expect(low.contribution).toBeCloseTo(med.contribution * confidenceFactor(15), 12);
+  });
+});
+
+describe('time: the case as of a date, and values reported long after it', () => {
+  it("as of a date before C0022's first_seen, Operation Dream Job is left out of the comparison", () => {
+    const graph = new EvidenceGraph();
+    const corpus = loadCorpus(graph, bundledFiles());
+    const correlator = new Correlator(graph, { attack: corpus.attack, labels: corpus.labels });
+    const c0022 = corpus.attack.campaigns.get('C0022')!;
+    const firstSeen = c0022.case.firstSeen!;
+    const query = correlator.units.find((u) => u.id === 'C0022')!.profile;
+    expect(query.date).toBe(firstSeen);
+    const before = new Date(Date.parse(firstSeen) - 86_400_000).toISOString();
+    const names = (asOf?: string) =>
+      correlator
+        .similarUnits(query, { limit: 500, features: new Set(['ttp']), ...(asOf ? { asOf } : {}) })
+        .map((s) => s.id);
+    expect(names()).toContain('C0022');
+    expect(names(before)).not.toContain('C0022');
+    // Every unit kept as of that date is undated or dated on or before it.
+    for (const id of names(before)) {
+      const d = correlator.units.find((u) => u.id === id)!.profile.date;
+      if (d !== undefined) expect(Date.parse(d)).toBeLessThanOrEqual(Date.parse(before));
+    }
+  });
+
+  it('a value reported more than a year after the case weighs less, the gap named', () => {
+    expect(lateFactor('2014-11-24', '2015-06-01')).toBeUndefined();
+    const late = lateFactor('2014-11-24', '2017-11-24')!;
+    expect(late.years).toBeCloseTo(3, 2);
+    expect(late.factor).toBeCloseTo(1 / (1 + (late.years - LATE_REPORT_GRACE_YEARS) / 2), 12);
+    expect(lateFactor(undefined, '2017-01-01')).toBeUndefined();
   });
 });

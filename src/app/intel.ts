@@ -565,21 +565,30 @@ export async function intelShow(input: IntelCaseInput, hooks: WorkHooks = {}): P
   };
 }
 
+/** An `asOf` date checked (ISO 8601), or a usage error naming the option. */
+function asOfOf(asOf: string | undefined): string | undefined {
+  if (asOf === undefined) return undefined;
+  if (Number.isNaN(Date.parse(asOf)))
+    throw new CairnError('INTEL_BAD_OPTION', `not a date: ${asOf}`, { field: 'as-of' });
+  return asOf;
+}
+
 /** The cases, ATT&CK units and actors most similar to a case (each of `limit`, 1..100, default 5). */
 export async function intelSimilar(
-  input: IntelCaseInput & { limit?: number },
+  input: IntelCaseInput & { limit?: number; asOf?: string },
   hooks: WorkHooks = {},
 ): Promise<{ query: IntelQuerySummary; result: IntelSimilarResult }> {
   const { correlator, query } = await loadCaseWorkspace(input, hooks);
   const profile = correlator.profileOfCase(query.caseId);
   const limit = Math.max(1, Math.min(100, input.limit || 5));
   const exclude = new Set([query.caseId]);
+  const asOf = asOfOf(input.asOf);
   return {
     query: summaryOf(profile),
     result: {
       case: query.caseId,
-      similar: correlator.similarUnits(profile, { exclude, limit }),
-      actors: correlator.rankActors(profile, { exclude, limit }),
+      similar: correlator.similarUnits(profile, { exclude, limit, asOf }),
+      actors: correlator.rankActors(profile, { exclude, limit, asOf }),
     },
   };
 }
@@ -602,7 +611,7 @@ function attributionResult(a: Attribution): IntelAttributeResult {
 
 /** Candidate actors for a case with a calibrated confidence and their evidence. */
 export async function intelAttribute(
-  input: IntelCaseInput & { ignoreLabels?: boolean },
+  input: IntelCaseInput & { ignoreLabels?: boolean; asOf?: string },
   hooks: WorkHooks = {},
 ): Promise<{ query: IntelQuerySummary; result: IntelAttributeResult }> {
   const { correlator, query } = await loadCaseWorkspace(input, hooks);
@@ -610,6 +619,7 @@ export async function intelAttribute(
   const attribution = attribute(correlator, profile, {
     exclude: new Set([query.caseId]),
     ignoreLabels: input.ignoreLabels === true,
+    asOf: asOfOf(input.asOf),
   });
   return { query: summaryOf(profile), result: attributionResult(attribution) };
 }

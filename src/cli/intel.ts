@@ -260,11 +260,16 @@ export function intelCommand(context: CliContext): Command {
           '--case <file>',
           'the case: CSV `type,value`, STIX bundle or MISP event (or a corpus case)',
         )
-        .option('--ignore-labels', 'do not use the actor the case itself names'),
+        .option('--ignore-labels', 'do not use the actor the case itself names')
+        .option('--as-of <date>', 'the evidence as it stood on this date (ISO 8601): later units left out'),
     ).action(
-      action(context, async (options: IntelOptions & { case: string }) => {
+      action(context, async (options: IntelOptions & { case: string; asOf?: string }) => {
         const { query, result } = await intelAttribute(
-          { ...caseInput(options.case, options), ignoreLabels: options.ignoreLabels === true },
+          {
+            ...caseInput(options.case, options),
+            ignoreLabels: options.ignoreLabels === true,
+            ...(options.asOf !== undefined ? { asOf: options.asOf } : {}),
+          },
           hooksFor(io, options),
         );
         print(io, options.json ? JSON.stringify(result) : attributionText(query, result));

@@ -79,6 +79,11 @@ export interface QueryOptions {
   limit?: number;
   /** Feature families to use; default all. */
   features?: ReadonlySet<FeatureFamily>;
+  /**
+   * Analyse the case as the evidence stood on this date (ISO 8601): units dated after it are left
+   * out; undated units (most lists) stay.
+   */
+  asOf?: string;
 }
 
 const ALL_FAMILIES: ReadonlySet<FeatureFamily> = new Set(['indicators', 'network', 'fuzzy', 'ttp', 'names']);
@@ -128,6 +133,8 @@ export class Correlator {
     }
     for (const c of attack.campaigns.values()) {
       const p = emptyProfile(c.case.id, `${c.case.name} (${c.attackId})`);
+      const date = c.case.firstSeen ?? c.case.date;
+      if (date !== undefined) p.date = date;
       for (const t of c.techniques) addTtp(p.techniques, t, c.case.provenance);
       for (const s of c.software) addTtp(p.software, s, c.case.provenance);
       const labels: UnitLabel[] = [];
@@ -235,6 +242,14 @@ export class Correlator {
 
   private excludedUnits(options: QueryOptions): Set<number> {
     const excluded = new Set<number>();
+    if (options.asOf !== undefined) {
+      const limit = Date.parse(options.asOf);
+      if (!Number.isNaN(limit))
+        for (const u of this.units) {
+          const d = u.profile.date === undefined ? NaN : Date.parse(u.profile.date);
+          if (!Number.isNaN(d) && d > limit) excluded.add(u.index);
+        }
+    }
     for (const c of options.exclude ?? []) {
       const u = this.unitOfCase.get(c) ?? this.unitById.get(c);
       if (u !== undefined) excluded.add(u);

@@ -206,3 +206,4 @@ export { WARNINGLIST_FACTOR, WarninglistIndex } from './warninglists.js';
 export type { WarninglistHit } from './warninglists.js';
 export { countObservationsOnce } from './correlate.js';
 export { CONTEXT_FACTOR, DERIVED_FACTOR, confidenceFactor } from './features/index.js';
+export { LATE_REPORT_GRACE_YEARS, lateFactor } from './features/exact.js';

@@ -36,6 +36,8 @@ export interface Profile {
   software: Map<string, Provenance[]>;
   /** Actor names the source states. */
   actorLabels: { name: string; provenance: Provenance }[];
+  /** When the case happened or was reported (ISO 8601), when the source says. */
+  date?: string;
 }
 
 /**
@@ -58,6 +60,8 @@ export function caseProfile(
   if (c !== undefined) {
     for (const t of c.techniqueIds) addTtp(profile.techniques, t, c.provenance);
     for (const name of c.actorLabels) profile.actorLabels.push({ name, provenance: c.provenance });
+    const date = c.date ?? c.firstSeen;
+    if (date !== undefined) profile.date = date;
   }
   addUses(graph, profile, caseId);
   return profile;

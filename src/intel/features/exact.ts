@@ -76,12 +76,21 @@ export class ExactMatch implements Feature {
     return { factor, notes };
   }
 
-  /** Factors of the candidate side (the unit's statement of the value and its source). */
-  private candidateFactor(unit: Unit, ref: IndicatorRef | undefined): { factor: number; notes: string[] } {
+  /** Factors of the candidate side (the unit's statement of the value, its source and date). */
+  private candidateFactor(
+    unit: Unit,
+    ref: IndicatorRef | undefined,
+    queryDate?: string,
+  ): { factor: number; notes: string[] } {
     const notes: string[] = [];
     let factor = unit.reliability.factor;
     if (unit.reliability.letter !== undefined)
       notes.push(`source reliability ${unit.reliability.letter} ×${factor}`);
+    const late = lateFactor(queryDate, unit.profile.date);
+    if (late !== undefined) {
+      factor *= late.factor;
+      notes.push(`reported ${late.years.toFixed(1)} years after the case ×${late.factor.toFixed(2)}`);
+    }
     if (ref === undefined) return { factor, notes };
     if (ref.context) {
       factor *= CONTEXT_FACTOR;
@@ -110,7 +119,7 @@ export class ExactMatch implements Feature {
         for (const u of units) {
           const unit = context.units[u];
           const held = unit.profile.indicators.get(k);
-          const c = this.candidateFactor(unit, held);
+          const c = this.candidateFactor(unit, held, query.date);
           const weight = base * c.factor;
           context.credit(u, {
             feature: 'exact',
@@ -129,7 +138,7 @@ export class ExactMatch implements Feature {
           });
         }
       }
-      if (ref.type === 'ipv4' || ref.type === 'ipv6') this.matchCidrs(ref, q, context);
+      if (ref.type === 'ipv4' || ref.type === 'ipv6') this.matchCidrs(ref, q, context, query.date);
     }
   }
 
@@ -138,6 +147,7 @@ export class ExactMatch implements Feature {
     ref: IndicatorRef,
     q: { factor: number; notes: string[] },
     context: UnitMatchContext,
+    queryDate?: string,
   ): void {
     const address = tryParseAddress(ref.value);
     if (address === undefined || this.cidrs.size === 0) return;
@@ -148,7 +158,11 @@ export class ExactMatch implements Feature {
       const r = rarity(n, units.length + 1);
       for (const u of units) {
         const unit = context.units[u];
-        const c = this.candidateFactor(unit, unit.profile.indicators.get(`cidr\u0000${hit.value.value}`));
+        const c = this.candidateFactor(
+          unit,
+          unit.profile.indicators.get(`cidr\u0000${hit.value.value}`),
+          queryDate,
+        );
         const weight = FEATURE_WEIGHTS.type.cidr * r * q.factor * c.factor;
         context.credit(u, {
           feature: 'exact',
@@ -172,4 +186,25 @@ export class ExactMatch implements Feature {
       }
     }
   }
+}
+
+/** Years after which a value reported later than the case starts to weigh less. */
+export const LATE_REPORT_GRACE_YEARS = 1;
+
+/**
+ * A value a unit reports more than {@link LATE_REPORT_GRACE_YEARS} after the case weighs less
+ * (infrastructure changes hands): 1 / (1 + (years − grace) / 2). Undefined when either date is
+ * unknown or the report is not late.
+ */
+export function lateFactor(
+  caseDate: string | undefined,
+  unitDate: string | undefined,
+): { years: number; factor: number } | undefined {
+  if (caseDate === undefined || unitDate === undefined) return undefined;
+  const a = Date.parse(caseDate);
+  const b = Date.parse(unitDate);
+  if (Number.isNaN(a) || Number.isNaN(b)) return undefined;
+  const years = (b - a) / (365.25 * 86_400_000);
+  if (years <= LATE_REPORT_GRACE_YEARS) return undefined;
+  return { years, factor: 1 / (1 + (years - LATE_REPORT_GRACE_YEARS) / 2) };
 }
