@@ -308,14 +308,13 @@ export class Correlator {
    */
   rankActors(query: Profile, options: QueryOptions = {}): Similarity[] {
     const perActor = new Map<number, Map<string, EvidenceItem>>();
-    const credit = (actor: number, item: EvidenceItem): void => {
+    const credit = (actor: number, item: EvidenceItem, label?: UnitLabel): void => {
       let items = perActor.get(actor);
       if (items === undefined) perActor.set(actor, (items = new Map()));
-      mergeActorItem(items, item);
+      mergeActorItem(items, item, label);
     };
     for (const [u, items] of this.matchUnits(query, options, true))
-      for (const label of this.units[u].labels)
-        for (const item of items) credit(label.actor, labelled(item, label));
+      for (const label of this.units[u].labels) for (const item of items) credit(label.actor, item, label);
     const families = options.features ?? ALL_FAMILIES;
     const context: ActorMatchContext = {
       units: this.units,
@@ -349,14 +348,9 @@ export class Correlator {
   }
 }
 
-/** An item as it counts for an actor the unit is tied to by `label` (a title weighs less). */
-function labelled(item: EvidenceItem, label: UnitLabel): EvidenceItem {
-  if (label.weight === 1) return { ...item, labelledBy: label.how };
-  return {
-    ...item,
-    contribution: item.contribution * label.weight,
-    labelledBy: `${label.how} (×${label.weight.toFixed(2)})`,
-  };
+/** What an item adds for an actor the unit is tied to by `label` (a title weighs less), and the tie in words. */
+function labelledBy(label: UnitLabel): string {
+  return label.weight === 1 ? label.how : `${label.how} (×${label.weight.toFixed(2)})`;
 }
 
 /**
@@ -387,16 +381,18 @@ function observationOf(item: EvidenceItem): string | undefined {
  */
 export function countObservationsOnce(items: EvidenceItem[]): EvidenceItem[] {
   const strongest = new Map<string, EvidenceItem>();
+  const keys = new Map<EvidenceItem, string | undefined>();
   for (const item of items) {
     if (item.feature !== 'exact') continue;
     const key = observationOf(item);
+    keys.set(item, key);
     if (key === undefined) continue;
     const prev = strongest.get(key);
     if (prev === undefined || item.contribution > prev.contribution) strongest.set(key, item);
   }
   return items.map((item) => {
     if (item.feature !== 'exact') return item;
-    const key = observationOf(item);
+    const key = keys.get(item);
     const keep = key === undefined ? undefined : strongest.get(key);
     if (keep === undefined || keep === item) return item;
     return {
@@ -408,20 +404,24 @@ export function countObservationsOnce(items: EvidenceItem[]): EvidenceItem[] {
 }
 
 /** An actor's item for a (feature, value): the strongest unit's, with every unit's places and names. */
-function mergeActorItem(items: Map<string, EvidenceItem>, item: EvidenceItem): void {
+function mergeActorItem(items: Map<string, EvidenceItem>, item: EvidenceItem, label?: UnitLabel): void {
   const k = `${item.feature}\u0000${item.value}`;
   const prev = items.get(k);
+  const contribution = label === undefined ? item.contribution : item.contribution * label.weight;
   if (prev === undefined) {
-    items.set(k, { ...item, via: [...item.via], candidate: [...item.candidate] });
+    const copy: EvidenceItem = { ...item, contribution, via: [...item.via], candidate: [...item.candidate] };
+    if (label !== undefined) copy.labelledBy = labelledBy(label);
+    items.set(k, copy);
     return;
   }
   for (const v of item.via) if (!prev.via.includes(v)) prev.via.push(v);
   for (const p of item.candidate) if (prev.candidate.length < MAX_PROVENANCE) prev.candidate.push(p);
-  if (item.contribution > prev.contribution) {
-    prev.contribution = item.contribution;
+  if (contribution > prev.contribution) {
+    prev.contribution = contribution;
     prev.weight = item.weight;
     prev.note = item.note;
-    if (item.labelledBy !== undefined) prev.labelledBy = item.labelledBy;
+    if (label !== undefined) prev.labelledBy = labelledBy(label);
+    else if (item.labelledBy !== undefined) prev.labelledBy = item.labelledBy;
     if (item.candidateValue !== undefined) prev.candidateValue = item.candidateValue;
   }
 }

@@ -42,6 +42,10 @@ export class TechniqueOverlap implements Feature {
   private readonly units: Unit[] = [];
   private readonly keysOfUnit: TtpKey[][] = [];
   private unitsWithTtp = 0;
+  private readonly unions = new Map<
+    number,
+    Map<string, { prov: Provenance[]; via: string[]; how?: string }>
+  >();
 
   constructor(private readonly attack?: AttackIndex) {}
 
@@ -136,7 +140,14 @@ export class TechniqueOverlap implements Feature {
     if (keys.length === 0) return;
     const excluded = context.excludedUnits;
     for (const actor of this.candidateActors(keys, context)) {
-      const union = this.unionOf(actor, context);
+      const units = context.directory.nodes[actor].units;
+      // An actor none of whose units is left out has the same union every query: kept.
+      const whole = !units.some((u) => excluded.has(u));
+      let union = whole ? this.unions.get(actor) : undefined;
+      if (union === undefined) {
+        union = this.unionOf(actor, context);
+        if (whole) this.unions.set(actor, union);
+      }
       for (const k of keys) {
         const held = union.get(k.key);
         if (held === undefined) continue;
