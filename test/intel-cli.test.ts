@@ -61,6 +61,16 @@ describe('cairn intel', () => {
     expect(bundle.objects.some((o: { type: string }) => o.type === 'indicator')).toBe(true);
   });
 
+  it('attribute --as-of: a date that does not parse is a usage error naming the option', async () => {
+    const io = captureIo();
+    const code = await runCli(
+      ['intel', 'attribute', '--case', threeCx, '--as-of', 'yesterday', '--no-progress'],
+      io,
+    );
+    expect(code).not.toBe(0);
+    expect(io.err()).toContain('INTEL_BAD_OPTION: not a date: yesterday');
+  });
+
   it('an unknown case is one line on stderr and exit code 1', async () => {
     const io = captureIo();
     const code = await runCli(['intel', 'show', 'nosuchcase', '--no-progress'], io);

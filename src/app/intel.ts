@@ -23,6 +23,7 @@ import {
   Correlator,
   EvidenceGraph,
   INDICATOR_TYPES,
+  LABELS_MANIFEST,
   attribute,
   enrichIndicators,
   exportCaseAsStix,
@@ -89,6 +90,8 @@ export const IntelEvidenceItem = z.object({
   query: z.array(IntelProvenance),
   candidate: z.array(IntelProvenance),
   via: z.array(z.string()),
+  /** How the unit holding it is tied to the actor (a direct label, or what a title names). */
+  labelledBy: z.string().optional(),
 });
 export type IntelEvidenceItem = z.infer<typeof IntelEvidenceItem>;
 
@@ -101,6 +104,7 @@ export const IntelSimilarity = z.object({
   score: z.number(),
   evidence: z.array(IntelEvidenceItem),
   actorIndex: z.number().optional(),
+  umbrella: z.array(z.string()).optional(),
 });
 export type IntelSimilarity = z.infer<typeof IntelSimilarity>;
 
@@ -219,13 +223,14 @@ export type IntelSimilarResult = z.infer<typeof IntelSimilarResult>;
 
 /** `intelAttribute`: the verdict and the ranked candidates (confidence and score to 4 places). */
 export const IntelAttributeResult = z.object({
-  verdict: z.enum(['attributed', 'insufficient-evidence']),
+  verdict: z.enum(['attributed', 'leaning', 'insufficient-evidence']),
   reason: z.string(),
   candidates: z.array(
     z.object({
       actor: z.string(),
       id: z.string(),
       aliases: z.array(z.string()),
+      umbrella: z.array(z.string()).optional(),
       confidence: z.number(),
       score: z.number(),
       evidence: z.array(IntelEvidenceItem),
@@ -277,10 +282,20 @@ export interface IntelCaseInput extends IntelSources {
 // ---------------------------------------------------------------------------------------------
 // Corpus files and loading
 
-/** Files under a folder (sorted, paths relative to it), or the file itself. */
+/**
+ * Files under a folder (sorted, paths relative to it), or the file itself with the `cairn-labels`
+ * manifest beside it when there is one (labels travel with the list).
+ */
 export function listCorpusFiles(root: string): Array<{ path: string; full: string }> {
   const out: Array<{ path: string; full: string }> = [];
-  if (!statSync(root).isDirectory()) return [{ path: root, full: root }];
+  if (!statSync(root).isDirectory()) {
+    const manifest = path.join(path.dirname(root), LABELS_MANIFEST);
+    const beside = path.join(path.dirname(root), path.basename(manifest));
+    if (path.basename(root) !== LABELS_MANIFEST && existsSync(manifest))
+      out.push({ path: beside.split(path.sep).join('/'), full: manifest });
+    out.push({ path: root, full: root });
+    return out;
+  }
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir).sort()) {
       if (out.length >= MAX_CORPUS_FILES) return;
@@ -529,6 +544,8 @@ async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promi
   const correlator = new Correlator(graph, {
     attack: corpus.attack,
     labels: corpus.labels,
+    reliability: corpus.reliability,
+    warninglists: corpus.warninglists,
     enrichment: enrichment.ips,
     excludeCases: query.file !== undefined ? new Set([query.caseId]) : undefined,
   });
@@ -560,21 +577,30 @@ export async function intelShow(input: IntelCaseInput, hooks: WorkHooks = {}): P
   };
 }
 
+/** An `asOf` date checked (ISO 8601), or a usage error naming the option. */
+function asOfOf(asOf: string | undefined): string | undefined {
+  if (asOf === undefined) return undefined;
+  if (Number.isNaN(Date.parse(asOf)))
+    throw new CairnError('INTEL_BAD_OPTION', `not a date: ${asOf}`, { field: 'as-of' });
+  return asOf;
+}
+
 /** The cases, ATT&CK units and actors most similar to a case (each of `limit`, 1..100, default 5). */
 export async function intelSimilar(
-  input: IntelCaseInput & { limit?: number },
+  input: IntelCaseInput & { limit?: number; asOf?: string },
   hooks: WorkHooks = {},
 ): Promise<{ query: IntelQuerySummary; result: IntelSimilarResult }> {
   const { correlator, query } = await loadCaseWorkspace(input, hooks);
   const profile = correlator.profileOfCase(query.caseId);
   const limit = Math.max(1, Math.min(100, input.limit || 5));
   const exclude = new Set([query.caseId]);
+  const asOf = asOfOf(input.asOf);
   return {
     query: summaryOf(profile),
     result: {
       case: query.caseId,
-      similar: correlator.similarUnits(profile, { exclude, limit }),
-      actors: correlator.rankActors(profile, { exclude, limit }),
+      similar: correlator.similarUnits(profile, { exclude, limit, asOf }),
+      actors: correlator.rankActors(profile, { exclude, limit, asOf }),
     },
   };
 }
@@ -587,6 +613,7 @@ function attributionResult(a: Attribution): IntelAttributeResult {
       actor: c.actor,
       id: c.id,
       aliases: c.aliases,
+      ...(c.umbrella !== undefined ? { umbrella: c.umbrella } : {}),
       confidence: Number(c.confidence.toFixed(4)),
       score: Number(c.score.toFixed(4)),
       evidence: c.evidence,
@@ -596,7 +623,7 @@ function attributionResult(a: Attribution): IntelAttributeResult {
 
 /** Candidate actors for a case with a calibrated confidence and their evidence. */
 export async function intelAttribute(
-  input: IntelCaseInput & { ignoreLabels?: boolean },
+  input: IntelCaseInput & { ignoreLabels?: boolean; asOf?: string },
   hooks: WorkHooks = {},
 ): Promise<{ query: IntelQuerySummary; result: IntelAttributeResult }> {
   const { correlator, query } = await loadCaseWorkspace(input, hooks);
@@ -604,6 +631,7 @@ export async function intelAttribute(
   const attribution = attribute(correlator, profile, {
     exclude: new Set([query.caseId]),
     ignoreLabels: input.ignoreLabels === true,
+    asOf: asOfOf(input.asOf),
   });
   return { query: summaryOf(profile), result: attributionResult(attribution) };
 }

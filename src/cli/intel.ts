@@ -91,7 +91,10 @@ function evidenceLines(evidence: readonly IntelEvidenceItem[], limit = 12): stri
     return (
       `    +${e.contribution.toFixed(3)}  ${e.feature.padEnd(14)} ${esc(e.value)}${other}  (${esc(e.note)})${via}` +
       `\n        query: ${e.query.slice(0, 2).map(where).join('; ')}` +
-      (e.candidate.length > 0 ? `\n        candidate: ${e.candidate.slice(0, 2).map(where).join('; ')}` : '')
+      (e.candidate.length > 0
+        ? `\n        candidate: ${e.candidate.slice(0, 2).map(where).join('; ')}`
+        : '') +
+      (e.labelledBy !== undefined ? `\n        tied by: ${esc(e.labelledBy)}` : '')
     );
   });
   if (evidence.length > limit) lines.push(`    ... ${evidence.length - limit} more items (--json for all)`);
@@ -187,7 +190,8 @@ export function attributionText(query: IntelQuerySummary, result: IntelAttribute
   const lines = [querySummaryText(query), `Verdict: ${result.verdict} (${esc(result.reason)})`, ''];
   for (const c of result.candidates.slice(0, 5)) {
     lines.push(
-      `${(c.confidence * 100).toFixed(1).padStart(5)}%  ${esc(c.actor)} [${esc(c.id)}] score ${c.score.toFixed(3)}  aka ${esc(c.aliases.slice(0, 6).join(', '))}`,
+      `${(c.confidence * 100).toFixed(1).padStart(5)}%  ${esc(c.actor)} [${esc(c.id)}] score ${c.score.toFixed(3)}  aka ${esc(c.aliases.slice(0, 6).join(', '))}` +
+        (c.umbrella !== undefined ? `  (part of ${esc(c.umbrella.join(', '))})` : ''),
     );
     lines.push(...evidenceLines(c.evidence, 8));
   }
@@ -260,11 +264,16 @@ export function intelCommand(context: CliContext): Command {
           '--case <file>',
           'the case: CSV `type,value`, STIX bundle or MISP event (or a corpus case)',
         )
-        .option('--ignore-labels', 'do not use the actor the case itself names'),
+        .option('--ignore-labels', 'do not use the actor the case itself names')
+        .option('--as-of <date>', 'the evidence as it stood on this date (ISO 8601): later units left out'),
     ).action(
-      action(context, async (options: IntelOptions & { case: string }) => {
+      action(context, async (options: IntelOptions & { case: string; asOf?: string }) => {
         const { query, result } = await intelAttribute(
-          { ...caseInput(options.case, options), ignoreLabels: options.ignoreLabels === true },
+          {
+            ...caseInput(options.case, options),
+            ignoreLabels: options.ignoreLabels === true,
+            ...(options.asOf !== undefined ? { asOf: options.asOf } : {}),
+          },
           hooksFor(io, options),
         );
         print(io, options.json ? JSON.stringify(result) : attributionText(query, result));

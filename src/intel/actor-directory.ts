@@ -14,12 +14,23 @@ export interface ActorNode {
   /** Canonical-actor ids merged here. */
   members: string[];
   units: number[];
+  /**
+   * Actors that list this one as a part of them while the sources keep it a group of its own
+   * (MISP Lazarus Group lists ATT&CK's APT38 and Andariel): it keeps its row, the umbrella named.
+   */
+  umbrella: string[];
 }
 
 /**
- * Actors for attribution. Canonical actors ({@link ActorResolver}) are merged when each claims the
- * other's primary name (MISP "Sofacy" lists APT28, ATT&CK APT28 lists Sofacy); a name claimed one
- * way only ("APT38" in MISP Lazarus Group's synonyms) does not merge.
+ * Actors for attribution. Canonical actors ({@link ActorResolver}) are merged when the sources say
+ * they are the same group:
+ * - each claims the other's primary name (MISP "Sofacy" lists APT28, ATT&CK APT28 lists Sofacy);
+ * - an actor outside ATT&CK lists exactly one ATT&CK group id among its synonyms (MISP "Sandworm"
+ *   lists G0034, Sandworm Team);
+ * - an actor outside ATT&CK whose primary name is claimed by exactly one (merged) actor (MISP
+ *   "TeleBots" is a synonym of Sandworm and of Sandworm Team only).
+ * An ATT&CK group claimed one way only ("APT38" in MISP Lazarus Group's synonyms, while ATT&CK
+ * keeps G0082 apart) is not merged: it keeps its node, with the claimer as its umbrella.
  */
 export class ActorDirectory {
   readonly nodes: ActorNode[] = [];
@@ -39,15 +50,34 @@ export class ActorDirectory {
       const f = foldActorName(name);
       return a.aliases.some((x) => foldActorName(x) === f);
     };
+    const union = (a: string, b: string): void => {
+      const ra = find(a);
+      const rb = find(b);
+      if (ra !== rb) parent.set(rb, ra);
+    };
+    const byId = new Map(actors.map((a) => [a.id, a]));
     for (const a of actors) {
       for (const alias of a.aliases) {
         for (const b of resolver.resolve(alias).candidates) {
           if (b.id === a.id || !claims(b, a.name) || !claims(a, b.name)) continue;
-          const ra = find(a.id);
-          const rb = find(b.id);
-          if (ra !== rb) parent.set(rb, ra);
+          union(a.id, b.id);
         }
       }
+    }
+    for (const a of actors) {
+      if (hasGroupId(a)) continue;
+      const groups = new Set<string>();
+      for (const al of a.aliases)
+        if (/^G\d{4}$/.test(al.trim()))
+          for (const b of resolver.resolve(al.trim()).candidates) if (hasGroupId(b)) groups.add(b.id);
+      if (groups.size === 1) union(a.id, [...groups][0]);
+    }
+    const claimersOf = (b: CanonicalActor): CanonicalActor[] =>
+      resolver.resolve(b.name).candidates.filter((c) => c.id !== b.id && claims(c, b.name));
+    for (const b of actors) {
+      if (hasGroupId(b)) continue;
+      const roots = new Set(claimersOf(b).map((c) => find(c.id)));
+      if (roots.size === 1) union([...roots][0], b.id);
     }
     const byRoot = new Map<string, CanonicalActor[]>();
     for (const a of actors) {
@@ -67,6 +97,7 @@ export class ActorDirectory {
         countries: [],
         members: members.map((m) => m.id),
         units: [],
+        umbrella: [],
       };
       const seen = new Set<string>();
       for (const m of members) {
@@ -82,6 +113,18 @@ export class ActorDirectory {
         this.nodeOfCanon.set(m.id, node.index);
       }
       this.nodes.push(node);
+    }
+    for (const node of this.nodes) {
+      const umbrella = new Set<number>();
+      for (const id of node.members) {
+        const m = byId.get(id)!;
+        if (!hasGroupId(m)) continue;
+        for (const c of claimersOf(m)) {
+          const other = this.nodeOfCanon.get(c.id)!;
+          if (other !== node.index) umbrella.add(other);
+        }
+      }
+      node.umbrella = [...umbrella].map((i) => this.nodes[i].name).sort();
     }
   }
 

@@ -52,6 +52,8 @@ export class AttackIndex {
   readonly parentTechnique = new Map<string, string>();
   /** Revoked object STIX id → the STIX id that replaces it. */
   readonly revokedBy = new Map<string, string>();
+  /** Revoked ATT&CK id → the ATT&CK id that replaces it (T1193 → T1566.001), from `revoked-by`. */
+  readonly replacedBy = new Map<string, string>();
   private readonly byName = new Map<string, string>();
 
   /** The group for `G0032`, its name or one of its ATT&CK aliases (case-insensitive). */
@@ -127,6 +129,9 @@ export function buildAttackIndex(graph: EvidenceGraph, options: AttackIndexOptio
   for (const r of graph.relationships) {
     if (r.type === 'revoked-by') {
       index.revokedBy.set(r.sourceRef, r.targetRef);
+      const from = idOf.get(r.sourceRef);
+      const to = idOf.get(r.targetRef);
+      if (from !== undefined && to !== undefined && from !== to) index.replacedBy.set(from, to);
       continue;
     }
     if (!live(r)) continue;
@@ -150,6 +155,20 @@ export function buildAttackIndex(graph: EvidenceGraph, options: AttackIndexOptio
     }
   }
   return index;
+}
+
+/**
+ * The ATT&CK id a technique id stands for today: followed through `revoked-by` (a chain, at most
+ * a few steps) when the id was revoked.
+ */
+export function currentTechniqueId(index: AttackIndex, id: string): { id: string; revoked?: string } {
+  let cur = id;
+  for (let i = 0; i < 8; i++) {
+    const next = index.replacedBy.get(cur);
+    if (next === undefined) break;
+    cur = next;
+  }
+  return cur === id ? { id } : { id: cur, revoked: id };
 }
 
 /** Imports an ATT&CK bundle (STIX 2.0 or 2.1, plain or gzip) and builds its index. */

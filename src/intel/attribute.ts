@@ -9,26 +9,39 @@
  *     p(actor i) = exp(β·S_i) / (exp(β·s0) + Σ_j exp(β·S_j))      (j over the top candidates)
  *
  * β and s0 ({@link CALIBRATION}) were fitted by maximum likelihood (grid search, `fitCalibration`
- * in evaluate.ts, run by bench/intel.mjs) on the ATT&CK group re-identification queries of the
- * *fit* seed together with the leave-one-out queries: re-identification alone never has "none of
- * these" as the right answer, so it cannot fix s0. The re-identification figures reported use
- * another seed (out of sample); the leave-one-out figures are in sample for these two constants.
+ * in evaluate.ts) on the *fit* half of the leave-one-label-out over every labelled unit of the
+ * shared corpus (`node bench/intel.mjs --shared`); the figures in bench/RESULTS-intel.md are
+ * reported on the other half. A candidate resting on one observation is then capped at
+ * {@link MAX_SINGLE_OBSERVATION}.
  *
- * Verdict thresholds ({@link ATTRIBUTION_THRESHOLDS}): `attributed` only when the top candidate has
- * confidence >= 0.5, a score >= 1 and at least 2 evidence items with a positive contribution;
- * anything less is `insufficient-evidence` (the ranking is still returned, for the analyst).
+ * Verdicts ({@link ATTRIBUTION_THRESHOLDS}): `attributed` when the top candidate has confidence
+ * >= 0.7, a score >= 1 and at least 2 independent observations; `leaning` when it has confidence
+ * >= 0.4 and a score >= 0.3; `insufficient-evidence` otherwise (the ranking is still returned, for
+ * the analyst). The reliability table of the report half (bench/RESULTS-intel.md) is what these
+ * thresholds are checked against.
  */
 import type { Correlator, EvidenceItem, Profile, QueryOptions, Similarity } from './correlate.js';
 
 /** Softmax constants (see module comment). */
-export const CALIBRATION: Readonly<{ beta: number; s0: number }> = { beta: 12, s0: 0.85 };
+export const CALIBRATION: Readonly<{ beta: number; s0: number }> = { beta: 2.25, s0: 0 };
 
-/** When a ranking becomes a verdict. */
+/**
+ * When a ranking becomes a verdict. `attributed`: confidence >= 0.7, score >= 1 and at least 2
+ * independent observations (evidence items with a contribution once each observation is counted
+ * once). `leaning`: confidence >= 0.4 and score >= 0.3. Anything less: `insufficient-evidence`.
+ * A candidate resting on a single observation is capped at {@link MAX_SINGLE_OBSERVATION}
+ * (moderate) whatever its score: one hash, however rare, can be a shared tool or a copied list.
+ */
 export const ATTRIBUTION_THRESHOLDS = {
-  minConfidence: 0.5,
+  minConfidence: 0.7,
   minScore: 1,
   minEvidenceItems: 2,
+  leaningConfidence: 0.4,
+  leaningScore: 0.3,
 } as const;
+
+/** Highest confidence a candidate with one observation may state ("moderate"). */
+export const MAX_SINGLE_OBSERVATION = 0.6;
 
 /** Candidates kept in the softmax and the answer. */
 export const MAX_CANDIDATES = 10;
@@ -43,11 +56,13 @@ export interface AttributionCandidate {
   confidence: number;
   score: number;
   evidence: EvidenceItem[];
+  /** Actors that count this one as part of them. */
+  umbrella?: string[];
 }
 
 /** The answer of {@link attribute}. */
 export interface Attribution {
-  verdict: 'attributed' | 'insufficient-evidence';
+  verdict: 'attributed' | 'leaning' | 'insufficient-evidence';
   /** Why the verdict is what it is (the threshold met or missed). */
   reason: string;
   candidates: AttributionCandidate[];
@@ -75,14 +90,19 @@ export function decide(
     top.map((r) => r.score),
     calibration,
   );
-  const candidates: AttributionCandidate[] = top.map((r, i) => ({
-    actor: r.name,
-    id: r.id,
-    aliases: r.aliases,
-    confidence: probabilities[i],
-    score: r.score,
-    evidence: r.evidence,
-  }));
+  const candidates: AttributionCandidate[] = top.map((r, i) => {
+    const observations = r.evidence.filter((e) => e.contribution > 0).length;
+    const c: AttributionCandidate = {
+      actor: r.name,
+      id: r.id,
+      aliases: r.aliases,
+      confidence: observations <= 1 ? Math.min(MAX_SINGLE_OBSERVATION, probabilities[i]) : probabilities[i],
+      score: r.score,
+      evidence: r.evidence,
+    };
+    if (r.umbrella !== undefined) c.umbrella = r.umbrella;
+    return c;
+  });
   const t = ATTRIBUTION_THRESHOLDS;
   const best = candidates[0];
   if (best === undefined)
@@ -92,13 +112,16 @@ export function decide(
   if (best.confidence < t.minConfidence)
     misses.push(`confidence ${best.confidence.toFixed(2)} < ${t.minConfidence}`);
   if (best.score < t.minScore) misses.push(`score ${best.score.toFixed(2)} < ${t.minScore}`);
-  if (items < t.minEvidenceItems) misses.push(`${items} evidence item(s) < ${t.minEvidenceItems}`);
-  if (misses.length > 0) return { verdict: 'insufficient-evidence', reason: misses.join('; '), candidates };
-  return {
-    verdict: 'attributed',
-    reason: `confidence ${best.confidence.toFixed(2)}, score ${best.score.toFixed(2)}, ${items} evidence items`,
-    candidates,
-  };
+  if (items < t.minEvidenceItems) misses.push(`${items} observation(s) < ${t.minEvidenceItems}`);
+  if (misses.length === 0)
+    return {
+      verdict: 'attributed',
+      reason: `confidence ${best.confidence.toFixed(2)}, score ${best.score.toFixed(2)}, ${items} observations`,
+      candidates,
+    };
+  if (best.confidence >= t.leaningConfidence && best.score >= t.leaningScore)
+    return { verdict: 'leaning', reason: `leaning only: ${misses.join('; ')}`, candidates };
+  return { verdict: 'insufficient-evidence', reason: misses.join('; '), candidates };
 }
 
 /** Ranks the actors of `correlator` for `query` and decides. */

@@ -1,7 +1,9 @@
 /**
  * Loading a corpus: picks the importer for each file (by path inside a corpus folder, else by
- * content), and knows the actor labels the bundled corpus carries outside the files themselves.
- * No I/O: the caller reads the files and hands over their bytes.
+ * content) and applies the `cairn-labels` manifests that travel beside lists (labels.ts). No
+ * actor label comes from a path pattern: labels are in the data (galaxy tags, STIX relationships,
+ * list labels and titles) or in a manifest beside the list. No I/O: the caller reads the files and
+ * hands over their bytes.
  */
 import { buildAttackIndex, importAttack } from './attack.js';
 import type { AttackIndex } from './attack.js';
@@ -9,30 +11,22 @@ import { importIndicatorList } from './csv.js';
 import type { EvidenceGraph } from './graph.js';
 import { decodeInput } from './json-scan.js';
 import { importMispEvent, importMispGalaxy } from './misp.js';
+import { LABELS_MANIFEST, globMatches, parseLabelsManifest } from './labels.js';
+import type { LabelRule, Reliability } from './labels.js';
+import { ReportBuilder } from './report.js';
 import type { ImportReport } from './report.js';
+import { WarninglistIndex } from './warninglists.js';
 import { importStixBundle } from './stix-import.js';
 
 /** Formats {@link importFile} can tell apart. */
-export type IntelFormat = 'attack' | 'stix' | 'misp-event' | 'misp-galaxy' | 'indicator-list' | 'skip';
-
-/**
- * Actor labels of the bundled corpus that are not inside the files: the Unit 42 lists are named
- * after the operator (file name = actor; `Shamoon.csv` names a malware family, so it gets none),
- * and ESET's `nukesped_lazarus` sample lists are ESET's Lazarus samples (folder name). Paths are
- * relative to the corpus `intel/` folder.
- */
-export const CORPUS_LABELS: ReadonlyArray<{ path: RegExp; actors: string[]; software?: string[] }> = [
-  { path: /^iocs\/unit42\/iran_linked_operators\/APT33\.csv$/, actors: ['APT33'] },
-  { path: /^iocs\/unit42\/iran_linked_operators\/DarkHydrus\.csv$/, actors: ['DarkHydrus'] },
-  { path: /^iocs\/unit42\/iran_linked_operators\/MagicHound\.csv$/, actors: ['Magic Hound'] },
-  { path: /^iocs\/unit42\/iran_linked_operators\/MuddyWater\.csv$/, actors: ['MuddyWater'] },
-  { path: /^iocs\/unit42\/iran_linked_operators\/OilRig\.csv$/, actors: ['OilRig'] },
-  { path: /^iocs\/eset\/nukesped_lazarus\/samples\.(md5|sha1|sha256)$/, actors: ['Lazarus Group'] },
-];
+export type IntelFormat =
+  'attack' | 'stix' | 'misp-event' | 'misp-galaxy' | 'indicator-list' | 'labels' | 'warninglist' | 'skip';
 
 /** Format of a file from its corpus path, or from its content when the path says nothing. */
 export function detectFormat(path: string, bytes: Uint8Array): IntelFormat {
   const p = path.replace(/\\/g, '/');
+  if (baseName(p) === LABELS_MANIFEST) return 'labels';
+  if (/(^|\/)warninglists\/lists\/[^/]+\/list\.json(\.gz)?$/.test(p)) return 'warninglist';
   if (/(^|\/)(LICENSE|PROVENANCE|README)[^/]*$/i.test(p) || /\.(md|adoc|yar|yara|txt\.sig)$/i.test(p))
     return 'skip';
   if (/(^|\/)attack\/[^/]+\.json(\.gz)?$/.test(p)) return 'attack';
@@ -72,14 +66,9 @@ export function importFile(
       return { format, report: importMispEvent(graph, bytes, options) };
     case 'misp-galaxy':
       return { format, report: importMispGalaxy(graph, bytes, options) };
-    case 'indicator-list': {
-      const bare = !/\.(csv|tsv)$/i.test(path);
-      const name = path.replace(/^.*\//, '');
-      return {
-        format,
-        report: importIndicatorList(graph, bytes, bare ? { ...options, caseName: name } : options),
-      };
-    }
+    case 'indicator-list':
+      // Each labelled line (report title, pulse) becomes its own case; unlabelled lines the file's.
+      return { format, report: importIndicatorList(graph, bytes, options) };
     default:
       return { format, report: undefined };
   }
@@ -88,8 +77,12 @@ export function importFile(
 /** A loaded corpus. */
 export interface LoadedCorpus {
   attack: AttackIndex;
-  /** Extra actor labels by case id ({@link CORPUS_LABELS}). */
+  /** Actor labels by case id from the `cairn-labels` manifests beside the lists. */
   labels: Map<string, string[]>;
+  /** Source reliability by file (corpus path), from the manifests. */
+  reliability: Map<string, Reliability>;
+  /** MISP warninglists found among the files. */
+  warninglists: WarninglistIndex;
   reports: ImportReport[];
   /** Case ids each file created, by path. */
   casesByFile: Map<string, string[]>;
@@ -106,9 +99,27 @@ export function loadCorpus(
 ): LoadedCorpus {
   const reports: ImportReport[] = [];
   const casesByFile = new Map<string, string[]>();
+  const manifests = new Map<string, LabelRule[]>();
+  const warninglists = new WarninglistIndex();
   for (const f of files) {
+    const format = detectFormat(f.path, f.bytes);
+    if (format === 'labels') {
+      const report = new ReportBuilder(f.path);
+      const { rules, problems } = parseLabelsManifest(decodeInput(f.bytes, f.path));
+      for (const p of problems) report.issue('INTEL_BAD_LABELS', p.message, { line: p.line });
+      manifests.set(dirName(f.path), rules);
+      reports.push(report.report);
+      onFile?.(f.path, report.report, format);
+      continue;
+    }
+    if (format === 'warninglist') {
+      const report = warninglists.add(f.path, f.bytes);
+      reports.push(report);
+      onFile?.(f.path, report, format);
+      continue;
+    }
     const before = graph.cases.length;
-    const { format, report } = importFile(graph, f.path, f.bytes);
+    const { report } = importFile(graph, f.path, f.bytes, format);
     if (report !== undefined) reports.push(report);
     casesByFile.set(
       f.path,
@@ -117,10 +128,23 @@ export function loadCorpus(
     onFile?.(f.path, report, format);
   }
   const labels = new Map<string, string[]>();
+  const reliability = new Map<string, Reliability>();
   for (const [path, caseIds] of casesByFile) {
-    const rule = CORPUS_LABELS.find((l) => l.path.test(path));
-    if (rule === undefined) continue;
-    for (const c of caseIds) labels.set(c, [...rule.actors]);
+    const rules = manifests.get(dirName(path)) ?? [];
+    for (const rule of rules) {
+      if (!globMatches(rule.pattern, baseName(path))) continue;
+      if (rule.reliability !== undefined) reliability.set(path, rule.reliability);
+      for (const c of caseIds) labels.set(c, [...(labels.get(c) ?? []), ...rule.actors]);
+    }
   }
-  return { attack: buildAttackIndex(graph), labels, reports, casesByFile };
+  return { attack: buildAttackIndex(graph), labels, reliability, warninglists, reports, casesByFile };
+}
+
+function baseName(p: string): string {
+  return p.replace(/^.*\//, '');
+}
+
+function dirName(p: string): string {
+  const i = p.lastIndexOf('/');
+  return i < 0 ? '' : p.slice(0, i);
 }

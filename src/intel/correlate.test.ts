@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ATTRIBUTION_THRESHOLDS,
+  MAX_SINGLE_OBSERVATION,
   Correlator,
   EvidenceGraph,
   attribute,
@@ -107,7 +108,7 @@ describe('attribution on the bundled corpus', () => {
     expect(commonInfrastructure('ipv4', '175.45.178.1')).toBeUndefined();
   });
 
-  it('insufficient evidence for a case of one common value, and for one value alone', () => {
+  it('insufficient evidence for one common value; one rare value is at most leaning', () => {
     for (const value of ['8.8.8.8', 'cedb9cdbad254f60cfb215b9bff84fb9']) {
       const g = new EvidenceGraph();
       const l = loadCorpus(g, corpusFiles());
@@ -117,11 +118,15 @@ describe('attribution on the bundled corpus', () => {
       const q = g.cases.find((x) => x.provenance.file === 'q.csv')!;
       const c = new Correlator(g, { attack: l.attack, labels: l.labels, excludeCases: new Set([q.id]) });
       const result = attribute(c, c.profileOfCase(q.id));
-      expect(result.verdict).toBe('insufficient-evidence');
-      if (value.includes('.')) expect(result.candidates).toEqual([]);
-      else {
-        // The hash is Lazarus's, and the ranking says so, but one item is below the threshold.
+      if (value.includes('.')) {
+        expect(result.verdict).toBe('insufficient-evidence');
+        expect(result.candidates).toEqual([]);
+      } else {
+        // The hash is Lazarus's, and the ranking says so, but one observation is never more than
+        // moderate: at most leaning, its confidence capped.
+        expect(result.verdict).toBe('leaning');
         expect(result.candidates[0].actor).toBe('Lazarus Group');
+        expect(result.candidates[0].confidence).toBeLessThanOrEqual(MAX_SINGLE_OBSERVATION);
         expect(result.reason).toContain(`< ${ATTRIBUTION_THRESHOLDS.minEvidenceItems}`);
       }
     }
@@ -162,8 +167,13 @@ describe('calibration and evaluation', () => {
   it('leave-one-out and group re-identification run and give sane metrics', () => {
     const loo = leaveOneOut(correlator);
     const reid = groupReidentification(correlator, 'test');
-    // Labelled cases: 11 MISP events, 5 Unit 42 lists, 3 ESET sample lists.
-    expect(loo.metrics.n).toBe(19);
+    // Labelled cases: 11 MISP events, 5 Unit 42 lists and 3 ESET sample lists labelled directly
+    // (galaxy tag, cairn-labels), plus the cases whose title alone names an actor.
+    const labelled = correlator.units.filter((u) => u.kind === 'case' && u.actors.length > 0);
+    expect(
+      labelled.filter((u) => u.labels.some((l) => /^(cairn-labels|the source)/.test(l.how))).length,
+    ).toBe(19);
+    expect(loo.metrics.n).toBe(labelled.length);
     expect(reid.metrics.n).toBe(
       [...corpus.attack.groups.values()].filter((g) => g.techniques.size + g.software.size >= 10).length,
     );

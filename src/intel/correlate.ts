@@ -22,7 +22,9 @@ import {
   type UnitMatchContext,
 } from './features/index.js';
 import type { EvidenceGraph } from './graph.js';
+import { RELIABILITY_FACTOR, TitleResolver, type Reliability, type UnitLabel } from './labels.js';
 import type { Indicator } from './model.js';
+import type { WarninglistIndex } from './warninglists.js';
 import {
   MAX_PROVENANCE,
   addIndicators,
@@ -43,6 +45,8 @@ export interface Similarity {
   evidence: EvidenceItem[];
   /** Index of the actor in {@link ActorDirectory.nodes} (actor rankings only). */
   actorIndex?: number;
+  /** Actors that count this one as part of them (it keeps its own row). */
+  umbrella?: string[];
 }
 
 /** Options of {@link Correlator}. */
@@ -51,8 +55,14 @@ export interface CorrelatorOptions {
   attack?: AttackIndex;
   /** IP enrichment by indicator id (from `enrichIndicators`). */
   enrichment?: Map<string, IpEnrichment>;
-  /** Extra actor labels by case id (e.g. the bundled corpus's labelled lists). */
+  /** Extra actor labels by case id (the `cairn-labels` manifests, {@link LoadedCorpus.labels}). */
   labels?: Map<string, string[]>;
+  /** Source reliability (Admiralty letter) by source file; a file not named is not rated (×1). */
+  reliability?: ReadonlyMap<string, Reliability>;
+  /** MISP warninglists: values on them are down-weighted, the list named. */
+  warninglists?: WarninglistIndex;
+  /** Tie units to the actors their titles name (default true). */
+  titles?: boolean;
   /** Cases that are not units (the query case imported into the same graph). */
   excludeCases?: ReadonlySet<string>;
   /** The features evidence comes from (default: every feature of features/, in its order). */
@@ -69,6 +79,11 @@ export interface QueryOptions {
   limit?: number;
   /** Feature families to use; default all. */
   features?: ReadonlySet<FeatureFamily>;
+  /**
+   * Analyse the case as the evidence stood on this date (ISO 8601): units dated after it are left
+   * out; undated units (most lists) stay.
+   */
+  asOf?: string;
 }
 
 const ALL_FAMILIES: ReadonlySet<FeatureFamily> = new Set(['indicators', 'network', 'fuzzy', 'ttp', 'names']);
@@ -84,13 +99,18 @@ export class Correlator {
   private readonly features: readonly Feature[];
   private unitsWithIndicators = 0;
   private readonly unitOfCase = new Map<string, number>();
+  private readonly titles: TitleResolver | undefined;
+  /** Units by their id (case id, ATT&CK id, actor id), for leaving any unit out. */
+  private readonly unitById = new Map<string, number>();
 
   constructor(
     readonly graph: EvidenceGraph,
     readonly options: CorrelatorOptions = {},
   ) {
     this.directory = new ActorDirectory(new ActorResolver(graph));
-    this.features = options.features ?? defaultFeatures();
+    this.titles = options.titles === false ? undefined : new TitleResolver(this.directory, options.attack);
+    this.features =
+      options.features ?? defaultFeatures({ warninglists: options.warninglists, attack: options.attack });
     const attackCaseIds = this.addAttackUnits(options.attack);
     this.addCaseUnits(new Set([...(options.excludeCases ?? []), ...attackCaseIds]));
     this.addStixActorUnits();
@@ -107,17 +127,24 @@ export class Correlator {
       for (const t of g.techniques) addTtp(p.techniques, t, g.actor.provenance);
       for (const s of g.software) addTtp(p.software, s, g.actor.provenance);
       const node = this.directory.nodeOfFact(g.actor.id);
-      this.addUnit(g.attackId, p.name, 'attack-group', p, node === undefined ? [] : [node.index]);
+      const labels =
+        node === undefined ? [] : [{ actor: node.index, weight: 1, how: `ATT&CK group ${g.attackId}` }];
+      this.addUnit(g.attackId, p.name, 'attack-group', p, labels);
     }
     for (const c of attack.campaigns.values()) {
       const p = emptyProfile(c.case.id, `${c.case.name} (${c.attackId})`);
+      const date = c.case.firstSeen ?? c.case.date;
+      if (date !== undefined) p.date = date;
       for (const t of c.techniques) addTtp(p.techniques, t, c.case.provenance);
       for (const s of c.software) addTtp(p.software, s, c.case.provenance);
-      const actors = c.attributedTo
-        .map((gid) => attack.groups.get(gid))
-        .flatMap((g) => (g === undefined ? [] : [this.directory.nodeOfFact(g.actor.id)]))
-        .flatMap((n) => (n === undefined ? [] : [n.index]));
-      this.addUnit(c.attackId, p.name, 'attack-campaign', p, actors);
+      const labels: UnitLabel[] = [];
+      for (const gid of c.attributedTo) {
+        const g = attack.groups.get(gid);
+        const n = g === undefined ? undefined : this.directory.nodeOfFact(g.actor.id);
+        if (n !== undefined && !labels.some((l) => l.actor === n.index))
+          labels.push({ actor: n.index, weight: 1, how: `ATT&CK: ${c.attackId} attributed-to ${gid}` });
+      }
+      this.addUnit(c.attackId, p.name, 'attack-campaign', p, labels);
     }
     return campaignCases;
   }
@@ -128,14 +155,31 @@ export class Correlator {
       if (skip.has(c.id)) continue;
       const p = caseProfile(this.graph, c.id, this.options.enrichment);
       if (p.indicators.size === 0 && p.techniques.size === 0 && p.software.size === 0) continue;
-      const labels = [...c.actorLabels, ...(this.options.labels?.get(c.id) ?? [])];
+      const direct: { name: string; how: string }[] = [
+        ...c.actorLabels.map((name) => ({ name, how: `the source labels it "${name}"` })),
+        ...(this.options.labels?.get(c.id) ?? []).map((name) => ({
+          name,
+          how: `cairn-labels beside ${c.provenance.file} names "${name}"`,
+        })),
+      ];
       for (const r of this.graph.relationshipsFrom(c.id, 'attributed-to')) {
         const n = this.directory.nodeOfFact(r.targetRef);
-        if (n !== undefined) labels.push(n.name);
+        if (n !== undefined) direct.push({ name: n.name, how: `STIX attributed-to ${n.name}` });
       }
-      const actors = new Set<number>();
-      for (const l of labels) for (const n of this.directory.resolve(l)) actors.add(n.index);
-      this.unitOfCase.set(c.id, this.addUnit(c.id, c.name, 'case', p, [...actors]));
+      const labels: UnitLabel[] = [];
+      for (const l of direct) {
+        const nodes = this.directory.resolve(l.name);
+        for (const n of nodes) {
+          const weight = 1 / nodes.length;
+          const prev = labels.find((x) => x.actor === n.index);
+          if (prev === undefined) labels.push({ actor: n.index, weight, how: l.how });
+          else if (prev.weight < weight) Object.assign(prev, { weight, how: l.how });
+        }
+      }
+      for (const t of this.titles?.resolve(c.name) ?? [])
+        if (!labels.some((x) => x.actor === t.actor)) labels.push(t);
+      const unit = this.addUnit(c.id, c.name, 'case', p, labels, c.provenance.file);
+      this.unitOfCase.set(c.id, unit);
     }
   }
 
@@ -153,14 +197,34 @@ export class Correlator {
       addIndicators(p, inds, this.options.enrichment);
       addUses(this.graph, p, a.id);
       const node = this.directory.nodeOfFact(a.id);
-      this.addUnit(a.id, a.name, 'stix-actor', p, node === undefined ? [] : [node.index]);
+      const labels =
+        node === undefined ? [] : [{ actor: node.index, weight: 1, how: `STIX indicates ${a.name}` }];
+      this.addUnit(a.id, a.name, 'stix-actor', p, labels, a.provenance.file);
     }
   }
 
-  private addUnit(id: string, name: string, kind: Unit['kind'], profile: Profile, actors: number[]): number {
-    const unit: Unit = { index: this.units.length, id, name, kind, profile, actors };
+  private addUnit(
+    id: string,
+    name: string,
+    kind: Unit['kind'],
+    profile: Profile,
+    labels: UnitLabel[],
+    file?: string,
+  ): number {
+    const letter = file === undefined ? undefined : this.options.reliability?.get(file);
+    const unit: Unit = {
+      index: this.units.length,
+      id,
+      name,
+      kind,
+      profile,
+      actors: labels.map((l) => l.actor),
+      labels,
+      reliability: letter === undefined ? { factor: 1 } : { factor: RELIABILITY_FACTOR[letter], letter },
+    };
     this.units.push(unit);
-    for (const a of actors) this.directory.nodes[a].units.push(unit.index);
+    if (!this.unitById.has(id)) this.unitById.set(id, unit.index);
+    for (const a of unit.actors) this.directory.nodes[a].units.push(unit.index);
     if (profile.indicators.size > 0) this.unitsWithIndicators++;
     for (const feature of this.features) feature.addUnit(unit);
     return unit.index;
@@ -178,8 +242,16 @@ export class Correlator {
 
   private excludedUnits(options: QueryOptions): Set<number> {
     const excluded = new Set<number>();
+    if (options.asOf !== undefined) {
+      const limit = Date.parse(options.asOf);
+      if (!Number.isNaN(limit))
+        for (const u of this.units) {
+          const d = u.profile.date === undefined ? NaN : Date.parse(u.profile.date);
+          if (!Number.isNaN(d) && d > limit) excluded.add(u.index);
+        }
+    }
     for (const c of options.exclude ?? []) {
-      const u = this.unitOfCase.get(c);
+      const u = this.unitOfCase.get(c) ?? this.unitById.get(c);
       if (u !== undefined) excluded.add(u);
     }
     return excluded;
@@ -216,7 +288,7 @@ export class Correlator {
     const out: Similarity[] = [];
     for (const [u, items] of this.matchUnits(query, options, false)) {
       const unit = this.units[u];
-      const evidence = items.sort((a, b) => b.contribution - a.contribution);
+      const evidence = countObservationsOnce(items).sort((a, b) => b.contribution - a.contribution);
       out.push({
         kind: unit.kind === 'case' ? 'case' : 'actor',
         id: unit.id,
@@ -236,13 +308,13 @@ export class Correlator {
    */
   rankActors(query: Profile, options: QueryOptions = {}): Similarity[] {
     const perActor = new Map<number, Map<string, EvidenceItem>>();
-    const credit = (actor: number, item: EvidenceItem): void => {
+    const credit = (actor: number, item: EvidenceItem, label?: UnitLabel): void => {
       let items = perActor.get(actor);
       if (items === undefined) perActor.set(actor, (items = new Map()));
-      mergeActorItem(items, item);
+      mergeActorItem(items, item, label);
     };
     for (const [u, items] of this.matchUnits(query, options, true))
-      for (const a of this.units[u].actors) for (const item of items) credit(a, item);
+      for (const label of this.units[u].labels) for (const item of items) credit(label.actor, item, label);
     const families = options.features ?? ALL_FAMILIES;
     const context: ActorMatchContext = {
       units: this.units,
@@ -256,12 +328,15 @@ export class Correlator {
     const out: Similarity[] = [];
     for (const [a, items] of perActor) {
       const node = this.directory.nodes[a];
-      const evidence = [...items.values()].sort((x, y) => y.contribution - x.contribution);
+      const evidence = countObservationsOnce([...items.values()]).sort(
+        (x, y) => y.contribution - x.contribution,
+      );
       out.push({
         kind: 'actor',
         id: node.externalIds.find((x) => ATTACK_GROUP_ID.test(x)) ?? node.members[0],
         name: node.name,
         aliases: node.aliases,
+        ...(node.umbrella.length > 0 ? { umbrella: node.umbrella } : {}),
         score: evidence.reduce((s, e) => s + e.contribution, 0),
         evidence,
         actorIndex: a,
@@ -273,20 +348,80 @@ export class Correlator {
   }
 }
 
+/** What an item adds for an actor the unit is tied to by `label` (a title weighs less), and the tie in words. */
+function labelledBy(label: UnitLabel): string {
+  return label.weight === 1 ? label.how : `${label.how} (×${label.weight.toFixed(2)})`;
+}
+
+/**
+ * The observation an item's value belongs to, when the data says several values are one: the
+ * hashes of one sample (one MISP object, one `filename|md5` attribute, the same line of parallel
+ * `.md5`/`.sha1`/`.sha256` lists), a domain and the addresses of one MISP object.
+ */
+function observationOf(item: EvidenceItem): string | undefined {
+  for (const [side, list] of [
+    ['q', item.query],
+    ['c', item.candidate],
+  ] as const) {
+    for (const p of list) {
+      const object = p.path === undefined ? undefined : /^(.*\.Object\[\d+\])\./.exec(p.path)?.[1];
+      if (object !== undefined) return `${side}\u0000${p.file}\u0000${object}`;
+      if (p.objectId !== undefined && p.path !== undefined)
+        return `${side}\u0000${p.file}\u0000${p.objectId}`;
+      const parallel = /^(.*)\.(md5|sha1|sha256|sha512)$/i.exec(p.file);
+      if (parallel !== null && p.line !== undefined) return `${side}\u0000${parallel[1]}\u0000L${p.line}`;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Counts each observation once: of the indicator items that belong to one observation, the
+ * strongest keeps its contribution and the others stay listed with none (all forms shown).
+ */
+export function countObservationsOnce(items: EvidenceItem[]): EvidenceItem[] {
+  const strongest = new Map<string, EvidenceItem>();
+  const keys = new Map<EvidenceItem, string | undefined>();
+  for (const item of items) {
+    if (item.feature !== 'exact') continue;
+    const key = observationOf(item);
+    keys.set(item, key);
+    if (key === undefined) continue;
+    const prev = strongest.get(key);
+    if (prev === undefined || item.contribution > prev.contribution) strongest.set(key, item);
+  }
+  return items.map((item) => {
+    if (item.feature !== 'exact') return item;
+    const key = keys.get(item);
+    const keep = key === undefined ? undefined : strongest.get(key);
+    if (keep === undefined || keep === item) return item;
+    return {
+      ...item,
+      contribution: 0,
+      note: `${item.note}; same observation as ${keep.type ?? ''} ${keep.value} (counted once)`,
+    };
+  });
+}
+
 /** An actor's item for a (feature, value): the strongest unit's, with every unit's places and names. */
-function mergeActorItem(items: Map<string, EvidenceItem>, item: EvidenceItem): void {
+function mergeActorItem(items: Map<string, EvidenceItem>, item: EvidenceItem, label?: UnitLabel): void {
   const k = `${item.feature}\u0000${item.value}`;
   const prev = items.get(k);
+  const contribution = label === undefined ? item.contribution : item.contribution * label.weight;
   if (prev === undefined) {
-    items.set(k, { ...item, via: [...item.via], candidate: [...item.candidate] });
+    const copy: EvidenceItem = { ...item, contribution, via: [...item.via], candidate: [...item.candidate] };
+    if (label !== undefined) copy.labelledBy = labelledBy(label);
+    items.set(k, copy);
     return;
   }
   for (const v of item.via) if (!prev.via.includes(v)) prev.via.push(v);
   for (const p of item.candidate) if (prev.candidate.length < MAX_PROVENANCE) prev.candidate.push(p);
-  if (item.contribution > prev.contribution) {
-    prev.contribution = item.contribution;
+  if (contribution > prev.contribution) {
+    prev.contribution = contribution;
     prev.weight = item.weight;
     prev.note = item.note;
+    if (label !== undefined) prev.labelledBy = labelledBy(label);
+    else if (item.labelledBy !== undefined) prev.labelledBy = item.labelledBy;
     if (item.candidateValue !== undefined) prev.candidateValue = item.candidateValue;
   }
 }
@@ -301,4 +436,4 @@ export {
   type FeatureFamily,
   type FeatureKind,
 } from './features/index.js';
-export { addIndicators, caseProfile, emptyProfile, type Profile } from './profile.js';
+export { addIndicators, caseProfile, emptyProfile, indicatorKey, type Profile } from './profile.js';

@@ -27,7 +27,11 @@ export interface IndicatorListOptions extends ImportOptions {
   format?: 'auto' | 'csv' | 'tsv' | 'value-comment' | 'lines';
   /** YARA byte patterns, to recognise hash-typed fragments of them (see module comment). */
   yara?: YaraHexIndex;
-  /** Name of the case the whole file forms (CSV default: the file name); labels become reports. */
+  /**
+   * Name of one case the whole file forms (labels then become reports only). Without it a CSV is
+   * one case named after the file, and each label of a `value;comment` or `# section` list (a
+   * report title, a pulse) is its own case, unlabelled lines forming the file's case.
+   */
   caseName?: string;
   /** Most lines read (bounds work on hostile input). Default 10 million. */
   maxLines?: number;
@@ -328,10 +332,17 @@ function importLines(list: ListImport, first: string, format: ListFormat): void 
         comment = line.slice(semi + 1);
       }
       // Labels are compared trimmed (the OTX lists pad some with spaces); the comment stays exact.
-      const label = comment !== undefined && comment.trim() !== '' ? comment.trim() : list.section;
+      // A bare number is a Loki score, not a label.
+      const commentLabel =
+        comment !== undefined && comment.trim() !== '' && !/^\d+$/.test(comment.trim())
+          ? comment.trim()
+          : undefined;
+      const label = commentLabel ?? list.section;
       const l: Labelled =
         label !== undefined ? list.labelled(label, options.caseName === undefined) : { reportIds: [] };
-      if (options.caseName !== undefined) fileCase ??= addCase(ctx, options.caseName, 'report-list');
+      // Unlabelled lines (and every line when one case is asked for) form the file's case.
+      if (options.caseName !== undefined || l.caseId === undefined)
+        fileCase ??= addCase(ctx, options.caseName ?? ctx.file.replace(/^.*\//, ''), 'report-list');
       addValue(ctx, options, value, undefined, lines.lineNo, {
         caseId: l.caseId ?? fileCase,
         reportIds: l.reportIds,

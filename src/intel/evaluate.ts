@@ -11,7 +11,8 @@
  * Metrics: top-1 and top-3 accuracy, the share attributed (verdict) and their accuracy, the Brier
  * score of the top candidate's stated confidence, and a reliability table (5 confidence bins).
  */
-import { calibrate, CALIBRATION, decide } from './attribute.js';
+import { foldActorName } from './aliases.js';
+import { calibrate, CALIBRATION, decide, MAX_SINGLE_OBSERVATION } from './attribute.js';
 import type { Correlator, Profile, Similarity } from './correlate.js';
 import { emptyProfile } from './correlate.js';
 
@@ -24,9 +25,9 @@ export interface EvaluationQuery {
   rank: number;
   top: string | undefined;
   confidence: number;
-  verdict: 'attributed' | 'insufficient-evidence';
-  /** Raw scores of the top candidates and which are correct (for refitting the calibration). */
-  scores: { score: number; correct: boolean }[];
+  verdict: 'attributed' | 'leaning' | 'insufficient-evidence';
+  /** Raw scores of the top candidates, which are correct and on how many observations each rests. */
+  scores: { score: number; correct: boolean; observations: number }[];
 }
 
 /** Figures of an evaluation. */
@@ -66,7 +67,11 @@ function score(
     top: ranking[0]?.name,
     confidence: decision.candidates[0]?.confidence ?? 0,
     verdict: decision.verdict,
-    scores: ranking.map((r, k) => ({ score: r.score, correct: correct[k] })),
+    scores: ranking.map((r, k) => ({
+      score: r.score,
+      correct: correct[k],
+      observations: r.evidence.filter((e) => e.contribution > 0).length,
+    })),
   };
 }
 
@@ -107,14 +112,15 @@ export function leaveOneOut(
 ): Evaluation {
   const queries: EvaluationQuery[] = [];
   for (const unit of correlator.units) {
-    if (unit.kind !== 'case' || unit.actors.length === 0) continue;
+    const truth = new Set(unit.labels.filter((l) => l.weight >= TRUTH_MIN_WEIGHT).map((l) => l.actor));
+    if (unit.kind !== 'case' || truth.size === 0) continue;
     const profile = correlator.profileOfCase(unit.id);
     const ranking = correlator.rankActors(profile, {
       exclude: new Set([unit.id]),
       ignoreLabels: true,
       limit: 10,
     });
-    queries.push(score(unit.id, unit.name, new Set(unit.actors), correlator, ranking, calibration));
+    queries.push(score(unit.id, unit.name, truth, correlator, ranking, calibration));
   }
   return { name: 'leave-one-out over labelled cases', queries, metrics: metricsOf(queries) };
 }
@@ -214,4 +220,76 @@ export function fitCalibration(queries: readonly EvaluationQuery[]): {
     }
   }
   return best;
+}
+
+/**
+ * Ties that count as the truth in {@link leaveOneLabelOut}: direct labels, titles naming the actor
+ * (0.7) or a campaign of it (0.6); a title naming software several actors use is too loose a truth.
+ */
+export const TRUTH_MIN_WEIGHT = 0.5;
+
+/** Which half of the labels a unit falls in (a stable hash of its id): 'fit' or 'report'. */
+export function halfOf(id: string): 'fit' | 'report' {
+  let h = 2166136261;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 16777619);
+  return (h >>> 0) % 2 === 0 ? 'fit' : 'report';
+}
+
+/**
+ * Leave-one-label-out over every labelled unit of the corpus (each report title or pulse tied to
+ * an actor, each labelled MISP event or list, each ATT&CK campaign): the unit is hidden, with every
+ * other unit of the same title (one report quoted by several feeds), its labels are ignored, and
+ * it is attributed from the rest. `filter` picks units (e.g. one half); `onQuery` reports progress.
+ */
+export function leaveOneLabelOut(
+  correlator: Correlator,
+  options: {
+    calibration?: { beta: number; s0: number };
+    filter?: (unit: { id: string; kind: string }) => boolean;
+    onQuery?: (done: number, total: number) => void;
+  } = {},
+): Evaluation {
+  const calibration = options.calibration ?? CALIBRATION;
+  const byTitle = new Map<string, string[]>();
+  for (const u of correlator.units) {
+    const k = foldActorName(u.name.replace(/\s*\(C\d{4}\)$/, ''));
+    byTitle.set(k, [...(byTitle.get(k) ?? []), u.id]);
+  }
+  const truthOf = (u: (typeof correlator.units)[number]) =>
+    new Set(u.labels.filter((l) => l.weight >= TRUTH_MIN_WEIGHT).map((l) => l.actor));
+  const units = correlator.units.filter(
+    (u) =>
+      (u.kind === 'case' || u.kind === 'attack-campaign') &&
+      truthOf(u).size > 0 &&
+      (options.filter?.(u) ?? true),
+  );
+  const queries: EvaluationQuery[] = [];
+  for (const unit of units) {
+    const profile = unit.profile;
+    if (profile.indicators.size + profile.techniques.size + profile.software.size === 0) continue;
+    const exclude = new Set(byTitle.get(foldActorName(unit.name.replace(/\s*\(C\d{4}\)$/, ''))) ?? [unit.id]);
+    exclude.add(unit.id);
+    const ranking = correlator.rankActors(profile, { exclude, ignoreLabels: true, limit: 10 });
+    queries.push(score(unit.id, unit.name, truthOf(unit), correlator, ranking, calibration));
+    options.onQuery?.(queries.length, units.length);
+  }
+  return { name: 'leave-one-label-out over labelled units', queries, metrics: metricsOf(queries) };
+}
+
+/** The queries' stated confidence and verdict recomputed under another calibration. */
+export function rescore(
+  queries: readonly EvaluationQuery[],
+  calibration: { beta: number; s0: number },
+): EvaluationQuery[] {
+  return queries.map((q) => {
+    const { probabilities } = calibrate(
+      q.scores.map((s) => s.score),
+      calibration,
+    );
+    const top = q.scores[0];
+    const raw = probabilities[0] ?? 0;
+    const confidence =
+      top !== undefined && top.observations <= 1 ? Math.min(MAX_SINGLE_OBSERVATION, raw) : raw;
+    return { ...q, confidence };
+  });
 }

@@ -323,9 +323,10 @@ describe('MISP events and galaxies', () => {
 });
 
 describe('indicator lists', () => {
-  const unit42 = readdirSync(path.join(dataDir, 'iocs/unit42/iran_linked_operators')).map(
-    (f) => `iocs/unit42/iran_linked_operators/${f}`,
-  );
+  // The CSV lists (the folder also holds their cairn-labels manifest).
+  const unit42 = readdirSync(path.join(dataDir, 'iocs/unit42/iran_linked_operators'))
+    .filter((f) => f.endsWith('.csv'))
+    .map((f) => `iocs/unit42/iran_linked_operators/${f}`);
   const typeOf: Record<string, string> = {
     Domain: 'domain',
     IP: 'ipv4',

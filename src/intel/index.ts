@@ -139,6 +139,7 @@ export {
   ActorDirectory,
   caseProfile,
   emptyProfile,
+  indicatorKey,
   addIndicators,
   FEATURE_WEIGHTS,
   SSDEEP_MIN_SCORE,
@@ -174,10 +175,15 @@ export {
   MAX_CANDIDATES,
 } from './attribute.js';
 export type { Attribution, AttributionCandidate } from './attribute.js';
-export { detectFormat, importFile, loadCorpus, CORPUS_LABELS } from './corpus.js';
+export { MAX_SINGLE_OBSERVATION } from './attribute.js';
+export { detectFormat, importFile, loadCorpus } from './corpus.js';
 export type { IntelFormat, LoadedCorpus } from './corpus.js';
 export {
   leaveOneOut,
+  leaveOneLabelOut,
+  TRUTH_MIN_WEIGHT,
+  halfOf,
+  rescore,
   groupReidentification,
   fitCalibration,
   metricsOf,
@@ -218,3 +224,18 @@ export type {
   YaraMatch,
   YaraStringMatch,
 } from './sample/index.js';
+export {
+  LABELS_MANIFEST,
+  MAX_SOFTWARE_USERS,
+  RELIABILITY_FACTOR,
+  TITLE_WEIGHTS,
+  TitleResolver,
+  globMatches,
+  parseLabelsManifest,
+} from './labels.js';
+export type { LabelRule, Reliability, UnitLabel } from './labels.js';
+export { WARNINGLIST_FACTOR, WarninglistIndex } from './warninglists.js';
+export type { WarninglistHit } from './warninglists.js';
+export { countObservationsOnce } from './correlate.js';
+export { CONTEXT_FACTOR, DERIVED_FACTOR, confidenceFactor } from './features/index.js';
+export { LATE_REPORT_GRACE_YEARS, lateFactor } from './features/exact.js';

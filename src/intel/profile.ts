@@ -18,6 +18,12 @@ export interface IndicatorRef {
   value: string;
   provenance: Provenance[];
   ip?: { block: string; asns: number[]; country?: string };
+  /** Highest confidence (0–100) the facts stating the value give. */
+  confidence: number;
+  /** Every fact stating it says it is not for detection (MISP `to_ids=false`): context only. */
+  context: boolean;
+  /** Set when the value is read out of another (the host of a URL). */
+  derivedFrom?: string;
 }
 
 /** Evidence of a case or query, keyed for matching. */
@@ -30,11 +36,16 @@ export interface Profile {
   software: Map<string, Provenance[]>;
   /** Actor names the source states. */
   actorLabels: { name: string; provenance: Provenance }[];
+  /** When the case happened or was reported (ISO 8601), when the source says. */
+  date?: string;
 }
 
-/** The key of an indicator value in {@link Profile.indicators}. */
+/**
+ * The key of an indicator value in {@link Profile.indicators}. Types that name the same thing
+ * share a key: a `hostname` is a `domain` (MISP writes either for the same value).
+ */
 export function indicatorKey(type: string, value: string): string {
-  return `${type}\u0000${value}`;
+  return `${type === 'hostname' ? 'domain' : type}\u0000${value}`;
 }
 
 /** Builds the profile of a case of the graph. */
@@ -49,6 +60,8 @@ export function caseProfile(
   if (c !== undefined) {
     for (const t of c.techniqueIds) addTtp(profile.techniques, t, c.provenance);
     for (const name of c.actorLabels) profile.actorLabels.push({ name, provenance: c.provenance });
+    const date = c.date ?? c.firstSeen;
+    if (date !== undefined) profile.date = date;
   }
   addUses(graph, profile, caseId);
   return profile;
@@ -70,22 +83,60 @@ export function addIndicators(
       addTtp(profile.techniques, ind.value.toUpperCase(), ind.provenance);
       continue;
     }
-    const k = indicatorKey(ind.type, ind.value);
-    let ref = profile.indicators.get(k);
-    if (ref === undefined) {
-      ref = { type: ind.type, value: ind.value, provenance: [] };
-      if (ind.type === 'ipv4' || ind.type === 'ipv6') {
-        const e = enrichment?.get(ind.id);
-        const address = e === undefined ? tryParseAddress(ind.value) : undefined;
-        if (e !== undefined) {
-          ref.ip = { block: e.block, asns: e.originAsns };
-          if (e.country !== undefined) ref.ip.country = e.country;
-        } else if (address !== undefined) ref.ip = { block: blockOf(address), asns: [] };
+    addRef(profile, ind.type, ind.value, ind, enrichment);
+    // The host of a URL is also the domain (or address) it names, matched as such.
+    if (ind.type === 'url') {
+      const host = urlHost(ind.value);
+      if (host !== undefined) {
+        const ip = tryParseAddress(host);
+        const type: IndicatorType = ip === undefined ? 'domain' : ip.family === 4 ? 'ipv4' : 'ipv6';
+        addRef(
+          profile,
+          type,
+          ip === undefined ? host : host.replace(/^\[|\]$/g, ''),
+          ind,
+          enrichment,
+          ind.value,
+        );
       }
-      profile.indicators.set(k, ref);
     }
-    if (ref.provenance.length < MAX_PROVENANCE) ref.provenance.push(ind.provenance);
   }
+}
+
+function addRef(
+  profile: Profile,
+  type: IndicatorType,
+  value: string,
+  ind: Indicator,
+  enrichment: Map<string, IpEnrichment> | undefined,
+  derivedFrom?: string,
+): void {
+  const k = indicatorKey(type, value);
+  let ref = profile.indicators.get(k);
+  if (ref === undefined) {
+    ref = { type, value, provenance: [], confidence: ind.confidence, context: ind.forDetection === false };
+    if (derivedFrom !== undefined) ref.derivedFrom = derivedFrom;
+    if (type === 'ipv4' || type === 'ipv6') {
+      const e = derivedFrom === undefined ? enrichment?.get(ind.id) : undefined;
+      const address = e === undefined ? tryParseAddress(value) : undefined;
+      if (e !== undefined) {
+        ref.ip = { block: e.block, asns: e.originAsns };
+        if (e.country !== undefined) ref.ip.country = e.country;
+      } else if (address !== undefined) ref.ip = { block: blockOf(address), asns: [] };
+    }
+    profile.indicators.set(k, ref);
+  } else {
+    ref.confidence = Math.max(ref.confidence, ind.confidence);
+    if (ind.forDetection !== false) ref.context = false;
+    // A value stated directly is not derived, whatever came first.
+    if (derivedFrom === undefined) delete ref.derivedFrom;
+  }
+  if (ref.provenance.length < MAX_PROVENANCE) ref.provenance.push(ind.provenance);
+}
+
+/** Host of a URL (lower case), if it has one. */
+function urlHost(url: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]+\]|[^:/?#]+)/i.exec(url)?.[1]?.toLowerCase();
 }
 
 /** Adds a technique or software id with where it is stated. */

@@ -41,6 +41,17 @@ export const INTEL_CODES = {
     description: 'The indicator list has more lines than the bound; the import stopped there.',
     action: 'Split the list, or pass a larger maxLines.',
   },
+  INTEL_BAD_LABELS: {
+    category: 'input',
+    description:
+      'A line of a `cairn-labels` manifest is neither a "[file glob]" section nor a known "key = value" under one.',
+    action: 'The line is ignored; see the manifest format in src/intel/README.md.',
+  },
+  INTEL_BAD_WARNINGLIST: {
+    category: 'input',
+    description: 'A MISP warninglist file is not JSON with a "list" array and a known "type".',
+    action: 'The list is skipped; fetch it again from MISP/misp-warninglists.',
+  },
   INTEL_EMPTY_VALUE: {
     category: 'input',
     description: 'An indicator has an empty value.',

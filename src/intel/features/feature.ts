@@ -10,6 +10,7 @@
  */
 import type { ActorDirectory } from '../actor-directory.js';
 import type { IndicatorType, Provenance } from '../model.js';
+import type { UnitLabel } from '../labels.js';
 import type { Profile } from '../profile.js';
 
 /** Kinds of evidence a similarity is made of. */
@@ -48,6 +49,11 @@ export interface EvidenceItem {
   candidate: Provenance[];
   /** Units of the candidate that hold it (case names, ATT&CK ids). */
   via: string[];
+  /**
+   * How the unit holding it is tied to the actor (actor rankings): a direct label, or a title
+   * naming the actor, a campaign or software of it; the contribution carries that tie's weight.
+   */
+  labelledBy?: string;
 }
 
 /** A corpus unit: a case, an ATT&CK group or campaign, a STIX actor with its indicators. */
@@ -59,6 +65,10 @@ export interface Unit {
   profile: Profile;
   /** Actor nodes ({@link ActorDirectory.nodes}) the unit credits its evidence to. */
   actors: number[];
+  /** How the unit is tied to each of {@link actors} (same actors, with weight and words). */
+  labels: UnitLabel[];
+  /** Source-reliability factor of the unit's source (1 when not rated), with its letter. */
+  reliability: { factor: number; letter?: string };
 }
 
 /** Relative strength of the feature families. */
@@ -91,7 +101,7 @@ export const FEATURE_WEIGHTS = {
   sameCountry: 0.03,
   fuzzy: 0.8,
   /** A perfect TTP profile match adds this much. */
-  ttp: 2,
+  ttp: 0.5,
   actorName: 1.5,
 } as const;
 
@@ -129,6 +139,20 @@ export interface Feature {
   /** Credits the query's evidence to actors as a whole (replaces `matchUnits` in actor rankings). */
   matchActors?(query: Profile, context: ActorMatchContext): void;
 }
+
+/**
+ * Factor of a fact's confidence (STIX 0–100): a stated confidence under "Med" (50) lowers the
+ * evidence, to a quarter at 0; at or above it the evidence counts fully.
+ */
+export function confidenceFactor(confidence: number): number {
+  return Math.min(1, 0.25 + (1.5 * confidence) / 100);
+}
+
+/** Factor of a value every source marks not for detection (MISP `to_ids=false`): context. */
+export const CONTEXT_FACTOR = 0.3;
+
+/** Factor of a value read out of another (a URL's host matched as a domain). */
+export const DERIVED_FACTOR = 0.8;
 
 /**
  * How rare a value is among `n` units when `df` of them hold it: ln(1 + n/df) / ln(1 + n), 1 for

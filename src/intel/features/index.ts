@@ -5,7 +5,10 @@
 export { ActorName } from './actor-name.js';
 export { ExactMatch } from './exact.js';
 export {
+  CONTEXT_FACTOR,
+  DERIVED_FACTOR,
   FEATURE_WEIGHTS,
+  confidenceFactor,
   pushPosting,
   rarity,
   type ActorMatchContext,
@@ -20,6 +23,8 @@ export { FuzzyHashSimilarity, SSDEEP_MIN_SCORE, TLSH_MAX_DISTANCE } from './fuzz
 export { NetworkProximity } from './network.js';
 export { TechniqueOverlap } from './technique-overlap.js';
 
+import type { AttackIndex } from '../attack.js';
+import type { WarninglistIndex } from '../warninglists.js';
 import { ActorName } from './actor-name.js';
 import { ExactMatch } from './exact.js';
 import type { Feature } from './feature.js';
@@ -28,12 +33,14 @@ import { NetworkProximity } from './network.js';
 import { TechniqueOverlap } from './technique-overlap.js';
 
 /** The default features, in the order their evidence is gathered. */
-export function defaultFeatures(): Feature[] {
+export function defaultFeatures(
+  options: { warninglists?: WarninglistIndex; attack?: AttackIndex } = {},
+): Feature[] {
   return [
-    new ExactMatch(),
+    new ExactMatch(options.warninglists),
     new NetworkProximity(),
     new FuzzyHashSimilarity(),
-    new TechniqueOverlap(),
+    new TechniqueOverlap(options.attack),
     new ActorName(),
   ];
 }

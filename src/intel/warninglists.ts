@@ -1,0 +1,159 @@
+/**
+ * MISP warninglists (MISP/misp-warninglists, CC0): lists of well-known benign or shared values
+ * (public resolvers, cloud and CDN ranges, top domains, private space, known false positives).
+ * A value on a list is down-weighted as evidence, the list named in the evidence. The five list
+ * types are honoured as MISP does: `cidr` (address in a prefix), `string` (equal), `hostname`
+ * (equal or a subdomain), `substring` (contained), `regex`.
+ */
+import { PrefixTrie, parsePrefix, tryParseAddress } from '../net/index.js';
+import { decodeInput } from './json-scan.js';
+import type { IndicatorType } from './model.js';
+import { ReportBuilder, type ImportReport } from './report.js';
+
+/** Factor an evidence item's weight takes when its value is on a warninglist. */
+export const WARNINGLIST_FACTOR = 0.05;
+
+/** A warninglist hit. */
+export interface WarninglistHit {
+  /** The list's name (its `name` field). */
+  list: string;
+  /** The list entry that matched. */
+  entry: string;
+}
+
+/** Which list types apply to which indicator types (MISP's `matching_attributes`, folded). */
+function kindOf(type: IndicatorType): 'ip' | 'host' | 'url' | 'hash' | 'email' | undefined {
+  if (type === 'ipv4' || type === 'ipv6') return 'ip';
+  if (type === 'domain' || type === 'hostname') return 'host';
+  if (type === 'url') return 'url';
+  if (type === 'md5' || type === 'sha1' || type === 'sha256' || type === 'sha512') return 'hash';
+  if (type === 'email') return 'email';
+  return undefined;
+}
+
+interface ListMeta {
+  name: string;
+  kinds: Set<string>;
+}
+
+function kindsOfAttributes(attrs: readonly string[]): Set<string> {
+  const kinds = new Set<string>();
+  for (const a of attrs) {
+    if (/^ip-|domain\|ip/.test(a)) kinds.add('ip');
+    if (a === 'domain' || a === 'hostname' || a === 'domain|ip') kinds.add('host');
+    if (a === 'url' || a === 'uri') kinds.add('url');
+    if (/md5|sha1|sha256|sha512/.test(a)) kinds.add('hash');
+    if (/email/.test(a)) kinds.add('email');
+  }
+  return kinds;
+}
+
+/** The warninglists of a corpus, indexed for lookup. */
+export class WarninglistIndex {
+  private readonly cidrs = new PrefixTrie<ListMeta[]>();
+  private readonly strings = new Map<string, ListMeta[]>();
+  private readonly hostnames = new Map<string, ListMeta[]>();
+  private readonly substrings: { entry: string; meta: ListMeta }[] = [];
+  private readonly regexes: { entry: string; re: RegExp; meta: ListMeta }[] = [];
+  readonly names: string[] = [];
+
+  /** Adds one `list.json` (plain or gzip). */
+  add(file: string, bytes: Uint8Array): ImportReport {
+    const report = new ReportBuilder(file);
+    let doc: { name?: unknown; type?: unknown; list?: unknown; matching_attributes?: unknown };
+    try {
+      doc = JSON.parse(decodeInput(bytes, file)) as typeof doc;
+    } catch (err) {
+      report.issue('INTEL_BAD_WARNINGLIST', (err as Error).message);
+      return report.report;
+    }
+    const type = doc.type;
+    if (!Array.isArray(doc.list) || typeof type !== 'string') {
+      report.issue('INTEL_BAD_WARNINGLIST', 'needs a "list" array and a "type"');
+      return report.report;
+    }
+    const attrs = Array.isArray(doc.matching_attributes)
+      ? doc.matching_attributes.filter((a): a is string => typeof a === 'string')
+      : [];
+    const meta: ListMeta = {
+      name: typeof doc.name === 'string' ? doc.name : file,
+      kinds: kindsOfAttributes(attrs),
+    };
+    this.names.push(meta.name);
+    for (const raw of doc.list) {
+      if (typeof raw !== 'string') continue;
+      report.report.recordsRead++;
+      const entry = raw.trim().toLowerCase();
+      if (type === 'cidr') {
+        try {
+          const p = parsePrefix(entry.includes('/') ? entry : `${entry}/${entry.includes(':') ? 128 : 32}`, {
+            strict: false,
+          });
+          const list = this.cidrs.get(p);
+          if (list === undefined) this.cidrs.set(p, [meta]);
+          else if (!list.includes(meta)) list.push(meta);
+        } catch {
+          report.report.skipped++;
+        }
+      } else if (type === 'string') push(this.strings, entry, meta);
+      else if (type === 'hostname') push(this.hostnames, entry.replace(/^\*?\./, ''), meta);
+      else if (type === 'substring') this.substrings.push({ entry, meta });
+      else if (type === 'regex') {
+        try {
+          this.regexes.push({ entry: raw, re: new RegExp(raw, 'i'), meta });
+        } catch {
+          report.report.skipped++;
+        }
+      } else {
+        report.issue('INTEL_BAD_WARNINGLIST', `unknown list type ${JSON.stringify(type)}`);
+        return report.report;
+      }
+    }
+    return report.report;
+  }
+
+  /** The first list a value is on, if any. */
+  lookup(type: IndicatorType, value: string): WarninglistHit | undefined {
+    const kind = kindOf(type);
+    if (kind === undefined) return undefined;
+    const ok = (m: ListMeta): boolean => m.kinds.size === 0 || m.kinds.has(kind);
+    const v = value.toLowerCase();
+    if (kind === 'ip') {
+      const address = tryParseAddress(v);
+      if (address !== undefined)
+        for (const e of this.cidrs.covering(address).reverse()) {
+          const m = e.value.find(ok);
+          if (m !== undefined) return { list: m.name, entry: e.prefix.toString() };
+        }
+    }
+    const direct = this.strings.get(v)?.find(ok);
+    if (direct !== undefined) return { list: direct.name, entry: v };
+    const host = kind === 'url' ? hostOf(v) : kind === 'host' ? v : undefined;
+    if (host !== undefined) {
+      const labels = host.split('.');
+      for (let i = 0; i < labels.length - 1; i++) {
+        const suffix = labels.slice(i).join('.');
+        const m = this.hostnames.get(suffix)?.find(ok);
+        if (m !== undefined) return { list: m.name, entry: suffix };
+      }
+      const exact = this.strings.get(host)?.find(ok);
+      if (exact !== undefined) return { list: exact.name, entry: host };
+    }
+    for (const s of this.substrings)
+      if (ok(s.meta) && v.includes(s.entry)) return { list: s.meta.name, entry: s.entry };
+    for (const r of this.regexes)
+      if (ok(r.meta) && r.re.test(v)) return { list: r.meta.name, entry: r.entry };
+    return undefined;
+  }
+}
+
+function push(map: Map<string, ListMeta[]>, key: string, meta: ListMeta): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [meta]);
+  else if (!list.includes(meta)) list.push(meta);
+}
+
+/** Host of a URL (lower case), if it has one. */
+export function hostOf(url: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?([^:/?#]+)/i.exec(url)?.[1]?.toLowerCase();
+}
