@@ -47,7 +47,12 @@ const StoreInput = z.object({
   to: TimeInput.optional(),
 });
 
-async function withStore<T>(db: string | undefined, work: (store: CairnStore) => Promise<T>): Promise<T> {
+/** Runs `work` on a store a long-running face holds (left open), else on the file opened and closed. */
+async function withStore<T>(
+  db: string | CairnStore | undefined,
+  work: (store: CairnStore) => Promise<T>,
+): Promise<T> {
+  if (typeof db === 'object') return work(db);
   const store = await openCairnStore(db);
   try {
     return await work(store);
@@ -114,10 +119,13 @@ function scopeOf(input: { country?: string; asn?: string | number; prefix?: stri
 }
 
 /** Visibility of a country, an AS or a prefix at every ingested bin of the range. */
-export async function historyVisibility(raw: HistoryVisibilityInput): Promise<HistoryVisibilityResult> {
+export async function historyVisibility(
+  raw: HistoryVisibilityInput,
+  held?: CairnStore,
+): Promise<HistoryVisibilityResult> {
   const input = HistoryVisibilityInput.parse(raw);
   const { scope, key } = scopeOf(input);
-  return withStore(input.db, async (store) => {
+  return withStore(held ?? input.db, async (store) => {
     const { from, to } = await rangeOf(store, input);
     const points = await store.visibilitySeries(scope, key, from, to);
     return HistoryVisibilityResult.parse({
@@ -179,17 +187,24 @@ export const HistoryDependencyResult = z.object({
 });
 export type HistoryDependencyResult = z.infer<typeof HistoryDependencyResult>;
 
-async function loadNames(): Promise<AsNames | undefined> {
-  return AsNames.load(DEFAULT_ASNAMES_FILE).catch(() => undefined);
+let namesLoaded: Promise<AsNames | undefined> | undefined;
+
+/** The bundled AS names, read once per process (a server asks for them on every request). */
+function loadNames(): Promise<AsNames | undefined> {
+  namesLoaded ??= AsNames.load(DEFAULT_ASNAMES_FILE).catch(() => undefined);
+  return namesLoaded;
 }
 
 /** A country's dependency snapshots in the range, each with the change against the one before. */
-export async function historyDependency(raw: HistoryDependencyInput): Promise<HistoryDependencyResult> {
+export async function historyDependency(
+  raw: HistoryDependencyInput,
+  held?: CairnStore,
+): Promise<HistoryDependencyResult> {
   const input = HistoryDependencyInput.parse(raw);
   const country = parseCountryCode(input.country);
   const names = await loadNames();
   const name = (asn: number): string => names?.get(asn)?.name ?? '';
-  return withStore(input.db, async (store) => {
+  return withStore(held ?? input.db, async (store) => {
     const { from, to } = await rangeOf(store, input);
     const series = await store.dependencySeries(country, from, to);
     const before = series.length > 0 ? await store.dependencyAt(country, series[0].time - 1e-6) : undefined;
@@ -236,11 +251,14 @@ export const HistoryOutagesResult = z.object({ outages: z.array(StoredOutageLine
 export type HistoryOutagesResult = z.infer<typeof HistoryOutagesResult>;
 
 /** Outage events kept by ingest, latest state of each, filtered. */
-export async function historyOutages(raw: HistoryOutagesInput): Promise<HistoryOutagesResult> {
+export async function historyOutages(
+  raw: HistoryOutagesInput,
+  held?: CairnStore,
+): Promise<HistoryOutagesResult> {
   const input = HistoryOutagesInput.parse(raw);
   const selection =
     input.country !== undefined ? `country ${parseCountryCode(input.country)}` : input.selection;
-  return withStore(input.db, async (store) => {
+  return withStore(held ?? input.db, async (store) => {
     const records = await store.outages({
       ...(selection !== undefined ? { selection } : {}),
       ...(input.from !== undefined ? { from: parseTime(input.from, 'from') } : {}),
@@ -288,6 +306,7 @@ export type HistoryPrefixChangesResult = z.infer<typeof HistoryPrefixChangesResu
 /** Origin (MOAS) and upstream changes of a prefix, or of the prefixes an AS appears in. */
 export async function historyPrefixChanges(
   raw: HistoryPrefixChangesInput,
+  held?: CairnStore,
 ): Promise<HistoryPrefixChangesResult> {
   const input = HistoryPrefixChangesInput.parse(raw);
   if ((input.prefix === undefined) === (input.asn === undefined))
@@ -296,7 +315,7 @@ export async function historyPrefixChanges(
     });
   const prefix = input.prefix !== undefined ? parsePrefix(input.prefix).toString() : undefined;
   const asn = input.asn !== undefined ? parseAsn(String(input.asn)) : undefined;
-  return withStore(input.db, async (store) => {
+  return withStore(held ?? input.db, async (store) => {
     const changes = await store.prefixChanges({
       ...(prefix !== undefined ? { prefix } : {}),
       ...(asn !== undefined ? { asn } : {}),
@@ -348,12 +367,13 @@ export type HistoryCountryChangesResult = z.infer<typeof HistoryCountryChangesRe
 /** What changed for a country between two times: upstreams gained or lost, dependency moved. */
 export async function historyCountryChanges(
   raw: HistoryCountryChangesInput,
+  held?: CairnStore,
 ): Promise<HistoryCountryChangesResult> {
   const input = HistoryCountryChangesInput.parse(raw);
   const country = parseCountryCode(input.country);
   const names = await loadNames();
   const name = (asn: number): string => names?.get(asn)?.name ?? '';
-  return withStore(input.db, async (store) => {
+  return withStore(held ?? input.db, async (store) => {
     const { from, to } = await rangeOf(store, input);
     const before = await store.dependencyAt(country, from);
     const after = await store.dependencyAt(country, to);
