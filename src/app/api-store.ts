@@ -49,7 +49,7 @@ export const BUNDLED_STORE_SOURCES = {
 } as const;
 
 export const IngestBundledResult = z.object({
-  /** Bundled files (MRT, registry, evidence). */
+  /** Bundled files (MRT, registry, evidence), by content (the same bytes twice count once). */
   bundledFiles: z.number().int(),
   /** Of them, those the store did not hold before this call. */
   missingBefore: z.number().int(),
@@ -90,7 +90,8 @@ export async function ingestBundled(
   } finally {
     await store.close();
   }
-  if (missing === 0) return { bundledFiles: hashes.size, missingBefore: 0, ingest: null };
+  const bundledFiles = new Set(hashes.values()).size;
+  if (missing === 0) return { bundledFiles, missingBefore: 0, ingest: null };
   hooks.onProgress?.({ label: INGEST_BUNDLED_LABEL, done: 0, total: missing, unit: 'files' });
   const result = await ingest(
     {
@@ -104,7 +105,7 @@ export async function ingestBundled(
   );
   hooks.onProgress?.({ label: INGEST_BUNDLED_LABEL, done: missing, total: missing, unit: 'files' });
   hooks.onDone?.(INGEST_BUNDLED_LABEL);
-  return IngestBundledResult.parse({ bundledFiles: hashes.size, missingBefore: missing, ingest: result });
+  return IngestBundledResult.parse({ bundledFiles, missingBefore: missing, ingest: result });
 }
 
 // ---- ingest status ------------------------------------------------------------------------------

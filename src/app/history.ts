@@ -17,7 +17,7 @@ import { AsNames } from '../registry/index.js';
 import type { CairnStore, VisibilityScope } from '../store/index.js';
 import { DEFAULT_ASNAMES_FILE } from './defaults.js';
 import { openCairnStore } from './ingest.js';
-import { OutageEventSchema } from './outages.js';
+import { OutageEventLine, OutageEventSchema } from './outages.js';
 
 const iso = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString();
 
@@ -61,14 +61,20 @@ async function withStore<T>(
   }
 }
 
-/** The range asked for; what is left out is the store's first or last bin (or everything). */
+/**
+ * The range asked for; what is left out is the store's first bin and its last element time (a
+ * snapshot taken after the last bin started, as a lone RIB dump's is, falls inside it).
+ */
 async function rangeOf(
   store: CairnStore,
   input: { from?: string | number; to?: string | number },
 ): Promise<{ from: number; to: number }> {
   const stored = await store.timeRange();
   const from = input.from !== undefined ? parseTime(input.from, 'from') : (stored?.first ?? 0);
-  const to = input.to !== undefined ? parseTime(input.to, 'to') : (stored?.last ?? 0);
+  let to = input.to !== undefined ? parseTime(input.to, 'to') : (stored?.last ?? 0);
+  if (input.to === undefined)
+    for (const file of await store.files('mrt'))
+      if (file.lastTime !== undefined && file.lastTime > to) to = file.lastTime;
   if (to < from)
     throw new ParseError('CLI_BAD_OPTION', `--to (${iso(to)}) is before --from (${iso(from)})`, {
       field: 'to',
@@ -243,7 +249,8 @@ export const StoredOutageLine = OutageEventSchema.extend({
   selection: z.string(),
   startTime: z.string(),
   endTime: z.string().nullable(),
-  phases: z.array(z.object({ phase: z.enum(['open', 'update', 'close']), time: z.number() })),
+  // Every phase of observatory's life cycle (escalate, no-data, unresolved, ...), not only three.
+  phases: z.array(z.object({ phase: OutageEventLine.shape.phase, time: z.number() })),
 });
 export type StoredOutageLine = z.infer<typeof StoredOutageLine>;
 
