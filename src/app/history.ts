@@ -17,7 +17,7 @@ import { AsNames } from '../registry/index.js';
 import type { CairnStore, VisibilityScope } from '../store/index.js';
 import { DEFAULT_ASNAMES_FILE } from './defaults.js';
 import { openCairnStore } from './ingest.js';
-import { OutageEventSchema } from './outages.js';
+import { OutageEventLine, OutageEventSchema } from './outages.js';
 
 const iso = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString();
 
@@ -47,7 +47,12 @@ const StoreInput = z.object({
   to: TimeInput.optional(),
 });
 
-async function withStore<T>(db: string | undefined, work: (store: CairnStore) => Promise<T>): Promise<T> {
+/** Runs `work` on a store a long-running face holds (left open), else on the file opened and closed. */
+async function withStore<T>(
+  db: string | CairnStore | undefined,
+  work: (store: CairnStore) => Promise<T>,
+): Promise<T> {
+  if (typeof db === 'object') return work(db);
   const store = await openCairnStore(db);
   try {
     return await work(store);
@@ -56,14 +61,20 @@ async function withStore<T>(db: string | undefined, work: (store: CairnStore) =>
   }
 }
 
-/** The range asked for; what is left out is the store's first or last bin (or everything). */
+/**
+ * The range asked for; what is left out is the store's first bin and its last element time (a
+ * snapshot taken after the last bin started, as a lone RIB dump's is, falls inside it).
+ */
 async function rangeOf(
   store: CairnStore,
   input: { from?: string | number; to?: string | number },
 ): Promise<{ from: number; to: number }> {
   const stored = await store.timeRange();
   const from = input.from !== undefined ? parseTime(input.from, 'from') : (stored?.first ?? 0);
-  const to = input.to !== undefined ? parseTime(input.to, 'to') : (stored?.last ?? 0);
+  let to = input.to !== undefined ? parseTime(input.to, 'to') : (stored?.last ?? 0);
+  if (input.to === undefined)
+    for (const file of await store.files('mrt'))
+      if (file.lastTime !== undefined && file.lastTime > to) to = file.lastTime;
   if (to < from)
     throw new ParseError('CLI_BAD_OPTION', `--to (${iso(to)}) is before --from (${iso(from)})`, {
       field: 'to',
@@ -114,10 +125,13 @@ function scopeOf(input: { country?: string; asn?: string | number; prefix?: stri
 }
 
 /** Visibility of a country, an AS or a prefix at every ingested bin of the range. */
-export async function historyVisibility(raw: HistoryVisibilityInput): Promise<HistoryVisibilityResult> {
+export async function historyVisibility(
+  raw: HistoryVisibilityInput,
+  held?: CairnStore,
+): Promise<HistoryVisibilityResult> {
   const input = HistoryVisibilityInput.parse(raw);
   const { scope, key } = scopeOf(input);
-  return withStore(input.db, async (store) => {
+  return withStore(held ?? input.db, async (store) => {
     const { from, to } = await rangeOf(store, input);
     const points = await store.visibilitySeries(scope, key, from, to);
     return HistoryVisibilityResult.parse({
@@ -179,17 +193,24 @@ export const HistoryDependencyResult = z.object({
 });
 export type HistoryDependencyResult = z.infer<typeof HistoryDependencyResult>;
 
-async function loadNames(): Promise<AsNames | undefined> {
-  return AsNames.load(DEFAULT_ASNAMES_FILE).catch(() => undefined);
+let namesLoaded: Promise<AsNames | undefined> | undefined;
+
+/** The bundled AS names, read once per process (a server asks for them on every request). */
+function loadNames(): Promise<AsNames | undefined> {
+  namesLoaded ??= AsNames.load(DEFAULT_ASNAMES_FILE).catch(() => undefined);
+  return namesLoaded;
 }
 
 /** A country's dependency snapshots in the range, each with the change against the one before. */
-export async function historyDependency(raw: HistoryDependencyInput): Promise<HistoryDependencyResult> {
+export async function historyDependency(
+  raw: HistoryDependencyInput,
+  held?: CairnStore,
+): Promise<HistoryDependencyResult> {
   const input = HistoryDependencyInput.parse(raw);
   const country = parseCountryCode(input.country);
   const names = await loadNames();
   const name = (asn: number): string => names?.get(asn)?.name ?? '';
-  return withStore(input.db, async (store) => {
+  return withStore(held ?? input.db, async (store) => {
     const { from, to } = await rangeOf(store, input);
     const series = await store.dependencySeries(country, from, to);
     const before = series.length > 0 ? await store.dependencyAt(country, series[0].time - 1e-6) : undefined;
@@ -228,7 +249,8 @@ export const StoredOutageLine = OutageEventSchema.extend({
   selection: z.string(),
   startTime: z.string(),
   endTime: z.string().nullable(),
-  phases: z.array(z.object({ phase: z.enum(['open', 'update', 'close']), time: z.number() })),
+  // Every phase of observatory's life cycle (escalate, no-data, unresolved, ...), not only three.
+  phases: z.array(z.object({ phase: OutageEventLine.shape.phase, time: z.number() })),
 });
 export type StoredOutageLine = z.infer<typeof StoredOutageLine>;
 
@@ -236,11 +258,14 @@ export const HistoryOutagesResult = z.object({ outages: z.array(StoredOutageLine
 export type HistoryOutagesResult = z.infer<typeof HistoryOutagesResult>;
 
 /** Outage events kept by ingest, latest state of each, filtered. */
-export async function historyOutages(raw: HistoryOutagesInput): Promise<HistoryOutagesResult> {
+export async function historyOutages(
+  raw: HistoryOutagesInput,
+  held?: CairnStore,
+): Promise<HistoryOutagesResult> {
   const input = HistoryOutagesInput.parse(raw);
   const selection =
     input.country !== undefined ? `country ${parseCountryCode(input.country)}` : input.selection;
-  return withStore(input.db, async (store) => {
+  return withStore(held ?? input.db, async (store) => {
     const records = await store.outages({
       ...(selection !== undefined ? { selection } : {}),
       ...(input.from !== undefined ? { from: parseTime(input.from, 'from') } : {}),
@@ -288,6 +313,7 @@ export type HistoryPrefixChangesResult = z.infer<typeof HistoryPrefixChangesResu
 /** Origin (MOAS) and upstream changes of a prefix, or of the prefixes an AS appears in. */
 export async function historyPrefixChanges(
   raw: HistoryPrefixChangesInput,
+  held?: CairnStore,
 ): Promise<HistoryPrefixChangesResult> {
   const input = HistoryPrefixChangesInput.parse(raw);
   if ((input.prefix === undefined) === (input.asn === undefined))
@@ -296,7 +322,7 @@ export async function historyPrefixChanges(
     });
   const prefix = input.prefix !== undefined ? parsePrefix(input.prefix).toString() : undefined;
   const asn = input.asn !== undefined ? parseAsn(String(input.asn)) : undefined;
-  return withStore(input.db, async (store) => {
+  return withStore(held ?? input.db, async (store) => {
     const changes = await store.prefixChanges({
       ...(prefix !== undefined ? { prefix } : {}),
       ...(asn !== undefined ? { asn } : {}),
@@ -348,12 +374,13 @@ export type HistoryCountryChangesResult = z.infer<typeof HistoryCountryChangesRe
 /** What changed for a country between two times: upstreams gained or lost, dependency moved. */
 export async function historyCountryChanges(
   raw: HistoryCountryChangesInput,
+  held?: CairnStore,
 ): Promise<HistoryCountryChangesResult> {
   const input = HistoryCountryChangesInput.parse(raw);
   const country = parseCountryCode(input.country);
   const names = await loadNames();
   const name = (asn: number): string => names?.get(asn)?.name ?? '';
-  return withStore(input.db, async (store) => {
+  return withStore(held ?? input.db, async (store) => {
     const { from, to } = await rangeOf(store, input);
     const before = await store.dependencyAt(country, from);
     const after = await store.dependencyAt(country, to);

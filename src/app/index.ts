@@ -234,3 +234,15 @@ export {
   type CompiledRules,
   type SampleCaseRow,
 } from './sample.js';
+// ---- the store held by a long-running face (server; issues 15 and 16) ----
+export {
+  BUNDLED_STORE_SOURCES,
+  INGEST_BUNDLED_LABEL,
+  IngestBundledResult,
+  IngestStatusResult,
+  IngestedFileLine,
+  StoreWorkspace,
+  ingestBundled,
+  ingestStatus,
+  type StoreCoverage,
+} from './api-store.js';

@@ -3,20 +3,31 @@
  * what cairn keeps from its inputs into the store (app ingest), one transaction per file, skipping
  * files already there. A bar on a terminal (files, elements/s, ETA), then a summary (JSON with
  * --json). Thin: parse, call app, render.
+ *
+ * `--fetch --source ris|routeviews --collector C... --from T --to T [--dir DIR]` first fetches the
+ * archive's files into the local mirror (app fetchArchives, as `cairn fetch`) and ingests the
+ * verified ones in time order (app fetchedFilePaths); a file missing or failed is reported and
+ * the command ends with exit code 2 after ingesting the rest.
  */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import {
+  DEFAULT_FETCH_CONCURRENCY,
+  FETCH_FILES_LABEL,
   INGEST_ELEMENTS_LABEL,
   INGEST_FILES_LABEL,
+  MAX_FETCH_CONCURRENCY,
+  fetchArchives,
+  fetchedFilePaths,
   ingest,
+  type FetchResult,
   type IngestResult,
   type WorkHooks,
 } from '../app/index.js';
 import { ParseError, escapeForTerminal } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
-import { EXIT_OK, type CliIo } from './io.js';
-import { problemPrinter } from './output.js';
+import { EXIT_INPUT_PROBLEM, EXIT_OK, type CliIo } from './io.js';
+import { problemPrinter, progressHooks } from './output.js';
 
 interface IngestCliOptions {
   mrt?: string[];
@@ -28,6 +39,67 @@ interface IngestCliOptions {
   outageCountry?: string[];
   json?: boolean;
   progress?: boolean;
+  fetch?: boolean;
+  source?: 'ris' | 'routeviews';
+  collector?: string[];
+  from?: string;
+  to?: string;
+  kind?: string;
+  dir?: string;
+  baseUrl?: string;
+  concurrency: string;
+}
+
+/** `ribs,updates` or repeated names; commas and spaces both separate. */
+function listOf(values: readonly string[] | string | undefined): string[] {
+  if (values === undefined) return [];
+  return (typeof values === 'string' ? [values] : values)
+    .flatMap((v) => v.split(/[,\s]+/))
+    .filter((v) => v !== '');
+}
+
+/** With --fetch: the archive's files fetched into the mirror (app fetchArchives). */
+async function fetchForIngest(io: CliIo, options: IngestCliOptions): Promise<FetchResult> {
+  if (options.source === undefined)
+    throw new ParseError('CLI_BAD_OPTION', '--fetch needs --source ris or routeviews', { field: 'source' });
+  const kinds = listOf(options.kind);
+  for (const kind of kinds)
+    if (kind !== 'ribs' && kind !== 'updates')
+      throw new ParseError(
+        'CLI_BAD_OPTION',
+        `--kind takes ribs, updates or both, not ${JSON.stringify(kind)}`,
+        {
+          field: 'kind',
+        },
+      );
+  const fetchLabels = new Set([FETCH_FILES_LABEL]);
+  const bars = progressHooks(io, options.progress !== false);
+  return fetchArchives(
+    {
+      source: options.source,
+      collectors: listOf(options.collector),
+      ...(options.from !== undefined ? { from: options.from } : {}),
+      ...(options.to !== undefined ? { to: options.to } : {}),
+      ...(kinds.length > 0 ? { kinds: kinds as ('ribs' | 'updates')[] } : {}),
+      ...(options.dir !== undefined ? { dir: options.dir } : {}),
+      ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
+      concurrency: integerOption('concurrency', options.concurrency, 1, MAX_FETCH_CONCURRENCY),
+    },
+    {
+      // One bar for the files (the bytes label would draw a second one).
+      onProgress: (report) => (fetchLabels.has(report.label) ? bars.onProgress?.(report) : undefined),
+      onDone: (label) => bars.onDone?.(label),
+      ...problemPrinter(io, { limit: MAX_PROBLEM_LINES }),
+    },
+  );
+}
+
+function fetchLine(result: FetchResult): string {
+  const s = result.summary;
+  return (
+    `fetched ${s.planned} files from ${result.source}: ${s.downloaded} downloaded, ${s.cached} cached, ` +
+    `${s.missing} missing, ${s.failed} failed (${escapeForTerminal(result.dir)})\n`
+  );
 }
 
 const MAX_PROBLEM_LINES = 20;
@@ -101,13 +173,26 @@ function summaryText(result: IngestResult): string {
 }
 
 async function runIngest(io: CliIo, options: IngestCliOptions): Promise<number> {
+  let fetched: FetchResult | undefined;
+  if (options.fetch === true) fetched = await fetchForIngest(io, options);
+  else if (options.source !== undefined)
+    throw new ParseError('CLI_BAD_OPTION', '--source is read with --fetch only', { field: 'fetch' });
+  const mrt = [...(options.mrt ?? []), ...(fetched !== undefined ? fetchedFilePaths(fetched) : [])];
+  if (fetched !== undefined) {
+    // With --json, stdout holds the ingest result alone.
+    (options.json === true ? io.stderr : io.stdout).write(fetchLine(fetched));
+    if (mrt.length === 0 && options.intel === undefined && options.registry === undefined) {
+      io.stderr.write('cairn: no file was fetched: nothing to ingest\n');
+      return EXIT_INPUT_PROBLEM;
+    }
+  }
   const printer = problemPrinter(io, { limit: MAX_PROBLEM_LINES });
   const bar = ingestBar(io, options.progress !== false);
   let result: IngestResult;
   try {
     result = await ingest(
       {
-        mrt: options.mrt ?? [],
+        mrt,
         intel: options.intel ?? [],
         ...(options.registry !== undefined ? { registry: options.registry } : {}),
         ...(options.db !== undefined ? { db: options.db } : {}),
@@ -123,6 +208,8 @@ async function runIngest(io: CliIo, options: IngestCliOptions): Promise<number> 
   if (printer.count > MAX_PROBLEM_LINES)
     io.stderr.write(`cairn: ${printer.count} problems in the input, ${MAX_PROBLEM_LINES} shown\n`);
   io.stdout.write(options.json === true ? JSON.stringify(result) + '\n' : summaryText(result));
+  if (fetched !== undefined && fetched.summary.missing + fetched.summary.failed > 0)
+    return EXIT_INPUT_PROBLEM;
   return EXIT_OK;
 }
 
@@ -145,6 +232,15 @@ export function ingestCommand(context: CliContext): Command {
       '--outage-country <cc...>',
       'countries whose outages are detected (default: every country of the registry)',
     )
+    .option('--fetch', 'fetch the archive files first (as cairn fetch) and ingest them with the rest')
+    .addOption(new Option('--source <source>', 'with --fetch: the archive').choices(['ris', 'routeviews']))
+    .option('-c, --collector <name...>', 'with --fetch: collectors (rrc00; route-views2, route-views.linx)')
+    .option('--from <time>', 'with --fetch: start of the range, ISO 8601, inclusive')
+    .option('--to <time>', 'with --fetch: end of the range, ISO 8601, exclusive')
+    .option('--kind <kinds>', 'with --fetch: ribs, updates or ribs,updates (default both)')
+    .option('--dir <dir>', 'with --fetch: the local mirror (default as cairn fetch)')
+    .option('--base-url <url>', 'with --fetch: the archive root URL (default as cairn fetch)')
+    .option('--concurrency <n>', 'with --fetch: downloads at a time', String(DEFAULT_FETCH_CONCURRENCY))
     .option('--json', 'the summary as JSON')
     .option('--no-progress', 'no progress bar on stderr')
     .action(action(context, (options: IngestCliOptions) => runIngest(context.io, options)));

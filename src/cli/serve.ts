@@ -1,17 +1,20 @@
 /**
- * `cairn serve [--host H] [--port N] [--token-file F] [--mrt FILE...]`: loads the workspace once
- * (app Workspace) and serves the HTTP API and the web UI (server/). Prints the address, and the
- * write token when this start created it (it is not printed again: it stays in the token file).
+ * `cairn serve [--db FILE] [--host H] [--port N] [--token-file F] [--mrt FILE...]`: opens the
+ * store, ingesting the bundled data into it on the first start (app ingestBundled, a line on
+ * stderr), loads the workspace once (app Workspace) and serves the HTTP API and the web UI
+ * (server/). Prints the address, and the write token when this start created it (it is not
+ * printed again: it stays in the token file).
  */
 import { Command } from 'commander';
-import { followOutages } from '../app/index.js';
-import { CairnError, ParseError } from '../errors/index.js';
+import { INGEST_BUNDLED_LABEL, StoreWorkspace, followOutages, ingestBundled } from '../app/index.js';
+import { CairnError, ParseError, escapeForTerminal } from '../errors/index.js';
 import { AlertFeed, defaultTokenFile, ensureToken, loadServices, startServer } from '../server/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK, writeProblem } from './io.js';
 import { problemPrinter, progressHooks } from './output.js';
 
 interface ServeOptions {
+  db?: string;
   host: string;
   port: string;
   tokenFile?: string;
@@ -27,6 +30,7 @@ export function serveCommand(context: CliContext): Command {
     .description(
       'serve the HTTP API (/api/v1, docs at /api/docs) and the web UI over the bundled or given data',
     )
+    .option('--db <file>', 'the store (default: $CAIRN_DB, else ~/.local/share/cairn/cairn.duckdb)')
     .option('--host <host>', 'address to listen on (loopback unless told otherwise)', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '8080')
     .option('--token-file <file>', 'where the write token is kept (default $CAIRN_HOME/api-token, ~/.cairn)')
@@ -46,37 +50,75 @@ export function serveCommand(context: CliContext): Command {
           });
         const tokenFile = options.tokenFile ?? defaultTokenFile();
         const { token, created } = await ensureToken(tokenFile);
-        const services = await loadServices(
-          {
-            ...(options.mrt !== undefined ? { mrt: options.mrt } : {}),
-            ...(options.outageMrt !== undefined ? { outageMrt: options.outageMrt } : {}),
+        const hooks = {
+          ...progressHooks(io, options.progress !== false),
+          ...problemPrinter(io, { limit: 20 }),
+        };
+        const bundled = await ingestBundled(options.db !== undefined ? { db: options.db } : {}, {
+          ...hooks,
+          onProgress(report) {
+            // A plain line, terminal or not: the first start takes a while, later ones do not.
+            if (report.label !== INGEST_BUNDLED_LABEL) hooks.onProgress?.(report);
+            else if (report.done === 0)
+              io.stderr.write(
+                `cairn: first start: ingesting the bundled data into the store (${report.total ?? 0} files, once)\n`,
+              );
           },
-          { ...progressHooks(io, options.progress !== false), ...problemPrinter(io, { limit: 20 }) },
-        );
-        const alerts = new AlertFeed();
-        const { app, url } = await startServer({ ...services, alerts, token, host: options.host, port });
-        const following = new AbortController();
-        if (options.alertSocket !== undefined)
-          followOutages({ socket: options.alertSocket, signal: following.signal }, (alert) =>
-            alerts.publish(alert),
-          ).catch((error: unknown) => {
-            if (!(error instanceof CairnError)) throw error;
-            writeProblem(io, error);
-          });
-        io.stdout.write(`cairn: serving on ${url} (API ${url}/api/v1, docs ${url}/api/docs)\n`);
-        if (created) io.stdout.write(`cairn: write token (printed once, kept in ${tokenFile}):\n${token}\n`);
-        else io.stdout.write(`cairn: write token in ${tokenFile}\n`);
-        await new Promise<void>((resolve) => {
-          const stop = (): void => {
-            process.off('SIGINT', stop);
-            process.off('SIGTERM', stop);
-            following.abort();
-            void app.close().then(() => resolve());
-          };
-          process.once('SIGINT', stop);
-          process.once('SIGTERM', stop);
-          app.server.once('close', () => resolve());
+          onDone(label) {
+            if (label !== INGEST_BUNDLED_LABEL) hooks.onDone?.(label);
+          },
         });
+        if (bundled.ingest !== null) {
+          const run = bundled.ingest;
+          io.stderr.write(
+            `cairn: ingested ${run.ingested} files (${run.elements.toLocaleString('en-US')} elements) into ` +
+              `${escapeForTerminal(run.db)} in ${run.seconds.toFixed(1)} s\n`,
+          );
+        }
+        const store = await StoreWorkspace.open(options.db);
+        try {
+          const services = await loadServices(
+            {
+              ...(options.mrt !== undefined ? { mrt: options.mrt } : {}),
+              ...(options.outageMrt !== undefined ? { outageMrt: options.outageMrt } : {}),
+            },
+            hooks,
+          );
+          const alerts = new AlertFeed();
+          const { app, url } = await startServer({
+            ...services,
+            store,
+            alerts,
+            token,
+            host: options.host,
+            port,
+          });
+          const following = new AbortController();
+          if (options.alertSocket !== undefined)
+            followOutages({ socket: options.alertSocket, signal: following.signal }, (alert) =>
+              alerts.publish(alert),
+            ).catch((error: unknown) => {
+              if (!(error instanceof CairnError)) throw error;
+              writeProblem(io, error);
+            });
+          io.stdout.write(`cairn: serving on ${url} (API ${url}/api/v1, docs ${url}/api/docs)\n`);
+          if (created)
+            io.stdout.write(`cairn: write token (printed once, kept in ${tokenFile}):\n${token}\n`);
+          else io.stdout.write(`cairn: write token in ${tokenFile}\n`);
+          await new Promise<void>((resolve) => {
+            const stop = (): void => {
+              process.off('SIGINT', stop);
+              process.off('SIGTERM', stop);
+              following.abort();
+              void app.close().then(() => resolve());
+            };
+            process.once('SIGINT', stop);
+            process.once('SIGTERM', stop);
+            app.server.once('close', () => resolve());
+          });
+        } finally {
+          await store.close();
+        }
         return EXIT_OK;
       }),
     );

@@ -33,6 +33,7 @@ import {
   AchWorkspace,
   IntelWorkspace,
   OutageArchive,
+  StoreWorkspace,
   Workspace,
   type SelectionInput,
   type WorkHooks,
@@ -43,6 +44,7 @@ import { achRoutes } from './routes/ach.js';
 import { intelRoutes } from './routes/intel.js';
 import { outageRoutes } from './routes/outages.js';
 import { routingRoutes } from './routes/routing.js';
+import { storeRoutes } from './routes/store.js';
 import { AlertHub, type AlertSource, type HubOptions } from './sse.js';
 import { bearerMatches } from './token.js';
 
@@ -70,6 +72,8 @@ export interface ServerServices {
   outages: OutageArchive;
   /** The selections /outages lists (default: country KP). */
   watch?: SelectionInput[];
+  /** The store history and ingest status are read from; without it those routes answer 503. */
+  store?: StoreWorkspace;
 }
 
 export interface ServiceSources {
@@ -217,6 +221,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     intel: options.intel,
     ach: options.ach,
     outages: options.outages,
+    ...(options.store !== undefined ? { store: options.store } : {}),
     hub,
     watch: options.watch ?? [{ country: 'KP' }],
     requireToken: async (request) => {
@@ -234,6 +239,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       await outageRoutes(typed, context);
       await intelRoutes(typed, context);
       await achRoutes(typed, context);
+      await storeRoutes(typed, context);
     },
     { prefix: API_PREFIX },
   );

@@ -65,6 +65,10 @@ it('is an OpenAPI 3 document with every route, its parameters and its answers', 
     ['get', '/api/v1/ach/cases'],
     ['get', '/api/v1/ach/cases/{id}'],
     ['put', '/api/v1/ach/cases/{id}/ratings/{evidence}/{hypothesis}'],
+    ['get', '/api/v1/ingest/status'],
+    ['get', '/api/v1/countries/{cc}/dependency/history'],
+    ['get', '/api/v1/history/outages'],
+    ['get', '/api/v1/countries/{cc}/changes'],
   ];
   const documented = Object.entries(paths).flatMap(([path, methods]) =>
     Object.keys(methods).map((method) => `${method} ${path}`),

@@ -32,7 +32,8 @@ function serve(): Promise<{
   exited: Promise<number | null>;
 }> {
   const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--no-progress'], {
-    env: { ...process.env, CAIRN_HOME: home },
+    // The store too lives in the temporary home, never in the user's.
+    env: { ...process.env, CAIRN_HOME: home, CAIRN_DB: join(home, 'cairn.duckdb') },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

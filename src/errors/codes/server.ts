@@ -30,6 +30,12 @@ export const SERVER_CODES = {
     description: 'A request body is larger than the server accepts.',
     action: 'Send a smaller body, or start the server with a larger body limit.',
   },
+  API_NO_STORE: {
+    category: 'unavailable',
+    description:
+      'A history or ingest-status route was asked of a server started without a store. Answered with status 503.',
+    action: 'Start the server with a store (`cairn serve` opens one: --db FILE, default $CAIRN_DB).',
+  },
   SERVER_INTERNAL: {
     category: 'internal',
     description: 'The server failed on a request through a fault of its own; the answer carries no detail.',
