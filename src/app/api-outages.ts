@@ -160,6 +160,8 @@ export class OutageHistory {
               extent: before.extent,
               cause: before.cause,
               prefixCount: before.prefixes.length,
+              currentLevel: before.currentLevel,
+              currentExtent: before.currentExtent,
             },
           }),
         );

@@ -43,6 +43,7 @@ import {
 import { DEFAULT_REGISTRY_FILES } from './defaults.js';
 import { listCorpusFiles } from './intel.js';
 import type { WorkHooks } from './progress.js';
+import { ARCHIVE_GAP_SECONDS } from './outages.js';
 import { orderMrtFiles, reserveForFiles } from './replay.js';
 
 /** Problems kept per file record (the count is kept in full). */
@@ -363,6 +364,8 @@ async function ingestMrt(
     const detector = new OutageDetector(table, {
       select: selectCountry(registry, country),
       binSeconds: input.binSeconds,
+      // Archives, as replayOutages reads them: a silence this long is no data, not an outage.
+      gapSeconds: ARCHIVE_GAP_SECONDS,
     });
     detector.onEvent((event, phase) => {
       const key = `${selection}\u0000${event.start}`;

@@ -271,7 +271,7 @@ describe('cairn history', () => {
     expect(byAsn.out.trim().split('\n')).toHaveLength(1 + 2 * KP_PREFIXES.length);
   });
 
-  it('refuses what it cannot answer, with one line and exit code 1', async () => {
+  it('refuses what it cannot answer, with one line: exit code 1 for the question, 2 for a damaged store', async () => {
     const none = await cli('history', 'visibility', '--db', db);
     expect(none.code).toBe(1);
     expect(none.err).toContain('exactly one of --country, --asn, --prefix');
@@ -295,7 +295,8 @@ describe('cairn history', () => {
     const corrupt = path.join(dir, 'corrupt.duckdb');
     fs.writeFileSync(corrupt, 'not a database\n'.repeat(1000));
     const damaged = await cli('history', 'outages', '--db', corrupt);
-    expect(damaged.code).toBe(1);
+    // An input that cannot be read is exit code 2, as for every other command (issue #18).
+    expect(damaged.code).toBe(2);
     expect(damaged.err).toContain(corrupt);
   });
 });
