@@ -33,6 +33,8 @@ const NOT_CODES: Record<string, string> = {
   TOO_LONG: 'TLSH reason for giving no digest (a result, not an error)',
   TOO_UNIFORM: 'TLSH reason for giving no digest (a result, not an error)',
   ERR_BUFFER_TOO_LARGE: "Node's zlib error code, compared against",
+  ERR_STREAM_DESTROYED:
+    'Node stream error code of a write after the pipe closed, compared against (cli/io.ts)',
   Z_BUF_ERROR: "zlib's error code, compared against",
   RIS_PEER_STATE: 'RIS Live message type name (a RIS peer session changed state)',
   CAIRN_RIS_URL: 'environment variable: base URL of the RIS archive (feeds)',
