@@ -169,6 +169,15 @@ describe('archive crash safety', () => {
       const killAt = 1000 + Math.floor(next() * 15_000);
       let i = 0;
       while (i < killAt && !peer.isClosed) await peer.sendUpdate(announce(prefixOf(round, i++)));
+      // However fast the machine, wait for this round's first flushed member (the flush timer's
+      // work), then keep sending, so the kill lands mid-stream behind records already on disk.
+      await until(
+        async () => (await flushedPrefixes(out, dir)).some((p) => p.startsWith(`10.${round}.`)),
+        `a complete member with round ${round}'s updates before its kill`,
+        600_000,
+      );
+      const more = i + 200 + Math.floor(next() * 2000);
+      while (i < more && !peer.isClosed) await peer.sendUpdate(announce(prefixOf(round, i++)));
       sent.push(i);
       if (existsSync(out)) {
         for (const file of archives(out)) {

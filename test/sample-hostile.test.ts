@@ -166,7 +166,9 @@ describe('paths that are not regular files, and the size limit', () => {
   it('the CLI honours --max-size and reports refusals on stderr', async () => {
     const io = captureIo();
     const code = await runCli(['intel', 'sample', '--json', '--max-size', '1k', dir], io);
-    expect(code, io.err()).toBe(0);
+    // Files over the limit cannot be read: the report is printed, then exit code 2 (issue #18).
+    expect(code, io.err()).toBe(2);
+    expect(io.err()).toContain('could not read 2 inputs');
     const lines = io
       .out()
       .trim()
