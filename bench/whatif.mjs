@@ -5,6 +5,7 @@
 // Build first: npx tsc -p tsconfig.build.json. Run: node bench/whatif.mjs [--remove ASN] [FILE...]
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { relative } from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
@@ -76,7 +77,8 @@ async function main() {
       () => whatIfOnWorld(world, new Set([removed]), [], true),
     );
     const ranking = whole.value.ranking;
-    console.log(`\n${file}`);
+    // Relative to the repository, so the results name no path of this machine.
+    console.log(`\n${relative(fileURLToPath(new URL('..', import.meta.url)), file)}`);
     console.log(
       `  table               ${routes} routes, ${peers} peers with routes; loaded in ${loadMs.toFixed(0)} ms`,
     );
