@@ -101,11 +101,9 @@ export function serveCommand(context: CliContext): Command {
               if (!(error instanceof CairnError)) throw error;
               writeProblem(io, error);
             });
-          io.stdout.write(`cairn: serving on ${url} (API ${url}/api/v1, docs ${url}/api/docs)\n`);
-          if (created)
-            io.stdout.write(`cairn: write token (printed once, kept in ${tokenFile}):\n${token}\n`);
-          else io.stdout.write(`cairn: write token in ${tokenFile}\n`);
-          await new Promise<void>((resolve) => {
+          // The signal handlers are in place before the address is printed: whoever reads it may
+          // stop the server at once.
+          const stopped = new Promise<void>((resolve) => {
             const stop = (): void => {
               process.off('SIGINT', stop);
               process.off('SIGTERM', stop);
@@ -116,6 +114,11 @@ export function serveCommand(context: CliContext): Command {
             process.once('SIGTERM', stop);
             app.server.once('close', () => resolve());
           });
+          io.stdout.write(`cairn: serving on ${url} (API ${url}/api/v1, docs ${url}/api/docs)\n`);
+          if (created)
+            io.stdout.write(`cairn: write token (printed once, kept in ${tokenFile}):\n${token}\n`);
+          else io.stdout.write(`cairn: write token in ${tokenFile}\n`);
+          await stopped;
         } finally {
           await store.close();
         }
