@@ -62,8 +62,11 @@ export function mrtCommand(context: CliContext): Command {
     .option('--origin-as <asn>', 'only routes originated by this AS (repeatable)', collect(text))
     .option('--strict', 'stop at the first problem in the input, with exit code 2')
     .addOption(
-      new Option('--decompressor <how>', 'bzip2 decompressor')
-        .choices(['auto', 'native', 'js', 'lbzip2', 'bzip2'])
+      new Option(
+        '--decompressor <how>',
+        'decompressor: auto, native, or one of js, lbzip2, bzip2 (bzip2 files), zlib, igzip, libdeflate (gzip files)',
+      )
+        .choices(['auto', 'native', 'js', 'lbzip2', 'bzip2', 'zlib', 'igzip', 'libdeflate'])
         .default('auto'),
     )
     .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
