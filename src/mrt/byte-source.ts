@@ -354,7 +354,7 @@ class Source implements ByteSource {
         yield* plainChunks(context);
         return;
       case 'zlib':
-        yield* gzipChunks(context, 0, undefined);
+        yield* gzipChunks(context, 0);
         return;
       case 'igzip':
       case 'libdeflate':
@@ -545,15 +545,8 @@ interface GzipPassResult {
   writtenUpTo: number;
 }
 
-/**
- * Decodes with Node's zlib, delivering only output beyond `skip` bytes. `nativeFailure` is set
- * when this is recovery after a native inflater failed: its message joins the final error.
- */
-async function* gzipChunks(
-  context: Context,
-  skip: number,
-  nativeFailure: string | undefined,
-): AsyncGenerator<Buffer> {
+/** Decodes with Node's zlib, delivering only output beyond `skip` bytes (a native tool's). */
+async function* gzipChunks(context: Context, skip: number): AsyncGenerator<Buffer> {
   let delivered = skip;
   let options: GzipPassOptions = {
     skip,
@@ -770,7 +763,7 @@ async function* gzipNativeChunks(context: Context, tool: 'igzip' | 'libdeflate')
     context.runs.delete(run);
   }
   try {
-    yield* gzipChunks(context, delivered, failure);
+    yield* gzipChunks(context, delivered);
   } catch (error) {
     if (failure === undefined || !(error instanceof CairnError)) throw error;
     throw new CairnError(error.code, `${error.message}; ${failure}`, error.location, { cause: error });
