@@ -84,8 +84,8 @@ export interface OpenOptions {
    * For bzip2: 'auto' (default) uses lbzip2 or bzip2 when on PATH, else the TypeScript decoder;
    * 'native' requires one of the tools; 'lbzip2', 'bzip2' and 'js' force one implementation.
    * A forced tool that is missing is an error (MRT_NO_NATIVE_DECOMPRESSOR), not a fallback.
-   * For gzip: 'auto' (default) uses igzip when on PATH, else Node's zlib; 'native' requires igzip;
-   * 'zlib', 'igzip' and 'libdeflate' (libdeflate-gunzip) force one. Options naming the other
+   * For gzip: 'auto' (default) uses igzip when on PATH, else Node's zlib (native code too, so
+   * 'native' means the same); 'zlib', 'igzip' and 'libdeflate' (libdeflate-gunzip) force one. Options naming the other
    * format's decoders ('js', 'lbzip2', 'bzip2' for gzip; 'zlib', 'igzip', 'libdeflate' for bzip2)
    * mean 'auto' for that format, so one option can be passed for files of both kinds.
    */
@@ -280,8 +280,6 @@ function chooseGzip(wanted: DecompressorOption, name: string): Decompressor {
   // memory; libdeflate-gunzip is slower here and holds the whole file (bench/RESULTS.md).
   const native = nativeGzipAvailable();
   if (native !== undefined) return native;
-  if (wanted === 'native')
-    throw new CairnError('MRT_NO_NATIVE_DECOMPRESSOR', 'igzip is not on PATH', { file: name });
   return 'zlib';
 }
 
@@ -673,6 +671,8 @@ async function* gzipNativeChunks(context: Context, tool: 'igzip' | 'libdeflate')
   );
   let stderr = '';
   let stopped = false;
+  /** Set when a second member shows up: zlib would have to check the whole file anyway. */
+  let handedToZlib = false;
   let spawnError: Error | undefined;
   const trailer = new GzipTrailerCheck();
   const source = context.input.open(0);
@@ -713,6 +713,14 @@ async function* gzipNativeChunks(context: Context, tool: 'igzip' | 'libdeflate')
       for await (const chunk of source as AsyncIterable<Buffer>) {
         if (stopped || stdin.destroyed) return;
         trailer.input(chunk);
+        if (trailer.severalMembers) {
+          // Only zlib tells several members from data after a member that igzip skips: it takes
+          // over now rather than after the tool inflated the whole file for nothing.
+          handedToZlib = true;
+          stdin.destroy();
+          child.kill();
+          return;
+        }
         offset += chunk.length;
         context.progress(offset);
         if (!stdin.write(chunk)) {
@@ -744,7 +752,7 @@ async function* gzipNativeChunks(context: Context, tool: 'igzip' | 'libdeflate')
     const { code, signal } = await exited;
     await writer;
     if (stopped || context.isClosed()) return;
-    if (spawnError !== undefined) {
+    if (spawnError !== undefined && !handedToZlib) {
       throw new CairnError('MRT_DECOMPRESSOR_FAILED', `cannot run ${command}: ${spawnError.message}`, {
         file: context.input.name,
       });
@@ -752,7 +760,7 @@ async function* gzipNativeChunks(context: Context, tool: 'igzip' | 'libdeflate')
     if (code === 0 && trailer.matches()) return;
     const complaint = stderr.trim().replace(/\s+/g, ' ');
     failure =
-      code === 0
+      code === 0 || handedToZlib
         ? undefined // several members, or data after the last one: zlib tells which
         : `${command} ${code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with status ${code}`}${complaint === '' ? '' : `: ${complaint}`}`;
   } finally {
@@ -784,6 +792,11 @@ class GzipTrailerCheck {
   private carry = Buffer.alloc(0);
   private offset = 0;
   private otherHeader = false;
+
+  /** A gzip member header was seen after the first byte. */
+  get severalMembers(): boolean {
+    return this.otherHeader;
+  }
 
   output(chunk: Buffer): void {
     this.crc = zlib.crc32(chunk, this.crc);
