@@ -82,7 +82,7 @@ const inProcess = (body) => [
   '--input-type=module',
   '-e',
   `import { openByteSource, scanMrt } from ${JSON.stringify(dist)}; import zlib from 'node:zlib'; import fs from 'node:fs';
-let n = 0; for (const file of process.argv.slice(1)) { ${body} } process.stdout.write(n + '\n');`,
+let n = 0; for (const file of process.argv.slice(1)) { ${body} } process.stdout.write(n + '\\n');`,
   ...many,
 ];
 const byteSource = (decompressor) =>

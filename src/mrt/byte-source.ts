@@ -1,7 +1,8 @@
 /**
  * Byte sources: a file (or an in-memory buffer) as a stream of decompressed chunks, whatever the
  * compression. The compression is detected from the magic bytes, never from the file name:
- * gzip (1f 8b) is decoded with Node's zlib; bzip2 ("BZh1".."BZh9") with lbzip2 or bzip2 in a child
+ * gzip (1f 8b) is decoded with Node's zlib, or igzip / libdeflate-gunzip in a child process when
+ * asked (a failing or unclear native run is finished by zlib, see gzipNativeChunks); bzip2 ("BZh1".."BZh9") with lbzip2 or bzip2 in a child
  * process when one is on PATH, else with the TypeScript decoder in bzip2.ts (in a worker thread
  * for files); anything else is passed through. A cut bzip2 stream reaches the native tool with
  * its end rebuilt before the cut block (bzip2-cut-stream.ts), and the cut block is tried by the
@@ -9,7 +10,8 @@
  * The decompressor actually used is reported in `decompressor`.
  *
  * Guarantees, identical for every implementation (one test suite checks them all):
- * - memory stays flat whatever the file size: input is read in `highWaterMark` pieces and the
+ * - memory stays flat whatever the file size (except with libdeflate-gunzip, which reads the
+ *   whole file before it writes): input is read in `highWaterMark` pieces and the
  *   producer (file reader, zlib, child process) is paused while the consumer is behind;
  * - a truncated or corrupt stream first delivers every byte that can be decompressed and then
  *   throws CairnError MRT_TRUNCATED_STREAM or MRT_CORRUPT_STREAM with `location.offset` = bytes
@@ -84,8 +86,8 @@ export interface OpenOptions {
    * For bzip2: 'auto' (default) uses lbzip2 or bzip2 when on PATH, else the TypeScript decoder;
    * 'native' requires one of the tools; 'lbzip2', 'bzip2' and 'js' force one implementation.
    * A forced tool that is missing is an error (MRT_NO_NATIVE_DECOMPRESSOR), not a fallback.
-   * For gzip: 'auto' (default) uses igzip when on PATH, else Node's zlib (native code too, so
-   * 'native' means the same); 'zlib', 'igzip' and 'libdeflate' (libdeflate-gunzip) force one. Options naming the other
+   * For gzip: 'auto' (default) and 'native' use Node's zlib (measured faster here, in our
+   * pipeline, than igzip through a pipe: bench/RESULTS.md); 'zlib', 'igzip' and 'libdeflate' (libdeflate-gunzip) force one. Options naming the other
    * format's decoders ('js', 'lbzip2', 'bzip2' for gzip; 'zlib', 'igzip', 'libdeflate' for bzip2)
    * mean 'auto' for that format, so one option can be passed for files of both kinds.
    */
@@ -259,7 +261,7 @@ const GZIP_TOOLS = {
 
 let gzipLookup: { tool: 'igzip' | undefined } | undefined;
 
-/** The native gzip inflater used by default when it is on PATH (igzip). Cached. */
+/** The fastest native gzip inflater on PATH (igzip), used when asked for. Cached. */
 export function nativeGzipAvailable(): 'igzip' | undefined {
   if (gzipLookup === undefined) gzipLookup = { tool: onPath('igzip') ? 'igzip' : undefined };
   return gzipLookup.tool;
@@ -276,10 +278,9 @@ function chooseGzip(wanted: DecompressorOption, name: string): Decompressor {
     }
     return wanted;
   }
-  // igzip (Intel ISA-L) inflates about three times as fast as zlib and streams with little
-  // memory; libdeflate-gunzip is slower here and holds the whole file (bench/RESULTS.md).
-  const native = nativeGzipAvailable();
-  if (native !== undefined) return native;
+  // igzip alone inflates several times as fast as zlib, but its output reaches us through a
+  // 64 KiB pipe, and that costs more than zlib inflating on the thread pool while the main
+  // thread decodes (bench/RESULTS.md): zlib stays the default, the tools are there when asked.
   return 'zlib';
 }
 
@@ -425,6 +426,8 @@ class OutputQueue {
     private readonly pause: () => void,
     private readonly resume: () => void,
     private readonly limit = 2 * hwm,
+    /** Join small chunks up to the chunk limit (copies; off where the copies cost more than they save). */
+    private readonly join = true,
   ) {
     this.chunkLimit = Math.min(hwm, MIN_PACED_CHUNK);
   }
@@ -470,7 +473,7 @@ class OutputQueue {
         if (chunk.length > limit) {
           this.chunks.unshift(chunk.subarray(limit));
           chunk = chunk.subarray(0, limit);
-        } else if (this.chunks.length > 0 && chunk.length + this.chunks[0].length <= limit) {
+        } else if (this.join && this.chunks.length > 0 && chunk.length + this.chunks[0].length <= limit) {
           const parts = [chunk];
           let total = chunk.length;
           while (this.chunks.length > 0 && total + this.chunks[0].length <= limit) {
@@ -668,6 +671,10 @@ async function* gzipNativeChunks(context: Context, tool: 'igzip' | 'libdeflate')
     context.clock,
     () => stdout.pause(),
     () => stdout.resume(),
+    2 * context.hwm,
+    // Pipe reads are 64 KiB: joining them into fresh megabyte buffers cost more than the
+    // inflating itself (page faults on every new buffer), and the reader takes small chunks well.
+    false,
   );
   let stderr = '';
   let stopped = false;
