@@ -2,7 +2,7 @@
 // (a) cairn decode only (visitor API), (b) cairn `mrt dump --format bgpdump` to /dev/null,
 // (c) `bgpdump -m` to /dev/null, (d) decompression alone (the ceiling). Elements/s, peak RSS,
 // ratios; results appended to bench/RESULTS.md.
-import { appendFileSync, existsSync } from 'node:fs';
+import { appendFileSync, existsSync, statSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,85 @@ const table = [
   ),
   '',
 ];
+// A multi-file gzip input, large enough that process start-up is a small part of the time: every
+// gzip update file in data/mrt, the list given REPEAT times, in one command each.
+const REPEAT = Number(process.env.BENCH_MRT_REPEAT ?? 3);
+const updateFiles = execFileSync('sh', ['-c', `find data/mrt -name 'updates*.gz' | sort`], {
+  cwd: root,
+  encoding: 'utf8',
+})
+  .trim()
+  .split('\n')
+  .map((rel) => join(root, rel));
+const many = Array.from({ length: REPEAT }, () => updateFiles).flat();
+const dist = join(root, 'dist/mrt/index.js');
+const inProcess = (body) => [
+  node,
+  '--input-type=module',
+  '-e',
+  `import { openByteSource, scanMrt } from ${JSON.stringify(dist)}; import zlib from 'node:zlib'; import fs from 'node:fs';
+let n = 0; for (const file of process.argv.slice(1)) { ${body} } process.stdout.write(n + '\\n');`,
+  ...many,
+];
+const byteSource = (decompressor) =>
+  inProcess(`const s = await openByteSource(file, { decompressor: '${decompressor}' });
+try { for await (const c of s.chunks()) n += c.length; } catch {} await s.close();`);
+const decodeAll = inProcess('await scanMrt(file, () => { n++; });');
+const manyElements = Number(execFileSync(decodeAll[0], decodeAll.slice(1), { encoding: 'utf8' }).trim());
+const bgpdumpAll = ['sh', '-c', 'for f do bgpdump -m "$f"; done', 'sh', ...many];
+const manyBgpdumpElements = Number(
+  execFileSync('sh', ['-c', 'for f do bgpdump -m "$f" 2>/dev/null; done | wc -l', 'sh', ...many], {
+    encoding: 'utf8',
+  }).trim(),
+);
+const compressed = many.reduce((sum, file) => sum + statSync(file).size, 0);
+const commands = [
+  ['igzip -dc', ['igzip', '-dc', ...many]],
+  ['libdeflate-gunzip -c', ['libdeflate-gunzip', '-c', ...many]],
+  ['Node zlib.gunzipSync', inProcess('n += zlib.gunzipSync(fs.readFileSync(file)).length;')],
+  ['cairn byte source, igzip', byteSource('igzip')],
+  ['cairn byte source, zlib', byteSource('zlib')],
+  ['bgpdump -m', bgpdumpAll],
+  ['cairn decode only', decodeAll],
+  [
+    'cairn --format bgpdump',
+    [node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', ...many],
+  ],
+];
+const measured = measureInTurns(
+  commands.map(([, argv]) => argv),
+  runs,
+);
+const byLabel = Object.fromEntries(commands.map(([label], i) => [label, measured[i]]));
+const fastest = ['igzip -dc', 'libdeflate-gunzip -c', 'Node zlib.gunzipSync'].reduce((best, label) =>
+  byLabel[label].seconds < byLabel[best].seconds ? label : best,
+);
+const decodeOnly = byLabel['cairn decode only'];
+const peerMany = byLabel['bgpdump -m'];
+console.log(
+  `${many.length} gzip update files (${updateFiles.length} x ${REPEAT}), ${(compressed / 1e6).toFixed(1)} MB compressed, ${manyElements.toLocaleString('en-US')} elements (bgpdump ${manyBgpdumpElements.toLocaleString('en-US')})`,
+);
+for (const [label] of commands) {
+  const m = byLabel[label];
+  console.log(`  ${label.padEnd(28)} ${m.seconds.toFixed(3)} s  peak RSS ${m.peakRssMiB.toFixed(0)} MiB`);
+}
+console.log(
+  `  decode only: ${((100 * byLabel[fastest].seconds) / decodeOnly.seconds).toFixed(0)}% of ${fastest}, ${(peerMany.seconds / decodeOnly.seconds).toFixed(2)}x bgpdump; --format bgpdump ${(peerMany.seconds / byLabel['cairn --format bgpdump'].seconds).toFixed(2)}x bgpdump`,
+);
+table.push(
+  `Multi-file gzip input: the ${updateFiles.length} gzip update files of data/mrt given ${REPEAT} times (${many.length} files, ${(compressed / 1e6).toFixed(1)} MB compressed, ${manyElements.toLocaleString('en-US')} elements; bgpdump prints ${manyBgpdumpElements.toLocaleString('en-US')} lines), one command each, in the same turns. Fastest decompressor: ${fastest}.`,
+  '',
+  '| command | best s | vs fastest decompressor | vs bgpdump | peak RSS |',
+  '|---|---:|---:|---:|---:|',
+  ...commands.map(([label]) => {
+    const m = byLabel[label];
+    return `| ${label} | ${m.seconds.toFixed(3)} | ${(m.seconds / byLabel[fastest].seconds).toFixed(2)}× time | ${(peerMany.seconds / m.seconds).toFixed(2)}× | ${m.peakRssMiB.toFixed(0)} MiB |`;
+  }),
+  '',
+  `Decode only reaches ${((100 * byLabel[fastest].seconds) / decodeOnly.seconds).toFixed(0)}% of ${fastest}'s speed (target 80%) and ${(peerMany.seconds / decodeOnly.seconds).toFixed(2)}× bgpdump (target 6×); --format bgpdump ${(peerMany.seconds / byLabel['cairn --format bgpdump'].seconds).toFixed(2)}× bgpdump (target 3×).`,
+  '',
+);
+
 const results = join(root, 'bench/RESULTS.md');
 if (!existsSync(results))
   appendFileSync(results, '# Benchmark results\n\nEach section is appended by the benchmark named in it.\n');

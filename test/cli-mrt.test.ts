@@ -176,6 +176,19 @@ describe('cairn mrt stats', () => {
     expect(truncation.message).not.toContain('lbzip2');
   });
 
+  it('reports the gzip decompressor, zlib by default, igzip or libdeflate when asked, same counts', async () => {
+    const file = join(MRT, 'ripe-bgpdump/updates.20070211.0141.gz');
+    const byZlib = JSON.parse((await cairn(['mrt', 'stats', '--json', file])).stdout);
+    expect(byZlib.decompressor).toBe('zlib');
+    for (const decompressor of ['igzip', 'libdeflate']) {
+      const stats = JSON.parse(
+        (await cairn(['mrt', 'stats', '--json', '--decompressor', decompressor, file])).stdout,
+      );
+      expect(stats.decompressor).toBe(decompressor);
+      expect({ ...stats, decompressor: 'zlib' }).toEqual(byZlib);
+    }
+  });
+
   it('lists the problems of a RIB without a peer table', async () => {
     const path = join(MRT, 'pyasn/bview.20140112.1600_3samples.bz2');
     const stats = JSON.parse((await cairn(['mrt', 'stats', '--json', path])).stdout);

@@ -8,7 +8,16 @@ import { ProblemJson } from './problem-schema.js';
 export { ProblemJson };
 
 export const ElementTypeName = z.enum(['A', 'W', 'B', 'STATE']);
-export const DecompressorChoice = z.enum(['auto', 'native', 'js', 'lbzip2', 'bzip2']);
+export const DecompressorChoice = z.enum([
+  'auto',
+  'native',
+  'js',
+  'lbzip2',
+  'bzip2',
+  'zlib',
+  'igzip',
+  'libdeflate',
+]);
 export type DecompressorChoice = z.infer<typeof DecompressorChoice>;
 
 /** An element filter: every given list must match (an element passes a list matching any member). */

@@ -61,11 +61,7 @@ export function mrtCommand(context: CliContext): Command {
     .option('--peer-as <asn>', 'only elements from this peer AS (repeatable)', collect(text))
     .option('--origin-as <asn>', 'only routes originated by this AS (repeatable)', collect(text))
     .option('--strict', 'stop at the first problem in the input, with exit code 2')
-    .addOption(
-      new Option('--decompressor <how>', 'bzip2 decompressor')
-        .choices(['auto', 'native', 'js', 'lbzip2', 'bzip2'])
-        .default('auto'),
-    )
+    .addOption(decompressorOption())
     .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
     .option('-q, --quiet', 'do not print problems found in the input')
     .action(
@@ -101,15 +97,22 @@ export function mrtCommand(context: CliContext): Command {
     .argument('<file...>', 'MRT files')
     .option('--json', 'one JSON object per file')
     .option('--strict', 'stop at the first problem in the input, with exit code 2')
+    .addOption(decompressorOption())
     .option('--no-progress', 'no progress bar')
     .action(
       action(
         context,
-        async (files: string[], options: { json?: boolean; strict?: boolean; progress: boolean }) => {
+        async (
+          files: string[],
+          options: { json?: boolean; strict?: boolean; progress: boolean; decompressor: DecompressorChoice },
+        ) => {
           for (const file of files) {
             let stats: MrtStatsResult;
             try {
-              stats = await mrtStats({ file, strict: options.strict }, progressHooks(io, options.progress));
+              stats = await mrtStats(
+                { file, strict: options.strict, decompressor: options.decompressor },
+                progressHooks(io, options.progress),
+              );
             } catch (error) {
               if (options.strict && error instanceof CairnError) {
                 io.stderr.write(`cairn: ${problemLine(error)}\n`);
@@ -126,4 +129,14 @@ export function mrtCommand(context: CliContext): Command {
       ),
     );
   return mrt;
+}
+
+/** --decompressor, the same for `mrt dump` and `mrt stats`. */
+function decompressorOption(): Option {
+  return new Option(
+    '--decompressor <how>',
+    'decompressor: auto, native, or one of js, lbzip2, bzip2 (bzip2 files), zlib, igzip, libdeflate (gzip files)',
+  )
+    .choices(['auto', 'native', 'js', 'lbzip2', 'bzip2', 'zlib', 'igzip', 'libdeflate'])
+    .default('auto');
 }

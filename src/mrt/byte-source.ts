@@ -1,7 +1,8 @@
 /**
  * Byte sources: a file (or an in-memory buffer) as a stream of decompressed chunks, whatever the
  * compression. The compression is detected from the magic bytes, never from the file name:
- * gzip (1f 8b) is decoded with Node's zlib; bzip2 ("BZh1".."BZh9") with lbzip2 or bzip2 in a child
+ * gzip (1f 8b) is decoded with Node's zlib, or igzip / libdeflate-gunzip in a child process when
+ * asked (a failing or unclear native run is finished by zlib, see gzipNativeChunks); bzip2 ("BZh1".."BZh9") with lbzip2 or bzip2 in a child
  * process when one is on PATH, else with the TypeScript decoder in bzip2.ts (in a worker thread
  * for files); anything else is passed through. A cut bzip2 stream reaches the native tool with
  * its end rebuilt before the cut block (bzip2-cut-stream.ts), and the cut block is tried by the
@@ -9,7 +10,8 @@
  * The decompressor actually used is reported in `decompressor`.
  *
  * Guarantees, identical for every implementation (one test suite checks them all):
- * - memory stays flat whatever the file size: input is read in `highWaterMark` pieces and the
+ * - memory stays flat whatever the file size (except with libdeflate-gunzip, which reads the
+ *   whole file before it writes): input is read in `highWaterMark` pieces and the
  *   producer (file reader, zlib, child process) is paused while the consumer is behind;
  * - a truncated or corrupt stream first delivers every byte that can be decompressed and then
  *   throws CairnError MRT_TRUNCATED_STREAM or MRT_CORRUPT_STREAM with `location.offset` = bytes
@@ -54,7 +56,9 @@ import { Worker } from 'node:worker_threads';
 export { bzip2EndsComplete } from './bzip2-cut-stream.js';
 
 export type Compression = 'none' | 'gzip' | 'bzip2';
-export type Decompressor = 'none' | 'zlib' | 'lbzip2' | 'bzip2' | 'js' | 'js-worker';
+export type Decompressor = 'none' | 'zlib' | 'igzip' | 'libdeflate' | 'lbzip2' | 'bzip2' | 'js' | 'js-worker';
+/** What OpenOptions.decompressor may ask for. */
+export type DecompressorOption = NonNullable<OpenOptions['decompressor']>;
 
 export interface ByteSource {
   /** File path or label, used in error locations. */
@@ -82,8 +86,12 @@ export interface OpenOptions {
    * For bzip2: 'auto' (default) uses lbzip2 or bzip2 when on PATH, else the TypeScript decoder;
    * 'native' requires one of the tools; 'lbzip2', 'bzip2' and 'js' force one implementation.
    * A forced tool that is missing is an error (MRT_NO_NATIVE_DECOMPRESSOR), not a fallback.
+   * For gzip: 'auto' (default) and 'native' use Node's zlib (measured faster here, in our
+   * pipeline, than igzip through a pipe: bench/RESULTS.md); 'zlib', 'igzip' and 'libdeflate' (libdeflate-gunzip) force one. Options naming the other
+   * format's decoders ('js', 'lbzip2', 'bzip2' for gzip; 'zlib', 'igzip', 'libdeflate' for bzip2)
+   * mean 'auto' for that format, so one option can be passed for files of both kinds.
    */
-  decompressor?: 'auto' | 'native' | 'js' | 'lbzip2' | 'bzip2';
+  decompressor?: 'auto' | 'native' | 'js' | 'lbzip2' | 'bzip2' | 'zlib' | 'igzip' | 'libdeflate';
   /** Bytes read from the file at a time, and the largest chunk delivered. Default 1 MiB. */
   highWaterMark?: number;
   /**
@@ -237,7 +245,7 @@ async function createSource(input: Input, head: Uint8Array, options: OpenOptions
   const compression = detectCompression(head);
   let decompressor: Decompressor;
   if (compression === 'none') decompressor = 'none';
-  else if (compression === 'gzip') decompressor = 'zlib';
+  else if (compression === 'gzip') decompressor = chooseGzip(options.decompressor ?? 'auto', input.name);
   else {
     decompressor = chooseBzip2(options.decompressor ?? 'auto', input.name, input.path !== undefined);
   }
@@ -245,11 +253,38 @@ async function createSource(input: Input, head: Uint8Array, options: OpenOptions
   return new Source(input, compression, decompressor, highWaterMark(options), clock);
 }
 
-function chooseBzip2(
-  wanted: NonNullable<OpenOptions['decompressor']>,
-  name: string,
-  hasPath = false,
-): Decompressor {
+/** The command that runs each native gzip inflater, writing to stdout. */
+const GZIP_TOOLS = {
+  igzip: { command: 'igzip', args: ['-d', '-c'] },
+  libdeflate: { command: 'libdeflate-gunzip', args: ['-c'] },
+} as const;
+
+let gzipLookup: { tool: 'igzip' | undefined } | undefined;
+
+/** The fastest native gzip inflater on PATH (igzip), used when asked for. Cached. */
+export function nativeGzipAvailable(): 'igzip' | undefined {
+  if (gzipLookup === undefined) gzipLookup = { tool: onPath('igzip') ? 'igzip' : undefined };
+  return gzipLookup.tool;
+}
+
+function chooseGzip(wanted: DecompressorOption, name: string): Decompressor {
+  if (wanted === 'zlib') return 'zlib';
+  if (wanted === 'igzip' || wanted === 'libdeflate') {
+    const { command } = GZIP_TOOLS[wanted];
+    if (!onPath(command)) {
+      throw new CairnError('MRT_NO_NATIVE_DECOMPRESSOR', `${command} was asked for but is not on PATH`, {
+        file: name,
+      });
+    }
+    return wanted;
+  }
+  // igzip alone inflates several times as fast as zlib, but its output reaches us through a
+  // 64 KiB pipe, and that costs more than zlib inflating on the thread pool while the main
+  // thread decodes (bench/RESULTS.md): zlib stays the default, the tools are there when asked.
+  return 'zlib';
+}
+
+function chooseBzip2(wanted: DecompressorOption, name: string, hasPath = false): Decompressor {
   if (wanted === 'js') return 'js';
   if (wanted === 'lbzip2' || wanted === 'bzip2') {
     if (!onPath(wanted)) {
@@ -259,6 +294,7 @@ function chooseBzip2(
     }
     return wanted;
   }
+  if (wanted === 'zlib' || wanted === 'igzip' || wanted === 'libdeflate') wanted = 'auto';
   const native = nativeBzip2Available();
   // The native tool when there is one, cut streams included (see CutStreamRepair): lbzip2 decodes
   // blocks on every core, faster than our decoder (bench/RESULTS.md). Without one, a file is
@@ -317,7 +353,11 @@ class Source implements ByteSource {
         yield* plainChunks(context);
         return;
       case 'zlib':
-        yield* gzipChunks(context);
+        yield* gzipChunks(context, 0);
+        return;
+      case 'igzip':
+      case 'libdeflate':
+        yield* gzipNativeChunks(context, this.decompressor);
         return;
       case 'js':
         yield* bzip2JsChunks(context, 0, undefined);
@@ -386,6 +426,8 @@ class OutputQueue {
     private readonly pause: () => void,
     private readonly resume: () => void,
     private readonly limit = 2 * hwm,
+    /** Join small chunks up to the chunk limit (copies; off where the copies cost more than they save). */
+    private readonly join = true,
   ) {
     this.chunkLimit = Math.min(hwm, MIN_PACED_CHUNK);
   }
@@ -431,7 +473,7 @@ class OutputQueue {
         if (chunk.length > limit) {
           this.chunks.unshift(chunk.subarray(limit));
           chunk = chunk.subarray(0, limit);
-        } else if (this.chunks.length > 0 && chunk.length + this.chunks[0].length <= limit) {
+        } else if (this.join && this.chunks.length > 0 && chunk.length + this.chunks[0].length <= limit) {
           const parts = [chunk];
           let total = chunk.length;
           while (this.chunks.length > 0 && total + this.chunks[0].length <= limit) {
@@ -504,10 +546,11 @@ interface GzipPassResult {
   writtenUpTo: number;
 }
 
-async function* gzipChunks(context: Context): AsyncGenerator<Buffer> {
-  let delivered = 0;
+/** Decodes with Node's zlib, delivering only output beyond `skip` bytes (a native tool's). */
+async function* gzipChunks(context: Context, skip: number): AsyncGenerator<Buffer> {
+  let delivered = skip;
   let options: GzipPassOptions = {
-    skip: 0,
+    skip,
     fineFrom: Infinity,
     fineTo: Infinity,
     fineSize: GZIP_WRITE_SIZE,
@@ -594,6 +637,207 @@ function gzipCorrupt(
     { file: context.input.name, offset: delivered },
     { cause: error },
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// gzip, native inflater in a child process
+
+/** A gzip member header (RFC 1952): magic, deflate, no reserved flag, known XFL and OS values. */
+function looksLikeGzipHeader(bytes: Uint8Array, at: number): boolean {
+  return (
+    bytes[at + 1] === 0x8b &&
+    bytes[at + 2] === 8 &&
+    (bytes[at + 3] & 0xe0) === 0 &&
+    (bytes[at + 8] === 0 || bytes[at + 8] === 2 || bytes[at + 8] === 4) &&
+    (bytes[at + 9] <= 13 || bytes[at + 9] === 255)
+  );
+}
+
+/**
+ * igzip or libdeflate-gunzip in a child process. They hold back part of their output when they
+ * fail (igzip its last buffer, libdeflate all of it), and igzip stops without a word at data
+ * after a member that is not another member; so whenever a tool fails, or the input does not end
+ * with the trailer of the data delivered (see GzipTrailerCheck), zlib decodes the file again and
+ * delivers what follows the bytes already delivered, and its verdict is the one reported: the
+ * bytes and the error are those of the zlib path whichever inflater ran.
+ */
+async function* gzipNativeChunks(context: Context, tool: 'igzip' | 'libdeflate'): AsyncGenerator<Buffer> {
+  const { command, args } = GZIP_TOOLS[tool];
+  const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const stdin = child.stdin;
+  const stdout = child.stdout;
+  const queue = new OutputQueue(
+    context.hwm,
+    context.clock,
+    () => stdout.pause(),
+    () => stdout.resume(),
+    2 * context.hwm,
+    // Pipe reads are 64 KiB: joining them into fresh megabyte buffers cost more than the
+    // inflating itself (page faults on every new buffer), and the reader takes small chunks well.
+    false,
+  );
+  let stderr = '';
+  let stopped = false;
+  /** Set when a second member shows up: zlib would have to check the whole file anyway. */
+  let handedToZlib = false;
+  let spawnError: Error | undefined;
+  const trailer = new GzipTrailerCheck();
+  const source = context.input.open(0);
+
+  stdout.on('data', (chunk: Buffer) => {
+    trailer.output(chunk);
+    queue.push(chunk);
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (text: string) => {
+    if (stderr.length < STDERR_LIMIT) stderr += text.slice(0, STDERR_LIMIT - stderr.length);
+  });
+  stdin.on('error', () => {
+    // EPIPE when the tool stops reading early (bad data): its exit status tells what happened.
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.on('error', (error) => {
+      spawnError = error;
+      resolve({ code: null, signal: null });
+    });
+    child.on('close', (code, signal) => resolve({ code, signal }));
+  });
+  void exited.then(() => queue.finish());
+
+  const run: Run = {
+    stop: () => {
+      stopped = true;
+      source.destroy();
+      child.kill();
+      queue.finish();
+    },
+  };
+  context.runs.add(run);
+
+  const writer = (async () => {
+    let offset = 0;
+    try {
+      for await (const chunk of source as AsyncIterable<Buffer>) {
+        if (stopped || stdin.destroyed) return;
+        trailer.input(chunk);
+        if (trailer.severalMembers) {
+          // Only zlib tells several members from data after a member that igzip skips: it takes
+          // over now rather than after the tool inflated the whole file for nothing.
+          handedToZlib = true;
+          stdin.destroy();
+          child.kill();
+          return;
+        }
+        offset += chunk.length;
+        context.progress(offset);
+        if (!stdin.write(chunk)) {
+          const abort = new AbortController();
+          await Promise.race([
+            once(stdin, 'drain', { signal: abort.signal }),
+            once(stdin, 'close', { signal: abort.signal }),
+            exited,
+          ]).catch(() => undefined);
+          abort.abort();
+        }
+      }
+      if (!stopped && !stdin.destroyed) stdin.end();
+    } catch (error) {
+      if (!stopped) {
+        queue.finish(readError(context.input.name, error));
+        child.kill();
+      }
+    }
+  })();
+
+  let delivered = 0;
+  let failure: string | undefined;
+  try {
+    for await (const chunk of queue.drain()) {
+      delivered += chunk.length;
+      yield chunk;
+    }
+    const { code, signal } = await exited;
+    await writer;
+    if (stopped || context.isClosed()) return;
+    if (spawnError !== undefined && !handedToZlib) {
+      throw new CairnError('MRT_DECOMPRESSOR_FAILED', `cannot run ${command}: ${spawnError.message}`, {
+        file: context.input.name,
+      });
+    }
+    if (code === 0 && trailer.matches()) return;
+    const complaint = stderr.trim().replace(/\s+/g, ' ');
+    failure =
+      code === 0 || handedToZlib
+        ? undefined // several members, or data after the last one: zlib tells which
+        : `${command} ${code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with status ${code}`}${complaint === '' ? '' : `: ${complaint}`}`;
+  } finally {
+    stopped = true;
+    source.destroy();
+    if (child.exitCode === null && child.signalCode === null) child.kill();
+    stdout.destroy();
+    context.runs.delete(run);
+  }
+  try {
+    yield* gzipChunks(context, delivered);
+  } catch (error) {
+    if (failure === undefined || !(error instanceof CairnError)) throw error;
+    throw new CairnError(error.code, `${error.message}; ${failure}`, error.location, { cause: error });
+  }
+}
+
+/**
+ * Tells whether the input ends with the trailer (CRC-32 and length mod 2^32) of all the output,
+ * and holds no other gzip member header than the first: then it is one gzip member, whole, with
+ * nothing after it but the zero bytes zlib also skips. Otherwise (several members, or data after
+ * the last one, whose last member might even repeat the output) the caller asks zlib.
+ */
+class GzipTrailerCheck {
+  private crc = 0;
+  private length = 0;
+  private readonly tail = new TailBytes(64);
+  /** The last bytes of the previous input chunk (a header may span two chunks). */
+  private carry = Buffer.alloc(0);
+  private offset = 0;
+  private otherHeader = false;
+
+  /** A gzip member header was seen after the first byte. */
+  get severalMembers(): boolean {
+    return this.otherHeader;
+  }
+
+  output(chunk: Buffer): void {
+    this.crc = zlib.crc32(chunk, this.crc);
+    this.length += chunk.length;
+  }
+
+  input(chunk: Buffer): void {
+    this.tail.add(chunk);
+    if (this.otherHeader) return;
+    const bytes = this.carry.length === 0 ? chunk : Buffer.concat([this.carry, chunk]);
+    const base = this.offset - this.carry.length;
+    for (let at = bytes.indexOf(0x1f); at >= 0 && at + 10 <= bytes.length; at = bytes.indexOf(0x1f, at + 1)) {
+      if (base + at > 0 && looksLikeGzipHeader(bytes, at)) {
+        this.otherHeader = true;
+        return;
+      }
+    }
+    this.offset += chunk.length;
+    this.carry = Buffer.from(bytes.subarray(Math.max(0, bytes.length - 9)));
+  }
+
+  matches(): boolean {
+    if (this.otherHeader) return false;
+    const tail = this.tail.bytes();
+    let end = tail.length;
+    const ends = [end];
+    while (end > 0 && tail[end - 1] === 0) end--;
+    if (end < tail.length) ends.push(end);
+    return ends.some((at) => {
+      if (at < 8) return false;
+      const view = Buffer.from(tail.buffer, tail.byteOffset + at - 8, 8);
+      return view.readUInt32LE(0) === this.crc >>> 0 && view.readUInt32LE(4) === this.length % 2 ** 32;
+    });
+  }
 }
 
 /** One decoding pass with Node's zlib; yields output beyond `skip`, returns how it ended. */
@@ -972,23 +1216,28 @@ async function* cutBlockChunks(
 
 /** Keeps the last bytes of a stream. */
 class TailBytes {
-  private readonly bytes: Uint8Array;
+  private readonly data: Uint8Array;
   private length = 0;
 
   constructor(private readonly capacity: number) {
-    this.bytes = new Uint8Array(capacity);
+    this.data = new Uint8Array(capacity);
   }
 
   add(chunk: Uint8Array): void {
     if (chunk.length >= this.capacity) {
-      this.bytes.set(chunk.subarray(chunk.length - this.capacity));
+      this.data.set(chunk.subarray(chunk.length - this.capacity));
       this.length = this.capacity;
       return;
     }
     const keep = Math.min(this.length, this.capacity - chunk.length);
-    this.bytes.copyWithin(0, this.length - keep, this.length);
-    this.bytes.set(chunk, keep);
+    this.data.copyWithin(0, this.length - keep, this.length);
+    this.data.set(chunk, keep);
     this.length = keep + chunk.length;
+  }
+
+  /** The bytes kept (a copy). */
+  bytes(): Uint8Array {
+    return this.data.slice(0, this.length);
   }
 
   /**
@@ -996,7 +1245,7 @@ class TailBytes {
    * tools ignore anything after the stream, this is how such trailing data is noticed.
    */
   endsWithBzip2EndOfStream(): boolean {
-    return bzip2EndsComplete(this.bytes, this.length);
+    return bzip2EndsComplete(this.data, this.length);
   }
 }
 

@@ -42,6 +42,7 @@ export {
   byteSourceFromBuffer,
   detectCompression,
   nativeBzip2Available,
+  nativeGzipAvailable,
   type ByteSource,
   type Compression,
   type Decompressor,

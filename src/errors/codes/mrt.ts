@@ -50,13 +50,16 @@ export const MRT_CODES = {
   },
   MRT_NO_NATIVE_DECOMPRESSOR: {
     category: 'unavailable',
-    description: 'A native bzip2 decompressor (lbzip2 or bzip2) was asked for but is not on PATH.',
-    action: 'Install lbzip2 or bzip2, or let cairn choose (it falls back to its own decoder).',
+    description:
+      'A native decompressor was asked for but is not on PATH: lbzip2 or bzip2 for bzip2 files, igzip or libdeflate-gunzip for gzip files.',
+    action:
+      'Install it (lbzip2, bzip2, isal, libdeflate-tools), or let cairn choose (it falls back to its own bzip2 decoder, and reads gzip with zlib).',
   },
   MRT_DECOMPRESSOR_FAILED: {
     category: 'unavailable',
     description: 'The native decompressor could not be started.',
-    action: 'Check that lbzip2/bzip2 on PATH runs; or ask for the built-in decoder.',
+    action:
+      'Check that the tool on PATH (lbzip2, bzip2, igzip, libdeflate-gunzip) runs; or ask for the built-in decoder.',
   },
   MRT_TRUNCATED_STREAM: {
     category: 'input',
