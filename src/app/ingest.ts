@@ -24,13 +24,7 @@ import { systemClock, type Clock } from '../bgp/index.js';
 import { CairnError, ParseError } from '../errors/index.js';
 import { EvidenceGraph, importFile, type EvidenceObject } from '../intel/index.js';
 import { scanMrt } from '../mrt/index.js';
-import {
-  HistoryRecorder,
-  OutageDetector,
-  parseCountryCode,
-  selectCountry,
-  type OutageEvent,
-} from '../observatory/index.js';
+import { HistoryRecorder, parseCountryCode } from '../observatory/index.js';
 import { Registry } from '../registry/index.js';
 import { RoutingTable } from '../routing/index.js';
 import {
@@ -43,8 +37,9 @@ import {
 import { DEFAULT_REGISTRY_FILES } from './defaults.js';
 import { listCorpusFiles } from './intel.js';
 import type { WorkHooks } from './progress.js';
-import { ARCHIVE_GAP_SECONDS } from './outages.js';
+import { IngestOutages, type OutageFileMessage, type OutageTaskData } from './ingest-outages.js';
 import { orderMrtFiles, reserveForFiles } from './replay.js';
+import { defaultJobs, WorkerPool, workersAvailable } from './worker-pool.js';
 
 /** Problems kept per file record (the count is kept in full). */
 const MAX_FILE_PROBLEMS = 20;
@@ -67,6 +62,8 @@ export const IngestInput = z.object({
     .default(3600),
   /** Countries whose outages are detected (default: every country of the registry). */
   outageCountries: z.array(z.string()).optional(),
+  /** Threads: 1 runs everything on one; more detects outages in a worker thread (default: the cores). */
+  jobs: z.number().int().min(1).optional(),
 });
 export type IngestInput = z.input<typeof IngestInput>;
 
@@ -357,32 +354,25 @@ async function ingestMrt(
     binSeconds: input.binSeconds,
     dependencySeconds: input.dependencySeconds,
   });
-  const countries = (input.outageCountries ?? registry.countries()).map(parseCountryCode);
-  const touched = new Map<string, OutageRecord>();
-  const detectors = [...new Set(countries)].sort().map((country) => {
-    const selection = `country ${country}`;
-    const detector = new OutageDetector(table, {
-      select: selectCountry(registry, country),
-      binSeconds: input.binSeconds,
-      // Archives, as replayOutages reads them: a silence this long is no data, not an outage.
-      gapSeconds: ARCHIVE_GAP_SECONDS,
-    });
-    detector.onEvent((event, phase) => {
-      const key = `${selection}\u0000${event.start}`;
-      let record = touched.get(key);
-      if (record === undefined)
-        touched.set(key, (record = { selection, event: event as OutageEvent, phases: [] }));
-      record.event = event as OutageEvent;
-      const time =
-        phase === 'open'
-          ? event.start
-          : phase === 'close'
-            ? (event.end ?? event.start)
-            : detector.tracker.now;
-      record.phases.push({ phase, time });
-    });
-    return { selection, detector };
-  });
+  const countries = [...new Set((input.outageCountries ?? registry.countries()).map(parseCountryCode))];
+  const jobs = input.jobs ?? defaultJobs();
+  // Outage detection on the second core, on a table of its own fed with the same files.
+  const pool = jobs > 1 && workersAvailable() ? new WorkerPool(1) : undefined;
+  const local =
+    pool === undefined ? new IngestOutages(table, registry, countries, input.binSeconds) : undefined;
+  const remoteTask = pool?.run<OutageFileMessage, null>('ingest-outages', {
+    files: files.slice(0, lastNew + 1),
+    registryFiles: [...registryFiles],
+    countries,
+    binSeconds: input.binSeconds,
+  } satisfies OutageTaskData);
+  const remote = remoteTask?.[Symbol.asyncIterator]();
+  const fileOutages = async (): Promise<OutageRecord[]> => {
+    if (local !== undefined) return local.takeFile();
+    const next = await (remote as AsyncIterator<OutageFileMessage>).next();
+    if (next.done === true) throw new Error('the outage worker ended before the last file');
+    return next.value.outages;
+  };
 
   let elements = 0;
   let written = 0;
@@ -425,13 +415,7 @@ async function ingestMrt(
       // The first file's table gets a snapshot (a lone RIB dump would otherwise have none).
       if (i === 0 && Number.isFinite(last)) recorder.snapshotNow(Math.floor(last));
       const records = recorder.take();
-      const outages: OutageRecord[] = [...touched.values()];
-      for (const { selection, detector } of detectors) {
-        const open = detector.openEvent;
-        if (open !== undefined && !touched.has(`${selection}\u0000${open.start}`))
-          outages.push({ selection, event: open, phases: [] });
-      }
-      touched.clear();
+      const outages = await fileOutages();
       const record: FileRecord = {
         hash: hashes[i],
         kind: 'mrt',
@@ -451,8 +435,7 @@ async function ingestMrt(
           visibility: records.visibility,
           dependency: records.dependency,
           changes: records.changes,
-          // A copy: the detector goes on changing an open event.
-          outages: outages.map((o) => ({ ...o, event: structuredClone(o.event) })),
+          outages,
           resets: records.resets,
         };
         if (await store.ingestFile(batch)) {
@@ -475,7 +458,8 @@ async function ingestMrt(
       progress(i + 1);
     }
   } finally {
-    for (const { detector } of detectors) detector.close();
+    local?.close();
+    await pool?.close();
     recorder.close();
     hooks.onDone?.(INGEST_FILES_LABEL);
     hooks.onDone?.(INGEST_ELEMENTS_LABEL);

@@ -37,6 +37,8 @@ export const DumpInput = ElementFilter.extend({
   /** Stop at the first problem in the input (the problem is thrown). */
   strict: z.boolean().optional(),
   decompressor: DecompressorChoice.optional(),
+  /** Files decoded at once in worker threads (default: the cores; 1: one file at a time). */
+  jobs: z.number().int().min(1).optional(),
 });
 export type DumpInput = z.input<typeof DumpInput>;
 

@@ -24,6 +24,7 @@ import { parseAsn, parsePrefix, type Prefix } from '../net/index.js';
 import { BufferedWriter } from './buffered-writer.js';
 import type { DumpInput, DumpSummary, ElementFilter, MrtStatsInput, MrtStatsResult } from './mrt-schemas.js';
 import type { WorkHooks } from './progress.js';
+import { defaultJobs, workersAvailable } from './worker-pool.js';
 
 export type {
   DecompressorChoice,
@@ -81,6 +82,12 @@ export function elementPredicate(filter: ElementFilter): (cursor: ElementCursor)
  */
 export async function dumpMrt(input: DumpInput, sink: Writable, hooks: WorkHooks = {}): Promise<DumpSummary> {
   const options = input;
+  const jobs = input.jobs ?? defaultJobs(input.files.length);
+  if (jobs > 1 && input.files.length > 1 && workersAvailable()) {
+    elementPredicate(options); // a bad filter is reported before any worker starts
+    const { dumpMrtParallel } = await import('./mrt-parallel.js');
+    return dumpMrtParallel(input, sink, Math.min(jobs, input.files.length), hooks);
+  }
   const accept = elementPredicate(options);
   const bgpdump = (options.format ?? 'bgpdump') === 'bgpdump';
   const out = new BufferedWriter(sink, 1 << 20, bgpdump);
@@ -122,6 +129,30 @@ export async function dumpMrt(input: DumpInput, sink: Writable, hooks: WorkHooks
     if (out.isClosed) break;
   }
   return { files, problems, outputClosed: out.isClosed };
+}
+
+/**
+ * `mrtStats` of several files, in file order, decoded `jobs` at a time in worker threads (default:
+ * the cores); under `strict`, the first problem of the first file that has one is thrown after
+ * the results of the files before it.
+ */
+export async function* mrtStatsEach(
+  files: readonly string[],
+  options: Omit<MrtStatsInput, 'file'> & { jobs?: number } = {},
+  hooks: WorkHooks = {},
+): AsyncGenerator<MrtStatsResult> {
+  const { jobs: wanted, ...rest } = options;
+  const jobs = wanted ?? defaultJobs(files.length);
+  if (jobs > 1 && files.length > 1 && workersAvailable()) {
+    const { mrtStatsParallel } = await import('./mrt-parallel.js');
+    yield* mrtStatsParallel(
+      files.map((file) => ({ ...rest, file })),
+      Math.min(jobs, files.length),
+      hooks,
+    );
+    return;
+  }
+  for (const file of files) yield await mrtStats({ ...rest, file }, hooks);
 }
 
 /** Decodes a file and counts what is in it. Under `strict`, the first problem is thrown. */

@@ -48,6 +48,7 @@ interface IngestCliOptions {
   dir?: string;
   baseUrl?: string;
   concurrency: string;
+  jobs?: string;
 }
 
 /** `ribs,updates` or repeated names; commas and spaces both separate. */
@@ -199,6 +200,7 @@ async function runIngest(io: CliIo, options: IngestCliOptions): Promise<number> 
         binSeconds: integerOption('bin', options.bin, 1, 86400),
         dependencySeconds: integerOption('dependency-interval', options.dependencyInterval, 60, 30 * 86400),
         ...(options.outageCountry !== undefined ? { outageCountries: options.outageCountry } : {}),
+        ...(options.jobs !== undefined ? { jobs: integerOption('jobs', options.jobs, 1, 256) } : {}),
       },
       { ...bar, ...printer },
     );
@@ -231,6 +233,10 @@ export function ingestCommand(context: CliContext): Command {
     .option(
       '--outage-country <cc...>',
       'countries whose outages are detected (default: every country of the registry)',
+    )
+    .option(
+      '-j, --jobs <n>',
+      'threads: 1 runs all on one, 2 or more detects outages in a worker (default: the cores)',
     )
     .option('--fetch', 'fetch the archive files first (as cairn fetch) and ingest them with the rest')
     .addOption(new Option('--source <source>', 'with --fetch: the archive').choices(['ris', 'routeviews']))

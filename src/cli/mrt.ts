@@ -3,7 +3,7 @@
  * `mrtStats`, render to the io. `--strict` ends with exit code 2 at the first problem in the input.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { dumpMrt, mrtStats, type DecompressorChoice, type MrtStatsResult } from '../app/mrt.js';
+import { dumpMrt, mrtStatsEach, type DecompressorChoice } from '../app/mrt.js';
 import { CairnError, type ErrorCode } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_INPUT_PROBLEM, EXIT_OK, noteProblem } from './io.js';
@@ -24,6 +24,7 @@ interface DumpOptions {
   progress: boolean;
   quiet?: boolean;
   decompressor: DecompressorChoice;
+  jobs?: number;
 }
 
 function collect<T>(parse: (text: string) => T) {
@@ -62,6 +63,7 @@ export function mrtCommand(context: CliContext): Command {
     .option('--origin-as <asn>', 'only routes originated by this AS (repeatable)', collect(text))
     .option('--strict', 'stop at the first problem in the input, with exit code 2')
     .addOption(decompressorOption())
+    .addOption(jobsOption())
     .option('--no-progress', 'no progress bar (it is shown only when stderr is a terminal)')
     .option('-q, --quiet', 'do not print problems found in the input')
     .action(
@@ -78,6 +80,7 @@ export function mrtCommand(context: CliContext): Command {
               originAs: options.originAs,
               strict: options.strict,
               decompressor: options.decompressor,
+              jobs: options.jobs,
             },
             io.stdout,
             { ...progressHooks(io, options.progress), onProblem: problems.onProblem },
@@ -98,37 +101,57 @@ export function mrtCommand(context: CliContext): Command {
     .option('--json', 'one JSON object per file')
     .option('--strict', 'stop at the first problem in the input, with exit code 2')
     .addOption(decompressorOption())
+    .addOption(jobsOption())
     .option('--no-progress', 'no progress bar')
     .action(
       action(
         context,
         async (
           files: string[],
-          options: { json?: boolean; strict?: boolean; progress: boolean; decompressor: DecompressorChoice },
+          options: {
+            json?: boolean;
+            strict?: boolean;
+            progress: boolean;
+            decompressor: DecompressorChoice;
+            jobs?: number;
+          },
         ) => {
-          for (const file of files) {
-            let stats: MrtStatsResult;
-            try {
-              stats = await mrtStats(
-                { file, strict: options.strict, decompressor: options.decompressor },
-                progressHooks(io, options.progress),
-              );
-            } catch (error) {
-              if (options.strict && error instanceof CairnError) {
-                io.stderr.write(`cairn: ${problemLine(error)}\n`);
-                return EXIT_INPUT_PROBLEM;
-              }
-              throw error;
+          const each = mrtStatsEach(
+            files,
+            { strict: options.strict, decompressor: options.decompressor, jobs: options.jobs },
+            progressHooks(io, options.progress),
+          );
+          try {
+            for await (const stats of each) {
+              io.stdout.write(options.json ? JSON.stringify(stats) + '\n' : formatStats(stats) + '\n\n');
+              for (const code of Object.keys(stats.problems.byCode))
+                noteProblem(io, new CairnError(code as ErrorCode, code, { file: stats.file }));
             }
-            io.stdout.write(options.json ? JSON.stringify(stats) + '\n' : formatStats(stats) + '\n\n');
-            for (const code of Object.keys(stats.problems.byCode))
-              noteProblem(io, new CairnError(code as ErrorCode, code, { file }));
+          } catch (error) {
+            if (options.strict && error instanceof CairnError) {
+              io.stderr.write(`cairn: ${problemLine(error)}\n`);
+              return EXIT_INPUT_PROBLEM;
+            }
+            throw error;
           }
           return EXIT_OK;
         },
       ),
     );
   return mrt;
+}
+
+/** --jobs, the same for `mrt dump` and `mrt stats`. */
+function jobsOption(): Option {
+  return new Option(
+    '-j, --jobs <n>',
+    'files decoded at once in worker threads (default: the cores; 1: one file at a time); output keeps file order',
+  ).argParser((value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1)
+      throw new InvalidArgumentError('--jobs takes a whole number of at least 1');
+    return n;
+  });
 }
 
 /** --decompressor, the same for `mrt dump` and `mrt stats`. */

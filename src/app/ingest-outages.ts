@@ -1,0 +1,106 @@
+/**
+ * What ingest keeps of outages: the observatory's `OutageDetector`, one per watched country, over
+ * a routing table, and per file the events it touched (with their phases) and the events still
+ * open. Runs in process on ingest's own table, or in a worker thread (`outageTask`) on a table of
+ * its own fed with the same files in the same order, so that detection runs on the second core
+ * while the main thread keeps the history and writes; both give the same records, file by file.
+ */
+import { CairnError } from '../errors/index.js';
+import { scanMrt, type MrtFileHead } from '../mrt/index.js';
+import { OutageDetector, selectCountry, type OutageEvent } from '../observatory/index.js';
+import { Registry } from '../registry/index.js';
+import { RoutingTable } from '../routing/index.js';
+import type { OutageRecord } from '../store/index.js';
+import { ARCHIVE_GAP_SECONDS } from './outages.js';
+import { reserveForFiles } from './replay.js';
+import type { TaskSend } from './worker.js';
+
+/** The outage detectors of an ingest run; see the module header. */
+export class IngestOutages {
+  private readonly touched = new Map<string, OutageRecord>();
+  private readonly detectors: Array<{ selection: string; detector: OutageDetector }>;
+
+  constructor(table: RoutingTable, registry: Registry, countries: readonly string[], binSeconds: number) {
+    this.detectors = [...new Set(countries)].sort().map((country) => {
+      const selection = `country ${country}`;
+      const detector = new OutageDetector(table, {
+        select: selectCountry(registry, country),
+        binSeconds,
+        // Archives, as replayOutages reads them: a silence this long is no data, not an outage.
+        gapSeconds: ARCHIVE_GAP_SECONDS,
+      });
+      detector.onEvent((event, phase) => {
+        const key = `${selection}\u0000${event.start}`;
+        let record = this.touched.get(key);
+        if (record === undefined)
+          this.touched.set(key, (record = { selection, event: event as OutageEvent, phases: [] }));
+        record.event = event as OutageEvent;
+        const time =
+          phase === 'open'
+            ? event.start
+            : phase === 'close'
+              ? (event.end ?? event.start)
+              : detector.tracker.now;
+        record.phases.push({ phase, time });
+      });
+      return { selection, detector };
+    });
+  }
+
+  /**
+   * The records of the file just applied: the events touched during it and those still open, as
+   * copies (the detector goes on changing an open event).
+   */
+  takeFile(): OutageRecord[] {
+    const outages: OutageRecord[] = [...this.touched.values()];
+    for (const { selection, detector } of this.detectors) {
+      const open = detector.openEvent;
+      if (open !== undefined && !this.touched.has(`${selection}\u0000${open.start}`))
+        outages.push({ selection, event: open, phases: [] });
+    }
+    this.touched.clear();
+    return outages.map((o) => ({ ...o, event: structuredClone(o.event) }));
+  }
+
+  close(): void {
+    for (const { detector } of this.detectors) detector.close();
+  }
+}
+
+/** What the main thread hands the outage worker. */
+export interface OutageTaskData {
+  /** The MRT files to apply, in ingest's order. */
+  files: Array<MrtFileHead & { path: string }>;
+  registryFiles: string[];
+  countries: string[];
+  binSeconds: number;
+}
+
+/** One message per file, in order: the file's outage records. */
+export interface OutageFileMessage {
+  outages: OutageRecord[];
+}
+
+/** Worker side: the files applied to a table of its own, each file's records sent in turn. */
+export async function outageTask(data: unknown, send: TaskSend): Promise<null> {
+  const task = data as OutageTaskData;
+  const registry = (await Registry.load(task.registryFiles)).registry;
+  const table = new RoutingTable();
+  reserveForFiles(table, task.files);
+  const outages = new IngestOutages(table, registry, task.countries, task.binSeconds);
+  const visit = table.visitor();
+  try {
+    for (const file of task.files) {
+      try {
+        // Problems are the main thread's to report: it decodes the same bytes.
+        await scanMrt(file.path, visit, { onProblem: () => undefined });
+      } catch (error) {
+        if (!(error instanceof CairnError)) throw error;
+      }
+      await send({ outages: outages.takeFile() } satisfies OutageFileMessage);
+    }
+  } finally {
+    outages.close();
+  }
+  return null;
+}
