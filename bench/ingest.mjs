@@ -3,9 +3,13 @@
 // with the decoder alone (scanMrt with an empty visitor) and with loading the routing table, on
 // the same files in time order; each measurement in its own child process, the modes in turns,
 // best of REPEAT. Reports elements/s, ingest's share of the decoder's rate, the store's size per
-// element and what it holds. Ingest runs twice: with outage detectors for one country (KP) and
-// with the default (one detector per country of the registry).
-// Build first (npm run bench does). Run: npm run bench -- ingest [--repeat N] [FILE|DIR ...]
+// element and what it holds. Ingest runs on one thread (--jobs 1) and on two (--jobs 2: outage
+// detection in a worker thread), with outage detectors for every registry country, and on two
+// threads for KP only. Besides the bundled real files, a SYNTHETIC day of 5-minute update files
+// (bench/lib/synthetic-day.mjs: real routes, synthetic peers and churn), written into a temporary
+// folder at bench time, is the scale input (--day-files N of its 288 files; 0 leaves it out).
+// Build first (npm run bench does).
+// Run: npm run bench -- ingest [--repeat N] [--day-files N] [FILE|DIR ...]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -54,6 +58,7 @@ async function child(mode, files) {
     const out = await ingest({
       mrt: files,
       db,
+      jobs: mode === 'ingest-1' ? 1 : 2,
       ...(mode === 'ingest-kp' ? { outageCountries: ['KP'] } : {}),
     });
     result.elements = out.elements;
@@ -89,11 +94,25 @@ async function main() {
   if (process.argv[2] === '--child') return child(process.argv[3], process.argv.slice(4));
   let args = process.argv.slice(2);
   let repeat = 3;
-  if (args[0] === '--repeat') {
-    repeat = Number(args[1]);
+  let dayFiles = 288;
+  for (;;) {
+    if (args[0] === '--repeat') repeat = Number(args[1]);
+    else if (args[0] === '--day-files') dayFiles = Number(args[1]);
+    else break;
     args = args.slice(2);
   }
-  const sets = args.length > 0 ? [{ name: args.join(' '), files: args }] : SETS;
+  const sets = args.length > 0 ? [{ name: args.join(' '), files: args }] : [...SETS];
+  let dayDir;
+  if (args.length === 0 && dayFiles > 0) {
+    const { writeSyntheticDay } = await import('./lib/synthetic-day.mjs');
+    dayDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-bench-day-'));
+    const day = await writeSyntheticDay(dayDir, { files: dayFiles });
+    sets.push({
+      name: `SYNTHETIC day: ${dayFiles} 5-minute update files (4 peers x 100,000 real routes, then 4,000 elements a file)`,
+      files: [dayDir],
+    });
+    void day;
+  }
   console.log(`# cairn ingest benchmark, ${new Date().toISOString()}`);
   console.log(
     `# ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}, node ${process.version}, best of ${repeat}, load average ${os
@@ -101,9 +120,9 @@ async function main() {
       .map((x) => x.toFixed(1))
       .join(' ')}`,
   );
-  const modes = ['decode', 'load', 'ingest-kp', 'ingest'];
+  const modes = ['decode', 'load', 'ingest-1', 'ingest-2', 'ingest-kp'];
   for (const set of sets) {
-    const [decode, load, kp, all] = bestInTurns(modes, set.files, repeat);
+    const [decode, load, one, all, kp] = bestInTurns(modes, set.files, repeat);
     const rate = (r) => Math.round((r.elements / r.ms) * 1000);
     const share = (r) => `${((rate(r) / rate(decode)) * 100).toFixed(1)}% of the decoder`;
     console.log(`\n${set.name}`);
@@ -113,8 +132,9 @@ async function main() {
       `  load table                ${load.ms.toFixed(0)} ms  ${rate(load)} elements/s  (${share(load)})`,
     );
     for (const [label, r] of [
-      ['ingest, outages of KP', kp],
-      ['ingest, every country', all],
+      ['ingest, 1 thread', one],
+      ['ingest, 2 threads', all],
+      ['ingest, 2 threads, KP', kp],
     ])
       console.log(
         `  ${label.padEnd(25)} ${r.ms.toFixed(0)} ms  ${rate(r)} elements/s  (${share(r)})  store ${r.storeBytes} B, ` +
@@ -126,6 +146,7 @@ async function main() {
         `${c.dependencySnapshots} dependency snapshots, ${c.changes} prefix changes, ${c.outages} outages, ${c.resets} resets`,
     );
   }
+  if (dayDir !== undefined) fs.rmSync(dayDir, { recursive: true, force: true });
 }
 
 await main();
