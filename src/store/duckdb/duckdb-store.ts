@@ -23,21 +23,7 @@ import { CairnError } from '../../errors/index.js';
 import type { AchCase, EvidenceObject, Indicator } from '../../intel/index.js';
 import type { OutageEvent, OutagePhase } from '../../observatory/index.js';
 import type { CairnStore, StoredAchCase } from '../store.js';
-import type {
-  AchRatingEdit,
-  ChangeFilter,
-  DependencySnapshot,
-  FileBatch,
-  FileKind,
-  FileRecord,
-  OutageFilter,
-  OutageRecord,
-  PrefixChange,
-  SessionResetRecord,
-  StoreCounts,
-  VisibilityPoint,
-  VisibilityScope,
-} from '../types.js';
+import type * as T from '../types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
 
 export interface DuckDbStoreOptions {
@@ -131,7 +117,7 @@ export class DuckDbStore implements CairnStore {
   /** Runs `write` in a transaction with a new file sequence number; rolls back on failure. */
   private async inFileTransaction(
     c: DuckDBConnection,
-    file: FileRecord,
+    file: T.FileRecord,
     write: (seq: number) => Promise<void>,
   ): Promise<boolean> {
     await c.run('BEGIN TRANSACTION');
@@ -144,20 +130,19 @@ export class DuckDbStore implements CairnStore {
       const [{ next }] = await this.rows(c, 'SELECT coalesce(max(seq), 0) + 1 AS next FROM files');
       const seq = num(next);
       await write(seq);
-      const files = await c.createAppender('files');
-      files.appendBigInt(BigInt(seq));
-      files.appendVarchar(file.hash);
-      files.appendVarchar(file.kind);
-      files.appendVarchar(file.path);
-      files.appendBigInt(BigInt(file.size));
-      optionalDouble(files, file.firstTime);
-      optionalDouble(files, file.lastTime);
-      files.appendBigInt(BigInt(file.records));
-      files.appendInteger(file.problemCount);
-      files.appendList(file.problems, VARCHAR_LIST);
-      files.appendDouble(file.ingestedAt);
-      files.endRow();
-      files.closeSync();
+      await append(c, 'files', [file], (a, f) => {
+        a.appendBigInt(BigInt(seq));
+        a.appendVarchar(f.hash);
+        a.appendVarchar(f.kind);
+        a.appendVarchar(f.path);
+        a.appendBigInt(BigInt(f.size));
+        optionalDouble(a, f.firstTime);
+        optionalDouble(a, f.lastTime);
+        a.appendBigInt(BigInt(f.records));
+        a.appendInteger(f.problemCount);
+        a.appendList(f.problems, VARCHAR_LIST);
+        a.appendDouble(f.ingestedAt);
+      });
       await c.run('COMMIT');
       return true;
     } catch (error) {
@@ -175,7 +160,7 @@ export class DuckDbStore implements CairnStore {
     );
   }
 
-  files(kind?: FileKind): Promise<FileRecord[]> {
+  files(kind?: T.FileKind): Promise<T.FileRecord[]> {
     return this.serial('read', async (c) => {
       const rows = await this.rows(
         c,
@@ -186,15 +171,14 @@ export class DuckDbStore implements CairnStore {
     });
   }
 
-  ingestFile(batch: FileBatch): Promise<boolean> {
+  ingestFile(batch: T.FileBatch): Promise<boolean> {
     return this.serial('write', (c) =>
       this.inFileTransaction(c, batch.file, async (seq) => {
         const fileSeq = BigInt(seq);
-        await append(c, 'bins', unique(batch.bins), (a, bin) => {
+        await fileRows(c, 'bins', unique(batch.bins), fileSeq, (a, bin) => {
           a.appendDouble(bin);
-          a.appendBigInt(fileSeq);
         });
-        await append(c, 'visibility', batch.visibility, (a, p) => {
+        await fileRows(c, 'visibility', batch.visibility, fileSeq, (a, p) => {
           a.appendVarchar(p.scope);
           a.appendVarchar(p.key);
           a.appendDouble(p.binStart);
@@ -202,62 +186,54 @@ export class DuckDbStore implements CairnStore {
           a.appendDouble(p.ipv6Slash48s);
           a.appendInteger(p.prefixes);
           a.appendInteger(p.peers);
-          a.appendBigInt(fileSeq);
         });
-        await append(c, 'dependency_snapshots', batch.dependency, (a, s) => {
+        await fileRows(c, 'dependency_snapshots', batch.dependency, fileSeq, (a, s) => {
           a.appendVarchar(s.country);
           a.appendDouble(s.time);
           a.appendInteger(s.peers);
-          a.appendBigInt(fileSeq);
         });
         const shares = batch.dependency.flatMap((s) => s.dependency.map((d) => ({ s, d })));
-        await append(c, 'dependency_shares', shares, (a, { s, d }) => {
+        await fileRows(c, 'dependency_shares', shares, fileSeq, (a, { s, d }) => {
           a.appendVarchar(s.country);
           a.appendDouble(s.time);
           a.appendUBigInt(BigInt(d.asn));
           a.appendDouble(d.hegemony);
           a.appendDouble(d.ipv4);
           a.appendDouble(d.ipv6);
-          a.appendBigInt(fileSeq);
         });
         const upstreams = batch.dependency.flatMap((s) => s.upstreams.map((u) => ({ s, u })));
-        await append(c, 'upstream_shares', upstreams, (a, { s, u }) => {
+        await fileRows(c, 'upstream_shares', upstreams, fileSeq, (a, { s, u }) => {
           a.appendVarchar(s.country);
           a.appendDouble(s.time);
           a.appendUBigInt(BigInt(u.asn));
           a.appendDouble(u.share);
-          a.appendBigInt(fileSeq);
         });
-        await append(c, 'prefix_changes', batch.changes, (a, change) => {
+        await fileRows(c, 'prefix_changes', batch.changes, fileSeq, (a, change) => {
           a.appendVarchar(change.kind);
           a.appendVarchar(change.prefix);
           a.appendDouble(change.time);
           a.appendList(change.before.map(BigInt), ASN_LIST);
           a.appendList(change.after.map(BigInt), ASN_LIST);
-          a.appendBigInt(fileSeq);
         });
-        await append(c, 'outage_states', batch.outages, (a, o) => {
+        await fileRows(c, 'outage_states', batch.outages, fileSeq, (a, o) => {
           a.appendVarchar(o.selection);
           a.appendDouble(o.event.start);
           a.appendBoolean(o.event.open);
           optionalDouble(a, o.event.end);
           a.appendVarchar(JSON.stringify(o.event));
-          a.appendBigInt(fileSeq);
         });
         const phases = batch.outages.flatMap((o) => o.phases.map((p) => ({ o, p })));
-        await append(c, 'outage_phases', phases, (a, { o, p }) => {
+        await fileRows(c, 'outage_phases', phases, fileSeq, (a, { o, p }) => {
           a.appendVarchar(o.selection);
           a.appendDouble(o.event.start);
           a.appendVarchar(p.phase);
           a.appendDouble(p.time);
-          a.appendBigInt(fileSeq);
         });
-        await append(c, 'session_resets', batch.resets, (a, r) => {
+        await fileRows(c, 'session_resets', batch.resets, fileSeq, (a, r) => {
           a.appendDouble(r.time);
           a.appendUBigInt(BigInt(r.peerAsn));
           a.appendVarchar(r.peerAddress);
           a.appendInteger(r.routesRemoved);
-          a.appendBigInt(fileSeq);
         });
       }),
     );
@@ -266,11 +242,11 @@ export class DuckDbStore implements CairnStore {
   // ---- routing history --------------------------------------------------------------------
 
   visibilitySeries(
-    scope: VisibilityScope,
+    scope: T.VisibilityScope,
     key: string,
     from: number,
     to: number,
-  ): Promise<VisibilityPoint[]> {
+  ): Promise<T.VisibilityPoint[]> {
     return this.serial('read', async (c) => {
       if (!(to >= from)) return [];
       const bins = (
@@ -291,7 +267,7 @@ export class DuckDbStore implements CairnStore {
          ORDER BY bin_start`,
         [scope, key, to, from],
       );
-      const out: VisibilityPoint[] = [];
+      const out: T.VisibilityPoint[] = [];
       let at = 0;
       let last: Row | undefined;
       for (const bin of bins) {
@@ -316,7 +292,7 @@ export class DuckDbStore implements CairnStore {
     country: string,
     where: string,
     values: DuckDBValue[],
-  ): Promise<DependencySnapshot[]> {
+  ): Promise<T.DependencySnapshot[]> {
     const heads = await this.rows(
       c,
       `SELECT country, time, peers FROM dependency_snapshots WHERE country = $1 AND ${where}
@@ -343,7 +319,7 @@ export class DuckDbStore implements CairnStore {
        WHERE u.country = $1 ORDER BY u.time, u.share DESC, u.asn`,
       [country, lo, hi],
     );
-    const byTime = new Map<number, DependencySnapshot>();
+    const byTime = new Map<number, T.DependencySnapshot>();
     for (const h of heads)
       byTime.set(num(h.time), {
         country,
@@ -363,7 +339,7 @@ export class DuckDbStore implements CairnStore {
     return [...byTime.values()];
   }
 
-  dependencyAt(country: string, time: number): Promise<DependencySnapshot | undefined> {
+  dependencyAt(country: string, time: number): Promise<T.DependencySnapshot | undefined> {
     return this.serial('read', async (c) => {
       const [row] = await this.rows(
         c,
@@ -375,13 +351,13 @@ export class DuckDbStore implements CairnStore {
     });
   }
 
-  dependencySeries(country: string, from: number, to: number): Promise<DependencySnapshot[]> {
+  dependencySeries(country: string, from: number, to: number): Promise<T.DependencySnapshot[]> {
     return this.serial('read', (c) =>
       to >= from ? this.snapshots(c, country, 'time BETWEEN $2 AND $3', [from, to]) : Promise.resolve([]),
     );
   }
 
-  outages(filter: OutageFilter = {}): Promise<OutageRecord[]> {
+  outages(filter: T.OutageFilter = {}): Promise<T.OutageRecord[]> {
     return this.serial('read', async (c) => {
       const where: string[] = [];
       const values: DuckDBValue[] = [];
@@ -409,7 +385,7 @@ export class DuckDbStore implements CairnStore {
         if (list === undefined) phasesOf.set(key, (list = []));
         list.push({ phase: p.phase as OutagePhase, time: num(p.time) });
       }
-      const out: OutageRecord[] = [];
+      const out: T.OutageRecord[] = [];
       for (const s of states) {
         const start = num(s.start);
         const end = optNum(s.end_time);
@@ -428,7 +404,7 @@ export class DuckDbStore implements CairnStore {
     });
   }
 
-  prefixChanges(filter: ChangeFilter = {}): Promise<PrefixChange[]> {
+  prefixChanges(filter: T.ChangeFilter = {}): Promise<T.PrefixChange[]> {
     return this.serial('read', async (c) => {
       const where: string[] = [];
       const values: DuckDBValue[] = [];
@@ -453,7 +429,7 @@ export class DuckDbStore implements CairnStore {
         values,
       );
       return rows.map((r) => ({
-        kind: r.kind as PrefixChange['kind'],
+        kind: r.kind as T.PrefixChange['kind'],
         prefix: String(r.prefix),
         time: num(r.time),
         before: numList(r.before),
@@ -462,7 +438,7 @@ export class DuckDbStore implements CairnStore {
     });
   }
 
-  sessionResets(from: number, to: number): Promise<SessionResetRecord[]> {
+  sessionResets(from: number, to: number): Promise<T.SessionResetRecord[]> {
     return this.serial('read', async (c) => {
       const rows = await this.rows(
         c,
@@ -489,36 +465,32 @@ export class DuckDbStore implements CairnStore {
 
   // ---- evidence ---------------------------------------------------------------------------
 
-  async importEvidence(file: FileRecord, objects: readonly EvidenceObject[]): Promise<boolean> {
+  async importEvidence(file: T.FileRecord, objects: readonly EvidenceObject[]): Promise<boolean> {
     this.requireVersion(2, 'evidence');
     return this.serial('write', (c) =>
       this.inFileTransaction(c, file, async (seq) => {
         const fileSeq = BigInt(seq);
-        await append(c, 'evidence', objects, (a, o) => {
+        await fileRows(c, 'evidence', objects, fileSeq, (a, o) => {
           a.appendVarchar(o.id);
           a.appendVarchar(o.kind);
           a.appendVarchar(JSON.stringify(o));
-          a.appendBigInt(fileSeq);
         });
         const indicators = objects.filter((o): o is Indicator => o.kind === 'indicator');
-        await append(c, 'evidence_values', indicators, (a, i) => {
+        await fileRows(c, 'evidence_values', indicators, fileSeq, (a, i) => {
           a.appendVarchar(i.value);
           a.appendVarchar(i.id);
-          a.appendBigInt(fileSeq);
         });
         const links = indicators.flatMap((i) => i.caseIds.map((caseId) => ({ i, caseId })));
-        await append(c, 'evidence_case_links', links, (a, { i, caseId }) => {
+        await fileRows(c, 'evidence_case_links', links, fileSeq, (a, { i, caseId }) => {
           a.appendVarchar(i.id);
           a.appendVarchar(caseId);
-          a.appendBigInt(fileSeq);
         });
         const relationships = objects.filter((o) => o.kind === 'relationship');
-        await append(c, 'evidence_relationships', relationships, (a, r) => {
+        await fileRows(c, 'evidence_relationships', relationships, fileSeq, (a, r) => {
           a.appendVarchar(r.id);
           a.appendVarchar(r.type);
           a.appendVarchar(r.sourceRef);
           a.appendVarchar(r.targetRef);
-          a.appendBigInt(fileSeq);
         });
       }),
     );
@@ -581,7 +553,7 @@ export class DuckDbStore implements CairnStore {
     });
   }
 
-  async recordAchEdit(edit: AchRatingEdit): Promise<void> {
+  async recordAchEdit(edit: T.AchRatingEdit): Promise<void> {
     this.requireVersion(2, 'ACH cases');
     return this.serial('write', async (c) => {
       await c.run(
@@ -611,7 +583,7 @@ export class DuckDbStore implements CairnStore {
           caseId: String(e.case_id),
           evidenceId: String(e.evidence_id),
           hypothesisId: String(e.hypothesis_id),
-          rating: e.rating as AchRatingEdit['rating'],
+          rating: e.rating as T.AchRatingEdit['rating'],
           time: num(e.time),
           ...(e.analyst !== null ? { analyst: String(e.analyst) } : {}),
           ...(e.note !== null ? { note: String(e.note) } : {}),
@@ -622,11 +594,11 @@ export class DuckDbStore implements CairnStore {
 
   // ---- the store --------------------------------------------------------------------------
 
-  counts(): Promise<StoreCounts> {
+  counts(): Promise<T.StoreCounts> {
     return this.serial('read', (c) => this.countRows(c, undefined));
   }
 
-  fileCounts(hash: string): Promise<StoreCounts | undefined> {
+  fileCounts(hash: string): Promise<T.StoreCounts | undefined> {
     return this.serial('read', async (c) => {
       const [row] = await this.rows(c, 'SELECT seq FROM files WHERE hash = $1', [hash]);
       return row === undefined ? undefined : this.countRows(c, num(row.seq));
@@ -634,7 +606,7 @@ export class DuckDbStore implements CairnStore {
   }
 
   /** Rows by kind, of one file (`seq`) or of the whole store (distinct bins, outages, evidence ids). */
-  private async countRows(c: DuckDBConnection, seq: number | undefined): Promise<StoreCounts> {
+  private async countRows(c: DuckDBConnection, seq: number | undefined): Promise<T.StoreCounts> {
     const of = seq === undefined ? '' : `WHERE file_seq = ${seq}`;
     const count = async (sql: string): Promise<number> => num((await this.rows(c, sql))[0].n);
     const v2 = this.schemaVersion >= 2;
@@ -744,10 +716,24 @@ async function append<T>(
   }
 }
 
-function fileOfRow(r: Row): FileRecord {
+/** `append` for rows that belong to a file: its sequence number is every row's last column. */
+function fileRows<I>(
+  c: DuckDBConnection,
+  table: string,
+  items: readonly I[],
+  fileSeq: bigint,
+  row: (appender: DuckDBAppender, item: I) => void,
+): Promise<void> {
+  return append(c, table, items, (a, item) => {
+    row(a, item);
+    a.appendBigInt(fileSeq);
+  });
+}
+
+function fileOfRow(r: Row): T.FileRecord {
   return {
     hash: String(r.hash),
-    kind: r.kind as FileKind,
+    kind: r.kind as T.FileKind,
     path: String(r.path),
     size: num(r.size),
     ...(r.first_time !== null ? { firstTime: num(r.first_time) } : {}),
