@@ -9,7 +9,7 @@
 // (bench/lib/synthetic-day.mjs: real routes, synthetic peers and churn), written into a temporary
 // folder at bench time, is the scale input (--day-files N of its 288 files; 0 leaves it out).
 // Build first (npm run bench does).
-// Run: npm run bench -- ingest [--repeat N] [--day-files N] [FILE|DIR ...]
+// Run: npm run bench -- ingest [--repeat N] [--day-files N] [--day-only] [FILE|DIR ...]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -95,13 +95,18 @@ async function main() {
   let args = process.argv.slice(2);
   let repeat = 3;
   let dayFiles = 288;
+  let onlyDay = false;
   for (;;) {
     if (args[0] === '--repeat') repeat = Number(args[1]);
     else if (args[0] === '--day-files') dayFiles = Number(args[1]);
-    else break;
+    else if (args[0] === '--day-only') {
+      onlyDay = true;
+      args = args.slice(1);
+      continue;
+    } else break;
     args = args.slice(2);
   }
-  const sets = args.length > 0 ? [{ name: args.join(' '), files: args }] : [...SETS];
+  const sets = args.length > 0 ? [{ name: args.join(' '), files: args }] : onlyDay ? [] : [...SETS];
   let dayDir;
   if (args.length === 0 && dayFiles > 0) {
     const { writeSyntheticDay } = await import('./lib/synthetic-day.mjs');
@@ -109,9 +114,8 @@ async function main() {
     const day = await writeSyntheticDay(dayDir, { files: dayFiles });
     sets.push({
       name: `SYNTHETIC day: ${dayFiles} 5-minute update files (4 peers x 100,000 real routes, then 4,000 elements a file)`,
-      files: [dayDir],
+      files: day.files,
     });
-    void day;
   }
   console.log(`# cairn ingest benchmark, ${new Date().toISOString()}`);
   console.log(
