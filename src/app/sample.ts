@@ -10,13 +10,38 @@
  * const result = await sampleFiles({ paths: ['incident/'], rules: 'rules/' }, hooks);
  * result.files[0].facts?.pe?.imphash;
  */
-import { constants, closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync,
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { CairnError } from '../errors/index.js';
-import { analyzeSample, parseYaraOutput } from '../intel/index.js';
+import { systemClock, type Clock } from '../bgp/index.js';
+import {
+  EvidenceGraph,
+  addSampleValues,
+  analyzeSample,
+  parseYaraOutput,
+  sampleCaseId,
+  sampleCaseValues,
+  sampleValueId,
+  splitCsvLine,
+  type EvidenceObject,
+  type IndicatorType,
+  type SampleCaseValue,
+} from '../intel/index.js';
 import { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
 import { execFileSync, spawn } from 'node:child_process';
@@ -36,8 +61,12 @@ export const SampleInput = z.object({
   rules: z.string().optional(),
   /** The victim's internal host naming, a regular expression. */
   victimNaming: z.string().optional(),
-  /** Also write the sample values as a case file (CSV `type,value,comment`) at this path. */
+  /** Also write the sample values as a case file (CSV `type,value,comment`) at this path, extending it when it exists. */
   caseFile: z.string().optional(),
+  /** Add the sample values to the case of this name in the store (`db`, or the default store). */
+  caseName: z.string().min(1).optional(),
+  /** The store file for `caseName` (default: `defaultStorePath`). */
+  db: z.string().optional(),
   /** Worker threads for many files (default: the number of cores, at most 8). */
   workers: z.number().int().min(1).max(64).optional(),
 });
@@ -121,8 +150,20 @@ export const SampleResult = z.object({
   read: z.number(),
   refused: z.number(),
   bytes: z.number(),
-  /** The case file written, when caseFile was given, and how many values it holds. */
-  case: z.object({ file: z.string(), values: z.number() }).optional(),
+  /**
+   * The case the values went to: a case file (`file`) or a case of the store (`db`, with its id);
+   * `values` it holds from these samples, `added` of them new to it.
+   */
+  case: z
+    .object({
+      name: z.string(),
+      file: z.string().optional(),
+      db: z.string().optional(),
+      id: z.string().optional(),
+      values: z.number(),
+      added: z.number(),
+    })
+    .optional(),
   /** The YARA rules used, when --rules was given. */
   rules: z.object({ source: z.string(), files: z.number(), engine: z.string() }).optional(),
 });
@@ -455,7 +496,11 @@ async function readInWorkers(
 }
 
 /** Reads every file the paths name; problems are reported through hooks and kept in the result. */
-export async function sampleFiles(input: SampleInput, hooks: WorkHooks = {}): Promise<SampleResult> {
+export async function sampleFiles(
+  input: SampleInput,
+  hooks: WorkHooks = {},
+  options: { clock?: Clock } = {},
+): Promise<SampleResult> {
   const parsed = SampleInput.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -498,22 +543,16 @@ export async function sampleFiles(input: SampleInput, hooks: WorkHooks = {}): Pr
       for (const r of results) if (r.facts !== undefined) r.yara = matches.get(r.file) ?? [];
     }
     const all = [...refused, ...results];
-    let written: { file: string; values: number } | undefined;
-    if (request.caseFile !== undefined) {
-      const rows = sampleCaseRows(all);
-      try {
-        writeFileSync(request.caseFile, sampleCaseCsv(rows));
-      } catch (error) {
-        throw new CairnError(
-          'SAMPLE_BAD_OPTION',
-          `cannot write the case file ${request.caseFile}: ${(error as Error).message}`,
-          {
-            file: request.caseFile,
-            field: 'caseFile',
-          },
-        );
-      }
-      written = { file: request.caseFile, values: rows.length };
+    let written: SampleResult['case'];
+    if (request.caseName !== undefined) {
+      written = await addToStoreCase(
+        request.caseName,
+        request.db,
+        sampleCaseValues(all),
+        options.clock ?? systemClock,
+      );
+    } else if (request.caseFile !== undefined) {
+      written = writeCaseFile(request.caseFile, sampleCaseRows(all));
     }
     return {
       ...(written !== undefined ? { case: written } : {}),
@@ -532,57 +571,125 @@ export async function sampleFiles(input: SampleInput, hooks: WorkHooks = {}): Pr
 
 /** One value of a case built from samples: an indicator type intel reads, and where it came from. */
 export interface SampleCaseRow {
-  type:
-    | 'md5'
-    | 'sha1'
-    | 'sha256'
-    | 'ssdeep'
-    | 'tlsh'
-    | 'imphash'
-    | 'url'
-    | 'domain'
-    | 'ipv4'
-    | 'ipv6'
-    | 'email'
-    | 'hostname';
+  type: IndicatorType;
   value: string;
   comment: string;
 }
 
 /**
- * The values of the samples that correlation can use, each once: exact and fuzzy hashes, imphash
- * and the network strings (credentials are not indicators and stay in the sample report).
+ * The values of the samples that correlation can use, each once: exact and fuzzy hashes, imphash,
+ * Rich header hash, YARA rule names and the network strings (credentials are not indicators and
+ * stay in the sample report).
  */
 export function sampleCaseRows(files: readonly SampleFileJson[]): SampleCaseRow[] {
-  const rows: SampleCaseRow[] = [];
-  const seen = new Set<string>();
-  const add = (type: SampleCaseRow['type'], value: string | undefined, comment: string): void => {
-    if (value === undefined || value === '' || seen.has(`${type}\u0000${value}`)) return;
-    seen.add(`${type}\u0000${value}`);
-    rows.push({ type, value, comment });
-  };
-  for (const f of files) {
-    const facts = f.facts;
-    if (facts === undefined) continue;
-    const name = path.basename(f.file);
-    for (const type of ['md5', 'sha1', 'sha256', 'ssdeep', 'tlsh'] as const)
-      add(type, facts.hashes[type], `${type} of sample ${name}`);
-    add('imphash', facts.pe?.imphash, `imphash of sample ${name}`);
-    for (const s of facts.strings) {
-      if (s.kind !== 'credential') add(s.kind, s.value, `${s.kind} in sample ${name} at offset ${s.offset}`);
-    }
-  }
-  return rows;
+  return sampleCaseValues(files).map(({ type, value, comment }) => ({ type, value, comment }));
 }
 
 /** CSV with a `type,value,comment` header, the case format `intel show|similar|attribute` read. */
-export function sampleCaseCsv(rows: readonly SampleCaseRow[]): string {
+export function sampleCaseCsv(rows: readonly SampleCaseRow[], header = true): string {
   const cell = (v: string): string =>
     /[",\r\n]/.test(v) ? `"${v.replace(/[\r\n]+/g, ' ').replace(/"/g, '""')}"` : v;
+  const lines = rows.map((r) => [r.type, r.value, r.comment].map(cell).join(','));
   return (
-    ['type,value,comment', ...rows.map((r) => [r.type, r.value, r.comment].map(cell).join(','))].join('\n') +
-    '\n'
+    [...(header ? ['type,value,comment'] : []), ...lines].join('\n') +
+    (lines.length > 0 || header ? '\n' : '')
   );
+}
+
+/** `type\0value` of the rows a case file already holds (first two columns under its header). */
+function caseFileKeys(text: string): Set<string> {
+  const keys = new Set<string>();
+  for (const line of text.split('\n').slice(1)) {
+    const cells = splitCsvLine(line.replace(/\r$/, ''), ',');
+    if (cells !== undefined && cells.length >= 2)
+      keys.add(`${cells[0].trim().toLowerCase()}\u0000${cells[1].trim()}`);
+  }
+  return keys;
+}
+
+/** Writes the case file, or appends to it the rows it does not hold yet. */
+function writeCaseFile(file: string, rows: readonly SampleCaseRow[]): NonNullable<SampleResult['case']> {
+  const fail = (error: unknown): CairnError =>
+    new CairnError('SAMPLE_BAD_OPTION', `cannot write the case file ${file}: ${(error as Error).message}`, {
+      file,
+      field: 'caseFile',
+    });
+  let existing: string | undefined;
+  try {
+    existing = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  } catch (error) {
+    throw fail(error);
+  }
+  if (existing !== undefined && !/^type,value(,|\r?\n|$)/i.test(existing)) {
+    throw new CairnError(
+      'SAMPLE_BAD_OPTION',
+      `${file} is not a case file written by intel sample (no type,value header); not extended`,
+      { file, field: 'caseFile' },
+    );
+  }
+  const held = existing === undefined ? new Set<string>() : caseFileKeys(existing);
+  const fresh = rows.filter((r) => !held.has(`${r.type}\u0000${r.value}`));
+  try {
+    if (existing === undefined) writeFileSync(file, sampleCaseCsv(fresh));
+    else if (fresh.length > 0)
+      appendFileSync(file, (existing.endsWith('\n') ? '' : '\n') + sampleCaseCsv(fresh, false));
+  } catch (error) {
+    throw fail(error);
+  }
+  return { name: path.basename(file), file, values: rows.length, added: fresh.length };
+}
+
+/**
+ * Adds the values to the case `name` of the store, in one transaction recorded as one intel file
+ * (its hash is that of the objects, so the same samples added twice write nothing the second time).
+ */
+async function addToStoreCase(
+  name: string,
+  db: string | undefined,
+  values: readonly SampleCaseValue[],
+  clock: Clock,
+): Promise<NonNullable<SampleResult['case']>> {
+  // Loaded here, not at the top: worker threads load this module and never need the store.
+  const { openCairnStore } = await import('./ingest.js');
+  const { defaultStorePath } = await import('../store/index.js');
+  const file = db ?? defaultStorePath(process.env, os.homedir());
+  const store = await openCairnStore(file);
+  try {
+    const id = sampleCaseId(name);
+    const known = new Set<string>();
+    if ((await store.evidence(id)) !== undefined) {
+      for (const v of values)
+        if ((await store.evidence(sampleValueId(id, v.type, v.value))) !== undefined)
+          known.add(`${v.type}\u0000${v.value}`);
+    }
+    const graph = new EvidenceGraph();
+    const source = `cairn intel sample --case ${name}`;
+    const report = addSampleValues(graph, name, values, { file: source });
+    const objects: EvidenceObject[] = [...graph.sources, ...graph.cases, ...graph.indicators];
+    const hash = createHash('sha256').update(JSON.stringify(objects)).digest('hex');
+    await store.importEvidence(
+      {
+        hash,
+        kind: 'intel',
+        path: source,
+        size: 0,
+        records: objects.length,
+        problemCount: report.issueCount,
+        problems: report.issues.slice(0, 20).map((p) => p.message),
+        ingestedAt: Math.floor(clock.now() / 1000),
+      },
+      objects,
+    );
+    return {
+      name,
+      db: file,
+      id,
+      values: graph.indicators.length,
+      added: graph.indicators.filter((i) => !known.has(`${i.type}\u0000${i.value}`)).length,
+    };
+  } finally {
+    await store.close();
+  }
 }
 
 function problemOf(p: ProblemJson): CairnError {
@@ -605,4 +712,31 @@ if (
       result: readSample(request.file, setup.maxSize, naming),
     } satisfies WorkerReply);
   });
+}
+
+/**
+ * Copies a stream (a face's stdin: `intel sample --json DIR | intel attribute --case -`) to a
+ * private temporary file that the case readers take like any case file; dispose() removes it.
+ * At most `maxBytes` are kept (SAMPLE_TOO_LARGE past that).
+ */
+export async function spoolCaseStream(
+  stream: AsyncIterable<Uint8Array | string>,
+  maxBytes = DEFAULT_MAX_SAMPLE_SIZE,
+): Promise<{ file: string; dispose(): void }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+    size += b.length;
+    if (size > maxBytes)
+      throw new CairnError('SAMPLE_TOO_LARGE', `the case on stdin is over ${maxBytes} bytes`, {
+        file: '-',
+        offset: maxBytes,
+      });
+    chunks.push(b);
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-case-'));
+  const file = path.join(dir, 'stdin');
+  writeFileSync(file, Buffer.concat(chunks), { mode: 0o600 });
+  return { file, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }

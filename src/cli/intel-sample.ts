@@ -21,6 +21,7 @@ interface SampleOptions {
   rules?: string;
   victimNaming?: string;
   case?: string;
+  db?: string;
   progress?: boolean;
 }
 
@@ -109,7 +110,9 @@ export function sampleText(result: SampleResult): string {
   blocks.push(
     `${result.read} file(s) read, ${result.refused} not read, ${result.bytes} bytes` +
       (result.rules ? `; YARA: ${result.rules.files} rule file(s) with ${esc(result.rules.engine)}` : '') +
-      (result.case ? `; case file ${esc(result.case.file)} with ${result.case.values} value(s)` : ''),
+      (result.case
+        ? `; case ${esc(result.case.file ?? result.case.name)}${result.case.db !== undefined ? ` in ${esc(result.case.db)}` : ''}: ${result.case.values} value(s), ${result.case.added} new`
+        : ''),
   );
   return blocks.join('\n\n') + '\n';
 }
@@ -131,8 +134,12 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
       .option('--max-size <size>', 'skip files larger than this (e.g. 100M)', String(DEFAULT_MAX_SAMPLE_SIZE))
       .option('--rules <dir>', 'YARA rules (.yar/.yara) run with the yara command line')
       .option(
-        '--case <file>',
-        'also write the values as a case file (CSV) for intel show|similar|attribute --case',
+        '--case <name>',
+        'add the values to this case: in the store with --db, else a case file (CSV, extended when it exists) for intel show|similar|attribute --case',
+      )
+      .option(
+        '--db <file>',
+        'the store holding the --case (default: $CAIRN_DB, else ~/.local/share/cairn/cairn.duckdb)',
       )
       .option('--victim-naming <regex>', "the victim's internal host naming, flagged as insider knowledge")
       .option('--no-progress', 'no progress bar on stderr')
@@ -148,7 +155,9 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
               maxSize: parseSize(options.maxSize ?? String(DEFAULT_MAX_SAMPLE_SIZE)),
               rules: options.rules,
               victimNaming: options.victimNaming,
-              caseFile: options.case,
+              ...(options.case !== undefined && options.db !== undefined
+                ? { caseName: options.case, db: options.db }
+                : { caseFile: options.case }),
             },
             hooks,
           );

@@ -206,6 +206,12 @@ export {
   MAX_VALUES_PER_KIND,
   MIN_STRING_LENGTH,
   parseYaraOutput,
+  addSampleValues,
+  importSampleJson,
+  sampleCase,
+  sampleCaseId,
+  sampleCaseValues,
+  sampleValueId,
 } from './sample/index.js';
 export type {
   SampleFacts,
@@ -223,6 +229,8 @@ export type {
   StringRun,
   YaraMatch,
   YaraStringMatch,
+  SampleCaseValue,
+  SampleEntryLike,
 } from './sample/index.js';
 export {
   LABELS_MANIFEST,

@@ -91,3 +91,13 @@ export function analyzeSample(bytes: Uint8Array, options: SampleOptions = {}): S
 }
 export { parseYaraOutput } from './yara-output.js';
 export type { YaraMatch, YaraStringMatch } from './yara-output.js';
+export {
+  addSampleValues,
+  importSampleJson,
+  looksLikeSampleJson,
+  sampleCase,
+  sampleCaseId,
+  sampleCaseValues,
+  sampleValueId,
+} from './case.js';
+export type { SampleCaseValue, SampleEntryLike } from './case.js';
