@@ -31,7 +31,10 @@ import { CairnError } from '../errors/index.js';
 import { systemClock, type Clock } from '../bgp/index.js';
 import {
   EvidenceGraph,
+  RuleActorResolver,
   addSampleValues,
+  importAttack,
+  importMispGalaxy,
   analyzeSample,
   parseYaraOutput,
   sampleCaseId,
@@ -42,6 +45,7 @@ import {
   type IndicatorType,
   type SampleCaseValue,
 } from '../intel/index.js';
+import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
 import { execFileSync, spawn } from 'node:child_process';
@@ -57,8 +61,15 @@ export const SampleInput = z.object({
   /** Files and folders (folders are walked; links inside are refused as the top-level ones). */
   paths: z.array(z.string()).min(1),
   maxSize: z.number().int().positive().default(DEFAULT_MAX_SAMPLE_SIZE),
-  /** A folder (or file) of YARA rules, compiled once with yarac. */
-  rules: z.string().optional(),
+  /** Folders (or files) of YARA rules, compiled together once with yarac. */
+  rules: z.union([z.string(), z.array(z.string())]).optional(),
+  /**
+   * Also the corpus' rule files: intel/yara/ and the ESET rules under intel/iocs/eset/ of the
+   * shared corpus ($CAIRN_CORPUS, else ../shared/data beside the repository).
+   */
+  corpusRules: z.boolean().default(false),
+  /** Resolve matched rules' names and metadata to actors (bundled ATT&CK and MISP actors). */
+  ruleActors: z.boolean().default(true),
   /** The victim's internal host naming, a regular expression. */
   victimNaming: z.string().optional(),
   /** Also write the sample values as a case file (CSV `type,value,comment`) at this path, extending it when it exists. */
@@ -117,6 +128,10 @@ export const YaraMatchJson = z.object({
   tags: z.array(z.string()),
   meta: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   strings: z.array(z.object({ identifier: z.string(), offset: z.number(), data: z.string() })),
+  /** Actors the rule's name or naming metadata resolves to, as a report title's would. */
+  actors: z
+    .array(z.object({ actor: z.string(), id: z.string(), weight: z.number(), how: z.string() }))
+    .optional(),
 });
 export type YaraMatchJson = z.infer<typeof YaraMatchJson>;
 
@@ -200,9 +215,11 @@ function yaraVersion(): string {
  * Compiles every rule file under `source` with yarac, each file in its own namespace (so rules of
  * the same name in two files do not clash). A file that does not compile is reported and left out.
  */
-export function compileYaraRules(source: string, hooks: WorkHooks = {}): CompiledRules {
+export function compileYaraRules(sources: string | readonly string[], hooks: WorkHooks = {}): CompiledRules {
   const engine = yaraVersion();
-  const { files, refused } = walkSamplePaths([source]);
+  const list = typeof sources === 'string' ? [sources] : [...sources];
+  const source = list.join(', ');
+  const { files, refused } = walkSamplePaths(list);
   for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
   let ruleFiles = files.filter((f) => YARA_RULE_EXTENSIONS.test(f) || files.length === 1);
   if (ruleFiles.length === 0) {
@@ -333,6 +350,51 @@ export async function scanWithYara(
     );
   }
   return matches;
+}
+
+/** The shared corpus' rule folders (tests and analysts point $CAIRN_CORPUS at it). */
+export function corpusRuleFolders(): string[] {
+  const root =
+    process.env.CAIRN_CORPUS ?? path.resolve(DEFAULT_INTEL_CORPUS, '..', '..', '..', 'shared', 'data');
+  const folders = [path.join(root, 'intel', 'yara'), path.join(root, 'intel', 'iocs', 'eset')];
+  const present = folders.filter((f) => existsSync(f));
+  if (present.length === 0)
+    throw new CairnError('SAMPLE_YARA_RULES', `no corpus rules under ${root} (set CAIRN_CORPUS)`, {
+      file: root,
+    });
+  return present;
+}
+
+/** Adds to each match the actors its rule names, over the bundled ATT&CK and MISP threat actors. */
+function annotateRuleActors(results: readonly SampleFileJson[], hooks: WorkHooks): void {
+  const graph = new EvidenceGraph();
+  const read = (rel: string): Uint8Array | undefined => {
+    const file = path.join(DEFAULT_INTEL_CORPUS, rel);
+    return existsSync(file) ? readFileSync(file) : undefined;
+  };
+  const attackBytes = read('attack/enterprise-attack-18.1-subset.json.gz');
+  const attack =
+    attackBytes === undefined ? undefined : importAttack(graph, attackBytes, { file: 'attack' }).index;
+  const actors = read('misp-galaxy/clusters/threat-actor.json.gz');
+  if (actors !== undefined)
+    importMispGalaxy(graph, actors, { file: 'misp-galaxy/clusters/threat-actor.json.gz' });
+  if (attack === undefined && actors === undefined) {
+    hooks.onProblem?.(
+      new CairnError('SAMPLE_YARA_RULES', 'no bundled actors to resolve rules to', {
+        file: DEFAULT_INTEL_CORPUS,
+      }),
+    );
+    return;
+  }
+  const resolver = new RuleActorResolver(graph, attack);
+  const cache = new Map<string, YaraMatchJson['actors']>();
+  for (const r of results)
+    for (const m of r.yara ?? []) {
+      const key = `${m.rule}\u0000${JSON.stringify(m.meta)}`;
+      let found = cache.get(key);
+      if (found === undefined) cache.set(key, (found = resolver.resolve(m.rule, m.meta)));
+      m.actors = found;
+    }
 }
 
 /** Walks the paths: regular files to read, and a refusal for anything else. */
@@ -511,7 +573,15 @@ export async function sampleFiles(
   const request = parsed.data;
   const victimNaming = victimRegex(request.victimNaming);
   let compiled: CompiledRules | undefined;
-  if (request.rules !== undefined) compiled = compileYaraRules(request.rules, hooks);
+  const ruleSources = [
+    ...(request.rules === undefined
+      ? []
+      : typeof request.rules === 'string'
+        ? [request.rules]
+        : request.rules),
+    ...(request.corpusRules ? corpusRuleFolders() : []),
+  ];
+  if (ruleSources.length > 0) compiled = compileYaraRules(ruleSources, hooks);
   try {
     const { files, refused } = walkSamplePaths(request.paths);
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
@@ -541,6 +611,7 @@ export async function sampleFiles(
       const readable = results.filter((r) => r.facts !== undefined).map((r) => r.file);
       const matches = await scanWithYara(compiled, readable, hooks);
       for (const r of results) if (r.facts !== undefined) r.yara = matches.get(r.file) ?? [];
+      if (request.ruleActors && matches.size > 0) annotateRuleActors(results, hooks);
     }
     const all = [...refused, ...results];
     let written: SampleResult['case'];

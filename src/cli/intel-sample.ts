@@ -18,7 +18,8 @@ import { problemPrinter, progressHooks } from './output.js';
 interface SampleOptions {
   json?: boolean;
   maxSize?: string;
-  rules?: string;
+  rules?: string[];
+  corpusRules?: boolean;
   victimNaming?: string;
   case?: string;
   db?: string;
@@ -95,6 +96,8 @@ function fileText(entry: SampleFileJson): string {
   }
   for (const m of entry.yara ?? []) {
     lines.push(`  yara      ${esc(m.rule)}${m.tags.length ? ` [${m.tags.map(esc).join(',')}]` : ''}`);
+    for (const a of m.actors ?? [])
+      lines.push(`            names ${esc(a.actor)} (${a.weight.toFixed(2)}; ${esc(a.how)})`);
     for (const s of m.strings.slice(0, 10))
       lines.push(`            ${esc(s.identifier)} @0x${s.offset.toString(16)}`);
   }
@@ -132,7 +135,12 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
       .argument('<path...>', 'files or folders (links, devices and FIFOs are refused)')
       .option('--json', 'one JSON object per file, one per line')
       .option('--max-size <size>', 'skip files larger than this (e.g. 100M)', String(DEFAULT_MAX_SAMPLE_SIZE))
-      .option('--rules <dir>', 'YARA rules (.yar/.yara) run with the yara command line')
+      .option(
+        '--rules <dir>',
+        'YARA rules (.yar/.yara) run with the yara command line (repeatable)',
+        (value: string, previous: string[] = []) => [...previous, value],
+      )
+      .option('--corpus-rules', "also the shared corpus' rules (intel/yara, the ESET rules; $CAIRN_CORPUS)")
       .option(
         '--case <name>',
         'add the values to this case: in the store with --db, else a case file (CSV, extended when it exists) for intel show|similar|attribute --case',
@@ -154,6 +162,7 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
               paths,
               maxSize: parseSize(options.maxSize ?? String(DEFAULT_MAX_SAMPLE_SIZE)),
               rules: options.rules,
+              corpusRules: options.corpusRules === true,
               victimNaming: options.victimNaming,
               ...(options.case !== undefined && options.db !== undefined
                 ? { caseName: options.case, db: options.db }

@@ -212,6 +212,8 @@ export {
   sampleCaseId,
   sampleCaseValues,
   sampleValueId,
+  RuleActorResolver,
+  ruleTitles,
 } from './sample/index.js';
 export type {
   SampleFacts,
@@ -231,6 +233,7 @@ export type {
   YaraStringMatch,
   SampleCaseValue,
   SampleEntryLike,
+  RuleActor,
 } from './sample/index.js';
 export {
   LABELS_MANIFEST,

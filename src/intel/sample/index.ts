@@ -101,3 +101,5 @@ export {
   sampleValueId,
 } from './case.js';
 export type { SampleCaseValue, SampleEntryLike } from './case.js';
+export { RuleActorResolver, ruleTitles } from './rule-actors.js';
+export type { RuleActor } from './rule-actors.js';
