@@ -52,7 +52,7 @@ export interface SampleOptions {
 
 /** md5, sha1, sha256, ssdeep and TLSH of a buffer, in one pass each. */
 export function sampleHashes(bytes: Uint8Array): SampleHashes {
-  const tlsh = new TlshHasher().update(bytes).digest();
+  const tlsh = new TlshHasher({ oneByteChecksum: true }).update(bytes).digest();
   return {
     md5: createHash('md5').update(bytes).digest('hex'),
     sha1: createHash('sha1').update(bytes).digest('hex'),

@@ -118,6 +118,11 @@ const CREDENTIAL_RE =
 /** Files are scanned in windows of this many bytes, overlapping by the longest string kept. */
 const WINDOW = 16 * 1024 * 1024;
 
+/** The host of a URL (bracketed for IPv6), found only for URLs kept. */
+function urlHost(url: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url)?.[1];
+}
+
 function publicOrInternalTld(host: string): boolean {
   const labels = host.toLowerCase().split('.');
   const tld = labels[labels.length - 1];
@@ -166,42 +171,38 @@ function utf16Runs(bytes: Uint8Array): StringRun[] {
 
 /** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
 export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): NetworkString[] {
-  const seen = new Set<string>();
-  const rawSeen = new Set<string>();
-  const counts = new Map<NetworkStringKind, number>();
+  // Per kind: the raw texts met and the values kept (no key strings built per match).
+  const state = new Map<NetworkStringKind, { raw: Set<string>; values: Set<string> }>();
   const out: NetworkString[] = [];
   const add = (
     kind: NetworkStringKind,
     raw: string,
     offset: number,
     encoding: StringRun['encoding'],
-    host?: string,
+    host?: string | ((value: string) => string | undefined),
   ): void => {
-    // Repeated raw text (a URL in every line of a log) is normalised once.
-    const rawKey = `${kind}\u0000${raw}`;
-    if (rawSeen.has(rawKey)) return;
-    rawSeen.add(rawKey);
+    let s = state.get(kind);
+    if (s === undefined) state.set(kind, (s = { raw: new Set(), values: new Set() }));
+    // A kind at its limit takes nothing more; repeated raw text is normalised once.
+    if (s.values.size >= MAX_VALUES_PER_KIND || s.raw.has(raw)) return;
+    s.raw.add(raw);
     let value = raw;
     if (kind !== 'credential') {
       const n = normalizeIndicator(kind, raw);
       if (!n.ok) return;
       value = n.value;
     }
-    const key = `${kind}\u0000${value}`;
-    if (seen.has(key)) return;
-    const count = counts.get(kind) ?? 0;
-    if (count >= MAX_VALUES_PER_KIND) return;
-    seen.add(key);
-    counts.set(kind, count + 1);
-    const insider = host === undefined ? undefined : internalNameReason(host, victimNaming);
+    if (s.values.has(value)) return;
+    s.values.add(value);
+    const name = typeof host === 'function' ? host(raw) : host;
+    const insider = name === undefined ? undefined : internalNameReason(name, victimNaming);
     out.push({ kind, value, offset, encoding, ...(insider ? { insider } : {}) });
   };
   const before = (t: string, index: number, chars: RegExp): boolean => index > 0 && chars.test(t[index - 1]);
   const scan = (t: string, at: (index: number) => number, encoding: StringRun['encoding']): void => {
     for (const m of t.matchAll(URL_RE)) {
       const url = m[0].replace(/[).,;\]]+$/, '');
-      const host = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url)?.[1];
-      add('url', url, at(m.index), encoding, host);
+      add('url', url, at(m.index), encoding, urlHost);
     }
     for (const m of t.matchAll(IPV4_RE))
       if (!before(t, m.index, /[\d.]/)) add('ipv4', m[0], at(m.index), encoding);
