@@ -114,9 +114,48 @@ const DOMAIN_FULL = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{
 const HOST_CHAR = /[a-z0-9.-]/i;
 const UNC_RE = /\\\\([a-z0-9][a-z0-9.-]{0,253})\\/gi;
 const CREDENTIAL_RE =
-  /(?:\b(?:password|passwd|pwd|pass|user(?:name)?|login|secret|api[_-]?key|token)[ \t]*[=:][ \t]*[\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x7e]{1,128}|\/(?:user|u|p):[\x21-\x7e]{1,128}|\b[a-z][a-z0-9+.-]{1,31}:\/\/[\x21-\x2e\x30-\x39\x3b-\x3f\x41-\x7e]{1,64}:[\x21-\x2e\x30-\x3f\x41-\x7e]{1,128}@)/gi;
+  /(?:\b(?:password|passwd|pwd|pass|user(?:name)?|login|secret|api[_-]?key|token)[ \t]*[=:][ \t]*[\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x7e]{1,128}|\/(?:user|u|p):[\x21-\x7e]{1,128})/gi;
+// `scheme://user:password@`: found from the `://` (a leading scheme class would be tried at every
+// word), the scheme taken back by hand, the rest matched here at the `://`.
+const URL_USERINFO_RE = /:\/\/[\x21-\x2e\x30-\x39\x3b-\x3f\x41-\x7e]{1,64}:[\x21-\x2e\x30-\x3f\x41-\x7e]{1,128}@/iy;
+const SCHEME_CHAR = /[a-z0-9+.-]/i;
+const LETTER = /[a-z]/i;
+const WORD_CHAR = /\w/;
 /** Files are scanned in windows of this many bytes, overlapping by the longest string kept. */
 const WINDOW = 16 * 1024 * 1024;
+
+/**
+ * Credentials in order, leftmost first and not overlapping, as one regular expression with the
+ * userinfo of a URL as its last alternative would find them.
+ */
+function credentials(t: string): Array<{ index: number; text: string }> {
+  const found: Array<{ index: number; text: string; rank: number }> = [];
+  for (const m of t.matchAll(CREDENTIAL_RE)) found.push({ index: m.index, text: m[0], rank: 0 });
+  for (let idx = t.indexOf('://'); idx >= 0; idx = t.indexOf('://', idx + 1)) {
+    URL_USERINFO_RE.lastIndex = idx;
+    const tail = URL_USERINFO_RE.exec(t);
+    if (tail === null) continue;
+    // The scheme: 2 to 32 scheme characters before the `://`, a letter first, at a word boundary.
+    let run = idx;
+    while (run > 0 && idx - run < 32 && SCHEME_CHAR.test(t[run - 1])) run--;
+    for (let s = run; s <= idx - 2; s++) {
+      if (LETTER.test(t[s]) && (s === 0 || !WORD_CHAR.test(t[s - 1]))) {
+        found.push({ index: s, text: t.slice(s, idx) + tail[0], rank: 1 });
+        break;
+      }
+    }
+  }
+  if (found.length === 0) return found;
+  found.sort((a, b) => a.index - b.index || a.rank - b.rank);
+  const kept: Array<{ index: number; text: string }> = [];
+  let end = 0;
+  for (const f of found) {
+    if (f.index < end) continue;
+    kept.push(f);
+    end = f.index + f.text.length;
+  }
+  return kept;
+}
 
 /** The host of a URL (bracketed for IPv6), found only for URLs kept. */
 function urlHost(url: string): string | undefined {
@@ -234,7 +273,7 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
       if (text.includes('::') || text.split(':').length === 8) add('ipv6', text, at(start), encoding);
     }
     for (const m of t.matchAll(UNC_RE)) add('hostname', m[1], at(m.index), encoding, m[1]);
-    for (const m of t.matchAll(CREDENTIAL_RE)) add('credential', m[0], at(m.index), encoding);
+    for (const c of credentials(t)) add('credential', c.text, at(c.index), encoding);
   };
   for (let start = 0; start < bytes.length; start += WINDOW) {
     const end = Math.min(bytes.length, start + WINDOW + MAX_RUN);
