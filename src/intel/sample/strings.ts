@@ -117,7 +117,8 @@ const CREDENTIAL_RE =
   /(?:\b(?:password|passwd|pwd|pass|user(?:name)?|login|secret|api[_-]?key|token)[ \t]*[=:][ \t]*[\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x7e]{1,128}|\/(?:user|u|p):[\x21-\x7e]{1,128})/gi;
 // `scheme://user:password@`: found from the `://` (a leading scheme class would be tried at every
 // word), the scheme taken back by hand, the rest matched here at the `://`.
-const URL_USERINFO_RE = /:\/\/[\x21-\x2e\x30-\x39\x3b-\x3f\x41-\x7e]{1,64}:[\x21-\x2e\x30-\x3f\x41-\x7e]{1,128}@/iy;
+const URL_USERINFO_RE =
+  /:\/\/[\x21-\x2e\x30-\x39\x3b-\x3f\x41-\x7e]{1,64}:[\x21-\x2e\x30-\x3f\x41-\x7e]{1,128}@/iy;
 const SCHEME_CHAR = /[a-z0-9+.-]/i;
 const LETTER = /[a-z]/i;
 const WORD_CHAR = /\w/;
