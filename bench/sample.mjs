@@ -20,6 +20,8 @@ const FILES = Math.max(1, Number(process.env.FILES ?? 5000));
 const REPEAT = Math.max(1, Number(process.env.REPEAT ?? 3));
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/main.js');
+// Before/after in one run: BEFORE_CLI names an earlier build's main.js (a copy of dist/ in the repo).
+const BEFORE_CLI = process.env.BEFORE_CLI;
 
 let seed = 0x2014;
 function random(n) {
@@ -105,6 +107,11 @@ try {
     'rule BenchUrl : bench { meta: family = "Bench" strings: $a = "example.com/gate.php" $b = "password=" condition: any of them }\n' +
       'rule BenchMz { condition: uint16(0) == 0x5a4d }\n',
   );
+  if (process.env.GENERATE_ONLY) {
+    // Profiling: keep the generated folder and stop (the caller removes it).
+    console.log(samples);
+    process.exit(0);
+  }
   const list = join(dir, 'files.txt');
   writeFileSync(
     list,
@@ -123,6 +130,18 @@ try {
       '--no-progress',
       samples,
     ]),
+    ...(BEFORE_CLI
+      ? [
+          best('cairn intel sample --json (before)', process.execPath, [
+            BEFORE_CLI,
+            'intel',
+            'sample',
+            '--json',
+            '--no-progress',
+            samples,
+          ]),
+        ]
+      : []),
     best('cairn intel sample --json --rules', process.execPath, [
       CLI,
       'intel',

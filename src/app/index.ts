@@ -230,6 +230,7 @@ export {
   sampleCaseRows,
   sampleFiles,
   scanWithYara,
+  spoolCaseStream,
   walkSamplePaths,
   type CompiledRules,
   type SampleCaseRow,

@@ -10,13 +10,42 @@
  * const result = await sampleFiles({ paths: ['incident/'], rules: 'rules/' }, hooks);
  * result.files[0].facts?.pe?.imphash;
  */
-import { constants, closeSync, fstatSync, lstatSync, openSync, readdirSync, readSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  appendFileSync,
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  readSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { CairnError } from '../errors/index.js';
-import { analyzeSample, parseYaraOutput } from '../intel/index.js';
+import { systemClock, type Clock } from '../bgp/index.js';
+import {
+  EvidenceGraph,
+  RuleActorResolver,
+  addSampleValues,
+  importAttack,
+  importMispGalaxy,
+  analyzeSample,
+  parseYaraOutput,
+  sampleCaseId,
+  sampleCaseValues,
+  sampleValueId,
+  splitCsvLine,
+  type EvidenceObject,
+  type IndicatorType,
+  type SampleCaseValue,
+} from '../intel/index.js';
+import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
 import { execFileSync, spawn } from 'node:child_process';
@@ -32,12 +61,23 @@ export const SampleInput = z.object({
   /** Files and folders (folders are walked; links inside are refused as the top-level ones). */
   paths: z.array(z.string()).min(1),
   maxSize: z.number().int().positive().default(DEFAULT_MAX_SAMPLE_SIZE),
-  /** A folder (or file) of YARA rules, compiled once with yarac. */
-  rules: z.string().optional(),
+  /** Folders (or files) of YARA rules, compiled together once with yarac. */
+  rules: z.union([z.string(), z.array(z.string())]).optional(),
+  /**
+   * Also the corpus' rule files: intel/yara/ and the ESET rules under intel/iocs/eset/ of the
+   * shared corpus ($CAIRN_CORPUS, else ../shared/data beside the repository).
+   */
+  corpusRules: z.boolean().default(false),
+  /** Resolve matched rules' names and metadata to actors (bundled ATT&CK and MISP actors). */
+  ruleActors: z.boolean().default(true),
   /** The victim's internal host naming, a regular expression. */
   victimNaming: z.string().optional(),
-  /** Also write the sample values as a case file (CSV `type,value,comment`) at this path. */
+  /** Also write the sample values as a case file (CSV `type,value,comment`) at this path, extending it when it exists. */
   caseFile: z.string().optional(),
+  /** Add the sample values to the case of this name in the store (`db`, or the default store). */
+  caseName: z.string().min(1).optional(),
+  /** The store file for `caseName` (default: `defaultStorePath`). */
+  db: z.string().optional(),
   /** Worker threads for many files (default: the number of cores, at most 8). */
   workers: z.number().int().min(1).max(64).optional(),
 });
@@ -88,6 +128,10 @@ export const YaraMatchJson = z.object({
   tags: z.array(z.string()),
   meta: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   strings: z.array(z.object({ identifier: z.string(), offset: z.number(), data: z.string() })),
+  /** Actors the rule's name or naming metadata resolves to, as a report title's would. */
+  actors: z
+    .array(z.object({ actor: z.string(), id: z.string(), weight: z.number(), how: z.string() }))
+    .optional(),
 });
 export type YaraMatchJson = z.infer<typeof YaraMatchJson>;
 
@@ -121,8 +165,20 @@ export const SampleResult = z.object({
   read: z.number(),
   refused: z.number(),
   bytes: z.number(),
-  /** The case file written, when caseFile was given, and how many values it holds. */
-  case: z.object({ file: z.string(), values: z.number() }).optional(),
+  /**
+   * The case the values went to: a case file (`file`) or a case of the store (`db`, with its id);
+   * `values` it holds from these samples, `added` of them new to it.
+   */
+  case: z
+    .object({
+      name: z.string(),
+      file: z.string().optional(),
+      db: z.string().optional(),
+      id: z.string().optional(),
+      values: z.number(),
+      added: z.number(),
+    })
+    .optional(),
   /** The YARA rules used, when --rules was given. */
   rules: z.object({ source: z.string(), files: z.number(), engine: z.string() }).optional(),
 });
@@ -159,9 +215,11 @@ function yaraVersion(): string {
  * Compiles every rule file under `source` with yarac, each file in its own namespace (so rules of
  * the same name in two files do not clash). A file that does not compile is reported and left out.
  */
-export function compileYaraRules(source: string, hooks: WorkHooks = {}): CompiledRules {
+export function compileYaraRules(sources: string | readonly string[], hooks: WorkHooks = {}): CompiledRules {
   const engine = yaraVersion();
-  const { files, refused } = walkSamplePaths([source]);
+  const list = typeof sources === 'string' ? [sources] : [...sources];
+  const source = list.join(', ');
+  const { files, refused } = walkSamplePaths(list);
   for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
   let ruleFiles = files.filter((f) => YARA_RULE_EXTENSIONS.test(f) || files.length === 1);
   if (ruleFiles.length === 0) {
@@ -294,6 +352,51 @@ export async function scanWithYara(
   return matches;
 }
 
+/** The shared corpus' rule folders (tests and analysts point $CAIRN_CORPUS at it). */
+export function corpusRuleFolders(): string[] {
+  const root =
+    process.env.CAIRN_CORPUS ?? path.resolve(DEFAULT_INTEL_CORPUS, '..', '..', '..', 'shared', 'data');
+  const folders = [path.join(root, 'intel', 'yara'), path.join(root, 'intel', 'iocs', 'eset')];
+  const present = folders.filter((f) => existsSync(f));
+  if (present.length === 0)
+    throw new CairnError('SAMPLE_YARA_RULES', `no corpus rules under ${root} (set CAIRN_CORPUS)`, {
+      file: root,
+    });
+  return present;
+}
+
+/** Adds to each match the actors its rule names, over the bundled ATT&CK and MISP threat actors. */
+function annotateRuleActors(results: readonly SampleFileJson[], hooks: WorkHooks): void {
+  const graph = new EvidenceGraph();
+  const read = (rel: string): Uint8Array | undefined => {
+    const file = path.join(DEFAULT_INTEL_CORPUS, rel);
+    return existsSync(file) ? readFileSync(file) : undefined;
+  };
+  const attackBytes = read('attack/enterprise-attack-18.1-subset.json.gz');
+  const attack =
+    attackBytes === undefined ? undefined : importAttack(graph, attackBytes, { file: 'attack' }).index;
+  const actors = read('misp-galaxy/clusters/threat-actor.json.gz');
+  if (actors !== undefined)
+    importMispGalaxy(graph, actors, { file: 'misp-galaxy/clusters/threat-actor.json.gz' });
+  if (attack === undefined && actors === undefined) {
+    hooks.onProblem?.(
+      new CairnError('SAMPLE_YARA_RULES', 'no bundled actors to resolve rules to', {
+        file: DEFAULT_INTEL_CORPUS,
+      }),
+    );
+    return;
+  }
+  const resolver = new RuleActorResolver(graph, attack);
+  const cache = new Map<string, YaraMatchJson['actors']>();
+  for (const r of results)
+    for (const m of r.yara ?? []) {
+      const key = `${m.rule}\u0000${JSON.stringify(m.meta)}`;
+      let found = cache.get(key);
+      if (found === undefined) cache.set(key, (found = resolver.resolve(m.rule, m.meta)));
+      m.actors = found;
+    }
+}
+
 /** Walks the paths: regular files to read, and a refusal for anything else. */
 export function walkSamplePaths(paths: readonly string[]): { files: string[]; refused: SampleFileJson[] } {
   const files: string[] = [];
@@ -336,6 +439,23 @@ export function walkSamplePaths(paths: readonly string[]): { files: string[]; re
   return { files, refused };
 }
 
+/** Files up to this size are read into one buffer reused from file to file (less GC). */
+const REUSED_BUFFER_MAX = 16 * 1024 * 1024;
+let reused: Buffer | undefined;
+
+/**
+ * A buffer of `size` bytes to read a file into: the thread's reused one for files up to
+ * REUSED_BUFFER_MAX (safe because the facts hold strings and numbers, never views of the bytes).
+ */
+function readBuffer(size: number): Buffer {
+  if (size > REUSED_BUFFER_MAX) return Buffer.allocUnsafeSlow(size);
+  if (reused === undefined || reused.length < size)
+    reused = Buffer.allocUnsafeSlow(
+      Math.max(size, Math.min(REUSED_BUFFER_MAX, (reused?.length ?? 65536) * 2)),
+    );
+  return reused.subarray(0, size);
+}
+
 /**
  * Reads one file and analyses it. The file is opened without following links and without
  * blocking (so a path swapped for a FIFO after the walk is refused, not waited on), checked again
@@ -372,7 +492,7 @@ export function readSample(file: string, maxSize: number, victimNaming?: RegExp)
       );
       return { file, error: err.toJSON() };
     }
-    const bytes = Buffer.allocUnsafe(st.size);
+    const bytes = readBuffer(st.size);
     let got = 0;
     while (got < bytes.length) {
       const n = readSync(fd, bytes, got, bytes.length - got, got);
@@ -455,7 +575,11 @@ async function readInWorkers(
 }
 
 /** Reads every file the paths name; problems are reported through hooks and kept in the result. */
-export async function sampleFiles(input: SampleInput, hooks: WorkHooks = {}): Promise<SampleResult> {
+export async function sampleFiles(
+  input: SampleInput,
+  hooks: WorkHooks = {},
+  options: { clock?: Clock } = {},
+): Promise<SampleResult> {
   const parsed = SampleInput.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -466,7 +590,15 @@ export async function sampleFiles(input: SampleInput, hooks: WorkHooks = {}): Pr
   const request = parsed.data;
   const victimNaming = victimRegex(request.victimNaming);
   let compiled: CompiledRules | undefined;
-  if (request.rules !== undefined) compiled = compileYaraRules(request.rules, hooks);
+  const ruleSources = [
+    ...(request.rules === undefined
+      ? []
+      : typeof request.rules === 'string'
+        ? [request.rules]
+        : request.rules),
+    ...(request.corpusRules ? corpusRuleFolders() : []),
+  ];
+  if (ruleSources.length > 0) compiled = compileYaraRules(ruleSources, hooks);
   try {
     const { files, refused } = walkSamplePaths(request.paths);
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
@@ -496,24 +628,19 @@ export async function sampleFiles(input: SampleInput, hooks: WorkHooks = {}): Pr
       const readable = results.filter((r) => r.facts !== undefined).map((r) => r.file);
       const matches = await scanWithYara(compiled, readable, hooks);
       for (const r of results) if (r.facts !== undefined) r.yara = matches.get(r.file) ?? [];
+      if (request.ruleActors && matches.size > 0) annotateRuleActors(results, hooks);
     }
     const all = [...refused, ...results];
-    let written: { file: string; values: number } | undefined;
-    if (request.caseFile !== undefined) {
-      const rows = sampleCaseRows(all);
-      try {
-        writeFileSync(request.caseFile, sampleCaseCsv(rows));
-      } catch (error) {
-        throw new CairnError(
-          'SAMPLE_BAD_OPTION',
-          `cannot write the case file ${request.caseFile}: ${(error as Error).message}`,
-          {
-            file: request.caseFile,
-            field: 'caseFile',
-          },
-        );
-      }
-      written = { file: request.caseFile, values: rows.length };
+    let written: SampleResult['case'];
+    if (request.caseName !== undefined) {
+      written = await addToStoreCase(
+        request.caseName,
+        request.db,
+        sampleCaseValues(all),
+        options.clock ?? systemClock,
+      );
+    } else if (request.caseFile !== undefined) {
+      written = writeCaseFile(request.caseFile, sampleCaseRows(all));
     }
     return {
       ...(written !== undefined ? { case: written } : {}),
@@ -532,57 +659,125 @@ export async function sampleFiles(input: SampleInput, hooks: WorkHooks = {}): Pr
 
 /** One value of a case built from samples: an indicator type intel reads, and where it came from. */
 export interface SampleCaseRow {
-  type:
-    | 'md5'
-    | 'sha1'
-    | 'sha256'
-    | 'ssdeep'
-    | 'tlsh'
-    | 'imphash'
-    | 'url'
-    | 'domain'
-    | 'ipv4'
-    | 'ipv6'
-    | 'email'
-    | 'hostname';
+  type: IndicatorType;
   value: string;
   comment: string;
 }
 
 /**
- * The values of the samples that correlation can use, each once: exact and fuzzy hashes, imphash
- * and the network strings (credentials are not indicators and stay in the sample report).
+ * The values of the samples that correlation can use, each once: exact and fuzzy hashes, imphash,
+ * Rich header hash, YARA rule names and the network strings (credentials are not indicators and
+ * stay in the sample report).
  */
 export function sampleCaseRows(files: readonly SampleFileJson[]): SampleCaseRow[] {
-  const rows: SampleCaseRow[] = [];
-  const seen = new Set<string>();
-  const add = (type: SampleCaseRow['type'], value: string | undefined, comment: string): void => {
-    if (value === undefined || value === '' || seen.has(`${type}\u0000${value}`)) return;
-    seen.add(`${type}\u0000${value}`);
-    rows.push({ type, value, comment });
-  };
-  for (const f of files) {
-    const facts = f.facts;
-    if (facts === undefined) continue;
-    const name = path.basename(f.file);
-    for (const type of ['md5', 'sha1', 'sha256', 'ssdeep', 'tlsh'] as const)
-      add(type, facts.hashes[type], `${type} of sample ${name}`);
-    add('imphash', facts.pe?.imphash, `imphash of sample ${name}`);
-    for (const s of facts.strings) {
-      if (s.kind !== 'credential') add(s.kind, s.value, `${s.kind} in sample ${name} at offset ${s.offset}`);
-    }
-  }
-  return rows;
+  return sampleCaseValues(files).map(({ type, value, comment }) => ({ type, value, comment }));
 }
 
 /** CSV with a `type,value,comment` header, the case format `intel show|similar|attribute` read. */
-export function sampleCaseCsv(rows: readonly SampleCaseRow[]): string {
+export function sampleCaseCsv(rows: readonly SampleCaseRow[], header = true): string {
   const cell = (v: string): string =>
     /[",\r\n]/.test(v) ? `"${v.replace(/[\r\n]+/g, ' ').replace(/"/g, '""')}"` : v;
+  const lines = rows.map((r) => [r.type, r.value, r.comment].map(cell).join(','));
   return (
-    ['type,value,comment', ...rows.map((r) => [r.type, r.value, r.comment].map(cell).join(','))].join('\n') +
-    '\n'
+    [...(header ? ['type,value,comment'] : []), ...lines].join('\n') +
+    (lines.length > 0 || header ? '\n' : '')
   );
+}
+
+/** `type\0value` of the rows a case file already holds (first two columns under its header). */
+function caseFileKeys(text: string): Set<string> {
+  const keys = new Set<string>();
+  for (const line of text.split('\n').slice(1)) {
+    const cells = splitCsvLine(line.replace(/\r$/, ''), ',');
+    if (cells !== undefined && cells.length >= 2)
+      keys.add(`${cells[0].trim().toLowerCase()}\u0000${cells[1].trim()}`);
+  }
+  return keys;
+}
+
+/** Writes the case file, or appends to it the rows it does not hold yet. */
+function writeCaseFile(file: string, rows: readonly SampleCaseRow[]): NonNullable<SampleResult['case']> {
+  const fail = (error: unknown): CairnError =>
+    new CairnError('SAMPLE_BAD_OPTION', `cannot write the case file ${file}: ${(error as Error).message}`, {
+      file,
+      field: 'caseFile',
+    });
+  let existing: string | undefined;
+  try {
+    existing = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+  } catch (error) {
+    throw fail(error);
+  }
+  if (existing !== undefined && !/^type,value(,|\r?\n|$)/i.test(existing)) {
+    throw new CairnError(
+      'SAMPLE_BAD_OPTION',
+      `${file} is not a case file written by intel sample (no type,value header); not extended`,
+      { file, field: 'caseFile' },
+    );
+  }
+  const held = existing === undefined ? new Set<string>() : caseFileKeys(existing);
+  const fresh = rows.filter((r) => !held.has(`${r.type}\u0000${r.value}`));
+  try {
+    if (existing === undefined) writeFileSync(file, sampleCaseCsv(fresh));
+    else if (fresh.length > 0)
+      appendFileSync(file, (existing.endsWith('\n') ? '' : '\n') + sampleCaseCsv(fresh, false));
+  } catch (error) {
+    throw fail(error);
+  }
+  return { name: path.basename(file), file, values: rows.length, added: fresh.length };
+}
+
+/**
+ * Adds the values to the case `name` of the store, in one transaction recorded as one intel file
+ * (its hash is that of the objects, so the same samples added twice write nothing the second time).
+ */
+async function addToStoreCase(
+  name: string,
+  db: string | undefined,
+  values: readonly SampleCaseValue[],
+  clock: Clock,
+): Promise<NonNullable<SampleResult['case']>> {
+  // Loaded here, not at the top: worker threads load this module and never need the store.
+  const { openCairnStore } = await import('./ingest.js');
+  const { defaultStorePath } = await import('../store/index.js');
+  const file = db ?? defaultStorePath(process.env, os.homedir());
+  const store = await openCairnStore(file);
+  try {
+    const id = sampleCaseId(name);
+    const known = new Set<string>();
+    if ((await store.evidence(id)) !== undefined) {
+      for (const v of values)
+        if ((await store.evidence(sampleValueId(id, v.type, v.value))) !== undefined)
+          known.add(`${v.type}\u0000${v.value}`);
+    }
+    const graph = new EvidenceGraph();
+    const source = `cairn intel sample --case ${name}`;
+    const report = addSampleValues(graph, name, values, { file: source });
+    const objects: EvidenceObject[] = [...graph.sources, ...graph.cases, ...graph.indicators];
+    const hash = createHash('sha256').update(JSON.stringify(objects)).digest('hex');
+    await store.importEvidence(
+      {
+        hash,
+        kind: 'intel',
+        path: source,
+        size: 0,
+        records: objects.length,
+        problemCount: report.issueCount,
+        problems: report.issues.slice(0, 20).map((p) => p.message),
+        ingestedAt: Math.floor(clock.now() / 1000),
+      },
+      objects,
+    );
+    return {
+      name,
+      db: file,
+      id,
+      values: graph.indicators.length,
+      added: graph.indicators.filter((i) => !known.has(`${i.type}\u0000${i.value}`)).length,
+    };
+  } finally {
+    await store.close();
+  }
 }
 
 function problemOf(p: ProblemJson): CairnError {
@@ -605,4 +800,31 @@ if (
       result: readSample(request.file, setup.maxSize, naming),
     } satisfies WorkerReply);
   });
+}
+
+/**
+ * Copies a stream (a face's stdin: `intel sample --json DIR | intel attribute --case -`) to a
+ * private temporary file that the case readers take like any case file; dispose() removes it.
+ * At most `maxBytes` are kept (SAMPLE_TOO_LARGE past that).
+ */
+export async function spoolCaseStream(
+  stream: AsyncIterable<Uint8Array | string>,
+  maxBytes = DEFAULT_MAX_SAMPLE_SIZE,
+): Promise<{ file: string; dispose(): void }> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk);
+    size += b.length;
+    if (size > maxBytes)
+      throw new CairnError('SAMPLE_TOO_LARGE', `the case on stdin is over ${maxBytes} bytes`, {
+        file: '-',
+        offset: maxBytes,
+      });
+    chunks.push(b);
+  }
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-case-'));
+  const file = path.join(dir, 'stdin');
+  writeFileSync(file, Buffer.concat(chunks), { mode: 0o600 });
+  return { file, dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }

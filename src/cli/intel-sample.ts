@@ -18,9 +18,11 @@ import { problemPrinter, progressHooks } from './output.js';
 interface SampleOptions {
   json?: boolean;
   maxSize?: string;
-  rules?: string;
+  rules?: string[];
+  corpusRules?: boolean;
   victimNaming?: string;
   case?: string;
+  db?: string;
   progress?: boolean;
 }
 
@@ -94,6 +96,8 @@ function fileText(entry: SampleFileJson): string {
   }
   for (const m of entry.yara ?? []) {
     lines.push(`  yara      ${esc(m.rule)}${m.tags.length ? ` [${m.tags.map(esc).join(',')}]` : ''}`);
+    for (const a of m.actors ?? [])
+      lines.push(`            names ${esc(a.actor)} (${a.weight.toFixed(2)}; ${esc(a.how)})`);
     for (const s of m.strings.slice(0, 10))
       lines.push(`            ${esc(s.identifier)} @0x${s.offset.toString(16)}`);
   }
@@ -109,7 +113,9 @@ export function sampleText(result: SampleResult): string {
   blocks.push(
     `${result.read} file(s) read, ${result.refused} not read, ${result.bytes} bytes` +
       (result.rules ? `; YARA: ${result.rules.files} rule file(s) with ${esc(result.rules.engine)}` : '') +
-      (result.case ? `; case file ${esc(result.case.file)} with ${result.case.values} value(s)` : ''),
+      (result.case
+        ? `; case ${esc(result.case.file ?? result.case.name)}${result.case.db !== undefined ? ` in ${esc(result.case.db)}` : ''}: ${result.case.values} value(s), ${result.case.added} new`
+        : ''),
   );
   return blocks.join('\n\n') + '\n';
 }
@@ -129,10 +135,19 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
       .argument('<path...>', 'files or folders (links, devices and FIFOs are refused)')
       .option('--json', 'one JSON object per file, one per line')
       .option('--max-size <size>', 'skip files larger than this (e.g. 100M)', String(DEFAULT_MAX_SAMPLE_SIZE))
-      .option('--rules <dir>', 'YARA rules (.yar/.yara) run with the yara command line')
       .option(
-        '--case <file>',
-        'also write the values as a case file (CSV) for intel show|similar|attribute --case',
+        '--rules <dir>',
+        'YARA rules (.yar/.yara) run with the yara command line (repeatable)',
+        (value: string, previous: string[] = []) => [...previous, value],
+      )
+      .option('--corpus-rules', "also the shared corpus' rules (intel/yara, the ESET rules; $CAIRN_CORPUS)")
+      .option(
+        '--case <name>',
+        'add the values to this case: in the store with --db, else a case file (CSV, extended when it exists) for intel show|similar|attribute --case',
+      )
+      .option(
+        '--db <file>',
+        'the store holding the --case (default: $CAIRN_DB, else ~/.local/share/cairn/cairn.duckdb)',
       )
       .option('--victim-naming <regex>', "the victim's internal host naming, flagged as insider knowledge")
       .option('--no-progress', 'no progress bar on stderr')
@@ -147,8 +162,11 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
               paths,
               maxSize: parseSize(options.maxSize ?? String(DEFAULT_MAX_SAMPLE_SIZE)),
               rules: options.rules,
+              corpusRules: options.corpusRules === true,
               victimNaming: options.victimNaming,
-              caseFile: options.case,
+              ...(options.case !== undefined && options.db !== undefined
+                ? { caseName: options.case, db: options.db }
+                : { caseFile: options.case }),
             },
             hooks,
           );

@@ -11,6 +11,7 @@ import {
   intelImport,
   intelShow,
   intelSimilar,
+  spoolCaseStream,
   type IntelAttributeResult,
   type IntelCaseInput,
   type IntelEvidenceItem,
@@ -262,20 +263,22 @@ export function intelCommand(context: CliContext): Command {
         .description('rank candidate actors for a case with a calibrated confidence and the evidence')
         .requiredOption(
           '--case <file>',
-          'the case: CSV `type,value`, STIX bundle or MISP event (or a corpus case)',
+          'the case: CSV `type,value`, STIX bundle, MISP event, `intel sample --json` lines (or a corpus case); - reads stdin',
         )
         .option('--ignore-labels', 'do not use the actor the case itself names')
         .option('--as-of <date>', 'the evidence as it stood on this date (ISO 8601): later units left out'),
     ).action(
       action(context, async (options: IntelOptions & { case: string; asOf?: string }) => {
+        // `-`: the case on stdin (`intel sample --json DIR | intel attribute --case -`).
+        const spooled = options.case === '-' ? await spoolCaseStream(process.stdin) : undefined;
         const { query, result } = await intelAttribute(
           {
-            ...caseInput(options.case, options),
+            ...caseInput(spooled?.file ?? options.case, options),
             ignoreLabels: options.ignoreLabels === true,
             ...(options.asOf !== undefined ? { asOf: options.asOf } : {}),
           },
           hooksFor(io, options),
-        );
+        ).finally(() => spooled?.dispose());
         print(io, options.json ? JSON.stringify(result) : attributionText(query, result));
         return EXIT_OK;
       }),

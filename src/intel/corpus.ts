@@ -17,10 +17,19 @@ import { ReportBuilder } from './report.js';
 import type { ImportReport } from './report.js';
 import { WarninglistIndex } from './warninglists.js';
 import { importStixBundle } from './stix-import.js';
+import { importSampleJson, looksLikeSampleJson } from './sample/index.js';
 
 /** Formats {@link importFile} can tell apart. */
 export type IntelFormat =
-  'attack' | 'stix' | 'misp-event' | 'misp-galaxy' | 'indicator-list' | 'labels' | 'warninglist' | 'skip';
+  | 'attack'
+  | 'stix'
+  | 'misp-event'
+  | 'misp-galaxy'
+  | 'indicator-list'
+  | 'sample-json'
+  | 'labels'
+  | 'warninglist'
+  | 'skip';
 
 /** Format of a file from its corpus path, or from its content when the path says nothing. */
 export function detectFormat(path: string, bytes: Uint8Array): IntelFormat {
@@ -39,6 +48,7 @@ export function detectFormat(path: string, bytes: Uint8Array): IntelFormat {
     return 'indicator-list';
   }
   const t = head.trimStart();
+  if (looksLikeSampleJson(t)) return 'sample-json';
   if (t.startsWith('{') || t.startsWith('[')) {
     if (/"type"\s*:\s*"bundle"/.test(head)) return /x-mitre-|"x_mitre_/.test(head) ? 'attack' : 'stix';
     if (/"(Event|response)"\s*:/.test(head)) return 'misp-event';
@@ -69,6 +79,8 @@ export function importFile(
     case 'indicator-list':
       // Each labelled line (report title, pulse) becomes its own case; unlabelled lines the file's.
       return { format, report: importIndicatorList(graph, bytes, options) };
+    case 'sample-json':
+      return { format, report: importSampleJson(graph, bytes, options) };
     default:
       return { format, report: undefined };
   }

@@ -64,6 +64,7 @@ const TYPE_LABELS: Record<string, IndicatorType | 'ip'> = {
   ssdeep: 'ssdeep',
   tlsh: 'tlsh',
   imphash: 'imphash',
+  'rich-header': 'rich-header',
   filename: 'filename',
   'file name': 'filename',
   file: 'filename',
@@ -80,6 +81,7 @@ const HASH_LENGTH: Partial<Record<IndicatorType, number>> = {
   sha256: 64,
   sha512: 128,
   imphash: 32,
+  'rich-header': 32,
 };
 const VALUE_COLUMNS = ['value', 'indicator', 'ioc', 'observable', 'hash', 'domain', 'ip'];
 const COMMENT_COLUMNS = ['note', 'comment', 'description', 'name', 'info', 'title'];

@@ -206,6 +206,14 @@ export {
   MAX_VALUES_PER_KIND,
   MIN_STRING_LENGTH,
   parseYaraOutput,
+  addSampleValues,
+  importSampleJson,
+  sampleCase,
+  sampleCaseId,
+  sampleCaseValues,
+  sampleValueId,
+  RuleActorResolver,
+  ruleTitles,
 } from './sample/index.js';
 export type {
   SampleFacts,
@@ -223,6 +231,9 @@ export type {
   StringRun,
   YaraMatch,
   YaraStringMatch,
+  SampleCaseValue,
+  SampleEntryLike,
+  RuleActor,
 } from './sample/index.js';
 export {
   LABELS_MANIFEST,

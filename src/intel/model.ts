@@ -20,6 +20,7 @@ export const INDICATOR_TYPES = [
   'ssdeep',
   'tlsh',
   'imphash',
+  'rich-header',
   'filename',
   'mutex',
   'string',

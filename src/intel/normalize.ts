@@ -28,6 +28,7 @@ const HASH_LENGTHS: Partial<Record<IndicatorType, number>> = {
   sha256: 64,
   sha512: 128,
   imphash: 32,
+  'rich-header': 32,
 };
 // ssdeep: blocksize:hash1:hash2, optionally followed by ,"filename" as the ssdeep tool prints.
 const SSDEEP = /^(\d{1,10}):([A-Za-z0-9/+]{0,64}):([A-Za-z0-9/+]{0,64})(,".*")?$/;

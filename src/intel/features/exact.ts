@@ -10,6 +10,7 @@ import { PrefixTrie, parsePrefix, tryParseAddress } from '../../net/index.js';
 import { commonInfrastructure } from '../infrastructure.js';
 import { MAX_PROVENANCE, type IndicatorRef, type Profile } from '../profile.js';
 import { WARNINGLIST_FACTOR, type WarninglistIndex } from '../warninglists.js';
+import { TRAIT_TYPES } from './trait-equality.js';
 import {
   CONTEXT_FACTOR,
   DERIVED_FACTOR,
@@ -111,6 +112,7 @@ export class ExactMatch implements Feature {
   matchUnits(query: Profile, context: UnitMatchContext): void {
     const n = context.unitsWithIndicators;
     for (const [k, ref] of query.indicators) {
+      if (TRAIT_TYPES.has(ref.type)) continue; // matched, with their own counts, by the trait features
       const units = context.live(this.postings.get(k) ?? []);
       const q = this.queryFactor(ref);
       if (units.length > 0) {

@@ -23,7 +23,10 @@ export type FeatureKind =
   | 'tlsh'
   | 'technique'
   | 'software'
-  | 'actor-name';
+  | 'actor-name'
+  | 'imphash'
+  | 'rich-header'
+  | 'yara';
 
 /** The families a query may choose among (`QueryOptions.features`). */
 export type FeatureFamily = 'indicators' | 'network' | 'fuzzy' | 'ttp' | 'names';
@@ -80,6 +83,7 @@ export const FEATURE_WEIGHTS = {
     sha256: 1,
     sha512: 1,
     imphash: 0.6,
+    'rich-header': 0.5,
     ssdeep: 1,
     tlsh: 1,
     'byte-pattern': 0.8,

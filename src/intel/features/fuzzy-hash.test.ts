@@ -55,7 +55,7 @@ describe('ssdeep / tlsh (fuzzy-hash similarity)', () => {
       feature: 'ssdeep',
       value: variant,
       candidateValue: original,
-      note: 'ssdeep score 66',
+      note: 'ssdeep score 66; 1 of 2 unit(s) hold a digest this near',
       candidate: [{ file: 'earlier-case.csv', line: 2 }],
     });
     expect(earlier.evidence[0].contribution).toBe(FEATURE_WEIGHTS.fuzzy * 0.66);

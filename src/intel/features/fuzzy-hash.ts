@@ -52,6 +52,13 @@ export class FuzzyHashSimilarity implements Feature {
       } catch {
         continue;
       }
+      // How rare the neighbourhood is: the units (other than the query) holding a digest this near.
+      const near = new Set(
+        neighbours
+          .map((h) => this.digests[h.slot])
+          .filter((d) => d.value !== ref.value && !context.excludedUnits.has(d.unit))
+          .map((d) => d.unit),
+      ).size;
       for (const h of neighbours) {
         const digest = this.digests[h.slot];
         if (digest.value === ref.value || context.excludedUnits.has(digest.unit)) continue;
@@ -64,7 +71,7 @@ export class FuzzyHashSimilarity implements Feature {
           candidateValue: digest.value,
           weight,
           contribution: weight,
-          note: h.text,
+          note: `${h.text}; ${near} of ${context.unitsWithIndicators} unit(s) hold a digest this near`,
           query: ref.provenance,
           candidate: (
             unit.profile.indicators.get(indicatorKey(digest.type, digest.value))?.provenance ?? []

@@ -20,6 +20,10 @@ export {
   type UnitMatchContext,
 } from './feature.js';
 export { FuzzyHashSimilarity, SSDEEP_MIN_SCORE, TLSH_MAX_DISTANCE } from './fuzzy-hash.js';
+export { ImphashEquality } from './imphash.js';
+export { RichHeaderEquality } from './rich-header.js';
+export { TRAIT_TYPES, TraitEquality } from './trait-equality.js';
+export { YaraRuleMatch } from './yara-match.js';
 export { NetworkProximity } from './network.js';
 export { TechniqueOverlap } from './technique-overlap.js';
 
@@ -29,6 +33,9 @@ import { ActorName } from './actor-name.js';
 import { ExactMatch } from './exact.js';
 import type { Feature } from './feature.js';
 import { FuzzyHashSimilarity } from './fuzzy-hash.js';
+import { ImphashEquality } from './imphash.js';
+import { RichHeaderEquality } from './rich-header.js';
+import { YaraRuleMatch } from './yara-match.js';
 import { NetworkProximity } from './network.js';
 import { TechniqueOverlap } from './technique-overlap.js';
 
@@ -40,6 +47,9 @@ export function defaultFeatures(
     new ExactMatch(options.warninglists),
     new NetworkProximity(),
     new FuzzyHashSimilarity(),
+    new ImphashEquality(),
+    new RichHeaderEquality(),
+    new YaraRuleMatch(),
     new TechniqueOverlap(options.attack),
     new ActorName(),
   ];

@@ -52,7 +52,7 @@ export interface SampleOptions {
 
 /** md5, sha1, sha256, ssdeep and TLSH of a buffer, in one pass each. */
 export function sampleHashes(bytes: Uint8Array): SampleHashes {
-  const tlsh = new TlshHasher().update(bytes).digest();
+  const tlsh = new TlshHasher({ oneByteChecksum: true }).update(bytes).digest();
   return {
     md5: createHash('md5').update(bytes).digest('hex'),
     sha1: createHash('sha1').update(bytes).digest('hex'),
@@ -91,3 +91,15 @@ export function analyzeSample(bytes: Uint8Array, options: SampleOptions = {}): S
 }
 export { parseYaraOutput } from './yara-output.js';
 export type { YaraMatch, YaraStringMatch } from './yara-output.js';
+export {
+  addSampleValues,
+  importSampleJson,
+  looksLikeSampleJson,
+  sampleCase,
+  sampleCaseId,
+  sampleCaseValues,
+  sampleValueId,
+} from './case.js';
+export type { SampleCaseValue, SampleEntryLike } from './case.js';
+export { RuleActorResolver, ruleTitles } from './rule-actors.js';
+export type { RuleActor } from './rule-actors.js';

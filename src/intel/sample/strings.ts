@@ -114,9 +114,54 @@ const DOMAIN_FULL = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{
 const HOST_CHAR = /[a-z0-9.-]/i;
 const UNC_RE = /\\\\([a-z0-9][a-z0-9.-]{0,253})\\/gi;
 const CREDENTIAL_RE =
-  /(?:\b(?:password|passwd|pwd|pass|user(?:name)?|login|secret|api[_-]?key|token)[ \t]*[=:][ \t]*[\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x7e]{1,128}|\/(?:user|u|p):[\x21-\x7e]{1,128}|\b[a-z][a-z0-9+.-]{1,31}:\/\/[\x21-\x2e\x30-\x39\x3b-\x3f\x41-\x7e]{1,64}:[\x21-\x2e\x30-\x3f\x41-\x7e]{1,128}@)/gi;
+  /(?:\b(?:password|passwd|pwd|pass|user(?:name)?|login|secret|api[_-]?key|token)[ \t]*[=:][ \t]*[\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x7e]{1,128}|\/(?:user|u|p):[\x21-\x7e]{1,128})/gi;
+// `scheme://user:password@`: found from the `://` (a leading scheme class would be tried at every
+// word), the scheme taken back by hand, the rest matched here at the `://`.
+const URL_USERINFO_RE =
+  /:\/\/[\x21-\x2e\x30-\x39\x3b-\x3f\x41-\x7e]{1,64}:[\x21-\x2e\x30-\x3f\x41-\x7e]{1,128}@/iy;
+const SCHEME_CHAR = /[a-z0-9+.-]/i;
+const LETTER = /[a-z]/i;
+const WORD_CHAR = /\w/;
 /** Files are scanned in windows of this many bytes, overlapping by the longest string kept. */
 const WINDOW = 16 * 1024 * 1024;
+
+/**
+ * Credentials in order, leftmost first and not overlapping, as one regular expression with the
+ * userinfo of a URL as its last alternative would find them.
+ */
+function credentials(t: string): Array<{ index: number; text: string }> {
+  const found: Array<{ index: number; text: string; rank: number }> = [];
+  for (const m of t.matchAll(CREDENTIAL_RE)) found.push({ index: m.index, text: m[0], rank: 0 });
+  for (let idx = t.indexOf('://'); idx >= 0; idx = t.indexOf('://', idx + 1)) {
+    URL_USERINFO_RE.lastIndex = idx;
+    const tail = URL_USERINFO_RE.exec(t);
+    if (tail === null) continue;
+    // The scheme: 2 to 32 scheme characters before the `://`, a letter first, at a word boundary.
+    let run = idx;
+    while (run > 0 && idx - run < 32 && SCHEME_CHAR.test(t[run - 1])) run--;
+    for (let s = run; s <= idx - 2; s++) {
+      if (LETTER.test(t[s]) && (s === 0 || !WORD_CHAR.test(t[s - 1]))) {
+        found.push({ index: s, text: t.slice(s, idx) + tail[0], rank: 1 });
+        break;
+      }
+    }
+  }
+  if (found.length === 0) return found;
+  found.sort((a, b) => a.index - b.index || a.rank - b.rank);
+  const kept: Array<{ index: number; text: string }> = [];
+  let end = 0;
+  for (const f of found) {
+    if (f.index < end) continue;
+    kept.push(f);
+    end = f.index + f.text.length;
+  }
+  return kept;
+}
+
+/** The host of a URL (bracketed for IPv6), found only for URLs kept. */
+function urlHost(url: string): string | undefined {
+  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url)?.[1];
+}
 
 function publicOrInternalTld(host: string): boolean {
   const labels = host.toLowerCase().split('.');
@@ -166,42 +211,38 @@ function utf16Runs(bytes: Uint8Array): StringRun[] {
 
 /** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
 export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): NetworkString[] {
-  const seen = new Set<string>();
-  const rawSeen = new Set<string>();
-  const counts = new Map<NetworkStringKind, number>();
+  // Per kind: the raw texts met and the values kept (no key strings built per match).
+  const state = new Map<NetworkStringKind, { raw: Set<string>; values: Set<string> }>();
   const out: NetworkString[] = [];
   const add = (
     kind: NetworkStringKind,
     raw: string,
     offset: number,
     encoding: StringRun['encoding'],
-    host?: string,
+    host?: string | ((value: string) => string | undefined),
   ): void => {
-    // Repeated raw text (a URL in every line of a log) is normalised once.
-    const rawKey = `${kind}\u0000${raw}`;
-    if (rawSeen.has(rawKey)) return;
-    rawSeen.add(rawKey);
+    let s = state.get(kind);
+    if (s === undefined) state.set(kind, (s = { raw: new Set(), values: new Set() }));
+    // A kind at its limit takes nothing more; repeated raw text is normalised once.
+    if (s.values.size >= MAX_VALUES_PER_KIND || s.raw.has(raw)) return;
+    s.raw.add(raw);
     let value = raw;
     if (kind !== 'credential') {
       const n = normalizeIndicator(kind, raw);
       if (!n.ok) return;
       value = n.value;
     }
-    const key = `${kind}\u0000${value}`;
-    if (seen.has(key)) return;
-    const count = counts.get(kind) ?? 0;
-    if (count >= MAX_VALUES_PER_KIND) return;
-    seen.add(key);
-    counts.set(kind, count + 1);
-    const insider = host === undefined ? undefined : internalNameReason(host, victimNaming);
+    if (s.values.has(value)) return;
+    s.values.add(value);
+    const name = typeof host === 'function' ? host(raw) : host;
+    const insider = name === undefined ? undefined : internalNameReason(name, victimNaming);
     out.push({ kind, value, offset, encoding, ...(insider ? { insider } : {}) });
   };
   const before = (t: string, index: number, chars: RegExp): boolean => index > 0 && chars.test(t[index - 1]);
   const scan = (t: string, at: (index: number) => number, encoding: StringRun['encoding']): void => {
     for (const m of t.matchAll(URL_RE)) {
       const url = m[0].replace(/[).,;\]]+$/, '');
-      const host = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url)?.[1];
-      add('url', url, at(m.index), encoding, host);
+      add('url', url, at(m.index), encoding, urlHost);
     }
     for (const m of t.matchAll(IPV4_RE))
       if (!before(t, m.index, /[\d.]/)) add('ipv4', m[0], at(m.index), encoding);
@@ -233,7 +274,7 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
       if (text.includes('::') || text.split(':').length === 8) add('ipv6', text, at(start), encoding);
     }
     for (const m of t.matchAll(UNC_RE)) add('hostname', m[1], at(m.index), encoding, m[1]);
-    for (const m of t.matchAll(CREDENTIAL_RE)) add('credential', m[0], at(m.index), encoding);
+    for (const c of credentials(t)) add('credential', c.text, at(c.index), encoding);
   };
   for (let start = 0; start < bytes.length; start += WINDOW) {
     const end = Math.min(bytes.length, start + WINDOW + MAX_RUN);
