@@ -34,7 +34,9 @@ import {
 import { Registry } from '../registry/index.js';
 import { RoutingTable } from '../routing/index.js';
 import {
+  ClickHouseStore,
   defaultStorePath,
+  isClusterUrl,
   openStore,
   type CairnStore,
   type FileRecord,
@@ -114,8 +116,12 @@ export interface IngestOptions {
   clock?: Clock;
 }
 
-/** The store file a face names (`--db`), or the default place; its folder is created. */
+/**
+ * The store a face names (`--db FILE` or `--store URL`), or the default place: a
+ * `clickhouse://` URL opens the cluster store, anything else a DuckDB file (its folder created).
+ */
 export async function openCairnStore(db?: string): Promise<CairnStore> {
+  if (db !== undefined && isClusterUrl(db)) return ClickHouseStore.open(db);
   const file = db ?? defaultStorePath(process.env, os.homedir());
   await mkdir(path.dirname(path.resolve(file)), { recursive: true }).catch(() => undefined);
   return openStore(file);
