@@ -114,6 +114,8 @@ export type IngestResult = z.infer<typeof IngestResult>;
 
 export interface IngestOptions {
   clock?: Clock;
+  /** A store the caller opened (with its own options) and closes; `input.db` is then ignored. */
+  store?: CairnStore;
 }
 
 /**
@@ -172,7 +174,7 @@ export async function ingest(
   const started = clock.now();
   if (input.mrt.length === 0 && input.intel.length === 0 && input.registry === undefined)
     throw new ParseError('CLI_BAD_OPTION', 'give --mrt, --registry or --intel', { field: 'mrt' });
-  const store = await openCairnStore(input.db);
+  const store = options.store ?? (await openCairnStore(input.db));
   const lines: IngestFileLine[] = [];
   let elements = 0;
   let elementsWritten = 0;
@@ -197,7 +199,7 @@ export async function ingest(
       storeBytes: await store.sizeOnDisk(),
     });
   } finally {
-    await store.close();
+    if (options.store === undefined) await store.close();
   }
 }
 
