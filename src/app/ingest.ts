@@ -28,7 +28,9 @@ import { HistoryRecorder, parseCountryCode } from '../observatory/index.js';
 import { Registry } from '../registry/index.js';
 import { RoutingTable } from '../routing/index.js';
 import {
+  ClickHouseStore,
   defaultStorePath,
+  isClusterUrl,
   openStore,
   type CairnStore,
   type FileRecord,
@@ -109,10 +111,16 @@ export type IngestResult = z.infer<typeof IngestResult>;
 
 export interface IngestOptions {
   clock?: Clock;
+  /** A store the caller opened (with its own options) and closes; `input.db` is then ignored. */
+  store?: CairnStore;
 }
 
-/** The store file a face names (`--db`), or the default place; its folder is created. */
+/**
+ * The store a face names (`--db FILE` or `--store URL`), or the default place: a
+ * `clickhouse://` URL opens the cluster store, anything else a DuckDB file (its folder created).
+ */
 export async function openCairnStore(db?: string): Promise<CairnStore> {
+  if (db !== undefined && isClusterUrl(db)) return ClickHouseStore.open(db);
   const file = db ?? defaultStorePath(process.env, os.homedir());
   await mkdir(path.dirname(path.resolve(file)), { recursive: true }).catch(() => undefined);
   return openStore(file);
@@ -163,7 +171,7 @@ export async function ingest(
   const started = clock.now();
   if (input.mrt.length === 0 && input.intel.length === 0 && input.registry === undefined)
     throw new ParseError('CLI_BAD_OPTION', 'give --mrt, --registry or --intel', { field: 'mrt' });
-  const store = await openCairnStore(input.db);
+  const store = options.store ?? (await openCairnStore(input.db));
   const lines: IngestFileLine[] = [];
   let elements = 0;
   let elementsWritten = 0;
@@ -188,7 +196,7 @@ export async function ingest(
       storeBytes: await store.sizeOnDisk(),
     });
   } finally {
-    await store.close();
+    if (options.store === undefined) await store.close();
   }
 }
 

@@ -23,6 +23,7 @@ import { textTable } from './output.js';
 
 interface CommonOptions {
   db?: string;
+  store?: string;
   from?: string;
   to?: string;
   json?: boolean;
@@ -31,11 +32,15 @@ interface CommonOptions {
 const common = (command: Command): Command =>
   command
     .option('--db <file>', 'the store (default: $CAIRN_DB, else ~/.local/share/cairn/cairn.duckdb)')
+    .option(
+      '--store <url>',
+      'a ClickHouse cluster store instead of a file: clickhouse://host:port[,host:port...]/database',
+    )
     .option('--from <time>', 'ISO 8601 time or Unix seconds (default: the first bin in the store)')
     .option('--to <time>', 'ISO 8601 time or Unix seconds (default: the last bin in the store)');
 
 const range = (o: CommonOptions) => ({
-  ...(o.db !== undefined ? { db: o.db } : {}),
+  ...((o.store ?? o.db) !== undefined ? { db: o.store ?? o.db } : {}),
   ...(o.from !== undefined ? { from: o.from } : {}),
   ...(o.to !== undefined ? { to: o.to } : {}),
 });

@@ -1,5 +1,5 @@
 /**
- * `cairn ingest --mrt FILE|DIR... [--registry FILE...] [--intel PATH...] [--db FILE]`: writes
+ * `cairn ingest --mrt FILE|DIR... [--registry FILE...] [--intel PATH...] [--db FILE | --store URL]`: writes
  * what cairn keeps from its inputs into the store (app ingest), one transaction per file, skipping
  * files already there. A bar on a terminal (files, elements/s, ETA), then a summary (JSON with
  * --json). Thin: parse, call app, render.
@@ -34,6 +34,7 @@ interface IngestCliOptions {
   registry?: string[];
   intel?: string[];
   db?: string;
+  store?: string;
   bin: string;
   dependencyInterval: string;
   outageCountry?: string[];
@@ -196,7 +197,7 @@ async function runIngest(io: CliIo, options: IngestCliOptions): Promise<number> 
         mrt,
         intel: options.intel ?? [],
         ...(options.registry !== undefined ? { registry: options.registry } : {}),
-        ...(options.db !== undefined ? { db: options.db } : {}),
+        ...((options.store ?? options.db) !== undefined ? { db: options.store ?? options.db } : {}),
         binSeconds: integerOption('bin', options.bin, 1, 86400),
         dependencySeconds: integerOption('dependency-interval', options.dependencyInterval, 60, 30 * 86400),
         ...(options.outageCountry !== undefined ? { outageCountries: options.outageCountry } : {}),
@@ -228,6 +229,10 @@ export function ingestCommand(context: CliContext): Command {
     )
     .option('--intel <path...>', 'evidence files or folders (STIX, MISP, ATT&CK, CSV, IoC lists)')
     .option('--db <file>', 'the store (default: $CAIRN_DB, else ~/.local/share/cairn/cairn.duckdb)')
+    .option(
+      '--store <url>',
+      'a ClickHouse cluster store instead of a file: clickhouse://host:port[,host:port...]/database',
+    )
     .option('--bin <seconds>', 'visibility bin width', '300')
     .option('--dependency-interval <seconds>', 'seconds between dependency snapshots', '3600')
     .option(

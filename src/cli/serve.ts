@@ -1,5 +1,5 @@
 /**
- * `cairn serve [--db FILE] [--host H] [--port N] [--token-file F] [--mrt FILE...]`: opens the
+ * `cairn serve [--db FILE | --store URL] [--host H] [--port N] [--token-file F] [--mrt FILE...]`: opens the
  * store, ingesting the bundled data into it on the first start (app ingestBundled, a line on
  * stderr), loads the workspace once (app Workspace) and serves the HTTP API and the web UI
  * (server/). Prints the address, and the write token when this start created it (it is not
@@ -15,6 +15,7 @@ import { problemPrinter, progressHooks } from './output.js';
 
 interface ServeOptions {
   db?: string;
+  store?: string;
   host: string;
   port: string;
   tokenFile?: string;
@@ -31,6 +32,10 @@ export function serveCommand(context: CliContext): Command {
       'serve the HTTP API (/api/v1, docs at /api/docs) and the web UI over the bundled or given data',
     )
     .option('--db <file>', 'the store (default: $CAIRN_DB, else ~/.local/share/cairn/cairn.duckdb)')
+    .option(
+      '--store <url>',
+      'a ClickHouse cluster store instead of a file: clickhouse://host:port[,host:port...]/database',
+    )
     .option('--host <host>', 'address to listen on (loopback unless told otherwise)', '127.0.0.1')
     .option('--port <port>', 'port to listen on (0: any free port)', '8080')
     .option('--token-file <file>', 'where the write token is kept (default $CAIRN_HOME/api-token, ~/.cairn)')
@@ -54,7 +59,8 @@ export function serveCommand(context: CliContext): Command {
           ...progressHooks(io, options.progress !== false),
           ...problemPrinter(io, { limit: 20 }),
         };
-        const bundled = await ingestBundled(options.db !== undefined ? { db: options.db } : {}, {
+        const db = options.store ?? options.db;
+        const bundled = await ingestBundled(db !== undefined ? { db } : {}, {
           ...hooks,
           onProgress(report) {
             // A plain line, terminal or not: the first start takes a while, later ones do not.
@@ -75,7 +81,7 @@ export function serveCommand(context: CliContext): Command {
               `${escapeForTerminal(run.db)} in ${run.seconds.toFixed(1)} s\n`,
           );
         }
-        const store = await StoreWorkspace.open(options.db);
+        const store = await StoreWorkspace.open(db);
         try {
           const services = await loadServices(
             {

@@ -42,3 +42,18 @@ export function defaultStorePath(env: Readonly<Record<string, string | undefined
 export function openStore(file: string, options: DuckDbStoreOptions = {}): Promise<CairnStore> {
   return DuckDbStore.open(file, options);
 }
+
+// ---- the ClickHouse cluster store (issue 17) ----------------------------------------------------
+export {
+  ClickHouseStore,
+  CLUSTER_MIGRATIONS,
+  CLUSTER_SCHEMA_VERSION,
+  isClusterUrl,
+  parseClusterUrl,
+  type ClickHouseStoreOptions,
+  type ClusterMigration,
+  type ClusterTable,
+  type ClusterUrl,
+  type InsertEvent,
+  type RetryEvent,
+} from './clickhouse/index.js';

@@ -1,4 +1,4 @@
-/** Codes raised by store/: the embedded DuckDB store and its schema. */
+/** Codes raised by store/: the embedded DuckDB store, the ClickHouse cluster store and their schemas. */
 import type { CodeSpec } from '../category.js';
 
 export const STORE_CODES = {
@@ -36,6 +36,31 @@ export const STORE_CODES = {
     category: 'internal',
     description: 'The store was used after it was closed.',
     action: 'Report it: this is a bug in cairn.',
+  },
+  STORE_URL_INVALID: {
+    category: 'usage',
+    description:
+      'A --store URL is not one cairn knows: expected a file path or clickhouse://host:port[,host:port...]/database[?cluster=NAME].',
+    action: 'Check the URL: every node of the cluster by its HTTP port, then the database name.',
+  },
+  STORE_UNREACHABLE: {
+    category: 'unavailable',
+    description:
+      'A ClickHouse node of the store did not answer (refused, reset, timed out) and kept not answering for as long as cairn retries.',
+    action: 'Start the node, or check the host and HTTP port in the --store URL; then run the command again.',
+  },
+  STORE_CLUSTER_MISMATCH: {
+    category: 'unavailable',
+    description:
+      "The ClickHouse nodes named in the --store URL do not match the cluster's remote_servers entry (unknown cluster, or a different number of shards).",
+    action:
+      'Name every shard of the cluster in the URL (one host:port each) and the cluster with ?cluster=NAME when it is not `cairn`.',
+  },
+  STORE_QUERY_FAILED: {
+    category: 'internal',
+    description: 'ClickHouse refused a statement cairn sent (a schema or type the server does not accept).',
+    action:
+      'Report it with the server version and the message: this is a bug in cairn or an unsupported server.',
   },
 } as const satisfies Record<string, CodeSpec>;
 

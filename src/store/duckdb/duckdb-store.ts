@@ -373,10 +373,11 @@ export class DuckDbStore implements CairnStore {
          ORDER BY start, selection`,
         values,
       );
+      // rowid last: phases of one file at one time keep the order the detector gave them.
       const phases = await this.rows(
         c,
         `SELECT selection, start, phase, time FROM outage_phases
-         ORDER BY file_seq, time, CASE phase WHEN 'open' THEN 0 WHEN 'update' THEN 1 ELSE 2 END`,
+         ORDER BY file_seq, time, CASE phase WHEN 'open' THEN 0 WHEN 'update' THEN 1 ELSE 2 END, rowid`,
       );
       const phasesOf = new Map<string, Array<{ phase: OutagePhase; time: number }>>();
       for (const p of phases) {
