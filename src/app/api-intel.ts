@@ -10,7 +10,7 @@
  * const intel = await IntelWorkspace.load(workspace.world);
  * intel.attribute(intel.cases()[0].id).verdict;
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CairnError } from '../errors/index.js';
@@ -28,6 +28,7 @@ import {
 } from '../intel/index.js';
 import { formatAddress } from '../net/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
+import { readInputFileSync } from './input-file.js';
 import {
   caseOfFile,
   IntelAttributeResult,
@@ -89,7 +90,7 @@ export class IntelWorkspace {
     for (const root of sources.corpus ?? [DEFAULT_INTEL_CORPUS]) {
       if (!existsSync(root))
         throw new CairnError('INTEL_NO_CORPUS', `corpus path does not exist: ${root}`, { file: root });
-      files.push(...listCorpusFiles(root));
+      files.push(...listCorpusFiles(root, hooks.onProblem));
     }
     const label = 'importing corpus';
     let done = 0;
@@ -97,7 +98,7 @@ export class IntelWorkspace {
     const corpus = loadCorpus(
       graph,
       (function* () {
-        for (const f of files) yield { path: f.path, bytes: readFileSync(f.full) };
+        for (const f of files) yield { path: f.path, bytes: readInputFileSync(f.full, 'corpus file') };
       })(),
       () => hooks.onProgress?.({ label, done: ++done, total: files.length, unit: 'files' }),
     );

@@ -146,8 +146,21 @@ export class MrtFramer {
     const bodyLength = ((at(8) << 24) | (at(9) << 16) | (at(10) << 8) | at(11)) >>> 0;
     const take = 12 + bodyLength - cut.length;
     if (bodyLength > this.maxRecordLength || take > chunk.length) return false;
-    const record = new Uint8Array(cut.length + take);
-    record.set(cut, 0);
+    const store = this.cutStore;
+    let record: Uint8Array;
+    if (
+      store !== undefined &&
+      store.buffer === cut.buffer &&
+      store.byteOffset === cut.byteOffset &&
+      store.length === cut.length + take
+    ) {
+      // The buffer sized from the header already holds the cut bytes: a second copy of a long
+      // record would double its cost (first-touch page faults dominate copies of that size).
+      record = store;
+    } else {
+      record = new Uint8Array(cut.length + take);
+      record.set(cut, 0);
+    }
     record.set(chunk.subarray(0, take), cut.length);
     this.pending = undefined;
     this.cutStore = undefined;
