@@ -2,16 +2,21 @@
  * Hostile text in evidence files (issue 18, point 8): RFC 4180 multi-line quoted CSV fields are
  * read as one record; invalid UTF-8 is refused with its byte offset instead of becoming U+FFFD;
  * UTF-16 with a byte-order mark is decoded, and UTF-16 without one is refused by name. The real
- * inputs are the bundled OilRig CSV and 3CX MISP event; the re-encodings are made here.
+ * inputs are the bundled OilRig CSV and 3CX MISP event; the re-encodings are made here. User
+ * patterns (`--victim-naming`) run on V8's linear-time regular expression engine.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EvidenceGraph, importFile, importIndicatorList } from '../src/intel/index.js';
+import { compileUserPattern } from '../src/app/user-pattern.js';
+import { captureIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/program.js';
+import { EvidenceGraph, importFile, importIndicatorList, internalNameReason } from '../src/intel/index.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CSV = readFileSync(join(ROOT, 'data/intel/iocs/unit42/iran_linked_operators/OilRig.csv'));
-const MISP = readFileSync(join(ROOT, 'data/intel/misp-events/eset/nukesped_lazarus/lazarus_3cx.json'));
+const MISP_PATH = join(ROOT, 'data/intel/misp-events/eset/nukesped_lazarus/lazarus_3cx.json');
+const MISP = readFileSync(MISP_PATH);
 
 function values(graph: EvidenceGraph): string[] {
   return graph.indicators.map((i) => `${i.type}:${i.value}`).sort();
@@ -96,5 +101,37 @@ describe('text encodings', () => {
     const issue = report?.issues.find((i) => i.code === 'INTEL_BAD_INPUT');
     expect(issue?.message).toContain('UTF-16 text without a byte-order mark');
     expect(graph.indicators).toHaveLength(0);
+  });
+});
+
+describe('user-supplied patterns (--victim-naming)', () => {
+  it('run on the linear-time engine: ^(a+)+$ against 35 a and a mismatch ends, false', () => {
+    const pattern = compileUserPattern('^(a+)+$', 'victim-naming');
+    expect(pattern.flags).toContain('l');
+    expect(internalNameReason('a'.repeat(35) + '!.corp', pattern)).not.toBe('victim-naming');
+    expect(internalNameReason('a'.repeat(35), pattern)).toBe('victim-naming');
+  });
+
+  it('match host names whatever the case of pattern and name, escapes kept', () => {
+    const pattern = compileUserPattern('^SPE-[A-Z]+\\d+\\.Corp$', 'victim-naming');
+    expect(internalNameReason('spe-dc01.corp', pattern)).toBe('victim-naming');
+    expect(internalNameReason('SPE-DC01.CORP', pattern)).toBe('victim-naming');
+    expect(internalNameReason('spe-dcx.corp', pattern)).not.toBe('victim-naming');
+  });
+
+  it('patterns that cannot run in linear time are refused by name', () => {
+    for (const text of ['(a)\\1', 'a(?=b)']) {
+      expect(() => compileUserPattern(text, 'victim-naming')).toThrow(/cannot run in linear time/);
+    }
+    expect(() => compileUserPattern('(', 'victim-naming')).toThrow(/not a regular expression/);
+  });
+
+  it('CLI: intel show with a catastrophic pattern ends (the test timeout bounds a hang)', async () => {
+    const io = captureIo();
+    const code = await runCli(
+      ['intel', 'show', MISP_PATH, '--no-progress', '--victim-naming', '^(a+)+$'],
+      io,
+    );
+    expect(code, io.err()).toBe(0);
   });
 });

@@ -29,6 +29,7 @@ import {
 import { formatAddress } from '../net/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import { readInputFileSync } from './input-file.js';
+import { compileUserPattern } from './user-pattern.js';
 import {
   caseOfFile,
   IntelAttributeResult,
@@ -104,15 +105,10 @@ export class IntelWorkspace {
     );
     hooks.onDone?.(label);
     let victimNaming: RegExp | undefined;
-    if (sources.victimNaming !== undefined) {
-      try {
-        victimNaming = new RegExp(sources.victimNaming, 'i');
-      } catch {
-        throw new CairnError('INTEL_BAD_OPTION', `not a regular expression: ${sources.victimNaming}`, {
-          field: 'victim-naming',
-        });
-      }
-    }
+    // User patterns run on the linear-time engine (user-pattern.ts).
+    if (sources.victimNaming !== undefined)
+      victimNaming = compileUserPattern(sources.victimNaming, 'victim-naming');
+
     return new IntelWorkspace(
       graph,
       corpus,

@@ -51,6 +51,7 @@ import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import type { WorkHooks } from './progress.js';
 import { loadRoutingWorld } from './world.js';
 import { checkInputFile, readInputFileSync, STDIN_PATH } from './input-file.js';
+import { compileUserPattern } from './user-pattern.js';
 
 /** Most files read from one corpus folder (a hostile tree cannot make us walk forever). */
 export const MAX_CORPUS_FILES = 100_000;
@@ -540,14 +541,7 @@ async function enrichFromRouting(
 }
 
 function victimNamingOf(pattern: string | undefined): RegExp | undefined {
-  if (pattern === undefined) return undefined;
-  try {
-    return new RegExp(pattern, 'i');
-  } catch {
-    throw new CairnError('INTEL_BAD_OPTION', `not a regular expression: ${pattern}`, {
-      field: 'victim-naming',
-    });
-  }
+  return pattern === undefined ? undefined : compileUserPattern(pattern, 'victim-naming');
 }
 
 /** The corpus, a query case in it, its enrichment and the correlator over it. */

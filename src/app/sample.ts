@@ -16,6 +16,7 @@ import path from 'node:path';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { z } from 'zod';
 import { CairnError } from '../errors/index.js';
+import { compileUserPattern } from './user-pattern.js';
 import { analyzeSample, parseYaraOutput } from '../intel/index.js';
 import { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
@@ -397,11 +398,14 @@ export function readSample(file: string, maxSize: number, victimNaming?: RegExp)
 function victimRegex(text: string | undefined): RegExp | undefined {
   if (text === undefined) return undefined;
   try {
-    return new RegExp(text, 'i');
-  } catch {
-    throw new CairnError('SAMPLE_BAD_OPTION', `--victim-naming is not a regular expression: ${text}`, {
-      field: 'victimNaming',
-    });
+    return compileUserPattern(text, 'victim-naming');
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new CairnError(
+      'SAMPLE_BAD_OPTION',
+      message.includes('linear time') ? message : `--victim-naming is not a regular expression: ${text}`,
+      { field: 'victimNaming' },
+    );
   }
 }
 
