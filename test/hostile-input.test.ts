@@ -5,8 +5,17 @@
  * a symlink loop or a dangling entry is reported and skipped, not fatal. In process, with
  * `runCli`; the FIFO writers are child processes (`sh -c 'cat > fifo'`).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -72,6 +81,19 @@ describe('devices and FIFOs', () => {
     const totals = (text: string) => text.match(/^total: .*$/m)?.[0];
     expect(totals(streamed.out)).toBeDefined();
     expect(totals(streamed.out)).toBe(totals(direct.out));
+  });
+
+  it('- reads standard input (the built binary, fed the MISP event on its stdin)', async () => {
+    const main = join(ROOT, 'dist/cli/main.js');
+    expect(existsSync(main), 'dist/cli/main.js: run `npm run build` first').toBe(true);
+    const run = spawnSync(process.execPath, [main, 'intel', 'import', '-'], {
+      input: readFileSync(MISP),
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    const direct = await cairn(['intel', 'import', MISP]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.match(/^total: .*$/m)?.[0]).toBe(direct.out.match(/^total: .*$/m)?.[0]);
   });
 
   it('the limits are put back for the next command', async () => {

@@ -113,7 +113,8 @@ export function readInputFileSync(path: string, what = 'input file'): Buffer {
   checkInputFile(path, what);
   let fd: number;
   try {
-    fd = openSync(path === STDIN_PATH ? '/dev/stdin' : path, 'r');
+    // Standard input is read from fd 0: opening /dev/stdin fails (ENXIO) when it is a socket.
+    fd = path === STDIN_PATH ? 0 : openSync(path, 'r');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
     throw new CairnError('INPUT_NOT_FOUND', `cannot read ${what} ${path}: ${code}`, { file: path });
@@ -131,7 +132,11 @@ export function readInputFileSync(path: string, what = 'input file'): Buffer {
         read = readSync(fd, chunk, 0, chunk.length, null);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
-        if (code === 'EAGAIN') continue;
+        if (code === 'EAGAIN') {
+          // A non-blocking stdin with nothing yet: wait a little without spinning.
+          Atomics.wait(PAUSE, 0, 0, 5);
+          continue;
+        }
         throw new CairnError('INPUT_NOT_FOUND', `cannot read ${what} ${path}: ${code}`, {
           file: path,
           offset: total,
@@ -144,6 +149,8 @@ export function readInputFileSync(path: string, what = 'input file'): Buffer {
     }
     return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
   } finally {
-    closeSync(fd);
+    if (fd !== 0) closeSync(fd);
   }
 }
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
