@@ -10,7 +10,7 @@
  * const intel = await IntelWorkspace.load(workspace.world);
  * intel.attribute(intel.cases()[0].id).verdict;
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { CairnError } from '../errors/index.js';
@@ -28,6 +28,8 @@ import {
 } from '../intel/index.js';
 import { formatAddress } from '../net/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
+import { readInputFileSync } from './input-file.js';
+import { compileUserPattern } from './user-pattern.js';
 import {
   caseOfFile,
   IntelAttributeResult,
@@ -89,7 +91,7 @@ export class IntelWorkspace {
     for (const root of sources.corpus ?? [DEFAULT_INTEL_CORPUS]) {
       if (!existsSync(root))
         throw new CairnError('INTEL_NO_CORPUS', `corpus path does not exist: ${root}`, { file: root });
-      files.push(...listCorpusFiles(root));
+      files.push(...listCorpusFiles(root, hooks.onProblem));
     }
     const label = 'importing corpus';
     let done = 0;
@@ -97,21 +99,16 @@ export class IntelWorkspace {
     const corpus = loadCorpus(
       graph,
       (function* () {
-        for (const f of files) yield { path: f.path, bytes: readFileSync(f.full) };
+        for (const f of files) yield { path: f.path, bytes: readInputFileSync(f.full, 'corpus file') };
       })(),
       () => hooks.onProgress?.({ label, done: ++done, total: files.length, unit: 'files' }),
     );
     hooks.onDone?.(label);
     let victimNaming: RegExp | undefined;
-    if (sources.victimNaming !== undefined) {
-      try {
-        victimNaming = new RegExp(sources.victimNaming, 'i');
-      } catch {
-        throw new CairnError('INTEL_BAD_OPTION', `not a regular expression: ${sources.victimNaming}`, {
-          field: 'victim-naming',
-        });
-      }
-    }
+    // User patterns run on the linear-time engine (user-pattern.ts).
+    if (sources.victimNaming !== undefined)
+      victimNaming = compileUserPattern(sources.victimNaming, 'victim-naming');
+
     return new IntelWorkspace(
       graph,
       corpus,

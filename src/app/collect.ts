@@ -8,8 +8,7 @@
  * await runtime.stop();
  */
 import { createCollectorArchive } from './collect-archive.js';
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { checkInputFile } from './input-file.js';
+import { readInputFileSync } from './input-file.js';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import {
@@ -30,11 +29,11 @@ import type { WorkHooks } from './progress.js';
 
 export function readCollectorConfig(path: string): CollectorConfig {
   let text: string;
-  // A FIFO or a device would hang or never end: only a regular file is read.
-  if (existsSync(path) && !statSync(path).isFile()) checkInputFile(path, 'collector configuration');
   try {
-    text = readFileSync(path, 'utf8');
+    // Refuses a FIFO or a device (they would hang or never end) and applies the input size limit.
+    text = readInputFileSync(path, 'collector configuration').toString('utf8');
   } catch (error) {
+    if (error instanceof CairnError && error.code !== 'INPUT_NOT_FOUND') throw error;
     throw new CairnError('COLLECTOR_BAD_CONFIG', `cannot read ${path}: ${(error as Error).message}`, {
       file: path,
     });

@@ -247,3 +247,14 @@ export {
   ingestStatus,
   type StoreCoverage,
 } from './api-store.js';
+// ---- input files: size limit and streams (issue 18, point 4) ----
+export {
+  DEFAULT_MAX_INPUT_BYTES,
+  STDIN_PATH,
+  checkInputFile,
+  inputLimits,
+  limitFromEnvironment,
+  readInputFileSync,
+  setInputLimits,
+  type InputLimits,
+} from './input-file.js';

@@ -1,13 +1,59 @@
 /**
- * The one check every file input passes before it is opened: it exists and is a regular file.
- * A FIFO, a device (`/dev/zero`), a socket or a directory where a file is expected is refused by
- * name, since opening a FIFO blocks until a writer comes and a device never ends.
+ * The one way file inputs are checked and read: a path must be a regular file, unless the caller
+ * was told to read a stream (`--stream`, or `-` for standard input), and no input is read past
+ * the size limit (`--max-input-bytes`, default `DEFAULT_MAX_INPUT_BYTES`). A FIFO, a device
+ * (`/dev/zero`), a socket or a directory where a file is expected is refused by name, since
+ * opening a FIFO blocks until a writer comes and a device never ends.
+ *
+ * The limits are process-wide, like a ulimit: the CLI sets them from its global options before a
+ * command runs (`setInputLimits`), and every reader here applies them.
  *
  * @example
- * const size = checkInputFile(path, 'case file').size;
+ * const bytes = readInputFileSync(path, 'case file');
  */
-import { statSync, type Stats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { CairnError } from '../errors/index.js';
+
+/** Default largest input read whole (1 GiB): beyond it a file is refused, not loaded. */
+export const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
+
+/** The path that names standard input. */
+export const STDIN_PATH = '-';
+
+export interface InputLimits {
+  /** Bytes an input may hold; reading stops there with INPUT_TOO_LARGE. */
+  maxBytes: number;
+  /** Read FIFOs and character devices as streams (up to `maxBytes`) instead of refusing them. */
+  streams: boolean;
+}
+
+/** The limit from CAIRN_MAX_INPUT_BYTES when it is a positive integer, else the default. */
+export function limitFromEnvironment(): number {
+  const value = Number(process.env.CAIRN_MAX_INPUT_BYTES);
+  return Number.isSafeInteger(value) && value > 0 ? value : DEFAULT_MAX_INPUT_BYTES;
+}
+
+let limits: InputLimits = { maxBytes: limitFromEnvironment(), streams: false };
+
+/** The limits every input reader applies. */
+export function inputLimits(): Readonly<InputLimits> {
+  return limits;
+}
+
+/** Changes the limits (the CLI's `--max-input-bytes` and `--stream`); returns the previous ones. */
+export function setInputLimits(next: Partial<InputLimits>): InputLimits {
+  const previous = limits;
+  if (next.maxBytes !== undefined && !(Number.isSafeInteger(next.maxBytes) && next.maxBytes > 0))
+    throw new CairnError(
+      'INPUT_BAD_LIMIT',
+      `input size limit must be a positive integer, not ${next.maxBytes}`,
+      {
+        field: 'max-input-bytes',
+      },
+    );
+  limits = { ...limits, ...next };
+  return previous;
+}
 
 /** What `path` is, in words, when it is not a regular file. */
 function kindOf(info: Stats): string {
@@ -18,14 +64,20 @@ function kindOf(info: Stats): string {
   return 'not a regular file';
 }
 
+/** True for what may be read as a stream when streams are allowed. */
+function isStream(info: Stats): boolean {
+  return info.isFIFO() || info.isCharacterDevice() || info.isSocket();
+}
+
 /**
- * Stats `path` (following links) and returns it when it is a regular file; otherwise throws
- * INPUT_NOT_FOUND or INPUT_NOT_A_FILE naming `what` and the path.
+ * Stats `path` (following links) and returns it when it is a regular file (or, with streams
+ * allowed, a FIFO or character device); otherwise throws INPUT_NOT_FOUND or INPUT_NOT_A_FILE
+ * naming `what` and the path.
  */
 export function checkInputFile(path: string, what = 'input file'): Stats {
   let info: Stats;
   try {
-    info = statSync(path);
+    info = statSync(path === STDIN_PATH ? '/dev/stdin' : path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
     throw new CairnError(
@@ -34,9 +86,71 @@ export function checkInputFile(path: string, what = 'input file'): Stats {
       { file: path },
     );
   }
-  if (!info.isFile())
-    throw new CairnError('INPUT_NOT_A_FILE', `${what} ${path} is ${kindOf(info)}, not a regular file`, {
-      file: path,
-    });
-  return info;
+  if (info.isFile()) return info;
+  if ((limits.streams || path === STDIN_PATH) && isStream(info)) return info;
+  throw new CairnError(
+    'INPUT_NOT_A_FILE',
+    `${what} ${path} is ${kindOf(info)}, not a regular file` +
+      (isStream(info) ? ' (give --stream to read it as a stream)' : ''),
+    { file: path },
+  );
 }
+
+function tooLarge(path: string, what: string, detail: string): CairnError {
+  return new CairnError(
+    'INPUT_TOO_LARGE',
+    `${what} ${path} ${detail} (limit ${limits.maxBytes} bytes: --max-input-bytes)`,
+    { file: path, offset: limits.maxBytes },
+  );
+}
+
+/**
+ * Reads the whole of `path` after `checkInputFile`, stopping with INPUT_TOO_LARGE at the limit:
+ * a regular file larger than the limit is refused before it is read, a stream as soon as it has
+ * delivered one byte more than the limit.
+ */
+export function readInputFileSync(path: string, what = 'input file'): Buffer {
+  checkInputFile(path, what);
+  let fd: number;
+  try {
+    // Standard input is read from fd 0: opening /dev/stdin fails (ENXIO) when it is a socket.
+    fd = path === STDIN_PATH ? 0 : openSync(path, 'r');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+    throw new CairnError('INPUT_NOT_FOUND', `cannot read ${what} ${path}: ${code}`, { file: path });
+  }
+  try {
+    const info = fstatSync(fd);
+    const max = limits.maxBytes;
+    if (info.isFile() && info.size > max) throw tooLarge(path, what, `holds ${info.size} bytes`);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
+      let read: number;
+      try {
+        read = readSync(fd, chunk, 0, chunk.length, null);
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+        if (code === 'EAGAIN') {
+          // A non-blocking stdin with nothing yet: wait a little without spinning.
+          Atomics.wait(PAUSE, 0, 0, 5);
+          continue;
+        }
+        throw new CairnError('INPUT_NOT_FOUND', `cannot read ${what} ${path}: ${code}`, {
+          file: path,
+          offset: total,
+        });
+      }
+      if (read === 0) break;
+      total += read;
+      if (total > max) throw tooLarge(path, what, 'is larger than the limit');
+      chunks.push(read === chunk.length ? chunk : chunk.subarray(0, read));
+    }
+    return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
+  } finally {
+    if (fd !== 0) closeSync(fd);
+  }
+}
+
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));

@@ -14,7 +14,7 @@
  * });
  * result.candidates[0].actor; // 'Lazarus Group'
  */
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ProblemJson } from './problem-schema.js';
@@ -50,7 +50,8 @@ import type { AddressView } from '../observatory/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import type { WorkHooks } from './progress.js';
 import { loadRoutingWorld } from './world.js';
-import { checkInputFile } from './input-file.js';
+import { checkInputFile, readInputFileSync, STDIN_PATH } from './input-file.js';
+import { compileUserPattern } from './user-pattern.js';
 
 /** Most files read from one corpus folder (a hostile tree cannot make us walk forever). */
 export const MAX_CORPUS_FILES = 100_000;
@@ -289,7 +290,10 @@ export interface IntelCaseInput extends IntelSources {
  * Files under a folder (sorted, paths relative to it), or the file itself with the `cairn-labels`
  * manifest beside it when there is one (labels travel with the list).
  */
-export function listCorpusFiles(root: string): Array<{ path: string; full: string }> {
+export function listCorpusFiles(
+  root: string,
+  onProblem?: (problem: CairnError) => void,
+): Array<{ path: string; full: string }> {
   const out: Array<{ path: string; full: string }> = [];
   if (!statSync(root).isDirectory()) {
     const manifest = path.join(path.dirname(root), LABELS_MANIFEST);
@@ -299,13 +303,34 @@ export function listCorpusFiles(root: string): Array<{ path: string; full: strin
     out.push({ path: root, full: root });
     return out;
   }
+  // Real paths of the folders walked: a link back to a parent is reported once, not followed.
+  const walked = new Set<string>();
+  const skip = (full: string, why: string): void =>
+    onProblem?.(new CairnError('INPUT_NOT_FOUND', `corpus entry ${full} skipped: ${why}`, { file: full }));
   const walk = (dir: string): void => {
-    for (const name of readdirSync(dir).sort()) {
+    let names: string[];
+    try {
+      const real = realpathSync(dir);
+      if (walked.has(real)) return skip(dir, `a link back to ${real}, already read (loop)`);
+      walked.add(real);
+      names = readdirSync(dir).sort();
+    } catch (error) {
+      return skip(dir, (error as NodeJS.ErrnoException).code ?? String(error));
+    }
+    for (const name of names) {
       if (out.length >= MAX_CORPUS_FILES) return;
       const full = path.join(dir, name);
-      const entry = statSync(full);
+      let entry;
+      try {
+        // An unreadable entry or a symlink loop (ELOOP) is reported and skipped, not fatal.
+        entry = statSync(full);
+      } catch (error) {
+        skip(full, (error as NodeJS.ErrnoException).code ?? String(error));
+        continue;
+      }
       if (entry.isDirectory()) walk(full);
       else if (entry.isFile()) out.push({ path: path.relative(root, full).split(path.sep).join('/'), full });
+      else skip(full, 'not a regular file');
     }
   };
   walk(root);
@@ -329,8 +354,9 @@ function importEntry(o: FileReport): IntelImportResult['files'][number] {
 /** Imports files and folders into a fresh graph: what each brought in, and every problem. */
 export function intelImport(input: { files: readonly string[] }, hooks: WorkHooks = {}): IntelImportResult {
   const files = input.files.flatMap((file) => {
+    if (file === STDIN_PATH) return [file];
     if (!existsSync(file)) throw new CairnError('INTEL_NO_FILE', `no such file: ${file}`, { file });
-    if (statSync(file).isDirectory()) return listCorpusFiles(file).map((f) => f.full);
+    if (statSync(file).isDirectory()) return listCorpusFiles(file, hooks.onProblem).map((f) => f.full);
     checkInputFile(file, 'evidence file');
     return [file];
   });
@@ -339,7 +365,9 @@ export function intelImport(input: { files: readonly string[] }, hooks: WorkHook
   const label = 'importing';
   loadCorpus(
     graph,
-    files.map((file) => ({ path: file, bytes: readFileSync(file) })),
+    (function* () {
+      for (const file of files) yield { path: file, bytes: readInputFileSync(file, 'evidence file') };
+    })(),
     (file, report, format) => {
       reports.push({ path: file, format, report });
       hooks.onProgress?.({ label, done: reports.length, total: files.length, unit: 'files' });
@@ -359,7 +387,7 @@ function importCorpus(
   for (const root of roots) {
     if (!existsSync(root))
       throw new CairnError('INTEL_NO_CORPUS', `corpus path does not exist: ${root}`, { file: root });
-    files.push(...listCorpusFiles(root));
+    files.push(...listCorpusFiles(root, hooks.onProblem));
   }
   const label = 'importing corpus';
   let bytesDone = 0;
@@ -369,7 +397,7 @@ function importCorpus(
     graph,
     (function* () {
       for (const f of files) {
-        const bytes = readFileSync(f.full);
+        const bytes = readInputFileSync(f.full, 'corpus file');
         bytesDone += bytes.length;
         yield { path: f.path, bytes };
       }
@@ -426,7 +454,7 @@ export function caseOfFile(graph: EvidenceGraph, file: string, created: readonly
  * contents imported into `graph` as the query case.
  */
 function importQueryFile(graph: EvidenceGraph, file: string, reports: FileReport[]): CaseQuery {
-  const bytes = readFileSync(file);
+  const bytes = readInputFileSync(file, 'case file');
   const scratch = new EvidenceGraph();
   importFile(scratch, file, bytes);
   const known = scratch.cases.find(
@@ -516,14 +544,7 @@ async function enrichFromRouting(
 }
 
 function victimNamingOf(pattern: string | undefined): RegExp | undefined {
-  if (pattern === undefined) return undefined;
-  try {
-    return new RegExp(pattern, 'i');
-  } catch {
-    throw new CairnError('INTEL_BAD_OPTION', `not a regular expression: ${pattern}`, {
-      field: 'victim-naming',
-    });
-  }
+  return pattern === undefined ? undefined : compileUserPattern(pattern, 'victim-naming');
 }
 
 /** The corpus, a query case in it, its enrichment and the correlator over it. */

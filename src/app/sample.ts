@@ -46,6 +46,7 @@ import {
   type SampleCaseValue,
 } from '../intel/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
+import { compileUserPattern } from './user-pattern.js';
 import { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
 import { execFileSync, spawn } from 'node:child_process';
@@ -517,11 +518,14 @@ export function readSample(file: string, maxSize: number, victimNaming?: RegExp)
 function victimRegex(text: string | undefined): RegExp | undefined {
   if (text === undefined) return undefined;
   try {
-    return new RegExp(text, 'i');
-  } catch {
-    throw new CairnError('SAMPLE_BAD_OPTION', `--victim-naming is not a regular expression: ${text}`, {
-      field: 'victimNaming',
-    });
+    return compileUserPattern(text, 'victim-naming');
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new CairnError(
+      'SAMPLE_BAD_OPTION',
+      message.includes('linear time') ? message : `--victim-naming is not a regular expression: ${text}`,
+      { field: 'victimNaming' },
+    );
   }
 }
 

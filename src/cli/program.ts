@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { limitFromEnvironment, setInputLimits } from '../app/index.js';
 import type { CliContext } from './command.js';
 import { EXIT_USAGE, type CliIo } from './io.js';
 
@@ -33,10 +34,24 @@ export async function buildProgram(args: readonly string[], context: CliContext)
       'Who did it, and how is a country wired to the Internet: analysis of public routing and threat data',
     )
     .version('0.1.0')
+    .option(
+      '--max-input-bytes <bytes>',
+      'largest input file read, in bytes (default 1 GiB, or CAIRN_MAX_INPUT_BYTES)',
+    )
+    .option('--stream', 'read FIFOs and devices given as input files as streams (up to the limit)')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => context.io.stdout.write(text),
       writeErr: (text) => context.io.stderr.write(text),
+    })
+    // Input limits are process-wide: set them (or put back the defaults) before every command.
+    .hook('preAction', () => {
+      const options = program.opts<{ maxInputBytes?: string; stream?: boolean }>();
+      const maxBytes =
+        options.maxInputBytes !== undefined ? Number(options.maxInputBytes) : limitFromEnvironment();
+      if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0)
+        program.error(`cairn: --max-input-bytes must be a positive whole number of bytes`);
+      setInputLimits({ maxBytes, streams: options.stream === true });
     });
   const name = args[0] ?? '';
   const entry = COMMANDS[name] !== undefined ? name : ALIASES[name];

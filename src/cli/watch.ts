@@ -9,7 +9,7 @@ import { Command } from 'commander';
 import { watchRisLive, type AlertJson, type WatchStats } from '../app/index.js';
 import { ParseError, escapeForTerminal } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
-import { EXIT_OK, type CliIo } from './io.js';
+import { EXIT_INPUT_PROBLEM, EXIT_OK, unreadableInputs, type CliIo } from './io.js';
 import { problemPrinter } from './output.js';
 
 interface WatchCliOptions {
@@ -125,6 +125,13 @@ async function runWatch(io: CliIo, options: WatchCliOptions): Promise<number> {
       (alert) => io.stdout.write((json ? JSON.stringify(alert) : alertLine(alert)) + '\n'),
       printer,
     );
+    // An input that could not be read (the registry) makes the watch meaningless: stop now.
+    const unreadable = unreadableInputs(io);
+    if (unreadable.length > 0) {
+      await watch.stop();
+      io.stderr.write(`cairn: could not read ${escapeForTerminal(unreadable.join(', '))}: not watching\n`);
+      return EXIT_INPUT_PROBLEM;
+    }
     if (!controller.signal.aborted)
       await new Promise<void>((resolve) => controller.signal.addEventListener('abort', () => resolve()));
     const stats = await watch.stop();

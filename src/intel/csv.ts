@@ -164,6 +164,86 @@ class LineReader {
     this.lineNo++;
     return line;
   }
+
+  /** Where the reader is, to come back to with `reset`. */
+  mark(): { pos: number; lineNo: number } {
+    return { pos: this.pos, lineNo: this.lineNo };
+  }
+
+  reset(mark: { pos: number; lineNo: number }): void {
+    this.pos = mark.pos;
+    this.lineNo = mark.lineNo;
+  }
+}
+
+/** Most lines one quoted CSV field may span (RFC 4180 allows line breaks inside quotes). */
+const MAX_FIELD_LINES = 64;
+
+/**
+ * Splits a record by RFC 4180 alone: a quote only opens a field, a closing quote is followed by
+ * the delimiter or the end. Undefined otherwise: such a record is not a multi-line one.
+ */
+function splitCsvStrict(record: string, delimiter: string): string[] | undefined {
+  const out: string[] = [];
+  let i = 0;
+  for (;;) {
+    let field = '';
+    if (record[i] === '"') {
+      i++;
+      for (;;) {
+        const q = record.indexOf('"', i);
+        if (q < 0) return undefined;
+        field += record.slice(i, q);
+        if (record[q + 1] === '"') {
+          field += '"';
+          i = q + 2;
+          continue;
+        }
+        i = q + 1;
+        break;
+      }
+      if (i < record.length && record[i] !== delimiter) return undefined;
+    } else {
+      let end = record.indexOf(delimiter, i);
+      if (end < 0) end = record.length;
+      field = record.slice(i, end);
+      if (field.includes('"')) return undefined;
+      i = end;
+    }
+    out.push(field);
+    if (i >= record.length) return out;
+    i++; // the delimiter
+  }
+}
+
+/**
+ * The cells of the CSV record starting with `line`. A quote left open continues on the next
+ * lines (RFC 4180 multi-line fields) when the joined record is well formed and has `fields`
+ * cells; otherwise undefined, with the reader put back after `line`, so an unterminated quote
+ * costs one row, not the rows after it.
+ */
+function readCsvRecord(
+  lines: LineReader,
+  line: string,
+  delimiter: string,
+  fields: number,
+  maxLength: number,
+): string[] | undefined {
+  const cells = splitCsvLine(line, delimiter);
+  if (cells !== undefined) return cells;
+  const mark = lines.mark();
+  let record = line;
+  for (let extra = 0; extra < MAX_FIELD_LINES && record.length <= maxLength; extra++) {
+    const more = lines.next();
+    if (more === undefined) break;
+    record += '\n' + more;
+    if (splitCsvLine(record, delimiter) === undefined) continue;
+    const strict = splitCsvStrict(record, delimiter);
+    if (strict !== undefined && strict.length === fields) return strict;
+    break;
+  }
+  lines.reset(mark);
+  return undefined;
 }
 
 type ListFormat = NonNullable<IndicatorListOptions['format']>;
@@ -290,9 +370,10 @@ function importCsvRows(list: ListImport, header: string[], delimiter: string): v
       });
       continue;
     }
-    const cells = splitCsvLine(line, delimiter);
+    const startLine = lines.lineNo;
+    const cells = readCsvRecord(lines, line, delimiter, header.length, MAX_VALUE_LENGTH * 4);
     if (cells === undefined) {
-      report.issue('INTEL_BAD_CSV_ROW', 'unterminated quoted field', { line: lines.lineNo });
+      report.issue('INTEL_BAD_CSV_ROW', 'unterminated quoted field', { line: startLine });
       continue;
     }
     if (cells.length !== header.length) {

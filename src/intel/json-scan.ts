@@ -12,7 +12,9 @@ export const MAX_INPUT_BYTES = 512 * 1024 * 1024;
 
 /**
  * Turns input bytes into text: gunzips when the bytes start with the gzip magic (1f 8b), drops a
- * UTF-8 byte-order mark. Strings are returned as they are.
+ * UTF-8 byte-order mark, decodes UTF-16 announced by its byte-order mark. Bytes that are not valid
+ * UTF-8 are refused (INTEL_BAD_INPUT with the byte offset) rather than turned into U+FFFD
+ * silently, and so is UTF-16 without a byte-order mark. Strings are returned as they are.
  */
 export function decodeInput(input: Uint8Array | string, file = '<input>'): string {
   if (typeof input === 'string') return input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
@@ -29,8 +31,103 @@ export function decodeInput(input: Uint8Array | string, file = '<input>'): strin
       );
     }
   }
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const utf16 = utf16ByteOrder(bytes);
+  if (utf16 !== undefined) return decodeUtf16(bytes, utf16, file);
+  // NULs are valid UTF-8, so UTF-16 without its mark would decode to text of one garbage line.
+  if (looksLikeBareUtf16(bytes))
+    throw new CairnError(
+      'INTEL_BAD_INPUT',
+      'UTF-16 text without a byte-order mark: save it as UTF-8 (or UTF-16 with its BOM)',
+      { file, offset: 0 },
+    );
+  try {
+    const text = UTF8.decode(bytes);
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  } catch {
+    const offset = firstInvalidUtf8(bytes);
+    throw new CairnError(
+      'INTEL_BAD_INPUT',
+      `invalid UTF-8 at byte ${offset} (0x${(bytes[offset] ?? 0).toString(16).padStart(2, '0')})`,
+      { file, offset },
+    );
+  }
+}
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/** 'le' or 'be' when the bytes start with a UTF-16 byte-order mark. */
+function utf16ByteOrder(bytes: Uint8Array): 'le' | 'be' | undefined {
+  if (bytes.length < 2) return undefined;
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return 'le';
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return 'be';
+  return undefined;
+}
+
+function decodeUtf16(bytes: Uint8Array, order: 'le' | 'be', file: string): string {
+  let body = bytes.subarray(2);
+  if (body.length % 2 !== 0)
+    throw new CairnError('INTEL_BAD_INPUT', `UTF-16${order.toUpperCase()} text of an odd number of bytes`, {
+      file,
+      offset: bytes.length - 1,
+    });
+  if (order === 'be') {
+    const swapped = Buffer.from(body);
+    swapped.swap16();
+    body = swapped;
+  }
+  try {
+    return new TextDecoder('utf-16le', { fatal: true, ignoreBOM: true }).decode(body);
+  } catch {
+    throw new CairnError('INTEL_BAD_INPUT', `UTF-16${order.toUpperCase()} text with an unpaired surrogate`, {
+      file,
+      offset: 2,
+    });
+  }
+}
+
+/** True when the first bytes alternate NULs with ASCII, as UTF-16 text without a BOM does. */
+function looksLikeBareUtf16(bytes: Uint8Array): boolean {
+  const n = Math.min(bytes.length & ~1, 64);
+  if (n < 4) return false;
+  let evenNul = 0;
+  let oddNul = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (bytes[i] === 0) evenNul++;
+    if (bytes[i + 1] === 0) oddNul++;
+  }
+  return evenNul === n / 2 || oddNul === n / 2;
+}
+
+/** Offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i];
+    let need: number;
+    let min: number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b <= 0xdf) {
+      need = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      need = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      need = 3;
+      min = 0x10000;
+    } else return i;
+    let code = b & (0x3f >> need);
+    for (let k = 1; k <= need; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) return i;
+      code = (code << 6) | (c & 0x3f);
+    }
+    if (code < min || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return i;
+    i += need + 1;
+  }
+  return bytes.length;
 }
 
 /** One element of the scanned array, as text, with where it is. */

@@ -3,14 +3,24 @@
  * 12-byte common header and hands each complete record to the decoder, in place, without copying
  * records that lie inside one chunk. Memory stays flat: at most one partial record is carried
  * between chunks, and a record whose header declares an absurd length is skipped byte by byte
- * instead of being buffered.
+ * instead of being buffered. Consecutive records of a type no decoder reads (a run of zeros, a
+ * desynchronised stretch) are reported as one problem with their first offset and count.
  */
 import { CairnError } from '../errors/index.js';
 import { recordTypeName } from './constants.js';
 import type { MrtDecoder, MrtProblem } from './decoder.js';
 
-/** Records longer than this are treated as a desynchronised header and skipped, not buffered. */
+/**
+ * Records whose body is longer than this are skipped (MRT_RECORD_TOO_LARGE, with the offset) and
+ * not buffered: the largest real records (full-table PEER_INDEX_TABLE or RIB records) are a few
+ * megabytes, so a larger one is almost always a desynchronised header.
+ */
 export const DEFAULT_MAX_RECORD_LENGTH = 64 * 1024 * 1024;
+
+/** True for the MRT types the decoder reads (BGP, TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET). */
+function isDecodedType(type: number): boolean {
+  return type === 13 || type === 16 || type === 17 || type === 12 || type === 5;
+}
 
 export interface FramerOptions {
   maxRecordLength?: number;
@@ -26,6 +36,8 @@ export class MrtFramer {
   private skippedRecordOffset = 0;
   private skippedRecordType = '';
   private readonly maxRecordLength: number;
+  /** The run of consecutive records of undecoded types not yet reported (count 0: none). */
+  private unknownRun = { count: 0, offset: 0, bytes: 0, type: 0, subtype: 0 };
 
   constructor(
     private readonly decoder: MrtDecoder,
@@ -64,6 +76,7 @@ export class MrtFramer {
       const bodyLength =
         ((buf[pos + 8] << 24) | (buf[pos + 9] << 16) | (buf[pos + 10] << 8) | buf[pos + 11]) >>> 0;
       if (bodyLength > this.maxRecordLength) {
+        this.reportUnknownRun();
         const type = (buf[pos + 4] << 8) | buf[pos + 5];
         const subtype = (buf[pos + 6] << 8) | buf[pos + 7];
         this.options.onProblem(
@@ -83,7 +96,13 @@ export class MrtFramer {
       const end = pos + 12 + bodyLength;
       if (end > length) break;
       this.records++;
-      this.decoder.decodeRecord(buf, pos, end, base);
+      const type = (buf[pos + 4] << 8) | buf[pos + 5];
+      if (isDecodedType(type)) {
+        if (this.unknownRun.count !== 0) this.reportUnknownRun();
+        this.decoder.decodeRecord(buf, pos, end, base);
+      } else {
+        this.noteUnknownRecord(type, (buf[pos + 6] << 8) | buf[pos + 7], base + pos, end - pos);
+      }
       pos = end;
     }
     this.streamOffset = base + pos;
@@ -127,8 +146,21 @@ export class MrtFramer {
     const bodyLength = ((at(8) << 24) | (at(9) << 16) | (at(10) << 8) | at(11)) >>> 0;
     const take = 12 + bodyLength - cut.length;
     if (bodyLength > this.maxRecordLength || take > chunk.length) return false;
-    const record = new Uint8Array(cut.length + take);
-    record.set(cut, 0);
+    const store = this.cutStore;
+    let record: Uint8Array;
+    if (
+      store !== undefined &&
+      store.buffer === cut.buffer &&
+      store.byteOffset === cut.byteOffset &&
+      store.length === cut.length + take
+    ) {
+      // The buffer sized from the header already holds the cut bytes: a second copy of a long
+      // record would double its cost (first-touch page faults dominate copies of that size).
+      record = store;
+    } else {
+      record = new Uint8Array(cut.length + take);
+      record.set(cut, 0);
+    }
     record.set(chunk.subarray(0, take), cut.length);
     this.pending = undefined;
     this.cutStore = undefined;
@@ -137,8 +169,42 @@ export class MrtFramer {
     return true;
   }
 
+  private noteUnknownRecord(type: number, subtype: number, offset: number, bytes: number): void {
+    const run = this.unknownRun;
+    if (run.count === 0) {
+      run.offset = offset;
+      run.type = type;
+      run.subtype = subtype;
+      run.bytes = 0;
+    }
+    run.count++;
+    run.bytes += bytes;
+  }
+
+  /**
+   * Reports the pending run of undecoded records: one record as the decoder always has, several
+   * as one problem, since a problem per record of a run of zeros would cost millions of reports.
+   */
+  private reportUnknownRun(): void {
+    const run = this.unknownRun;
+    if (run.count === 0) return;
+    const location = {
+      file: this.decoder.file,
+      offset: run.offset,
+      recordType: recordTypeName(run.type, run.subtype),
+    };
+    const message =
+      run.count === 1
+        ? `unknown MRT type ${run.type} (record skipped)`
+        : `${run.count} consecutive records of unknown MRT type (${run.bytes} bytes from offset ${run.offset}, ` +
+          `the first of type ${run.type}${run.type === 0 && run.bytes === run.count * 12 ? ': zeros' : ''}) skipped`;
+    run.count = 0;
+    this.options.onProblem(new CairnError('MRT_UNKNOWN_TYPE', message, location));
+  }
+
   /** Call at end of stream: reports a record cut short by the end of the data. */
   finish(): void {
+    this.reportUnknownRun();
     const pending = this.pending;
     if (this.skipRemaining > 0) {
       this.options.onProblem(

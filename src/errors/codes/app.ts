@@ -36,7 +36,18 @@ export const APP_CODES = {
     category: 'input',
     description:
       'A path given as an input file is a directory, a FIFO, a device or a socket: reading a FIFO waits for a writer, a device never ends.',
-    action: 'Give a regular file (save a stream to a file first).',
+    action: 'Give a regular file, or pass --stream (or - for standard input) to read a stream.',
+  },
+  INPUT_TOO_LARGE: {
+    category: 'too-large',
+    description:
+      'An input holds more bytes than the input size limit (default 1 GiB, README "Limits"); reading stopped there.',
+    action: 'Raise the limit with --max-input-bytes (or CAIRN_MAX_INPUT_BYTES) if the input is genuine.',
+  },
+  INPUT_BAD_LIMIT: {
+    category: 'usage',
+    description: 'The input size limit given is not a positive integer number of bytes.',
+    action: 'Pass --max-input-bytes a whole number of bytes, such as 2147483648.',
   },
   INTEL_NO_CORPUS: {
     category: 'not-found',
