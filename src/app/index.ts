@@ -246,3 +246,6 @@ export {
   ingestStatus,
   type StoreCoverage,
 } from './api-store.js';
+
+// ---- attribution from the store: the evidence index (issue 13 point 10, issue 15 point 8) ----
+export { contentHash, refreshEvidenceIndex, storedCorpus, type EvidenceInput } from './intel-index.js';

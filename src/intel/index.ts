@@ -239,3 +239,5 @@ export type { WarninglistHit } from './warninglists.js';
 export { countObservationsOnce } from './correlate.js';
 export { CONTEXT_FACTOR, DERIVED_FACTOR, confidenceFactor } from './features/index.js';
 export { LATE_REPORT_GRACE_YEARS, lateFactor } from './features/exact.js';
+export { CORPUS_INDEX_FORMAT, corpusIndexFormat, readCorpusIndex, writeCorpusIndex } from './correlation-index.js';
+export type { WarninglistText } from './correlation-index.js';

@@ -26,6 +26,7 @@ import type { CairnStore, StoredAchCase } from '../store.js';
 import type {
   AchRatingEdit,
   ChangeFilter,
+  EvidenceIndexRecord,
   DependencySnapshot,
   FileBatch,
   FileKind,
@@ -522,6 +523,40 @@ export class DuckDbStore implements CairnStore {
         });
       }),
     );
+  }
+
+  async saveEvidenceIndex(index: EvidenceIndexRecord): Promise<void> {
+    this.requireVersion(3, 'evidence index');
+    await this.serial('write', async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        await c.run('DELETE FROM evidence_index');
+        await c.run('INSERT INTO evidence_index VALUES (1, $1, $2, $3, $4)', [
+          index.format,
+          index.builtAt,
+          JSON.stringify(index.inputs),
+          index.text,
+        ]);
+        await c.run('COMMIT');
+      } catch (error) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async loadEvidenceIndex(): Promise<EvidenceIndexRecord | undefined> {
+    if (this.schemaVersion < 3) return undefined;
+    return this.serial('read', async (c) => {
+      const [row] = await this.rows(c, 'SELECT * FROM evidence_index WHERE slot = 1');
+      if (row === undefined) return undefined;
+      return {
+        inputs: JSON.parse(String(row.inputs)) as EvidenceIndexRecord['inputs'],
+        format: num(row.format),
+        builtAt: num(row.built_at),
+        text: String(row.index_text),
+      };
+    });
   }
 
   /** The latest version of each evidence object, as a SQL relation. */
