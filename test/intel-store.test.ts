@@ -14,6 +14,8 @@ import {
   intelShow,
   intelSimilar,
 } from '../src/app/index.js';
+import { captureIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/program.js';
 import { CairnError } from '../src/errors/index.js';
 import { EvidenceGraph, loadCorpus, readCorpusIndex, writeCorpusIndex } from '../src/intel/index.js';
 import { openStore, type CairnStore } from '../src/store/index.js';
@@ -131,6 +133,25 @@ describe('the evidence index', () => {
     } finally {
       await again.close();
     }
+  }, 300_000);
+
+  it('cairn intel attribute --db prints what --corpus prints; both at once is a usage error', async () => {
+    const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      const io = captureIo();
+      const code = await runCli(
+        ['intel', 'attribute', '--case', CASES[0], '--json', '--no-progress', ...args],
+        io,
+      );
+      return { code, out: io.out(), err: io.err() };
+    };
+    const fromFiles = await run([]);
+    expect(fromFiles.code).toBe(0);
+    const fromStore = await run(['--db', db]);
+    expect(fromStore.code).toBe(0);
+    expect(JSON.parse(fromStore.out)).toEqual(JSON.parse(fromFiles.out));
+    const both = await run(['--db', db, '--corpus', DEFAULT_INTEL_CORPUS]);
+    expect(both.code).not.toBe(0);
+    expect(both.err).toContain('INTEL_BAD_OPTION: give the corpus files or a store (--db), not both');
   }, 300_000);
 
   it('a store with no evidence answers INTEL_NO_INDEX naming the store', async () => {

@@ -563,7 +563,13 @@ async function corpusOf(
   input: IntelSources,
   hooks: WorkHooks,
 ): Promise<{ graph: EvidenceGraph; corpus: LoadedCorpus }> {
-  if (input.db !== undefined) return withIntelStore(input.db, (store) => storedCorpus(store, hooks));
+  if (input.db !== undefined) {
+    if (input.corpus !== undefined)
+      throw new CairnError('INTEL_BAD_OPTION', 'give the corpus files or a store (--db), not both', {
+        field: 'db',
+      });
+    return withIntelStore(input.db, (store) => storedCorpus(store, hooks));
+  }
   const graph = new EvidenceGraph();
   const { corpus } = importCorpus(graph, input.corpus ?? [DEFAULT_INTEL_CORPUS], hooks);
   return { graph, corpus };
@@ -658,7 +664,7 @@ async function heldQuery(
   input: IntelCaseInput,
   hooks: WorkHooks,
 ): Promise<{ correlator: Correlator; caseId: string; profile: Profile } | undefined> {
-  if (typeof input.db !== 'object') return undefined;
+  if (typeof input.db !== 'object' || input.corpus !== undefined) return undefined;
   const store = input.db;
   const key = JSON.stringify([
     input.mrt ?? [],

@@ -30,6 +30,7 @@ const MAX_PROBLEM_LINES = 20;
 
 interface IntelOptions {
   corpus?: string[];
+  db?: string;
   json?: boolean;
   progress?: boolean;
   mrt?: string[];
@@ -62,12 +63,14 @@ function caseInput(caseArg: string, options: IntelOptions): IntelCaseInput {
     registry: options.registry,
     asnames: options.asnames,
     victimNaming: options.victimNaming,
+    ...(options.db !== undefined ? { db: options.db } : {}),
   };
 }
 
 function withCommon(command: Command): Command {
   return command
     .option('--corpus <path...>', 'corpus folders or files (default: the bundled data/intel)')
+    .option('--db <file>', "read the corpus from this store's evidence index (cairn ingest --intel) instead")
     .option('--mrt <file...>', 'MRT RIB/update files: enrich IPs with prefix, origin AS, upstreams')
     .option('--registry <file...>', 'RIR delegated files (default: the bundled APNIC 2014 file)')
     .option('--asnames <file>', 'AS names JSON (default: the bundled asnames.json.gz)')
