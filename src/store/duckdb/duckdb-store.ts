@@ -10,6 +10,7 @@
  * await store.close();
  */
 import { stat } from 'node:fs/promises';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   DuckDBInstance,
   LIST,
@@ -531,12 +532,18 @@ export class DuckDbStore implements CairnStore {
       await c.run('BEGIN TRANSACTION');
       try {
         await c.run('DELETE FROM evidence_index');
-        await c.run('INSERT INTO evidence_index VALUES (1, $1, $2, $3, $4)', [
-          index.format,
-          index.builtAt,
-          JSON.stringify(index.inputs),
-          index.text,
-        ]);
+        const appender = await c.createAppender('evidence_index');
+        try {
+          appender.appendInteger(1);
+          appender.appendInteger(index.format);
+          appender.appendDouble(index.builtAt);
+          appender.appendVarchar(JSON.stringify(index.inputs));
+          // Kept compressed: a large string costs DuckDB far more to hand back than the bytes to inflate.
+          appender.appendBlob(gzipSync(index.text, { level: 1 }));
+          appender.endRow();
+        } finally {
+          appender.closeSync();
+        }
         await c.run('COMMIT');
       } catch (error) {
         await c.run('ROLLBACK').catch(() => undefined);
@@ -554,7 +561,7 @@ export class DuckDbStore implements CairnStore {
         inputs: JSON.parse(String(row.inputs)) as EvidenceIndexRecord['inputs'],
         format: num(row.format),
         builtAt: num(row.built_at),
-        text: String(row.index_text),
+        text: gunzipSync(blobBytes(row.index_gzip)).toString('utf8'),
       };
     });
   }
@@ -749,6 +756,12 @@ async function migrate(c: DuckDBConnection, target: number, file: string): Promi
     current = migration.version;
   }
   return current;
+}
+
+/** The bytes of a BLOB as the binding hands it back. */
+function blobBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  return (value as { bytes: Uint8Array }).bytes;
 }
 
 function optionalDouble(a: DuckDBAppender, value: number | undefined): void {

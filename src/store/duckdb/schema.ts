@@ -72,7 +72,7 @@ export const MIGRATIONS: readonly Migration[] = [
     statements: [
       `CREATE TABLE evidence_index (
         slot INTEGER PRIMARY KEY, format INTEGER NOT NULL, built_at DOUBLE NOT NULL, inputs VARCHAR NOT NULL,
-        index_text VARCHAR NOT NULL)`,
+        index_gzip BLOB NOT NULL)`,
     ],
   },
 ];
