@@ -233,7 +233,9 @@ export class IntelWorkspace {
   /** The case as a deterministic STIX 2.1 bundle. */
   exportStix(id: string): IntelStixBundle {
     const theCase = this.caseOf(id);
-    return IntelStixBundle.parse(exportCaseAsStix(this.graph, theCase.id));
+    return IntelStixBundle.parse(
+      exportCaseAsStix(this.graph, theCase.id, { timestamp: new Date().toISOString() }),
+    );
   }
 
   /** Cases with an IP indicator whose registry country is `country`, newest first. */

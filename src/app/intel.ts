@@ -45,6 +45,7 @@ import type {
   Profile,
   RoutingLookup,
   Similarity,
+  StixAttributionCandidate,
 } from '../intel/index.js';
 import { formatAddress } from '../net/index.js';
 import type { AddressView } from '../observatory/index.js';
@@ -775,8 +776,27 @@ export async function intelAttribute(
   return { query: summaryOf(profile), result: attributionResult(attribution) };
 }
 
-/** A case as a deterministic STIX 2.1 bundle. */
-export async function intelExport(input: IntelCaseInput, hooks: WorkHooks = {}): Promise<IntelStixBundle> {
-  const { graph, query } = await loadCaseWorkspace(input, hooks);
-  return exportCaseAsStix(graph, query.caseId) as IntelStixBundle;
+/**
+ * A case as a STIX 2.1 bundle (deterministic for a given `timestamp`, default now); with
+ * `attribution`, the case's attribution as `attributed-to` relationships with their confidence.
+ */
+export async function intelExport(
+  input: IntelCaseInput & { attribution?: boolean; timestamp?: string },
+  hooks: WorkHooks = {},
+): Promise<IntelStixBundle> {
+  const { graph, query, correlator } = await loadCaseWorkspace(input, hooks);
+  const timestamp = input.timestamp ?? new Date().toISOString();
+  let attribution: StixAttributionCandidate[] | undefined;
+  if (input.attribution === true) {
+    const a = attribute(correlator, correlator.profileOfCase(query.caseId), {
+      exclude: new Set([query.caseId]),
+    });
+    attribution = a.candidates.map((c) => ({
+      actor: c.actor,
+      externalIds: /^G\d{4}$/.test(c.id) ? [c.id] : [],
+      aliases: c.aliases.filter((x) => x !== c.actor),
+      confidence: c.confidence,
+    }));
+  }
+  return exportCaseAsStix(graph, query.caseId, { timestamp, attribution }) as IntelStixBundle;
 }

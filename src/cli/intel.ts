@@ -290,10 +290,12 @@ export function intelCommand(context: CliContext): Command {
       new Command('export')
         .description('a case as a STIX 2.1 bundle on stdout')
         .argument('<case>', 'case id, name, corpus path or a file')
-        .option('--stix', 'STIX 2.1 (the only format; the default)'),
+        .option('--stix', 'STIX 2.1 (the only format; the default)')
+        .option('--attribution', 'add the attribution: attributed-to relationships with their confidence'),
     ).action(
-      action(context, async (caseArg: string, options: IntelOptions) => {
-        print(io, JSON.stringify(await intelExport(caseInput(caseArg, options), hooksFor(io, options))));
+      action(context, async (caseArg: string, options: IntelOptions & { attribution?: boolean }) => {
+        const input = { ...caseInput(caseArg, options), attribution: options.attribution === true };
+        print(io, JSON.stringify(await intelExport(input, hooksFor(io, options))));
         return EXIT_OK;
       }),
     ),
