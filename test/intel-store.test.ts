@@ -100,7 +100,10 @@ describe('attribution from the store equals the import-every-time path', () => {
   it('show and export read the stored corpus too', async () => {
     const theCase = CASES[1];
     expect(await intelShow({ case: theCase, db })).toEqual(await intelShow({ case: theCase, corpus }));
-    expect(await intelExport({ case: theCase, db })).toEqual(await intelExport({ case: theCase, corpus }));
+    const timestamp = '2026-01-02T03:04:05.000Z';
+    expect(await intelExport({ case: theCase, db, timestamp })).toEqual(
+      await intelExport({ case: theCase, corpus, timestamp }),
+    );
   }, 300_000);
 });
 
