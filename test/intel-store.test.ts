@@ -8,6 +8,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_INTEL_CORPUS,
+  IntelWorkspace,
+  loadRoutingWorld,
   ingest,
   intelAttribute,
   intelExport,
@@ -95,6 +97,15 @@ describe('attribution from the store equals the import-every-time path', () => {
       expect(await intelSimilar({ ...input, db })).toEqual(fromFiles);
       expect(await intelSimilar({ ...input, db: held })).toEqual(fromFiles);
     }
+  }, 300_000);
+
+  it("the server's intel workspace over the store answers as over the corpus files", async () => {
+    const world = await loadRoutingWorld({ mrt: [] });
+    const fromFiles = await IntelWorkspace.load(world);
+    const fromStore = await IntelWorkspace.load(world, { store: held });
+    const id = fromFiles.cases().find((c) => c.name === CASES[1])!.id;
+    expect(fromStore.attribute(id)).toEqual(fromFiles.attribute(id));
+    expect(fromStore.similar(id, 10)).toEqual(fromFiles.similar(id, 10));
   }, 300_000);
 
   it('show and export read the stored corpus too', async () => {

@@ -41,7 +41,20 @@ import {
   upstreamsOfView,
 } from './intel.js';
 import type { WorkHooks } from './progress.js';
+import { storedCorpus } from './intel-index.js';
+import type { CairnStore } from '../store/index.js';
 import type { RoutingWorld } from './world.js';
+
+function victimNamingOf(pattern: string | undefined): RegExp | undefined {
+  if (pattern === undefined) return undefined;
+  try {
+    return new RegExp(pattern, 'i');
+  } catch {
+    throw new CairnError('INTEL_BAD_OPTION', `not a regular expression: ${pattern}`, {
+      field: 'victim-naming',
+    });
+  }
+}
 
 /** `IntelWorkspace.correlate`: the score and evidence tying one case to another. */
 export const IntelCorrelateResult = z.object({
@@ -60,6 +73,8 @@ export interface IntelWorkspaceSources {
   corpus?: readonly string[];
   /** The victim's internal host naming (a regular expression): insider signals. */
   victimNaming?: string;
+  /** A store whose evidence index (`cairn ingest --intel`) is read instead of the corpus files, when it has one. */
+  store?: CairnStore;
 }
 
 export class IntelWorkspace {
@@ -85,6 +100,22 @@ export class IntelWorkspace {
     sources: IntelWorkspaceSources = {},
     hooks: WorkHooks = {},
   ): Promise<IntelWorkspace> {
+    const stored =
+      sources.store !== undefined &&
+      sources.corpus === undefined &&
+      (await sources.store.loadEvidenceIndex()) !== undefined
+        ? await storedCorpus(sources.store, hooks)
+        : undefined;
+    if (stored !== undefined) {
+      const names = [...stored.corpus.casesByFile.keys()];
+      return new IntelWorkspace(
+        stored.graph,
+        stored.corpus,
+        world,
+        victimNamingOf(sources.victimNaming),
+        names,
+      );
+    }
     const files: Array<{ path: string; full: string }> = [];
     for (const root of sources.corpus ?? [DEFAULT_INTEL_CORPUS]) {
       if (!existsSync(root))
@@ -102,16 +133,7 @@ export class IntelWorkspace {
       () => hooks.onProgress?.({ label, done: ++done, total: files.length, unit: 'files' }),
     );
     hooks.onDone?.(label);
-    let victimNaming: RegExp | undefined;
-    if (sources.victimNaming !== undefined) {
-      try {
-        victimNaming = new RegExp(sources.victimNaming, 'i');
-      } catch {
-        throw new CairnError('INTEL_BAD_OPTION', `not a regular expression: ${sources.victimNaming}`, {
-          field: 'victim-naming',
-        });
-      }
-    }
+    const victimNaming = victimNamingOf(sources.victimNaming);
     return new IntelWorkspace(
       graph,
       corpus,
