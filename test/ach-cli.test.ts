@@ -79,7 +79,7 @@ describe('cairn ach', () => {
     expect(text.exitCode).toBe(2);
     expect(text.stdout).toBe('');
     expect(text.stderr).toBe(
-      `cairn: ACH_UNKNOWN_RATING: rating "III" is not one of CC, C, N, I, II (${file}, line ${line}, evidence[0].ratings.H2)\n`,
+      `cairn: ACH_UNKNOWN_RATING: rating "III" is not one of CC, C, N, I, II, NA (${file}, line ${line}, evidence[0].ratings.H2)\n`,
     );
     const json = await run([file, '--json']);
     expect(json.exitCode).toBe(2);
@@ -88,7 +88,7 @@ describe('cairn ach', () => {
       issues: [
         {
           code: 'ACH_UNKNOWN_RATING',
-          message: 'rating "III" is not one of CC, C, N, I, II',
+          message: 'rating "III" is not one of CC, C, N, I, II, NA',
           file,
           line,
           path: 'evidence[0].ratings.H2',

@@ -107,11 +107,13 @@ describe('cases/sony-pictures-2014.json', () => {
     const again = analyzeAch(loadSony());
     expect(JSON.stringify(again)).toBe(JSON.stringify(first));
     // Snapshot of the analyst's ratings as shipped (an analyst conclusion, not a computed fact):
-    // H1 2.5 (E10 I 1.5 + E11 I 1), H4 3 (E04, E17), H3 7.5, H2 9.
+    // H1 2.5 (E10 I 1.5 + E11 I 1), H4 3 (E04, E17), H3 4.5, H2 6: E01-E03, one FBI press
+    // release (group fbi-press-release-2014-12-19), count as one item, so their three I ratings of
+    // weight 1.5 against H2 and H3 add 1.5, not 4.5 (7.5 and 9 before the group).
     expect(first.hypotheses.map((h) => [h.id, h.inconsistency, h.rank])).toEqual([
       ['H1', 2.5, 1],
-      ['H2', 9, 4],
-      ['H3', 7.5, 3],
+      ['H2', 6, 4],
+      ['H3', 4.5, 3],
       ['H4', 3, 2],
     ]);
     expect(first.ranking).toEqual(['H1', 'H4', 'H3', 'H2']);

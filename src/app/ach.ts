@@ -60,6 +60,10 @@ export const AchResult = z.object({
       rank: z.number(),
     }),
   ),
+  /** The date the evidence is taken as of, when one was given. */
+  asOf: z.string().optional(),
+  /** Items left out because they became known after `asOf`. */
+  hiddenEvidence: z.array(z.string()),
   ranking: z.array(z.string()),
   top: z.array(z.string()),
   evidence: z.array(
@@ -72,6 +76,8 @@ export const AchResult = z.object({
       ratings: z.array(Rating),
       diagnosticity: z.number(),
       spread: z.number(),
+      group: z.string().optional(),
+      groupSize: z.number(),
       sources: z.array(AchSourceShape),
     }),
   ),
@@ -88,6 +94,9 @@ export const AchResult = z.object({
       }),
     ),
   }),
+  warnings: z.array(
+    z.object({ code: z.literal('uncontradicted'), hypothesis: z.string(), message: z.string() }),
+  ),
 });
 export type AchResult = z.infer<typeof AchResult>;
 
@@ -100,6 +109,8 @@ export interface AchInput {
   file: string;
   /** json or yaml (default: from the file extension). */
   format?: AchFormat;
+  /** The evidence as it stood on this date (YYYY-MM-DD): items dated after it are left out. */
+  asOf?: string;
 }
 
 /** A case file that does not load: every problem found, each with its path and line. */
@@ -180,5 +191,15 @@ export function achFormatOption(format: string | undefined): AchFormat | undefin
 
 /** The analysis of a case file. */
 export async function achAnalyze(input: AchInput): Promise<AchResult> {
-  return analyzeAch(await loadAchCase(input.file, input.format));
+  if (
+    input.asOf !== undefined &&
+    (!/^\d{4}-\d{2}-\d{2}/.test(input.asOf) || Number.isNaN(Date.parse(input.asOf)))
+  )
+    throw new CairnError('ACH_BAD_OPTION', `--as-of must be a date (YYYY-MM-DD), not ${input.asOf}`, {
+      field: 'as-of',
+    });
+  return analyzeAch(
+    await loadAchCase(input.file, input.format),
+    input.asOf !== undefined ? { asOf: input.asOf } : {},
+  );
 }

@@ -43,7 +43,15 @@ import {
   upstreamsOfView,
 } from './intel.js';
 import type { WorkHooks } from './progress.js';
+import { storedCorpus } from './intel-index.js';
+import type { CairnStore } from '../store/index.js';
 import type { RoutingWorld } from './world.js';
+
+function victimNamingOf(pattern: string | undefined): RegExp | undefined {
+  if (pattern === undefined) return undefined;
+  // User patterns run on the linear-time engine (user-pattern.ts).
+  return compileUserPattern(pattern, 'victim-naming');
+}
 
 /** `IntelWorkspace.correlate`: the score and evidence tying one case to another. */
 export const IntelCorrelateResult = z.object({
@@ -62,6 +70,8 @@ export interface IntelWorkspaceSources {
   corpus?: readonly string[];
   /** The victim's internal host naming (a regular expression): insider signals. */
   victimNaming?: string;
+  /** A store whose evidence index (`cairn ingest --intel`) is read instead of the corpus files, when it has one. */
+  store?: CairnStore;
 }
 
 export class IntelWorkspace {
@@ -87,6 +97,22 @@ export class IntelWorkspace {
     sources: IntelWorkspaceSources = {},
     hooks: WorkHooks = {},
   ): Promise<IntelWorkspace> {
+    const stored =
+      sources.store !== undefined &&
+      sources.corpus === undefined &&
+      (await sources.store.loadEvidenceIndex()) !== undefined
+        ? await storedCorpus(sources.store, hooks)
+        : undefined;
+    if (stored !== undefined) {
+      const names = [...stored.corpus.casesByFile.keys()];
+      return new IntelWorkspace(
+        stored.graph,
+        stored.corpus,
+        world,
+        victimNamingOf(sources.victimNaming),
+        names,
+      );
+    }
     const files: Array<{ path: string; full: string }> = [];
     for (const root of sources.corpus ?? [DEFAULT_INTEL_CORPUS]) {
       if (!existsSync(root))
@@ -104,11 +130,7 @@ export class IntelWorkspace {
       () => hooks.onProgress?.({ label, done: ++done, total: files.length, unit: 'files' }),
     );
     hooks.onDone?.(label);
-    let victimNaming: RegExp | undefined;
-    // User patterns run on the linear-time engine (user-pattern.ts).
-    if (sources.victimNaming !== undefined)
-      victimNaming = compileUserPattern(sources.victimNaming, 'victim-naming');
-
+    const victimNaming = victimNamingOf(sources.victimNaming);
     return new IntelWorkspace(
       graph,
       corpus,
@@ -230,7 +252,9 @@ export class IntelWorkspace {
   /** The case as a deterministic STIX 2.1 bundle. */
   exportStix(id: string): IntelStixBundle {
     const theCase = this.caseOf(id);
-    return IntelStixBundle.parse(exportCaseAsStix(this.graph, theCase.id));
+    return IntelStixBundle.parse(
+      exportCaseAsStix(this.graph, theCase.id, { timestamp: new Date().toISOString() }),
+    );
   }
 
   /** Cases with an IP indicator whose registry country is `country`, newest first. */

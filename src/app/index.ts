@@ -258,3 +258,6 @@ export {
   setInputLimits,
   type InputLimits,
 } from './input-file.js';
+
+// ---- attribution from the store: the evidence index (issue 13 point 10, issue 15 point 8) ----
+export { contentHash, refreshEvidenceIndex, storedCorpus, type EvidenceInput } from './intel-index.js';

@@ -38,6 +38,7 @@ import {
 } from '../store/index.js';
 import { DEFAULT_REGISTRY_FILES } from './defaults.js';
 import { listCorpusFiles } from './intel.js';
+import { refreshEvidenceIndex, type EvidenceInput } from './intel-index.js';
 import type { WorkHooks } from './progress.js';
 import { IngestOutages, type OutageFileMessage, type OutageTaskData } from './ingest-outages.js';
 import { orderMrtFiles, reserveForFiles } from './replay.js';
@@ -281,9 +282,11 @@ async function ingestIntel(
     return listCorpusFiles(root);
   });
   const label = 'ingesting evidence';
+  const indexed: EvidenceInput[] = [];
   for (const [i, file] of files.entries()) {
     const bytes = readFileSync(file.full);
     const hash = createHash('sha256').update(bytes).digest('hex');
+    indexed.push({ hash, path: file.path, full: file.full });
     const graph = new EvidenceGraph();
     let record: FileRecord;
     if (await store.hasFile(hash)) {
@@ -318,6 +321,8 @@ async function ingestIntel(
     hooks.onProgress?.({ label, done: i + 1, total: files.length, unit: 'files' });
   }
   if (files.length > 0) hooks.onDone?.(label);
+  // The corpus is imported once more, whole, into the index attribution reads.
+  await refreshEvidenceIndex(store, indexed, clock, hooks);
 }
 
 /** Label of the progress reports in files (`done`/`total`) and in elements (`done`). */

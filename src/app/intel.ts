@@ -25,6 +25,7 @@ import {
   INDICATOR_TYPES,
   LABELS_MANIFEST,
   attribute,
+  caseProfile,
   enrichIndicators,
   exportCaseAsStix,
   importFile,
@@ -44,6 +45,7 @@ import type {
   Profile,
   RoutingLookup,
   Similarity,
+  StixAttributionCandidate,
 } from '../intel/index.js';
 import { formatAddress } from '../net/index.js';
 import type { AddressView } from '../observatory/index.js';
@@ -52,6 +54,9 @@ import type { WorkHooks } from './progress.js';
 import { loadRoutingWorld } from './world.js';
 import { checkInputFile, readInputFileSync, STDIN_PATH } from './input-file.js';
 import { compileUserPattern } from './user-pattern.js';
+import { heldCorpus, storedCorpus, type HeldCorpus } from './intel-index.js';
+import { openCairnStore } from './ingest.js';
+import type { CairnStore } from '../store/index.js';
 
 /** Most files read from one corpus folder (a hostile tree cannot make us walk forever). */
 export const MAX_CORPUS_FILES = 100_000;
@@ -276,6 +281,11 @@ export interface IntelSources {
   asnames?: string;
   /** The victim's internal host naming (a regular expression, case-insensitive): insider signals. */
   victimNaming?: string;
+  /**
+   * Read the corpus from this store's evidence index (`cairn ingest --intel`) instead of `corpus`:
+   * a file is opened and closed per question; a store a face holds keeps the correlator built.
+   */
+  db?: string | CairnStore;
 }
 
 export interface IntelCaseInput extends IntelSources {
@@ -511,12 +521,14 @@ export function upstreamsOfView(view: AddressView): number[] {
   return upstreams;
 }
 
-/** Enriches the graph's indicators from the routing world (registry and AS names always; routes when MRT files are given). */
-async function enrichFromRouting(
-  graph: EvidenceGraph,
+/**
+ * The enrichment of indicators from the routing world (registry and AS names always; routes when
+ * MRT files are given), loaded once and applied to any graph.
+ */
+async function routingEnricher(
   sources: IntelSources,
   hooks: WorkHooks,
-): Promise<Enrichment> {
+): Promise<(graph: EvidenceGraph) => Enrichment> {
   const world = await loadRoutingWorld(
     { mrt: sources.mrt ?? [], registry: sources.registry, asnames: sources.asnames },
     hooks,
@@ -535,12 +547,14 @@ async function enrichFromRouting(
       },
     };
   }
-  return enrichIndicators(graph.indicators, {
-    routing,
-    registry: world.registry,
-    asNames: world.names,
-    victimNaming: victimNamingOf(sources.victimNaming),
-  });
+  const victimNaming = victimNamingOf(sources.victimNaming);
+  return (graph) =>
+    enrichIndicators(graph.indicators, {
+      routing,
+      registry: world.registry,
+      asNames: world.names,
+      victimNaming,
+    });
 }
 
 function victimNamingOf(pattern: string | undefined): RegExp | undefined {
@@ -555,25 +569,153 @@ interface CaseWorkspace {
   correlator: Correlator;
 }
 
-async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promise<CaseWorkspace> {
+/** Runs `work` on a store a face holds (left open), else on the file opened and closed. */
+async function withIntelStore<T>(
+  db: string | CairnStore,
+  work: (store: CairnStore) => Promise<T>,
+): Promise<T> {
+  if (typeof db === 'object') return work(db);
+  const store = await openCairnStore(db);
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
+/** The corpus as the store's evidence index holds it, or imported from the corpus files. */
+async function corpusOf(
+  input: IntelSources,
+  hooks: WorkHooks,
+): Promise<{ graph: EvidenceGraph; corpus: LoadedCorpus }> {
+  if (input.db !== undefined) {
+    if (input.corpus !== undefined)
+      throw new CairnError('INTEL_BAD_OPTION', 'give the corpus files or a store (--db), not both', {
+        field: 'db',
+      });
+    return withIntelStore(input.db, (store) => storedCorpus(store, hooks));
+  }
   const graph = new EvidenceGraph();
-  const { corpus, reports } = importCorpus(graph, input.corpus ?? [DEFAULT_INTEL_CORPUS], hooks);
+  const { corpus } = importCorpus(graph, input.corpus ?? [DEFAULT_INTEL_CORPUS], hooks);
+  return { graph, corpus };
+}
+
+function correlatorOf(
+  graph: EvidenceGraph,
+  corpus: LoadedCorpus,
+  enrichment: Enrichment,
+  excludeCases?: ReadonlySet<string>,
+): Correlator {
+  return new Correlator(graph, {
+    attack: corpus.attack,
+    labels: corpus.labels,
+    reliability: corpus.reliability,
+    warninglists: corpus.warninglists,
+    enrichment: enrichment.ips,
+    excludeCases,
+  });
+}
+
+async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promise<CaseWorkspace> {
+  const { graph, corpus } = await corpusOf(input, hooks);
+  const reports: FileReport[] = [];
   const query = resolveCase(graph, corpus, input.case, reports);
   // The query file's own problems (a corrupt gzip, broken records) are the user's to see.
   if (query.file !== undefined)
     for (const report of reports)
       if (report.path === query.file)
         for (const issue of report.report?.issues ?? []) hooks.onProblem?.(issue);
-  const enrichment = await enrichFromRouting(graph, input, hooks);
-  const correlator = new Correlator(graph, {
-    attack: corpus.attack,
-    labels: corpus.labels,
-    reliability: corpus.reliability,
-    warninglists: corpus.warninglists,
-    enrichment: enrichment.ips,
-    excludeCases: query.file !== undefined ? new Set([query.caseId]) : undefined,
-  });
+  const enrichment = (await routingEnricher(input, hooks))(graph);
+  const correlator = correlatorOf(
+    graph,
+    corpus,
+    enrichment,
+    query.file !== undefined ? new Set([query.caseId]) : undefined,
+  );
   return { graph, query, enrichment, correlator };
+}
+
+/** Facts a query file may bring for it to be compared with a held correlator unchanged. */
+const QUERY_ONLY_KINDS = new Set(['case', 'indicator', 'report', 'source']);
+
+/**
+ * A case resolved as {@link resolveCase} does, against a corpus a face holds, when that needs no
+ * change to the held graph: a corpus case, or a file that brings one case of indicators and no
+ * fact the correlator reads (actors, relationships, techniques). Undefined otherwise: the caller
+ * then works on a fresh copy of the corpus.
+ */
+function heldCase(
+  held: HeldCorpus,
+  caseArg: string,
+  hooks: WorkHooks,
+): { caseId: string; profile: Profile } | undefined {
+  const { graph, corpus, correlator } = held;
+  const inCorpus = (caseId: string): { caseId: string; profile: Profile } => ({
+    caseId,
+    profile: correlator.profileOfCase(caseId),
+  });
+  const byId = graph.getAs('case', caseArg) ?? graph.cases.find((c) => c.name === caseArg);
+  if (byId !== undefined) return inCorpus(byId.id);
+  const byFile = corpus.casesByFile.get(caseArg);
+  if (byFile !== undefined) return byFile.length === 1 ? inCorpus(byFile[0]) : undefined;
+  if (existsSync(caseArg)) {
+    checkInputFile(caseArg, 'case file');
+    const scratch = new EvidenceGraph();
+    const { report } = importFile(scratch, caseArg, readInputFileSync(caseArg, 'case file'));
+    const known = scratch.cases.find(
+      (c) => graph.getAs('case', c.id) !== undefined && !c.id.startsWith('case--'),
+    );
+    if (known !== undefined) return inCorpus(known.id);
+    const facts = Object.entries(scratch.counts());
+    if (
+      scratch.cases.length !== 1 ||
+      facts.some(([kind, n]) => n > 0 && !QUERY_ONLY_KINDS.has(kind)) ||
+      (['case', 'indicator', 'report', 'source'] as const).some((k) =>
+        scratch.all(k).some((f) => graph.get(f.id) !== undefined),
+      )
+    )
+      return undefined;
+    for (const issue of report?.issues ?? []) hooks.onProblem?.(issue);
+    const caseId = scratch.cases[0].id;
+    return { caseId, profile: caseProfile(scratch, caseId, held.enrich(scratch).ips) };
+  }
+  const lower = caseArg.toLowerCase();
+  const partial = graph.cases.filter((c) => c.name.toLowerCase().includes(lower));
+  return partial.length === 1 ? inCorpus(partial[0].id) : undefined;
+}
+
+/** The correlator and query profile from the corpus a face holds, when the case allows it. */
+async function heldQuery(
+  input: IntelCaseInput,
+  hooks: WorkHooks,
+): Promise<{ correlator: Correlator; caseId: string; profile: Profile } | undefined> {
+  if (typeof input.db !== 'object' || input.corpus !== undefined) return undefined;
+  const store = input.db;
+  const key = JSON.stringify([
+    input.mrt ?? [],
+    input.registry ?? null,
+    input.asnames ?? null,
+    input.victimNaming ?? null,
+  ]);
+  const held = await heldCorpus(store, key, async () => {
+    const { graph, corpus } = await storedCorpus(store, hooks);
+    const enrich = await routingEnricher(input, hooks);
+    const enrichment = enrich(graph);
+    return { graph, corpus, enrichment, enrich, correlator: correlatorOf(graph, corpus, enrichment) };
+  });
+  const found = heldCase(held, input.case, hooks);
+  return found === undefined ? undefined : { correlator: held.correlator, ...found };
+}
+
+/** The correlator and the query's profile: from a held corpus when it can, else a fresh workspace. */
+async function queryOf(
+  input: IntelCaseInput,
+  hooks: WorkHooks,
+): Promise<{ correlator: Correlator; caseId: string; profile: Profile }> {
+  const fromHeld = await heldQuery(input, hooks);
+  if (fromHeld !== undefined) return fromHeld;
+  const { correlator, query } = await loadCaseWorkspace(input, hooks);
+  return { correlator, caseId: query.caseId, profile: correlator.profileOfCase(query.caseId) };
 }
 
 function summaryOf(profile: Profile): IntelQuerySummary {
@@ -614,15 +756,14 @@ export async function intelSimilar(
   input: IntelCaseInput & { limit?: number; asOf?: string },
   hooks: WorkHooks = {},
 ): Promise<{ query: IntelQuerySummary; result: IntelSimilarResult }> {
-  const { correlator, query } = await loadCaseWorkspace(input, hooks);
-  const profile = correlator.profileOfCase(query.caseId);
+  const { correlator, caseId, profile } = await queryOf(input, hooks);
   const limit = Math.max(1, Math.min(100, input.limit || 5));
-  const exclude = new Set([query.caseId]);
+  const exclude = new Set([caseId]);
   const asOf = asOfOf(input.asOf);
   return {
     query: summaryOf(profile),
     result: {
-      case: query.caseId,
+      case: caseId,
       similar: correlator.similarUnits(profile, { exclude, limit, asOf }),
       actors: correlator.rankActors(profile, { exclude, limit, asOf }),
     },
@@ -650,18 +791,36 @@ export async function intelAttribute(
   input: IntelCaseInput & { ignoreLabels?: boolean; asOf?: string },
   hooks: WorkHooks = {},
 ): Promise<{ query: IntelQuerySummary; result: IntelAttributeResult }> {
-  const { correlator, query } = await loadCaseWorkspace(input, hooks);
-  const profile = correlator.profileOfCase(query.caseId);
+  const { correlator, caseId, profile } = await queryOf(input, hooks);
   const attribution = attribute(correlator, profile, {
-    exclude: new Set([query.caseId]),
+    exclude: new Set([caseId]),
     ignoreLabels: input.ignoreLabels === true,
     asOf: asOfOf(input.asOf),
   });
   return { query: summaryOf(profile), result: attributionResult(attribution) };
 }
 
-/** A case as a deterministic STIX 2.1 bundle. */
-export async function intelExport(input: IntelCaseInput, hooks: WorkHooks = {}): Promise<IntelStixBundle> {
-  const { graph, query } = await loadCaseWorkspace(input, hooks);
-  return exportCaseAsStix(graph, query.caseId) as IntelStixBundle;
+/**
+ * A case as a STIX 2.1 bundle (deterministic for a given `timestamp`, default now); with
+ * `attribution`, the case's attribution as `attributed-to` relationships with their confidence.
+ */
+export async function intelExport(
+  input: IntelCaseInput & { attribution?: boolean; timestamp?: string },
+  hooks: WorkHooks = {},
+): Promise<IntelStixBundle> {
+  const { graph, query, correlator } = await loadCaseWorkspace(input, hooks);
+  const timestamp = input.timestamp ?? new Date().toISOString();
+  let attribution: StixAttributionCandidate[] | undefined;
+  if (input.attribution === true) {
+    const a = attribute(correlator, correlator.profileOfCase(query.caseId), {
+      exclude: new Set([query.caseId]),
+    });
+    attribution = a.candidates.map((c) => ({
+      actor: c.actor,
+      externalIds: /^G\d{4}$/.test(c.id) ? [c.id] : [],
+      aliases: c.aliases.filter((x) => x !== c.actor),
+      confidence: c.confidence,
+    }));
+  }
+  return exportCaseAsStix(graph, query.caseId, { timestamp, attribution }) as IntelStixBundle;
 }

@@ -13,6 +13,7 @@ import { EXIT_OK, exitCodeFor, type CliIo } from './io.js';
 export interface AchOptions {
   json?: boolean;
   format?: string;
+  asOf?: string;
 }
 
 const esc = escapeForTerminal;
@@ -112,6 +113,50 @@ export function achText(analysis: AchResult): string {
   }
   const others = s.items.length - s.orderHingesOn.length;
   out.push(`  ${others} of ${s.items.length} items change nothing on their own`);
+  const groups = analysis.evidence.filter((e) => e.group !== undefined && e.groupSize > 1);
+  if (groups.length > 0) {
+    out.push('');
+    out.push('Dependent items counted once (a group weighs as one item)');
+    const byGroup = new Map<string, string[]>();
+    for (const e of groups) byGroup.set(e.group!, [...(byGroup.get(e.group!) ?? []), e.id]);
+    for (const [group, ids] of byGroup)
+      out.push(`  ${esc(group)}: ${ids.map(esc).join(', ')} (each x1/${ids.length})`);
+  }
+  if (analysis.warnings.length > 0) {
+    out.push('');
+    out.push('Warnings');
+    for (const w of analysis.warnings) out.push(`  ${esc(w.hypothesis)}: ${esc(w.message)}`);
+  }
+  return out.join('\n');
+}
+
+/** The ranking as of a date beside the ranking on all the evidence. */
+export function asOfText(asOf: AchResult, now: AchResult): string {
+  const out: string[] = [
+    '',
+    `Ranking as of ${esc(asOf.asOf ?? '')} beside today's (all ${now.evidence.length} items)`,
+  ];
+  const rows = asOf.ranking.map((id, i) => {
+    const then = asOf.hypotheses.find((h) => h.id === id)!;
+    const nowId = now.ranking[i];
+    const today = now.hypotheses.find((h) => h.id === nowId)!;
+    return [
+      String(then.rank),
+      esc(id),
+      number(then.inconsistency),
+      String(today.rank),
+      esc(nowId),
+      number(today.inconsistency),
+    ];
+  });
+  out.push(
+    ...table(
+      ['rank then', 'hypothesis', 'inconsistency', 'rank today', 'hypothesis', 'inconsistency'],
+      rows,
+      new Set([0, 2, 3, 5]),
+    ).map((l) => `  ${l}`),
+  );
+  out.push(`  not known on ${esc(asOf.asOf ?? '')}: ${asOf.hiddenEvidence.map(esc).join(', ') || 'none'}`);
   return out.join('\n');
 }
 
@@ -132,12 +177,25 @@ export function achCommand(context: CliContext): Command {
     .argument('<casefile>', 'case file (JSON; YAML with the "yaml" package installed)')
     .option('--format <format>', 'json or yaml (default: from the file extension)')
     .option('--json', 'print one JSON object instead of tables')
+    .option('--as-of <date>', "the evidence as it stood on this date (YYYY-MM-DD), beside today's ranking")
     .action(
       action(context, async (casefile: string, options: AchOptions) => {
         try {
-          const analysis = await achAnalyze({ file: casefile, format: achFormatOption(options.format) });
+          const format = achFormatOption(options.format);
+          const analysis = await achAnalyze({
+            file: casefile,
+            format,
+            ...(options.asOf !== undefined ? { asOf: options.asOf } : {}),
+          });
+          const now = options.asOf === undefined ? undefined : await achAnalyze({ file: casefile, format });
+          const today =
+            now === undefined
+              ? {}
+              : { today: { ranking: now.ranking, top: now.top, hypotheses: now.hypotheses } };
           io.stdout.write(
-            (options.json ? JSON.stringify({ ok: true, ...analysis }) : achText(analysis)) + '\n',
+            (options.json
+              ? JSON.stringify({ ok: true, ...analysis, ...today })
+              : achText(analysis) + (now === undefined ? '' : '\n' + asOfText(analysis, now))) + '\n',
           );
           return EXIT_OK;
         } catch (error) {

@@ -31,6 +31,7 @@ const MAX_PROBLEM_LINES = 20;
 
 interface IntelOptions {
   corpus?: string[];
+  db?: string;
   json?: boolean;
   progress?: boolean;
   mrt?: string[];
@@ -63,12 +64,14 @@ function caseInput(caseArg: string, options: IntelOptions): IntelCaseInput {
     registry: options.registry,
     asnames: options.asnames,
     victimNaming: options.victimNaming,
+    ...(options.db !== undefined ? { db: options.db } : {}),
   };
 }
 
 function withCommon(command: Command): Command {
   return command
     .option('--corpus <path...>', 'corpus folders or files (default: the bundled data/intel)')
+    .option('--db <file>', "read the corpus from this store's evidence index (cairn ingest --intel) instead")
     .option('--mrt <file...>', 'MRT RIB/update files: enrich IPs with prefix, origin AS, upstreams')
     .option('--registry <file...>', 'RIR delegated files (default: the bundled APNIC 2014 file)')
     .option('--asnames <file>', 'AS names JSON (default: the bundled asnames.json.gz)')
@@ -290,10 +293,12 @@ export function intelCommand(context: CliContext): Command {
       new Command('export')
         .description('a case as a STIX 2.1 bundle on stdout')
         .argument('<case>', 'case id, name, corpus path or a file')
-        .option('--stix', 'STIX 2.1 (the only format; the default)'),
+        .option('--stix', 'STIX 2.1 (the only format; the default)')
+        .option('--attribution', 'add the attribution: attributed-to relationships with their confidence'),
     ).action(
-      action(context, async (caseArg: string, options: IntelOptions) => {
-        print(io, JSON.stringify(await intelExport(caseInput(caseArg, options), hooksFor(io, options))));
+      action(context, async (caseArg: string, options: IntelOptions & { attribution?: boolean }) => {
+        const input = { ...caseInput(caseArg, options), attribution: options.attribution === true };
+        print(io, JSON.stringify(await intelExport(input, hooksFor(io, options))));
         return EXIT_OK;
       }),
     ),

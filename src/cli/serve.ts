@@ -87,6 +87,7 @@ export function serveCommand(context: CliContext): Command {
             {
               ...(options.mrt !== undefined ? { mrt: options.mrt } : {}),
               ...(options.outageMrt !== undefined ? { outageMrt: options.outageMrt } : {}),
+              intelStore: store,
             },
             hooks,
           );

@@ -13,17 +13,34 @@ import { CairnError, type IntelErrorCode } from '../errors/index.js';
 // Scales
 
 /** The five cell ratings, from most consistent to most inconsistent. */
-export const ACH_RATINGS = ['CC', 'C', 'N', 'I', 'II'] as const;
+/** The rating scale, most consistent first: a one-step re-rating moves along it. */
+export const ACH_SCALE = ['CC', 'C', 'N', 'I', 'II'] as const;
+/** Every rating a cell may hold: the scale, and NA (the item does not apply to the hypothesis). */
+export const ACH_RATINGS = [...ACH_SCALE, 'NA'] as const;
 export type AchRating = (typeof ACH_RATINGS)[number];
 
 /** Numeric value of a rating, used for diagnosticity: CC = +2, C = +1, N = 0, I = -1, II = -2. */
-export const RATING_VALUE: Readonly<Record<AchRating, number>> = { CC: 2, C: 1, N: 0, I: -1, II: -2 };
+export const RATING_VALUE: Readonly<Record<AchRating, number>> = { CC: 2, C: 1, N: 0, I: -1, II: -2, NA: 0 };
 
 /** Heuer's inconsistency count: only I (1) and II (2) count against a hypothesis. */
-export const RATING_INCONSISTENCY: Readonly<Record<AchRating, number>> = { CC: 0, C: 0, N: 0, I: 1, II: 2 };
+export const RATING_INCONSISTENCY: Readonly<Record<AchRating, number>> = {
+  CC: 0,
+  C: 0,
+  N: 0,
+  I: 1,
+  II: 2,
+  NA: 0,
+};
 
 /** Shown beside the inconsistency score, never used for ranking: C (1) and CC (2). */
-export const RATING_CONSISTENCY: Readonly<Record<AchRating, number>> = { CC: 2, C: 1, N: 0, I: 0, II: 0 };
+export const RATING_CONSISTENCY: Readonly<Record<AchRating, number>> = {
+  CC: 2,
+  C: 1,
+  N: 0,
+  I: 0,
+  II: 0,
+  NA: 0,
+};
 
 /**
  * Credibility and relevance levels. A case file gives either a level name or a number in
@@ -89,6 +106,11 @@ export interface AchEvidence {
   description?: string;
   /** ISO 8601 date when the item became known (lets a reader replay the case as of a date). */
   date?: string;
+  /**
+   * Items that share a group are one observation reported several times (one press release
+   * quoted as three items): together they weigh as one item.
+   */
+  group?: string;
   credibility: WeightLevel | number;
   relevance: WeightLevel | number;
   /** One rating per hypothesis id. Ratings are analyst judgments, see `judgment`. */
@@ -167,6 +189,7 @@ const evidenceSchema = z.strictObject({
   title: lineText(ACH_LIMITS.titleLength),
   description: longText.optional(),
   date: dateText.optional(),
+  group: idText.optional(),
   credibility: weight,
   relevance: weight,
   // Cells are checked after the schema, against the hypotheses, for precise messages.
@@ -666,14 +689,18 @@ export interface AchHypothesisScore {
 export interface AchEvidenceRow {
   id: string;
   title: string;
+  /** credibility x relevance, divided by the size of the item's group. */
   weight: number;
   credibility: number;
   relevance: number;
+  /** The group of dependent items it belongs to, and how many items of the analysis share it. */
+  group?: string;
+  groupSize: number;
   /** In the order of the case's hypotheses. */
   ratings: AchRating[];
-  /** Population standard deviation of the rating values (CC = +2 ... II = -2) across hypotheses: 0 when every hypothesis gets the same rating. */
+  /** Population standard deviation of the rating values (CC = +2 ... II = -2) across the hypotheses it applies to (NA left out): 0 when they all get the same rating. */
   diagnosticity: number;
-  /** Highest minus lowest rating value (0..4). */
+  /** Highest minus lowest rating value over the hypotheses it applies to (0..4). */
   spread: number;
   sources: AchSource[];
 }
@@ -693,27 +720,39 @@ export interface AchItemSensitivity {
   evidence: string;
   /** What removing the item does. */
   removal: AchChange;
-  /** Single-cell re-ratings one step up or down (CC <-> C <-> N <-> I <-> II) that change the ranking. */
+  /** Single-cell re-ratings one step up or down (CC <-> C <-> N <-> I <-> II) that change the ranking; NA cells are not re-rated. */
   reratings: Array<AchChange & { hypothesis: string; from: AchRating; to: AchRating }>;
 }
 
 export interface AchSensitivity {
-  /** Items whose removal, or a one-step re-rating of one of whose cells, changes the top hypothesis. */
+  /** Diagnostic items whose removal, or a one-step re-rating of one of whose cells, changes the top hypothesis. */
   topHingesOn: string[];
-  /** Items whose removal alone changes the top hypothesis. */
+  /** Diagnostic items whose removal alone changes the top hypothesis. */
   topHingesOnRemoval: string[];
   /** Inconsistency of the best hypothesis outside the top minus the top's (0 when all tie). */
   margin: number;
-  /** Items whose removal or one-step re-rating changes the order at all (includes `topHingesOn`). */
+  /** Diagnostic items whose removal or one-step re-rating changes the order at all (includes `topHingesOn`). */
   orderHingesOn: string[];
   /** Every item, in case order. */
   items: AchItemSensitivity[];
+}
+
+/** Something the analyst should read before trusting the ranking. */
+export interface AchWarning {
+  /** `uncontradicted`: no item is inconsistent with the hypothesis because none bears against it. */
+  code: 'uncontradicted';
+  hypothesis: string;
+  message: string;
 }
 
 export interface AchAnalysis {
   id: string;
   title: string;
   question?: string;
+  /** The date the evidence is taken as of (items dated after it left out), when one was given. */
+  asOf?: string;
+  /** Items left out because they became known after `asOf`. */
+  hiddenEvidence: string[];
   /** In case order. */
   hypotheses: AchHypothesisScore[];
   /** Hypothesis ids by rank, then consistency (higher first), then case order. */
@@ -723,6 +762,13 @@ export interface AchAnalysis {
   /** In case order. */
   evidence: AchEvidenceRow[];
   sensitivity: AchSensitivity;
+  warnings: AchWarning[];
+}
+
+/** Options of {@link analyzeAch}. */
+export interface AchAnalyzeOptions {
+  /** Analyse the evidence as it stood on this date (YYYY-MM-DD or ISO 8601): later items left out, undated ones kept. */
+  asOf?: string;
 }
 
 // Sums of products of {0.25, 0.5, ..} are exact; numeric weights may not be, so scores within
@@ -752,104 +798,206 @@ function orderOf(ranks: Int32Array, consistency: Float64Array): number[] {
   );
 }
 
-const RATING_INDEX: Readonly<Record<AchRating, number>> = { CC: 0, C: 1, N: 2, I: 3, II: 4 };
+const SCALE_INDEX: Readonly<Record<string, number>> = { CC: 0, C: 1, N: 2, I: 3, II: 4 };
 
-/**
- * Scores a case: weighted inconsistency and consistency per hypothesis, ranks, diagnosticity
- * per item, and the sensitivity of the ranking to each item (removal and one-step re-ratings).
- */
-export function analyzeAch(achCase: AchCase): AchAnalysis {
-  const hypotheses = achCase.hypotheses;
-  const hCount = hypotheses.length;
+/** The items known on `asOf` (undated ones always), and the ids of those left out. */
+export function achEvidenceAsOf(
+  evidence: readonly AchEvidence[],
+  asOf: string | undefined,
+): { known: AchEvidence[]; hidden: string[] } {
+  if (asOf === undefined) return { known: [...evidence], hidden: [] };
+  const day = asOf.slice(0, 10);
+  const isKnown = (e: AchEvidence) => e.date === undefined || e.date.slice(0, 10) <= day;
+  return { known: evidence.filter(isKnown), hidden: evidence.filter((e) => !isKnown(e)).map((e) => e.id) };
+}
+
+/** One matrix row: weights (a group's items share one item's weight), ratings, diagnosticity. */
+function rowOf(item: AchEvidence, hypotheses: readonly AchHypothesis[], groupSize: number): AchEvidenceRow {
+  const ratings = hypotheses.map((h) => item.ratings[h.id]);
+  const values = ratings.filter((r) => r !== 'NA').map((r) => RATING_VALUE[r]);
+  const mean = values.length === 0 ? 0 : values.reduce((s, v) => s + v, 0) / values.length;
+  const variance = values.length === 0 ? 0 : values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
+  return {
+    id: item.id,
+    title: item.title,
+    weight: evidenceWeight(item) / groupSize,
+    credibility: weightFactor(item.credibility),
+    relevance: weightFactor(item.relevance),
+    ...(item.group !== undefined ? { group: item.group } : {}),
+    groupSize,
+    ratings,
+    diagnosticity: Math.sqrt(variance),
+    spread: values.length === 0 ? 0 : Math.max(...values) - Math.min(...values),
+    sources: item.sources,
+  };
+}
+
+function matrixRows(
+  evidence: readonly AchEvidence[],
+  hypotheses: readonly AchHypothesis[],
+): AchEvidenceRow[] {
+  const groupSizes = new Map<string, number>();
+  for (const e of evidence)
+    if (e.group !== undefined) groupSizes.set(e.group, (groupSizes.get(e.group) ?? 0) + 1);
+  return evidence.map((e) => rowOf(e, hypotheses, e.group === undefined ? 1 : groupSizes.get(e.group)!));
+}
+
+/** Weighted inconsistency and consistency per hypothesis. */
+function scoresOf(
+  rows: readonly AchEvidenceRow[],
+  hCount: number,
+): { inconsistency: Float64Array; consistency: Float64Array } {
   const inconsistency = new Float64Array(hCount);
   const consistency = new Float64Array(hCount);
-  const rows: AchEvidenceRow[] = achCase.evidence.map((item) => {
-    const weight = evidenceWeight(item);
-    const ratings = hypotheses.map((h) => item.ratings[h.id]);
-    ratings.forEach((rating, h) => {
-      inconsistency[h] += weight * RATING_INCONSISTENCY[rating];
-      consistency[h] += weight * RATING_CONSISTENCY[rating];
-    });
-    const values = ratings.map((r) => RATING_VALUE[r]);
-    const mean = values.reduce((s, v) => s + v, 0) / values.length;
-    const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
-    return {
-      id: item.id,
-      title: item.title,
-      weight,
-      credibility: weightFactor(item.credibility),
-      relevance: weightFactor(item.relevance),
-      ratings,
-      diagnosticity: Math.sqrt(variance),
-      spread: Math.max(...values) - Math.min(...values),
-      sources: item.sources,
-    };
-  });
-  const ranks = ranksOf(inconsistency);
-  const order = orderOf(ranks, consistency);
-  const ids = (indexes: Iterable<number>) => [...indexes].map((h) => hypotheses[h].id);
-  const topOf = (r: Int32Array) => ids([...r.keys()].filter((h) => r[h] === 1));
-  const top = topOf(ranks);
-
-  const change = (nextInconsistency: Float64Array, nextConsistency: Float64Array): AchChange => {
-    const nextRanks = ranksOf(nextInconsistency);
-    const nextTop = topOf(nextRanks);
-    return {
-      changesTop: nextTop.join('\u0000') !== top.join('\u0000'),
-      changesOrder: nextRanks.some((r, h) => r !== ranks[h]),
-      top: nextTop,
-      order: ids(orderOf(nextRanks, nextConsistency)),
-    };
-  };
-
-  const items: AchItemSensitivity[] = rows.map((row) => {
-    const without = inconsistency.slice();
-    const withoutConsistency = consistency.slice();
+  for (const row of rows)
     row.ratings.forEach((rating, h) => {
-      without[h] -= row.weight * RATING_INCONSISTENCY[rating];
-      withoutConsistency[h] -= row.weight * RATING_CONSISTENCY[rating];
+      inconsistency[h] += row.weight * RATING_INCONSISTENCY[rating];
+      consistency[h] += row.weight * RATING_CONSISTENCY[rating];
     });
-    const reratings: AchItemSensitivity['reratings'] = [];
-    row.ratings.forEach((from, h) => {
-      for (const step of [-1, 1]) {
-        const to = ACH_RATINGS[RATING_INDEX[from] + step];
-        if (to === undefined) continue;
-        const next = inconsistency.slice();
-        const nextConsistency = consistency.slice();
-        next[h] += row.weight * (RATING_INCONSISTENCY[to] - RATING_INCONSISTENCY[from]);
-        nextConsistency[h] += row.weight * (RATING_CONSISTENCY[to] - RATING_CONSISTENCY[from]);
-        const result = change(next, nextConsistency);
-        if (result.changesOrder || result.changesTop) {
-          reratings.push({ hypothesis: hypotheses[h].id, from, to, ...result });
-        }
-      }
-    });
-    return { evidence: row.id, removal: change(without, withoutConsistency), reratings };
-  });
-  const runnerUp = order.find((h) => ranks[h] !== 1);
-  const hinges = (test: (c: AchChange) => boolean) =>
-    items.filter((i) => test(i.removal) || i.reratings.some(test)).map((i) => i.evidence);
+  return { inconsistency, consistency };
+}
 
+/** Ranks and the change a modified score makes to them. */
+class Ranking {
+  readonly ranks: Int32Array;
+  readonly order: number[];
+  readonly top: string[];
+
+  constructor(
+    private readonly hypotheses: readonly AchHypothesis[],
+    inconsistency: Float64Array,
+    consistency: Float64Array,
+  ) {
+    this.ranks = ranksOf(inconsistency);
+    this.order = orderOf(this.ranks, consistency);
+    this.top = this.topOf(this.ranks);
+  }
+
+  ids(indexes: Iterable<number>): string[] {
+    return [...indexes].map((h) => this.hypotheses[h].id);
+  }
+
+  private topOf(r: Int32Array): string[] {
+    return this.ids([...r.keys()].filter((h) => r[h] === 1));
+  }
+
+  change(nextInconsistency: Float64Array, nextConsistency: Float64Array): AchChange {
+    const nextRanks = ranksOf(nextInconsistency);
+    const nextTop = this.topOf(nextRanks);
+    return {
+      changesTop: nextTop.join('\u0000') !== this.top.join('\u0000'),
+      changesOrder: nextRanks.some((r, h) => r !== this.ranks[h]),
+      top: nextTop,
+      order: this.ids(orderOf(nextRanks, nextConsistency)),
+    };
+  }
+}
+
+/** What removing an item, or re-rating one of its cells one step, does to the ranking. */
+function itemSensitivity(
+  row: AchEvidenceRow,
+  scores: { inconsistency: Float64Array; consistency: Float64Array },
+  ranking: Ranking,
+  hypotheses: readonly AchHypothesis[],
+): AchItemSensitivity {
+  const without = scores.inconsistency.slice();
+  const withoutConsistency = scores.consistency.slice();
+  row.ratings.forEach((rating, h) => {
+    without[h] -= row.weight * RATING_INCONSISTENCY[rating];
+    withoutConsistency[h] -= row.weight * RATING_CONSISTENCY[rating];
+  });
+  const reratings: AchItemSensitivity['reratings'] = [];
+  row.ratings.forEach((from, h) => {
+    if (from === 'NA') return;
+    for (const step of [-1, 1]) {
+      const to = ACH_SCALE[SCALE_INDEX[from] + step];
+      if (to === undefined) continue;
+      const next = scores.inconsistency.slice();
+      const nextConsistency = scores.consistency.slice();
+      next[h] += row.weight * (RATING_INCONSISTENCY[to] - RATING_INCONSISTENCY[from]);
+      nextConsistency[h] += row.weight * (RATING_CONSISTENCY[to] - RATING_CONSISTENCY[from]);
+      const result = ranking.change(next, nextConsistency);
+      if (result.changesOrder || result.changesTop)
+        reratings.push({ hypothesis: hypotheses[h].id, from, to, ...result });
+    }
+  });
+  return { evidence: row.id, removal: ranking.change(without, withoutConsistency), reratings };
+}
+
+function sensitivityOf(
+  rows: readonly AchEvidenceRow[],
+  scores: { inconsistency: Float64Array; consistency: Float64Array },
+  ranking: Ranking,
+  hypotheses: readonly AchHypothesis[],
+): AchSensitivity {
+  const items = rows.map((row) => itemSensitivity(row, scores, ranking, hypotheses));
+  // An item that rates every hypothesis alike cannot tell them apart: the ranking does not hinge on it.
+  const diagnostic = new Set(rows.filter((r) => r.diagnosticity > 0).map((r) => r.id));
+  const hinges = (test: (c: AchChange) => boolean) =>
+    items
+      .filter((i) => diagnostic.has(i.evidence) && (test(i.removal) || i.reratings.some(test)))
+      .map((i) => i.evidence);
+  const runnerUp = ranking.order.find((h) => ranking.ranks[h] !== 1);
+  return {
+    topHingesOn: hinges((c) => c.changesTop),
+    topHingesOnRemoval: items
+      .filter((i) => diagnostic.has(i.evidence) && i.removal.changesTop)
+      .map((i) => i.evidence),
+    margin:
+      runnerUp === undefined ? 0 : scores.inconsistency[runnerUp] - scores.inconsistency[ranking.order[0]],
+    orderHingesOn: hinges((c) => c.changesOrder),
+    items,
+  };
+}
+
+/** Hypotheses with no inconsistent item because no item bears against them. */
+function warningsOf(
+  rows: readonly AchEvidenceRow[],
+  inconsistency: Float64Array,
+  hypotheses: readonly AchHypothesis[],
+): AchWarning[] {
+  const out: AchWarning[] = [];
+  hypotheses.forEach((h, i) => {
+    if (inconsistency[i] > 0) return;
+    const neutral = rows.filter((r) => r.ratings[i] === 'N' || r.ratings[i] === 'NA').length;
+    out.push({
+      code: 'uncontradicted',
+      hypothesis: h.id,
+      message: `no item is inconsistent with ${h.id}: ${rows.length - neutral} of ${rows.length} items support it and ${neutral} say nothing about it (N or NA); nothing in the evidence could contradict it, so its rank is not a finding`,
+    });
+  });
+  return out;
+}
+
+/**
+ * Scores a case: weighted inconsistency and consistency per hypothesis (a group of dependent
+ * items weighs as one item, NA cells count nothing), ranks, diagnosticity per item, the
+ * sensitivity of the ranking to each diagnostic item (removal and one-step re-ratings), and
+ * warnings for hypotheses nothing could contradict; with `asOf`, as the evidence stood then.
+ */
+export function analyzeAch(achCase: AchCase, options: AchAnalyzeOptions = {}): AchAnalysis {
+  const hypotheses = achCase.hypotheses;
+  const { known, hidden } = achEvidenceAsOf(achCase.evidence, options.asOf);
+  const rows = matrixRows(known, hypotheses);
+  const scores = scoresOf(rows, hypotheses.length);
+  const ranking = new Ranking(hypotheses, scores.inconsistency, scores.consistency);
   return {
     id: achCase.id,
     title: achCase.title,
     question: achCase.question,
+    ...(options.asOf !== undefined ? { asOf: options.asOf.slice(0, 10) } : {}),
+    hiddenEvidence: hidden,
     hypotheses: hypotheses.map((h, i) => ({
       id: h.id,
       title: h.title,
-      inconsistency: inconsistency[i],
-      consistency: consistency[i],
-      rank: ranks[i],
+      inconsistency: scores.inconsistency[i],
+      consistency: scores.consistency[i],
+      rank: ranking.ranks[i],
     })),
-    ranking: ids(order),
-    top,
+    ranking: ranking.ids(ranking.order),
+    top: ranking.top,
     evidence: rows,
-    sensitivity: {
-      topHingesOn: hinges((c) => c.changesTop),
-      topHingesOnRemoval: items.filter((i) => i.removal.changesTop).map((i) => i.evidence),
-      margin: runnerUp === undefined ? 0 : inconsistency[runnerUp] - inconsistency[order[0]],
-      orderHingesOn: hinges((c) => c.changesOrder),
-      items,
-    },
+    sensitivity: sensitivityOf(rows, scores, ranking, hypotheses),
+    warnings: warningsOf(rows, scores.inconsistency, hypotheses),
   };
 }

@@ -11,6 +11,7 @@ import {
   importMispEvent,
   importStixBundle,
   stixScoId,
+  tlpOfLabel,
   uuidV5,
 } from './index.js';
 import type { Case } from './index.js';
@@ -39,7 +40,32 @@ const REQUIRED: Record<string, string[]> = {
   'email-addr': ['value'],
   mutex: ['name'],
   file: [],
+  identity: ['spec_version', 'created', 'modified', 'name'],
+  'extension-definition': [
+    'spec_version',
+    'created',
+    'modified',
+    'name',
+    'schema',
+    'version',
+    'extension_types',
+  ],
+  'marking-definition': ['spec_version', 'created'],
+  'observed-data': [
+    'spec_version',
+    'created',
+    'modified',
+    'first_observed',
+    'last_observed',
+    'number_observed',
+    'object_refs',
+  ],
 };
+/** The export time the tests give (deterministic output). */
+export const EXPORT_TIME = '2026-01-02T03:04:05.000Z';
+const techniqueKey = (t: string) => t.toUpperCase();
+/** A label as it comes back: TLP labels in their TLP 2.0 form (MISP's tlp:white is TLP:CLEAR). */
+const labelBack = (l: string) => (tlpOfLabel(l) !== undefined ? `tlp:${tlpOfLabel(l)}` : l);
 
 /** Checks a bundle the way a STIX 2.1 validator would for the properties we emit. */
 function validateBundle(bundle: Obj): string[] {
@@ -55,6 +81,15 @@ function validateBundle(bundle: Obj): string[] {
     const id = o.id as string;
     if (!ID.test(id) || id.slice(0, id.indexOf('--')) !== t) errors.push(`${id}: id format`);
     if (!t.startsWith('x-cairn-') && REQUIRED[t] === undefined) errors.push(`${id}: unexpected type ${t}`);
+    for (const p of ['created', 'modified', 'valid_from'])
+      if (typeof o[p] === 'string' && (o[p] as string).startsWith('1970'))
+        errors.push(`${id}: ${p} is the epoch`);
+    if (
+      REQUIRED[t]?.includes('created') &&
+      !['identity', 'marking-definition'].includes(t) &&
+      o.created_by_ref === undefined
+    )
+      errors.push(`${id}: no created_by_ref`);
     for (const p of REQUIRED[t] ?? []) if (o[p] === undefined) errors.push(`${id}: missing ${p}`);
     if (o.spec_version !== undefined && o.spec_version !== '2.1') errors.push(`${id}: spec_version`);
     for (const p of ['created', 'modified', 'valid_from'])
@@ -70,32 +105,56 @@ function validateBundle(bundle: Obj): string[] {
 }
 
 function roundTrip(graph: EvidenceGraph, theCase: Case) {
-  const bundle = exportCaseAsStix(graph, theCase.id);
+  const bundle = exportCaseAsStix(graph, theCase.id, { timestamp: EXPORT_TIME });
   expect(validateBundle(bundle)).toEqual([]);
   // Deterministic: same bytes twice.
-  expect(JSON.stringify(exportCaseAsStix(graph, theCase.id))).toBe(JSON.stringify(bundle));
+  expect(JSON.stringify(exportCaseAsStix(graph, theCase.id, { timestamp: EXPORT_TIME }))).toBe(
+    JSON.stringify(bundle),
+  );
   const back = new EvidenceGraph();
   const report = importStixBundle(back, JSON.stringify(bundle), { file: 'export.json' });
   expect(report.issues).toEqual([]);
   const newCase = back.cases.find((c) => c.name === theCase.name)!;
   const key = (i: { type: string; value: string }) => `${i.type} ${i.value}`;
-  const before = new Set(graph.indicatorsOfCase(theCase.id).map(key));
-  const after = new Set(back.indicatorsOfCase(newCase.id).map(key));
-  expect(after).toEqual(before);
-  // Originals survive on the indicator SDOs.
-  const originals = (g: EvidenceGraph, c: string) =>
-    new Set(
-      g
-        .indicatorsOfCase(c)
-        .filter((i) => i.provenance.objectId?.startsWith('indicator--') !== false)
-        .map((i) => `${key(i)} ${i.original}`),
+  const values = (g: EvidenceGraph, c: string) =>
+    g.indicatorsOfCase(c).filter((i) => i.type !== 'attack-technique');
+  expect(new Set(values(back, newCase.id).map(key))).toEqual(new Set(values(graph, theCase.id).map(key)));
+  // Context values (every source says not for detection) come back as context.
+  const context = (g: EvidenceGraph, c: string) => {
+    const detection = new Set(
+      values(g, c)
+        .filter((i) => i.forDetection !== false)
+        .map(key),
     );
+    return new Set(
+      values(g, c)
+        .filter((i) => !detection.has(key(i)))
+        .map(key),
+    );
+  };
+  expect(context(back, newCase.id)).toEqual(context(graph, theCase.id));
+  // Techniques (the case's and its technique indicators) come back as the case's techniques.
+  const techniques = new Set([
+    ...theCase.techniqueIds.map(techniqueKey),
+    ...graph
+      .indicatorsOfCase(theCase.id)
+      .filter((i) => i.type === 'attack-technique')
+      .map((i) => techniqueKey(i.value)),
+  ]);
+  expect(new Set(newCase.techniqueIds.map(techniqueKey))).toEqual(techniques);
+  // Originals survive on the indicator SDOs and observed data.
   const firstOriginal = new Map<string, string>();
-  for (const i of graph.indicatorsOfCase(theCase.id))
+  for (const i of values(graph, theCase.id))
     if (!firstOriginal.has(key(i))) firstOriginal.set(key(i), `${key(i)} ${i.original}`);
-  expect(originals(back, newCase.id)).toEqual(new Set(firstOriginal.values()));
+  const originals = new Set(
+    values(back, newCase.id)
+      .filter((i) => i.provenance.objectId?.startsWith('indicator--') === true || i.forDetection === false)
+      .map((i) => `${key(i)} ${i.original}`),
+  );
+  for (const o of originals) expect([...firstOriginal.values()]).toContain(o);
   expect(newCase.actorLabels).toEqual(theCase.actorLabels);
   expect(newCase.caseKind).toBe(theCase.caseKind);
+  expect(newCase.labels).toEqual([...new Set(theCase.labels.map(labelBack))]);
   return { bundle, back, newCase };
 }
 
@@ -124,7 +183,7 @@ describe('STIX 2.1 export', () => {
     const rel = back.relationshipsFrom(newCase.id, 'attributed-to');
     expect(rel.length).toBe(1);
     expect(back.getAs('actor', rel[0].targetRef)?.name).toBe('Lazarus Group');
-    const sdo = (bundle.objects as Obj[]).filter((o) => o.type === 'indicator');
+    const sdo = (bundle.objects as Obj[]).filter((o) => o.type === 'indicator' || o.type === 'observed-data');
     expect(sdo.length).toBe(new Set(graph.indicatorsOfCase(c.id).map((i) => `${i.type} ${i.value}`)).size);
     // An ipv4-addr SCO has exactly the id the spec's rule gives.
     const ip = (bundle.objects as Obj[]).find((o) => o.type === 'ipv4-addr')!;

@@ -82,8 +82,15 @@ export { importIndicatorList, splitCsvLine } from './csv.js';
 export type { IndicatorListOptions } from './csv.js';
 export { parseYaraRules, YaraHexIndex } from './yara.js';
 export type { YaraRule } from './yara.js';
-export { exportCaseAsStix } from './stix-export.js';
-export type { StixExportOptions } from './stix-export.js';
+export {
+  CAIRN_EXTENSION_ID,
+  CAIRN_IDENTITY_ID,
+  TLP2_MARKINGS,
+  exportCaseAsStix,
+  tlpOfLabel,
+  tlpOfMarking,
+} from './stix-export.js';
+export type { StixAttributionCandidate, StixExportOptions, TlpLevel } from './stix-export.js';
 export {
   uuidV5,
   stixScoId,
@@ -250,3 +257,10 @@ export type { WarninglistHit } from './warninglists.js';
 export { countObservationsOnce } from './correlate.js';
 export { CONTEXT_FACTOR, DERIVED_FACTOR, confidenceFactor } from './features/index.js';
 export { LATE_REPORT_GRACE_YEARS, lateFactor } from './features/exact.js';
+export {
+  CORPUS_INDEX_FORMAT,
+  corpusIndexFormat,
+  readCorpusIndex,
+  writeCorpusIndex,
+} from './correlation-index.js';
+export type { WarninglistText } from './correlation-index.js';

@@ -24,6 +24,8 @@ export interface IndicatorRef {
   context: boolean;
   /** Set when the value is read out of another (the host of a URL). */
   derivedFrom?: string;
+  /** Earliest date a fact stating it says the value was first seen (first_seen, else valid_from). */
+  firstSeen?: string;
 }
 
 /** Evidence of a case or query, keyed for matching. */
@@ -125,13 +127,22 @@ function addRef(
       } else if (address !== undefined) ref.ip = { block: blockOf(address), asns: [] };
     }
     profile.indicators.set(k, ref);
+    setFirstSeen(ref, ind);
   } else {
+    setFirstSeen(ref, ind);
     ref.confidence = Math.max(ref.confidence, ind.confidence);
     if (ind.forDetection !== false) ref.context = false;
     // A value stated directly is not derived, whatever came first.
     if (derivedFrom === undefined) delete ref.derivedFrom;
   }
   if (ref.provenance.length < MAX_PROVENANCE) ref.provenance.push(ind.provenance);
+}
+
+/** Keeps the earliest first sighting the facts give (first_seen, else valid_from). */
+function setFirstSeen(ref: IndicatorRef, ind: Indicator): void {
+  const seen = ind.firstSeen ?? ind.validFrom;
+  if (seen === undefined || Number.isNaN(Date.parse(seen))) return;
+  if (ref.firstSeen === undefined || Date.parse(seen) < Date.parse(ref.firstSeen)) ref.firstSeen = seen;
 }
 
 /** Host of a URL (lower case), if it has one. */

@@ -23,6 +23,26 @@ import { PatternError, extractPatternIndicators, parsePattern } from './pattern.
 import { ReportBuilder } from './report.js';
 import type { ImportReport } from './report.js';
 import { isStixId } from './uuid.js';
+import { CAIRN_EXTENSION_ID, tlpOfMarking } from './stix-export.js';
+
+/**
+ * A cairn property of an object: from cairn's property extension, else the `x_cairn_` custom
+ * property older exports wrote.
+ */
+function cairnProp(obj: Json, name: string): unknown {
+  const ext = (obj.extensions as Json | undefined)?.[CAIRN_EXTENSION_ID] as Json | undefined;
+  return ext?.[name] ?? obj[`x_cairn_${name}`];
+}
+
+/** The labels of an object with its TLP markings as `tlp:<level>` labels (TLP 1.0 WHITE as clear). */
+function labelsWithTlp(obj: Json): string[] {
+  const labels = stringList(obj.labels);
+  for (const ref of stringList(obj.object_marking_refs)) {
+    const level = tlpOfMarking(ref);
+    if (level !== undefined && !labels.includes(`tlp:${level}`)) labels.push(`tlp:${level}`);
+  }
+  return labels;
+}
 
 /** Options of {@link importStixBundle}. */
 export interface StixImportOptions extends ImportOptions {
@@ -109,6 +129,7 @@ export function importStixBundle(
   }
   const ctx = beginImport(graph, report, options, options.format ?? 'stix');
   pendingCaseRefs.clear();
+  pendingObserved.clear();
   const addedIds: string[] = [];
   const scan = scanJsonArray(
     text,
@@ -267,7 +288,7 @@ function actorOf({ obj, base, name, description, revoked, deprecated }: StixObje
     revoked,
     deprecated,
   };
-  const country = str(obj.country) ?? str(obj.x_cairn_country);
+  const country = str(obj.country) ?? str(cairnProp(obj, 'country'));
   if (country !== undefined) actor.country = country;
   if (description !== undefined) actor.description = description;
   return actor;
@@ -313,7 +334,7 @@ function techniqueOf({ obj, base, name, revoked, deprecated }: StixObject): Tech
 
 /** A campaign, incident or grouping; a grouping's object_refs join the case at the end of the import. */
 function caseOf({ obj, type, id, base, name, description, revoked, deprecated }: StixObject): Case {
-  const kindProp = str(obj.x_cairn_case_kind);
+  const kindProp = str(cairnProp(obj, 'case_kind'));
   const c: Case = {
     kind: 'case',
     ...base,
@@ -328,9 +349,9 @@ function caseOf({ obj, type, id, base, name, description, revoked, deprecated }:
           : 'incident',
     name,
     aliases: stringList(obj.aliases),
-    labels: stringList(obj.labels),
-    actorLabels: stringList(obj.x_cairn_actor_labels),
-    techniqueIds: stringList(obj.x_cairn_technique_ids),
+    labels: labelsWithTlp(obj),
+    actorLabels: stringList(cairnProp(obj, 'actor_labels')),
+    techniqueIds: stringList(cairnProp(obj, 'technique_ids')),
     externalIds: externalIds(obj).ids,
     revoked,
     deprecated,
@@ -340,7 +361,7 @@ function caseOf({ obj, type, id, base, name, description, revoked, deprecated }:
   const ls = str(obj.last_seen);
   if (fs !== undefined) c.firstSeen = fs;
   if (ls !== undefined) c.lastSeen = ls;
-  const date = str(obj.x_cairn_date);
+  const date = str(cairnProp(obj, 'date'));
   if (date !== undefined) c.date = date;
   if (type === 'grouping') {
     for (const ref of stringList(obj.object_refs)) pendingCaseRefs.set(`${ref}\u0000${id}`, [ref, id]);
@@ -421,8 +442,19 @@ function sightingOf({ ctx, obj, type, path, base }: StixObject): Sighting | unde
   return s;
 }
 
-/** STIX 2.0 observed-data embeds its SCOs in `objects` (a dictionary keyed "0", "1"...). */
+/**
+ * Observed data: in STIX 2.1 its `object_refs` name SCOs of the bundle, values seen but not for
+ * detection (the SCOs' indicators are marked so at the end of the import, with the original and
+ * type cairn's extension carries); STIX 2.0 embeds its SCOs in `objects` (keyed "0", "1"...).
+ */
 function importObservedData({ ctx, obj, id, path, conf }: StixObject, added: string[]): void {
+  if (Array.isArray(obj.object_refs)) {
+    const originals = cairnProp(obj, 'originals');
+    const original = Array.isArray(originals) && typeof originals[0] === 'string' ? originals[0] : undefined;
+    for (const ref of stringList(obj.object_refs))
+      pendingObserved.set(ref, { original, labels: labelsWithTlp(obj), observedDataId: id });
+    return;
+  }
   const objs = obj.objects;
   if (objs === null || typeof objs !== 'object' || Array.isArray(objs)) {
     ctx.report.report.skipped++;
@@ -439,6 +471,8 @@ function importObservedData({ ctx, obj, id, path, conf }: StixObject, added: str
 
 /** grouping object_refs seen during the current import, applied at the end (refs may come first). */
 const pendingCaseRefs = new Map<string, [string, string]>();
+/** SCO ids STIX 2.1 observed-data names in the current import, with what cairn's extension says. */
+const pendingObserved = new Map<string, { original?: string; labels: string[]; observedDataId: string }>();
 
 function importIndicator(
   ctx: ImportContext,
@@ -452,7 +486,7 @@ function importIndicator(
   const patternType = str(obj.pattern_type) ?? 'stix';
   const common = {
     confidence: conf,
-    labels: stringList(obj.labels),
+    labels: labelsWithTlp(obj),
     validFrom: str(obj.valid_from),
     forDetection: true,
     comment: str(obj.name),
@@ -491,8 +525,9 @@ function importIndicator(
   }
   const found = extractPatternIndicators(ast, pattern, `${path}.pattern`);
   for (const u of found.unsupported) ctx.report.error(u);
-  const explicitType = str(obj.x_cairn_indicator_type);
-  const originals = Array.isArray(obj.x_cairn_originals) ? obj.x_cairn_originals : [];
+  const explicitType = str(cairnProp(obj, 'indicator_type'));
+  const originalsProp = cairnProp(obj, 'originals');
+  const originals = Array.isArray(originalsProp) ? (originalsProp as unknown[]) : [];
   found.indicators.forEach((pi, k) => {
     const type =
       explicitType !== undefined && found.indicators.length === 1 && isCompatible(pi.type, explicitType)
@@ -607,8 +642,28 @@ function linkIndicatorsToCases(ctx: ImportContext, added: string[]): void {
     if (f?.kind === 'relationship' && (f.type === 'indicates' || f.type === 'related-to'))
       link(f.sourceRef, f.targetRef);
   }
-  for (const [, [ref, caseId]] of pendingCaseRefs) link(ref, caseId);
+  for (const [scoId, seen] of pendingObserved)
+    for (const indId of byObject.get(scoId) ?? []) {
+      const ind = graph.getAs('indicator', indId);
+      if (ind === undefined) continue;
+      ind.forDetection = false;
+      if (seen.original !== undefined) ind.original = seen.original;
+      for (const l of seen.labels) if (!ind.labels.includes(l)) ind.labels.push(l);
+    }
+  for (const [, [ref, caseId]] of pendingCaseRefs) {
+    link(ref, caseId);
+    // A technique the grouping lists is one of the case's techniques.
+    const technique = graph.getAs('technique', ref);
+    const theCase = graph.getAs('case', caseId);
+    if (
+      technique?.externalId !== undefined &&
+      theCase !== undefined &&
+      !theCase.techniqueIds.includes(technique.externalId)
+    )
+      theCase.techniqueIds.push(technique.externalId);
+  }
   pendingCaseRefs.clear();
+  pendingObserved.clear();
 }
 
 /** Facts of a graph reachable from a STIX id (indicator facts split from one pattern share it). */

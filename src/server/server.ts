@@ -87,6 +87,8 @@ export interface ServiceSources {
   achCases?: readonly string[];
   /** Detector parameters of the outage replay. */
   detector?: ConstructorParameters<typeof OutageArchive>[0]['detector'];
+  /** The store whose evidence index the intel routes read, when it has one (else the corpus files). */
+  intelStore?: StoreWorkspace;
 }
 
 /** Loads everything the routes read, from the given or bundled data. */
@@ -99,7 +101,10 @@ export async function loadServices(
   workspace.countries();
   const intel = await IntelWorkspace.load(
     workspace.world,
-    sources.corpus !== undefined ? { corpus: sources.corpus } : {},
+    {
+      ...(sources.corpus !== undefined ? { corpus: sources.corpus } : {}),
+      ...(sources.intelStore !== undefined ? { store: sources.intelStore.store } : {}),
+    },
     hooks,
   );
   const ach = await AchWorkspace.load(sources.achCases);

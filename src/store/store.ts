@@ -7,6 +7,7 @@ import type { AchCase, EvidenceObject, Indicator } from '../intel/index.js';
 import type {
   AchRatingEdit,
   ChangeFilter,
+  EvidenceIndexRecord,
   DependencySnapshot,
   FileBatch,
   FileKind,
@@ -84,6 +85,10 @@ export interface CairnStore {
   evidence(id: string): Promise<EvidenceObject | undefined>;
   /** The indicators of cases attributed to an actor (`attributed-to` relationships), by id. */
   evidenceOfActor(actorId: string): Promise<Indicator[]>;
+  /** Replaces the evidence index (one per store) in one transaction. */
+  saveEvidenceIndex(index: EvidenceIndexRecord): Promise<void>;
+  /** The evidence index last saved; undefined when none was. */
+  loadEvidenceIndex(): Promise<EvidenceIndexRecord | undefined>;
 
   // ---- ACH --------------------------------------------------------------------------------
 

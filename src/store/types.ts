@@ -109,3 +109,19 @@ export interface StoreCounts {
   evidence: number;
   achCases: number;
 }
+
+/**
+ * The evidence index: the corpus of every evidence file ingested, imported once and written as
+ * text by intel (`writeCorpusIndex`), so attribution reads it instead of re-importing the files.
+ * The store keeps the text as it is given; `inputs` says what it was built from.
+ */
+export interface EvidenceIndexRecord {
+  /** The evidence files it was built from, in import order: content hash, corpus path, full path. */
+  inputs: Array<{ hash: string; path: string; full: string }>;
+  /** The text's format (intel's `CORPUS_INDEX_FORMAT` when it was written). */
+  format: number;
+  /** When it was built (Unix seconds, from the injected clock). */
+  builtAt: number;
+  /** The index itself, opaque to the store. */
+  text: string;
+}

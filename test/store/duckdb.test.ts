@@ -48,13 +48,14 @@ async function expectStoreError(file: string, code: string): Promise<CairnError>
 
 describe('DuckDB store file', () => {
   it('opens a database made by schema version 1 and migrates it, keeping its data', async () => {
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     const file = newFile();
     const v1 = await DuckDbStore.open(file, { schemaVersion: 1 });
     expect(v1.schemaVersion).toBe(1);
     const written = batch({ bins: [0, 300], visibility: [point('country', 'KP', 0, 4)] });
     expect(await v1.ingestFile(written)).toBe(true);
     await expect(v1.findEvidence('x')).rejects.toBeInstanceOf(CairnError);
+    expect(await v1.loadEvidenceIndex()).toBeUndefined();
     await v1.close();
 
     const current = await DuckDbStore.open(file);
@@ -67,6 +68,9 @@ describe('DuckDB store file', () => {
       const intel = fileRecord({ kind: 'intel' });
       expect(await current.importEvidence(intel, [])).toBe(true);
       expect(await current.ingestFile(written)).toBe(false);
+      const index = { inputs: [], format: 1, builtAt: 0, text: '{}' };
+      await current.saveEvidenceIndex(index);
+      expect(await current.loadEvidenceIndex()).toEqual(index);
     } finally {
       await current.close();
     }

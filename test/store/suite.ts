@@ -520,6 +520,29 @@ export function storeSuite(name: string, factory: StoreFactory): void {
         expect(await store.findEvidence('example.org')).toEqual([restated]);
       }));
 
+    it('keeps one evidence index, the last saved, text as given, across a reopen', async () => {
+      let store = await factory.create();
+      try {
+        expect(await store.loadEvidenceIndex()).toBeUndefined();
+        const first = {
+          inputs: [{ hash: 'a'.repeat(64), path: `iocs/${UNICODE}.csv`, full: `/data/iocs/${UNICODE}.csv` }],
+          format: 1,
+          builtAt: 100,
+          text: JSON.stringify({ format: 1, note: UNICODE }),
+        };
+        await store.saveEvidenceIndex(first);
+        expect(await store.loadEvidenceIndex()).toEqual(first);
+        // A large text (a real corpus index runs to tens of megabytes) comes back byte for byte.
+        const second = { ...first, inputs: [], builtAt: 200, text: `${UNICODE}x`.repeat(200_000) };
+        await store.saveEvidenceIndex(second);
+        store = await factory.reopen(store);
+        expect(await store.loadEvidenceIndex()).toEqual(second);
+        expect((await store.counts()).evidence).toBe(0);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('saves an ACH case and its rating edits, keeping the edits when the case is saved again', async () => {
       let store = await factory.create();
       try {

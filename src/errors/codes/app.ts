@@ -54,6 +54,18 @@ export const APP_CODES = {
     description: 'The evidence corpus directory does not exist.',
     action: 'Give the path of a corpus directory, or omit it to use the bundled one.',
   },
+  INTEL_NO_INDEX: {
+    category: 'not-found',
+    description:
+      'The store given to an intel question holds no evidence: nothing was ingested with `cairn ingest --intel`.',
+    action: 'Run `cairn ingest --intel DIR --db FILE` first, or leave out --db to read the corpus files.',
+  },
+  INTEL_INDEX_INPUT_GONE: {
+    category: 'not-found',
+    description:
+      "An evidence file the store's evidence index was built from is no longer at its path, or its bytes changed; the index is rebuilt without it.",
+    action: 'Ingest the file again from where it is now (`cairn ingest --intel`).',
+  },
   INTEL_NO_FILE: {
     category: 'not-found',
     description: 'An evidence file or directory given on the command line does not exist.',

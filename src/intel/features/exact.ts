@@ -87,10 +87,13 @@ export class ExactMatch implements Feature {
     let factor = unit.reliability.factor;
     if (unit.reliability.letter !== undefined)
       notes.push(`source reliability ${unit.reliability.letter} ×${factor}`);
-    const late = lateFactor(queryDate, unit.profile.date);
+    // The value's own first sighting says more than the report's date when the source gives it.
+    const firstSeen = ref?.firstSeen;
+    const late = lateFactor(queryDate, firstSeen ?? unit.profile.date);
     if (late !== undefined) {
       factor *= late.factor;
-      notes.push(`reported ${late.years.toFixed(1)} years after the case ×${late.factor.toFixed(2)}`);
+      const what = firstSeen !== undefined ? 'first seen' : 'reported';
+      notes.push(`${what} ${late.years.toFixed(1)} years after the case ×${late.factor.toFixed(2)}`);
     }
     if (ref === undefined) return { factor, notes };
     if (ref.context) {

@@ -25,6 +25,7 @@ import type {
   AchRatingEdit,
   ChangeFilter,
   DependencySnapshot,
+  EvidenceIndexRecord,
   FileBatch,
   FileKind,
   FileRecord,
@@ -780,6 +781,38 @@ export class ClickHouseStore implements CairnStore {
          WHERE case_id IN (${cases.map(str).join(', ')}) AND ${this.committed()}`,
       ),
     );
+  }
+
+  // ---- evidence index ------------------------------------------------------------------------
+
+  async saveEvidenceIndex(index: EvidenceIndexRecord): Promise<void> {
+    this.requireVersion(3, 'evidence index');
+    return this.write(async () => {
+      const [row] = await this.rows(`SELECT max(version) AS v FROM ${this.t('evidence_index')}`);
+      await this.insert('evidence_index', [index], (i) => [
+        1,
+        i.format,
+        i.builtAt,
+        JSON.stringify(i.inputs),
+        i.text,
+        num(row.v) + 1,
+      ]);
+    });
+  }
+
+  async loadEvidenceIndex(): Promise<EvidenceIndexRecord | undefined> {
+    if (this.schemaVersion < 3) return undefined;
+    const [row] = await this.rows(
+      `SELECT format, built_at, inputs, text FROM ${this.t('evidence_index')}
+       WHERE slot = 1 ORDER BY version DESC LIMIT 1`,
+    );
+    if (row === undefined) return undefined;
+    return {
+      inputs: JSON.parse(String(row.inputs)) as EvidenceIndexRecord['inputs'],
+      format: num(row.format),
+      builtAt: num(row.built_at),
+      text: String(row.text),
+    };
   }
 
   // ---- ACH ---------------------------------------------------------------------------------

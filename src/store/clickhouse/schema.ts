@@ -252,6 +252,28 @@ export const CLUSTER_MIGRATIONS: readonly ClusterMigration[] = [
       },
     ],
   },
+  {
+    version: 3,
+    summary: 'the evidence index attribution reads instead of re-importing the corpus',
+    tables: [
+      {
+        // One row per save in one slot; the highest version is the index (one shard holds it all).
+        name: 'evidence_index',
+        indexGranularity: 256,
+        columns: [
+          c('slot', 'UInt8'),
+          c('format', 'UInt32'),
+          c('built_at', 'Float64'),
+          c('inputs', 'String'),
+          c('text', 'String'),
+          c('version', 'UInt64'),
+        ],
+        orderBy: ['slot'],
+        shardBy: 'slot',
+        version: 'version',
+      },
+    ],
+  },
 ];
 
 /** The version this cairn writes. */

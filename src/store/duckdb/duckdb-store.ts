@@ -10,6 +10,7 @@
  * await store.close();
  */
 import { stat } from 'node:fs/promises';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import {
   DuckDBInstance,
   LIST,
@@ -497,6 +498,46 @@ export class DuckDbStore implements CairnStore {
     );
   }
 
+  async saveEvidenceIndex(index: T.EvidenceIndexRecord): Promise<void> {
+    this.requireVersion(3, 'evidence index');
+    await this.serial('write', async (c) => {
+      await c.run('BEGIN TRANSACTION');
+      try {
+        await c.run('DELETE FROM evidence_index');
+        const appender = await c.createAppender('evidence_index');
+        try {
+          appender.appendInteger(1);
+          appender.appendInteger(index.format);
+          appender.appendDouble(index.builtAt);
+          appender.appendVarchar(JSON.stringify(index.inputs));
+          // Kept compressed: a large string costs DuckDB far more to hand back than the bytes to inflate.
+          appender.appendBlob(gzipSync(index.text, { level: 1 }));
+          appender.endRow();
+        } finally {
+          appender.closeSync();
+        }
+        await c.run('COMMIT');
+      } catch (error) {
+        await c.run('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async loadEvidenceIndex(): Promise<T.EvidenceIndexRecord | undefined> {
+    if (this.schemaVersion < 3) return undefined;
+    return this.serial('read', async (c) => {
+      const [row] = await this.rows(c, 'SELECT * FROM evidence_index WHERE slot = 1');
+      if (row === undefined) return undefined;
+      return {
+        inputs: JSON.parse(String(row.inputs)) as T.EvidenceIndexRecord['inputs'],
+        format: num(row.format),
+        builtAt: num(row.built_at),
+        text: gunzipSync(blobBytes(row.index_gzip)).toString('utf8'),
+      };
+    });
+  }
+
   /** The latest version of each evidence object, as a SQL relation. */
   private static readonly LATEST_EVIDENCE = `(SELECT * FROM evidence
      QUALIFY row_number() OVER (PARTITION BY id ORDER BY file_seq DESC) = 1)`;
@@ -687,6 +728,12 @@ async function migrate(c: DuckDBConnection, target: number, file: string): Promi
     current = migration.version;
   }
   return current;
+}
+
+/** The bytes of a BLOB as the binding hands it back. */
+function blobBytes(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) return value;
+  return (value as { bytes: Uint8Array }).bytes;
 }
 
 function optionalDouble(a: DuckDBAppender, value: number | undefined): void {

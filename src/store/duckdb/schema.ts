@@ -66,6 +66,15 @@ export const MIGRATIONS: readonly Migration[] = [
         rating VARCHAR NOT NULL, time DOUBLE NOT NULL, analyst VARCHAR, note VARCHAR)`,
     ],
   },
+  {
+    version: 3,
+    summary: 'the evidence index (the corpus imported once, as intel writes it)',
+    statements: [
+      `CREATE TABLE evidence_index (
+        slot INTEGER PRIMARY KEY, format INTEGER NOT NULL, built_at DOUBLE NOT NULL, inputs VARCHAR NOT NULL,
+        index_gzip BLOB NOT NULL)`,
+    ],
+  },
 ];
 
 /** The version this cairn writes. */

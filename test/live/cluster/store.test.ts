@@ -65,7 +65,7 @@ describe('ClickHouse cluster store', () => {
     await v1.close();
     const current = await ClickHouseStore.open(url);
     try {
-      expect(current.schemaVersion).toBe(2);
+      expect(current.schemaVersion).toBe(CLUSTER_SCHEMA_VERSION);
       expect(await current.files()).toEqual([written.file]);
       expect((await current.visibilitySeries('country', 'KP', 0, 300)).map((p) => p.ipv4Slash24s)).toEqual([
         4, 4,

@@ -1,0 +1,178 @@
+// The evidence corpus read from the store (issue 13 point 10, issue 15 point 8): attribution and
+// correlation over the store's evidence index give the very answers of the import-every-time path,
+// field by field, on the bundled corpus, whether the store is opened per question (cold) or held
+// with its correlator kept (warm).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  DEFAULT_INTEL_CORPUS,
+  IntelWorkspace,
+  loadRoutingWorld,
+  ingest,
+  intelAttribute,
+  intelExport,
+  intelShow,
+  intelSimilar,
+} from '../src/app/index.js';
+import { captureIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/program.js';
+import { CairnError } from '../src/errors/index.js';
+import { EvidenceGraph, loadCorpus, readCorpusIndex, writeCorpusIndex } from '../src/intel/index.js';
+import { openStore, type CairnStore } from '../src/store/index.js';
+import { listCorpusFiles } from '../src/app/intel.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-intel-store-'));
+const db = path.join(dir, 'cairn.duckdb');
+const corpus = [DEFAULT_INTEL_CORPUS];
+/** A query list outside the corpus, made by code from real corpus values (synthetic: named so). */
+const syntheticCase = path.join(dir, 'synthetic-query.csv');
+
+function bundledCorpus(): { graph: EvidenceGraph; corpus: ReturnType<typeof loadCorpus> } {
+  const graph = new EvidenceGraph();
+  const files = listCorpusFiles(DEFAULT_INTEL_CORPUS).map((f) => ({
+    path: f.path,
+    bytes: readFileSync(f.full),
+  }));
+  return { graph, corpus: loadCorpus(graph, files) };
+}
+
+beforeAll(async () => {
+  await ingest({ db, intel: corpus });
+  // Every 37th non-technique indicator of the corpus, in corpus order: a query sharing real values.
+  const { graph } = bundledCorpus();
+  const rows = ['type,value'];
+  graph.indicators
+    .filter((i) => i.type !== 'attack-technique' && !/[,"\n]/.test(i.original))
+    .forEach((i, n) => {
+      if (n % 37 === 0) rows.push(`${i.type},${i.original}`);
+    });
+  writeFileSync(syntheticCase, `${rows.join('\n')}\n`);
+}, 300_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const CASES = [
+  // A MISP event given by its path outside the corpus root (it repeats a corpus case).
+  'data/intel/misp-events/eset/nukesped_lazarus/lazarus_3cx.json',
+  // A corpus case by its exact name.
+  'OSINT - The rise of TeleBots: Analyzing disruptive KillDisk attacks',
+  // A labelled list by its corpus path (one file, several cases: the file case is made).
+  'iocs/eset/nukesped_lazarus/samples.sha256',
+  // A file outside the corpus, imported as the query.
+  syntheticCase,
+];
+
+describe('attribution from the store equals the import-every-time path', () => {
+  let held: CairnStore;
+  let withCandidates = 0;
+  beforeAll(async () => {
+    held = await openStore(db);
+  });
+  afterAll(() => held.close());
+
+  for (const theCase of CASES)
+    it(`attribute ${path.basename(theCase)}: cold and warm store answers are the re-import answer`, async () => {
+      for (const ignoreLabels of [false, true]) {
+        const fromFiles = await intelAttribute({ case: theCase, corpus, ignoreLabels });
+        if (fromFiles.result.candidates.length > 0) withCandidates++;
+        const cold = await intelAttribute({ case: theCase, db, ignoreLabels });
+        expect(cold).toEqual(fromFiles);
+        const warm = await intelAttribute({ case: theCase, db: held, ignoreLabels });
+        expect(warm).toEqual(fromFiles);
+        // Asked again, the held correlator answers the same (a query file leaves it unchanged).
+        expect(await intelAttribute({ case: theCase, db: held, ignoreLabels })).toEqual(fromFiles);
+      }
+    }, 300_000);
+
+  it('compared answers that rank actors, not only empty ones', () => {
+    expect(withCandidates).toBeGreaterThanOrEqual(6);
+  });
+
+  it('similar cases and actors, as of a date, are the same from the store', async () => {
+    for (const theCase of [CASES[0], syntheticCase]) {
+      const input = { case: theCase, limit: 10, asOf: '2020-01-01' };
+      const fromFiles = await intelSimilar({ ...input, corpus });
+      expect(await intelSimilar({ ...input, db })).toEqual(fromFiles);
+      expect(await intelSimilar({ ...input, db: held })).toEqual(fromFiles);
+    }
+  }, 300_000);
+
+  it("the server's intel workspace over the store answers as over the corpus files", async () => {
+    const world = await loadRoutingWorld({ mrt: [] });
+    const fromFiles = await IntelWorkspace.load(world);
+    const fromStore = await IntelWorkspace.load(world, { store: held });
+    const id = fromFiles.cases().find((c) => c.name === CASES[1])!.id;
+    expect(fromStore.attribute(id)).toEqual(fromFiles.attribute(id));
+    expect(fromStore.similar(id, 10)).toEqual(fromFiles.similar(id, 10));
+  }, 300_000);
+
+  it('show and export read the stored corpus too', async () => {
+    const theCase = CASES[1];
+    expect(await intelShow({ case: theCase, db })).toEqual(await intelShow({ case: theCase, corpus }));
+    const timestamp = '2026-01-02T03:04:05.000Z';
+    expect(await intelExport({ case: theCase, db, timestamp })).toEqual(
+      await intelExport({ case: theCase, corpus, timestamp }),
+    );
+  }, 300_000);
+});
+
+describe('the evidence index', () => {
+  it('reads back into the graph the import made: every fact, every case list in its order', () => {
+    const { graph, corpus: loaded } = bundledCorpus();
+    const again = readCorpusIndex(writeCorpusIndex(graph, loaded, []));
+    expect(again.graph.counts()).toEqual(graph.counts());
+    for (const kind of ['indicator', 'case', 'actor', 'relationship', 'technique'] as const)
+      expect(again.graph.all(kind)).toEqual(graph.all(kind));
+    for (const c of graph.cases)
+      expect(again.graph.indicatorsOfCase(c.id).map((i) => i.id)).toEqual(
+        graph.indicatorsOfCase(c.id).map((i) => i.id),
+      );
+    expect(again.corpus.labels).toEqual(loaded.labels);
+    expect(again.corpus.casesByFile).toEqual(loaded.casesByFile);
+    expect([...again.corpus.attack.groups.keys()]).toEqual([...loaded.attack.groups.keys()]);
+  });
+
+  it('is built once: a second ingest of the same files keeps it as it was', async () => {
+    const store = await openStore(db);
+    const before = await store.loadEvidenceIndex();
+    await store.close();
+    await ingest({ db, intel: corpus });
+    const again = await openStore(db);
+    try {
+      const after = await again.loadEvidenceIndex();
+      expect(after?.builtAt).toBe(before?.builtAt);
+      expect(after?.inputs).toEqual(before?.inputs);
+    } finally {
+      await again.close();
+    }
+  }, 300_000);
+
+  it('cairn intel attribute --db prints what --corpus prints; both at once is a usage error', async () => {
+    const run = async (args: string[]): Promise<{ code: number; out: string; err: string }> => {
+      const io = captureIo();
+      const code = await runCli(
+        ['intel', 'attribute', '--case', CASES[0], '--json', '--no-progress', ...args],
+        io,
+      );
+      return { code, out: io.out(), err: io.err() };
+    };
+    const fromFiles = await run([]);
+    expect(fromFiles.code).toBe(0);
+    const fromStore = await run(['--db', db]);
+    expect(fromStore.code).toBe(0);
+    expect(JSON.parse(fromStore.out)).toEqual(JSON.parse(fromFiles.out));
+    const both = await run(['--db', db, '--corpus', DEFAULT_INTEL_CORPUS]);
+    expect(both.code).not.toBe(0);
+    expect(both.err).toContain('INTEL_BAD_OPTION: give the corpus files or a store (--db), not both');
+  }, 300_000);
+
+  it('a store with no evidence answers INTEL_NO_INDEX naming the store', async () => {
+    const empty = path.join(dir, 'empty.duckdb');
+    const error = await intelAttribute({ case: CASES[1], db: empty }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(CairnError);
+    expect((error as CairnError).code).toBe('INTEL_NO_INDEX');
+    expect((error as CairnError).message).toContain(empty);
+  });
+});
