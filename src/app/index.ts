@@ -246,3 +246,9 @@ export {
   ingestStatus,
   type StoreCoverage,
 } from './api-store.js';
+// ---- MISP out (issue #23): a case as a MISP event, written as it goes ----
+export {
+  IntelMispExportInput,
+  IntelMispExportResult,
+  intelExportMisp,
+} from './intel-misp.js';

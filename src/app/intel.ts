@@ -122,6 +122,8 @@ export const IntelImportResult = z.object({
       /** Facts added by kind; absent when the file was skipped (not a format cairn reads). */
       added: z.record(z.string(), z.number()).optional(),
       skipped: z.number(),
+      /** Records kept aside rather than imported as facts, by reason (MISP context, deleted, unknown types...). */
+      setAside: z.record(z.string(), z.number()).optional(),
       issueCount: z.number(),
       issues: z.array(IntelIssue),
     }),
@@ -136,6 +138,75 @@ const FactFields = {
   confidence: z.number(),
   confidenceStated: z.boolean(),
 };
+
+const MispObjectRef = z.object({
+  uuid: z.string().optional(),
+  name: z.string(),
+  relation: z.string().optional(),
+});
+
+/** A MISP event's fields beyond its indicators (the domain's `MispEventMeta`). */
+export const IntelMispEventMeta = z.object({
+  uuid: z.string().optional(),
+  orgc: z.string().optional(),
+  distribution: z.number().optional(),
+  sharingGroup: z.string().optional(),
+  threatLevel: z.number().optional(),
+  analysis: z.number().optional(),
+  published: z.boolean().optional(),
+  timestamp: z.string().optional(),
+  publishTimestamp: z.string().optional(),
+  extendsUuid: z.string().optional(),
+  tags: z.array(z.string()),
+  galaxies: z.array(z.object({ type: z.string(), value: z.string(), uuid: z.string().optional() })),
+  objects: z.array(
+    z.object({
+      uuid: z.string().optional(),
+      name: z.string(),
+      metaCategory: z.string().optional(),
+      comment: z.string().optional(),
+      attributes: z.number(),
+    }),
+  ),
+  sightings: z.object({ seen: z.number(), falsePositive: z.number(), expiration: z.number() }),
+  proposals: z.array(
+    z.object({
+      type: z.string(),
+      value: z.string(),
+      category: z.string().optional(),
+      toIds: z.boolean().optional(),
+      attributeUuid: z.string().optional(),
+      comment: z.string().optional(),
+      path: z.string(),
+    }),
+  ),
+  context: z.array(
+    z.object({
+      type: z.string(),
+      value: z.string(),
+      uuid: z.string().optional(),
+      category: z.string().optional(),
+      comment: z.string().optional(),
+      object: MispObjectRef.optional(),
+      path: z.string(),
+    }),
+  ),
+  unknownTypes: z.record(z.string(), z.number()),
+  deleted: z.number(),
+});
+export type IntelMispEventMeta = z.infer<typeof IntelMispEventMeta>;
+
+/** A MISP attribute's fields beyond its value (the domain's `MispAttributeMeta`). */
+export const IntelMispAttributeMeta = z.object({
+  uuid: z.string().optional(),
+  category: z.string().optional(),
+  distribution: z.number().optional(),
+  sharingGroup: z.string().optional(),
+  timestamp: z.string().optional(),
+  object: MispObjectRef.optional(),
+  compositeValue: z.string().optional(),
+});
+export type IntelMispAttributeMeta = z.infer<typeof IntelMispAttributeMeta>;
 
 export const IntelCase = z.object({
   kind: z.literal('case'),
@@ -153,6 +224,8 @@ export const IntelCase = z.object({
   externalIds: z.array(z.string()),
   revoked: z.boolean(),
   deprecated: z.boolean(),
+  markings: z.array(z.string()).optional(),
+  misp: IntelMispEventMeta.optional(),
 });
 export type IntelCase = z.infer<typeof IntelCase>;
 
@@ -182,6 +255,9 @@ export const IntelIndicator = z.object({
   firstSeen: z.string().optional(),
   lastSeen: z.string().optional(),
   forDetection: z.boolean().optional(),
+  markings: z.array(z.string()).optional(),
+  observationId: z.string().optional(),
+  misp: IntelMispAttributeMeta.optional(),
   /** Where the address sits on the routing map (IP indicators only). */
   enrichment: IntelIpEnrichment.optional(),
 });
@@ -318,6 +394,7 @@ function importEntry(o: FileReport): IntelImportResult['files'][number] {
     recordsRead: o.report?.recordsRead ?? 0,
     added: o.report?.added,
     skipped: o.report?.skipped ?? 0,
+    ...(o.report?.setAside !== undefined ? { setAside: o.report.setAside } : {}),
     issueCount: o.report?.issueCount ?? 0,
     issues: o.report?.issues.map((i) => i.toJSON()) ?? [],
   };
@@ -381,7 +458,7 @@ function importCorpus(
 }
 
 /** The case a query names, and the file it came from when it was imported for the query. */
-interface CaseQuery {
+export interface CaseQuery {
   caseId: string;
   file?: string;
 }
@@ -524,14 +601,14 @@ function victimNamingOf(pattern: string | undefined): RegExp | undefined {
 }
 
 /** The corpus, a query case in it, its enrichment and the correlator over it. */
-interface CaseWorkspace {
+export interface CaseWorkspace {
   graph: EvidenceGraph;
   query: CaseQuery;
   enrichment: Enrichment;
   correlator: Correlator;
 }
 
-async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promise<CaseWorkspace> {
+export async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promise<CaseWorkspace> {
   const graph = new EvidenceGraph();
   const { corpus, reports } = importCorpus(graph, input.corpus ?? [DEFAULT_INTEL_CORPUS], hooks);
   const query = resolveCase(graph, corpus, input.case, reports);

@@ -8,6 +8,7 @@ import { CairnError, escapeForTerminal, formatLocation, type ErrorCode } from '.
 import {
   intelAttribute,
   intelExport,
+  intelExportMisp,
   intelImport,
   intelShow,
   intelSimilar,
@@ -132,6 +133,9 @@ export function importText(result: IntelImportResult): string {
     lines.push(
       `${esc(file.file)}: ${file.format}, ${file.recordsRead} records, added ${added || 'nothing'}, ${file.issueCount} problems`,
     );
+    const aside = Object.entries(file.setAside ?? {});
+    if (aside.length > 0)
+      lines.push(`  kept aside: ${aside.map(([why, n]) => `${n} ${esc(why)}`).join(', ')}`);
     for (const issue of file.issues.slice(0, MAX_PROBLEM_LINES))
       lines.push(`  ${esc(issue.code)}: ${esc(issue.message)}${esc(formatLocation(issue))}`);
     if (file.issueCount > MAX_PROBLEM_LINES)
@@ -148,7 +152,11 @@ export function importText(result: IntelImportResult): string {
 export function showText(result: IntelShowResult): string {
   const c = result.case;
   const byType = new Map<string, IntelShowResult['indicators']>();
-  for (const i of result.indicators) byType.set(i.type, [...(byType.get(i.type) ?? []), i]);
+  for (const i of result.indicators) {
+    const list = byType.get(i.type);
+    if (list === undefined) byType.set(i.type, [i]);
+    else list.push(i);
+  }
   const lines = [
     `${esc(c.name)} [${esc(c.id)}] ${c.caseKind}${c.date ? ` ${esc(c.date)}` : ''}`,
     `  from ${where(c.provenance)}`,
@@ -197,6 +205,26 @@ export function attributionText(query: IntelQuerySummary, result: IntelAttribute
   }
   if (result.candidates.length === 0) lines.push('No actor shares any evidence with this case.');
   return lines.join('\n');
+}
+
+interface MispExportFlags {
+  format?: string;
+  mispEnvelope?: boolean;
+  attribution?: boolean;
+}
+
+/** `intel export --format misp`: the event is written to stdout as it is produced. */
+async function exportMisp(
+  io: CliIo,
+  input: IntelCaseInput,
+  options: IntelOptions & MispExportFlags,
+): Promise<number> {
+  await intelExportMisp(
+    { ...input, envelope: options.mispEnvelope === true, attribution: options.attribution !== false },
+    io.stdout,
+    hooksFor(io, options),
+  );
+  return EXIT_OK;
 }
 
 /** `cairn intel ...` */
@@ -285,11 +313,19 @@ export function intelCommand(context: CliContext): Command {
   intel.addCommand(
     withCommon(
       new Command('export')
-        .description('a case as a STIX 2.1 bundle on stdout')
+        .description('a case as a STIX 2.1 bundle (or a MISP event) on stdout')
         .argument('<case>', 'case id, name, corpus path or a file')
-        .option('--stix', 'STIX 2.1 (the only format; the default)'),
+        .option('--stix', 'STIX 2.1 (the default)')
+        .option('--format <format>', 'stix or misp', 'stix')
+        .option('--misp-envelope', 'MISP: {"Event": ...} as MISP\'s API writes it (default: the bare event)')
+        .option('--no-attribution', "MISP: leave out cairn's attribution tags and annotation"),
     ).action(
-      action(context, async (caseArg: string, options: IntelOptions) => {
+      action(context, async (caseArg: string, options: IntelOptions & MispExportFlags) => {
+        if (options.format === 'misp') return exportMisp(io, caseInput(caseArg, options), options);
+        if (options.format !== 'stix')
+          throw new CairnError('INTEL_BAD_OPTION', `unknown export format: ${options.format}`, {
+            field: 'format',
+          });
         print(io, JSON.stringify(await intelExport(caseInput(caseArg, options), hooksFor(io, options))));
         return EXIT_OK;
       }),

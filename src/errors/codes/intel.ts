@@ -185,7 +185,7 @@ export const INTEL_CODES = {
     action: 'Fix the tag at the JSON path given.',
   },
   MISP_OBJECT_TOO_LARGE: {
-    category: 'too-large',
+    category: 'input',
     description:
       'A MISP object holds more attributes than cairn reads from one object; the rest are set aside.',
     action: 'Split the object; a real MISP object template has a handful of attributes.',

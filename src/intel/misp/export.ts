@@ -166,6 +166,19 @@ function caseTags(graph: EvidenceGraph, theCase: Case): string[] {
   ];
 }
 
+/** The event's galaxy clusters, grouped by galaxy type, with the cluster uuids the import read. */
+function galaxiesOf(theCase: Case): Attr[] {
+  const byType = new Map<string, Attr[]>();
+  for (const g of theCase.misp?.galaxies ?? []) {
+    const list = byType.get(g.type) ?? [];
+    const cluster: Attr = { type: g.type, value: g.value, tag_name: galaxyTagOf(g.type, g.value) };
+    if (g.uuid !== undefined) cluster.uuid = g.uuid;
+    list.push(cluster);
+    byType.set(g.type, list);
+  }
+  return [...byType].map(([type, clusters]) => ({ type, GalaxyCluster: clusters }));
+}
+
 function eventHeader(theCase: Case): Attr {
   const m = theCase.misp;
   const e: Attr = {
@@ -212,6 +225,7 @@ export function* mispEventChunks(
   const header = JSON.stringify({
     ...eventHeader(theCase),
     Tag: eventTags(graph, theCase, options.attribution).map((name) => ({ name })),
+    Galaxy: galaxiesOf(theCase),
   });
   yield (options.envelope === true ? '{"Event":' : '') + header.slice(0, -1) + ',"Attribute":[';
   const objects = new Map<string, ObjectGroup>();
