@@ -502,17 +502,31 @@ export function caseOfFile(graph: EvidenceGraph, file: string, created: readonly
 function importQueryFile(graph: EvidenceGraph, file: string, reports: FileReport[]): CaseQuery {
   const bytes = readFileSync(file);
   const scratch = new EvidenceGraph();
-  importFile(scratch, file, bytes);
+  const imported = importFile(scratch, file, bytes);
   const known = scratch.cases.find(
     (c) => graph.getAs('case', c.id) !== undefined && !c.id.startsWith('case--'),
   );
   if (known !== undefined) return { caseId: known.id };
-  const before = graph.cases.length;
-  const { format, report } = importFile(graph, file, bytes);
+  // The file is read once: its facts move from the scratch graph (a large case costs one import).
+  const { format, report } = imported;
   reports.push({ path: file, format, report });
-  const created = graph.cases.slice(before).map((c) => c.id);
+  const created = scratch.cases.filter((c) => graph.getAs('case', c.id) === undefined).map((c) => c.id);
+  for (const kind of FACT_KINDS) for (const fact of scratch.all(kind)) graph.add(fact);
   return { caseId: caseOfFile(graph, file, created), file };
 }
+
+/** Kinds of facts in the order a merge adds them (what facts refer to comes first). */
+const FACT_KINDS = [
+  'source',
+  'case',
+  'actor',
+  'malware',
+  'technique',
+  'report',
+  'indicator',
+  'relationship',
+  'sighting',
+] as const;
 
 /** Resolves a case argument: an id, an exact name, a corpus path, a file, then a unique partial name. */
 function resolveCase(
@@ -605,7 +619,7 @@ export interface CaseWorkspace {
   graph: EvidenceGraph;
   query: CaseQuery;
   enrichment: Enrichment;
-  correlator: Correlator;
+  readonly correlator: Correlator;
 }
 
 export async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promise<CaseWorkspace> {
@@ -618,15 +632,24 @@ export async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks)
       if (report.path === query.file)
         for (const issue of report.report?.issues ?? []) hooks.onProblem?.(issue);
   const enrichment = await enrichFromRouting(graph, input, hooks);
-  const correlator = new Correlator(graph, {
-    attack: corpus.attack,
-    labels: corpus.labels,
-    reliability: corpus.reliability,
-    warninglists: corpus.warninglists,
-    enrichment: enrichment.ips,
-    excludeCases: query.file !== undefined ? new Set([query.caseId]) : undefined,
-  });
-  return { graph, query, enrichment, correlator };
+  let correlator: Correlator | undefined;
+  // Built when first asked for: `show` and a plain export never need it.
+  return {
+    graph,
+    query,
+    enrichment,
+    get correlator(): Correlator {
+      correlator ??= new Correlator(graph, {
+        attack: corpus.attack,
+        labels: corpus.labels,
+        reliability: corpus.reliability,
+        warninglists: corpus.warninglists,
+        enrichment: enrichment.ips,
+        excludeCases: query.file !== undefined ? new Set([query.caseId]) : undefined,
+      });
+      return correlator;
+    },
+  };
 }
 
 function summaryOf(profile: Profile): IntelQuerySummary {

@@ -203,6 +203,19 @@ function addContext(state: EventState, a: AttributeInput): void {
   meta.context.push(entry);
 }
 
+/** Last times converted: the attributes of one event mostly share a few timestamps. */
+const isoCache = new Map<number, string>();
+
+function isoOfSeconds(secs: number): string {
+  let iso = isoCache.get(secs);
+  if (iso === undefined) {
+    if (isoCache.size > 1024) isoCache.clear();
+    iso = new Date(secs * 1000).toISOString();
+    isoCache.set(secs, iso);
+  }
+  return iso;
+}
+
 function attributeMeta(a: AttributeInput): MispAttributeMeta {
   const m: MispAttributeMeta = {};
   if (a.uuid !== undefined) m.uuid = a.uuid;
@@ -215,7 +228,7 @@ function attributeMeta(a: AttributeInput): MispAttributeMeta {
   if (sg !== undefined && sg !== '0') m.sharingGroup = sg;
   const ts = a.raw.timestamp;
   const secs = typeof ts === 'number' ? ts : typeof ts === 'string' && /^\d{1,12}$/.test(ts) ? Number(ts) : 0;
-  if (secs > 0) m.timestamp = new Date(secs * 1000).toISOString();
+  if (secs > 0) m.timestamp = isoOfSeconds(secs);
   if (a.object !== undefined) m.object = a.object;
   return m;
 }

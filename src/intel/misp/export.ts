@@ -5,8 +5,8 @@
  * as it goes, never built as one string.
  */
 import type { EvidenceGraph } from '../graph.js';
-import type { Case, Indicator, IndicatorType, MispContext, MispProposal } from '../model.js';
-import { CAIRN_NAMESPACE, cairnId, uuidV5 } from '../uuid.js';
+import type { Case, Indicator, IndicatorType, MispContext, MispProposal, Sighting } from '../model.js';
+import { CAIRN_NAMESPACE, uuidV5 } from '../uuid.js';
 import { galaxyTagOf, confidenceLevelTag } from './tags.js';
 import { EXPORT_TYPES, MISP_INDICATOR_TYPES } from './types.js';
 
@@ -74,7 +74,7 @@ function sameList(a: readonly string[] | undefined, b: readonly string[] | undef
 }
 
 /** One indicator (or the first part of a composite observation) as a MISP attribute. */
-function indicatorAttribute(graph: EvidenceGraph, theCase: Case, ind: Indicator): Attr {
+function indicatorAttribute(sightings: SightingIndex, theCase: Case, ind: Indicator): Attr {
   const m = ind.misp;
   const composite = m?.compositeValue !== undefined && ind.sourceType !== undefined;
   const a: Attr = {
@@ -98,7 +98,7 @@ function indicatorAttribute(graph: EvidenceGraph, theCase: Case, ind: Indicator)
     'Tag',
     tags.map((name) => ({ name })),
   );
-  withSome(a, 'Sighting', sightingsOf(graph, theCase, ind));
+  withSome(a, 'Sighting', sightingsOf(sightings, ind));
   return a;
 }
 
@@ -112,9 +112,17 @@ function commentWithoutObject(ind: Indicator): string | undefined {
   return rest === '' ? undefined : rest;
 }
 
-function sightingsOf(graph: EvidenceGraph, theCase: Case, ind: Indicator): Attr[] {
-  const observation = ind.observationId ?? ind.id;
-  const s = graph.getAs('sighting', uuidSightingId(theCase.id, observation));
+/** Sighting facts by the observation they are of (built once per export). */
+type SightingIndex = Map<string, Sighting>;
+
+function sightingIndex(graph: EvidenceGraph): SightingIndex {
+  const index: SightingIndex = new Map();
+  for (const s of graph.sightings) index.set(s.sightingOfRef, s);
+  return index;
+}
+
+function sightingsOf(sightings: SightingIndex, ind: Indicator): Attr[] {
+  const s = sightings.get(ind.observationId ?? ind.id);
   if (s === undefined || s.count === undefined) return [];
   const first = s.firstSeen !== undefined ? String(Date.parse(s.firstSeen) / 1000) : undefined;
   const last = s.lastSeen !== undefined ? String(Date.parse(s.lastSeen) / 1000) : first;
@@ -122,10 +130,6 @@ function sightingsOf(graph: EvidenceGraph, theCase: Case, ind: Indicator): Attr[
     type: '0',
     ...(first !== undefined ? { date_sighting: i === s.count! - 1 ? last : first } : {}),
   }));
-}
-
-function uuidSightingId(caseId: string, observation: string): string {
-  return cairnId('sighting', `${caseId} ${observation}`);
 }
 
 function contextAttribute(c: MispContext): Attr {
@@ -249,11 +253,12 @@ function* looseAttributes(
   objects: Map<string, ObjectGroup>,
 ): Generator<string> {
   const done = new Set<string>();
+  const sightings = sightingIndex(graph);
   for (const ind of graph.indicatorsOfCase(theCase.id)) {
     const observation = ind.observationId ?? ind.id;
     if (done.has(observation)) continue;
     done.add(observation);
-    const attr = indicatorAttribute(graph, theCase, ind);
+    const attr = indicatorAttribute(sightings, theCase, ind);
     const o = ind.misp?.object;
     if (o !== undefined) groupOf(objects, o).attributes.push(attr);
     else yield JSON.stringify(attr);
