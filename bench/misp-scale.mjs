@@ -70,22 +70,24 @@ function generate(file, n) {
 function measure(cliArgs) {
   const run = spawnSync(
     '/usr/bin/time',
-    ['-f', '%e %M', process.execPath, '--max-old-space-size=16384', cli, ...cliArgs],
+    ['-f', '%e %U %S %M', process.execPath, '--max-old-space-size=16384', cli, ...cliArgs],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
       maxBuffer: 1 << 26,
     },
   );
   const lines = run.stderr.toString('utf8').trim().split('\n');
-  const [secs, kb] = lines[lines.length - 1].split(' ').map(Number);
+  const [secs, user, sys, kb] = lines[lines.length - 1].split(' ').map(Number);
   return {
     secs,
+    cpu: user + sys,
     mb: kb / 1024,
     ok: run.status === 0,
     err: run.status === 0 ? '' : lines.slice(-4).join(' | '),
   };
 }
 
+const loadAtStart = os.loadavg()[0];
 const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-misp-scale-'));
 const rows = [];
 try {
@@ -104,7 +106,7 @@ try {
       const row = { n, mbIn, name, ...m };
       rows.push(row);
       console.log(
-        `${String(n).padStart(8)} attrs ${mbIn.toFixed(1).padStart(7)} MB  ${name.padEnd(9)} ${m.secs.toFixed(1).padStart(6)} s  peak RSS ${m.mb.toFixed(0).padStart(6)} MB${m.ok ? '' : `  FAILED ${m.err}`}`,
+        `${String(n).padStart(8)} attrs ${mbIn.toFixed(1).padStart(7)} MB  ${name.padEnd(9)} ${m.secs.toFixed(1).padStart(6)} s  cpu ${m.cpu.toFixed(1).padStart(6)} s  peak RSS ${m.mb.toFixed(0).padStart(6)} MB${m.ok ? '' : `  FAILED ${m.err}`}`,
       );
     }
     rmSync(file);
@@ -118,11 +120,13 @@ if (write) {
     '',
     `## ${new Date().toISOString().slice(0, 10)}: \`node bench/misp-scale.mjs ${sizes.join(' ')}\` (${os.cpus().length} cores, ${process.version})`,
     '',
-    '| attributes | file MB | command | seconds | peak RSS MB | RSS / file size |',
-    '|---:|---:|---|---:|---:|---:|',
+    `Load average at the start: ${loadAtStart.toFixed(1)} (the machine is shared; CPU seconds are the steadier figure).`,
+    '',
+    '| attributes | file MB | command | wall s | CPU s | peak RSS MB | RSS / file size |',
+    '|---:|---:|---|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.n} | ${r.mbIn.toFixed(1)} | ${r.name}${r.ok ? '' : ' (failed)'} | ${r.secs.toFixed(1)} | ${r.mb.toFixed(0)} | ${(r.mb / r.mbIn).toFixed(1)} |`,
+        `| ${r.n} | ${r.mbIn.toFixed(1)} | ${r.name}${r.ok ? '' : ' (failed)'} | ${r.secs.toFixed(1)} | ${r.cpu.toFixed(1)} | ${r.mb.toFixed(0)} | ${(r.mb / r.mbIn).toFixed(1)} |`,
     ),
   ];
   appendFileSync(path.join(repo, 'bench/RESULTS-misp.md'), table.join('\n') + '\n');

@@ -32,75 +32,9 @@ import {
   searchResponse,
 } from './fixtures/misp-shapes.js';
 import type { Json } from './fixtures/misp-shapes.js';
+import { expectedOf, partsOf } from './fixtures/misp-shapes.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-
-/** This test's own reading of the types: the cairn indicator type of each `|` part (null: not an indicator). */
-function partsOf(type: string, value: string): (string | null)[] | undefined {
-  const ip = (v: string) => (v.includes(':') ? 'ipv6' : 'ipv4');
-  const single: Record<string, string> = {
-    domain: 'domain',
-    hostname: 'hostname',
-    url: 'url',
-    md5: 'md5',
-    sha1: 'sha1',
-    sha256: 'sha256',
-    sha512: 'sha512',
-    ssdeep: 'ssdeep',
-    imphash: 'imphash',
-    filename: 'filename',
-    mutex: 'mutex',
-    email: 'email',
-    'email-src': 'email',
-    'email-dst': 'email',
-    regkey: 'string',
-    'user-agent': 'string',
-    uri: 'string',
-    'email-subject': 'string',
-    'named pipe': 'string',
-    yara: 'yara-rule',
-    tlsh: 'tlsh',
-  };
-  if (type === 'ip-dst' || type === 'ip-src') return [ip(value)];
-  if (single[type] !== undefined) return [single[type]];
-  const v = value.split('|');
-  if (type.startsWith('filename|')) return ['filename', type.slice(9)];
-  if (type === 'ip-dst|port' || type === 'ip-src|port') return [ip(v[0]), null];
-  if (type === 'domain|ip') return ['domain', ip(v[1])];
-  if (type === 'regkey|value') return ['string', null];
-  if (type === 'hostname|port') return ['hostname', null];
-  return undefined;
-}
-
-interface Expected {
-  byType: Record<string, number>;
-  deleted: number;
-  context: number;
-  links: number;
-}
-
-/** Counts what an event should give, from its JSON. */
-function expectedOf(event: Json): Expected {
-  const out: Expected = { byType: {}, deleted: 0, context: 0, links: 0 };
-  const attrs = [
-    ...((event.Attribute as Json[]) ?? []),
-    ...((event.Object as Json[]) ?? []).flatMap((o) => (o.Attribute as Json[]) ?? []),
-  ];
-  for (const a of attrs) {
-    if (a.deleted === true) {
-      out.deleted++;
-      continue;
-    }
-    if (a.type === 'link') {
-      out.links++;
-      continue;
-    }
-    const parts = partsOf(a.type as string, a.value as string);
-    if (parts === undefined) out.context++;
-    else for (const p of parts) if (p !== null) out.byType[p] = (out.byType[p] ?? 0) + 1;
-  }
-  return out;
-}
 
 function countByType(indicators: readonly Indicator[]): Record<string, number> {
   const out: Record<string, number> = {};
