@@ -1,7 +1,8 @@
 // MISP in and out (issue #23) on the bundled ESET events and on documents generated from them in
 // every shape MISP writes (test/fixtures/misp-shapes.ts). Expected counts are derived here from
 // the JSON itself, with this file's own reading of the MISP types, not from the importer.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
@@ -18,6 +19,8 @@ import {
 } from '../src/intel/index.js';
 import type { Indicator } from '../src/intel/index.js';
 import { intelExportMisp } from '../src/app/index.js';
+import { captureIo } from '../src/cli/io.js';
+import { runCli } from '../src/cli/program.js';
 import {
   ESET_EVENTS,
   bareEvent,
@@ -386,4 +389,56 @@ describe('the module README lists every MISP type cairn knows', () => {
     }
     expect(readme).toContain(`${begin}\n${table}\n${end}`);
   });
+});
+
+describe('cairn intel import and export --format misp', () => {
+  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const io = captureIo();
+    const code = await runCli(['intel', ...args], io);
+    return { code, out: io.out(), err: io.err() };
+  }
+
+  it('a bare event as PyMISP writes it imports (no MISP_NOT_AN_EVENT), the summary counts what was kept aside', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-misp-'));
+    const file = path.join(dir, 'bare.json');
+    const event = enrichedEvent();
+    writeFileSync(file, JSON.stringify(bareEvent(event)));
+    const r = await cli(['import', file, '--json', '--no-progress']);
+    expect(r.code, r.err).toBe(0);
+    const out = JSON.parse(r.out);
+    const want = expectedOf(event);
+    const total = Object.values(want.byType).reduce((a, b) => a + b, 0);
+    expect(out.files[0].added.indicator).toBe(total);
+    expect(out.files[0].setAside).toMatchObject({
+      'misp unknown type frobnicate-hash': 2,
+      'misp deleted attribute': 1,
+    });
+    const text = await cli(['import', file, '--no-progress']);
+    expect(text.out).toContain('kept aside: ');
+    expect(text.out).toContain('2 misp unknown type frobnicate-hash');
+  });
+
+  it('export --format misp writes the bare event, --misp-envelope the {"Event"} form', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-misp-'));
+    const file = path.join(dir, 'event.json');
+    const event = esetEvent('turla/misp-mosquito-event.json');
+    writeFileSync(file, JSON.stringify(envelopedEvent(event)));
+    const bare = await cli(['export', '--format', 'misp', '--no-attribution', file, '--no-progress']);
+    expect(bare.code, bare.err).toBe(0);
+    const doc = JSON.parse(bare.out) as Json;
+    expect(doc.uuid).toBe(event.uuid);
+    expect((doc.Attribute as Json[]).length + (doc.Object as Json[]).length).toBeGreaterThan(0);
+    const enveloped = await cli([
+      'export',
+      '--format',
+      'misp',
+      '--misp-envelope',
+      '--no-attribution',
+      file,
+      '--no-progress',
+    ]);
+    expect(Object.keys(JSON.parse(enveloped.out) as Json)).toEqual(['Event']);
+    const bad = await cli(['export', '--format', 'yaml', file, '--no-progress']);
+    expect(bad.code).not.toBe(0);
+  }, 120_000);
 });
