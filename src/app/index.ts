@@ -261,3 +261,9 @@ export {
 
 // ---- attribution from the store: the evidence index (issue 13 point 10, issue 15 point 8) ----
 export { contentHash, refreshEvidenceIndex, storedCorpus, type EvidenceInput } from './intel-index.js';
+// ---- MISP out (issue #23): a case as a MISP event, written as it goes ----
+export {
+  IntelMispExportInput,
+  IntelMispExportResult,
+  intelExportMisp,
+} from './intel-misp.js';

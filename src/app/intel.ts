@@ -131,6 +131,8 @@ export const IntelImportResult = z.object({
       /** Facts added by kind; absent when the file was skipped (not a format cairn reads). */
       added: z.record(z.string(), z.number()).optional(),
       skipped: z.number(),
+      /** Records kept aside rather than imported as facts, by reason (MISP context, deleted, unknown types...). */
+      setAside: z.record(z.string(), z.number()).optional(),
       issueCount: z.number(),
       issues: z.array(IntelIssue),
     }),
@@ -145,6 +147,75 @@ const FactFields = {
   confidence: z.number(),
   confidenceStated: z.boolean(),
 };
+
+const MispObjectRef = z.object({
+  uuid: z.string().optional(),
+  name: z.string(),
+  relation: z.string().optional(),
+});
+
+/** A MISP event's fields beyond its indicators (the domain's `MispEventMeta`). */
+export const IntelMispEventMeta = z.object({
+  uuid: z.string().optional(),
+  orgc: z.string().optional(),
+  distribution: z.number().optional(),
+  sharingGroup: z.string().optional(),
+  threatLevel: z.number().optional(),
+  analysis: z.number().optional(),
+  published: z.boolean().optional(),
+  timestamp: z.string().optional(),
+  publishTimestamp: z.string().optional(),
+  extendsUuid: z.string().optional(),
+  tags: z.array(z.string()),
+  galaxies: z.array(z.object({ type: z.string(), value: z.string(), uuid: z.string().optional() })),
+  objects: z.array(
+    z.object({
+      uuid: z.string().optional(),
+      name: z.string(),
+      metaCategory: z.string().optional(),
+      comment: z.string().optional(),
+      attributes: z.number(),
+    }),
+  ),
+  sightings: z.object({ seen: z.number(), falsePositive: z.number(), expiration: z.number() }),
+  proposals: z.array(
+    z.object({
+      type: z.string(),
+      value: z.string(),
+      category: z.string().optional(),
+      toIds: z.boolean().optional(),
+      attributeUuid: z.string().optional(),
+      comment: z.string().optional(),
+      path: z.string(),
+    }),
+  ),
+  context: z.array(
+    z.object({
+      type: z.string(),
+      value: z.string(),
+      uuid: z.string().optional(),
+      category: z.string().optional(),
+      comment: z.string().optional(),
+      object: MispObjectRef.optional(),
+      path: z.string(),
+    }),
+  ),
+  unknownTypes: z.record(z.string(), z.number()),
+  deleted: z.number(),
+});
+export type IntelMispEventMeta = z.infer<typeof IntelMispEventMeta>;
+
+/** A MISP attribute's fields beyond its value (the domain's `MispAttributeMeta`). */
+export const IntelMispAttributeMeta = z.object({
+  uuid: z.string().optional(),
+  category: z.string().optional(),
+  distribution: z.number().optional(),
+  sharingGroup: z.string().optional(),
+  timestamp: z.string().optional(),
+  object: MispObjectRef.optional(),
+  compositeValue: z.string().optional(),
+});
+export type IntelMispAttributeMeta = z.infer<typeof IntelMispAttributeMeta>;
 
 export const IntelCase = z.object({
   kind: z.literal('case'),
@@ -162,6 +233,8 @@ export const IntelCase = z.object({
   externalIds: z.array(z.string()),
   revoked: z.boolean(),
   deprecated: z.boolean(),
+  markings: z.array(z.string()).optional(),
+  misp: IntelMispEventMeta.optional(),
 });
 export type IntelCase = z.infer<typeof IntelCase>;
 
@@ -191,6 +264,9 @@ export const IntelIndicator = z.object({
   firstSeen: z.string().optional(),
   lastSeen: z.string().optional(),
   forDetection: z.boolean().optional(),
+  markings: z.array(z.string()).optional(),
+  observationId: z.string().optional(),
+  misp: IntelMispAttributeMeta.optional(),
   /** Where the address sits on the routing map (IP indicators only). */
   enrichment: IntelIpEnrichment.optional(),
 });
@@ -356,6 +432,7 @@ function importEntry(o: FileReport): IntelImportResult['files'][number] {
     recordsRead: o.report?.recordsRead ?? 0,
     added: o.report?.added,
     skipped: o.report?.skipped ?? 0,
+    ...(o.report?.setAside !== undefined ? { setAside: o.report.setAside } : {}),
     issueCount: o.report?.issueCount ?? 0,
     issues: o.report?.issues.map((i) => i.toJSON()) ?? [],
   };
@@ -422,7 +499,7 @@ function importCorpus(
 }
 
 /** The case a query names, and the file it came from when it was imported for the query. */
-interface CaseQuery {
+export interface CaseQuery {
   caseId: string;
   file?: string;
 }
@@ -466,17 +543,31 @@ export function caseOfFile(graph: EvidenceGraph, file: string, created: readonly
 function importQueryFile(graph: EvidenceGraph, file: string, reports: FileReport[]): CaseQuery {
   const bytes = readInputFileSync(file, 'case file');
   const scratch = new EvidenceGraph();
-  importFile(scratch, file, bytes);
+  const imported = importFile(scratch, file, bytes);
   const known = scratch.cases.find(
     (c) => graph.getAs('case', c.id) !== undefined && !c.id.startsWith('case--'),
   );
   if (known !== undefined) return { caseId: known.id };
-  const before = graph.cases.length;
-  const { format, report } = importFile(graph, file, bytes);
+  // The file is read once: its facts move from the scratch graph (a large case costs one import).
+  const { format, report } = imported;
   reports.push({ path: file, format, report });
-  const created = graph.cases.slice(before).map((c) => c.id);
+  const created = scratch.cases.filter((c) => graph.getAs('case', c.id) === undefined).map((c) => c.id);
+  for (const kind of FACT_KINDS) for (const fact of scratch.all(kind)) graph.add(fact);
   return { caseId: caseOfFile(graph, file, created), file };
 }
+
+/** Kinds of facts in the order a merge adds them (what facts refer to comes first). */
+const FACT_KINDS = [
+  'source',
+  'case',
+  'actor',
+  'malware',
+  'technique',
+  'report',
+  'indicator',
+  'relationship',
+  'sighting',
+] as const;
 
 /** Resolves a case argument: an id, an exact name, a corpus path, a file, then a unique partial name. */
 function resolveCase(
@@ -562,11 +653,11 @@ function victimNamingOf(pattern: string | undefined): RegExp | undefined {
 }
 
 /** The corpus, a query case in it, its enrichment and the correlator over it. */
-interface CaseWorkspace {
+export interface CaseWorkspace {
   graph: EvidenceGraph;
   query: CaseQuery;
   enrichment: Enrichment;
-  correlator: Correlator;
+  readonly correlator: Correlator;
 }
 
 /** Runs `work` on a store a face holds (left open), else on the file opened and closed. */
@@ -616,7 +707,7 @@ function correlatorOf(
   });
 }
 
-async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promise<CaseWorkspace> {
+export async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promise<CaseWorkspace> {
   const { graph, corpus } = await corpusOf(input, hooks);
   const reports: FileReport[] = [];
   const query = resolveCase(graph, corpus, input.case, reports);
@@ -626,13 +717,22 @@ async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promi
       if (report.path === query.file)
         for (const issue of report.report?.issues ?? []) hooks.onProblem?.(issue);
   const enrichment = (await routingEnricher(input, hooks))(graph);
-  const correlator = correlatorOf(
+  let correlator: Correlator | undefined;
+  // Built when first asked for: `show` and a plain export never need it.
+  return {
     graph,
-    corpus,
+    query,
     enrichment,
-    query.file !== undefined ? new Set([query.caseId]) : undefined,
-  );
-  return { graph, query, enrichment, correlator };
+    get correlator(): Correlator {
+      correlator ??= correlatorOf(
+        graph,
+        corpus,
+        enrichment,
+        query.file !== undefined ? new Set([query.caseId]) : undefined,
+      );
+      return correlator;
+    },
+  };
 }
 
 /** Facts a query file may bring for it to be compared with a held correlator unchanged. */

@@ -3,11 +3,13 @@
  * attribution over the bundled corpus (data/intel) or the corpora given with --corpus. Thin:
  * parse the options, call the app's intel questions, render tables or the result as JSON.
  */
+import { once } from 'node:events';
 import { Command } from 'commander';
 import { CairnError, escapeForTerminal, formatLocation, type ErrorCode } from '../errors/index.js';
 import {
   intelAttribute,
   intelExport,
+  intelExportMisp,
   intelImport,
   intelShow,
   intelSimilar,
@@ -136,6 +138,9 @@ export function importText(result: IntelImportResult): string {
     lines.push(
       `${esc(file.file)}: ${file.format}, ${file.recordsRead} records, added ${added || 'nothing'}, ${file.issueCount} problems`,
     );
+    const aside = Object.entries(file.setAside ?? {});
+    if (aside.length > 0)
+      lines.push(`  kept aside: ${aside.map(([why, n]) => `${n} ${esc(why)}`).join(', ')}`);
     for (const issue of file.issues.slice(0, MAX_PROBLEM_LINES))
       lines.push(`  ${esc(issue.code)}: ${esc(issue.message)}${esc(formatLocation(issue))}`);
     if (file.issueCount > MAX_PROBLEM_LINES)
@@ -150,32 +155,65 @@ export function importText(result: IntelImportResult): string {
 
 /** `intel show` for people: the case, its indicators by type with their place on the routing map. */
 export function showText(result: IntelShowResult): string {
+  return [...showLines(result)].join('\n');
+}
+
+function enrichmentText(e: IntelShowResult['indicators'][number]['enrichment']): string {
+  if (e === undefined) return '';
+  const asns = e.originAsns.length > 0 ? ` AS${e.originAsns.join(',AS')} ${e.originNames.join(', ')}` : '';
+  const ups = e.upstreams.length > 0 ? ` upstreams AS${e.upstreams.join(' AS')}` : '';
+  return `  [${e.prefix ?? e.block}${asns}${e.country ? ` ${e.country}` : ''}${ups}]`;
+}
+
+/** The lines of {@link showText}, one at a time (a case of a million indicators is never one string). */
+export function* showLines(result: IntelShowResult): Generator<string> {
   const c = result.case;
   const byType = new Map<string, IntelShowResult['indicators']>();
-  for (const i of result.indicators) byType.set(i.type, [...(byType.get(i.type) ?? []), i]);
-  const lines = [
-    `${esc(c.name)} [${esc(c.id)}] ${c.caseKind}${c.date ? ` ${esc(c.date)}` : ''}`,
-    `  from ${where(c.provenance)}`,
-  ];
-  if (c.actorLabels.length > 0) lines.push(`  stated actor: ${esc(c.actorLabels.join(', '))}`);
-  if (c.techniqueIds.length > 0) lines.push(`  techniques: ${esc(c.techniqueIds.join(' '))}`);
-  for (const [type, list] of [...byType].sort()) {
-    lines.push('', `${type} (${list.length})`);
-    for (const i of list) {
-      const e = i.enrichment;
-      const net =
-        e === undefined
-          ? ''
-          : `  [${e.prefix ?? e.block}${e.originAsns.length > 0 ? ` AS${e.originAsns.join(',AS')} ${e.originNames.join(', ')}` : ''}${e.country ? ` ${e.country}` : ''}${e.upstreams.length > 0 ? ` upstreams AS${e.upstreams.join(' AS')}` : ''}]`;
-      lines.push(`  ${esc(i.original)}${esc(net)}  (${where(i.provenance)})`);
-    }
+  for (const i of result.indicators) {
+    const list = byType.get(i.type);
+    if (list === undefined) byType.set(i.type, [i]);
+    else list.push(i);
+  }
+  yield `${esc(c.name)} [${esc(c.id)}] ${c.caseKind}${c.date ? ` ${esc(c.date)}` : ''}`;
+  yield `  from ${where(c.provenance)}`;
+  if (c.actorLabels.length > 0) yield `  stated actor: ${esc(c.actorLabels.join(', '))}`;
+  if (c.techniqueIds.length > 0) yield `  techniques: ${esc(c.techniqueIds.join(' '))}`;
+  for (const [type, list] of [...byType].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    yield '';
+    yield `${type} (${list.length})`;
+    for (const i of list)
+      yield `  ${esc(i.original)}${esc(enrichmentText(i.enrichment))}  (${where(i.provenance)})`;
   }
   if (result.insiderSignals.length > 0) {
-    lines.push('', 'Insider-knowledge signals (names that are not public DNS names)');
-    for (const s of result.insiderSignals)
-      lines.push(`  ${esc(s.value)}: ${s.reason} (${where(s.provenance)})`);
+    yield '';
+    yield 'Insider-knowledge signals (names that are not public DNS names)';
+    for (const s of result.insiderSignals) yield `  ${esc(s.value)}: ${s.reason} (${where(s.provenance)})`;
   }
-  return lines.join('\n');
+}
+
+/** `intel show --json`: the same text as `JSON.stringify(result)`, an indicator at a time. */
+export function* showJsonChunks(result: IntelShowResult): Generator<string> {
+  yield `{"case":${JSON.stringify(result.case)},"indicators":[`;
+  let first = true;
+  for (const i of result.indicators) {
+    yield (first ? '' : ',') + JSON.stringify(i);
+    first = false;
+  }
+  yield `],"insiderSignals":${JSON.stringify(result.insiderSignals)}}`;
+}
+
+/** Writes chunks gathered into blocks, waiting for the reader when its buffer is full. */
+async function writeChunks(io: CliIo, chunks: Iterable<string>, separator = ''): Promise<void> {
+  let block = '';
+  let first = true;
+  for (const chunk of chunks) {
+    block += (first ? '' : separator) + chunk;
+    first = false;
+    if (block.length < 1 << 16) continue;
+    if (!io.stdout.write(block)) await Promise.race([once(io.stdout, 'drain'), once(io.stdout, 'close')]);
+    block = '';
+  }
+  io.stdout.write(block + '\n');
 }
 
 /** `intel similar` for people. */
@@ -201,6 +239,26 @@ export function attributionText(query: IntelQuerySummary, result: IntelAttribute
   }
   if (result.candidates.length === 0) lines.push('No actor shares any evidence with this case.');
   return lines.join('\n');
+}
+
+interface MispExportFlags {
+  format?: string;
+  mispEnvelope?: boolean;
+  attribution?: boolean;
+}
+
+/** `intel export --format misp`: the event is written to stdout as it is produced. */
+async function exportMisp(
+  io: CliIo,
+  input: IntelCaseInput,
+  options: IntelOptions & MispExportFlags,
+): Promise<number> {
+  await intelExportMisp(
+    { ...input, envelope: options.mispEnvelope === true, attribution: options.attribution !== false },
+    io.stdout,
+    hooksFor(io, options),
+  );
+  return EXIT_OK;
 }
 
 /** `cairn intel ...` */
@@ -236,7 +294,8 @@ export function intelCommand(context: CliContext): Command {
     ).action(
       action(context, async (caseArg: string, options: IntelOptions) => {
         const result = await intelShow(caseInput(caseArg, options), hooksFor(io, options));
-        print(io, options.json ? JSON.stringify(result) : showText(result));
+        if (options.json) await writeChunks(io, showJsonChunks(result));
+        else await writeChunks(io, showLines(result), '\n');
         return EXIT_OK;
       }),
     ),
@@ -291,12 +350,21 @@ export function intelCommand(context: CliContext): Command {
   intel.addCommand(
     withCommon(
       new Command('export')
-        .description('a case as a STIX 2.1 bundle on stdout')
+        .description('a case as a STIX 2.1 bundle (or a MISP event) on stdout')
         .argument('<case>', 'case id, name, corpus path or a file')
-        .option('--stix', 'STIX 2.1 (the only format; the default)')
-        .option('--attribution', 'add the attribution: attributed-to relationships with their confidence'),
+        .option('--stix', 'STIX 2.1 (the default)')
+        .option('--format <format>', 'stix or misp', 'stix')
+        .option('--misp-envelope', 'MISP: {"Event": ...} as MISP\'s API writes it (default: the bare event)')
+        // STIX leaves the attribution out unless asked; MISP carries it unless told not to.
+        .option('--attribution', 'STIX: add attributed-to relationships with their confidence')
+        .option('--no-attribution', "MISP: leave out cairn's attribution tags and annotation"),
     ).action(
-      action(context, async (caseArg: string, options: IntelOptions & { attribution?: boolean }) => {
+      action(context, async (caseArg: string, options: IntelOptions & MispExportFlags) => {
+        if (options.format === 'misp') return exportMisp(io, caseInput(caseArg, options), options);
+        if (options.format !== 'stix')
+          throw new CairnError('INTEL_BAD_OPTION', `unknown export format: ${options.format}`, {
+            field: 'format',
+          });
         const input = { ...caseInput(caseArg, options), attribution: options.attribution === true };
         print(io, JSON.stringify(await intelExport(input, hooksFor(io, options))));
         return EXIT_OK;

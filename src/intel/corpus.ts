@@ -10,7 +10,7 @@ import type { AttackIndex } from './attack.js';
 import { importIndicatorList } from './csv.js';
 import type { EvidenceGraph } from './graph.js';
 import { decodeInput } from './json-scan.js';
-import { importMispEvent, importMispGalaxy } from './misp.js';
+import { importMispEvent, importMispGalaxy } from './misp/index.js';
 import { LABELS_MANIFEST, globMatches, parseLabelsManifest } from './labels.js';
 import type { LabelRule, Reliability } from './labels.js';
 import { ReportBuilder } from './report.js';

@@ -75,7 +75,20 @@ export { importStixBundle } from './stix-import.js';
 export type { StixImportOptions } from './stix-import.js';
 export { importAttack, buildAttackIndex, AttackIndex } from './attack.js';
 export type { AttackGroup, AttackCampaign, AttackIndexOptions } from './attack.js';
-export { importMispEvent, importMispGalaxy } from './misp.js';
+export { importMispEvent, importMispGalaxy } from './misp/index.js';
+// MISP in and out (issue #23): every shape MISP writes, and a case written back as a MISP event.
+export {
+  importMispDocument,
+  mispEventChunks,
+  exportUuid,
+  MISP_INDICATOR_TYPES,
+  MISP_CONTEXT_TYPES,
+  MAX_OBJECT_ATTRIBUTES,
+  describeMispType,
+  mispItems,
+} from './misp/index.js';
+export type { MispImportOptions, MispAttribution, MispExportOptions, MispItem } from './misp/index.js';
+export type { MispAttributeMeta, MispEventMeta, MispContext, MispProposal } from './model.js';
 export { ActorResolver, foldActorName } from './aliases.js';
 export type { CanonicalActor, ActorResolution, AmbiguousAlias } from './aliases.js';
 export { importIndicatorList, splitCsvLine } from './csv.js';

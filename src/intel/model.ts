@@ -84,6 +84,79 @@ export interface Indicator extends Fact {
   lastSeen?: string;
   /** True when the source marks it for detection (MISP `to_ids`, STIX indicator). */
   forDetection?: boolean;
+  /** Handling markings the source attaches (`tlp:amber`, `tlp:red`...). */
+  markings?: string[];
+  /** Id shared by the typed parts of one composite observation (MISP `filename|md5`...). */
+  observationId?: string;
+  /** What a MISP attribute says beyond the value (see src/intel/misp/README.md). */
+  misp?: MispAttributeMeta;
+}
+
+/** MISP attribute fields that are not the value (draft-dulaunoy-misp-core-format, Attribute). */
+export interface MispAttributeMeta {
+  uuid?: string;
+  category?: string;
+  /** 0 organisation .. 3 all communities, 4 sharing group, 5 inherit from the event. */
+  distribution?: number;
+  sharingGroup?: string;
+  /** ISO 8601 from the Unix `timestamp`. */
+  timestamp?: string;
+  /** The MISP object holding the attribute, and the attribute's relation in it. */
+  object?: { uuid?: string; name: string; relation?: string };
+  /** The whole value of a composite attribute (`evil.exe|9e107d9d…`), kept for export. */
+  compositeValue?: string;
+}
+
+/** A MISP event's fields that are not indicators (draft-dulaunoy-misp-core-format, Event). */
+export interface MispEventMeta {
+  uuid?: string;
+  orgc?: string;
+  distribution?: number;
+  sharingGroup?: string;
+  threatLevel?: number;
+  analysis?: number;
+  published?: boolean;
+  timestamp?: string;
+  publishTimestamp?: string;
+  extendsUuid?: string;
+  /** Every event-level tag as written (TLP, galaxy and taxonomy tags included). */
+  tags: string[];
+  /** Galaxy clusters attached to the event or its attributes. */
+  galaxies: { type: string; value: string; uuid?: string }[];
+  objects: { uuid?: string; name: string; metaCategory?: string; comment?: string; attributes: number }[];
+  /** Sightings by MISP sighting type (0 seen, 1 false positive, 2 expiration). */
+  sightings: { seen: number; falsePositive: number; expiration: number };
+  /** ShadowAttribute proposals: kept apart, never evidence unless the import asks for them. */
+  proposals: MispProposal[];
+  /** Attributes that are context, not indicators (`text`, `comment`, unknown types...). */
+  context: MispContext[];
+  /** Attributes of types cairn does not know, counted by type. */
+  unknownTypes: Record<string, number>;
+  /** Attributes and objects marked `deleted`, skipped. */
+  deleted: number;
+}
+
+/** A MISP attribute kept as context of the case rather than as an indicator. */
+export interface MispContext {
+  type: string;
+  value: string;
+  uuid?: string;
+  category?: string;
+  comment?: string;
+  object?: { uuid?: string; name: string; relation?: string };
+  path: string;
+}
+
+/** A MISP ShadowAttribute: a third party's proposal to add or change an attribute. */
+export interface MispProposal {
+  type: string;
+  value: string;
+  category?: string;
+  toIds?: boolean;
+  /** The attribute the proposal would change, when it names one. */
+  attributeUuid?: string;
+  comment?: string;
+  path: string;
 }
 
 /** An incident, campaign, MISP event or labelled indicator list. */
@@ -106,6 +179,10 @@ export interface Case extends Fact {
   externalIds: string[];
   revoked: boolean;
   deprecated: boolean;
+  /** Handling markings the source attaches (`tlp:amber`...). */
+  markings?: string[];
+  /** What a MISP event says beyond its indicators. */
+  misp?: MispEventMeta;
 }
 
 /** A threat actor or intrusion set. */

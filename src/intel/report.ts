@@ -21,6 +21,8 @@ export interface ImportReport {
   issues: CairnError[];
   /** Total problems met, including those past {@link MAX_ISSUES}. */
   issueCount: number;
+  /** Records kept aside rather than imported as facts, by reason (`misp deleted`, `misp type foo`...). */
+  setAside?: Record<string, number>;
 }
 
 /** Collects counts and issues during one import. */
@@ -59,6 +61,12 @@ export class ReportBuilder {
     }
   }
 
+  /** Counts one record kept aside for `reason` (shown in the import summary). */
+  setAside(reason: string, n = 1): void {
+    const counts = (this.report.setAside ??= {});
+    counts[reason] = (counts[reason] ?? 0) + n;
+  }
+
   /** Adds an error raised by a helper (keeps its code and location, fills in the file). */
   error(err: CairnError): void {
     this.report.issueCount++;
@@ -77,6 +85,10 @@ export function mergeReports(file: string, reports: readonly ImportReport[]): Im
     out.recordsRead += r.recordsRead;
     out.skipped += r.skipped;
     out.issueCount += r.issueCount;
+    for (const [reason, n] of Object.entries(r.setAside ?? {})) {
+      out.setAside ??= {};
+      out.setAside[reason] = (out.setAside[reason] ?? 0) + n;
+    }
     for (const i of r.issues) if (out.issues.length < MAX_ISSUES) out.issues.push(i);
   }
   return out;

@@ -151,8 +151,10 @@ export const INTEL_CODES = {
   },
   MISP_NOT_AN_EVENT: {
     category: 'input',
-    description: 'The MISP document has no Event (or response) member where an event is expected.',
-    action: 'Give a MISP event export ({"Event": {...}} or a list of them).',
+    description:
+      'A MISP document holds something that is not an event, attribute, object or feed manifest in any shape MISP writes.',
+    action:
+      'Give a MISP event ({"Event": {...}}, a bare event, a list, a search response), attribute or object.',
   },
   MISP_BAD_OBJECT: {
     category: 'input',
@@ -167,8 +169,26 @@ export const INTEL_CODES = {
   },
   MISP_UNKNOWN_TYPE: {
     category: 'input',
-    description: 'A MISP attribute type is not one cairn reads; the attribute is skipped.',
+    description:
+      'A MISP attribute type is not one cairn reads; the attribute is kept as context of the case and counted in the import summary.',
     action: 'Nothing to do unless the type carries evidence you need.',
+  },
+  MISP_NOT_A_LIST: {
+    category: 'input',
+    description:
+      'A MISP member that must be a list (Attribute, Object, Tag, Galaxy, Sighting...) is something else; it is skipped.',
+    action: 'Fix the member at the JSON path given.',
+  },
+  MISP_BAD_TAG: {
+    category: 'input',
+    description: 'A MISP tag has no string name; it is skipped.',
+    action: 'Fix the tag at the JSON path given.',
+  },
+  MISP_OBJECT_TOO_LARGE: {
+    category: 'input',
+    description:
+      'A MISP object holds more attributes than cairn reads from one object; the rest are set aside.',
+    action: 'Split the object; a real MISP object template has a handful of attributes.',
   },
   MISP_BAD_GALAXY: {
     category: 'input',
