@@ -246,3 +246,5 @@ export {
   ingestStatus,
   type StoreCoverage,
 } from './api-store.js';
+// ---- the workspace's HTTP answers (issue 16 gaps, issue 19 point 2): what if over a kept world ----
+export { WorkspaceWhatIfInput, workspaceWhatIf } from './api-whatif.js';

@@ -14,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { AchWorkspace, IntelWorkspace, OutageArchive, Workspace } from '../../src/app/index.js';
-import { AlertFeed, startServer, type ServerServices } from '../../src/server/index.js';
+import { AlertFeed, startServer, type LoadedServices } from '../../src/server/index.js';
 import { buildSyntheticOutage, loadRealRoutes } from '../fixtures/synthetic-outage.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -50,7 +50,7 @@ export interface HarnessOptions {
 export interface Started extends Harness {
   /** The server's alert source: what a test publishes reaches every /outages/stream. */
   alerts: AlertFeed;
-  services: ServerServices;
+  services: LoadedServices;
 }
 
 /**
@@ -72,7 +72,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Starte
   const folder = mkdtempSync(path.join(tmpdir(), 'cairn-browser-'));
   // The services as the server's loadServices composes them, with the AS names of the test's choosing.
   const workspace = await Workspace.load(options.asnames !== undefined ? { asnames: options.asnames } : {});
-  const services: ServerServices = {
+  const services: LoadedServices = {
     workspace,
     intel: await IntelWorkspace.load(workspace.world),
     ach: await AchWorkspace.load(),

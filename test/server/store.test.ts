@@ -24,7 +24,7 @@ import {
   ingest,
   ingestBundled,
 } from '../../src/app/index.js';
-import { Problem, buildServer, envelope, loadServices, type ServerServices } from '../../src/server/index.js';
+import { Problem, buildServer, envelope, loadServices, type LoadedServices } from '../../src/server/index.js';
 import { KP_UPSTREAM } from '../fixtures/synthetic-outage.js';
 import { writeSyntheticFiles } from '../store/synthetic-files.js';
 
@@ -35,7 +35,7 @@ const BEFORE = '2014-12-22T12:00:00Z';
 const DURING = '2014-12-22T20:00:00Z';
 
 let dir: string;
-let services: ServerServices;
+let services: LoadedServices;
 let bundledStore: StoreWorkspace;
 let replayStore: StoreWorkspace;
 let bundled: FastifyInstance;
