@@ -283,7 +283,17 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   };
   settle('workspace', options.workspace);
   settle('intel', options.intel);
-  settle('ach', options.ach);
+  // With a store, the ACH edits are kept there: the cases are saved and the edits held replayed.
+  const store = options.store;
+  settle(
+    'ach',
+    store === undefined
+      ? options.ach
+      : Promise.resolve(options.ach).then(async (ach) => {
+          await ach.keepIn(store.store);
+          return ach;
+        }),
+  );
   settle('outages', options.outages);
   const loaded = <K extends ServiceName>(name: K): LoadedServices[K] => {
     const value = held[name];

@@ -81,7 +81,7 @@ export async function achRoutes(api: ZodApp, context: RouteContext): Promise<voi
     async (request) => {
       const started = performance.now();
       const { id, evidence, hypothesis } = request.params;
-      const data = context.ach.rate(id, evidence, hypothesis, request.body.rating);
+      const data = await context.ach.rateAndRecord(id, evidence, hypothesis, request.body.rating);
       return { data, meta: metaOf(context, started, undefined, achMeta(data)) };
     },
   );
