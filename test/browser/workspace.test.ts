@@ -105,12 +105,18 @@ describe('routing pages', () => {
     expect(linked.length).toBeGreaterThan(20);
     for (const code of linked) expect(ranked.has(code!), `map link ${code}`).toBe(true);
     for (const code of ['KP', 'CN', 'JP', 'AU', 'IN']) expect(linked).toContain(code);
-    // A country outside the registry's region is drawn as "no data", not as a low dependency.
-    expect(ranked.has('US')).toBe(false);
-    expect(await map.locator('path[data-code="US"]').getAttribute('data-band')).toBe('no data');
-    expect(await map.locator('path[data-code="US"] title').textContent()).toBe(
-      'United States of America: no data',
-    );
+    // A country the ranking does not hold is drawn as "no data" (not as a low dependency) and not linked.
+    const shown = await map
+      .locator('path[data-code]')
+      .evaluateAll((paths) => paths.map((p) => p.getAttribute('data-code') ?? ''));
+    const unranked = shown.filter((code) => code !== '' && !ranked.has(code));
+    expect(unranked.length).toBeGreaterThan(0);
+    for (const code of unranked) {
+      const shape = map.locator(`path[data-code="${code}"]`);
+      expect(await shape.getAttribute('data-band')).toBe('no data');
+      expect(await shape.locator('title').textContent()).toMatch(/: no data$/);
+      expect(await map.locator('a', { has: shape }).count()).toBe(0);
+    }
     await map.locator('a', { has: kpShape }).click();
     await expect.poll(() => page.url()).toContain('#/country/KP');
     await page.locator('main h1', { hasText: 'Country KP' }).waitFor(WAIT);
