@@ -115,9 +115,11 @@ describe('routing pages', () => {
       const shape = map.locator(`path[data-code="${code}"]`);
       expect(await shape.getAttribute('data-band')).toBe('no data');
       expect(await shape.locator('title').textContent()).toMatch(/: no data$/);
-      expect(await map.locator('a', { has: shape }).count()).toBe(0);
+      expect(await map.locator('a', { has: page.locator(`path[data-code="${code}"]`) }).count()).toBe(0);
     }
-    await map.locator('a', { has: kpShape }).click();
+    // North Korea is small at 1:110m and its neighbours overlap its edge: opened by keyboard.
+    await map.locator('a', { has: page.locator('path[data-code="KP"]') }).focus();
+    await page.keyboard.press('Enter');
     await expect.poll(() => page.url()).toContain('#/country/KP');
     await page.locator('main h1', { hasText: 'Country KP' }).waitFor(WAIT);
     await page.goBack();
