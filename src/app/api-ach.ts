@@ -1,16 +1,19 @@
 /**
  * ACH cases kept by a long-running face: read once from their files, analysed on request, with
- * one rating changed at a time (in memory: the file on disk is the analyst's and is not
- * rewritten) and read as of a date (the items known by then). Answers `AchResult`, as `achAnalyze`.
+ * one rating changed at a time (the file on disk is the analyst's and is not rewritten; with a
+ * store, `keepIn` saves the case there and every edit is recorded, so a restart finds the edits)
+ * and read as of a date (the items known by then). Answers `AchResult`, as `achAnalyze`.
  *
  * @example
  * const ach = await AchWorkspace.load([SONY_CASE_FILE]);
  * ach.rate('sony-pictures-2014', 'E01', 'H1', 'II').ranking;
  */
 import { z } from 'zod';
+import { systemClock, type Clock } from '../bgp/index.js';
 import { CairnError } from '../errors/index.js';
 import { ACH_RATINGS, analyzeAch, type AchCase, type AchRating } from '../intel/index.js';
 import { AchResult, loadAchCase } from './ach.js';
+import type { CairnStore } from '../store/index.js';
 import { SONY_CASE_FILE } from './defaults.js';
 
 export const AchRatingValue = z.enum(ACH_RATINGS);
@@ -37,6 +40,7 @@ export type AchView = z.infer<typeof AchView>;
 
 export class AchWorkspace {
   private readonly edits = new Map<string, number>();
+  private kept: { store: CairnStore; clock: Clock } | undefined;
 
   private constructor(private readonly cases: Map<string, AchCase>) {}
 
@@ -91,8 +95,62 @@ export class AchWorkspace {
     });
   }
 
+  /**
+   * Keeps the cases in `store` from now on: a case the store lacks is saved as read, and the
+   * edits the store holds for a case are applied in order (an edit naming an item or hypothesis
+   * the case no longer has is skipped). Later `rateAndRecord` calls record their edit there (one
+   * store per workspace: the last one given is the one written).
+   */
+  async keepIn(store: CairnStore, clock: Clock = systemClock): Promise<void> {
+    for (const achCase of this.cases.values()) {
+      const stored = await store.achCase(achCase.id);
+      if (stored === undefined) {
+        await store.saveAchCase(achCase);
+        continue;
+      }
+      for (const edit of stored.edits) {
+        const item = achCase.evidence.find((e) => e.id === edit.evidenceId);
+        if (item === undefined || !achCase.hypotheses.some((h) => h.id === edit.hypothesisId)) continue;
+        if (item.ratings[edit.hypothesisId] !== edit.rating) {
+          item.ratings[edit.hypothesisId] = edit.rating;
+          this.edits.set(achCase.id, (this.edits.get(achCase.id) ?? 0) + 1);
+        }
+      }
+    }
+    this.kept = { store, clock };
+  }
+
+  /** `rate`, recording the edit in the store given to `keepIn` (when there is one) before applying it. */
+  async rateAndRecord(
+    id: string,
+    evidenceId: string,
+    hypothesisId: string,
+    rating: AchRating,
+  ): Promise<AchView> {
+    this.check(id, evidenceId, hypothesisId);
+    if (this.kept !== undefined)
+      await this.kept.store.recordAchEdit({
+        caseId: id,
+        evidenceId,
+        hypothesisId,
+        rating,
+        time: Math.floor(this.kept.clock.now() / 1000),
+      });
+    return this.rate(id, evidenceId, hypothesisId, rating);
+  }
+
   /** Changes one rating (kept in memory) and answers the new analysis. */
   rate(id: string, evidenceId: string, hypothesisId: string, rating: AchRating): AchView {
+    const item = this.check(id, evidenceId, hypothesisId);
+    if (item.ratings[hypothesisId] !== rating) {
+      item.ratings[hypothesisId] = rating;
+      this.edits.set(id, (this.edits.get(id) ?? 0) + 1);
+    }
+    return this.analyze(id);
+  }
+
+  /** The evidence item an edit names; INTEL_UNKNOWN_CASE naming the field when an id is unknown. */
+  private check(id: string, evidenceId: string, hypothesisId: string): AchCase['evidence'][number] {
     const achCase = this.caseOf(id);
     const item = achCase.evidence.find((e) => e.id === evidenceId);
     if (item === undefined)
@@ -111,10 +169,6 @@ export class AchWorkspace {
           field: 'hypothesis',
         },
       );
-    if (item.ratings[hypothesisId] !== rating) {
-      item.ratings[hypothesisId] = rating;
-      this.edits.set(id, (this.edits.get(id) ?? 0) + 1);
-    }
-    return this.analyze(id);
+    return item;
   }
 }

@@ -267,3 +267,5 @@ export {
   IntelMispExportResult,
   intelExportMisp,
 } from './intel-misp.js';
+// ---- the workspace's HTTP answers (issue 16 gaps, issue 19 point 2): what if over a kept world ----
+export { WorkspaceWhatIfInput, workspaceWhatIf } from './api-whatif.js';

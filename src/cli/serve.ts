@@ -1,14 +1,14 @@
 /**
  * `cairn serve [--db FILE | --store URL] [--host H] [--port N] [--token-file F] [--mrt FILE...]`: opens the
  * store, ingesting the bundled data into it on the first start (app ingestBundled, a line on
- * stderr), loads the workspace once (app Workspace) and serves the HTTP API and the web UI
- * (server/). Prints the address, and the write token when this start created it (it is not
+ * stderr), and serves the HTTP API and the web UI (server/) at once, loading the workspace (app
+ * Workspace) while it already answers. Prints the address, and the write token when this start created it (it is not
  * printed again: it stays in the token file).
  */
 import { Command } from 'commander';
 import { INGEST_BUNDLED_LABEL, StoreWorkspace, followOutages, ingestBundled } from '../app/index.js';
 import { CairnError, ParseError, escapeForTerminal } from '../errors/index.js';
-import { AlertFeed, defaultTokenFile, ensureToken, loadServices, startServer } from '../server/index.js';
+import { AlertFeed, defaultTokenFile, ensureToken, startServer, startServices } from '../server/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK, writeProblem } from './io.js';
 import { problemPrinter, progressHooks } from './output.js';
@@ -83,7 +83,9 @@ export function serveCommand(context: CliContext): Command {
         }
         const store = await StoreWorkspace.open(db);
         try {
-          const services = await loadServices(
+          // The services load while the server already answers: the store routes at once, the
+          // others as soon as what they read is loaded.
+          const services = startServices(
             {
               ...(options.mrt !== undefined ? { mrt: options.mrt } : {}),
               ...(options.outageMrt !== undefined ? { outageMrt: options.outageMrt } : {}),

@@ -60,16 +60,22 @@ declare module 'fastify' {
   }
 }
 
-/** What the routes read: each loaded once, before the server starts. */
+/** A service loaded before the server starts, or one still loading while it already answers. */
+export type Deferred<T> = T | Promise<T>;
+
+/**
+ * What the routes read: each loaded once, either before the server starts or while it already
+ * answers (a route that needs a service still loading waits for it; the store routes need none).
+ */
 export interface ServerServices {
   /** The routing world every routing question reads. */
-  workspace: Workspace;
+  workspace: Deferred<Workspace>;
   /** The evidence corpus, enriched from the workspace. */
-  intel: IntelWorkspace;
+  intel: Deferred<IntelWorkspace>;
   /** The ACH cases. */
-  ach: AchWorkspace;
+  ach: Deferred<AchWorkspace>;
   /** The archive outages are replayed from. */
-  outages: OutageArchive;
+  outages: Deferred<OutageArchive>;
   /** The selections /outages lists (default: country KP). */
   watch?: SelectionInput[];
   /** The store history and ingest status are read from; without it those routes answer 503. */
@@ -95,27 +101,63 @@ export interface ServiceSources {
 export async function loadServices(
   sources: ServiceSources = {},
   hooks: WorkHooks = {},
-): Promise<ServerServices> {
-  const workspace = await Workspace.load(sources.mrt !== undefined ? { mrt: sources.mrt } : {}, hooks);
-  // The ranking is computed once here, so the first request for it is as quick as the rest.
-  workspace.countries();
-  const intel = await IntelWorkspace.load(
-    workspace.world,
-    {
-      ...(sources.corpus !== undefined ? { corpus: sources.corpus } : {}),
-      ...(sources.intelStore !== undefined ? { store: sources.intelStore.store } : {}),
+): Promise<LoadedServices> {
+  const lazy = startServices(sources, hooks);
+  const [workspace, intel, ach, outages] = await Promise.all([
+    lazy.workspace,
+    lazy.intel,
+    lazy.ach,
+    lazy.outages,
+  ]);
+  return { workspace, intel, ach, outages };
+}
+
+/**
+ * Starts loading everything the routes read and returns at once, each service a promise: a server
+ * built over them listens while they load (a restart over a kept store is up in seconds), and a
+ * route waits only for what it reads. A failure is kept in the promise and answered by the routes
+ * that need it.
+ */
+export function startServices(
+  sources: ServiceSources = {},
+  hooks: WorkHooks = {},
+): {
+  workspace: Promise<Workspace>;
+  intel: Promise<IntelWorkspace>;
+  ach: Promise<AchWorkspace>;
+  outages: Promise<OutageArchive>;
+} {
+  const workspace = Workspace.load(sources.mrt !== undefined ? { mrt: sources.mrt } : {}, hooks).then(
+    (loaded) => {
+      // The ranking is computed once here, so the first request for it is as quick as the rest.
+      loaded.countries();
+      return loaded;
     },
-    hooks,
   );
-  const ach = await AchWorkspace.load(sources.achCases);
-  const outages = new OutageArchive(
-    {
-      mrt: sources.outageMrt ?? workspace.sources.mrt,
-      registry: workspace.sources.registry,
-      ...(sources.detector !== undefined ? { detector: sources.detector } : {}),
-    },
-    { onProblem: hooks.onProblem },
+  const intel = workspace.then((loaded) =>
+    IntelWorkspace.load(
+      loaded.world,
+      {
+        ...(sources.corpus !== undefined ? { corpus: sources.corpus } : {}),
+        ...(sources.intelStore !== undefined ? { store: sources.intelStore.store } : {}),
+      },
+      hooks,
+    ),
   );
+  const ach = AchWorkspace.load(sources.achCases);
+  const outages = workspace.then(
+    (loaded) =>
+      new OutageArchive(
+        {
+          mrt: sources.outageMrt ?? loaded.sources.mrt,
+          registry: loaded.sources.registry,
+          ...(sources.detector !== undefined ? { detector: sources.detector } : {}),
+        },
+        { onProblem: hooks.onProblem },
+      ),
+  );
+  // Kept for the routes; marked handled here so a failure waits for a request to be answered.
+  for (const pending of [workspace, intel, ach, outages]) pending.catch(() => undefined);
   return { workspace, intel, ach, outages };
 }
 
@@ -136,8 +178,25 @@ export interface ServerOptions extends ServerServices {
   sse?: HubOptions;
 }
 
-/** What routes share: the services, the alert hub, the write check. */
-export interface RouteContext extends ServerServices {
+/** The services once loaded. */
+export interface LoadedServices {
+  workspace: Workspace;
+  intel: IntelWorkspace;
+  ach: AchWorkspace;
+  outages: OutageArchive;
+}
+/** The name of a service a route group reads. */
+export type ServiceName = keyof LoadedServices;
+
+/** What routes share: the services (each read once `ready` resolved), the alert hub, the write check. */
+export interface RouteContext {
+  readonly workspace: Workspace;
+  readonly intel: IntelWorkspace;
+  readonly ach: AchWorkspace;
+  readonly outages: OutageArchive;
+  readonly store?: StoreWorkspace;
+  /** Resolves once the named services are loaded (rejects with their loading error). */
+  ready: (...names: ServiceName[]) => Promise<void>;
   hub: AlertHub;
   watch: SelectionInput[];
   /** A preHandler that answers 401 unless the request carries the token. */
@@ -221,12 +280,53 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   app.decorate('alertHub', hub);
 
   const token = options.token;
+  const held: Partial<LoadedServices> = {};
+  const pending = new Map<ServiceName, Promise<void>>();
+  const settle = (name: ServiceName, value: Deferred<LoadedServices[ServiceName]>): void => {
+    const waiting = Promise.resolve(value).then((service) => {
+      Object.assign(held, { [name]: service });
+    });
+    if (!(value instanceof Promise)) Object.assign(held, { [name]: value });
+    waiting.catch(() => undefined);
+    pending.set(name, waiting);
+  };
+  settle('workspace', options.workspace);
+  settle('intel', options.intel);
+  // With a store, the ACH edits are kept there: the cases are saved and the edits held replayed.
+  const store = options.store;
+  settle(
+    'ach',
+    store === undefined
+      ? options.ach
+      : Promise.resolve(options.ach).then(async (ach) => {
+          await ach.keepIn(store.store);
+          return ach;
+        }),
+  );
+  settle('outages', options.outages);
+  const loaded = <K extends ServiceName>(name: K): LoadedServices[K] => {
+    const value = held[name];
+    if (value === undefined)
+      throw new CairnError('API_NOT_READY', `the ${name} is still loading; ask again in a moment`);
+    return value;
+  };
   const context: RouteContext = {
-    workspace: options.workspace,
-    intel: options.intel,
-    ach: options.ach,
-    outages: options.outages,
+    get workspace() {
+      return loaded('workspace');
+    },
+    get intel() {
+      return loaded('intel');
+    },
+    get ach() {
+      return loaded('ach');
+    },
+    get outages() {
+      return loaded('outages');
+    },
     ...(options.store !== undefined ? { store: options.store } : {}),
+    ready: async (...names) => {
+      for (const name of names) await pending.get(name);
+    },
     hub,
     watch: options.watch ?? [{ country: 'KP' }],
     requireToken: async (request) => {
@@ -237,17 +337,24 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
   };
   const zodApp = app.withTypeProvider<ZodTypeProvider>();
-  await app.register(
-    async (api) => {
-      const typed = api.withTypeProvider<ZodTypeProvider>();
-      await routingRoutes(typed, context);
-      await outageRoutes(typed, context);
-      await intelRoutes(typed, context);
-      await achRoutes(typed, context);
-      await storeRoutes(typed, context);
-    },
-    { prefix: API_PREFIX },
-  );
+  // Each group of routes in its own scope, waiting for the services it reads before answering.
+  const group = async (
+    names: ServiceName[],
+    routes: (api: ZodApp, context: RouteContext) => Promise<void>,
+  ): Promise<void> => {
+    await app.register(
+      async (api) => {
+        if (names.length > 0) api.addHook('preHandler', async () => context.ready(...names));
+        await routes(api.withTypeProvider<ZodTypeProvider>(), context);
+      },
+      { prefix: API_PREFIX },
+    );
+  };
+  await group(['workspace'], routingRoutes);
+  await group(['workspace', 'outages'], outageRoutes);
+  await group(['workspace', 'intel'], intelRoutes);
+  await group(['ach'], achRoutes);
+  await group([], storeRoutes);
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const webRoot = options.webRoot === undefined ? DEFAULT_WEB_ROOT : options.webRoot;

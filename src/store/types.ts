@@ -91,7 +91,7 @@ export interface AchRatingEdit {
   caseId: string;
   evidenceId: string;
   hypothesisId: string;
-  rating: 'CC' | 'C' | 'N' | 'I' | 'II';
+  rating: 'CC' | 'C' | 'N' | 'I' | 'II' | 'NA';
   time: number;
   analyst?: string;
   note?: string;

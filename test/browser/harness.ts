@@ -6,16 +6,24 @@
  * is watched for dialogs, uncaught errors and console errors, so a test can assert that none
  * happened; screenshots go to test/browser/artifacts/ (kept by CI, ignored by git).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { AchWorkspace, IntelWorkspace, OutageArchive, Workspace } from '../../src/app/index.js';
-import { AlertFeed, startServer, type ServerServices } from '../../src/server/index.js';
+import {
+  AchWorkspace,
+  IntelWorkspace,
+  OutageArchive,
+  StoreWorkspace,
+  Workspace,
+  ingest,
+} from '../../src/app/index.js';
+import { AlertFeed, startServer, type LoadedServices } from '../../src/server/index.js';
 import { buildSyntheticOutage, loadRealRoutes } from '../fixtures/synthetic-outage.js';
+import { writeSyntheticFiles } from '../store/synthetic-files.js';
 
 export const WEB_ROOT = fileURLToPath(new URL('../../web/dist/', import.meta.url));
 export const ARTIFACTS = fileURLToPath(new URL('./artifacts/', import.meta.url));
@@ -50,7 +58,9 @@ export interface HarnessOptions {
 export interface Started extends Harness {
   /** The server's alert source: what a test publishes reaches every /outages/stream. */
   alerts: AlertFeed;
-  services: ServerServices;
+  services: LoadedServices;
+  /** The store the history and ingest-status routes read: the SYNTHETIC December 2014 replay ingested. */
+  store: StoreWorkspace;
 }
 
 /**
@@ -72,7 +82,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Starte
   const folder = mkdtempSync(path.join(tmpdir(), 'cairn-browser-'));
   // The services as the server's loadServices composes them, with the AS names of the test's choosing.
   const workspace = await Workspace.load(options.asnames !== undefined ? { asnames: options.asnames } : {});
-  const services: ServerServices = {
+  const services: LoadedServices = {
     workspace,
     intel: await IntelWorkspace.load(workspace.world),
     ach: await AchWorkspace.load(),
@@ -81,9 +91,16 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Starte
       registry: workspace.sources.registry,
     }),
   };
+  // The store as `cairn ingest` fills it: the SYNTHETIC December 2014 replay in daily files
+  // (test/store/synthetic-files.ts), so dependency over time has many snapshots to draw.
+  const db = path.join(folder, 'store.duckdb');
+  await writeSyntheticFiles(path.join(folder, 'mrt'));
+  await ingest({ mrt: [path.join(folder, 'mrt')], db, outageCountries: ['KP'] });
+  const store = await StoreWorkspace.open(db);
   const alerts = new AlertFeed();
   const { app, url } = await startServer({
     ...services,
+    store,
     alerts,
     token: TOKEN,
     webRoot: WEB_ROOT,
@@ -102,6 +119,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Starte
     app,
     alerts,
     services,
+    store,
     browser,
     context,
     dialogs,
@@ -110,6 +128,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Starte
       await context.close().catch(() => {});
       await browser.close().catch(() => {});
       await app.close();
+      await store.close();
       rmSync(folder, { recursive: true, force: true });
     },
   };
@@ -126,8 +145,36 @@ function watch(page: Page, dialogs: string[], errors: string[]): void {
   });
 }
 
+/** The list of screenshots CI keeps: artifacts/manifest.json, one entry per name, the latest kept. */
+export const MANIFEST = `${ARTIFACTS}manifest.json`;
+
+export interface ScreenshotEntry {
+  name: string;
+  file: string;
+  /** The workspace route shown (the part after `#/`). */
+  route: string;
+  title: string;
+  takenAt: string;
+}
+
 export async function screenshot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+  const file = `${name}.png`;
+  await page.screenshot({ path: `${ARTIFACTS}${file}`, fullPage: true });
+  const entry: ScreenshotEntry = {
+    name,
+    file,
+    route: new URL(page.url()).hash.replace(/^#\/?/, ''),
+    title: (await page.locator('main h1').first().textContent()) ?? '',
+    takenAt: new Date().toISOString(),
+  };
+  let entries: ScreenshotEntry[] = [];
+  try {
+    entries = (JSON.parse(readFileSync(MANIFEST, 'utf8')) as { screenshots: ScreenshotEntry[] }).screenshots;
+  } catch {
+    // no manifest yet (or a damaged one): this run writes it anew
+  }
+  entries = [...entries.filter((e) => e.name !== name), entry].sort((a, b) => a.name.localeCompare(b.name));
+  writeFileSync(MANIFEST, JSON.stringify({ screenshots: entries }, null, 2) + '\n');
 }
 
 /** Opens a hash route of the workspace in a new page and waits for its first heading. */

@@ -81,6 +81,49 @@ describe('routing pages', () => {
     expect(await again.locator('th[aria-sort="descending"]').innerText()).toContain('Upstreams');
     await again.close();
     await page.getByLabel('Filter countries by dependency').fill('');
+    // The world map: North Korea (ISO numeric 408) in the top band, named as text, linking to its page.
+    const map = page.getByRole('group', { name: /World map/ });
+    const kpShape = map.locator('path[data-code="KP"]');
+    await kpShape.waitFor(WAIT);
+    expect(await kpShape.getAttribute('data-band')).toBe('0.90 – 1.00');
+    expect(await kpShape.locator('title').textContent()).toBe(
+      'North Korea (KP): AS1239 SPRINTLINK, hegemony 1.000',
+    );
+    // Every shape with data is a link; the map draws the atlas's 177 countries.
+    expect(await map.locator('path').count()).toBe(177);
+    // Every linked shape is a country of the ranking (the bundled registry is APNIC's: its region).
+    const ranked = new Set(
+      (
+        (await (await fetch(`${harness.url}/api/v1/countries?limit=1000`)).json()) as {
+          data: { countries: { country: string }[] };
+        }
+      ).data.countries.map((c) => c.country),
+    );
+    const linked = await map
+      .locator('a path')
+      .evaluateAll((paths) => paths.map((p) => p.getAttribute('data-code')));
+    expect(linked.length).toBeGreaterThan(20);
+    for (const code of linked) expect(ranked.has(code!), `map link ${code}`).toBe(true);
+    for (const code of ['KP', 'CN', 'JP', 'AU', 'IN']) expect(linked).toContain(code);
+    // A country the ranking does not hold is drawn as "no data" (not as a low dependency) and not linked.
+    const shown = await map
+      .locator('path[data-code]')
+      .evaluateAll((paths) => paths.map((p) => p.getAttribute('data-code') ?? ''));
+    const unranked = shown.filter((code) => code !== '' && !ranked.has(code));
+    expect(unranked.length).toBeGreaterThan(0);
+    for (const code of unranked) {
+      const shape = map.locator(`path[data-code="${code}"]`);
+      expect(await shape.getAttribute('data-band')).toBe('no data');
+      expect(await shape.locator('title').textContent()).toMatch(/: no data$/);
+      expect(await map.locator('a', { has: page.locator(`path[data-code="${code}"]`) }).count()).toBe(0);
+    }
+    // North Korea is small at 1:110m and its neighbours overlap its edge: opened by keyboard.
+    await map.locator('a', { has: page.locator('path[data-code="KP"]') }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.url()).toContain('#/country/KP');
+    await page.locator('main h1', { hasText: 'Country KP' }).waitFor(WAIT);
+    await page.goBack();
+    await map.waitFor(WAIT);
     await checkPage(page, 'countries');
     await page.close();
   });
@@ -118,6 +161,41 @@ describe('routing pages', () => {
     expect(await cycle.innerText()).toMatch(/Event #\d+: sustained-outage \(full, critical\)/);
     await expect.poll(() => cycle.getByRole('list', { name: 'Phases' }).innerText(), WAIT).toMatch(/^open/);
     expect(await cycle.innerText()).toContain('175.45.176.0/24');
+    // What if AS4837 stopped carrying KP's traffic: its top dependency is offered, and every prefix is cut off.
+    const dependsOn = page.locator('table', {
+      has: page.locator('caption', { hasText: 'ASes KP depends on' }),
+    });
+    const topDependency = /AS\d+/.exec(await dependsOn.locator('tbody tr').first().innerText())![0];
+    expect(await page.getByLabel('Remove ASes').inputValue()).toBe(topDependency);
+    await page.getByLabel('Remove ASes').fill('AS4837');
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await expect.poll(() => page.url()).toContain('remove=AS4837');
+    const split = page.locator('table', {
+      has: page.locator('caption', { hasText: 'What would still reach KP' }),
+    });
+    await split.waitFor(WAIT);
+    expect(await split.locator('tr[data-fate="cut"]').innerText()).toMatch(/cut off\s+100\.0%\s+4\s+4/);
+    expect(await split.locator('tr[data-fate="observed"]').innerText()).toMatch(/0\.0%\s+0\s+0/);
+    const fates = page.locator('table', {
+      has: page.locator('caption', { hasText: 'Prefixes of KP without AS4837' }),
+    });
+    for (const prefix of ['175.45.176.0/24', '175.45.177.0/24', '175.45.178.0/24', '175.45.179.0/24'])
+      expect(await fates.locator('tr', { hasText: prefix }).innerText()).toMatch(
+        /cut off\s+0 of [1-9]\d*\s+none\s+AS131279 → AS4837 CHINA169-BACKBONE p2c \(removed\)/,
+      );
+    // An AS no path crosses leaves everything reachable over observed paths.
+    await page.getByLabel('Remove ASes').fill('AS64496');
+    await page.getByRole('button', { name: 'Simulate' }).click();
+    await expect
+      .poll(() => split.locator('tr[data-fate="observed"]').innerText(), WAIT)
+      .toMatch(/100\.0%\s+4\s+4/);
+    // Dependency over time from the store (the SYNTHETIC replay): AS4837's line, and the snapshots counted.
+    const history = page.locator('.dependency-history');
+    await history.waitFor(WAIT);
+    expect(await history.innerText()).toMatch(/\d+ snapshots kept; the latest at 2014-12-/);
+    expect(await history.locator('.chart').getAttribute('aria-label')).toMatch(
+      /Dependency of KP over time \(hegemony\): .*AS4837 CHINA169-BACKBONE/,
+    );
     await checkPage(page, 'country-KP');
     await page.close();
   });
@@ -181,7 +259,36 @@ describe('routing pages', () => {
     await expect.poll(() => page.locator('.chart canvas').count(), WAIT).toBe(3);
     await page.getByRole('button', { name: 'Remove JP' }).click();
     await expect.poll(() => page.url()).not.toContain('JP');
+    // An AS beside the countries, on the same axis: AS131279 (KP's origin) from the same archive.
+    await page.getByLabel('Add a country or AS').fill('AS131279');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await expect.poll(() => page.url()).toContain('as%3A131279');
+    await expect.poll(() => page.locator('.chart canvas').count(), WAIT).toBe(3);
+    expect(await page.locator('.card h2').allInnerTexts()).toEqual(['KP', 'CN', 'AS131279']);
+    await expect
+      .poll(() => charts.nth(2).getAttribute('aria-label'), WAIT)
+      .toMatch(/Visible space of AS131279: visible space, baseline; [1-9]\d* outage events/);
     await checkPage(page, 'compare');
+    await page.close();
+  });
+});
+
+describe('ingest status', () => {
+  it('lists what the store holds: the SYNTHETIC daily files, totals by kind, rows kept', async () => {
+    const page = await openPage(harness, 'ingest');
+    const files = page.locator('table', { has: page.locator('caption', { hasText: 'Files ingested' }) });
+    await files.waitFor(WAIT);
+    const status = await harness.store.ingestStatus();
+    expect(status.files.length).toBeGreaterThan(1);
+    for (const file of status.files)
+      expect(await files.locator('tr', { hasText: file.name }).innerText()).toContain(String(file.records));
+    const kinds = page.locator('table', { has: page.locator('caption', { hasText: 'Files by kind' }) });
+    expect(await kinds.locator('tr[data-kind="mrt"]').innerText()).toMatch(
+      new RegExp(`^mrt\\s+${status.totals.byKind.mrt.files}\\s`),
+    );
+    expect(await text(page)).toContain(`${status.totals.files} files`);
+    expect(await text(page)).toMatch(/Routing data from 2014-12-/);
+    await checkPage(page, 'ingest');
     await page.close();
   });
 });

@@ -29,8 +29,9 @@ import {
   OutageLifeCycle,
   OutageListItem,
   PrefixResult,
+  WhatIfResult,
 } from '../../src/app/index.js';
-import { Problem, buildServer, envelope, loadServices, type ServerServices } from '../../src/server/index.js';
+import { Problem, buildServer, envelope, loadServices, type LoadedServices } from '../../src/server/index.js';
 import { SYNTHETIC_TIMELINE, buildSyntheticOutage, loadRealRoutes } from '../fixtures/synthetic-outage.js';
 
 const DEMO = fileURLToPath(new URL('../../data/mrt/ripe-bgpdump/updates.et-header.2015.gz', import.meta.url));
@@ -40,7 +41,7 @@ const LAZARUS_3CX = 'misp-event--72f7a401-5a65-4977-8f43-4c34dda37b2f';
 const CAMPAIGN_3CX = 'campaign--4fd53ccc-c6b1-4e3c-abe8-a456d46d789e';
 
 let dir: string;
-let services: ServerServices;
+let services: LoadedServices;
 let app: FastifyInstance;
 
 beforeAll(async () => {
@@ -234,6 +235,76 @@ describe('outages', () => {
     const csv = await app.inject({ url: '/api/v1/countries/KP/visibility?format=csv' });
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     expect(csv.body.split('\n')[0]).toMatch(/^time,value,minimum,/);
+  });
+});
+
+describe('what if (issue 19 point 2)', () => {
+  it("cuts North Korea's four prefixes off when AS4837 is removed, with the evidence", async () => {
+    const { data, meta } = await get('/api/v1/whatif?remove=AS4837&country=kp', WhatIfResult);
+    expect(data.removed).toEqual([{ asn: 4837, name: 'CHINA169-BACKBONE', country: 'CN' }]);
+    expect(meta.coverage.sources[0]).toBe('updates.et-header.2015.gz');
+    const [kp] = data.countries;
+    expect(kp.country).toBe('KP');
+    expect(kp.share).toEqual({ observed: 0, alternative: 0, cut: 1 });
+    expect(kp.prefixes.map((p) => p.prefix).sort()).toEqual([
+      '175.45.176.0/24',
+      '175.45.177.0/24',
+      '175.45.178.0/24',
+      '175.45.179.0/24',
+    ]);
+    for (const prefix of kp.prefixes) {
+      expect(prefix.fate).toBe('cut');
+      // Reference: every observed path crosses AS4837, so none survives its removal.
+      expect(prefix.vantagePoints.length).toBeGreaterThan(0);
+      for (const vp of prefix.vantagePoints) {
+        expect(vp.asPath.split(' ').map(Number)).toContain(4837);
+        expect(vp.survives).toBe(false);
+      }
+      const link = prefix.originLinks.find((l) => l.to === 4837)!;
+      expect(link.removed).toBe(true);
+      expect(link.evidence.some((path) => path.endsWith('4837 131279'))).toBe(true);
+    }
+    expect(data.limits.length).toBeGreaterThan(0);
+  });
+
+  it('keeps every prefix over observed paths when an AS none of them crosses is removed, for several countries', async () => {
+    const { data } = await get('/api/v1/whatif?remove=64496&remove=64497&country=KP,CN', WhatIfResult);
+    expect(data.removed.map((r) => r.asn)).toEqual([64496, 64497]);
+    expect(data.countries.map((c) => c.country)).toEqual(['KP', 'CN']);
+    expect(data.countries[0].share).toEqual({ observed: 1, alternative: 0, cut: 0 });
+  });
+
+  it('answers 400 naming the field for bad or missing input', async () => {
+    expect((await problem({ url: '/api/v1/whatif?remove=four&country=KP' }, 400)).field).toMatch(/remove/);
+    expect((await problem({ url: '/api/v1/whatif?remove=4837' }, 400)).field).toMatch(/country/);
+    expect((await problem({ url: '/api/v1/whatif?remove=4837&country=KPX' }, 400)).field).toMatch(/country/);
+    const many = Array.from({ length: 21 }, (_, k) => 64496 + k).join(',');
+    expect((await problem({ url: `/api/v1/whatif?remove=${many}&country=KP` }, 400)).field).toMatch(/remove/);
+    // A well-formed code that names no country is the typed error's status, as on /countries/:cc.
+    expect((await problem({ url: '/api/v1/whatif?remove=4837&country=QQ' }, 422)).code).toBe(
+      'OBSERVATORY_BAD_COUNTRY',
+    );
+  });
+});
+
+describe('AS outages and visibility', () => {
+  it("answers AS131279's events and visibility series like the country's, as JSON and CSV", async () => {
+    const events = await get('/api/v1/asns/AS131279/outages', z.object({ events: z.array(OutageListItem) }));
+    expect(events.data.events.length).toBeGreaterThanOrEqual(SYNTHETIC_TIMELINE.length);
+    expect(events.data.events.every((e) => e.selection === 'AS131279')).toBe(true);
+    const series = await get(
+      '/api/v1/asns/131279/visibility?from=2014-12-22T12:00:00Z&to=2014-12-23T00:00:00Z',
+      z.object({ selection: z.string(), binSeconds: z.number(), bins: z.array(OutageBinLine) }),
+    );
+    expect(series.data.selection).toBe('AS131279');
+    expect(series.data.bins.length).toBe((12 * 3600) / series.data.binSeconds + 1);
+    expect(series.data.bins.some((b) => b.inEvent && b.ipv4Slash24s === 0)).toBe(true);
+    expect(series.data.bins.some((b) => b.ipv4Slash24s === 4)).toBe(true);
+    const csv = await app.inject({ url: '/api/v1/asns/AS131279/visibility?format=csv' });
+    expect(csv.headers['content-type']).toMatch(/^text\/csv/);
+    expect(csv.headers['content-disposition']).toContain('visibility-AS131279.csv');
+    expect((await problem({ url: '/api/v1/asns/AS13x/visibility' }, 400)).field).toMatch(/asn/);
+    expect((await problem({ url: '/api/v1/asns/131279/outages?from=nope' }, 400)).field).toMatch(/from/);
   });
 });
 
@@ -449,6 +520,51 @@ describe('safety', () => {
     expect(Problem.parse(refused.json()).code).toBe('API_RATE_LIMITED');
     expect(refused.headers['retry-after']).toBeDefined();
     await limited.close();
+  });
+});
+
+describe('services still loading', () => {
+  it('answers routes that need nothing loaded at once, and the others once what they read is there', async () => {
+    let release!: (loaded: LoadedServices['workspace']) => void;
+    const workspace = new Promise<LoadedServices['workspace']>((resolve) => (release = resolve));
+    const starting = await buildServer({ ...services, workspace, token: TOKEN, webRoot: null });
+    try {
+      let answered = false;
+      const country = starting.inject({ url: '/api/v1/countries/KP' }).then((answer) => {
+        answered = true;
+        return answer;
+      });
+      // The store routes read no service: this one answers (503, no store) while the world loads.
+      const status = await starting.inject({ url: '/api/v1/ingest/status' });
+      expect(status.statusCode).toBe(503);
+      expect(Problem.parse(status.json()).code).toBe('API_NO_STORE');
+      // Bad input is refused before waiting for anything.
+      expect((await starting.inject({ url: '/api/v1/countries/KPX' })).statusCode).toBe(400);
+      expect(answered).toBe(false);
+      release(services.workspace);
+      const answer = await country;
+      expect(answer.statusCode).toBe(200);
+      expect(envelope(CountryResult).parse(answer.json()).data.upstreams[0].asn).toBe(4837);
+    } finally {
+      await starting.close();
+    }
+  });
+
+  it('answers the loading error to the routes that read what failed to load', async () => {
+    const failed = Promise.reject(
+      Object.assign(new Error('/secret/path/world.mrt: unreadable'), { code: 'EACCES' }),
+    );
+    // As startServices does: the failure is kept for the routes, not reported as unhandled.
+    failed.catch(() => undefined);
+    const broken = await buildServer({ ...services, workspace: failed, token: TOKEN, webRoot: null });
+    try {
+      const answer = await broken.inject({ url: '/api/v1/countries/KP' });
+      expect(answer.statusCode).toBe(500);
+      expect(answer.body).not.toContain('/secret/path');
+      expect((await broken.inject({ url: '/api/v1/ach/cases' })).statusCode).toBe(200);
+    } finally {
+      await broken.close();
+    }
   });
 });
 

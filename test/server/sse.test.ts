@@ -12,14 +12,14 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AlertJson } from '../../src/app/index.js';
-import { AlertFeed, buildServer, loadServices, type ServerServices } from '../../src/server/index.js';
+import { AlertFeed, buildServer, loadServices, type LoadedServices } from '../../src/server/index.js';
 import { buildSyntheticOutage, loadRealRoutes } from '../fixtures/synthetic-outage.js';
 
 const DEMO = fileURLToPath(new URL('../../data/mrt/ripe-bgpdump/updates.et-header.2015.gz', import.meta.url));
 const RING = 40;
 
 let dir: string;
-let services: ServerServices;
+let services: LoadedServices;
 let app: FastifyInstance;
 let base: string;
 let alerts: AlertJson[];

@@ -24,7 +24,8 @@ import {
   ingest,
   ingestBundled,
 } from '../../src/app/index.js';
-import { Problem, buildServer, envelope, loadServices, type ServerServices } from '../../src/server/index.js';
+import { AchWorkspace, AchView } from '../../src/app/index.js';
+import { Problem, buildServer, envelope, loadServices, type LoadedServices } from '../../src/server/index.js';
 import { KP_UPSTREAM } from '../fixtures/synthetic-outage.js';
 import { writeSyntheticFiles } from '../store/synthetic-files.js';
 
@@ -35,7 +36,7 @@ const BEFORE = '2014-12-22T12:00:00Z';
 const DURING = '2014-12-22T20:00:00Z';
 
 let dir: string;
-let services: ServerServices;
+let services: LoadedServices;
 let bundledStore: StoreWorkspace;
 let replayStore: StoreWorkspace;
 let bundled: FastifyInstance;
@@ -55,8 +56,21 @@ beforeAll(async () => {
   services = await loadServices();
   bundledStore = await StoreWorkspace.open(bundledDb);
   replayStore = await StoreWorkspace.open(replayDb);
-  bundled = await buildServer({ ...services, store: bundledStore, token: TOKEN, webRoot: null });
-  replay = await buildServer({ ...services, store: replayStore, token: TOKEN, webRoot: null });
+  // Each server over a store keeps its own ACH cases (their edits go to that store).
+  bundled = await buildServer({
+    ...services,
+    ach: await AchWorkspace.load(),
+    store: bundledStore,
+    token: TOKEN,
+    webRoot: null,
+  });
+  replay = await buildServer({
+    ...services,
+    ach: await AchWorkspace.load(),
+    store: replayStore,
+    token: TOKEN,
+    webRoot: null,
+  });
   bare = await buildServer({ ...services, token: TOKEN, webRoot: null });
 }, 600_000);
 afterAll(async () => {
@@ -269,5 +283,33 @@ describe('bad input and no store', () => {
   it('answers 503 API_NO_STORE on a server started without a store', async () => {
     const answer = await problem(bare, '/api/v1/ingest/status', 503);
     expect(answer.code).toBe('API_NO_STORE');
+  });
+});
+
+describe('ACH edits kept in the store', () => {
+  it('records a rating changed through the API and replays it into cases loaded later', async () => {
+    const url = '/api/v1/ach/cases/sony-pictures-2014/ratings/E01/H1';
+    // Without the token nothing is written, to memory or to the store.
+    expect((await bundled.inject({ method: 'PUT', url, payload: { rating: 'II' } })).statusCode).toBe(401);
+    expect((await bundledStore.store.achCase('sony-pictures-2014'))?.edits ?? []).toEqual([]);
+    const answer = await bundled.inject({
+      method: 'PUT',
+      url,
+      payload: { rating: 'II' },
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    expect(answer.statusCode, answer.body).toBe(200);
+    const changed = envelope(AchView).parse(answer.json()).data;
+    const stored = await bundledStore.store.achCase('sony-pictures-2014');
+    expect(stored?.achCase.id).toBe('sony-pictures-2014');
+    expect(stored?.edits.map((e) => [e.caseId, e.evidenceId, e.hypothesisId, e.rating])).toEqual([
+      ['sony-pictures-2014', 'E01', 'H1', 'II'],
+    ]);
+    // A restart: the case read anew from its file, then kept in the same store, answers as edited.
+    const restarted = await AchWorkspace.load();
+    expect(restarted.analyze('sony-pictures-2014').ranking).not.toEqual(changed.ranking);
+    await restarted.keepIn(bundledStore.store);
+    expect(restarted.analyze('sony-pictures-2014').ranking).toEqual(changed.ranking);
+    expect(restarted.list()[0].edits).toBe(1);
   });
 });

@@ -15,6 +15,7 @@ import { ComparePage } from './pages/Compare';
 import { CountriesPage } from './pages/Countries';
 import { CountryPage } from './pages/Country';
 import { HomePage } from './pages/Home';
+import { IngestPage } from './pages/Ingest';
 import { IpPage } from './pages/Ip';
 import { OutagesPage } from './pages/Outages';
 import { PrefixPage } from './pages/Prefix';
@@ -26,6 +27,7 @@ const NAV: [string, string][] = [
   ['Outages', href('outages')],
   ['Cases', href('cases')],
   ['ACH', href('ach')],
+  ['Ingest', href('ingest')],
 ];
 
 function Search() {
@@ -128,6 +130,8 @@ function Page({ route }: { route: Route }) {
       return second === undefined ? <CasesPage route={route} /> : <CasePage id={second} route={route} />;
     case 'ach':
       return <AchPage id={second} route={route} />;
+    case 'ingest':
+      return <IngestPage route={route} />;
     default:
       return (
         <section>

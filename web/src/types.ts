@@ -25,4 +25,7 @@ export type {
   AchView,
   AchCaseSummary,
   IntelCase,
+  HistoryDependencyResult,
+  IngestStatusResult,
+  WhatIfResult,
 } from '../../src/app/index.js';

@@ -36,6 +36,12 @@ export const SERVER_CODES = {
       'A history or ingest-status route was asked of a server started without a store. Answered with status 503.',
     action: 'Start the server with a store (`cairn serve` opens one: --db FILE, default $CAIRN_DB).',
   },
+  API_NOT_READY: {
+    category: 'unavailable',
+    description:
+      'A route read a service (routing world, evidence, ACH cases, outage archive) the server is still loading after a start. Answered with status 503.',
+    action: 'Ask again in a moment: a start over a kept store answers first and loads the rest after.',
+  },
   SERVER_INTERNAL: {
     category: 'internal',
     description: 'The server failed on a request through a fault of its own; the answer carries no detail.',

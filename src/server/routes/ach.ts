@@ -14,14 +14,17 @@ const Id = z
 const CaseList = z.object({ cases: z.array(AchCaseSummary) });
 
 export async function achRoutes(api: ZodApp, context: RouteContext): Promise<void> {
-  const { ach } = context;
   const achMeta = (view?: AchView): Pick<Meta, 'coverage' | 'dataTime'> => {
     const dates = (view?.evidence ?? [])
       .flatMap((e) => e.sources.map((s) => s.date))
       .filter((d) => d !== undefined);
     dates.sort();
     return {
-      coverage: { peers: 0, files: ach.list().length, sources: ach.list().map((c) => `${c.id}.json`) },
+      coverage: {
+        peers: 0,
+        files: context.ach.list().length,
+        sources: context.ach.list().map((c) => `${c.id}.json`),
+      },
       dataTime: dates.length === 0 ? null : { from: dates[0], to: dates[dates.length - 1] },
     };
   };
@@ -38,7 +41,7 @@ export async function achRoutes(api: ZodApp, context: RouteContext): Promise<voi
     },
     async (request) => {
       const started = performance.now();
-      const { items, page } = paginate(ach.list(), request.query);
+      const { items, page } = paginate(context.ach.list(), request.query);
       return { data: { cases: items }, meta: metaOf(context, started, page, achMeta()) };
     },
   );
@@ -57,7 +60,7 @@ export async function achRoutes(api: ZodApp, context: RouteContext): Promise<voi
     },
     async (request) => {
       const started = performance.now();
-      const data = ach.analyze(request.params.id, request.query.asOf);
+      const data = context.ach.analyze(request.params.id, request.query.asOf);
       return { data, meta: metaOf(context, started, undefined, achMeta(data)) };
     },
   );
@@ -78,7 +81,7 @@ export async function achRoutes(api: ZodApp, context: RouteContext): Promise<voi
     async (request) => {
       const started = performance.now();
       const { id, evidence, hypothesis } = request.params;
-      const data = ach.rate(id, evidence, hypothesis, request.body.rating);
+      const data = await context.ach.rateAndRecord(id, evidence, hypothesis, request.body.rating);
       return { data, meta: metaOf(context, started, undefined, achMeta(data)) };
     },
   );

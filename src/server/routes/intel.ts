@@ -32,14 +32,13 @@ const CaseParams = z.object({ id: z.string().min(1).max(300) });
 const ImportAnswer = IntelImportResult.extend({ cases: z.array(z.string()) });
 
 export async function intelRoutes(api: ZodApp, context: RouteContext): Promise<void> {
-  const { intel } = context;
   const intelMeta = (cases: readonly IntelCase[] = []): Pick<Meta, 'coverage' | 'dataTime'> => ({
     coverage: {
       peers: context.workspace.coverage.peers,
-      files: intel.files.length + intel.imported.length,
-      sources: [...new Set(intel.files.filter((f) => f.includes('/')).map((f) => f.split('/')[0]))].concat(
-        intel.imported,
-      ),
+      files: context.intel.files.length + context.intel.imported.length,
+      sources: [
+        ...new Set(context.intel.files.filter((f) => f.includes('/')).map((f) => f.split('/')[0])),
+      ].concat(context.intel.imported),
     },
     dataTime: spanOf(cases.map((c) => IntelWorkspace.dateOf(c))),
   });
@@ -69,7 +68,7 @@ export async function intelRoutes(api: ZodApp, context: RouteContext): Promise<v
     async (request) => {
       const started = performance.now();
       const needle = request.query.q?.toLowerCase();
-      const cases = intel
+      const cases = context.intel
         .cases()
         .filter((c) => inRange(c, request.query))
         .filter(
@@ -95,7 +94,7 @@ export async function intelRoutes(api: ZodApp, context: RouteContext): Promise<v
     },
     async (request) => {
       const started = performance.now();
-      const data = intel.show(request.params.id);
+      const data = context.intel.show(request.params.id);
       return { data, meta: metaOf(context, started, undefined, intelMeta([data.case])) };
     },
   );
@@ -113,7 +112,7 @@ export async function intelRoutes(api: ZodApp, context: RouteContext): Promise<v
     },
     async (request) => {
       const started = performance.now();
-      const data = intel.similar(request.params.id, request.query.limit);
+      const data = context.intel.similar(request.params.id, request.query.limit);
       return { data, meta: metaOf(context, started, undefined, intelMeta()) };
     },
   );
@@ -136,7 +135,7 @@ export async function intelRoutes(api: ZodApp, context: RouteContext): Promise<v
     },
     async (request) => {
       const started = performance.now();
-      const data = intel.attribute(request.params.id, request.query.ignoreLabels === 'true');
+      const data = context.intel.attribute(request.params.id, request.query.ignoreLabels === 'true');
       return { data, meta: metaOf(context, started, undefined, intelMeta()) };
     },
   );
@@ -153,7 +152,7 @@ export async function intelRoutes(api: ZodApp, context: RouteContext): Promise<v
     },
     async (request) => {
       const started = performance.now();
-      const data = intel.correlate(request.params.id, request.params.other);
+      const data = context.intel.correlate(request.params.id, request.params.other);
       return { data, meta: metaOf(context, started, undefined, intelMeta()) };
     },
   );
@@ -170,7 +169,7 @@ export async function intelRoutes(api: ZodApp, context: RouteContext): Promise<v
     },
     async (request) => {
       const started = performance.now();
-      const data = intel.exportStix(request.params.id);
+      const data = context.intel.exportStix(request.params.id);
       return { data, meta: metaOf(context, started, undefined, intelMeta()) };
     },
   );
@@ -199,7 +198,7 @@ export async function intelRoutes(api: ZodApp, context: RouteContext): Promise<v
       const bytes = Buffer.from(
         typeof request.body === 'string' ? request.body : JSON.stringify(request.body),
       );
-      const data = intel.import(request.query.name, bytes, request.query.format);
+      const data = context.intel.import(request.query.name, bytes, request.query.format);
       return { data, meta: metaOf(context, started, undefined, intelMeta()) };
     },
   );
@@ -217,7 +216,7 @@ export async function intelRoutes(api: ZodApp, context: RouteContext): Promise<v
     },
     async (request) => {
       const started = performance.now();
-      const cases = intel.casesInCountry(request.params.cc).filter((c) => inRange(c, request.query));
+      const cases = context.intel.casesInCountry(request.params.cc).filter((c) => inRange(c, request.query));
       const { items, page } = paginate(cases, request.query);
       return { data: { cases: items }, meta: metaOf(context, started, page, intelMeta(items)) };
     },

@@ -11,12 +11,13 @@ import {
   OutageListItem,
   outageBinsCsv,
   type OutageHistory,
+  type SelectionInput,
 } from '../../app/index.js';
 import { CairnError, ParseError } from '../../errors/index.js';
 import { metaOf, paginate, spanOf } from '../answer.js';
 import { PROBLEM_RESPONSES, Pagination, TimeRange, envelope, type Meta } from '../envelope.js';
 import type { RouteContext, ZodApp } from '../server.js';
-import { CountryParams } from './routing.js';
+import { AsnParams, CountryParams } from './routing.js';
 
 const EventList = z.object({ events: z.array(OutageListItem) });
 const BinList = z.object({ selection: z.string(), binSeconds: z.number(), bins: z.array(OutageBinLine) });
@@ -43,8 +44,9 @@ function checkRange(query: { from?: string; to?: string }): void {
 }
 
 export async function outageRoutes(api: ZodApp, context: RouteContext): Promise<void> {
-  const { outages, hub } = context;
-  const watched = (): Promise<OutageHistory[]> => Promise.all(context.watch.map((s) => outages.history(s)));
+  const { hub } = context;
+  const watched = (): Promise<OutageHistory[]> =>
+    Promise.all(context.watch.map((s) => context.outages.history(s)));
 
   api.get(
     '/outages',
@@ -138,70 +140,91 @@ export async function outageRoutes(api: ZodApp, context: RouteContext): Promise<
     },
   );
 
-  api.get(
-    '/countries/:cc/outages',
+  // The same two answers for a country and for an AS: the selection is what differs.
+  const selections = [
     {
-      schema: {
-        summary: "A country's outage events replayed from the archive, oldest first",
-        tags: ['outages'],
-        params: CountryParams,
-        querystring: Pagination.extend(TimeRange.shape),
-        response: { 200: envelope(EventList), ...PROBLEM_RESPONSES },
-      },
+      path: '/countries/:cc',
+      noun: 'A country',
+      params: CountryParams,
+      selection: (params: { cc?: string; asn?: string }): SelectionInput => ({ country: params.cc ?? '' }),
+      file: (params: { cc?: string; asn?: string }) => (params.cc ?? '').toUpperCase(),
     },
-    async (request) => {
-      const started = performance.now();
-      checkRange(request.query);
-      const history = await outages.history({ country: request.params.cc });
-      const { items, page } = paginate(history.events(request.query), request.query);
-      return {
-        data: { events: items },
-        meta: metaOf(context, started, page, historyMeta(context, [history])),
-      };
-    },
-  );
-
-  api.get(
-    '/countries/:cc/visibility',
     {
-      schema: {
-        summary: "A country's visible space in time bins, with the baseline and whether a bin is in an event",
-        tags: ['outages'],
-        params: CountryParams,
-        querystring: Pagination.extend(TimeRange.shape).extend({
-          limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
-          format: z.enum(['json', 'csv']).default('json'),
-        }),
-        response: {
-          200: {
-            description: 'The series (a page of it), or all of it as CSV with format=csv',
-            content: {
-              'application/json': { schema: envelope(BinList) },
-              'text/csv': { schema: z.string() },
-            },
-          },
-          ...PROBLEM_RESPONSES,
+      path: '/asns/:asn',
+      noun: 'An AS',
+      params: AsnParams,
+      selection: (params: { cc?: string; asn?: string }): SelectionInput => ({
+        asn: (params.asn ?? '').replace(/^AS/i, ''),
+      }),
+      file: (params: { cc?: string; asn?: string }) => `AS${(params.asn ?? '').replace(/^AS/i, '')}`,
+    },
+  ];
+  for (const target of selections) {
+    api.get(
+      `${target.path}/outages`,
+      {
+        schema: {
+          summary: `${target.noun}'s outage events replayed from the archive, oldest first`,
+          tags: ['outages'],
+          params: target.params,
+          querystring: Pagination.extend(TimeRange.shape),
+          response: { 200: envelope(EventList), ...PROBLEM_RESPONSES },
         },
       },
-    },
-    async (request, reply) => {
-      const started = performance.now();
-      checkRange(request.query);
-      const history = await outages.history({ country: request.params.cc });
-      const bins = history.bins(request.query);
-      if (request.query.format === 'csv')
-        return reply
-          .type('text/csv')
-          .header(
-            'content-disposition',
-            `attachment; filename="visibility-${request.params.cc.toUpperCase()}.csv"`,
-          )
-          .send(outageBinsCsv(bins));
-      const { items, page } = paginate(bins, request.query);
-      return reply.type('application/json').send({
-        data: { selection: history.result.selection, binSeconds: history.result.binSeconds, bins: items },
-        meta: metaOf(context, started, page, historyMeta(context, [history])),
-      });
-    },
-  );
+      async (request) => {
+        const started = performance.now();
+        checkRange(request.query);
+        const history = await context.outages.history(target.selection(request.params));
+        const { items, page } = paginate(history.events(request.query), request.query);
+        return {
+          data: { events: items },
+          meta: metaOf(context, started, page, historyMeta(context, [history])),
+        };
+      },
+    );
+
+    api.get(
+      `${target.path}/visibility`,
+      {
+        schema: {
+          summary: `${target.noun}'s visible space in time bins, with the baseline and whether a bin is in an event`,
+          tags: ['outages'],
+          params: target.params,
+          querystring: Pagination.extend(TimeRange.shape).extend({
+            limit: z.coerce.number().int().min(1).max(100_000).default(10_000),
+            format: z.enum(['json', 'csv']).default('json'),
+          }),
+          response: {
+            200: {
+              description: 'The series (a page of it), or all of it as CSV with format=csv',
+              content: {
+                'application/json': { schema: envelope(BinList) },
+                'text/csv': { schema: z.string() },
+              },
+            },
+            ...PROBLEM_RESPONSES,
+          },
+        },
+      },
+      async (request, reply) => {
+        const started = performance.now();
+        checkRange(request.query);
+        const history = await context.outages.history(target.selection(request.params));
+        const bins = history.bins(request.query);
+        if (request.query.format === 'csv')
+          return reply
+            .type('text/csv')
+            .header(
+              'content-disposition',
+              `attachment; filename="visibility-${target.file(request.params)}.csv"`,
+            )
+            .send(outageBinsCsv(bins));
+        const { items, page } = paginate(bins, request.query);
+        return reply.type('application/json').send({
+          data: { selection: history.result.selection, binSeconds: history.result.binSeconds, bins: items },
+          meta: metaOf(context, started, page, historyMeta(context, [history])),
+        });
+      },
+    );
+  }
 }

@@ -10,6 +10,8 @@ import {
   CountryResult,
   IpResult,
   PrefixResult,
+  WhatIfResult,
+  workspaceWhatIf,
 } from '../../app/index.js';
 import { csvCell, metaOf, paginate } from '../answer.js';
 import { PROBLEM_RESPONSES, Pagination, envelope } from '../envelope.js';
@@ -42,9 +44,11 @@ export const CountryParams = z.object({
   cc: z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 country code such as KP'),
 });
 
-export async function routingRoutes(api: ZodApp, context: RouteContext): Promise<void> {
-  const { workspace } = context;
+export const AsnParams = z.object({
+  asn: z.string().regex(/^(AS)?\d{1,10}$/i, 'an AS number such as 4837 or AS4837'),
+});
 
+export async function routingRoutes(api: ZodApp, context: RouteContext): Promise<void> {
   api.get(
     '/countries',
     {
@@ -70,7 +74,7 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     async (request, reply) => {
       const started = performance.now();
       const { q, format } = request.query;
-      let rows = workspace.countries().countries;
+      let rows = context.workspace.countries().countries;
       if (q !== undefined) {
         const needle = q.toLowerCase();
         rows = rows.filter(
@@ -103,7 +107,7 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     },
     async (request) => {
       const started = performance.now();
-      const data = workspace.country(request.params.cc);
+      const data = context.workspace.country(request.params.cc);
       return { data, meta: metaOf(context, started) };
     },
   );
@@ -114,15 +118,13 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
       schema: {
         summary: 'An AS: what it originates, its neighbours, the dependency of its space',
         tags: ['routing'],
-        params: z.object({
-          asn: z.string().regex(/^(AS)?\d{1,10}$/i, 'an AS number such as 4837 or AS4837'),
-        }),
+        params: AsnParams,
         response: { 200: envelope(AsResult), ...PROBLEM_RESPONSES },
       },
     },
     async (request) => {
       const started = performance.now();
-      return { data: workspace.asn(request.params.asn), meta: metaOf(context, started) };
+      return { data: context.workspace.asn(request.params.asn), meta: metaOf(context, started) };
     },
   );
 
@@ -139,7 +141,7 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     },
     async (request) => {
       const started = performance.now();
-      return { data: workspace.ip(request.params.address), meta: metaOf(context, started) };
+      return { data: context.workspace.ip(request.params.address), meta: metaOf(context, started) };
     },
   );
 
@@ -162,7 +164,51 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     async (request) => {
       const started = performance.now();
       const text = request.params.prefix.replace('_', '/');
-      return { data: workspace.prefix(text), meta: metaOf(context, started) };
+      return { data: context.workspace.prefix(text), meta: metaOf(context, started) };
+    },
+  );
+
+  // A list in a query: repeated (`remove=1&remove=2`) or comma-separated (`remove=1,2`).
+  const listOf = (item: z.ZodString, most: number, what: string) =>
+    z
+      .union([z.string(), z.array(z.string())])
+      .transform((value) =>
+        (Array.isArray(value) ? value : [value])
+          .flatMap((v) => v.split(','))
+          .map((v) => v.trim())
+          .filter((v) => v !== ''),
+      )
+      .pipe(z.array(item).min(1, `at least one ${what}`).max(most, `at most ${most} of ${what}`));
+
+  api.get(
+    '/whatif',
+    {
+      schema: {
+        summary:
+          'What if these ASes stopped carrying traffic: each prefix of the countries asked reachable over observed paths, only over valley-free alternatives (with the path), or cut off',
+        tags: ['routing'],
+        querystring: z.object({
+          remove: listOf(
+            z.string().regex(/^(AS)?\d{1,10}$/i, 'an AS number such as 4837 or AS4837'),
+            20,
+            'AS numbers',
+          ),
+          country: listOf(
+            z.string().regex(/^[A-Za-z]{2}$/, 'an ISO 3166-1 alpha-2 country code such as KP'),
+            10,
+            'country codes',
+          ),
+        }),
+        response: { 200: envelope(WhatIfResult), ...PROBLEM_RESPONSES },
+      },
+    },
+    async (request) => {
+      const started = performance.now();
+      const data = workspaceWhatIf(context.workspace, {
+        remove: request.query.remove,
+        countries: request.query.country,
+      });
+      return { data, meta: metaOf(context, started) };
     },
   );
 }

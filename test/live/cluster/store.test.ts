@@ -55,7 +55,7 @@ describe('ClickHouse cluster store', () => {
   });
 
   it('opens a store made by schema version 1 and migrates it, keeping its data', async () => {
-    expect(CLUSTER_SCHEMA_VERSION).toBe(2);
+    expect(CLUSTER_SCHEMA_VERSION).toBe(3);
     const url = running().freshUrl('migrate');
     const v1 = await ClickHouseStore.open(url, { schemaVersion: 1 });
     expect(v1.schemaVersion).toBe(1);

@@ -1,12 +1,13 @@
 /** An AS: what it originates, its neighbours both ways, and the dependency of its space. */
 import { useRef } from 'preact/hooks';
 import { useApi } from '../api';
+import { DependencyTable, UpstreamTable, asColumn } from '../components/AsTables';
 import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
-import { AsLink, CountryLink, PrefixLink } from '../components/Links';
+import { CountryLink, PrefixLink } from '../components/Links';
 import { Downloads, Meta, Status } from '../components/Status';
 import { Table } from '../components/Table';
 import { downloadBlob, downloadCsv, downloadJson } from '../download';
-import { fixed, percent } from '../format';
+import { percent } from '../format';
 import { hrefWith, type Route } from '../router';
 import type { AsResult } from '../types';
 
@@ -88,36 +89,11 @@ export function AsPage({ asn }: { asn: string; route: Route }) {
                 height={340}
               />
               <div class="two">
-                <Table
-                  caption="Upstreams (toward the vantage points)"
-                  columns={[
-                    {
-                      key: 'as',
-                      label: 'AS',
-                      value: (u) => `AS${u.asn} ${u.name}`,
-                      render: (u) => <AsLink asn={u.asn} name={u.name} />,
-                    },
-                    { key: 'country', label: 'Country', value: (u) => u.country },
-                    {
-                      key: 'share',
-                      label: 'Share',
-                      numeric: true,
-                      value: (u) => u.share,
-                      render: (u) => percent(u.share),
-                    },
-                  ]}
-                  rows={view.upstreams}
-                  rowKey={(u) => String(u.asn)}
-                />
+                <UpstreamTable caption="Upstreams (toward the vantage points)" rows={view.upstreams} />
                 <Table
                   caption="Downstreams"
                   columns={[
-                    {
-                      key: 'as',
-                      label: 'AS',
-                      value: (d) => `AS${d.asn} ${d.name}`,
-                      render: (d) => <AsLink asn={d.asn} name={d.name} />,
-                    },
+                    asColumn(),
                     { key: 'paths', label: 'Paths', numeric: true, value: (d) => d.paths },
                   ]}
                   rows={view.downstreams}
@@ -125,27 +101,7 @@ export function AsPage({ asn }: { asn: string; route: Route }) {
                   limit={50}
                 />
               </div>
-              <Table
-                caption="Dependency of its space (AS hegemony)"
-                columns={[
-                  {
-                    key: 'as',
-                    label: 'AS',
-                    value: (d) => `AS${d.asn} ${d.name}`,
-                    render: (d) => <AsLink asn={d.asn} name={d.name} />,
-                  },
-                  {
-                    key: 'hegemony',
-                    label: 'Hegemony',
-                    numeric: true,
-                    value: (d) => d.hegemony,
-                    render: (d) => fixed(d.hegemony),
-                  },
-                ]}
-                rows={view.dependency}
-                rowKey={(d) => String(d.asn)}
-                limit={30}
-              />
+              <DependencyTable caption="Dependency of its space (AS hegemony)" rows={view.dependency} />
               <Table
                 caption="Prefixes"
                 columns={[

@@ -1,12 +1,13 @@
 /**
  * Every country's top dependency, upstream count and single-upstream flag, sortable and
- * searchable (sort, direction and filter in the URL). No world map: no Natural Earth-derived
- * shapes are bundled (see web/README.md).
+ * searchable (sort, direction and filter in the URL), and a world map coloured by dependency
+ * (Natural Earth shapes from world-atlas; see web/README.md).
  */
 import { useApi } from '../api';
 import { AsLink, CountryLink } from '../components/Links';
 import { Downloads, Meta, Status } from '../components/Status';
 import { Table, sortRows, type Column } from '../components/Table';
+import { WorldMap } from '../components/WorldMap';
 import { downloadCsv, downloadJson } from '../download';
 import { fixed } from '../format';
 import { setQuery, type Route } from '../router';
@@ -70,6 +71,7 @@ export function CountriesPage({ route }: { route: Route }) {
                 {rows.length} countries; {rows.filter((r) => r.upstreamCount === 1).length} reach the Internet
                 through a single upstream.
               </p>
+              <WorldMap rows={rows} />
               <Downloads
                 actions={[
                   {

@@ -2,11 +2,15 @@
  * A country: prefixes, origins and upstreams with shares; the dependency graph of ASes toward it
  * (edge weight = hegemony, chokepoints marked), filtered by a hegemony floor and expanded on
  * demand (an expanded AS brings in its own upstreams); the visible-space series with its outage
- * events. Filters, expansions and the open event live in the URL.
+ * events; dependency over time (from the store) and a what-if panel (remove ASes, see what
+ * still reaches the country). Filters, expansions, the open event and the ASes removed live in the URL.
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { apiGet, useApi, useApiList } from '../api';
+import { DependencyTable, UpstreamTable, asColumn, shareColumn } from '../components/AsTables';
+import { DependencyHistory } from '../components/DependencyHistory';
 import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
+import { WhatIfPanel } from '../components/WhatIf';
 import { AsLink, PrefixLink } from '../components/Links';
 import { Downloads, Meta, Status } from '../components/Status';
 import { Table, type Column } from '../components/Table';
@@ -350,83 +354,35 @@ export function CountryPage({ code, route }: { code: string; route: Route }) {
             <div class="two">
               <div>
                 <h2>Upstreams</h2>
-                <Table
+                <UpstreamTable
                   caption={`Upstreams of ${code} (first AS outside the country)`}
-                  columns={[
-                    {
-                      key: 'as',
-                      label: 'AS',
-                      value: (u) => `AS${u.asn} ${u.name}`,
-                      render: (u) => <AsLink asn={u.asn} name={u.name} />,
-                    },
-                    { key: 'country', label: 'Country', value: (u) => u.country },
-                    {
-                      key: 'share',
-                      label: 'Share',
-                      numeric: true,
-                      value: (u) => u.share,
-                      render: (u) => percent(u.share),
-                    },
-                  ]}
                   rows={country.upstreams}
-                  rowKey={(u) => String(u.asn)}
                 />
                 <h2>Origins</h2>
                 <Table
                   caption={`Origin ASes of ${code}`}
-                  columns={[
-                    {
-                      key: 'as',
-                      label: 'AS',
-                      value: (o) => `AS${o.asn} ${o.name}`,
-                      render: (o) => <AsLink asn={o.asn} name={o.name} />,
-                    },
-                    {
-                      key: 'share',
-                      label: 'Share',
-                      numeric: true,
-                      value: (o) => o.share,
-                      render: (o) => percent(o.share),
-                    },
-                  ]}
+                  columns={[asColumn(), shareColumn()]}
                   rows={country.origins}
                   rowKey={(o) => String(o.asn)}
                 />
               </div>
               <div>
                 <h2>Dependency (AS hegemony)</h2>
-                <Table
+                <DependencyTable
                   caption={`ASes ${code} depends on`}
-                  columns={[
-                    {
-                      key: 'as',
-                      label: 'AS',
-                      value: (d) => `AS${d.asn} ${d.name}`,
-                      render: (d) => <AsLink asn={d.asn} name={d.name} />,
-                    },
-                    {
-                      key: 'hegemony',
-                      label: 'Hegemony',
-                      numeric: true,
-                      value: (d) => d.hegemony,
-                      render: (d) => fixed(d.hegemony),
-                    },
-                    {
-                      key: 'choke',
-                      label: 'Chokepoint',
-                      value: (d) => (country.chokepoints.includes(d.asn) ? 'yes' : ''),
-                      render: (d) =>
-                        country.chokepoints.includes(d.asn) ? <span class="flag">yes</span> : '',
-                    },
-                  ]}
                   rows={country.dependency}
-                  rowKey={(d) => String(d.asn)}
-                  limit={30}
+                  chokepoints={country.chokepoints}
                 />
               </div>
             </div>
             <h2>Dependency graph</h2>
             <DependencyGraph country={country} route={route} />
+            <h2>What if an AS stopped carrying {code}'s traffic</h2>
+            <WhatIfPanel
+              code={code}
+              remove={route.query.get('remove') ?? ''}
+              suggested={country.dependency[0]?.asn}
+            />
             <h2>Prefixes</h2>
             <Table
               caption={`Prefixes announced in ${code}`}
@@ -453,6 +409,8 @@ export function CountryPage({ code, route }: { code: string; route: Route }) {
           </Status>
         )}
       </Status>
+      <h2>Dependency over time</h2>
+      <DependencyHistory code={code} />
     </section>
   );
 }
