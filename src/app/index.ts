@@ -262,10 +262,6 @@ export {
 // ---- attribution from the store: the evidence index (issue 13 point 10, issue 15 point 8) ----
 export { contentHash, refreshEvidenceIndex, storedCorpus, type EvidenceInput } from './intel-index.js';
 // ---- MISP out (issue #23): a case as a MISP event, written as it goes ----
-export {
-  IntelMispExportInput,
-  IntelMispExportResult,
-  intelExportMisp,
-} from './intel-misp.js';
+export { IntelMispExportInput, IntelMispExportResult, intelExportMisp } from './intel-misp.js';
 // ---- the workspace's HTTP answers (issue 16 gaps, issue 19 point 2): what if over a kept world ----
 export { WorkspaceWhatIfInput, workspaceWhatIf } from './api-whatif.js';
