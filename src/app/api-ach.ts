@@ -11,7 +11,7 @@
 import { z } from 'zod';
 import { systemClock, type Clock } from '../bgp/index.js';
 import { CairnError } from '../errors/index.js';
-import { ACH_RATINGS, analyzeAch, type AchCase, type AchRating } from '../intel/index.js';
+import { ACH_RATINGS, achEvidenceAsOf, analyzeAch, type AchCase, type AchRating } from '../intel/index.js';
 import { AchResult, loadAchCase } from './ach.js';
 import type { CairnStore } from '../store/index.js';
 import { SONY_CASE_FILE } from './defaults.js';
@@ -31,11 +31,8 @@ export const AchCaseSummary = z.object({
 export type AchCaseSummary = z.infer<typeof AchCaseSummary>;
 
 /** An analysis with the date it was read as of (null: every item). */
-export const AchView = AchResult.extend({
-  asOf: z.string().nullable(),
-  /** Items left out because they became known after `asOf`. */
-  hiddenEvidence: z.array(z.string()),
-});
+/** The analysis the API answers: the app's result (with `asOf` and the items it hid). */
+export const AchView = AchResult;
 export type AchView = z.infer<typeof AchView>;
 
 export class AchWorkspace {
@@ -81,18 +78,11 @@ export class AchWorkspace {
   analyze(id: string, asOf?: string): AchView {
     const achCase = this.caseOf(id);
     const day = asOf?.slice(0, 10);
-    const known = (date: string | undefined): boolean =>
-      day === undefined || date === undefined || date.slice(0, 10) <= day;
-    const evidence = achCase.evidence.filter((e) => known(e.date));
-    if (evidence.length === 0)
+    if (day !== undefined && achEvidenceAsOf(achCase.evidence, day).known.length === 0)
       throw new CairnError('ACH_BAD_OPTION', `no evidence item of the case is dated on or before ${day}`, {
         field: 'asOf',
       });
-    return AchView.parse({
-      ...analyzeAch({ ...achCase, evidence }),
-      asOf: day ?? null,
-      hiddenEvidence: achCase.evidence.filter((e) => !known(e.date)).map((e) => e.id),
-    });
+    return AchView.parse(analyzeAch(achCase, day !== undefined ? { asOf: day } : {}));
   }
 
   /**

@@ -124,6 +124,7 @@ export {
   MAX_WEIGHT_FACTOR,
   parseAchCase,
   analyzeAch,
+  achEvidenceAsOf,
   achFormatOf,
   formatAchPath,
   weightFactor,

@@ -235,7 +235,7 @@ export function AchView({ id, route, compact = false }: { id: string; route: Rou
                 />
               </div>
             )}
-            {result.asOf !== null && (
+            {result.asOf !== undefined && (
               <p data-testid="ach-asof">
                 As of {result.asOf}:{' '}
                 {result.hiddenEvidence.length === 0
