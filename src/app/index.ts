@@ -246,3 +246,6 @@ export {
   ingestStatus,
   type StoreCoverage,
 } from './api-store.js';
+// Opening files for the domain modules (tidy, issue #12: registry and intel take text and bytes).
+export { loadAsNamesFile, loadRegistryFiles, readRegistryText, REGISTRY_MAX_BYTES } from './registry-files.js';
+export { gunzipInput, gunzipInputSync } from './input-file.js';

@@ -31,7 +31,6 @@ import {
   selectCountry,
   type OutageEvent,
 } from '../observatory/index.js';
-import { Registry } from '../registry/index.js';
 import { RoutingTable } from '../routing/index.js';
 import {
   defaultStorePath,
@@ -45,6 +44,7 @@ import { listCorpusFiles } from './intel.js';
 import type { WorkHooks } from './progress.js';
 import { ARCHIVE_GAP_SECONDS } from './outages.js';
 import { orderMrtFiles, reserveForFiles } from './replay.js';
+import { loadRegistryFiles } from './registry-files.js';
 
 /** Problems kept per file record (the count is kept in full). */
 const MAX_FILE_PROBLEMS = 20;
@@ -231,7 +231,7 @@ async function ingestRegistry(
   }
   const files = await expandPaths(given);
   for (const file of files) {
-    const loaded = await Registry.load([file]);
+    const loaded = await loadRegistryFiles([file]);
     const report = loaded.reports[0];
     const record: FileRecord = {
       hash: await hashFile(file),
@@ -348,7 +348,7 @@ async function ingestMrt(
     return { elements: 0, written: 0 };
   }
 
-  const loaded = await Registry.load([...registryFiles]);
+  const loaded = await loadRegistryFiles([...registryFiles]);
   for (const problem of loaded.problems) hooks.onProblem?.(problem);
   const registry = loaded.registry;
   const table = new RoutingTable();
