@@ -43,7 +43,7 @@ async function build(
 describe('single vantage point: updates.et-header.2015.gz with APNIC 2014', () => {
   let observatory: Observatory;
   let table: RoutingTable;
-  let reference: Map<string, RefRoute>;
+  let reference: ReadonlyMap<string, RefRoute>;
   let registry: RefRegistry;
   let byCountry: Map<string, string[]>;
 
