@@ -25,6 +25,7 @@ import {
   INDICATOR_TYPES,
   LABELS_MANIFEST,
   attribute,
+  emptyCase,
   enrichIndicators,
   exportCaseAsStix,
   importFile,
@@ -391,22 +392,7 @@ export function caseOfFile(graph: EvidenceGraph, file: string, created: readonly
   if (created.length === 1) return created[0];
   const id = `case--file:${file}`;
   if (graph.get(id) !== undefined) return id;
-  const fileCase: Case = {
-    kind: 'case',
-    id,
-    provenance: { file },
-    confidence: 50,
-    confidenceStated: false,
-    caseKind: 'report-list',
-    name: path.basename(file),
-    aliases: [],
-    labels: [],
-    actorLabels: [],
-    techniqueIds: [],
-    externalIds: [],
-    revoked: false,
-    deprecated: false,
-  };
+  const fileCase = emptyCase(id, path.basename(file), 'report-list', { file });
   for (const createdId of created) {
     const other = graph.getAs('case', createdId);
     if (other !== undefined) fileCase.actorLabels.push(...other.actorLabels);

@@ -7,7 +7,14 @@ import { addIndicator, beginImport, str, stringList } from './facts.js';
 import type { ImportContext, ImportOptions } from './facts.js';
 import type { EvidenceGraph } from './graph.js';
 import { decodeInput } from './json-scan.js';
-import type { Actor, Case, IndicatorType, MalwareFamily, Relationship, Report } from './model.js';
+import {
+  emptyCase,
+  type Actor,
+  type IndicatorType,
+  type MalwareFamily,
+  type Relationship,
+  type Report,
+} from './model.js';
 import { detectIndicatorType } from './normalize.js';
 import { MAX_VALUE_LENGTH, ReportBuilder } from './report.js';
 import type { ImportReport } from './report.js';
@@ -182,22 +189,16 @@ function importEvent(ctx: ImportContext, event: Json, path: string): void {
     const m = /^misp-galaxy:[a-z-]*attack-pattern=".* - (T\d{4}(?:\.\d{3})?)"$/.exec(t);
     if (m !== null) techniqueIds.add(m[1]);
   }
-  const c: Case = {
-    kind: 'case',
-    id: caseId,
-    provenance: { file: ctx.file, objectId: uuid, path },
-    confidence: ctx.defaultConfidence,
-    confidenceStated: false,
-    caseKind: 'misp-event',
-    name: str(event.info) ?? '',
-    aliases: [],
-    labels: tagNames.filter((t) => !t.startsWith('misp-galaxy:')),
-    actorLabels: [...actorLabels],
-    techniqueIds: [...techniqueIds],
-    externalIds: [],
-    revoked: false,
-    deprecated: false,
-  };
+  const c = emptyCase(
+    caseId,
+    str(event.info) ?? '',
+    'misp-event',
+    { file: ctx.file, objectId: uuid, path },
+    ctx.defaultConfidence,
+  );
+  c.labels = tagNames.filter((t) => !t.startsWith('misp-galaxy:'));
+  c.actorLabels = [...actorLabels];
+  c.techniqueIds = [...techniqueIds];
   const date = str(event.date);
   if (date !== undefined) c.date = date;
   if (graph.add(c)) report.added('case');
