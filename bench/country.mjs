@@ -38,9 +38,9 @@ async function child(mode, file) {
     result.ms = performance.now() - start;
     result.memory = table.memory();
     if (mode === 'countries') {
-      const { Registry } = await import(dist('registry/index.js'));
+      const { loadRegistryFiles } = await import(dist('app/registry-files.js'));
       const { Observatory } = await import(dist('observatory/index.js'));
-      const { registry } = await Registry.load([REGISTRY]);
+      const { registry } = await loadRegistryFiles([REGISTRY]);
       const observatory = new Observatory(table, registry);
       const t = performance.now();
       const views = observatory.allCountries();

@@ -25,9 +25,9 @@ const DEFAULT_FILES = [
 async function child(file) {
   const { scanMrt } = await import(dist('mrt/index.js'));
   const { RoutingTable } = await import(dist('routing/index.js'));
-  const { Registry } = await import(dist('registry/index.js'));
+  const { loadRegistryFiles } = await import(dist('app/registry-files.js'));
   const { OutageDetector, selectCountry } = await import(dist('observatory/index.js'));
-  const { registry } = await Registry.load([REGISTRY]);
+  const { registry } = await loadRegistryFiles([REGISTRY]);
   const table = new RoutingTable();
   const detectors = COUNTRIES.map(
     (country) => new OutageDetector(table, { select: selectCountry(registry, country) }),

@@ -13,8 +13,21 @@ export interface RefRoute {
   path: string[]; // tokens as bgpdump prints them
 }
 
-/** Final routes after replaying `bgpdump -m` output (A/B install, W remove, STATE from 6 clears the peer). */
-export function replayBgpdump(file: string): Map<string, RefRoute> {
+/** Replays and registries already computed in this test file, by path: they are read-only to the tests. */
+const replays = new Map<string, ReadonlyMap<string, RefRoute>>();
+const registries = new Map<string, RefRegistry>();
+
+/**
+ * Final routes after replaying `bgpdump -m` output (A/B install, W remove, STATE from 6 clears the
+ * peer), computed once per file and test file since bgpdump over a RIB takes seconds.
+ */
+export function replayBgpdump(file: string): ReadonlyMap<string, RefRoute> {
+  let routes = replays.get(file);
+  if (routes === undefined) replays.set(file, (routes = replayBgpdumpText(file)));
+  return routes;
+}
+
+function replayBgpdumpText(file: string): Map<string, RefRoute> {
   const text = execFileSync('bgpdump', ['-m', file], {
     maxBuffer: 1 << 30,
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -52,7 +65,14 @@ function ipv4ToNumber(text: string): number {
   return text.split('.').reduce((n, part) => n * 256 + Number(part), 0);
 }
 
+/** The delegated file's allocated and assigned rows, parsed once per file and test file. */
 export function loadRegistry(file: string): RefRegistry {
+  let registry = registries.get(file);
+  if (registry === undefined) registries.set(file, (registry = parseRegistry(file)));
+  return registry;
+}
+
+function parseRegistry(file: string): RefRegistry {
   const text = gunzipSync(readFileSync(file)).toString();
   const v4: RefRegistry['v4'] = [];
   const asn: RefRegistry['asn'] = [];
@@ -97,7 +117,7 @@ export function countryOfAsn(registry: RefRegistry, asn: number): string {
 /** Country -> its announced IPv4 prefixes. */
 export function prefixesByCountry(
   registry: RefRegistry,
-  routes: Map<string, RefRoute>,
+  routes: ReadonlyMap<string, RefRoute>,
 ): Map<string, string[]> {
   const out = new Map<string, string[]>();
   const seen = new Set<string>();
@@ -114,7 +134,7 @@ export function prefixesByCountry(
 }
 
 /** Weight of each of `prefixes`: its addresses minus those of announced prefixes strictly inside it (maximal ones). */
-export function weights(prefixes: string[], routes: Map<string, RefRoute>): Map<string, number> {
+export function weights(prefixes: string[], routes: ReadonlyMap<string, RefRoute>): Map<string, number> {
   const ranges = prefixes.map((p) => ({ p, ...prefixRange(p) }));
   const inside = new Set<string>();
   for (const r of routes.values()) {
@@ -143,7 +163,7 @@ export function sequenceAsns(path: string[]): number[] {
 export function referenceHegemony(
   prefixes: string[],
   w: Map<string, number>,
-  routes: Map<string, RefRoute>,
+  routes: ReadonlyMap<string, RefRoute>,
 ): Map<number, number> {
   const wanted = new Set(prefixes);
   const perPeer = new Map<string, { peerAsn: number; seen: number; crossed: Map<number, number> }>();

@@ -5,13 +5,12 @@
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { countryReport } from '../src/app/index.js';
+import { countryReport, loadAsNamesFile, loadRegistryFiles } from '../src/app/index.js';
 import { captureIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
 import { scanMrt } from '../src/mrt/index.js';
 import { parseAddress, parsePrefix } from '../src/net/index.js';
 import { Observatory } from '../src/observatory/index.js';
-import { AsNames, Registry } from '../src/registry/index.js';
 import { RoutingTable } from '../src/routing/index.js';
 import {
   countryOfAsn,
@@ -36,15 +35,15 @@ async function build(
   const table = new RoutingTable();
   const problems: string[] = [];
   await scanMrt(file, table.visitor(), { onProblem: (p) => problems.push(p.code) });
-  const { registry } = await Registry.load([APNIC]);
-  const names = await AsNames.load(data('registry/asnames.json.gz'));
+  const { registry } = await loadRegistryFiles([APNIC]);
+  const names = await loadAsNamesFile(data('registry/asnames.json.gz'));
   return { table, observatory: new Observatory(table, registry, names), problems };
 }
 
 describe('single vantage point: updates.et-header.2015.gz with APNIC 2014', () => {
   let observatory: Observatory;
   let table: RoutingTable;
-  let reference: Map<string, RefRoute>;
+  let reference: ReadonlyMap<string, RefRoute>;
   let registry: RefRegistry;
   let byCountry: Map<string, string[]>;
 

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scanMrt } from '../src/mrt/index.js';
 import { OutageDetector, selectCountry } from '../src/observatory/index.js';
-import { Registry } from '../src/registry/index.js';
+import { loadRegistryFiles } from '../src/app/index.js';
+import type { Registry } from '../src/registry/index.js';
 import { RoutingTable } from '../src/routing/index.js';
 
 const data = (name: string): string => fileURLToPath(new URL(`../data/${name}`, import.meta.url));
@@ -23,7 +24,7 @@ const FILES: Record<string, string[]> = {
 
 let registry: Registry;
 beforeAll(async () => {
-  registry = (await Registry.load([data('registry/delegated-apnic-20141009.gz')])).registry;
+  registry = (await loadRegistryFiles([data('registry/delegated-apnic-20141009.gz')])).registry;
 });
 
 describe('outage detector on real update files', () => {

@@ -25,9 +25,9 @@ async function child(root, mode, file) {
   const dist = (p) => pathToFileURL(`${root}/dist/${p}`).href;
   const { scanMrt } = await import(dist('mrt/index.js'));
   const { RoutingTable } = await import(dist('routing/index.js'));
-  const { Registry } = await import(dist('registry/index.js'));
+  const { loadRegistryFiles } = await import(dist('app/registry-files.js'));
   const { Observatory, OutageDetector, selectCountry } = await import(dist('observatory/index.js'));
-  const { registry } = await Registry.load([REGISTRY]);
+  const { registry } = await loadRegistryFiles([REGISTRY]);
   const table = new RoutingTable();
   const out = {};
   if (mode === 'load') {

@@ -38,7 +38,7 @@ function keysOf(value: unknown): string[] {
 
 // Each question loads its world anew (as a face's request does): slow on a busy machine.
 describe('routing questions on updates.et-header.2015.gz with APNIC 2014', { timeout: 600_000 }, () => {
-  let reference: Map<string, RefRoute>;
+  let reference: ReadonlyMap<string, RefRoute>;
   let registry: RefRegistry;
   let routes: Map<string, RefRoute>;
 

@@ -13,11 +13,12 @@ import { z } from 'zod';
 import { ParseError } from '../errors/index.js';
 import { parseAsn, parsePrefix } from '../net/index.js';
 import { parseCountryCode, type DependencySnapshot } from '../observatory/index.js';
-import { AsNames } from '../registry/index.js';
+import type { AsNames } from '../registry/index.js';
 import type { CairnStore, VisibilityScope } from '../store/index.js';
 import { DEFAULT_ASNAMES_FILE } from './defaults.js';
 import { openCairnStore } from './ingest.js';
 import { OutageEventLine, OutageEventSchema } from './outages.js';
+import { loadAsNamesFile } from './registry-files.js';
 
 const iso = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString();
 
@@ -197,7 +198,7 @@ let namesLoaded: Promise<AsNames | undefined> | undefined;
 
 /** The bundled AS names, read once per process (a server asks for them on every request). */
 function loadNames(): Promise<AsNames | undefined> {
-  namesLoaded ??= AsNames.load(DEFAULT_ASNAMES_FILE).catch(() => undefined);
+  namesLoaded ??= loadAsNamesFile(DEFAULT_ASNAMES_FILE).catch(() => undefined);
   return namesLoaded;
 }
 

@@ -265,3 +265,11 @@ export { contentHash, refreshEvidenceIndex, storedCorpus, type EvidenceInput } f
 export { IntelMispExportInput, IntelMispExportResult, intelExportMisp } from './intel-misp.js';
 // ---- the workspace's HTTP answers (issue 16 gaps, issue 19 point 2): what if over a kept world ----
 export { WorkspaceWhatIfInput, workspaceWhatIf } from './api-whatif.js';
+// Opening files for the domain modules (tidy, issue #12: registry and intel take text and bytes).
+export {
+  loadAsNamesFile,
+  loadRegistryFiles,
+  readRegistryText,
+  REGISTRY_MAX_BYTES,
+} from './registry-files.js';
+export { gunzipInput, gunzipInputSync } from './input-file.js';

@@ -8,7 +8,8 @@
 import { CairnError } from '../errors/index.js';
 import { scanMrt, type MrtFileHead } from '../mrt/index.js';
 import { OutageDetector, selectCountry, type OutageEvent } from '../observatory/index.js';
-import { Registry } from '../registry/index.js';
+import type { Registry } from '../registry/index.js';
+import { loadRegistryFiles } from './registry-files.js';
 import { RoutingTable } from '../routing/index.js';
 import type { OutageRecord } from '../store/index.js';
 import { ARCHIVE_GAP_SECONDS } from './outages.js';
@@ -84,7 +85,7 @@ export interface OutageFileMessage {
 /** Worker side: the files applied to a table of its own, each file's records sent in turn. */
 export async function outageTask(data: unknown, send: TaskSend): Promise<null> {
   const task = data as OutageTaskData;
-  const registry = (await Registry.load(task.registryFiles)).registry;
+  const registry = (await loadRegistryFiles(task.registryFiles)).registry;
   const table = new RoutingTable();
   reserveForFiles(table, task.files);
   const outages = new IngestOutages(table, registry, task.countries, task.binSeconds);

@@ -25,7 +25,6 @@ import { CairnError, ParseError } from '../errors/index.js';
 import { EvidenceGraph, importFile, type EvidenceObject } from '../intel/index.js';
 import { scanMrt } from '../mrt/index.js';
 import { HistoryRecorder, parseCountryCode } from '../observatory/index.js';
-import { Registry } from '../registry/index.js';
 import { RoutingTable } from '../routing/index.js';
 import {
   ClickHouseStore,
@@ -43,6 +42,7 @@ import type { WorkHooks } from './progress.js';
 import { IngestOutages, type OutageFileMessage, type OutageTaskData } from './ingest-outages.js';
 import { orderMrtFiles, reserveForFiles } from './replay.js';
 import { defaultJobs, WorkerPool, workersAvailable } from './worker-pool.js';
+import { loadRegistryFiles } from './registry-files.js';
 
 /** Problems kept per file record (the count is kept in full). */
 const MAX_FILE_PROBLEMS = 20;
@@ -237,7 +237,7 @@ async function ingestRegistry(
   }
   const files = await expandPaths(given);
   for (const file of files) {
-    const loaded = await Registry.load([file]);
+    const loaded = await loadRegistryFiles([file]);
     const report = loaded.reports[0];
     const record: FileRecord = {
       hash: await hashFile(file),
@@ -358,7 +358,7 @@ async function ingestMrt(
     return { elements: 0, written: 0 };
   }
 
-  const loaded = await Registry.load([...registryFiles]);
+  const loaded = await loadRegistryFiles([...registryFiles]);
   for (const problem of loaded.problems) hooks.onProblem?.(problem);
   const registry = loaded.registry;
   const table = new RoutingTable();

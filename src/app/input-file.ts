@@ -12,7 +12,10 @@
  * const bytes = readInputFileSync(path, 'case file');
  */
 import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { promisify } from 'node:util';
+import { gunzip, gunzipSync } from 'node:zlib';
 import { CairnError } from '../errors/index.js';
+import { detectCompression } from '../mrt/index.js';
 
 /** Default largest input read whole (1 GiB): beyond it a file is refused, not loaded. */
 export const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
@@ -154,3 +157,26 @@ export function readInputFileSync(path: string, what = 'input file'): Buffer {
 }
 
 const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+const gunzipAsync = promisify(gunzip);
+
+/**
+ * The bytes of a whole input, gunzipped when they start with gzip's magic number (told by mrt's
+ * `detectCompression`, the one place that knows it), else as they are. The output is bounded by
+ * `maxBytes`: zlib throws a RangeError (ERR_BUFFER_TOO_LARGE) beyond it, and any other zlib error
+ * for a corrupt stream; the callers turn both into their own module's codes.
+ */
+export async function gunzipInput(bytes: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  if (detectCompression(bytes.subarray(0, 4)) !== 'gzip') return bytes;
+  return await gunzipAsync(bytes, { maxOutputLength: maxBytes });
+}
+
+/** {@link gunzipInput}, synchronous, for importers that take bytes and answer at once. */
+export function gunzipInputSync(bytes: Uint8Array, maxBytes: number): Uint8Array {
+  if (detectCompression(bytes.subarray(0, 4)) !== 'gzip') return bytes;
+  return gunzipSync(bytes, { maxOutputLength: maxBytes });
+}
+
+/** True when zlib stopped because the output passed `maxOutputLength`. */
+export function isOutputTooLarge(error: unknown): boolean {
+  return error instanceof RangeError || (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
+}

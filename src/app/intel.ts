@@ -26,6 +26,7 @@ import {
   LABELS_MANIFEST,
   attribute,
   caseProfile,
+  emptyCase,
   enrichIndicators,
   exportCaseAsStix,
   importFile,
@@ -509,22 +510,7 @@ export function caseOfFile(graph: EvidenceGraph, file: string, created: readonly
   if (created.length === 1) return created[0];
   const id = `case--file:${file}`;
   if (graph.get(id) !== undefined) return id;
-  const fileCase: Case = {
-    kind: 'case',
-    id,
-    provenance: { file },
-    confidence: 50,
-    confidenceStated: false,
-    caseKind: 'report-list',
-    name: path.basename(file),
-    aliases: [],
-    labels: [],
-    actorLabels: [],
-    techniqueIds: [],
-    externalIds: [],
-    revoked: false,
-    deprecated: false,
-  };
+  const fileCase = emptyCase(id, path.basename(file), 'report-list', { file });
   for (const createdId of created) {
     const other = graph.getAs('case', createdId);
     if (other !== undefined) fileCase.actorLabels.push(...other.actorLabels);

@@ -28,13 +28,13 @@ import {
   type SessionReset,
   type VisibilityOptions,
 } from '../observatory/index.js';
-import { Registry } from '../registry/index.js';
 import { RoutingTable } from '../routing/index.js';
 import { DEFAULT_ALERT_SOCKET, followAlerts } from './alert-stream.js';
 import { DEFAULT_REGISTRY_FILES } from './defaults.js';
 import type { AlertJson } from './live.js';
 import type { WorkHooks } from './progress.js';
 import { replayMrtFiles } from './replay.js';
+import { loadRegistryFiles } from './registry-files.js';
 
 // ---- selection ---------------------------------------------------------------------------------
 
@@ -77,7 +77,7 @@ export async function resolveSelection(
   const label = selectionLabel(input);
   if (label === undefined) return undefined;
   if (input.country !== undefined) {
-    const loaded = await Registry.load([...(input.registry ?? DEFAULT_REGISTRY_FILES)]);
+    const loaded = await loadRegistryFiles([...(input.registry ?? DEFAULT_REGISTRY_FILES)]);
     for (const problem of loaded.problems) hooks.onProblem?.(problem);
     return { select: selectCountry(loaded.registry, parseCountryCode(input.country)), label };
   }

@@ -12,13 +12,13 @@ import path from 'node:path';
 import { z } from 'zod';
 import { formatAddress, parseAddress, parseAsn, parsePrefix } from '../net/index.js';
 import { Observatory, parseCountryCode } from '../observatory/index.js';
-import { AsNames, Registry } from '../registry/index.js';
 import { RoutingTable } from '../routing/index.js';
 import { AsResult, CountriesResult, CountryResult, IpResult } from './country.js';
 import { DEFAULT_ASNAMES_FILE, DEFAULT_REGISTRY_FILES, DEMO_MRT_FILE } from './defaults.js';
 import type { WorkHooks } from './progress.js';
 import { orderMrtFiles, replayMrtFiles } from './replay.js';
 import type { RoutingWorld } from './world.js';
+import { loadAsNamesFile, loadRegistryFiles } from './registry-files.js';
 
 /**
  * A prefix: the address view of its first address. `prefix` is the longest announced prefix
@@ -78,9 +78,9 @@ export class Workspace {
     };
     const table = new RoutingTable();
     await replayMrtFiles(sources.mrt, table, hooks);
-    const loaded = await Registry.load([...sources.registry]);
+    const loaded = await loadRegistryFiles([...sources.registry]);
     for (const problem of loaded.problems) hooks.onProblem?.(problem);
-    const names = await AsNames.load(sources.asnames);
+    const names = await loadAsNamesFile(sources.asnames);
     for (const problem of names.problems) hooks.onProblem?.(problem);
     const world: RoutingWorld = {
       table,

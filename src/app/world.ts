@@ -9,6 +9,7 @@ import { RoutingTable } from '../routing/index.js';
 import { DEFAULT_ASNAMES_FILE, DEFAULT_REGISTRY_FILES } from './defaults.js';
 import type { WorkHooks } from './progress.js';
 import { replayMrtFiles } from './replay.js';
+import { loadAsNamesFile, loadRegistryFiles } from './registry-files.js';
 
 export interface WorldSources {
   /** MRT files: RIB dumps and/or update files (plain, gzip, bzip2). */
@@ -30,9 +31,9 @@ export interface RoutingWorld {
 export async function loadRoutingWorld(sources: WorldSources, hooks: WorkHooks = {}): Promise<RoutingWorld> {
   const table = new RoutingTable();
   await replayMrtFiles(sources.mrt, table, hooks);
-  const loaded = await Registry.load([...(sources.registry ?? DEFAULT_REGISTRY_FILES)]);
+  const loaded = await loadRegistryFiles([...(sources.registry ?? DEFAULT_REGISTRY_FILES)]);
   for (const problem of loaded.problems) hooks.onProblem?.(problem);
-  const names = await AsNames.load(sources.asnames ?? DEFAULT_ASNAMES_FILE);
+  const names = await loadAsNamesFile(sources.asnames ?? DEFAULT_ASNAMES_FILE);
   for (const problem of names.problems) hooks.onProblem?.(problem);
   return {
     table,

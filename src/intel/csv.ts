@@ -14,7 +14,7 @@ import { addIndicator, beginImport } from './facts.js';
 import type { ImportContext, ImportOptions } from './facts.js';
 import type { EvidenceGraph } from './graph.js';
 import { decodeInput } from './json-scan.js';
-import type { Case, IndicatorType, Report } from './model.js';
+import { emptyCase, type Case, type IndicatorType, type Report } from './model.js';
 import { detectIndicatorType, isIndicatorType } from './normalize.js';
 import { MAX_VALUE_LENGTH, ReportBuilder } from './report.js';
 import type { ImportReport } from './report.js';
@@ -456,22 +456,7 @@ function sectionLabel(line: string): string | undefined {
 
 function addCase(ctx: ImportContext, name: string, caseKind: Case['caseKind']): string {
   const id = cairnId('case', `${ctx.file}\u0000${name}`);
-  const c: Case = {
-    kind: 'case',
-    id,
-    provenance: { file: ctx.file },
-    confidence: ctx.defaultConfidence,
-    confidenceStated: false,
-    caseKind,
-    name,
-    aliases: [],
-    labels: [],
-    actorLabels: [],
-    techniqueIds: [],
-    externalIds: [],
-    revoked: false,
-    deprecated: false,
-  };
+  const c = emptyCase(id, name, caseKind, { file: ctx.file }, ctx.defaultConfidence);
   if (ctx.graph.add(c)) ctx.report.added('case');
   return id;
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAddress, formatAddress } from '../net/index.js';
-import { AsNames, Registry } from '../registry/index.js';
+import { asNamesFromFile, registryFromFiles } from '../../test/fixtures/registry-files.js';
 import { EvidenceGraph, enrichIndicators, importIndicatorList, internalNameReason } from './index.js';
 import type { RoutingLookup } from './index.js';
 
@@ -31,8 +31,8 @@ describe('internalNameReason (a TLD check, not the Public Suffix List)', () => {
 
 describe('enrichIndicators', () => {
   it('gives prefix, origin AS, AS name, registry country and upstreams; flags internal names', async () => {
-    const { registry } = await Registry.load([path.join(registryDir, 'delegated-apnic-20141009.gz')]);
-    const asNames = await AsNames.load(path.join(registryDir, 'asnames.json.gz'));
+    const { registry } = registryFromFiles([path.join(registryDir, 'delegated-apnic-20141009.gz')]);
+    const asNames = asNamesFromFile(path.join(registryDir, 'asnames.json.gz'));
     const routing: RoutingLookup = {
       lookup(ip) {
         return formatAddress(ip).startsWith('175.45.17')

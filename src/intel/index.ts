@@ -18,7 +18,7 @@
  * index.group('G0032')?.techniques.size;                 // techniques Lazarus Group uses
  * new ActorResolver(graph).resolve('Hidden Cobra').actor?.name; // 'Lazarus Group'
  */
-export { INDICATOR_TYPES, RELATIONSHIP_TYPES, DEFAULT_CONFIDENCE } from './model.js';
+export { INDICATOR_TYPES, RELATIONSHIP_TYPES, DEFAULT_CONFIDENCE, emptyCase } from './model.js';
 export type {
   IndicatorType,
   Provenance,

@@ -185,6 +185,35 @@ export interface Case extends Fact {
   misp?: MispEventMeta;
 }
 
+/**
+ * A case with no aliases, labels, actor labels, techniques or external ids, neither revoked nor
+ * deprecated, and a confidence no source stated: importers fill in what their source says.
+ */
+export function emptyCase(
+  id: string,
+  name: string,
+  caseKind: Case['caseKind'],
+  provenance: Provenance,
+  confidence: number = DEFAULT_CONFIDENCE,
+): Case {
+  return {
+    kind: 'case',
+    id,
+    provenance,
+    confidence,
+    confidenceStated: false,
+    caseKind,
+    name,
+    aliases: [],
+    labels: [],
+    actorLabels: [],
+    techniqueIds: [],
+    externalIds: [],
+    revoked: false,
+    deprecated: false,
+  };
+}
+
 /** A threat actor or intrusion set. */
 export interface Actor extends Fact {
   kind: 'actor';

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { scanMrt } from '../mrt/index.js';
 import { parsePrefix } from '../net/index.js';
-import { Registry } from '../registry/index.js';
+import { registryFromFiles } from '../../test/fixtures/registry-files.js';
+import type { Registry } from '../registry/index.js';
 import { PathHops, RoutingTable } from '../routing/index.js';
 import { Observatory } from './observatory.js';
 import { NO_UPSTREAM, countryUpstream, originUpstream, upstreamOf } from './upstream.js';
@@ -39,7 +40,7 @@ describe('upstream on real data (the README example)', () => {
   let registry: Registry;
   beforeAll(async () => {
     const data = (p: string): string => fileURLToPath(new URL(`../../data/${p}`, import.meta.url));
-    registry = (await Registry.load([data('registry/delegated-apnic-20141009.gz')])).registry;
+    registry = registryFromFiles([data('registry/delegated-apnic-20141009.gz')]).registry;
     table = new RoutingTable();
     await scanMrt(data('mrt/ripe-bgpdump/updates.et-header.2015.gz'), table.visitor());
   });

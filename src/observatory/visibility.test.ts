@@ -5,7 +5,7 @@ import { RoutingTable } from '../routing/index.js';
 import { OutageDetector } from './outages.js';
 import { fileURLToPath } from 'node:url';
 import { scanMrt } from '../mrt/index.js';
-import { Registry } from '../registry/index.js';
+import { registryFromFiles } from '../../test/fixtures/registry-files.js';
 import {
   PrefixCandidate,
   VisibilityTracker,
@@ -86,7 +86,7 @@ describe('OutageDetector options', () => {
 describe('selectors', () => {
   it('decide as the registry and the announcing route say, on a real table (shared country column)', async () => {
     const data = (path: string): string => fileURLToPath(new URL(`../../data/${path}`, import.meta.url));
-    const { registry } = await Registry.load([data('registry/delegated-apnic-20141009.gz')]);
+    const { registry } = registryFromFiles([data('registry/delegated-apnic-20141009.gz')]);
     const table = new RoutingTable();
     await scanMrt(data('mrt/pyasn/rib.20140523.0600_firstMB.bz2'), table.visitor());
     const countries = ['CN', 'JP', 'AU', 'KR', 'KP'];

@@ -4,7 +4,6 @@
  * control characters included; `displayName` makes them safe for a terminal.
  */
 import { CairnError, ParseError, escapeForTerminal } from '../errors/index.js';
-import { DEFAULT_MAX_BYTES, readTextFile } from './load.js';
 
 export interface AsName {
   asn: number;
@@ -66,11 +65,9 @@ export class AsNames {
     this.problems = problems;
   }
 
-  /** Reads the JSON file (gzip or plain). Unreadable or non-JSON input gives an empty set and a problem. */
-  static async load(path: string, options: { maxBytes?: number } = {}): Promise<AsNames> {
-    const text = await readTextFile(path, options.maxBytes ?? DEFAULT_MAX_BYTES);
-    if (typeof text !== 'string') return new AsNames(new Map(), [text]);
-    return AsNames.fromJson(path, text);
+  /** An empty set carrying the one problem that kept the names from being read (a file its reader could not open). */
+  static fromProblem(problem: CairnError): AsNames {
+    return new AsNames(new Map(), [problem]);
   }
 
   /** Parses the JSON text; `file` labels problems. Bad entries are skipped and reported. */

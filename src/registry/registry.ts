@@ -22,7 +22,6 @@ import type {
   ResourceType,
 } from './delegated.js';
 import { isHolderStatus, parseDelegated } from './delegated.js';
-import { readTextFile } from './load.js';
 
 /** What the registry knows about one block or ASN range: the record that won there. */
 export interface RegistryEntry {
@@ -167,30 +166,6 @@ export class Registry {
    * containing blocks, so `countryOfIPv4` resolves each chain once.
    */
   private readonly winnerBelow = new Map<Prefix, Held | null>();
-
-  /**
-   * Reads delegated files (gzip or plain, told apart by magic bytes) and loads them together.
-   * A file that cannot be read is a problem, not an exception; the others still load.
-   */
-  static async load(
-    paths: string[],
-    options: ParseDelegatedOptions & { maxBytes?: number } = {},
-  ): Promise<{ registry: Registry; problems: CairnError[]; reports: LoadReport[] }> {
-    const registry = new Registry();
-    const problems: CairnError[] = [];
-    const reports: LoadReport[] = [];
-    for (const path of paths) {
-      const read = await readTextFile(path, options.maxBytes);
-      if (typeof read !== 'string') {
-        problems.push(read);
-        continue;
-      }
-      const report = registry.loadText(path, read, options);
-      reports.push(report);
-      problems.push(...report.problems);
-    }
-    return { registry, problems, reports };
-  }
 
   /** Parses and adds the text of one delegated file; `name` labels it in entries and problems. */
   loadText(name: string, text: string, options: ParseDelegatedOptions = {}): LoadReport {

@@ -7,7 +7,8 @@ import { gunzipSync } from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { parseAddress, parsePrefix } from '../../src/net/index.js';
 import type { IpRecord } from '../../src/registry/index.js';
-import { Registry, parseDelegated } from '../../src/registry/index.js';
+import { loadRegistryFiles } from '../../src/app/index.js';
+import { parseDelegated } from '../../src/registry/index.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const corpus = process.env.CAIRN_CORPUS ?? path.resolve(repoRoot, '../shared/data');
@@ -60,7 +61,7 @@ function expectMinimalCidrCover(prefixes: string[], start: number, count: number
 
 describe('IANA 2019: the record wrapped mid-line', () => {
   test('line 1007 ("|3|19990401|arin") is reported with file and line; the rest loads', async () => {
-    const { registry, problems, reports } = await Registry.load([IANA]);
+    const { registry, problems, reports } = await loadRegistryFiles([IANA]);
     const bad = problems.filter((p) => p.code === 'REGISTRY_BAD_LINE');
     expect(bad.map((p) => [p.location.file, p.location.line])).toEqual([[IANA, 1007]]);
     expect(bad[0].message).toContain('4 fields');
@@ -97,7 +98,7 @@ describe('non-aligned IPv4 ranges in real files are split into the right CIDR bl
   });
 
   test('every non-aligned row of AFRINIC and IANA passes the minimal-cover check, and lookups hit its ends', async () => {
-    const { registry } = await Registry.load([AFRINIC]);
+    const { registry } = await loadRegistryFiles([AFRINIC]);
     let checked = 0;
     for (const file of [AFRINIC, IANA]) {
       const records = parseDelegated(file, readText(file)).records;
@@ -127,7 +128,7 @@ describe('APNIC 2014 and 2019 together: the newer file wins per block', () => {
     ['2014 loaded first', [APNIC_2014, APNIC_2019]],
     ['2019 loaded first', [APNIC_2019, APNIC_2014]],
   ])('%s', async (_name, files) => {
-    const { registry, problems } = await Registry.load(files);
+    const { registry, problems } = await loadRegistryFiles(files);
     expect(problems).toEqual([]);
     // AS2706: JP in 2014, HK in 2019, same record date 20030514.
     expect(registry.countryOfAsn(2706)).toMatchObject({ country: 'HK', source: { file: APNIC_2019 } });
@@ -158,7 +159,7 @@ describe('everything together', () => {
   test('all real files load; only the IANA break and header count mismatches are reported; time and memory', async () => {
     const files = [APNIC_2014, APNIC_2019, AFRINIC, LACNIC, IANA, ...SAMPLES];
     const started = performance.now();
-    const { registry, problems, reports } = await Registry.load(files);
+    const { registry, problems, reports } = await loadRegistryFiles(files);
     const loadedMs = performance.now() - started;
     const viewStarted = performance.now();
     const countries = registry.countries();

@@ -33,6 +33,16 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   return { code, out: io.out(), err: io.err() };
 }
 
+/** `cairn history <question> --db <db>` with each option as `--name value`, or `--name` for `true`. */
+function history(question: string, options: Record<string, string | true> = {}) {
+  const args = ['history', question, '--db', db];
+  for (const [name, value] of Object.entries(options)) {
+    args.push(`--${name}`);
+    if (value !== true) args.push(value);
+  }
+  return cli(...args);
+}
+
 const lines = (text: string): unknown[] =>
   text
     .split('\n')
@@ -69,81 +79,22 @@ describe('cairn history', () => {
   it('visibility: CSV and JSON lines are the app series; KP is dark during the outage', async () => {
     const app = await historyVisibility({ db, country: 'KP', from: BEFORE, to: DURING });
     expect(app.points.length).toBe((Date.parse(DURING) - Date.parse(BEFORE)) / 300000 + 1);
-    const json = await cli(
-      'history',
-      'visibility',
-      '--db',
-      db,
-      '--country',
-      'kp',
-      '--from',
-      BEFORE,
-      '--to',
-      DURING,
-      '--json',
-    );
+    const json = await history('visibility', { country: 'kp', from: BEFORE, to: DURING, json: true });
     expect(json.code, json.err).toBe(0);
     expect(lines(json.out).map((l) => VisibilityPointLine.parse(l))).toEqual(app.points);
-    const csv = await cli(
-      'history',
-      'visibility',
-      '--db',
-      db,
-      '--country',
-      'KP',
-      '--from',
-      BEFORE,
-      '--to',
-      DURING,
-      '--csv',
-    );
+    const csv = await history('visibility', { country: 'KP', from: BEFORE, to: DURING, csv: true });
     const rows = csv.out.trim().split('\n');
     expect(rows[0]).toBe('time,bin_start,ipv4_slash24s,ipv6_slash48s,prefixes,peers');
     expect(rows[1]).toBe(`2014-12-22T12:00:00.000Z,${Date.parse(BEFORE) / 1000},4,0,4,5`);
     expect(rows.at(-1)).toBe(`2014-12-22T20:00:00.000Z,${Date.parse(DURING) / 1000},0,0,0,0`);
-    const prefix = await cli(
-      'history',
-      'visibility',
-      '--db',
-      db,
-      '--prefix',
-      KP_PREFIXES[1],
-      '--from',
-      BEFORE,
-      '--to',
-      BEFORE,
-    );
+    const prefix = await history('visibility', { prefix: KP_PREFIXES[1], from: BEFORE, to: BEFORE });
     expect(prefix.out).toMatch(/2014-12-22T12:00:00.000Z\s+1\s+0\s+1\s+5/);
-    const asn = await cli(
-      'history',
-      'visibility',
-      '--db',
-      db,
-      '--asn',
-      `AS${KP_ORIGIN}`,
-      '--from',
-      DURING,
-      '--to',
-      DURING,
-      '--json',
-    );
+    const asn = await history('visibility', { asn: `AS${KP_ORIGIN}`, from: DURING, to: DURING, json: true });
     expect(VisibilityPointLine.parse(lines(asn.out)[0]).ipv4Slash24s).toBe(0);
   });
 
   it('dependency: AS4837 carries KP, and the change against the previous snapshot is given', async () => {
-    const run = await cli(
-      'history',
-      'dependency',
-      '--db',
-      db,
-      '--country',
-      'KP',
-      '--from',
-      BEFORE,
-      '--to',
-      DURING,
-      '--json',
-    );
+    const run = await history('dependency', { country: 'KP', from: BEFORE, to: DURING, json: true });
     expect(run.code, run.err).toBe(0);
     const result = HistoryDependencyResult.parse(JSON.parse(run.out));
     const at = (time: string) => result.snapshots.find((s) => s.at === Date.parse(time) / 1000);
@@ -152,23 +103,12 @@ describe('cairn history', () => {
     expect(quiet?.upstreams.map((u) => u.asn)).toEqual([KP_UPSTREAM]);
     // The 17:00 snapshot is the first inside the outage: no route, no dependency.
     expect(at('2014-12-22T17:00:00Z')?.dependency).toEqual([]);
-    const text = await cli(
-      'history',
-      'dependency',
-      '--db',
-      db,
-      '--country',
-      'KP',
-      '--from',
-      BEFORE,
-      '--to',
-      BEFORE,
-    );
+    const text = await history('dependency', { country: 'KP', from: BEFORE, to: BEFORE });
     expect(text.out).toContain(`AS${KP_UPSTREAM} CHINA169-BACKBONE 100.0%`);
   });
 
   it('outages: the list as JSON lines and as a table', async () => {
-    const run = await cli('history', 'outages', '--db', db, '--country', 'KP', '--json');
+    const run = await history('outages', { country: 'KP', json: true });
     const events = lines(run.out).map((l) => StoredOutageLine.parse(l));
     const outage = events.find((e) => e.startTime.startsWith('2014-12-22T16:15'));
     expect(outage).toMatchObject({
@@ -177,38 +117,14 @@ describe('cairn history', () => {
       selection: 'country KP',
     });
     expect(outage?.phases.map((p) => p.phase)).toContain('close');
-    const during = await cli(
-      'history',
-      'outages',
-      '--db',
-      db,
-      '--country',
-      'KP',
-      '--from',
-      DURING,
-      '--to',
-      DURING,
-      '--json',
-    );
+    const during = await history('outages', { country: 'KP', from: DURING, to: DURING, json: true });
     expect(lines(during.out)).toHaveLength(1);
-    const table = await cli('history', 'outages', '--db', db, '--country', 'KP');
+    const table = await history('outages', { country: 'KP' });
     expect(table.out).toContain('sustained-outage');
   });
 
   it('changes of a country: AS4837 lost as upstream when the outage began', async () => {
-    const run = await cli(
-      'history',
-      'changes',
-      '--db',
-      db,
-      '--country',
-      'KP',
-      '--from',
-      BEFORE,
-      '--to',
-      DURING,
-      '--json',
-    );
+    const run = await history('changes', { country: 'KP', from: BEFORE, to: DURING, json: true });
     expect(run.code, run.err).toBe(0);
     const result = HistoryCountryChangesResult.parse(JSON.parse(run.out));
     expect(result.upstreamsLost.map((u) => u.asn)).toEqual([KP_UPSTREAM]);
@@ -219,77 +135,40 @@ describe('cairn history', () => {
       change: -1,
     });
     expect(result.outages).toBe(1);
-    const same = await cli(
-      'history',
-      'changes',
-      '--db',
-      db,
-      '--country',
-      'KP',
-      '--from',
-      BEFORE,
-      '--to',
-      BEFORE,
-    );
+    const same = await history('changes', { country: 'KP', from: BEFORE, to: BEFORE });
     expect(same.out).toContain('upstreams lost:   none');
   });
 
   it('changes of a prefix and of an AS: the origin withdrawn and back', async () => {
-    const run = await cli(
-      'history',
-      'changes',
-      '--db',
-      db,
-      '--prefix',
-      KP_PREFIXES[0],
-      '--kind',
-      'origin',
-      '--from',
-      BEFORE,
-      '--to',
-      '2014-12-23T06:00:00Z',
-      '--json',
-    );
+    const run = await history('changes', {
+      prefix: KP_PREFIXES[0],
+      kind: 'origin',
+      from: BEFORE,
+      to: '2014-12-23T06:00:00Z',
+      json: true,
+    });
     const result = HistoryPrefixChangesResult.parse(JSON.parse(run.out));
     expect(result.changes.map((c) => [c.time, c.before, c.after])).toEqual([
       ['2014-12-22T16:20:00.000Z', [KP_ORIGIN], []],
       ['2014-12-23T01:50:00.000Z', [], [KP_ORIGIN]],
     ]);
     // AS131279 is in the origin sets only (the upstream sets hold AS4837): two changes per prefix.
-    const byAsn = await cli(
-      'history',
-      'changes',
-      '--db',
-      db,
-      '--asn',
-      String(KP_ORIGIN),
-      '--from',
-      BEFORE,
-      '--to',
-      '2014-12-23T06:00:00Z',
-    );
+    const byAsn = await history('changes', {
+      asn: String(KP_ORIGIN),
+      from: BEFORE,
+      to: '2014-12-23T06:00:00Z',
+    });
     expect(byAsn.out.trim().split('\n')).toHaveLength(1 + 2 * KP_PREFIXES.length);
   });
 
   it('refuses what it cannot answer, with one line: exit code 1 for the question, 2 for a damaged store', async () => {
-    const none = await cli('history', 'visibility', '--db', db);
+    const none = await history('visibility');
     expect(none.code).toBe(1);
     expect(none.err).toContain('exactly one of --country, --asn, --prefix');
-    const inverted = await cli(
-      'history',
-      'visibility',
-      '--db',
-      db,
-      '--country',
-      'KP',
-      '--from',
-      DURING,
-      '--to',
-      BEFORE,
-    );
+    const inverted = await history('visibility', { country: 'KP', from: DURING, to: BEFORE });
     expect(inverted.code).toBe(1);
     expect(inverted.err).toContain('before --from');
-    const badTime = await cli('history', 'outages', '--db', db, '--from', 'yesterday');
+    const badTime = await history('outages', { from: 'yesterday' });
     expect(badTime.code).toBe(1);
     expect(badTime.err).toContain('ISO 8601');
     const corrupt = path.join(dir, 'corrupt.duckdb');
