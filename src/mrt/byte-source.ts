@@ -40,7 +40,7 @@
  * }
  */
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { open, stat } from 'node:fs/promises';
@@ -661,121 +661,193 @@ function looksLikeGzipHeader(bytes: Uint8Array, at: number): boolean {
  * delivers what follows the bytes already delivered, and its verdict is the one reported: the
  * bytes and the error are those of the zlib path whichever inflater ran.
  */
+/**
+ * A decompressor in a child process, shared by the gzip and bzip2 tools: its output queued with
+ * back-pressure, its stderr kept (bounded), its input written while it reads, and one stop for
+ * all of it. The caller drives the input loop and reads the exit status.
+ */
+class ToolProcess {
+  readonly queue: OutputQueue;
+  readonly source: Readable;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly run: Run;
+  private stderr = '';
+  stopped = false;
+  spawnError: Error | undefined;
+
+  constructor(
+    private readonly context: Context,
+    readonly command: string,
+    args: readonly string[],
+    onOutput?: (chunk: Buffer) => void,
+    queueLimit = 2 * context.hwm,
+    joinChunks = true,
+  ) {
+    const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    const stdout = child.stdout;
+    this.queue = new OutputQueue(
+      context.hwm,
+      context.clock,
+      () => stdout.pause(),
+      () => stdout.resume(),
+      queueLimit,
+      joinChunks,
+    );
+    this.source = context.input.open(0);
+    stdout.on('data', (chunk: Buffer) => {
+      onOutput?.(chunk);
+      this.queue.push(chunk);
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => {
+      if (this.stderr.length < STDERR_LIMIT) this.stderr += text.slice(0, STDERR_LIMIT - this.stderr.length);
+    });
+    child.stdin.on('error', () => {
+      // EPIPE when the tool stops reading early (bad data): its exit status tells what happened.
+    });
+    this.exited = new Promise((resolve) => {
+      child.on('error', (error) => {
+        this.spawnError = error;
+        resolve({ code: null, signal: null });
+      });
+      child.on('close', (code, signal) => resolve({ code, signal }));
+    });
+    void this.exited.then(() => this.queue.finish());
+    this.run = { stop: () => this.stop() };
+    context.runs.add(this.run);
+  }
+
+  /** True once the tool no longer takes input (stopped, or its stdin closed). */
+  get inputClosed(): boolean {
+    return this.stopped || this.child.stdin.destroyed;
+  }
+
+  /** Writes to the tool, waiting while its input pipe is full; false once it stopped reading. */
+  async write(pieces: readonly Buffer[]): Promise<boolean> {
+    const stdin = this.child.stdin;
+    for (const piece of pieces) {
+      if (this.inputClosed) return false;
+      if (!stdin.write(piece)) {
+        const abort = new AbortController();
+        await Promise.race([
+          once(stdin, 'drain', { signal: abort.signal }),
+          once(stdin, 'close', { signal: abort.signal }),
+          this.exited,
+        ]).catch(() => undefined);
+        abort.abort();
+      }
+    }
+    return true;
+  }
+
+  endInput(): void {
+    if (!this.inputClosed) this.child.stdin.end();
+  }
+
+  /** Stops the tool taking input and kills it (another decoder takes over). */
+  abandon(): void {
+    this.child.stdin.destroy();
+    this.child.kill();
+  }
+
+  /** Ends the output with a read error of the input. */
+  failInput(error: unknown): void {
+    if (this.stopped) return;
+    this.queue.finish(readError(this.context.input.name, error));
+    this.child.kill();
+  }
+
+  /** What the tool said on stderr, on one line. */
+  complaint(): string {
+    return this.stderr.trim().replace(/\s+/g, ' ');
+  }
+
+  /** How the tool ended, in words. */
+  static status(code: number | null, signal: NodeJS.Signals | null): string {
+    return code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with status ${code}`;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.source.destroy();
+    this.child.kill();
+    this.queue.finish();
+  }
+
+  /** Releases everything once the caller is done (normally or not). */
+  close(): void {
+    this.stopped = true;
+    this.source.destroy();
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
+    this.child.stdout.destroy();
+    this.context.runs.delete(this.run);
+  }
+}
+
 async function* gzipNativeChunks(context: Context, tool: 'igzip' | 'libdeflate'): AsyncGenerator<Buffer> {
   const { command, args } = GZIP_TOOLS[tool];
-  const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const stdin = child.stdin;
-  const stdout = child.stdout;
-  const queue = new OutputQueue(
-    context.hwm,
-    context.clock,
-    () => stdout.pause(),
-    () => stdout.resume(),
+  const trailer = new GzipTrailerCheck();
+  const proc = new ToolProcess(
+    context,
+    command,
+    args,
+    (chunk) => trailer.output(chunk),
     2 * context.hwm,
     // Pipe reads are 64 KiB: joining them into fresh megabyte buffers cost more than the
     // inflating itself (page faults on every new buffer), and the reader takes small chunks well.
     false,
   );
-  let stderr = '';
-  let stopped = false;
   /** Set when a second member shows up: zlib would have to check the whole file anyway. */
   let handedToZlib = false;
-  let spawnError: Error | undefined;
-  const trailer = new GzipTrailerCheck();
-  const source = context.input.open(0);
-
-  stdout.on('data', (chunk: Buffer) => {
-    trailer.output(chunk);
-    queue.push(chunk);
-  });
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text: string) => {
-    if (stderr.length < STDERR_LIMIT) stderr += text.slice(0, STDERR_LIMIT - stderr.length);
-  });
-  stdin.on('error', () => {
-    // EPIPE when the tool stops reading early (bad data): its exit status tells what happened.
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('error', (error) => {
-      spawnError = error;
-      resolve({ code: null, signal: null });
-    });
-    child.on('close', (code, signal) => resolve({ code, signal }));
-  });
-  void exited.then(() => queue.finish());
-
-  const run: Run = {
-    stop: () => {
-      stopped = true;
-      source.destroy();
-      child.kill();
-      queue.finish();
-    },
-  };
-  context.runs.add(run);
 
   const writer = (async () => {
     let offset = 0;
     try {
-      for await (const chunk of source as AsyncIterable<Buffer>) {
-        if (stopped || stdin.destroyed) return;
+      for await (const chunk of proc.source as AsyncIterable<Buffer>) {
+        if (proc.inputClosed) return;
         trailer.input(chunk);
         if (trailer.severalMembers) {
           // Only zlib tells several members from data after a member that igzip skips: it takes
           // over now rather than after the tool inflated the whole file for nothing.
           handedToZlib = true;
-          stdin.destroy();
-          child.kill();
+          proc.abandon();
           return;
         }
         offset += chunk.length;
         context.progress(offset);
-        if (!stdin.write(chunk)) {
-          const abort = new AbortController();
-          await Promise.race([
-            once(stdin, 'drain', { signal: abort.signal }),
-            once(stdin, 'close', { signal: abort.signal }),
-            exited,
-          ]).catch(() => undefined);
-          abort.abort();
-        }
+        await proc.write([chunk]);
       }
-      if (!stopped && !stdin.destroyed) stdin.end();
+      proc.endInput();
     } catch (error) {
-      if (!stopped) {
-        queue.finish(readError(context.input.name, error));
-        child.kill();
-      }
+      proc.failInput(error);
     }
   })();
 
   let delivered = 0;
   let failure: string | undefined;
   try {
-    for await (const chunk of queue.drain()) {
+    for await (const chunk of proc.queue.drain()) {
       delivered += chunk.length;
       yield chunk;
     }
-    const { code, signal } = await exited;
+    const { code, signal } = await proc.exited;
     await writer;
-    if (stopped || context.isClosed()) return;
-    if (spawnError !== undefined && !handedToZlib) {
-      throw new CairnError('MRT_DECOMPRESSOR_FAILED', `cannot run ${command}: ${spawnError.message}`, {
+    if (proc.stopped || context.isClosed()) return;
+    if (proc.spawnError !== undefined && !handedToZlib) {
+      throw new CairnError('MRT_DECOMPRESSOR_FAILED', `cannot run ${command}: ${proc.spawnError.message}`, {
         file: context.input.name,
       });
     }
     if (code === 0 && trailer.matches()) return;
-    const complaint = stderr.trim().replace(/\s+/g, ' ');
+    const complaint = proc.complaint();
     failure =
       code === 0 || handedToZlib
         ? undefined // several members, or data after the last one: zlib tells which
-        : `${command} ${code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with status ${code}`}${complaint === '' ? '' : `: ${complaint}`}`;
+        : `${command} ${ToolProcess.status(code, signal)}${complaint === '' ? '' : `: ${complaint}`}`;
   } finally {
-    stopped = true;
-    source.destroy();
-    if (child.exitCode === null && child.signalCode === null) child.kill();
-    stdout.destroy();
-    context.runs.delete(run);
+    proc.close();
   }
   try {
     yield* gzipChunks(context, delivered);
@@ -1053,105 +1125,46 @@ async function* bzip2JsChunks(
 // bzip2, native tool in a child process
 
 async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): AsyncGenerator<Buffer> {
-  const child = spawn(tool, ['-d', '-c'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const stdin = child.stdin;
-  const stdout = child.stdout;
-  const queue = new OutputQueue(
-    context.hwm,
-    context.clock,
-    () => stdout.pause(),
-    () => stdout.resume(),
-  );
-  let stderr = '';
-  let stopped = false;
-  let spawnError: Error | undefined;
+  const proc = new ToolProcess(context, tool, ['-d', '-c']);
   const tail = new TailBytes(16);
   const streams = new Bzip2StreamScanner();
   const repair = new CutStreamRepair();
   let cutEnd: CutStreamEnd | undefined;
-  const source = context.input.open(0);
-
-  stdout.on('data', (chunk: Buffer) => queue.push(chunk));
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (text: string) => {
-    if (stderr.length < STDERR_LIMIT) stderr += text.slice(0, STDERR_LIMIT - stderr.length);
-  });
-  stdin.on('error', () => {
-    // EPIPE when the tool stops reading early (bad data): its exit status tells what happened.
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('error', (error) => {
-      spawnError = error;
-      resolve({ code: null, signal: null });
-    });
-    child.on('close', (code, signal) => resolve({ code, signal }));
-  });
-  void exited.then(() => queue.finish());
-
-  const run: Run = {
-    stop: () => {
-      stopped = true;
-      source.destroy();
-      child.kill();
-      queue.finish();
-    },
-  };
-  context.runs.add(run);
-
-  /** Writes to the tool, waiting while its input pipe is full; false once it stopped reading. */
-  const write = async (pieces: Buffer[]): Promise<boolean> => {
-    for (const piece of pieces) {
-      if (stopped || stdin.destroyed) return false;
-      if (!stdin.write(piece)) {
-        const abort = new AbortController();
-        await Promise.race([
-          once(stdin, 'drain', { signal: abort.signal }),
-          once(stdin, 'close', { signal: abort.signal }),
-          exited,
-        ]).catch(() => undefined);
-        abort.abort();
-      }
-    }
-    return true;
-  };
 
   const writer = (async () => {
     let offset = 0;
     try {
-      for await (const chunk of source as AsyncIterable<Buffer>) {
-        if (stopped || stdin.destroyed) return;
+      for await (const chunk of proc.source as AsyncIterable<Buffer>) {
+        if (proc.inputClosed) return;
         tail.add(chunk);
         streams.add(chunk);
         offset += chunk.length;
         context.progress(offset);
-        if (!(await write(repair.add(chunk)))) return;
+        if (!(await proc.write(repair.add(chunk)))) return;
       }
       cutEnd = repair.finish();
-      if (!(await write(cutEnd.bytes))) return;
-      stdin.end();
+      if (!(await proc.write(cutEnd.bytes))) return;
+      proc.endInput();
     } catch (error) {
-      if (!stopped) {
-        queue.finish(readError(context.input.name, error));
-        child.kill();
-      }
+      proc.failInput(error);
     }
   })();
 
   let delivered = 0;
   try {
-    for await (const chunk of queue.drain()) {
+    for await (const chunk of proc.queue.drain()) {
       delivered += chunk.length;
       yield chunk;
     }
-    const { code, signal } = await exited;
+    const { code, signal } = await proc.exited;
     await writer;
-    if (stopped || context.isClosed()) return;
-    if (spawnError !== undefined) {
-      throw new CairnError('MRT_DECOMPRESSOR_FAILED', `cannot run ${tool}: ${spawnError.message}`, {
+    if (proc.stopped || context.isClosed()) return;
+    if (proc.spawnError !== undefined) {
+      throw new CairnError('MRT_DECOMPRESSOR_FAILED', `cannot run ${tool}: ${proc.spawnError.message}`, {
         file: context.input.name,
       });
     }
-    let complaint = stderr.trim().replace(/\s+/g, ' ');
+    let complaint = proc.complaint();
     const cutBlock = cutEnd?.cutBlock;
     if (code === 0 && streams.gapAt < 0 && cutBlock !== undefined) {
       // The tool decoded every block before the cut one (the stream's end was rebuilt).
@@ -1167,21 +1180,12 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
         offset: delivered,
       });
     }
-    const status =
-      code === null
-        ? `was killed by ${signal ?? 'a signal'}`
-        : code === 0
-          ? 'stopped before the end'
-          : `exited with status ${code}`;
+    const status = code === 0 ? 'stopped before the end' : ToolProcess.status(code, signal);
     const failure = `${tool} ${status}${complaint === '' ? '' : `: ${complaint}`}`;
     // The tools do not deliver all decodable bytes before failing; decode the rest here.
     yield* bzip2JsChunks(context, delivered, failure);
   } finally {
-    stopped = true;
-    source.destroy();
-    if (child.exitCode === null && child.signalCode === null) child.kill();
-    stdout.destroy();
-    context.runs.delete(run);
+    proc.close();
   }
 }
 
