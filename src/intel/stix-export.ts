@@ -202,7 +202,8 @@ function exportValue(b: BundleBuilder, theCase: Case, key: string, list: Indicat
   const obs = observable(first);
   if (obs.sco.id !== undefined) b.put({ spec_version: '2.1', ...obs.sco });
   const created = b.time(first.validFrom, first.firstSeen, theCase.date, theCase.firstSeen);
-  const labels = list.flatMap((i) => i.labels);
+  // TLP travels in labels (STIX, CSV) or in markings (MISP's tags): both become marking refs.
+  const labels = list.flatMap((i) => [...i.labels, ...(i.markings ?? [])]);
   const extension = { indicator_type: first.type, originals: [first.original] };
   if (list.every((i) => i.forDetection === false) && obs.sco.id !== undefined) {
     const id = cairnId('observed-data', `observed:${key}`);
@@ -417,7 +418,7 @@ function groupingOf(b: BundleBuilder, theCase: Case, groupingId: string): Json {
       ...(theCase.description !== undefined ? { description: theCase.description } : {}),
     },
     b.time(theCase.date, theCase.firstSeen),
-    theCase.labels,
+    [...theCase.labels, ...(theCase.markings ?? [])],
     extension,
   );
   for (const m of grouping.markings) b.markings.add(m);

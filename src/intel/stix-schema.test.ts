@@ -127,7 +127,8 @@ describe('STIX 2.1 export against the OASIS schemas', () => {
 
   it("TeleBots' tlp:white travels as the TLP 2.0 CLEAR marking and comes back as a label", () => {
     const { graph, caseId } = mispCase('misp-events/eset/telebots/misp-telebots.json');
-    expect(graph.getAs('case', caseId)!.labels).toContain('tlp:white');
+    // MISP's TLP tags are the case's markings (the MISP importer keeps them apart from labels).
+    expect(graph.getAs('case', caseId)!.markings).toContain('tlp:white');
     const bundle = exportCaseAsStix(graph, caseId, { timestamp: EXPORT_TIME });
     const objects = bundle.objects as Obj[];
     const grouping = objects.find((o) => o.type === 'grouping')!;
