@@ -54,7 +54,7 @@ async function withStore<T>(
   work: (store: CairnStore) => Promise<T>,
 ): Promise<T> {
   if (typeof db === 'object') return work(db);
-  const store = await openCairnStore(db);
+  const store = await openCairnStore(db, { mustExist: true });
   try {
     return await work(store);
   } finally {

@@ -15,7 +15,7 @@
  * result.ingested; // files written
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -43,6 +43,7 @@ import { IngestOutages, type OutageFileMessage, type OutageTaskData } from './in
 import { orderMrtFiles, reserveForFiles } from './replay.js';
 import { defaultJobs, WorkerPool, workersAvailable } from './worker-pool.js';
 import { loadRegistryFiles } from './registry-files.js';
+import { checkInputFile, readInputFileSync } from './input-file.js';
 
 /** Problems kept per file record (the count is kept in full). */
 const MAX_FILE_PROBLEMS = 20;
@@ -120,9 +121,18 @@ export interface IngestOptions {
  * The store a face names (`--db FILE` or `--store URL`), or the default place: a
  * `clickhouse://` URL opens the cluster store, anything else a DuckDB file (its folder created).
  */
-export async function openCairnStore(db?: string): Promise<CairnStore> {
+export async function openCairnStore(
+  db?: string,
+  options: { mustExist?: boolean } = {},
+): Promise<CairnStore> {
   if (db !== undefined && isClusterUrl(db)) return ClickHouseStore.open(db);
   const file = db ?? defaultStorePath(process.env, os.homedir());
+  if (options.mustExist === true) {
+    // A question about a store that is not there is a mistake, not an empty answer.
+    if (!existsSync(file))
+      throw new CairnError('STORE_NOT_FOUND', `no store at ${file} (cairn ingest creates one)`, { file });
+    checkInputFile(file, 'store');
+  }
   await mkdir(path.dirname(path.resolve(file)), { recursive: true }).catch(() => undefined);
   return openStore(file);
 }
@@ -142,6 +152,7 @@ async function expandPaths(paths: readonly string[]): Promise<string[]> {
     if (info === undefined)
       throw new CairnError('INGEST_NO_INPUT', `no such file or folder: ${p}`, { file: p });
     if (!info.isDirectory()) {
+      checkInputFile(p, 'input file');
       out.push(p);
       return;
     }
@@ -150,7 +161,12 @@ async function expandPaths(paths: readonly string[]): Promise<string[]> {
       await walk(path.join(p, name));
     }
   };
-  for (const p of paths) await walk(p);
+  for (const p of paths) {
+    const before = out.length;
+    await walk(p);
+    if (out.length === before)
+      throw new CairnError('INGEST_NO_INPUT', `folder ${p} holds no input file`, { file: p });
+  }
   return out;
 }
 
@@ -279,12 +295,15 @@ async function ingestIntel(
   const files = roots.flatMap((root) => {
     if (!existsSync(root))
       throw new CairnError('INGEST_NO_INPUT', `no such file or folder: ${root}`, { file: root });
-    return listCorpusFiles(root);
+    const found = listCorpusFiles(root, hooks.onProblem);
+    if (found.length === 0)
+      throw new CairnError('INGEST_NO_INPUT', `folder ${root} holds no input file`, { file: root });
+    return found;
   });
   const label = 'ingesting evidence';
   const indexed: EvidenceInput[] = [];
   for (const [i, file] of files.entries()) {
-    const bytes = readFileSync(file.full);
+    const bytes = readInputFileSync(file.full, 'evidence file');
     const hash = createHash('sha256').update(bytes).digest('hex');
     indexed.push({ hash, path: file.path, full: file.full });
     const graph = new EvidenceGraph();

@@ -652,7 +652,7 @@ async function withIntelStore<T>(
   work: (store: CairnStore) => Promise<T>,
 ): Promise<T> {
   if (typeof db === 'object') return work(db);
-  const store = await openCairnStore(db);
+  const store = await openCairnStore(db, { mustExist: true });
   try {
     return await work(store);
   } finally {

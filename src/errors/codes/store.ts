@@ -27,9 +27,16 @@ export const STORE_CODES = {
       'The database file or its folder cannot be created or opened (permissions, missing folder, full disk).',
     action: 'Check the path given with --db or $CAIRN_DB and its permissions.',
   },
+  STORE_NOT_FOUND: {
+    category: 'not-found',
+    description:
+      'A command that only reads the store (history, intel --db) was given a database file that does not exist.',
+    action: 'Run cairn ingest first, or pass the --db of an existing store.',
+  },
   INGEST_NO_INPUT: {
     category: 'not-found',
-    description: 'A file or folder given to `cairn ingest` (--mrt, --registry, --intel) does not exist.',
+    description:
+      'A file or folder given to `cairn ingest` (--mrt, --registry, --intel) does not exist, or a folder holds no input file.',
     action: 'Check the path.',
   },
   STORE_CLOSED: {
