@@ -56,7 +56,9 @@ describe('fuzzy-hash correlation', () => {
     const similar = JSON.parse(result.stdout).similar;
     expect(similar[0].name).toBe('earlier-case');
     const evidence = similar[0].evidence.find((e: { feature: string }) => e.feature === 'ssdeep');
-    expect(evidence.note).toBe(`ssdeep score ${score}`);
+    // Units with indicators: the earlier case and the query (2); of those other than the query,
+    // the earlier case alone holds a digest this near (1).
+    expect(evidence.note).toBe(`ssdeep score ${score}; 1 of 2 unit(s) hold a digest this near`);
     expect(evidence.contribution).toBeGreaterThan(0);
     expect(evidence.candidate).toEqual([{ file: 'earlier-case.csv', line: 2 }]);
   });
