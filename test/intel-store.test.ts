@@ -2,7 +2,7 @@
 // correlation over the store's evidence index give the very answers of the import-every-time path,
 // field by field, on the bundled corpus, whether the store is opened per question (cold) or held
 // with its correlator kept (warm).
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -170,9 +170,18 @@ describe('the evidence index', () => {
 
   it('a store with no evidence answers INTEL_NO_INDEX naming the store', async () => {
     const empty = path.join(dir, 'empty.duckdb');
+    // A store that exists and holds no evidence (a missing one is STORE_NOT_FOUND).
+    await (await openStore(empty)).close();
     const error = await intelAttribute({ case: CASES[1], db: empty }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CairnError);
     expect((error as CairnError).code).toBe('INTEL_NO_INDEX');
     expect((error as CairnError).message).toContain(empty);
+  });
+
+  it('a store that does not exist is STORE_NOT_FOUND, and is not created', async () => {
+    const missing = path.join(dir, 'missing.duckdb');
+    const error = await intelAttribute({ case: CASES[1], db: missing }).catch((e: unknown) => e);
+    expect((error as CairnError).code).toBe('STORE_NOT_FOUND');
+    expect(existsSync(missing)).toBe(false);
   });
 });

@@ -16,7 +16,7 @@ import { parseCountryCode, type DependencySnapshot } from '../observatory/index.
 import type { AsNames } from '../registry/index.js';
 import type { CairnStore, VisibilityScope } from '../store/index.js';
 import { DEFAULT_ASNAMES_FILE } from './defaults.js';
-import { openCairnStore } from './ingest.js';
+import { withExistingStore } from './ingest.js';
 import { OutageEventLine, OutageEventSchema } from './outages.js';
 import { loadAsNamesFile } from './registry-files.js';
 
@@ -47,20 +47,6 @@ const StoreInput = z.object({
   from: TimeInput.optional(),
   to: TimeInput.optional(),
 });
-
-/** Runs `work` on a store a long-running face holds (left open), else on the file opened and closed. */
-async function withStore<T>(
-  db: string | CairnStore | undefined,
-  work: (store: CairnStore) => Promise<T>,
-): Promise<T> {
-  if (typeof db === 'object') return work(db);
-  const store = await openCairnStore(db, { mustExist: true });
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
 
 /**
  * The range asked for; what is left out is the store's first bin and its last element time (a
@@ -132,7 +118,7 @@ export async function historyVisibility(
 ): Promise<HistoryVisibilityResult> {
   const input = HistoryVisibilityInput.parse(raw);
   const { scope, key } = scopeOf(input);
-  return withStore(held ?? input.db, async (store) => {
+  return withExistingStore(held ?? input.db, async (store) => {
     const { from, to } = await rangeOf(store, input);
     const points = await store.visibilitySeries(scope, key, from, to);
     return HistoryVisibilityResult.parse({
@@ -211,7 +197,7 @@ export async function historyDependency(
   const country = parseCountryCode(input.country);
   const names = await loadNames();
   const name = (asn: number): string => names?.get(asn)?.name ?? '';
-  return withStore(held ?? input.db, async (store) => {
+  return withExistingStore(held ?? input.db, async (store) => {
     const { from, to } = await rangeOf(store, input);
     const series = await store.dependencySeries(country, from, to);
     const before = series.length > 0 ? await store.dependencyAt(country, series[0].time - 1e-6) : undefined;
@@ -266,7 +252,7 @@ export async function historyOutages(
   const input = HistoryOutagesInput.parse(raw);
   const selection =
     input.country !== undefined ? `country ${parseCountryCode(input.country)}` : input.selection;
-  return withStore(held ?? input.db, async (store) => {
+  return withExistingStore(held ?? input.db, async (store) => {
     const records = await store.outages({
       ...(selection !== undefined ? { selection } : {}),
       ...(input.from !== undefined ? { from: parseTime(input.from, 'from') } : {}),
@@ -323,7 +309,7 @@ export async function historyPrefixChanges(
     });
   const prefix = input.prefix !== undefined ? parsePrefix(input.prefix).toString() : undefined;
   const asn = input.asn !== undefined ? parseAsn(String(input.asn)) : undefined;
-  return withStore(held ?? input.db, async (store) => {
+  return withExistingStore(held ?? input.db, async (store) => {
     const changes = await store.prefixChanges({
       ...(prefix !== undefined ? { prefix } : {}),
       ...(asn !== undefined ? { asn } : {}),
@@ -381,7 +367,7 @@ export async function historyCountryChanges(
   const country = parseCountryCode(input.country);
   const names = await loadNames();
   const name = (asn: number): string => names?.get(asn)?.name ?? '';
-  return withStore(held ?? input.db, async (store) => {
+  return withExistingStore(held ?? input.db, async (store) => {
     const { from, to } = await rangeOf(store, input);
     const before = await store.dependencyAt(country, from);
     const after = await store.dependencyAt(country, to);

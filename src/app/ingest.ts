@@ -137,6 +137,23 @@ export async function openCairnStore(
   return openStore(file);
 }
 
+/**
+ * Runs `work` on the store a long-running face holds (left open), else on the store `db` names,
+ * which must exist (a read is never answered from a store made empty for it), opened and closed.
+ */
+export async function withExistingStore<T>(
+  db: string | CairnStore | undefined,
+  work: (store: CairnStore) => Promise<T>,
+): Promise<T> {
+  if (typeof db === 'object') return work(db);
+  const store = await openCairnStore(db, { mustExist: true });
+  try {
+    return await work(store);
+  } finally {
+    await store.close();
+  }
+}
+
 /** SHA-256 of a file's bytes, hex. */
 export async function hashFile(file: string): Promise<string> {
   const hash = createHash('sha256');

@@ -56,7 +56,7 @@ import { loadRoutingWorld } from './world.js';
 import { checkInputFile, readInputFileSync, STDIN_PATH } from './input-file.js';
 import { compileUserPattern } from './user-pattern.js';
 import { heldCorpus, storedCorpus, type HeldCorpus } from './intel-index.js';
-import { openCairnStore } from './ingest.js';
+import { withExistingStore } from './ingest.js';
 import type { CairnStore } from '../store/index.js';
 
 /** Most files read from one corpus folder (a hostile tree cannot make us walk forever). */
@@ -646,20 +646,6 @@ export interface CaseWorkspace {
   readonly correlator: Correlator;
 }
 
-/** Runs `work` on a store a face holds (left open), else on the file opened and closed. */
-async function withIntelStore<T>(
-  db: string | CairnStore,
-  work: (store: CairnStore) => Promise<T>,
-): Promise<T> {
-  if (typeof db === 'object') return work(db);
-  const store = await openCairnStore(db, { mustExist: true });
-  try {
-    return await work(store);
-  } finally {
-    await store.close();
-  }
-}
-
 /** The corpus as the store's evidence index holds it, or imported from the corpus files. */
 async function corpusOf(
   input: IntelSources,
@@ -670,7 +656,7 @@ async function corpusOf(
       throw new CairnError('INTEL_BAD_OPTION', 'give the corpus files or a store (--db), not both', {
         field: 'db',
       });
-    return withIntelStore(input.db, (store) => storedCorpus(store, hooks));
+    return withExistingStore(input.db, (store) => storedCorpus(store, hooks));
   }
   const graph = new EvidenceGraph();
   const { corpus } = importCorpus(graph, input.corpus ?? [DEFAULT_INTEL_CORPUS], hooks);
