@@ -7,7 +7,7 @@
 import { str } from '../facts.js';
 import type { ImportContext } from '../facts.js';
 import type { Case, MispEventMeta, Relationship, RelationshipType, Sighting } from '../model.js';
-import { RELATIONSHIP_TYPES } from '../model.js';
+import { emptyCase, RELATIONSHIP_TYPES } from '../model.js';
 import { cairnId } from '../uuid.js';
 import {
   importAttribute,
@@ -81,22 +81,7 @@ function eventMeta(event: Json): MispEventMeta {
 }
 
 function newCase(ctx: ImportContext, id: string, name: string, path: string, objectId?: string): Case {
-  return {
-    kind: 'case',
-    id,
-    provenance: { file: ctx.file, objectId, path },
-    confidence: ctx.defaultConfidence,
-    confidenceStated: false,
-    caseKind: 'misp-event',
-    name,
-    aliases: [],
-    labels: [],
-    actorLabels: [],
-    techniqueIds: [],
-    externalIds: [],
-    revoked: false,
-    deprecated: false,
-  };
+  return emptyCase(id, name, 'misp-event', { file: ctx.file, objectId, path }, ctx.defaultConfidence);
 }
 
 function newState(ctx: ImportContext, c: Case, meta: MispEventMeta, tagging: Tagging): EventState {
