@@ -57,6 +57,8 @@ export const DEFAULT_MAX_SAMPLE_SIZE = 256 * 1024 * 1024;
 /** Below this many files the worker start-up costs more than it saves. */
 export const SAMPLE_WORKER_MIN_FILES = 64;
 export const SAMPLE_FILES_LABEL = 'reading samples';
+/** Requests each worker holds at once. */
+const WORKER_QUEUE = 4;
 
 export const SampleInput = z.object({
   /** Files and folders (folders are walked; links inside are refused as the top-level ones). */
@@ -560,20 +562,28 @@ async function readInWorkers(
   const one = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const worker = new Worker(script, { workerData: setup });
+      let inFlight = 0;
+      let ended = false;
       const feed = (): void => {
         if (next >= files.length) {
-          void worker.terminate().then(() => resolve());
+          if (inFlight === 0 && !ended) {
+            ended = true;
+            void worker.terminate().then(() => resolve());
+          }
           return;
         }
         const index = next++;
+        inFlight++;
         worker.postMessage({ index, file: files[index] } satisfies WorkerRequest);
       };
       worker.on('message', (reply: WorkerReply) => {
+        inFlight--;
         onResult(reply.index, reply.result);
         feed();
       });
       worker.on('error', reject);
-      feed();
+      // A few requests queued per worker, so that it never waits for the main thread between files.
+      for (let k = 0; k < WORKER_QUEUE; k++) feed();
     });
   await Promise.all(Array.from({ length: Math.min(count, files.length) }, one));
 }

@@ -57,7 +57,7 @@ export function sampleHashes(bytes: Uint8Array): SampleHashes {
     md5: createHash('md5').update(bytes).digest('hex'),
     sha1: createHash('sha1').update(bytes).digest('hex'),
     sha256: createHash('sha256').update(bytes).digest('hex'),
-    ssdeep: new SsdeepHasher().update(bytes).digest(),
+    ssdeep: new SsdeepHasher().setTotalLength(bytes.length).update(bytes).digest(),
     ...(tlsh !== undefined ? { tlsh } : {}),
   };
 }
