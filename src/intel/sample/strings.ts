@@ -214,6 +214,7 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
   // Per kind: the raw texts met and the values kept (no key strings built per match).
   const state = new Map<NetworkStringKind, { raw: Set<string>; values: Set<string> }>();
   const out: NetworkString[] = [];
+  const reasons = new Map<string, InsiderSignal['reason'] | undefined>();
   const add = (
     kind: NetworkStringKind,
     raw: string,
@@ -235,7 +236,12 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
     if (s.values.has(value)) return;
     s.values.add(value);
     const name = typeof host === 'function' ? host(raw) : host;
-    const insider = name === undefined ? undefined : internalNameReason(name, victimNaming);
+    let insider: InsiderSignal['reason'] | undefined;
+    if (name !== undefined) {
+      // One verdict per host: the URLs of a file mostly share a few hosts.
+      if (reasons.has(name)) insider = reasons.get(name);
+      else reasons.set(name, (insider = internalNameReason(name, victimNaming)));
+    }
     out.push({ kind, value, offset, encoding, ...(insider ? { insider } : {}) });
   };
   const before = (t: string, index: number, chars: RegExp): boolean => index > 0 && chars.test(t[index - 1]);
