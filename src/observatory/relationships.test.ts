@@ -69,6 +69,17 @@ describe('Gao inference', () => {
     expect(isReservedAsn(4837)).toBe(false);
   });
 
+  it('takes a partial vantage AS for the provider of the next AS (AS-Rank)', () => {
+    // 30 gives the collector only its customer routes (two of the ten origins): it provides
+    // transit to 31, although 31, also seen under 1, has the larger degree.
+    const rel = infer([...TWO_PROVIDERS, [10, 1, 31], [10, 1, 31, 32], [30, 31], [30, 31, 32]]);
+    expect(rel.relationship(30, 31)).toMatchObject({ type: 'p2c', provider: 30 });
+    expect(rel.relationship(31, 32)).toMatchObject({ type: 'p2c', provider: 31 });
+    // The full vantage ASes 10 and 20 keep Gao's top: 10 is still 1's customer.
+    expect(rel.relationship(1, 10)).toMatchObject({ type: 'p2c', provider: 1 });
+    expect(rel.relationship(1, 2)?.type).toBe('p2p');
+  });
+
   it('takes siblings from organisation data only', () => {
     const rel = infer(TWO_PROVIDERS, (a, b) => (a === 1 && b === 13) || (a === 13 && b === 1));
     expect(rel.relationship(13, 1)?.type).toBe('sibling');

@@ -4,7 +4,9 @@
  * path the AS of highest degree is the top provider; the ASes before it climb to it (each is the
  * customer of the next), the ASes after it descend (each is the provider of the next); the votes
  * of all paths set each link's direction, and a link next to a path's top whose ends have
- * comparable degrees, never seen carrying transit, is a peering link. Siblings come only from
+ * comparable degrees, never seen carrying transit, is a peering link. A vantage AS (a path's first)
+ * that gives only part of the table gives its customer routes, so it provides transit to the next
+ * AS (AS-Rank's step for such vantage points, Luckie et al., IMC 2013). Siblings come only from
  * organisation data the caller supplies (Gao's mutual-transit siblings are mostly path artefacts:
  * her own WHOIS check confirmed little more than half of them). Each link keeps the paths it was inferred
  * from, so a relationship can be shown with its evidence.
@@ -109,6 +111,29 @@ export class ValleyFreeReach {
     for (let at = state; at !== -1; at = this.#parent[at]) path.push(this.#rel.asnOf(at >> 1));
     return path.reverse();
   }
+}
+
+/**
+ * Which first ASes of the paths (vantage ASes: the collector's peer, or a route server's member)
+ * export a partial table: AS-Rank's step for vantage points that announce no provider routes
+ * (Luckie et al. 2013). A session that carries only part of the table carries what the AS
+ * announces to a peer, its customer routes, so the vantage AS is the top of each path it gives.
+ * A vantage AS is full when its paths reach at least half of the origin ASes of all the paths
+ * (a full table reaches nearly all of them); 1 marks a partial one, by node index.
+ */
+function partialVantages(pool: Int32Array, offsets: readonly number[], n: number): Uint8Array {
+  const heads = new Map<number, Set<number>>();
+  const origins = new Set<number>();
+  for (let p = 0; p + 1 < offsets.length; p++) {
+    const origin = pool[offsets[p + 1] - 1];
+    origins.add(origin);
+    let reached = heads.get(pool[offsets[p]]);
+    if (reached === undefined) heads.set(pool[offsets[p]], (reached = new Set()));
+    reached.add(origin);
+  }
+  const partial = new Uint8Array(n);
+  for (const [head, reached] of heads) if (reached.size * 2 < origins.size) partial[head] = 1;
+  return partial;
 }
 
 /** Links inferred from a set of AS paths, with the paths behind each. */
@@ -280,17 +305,20 @@ export class AsRelationships {
     const peerCandidate = new Uint8Array(links);
     const evidence: number[][] = Array.from({ length: links }, () => []);
     const keep = this.#options.evidencePerLink;
+    const partial = partialVantages(pool, offsets, n);
     for (let p = 0; p < paths; p++) {
       const start = offsets[p];
       const end = offsets[p + 1];
       let top = start;
       for (let k = start + 1; k < end; k++) if (degree[pool[k]] > degree[pool[top]]) top = k;
+      // A partial vantage AS exports only its customer routes: it provides transit to the next AS.
+      const fromPartial = partial[pool[start]] === 1;
       for (let k = start; k < end - 1; k++) {
         const link = pathLinks[k];
         linkPaths[link]++;
         if (evidence[link].length < keep) evidence[link].push(p);
         // Before the top the next AS (nearer the top) is the provider; from the top on, the current one.
-        const provider = k < top ? pool[k + 1] : pool[k];
+        const provider = k < top && !(k === start && fromPartial) ? pool[k + 1] : pool[k];
         if (provider === lo[link]) votesLo[link]++;
         else votesHi[link]++;
       }
@@ -307,6 +335,7 @@ export class AsRelationships {
       // A top at the path's head: its other neighbour is the collector the path omits (the route
       // came over that session), so by Gao's rule the link away from it is not peering.
       else if (after >= 0) notPeering[pathLinks[top]] = 1;
+      if (fromPartial) notPeering[pathLinks[start]] = 1;
     }
     // Gao phase 3 (refined, L) for direction; the peering phase with R; siblings from organisations.
     const type = new Uint8Array(links);
