@@ -90,6 +90,7 @@ export function serveCommand(context: CliContext): Command {
               ...(options.mrt !== undefined ? { mrt: options.mrt } : {}),
               ...(options.outageMrt !== undefined ? { outageMrt: options.outageMrt } : {}),
               intelStore: store,
+              routingStore: store,
             },
             hooks,
           );

@@ -11,10 +11,10 @@ import {
   IpResult,
   PrefixResult,
   WhatIfResult,
-  workspaceWhatIf,
+  type RoutingAnswer,
 } from '../../app/index.js';
 import { csvCell, metaOf, paginate } from '../answer.js';
-import { PROBLEM_RESPONSES, Pagination, envelope } from '../envelope.js';
+import { PROBLEM_RESPONSES, Pagination, envelope, type Meta, type Page } from '../envelope.js';
 import type { RouteContext, ZodApp } from '../server.js';
 
 /** The country ranking as CSV, one row per country. */
@@ -38,6 +38,16 @@ export function countriesCsv(rows: readonly CountryRank[]): string {
         .join(','),
     );
   return lines.join('\n') + '\n';
+}
+
+/** The meta of a routing answer: what the world it came from (loaded or kept) rests on. */
+function metaOfAnswer(
+  context: RouteContext,
+  started: number,
+  answer: RoutingAnswer<unknown>,
+  page?: Page,
+): Meta {
+  return metaOf(context, started, page, { coverage: answer.coverage, dataTime: answer.dataTime });
 }
 
 export const CountryParams = z.object({
@@ -74,7 +84,8 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     async (request, reply) => {
       const started = performance.now();
       const { q, format } = request.query;
-      let rows = context.workspace.countries().countries;
+      const answer = await context.routing.countries();
+      let rows = answer.data.countries;
       if (q !== undefined) {
         const needle = q.toLowerCase();
         rows = rows.filter(
@@ -91,7 +102,7 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
       const { items, page } = paginate(rows, request.query);
       return reply
         .type('application/json')
-        .send({ data: { countries: items }, meta: metaOf(context, started, page) });
+        .send({ data: { countries: items }, meta: metaOfAnswer(context, started, answer, page) });
     },
   );
 
@@ -107,8 +118,8 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     },
     async (request) => {
       const started = performance.now();
-      const data = context.workspace.country(request.params.cc);
-      return { data, meta: metaOf(context, started) };
+      const answer = await context.routing.country(request.params.cc);
+      return { data: answer.data, meta: metaOfAnswer(context, started, answer) };
     },
   );
 
@@ -124,7 +135,8 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     },
     async (request) => {
       const started = performance.now();
-      return { data: context.workspace.asn(request.params.asn), meta: metaOf(context, started) };
+      const answer = await context.routing.asn(request.params.asn);
+      return { data: answer.data, meta: metaOfAnswer(context, started, answer) };
     },
   );
 
@@ -141,7 +153,8 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     },
     async (request) => {
       const started = performance.now();
-      return { data: context.workspace.ip(request.params.address), meta: metaOf(context, started) };
+      const answer = await context.routing.ip(request.params.address);
+      return { data: answer.data, meta: metaOfAnswer(context, started, answer) };
     },
   );
 
@@ -164,7 +177,8 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     async (request) => {
       const started = performance.now();
       const text = request.params.prefix.replace('_', '/');
-      return { data: context.workspace.prefix(text), meta: metaOf(context, started) };
+      const answer = await context.routing.prefix(text);
+      return { data: answer.data, meta: metaOfAnswer(context, started, answer) };
     },
   );
 
@@ -204,11 +218,11 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     },
     async (request) => {
       const started = performance.now();
-      const data = workspaceWhatIf(context.workspace, {
+      const answer = await context.routing.whatIf({
         remove: request.query.remove,
         countries: request.query.country,
       });
-      return { data, meta: metaOf(context, started) };
+      return { data: answer.data, meta: metaOfAnswer(context, started, answer) };
     },
   );
 }
