@@ -76,6 +76,7 @@ export class RoutingViewStore {
   private pending: RoutingViewRecord[] = [];
   private readonly remembered = new Set<string>();
   private flushing: Promise<void> = Promise.resolve();
+  private keeping: Promise<void> = Promise.resolve();
 
   private constructor(
     private readonly store: CairnStore,
@@ -130,7 +131,19 @@ export class RoutingViewStore {
    * and data time (written last, so a start cut short keeps nothing half done). Yields between
    * countries so a server answering meanwhile is not held up.
    */
-  async keep(workspace: Workspace): Promise<void> {
+  keep(workspace: Workspace): Promise<void> {
+    const keeping = this.write(workspace);
+    this.keeping = keeping.catch(() => undefined);
+    return keeping;
+  }
+
+  /** Resolves once the views being kept and the answers remembered are written (a face stopping waits for it). */
+  async settled(): Promise<void> {
+    await this.keeping;
+    await this.flush();
+  }
+
+  private async write(workspace: Workspace): Promise<void> {
     if (!this.canKeep) return;
     const views: RoutingViewRecord[] = [];
     const ranking = workspace.countries();

@@ -13,7 +13,8 @@ import {
   WhatIfResult,
   type RoutingAnswer,
 } from '../../app/index.js';
-import { csvCell, metaOf, paginate } from '../answer.js';
+import { csvCell, envelopeJson, metaOf, paginate, sendEnvelopeJson } from '../answer.js';
+import type { FastifyReply } from 'fastify';
 import { PROBLEM_RESPONSES, Pagination, envelope, type Meta, type Page } from '../envelope.js';
 import type { RouteContext, ZodApp } from '../server.js';
 
@@ -116,10 +117,13 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
         response: { 200: envelope(CountryResult), ...PROBLEM_RESPONSES },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const started = performance.now();
       const answer = await context.routing.country(request.params.cc);
-      return { data: answer.data, meta: metaOfAnswer(context, started, answer) };
+      return sendEnvelopeJson(
+        reply as FastifyReply,
+        envelopeJson(CountryResult, answer.data, metaOfAnswer(context, started, answer)),
+      );
     },
   );
 
@@ -133,10 +137,13 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
         response: { 200: envelope(AsResult), ...PROBLEM_RESPONSES },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const started = performance.now();
       const answer = await context.routing.asn(request.params.asn);
-      return { data: answer.data, meta: metaOfAnswer(context, started, answer) };
+      return sendEnvelopeJson(
+        reply as FastifyReply,
+        envelopeJson(AsResult, answer.data, metaOfAnswer(context, started, answer)),
+      );
     },
   );
 
@@ -151,10 +158,13 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
         response: { 200: envelope(IpResult), ...PROBLEM_RESPONSES },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const started = performance.now();
       const answer = await context.routing.ip(request.params.address);
-      return { data: answer.data, meta: metaOfAnswer(context, started, answer) };
+      return sendEnvelopeJson(
+        reply as FastifyReply,
+        envelopeJson(IpResult, answer.data, metaOfAnswer(context, started, answer)),
+      );
     },
   );
 
@@ -174,11 +184,14 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
         response: { 200: envelope(PrefixResult), ...PROBLEM_RESPONSES },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const started = performance.now();
       const text = request.params.prefix.replace('_', '/');
       const answer = await context.routing.prefix(text);
-      return { data: answer.data, meta: metaOfAnswer(context, started, answer) };
+      return sendEnvelopeJson(
+        reply as FastifyReply,
+        envelopeJson(PrefixResult, answer.data, metaOfAnswer(context, started, answer)),
+      );
     },
   );
 
@@ -216,13 +229,16 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
         response: { 200: envelope(WhatIfResult), ...PROBLEM_RESPONSES },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const started = performance.now();
       const answer = await context.routing.whatIf({
         remove: request.query.remove,
         countries: request.query.country,
       });
-      return { data: answer.data, meta: metaOfAnswer(context, started, answer) };
+      return sendEnvelopeJson(
+        reply as FastifyReply,
+        envelopeJson(WhatIfResult, answer.data, metaOfAnswer(context, started, answer)),
+      );
     },
   );
 }

@@ -74,22 +74,22 @@ function storeError(file: string, error: unknown, doing: string): CairnError {
 const DUCKDB_HEADER_BYTES = 3 * 4096;
 
 /**
- * Refuses a file shorter than the blocks its header counts: DuckDB reads a block only when a query
- * needs it, so a truncated tail would otherwise open and fail later. Skipped while a WAL is beside
- * it, since replaying the WAL may count blocks not yet written to the file.
+ * Refuses a file too short to hold the blocks its header says are in use: DuckDB reads a block only
+ * when a query needs it, so a truncated tail would otherwise open and fail later. (Free blocks
+ * need not be in the file.) Skipped while a WAL is beside it, which may add blocks on replay.
  */
 async function checkWhole(connection: DuckDBConnection, file: string): Promise<void> {
   if (file === ':memory:' || existsSync(`${file}.wal`) || !existsSync(file)) return;
   const reader = await connection.runAndReadAll('PRAGMA database_size');
   const [row] = reader.getRowObjectsJS() as Row[];
   if (row === undefined) return;
-  const blocks = Number(row.total_blocks);
-  const expected = DUCKDB_HEADER_BYTES + blocks * Number(row.block_size);
+  const used = Number(row.used_blocks);
+  const needed = DUCKDB_HEADER_BYTES + used * Number(row.block_size);
   const size = statSync(file).size;
-  if (blocks > 0 && size < expected)
+  if (used > 0 && size < needed)
     throw new CairnError(
       'STORE_CORRUPT',
-      `${file} is damaged or not a cairn store (${size} bytes where its header counts ${expected})`,
+      `${file} is damaged or not a cairn store (${size} bytes where its ${used} blocks in use need ${needed})`,
       { file },
     );
 }

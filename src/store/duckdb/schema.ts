@@ -80,8 +80,7 @@ export const MIGRATIONS: readonly Migration[] = [
     summary: 'routing views (the answers of a routing world, kept so a restart reads them)',
     statements: [
       `CREATE TABLE routing_views (
-        world VARCHAR NOT NULL, kind VARCHAR NOT NULL, key VARCHAR NOT NULL, view_gzip BLOB NOT NULL,
-        PRIMARY KEY (world, kind, key))`,
+        world VARCHAR NOT NULL, kind VARCHAR NOT NULL, key VARCHAR NOT NULL, view_gzip BLOB NOT NULL)`,
     ],
   },
 ];
