@@ -7,7 +7,8 @@
 // subscriber); then a soak on the country endpoint sampling the server's RSS. Every loop is
 // bounded in count and time. Build first (`npm run bench` does).
 // Run: npm run bench -- server [--duration S] [--soak S] [--subscribers N] [--burst N].
-// Writes bench/RESULTS-server.md.
+// Writes bench/RESULTS-server.md. `--http-only` runs the endpoint table alone (no SSE, no soak) and
+// prints it; `--dist DIR` serves another build (a before/after comparison in the same run).
 import { fork } from 'node:child_process';
 import http from 'node:http';
 import { loadavg } from 'node:os';
@@ -16,7 +17,11 @@ import autocannon from 'autocannon';
 import { machine, today } from './lib/measure.mjs';
 import { writeSection } from './lib/results-section.mjs';
 
-const dist = (path) => new URL(`../dist/${path}`, import.meta.url).href;
+const DIST_AT = process.argv.indexOf('--dist');
+const dist = (path) =>
+  DIST_AT >= 0
+    ? new URL(`${path}`, `file://${process.argv[DIST_AT + 1].replace(/\/?$/, '/')}`).href
+    : new URL(`../dist/${path}`, import.meta.url).href;
 const RESULTS = fileURLToPath(new URL('RESULTS-server.md', import.meta.url));
 
 function option(name, fallback) {
@@ -151,7 +156,11 @@ async function main() {
   const soakSeconds = option('soak', 60);
   const subscriberCount = option('subscribers', 1000);
   const burst = option('burst', 100);
-  const child = fork(fileURLToPath(import.meta.url), ['--serve'], { execArgv: ['--expose-gc'] });
+  const child = fork(
+    fileURLToPath(import.meta.url),
+    ['--serve', ...(DIST_AT >= 0 ? ['--dist', process.argv[DIST_AT + 1]] : [])],
+    { execArgv: ['--expose-gc'] },
+  );
   const deadline = setTimeout(() => {
     process.stderr.write('bench/server.mjs: over 30 minutes, stopping\n');
     child.kill('SIGKILL');
@@ -192,6 +201,24 @@ async function main() {
     }
   }
   const afterLoad = await request(child, { type: 'memory' }, 'memory');
+  if (process.argv.includes('--http-only')) {
+    const table = [
+      `Served: ${DIST_AT >= 0 ? process.argv[DIST_AT + 1] : 'dist/'}; duration ${duration} s per run; date: ${today()}; load average (1 min) ${startLoad.toFixed(1)} -> ${loadavg()[0].toFixed(1)}.`,
+      '',
+      '| endpoint | connections | p50 ms | p99 ms | req/s | requests | errors |',
+      '|---|---:|---:|---:|---:|---:|---:|',
+      ...rows.map(
+        (r) =>
+          `| ${r.name} \`${r.path}\` | ${r.connections} | ${r.p50} | ${r.p99} | ${Math.round(r.rps).toLocaleString('en')} | ${r.total.toLocaleString('en')} | ${r.errors} |`,
+      ),
+      '',
+      `Server RSS: ${mib(idle.rss)} MiB loaded and idle, ${mib(afterLoad.rss)} MiB after the load runs.`,
+    ];
+    process.stdout.write(table.join('\n') + '\n');
+    clearTimeout(deadline);
+    child.send({ type: 'stop' });
+    return;
+  }
 
   // SSE: subscribers, then a burst. Memory is read after GC until two readings agree (at most 10).
   const settled = async () => {

@@ -273,3 +273,11 @@ export {
   REGISTRY_MAX_BYTES,
 } from './registry-files.js';
 export { gunzipInput, gunzipInputSync } from './input-file.js';
+// ---- issue 16: routing answers kept in the store (a restart answers from them) ----
+export {
+  ROUTING_VIEWS_FORMAT,
+  RoutingAnswers,
+  RoutingViewStore,
+  routingWorldKey,
+  type RoutingAnswer,
+} from './routing-views.js';

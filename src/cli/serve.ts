@@ -90,6 +90,7 @@ export function serveCommand(context: CliContext): Command {
               ...(options.mrt !== undefined ? { mrt: options.mrt } : {}),
               ...(options.outageMrt !== undefined ? { outageMrt: options.outageMrt } : {}),
               intelStore: store,
+              routingStore: store,
             },
             hooks,
           );
@@ -128,6 +129,8 @@ export function serveCommand(context: CliContext): Command {
             io.stdout.write(`cairn: write token (printed once, kept in ${tokenFile}):\n${token}\n`);
           else io.stdout.write(`cairn: write token in ${tokenFile}\n`);
           await stopped;
+          // Views being kept for the next start are written before the store closes.
+          await (await services.routingViews?.catch(() => undefined))?.settled();
         } finally {
           await store.close();
         }

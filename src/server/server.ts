@@ -33,6 +33,8 @@ import {
   AchWorkspace,
   IntelWorkspace,
   OutageArchive,
+  RoutingAnswers,
+  RoutingViewStore,
   StoreWorkspace,
   Workspace,
   type SelectionInput,
@@ -80,6 +82,11 @@ export interface ServerServices {
   watch?: SelectionInput[];
   /** The store history and ingest status are read from; without it those routes answer 503. */
   store?: StoreWorkspace;
+  /**
+   * The routing answers the store keeps for this world: the routing routes answer from them while
+   * the world still loads (none: they wait for the world).
+   */
+  routingViews?: Deferred<RoutingViewStore | undefined>;
 }
 
 export interface ServiceSources {
@@ -95,6 +102,11 @@ export interface ServiceSources {
   detector?: ConstructorParameters<typeof OutageArchive>[0]['detector'];
   /** The store whose evidence index the intel routes read, when it has one (else the corpus files). */
   intelStore?: StoreWorkspace;
+  /**
+   * The store the routing answers are kept in: read at start when it keeps this world's, else
+   * written once the world has loaded from the files.
+   */
+  routingStore?: StoreWorkspace;
 }
 
 /** Loads everything the routes read, from the given or bundled data. */
@@ -126,14 +138,24 @@ export function startServices(
   intel: Promise<IntelWorkspace>;
   ach: Promise<AchWorkspace>;
   outages: Promise<OutageArchive>;
+  routingViews?: Promise<RoutingViewStore | undefined>;
 } {
-  const workspace = Workspace.load(sources.mrt !== undefined ? { mrt: sources.mrt } : {}, hooks).then(
-    (loaded) => {
-      // The ranking is computed once here, so the first request for it is as quick as the rest.
-      loaded.countries();
-      return loaded;
-    },
-  );
+  const world = sources.mrt !== undefined ? { mrt: sources.mrt } : {};
+  const routingStore = sources.routingStore;
+  const routingViews =
+    routingStore === undefined ? undefined : RoutingViewStore.open(routingStore.store, world);
+  const workspace = Workspace.load(world, hooks).then(async (loaded) => {
+    const views = await routingViews?.catch(() => undefined);
+    // The ranking is computed once here, so the first request for it is as quick as the rest
+    // (unless the store keeps it: then it is read from there).
+    if (views?.kept !== true) loaded.countries();
+    if (views !== undefined && !views.kept)
+      // Kept behind the answers: a failure only makes the next start slower.
+      views.keep(loaded).catch((error: unknown) => {
+        if (error instanceof CairnError) hooks.onProblem?.(error);
+      });
+    return loaded;
+  });
   const intel = workspace.then((loaded) =>
     IntelWorkspace.load(
       loaded.world,
@@ -157,8 +179,8 @@ export function startServices(
       ),
   );
   // Kept for the routes; marked handled here so a failure waits for a request to be answered.
-  for (const pending of [workspace, intel, ach, outages]) pending.catch(() => undefined);
-  return { workspace, intel, ach, outages };
+  for (const pending of [workspace, intel, ach, outages, routingViews]) pending?.catch(() => undefined);
+  return { workspace, intel, ach, outages, ...(routingViews !== undefined ? { routingViews } : {}) };
 }
 
 export interface ServerOptions extends ServerServices {
@@ -195,6 +217,8 @@ export interface RouteContext {
   readonly ach: AchWorkspace;
   readonly outages: OutageArchive;
   readonly store?: StoreWorkspace;
+  /** The routing questions: from the loaded world, else the views the store keeps, else once loaded. */
+  readonly routing: RoutingAnswers;
   /** Resolves once the named services are loaded (rejects with their loading error). */
   ready: (...names: ServiceName[]) => Promise<void>;
   hub: AlertHub;
@@ -324,6 +348,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return loaded('outages');
     },
     ...(options.store !== undefined ? { store: options.store } : {}),
+    routing: new RoutingAnswers(options.workspace, options.routingViews),
     ready: async (...names) => {
       for (const name of names) await pending.get(name);
     },
@@ -350,7 +375,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       { prefix: API_PREFIX },
     );
   };
-  await group(['workspace'], routingRoutes);
+  // The routing routes wait in RoutingAnswers: for the world only when the store keeps no answer.
+  await group([], routingRoutes);
   await group(['workspace', 'outages'], outageRoutes);
   await group(['workspace', 'intel'], intelRoutes);
   await group(['ach'], achRoutes);

@@ -15,6 +15,7 @@ import type {
   OutageFilter,
   OutageRecord,
   PrefixChange,
+  RoutingViewRecord,
   SessionResetRecord,
   StoreCounts,
   VisibilityPoint,
@@ -89,6 +90,13 @@ export interface CairnStore {
   saveEvidenceIndex(index: EvidenceIndexRecord): Promise<void>;
   /** The evidence index last saved; undefined when none was. */
   loadEvidenceIndex(): Promise<EvidenceIndexRecord | undefined>;
+
+  // ---- routing views (optional: a store without them makes every start load the MRT files) ----
+
+  /** Writes the views, replacing any with the same world, kind and key, in one transaction. */
+  saveRoutingViews?(views: readonly RoutingViewRecord[]): Promise<void>;
+  /** One kept view; undefined when there is none. */
+  routingView?(world: string, kind: string, key: string): Promise<RoutingViewRecord | undefined>;
 
   // ---- ACH --------------------------------------------------------------------------------
 

@@ -125,3 +125,15 @@ export interface EvidenceIndexRecord {
   /** The index itself, opaque to the store. */
   text: string;
 }
+
+/**
+ * One answer of a routing world, kept so a later start reads it instead of reloading the MRT
+ * files: `world` names the inputs (app derives it from their content), `kind` and `key` the
+ * question (`country`/`KP`), `json` the answer as app serialised it, opaque to the store.
+ */
+export interface RoutingViewRecord {
+  world: string;
+  kind: string;
+  key: string;
+  json: string;
+}

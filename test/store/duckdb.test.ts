@@ -48,7 +48,7 @@ async function expectStoreError(file: string, code: string): Promise<CairnError>
 
 describe('DuckDB store file', () => {
   it('opens a database made by schema version 1 and migrates it, keeping its data', async () => {
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     const file = newFile();
     const v1 = await DuckDbStore.open(file, { schemaVersion: 1 });
     expect(v1.schemaVersion).toBe(1);
@@ -56,6 +56,7 @@ describe('DuckDB store file', () => {
     expect(await v1.ingestFile(written)).toBe(true);
     await expect(v1.findEvidence('x')).rejects.toBeInstanceOf(CairnError);
     expect(await v1.loadEvidenceIndex()).toBeUndefined();
+    expect(await v1.routingView('w', 'country', 'KP')).toBeUndefined();
     await v1.close();
 
     const current = await DuckDbStore.open(file);
@@ -68,6 +69,16 @@ describe('DuckDB store file', () => {
       const intel = fileRecord({ kind: 'intel' });
       expect(await current.importEvidence(intel, [])).toBe(true);
       expect(await current.ingestFile(written)).toBe(false);
+      // Routing views: replaced by world, kind and key; another world's are apart.
+      const view = { world: 'w1', kind: 'country', key: 'KP', json: '{"country":"KP","ü":"<script>"}' };
+      await current.saveRoutingViews([
+        { ...view, json: '{}' },
+        { ...view, world: 'w2' },
+      ]);
+      await current.saveRoutingViews([view]);
+      expect(await current.routingView('w1', 'country', 'KP')).toEqual(view);
+      expect(await current.routingView('w2', 'country', 'KP')).toEqual({ ...view, world: 'w2' });
+      expect(await current.routingView('w1', 'country', 'CN')).toBeUndefined();
       const index = { inputs: [], format: 1, builtAt: 0, text: '{}' };
       await current.saveEvidenceIndex(index);
       expect(await current.loadEvidenceIndex()).toEqual(index);

@@ -11,10 +11,11 @@ import {
   IpResult,
   PrefixResult,
   WhatIfResult,
-  workspaceWhatIf,
+  type RoutingAnswer,
 } from '../../app/index.js';
-import { csvCell, metaOf, paginate } from '../answer.js';
-import { PROBLEM_RESPONSES, Pagination, envelope } from '../envelope.js';
+import { csvCell, envelopeJson, metaOf, paginate, sendEnvelopeJson } from '../answer.js';
+import type { FastifyReply } from 'fastify';
+import { PROBLEM_RESPONSES, Pagination, envelope, type Meta, type Page } from '../envelope.js';
 import type { RouteContext, ZodApp } from '../server.js';
 
 /** The country ranking as CSV, one row per country. */
@@ -38,6 +39,16 @@ export function countriesCsv(rows: readonly CountryRank[]): string {
         .join(','),
     );
   return lines.join('\n') + '\n';
+}
+
+/** The meta of a routing answer: what the world it came from (loaded or kept) rests on. */
+function metaOfAnswer(
+  context: RouteContext,
+  started: number,
+  answer: RoutingAnswer<unknown>,
+  page?: Page,
+): Meta {
+  return metaOf(context, started, page, { coverage: answer.coverage, dataTime: answer.dataTime });
 }
 
 export const CountryParams = z.object({
@@ -74,7 +85,8 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     async (request, reply) => {
       const started = performance.now();
       const { q, format } = request.query;
-      let rows = context.workspace.countries().countries;
+      const answer = await context.routing.countries();
+      let rows = answer.data.countries;
       if (q !== undefined) {
         const needle = q.toLowerCase();
         rows = rows.filter(
@@ -91,7 +103,7 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
       const { items, page } = paginate(rows, request.query);
       return reply
         .type('application/json')
-        .send({ data: { countries: items }, meta: metaOf(context, started, page) });
+        .send({ data: { countries: items }, meta: metaOfAnswer(context, started, answer, page) });
     },
   );
 
@@ -105,10 +117,13 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
         response: { 200: envelope(CountryResult), ...PROBLEM_RESPONSES },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const started = performance.now();
-      const data = context.workspace.country(request.params.cc);
-      return { data, meta: metaOf(context, started) };
+      const answer = await context.routing.country(request.params.cc);
+      return sendEnvelopeJson(
+        reply as FastifyReply,
+        envelopeJson(CountryResult, answer.data, metaOfAnswer(context, started, answer)),
+      );
     },
   );
 
@@ -122,9 +137,13 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
         response: { 200: envelope(AsResult), ...PROBLEM_RESPONSES },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const started = performance.now();
-      return { data: context.workspace.asn(request.params.asn), meta: metaOf(context, started) };
+      const answer = await context.routing.asn(request.params.asn);
+      return sendEnvelopeJson(
+        reply as FastifyReply,
+        envelopeJson(AsResult, answer.data, metaOfAnswer(context, started, answer)),
+      );
     },
   );
 
@@ -139,9 +158,13 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
         response: { 200: envelope(IpResult), ...PROBLEM_RESPONSES },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const started = performance.now();
-      return { data: context.workspace.ip(request.params.address), meta: metaOf(context, started) };
+      const answer = await context.routing.ip(request.params.address);
+      return sendEnvelopeJson(
+        reply as FastifyReply,
+        envelopeJson(IpResult, answer.data, metaOfAnswer(context, started, answer)),
+      );
     },
   );
 
@@ -161,10 +184,14 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
         response: { 200: envelope(PrefixResult), ...PROBLEM_RESPONSES },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const started = performance.now();
       const text = request.params.prefix.replace('_', '/');
-      return { data: context.workspace.prefix(text), meta: metaOf(context, started) };
+      const answer = await context.routing.prefix(text);
+      return sendEnvelopeJson(
+        reply as FastifyReply,
+        envelopeJson(PrefixResult, answer.data, metaOfAnswer(context, started, answer)),
+      );
     },
   );
 
@@ -202,13 +229,16 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
         response: { 200: envelope(WhatIfResult), ...PROBLEM_RESPONSES },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const started = performance.now();
-      const data = workspaceWhatIf(context.workspace, {
+      const answer = await context.routing.whatIf({
         remove: request.query.remove,
         countries: request.query.country,
       });
-      return { data, meta: metaOf(context, started) };
+      return sendEnvelopeJson(
+        reply as FastifyReply,
+        envelopeJson(WhatIfResult, answer.data, metaOfAnswer(context, started, answer)),
+      );
     },
   );
 }

@@ -75,6 +75,14 @@ export const MIGRATIONS: readonly Migration[] = [
         index_gzip BLOB NOT NULL)`,
     ],
   },
+  {
+    version: 4,
+    summary: 'routing views (the answers of a routing world, kept so a restart reads them)',
+    statements: [
+      `CREATE TABLE routing_views (
+        world VARCHAR NOT NULL, kind VARCHAR NOT NULL, key VARCHAR NOT NULL, view_gzip BLOB NOT NULL)`,
+    ],
+  },
 ];
 
 /** The version this cairn writes. */
