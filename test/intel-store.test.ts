@@ -121,7 +121,7 @@ describe('attribution from the store equals the import-every-time path', () => {
 describe('the evidence index', () => {
   it('reads back into the graph the import made: every fact, every case list in its order', () => {
     const { graph, corpus: loaded } = bundledCorpus();
-    const again = readCorpusIndex(writeCorpusIndex(graph, loaded, []));
+    const again = readCorpusIndex(writeCorpusIndex(graph, loaded));
     expect(again.graph.counts()).toEqual(graph.counts());
     for (const kind of ['indicator', 'case', 'actor', 'relationship', 'technique'] as const)
       expect(again.graph.all(kind)).toEqual(graph.all(kind));

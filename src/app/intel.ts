@@ -35,6 +35,7 @@ import {
 import type {
   Attribution,
   Case,
+  CorpusPlacement,
   Enrichment,
   EvidenceItem,
   ImportReport,
@@ -90,6 +91,7 @@ export const IntelEvidenceItem = z.object({
     'imphash',
     'rich-header',
     'yara',
+    'yara-meta',
   ]),
   value: z.string(),
   candidateValue: z.string().optional(),
@@ -605,7 +607,17 @@ export function upstreamsOfView(view: AddressView): number[] {
 async function routingEnricher(
   sources: IntelSources,
   hooks: WorkHooks,
+  placement?: CorpusPlacement,
 ): Promise<(graph: EvidenceGraph) => Enrichment> {
+  const victimNaming = victimNamingOf(sources.victimNaming);
+  // The index placed the corpus as these sources would: only addresses outside it are looked up.
+  if (placement !== undefined && (sources.mrt ?? []).length === 0 && sources.registry === undefined)
+    return (graph) =>
+      enrichIndicators(graph.indicators, {
+        registry: placement.countries,
+        known: placement.enrichment,
+        victimNaming,
+      });
   const world = await loadRoutingWorld(
     { mrt: sources.mrt ?? [], registry: sources.registry, asnames: sources.asnames },
     hooks,
@@ -624,7 +636,6 @@ async function routingEnricher(
       },
     };
   }
-  const victimNaming = victimNamingOf(sources.victimNaming);
   return (graph) =>
     enrichIndicators(graph.indicators, {
       routing,
@@ -650,7 +661,7 @@ export interface CaseWorkspace {
 async function corpusOf(
   input: IntelSources,
   hooks: WorkHooks,
-): Promise<{ graph: EvidenceGraph; corpus: LoadedCorpus }> {
+): Promise<{ graph: EvidenceGraph; corpus: LoadedCorpus; placement?: CorpusPlacement }> {
   if (input.db !== undefined) {
     if (input.corpus !== undefined)
       throw new CairnError('INTEL_BAD_OPTION', 'give the corpus files or a store (--db), not both', {
@@ -674,13 +685,14 @@ function correlatorOf(
     labels: corpus.labels,
     reliability: corpus.reliability,
     warninglists: corpus.warninglists,
+    yaraRules: corpus.yaraRules,
     enrichment: enrichment.ips,
     excludeCases,
   });
 }
 
 export async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promise<CaseWorkspace> {
-  const { graph, corpus } = await corpusOf(input, hooks);
+  const { graph, corpus, placement } = await corpusOf(input, hooks);
   const reports: FileReport[] = [];
   const query = resolveCase(graph, corpus, input.case, reports);
   // The query file's own problems (a corrupt gzip, broken records) are the user's to see.
@@ -688,7 +700,7 @@ export async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks)
     for (const report of reports)
       if (report.path === query.file)
         for (const issue of report.report?.issues ?? []) hooks.onProblem?.(issue);
-  const enrichment = (await routingEnricher(input, hooks))(graph);
+  const enrichment = (await routingEnricher(input, hooks, placement))(graph);
   let correlator: Correlator | undefined;
   // Built when first asked for: `show` and a plain export never need it.
   return {
@@ -770,8 +782,8 @@ async function heldQuery(
     input.victimNaming ?? null,
   ]);
   const held = await heldCorpus(store, key, async () => {
-    const { graph, corpus } = await storedCorpus(store, hooks);
-    const enrich = await routingEnricher(input, hooks);
+    const { graph, corpus, placement } = await storedCorpus(store, hooks);
+    const enrich = await routingEnricher(input, hooks, placement);
     const enrichment = enrich(graph);
     return { graph, corpus, enrichment, enrich, correlator: correlatorOf(graph, corpus, enrichment) };
   });
