@@ -273,3 +273,5 @@ export {
   REGISTRY_MAX_BYTES,
 } from './registry-files.js';
 export { gunzipInput, gunzipInputSync } from './input-file.js';
+// Intel attribution speed and dating (issue 13 points 7 and 10, issue 22 point 2): archives at a case's date.
+export { archivesAt, IntelRoutingArchives } from './intel-archives.js';
