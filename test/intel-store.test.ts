@@ -19,7 +19,14 @@ import {
 import { captureIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
 import { CairnError } from '../src/errors/index.js';
-import { EvidenceGraph, loadCorpus, readCorpusIndex, writeCorpusIndex } from '../src/intel/index.js';
+import {
+  EvidenceGraph,
+  enrichIndicators,
+  loadCorpus,
+  readCorpusIndex,
+  writeCorpusIndex,
+} from '../src/intel/index.js';
+import { parseAddress } from '../src/net/index.js';
 import { openStore, type CairnStore } from '../src/store/index.js';
 import { listCorpusFiles } from '../src/app/intel.js';
 
@@ -28,6 +35,8 @@ const db = path.join(dir, 'cairn.duckdb');
 const corpus = [DEFAULT_INTEL_CORPUS];
 /** A query list outside the corpus, made by code from real corpus values (synthetic: named so). */
 const syntheticCase = path.join(dir, 'synthetic-query.csv');
+/** A query of a YARA rule of the corpus (ESET's 3CX Rich-header rule) and addresses outside it. */
+const ruleCase = path.join(dir, 'synthetic-rule-query.csv');
 
 function bundledCorpus(): { graph: EvidenceGraph; corpus: ReturnType<typeof loadCorpus> } {
   const graph = new EvidenceGraph();
@@ -49,6 +58,17 @@ beforeAll(async () => {
       if (n % 37 === 0) rows.push(`${i.type},${i.original}`);
     });
   writeFileSync(syntheticCase, `${rows.join('\n')}\n`);
+  writeFileSync(
+    ruleCase,
+    [
+      'type,value',
+      'yara-rule,RichHeaders_Lazarus_NukeSped_IconicPayloads_3CX_Q12023',
+      // Addresses no corpus file holds: placed from the index's block -> country table.
+      'ipv4,175.45.178.1',
+      'ipv4,1.0.16.1',
+      '',
+    ].join('\n'),
+  );
 }, 300_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -62,6 +82,8 @@ const CASES = [
   'iocs/eset/nukesped_lazarus/samples.sha256',
   // A file outside the corpus, imported as the query.
   syntheticCase,
+  // A matched rule whose name names an actor, and addresses outside the corpus.
+  ruleCase,
 ];
 
 describe('attribution from the store equals the import-every-time path', () => {
@@ -121,7 +143,7 @@ describe('attribution from the store equals the import-every-time path', () => {
 describe('the evidence index', () => {
   it('reads back into the graph the import made: every fact, every case list in its order', () => {
     const { graph, corpus: loaded } = bundledCorpus();
-    const again = readCorpusIndex(writeCorpusIndex(graph, loaded, []));
+    const again = readCorpusIndex(writeCorpusIndex(graph, loaded));
     expect(again.graph.counts()).toEqual(graph.counts());
     for (const kind of ['indicator', 'case', 'actor', 'relationship', 'technique'] as const)
       expect(again.graph.all(kind)).toEqual(graph.all(kind));
@@ -133,6 +155,53 @@ describe('the evidence index', () => {
     expect(again.corpus.casesByFile).toEqual(loaded.casesByFile);
     expect([...again.corpus.attack.groups.keys()]).toEqual([...loaded.attack.groups.keys()]);
   });
+
+  it('keeps placement and warninglists that answer as the registry and the list files do', async () => {
+    const { graph, corpus: loaded } = bundledCorpus();
+    const world = await loadRoutingWorld({ mrt: [] });
+    const enrichment = enrichIndicators(graph.indicators, { registry: world.registry }).ips;
+    const again = readCorpusIndex(
+      writeCorpusIndex(graph, loaded, {
+        from: ['registry'],
+        enrichment,
+        countries: world.registry.blockCountries(),
+      }),
+    );
+    expect(again.placement?.enrichment).toEqual(enrichment);
+    // Every corpus address and a spread of others: the table's country is the registry's.
+    const addresses = [
+      ...graph.indicators.filter((i) => i.type === 'ipv4' || i.type === 'ipv6').map((i) => i.value),
+      ...Array.from({ length: 2000 }, (_, k) => `${(k * 131) % 224}.${(k * 71) % 256}.${(k * 13) % 256}.1`),
+      '2001:200::1',
+      '2400:cb00::1',
+      '::1',
+    ];
+    for (const text of addresses) {
+      const address = parseAddress(text);
+      expect(again.placement?.countries.countryOfAddress(address)?.country).toBe(
+        world.registry.countryOfAddress(address)?.country,
+      );
+    }
+    // The prebuilt warninglists say what the lists read from their files say, value by value.
+    let hits = 0;
+    for (const ind of graph.indicators) {
+      const hit = loaded.warninglists.lookup(ind.type, ind.value);
+      if (hit !== undefined) hits++;
+      expect(again.corpus.warninglists.lookup(ind.type, ind.value)).toEqual(hit);
+    }
+    for (const [type, value] of [
+      ['ipv4', '8.8.8.8'],
+      ['ipv4', '10.1.2.3'],
+      ['domain', 'www.google.com'],
+      ['ipv6', '2001:4860:4860::8888'],
+    ] as const) {
+      const hit = loaded.warninglists.lookup(type, value);
+      if (hit !== undefined) hits++;
+      expect(again.corpus.warninglists.lookup(type, value)).toEqual(hit);
+    }
+    expect(hits).toBeGreaterThan(0);
+    expect(again.corpus.yaraRules).toEqual(loaded.yaraRules);
+  }, 300_000);
 
   it('is built once: a second ingest of the same files keeps it as it was', async () => {
     const store = await openStore(db);

@@ -166,6 +166,7 @@ export class IntelWorkspace {
     this.correlator = new Correlator(this.graph, {
       attack: this.corpus.attack,
       labels: this.corpus.labels,
+      yaraRules: this.corpus.yaraRules,
       enrichment: this.enrichment.ips,
     });
   }

@@ -281,3 +281,5 @@ export {
   routingWorldKey,
   type RoutingAnswer,
 } from './routing-views.js';
+// Intel attribution speed and dating (issue 13 points 7 and 10, issue 22 point 2): archives at a case's date.
+export { archivesAt, IntelRoutingArchives } from './intel-archives.js';

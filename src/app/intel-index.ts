@@ -6,27 +6,29 @@
  *
  * @example
  * await refreshEvidenceIndex(store, files, systemClock);
- * const { graph, corpus } = await storedCorpus(store);
+ * const { graph, corpus, placement } = await storedCorpus(store);
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { CairnError } from '../errors/index.js';
 import {
   CORPUS_INDEX_FORMAT,
   EvidenceGraph,
-  decodeInput,
-  detectFormat,
+  enrichIndicators,
   loadCorpus,
   readCorpusIndex,
   writeCorpusIndex,
+  type CorpusPlacement,
   type Correlator,
   type Enrichment,
   type LoadedCorpus,
-  type WarninglistText,
 } from '../intel/index.js';
 import type { CairnStore, EvidenceIndexRecord } from '../store/index.js';
 import type { Clock } from '../bgp/index.js';
 import type { WorkHooks } from './progress.js';
+import { DEFAULT_REGISTRY_FILES } from './defaults.js';
+import { loadRegistryFiles } from './registry-files.js';
 
 /** An evidence file as the index knows it: content hash, corpus path, where it was read. */
 export type EvidenceInput = EvidenceIndexRecord['inputs'][number];
@@ -88,14 +90,20 @@ export async function refreshEvidenceIndex(
     hooks.onProgress?.({ label, done: ++done, total: files.length, unit: 'files' }),
   );
   hooks.onDone?.(label);
-  const warninglists: WarninglistText[] = files
-    .filter((f) => detectFormat(f.path, f.bytes) === 'warninglist')
-    .map((f) => ({ path: f.path, text: decodeInput(f.bytes, f.path) }));
+  // Placed as a question without routing data places them (the bundled registry), so such a
+  // question reads the placement instead of loading the registry again.
+  const { registry, problems } = await loadRegistryFiles(DEFAULT_REGISTRY_FILES);
+  for (const problem of problems) hooks.onProblem?.(problem);
+  const placement = {
+    from: DEFAULT_REGISTRY_FILES.map((f) => path.basename(f)),
+    enrichment: enrichIndicators(graph.indicators, { registry }).ips,
+    countries: registry.blockCountries(),
+  };
   const record: EvidenceIndexRecord = {
     inputs: kept,
     format: CORPUS_INDEX_FORMAT,
     builtAt: clock.now() / 1000,
-    text: writeCorpusIndex(graph, corpus, warninglists),
+    text: writeCorpusIndex(graph, corpus, placement),
   };
   await store.saveEvidenceIndex(record);
   forget(store);
@@ -109,7 +117,7 @@ export async function refreshEvidenceIndex(
 export async function storedCorpus(
   store: CairnStore,
   hooks: WorkHooks = {},
-): Promise<{ graph: EvidenceGraph; corpus: LoadedCorpus }> {
+): Promise<{ graph: EvidenceGraph; corpus: LoadedCorpus; placement?: CorpusPlacement }> {
   let record = await store.loadEvidenceIndex();
   if (record !== undefined && record.format !== CORPUS_INDEX_FORMAT)
     record = await refreshEvidenceIndex(store, [], { now: () => record!.builtAt * 1000 }, hooks);

@@ -35,6 +35,7 @@ import {
 import type {
   Attribution,
   Case,
+  CorpusPlacement,
   Enrichment,
   EvidenceItem,
   ImportReport,
@@ -57,6 +58,7 @@ import { checkInputFile, readInputFileSync, STDIN_PATH } from './input-file.js';
 import { compileUserPattern } from './user-pattern.js';
 import { heldCorpus, storedCorpus, type HeldCorpus } from './intel-index.js';
 import { withExistingStore } from './ingest.js';
+import { archivesAt, IntelRoutingArchives } from './intel-archives.js';
 import type { CairnStore } from '../store/index.js';
 
 /** Most files read from one corpus folder (a hostile tree cannot make us walk forever). */
@@ -90,6 +92,7 @@ export const IntelEvidenceItem = z.object({
     'imphash',
     'rich-header',
     'yara',
+    'yara-meta',
   ]),
   value: z.string(),
   candidateValue: z.string().optional(),
@@ -287,6 +290,8 @@ export const IntelShowResult = z.object({
   case: IntelCase,
   indicators: z.array(IntelIndicator),
   insiderSignals: z.array(IntelInsiderSignal),
+  /** The routing archives that placed the addresses, when archives were given. */
+  routing: IntelRoutingArchives.optional(),
 });
 export type IntelShowResult = z.infer<typeof IntelShowResult>;
 
@@ -311,6 +316,8 @@ export type IntelSimilarResult = z.infer<typeof IntelSimilarResult>;
 export const IntelAttributeResult = z.object({
   verdict: z.enum(['attributed', 'leaning', 'insufficient-evidence']),
   reason: z.string(),
+  /** The routing archives that placed the addresses, when archives were given. */
+  routing: IntelRoutingArchives.optional(),
   candidates: z.array(
     z.object({
       actor: z.string(),
@@ -352,6 +359,11 @@ export interface IntelSources {
   corpus?: readonly string[];
   /** MRT RIB/update files: IP indicators get prefix, origin AS and upstreams. */
   mrt?: readonly string[];
+  /**
+   * MRT archives (files or folders): the RIB and updates taken last at or before the case's date
+   * (or `asOf`) are replayed, placing the case's addresses as the map stood then.
+   */
+  archives?: readonly string[];
   /** RIR delegated files (default: the bundled APNIC 2014 file). */
   registry?: readonly string[];
   /** AS names JSON (default: the bundled asnames.json.gz). */
@@ -605,7 +617,17 @@ export function upstreamsOfView(view: AddressView): number[] {
 async function routingEnricher(
   sources: IntelSources,
   hooks: WorkHooks,
+  placement?: CorpusPlacement,
 ): Promise<(graph: EvidenceGraph) => Enrichment> {
+  const victimNaming = victimNamingOf(sources.victimNaming);
+  // The index placed the corpus as these sources would: only addresses outside it are looked up.
+  if (placement !== undefined && (sources.mrt ?? []).length === 0 && sources.registry === undefined)
+    return (graph) =>
+      enrichIndicators(graph.indicators, {
+        registry: placement.countries,
+        known: placement.enrichment,
+        victimNaming,
+      });
   const world = await loadRoutingWorld(
     { mrt: sources.mrt ?? [], registry: sources.registry, asnames: sources.asnames },
     hooks,
@@ -624,7 +646,6 @@ async function routingEnricher(
       },
     };
   }
-  const victimNaming = victimNamingOf(sources.victimNaming);
   return (graph) =>
     enrichIndicators(graph.indicators, {
       routing,
@@ -643,6 +664,8 @@ export interface CaseWorkspace {
   graph: EvidenceGraph;
   query: CaseQuery;
   enrichment: Enrichment;
+  /** The archives that placed the addresses (when `archives` were given). */
+  routing?: IntelRoutingArchives;
   readonly correlator: Correlator;
 }
 
@@ -650,7 +673,7 @@ export interface CaseWorkspace {
 async function corpusOf(
   input: IntelSources,
   hooks: WorkHooks,
-): Promise<{ graph: EvidenceGraph; corpus: LoadedCorpus }> {
+): Promise<{ graph: EvidenceGraph; corpus: LoadedCorpus; placement?: CorpusPlacement }> {
   if (input.db !== undefined) {
     if (input.corpus !== undefined)
       throw new CairnError('INTEL_BAD_OPTION', 'give the corpus files or a store (--db), not both', {
@@ -674,13 +697,14 @@ function correlatorOf(
     labels: corpus.labels,
     reliability: corpus.reliability,
     warninglists: corpus.warninglists,
+    yaraRules: corpus.yaraRules,
     enrichment: enrichment.ips,
     excludeCases,
   });
 }
 
 export async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promise<CaseWorkspace> {
-  const { graph, corpus } = await corpusOf(input, hooks);
+  const { graph, corpus, placement } = await corpusOf(input, hooks);
   const reports: FileReport[] = [];
   const query = resolveCase(graph, corpus, input.case, reports);
   // The query file's own problems (a corrupt gzip, broken records) are the user's to see.
@@ -688,13 +712,31 @@ export async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks)
     for (const report of reports)
       if (report.path === query.file)
         for (const issue of report.report?.issues ?? []) hooks.onProblem?.(issue);
-  const enrichment = (await routingEnricher(input, hooks))(graph);
+  let sources: IntelSources = input;
+  let routing: IntelRoutingArchives | undefined;
+  if (input.archives !== undefined && input.archives.length > 0) {
+    const theCase = graph.getAs('case', query.caseId);
+    const date = (input as { asOf?: string }).asOf ?? theCase?.date ?? theCase?.firstSeen;
+    if (date === undefined)
+      throw new CairnError(
+        'INTEL_NO_CASE_DATE',
+        `case ${theCase?.name ?? query.caseId} has no date; give --as-of`,
+        {
+          field: 'as-of',
+        },
+      );
+    const picked = await archivesAt(input.archives, date, hooks);
+    sources = { ...input, mrt: [...(input.mrt ?? []), ...picked.files] };
+    routing = picked.used;
+  }
+  const enrichment = (await routingEnricher(sources, hooks, placement))(graph);
   let correlator: Correlator | undefined;
   // Built when first asked for: `show` and a plain export never need it.
   return {
     graph,
     query,
     enrichment,
+    ...(routing !== undefined ? { routing } : {}),
     get correlator(): Correlator {
       correlator ??= correlatorOf(
         graph,
@@ -761,7 +803,8 @@ async function heldQuery(
   input: IntelCaseInput,
   hooks: WorkHooks,
 ): Promise<{ correlator: Correlator; caseId: string; profile: Profile } | undefined> {
-  if (typeof input.db !== 'object' || input.corpus !== undefined) return undefined;
+  if (typeof input.db !== 'object' || input.corpus !== undefined || (input.archives ?? []).length > 0)
+    return undefined;
   const store = input.db;
   const key = JSON.stringify([
     input.mrt ?? [],
@@ -770,8 +813,8 @@ async function heldQuery(
     input.victimNaming ?? null,
   ]);
   const held = await heldCorpus(store, key, async () => {
-    const { graph, corpus } = await storedCorpus(store, hooks);
-    const enrich = await routingEnricher(input, hooks);
+    const { graph, corpus, placement } = await storedCorpus(store, hooks);
+    const enrich = await routingEnricher(input, hooks, placement);
     const enrichment = enrich(graph);
     return { graph, corpus, enrichment, enrich, correlator: correlatorOf(graph, corpus, enrichment) };
   });
@@ -783,11 +826,16 @@ async function heldQuery(
 async function queryOf(
   input: IntelCaseInput,
   hooks: WorkHooks,
-): Promise<{ correlator: Correlator; caseId: string; profile: Profile }> {
+): Promise<{ correlator: Correlator; caseId: string; profile: Profile; routing?: IntelRoutingArchives }> {
   const fromHeld = await heldQuery(input, hooks);
   if (fromHeld !== undefined) return fromHeld;
-  const { correlator, query } = await loadCaseWorkspace(input, hooks);
-  return { correlator, caseId: query.caseId, profile: correlator.profileOfCase(query.caseId) };
+  const { correlator, query, routing } = await loadCaseWorkspace(input, hooks);
+  return {
+    correlator,
+    caseId: query.caseId,
+    profile: correlator.profileOfCase(query.caseId),
+    ...(routing !== undefined ? { routing } : {}),
+  };
 }
 
 function summaryOf(profile: Profile): IntelQuerySummary {
@@ -804,7 +852,7 @@ function summaryOf(profile: Profile): IntelQuerySummary {
 
 /** A case's indicators with their enrichment, and the insider signals among them. */
 export async function intelShow(input: IntelCaseInput, hooks: WorkHooks = {}): Promise<IntelShowResult> {
-  const { graph, query, enrichment } = await loadCaseWorkspace(input, hooks);
+  const { graph, query, enrichment, routing } = await loadCaseWorkspace(input, hooks);
   const theCase = graph.getAs('case', query.caseId)!;
   const indicators = graph.indicatorsOfCase(theCase.id);
   const ids = new Set(indicators.map((i) => i.id));
@@ -812,6 +860,7 @@ export async function intelShow(input: IntelCaseInput, hooks: WorkHooks = {}): P
     case: theCase,
     indicators: indicators.map((i) => ({ ...i, enrichment: enrichment.ips.get(i.id) })),
     insiderSignals: enrichment.insider.filter((s) => ids.has(s.indicatorId)),
+    ...(routing !== undefined ? { routing } : {}),
   };
 }
 
@@ -863,13 +912,14 @@ export async function intelAttribute(
   input: IntelCaseInput & { ignoreLabels?: boolean; asOf?: string },
   hooks: WorkHooks = {},
 ): Promise<{ query: IntelQuerySummary; result: IntelAttributeResult }> {
-  const { correlator, caseId, profile } = await queryOf(input, hooks);
+  const { correlator, caseId, profile, routing } = await queryOf(input, hooks);
   const attribution = attribute(correlator, profile, {
     exclude: new Set([caseId]),
     ignoreLabels: input.ignoreLabels === true,
     asOf: asOfOf(input.asOf),
   });
-  return { query: summaryOf(profile), result: attributionResult(attribution) };
+  const result = attributionResult(attribution);
+  return { query: summaryOf(profile), result: routing !== undefined ? { ...result, routing } : result };
 }
 
 /**

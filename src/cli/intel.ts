@@ -37,6 +37,7 @@ interface IntelOptions {
   json?: boolean;
   progress?: boolean;
   mrt?: string[];
+  archives?: string[];
   registry?: string[];
   asnames?: string;
   victimNaming?: string;
@@ -63,6 +64,7 @@ function caseInput(caseArg: string, options: IntelOptions): IntelCaseInput {
     case: caseArg,
     corpus: options.corpus,
     mrt: options.mrt,
+    ...(options.archives !== undefined ? { archives: options.archives } : {}),
     registry: options.registry,
     asnames: options.asnames,
     victimNaming: options.victimNaming,
@@ -75,6 +77,10 @@ function withCommon(command: Command): Command {
     .option('--corpus <path...>', 'corpus folders or files (default: the bundled data/intel)')
     .option('--db <file>', "read the corpus from this store's evidence index (cairn ingest --intel) instead")
     .option('--mrt <file...>', 'MRT RIB/update files: enrich IPs with prefix, origin AS, upstreams')
+    .option(
+      '--archives <path...>',
+      'MRT archives (files or folders): place IPs with the RIB/updates last taken at or before the case date (or --as-of)',
+    )
     .option('--registry <file...>', 'RIR delegated files (default: the bundled APNIC 2014 file)')
     .option('--asnames <file>', 'AS names JSON (default: the bundled asnames.json.gz)')
     .option('--victim-naming <regex>', "the victim's internal host naming, flagged as insider knowledge")
@@ -175,6 +181,7 @@ export function* showLines(result: IntelShowResult): Generator<string> {
     else list.push(i);
   }
   yield `${esc(c.name)} [${esc(c.id)}] ${c.caseKind}${c.date ? ` ${esc(c.date)}` : ''}`;
+  yield* routingLines(result.routing);
   yield `  from ${where(c.provenance)}`;
   if (c.actorLabels.length > 0) yield `  stated actor: ${esc(c.actorLabels.join(', '))}`;
   if (c.techniqueIds.length > 0) yield `  techniques: ${esc(c.techniqueIds.join(' '))}`;
@@ -228,8 +235,22 @@ export function similarText(query: IntelQuerySummary, result: IntelSimilarResult
 }
 
 /** `intel attribute` for people: the verdict, then the first five candidates with their evidence. */
+/** Which archives placed the addresses, and for which date. */
+function routingLines(routing: IntelAttributeResult['routing']): string[] {
+  if (routing === undefined) return [];
+  return [
+    `Routing as of ${routing.date}: ` +
+      routing.archives.map((a) => `${esc(a.file)} (${a.kind} ${a.time})`).join(', '),
+  ];
+}
+
 export function attributionText(query: IntelQuerySummary, result: IntelAttributeResult): string {
-  const lines = [querySummaryText(query), `Verdict: ${result.verdict} (${esc(result.reason)})`, ''];
+  const lines = [
+    querySummaryText(query),
+    ...routingLines(result.routing),
+    `Verdict: ${result.verdict} (${esc(result.reason)})`,
+    '',
+  ];
   for (const c of result.candidates.slice(0, 5)) {
     lines.push(
       `${(c.confidence * 100).toFixed(1).padStart(5)}%  ${esc(c.actor)} [${esc(c.id)}] score ${c.score.toFixed(3)}  aka ${esc(c.aliases.slice(0, 6).join(', '))}` +

@@ -16,6 +16,8 @@ import type { LabelRule, Reliability } from './labels.js';
 import { ReportBuilder } from './report.js';
 import type { ImportReport } from './report.js';
 import { WarninglistIndex } from './warninglists.js';
+import { parseYaraRules } from './yara.js';
+import type { Provenance } from './model.js';
 import { importStixBundle } from './stix-import.js';
 import { importSampleJson, looksLikeSampleJson } from './sample/index.js';
 
@@ -98,6 +100,14 @@ export interface LoadedCorpus {
   reports: ImportReport[];
   /** Case ids each file created, by path. */
   casesByFile: Map<string, string[]>;
+  /** YARA rules of the corpus's rule files by rule name (the first file naming one), with their metadata. */
+  yaraRules: Map<string, YaraRuleMeta>;
+}
+
+/** A corpus YARA rule's metadata and where the rule is written. */
+export interface YaraRuleMeta {
+  meta: Record<string, string | number | boolean>;
+  provenance: Provenance;
 }
 
 /**
@@ -113,8 +123,21 @@ export function loadCorpus(
   const casesByFile = new Map<string, string[]>();
   const manifests = new Map<string, LabelRule[]>();
   const warninglists = new WarninglistIndex();
+  const yaraRules = new Map<string, YaraRuleMeta>();
   for (const f of files) {
     const format = detectFormat(f.path, f.bytes);
+    // Rule files are not facts; their metadata may name who a matched rule is about.
+    if (/\.(yar|yara)$/i.test(f.path)) {
+      let text = '';
+      try {
+        text = decodeInput(f.bytes, f.path);
+      } catch {
+        // An unreadable rule file names nothing; it stays skipped as before.
+      }
+      for (const rule of parseYaraRules(text))
+        if (!yaraRules.has(rule.name))
+          yaraRules.set(rule.name, { meta: rule.meta, provenance: { file: f.path, line: rule.line } });
+    }
     if (format === 'labels') {
       const report = new ReportBuilder(f.path);
       const { rules, problems } = parseLabelsManifest(decodeInput(f.bytes, f.path));
@@ -149,7 +172,15 @@ export function loadCorpus(
       for (const c of caseIds) labels.set(c, [...(labels.get(c) ?? []), ...rule.actors]);
     }
   }
-  return { attack: buildAttackIndex(graph), labels, reliability, warninglists, reports, casesByFile };
+  return {
+    attack: buildAttackIndex(graph),
+    labels,
+    reliability,
+    warninglists,
+    reports,
+    casesByFile,
+    yaraRules,
+  };
 }
 
 function baseName(p: string): string {

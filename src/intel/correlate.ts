@@ -25,6 +25,7 @@ import type { EvidenceGraph } from './graph.js';
 import { RELIABILITY_FACTOR, TitleResolver, type Reliability, type UnitLabel } from './labels.js';
 import type { Indicator } from './model.js';
 import type { WarninglistIndex } from './warninglists.js';
+import type { YaraRuleMeta } from './corpus.js';
 import {
   MAX_PROVENANCE,
   addIndicators,
@@ -61,6 +62,8 @@ export interface CorrelatorOptions {
   reliability?: ReadonlyMap<string, Reliability>;
   /** MISP warninglists: values on them are down-weighted, the list named. */
   warninglists?: WarninglistIndex;
+  /** The corpus's YARA rules with their metadata ({@link LoadedCorpus.yaraRules}). */
+  yaraRules?: ReadonlyMap<string, YaraRuleMeta>;
   /** Tie units to the actors their titles name (default true). */
   titles?: boolean;
   /** Cases that are not units (the query case imported into the same graph). */
@@ -110,7 +113,12 @@ export class Correlator {
     this.directory = new ActorDirectory(new ActorResolver(graph));
     this.titles = options.titles === false ? undefined : new TitleResolver(this.directory, options.attack);
     this.features =
-      options.features ?? defaultFeatures({ warninglists: options.warninglists, attack: options.attack });
+      options.features ??
+      defaultFeatures({
+        warninglists: options.warninglists,
+        attack: options.attack,
+        yaraRules: options.yaraRules,
+      });
     const attackCaseIds = this.addAttackUnits(options.attack);
     this.addCaseUnits(new Set([...(options.excludeCases ?? []), ...attackCaseIds]));
     this.addStixActorUnits();

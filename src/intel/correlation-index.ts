@@ -6,18 +6,31 @@
  * the text where it wants (the store's `saveEvidenceIndex`).
  *
  * @example
- * const text = writeCorpusIndex(graph, corpus, warninglistFiles);
- * const { graph: again, corpus: same } = readCorpusIndex(text);
+ * const text = writeCorpusIndex(graph, corpus, { enrichment, countries: registry.blockCountries() });
+ * const { graph: again, corpus: same, placement } = readCorpusIndex(text);
  */
 import { buildAttackIndex } from './attack.js';
 import { EvidenceGraph } from './graph.js';
-import type { LoadedCorpus } from './corpus.js';
+import type { LoadedCorpus, YaraRuleMeta } from './corpus.js';
+import { BlockCountryTable, type IpEnrichment } from './enrich.js';
 import type { Reliability } from './labels.js';
 import type { EvidenceKind, EvidenceObject, Indicator } from './model.js';
-import { WarninglistIndex } from './warninglists.js';
+import { WarninglistIndex, type WarninglistData } from './warninglists.js';
 
 /** Bumped when the text's shape changes: an index of another format is rebuilt, never misread. */
-export const CORPUS_INDEX_FORMAT = 1;
+export const CORPUS_INDEX_FORMAT = 2;
+
+/**
+ * Where the corpus's addresses sit, computed when the index was built, so a question needs no
+ * routing world unless its own addresses must be placed: the corpus's IP enrichment by indicator
+ * id, and the registry as a block -> country table for any other address.
+ */
+export interface CorpusPlacement {
+  /** What the placement was computed from (e.g. the registry files), shown to the reader. */
+  from: string[];
+  enrichment: Map<string, IpEnrichment>;
+  countries: BlockCountryTable;
+}
 
 /** A warninglist file as the corpus held it (its path and its JSON text). */
 export interface WarninglistText {
@@ -34,7 +47,15 @@ interface CorpusIndexText {
   labels: Array<[string, string[]]>;
   reliability: Array<[string, Reliability]>;
   casesByFile: Array<[string, string[]]>;
-  warninglists: WarninglistText[];
+  /** The corpus's YARA rules with their metadata, by name. */
+  yaraRules: Array<[string, YaraRuleMeta]>;
+  /** The warninglist index prebuilt (no list parsed again on reading). */
+  warninglists: WarninglistData;
+  placement?: {
+    from: string[];
+    enrichment: Array<[string, IpEnrichment]>;
+    countries: Array<{ prefix: string; country: string }>;
+  };
 }
 
 const KINDS: readonly EvidenceKind[] = [
@@ -49,11 +70,15 @@ const KINDS: readonly EvidenceKind[] = [
   'indicator',
 ];
 
-/** Writes a loaded corpus as text (JSON); `warninglists` are the list files it was loaded with. */
+/** Writes a loaded corpus as text (JSON), with where its addresses sit when that is given. */
 export function writeCorpusIndex(
   graph: EvidenceGraph,
   corpus: LoadedCorpus,
-  warninglists: readonly WarninglistText[],
+  placement?: {
+    from: string[];
+    enrichment: ReadonlyMap<string, IpEnrichment>;
+    countries: ReadonlyArray<{ prefix: string; country: string }>;
+  },
 ): string {
   const caseIds = new Set<string>();
   for (const ind of graph.indicators) for (const c of ind.caseIds) caseIds.add(c);
@@ -64,7 +89,17 @@ export function writeCorpusIndex(
     labels: [...corpus.labels],
     reliability: [...corpus.reliability],
     casesByFile: [...corpus.casesByFile],
-    warninglists: [...warninglists],
+    yaraRules: [...corpus.yaraRules],
+    warninglists: corpus.warninglists.toData(),
+    ...(placement !== undefined
+      ? {
+          placement: {
+            from: placement.from,
+            enrichment: [...placement.enrichment],
+            countries: [...placement.countries],
+          },
+        }
+      : {}),
   };
   return JSON.stringify(doc);
 }
@@ -80,7 +115,11 @@ export function corpusIndexFormat(text: string): number | undefined {
  * facts in the same order, every index of the graph in the same order (an indicator's place in
  * a case's list is where the import put it, not where it was first added).
  */
-export function readCorpusIndex(text: string): { graph: EvidenceGraph; corpus: LoadedCorpus } {
+export function readCorpusIndex(text: string): {
+  graph: EvidenceGraph;
+  corpus: LoadedCorpus;
+  placement?: CorpusPlacement;
+} {
   const doc = JSON.parse(text) as CorpusIndexText;
   const graph = new EvidenceGraph();
   const caseIdsOf = new Map<Indicator, string[]>();
@@ -100,10 +139,18 @@ export function readCorpusIndex(text: string): { graph: EvidenceGraph; corpus: L
     }
   // The case index is as the import left it; each indicator's own list is put back in its order.
   for (const [ind, ids] of caseIdsOf) ind.caseIds = ids;
-  const warninglists = new WarninglistIndex();
-  const encoder = new TextEncoder();
-  for (const w of doc.warninglists) warninglists.add(w.path, encoder.encode(w.text));
+  const warninglists = WarninglistIndex.fromData(doc.warninglists);
+  const p = doc.placement;
   return {
+    ...(p !== undefined
+      ? {
+          placement: {
+            from: p.from,
+            enrichment: new Map(p.enrichment),
+            countries: new BlockCountryTable(p.countries),
+          },
+        }
+      : {}),
     graph,
     corpus: {
       attack: buildAttackIndex(graph),
@@ -112,6 +159,7 @@ export function readCorpusIndex(text: string): { graph: EvidenceGraph; corpus: L
       warninglists,
       reports: [],
       casesByFile: new Map(doc.casesByFile),
+      yaraRules: new Map(doc.yaraRules),
     },
   };
 }

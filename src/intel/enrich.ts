@@ -16,7 +16,7 @@
  */
 import { formatAddress, tryParseAddress } from '../net/index.js';
 import type { IpAddress } from '../net/index.js';
-import type { AsNames, Registry } from '../registry/index.js';
+import type { AsNames } from '../registry/index.js';
 import type { Indicator, Provenance } from './model.js';
 
 /** What the routing map knows about one address. */
@@ -50,10 +50,41 @@ export interface InsiderSignal {
   provenance: Provenance;
 }
 
+/** Registry holder country of an address (the registry module's `Registry` is one). */
+export interface CountryLookup {
+  countryOfAddress(address: IpAddress): { country: string } | undefined;
+}
+
+/**
+ * A registry's answer kept as a table (`Registry.blockCountries`: each block with the country of
+ * the addresses it is the most specific block of), so an index can place addresses without
+ * loading the whole registry: an address takes the country of its longest matching block.
+ */
+export class BlockCountryTable implements CountryLookup {
+  private readonly byPrefix: Map<string, string>;
+
+  constructor(readonly entries: ReadonlyArray<{ prefix: string; country: string }>) {
+    this.byPrefix = new Map(entries.map((e) => [e.prefix, e.country]));
+  }
+
+  countryOfAddress(address: IpAddress): { country: string } | undefined {
+    const bytes = new Uint8Array(address.bytes);
+    const bits = address.family === 4 ? 32 : 128;
+    for (let length = bits; length >= 0; length--) {
+      if (length < bits) bytes[length >>> 3] &= ~(0x80 >>> (length & 7)) & 0xff;
+      const country = this.byPrefix.get(`${formatAddress({ family: address.family, bytes })}/${length}`);
+      if (country !== undefined) return { country };
+    }
+    return undefined;
+  }
+}
+
 /** Options of {@link enrichIndicators}. */
 export interface EnrichOptions {
   routing?: RoutingLookup;
-  registry?: Registry;
+  registry?: CountryLookup;
+  /** Enrichment already known by indicator id (a persisted index's), used as it is. */
+  known?: ReadonlyMap<string, IpEnrichment>;
   asNames?: AsNames;
   /** The victim's internal naming scheme, e.g. /^(spe|sphe)[a-z0-9-]*\.?/i. */
   victimNaming?: RegExp;
@@ -142,6 +173,11 @@ export function enrichIndicators(indicators: Iterable<Indicator>, options: Enric
   const insider: InsiderSignal[] = [];
   for (const ind of indicators) {
     if (ind.type === 'ipv4' || ind.type === 'ipv6') {
+      const kept = options.known?.get(ind.id);
+      if (kept !== undefined) {
+        ips.set(ind.id, kept);
+        continue;
+      }
       const address = tryParseAddress(ind.value);
       if (address === undefined) continue;
       const e: IpEnrichment = {

@@ -151,8 +151,22 @@ export type {
   AchSensitivity,
   AchAnalysis,
 } from './ach.js';
-export { enrichIndicators, internalNameReason, blockOf, GENERIC_TLDS, INTERNAL_SUFFIXES } from './enrich.js';
-export type { RoutingLookup, IpEnrichment, InsiderSignal, EnrichOptions, Enrichment } from './enrich.js';
+export {
+  enrichIndicators,
+  internalNameReason,
+  blockOf,
+  BlockCountryTable,
+  GENERIC_TLDS,
+  INTERNAL_SUFFIXES,
+} from './enrich.js';
+export type {
+  RoutingLookup,
+  IpEnrichment,
+  InsiderSignal,
+  EnrichOptions,
+  Enrichment,
+  CountryLookup,
+} from './enrich.js';
 export { commonInfrastructure } from './infrastructure.js';
 export type { CommonInfrastructure } from './infrastructure.js';
 export {
@@ -277,4 +291,5 @@ export {
   readCorpusIndex,
   writeCorpusIndex,
 } from './correlation-index.js';
-export type { WarninglistText } from './correlation-index.js';
+export type { CorpusPlacement } from './correlation-index.js';
+export type { WarninglistData } from './warninglists.js';

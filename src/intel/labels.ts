@@ -99,7 +99,12 @@ export const TITLE_WEIGHTS = {
   campaign: 0.6,
   /** The title names software the actor uses; divided by the number of actors using it. */
   software: 0.4,
+  /** The head word of a group's name ("Lazarus" of "Lazarus Group"; YARA rule names only). */
+  nameHead: 0.5,
 } as const;
+
+/** A name of the form "<Word> Group|Team|Gang" whose word is distinctive (six letters or more). */
+const NAME_HEAD = /^(\p{L}{6,}) (?:Group|Team|Gang)$/u;
 
 /** Software used by more actors than this says nothing about who used it. */
 export const MAX_SOFTWARE_USERS = 3;
@@ -126,10 +131,20 @@ const MAX_WORDS = 5;
 export class TitleResolver {
   private readonly phrases = new Map<string, Phrase[]>();
 
-  constructor(directory: ActorDirectory, attack?: AttackIndex) {
+  constructor(directory: ActorDirectory, attack?: AttackIndex, options: { nameHeads?: boolean } = {}) {
     for (const node of directory.nodes)
-      for (const name of [node.name, ...node.aliases, ...node.externalIds])
+      for (const name of [node.name, ...node.aliases, ...node.externalIds]) {
         this.add(name, [node.index], TITLE_WEIGHTS.actorName, `a name of ${node.name}`);
+        // Rule authors write "Lazarus" for "Lazarus Group": the head word of a group's name.
+        const head = options.nameHeads === true ? NAME_HEAD.exec(name) : null;
+        if (head !== null)
+          this.add(
+            head[1],
+            [node.index],
+            TITLE_WEIGHTS.nameHead,
+            `"${head[1]}", the head of ${name}, a name of ${node.name}`,
+          );
+      }
     if (attack === undefined) return;
     const nodeOfGroup = (gid: string): ActorNode | undefined => {
       const g = attack.groups.get(gid);

@@ -5,7 +5,7 @@
  * types are honoured as MISP does: `cidr` (address in a prefix), `string` (equal), `hostname`
  * (equal or a subdomain), `substring` (contained), `regex`.
  */
-import { PrefixTrie, parsePrefix, tryParseAddress } from '../net/index.js';
+import { PrefixTrie, formatAddress, parsePrefix, tryParseAddress } from '../net/index.js';
 import { decodeInput } from './json-scan.js';
 import type { IndicatorType } from './model.js';
 import { ReportBuilder, type ImportReport } from './report.js';
@@ -36,6 +36,22 @@ interface ListMeta {
   kinds: Set<string>;
 }
 
+/**
+ * A warninglist index as data (`WarninglistIndex.toData`), read back without parsing a list
+ * again: lists by position, every entry already normalised, each with the lists holding it.
+ */
+export interface WarninglistData {
+  lists: Array<{ name: string; kinds: string[] }>;
+  /** Prefixes shorter than a host, as prefix text. */
+  cidrs: Array<[string, number[]]>;
+  /** Host prefixes (/32, /128) as prefix text: a map lookup rather than a trie node each. */
+  hosts: Array<[string, number[]]>;
+  strings: Array<[string, number[]]>;
+  hostnames: Array<[string, number[]]>;
+  substrings: Array<[string, number]>;
+  regexes: Array<[string, number]>;
+}
+
 function kindsOfAttributes(attrs: readonly string[]): Set<string> {
   const kinds = new Set<string>();
   for (const a of attrs) {
@@ -51,6 +67,9 @@ function kindsOfAttributes(attrs: readonly string[]): Set<string> {
 /** The warninglists of a corpus, indexed for lookup. */
 export class WarninglistIndex {
   private readonly cidrs = new PrefixTrie<ListMeta[]>();
+  /** Host prefixes by prefix text: the most specific entries, looked up before the trie. */
+  private readonly hosts = new Map<string, ListMeta[]>();
+  private readonly lists: ListMeta[] = [];
   private readonly strings = new Map<string, ListMeta[]>();
   private readonly hostnames = new Map<string, ListMeta[]>();
   private readonly substrings: { entry: string; meta: ListMeta }[] = [];
@@ -80,6 +99,7 @@ export class WarninglistIndex {
       kinds: kindsOfAttributes(attrs),
     };
     this.names.push(meta.name);
+    this.lists.push(meta);
     for (const raw of doc.list) {
       if (typeof raw !== 'string') continue;
       report.report.recordsRead++;
@@ -89,9 +109,12 @@ export class WarninglistIndex {
           const p = parsePrefix(entry.includes('/') ? entry : `${entry}/${entry.includes(':') ? 128 : 32}`, {
             strict: false,
           });
-          const list = this.cidrs.get(p);
-          if (list === undefined) this.cidrs.set(p, [meta]);
-          else if (!list.includes(meta)) list.push(meta);
+          if (p.length === (p.family === 4 ? 32 : 128)) push(this.hosts, p.toString(), meta);
+          else {
+            const list = this.cidrs.get(p);
+            if (list === undefined) this.cidrs.set(p, [meta]);
+            else if (!list.includes(meta)) list.push(meta);
+          }
         } catch {
           report.report.skipped++;
         }
@@ -120,11 +143,15 @@ export class WarninglistIndex {
     const v = value.toLowerCase();
     if (kind === 'ip') {
       const address = tryParseAddress(v);
-      if (address !== undefined)
+      if (address !== undefined) {
+        const host = `${formatAddress(address)}/${address.family === 4 ? 32 : 128}`;
+        const m = this.hosts.get(host)?.find(ok);
+        if (m !== undefined) return { list: m.name, entry: host };
         for (const e of this.cidrs.covering(address).reverse()) {
           const m = e.value.find(ok);
           if (m !== undefined) return { list: m.name, entry: e.prefix.toString() };
         }
+      }
     }
     const direct = this.strings.get(v)?.find(ok);
     if (direct !== undefined) return { list: direct.name, entry: v };
@@ -144,6 +171,40 @@ export class WarninglistIndex {
     for (const r of this.regexes)
       if (ok(r.meta) && r.re.test(v)) return { list: r.meta.name, entry: r.entry };
     return undefined;
+  }
+
+  /** The index as data, read back by {@link WarninglistIndex.fromData} into an equal index. */
+  toData(): WarninglistData {
+    const at = new Map(this.lists.map((m, i) => [m, i]));
+    const ids = (metas: ListMeta[]): number[] => metas.map((m) => at.get(m)!);
+    const entries = (map: Map<string, ListMeta[]>): Array<[string, number[]]> =>
+      [...map].map(([k, v]) => [k, ids(v)]);
+    return {
+      lists: this.lists.map((m) => ({ name: m.name, kinds: [...m.kinds] })),
+      cidrs: [...this.cidrs.entries()].map((e) => [e.prefix.toString(), ids(e.value)]),
+      hosts: entries(this.hosts),
+      strings: entries(this.strings),
+      hostnames: entries(this.hostnames),
+      substrings: this.substrings.map((s) => [s.entry, at.get(s.meta)!]),
+      regexes: this.regexes.map((r) => [r.entry, at.get(r.meta)!]),
+    };
+  }
+
+  /** An index equal to the one `data` was taken from. */
+  static fromData(data: WarninglistData): WarninglistIndex {
+    const index = new WarninglistIndex();
+    const lists = data.lists.map((l) => ({ name: l.name, kinds: new Set(l.kinds) }));
+    index.lists.push(...lists);
+    index.names.push(...lists.map((l) => l.name));
+    const metas = (ids: number[]): ListMeta[] => ids.map((i) => lists[i]);
+    for (const [p, ids] of data.cidrs) index.cidrs.set(parsePrefix(p), metas(ids));
+    for (const [k, ids] of data.hosts) index.hosts.set(k, metas(ids));
+    for (const [k, ids] of data.strings) index.strings.set(k, metas(ids));
+    for (const [k, ids] of data.hostnames) index.hostnames.set(k, metas(ids));
+    for (const [entry, i] of data.substrings) index.substrings.push({ entry, meta: lists[i] });
+    for (const [entry, i] of data.regexes)
+      index.regexes.push({ entry, re: new RegExp(entry, 'i'), meta: lists[i] });
+    return index;
   }
 }
 

@@ -15,6 +15,21 @@ export interface YaraRule {
   hexStrings: string[];
   /** Text strings (`"..."`), unescaped as written (escapes kept). */
   textStrings: string[];
+  /** The `meta:` section, each key's first value (strings as written, escapes kept). */
+  meta: Record<string, string | number | boolean>;
+}
+
+/** The `meta:` entries of a rule body (comments already blanked). */
+function metaOf(body: string): Record<string, string | number | boolean> {
+  const meta: Record<string, string | number | boolean> = {};
+  const section = /\bmeta\s*:([\s\S]*?)(?:\b(?:strings|condition)\s*:|$)/.exec(body);
+  if (section === null) return meta;
+  for (const m of section[1].matchAll(/([A-Za-z_]\w*)\s*=\s*("(?:[^"\\\n]|\\.)*"|-?\d+|true|false)/g)) {
+    if (Object.hasOwn(meta, m[1])) continue;
+    const v = m[2];
+    meta[m[1]] = v.startsWith('"') ? v.slice(1, -1) : v === 'true' ? true : v === 'false' ? false : Number(v);
+  }
+  return meta;
 }
 
 /** Replaces comments by spaces (keeping offsets and line numbers), leaving strings intact. */
@@ -85,6 +100,7 @@ export function parseYaraRules(src: string): YaraRule[] {
       line: src.slice(0, m.index).split('\n').length,
       hexStrings,
       textStrings,
+      meta: metaOf(body),
     });
     re.lastIndex = j;
   }

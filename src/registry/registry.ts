@@ -231,6 +231,19 @@ export class Registry {
     return this.resolve(this.blocks.covering(address))?.entry;
   }
 
+  /**
+   * Every registered block with the country `countryOfAddress` gives an address whose most
+   * specific block it is: a table small enough to keep, answering as the registry does.
+   */
+  blockCountries(): Array<{ prefix: string; country: string }> {
+    const out: Array<{ prefix: string; country: string }> = [];
+    for (const { prefix } of this.blocks.entries()) {
+      const winner = this.resolve(this.blocks.covering(prefix));
+      if (winner !== undefined) out.push({ prefix: prefix.toString(), country: winner.entry.country });
+    }
+    return out;
+  }
+
   /** The winning record among the registered blocks that contain all of `prefix`. */
   countryOfPrefix(prefix: Prefix): RegistryEntry | undefined {
     return this.resolve(this.blocks.covering(prefix))?.entry;

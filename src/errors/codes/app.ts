@@ -54,6 +54,17 @@ export const APP_CODES = {
     description: 'The evidence corpus directory does not exist.',
     action: 'Give the path of a corpus directory, or omit it to use the bundled one.',
   },
+  INTEL_NO_ARCHIVE: {
+    category: 'not-found',
+    description:
+      'Routing archives were given to place addresses at the case date, and none was taken at or before that date.',
+    action: 'Give MRT archives from before the case date, or a later --as-of date.',
+  },
+  INTEL_NO_CASE_DATE: {
+    category: 'usage',
+    description: 'Routing archives were given to place addresses at the case date, and the case has no date.',
+    action: 'Give the date with --as-of.',
+  },
   INTEL_NO_INDEX: {
     category: 'not-found',
     description:

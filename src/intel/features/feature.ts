@@ -26,7 +26,8 @@ export type FeatureKind =
   | 'actor-name'
   | 'imphash'
   | 'rich-header'
-  | 'yara';
+  | 'yara'
+  | 'yara-meta';
 
 /** The families a query may choose among (`QueryOptions.features`). */
 export type FeatureFamily = 'indicators' | 'network' | 'fuzzy' | 'ttp' | 'names';
@@ -107,6 +108,8 @@ export const FEATURE_WEIGHTS = {
   /** A perfect TTP profile match adds this much. */
   ttp: 0.5,
   actorName: 1.5,
+  /** A matched YARA rule whose name or metadata names an actor (times the title tie's weight). */
+  yaraMeta: 0.5,
 } as const;
 
 /** What a feature sees of the corpus while matching one query against units. */

@@ -24,6 +24,7 @@ export { ImphashEquality } from './imphash.js';
 export { RichHeaderEquality } from './rich-header.js';
 export { TRAIT_TYPES, TraitEquality } from './trait-equality.js';
 export { YaraRuleMatch } from './yara-match.js';
+export { YaraRuleNames } from './yara-names.js';
 export { NetworkProximity } from './network.js';
 export { TechniqueOverlap } from './technique-overlap.js';
 
@@ -36,12 +37,18 @@ import { FuzzyHashSimilarity } from './fuzzy-hash.js';
 import { ImphashEquality } from './imphash.js';
 import { RichHeaderEquality } from './rich-header.js';
 import { YaraRuleMatch } from './yara-match.js';
+import { YaraRuleNames } from './yara-names.js';
+import type { YaraRuleMeta } from '../corpus.js';
 import { NetworkProximity } from './network.js';
 import { TechniqueOverlap } from './technique-overlap.js';
 
 /** The default features, in the order their evidence is gathered. */
 export function defaultFeatures(
-  options: { warninglists?: WarninglistIndex; attack?: AttackIndex } = {},
+  options: {
+    warninglists?: WarninglistIndex;
+    attack?: AttackIndex;
+    yaraRules?: ReadonlyMap<string, YaraRuleMeta>;
+  } = {},
 ): Feature[] {
   return [
     new ExactMatch(options.warninglists),
@@ -52,5 +59,6 @@ export function defaultFeatures(
     new YaraRuleMatch(),
     new TechniqueOverlap(options.attack),
     new ActorName(),
+    new YaraRuleNames(options.yaraRules ?? new Map(), options.attack),
   ];
 }
