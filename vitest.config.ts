@@ -15,6 +15,11 @@ export default defineConfig({
           name: 'unit',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['test/corpus/**', 'test/live/**', 'test/browser/**'],
+          // A worker runs file after file without reloading modules: Node, DuckDB, zod and src/
+          // load once per worker instead of once per file. The tests keep no global state (no
+          // mocks, stubs or environment changes) and fixture caches are read-only, so files
+          // cannot see each other's work.
+          isolate: false,
           // Timeouts catch hangs, not slowness: the slowest tests take about a minute on a quiet
           // 2-core machine and several times that with every core busy (npm run test:under-load).
           testTimeout: 900_000,

@@ -11,6 +11,7 @@
  */
 import { z } from 'zod';
 import { CairnError } from '../errors/index.js';
+import { alertState, outageAlertFields, outageRecoveryAlerts } from '../observatory/index.js';
 import { AlertJson } from './live.js';
 import {
   OutageBinLine,
@@ -106,40 +107,18 @@ export class OutageHistory {
     };
   }
 
-  /** Each phase as the alert a live collector publishes for it, in the order they happened. */
+  /**
+   * Each phase as the alert a live collector publishes for it, in the order they happened: built
+   * by the live detection's own definitions (observatory's outageAlertFields, outageRecoveryAlerts).
+   */
   alerts(): AlertJson[] {
     const previous = new Map<number, OutageEventLine>();
     const out: AlertJson[] = [];
+    const selection = this.result.selection;
     for (const line of this.phases) {
-      const fields = {
-        eventId: line.id,
-        start: line.startTime,
-        classification: line.classification,
-        level: line.level,
-        extent: line.extent,
-        lostShare: line.lostShare,
-        baseline: line.baseline,
-        minimum: line.minimum,
-        unit: line.unit,
-        prefixCount: line.prefixes.length,
-        prefixes: line.prefixes.slice(0, 100),
-        origins: line.origins.slice(0, 100),
-        upstreams: line.upstreams.slice(0, 20),
-        cause: line.cause,
-        causeEvidence: line.causeEvidence,
-        duration: line.duration,
-        currentLevel: line.currentLevel,
-        currentExtent: line.currentExtent,
-        currentLostShare: line.currentLostShare,
-        coverage: line.coverage,
-        startWindow: line.startWindow,
-        status: line.status,
-        selection: this.result.selection,
-      };
       const before = previous.get(line.id);
-      const at = new Date(Math.round((line.start + line.duration) * 1000)).toISOString();
       if (line.phase === 'open')
-        out.push(AlertJson.parse({ kind: 'outage-open', time: line.startTime, ...fields }));
+        out.push(AlertJson.parse({ kind: 'outage-open', ...outageAlertFields(line, line.start, selection) }));
       else if (
         (line.phase === 'update' || line.phase === 'escalate' || line.phase === 'de-escalate') &&
         before !== undefined
@@ -152,49 +131,12 @@ export class OutageHistory {
                 : line.phase === 'escalate'
                   ? 'outage-escalated'
                   : 'outage-de-escalated',
-            time: at,
-            ...fields,
-            previous: {
-              classification: before.classification,
-              level: before.level,
-              extent: before.extent,
-              cause: before.cause,
-              prefixCount: before.prefixes.length,
-              currentLevel: before.currentLevel,
-              currentExtent: before.currentExtent,
-            },
+            ...outageAlertFields(line, line.start + line.duration, selection),
+            previous: alertState(before),
           }),
         );
-      else if (line.phase === 'close' && line.endTime !== null && line.endReason === 'recovered') {
-        out.push(
-          AlertJson.parse({
-            kind: 'outage-close',
-            time: line.endTime,
-            ...fields,
-            end: line.endTime,
-            endReason: 'recovered',
-            endWindow: line.endWindow ?? { from: line.start + line.duration, to: line.start + line.duration },
-            severity: Math.round(line.severity),
-          }),
-        );
-        // The recovery on its own, as the live detection sends it after the close.
-        out.push(
-          AlertJson.parse({
-            kind: 'outage-recovery',
-            time: line.endTime,
-            eventId: line.id,
-            start: line.startTime,
-            end: line.endTime,
-            duration: line.duration,
-            classification: line.classification,
-            level: line.level,
-            extent: line.extent,
-            prefixCount: line.prefixes.length,
-            message: line.status,
-            selection: this.result.selection,
-          }),
-        );
-      }
+      else if (line.phase === 'close' && line.end !== undefined && line.endReason === 'recovered')
+        for (const alert of outageRecoveryAlerts(line, selection)) out.push(AlertJson.parse(alert));
       previous.set(line.id, line);
     }
     return out;

@@ -450,36 +450,9 @@ export class LiveOutageDetection {
           previous: previous!,
         });
         return;
-      case 'recovered': {
-        const end = event.end!;
-        const fields = this.fields(event, end);
-        this.emit({
-          kind: 'outage-close',
-          ...fields,
-          end: iso(end),
-          endReason: 'recovered',
-          endWindow: event.endWindow ?? { from: end, to: end },
-          severity: Math.round(event.severity),
-        });
-        this.emit(
-          this.withSelection({
-            kind: 'outage-recovery' as const,
-            time: iso(end),
-            eventId: event.id,
-            start: fields.start,
-            end: iso(end),
-            duration: event.duration,
-            classification: event.classification,
-            level: event.level,
-            extent: event.extent,
-            prefixCount: event.prefixes.length,
-            message:
-              `recovered at ${iso(end)} after ${formatDuration(event.duration)}: ` +
-              `${event.classification}, ${event.extent} ${event.level}, ${event.prefixes.length} prefixes`,
-          }),
-        );
+      case 'recovered':
+        for (const alert of outageRecoveryAlerts(event, this.selection)) this.emit(alert);
         return;
-      }
       default:
         this.emit({
           kind: 'outage-unresolved',
@@ -493,31 +466,7 @@ export class LiveOutageDetection {
   }
 
   private fields(event: Readonly<OutageEvent>, time: number): OutageAlertFields {
-    return this.withSelection({
-      time: iso(time),
-      eventId: event.id,
-      start: iso(event.start),
-      classification: event.classification,
-      level: event.level,
-      extent: event.extent,
-      lostShare: event.lostShare,
-      baseline: event.baseline,
-      minimum: event.minimum,
-      unit: event.unit,
-      prefixCount: event.prefixes.length,
-      prefixes: event.prefixes.slice(0, MAX_ALERT_PREFIXES),
-      origins: event.origins.slice(0, MAX_ALERT_PREFIXES),
-      upstreams: event.upstreams.slice(0, MAX_ALERT_UPSTREAMS),
-      cause: event.cause,
-      causeEvidence: event.causeEvidence,
-      duration: event.duration,
-      currentLevel: event.currentLevel,
-      currentExtent: event.currentExtent,
-      currentLostShare: event.currentLostShare,
-      coverage: { ...event.coverage },
-      startWindow: { ...event.startWindow },
-      status: event.status,
-    });
+    return outageAlertFields(event, time, this.selection);
   }
 
   private publishResets(): void {
@@ -554,6 +503,108 @@ export class LiveOutageDetection {
       });
     }
   }
+}
+
+/** What an alert reads of an event: the detector's event, or an event line copied from one. */
+export type OutageAlertSource = Readonly<
+  Pick<
+    OutageEvent,
+    | 'id'
+    | 'start'
+    | 'duration'
+    | 'classification'
+    | 'level'
+    | 'extent'
+    | 'lostShare'
+    | 'baseline'
+    | 'minimum'
+    | 'unit'
+    | 'prefixes'
+    | 'origins'
+    | 'upstreams'
+    | 'cause'
+    | 'causeEvidence'
+    | 'currentLevel'
+    | 'currentExtent'
+    | 'currentLostShare'
+    | 'coverage'
+    | 'startWindow'
+    | 'status'
+    | 'severity'
+  > &
+    Partial<Pick<OutageEvent, 'end' | 'endWindow'>>
+>;
+
+/**
+ * The fields of every alert about `event`, told at `time` (Unix seconds): the one definition of
+ * what an outage alert says, for the live detection and for alerts replayed from an archive.
+ */
+export function outageAlertFields(
+  event: OutageAlertSource,
+  time: number,
+  selection?: string,
+): OutageAlertFields {
+  return {
+    time: iso(time),
+    eventId: event.id,
+    start: iso(event.start),
+    classification: event.classification,
+    level: event.level,
+    extent: event.extent,
+    lostShare: event.lostShare,
+    baseline: event.baseline,
+    minimum: event.minimum,
+    unit: event.unit,
+    prefixCount: event.prefixes.length,
+    prefixes: event.prefixes.slice(0, MAX_ALERT_PREFIXES),
+    origins: event.origins.slice(0, MAX_ALERT_PREFIXES),
+    upstreams: event.upstreams.slice(0, MAX_ALERT_UPSTREAMS),
+    cause: event.cause,
+    causeEvidence: event.causeEvidence,
+    duration: event.duration,
+    currentLevel: event.currentLevel,
+    currentExtent: event.currentExtent,
+    currentLostShare: event.currentLostShare,
+    coverage: { ...event.coverage },
+    startWindow: { ...event.startWindow },
+    status: event.status,
+    ...(selection !== undefined ? { selection } : {}),
+  };
+}
+
+/** The close of an event that recovered at `event.end`, then the short recovery alert on its own. */
+export function outageRecoveryAlerts(
+  event: OutageAlertSource,
+  selection?: string,
+): [OutageCloseAlert, OutageRecoveryAlert] {
+  const end = event.end!;
+  const fields = outageAlertFields(event, end, selection);
+  return [
+    {
+      kind: 'outage-close',
+      ...fields,
+      end: iso(end),
+      endReason: 'recovered',
+      endWindow: event.endWindow ?? { from: end, to: end },
+      severity: Math.round(event.severity),
+    },
+    {
+      kind: 'outage-recovery',
+      time: iso(end),
+      eventId: event.id,
+      start: fields.start,
+      end: iso(end),
+      duration: event.duration,
+      classification: event.classification,
+      level: event.level,
+      extent: event.extent,
+      prefixCount: event.prefixes.length,
+      message:
+        `recovered at ${iso(end)} after ${formatDuration(event.duration)}: ` +
+        `${event.classification}, ${event.extent} ${event.level}, ${event.prefixes.length} prefixes`,
+      ...(selection !== undefined ? { selection } : {}),
+    },
+  ];
 }
 
 function unicast(family: FamilyPrefixes): boolean {

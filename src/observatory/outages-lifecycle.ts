@@ -65,7 +65,9 @@ export interface OutageLifecycleEntry {
 
 export type OutageLifecycleListener = (entry: OutageLifecycleEntry) => void;
 
-export function alertState(event: Readonly<OutageEvent>): OutageAlertState {
+export function alertState(
+  event: Readonly<Pick<OutageEvent, keyof Omit<OutageAlertState, 'prefixCount'> | 'prefixes'>>,
+): OutageAlertState {
   return {
     classification: event.classification,
     level: event.level,
