@@ -4,6 +4,8 @@
 // a country at a time, outage list; each COLD (a fresh process opens the store and asks once) and
 // WARM (the same process asks again, best of 20). Then bytes per element and per stored row, and
 // the projection of a day and a year of all RIS and RouteViews collectors from these figures.
+// Per outage event: the rows it left (one state row per file it was open in or touched, one row per
+// phase) and their logical bytes (strings and numbers as stored, before DuckDB's compression).
 // Build first (npm run bench does). Run: npm run bench -- ingest-queries [--day-files N] [--repeat N]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -76,6 +78,31 @@ async function main() {
       `  store ${result.storeBytes} B: ${(result.storeBytes / result.elementsWritten).toFixed(1)} B/element, ` +
         `${(result.storeBytes / rows).toFixed(1)} B per stored row (${rows} rows: ${JSON.stringify(c)})`,
     );
+    {
+      const { DuckDBInstance } = await import('@duckdb/node-api');
+      const instance = await DuckDBInstance.create(db);
+      const connection = await instance.connect();
+      const one = async (sql) => (await connection.runAndReadAll(sql)).getRows()[0].map(Number);
+      const [events] = await one(
+        'SELECT count(*) FROM (SELECT DISTINCT selection, start FROM outage_states)',
+      );
+      const [states, stateBytes] = await one(
+        'SELECT count(*), coalesce(sum(strlen(selection) + strlen(event) + 8 + 1 + 8 + 8), 0) FROM outage_states',
+      );
+      const [phases, phaseBytes] = await one(
+        'SELECT count(*), coalesce(sum(strlen(selection) + 8 + strlen(phase) + 8 + 8), 0) FROM outage_phases',
+      );
+      connection.closeSync();
+      instance.closeSync();
+      console.log(
+        `  outage events ${events}: ${states} state rows, ${phases} phase rows; ` +
+          (events > 0
+            ? `${((stateBytes + phaseBytes) / events).toFixed(0)} logical B per event ` +
+              `(${(states / events).toFixed(1)} state rows of ${(stateBytes / Math.max(1, states)).toFixed(0)} B, ` +
+              `${(phases / events).toFixed(1)} phase rows of ${(phaseBytes / Math.max(1, phases)).toFixed(0)} B)`
+            : 'no event'),
+      );
+    }
     for (const name of Object.keys(QUERIES)) {
       let best;
       for (let i = 0; i < repeat; i++) {

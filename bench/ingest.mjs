@@ -5,11 +5,13 @@
 // best of REPEAT. Reports elements/s, ingest's share of the decoder's rate, the store's size per
 // element and what it holds. Ingest runs on one thread (--jobs 1) and on two (--jobs 2: outage
 // detection in a worker thread), with outage detectors for every registry country, and on two
-// threads for KP only. Besides the bundled real files, a SYNTHETIC day of 5-minute update files
+// threads for KP only; `ingest-1-ref`/`ingest-2-ref` run the same with one outage detector per
+// country attached to the table on its own (the reference the one-pass detection replaced), for a
+// before/after in the same run. Besides the bundled real files, a SYNTHETIC day of 5-minute update files
 // (bench/lib/synthetic-day.mjs: real routes, synthetic peers and churn), written into a temporary
 // folder at bench time, is the scale input (--day-files N of its 288 files; 0 leaves it out).
 // Build first (npm run bench does).
-// Run: npm run bench -- ingest [--repeat N] [--day-files N] [--day-only] [FILE|DIR ...]
+// Run: npm run bench -- ingest [--repeat N] [--day-files N] [--day-only] [--modes a,b,...] [FILE|DIR ...]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -55,12 +57,16 @@ async function child(mode, files) {
   } else {
     const { ingest } = await import(dist('app/ingest.js'));
     const db = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-bench-ingest-')), 'bench.duckdb');
-    const out = await ingest({
-      mrt: files,
-      db,
-      jobs: mode === 'ingest-1' ? 1 : 2,
-      ...(mode === 'ingest-kp' ? { outageCountries: ['KP'] } : {}),
-    });
+    const out = await ingest(
+      {
+        mrt: files,
+        db,
+        jobs: mode.startsWith('ingest-1') ? 1 : 2,
+        ...(mode === 'ingest-kp' ? { outageCountries: ['KP'] } : {}),
+      },
+      {},
+      { outageDetection: mode.endsWith('-ref') ? 'per-country' : 'one-pass' },
+    );
     result.elements = out.elements;
     result.storeBytes = out.storeBytes;
     result.counts = out.counts;
@@ -96,8 +102,10 @@ async function main() {
   let repeat = 3;
   let dayFiles = 288;
   let onlyDay = false;
+  let modes = ['decode', 'load', 'ingest-1', 'ingest-2', 'ingest-kp', 'ingest-1-ref', 'ingest-2-ref'];
   for (;;) {
     if (args[0] === '--repeat') repeat = Number(args[1]);
+    else if (args[0] === '--modes') modes = ['decode', ...args[1].split(',').filter((m) => m !== 'decode')];
     else if (args[0] === '--day-files') dayFiles = Number(args[1]);
     else if (args[0] === '--day-only') {
       onlyDay = true;
@@ -124,31 +132,40 @@ async function main() {
       .map((x) => x.toFixed(1))
       .join(' ')}`,
   );
-  const modes = ['decode', 'load', 'ingest-1', 'ingest-2', 'ingest-kp'];
+  const LABELS = {
+    load: 'load table',
+    'ingest-1': 'ingest, 1 thread',
+    'ingest-2': 'ingest, 2 threads',
+    'ingest-kp': 'ingest, 2 threads, KP',
+    'ingest-1-ref': 'ingest, 1 thread, per-country detectors',
+    'ingest-2-ref': 'ingest, 2 threads, per-country detectors',
+  };
   for (const set of sets) {
-    const [decode, load, one, all, kp] = bestInTurns(modes, set.files, repeat);
+    const results = bestInTurns(modes, set.files, repeat);
+    const decode = results[0];
     const rate = (r) => Math.round((r.elements / r.ms) * 1000);
     const share = (r) => `${((rate(r) / rate(decode)) * 100).toFixed(1)}% of the decoder`;
     console.log(`\n${set.name}`);
     console.log(`  elements                  ${decode.elements}`);
     console.log(`  decoder only              ${decode.ms.toFixed(0)} ms  ${rate(decode)} elements/s`);
-    console.log(
-      `  load table                ${load.ms.toFixed(0)} ms  ${rate(load)} elements/s  (${share(load)})`,
-    );
-    for (const [label, r] of [
-      ['ingest, 1 thread', one],
-      ['ingest, 2 threads', all],
-      ['ingest, 2 threads, KP', kp],
-    ])
+    modes.forEach((mode, k) => {
+      if (k === 0) return;
+      const r = results[k];
+      const store =
+        r.storeBytes === undefined
+          ? ''
+          : `  store ${r.storeBytes} B, ${(r.storeBytes / r.elements).toFixed(1)} B/element`;
       console.log(
-        `  ${label.padEnd(25)} ${r.ms.toFixed(0)} ms  ${rate(r)} elements/s  (${share(r)})  store ${r.storeBytes} B, ` +
-          `${(r.storeBytes / r.elements).toFixed(1)} B/element, maxRSS ${r.maxRssMB.toFixed(0)} MB`,
+        `  ${(LABELS[mode] ?? mode).padEnd(25)} ${r.ms.toFixed(0)} ms  ${rate(r)} elements/s  (${share(r)})${store}, ` +
+          `maxRSS ${r.maxRssMB.toFixed(0)} MB`,
       );
-    const c = all.counts;
-    console.log(
-      `  store holds               ${c.files} files, ${c.bins} bins, ${c.visibilityPoints} visibility points, ` +
-        `${c.dependencySnapshots} dependency snapshots, ${c.changes} prefix changes, ${c.outages} outages, ${c.resets} resets`,
-    );
+      const c = r.counts;
+      if (c !== undefined)
+        console.log(
+          `    store holds ${c.files} files, ${c.bins} bins, ${c.visibilityPoints} visibility points, ` +
+            `${c.dependencySnapshots} dependency snapshots, ${c.changes} prefix changes, ${c.outages} outages, ${c.resets} resets`,
+        );
+    });
   }
   if (dayDir !== undefined) fs.rmSync(dayDir, { recursive: true, force: true });
 }

@@ -110,6 +110,42 @@ describe('cairn watch --ris-live', () => {
     );
   });
 
+  it('starts from a RIB dump with --rib and says so in the stats', async () => {
+    const rib = fileURLToPath(new URL('../data/mrt/pyasn/rib.20140523.0600_firstMB.bz2', import.meta.url));
+    const io = captureIo();
+    const running = runCli(
+      ['watch', '--ris-live', '--url', server.url, '--country', 'VN', '--rib', rib, '--json'],
+      io,
+    );
+    await waitFor('the subscriptions', () => server.subscriptionsOf(0).length === 2);
+    process.emit('SIGINT');
+    expect(await running).toBe(0);
+    const stats = WatchStats.parse(JSON.parse(io.out().trimEnd().split('\n').at(-1)!));
+    expect(stats.rib).toMatchObject({
+      files: [rib],
+      elements: 270005,
+      peers: 35,
+      time: '2014-05-23T06:00:00.000Z',
+    });
+    expect(stats.detector.trackedPrefixes).toBeGreaterThan(50);
+  });
+
+  it('ends with exit 2 naming a RIB that is not there', async () => {
+    const io = captureIo();
+    const args = [
+      'watch',
+      '--ris-live',
+      '--url',
+      server.url,
+      '--country',
+      'KP',
+      '--rib',
+      '/nonexistent/bview.gz',
+    ];
+    expect(await runCli(args, io)).toBe(2);
+    expect(io.err()).toMatch(/\/nonexistent\/bview\.gz/);
+  });
+
   it('refuses a call without --ris-live, a selection, or a ws URL', async () => {
     for (const [args, pattern] of [
       [['watch', '--country', 'KP'], /--ris-live/],

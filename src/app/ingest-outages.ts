@@ -7,7 +7,12 @@
  */
 import { CairnError } from '../errors/index.js';
 import { scanMrt, type MrtFileHead } from '../mrt/index.js';
-import { OutageDetector, selectCountry, type OutageEvent } from '../observatory/index.js';
+import {
+  CountryOutageDetectors,
+  OutageDetector,
+  selectCountry,
+  type OutageEvent,
+} from '../observatory/index.js';
 import type { Registry } from '../registry/index.js';
 import { loadRegistryFiles } from './registry-files.js';
 import { RoutingTable } from '../routing/index.js';
@@ -16,20 +21,36 @@ import { ARCHIVE_GAP_SECONDS } from './outages.js';
 import { reserveForFiles } from './replay.js';
 import type { TaskSend } from './worker.js';
 
+/**
+ * How the detectors take the table's events: `one-pass` (default) routes each event once to the
+ * country it concerns (observatory's CountryOutageDetectors); `per-country` attaches every
+ * detector to the table on its own, the reference the one-pass output is compared with.
+ */
+export type OutageDetection = 'one-pass' | 'per-country';
+
 /** The outage detectors of an ingest run; see the module header. */
 export class IngestOutages {
   private readonly touched = new Map<string, OutageRecord>();
   private readonly detectors: Array<{ selection: string; detector: OutageDetector }>;
+  private readonly router: CountryOutageDetectors | undefined;
 
-  constructor(table: RoutingTable, registry: Registry, countries: readonly string[], binSeconds: number) {
-    this.detectors = [...new Set(countries)].sort().map((country) => {
+  constructor(
+    table: RoutingTable,
+    registry: Registry,
+    countries: readonly string[],
+    binSeconds: number,
+    detection: OutageDetection = 'one-pass',
+  ) {
+    const sorted = [...new Set(countries)].sort();
+    // Archives, as replayOutages reads them: a silence this long is no data, not an outage.
+    const options = { binSeconds, gapSeconds: ARCHIVE_GAP_SECONDS };
+    this.router =
+      detection === 'one-pass' ? new CountryOutageDetectors(table, registry, sorted, options) : undefined;
+    this.detectors = sorted.map((country, index) => {
       const selection = `country ${country}`;
-      const detector = new OutageDetector(table, {
-        select: selectCountry(registry, country),
-        binSeconds,
-        // Archives, as replayOutages reads them: a silence this long is no data, not an outage.
-        gapSeconds: ARCHIVE_GAP_SECONDS,
-      });
+      const detector =
+        this.router?.detectors[index].detector ??
+        new OutageDetector(table, { ...options, select: selectCountry(registry, country) });
       detector.onEvent((event, phase) => {
         const key = `${selection}\u0000${event.start}`;
         let record = this.touched.get(key);
@@ -64,7 +85,8 @@ export class IngestOutages {
   }
 
   close(): void {
-    for (const { detector } of this.detectors) detector.close();
+    if (this.router !== undefined) this.router.close();
+    else for (const { detector } of this.detectors) detector.close();
   }
 }
 
@@ -75,6 +97,7 @@ export interface OutageTaskData {
   registryFiles: string[];
   countries: string[];
   binSeconds: number;
+  detection?: OutageDetection;
 }
 
 /** One message per file, in order: the file's outage records. */
@@ -88,7 +111,7 @@ export async function outageTask(data: unknown, send: TaskSend): Promise<null> {
   const registry = (await loadRegistryFiles(task.registryFiles)).registry;
   const table = new RoutingTable();
   reserveForFiles(table, task.files);
-  const outages = new IngestOutages(table, registry, task.countries, task.binSeconds);
+  const outages = new IngestOutages(table, registry, task.countries, task.binSeconds, task.detection);
   const visit = table.visitor();
   try {
     for (const file of task.files) {

@@ -39,7 +39,12 @@ import { DEFAULT_REGISTRY_FILES } from './defaults.js';
 import { listCorpusFiles } from './intel.js';
 import { refreshEvidenceIndex, type EvidenceInput } from './intel-index.js';
 import type { WorkHooks } from './progress.js';
-import { IngestOutages, type OutageFileMessage, type OutageTaskData } from './ingest-outages.js';
+import {
+  IngestOutages,
+  type OutageDetection,
+  type OutageFileMessage,
+  type OutageTaskData,
+} from './ingest-outages.js';
 import { orderMrtFiles, reserveForFiles } from './replay.js';
 import { defaultJobs, WorkerPool, workersAvailable } from './worker-pool.js';
 import { loadRegistryFiles } from './registry-files.js';
@@ -115,6 +120,8 @@ export interface IngestOptions {
   clock?: Clock;
   /** A store the caller opened (with its own options) and closes; `input.db` is then ignored. */
   store?: CairnStore;
+  /** How the outage detectors take the table's events (default one-pass; see ingest-outages.ts). */
+  outageDetection?: OutageDetection;
 }
 
 /**
@@ -213,7 +220,15 @@ export async function ingest(
     const registryFiles = await ingestRegistry(store, input.registry, lines, clock);
     await ingestIntel(store, input.intel, lines, clock, hooks);
     if (input.mrt.length > 0) {
-      const counted = await ingestMrt(store, input, registryFiles, lines, clock, hooks);
+      const counted = await ingestMrt(
+        store,
+        input,
+        registryFiles,
+        lines,
+        clock,
+        hooks,
+        options.outageDetection,
+      );
       elements = counted.elements;
       elementsWritten = counted.written;
     }
@@ -372,6 +387,7 @@ async function ingestMrt(
   lines: IngestFileLine[],
   clock: Clock,
   hooks: WorkHooks,
+  detection: OutageDetection = 'one-pass',
 ): Promise<{ elements: number; written: number }> {
   const files = await orderMrtFiles(await expandPaths(input.mrt));
   const hashes = await Promise.all(files.map((f) => hashFile(f.path)));
@@ -408,12 +424,15 @@ async function ingestMrt(
   // Outage detection on the second core, on a table of its own fed with the same files.
   const pool = jobs > 1 && workersAvailable() ? new WorkerPool(1) : undefined;
   const local =
-    pool === undefined ? new IngestOutages(table, registry, countries, input.binSeconds) : undefined;
+    pool === undefined
+      ? new IngestOutages(table, registry, countries, input.binSeconds, detection)
+      : undefined;
   const remoteTask = pool?.run<OutageFileMessage, null>('ingest-outages', {
     files: files.slice(0, lastNew + 1),
     registryFiles: [...registryFiles],
     countries,
     binSeconds: input.binSeconds,
+    detection,
   } satisfies OutageTaskData);
   const remote = remoteTask?.[Symbol.asyncIterator]();
   const fileOutages = async (): Promise<OutageRecord[]> => {

@@ -16,6 +16,13 @@
  *
  * The table starts empty: RIS Live sends changes, not tables, so peers become full feeds and the
  * baseline forms as announcements come in (`minHistorySeconds` of them before the first alert).
+ * With `rib` (RIB dumps, bview or TABLE_DUMP_V2, of the collectors followed) the table starts from
+ * their routes instead, applied at the dump's time before the connection opens: the RIS peers of
+ * the dump are the same peers (address and ASN) as the feed's, so they are full feeds at the first
+ * bin and the selection is tracked from the start. The bins from the dump's time to the first
+ * message hold the dump's state (no change is known in between), so a dump at least
+ * `minHistorySeconds` older than the feed arms the detector with the first message; a dump must
+ * not be newer than the feed (message times are never earlier than the latest time seen).
  *
  * @example
  * const watch = await watchRisLive({ selection: { country: 'KP' }, hosts: ['rrc00'] }, (alert) => print(alert));
@@ -34,7 +41,9 @@ import {
   type RisPeer,
   type RisSubscription,
 } from '../feeds/index.js';
+import { scanMrt } from '../mrt/index.js';
 import { LiveOutageDetection, type OutageOptions, type VisibilityOptions } from '../observatory/index.js';
+import { checkInputFile } from './input-file.js';
 import { liveAlertJson, type AlertJson } from './live.js';
 import { resolveSelection, type SelectionInput } from './outages.js';
 import type { WorkHooks } from './progress.js';
@@ -59,6 +68,8 @@ export interface WatchRisLiveInput {
   timeScale?: number;
   /** Client tuning: back-off, keepalive, queue bound. */
   client?: Omit<RisLiveClientOptions, 'url' | 'subscriptions' | 'clock'>;
+  /** RIB dumps (MRT files) whose routes the table starts from, in this order (see the header). */
+  rib?: readonly string[];
 }
 
 export interface WatchHooks extends WorkHooks {
@@ -107,6 +118,19 @@ export const WatchStats = z.object({
     baseline: z.number().nullable(),
     openEvent: z.boolean(),
   }),
+  /** The RIB dumps the table started from (only when some were given). */
+  rib: z
+    .object({
+      files: z.array(z.string()),
+      elements: z.number().int(),
+      problems: z.number().int(),
+      /** Routes and peers in the table after the dumps. */
+      routes: z.number().int(),
+      peers: z.number().int(),
+      /** Latest time of the dumps' elements (ISO 8601), null when they held none. */
+      time: z.string().nullable(),
+    })
+    .optional(),
 });
 export type WatchStats = z.infer<typeof WatchStats>;
 
@@ -134,6 +158,44 @@ const iso = (seconds: number): string => new Date(Math.round(seconds * 1000)).to
 /** RIS Live names hosts `rrc00` or `rrc00.ripe.net`. */
 function hostMatches(host: string, wanted: readonly string[]): boolean {
   return wanted.some((w) => host === w || host.startsWith(`${w}.`));
+}
+
+/** Applies the RIB dumps to the detection's table, in order; what they held. */
+async function seedFromRib(
+  live: LiveOutageDetection,
+  files: readonly string[],
+  report: (error: CairnError) => void,
+): Promise<NonNullable<WatchStats['rib']>> {
+  const table = live.table;
+  const visit = table.visitor();
+  let elements = 0;
+  let problems = 0;
+  let last = Number.NEGATIVE_INFINITY;
+  for (const file of files) {
+    checkInputFile(file, 'RIB dump');
+    const summary = await scanMrt(
+      file,
+      (cursor, decoder) => {
+        if (cursor.timestamp > last) last = cursor.timestamp;
+        visit(cursor, decoder);
+      },
+      {
+        onProblem: (problem) => {
+          problems++;
+          report(problem);
+        },
+      },
+    );
+    elements += summary.elements;
+  }
+  return {
+    files: [...files],
+    elements,
+    problems,
+    routes: table.routeCount,
+    peers: table.peerCount,
+    time: Number.isFinite(last) ? iso(last) : null,
+  };
 }
 
 /**
@@ -202,6 +264,8 @@ export async function watchRisLive(
     publish(alert);
   };
   live.onAlert((alert) => emit(liveAlertJson(alert, clock.now())));
+  const rib =
+    input.rib !== undefined && input.rib.length > 0 ? await seedFromRib(live, input.rib, report) : undefined;
   client.onProblem((error) => report(error));
   if (hooks.onStatus !== undefined) client.onStatus(hooks.onStatus);
 
@@ -335,6 +399,7 @@ export async function watchRisLive(
         baseline: live.detector.currentBaseline ?? null,
         openEvent: live.detector.openEvent !== undefined,
       },
+      ...(rib !== undefined ? { rib: { ...rib, files: [...rib.files] } } : {}),
     };
   };
 

@@ -1,5 +1,5 @@
 /**
- * `cairn watch --ris-live [--url URL] --country CC [--host rrc00...] [--json]`: follows RIPE RIS
+ * `cairn watch --ris-live [--url URL] --country CC [--host rrc00...] [--rib FILE...] [--json]`: follows RIPE RIS
  * Live (app watchRisLive) and prints outage and peer alerts as they happen (JSON lines with
  * --json, one escaped line each otherwise) until SIGINT/SIGTERM, then what it saw (one
  * `watch-stats` JSON line, or a few lines of text). Connection problems go to stderr. Thin:
@@ -25,6 +25,7 @@ interface WatchCliOptions {
   minHistory?: string;
   minFullFeedPeers?: string;
   timeScale?: string;
+  rib?: string[];
 }
 
 /** Problem lines shown on stderr; a long watch counts the rest in the stats. */
@@ -115,6 +116,7 @@ async function runWatch(io: CliIo, options: WatchCliOptions): Promise<number> {
           ...(options.registry !== undefined ? { registry: options.registry } : {}),
         },
         ...(options.host !== undefined ? { hosts: options.host } : {}),
+        ...(options.rib !== undefined ? { rib: options.rib } : {}),
         ...(timeScale !== undefined ? { timeScale } : {}),
         detection: {
           ...(binSeconds !== undefined ? { binSeconds } : {}),
@@ -155,6 +157,10 @@ export function watchCommand(context: CliContext): Command {
     .option('--prefix <prefix...>', 'watch prefixes (and their more-specifics)')
     .option('--registry <file...>', 'RIR delegated files for --country (default: the bundled APNIC file)')
     .option('--host <rrc...>', 'only these RIS collectors (default all)')
+    .option(
+      '--rib <file...>',
+      'start the table from these RIB dumps (MRT bview/RIB of the collectors followed)',
+    )
     .option('--json', 'alerts and the final stats as JSON lines')
     .option('--bin <seconds>', 'detector bin width in data seconds (default 300)')
     .option('--min-history <seconds>', 'history before the first alert (default 3600)')

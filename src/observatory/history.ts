@@ -464,6 +464,8 @@ export class HistoryRecorder {
   private prefixBits = new Uint32Array(0);
   private bitsWords = 0;
   private singleOrigin = new Float64Array(0);
+  /** AS group of the single origin (-1: not looked up since it was set): no map lookup per pass. */
+  private singleGroup = new Int32Array(0);
 
   /** Fills the route buffers with the routes of prefix `id`. */
   private walk(
@@ -532,6 +534,9 @@ export class HistoryRecorder {
       const grown = new Float64Array(Math.ceil(prefixCount * 1.25)).fill(-1);
       grown.set(this.singleOrigin);
       this.singleOrigin = grown;
+      const groups = new Int32Array(grown.length).fill(-1);
+      groups.set(this.singleGroup);
+      this.singleGroup = groups;
     }
     const bits = this.prefixBits;
     for (const id of this.sorted) {
@@ -557,6 +562,7 @@ export class HistoryRecorder {
         let single = true;
         for (let r = 1; r < n && single; r++) single = origins[r] === origins[0];
         this.singleOrigin[id] = single ? origins[0] : -1;
+        this.singleGroup[id] = -1;
         const originSet = single ? [origins[0]] : sortedSet(Array.from(origins.subarray(0, n)));
         const upstreams: number[] = [];
         for (let r = 0; r < n; r++) if (this.routeUpstreams[r] !== 0) upstreams.push(this.routeUpstreams[r]);
@@ -582,7 +588,8 @@ export class HistoryRecorder {
       }
       const origin = this.singleOrigin[id];
       if (origin >= 0) {
-        const g = ases.groupOf(origin);
+        let g = this.singleGroup[id];
+        if (g < 0) this.singleGroup[id] = g = ases.groupOf(origin);
         this.addToGroup(ases, g, family, start, size);
         ases.addPeerBits(g, bits, base);
         continue;

@@ -82,6 +82,7 @@ export {
   type OutagePhase,
   type SessionReset,
 } from './outages.js';
+export { CountryOutageDetectors, type CountryOutageOptions } from './outages-countries.js';
 export {
   OutageLifecycle,
   alertState,

@@ -64,7 +64,14 @@
 import { systemClock, type Clock, type Timer } from '../bgp/index.js';
 import { CairnError } from '../errors/index.js';
 import type { RouteEvent, RoutingTable } from '../routing/index.js';
-import { LOST, LOST_BY_PEER_DOWN, SEEN, VisibilityTracker, type VisibilityOptions } from './visibility.js';
+import {
+  LOST,
+  LOST_BY_PEER_DOWN,
+  SEEN,
+  VisibilityTracker,
+  type PathFacts,
+  type VisibilityOptions,
+} from './visibility.js';
 
 export interface OutageOptions {
   binSeconds?: number;
@@ -260,7 +267,62 @@ export function formatDuration(seconds: number): string {
 }
 
 /** Vanished untracked prefixes (for the upstream cause hint), bounded. */
-const RING = 65536;
+export const RING = 65536;
+
+/**
+ * A ring of prefixes that vanished from every peer (withdrawn by update, no route left): time,
+ * upstream, origin, prefix id and owner, the detector tracking the prefix (-1: none). A detector
+ * reads the newest RING entries it does not own, as if it kept a ring of its own.
+ */
+export class VanishedPrefixes {
+  private readonly time: Float64Array;
+  private readonly upstream: Uint32Array;
+  private readonly origin: Uint32Array;
+  private readonly prefix: Int32Array;
+  private readonly owner: Int32Array;
+  private count = 0;
+
+  constructor(readonly capacity: number) {
+    this.time = new Float64Array(capacity);
+    this.upstream = new Uint32Array(capacity);
+    this.origin = new Uint32Array(capacity);
+    this.prefix = new Int32Array(capacity);
+    this.owner = new Int32Array(capacity);
+  }
+
+  push(event: Readonly<RouteEvent>, paths: PathFacts, owner: number): void {
+    const i = this.count++ % this.capacity;
+    this.time[i] = event.time;
+    this.upstream[i] = paths.upstreamOfAttributes(event.attributesId);
+    this.origin[i] = paths.originOfAttributes(event.attributesId);
+    this.prefix[i] = event.prefixId;
+    this.owner[i] = owner;
+  }
+
+  /**
+   * Prefixes (ids) of origins outside `origins` that vanished behind `upstream` between `from`
+   * and `to`, among the newest RING entries whose owner is not `owner`.
+   */
+  behind(
+    from: number,
+    to: number,
+    upstream: number,
+    origins: ReadonlySet<number>,
+    owner: number,
+  ): Set<number> {
+    const out = new Set<number>();
+    let read = 0;
+    for (let k = this.count - 1; k >= 0 && k >= this.count - this.capacity && read < RING; k--) {
+      const i = k % this.capacity;
+      if (owner !== -1 && this.owner[i] === owner) continue;
+      read++;
+      const at = this.time[i];
+      if (at < from || at > to) continue;
+      if (this.upstream[i] === upstream && !origins.has(this.origin[i])) out.add(this.prefix[i]);
+    }
+    return out;
+  }
+}
 
 function checkOption(name: string, value: number, min: number, max: number): number {
   if (!Number.isFinite(value) || value < min || value > max)
@@ -320,16 +382,19 @@ export class OutageDetector {
   private readonly openResets = new Map<number, SessionReset>();
   private readonly detach: () => void;
 
-  // Ring of untracked prefixes that vanished from every peer: time, upstream, origin, prefix id.
-  private readonly vanishTime = new Float64Array(RING);
-  private readonly vanishUpstream = new Uint32Array(RING);
-  private readonly vanishOrigin = new Uint32Array(RING);
-  private readonly vanishPrefix = new Int32Array(RING);
-  private vanished = 0;
+  /** Untracked prefixes that vanished from every peer (shared by `CountryOutageDetectors`). */
+  private readonly vanishedPrefixes: VanishedPrefixes;
+  /** This detector's owner number in a shared ring (-1: the ring is its own). */
+  private readonly ringOwner: number;
 
+  /**
+   * `sharing` is for `CountryOutageDetectors` only: the ring of vanished prefixes it keeps once
+   * for all its detectors (it pushes them; this detector reads the entries of other owners).
+   */
   constructor(
     readonly table: RoutingTable,
     options: OutageOptions & VisibilityOptions,
+    sharing?: { vanished: VanishedPrefixes; owner: number },
   ) {
     const o = { ...OUTAGE_DEFAULTS, ...stripUndefined(options) };
     checkOption('binSeconds', o.binSeconds, 1, 86400);
@@ -345,7 +410,14 @@ export class OutageDetector {
     this.tracker.onClock((time) => this.onInput(time));
     this.tracker.onPrefixVisibility((index, visible, time) => this.onPrefix(index, visible, time));
     this.tracker.onSpaceChange((time) => this.evaluate(time));
-    this.detach = table.onEvent((event) => this.onTableEvent(event));
+    this.vanishedPrefixes = sharing?.vanished ?? new VanishedPrefixes(RING);
+    this.ringOwner = sharing?.owner ?? -1;
+    this.detach = (options.events ?? table).onEvent((event) => this.onTableEvent(event));
+  }
+
+  /** Whether a session reset waits for its peer's next announcement (internal, for the router). */
+  get hasOpenResets(): boolean {
+    return this.openResets.size !== 0;
   }
 
   /** Registers a listener for the events' life cycle (OutagePhase). */
@@ -881,16 +953,13 @@ export class OutageDetector {
     const onlyOne = event.upstreams.length === 1 && upstream !== 0;
     if (upstream !== 0) {
       const origins = new Set(event.origins);
-      const vanishedBehind = new Set<number>();
-      const from = event.start - o.causeWindowSeconds;
-      const to = event.start + o.causeWindowSeconds;
-      for (let k = Math.max(0, this.vanished - RING); k < this.vanished; k++) {
-        const i = k % RING;
-        const at = this.vanishTime[i];
-        if (at < from || at > to) continue;
-        if (this.vanishUpstream[i] === upstream && !origins.has(this.vanishOrigin[i]))
-          vanishedBehind.add(this.vanishPrefix[i]);
-      }
+      const vanishedBehind = this.vanishedPrefixes.behind(
+        event.start - o.causeWindowSeconds,
+        event.start + o.causeWindowSeconds,
+        upstream,
+        origins,
+        this.ringOwner,
+      );
       if (vanishedBehind.size >= o.upstreamEvidencePrefixes) {
         event.cause = 'upstream-path-loss';
         event.causeEvidence =
@@ -958,16 +1027,12 @@ export class OutageDetector {
   private onTableEvent(event: Readonly<RouteEvent>): void {
     if (event.kind === 'withdraw') {
       if (
+        this.ringOwner === -1 &&
         event.cause === 'update' &&
         this.table.prefixRouteCount(event.prefixId) === 0 &&
         this.tracker.indexOfPrefixId(event.prefixId) === -1
-      ) {
-        const i = this.vanished++ % RING;
-        this.vanishTime[i] = event.time;
-        this.vanishUpstream[i] = this.tracker.paths.upstreamOfAttributes(event.attributesId);
-        this.vanishOrigin[i] = this.tracker.paths.originOfAttributes(event.attributesId);
-        this.vanishPrefix[i] = event.prefixId;
-      }
+      )
+        this.vanishedPrefixes.push(event, this.tracker.paths, -1);
       return;
     }
     if (event.kind === 'announce') {

@@ -29,7 +29,7 @@
 import type { Prefix } from '../net/index.js';
 import { PrefixTrie } from '../net/index.js';
 import type { Registry } from '../registry/index.js';
-import type { RouteEvent, RoutingTable, VisibilityColumns } from '../routing/index.js';
+import type { RouteEvent, RouteListener, RoutingTable, VisibilityColumns } from '../routing/index.js';
 import { LOST, LOST_BY_PEER_DOWN, PathHops, SEEN, VisibilitySeries } from '../routing/index.js';
 import { NO_UPSTREAM, upstreamOf } from './upstream.js';
 
@@ -72,7 +72,7 @@ export type PrefixSelector = (candidate: PrefixCandidate) => boolean;
  * country selectors of the same registry (codes: 0 not yet looked up, 1 no country, else an
  * index into `names`).
  */
-class CountryColumn {
+export class CountryColumn {
   private codes = new Uint16Array(65536);
   private readonly names: string[] = ['', ''];
   private readonly codeOf = new Map<string, number>();
@@ -116,7 +116,8 @@ class CountryColumn {
 
 const countryColumns = new WeakMap<Registry, WeakMap<RoutingTable, CountryColumn>>();
 
-function countryColumn(registry: Registry, table: RoutingTable): CountryColumn {
+/** The registry country of every prefix id of one table, shared with `selectCountry` (internal). */
+export function countryColumn(registry: Registry, table: RoutingTable): CountryColumn {
   let byTable = countryColumns.get(registry);
   if (byTable === undefined) {
     byTable = new WeakMap();
@@ -168,6 +169,11 @@ export interface VisibilityOptions {
   minFullFeedRoutes?: number;
   /** Visible: seen by more than this share of the full-feed peers. Default 0.5 (majority). */
   visibleShare?: number;
+  /**
+   * Where the table's events come from (default: the table): `CountryOutageDetectors` hands each
+   * of its detectors a channel of its own and routes every event only where it matters.
+   */
+  events?: { onEvent(listener: RouteListener): () => void };
 }
 
 /** Kinds of rows in the exact per-peer series. */
@@ -299,9 +305,10 @@ export class VisibilityTracker {
     this.visibleShare = options.visibleShare ?? 0.5;
     this.paths = new PathFacts(table);
     // The clock first (registered first): a change is applied after the time it happened at.
-    this.detach = table.onEvent((event) => this.onTableEvent(event));
+    this.detach = (options.events ?? table).onEvent((event) => this.onTableEvent(event));
     this.peerSeries = new VisibilitySeries(table, {
       select: (prefixId, attributesId) => this.classify(prefixId, attributesId),
+      ...(options.events !== undefined ? { events: options.events } : {}),
     });
     this.peerSeries.onRow((row, series) => this.onRow(row, series));
   }

@@ -10,7 +10,7 @@
  * per-prefix state by it. Rows are kept in growable typed-array columns.
  */
 import { grown } from './arrays.js';
-import type { RouteEvent, RoutingTable } from './table.js';
+import type { RouteEvent, RouteListener, RoutingTable } from './table.js';
 
 /** Row kinds. */
 export const SEEN = 1;
@@ -21,6 +21,11 @@ export const LOST_BY_PEER_DOWN = 2;
 export interface VisibilitySeriesOptions {
   /** Key (>= 0) under which to record the prefix, or -1 to ignore it; asked once per prefix. */
   select(prefixId: number, attributesId: number): number;
+  /**
+   * Where the table's events come from (default: the table itself): a caller running many series
+   * over one table hands each its own channel and routes every event only where it matters.
+   */
+  events?: { onEvent(listener: RouteListener): () => void };
 }
 
 /** The rows recorded so far (views valid until the next row). */
@@ -60,7 +65,7 @@ export class VisibilitySeries {
     readonly table: RoutingTable,
     private readonly options: VisibilitySeriesOptions,
   ) {
-    this.detach = table.onEvent((event) => this.onTableEvent(event));
+    this.detach = (options.events ?? table).onEvent((event) => this.onTableEvent(event));
   }
 
   /** Stops listening to the table. */

@@ -3,7 +3,8 @@
  * `npm run build` first) keeps exactly what ingest on one thread keeps: the same store contents
  * on the SYNTHETIC December 2014 replay (real routes, synthetic peers and timeline) with every
  * registry country watched, and on real RIPE update files; and a run resumed with workers ends
- * with the store of an uncut run.
+ * with the store of an uncut run. The one-pass outage detection of every country keeps the store
+ * that one detector per country keeps.
  */
 import { existsSync } from 'node:fs';
 import fs from 'node:fs';
@@ -18,7 +19,11 @@ const ROOT = path.join(import.meta.dirname, '../..');
 const DIST_INGEST = path.join(ROOT, 'dist/app/ingest.js');
 const RIS = path.join(ROOT, 'data/mrt/bgpkit/ripe/rrc15/2010.02');
 
-type Ingest = (input: Record<string, unknown>) => Promise<{ ingested: number; counts: unknown }>;
+type Ingest = (
+  input: Record<string, unknown>,
+  hooks?: object,
+  options?: { outageDetection?: 'one-pass' | 'per-country' },
+) => Promise<{ ingested: number; counts: unknown }>;
 let ingest: Ingest;
 let files: string[];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-ingest-workers-'));
@@ -50,6 +55,16 @@ describe('ingest with 1 and 2 threads', () => {
     const digest = (await digestOf(one)) as { outages: unknown[] };
     expect(digest.outages.length).toBeGreaterThan(0);
     expect(await digestOf(two)).toEqual(digest);
+  });
+
+  it('keeps the same store with one detector per country as with the one-pass detection', async () => {
+    const onePass = path.join(dir, 'one-pass.duckdb');
+    const perCountry = path.join(dir, 'per-country.duckdb');
+    await ingest({ mrt: files, db: onePass, jobs: 1 });
+    await ingest({ mrt: files, db: perCountry, jobs: 1 }, {}, { outageDetection: 'per-country' });
+    const digest = (await digestOf(onePass)) as { outages: unknown[] };
+    expect(digest.outages.length).toBeGreaterThan(0);
+    expect(await digestOf(perCountry)).toEqual(digest);
   });
 
   it('keeps the same store on real RIS update files', async () => {
