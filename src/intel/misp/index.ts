@@ -2,7 +2,7 @@
  * MISP in and out: `importMispEvent` reads every shape MISP writes (see README.md),
  * `importMispGalaxy` galaxy cluster files, `mispEventChunks` writes a case as a MISP event.
  */
-export { importMispEvent, importMispDocument } from './import.js';
+export { importMispEvent, importMispDocument, importMispSource } from './import.js';
 export type { MispImportOptions } from './import.js';
 export { importMispGalaxy } from './galaxies.js';
 export { mispEventChunks, exportUuid } from './export.js';
