@@ -53,7 +53,7 @@ import type { AddressView } from '../observatory/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import type { WorkHooks } from './progress.js';
 import { loadRoutingWorld } from './world.js';
-import { checkInputFile, readInputFileSync, STDIN_PATH } from './input-file.js';
+import { checkInputFile, inputFileReader, readInputFileSync, STDIN_PATH } from './input-file.js';
 import { compileUserPattern } from './user-pattern.js';
 import { heldCorpus, storedCorpus, type HeldCorpus } from './intel-index.js';
 import { withExistingStore } from './ingest.js';
@@ -454,7 +454,7 @@ export function intelImport(input: { files: readonly string[] }, hooks: WorkHook
   loadCorpus(
     graph,
     (function* () {
-      for (const file of files) yield { path: file, bytes: readInputFileSync(file, 'evidence file') };
+      for (const file of files) yield { path: file, bytes: inputFileReader(file, 'evidence file') };
     })(),
     (file, report, format) => {
       reports.push({ path: file, format, report });
@@ -527,9 +527,8 @@ export function caseOfFile(graph: EvidenceGraph, file: string, created: readonly
  * contents imported into `graph` as the query case.
  */
 function importQueryFile(graph: EvidenceGraph, file: string, reports: FileReport[]): CaseQuery {
-  const bytes = readInputFileSync(file, 'case file');
   const scratch = new EvidenceGraph();
-  const imported = importFile(scratch, file, bytes);
+  const imported = importFile(scratch, file, inputFileReader(file, 'case file'));
   const known = scratch.cases.find(
     (c) => graph.getAs('case', c.id) !== undefined && !c.id.startsWith('case--'),
   );
@@ -733,7 +732,7 @@ function heldCase(
   if (existsSync(caseArg)) {
     checkInputFile(caseArg, 'case file');
     const scratch = new EvidenceGraph();
-    const { report } = importFile(scratch, caseArg, readInputFileSync(caseArg, 'case file'));
+    const { report } = importFile(scratch, caseArg, inputFileReader(caseArg, 'case file'));
     const known = scratch.cases.find(
       (c) => graph.getAs('case', c.id) !== undefined && !c.id.startsWith('case--'),
     );

@@ -10,7 +10,8 @@ import type { AttackIndex } from './attack.js';
 import { importIndicatorList } from './csv.js';
 import type { EvidenceGraph } from './graph.js';
 import { decodeInput } from './json-scan.js';
-import { importMispEvent, importMispGalaxy } from './misp/index.js';
+import type { ByteSource } from './json-stream.js';
+import { importMispEvent, importMispGalaxy, importMispSource } from './misp/index.js';
 import { LABELS_MANIFEST, globMatches, parseLabelsManifest } from './labels.js';
 import type { LabelRule, Reliability } from './labels.js';
 import { ReportBuilder } from './report.js';
@@ -59,14 +60,69 @@ export function detectFormat(path: string, bytes: Uint8Array): IntelFormat {
   return 'indicator-list';
 }
 
-/** Imports one file with the importer its format needs. */
+/**
+ * A file its reader reads as it goes: its first bytes (enough to tell its format), a source of
+ * its bytes by position, and the whole of it on demand for the importers that need it.
+ */
+export interface FileBytes {
+  head: Uint8Array;
+  source: ByteSource;
+  whole(): Uint8Array;
+}
+
+/** Bytes of the head handed to {@link detectFormat} by a {@link FileBytes} reader. */
+export const FORMAT_HEAD_BYTES = 64 * 1024;
+
+function wholeOf(input: Uint8Array | FileBytes): Uint8Array {
+  return isFileBytes(input) ? input.whole() : input;
+}
+
+function isFileBytes(input: Uint8Array | FileBytes): input is FileBytes {
+  return !(input instanceof Uint8Array);
+}
+
+/** True when the head is plain UTF-8 (no gzip, no UTF-16): a MISP event is then read as it goes. */
+function plainUtf8(head: Uint8Array): boolean {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return false;
+  if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)))
+    return false;
+  return !head.subarray(0, 64).includes(0);
+}
+
+/** The head cut back to a whole UTF-8 character, so that decoding it cannot fail on the cut. */
+function wholeCharacters(head: Uint8Array): Uint8Array {
+  let end = head.length;
+  let back = 0;
+  while (end > 0 && back < 4 && (head[end - 1] & 0xc0) === 0x80) {
+    end--;
+    back++;
+  }
+  if (end > 0 && head[end - 1] >= 0xc0) end--;
+  return head.subarray(0, end);
+}
+
+/** Format of a file read as it goes (gzip heads are judged on the whole file). */
+export function detectFileFormat(path: string, input: Uint8Array | FileBytes): IntelFormat {
+  if (!isFileBytes(input)) return detectFormat(path, input);
+  return plainUtf8(input.head)
+    ? detectFormat(path, wholeCharacters(input.head))
+    : detectFormat(path, input.whole());
+}
+
+/**
+ * Imports one file with the importer its format needs. A MISP event handed as {@link FileBytes}
+ * is read as it goes; every other format reads the whole file.
+ */
 export function importFile(
   graph: EvidenceGraph,
   path: string,
-  bytes: Uint8Array,
-  format: IntelFormat = detectFormat(path, bytes),
+  input: Uint8Array | FileBytes,
+  format: IntelFormat = detectFileFormat(path, input),
 ): { format: IntelFormat; report: ImportReport | undefined } {
   const options = { file: path };
+  if (isFileBytes(input) && format === 'misp-event' && plainUtf8(input.head))
+    return { format, report: importMispSource(graph, input.source, options) };
+  const bytes = isFileBytes(input) ? input.whole() : input;
   switch (format) {
     case 'attack':
       return { format, report: importAttack(graph, bytes, options).report };
@@ -106,7 +162,7 @@ export interface LoadedCorpus {
  */
 export function loadCorpus(
   graph: EvidenceGraph,
-  files: Iterable<{ path: string; bytes: Uint8Array }>,
+  files: Iterable<{ path: string; bytes: Uint8Array | FileBytes }>,
   onFile?: (path: string, report: ImportReport | undefined, format: IntelFormat) => void,
 ): LoadedCorpus {
   const reports: ImportReport[] = [];
@@ -114,10 +170,10 @@ export function loadCorpus(
   const manifests = new Map<string, LabelRule[]>();
   const warninglists = new WarninglistIndex();
   for (const f of files) {
-    const format = detectFormat(f.path, f.bytes);
+    const format = detectFileFormat(f.path, f.bytes);
     if (format === 'labels') {
       const report = new ReportBuilder(f.path);
-      const { rules, problems } = parseLabelsManifest(decodeInput(f.bytes, f.path));
+      const { rules, problems } = parseLabelsManifest(decodeInput(wholeOf(f.bytes), f.path));
       for (const p of problems) report.issue('INTEL_BAD_LABELS', p.message, { line: p.line });
       manifests.set(dirName(f.path), rules);
       reports.push(report.report);
@@ -125,7 +181,7 @@ export function loadCorpus(
       continue;
     }
     if (format === 'warninglist') {
-      const report = warninglists.add(f.path, f.bytes);
+      const report = warninglists.add(f.path, wholeOf(f.bytes));
       reports.push(report);
       onFile?.(f.path, report, format);
       continue;

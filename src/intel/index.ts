@@ -197,8 +197,10 @@ export {
 } from './attribute.js';
 export type { Attribution, AttributionCandidate } from './attribute.js';
 export { MAX_SINGLE_OBSERVATION } from './attribute.js';
-export { detectFormat, importFile, loadCorpus } from './corpus.js';
-export type { IntelFormat, LoadedCorpus } from './corpus.js';
+export { detectFileFormat, detectFormat, importFile, loadCorpus, FORMAT_HEAD_BYTES } from './corpus.js';
+export type { FileBytes, IntelFormat, LoadedCorpus } from './corpus.js';
+export { bytesSource } from './json-stream.js';
+export type { ByteSource } from './json-stream.js';
 export {
   leaveOneOut,
   leaveOneLabelOut,
