@@ -442,3 +442,51 @@ describe('cairn intel import and export --format misp', () => {
     expect(bad.code).not.toBe(0);
   }, 120_000);
 });
+
+describe('--proposals on the commands that read a MISP case', () => {
+  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const io = captureIo();
+    const code = await runCli(['intel', ...args], io);
+    return { code, out: io.out(), err: io.err() };
+  }
+  // A uuid of its own, so that the file is its own case and not the bundled ESET event it extends.
+  const event = { ...enrichedEvent(), uuid: '5eed5ca1-0000-4000-8000-00000000beef' };
+  // The proposals of indicator types, read here from the generated event itself.
+  const proposed: string[] = [];
+  const walk = (list: unknown): void => {
+    for (const p of (list as Json[] | undefined) ?? [])
+      if (MISP_INDICATOR_TYPES[p.type as string] !== undefined && !(p.type as string).includes('|'))
+        proposed.push(p.value as string);
+  };
+  walk(event.ShadowAttribute);
+  for (const a of (event.Attribute as Json[]) ?? []) walk(a.ShadowAttribute);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-misp-proposals-'));
+  const file = path.join(dir, 'generated-event-with-proposals.json');
+  writeFileSync(file, JSON.stringify(envelopedEvent(event)));
+
+  it('import: proposals become indicators only with --proposals', async () => {
+    expect(proposed.length).toBeGreaterThan(0);
+    const plain = await cli(['import', file, '--json', '--no-progress']);
+    const asked = await cli(['import', file, '--json', '--no-progress', '--proposals']);
+    expect(plain.code, plain.err).toBe(0);
+    expect(asked.code, asked.err).toBe(0);
+    const added = (r: { out: string }): number =>
+      (JSON.parse(r.out) as { files: Json[] }).files[0].added.indicator;
+    expect(added(asked) - added(plain)).toBe(proposed.length);
+  });
+
+  it('show and attribute accept --proposals and read them as evidence', async () => {
+    const plain = await cli(['show', file, '--json', '--no-progress']);
+    const asked = await cli(['show', file, '--json', '--no-progress', '--proposals']);
+    expect(plain.code, plain.err).toBe(0);
+    expect(asked.code, asked.err).toBe(0);
+    const values = (r: { out: string }): string[] =>
+      (JSON.parse(r.out) as { indicators: { value: string }[] }).indicators.map((i) => i.value);
+    for (const value of proposed) {
+      expect(values(plain)).not.toContain(value);
+      expect(values(asked)).toContain(value);
+    }
+    const attributed = await cli(['attribute', '--case', file, '--json', '--no-progress', '--proposals']);
+    expect(attributed.code, attributed.err).toBe(0);
+  }, 240_000);
+});

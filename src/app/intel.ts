@@ -368,6 +368,8 @@ export interface IntelSources {
 export interface IntelCaseInput extends IntelSources {
   /** A case id, an exact or partial case name, a corpus path, or a file (CSV, STIX, MISP). */
   case: string;
+  /** A MISP case file's ShadowAttribute proposals are evidence too (labelled `misp:proposal`). */
+  proposals?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -440,7 +442,10 @@ function importEntry(o: FileReport): IntelImportResult['files'][number] {
 }
 
 /** Imports files and folders into a fresh graph: what each brought in, and every problem. */
-export function intelImport(input: { files: readonly string[] }, hooks: WorkHooks = {}): IntelImportResult {
+export function intelImport(
+  input: { files: readonly string[]; /** MISP proposals are evidence too. */ proposals?: boolean },
+  hooks: WorkHooks = {},
+): IntelImportResult {
   const files = input.files.flatMap((file) => {
     if (file === STDIN_PATH) return [file];
     if (!existsSync(file)) throw new CairnError('INTEL_NO_FILE', `no such file: ${file}`, { file });
@@ -460,6 +465,7 @@ export function intelImport(input: { files: readonly string[] }, hooks: WorkHook
       reports.push({ path: file, format, report });
       hooks.onProgress?.({ label, done: reports.length, total: files.length, unit: 'files' });
     },
+    { proposalsAsEvidence: input.proposals === true },
   );
   hooks.onDone?.(label);
   return { files: reports.map(importEntry), totals: graph.counts() };
@@ -526,9 +532,16 @@ export function caseOfFile(graph: EvidenceGraph, file: string, created: readonly
  * A file outside the corpus: the corpus case it repeats (same event or bundle ids), else its
  * contents imported into `graph` as the query case.
  */
-function importQueryFile(graph: EvidenceGraph, file: string, reports: FileReport[]): CaseQuery {
+function importQueryFile(
+  graph: EvidenceGraph,
+  file: string,
+  reports: FileReport[],
+  proposals: boolean,
+): CaseQuery {
   const scratch = new EvidenceGraph();
-  const imported = importFile(scratch, file, inputFileReader(file, 'case file'));
+  const imported = importFile(scratch, file, inputFileReader(file, 'case file'), undefined, {
+    proposalsAsEvidence: proposals,
+  });
   const known = scratch.cases.find(
     (c) => graph.getAs('case', c.id) !== undefined && !c.id.startsWith('case--'),
   );
@@ -560,6 +573,7 @@ function resolveCase(
   corpus: LoadedCorpus,
   caseArg: string,
   reports: FileReport[],
+  proposals = false,
 ): CaseQuery {
   const byId = graph.getAs('case', caseArg);
   if (byId !== undefined) return { caseId: byId.id };
@@ -569,7 +583,7 @@ function resolveCase(
   if (byFile !== undefined) return { caseId: caseOfFile(graph, caseArg, byFile) };
   if (existsSync(caseArg)) {
     checkInputFile(caseArg, 'case file');
-    return importQueryFile(graph, caseArg, reports);
+    return importQueryFile(graph, caseArg, reports, proposals);
   }
   const lower = caseArg.toLowerCase();
   const partial = graph.cases.filter((c) => c.name.toLowerCase().includes(lower));
@@ -681,7 +695,7 @@ function correlatorOf(
 export async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promise<CaseWorkspace> {
   const { graph, corpus } = await corpusOf(input, hooks);
   const reports: FileReport[] = [];
-  const query = resolveCase(graph, corpus, input.case, reports);
+  const query = resolveCase(graph, corpus, input.case, reports, input.proposals === true);
   // The query file's own problems (a corrupt gzip, broken records) are the user's to see.
   if (query.file !== undefined)
     for (const report of reports)
@@ -719,6 +733,7 @@ function heldCase(
   held: HeldCorpus,
   caseArg: string,
   hooks: WorkHooks,
+  proposals = false,
 ): { caseId: string; profile: Profile } | undefined {
   const { graph, corpus, correlator } = held;
   const inCorpus = (caseId: string): { caseId: string; profile: Profile } => ({
@@ -732,7 +747,9 @@ function heldCase(
   if (existsSync(caseArg)) {
     checkInputFile(caseArg, 'case file');
     const scratch = new EvidenceGraph();
-    const { report } = importFile(scratch, caseArg, inputFileReader(caseArg, 'case file'));
+    const { report } = importFile(scratch, caseArg, inputFileReader(caseArg, 'case file'), undefined, {
+      proposalsAsEvidence: proposals,
+    });
     const known = scratch.cases.find(
       (c) => graph.getAs('case', c.id) !== undefined && !c.id.startsWith('case--'),
     );
@@ -774,7 +791,7 @@ async function heldQuery(
     const enrichment = enrich(graph);
     return { graph, corpus, enrichment, enrich, correlator: correlatorOf(graph, corpus, enrichment) };
   });
-  const found = heldCase(held, input.case, hooks);
+  const found = heldCase(held, input.case, hooks, input.proposals === true);
   return found === undefined ? undefined : { correlator: held.correlator, ...found };
 }
 

@@ -109,6 +109,12 @@ export function detectFileFormat(path: string, input: Uint8Array | FileBytes): I
     : detectFormat(path, input.whole());
 }
 
+/** Choices of {@link importFile} that some formats read. */
+export interface FileImportOptions {
+  /** MISP: ShadowAttribute proposals are imported as indicators too (labelled `misp:proposal`). */
+  proposalsAsEvidence?: boolean;
+}
+
 /**
  * Imports one file with the importer its format needs. A MISP event handed as {@link FileBytes}
  * is read as it goes; every other format reads the whole file.
@@ -118,10 +124,12 @@ export function importFile(
   path: string,
   input: Uint8Array | FileBytes,
   format: IntelFormat = detectFileFormat(path, input),
+  importOptions: FileImportOptions = {},
 ): { format: IntelFormat; report: ImportReport | undefined } {
   const options = { file: path };
+  const mispOptions = { ...options, proposalsAsEvidence: importOptions.proposalsAsEvidence === true };
   if (isFileBytes(input) && format === 'misp-event' && plainUtf8(input.head))
-    return { format, report: importMispSource(graph, input.source, options) };
+    return { format, report: importMispSource(graph, input.source, mispOptions) };
   const bytes = isFileBytes(input) ? input.whole() : input;
   switch (format) {
     case 'attack':
@@ -129,7 +137,7 @@ export function importFile(
     case 'stix':
       return { format, report: importStixBundle(graph, bytes, options) };
     case 'misp-event':
-      return { format, report: importMispEvent(graph, bytes, options) };
+      return { format, report: importMispEvent(graph, bytes, mispOptions) };
     case 'misp-galaxy':
       return { format, report: importMispGalaxy(graph, bytes, options) };
     case 'indicator-list':
@@ -164,6 +172,7 @@ export function loadCorpus(
   graph: EvidenceGraph,
   files: Iterable<{ path: string; bytes: Uint8Array | FileBytes }>,
   onFile?: (path: string, report: ImportReport | undefined, format: IntelFormat) => void,
+  importOptions: FileImportOptions = {},
 ): LoadedCorpus {
   const reports: ImportReport[] = [];
   const casesByFile = new Map<string, string[]>();
@@ -187,7 +196,7 @@ export function loadCorpus(
       continue;
     }
     const before = graph.cases.length;
-    const { report } = importFile(graph, f.path, f.bytes, format);
+    const { report } = importFile(graph, f.path, f.bytes, format, importOptions);
     if (report !== undefined) reports.push(report);
     casesByFile.set(
       f.path,

@@ -65,7 +65,8 @@ function documentBytes(input: Uint8Array | string, file: string): Uint8Array {
   if (typeof input === 'string') return Buffer.from(input, 'utf8');
   const gzip = input.length >= 2 && input[0] === 0x1f && input[1] === 0x8b;
   const utf16 =
-    input.length >= 2 && ((input[0] === 0xff && input[1] === 0xfe) || (input[0] === 0xfe && input[1] === 0xff));
+    input.length >= 2 &&
+    ((input[0] === 0xff && input[1] === 0xfe) || (input[0] === 0xfe && input[1] === 0xff));
   const nul = input.subarray(0, 64).includes(0);
   // Plain UTF-8 is read from its bytes; anything decodeInput would transform or refuse goes through it.
   return gzip || utf16 || nul ? Buffer.from(decodeInput(input, file), 'utf8') : input;

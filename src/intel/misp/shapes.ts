@@ -66,7 +66,8 @@ function looksLikeManifest(o: Json): boolean {
 export const MISP_MEMBERS: MemberDecision = (key) => {
   if (key === 'Event') return 'skeleton';
   if (key === 'response') return 'lazy-skeleton';
-  if (key === 'Attribute' || key === 'Object' || key === 'ShadowAttribute' || key === 'Sighting') return 'lazy';
+  if (key === 'Attribute' || key === 'Object' || key === 'ShadowAttribute' || key === 'Sighting')
+    return 'lazy';
   return 'parse';
 };
 
