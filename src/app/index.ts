@@ -273,3 +273,5 @@ export {
   REGISTRY_MAX_BYTES,
 } from './registry-files.js';
 export { gunzipInput, gunzipInputSync } from './input-file.js';
+// MISP in and out, large cases stream (issues #23, #18.5).
+export { intelExportStix } from './intel.js';

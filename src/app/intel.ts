@@ -14,7 +14,9 @@
  * });
  * result.candidates[0].actor; // 'Lazarus Group'
  */
+import { once } from 'node:events';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import path from 'node:path';
 import { z } from 'zod';
 import { ProblemJson } from './problem-schema.js';
@@ -29,6 +31,7 @@ import {
   emptyCase,
   enrichIndicators,
   exportCaseAsStix,
+  stixBundleChunks,
   importFile,
   loadCorpus,
 } from '../intel/index.js';
@@ -47,6 +50,7 @@ import type {
   RoutingLookup,
   Similarity,
   StixAttributionCandidate,
+  StixExportOptions,
 } from '../intel/index.js';
 import { formatAddress } from '../net/index.js';
 import type { AddressView } from '../observatory/index.js';
@@ -896,6 +900,14 @@ export async function intelExport(
   input: IntelCaseInput & { attribution?: boolean; timestamp?: string },
   hooks: WorkHooks = {},
 ): Promise<IntelStixBundle> {
+  const { graph, query, options } = await stixExportOf(input, hooks);
+  return exportCaseAsStix(graph, query.caseId, options) as IntelStixBundle;
+}
+
+async function stixExportOf(
+  input: IntelCaseInput & { attribution?: boolean; timestamp?: string },
+  hooks: WorkHooks,
+): Promise<{ graph: EvidenceGraph; query: CaseQuery; options: StixExportOptions }> {
   const { graph, query, correlator } = await loadCaseWorkspace(input, hooks);
   const timestamp = input.timestamp ?? new Date().toISOString();
   let attribution: StixAttributionCandidate[] | undefined;
@@ -910,5 +922,31 @@ export async function intelExport(
       confidence: c.confidence,
     }));
   }
-  return exportCaseAsStix(graph, query.caseId, { timestamp, attribution }) as IntelStixBundle;
+  return { graph, query, options: { timestamp, attribution } };
+}
+
+/**
+ * The bundle of {@link intelExport}, written to `out` as it is produced (a large case is never
+ * held as one string); returns the case id and the characters written.
+ */
+export async function intelExportStix(
+  input: IntelCaseInput & { attribution?: boolean; timestamp?: string },
+  out: Writable,
+  hooks: WorkHooks = {},
+): Promise<{ caseId: string; characters: number }> {
+  const { graph, query, options } = await stixExportOf(input, hooks);
+  let pending = '';
+  let characters = 0;
+  const flush = async (text: string): Promise<void> => {
+    characters += text.length;
+    if (!out.write(text)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+  };
+  for (const chunk of stixBundleChunks(graph, query.caseId, options)) {
+    pending += chunk;
+    if (pending.length < 1 << 16) continue;
+    await flush(pending);
+    pending = '';
+  }
+  await flush(pending + '\n');
+  return { caseId: query.caseId, characters };
 }

@@ -8,8 +8,8 @@ import { Command } from 'commander';
 import { CairnError, escapeForTerminal, formatLocation, type ErrorCode } from '../errors/index.js';
 import {
   intelAttribute,
-  intelExport,
   intelExportMisp,
+  intelExportStix,
   intelImport,
   intelShow,
   intelSimilar,
@@ -374,7 +374,7 @@ export function intelCommand(context: CliContext): Command {
             field: 'format',
           });
         const input = { ...caseInput(caseArg, options), attribution: options.attribution === true };
-        print(io, JSON.stringify(await intelExport(input, hooksFor(io, options))));
+        await intelExportStix(input, io.stdout, hooksFor(io, options));
         return EXIT_OK;
       }),
     ),

@@ -100,6 +100,7 @@ export {
   CAIRN_IDENTITY_ID,
   TLP2_MARKINGS,
   exportCaseAsStix,
+  stixBundleChunks,
   tlpOfLabel,
   tlpOfMarking,
 } from './stix-export.js';
