@@ -349,6 +349,105 @@ describe('export to MISP and back', () => {
     }
   }
 
+  it('sightings (each with its type, source, date, organisation) and galaxy clusters (synonyms, meta) survive', () => {
+    // Generated: the enriched ESET event with galaxy clusters and sightings at both levels.
+    const event = enrichedEvent();
+    const attrs = (event.Attribute as Json[]).filter((a) => typeof a.uuid === 'string' && a.deleted !== true);
+    const [a1, a2] = [attrs[1], attrs[2]];
+    a1.Sighting = [
+      {
+        type: '0',
+        date_sighting: '1600000000',
+        source: 'synthetic-sensor-a',
+        Organisation: { name: 'Org A' },
+      },
+      { type: '1', date_sighting: '1600000100', source: 'synthetic-sensor-b' },
+    ];
+    event.Sighting = [
+      { type: '2', date_sighting: '1600000200', attribute_uuid: a2.uuid, source: 'synthetic-expiry' },
+      {
+        type: '0',
+        date_sighting: '1600000300',
+        attribute_uuid: a2.uuid,
+        uuid: '5eed5ca1-0000-4000-8000-0000000005e1',
+      },
+    ];
+    event.Galaxy = [
+      {
+        type: 'threat-actor',
+        name: 'Threat Actor',
+        GalaxyCluster: [
+          {
+            type: 'threat-actor',
+            value: 'Synthetic Bear',
+            uuid: '5eed5ca1-0000-4000-8000-00000000ac70',
+            description: 'a generated actor',
+            meta: { synonyms: ['SYN-1', 'Fake Bear'], country: ['ZZ'], refs: ['https://example.org/syn'] },
+          },
+        ],
+      },
+      {
+        type: 'tool',
+        name: 'Tool',
+        GalaxyCluster: [{ type: 'tool', value: 'SynthTool', meta: { synonyms: ['ST'] } }],
+      },
+    ];
+    // What the test expects, read from the document itself.
+    const seconds = (x: unknown): string => new Date(Number(x) * 1000).toISOString();
+    const wantSightings = [
+      ...(event.Attribute as Json[])
+        .filter((at) => at.deleted !== true)
+        .flatMap((at) =>
+          ((at.Sighting as Json[] | undefined) ?? []).map((x) => [
+            Number(x.type),
+            at.uuid,
+            seconds(x.date_sighting),
+            x.source,
+          ]),
+        ),
+      ...(event.Sighting as Json[]).map((x) => [
+        Number(x.type),
+        x.attribute_uuid,
+        seconds(x.date_sighting),
+        x.source,
+      ]),
+    ];
+    const wantClusters = (event.Galaxy as Json[]).flatMap((g) =>
+      (g.GalaxyCluster as Json[]).map((c) => [
+        c.type,
+        c.value,
+        (c.meta as Json).synonyms,
+        c.meta,
+        c.description,
+      ]),
+    );
+    const sightingsOf = (g: EvidenceGraph): unknown[] =>
+      (g.cases[0].misp?.sightingRecords ?? []).map((r) => [r.type, r.attributeUuid, r.date, r.source]);
+    const clustersOf = (g: EvidenceGraph): unknown[] =>
+      (g.cases[0].misp?.galaxies ?? [])
+        .filter((c) => c.meta !== undefined)
+        .map((c) => [c.type, c.value, c.meta?.synonyms, c.meta, c.description]);
+    const { graph } = importDoc(event, 'generated-sightings-galaxies.json');
+    expect(sightingsOf(graph)).toEqual(wantSightings);
+    expect(clustersOf(graph)).toEqual(wantClusters);
+    for (const envelope of [false, true]) {
+      const text = [...mispEventChunks(graph, graph.cases[0].id, { envelope })].join('');
+      const back = importDoc(JSON.parse(text), 'generated-sightings-galaxies.json').graph;
+      expect(sightingsOf(back)).toEqual(wantSightings);
+      expect(back.cases[0].misp?.sightingRecords).toEqual(graph.cases[0].misp?.sightingRecords);
+      expect(back.cases[0].misp?.sightings).toEqual(graph.cases[0].misp?.sightings);
+      expect(clustersOf(back)).toEqual(wantClusters);
+      // Clusters are a set: tag-only clusters come back inside Galaxy, grouped by galaxy type.
+      const sorted = (g: EvidenceGraph): string[] =>
+        (g.cases[0].misp?.galaxies ?? []).map((c) => JSON.stringify(c)).sort();
+      expect(sorted(back)).toEqual(sorted(graph));
+      expect(back.actors.find((x) => x.name === 'Synthetic Bear')?.aliases).toEqual(['SYN-1', 'Fake Bear']);
+      expect(back.sightings.map((x) => [x.sightingOfRef, x.count, x.firstSeen, x.lastSeen])).toEqual(
+        graph.sightings.map((x) => [x.sightingOfRef, x.count, x.firstSeen, x.lastSeen]),
+      );
+    }
+  });
+
   it('intelExportMisp writes the attribution as a threat-actor tag, a confidence-level tag and evidence references', async () => {
     const out = new PassThrough();
     const parts: Buffer[] = [];

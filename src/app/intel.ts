@@ -172,7 +172,15 @@ export const IntelMispEventMeta = z.object({
   publishTimestamp: z.string().optional(),
   extendsUuid: z.string().optional(),
   tags: z.array(z.string()),
-  galaxies: z.array(z.object({ type: z.string(), value: z.string(), uuid: z.string().optional() })),
+  galaxies: z.array(
+    z.object({
+      type: z.string(),
+      value: z.string(),
+      uuid: z.string().optional(),
+      description: z.string().optional(),
+      meta: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
   objects: z.array(
     z.object({
       uuid: z.string().optional(),
@@ -183,6 +191,18 @@ export const IntelMispEventMeta = z.object({
     }),
   ),
   sightings: z.object({ seen: z.number(), falsePositive: z.number(), expiration: z.number() }),
+  sightingRecords: z
+    .array(
+      z.object({
+        type: z.number(),
+        attributeUuid: z.string().optional(),
+        date: z.string().optional(),
+        source: z.string().optional(),
+        uuid: z.string().optional(),
+        org: z.string().optional(),
+      }),
+    )
+    .optional(),
   proposals: z.array(
     z.object({
       type: z.string(),

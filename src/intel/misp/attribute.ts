@@ -6,7 +6,15 @@
  */
 import { addIndicator, str } from '../facts.js';
 import type { ImportContext } from '../facts.js';
-import type { Case, IndicatorType, MispAttributeMeta, MispContext, MispEventMeta, Report } from '../model.js';
+import type {
+  Case,
+  IndicatorType,
+  MispAttributeMeta,
+  MispContext,
+  MispEventMeta,
+  MispSightingRecord,
+  Report,
+} from '../model.js';
 import { detectIndicatorType, hasMarkup } from '../normalize.js';
 import { MAX_VALUE_LENGTH } from '../report.js';
 import { listElements, listLength } from '../json-stream.js';
@@ -372,9 +380,29 @@ export function readSightings(state: EventState, raw: unknown, path: string, att
     else if (type === '2') counts.expiration++;
     else counts.seen++;
     const uuid = str(s.attribute_uuid) ?? attributeUuid;
+    (state.meta.sightingRecords ??= []).push(sightingRecord(s, type, uuid));
     if (type !== '0' || !isUuid(uuid)) continue;
     addSeen(state, observationIdOf(uuid), s.date_sighting, at);
   }
+}
+
+function sightingRecord(s: Json, type: string, attributeUuid: string | undefined): MispSightingRecord {
+  const date = sightingDate(s.date_sighting);
+  const org = isObject(s.Organisation) ? str(s.Organisation.name) : undefined;
+  return {
+    type: type === '1' ? 1 : type === '2' ? 2 : 0,
+    ...(attributeUuid !== undefined ? { attributeUuid } : {}),
+    ...(date !== undefined ? { date } : {}),
+    ...(str(s.source) ? { source: str(s.source) } : {}),
+    ...(str(s.uuid) !== undefined ? { uuid: str(s.uuid) } : {}),
+    ...(org !== undefined ? { org } : {}),
+  };
+}
+
+function sightingDate(date: unknown): string | undefined {
+  const secs =
+    typeof date === 'number' ? date : typeof date === 'string' && /^\d{1,12}$/.test(date) ? Number(date) : 0;
+  return secs > 0 ? new Date(secs * 1000).toISOString() : undefined;
 }
 
 function addSeen(state: EventState, observation: string, date: unknown, path: string): void {
