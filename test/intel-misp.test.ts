@@ -1,6 +1,7 @@
 // MISP in and out (issue #23) on the bundled ESET events and on documents generated from them in
 // every shape MISP writes (test/fixtures/misp-shapes.ts). Expected counts are derived here from
 // the JSON itself, with this file's own reading of the MISP types, not from the importer.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,6 +125,64 @@ describe('every shape MISP writes imports with the same meaning', () => {
     const manifest = corpus.reports.find((r) => r.file === 'feed/manifest.json')!;
     expect(manifest.setAside).toEqual({ 'misp feed manifest entry': 2 });
     expect(manifest.issueCount).toBe(0);
+  });
+});
+
+describe("a MISP feed's hashes.csv", () => {
+  // Generated: a feed of two ESET events with the hashes.csv the feed generator writes, computed
+  // here from the event JSON (md5 of each value, each part of a composite on its own line).
+  const events = [esetEvent(ESET_EVENTS[1]), esetEvent(ESET_EVENTS[2])];
+  const md5 = (v: string): string => createHash('md5').update(v, 'utf8').digest('hex');
+  const valuesOf = (e: Json): string[] => {
+    const out = new Set<string>();
+    const attrs = [
+      ...((e.Attribute as Json[]) ?? []),
+      ...((e.Object as Json[]) ?? []).flatMap((o) => (o.Attribute as Json[]) ?? []),
+    ].filter((a) => a.deleted !== true);
+    for (const a of attrs) {
+      out.add(a.value as string);
+      if ((a.type as string).includes('|')) for (const p of (a.value as string).split('|')) out.add(p);
+    }
+    return [...out];
+  };
+  const lines = events.flatMap((e) => valuesOf(e).map((v) => `${md5(v)},${e.uuid as string}`));
+  const load = (hashes: string) => {
+    const files = { ...feedFolder(events), 'hashes.csv': hashes };
+    const graph = new EvidenceGraph();
+    const corpus = loadCorpus(
+      graph,
+      Object.entries(files).map(([name, text]) => ({ path: `feed/${name}`, bytes: Buffer.from(text) })),
+    );
+    return { graph, corpus, report: corpus.reports.find((r) => r.file === 'feed/hashes.csv')! };
+  };
+
+  it('read, checked against the events (no problem when they agree) and used as a value -> events lookup', () => {
+    const { corpus, report } = load(lines.join('\n') + '\n');
+    expect(report.issues.map((i) => i.describe())).toEqual([]);
+    expect(report.setAside).toEqual({ 'misp feed value hash': new Set(lines).size });
+    const feed = corpus.mispFeeds?.get('feed');
+    const [value] = valuesOf(events[0]);
+    expect(feed?.eventsOf(value)).toContain(events[0].uuid);
+    expect(feed?.eventsOf('never-in-this-feed.example')).toEqual([]);
+  });
+
+  it('mismatches are located problems: a bad line, an unknown event, a hash of no value, a value left out', () => {
+    const unknown = '5eed5ca1-0000-4000-8000-0000000000ff';
+    const edited = [
+      ...lines.slice(1), // the first value of the first event is left out
+      'not-a-hash,also-not-a-uuid',
+      `${md5('x')},${unknown}`,
+      `${md5('a value no event holds')},${events[1].uuid as string}`,
+    ];
+    const { report } = load(edited.join('\n'));
+    const at = (n: number): number => lines.length - 1 + n;
+    expect(report.issues.map((i) => [i.code, i.location.line])).toEqual([
+      ['MISP_FEED_BAD_HASH_LINE', at(1)],
+      ['MISP_FEED_HASH_UNKNOWN_EVENT', at(2)],
+      ['MISP_FEED_HASH_MISMATCH', at(3)],
+      ['MISP_FEED_HASH_MISSING', undefined],
+    ]);
+    expect(report.issues[3].message).toContain(`1 of the ${valuesOf(events[0]).length} values`);
   });
 });
 

@@ -11,7 +11,14 @@ import { importIndicatorList } from './csv.js';
 import type { EvidenceGraph } from './graph.js';
 import { decodeInput } from './json-scan.js';
 import type { ByteSource } from './json-stream.js';
-import { importMispEvent, importMispGalaxy, importMispSource } from './misp/index.js';
+import {
+  MispFeedHashes,
+  checkMispFeedHashes,
+  importMispEvent,
+  importMispGalaxy,
+  importMispSource,
+  readMispFeedHashes,
+} from './misp/index.js';
 import { LABELS_MANIFEST, globMatches, parseLabelsManifest } from './labels.js';
 import type { LabelRule, Reliability } from './labels.js';
 import { ReportBuilder } from './report.js';
@@ -26,6 +33,7 @@ export type IntelFormat =
   | 'stix'
   | 'misp-event'
   | 'misp-galaxy'
+  | 'misp-feed-hashes'
   | 'indicator-list'
   | 'sample-json'
   | 'labels'
@@ -42,6 +50,7 @@ export function detectFormat(path: string, bytes: Uint8Array): IntelFormat {
   if (/(^|\/)attack\/[^/]+\.json(\.gz)?$/.test(p)) return 'attack';
   if (/(^|\/)misp-galaxy\/galaxies\//.test(p)) return 'skip';
   if (/(^|\/)misp-galaxy\/clusters\//.test(p)) return 'misp-galaxy';
+  if (baseName(p) === 'hashes.csv') return 'misp-feed-hashes';
   let head: string;
   try {
     head = decodeInput(bytes, path).slice(0, 4096);
@@ -162,6 +171,8 @@ export interface LoadedCorpus {
   reports: ImportReport[];
   /** Case ids each file created, by path. */
   casesByFile: Map<string, string[]>;
+  /** The hashes.csv of each MISP feed folder read (value -> feed events, as MISP caches it), by folder. */
+  mispFeeds?: Map<string, MispFeedHashes>;
 }
 
 /**
@@ -178,8 +189,19 @@ export function loadCorpus(
   const casesByFile = new Map<string, string[]>();
   const manifests = new Map<string, LabelRule[]>();
   const warninglists = new WarninglistIndex();
+  const feeds = new Map<string, { hashes: MispFeedHashes; report: ReportBuilder }>();
+  const manifestEvents = new Set<string>();
   for (const f of files) {
     const format = detectFileFormat(f.path, f.bytes);
+    if (format === 'misp-feed-hashes') {
+      const { hashes, report } = readMispFeedHashes(decodeInput(wholeOf(f.bytes), f.path), f.path);
+      feeds.set(dirName(f.path), { hashes, report });
+      reports.push(report.report);
+      onFile?.(f.path, report.report, format);
+      continue;
+    }
+    if (baseName(f.path) === 'manifest.json')
+      for (const u of manifestUuids(wholeOf(f.bytes))) manifestEvents.add(u);
     if (format === 'labels') {
       const report = new ReportBuilder(f.path);
       const { rules, problems } = parseLabelsManifest(decodeInput(wholeOf(f.bytes), f.path));
@@ -204,6 +226,13 @@ export function loadCorpus(
     );
     onFile?.(f.path, report, format);
   }
+  for (const [dir, feed] of feeds) {
+    const cases = [...casesByFile]
+      .filter(([p]) => dirName(p) === dir && baseName(p) !== 'manifest.json')
+      .flatMap(([file, ids]) => ids.map((caseId) => ({ file, caseId })));
+    checkMispFeedHashes(feed.hashes, graph, cases, feed.report, manifestEvents);
+  }
+  const mispFeeds = new Map([...feeds].map(([dir, f]) => [dir, f.hashes]));
   const labels = new Map<string, string[]>();
   const reliability = new Map<string, Reliability>();
   for (const [path, caseIds] of casesByFile) {
@@ -214,7 +243,26 @@ export function loadCorpus(
       for (const c of caseIds) labels.set(c, [...(labels.get(c) ?? []), ...rule.actors]);
     }
   }
-  return { attack: buildAttackIndex(graph), labels, reliability, warninglists, reports, casesByFile };
+  return {
+    attack: buildAttackIndex(graph),
+    labels,
+    reliability,
+    warninglists,
+    reports,
+    casesByFile,
+    mispFeeds,
+  };
+}
+
+/** The event uuids a feed's manifest.json names (none when it is not a manifest). */
+function manifestUuids(bytes: Uint8Array): string[] {
+  try {
+    const doc = JSON.parse(decodeInput(bytes)) as unknown;
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return [];
+    return Object.keys(doc).map((k) => k.toLowerCase());
+  } catch {
+    return [];
+  }
 }
 
 function baseName(p: string): string {

@@ -86,6 +86,9 @@ export {
   MAX_OBJECT_ATTRIBUTES,
   describeMispType,
   mispItems,
+  MispFeedHashes,
+  readMispFeedHashes,
+  checkMispFeedHashes,
 } from './misp/index.js';
 export type { MispImportOptions, MispAttribution, MispExportOptions, MispItem } from './misp/index.js';
 export type { MispAttributeMeta, MispEventMeta, MispContext, MispProposal } from './model.js';

@@ -11,3 +11,4 @@ export { MISP_INDICATOR_TYPES, MISP_CONTEXT_TYPES, describeMispType } from './ty
 export { MAX_OBJECT_ATTRIBUTES } from './event.js';
 export { mispItems } from './shapes.js';
 export type { MispItem } from './shapes.js';
+export { MispFeedHashes, checkMispFeedHashes, readMispFeedHashes, mispCaseValues } from './feed-hashes.js';
