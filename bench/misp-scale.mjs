@@ -1,5 +1,5 @@
 // Large MISP cases (issue #18, point 5): time and peak RSS of `intel import`, `show`, `export
-// --format misp` and `attribute` on generated (synthetic) MISP events of 10k, 100k and 1M
+// --format misp`, `export --format stix` and `attribute` on generated (synthetic) MISP events of 10k, 100k and 1M
 // attributes, each command in a process of its own measured by /usr/bin/time. Build first:
 //   npx tsc -p tsconfig.build.json && node bench/misp-scale.mjs [SIZES...] [--write]
 // SIZES default to 10000 100000 1000000; --write appends the table to bench/RESULTS-misp.md.
@@ -99,6 +99,7 @@ try {
       import: ['intel', 'import', file, '--json', '--no-progress'],
       show: ['intel', 'show', file, '--json', '--no-progress'],
       export: ['intel', 'export', '--format', 'misp', file, '--no-progress'],
+      'export-stix': ['intel', 'export', '--format', 'stix', file, '--no-progress'],
       attribute: ['intel', 'attribute', '--case', file, '--json', '--no-progress'],
     };
     for (const [name, cliArgs] of Object.entries(commands)) {
@@ -106,7 +107,7 @@ try {
       const row = { n, mbIn, name, ...m };
       rows.push(row);
       console.log(
-        `${String(n).padStart(8)} attrs ${mbIn.toFixed(1).padStart(7)} MB  ${name.padEnd(9)} ${m.secs.toFixed(1).padStart(6)} s  cpu ${m.cpu.toFixed(1).padStart(6)} s  peak RSS ${m.mb.toFixed(0).padStart(6)} MB${m.ok ? '' : `  FAILED ${m.err}`}`,
+        `${String(n).padStart(8)} attrs ${mbIn.toFixed(1).padStart(7)} MB  ${name.padEnd(11)} ${m.secs.toFixed(1).padStart(6)} s  cpu ${m.cpu.toFixed(1).padStart(6)} s  peak RSS ${m.mb.toFixed(0).padStart(6)} MB${m.ok ? '' : `  FAILED ${m.err}`}`,
       );
     }
     rmSync(file);

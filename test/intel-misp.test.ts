@@ -1,6 +1,7 @@
 // MISP in and out (issue #23) on the bundled ESET events and on documents generated from them in
 // every shape MISP writes (test/fixtures/misp-shapes.ts). Expected counts are derived here from
 // the JSON itself, with this file's own reading of the MISP types, not from the importer.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -124,6 +125,64 @@ describe('every shape MISP writes imports with the same meaning', () => {
     const manifest = corpus.reports.find((r) => r.file === 'feed/manifest.json')!;
     expect(manifest.setAside).toEqual({ 'misp feed manifest entry': 2 });
     expect(manifest.issueCount).toBe(0);
+  });
+});
+
+describe("a MISP feed's hashes.csv", () => {
+  // Generated: a feed of two ESET events with the hashes.csv the feed generator writes, computed
+  // here from the event JSON (md5 of each value, each part of a composite on its own line).
+  const events = [esetEvent(ESET_EVENTS[1]), esetEvent(ESET_EVENTS[2])];
+  const md5 = (v: string): string => createHash('md5').update(v, 'utf8').digest('hex');
+  const valuesOf = (e: Json): string[] => {
+    const out = new Set<string>();
+    const attrs = [
+      ...((e.Attribute as Json[]) ?? []),
+      ...((e.Object as Json[]) ?? []).flatMap((o) => (o.Attribute as Json[]) ?? []),
+    ].filter((a) => a.deleted !== true);
+    for (const a of attrs) {
+      out.add(a.value as string);
+      if ((a.type as string).includes('|')) for (const p of (a.value as string).split('|')) out.add(p);
+    }
+    return [...out];
+  };
+  const lines = events.flatMap((e) => valuesOf(e).map((v) => `${md5(v)},${e.uuid as string}`));
+  const load = (hashes: string) => {
+    const files = { ...feedFolder(events), 'hashes.csv': hashes };
+    const graph = new EvidenceGraph();
+    const corpus = loadCorpus(
+      graph,
+      Object.entries(files).map(([name, text]) => ({ path: `feed/${name}`, bytes: Buffer.from(text) })),
+    );
+    return { graph, corpus, report: corpus.reports.find((r) => r.file === 'feed/hashes.csv')! };
+  };
+
+  it('read, checked against the events (no problem when they agree) and used as a value -> events lookup', () => {
+    const { corpus, report } = load(lines.join('\n') + '\n');
+    expect(report.issues.map((i) => i.describe())).toEqual([]);
+    expect(report.setAside).toEqual({ 'misp feed value hash': new Set(lines).size });
+    const feed = corpus.mispFeeds?.get('feed');
+    const [value] = valuesOf(events[0]);
+    expect(feed?.eventsOf(value)).toContain(events[0].uuid);
+    expect(feed?.eventsOf('never-in-this-feed.example')).toEqual([]);
+  });
+
+  it('mismatches are located problems: a bad line, an unknown event, a hash of no value, a value left out', () => {
+    const unknown = '5eed5ca1-0000-4000-8000-0000000000ff';
+    const edited = [
+      ...lines.slice(1), // the first value of the first event is left out
+      'not-a-hash,also-not-a-uuid',
+      `${md5('x')},${unknown}`,
+      `${md5('a value no event holds')},${events[1].uuid as string}`,
+    ];
+    const { report } = load(edited.join('\n'));
+    const at = (n: number): number => lines.length - 1 + n;
+    expect(report.issues.map((i) => [i.code, i.location.line])).toEqual([
+      ['MISP_FEED_BAD_HASH_LINE', at(1)],
+      ['MISP_FEED_HASH_UNKNOWN_EVENT', at(2)],
+      ['MISP_FEED_HASH_MISMATCH', at(3)],
+      ['MISP_FEED_HASH_MISSING', undefined],
+    ]);
+    expect(report.issues[3].message).toContain(`1 of the ${valuesOf(events[0]).length} values`);
   });
 });
 
@@ -349,6 +408,105 @@ describe('export to MISP and back', () => {
     }
   }
 
+  it('sightings (each with its type, source, date, organisation) and galaxy clusters (synonyms, meta) survive', () => {
+    // Generated: the enriched ESET event with galaxy clusters and sightings at both levels.
+    const event = enrichedEvent();
+    const attrs = (event.Attribute as Json[]).filter((a) => typeof a.uuid === 'string' && a.deleted !== true);
+    const [a1, a2] = [attrs[1], attrs[2]];
+    a1.Sighting = [
+      {
+        type: '0',
+        date_sighting: '1600000000',
+        source: 'synthetic-sensor-a',
+        Organisation: { name: 'Org A' },
+      },
+      { type: '1', date_sighting: '1600000100', source: 'synthetic-sensor-b' },
+    ];
+    event.Sighting = [
+      { type: '2', date_sighting: '1600000200', attribute_uuid: a2.uuid, source: 'synthetic-expiry' },
+      {
+        type: '0',
+        date_sighting: '1600000300',
+        attribute_uuid: a2.uuid,
+        uuid: '5eed5ca1-0000-4000-8000-0000000005e1',
+      },
+    ];
+    event.Galaxy = [
+      {
+        type: 'threat-actor',
+        name: 'Threat Actor',
+        GalaxyCluster: [
+          {
+            type: 'threat-actor',
+            value: 'Synthetic Bear',
+            uuid: '5eed5ca1-0000-4000-8000-00000000ac70',
+            description: 'a generated actor',
+            meta: { synonyms: ['SYN-1', 'Fake Bear'], country: ['ZZ'], refs: ['https://example.org/syn'] },
+          },
+        ],
+      },
+      {
+        type: 'tool',
+        name: 'Tool',
+        GalaxyCluster: [{ type: 'tool', value: 'SynthTool', meta: { synonyms: ['ST'] } }],
+      },
+    ];
+    // What the test expects, read from the document itself.
+    const seconds = (x: unknown): string => new Date(Number(x) * 1000).toISOString();
+    const wantSightings = [
+      ...(event.Attribute as Json[])
+        .filter((at) => at.deleted !== true)
+        .flatMap((at) =>
+          ((at.Sighting as Json[] | undefined) ?? []).map((x) => [
+            Number(x.type),
+            at.uuid,
+            seconds(x.date_sighting),
+            x.source,
+          ]),
+        ),
+      ...(event.Sighting as Json[]).map((x) => [
+        Number(x.type),
+        x.attribute_uuid,
+        seconds(x.date_sighting),
+        x.source,
+      ]),
+    ];
+    const wantClusters = (event.Galaxy as Json[]).flatMap((g) =>
+      (g.GalaxyCluster as Json[]).map((c) => [
+        c.type,
+        c.value,
+        (c.meta as Json).synonyms,
+        c.meta,
+        c.description,
+      ]),
+    );
+    const sightingsOf = (g: EvidenceGraph): unknown[] =>
+      (g.cases[0].misp?.sightingRecords ?? []).map((r) => [r.type, r.attributeUuid, r.date, r.source]);
+    const clustersOf = (g: EvidenceGraph): unknown[] =>
+      (g.cases[0].misp?.galaxies ?? [])
+        .filter((c) => c.meta !== undefined)
+        .map((c) => [c.type, c.value, c.meta?.synonyms, c.meta, c.description]);
+    const { graph } = importDoc(event, 'generated-sightings-galaxies.json');
+    expect(sightingsOf(graph)).toEqual(wantSightings);
+    expect(clustersOf(graph)).toEqual(wantClusters);
+    for (const envelope of [false, true]) {
+      const text = [...mispEventChunks(graph, graph.cases[0].id, { envelope })].join('');
+      const back = importDoc(JSON.parse(text), 'generated-sightings-galaxies.json').graph;
+      expect(sightingsOf(back)).toEqual(wantSightings);
+      expect(back.cases[0].misp?.sightingRecords).toEqual(graph.cases[0].misp?.sightingRecords);
+      expect(back.cases[0].misp?.sightings).toEqual(graph.cases[0].misp?.sightings);
+      expect(clustersOf(back)).toEqual(wantClusters);
+      // Clusters are a set: tag-only clusters come back inside Galaxy, grouped by galaxy type.
+      const sorted = (g: EvidenceGraph): string[] =>
+        (g.cases[0].misp?.galaxies ?? []).map((c) => JSON.stringify(c)).sort();
+      expect(sorted(back)).toEqual(sorted(graph));
+      expect(back.actors.find((x) => x.name === 'Synthetic Bear')?.aliases).toEqual(['SYN-1', 'Fake Bear']);
+      expect(back.sightings.map((x) => [x.sightingOfRef, x.count, x.firstSeen, x.lastSeen])).toEqual(
+        graph.sightings.map((x) => [x.sightingOfRef, x.count, x.firstSeen, x.lastSeen]),
+      );
+    }
+  });
+
   it('intelExportMisp writes the attribution as a threat-actor tag, a confidence-level tag and evidence references', async () => {
     const out = new PassThrough();
     const parts: Buffer[] = [];
@@ -441,4 +599,52 @@ describe('cairn intel import and export --format misp', () => {
     const bad = await cli(['export', '--format', 'yaml', file, '--no-progress']);
     expect(bad.code).not.toBe(0);
   }, 120_000);
+});
+
+describe('--proposals on the commands that read a MISP case', () => {
+  async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+    const io = captureIo();
+    const code = await runCli(['intel', ...args], io);
+    return { code, out: io.out(), err: io.err() };
+  }
+  // A uuid of its own, so that the file is its own case and not the bundled ESET event it extends.
+  const event: Json = { ...enrichedEvent(), uuid: '5eed5ca1-0000-4000-8000-00000000beef' };
+  // The proposals of indicator types, read here from the generated event itself.
+  const proposed: string[] = [];
+  const walk = (list: unknown): void => {
+    for (const p of (list as Json[] | undefined) ?? [])
+      if (MISP_INDICATOR_TYPES[p.type as string] !== undefined && !(p.type as string).includes('|'))
+        proposed.push(p.value as string);
+  };
+  walk(event.ShadowAttribute);
+  for (const a of (event.Attribute as Json[]) ?? []) walk(a.ShadowAttribute);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-misp-proposals-'));
+  const file = path.join(dir, 'generated-event-with-proposals.json');
+  writeFileSync(file, JSON.stringify(envelopedEvent(event)));
+
+  it('import: proposals become indicators only with --proposals', async () => {
+    expect(proposed.length).toBeGreaterThan(0);
+    const plain = await cli(['import', file, '--json', '--no-progress']);
+    const asked = await cli(['import', file, '--json', '--no-progress', '--proposals']);
+    expect(plain.code, plain.err).toBe(0);
+    expect(asked.code, asked.err).toBe(0);
+    const added = (r: { out: string }): number =>
+      (JSON.parse(r.out) as { files: { added: { indicator: number } }[] }).files[0].added.indicator;
+    expect(added(asked) - added(plain)).toBe(proposed.length);
+  });
+
+  it('show and attribute accept --proposals and read them as evidence', async () => {
+    const plain = await cli(['show', file, '--json', '--no-progress']);
+    const asked = await cli(['show', file, '--json', '--no-progress', '--proposals']);
+    expect(plain.code, plain.err).toBe(0);
+    expect(asked.code, asked.err).toBe(0);
+    const values = (r: { out: string }): string[] =>
+      (JSON.parse(r.out) as { indicators: { value: string }[] }).indicators.map((i) => i.value);
+    for (const value of proposed) {
+      expect(values(plain)).not.toContain(value);
+      expect(values(asked)).toContain(value);
+    }
+    const attributed = await cli(['attribute', '--case', file, '--json', '--no-progress', '--proposals']);
+    expect(attributed.code, attributed.err).toBe(0);
+  }, 240_000);
 });

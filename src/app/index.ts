@@ -283,3 +283,5 @@ export {
 } from './routing-views.js';
 // Intel attribution speed and dating (issue 13 points 7 and 10, issue 22 point 2): archives at a case's date.
 export { archivesAt, IntelRoutingArchives } from './intel-archives.js';
+// MISP in and out, large cases stream (issues #23, #18.5).
+export { intelExportStix } from './intel.js';

@@ -180,3 +180,55 @@ export function gunzipInputSync(bytes: Uint8Array, maxBytes: number): Uint8Array
 export function isOutputTooLarge(error: unknown): boolean {
   return error instanceof RangeError || (error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE';
 }
+
+/** A file read by position as it goes: its head, bytes at a position, and the whole of it. */
+export interface InputFileReader {
+  head: Uint8Array;
+  source: { read(position: number, max: number): Uint8Array };
+  whole(): Buffer;
+}
+
+/**
+ * A reader of `path` after the checks of `readInputFileSync`: a regular file within the limit is
+ * read by position as its consumer asks (so a large document need not be held whole), a stream
+ * or standard input is read whole at once, since it cannot be read twice.
+ */
+export function inputFileReader(path: string, what = 'input file', headBytes = 64 * 1024): InputFileReader {
+  const info = checkInputFile(path, what);
+  if (path === STDIN_PATH || !info.isFile()) {
+    const bytes = readInputFileSync(path, what);
+    return {
+      head: bytes.subarray(0, headBytes),
+      source: { read: (position, max) => bytes.subarray(position, Math.min(bytes.length, position + max)) },
+      whole: () => bytes,
+    };
+  }
+  if (info.size > limits.maxBytes) throw tooLarge(path, what, `holds ${info.size} bytes`);
+  const readAt = (position: number, max: number): Buffer => {
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code ?? 'EIO';
+      throw new CairnError('INPUT_NOT_FOUND', `cannot read ${what} ${path}: ${code}`, { file: path });
+    }
+    try {
+      const size = Math.max(0, Math.min(max, limits.maxBytes - position, info.size - position));
+      const chunk = Buffer.allocUnsafe(size);
+      let got = 0;
+      while (got < size) {
+        const n = readSync(fd, chunk, got, size - got, position + got);
+        if (n === 0) break;
+        got += n;
+      }
+      return chunk.subarray(0, got);
+    } finally {
+      closeSync(fd);
+    }
+  };
+  return {
+    head: readAt(0, headBytes),
+    source: { read: readAt },
+    whole: () => readInputFileSync(path, what),
+  };
+}

@@ -14,7 +14,9 @@
  * });
  * result.candidates[0].actor; // 'Lazarus Group'
  */
+import { once } from 'node:events';
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import path from 'node:path';
 import { z } from 'zod';
 import { ProblemJson } from './problem-schema.js';
@@ -29,6 +31,7 @@ import {
   emptyCase,
   enrichIndicators,
   exportCaseAsStix,
+  stixBundleChunks,
   importFile,
   loadCorpus,
 } from '../intel/index.js';
@@ -48,13 +51,14 @@ import type {
   RoutingLookup,
   Similarity,
   StixAttributionCandidate,
+  StixExportOptions,
 } from '../intel/index.js';
 import { formatAddress } from '../net/index.js';
 import type { AddressView } from '../observatory/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import type { WorkHooks } from './progress.js';
 import { loadRoutingWorld } from './world.js';
-import { checkInputFile, readInputFileSync, STDIN_PATH } from './input-file.js';
+import { checkInputFile, inputFileReader, readInputFileSync, STDIN_PATH } from './input-file.js';
 import { compileUserPattern } from './user-pattern.js';
 import { heldCorpus, storedCorpus, type HeldCorpus } from './intel-index.js';
 import { withExistingStore } from './ingest.js';
@@ -171,7 +175,15 @@ export const IntelMispEventMeta = z.object({
   publishTimestamp: z.string().optional(),
   extendsUuid: z.string().optional(),
   tags: z.array(z.string()),
-  galaxies: z.array(z.object({ type: z.string(), value: z.string(), uuid: z.string().optional() })),
+  galaxies: z.array(
+    z.object({
+      type: z.string(),
+      value: z.string(),
+      uuid: z.string().optional(),
+      description: z.string().optional(),
+      meta: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
   objects: z.array(
     z.object({
       uuid: z.string().optional(),
@@ -182,6 +194,18 @@ export const IntelMispEventMeta = z.object({
     }),
   ),
   sightings: z.object({ seen: z.number(), falsePositive: z.number(), expiration: z.number() }),
+  sightingRecords: z
+    .array(
+      z.object({
+        type: z.number(),
+        attributeUuid: z.string().optional(),
+        date: z.string().optional(),
+        source: z.string().optional(),
+        uuid: z.string().optional(),
+        org: z.string().optional(),
+      }),
+    )
+    .optional(),
   proposals: z.array(
     z.object({
       type: z.string(),
@@ -380,6 +404,8 @@ export interface IntelSources {
 export interface IntelCaseInput extends IntelSources {
   /** A case id, an exact or partial case name, a corpus path, or a file (CSV, STIX, MISP). */
   case: string;
+  /** A MISP case file's ShadowAttribute proposals are evidence too (labelled `misp:proposal`). */
+  proposals?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -452,7 +478,10 @@ function importEntry(o: FileReport): IntelImportResult['files'][number] {
 }
 
 /** Imports files and folders into a fresh graph: what each brought in, and every problem. */
-export function intelImport(input: { files: readonly string[] }, hooks: WorkHooks = {}): IntelImportResult {
+export function intelImport(
+  input: { files: readonly string[]; /** MISP proposals are evidence too. */ proposals?: boolean },
+  hooks: WorkHooks = {},
+): IntelImportResult {
   const files = input.files.flatMap((file) => {
     if (file === STDIN_PATH) return [file];
     if (!existsSync(file)) throw new CairnError('INTEL_NO_FILE', `no such file: ${file}`, { file });
@@ -466,12 +495,13 @@ export function intelImport(input: { files: readonly string[] }, hooks: WorkHook
   loadCorpus(
     graph,
     (function* () {
-      for (const file of files) yield { path: file, bytes: readInputFileSync(file, 'evidence file') };
+      for (const file of files) yield { path: file, bytes: inputFileReader(file, 'evidence file') };
     })(),
     (file, report, format) => {
       reports.push({ path: file, format, report });
       hooks.onProgress?.({ label, done: reports.length, total: files.length, unit: 'files' });
     },
+    { proposalsAsEvidence: input.proposals === true },
   );
   hooks.onDone?.(label);
   return { files: reports.map(importEntry), totals: graph.counts() };
@@ -538,10 +568,16 @@ export function caseOfFile(graph: EvidenceGraph, file: string, created: readonly
  * A file outside the corpus: the corpus case it repeats (same event or bundle ids), else its
  * contents imported into `graph` as the query case.
  */
-function importQueryFile(graph: EvidenceGraph, file: string, reports: FileReport[]): CaseQuery {
-  const bytes = readInputFileSync(file, 'case file');
+function importQueryFile(
+  graph: EvidenceGraph,
+  file: string,
+  reports: FileReport[],
+  proposals: boolean,
+): CaseQuery {
   const scratch = new EvidenceGraph();
-  const imported = importFile(scratch, file, bytes);
+  const imported = importFile(scratch, file, inputFileReader(file, 'case file'), undefined, {
+    proposalsAsEvidence: proposals,
+  });
   const known = scratch.cases.find(
     (c) => graph.getAs('case', c.id) !== undefined && !c.id.startsWith('case--'),
   );
@@ -573,6 +609,7 @@ function resolveCase(
   corpus: LoadedCorpus,
   caseArg: string,
   reports: FileReport[],
+  proposals = false,
 ): CaseQuery {
   const byId = graph.getAs('case', caseArg);
   if (byId !== undefined) return { caseId: byId.id };
@@ -582,7 +619,7 @@ function resolveCase(
   if (byFile !== undefined) return { caseId: caseOfFile(graph, caseArg, byFile) };
   if (existsSync(caseArg)) {
     checkInputFile(caseArg, 'case file');
-    return importQueryFile(graph, caseArg, reports);
+    return importQueryFile(graph, caseArg, reports, proposals);
   }
   const lower = caseArg.toLowerCase();
   const partial = graph.cases.filter((c) => c.name.toLowerCase().includes(lower));
@@ -706,7 +743,7 @@ function correlatorOf(
 export async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promise<CaseWorkspace> {
   const { graph, corpus, placement } = await corpusOf(input, hooks);
   const reports: FileReport[] = [];
-  const query = resolveCase(graph, corpus, input.case, reports);
+  const query = resolveCase(graph, corpus, input.case, reports, input.proposals === true);
   // The query file's own problems (a corrupt gzip, broken records) are the user's to see.
   if (query.file !== undefined)
     for (const report of reports)
@@ -762,6 +799,7 @@ function heldCase(
   held: HeldCorpus,
   caseArg: string,
   hooks: WorkHooks,
+  proposals = false,
 ): { caseId: string; profile: Profile } | undefined {
   const { graph, corpus, correlator } = held;
   const inCorpus = (caseId: string): { caseId: string; profile: Profile } => ({
@@ -775,7 +813,9 @@ function heldCase(
   if (existsSync(caseArg)) {
     checkInputFile(caseArg, 'case file');
     const scratch = new EvidenceGraph();
-    const { report } = importFile(scratch, caseArg, readInputFileSync(caseArg, 'case file'));
+    const { report } = importFile(scratch, caseArg, inputFileReader(caseArg, 'case file'), undefined, {
+      proposalsAsEvidence: proposals,
+    });
     const known = scratch.cases.find(
       (c) => graph.getAs('case', c.id) !== undefined && !c.id.startsWith('case--'),
     );
@@ -818,7 +858,7 @@ async function heldQuery(
     const enrichment = enrich(graph);
     return { graph, corpus, enrichment, enrich, correlator: correlatorOf(graph, corpus, enrichment) };
   });
-  const found = heldCase(held, input.case, hooks);
+  const found = heldCase(held, input.case, hooks, input.proposals === true);
   return found === undefined ? undefined : { correlator: held.correlator, ...found };
 }
 
@@ -930,6 +970,14 @@ export async function intelExport(
   input: IntelCaseInput & { attribution?: boolean; timestamp?: string },
   hooks: WorkHooks = {},
 ): Promise<IntelStixBundle> {
+  const { graph, query, options } = await stixExportOf(input, hooks);
+  return exportCaseAsStix(graph, query.caseId, options) as IntelStixBundle;
+}
+
+async function stixExportOf(
+  input: IntelCaseInput & { attribution?: boolean; timestamp?: string },
+  hooks: WorkHooks,
+): Promise<{ graph: EvidenceGraph; query: CaseQuery; options: StixExportOptions }> {
   const { graph, query, correlator } = await loadCaseWorkspace(input, hooks);
   const timestamp = input.timestamp ?? new Date().toISOString();
   let attribution: StixAttributionCandidate[] | undefined;
@@ -944,5 +992,31 @@ export async function intelExport(
       confidence: c.confidence,
     }));
   }
-  return exportCaseAsStix(graph, query.caseId, { timestamp, attribution }) as IntelStixBundle;
+  return { graph, query, options: { timestamp, attribution } };
+}
+
+/**
+ * The bundle of {@link intelExport}, written to `out` as it is produced (a large case is never
+ * held as one string); returns the case id and the characters written.
+ */
+export async function intelExportStix(
+  input: IntelCaseInput & { attribution?: boolean; timestamp?: string },
+  out: Writable,
+  hooks: WorkHooks = {},
+): Promise<{ caseId: string; characters: number }> {
+  const { graph, query, options } = await stixExportOf(input, hooks);
+  let pending = '';
+  let characters = 0;
+  const flush = async (text: string): Promise<void> => {
+    characters += text.length;
+    if (!out.write(text)) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+  };
+  for (const chunk of stixBundleChunks(graph, query.caseId, options)) {
+    pending += chunk;
+    if (pending.length < 1 << 16) continue;
+    await flush(pending);
+    pending = '';
+  }
+  await flush(pending + '\n');
+  return { caseId: query.caseId, characters };
 }

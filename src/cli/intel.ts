@@ -8,8 +8,8 @@ import { Command } from 'commander';
 import { CairnError, escapeForTerminal, formatLocation, type ErrorCode } from '../errors/index.js';
 import {
   intelAttribute,
-  intelExport,
   intelExportMisp,
+  intelExportStix,
   intelImport,
   intelShow,
   intelSimilar,
@@ -43,6 +43,7 @@ interface IntelOptions {
   victimNaming?: string;
   ignoreLabels?: boolean;
   limit?: string;
+  proposals?: boolean;
 }
 
 const esc = escapeForTerminal;
@@ -69,6 +70,7 @@ function caseInput(caseArg: string, options: IntelOptions): IntelCaseInput {
     asnames: options.asnames,
     victimNaming: options.victimNaming,
     ...(options.db !== undefined ? { db: options.db } : {}),
+    ...(options.proposals === true ? { proposals: true } : {}),
   };
 }
 
@@ -295,9 +297,13 @@ export function intelCommand(context: CliContext): Command {
       .argument('<file...>', 'files or folders')
       .option('--json', 'print one JSON object')
       .option('--no-progress', 'no progress bar on stderr')
+      .option('--proposals', 'MISP: ShadowAttribute proposals are evidence too (labelled misp:proposal)')
       .action(
         action(context, (inputs: string[], options: IntelOptions) => {
-          const result = intelImport({ files: inputs }, hooksFor(io, options));
+          const result = intelImport(
+            { files: inputs, proposals: options.proposals === true },
+            hooksFor(io, options),
+          );
           print(io, options.json ? JSON.stringify(result) : importText(result));
           for (const file of result.files)
             for (const issue of file.issues)
@@ -311,7 +317,8 @@ export function intelCommand(context: CliContext): Command {
     withCommon(
       new Command('show')
         .description("a case's indicators by type, with provenance, enrichment and insider signals")
-        .argument('<case>', 'case id, name, corpus path or a file (CSV, STIX, MISP)'),
+        .argument('<case>', 'case id, name, corpus path or a file (CSV, STIX, MISP)')
+        .option('--proposals', 'MISP: ShadowAttribute proposals are evidence too (labelled misp:proposal)'),
     ).action(
       action(context, async (caseArg: string, options: IntelOptions) => {
         const result = await intelShow(caseInput(caseArg, options), hooksFor(io, options));
@@ -349,7 +356,8 @@ export function intelCommand(context: CliContext): Command {
           'the case: CSV `type,value`, STIX bundle, MISP event, `intel sample --json` lines (or a corpus case); - reads stdin',
         )
         .option('--ignore-labels', 'do not use the actor the case itself names')
-        .option('--as-of <date>', 'the evidence as it stood on this date (ISO 8601): later units left out'),
+        .option('--as-of <date>', 'the evidence as it stood on this date (ISO 8601): later units left out')
+        .option('--proposals', 'MISP: ShadowAttribute proposals are evidence too (labelled misp:proposal)'),
     ).action(
       action(context, async (options: IntelOptions & { case: string; asOf?: string }) => {
         // `-`: the case on stdin (`intel sample --json DIR | intel attribute --case -`).
@@ -387,7 +395,7 @@ export function intelCommand(context: CliContext): Command {
             field: 'format',
           });
         const input = { ...caseInput(caseArg, options), attribution: options.attribution === true };
-        print(io, JSON.stringify(await intelExport(input, hooksFor(io, options))));
+        await intelExportStix(input, io.stdout, hooksFor(io, options));
         return EXIT_OK;
       }),
     ),

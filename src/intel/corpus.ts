@@ -10,7 +10,15 @@ import type { AttackIndex } from './attack.js';
 import { importIndicatorList } from './csv.js';
 import type { EvidenceGraph } from './graph.js';
 import { decodeInput } from './json-scan.js';
-import { importMispEvent, importMispGalaxy } from './misp/index.js';
+import type { ByteSource } from './json-stream.js';
+import {
+  MispFeedHashes,
+  checkMispFeedHashes,
+  importMispEvent,
+  importMispGalaxy,
+  importMispSource,
+  readMispFeedHashes,
+} from './misp/index.js';
 import { LABELS_MANIFEST, globMatches, parseLabelsManifest } from './labels.js';
 import type { LabelRule, Reliability } from './labels.js';
 import { ReportBuilder } from './report.js';
@@ -27,6 +35,7 @@ export type IntelFormat =
   | 'stix'
   | 'misp-event'
   | 'misp-galaxy'
+  | 'misp-feed-hashes'
   | 'indicator-list'
   | 'sample-json'
   | 'labels'
@@ -43,6 +52,7 @@ export function detectFormat(path: string, bytes: Uint8Array): IntelFormat {
   if (/(^|\/)attack\/[^/]+\.json(\.gz)?$/.test(p)) return 'attack';
   if (/(^|\/)misp-galaxy\/galaxies\//.test(p)) return 'skip';
   if (/(^|\/)misp-galaxy\/clusters\//.test(p)) return 'misp-galaxy';
+  if (baseName(p) === 'hashes.csv') return 'misp-feed-hashes';
   let head: string;
   try {
     head = decodeInput(bytes, path).slice(0, 4096);
@@ -61,21 +71,84 @@ export function detectFormat(path: string, bytes: Uint8Array): IntelFormat {
   return 'indicator-list';
 }
 
-/** Imports one file with the importer its format needs. */
+/**
+ * A file its reader reads as it goes: its first bytes (enough to tell its format), a source of
+ * its bytes by position, and the whole of it on demand for the importers that need it.
+ */
+export interface FileBytes {
+  head: Uint8Array;
+  source: ByteSource;
+  whole(): Uint8Array;
+}
+
+/** Bytes of the head handed to {@link detectFormat} by a {@link FileBytes} reader. */
+export const FORMAT_HEAD_BYTES = 64 * 1024;
+
+function wholeOf(input: Uint8Array | FileBytes): Uint8Array {
+  return isFileBytes(input) ? input.whole() : input;
+}
+
+function isFileBytes(input: Uint8Array | FileBytes): input is FileBytes {
+  return !(input instanceof Uint8Array);
+}
+
+/** True when the head is plain UTF-8 (no gzip, no UTF-16): a MISP event is then read as it goes. */
+function plainUtf8(head: Uint8Array): boolean {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return false;
+  if (head.length >= 2 && ((head[0] === 0xff && head[1] === 0xfe) || (head[0] === 0xfe && head[1] === 0xff)))
+    return false;
+  return !head.subarray(0, 64).includes(0);
+}
+
+/** The head cut back to a whole UTF-8 character, so that decoding it cannot fail on the cut. */
+function wholeCharacters(head: Uint8Array): Uint8Array {
+  let end = head.length;
+  let back = 0;
+  while (end > 0 && back < 4 && (head[end - 1] & 0xc0) === 0x80) {
+    end--;
+    back++;
+  }
+  if (end > 0 && head[end - 1] >= 0xc0) end--;
+  return head.subarray(0, end);
+}
+
+/** Format of a file read as it goes (gzip heads are judged on the whole file). */
+export function detectFileFormat(path: string, input: Uint8Array | FileBytes): IntelFormat {
+  if (!isFileBytes(input)) return detectFormat(path, input);
+  return plainUtf8(input.head)
+    ? detectFormat(path, wholeCharacters(input.head))
+    : detectFormat(path, input.whole());
+}
+
+/** Choices of {@link importFile} that some formats read. */
+export interface FileImportOptions {
+  /** MISP: ShadowAttribute proposals are imported as indicators too (labelled `misp:proposal`). */
+  proposalsAsEvidence?: boolean;
+}
+
+/**
+ * Imports one file with the importer its format needs. A MISP event handed as {@link FileBytes}
+ * is read as it goes; every other format reads the whole file.
+ */
 export function importFile(
   graph: EvidenceGraph,
   path: string,
-  bytes: Uint8Array,
-  format: IntelFormat = detectFormat(path, bytes),
+  input: Uint8Array | FileBytes,
+  format: IntelFormat = detectFileFormat(path, input),
+  importOptions: FileImportOptions = {},
 ): { format: IntelFormat; report: ImportReport | undefined } {
   const options = { file: path };
+  const mispOptions = { ...options, proposalsAsEvidence: importOptions.proposalsAsEvidence === true };
+  if (isFileBytes(input) && format === 'misp-event' && plainUtf8(input.head))
+    return { format, report: importMispSource(graph, input.source, mispOptions) };
+  const bytes = isFileBytes(input) ? input.whole() : input;
   switch (format) {
     case 'attack':
       return { format, report: importAttack(graph, bytes, options).report };
     case 'stix':
       return { format, report: importStixBundle(graph, bytes, options) };
     case 'misp-event':
-      return { format, report: importMispEvent(graph, bytes, options) };
+      return { format, report: importMispEvent(graph, bytes, mispOptions) };
     case 'misp-galaxy':
       return { format, report: importMispGalaxy(graph, bytes, options) };
     case 'indicator-list':
@@ -102,6 +175,8 @@ export interface LoadedCorpus {
   casesByFile: Map<string, string[]>;
   /** YARA rules of the corpus's rule files by rule name (the first file naming one), with their metadata. */
   yaraRules: Map<string, YaraRuleMeta>;
+  /** The hashes.csv of each MISP feed folder read (value -> feed events, as MISP caches it), by folder. */
+  mispFeeds?: Map<string, MispFeedHashes>;
 }
 
 /** A corpus YARA rule's metadata and where the rule is written. */
@@ -116,21 +191,24 @@ export interface YaraRuleMeta {
  */
 export function loadCorpus(
   graph: EvidenceGraph,
-  files: Iterable<{ path: string; bytes: Uint8Array }>,
+  files: Iterable<{ path: string; bytes: Uint8Array | FileBytes }>,
   onFile?: (path: string, report: ImportReport | undefined, format: IntelFormat) => void,
+  importOptions: FileImportOptions = {},
 ): LoadedCorpus {
   const reports: ImportReport[] = [];
   const casesByFile = new Map<string, string[]>();
   const manifests = new Map<string, LabelRule[]>();
   const warninglists = new WarninglistIndex();
   const yaraRules = new Map<string, YaraRuleMeta>();
+  const feeds = new Map<string, { hashes: MispFeedHashes; report: ReportBuilder }>();
+  const manifestEvents = new Set<string>();
   for (const f of files) {
-    const format = detectFormat(f.path, f.bytes);
+    const format = detectFileFormat(f.path, f.bytes);
     // Rule files are not facts; their metadata may name who a matched rule is about.
     if (/\.(yar|yara)$/i.test(f.path)) {
       let text = '';
       try {
-        text = decodeInput(f.bytes, f.path);
+        text = decodeInput(wholeOf(f.bytes), f.path);
       } catch {
         // An unreadable rule file names nothing; it stays skipped as before.
       }
@@ -138,9 +216,18 @@ export function loadCorpus(
         if (!yaraRules.has(rule.name))
           yaraRules.set(rule.name, { meta: rule.meta, provenance: { file: f.path, line: rule.line } });
     }
+    if (format === 'misp-feed-hashes') {
+      const { hashes, report } = readMispFeedHashes(decodeInput(wholeOf(f.bytes), f.path), f.path);
+      feeds.set(dirName(f.path), { hashes, report });
+      reports.push(report.report);
+      onFile?.(f.path, report.report, format);
+      continue;
+    }
+    if (baseName(f.path) === 'manifest.json')
+      for (const u of manifestUuids(wholeOf(f.bytes))) manifestEvents.add(u);
     if (format === 'labels') {
       const report = new ReportBuilder(f.path);
-      const { rules, problems } = parseLabelsManifest(decodeInput(f.bytes, f.path));
+      const { rules, problems } = parseLabelsManifest(decodeInput(wholeOf(f.bytes), f.path));
       for (const p of problems) report.issue('INTEL_BAD_LABELS', p.message, { line: p.line });
       manifests.set(dirName(f.path), rules);
       reports.push(report.report);
@@ -148,13 +235,13 @@ export function loadCorpus(
       continue;
     }
     if (format === 'warninglist') {
-      const report = warninglists.add(f.path, f.bytes);
+      const report = warninglists.add(f.path, wholeOf(f.bytes));
       reports.push(report);
       onFile?.(f.path, report, format);
       continue;
     }
     const before = graph.cases.length;
-    const { report } = importFile(graph, f.path, f.bytes, format);
+    const { report } = importFile(graph, f.path, f.bytes, format, importOptions);
     if (report !== undefined) reports.push(report);
     casesByFile.set(
       f.path,
@@ -162,6 +249,13 @@ export function loadCorpus(
     );
     onFile?.(f.path, report, format);
   }
+  for (const [dir, feed] of feeds) {
+    const cases = [...casesByFile]
+      .filter(([p]) => dirName(p) === dir && baseName(p) !== 'manifest.json')
+      .flatMap(([file, ids]) => ids.map((caseId) => ({ file, caseId })));
+    checkMispFeedHashes(feed.hashes, graph, cases, feed.report, manifestEvents);
+  }
+  const mispFeeds = new Map([...feeds].map(([dir, f]) => [dir, f.hashes]));
   const labels = new Map<string, string[]>();
   const reliability = new Map<string, Reliability>();
   for (const [path, caseIds] of casesByFile) {
@@ -180,7 +274,19 @@ export function loadCorpus(
     reports,
     casesByFile,
     yaraRules,
+    mispFeeds,
   };
+}
+
+/** The event uuids a feed's manifest.json names (none when it is not a manifest). */
+function manifestUuids(bytes: Uint8Array): string[] {
+  try {
+    const doc = JSON.parse(decodeInput(bytes)) as unknown;
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return [];
+    return Object.keys(doc).map((k) => k.toLowerCase());
+  } catch {
+    return [];
+  }
 }
 
 function baseName(p: string): string {

@@ -10,6 +10,7 @@ import {
   importIndicatorList,
   importMispEvent,
   importStixBundle,
+  stixBundleChunks,
   stixScoId,
   tlpOfLabel,
   uuidV5,
@@ -111,6 +112,10 @@ function roundTrip(graph: EvidenceGraph, theCase: Case) {
   expect(JSON.stringify(exportCaseAsStix(graph, theCase.id, { timestamp: EXPORT_TIME }))).toBe(
     JSON.stringify(bundle),
   );
+  // Written as it goes: the chunks (one object each) make the same text.
+  const chunks = [...stixBundleChunks(graph, theCase.id, { timestamp: EXPORT_TIME })];
+  expect(chunks.length).toBe((bundle.objects as unknown[]).length + 2);
+  expect(chunks.join('')).toBe(JSON.stringify(bundle));
   const back = new EvidenceGraph();
   const report = importStixBundle(back, JSON.stringify(bundle), { file: 'export.json' });
   expect(report.issues).toEqual([]);

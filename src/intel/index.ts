@@ -86,6 +86,9 @@ export {
   MAX_OBJECT_ATTRIBUTES,
   describeMispType,
   mispItems,
+  MispFeedHashes,
+  readMispFeedHashes,
+  checkMispFeedHashes,
 } from './misp/index.js';
 export type { MispImportOptions, MispAttribution, MispExportOptions, MispItem } from './misp/index.js';
 export type { MispAttributeMeta, MispEventMeta, MispContext, MispProposal } from './model.js';
@@ -100,6 +103,7 @@ export {
   CAIRN_IDENTITY_ID,
   TLP2_MARKINGS,
   exportCaseAsStix,
+  stixBundleChunks,
   tlpOfLabel,
   tlpOfMarking,
 } from './stix-export.js';
@@ -211,8 +215,10 @@ export {
 } from './attribute.js';
 export type { Attribution, AttributionCandidate } from './attribute.js';
 export { MAX_SINGLE_OBSERVATION } from './attribute.js';
-export { detectFormat, importFile, loadCorpus } from './corpus.js';
-export type { IntelFormat, LoadedCorpus } from './corpus.js';
+export { detectFileFormat, detectFormat, importFile, loadCorpus, FORMAT_HEAD_BYTES } from './corpus.js';
+export type { FileBytes, FileImportOptions, IntelFormat, LoadedCorpus } from './corpus.js';
+export { bytesSource } from './json-stream.js';
+export type { ByteSource } from './json-stream.js';
 export {
   leaveOneOut,
   leaveOneLabelOut,

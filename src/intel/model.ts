@@ -107,6 +107,20 @@ export interface MispAttributeMeta {
   compositeValue?: string;
 }
 
+/** One MISP sighting as read (draft-dulaunoy-misp-core-format, Sighting). */
+export interface MispSightingRecord {
+  /** 0 seen, 1 false positive, 2 expiration. */
+  type: number;
+  /** The attribute it is of (from the attribute it sits in, or its `attribute_uuid`). */
+  attributeUuid?: string;
+  /** ISO 8601 from the Unix `date_sighting`. */
+  date?: string;
+  source?: string;
+  uuid?: string;
+  /** The organisation that reported it (`Organisation.name`). */
+  org?: string;
+}
+
 /** A MISP event's fields that are not indicators (draft-dulaunoy-misp-core-format, Event). */
 export interface MispEventMeta {
   uuid?: string;
@@ -121,11 +135,19 @@ export interface MispEventMeta {
   extendsUuid?: string;
   /** Every event-level tag as written (TLP, galaxy and taxonomy tags included). */
   tags: string[];
-  /** Galaxy clusters attached to the event or its attributes. */
-  galaxies: { type: string; value: string; uuid?: string }[];
+  /** Galaxy clusters attached to the event or its attributes (with their description and meta, synonyms included). */
+  galaxies: {
+    type: string;
+    value: string;
+    uuid?: string;
+    description?: string;
+    meta?: Record<string, unknown>;
+  }[];
   objects: { uuid?: string; name: string; metaCategory?: string; comment?: string; attributes: number }[];
   /** Sightings by MISP sighting type (0 seen, 1 false positive, 2 expiration). */
   sightings: { seen: number; falsePositive: number; expiration: number };
+  /** Every sighting as read, so that an export writes each one back. */
+  sightingRecords?: MispSightingRecord[];
   /** ShadowAttribute proposals: kept apart, never evidence unless the import asks for them. */
   proposals: MispProposal[];
   /** Attributes that are context, not indicators (`text`, `comment`, unknown types...). */

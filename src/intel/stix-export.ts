@@ -191,7 +191,9 @@ function indicatorGroups(graph: EvidenceGraph, caseId: string): Array<[string, I
   const byKey = new Map<string, Indicator[]>();
   for (const ind of graph.indicatorsOfCase(caseId)) {
     const k = `${ind.type}\u0000${ind.value}`;
-    byKey.set(k, [...(byKey.get(k) ?? []), ind]);
+    const list = byKey.get(k);
+    if (list === undefined) byKey.set(k, [ind]);
+    else list.push(ind);
   }
   return [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
@@ -425,12 +427,8 @@ function groupingOf(b: BundleBuilder, theCase: Case, groupingId: string): Json {
   return out;
 }
 
-/**
- * Exports `caseId` with its indicators (observed-data for context values), its techniques as
- * attack patterns, the relationships touching the case or its indicators and the SDOs at their
- * other ends, and the attribution when given. Returns the bundle as a JSON value.
- */
-export function exportCaseAsStix(graph: EvidenceGraph, caseId: string, options: StixExportOptions): Json {
+/** The bundle's objects in order: the grouping, the producer objects, then the rest by id. */
+function bundleObjects(graph: EvidenceGraph, caseId: string, options: StixExportOptions): Json[] {
   const theCase = graph.getAs('case', caseId);
   if (theCase === undefined) throw new Error(`no case ${caseId}`);
   const b = new BundleBuilder(options.timestamp);
@@ -447,9 +445,33 @@ export function exportCaseAsStix(graph: EvidenceGraph, caseId: string, options: 
   exportAttribution(b, theCase, options.attribution ?? []);
   const grouping = groupingOf(b, theCase, groupingId);
   const rest = [...b.objects.values()].sort((x, y) => ((x.id as string) < (y.id as string) ? -1 : 1));
+  return [grouping, ...producerObjects(b), ...rest];
+}
+
+/**
+ * Exports `caseId` with its indicators (observed-data for context values), its techniques as
+ * attack patterns, the relationships touching the case or its indicators and the SDOs at their
+ * other ends, and the attribution when given. Returns the bundle as a JSON value.
+ */
+export function exportCaseAsStix(graph: EvidenceGraph, caseId: string, options: StixExportOptions): Json {
   return {
     type: 'bundle',
     id: cairnId('bundle', `case:${caseId}`),
-    objects: [grouping, ...producerObjects(b), ...rest],
+    objects: bundleObjects(graph, caseId, options),
   };
+}
+
+/**
+ * The same bundle as {@link exportCaseAsStix}, as JSON text in small chunks (one object each), so
+ * that a large case is written as it goes and never held as one string.
+ */
+export function* stixBundleChunks(
+  graph: EvidenceGraph,
+  caseId: string,
+  options: StixExportOptions,
+): Generator<string> {
+  const objects = bundleObjects(graph, caseId, options);
+  yield `{"type":"bundle","id":${JSON.stringify(cairnId('bundle', `case:${caseId}`))},"objects":[`;
+  for (let i = 0; i < objects.length; i++) yield (i === 0 ? '' : ',') + JSON.stringify(objects[i]);
+  yield ']}';
 }

@@ -190,6 +190,28 @@ export const INTEL_CODES = {
       'A MISP object holds more attributes than cairn reads from one object; the rest are set aside.',
     action: 'Split the object; a real MISP object template has a handful of attributes.',
   },
+  MISP_FEED_BAD_HASH_LINE: {
+    category: 'input',
+    description: "A line of a MISP feed's hashes.csv is not `<md5>,<event uuid>`.",
+    action: 'Regenerate hashes.csv with the feed generator, or fix the line given.',
+  },
+  MISP_FEED_HASH_UNKNOWN_EVENT: {
+    category: 'input',
+    description:
+      "A hashes.csv line names an event that is neither among the feed's event files nor in its manifest.",
+    action: 'Regenerate hashes.csv, or add the missing event file and its manifest entry.',
+  },
+  MISP_FEED_HASH_MISMATCH: {
+    category: 'input',
+    description: 'A hashes.csv line matches no attribute value of the event it names.',
+    action: 'Regenerate hashes.csv from the event files; the feed and its cache disagree.',
+  },
+  MISP_FEED_HASH_MISSING: {
+    category: 'input',
+    description:
+      "Values of a feed event are not listed in the feed's hashes.csv (MISP's feed cache would miss them).",
+    action: 'Regenerate hashes.csv from the event files.',
+  },
   MISP_BAD_GALAXY: {
     category: 'input',
     description: 'A MISP galaxy cluster file has no values array.',

@@ -6,9 +6,18 @@
  */
 import { addIndicator, str } from '../facts.js';
 import type { ImportContext } from '../facts.js';
-import type { Case, IndicatorType, MispAttributeMeta, MispContext, MispEventMeta, Report } from '../model.js';
+import type {
+  Case,
+  IndicatorType,
+  MispAttributeMeta,
+  MispContext,
+  MispEventMeta,
+  MispSightingRecord,
+  Report,
+} from '../model.js';
 import { detectIndicatorType, hasMarkup } from '../normalize.js';
 import { MAX_VALUE_LENGTH } from '../report.js';
+import { listElements, listLength } from '../json-stream.js';
 import { cairnId } from '../uuid.js';
 import { addGalaxies } from './galaxies.js';
 import { isObject, isUuid } from './shapes.js';
@@ -50,13 +59,38 @@ export interface EventState {
 
 type ObjectRef = { uuid?: string; name: string };
 
-/** A member that must be a list: the list, or [] and a located problem when it is something else. */
-export function listAt(ctx: ImportContext, node: Json, key: string, path: string): unknown[] {
-  const v = node[key];
-  if (v === undefined || v === null) return [];
-  if (Array.isArray(v)) return v;
-  ctx.report.issue('MISP_NOT_A_LIST', `"${key}" must be a list, not ${typeof v}`, { path: `${path}.${key}` });
-  return [];
+/** A list member of a MISP node, read one element at a time (lazy lists from their bytes). */
+export interface MispList {
+  length: number;
+  elements(): Generator<{ value: unknown; path: string }>;
+}
+
+const NO_LIST: MispList = { length: 0, *elements() {} };
+
+/**
+ * A value that must be a list, as a {@link MispList}: an empty one and a located problem when it
+ * is something else; an element that is not valid JSON is reported at its path and skipped.
+ */
+export function listOf(ctx: ImportContext, v: unknown, path: string, name: string): MispList {
+  if (v === undefined || v === null) return NO_LIST;
+  if (!Array.isArray(v)) {
+    ctx.report.issue('MISP_NOT_A_LIST', `"${name}" must be a list, not ${typeof v}`, { path });
+    return NO_LIST;
+  }
+  return {
+    length: listLength(v),
+    *elements() {
+      for (const el of listElements(v, path, ctx.file)) {
+        if (el.error !== undefined) ctx.report.error(el.error);
+        else yield { value: el.value, path: el.path };
+      }
+    },
+  };
+}
+
+/** A member that must be a list: the list, or none and a located problem when it is something else. */
+export function listAt(ctx: ImportContext, node: Json, key: string, path: string): MispList {
+  return listOf(ctx, node[key], `${path}.${key}`, key);
 }
 
 /** The observation id of an attribute uuid. */
@@ -300,16 +334,10 @@ function ipType(value: string): IndicatorType {
 /** ShadowAttribute proposals: kept on the case apart from the evidence (or as labelled indicators when asked). */
 export function importProposals(state: EventState, raw: unknown, path: string, attributeUuid?: string): void {
   const { ctx } = state;
-  if (raw === undefined || raw === null) return;
-  if (!Array.isArray(raw)) {
-    ctx.report.issue('MISP_NOT_A_LIST', '"ShadowAttribute" must be a list', { path });
-    return;
-  }
-  raw.forEach((p, i) => {
-    const at = `${path}[${i}]`;
+  for (const { value: p, path: at } of listOf(ctx, raw, path, 'ShadowAttribute').elements()) {
     if (!isObject(p) || typeof p.type !== 'string' || typeof p.value !== 'string') {
       ctx.report.issue('MISP_BAD_ATTRIBUTE', 'proposal needs string "type" and "value"', { path: at });
-      return;
+      continue;
     }
     const target = str(p.old_uuid) ?? str(p.attribute_uuid) ?? attributeUuid;
     state.meta.proposals.push({
@@ -323,7 +351,7 @@ export function importProposals(state: EventState, raw: unknown, path: string, a
     });
     ctx.report.setAside('misp proposal');
     if (state.proposalsAsEvidence === true) importProposalAsEvidence(state, p, at);
-  });
+  }
 }
 
 function importProposalAsEvidence(state: EventState, p: Json, path: string): void {
@@ -344,22 +372,37 @@ function importProposalAsEvidence(state: EventState, p: Json, path: string): voi
 
 /** Sightings (type 0 seen, 1 false positive, 2 expiration), counted and dated per attribute. */
 export function readSightings(state: EventState, raw: unknown, path: string, attributeUuid?: string): void {
-  if (raw === undefined || raw === null) return;
-  if (!Array.isArray(raw)) {
-    state.ctx.report.issue('MISP_NOT_A_LIST', '"Sighting" must be a list', { path });
-    return;
-  }
-  raw.forEach((s, i) => {
-    if (!isObject(s)) return;
+  for (const { value: s, path: at } of listOf(state.ctx, raw, path, 'Sighting').elements()) {
+    if (!isObject(s)) continue;
     const type = String(s.type ?? '0');
     const counts = state.meta.sightings;
     if (type === '1') counts.falsePositive++;
     else if (type === '2') counts.expiration++;
     else counts.seen++;
     const uuid = str(s.attribute_uuid) ?? attributeUuid;
-    if (type !== '0' || !isUuid(uuid)) return;
-    addSeen(state, observationIdOf(uuid), s.date_sighting, `${path}[${i}]`);
-  });
+    (state.meta.sightingRecords ??= []).push(sightingRecord(s, type, uuid));
+    if (type !== '0' || !isUuid(uuid)) continue;
+    addSeen(state, observationIdOf(uuid), s.date_sighting, at);
+  }
+}
+
+function sightingRecord(s: Json, type: string, attributeUuid: string | undefined): MispSightingRecord {
+  const date = sightingDate(s.date_sighting);
+  const org = isObject(s.Organisation) ? str(s.Organisation.name) : undefined;
+  return {
+    type: type === '1' ? 1 : type === '2' ? 2 : 0,
+    ...(attributeUuid !== undefined ? { attributeUuid } : {}),
+    ...(date !== undefined ? { date } : {}),
+    ...(str(s.source) ? { source: str(s.source) } : {}),
+    ...(str(s.uuid) !== undefined ? { uuid: str(s.uuid) } : {}),
+    ...(org !== undefined ? { org } : {}),
+  };
+}
+
+function sightingDate(date: unknown): string | undefined {
+  const secs =
+    typeof date === 'number' ? date : typeof date === 'string' && /^\d{1,12}$/.test(date) ? Number(date) : 0;
+  return secs > 0 ? new Date(secs * 1000).toISOString() : undefined;
 }
 
 function addSeen(state: EventState, observation: string, date: unknown, path: string): void {

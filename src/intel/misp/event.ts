@@ -143,10 +143,8 @@ export function importEvent(
 ): void {
   const state = beginEvent(ctx, event, path);
   state.proposalsAsEvidence = proposalsAsEvidence;
-  const attrs = listAt(ctx, event, 'Attribute', path);
-  for (let i = 0; i < attrs.length; i++) importAttribute(state, attrs[i], `${path}.Attribute[${i}]`);
-  const objects = listAt(ctx, event, 'Object', path);
-  for (let i = 0; i < objects.length; i++) importObject(state, objects[i], `${path}.Object[${i}]`);
+  for (const a of listAt(ctx, event, 'Attribute', path).elements()) importAttribute(state, a.value, a.path);
+  for (const o of listAt(ctx, event, 'Object', path).elements()) importObject(state, o.value, o.path);
   importProposals(state, event.ShadowAttribute, `${path}.ShadowAttribute`);
   readSightings(state, event.Sighting, `${path}.Sighting`);
   finishEvent(state);
@@ -179,7 +177,11 @@ export function importObject(state: EventState, raw: unknown, path: string): voi
   }
   const objectTags = readTags(ctx, raw.Tag, `${path}.Tag`);
   const object = { name, ...(uuid !== undefined ? { uuid } : {}) };
-  for (let i = 0; i < n; i++) importAttribute(state, attrs[i], `${path}.Attribute[${i}]`, object, objectTags);
+  let read = 0;
+  for (const a of attrs.elements()) {
+    if (read++ >= n) break;
+    importAttribute(state, a.value, a.path, object, objectTags);
+  }
   state.meta.objects.push({
     name,
     attributes: n,
@@ -187,10 +189,8 @@ export function importObject(state: EventState, raw: unknown, path: string): voi
     ...(str(raw['meta-category']) !== undefined ? { metaCategory: str(raw['meta-category']) } : {}),
     ...(str(raw.comment) ? { comment: str(raw.comment) } : {}),
   });
-  const refs = listAt(ctx, raw, 'ObjectReference', path);
-  refs.forEach((r, i) =>
-    state.references.push({ raw: r, path: `${path}.ObjectReference[${i}]`, from: uuid }),
-  );
+  for (const r of listAt(ctx, raw, 'ObjectReference', path).elements())
+    state.references.push({ raw: r.value, path: r.path, from: uuid });
 }
 
 /** Imports lone attributes and objects into the file's case. */

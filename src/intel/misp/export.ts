@@ -5,7 +5,15 @@
  * as it goes, never built as one string.
  */
 import type { EvidenceGraph } from '../graph.js';
-import type { Case, Indicator, IndicatorType, MispContext, MispProposal, Sighting } from '../model.js';
+import type {
+  Case,
+  Indicator,
+  IndicatorType,
+  MispContext,
+  MispProposal,
+  MispSightingRecord,
+  Sighting,
+} from '../model.js';
 import { CAIRN_NAMESPACE, uuidV5 } from '../uuid.js';
 import { galaxyTagOf, confidenceLevelTag } from './tags.js';
 import { EXPORT_TYPES, MISP_INDICATOR_TYPES } from './types.js';
@@ -98,7 +106,8 @@ function indicatorAttribute(sightings: SightingIndex, theCase: Case, ind: Indica
     'Tag',
     tags.map((name) => ({ name })),
   );
-  withSome(a, 'Sighting', sightingsOf(sightings, ind));
+  // A MISP case's sightings are written one by one at the event level, each as it was read.
+  if (theCase.misp?.sightingRecords === undefined) withSome(a, 'Sighting', sightingsOf(sightings, ind));
   return a;
 }
 
@@ -130,6 +139,16 @@ function sightingsOf(sightings: SightingIndex, ind: Indicator): Attr[] {
     type: '0',
     ...(first !== undefined ? { date_sighting: i === s.count! - 1 ? last : first } : {}),
   }));
+}
+
+function sightingJson(s: MispSightingRecord): Attr {
+  const out: Attr = { type: String(s.type) };
+  withSome(out, 'attribute_uuid', s.attributeUuid);
+  if (s.date !== undefined) out.date_sighting = String(Date.parse(s.date) / 1000);
+  withSome(out, 'source', s.source);
+  withSome(out, 'uuid', s.uuid);
+  if (s.org !== undefined) out.Organisation = { name: s.org };
+  return out;
 }
 
 function contextAttribute(c: MispContext): Attr {
@@ -177,6 +196,8 @@ function galaxiesOf(theCase: Case): Attr[] {
     const list = byType.get(g.type) ?? [];
     const cluster: Attr = { type: g.type, value: g.value, tag_name: galaxyTagOf(g.type, g.value) };
     if (g.uuid !== undefined) cluster.uuid = g.uuid;
+    withSome(cluster, 'description', g.description);
+    if (g.meta !== undefined) cluster.meta = g.meta;
     list.push(cluster);
     byType.set(g.type, list);
   }
@@ -242,7 +263,15 @@ export function* mispEventChunks(
   for (const o of objects.values()) yield sep() + JSON.stringify(objectJson(graph, o));
   const note = attributionObject(graph, theCase, options.attribution);
   if (note !== undefined) yield sep() + JSON.stringify(note);
-  yield '],"ShadowAttribute":' + JSON.stringify((theCase.misp?.proposals ?? []).map(proposalAttribute)) + '}';
+  yield '],"ShadowAttribute":' + JSON.stringify((theCase.misp?.proposals ?? []).map(proposalAttribute));
+  const records = theCase.misp?.sightingRecords;
+  if (records !== undefined) {
+    yield ',"Sighting":[';
+    for (let i = 0; i < records.length; i++)
+      yield (i === 0 ? '' : ',') + JSON.stringify(sightingJson(records[i]));
+    yield ']';
+  }
+  yield '}';
   if (options.envelope === true) yield '}';
 }
 

@@ -65,7 +65,15 @@ function applyCluster(state: EventState, c: ClusterRef): void {
   const { theCase, meta } = state;
   if (meta.galaxies.some((g) => g.type === c.type && g.value === c.value)) return;
   const uuid = c.node !== undefined ? str(c.node.uuid) : undefined;
-  meta.galaxies.push({ type: c.type, value: c.value, ...(uuid !== undefined ? { uuid } : {}) });
+  const description = c.node !== undefined ? str(c.node.description) : undefined;
+  const clusterMeta = c.node !== undefined && isObject(c.node.meta) ? c.node.meta : undefined;
+  meta.galaxies.push({
+    type: c.type,
+    value: c.value,
+    ...(uuid !== undefined ? { uuid } : {}),
+    ...(description ? { description } : {}),
+    ...(clusterMeta !== undefined && Object.keys(clusterMeta).length > 0 ? { meta: clusterMeta } : {}),
+  });
   if (c.type === 'threat-actor') {
     if (!theCase.actorLabels.includes(c.value)) theCase.actorLabels.push(c.value);
     const actor = clusterActor(state.ctx, c.node ?? { value: c.value }, c.path);

@@ -4,6 +4,9 @@
  * attribute or object (bare or as `{"Attribute": …}` / `{"Object": …}`), and a feed's
  * `manifest.json` (event uuid -> event summary).
  */
+import type { CairnError } from '../../errors/index.js';
+import { listElements } from '../json-stream.js';
+import type { MemberDecision } from '../json-stream.js';
 
 export type Json = Record<string, unknown>;
 
@@ -13,7 +16,8 @@ export type MispItem =
   | { kind: 'attribute'; node: Json; path: string }
   | { kind: 'object'; node: Json; path: string }
   | { kind: 'manifest'; events: number; path: string }
-  | { kind: 'not-misp'; path: string; message: string };
+  | { kind: 'not-misp'; path: string; message: string }
+  | { kind: 'bad-json'; path: string; error: CairnError };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -58,36 +62,58 @@ function looksLikeManifest(o: Json): boolean {
   return keys.length > 0 && keys.every((k) => isUuid(k) && isObject(o[k]) && 'info' in (o[k] as Json));
 }
 
-/** Every event, attribute and object of a parsed MISP document, in document order. */
-export function mispItems(doc: unknown): MispItem[] {
-  const out: MispItem[] = [];
-  if (Array.isArray(doc)) doc.forEach((d, i) => classify(d, `$[${i}]`, out));
-  else classify(doc, '$', out);
-  return out;
+/** What a document's reader parses, reads as a skeleton, or leaves as a lazy list, by member name. */
+export const MISP_MEMBERS: MemberDecision = (key) => {
+  if (key === 'Event') return 'skeleton';
+  if (key === 'response') return 'lazy-skeleton';
+  if (key === 'Attribute' || key === 'Object' || key === 'ShadowAttribute' || key === 'Sighting')
+    return 'lazy';
+  return 'parse';
+};
+
+/**
+ * Every event, attribute and object of a MISP document (parsed, or a skeleton whose lists are
+ * lazy), in document order, one at a time.
+ */
+export function* mispItems(doc: unknown, file = '<input>'): Generator<MispItem> {
+  if (Array.isArray(doc)) yield* elementsOf(doc, '$', file, (d, path) => classify(d, path, file));
+  else yield* classify(doc, '$', file);
 }
 
-function classify(node: unknown, path: string, out: MispItem[]): void {
+function* elementsOf(
+  list: unknown[],
+  path: string,
+  file: string,
+  each: (value: unknown, path: string) => Iterable<MispItem>,
+): Generator<MispItem> {
+  for (const el of listElements(list, path, file)) {
+    if (el.error !== undefined) yield { kind: 'bad-json', path: el.path, error: el.error };
+    else yield* each(el.value, el.path);
+  }
+}
+
+function* classify(node: unknown, path: string, file: string): Generator<MispItem> {
   if (!isObject(node)) {
-    out.push({
+    yield {
       kind: 'not-misp',
       path,
       message: 'expected a MISP event, attribute or object (a JSON object)',
-    });
+    };
     return;
   }
-  if (isObject(node.Event)) out.push({ kind: 'event', node: node.Event, path: `${path}.Event` });
-  else if ('response' in node) classifyResponse(node.response, `${path}.response`, out);
+  if (isObject(node.Event)) yield { kind: 'event', node: node.Event, path: `${path}.Event` };
+  else if ('response' in node) yield* classifyResponse(node.response, `${path}.response`, file);
   else if (isObject(node.Object) && !hasEventMembers(node))
-    out.push({ kind: 'object', node: node.Object, path: `${path}.Object` });
+    yield { kind: 'object', node: node.Object, path: `${path}.Object` };
   else if (isObject(node.Attribute) && !hasEventMembers(node) && !('Object' in node))
-    out.push({ kind: 'attribute', node: node.Attribute, path: `${path}.Attribute` });
+    yield { kind: 'attribute', node: node.Attribute, path: `${path}.Attribute` };
   else if (Array.isArray(node.Attribute) && Object.keys(node).length === 1)
-    node.Attribute.forEach((a, i) => out.push(attributeItem(a, `${path}.Attribute[${i}]`)));
-  else if (looksLikeObject(node)) out.push({ kind: 'object', node, path });
-  else if (looksLikeAttribute(node)) out.push({ kind: 'attribute', node, path });
-  else if (looksLikeEvent(node)) out.push({ kind: 'event', node, path });
-  else if (looksLikeManifest(node)) out.push({ kind: 'manifest', events: Object.keys(node).length, path });
-  else out.push({ kind: 'not-misp', path, message: 'no Event, Attribute, Object or response member' });
+    yield* elementsOf(node.Attribute, `${path}.Attribute`, file, (a, at) => [attributeItem(a, at)]);
+  else if (looksLikeObject(node)) yield { kind: 'object', node, path };
+  else if (looksLikeAttribute(node)) yield { kind: 'attribute', node, path };
+  else if (looksLikeEvent(node)) yield { kind: 'event', node, path };
+  else if (looksLikeManifest(node)) yield { kind: 'manifest', events: Object.keys(node).length, path };
+  else yield { kind: 'not-misp', path, message: 'no Event, Attribute, Object or response member' };
 }
 
 function attributeItem(a: unknown, path: string): MispItem {
@@ -96,8 +122,8 @@ function attributeItem(a: unknown, path: string): MispItem {
     : { kind: 'not-misp', path, message: 'attribute is not a JSON object' };
 }
 
-function classifyResponse(response: unknown, path: string, out: MispItem[]): void {
-  if (Array.isArray(response)) response.forEach((r, i) => classify(r, `${path}[${i}]`, out));
-  else if (isObject(response)) classify(response, path, out);
-  else out.push({ kind: 'not-misp', path, message: '"response" is neither a list nor an object' });
+function* classifyResponse(response: unknown, path: string, file: string): Generator<MispItem> {
+  if (Array.isArray(response)) yield* elementsOf(response, path, file, (r, at) => classify(r, at, file));
+  else if (isObject(response)) yield* classify(response, path, file);
+  else yield { kind: 'not-misp', path, message: '"response" is neither a list nor an object' };
 }
