@@ -11,6 +11,12 @@ import { recordTypeName } from './constants.js';
 import type { MrtDecoder, MrtProblem } from './decoder.js';
 
 /**
+ * The `field` of a problem that says the stream ended inside a record: the file was cut, so it
+ * could only partly be read (the CLI ends such a run with exit code 2).
+ */
+export const END_OF_STREAM = 'end of stream';
+
+/**
  * Records whose body is longer than this are skipped (MRT_RECORD_TOO_LARGE, with the offset) and
  * not buffered: the largest real records (full-table PEER_INDEX_TABLE or RIB records) are a few
  * megabytes, so a larger one is almost always a desynchronised header.
@@ -215,6 +221,7 @@ export class MrtFramer {
             file: this.decoder.file,
             offset: this.skippedRecordOffset,
             recordType: this.skippedRecordType,
+            field: END_OF_STREAM,
           },
         ),
       );
@@ -239,7 +246,12 @@ export class MrtFramer {
       new CairnError(
         'MRT_TRUNCATED_RECORD',
         `incomplete record: ${pending.length - 12} of ${bodyLength} body bytes before end of stream`,
-        { file: this.decoder.file, offset: this.streamOffset, recordType: recordTypeName(type, subtype) },
+        {
+          file: this.decoder.file,
+          offset: this.streamOffset,
+          recordType: recordTypeName(type, subtype),
+          field: END_OF_STREAM,
+        },
       ),
     );
   }
