@@ -110,7 +110,10 @@ const commands = [
   ['cairn decode only', decodeAll],
   [
     'cairn --format bgpdump',
-    [node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', ...many],
+    // updates.20000325.0345.gz ends inside a desynchronised record: exit 2 after all the output.
+    Object.assign([node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', ...many], {
+      okExit: [2],
+    }),
   ],
 ];
 const measured = measureInTurns(
