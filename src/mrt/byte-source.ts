@@ -1133,8 +1133,7 @@ async function* bzip2JsChunks(
         if (context.isClosed()) return;
         const block = decoder.next();
         if (block === null) break;
-        if (block === undefined) return;
-        // Damage skipped before this block is reported once, where the gap is.
+        // Damage skipped before this block (or before the end) is reported once, where the gap is.
         for (const problem of decoder.takeDamage()) {
           if (produced < skip) {
             // A native tool wrote part of the damaged block before it checked its CRC, beyond
@@ -1147,6 +1146,7 @@ async function* bzip2JsChunks(
           }
           context.damage(problem);
         }
+        if (block === undefined) return;
         yield* deliver(block);
       }
     }

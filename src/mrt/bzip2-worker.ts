@@ -52,7 +52,6 @@ async function run(): Promise<void> {
       for (;;) {
         const block = decoder.next();
         if (block === null) return true;
-        if (block === undefined) return false;
         for (const problem of decoder.takeDamage()) {
           port.postMessage({
             type: 'damage',
@@ -61,6 +60,7 @@ async function run(): Promise<void> {
             location: problem.location,
           } satisfies Bzip2WorkerMessage);
         }
+        if (block === undefined) return false;
         await post(block);
       }
     };
