@@ -31,7 +31,10 @@ for (const rel of files) {
     [
       [node, child, 'decompress', file],
       [node, child, 'decode', file],
-      [node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', file],
+      // A cut file (the firstMB excerpts) is printed in full, then exits 2 (no silent success).
+      Object.assign([node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', file], {
+        okExit: [2],
+      }),
       ['bgpdump', '-m', file],
     ],
     runs,
@@ -107,7 +110,10 @@ const commands = [
   ['cairn decode only', decodeAll],
   [
     'cairn --format bgpdump',
-    [node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', ...many],
+    // updates.20000325.0345.gz ends inside a desynchronised record: exit 2 after all the output.
+    Object.assign([node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', ...many], {
+      okExit: [2],
+    }),
   ],
 ];
 const measured = measureInTurns(

@@ -7,7 +7,18 @@ export const SUBMODULE_SURFACES = {
   bgp: ['collector/index.js', 'collector/index.ts', 'collector/index'],
   // app/mrt.ts loads only the decoder: `cairn mrt dump` starts without the rest of app and zod;
   // app/country.ts only what the country questions need (no intel, collector or store).
-  app: ['mrt.js', 'mrt.ts', 'mrt', 'country.js', 'country.ts', 'country'],
+  // app/input-file.ts: the input limits every command sets, without loading the rest of app.
+  app: [
+    'mrt.js',
+    'mrt.ts',
+    'mrt',
+    'country.js',
+    'country.ts',
+    'country',
+    'input-file.js',
+    'input-file.ts',
+    'input-file',
+  ],
 };
 
 /** Which modules each module may import (DESIGN.md, "Dependencies point one way"). */

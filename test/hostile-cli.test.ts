@@ -10,10 +10,11 @@
  * - The collector's "port in use" failure is one line, without a stack.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
@@ -141,6 +142,67 @@ describe('no silent success on unreadable input', () => {
         expect(run.code, what).toBe(2);
         expect(run.stderr, what).toContain(path);
         expect(run.stderr, what).not.toMatch(/\n\s+at .*:\d+:\d+/);
+      }
+    }, 600_000);
+  }
+});
+
+/** The commands that read MRT files, with the place of the one given marked BAD. */
+const MRT_COMMANDS: string[][] = [
+  ['mrt', 'dump', 'BAD'],
+  ['mrt', 'dump', '--jobs', '2', MRT, 'BAD'],
+  ['mrt', 'stats', 'BAD'],
+  ['mrt', 'stats', '--jobs', '2', MRT, 'BAD'],
+  ['country', 'KP', '--mrt', 'BAD'],
+  ['asn', '131279', '--mrt', 'BAD'],
+  ['ip', '175.45.176.1', '--mrt', 'BAD'],
+  ['countries', '--mrt', 'BAD'],
+  ['outages', '--mrt', 'BAD', '--country', 'KP'],
+];
+
+describe('no silent success on input read only in part', () => {
+  // Real MRT data cut short (a download that stopped): a gzip file cut in its middle, and the
+  // same bytes decompressed and cut inside a record (plain MRT ending in a partial record).
+  const cut: Record<'cut gzip' | 'cut plain', string> = { 'cut gzip': '', 'cut plain': '' };
+  beforeAll(() => {
+    const whole = readFileSync(MRT);
+    cut['cut gzip'] = join(dir, 'cut.gz');
+    writeFileSync(cut['cut gzip'], whole.subarray(0, Math.floor(whole.length / 2)));
+    cut['cut plain'] = join(dir, 'cut.mrt');
+    const plain = gunzipSync(whole);
+    writeFileSync(cut['cut plain'], plain.subarray(0, Math.floor(plain.length / 2) + 3));
+  });
+
+  for (const kind of ['cut gzip', 'cut plain'] as const) {
+    it(`every MRT command prints what it read, then exits 2 naming a ${kind} input`, async () => {
+      const path = cut[kind];
+      for (const command of MRT_COMMANDS) {
+        const io = captureIo();
+        const code = await runCli(
+          command.map((a) => (a === 'BAD' ? path : a)),
+          io,
+        );
+        const what = `cairn ${command.join(' ')} (${kind}): ${io.err()}`;
+        expect(code, what).toBe(2);
+        expect(io.err(), what).toContain(`could not read an input: ${path}`);
+        expect(io.err(), what).not.toMatch(/\n\s+at .*:\d+:\d+/);
+        // The partial output that is safe is still written: the routes before the cut.
+        if (command[0] === 'mrt') expect(io.out().length, what).toBeGreaterThan(0);
+      }
+    }, 600_000);
+
+    it(`--strict stops at the first problem of a ${kind} input with exit 2`, async () => {
+      const path = cut[kind];
+      for (const command of [
+        ['mrt', 'dump', '--strict', path],
+        ['mrt', 'stats', '--strict', path],
+      ]) {
+        const io = captureIo();
+        const code = await runCli(command, io);
+        const what = `cairn ${command.join(' ')}: ${io.err()}`;
+        expect(code, what).toBe(2);
+        expect(io.err(), what).toMatch(/MRT_TRUNCATED_(STREAM|RECORD)/);
+        expect(io.err(), what).toContain(path);
       }
     }, 600_000);
   }

@@ -74,6 +74,8 @@ export const MrtStatsResult = z.object({
     count: z.number(),
     byCode: z.record(z.string(), z.number()),
     first: z.array(ProblemJson),
+    /** The problem that stopped the read before the end of the file (a cut or corrupt stream), if any. */
+    incomplete: ProblemJson.optional(),
   }),
 });
 export type MrtStatsResult = z.infer<typeof MrtStatsResult>;

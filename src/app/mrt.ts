@@ -14,6 +14,7 @@ import type { Writable } from 'node:stream';
 import { CairnError } from '../errors/index.js';
 import {
   BgpdumpFormatter,
+  END_OF_STREAM,
   recordTypeName,
   scanMrt,
   type ElementCursor,
@@ -168,6 +169,7 @@ export async function mrtStats(input: MrtStatsInput, hooks: WorkHooks = {}): Pro
   let last = -Infinity;
   let lastRecordKey = -1;
   let lastRecordName = '';
+  let incomplete: CairnError | undefined;
   let summary;
   try {
     summary = await scanMrt(
@@ -201,6 +203,7 @@ export async function mrtStats(input: MrtStatsInput, hooks: WorkHooks = {}): Pro
         },
         onProblem(problem) {
           byCode[problem.code] = (byCode[problem.code] ?? 0) + 1;
+          if (endsReadEarly(problem)) incomplete = problem;
         },
         afterChunk(state) {
           hooks.onProgress?.({
@@ -233,6 +236,22 @@ export async function mrtStats(input: MrtStatsInput, hooks: WorkHooks = {}): Pro
       count: summary.problemCount,
       byCode,
       first: summary.problems.map((p: CairnError) => p.toJSON()),
+      ...(incomplete !== undefined ? { incomplete: incomplete.toJSON() } : {}),
     },
   };
+}
+
+/** True when `problem` stopped the read of its file before the end (a cut or corrupt stream). */
+function endsReadEarly(problem: CairnError): boolean {
+  switch (problem.code) {
+    case 'MRT_TRUNCATED_STREAM':
+    case 'MRT_CORRUPT_STREAM':
+    case 'MRT_TRUNCATED_HEADER':
+    case 'MRT_READ_ERROR':
+      return true;
+    case 'MRT_TRUNCATED_RECORD':
+      return problem.location.field === END_OF_STREAM;
+    default:
+      return false;
+  }
 }

@@ -61,9 +61,25 @@ const UNREADABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'ACH_CANNOT_READ',
 ]);
 
-/** True when `problem` means an input could not be read: the command must not end with 0. */
+/**
+ * Codes that say an input could only partly be read: its stream stops before its end (a cut
+ * download). What came before was used, so the command prints its output, then exits 2.
+ */
+const PARTLY_READ_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  'MRT_TRUNCATED_STREAM',
+  'MRT_TRUNCATED_HEADER',
+]);
+
+/** mrt's END_OF_STREAM: the `field` of an MRT_TRUNCATED_RECORD cut by the end of the file. */
+const MRT_END_OF_STREAM = 'end of stream';
+
+/**
+ * True when `problem` means an input could not be read, or only partly (a cut or corrupt stream):
+ * the command must not end with 0. A damaged record inside a stream read to its end is not one.
+ */
 export function isUnreadableInput(problem: CairnError): boolean {
-  if (UNREADABLE_CODES.has(problem.code)) return true;
+  if (UNREADABLE_CODES.has(problem.code) || PARTLY_READ_CODES.has(problem.code)) return true;
+  if (problem.code === 'MRT_TRUNCATED_RECORD' && problem.location.field === MRT_END_OF_STREAM) return true;
   const category = problem.category;
   return (category === 'not-found' || category === 'too-large') && problem.location.file !== undefined;
 }

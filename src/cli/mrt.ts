@@ -126,6 +126,11 @@ export function mrtCommand(context: CliContext): Command {
               io.stdout.write(options.json ? JSON.stringify(stats) + '\n' : formatStats(stats) + '\n\n');
               for (const code of Object.keys(stats.problems.byCode))
                 noteProblem(io, new CairnError(code as ErrorCode, code, { file: stats.file }));
+              const cut = stats.problems.incomplete;
+              if (cut !== undefined) {
+                const { code, message, ...location } = cut;
+                noteProblem(io, new CairnError(code as ErrorCode, message, location));
+              }
             }
           } catch (error) {
             if (options.strict && error instanceof CairnError) {

@@ -79,6 +79,41 @@ function reference(compression: Compression, file: string): Buffer {
   return decoded;
 }
 
+/**
+ * What a libbz2-based recovery reads of a damaged bzip2 file: bzip2recover cuts it into one
+ * stream per block (blocks start at a 48-bit magic on any bit boundary), and the blocks that
+ * `bzip2 -t` finds intact are decompressed, in order.
+ */
+function intactBlocks(damaged: Uint8Array): { data: Buffer; blocks: number; intact: number } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-bzip2recover-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'damaged.bz2'), damaged);
+    spawnSync('bzip2recover', ['damaged.bz2'], { cwd: dir, stdio: 'ignore' });
+    const pieces = fs
+      .readdirSync(dir)
+      .filter((name) => name.startsWith('rec'))
+      .sort();
+    const parts: Buffer[] = [];
+    for (const piece of pieces) {
+      const bytes = fs.readFileSync(path.join(dir, piece));
+      if (!tool('bzip2', ['-t'], bytes).ok) continue;
+      parts.push(tool('bzip2', ['-dc'], bytes).stdout);
+    }
+    return { data: Buffer.concat(parts), blocks: pieces.length, intact: parts.length };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A real MRT file recompressed in 100 kB blocks (many blocks), with the 4th block's data damaged. */
+function damagedBlockInput(): { input: Buffer; expected: Buffer } {
+  const blocks = tool('bzip2', ['-1', '-c'], reference('bzip2', bzip2Sample)).stdout;
+  const damaged = flipBit(blocks, Math.floor(blocks.length * 0.3), 3);
+  const recovered = intactBlocks(damaged);
+  expect(recovered.blocks - recovered.intact, 'exactly one damaged block').toBe(1);
+  return { input: damaged, expected: recovered.data };
+}
+
 const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 interface Drained {
@@ -362,9 +397,10 @@ function byteSourceSuite(impl: Implementation): void {
             // Everything zlib decoded before it found the damage, as `gzip -dc` writes it.
             expect(result.data.equals(tool('gzip', ['-dc'], damaged).stdout), name).toBe(true);
           }
-          if (impl.decompressor === 'js') {
-            // Each block's CRC is checked before it is delivered: nothing damaged gets out.
-            expect(full.subarray(0, result.data.length).equals(result.data), name).toBe(true);
+          if (impl.compression === 'bzip2') {
+            // Every decompressor: nothing of the damaged block gets out, and every intact block
+            // after it is read, as bzip2recover and bzip2 -t on its pieces give them.
+            expect(result.data.equals(intactBlocks(damaged).data), name).toBe(true);
           }
         }
       });
@@ -408,6 +444,32 @@ function byteSourceSuite(impl: Implementation): void {
     }
 
     if (impl.compression === 'bzip2') {
+      it('skips a damaged block, reports it where the gap is, and reads every intact block after it', async () => {
+        const { input, expected } = damagedBlockInput();
+        const damage: CairnError[] = [];
+        const name = 'damaged-block.bz2';
+        const result = await drain(await open(name, input, { onDamage: (p) => damage.push(p) }));
+        expect(result.error).toBeUndefined();
+        // The bytes libbz2 reads of the intact blocks (bzip2recover), the damaged one left out.
+        expect(result.data.equals(expected), `${result.data.length} vs ${expected.length}`).toBe(true);
+        expect(damage).toHaveLength(1);
+        expect(damage[0].code).toBe('MRT_CORRUPT_STREAM');
+        expect(damage[0].location.file).toBe(name);
+        expect(damage[0].location.field).toMatch(/^bzip2 block \d+$/);
+        expect(damage[0].message).toMatch(
+          /at compressed bit \d+ .*skipped; decoding goes on at compressed bit \d+/,
+        );
+        // The gap's offset: the intact bytes before it are the reference's.
+        const full = reference('bzip2', bzip2Sample);
+        const gap = damage[0].location.offset!;
+        expect(full.subarray(0, gap).equals(expected.subarray(0, gap))).toBe(true);
+        // Without onDamage, the same bytes, then the damaged block as the stream's error.
+        const plain = await drain(await open(name, input));
+        expect(plain.data.equals(expected)).toBe(true);
+        expectStreamError(plain, ['MRT_CORRUPT_STREAM'], name);
+        expect((plain.error as CairnError).message).toContain(damage[0].message);
+      });
+
       it('reports data between two concatenated streams, after the first stream (lbzip2 alone is silent)', async () => {
         const data = fs.readFileSync(impl.sample);
         const first = reference(impl.compression, impl.sample);
@@ -659,6 +721,37 @@ describe('bzip2 implementations agree with each other', () => {
       }
       expect(new Set(lengths).size, `${label}: ${lengths.join(', ')}`).toBe(1);
       expect(codes).toEqual(['MRT_TRUNCATED_STREAM', 'MRT_TRUNCATED_STREAM', 'MRT_TRUNCATED_STREAM']);
+    }
+  });
+});
+
+describe('a damaged bzip2 block: one behaviour for every decompressor', () => {
+  it('the same bytes and the same problem from lbzip2, bzip2, our decoder and its worker thread', async () => {
+    const { input, expected } = damagedBlockInput();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-damaged-block-'));
+    const file = path.join(dir, 'damaged.bz2');
+    fs.writeFileSync(file, input);
+    try {
+      const seen: string[] = [];
+      for (const decompressor of ['lbzip2', 'bzip2', 'js', 'auto'] as const) {
+        for (const fromFile of [false, true]) {
+          const damage: CairnError[] = [];
+          const onDamage = (p: CairnError): number => damage.push(p);
+          const source = fromFile
+            ? await openByteSource(file, { decompressor, onDamage })
+            : await byteSourceFromBuffer(file, input, { decompressor, onDamage });
+          const label = `${source.decompressor}${fromFile ? ' (file)' : ''}`;
+          const result = await drain(source);
+          expect(result.error, label).toBeUndefined();
+          expect(result.data.equals(expected), label).toBe(true);
+          expect(damage.length, label).toBe(1);
+          seen.push(JSON.stringify(damage[0].toJSON()));
+        }
+      }
+      // Our decoder in its worker thread (no native tool on PATH): test/cli-mrt.test.ts.
+      expect(new Set(seen).size, seen.join('\n')).toBe(1);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -95,6 +95,13 @@ export interface OpenOptions {
   /** Bytes read from the file at a time, and the largest chunk delivered. Default 1 MiB. */
   highWaterMark?: number;
   /**
+   * Called for each damaged bzip2 block (bad CRC, bad tables) that was skipped: every decompressor
+   * leaves its bytes out and goes on with the next intact block, and calls this (with the block's
+   * index, compressed bit offset and the decompressed offset of the gap) before the first chunk
+   * after the gap. Without it the first such problem is thrown after all the data.
+   */
+  onDamage?: (problem: CairnError) => void;
+  /**
    * Milliseconds from a monotonic clock, read around each chunk the consumer handles to size the
    * next one (see OutputQueue). Default `performance.now`; tests pass a clock they advance.
    */
@@ -117,6 +124,11 @@ const GZIP_PIECES_AHEAD = 4;
 /** Finer write sizes used to find the exact failure point of a corrupt gzip stream. */
 const GZIP_REFINE_SIZES = [1024, 16, 1];
 const STDERR_LIMIT = 4096;
+/**
+ * Decompressed bytes of a native bzip2 tool held back until it ends well: more than a block of
+ * real MRT data decompresses to (a 900 kB block, with bzip2's first run-length stage).
+ */
+const NATIVE_HOLD_BACK = 8 << 20;
 /** Smallest chunk the output queue hands a slow consumer (see OutputQueue). */
 const MIN_PACED_CHUNK = 16 * 1024;
 /** About how long the consumer should spend on one chunk before the producer gets a turn (ms). */
@@ -250,7 +262,7 @@ async function createSource(input: Input, head: Uint8Array, options: OpenOptions
     decompressor = chooseBzip2(options.decompressor ?? 'auto', input.name, input.path !== undefined);
   }
   const clock = options.clock ?? (() => performance.now());
-  return new Source(input, compression, decompressor, highWaterMark(options), clock);
+  return new Source(input, compression, decompressor, highWaterMark(options), clock, options.onDamage);
 }
 
 /** The command that runs each native gzip inflater, writing to stdout. */
@@ -326,6 +338,7 @@ class Source implements ByteSource {
     readonly decompressor: Decompressor,
     private readonly hwm: number,
     private readonly clock: () => number,
+    private readonly onDamage: ((problem: CairnError) => void) | undefined,
   ) {
     this.name = input.name;
     this.compressedSize = input.size;
@@ -338,6 +351,27 @@ class Source implements ByteSource {
   private async *generate(): AsyncGenerator<Buffer> {
     if (this.closed) return;
     this.compressedBytesRead = 0;
+    const damaged: CairnError[] = [];
+    let delivered = 0;
+    for await (const chunk of this.decompress(damaged)) {
+      delivered += chunk.length;
+      yield chunk;
+    }
+    if (damaged.length > 0) {
+      // No onDamage: the stream ends with the first damaged block as its error, located as every
+      // stream error is (offset: the bytes delivered); where the gap is goes into the message.
+      const first = damaged[0];
+      const more = damaged.length > 1 ? `; ${damaged.length - 1} more damaged blocks skipped` : '';
+      throw new CairnError(
+        first.code,
+        `${first.message} (gap at decompressed byte ${first.location.offset ?? 0})${more}`,
+        { ...first.location, offset: delivered },
+      );
+    }
+  }
+
+  private async *decompress(damaged: CairnError[]): AsyncGenerator<Buffer> {
+    const onDamage = this.onDamage;
     const context: Context = {
       input: this.input,
       hwm: this.hwm,
@@ -346,6 +380,10 @@ class Source implements ByteSource {
       isClosed: () => this.closed,
       progress: (bytes) => {
         if (bytes > this.compressedBytesRead) this.compressedBytesRead = bytes;
+      },
+      damage: (problem) => {
+        if (onDamage !== undefined) onDamage(problem);
+        else damaged.push(problem);
       },
     };
     switch (this.decompressor) {
@@ -388,6 +426,8 @@ interface Context {
   isClosed(): boolean;
   /** Reports the compressed offset reached. */
   progress(bytes: number): void;
+  /** Reports a damaged block that was skipped (OpenOptions.onDamage). */
+  damage(problem: CairnError): void;
 }
 
 function readError(file: string, error: unknown): CairnError {
@@ -1056,7 +1096,7 @@ async function* bzip2JsChunks(
   skip: number,
   nativeFailure: string | undefined,
 ): AsyncGenerator<Buffer> {
-  const decoder = new Bzip2Decoder(context.input.name);
+  const decoder = new Bzip2Decoder(context.input.name, { recover: true });
   const source = context.input.open(0);
   const run: Run = { stop: () => source.destroy() };
   context.runs.add(run);
@@ -1093,6 +1133,19 @@ async function* bzip2JsChunks(
         if (context.isClosed()) return;
         const block = decoder.next();
         if (block === null) break;
+        // Damage skipped before this block (or before the end) is reported once, where the gap is.
+        for (const problem of decoder.takeDamage()) {
+          if (produced < skip) {
+            // A native tool wrote part of the damaged block before it checked its CRC, beyond
+            // what was held back (NATIVE_HOLD_BACK): those bytes are out.
+            throw new CairnError(
+              'MRT_CORRUPT_STREAM',
+              `${nativeFailure}; the last ${skip - produced} bytes it delivered come from a damaged bzip2 block (${problem.message})`,
+              { ...problem.location, offset: skip },
+            );
+          }
+          context.damage(problem);
+        }
         if (block === undefined) return;
         yield* deliver(block);
       }
@@ -1151,14 +1204,29 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
   })();
 
   let delivered = 0;
-  try {
-    for await (const chunk of proc.queue.drain()) {
+  // The tools write a block's bytes before they check its CRC: the last NATIVE_HOLD_BACK bytes
+  // are held until the tool ends well, so a damaged block's bytes never get out (see
+  // bzip2JsChunks, which then skips the block as our decoder does).
+  const held: Buffer[] = [];
+  let heldBytes = 0;
+  const release = function* (keep: number): Generator<Buffer> {
+    while (held.length > 0 && heldBytes - held[0].length >= keep) {
+      const chunk = held.shift() as Buffer;
+      heldBytes -= chunk.length;
       delivered += chunk.length;
       yield chunk;
+    }
+  };
+  try {
+    for await (const chunk of proc.queue.drain()) {
+      held.push(chunk);
+      heldBytes += chunk.length;
+      yield* release(NATIVE_HOLD_BACK);
     }
     const { code, signal } = await proc.exited;
     await writer;
     if (proc.stopped || context.isClosed()) return;
+    if (code === 0) yield* release(0);
     if (proc.spawnError !== undefined) {
       throw new CairnError('MRT_DECOMPRESSOR_FAILED', `cannot run ${tool}: ${proc.spawnError.message}`, {
         file: context.input.name,
@@ -1369,6 +1437,10 @@ async function* bzip2WorkerChunks(context: Context): AsyncGenerator<Buffer> {
       const message = queue.shift() as Bzip2WorkerMessage;
       if (message.type === 'end') return;
       if (message.type === 'error') throw new CairnError(message.code, message.message, message.location);
+      if (message.type === 'damage') {
+        context.damage(new CairnError(message.code, message.message, message.location));
+        continue;
+      }
       context.progress(message.compressedOffset);
       const bytes = Buffer.from(message.bytes.buffer, message.bytes.byteOffset, message.bytes.byteLength);
       worker.postMessage('ack');

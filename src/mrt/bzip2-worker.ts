@@ -18,6 +18,7 @@ export interface Bzip2WorkerData {
 export type Bzip2WorkerMessage =
   | { type: 'block'; bytes: Uint8Array; compressedOffset: number }
   | { type: 'end' }
+  | { type: 'damage'; code: ErrorCode; message: string; location: CairnError['location'] }
   | { type: 'error'; code: ErrorCode; message: string; location: CairnError['location'] };
 
 const MAX_IN_FLIGHT = 4;
@@ -34,7 +35,7 @@ async function run(): Promise<void> {
       wake?.();
     }
   });
-  const decoder = new Bzip2Decoder(name);
+  const decoder = new Bzip2Decoder(name, { recover: true });
   let offset = 0;
   const post = async (block: Uint8Array): Promise<void> => {
     // Transfer the block's own memory when it is a whole buffer; copy a view.
@@ -51,6 +52,14 @@ async function run(): Promise<void> {
       for (;;) {
         const block = decoder.next();
         if (block === null) return true;
+        for (const problem of decoder.takeDamage()) {
+          port.postMessage({
+            type: 'damage',
+            code: problem.code,
+            message: problem.message,
+            location: problem.location,
+          } satisfies Bzip2WorkerMessage);
+        }
         if (block === undefined) return false;
         await post(block);
       }

@@ -111,13 +111,33 @@ export class Bzip2Decoder {
    */
   constructor(
     readonly name: string = '<bzip2>',
-    options: { lookahead?: number; start?: { output: number; input: number } } = {},
+    options: { lookahead?: number; start?: { output: number; input: number }; recover?: boolean } = {},
   ) {
     this.lookahead = this.baseLookahead = options.lookahead ?? BLOCK_LOOKAHEAD;
+    this.recover = options.recover ?? false;
     this.bytesOut = options.start?.output ?? 0;
     this.inputBase = options.start?.input ?? 0;
   }
   private readonly baseLookahead: number;
+  /**
+   * Skip a damaged block (bad CRC, bad tables) and go on at the next block marker, as
+   * bzip2recover does: blocks start at a 48-bit magic on any bit boundary. Off: the first damaged
+   * block ends the stream.
+   */
+  private readonly recover: boolean;
+  /** Blocks met so far in the file (damaged ones included), for locating a damaged one. */
+  private blockIndex = 0;
+  /** A block of the current stream was skipped: its combined CRC cannot be checked. */
+  private streamDamaged = false;
+  /** Absolute compressed bit where the search for the next block marker goes on (-1: none). */
+  private resyncBit = -1;
+  private resyncProblem: CairnError | undefined;
+  private readonly damage: CairnError[] = [];
+
+  /** The damaged blocks skipped since the last call (recover mode), in order. */
+  takeDamage(): CairnError[] {
+    return this.damage.splice(0);
+  }
 
   /** Compressed bytes consumed by decoding so far. */
   get compressedBytesConsumed(): number {
@@ -161,6 +181,7 @@ export class Bzip2Decoder {
       for (;;) {
         if (this.state === 'done') return undefined;
         if (!this.ended && this.inputEnd - this.pos < this.lookahead) return null;
+        if (this.resyncBit >= 0 && !this.resync()) return null;
         const savedPos = this.pos;
         const savedBitBuf = this.bitBuf;
         const savedBitCount = this.bitCount;
@@ -169,7 +190,23 @@ export class Bzip2Decoder {
             if (!this.readStreamHeader()) return undefined;
             continue;
           }
-          const block = this.readBlock();
+          this.blockIndex++;
+          let block: Uint8Array | undefined;
+          try {
+            block = this.readBlock();
+          } catch (error) {
+            if (!this.recover || !(error instanceof CairnError) || error.code !== 'MRT_CORRUPT_STREAM')
+              throw error;
+            // Search for the next block marker from the bit after this block's start.
+            const startBit = (this.inputBase + savedPos) * 8 - savedBitCount;
+            this.resyncBit = startBit + 1;
+            this.resyncProblem = new CairnError(
+              'MRT_CORRUPT_STREAM',
+              `bzip2 block ${this.blockIndex} at compressed bit ${startBit} (byte ${Math.floor(startBit / 8)}) is damaged (${error.message.replace(/^bzip2: /, '')}): skipped`,
+              { file: this.name, offset: this.bytesOut, field: `bzip2 block ${this.blockIndex}` },
+            );
+            continue;
+          }
           if (block === undefined) continue; // end-of-stream marker: next stream or the end
           this.lookahead = this.baseLookahead;
           this.bytesOut += block.length;
@@ -189,6 +226,58 @@ export class Bzip2Decoder {
       if (error instanceof CairnError) this.failure = error;
       throw error;
     }
+  }
+
+  /**
+   * Looks for the next block or end-of-stream marker at or after `resyncBit`; on finding one,
+   * moves there and records the damaged block. Returns false when more input is needed; throws
+   * the damaged block's error when the input ends without another marker.
+   */
+  private resync(): boolean {
+    const problem = this.resyncProblem as CairnError;
+    const input = this.input;
+    const endBit = this.inputEnd * 8;
+    let bit = this.resyncBit - this.inputBase * 8;
+    // A 48-bit window, as two 24-bit halves, filled from the search start.
+    let hi = 0;
+    let lo = 0;
+    let filled = 0;
+    for (; bit < endBit; bit++) {
+      const b = (input[bit >> 3] >> (7 - (bit & 7))) & 1;
+      hi = ((hi << 1) | (lo >>> 23)) & 0xffffff;
+      lo = ((lo << 1) | b) & 0xffffff;
+      if (++filled < 48) continue;
+      const isBlock = hi === BLOCK_MAGIC_HI && lo === BLOCK_MAGIC_LO;
+      if (isBlock || (hi === EOS_MAGIC_HI && lo === EOS_MAGIC_LO)) {
+        const at = bit - 47;
+        this.pos = at >> 3;
+        this.bitBuf = 0;
+        this.bitCount = 0;
+        if ((at & 7) !== 0) this.bits(at & 7);
+        this.resyncBit = -1;
+        this.resyncProblem = undefined;
+        this.streamDamaged = true;
+        this.damage.push(
+          new CairnError(
+            problem.code,
+            `${problem.message}; decoding goes on at compressed bit ${this.inputBase * 8 + at}`,
+            problem.location,
+          ),
+        );
+        return true;
+      }
+    }
+    if (!this.ended) {
+      // Search again from the last 47 bits once more input is here.
+      const from = Math.max(this.resyncBit - this.inputBase * 8, endBit - 47);
+      this.resyncBit = this.inputBase * 8 + from;
+      // Keep the bytes still to search when push() compacts the input.
+      this.pos = from >> 3;
+      this.bitCount = 0;
+      return false;
+    }
+    this.resyncBit = -1;
+    throw new CairnError(problem.code, `${problem.message}; no intact block follows it`, problem.location);
   }
 
   /** True when decoding has used bits beyond the end of the input (read as zeros). */
@@ -278,12 +367,13 @@ export class Bzip2Decoder {
     if (magicHi === EOS_MAGIC_HI && magicLo === EOS_MAGIC_LO) {
       const storedCombined = ((this.bits(16) << 16) | this.bits(16)) >>> 0;
       if (this.overrun()) this.truncated('inside the end-of-stream marker');
-      if (storedCombined !== this.combinedCrc >>> 0) {
+      if (!this.streamDamaged && storedCombined !== this.combinedCrc >>> 0) {
         this.fail(
           `stream CRC mismatch (stored ${hex(storedCombined)}, computed ${hex(this.combinedCrc >>> 0)})`,
         );
       }
       this.state = 'header';
+      this.streamDamaged = false;
       return undefined;
     }
     if (magicHi !== BLOCK_MAGIC_HI || magicLo !== BLOCK_MAGIC_LO) this.fail('bad block header magic');

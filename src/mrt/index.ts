@@ -23,7 +23,7 @@ export {
   type PeerIndexEntry,
   type RecordHeader,
 } from './decoder.js';
-export { MrtFramer, DEFAULT_MAX_RECORD_LENGTH } from './reader.js';
+export { MrtFramer, DEFAULT_MAX_RECORD_LENGTH, END_OF_STREAM } from './reader.js';
 export { readMrtFileHead, type MrtFileHead } from './first-record.js';
 export { BgpdumpFormatter, formatIPv6Bgpdump, type LineSink, type ByteSink } from './bgpdump.js';
 export {

@@ -11,6 +11,12 @@ import { recordTypeName } from './constants.js';
 import type { MrtDecoder, MrtProblem } from './decoder.js';
 
 /**
+ * The `field` of a problem that says the stream ended inside a record: the file was cut, so it
+ * could only partly be read (the CLI ends such a run with exit code 2).
+ */
+export const END_OF_STREAM = 'end of stream';
+
+/**
  * Records whose body is longer than this are skipped (MRT_RECORD_TOO_LARGE, with the offset) and
  * not buffered: the largest real records (full-table PEER_INDEX_TABLE or RIB records) are a few
  * megabytes, so a larger one is almost always a desynchronised header.
@@ -20,6 +26,34 @@ export const DEFAULT_MAX_RECORD_LENGTH = 64 * 1024 * 1024;
 /** True for the MRT types the decoder reads (BGP, TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET). */
 function isDecodedType(type: number): boolean {
   return type === 13 || type === 16 || type === 17 || type === 12 || type === 5;
+}
+
+/** Headers that follow each other for a record start to be believed after a gap. */
+const CHAINED_HEADERS = 3;
+/** Most seconds between the timestamps of those headers. */
+const CHAINED_SECONDS = 86400;
+
+/**
+ * The first offset of `buf` where CHAINED_HEADERS record headers of decoded types, each where the
+ * one before ends and close in time, begin (or as many as fit before the end of `buf`, at least
+ * two); -1 if there is none.
+ */
+function findRecordStart(buf: Uint8Array, maxRecordLength: number): number {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let p = 0; p + 12 <= buf.length; p++) {
+    let at = p;
+    let chained = 0;
+    const time = view.getUint32(p);
+    while (chained < CHAINED_HEADERS && at + 12 <= buf.length) {
+      const length = view.getUint32(at + 8);
+      if (!isDecodedType(view.getUint16(at + 4)) || length > maxRecordLength) break;
+      if (Math.abs(view.getUint32(at) - time) > CHAINED_SECONDS) break;
+      chained++;
+      at += 12 + length;
+    }
+    if (chained === CHAINED_HEADERS || (chained >= 2 && at + 12 > buf.length)) return p;
+  }
+  return -1;
 }
 
 export interface FramerOptions {
@@ -46,7 +80,33 @@ export class MrtFramer {
     this.maxRecordLength = options.maxRecordLength ?? DEFAULT_MAX_RECORD_LENGTH;
   }
 
+  /** After a gap in the stream: the next record header is looked for, not assumed. */
+  private hunting = false;
+
+  /**
+   * The stream skipped bytes here (a damaged compressed block left out): the record cut by the
+   * gap is dropped, and framing starts again at the first record header found after it.
+   */
+  gap(): void {
+    this.reportUnknownRun();
+    if (this.pending !== undefined) this.streamOffset += this.pending.length;
+    this.pending = undefined;
+    this.cutStore = undefined;
+    this.skipRemaining = 0;
+    this.hunting = true;
+  }
+
   push(chunk: Uint8Array): void {
+    if (this.hunting) {
+      const at = findRecordStart(chunk, this.maxRecordLength);
+      if (at < 0) {
+        this.streamOffset += chunk.length;
+        return;
+      }
+      this.hunting = false;
+      this.streamOffset += at;
+      chunk = chunk.subarray(at);
+    }
     if (this.skipRemaining > 0) {
       const skip = Math.min(this.skipRemaining, chunk.length);
       this.skipRemaining -= skip;
@@ -215,6 +275,7 @@ export class MrtFramer {
             file: this.decoder.file,
             offset: this.skippedRecordOffset,
             recordType: this.skippedRecordType,
+            field: END_OF_STREAM,
           },
         ),
       );
@@ -239,7 +300,12 @@ export class MrtFramer {
       new CairnError(
         'MRT_TRUNCATED_RECORD',
         `incomplete record: ${pending.length - 12} of ${bodyLength} body bytes before end of stream`,
-        { file: this.decoder.file, offset: this.streamOffset, recordType: recordTypeName(type, subtype) },
+        {
+          file: this.decoder.file,
+          offset: this.streamOffset,
+          recordType: recordTypeName(type, subtype),
+          field: END_OF_STREAM,
+        },
       ),
     );
   }

@@ -60,6 +60,16 @@ export interface ElementVisitor {
   (cursor: ElementCursor, decoder: MrtDecoder): void;
 }
 
+/**
+ * Where a byte source reports a damaged block it skipped (OpenOptions.onDamage): set to the
+ * framer's gap and the problem report once the scan has made them.
+ */
+class DamageRelay {
+  /** Set before the source's chunks are read, which is when damage can be found. */
+  target: ((problem: CairnError) => void) | undefined;
+  readonly handle = (problem: CairnError): void => this.target?.(problem);
+}
+
 class StrictStop extends Error {
   constructor(readonly problem: MrtProblem) {
     super(problem.message);
@@ -98,6 +108,7 @@ async function scanSource(
   source: ByteSource,
   visit: ElementVisitor,
   options: ScanOptions,
+  relay: DamageRelay,
 ): Promise<ScanSummary> {
   const summary: ScanSummary = {
     file: source.name,
@@ -111,6 +122,10 @@ async function scanSource(
   };
   const { decoder, report } = makeDecoder(source.name, visit, options, summary);
   const framer = new MrtFramer(decoder, { onProblem: report, maxRecordLength: options.maxRecordLength });
+  relay.target = (problem) => {
+    framer.gap();
+    report(problem);
+  };
   try {
     try {
       for await (const chunk of source.chunks()) {
@@ -165,8 +180,9 @@ export async function scanMrt(
   visit: ElementVisitor,
   options: ScanOptions = {},
 ): Promise<ScanSummary> {
-  const source = await openByteSource(path, { decompressor: options.decompressor });
-  return scanSource(source, visit, options);
+  const relay = new DamageRelay();
+  const source = await openByteSource(path, { decompressor: options.decompressor, onDamage: relay.handle });
+  return scanSource(source, visit, options, relay);
 }
 
 /** Same as `scanMrt` on bytes in memory (tests, fuzzing, data received over the network). */
@@ -176,8 +192,12 @@ export async function scanMrtBuffer(
   visit: ElementVisitor,
   options: ScanOptions = {},
 ): Promise<ScanSummary> {
-  const source = await byteSourceFromBuffer(name, data, { decompressor: options.decompressor });
-  return scanSource(source, visit, options);
+  const relay = new DamageRelay();
+  const source = await byteSourceFromBuffer(name, data, {
+    decompressor: options.decompressor,
+    onDamage: relay.handle,
+  });
+  return scanSource(source, visit, options, relay);
 }
 
 /**
@@ -215,7 +235,8 @@ export function scanMrtBytesSync(
 
 /** Plain element objects, for everything that is not a hot scan. Problems are skipped unless strict. */
 export async function* readElements(path: string, options: ScanOptions = {}): AsyncGenerator<MrtElement> {
-  const source = await openByteSource(path, { decompressor: options.decompressor });
+  const relay = new DamageRelay();
+  const source = await openByteSource(path, { decompressor: options.decompressor, onDamage: relay.handle });
   const batch: MrtElement[] = [];
   const summary: ScanSummary = {
     file: path,
@@ -229,6 +250,10 @@ export async function* readElements(path: string, options: ScanOptions = {}): As
   };
   const { decoder, report } = makeDecoder(path, (cursor) => batch.push(cursor.toElement()), options, summary);
   const framer = new MrtFramer(decoder, { onProblem: report, maxRecordLength: options.maxRecordLength });
+  relay.target = (problem) => {
+    framer.gap();
+    report(problem);
+  };
   try {
     try {
       for await (const chunk of source.chunks()) {
