@@ -273,3 +273,21 @@ export {
   REGISTRY_MAX_BYTES,
 } from './registry-files.js';
 export { gunzipInput, gunzipInputSync } from './input-file.js';
+// ---- the element bus (issue 17 point 4): publishers, the ingest worker ----
+export {
+  BUS_SEGMENTS_LABEL,
+  BusCollectorArchive,
+  BusIngestInput,
+  BusIngestResult,
+  DEFAULT_PART_BYTES,
+  LiveSegmentPublisher,
+  PUBLISH_FILES_LABEL,
+  PublishInput,
+  PublishResult,
+  RisLivePublisher,
+  busIngest,
+  isBusUrl,
+  openLivePublisher,
+  publishMrtFiles,
+  type BusIngestOptions,
+} from './bus.js';

@@ -5,3 +5,4 @@ export * from './ris-live/index.js';
  * files and elements to mrt/ and observatory/ like any other file or session.
  */
 export * from './archive/index.js';
+export * from './bus/index.js';
