@@ -109,7 +109,9 @@ export async function publishMrtFiles(
   const input = PublishInput.parse(rawInput);
   const clock = options.clock ?? systemClock;
   const started = clock.now();
-  const subject = sourceSubject(input.source);
+  // The URL's subject when it names one, else the source's.
+  const named = parseBusUrl(input.bus).subject;
+  const subject = /[*>]/.test(named) ? sourceSubject(input.source) : named;
   const files = await orderMrtFiles(await expandPaths(input.mrt));
   const publisher = await BusPublisher.open(input.bus);
   const lines: Array<z.infer<typeof PublishedFile>> = [];

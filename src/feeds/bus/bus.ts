@@ -101,7 +101,8 @@ export class BusConnection {
       if (!exists)
         await jsm.streams.add({
           name: parsed.stream,
-          subjects: [parsed.subject.endsWith('>') ? parsed.subject : 'cairn.elements.>'],
+          // The URL's subject, so that streams of other subjects can live on the same server.
+          subjects: [parsed.subject],
           storage: StorageType.File,
           retention: RetentionPolicy.Limits,
           duplicate_window: nanos((options.duplicateWindowSeconds ?? 600) * 1000),
@@ -256,6 +257,15 @@ function readPart(message: JsMsg, bus: BusUrl): BusMessage {
   };
 }
 
+const RESUME_NOTE = 'cairn ingest worker; resumes after stream sequence ';
+
+/** The consumer's ack floor, or where it was made to resume when that is later. */
+function floorOf(info: ConsumerInfo): number {
+  const note = info.config.description ?? '';
+  const resumed = note.startsWith(RESUME_NOTE) ? Number(note.slice(RESUME_NOTE.length)) || 0 : 0;
+  return Math.max(info.ack_floor.stream_seq, resumed);
+}
+
 export interface ConsumerOptions extends BusOptions {
   /** The durable consumer's name: one worker reads one (default `cairn-ingest`). */
   durable?: string;
@@ -302,6 +312,9 @@ export class BusConsumer {
     const bus = connection.url;
     const config = (floor: number) => ({
       durable_name: durable,
+      // A consumer made again after its floor starts with an ack floor of 0: the description
+      // keeps where it resumed, so the floor survives any number of restarts.
+      description: `${RESUME_NOTE}${floor}`,
       ack_policy: AckPolicy.All,
       ...(floor > 0
         ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: floor + 1 }
@@ -313,8 +326,8 @@ export class BusConsumer {
     try {
       const info = await connection.jsm.consumers.info(bus.stream, durable).catch(() => undefined);
       if (info === undefined) await connection.jsm.consumers.add(bus.stream, config(0));
-      else if (info.num_ack_pending > 0 || info.delivered.stream_seq > info.ack_floor.stream_seq) {
-        const floor = info.ack_floor.stream_seq;
+      else if (info.num_ack_pending > 0 || info.delivered.stream_seq > floorOf(info)) {
+        const floor = floorOf(info);
         await connection.jsm.consumers.delete(bus.stream, durable);
         await connection.jsm.consumers.add(bus.stream, config(floor));
       }
@@ -331,7 +344,7 @@ export class BusConsumer {
 
   /** The stream sequence up to which every message is acknowledged (0: none). */
   async ackFloor(): Promise<number> {
-    return (await this.info()).ack_floor.stream_seq;
+    return floorOf(await this.info());
   }
 
   /**

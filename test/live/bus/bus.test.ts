@@ -12,16 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock, busIngest, ingest, publishMrtFiles } from '../../../src/app/index.js';
 import { DuckDbStore } from '../../../src/store/index.js';
 import { storeDigest } from '../../store/digest.js';
+import { BUS_COUNTRIES, BUS_FILES } from './files.js';
 import { NatsServer } from './nats.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-/** Three real RIPE RIS update files (2007 and 2010), 57,000 elements in all. */
-export const BUS_FILES = [
-  'data/mrt/ripe-bgpdump/updates.20070211.0141.gz',
-  'data/mrt/ripe-bgpdump/updates.20071015.1505.gz',
-  'data/mrt/ripe-bgpdump/updates.20100722.2015.gz',
-].map((f) => path.join(ROOT, f));
-export const BUS_COUNTRIES = ['US', 'DE', 'JP', 'KP'];
 const INPUT = { outageCountries: ['US', 'DE'] };
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-bus-'));
@@ -51,7 +44,7 @@ afterAll(async () => {
 
 const bus = (stream: string): string => {
   if (nats === undefined) throw new Error('nats-server did not start (see beforeAll)');
-  return `${nats.url}?stream=${stream}`;
+  return `${nats.url}?stream=${stream}&subject=cairn.elements.${stream.toLowerCase()}`;
 };
 
 describe('the element bus', () => {
