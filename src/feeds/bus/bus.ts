@@ -234,6 +234,16 @@ export class BusPublisher {
   }
 }
 
+/**
+ * Every message of a fetch, taken before any is handled: a pull request that expires while the
+ * caller works on its first messages must not leave the rest behind.
+ */
+async function drainFetch(messages: AsyncIterable<JsMsg>): Promise<JsMsg[]> {
+  const batch: JsMsg[] = [];
+  for await (const message of messages) batch.push(message);
+  return batch;
+}
+
 function readPart(message: JsMsg, bus: BusUrl): BusMessage {
   const h = message.headers;
   const segment = h?.get(H_SEGMENT) ?? '';
@@ -356,21 +366,13 @@ export class BusConsumer {
     const bus = this.connection.url;
     const ordered = await this.connection.js.consumers.get(bus.stream, { filterSubjects: bus.subject });
     for (;;) {
-      const messages = await ordered.fetch({ max_messages: this.batch, expires: 2000 });
-      let got = 0;
-      for await (const message of messages) {
-        got++;
-        if (message.seq > upTo) {
-          messages.stop();
-          return;
-        }
+      const batch = await drainFetch(await ordered.fetch({ max_messages: this.batch, expires: 2000 }));
+      if (batch.length === 0) return;
+      for (const message of batch) {
+        if (message.seq > upTo) return;
         yield readPart(message, bus);
-        if (message.seq === upTo || message.info.pending === 0) {
-          messages.stop();
-          return;
-        }
+        if (message.seq === upTo || message.info.pending === 0) return;
       }
-      if (got === 0) return;
     }
   }
 
@@ -384,11 +386,9 @@ export class BusConsumer {
     const bus = this.connection.url;
     const consumer = await this.connection.js.consumers.get(bus.stream, this.durable);
     while (options.signal?.aborted !== true) {
-      const messages = await consumer.fetch({ max_messages: this.batch, expires: 1000 });
-      let got = 0;
-      for await (const message of messages) {
-        got++;
-        this.held.push(message);
+      const batch = await drainFetch(await consumer.fetch({ max_messages: this.batch, expires: 1000 }));
+      this.held.push(...batch);
+      for (const message of batch) {
         const ack = async (): Promise<void> => {
           const i = this.held.indexOf(message);
           if (i >= 0) this.held.splice(0, i + 1);
@@ -400,7 +400,11 @@ export class BusConsumer {
         };
         yield { ...readPart(message, bus), ack };
       }
-      if (got === 0 && options.untilIdle === true && (await this.info()).num_pending === 0) return;
+      if (batch.length === 0 && options.untilIdle === true) {
+        // Idle: nothing left to deliver, and nothing out but what this worker holds.
+        const info = await this.info();
+        if (info.num_pending === 0 && info.num_ack_pending <= this.held.length) return;
+      }
     }
   }
 

@@ -50,10 +50,10 @@ const bus = (stream: string): string => {
 describe('the element bus', () => {
   it('a worker fed through the bus holds what a direct ingest holds; a second publish adds nothing', async () => {
     const url = bus('INPROCESS');
-    const published = await publishMrtFiles({ bus: url, mrt: BUS_FILES, partBytes: 16 * 1024 });
+    const published = await publishMrtFiles({ bus: url, mrt: BUS_FILES });
     expect(published.files.map((f) => f.path)).toEqual(BUS_FILES);
     expect(published.duplicates).toBe(0);
-    const again = await publishMrtFiles({ bus: url, mrt: BUS_FILES, partBytes: 16 * 1024 });
+    const again = await publishMrtFiles({ bus: url, mrt: BUS_FILES });
     expect(again.duplicates).toBe(again.messages);
     const db = path.join(dir, 'inprocess.duckdb');
     const result = await busIngest(
