@@ -460,11 +460,55 @@ interface OpenSegment {
   problems: string[];
 }
 
-/** Runs an ingest worker on the bus; see the module header. */
+/**
+ * Runs an ingest worker on the bus; see the module header. When the bus loses deliveries on the
+ * way (BUS_DELIVERY_GAP), the worker starts again from its last commit, as a restarted one does.
+ */
 export async function busIngest(
   rawInput: BusIngestInput,
   hooks: WorkHooks = {},
   options: BusIngestOptions = {},
+): Promise<BusIngestResult> {
+  const input = BusIngestInput.parse(rawInput);
+  const store = options.store ?? (await openCairnStore(input.db));
+  const segments: IngestFileLine[] = [];
+  let elements = 0;
+  let elementsWritten = 0;
+  let redelivered = 0;
+  try {
+    for (;;) {
+      try {
+        const run = await busIngestRun(input, hooks, { ...options, store });
+        return BusIngestResult.parse({
+          ...run,
+          segments: [...segments, ...run.segments],
+          ingested: run.ingested + segments.filter((l) => l.status === 'ingested').length,
+          skipped: run.skipped + segments.filter((l) => l.status === 'skipped').length,
+          elements: elements + run.elements,
+          elementsWritten: elementsWritten + run.elementsWritten,
+          redelivered: redelivered + run.redelivered,
+        });
+      } catch (error) {
+        if (!(error instanceof CairnError) || error.code !== 'BUS_DELIVERY_GAP') throw error;
+        hooks.onProblem?.(error);
+        const partial = (error as CairnError & { partial?: BusIngestResult }).partial;
+        if (partial !== undefined) {
+          segments.push(...partial.segments);
+          elements += partial.elements;
+          elementsWritten += partial.elementsWritten;
+          redelivered += partial.redelivered;
+        }
+      }
+    }
+  } finally {
+    if (options.store === undefined) await store.close();
+  }
+}
+
+async function busIngestRun(
+  rawInput: BusIngestInput,
+  hooks: WorkHooks,
+  options: BusIngestOptions & { store: CairnStore },
 ): Promise<BusIngestResult> {
   const input = BusIngestInput.parse(rawInput);
   const bus = parseBusUrl(input.bus);
@@ -655,6 +699,13 @@ export async function busIngest(
         if (await apply(message, true)) await message.ack();
         if (options.signal?.aborted === true && open === undefined) break;
       }
+    } catch (error) {
+      if (error instanceof CairnError && error.code === 'BUS_DELIVERY_GAP')
+        // What this run committed stays counted when the worker starts again.
+        Object.assign(error, {
+          partial: { segments: lines, elements, elementsWritten, redelivered },
+        });
+      throw error;
     } finally {
       outages.close();
       recorder.close();

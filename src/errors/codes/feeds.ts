@@ -103,6 +103,12 @@ export const FEEDS_CODES = {
       'The NATS JetStream server could not be reached, refused to set up the stream or the consumer, or did not acknowledge a message after every retry.',
     action: 'Check that nats-server runs with JetStream (-js) at the address given, and its logs.',
   },
+  BUS_DELIVERY_GAP: {
+    category: 'unavailable',
+    description:
+      'The bus delivered messages this worker did not receive (a pull request ended while they were on the way); the worker starts reading again after its last commit.',
+    action: 'Nothing to do: the worker recovers by itself; many of them mean the machine is overloaded.',
+  },
   BUS_BAD_MESSAGE: {
     category: 'input',
     description:

@@ -385,10 +385,20 @@ export class BusConsumer {
   ): AsyncGenerator<BusMessage & { ack(): Promise<void> }> {
     const bus = this.connection.url;
     const consumer = await this.connection.js.consumers.get(bus.stream, this.durable);
+    let delivery = (await this.info()).delivered.consumer_seq;
     while (options.signal?.aborted !== true) {
-      const batch = await drainFetch(await consumer.fetch({ max_messages: this.batch, expires: 1000 }));
+      const batch = await drainFetch(await consumer.fetch({ max_messages: this.batch, expires: 5000 }));
       this.held.push(...batch);
       for (const message of batch) {
+        // Deliveries are numbered without gaps: a jump means some never reached this client.
+        const sequence = message.info.deliverySequence;
+        if (sequence !== delivery + 1)
+          throw new CairnError(
+            'BUS_DELIVERY_GAP',
+            `delivery ${sequence} came after ${delivery}: messages between them were lost on the way`,
+            { file: bus.text, offset: message.seq },
+          );
+        delivery = sequence;
         const ack = async (): Promise<void> => {
           const i = this.held.indexOf(message);
           if (i >= 0) this.held.splice(0, i + 1);
