@@ -9,7 +9,10 @@
 //  3. the insert formats: the visibility rows into a scratch MergeTree table as RowBinary and as
 //     JSONEachRow over HTTP, and how many doubles JSONEachRow stored off by one ulp;
 //  4. query latencies of the main views (median of --queries runs, warm);
-//  5. bytes on disk per element (ClickHouse active parts, compressed; DuckDB file after checkpoint).
+//  5. bytes on disk per element (ClickHouse active parts, compressed; DuckDB file after checkpoint);
+//  6. ingest through the element bus (its own nats-server with JetStream on 127.0.0.1): the files
+//     published (`cairn publish`), then one worker (`cairn ingest --from nats://`) draining them
+//     into DuckDB and into 2 shards, against the direct app ingest of step 1.
 // Build first (npm run bench does). Run: npm run bench -- cluster [--queries N] [FILE ...]
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -173,6 +176,72 @@ const rowsOf = (b) =>
   b.resets.length;
 const rows = batches.reduce((n, b) => n + rowsOf(b), 0);
 
+// ---- 6. through the bus: publish, then one worker drains it into each store -----------------------
+const natsBinary = spawnSync('sh', ['-c', 'PATH="$PATH:/usr/sbin" command -v nats-server'], {
+  encoding: 'utf8',
+}).stdout.trim();
+const busResults = {};
+if (!formatsOnly && natsBinary !== '') {
+  const { publishMrtFiles, busIngest } = await import(dist('app/index.js'));
+  const natsPort = await freePort();
+  const nats = spawn(
+    natsBinary,
+    ['-js', '-sd', path.join(temp, 'nats'), '-a', HOST, '-p', String(natsPort)],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
+  nats.stderr.resume();
+  children.push(nats);
+  for (const deadline = Date.now() + 30_000; ;) {
+    const up = await new Promise((resolve) => {
+      const socket = net.connect(natsPort, HOST);
+      socket.once('data', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (up) break;
+    if (Date.now() > deadline) throw new Error('nats-server did not start in 30 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  for (const kind of ['DuckDB', '2 shards']) {
+    const stream = kind === 'DuckDB' ? 'duck' : 'shards';
+    const bus = `nats://${HOST}:${natsPort}?stream=B_${stream}&subject=cairn.elements.${stream}`;
+    let start = performance.now();
+    const published = await publishMrtFiles({ bus, mrt: files });
+    const publishMs = performance.now() - start;
+    const store = await kinds[kind]();
+    start = performance.now();
+    let problems = 0;
+    let firstProblem = '';
+    const drained = await busIngest(
+      { bus, untilIdle: true, outageCountries: ['KP'] },
+      {
+        onProblem: (e) => {
+          problems++;
+          firstProblem ||= e.message;
+        },
+      },
+      { clock: new VirtualClock(0), store },
+    );
+    const workerMs = performance.now() - start;
+    await store.close();
+    if (drained.elements !== elements)
+      process.stderr.write(
+        `bench cluster: the bus worker (${kind}) decoded ${drained.elements} elements, not ${elements}; ` +
+          `${problems} problems (${firstProblem}); segments ${JSON.stringify(drained.segments)}; ` +
+          `redelivered ${drained.redelivered}\n`,
+      );
+    busResults[kind] = {
+      publishMs,
+      workerMs,
+      messages: published.messages,
+      bytes: published.bytes,
+      decoded: drained.elements,
+    };
+  }
+  nats.kill('SIGTERM');
+}
+
 // ---- 2. the store's write rate, 5. bytes per element, 4. query latencies ------------------------
 const range = { first: 0, last: 0 };
 for (const [kind, open] of formatsOnly ? [] : Object.entries(kinds)) {
@@ -239,6 +308,17 @@ if (!formatsOnly) {
       `| ${name} | ${Object.values(results)
         .map((r) => `${r.queries[name].toFixed(1)} ms`)
         .join(' | ')} |`,
+    );
+}
+if (Object.keys(busResults).length > 0) {
+  out.push('');
+  out.push(
+    '| through the bus (1 worker) | publish | publish elements/s | worker (drain) | worker elements/s | direct app ingest elements/s | messages | bytes on the bus | elements the worker decoded |',
+  );
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const [kind, b] of Object.entries(busResults))
+    out.push(
+      `| ${kind} | ${Math.round(b.publishMs).toLocaleString('en-US')} ms | ${rate(elements, b.publishMs)} | ${Math.round(b.workerMs).toLocaleString('en-US')} ms | ${rate(elements, b.workerMs)} | ${rate(elements, results[kind].ingestMs)} | ${b.messages.toLocaleString('en-US')} | ${b.bytes.toLocaleString('en-US')} | ${b.decoded.toLocaleString('en-US')} |`,
     );
 }
 process.stdout.write(out.join('\n') + '\n');

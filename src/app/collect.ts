@@ -7,6 +7,7 @@
  * const runtime = await startCollect({ config: 'collector.json', selection: { country: 'KP' }, alertOutput: stdout });
  * await runtime.stop();
  */
+import { BusCollectorArchive, openLivePublisher } from './bus.js';
 import { createCollectorArchive } from './collect-archive.js';
 import { readInputFileSync } from './input-file.js';
 import { Writable } from 'node:stream';
@@ -60,6 +61,12 @@ export interface CollectInput {
   /** The collector's log (default: JSON lines at the configured level to `logOutput`, else none). */
   logger?: Logger;
   logOutput?: Writable;
+  /**
+   * Also publish every record the archive writes to this element bus (nats://...), a segment per
+   * rotation period, on the subject cairn.elements.<publishSource> (default collector-<local AS>).
+   */
+  publish?: string;
+  publishSource?: string;
   /** Called once the collector exists, before the detection attaches and before it listens. */
   setup?(collector: BgpCollector, alerts: AlertPublisher): void;
 }
@@ -105,10 +112,19 @@ export async function startCollect(input: CollectInput, hooks: WorkHooks = {}): 
     logger,
   });
   const publish = (alert: AlertJson): void => alerts.publish(alert);
+  const fileArchive = createCollectorArchive(config, { logger, clock: collectorClock });
+  const live =
+    input.publish !== undefined
+      ? await openLivePublisher(input.publish, input.publishSource ?? `collector-${config.localAsn}`, {
+          clock: collectorClock,
+          segmentSeconds: config.rotationMinutes * 60,
+          onError: (error) => logger.error({ code: error.code }, error.message),
+        })
+      : undefined;
   const collector = new BgpCollector(config, {
     logger,
     clock: collectorClock,
-    archive: createCollectorArchive(config, { logger, clock: collectorClock }),
+    archive: live !== undefined ? new BusCollectorArchive(live, fileArchive) : fileArchive,
   });
   const iso = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString();
   collector.onStateChange((peer, from, to, time) => {

@@ -285,3 +285,21 @@ export {
 export { archivesAt, IntelRoutingArchives } from './intel-archives.js';
 // MISP in and out, large cases stream (issues #23, #18.5).
 export { intelExportStix } from './intel.js';
+// ---- the element bus (issue 17 point 4): publishers, the ingest worker ----
+export {
+  BUS_SEGMENTS_LABEL,
+  BusCollectorArchive,
+  BusIngestInput,
+  BusIngestResult,
+  DEFAULT_PART_BYTES,
+  LiveSegmentPublisher,
+  PUBLISH_FILES_LABEL,
+  PublishInput,
+  PublishResult,
+  RisLivePublisher,
+  busIngest,
+  isBusUrl,
+  openLivePublisher,
+  publishMrtFiles,
+  type BusIngestOptions,
+} from './bus.js';

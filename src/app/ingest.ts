@@ -169,7 +169,7 @@ export async function hashFile(file: string): Promise<string> {
 }
 
 /** Files under each path (folders recursively, sorted), the paths themselves for files. */
-async function expandPaths(paths: readonly string[]): Promise<string[]> {
+export async function expandPaths(paths: readonly string[]): Promise<string[]> {
   const out: string[] = [];
   const walk = async (p: string): Promise<void> => {
     const info = await stat(p).catch(() => undefined);

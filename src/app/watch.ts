@@ -44,6 +44,7 @@ import {
 import { scanMrt } from '../mrt/index.js';
 import { LiveOutageDetection, type OutageOptions, type VisibilityOptions } from '../observatory/index.js';
 import { checkInputFile } from './input-file.js';
+import { RisLivePublisher, openLivePublisher } from './bus.js';
 import { liveAlertJson, type AlertJson } from './live.js';
 import { resolveSelection, type SelectionInput } from './outages.js';
 import type { WorkHooks } from './progress.js';
@@ -66,6 +67,10 @@ export interface WatchRisLiveInput {
   tickMs?: number;
   /** Data seconds per clock second between messages (default 1). */
   timeScale?: number;
+  /** Also publish every UPDATE to this element bus (nats://...) as BGP4MP_ET records, on the
+   * subject cairn.elements.ris-live, a segment per `publishSegmentSeconds` (default 300). */
+  publish?: string;
+  publishSegmentSeconds?: number;
   /** Client tuning: back-off, keepalive, queue bound. */
   client?: Omit<RisLiveClientOptions, 'url' | 'subscriptions' | 'clock'>;
   /** RIB dumps (MRT files) whose routes the table starts from, in this order (see the header). */
@@ -224,6 +229,16 @@ export async function watchRisLive(
       field: 'timeScale',
     });
   const hosts = input.hosts !== undefined && input.hosts.length > 0 ? input.hosts : undefined;
+  const bus =
+    input.publish !== undefined
+      ? new RisLivePublisher(
+          await openLivePublisher(input.publish, 'ris-live', {
+            clock,
+            segmentSeconds: input.publishSegmentSeconds ?? 300,
+            onError: (error) => report(error),
+          }),
+        )
+      : undefined;
   const client = new RisLiveClient({
     ...input.client,
     ...(input.url !== undefined ? { url: input.url } : {}),
@@ -323,6 +338,7 @@ export async function watchRisLive(
           for (const f of update.withdrawn) withdrawn += f.prefixes.length;
           for (const f of update.announced) announced += f.prefixes.length;
           live.update(peer, update, time);
+          bus?.update(peer, update, time);
         }
         return;
       }
@@ -332,6 +348,7 @@ export async function watchRisLive(
         if (data.state === 'down') {
           emit({ kind: 'peer-down', ...base, state: data.state });
           live.peerDown(peer, IDLE, time);
+          bus?.peerDown(peer, time);
         } else if (data.state === 'connected' || data.state === 'up') emit({ kind: 'peer-up', ...base });
         return;
       }
@@ -418,6 +435,7 @@ export async function watchRisLive(
         await client.stop();
         await consuming;
         live.stop();
+        await bus?.close();
       }
       return stats();
     },

@@ -20,6 +20,7 @@ interface CollectCliOptions {
   bin?: string;
   minFullFeedPeers?: string;
   alertSocket?: string | true;
+  publish?: string;
 }
 
 function numberOption(name: string, text: string | undefined, min: number, max: number): number | undefined {
@@ -58,6 +59,7 @@ async function runCollect(context: CliContext, options: CollectCliOptions): Prom
     alertOutput: context.io.stdout,
     logOutput: context.io.stderr,
     ...(socket !== undefined ? { alertSocket: socket } : {}),
+    ...(options.publish !== undefined ? { publish: options.publish } : {}),
   });
   await new Promise<void>((resolve) => {
     const stop = (): void => {
@@ -78,6 +80,7 @@ export function collectCommand(context: CliContext): Command {
       'run the passive BGP collector: accept sessions from the configured peers, archive MRT, emit alerts',
     )
     .requiredOption('--config <file>', 'collector configuration (JSON)')
+    .option('--publish <url>', 'also publish every record archived to the element bus: nats://host:port')
     .option('--country <cc>', 'live outage detection for a country (registry longest match)')
     .option('--asn <asn>', 'live outage detection for an origin AS')
     .option('--prefix <prefix...>', 'live outage detection for prefixes (and their more-specifics)')

@@ -19,7 +19,10 @@ import {
   MAX_FETCH_CONCURRENCY,
   fetchArchives,
   fetchedFilePaths,
+  busIngest,
   ingest,
+  isBusUrl,
+  type BusIngestResult,
   type FetchResult,
   type IngestResult,
   type WorkHooks,
@@ -50,6 +53,8 @@ interface IngestCliOptions {
   baseUrl?: string;
   concurrency: string;
   jobs?: string;
+  durable?: string;
+  untilIdle?: boolean;
 }
 
 /** `ribs,updates` or repeated names; commas and spaces both separate. */
@@ -174,7 +179,60 @@ function summaryText(result: IngestResult): string {
   );
 }
 
+/** `--from nats://...`: the ingest worker on the element bus (app busIngest) until SIGINT/SIGTERM. */
+async function runBusWorker(io: CliIo, options: IngestCliOptions, bus: string): Promise<number> {
+  if (!isBusUrl(bus))
+    throw new ParseError('CLI_BAD_OPTION', `--from takes a bus URL nats://host:port, not ${bus}`, {
+      field: 'from',
+    });
+  if (options.mrt !== undefined || options.intel !== undefined || options.fetch === true)
+    throw new ParseError(
+      'CLI_BAD_OPTION',
+      '--from reads the bus alone: no --mrt, --intel or --fetch with it',
+      {
+        field: 'from',
+      },
+    );
+  const printer = problemPrinter(io, { limit: MAX_PROBLEM_LINES });
+  const controller = new AbortController();
+  const stop = (): void => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  let result: BusIngestResult;
+  try {
+    result = await busIngest(
+      {
+        bus,
+        ...((options.store ?? options.db) !== undefined ? { db: options.store ?? options.db } : {}),
+        ...(options.durable !== undefined ? { durable: options.durable } : {}),
+        untilIdle: options.untilIdle === true,
+        ...(options.registry !== undefined ? { registry: options.registry } : {}),
+        binSeconds: integerOption('bin', options.bin, 1, 86400),
+        dependencySeconds: integerOption('dependency-interval', options.dependencyInterval, 60, 30 * 86400),
+        ...(options.outageCountry !== undefined ? { outageCountries: options.outageCountry } : {}),
+      },
+      printer,
+      { signal: controller.signal },
+    );
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
+  const rate = result.seconds > 0 ? Math.round(result.elements / result.seconds) : 0;
+  io.stdout.write(
+    options.json === true
+      ? JSON.stringify(result) + '\n'
+      : `store ${escapeForTerminal(result.db)} from ${escapeForTerminal(result.bus)}: ${result.ingested} segments ` +
+          `ingested, ${result.skipped} already there, ${result.replayed} replayed for state\n` +
+          `${result.elements.toLocaleString('en-US')} elements in ${result.seconds.toFixed(1)} s ` +
+          `(${rate.toLocaleString('en-US')}/s), ${result.redelivered} messages delivered again\n`,
+  );
+  return EXIT_OK;
+}
+
 async function runIngest(io: CliIo, options: IngestCliOptions): Promise<number> {
+  // --from names a time range with --fetch and the element bus without it.
+  if (options.from !== undefined && isBusUrl(options.from)) return runBusWorker(io, options, options.from);
   let fetched: FetchResult | undefined;
   if (options.fetch === true) fetched = await fetchForIngest(io, options);
   else if (options.source !== undefined)
@@ -246,12 +304,17 @@ export function ingestCommand(context: CliContext): Command {
     .option('--fetch', 'fetch the archive files first (as cairn fetch) and ingest them with the rest')
     .addOption(new Option('--source <source>', 'with --fetch: the archive').choices(['ris', 'routeviews']))
     .option('-c, --collector <name...>', 'with --fetch: collectors (rrc00; route-views2, route-views.linx)')
-    .option('--from <time>', 'with --fetch: start of the range, ISO 8601, inclusive')
+    .option(
+      '--from <time|url>',
+      'with --fetch: start of the range, ISO 8601, inclusive; nats://...: run as the bus worker',
+    )
     .option('--to <time>', 'with --fetch: end of the range, ISO 8601, exclusive')
     .option('--kind <kinds>', 'with --fetch: ribs, updates or ribs,updates (default both)')
     .option('--dir <dir>', 'with --fetch: the local mirror (default as cairn fetch)')
     .option('--base-url <url>', 'with --fetch: the archive root URL (default as cairn fetch)')
     .option('--concurrency <n>', 'with --fetch: downloads at a time', String(DEFAULT_FETCH_CONCURRENCY))
+    .option('--durable <name>', 'with --from nats://: the durable consumer (default cairn-ingest)')
+    .option('--until-idle', 'with --from nats://: end once the bus has nothing left to deliver')
     .option('--json', 'the summary as JSON')
     .option('--no-progress', 'no progress bar on stderr')
     .action(action(context, (options: IngestCliOptions) => runIngest(context.io, options)));

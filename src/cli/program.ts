@@ -23,6 +23,7 @@ const COMMANDS: Record<string, (context: CliContext) => Promise<Command[]>> = {
   ingest: async (c) => [(await import('./ingest.js')).ingestCommand(c)],
   history: async (c) => [(await import('./history.js')).historyCommand(c)],
   serve: async (c) => [(await import('./serve.js')).serveCommand(c)],
+  publish: async (c) => [(await import('./publish.js')).publishCommand(c)],
 };
 /** Command names defined by another entry (country.ts defines four). */
 const ALIASES: Record<string, string> = { asn: 'country', ip: 'country', countries: 'country' };

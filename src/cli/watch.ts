@@ -26,6 +26,7 @@ interface WatchCliOptions {
   minFullFeedPeers?: string;
   timeScale?: string;
   rib?: string[];
+  publish?: string;
 }
 
 /** Problem lines shown on stderr; a long watch counts the rest in the stats. */
@@ -117,6 +118,7 @@ async function runWatch(io: CliIo, options: WatchCliOptions): Promise<number> {
         },
         ...(options.host !== undefined ? { hosts: options.host } : {}),
         ...(options.rib !== undefined ? { rib: options.rib } : {}),
+        ...(options.publish !== undefined ? { publish: options.publish } : {}),
         ...(timeScale !== undefined ? { timeScale } : {}),
         detection: {
           ...(binSeconds !== undefined ? { binSeconds } : {}),
@@ -166,5 +168,6 @@ export function watchCommand(context: CliContext): Command {
     .option('--min-history <seconds>', 'history before the first alert (default 3600)')
     .option('--min-full-feed-peers <n>', 'detect only with this many full-feed peers (default 2)')
     .option('--time-scale <x>', 'data seconds per wall second between messages (replays, tests; default 1)')
+    .option('--publish <url>', 'also publish every UPDATE to the element bus: nats://host:port')
     .action(action(context, (options: WatchCliOptions) => runWatch(context.io, options)));
 }

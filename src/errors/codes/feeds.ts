@@ -90,6 +90,31 @@ export const FEEDS_CODES = {
     description: 'The download directory or a file in it cannot be created or written.',
     action: 'Check the --dir path, its permissions and the free space.',
   },
+  // ---- the element bus (feeds/bus) ----
+  BUS_BAD_URL: {
+    category: 'usage',
+    description:
+      'A bus URL is not nats://host:port[,host:port...] with an optional ?stream= and ?subject= under cairn.elements.',
+    action: 'Write the URL as the message shows, e.g. nats://127.0.0.1:4222.',
+  },
+  BUS_UNAVAILABLE: {
+    category: 'unavailable',
+    description:
+      'The NATS JetStream server could not be reached, refused to set up the stream or the consumer, or did not acknowledge a message after every retry.',
+    action: 'Check that nats-server runs with JetStream (-js) at the address given, and its logs.',
+  },
+  BUS_DELIVERY_GAP: {
+    category: 'unavailable',
+    description:
+      'The bus delivered messages this worker did not receive (a pull request ended while they were on the way); the worker starts reading again after its last commit.',
+    action: 'Nothing to do: the worker recovers by itself; many of them mean the machine is overloaded.',
+  },
+  BUS_BAD_MESSAGE: {
+    category: 'input',
+    description:
+      'A message on the element stream has no segment framing (it was not published by cairn), or a segment is cut (a part missing).',
+    action: 'Publish on the cairn.elements subjects with cairn only; the message sequence is in the report.',
+  },
 } as const satisfies Record<string, CodeSpec>;
 
 export type FeedsErrorCode = keyof typeof FEEDS_CODES;
