@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AlertJson, WatchStats } from '../src/app/index.js';
+import { AlertJson, WatchStats, mrtStats } from '../src/app/index.js';
 import { captureIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
 import {
@@ -111,21 +111,27 @@ describe('cairn watch --ris-live', () => {
   });
 
   it('starts from a RIB dump with --rib and says so in the stats', async () => {
-    const rib = fileURLToPath(new URL('../data/mrt/pyasn/rib.20140523.0600_firstMB.bz2', import.meta.url));
+    // A whole RIB dump: a cut one (the pyasn firstMB excerpts) is an input read in part, which
+    // stops the watch before it starts (exit 2, tested below).
+    const rib = fileURLToPath(new URL('../data/mrt/ripe-bgpdump/bview.20020722.2337.gz', import.meta.url));
     const io = captureIo();
     const running = runCli(
-      ['watch', '--ris-live', '--url', server.url, '--country', 'VN', '--rib', rib, '--json'],
+      ['watch', '--ris-live', '--url', server.url, '--country', 'JP', '--rib', rib, '--json'],
       io,
     );
-    await waitFor('the subscriptions', () => server.subscriptionsOf(0).length === 2);
+    // The RIB loads before the connection opens: a hang bound, not a timing.
+    await waitFor('the subscriptions', () => server.subscriptionsOf(0).length === 2, 120_000);
     process.emit('SIGINT');
     expect(await running).toBe(0);
     const stats = WatchStats.parse(JSON.parse(io.out().trimEnd().split('\n').at(-1)!));
+    // What the dump holds, read by `mrt stats`'s own scan.
+    const dump = await mrtStats({ file: rib });
+    expect(dump.problems.count).toBe(0);
     expect(stats.rib).toMatchObject({
       files: [rib],
-      elements: 270005,
-      peers: 35,
-      time: '2014-05-23T06:00:00.000Z',
+      elements: dump.elements.B,
+      peers: dump.peers,
+      time: dump.lastTimestamp,
     });
     expect(stats.detector.trackedPrefixes).toBeGreaterThan(50);
   });
@@ -144,6 +150,15 @@ describe('cairn watch --ris-live', () => {
     ];
     expect(await runCli(args, io)).toBe(2);
     expect(io.err()).toMatch(/\/nonexistent\/bview\.gz/);
+  });
+
+  it('ends with exit 2, not watching, on a RIB dump that is cut (read only in part)', async () => {
+    const cut = fileURLToPath(new URL('../data/mrt/pyasn/rib.20140523.0600_firstMB.bz2', import.meta.url));
+    const io = captureIo();
+    const args = ['watch', '--ris-live', '--url', server.url, '--country', 'VN', '--rib', cut];
+    expect(await runCli(args, io)).toBe(2);
+    expect(io.err()).toMatch(/MRT_TRUNCATED_STREAM/);
+    expect(io.err()).toMatch(/rib\.20140523\.0600_firstMB\.bz2: not watching/);
   });
 
   it('refuses a call without --ris-live, a selection, or a ws URL', async () => {

@@ -13,6 +13,7 @@ const SRC = fileURLToPath(new URL('..', import.meta.url));
 
 /** Upper-snake-case literals in the sources that are not error codes, each with the reason. */
 const NOT_CODES: Record<string, string> = {
+  CAIRN_ELEMENTS: 'NATS JetStream stream name of the element bus',
   TABLE_DUMP: 'MRT record type name (RFC 6396)',
   TABLE_DUMP_V2: 'MRT record type name (RFC 6396)',
   TABLE_DUMP2: 'bgpdump output record kind',

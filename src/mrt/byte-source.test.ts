@@ -482,7 +482,11 @@ function byteSourceSuite(impl: Implementation): void {
             const label = `${name}, pieces of ${highWaterMark ?? 'default'} bytes`;
             const result = await drain(await open(label, joined, { highWaterMark }));
             expectStreamError(result, ['MRT_CORRUPT_STREAM'], label);
-            expect(sha256(result.data), label).toBe(sha256(first));
+            // "BZh9" opens a stream whose first block is damaged: as for any damaged block, the
+            // decompressor reports it and goes on with the next intact block (the second stream's
+            // blocks, all of them). Other bytes end no stream: the read stops after the first.
+            const wanted = between === 'BZh9' ? Buffer.concat([first, first]) : first;
+            expect(sha256(result.data), label).toBe(sha256(wanted));
           }
         }
       });

@@ -1209,8 +1209,13 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
   // bzip2JsChunks, which then skips the block as our decoder does).
   const held: Buffer[] = [];
   let heldBytes = 0;
-  const release = function* (keep: number): Generator<Buffer> {
-    while (held.length > 0 && heldBytes - held[0].length >= keep) {
+  // Held chunks go out one per event-loop turn (as the queue gives them), and not after close().
+  const release = async function* (keep: number): AsyncGenerator<Buffer> {
+    let first = true;
+    while (held.length > 0 && heldBytes - held[0].length >= keep && !context.isClosed()) {
+      if (!first) await new Promise<void>((resolve) => setImmediate(resolve));
+      first = false;
+      if (context.isClosed()) return;
       const chunk = held.shift() as Buffer;
       heldBytes -= chunk.length;
       delivered += chunk.length;
@@ -1227,6 +1232,7 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
     await writer;
     if (proc.stopped || context.isClosed()) return;
     if (code === 0) yield* release(0);
+    if (context.isClosed()) return;
     if (proc.spawnError !== undefined) {
       throw new CairnError('MRT_DECOMPRESSOR_FAILED', `cannot run ${tool}: ${proc.spawnError.message}`, {
         file: context.input.name,
