@@ -11,7 +11,8 @@ import { BusCollectorArchive, openLivePublisher } from './bus.js';
 import { createCollectorArchive } from './collect-archive.js';
 import { readInputFileSync } from './input-file.js';
 import { Writable } from 'node:stream';
-import { pino, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger, pino as Pino } from 'pino';
 import {
   AlertPublisher,
   BgpCollector,
@@ -27,6 +28,12 @@ import { AlertStreamServer } from './alert-stream.js';
 import { attachLiveDetection, type AlertJson, type LiveAttachment, type LiveTimeOptions } from './live.js';
 import { resolveSelection, type SelectionInput } from './outages.js';
 import type { WorkHooks } from './progress.js';
+
+const require = createRequire(import.meta.url);
+/** Loads pino when a logger is first made, so importing this module does not load it. */
+function loadPino(): typeof Pino {
+  return (require('pino') as { pino: typeof Pino }).pino;
+}
 
 export function readCollectorConfig(path: string): CollectorConfig {
   let text: string;
@@ -99,8 +106,8 @@ export async function startCollect(input: CollectInput, hooks: WorkHooks = {}): 
   const logger =
     input.logger ??
     (input.logOutput !== undefined
-      ? pino({ level: config.logLevel, base: { component: 'collector' } }, input.logOutput)
-      : pino({ level: 'silent' }));
+      ? loadPino()({ level: config.logLevel, base: { component: 'collector' } }, input.logOutput)
+      : loadPino()({ level: 'silent' }));
   const collectorClock = input.clock ?? systemClock;
   const clock = detection.clock ?? collectorClock;
   const stream =

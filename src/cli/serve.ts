@@ -8,7 +8,6 @@
 import { Command } from 'commander';
 import { INGEST_BUNDLED_LABEL, StoreWorkspace, followOutages, ingestBundled } from '../app/index.js';
 import { CairnError, ParseError, escapeForTerminal } from '../errors/index.js';
-import { AlertFeed, defaultTokenFile, ensureToken, startServer, startServices } from '../server/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK, writeProblem } from './io.js';
 import { problemPrinter, progressHooks } from './output.js';
@@ -53,6 +52,9 @@ export function serveCommand(context: CliContext): Command {
           throw new ParseError('CLI_BAD_OPTION', '--port must be a number from 0 to 65535', {
             field: 'port',
           });
+        // The server (fastify and its plugins) loads only when serving, not when commands are listed.
+        const { AlertFeed, defaultTokenFile, ensureToken, startServer, startServices } =
+          await import('../server/index.js');
         const tokenFile = options.tokenFile ?? defaultTokenFile();
         const { token, created } = await ensureToken(tokenFile);
         const hooks = {

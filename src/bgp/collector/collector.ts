@@ -15,7 +15,8 @@
  * the time we made the peer wait.
  */
 import { createServer, type Server, type Socket } from 'node:net';
-import { pino, type Logger } from 'pino';
+import { createRequire } from 'node:module';
+import type { Logger, pino as Pino } from 'pino';
 import { CairnError, type ErrorCode, type ErrorLocation } from '../../errors/index.js';
 import { formatAddress, parseAddress, unmapIPv4, type IpAddress } from '../../net/index.js';
 import { AS_TRANS, BGP_HEADER_LENGTH } from '../constants.js';
@@ -41,6 +42,13 @@ import type { CollectorArchive, SessionArchive } from './archive.js';
 import { systemClock, unixTime, type Clock, type Timer, type UnixTime } from '../clock.js';
 import { canonicalAddress, type CollectorConfig, type CollectorPeerConfig } from './config.js';
 import { LogLimiter, SourceRateLimiter } from './admission.js';
+
+const require = createRequire(import.meta.url);
+/** JSON lines on stderr; loads pino only when a logger is made, so importing this module does not load it. */
+function stderrLogger(level: string): Logger {
+  const pino = (require('pino') as { pino: typeof Pino }).pino;
+  return pino({ level, base: { component: 'collector' } }, pino.destination(2));
+}
 
 /** BGP FSM states, numbered as MRT STATE_CHANGE records number them (RFC 6396 4.4.1). */
 export const BgpState = {
@@ -181,9 +189,7 @@ export class BgpCollector {
     readonly config: CollectorConfig,
     options: CollectorOptions,
   ) {
-    this.logger =
-      options.logger ??
-      pino({ level: config.logLevel, base: { component: 'collector' } }, pino.destination(2));
+    this.logger = options.logger ?? stderrLogger(config.logLevel);
     this.maxIncidentBytes = options.maxIncidentBytes ?? 256;
     if ((options.archive as CollectorArchive | false | undefined) === undefined) {
       throw new CairnError(

@@ -15,7 +15,8 @@
  * client.start();
  * for await (const { data, position } of client) handle(data, position);
  */
-import WebSocket from 'ws';
+import { createRequire } from 'node:module';
+import type WebSocket from 'ws';
 import { systemClock, type Clock, type Timer } from '../../bgp/index.js';
 import { CairnError, type ErrorCode } from '../../errors/index.js';
 import {
@@ -29,6 +30,14 @@ import {
   type RisSubscription,
 } from './protocol.js';
 import { backoffDelay, type BackoffOptions } from '../backoff.js';
+
+const require = createRequire(import.meta.url);
+let wsClass: typeof WebSocket | undefined;
+/** Loads `ws` on first connection, so importing feeds costs nothing for commands that never watch. */
+function webSocket(): typeof WebSocket {
+  wsClass ??= require('ws') as typeof WebSocket;
+  return wsClass;
+}
 
 /** The public RIS Live endpoint. */
 export const RIS_LIVE_URL = 'wss://ris-live.ripe.net/v1/ws/';
@@ -239,7 +248,7 @@ export class RisLiveClient implements AsyncIterable<RisLiveItem> {
 
   /** Asks the server for its collectors (answered by `ris_rrc_list`, kept in `rrcs`). */
   requestRrcList(): void {
-    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(rrcListRequest());
+    if (this.socket?.readyState === webSocket().OPEN) this.socket.send(rrcListRequest());
   }
 
   /** Closes the connection, cancels the timers and ends the iteration; resolves once closed. */
@@ -253,7 +262,7 @@ export class RisLiveClient implements AsyncIterable<RisLiveItem> {
     this.waiter = undefined;
     waiter?.(undefined);
     const socket = this.socket;
-    if (socket !== undefined && socket.readyState !== WebSocket.CLOSED) {
+    if (socket !== undefined && socket.readyState !== webSocket().CLOSED) {
       this.closed = new Promise<void>((resolve) => {
         socket.once('close', () => resolve());
         // A server that never answers the close frame must not hold the stop.
@@ -261,7 +270,7 @@ export class RisLiveClient implements AsyncIterable<RisLiveItem> {
         force.unref();
         socket.once('close', () => clearTimeout(force));
       });
-      if (socket.readyState === WebSocket.CONNECTING) socket.terminate();
+      if (socket.readyState === webSocket().CONNECTING) socket.terminate();
       else socket.close(1000, 'client stop');
     }
     await this.closed;
@@ -295,7 +304,10 @@ export class RisLiveClient implements AsyncIterable<RisLiveItem> {
     if (this.attempts > 1) this.stats.reconnects++;
     this.lastError = undefined;
     this.emitStatus({ state: 'connecting', attempt: this.attempts });
-    const socket = new WebSocket(this.url, { maxPayload: this.maxMessageBytes, handshakeTimeout: 30_000 });
+    const socket = new (webSocket())(this.url, {
+      maxPayload: this.maxMessageBytes,
+      handshakeTimeout: 30_000,
+    });
     this.socket = socket;
     let opened = false;
     socket.on('open', () => {
@@ -354,7 +366,7 @@ export class RisLiveClient implements AsyncIterable<RisLiveItem> {
   }
 
   private keepalive(socket: WebSocket): void {
-    if (this.socket !== socket || socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket !== socket || socket.readyState !== webSocket().OPEN) return;
     const silent = this.clock.now() - this.lastReceived;
     if (silent > this.idleTimeoutMs) {
       this.stats.pingTimeouts++;

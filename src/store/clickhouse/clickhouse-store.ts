@@ -16,7 +16,7 @@
  * await store.close();
  */
 import { Readable } from 'node:stream';
-import { createClient, ClickHouseLogLevel, type ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient } from '@clickhouse/client';
 import { CairnError } from '../../errors/index.js';
 import type { AchCase, EvidenceObject, Indicator } from '../../intel/index.js';
 import type { OutageEvent, OutagePhase } from '../../observatory/index.js';
@@ -162,6 +162,8 @@ export class ClickHouseStore implements CairnStore {
    */
   static async open(location: string, options: ClickHouseStoreOptions = {}): Promise<ClickHouseStore> {
     const url = parseClusterUrl(location);
+    // The client package loads on first open, so importing the store costs nothing until it is used.
+    const { createClient, ClickHouseLogLevel } = await import('@clickhouse/client');
     const nodes = url.nodes.map(({ host, port }) => ({
       name: `${host}:${port}`,
       client: createClient({

@@ -12,14 +12,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import {
+import type {
+  DuckDBAppender,
+  DuckDBConnection,
   DuckDBInstance,
-  LIST,
-  UBIGINT,
-  VARCHAR,
-  type DuckDBAppender,
-  type DuckDBConnection,
-  type DuckDBValue,
+  DuckDBListType,
+  DuckDBValue,
 } from '@duckdb/node-api';
 import { CairnError } from '../../errors/index.js';
 import type { AchCase, EvidenceObject, Indicator } from '../../intel/index.js';
@@ -38,8 +36,22 @@ export interface DuckDbStoreOptions {
 
 type Row = Record<string, unknown>;
 
-const VARCHAR_LIST = LIST(VARCHAR);
-const ASN_LIST = LIST(UBIGINT);
+/** The list column types the appenders name, built once the binding is loaded. */
+interface ListTypes {
+  readonly varchars: DuckDBListType;
+  readonly asns: DuckDBListType;
+}
+
+let loaded: Promise<{ api: typeof import('@duckdb/node-api'); lists: ListTypes }> | undefined;
+
+/** Loads the native binding on first open, so importing the store costs nothing until it is used. */
+function loadDuckDb(): Promise<{ api: typeof import('@duckdb/node-api'); lists: ListTypes }> {
+  loaded ??= import('@duckdb/node-api').then((api) => ({
+    api,
+    lists: { varchars: api.LIST(api.VARCHAR), asns: api.LIST(api.UBIGINT) },
+  }));
+  return loaded;
+}
 
 const num = (value: unknown): number => (typeof value === 'bigint' ? Number(value) : (value as number));
 const optNum = (value: unknown): number | undefined =>
@@ -103,6 +115,7 @@ export class DuckDbStore implements CairnStore {
     private readonly instance: DuckDBInstance,
     private readonly connection: DuckDBConnection,
     readonly schemaVersion: number,
+    private readonly lists: ListTypes,
   ) {}
 
   /** Opens (creating when absent) the store at `file`, applying the migrations it lacks. */
@@ -110,12 +123,13 @@ export class DuckDbStore implements CairnStore {
     const target = options.schemaVersion ?? SCHEMA_VERSION;
     let instance: DuckDBInstance | undefined;
     let connection: DuckDBConnection | undefined;
+    const { api, lists } = await loadDuckDb();
     try {
-      instance = await DuckDBInstance.create(file);
+      instance = await api.DuckDBInstance.create(file);
       connection = await instance.connect();
       await checkWhole(connection, file);
       const version = await migrate(connection, target, file);
-      return new DuckDbStore(file, instance, connection, version);
+      return new DuckDbStore(file, instance, connection, version, lists);
     } catch (error) {
       connection?.closeSync();
       instance?.closeSync();
@@ -167,7 +181,7 @@ export class DuckDbStore implements CairnStore {
         optionalDouble(a, f.lastTime);
         a.appendBigInt(BigInt(f.records));
         a.appendInteger(f.problemCount);
-        a.appendList(f.problems, VARCHAR_LIST);
+        a.appendList(f.problems, this.lists.varchars);
         a.appendDouble(f.ingestedAt);
       });
       await c.run('COMMIT');
@@ -239,8 +253,8 @@ export class DuckDbStore implements CairnStore {
           a.appendVarchar(change.kind);
           a.appendVarchar(change.prefix);
           a.appendDouble(change.time);
-          a.appendList(change.before.map(BigInt), ASN_LIST);
-          a.appendList(change.after.map(BigInt), ASN_LIST);
+          a.appendList(change.before.map(BigInt), this.lists.asns);
+          a.appendList(change.after.map(BigInt), this.lists.asns);
         });
         await fileRows(c, 'outage_states', batch.outages, fileSeq, (a, o) => {
           a.appendVarchar(o.selection);
