@@ -47,7 +47,14 @@ import { HistoryRecorder, parseCountryCode } from '../observatory/index.js';
 import { RoutingTable } from '../routing/index.js';
 import type { CairnStore, FileRecord } from '../store/index.js';
 import { DEFAULT_REGISTRY_FILES } from './defaults.js';
-import { IngestFileLine, StoreCountsSchema, expandPaths, hashFile, openCairnStore } from './ingest.js';
+import {
+  IngestFileLine,
+  RoutingIngestOptions,
+  StoreCountsSchema,
+  expandPaths,
+  hashFile,
+  openCairnStore,
+} from './ingest.js';
 import { IngestOutages } from './ingest-outages.js';
 import type { WorkHooks } from './progress.js';
 import { loadRegistryFiles } from './registry-files.js';
@@ -407,14 +414,7 @@ export const BusIngestInput = z.object({
   /** End once the stream has nothing left to deliver (default: run until stopped). */
   untilIdle: z.boolean().default(false),
   registry: z.array(z.string()).optional(),
-  binSeconds: z.number().int().min(1).max(86400).default(300),
-  dependencySeconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(30 * 86400)
-    .default(3600),
-  outageCountries: z.array(z.string()).optional(),
+  ...RoutingIngestOptions,
   /** Milliseconds before the bus delivers an unacknowledged message again. */
   ackWaitMs: z.number().int().min(1000).optional(),
 });

@@ -53,6 +53,21 @@ import { checkInputFile, readInputFileSync } from './input-file.js';
 /** Problems kept per file record (the count is kept in full). */
 const MAX_FILE_PROBLEMS = 20;
 
+/** How routing is kept, shared by file ingest and the bus worker (same defaults, same checks). */
+export const RoutingIngestOptions = {
+  /** Time bin of the visibility series, seconds. */
+  binSeconds: z.number().int().min(1).max(86400).default(300),
+  /** Seconds between dependency snapshots. */
+  dependencySeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86400)
+    .default(3600),
+  /** Countries whose outages are detected (default: every country of the registry). */
+  outageCountries: z.array(z.string()).optional(),
+};
+
 export const IngestInput = z.object({
   /** MRT files or folders (searched recursively). */
   mrt: z.array(z.string()).default([]),
@@ -62,15 +77,7 @@ export const IngestInput = z.object({
   intel: z.array(z.string()).default([]),
   /** The store file (default: `defaultStorePath`). */
   db: z.string().optional(),
-  binSeconds: z.number().int().min(1).max(86400).default(300),
-  dependencySeconds: z
-    .number()
-    .int()
-    .min(60)
-    .max(30 * 86400)
-    .default(3600),
-  /** Countries whose outages are detected (default: every country of the registry). */
-  outageCountries: z.array(z.string()).optional(),
+  ...RoutingIngestOptions,
   /** Threads: 1 runs everything on one; more detects outages in a worker thread (default: the cores). */
   jobs: z.number().int().min(1).optional(),
 });

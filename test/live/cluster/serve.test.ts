@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLUSTER_SCHEMA_VERSION, SCHEMA_VERSION } from '../../../src/store/index.js';
 import { ClickHouseCluster } from './cluster.js';
 import { waitFor } from '../harness.js';
 
@@ -78,13 +79,17 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** The answer without what differs by nature: query timings, ingest times, the store's location and size. */
+/**
+ * The answer without what differs by nature: query timings, ingest times, the store's location and
+ * size, and its schema version (each engine numbers its own migrations; checked apart below).
+ */
 function comparable(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(comparable);
   if (value === null || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value))
-    if (!['queryMs', 'ingestedAt', 'db', 'location', 'storeBytes'].includes(key)) out[key] = comparable(v);
+    if (!['queryMs', 'ingestedAt', 'db', 'location', 'storeBytes', 'schemaVersion'].includes(key))
+      out[key] = comparable(v);
   return out;
 }
 
@@ -134,6 +139,16 @@ describe('cairn serve over the cluster and over DuckDB', () => {
       expect(status, route).toBe(200);
       expect(click, route).toEqual(duck);
     }
+    // Each store reports its own engine's latest migration.
+    const versions = await Promise.all(
+      servers.map(async (s) => {
+        const body = (await (await fetch(`${s.url}/api/v1/ingest/status`)).json()) as {
+          data: { schemaVersion: number };
+        };
+        return body.data.schemaVersion;
+      }),
+    );
+    expect(versions).toEqual([SCHEMA_VERSION, CLUSTER_SCHEMA_VERSION]);
     const cases = (await both('/intel/cases')).duck as { data: { cases: Array<{ id: string }> } };
     const items = cases.data.cases;
     expect(items.length).toBeGreaterThan(0);
