@@ -541,8 +541,7 @@ export class DuckDbStore implements CairnStore {
   async saveEvidenceIndex(index: T.EvidenceIndexRecord): Promise<void> {
     this.requireVersion(3, 'evidence index');
     await this.serial('write', async (c) => {
-      await c.run('BEGIN TRANSACTION');
-      try {
+      await inTransaction(c, async () => {
         await c.run('DELETE FROM evidence_index');
         const appender = await c.createAppender('evidence_index');
         try {
@@ -556,11 +555,7 @@ export class DuckDbStore implements CairnStore {
         } finally {
           appender.closeSync();
         }
-        await c.run('COMMIT');
-      } catch (error) {
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+      });
     });
   }
 
@@ -582,8 +577,7 @@ export class DuckDbStore implements CairnStore {
     this.requireVersion(4, 'routing views');
     if (views.length === 0) return;
     await this.serial('write', async (c) => {
-      await c.run('BEGIN TRANSACTION');
-      try {
+      await inTransaction(c, async () => {
         for (const view of views)
           await c.run('DELETE FROM routing_views WHERE world = $1 AND kind = $2 AND key = $3', [
             view.world,
@@ -603,11 +597,7 @@ export class DuckDbStore implements CairnStore {
         } finally {
           appender.closeSync();
         }
-        await c.run('COMMIT');
-      } catch (error) {
-        await c.run('ROLLBACK').catch(() => undefined);
-        throw error;
-      }
+      });
     });
   }
 
@@ -802,15 +792,10 @@ async function migrate(c: DuckDBConnection, target: number, file: string): Promi
     );
   for (const migration of MIGRATIONS) {
     if (migration.version <= current || migration.version > target) continue;
-    await c.run('BEGIN TRANSACTION');
-    try {
+    await inTransaction(c, async () => {
       for (const statement of migration.statements) await c.run(statement);
       await c.run('INSERT INTO schema_version VALUES ($1, $2)', [migration.version, migration.summary]);
-      await c.run('COMMIT');
-    } catch (error) {
-      await c.run('ROLLBACK').catch(() => undefined);
-      throw error;
-    }
+    });
     current = migration.version;
   }
   return current;
@@ -877,4 +862,16 @@ function fileOfRow(r: Row): T.FileRecord {
     problems: ((r.problems as unknown[] | null) ?? []).map(String),
     ingestedAt: num(r.ingested_at),
   };
+}
+
+/** Runs `work` in one transaction: committed when it ends, rolled back (and rethrown) on failure. */
+async function inTransaction(c: DuckDBConnection, work: () => Promise<void>): Promise<void> {
+  await c.run('BEGIN TRANSACTION');
+  try {
+    await work();
+    await c.run('COMMIT');
+  } catch (error) {
+    await c.run('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
 }
