@@ -10,7 +10,9 @@
 // Writes bench/RESULTS-server.md. `--http-only` runs the endpoint table alone (no SSE, no soak) and
 // prints it; `--dist DIR` serves another build (a before/after comparison in the same run).
 import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import inspector from 'node:inspector';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -22,6 +24,11 @@ const dist = (path) =>
   DIST_AT >= 0
     ? new URL(`${path}`, `file://${process.argv[DIST_AT + 1].replace(/\/?$/, '/')}`).href
     : new URL(`../dist/${path}`, import.meta.url).href;
+// `--profile FILE`: the server child's V8 CPU profile over the measured runs (not the loading nor the
+// warm-up), written as a .cpuprofile (node:inspector's profiler; open it in Chrome's DevTools).
+const PROFILE_AT = process.argv.indexOf('--profile');
+// `--only country,IP`: run only the named endpoints (with --http-only).
+const ONLY_AT = process.argv.indexOf('--only');
 const RESULTS = fileURLToPath(new URL('RESULTS-server.md', import.meta.url));
 
 function option(name, fallback) {
@@ -81,6 +88,20 @@ async function serve() {
         );
       }
       process.send({ type: 'burst-done' });
+    } else if (message.type === 'profile') {
+      const session = (globalThis.benchProfiler ??= new inspector.Session());
+      if (message.on) {
+        session.connect();
+        session.post('Profiler.enable', () =>
+          session.post('Profiler.start', () => process.send({ type: 'profile-done' })),
+        );
+      } else {
+        session.post('Profiler.stop', (error, result) => {
+          writeFileSync(message.file, JSON.stringify(result.profile));
+          session.disconnect();
+          process.send({ type: 'profile-done' });
+        });
+      }
     } else if (message.type === 'stop') {
       void app.close().then(() => process.exit(0));
     }
@@ -174,12 +195,13 @@ async function main() {
     ['country', '/api/v1/countries/KP'],
     ['IP', '/api/v1/ips/175.45.176.1'],
     ['outages', '/api/v1/outages?limit=100'],
-  ];
+  ].filter(([name]) => ONLY_AT < 0 || process.argv[ONLY_AT + 1].split(',').includes(name));
   // Warm-up: the first request of outages replays the archive; then every endpoint under load
   // until the JIT and the heap settle after loading.
   for (const [, path] of endpoints) await fetch(base + path).then((r) => r.arrayBuffer());
   for (const [, path] of endpoints) await cannon(base + path, 50, 5);
   const rows = [];
+  if (PROFILE_AT >= 0) await request(child, { type: 'profile', on: true }, 'profile-done');
   for (const [name, path] of endpoints) {
     for (const connections of [50, 200]) {
       const r = await cannon(base + path, connections, duration);
@@ -200,6 +222,8 @@ async function main() {
       );
     }
   }
+  if (PROFILE_AT >= 0)
+    await request(child, { type: 'profile', on: false, file: process.argv[PROFILE_AT + 1] }, 'profile-done');
   const afterLoad = await request(child, { type: 'memory' }, 'memory');
   if (process.argv.includes('--http-only')) {
     const table = [
@@ -216,7 +240,9 @@ async function main() {
     ];
     process.stdout.write(table.join('\n') + '\n');
     clearTimeout(deadline);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     child.send({ type: 'stop' });
+    await exited;
     return;
   }
 

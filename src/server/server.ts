@@ -41,6 +41,7 @@ import {
   type WorkHooks,
 } from '../app/index.js';
 import { CairnError } from '../errors/index.js';
+import { AnswerCache } from './cache.js';
 import { handleError } from './problem.js';
 import { achRoutes } from './routes/ach.js';
 import { intelRoutes } from './routes/intel.js';
@@ -59,6 +60,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The live alert stream's hub (publish into it, read its counts). */
     alertHub: AlertHub;
+    /** The answers kept as bytes (read their counts; `invalidate()` after changing what the server holds). */
+    answerCache: AnswerCache;
   }
 }
 
@@ -219,6 +222,8 @@ export interface RouteContext {
   readonly store?: StoreWorkspace;
   /** The routing questions: from the loaded world, else the views the store keeps, else once loaded. */
   readonly routing: RoutingAnswers;
+  /** Answers kept as bytes by URL, let go on every write. */
+  readonly answers: AnswerCache;
   /** Resolves once the named services are loaded (rejects with their loading error). */
   ready: (...names: ServiceName[]) => Promise<void>;
   hub: AlertHub;
@@ -234,6 +239,9 @@ export type ZodApp = FastifyInstance<
   FastifyBaseLogger,
   ZodTypeProvider
 >;
+
+/** Methods that change nothing. */
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const NOT_BUILT =
   'cairn: the web UI is not built (web/dist is missing). Build web/ (web/README.md says how) or use the API at /api/v1 (documented at /api/docs).\n';
@@ -271,6 +279,25 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     crossOriginResourcePolicy: { policy: 'same-origin' },
     referrerPolicy: { policy: 'no-referrer' },
     hsts: false,
+    // Applied below from headers made once: the plugin's own hook rebuilds helmet on every request.
+    global: false,
+  });
+  let securityHeaders: Record<string, string | number | string[]> | undefined;
+  app.addHook('onRequest', (request, reply, done) => {
+    // A route with its own helmet options gets them from the plugin.
+    if ((request.routeOptions.config as { helmet?: unknown }).helmet !== undefined) return done();
+    if (securityHeaders !== undefined) {
+      reply.headers(securityHeaders);
+      return done();
+    }
+    const before = new Set(reply.raw.getHeaderNames());
+    reply.helmet();
+    securityHeaders = {};
+    for (const name of reply.raw.getHeaderNames()) {
+      const value = reply.raw.getHeader(name);
+      if (!before.has(name) && value !== undefined) securityHeaders[name] = value;
+    }
+    done();
   });
   if (options.rateLimit !== false) {
     const limit = options.rateLimit ?? { max: 3000, windowMs: 60_000 };
@@ -302,6 +329,13 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.alerts !== undefined) hub.attach(options.alerts);
   app.addHook('preClose', async () => hub.close());
   app.decorate('alertHub', hub);
+  const answers = new AnswerCache();
+  app.decorate('answerCache', answers);
+  // A write that succeeded may change any answer: the kept ones go before the client hears back.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!READS.has(request.method) && reply.statusCode < 400) answers.invalidate();
+    done(null, payload);
+  });
 
   const token = options.token;
   const held: Partial<LoadedServices> = {};
@@ -349,6 +383,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     ...(options.store !== undefined ? { store: options.store } : {}),
     routing: new RoutingAnswers(options.workspace, options.routingViews),
+    answers,
     ready: async (...names) => {
       for (const name of names) await pending.get(name);
     },
