@@ -57,7 +57,13 @@ async function serve() {
     if (message.type === 'memory') {
       globalThis.gc?.();
       const usage = process.memoryUsage();
-      process.send({ type: 'memory', rss: usage.rss, heapUsed: usage.heapUsed, hub: app.alertHub.counts() });
+      process.send({
+        type: 'memory',
+        rss: usage.rss,
+        heapUsed: usage.heapUsed,
+        hub: app.alertHub.counts(),
+        cpu: process.cpuUsage(),
+      });
     } else if (message.type === 'burst') {
       for (let i = 0; i < message.count; i++) {
         const now = new Date();
@@ -204,7 +210,12 @@ async function main() {
   if (PROFILE_AT >= 0) await request(child, { type: 'profile', on: true }, 'profile-done');
   for (const [name, path] of endpoints) {
     for (const connections of [50, 200]) {
+      const cpuBefore = (await request(child, { type: 'memory' }, 'memory')).cpu;
       const r = await cannon(base + path, connections, duration);
+      const cpuAfter = (await request(child, { type: 'memory' }, 'memory')).cpu;
+      // The server's own CPU time per request answered: what the server spends, whatever else runs.
+      const cpuUs =
+        (cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / Math.max(1, r.requests.total);
       rows.push({
         name,
         path,
@@ -216,9 +227,10 @@ async function main() {
         errors: r.errors + r.non2xx,
         detail: `${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodeStats)}`,
         total: r.requests.total,
+        cpuUs,
       });
       process.stderr.write(
-        `${name} c=${connections}: p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms; ${rows.at(-1).detail}\n`,
+        `${name} c=${connections}: p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms; server CPU ${cpuUs.toFixed(0)} µs/request; ${rows.at(-1).detail}\n`,
       );
     }
   }
@@ -229,11 +241,11 @@ async function main() {
     const table = [
       `Served: ${DIST_AT >= 0 ? process.argv[DIST_AT + 1] : 'dist/'}; duration ${duration} s per run; date: ${today()}; load average (1 min) ${startLoad.toFixed(1)} -> ${loadavg()[0].toFixed(1)}.`,
       '',
-      '| endpoint | connections | p50 ms | p99 ms | req/s | requests | errors |',
-      '|---|---:|---:|---:|---:|---:|---:|',
+      '| endpoint | connections | p50 ms | p99 ms | req/s | requests | errors | server CPU µs/request |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
         (r) =>
-          `| ${r.name} \`${r.path}\` | ${r.connections} | ${r.p50} | ${r.p99} | ${Math.round(r.rps).toLocaleString('en')} | ${r.total.toLocaleString('en')} | ${r.errors} |`,
+          `| ${r.name} \`${r.path}\` | ${r.connections} | ${r.p50} | ${r.p99} | ${Math.round(r.rps).toLocaleString('en')} | ${r.total.toLocaleString('en')} | ${r.errors} | ${r.cpuUs.toFixed(0)} |`,
       ),
       '',
       `Server RSS: ${mib(idle.rss)} MiB loaded and idle, ${mib(afterLoad.rss)} MiB after the load runs.`,
@@ -309,12 +321,12 @@ async function main() {
     'design); load from autocannon in this process over loopback. The outages list is the replay of the',
     'bundled table for country KP (no event in it: the list answers empty pages).',
     '',
-    '| endpoint | connections | p50 ms | p99 ms | req/s | requests | errors (non-2xx, timeouts over 10 s, socket errors) |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| endpoint | connections | p50 ms | p99 ms | req/s | requests | errors (non-2xx, timeouts over 10 s, socket errors) | server CPU µs/request |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const r of rows)
     lines.push(
-      `| ${r.name} \`${r.path}\` | ${r.connections} | ${r.p50} | ${r.p99} | ${Math.round(r.rps).toLocaleString('en')} | ${r.total.toLocaleString('en')} | ${r.errors} |`,
+      `| ${r.name} \`${r.path}\` | ${r.connections} | ${r.p50} | ${r.p99} | ${Math.round(r.rps).toLocaleString('en')} | ${r.total.toLocaleString('en')} | ${r.errors} | ${r.cpuUs.toFixed(0)} |`,
     );
   lines.push(
     '',

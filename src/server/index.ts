@@ -8,6 +8,7 @@
  */
 export {
   API_PREFIX,
+  Health,
   DEFAULT_WEB_ROOT,
   buildServer,
   loadServices,

@@ -41,7 +41,9 @@ import {
   type WorkHooks,
 } from '../app/index.js';
 import { CairnError } from '../errors/index.js';
+import { z } from 'zod';
 import { AnswerCache } from './cache.js';
+import { PROBLEM_RESPONSES, envelope } from './envelope.js';
 import { handleError } from './problem.js';
 import { achRoutes } from './routes/ach.js';
 import { intelRoutes } from './routes/intel.js';
@@ -240,6 +242,31 @@ export type ZodApp = FastifyInstance<
   ZodTypeProvider
 >;
 
+/** Where a service is: the server answers while they load. */
+const ServiceState = z.enum(['loading', 'ready', 'failed']);
+type ServiceState = z.infer<typeof ServiceState>;
+
+/** The answer of /api/v1/health. */
+export const Health = z.object({
+  /** Every service loaded. */
+  ready: z.boolean(),
+  services: z.object({
+    workspace: ServiceState,
+    intel: ServiceState,
+    ach: ServiceState,
+    outages: ServiceState,
+  }),
+  answers: z.object({
+    generation: z.number().int(),
+    entries: z.number().int(),
+    bytes: z.number().int(),
+    hits: z.number().int(),
+    misses: z.number().int(),
+    notModified: z.number().int(),
+  }),
+});
+export type Health = z.infer<typeof Health>;
+
 /** Methods that change nothing. */
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -340,11 +367,27 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   const token = options.token;
   const held: Partial<LoadedServices> = {};
   const pending = new Map<ServiceName, Promise<void>>();
+  const states: Record<ServiceName, ServiceState> = {
+    workspace: 'loading',
+    intel: 'loading',
+    ach: 'loading',
+    outages: 'loading',
+  };
   const settle = (name: ServiceName, value: Deferred<LoadedServices[ServiceName]>): void => {
-    const waiting = Promise.resolve(value).then((service) => {
-      Object.assign(held, { [name]: service });
-    });
-    if (!(value instanceof Promise)) Object.assign(held, { [name]: value });
+    const waiting = Promise.resolve(value).then(
+      (service) => {
+        Object.assign(held, { [name]: service });
+        states[name] = 'ready';
+      },
+      (error: unknown) => {
+        states[name] = 'failed';
+        throw error;
+      },
+    );
+    if (!(value instanceof Promise)) {
+      Object.assign(held, { [name]: value });
+      states[name] = 'ready';
+    }
     waiting.catch(() => undefined);
     pending.set(name, waiting);
   };
@@ -417,6 +460,33 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await group(['ach'], achRoutes);
   await group([], storeRoutes);
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Readiness: the server listens while the services load; this says which are there.
+  zodApp.get(
+    '/api/v1/health',
+    {
+      schema: {
+        summary: 'Whether the server is ready: each service loading, ready or failed, and the kept answers',
+        tags: ['server'],
+        response: { 200: envelope(Health), ...PROBLEM_RESPONSES },
+      },
+    },
+    async () => {
+      const started = performance.now();
+      const services = { ...states };
+      return {
+        data: {
+          ready: Object.values(services).every((state) => state === 'ready'),
+          services,
+          answers: answers.counts(),
+        },
+        meta: {
+          queryMs: Math.round((performance.now() - started) * 1000) / 1000,
+          dataTime: null,
+          coverage: { peers: 0, files: 0, sources: [] },
+        },
+      };
+    },
+  );
 
   const webRoot = options.webRoot === undefined ? DEFAULT_WEB_ROOT : options.webRoot;
   const built = webRoot !== null && existsSync(`${webRoot}/index.html`);

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AchView, AchWorkspace, CountriesResult, CountryResult, Workspace } from '../../src/app/index.js';
-import { buildServer, envelope } from '../../src/server/index.js';
+import { Health, buildServer, envelope } from '../../src/server/index.js';
 
 const DEMO = fileURLToPath(new URL('../../data/mrt/ripe-bgpdump/updates.et-header.2015.gz', import.meta.url));
 const TOKEN = 'test-token-' + 'c'.repeat(32);
@@ -123,5 +123,17 @@ describe('kept answers', () => {
     expect(fresh.statusCode).toBe(200);
     expect(fresh.headers['etag']).not.toBe(etag);
     expect(app.answerCache.counts().misses).toBe(misses + 1);
+  });
+
+  it('says at /health which services are loaded, and what the kept answers hold', async () => {
+    const health = envelope(Health).parse((await app.inject({ url: '/api/v1/health' })).json());
+    expect(health.data.services).toEqual({
+      workspace: 'ready',
+      intel: 'loading',
+      ach: 'ready',
+      outages: 'loading',
+    });
+    expect(health.data.ready).toBe(false);
+    expect(health.data.answers).toEqual(app.answerCache.counts());
   });
 });
