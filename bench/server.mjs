@@ -354,5 +354,71 @@ async function main() {
   process.exit(0);
 }
 
+// ---- second start ------------------------------------------------------------------------------
+
+/**
+ * `--start-time DB [--runs N]`: times `cairn serve --db DB` (a store a first start made) from spawn
+ * to the `serving on` line, to the first answer of /api/v1/countries/KP and to /api/v1/health
+ * saying ready; one start first that is not counted (it leaves what a first start leaves in
+ * CAIRN_HOME), then N counted ones, each stopped with SIGTERM.
+ */
+async function startTime(db, runs) {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { spawn } = await import('node:child_process');
+  const home = mkdtempSync(join(tmpdir(), 'cairn-bench-home-'));
+  const main = fileURLToPath(dist('cli/main.js'));
+  const results = [];
+  for (let run = 0; run <= runs; run++) {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [main, 'serve', '--port', '0', '--no-progress', '--db', db], {
+      env: { ...process.env, CAIRN_HOME: home },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    const url = await new Promise((resolve, reject) => {
+      const limit = setTimeout(() => reject(new Error('not serving after 300 s')), 300_000);
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /serving on (http:\/\/\S+)/.exec(out);
+        if (m) {
+          clearTimeout(limit);
+          resolve(m[1]);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    const up = performance.now() - t0;
+    const answer = await fetch(`${url}/api/v1/countries/KP`);
+    const top = (await answer.json()).data?.upstreams?.[0]?.asn;
+    const first = performance.now() - t0;
+    let ready;
+    for (let i = 0; i < 3000 && ready === undefined; i++) {
+      const health = await fetch(`${url}/api/v1/health`).then((r) => (r.ok ? r.json() : undefined));
+      if (health === undefined) break; // a build without /health
+      if (health.data.ready) ready = performance.now() - t0;
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    const row = {
+      run,
+      counted: run > 0,
+      status: answer.status,
+      top,
+      upSeconds: +(up / 1000).toFixed(2),
+      firstCountrySeconds: +(first / 1000).toFixed(2),
+      readySeconds: ready === undefined ? null : +(ready / 1000).toFixed(2),
+      load: +loadavg()[0].toFixed(1),
+    };
+    results.push(row);
+    process.stdout.write(JSON.stringify(row) + '\n');
+  }
+}
+
+const START_AT = process.argv.indexOf('--start-time');
 if (process.argv.includes('--serve')) await serve();
+else if (START_AT >= 0) await startTime(process.argv[START_AT + 1], option('runs', 2));
 else await main();
