@@ -10,7 +10,9 @@
 // Writes bench/RESULTS-server.md. `--http-only` runs the endpoint table alone (no SSE, no soak) and
 // prints it; `--dist DIR` serves another build (a before/after comparison in the same run).
 import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
+import inspector from 'node:inspector';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -22,6 +24,11 @@ const dist = (path) =>
   DIST_AT >= 0
     ? new URL(`${path}`, `file://${process.argv[DIST_AT + 1].replace(/\/?$/, '/')}`).href
     : new URL(`../dist/${path}`, import.meta.url).href;
+// `--profile FILE`: the server child's V8 CPU profile over the measured runs (not the loading nor the
+// warm-up), written as a .cpuprofile (node:inspector's profiler; open it in Chrome's DevTools).
+const PROFILE_AT = process.argv.indexOf('--profile');
+// `--only country,IP`: run only the named endpoints (with --http-only).
+const ONLY_AT = process.argv.indexOf('--only');
 const RESULTS = fileURLToPath(new URL('RESULTS-server.md', import.meta.url));
 
 function option(name, fallback) {
@@ -50,7 +57,13 @@ async function serve() {
     if (message.type === 'memory') {
       globalThis.gc?.();
       const usage = process.memoryUsage();
-      process.send({ type: 'memory', rss: usage.rss, heapUsed: usage.heapUsed, hub: app.alertHub.counts() });
+      process.send({
+        type: 'memory',
+        rss: usage.rss,
+        heapUsed: usage.heapUsed,
+        hub: app.alertHub.counts(),
+        cpu: process.cpuUsage(),
+      });
     } else if (message.type === 'burst') {
       for (let i = 0; i < message.count; i++) {
         const now = new Date();
@@ -81,6 +94,20 @@ async function serve() {
         );
       }
       process.send({ type: 'burst-done' });
+    } else if (message.type === 'profile') {
+      const session = (globalThis.benchProfiler ??= new inspector.Session());
+      if (message.on) {
+        session.connect();
+        session.post('Profiler.enable', () =>
+          session.post('Profiler.start', () => process.send({ type: 'profile-done' })),
+        );
+      } else {
+        session.post('Profiler.stop', (error, result) => {
+          writeFileSync(message.file, JSON.stringify(result.profile));
+          session.disconnect();
+          process.send({ type: 'profile-done' });
+        });
+      }
     } else if (message.type === 'stop') {
       void app.close().then(() => process.exit(0));
     }
@@ -174,15 +201,21 @@ async function main() {
     ['country', '/api/v1/countries/KP'],
     ['IP', '/api/v1/ips/175.45.176.1'],
     ['outages', '/api/v1/outages?limit=100'],
-  ];
+  ].filter(([name]) => ONLY_AT < 0 || process.argv[ONLY_AT + 1].split(',').includes(name));
   // Warm-up: the first request of outages replays the archive; then every endpoint under load
   // until the JIT and the heap settle after loading.
   for (const [, path] of endpoints) await fetch(base + path).then((r) => r.arrayBuffer());
   for (const [, path] of endpoints) await cannon(base + path, 50, 5);
   const rows = [];
+  if (PROFILE_AT >= 0) await request(child, { type: 'profile', on: true }, 'profile-done');
   for (const [name, path] of endpoints) {
     for (const connections of [50, 200]) {
+      const cpuBefore = (await request(child, { type: 'memory' }, 'memory')).cpu;
       const r = await cannon(base + path, connections, duration);
+      const cpuAfter = (await request(child, { type: 'memory' }, 'memory')).cpu;
+      // The server's own CPU time per request answered: what the server spends, whatever else runs.
+      const cpuUs =
+        (cpuAfter.user - cpuBefore.user + cpuAfter.system - cpuBefore.system) / Math.max(1, r.requests.total);
       rows.push({
         name,
         path,
@@ -194,29 +227,34 @@ async function main() {
         errors: r.errors + r.non2xx,
         detail: `${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx ${JSON.stringify(r.statusCodeStats)}`,
         total: r.requests.total,
+        cpuUs,
       });
       process.stderr.write(
-        `${name} c=${connections}: p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms; ${rows.at(-1).detail}\n`,
+        `${name} c=${connections}: p50 ${r.latency.p50} ms p99 ${r.latency.p99} ms; server CPU ${cpuUs.toFixed(0)} µs/request; ${rows.at(-1).detail}\n`,
       );
     }
   }
+  if (PROFILE_AT >= 0)
+    await request(child, { type: 'profile', on: false, file: process.argv[PROFILE_AT + 1] }, 'profile-done');
   const afterLoad = await request(child, { type: 'memory' }, 'memory');
   if (process.argv.includes('--http-only')) {
     const table = [
       `Served: ${DIST_AT >= 0 ? process.argv[DIST_AT + 1] : 'dist/'}; duration ${duration} s per run; date: ${today()}; load average (1 min) ${startLoad.toFixed(1)} -> ${loadavg()[0].toFixed(1)}.`,
       '',
-      '| endpoint | connections | p50 ms | p99 ms | req/s | requests | errors |',
-      '|---|---:|---:|---:|---:|---:|---:|',
+      '| endpoint | connections | p50 ms | p99 ms | req/s | requests | errors | server CPU µs/request |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
       ...rows.map(
         (r) =>
-          `| ${r.name} \`${r.path}\` | ${r.connections} | ${r.p50} | ${r.p99} | ${Math.round(r.rps).toLocaleString('en')} | ${r.total.toLocaleString('en')} | ${r.errors} |`,
+          `| ${r.name} \`${r.path}\` | ${r.connections} | ${r.p50} | ${r.p99} | ${Math.round(r.rps).toLocaleString('en')} | ${r.total.toLocaleString('en')} | ${r.errors} | ${r.cpuUs.toFixed(0)} |`,
       ),
       '',
       `Server RSS: ${mib(idle.rss)} MiB loaded and idle, ${mib(afterLoad.rss)} MiB after the load runs.`,
     ];
     process.stdout.write(table.join('\n') + '\n');
     clearTimeout(deadline);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     child.send({ type: 'stop' });
+    await exited;
     return;
   }
 
@@ -283,12 +321,12 @@ async function main() {
     'design); load from autocannon in this process over loopback. The outages list is the replay of the',
     'bundled table for country KP (no event in it: the list answers empty pages).',
     '',
-    '| endpoint | connections | p50 ms | p99 ms | req/s | requests | errors (non-2xx, timeouts over 10 s, socket errors) |',
-    '|---|---:|---:|---:|---:|---:|---:|',
+    '| endpoint | connections | p50 ms | p99 ms | req/s | requests | errors (non-2xx, timeouts over 10 s, socket errors) | server CPU µs/request |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
   );
   for (const r of rows)
     lines.push(
-      `| ${r.name} \`${r.path}\` | ${r.connections} | ${r.p50} | ${r.p99} | ${Math.round(r.rps).toLocaleString('en')} | ${r.total.toLocaleString('en')} | ${r.errors} |`,
+      `| ${r.name} \`${r.path}\` | ${r.connections} | ${r.p50} | ${r.p99} | ${Math.round(r.rps).toLocaleString('en')} | ${r.total.toLocaleString('en')} | ${r.errors} | ${r.cpuUs.toFixed(0)} |`,
     );
   lines.push(
     '',
@@ -316,5 +354,71 @@ async function main() {
   process.exit(0);
 }
 
+// ---- second start ------------------------------------------------------------------------------
+
+/**
+ * `--start-time DB [--runs N]`: times `cairn serve --db DB` (a store a first start made) from spawn
+ * to the `serving on` line, to the first answer of /api/v1/countries/KP and to /api/v1/health
+ * saying ready; one start first that is not counted (it leaves what a first start leaves in
+ * CAIRN_HOME), then N counted ones, each stopped with SIGTERM.
+ */
+async function startTime(db, runs) {
+  const { mkdtempSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const { spawn } = await import('node:child_process');
+  const home = mkdtempSync(join(tmpdir(), 'cairn-bench-home-'));
+  const main = fileURLToPath(dist('cli/main.js'));
+  const results = [];
+  for (let run = 0; run <= runs; run++) {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [main, 'serve', '--port', '0', '--no-progress', '--db', db], {
+      env: { ...process.env, CAIRN_HOME: home },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    const url = await new Promise((resolve, reject) => {
+      const limit = setTimeout(() => reject(new Error('not serving after 300 s')), 300_000);
+      child.stdout.on('data', (d) => {
+        out += d;
+        const m = /serving on (http:\/\/\S+)/.exec(out);
+        if (m) {
+          clearTimeout(limit);
+          resolve(m[1]);
+        }
+      });
+      child.on('exit', (code) => reject(new Error(`exited ${code}`)));
+    });
+    const up = performance.now() - t0;
+    const answer = await fetch(`${url}/api/v1/countries/KP`);
+    const top = (await answer.json()).data?.upstreams?.[0]?.asn;
+    const first = performance.now() - t0;
+    let ready;
+    for (let i = 0; i < 3000 && ready === undefined; i++) {
+      const health = await fetch(`${url}/api/v1/health`).then((r) => (r.ok ? r.json() : undefined));
+      if (health === undefined) break; // a build without /health
+      if (health.data.ready) ready = performance.now() - t0;
+      else await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    const row = {
+      run,
+      counted: run > 0,
+      status: answer.status,
+      top,
+      upSeconds: +(up / 1000).toFixed(2),
+      firstCountrySeconds: +(first / 1000).toFixed(2),
+      readySeconds: ready === undefined ? null : +(ready / 1000).toFixed(2),
+      load: +loadavg()[0].toFixed(1),
+    };
+    results.push(row);
+    process.stdout.write(JSON.stringify(row) + '\n');
+  }
+}
+
+const START_AT = process.argv.indexOf('--start-time');
 if (process.argv.includes('--serve')) await serve();
+else if (START_AT >= 0) await startTime(process.argv[START_AT + 1], option('runs', 2));
 else await main();

@@ -8,8 +8,6 @@
  * const held = await StoreWorkspace.open(db);
  * (await held.ingestStatus()).totals.files;
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Clock } from '../bgp/index.js';
@@ -32,7 +30,8 @@ import {
   type HistoryVisibilityInput,
   type HistoryVisibilityResult,
 } from './history.js';
-import { IngestResult, StoreCountsSchema, hashFile, ingest, openCairnStore } from './ingest.js';
+import { knownFileHash, loadHashMemo, saveHashMemo } from './file-hashes.js';
+import { IngestResult, StoreCountsSchema, ingest, openCairnStore } from './ingest.js';
 import { listCorpusFiles } from './intel.js';
 import type { WorkHooks } from './progress.js';
 
@@ -61,14 +60,13 @@ export type IngestBundledResult = z.infer<typeof IngestBundledResult>;
 /** Label of the reports around a first start's ingest: done 0 of the files missing, then all. */
 export const INGEST_BUNDLED_LABEL = 'ingest bundled data';
 
-/** Hashes of the bundled files, by path. */
+/** Hashes of the bundled files, by path (each read only when it changed since it was last hashed). */
 async function bundledHashes(): Promise<Map<string, string>> {
-  const hashes = new Map<string, string>();
-  for (const file of [...BUNDLED_STORE_SOURCES.mrt, ...BUNDLED_STORE_SOURCES.registry])
-    hashes.set(file, await hashFile(file));
+  const files = [...BUNDLED_STORE_SOURCES.mrt, ...BUNDLED_STORE_SOURCES.registry];
   for (const root of BUNDLED_STORE_SOURCES.intel)
-    for (const file of listCorpusFiles(root))
-      hashes.set(file.full, createHash('sha256').update(readFileSync(file.full)).digest('hex'));
+    for (const file of listCorpusFiles(root)) files.push(file.full);
+  const hashes = new Map<string, string>();
+  for (const file of files) hashes.set(file, await knownFileHash(file));
   return hashes;
 }
 
@@ -78,11 +76,15 @@ async function bundledHashes(): Promise<Map<string, string>> {
  * of them (a first start cut short) gets the rest.
  */
 export async function ingestBundled(
-  input: { db?: string },
+  input: { db?: string; hashMemo?: string },
   hooks: WorkHooks = {},
   options: { clock?: Clock } = {},
 ): Promise<IngestBundledResult> {
+  // With a memo, a later start reads no bundled file that did not change (hashing them all is
+  // most of what a second start does before it listens).
+  if (input.hashMemo !== undefined) await loadHashMemo(input.hashMemo);
   const hashes = await bundledHashes();
+  if (input.hashMemo !== undefined) await saveHashMemo(input.hashMemo).catch(() => undefined);
   const store = await openCairnStore(input.db);
   let missing = 0;
   try {

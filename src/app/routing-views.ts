@@ -20,7 +20,7 @@ import type { CairnStore, RoutingViewRecord } from '../store/index.js';
 import { workspaceWhatIf, type WorkspaceWhatIfInput } from './api-whatif.js';
 import { AsResult, CountriesResult, CountryResult, IpResult } from './country.js';
 import { DEFAULT_ASNAMES_FILE, DEFAULT_REGISTRY_FILES, DEMO_MRT_FILE } from './defaults.js';
-import { hashFile } from './ingest.js';
+import { knownFileHash } from './file-hashes.js';
 import { WhatIfResult } from './whatif.js';
 import {
   PrefixResult,
@@ -52,7 +52,7 @@ export async function routingWorldKey(input: WorkspaceSources = {}): Promise<str
     ['asnames', [input.asnames ?? DEFAULT_ASNAMES_FILE]],
   ];
   for (const [role, files] of roles)
-    for (const file of files) digest.update(`${role} ${await hashFile(file)}\n`);
+    for (const file of files) digest.update(`${role} ${await knownFileHash(file)}\n`);
   return digest.digest('hex');
 }
 

@@ -5,6 +5,7 @@
  * Workspace) while it already answers. Prints the address, and the write token when this start created it (it is not
  * printed again: it stays in the token file).
  */
+import path from 'node:path';
 import { Command } from 'commander';
 import { INGEST_BUNDLED_LABEL, StoreWorkspace, followOutages, ingestBundled } from '../app/index.js';
 import { CairnError, ParseError, escapeForTerminal } from '../errors/index.js';
@@ -62,20 +63,25 @@ export function serveCommand(context: CliContext): Command {
           ...problemPrinter(io, { limit: 20 }),
         };
         const db = options.store ?? options.db;
-        const bundled = await ingestBundled(db !== undefined ? { db } : {}, {
-          ...hooks,
-          onProgress(report) {
-            // A plain line, terminal or not: the first start takes a while, later ones do not.
-            if (report.label !== INGEST_BUNDLED_LABEL) hooks.onProgress?.(report);
-            else if (report.done === 0)
-              io.stderr.write(
-                `cairn: first start: ingesting the bundled data into the store (${report.total ?? 0} files, once)\n`,
-              );
+        // The bundled files' hashes are remembered beside the token: a later start reads no unchanged file.
+        const hashMemo = path.join(path.dirname(tokenFile), 'file-hashes.json');
+        const bundled = await ingestBundled(
+          { ...(db !== undefined ? { db } : {}), hashMemo },
+          {
+            ...hooks,
+            onProgress(report) {
+              // A plain line, terminal or not: the first start takes a while, later ones do not.
+              if (report.label !== INGEST_BUNDLED_LABEL) hooks.onProgress?.(report);
+              else if (report.done === 0)
+                io.stderr.write(
+                  `cairn: first start: ingesting the bundled data into the store (${report.total ?? 0} files, once)\n`,
+                );
+            },
+            onDone(label) {
+              if (label !== INGEST_BUNDLED_LABEL) hooks.onDone?.(label);
+            },
           },
-          onDone(label) {
-            if (label !== INGEST_BUNDLED_LABEL) hooks.onDone?.(label);
-          },
-        });
+        );
         if (bundled.ingest !== null) {
           const run = bundled.ingest;
           io.stderr.write(

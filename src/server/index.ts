@@ -8,6 +8,7 @@
  */
 export {
   API_PREFIX,
+  Health,
   DEFAULT_WEB_ROOT,
   buildServer,
   loadServices,
@@ -23,3 +24,4 @@ export {
 export { AlertFeed, AlertHub, type AlertSource, type HubOptions, type HubStats } from './sse.js';
 export { Coverage, DataTime, Meta, Page, Problem, envelope } from './envelope.js';
 export { bearerMatches, defaultTokenFile, ensureToken, TOKEN_BYTES } from './token.js';
+export { AnswerCache, type AnswerCacheCounts, type CachedAnswer } from './cache.js';

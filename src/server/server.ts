@@ -41,6 +41,9 @@ import {
   type WorkHooks,
 } from '../app/index.js';
 import { CairnError } from '../errors/index.js';
+import { z } from 'zod';
+import { AnswerCache } from './cache.js';
+import { PROBLEM_RESPONSES, envelope } from './envelope.js';
 import { handleError } from './problem.js';
 import { achRoutes } from './routes/ach.js';
 import { intelRoutes } from './routes/intel.js';
@@ -59,6 +62,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The live alert stream's hub (publish into it, read its counts). */
     alertHub: AlertHub;
+    /** The answers kept as bytes (read their counts; `invalidate()` after changing what the server holds). */
+    answerCache: AnswerCache;
   }
 }
 
@@ -219,6 +224,8 @@ export interface RouteContext {
   readonly store?: StoreWorkspace;
   /** The routing questions: from the loaded world, else the views the store keeps, else once loaded. */
   readonly routing: RoutingAnswers;
+  /** Answers kept as bytes by URL, let go on every write. */
+  readonly answers: AnswerCache;
   /** Resolves once the named services are loaded (rejects with their loading error). */
   ready: (...names: ServiceName[]) => Promise<void>;
   hub: AlertHub;
@@ -234,6 +241,34 @@ export type ZodApp = FastifyInstance<
   FastifyBaseLogger,
   ZodTypeProvider
 >;
+
+/** Where a service is: the server answers while they load. */
+const ServiceState = z.enum(['loading', 'ready', 'failed']);
+type ServiceState = z.infer<typeof ServiceState>;
+
+/** The answer of /api/v1/health. */
+export const Health = z.object({
+  /** Every service loaded. */
+  ready: z.boolean(),
+  services: z.object({
+    workspace: ServiceState,
+    intel: ServiceState,
+    ach: ServiceState,
+    outages: ServiceState,
+  }),
+  answers: z.object({
+    generation: z.number().int(),
+    entries: z.number().int(),
+    bytes: z.number().int(),
+    hits: z.number().int(),
+    misses: z.number().int(),
+    notModified: z.number().int(),
+  }),
+});
+export type Health = z.infer<typeof Health>;
+
+/** Methods that change nothing. */
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 const NOT_BUILT =
   'cairn: the web UI is not built (web/dist is missing). Build web/ (web/README.md says how) or use the API at /api/v1 (documented at /api/docs).\n';
@@ -271,6 +306,25 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     crossOriginResourcePolicy: { policy: 'same-origin' },
     referrerPolicy: { policy: 'no-referrer' },
     hsts: false,
+    // Applied below from headers made once: the plugin's own hook rebuilds helmet on every request.
+    global: false,
+  });
+  let securityHeaders: Record<string, string | number | string[]> | undefined;
+  app.addHook('onRequest', (request, reply, done) => {
+    // A route with its own helmet options gets them from the plugin.
+    if ((request.routeOptions.config as { helmet?: unknown }).helmet !== undefined) return done();
+    if (securityHeaders !== undefined) {
+      reply.headers(securityHeaders);
+      return done();
+    }
+    const before = new Set(reply.raw.getHeaderNames());
+    reply.helmet();
+    securityHeaders = {};
+    for (const name of reply.raw.getHeaderNames()) {
+      const value = reply.raw.getHeader(name);
+      if (!before.has(name) && value !== undefined) securityHeaders[name] = value;
+    }
+    done();
   });
   if (options.rateLimit !== false) {
     const limit = options.rateLimit ?? { max: 3000, windowMs: 60_000 };
@@ -302,15 +356,38 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.alerts !== undefined) hub.attach(options.alerts);
   app.addHook('preClose', async () => hub.close());
   app.decorate('alertHub', hub);
+  const answers = new AnswerCache();
+  app.decorate('answerCache', answers);
+  // A write that succeeded may change any answer: the kept ones go before the client hears back.
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (!READS.has(request.method) && reply.statusCode < 400) answers.invalidate();
+    done(null, payload);
+  });
 
   const token = options.token;
   const held: Partial<LoadedServices> = {};
   const pending = new Map<ServiceName, Promise<void>>();
+  const states: Record<ServiceName, ServiceState> = {
+    workspace: 'loading',
+    intel: 'loading',
+    ach: 'loading',
+    outages: 'loading',
+  };
   const settle = (name: ServiceName, value: Deferred<LoadedServices[ServiceName]>): void => {
-    const waiting = Promise.resolve(value).then((service) => {
-      Object.assign(held, { [name]: service });
-    });
-    if (!(value instanceof Promise)) Object.assign(held, { [name]: value });
+    const waiting = Promise.resolve(value).then(
+      (service) => {
+        Object.assign(held, { [name]: service });
+        states[name] = 'ready';
+      },
+      (error: unknown) => {
+        states[name] = 'failed';
+        throw error;
+      },
+    );
+    if (!(value instanceof Promise)) {
+      Object.assign(held, { [name]: value });
+      states[name] = 'ready';
+    }
     waiting.catch(() => undefined);
     pending.set(name, waiting);
   };
@@ -349,6 +426,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     },
     ...(options.store !== undefined ? { store: options.store } : {}),
     routing: new RoutingAnswers(options.workspace, options.routingViews),
+    answers,
     ready: async (...names) => {
       for (const name of names) await pending.get(name);
     },
@@ -382,6 +460,33 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   await group(['ach'], achRoutes);
   await group([], storeRoutes);
   app.get('/api/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  // Readiness: the server listens while the services load; this says which are there.
+  zodApp.get(
+    '/api/v1/health',
+    {
+      schema: {
+        summary: 'Whether the server is ready: each service loading, ready or failed, and the kept answers',
+        tags: ['server'],
+        response: { 200: envelope(Health), ...PROBLEM_RESPONSES },
+      },
+    },
+    async () => {
+      const started = performance.now();
+      const services = { ...states };
+      return {
+        data: {
+          ready: Object.values(services).every((state) => state === 'ready'),
+          services,
+          answers: answers.counts(),
+        },
+        meta: {
+          queryMs: Math.round((performance.now() - started) * 1000) / 1000,
+          dataTime: null,
+          coverage: { peers: 0, files: 0, sources: [] },
+        },
+      };
+    },
+  );
 
   const webRoot = options.webRoot === undefined ? DEFAULT_WEB_ROOT : options.webRoot;
   const built = webRoot !== null && existsSync(`${webRoot}/index.html`);

@@ -13,9 +13,10 @@ import {
   WhatIfResult,
   type RoutingAnswer,
 } from '../../app/index.js';
-import { csvCell, envelopeJson, metaOf, paginate, sendEnvelopeJson } from '../answer.js';
-import type { FastifyReply } from 'fastify';
-import { PROBLEM_RESPONSES, Pagination, envelope, type Meta, type Page } from '../envelope.js';
+import { csvCell, paginate } from '../answer.js';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendCached, type MetaRest } from '../cache.js';
+import { PROBLEM_RESPONSES, Pagination, envelope, type Page } from '../envelope.js';
 import type { RouteContext, ZodApp } from '../server.js';
 
 /** The country ranking as CSV, one row per country. */
@@ -41,14 +42,27 @@ export function countriesCsv(rows: readonly CountryRank[]): string {
   return lines.join('\n') + '\n';
 }
 
-/** The meta of a routing answer: what the world it came from (loaded or kept) rests on. */
-function metaOfAnswer(
+/** The meta of a routing answer but its query time: what the world it came from (loaded or kept) rests on. */
+function metaOfAnswer(answer: RoutingAnswer<unknown>, page?: Page): MetaRest {
+  return { dataTime: answer.dataTime, coverage: answer.coverage, ...(page !== undefined ? { page } : {}) };
+}
+
+/**
+ * Sends a routing answer and keeps its bytes for the request's URL: routing answers never change
+ * for a world, so the next request for the URL is answered from the bytes (the group's hook).
+ */
+function sendAnswer(
   context: RouteContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
   started: number,
-  answer: RoutingAnswer<unknown>,
-  page?: Page,
-): Meta {
-  return metaOf(context, started, page, { coverage: answer.coverage, dataTime: answer.dataTime });
+  generation: number,
+  schema: z.ZodType,
+  data: object,
+  meta: MetaRest,
+): FastifyReply {
+  const entry = context.answers.put(request.url, generation, schema, data, meta);
+  return sendCached(request, reply, entry, started, context.answers);
 }
 
 export const CountryParams = z.object({
@@ -60,6 +74,13 @@ export const AsnParams = z.object({
 });
 
 export async function routingRoutes(api: ZodApp, context: RouteContext): Promise<void> {
+  // An answer already given for this URL is sent from its bytes, before validation and handler
+  // (after the rate limit and the security headers, which run on request).
+  api.addHook('preValidation', async (request, reply) => {
+    if (request.method !== 'GET') return;
+    const entry = context.answers.get(request.url);
+    if (entry !== undefined) return sendCached(request, reply, entry, performance.now(), context.answers);
+  });
   api.get(
     '/countries',
     {
@@ -84,6 +105,7 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     },
     async (request, reply) => {
       const started = performance.now();
+      const generation = context.answers.generation;
       const { q, format } = request.query;
       const answer = await context.routing.countries();
       let rows = answer.data.countries;
@@ -101,9 +123,16 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
           .send(countriesCsv(rows));
       }
       const { items, page } = paginate(rows, request.query);
-      return reply
-        .type('application/json')
-        .send({ data: { countries: items }, meta: metaOfAnswer(context, started, answer, page) });
+      return sendAnswer(
+        context,
+        request,
+        reply as FastifyReply,
+        started,
+        generation,
+        CountriesResult,
+        { countries: items },
+        metaOfAnswer(answer, page),
+      );
     },
   );
 
@@ -119,10 +148,17 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     },
     async (request, reply) => {
       const started = performance.now();
+      const generation = context.answers.generation;
       const answer = await context.routing.country(request.params.cc);
-      return sendEnvelopeJson(
+      return sendAnswer(
+        context,
+        request,
         reply as FastifyReply,
-        envelopeJson(CountryResult, answer.data, metaOfAnswer(context, started, answer)),
+        started,
+        generation,
+        CountryResult,
+        answer.data,
+        metaOfAnswer(answer),
       );
     },
   );
@@ -139,10 +175,17 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     },
     async (request, reply) => {
       const started = performance.now();
+      const generation = context.answers.generation;
       const answer = await context.routing.asn(request.params.asn);
-      return sendEnvelopeJson(
+      return sendAnswer(
+        context,
+        request,
         reply as FastifyReply,
-        envelopeJson(AsResult, answer.data, metaOfAnswer(context, started, answer)),
+        started,
+        generation,
+        AsResult,
+        answer.data,
+        metaOfAnswer(answer),
       );
     },
   );
@@ -160,10 +203,17 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     },
     async (request, reply) => {
       const started = performance.now();
+      const generation = context.answers.generation;
       const answer = await context.routing.ip(request.params.address);
-      return sendEnvelopeJson(
+      return sendAnswer(
+        context,
+        request,
         reply as FastifyReply,
-        envelopeJson(IpResult, answer.data, metaOfAnswer(context, started, answer)),
+        started,
+        generation,
+        IpResult,
+        answer.data,
+        metaOfAnswer(answer),
       );
     },
   );
@@ -186,11 +236,18 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     },
     async (request, reply) => {
       const started = performance.now();
+      const generation = context.answers.generation;
       const text = request.params.prefix.replace('_', '/');
       const answer = await context.routing.prefix(text);
-      return sendEnvelopeJson(
+      return sendAnswer(
+        context,
+        request,
         reply as FastifyReply,
-        envelopeJson(PrefixResult, answer.data, metaOfAnswer(context, started, answer)),
+        started,
+        generation,
+        PrefixResult,
+        answer.data,
+        metaOfAnswer(answer),
       );
     },
   );
@@ -231,13 +288,20 @@ export async function routingRoutes(api: ZodApp, context: RouteContext): Promise
     },
     async (request, reply) => {
       const started = performance.now();
+      const generation = context.answers.generation;
       const answer = await context.routing.whatIf({
         remove: request.query.remove,
         countries: request.query.country,
       });
-      return sendEnvelopeJson(
+      return sendAnswer(
+        context,
+        request,
         reply as FastifyReply,
-        envelopeJson(WhatIfResult, answer.data, metaOfAnswer(context, started, answer)),
+        started,
+        generation,
+        WhatIfResult,
+        answer.data,
+        metaOfAnswer(answer),
       );
     },
   );
