@@ -8,6 +8,9 @@ import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import atlas from 'world-atlas/countries-110m.json';
 import isoNumeric from '../data/iso-numeric.json';
+import { Downloads } from './Status';
+import { useRef, useState } from 'preact/hooks';
+import { downloadBlob, downloadCsv, fileName, svgPng, type NamePart } from '../download';
 import { fixed } from '../format';
 import { href } from '../router';
 import type { CountryRank } from '../types';
@@ -84,11 +87,21 @@ export function bandOf(hegemony: number | undefined): (typeof BANDS)[number] | u
   return BANDS.find((b) => hegemony >= b.from);
 }
 
-export function WorldMap({ rows }: { rows: readonly CountryRank[] }) {
+/** `file`: the view and its state, first in the download names. */
+export function WorldMap({
+  rows,
+  file = ['world-map'],
+}: {
+  rows: readonly CountryRank[];
+  file?: NamePart[];
+}) {
   const byCode = new Map(rows.map((r) => [r.country, r]));
+  const svg = useRef<SVGSVGElement>(null);
+  const [problem, setProblem] = useState('');
   return (
     <figure class="world-map">
       <svg
+        ref={svg}
         viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
         role="group"
         aria-label="World map: each country coloured by its largest AS dependency"
@@ -135,6 +148,45 @@ export function WorldMap({ rows }: { rows: readonly CountryRank[] }) {
           Shapes: Natural Earth 1:110m via world-atlas (ISC); a click opens the country.
         </span>
       </figcaption>
+      <Downloads
+        of="the world map"
+        actions={[
+          {
+            label: 'Map PNG',
+            run: () => {
+              if (svg.current === null) return;
+              svgPng(svg.current).then(
+                (blob) => downloadBlob(fileName(file, 'png'), blob),
+                (error: Error) => setProblem(error.message),
+              );
+            },
+          },
+          {
+            label: 'Map CSV',
+            run: () =>
+              downloadCsv(
+                fileName(file, 'csv'),
+                ['country', 'name', 'band', 'top_asn', 'top_name', 'hegemony'],
+                worldShapes().map((shape) => {
+                  const rank = shape.code === '' ? undefined : byCode.get(shape.code);
+                  return [
+                    shape.code,
+                    shape.name,
+                    bandOf(rank?.top?.hegemony)?.label ?? 'no data',
+                    rank?.top?.asn,
+                    rank?.top?.name,
+                    rank?.top?.hegemony,
+                  ];
+                }),
+              ),
+          },
+        ]}
+      />
+      {problem && (
+        <p class="error" role="alert">
+          {problem}
+        </p>
+      )}
     </figure>
   );
 }
