@@ -97,7 +97,10 @@ function LiveList() {
             label: 'Live CSV',
             run: () =>
               downloadCsv(
-                fileName(['outages', 'live', new Date().toISOString().slice(0, 19)], 'csv'),
+                fileName(
+                  ['outages', 'live', new Date().toISOString().slice(0, 19).replaceAll(':', '')],
+                  'csv',
+                ),
                 [
                   'selection',
                   'event',
@@ -130,7 +133,10 @@ function LiveList() {
             label: 'Live JSON',
             run: () =>
               downloadJson(
-                fileName(['outages', 'live', new Date().toISOString().slice(0, 19)], 'json'),
+                fileName(
+                  ['outages', 'live', new Date().toISOString().slice(0, 19).replaceAll(':', '')],
+                  'json',
+                ),
                 outages.map(({ alert, recovered, updates }) => ({ ...alert, recovered, updates })),
               ),
           },
