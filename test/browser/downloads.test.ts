@@ -291,12 +291,10 @@ describe('downloads of the routing views', () => {
     );
     expect(whatIfJson.removed.map((r) => r.asn)).toEqual([4837]);
     // The visible-space series: every bin the API gave, the events, the chart.
-    const bins = await api<{ bins: { time: string; value: number }[] }>(
-      '/countries/KP/visibility?limit=1000',
-    );
-    const events = await api<{ events: { id: number; classification: string }[] }>(
-      '/countries/KP/outages?limit=1000',
-    );
+    const bins = { bins: await apiAll<{ time: string; value: number }>('/countries/KP/visibility', 'bins') };
+    const events = {
+      events: await apiAll<{ id: number; classification: string }>('/countries/KP/outages', 'events'),
+    };
     const series = get(saved, 'the visible space of KP', 'Series CSV');
     expect(series.name).toMatch(/^cairn-country-KP-visibility-2014-12-\d{2}-2014-12-\d{2}\.csv$/);
     const seriesRows = csvOf(series);

@@ -172,7 +172,7 @@ export function WorldMap({
                   return [
                     shape.code,
                     shape.name,
-                    bandOf(rank?.top?.hegemony)?.label ?? 'no data',
+                    rank === undefined ? 'no data' : (bandOf(rank.top?.hegemony)?.label ?? 'no AS crossed'),
                     rank?.top?.asn,
                     rank?.top?.name,
                     rank?.top?.hegemony,
