@@ -99,55 +99,57 @@ export function WorldMap({
   const svg = useRef<SVGSVGElement>(null);
   const [problem, setProblem] = useState('');
   return (
-    <figure class="world-map">
-      <svg
-        ref={svg}
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        role="group"
-        aria-label="World map: each country coloured by its largest AS dependency"
-      >
-        {worldShapes().map((shape) => {
-          const rank = shape.code === '' ? undefined : byCode.get(shape.code);
-          const band = bandOf(rank?.top?.hegemony);
-          const title =
-            rank === undefined
-              ? `${shape.name}: no data`
-              : rank.top === undefined
-                ? `${shape.name} (${shape.code}): no AS crossed`
-                : `${shape.name} (${shape.code}): AS${rank.top.asn} ${rank.top.name}, hegemony ${fixed(rank.top.hegemony)}`;
-          const path = (
-            <path
-              d={shape.d}
-              fill={band?.fill ?? NO_DATA}
-              data-code={shape.code}
-              data-band={band?.label ?? 'no data'}
-            >
-              <title>{title}</title>
-            </path>
-          );
-          if (rank === undefined) return <g key={shape.name}>{path}</g>;
-          return (
-            <a key={shape.code} href={href('country', shape.code)} aria-label={title}>
-              {path}
-            </a>
-          );
-        })}
-      </svg>
-      <figcaption>
-        <span>Largest dependency (hegemony):</span>
-        {BANDS.map((b) => (
-          <span key={b.label} class="legend-item">
-            <span class="swatch" style={{ background: b.fill }} /> {b.label}
+    <>
+      <figure class="world-map">
+        <svg
+          ref={svg}
+          viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+          role="group"
+          aria-label="World map: each country coloured by its largest AS dependency"
+        >
+          {worldShapes().map((shape) => {
+            const rank = shape.code === '' ? undefined : byCode.get(shape.code);
+            const band = bandOf(rank?.top?.hegemony);
+            const title =
+              rank === undefined
+                ? `${shape.name}: no data`
+                : rank.top === undefined
+                  ? `${shape.name} (${shape.code}): no AS crossed`
+                  : `${shape.name} (${shape.code}): AS${rank.top.asn} ${rank.top.name}, hegemony ${fixed(rank.top.hegemony)}`;
+            const path = (
+              <path
+                d={shape.d}
+                fill={band?.fill ?? NO_DATA}
+                data-code={shape.code}
+                data-band={band?.label ?? 'no data'}
+              >
+                <title>{title}</title>
+              </path>
+            );
+            if (rank === undefined) return <g key={shape.name}>{path}</g>;
+            return (
+              <a key={shape.code} href={href('country', shape.code)} aria-label={title}>
+                {path}
+              </a>
+            );
+          })}
+        </svg>
+        <figcaption>
+          <span>Largest dependency (hegemony):</span>
+          {BANDS.map((b) => (
+            <span key={b.label} class="legend-item">
+              <span class="swatch" style={{ background: b.fill }} /> {b.label}
+            </span>
+          ))}
+          <span class="legend-item">
+            <span class="swatch" style={{ background: NO_DATA }} /> no data
           </span>
-        ))}
-        <span class="legend-item">
-          <span class="swatch" style={{ background: NO_DATA }} /> no data
-        </span>
-        <span class="muted">
-          {' '}
-          Shapes: Natural Earth 1:110m via world-atlas (ISC); a click opens the country.
-        </span>
-      </figcaption>
+          <span class="muted">
+            {' '}
+            Shapes: Natural Earth 1:110m via world-atlas (ISC); a click opens the country.
+          </span>
+        </figcaption>
+      </figure>
       <Downloads
         of="the world map"
         actions={[
@@ -187,6 +189,6 @@ export function WorldMap({
           {problem}
         </p>
       )}
-    </figure>
+    </>
   );
 }
