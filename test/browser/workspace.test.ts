@@ -392,7 +392,7 @@ describe('cases', () => {
     const download = page.waitForEvent('download');
     await page.getByRole('button', { name: 'Export STIX' }).click();
     const saved = await download;
-    expect(saved.suggestedFilename()).toMatch(/^case-case--.*\.stix\.json$/);
+    expect(saved.suggestedFilename()).toMatch(/^cairn-case-case--.*\.stix\.json$/);
     const bundle = JSON.parse(readFileSync((await saved.path())!, 'utf8')) as {
       type: string;
       objects: { type: string }[];

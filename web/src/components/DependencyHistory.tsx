@@ -5,7 +5,7 @@
  */
 import { useRef } from 'preact/hooks';
 import { useApiList } from '../api';
-import { downloadBlob, downloadCsv } from '../download';
+import { day, downloadCanvas, downloadCsv, downloadJson, fileName } from '../download';
 import type { HistoryDependencyResult } from '../types';
 import { DependencyTable } from './AsTables';
 import { Downloads, Meta, Status } from './Status';
@@ -54,6 +54,13 @@ export function DependencyHistory({ code }: { code: string }) {
       {(result, ready) => {
         const { x, lines } = dependencyLines(result);
         const latest = result.snapshots.at(-1);
+        const file = [
+          'country',
+          code,
+          'dependency-history',
+          day(result.snapshots[0]?.time),
+          day(latest?.time),
+        ];
         if (latest === undefined)
           return <p class="muted">The store holds no dependency snapshot of {code}.</p>;
         return (
@@ -76,24 +83,23 @@ export function DependencyHistory({ code }: { code: string }) {
               onCanvas={(c) => (canvas.current = c)}
             />
             <Downloads
+              of={`the dependency history of ${code}`}
               actions={[
                 {
                   label: 'Dependency history CSV',
                   run: () =>
                     downloadCsv(
-                      `dependency-history-${code}.csv`,
+                      fileName(file, 'csv'),
                       ['time', 'asn', 'name', 'hegemony', 'change'],
                       result.snapshots.flatMap((s) =>
                         s.dependency.map((d) => [s.time, d.asn, d.name, d.hegemony, d.change]),
                       ),
                     ),
                 },
+                { label: 'Dependency history JSON', run: () => downloadJson(fileName(file, 'json'), result) },
                 {
                   label: 'Dependency history PNG',
-                  run: () =>
-                    canvas.current?.toBlob(
-                      (blob) => blob && downloadBlob(`dependency-history-${code}.png`, blob),
-                    ),
+                  run: () => canvas.current && downloadCanvas(fileName(file, 'png'), canvas.current),
                 },
               ]}
             />

@@ -34,9 +34,10 @@ export interface DownloadAction {
   run: () => void;
 }
 
-export function Downloads({ actions }: { actions: DownloadAction[] }) {
+/** The download buttons of one view; `of` names what they save (the group's accessible name). */
+export function Downloads({ actions, of }: { actions: DownloadAction[]; of?: string }) {
   return (
-    <div class="downloads" role="group" aria-label="Downloads">
+    <div class="downloads" role="group" aria-label={of === undefined ? 'Downloads' : `Downloads of ${of}`}>
       {actions.map((action) => (
         <button key={action.label} type="button" onClick={action.run}>
           {action.label}

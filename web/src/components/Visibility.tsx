@@ -5,7 +5,7 @@
  * event opens its life cycle: phases, cause and the peers and upstreams that lost it first.
  */
 import { useMemo, useRef } from 'preact/hooks';
-import { downloadCanvas, downloadCsv, downloadJson } from '../download';
+import { day, downloadCanvas, downloadCsv, downloadJson, fileName, type NamePart } from '../download';
 import { duration, isoTime, percent } from '../format';
 import { href } from '../router';
 import { useApi } from '../api';
@@ -121,12 +121,21 @@ interface Props {
   onSelect: (id: number | undefined) => void;
   syncKey?: string;
   xRange?: [number, number];
+  /** The view and its state, first in the download names (default: `visibility` and the name). */
+  file?: NamePart[];
+  /** Receives the chart's canvas (the Compare view saves its charts as one picture). */
+  onCanvas?: (canvas: HTMLCanvasElement | undefined) => void;
 }
 
 export type { EventsAnswer, VisibilityAnswer, VisibilityData } from '../series';
 
-export function Visibility({ result, name, selected, onSelect, syncKey, xRange }: Props) {
+export function Visibility({ result, name, selected, onSelect, syncKey, xRange, file, onCanvas }: Props) {
   const canvas = useRef<HTMLCanvasElement | undefined>(undefined);
+  const base = [
+    ...(file ?? ['visibility', name]),
+    day(result.bins[0]?.time),
+    day(result.bins[result.bins.length - 1]?.time),
+  ];
   const series = useMemo(() => seriesOf(result), [result.bins, result.events]);
   const lines = useMemo<Line[]>(
     () => [
@@ -154,7 +163,10 @@ export function Visibility({ result, name, selected, onSelect, syncKey, xRange }
           bands={bands}
           syncKey={syncKey}
           xRange={xRange}
-          onCanvas={(c) => (canvas.current = c)}
+          onCanvas={(c) => {
+            canvas.current = c;
+            onCanvas?.(c);
+          }}
           yLabel={unit}
         />
       )}
@@ -185,12 +197,13 @@ export function Visibility({ result, name, selected, onSelect, syncKey, xRange }
         </span>
       </div>
       <Downloads
+        of={`the visible space of ${name}`}
         actions={[
           {
             label: 'Series CSV',
             run: () =>
               downloadCsv(
-                `visibility-${name}.csv`,
+                fileName(base, 'csv'),
                 [
                   'time',
                   'value',
@@ -213,10 +226,37 @@ export function Visibility({ result, name, selected, onSelect, syncKey, xRange }
                 ]),
               ),
           },
-          { label: 'Series JSON', run: () => downloadJson(`visibility-${name}.json`, result) },
+          {
+            label: 'Events CSV',
+            run: () =>
+              downloadCsv(
+                fileName([...base, 'events'], 'csv'),
+                [
+                  'id',
+                  'classification',
+                  'level',
+                  'start_time',
+                  'end_time',
+                  'duration_s',
+                  'lost_share',
+                  'cause',
+                ],
+                result.events.map((e) => [
+                  e.id,
+                  e.classification,
+                  e.level,
+                  e.startTime,
+                  e.endTime,
+                  e.duration,
+                  e.lostShare,
+                  e.cause,
+                ]),
+              ),
+          },
+          { label: 'Series JSON', run: () => downloadJson(fileName(base, 'json'), result) },
           {
             label: 'Chart PNG',
-            run: () => canvas.current && downloadCanvas(`visibility-${name}.png`, canvas.current),
+            run: () => canvas.current && downloadCanvas(fileName(base, 'png'), canvas.current),
           },
         ]}
       />

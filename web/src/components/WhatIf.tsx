@@ -6,7 +6,7 @@
  */
 import { useState } from 'preact/hooks';
 import { useApi } from '../api';
-import { downloadJson } from '../download';
+import { downloadCsv, downloadJson, fileName } from '../download';
 import { percent } from '../format';
 import { setQuery } from '../router';
 import type { WhatIfResult } from '../types';
@@ -50,6 +50,7 @@ export function WhatIfPanel({
     .filter((s) => s !== '')
     .join(',');
   const loaded = useApi<WhatIfResult>(asked === '' ? undefined : '/whatif', { remove: asked, country: code });
+  const whatIfFile = ['country', code, 'whatif', 'without', ...asked.split(',').map((a) => a.toUpperCase())];
   return (
     <div class="whatif">
       <form
@@ -110,8 +111,34 @@ export function WhatIfPanel({
                   </tbody>
                 </table>
                 <Downloads
+                  of={`what reaches ${code} without ${asked}`}
                   actions={[
-                    { label: 'What-if JSON', run: () => downloadJson(`whatif-${code}.json`, result) },
+                    {
+                      label: 'What-if CSV',
+                      run: () =>
+                        downloadCsv(
+                          fileName(whatIfFile, 'csv'),
+                          [
+                            'prefix',
+                            'fate',
+                            'vantage_points',
+                            'surviving',
+                            'alternative_path',
+                            'origin_links',
+                          ],
+                          country.prefixes.map((p) => [
+                            p.prefix,
+                            p.fate,
+                            p.vantagePoints.length,
+                            p.vantagePoints.filter((v) => v.survives).length,
+                            p.alternative?.path.join(' '),
+                            p.originLinks
+                              .map((l) => `${l.from}-${l.to} ${l.type}${l.removed ? ' removed' : ''}`)
+                              .join('; '),
+                          ]),
+                        ),
+                    },
+                    { label: 'What-if JSON', run: () => downloadJson(fileName(whatIfFile, 'json'), result) },
                   ]}
                 />
                 <Table

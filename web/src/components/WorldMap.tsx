@@ -8,6 +8,9 @@ import { feature } from 'topojson-client';
 import type { GeometryCollection, Topology } from 'topojson-specification';
 import atlas from 'world-atlas/countries-110m.json';
 import isoNumeric from '../data/iso-numeric.json';
+import { Downloads } from './Status';
+import { useRef, useState } from 'preact/hooks';
+import { downloadBlob, downloadCsv, fileName, svgPng, type NamePart } from '../download';
 import { fixed } from '../format';
 import { href } from '../router';
 import type { CountryRank } from '../types';
@@ -84,57 +87,108 @@ export function bandOf(hegemony: number | undefined): (typeof BANDS)[number] | u
   return BANDS.find((b) => hegemony >= b.from);
 }
 
-export function WorldMap({ rows }: { rows: readonly CountryRank[] }) {
+/** `file`: the view and its state, first in the download names. */
+export function WorldMap({
+  rows,
+  file = ['world-map'],
+}: {
+  rows: readonly CountryRank[];
+  file?: NamePart[];
+}) {
   const byCode = new Map(rows.map((r) => [r.country, r]));
+  const svg = useRef<SVGSVGElement>(null);
+  const [problem, setProblem] = useState('');
   return (
-    <figure class="world-map">
-      <svg
-        viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
-        role="group"
-        aria-label="World map: each country coloured by its largest AS dependency"
-      >
-        {worldShapes().map((shape) => {
-          const rank = shape.code === '' ? undefined : byCode.get(shape.code);
-          const band = bandOf(rank?.top?.hegemony);
-          const title =
-            rank === undefined
-              ? `${shape.name}: no data`
-              : rank.top === undefined
-                ? `${shape.name} (${shape.code}): no AS crossed`
-                : `${shape.name} (${shape.code}): AS${rank.top.asn} ${rank.top.name}, hegemony ${fixed(rank.top.hegemony)}`;
-          const path = (
-            <path
-              d={shape.d}
-              fill={band?.fill ?? NO_DATA}
-              data-code={shape.code}
-              data-band={band?.label ?? 'no data'}
-            >
-              <title>{title}</title>
-            </path>
-          );
-          if (rank === undefined) return <g key={shape.name}>{path}</g>;
-          return (
-            <a key={shape.code} href={href('country', shape.code)} aria-label={title}>
-              {path}
-            </a>
-          );
-        })}
-      </svg>
-      <figcaption>
-        <span>Largest dependency (hegemony):</span>
-        {BANDS.map((b) => (
-          <span key={b.label} class="legend-item">
-            <span class="swatch" style={{ background: b.fill }} /> {b.label}
+    <>
+      <figure class="world-map">
+        <svg
+          ref={svg}
+          viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+          role="group"
+          aria-label="World map: each country coloured by its largest AS dependency"
+        >
+          {worldShapes().map((shape) => {
+            const rank = shape.code === '' ? undefined : byCode.get(shape.code);
+            const band = bandOf(rank?.top?.hegemony);
+            const title =
+              rank === undefined
+                ? `${shape.name}: no data`
+                : rank.top === undefined
+                  ? `${shape.name} (${shape.code}): no AS crossed`
+                  : `${shape.name} (${shape.code}): AS${rank.top.asn} ${rank.top.name}, hegemony ${fixed(rank.top.hegemony)}`;
+            const path = (
+              <path
+                d={shape.d}
+                fill={band?.fill ?? NO_DATA}
+                data-code={shape.code}
+                data-band={band?.label ?? 'no data'}
+              >
+                <title>{title}</title>
+              </path>
+            );
+            if (rank === undefined) return <g key={shape.name}>{path}</g>;
+            return (
+              <a key={shape.code} href={href('country', shape.code)} aria-label={title}>
+                {path}
+              </a>
+            );
+          })}
+        </svg>
+        <figcaption>
+          <span>Largest dependency (hegemony):</span>
+          {BANDS.map((b) => (
+            <span key={b.label} class="legend-item">
+              <span class="swatch" style={{ background: b.fill }} /> {b.label}
+            </span>
+          ))}
+          <span class="legend-item">
+            <span class="swatch" style={{ background: NO_DATA }} /> no data
           </span>
-        ))}
-        <span class="legend-item">
-          <span class="swatch" style={{ background: NO_DATA }} /> no data
-        </span>
-        <span class="muted">
-          {' '}
-          Shapes: Natural Earth 1:110m via world-atlas (ISC); a click opens the country.
-        </span>
-      </figcaption>
-    </figure>
+          <span class="muted">
+            {' '}
+            Shapes: Natural Earth 1:110m via world-atlas (ISC); a click opens the country.
+          </span>
+        </figcaption>
+      </figure>
+      <Downloads
+        of="the world map"
+        actions={[
+          {
+            label: 'Map PNG',
+            run: () => {
+              if (svg.current === null) return;
+              svgPng(svg.current).then(
+                (blob) => downloadBlob(fileName(file, 'png'), blob),
+                (error: Error) => setProblem(error.message),
+              );
+            },
+          },
+          {
+            label: 'Map CSV',
+            run: () =>
+              downloadCsv(
+                fileName(file, 'csv'),
+                ['country', 'name', 'band', 'top_asn', 'top_name', 'hegemony'],
+                worldShapes().map((shape) => {
+                  const rank = shape.code === '' ? undefined : byCode.get(shape.code);
+                  return [
+                    shape.code,
+                    shape.name,
+                    rank === undefined ? 'no data' : (bandOf(rank.top?.hegemony)?.label ?? 'no AS crossed'),
+                    rank?.top?.asn,
+                    rank?.top?.name,
+                    rank?.top?.hegemony,
+                  ];
+                }),
+              ),
+          },
+        ]}
+      />
+      {problem && (
+        <p class="error" role="alert">
+          {problem}
+        </p>
+      )}
+    </>
   );
 }

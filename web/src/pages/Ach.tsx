@@ -7,7 +7,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { apiWrite, useApi } from '../api';
 import { Downloads, Meta, Status } from '../components/Status';
-import { downloadCsv, downloadJson } from '../download';
+import { downloadCsv, downloadJson, fileName } from '../download';
 import { fixed } from '../format';
 import { href, setQuery, type Route } from '../router';
 import type { AchCaseSummary, AchResult, AchView as AchAnswer } from '../types';
@@ -252,13 +252,21 @@ export function AchView({ id, route, compact = false }: { id: string; route: Rou
                 <h3>Sensitivity</h3>
                 <Sensitivity result={result} />
                 <Downloads
+                  of={`the analysis of ${id}`}
                   actions={[
-                    { label: 'Analysis JSON', run: () => downloadJson(`ach-${id}.json`, result) },
+                    {
+                      label: 'Analysis JSON',
+                      run: () =>
+                        downloadJson(
+                          fileName(['ach', id, asOf && `asof-${asOf.slice(0, 10)}`], 'json'),
+                          result,
+                        ),
+                    },
                     {
                       label: 'Matrix CSV',
                       run: () =>
                         downloadCsv(
-                          `ach-${id}.csv`,
+                          fileName(['ach', id, asOf && `asof-${asOf.slice(0, 10)}`, 'matrix'], 'csv'),
                           [
                             'evidence',
                             'title',

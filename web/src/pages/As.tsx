@@ -6,7 +6,7 @@ import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
 import { CountryLink, PrefixLink } from '../components/Links';
 import { Downloads, Meta, Status } from '../components/Status';
 import { Table } from '../components/Table';
-import { downloadBlob, downloadCsv, downloadJson } from '../download';
+import { dataDays, downloadBlob, downloadCsv, downloadJson, fileName } from '../download';
 import { percent } from '../format';
 import { hrefWith, type Route } from '../router';
 import type { AsResult } from '../types';
@@ -51,6 +51,7 @@ export function AsPage({ asn }: { asn: string; route: Route }) {
       <Status loaded={loaded} what={`AS${number}`}>
         {(view, ready) => {
           const graph = neighbourGraph(view);
+          const file = ['as', view.asn, ...dataDays(ready.value.meta)];
           return (
             <>
               <h1>
@@ -63,20 +64,57 @@ export function AsPage({ asn }: { asn: string; route: Route }) {
                 <a href={hrefWith(['compare'], { items: `as:${view.asn}` })}>Compare</a>
               </p>
               <Downloads
+                of={`AS${view.asn}`}
                 actions={[
-                  { label: 'JSON', run: () => downloadJson(`as${view.asn}.json`, view) },
+                  { label: 'JSON', run: () => downloadJson(fileName(file, 'json'), view) },
                   {
                     label: 'Prefixes CSV',
                     run: () =>
                       downloadCsv(
-                        `as${view.asn}-prefixes.csv`,
+                        fileName([...file, 'prefixes'], 'csv'),
                         ['prefix', 'country'],
                         view.prefixes.map((p) => [p.prefix, p.country]),
                       ),
                   },
                   {
+                    label: 'Neighbours CSV',
+                    run: () =>
+                      downloadCsv(
+                        fileName([...file, 'neighbours'], 'csv'),
+                        ['direction', 'asn', 'name', 'country', 'share', 'paths'],
+                        [
+                          ...view.upstreams.map((u) => [
+                            'upstream',
+                            u.asn,
+                            u.name,
+                            u.country,
+                            u.share,
+                            undefined,
+                          ]),
+                          ...view.downstreams.map((d) => [
+                            'downstream',
+                            d.asn,
+                            d.name,
+                            d.country,
+                            undefined,
+                            d.paths,
+                          ]),
+                        ],
+                      ),
+                  },
+                  {
+                    label: 'Dependency CSV',
+                    run: () =>
+                      downloadCsv(
+                        fileName([...file, 'dependency'], 'csv'),
+                        ['asn', 'name', 'hegemony'],
+                        view.dependency.map((d) => [d.asn, d.name, d.hegemony]),
+                      ),
+                  },
+                  {
                     label: 'Graph PNG',
-                    run: () => png.current && downloadBlob(`as${view.asn}-neighbours.png`, png.current()),
+                    run: () =>
+                      png.current && downloadBlob(fileName([...file, 'neighbours'], 'png'), png.current()),
                   },
                 ]}
               />

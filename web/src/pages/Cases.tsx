@@ -10,7 +10,7 @@ import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
 import { AsLink, CountryLink, PrefixLink } from '../components/Links';
 import { Downloads, Meta, Status } from '../components/Status';
 import { Table } from '../components/Table';
-import { downloadBlob, downloadCsv, downloadJson } from '../download';
+import { downloadBlob, downloadCsv, downloadJson, fileName } from '../download';
 import { fixed } from '../format';
 import { href, setQuery, type Route } from '../router';
 import type { IntelAttributeResult, IntelEvidenceItem, IntelImportResult, IntelShowResult } from '../types';
@@ -254,12 +254,13 @@ export function CasesPage({ route }: { route: Route }) {
           <>
             <Meta meta={ready.value.meta} />
             <Downloads
+              of="the cases"
               actions={[
                 {
                   label: 'Cases CSV',
                   run: () =>
                     downloadCsv(
-                      'cases.csv',
+                      fileName(['cases', q && `q-${q}`], 'csv'),
                       ['id', 'name', 'kind', 'date', 'actors', 'techniques'],
                       cases.map((c) => [
                         c.id,
@@ -271,7 +272,10 @@ export function CasesPage({ route }: { route: Route }) {
                       ]),
                     ),
                 },
-                { label: 'Cases JSON', run: () => downloadJson('cases.json', cases) },
+                {
+                  label: 'Cases JSON',
+                  run: () => downloadJson(fileName(['cases', q && `q-${q}`], 'json'), cases),
+                },
               ]}
             />
             <Table
@@ -330,6 +334,15 @@ export function CaseView({ id, route, compact = false }: { id: string; route: Ro
       {(data, ready) => {
         const attributionData = attribution.state === 'ready' ? attribution.value.data : undefined;
         const graph = evidenceGraph(data, attributionData, { kinds, minWeight, indicatorLimit });
+        // The graph's filters are its state: they name its files.
+        const graphFile = [
+          'case',
+          id,
+          'evidence-graph',
+          NODE_KINDS.filter((k) => kinds.has(k)).join('_') || 'none',
+          `minw${minWeight}`,
+          `ni${indicatorLimit}`,
+        ];
         return (
           <>
             <h2>{data.case.name}</h2>
@@ -389,20 +402,57 @@ export function CaseView({ id, route, compact = false }: { id: string; route: Ro
               height={compact ? 360 : 480}
             />
             <Downloads
+              of={`case ${data.case.name}`}
               actions={[
                 {
                   label: 'Graph PNG',
-                  run: () => png.current && downloadBlob(`case-${id}.png`, png.current()),
+                  run: () => png.current && downloadBlob(fileName(graphFile, 'png'), png.current()),
+                },
+                {
+                  label: 'Graph CSV',
+                  run: () => {
+                    const byId = new Map(graph.nodes.map((n) => [n.id, n]));
+                    downloadCsv(
+                      fileName(graphFile, 'csv'),
+                      ['source', 'source_kind', 'target', 'target_kind', 'weight', 'label'],
+                      graph.edges.map((e) => [
+                        byId.get(e.source)?.label,
+                        byId.get(e.source)?.kind,
+                        byId.get(e.target)?.label,
+                        byId.get(e.target)?.kind,
+                        e.weight,
+                        e.label,
+                      ]),
+                    );
+                  },
                 },
                 {
                   label: 'Case JSON',
-                  run: () => downloadJson(`case-${id}.json`, { ...data, attribution: attributionData }),
+                  run: () =>
+                    downloadJson(fileName(['case', id], 'json'), { ...data, attribution: attributionData }),
+                },
+                {
+                  label: 'Ranked actors CSV',
+                  run: () =>
+                    downloadCsv(
+                      fileName(['case', id, 'actors'], 'csv'),
+                      ['rank', 'actor', 'id', 'score', 'confidence', 'evidence_items', 'verdict'],
+                      (attributionData?.candidates ?? []).map((c, i) => [
+                        i + 1,
+                        c.actor,
+                        c.id,
+                        c.score,
+                        c.confidence,
+                        c.evidence.length,
+                        i === 0 ? attributionData?.verdict : undefined,
+                      ]),
+                    ),
                 },
                 {
                   label: 'Indicators CSV',
                   run: () =>
                     downloadCsv(
-                      `indicators-${id}.csv`,
+                      fileName(['case', id, 'indicators'], 'csv'),
                       ['type', 'value', 'confidence', 'prefix', 'origin_asns', 'country'],
                       data.indicators.map((i) => [
                         i.type,
@@ -418,7 +468,7 @@ export function CaseView({ id, route, compact = false }: { id: string; route: Ro
                   label: 'Export STIX',
                   run: () => {
                     void apiGet<unknown>(`/intel/cases/${encodeURIComponent(id)}/stix`).then((answer) =>
-                      downloadJson(`case-${id}.stix.json`, answer.data),
+                      downloadJson(fileName(['case', id], 'stix.json'), answer.data),
                     );
                   },
                 },

@@ -12,7 +12,7 @@ import {
   type VisibilityAnswer,
   type VisibilityData,
 } from '../components/Visibility';
-import { downloadJson } from '../download';
+import { day, downloadCanvases, downloadCsv, downloadJson, fileName } from '../download';
 import { setQuery, type Route } from '../router';
 
 export interface CompareItem {
@@ -51,12 +51,14 @@ function Panel({
   onData,
   selected,
   onSelect,
+  onCanvas,
 }: {
   item: CompareItem;
   range?: [number, number];
   onData: (name: string, data: VisibilityData) => void;
   selected?: number;
   onSelect: (id?: number) => void;
+  onCanvas: (canvas: HTMLCanvasElement | undefined) => void;
 }) {
   const { bins, events } = useSeries(item);
   return (
@@ -76,6 +78,8 @@ function Panel({
                   xRange={range}
                   selected={selected}
                   onSelect={onSelect}
+                  file={['compare', `${item.kind}-${item.id}`]}
+                  onCanvas={onCanvas}
                 />
               );
             }}
@@ -89,6 +93,7 @@ function Panel({
 export function ComparePage({ route }: { route: Route }) {
   const items = useMemo(() => parseItems(route.query.get('items')), [route.query.get('items')]);
   const [loaded] = useState(() => new Map<string, VisibilityData>());
+  const [canvases] = useState(() => new Map<string, HTMLCanvasElement>());
   const [, setVersion] = useState(0);
   const [text, setText] = useState('');
   const [problem, setProblem] = useState('');
@@ -104,6 +109,18 @@ export function ComparePage({ route }: { route: Route }) {
     }
     return Number.isFinite(from) && to > from ? [from, to] : undefined;
   }, [items, loaded.size]);
+  // The series of the items compared now, in their order (a removed item's data stays loaded).
+  const shown = () =>
+    items.flatMap((item) => {
+      const data = loaded.get(nameOf(item));
+      return data === undefined ? [] : [[nameOf(item), data] as const];
+    });
+  const file = () => [
+    'compare',
+    ...items.map((item) => `${item.kind}-${item.id}`),
+    range && day(range[0]),
+    range && day(range[1]),
+  ];
   const add = (event: Event) => {
     event.preventDefault();
     const value = text.trim();
@@ -161,8 +178,42 @@ export function ComparePage({ route }: { route: Route }) {
       </ul>
       {items.length < 2 && <p>Add {2 - items.length} more to compare.</p>}
       <Downloads
+        of="every compared series"
         actions={[
-          { label: 'All series JSON', run: () => downloadJson('compare.json', Object.fromEntries(loaded)) },
+          {
+            label: 'All series CSV',
+            run: () =>
+              downloadCsv(
+                fileName(file(), 'csv'),
+                ['series', 'time', 'value', 'baseline', 'minimum', 'full_feed_peers', 'in_event'],
+                shown().flatMap(([name, data]) =>
+                  data.bins.map((b) => [
+                    name,
+                    b.time,
+                    b.value,
+                    b.baseline,
+                    b.minimum,
+                    b.fullFeedPeers,
+                    b.inEvent,
+                  ]),
+                ),
+              ),
+          },
+          {
+            label: 'All series JSON',
+            run: () => downloadJson(fileName(file(), 'json'), Object.fromEntries(shown())),
+          },
+          {
+            label: 'All charts PNG',
+            run: () =>
+              downloadCanvases(
+                fileName(file(), 'png'),
+                items.flatMap((item) => {
+                  const canvas = canvases.get(nameOf(item));
+                  return canvas === undefined ? [] : [{ title: `Visible space of ${nameOf(item)}`, canvas }];
+                }),
+              ),
+          },
         ]}
       />
       {items.map((item) => (
@@ -183,6 +234,9 @@ export function ComparePage({ route }: { route: Route }) {
           }
           onSelect={(id) =>
             setQuery({ [`event-${item.kind}-${item.id}`]: id === undefined ? undefined : String(id) })
+          }
+          onCanvas={(canvas) =>
+            canvas === undefined ? canvases.delete(nameOf(item)) : canvases.set(nameOf(item), canvas)
           }
         />
       ))}

@@ -8,7 +8,7 @@ import { AsLink, CountryLink } from '../components/Links';
 import { Downloads, Meta, Status } from '../components/Status';
 import { Table, sortRows, type Column } from '../components/Table';
 import { WorldMap } from '../components/WorldMap';
-import { downloadCsv, downloadJson } from '../download';
+import { dataDays, downloadCsv, downloadJson, fileName } from '../download';
 import { fixed } from '../format';
 import { setQuery, type Route } from '../router';
 import type { CountriesResult, CountryRank } from '../types';
@@ -64,6 +64,14 @@ export function CountriesPage({ route }: { route: Route }) {
         {(data, ready) => {
           const rows = data.countries;
           const shown = () => sortRows(rows, COLUMNS, state);
+          const days = dataDays(ready.value.meta);
+          // The filter and the sort are the table's state: they name its files.
+          const file = [
+            'countries',
+            ...days,
+            state.search && `q-${state.search}`,
+            state.sort && `sort-${state.sort}-${state.dir ?? 'asc'}`,
+          ];
           return (
             <>
               <Meta meta={ready.value.meta} />
@@ -71,19 +79,20 @@ export function CountriesPage({ route }: { route: Route }) {
                 {rows.length} countries; {rows.filter((r) => r.upstreamCount === 1).length} reach the Internet
                 through a single upstream.
               </p>
-              <WorldMap rows={rows} />
+              <WorldMap rows={rows} file={['world-map', ...days]} />
               <Downloads
+                of="the country ranking"
                 actions={[
                   {
                     label: 'Download CSV',
                     run: () =>
                       downloadCsv(
-                        'countries.csv',
+                        fileName(file, 'csv'),
                         COLUMNS.map((c) => c.key),
                         shown().map((r) => COLUMNS.map((c) => c.value(r))),
                       ),
                   },
-                  { label: 'Download JSON', run: () => downloadJson('countries.json', shown()) },
+                  { label: 'Download JSON', run: () => downloadJson(fileName(file, 'json'), shown()) },
                 ]}
               />
               <Table

@@ -15,7 +15,7 @@ import { AsLink, PrefixLink } from '../components/Links';
 import { Downloads, Meta, Status } from '../components/Status';
 import { Table, type Column } from '../components/Table';
 import { Visibility, type EventsAnswer, type VisibilityAnswer } from '../components/Visibility';
-import { downloadBlob, downloadCsv, downloadJson } from '../download';
+import { dataDays, downloadBlob, downloadCsv, downloadJson, fileName, type NamePart } from '../download';
 import { fixed, percent } from '../format';
 import { href, hrefWith, setQuery, type Route } from '../router';
 import type { AsResult, CountryResult } from '../types';
@@ -130,6 +130,15 @@ export function DependencyGraph({
   const [expanded, setExpanded] = useState(new Map<number, AsResult>());
   const [problem, setProblem] = useState('');
   const png = useRef<(() => Blob) | undefined>(undefined);
+  // The graph's state in its file names: the view it sits on, the hegemony floor, the size, the expansions.
+  const file: NamePart[] = [
+    compact ? 'home' : 'country',
+    country.country,
+    'dependency-graph',
+    `minh${minHegemony}`,
+    `n${limit}`,
+    expandList.length > 0 && `expand${expandList.join('_')}`,
+  ];
   useEffect(() => {
     let live = true;
     const missing = expandList.filter((asn) => !expanded.has(asn));
@@ -225,12 +234,32 @@ export function DependencyGraph({
         </p>
       )}
       <Downloads
+        of={`the dependency graph of ${country.country}`}
         actions={[
           {
             label: 'Graph PNG',
-            run: () => png.current && downloadBlob(`dependency-${country.country}.png`, png.current()),
+            run: () => png.current && downloadBlob(fileName(file, 'png'), png.current()),
           },
-          { label: 'Graph JSON', run: () => downloadJson(`dependency-${country.country}.json`, graph) },
+          {
+            label: 'Graph CSV',
+            run: () => {
+              const labels = new Map(graph.nodes.map((n) => [n.id, n]));
+              downloadCsv(
+                fileName(file, 'csv'),
+                ['source', 'source_kind', 'target', 'target_kind', 'weight', 'label', 'source_chokepoint'],
+                graph.edges.map((e) => [
+                  labels.get(e.source)?.label,
+                  labels.get(e.source)?.kind,
+                  labels.get(e.target)?.label,
+                  labels.get(e.target)?.kind,
+                  e.weight,
+                  e.label,
+                  labels.get(e.source)?.marked === true,
+                ]),
+              );
+            },
+          },
+          { label: 'Graph JSON', run: () => downloadJson(fileName(file, 'json'), graph) },
         ]}
       />
       {!compact && (
@@ -320,13 +349,18 @@ export function CountryPage({ code, route }: { code: string; route: Route }) {
             <Meta meta={ready.value.meta} />
             <CountryOverview country={country} />
             <Downloads
+              of={`country ${code}`}
               actions={[
-                { label: 'Country JSON', run: () => downloadJson(`country-${code}.json`, country) },
+                {
+                  label: 'Country JSON',
+                  run: () =>
+                    downloadJson(fileName(['country', code, ...dataDays(ready.value.meta)], 'json'), country),
+                },
                 {
                   label: 'Upstreams CSV',
                   run: () =>
                     downloadCsv(
-                      `upstreams-${code}.csv`,
+                      fileName(['country', code, ...dataDays(ready.value.meta), 'upstreams'], 'csv'),
                       ['asn', 'name', 'country', 'share'],
                       country.upstreams.map((u) => [u.asn, u.name, u.country, u.share]),
                     ),
@@ -335,7 +369,7 @@ export function CountryPage({ code, route }: { code: string; route: Route }) {
                   label: 'Dependency CSV',
                   run: () =>
                     downloadCsv(
-                      `dependency-${code}.csv`,
+                      fileName(['country', code, ...dataDays(ready.value.meta), 'dependency'], 'csv'),
                       ['asn', 'name', 'hegemony', 'ipv4', 'ipv6'],
                       country.dependency.map((d) => [d.asn, d.name, d.hegemony, d.ipv4, d.ipv6]),
                     ),
@@ -344,7 +378,7 @@ export function CountryPage({ code, route }: { code: string; route: Route }) {
                   label: 'Prefixes CSV',
                   run: () =>
                     downloadCsv(
-                      `prefixes-${code}.csv`,
+                      fileName(['country', code, ...dataDays(ready.value.meta), 'prefixes'], 'csv'),
                       ['prefix', 'origins'],
                       country.prefixes.map((p) => [p.prefix, p.origins.join(' ')]),
                     ),
@@ -402,6 +436,7 @@ export function CountryPage({ code, route }: { code: string; route: Route }) {
               <Visibility
                 result={{ bins: binList.bins, binSeconds: binList.binSeconds, events: eventList.events }}
                 name={code}
+                file={['country', code, 'visibility']}
                 selected={selected === null ? undefined : Number(selected)}
                 onSelect={(id) => setQuery({ event: id === undefined ? undefined : String(id) })}
               />

@@ -5,7 +5,7 @@
 import { useApi } from '../api';
 import { AsLink } from '../components/Links';
 import { Downloads, Status } from '../components/Status';
-import { downloadJson } from '../download';
+import { downloadJson, fileName } from '../download';
 import { fixed, percent } from '../format';
 import { href, type Route } from '../router';
 import type { CountryResult, IntelShowResult } from '../types';
@@ -34,7 +34,15 @@ function KpDependency({ country, route }: { country: CountryResult; route: Route
       </p>
       <CountryOverview country={country} />
       <DependencyGraph country={country} route={route} compact />
-      <Downloads actions={[{ label: 'KP JSON', run: () => downloadJson('country-KP.json', country) }]} />
+      <Downloads
+        of={`country ${HOME_COUNTRY}`}
+        actions={[
+          {
+            label: 'KP JSON',
+            run: () => downloadJson(fileName(['home', 'country', HOME_COUNTRY], 'json'), country),
+          },
+        ]}
+      />
     </div>
   );
 }

@@ -6,7 +6,7 @@
 import { useApiList } from '../api';
 import { Downloads, Meta, Status } from '../components/Status';
 import { Table } from '../components/Table';
-import { downloadCsv, downloadJson } from '../download';
+import { dataDays, downloadCsv, downloadJson, fileName } from '../download';
 import type { Route } from '../router';
 import type { IngestStatusResult } from '../types';
 
@@ -76,12 +76,13 @@ export function IngestPage(_props: { route: Route }) {
                 </tbody>
               </table>
               <Downloads
+                of="the ingest status"
                 actions={[
                   {
                     label: 'Files CSV',
                     run: () =>
                       downloadCsv(
-                        'ingest-files.csv',
+                        fileName(['ingest', ...dataDays(ready.value.meta), 'files'], 'csv'),
                         ['name', 'kind', 'hash', 'size', 'records', 'first_time', 'last_time', 'problems'],
                         status.files.map((f) => [
                           f.name,
@@ -95,7 +96,11 @@ export function IngestPage(_props: { route: Route }) {
                         ]),
                       ),
                   },
-                  { label: 'Status JSON', run: () => downloadJson('ingest-status.json', status) },
+                  {
+                    label: 'Status JSON',
+                    run: () =>
+                      downloadJson(fileName(['ingest', ...dataDays(ready.value.meta)], 'json'), status),
+                  },
                 ]}
               />
               <Table

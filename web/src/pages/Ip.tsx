@@ -6,11 +6,12 @@
 import { useApi } from '../api';
 import { AsLink, CountryLink, PrefixLink } from '../components/Links';
 import { Downloads, Meta, Status } from '../components/Status';
-import { downloadCsv, downloadJson } from '../download';
+import { dataDays, downloadCsv, downloadJson, fileName, type NamePart } from '../download';
 import type { Route } from '../router';
 import type { IpResult } from '../types';
 
-export function AddressView({ result, name }: { result: IpResult; name: string }) {
+/** `file`: the view and its state, first in the download names (`ip`, the address, the data's days). */
+export function AddressView({ result, file }: { result: IpResult; file: NamePart[] }) {
   return (
     <>
       <p>
@@ -46,12 +47,13 @@ export function AddressView({ result, name }: { result: IpResult; name: string }
         </p>
       )}
       <Downloads
+        of={`the paths to ${result.address}`}
         actions={[
           {
             label: 'Paths CSV',
             run: () =>
               downloadCsv(
-                `paths-${name}.csv`,
+                fileName([...file, 'paths'], 'csv'),
                 ['peer_address', 'peer_asn', 'as_path', 'chain_to_border'],
                 result.paths.map((p) => [
                   p.peerAddress,
@@ -61,7 +63,7 @@ export function AddressView({ result, name }: { result: IpResult; name: string }
                 ]),
               ),
           },
-          { label: 'JSON', run: () => downloadJson(`${name}.json`, result) },
+          { label: 'JSON', run: () => downloadJson(fileName(file, 'json'), result) },
         ]}
       />
       <table>
@@ -109,7 +111,7 @@ export function IpPage({ address }: { address: string; route: Route }) {
         {(result, ready) => (
           <>
             <Meta meta={ready.value.meta} />
-            <AddressView result={result} name={address} />
+            <AddressView result={result} file={['ip', address, ...dataDays(ready.value.meta)]} />
           </>
         )}
       </Status>

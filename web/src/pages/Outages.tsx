@@ -9,7 +9,7 @@ import { AsLink } from '../components/Links';
 import { Downloads, Meta, Status } from '../components/Status';
 import { Table, type Column } from '../components/Table';
 import { EventLifeCycle } from '../components/Visibility';
-import { downloadCsv, downloadJson } from '../download';
+import { downloadCsv, downloadJson, fileName } from '../download';
 import { duration, isoTime, percent } from '../format';
 import { setQuery, type Route } from '../router';
 import type { AlertJson, OutageListItem } from '../types';
@@ -90,6 +90,58 @@ function LiveList() {
             : `${outages.length} outage events (${outages.filter((o) => !o.recovered).length} ongoing).`}
         </span>
       </p>
+      <Downloads
+        of="the live outages"
+        actions={[
+          {
+            label: 'Live CSV',
+            run: () =>
+              downloadCsv(
+                fileName(
+                  ['outages', 'live', new Date().toISOString().slice(0, 19).replaceAll(':', '')],
+                  'csv',
+                ),
+                [
+                  'selection',
+                  'event',
+                  'state',
+                  'classification',
+                  'extent',
+                  'lost_share',
+                  'baseline',
+                  'start',
+                  'end',
+                  'cause',
+                  'updates',
+                ],
+                outages.map(({ alert, recovered, updates }) => [
+                  alert.selection,
+                  alert.eventId,
+                  recovered ? 'recovered' : alert.level,
+                  alert.classification,
+                  alert.extent,
+                  alert.lostShare,
+                  alert.baseline,
+                  isoTime(alert.start),
+                  alert.kind === 'outage-close' ? isoTime(alert.end) : undefined,
+                  alert.cause,
+                  updates,
+                ]),
+              ),
+          },
+          {
+            label: 'Live JSON',
+            run: () =>
+              downloadJson(
+                fileName(
+                  ['outages', 'live', new Date().toISOString().slice(0, 19).replaceAll(':', '')],
+                  'json',
+                ),
+                outages.map(({ alert, recovered, updates }) => ({ ...alert, recovered, updates })),
+              ),
+          },
+        ]}
+      />
       <ul aria-label="Live outages" data-testid="live-outages">
         {outages.map(({ key, alert, recovered, updates }) => (
           <li key={key}>
@@ -181,6 +233,16 @@ function History({ route }: { route: Route }) {
     limit: 1000,
   });
   const selected = q.get('event');
+  // The filters are the history's state: they name its files.
+  const file = [
+    'outages',
+    'history',
+    country,
+    from && `from-${from}`,
+    to && `to-${to}`,
+    classification,
+    cause,
+  ];
   const filter = useMemo(
     () => (events: OutageListItem[]) =>
       events.filter(
@@ -243,17 +305,18 @@ function History({ route }: { route: Route }) {
             <>
               <Meta meta={ready.value.meta} />
               <Downloads
+                of="the outage history"
                 actions={[
                   {
                     label: 'History CSV',
                     run: () =>
                       downloadCsv(
-                        'outages.csv',
+                        fileName(file, 'csv'),
                         HISTORY_COLUMNS.map((c) => c.key),
                         shown.map((e) => HISTORY_COLUMNS.map((c) => c.value(e))),
                       ),
                   },
-                  { label: 'History JSON', run: () => downloadJson('outages.json', shown) },
+                  { label: 'History JSON', run: () => downloadJson(fileName(file, 'json'), shown) },
                 ]}
               />
               <Table

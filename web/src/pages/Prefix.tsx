@@ -2,6 +2,7 @@
 import { useApi } from '../api';
 import { Meta, Status } from '../components/Status';
 import type { Route } from '../router';
+import { dataDays } from '../download';
 import { AddressView } from './Ip';
 
 import type { PrefixResult } from '../types';
@@ -19,7 +20,10 @@ export function PrefixPage({ prefix }: { prefix: string; route: Route }) {
             {!result.exact && (
               <p>{prefix} is not announced as such; the nearest announced prefix holding it is shown.</p>
             )}
-            <AddressView result={{ ...result, address: result.query }} name={prefix.replace('/', '_')} />
+            <AddressView
+              result={{ ...result, address: result.query }}
+              file={['prefix', prefix, ...dataDays(ready.value.meta)]}
+            />
           </>
         )}
       </Status>
