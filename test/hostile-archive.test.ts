@@ -24,6 +24,7 @@ import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BgpTestSpeaker } from '../src/bgp/collector/index.js';
 import { readElements, scanGzipMembers } from '../src/mrt/index.js';
+import { prng } from './fixtures/prng.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const MAIN = join(ROOT, 'dist/cli/main.js');
@@ -35,18 +36,6 @@ const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
 });
-
-/** mulberry32: a small seeded generator, so a failing run can be repeated. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Child {
   process: ChildProcess;
@@ -165,7 +154,7 @@ describe('archive crash safety', () => {
         logLevel: 'info',
       }),
     );
-    const next = random(SEED);
+    const next = prng(SEED);
     const sent: number[] = [];
     /** Per kill: the bytes of each archive that were complete gzip members just before it. */
     const flushed: { kill: number; file: string; bytes: Buffer }[] = [];

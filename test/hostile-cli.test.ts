@@ -73,6 +73,25 @@ async function inPairs<T>(tasks: (() => Promise<T>)[]): Promise<T[]> {
   return results;
 }
 
+/** Runs `command` in process with `path` where it says BAD: exit code, output, and a label for failures. */
+async function runWithInput(
+  command: string[],
+  path: string,
+  kind: string,
+): Promise<{ code: number; stdout: string; stderr: string; what: string }> {
+  const io = captureIo();
+  const code = await runCli(
+    command.map((a) => (a === 'BAD' ? path : a)),
+    io,
+  );
+  return {
+    code,
+    stdout: io.out(),
+    stderr: io.err(),
+    what: `cairn ${command.join(' ')} (${kind}): ${io.err()}`,
+  };
+}
+
 let dir: string;
 const bad: Record<'missing' | 'directory' | 'bad gzip' | 'FIFO', string> = {
   missing: '',
@@ -126,13 +145,8 @@ describe('no silent success on unreadable input', () => {
     it(`every command exits 2 naming a ${kind} input`, async () => {
       const path = pathOf();
       for (const command of COMMANDS) {
-        const io = captureIo();
-        const code = await runCli(
-          command.map((a) => (a === 'BAD' ? path : a)),
-          io,
-        );
-        const run = { code, stdout: io.out(), stderr: io.err() };
-        const what = `cairn ${command.join(' ')} (${kind}): ${run.stderr}`;
+        const run = await runWithInput(command, path, kind);
+        const what = run.what;
         // `intel import` takes folders as well as files: an empty folder is read, and is empty.
         if (kind === 'directory' && command[1] === 'import') {
           expect(run.code, what).toBe(0);
@@ -177,17 +191,12 @@ describe('no silent success on input read only in part', () => {
     it(`every MRT command prints what it read, then exits 2 naming a ${kind} input`, async () => {
       const path = cut[kind];
       for (const command of MRT_COMMANDS) {
-        const io = captureIo();
-        const code = await runCli(
-          command.map((a) => (a === 'BAD' ? path : a)),
-          io,
-        );
-        const what = `cairn ${command.join(' ')} (${kind}): ${io.err()}`;
+        const { code, stdout, stderr, what } = await runWithInput(command, path, kind);
         expect(code, what).toBe(2);
-        expect(io.err(), what).toContain(`could not read an input: ${path}`);
-        expect(io.err(), what).not.toMatch(/\n\s+at .*:\d+:\d+/);
+        expect(stderr, what).toContain(`could not read an input: ${path}`);
+        expect(stderr, what).not.toMatch(/\n\s+at .*:\d+:\d+/);
         // The partial output that is safe is still written: the routes before the cut.
-        if (command[0] === 'mrt') expect(io.out().length, what).toBeGreaterThan(0);
+        if (command[0] === 'mrt') expect(stdout.length, what).toBeGreaterThan(0);
       }
     }, 600_000);
 
@@ -242,15 +251,10 @@ describe('no silent success on unreadable input: the newer commands', () => {
       const path = bad[kind];
       for (const [command, kinds] of NEWER_COMMANDS) {
         if (kinds !== undefined && !kinds.includes(kind)) continue;
-        const io = captureIo();
-        const code = await runCli(
-          command.map((a) => (a === 'BAD' ? path : a)),
-          io,
-        );
-        const what = `cairn ${command.join(' ')} (${kind}): ${io.err()}`;
+        const { code, stderr, what } = await runWithInput(command, path, kind);
         expect(code, what).toBe(2);
-        expect(io.err(), what).toContain(path);
-        expect(io.err(), what).not.toMatch(/\n\s+at .*:\d+:\d+/);
+        expect(stderr, what).toContain(path);
+        expect(stderr, what).not.toMatch(/\n\s+at .*:\d+:\d+/);
       }
     }, 600_000);
   }

@@ -16,7 +16,8 @@ import {
   type ScanSummary,
 } from '../src/mrt/index.js';
 import { RoutingTable } from '../src/routing/index.js';
-import { mutateUnit, prng, recordFields, splice, type Case, type Unit } from './fixtures/mrt-mutations.js';
+import { mutateUnit, recordFields, splice, type Case, type Unit } from './fixtures/mrt-mutations.js';
+import { prng } from './fixtures/prng.js';
 import { mrtPath, readGzOrPlain, walkRecords } from './fixtures/mrt-records.js';
 
 const SEED = 0x5eed2014;

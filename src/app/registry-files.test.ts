@@ -2,7 +2,7 @@
  * Opening registry files for registry (registry-files.ts): gzip told by magic bytes, unreadable,
  * corrupt and oversized files reported with their path, the real APNIC 2014 file as reference.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,6 +59,31 @@ describe('the loader', () => {
     const tooLarge = await loadRegistryFiles([apnic2014], { maxBytes: 1_000_000 });
     expect(tooLarge.problems.map((p) => p.code)).toEqual(['REGISTRY_TOO_LARGE']);
   });
+
+  test('the same unchanged files give the same registry, which refuses more files', async () => {
+    const copy = path.join(dir, 'shared.gz');
+    copyFileSync(apnic2014, copy);
+    const first = await loadRegistryFiles([copy]);
+    const again = await loadRegistryFiles([copy]);
+    expect(again.registry).toBe(first.registry);
+    expect(again.reports).toEqual(first.reports);
+    expect(() => first.registry.loadText('more', 'anything')).toThrow(
+      expect.objectContaining({ code: 'REGISTRY_SHARED' }),
+    );
+    // Other options, or the file rewritten (another modification time), are another load.
+    expect((await loadRegistryFiles([copy], { maxProblems: 5 })).registry).not.toBe(first.registry);
+    utimesSync(copy, new Date(2001, 0, 1), new Date(2001, 0, 1));
+    const rewritten = await loadRegistryFiles([copy]);
+    expect(rewritten.registry).not.toBe(first.registry);
+    expect(rewritten.registry.size).toEqual(reference.size);
+    // A file replaced by another of the same size and time (a download renamed into place) has
+    // another inode, so it is another load too.
+    const replaced = path.join(dir, 'replacement.gz');
+    copyFileSync(apnic2014, replaced);
+    utimesSync(replaced, new Date(2001, 0, 1), new Date(2001, 0, 1));
+    renameSync(replaced, copy);
+    expect((await loadRegistryFiles([copy])).registry).not.toBe(rewritten.registry);
+  });
 });
 
 describe('AS names', () => {
@@ -72,5 +97,7 @@ describe('AS names', () => {
     const names = await loadAsNamesFile(path.resolve(here, '../../data/registry/asnames.json.gz'));
     expect(names.problems).toEqual([]);
     expect(names.get(131279)?.name).toBe('STAR-KP');
+    // Names cannot change once read: an unchanged file gives the same set again.
+    expect(await loadAsNamesFile(path.resolve(here, '../../data/registry/asnames.json.gz'))).toBe(names);
   });
 });

@@ -8,8 +8,15 @@
  * const names = await loadAsNamesFile('data/registry/asnames.json.gz');
  */
 import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { CairnError } from '../errors/index.js';
-import { AsNames, Registry, type LoadReport, type ParseDelegatedOptions } from '../registry/index.js';
+import {
+  AsNames,
+  Registry,
+  type DelegatedFile,
+  type LoadReport,
+  type ParseDelegatedOptions,
+} from '../registry/index.js';
 import { gunzipInput, isOutputTooLarge } from './input-file.js';
 
 /** Default bound on a decompressed registry file: the largest real delegated file is about 3 MB. */
@@ -61,15 +68,97 @@ export async function readRegistryText(
   }
 }
 
+export interface LoadedRegistry {
+  registry: Registry;
+  problems: CairnError[];
+  reports: LoadReport[];
+}
+
+/**
+ * A registry handed to every caller that loads the same files: it refuses further loads, which
+ * would change it under the other callers.
+ */
+class SharedRegistry extends Registry {
+  #sealed = false;
+
+  seal(): this {
+    this.#sealed = true;
+    return this;
+  }
+
+  override loadParsed(parsed: DelegatedFile): LoadReport {
+    if (this.#sealed) {
+      throw new CairnError('REGISTRY_SHARED', 'this registry is shared: load every file in one call', {
+        file: parsed.file,
+      });
+    }
+    return super.loadParsed(parsed);
+  }
+}
+
+/**
+ * Loaded registries and AS names by file identity (path, size, modification time, inode) and
+ * options: a process that answers several questions (the server, a test run) parses the same
+ * files once. A file rewritten in place gets a new identity and is read again.
+ */
+const cache = new Map<string, Promise<LoadedRegistry | AsNames>>();
+/** Entries kept: a few sets of registry files and names files, each some tens of MB in memory. */
+const CACHE_ENTRIES = 8;
+
+/** The identity of the files and options, or undefined when a file cannot be looked at (not cached). */
+async function cacheKey(
+  kind: string,
+  paths: readonly string[],
+  options: object,
+): Promise<string | undefined> {
+  const parts: string[] = [kind, JSON.stringify(options)];
+  for (const path of paths) {
+    try {
+      const info = await stat(path);
+      if (!info.isFile()) return undefined;
+      parts.push(`${resolve(path)}\0${info.size}\0${info.mtimeMs}\0${info.ino}`);
+    } catch {
+      return undefined;
+    }
+  }
+  return parts.join('\n');
+}
+
+/** `load()` once per key; the oldest entry goes when the cache is full. */
+async function cached<T extends LoadedRegistry | AsNames>(
+  key: string | undefined,
+  load: () => Promise<T>,
+): Promise<T> {
+  if (key === undefined) return load();
+  let entry = cache.get(key) as Promise<T> | undefined;
+  if (entry === undefined) {
+    entry = load();
+    cache.set(key, entry);
+    while (cache.size > CACHE_ENTRIES) cache.delete(cache.keys().next().value as string);
+    entry.catch(() => cache.delete(key));
+  }
+  return entry;
+}
+
 /**
  * Reads delegated files and loads them together into one Registry. A file that cannot be read
- * is a problem, not an exception; the others still load.
+ * is a problem, not an exception; the others still load. The same files (unchanged) with the
+ * same options give the same Registry, which refuses further loads (REGISTRY_SHARED).
  */
 export async function loadRegistryFiles(
   paths: readonly string[],
   options: ParseDelegatedOptions & { maxBytes?: number } = {},
-): Promise<{ registry: Registry; problems: CairnError[]; reports: LoadReport[] }> {
-  const registry = new Registry();
+): Promise<LoadedRegistry> {
+  const key = await cacheKey('registry', paths, options);
+  const loaded = await cached(key, () => readRegistryFiles(paths, options));
+  return { registry: loaded.registry, problems: [...loaded.problems], reports: [...loaded.reports] };
+}
+
+async function readRegistryFiles(
+  paths: readonly string[],
+  options: ParseDelegatedOptions & { maxBytes?: number },
+): Promise<LoadedRegistry> {
+  const registry = new SharedRegistry();
   const problems: CairnError[] = [];
   const reports: LoadReport[] = [];
   for (const path of paths) {
@@ -82,12 +171,17 @@ export async function loadRegistryFiles(
     reports.push(report);
     problems.push(...report.problems);
   }
-  return { registry, problems, reports };
+  return { registry: registry.seal(), problems, reports };
 }
 
-/** Reads an AS-names JSON file (gzip or plain). Unreadable or non-JSON input gives an empty set and a problem. */
+/**
+ * Reads an AS-names JSON file (gzip or plain). Unreadable or non-JSON input gives an empty set and
+ * a problem. AsNames cannot change, so an unchanged file gives the same AsNames to every caller.
+ */
 export async function loadAsNamesFile(path: string, options: { maxBytes?: number } = {}): Promise<AsNames> {
-  const text = await readRegistryText(path, options.maxBytes);
-  if (typeof text !== 'string') return AsNames.fromProblem(text);
-  return AsNames.fromJson(path, text);
+  return cached(await cacheKey('asnames', [path], options), async () => {
+    const text = await readRegistryText(path, options.maxBytes);
+    if (typeof text !== 'string') return AsNames.fromProblem(text);
+    return AsNames.fromJson(path, text);
+  });
 }

@@ -259,30 +259,23 @@ export class RoutingAnswers {
       this.held.set(id, held);
       return held;
     }
-    const answer = await this.find(kind, key, schema, live, remember);
+    const find = async (): Promise<RoutingAnswer<z.infer<S>>> => {
+      // The world in memory answers first, except what the views hold whole (ranking, countries).
+      if (this.world !== undefined && (remember || this.views?.kept !== true))
+        return this.live(this.world, kind, key, live, remember);
+      await this.viewsOpening;
+      const views = this.views;
+      if (views?.kept === true && views.coverage !== undefined && views.dataTime !== undefined) {
+        const stored = await views.read(kind, key, schema);
+        if (stored !== undefined)
+          return { data: stored, coverage: views.coverage, dataTime: views.dataTime, from: 'store' };
+      }
+      return this.live(await this.worldLoading, kind, key, live, remember);
+    };
+    const answer = await find();
     if (this.held.size >= MAX_HELD) this.held.delete(this.held.keys().next().value as string);
     this.held.set(id, answer);
     return answer;
-  }
-
-  private async find<S extends z.ZodType>(
-    kind: string,
-    key: string,
-    schema: S,
-    live: (workspace: Workspace) => z.infer<S>,
-    remember: boolean,
-  ): Promise<RoutingAnswer<z.infer<S>>> {
-    // The world in memory answers first, except what the views hold whole (ranking, countries).
-    if (this.world !== undefined && (remember || this.views?.kept !== true))
-      return this.live(this.world, kind, key, live, remember);
-    await this.viewsOpening;
-    const views = this.views;
-    if (views?.kept === true && views.coverage !== undefined && views.dataTime !== undefined) {
-      const stored = await views.read(kind, key, schema);
-      if (stored !== undefined)
-        return { data: stored, coverage: views.coverage, dataTime: views.dataTime, from: 'store' };
-    }
-    return this.live(await this.worldLoading, kind, key, live, remember);
   }
 
   private live<T>(

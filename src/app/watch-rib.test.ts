@@ -8,11 +8,11 @@
  * the routes go up.
  */
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../bgp/index.js';
 import { scanMrt } from '../mrt/index.js';
 import { RoutingTable } from '../routing/index.js';
-import { RisLiveTestServer, waitFor } from '../../test/fixtures/ris-live-server.js';
+import { risLiveServerPerTest, waitFor } from '../../test/fixtures/ris-live-server.js';
 import { AlertJson } from './live.js';
 import { loadRegistryFiles } from './registry-files.js';
 import { WatchStats, watchRisLive, type WatchRuntime } from './watch.js';
@@ -23,16 +23,7 @@ const RIB_TIME = Date.UTC(2014, 4, 23, 6) / 1000;
 const WITHDRAW_AT = RIB_TIME + 2 * 3600;
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 
-let server: RisLiveTestServer;
-let watch: WatchRuntime | undefined;
-beforeEach(async () => {
-  server = await RisLiveTestServer.start();
-});
-afterEach(async () => {
-  await watch?.stop();
-  watch = undefined;
-  await server.close();
-});
+const live = risLiveServerPerTest<WatchRuntime>();
 
 /** GENERATED: per peer of the dump, one UPDATE withdrawing every Vietnamese prefix it routes. */
 let frames: object[];
@@ -78,9 +69,9 @@ beforeAll(async () => {
 async function run(rib: string[] | undefined): Promise<{ alerts: AlertJson[]; stats: WatchStats }> {
   const clock = new VirtualClock(WITHDRAW_AT * 1000);
   const alerts: AlertJson[] = [];
-  watch = await watchRisLive(
+  live.watch = await watchRisLive(
     {
-      url: server.url,
+      url: live.server.url,
       selection: { country: 'VN' },
       clock,
       client: { pingIntervalMs: 600_000 },
@@ -88,15 +79,15 @@ async function run(rib: string[] | undefined): Promise<{ alerts: AlertJson[]; st
     },
     (alert) => alerts.push(AlertJson.parse(alert)),
   );
-  const w = watch;
+  const w = live.watch;
   const before = w.stats();
-  await waitFor('the subscriptions', () => server.subscriptionsOf(0).length === 2);
-  await server.send(frames);
+  await waitFor('the subscriptions', () => live.server.subscriptionsOf(0).length === 2);
+  await live.server.send(frames);
   await waitFor(`${frames.length} messages handled`, () => w.handled === frames.length);
   clock.advanceTo((WITHDRAW_AT + 600) * 1000);
   w.tick();
   const stats = WatchStats.parse(await w.stop());
-  watch = undefined;
+  live.watch = undefined;
   return {
     alerts,
     stats: { ...stats, detector: { ...stats.detector, trackedPrefixes: before.detector.trackedPrefixes } },
@@ -134,7 +125,7 @@ describe('watchRisLive --rib', () => {
   it('refuses a RIB that is not there, naming it', async () => {
     await expect(
       watchRisLive(
-        { url: server.url, selection: { country: 'VN' }, rib: ['/nonexistent/bview.gz'] },
+        { url: live.server.url, selection: { country: 'VN' }, rib: ['/nonexistent/bview.gz'] },
         () => {},
       ),
     ).rejects.toMatchObject({ code: 'INPUT_NOT_FOUND', location: { file: '/nonexistent/bview.gz' } });

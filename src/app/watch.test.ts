@@ -7,7 +7,7 @@
  * timeline's times, as AlertJson. Clock time moves only when the test moves it.
  */
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../bgp/index.js';
 import type { CairnError } from '../errors/index.js';
 import {
@@ -19,7 +19,7 @@ import {
   syntheticOutageTimeline,
   type TimedFrame,
 } from '../../test/fixtures/ris-live-generated.js';
-import { RisLiveTestServer, waitFor } from '../../test/fixtures/ris-live-server.js';
+import { risLiveServerPerTest, waitFor } from '../../test/fixtures/ris-live-server.js';
 import type { RisLiveStatus } from '../feeds/index.js';
 import { AlertJson } from './live.js';
 import { WatchStats, watchRisLive, watchSubscriptions, type WatchRuntime } from './watch.js';
@@ -27,16 +27,7 @@ import { WatchStats, watchRisLive, watchSubscriptions, type WatchRuntime } from 
 const DEMO = fileURLToPath(new URL('../../data/mrt/ripe-bgpdump/updates.et-header.2015.gz', import.meta.url));
 const iso = (seconds: number): string => new Date(seconds * 1000).toISOString();
 
-let server: RisLiveTestServer;
-let watch: WatchRuntime | undefined;
-beforeEach(async () => {
-  server = await RisLiveTestServer.start();
-});
-afterEach(async () => {
-  await watch?.stop();
-  watch = undefined;
-  await server.close();
-});
+const live = risLiveServerPerTest<WatchRuntime>();
 
 /** Frames grouped by time, in order. */
 function byTime(frames: readonly TimedFrame[]): Array<{ time: number; frames: object[] }> {
@@ -56,9 +47,9 @@ describe('watchRisLive', () => {
     const alerts: AlertJson[] = [];
     const problems: CairnError[] = [];
     const statuses: RisLiveStatus[] = [];
-    watch = await watchRisLive(
+    live.watch = await watchRisLive(
       {
-        url: server.url,
+        url: live.server.url,
         selection: { country: 'KP' },
         hosts: ['rrc00'],
         clock,
@@ -69,22 +60,22 @@ describe('watchRisLive', () => {
       (alert) => alerts.push(AlertJson.parse(alert)),
       { onProblem: (p) => problems.push(p), onStatus: (s) => statuses.push(s) },
     );
-    const w = watch;
-    await waitFor('the subscriptions', () => server.subscriptionsOf(0).length === 2);
-    expect(server.subscriptionsOf(0)).toEqual(watchSubscriptions(['rrc00']));
+    const w = live.watch;
+    await waitFor('the subscriptions', () => live.server.subscriptionsOf(0).length === 2);
+    expect(live.server.subscriptionsOf(0)).toEqual(watchSubscriptions(['rrc00']));
     let sent = 0;
     let dropped = false;
     for (const group of byTime(frames)) {
       if (!dropped && group.time >= WITHDRAW_AT - 1000) {
         // The server drops the connection in a silence; the client comes back 2 s later.
         dropped = true;
-        server.drop('close', 1011);
+        live.server.drop('close', 1011);
         await waitFor('the close', () => statuses.some((s) => s.state === 'closed'));
         clock.advance(2000);
-        await waitFor('the new subscriptions', () => server.subscriptionsOf(1).length === 2);
+        await waitFor('the new subscriptions', () => live.server.subscriptionsOf(1).length === 2);
       }
       clock.advanceTo(group.time * 1000);
-      await server.send(group.frames);
+      await live.server.send(group.frames);
       sent += group.frames.length;
       await waitFor(`${sent} messages handled`, () => w.handled === sent);
     }
@@ -149,7 +140,7 @@ describe('watchRisLive', () => {
     expect(alerts.every((a) => 'wallTime' in a && typeof a.wallTime === 'string')).toBe(true);
 
     const stats = WatchStats.parse(await w.stop());
-    watch = undefined;
+    live.watch = undefined;
     expect(stats).toMatchObject({
       selection: 'country KP',
       firstTime: iso(TIMELINE_START),
@@ -174,12 +165,12 @@ describe('watchRisLive', () => {
   it('publishes RIS peer states as peer alerts and a session going down to the detector', async () => {
     const clock = new VirtualClock(1_553_625_000_000);
     const alerts: AlertJson[] = [];
-    watch = await watchRisLive({ url: server.url, selection: { asn: 131279 }, clock }, (alert) =>
+    live.watch = await watchRisLive({ url: live.server.url, selection: { asn: 131279 }, clock }, (alert) =>
       alerts.push(alert),
     );
-    const w = watch;
-    await waitFor('the subscriptions', () => server.subscriptionsOf(0).length === 2);
-    expect(server.subscriptionsOf(0)).toEqual([{ type: 'UPDATE' }, { type: 'RIS_PEER_STATE' }]);
+    const w = live.watch;
+    await waitFor('the subscriptions', () => live.server.subscriptionsOf(0).length === 2);
+    expect(live.server.subscriptionsOf(0)).toEqual([{ type: 'UPDATE' }, { type: 'RIS_PEER_STATE' }]);
     const state = (state: string, timestamp: number): object => ({
       type: 'ris_message',
       data: {
@@ -192,7 +183,7 @@ describe('watchRisLive', () => {
         state,
       },
     });
-    await server.send([state('down', 1_553_625_081.88), state('connected', 1_553_625_090)]);
+    await live.server.send([state('down', 1_553_625_081.88), state('connected', 1_553_625_090)]);
     await waitFor('two messages handled', () => w.handled === 2);
     expect(alerts.map((a) => ({ ...a, wallTime: undefined }))).toEqual([
       {
@@ -217,7 +208,7 @@ describe('watchRisLive', () => {
   });
 
   it('needs a selection', async () => {
-    await expect(watchRisLive({ url: server.url, selection: {} }, () => {})).rejects.toMatchObject({
+    await expect(watchRisLive({ url: live.server.url, selection: {} }, () => {})).rejects.toMatchObject({
       code: 'CLI_BAD_OPTION',
     });
   });

@@ -7,7 +7,7 @@ import { EXIT_USAGE, type CliIo } from './io.js';
 /**
  * The commands, each loaded only when it runs: `cairn mrt dump` does not load the intel corpus
  * code, the collector or their dependencies (start-up time counts for short runs and pipelines).
- * Help and unknown names load them all. No command imports another.
+ * `--version` loads none; help and unknown names load them all. No command imports another.
  */
 const COMMANDS: Record<string, (context: CliContext) => Promise<Command[]>> = {
   mrt: async (c) => [(await import('./mrt.js')).mrtCommand(c)],
@@ -27,6 +27,18 @@ const COMMANDS: Record<string, (context: CliContext) => Promise<Command[]>> = {
 };
 /** Command names defined by another entry (country.ts defines four). */
 const ALIASES: Record<string, string> = { asn: 'country', ip: 'country', countries: 'country' };
+
+/** The global options that take a value in the next word (`--max-input-bytes=N` is one word). */
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(['--max-input-bytes']);
+
+/** The command word of `args`: the first that is neither a global option nor its value. */
+function commandName(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(args[i])) i++;
+    else if (!args[i].startsWith('-')) return args[i];
+  }
+  return undefined;
+}
 
 export async function buildProgram(args: readonly string[], context: CliContext): Promise<Command> {
   const program = new Command();
@@ -55,9 +67,10 @@ export async function buildProgram(args: readonly string[], context: CliContext)
         program.error(`cairn: --max-input-bytes must be a positive whole number of bytes`);
       setInputLimits({ maxBytes, streams: options.stream === true });
     });
-  const name = args[0] ?? '';
-  const entry = COMMANDS[name] !== undefined ? name : ALIASES[name];
-  const loaders = entry !== undefined ? [COMMANDS[entry]] : Object.values(COMMANDS);
+  const name = commandName(args);
+  const entry = name === undefined ? undefined : COMMANDS[name] !== undefined ? name : ALIASES[name];
+  const versionOnly = name === undefined && args.some((a) => a === '--version' || a === '-V');
+  const loaders = versionOnly ? [] : entry !== undefined ? [COMMANDS[entry]] : Object.values(COMMANDS);
   for (const load of loaders) {
     for (const command of await load(context)) {
       command.exitOverride().configureOutput({

@@ -56,14 +56,35 @@ const filesByCompression = (compression: Compression): string[] =>
       TRUNCATED_BZIP2[path.relative(mrtData, file)] === undefined,
   );
 
+const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/**
+ * The reference tools' answers, by command and input: every implementation of a compression is
+ * checked against the same cut and damaged inputs, and the tools need to see each one only once.
+ */
+const toolCache = new Map<string, { stdout: Buffer; ok: boolean }>();
+const referenceCache = new Map<string, Buffer>();
+const intactBlocksCache = new Map<string, { data: Buffer; blocks: number; intact: number }>();
+afterAll(() => {
+  toolCache.clear();
+  intactBlocksCache.clear();
+  referenceCache.clear();
+  damagedBlock = undefined;
+});
+
 /** Runs a command-line tool on `input`, returns what it wrote and whether it succeeded. */
 function tool(command: string, args: string[], input: Uint8Array): { stdout: Buffer; ok: boolean } {
-  const result = spawnSync(command, args, { input, maxBuffer: 1 << 30 });
-  if (result.error !== undefined) throw new Error(`cannot run ${command}: ${result.error.message}`);
-  return { stdout: result.stdout, ok: result.status === 0 };
+  const key = `${command} ${args.join(' ')} ${sha256(input)}`;
+  let answer = toolCache.get(key);
+  if (answer === undefined) {
+    const result = spawnSync(command, args, { input, maxBuffer: 1 << 30 });
+    if (result.error !== undefined) throw new Error(`cannot run ${command}: ${result.error.message}`);
+    answer = { stdout: result.stdout, ok: result.status === 0 };
+    toolCache.set(key, answer);
+  }
+  return answer;
 }
 
-const referenceCache = new Map<string, Buffer>();
 function reference(compression: Compression, file: string): Buffer {
   let decoded = referenceCache.get(file);
   if (decoded === undefined) {
@@ -85,6 +106,15 @@ function reference(compression: Compression, file: string): Buffer {
  * `bzip2 -t` finds intact are decompressed, in order.
  */
 function intactBlocks(damaged: Uint8Array): { data: Buffer; blocks: number; intact: number } {
+  const key = sha256(damaged);
+  const known = intactBlocksCache.get(key);
+  if (known !== undefined) return known;
+  const recovered = recoverIntactBlocks(damaged);
+  intactBlocksCache.set(key, recovered);
+  return recovered;
+}
+
+function recoverIntactBlocks(damaged: Uint8Array): { data: Buffer; blocks: number; intact: number } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-bzip2recover-'));
   try {
     fs.writeFileSync(path.join(dir, 'damaged.bz2'), damaged);
@@ -106,15 +136,19 @@ function intactBlocks(damaged: Uint8Array): { data: Buffer; blocks: number; inta
 }
 
 /** A real MRT file recompressed in 100 kB blocks (many blocks), with the 4th block's data damaged. */
+let damagedBlock: { input: Buffer; expected: Buffer } | undefined;
 function damagedBlockInput(): { input: Buffer; expected: Buffer } {
+  damagedBlock ??= makeDamagedBlockInput();
+  return damagedBlock;
+}
+
+function makeDamagedBlockInput(): { input: Buffer; expected: Buffer } {
   const blocks = tool('bzip2', ['-1', '-c'], reference('bzip2', bzip2Sample)).stdout;
   const damaged = flipBit(blocks, Math.floor(blocks.length * 0.3), 3);
   const recovered = intactBlocks(damaged);
   expect(recovered.blocks - recovered.intact, 'exactly one damaged block').toBe(1);
   return { input: damaged, expected: recovered.data };
 }
-
-const sha256 = (data: Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 interface Drained {
   data: Buffer;

@@ -2,6 +2,7 @@
 // bgpdump uses, called live through python3's socket module (which wraps them on Linux).
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../test/fixtures/prng.js';
 import { formatAddress, formatIPv4, formatIPv6, parseAddress, tryParseAddress } from './index.js';
 
 /** Runs `script` with `input` as JSON on stdin and returns its stdout parsed as JSON. */
@@ -35,18 +36,6 @@ for text in json.load(sys.stdin):
     out.append(found)
 print(json.dumps(out))
 `;
-
-/** Deterministic PRNG (mulberry32) so every run tests the same addresses. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');

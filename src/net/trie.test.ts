@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { prng } from '../../test/fixtures/prng.js';
 import type { IpAddress, IpFamily } from './index.js';
 import { Prefix, PrefixTrie, formatAddress, parseAddress, parsePrefix } from './index.js';
-
-/** Deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The obvious linear implementation the trie must agree with. */
 class LinearReference<V> {

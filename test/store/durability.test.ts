@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../../src/app/index.js';
 import { DuckDbStore, type StoreCounts } from '../../src/store/index.js';
-import { prng } from '../fixtures/mrt-mutations.js';
+import { prng } from '../fixtures/prng.js';
 import { storeDigest } from './digest.js';
 import { writeSyntheticFiles } from './synthetic-files.js';
 

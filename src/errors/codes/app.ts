@@ -103,6 +103,12 @@ export const APP_CODES = {
       'No collector is running with an alert socket at the path `cairn outages --live` connects to.',
     action: 'Start one: cairn collect --config FILE --country CC --alert-socket PATH.',
   },
+  REGISTRY_SHARED: {
+    category: 'internal',
+    description:
+      'Code tried to load more files into a registry that loadRegistryFiles shares between every load of the same files.',
+    action: 'Report it as a bug; in code, pass every file to one loadRegistryFiles call instead.',
+  },
 } as const satisfies Record<string, CodeSpec>;
 
 export type AppErrorCode = keyof typeof APP_CODES;
