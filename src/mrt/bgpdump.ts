@@ -18,7 +18,9 @@
  * per attribute set, not once per prefix. TABLE_DUMP_V2 RIB entries each carry a set of their
  * own, so theirs is written as bytes straight from the attribute block (writeRibSuffix), except
  * where only the string builder knows the quirk (AS4_PATH merging, paths long enough for
- * bgpdump's cut, IPv6 next hops from MP_REACH_NLRI).
+ * bgpdump's cut, IPv6 next hops from MP_REACH_NLRI). `writeBytes` writes the line head
+ * (format, time, type, peer, peer AS) as digits once per record and copies it and the suffix into
+ * each prefix's line, so an UPDATE's lines allocate nothing.
  */
 import { formatIPv4 } from '../net/index.js';
 import { AttrType, WELL_KNOWN_COMMUNITIES, type PathAttributes } from '../bgp/index.js';
