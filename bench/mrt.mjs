@@ -42,14 +42,14 @@ for (const rel of files) {
   const rate = (m) => elements / m.seconds;
   rows.push({ rel, elements, decompress, decode, format, peer, rate });
   const line = (label, m) =>
-    `  ${label.padEnd(34)} ${(rate(m) / 1e6).toFixed(2).padStart(6)} M el/s  ${m.seconds.toFixed(3)} s  peak RSS ${m.peakRssMiB.toFixed(0)} MiB`;
+    `  ${label.padEnd(34)} ${(rate(m) / 1e6).toFixed(2).padStart(6)} M el/s  ${m.seconds.toFixed(3)} s  cpu ${m.cpuSeconds.toFixed(3)} s  peak RSS ${m.peakRssMiB.toFixed(0)} MiB`;
   console.log(`${rel} (${elements.toLocaleString('en-US')} elements)`);
   console.log(line('(d) decompression alone (ceiling)', decompress));
   console.log(line('(a) cairn decode only', decode));
   console.log(line('(b) cairn --format bgpdump', format));
   console.log(line('(c) bgpdump -m', peer));
   console.log(
-    `  ratios: (a)/(c) ${(peer.seconds / decode.seconds).toFixed(2)}x, (b)/(c) ${(peer.seconds / format.seconds).toFixed(2)}x, (a)/(d) ${((100 * decompress.seconds) / decode.seconds).toFixed(0)}% of the ceiling`,
+    `  ratios: (a)/(c) ${(peer.seconds / decode.seconds).toFixed(2)}x, (b)/(c) ${(peer.seconds / format.seconds).toFixed(2)}x, (a)/(d) ${((100 * decompress.seconds) / decode.seconds).toFixed(0)}% of the ceiling; by CPU time (a)/(c) ${(peer.cpuSeconds / decode.cpuSeconds).toFixed(2)}x, (b)/(c) ${(peer.cpuSeconds / format.cpuSeconds).toFixed(2)}x`,
   );
 }
 
@@ -60,11 +60,11 @@ const table = [
   `Machine: ${machine()}. Command: \`npm run bench -- mrt\` (best of ${runs} runs, taken in turns; each run is a`,
   'new process, so start-up and JIT warm-up are included, as a user sees them; peak RSS from getrusage).',
   '',
-  '| file | elements | (d) decompress only | (a) cairn decode | (b) cairn --format bgpdump | (c) bgpdump -m | (a)/(c) | (b)/(c) | (a) vs ceiling | peak RSS a / b / c |',
-  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  '| file | elements | (d) decompress only | (a) cairn decode | (b) cairn --format bgpdump | (c) bgpdump -m | (a)/(c) | (b)/(c) | (a)/(c), (b)/(c) by CPU time | (a) vs ceiling | peak RSS a / b / c |',
+  '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ...rows.map(
     (r) =>
-      `| ${r.rel.split('/').pop()} | ${r.elements.toLocaleString('en-US')} | ${(r.rate(r.decompress) / 1e6).toFixed(2)} M/s | ${(r.rate(r.decode) / 1e6).toFixed(2)} M/s | ${(r.rate(r.format) / 1e6).toFixed(2)} M/s | ${(r.rate(r.peer) / 1e6).toFixed(2)} M/s | ${(r.peer.seconds / r.decode.seconds).toFixed(2)}× | ${(r.peer.seconds / r.format.seconds).toFixed(2)}× | ${((100 * r.decompress.seconds) / r.decode.seconds).toFixed(0)}% | ${r.decode.peakRssMiB.toFixed(0)} / ${r.format.peakRssMiB.toFixed(0)} / ${r.peer.peakRssMiB.toFixed(0)} MiB |`,
+      `| ${r.rel.split('/').pop()} | ${r.elements.toLocaleString('en-US')} | ${(r.rate(r.decompress) / 1e6).toFixed(2)} M/s | ${(r.rate(r.decode) / 1e6).toFixed(2)} M/s | ${(r.rate(r.format) / 1e6).toFixed(2)} M/s | ${(r.rate(r.peer) / 1e6).toFixed(2)} M/s | ${(r.peer.seconds / r.decode.seconds).toFixed(2)}× | ${(r.peer.seconds / r.format.seconds).toFixed(2)}× | ${(r.peer.cpuSeconds / r.decode.cpuSeconds).toFixed(2)}×, ${(r.peer.cpuSeconds / r.format.cpuSeconds).toFixed(2)}× | ${((100 * r.decompress.seconds) / r.decode.seconds).toFixed(0)}% | ${r.decode.peakRssMiB.toFixed(0)} / ${r.format.peakRssMiB.toFixed(0)} / ${r.peer.peakRssMiB.toFixed(0)} MiB |`,
   ),
   '',
 ];
@@ -110,12 +110,50 @@ const commands = [
   ['cairn decode only', decodeAll],
   [
     'cairn --format bgpdump',
+    // Several files: decoded in parallel (--jobs defaults to the cores).
     // updates.20000325.0345.gz ends inside a desynchronised record: exit 2 after all the output.
     Object.assign([node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', ...many], {
       okExit: [2],
     }),
   ],
 ];
+commands.push([
+  'cairn --format bgpdump --jobs 1',
+  Object.assign(
+    [node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', '--jobs', '1', ...many],
+    {
+      okExit: [2],
+    },
+  ),
+]);
+// BENCH_MRT_BEFORE=<a dist/ built from another commit, inside the repository so that it finds
+// node_modules>: its `--format bgpdump` in the same turns, for a before/after in one run.
+const before = process.env.BENCH_MRT_BEFORE;
+if (before !== undefined) {
+  const beforeCli = join(before, 'cli/main.js');
+  for (const jobs of ['2', '1'])
+    commands.push([
+      `before: --format bgpdump --jobs ${jobs}`,
+      Object.assign(
+        [
+          node,
+          beforeCli,
+          'mrt',
+          'dump',
+          '--format',
+          'bgpdump',
+          '--no-progress',
+          '-q',
+          '--jobs',
+          jobs,
+          ...many,
+        ],
+        {
+          okExit: [2],
+        },
+      ),
+    ]);
+}
 const measured = measureInTurns(
   commands.map(([, argv]) => argv),
   runs,
@@ -131,7 +169,9 @@ console.log(
 );
 for (const [label] of commands) {
   const m = byLabel[label];
-  console.log(`  ${label.padEnd(28)} ${m.seconds.toFixed(3)} s  peak RSS ${m.peakRssMiB.toFixed(0)} MiB`);
+  console.log(
+    `  ${label.padEnd(28)} ${m.seconds.toFixed(3)} s  cpu ${m.cpuSeconds.toFixed(3)} s  peak RSS ${m.peakRssMiB.toFixed(0)} MiB`,
+  );
 }
 console.log(
   `  decode only: ${((100 * byLabel[fastest].seconds) / decodeOnly.seconds).toFixed(0)}% of ${fastest}, ${(peerMany.seconds / decodeOnly.seconds).toFixed(2)}x bgpdump; --format bgpdump ${(peerMany.seconds / byLabel['cairn --format bgpdump'].seconds).toFixed(2)}x bgpdump`,
@@ -139,14 +179,14 @@ console.log(
 table.push(
   `Multi-file gzip input: the ${updateFiles.length} gzip update files of data/mrt given ${REPEAT} times (${many.length} files, ${(compressed / 1e6).toFixed(1)} MB compressed, ${manyElements.toLocaleString('en-US')} elements; bgpdump prints ${manyBgpdumpElements.toLocaleString('en-US')} lines), one command each, in the same turns. Fastest decompressor: ${fastest}.`,
   '',
-  '| command | best s | vs fastest decompressor | vs bgpdump | peak RSS |',
-  '|---|---:|---:|---:|---:|',
+  '| command | best s | vs fastest decompressor | vs bgpdump | CPU s (user+sys) | vs bgpdump by CPU | peak RSS |',
+  '|---|---:|---:|---:|---:|---:|---:|',
   ...commands.map(([label]) => {
     const m = byLabel[label];
-    return `| ${label} | ${m.seconds.toFixed(3)} | ${(m.seconds / byLabel[fastest].seconds).toFixed(2)}× time | ${(peerMany.seconds / m.seconds).toFixed(2)}× | ${m.peakRssMiB.toFixed(0)} MiB |`;
+    return `| ${label} | ${m.seconds.toFixed(3)} | ${(m.seconds / byLabel[fastest].seconds).toFixed(2)}× time | ${(peerMany.seconds / m.seconds).toFixed(2)}× | ${m.cpuSeconds.toFixed(3)} | ${(peerMany.cpuSeconds / m.cpuSeconds).toFixed(2)}× | ${m.peakRssMiB.toFixed(0)} MiB |`;
   }),
   '',
-  `Decode only reaches ${((100 * byLabel[fastest].seconds) / decodeOnly.seconds).toFixed(0)}% of ${fastest}'s speed (target 80%) and ${(peerMany.seconds / decodeOnly.seconds).toFixed(2)}× bgpdump (target 6×); --format bgpdump ${(peerMany.seconds / byLabel['cairn --format bgpdump'].seconds).toFixed(2)}× bgpdump (target 3×).`,
+  `Decode only reaches ${((100 * byLabel[fastest].seconds) / decodeOnly.seconds).toFixed(0)}% of ${fastest}'s speed (target 80%) and ${(peerMany.seconds / decodeOnly.seconds).toFixed(2)}× bgpdump (target 6×); --format bgpdump ${(peerMany.seconds / byLabel['cairn --format bgpdump'].seconds).toFixed(2)}× bgpdump (target 3×). By CPU time: decode only ${(peerMany.cpuSeconds / decodeOnly.cpuSeconds).toFixed(2)}×, --format bgpdump ${(peerMany.cpuSeconds / byLabel['cairn --format bgpdump'].cpuSeconds).toFixed(2)}× bgpdump.`,
   '',
 );
 

@@ -10,7 +10,8 @@ start = time.perf_counter()
 with open('/dev/null', 'wb') as devnull:
     code = subprocess.call(sys.argv[1:], stdout=devnull, stderr=devnull)
 wall = time.perf_counter() - start
-print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(wall, usage.ru_maxrss, code, usage.ru_utime + usage.ru_stime)
 `;
 
 /**
@@ -20,20 +21,31 @@ print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
  */
 export function measure(argv, runs = 3) {
   const walls = [];
+  const cpus = [];
   let rss = 0;
   for (let i = 0; i < runs; i++) {
     const out = execFileSync('python3', ['-c', RUNNER, ...argv], { encoding: 'utf8' })
       .trim()
       .split(' ');
-    const [wall, maxKiB, code] = [Number(out[0]), Number(out[1]), Number(out[2])];
+    const [wall, maxKiB, code, cpu] = [Number(out[0]), Number(out[1]), Number(out[2]), Number(out[3])];
     // `argv.okExit`: other exit codes that are the command's right answer (2 for a cut input).
     if (code !== 0 && !(argv.okExit ?? []).includes(code))
       throw new Error(`${argv.join(' ')} exited with ${code}`);
     walls.push(wall);
+    cpus.push(cpu);
     rss = Math.max(rss, maxKiB / 1024);
   }
   walls.sort((a, b) => a - b);
-  return { seconds: walls[0], median: walls[Math.floor(walls.length / 2)], peakRssMiB: rss, runs: walls };
+  cpus.sort((a, b) => a - b);
+  // cpuSeconds: user + system time of the command and its children (best run), which a loaded
+  // machine disturbs far less than the wall time.
+  return {
+    seconds: walls[0],
+    median: walls[Math.floor(walls.length / 2)],
+    cpuSeconds: cpus[0],
+    peakRssMiB: rss,
+    runs: walls,
+  };
 }
 
 /**
@@ -42,17 +54,25 @@ export function measure(argv, runs = 3) {
  * one result per command, as `measure` does.
  */
 export function measureInTurns(argvs, runs = 3) {
-  const results = argvs.map(() => ({ walls: [], rss: 0 }));
+  const results = argvs.map(() => ({ walls: [], cpus: [], rss: 0 }));
   for (let i = 0; i < runs; i++) {
     argvs.forEach((argv, k) => {
       const one = measure(argv, 1);
       results[k].walls.push(one.seconds);
+      results[k].cpus.push(one.cpuSeconds);
       results[k].rss = Math.max(results[k].rss, one.peakRssMiB);
     });
   }
-  return results.map(({ walls, rss }) => {
+  return results.map(({ walls, cpus, rss }) => {
     walls.sort((a, b) => a - b);
-    return { seconds: walls[0], median: walls[Math.floor(walls.length / 2)], peakRssMiB: rss, runs: walls };
+    cpus.sort((a, b) => a - b);
+    return {
+      seconds: walls[0],
+      median: walls[Math.floor(walls.length / 2)],
+      cpuSeconds: cpus[0],
+      peakRssMiB: rss,
+      runs: walls,
+    };
   });
 }
 

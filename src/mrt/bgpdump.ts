@@ -18,7 +18,9 @@
  * per attribute set, not once per prefix. TABLE_DUMP_V2 RIB entries each carry a set of their
  * own, so theirs is written as bytes straight from the attribute block (writeRibSuffix), except
  * where only the string builder knows the quirk (AS4_PATH merging, paths long enough for
- * bgpdump's cut, IPv6 next hops from MP_REACH_NLRI).
+ * bgpdump's cut, IPv6 next hops from MP_REACH_NLRI). `writeBytes` writes the line head
+ * (format, time, type, peer, peer AS) as digits once per record and copies it and the suffix into
+ * each prefix's line, so an UPDATE's lines allocate nothing.
  */
 import { formatIPv4 } from '../net/index.js';
 import { AttrType, WELL_KNOWN_COMMUNITIES, type PathAttributes } from '../bgp/index.js';
@@ -62,6 +64,12 @@ interface RibPeer {
   bytes: Uint8Array;
 }
 
+/** Bytes 4-15 of two IPv6 addresses (the first four are compared by the caller). */
+function samePeerAddress(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 4; i < 16; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function samePeer(peer: RibPeer, cursor: ElementCursor): boolean {
   if (peer.asn !== cursor.peerAsn || peer.family !== cursor.peerFamily) return false;
   const address = peer.address;
@@ -69,6 +77,42 @@ function samePeer(peer: RibPeer, cursor: ElementCursor): boolean {
   for (let i = 0; i < address.length; i++) if (address[i] !== bytes[i]) return false;
   return true;
 }
+
+/**
+ * Digits of 0-255, four bytes each: up to three digits, then their count. Octets and prefix
+ * lengths are written from it with no branch on their size.
+ */
+const BYTE_DIGITS = (() => {
+  const table = new Uint8Array(256 * 4);
+  for (let v = 0; v < 256; v++) {
+    const text = String(v);
+    for (let i = 0; i < text.length; i++) table[v * 4 + i] = text.charCodeAt(i);
+    table[v * 4 + 3] = text.length;
+  }
+  return table;
+})();
+
+/**
+ * Decimal digits of `value` (0-255) at `pos`; returns the new position. Writes three bytes
+ * whatever the count (the caller has room for them; what is past the end is overwritten next).
+ */
+function writeByteDecimal(buf: Uint8Array, pos: number, value: number): number {
+  const k = value << 2;
+  buf[pos] = BYTE_DIGITS[k];
+  buf[pos + 1] = BYTE_DIGITS[k + 1];
+  buf[pos + 2] = BYTE_DIGITS[k + 2];
+  return pos + BYTE_DIGITS[k + 3];
+}
+
+/** 000 to 999, three digits each: microseconds in two lookups. */
+const PADDED_THOUSANDS = (() => {
+  const table = new Uint8Array(3000);
+  for (let v = 0; v < 1000; v++) {
+    const text = String(v).padStart(3, '0');
+    for (let i = 0; i < 3; i++) table[v * 3 + i] = text.charCodeAt(i);
+  }
+  return table;
+})();
 
 /** Decimal digits of a non-negative integer below 2^32 at `pos`; returns the new position. */
 function writeDecimal(buf: Uint8Array, pos: number, value: number): number {
@@ -158,10 +202,9 @@ export class BgpdumpFormatter {
    * is built per line. Other lines go through `write`.
    */
   writeBytes(cursor: ElementCursor, generation: number, sink: ByteSink): boolean {
-    if (cursor.type === 'W' || cursor.type === 'STATE' || cursor.prefixFamily !== 4) {
-      return this.write(cursor, generation, sink);
-    }
-    if (cursor.type === 'B' && cursor.mrtType === MrtType.TABLE_DUMP_V2 && !cursor.hasMicroseconds) {
+    const type = cursor.type;
+    if (type === 'STATE') return this.write(cursor, generation, sink);
+    if (type === 'B' && cursor.mrtType === MrtType.TABLE_DUMP_V2 && !cursor.hasMicroseconds) {
       if (!bgpdumpPrints(cursor)) return false;
       const attributes = cursor.attributes;
       if (attributes === undefined) return false;
@@ -172,17 +215,28 @@ export class BgpdumpFormatter {
       return this.writeRibLine(cursor, sink, undefined);
     }
     if (!bgpdumpPrints(cursor)) return false;
+    if (type === 'W') {
+      // The two withdrawal quirks (legacy records' peer address as prefix, an IPv6 peer made of
+      // an IPv4 one) stay with the string builder.
+      if (cursor.format === 'BGP' || peerAsIPv6(cursor)) return this.write(cursor, generation, sink);
+      const head = this.lineHead(cursor);
+      sink.ensure(head.length + 60);
+      const buf = sink.buffer;
+      buf.set(head, sink.position);
+      let pos = writePrefixText(cursor, buf, sink.position + head.length);
+      if (cursor.hasPathId) {
+        buf[pos++] = 124;
+        pos = writeDecimal(buf, pos, cursor.pathId);
+      }
+      buf[pos] = 10;
+      sink.position = pos + 1;
+      return true;
+    }
     const attributes = cursor.attributes;
     if (attributes === undefined) return false;
-    this.prepareHead(cursor);
-    if (this.headBytesFor !== this.head) {
-      this.headBytes = encodeAscii(this.head, this.headBytes);
-      this.headView = this.headBytes.subarray(0, this.head.length);
-      this.headBytesFor = this.head;
-    }
-    const head = this.headView;
+    const head = this.lineHead(cursor);
     const suffix = this.announcementSuffix(cursor, generation, attributes);
-    sink.ensure(head.length + suffix.length + 40);
+    sink.ensure(head.length + suffix.length + 60);
     const buf = sink.buffer;
     // TypedArray#set of an exact-length view: a plain memmove, several times cheaper per line
     // than Buffer#copy, whose argument checks dominate at these lengths.
@@ -190,6 +244,108 @@ export class BgpdumpFormatter {
     sink.position = this.writeRouteTail(cursor, buf, sink.position + head.length, suffix);
     return true;
   }
+
+  /**
+   * `<format>|<time>|<type>|<peer>|<peer AS>|` as bytes, made once per record (and type and
+   * peer) straight from the cursor's numbers, so no string is built per record; the seconds and
+   * the peer part are kept from the record before when they are the same.
+   */
+  private lineHead(cursor: ElementCursor): Uint8Array {
+    if (
+      cursor.recordOffset === this.lineHeadOffset &&
+      cursor.type === this.lineHeadType &&
+      cursor.peerBytes === this.lineHeadPeerBytes &&
+      cursor.peerAsn === this.lineHeadPeerAsn
+    )
+      return this.lineHeadView;
+    // The peer bytes array is reused from record to record: the offset is what says it changed.
+    const buf = this.lineHeadBytes;
+    let pos: number;
+    if (cursor.format === this.timeFormat && cursor.timestamp === this.timeSeconds) pos = this.timeEnd;
+    else {
+      pos = writeAscii(buf, 0, cursor.format);
+      buf[pos++] = 124;
+      pos = writeDecimal(buf, pos, cursor.timestamp);
+      this.timeFormat = cursor.format;
+      this.timeSeconds = cursor.timestamp;
+      this.timeEnd = pos;
+    }
+    if (cursor.hasMicroseconds) {
+      buf[pos++] = 46;
+      const micro = cursor.microseconds;
+      if (micro < 1000000) {
+        // Zero-padded to six digits, as String#padStart(6, '0') in timeText.
+        const high = ((micro / 1000) | 0) * 3;
+        const low = (micro % 1000) * 3;
+        buf[pos] = PADDED_THOUSANDS[high];
+        buf[pos + 1] = PADDED_THOUSANDS[high + 1];
+        buf[pos + 2] = PADDED_THOUSANDS[high + 2];
+        buf[pos + 3] = PADDED_THOUSANDS[low];
+        buf[pos + 4] = PADDED_THOUSANDS[low + 1];
+        buf[pos + 5] = PADDED_THOUSANDS[low + 2];
+        pos += 6;
+      } else pos = writeDecimal(buf, pos, micro);
+    }
+    const peer = this.peerPart(cursor);
+    const length = this.peerPartLength;
+    for (let i = 0; i < length; i++) buf[pos++] = peer[i];
+    // A view per head length, not per record: the bytes under it change, its length rarely.
+    if (this.lineHeadView.length !== pos) this.lineHeadView = buf.subarray(0, pos);
+    this.lineHeadOffset = cursor.recordOffset;
+    this.lineHeadType = cursor.type;
+    this.lineHeadPeerBytes = cursor.peerBytes;
+    this.lineHeadPeerAsn = cursor.peerAsn;
+    return this.lineHeadView;
+  }
+
+  /** `|<type>|<peer>|<peer AS>|` of the cursor, kept while the type and peer are the same. */
+  private peerPart(cursor: ElementCursor): Uint8Array {
+    const buf = this.peerPartBytes;
+    const address = cursor.peerBytes;
+    const kept = this.peerPartAddress;
+    const family = cursor.peerFamily;
+    if (
+      cursor.type === this.peerPartType &&
+      cursor.peerAsn === this.peerPartAsn &&
+      family === this.peerPartFamily &&
+      address[0] === kept[0] &&
+      address[1] === kept[1] &&
+      address[2] === kept[2] &&
+      address[3] === kept[3] &&
+      (family === 4 || samePeerAddress(address, kept))
+    )
+      return buf;
+    buf[0] = 124;
+    let pos = writeAscii(buf, 1, cursor.type);
+    buf[pos++] = 124;
+    pos = family === 4 ? writeIPv4(buf, pos, address, 0) : writeIPv6Bgpdump(buf, pos, address, 0);
+    buf[pos++] = 124;
+    pos = writeDecimal(buf, pos, cursor.peerAsn);
+    buf[pos++] = 124;
+    this.peerPartLength = pos;
+    this.peerPartType = cursor.type;
+    this.peerPartAsn = cursor.peerAsn;
+    this.peerPartFamily = family;
+    for (let i = 0; i < 16; i++) kept[i] = i < 4 || family === 6 ? address[i] : 0;
+    return buf;
+  }
+
+  /** Long enough for any head: a format name, 10+1+10 digits of time, 39 of IPv6, 10 of ASN. */
+  private readonly lineHeadBytes = new Uint8Array(160);
+  private lineHeadView = this.lineHeadBytes.subarray(0, 0);
+  private lineHeadOffset = -1;
+  private lineHeadType = '';
+  private lineHeadPeerBytes: Uint8Array | undefined;
+  private lineHeadPeerAsn = -1;
+  private timeFormat = '';
+  private timeSeconds = -1;
+  private timeEnd = 0;
+  private readonly peerPartBytes = new Uint8Array(80);
+  private peerPartLength = 0;
+  private peerPartType = '';
+  private peerPartAsn = -1;
+  private peerPartFamily = 0;
+  private readonly peerPartAddress = new Uint8Array(16);
 
   /**
    * The encoded suffix of an announcement, made once per attribute set (and next-hop source):
@@ -206,22 +362,37 @@ export class BgpdumpFormatter {
     if (directSuffixFits(cursor, attributes)) {
       const room = ribSuffixRoom(attributes);
       if (this.directBytes.length < room) this.directBytes = new Uint8Array(room * 2);
-      this.directView = this.directBytes.subarray(0, writeRibSuffix(attributes, this.directBytes, 0));
+      this.directView = this.directViewOf(
+        writeRibSuffix(attributes, this.directBytes, 0, cursor.format === 'BGP'),
+      );
     } else {
       const text = this.buildSuffix(cursor, attributes);
       if (this.directBytes.length < text.length) this.directBytes = new Uint8Array(text.length * 2);
       for (let i = 0; i < text.length; i++) this.directBytes[i] = text.charCodeAt(i);
-      this.directView = this.directBytes.subarray(0, text.length);
+      this.directView = this.directViewOf(text.length);
     }
     this.directGeneration = generation;
     this.directSource = cursor.nextHopSource;
     return this.directView;
   }
 
+  /** `directBytes` cut to `length`: one view per length, kept, instead of one per attribute set. */
+  private directViewOf(length: number): Uint8Array {
+    if (this.directViewsOf !== this.directBytes) {
+      this.directViews = [];
+      this.directViewsOf = this.directBytes;
+    }
+    let view = this.directViews[length];
+    if (view === undefined) this.directViews[length] = view = this.directBytes.subarray(0, length);
+    return view;
+  }
+
+  private directViews: Uint8Array[] = [];
+  private directViewsOf: Uint8Array | undefined;
   private directGeneration = -1;
   private directSource = -1;
-  private directBytes = new Uint8Array(1024);
-  private directView = this.directBytes.subarray(0, 0);
+  private directBytes: Uint8Array = new Uint8Array(1024);
+  private directView: Uint8Array = this.directBytes.subarray(0, 0);
 
   /** Prefix, path id, suffix and newline of a line at `pos` of `buf`; returns the new position. */
   private writeRouteTail(cursor: ElementCursor, buf: Uint8Array, pos: number, suffix: Uint8Array): number {
@@ -234,21 +405,7 @@ export class BgpdumpFormatter {
 
   /** Prefix and path id of a line, each followed by "|", at `pos` of `buf`; returns the end. */
   private writePrefix(cursor: ElementCursor, buf: Uint8Array, pos: number): number {
-    if (cursor.prefixFamily === 4) {
-      const p = cursor.prefixBytes;
-      pos = writeDecimal(buf, pos, p[0]);
-      buf[pos++] = 46;
-      pos = writeDecimal(buf, pos, p[1]);
-      buf[pos++] = 46;
-      pos = writeDecimal(buf, pos, p[2]);
-      buf[pos++] = 46;
-      pos = writeDecimal(buf, pos, p[3]);
-      buf[pos++] = 47;
-      pos = writeDecimal(buf, pos, cursor.prefixLength);
-    } else {
-      const text = this.prefixText(cursor);
-      for (let i = 0; i < text.length; i++) buf[pos++] = text.charCodeAt(i);
-    }
+    pos = writePrefixText(cursor, buf, pos);
     buf[pos++] = 124;
     if (cursor.hasPathId) {
       pos = writeDecimal(buf, pos, cursor.pathId);
@@ -310,10 +467,6 @@ export class BgpdumpFormatter {
   private ribTime = -1;
   private ribHead: Uint8Array = new Uint8Array(0);
 
-  private headBytes: Buffer = Buffer.allocUnsafe(256);
-  /** `headBytes` cut to the head's length (made when the head changes, not per line). */
-  private headView: Uint8Array = this.headBytes.subarray(0, 0);
-  private headBytesFor = '';
   private suffixBytes: Buffer = Buffer.allocUnsafe(1024);
   private suffixView: Uint8Array = this.suffixBytes.subarray(0, 0);
   private suffixBytesFor = '';
@@ -547,7 +700,7 @@ function ribSuffixFits(cursor: ElementCursor, attributes: PathAttributes): boole
 
 /** As ribSuffixFits, for any line whose next hop is NEXT_HOP's (RIB entries and IPv4 UPDATEs). */
 function directSuffixFits(cursor: ElementCursor, attributes: PathAttributes): boolean {
-  if (cursor.format === 'BGP' || cursor.nextHopSource === NextHopSource.MpReach) return false;
+  if (cursor.nextHopSource === NextHopSource.MpReach) return false;
   const mp = attributes.mpReach;
   if (
     cursor.nextHopSource === NextHopSource.Rib &&
@@ -589,8 +742,9 @@ function ribSuffixRoom(attributes: PathAttributes): number {
 /**
  * The suffix of a RIB line, as buildSuffix builds it, written as ASCII at `pos` of `buf`:
  * path|origin|next hop|LOCAL_PREF|MED|communities|AG or NAG|aggregator|. Returns the end.
+ * `legacy` (BGP records) leaves out the separator after MED, as bgpdump's legacy printer does.
  */
-function writeRibSuffix(attributes: PathAttributes, buf: Uint8Array, pos: number): number {
+function writeRibSuffix(attributes: PathAttributes, buf: Uint8Array, pos: number, legacy = false): number {
   const bytes = attributes.buf;
   if (attributes.asPathStart >= 0)
     pos = writeAsPath(bytes, attributes.asPathStart, attributes.asPathEnd, attributes.asnLength, buf, pos);
@@ -604,7 +758,7 @@ function writeRibSuffix(attributes: PathAttributes, buf: Uint8Array, pos: number
   pos = writeDecimal(buf, pos, attributes.has(LOCAL_PREF) ? attributes.localPref >>> 0 : 0);
   buf[pos++] = 124;
   pos = writeDecimal(buf, pos, attributes.has(MED) ? attributes.med >>> 0 : 0);
-  buf[pos++] = 124;
+  if (!legacy) buf[pos++] = 124;
   if (attributes.has(COMMUNITIES)) {
     let first = true;
     for (let p = attributes.communitiesStart; p >= 0 && p < attributes.communitiesEnd; p += 4) {
@@ -683,14 +837,81 @@ function writeAscii(buf: Uint8Array, pos: number, text: string): number {
   return pos;
 }
 
+/** The prefix as bgpdump prints it ("a.b.c.d/len", IPv6 as formatIPv6Bgpdump), at `pos`. */
+function writePrefixText(cursor: ElementCursor, buf: Uint8Array, pos: number): number {
+  const p = cursor.prefixBytes;
+  pos = cursor.prefixFamily === 4 ? writeIPv4(buf, pos, p, 0) : writeIPv6Bgpdump(buf, pos, p, 0);
+  buf[pos++] = 47;
+  // A prefix length is one byte in every record type.
+  return writeByteDecimal(buf, pos, cursor.prefixLength);
+}
+
+/** Lowercase hex digits, for IPv6 words. */
+const HEX = Uint8Array.from('0123456789abcdef', (c) => c.charCodeAt(0));
+
+/** formatIPv6Bgpdump's text of `bytes[at, at + 16)` written at `pos` of `buf`; returns the end. */
+export function writeIPv6Bgpdump(buf: Uint8Array, pos: number, bytes: Uint8Array, at: number): number {
+  let leadingZero = true;
+  for (let i = 0; i < 10; i++) if (bytes[at + i] !== 0) leadingZero = false;
+  if (leadingZero) {
+    const w5 = (bytes[at + 10] << 8) | bytes[at + 11];
+    if (w5 === 0xffff) {
+      for (let i = 0; i < 7; i++) buf[pos++] = MAPPED_PREFIX[i];
+      return writeIPv4(buf, pos, bytes, at + 12);
+    }
+    if (w5 === 0) {
+      const tail =
+        ((bytes[at + 12] << 24) | (bytes[at + 13] << 16) | (bytes[at + 14] << 8) | bytes[at + 15]) >>> 0;
+      if (tail > 1) {
+        buf[pos++] = 58;
+        buf[pos++] = 58;
+        return writeIPv4(buf, pos, bytes, at + 12);
+      }
+    }
+  }
+  let bestStart = -1;
+  let bestLength = 0;
+  let runStart = -1;
+  for (let i = 0; i <= 8; i++) {
+    const zero = i < 8 && bytes[at + 2 * i] === 0 && bytes[at + 2 * i + 1] === 0;
+    if (zero) {
+      if (runStart < 0) runStart = i;
+    } else if (runStart >= 0) {
+      if (i - runStart > bestLength) {
+        bestLength = i - runStart;
+        bestStart = runStart;
+      }
+      runStart = -1;
+    }
+  }
+  for (let i = 0; i < 8; i++) {
+    if (i === bestStart) {
+      if (i === 0) buf[pos++] = 58;
+      buf[pos++] = 58;
+      i += bestLength - 1;
+      continue;
+    }
+    const word = (bytes[at + 2 * i] << 8) | bytes[at + 2 * i + 1];
+    if (word >= 0x1000) buf[pos++] = HEX[word >>> 12];
+    if (word >= 0x100) buf[pos++] = HEX[(word >>> 8) & 15];
+    if (word >= 0x10) buf[pos++] = HEX[(word >>> 4) & 15];
+    buf[pos++] = HEX[word & 15];
+    if (i !== 7) buf[pos++] = 58;
+  }
+  return pos;
+}
+
+/** "::ffff:" */
+const MAPPED_PREFIX = Uint8Array.from('::ffff:', (c) => c.charCodeAt(0));
+
 function writeIPv4(buf: Uint8Array, pos: number, bytes: Uint8Array, at: number): number {
-  pos = writeDecimal(buf, pos, bytes[at]);
+  pos = writeByteDecimal(buf, pos, bytes[at]);
   buf[pos++] = 46;
-  pos = writeDecimal(buf, pos, bytes[at + 1]);
+  pos = writeByteDecimal(buf, pos, bytes[at + 1]);
   buf[pos++] = 46;
-  pos = writeDecimal(buf, pos, bytes[at + 2]);
+  pos = writeByteDecimal(buf, pos, bytes[at + 2]);
   buf[pos++] = 46;
-  return writeDecimal(buf, pos, bytes[at + 3]);
+  return writeByteDecimal(buf, pos, bytes[at + 3]);
 }
 
 /** The aggregator as aggregatorText gives it ("ASN a.b.c.d", or nothing). */
