@@ -241,11 +241,26 @@ function sorted(keys: string[]): string[] {
   return keys;
 }
 
-/** Keys in groups held by the same lists, each group sorted: a lookup is a binary search per group. */
+/**
+ * Keys in groups held by the same lists, each group sorted: a lookup is a binary search per group
+ * until lookups reach a sixteenth of the keys, then a map of every key is built (its cost spread
+ * over the lookups: one question reads no map, a held index ends with one).
+ */
 class SortedGroups implements ListsByKey {
-  constructor(private readonly groups: ReadonlyArray<{ metas: ListMeta[]; keys: readonly string[] }>) {}
+  private lookups = 0;
+  private readonly size: number;
+  private map: Map<string, ListMeta[]> | undefined;
+
+  constructor(private readonly groups: ReadonlyArray<{ metas: ListMeta[]; keys: readonly string[] }>) {
+    this.size = groups.reduce((n, g) => n + g.keys.length, 0);
+  }
 
   get(key: string): ListMeta[] | undefined {
+    if (this.map !== undefined) return this.map.get(key);
+    if (++this.lookups > this.size / 16) {
+      this.map = new Map(this.entries());
+      return this.map.get(key);
+    }
     for (const { metas, keys } of this.groups) {
       let lo = 0;
       let hi = keys.length - 1;
