@@ -2,7 +2,7 @@
 // correlation over the store's evidence index give the very answers of the import-every-time path,
 // field by field, on the bundled corpus, whether the store is opened per question (cold) or held
 // with its correlator kept (warm).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import { captureIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
 import { CairnError } from '../src/errors/index.js';
 import {
+  CORPUS_INDEX_FORMAT,
   EvidenceGraph,
   enrichIndicators,
   loadCorpus,
@@ -201,6 +202,40 @@ describe('the evidence index', () => {
     }
     expect(hits).toBeGreaterThan(0);
     expect(again.corpus.yaraRules).toEqual(loaded.yaraRules);
+  }, 300_000);
+
+  it('an index of another format is never misread: the text is refused, a store rebuilds it', async () => {
+    const { graph, corpus: loaded } = bundledCorpus();
+    const text = writeCorpusIndex(graph, loaded);
+    expect(text.startsWith(`{"format":${CORPUS_INDEX_FORMAT},`)).toBe(true);
+    // The same text under an older number (a format 2 index is JSON too): refused, not read.
+    const older = text.replace(/^\{"format":\d+,/, '{"format":2,');
+    const error = (() => {
+      try {
+        readCorpusIndex(older);
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(CairnError);
+    expect((error as CairnError).code).toBe('INTEL_INDEX_FORMAT');
+    // A store whose index says format 2 answers as the files do, and holds the current format after.
+    const copy = path.join(dir, 'older-index.duckdb');
+    copyFileSync(db, copy);
+    const store = await openStore(copy);
+    const record = (await store.loadEvidenceIndex())!;
+    await store.saveEvidenceIndex({ ...record, format: 2, text: older });
+    await store.close();
+    expect(await intelAttribute({ case: CASES[1], db: copy })).toEqual(
+      await intelAttribute({ case: CASES[1], corpus }),
+    );
+    const after = await openStore(copy);
+    try {
+      expect((await after.loadEvidenceIndex())?.format).toBe(CORPUS_INDEX_FORMAT);
+    } finally {
+      await after.close();
+    }
   }, 300_000);
 
   it('is built once: a second ingest of the same files keeps it as it was', async () => {

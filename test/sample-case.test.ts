@@ -197,6 +197,14 @@ describe.skipIf(!haveYara)('YARA matches: actors from rule metadata, and a corre
     const item = result.similar[0].evidence.find((e) => e.feature === 'yara');
     expect(item).toMatchObject({ value: 'Synthetic_Family_Loader', type: 'yara-rule' });
     expect(item?.note).toContain('same YARA rule match, shared by 2 of 2 unit(s)');
+    // The rule's own meta travels with the sample case: attribution over the bundled corpus reads
+    // "Hidden Cobra" from it (the rule is in no corpus file) and says where it read it.
+    const attributed = await intelAttribute({ case: join(dir, 'yara-query.jsonl') });
+    const lazarus = attributed.result.candidates.find((c) => c.actor === 'Lazarus Group');
+    const meta = lazarus?.evidence.find((e) => e.feature === 'yara-meta' && e.note.includes('meta actor'));
+    expect(meta?.value).toBe('Synthetic_Family_Loader');
+    expect(meta?.note).toContain('names "Hidden Cobra"');
+    expect(meta?.note).toContain(`its meta as the case states it, ${join(dir, 'yara-query.jsonl')}`);
   });
 });
 

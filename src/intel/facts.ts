@@ -1,7 +1,7 @@
 /** Helpers the importers share: building indicator facts with checks, sources, confidences. */
 import type { EvidenceGraph } from './graph.js';
 import { DEFAULT_CONFIDENCE } from './model.js';
-import type { Indicator, IndicatorType, Provenance, Source } from './model.js';
+import type { Indicator, IndicatorType, Provenance, Source, YaraRuleFacts } from './model.js';
 import { hasControlCharacters, hasMarkup, normalizeIndicator } from './normalize.js';
 import { MAX_VALUE_LENGTH } from './report.js';
 import type { ReportBuilder } from './report.js';
@@ -89,6 +89,24 @@ export interface IndicatorInput {
   firstSeen?: string;
   lastSeen?: string;
   forDetection?: boolean;
+  yaraRule?: YaraRuleFacts;
+}
+
+/** Most `meta:` fields and tags kept of one rule (a rule file is the user's, not bounded by YARA). */
+const MAX_RULE_FIELDS = 64;
+
+/** A rule's facts capped in count and length (strings no longer than a value may be). */
+function yaraRuleFacts(rule: YaraRuleFacts): YaraRuleFacts {
+  const meta: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(rule.meta).slice(0, MAX_RULE_FIELDS))
+    if (key.length <= MAX_VALUE_LENGTH && (typeof value !== 'string' || value.length <= MAX_VALUE_LENGTH))
+      meta[key] = value;
+  const namespace = str(rule.namespace);
+  return {
+    ...(namespace !== undefined ? { namespace } : {}),
+    tags: stringList(rule.tags, MAX_RULE_FIELDS),
+    meta,
+  };
 }
 
 const FREE_TEXT: ReadonlySet<IndicatorType> = new Set(['filename', 'mutex', 'string', 'yara-rule']);
@@ -149,6 +167,8 @@ export function addIndicator(ctx: ImportContext, input: IndicatorInput): Indicat
   if (input.firstSeen !== undefined) ind.firstSeen = input.firstSeen;
   if (input.lastSeen !== undefined) ind.lastSeen = input.lastSeen;
   if (input.forDetection !== undefined) ind.forDetection = input.forDetection;
+  if (input.yaraRule !== undefined && input.type === 'yara-rule')
+    ind.yaraRule = yaraRuleFacts(input.yaraRule);
   if (ctx.graph.add(ind)) {
     ctx.report.added('indicator');
     return ind;

@@ -90,6 +90,15 @@ export interface Indicator extends Fact {
   observationId?: string;
   /** What a MISP attribute says beyond the value (see src/intel/misp/README.md). */
   misp?: MispAttributeMeta;
+  /** A `yara-rule` value's rule as the matching engine reported it (the user's rule file's `meta:`). */
+  yaraRule?: YaraRuleFacts;
+}
+
+/** What a matched YARA rule says of itself: its namespace, tags and `meta:` fields. */
+export interface YaraRuleFacts {
+  namespace?: string;
+  tags: string[];
+  meta: Record<string, string | number | boolean>;
 }
 
 /** MISP attribute fields that are not the value (draft-dulaunoy-misp-core-format, Attribute). */

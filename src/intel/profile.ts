@@ -7,7 +7,7 @@ import { tryParseAddress } from '../net/index.js';
 import { foldActorName } from './aliases.js';
 import { blockOf, type IpEnrichment } from './enrich.js';
 import type { EvidenceGraph } from './graph.js';
-import type { Indicator, IndicatorType, Provenance } from './model.js';
+import type { Indicator, IndicatorType, Provenance, YaraRuleFacts } from './model.js';
 
 /** Most places kept per value (what an analyst reads; the count does not change scores). */
 export const MAX_PROVENANCE = 5;
@@ -26,6 +26,8 @@ export interface IndicatorRef {
   derivedFrom?: string;
   /** Earliest date a fact stating it says the value was first seen (first_seen, else valid_from). */
   firstSeen?: string;
+  /** A `yara-rule` value's rule as the first fact stating it reports it, and where. */
+  yaraRule?: { facts: YaraRuleFacts; provenance: Provenance };
 }
 
 /** Evidence of a case or query, keyed for matching. */
@@ -118,6 +120,7 @@ function addRef(
   if (ref === undefined) {
     ref = { type, value, provenance: [], confidence: ind.confidence, context: ind.forDetection === false };
     if (derivedFrom !== undefined) ref.derivedFrom = derivedFrom;
+    else if (ind.yaraRule !== undefined) ref.yaraRule = { facts: ind.yaraRule, provenance: ind.provenance };
     if (type === 'ipv4' || type === 'ipv6') {
       const e = derivedFrom === undefined ? enrichment?.get(ind.id) : undefined;
       const address = e === undefined ? tryParseAddress(value) : undefined;
@@ -129,6 +132,8 @@ function addRef(
     profile.indicators.set(k, ref);
     setFirstSeen(ref, ind);
   } else {
+    if (ref.yaraRule === undefined && ind.yaraRule !== undefined && derivedFrom === undefined)
+      ref.yaraRule = { facts: ind.yaraRule, provenance: ind.provenance };
     setFirstSeen(ref, ind);
     ref.confidence = Math.max(ref.confidence, ind.confidence);
     if (ind.forDetection !== false) ref.context = false;

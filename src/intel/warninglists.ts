@@ -38,16 +38,17 @@ interface ListMeta {
 
 /**
  * A warninglist index as data (`WarninglistIndex.toData`), read back without parsing a list
- * again: lists by position, every entry already normalised, each with the lists holding it.
+ * again: lists by position, every entry already normalised, each with the lists holding it; map
+ * entries as runs of consecutive keys held by the same lists (one list of lists shared by a run).
  */
 export interface WarninglistData {
   lists: Array<{ name: string; kinds: string[] }>;
   /** Prefixes shorter than a host, as prefix text. */
   cidrs: Array<[string, number[]]>;
   /** Host prefixes (/32, /128) as prefix text: a map lookup rather than a trie node each. */
-  hosts: Array<[string, number[]]>;
-  strings: Array<[string, number[]]>;
-  hostnames: Array<[string, number[]]>;
+  hosts: Array<[number[], string[]]>;
+  strings: Array<[number[], string[]]>;
+  hostnames: Array<[number[], string[]]>;
   substrings: Array<[string, number]>;
   regexes: Array<[string, number]>;
 }
@@ -68,10 +69,10 @@ function kindsOfAttributes(attrs: readonly string[]): Set<string> {
 export class WarninglistIndex {
   private readonly cidrs = new PrefixTrie<ListMeta[]>();
   /** Host prefixes by prefix text: the most specific entries, looked up before the trie. */
-  private readonly hosts = new Map<string, ListMeta[]>();
+  private hosts: ListsByKey = new Map<string, ListMeta[]>();
   private readonly lists: ListMeta[] = [];
-  private readonly strings = new Map<string, ListMeta[]>();
-  private readonly hostnames = new Map<string, ListMeta[]>();
+  private strings: ListsByKey = new Map<string, ListMeta[]>();
+  private hostnames: ListsByKey = new Map<string, ListMeta[]>();
   private readonly substrings: { entry: string; meta: ListMeta }[] = [];
   private readonly regexes: { entry: string; re: RegExp; meta: ListMeta }[] = [];
   readonly names: string[] = [];
@@ -109,7 +110,8 @@ export class WarninglistIndex {
           const p = parsePrefix(entry.includes('/') ? entry : `${entry}/${entry.includes(':') ? 128 : 32}`, {
             strict: false,
           });
-          if (p.length === (p.family === 4 ? 32 : 128)) push(this.hosts, p.toString(), meta);
+          if (p.length === (p.family === 4 ? 32 : 128))
+            push((this.hosts = mutable(this.hosts)), p.toString(), meta);
           else {
             const list = this.cidrs.get(p);
             if (list === undefined) this.cidrs.set(p, [meta]);
@@ -118,8 +120,9 @@ export class WarninglistIndex {
         } catch {
           report.report.skipped++;
         }
-      } else if (type === 'string') push(this.strings, entry, meta);
-      else if (type === 'hostname') push(this.hostnames, entry.replace(/^\*?\./, ''), meta);
+      } else if (type === 'string') push((this.strings = mutable(this.strings)), entry, meta);
+      else if (type === 'hostname')
+        push((this.hostnames = mutable(this.hostnames)), entry.replace(/^\*?\./, ''), meta);
       else if (type === 'substring') this.substrings.push({ entry, meta });
       else if (type === 'regex') {
         try {
@@ -177,8 +180,18 @@ export class WarninglistIndex {
   toData(): WarninglistData {
     const at = new Map(this.lists.map((m, i) => [m, i]));
     const ids = (metas: ListMeta[]): number[] => metas.map((m) => at.get(m)!);
-    const entries = (map: Map<string, ListMeta[]>): Array<[string, number[]]> =>
-      [...map].map(([k, v]) => [k, ids(v)]);
+    // Keys grouped by the lists holding them, each group sorted (looked up by binary search).
+    const entries = (keys: ListsByKey): Array<[number[], string[]]> => {
+      const groups = new Map<string, [number[], string[]]>();
+      for (const [k, v] of keys.entries()) {
+        const numbers = ids(v);
+        const group = groups.get(numbers.join(','));
+        if (group === undefined) groups.set(numbers.join(','), [numbers, [k]]);
+        else group[1].push(k);
+      }
+      for (const [, keys] of groups.values()) keys.sort(compare);
+      return [...groups.values()];
+    };
     return {
       lists: this.lists.map((m) => ({ name: m.name, kinds: [...m.kinds] })),
       cidrs: [...this.cidrs.entries()].map((e) => [e.prefix.toString(), ids(e.value)]),
@@ -198,9 +211,12 @@ export class WarninglistIndex {
     index.names.push(...lists.map((l) => l.name));
     const metas = (ids: number[]): ListMeta[] => ids.map((i) => lists[i]);
     for (const [p, ids] of data.cidrs) index.cidrs.set(parsePrefix(p), metas(ids));
-    for (const [k, ids] of data.hosts) index.hosts.set(k, metas(ids));
-    for (const [k, ids] of data.strings) index.strings.set(k, metas(ids));
-    for (const [k, ids] of data.hostnames) index.hostnames.set(k, metas(ids));
+    // Kept as the sorted groups they are: no map of every key is built to read an index.
+    const groups = (runs: Array<[number[], string[]]>): SortedGroups =>
+      new SortedGroups(runs.map(([ids, keys]) => ({ metas: metas(ids), keys: sorted(keys) })));
+    index.hosts = groups(data.hosts);
+    index.strings = groups(data.strings);
+    index.hostnames = groups(data.hostnames);
     for (const [entry, i] of data.substrings) index.substrings.push({ entry, meta: lists[i] });
     for (const [entry, i] of data.regexes)
       index.regexes.push({ entry, re: new RegExp(entry, 'i'), meta: lists[i] });
@@ -208,10 +224,71 @@ export class WarninglistIndex {
   }
 }
 
+/** Keys to the lists holding each: a map while lists are added, sorted groups once read from data. */
+interface ListsByKey {
+  get(key: string): ListMeta[] | undefined;
+  entries(): Iterable<[string, ListMeta[]]>;
+}
+
+/** Code-unit order, the order the groups are sorted and searched in. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The keys in code-unit order (as written they already are: checked in one pass). */
+function sorted(keys: string[]): string[] {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] >= keys[i]) return [...new Set(keys)].sort(compare);
+  return keys;
+}
+
+/**
+ * Keys in groups held by the same lists, each group sorted: a lookup is a binary search per group
+ * until lookups reach a sixteenth of the keys, then a map of every key is built (its cost spread
+ * over the lookups: one question reads no map, a held index ends with one).
+ */
+class SortedGroups implements ListsByKey {
+  private lookups = 0;
+  private readonly size: number;
+  private map: Map<string, ListMeta[]> | undefined;
+
+  constructor(private readonly groups: ReadonlyArray<{ metas: ListMeta[]; keys: readonly string[] }>) {
+    this.size = groups.reduce((n, g) => n + g.keys.length, 0);
+  }
+
+  get(key: string): ListMeta[] | undefined {
+    if (this.map !== undefined) return this.map.get(key);
+    if (++this.lookups > this.size / 16) {
+      this.map = new Map(this.entries());
+      return this.map.get(key);
+    }
+    for (const { metas, keys } of this.groups) {
+      let lo = 0;
+      let hi = keys.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const k = keys[mid];
+        if (k === key) return metas;
+        if (k < key) lo = mid + 1;
+        else hi = mid - 1;
+      }
+    }
+    return undefined;
+  }
+
+  *entries(): Iterable<[string, ListMeta[]]> {
+    for (const { metas, keys } of this.groups) for (const k of keys) yield [k, metas];
+  }
+}
+
+/** A map of the keys to add to (a group read from data becomes a map again). */
+function mutable(keys: ListsByKey): Map<string, ListMeta[]> {
+  return keys instanceof Map ? keys : new Map(keys.entries());
+}
+
 function push(map: Map<string, ListMeta[]>, key: string, meta: ListMeta): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [meta]);
-  else if (!list.includes(meta)) list.push(meta);
+  else if (!list.includes(meta)) map.set(key, [...list, meta]);
 }
 
 /** Host of a URL (lower case), if it has one. */

@@ -9,6 +9,12 @@ const SKIPPED_VALUE_ACTION =
   'The value is skipped and the import goes on; fix it at the source if it matters.';
 
 export const INTEL_CODES = {
+  INTEL_INDEX_FORMAT: {
+    category: 'input',
+    description:
+      'An evidence index text is of another format than this cairn reads (written by an older or newer cairn).',
+    action: 'Rebuild the index: `cairn ingest --intel` (a store rebuilds an old index by itself when read).',
+  },
   INTEL_BAD_OPTION: {
     category: 'usage',
     description:

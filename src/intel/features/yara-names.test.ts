@@ -14,6 +14,7 @@ import { importIndicatorList } from '../csv.js';
 import { EvidenceGraph } from '../graph.js';
 import { TitleResolver } from '../labels.js';
 import { caseProfile } from '../profile.js';
+import { importSampleJson } from '../sample/index.js';
 import { ruleTitles } from '../sample/rule-actors.js';
 import { parseYaraRules } from '../yara.js';
 import { FEATURE_WEIGHTS } from './feature.js';
@@ -110,6 +111,42 @@ describe('yara-meta: what a matched rule names', () => {
     const { correlator } = corpusOf([bundledIntelDir]);
     const ranking = correlator.rankActors(queryOf(['Generic_Packer_Section_Entropy']), { limit: 50 });
     expect(ranking.flatMap((s) => s.evidence).filter((e) => e.feature === 'yara-meta')).toEqual([]);
+  });
+
+  it("a user's rule (intel sample --rules): its meta travels with the case and names the actor", () => {
+    const { correlator, titles, directory } = corpusOf([bundledIntelDir]);
+    // A rule no corpus file holds, whose name names nothing: only its metadata can tie it.
+    const rule = 'Synthetic_User_Rule_1';
+    const meta = { author: 'an analyst', actor: 'Sandworm Team', description: 'KillDisk wiper loader' };
+    // `intel sample --json` lines as the sample command writes them (synthetic: made here).
+    const line = JSON.stringify({
+      file: 'incident/dropper.bin',
+      facts: { hashes: { md5: 'x', sha1: 'y', sha256: 'z', ssdeep: '3:a:b' }, strings: [] },
+      yara: [{ rule, namespace: 'user', tags: ['wiper'], meta, strings: [] }],
+    });
+    const scratch = new EvidenceGraph();
+    importSampleJson(scratch, `${line}\n`, { file: 'samples.jsonl' });
+    const ind = scratch.indicators.find((i) => i.type === 'yara-rule')!;
+    expect(ind.yaraRule).toEqual({ namespace: 'user', tags: ['wiper'], meta });
+    const query = caseProfile(scratch, scratch.cases[0].id);
+    // Derived: what the resolver makes of the rule's naming fields (author is not one).
+    const expected = new Set(
+      ruleTitles(rule, meta).flatMap((t) => titles.resolve(t.text).map((l) => l.actor)),
+    );
+    const sandworm = directory.resolve('Sandworm Team')[0];
+    expect(expected.has(sandworm.index)).toBe(true);
+    const ranking = correlator.rankActors(query, { limit: 100 });
+    const credited = ranking.filter((s) => s.evidence.some((e) => e.feature === 'yara-meta'));
+    expect(new Set(credited.map((s) => s.actorIndex))).toEqual(expected);
+    const item = credited
+      .find((s) => s.actorIndex === sandworm.index)!
+      .evidence.find((e) => e.feature === 'yara-meta')!;
+    expect(item.note).toContain(`rule ${rule}'s meta actor`);
+    expect(item.note).toContain('its meta as the case states it, samples.jsonl');
+    expect(item.query[0]).toMatchObject({ file: 'samples.jsonl', path: '$.yara[0].rule' });
+    // Without the metadata (a CSV of rule names) the same rule names nobody.
+    const bare = correlator.rankActors(queryOf([rule]), { limit: 100 });
+    expect(bare.flatMap((s) => s.evidence).filter((e) => e.feature === 'yara-meta')).toEqual([]);
   });
 
   const shared = path.resolve(process.env.CAIRN_CORPUS ?? path.join(bundledIntelDir, '../../../shared/data'));

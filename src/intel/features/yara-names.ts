@@ -1,6 +1,7 @@
 /**
  * `yara-meta`: a YARA rule the query matched names a family, an actor, a campaign or a report in
- * its name or metadata (the corpus rule files' `meta:`), resolved to actors as a report title is
+ * its name or metadata (the `meta:` the case carries for the rule, as `intel sample --rules`
+ * reported it from the user's rule file; else the corpus rule files' of that name), resolved to actors as a report title is
  * (actor names and synonyms, ATT&CK campaigns, software used by few groups; and, as rule authors
  * write them, the head word of a group's name: "Lazarus" of "Lazarus Group"). A rule's words are
  * its author's judgement, not an observation: contribution {@link FEATURE_WEIGHTS.yaraMeta} × the
@@ -28,10 +29,14 @@ export class YaraRuleNames implements Feature {
     for (const ref of query.indicators.values()) {
       if (ref.type !== 'yara-rule') continue;
       const known = this.rules.get(ref.value);
+      // The rule that matched says more of itself than a corpus rule that only shares its name.
+      const own = ref.yaraRule;
+      const meta = own?.facts.meta ?? known?.meta ?? {};
+      const from = own !== undefined ? ` (its meta as the case states it, ${own.provenance.file})` : '';
       // The resolver is built once, on the first query that matched a rule.
       this.titles ??= new TitleResolver(context.directory, this.attack, { nameHeads: true });
       const best = new Map<number, { weight: number; how: string; field: string }>();
-      for (const { field, text } of ruleTitles(ref.value, known?.meta ?? {}))
+      for (const { field, text } of ruleTitles(ref.value, meta))
         for (const label of this.titles.resolve(text)) {
           const prev = best.get(label.actor);
           if (prev === undefined || prev.weight < label.weight)
@@ -45,9 +50,9 @@ export class YaraRuleNames implements Feature {
           candidateValue: node.name,
           weight: tie.weight,
           contribution: FEATURE_WEIGHTS.yaraMeta * tie.weight,
-          note: `rule ${ref.value}'s ${tie.field} ${tie.how.replace(/^title names/, 'names')}`,
+          note: `rule ${ref.value}'s ${tie.field} ${tie.how.replace(/^title names/, 'names')}${tie.field === 'rule name' ? '' : from}`,
           query: ref.provenance.slice(0, 5),
-          candidate: known !== undefined ? [known.provenance] : [],
+          candidate: own === undefined && known !== undefined ? [known.provenance] : [],
           via: [],
         });
       }

@@ -7,7 +7,7 @@
 import { addIndicator, beginImport } from '../facts.js';
 import type { EvidenceGraph } from '../graph.js';
 import { decodeInput } from '../json-scan.js';
-import type { Case, IndicatorType } from '../model.js';
+import type { Case, IndicatorType, YaraRuleFacts } from '../model.js';
 import { ReportBuilder, type ImportReport } from '../report.js';
 import { cairnId } from '../uuid.js';
 
@@ -19,7 +19,12 @@ export interface SampleEntryLike {
     pe?: { imphash: string; rich?: { md5: string } };
     strings: ReadonlyArray<{ kind: string; value: string; offset: number }>;
   };
-  yara?: ReadonlyArray<{ rule: string }>;
+  yara?: ReadonlyArray<{
+    rule: string;
+    namespace?: string;
+    tags?: readonly string[];
+    meta?: Readonly<Record<string, string | number | boolean>>;
+  }>;
 }
 
 /** One value of a sample case. */
@@ -31,6 +36,8 @@ export interface SampleCaseValue {
   sample: string;
   /** JSON path of the value in the sample's result. */
   path: string;
+  /** For a `yara-rule`: the rule's namespace, tags and metadata as the scan reported them. */
+  yaraRule?: YaraRuleFacts;
 }
 
 const STRING_TYPES: Readonly<Record<string, IndicatorType>> = {
@@ -56,10 +63,11 @@ export function sampleCaseValues(entries: readonly SampleEntryLike[]): SampleCas
     value: string | undefined,
     comment: string,
     at: string,
+    yaraRule?: YaraRuleFacts,
   ): void => {
     if (value === undefined || value === '' || seen.has(`${type}\u0000${value}`)) return;
     seen.add(`${type}\u0000${value}`);
-    values.push({ type, value, comment, sample: entry.file, path: at });
+    values.push({ type, value, comment, sample: entry.file, path: at, ...(yaraRule ? { yaraRule } : {}) });
   };
   for (const e of entries) {
     const facts = e.facts;
@@ -70,7 +78,11 @@ export function sampleCaseValues(entries: readonly SampleEntryLike[]): SampleCas
     add(e, 'imphash', facts.pe?.imphash, `imphash of sample ${name}`, '$.facts.pe.imphash');
     add(e, 'rich-header', facts.pe?.rich?.md5, `Rich header hash of sample ${name}`, '$.facts.pe.rich.md5');
     (e.yara ?? []).forEach((m, i) =>
-      add(e, 'yara-rule', m.rule, `sample ${name} matches YARA rule ${m.rule}`, `$.yara[${i}].rule`),
+      add(e, 'yara-rule', m.rule, `sample ${name} matches YARA rule ${m.rule}`, `$.yara[${i}].rule`, {
+        ...(m.namespace !== undefined ? { namespace: m.namespace } : {}),
+        tags: [...(m.tags ?? [])],
+        meta: { ...(m.meta ?? {}) },
+      }),
     );
     facts.strings.forEach((s, i) => {
       const type = STRING_TYPES[s.kind];
@@ -148,6 +160,7 @@ export function addSampleValues(
       },
       confidence: { confidence: 100, stated: false },
       forDetection: true,
+      ...(v.yaraRule !== undefined ? { yaraRule: v.yaraRule } : {}),
     });
   }
   return report.report;
