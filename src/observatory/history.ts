@@ -308,6 +308,8 @@ export class HistoryRecorder {
   private asGroup = new Int32Array(0);
   private readonly asGroups = new Map<number, number[]>();
   private readonly asMembers: Array<Set<number>> = [];
+  /** Members of an AS group in sorted order, until its members or the order change. */
+  private asSorted: Array<number[] | undefined> = [];
   private dirtyCountry = new Uint8Array(64);
   private dirtyAs = new Uint8Array(64);
 
@@ -489,6 +491,7 @@ export class HistoryRecorder {
     for (let i = 0; i < n; i++) rank[merged[i]] = i;
     this.rank = rank;
     this.countrySorted.fill(false);
+    this.asSorted = [];
     const asGroup = new Int32Array(n).fill(-1);
     asGroup.set(this.asGroup);
     this.asGroup = asGroup;
@@ -768,10 +771,14 @@ export class HistoryRecorder {
   private setAsGroups(id: number, groups: readonly number[]): void {
     const old = this.asGroupsOf(id);
     if (old.length === groups.length && old.every((g, i) => g === groups[i])) return;
-    for (const g of old) this.asMembers[g].delete(id);
+    for (const g of old) {
+      this.asMembers[g].delete(id);
+      this.asSorted[g] = undefined;
+    }
     for (const g of groups) {
       while (this.asMembers.length <= g) this.asMembers.push(new Set());
       this.asMembers[g].add(id);
+      this.asSorted[g] = undefined;
     }
     this.asGroups.delete(id);
     this.asGroup[id] = -1;
@@ -805,7 +812,8 @@ export class HistoryRecorder {
     const set = this.asMembers[g];
     if (set === undefined || set.size === 0) return;
     const rank = this.rank;
-    const members = Array.from(set).sort((a, b) => rank[a] - rank[b]);
+    let members = this.asSorted[g];
+    if (members === undefined) this.asSorted[g] = members = Array.from(set).sort((a, b) => rank[a] - rank[b]);
     const table = this.table;
     for (const id of members) {
       const routes = table.prefixRouteCount(id);
