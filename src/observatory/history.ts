@@ -96,8 +96,8 @@ export interface HistoryOptions {
   /** AS names for the observatory (dependency rows carry only numbers; names are not stored). */
   names?: AsNames;
   /**
-   * Recount only the groups a changed prefix belongs to (default true); false recounts every
-   * group every bin, the reference the incremental totals are tested against.
+   * Recount only the groups a changed prefix is or was counted in (default false: every group
+   * every bin, which costs less while a bin's changes reach most countries and large ASes).
    */
   incremental?: boolean;
 }
@@ -307,6 +307,8 @@ export class HistoryRecorder {
   /** AS groups a prefix was counted in at its last change: one in `asGroup` (-1: none), or several in `asGroups`. */
   private asGroup = new Int32Array(0);
   private readonly asGroups = new Map<number, number[]>();
+  /** Per prefix of several origins, the peers of each of its AS groups (`words` words each, in `asGroups` order). */
+  private readonly multiBits = new Map<number, Uint32Array>();
   private readonly asMembers: Array<Set<number>> = [];
   /** Members of an AS group in sorted order, until its members or the order change. */
   private asSorted: Array<number[] | undefined> = [];
@@ -325,7 +327,7 @@ export class HistoryRecorder {
   ) {
     this.binSeconds = options.binSeconds ?? 300;
     this.dependencySeconds = options.dependencySeconds ?? 3600;
-    this.incremental = options.incremental ?? true;
+    this.incremental = options.incremental ?? false;
     this.paths = new PathFacts(table);
     this.observatory = new Observatory(table, registry, options.names);
     this.detach = table.onEvent((event) => this.onTableEvent(event));
@@ -490,8 +492,7 @@ export class HistoryRecorder {
     const rank = new Int32Array(n);
     for (let i = 0; i < n; i++) rank[merged[i]] = i;
     this.rank = rank;
-    this.countrySorted.fill(false);
-    this.asSorted = [];
+    // Members lists stay sorted: the merge keeps the order of the ids already there.
     const asGroup = new Int32Array(n).fill(-1);
     asGroup.set(this.asGroup);
     this.asGroup = asGroup;
@@ -759,7 +760,16 @@ export class HistoryRecorder {
     const groups: number[] = [];
     for (const asn of this.origins.get(id)) groups.push(ases.groupOf(asn));
     for (let r = 0; r < this.routeCount; r++) groups.push(ases.groupOf(this.routeOrigins[r]));
-    return sortedSet(groups);
+    const sorted = sortedSet(groups);
+    // The peers each group gets from this prefix, kept so that a recount walks no route.
+    const words = this.bitsWords;
+    const bits = new Uint32Array(sorted.length * words);
+    for (let r = 0; r < this.routeCount; r++) {
+      const at = sorted.indexOf(ases.groupOf(this.routeOrigins[r])) * words;
+      bits[at + (this.routePeers[r] >>> 5)] |= 1 << (this.routePeers[r] & 31);
+    }
+    this.multiBits.set(id, bits);
+    return sorted;
   }
 
   private asGroupsOf(id: number): readonly number[] {
@@ -769,6 +779,7 @@ export class HistoryRecorder {
 
   /** Records the AS groups prefix `id` counts in, and the members of those groups. */
   private setAsGroups(id: number, groups: readonly number[]): void {
+    if (groups.length <= 1) this.multiBits.delete(id);
     const old = this.asGroupsOf(id);
     if (old.length === groups.length && old.every((g, i) => g === groups[i])) return;
     for (const g of old) {
@@ -814,9 +825,7 @@ export class HistoryRecorder {
     const rank = this.rank;
     let members = this.asSorted[g];
     if (members === undefined) this.asSorted[g] = members = Array.from(set).sort((a, b) => rank[a] - rank[b]);
-    const table = this.table;
     for (const id of members) {
-      const routes = table.prefixRouteCount(id);
       this.space(id);
       const family = this.spaceFamily;
       const start = this.spaceStart;
@@ -828,9 +837,8 @@ export class HistoryRecorder {
       }
       for (const asn of this.origins.get(id))
         if (ases.groupOf(asn) === g) this.addToGroup(ases, g, family, start, size);
-      this.walk(id, routes, this.visitRoute);
-      for (let r = 0; r < this.routeCount; r++)
-        if (ases.groupOf(this.routeOrigins[r]) === g) ases.addPeer(g, this.routePeers[r]);
+      const k = this.asGroupsOf(id).indexOf(g);
+      ases.addPeerBits(g, this.multiBits.get(id)!, k * words);
     }
   }
 
