@@ -73,6 +73,8 @@ async function child(mode, files) {
     fs.rmSync(path.dirname(db), { recursive: true, force: true });
   }
   result.ms = performance.now() - start;
+  const cpu = process.cpuUsage();
+  result.cpuMs = (cpu.user + cpu.system) / 1000;
   result.maxRssMB = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(JSON.stringify(result));
 }
@@ -147,7 +149,9 @@ async function main() {
     const share = (r) => `${((rate(r) / rate(decode)) * 100).toFixed(1)}% of the decoder`;
     console.log(`\n${set.name}`);
     console.log(`  elements                  ${decode.elements}`);
-    console.log(`  decoder only              ${decode.ms.toFixed(0)} ms  ${rate(decode)} elements/s`);
+    console.log(
+      `  decoder only              ${decode.ms.toFixed(0)} ms  ${rate(decode)} elements/s, CPU ${decode.cpuMs.toFixed(0)} ms`,
+    );
     modes.forEach((mode, k) => {
       if (k === 0) return;
       const r = results[k];
@@ -157,6 +161,7 @@ async function main() {
           : `  store ${r.storeBytes} B, ${(r.storeBytes / r.elements).toFixed(1)} B/element`;
       console.log(
         `  ${(LABELS[mode] ?? mode).padEnd(25)} ${r.ms.toFixed(0)} ms  ${rate(r)} elements/s  (${share(r)})${store}, ` +
+          `CPU ${r.cpuMs.toFixed(0)} ms (${((r.cpuMs / r.elements) * 1000).toFixed(1)} us/element against ${((decode.cpuMs / decode.elements) * 1000).toFixed(1)}), ` +
           `maxRSS ${r.maxRssMB.toFixed(0)} MB`,
       );
       const c = r.counts;

@@ -95,6 +95,11 @@ export interface HistoryOptions {
   dependencySeconds?: number;
   /** AS names for the observatory (dependency rows carry only numbers; names are not stored). */
   names?: AsNames;
+  /**
+   * Recount only the groups a changed prefix is or was counted in (default false: every group
+   * every bin, which costs less while a bin's changes reach most countries and large ASes).
+   */
+  incremental?: boolean;
 }
 
 /** What the recorder produced since the last `take()`. */
@@ -226,6 +231,16 @@ class GroupTotals {
     this.end6.fill(-1);
   }
 
+  /** Clears group `g`'s accumulators (before it is recounted). */
+  clear(g: number): void {
+    this.slash24s[g] = 0;
+    this.slash48s[g] = 0;
+    this.prefixes[g] = 0;
+    this.end4[g] = -1;
+    this.end6[g] = -1;
+    this.peerBits.fill(0, g * this.words, (g + 1) * this.words);
+  }
+
   addPeer(g: number, peer: number): void {
     this.peerBits[g * this.words + (peer >>> 5)] |= 1 << (peer & 31);
   }
@@ -281,6 +296,28 @@ export class HistoryRecorder {
   private readonly ases = new GroupTotals();
   private peerStamp = new Int32Array(64);
 
+  // Incremental totals: which prefixes changed since the last pass, which prefixes each group
+  // counts, and each prefix's position in the sorted order (groups are recounted in that order,
+  // so their sums are the very sums a pass over every prefix makes).
+  private readonly incremental: boolean;
+  private dirtyList: number[] = [];
+  private rank = new Int32Array(0);
+  private readonly countryMembers: number[][] = [];
+  private readonly countrySorted: boolean[] = [];
+  /** AS groups a prefix was counted in at its last change: one in `asGroup` (-1: none), or several in `asGroups`. */
+  private asGroup = new Int32Array(0);
+  private readonly asGroups = new Map<number, number[]>();
+  /** Per prefix of several origins, the peers of each of its AS groups (`words` words each, in `asGroups` order). */
+  private readonly multiBits = new Map<number, Uint32Array>();
+  private readonly asMembers: Array<Set<number>> = [];
+  /** Members of an AS group in sorted order, until its members or the order change. */
+  private asSorted: Array<number[] | undefined> = [];
+  private dirtyCountry = new Uint8Array(64);
+  private dirtyAs = new Uint8Array(64);
+
+  /** Passes made over every prefix and over the changed prefixes only (for tests and profiles). */
+  readonly passes = { full: 0, changed: 0 };
+
   private out: HistoryRecords = { bins: [], visibility: [], changes: [], dependency: [], resets: [] };
 
   constructor(
@@ -290,6 +327,7 @@ export class HistoryRecorder {
   ) {
     this.binSeconds = options.binSeconds ?? 300;
     this.dependencySeconds = options.dependencySeconds ?? 3600;
+    this.incremental = options.incremental ?? false;
     this.paths = new PathFacts(table);
     this.observatory = new Observatory(table, registry, options.names);
     this.detach = table.onEvent((event) => this.onTableEvent(event));
@@ -315,7 +353,10 @@ export class HistoryRecorder {
       return;
     }
     if (event.prefixId >= this.dirty.length) this.growDirty(event.prefixId + 1);
-    this.dirty[event.prefixId] = 1;
+    if (this.dirty[event.prefixId] === 0) {
+      this.dirty[event.prefixId] = 1;
+      this.dirtyList.push(event.prefixId);
+    }
   }
 
   private growDirty(size: number): void {
@@ -402,6 +443,14 @@ export class HistoryRecorder {
         : this.registry.countryOfPrefix(table.prefix(id));
     c = entry !== undefined && entry.country !== 'ZZ' ? this.countries.groupOf(entry.country) : NO_COUNTRY;
     this.prefixCountry[id] = c;
+    if (c >= 0) {
+      while (this.countryMembers.length <= c) {
+        this.countryMembers.push([]);
+        this.countrySorted.push(true);
+      }
+      this.countryMembers[c].push(id);
+      this.countrySorted[c] = false;
+    }
     return c;
   }
 
@@ -440,6 +489,13 @@ export class HistoryRecorder {
     while (a < previous.length) merged[k++] = previous[a++];
     while (b < fresh.length) merged[k++] = fresh[b++];
     this.sorted = merged;
+    const rank = new Int32Array(n);
+    for (let i = 0; i < n; i++) rank[merged[i]] = i;
+    this.rank = rank;
+    // Members lists stay sorted: the merge keeps the order of the ids already there.
+    const asGroup = new Int32Array(n).fill(-1);
+    asGroup.set(this.asGroup);
+    this.asGroup = asGroup;
   }
 
   private network48(id: number): number {
@@ -498,7 +554,11 @@ export class HistoryRecorder {
     this.routeUpstreams[r] = this.paths.upstreamOfAttributes(attributesId);
   };
 
-  /** One pass over every prefix: group totals, prefix points and (for changed prefixes) changes. */
+  /**
+   * One pass: prefix points and changes of the changed prefixes, then the group totals, recounted
+   * over every prefix (the first pass, after a session reset, or with many prefixes changed) or
+   * only for the groups a changed prefix is or was counted in.
+   */
   private pass(binStart: number): void {
     const first = this.firstPass;
     this.firstPass = false;
@@ -513,14 +573,20 @@ export class HistoryRecorder {
     this.peerStamp.fill(-1);
     const countries = this.countries;
     const ases = this.ases;
-    countries.reset(peerCount);
-    ases.reset(peerCount);
-    const time = binStart + this.binSeconds;
-    const visit = this.visitRoute;
+    const prefixCount = table.prefixCount;
+    const words = Math.max(1, Math.ceil(peerCount / 32));
+    const full =
+      first ||
+      !this.incremental ||
+      this.allDirty ||
+      words !== this.bitsWords ||
+      this.dirtyList.length * 4 > prefixCount;
+    if (full) {
+      countries.reset(peerCount);
+      ases.reset(peerCount);
+    }
     // Per prefix, the peers that see it (one bit each) and its single origin (-1: several or
     // none), kept from the last time its routes changed: a clean prefix costs no route walk.
-    const words = countries.words;
-    const prefixCount = table.prefixCount;
     if (words !== this.bitsWords) {
       this.bitsWords = words;
       this.prefixBits = new Uint32Array(Math.ceil(prefixCount * 1.25) * words);
@@ -538,50 +604,42 @@ export class HistoryRecorder {
       groups.set(this.singleGroup);
       this.singleGroup = groups;
     }
+    const time = binStart + this.binSeconds;
+    if (full) {
+      this.passes.full++;
+      this.fullPass(binStart, time, first, words);
+    } else {
+      this.passes.changed++;
+      this.changedPass(binStart, time, words);
+    }
+    this.dirtyList = [];
+    this.allDirty = false;
+    this.groupPoints(countries, 'country', binStart);
+    this.groupPoints(ases, 'asn', binStart);
+  }
+
+  /** Every prefix in sorted order, every group recounted. */
+  private fullPass(binStart: number, time: number, first: boolean, words: number): void {
+    const table = this.table;
+    const countries = this.countries;
+    const ases = this.ases;
     const bits = this.prefixBits;
     for (const id of this.sorted) {
       const routes = table.prefixRouteCount(id);
       const dirty = this.allDirty || this.dirty[id] === 1;
       this.dirty[id] = 0;
+      if (dirty) this.changedPrefix(id, routes, binStart, time, first, words);
       if (routes === 0) {
-        if (this.lastPrefixPeers[id] > 0) this.prefixPoint(id, binStart, 0);
-        if (dirty) this.compareSets(id, [], [], time, first);
+        if (dirty) this.setAsGroups(id, NONE);
         continue;
       }
       const base = id * words;
-      let walked = false;
-      if (dirty) {
-        this.walk(id, routes, visit);
-        walked = true;
-        const n = this.routeCount;
-        const origins = this.routeOrigins;
-        bits.fill(0, base, base + words);
-        for (let r = 0; r < n; r++) bits[base + (this.routePeers[r] >>> 5)] |= 1 << (this.routePeers[r] & 31);
-        if (this.lastPrefixPeers[id] !== this.distinctPeers)
-          this.prefixPoint(id, binStart, this.distinctPeers);
-        let single = true;
-        for (let r = 1; r < n && single; r++) single = origins[r] === origins[0];
-        this.singleOrigin[id] = single ? origins[0] : -1;
-        this.singleGroup[id] = -1;
-        const originSet = single ? [origins[0]] : sortedSet(Array.from(origins.subarray(0, n)));
-        const upstreams: number[] = [];
-        for (let r = 0; r < n; r++) if (this.routeUpstreams[r] !== 0) upstreams.push(this.routeUpstreams[r]);
-        this.compareSets(id, originSet, sortedSet(upstreams), time, first);
-      }
-
-      // Space of the prefix, counted once per group (nested prefixes of a group add nothing).
-      const family = table.prefixFamily(id);
-      const length = table.prefixLength(id);
-      let start: number;
-      let size: number;
-      if (family === 4) {
-        start = table.ipv4Network(id);
-        size = POW2[32 - length];
-      } else {
-        start = this.network48(id);
-        size = length <= 48 ? POW2[48 - length] : 1 / POW2[length - 48];
-      }
       const c = this.countryOf(id);
+      if (dirty) this.setAsGroups(id, this.asGroupsNow(id));
+      this.space(id);
+      const start = this.spaceStart;
+      const size = this.spaceSize;
+      const family = this.spaceFamily;
       if (c >= 0) {
         this.addToGroup(countries, c, family, start, size);
         countries.addPeerBits(c, bits, base);
@@ -595,7 +653,7 @@ export class HistoryRecorder {
         continue;
       }
       // Several origins: each gets the peers whose route it originates.
-      if (!walked) this.walk(id, routes, visit);
+      if (!dirty) this.walk(id, routes, this.visitRoute);
       for (const asn of this.origins.get(id)) this.addToGroup(ases, ases.groupOf(asn), family, start, size);
       let lastOrigin = -1;
       let group = -1;
@@ -604,9 +662,203 @@ export class HistoryRecorder {
         ases.addPeer(group, this.routePeers[r]);
       }
     }
-    this.allDirty = false;
-    this.groupPoints(countries, 'country', binStart);
-    this.groupPoints(ases, 'asn', binStart);
+  }
+
+  /** The changed prefixes in sorted order, then the groups they are or were counted in. */
+  private changedPass(binStart: number, time: number, words: number): void {
+    const rank = this.rank;
+    const changed = this.dirtyList;
+    changed.sort((a, b) => rank[a] - rank[b]);
+    const countries: number[] = [];
+    const ases: number[] = [];
+    const markAs = (g: number): void => {
+      if (g >= this.dirtyAs.length) this.dirtyAs = grownBytes(this.dirtyAs, g + 1);
+      if (this.dirtyAs[g] === 0) {
+        this.dirtyAs[g] = 1;
+        ases.push(g);
+      }
+    };
+    for (const id of changed) {
+      this.dirty[id] = 0;
+      const routes = this.table.prefixRouteCount(id);
+      this.changedPrefix(id, routes, binStart, time, false, words);
+      for (const g of this.asGroupsOf(id)) markAs(g);
+      if (routes === 0) {
+        this.setAsGroups(id, NONE);
+        const c = this.prefixCountry[id];
+        if (c >= 0) this.markCountry(c, countries);
+        continue;
+      }
+      const c = this.countryOf(id);
+      if (c >= 0) this.markCountry(c, countries);
+      const now = this.asGroupsNow(id);
+      for (const g of now) markAs(g);
+      this.setAsGroups(id, now);
+    }
+    for (const c of countries) {
+      this.dirtyCountry[c] = 0;
+      this.recountCountry(c, words);
+    }
+    for (const g of ases) {
+      this.dirtyAs[g] = 0;
+      this.recountAs(g, words);
+    }
+  }
+
+  private markCountry(c: number, list: number[]): void {
+    if (c >= this.dirtyCountry.length) this.dirtyCountry = grownBytes(this.dirtyCountry, c + 1);
+    if (this.dirtyCountry[c] === 0) {
+      this.dirtyCountry[c] = 1;
+      list.push(c);
+    }
+  }
+
+  /** A changed prefix: its routes walked, its peer bits and origin kept, its point and changes. */
+  private changedPrefix(
+    id: number,
+    routes: number,
+    binStart: number,
+    time: number,
+    first: boolean,
+    words: number,
+  ): void {
+    if (routes === 0) {
+      if (this.lastPrefixPeers[id] > 0) this.prefixPoint(id, binStart, 0);
+      this.compareSets(id, [], [], time, first);
+      return;
+    }
+    const bits = this.prefixBits;
+    const base = id * words;
+    this.walk(id, routes, this.visitRoute);
+    const n = this.routeCount;
+    const origins = this.routeOrigins;
+    bits.fill(0, base, base + words);
+    for (let r = 0; r < n; r++) bits[base + (this.routePeers[r] >>> 5)] |= 1 << (this.routePeers[r] & 31);
+    if (this.lastPrefixPeers[id] !== this.distinctPeers) this.prefixPoint(id, binStart, this.distinctPeers);
+    let single = true;
+    for (let r = 1; r < n && single; r++) single = origins[r] === origins[0];
+    this.singleOrigin[id] = single ? origins[0] : -1;
+    this.singleGroup[id] = -1;
+    const originSet = single ? [origins[0]] : sortedSet(Array.from(origins.subarray(0, n)));
+    const upstreams: number[] = [];
+    for (let r = 0; r < n; r++) if (this.routeUpstreams[r] !== 0) upstreams.push(this.routeUpstreams[r]);
+    this.compareSets(id, originSet, sortedSet(upstreams), time, first);
+  }
+
+  /**
+   * The AS groups a visible prefix counts in, its routes walked into the buffers (the groups made
+   * in the order a full pass makes them: its origins, then its routes' origins).
+   */
+  private asGroupsNow(id: number): number[] {
+    const ases = this.ases;
+    const origin = this.singleOrigin[id];
+    if (origin >= 0) {
+      let g = this.singleGroup[id];
+      if (g < 0) this.singleGroup[id] = g = ases.groupOf(origin);
+      return [g];
+    }
+    const groups: number[] = [];
+    for (const asn of this.origins.get(id)) groups.push(ases.groupOf(asn));
+    for (let r = 0; r < this.routeCount; r++) groups.push(ases.groupOf(this.routeOrigins[r]));
+    const sorted = sortedSet(groups);
+    // The peers each group gets from this prefix, kept so that a recount walks no route.
+    const words = this.bitsWords;
+    const bits = new Uint32Array(sorted.length * words);
+    for (let r = 0; r < this.routeCount; r++) {
+      const at = sorted.indexOf(ases.groupOf(this.routeOrigins[r])) * words;
+      bits[at + (this.routePeers[r] >>> 5)] |= 1 << (this.routePeers[r] & 31);
+    }
+    this.multiBits.set(id, bits);
+    return sorted;
+  }
+
+  private asGroupsOf(id: number): readonly number[] {
+    const g = this.asGroup[id];
+    return g >= 0 ? [g] : (this.asGroups.get(id) ?? NONE);
+  }
+
+  /** Records the AS groups prefix `id` counts in, and the members of those groups. */
+  private setAsGroups(id: number, groups: readonly number[]): void {
+    if (groups.length <= 1) this.multiBits.delete(id);
+    const old = this.asGroupsOf(id);
+    if (old.length === groups.length && old.every((g, i) => g === groups[i])) return;
+    for (const g of old) {
+      this.asMembers[g].delete(id);
+      this.asSorted[g] = undefined;
+    }
+    for (const g of groups) {
+      while (this.asMembers.length <= g) this.asMembers.push(new Set());
+      this.asMembers[g].add(id);
+      this.asSorted[g] = undefined;
+    }
+    this.asGroups.delete(id);
+    this.asGroup[id] = -1;
+    if (groups.length === 1) this.asGroup[id] = groups[0];
+    else if (groups.length > 1) this.asGroups.set(id, groups.slice());
+  }
+
+  /** Recounts country group `c` over its prefixes in sorted order. */
+  private recountCountry(c: number, words: number): void {
+    const countries = this.countries;
+    countries.clear(c);
+    const members = this.countryMembers[c];
+    if (!this.countrySorted[c]) {
+      const rank = this.rank;
+      members.sort((a, b) => rank[a] - rank[b]);
+      this.countrySorted[c] = true;
+    }
+    const table = this.table;
+    for (const id of members) {
+      if (table.prefixRouteCount(id) === 0) continue;
+      this.space(id);
+      this.addToGroup(countries, c, this.spaceFamily, this.spaceStart, this.spaceSize);
+      countries.addPeerBits(c, this.prefixBits, id * words);
+    }
+  }
+
+  /** Recounts AS group `g` over its prefixes in sorted order. */
+  private recountAs(g: number, words: number): void {
+    const ases = this.ases;
+    ases.clear(g);
+    const set = this.asMembers[g];
+    if (set === undefined || set.size === 0) return;
+    const rank = this.rank;
+    let members = this.asSorted[g];
+    if (members === undefined) this.asSorted[g] = members = Array.from(set).sort((a, b) => rank[a] - rank[b]);
+    for (const id of members) {
+      this.space(id);
+      const family = this.spaceFamily;
+      const start = this.spaceStart;
+      const size = this.spaceSize;
+      if (this.singleOrigin[id] >= 0) {
+        this.addToGroup(ases, g, family, start, size);
+        ases.addPeerBits(g, this.prefixBits, id * words);
+        continue;
+      }
+      for (const asn of this.origins.get(id))
+        if (ases.groupOf(asn) === g) this.addToGroup(ases, g, family, start, size);
+      const k = this.asGroupsOf(id).indexOf(g);
+      ases.addPeerBits(g, this.multiBits.get(id)!, k * words);
+    }
+  }
+
+  // The space of the prefix `space` last looked at (no object per call).
+  private spaceFamily: 4 | 6 = 4;
+  private spaceStart = 0;
+  private spaceSize = 0;
+
+  private space(id: number): void {
+    const table = this.table;
+    const family = table.prefixFamily(id);
+    const length = table.prefixLength(id);
+    this.spaceFamily = family;
+    if (family === 4) {
+      this.spaceStart = table.ipv4Network(id);
+      this.spaceSize = POW2[32 - length];
+    } else {
+      this.spaceStart = this.network48(id);
+      this.spaceSize = length <= 48 ? POW2[48 - length] : 1 / POW2[length - 48];
+    }
   }
 
   private addToGroup(groups: GroupTotals, g: number, family: 4 | 6, start: number, size: number): void {
@@ -695,6 +947,14 @@ export class HistoryRecorder {
       });
     }
   }
+}
+
+const NONE: readonly number[] = [];
+
+function grownBytes(bytes: Uint8Array, size: number): Uint8Array<ArrayBuffer> {
+  const grown = new Uint8Array(Math.max(size, bytes.length * 2));
+  grown.set(bytes);
+  return grown;
 }
 
 /** The distinct values of `values`, sorted (a new array). */

@@ -17,6 +17,7 @@ import type {
   DuckDBConnection,
   DuckDBInstance,
   DuckDBListType,
+  DuckDBType,
   DuckDBValue,
 } from '@duckdb/node-api';
 import { CairnError } from '../../errors/index.js';
@@ -42,10 +43,12 @@ interface ListTypes {
   readonly asns: DuckDBListType;
 }
 
-let loaded: Promise<{ api: typeof import('@duckdb/node-api'); lists: ListTypes }> | undefined;
+type DuckDbApi = typeof import('@duckdb/node-api');
+
+let loaded: Promise<{ api: DuckDbApi; lists: ListTypes }> | undefined;
 
 /** Loads the native binding on first open, so importing the store costs nothing until it is used. */
-function loadDuckDb(): Promise<{ api: typeof import('@duckdb/node-api'); lists: ListTypes }> {
+function loadDuckDb(): Promise<{ api: DuckDbApi; lists: ListTypes }> {
   loaded ??= import('@duckdb/node-api').then((api) => ({
     api,
     lists: { varchars: api.LIST(api.VARCHAR), asns: api.LIST(api.UBIGINT) },
@@ -116,6 +119,7 @@ export class DuckDbStore implements CairnStore {
     private readonly connection: DuckDBConnection,
     readonly schemaVersion: number,
     private readonly lists: ListTypes,
+    private readonly api: DuckDbApi,
   ) {}
 
   /** Opens (creating when absent) the store at `file`, applying the migrations it lacks. */
@@ -129,7 +133,7 @@ export class DuckDbStore implements CairnStore {
       connection = await instance.connect();
       await checkWhole(connection, file);
       const version = await migrate(connection, target, file);
-      return new DuckDbStore(file, instance, connection, version, lists);
+      return new DuckDbStore(file, instance, connection, version, lists, api);
     } catch (error) {
       connection?.closeSync();
       instance?.closeSync();
@@ -213,69 +217,70 @@ export class DuckDbStore implements CairnStore {
   }
 
   ingestFile(batch: T.FileBatch): Promise<boolean> {
+    const { DOUBLE, VARCHAR, INTEGER, UBIGINT, BOOLEAN, listValue } = this.api;
+    const asns = this.lists.asns;
     return this.serial('write', (c) =>
       this.inFileTransaction(c, batch.file, async (seq) => {
-        const fileSeq = BigInt(seq);
-        await fileRows(c, 'bins', unique(batch.bins), fileSeq, (a, bin) => {
-          a.appendDouble(bin);
-        });
-        await fileRows(c, 'visibility', batch.visibility, fileSeq, (a, p) => {
-          a.appendVarchar(p.scope);
-          a.appendVarchar(p.key);
-          a.appendDouble(p.binStart);
-          a.appendDouble(p.ipv4Slash24s);
-          a.appendDouble(p.ipv6Slash48s);
-          a.appendInteger(p.prefixes);
-          a.appendInteger(p.peers);
-        });
-        await fileRows(c, 'dependency_snapshots', batch.dependency, fileSeq, (a, s) => {
-          a.appendVarchar(s.country);
-          a.appendDouble(s.time);
-          a.appendInteger(s.peers);
-        });
+        const rows = <I>(table: string, items: readonly I[], columns: ReadonlyArray<ChunkColumn<I>>) =>
+          chunkRows(this.api, c, table, items, columns, BigInt(seq));
+        await rows('bins', unique(batch.bins), [[DOUBLE, (bin) => bin]]);
+        await rows('visibility', batch.visibility, [
+          [VARCHAR, (p) => p.scope],
+          [VARCHAR, (p) => p.key],
+          [DOUBLE, (p) => p.binStart],
+          [DOUBLE, (p) => p.ipv4Slash24s],
+          [DOUBLE, (p) => p.ipv6Slash48s],
+          [INTEGER, (p) => p.prefixes],
+          [INTEGER, (p) => p.peers],
+        ]);
+        await rows('dependency_snapshots', batch.dependency, [
+          [VARCHAR, (s) => s.country],
+          [DOUBLE, (s) => s.time],
+          [INTEGER, (s) => s.peers],
+        ]);
         const shares = batch.dependency.flatMap((s) => s.dependency.map((d) => ({ s, d })));
-        await fileRows(c, 'dependency_shares', shares, fileSeq, (a, { s, d }) => {
-          a.appendVarchar(s.country);
-          a.appendDouble(s.time);
-          a.appendUBigInt(BigInt(d.asn));
-          a.appendDouble(d.hegemony);
-          a.appendDouble(d.ipv4);
-          a.appendDouble(d.ipv6);
-        });
+        await rows('dependency_shares', shares, [
+          [VARCHAR, ({ s }) => s.country],
+          [DOUBLE, ({ s }) => s.time],
+          [UBIGINT, ({ d }) => BigInt(d.asn)],
+          [DOUBLE, ({ d }) => d.hegemony],
+          [DOUBLE, ({ d }) => d.ipv4],
+          [DOUBLE, ({ d }) => d.ipv6],
+        ]);
         const upstreams = batch.dependency.flatMap((s) => s.upstreams.map((u) => ({ s, u })));
-        await fileRows(c, 'upstream_shares', upstreams, fileSeq, (a, { s, u }) => {
-          a.appendVarchar(s.country);
-          a.appendDouble(s.time);
-          a.appendUBigInt(BigInt(u.asn));
-          a.appendDouble(u.share);
-        });
-        await fileRows(c, 'prefix_changes', batch.changes, fileSeq, (a, change) => {
-          a.appendVarchar(change.kind);
-          a.appendVarchar(change.prefix);
-          a.appendDouble(change.time);
-          a.appendList(change.before.map(BigInt), this.lists.asns);
-          a.appendList(change.after.map(BigInt), this.lists.asns);
-        });
-        await fileRows(c, 'outage_states', batch.outages, fileSeq, (a, o) => {
-          a.appendVarchar(o.selection);
-          a.appendDouble(o.event.start);
-          a.appendBoolean(o.event.open);
-          optionalDouble(a, o.event.end);
-          a.appendVarchar(JSON.stringify(o.event));
-        });
+        await rows('upstream_shares', upstreams, [
+          [VARCHAR, ({ s }) => s.country],
+          [DOUBLE, ({ s }) => s.time],
+          [UBIGINT, ({ u }) => BigInt(u.asn)],
+          [DOUBLE, ({ u }) => u.share],
+        ]);
+        await rows('prefix_changes', batch.changes, [
+          [VARCHAR, (change) => change.kind],
+          [VARCHAR, (change) => change.prefix],
+          [DOUBLE, (change) => change.time],
+          [asns, (change) => listValue(change.before.map(BigInt))],
+          [asns, (change) => listValue(change.after.map(BigInt))],
+        ]);
+        await rows('outage_states', batch.outages, [
+          [VARCHAR, (o) => o.selection],
+          [DOUBLE, (o) => o.event.start],
+          [BOOLEAN, (o) => o.event.open],
+          [DOUBLE, (o) => o.event.end ?? null],
+          [VARCHAR, (o) => JSON.stringify(o.event)],
+        ]);
         const phases = batch.outages.flatMap((o) => o.phases.map((p) => ({ o, p })));
-        await fileRows(c, 'outage_phases', phases, fileSeq, (a, { o, p }) => {
-          a.appendVarchar(o.selection);
-          a.appendDouble(o.event.start);
-          a.appendVarchar(p.phase);
-          a.appendDouble(p.time);
-        });
-        await fileRows(c, 'session_resets', batch.resets, fileSeq, (a, r) => {
-          a.appendDouble(r.time);
-          a.appendUBigInt(BigInt(r.peerAsn));
-          a.appendVarchar(r.peerAddress);
-          a.appendInteger(r.routesRemoved);
-        });
+        await rows('outage_phases', phases, [
+          [VARCHAR, ({ o }) => o.selection],
+          [DOUBLE, ({ o }) => o.event.start],
+          [VARCHAR, ({ p }) => p.phase],
+          [DOUBLE, ({ p }) => p.time],
+        ]);
+        await rows('session_resets', batch.resets, [
+          [DOUBLE, (r) => r.time],
+          [UBIGINT, (r) => BigInt(r.peerAsn)],
+          [VARCHAR, (r) => r.peerAddress],
+          [INTEGER, (r) => r.routesRemoved],
+        ]);
       }),
     );
   }
@@ -829,6 +834,41 @@ async function append<T>(
     for (const item of items) {
       row(appender, item);
       appender.endRow();
+    }
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** A column of a chunked append: its DuckDB type and the value of an item in it. */
+type ChunkColumn<I> = readonly [DuckDBType, (item: I) => DuckDBValue];
+
+/** Rows per data chunk: DuckDB's vector size. */
+const CHUNK_ROWS = 2048;
+
+/**
+ * Appends rows that belong to a file (its sequence number is every row's last column) a data
+ * chunk of columns at a time: no DuckDB value is made per cell, which the row appender does for
+ * a list.
+ */
+async function chunkRows<I>(
+  api: DuckDbApi,
+  c: DuckDBConnection,
+  table: string,
+  items: readonly I[],
+  columns: ReadonlyArray<ChunkColumn<I>>,
+  fileSeq: bigint,
+): Promise<void> {
+  if (items.length === 0) return;
+  const types = [...columns.map(([type]) => type), api.BIGINT];
+  const appender = await c.createAppender(table);
+  try {
+    for (let from = 0; from < items.length; from += CHUNK_ROWS) {
+      const slice = items.slice(from, from + CHUNK_ROWS);
+      const chunk = api.DuckDBDataChunk.create(types, slice.length);
+      columns.forEach(([, value], k) => chunk.setColumnValues(k, slice.map(value)));
+      chunk.setColumnValues(columns.length, new Array<bigint>(slice.length).fill(fileSeq));
+      appender.appendDataChunk(chunk);
     }
   } finally {
     appender.closeSync();
