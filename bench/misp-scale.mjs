@@ -2,7 +2,8 @@
 // --format misp`, `export --format stix` and `attribute` on generated (synthetic) MISP events of 10k, 100k and 1M
 // attributes, each command in a process of its own measured by /usr/bin/time. Build first:
 //   npx tsc -p tsconfig.build.json && node bench/misp-scale.mjs [SIZES...] [--write]
-// SIZES default to 10000 100000 1000000; --write appends the table to bench/RESULTS-misp.md.
+// SIZES default to 10000 100000 1000000; --write appends the table to bench/RESULTS-misp.md;
+// --commands=import,export-stix runs only those commands.
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,10 @@ const args = process.argv.slice(2);
 const write = args.includes('--write');
 const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number);
 if (sizes.length === 0) sizes.push(10_000, 100_000, 1_000_000);
+const only = args
+  .find((a) => a.startsWith('--commands='))
+  ?.slice('--commands='.length)
+  .split(',');
 
 const hex = (n, width) => n.toString(16).padStart(width, '0');
 const uuid = (n) => `5eed5ca1-0000-4000-8000-${hex(n, 12)}`;
@@ -103,6 +108,7 @@ try {
       attribute: ['intel', 'attribute', '--case', file, '--json', '--no-progress'],
     };
     for (const [name, cliArgs] of Object.entries(commands)) {
+      if (only !== undefined && !only.includes(name)) continue;
       const m = measure(cliArgs);
       const row = { n, mbIn, name, ...m };
       rows.push(row);
@@ -119,7 +125,7 @@ try {
 if (write) {
   const table = [
     '',
-    `## ${new Date().toISOString().slice(0, 10)}: \`node bench/misp-scale.mjs ${sizes.join(' ')}\` (${os.cpus().length} cores, ${process.version})`,
+    `## ${new Date().toISOString().slice(0, 10)}: \`node bench/misp-scale.mjs ${sizes.join(' ')}${only !== undefined ? ` --commands=${only.join(',')}` : ''}\` (${os.cpus().length} cores, ${process.version})`,
     '',
     `Load average at the start: ${loadAtStart.toFixed(1)} (the machine is shared; CPU seconds are the steadier figure).`,
     '',

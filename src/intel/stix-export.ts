@@ -146,17 +146,9 @@ function attackUrl(id: string): string {
   return `https://attack.mitre.org/techniques/${id.replace('.', '/')}`;
 }
 
-/** The bundle being built: objects by id, the ids given to facts, the export's clock. */
-class BundleBuilder {
-  readonly objects = new Map<string, Json>();
-  readonly idOf = new Map<string, string>();
-  readonly markings = new Set<TlpLevel>();
-
+/** The export's clock and the properties every SDO and SRO carries. */
+class Maker {
   constructor(readonly timestamp: string) {}
-
-  put(o: Json): void {
-    if (!this.objects.has(o.id as string)) this.objects.set(o.id as string, o);
-  }
 
   /** The first date that parses, else the export time. */
   time(...candidates: (string | undefined)[]): string {
@@ -172,50 +164,62 @@ class BundleBuilder {
       created,
       modified: created,
     };
-    const tlp = [...new Set(labels.map(tlpOfLabel).filter((l): l is TlpLevel => l !== undefined))];
+    const tlp = tlpLevels(labels);
     const plain = labels.filter((l) => tlpOfLabel(l) === undefined);
     if (plain.length > 0) out.labels = [...new Set(plain)];
-    if (tlp.length > 0) {
-      for (const l of tlp) this.markings.add(l);
-      out.object_marking_refs = tlp.map((l) => TLP2_MARKINGS[l]).sort();
-    }
+    if (tlp.length > 0) out.object_marking_refs = tlp.map((l) => TLP2_MARKINGS[l]).sort();
     if (extension !== undefined)
       out.extensions = { [CAIRN_EXTENSION_ID]: { extension_type: 'property-extension', ...extension } };
-    this.put(out);
     return out;
   }
 }
 
-/** Indicators of the case grouped by (type, value), in key order. */
-function indicatorGroups(graph: EvidenceGraph, caseId: string): Array<[string, Indicator[]]> {
-  const byKey = new Map<string, Indicator[]>();
-  for (const ind of graph.indicatorsOfCase(caseId)) {
-    const k = `${ind.type}\u0000${ind.value}`;
-    const list = byKey.get(k);
-    if (list === undefined) byKey.set(k, [ind]);
-    else list.push(ind);
-  }
-  return [...byKey].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+/** The TLP levels some labels state, each once, in the order first stated. */
+function tlpLevels(labels: readonly string[]): TlpLevel[] {
+  return [...new Set(labels.map(tlpOfLabel).filter((l): l is TlpLevel => l !== undefined))];
 }
 
-/** One value of the case: an indicator SDO, or observed-data when every source says it is context. */
-function exportValue(b: BundleBuilder, theCase: Case, key: string, list: Indicator[]): void {
-  const first = list[0];
-  const obs = observable(first);
-  if (obs.sco.id !== undefined) b.put({ spec_version: '2.1', ...obs.sco });
-  const created = b.time(first.validFrom, first.firstSeen, theCase.date, theCase.firstSeen);
+/** Orders indicators as their `type NUL value` keys sort (types hold no NUL). */
+function byTypeValue(a: Indicator, b: Indicator): number {
+  if (a.type !== b.type) return a.type < b.type ? -1 : 1;
+  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+}
+
+/** Labels and TLP markings of every statement of one value. */
+function valueLabels(list: readonly Indicator[]): string[] {
   // TLP travels in labels (STIX, CSV) or in markings (MISP's tags): both become marking refs.
-  const labels = list.flatMap((i) => [...i.labels, ...(i.markings ?? [])]);
+  return list.flatMap((i) => [...i.labels, ...(i.markings ?? [])]);
+}
+
+/** Whether a value is exported as observed-data: every source says it is context, and STIX has an SCO for it. */
+function isObserved(list: readonly Indicator[], scoId: unknown): boolean {
+  return list.every((i) => i.forDetection === false) && scoId !== undefined;
+}
+
+/** The id of a value's SDO (indicator or observed-data). */
+function valueSdoId(list: readonly Indicator[], scoId: unknown): string {
+  const key = `${list[0].type}\u0000${list[0].value}`;
+  return isObserved(list, scoId)
+    ? cairnId('observed-data', `observed:${key}`)
+    : cairnId('indicator', `indicator:${key}`);
+}
+
+/** One value of the case: its SCO (when STIX has one) and its indicator or observed-data SDO. */
+function valueObjects(m: Maker, theCase: Case, list: readonly Indicator[]): { sco?: Json; sdo: Json } {
+  const first = list[0];
+  const key = `${first.type}\u0000${first.value}`;
+  const obs = observable(first);
+  const sco = obs.sco.id !== undefined ? { spec_version: '2.1', ...obs.sco } : undefined;
+  const created = m.time(first.validFrom, first.firstSeen, theCase.date, theCase.firstSeen);
+  const labels = valueLabels(list);
   const extension = { indicator_type: first.type, originals: [first.original] };
-  if (list.every((i) => i.forDetection === false) && obs.sco.id !== undefined) {
-    const id = cairnId('observed-data', `observed:${key}`);
-    for (const i of list) b.idOf.set(i.id, id);
-    b.sdo(
+  if (isObserved(list, obs.sco.id)) {
+    const sdo = m.sdo(
       {
         type: 'observed-data',
-        id,
-        first_observed: b.time(first.firstSeen, created),
-        last_observed: b.time(first.lastSeen, first.firstSeen, created),
+        id: cairnId('observed-data', `observed:${key}`),
+        first_observed: m.time(first.firstSeen, created),
+        last_observed: m.time(first.lastSeen, first.firstSeen, created),
         number_observed: 1,
         object_refs: [obs.sco.id],
       },
@@ -223,13 +227,11 @@ function exportValue(b: BundleBuilder, theCase: Case, key: string, list: Indicat
       labels,
       extension,
     );
-    return;
+    return { sco, sdo };
   }
-  const id = cairnId('indicator', `indicator:${key}`);
-  for (const i of list) b.idOf.set(i.id, id);
-  const sdo: Json = {
+  const o: Json = {
     type: 'indicator',
-    id,
+    id: cairnId('indicator', `indicator:${key}`),
     name: first.original.length <= 256 ? first.original : `${first.type} indicator`,
     pattern: obs.pattern,
     pattern_type: obs.patternType,
@@ -237,23 +239,26 @@ function exportValue(b: BundleBuilder, theCase: Case, key: string, list: Indicat
     confidence: Math.max(...list.map((i) => i.confidence)),
   };
   const comment = list.map((i) => i.comment).find((c) => c !== undefined);
-  if (comment !== undefined) sdo.description = comment;
-  b.sdo(sdo, created, labels, extension);
+  if (comment !== undefined) o.description = comment;
+  return { sco, sdo: m.sdo(o, created, labels, extension) };
+}
+
+/** The id of the attack-pattern of an ATT&CK technique id. */
+function techniqueId(attackId: string): string {
+  return cairnId('attack-pattern', `attack-pattern:${attackId}`);
 }
 
 /** An attack-pattern for an ATT&CK technique id, with its name when the corpus knows it. */
-function exportTechnique(b: BundleBuilder, attackId: string, name: string | undefined): string {
-  const id = cairnId('attack-pattern', `attack-pattern:${attackId}`);
-  b.sdo(
+function techniqueObject(m: Maker, attackId: string, name: string | undefined): Json {
+  return m.sdo(
     {
       type: 'attack-pattern',
-      id,
+      id: techniqueId(attackId),
       name: name ?? attackId,
       external_references: [{ source_name: 'mitre-attack', external_id: attackId, url: attackUrl(attackId) }],
     },
-    b.timestamp,
+    m.timestamp,
   );
-  return id;
 }
 
 function externalReferences(ids: readonly string[]): Json {
@@ -262,111 +267,105 @@ function externalReferences(ids: readonly string[]): Json {
     : { external_references: ids.map((external_id) => ({ source_name: 'mitre-attack', external_id })) };
 }
 
-/** A fact at the other end of a relationship as its SDO; undefined for kinds not exported. */
-function exportEntity(b: BundleBuilder, f: EvidenceObject): string | undefined {
-  const known = b.idOf.get(f.id);
-  if (known !== undefined) return known;
-  let o: Json | undefined;
+/** The SDO properties of a fact at the other end of a relationship; undefined for kinds not exported. */
+function entityBody(f: EvidenceObject): Json | undefined {
   if (f.kind === 'actor')
-    o = {
+    return {
       type: 'intrusion-set',
       name: f.name,
       ...(f.aliases.length > 0 ? { aliases: f.aliases } : {}),
       ...externalReferences(f.externalIds),
     };
-  else if (f.kind === 'malware')
-    o = {
+  if (f.kind === 'malware')
+    return {
       type: f.softwareKind,
       name: f.name,
       ...(f.softwareKind === 'malware' ? { is_family: true } : {}),
       ...(f.aliases.length > 0 ? { aliases: f.aliases } : {}),
       ...externalReferences(f.externalIds),
     };
-  else if (f.kind === 'technique' && f.externalId !== undefined) {
-    const id = exportTechnique(b, f.externalId, f.name);
-    b.idOf.set(f.id, id);
-    return id;
-  } else if (f.kind === 'technique') o = { type: 'attack-pattern', name: f.name };
-  else if (f.kind === 'case') o = { type: f.caseKind === 'campaign' ? 'campaign' : 'incident', name: f.name };
-  if (o === undefined) return undefined;
-  const id = cairnId(o.type as string, `${o.type}:${f.id}`);
-  b.idOf.set(f.id, id);
-  b.sdo({ ...o, id }, b.timestamp);
-  return id;
+  if (f.kind === 'technique') return { type: 'attack-pattern', name: f.name };
+  if (f.kind === 'case') return { type: f.caseKind === 'campaign' ? 'campaign' : 'incident', name: f.name };
+  return undefined;
 }
 
-/** Relationships touching the case or its indicators, with the SDOs at their other ends. */
-function exportRelationships(
-  b: BundleBuilder,
-  graph: EvidenceGraph,
-  caseId: string,
-  groupingId: string,
-): void {
-  const rels: Relationship[] = [];
-  for (const id of [caseId, ...graph.indicatorsOfCase(caseId).map((i) => i.id)])
-    for (const r of [...graph.relationshipsFrom(id), ...graph.relationshipsTo(id)])
-      if (!rels.includes(r)) rels.push(r);
-  for (const r of rels) {
-    const src = graph.get(r.sourceRef);
-    const dst = graph.get(r.targetRef);
-    if (src === undefined || dst === undefined) continue;
-    const s = r.sourceRef === caseId ? groupingId : exportEntity(b, src);
-    const t = r.targetRef === caseId ? groupingId : exportEntity(b, dst);
-    if (s === undefined || t === undefined) continue;
-    const relType = r.sourceType ?? r.type;
-    b.sdo(
-      {
-        type: 'relationship',
-        id: cairnId('relationship', `${relType}:${s}:${t}`),
-        relationship_type: relType,
-        source_ref: s,
-        target_ref: t,
-        confidence: Math.round(r.confidence),
-        ...(r.description !== undefined ? { description: r.description } : {}),
-      },
-      b.timestamp,
-    );
-  }
+function entityId(type: string, f: EvidenceObject): string {
+  return cairnId(type, `${type}:${f.id}`);
+}
+
+function entityObject(m: Maker, f: EvidenceObject): Json {
+  const o = entityBody(f) as Json;
+  return m.sdo({ ...o, id: entityId(o.type as string, f) }, m.timestamp);
+}
+
+/** A relationship to export with the STIX ids of its ends. */
+interface Edge {
+  r: Relationship;
+  source: string;
+  target: string;
+}
+
+function edgeId(e: Edge): string {
+  return cairnId('relationship', `${e.r.sourceType ?? e.r.type}:${e.source}:${e.target}`);
+}
+
+function edgeObject(m: Maker, e: Edge): Json {
+  const relType = e.r.sourceType ?? e.r.type;
+  return m.sdo(
+    {
+      type: 'relationship',
+      id: edgeId(e),
+      relationship_type: relType,
+      source_ref: e.source,
+      target_ref: e.target,
+      confidence: Math.round(e.r.confidence),
+      ...(e.r.description !== undefined ? { description: e.r.description } : {}),
+    },
+    m.timestamp,
+  );
 }
 
 /** The attribution: the case as an incident `attributed-to` each candidate's intrusion set. */
-function exportAttribution(
-  b: BundleBuilder,
+function attributionObjects(
+  m: Maker,
   theCase: Case,
   candidates: readonly StixAttributionCandidate[],
-): void {
-  if (candidates.length === 0) return;
+): Json[] {
+  if (candidates.length === 0) return [];
   const incidentId = cairnId('incident', `attributed:${theCase.id}`);
-  b.sdo({ type: 'incident', id: incidentId, name: theCase.name }, b.timestamp);
+  const out = [m.sdo({ type: 'incident', id: incidentId, name: theCase.name }, m.timestamp)];
   for (const c of candidates) {
     const setId = cairnId('intrusion-set', `intrusion-set:${c.actor}`);
-    b.sdo(
-      {
-        type: 'intrusion-set',
-        id: setId,
-        name: c.actor,
-        ...(c.aliases.length > 0 ? { aliases: [...c.aliases] } : {}),
-        ...externalReferences(c.externalIds),
-      },
-      b.timestamp,
-    );
-    b.sdo(
-      {
-        type: 'relationship',
-        id: cairnId('relationship', `attributed-to:${incidentId}:${setId}`),
-        relationship_type: 'attributed-to',
-        source_ref: incidentId,
-        target_ref: setId,
-        confidence: Math.round(c.confidence * 100),
-        description: 'cairn attribution (calibrated confidence)',
-      },
-      b.timestamp,
+    out.push(
+      m.sdo(
+        {
+          type: 'intrusion-set',
+          id: setId,
+          name: c.actor,
+          ...(c.aliases.length > 0 ? { aliases: [...c.aliases] } : {}),
+          ...externalReferences(c.externalIds),
+        },
+        m.timestamp,
+      ),
+      m.sdo(
+        {
+          type: 'relationship',
+          id: cairnId('relationship', `attributed-to:${incidentId}:${setId}`),
+          relationship_type: 'attributed-to',
+          source_ref: incidentId,
+          target_ref: setId,
+          confidence: Math.round(c.confidence * 100),
+          description: 'cairn attribution (calibrated confidence)',
+        },
+        m.timestamp,
+      ),
     );
   }
+  return out;
 }
 
 /** cairn's identity, its extension definition and the TLP markings used. */
-function producerObjects(b: BundleBuilder): Json[] {
+function producerObjects(markings: ReadonlySet<TlpLevel>): Json[] {
   const identity: Json = {
     type: 'identity',
     spec_version: '2.1',
@@ -391,7 +390,7 @@ function producerObjects(b: BundleBuilder): Json[] {
     version: '1.0.0',
     extension_types: ['property-extension', 'new-sco'],
   };
-  const markings = [...b.markings].sort().map((level) => ({
+  const tlp = [...markings].sort().map((level) => ({
     type: 'marking-definition',
     spec_version: '2.1',
     id: TLP2_MARKINGS[level],
@@ -399,79 +398,345 @@ function producerObjects(b: BundleBuilder): Json[] {
     name: `TLP:${level.toUpperCase()}`,
     extensions: { [TLP2_EXTENSION_ID]: { extension_type: 'property-extension', tlp_2_0: level } },
   }));
-  return [identity, extension, ...markings];
+  return [identity, extension, ...tlp];
 }
 
-/** The case's grouping, listing everything exported. */
-function groupingOf(b: BundleBuilder, theCase: Case, groupingId: string): Json {
+/** How an object of the plan is made again when it is written. */
+const RECIPE = { sco: 0, value: 1, technique: 2, entity: 3, edge: 4, fixed: 5 } as const;
+type Recipe = (typeof RECIPE)[keyof typeof RECIPE];
+
+const LOWER_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const hex8 = (w: number): string => w.toString(16).padStart(8, '0');
+
+/**
+ * The ids of the objects to export, in the order they were stated, with how to make each again:
+ * about 30 bytes an object (type number, the uuid as four words, recipe and argument), so the
+ * bundle's order (by id) and its grouping's list are known without holding any object or id string.
+ */
+class Plan {
+  count = 0;
+  private readonly typeNumber = new Map<string, number>();
+  private readonly typeNames: string[] = [];
+  private typeOf = new Uint16Array(256);
+  private words = new Uint32Array(1024);
+  private recipes = new Uint8Array(256);
+  private args = new Uint32Array(256);
+
+  add(id: string, recipe: Recipe, arg: number): void {
+    const dash = id.indexOf('--');
+    const type = id.slice(0, dash);
+    const uuid = id.slice(dash + 2);
+    // Every id here is made by cairnId or stixScoId: a lower-case uuid after a type without "--".
+    if (dash <= 0 || !LOWER_UUID.test(uuid)) throw new Error(`not a STIX id of cairn's making: ${id}`);
+    let t = this.typeNumber.get(type);
+    if (t === undefined) {
+      t = this.typeNames.length;
+      this.typeNames.push(type);
+      this.typeNumber.set(type, t);
+    }
+    if (this.count === this.typeOf.length) this.grow();
+    const n = this.count++;
+    this.typeOf[n] = t;
+    this.words[4 * n] = parseInt(uuid.slice(0, 8), 16);
+    this.words[4 * n + 1] = parseInt(uuid.slice(9, 13) + uuid.slice(14, 18), 16);
+    this.words[4 * n + 2] = parseInt(uuid.slice(19, 23) + uuid.slice(24, 28), 16);
+    this.words[4 * n + 3] = parseInt(uuid.slice(28, 36), 16);
+    this.recipes[n] = recipe;
+    this.args[n] = arg;
+  }
+
+  private grow(): void {
+    const size = this.typeOf.length * 2;
+    const widen = <T extends Uint8Array | Uint16Array | Uint32Array>(
+      a: T,
+      make: (n: number) => T,
+      k = 1,
+    ): T => {
+      const b = make(size * k);
+      b.set(a);
+      return b;
+    };
+    this.typeOf = widen(this.typeOf, (n) => new Uint16Array(n));
+    this.words = widen(this.words, (n) => new Uint32Array(n), 4);
+    this.recipes = widen(this.recipes, (n) => new Uint8Array(n));
+    this.args = widen(this.args, (n) => new Uint32Array(n));
+  }
+
+  recipe(n: number): Recipe {
+    return this.recipes[n] as Recipe;
+  }
+
+  arg(n: number): number {
+    return this.args[n];
+  }
+
+  id(n: number): string {
+    const w = this.words;
+    const b = hex8(w[4 * n + 1]);
+    const c = hex8(w[4 * n + 2]);
+    return `${this.typeNames[this.typeOf[n]]}--${hex8(w[4 * n])}-${b.slice(0, 4)}-${b.slice(4)}-${c.slice(0, 4)}-${c.slice(4)}${hex8(w[4 * n + 3])}`;
+  }
+
+  /**
+   * The entries in id order (as the id strings sort: by `type--`, then the uuid), the first stated
+   * of each id only, as a bundle keeps the first object of an id.
+   */
+  order(): Uint32Array {
+    const names = this.typeNames.map((name, i) => ({ key: `${name}--`, i }));
+    names.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
+    const rank = new Uint16Array(names.length);
+    names.forEach((x, r) => (rank[x.i] = r));
+    const { typeOf, words } = this;
+    const sameId = (a: number, b: number): number => {
+      if (typeOf[a] !== typeOf[b]) return rank[typeOf[a]] - rank[typeOf[b]];
+      for (let k = 0; k < 4; k++) {
+        const x = words[4 * a + k];
+        const y = words[4 * b + k];
+        if (x !== y) return x < y ? -1 : 1;
+      }
+      return 0;
+    };
+    const all = new Uint32Array(this.count);
+    for (let i = 0; i < all.length; i++) all[i] = i;
+    all.sort((a, b) => sameId(a, b) || a - b);
+    let kept = 0;
+    for (let i = 0; i < all.length; i++)
+      if (kept === 0 || sameId(all[kept - 1], all[i]) !== 0) all[kept++] = all[i];
+    return all.subarray(0, kept);
+  }
+}
+
+/** Everything the export needs besides the graph, worked out in one pass over the case. */
+interface Layout {
+  theCase: Case;
+  maker: Maker;
+  groupingId: string;
+  /** The case's indicators ordered by (type, value): a value's statements are consecutive. */
+  sorted: Indicator[];
+  /** Where each value begins in `sorted` (and the end, last). */
+  starts: Uint32Array;
+  techniques: Array<[string, string | undefined]>;
+  entities: EvidenceObject[];
+  edges: Edge[];
+  fixed: Json[];
+  markings: Set<TlpLevel>;
+  plan: Plan;
+  /** The entries of the plan in bundle order. */
+  order: Uint32Array;
+}
+
+/** Relationships touching the case or its indicators, each once, in the order first met. */
+function caseRelationships(
+  graph: EvidenceGraph,
+  caseId: string,
+  indicators: readonly Indicator[],
+): Relationship[] {
+  const seen = new Set<Relationship>();
+  const out: Relationship[] = [];
+  const visit = (id: string): void => {
+    for (const list of [graph.relationshipsFrom(id), graph.relationshipsTo(id)])
+      for (const r of list)
+        if (!seen.has(r)) {
+          seen.add(r);
+          out.push(r);
+        }
+  };
+  visit(caseId);
+  for (const i of indicators) visit(i.id);
+  return out;
+}
+
+/**
+ * The first pass: the ids of every object in the order the bundle states them (values in key
+ * order, their SCO before their SDO; techniques; each relationship after the SDOs of its ends;
+ * the attribution), the TLP markings used, and what is needed to make each object again.
+ */
+function layout(graph: EvidenceGraph, caseId: string, options: StixExportOptions): Layout {
+  const theCase = graph.getAs('case', caseId);
+  if (theCase === undefined) throw new Error(`no case ${caseId}`);
+  const maker = new Maker(options.timestamp);
+  const groupingId = cairnId('grouping', `case:${caseId}`);
+  const plan = new Plan();
+  const markings = new Set<TlpLevel>();
+  const indicators = graph.indicatorsOfCase(caseId);
+  const rels = caseRelationships(graph, caseId, indicators);
+  const ends = new Set<string>();
+  for (const r of rels) ends.add(r.sourceRef).add(r.targetRef);
+  /** STIX ids given to facts: the case, the indicators at a relationship's end, entities. */
+  const idOf = new Map<string, string>([[caseId, groupingId]]);
+
+  // Technique values are not exported as values: they join the case's techniques.
+  const techniqueSet = new Set(theCase.techniqueIds);
+  const sorted: Indicator[] = [];
+  for (const ind of indicators)
+    if (ind.type === 'attack-technique') techniqueSet.add(ind.value.toUpperCase());
+    else sorted.push(ind);
+  sorted.sort(byTypeValue);
+  const starts: number[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i + 1;
+    while (j < sorted.length && byTypeValue(sorted[i], sorted[j]) === 0) j++;
+    const list = sorted.slice(i, j);
+    const g = starts.length;
+    starts.push(i);
+    const scoId = observable(list[0]).sco.id as string | undefined;
+    if (scoId !== undefined) plan.add(scoId, RECIPE.sco, g);
+    const id = valueSdoId(list, scoId);
+    plan.add(id, RECIPE.value, g);
+    for (const level of tlpLevels(valueLabels(list))) markings.add(level);
+    for (const ind of list) if (ends.has(ind.id)) idOf.set(ind.id, id);
+    i = j;
+  }
+  const startArray = new Uint32Array(starts.length + 1);
+  startArray.set(starts);
+  startArray[starts.length] = sorted.length;
+
+  const techniques: Array<[string, string | undefined]> = [];
+  const addTechnique = (attackId: string, name: string | undefined): string => {
+    techniques.push([attackId, name]);
+    const id = techniqueId(attackId);
+    plan.add(id, RECIPE.technique, techniques.length - 1);
+    return id;
+  };
+  for (const t of [...techniqueSet].sort())
+    addTechnique(t, graph.techniques.find((x) => x.externalId === t)?.name);
+
+  const entities: EvidenceObject[] = [];
+  const exportEntity = (f: EvidenceObject): string | undefined => {
+    const known = idOf.get(f.id);
+    if (known !== undefined) return known;
+    if (f.kind === 'technique' && f.externalId !== undefined) {
+      const id = addTechnique(f.externalId, f.name);
+      idOf.set(f.id, id);
+      return id;
+    }
+    const body = entityBody(f);
+    if (body === undefined) return undefined;
+    const id = entityId(body.type as string, f);
+    idOf.set(f.id, id);
+    entities.push(f);
+    plan.add(id, RECIPE.entity, entities.length - 1);
+    return id;
+  };
+  const edges: Edge[] = [];
+  for (const r of rels) {
+    const src = graph.get(r.sourceRef);
+    const dst = graph.get(r.targetRef);
+    if (src === undefined || dst === undefined) continue;
+    const source = r.sourceRef === caseId ? groupingId : exportEntity(src);
+    const target = r.targetRef === caseId ? groupingId : exportEntity(dst);
+    if (source === undefined || target === undefined) continue;
+    const edge = { r, source, target };
+    edges.push(edge);
+    plan.add(edgeId(edge), RECIPE.edge, edges.length - 1);
+  }
+  const fixed = attributionObjects(maker, theCase, options.attribution ?? []);
+  fixed.forEach((o, i) => plan.add(o.id as string, RECIPE.fixed, i));
+  for (const level of tlpLevels([...theCase.labels, ...(theCase.markings ?? [])])) markings.add(level);
+  return {
+    theCase,
+    maker,
+    groupingId,
+    sorted,
+    starts: startArray,
+    techniques,
+    entities,
+    edges,
+    fixed,
+    markings,
+    plan,
+    order: plan.order(),
+  };
+}
+
+/** The object of one plan entry, made again from the graph. */
+function makeObject(l: Layout, n: number): Json {
+  const arg = l.plan.arg(n);
+  switch (l.plan.recipe(n)) {
+    case RECIPE.sco:
+    case RECIPE.value: {
+      const objects = valueObjects(l.maker, l.theCase, l.sorted.slice(l.starts[arg], l.starts[arg + 1]));
+      return l.plan.recipe(n) === RECIPE.value ? objects.sdo : (objects.sco as Json);
+    }
+    case RECIPE.technique:
+      return techniqueObject(l.maker, ...l.techniques[arg]);
+    case RECIPE.entity:
+      return entityObject(l.maker, l.entities[arg]);
+    case RECIPE.edge:
+      return edgeObject(l.maker, l.edges[arg]);
+    default:
+      return l.fixed[arg];
+  }
+}
+
+/** The case's grouping, listing `refs` (everything exported). */
+function groupingOf(l: Layout, refs: string[]): Json {
+  const { theCase } = l;
   const extension: Json = { case_kind: theCase.caseKind };
   if (theCase.actorLabels.length > 0) extension.actor_labels = theCase.actorLabels;
   if (theCase.techniqueIds.length > 0) extension.technique_ids = theCase.techniqueIds;
   if (theCase.date !== undefined) extension.date = theCase.date;
-  const refs = [...b.objects.keys()].sort();
-  const grouping = new BundleBuilder(b.timestamp);
-  const out = grouping.sdo(
+  return l.maker.sdo(
     {
       type: 'grouping',
-      id: groupingId,
+      id: l.groupingId,
       name: theCase.name,
       context: 'suspicious-activity',
       object_refs: refs,
       ...(theCase.description !== undefined ? { description: theCase.description } : {}),
     },
-    b.time(theCase.date, theCase.firstSeen),
+    l.maker.time(theCase.date, theCase.firstSeen),
     [...theCase.labels, ...(theCase.markings ?? [])],
     extension,
   );
-  for (const m of grouping.markings) b.markings.add(m);
-  return out;
-}
-
-/** The bundle's objects in order: the grouping, the producer objects, then the rest by id. */
-function bundleObjects(graph: EvidenceGraph, caseId: string, options: StixExportOptions): Json[] {
-  const theCase = graph.getAs('case', caseId);
-  if (theCase === undefined) throw new Error(`no case ${caseId}`);
-  const b = new BundleBuilder(options.timestamp);
-  const groupingId = cairnId('grouping', `case:${caseId}`);
-  b.idOf.set(caseId, groupingId);
-  const techniques = new Set(theCase.techniqueIds);
-  for (const [key, list] of indicatorGroups(graph, caseId)) {
-    if (list[0].type === 'attack-technique') techniques.add(list[0].value.toUpperCase());
-    else exportValue(b, theCase, key, list);
-  }
-  for (const t of [...techniques].sort())
-    exportTechnique(b, t, graph.techniques.find((x) => x.externalId === t)?.name);
-  exportRelationships(b, graph, caseId, groupingId);
-  exportAttribution(b, theCase, options.attribution ?? []);
-  const grouping = groupingOf(b, theCase, groupingId);
-  const rest = [...b.objects.values()].sort((x, y) => ((x.id as string) < (y.id as string) ? -1 : 1));
-  return [grouping, ...producerObjects(b), ...rest];
 }
 
 /**
  * Exports `caseId` with its indicators (observed-data for context values), its techniques as
  * attack patterns, the relationships touching the case or its indicators and the SDOs at their
- * other ends, and the attribution when given. Returns the bundle as a JSON value.
+ * other ends, and the attribution when given. Returns the bundle as a JSON value: the grouping,
+ * the producer objects, then the rest by id.
  */
 export function exportCaseAsStix(graph: EvidenceGraph, caseId: string, options: StixExportOptions): Json {
+  const l = layout(graph, caseId, options);
+  const refs = Array.from(l.order, (n) => l.plan.id(n));
+  const rest = Array.from(l.order, (n) => makeObject(l, n));
   return {
     type: 'bundle',
     id: cairnId('bundle', `case:${caseId}`),
-    objects: bundleObjects(graph, caseId, options),
+    objects: [groupingOf(l, refs), ...producerObjects(l.markings), ...rest],
   };
 }
 
+/** Most characters of the grouping's id list written in one chunk. */
+export const STIX_REFS_CHUNK = 1 << 16;
+
 /**
- * The same bundle as {@link exportCaseAsStix}, as JSON text in small chunks (one object each), so
- * that a large case is written as it goes and never held as one string.
+ * The same bundle as {@link exportCaseAsStix}, as JSON text written as it goes: one chunk per
+ * object, except that a grouping whose id list is longer than {@link STIX_REFS_CHUNK} characters
+ * comes in pieces of about that size. Objects are made one at a time from the graph after a first
+ * pass that keeps only their ids (see `Plan`), so memory beyond the graph is a few tens of bytes
+ * per exported object plus the largest object.
  */
 export function* stixBundleChunks(
   graph: EvidenceGraph,
   caseId: string,
   options: StixExportOptions,
 ): Generator<string> {
-  const objects = bundleObjects(graph, caseId, options);
+  const l = layout(graph, caseId, options);
   yield `{"type":"bundle","id":${JSON.stringify(cairnId('bundle', `case:${caseId}`))},"objects":[`;
-  for (let i = 0; i < objects.length; i++) yield (i === 0 ? '' : ',') + JSON.stringify(objects[i]);
+  const grouping = JSON.stringify(groupingOf(l, []));
+  // A quote inside a string is escaped, so this member name can only be the grouping's own.
+  const at = grouping.indexOf('"object_refs":[]') + '"object_refs":['.length;
+  let text = grouping.slice(0, at);
+  for (let i = 0; i < l.order.length; i++) {
+    text += `${i === 0 ? '' : ','}"${l.plan.id(l.order[i])}"`;
+    if (text.length < STIX_REFS_CHUNK) continue;
+    yield text;
+    text = '';
+  }
+  yield text + grouping.slice(at);
+  for (const o of producerObjects(l.markings)) yield ',' + JSON.stringify(o);
+  for (const n of l.order) yield ',' + JSON.stringify(makeObject(l, n));
   yield ']}';
 }

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 
+/** Namespace bytes by their text: ids are made by the million in an export, from two namespaces. */
+const namespaceBytes = new Map<string, Buffer>();
+
 /** Namespace of STIX 2.1 SCO deterministic ids (STIX 2.1 §2.9). */
 export const STIX_SCO_NAMESPACE = '00abedb4-aa42-466c-9c01-fed23315a9b7';
 
@@ -11,7 +14,11 @@ export const CAIRN_NAMESPACE = uuidV5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'c
 
 /** RFC 4122 §4.3 name-based UUID (version 5, SHA-1). */
 export function uuidV5(namespace: string, name: string): string {
-  const ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+  let ns = namespaceBytes.get(namespace);
+  if (ns === undefined) {
+    ns = Buffer.from(namespace.replace(/-/g, ''), 'hex');
+    if (namespaceBytes.size < 16) namespaceBytes.set(namespace, ns);
+  }
   const hash = createHash('sha1').update(ns).update(name, 'utf8').digest();
   hash[6] = (hash[6] & 0x0f) | 0x50;
   hash[8] = (hash[8] & 0x3f) | 0x80;

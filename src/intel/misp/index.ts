@@ -9,6 +9,6 @@ export { mispEventChunks, exportUuid } from './export.js';
 export type { MispAttribution, MispExportOptions } from './export.js';
 export { MISP_INDICATOR_TYPES, MISP_CONTEXT_TYPES, describeMispType } from './types.js';
 export { MAX_OBJECT_ATTRIBUTES } from './event.js';
-export { mispItems } from './shapes.js';
+export { MAX_RESPONSE_DEPTH, MISP_MEMBERS, mispItems } from './shapes.js';
 export type { MispItem } from './shapes.js';
 export { MispFeedHashes, checkMispFeedHashes, readMispFeedHashes, mispCaseValues } from './feed-hashes.js';

@@ -65,8 +65,9 @@ function looksLikeManifest(o: Json): boolean {
 /** What a document's reader parses, reads as a skeleton, or leaves as a lazy list, by member name. */
 export const MISP_MEMBERS: MemberDecision = (key) => {
   if (key === 'Event') return 'skeleton';
-  if (key === 'response') return 'lazy-skeleton';
-  if (key === 'Attribute' || key === 'Object' || key === 'ShadowAttribute' || key === 'Sighting')
+  // Objects are read as skeletons too, so the attributes inside one are read one at a time.
+  if (key === 'response' || key === 'Object') return 'lazy-skeleton';
+  if (key === 'Attribute' || key === 'ShadowAttribute' || key === 'Sighting' || key === 'ObjectReference')
     return 'lazy';
   return 'parse';
 };
@@ -92,7 +93,10 @@ function* elementsOf(
   }
 }
 
-function* classify(node: unknown, path: string, file: string): Generator<MispItem> {
+/** Most `response` wrappers read inside one another (MISP writes one). */
+export const MAX_RESPONSE_DEPTH = 4;
+
+function* classify(node: unknown, path: string, file: string, depth = 0): Generator<MispItem> {
   if (!isObject(node)) {
     yield {
       kind: 'not-misp',
@@ -102,7 +106,13 @@ function* classify(node: unknown, path: string, file: string): Generator<MispIte
     return;
   }
   if (isObject(node.Event)) yield { kind: 'event', node: node.Event, path: `${path}.Event` };
-  else if ('response' in node) yield* classifyResponse(node.response, `${path}.response`, file);
+  else if ('response' in node && depth >= MAX_RESPONSE_DEPTH)
+    yield {
+      kind: 'not-misp',
+      path: `${path}.response`,
+      message: `"response" nested more than ${MAX_RESPONSE_DEPTH} deep; not read`,
+    };
+  else if ('response' in node) yield* classifyResponse(node.response, `${path}.response`, file, depth + 1);
   else if (isObject(node.Object) && !hasEventMembers(node))
     yield { kind: 'object', node: node.Object, path: `${path}.Object` };
   else if (isObject(node.Attribute) && !hasEventMembers(node) && !('Object' in node))
@@ -122,8 +132,14 @@ function attributeItem(a: unknown, path: string): MispItem {
     : { kind: 'not-misp', path, message: 'attribute is not a JSON object' };
 }
 
-function* classifyResponse(response: unknown, path: string, file: string): Generator<MispItem> {
-  if (Array.isArray(response)) yield* elementsOf(response, path, file, (r, at) => classify(r, at, file));
-  else if (isObject(response)) yield* classify(response, path, file);
+function* classifyResponse(
+  response: unknown,
+  path: string,
+  file: string,
+  depth: number,
+): Generator<MispItem> {
+  if (Array.isArray(response))
+    yield* elementsOf(response, path, file, (r, at) => classify(r, at, file, depth));
+  else if (isObject(response)) yield* classify(response, path, file, depth);
   else yield { kind: 'not-misp', path, message: '"response" is neither a list nor an object' };
 }
