@@ -166,14 +166,15 @@ describe('the workspace over the cluster and over DuckDB', () => {
     expect(ip).toContain('AS131279');
 
     const cases = (await (await fetch(`${servers[0].url}/api/v1/intel/cases`)).json()) as {
-      data: { cases: Array<{ id: string; name?: string }> };
+      data: { cases: Array<{ id: string; name: string }> };
     };
     expect(cases.data.cases.length).toBeGreaterThan(10);
-    const list = await samePage('cases', cases.data.cases[0].id);
-    for (const c of cases.data.cases.slice(0, 10)) expect(list).toContain(c.id);
+    // The list names each case (its id is in the link); a case's page has its name as heading.
+    const list = await samePage('cases', cases.data.cases[0].name);
+    for (const c of cases.data.cases.slice(0, 10)) expect(list).toContain(c.name);
     for (const c of cases.data.cases.slice(0, 3)) {
-      const page = await samePage(`cases/${encodeURIComponent(c.id)}`, c.id);
-      expect(page.length).toBeGreaterThan(c.id.length);
+      const page = await samePage(`cases/${encodeURIComponent(c.id)}`, c.name);
+      expect(page.length).toBeGreaterThan(c.name.length);
     }
     expect(problems).toEqual([]);
   }, 900_000);
