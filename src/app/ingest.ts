@@ -15,7 +15,7 @@
  * result.ingested; // files written
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -341,18 +341,39 @@ async function ingestIntel(
   });
   const label = 'ingesting evidence';
   const indexed: EvidenceInput[] = [];
-  for (const [i, file] of files.entries()) {
+  const inputs = [];
+  for (const file of files) {
     const bytes = readInputFileSync(file.full, 'evidence file');
     const hash = createHash('sha256').update(bytes).digest('hex');
     indexed.push({ hash, path: file.path, full: file.full });
-    const graph = new EvidenceGraph();
+    // The bytes are read again when imported: a large corpus is not held whole.
+    inputs.push({ file, hash, stored: await store.hasFile(hash) });
+  }
+  // One graph for the whole corpus, as the evidence index builds it: an object's id can depend on
+  // the files before it (a MISP cluster whose uuid an earlier file gave another name gets an id of
+  // its own), so the store keeps the ids attribution and the corpus give. Files stored by earlier
+  // runs come first, as in the index; a file stores the objects it added to the graph.
+  const graph = new EvidenceGraph();
+  if (inputs.some((i) => !i.stored)) {
+    const here = new Set(inputs.map((i) => i.hash));
+    for (const earlier of (await store.loadEvidenceIndex())?.inputs ?? []) {
+      if (here.has(earlier.hash) || !existsSync(earlier.full)) continue;
+      const bytes = readFileSync(earlier.full);
+      if (createHash('sha256').update(bytes).digest('hex') === earlier.hash)
+        importFile(graph, earlier.path, bytes);
+    }
+  }
+  for (const [i, { file, hash, stored }] of inputs.entries()) {
     let record: FileRecord;
-    if (await store.hasFile(hash)) {
+    if (stored) {
+      // Still read into the graph, so the files after it get the ids they got before.
+      if (inputs.slice(i + 1).some((later) => !later.stored))
+        importFile(graph, file.path, readInputFileSync(file.full, 'evidence file'));
       record = {
         hash,
         kind: 'intel',
         path: file.full,
-        size: bytes.length,
+        size: statSync(file.full).size,
         records: 0,
         problemCount: 0,
         problems: [],
@@ -360,9 +381,11 @@ async function ingestIntel(
       };
       lines.push(fileLine(record, 'skipped'));
     } else {
+      const bytes = readInputFileSync(file.full, 'evidence file');
+      const before = new Set(graphObjects(graph).map((o) => o.id));
       const { report } = importFile(graph, file.path, bytes);
       for (const issue of report?.issues ?? []) hooks.onProblem?.(issue);
-      const objects = graphObjects(graph);
+      const objects = graphObjects(graph).filter((o) => !before.has(o.id));
       record = {
         hash,
         kind: 'intel',

@@ -640,9 +640,12 @@ export class DuckDbStore implements CairnStore {
   async evidence(id: string): Promise<EvidenceObject | undefined> {
     this.requireVersion(2, 'evidence');
     return this.serial('read', async (c) => {
-      const [row] = await this.rows(c, `SELECT object FROM ${DuckDbStore.LATEST_EVIDENCE} e WHERE id = $1`, [
-        id,
-      ]);
+      // The latest version of one id: filtered before it is ordered, not after a window over all.
+      const [row] = await this.rows(
+        c,
+        'SELECT object FROM evidence WHERE id = $1 ORDER BY file_seq DESC LIMIT 1',
+        [id],
+      );
       return row === undefined ? undefined : (JSON.parse(String(row.object)) as EvidenceObject);
     });
   }

@@ -1,0 +1,92 @@
+/**
+ * The store holds every evidence object with the id the whole corpus gives it. An id can depend on
+ * the files before it: the ESET Dukes MISP event names galaxy cluster b2056ff0-... "APT 29", and
+ * the MISP galaxy file names the same uuid "APT29", so in one graph the galaxy's actor gets an id
+ * of its own (threat-actor--<uuidv5 of its name>). `ingest` must store that id too, in one run and
+ * when the galaxy comes in a later run, so attribution's ids (read from the same whole-corpus
+ * graph) are all found by `evidence(id)`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ingest } from '../../src/app/index.js';
+import { EvidenceGraph, importFile } from '../../src/intel/index.js';
+import { DuckDbStore } from '../../src/store/index.js';
+
+const INTEL = fileURLToPath(new URL('../../data/intel/', import.meta.url));
+const EVENT = 'misp-events/eset/dukes/misp-dukes-operation-ghost-event.json';
+const GALAXY = 'misp-galaxy/clusters/threat-actor.json.gz';
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-evidence-ids-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** A corpus folder holding `files` at their corpus paths (a file's path is part of some ids). */
+function corpus(name: string, files: readonly string[]): string {
+  const root = path.join(dir, name);
+  for (const file of files) {
+    fs.mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    fs.copyFileSync(path.join(INTEL, file), path.join(root, file));
+  }
+  return root;
+}
+
+/** The ids of the two files imported into one graph, in this order (as the evidence index does). */
+function graphIds(): string[] {
+  const graph = new EvidenceGraph();
+  for (const file of [EVENT, GALAXY]) importFile(graph, file, fs.readFileSync(path.join(INTEL, file)));
+  return [
+    ...graph.sources,
+    ...graph.cases,
+    ...graph.actors,
+    ...graph.malware,
+    ...graph.techniques,
+    ...graph.reports,
+    ...graph.relationships,
+    ...graph.sightings,
+    ...graph.indicators,
+  ].map((o) => o.id);
+}
+
+async function missing(db: string, ids: readonly string[]): Promise<string[]> {
+  const store = await DuckDbStore.open(db);
+  try {
+    const out: string[] = [];
+    for (const id of ids) if ((await store.evidence(id))?.id !== id) out.push(id);
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+describe('evidence ids in the store', () => {
+  const ids = graphIds();
+  const uuidActor = 'threat-actor--b2056ff0-00b9-482e-b11c-c771daa5f28a';
+
+  it('the two files give the galaxy actor an id of its own in one graph', () => {
+    expect(ids).toContain(uuidActor);
+    expect(ids.filter((id) => id.startsWith('threat-actor--')).length).toBeGreaterThan(1);
+  });
+
+  it('one ingest run stores every id of the graph', async () => {
+    const db = path.join(dir, 'one.duckdb');
+    await ingest({ intel: [corpus('one', [EVENT, GALAXY])], db });
+    expect(await missing(db, ids)).toEqual([]);
+    const store = await DuckDbStore.open(db);
+    try {
+      // The uuid's actor is the one the first file named, as in the graph.
+      expect(await store.evidence(uuidActor)).toMatchObject({ kind: 'actor', name: 'APT 29' });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('the galaxy ingested in a later run gets the same ids', async () => {
+    const db = path.join(dir, 'two.duckdb');
+    const root = corpus('two', [EVENT]);
+    await ingest({ intel: [root], db });
+    corpus('two', [GALAXY]);
+    await ingest({ intel: [root], db });
+    expect(await missing(db, ids)).toEqual([]);
+  });
+});
