@@ -38,6 +38,8 @@ export interface CairnStore {
 
   /** Whether a file with this content hash has been ingested (its transaction committed). */
   hasFile(hash: string): Promise<boolean>;
+  /** Of these content hashes, those ingested (one query, so a start checks its files at once). */
+  hasFiles(hashes: readonly string[]): Promise<Set<string>>;
   /** Every file ingested, in ingest order; optionally of one kind. */
   files(kind?: FileKind): Promise<FileRecord[]>;
   /** What the file with this hash added (its rows by kind); undefined when it is not there. */

@@ -260,6 +260,10 @@ export function storeSuite(name: string, factory: StoreFactory): void {
         expect(await store.counts()).toEqual(before);
         expect(await store.hasFile(first.file.hash)).toBe(true);
         expect(await store.hasFile('no-such-hash')).toBe(false);
+        expect(await store.hasFiles([first.file.hash, 'no-such-hash', first.file.hash])).toEqual(
+          new Set([first.file.hash]),
+        );
+        expect(await store.hasFiles([])).toEqual(new Set());
         expect(await store.files()).toEqual([first.file]);
         expect(await store.files('registry')).toEqual([]);
         expect(await store.fileCounts(first.file.hash)).toEqual({

@@ -388,6 +388,15 @@ export class ClickHouseStore implements CairnStore {
     return num(row.n) > 0;
   }
 
+  async hasFiles(hashes: readonly string[]): Promise<Set<string>> {
+    const asked = [...new Set(hashes)];
+    if (asked.length === 0) return new Set();
+    const rows = await this.rows(
+      `SELECT DISTINCT hash FROM ${this.t('files')} WHERE hash IN (${asked.map(str).join(', ')})`,
+    );
+    return new Set(rows.map((row) => String(row.hash)));
+  }
+
   async files(kind?: FileKind): Promise<FileRecord[]> {
     const rows = await this.rows(
       `SELECT * FROM ${this.t('files')} FINAL WHERE ${this.committed('seq')}

@@ -205,6 +205,16 @@ export class DuckDbStore implements CairnStore {
     );
   }
 
+  hasFiles(hashes: readonly string[]): Promise<Set<string>> {
+    const asked = [...new Set(hashes)];
+    if (asked.length === 0) return Promise.resolve(new Set());
+    return this.serial('read', async (c) => {
+      const marks = asked.map((_, i) => `$${i + 1}`).join(', ');
+      const rows = await this.rows(c, `SELECT DISTINCT hash FROM files WHERE hash IN (${marks})`, asked);
+      return new Set(rows.map((row) => String(row.hash)));
+    });
+  }
+
   files(kind?: T.FileKind): Promise<T.FileRecord[]> {
     return this.serial('read', async (c) => {
       const rows = await this.rows(
