@@ -70,44 +70,62 @@ async function bundledHashes(): Promise<Map<string, string>> {
   return hashes;
 }
 
+/** How many bundled files (by content) there are, and how many of them the store does not hold. */
+export interface BundledCheck {
+  bundledFiles: number;
+  missing: number;
+}
+
+/**
+ * Whether the store holds the bundled data: the files' hashes (from the memo when given and the
+ * files did not change) checked in one query. Reads only; the store stays open.
+ */
+export async function checkBundled(
+  store: CairnStore,
+  input: { hashMemo?: string } = {},
+): Promise<BundledCheck> {
+  // With a memo, a later start reads no bundled file that did not change.
+  if (input.hashMemo !== undefined) await loadHashMemo(input.hashMemo);
+  const hashes = new Set((await bundledHashes()).values());
+  if (input.hashMemo !== undefined) await saveHashMemo(input.hashMemo).catch(() => undefined);
+  const held = await store.hasFiles([...hashes]);
+  return { bundledFiles: hashes.size, missing: [...hashes].filter((hash) => !held.has(hash)).length };
+}
+
 /**
  * Ingests the bundled data into the store unless it holds every bundled file already (by content
  * hash, so a second start only hashes the files). Ingest is idempotent, so a store holding some
- * of them (a first start cut short) gets the rest.
+ * of them (a first start cut short) gets the rest. Given an open `store`, it is used and left
+ * open (a face that serves it next opens it once); else `db` is opened and closed.
  */
 export async function ingestBundled(
-  input: { db?: string; hashMemo?: string },
+  input: { db?: string; hashMemo?: string; store?: CairnStore; check?: BundledCheck },
   hooks: WorkHooks = {},
   options: { clock?: Clock } = {},
 ): Promise<IngestBundledResult> {
-  // With a memo, a later start reads no bundled file that did not change (hashing them all is
-  // most of what a second start does before it listens).
-  if (input.hashMemo !== undefined) await loadHashMemo(input.hashMemo);
-  const hashes = await bundledHashes();
-  if (input.hashMemo !== undefined) await saveHashMemo(input.hashMemo).catch(() => undefined);
-  const store = await openCairnStore(input.db);
-  let missing = 0;
+  const store = input.store ?? (await openCairnStore(input.db));
   try {
-    for (const hash of new Set(hashes.values())) if (!(await store.hasFile(hash))) missing++;
+    const { bundledFiles, missing } =
+      input.check ??
+      (await checkBundled(store, input.hashMemo !== undefined ? { hashMemo: input.hashMemo } : {}));
+    if (missing === 0) return { bundledFiles, missingBefore: 0, ingest: null };
+    hooks.onProgress?.({ label: INGEST_BUNDLED_LABEL, done: 0, total: missing, unit: 'files' });
+    const result = await ingest(
+      {
+        mrt: [...BUNDLED_STORE_SOURCES.mrt],
+        registry: [...BUNDLED_STORE_SOURCES.registry],
+        intel: [...BUNDLED_STORE_SOURCES.intel],
+        ...(input.db !== undefined ? { db: input.db } : {}),
+      },
+      hooks,
+      { ...options, store },
+    );
+    hooks.onProgress?.({ label: INGEST_BUNDLED_LABEL, done: missing, total: missing, unit: 'files' });
+    hooks.onDone?.(INGEST_BUNDLED_LABEL);
+    return IngestBundledResult.parse({ bundledFiles, missingBefore: missing, ingest: result });
   } finally {
-    await store.close();
+    if (input.store === undefined) await store.close();
   }
-  const bundledFiles = new Set(hashes.values()).size;
-  if (missing === 0) return { bundledFiles, missingBefore: 0, ingest: null };
-  hooks.onProgress?.({ label: INGEST_BUNDLED_LABEL, done: 0, total: missing, unit: 'files' });
-  const result = await ingest(
-    {
-      mrt: [...BUNDLED_STORE_SOURCES.mrt],
-      registry: [...BUNDLED_STORE_SOURCES.registry],
-      intel: [...BUNDLED_STORE_SOURCES.intel],
-      ...(input.db !== undefined ? { db: input.db } : {}),
-    },
-    hooks,
-    options,
-  );
-  hooks.onProgress?.({ label: INGEST_BUNDLED_LABEL, done: missing, total: missing, unit: 'files' });
-  hooks.onDone?.(INGEST_BUNDLED_LABEL);
-  return IngestBundledResult.parse({ bundledFiles, missingBefore: missing, ingest: result });
 }
 
 // ---- ingest status ------------------------------------------------------------------------------

@@ -303,3 +303,6 @@ export {
   publishMrtFiles,
   type BusIngestOptions,
 } from './bus.js';
+
+// Serve start-up (issue 16 point 4): the bundled-data check on an open store, in one query.
+export { checkBundled, type BundledCheck } from './api-store.js';

@@ -7,8 +7,16 @@
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import { INGEST_BUNDLED_LABEL, StoreWorkspace, followOutages, ingestBundled } from '../app/index.js';
+import {
+  INGEST_BUNDLED_LABEL,
+  INGEST_FILES_LABEL,
+  StoreWorkspace,
+  checkBundled,
+  followOutages,
+  ingestBundled,
+} from '../app/index.js';
 import { CairnError, ParseError, escapeForTerminal } from '../errors/index.js';
+import type { StartupWork } from '../server/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK, writeProblem } from './io.js';
 import { problemPrinter, progressHooks } from './output.js';
@@ -65,43 +73,68 @@ export function serveCommand(context: CliContext): Command {
         const db = options.store ?? options.db;
         // The bundled files' hashes are remembered beside the token: a later start reads no unchanged file.
         const hashMemo = path.join(path.dirname(tokenFile), 'file-hashes.json');
-        const bundled = await ingestBundled(
-          { ...(db !== undefined ? { db } : {}), hashMemo },
-          {
-            ...hooks,
-            onProgress(report) {
-              // A plain line, terminal or not: the first start takes a while, later ones do not.
-              if (report.label !== INGEST_BUNDLED_LABEL) hooks.onProgress?.(report);
-              else if (report.done === 0)
-                io.stderr.write(
-                  `cairn: first start: ingesting the bundled data into the store (${report.total ?? 0} files, once)\n`,
-                );
-            },
-            onDone(label) {
-              if (label !== INGEST_BUNDLED_LABEL) hooks.onDone?.(label);
-            },
-          },
-        );
-        if (bundled.ingest !== null) {
-          const run = bundled.ingest;
-          io.stderr.write(
-            `cairn: ingested ${run.ingested} files (${run.elements.toLocaleString('en-US')} elements) into ` +
-              `${escapeForTerminal(run.db)} in ${run.seconds.toFixed(1)} s\n`,
-          );
-        }
+        // Opened once: the bundled-data check, the first start's ingest and the server share it.
         const store = await StoreWorkspace.open(db);
         try {
-          // The services load while the server already answers: the store routes at once, the
-          // others as soon as what they read is loaded.
-          const services = startServices(
-            {
-              ...(options.mrt !== undefined ? { mrt: options.mrt } : {}),
-              ...(options.outageMrt !== undefined ? { outageMrt: options.outageMrt } : {}),
-              intelStore: store,
-              routingStore: store,
-            },
-            hooks,
-          );
+          const check = await checkBundled(store.store, { hashMemo });
+          const sources = {
+            ...(options.mrt !== undefined ? { mrt: options.mrt } : {}),
+            ...(options.outageMrt !== undefined ? { outageMrt: options.outageMrt } : {}),
+            intelStore: store,
+            routingStore: store,
+          };
+          // A first start listens at once and ingests behind it (the API answers 503 and /health
+          // says how far it got); the services load from the store once it holds the data.
+          let startup: StartupWork | undefined;
+          let ingestFailure: { error: unknown } | undefined;
+          let services: ReturnType<typeof startServices>;
+          if (check.missing === 0) services = startServices(sources, hooks);
+          else {
+            io.stderr.write(
+              `cairn: first start: ingesting the bundled data into the store (${check.missing} files, once)\n`,
+            );
+            const progress = { done: 0, total: check.missing as number | null, unit: 'files' };
+            const filled = ingestBundled(
+              { store: store.store, check },
+              {
+                ...hooks,
+                onProgress(report) {
+                  if (report.label === INGEST_FILES_LABEL) {
+                    progress.done = report.done;
+                    progress.total = report.total ?? null;
+                  }
+                  // A plain line, terminal or not: the first start takes a while, later ones do not.
+                  if (report.label !== INGEST_BUNDLED_LABEL) hooks.onProgress?.(report);
+                },
+                onDone(label) {
+                  if (label !== INGEST_BUNDLED_LABEL) hooks.onDone?.(label);
+                },
+              },
+            ).then((bundled) => {
+              const run = bundled.ingest;
+              if (run !== null)
+                io.stderr.write(
+                  `cairn: ingested ${run.ingested} files (${run.elements.toLocaleString('en-US')} elements) into ` +
+                    `${escapeForTerminal(run.db)} in ${run.seconds.toFixed(1)} s\n`,
+                );
+            });
+            filled.catch((error: unknown) => (ingestFailure = { error }));
+            startup = {
+              label: 'ingesting the bundled data',
+              finished: filled,
+              progress: () => ({ ...progress }),
+            };
+            const loading = filled.then(() => startServices(sources, hooks));
+            services = {
+              workspace: loading.then((s) => s.workspace),
+              intel: loading.then((s) => s.intel),
+              ach: loading.then((s) => s.ach),
+              outages: loading.then((s) => s.outages),
+              routingViews: loading.then((s) => s.routingViews),
+            };
+            // Kept for the routes; a failure is answered by them (and ends the start below).
+            for (const pending of [loading, ...Object.values(services)]) pending.catch(() => undefined);
+          }
           const alerts = new AlertFeed();
           const { app, url } = await startServer({
             ...services,
@@ -110,6 +143,7 @@ export function serveCommand(context: CliContext): Command {
             token,
             host: options.host,
             port,
+            ...(startup !== undefined ? { startup } : {}),
           });
           const following = new AbortController();
           if (options.alertSocket !== undefined)
@@ -131,6 +165,8 @@ export function serveCommand(context: CliContext): Command {
             process.once('SIGINT', stop);
             process.once('SIGTERM', stop);
             app.server.once('close', () => resolve());
+            // A first start whose ingest failed stops: the store cannot answer what was asked.
+            startup?.finished.catch(() => stop());
           });
           io.stdout.write(`cairn: serving on ${url} (API ${url}/api/v1, docs ${url}/api/docs)\n`);
           if (created)
@@ -139,6 +175,7 @@ export function serveCommand(context: CliContext): Command {
           await stopped;
           // Views being kept for the next start are written before the store closes.
           await (await services.routingViews?.catch(() => undefined))?.settled();
+          if (ingestFailure !== undefined) throw ingestFailure.error;
         } finally {
           await store.close();
         }

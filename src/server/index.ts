@@ -20,6 +20,7 @@ export {
   type ServerServices,
   type ServiceSources,
   type StartOptions,
+  type StartupWork,
 } from './server.js';
 export { AlertFeed, AlertHub, type AlertSource, type HubOptions, type HubStats } from './sse.js';
 export { Coverage, DataTime, Meta, Page, Problem, envelope } from './envelope.js';

@@ -92,6 +92,21 @@ export interface ServerServices {
    * the world still loads (none: they wait for the world).
    */
   routingViews?: Deferred<RoutingViewStore | undefined>;
+  /**
+   * Data being put into the store before anything is answered from it (a first start's ingest):
+   * until it settles every API route but /health answers 503 API_NOT_READY, and /health reports it.
+   */
+  startup?: StartupWork;
+}
+
+/** Work the server waits for before answering, with its progress as /health reports it. */
+export interface StartupWork {
+  /** What is being done, for people ("ingesting the bundled data"). */
+  label: string;
+  /** Settles when it is done (a rejection leaves the routes answering 503). */
+  finished: Promise<unknown>;
+  /** Where it is now. */
+  progress: () => { done: number; total: number | null; unit: string };
 }
 
 export interface ServiceSources {
@@ -250,6 +265,16 @@ type ServiceState = z.infer<typeof ServiceState>;
 export const Health = z.object({
   /** Every service loaded. */
   ready: z.boolean(),
+  /** Work done before anything is answered (a first start's ingest), null when there is none. */
+  startup: z
+    .object({
+      label: z.string(),
+      state: ServiceState,
+      done: z.number(),
+      total: z.number().nullable(),
+      unit: z.string(),
+    })
+    .nullable(),
   services: z.object({
     workspace: ServiceState,
     intel: ServiceState,
@@ -439,6 +464,28 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         });
     },
   };
+  const startup = options.startup;
+  let startupState: ServiceState = startup === undefined ? 'ready' : 'loading';
+  if (startup !== undefined) {
+    startup.finished.then(
+      () => (startupState = 'ready'),
+      () => (startupState = 'failed'),
+    );
+    // Until the store holds its data, an answer from it would be wrong: the API says it is loading.
+    app.addHook('onRequest', async (request) => {
+      if (startupState === 'ready') return;
+      const url = request.url;
+      if (!url.startsWith(`${API_PREFIX}/`) || url.startsWith(`${API_PREFIX}/health`)) return;
+      if (url.startsWith(`${API_PREFIX}/openapi.json`)) return;
+      const { done, total, unit } = startup.progress();
+      throw new CairnError(
+        'API_NOT_READY',
+        startupState === 'failed'
+          ? `${startup.label} failed; the server answers nothing from the store`
+          : `${startup.label} (${done} of ${total ?? '?'} ${unit}); ask again in a moment (GET ${API_PREFIX}/health says when it is ready)`,
+      );
+    });
+  }
   const zodApp = app.withTypeProvider<ZodTypeProvider>();
   // Each group of routes in its own scope, waiting for the services it reads before answering.
   const group = async (
@@ -475,7 +522,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       const services = { ...states };
       return {
         data: {
-          ready: Object.values(services).every((state) => state === 'ready'),
+          ready: startupState === 'ready' && Object.values(services).every((state) => state === 'ready'),
+          startup:
+            startup === undefined
+              ? null
+              : { label: startup.label, state: startupState, ...startup.progress() },
           services,
           answers: answers.counts(),
         },

@@ -7,7 +7,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { killServes, requireBuiltCli, startServe } from './serve-process.js';
+import { killServes, requireBuiltCli, startServe, waitReady } from './serve-process.js';
 
 let home: string;
 
@@ -28,6 +28,8 @@ it('prints the address and, on the first start only, the token; writes need it',
   const tokenFile = join(home, 'api-token');
   const token = (await readFile(tokenFile, 'utf8')).trim();
   expect(first.out()).toContain(token);
+  // The first start listens while it ingests the bundled data: its answers come once it is done.
+  await waitReady(first.url);
   const kp = (await (await fetch(`${first.url}/api/v1/countries/KP`)).json()) as {
     data: { upstreams: Array<{ asn: number }> };
   };

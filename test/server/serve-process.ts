@@ -60,3 +60,35 @@ export function startServe(args: string[], env: NodeJS.ProcessEnv): Promise<Serv
 export function killServes(): void {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
 }
+
+/** One /api/v1/health answer's data (the fields the start-up tests read). */
+export interface HealthData {
+  ready: boolean;
+  startup: { label: string; state: string; done: number; total: number | null; unit: string } | null;
+  services: Record<string, string>;
+}
+
+export async function health(url: string): Promise<HealthData> {
+  const answer = await fetch(`${url}/api/v1/health`);
+  if (answer.status !== 200) throw new Error(`/api/v1/health answered ${answer.status}`);
+  return ((await answer.json()) as { data: HealthData }).data;
+}
+
+/**
+ * Asks /api/v1/health until it says ready, returning every answer seen (at most 5 minutes: a
+ * first start ingests the bundled data first). Fails at once when a service or the start-up failed.
+ */
+export async function waitReady(url: string): Promise<HealthData[]> {
+  const seen: HealthData[] = [];
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const now = await health(url);
+    seen.push(now);
+    if (now.ready) return seen;
+    if (now.startup?.state === 'failed' || Object.values(now.services).includes('failed'))
+      throw new Error(`the server failed to start: ${JSON.stringify(now)}`);
+    if (Date.now() > deadline)
+      throw new Error(`waited 5 minutes for /api/v1/health to say ready; last: ${JSON.stringify(now)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -1,8 +1,9 @@
 /**
  * `cairn serve` over a store, as a user runs it: the built binary in a child process on
- * 127.0.0.1 port 0 with `--db` in a temporary folder. The first start ingests the bundled data
- * (a line on stderr says so) and serves the store's answers; the second start finds every file
- * there, ingests nothing and serves the same store.
+ * 127.0.0.1 port 0 with `--db` in a temporary folder. The first start listens at once and ingests
+ * the bundled data behind it (a line on stderr says so; /health says loading, the API answers 503
+ * API_NOT_READY, then ready) and serves the store's answers; the second start finds every file
+ * there, ingests nothing and answers /health and the KP country page at once.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HistoryDependencyResult, IngestStatusResult } from '../../src/app/index.js';
 import { envelope } from '../../src/server/index.js';
-import { killServes, requireBuiltCli, startServe } from './serve-process.js';
+import { health, killServes, requireBuiltCli, startServe, waitReady } from './serve-process.js';
 
 let home: string;
 
@@ -36,6 +37,18 @@ it('ingests the bundled data on the first start only, and serves the store', asy
   expect(first.err()).toMatch(
     /^cairn: first start: ingesting the bundled data into the store \(\d+ files, once\)$/m,
   );
+  // Asked before /health: if /health still says loading, the page was asked while loading too.
+  const early = await fetch(`${first.url}/api/v1/countries/KP`);
+  const loading = await health(first.url);
+  expect(loading.ready).toBe(false);
+  expect(loading.startup).toMatchObject({ label: 'ingesting the bundled data', state: 'loading' });
+  expect(loading.startup?.total).toBeGreaterThan(0);
+  expect(early.status).toBe(503);
+  const problem = (await early.json()) as { code: string; message: string };
+  expect(problem.code).toBe('API_NOT_READY');
+  expect(problem.message).toMatch(/^ingesting the bundled data \(\d+ of \d+ files\); ask again/);
+  const seen = await waitReady(first.url);
+  expect(seen.at(-1)?.startup?.state).toBe('ready');
   expect(first.err()).toMatch(
     /^cairn: ingested \d+ files \([\d,]+ elements\) into .*cairn\.duckdb in [\d.]+ s$/m,
   );
@@ -51,6 +64,12 @@ it('ingests the bundled data on the first start only, and serves the store', asy
 
   const second = await serve();
   expect(second.err()).not.toContain('ingesting');
+  // Up over the kept store: no start-up work, and the country page answers without re-ingesting.
+  expect((await health(second.url)).startup).toBeNull();
+  const kpPage = await fetch(`${second.url}/api/v1/countries/KP`);
+  expect(kpPage.status).toBe(200);
+  const page = (await kpPage.json()) as { data: { upstreams: Array<{ asn: number }> } };
+  expect(page.data.upstreams.map((u) => u.asn)).toEqual([4837]);
   // The same files, ingested when the first start ingested them.
   expect(await status(second.url)).toEqual({ ...held, storeBytes: (await status(second.url)).storeBytes });
   second.child.kill('SIGTERM');
