@@ -9,7 +9,6 @@ import path from 'node:path';
 import { Command } from 'commander';
 import {
   INGEST_BUNDLED_LABEL,
-  INGEST_FILES_LABEL,
   StoreWorkspace,
   checkBundled,
   followOutages,
@@ -93,15 +92,17 @@ export function serveCommand(context: CliContext): Command {
             io.stderr.write(
               `cairn: first start: ingesting the bundled data into the store (${check.missing} files, once)\n`,
             );
+            // The latest step's report (files, then elements), as /health and the 503s show it.
             const progress = { done: 0, total: check.missing as number | null, unit: 'files' };
             const filled = ingestBundled(
               { store: store.store, check },
               {
                 ...hooks,
                 onProgress(report) {
-                  if (report.label === INGEST_FILES_LABEL) {
+                  if (report.label !== INGEST_BUNDLED_LABEL) {
                     progress.done = report.done;
                     progress.total = report.total ?? null;
+                    progress.unit = report.unit;
                   }
                   // A plain line, terminal or not: the first start takes a while, later ones do not.
                   if (report.label !== INGEST_BUNDLED_LABEL) hooks.onProgress?.(report);
@@ -111,6 +112,7 @@ export function serveCommand(context: CliContext): Command {
                 },
               },
             ).then((bundled) => {
+              Object.assign(progress, { done: check.missing, total: check.missing, unit: 'files' });
               const run = bundled.ingest;
               if (run !== null)
                 io.stderr.write(
