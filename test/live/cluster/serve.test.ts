@@ -6,7 +6,6 @@
  * must be equal field by field, the query timings (`meta.queryMs`) and the ingest times of the
  * store's file list, and the bytes each engine takes on disk aside.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,52 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLUSTER_SCHEMA_VERSION, SCHEMA_VERSION } from '../../../src/store/index.js';
 import { ClickHouseCluster } from './cluster.js';
 import { waitFor } from '../harness.js';
+import { CLI, startServe, stopServes, type Served } from './served.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const CLI = path.join(ROOT, 'dist/cli/main.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-serve-cluster-'));
 let cluster: ClickHouseCluster | undefined;
-const servers: Array<{ child: ChildProcess; url: string; output: () => string }> = [];
+const servers: Served[] = [];
 
-async function serve(
-  storeArgs: string[],
-  name: string,
-): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const home = path.join(dir, name);
-  fs.mkdirSync(home, { recursive: true });
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'serve',
-      ...storeArgs,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--token-file',
-      path.join(home, 'token'),
-      '--no-progress',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CAIRN_HOME: home } },
-  );
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const server = { child, url: '', output: () => output };
-  servers.push(server);
-  server.url = await waitFor(
-    `cairn serve ${storeArgs.join(' ')} to print its address`,
-    400_000,
-    () => {
-      if (child.exitCode !== null) throw new Error(`cairn serve exited ${child.exitCode}:\n${output}`);
-      return /serving on (http:\/\/\S+) /.exec(output)?.[1];
-    },
-    () => output,
-    100,
-  );
-  return server;
-}
+const serve = (storeArgs: string[], name: string): Promise<Served> =>
+  startServe(dir, storeArgs, name, 400_000, servers);
 
 beforeAll(async () => {
   if (!fs.existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build first`);
@@ -71,10 +32,7 @@ beforeAll(async () => {
 }, 900_000);
 
 afterAll(async () => {
-  for (const s of servers) {
-    s.child.kill('SIGTERM');
-    if (s.child.exitCode === null) await new Promise((resolve) => s.child.once('exit', resolve));
-  }
+  await stopServes(servers);
   await cluster?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });

@@ -11,7 +11,6 @@
  * It lives in the live project, not the browser one: it needs clickhouse-server and the built CLI,
  * and the two first starts ingest for minutes, beyond the browser project's time.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,61 +19,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM, WEB_ROOT } from '../../browser/harness.js';
 import { waitFor } from '../harness.js';
 import { ClickHouseCluster } from './cluster.js';
+import { CLI, startServe, stopServes, type Served } from './served.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../../..');
-const CLI = path.join(ROOT, 'dist/cli/main.js');
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-workspace-cluster-'));
 let cluster: ClickHouseCluster | undefined;
 let browser: Browser | undefined;
 let context: BrowserContext | undefined;
 const problems: string[] = [];
-interface Served {
-  child: ChildProcess;
-  url: string;
-  output: () => string;
-}
 const servers: Served[] = [];
 
 async function serve(storeArgs: string[], name: string): Promise<Served> {
-  const home = path.join(dir, name);
-  fs.mkdirSync(home, { recursive: true });
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'serve',
-      ...storeArgs,
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--token-file',
-      path.join(home, 'token'),
-      '--no-progress',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CAIRN_HOME: home } },
-  );
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const server: Served = { child, url: '', output: () => output };
-  servers.push(server);
-  server.url = await waitFor(
-    `cairn serve ${storeArgs.join(' ')} to print its address`,
-    800_000,
-    () => {
-      if (child.exitCode !== null) throw new Error(`cairn serve exited ${child.exitCode}:\n${output}`);
-      return /serving on (http:\/\/\S+) /.exec(output)?.[1];
-    },
-    () => output,
-    100,
-  );
+  const server = await startServe(dir, storeArgs, name, 800_000, servers);
+  let lastError = '';
   // The pages read services that load after the server starts: wait until the API has them.
   await waitFor(
     `${server.url} to have loaded its services`,
     600_000,
-    async () => (await fetch(`${server.url}/api/v1/countries/KP`)).status === 200,
-    () => output,
+    async () => {
+      // A connection reset while the first start ingests is retried; the last one is reported.
+      try {
+        return (await fetch(`${server.url}/api/v1/countries/KP`)).status === 200;
+      } catch (error) {
+        lastError = `last probe: ${(error as Error).message} (${String((error as Error).cause)})`;
+        return false;
+      }
+    },
+    () => `${lastError}\n${server.output()}`,
     500,
   );
   return server;
@@ -109,10 +79,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await context?.close().catch(() => undefined);
   await browser?.close().catch(() => undefined);
-  for (const s of servers) {
-    s.child.kill('SIGTERM');
-    if (s.child.exitCode === null) await new Promise((resolve) => s.child.once('exit', resolve));
-  }
+  await stopServes(servers);
   await cluster?.stop();
   fs.rmSync(dir, { recursive: true, force: true });
 });
