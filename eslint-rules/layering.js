@@ -18,6 +18,10 @@ export const SUBMODULE_SURFACES = {
     'input-file.js',
     'input-file.ts',
     'input-file',
+    // app/collect.ts: `cairn collect` without the store, DuckDB and the intel code.
+    'collect.js',
+    'collect.ts',
+    'collect',
   ],
 };
 

@@ -114,15 +114,43 @@ async function announcedPrefixes(file: string): Promise<string[]> {
   return out;
 }
 
-/** The announced prefixes in the complete gzip members of every archive (copied aside to read). */
+/** What a poll has read of one archive: its complete members so far and their announced prefixes. */
+interface ReadArchive {
+  bytes: Buffer;
+  prefixes: string[];
+}
+const readArchives = new Map<string, ReadArchive>();
+
+/**
+ * The announced prefixes in the complete gzip members of every archive (copied aside to read).
+ * Polled every 50 ms while the archives grow, so only the members added since the last poll are
+ * read: a file whose start no longer matches what was read (cut back or moved aside and begun
+ * again) is read again whole. Members end on record boundaries, so a run of them reads alone.
+ */
 async function flushedPrefixes(out: string, dir: string): Promise<string[]> {
   const prefixes: string[] = [];
   if (!existsSync(out)) return prefixes;
   for (const file of archives(out)) {
     const bytes = readFileSync(file);
-    const copy = join(dir, 'flushed.gz');
-    writeFileSync(copy, bytes.subarray(0, scanGzipMembers(bytes).completeBytes));
-    for (const prefix of await announcedPrefixes(copy)) prefixes.push(prefix);
+    let read = readArchives.get(file);
+    if (
+      read === undefined ||
+      bytes.length < read.bytes.length ||
+      !bytes.subarray(0, read.bytes.length).equals(read.bytes)
+    )
+      read = { bytes: Buffer.alloc(0), prefixes: [] };
+    const from = read.bytes.length;
+    const complete = from + scanGzipMembers(bytes.subarray(from)).completeBytes;
+    if (complete > from) {
+      const copy = join(dir, 'flushed.gz');
+      writeFileSync(copy, bytes.subarray(from, complete));
+      read = {
+        bytes: bytes.subarray(0, complete),
+        prefixes: [...read.prefixes, ...(await announcedPrefixes(copy))],
+      };
+    }
+    readArchives.set(file, read);
+    for (const prefix of read.prefixes) prefixes.push(prefix);
   }
   return prefixes;
 }
@@ -135,6 +163,7 @@ async function until(test: () => Promise<boolean>, what: string, ms = 30_000): P
   }
 }
 
+// No timeout of its own: the project's hang bound applies (its waits are bounded and say for what).
 describe('archive crash safety', () => {
   it(`keeps every flushed record through ${KILLS} SIGKILLs during a flood, nothing unreadable`, async () => {
     expect(existsSync(MAIN), 'dist/cli/main.js: run `npm run build` first').toBe(true);
@@ -187,10 +216,12 @@ describe('archive crash safety', () => {
       await child.exited;
       // Whether a kill lands inside a member's write depends on the machine's speed; every fourth
       // round also leaves what such a kill leaves (the first half of a member at the end), so the
-      // restart's cut is always exercised.
-      if (round % 4 === 1) {
+      // restart's cut is always exercised. Not behind a member the kill already cut: no crash
+      // leaves two, since every restart cuts the last before it appends.
+      const last = archives(out).at(-1)!;
+      if (round % 4 === 1 && scanGzipMembers(readFileSync(last)).problem === undefined) {
         const member = gzipSync(Buffer.from(`a record cut by kill ${round}`));
-        appendFileSync(archives(out).at(-1)!, member.subarray(0, member.length >> 1));
+        appendFileSync(last, member.subarray(0, member.length >> 1));
       }
       repairs.push(...child.logs.filter((l) => l.code === 'MRT_ARCHIVE_REPAIRED'));
     }
@@ -258,5 +289,5 @@ describe('archive crash safety', () => {
       repairs.some((r) => r.action === 'cut'),
       'at least one truncated member cut off',
     ).toBe(true);
-  }, 300_000);
+  });
 });

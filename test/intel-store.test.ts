@@ -39,13 +39,26 @@ const syntheticCase = path.join(dir, 'synthetic-query.csv');
 /** A query of a YARA rule of the corpus (ESET's 3CX Rich-header rule) and addresses outside it. */
 const ruleCase = path.join(dir, 'synthetic-rule-query.csv');
 
+let loadedCorpus: { graph: EvidenceGraph; corpus: ReturnType<typeof loadCorpus> } | undefined;
+/** The bundled corpus imported into a graph, once per file: the tests only read it. */
 function bundledCorpus(): { graph: EvidenceGraph; corpus: ReturnType<typeof loadCorpus> } {
+  if (loadedCorpus !== undefined) return loadedCorpus;
   const graph = new EvidenceGraph();
   const files = listCorpusFiles(DEFAULT_INTEL_CORPUS).map((f) => ({
     path: f.path,
     bytes: readFileSync(f.full),
   }));
-  return { graph, corpus: loadCorpus(graph, files) };
+  return (loadedCorpus = { graph, corpus: loadCorpus(graph, files) });
+}
+
+const fromFilesAnswers = new Map<string, ReturnType<typeof intelAttribute>>();
+/** The import-every-time answer for a case, asked of the corpus files once per case and option. */
+function attributeFromFiles(theCase: string, ignoreLabels: boolean): ReturnType<typeof intelAttribute> {
+  const key = JSON.stringify([theCase, ignoreLabels]);
+  let answer = fromFilesAnswers.get(key);
+  if (answer === undefined)
+    fromFilesAnswers.set(key, (answer = intelAttribute({ case: theCase, corpus, ignoreLabels })));
+  return answer;
 }
 
 beforeAll(async () => {
@@ -98,7 +111,7 @@ describe('attribution from the store equals the import-every-time path', () => {
   for (const theCase of CASES)
     it(`attribute ${path.basename(theCase)}: cold and warm store answers are the re-import answer`, async () => {
       for (const ignoreLabels of [false, true]) {
-        const fromFiles = await intelAttribute({ case: theCase, corpus, ignoreLabels });
+        const fromFiles = await attributeFromFiles(theCase, ignoreLabels);
         if (fromFiles.result.candidates.length > 0) withCandidates++;
         const cold = await intelAttribute({ case: theCase, db, ignoreLabels });
         expect(cold).toEqual(fromFiles);
@@ -228,7 +241,7 @@ describe('the evidence index', () => {
     await store.saveEvidenceIndex({ ...record, format: 2, text: older });
     await store.close();
     expect(await intelAttribute({ case: CASES[1], db: copy })).toEqual(
-      await intelAttribute({ case: CASES[1], corpus }),
+      await attributeFromFiles(CASES[1], false),
     );
     const after = await openStore(copy);
     try {

@@ -7,7 +7,6 @@
  * const runtime = await startCollect({ config: 'collector.json', selection: { country: 'KP' }, alertOutput: stdout });
  * await runtime.stop();
  */
-import { BusCollectorArchive, openLivePublisher } from './bus.js';
 import { createCollectorArchive } from './collect-archive.js';
 import { readInputFileSync } from './input-file.js';
 import { Writable } from 'node:stream';
@@ -19,6 +18,7 @@ import {
   BgpState,
   bgpStateName,
   parseCollectorConfigText,
+  type CollectorArchive,
   type CollectorConfig,
 } from '../bgp/collector/index.js';
 import { systemClock, type Clock } from '../bgp/index.js';
@@ -28,6 +28,8 @@ import { AlertStreamServer } from './alert-stream.js';
 import { attachLiveDetection, type AlertJson, type LiveAttachment, type LiveTimeOptions } from './live.js';
 import { resolveSelection, type SelectionInput } from './outages.js';
 import type { WorkHooks } from './progress.js';
+
+export { DEFAULT_ALERT_SOCKET } from './alert-stream.js';
 
 const require = createRequire(import.meta.url);
 /** Loads pino when a logger is first made, so importing this module does not load it. */
@@ -120,19 +122,23 @@ export async function startCollect(input: CollectInput, hooks: WorkHooks = {}): 
   });
   const publish = (alert: AlertJson): void => alerts.publish(alert);
   const fileArchive = createCollectorArchive(config, { logger, clock: collectorClock });
-  const live =
-    input.publish !== undefined
-      ? await openLivePublisher(input.publish, input.publishSource ?? `collector-${config.localAsn}`, {
-          clock: collectorClock,
-          segmentSeconds: config.rotationMinutes * 60,
-          onError: (error) => logger.error({ code: error.code }, error.message),
-        })
-      : undefined;
-  const collector = new BgpCollector(config, {
-    logger,
-    clock: collectorClock,
-    archive: live !== undefined ? new BusCollectorArchive(live, fileArchive) : fileArchive,
-  });
+  // The bus (and through it the store and DuckDB) loads only when publishing: a collector that
+  // archives to files starts without them.
+  let archive: CollectorArchive = fileArchive;
+  if (input.publish !== undefined) {
+    const { BusCollectorArchive, openLivePublisher } = await import('./bus.js');
+    const live = await openLivePublisher(
+      input.publish,
+      input.publishSource ?? `collector-${config.localAsn}`,
+      {
+        clock: collectorClock,
+        segmentSeconds: config.rotationMinutes * 60,
+        onError: (error) => logger.error({ code: error.code }, error.message),
+      },
+    );
+    archive = new BusCollectorArchive(live, fileArchive);
+  }
+  const collector = new BgpCollector(config, { logger, clock: collectorClock, archive });
   const iso = (seconds: number): string => new Date(Math.round(seconds * 1000)).toISOString();
   collector.onStateChange((peer, from, to, time) => {
     const fields = {

@@ -5,7 +5,8 @@
  * live outage detection adds its alerts. Thin: parse, call app.
  */
 import { Command } from 'commander';
-import { DEFAULT_ALERT_SOCKET, startCollect, type CollectRuntime } from '../app/index.js';
+// Not app/index.js: the collector starts without the store, DuckDB and the intel code.
+import { DEFAULT_ALERT_SOCKET, startCollect, type CollectRuntime } from '../app/collect.js';
 import { ParseError } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK } from './io.js';
