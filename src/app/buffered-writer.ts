@@ -8,12 +8,34 @@
  * out.line('{"a":1}');
  * await out.flush(true);
  */
+import { WriteStream } from 'node:fs';
+import { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
+
+/** Most spare buffers kept for reuse (one being filled, the others in the stream's queue). */
+const MAX_SPARES = 4;
+
+/**
+ * Whether the stream is done with a chunk once its write callback has run (the bytes are in the
+ * kernel), so that the buffer can be filled again: true of files, pipes, sockets and terminals,
+ * not of a PassThrough, which hands the very chunk on to its reader.
+ */
+function releasesChunks(stream: Writable): boolean {
+  return (
+    stream instanceof Socket ||
+    stream instanceof WriteStream ||
+    // process.stdout on a file: node's internal SyncWriteStream, which writes before calling back.
+    stream.constructor?.name === 'SyncWriteStream'
+  );
+}
 
 export class BufferedWriter {
   buffer: Buffer;
   position = 0;
   private closed = false;
+  /** Written buffers the stream is done with (see releasesChunks): no new 1 MiB per flush. */
+  private readonly spares: Buffer[] = [];
+  private readonly reuse: boolean;
 
   /**
    * Lines go straight into a byte buffer (no per-line strings kept, no join): `flush()` hands
@@ -26,6 +48,7 @@ export class BufferedWriter {
     private readonly ascii = false,
   ) {
     this.buffer = Buffer.allocUnsafe(capacity);
+    this.reuse = releasesChunks(stream);
     stream.on('error', (error: NodeJS.ErrnoException) => {
       // A closed pipe (`| head`) ends output quietly.
       if (error.code === 'EPIPE') this.closed = true;
@@ -78,10 +101,15 @@ export class BufferedWriter {
 
   private writeOut(): boolean {
     if (this.position === 0) return true;
-    const full = this.buffer.subarray(0, this.position);
-    this.buffer = Buffer.allocUnsafe(this.capacity);
+    const written = this.buffer;
+    const full = written.subarray(0, this.position);
+    this.buffer = this.spares.pop() ?? Buffer.allocUnsafe(this.capacity);
     this.position = 0;
-    return this.closed ? true : this.stream.write(full);
+    if (this.closed) return true;
+    if (!this.reuse || written.length !== this.capacity) return this.stream.write(full);
+    return this.stream.write(full, () => {
+      if (this.spares.length < MAX_SPARES) this.spares.push(written);
+    });
   }
 
   /** Writes what is buffered (when `force` or over half full); resolves once the stream can take more. */

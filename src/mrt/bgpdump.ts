@@ -16,9 +16,9 @@
  *
  * Text that depends only on the attributes (path, origin, next hop, communities...) is built once
  * per attribute set, not once per prefix. TABLE_DUMP_V2 RIB entries each carry a set of their
- * own, so theirs is written as bytes straight from the attribute block (writeRibSuffix), except
- * where only the string builder knows the quirk (AS4_PATH merging, paths long enough for
- * bgpdump's cut, IPv6 next hops from MP_REACH_NLRI). `writeBytes` writes the line head
+ * own, so theirs is written as bytes straight from the attribute block (writeRibSuffix), as is
+ * every other suffix, except where only the string builder knows the quirk (AS4_PATH merging,
+ * paths long enough for bgpdump's cut, malformed paths). `writeBytes` writes the line head
  * (format, time, type, peer, peer AS) as digits once per record and copies it and the suffix into
  * each prefix's line, so an UPDATE's lines allocate nothing.
  */
@@ -114,50 +114,83 @@ const PADDED_THOUSANDS = (() => {
   return table;
 })();
 
+/** "00" to "99", two bytes each: numbers are written two digits per lookup. */
+const DIGIT_PAIRS = (() => {
+  const table = new Uint8Array(200);
+  for (let v = 0; v < 100; v++) {
+    table[v * 2] = 48 + ((v / 10) | 0);
+    table[v * 2 + 1] = 48 + (v % 10);
+  }
+  return table;
+})();
+
 /** Decimal digits of a non-negative integer below 2^32 at `pos`; returns the new position. */
-function writeDecimal(buf: Uint8Array, pos: number, value: number): number {
+export function writeDecimal(buf: Uint8Array, pos: number, value: number): number {
   if (value < 10) {
     buf[pos] = 48 + value;
     return pos + 1;
   }
   if (value < 100) {
-    buf[pos] = 48 + ((value / 10) | 0);
-    buf[pos + 1] = 48 + (value % 10);
+    const k = value << 1;
+    buf[pos] = DIGIT_PAIRS[k];
+    buf[pos + 1] = DIGIT_PAIRS[k + 1];
     return pos + 2;
   }
   if (value < 1000) {
-    buf[pos] = 48 + ((value / 100) | 0);
-    buf[pos + 1] = 48 + (((value / 10) | 0) % 10);
-    buf[pos + 2] = 48 + (value % 10);
+    const high = (value / 100) | 0;
+    const k = (value - high * 100) << 1;
+    buf[pos] = 48 + high;
+    buf[pos + 1] = DIGIT_PAIRS[k];
+    buf[pos + 2] = DIGIT_PAIRS[k + 1];
     return pos + 3;
   }
   if (value < 10000) {
     // Four and five digits: most ASNs.
-    buf[pos] = 48 + ((value / 1000) | 0);
-    buf[pos + 1] = 48 + (((value / 100) | 0) % 10);
-    buf[pos + 2] = 48 + (((value / 10) | 0) % 10);
-    buf[pos + 3] = 48 + (value % 10);
+    const high = (value / 100) | 0;
+    const h = high << 1;
+    const k = (value - high * 100) << 1;
+    buf[pos] = DIGIT_PAIRS[h];
+    buf[pos + 1] = DIGIT_PAIRS[h + 1];
+    buf[pos + 2] = DIGIT_PAIRS[k];
+    buf[pos + 3] = DIGIT_PAIRS[k + 1];
     return pos + 4;
   }
   if (value < 100000) {
-    buf[pos] = 48 + ((value / 10000) | 0);
-    buf[pos + 1] = 48 + (((value / 1000) | 0) % 10);
-    buf[pos + 2] = 48 + (((value / 100) | 0) % 10);
-    buf[pos + 3] = 48 + (((value / 10) | 0) % 10);
-    buf[pos + 4] = 48 + (value % 10);
+    const top = (value / 10000) | 0;
+    const rest = value - top * 10000;
+    const high = (rest / 100) | 0;
+    const h = high << 1;
+    const k = (rest - high * 100) << 1;
+    buf[pos] = 48 + top;
+    buf[pos + 1] = DIGIT_PAIRS[h];
+    buf[pos + 2] = DIGIT_PAIRS[h + 1];
+    buf[pos + 3] = DIGIT_PAIRS[k];
+    buf[pos + 4] = DIGIT_PAIRS[k + 1];
     return pos + 5;
   }
-  let digits = 0;
-  if (value < 0x80000000) {
-    // Small-integer division (timestamps, most ASNs): no floating point.
-    for (let v = value | 0; v > 0; v = (v / 10) | 0) digits++;
-    let end = pos + digits;
-    for (let v = value | 0; v > 0; v = (v / 10) | 0) buf[--end] = 48 + (v % 10);
-    return pos + digits;
-  }
-  for (let v = value; v > 0; v = Math.floor(v / 10)) digits++;
+  let digits = 6;
+  for (let limit = 1000000; digits < 10 && value >= limit; limit *= 10) digits++;
   let end = pos + digits;
-  for (let v = value; v > 0; v = Math.floor(v / 10)) buf[--end] = 48 + (v % 10);
+  let v = value;
+  if (v >= 0x80000000) {
+    // Past the small integers: one floating-point step brings it below 2^31.
+    const next = Math.floor(v / 10);
+    buf[--end] = 48 + (v - next * 10);
+    v = next;
+  }
+  v |= 0;
+  while (v >= 100) {
+    const next = (v / 100) | 0;
+    const k = (v - next * 100) << 1;
+    buf[--end] = DIGIT_PAIRS[k + 1];
+    buf[--end] = DIGIT_PAIRS[k];
+    v = next;
+  }
+  if (v >= 10) {
+    const k = v << 1;
+    buf[pos + 1] = DIGIT_PAIRS[k + 1];
+    buf[pos] = DIGIT_PAIRS[k];
+  } else buf[pos] = 48 + v;
   return pos + digits;
 }
 
@@ -203,14 +236,26 @@ export class BgpdumpFormatter {
    */
   writeBytes(cursor: ElementCursor, generation: number, sink: ByteSink): boolean {
     const type = cursor.type;
-    if (type === 'STATE') return this.write(cursor, generation, sink);
+    if (type === 'STATE') {
+      if (!bgpdumpPrints(cursor)) return false;
+      const head = this.lineHead(cursor);
+      sink.ensure(head.length + 24);
+      const buf = sink.buffer;
+      buf.set(head, sink.position);
+      let pos = writeDecimal(buf, sink.position + head.length, cursor.oldState);
+      buf[pos++] = 124;
+      pos = writeDecimal(buf, pos, cursor.newState);
+      buf[pos] = 10;
+      sink.position = pos + 1;
+      return true;
+    }
     if (type === 'B' && cursor.mrtType === MrtType.TABLE_DUMP_V2 && !cursor.hasMicroseconds) {
       if (!bgpdumpPrints(cursor)) return false;
       const attributes = cursor.attributes;
       if (attributes === undefined) return false;
       // Every RIB entry is another attribute set: its suffix is written as bytes, not built as a
       // string, unless it needs what only the string builder does (see writeRibSuffix).
-      if (ribSuffixFits(cursor, attributes)) return this.writeRibLine(cursor, sink, attributes);
+      if (directSuffixFits(attributes)) return this.writeRibLine(cursor, sink, attributes);
       if (!this.prepareSuffix(cursor, generation)) return false;
       return this.writeRibLine(cursor, sink, undefined);
     }
@@ -359,11 +404,17 @@ export class BgpdumpFormatter {
   ): Uint8Array {
     if (generation === this.directGeneration && cursor.nextHopSource === this.directSource)
       return this.directView;
-    if (directSuffixFits(cursor, attributes)) {
+    if (directSuffixFits(attributes)) {
       const room = ribSuffixRoom(attributes);
       if (this.directBytes.length < room) this.directBytes = new Uint8Array(room * 2);
       this.directView = this.directViewOf(
-        writeRibSuffix(attributes, this.directBytes, 0, cursor.format === 'BGP'),
+        writeRibSuffix(
+          attributes,
+          this.directBytes,
+          0,
+          nextHopKind(cursor, attributes),
+          cursor.format === 'BGP',
+        ),
       );
     } else {
       const text = this.buildSuffix(cursor, attributes);
@@ -455,7 +506,7 @@ export class BgpdumpFormatter {
       sink.position = this.writeRouteTail(cursor, buf, pos, suffix);
       return true;
     }
-    pos = writeRibSuffix(direct, buf, this.writePrefix(cursor, buf, pos));
+    pos = writeRibSuffix(direct, buf, this.writePrefix(cursor, buf, pos), nextHopKind(cursor, direct));
     buf[pos] = 10;
     sink.position = pos + 1;
     return true;
@@ -637,49 +688,12 @@ export class BgpdumpFormatter {
  * single zero word must not be shortened; `formatIPv6` in net follows the RFC).
  */
 export function formatIPv6Bgpdump(bytes: Uint8Array, offset = 0): string {
-  let leadingZero = true;
-  for (let i = 0; i < 10; i++) if (bytes[offset + i] !== 0) leadingZero = false;
-  if (leadingZero) {
-    const w5 = (bytes[offset + 10] << 8) | bytes[offset + 11];
-    if (w5 === 0xffff) return `::ffff:${formatIPv4(bytes, offset + 12)}`;
-    if (w5 === 0) {
-      const tail =
-        ((bytes[offset + 12] << 24) |
-          (bytes[offset + 13] << 16) |
-          (bytes[offset + 14] << 8) |
-          bytes[offset + 15]) >>>
-        0;
-      if (tail > 1) return `::${formatIPv4(bytes, offset + 12)}`;
-    }
-  }
-  // First longest run of zero words (a run of one counts).
-  let bestStart = -1;
-  let bestLength = 0;
-  let runStart = -1;
-  for (let i = 0; i <= 8; i++) {
-    const zero = i < 8 && bytes[offset + 2 * i] === 0 && bytes[offset + 2 * i + 1] === 0;
-    if (zero) {
-      if (runStart < 0) runStart = i;
-    } else if (runStart >= 0) {
-      if (i - runStart > bestLength) {
-        bestLength = i - runStart;
-        bestStart = runStart;
-      }
-      runStart = -1;
-    }
-  }
-  let text = '';
-  for (let i = 0; i < 8; i++) {
-    if (i === bestStart) {
-      text += i === 0 ? '::' : ':';
-      i += bestLength - 1;
-      continue;
-    }
-    text += ((bytes[offset + 2 * i] << 8) | bytes[offset + 2 * i + 1]).toString(16);
-    if (i !== 7) text += ':';
-  }
-  return text;
+  const end = writeIPv6Bgpdump(IPV6_TEXT, 0, bytes, offset);
+  return IPV6_TEXT.toString('latin1', 0, end);
 }
+
+/** Room for the longest text (39 characters) and the digit table's overwrite past the end. */
+const IPV6_TEXT = Buffer.allocUnsafe(48);
 
 const EMPTY = new Uint8Array(0);
 
@@ -689,25 +703,10 @@ const MAX_DIRECT_AS_PATH_BYTES = 1024;
 const MAX_DIRECT_COMMUNITY_BYTES = 4096;
 
 /**
- * True when writeRibSuffix writes the suffix of this IPv4 RIB entry exactly as buildSuffix would:
- * an AS path with no AS4_PATH to merge, short enough not to be cut, and not malformed; the next
- * hop from NEXT_HOP (an MP_REACH_NLRI of the kinds bgpdump reads an IPv6 next hop from, for an
- * IPv4 prefix, goes to buildSuffix).
+ * True when writeRibSuffix writes the suffix of a line exactly as buildSuffix would: an AS path
+ * with no AS4_PATH to merge, short enough not to be cut, and not malformed.
  */
-function ribSuffixFits(cursor: ElementCursor, attributes: PathAttributes): boolean {
-  return cursor.nextHopSource === NextHopSource.Rib && directSuffixFits(cursor, attributes);
-}
-
-/** As ribSuffixFits, for any line whose next hop is NEXT_HOP's (RIB entries and IPv4 UPDATEs). */
-function directSuffixFits(cursor: ElementCursor, attributes: PathAttributes): boolean {
-  if (cursor.nextHopSource === NextHopSource.MpReach) return false;
-  const mp = attributes.mpReach;
-  if (
-    cursor.nextHopSource === NextHopSource.Rib &&
-    attributes.hasMpReach &&
-    (mp.abbreviated || (mp.afi === 2 && mp.safi === 1))
-  )
-    return false;
+function directSuffixFits(attributes: PathAttributes): boolean {
   if (attributes.asPathStart >= 0) {
     if (attributes.asnLength === 2 && attributes.as4PathStart >= 0) return false;
     const start = attributes.asPathStart;
@@ -728,23 +727,66 @@ function directSuffixFits(cursor: ElementCursor, attributes: PathAttributes): bo
   );
 }
 
-/** Most bytes writeRibSuffix writes for a set that ribSuffixFits accepts. */
+/** Most bytes writeRibSuffix writes for a set that directSuffixFits accepts. */
 function ribSuffixRoom(attributes: PathAttributes): number {
   const path = attributes.asPathStart >= 0 ? attributes.asPathEnd - attributes.asPathStart : 0;
   const communities = attributes.has(COMMUNITIES)
     ? attributes.communitiesEnd - attributes.communitiesStart
     : 0;
   // An ASN of 2 or 4 bytes prints as at most 11 characters with its separator, a segment's two
-  // header bytes as at most 3 delimiters; a 4-byte community as at most 12 ("no-advertise ").
-  return path * 6 + communities * 3 + 120;
+  // header bytes as at most 3 delimiters; a 4-byte community as at most 12 ("no-advertise "); the
+  // rest (origin, an IPv6 next hop, two signed numbers, the aggregator) is under 160.
+  return path * 6 + communities * 3 + 160;
+}
+
+/** The next hop of a line: NEXT_HOP's (or 255.255.255.255 without one). */
+const NEXT_HOP_ATTRIBUTE = 0;
+/** 4 bytes from MP_REACH_NLRI (IPv4 routes in it), LOCAL_PREF and MED then printed signed. */
+const NEXT_HOP_MP_IPV4 = 1;
+/** 16 bytes from MP_REACH_NLRI, whatever its next-hop length says. */
+const NEXT_HOP_MP_IPV6 = 2;
+
+/** Where buildSuffix reads the line's next hop from (one of the NEXT_HOP_ kinds). */
+function nextHopKind(cursor: ElementCursor, attributes: PathAttributes): number {
+  const source = cursor.nextHopSource;
+  if (source === NextHopSource.MpReach)
+    return cursor.prefixFamily === 4 ? NEXT_HOP_MP_IPV4 : NEXT_HOP_MP_IPV6;
+  if (source !== NextHopSource.Rib || !attributes.hasMpReach) return NEXT_HOP_ATTRIBUTE;
+  const mp = attributes.mpReach;
+  return mp.abbreviated || (mp.afi === 2 && mp.safi === 1) ? NEXT_HOP_MP_IPV6 : NEXT_HOP_ATTRIBUTE;
+}
+
+/** Bytes of MP_REACH_NLRI's next hop, zero past the attribute (as bgpdump's mstream reads). */
+const MP_NEXT_HOP = new Uint8Array(16);
+
+function readMpNextHop(attributes: PathAttributes, count: number): Uint8Array {
+  const buf = attributes.buf;
+  const offset = attributes.mpReach.nextHopOffset;
+  const limit = attributes.mpReach.nlriEnd;
+  for (let i = 0; i < count; i++) MP_NEXT_HOP[i] = offset >= 0 && offset + i < limit ? buf[offset + i] : 0;
+  return MP_NEXT_HOP;
+}
+
+/** A 32-bit number printed with %d: negative from 2^31 up. */
+function writeSigned(buf: Uint8Array, pos: number, value: number): number {
+  if ((value | 0) >= 0) return writeDecimal(buf, pos, value >>> 0);
+  buf[pos++] = 45;
+  return writeDecimal(buf, pos, -(value | 0));
 }
 
 /**
- * The suffix of a RIB line, as buildSuffix builds it, written as ASCII at `pos` of `buf`:
+ * The suffix of a line, as buildSuffix builds it, written as ASCII at `pos` of `buf`:
  * path|origin|next hop|LOCAL_PREF|MED|communities|AG or NAG|aggregator|. Returns the end.
- * `legacy` (BGP records) leaves out the separator after MED, as bgpdump's legacy printer does.
+ * `nextHop` is one of the NEXT_HOP_ kinds (nextHopKind). `legacy` (BGP records) leaves out the
+ * separator after MED, as bgpdump's legacy printer does.
  */
-function writeRibSuffix(attributes: PathAttributes, buf: Uint8Array, pos: number, legacy = false): number {
+function writeRibSuffix(
+  attributes: PathAttributes,
+  buf: Uint8Array,
+  pos: number,
+  nextHop: number,
+  legacy = false,
+): number {
   const bytes = attributes.buf;
   if (attributes.asPathStart >= 0)
     pos = writeAsPath(bytes, attributes.asPathStart, attributes.asPathEnd, attributes.asnLength, buf, pos);
@@ -752,12 +794,23 @@ function writeRibSuffix(attributes: PathAttributes, buf: Uint8Array, pos: number
   const origin = attributes.origin;
   pos = writeAscii(buf, pos, origin === 0 ? 'IGP' : origin === 1 ? 'EGP' : 'INCOMPLETE');
   buf[pos++] = 124;
-  const nextHop = attributes.nextHopOffset;
-  pos = nextHop >= 0 ? writeIPv4(buf, pos, bytes, nextHop) : writeAscii(buf, pos, '255.255.255.255');
+  if (nextHop === NEXT_HOP_ATTRIBUTE) {
+    const at = attributes.nextHopOffset;
+    pos = at >= 0 ? writeIPv4(buf, pos, bytes, at) : writeAscii(buf, pos, '255.255.255.255');
+  } else if (nextHop === NEXT_HOP_MP_IPV4) pos = writeIPv4(buf, pos, readMpNextHop(attributes, 4), 0);
+  else pos = writeIPv6Bgpdump(buf, pos, readMpNextHop(attributes, 16), 0);
   buf[pos++] = 124;
-  pos = writeDecimal(buf, pos, attributes.has(LOCAL_PREF) ? attributes.localPref >>> 0 : 0);
-  buf[pos++] = 124;
-  pos = writeDecimal(buf, pos, attributes.has(MED) ? attributes.med >>> 0 : 0);
+  const localPref = attributes.has(LOCAL_PREF) ? attributes.localPref : 0;
+  const med = attributes.has(MED) ? attributes.med : 0;
+  if (nextHop === NEXT_HOP_MP_IPV4) {
+    pos = writeSigned(buf, pos, localPref);
+    buf[pos++] = 124;
+    pos = writeSigned(buf, pos, med);
+  } else {
+    pos = writeDecimal(buf, pos, localPref >>> 0);
+    buf[pos++] = 124;
+    pos = writeDecimal(buf, pos, med >>> 0);
+  }
   if (!legacy) buf[pos++] = 124;
   if (attributes.has(COMMUNITIES)) {
     let first = true;
