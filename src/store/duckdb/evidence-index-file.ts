@@ -3,7 +3,8 @@
  * question answered from the index alone reads one file and never loads DuckDB's native module.
  * The copy is the store's: `saveEvidenceIndex` removes it before replacing the index and writes
  * it after the commit, `loadEvidenceIndex` writes it when it is missing. It names the store file
- * it belongs to (device and inode), so a store moved aside or made anew never reads another's copy.
+ * it belongs to (device, inode, birth time), so a store moved aside or made anew never reads
+ * another's copy.
  *
  * @example
  * const record = readEvidenceIndexBeside('/data/cairn.duckdb'); // undefined: open the store
@@ -18,9 +19,14 @@ export const EVIDENCE_INDEX_SUFFIX = '.evidence-index';
 const MAGIC = 'cairn-evidence-index 1\n';
 
 interface Header {
-  /** The store file's device and inode when the copy was written (decimal strings). */
+  /**
+   * The store file's device, inode and birth time (ns; 0 where the file system keeps none) when
+   * the copy was written, as decimal strings: a file made anew at the path, even on a reused
+   * inode, is another file.
+   */
   dev: string;
   ino: string;
+  birth: string;
   format: number;
   builtAt: number;
   inputs: EvidenceIndexRecord['inputs'];
@@ -33,10 +39,10 @@ export function evidenceIndexPath(file: string): string {
   return `${file}${EVIDENCE_INDEX_SUFFIX}`;
 }
 
-function identity(file: string): { dev: string; ino: string } | undefined {
+function identity(file: string): { dev: string; ino: string; birth: string } | undefined {
   try {
     const s = statSync(file, { bigint: true });
-    return { dev: String(s.dev), ino: String(s.ino) };
+    return { dev: String(s.dev), ino: String(s.ino), birth: String(s.birthtimeNs) };
   } catch {
     return undefined;
   }
@@ -94,7 +100,7 @@ export function readEvidenceIndexBeside(file: string): EvidenceIndexRecord | und
   } catch {
     return undefined;
   }
-  if (header.dev !== id.dev || header.ino !== id.ino) return undefined;
+  if (header.dev !== id.dev || header.ino !== id.ino || header.birth !== id.birth) return undefined;
   return {
     inputs: header.inputs,
     format: header.format,
