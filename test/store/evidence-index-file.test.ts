@@ -83,7 +83,7 @@ describe('the evidence index beside the store file', () => {
     }
   });
 
-  it('a damaged or foreign file at its path is not an index', () => {
+  it('a damaged or foreign file at its path is not an index, and the first read replaces it', async () => {
     const db = path.join(dir, 'a.duckdb');
     const saved = readEvidenceIndexBeside(db);
     expect(saved).toBeDefined();
@@ -95,5 +95,14 @@ describe('the evidence index beside the store file', () => {
     rmSync(target);
     expect(existsSync(target)).toBe(false);
     expect(readEvidenceIndexBeside(db)).toBeUndefined();
+    writeFileSync(target, 'hello\n');
+    const store = await openStore(db);
+    try {
+      const loaded = await store.loadEvidenceIndex();
+      expect(readEvidenceIndexBeside(db)).toEqual(loaded);
+      expect(loaded).toEqual(saved);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -26,7 +26,11 @@ import type { OutageEvent, OutagePhase } from '../../observatory/index.js';
 import type { CairnStore, StoredAchCase } from '../store.js';
 import type * as T from '../types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
-import { evidenceIndexPath, removeEvidenceIndexFile, writeEvidenceIndexFile } from './evidence-index-file.js';
+import {
+  readEvidenceIndexBeside,
+  removeEvidenceIndexFile,
+  writeEvidenceIndexFile,
+} from './evidence-index-file.js';
 
 export interface DuckDbStoreOptions {
   /**
@@ -590,9 +594,18 @@ export class DuckDbStore implements CairnStore {
         text: gunzipSync(blobBytes(row.index_gzip)).toString('utf8'),
       };
     });
-    // A store whose index was saved before copies were kept gets its copy on the first read.
-    if (record !== undefined && this.location !== ':memory:' && !existsSync(evidenceIndexPath(this.location)))
-      this.keepEvidenceIndexBeside(record);
+    // A store whose index was saved before copies were kept, or whose copy is not of this file or
+    // not of this index (written by a cairn that kept none), gets its copy on the first read.
+    if (record !== undefined && this.location !== ':memory:') {
+      const copy = readEvidenceIndexBeside(this.location);
+      if (
+        copy === undefined ||
+        copy.format !== record.format ||
+        copy.builtAt !== record.builtAt ||
+        copy.text !== record.text
+      )
+        this.keepEvidenceIndexBeside(record);
+    }
     return record;
   }
 
