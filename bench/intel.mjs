@@ -4,9 +4,11 @@
 // resampled), leave-one-out and ATT&CK group re-identification with calibration, and with --shared
 // the leave-one-label-out over every labelled unit of the shared corpus (fitted on one half,
 // reported on the other). Build first:
-//   npm run bench -- intel [--write] [--shared[=DIR]] [--store-only]
+//   npm run bench -- intel [--write] [--shared[=DIR]] [--store-only] [--base=DIST]
 // --write appends the markdown section to bench/RESULTS-intel.md; DIR defaults to $CAIRN_CORPUS
 // or ../shared/data (its intel/ folder is read, cases/ left out: the Sony case copies list lines).
+// --base=DIST runs the store ways on another build's dist folder too (kept inside a checkout, so it
+// finds node_modules), alternating with this one, for a before/after of the same run.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
@@ -22,13 +24,28 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as I from '../dist/intel/index.js';
-import * as A from '../dist/app/index.js';
+
+// A build to compare with in the same run (`--base=DIR`: another checkout's dist folder).
+const baseArg = process.argv.find((a) => a.startsWith('--base='));
+// The children load the app of the build named by --dist= (this checkout's dist by default).
+const distArg = process.argv.find((a) => a.startsWith('--dist='));
+const A = await import(
+  distArg === undefined ? '../dist/app/index.js' : path.join(distArg.slice('--dist='.length), 'app/index.js')
+);
 
 // A child measures one way of answering and prints {ms, runs, maxRssMiB} as JSON.
 const childArg = process.argv.find((a) => a.startsWith('--child='));
 if (childArg !== undefined) {
   const [, mode, db, theCase] = /^--child=(\w+):(.*):(.*)$/.exec(childArg);
   const ms = [];
+  // Context switches over each question: voluntary ones wait (I/O, a thread), involuntary ones are the
+  // scheduler taking the core away (the load), which is what separates wall time from CPU time.
+  const voluntary = [];
+  const involuntary = [];
+  const switches = () => {
+    const r = process.resourceUsage();
+    return [r.voluntaryContextSwitches, r.involuntaryContextSwitches];
+  };
   // CPU time of the process over each question (every thread: DuckDB's too), the figure a loaded machine leaves comparable.
   const cpu = [];
   const cpuNow = () => {
@@ -41,19 +58,31 @@ if (childArg !== undefined) {
   if (mode === 'reimport' || mode === 'cold') {
     const t0 = t();
     const c0 = cpuNow();
+    const s0 = switches();
     answer = await A.intelAttribute(mode === 'cold' ? { case: theCase, db } : { case: theCase });
     ms.push(since(t0));
     cpu.push(cpuNow() - c0);
+    const s1 = switches();
+    voluntary.push(s1[0] - s0[0]);
+    involuntary.push(s1[1] - s0[1]);
   } else {
-    const { openStore } = await import('../dist/store/index.js');
+    const { openStore } = await import(
+      distArg === undefined
+        ? '../dist/store/index.js'
+        : path.join(distArg.slice('--dist='.length), 'store/index.js')
+    );
     const store = await openStore(db);
     await A.intelAttribute({ case: theCase, db: store });
     for (let i = 0; i < 9; i++) {
       const t0 = t();
       const c0 = cpuNow();
+      const s0 = switches();
       answer = await A.intelAttribute({ case: theCase, db: store });
       ms.push(since(t0));
       cpu.push(cpuNow() - c0);
+      const s1 = switches();
+      voluntary.push(s1[0] - s0[0]);
+      involuntary.push(s1[1] - s0[1]);
     }
     await store.close();
   }
@@ -62,6 +91,8 @@ if (childArg !== undefined) {
     JSON.stringify({
       ms: [...ms].sort((a, b) => a - b)[Math.floor(ms.length / 2)],
       cpuMs: [...cpu].sort((a, b) => a - b)[Math.floor(cpu.length / 2)],
+      voluntary: [...voluntary].sort((a, b) => a - b)[Math.floor(voluntary.length / 2)],
+      involuntary: [...involuntary].sort((a, b) => a - b)[Math.floor(involuntary.length / 2)],
       runs: ms.length,
       maxRssMiB: process.resourceUsage().maxRSS / 1024,
       top: top === undefined ? null : `${top.actor} ${top.confidence}`,
@@ -123,10 +154,11 @@ if (childArg !== undefined) {
   const t0 = process.hrtime.bigint();
   await A.ingest({ db, intel: [dataDir] });
   const ingestMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  const child = (mode) => {
+  const thisDist = path.join(repo, 'dist');
+  const child = (mode, dist = thisDist) => {
     const run = spawnSync(
       process.execPath,
-      [fileURLToPath(import.meta.url), `--child=${mode}:${db}:${theCase}`],
+      [fileURLToPath(import.meta.url), `--child=${mode}:${db}:${theCase}`, `--dist=${dist}`],
       {
         encoding: 'utf8',
         maxBuffer: 1 << 28,
@@ -135,8 +167,55 @@ if (childArg !== undefined) {
     if (run.status !== 0) throw new Error(`${mode}: ${run.stderr}`);
     return JSON.parse(run.stdout);
   };
-  const ways = { reimport: child('reimport'), cold: child('cold'), warm: child('warm') };
+  // The whole command as a user runs it, module loading included: CPU (user + system), wall and peak
+  // RSS of the process from /usr/bin/time, and a hash of what it printed.
+  const cli = (dist = thisDist) => {
+    const run = spawnSync(
+      '/usr/bin/time',
+      [
+        '-f',
+        'cairn-time %U %S %e %M',
+        process.execPath,
+        path.join(dist, 'cli/main.js'),
+        'intel',
+        'attribute',
+        '--db',
+        db,
+        '--case',
+        theCase,
+        '--json',
+        '--no-progress',
+      ],
+      { encoding: 'utf8', maxBuffer: 1 << 28 },
+    );
+    const m = /cairn-time ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(run.stderr);
+    if (run.status !== 0 || m === null) throw new Error(`cli: ${run.stderr}`);
+    return {
+      cpuMs: (Number(m[1]) + Number(m[2])) * 1000,
+      ms: Number(m[3]) * 1000,
+      maxRssMiB: Number(m[4]) / 1024,
+      answer: createHash('sha256').update(run.stdout).digest('hex'),
+    };
+  };
+  const ways = { reimport: child('reimport'), cold: child('cold'), warm: child('warm'), cli: cli() };
   const same = ways.cold.answer === ways.reimport.answer && ways.warm.answer === ways.reimport.answer;
+  // With --base, the same ways on the other build, alternating with this one's (the load drifts).
+  const base =
+    baseArg === undefined
+      ? undefined
+      : (() => {
+          const dir = path.resolve(baseArg.slice('--base='.length));
+          const runs = { cold: [], warm: [], cli: [], coldHere: [], warmHere: [], cliHere: [] };
+          for (let i = 0; i < 3; i++) {
+            runs.cold.push(child('cold', dir));
+            runs.coldHere.push(child('cold'));
+            runs.cli.push(cli(dir));
+            runs.cliHere.push(cli());
+            runs.warm.push(child('warm', dir));
+            runs.warmHere.push(child('warm'));
+          }
+          return { dir, runs };
+        })();
   const storeBytes = statSync(db).size;
   rmSync(tmp, { recursive: true, force: true });
   // 1. Import rates.
@@ -195,7 +274,37 @@ if (childArg !== undefined) {
   say(
     `The three answers are ${same ? 'identical' : '**NOT identical**'} (top: ${ways.reimport.top}). Ingest of the bundled corpus into the store (objects and the index): ${(ingestMs / 1000).toFixed(1)} s; store file ${(storeBytes / 2 ** 20).toFixed(1)} MiB.`,
   );
+  say(
+    `Where wall time goes beyond CPU time (median context switches per question): cold ${ways.cold.voluntary} voluntary (waits) / ${ways.cold.involuntary} involuntary (preempted); warm ${ways.warm.voluntary} / ${ways.warm.involuntary}.`,
+  );
   say();
+  say(
+    `The whole command (\`cairn intel attribute --db STORE --case CASE --json\`, module loading included, \`/usr/bin/time\`): ${ways.cli.cpuMs.toFixed(0)} ms CPU, ${ways.cli.ms.toFixed(0)} ms wall, ${ways.cli.maxRssMiB.toFixed(0)} MiB peak RSS.`,
+  );
+  say();
+  if (base !== undefined) {
+    const med = (list, key) => median(list.map((x) => x[key]));
+    const r = base.runs;
+    const sameAnswers = [...r.cold, ...r.coldHere, ...r.warm, ...r.warmHere].every(
+      (x) => x.answer === ways.reimport.answer,
+    );
+    const sameCli = [...r.cli, ...r.cliHere].every((x) => x.answer === ways.cli.answer);
+    say(
+      `Before/after in this run: \`--base=${path.relative(repo, base.dir)}\` (the other build) and this build, alternated, 3 processes each way; medians. Answers ${sameAnswers && sameCli ? 'identical' : '**NOT identical**'} across builds and runs.`,
+    );
+    say();
+    say('| way | base CPU | base wall | this CPU | this wall | base RSS | this RSS |');
+    say('|---|---|---|---|---|---|---|');
+    for (const [name, b, h] of [
+      ['store cold, question only', r.cold, r.coldHere],
+      ['store warm, per question (median of 9 each)', r.warm, r.warmHere],
+      ['whole CLI command, cold', r.cli, r.cliHere],
+    ])
+      say(
+        `| ${name} | ${med(b, 'cpuMs').toFixed(1)} ms | ${med(b, 'ms').toFixed(1)} ms | ${med(h, 'cpuMs').toFixed(1)} ms | ${med(h, 'ms').toFixed(1)} ms | ${med(b, 'maxRssMiB').toFixed(0)} MiB | ${med(h, 'maxRssMiB').toFixed(0)} MiB |`,
+      );
+    say();
+  }
   if (process.argv.includes('--store-only')) {
     if (process.argv.includes('--write'))
       appendFileSync(path.join(repo, 'bench/RESULTS-intel.md'), lines.join('\n') + '\n');

@@ -306,3 +306,6 @@ export {
 
 // Serve start-up (issue 16 point 4): the bundled-data check on an open store, in one query.
 export { checkBundled, type BundledCheck } from './api-store.js';
+
+// ---- the evidence index read beside the store file (issue 13 point 10, cold) --------------------
+export { corpusBesideStore } from './intel-index.js';

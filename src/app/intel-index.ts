@@ -24,11 +24,13 @@ import {
   type Enrichment,
   type LoadedCorpus,
 } from '../intel/index.js';
+import { isClusterUrl, readEvidenceIndexBeside } from '../store/index.js';
 import type { CairnStore, EvidenceIndexRecord } from '../store/index.js';
 import type { Clock } from '../bgp/index.js';
 import type { WorkHooks } from './progress.js';
 import { DEFAULT_REGISTRY_FILES } from './defaults.js';
 import { loadRegistryFiles } from './registry-files.js';
+import { checkInputFile } from './input-file.js';
 
 /** An evidence file as the index knows it: content hash, corpus path, where it was read. */
 export type EvidenceInput = EvidenceIndexRecord['inputs'][number];
@@ -127,6 +129,26 @@ export async function storedCorpus(
       `${store.location} holds no evidence; ingest it first with cairn ingest --intel`,
       { file: store.location },
     );
+  const label = 'reading the evidence index';
+  hooks.onProgress?.({ label, done: 0, total: 1, unit: 'files' });
+  const read = readCorpusIndex(record.text);
+  hooks.onDone?.(label);
+  return read;
+}
+
+/**
+ * The corpus from the copy of the index a DuckDB store keeps beside its file, read without opening
+ * the store (DuckDB's native module never loads); undefined when there is no current copy of the
+ * current format, and the caller then opens the store ({@link storedCorpus}).
+ */
+export function corpusBesideStore(
+  file: string,
+  hooks: WorkHooks = {},
+): { graph: EvidenceGraph; corpus: LoadedCorpus; placement?: CorpusPlacement } | undefined {
+  if (isClusterUrl(file) || !existsSync(file)) return undefined;
+  checkInputFile(file, 'store');
+  const record = readEvidenceIndexBeside(file);
+  if (record === undefined || record.format !== CORPUS_INDEX_FORMAT) return undefined;
   const label = 'reading the evidence index';
   hooks.onProgress?.({ label, done: 0, total: 1, unit: 'files' });
   const read = readCorpusIndex(record.text);

@@ -60,7 +60,7 @@ import type { WorkHooks } from './progress.js';
 import { loadRoutingWorld } from './world.js';
 import { checkInputFile, inputFileReader, readInputFileSync, STDIN_PATH } from './input-file.js';
 import { compileUserPattern } from './user-pattern.js';
-import { heldCorpus, storedCorpus, type HeldCorpus } from './intel-index.js';
+import { corpusBesideStore, heldCorpus, storedCorpus, type HeldCorpus } from './intel-index.js';
 import { withExistingStore } from './ingest.js';
 import { archivesAt, IntelRoutingArchives } from './intel-archives.js';
 import type { CairnStore } from '../store/index.js';
@@ -716,6 +716,10 @@ async function corpusOf(
       throw new CairnError('INTEL_BAD_OPTION', 'give the corpus files or a store (--db), not both', {
         field: 'db',
       });
+    if (typeof input.db === 'string') {
+      const beside = corpusBesideStore(input.db, hooks);
+      if (beside !== undefined) return beside;
+    }
     return withExistingStore(input.db, (store) => storedCorpus(store, hooks));
   }
   const graph = new EvidenceGraph();

@@ -57,3 +57,10 @@ export {
   type InsertEvent,
   type RetryEvent,
 } from './clickhouse/index.js';
+
+// ---- the evidence index read without opening the store (issue 13 point 10) ----------------------
+export {
+  EVIDENCE_INDEX_SUFFIX,
+  evidenceIndexPath,
+  readEvidenceIndexBeside,
+} from './duckdb/evidence-index-file.js';

@@ -6,22 +6,16 @@
  * deduplicates on, bounded in-flight publishing (back-pressure), the durable consumer, and a
  * replay of what was already acknowledged (a restarted worker rebuilds its state from it).
  */
-import {
-  AckPolicy,
-  DeliverPolicy,
-  RetentionPolicy,
-  StorageType,
-  connect,
-  headers as natsHeaders,
-  nanos,
-  type ConsumerInfo,
-  type JetStreamClient,
-  type JetStreamManager,
-  type JsMsg,
-  type NatsConnection,
-} from 'nats';
+import type { ConsumerInfo, JetStreamClient, JetStreamManager, JsMsg, NatsConnection } from 'nats';
 import { CairnError } from '../../errors/index.js';
 import { parseBusUrl, type BusUrl } from './url.js';
+
+let nats: typeof import('nats') | undefined;
+
+/** Loads the NATS client on the first connection: importing the bus costs nothing until it is used. */
+async function loadNats(): Promise<typeof import('nats')> {
+  return (nats ??= await import('nats'));
+}
 
 /** Header names of the segment framing. */
 const H_SEGMENT = 'Cairn-Segment';
@@ -86,6 +80,7 @@ export class BusConnection {
   static async open(url: string | BusUrl, options: BusOptions = {}): Promise<BusConnection> {
     const parsed = typeof url === 'string' ? parseBusUrl(url) : url;
     const timeout = options.timeoutMs ?? 10_000;
+    const { RetentionPolicy, StorageType, connect, nanos } = await loadNats();
     let nc: NatsConnection;
     try {
       nc = await connect({ servers: parsed.servers, timeout, name: 'cairn', maxReconnectAttempts: -1 });
@@ -194,7 +189,8 @@ export class BusPublisher {
   }
 
   private async send(subject: string, part: SegmentPart): Promise<void> {
-    const h = natsHeaders();
+    // Loaded: a publisher exists only over an open connection.
+    const h = nats!.headers();
     h.set(H_SEGMENT, part.segment);
     h.set(H_PART, String(part.part));
     if (part.end !== undefined) {
@@ -317,6 +313,7 @@ export class BusConsumer {
 
   static async open(url: string | BusUrl, options: ConsumerOptions = {}): Promise<BusConsumer> {
     const connection = await BusConnection.open(url, options);
+    const { AckPolicy, DeliverPolicy, nanos } = await loadNats();
     const durable = options.durable ?? 'cairn-ingest';
     const ackWaitMs = options.ackWaitMs ?? 30_000;
     const bus = connection.url;

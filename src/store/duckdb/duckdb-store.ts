@@ -26,6 +26,11 @@ import type { OutageEvent, OutagePhase } from '../../observatory/index.js';
 import type { CairnStore, StoredAchCase } from '../store.js';
 import type * as T from '../types.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './schema.js';
+import {
+  readEvidenceIndexBeside,
+  removeEvidenceIndexFile,
+  writeEvidenceIndexFile,
+} from './evidence-index-file.js';
 
 export interface DuckDbStoreOptions {
   /**
@@ -555,6 +560,8 @@ export class DuckDbStore implements CairnStore {
 
   async saveEvidenceIndex(index: T.EvidenceIndexRecord): Promise<void> {
     this.requireVersion(3, 'evidence index');
+    // The copy beside the file goes first: a crash before the commit leaves none, never a stale one.
+    if (this.location !== ':memory:') removeEvidenceIndexFile(this.location);
     await this.serial('write', async (c) => {
       await inTransaction(c, async () => {
         await c.run('DELETE FROM evidence_index');
@@ -572,11 +579,12 @@ export class DuckDbStore implements CairnStore {
         }
       });
     });
+    this.keepEvidenceIndexBeside(index);
   }
 
   async loadEvidenceIndex(): Promise<T.EvidenceIndexRecord | undefined> {
     if (this.schemaVersion < 3) return undefined;
-    return this.serial('read', async (c) => {
+    const record = await this.serial('read', async (c) => {
       const [row] = await this.rows(c, 'SELECT * FROM evidence_index WHERE slot = 1');
       if (row === undefined) return undefined;
       return {
@@ -586,6 +594,29 @@ export class DuckDbStore implements CairnStore {
         text: gunzipSync(blobBytes(row.index_gzip)).toString('utf8'),
       };
     });
+    // A store whose index was saved before copies were kept, or whose copy is not of this file or
+    // not of this index (written by a cairn that kept none), gets its copy on the first read.
+    if (record !== undefined && this.location !== ':memory:') {
+      const copy = readEvidenceIndexBeside(this.location);
+      if (
+        copy === undefined ||
+        copy.format !== record.format ||
+        copy.builtAt !== record.builtAt ||
+        copy.text !== record.text
+      )
+        this.keepEvidenceIndexBeside(record);
+    }
+    return record;
+  }
+
+  /** Writes the copy of the index beside the file; the copy is a cache, so failing to write it is not an error. */
+  private keepEvidenceIndexBeside(record: T.EvidenceIndexRecord): void {
+    if (this.location === ':memory:') return;
+    try {
+      writeEvidenceIndexFile(this.location, record);
+    } catch {
+      // A read-only folder: questions open the store instead.
+    }
   }
 
   async saveRoutingViews(views: readonly T.RoutingViewRecord[]): Promise<void> {
