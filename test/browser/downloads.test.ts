@@ -137,25 +137,33 @@ interface Saved {
   body: Buffer;
 }
 
-/** Clicks every button of every "Downloads" group on the page and reads each file back. */
+/**
+ * Clicks every button of every "Downloads" group on the page and reads each file back. Groups and
+ * buttons are found by name, not position, so a view that renders another group meanwhile cannot
+ * shift a click onto the wrong button; a button disabled while its chart is drawn is waited for.
+ */
 async function saveAll(page: Page): Promise<Map<string, Saved>> {
   const saved = new Map<string, Saved>();
-  const groups = page.locator('.downloads[role="group"]');
-  const count = await groups.count();
-  expect(count, 'download groups on the page').toBeGreaterThan(0);
-  for (let g = 0; g < count; g++) {
-    const group = groups.nth(g);
-    const groupName = (await group.getAttribute('aria-label')) ?? '';
+  const groupNames = await page
+    .locator('.downloads[role="group"]')
+    .evaluateAll((groups) => groups.map((g) => g.getAttribute('aria-label') ?? ''));
+  expect(groupNames.length, 'download groups on the page').toBeGreaterThan(0);
+  for (const groupName of groupNames) {
     expect(groupName).toMatch(/^Downloads of ./);
-    const buttons = group.getByRole('button');
-    for (let b = 0; b < (await buttons.count()); b++) {
-      const button = buttons.nth(b);
-      const label = (await button.innerText()).trim();
+    const group = page.getByRole('group', { name: groupName, exact: true });
+    const labels = (await group.getByRole('button').allInnerTexts()).map((label) => label.trim());
+    for (const label of labels) {
+      const key = `${groupName} / ${label}`;
+      const button = group.getByRole('button', { name: label, exact: true });
+      await expect
+        .poll(() => button.isEnabled(), { ...WAIT, message: `${key} enabled (what it saves is drawn)` })
+        .toBe(true);
       const download = page.waitForEvent('download', WAIT);
       await button.click();
-      const file = await download;
+      const file = await download.catch((error: unknown) => {
+        throw new Error(`${key}: no download after its click (${String(error)})`);
+      });
       const body = readFileSync((await file.path())!);
-      const key = `${groupName} / ${label}`;
       expect(saved.has(key), `one button named ${key}`).toBe(false);
       saved.set(key, { group: groupName, label, name: file.suggestedFilename(), body });
     }
@@ -265,6 +273,8 @@ describe('downloads of the routing views', () => {
     // The dependency graph: its state (floor, size, expansion) in the name; AS4837 a chokepoint toward KP.
     const graphPng = get(saved, 'the dependency graph of KP', 'Graph PNG');
     expect(graphPng.name).toBe('cairn-country-KP-dependency-graph-minh0.1-n15-expand131279.png');
+    // A defined size, whatever the viewport or where the layout put the nodes: 1600 wide, twice the 420 px graph high.
+    expect(readPng(graphPng.body)).toMatchObject({ width: 1600, height: 840 });
     const edges = csvOf(get(saved, 'the dependency graph of KP', 'Graph CSV'));
     expect(edges).toContainEqual(
       expect.objectContaining({
@@ -520,6 +530,8 @@ describe('downloads of the outage, case and ACH views', () => {
     expect(edges.filter((e) => e.source_kind === 'indicator' || e.target_kind === 'indicator').length).toBe(
       2,
     );
+    // Three nodes placed by a randomised layout, drawn on the same defined picture as any graph.
+    expect(readPng(get(saved, group, 'Graph PNG').body)).toMatchObject({ width: 1600, height: 960 });
     expect(get(saved, group, 'Graph PNG').name).toMatch(
       new RegExp(
         `^cairn-case-${id}-evidence-graph-indicator_infrastructure_technique_actor-minw0-ni40\\.png$`,
