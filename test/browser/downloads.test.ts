@@ -355,6 +355,17 @@ describe('downloads of the routing views', () => {
     expect(csvOf(get(saved, 'the dependency graph of KP', 'Graph CSV'))).toContainEqual(
       expect.objectContaining({ source: 'AS4837 CHINA169-BACKBONE', target: 'KP' }),
     );
+    // The compact ACH of the Sony case: its ranking as shown, and the whole analysis.
+    const ach = await api<{ ranking: string[]; top: string[] }>('/ach/cases/sony-pictures-2014');
+    const ranking = get(saved, 'the ranking of sony-pictures-2014', 'Ranking CSV');
+    expect(ranking.name).toBe('cairn-home-ach-sony-pictures-2014-ranking.csv');
+    const rankRows = csvOf(ranking);
+    expect(rankRows.map((r) => r.hypothesis)).toEqual(ach.ranking);
+    expect(rankRows.filter((r) => r.top === 'true').map((r) => r.hypothesis)).toEqual(ach.top);
+    expect(rankRows[0]).toMatchObject({ rank: '1', hypothesis: 'H1' });
+    const analysis = get(saved, 'the ranking of sony-pictures-2014', 'Analysis JSON');
+    expect(analysis.name).toBe('cairn-home-ach-sony-pictures-2014.json');
+    expect(jsonOf<{ ranking: string[] }>(analysis).ranking).toEqual(ach.ranking);
     await page.close();
   });
 
@@ -586,6 +597,9 @@ describe('downloads of the outage, case and ACH views', () => {
     const matrix = csvOf(get(saved, group, 'Matrix CSV'));
     expect(matrix.map((r) => r.evidence)).toEqual(answer.evidence.map((e) => e.id));
     for (const h of answer.hypotheses) expect(Object.keys(matrix[0])).toContain(h.id);
+    const ranking = get(saved, group, 'Ranking CSV');
+    expect(ranking.name).toBe('cairn-ach-sony-pictures-2014-ranking.csv');
+    expect(csvOf(ranking).map((r) => r.hypothesis)).toEqual(answer.ranking);
     // As of an earlier date: the state is in the name.
     await page.getByLabel(/^As of/).focus();
     await page.keyboard.press('Home');
