@@ -12,7 +12,16 @@ export function downloadBlob(name: string, blob: Blob): void {
   document.body.append(link);
   link.click();
   link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  // Kept a minute: a busy browser may start reading the blob well after the click.
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/** A picture made asynchronously (a graph's PNG): saved when drawn; a failure is reported, not swallowed. */
+export function downloadPicture(name: string, picture: Promise<Blob>): void {
+  picture.then(
+    (blob) => downloadBlob(name, blob),
+    (error: unknown) => console.error(`${name} could not be made: ${String(error)}`),
+  );
 }
 
 export type NamePart = string | number | undefined | null | false;

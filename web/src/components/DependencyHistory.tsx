@@ -3,12 +3,12 @@
  * kept (`/countries/:cc/dependency/history`), one line per AS, and the latest snapshot's changes as
  * a table. A server without a store says so instead of drawing nothing.
  */
-import { useRef } from 'preact/hooks';
+import { useMemo } from 'preact/hooks';
 import { useApiList } from '../api';
 import { day, downloadCanvas, downloadCsv, downloadJson, fileName } from '../download';
 import type { HistoryDependencyResult } from '../types';
 import { DependencyTable } from './AsTables';
-import { Downloads, Meta, Status } from './Status';
+import { Downloads, Meta, NOT_DRAWN, Status, useDrawn } from './Status';
 import { TimeSeries } from './TimeSeries';
 
 const PALETTE = ['#b2182b', '#2166ac', '#1b7837', '#762a83', '#e08214', '#4d4d4d'];
@@ -41,7 +41,21 @@ export function DependencyHistory({ code }: { code: string }) {
     'snapshots',
     { top: 20 },
   );
-  const canvas = useRef<HTMLCanvasElement | undefined>(undefined);
+  const canvas = useDrawn<HTMLCanvasElement>();
+  // The chart's lines made once per answer: made in render, new arrays would redraw it every time.
+  const answer = loaded.state === 'ready' ? loaded.value.data : undefined;
+  const drawing = useMemo(() => {
+    if (answer === undefined) return undefined;
+    const { x, lines } = dependencyLines(answer);
+    return {
+      x,
+      lines: lines.map((l, i) => ({
+        label: `AS${l.asn} ${l.name}`,
+        values: l.values,
+        color: PALETTE[i % PALETTE.length],
+      })),
+    };
+  }, [answer]);
   if (loaded.state === 'error' && (loaded.error as { code?: string }).code === 'API_NO_STORE')
     return (
       <p class="muted" role="status">
@@ -52,7 +66,6 @@ export function DependencyHistory({ code }: { code: string }) {
   return (
     <Status loaded={loaded} what={`the dependency history of ${code}`}>
       {(result, ready) => {
-        const { x, lines } = dependencyLines(result);
         const latest = result.snapshots.at(-1);
         const file = [
           'country',
@@ -72,15 +85,11 @@ export function DependencyHistory({ code }: { code: string }) {
             </p>
             <TimeSeries
               title={`Dependency of ${code} over time (hegemony)`}
-              x={x}
-              lines={lines.map((l, i) => ({
-                label: `AS${l.asn} ${l.name}`,
-                values: l.values,
-                color: PALETTE[i % PALETTE.length],
-              }))}
+              x={drawing?.x ?? []}
+              lines={drawing?.lines ?? []}
               height={220}
               yLabel="hegemony"
-              onCanvas={(c) => (canvas.current = c)}
+              onCanvas={canvas.set}
             />
             <Downloads
               of={`the dependency history of ${code}`}
@@ -99,7 +108,11 @@ export function DependencyHistory({ code }: { code: string }) {
                 { label: 'Dependency history JSON', run: () => downloadJson(fileName(file, 'json'), result) },
                 {
                   label: 'Dependency history PNG',
-                  run: () => canvas.current && downloadCanvas(fileName(file, 'png'), canvas.current),
+                  run: () => {
+                    const drawn = canvas.get();
+                    if (drawn !== undefined) downloadCanvas(fileName(file, 'png'), drawn);
+                  },
+                  unavailable: canvas.drawn ? undefined : NOT_DRAWN,
                 },
               ]}
             />

@@ -6,6 +6,46 @@
 import cytoscape from 'cytoscape';
 import { useEffect, useRef } from 'preact/hooks';
 
+/** Width of a graph's PNG in pixels: fixed, so the picture does not follow the viewport or the layout. */
+export const GRAPH_PNG_WIDTH = 1600;
+/** Largest enlargement of a small graph in its PNG, so three nodes do not fill the picture. */
+const GRAPH_PNG_MAX_SCALE = 2;
+const GRAPH_PNG_MARGIN = 24;
+
+/**
+ * The whole graph (every element, not the part in view) drawn on a white picture of a fixed size,
+ * fitted within its margins and centred: the size never depends on the viewport, the container's
+ * width or where the layout happened to place the nodes.
+ */
+async function graphPng(cy: cytoscape.Core, width: number, height: number): Promise<Blob> {
+  const box = cy.elements().boundingBox({});
+  const room = { w: width - 2 * GRAPH_PNG_MARGIN, h: height - 2 * GRAPH_PNG_MARGIN };
+  const scale = Math.min(room.w / Math.max(1, box.w), room.h / Math.max(1, box.h), GRAPH_PNG_MAX_SCALE);
+  // maxWidth/maxHeight make Cytoscape draw at exactly this scale, whatever the screen's pixel ratio.
+  const drawn = await cy.png({
+    output: 'blob-promise',
+    full: true,
+    maxWidth: Math.max(1, Math.floor(box.w * scale)),
+    maxHeight: Math.max(1, Math.floor(box.h * scale)),
+  });
+  const image = await createImageBitmap(drawn);
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  const g = canvas.getContext('2d');
+  if (g === null) throw new Error('no 2D canvas to draw the graph on');
+  g.fillStyle = '#ffffff';
+  g.fillRect(0, 0, width, height);
+  g.drawImage(image, Math.round((width - image.width) / 2), Math.round((height - image.height) / 2));
+  image.close();
+  return new Promise((resolve, reject) =>
+    canvas.toBlob(
+      (blob) => (blob === null ? reject(new Error('the graph could not be drawn')) : resolve(blob)),
+      'image/png',
+    ),
+  );
+}
+
 export interface GraphNode {
   id: string;
   label: string;
@@ -30,8 +70,11 @@ interface Props {
   layout?: 'breadthfirst' | 'cose' | 'concentric';
   roots?: string[];
   onSelect?: (id: string) => void;
-  /** Receives a function that renders the graph as a PNG blob. */
-  onPng?: (png: (() => Blob) | undefined) => void;
+  /**
+   * Receives a function that renders the graph as a PNG of GRAPH_PNG_WIDTH by twice `height`
+   * pixels once the graph is drawn, and `undefined` when it is gone.
+   */
+  onPng?: (png: (() => Promise<Blob>) | undefined) => void;
   height?: number;
 }
 
@@ -47,6 +90,13 @@ const KIND_COLORS: Record<string, string> = {
   actor: '#c62828',
   software: '#37474f',
 };
+
+function graphKey(nodes: GraphNode[], edges: GraphEdge[]): string {
+  return JSON.stringify([
+    nodes.map((n) => [n.id, n.label, n.kind, n.marked === true]),
+    edges.map((e) => [e.id, e.source, e.target, e.weight, e.label ?? '']),
+  ]);
+}
 
 export function Graph({ label, nodes, edges, layout = 'cose', roots, onSelect, onPng, height = 420 }: Props) {
   const holder = useRef<HTMLDivElement>(null);
@@ -125,12 +175,14 @@ export function Graph({ label, nodes, edges, layout = 'cose', roots, onSelect, o
       wheelSensitivity: 0.3,
     });
     cy.on('tap', 'node', (event) => select.current?.(event.target.id() as string));
-    onPng?.(() => cy.png({ output: 'blob', bg: '#ffffff', full: true, scale: 2 }));
+    onPng?.(() => graphPng(cy, GRAPH_PNG_WIDTH, 2 * height));
     return () => {
       onPng?.(undefined);
       cy.destroy();
     };
-  }, [nodes, edges, layout, roots?.join(',')]);
+    // Keyed by content, not identity: a view that rebuilds the same nodes on every render must
+    // not redraw (and re-run a random layout) each time.
+  }, [graphKey(nodes, edges), layout, roots?.join(','), height]);
   return (
     <div
       class="graph"

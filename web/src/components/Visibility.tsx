@@ -4,13 +4,13 @@
  * spans, and every stretch without bins (or without a full-feed peer) drawn as "no data". Each
  * event opens its life cycle: phases, cause and the peers and upstreams that lost it first.
  */
-import { useMemo, useRef } from 'preact/hooks';
+import { useMemo } from 'preact/hooks';
 import { day, downloadCanvas, downloadCsv, downloadJson, fileName, type NamePart } from '../download';
 import { duration, isoTime, percent } from '../format';
 import { href } from '../router';
 import { useApi } from '../api';
 import { AsLink } from './Links';
-import { Downloads, Status } from './Status';
+import { Downloads, NOT_DRAWN, Status, useDrawn } from './Status';
 import { TimeSeries, type AlertBands, type Line } from './TimeSeries';
 import { seriesOf, CRITICAL, WARNING, type VisibilityData } from '../series';
 import type { OutageEventLine, OutageLifeCycle } from '../types';
@@ -130,7 +130,7 @@ interface Props {
 export type { EventsAnswer, VisibilityAnswer, VisibilityData } from '../series';
 
 export function Visibility({ result, name, selected, onSelect, syncKey, xRange, file, onCanvas }: Props) {
-  const canvas = useRef<HTMLCanvasElement | undefined>(undefined);
+  const canvas = useDrawn<HTMLCanvasElement>();
   const base = [
     ...(file ?? ['visibility', name]),
     day(result.bins[0]?.time),
@@ -164,7 +164,7 @@ export function Visibility({ result, name, selected, onSelect, syncKey, xRange, 
           syncKey={syncKey}
           xRange={xRange}
           onCanvas={(c) => {
-            canvas.current = c;
+            canvas.set(c);
             onCanvas?.(c);
           }}
           yLabel={unit}
@@ -256,7 +256,16 @@ export function Visibility({ result, name, selected, onSelect, syncKey, xRange, 
           { label: 'Series JSON', run: () => downloadJson(fileName(base, 'json'), result) },
           {
             label: 'Chart PNG',
-            run: () => canvas.current && downloadCanvas(fileName(base, 'png'), canvas.current),
+            run: () => {
+              const drawn = canvas.get();
+              if (drawn !== undefined) downloadCanvas(fileName(base, 'png'), drawn);
+            },
+            unavailable:
+              result.bins.length === 0
+                ? `no data: no bins for ${name} in this range to draw`
+                : canvas.drawn
+                  ? undefined
+                  : NOT_DRAWN,
           },
         ]}
       />

@@ -207,6 +207,26 @@ export function AchView({ id, route, compact = false }: { id: string; route: Rou
       {(fetched, ready) => {
         const result = edited ?? fetched;
         const byId = new Map(result.hypotheses.map((h) => [h.id, h]));
+        // The first page's compact view saves under its own names: `cairn-home-ach-…`.
+        const file = [compact && 'home', 'ach', id, asOf && `asof-${asOf.slice(0, 10)}`];
+        const rankingCsv = {
+          label: 'Ranking CSV',
+          run: () =>
+            downloadCsv(
+              fileName([...file, 'ranking'], 'csv'),
+              ['rank', 'hypothesis', 'title', 'inconsistency', 'consistency', 'top'],
+              result.ranking.flatMap((hid) => {
+                const h = byId.get(hid);
+                return h === undefined
+                  ? []
+                  : [[h.rank, h.id, h.title, h.inconsistency, h.consistency, result.top.includes(hid)]];
+              }),
+            ),
+        };
+        const analysisJson = {
+          label: 'Analysis JSON',
+          run: () => downloadJson(fileName(file, 'json'), result),
+        };
         return (
           <div>
             <h2>{result.title}</h2>
@@ -244,6 +264,7 @@ export function AchView({ id, route, compact = false }: { id: string; route: Rou
               </p>
             )}
             <Ranking result={result} />
+            {compact && <Downloads of={`the ranking of ${id}`} actions={[rankingCsv, analysisJson]} />}
             {!compact && (
               <>
                 <p class="muted">Changing a rating is a write: enter the token at the top first.</p>
@@ -254,19 +275,12 @@ export function AchView({ id, route, compact = false }: { id: string; route: Rou
                 <Downloads
                   of={`the analysis of ${id}`}
                   actions={[
-                    {
-                      label: 'Analysis JSON',
-                      run: () =>
-                        downloadJson(
-                          fileName(['ach', id, asOf && `asof-${asOf.slice(0, 10)}`], 'json'),
-                          result,
-                        ),
-                    },
+                    analysisJson,
                     {
                       label: 'Matrix CSV',
                       run: () =>
                         downloadCsv(
-                          fileName(['ach', id, asOf && `asof-${asOf.slice(0, 10)}`, 'matrix'], 'csv'),
+                          fileName([...file, 'matrix'], 'csv'),
                           [
                             'evidence',
                             'title',
@@ -283,6 +297,7 @@ export function AchView({ id, route, compact = false }: { id: string; route: Rou
                           ]),
                         ),
                     },
+                    rankingCsv,
                   ]}
                 />
               </>

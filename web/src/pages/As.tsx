@@ -1,12 +1,11 @@
 /** An AS: what it originates, its neighbours both ways, and the dependency of its space. */
-import { useRef } from 'preact/hooks';
 import { useApi } from '../api';
 import { DependencyTable, UpstreamTable, asColumn } from '../components/AsTables';
 import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
 import { CountryLink, PrefixLink } from '../components/Links';
-import { Downloads, Meta, Status } from '../components/Status';
+import { Downloads, Meta, NOT_DRAWN, Status, useDrawn } from '../components/Status';
 import { Table } from '../components/Table';
-import { dataDays, downloadBlob, downloadCsv, downloadJson, fileName } from '../download';
+import { dataDays, downloadCsv, downloadPicture, downloadJson, fileName } from '../download';
 import { percent } from '../format';
 import { hrefWith, type Route } from '../router';
 import type { AsResult } from '../types';
@@ -45,7 +44,7 @@ function neighbourGraph(view: AsResult): { nodes: GraphNode[]; edges: GraphEdge[
 export function AsPage({ asn }: { asn: string; route: Route }) {
   const number = asn.replace(/^AS/i, '');
   const loaded = useApi<AsResult>(`/asns/${encodeURIComponent(number)}`);
-  const png = useRef<(() => Blob) | undefined>(undefined);
+  const png = useDrawn<() => Promise<Blob>>();
   return (
     <section>
       <Status loaded={loaded} what={`AS${number}`}>
@@ -113,8 +112,12 @@ export function AsPage({ asn }: { asn: string; route: Route }) {
                   },
                   {
                     label: 'Graph PNG',
-                    run: () =>
-                      png.current && downloadBlob(fileName([...file, 'neighbours'], 'png'), png.current()),
+                    run: () => {
+                      const make = png.get();
+                      if (make !== undefined)
+                        downloadPicture(fileName([...file, 'neighbours'], 'png'), make());
+                    },
+                    unavailable: png.drawn ? undefined : NOT_DRAWN,
                   },
                 ]}
               />
@@ -123,7 +126,7 @@ export function AsPage({ asn }: { asn: string; route: Route }) {
                 label={`Neighbours of AS${view.asn}`}
                 nodes={graph.nodes}
                 edges={graph.edges}
-                onPng={(f) => (png.current = f)}
+                onPng={png.set}
                 height={340}
               />
               <div class="two">

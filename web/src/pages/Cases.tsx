@@ -8,9 +8,9 @@ import { useMemo, useRef, useState } from 'preact/hooks';
 import { apiGet, apiWrite, useApi } from '../api';
 import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
 import { AsLink, CountryLink, PrefixLink } from '../components/Links';
-import { Downloads, Meta, Status } from '../components/Status';
+import { Downloads, Meta, NOT_DRAWN, Status, useDrawn } from '../components/Status';
 import { Table } from '../components/Table';
-import { downloadBlob, downloadCsv, downloadJson, fileName } from '../download';
+import { downloadCsv, downloadJson, downloadPicture, fileName } from '../download';
 import { fixed } from '../format';
 import { href, setQuery, type Route } from '../router';
 import type { IntelAttributeResult, IntelEvidenceItem, IntelImportResult, IntelShowResult } from '../types';
@@ -324,7 +324,7 @@ export function CaseView({ id, route, compact = false }: { id: string; route: Ro
   const minWeight = Number(route.query.get('minw') ?? '0');
   const indicatorLimit = Number(route.query.get('ni') ?? '40');
   const open = (route.query.get('actor') ?? '').split(',').filter((s) => s !== '');
-  const png = useRef<(() => Blob) | undefined>(undefined);
+  const png = useDrawn<() => Promise<Blob>>();
   const toggleActor = (actor: string) =>
     setQuery({
       actor: (open.includes(actor) ? open.filter((a) => a !== actor) : [...open, actor]).join(','),
@@ -398,7 +398,7 @@ export function CaseView({ id, route, compact = false }: { id: string; route: Ro
               label={`Evidence graph of ${data.case.name}`}
               nodes={graph.nodes}
               edges={graph.edges}
-              onPng={(f) => (png.current = f)}
+              onPng={png.set}
               height={compact ? 360 : 480}
             />
             <Downloads
@@ -406,7 +406,11 @@ export function CaseView({ id, route, compact = false }: { id: string; route: Ro
               actions={[
                 {
                   label: 'Graph PNG',
-                  run: () => png.current && downloadBlob(fileName(graphFile, 'png'), png.current()),
+                  run: () => {
+                    const make = png.get();
+                    if (make !== undefined) downloadPicture(fileName(graphFile, 'png'), make());
+                  },
+                  unavailable: png.drawn ? undefined : NOT_DRAWN,
                 },
                 {
                   label: 'Graph CSV',

@@ -5,7 +5,7 @@
  */
 import { useMemo, useState } from 'preact/hooks';
 import { useApiList } from '../api';
-import { Downloads, Status } from '../components/Status';
+import { Downloads, NOT_DRAWN, Status } from '../components/Status';
 import {
   Visibility,
   type EventsAnswer,
@@ -213,6 +213,8 @@ export function ComparePage({ route }: { route: Route }) {
                   return canvas === undefined ? [] : [{ title: `Visible space of ${nameOf(item)}`, canvas }];
                 }),
               ),
+            unavailable:
+              items.length === 0 ? 'nothing to compare yet' : canvases.size === 0 ? NOT_DRAWN : undefined,
           },
         ]}
       />
@@ -235,9 +237,13 @@ export function ComparePage({ route }: { route: Route }) {
           onSelect={(id) =>
             setQuery({ [`event-${item.kind}-${item.id}`]: id === undefined ? undefined : String(id) })
           }
-          onCanvas={(canvas) =>
-            canvas === undefined ? canvases.delete(nameOf(item)) : canvases.set(nameOf(item), canvas)
-          }
+          onCanvas={(canvas) => {
+            const had = canvases.has(nameOf(item));
+            if (canvas === undefined) canvases.delete(nameOf(item));
+            else canvases.set(nameOf(item), canvas);
+            // The "All charts PNG" button is enabled once a chart is drawn: render when that changes.
+            if (had !== (canvas !== undefined)) queueMicrotask(() => setVersion((v) => v + 1));
+          }}
         />
       ))}
     </section>

@@ -5,17 +5,17 @@
  * events; dependency over time (from the store) and a what-if panel (remove ASes, see what
  * still reaches the country). Filters, expansions, the open event and the ASes removed live in the URL.
  */
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useState } from 'preact/hooks';
 import { apiGet, useApi, useApiList } from '../api';
 import { DependencyTable, UpstreamTable, asColumn, shareColumn } from '../components/AsTables';
 import { DependencyHistory } from '../components/DependencyHistory';
 import { Graph, type GraphEdge, type GraphNode } from '../components/Graph';
 import { WhatIfPanel } from '../components/WhatIf';
 import { AsLink, PrefixLink } from '../components/Links';
-import { Downloads, Meta, Status } from '../components/Status';
+import { Downloads, Meta, NOT_DRAWN, Status, useDrawn } from '../components/Status';
 import { Table, type Column } from '../components/Table';
 import { Visibility, type EventsAnswer, type VisibilityAnswer } from '../components/Visibility';
-import { dataDays, downloadBlob, downloadCsv, downloadJson, fileName, type NamePart } from '../download';
+import { dataDays, downloadPicture, downloadCsv, downloadJson, fileName, type NamePart } from '../download';
 import { fixed, percent } from '../format';
 import { href, hrefWith, setQuery, type Route } from '../router';
 import type { AsResult, CountryResult } from '../types';
@@ -129,7 +129,7 @@ export function DependencyGraph({
   );
   const [expanded, setExpanded] = useState(new Map<number, AsResult>());
   const [problem, setProblem] = useState('');
-  const png = useRef<(() => Blob) | undefined>(undefined);
+  const png = useDrawn<() => Promise<Blob>>();
   // The graph's state in its file names: the view it sits on, the hegemony floor, the size, the expansions.
   const file: NamePart[] = [
     compact ? 'home' : 'country',
@@ -203,7 +203,7 @@ export function DependencyGraph({
         roots={graph.nodes.filter((n) => !graph.edges.some((e) => e.target === n.id)).map((n) => n.id)}
         height={compact ? 320 : 420}
         onSelect={(id) => id.startsWith('as:') && toggle(Number(id.slice(3)))}
-        onPng={(f) => (png.current = f)}
+        onPng={png.set}
       />
       <div class="legend">
         <span>
@@ -238,7 +238,11 @@ export function DependencyGraph({
         actions={[
           {
             label: 'Graph PNG',
-            run: () => png.current && downloadBlob(fileName(file, 'png'), png.current()),
+            run: () => {
+              const make = png.get();
+              if (make !== undefined) downloadPicture(fileName(file, 'png'), make());
+            },
+            unavailable: png.drawn ? undefined : NOT_DRAWN,
           },
           {
             label: 'Graph CSV',
