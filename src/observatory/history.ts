@@ -140,6 +140,18 @@ class AsSetColumn {
     return old.length === set.length && old.every((asn, i) => asn === set[i]);
   }
 
+  /** Whether the set of `id` is the first `length` values of `values` (sorted, distinct). */
+  equalsBuffer(id: number, values: Float64Array, length: number): boolean {
+    const shape = id < this.shape.length ? this.shape[id] : 0;
+    if (length === 0) return shape === 0;
+    if (length === 1) return shape === 1 && this.single[id] === values[0];
+    if (shape !== 2) return false;
+    const old = this.many.get(id)!;
+    if (old.length !== length) return false;
+    for (let i = 0; i < length; i++) if (old[i] !== values[i]) return false;
+    return true;
+  }
+
   set(id: number, set: readonly number[]): void {
     if (id >= this.shape.length) {
       const size = Math.max(id + 1, this.shape.length * 2);
@@ -532,6 +544,9 @@ export class HistoryRecorder {
   private routePeers = new Int32Array(256);
   private routeOrigins = new Float64Array(256);
   private routeUpstreams = new Float64Array(256);
+  /** The distinct origins and upstreams of the prefix visited, sorted (scratch). */
+  private originSet = new Float64Array(256);
+  private upstreamSet = new Float64Array(256);
   private routeCount = 0;
   private distinctPeers = 0;
   private visitedPrefix = -1;
@@ -556,6 +571,8 @@ export class HistoryRecorder {
   }
 
   private growRouteBuffers(size: number): void {
+    this.originSet = new Float64Array(size * 2);
+    this.upstreamSet = new Float64Array(size * 2);
     this.routePeers = new Int32Array(size * 2);
     this.routeOrigins = new Float64Array(size * 2);
     this.routeUpstreams = new Float64Array(size * 2);
@@ -747,7 +764,7 @@ export class HistoryRecorder {
   ): void {
     if (routes === 0) {
       if (this.lastPrefixPeers[id] > 0) this.prefixPoint(id, binStart, 0);
-      this.compareSets(id, [], [], time, first);
+      this.compareSets(id, 0, 0, time, first);
       return;
     }
     const bits = this.prefixBits;
@@ -765,10 +782,10 @@ export class HistoryRecorder {
       this.singleOrigin[id] = origin;
       this.singleGroup[id] = -1;
     }
-    const originSet = single ? [origins[0]] : sortedSet(Array.from(origins.subarray(0, n)));
-    const upstreams: number[] = [];
-    for (let r = 0; r < n; r++) if (this.routeUpstreams[r] !== 0) upstreams.push(this.routeUpstreams[r]);
-    this.compareSets(id, originSet, sortedSet(upstreams), time, first);
+    // The sorted sets are built in scratch buffers: most prefixes keep theirs, and allocate nothing.
+    const originCount = distinctSorted(origins, n, false, this.originSet);
+    const upstreamCount = distinctSorted(this.routeUpstreams, n, true, this.upstreamSet);
+    this.compareSets(id, originCount, upstreamCount, time, first);
   }
 
   /**
@@ -917,34 +934,37 @@ export class HistoryRecorder {
     });
   }
 
+  /** Compares prefix `id`'s origins and upstreams with the first counts of the scratch sets. */
   private compareSets(
     id: number,
-    origins: number[],
-    upstreams: number[],
+    originCount: number,
+    upstreamCount: number,
     time: number,
     first: boolean,
   ): void {
-    if (!this.origins.equals(id, origins)) {
+    if (!this.origins.equalsBuffer(id, this.originSet, originCount)) {
+      const after = Array.from(this.originSet.subarray(0, originCount));
       if (!first)
         this.out.changes.push({
           kind: 'origin',
           prefix: this.prefixKey(id),
           time,
           before: this.origins.get(id),
-          after: origins,
+          after,
         });
-      this.origins.set(id, origins);
+      this.origins.set(id, after);
     }
-    if (!this.upstreams.equals(id, upstreams)) {
+    if (!this.upstreams.equalsBuffer(id, this.upstreamSet, upstreamCount)) {
+      const after = Array.from(this.upstreamSet.subarray(0, upstreamCount));
       if (!first)
         this.out.changes.push({
           kind: 'upstream',
           prefix: this.prefixKey(id),
           time,
           before: this.upstreams.get(id),
-          after: upstreams,
+          after,
         });
-      this.upstreams.set(id, upstreams);
+      this.upstreams.set(id, after);
     }
   }
 
@@ -981,6 +1001,25 @@ function grownBytes(bytes: Uint8Array, size: number): Uint8Array<ArrayBuffer> {
   const grown = new Uint8Array(Math.max(size, bytes.length * 2));
   grown.set(bytes);
   return grown;
+}
+
+/**
+ * The distinct values of `values[0, n)` (leaving out 0 when `skipZero`), sorted into `out`;
+ * returns how many. Insertion: a prefix's routes hold few distinct ASes.
+ */
+function distinctSorted(values: Float64Array, n: number, skipZero: boolean, out: Float64Array): number {
+  let count = 0;
+  for (let r = 0; r < n; r++) {
+    const value = values[r];
+    if (skipZero && value === 0) continue;
+    let at = count;
+    while (at > 0 && out[at - 1] > value) at--;
+    if (at > 0 && out[at - 1] === value) continue;
+    out.copyWithin(at + 1, at, count);
+    out[at] = value;
+    count++;
+  }
+  return count;
 }
 
 /** The distinct values of `values`, sorted (a new array). */
