@@ -11,15 +11,20 @@
 // (bench/lib/synthetic-day.mjs: real routes, synthetic peers and churn), written into a temporary
 // folder at bench time, is the scale input (--day-files N of its 288 files; 0 leaves it out).
 // Build first (npm run bench does).
-// Run: npm run bench -- ingest [--repeat N] [--day-files N] [--day-only] [--modes a,b,...] [FILE|DIR ...]
+// A mode `MODE@before` runs MODE from the build in `--before DIR` (a copy of dist/ made before a
+// change, beside a node_modules it can resolve), so a change is measured against its base in the same
+// run; every ingest mode's store is digested table by table (rows in order) and the digests compared.
+// Run: npm run bench -- ingest [--repeat N] [--day-files N] [--day-only] [--modes a,b,...] [--before DIR] [FILE|DIR ...]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
+// A mode named `MODE@before` runs MODE from the build in --before DIR (a copy of dist/ made before a change).
+const distDir = process.env.CAIRN_BENCH_DIST ?? fileURLToPath(new URL('../dist/', import.meta.url));
+const dist = (p) => pathToFileURL(path.join(distDir, p)).href;
 
 /** The bundled sets: RIPE RIS update files of 2010 (two 5-minute files of rrc15 and rrc03's first records), and one peer's full table as BGP4MP_ET updates (2015). */
 const SETS = [
@@ -70,6 +75,7 @@ async function child(mode, files) {
     result.elements = out.elements;
     result.storeBytes = out.storeBytes;
     result.counts = out.counts;
+    result.digest = await storeDigest(db);
     fs.rmSync(path.dirname(db), { recursive: true, force: true });
   }
   result.ms = performance.now() - start;
@@ -79,9 +85,53 @@ async function child(mode, files) {
   process.stdout.write(JSON.stringify(result));
 }
 
+/** Tables of the routing history and how a digest reads them (row order included; ingest times left out). */
+const DIGEST_TABLES = [
+  ['files', 'SELECT f.seq AS k, f AS r FROM (SELECT * EXCLUDE (ingested_at) FROM files) f'],
+  ...[
+    'bins',
+    'visibility',
+    'dependency_snapshots',
+    'dependency_shares',
+    'upstream_shares',
+    'prefix_changes',
+    'outage_states',
+    'outage_phases',
+    'session_resets',
+  ].map((t) => [t, `SELECT rowid AS k, t AS r FROM ${t} t`]),
+];
+
+/** Per table, its row count and an MD5 of its rows in order: two stores with equal digests hold the same. */
+async function storeDigest(db) {
+  const { DuckDBInstance } = await import('@duckdb/node-api');
+  const instance = await DuckDBInstance.create(db, { access_mode: 'READ_ONLY' });
+  const c = await instance.connect();
+  const digest = {};
+  try {
+    for (const [table, select] of DIGEST_TABLES) {
+      const reader = await c.runAndReadAll(
+        `SELECT count(*)::VARCHAR AS n, coalesce(md5(string_agg(hash(r)::VARCHAR || ':' || r::VARCHAR, chr(10) ORDER BY k)), '') AS md5
+         FROM (${select})`,
+      );
+      const [n, md5] = reader.getRows()[0];
+      digest[table] = `${n} ${md5}`;
+    }
+  } finally {
+    c.closeSync();
+    instance.closeSync();
+  }
+  return digest;
+}
+
+let beforeDist;
+
 function run(mode, files) {
-  const out = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', mode, ...files], {
+  const [base, build] = mode.split('@');
+  if (build !== undefined && (build !== 'before' || beforeDist === undefined))
+    throw new Error(`mode ${mode}: give --before DIR (a copy of dist/) for @before modes`);
+  const out = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', base, ...files], {
     encoding: 'utf8',
+    env: build === undefined ? process.env : { ...process.env, CAIRN_BENCH_DIST: beforeDist },
     maxBuffer: 1 << 24,
   });
   if (out.status !== 0) throw new Error(`${mode} failed: ${out.stderr}`);
@@ -109,6 +159,7 @@ async function main() {
     if (args[0] === '--repeat') repeat = Number(args[1]);
     else if (args[0] === '--modes') modes = ['decode', ...args[1].split(',').filter((m) => m !== 'decode')];
     else if (args[0] === '--day-files') dayFiles = Number(args[1]);
+    else if (args[0] === '--before') beforeDist = path.resolve(args[1]);
     else if (args[0] === '--day-only') {
       onlyDay = true;
       args = args.slice(1);
@@ -159,8 +210,10 @@ async function main() {
         r.storeBytes === undefined
           ? ''
           : `  store ${r.storeBytes} B, ${(r.storeBytes / r.elements).toFixed(1)} B/element`;
+      const [base, build] = mode.split('@');
+      const label = `${LABELS[base] ?? base}${build === undefined ? '' : ` (${build})`}`;
       console.log(
-        `  ${(LABELS[mode] ?? mode).padEnd(25)} ${r.ms.toFixed(0)} ms  ${rate(r)} elements/s  (${share(r)})${store}, ` +
+        `  ${label.padEnd(25)} ${r.ms.toFixed(0)} ms  ${rate(r)} elements/s  (${share(r)})${store}, ` +
           `CPU ${r.cpuMs.toFixed(0)} ms (${((r.cpuMs / r.elements) * 1000).toFixed(1)} us/element against ${((decode.cpuMs / decode.elements) * 1000).toFixed(1)}), ` +
           `maxRSS ${r.maxRssMB.toFixed(0)} MB`,
       );
@@ -171,6 +224,13 @@ async function main() {
             `${c.dependencySnapshots} dependency snapshots, ${c.changes} prefix changes, ${c.outages} outages, ${c.resets} resets`,
         );
     });
+    const digests = results.filter((r) => r.digest !== undefined).map((r) => JSON.stringify(r.digest));
+    if (digests.length > 1)
+      console.log(
+        digests.every((d) => d === digests[0])
+          ? `  store identical in every ingest mode (every table's rows in order: ${digests[0]})`
+          : `  STORES DIFFER: ${digests.join('\n    ')}`,
+      );
   }
   if (dayDir !== undefined) fs.rmSync(dayDir, { recursive: true, force: true });
 }

@@ -28,6 +28,7 @@
 import type { RouteEvent, RoutingTable } from '../routing/index.js';
 import type { AsNames, Registry } from '../registry/index.js';
 import { Observatory } from './observatory.js';
+import { mergeSortedIds } from './sorted-ids.js';
 import { PathFacts } from './visibility.js';
 
 /** What a visibility point is about. */
@@ -137,6 +138,18 @@ class AsSetColumn {
     if (shape !== 2) return false;
     const old = this.many.get(id)!;
     return old.length === set.length && old.every((asn, i) => asn === set[i]);
+  }
+
+  /** Whether the set of `id` is the first `length` values of `values` (sorted, distinct). */
+  equalsBuffer(id: number, values: Float64Array, length: number): boolean {
+    const shape = id < this.shape.length ? this.shape[id] : 0;
+    if (length === 0) return shape === 0;
+    if (length === 1) return shape === 1 && this.single[id] === values[0];
+    if (shape !== 2) return false;
+    const old = this.many.get(id)!;
+    if (old.length !== length) return false;
+    for (let i = 0; i < length; i++) if (old[i] !== values[i]) return false;
+    return true;
   }
 
   set(id: number, set: readonly number[]): void {
@@ -286,10 +299,16 @@ export class HistoryRecorder {
   private lastPrefixPeers = new Int32Array(0);
   private dirty = new Uint8Array(0);
   private allDirty = true;
+  /** Prefixes whose routes changed since the last dependency snapshot (a peer-down: all). */
+  private sinceSnapshot = new Uint8Array(0);
+  private changedSinceSnapshot: number[] = [];
+  private allSinceSnapshot = true;
   private v6Network48 = new Float64Array(0);
   private readonly origins = new AsSetColumn();
   private readonly upstreams = new AsSetColumn();
+  /** Prefix ids in `comparePrefixes` order (the first `preparedCount` entries). */
   private sorted = new Int32Array(0);
+  private preparedCount = 0;
   private prefixText: Array<string | undefined> = [];
 
   private readonly countries = new GroupTotals();
@@ -341,6 +360,7 @@ export class HistoryRecorder {
     this.changed = true;
     if (event.kind === 'peer-down') {
       this.allDirty = true;
+      this.allSinceSnapshot = true;
       if (event.routesRemoved > 0) {
         const peer = this.table.peer(event.peerId);
         this.out.resets.push({
@@ -353,6 +373,10 @@ export class HistoryRecorder {
       return;
     }
     if (event.prefixId >= this.dirty.length) this.growDirty(event.prefixId + 1);
+    if (this.sinceSnapshot[event.prefixId] === 0) {
+      this.sinceSnapshot[event.prefixId] = 1;
+      this.changedSinceSnapshot.push(event.prefixId);
+    }
     if (this.dirty[event.prefixId] === 0) {
       this.dirty[event.prefixId] = 1;
       this.dirtyList.push(event.prefixId);
@@ -363,6 +387,9 @@ export class HistoryRecorder {
     const grown = new Uint8Array(Math.max(size, this.dirty.length * 2, 1024));
     grown.set(this.dirty);
     this.dirty = grown;
+    const since = new Uint8Array(grown.length);
+    since.set(this.sinceSnapshot);
+    this.sinceSnapshot = since;
   }
 
   /** The clock: call with an element's time before applying it; closes the bins that ended. */
@@ -416,7 +443,14 @@ export class HistoryRecorder {
 
   private snapshotDependency(time: number): void {
     this.observatory.refresh();
-    for (const view of this.observatory.allCountries())
+    // Only the countries whose routes changed since the last snapshot are recomputed.
+    const views = this.observatory.allCountriesSince(
+      this.allSinceSnapshot ? undefined : this.changedSinceSnapshot,
+    );
+    for (const id of this.changedSinceSnapshot) this.sinceSnapshot[id] = 0;
+    this.changedSinceSnapshot = [];
+    this.allSinceSnapshot = false;
+    for (const view of views)
       this.out.dependency.push({
         country: view.country,
         time,
@@ -463,39 +497,36 @@ export class HistoryRecorder {
   /** Grows the per-prefix columns to the table's prefix count and merges new ids into the order. */
   private prepare(): void {
     const n = this.table.prefixCount;
-    const old = this.prefixCountry.length;
+    const old = this.preparedCount;
     if (n === old) return;
-    const country = new Int16Array(n).fill(UNKNOWN);
-    country.set(this.prefixCountry);
-    this.prefixCountry = country;
-    const peers = new Int32Array(n).fill(-1);
-    peers.set(this.lastPrefixPeers);
-    this.lastPrefixPeers = peers;
-    const v6 = new Float64Array(n).fill(Number.NaN);
-    v6.set(this.v6Network48);
-    this.v6Network48 = v6;
+    this.preparedCount = n;
+    if (n > this.prefixCountry.length) {
+      // Room for growth: the table gains prefixes in most bins.
+      const size = Math.max(n, Math.ceil(this.prefixCountry.length * 1.5));
+      const country = new Int16Array(size).fill(UNKNOWN);
+      country.set(this.prefixCountry);
+      this.prefixCountry = country;
+      const peers = new Int32Array(size).fill(-1);
+      peers.set(this.lastPrefixPeers);
+      this.lastPrefixPeers = peers;
+      const v6 = new Float64Array(size).fill(Number.NaN);
+      v6.set(this.v6Network48);
+      this.v6Network48 = v6;
+      const asGroup = new Int32Array(size).fill(-1);
+      asGroup.set(this.asGroup);
+      this.asGroup = asGroup;
+    }
     if (this.dirty.length < n) this.growDirty(n);
     const added = new Int32Array(n - old);
     for (let i = 0; i < added.length; i++) added[i] = old + i;
-    const fresh = this.table.sortPrefixIds(added);
-    // Merge the sorted new ids into the sorted old ones (ids never go away).
-    const merged = new Int32Array(n);
-    let a = 0;
-    let b = 0;
-    let k = 0;
-    const previous = this.sorted;
-    while (a < previous.length && b < fresh.length)
-      merged[k++] = this.table.comparePrefixes(previous[a], fresh[b]) <= 0 ? previous[a++] : fresh[b++];
-    while (a < previous.length) merged[k++] = previous[a++];
-    while (b < fresh.length) merged[k++] = fresh[b++];
-    this.sorted = merged;
-    const rank = new Int32Array(n);
-    for (let i = 0; i < n; i++) rank[merged[i]] = i;
-    this.rank = rank;
-    // Members lists stay sorted: the merge keeps the order of the ids already there.
-    const asGroup = new Int32Array(n).fill(-1);
-    asGroup.set(this.asGroup);
-    this.asGroup = asGroup;
+    // Ids never go away: the new ones are merged into the kept order.
+    this.sorted = mergeSortedIds(this.table, this.sorted, old, this.table.sortPrefixIds(added));
+    if (this.incremental) {
+      // Members lists stay sorted: the merge keeps the order of the ids already there.
+      const rank = new Int32Array(n);
+      for (let i = 0; i < n; i++) rank[this.sorted[i]] = i;
+      this.rank = rank;
+    }
   }
 
   private network48(id: number): number {
@@ -513,6 +544,9 @@ export class HistoryRecorder {
   private routePeers = new Int32Array(256);
   private routeOrigins = new Float64Array(256);
   private routeUpstreams = new Float64Array(256);
+  /** The distinct origins and upstreams of the prefix visited, sorted (scratch). */
+  private originSet = new Float64Array(256);
+  private upstreamSet = new Float64Array(256);
   private routeCount = 0;
   private distinctPeers = 0;
   private visitedPrefix = -1;
@@ -537,6 +571,8 @@ export class HistoryRecorder {
   }
 
   private growRouteBuffers(size: number): void {
+    this.originSet = new Float64Array(size * 2);
+    this.upstreamSet = new Float64Array(size * 2);
     this.routePeers = new Int32Array(size * 2);
     this.routeOrigins = new Float64Array(size * 2);
     this.routeUpstreams = new Float64Array(size * 2);
@@ -624,18 +660,22 @@ export class HistoryRecorder {
     const countries = this.countries;
     const ases = this.ases;
     const bits = this.prefixBits;
-    for (const id of this.sorted) {
+    const sorted = this.sorted;
+    for (let i = 0, n = this.preparedCount; i < n; i++) {
+      const id = sorted[i];
       const routes = table.prefixRouteCount(id);
       const dirty = this.allDirty || this.dirty[id] === 1;
       this.dirty[id] = 0;
       if (dirty) this.changedPrefix(id, routes, binStart, time, first, words);
+      // Group members are kept only for the incremental recount.
+      const members = dirty && this.incremental;
       if (routes === 0) {
-        if (dirty) this.setAsGroups(id, NONE);
+        if (members) this.setAsGroups(id, NONE);
         continue;
       }
       const base = id * words;
       const c = this.countryOf(id);
-      if (dirty) this.setAsGroups(id, this.asGroupsNow(id));
+      if (members) this.setAsGroups(id, this.asGroupsNow(id));
       this.space(id);
       const start = this.spaceStart;
       const size = this.spaceSize;
@@ -724,7 +764,7 @@ export class HistoryRecorder {
   ): void {
     if (routes === 0) {
       if (this.lastPrefixPeers[id] > 0) this.prefixPoint(id, binStart, 0);
-      this.compareSets(id, [], [], time, first);
+      this.compareSets(id, 0, 0, time, first);
       return;
     }
     const bits = this.prefixBits;
@@ -737,12 +777,15 @@ export class HistoryRecorder {
     if (this.lastPrefixPeers[id] !== this.distinctPeers) this.prefixPoint(id, binStart, this.distinctPeers);
     let single = true;
     for (let r = 1; r < n && single; r++) single = origins[r] === origins[0];
-    this.singleOrigin[id] = single ? origins[0] : -1;
-    this.singleGroup[id] = -1;
-    const originSet = single ? [origins[0]] : sortedSet(Array.from(origins.subarray(0, n)));
-    const upstreams: number[] = [];
-    for (let r = 0; r < n; r++) if (this.routeUpstreams[r] !== 0) upstreams.push(this.routeUpstreams[r]);
-    this.compareSets(id, originSet, sortedSet(upstreams), time, first);
+    const origin = single ? origins[0] : -1;
+    if (this.singleOrigin[id] !== origin) {
+      this.singleOrigin[id] = origin;
+      this.singleGroup[id] = -1;
+    }
+    // The sorted sets are built in scratch buffers: most prefixes keep theirs, and allocate nothing.
+    const originCount = distinctSorted(origins, n, false, this.originSet);
+    const upstreamCount = distinctSorted(this.routeUpstreams, n, true, this.upstreamSet);
+    this.compareSets(id, originCount, upstreamCount, time, first);
   }
 
   /**
@@ -891,34 +934,37 @@ export class HistoryRecorder {
     });
   }
 
+  /** Compares prefix `id`'s origins and upstreams with the first counts of the scratch sets. */
   private compareSets(
     id: number,
-    origins: number[],
-    upstreams: number[],
+    originCount: number,
+    upstreamCount: number,
     time: number,
     first: boolean,
   ): void {
-    if (!this.origins.equals(id, origins)) {
+    if (!this.origins.equalsBuffer(id, this.originSet, originCount)) {
+      const after = Array.from(this.originSet.subarray(0, originCount));
       if (!first)
         this.out.changes.push({
           kind: 'origin',
           prefix: this.prefixKey(id),
           time,
           before: this.origins.get(id),
-          after: origins,
+          after,
         });
-      this.origins.set(id, origins);
+      this.origins.set(id, after);
     }
-    if (!this.upstreams.equals(id, upstreams)) {
+    if (!this.upstreams.equalsBuffer(id, this.upstreamSet, upstreamCount)) {
+      const after = Array.from(this.upstreamSet.subarray(0, upstreamCount));
       if (!first)
         this.out.changes.push({
           kind: 'upstream',
           prefix: this.prefixKey(id),
           time,
           before: this.upstreams.get(id),
-          after: upstreams,
+          after,
         });
-      this.upstreams.set(id, upstreams);
+      this.upstreams.set(id, after);
     }
   }
 
@@ -955,6 +1001,25 @@ function grownBytes(bytes: Uint8Array, size: number): Uint8Array<ArrayBuffer> {
   const grown = new Uint8Array(Math.max(size, bytes.length * 2));
   grown.set(bytes);
   return grown;
+}
+
+/**
+ * The distinct values of `values[0, n)` (leaving out 0 when `skipZero`), sorted into `out`;
+ * returns how many. Insertion: a prefix's routes hold few distinct ASes.
+ */
+function distinctSorted(values: Float64Array, n: number, skipZero: boolean, out: Float64Array): number {
+  let count = 0;
+  for (let r = 0; r < n; r++) {
+    const value = values[r];
+    if (skipZero && value === 0) continue;
+    let at = count;
+    while (at > 0 && out[at - 1] > value) at--;
+    if (at > 0 && out[at - 1] === value) continue;
+    out.copyWithin(at + 1, at, count);
+    out[at] = value;
+    count++;
+  }
+  return count;
 }
 
 /** The distinct values of `values`, sorted (a new array). */

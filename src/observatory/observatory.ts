@@ -24,10 +24,13 @@ import { isKnownCountryCode } from '../registry/index.js';
 import type { RoutingTable } from '../routing/index.js';
 import { PathHops } from '../routing/index.js';
 import { HegemonyEngine, routeGroupSlice, type HegemonyScore, type RouteGroup } from './hegemony.js';
+import { mergeSortedIds } from './sorted-ids.js';
 import { NO_UPSTREAM, upstreamOf } from './upstream.js';
 
 /** Addresses in an IPv4 prefix of each length: `2 ** (32 - length)` by lookup (the operator calls pow). */
 const IPV4_ADDRESSES = Float64Array.from({ length: 33 }, (_, length) => 2 ** (32 - length));
+
+const UNKNOWN_COUNTRY = -2;
 
 /** Dependency at or above which an AS is a chokepoint. */
 export const CHOKEPOINT_THRESHOLD = 0.99;
@@ -155,6 +158,17 @@ export class Observatory {
   private weights6 = new Float64Array(0);
   private readonly asCountry = new Map<number, string>();
   private readonly hops = new PathHops();
+  /** Country index of every prefix id looked up so far (UNKNOWN_COUNTRY: not yet, -1: none). */
+  private knownCountry = new Int16Array(0);
+  /** Every IPv4 prefix id of the table, sorted as `comparePrefixes` orders them (the first `ipv4Count`). */
+  private sortedIpv4 = new Int32Array(0);
+  private ipv4Count = 0;
+  /** Prefix ids looked at so far (`knownCountry` may be longer). */
+  private idsSeen = 0;
+  /** Per country index: a prefix of it changed weight in a refresh since the last `allCountriesSince`. */
+  private weightMoved = new Uint8Array(0);
+  /** The views `allCountriesSince` gave, per country index. */
+  private lastViews: Array<CountryView | undefined> = [];
 
   constructor(table: RoutingTable, registry: Registry, names?: AsNames) {
     this.table = table;
@@ -173,37 +187,25 @@ export class Observatory {
     if (this.prepared) return;
     const table = this.table;
     const n = table.prefixCount;
+    this.growPrefixColumns(n);
+    const lastWeights4 = this.weights4;
+    const lastWeights6 = this.weights6;
     this.prefixCountry = new Int16Array(n).fill(-1);
     this.weights4 = new Float64Array(n);
     this.weights6 = new Float64Array(n);
-    const ipv4: number[] = [];
     for (let id = 0; id < n; id++) {
       if (table.prefixRouteCount(id) === 0) continue;
-      const family = table.prefixFamily(id);
-      // IPv4 by numbers: no Prefix object per prefix of a full table.
-      const entry =
-        family === 4
-          ? this.registry.countryOfIPv4(table.ipv4Network(id), table.prefixLength(id))
-          : this.registry.countryOfPrefix(table.prefix(id));
-      if (entry !== undefined && entry.country !== 'ZZ') {
-        let index = this.countryIndex.get(entry.country);
-        if (index === undefined) {
-          index = this.countryCodes.length;
-          this.countryCodes.push(entry.country);
-          this.countryIndex.set(entry.country, index);
-        }
-        this.prefixCountry[id] = index;
-      }
-      if (family === 4) {
-        this.weights4[id] = IPV4_ADDRESSES[table.prefixLength(id)];
-        ipv4.push(id);
-      } else this.weights6[id] = 1;
+      this.prefixCountry[id] = this.countryOfId(id);
+      if (table.prefixFamily(id) === 4) this.weights4[id] = IPV4_ADDRESSES[table.prefixLength(id)];
+      else this.weights6[id] = 1;
     }
-    // Sort IPv4 prefixes by network then length; each prefix's addresses leave its nearest
-    // announced container (the top of a stack of open containers).
-    const order = table.sortPrefixIds(ipv4);
+    // IPv4 prefixes by network then length; each prefix's addresses leave its nearest announced
+    // container (the top of a stack of open containers).
     const stack: number[] = [];
-    for (const id of order) {
+    const sorted = this.sortedIpv4;
+    for (let i = 0; i < this.ipv4Count; i++) {
+      const id = sorted[i];
+      if (table.prefixRouteCount(id) === 0) continue;
       const network = table.ipv4Network(id);
       while (stack.length > 0) {
         const top = stack[stack.length - 1];
@@ -214,7 +216,63 @@ export class Observatory {
       if (stack.length > 0) this.weights4[stack[stack.length - 1]] -= IPV4_ADDRESSES[table.prefixLength(id)];
       stack.push(id);
     }
+    // The countries whose views a weight change can move (see `allCountriesSince`).
+    if (this.weightMoved.length < this.countryCodes.length) {
+      const moved = new Uint8Array(this.countryCodes.length);
+      moved.set(this.weightMoved);
+      this.weightMoved = moved;
+    }
+    for (let id = 0; id < n; id++) {
+      const old4 = id < lastWeights4.length ? lastWeights4[id] : 0;
+      const old6 = id < lastWeights6.length ? lastWeights6[id] : 0;
+      if (this.weights4[id] === old4 && this.weights6[id] === old6) continue;
+      const c = this.knownCountry[id];
+      if (c >= 0) this.weightMoved[c] = 1;
+    }
     this.prepared = true;
+  }
+
+  /** Registry country index of prefix `id` (-1: none), looked up once per prefix: ids never change prefix. */
+  private countryOfId(id: number): number {
+    let c = this.knownCountry[id];
+    if (c !== UNKNOWN_COUNTRY) return c;
+    const table = this.table;
+    // IPv4 by numbers: no Prefix object per prefix of a full table.
+    const entry =
+      table.prefixFamily(id) === 4
+        ? this.registry.countryOfIPv4(table.ipv4Network(id), table.prefixLength(id))
+        : this.registry.countryOfPrefix(table.prefix(id));
+    c = -1;
+    if (entry !== undefined && entry.country !== 'ZZ') {
+      let index = this.countryIndex.get(entry.country);
+      if (index === undefined) {
+        index = this.countryCodes.length;
+        this.countryCodes.push(entry.country);
+        this.countryIndex.set(entry.country, index);
+      }
+      c = index;
+    }
+    this.knownCountry[id] = c;
+    return c;
+  }
+
+  /** Grows the per-id country cache and merges new IPv4 ids into the sorted order. */
+  private growPrefixColumns(n: number): void {
+    const old = this.idsSeen;
+    if (n <= old) return;
+    this.idsSeen = n;
+    if (n > this.knownCountry.length) {
+      const known = new Int16Array(Math.max(n, Math.ceil(this.knownCountry.length * 1.5))).fill(
+        UNKNOWN_COUNTRY,
+      );
+      known.set(this.knownCountry);
+      this.knownCountry = known;
+    }
+    const table = this.table;
+    const added: number[] = [];
+    for (let id = old; id < n; id++) if (table.prefixFamily(id) === 4) added.push(id);
+    this.sortedIpv4 = mergeSortedIds(table, this.sortedIpv4, this.ipv4Count, table.sortPrefixIds(added));
+    this.ipv4Count += added.length;
   }
 
   private originCache: Array<number[] | undefined> = [];
@@ -247,10 +305,18 @@ export class Observatory {
   }
 
   /** The routes whose prefix belongs to each country, grouped by country: two passes over the routes. */
-  private routesByCountry(): RoutesByCountry {
+  private routesByCountry(wanted?: Uint8Array): RoutesByCountry {
     this.prepare();
-    const prefixCountry = this.prefixCountry;
+    let prefixCountry = this.prefixCountry;
     const countries = this.countryCodes.length;
+    if (wanted !== undefined) {
+      // Only the wanted countries' routes are gathered; the others get none.
+      prefixCountry = prefixCountry.slice();
+      for (let id = 0; id < prefixCountry.length; id++) {
+        const c = prefixCountry[id];
+        if (c >= 0 && wanted[c] === 0) prefixCountry[id] = -1;
+      }
+    }
     const offsets = new Int32Array(countries + 1);
     this.table.forEachRoute((prefixId) => {
       const c = prefixCountry[prefixId];
@@ -422,6 +488,41 @@ export class Observatory {
     for (let c = 0; c < this.countryCodes.length; c++) {
       const routes = routeGroupSlice(byCountry.routes, byCountry.offsets[c], byCountry.offsets[c + 1]);
       views.push(this.countryFromRoutes(this.countryCodes[c], routes, false));
+    }
+    return views.sort((a, b) => (a.country < b.country ? -1 : a.country > b.country ? 1 : 0));
+  }
+
+  /**
+   * `allCountries()` after a `refresh()`, recomputing only the views that can have moved since the
+   * previous call: those of the countries of `changedPrefixes` (prefix ids whose routes changed
+   * since that call; undefined: every country) and of the countries a prefix of which changed
+   * weight in a refresh since. A view is a function of its country's routes and their prefixes' weights alone, and
+   * its sums are exact (integer weights), so a kept view is the view a recount would give.
+   */
+  allCountriesSince(changedPrefixes: Iterable<number> | undefined): CountryView[] {
+    this.prepare();
+    const countries = this.countryCodes.length;
+    const wanted = new Uint8Array(countries);
+    if (changedPrefixes === undefined) wanted.fill(1);
+    else {
+      for (let c = 0; c < countries; c++)
+        if (this.lastViews[c] === undefined || this.weightMoved[c] === 1) wanted[c] = 1;
+      // A prefix never looked up was announced at neither refresh: it moves no view.
+      for (const id of changedPrefixes) {
+        const c = id < this.knownCountry.length ? this.knownCountry[id] : -1;
+        if (c >= 0) wanted[c] = 1;
+      }
+    }
+    this.weightMoved.fill(0);
+    const byCountry = this.routesByCountry(wanted);
+    const views: CountryView[] = [];
+    for (let c = 0; c < countries; c++) {
+      let view = this.lastViews[c];
+      if (wanted[c] === 1 || view === undefined) {
+        const routes = routeGroupSlice(byCountry.routes, byCountry.offsets[c], byCountry.offsets[c + 1]);
+        this.lastViews[c] = view = this.countryFromRoutes(this.countryCodes[c], routes, false);
+      }
+      views.push(view);
     }
     return views.sort((a, b) => (a.country < b.country ? -1 : a.country > b.country ? 1 : 0));
   }

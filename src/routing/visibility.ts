@@ -44,11 +44,16 @@ export interface VisibilityColumns {
 export type VisibilityRowListener = (row: number, series: VisibilitySeries) => void;
 
 const UNDECIDED = -2;
+const DECISION_PAGE_BITS = 10;
+const DECISION_PAGE_MASK = (1 << DECISION_PAGE_BITS) - 1;
 const IGNORED = -1;
 
 export class VisibilitySeries {
-  /** Per prefix id: UNDECIDED, IGNORED or the key. */
-  private decision = new Int32Array(1024).fill(UNDECIDED);
+  /**
+   * Per prefix id: UNDECIDED, IGNORED or the key, in pages made on first use: a series that sees
+   * one country's prefixes of a large table touches few of them.
+   */
+  private readonly decisionPages: Array<Int32Array | undefined> = [];
   /** Peers that see each recorded prefix now, by prefix id. */
   private readonly seeing = new Map<number, Set<number>>();
   private time = new Float64Array(1024);
@@ -112,16 +117,20 @@ export class VisibilitySeries {
   private onTableEvent(event: Readonly<RouteEvent>): void {
     if (event.kind === 'peer-down') return; // its routes came first, as withdrawals
     const prefixId = event.prefixId;
-    if (prefixId >= this.decision.length) {
-      this.decision = grown(this.decision, Math.max(prefixId + 1, this.decision.length * 2), UNDECIDED);
+    const pageIndex = prefixId >>> DECISION_PAGE_BITS;
+    let page = this.decisionPages[pageIndex];
+    if (page === undefined) {
+      while (this.decisionPages.length < pageIndex) this.decisionPages.push(undefined);
+      this.decisionPages[pageIndex] = page = new Int32Array(1 << DECISION_PAGE_BITS).fill(UNDECIDED);
     }
-    let key = this.decision[prefixId];
+    const slot = prefixId & DECISION_PAGE_MASK;
+    let key = page[slot];
     if (key === UNDECIDED) {
       if (event.kind !== 'announce') return;
       key = this.options.select(prefixId, event.attributesId);
       if (key < 0) key = IGNORED;
       else this.seeing.set(prefixId, new Set());
-      this.decision[prefixId] = key;
+      page[slot] = key;
     }
     if (key === IGNORED) return;
     const peers = this.seeing.get(prefixId) as Set<number>;
