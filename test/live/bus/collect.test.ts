@@ -2,16 +2,18 @@
  * The passive collector publishing on the bus (`cairn collect --publish nats://...`, issue 17
  * point 4), end to end on loopback: two in-process BGP speakers (BgpTestSpeaker) send the collector
  * real routes (the KP /24s, AS4837 customers and 3000 other prefixes with their real paths, from
- * data/), then withdraw the KP /24s and announce them again 40 minutes later; the collector
- * archives every record to its MRT files and publishes it to a nats-server the test starts. The
- * ingest worker (`cairn ingest --from nats://...`, the built CLI) is killed with SIGKILL twice
- * while the collector runs (holding parts of a segment not yet ended, then right after a commit)
- * and drains the stream into DuckDB the third time.
+ * data/), then one update in every rotation period (a background route announced again) for more
+ * than the outage detector's hour of history, then withdraw the KP /24s, keep the feed going and
+ * announce them again; the collector archives every record to its MRT files and publishes it to a
+ * nats-server the test starts. The ingest worker (`cairn ingest --from nats://...`, the built
+ * CLI) is killed with SIGKILL twice while the collector runs (holding parts of a segment not yet
+ * ended, then right after a commit) and drains the stream into DuckDB the third time.
  *
  * Exactly once, checked three ways: the collector's MRT files hold exactly what the speakers sent;
  * the store counts as many elements as those files hold, in as many segments as files; and the
  * store answers everything a direct `ingest` of those files answers (storeDigest, file identity
- * left out: a live segment is keyed by its source and start, a file by its content).
+ * left out: a live segment is keyed by its source and start, a file by its content), the KP
+ * outage among them, found in both.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -19,11 +21,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from 'nats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock, ingest, startCollect, type CollectRuntime } from '../../../src/app/index.js';
+import {
+  ARCHIVE_GAP_SECONDS,
+  OUTAGE_DEFAULTS,
+  VirtualClock,
+  ingest,
+  startCollect,
+  type CollectRuntime,
+} from '../../../src/app/index.js';
 import { BgpTestSpeaker, parseCollectorConfig } from '../../../src/bgp/collector/index.js';
 import type { BgpMessage, UpdateSpec } from '../../../src/bgp/index.js';
 import { readElements, type MrtElement } from '../../../src/mrt/index.js';
-import { DuckDbStore } from '../../../src/store/index.js';
+import { DuckDbStore, type OutageRecord } from '../../../src/store/index.js';
 import { loadRealRoutes, type RealRoute } from '../../fixtures/synthetic-outage.js';
 import { storeDigest } from '../../store/digest.js';
 import { waitFor } from '../harness.js';
@@ -43,6 +52,23 @@ const PEERS = [
 /** 2014-12-22 00:00 UTC, on a rotation boundary. */
 const T0 = Date.UTC(2014, 11, 22) / 1000;
 const ROTATION_SECONDS = 300;
+
+/**
+ * The scenario, one step per rotation period (so one archive file and one bus segment per step),
+ * each step in the middle of its period: step 0 sends the whole table, each later step one update,
+ * so the feed is never silent for ARCHIVE_GAP_SECONDS (a silence that long is no data, not an
+ * outage). The KP /24s are withdrawn once the detector has its minHistorySeconds of history, with
+ * two bins to spare for the full-feed set forming in the first one, and announced again
+ * OUTAGE_STEPS periods later, the feed going on in between so the outage is seen.
+ */
+const stepTime = (step: number): number => T0 + step * ROTATION_SECONDS + ROTATION_SECONDS / 2;
+const WITHDRAW_STEP =
+  Math.ceil((OUTAGE_DEFAULTS.minHistorySeconds + 2 * OUTAGE_DEFAULTS.binSeconds) / ROTATION_SECONDS) + 1;
+const OUTAGE_STEPS = 4;
+const RETURN_STEP = WITHDRAW_STEP + OUTAGE_STEPS;
+const STEPS = RETURN_STEP + 1;
+/** The step the second worker is killed in: the segments of the steps before it are committed. */
+const SECOND_KILL_STEP = 1;
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-bus-collect-'));
 const archiveDir = path.join(dir, 'archive');
@@ -209,8 +235,29 @@ describe('the collector publishing on the bus', () => {
     };
     const db = path.join(dir, 'bus.duckdb');
 
-    // Segment 1 (T0): the whole table from both speakers.
-    await send('the table', (peer) =>
+    // The scenario's own premises: the feed is never silent for a gap, and the withdrawal comes
+    // after the detector's hour of history.
+    expect(stepTime(1) - stepTime(0)).toBeLessThan(ARCHIVE_GAP_SECONDS);
+    expect(stepTime(WITHDRAW_STEP) - stepTime(0)).toBeGreaterThan(OUTAGE_DEFAULTS.minHistorySeconds);
+    expect((RETURN_STEP - WITHDRAW_STEP) * ROTATION_SECONDS).toBeGreaterThan(OUTAGE_DEFAULTS.blipSeconds);
+
+    /** Step `step`: the clock moves into its period (ending the previous segment), then `updates`. */
+    const step = async (
+      index: number,
+      what: string,
+      updates: (peer: (typeof PEERS)[number]) => Array<{ spec: UpdateSpec; lines: string[] }>,
+    ): Promise<void> => {
+      clock.advanceTo(stepTime(index) * 1000);
+      await send(`${what} (step ${index})`, updates);
+    };
+    /** One update per speaker that changes nothing: a background route announced again. */
+    const keepAlive = (index: number) => (peer: (typeof PEERS)[number]) => {
+      const r = real.background[index % real.background.length];
+      return [{ spec: announce(r, peer.address), lines: [line(peer.address, 'A', r.prefix, r.path)] }];
+    };
+
+    // Step 0: the whole table from both speakers.
+    await step(0, 'the table', (peer) =>
       routes.map((r) => ({
         spec: announce(r, peer.address),
         lines: [line(peer.address, 'A', r.prefix, r.path)],
@@ -229,18 +276,14 @@ describe('the collector publishing on the bus', () => {
     );
     first.kill();
     await first.exited;
-    // Segment 1 has not ended (the clock is inside its period): nothing could be committed.
+    // Segment 0 has not ended (the clock is inside its period): nothing could be committed.
     expect(cut1.floor).toBe(0);
 
-    // Segment 2 (T0 + 6 min): both speakers withdraw the KP /24s. Moving the clock there ends
-    // segment 1 at the period's end.
-    clock.advanceTo((T0 + 360) * 1000);
-    await send('the KP withdrawals', (peer) => [
-      { spec: withdraw(kp), lines: kp.map((p) => line(peer.address, 'W', p)) },
-    ]);
+    // Step 1: moving the clock there ends segment 0 at the period's end.
+    await step(SECOND_KILL_STEP, 'an update', keepAlive(SECOND_KILL_STEP));
     const second = startWorker(url, db, false);
     const cut2 = await waitFor(
-      'the second worker to commit segment 1 and be delivered the parts of segment 2',
+      'the second worker to commit segment 0 and be delivered the parts of segment 1',
       120_000,
       async () => {
         const p = await positions();
@@ -253,9 +296,16 @@ describe('the collector publishing on the bus', () => {
     await second.exited;
     expect(cut2.floor).toBeLessThan(cut2.last);
 
-    // Segment 3 (T0 + 46 min): the KP /24s come back; then both sessions close.
-    clock.advanceTo((T0 + 2760) * 1000);
-    await send('the KP re-announcements', (peer) =>
+    // An update every period until the withdrawal, the KP /24s withdrawn by both speakers, an
+    // update every period while they are down, then announced again; then both sessions close.
+    for (let index = SECOND_KILL_STEP + 1; index < WITHDRAW_STEP; index++)
+      await step(index, 'an update', keepAlive(index));
+    await step(WITHDRAW_STEP, 'the KP withdrawals', (peer) => [
+      { spec: withdraw(kp), lines: kp.map((p) => line(peer.address, 'W', p)) },
+    ]);
+    for (let index = WITHDRAW_STEP + 1; index < RETURN_STEP; index++)
+      await step(index, 'an update', keepAlive(index));
+    await step(RETURN_STEP, 'the KP re-announcements', (peer) =>
       real.kp.map((r) => ({
         spec: announce(r, peer.address),
         lines: [line(peer.address, 'A', r.prefix, r.path)],
@@ -278,8 +328,9 @@ describe('the collector publishing on the bus', () => {
       .filter((f) => f.endsWith('.gz'))
       .sort()
       .map((f) => path.join(archiveDir, f));
-    expect(files).toHaveLength(3);
-    expect(result.replayed).toBe(1);
+    expect(files).toHaveLength(STEPS);
+    // The third worker replays what the second committed: the segments of the steps before its kill.
+    expect(result.replayed).toBe(SECOND_KILL_STEP);
     expect(result.replayed + result.ingested).toBe(files.length);
     const last = await positions();
     expect(last.floor).toBe(last.last);
@@ -329,10 +380,26 @@ describe('the collector publishing on the bus', () => {
     } finally {
       await reference.close();
     }
+    // The KP withdrawal is an outage in both, from the withdrawal to the re-announcement, so the
+    // comparison covers the detector's output.
+    for (const [name, digest] of [
+      ['bus store', got],
+      ['direct ingest', want],
+    ] as const) {
+      const events = (digest as { outages: OutageRecord[] }).outages
+        .filter((o) => o.selection === 'country KP')
+        .map((o) => o.event);
+      expect(events, name).toHaveLength(1);
+      expect(events[0], name).toMatchObject({
+        start: stepTime(WITHDRAW_STEP),
+        end: stepTime(RETURN_STEP),
+        endReason: 'recovered',
+        extent: 'full',
+        open: false,
+      });
+    }
     expect(withoutFileIdentity(got)).toEqual(withoutFileIdentity(want));
-    // The KP withdrawal is in both as an outage, so the comparison covers the detector's output.
-    expect((want as { outages: unknown[] }).outages.length).toBeGreaterThan(0);
-  }, 300_000);
+  }, 600_000);
 });
 
 /** The digest with each file's identity (hash, path, size: a segment's are not a file's) left out. */
