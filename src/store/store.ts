@@ -86,6 +86,11 @@ export interface CairnStore {
   findEvidence(value: string): Promise<Indicator[]>;
   /** One evidence object by id. */
   evidence(id: string): Promise<EvidenceObject | undefined>;
+  /**
+   * The latest version of each of these ids, in a few queries whatever their number (a check of a
+   * whole corpus asks for every id); ids not held are left out of the map.
+   */
+  evidenceObjects(ids: readonly string[]): Promise<Map<string, EvidenceObject>>;
   /** The indicators of cases attributed to an actor (`attributed-to` relationships), by id. */
   evidenceOfActor(actorId: string): Promise<Indicator[]>;
   /** Replaces the evidence index (one per store) in one transaction. */

@@ -515,6 +515,14 @@ export function storeSuite(name: string, factory: StoreFactory): void {
         expect(await store.evidence('actor--lazarus')).toEqual(objects[1]);
         expect(await store.evidence('case--sony')).toEqual(objects[0]);
         expect(await store.evidence('nothing')).toBeUndefined();
+        expect(
+          await store.evidenceObjects(['case--sony', 'nothing', 'actor--lazarus', 'case--sony']),
+        ).toEqual(
+          new Map<string, EvidenceObject>([
+            ['case--sony', objects[0]],
+            ['actor--lazarus', objects[1]],
+          ]),
+        );
         expect((await store.counts()).evidence).toBe(objects.length);
         expect((await store.files('intel')).map((f) => f.path)).toEqual([`intel/${UNICODE}.json`]);
         // A later file restating an indicator replaces it.
@@ -522,6 +530,28 @@ export function storeSuite(name: string, factory: StoreFactory): void {
         await store.importEvidence(fileRecord({ kind: 'intel' }), [restated]);
         expect((await store.findEvidence('example.com')).map((i) => i.id)).toEqual(['indicator--1']);
         expect(await store.findEvidence('example.org')).toEqual([restated]);
+      }));
+
+    it('looks evidence up by many ids at once, the latest version of each', () =>
+      withStore(async (store) => {
+        // More ids than one statement of either implementation takes, over two files.
+        const first = Array.from({ length: 2345 }, (_, i) =>
+          indicator(`indicator--${i}`, `host${i}.example`, []),
+        );
+        const second = first
+          .filter((_, i) => i % 7 === 0)
+          .map((o) => ({ ...o, comment: `restated ${UNICODE}` }));
+        expect(await store.importEvidence(fileRecord({ kind: 'intel' }), first)).toBe(true);
+        expect(await store.importEvidence(fileRecord({ kind: 'intel' }), second)).toBe(true);
+        const latest = new Map<string, EvidenceObject>(first.map((o) => [o.id, o]));
+        for (const o of second) latest.set(o.id, o);
+        const asked = [...latest.keys(), 'nothing', first[0].id, `indicator--${UNICODE}`];
+        const got = await store.evidenceObjects(asked);
+        expect(got).toEqual(latest);
+        for (const id of [first[0].id, first[1].id, first[2344].id])
+          expect(got.get(id)).toEqual(await store.evidence(id));
+        expect(await store.evidenceObjects([])).toEqual(new Map());
+        expect(await store.evidenceObjects(['nothing'])).toEqual(new Map());
       }));
 
     it('keeps one evidence index, the last saved, text as given, across a reopen', async () => {

@@ -127,6 +127,9 @@ function retryable(error: unknown): boolean {
 const messageOf = (error: unknown): string =>
   (error instanceof Error ? error.message : String(error)).split('\n')[0].slice(0, 400);
 
+/** Ids per query of `evidenceObjects`. */
+const EVIDENCE_CHUNK = 1000;
+
 /** Groups rows that follow one another by `key`, keeping the first of each (the latest file). */
 function firstOf<T>(rows: readonly T[], key: (row: T) => string): T[] {
   const seen = new Set<string>();
@@ -762,6 +765,25 @@ export class ClickHouseStore implements CairnStore {
        ORDER BY file_seq DESC LIMIT 1`,
     );
     return row === undefined ? undefined : (JSON.parse(String(row.object)) as EvidenceObject);
+  }
+
+  async evidenceObjects(ids: readonly string[]): Promise<Map<string, EvidenceObject>> {
+    this.requireVersion(2, 'evidence');
+    const asked = [...new Set(ids)];
+    const out = new Map<string, EvidenceObject>();
+    // Chunks keep each query's text within the server's limit; rows come newest first per id.
+    for (let at = 0; at < asked.length; at += EVIDENCE_CHUNK) {
+      const chunk = asked.slice(at, at + EVIDENCE_CHUNK);
+      const latest = firstOf(
+        await this.rows(
+          `SELECT id, object FROM ${this.t('evidence')}
+           WHERE id IN (${chunk.map(str).join(', ')}) AND ${this.committed()} ORDER BY id, file_seq DESC`,
+        ),
+        (r) => String(r.id),
+      );
+      for (const r of latest) out.set(String(r.id), JSON.parse(String(r.object)) as EvidenceObject);
+    }
+    return out;
   }
 
   async evidenceOfActor(actorId: string): Promise<Indicator[]> {

@@ -90,6 +90,9 @@ function storeError(file: string, error: unknown, doing: string): CairnError {
   return new CairnError('STORE_CORRUPT', `${doing} ${file} failed (${message})`, location, { cause: error });
 }
 
+/** Ids per statement of `evidenceObjects`. */
+const EVIDENCE_CHUNK = 1000;
+
 /** DuckDB's file header: three 4 KiB blocks before the data blocks. */
 const DUCKDB_HEADER_BYTES = 3 * 4096;
 
@@ -688,6 +691,28 @@ export class DuckDbStore implements CairnStore {
         [id],
       );
       return row === undefined ? undefined : (JSON.parse(String(row.object)) as EvidenceObject);
+    });
+  }
+
+  async evidenceObjects(ids: readonly string[]): Promise<Map<string, EvidenceObject>> {
+    this.requireVersion(2, 'evidence');
+    const asked = [...new Set(ids)];
+    const out = new Map<string, EvidenceObject>();
+    if (asked.length === 0) return out;
+    return this.serial('read', async (c) => {
+      // Chunks keep each statement's parameter list bounded.
+      for (let at = 0; at < asked.length; at += EVIDENCE_CHUNK) {
+        const chunk = asked.slice(at, at + EVIDENCE_CHUNK);
+        const marks = chunk.map((_, i) => `$${i + 1}`).join(', ');
+        const rows = await this.rows(
+          c,
+          `SELECT id, object FROM evidence WHERE id IN (${marks})
+           QUALIFY row_number() OVER (PARTITION BY id ORDER BY file_seq DESC) = 1`,
+          chunk,
+        );
+        for (const r of rows) out.set(String(r.id), JSON.parse(String(r.object)) as EvidenceObject);
+      }
+      return out;
     });
   }
 
