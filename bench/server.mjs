@@ -390,6 +390,15 @@ async function startTime(db, runs) {
       child.on('exit', (code) => reject(new Error(`exited ${code}`)));
     });
     const up = performance.now() - t0;
+    // The CPU the process used until it listened (Linux: utime + stime from /proc, in 1/100 s):
+    // what the start costs, whatever else the machine runs.
+    const upCpu = await import('node:fs/promises')
+      .then((fs) => fs.readFile(`/proc/${child.pid}/stat`, 'utf8'))
+      .then((stat) => {
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return (Number(fields[11]) + Number(fields[12])) / 100;
+      })
+      .catch(() => null);
     // A start that listens before it is built answers 503 API_NOT_READY until then: asked again
     // every 50 ms (at most 5 minutes).
     let answer = await fetch(`${url}/api/v1/countries/KP`);
@@ -419,6 +428,7 @@ async function startTime(db, runs) {
       notReady,
       top,
       upSeconds: +(up / 1000).toFixed(2),
+      upCpuSeconds: upCpu,
       firstCountrySeconds: +(first / 1000).toFixed(2),
       readySeconds: ready === undefined ? null : +(ready / 1000).toFixed(2),
       load: +loadavg()[0].toFixed(1),
