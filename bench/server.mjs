@@ -89,6 +89,12 @@ async function serve() {
             cause: 'unknown',
             causeEvidence: 'SYNTHETIC bench alert',
             duration: 0,
+            currentLevel: 'warning',
+            currentExtent: 'partial',
+            currentLostShare: 0.25,
+            coverage: { fullFeedPeers: 4, peersLost: 1, peersKept: 3 },
+            startWindow: { from: now.getTime() / 1000 - 300, to: now.getTime() / 1000 },
+            status: 'open',
             selection: 'country KP',
           }),
         );
