@@ -23,6 +23,8 @@ export const SUBMODULE_SURFACES = {
     'collect.ts',
     'collect',
   ],
+  // server/listen.ts: the listener `cairn serve` starts before loading Fastify, zod and app.
+  server: ['listen.js', 'listen.ts', 'listen'],
 };
 
 /** Which modules each module may import (DESIGN.md, "Dependencies point one way"). */

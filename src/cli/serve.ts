@@ -1,19 +1,14 @@
 /**
- * `cairn serve [--db FILE | --store URL] [--host H] [--port N] [--token-file F] [--mrt FILE...]`: opens the
- * store, ingesting the bundled data into it on the first start (app ingestBundled, a line on
- * stderr), and serves the HTTP API and the web UI (server/) at once, loading the workspace (app
- * Workspace) while it already answers. Prints the address, and the write token when this start created it (it is not
- * printed again: it stays in the token file).
+ * `cairn serve [--db FILE | --store URL] [--host H] [--port N] [--token-file F] [--mrt FILE...]`:
+ * listens first (server/listen.ts, node:http only: the API answers 503 API_NOT_READY meanwhile),
+ * then loads app and the server, opens the store, ingests the bundled data into it on the first
+ * start (app ingestBundled, a line on stderr) and serves the HTTP API and the web UI (server/),
+ * loading the workspace (app Workspace) while it already answers. Prints the address, and the
+ * write token when this start created it (it is not printed again: it stays in the token file).
  */
 import path from 'node:path';
 import { Command } from 'commander';
-import {
-  INGEST_BUNDLED_LABEL,
-  StoreWorkspace,
-  checkBundled,
-  followOutages,
-  ingestBundled,
-} from '../app/index.js';
+import type { StoreWorkspace } from '../app/index.js';
 import { CairnError, ParseError, escapeForTerminal } from '../errors/index.js';
 import type { StartupWork } from '../server/index.js';
 import { action, type CliContext } from './command.js';
@@ -60,29 +55,59 @@ export function serveCommand(context: CliContext): Command {
           throw new ParseError('CLI_BAD_OPTION', '--port must be a number from 0 to 65535', {
             field: 'port',
           });
-        // The server (fastify and its plugins) loads only when serving, not when commands are listed.
-        const { AlertFeed, defaultTokenFile, ensureToken, startServer, startServices } =
-          await import('../server/index.js');
+        // Listening comes first, after loading only node:http: app, the store (DuckDB) and the
+        // server (Fastify) load behind it, which answers 503 API_NOT_READY until they are there.
+        const { defaultTokenFile, ensureToken, listenEarly } = await import('../server/listen.js');
         const tokenFile = options.tokenFile ?? defaultTokenFile();
         const { token, created } = await ensureToken(tokenFile);
-        const hooks = {
-          ...progressHooks(io, options.progress !== false),
-          ...problemPrinter(io, { limit: 20 }),
+        const early = await listenEarly({ host: options.host, port, label: 'starting: loading the server' });
+        // The signal handlers are in place before the address is printed: whoever reads it may
+        // stop the server at once, even before it is built.
+        let stop: () => Promise<void> = () => early.close();
+        let stopping = false;
+        let stopRequested: () => void = () => undefined;
+        const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+        const onSignal = (): void => {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          stopping = true;
+          void stop().then(() => stopRequested());
         };
-        const db = options.store ?? options.db;
-        // The bundled files' hashes are remembered beside the token: a later start reads no unchanged file.
-        const hashMemo = path.join(path.dirname(tokenFile), 'file-hashes.json');
-        // Opened once: the bundled-data check, the first start's ingest and the server share it.
-        const store = await StoreWorkspace.open(db);
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        early.server.once('close', () => stopRequested());
+        const url = early.url;
+        io.stdout.write(`cairn: serving on ${url} (API ${url}/api/v1, docs ${url}/api/docs)\n`);
+        if (created) io.stdout.write(`cairn: write token (printed once, kept in ${tokenFile}):\n${token}\n`);
+        else io.stdout.write(`cairn: write token in ${tokenFile}\n`);
+
+        let store: StoreWorkspace | undefined;
         try {
-          const check = await checkBundled(store.store, { hashMemo });
+          const [app, server] = await Promise.all([import('../app/index.js'), import('../server/index.js')]);
+          const { INGEST_BUNDLED_LABEL, StoreWorkspace, checkBundled, followOutages, ingestBundled } = app;
+          const { AlertFeed, startServer, startServices } = server;
+          if (stopping) return await stopped.then(() => EXIT_OK);
+          const hooks = {
+            ...progressHooks(io, options.progress !== false),
+            ...problemPrinter(io, { limit: 20 }),
+          };
+          const db = options.store ?? options.db;
+          // The bundled files' hashes are remembered beside the token: a later start reads no unchanged file.
+          const hashMemo = path.join(path.dirname(tokenFile), 'file-hashes.json');
+          // Opened once: the bundled-data check, the first start's ingest and the server share it.
+          early.step('starting: opening the store');
+          const opened = await StoreWorkspace.open(db);
+          store = opened;
+          if (stopping) return await stopped.then(() => EXIT_OK);
+          early.step('starting: checking the bundled data in the store');
+          const check = await checkBundled(opened.store, { hashMemo });
           const sources = {
             ...(options.mrt !== undefined ? { mrt: options.mrt } : {}),
             ...(options.outageMrt !== undefined ? { outageMrt: options.outageMrt } : {}),
-            intelStore: store,
-            routingStore: store,
+            intelStore: opened,
+            routingStore: opened,
           };
-          // A first start listens at once and ingests behind it (the API answers 503 and /health
+          // A first start ingests behind the listening server (the API answers 503 and /health
           // says how far it got); the services load from the store once it holds the data.
           let startup: StartupWork | undefined;
           let ingestFailure: { error: unknown } | undefined;
@@ -95,7 +120,7 @@ export function serveCommand(context: CliContext): Command {
             // The latest step's report (files, then elements), as /health and the 503s show it.
             const progress = { done: 0, total: check.missing as number | null, unit: 'files' };
             const filled = ingestBundled(
-              { store: store.store, check },
+              { store: opened.store, check },
               {
                 ...hooks,
                 onProgress(report) {
@@ -138,48 +163,42 @@ export function serveCommand(context: CliContext): Command {
             for (const pending of [loading, ...Object.values(services)]) pending.catch(() => undefined);
           }
           const alerts = new AlertFeed();
-          const { app, url } = await startServer({
+          early.step('starting: building the server');
+          const { app: fastify } = await startServer({
             ...services,
-            store,
+            store: opened,
             alerts,
             token,
-            host: options.host,
-            port,
+            listener: early,
             ...(startup !== undefined ? { startup } : {}),
           });
           const following = new AbortController();
-          if (options.alertSocket !== undefined)
+          stop = async () => {
+            following.abort();
+            await fastify.close();
+          };
+          if (stopping) await stop();
+          if (options.alertSocket !== undefined && !stopping)
             followOutages({ socket: options.alertSocket, signal: following.signal }, (alert) =>
               alerts.publish(alert),
             ).catch((error: unknown) => {
               if (!(error instanceof CairnError)) throw error;
               writeProblem(io, error);
             });
-          // The signal handlers are in place before the address is printed: whoever reads it may
-          // stop the server at once.
-          const stopped = new Promise<void>((resolve) => {
-            const stop = (): void => {
-              process.off('SIGINT', stop);
-              process.off('SIGTERM', stop);
-              following.abort();
-              void app.close().then(() => resolve());
-            };
-            process.once('SIGINT', stop);
-            process.once('SIGTERM', stop);
-            app.server.once('close', () => resolve());
-            // A first start whose ingest failed stops: the store cannot answer what was asked.
-            startup?.finished.catch(() => stop());
-          });
-          io.stdout.write(`cairn: serving on ${url} (API ${url}/api/v1, docs ${url}/api/docs)\n`);
-          if (created)
-            io.stdout.write(`cairn: write token (printed once, kept in ${tokenFile}):\n${token}\n`);
-          else io.stdout.write(`cairn: write token in ${tokenFile}\n`);
+          // A first start whose ingest failed stops: the store cannot answer what was asked.
+          startup?.finished.catch(() => onSignal());
           await stopped;
           // Views being kept for the next start are written before the store closes.
           await (await services.routingViews?.catch(() => undefined))?.settled();
           if (ingestFailure !== undefined) throw ingestFailure.error;
+        } catch (error) {
+          // A start that failed before serving closes its listener: nothing answers from it.
+          await early.close();
+          throw error;
         } finally {
-          await store.close();
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+          await store?.close();
         }
         return EXIT_OK;
       }),

@@ -1,5 +1,5 @@
 /**
- * Answers kept as bytes by request URL: a repeated request for an answer the server already gave is
+ * Answers kept serialised by request URL: a repeated request for an answer the server already gave is
  * sent from the bytes, with no validation, no handler and no serialisation (only `meta.queryMs` is
  * written per request). Every answer carries a weak ETag; a request naming it gets 304 and no body.
  * Each successful write the server answers (an import, an ACH edit) starts a new generation: every
@@ -16,12 +16,17 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Meta } from './envelope.js';
 
-/** An answer as bytes: the envelope before and after the query time, and its ETag. */
+/**
+ * An answer as text: the envelope before and after the query time, its ETag and its size in bytes.
+ * Text, not a Buffer: sent as one string, Node writes the headers and the body in one write.
+ */
 export interface CachedAnswer {
-  readonly head: Buffer;
-  readonly tail: Buffer;
+  readonly head: string;
+  readonly tail: string;
   readonly etag: string;
   readonly generation: number;
+  /** UTF-8 bytes of head and tail. */
+  readonly bytes: number;
 }
 
 /** What the cache holds and how often it answered. */
@@ -58,7 +63,7 @@ export function envelopeBytes(
   schema: z.ZodType,
   data: object,
   meta: MetaRest,
-): { head: Buffer; tail: Buffer; digest: string } {
+): { head: string; tail: string; digest: string } {
   const { json, digest } = dataJson(schema, data);
   const rest = JSON.stringify({
     dataTime: meta.dataTime,
@@ -66,8 +71,8 @@ export function envelopeBytes(
     ...(meta.page !== undefined ? { page: meta.page } : {}),
   });
   return {
-    head: Buffer.from(`{"data":${json},"meta":{"queryMs":`),
-    tail: Buffer.from(`,${rest.slice(1)}}`),
+    head: `{"data":${json},"meta":{"queryMs":`,
+    tail: `,${rest.slice(1)}}`,
     digest,
   };
 }
@@ -115,18 +120,19 @@ export class AnswerCache {
    */
   put(url: string, generation: number, schema: z.ZodType, data: object, meta: MetaRest): CachedAnswer {
     const { head, tail, digest } = envelopeBytes(schema, data, meta);
-    const entry: CachedAnswer = { head, tail, etag: `W/"${generation}-${digest}"`, generation };
-    const bytes = head.length + tail.length + url.length;
+    const size = Buffer.byteLength(head) + Buffer.byteLength(tail);
+    const entry: CachedAnswer = { head, tail, etag: `W/"${generation}-${digest}"`, generation, bytes: size };
+    const bytes = size + url.length;
     if (generation !== this.current || bytes > this.maxBytes) return entry;
     const old = this.entries.get(url);
     if (old !== undefined) {
       this.entries.delete(url);
-      this.size -= old.head.length + old.tail.length + url.length;
+      this.size -= old.bytes + url.length;
     }
     while (this.size + bytes > this.maxBytes) {
       const [oldestUrl, oldest] = this.entries.entries().next().value as [string, CachedAnswer];
       this.entries.delete(oldestUrl);
-      this.size -= oldest.head.length + oldest.tail.length + oldestUrl.length;
+      this.size -= oldest.bytes + oldestUrl.length;
     }
     this.entries.set(url, entry);
     this.size += bytes;
@@ -175,7 +181,5 @@ export function sendCached(
     return reply.code(304).send();
   }
   const queryMs = Math.round((performance.now() - started) * 1000) / 1000;
-  return reply
-    .type('application/json; charset=utf-8')
-    .send(Buffer.concat([entry.head, Buffer.from(String(queryMs)), entry.tail]));
+  return reply.type('application/json; charset=utf-8').send(entry.head + String(queryMs) + entry.tail);
 }

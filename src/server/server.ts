@@ -10,7 +10,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import fastifyHelmet from '@fastify/helmet';
+import fastifyHelmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
@@ -51,6 +51,7 @@ import { outageRoutes } from './routes/outages.js';
 import { routingRoutes } from './routes/routing.js';
 import { storeRoutes } from './routes/store.js';
 import { AlertHub, type AlertSource, type HubOptions } from './sse.js';
+import type { EarlyListener, RequestHandler } from './listen.js';
 import { bearerMatches } from './token.js';
 
 /** The built web UI, resolved from this file (two levels below the root in src/ and in dist/). */
@@ -218,6 +219,11 @@ export interface ServerOptions extends ServerServices {
   alerts?: AlertSource;
   /** Ring, queue and subscriber bounds of the alert stream. */
   sse?: HubOptions;
+  /**
+   * A listener already up (listen.ts): the server answers on it once ready instead of making its
+   * own (`startServer` then does not listen), and closes it when it closes.
+   */
+  listener?: EarlyListener;
 }
 
 /** The services once loaded. */
@@ -298,8 +304,59 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const NOT_BUILT =
   'cairn: the web UI is not built (web/dist is missing). Build web/ (web/README.md says how) or use the API at /api/v1 (documented at /api/docs).\n';
 
+/** The security headers of every answer (CSP without inline script, no sniffing, frame denial). */
+const HELMET_OPTIONS: FastifyHelmetOptions = {
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+      imgSrc: ["'self'", 'data:', 'blob:'],
+      connectSrc: ["'self'"],
+      fontSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'self'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+  },
+  frameguard: { action: 'deny' },
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+  referrerPolicy: { policy: 'no-referrer' },
+  hsts: false,
+};
+
+/** Headers every answer has whatever its security policy (not helmet's). */
+const PLAIN_HEADERS = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive']);
+
+/** The headers @fastify/helmet sets with these options, read once from an answer of a throwaway instance. */
+async function securityHeadersOf(helmetOptions: FastifyHelmetOptions): Promise<Record<string, string>> {
+  const probe = Fastify({ logger: false });
+  await probe.register(fastifyHelmet, helmetOptions);
+  probe.get('/', async () => '');
+  const answer = await probe.inject({ url: '/' });
+  await probe.close();
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(answer.headers))
+    if (!PLAIN_HEADERS.has(name) && value !== undefined)
+      headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+  return headers;
+}
+
 export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const listener = options.listener;
+  let handler: RequestHandler | undefined;
   const app = Fastify({
+    // Over a listener already up: Fastify's handler is kept and handed to it once ready.
+    ...(listener !== undefined
+      ? {
+          serverFactory: (fastifyHandler: RequestHandler) => {
+            handler = fastifyHandler;
+            return listener.server;
+          },
+        }
+      : {}),
     logger: options.logger ?? false,
     bodyLimit: options.bodyLimit ?? 4 * 1024 * 1024,
     // Proxies are not trusted: the rate limit keys on the socket's address.
@@ -307,48 +364,23 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     // Query strings are parsed plainly (no nested objects).
     routerOptions: { maxParamLength: 200 },
   });
+  if (listener !== undefined) {
+    app.addHook('onReady', (done) => {
+      if (handler !== undefined) listener.handOver(handler);
+      done();
+    });
+    // Fastify closes only a server it made listen.
+    app.addHook('onClose', async () => listener.close());
+  }
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(handleError);
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      useDefaults: false,
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        imgSrc: ["'self'", 'data:', 'blob:'],
-        connectSrc: ["'self'"],
-        fontSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'self'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-    },
-    frameguard: { action: 'deny' },
-    crossOriginResourcePolicy: { policy: 'same-origin' },
-    referrerPolicy: { policy: 'no-referrer' },
-    hsts: false,
-    // Applied below from headers made once: the plugin's own hook rebuilds helmet on every request.
-    global: false,
-  });
-  let securityHeaders: Record<string, string | number | string[]> | undefined;
-  app.addHook('onRequest', (request, reply, done) => {
-    // A route with its own helmet options gets them from the plugin.
-    if ((request.routeOptions.config as { helmet?: unknown }).helmet !== undefined) return done();
-    if (securityHeaders !== undefined) {
-      reply.headers(securityHeaders);
-      return done();
-    }
-    const before = new Set(reply.raw.getHeaderNames());
-    reply.helmet();
-    securityHeaders = {};
-    for (const name of reply.raw.getHeaderNames()) {
-      const value = reply.raw.getHeader(name);
-      if (!before.has(name) && value !== undefined) securityHeaders[name] = value;
-    }
+  // The security headers are made once by @fastify/helmet and set from that copy by one hook: the
+  // plugin's own hooks rebuild helmet (CSP parsing included) on every request.
+  const securityHeaders = await securityHeadersOf(HELMET_OPTIONS);
+  app.addHook('onRequest', (_request, reply, done) => {
+    reply.headers(securityHeaders);
     done();
   });
   if (options.rateLimit !== false) {
@@ -472,17 +504,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       () => (startupState = 'failed'),
     );
     // Until the store holds its data, an answer from it would be wrong: the API says it is loading.
-    app.addHook('onRequest', async (request) => {
-      if (startupState === 'ready') return;
+    app.addHook('onRequest', (request, _reply, next) => {
+      if (startupState === 'ready') return next();
       const url = request.url;
-      if (!url.startsWith(`${API_PREFIX}/`) || url.startsWith(`${API_PREFIX}/health`)) return;
-      if (url.startsWith(`${API_PREFIX}/openapi.json`)) return;
+      if (!url.startsWith(`${API_PREFIX}/`) || url.startsWith(`${API_PREFIX}/health`)) return next();
+      if (url.startsWith(`${API_PREFIX}/openapi.json`)) return next();
       const { done, total, unit } = startup.progress();
-      throw new CairnError(
-        'API_NOT_READY',
-        startupState === 'failed'
-          ? `${startup.label} failed; the server answers nothing from the store`
-          : `${startup.label} (${done} of ${total ?? '?'} ${unit}); ask again in a moment (GET ${API_PREFIX}/health says when it is ready)`,
+      next(
+        new CairnError(
+          'API_NOT_READY',
+          startupState === 'failed'
+            ? `${startup.label} failed; the server answers nothing from the store`
+            : `${startup.label} (${done} of ${total ?? '?'} ${unit}); ask again in a moment (GET ${API_PREFIX}/health says when it is ready)`,
+        ),
       );
     });
   }
@@ -568,9 +602,16 @@ export interface StartOptions extends ServerOptions {
   port?: number;
 }
 
-/** Builds the server and listens; resolves to the instance and the address it answers on. */
+/**
+ * Builds the server and listens (or takes over `listener`, already listening); resolves to the
+ * instance and the address it answers on.
+ */
 export async function startServer(options: StartOptions): Promise<{ app: FastifyInstance; url: string }> {
   const app = await buildServer(options);
+  if (options.listener !== undefined) {
+    await app.ready();
+    return { app, url: options.listener.url };
+  }
   const host = options.host ?? '127.0.0.1';
   await app.listen({ host, port: options.port ?? 8080 });
   const address = app.server.address();

@@ -92,3 +92,27 @@ export async function waitReady(url: string): Promise<HealthData[]> {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
+
+/**
+ * Asks /api/v1/health until the server is built (the listener up before it says `starting: ...`
+ * under `startup`), and returns that answer (at most 5 minutes).
+ */
+export async function waitBuilt(url: string): Promise<HealthData> {
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    const now = await health(url);
+    if (now.startup?.label.startsWith('starting') !== true) return now;
+    if (Date.now() > deadline)
+      throw new Error(`waited 5 minutes for the server to be built; last: ${JSON.stringify(now)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits until `text()` matches `pattern` (a line printed after the address; at most 5 minutes). */
+export async function waitOutput(text: () => string, pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  while (!pattern.test(text())) {
+    if (Date.now() > deadline) throw new Error(`waited 5 minutes for ${pattern} in: ${text()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

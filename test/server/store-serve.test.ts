@@ -1,9 +1,10 @@
 /**
  * `cairn serve` over a store, as a user runs it: the built binary in a child process on
- * 127.0.0.1 port 0 with `--db` in a temporary folder. The first start listens at once and ingests
+ * 127.0.0.1 port 0 with `--db` in a temporary folder. Each start listens before it builds the
+ * server (/health says `starting: ...`, the API answers 503). The first start ingests
  * the bundled data behind it (a line on stderr says so; /health says loading, the API answers 503
  * API_NOT_READY, then ready) and serves the store's answers; the second start finds every file
- * there, ingests nothing and answers /health and the KP country page at once.
+ * there, ingests nothing and, once built, answers the KP country page from the kept store.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,7 +12,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { HistoryDependencyResult, IngestStatusResult } from '../../src/app/index.js';
 import { envelope } from '../../src/server/index.js';
-import { health, killServes, requireBuiltCli, startServe, waitReady } from './serve-process.js';
+import {
+  health,
+  killServes,
+  requireBuiltCli,
+  startServe,
+  waitBuilt,
+  waitOutput,
+  waitReady,
+} from './serve-process.js';
 
 let home: string;
 
@@ -34,9 +43,13 @@ async function status(url: string): Promise<IngestStatusResult> {
 
 it('ingests the bundled data on the first start only, and serves the store', async () => {
   const first = await serve();
+  // The address comes first (the server is built behind it): the line follows once the store is checked.
+  await waitOutput(first.err, /^cairn: first start: ingesting the bundled data into the store/m);
   expect(first.err()).toMatch(
     /^cairn: first start: ingesting the bundled data into the store \(\d+ files, once\)$/m,
   );
+  // Until the server is built, /health says it is starting; then the ingest is its start-up work.
+  expect((await waitBuilt(first.url)).startup?.label).toBe('ingesting the bundled data');
   // Asked before /health: if /health still says loading, the page was asked while loading too.
   const early = await fetch(`${first.url}/api/v1/countries/KP`);
   const loading = await health(first.url);
@@ -65,9 +78,9 @@ it('ingests the bundled data on the first start only, and serves the store', asy
   expect(await first.exited).toBe(0);
 
   const second = await serve();
+  // Up over the kept store: once built, no start-up work, and the country page answers without re-ingesting.
+  expect((await waitBuilt(second.url)).startup).toBeNull();
   expect(second.err()).not.toContain('ingesting');
-  // Up over the kept store: no start-up work, and the country page answers without re-ingesting.
-  expect((await health(second.url)).startup).toBeNull();
   const kpPage = await fetch(`${second.url}/api/v1/countries/KP`);
   expect(kpPage.status).toBe(200);
   const page = (await kpPage.json()) as { data: { upstreams: Array<{ asn: number }> } };

@@ -76,10 +76,17 @@ export const AsnParams = z.object({
 export async function routingRoutes(api: ZodApp, context: RouteContext): Promise<void> {
   // An answer already given for this URL is sent from its bytes, before validation and handler
   // (after the rate limit and the security headers, which run on request).
-  api.addHook('preValidation', async (request, reply) => {
-    if (request.method !== 'GET') return;
-    const entry = context.answers.get(request.url);
-    if (entry !== undefined) return sendCached(request, reply, entry, performance.now(), context.answers);
+  // (A callback hook: no promise per request; answering early means not calling `done`.)
+  api.addHook('preValidation', (request, reply, done) => {
+    if (request.method === 'GET') {
+      const started = performance.now();
+      const entry = context.answers.get(request.url);
+      if (entry !== undefined) {
+        sendCached(request, reply, entry, started, context.answers);
+        return;
+      }
+    }
+    done();
   });
   api.get(
     '/countries',
