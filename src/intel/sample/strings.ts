@@ -172,41 +172,38 @@ function publicOrInternalTld(host: string): boolean {
   return /^[a-z]{2}$/.test(tld) && !EXTENSION_LIKE.has(tld);
 }
 
-/** The UTF-16LE strings of at least MIN_STRING_LENGTH characters, as one text with their offsets. */
+function printablePair(bytes: Uint8Array, i: number): boolean {
+  const c = bytes[i];
+  return i + 1 < bytes.length && bytes[i + 1] === 0 && ((c >= 0x20 && c < 0x7f) || c === 9);
+}
+
+/**
+ * The UTF-16LE strings of at least MIN_STRING_LENGTH characters (even offsets first, then odd),
+ * each cut at MAX_RUN characters. Every such string holds a NUL byte every other byte, so the scan
+ * jumps from NUL to NUL with the native `indexOf` instead of testing every byte twice.
+ */
 function utf16Runs(bytes: Uint8Array): StringRun[] {
-  const runs: StringRun[] = [];
-  for (let parity = 0; parity < 2; parity++) {
-    let start = -1;
-    let i = parity;
-    for (; i + 1 < bytes.length; i += 2) {
-      const c = bytes[i];
-      if (
-        bytes[i + 1] === 0 &&
-        ((c >= 0x20 && c < 0x7f) || c === 9) &&
-        (start < 0 || i - start < MAX_RUN * 2)
-      ) {
-        if (start < 0) start = i;
-        continue;
-      }
-      if (start >= 0 && i - start >= MIN_STRING_LENGTH * 2) {
-        runs.push({
-          offset: start,
-          text: Buffer.from(bytes.subarray(start, i)).toString('utf16le'),
-          encoding: 'utf16le',
-        });
-      }
-      start = -1;
-      if (bytes[i + 1] === 0 && ((c >= 0x20 && c < 0x7f) || c === 9)) start = i;
+  const runs: [StringRun[], StringRun[]] = [[], []];
+  const push = (start: number, end: number): void => {
+    runs[start & 1].push({
+      offset: start,
+      text: Buffer.from(bytes.subarray(start, end)).toString('utf16le'),
+      encoding: 'utf16le',
+    });
+  };
+  for (let zero = bytes.indexOf(0, 1); zero >= 0; zero = bytes.indexOf(0, zero + 1)) {
+    const start = zero - 1;
+    if (!printablePair(bytes, start)) continue;
+    // Good pairs never overlap (a pair's second byte is NUL, never printable): take the whole run.
+    let end = start;
+    while (printablePair(bytes, end)) end += 2;
+    for (let s = start; s < end; s += MAX_RUN * 2) {
+      const e = Math.min(end, s + MAX_RUN * 2);
+      if (e - s >= MIN_STRING_LENGTH * 2) push(s, e);
     }
-    if (start >= 0 && i - start >= MIN_STRING_LENGTH * 2) {
-      runs.push({
-        offset: start,
-        text: Buffer.from(bytes.subarray(start, i)).toString('utf16le'),
-        encoding: 'utf16le',
-      });
-    }
+    zero = end - 1;
   }
-  return runs;
+  return [...runs[0], ...runs[1]];
 }
 
 /** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
