@@ -504,8 +504,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       () => (startupState = 'failed'),
     );
     // Until the store holds its data, an answer from it would be wrong: the API says it is loading.
-    app.addHook('onRequest', (request, _reply, next) => {
+    app.addHook('onRequest', (request, reply, next) => {
       if (startupState === 'ready') return next();
+      // While the first start ingests, the event loop can be held long enough for the keep-alive
+      // timer to fire late and reset a socket a poller has just reused: close after each answer.
+      reply.raw.shouldKeepAlive = false;
       const url = request.url;
       if (!url.startsWith(`${API_PREFIX}/`) || url.startsWith(`${API_PREFIX}/health`)) return next();
       if (url.startsWith(`${API_PREFIX}/openapi.json`)) return next();

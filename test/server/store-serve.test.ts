@@ -57,6 +57,8 @@ it('ingests the bundled data on the first start only, and serves the store', asy
   expect(loading.startup).toMatchObject({ label: 'ingesting the bundled data', state: 'loading' });
   expect(loading.startup?.total).toBeGreaterThan(0);
   expect(early.status).toBe(503);
+  // While loading, each answer closes its connection, so no poller reuses a socket the server drops.
+  expect(early.headers.get('connection')).toBe('close');
   const problem = (await early.json()) as { code: string; message: string };
   expect(problem.code).toBe('API_NOT_READY');
   expect(problem.message).toMatch(
