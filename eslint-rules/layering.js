@@ -22,6 +22,12 @@ export const SUBMODULE_SURFACES = {
     'collect.js',
     'collect.ts',
     'collect',
+    // app/surface-<face>.ts: thin re-exports, each what a group of commands needs and no more.
+    ...['ach', 'bus', 'demo', 'fetch', 'intel', 'outages', 'store', 'whatif'].flatMap((name) => [
+      `surface-${name}.js`,
+      `surface-${name}.ts`,
+      `surface-${name}`,
+    ]),
   ],
   // server/listen.ts: the listener `cairn serve` starts before loading Fastify, zod and app.
   server: ['listen.js', 'listen.ts', 'listen'],

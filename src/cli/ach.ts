@@ -6,7 +6,7 @@
  */
 import { Command } from 'commander';
 import { CairnError, escapeForTerminal } from '../errors/index.js';
-import { AchCaseError, achAnalyze, achFormatOption, type AchResult } from '../app/index.js';
+import { AchCaseError, achAnalyze, achFormatOption, type AchResult } from '../app/surface-ach.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK, exitCodeFor, type CliIo } from './io.js';
 

@@ -4,7 +4,7 @@
  * Sony Pictures 2014 case) or as one JSON object.
  */
 import { Command } from 'commander';
-import { demoAnalysis, type DemoResult } from '../app/index.js';
+import { demoAnalysis, type DemoResult } from '../app/surface-demo.js';
 import { escapeForTerminal } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK } from './io.js';

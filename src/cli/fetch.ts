@@ -17,7 +17,7 @@ import {
   type FetchInput,
   type FetchResult,
   type ProgressReport,
-} from '../app/index.js';
+} from '../app/surface-fetch.js';
 import { ParseError, escapeForTerminal } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_INPUT_PROBLEM, EXIT_OK, type CliIo } from './io.js';

@@ -15,7 +15,7 @@ import {
   visibilityCsv,
   type HistoryCountryChangesResult,
   type HistoryPrefixChangesResult,
-} from '../app/index.js';
+} from '../app/surface-store.js';
 import { ParseError, escapeForTerminal } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK, type CliIo } from './io.js';

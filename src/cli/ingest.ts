@@ -13,20 +13,17 @@ import { Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import {
   DEFAULT_FETCH_CONCURRENCY,
-  FETCH_FILES_LABEL,
   INGEST_ELEMENTS_LABEL,
   INGEST_FILES_LABEL,
   MAX_FETCH_CONCURRENCY,
-  fetchArchives,
-  fetchedFilePaths,
-  busIngest,
   ingest,
   isBusUrl,
-  type BusIngestResult,
-  type FetchResult,
   type IngestResult,
   type WorkHooks,
-} from '../app/index.js';
+} from '../app/surface-store.js';
+// Types only: the fetcher and the bus load when --fetch or a bus URL asks for them.
+import type { BusIngestResult } from '../app/surface-bus.js';
+import type { FetchResult } from '../app/surface-fetch.js';
 import { ParseError, escapeForTerminal } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_INPUT_PROBLEM, EXIT_OK, type CliIo } from './io.js';
@@ -79,6 +76,7 @@ async function fetchForIngest(io: CliIo, options: IngestCliOptions): Promise<Fet
           field: 'kind',
         },
       );
+  const { FETCH_FILES_LABEL, fetchArchives } = await import('../app/surface-fetch.js');
   const fetchLabels = new Set([FETCH_FILES_LABEL]);
   const bars = progressHooks(io, options.progress !== false);
   return fetchArchives(
@@ -198,6 +196,7 @@ async function runBusWorker(io: CliIo, options: IngestCliOptions, bus: string): 
   const stop = (): void => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  const { busIngest } = await import('../app/surface-bus.js');
   let result: BusIngestResult;
   try {
     result = await busIngest(
@@ -237,7 +236,9 @@ async function runIngest(io: CliIo, options: IngestCliOptions): Promise<number> 
   if (options.fetch === true) fetched = await fetchForIngest(io, options);
   else if (options.source !== undefined)
     throw new ParseError('CLI_BAD_OPTION', '--source is read with --fetch only', { field: 'fetch' });
-  const mrt = [...(options.mrt ?? []), ...(fetched !== undefined ? fetchedFilePaths(fetched) : [])];
+  const fetchedPaths =
+    fetched !== undefined ? (await import('../app/surface-fetch.js')).fetchedFilePaths(fetched) : [];
+  const mrt = [...(options.mrt ?? []), ...fetchedPaths];
   if (fetched !== undefined) {
     // With --json, stdout holds the ingest result alone.
     (options.json === true ? io.stderr : io.stdout).write(fetchLine(fetched));

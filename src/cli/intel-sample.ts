@@ -10,7 +10,7 @@ import {
   sampleFiles,
   type SampleFileJson,
   type SampleResult,
-} from '../app/index.js';
+} from '../app/surface-intel.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { problemPrinter, progressHooks } from './output.js';

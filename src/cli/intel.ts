@@ -23,7 +23,7 @@ import {
   type IntelSimilarResult,
   type IntelSimilarity,
   type WorkHooks,
-} from '../app/index.js';
+} from '../app/surface-intel.js';
 import { action, type CliContext } from './command.js';
 import { addIntelSampleCommand } from './intel-sample.js';
 import { EXIT_OK, noteProblem, type CliIo } from './io.js';

@@ -21,7 +21,7 @@ import {
   type OutageEventLine,
   type SessionResetLine,
   type SelectionInput,
-} from '../app/index.js';
+} from '../app/surface-outages.js';
 import { ParseError, escapeForTerminal } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK, type CliIo } from './io.js';

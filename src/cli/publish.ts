@@ -5,7 +5,7 @@
  * nothing: the stream drops parts it already has. Thin: parse, call app, render.
  */
 import { Command } from 'commander';
-import { publishMrtFiles, type PublishResult } from '../app/index.js';
+import { publishMrtFiles, type PublishResult } from '../app/surface-bus.js';
 import { escapeForTerminal } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK, type CliIo } from './io.js';

@@ -6,7 +6,7 @@
  * parse, call app, render.
  */
 import { Command } from 'commander';
-import { watchRisLive, type AlertJson, type WatchStats } from '../app/index.js';
+import { watchRisLive, type AlertJson, type WatchStats } from '../app/surface-outages.js';
 import { ParseError, escapeForTerminal } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_INPUT_PROBLEM, EXIT_OK, unreadableInputs, type CliIo } from './io.js';

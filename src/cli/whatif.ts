@@ -4,7 +4,7 @@
  * per-prefix evidence, or the ranking of every country, and always the limits of the method.
  */
 import { Command } from 'commander';
-import { whatIf, type LinkEvidence, type WhatIfCountry, type WhatIfResult } from '../app/index.js';
+import { whatIf, type LinkEvidence, type WhatIfCountry, type WhatIfResult } from '../app/surface-whatif.js';
 import { escapeForTerminal as esc } from '../errors/index.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK } from './io.js';

@@ -1,0 +1,95 @@
+/**
+ * Each `cairn` command loads the app code it needs and no more: its module imports an app
+ * sub-surface (app/surface-*.js, app/mrt.js, app/country.js, app/collect.js), not app/index.js, and
+ * the heavy packages (DuckDB's native module, fastify, nats) load only where a command needs
+ * them, at the point of use. Checked in a fresh Node process on the built code (the test process
+ * has loaded other test files' modules), by every URL the ESM loader resolves while importing.
+ *
+ * Needs the build (`npm run build`).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = join(import.meta.dirname, '..');
+
+// A resolve hook posts each resolved URL; a data: module imported last marks the end of the list.
+const HOOKS = [
+  'let port;',
+  'export function initialize(data) { port = data.port; }',
+  'export async function resolve(specifier, context, next) {',
+  '  const result = await next(specifier, context);',
+  '  port.postMessage(result.url);',
+  '  return result;',
+  '}',
+].join('\n');
+
+/** Every URL resolved while importing `module` (a path under dist/) in a fresh process. */
+function urlsLoaded(module: string): string[] {
+  const file = join(ROOT, 'dist', module);
+  expect(existsSync(file), `${file}: run \`npm run build\` first`).toBe(true);
+  const script = [
+    `import { register } from 'node:module';`,
+    `import { MessageChannel } from 'node:worker_threads';`,
+    `const { port1, port2 } = new MessageChannel();`,
+    `const urls = [];`,
+    `const END = 'data:text/javascript,export default "end of the import list"';`,
+    `const done = new Promise((resolve) => port1.on('message', (url) => (url === END ? resolve() : urls.push(url))));`,
+    `register('data:text/javascript,' + encodeURIComponent(${JSON.stringify(HOOKS)}), { data: { port: port2 }, transferList: [port2] });`,
+    `await import(${JSON.stringify(file)});`,
+    `await import(END);`,
+    `await done;`,
+    `port1.close();`,
+    `console.log(JSON.stringify(urls));`,
+  ].join('\n');
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  expect(run.status, run.stderr).toBe(0);
+  return JSON.parse(run.stdout) as string[];
+}
+
+/** The packages among `watched` whose files `urls` holds, and whether app/index.js is among them. */
+function summary(urls: string[], watched: string[]): { packages: string[]; appIndex: boolean } {
+  return {
+    packages: watched.filter((p) => urls.some((u) => u.includes(`/node_modules/${p}/`))),
+    appIndex: urls.some((u) => u.endsWith('/dist/app/index.js')),
+  };
+}
+
+const HEAVY = ['@duckdb/node-api', 'fastify', 'nats'];
+
+/** Command modules (dist/cli/...) and the heavy packages each may load on import. */
+const COMMANDS: [string, string[]][] = [
+  ['cli/mrt.js', []],
+  ['cli/country.js', []],
+  ['cli/whatif.js', []],
+  ['cli/demo.js', []],
+  ['cli/ach.js', []],
+  ['cli/intel.js', []],
+  ['cli/intel-sample.js', []],
+  ['cli/fetch.js', []],
+  ['cli/outages.js', []],
+  ['cli/watch.js', []],
+  ['cli/collect.js', []],
+  ['cli/ingest.js', []],
+  ['cli/history.js', []],
+  ['cli/publish.js', []],
+  ['cli/program.js', []],
+];
+
+describe('what each cairn command loads', () => {
+  for (const [module, allowed] of COMMANDS) {
+    it(`${module} loads an app sub-surface, not app/index.js, and none of ${HEAVY.join(', ')}`, () => {
+      expect(summary(urlsLoaded(module), HEAVY)).toEqual({ packages: allowed, appIndex: false });
+    });
+  }
+
+  it('the whole of app does load app/index.js and the check sees packages loaded on import', () => {
+    // The server face loads fastify on import: the check sees a heavy package when one loads.
+    expect(summary(urlsLoaded('server/index.js'), HEAVY).packages).toContain('fastify');
+    expect(summary(urlsLoaded('app/index.js'), HEAVY).appIndex).toBe(true);
+  });
+});
