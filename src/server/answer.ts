@@ -1,6 +1,4 @@
 /** Building answers: the meta (query time, data time, coverage, page) and one page of a list. */
-import type { FastifyReply } from 'fastify';
-import { z } from 'zod';
 import { ParseError } from '../errors/index.js';
 import { decodeCursor, encodeCursor, type Coverage, type Meta, type Page } from './envelope.js';
 import type { RouteContext } from './server.js';
@@ -52,26 +50,4 @@ export function csvCell(value: string | number | boolean | undefined | null): st
   const text = value === undefined || value === null ? '' : String(value);
   const safe = /^[=+\-@\t\r]/.test(text) && !/^-?\d/.test(text) ? `'${text}` : text;
   return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
-
-/** The `data` of answers already sent, as JSON text, by answer object. */
-const DATA_JSON = new WeakMap<object, string>();
-
-/**
- * An answer's envelope as JSON text, for answers app holds and never changes (a kept world's):
- * `data` is checked against its schema and serialised once per answer object, `meta` every time,
- * so a repeated answer costs no schema walk (the response serializer would redo it per request).
- */
-export function envelopeJson(schema: z.ZodType, data: object, meta: Meta): string {
-  let json = DATA_JSON.get(data);
-  if (json === undefined) {
-    json = JSON.stringify(z.encode(schema, data));
-    DATA_JSON.set(data, json);
-  }
-  return `{"data":${json},"meta":${JSON.stringify(meta)}}`;
-}
-
-/** Sends an envelope already serialised (`envelopeJson`): the response serializer leaves text as it is. */
-export function sendEnvelopeJson(reply: FastifyReply, text: string): FastifyReply {
-  return reply.type('application/json').send(text);
 }
