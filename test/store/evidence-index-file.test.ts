@@ -18,6 +18,28 @@ const record = (n: number, text: string): EvidenceIndexRecord => ({
   text,
 });
 
+/**
+ * Saves an index into a store at `db`, lets `displace` move or remove that store file, and checks
+ * that the store then made at `db` neither reads the copy beside it nor loads an index.
+ */
+async function expectNoIndexAfter(
+  db: string,
+  version: number,
+  displace: (db: string) => void,
+): Promise<void> {
+  const first = await openStore(db);
+  await first.saveEvidenceIndex(record(version, '{"format":3}'));
+  await first.close();
+  displace(db);
+  const again = await openStore(db);
+  try {
+    expect(readEvidenceIndexBeside(db)).toBeUndefined();
+    expect(await again.loadEvidenceIndex()).toBeUndefined();
+  } finally {
+    await again.close();
+  }
+}
+
 describe('the evidence index beside the store file', () => {
   it('is written with the index and reads back equal, ASCII or not', async () => {
     const db = path.join(dir, 'a.duckdb');
@@ -52,35 +74,17 @@ describe('the evidence index beside the store file', () => {
   });
 
   it('is not read once the store file is moved aside and another made at its path', async () => {
-    const db = path.join(dir, 'b.duckdb');
-    const first = await openStore(db);
-    await first.saveEvidenceIndex(record(3, '{"format":3}'));
-    await first.close();
-    expect(readEvidenceIndexBeside(db)).toEqual(record(3, '{"format":3}'));
-    renameSync(db, path.join(dir, 'b-aside.duckdb'));
-    const again = await openStore(db);
-    try {
-      expect(readEvidenceIndexBeside(db)).toBeUndefined();
-      expect(await again.loadEvidenceIndex()).toBeUndefined();
-    } finally {
-      await again.close();
-    }
+    await expectNoIndexAfter(path.join(dir, 'b.duckdb'), 3, (db) => {
+      expect(readEvidenceIndexBeside(db)).toEqual(record(3, '{"format":3}'));
+      renameSync(db, path.join(dir, 'b-aside.duckdb'));
+    });
   });
 
   it('is not read once the store file is deleted and another made at its path (an inode may be reused)', async () => {
-    const db = path.join(dir, 'c.duckdb');
-    const first = await openStore(db);
-    await first.saveEvidenceIndex(record(4, '{"format":3}'));
-    await first.close();
-    rmSync(db);
-    rmSync(`${db}.wal`, { force: true });
-    const again = await openStore(db);
-    try {
-      expect(readEvidenceIndexBeside(db)).toBeUndefined();
-      expect(await again.loadEvidenceIndex()).toBeUndefined();
-    } finally {
-      await again.close();
-    }
+    await expectNoIndexAfter(path.join(dir, 'c.duckdb'), 4, (db) => {
+      rmSync(db);
+      rmSync(`${db}.wal`, { force: true });
+    });
   });
 
   it('a damaged or foreign file at its path is not an index, and the first read replaces it', async () => {
