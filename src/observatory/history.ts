@@ -27,7 +27,7 @@
  */
 import type { RouteEvent, RoutingTable } from '../routing/index.js';
 import type { AsNames, Registry } from '../registry/index.js';
-import { Observatory } from './observatory.js';
+import { Observatory, registeredCountryOf } from './observatory.js';
 import { mergeSortedIds } from './sorted-ids.js';
 import { PathFacts } from './visibility.js';
 
@@ -470,12 +470,8 @@ export class HistoryRecorder {
   private countryOf(id: number): number {
     let c = this.prefixCountry[id];
     if (c !== UNKNOWN) return c;
-    const table = this.table;
-    const entry =
-      table.prefixFamily(id) === 4
-        ? this.registry.countryOfIPv4(table.ipv4Network(id), table.prefixLength(id))
-        : this.registry.countryOfPrefix(table.prefix(id));
-    c = entry !== undefined && entry.country !== 'ZZ' ? this.countries.groupOf(entry.country) : NO_COUNTRY;
+    const country = registeredCountryOf(this.table, this.registry, id);
+    c = country !== undefined ? this.countries.groupOf(country) : NO_COUNTRY;
     this.prefixCountry[id] = c;
     if (c >= 0) {
       while (this.countryMembers.length <= c) {

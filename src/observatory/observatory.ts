@@ -132,6 +132,18 @@ export function parseCountryCode(text: string): string {
   return code;
 }
 
+/**
+ * The country the registry gives prefix `id` of `table` (undefined: none, or ZZ). IPv4 is looked up
+ * by numbers, so no Prefix object is made per prefix of a full table.
+ */
+export function registeredCountryOf(table: RoutingTable, registry: Registry, id: number): string | undefined {
+  const entry =
+    table.prefixFamily(id) === 4
+      ? registry.countryOfIPv4(table.ipv4Network(id), table.prefixLength(id))
+      : registry.countryOfPrefix(table.prefix(id));
+  return entry !== undefined && entry.country !== 'ZZ' ? entry.country : undefined;
+}
+
 /** A group of routes gathered from the table by country (`count` routes in all). */
 interface RoutesByCountry {
   offsets: Int32Array;
@@ -236,19 +248,14 @@ export class Observatory {
   private countryOfId(id: number): number {
     let c = this.knownCountry[id];
     if (c !== UNKNOWN_COUNTRY) return c;
-    const table = this.table;
-    // IPv4 by numbers: no Prefix object per prefix of a full table.
-    const entry =
-      table.prefixFamily(id) === 4
-        ? this.registry.countryOfIPv4(table.ipv4Network(id), table.prefixLength(id))
-        : this.registry.countryOfPrefix(table.prefix(id));
+    const country = registeredCountryOf(this.table, this.registry, id);
     c = -1;
-    if (entry !== undefined && entry.country !== 'ZZ') {
-      let index = this.countryIndex.get(entry.country);
+    if (country !== undefined) {
+      let index = this.countryIndex.get(country);
       if (index === undefined) {
         index = this.countryCodes.length;
-        this.countryCodes.push(entry.country);
-        this.countryIndex.set(entry.country, index);
+        this.countryCodes.push(country);
+        this.countryIndex.set(country, index);
       }
       c = index;
     }
