@@ -11,7 +11,7 @@ import { inflateSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AlertJson } from '../../src/app/index.js';
-import { TOKEN, openPage, startHarness, type Started } from './harness.js';
+import { importIndicatorList, openPage, startHarness, type Started } from './harness.js';
 
 let harness: Started;
 
@@ -26,15 +26,7 @@ beforeAll(async () => {
     `string,"${FORMULA.replaceAll('"', '""')}",SYNTHETIC formula probe,synthetic`,
     `string,${AT_FORMULA},SYNTHETIC formula probe,synthetic`,
   ].join('\n');
-  const response = await fetch(
-    `${harness.url}/api/v1/intel/import?name=synthetic-formula-probe.csv&format=indicator-list`,
-    {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
-      body: csv,
-    },
-  );
-  expect(response.status, await response.clone().text()).toBe(200);
+  await importIndicatorList(harness, 'synthetic-formula-probe.csv', csv);
 });
 afterAll(async () => {
   await harness?.close();

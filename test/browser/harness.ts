@@ -73,6 +73,23 @@ async function syntheticOutageFile(folder: string): Promise<string> {
   return file;
 }
 
+/**
+ * Imports an indicator list (CSV: type,value,note,sources) through the API, with the write token,
+ * as an analyst's upload would; fails the calling test on anything but 200.
+ */
+export async function importIndicatorList(harness: Harness, name: string, csv: string): Promise<void> {
+  const response = await fetch(
+    `${harness.url}/api/v1/intel/import?name=${encodeURIComponent(name)}&format=indicator-list`,
+    {
+      method: 'POST',
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
+      body: csv,
+    },
+  );
+  if (response.status !== 200)
+    throw new Error(`import of ${name}: HTTP ${response.status} ${await response.text()}`);
+}
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Started> {
   if (!existsSync(`${WEB_ROOT}index.html`))
     throw new Error('web/dist is not built: run node scripts/build-web.mjs first');

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { TOKEN, openPage, screenshot, startHarness, type Started } from './harness.js';
+import { importIndicatorList, openPage, screenshot, startHarness, type Started } from './harness.js';
 
 const ASNAMES = fileURLToPath(new URL('../../data/registry/asnames.json.gz', import.meta.url));
 // cairn shows an AS's handle (the first word of its registry name), so the markup is in the handle.
@@ -37,15 +37,7 @@ beforeAll(async () => {
     `string,${HOSTILE_INDICATOR},${HOSTILE_NOTE},synthetic`,
     'ipv4,175.45.178.1,SYNTHETIC: an address in North Korea,synthetic',
   ].join('\n');
-  const response = await fetch(
-    `${harness.url}/api/v1/intel/import?name=synthetic-xss-probe.csv&format=indicator-list`,
-    {
-      method: 'POST',
-      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'text/plain' },
-      body: csv,
-    },
-  );
-  expect(response.status, await response.clone().text()).toBe(200);
+  await importIndicatorList(harness, 'synthetic-xss-probe.csv', csv);
 });
 
 afterAll(async () => {
