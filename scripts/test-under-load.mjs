@@ -130,8 +130,13 @@ async function main() {
           ['unit suite', [...vitest, 'run', '--project', 'unit']],
           ['live suite', [...vitest, 'run', '--project', 'live']],
         ];
-  // The tests spawn the built CLI (dist/cli/main.js): build first, before the load starts.
-  if (vitestArgs.length === 0 && (await run(tsc[0], [tsc[1], '-p', 'tsconfig.build.json'])) !== 0) {
+  // The tests spawn the built CLI (dist/cli/main.js) and the live cluster's workspace test serves
+  // the built web UI (web/dist): build both, as `npm run build` does, before the load starts.
+  if (
+    vitestArgs.length === 0 &&
+    ((await run(tsc[0], [tsc[1], '-p', 'tsconfig.build.json'])) !== 0 ||
+      (await run(process.execPath, [join(root, 'scripts', 'build-web.mjs')])) !== 0)
+  ) {
     process.stderr.write('test-under-load: the build failed\n');
     return 1;
   }
