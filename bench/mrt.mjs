@@ -80,18 +80,19 @@ const updateFiles = execFileSync('sh', ['-c', `find data/mrt -name 'updates*.gz'
   .map((rel) => join(root, rel));
 const many = Array.from({ length: REPEAT }, () => updateFiles).flat();
 const dist = join(root, 'dist/mrt/index.js');
-const inProcess = (body) => [
+const inProcess = (body, mrtIndex = dist) => [
   node,
   '--input-type=module',
   '-e',
-  `import { openByteSource, scanMrt } from ${JSON.stringify(dist)}; import zlib from 'node:zlib'; import fs from 'node:fs';
+  `import { openByteSource, scanMrt } from ${JSON.stringify(mrtIndex)}; import zlib from 'node:zlib'; import fs from 'node:fs';
 let n = 0; for (const file of process.argv.slice(1)) { ${body} } process.stdout.write(n + '\\n');`,
   ...many,
 ];
 const byteSource = (decompressor) =>
   inProcess(`const s = await openByteSource(file, { decompressor: '${decompressor}' });
 try { for await (const c of s.chunks()) n += c.length; } catch {} await s.close();`);
-const decodeAll = inProcess('await scanMrt(file, () => { n++; });');
+const decodeBody = 'await scanMrt(file, () => { n++; });';
+const decodeAll = inProcess(decodeBody);
 const manyElements = Number(execFileSync(decodeAll[0], decodeAll.slice(1), { encoding: 'utf8' }).trim());
 const bgpdumpAll = ['sh', '-c', 'for f do bgpdump -m "$f"; done', 'sh', ...many];
 const manyBgpdumpElements = Number(
@@ -131,6 +132,7 @@ commands.push([
 const before = process.env.BENCH_MRT_BEFORE;
 if (before !== undefined) {
   const beforeCli = join(before, 'cli/main.js');
+  commands.push(['before: decode only', inProcess(decodeBody, join(before, 'mrt/index.js'))]);
   for (const jobs of ['2', '1'])
     commands.push([
       `before: --format bgpdump --jobs ${jobs}`,

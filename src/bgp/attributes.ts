@@ -193,7 +193,10 @@ export class PathAttributes {
     this.end = end;
     this.asnLength = asnLength;
     this.addPath = addPath;
-    this.present.fill(0);
+    // Eight stores: TypedArray#fill on an array this small costs a call into the runtime.
+    const present = this.present;
+    present[0] = present[1] = present[2] = present[3] = 0;
+    present[4] = present[5] = present[6] = present[7] = 0;
     this.origin = -1;
     this.asPathStart = this.asPathEnd = -1;
     this.as4PathStart = this.as4PathEnd = -1;

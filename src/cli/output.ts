@@ -7,10 +7,16 @@
  * const hooks = { ...progressHooks(io, options.progress), ...problemPrinter(io) };
  * const result = await countryReport(input, hooks);
  */
-import { Presets, SingleBar } from 'cli-progress';
+import { createRequire } from 'node:module';
+import type * as CliProgress from 'cli-progress';
 import type { MrtStatsResult, ProgressReport, WorkHooks } from '../app/index.js';
 import { CairnError, escapeForTerminal, type ErrorCode } from '../errors/index.js';
 import { noteProblem, type CliIo } from './io.js';
+
+/** Loaded on the first bar: most runs draw none (not a terminal, --no-progress, --json). */
+let cliProgress: typeof CliProgress | undefined;
+const load = (): typeof CliProgress =>
+  (cliProgress ??= createRequire(import.meta.url)('cli-progress') as typeof CliProgress);
 
 export interface Progress {
   update(done: number, total: number | undefined): void;
@@ -20,6 +26,7 @@ export interface Progress {
 /** A progress bar on the io's stderr when it is a terminal; a no-op otherwise. */
 export function progressBar(io: CliIo, label: string, enabled = true): Progress {
   if (!enabled || !io.stderrIsTTY) return { update() {}, stop() {} };
+  const { Presets, SingleBar } = load();
   const bar = new SingleBar(
     {
       format: `${escapeForTerminal(label)} [{bar}] {percentage}% | {value}/{total} bytes | {eta_formatted}`,

@@ -375,8 +375,12 @@ export class BgpdumpFormatter {
     return buf;
   }
 
-  /** Long enough for any head: a format name, 10+1+10 digits of time, 39 of IPv6, 10 of ASN. */
-  private readonly lineHeadBytes = new Uint8Array(160);
+  /**
+   * Long enough for any head: a format name, 10+1+10 digits of time, 39 of IPv6, 10 of ASN.
+   * The formatter's own buffers are Buffers, as the sink's is: the writers then see one kind of
+   * array (and the decoder's bytes another, see MrtFramer.push), not both at every store.
+   */
+  private readonly lineHeadBytes = Buffer.alloc(160);
   private lineHeadView = this.lineHeadBytes.subarray(0, 0);
   private lineHeadOffset = -1;
   private lineHeadType = '';
@@ -385,7 +389,7 @@ export class BgpdumpFormatter {
   private timeFormat = '';
   private timeSeconds = -1;
   private timeEnd = 0;
-  private readonly peerPartBytes = new Uint8Array(80);
+  private readonly peerPartBytes = Buffer.alloc(80);
   private peerPartLength = 0;
   private peerPartType = '';
   private peerPartAsn = -1;
@@ -406,7 +410,7 @@ export class BgpdumpFormatter {
       return this.directView;
     if (directSuffixFits(attributes)) {
       const room = ribSuffixRoom(attributes);
-      if (this.directBytes.length < room) this.directBytes = new Uint8Array(room * 2);
+      if (this.directBytes.length < room) this.directBytes = Buffer.alloc(room * 2);
       this.directView = this.directViewOf(
         writeRibSuffix(
           attributes,
@@ -418,7 +422,7 @@ export class BgpdumpFormatter {
       );
     } else {
       const text = this.buildSuffix(cursor, attributes);
-      if (this.directBytes.length < text.length) this.directBytes = new Uint8Array(text.length * 2);
+      if (this.directBytes.length < text.length) this.directBytes = Buffer.alloc(text.length * 2);
       for (let i = 0; i < text.length; i++) this.directBytes[i] = text.charCodeAt(i);
       this.directView = this.directViewOf(text.length);
     }
@@ -442,7 +446,7 @@ export class BgpdumpFormatter {
   private directViewsOf: Uint8Array | undefined;
   private directGeneration = -1;
   private directSource = -1;
-  private directBytes: Uint8Array = new Uint8Array(1024);
+  private directBytes: Uint8Array = Buffer.alloc(1024);
   private directView: Uint8Array = this.directBytes.subarray(0, 0);
 
   /** Prefix, path id, suffix and newline of a line at `pos` of `buf`; returns the new position. */

@@ -97,6 +97,10 @@ export class MrtFramer {
   }
 
   push(chunk: Uint8Array): void {
+    // Buffers (zlib's chunks) are seen as plain Uint8Arrays: the records assembled here are
+    // Uint8Arrays, and one kind of array keeps the decoder's and formatter's reads monomorphic.
+    if (chunk.constructor !== Uint8Array)
+      chunk = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
     if (this.hunting) {
       const at = findRecordStart(chunk, this.maxRecordLength);
       if (at < 0) {

@@ -94,7 +94,19 @@ export class RecordContext {
 
   /** Reports a problem at `buf[at]`; decoding goes on unless the hook throws. */
   problem(code: MrtErrorCode | BgpErrorCode, message: string, at: number): void {
-    this.hooks.onProblem?.(new CairnError(code, message, this.location(at)));
+    const onProblem = this.hooks.onProblem;
+    if (onProblem === undefined) return;
+    // A problem is located by file and offset; the decoder's stack says nothing about the data,
+    // and capturing it costs more than decoding the record (a damaged file can hold thousands).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    let problem: CairnError;
+    try {
+      problem = new CairnError(code, message, this.location(at));
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
+    onProblem(problem);
   }
 
   /**
