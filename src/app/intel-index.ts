@@ -29,7 +29,6 @@ import type { CairnStore, EvidenceIndexRecord } from '../store/index.js';
 import type { Clock } from '../bgp/index.js';
 import type { WorkHooks } from './progress.js';
 import { DEFAULT_REGISTRY_FILES } from './defaults.js';
-import { loadRegistryFiles } from './registry-files.js';
 import { checkInputFile } from './input-file.js';
 
 /** An evidence file as the index knows it: content hash, corpus path, where it was read. */
@@ -94,6 +93,8 @@ export async function refreshEvidenceIndex(
   hooks.onDone?.(label);
   // Placed as a question without routing data places them (the bundled registry), so such a
   // question reads the placement instead of loading the registry again.
+  // Loaded here: only the ingest reads the registry; a question reads the placement.
+  const { loadRegistryFiles } = await import('./registry-files.js');
   const { registry, problems } = await loadRegistryFiles(DEFAULT_REGISTRY_FILES);
   for (const problem of problems) hooks.onProblem?.(problem);
   const placement = {

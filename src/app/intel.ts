@@ -57,11 +57,9 @@ import { formatAddress } from '../net/index.js';
 import type { AddressView } from '../observatory/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import type { WorkHooks } from './progress.js';
-import { loadRoutingWorld } from './world.js';
 import { checkInputFile, inputFileReader, readInputFileSync, STDIN_PATH } from './input-file.js';
 import { compileUserPattern } from './user-pattern.js';
 import { corpusBesideStore, heldCorpus, storedCorpus, type HeldCorpus } from './intel-index.js';
-import { withExistingStore } from './ingest.js';
 import { archivesAt, IntelRoutingArchives } from './intel-archives.js';
 import type { CairnStore } from '../store/index.js';
 
@@ -665,6 +663,8 @@ async function routingEnricher(
         known: placement.enrichment,
         victimNaming,
       });
+  // Loaded here: the routing world (observatory, routing table, registry) only when asked for.
+  const { loadRoutingWorld } = await import('./world.js');
   const world = await loadRoutingWorld(
     { mrt: sources.mrt ?? [], registry: sources.registry, asnames: sources.asnames },
     hooks,
@@ -720,6 +720,8 @@ async function corpusOf(
       const beside = corpusBesideStore(input.db, hooks);
       if (beside !== undefined) return beside;
     }
+    // Loaded here: ingest brings the routing replay, outage and collector code a question never runs.
+    const { withExistingStore } = await import('./ingest.js');
     return withExistingStore(input.db, (store) => storedCorpus(store, hooks));
   }
   const graph = new EvidenceGraph();
