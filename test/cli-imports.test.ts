@@ -89,6 +89,24 @@ describe('what each cairn command loads', () => {
     });
   }
 
+  it('cli/intel.js loads no routing replay, ingest, outage or collector code (an intel question needs none)', () => {
+    const urls = urlsLoaded('cli/intel.js');
+    const notNeeded = [
+      '/dist/app/ingest.js',
+      '/dist/app/world.js',
+      '/dist/app/registry-files.js',
+      '/dist/app/outages.js',
+      '/dist/app/live.js',
+      '/dist/observatory/index.js',
+      '/dist/routing/index.js',
+      '/dist/registry/index.js',
+      '/dist/bgp/collector/index.js',
+    ];
+    expect(notNeeded.filter((m) => urls.some((u) => u.endsWith(m)))).toEqual([]);
+    // The check sees what a module loads: the intel surface itself is among the URLs.
+    expect(urls.some((u) => u.endsWith('/dist/app/intel.js'))).toBe(true);
+  });
+
   it('the whole of app does load app/index.js and the check sees packages loaded on import', () => {
     // The server face loads fastify on import: the check sees a heavy package when one loads.
     expect(summary(urlsLoaded('server/index.js'), HEAVY).packages).toContain('fastify');
