@@ -92,8 +92,7 @@ export async function refreshEvidenceIndex(
   );
   hooks.onDone?.(label);
   // Placed as a question without routing data places them (the bundled registry), so such a
-  // question reads the placement instead of loading the registry again.
-  // Loaded here: only the ingest reads the registry; a question reads the placement.
+  // question reads the placement instead of loading the registry again (or its module: loaded here).
   const { loadRegistryFiles } = await import('./registry-files.js');
   const { registry, problems } = await loadRegistryFiles(DEFAULT_REGISTRY_FILES);
   for (const problem of problems) hooks.onProblem?.(problem);
