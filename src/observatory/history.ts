@@ -254,10 +254,6 @@ class GroupTotals {
     this.peerBits.fill(0, g * this.words, (g + 1) * this.words);
   }
 
-  addPeer(g: number, peer: number): void {
-    this.peerBits[g * this.words + (peer >>> 5)] |= 1 << (peer & 31);
-  }
-
   /** ORs a prefix's peer bits (`words` words from `base`) into group `g`. */
   addPeerBits(g: number, bits: Uint32Array, base: number): void {
     const at = g * this.words;
@@ -304,6 +300,12 @@ export class HistoryRecorder {
   private changedSinceSnapshot: number[] = [];
   private allSinceSnapshot = true;
   private v6Network48 = new Float64Array(0);
+  /** Per prefix its space, fixed with its id: IPv4 network or IPv6 /48 number, size, family (4 or 6). */
+  private spaceStarts = new Float64Array(0);
+  private spaceSizes = new Float64Array(0);
+  private spaceFamilies = new Uint8Array(0);
+  /** Per prefix of several origins, its AS groups and the peers of each, from its last change: a clean one walks no route. */
+  private readonly moas = new Map<number, MoasGroups>();
   private readonly origins = new AsSetColumn();
   private readonly upstreams = new AsSetColumn();
   /** Prefix ids in `comparePrefixes` order (the first `preparedCount` entries). */
@@ -511,6 +513,28 @@ export class HistoryRecorder {
       const asGroup = new Int32Array(size).fill(-1);
       asGroup.set(this.asGroup);
       this.asGroup = asGroup;
+      const starts = new Float64Array(size);
+      starts.set(this.spaceStarts);
+      this.spaceStarts = starts;
+      const sizes = new Float64Array(size);
+      sizes.set(this.spaceSizes);
+      this.spaceSizes = sizes;
+      const families = new Uint8Array(size);
+      families.set(this.spaceFamilies);
+      this.spaceFamilies = families;
+    }
+    const table = this.table;
+    for (let id = old; id < n; id++) {
+      const family = table.prefixFamily(id);
+      const length = table.prefixLength(id);
+      this.spaceFamilies[id] = family;
+      if (family === 4) {
+        this.spaceStarts[id] = table.ipv4Network(id);
+        this.spaceSizes[id] = POW2[32 - length];
+      } else {
+        this.spaceStarts[id] = this.network48(id);
+        this.spaceSizes[id] = length <= 48 ? POW2[48 - length] : 1 / POW2[length - 48];
+      }
     }
     if (this.dirty.length < n) this.growDirty(n);
     const added = new Int32Array(n - old);
@@ -667,6 +691,7 @@ export class HistoryRecorder {
       const members = dirty && this.incremental;
       if (routes === 0) {
         if (members) this.setAsGroups(id, NONE);
+        if (dirty) this.moas.delete(id);
         continue;
       }
       const base = id * words;
@@ -682,6 +707,7 @@ export class HistoryRecorder {
       }
       const origin = this.singleOrigin[id];
       if (origin >= 0) {
+        if (dirty) this.moas.delete(id);
         let g = this.singleGroup[id];
         if (g < 0) this.singleGroup[id] = g = ases.groupOf(origin);
         this.addToGroup(ases, g, family, start, size);
@@ -689,15 +715,39 @@ export class HistoryRecorder {
         continue;
       }
       // Several origins: each gets the peers whose route it originates.
-      if (!dirty) this.walk(id, routes, this.visitRoute);
-      for (const asn of this.origins.get(id)) this.addToGroup(ases, ases.groupOf(asn), family, start, size);
-      let lastOrigin = -1;
-      let group = -1;
-      for (let r = 0; r < this.routeCount; r++) {
-        if (this.routeOrigins[r] !== lastOrigin) group = ases.groupOf((lastOrigin = this.routeOrigins[r]));
-        ases.addPeer(group, this.routePeers[r]);
+      let moas = this.moas.get(id);
+      if (dirty || moas === undefined) {
+        if (!dirty) this.walk(id, routes, this.visitRoute);
+        moas = this.moasGroups(id, words);
+        this.moas.set(id, moas);
+      }
+      const groups = moas.groups;
+      for (let k = 0; k < groups.length; k++) {
+        this.addToGroup(ases, groups[k], family, start, size);
+        ases.addPeerBits(groups[k], moas.peerBits, k * words);
       }
     }
+  }
+
+  /**
+   * The AS groups of the origins of prefix `id` (its routes walked into the buffers), in the order
+   * of its sorted origins, and per group the peers whose route it originates.
+   */
+  private moasGroups(id: number, words: number): MoasGroups {
+    const ases = this.ases;
+    const origins = this.origins.get(id);
+    const groups = new Int32Array(origins.length);
+    for (let k = 0; k < origins.length; k++) groups[k] = ases.groupOf(origins[k]);
+    const peerBits = new Uint32Array(origins.length * words);
+    let lastOrigin = -1;
+    let at = 0;
+    for (let r = 0; r < this.routeCount; r++) {
+      if (this.routeOrigins[r] !== lastOrigin)
+        at = origins.indexOf((lastOrigin = this.routeOrigins[r])) * words;
+      const peer = this.routePeers[r];
+      peerBits[at + (peer >>> 5)] |= 1 << (peer & 31);
+    }
+    return { groups, peerBits };
   }
 
   /** The changed prefixes in sorted order, then the groups they are or were counted in. */
@@ -887,17 +937,9 @@ export class HistoryRecorder {
   private spaceSize = 0;
 
   private space(id: number): void {
-    const table = this.table;
-    const family = table.prefixFamily(id);
-    const length = table.prefixLength(id);
-    this.spaceFamily = family;
-    if (family === 4) {
-      this.spaceStart = table.ipv4Network(id);
-      this.spaceSize = POW2[32 - length];
-    } else {
-      this.spaceStart = this.network48(id);
-      this.spaceSize = length <= 48 ? POW2[48 - length] : 1 / POW2[length - 48];
-    }
+    this.spaceFamily = this.spaceFamilies[id] as 4 | 6;
+    this.spaceStart = this.spaceStarts[id];
+    this.spaceSize = this.spaceSizes[id];
   }
 
   private addToGroup(groups: GroupTotals, g: number, family: 4 | 6, start: number, size: number): void {
@@ -992,6 +1034,12 @@ export class HistoryRecorder {
 }
 
 const NONE: readonly number[] = [];
+
+/** A prefix of several origins: its AS groups (one per origin, sorted by origin) and each one's peers (`words` words). */
+interface MoasGroups {
+  groups: Int32Array;
+  peerBits: Uint32Array;
+}
 
 function grownBytes(bytes: Uint8Array, size: number): Uint8Array<ArrayBuffer> {
   const grown = new Uint8Array(Math.max(size, bytes.length * 2));
