@@ -1039,13 +1039,20 @@ export class HistoryRecorder {
 
   /** Counts prefix `id` in (sign 1) or out of (-1) every group it is counted in. */
   private countPrefix(id: number, words: number, sign: 1 | -1, inner = true): void {
+    this.countInCountry(id, words, sign, inner);
+    this.countInAses(id, words, sign, inner);
+  }
+
+  private countInCountry(id: number, words: number, sign: 1 | -1, inner = true): void {
     if (this.countedVisible[id] === 0) return;
-    const bits = this.countedBits;
-    const base = id * words;
     const c = this.prefixCountry[id];
-    if (c >= 0) this.count(id, c, true, bits, base, words, sign, inner);
+    if (c >= 0) this.count(id, c, true, this.countedBits, id * words, words, sign, inner);
+  }
+
+  private countInAses(id: number, words: number, sign: 1 | -1, inner = true): void {
+    if (this.countedVisible[id] === 0) return;
     const as = this.countedAs[id];
-    if (as >= 0) this.count(id, as, false, bits, base, words, sign, inner);
+    if (as >= 0) this.count(id, as, false, this.countedBits, id * words, words, sign, inner);
     else if (as === -2) {
       const moas = this.countedMoas.get(id)!;
       for (let k = 0; k < moas.groups.length; k++)
@@ -1067,8 +1074,7 @@ export class HistoryRecorder {
       return;
     }
     this.countedVisible[id] = 1;
-    const base = id * words;
-    this.countedBits.set(this.prefixBits.subarray(base, base + words), base);
+    for (let w = id * words, end = w + words; w < end; w++) this.countedBits[w] = this.prefixBits[w];
     if (this.singleOrigin[id] >= 0) this.countedAs[id] = this.singleGroup[id];
     else {
       this.countedAs[id] = -2;
@@ -1112,7 +1118,6 @@ export class HistoryRecorder {
       this.dirty[id] = 0;
       const routes = this.table.prefixRouteCount(id);
       this.changedPrefix(id, routes, binStart, time, false, words);
-      this.countPrefix(id, words, -1);
       if (routes === 0) this.moas.delete(id);
       else {
         // Groups made in the order a full pass makes them: the country, then the origins'.
@@ -1123,8 +1128,27 @@ export class HistoryRecorder {
           if (this.singleGroup[id] < 0) this.singleGroup[id] = this.ases.groupOf(origin);
         } else this.moas.set(id, this.moasGroups(id, words));
       }
+      // A prefix that stays in a group moves only the group's peers; one that comes or goes moves its space too.
+      const stays = routes > 0 && this.countedVisible[id] === 1;
+      const c = this.prefixCountry[id];
+      const as = this.countedAs[id];
+      const sameAs = stays && as >= 0 && this.singleOrigin[id] >= 0 && this.singleGroup[id] === as;
+      const base = id * words;
+      if (!stays) this.countInCountry(id, words, -1);
+      else if (c >= 0) this.countryCounters.countPeers(c, this.countedBits, base, words, -1);
+      if (!sameAs) this.countInAses(id, words, -1);
+      else this.asCounters.countPeers(as, this.countedBits, base, words, -1);
       this.setCounted(id, routes, words);
-      this.countPrefix(id, words, 1);
+      if (!stays) this.countInCountry(id, words, 1);
+      else if (c >= 0) {
+        this.countryCounters.countPeers(c, this.countedBits, base, words, 1);
+        this.touch(c, true);
+      }
+      if (!sameAs) this.countInAses(id, words, 1);
+      else {
+        this.asCounters.countPeers(as, this.countedBits, base, words, 1);
+        this.touch(as, false);
+      }
     }
     this.totalsOfTouched(this.countries, this.countryCounters, this.touchedCountries, true);
     this.totalsOfTouched(this.ases, this.asCounters, this.touchedAses, false);
