@@ -488,7 +488,7 @@ export class HistoryRecorder {
   private onTableEvent(event: Readonly<RouteEvent>): void {
     this.changed = true;
     if (event.kind === 'peer-down') {
-      this.allDirty = true;
+      this.peerDown();
       this.allSinceSnapshot = true;
       if (event.routesRemoved > 0) {
         const peer = this.table.peer(event.peerId);
@@ -510,6 +510,14 @@ export class HistoryRecorder {
       this.dirty[event.prefixId] = 1;
       this.dirtyList.push(event.prefixId);
     }
+  }
+
+  /**
+   * A peer's routes went at once. The table withdrew each of them first (one event each, which
+   * marked their prefixes), so counters need nothing more; a full pass recounts every prefix.
+   */
+  private peerDown(): void {
+    if (!this.counters || !this.countersValid) this.allDirty = true;
   }
 
   private growDirty(size: number): void {
