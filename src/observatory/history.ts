@@ -1140,12 +1140,17 @@ export class HistoryRecorder {
       const stays = routes > 0 && this.countedVisible[id] === 1;
       const c = this.prefixCountry[id];
       const as = this.countedAs[id];
-      const sameAs = stays && as >= 0 && this.singleOrigin[id] >= 0 && this.singleGroup[id] === as;
+      const sameAs =
+        stays &&
+        (as >= 0
+          ? this.singleOrigin[id] >= 0 && this.singleGroup[id] === as
+          : this.singleOrigin[id] < 0 &&
+            sameGroups(this.countedMoas.get(id)!.groups, this.moas.get(id)!.groups));
       const base = id * words;
       if (!stays) this.countInCountry(id, words, -1);
       else if (c >= 0) this.countryCounters.countPeers(c, this.countedBits, base, words, -1);
       if (!sameAs) this.countInAses(id, words, -1);
-      else this.asCounters.countPeers(as, this.countedBits, base, words, -1);
+      else this.asPeers(id, words, -1);
       this.setCounted(id, routes, words);
       if (!stays) this.countInCountry(id, words, 1);
       else if (c >= 0) {
@@ -1153,14 +1158,26 @@ export class HistoryRecorder {
         this.touch(c, true);
       }
       if (!sameAs) this.countInAses(id, words, 1);
-      else {
-        this.asCounters.countPeers(as, this.countedBits, base, words, 1);
-        this.touch(as, false);
-      }
+      else this.asPeers(id, words, 1);
     }
     this.totalsOfTouched(this.countries, this.countryCounters, this.touchedCountries, true);
     this.totalsOfTouched(this.ases, this.asCounters, this.touchedAses, false);
     this.untouch();
+  }
+
+  /** Counts the peers of prefix `id` in (sign 1) or out of (-1) its counted AS groups. */
+  private asPeers(id: number, words: number, sign: 1 | -1): void {
+    const as = this.countedAs[id];
+    if (as >= 0) {
+      this.asCounters.countPeers(as, this.countedBits, id * words, words, sign);
+      this.touch(as, false);
+      return;
+    }
+    const moas = this.countedMoas.get(id)!;
+    for (let k = 0; k < moas.groups.length; k++) {
+      this.asCounters.countPeers(moas.groups[k], moas.peerBits, k * words, words, sign);
+      this.touch(moas.groups[k], false);
+    }
   }
 
   /** The totals of the groups whose counters moved, as a pass in prefix order sums them. */
@@ -1469,6 +1486,12 @@ function distinctSorted(values: Float64Array, n: number, skipZero: boolean, out:
     count++;
   }
   return count;
+}
+
+function sameGroups(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The distinct values of `values`, sorted (a new array). */
