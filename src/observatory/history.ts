@@ -337,6 +337,15 @@ class GroupCounters {
     this.size = size;
   }
 
+  /** Re-lays the per-peer counters for `peerSlots` peers per group. */
+  widen(peerSlots: number): void {
+    const counts = new Int32Array(this.size * peerSlots);
+    for (let g = 0; g < this.size; g++)
+      counts.set(this.peerCounts.subarray(g * this.peerSlots, (g + 1) * this.peerSlots), g * peerSlots);
+    this.peerCounts = counts;
+    this.peerSlots = peerSlots;
+  }
+
   /** Counts (sign 1) or uncounts (-1) the peers set in `words` words of `bits` from `base`. */
   countPeers(g: number, bits: Uint32Array, base: number, words: number, sign: 1 | -1): void {
     const at = g * this.peerSlots;
@@ -766,7 +775,12 @@ export class HistoryRecorder {
     const countries = this.countries;
     const ases = this.ases;
     const prefixCount = table.prefixCount;
-    const words = Math.max(1, Math.ceil(peerCount / 32));
+    let words = Math.max(1, Math.ceil(peerCount / 32));
+    if (this.counters && this.countersValid && !first && !this.allDirty && words > this.bitsWords) {
+      // Room for twice the peers: collectors' peers come a few at a time.
+      this.widenPeerBits(Math.max(words, this.bitsWords * 2), prefixCount);
+      if (this.countersValid) words = this.bitsWords;
+    } else if (this.counters && this.countersValid && words < this.bitsWords) words = this.bitsWords;
     const byCounters =
       this.counters && this.countersValid && !first && !this.allDirty && words === this.bitsWords;
     const full =
@@ -1163,6 +1177,33 @@ export class HistoryRecorder {
     this.totalsOfTouched(this.countries, this.countryCounters, this.touchedCountries, true);
     this.totalsOfTouched(this.ases, this.asCounters, this.touchedAses, false);
     this.untouch();
+  }
+
+  /** More peers than the bit columns hold: every column re-laid with `words` words (no full pass). */
+  private widenPeerBits(words: number, prefixCount: number): void {
+    if (this.ases.keys.length * words * 32 > MAX_PEER_COUNTERS) {
+      this.countersValid = false;
+      return;
+    }
+    const old = this.bitsWords;
+    const widened = (bits: Uint32Array, count: number, capacity: number): Uint32Array<ArrayBuffer> => {
+      const out = new Uint32Array(Math.max(count, capacity) * words);
+      for (let i = 0; i < count; i++) for (let w = 0; w < old; w++) out[i * words + w] = bits[i * old + w];
+      return out;
+    };
+    const capacity = Math.ceil(prefixCount * 1.25);
+    this.prefixBits = widened(this.prefixBits, this.prefixBits.length / old, capacity);
+    this.countedBits = widened(this.countedBits, this.countedBits.length / old, capacity);
+    // The counted and the current MOAS records share objects: each is widened once.
+    const seen = new Set<MoasGroups>();
+    for (const moas of [...this.moas.values(), ...this.countedMoas.values()])
+      if (!seen.has(moas)) {
+        seen.add(moas);
+        moas.peerBits = widened(moas.peerBits, moas.groups.length, moas.groups.length);
+      }
+    this.countryCounters.widen(words * 32);
+    this.asCounters.widen(words * 32);
+    this.bitsWords = words;
   }
 
   /** Counts the peers of prefix `id` in (sign 1) or out of (-1) its counted AS groups. */
