@@ -213,16 +213,8 @@ class GroupTotals {
   }
 
   private grow(size: number): void {
-    const f64 = (a: Float64Array, fill = 0): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(size).fill(fill);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(size);
-      b.set(a);
-      return b;
-    };
+    const f64 = (a: Float64Array, fill = 0): Float64Array<ArrayBuffer> => grownFloats(a, size, fill);
+    const i32 = (a: Int32Array): Int32Array<ArrayBuffer> => grownInts(a, size);
     this.slash24s = f64(this.slash24s);
     this.slash48s = f64(this.slash48s);
     this.prefixes = i32(this.prefixes);
@@ -318,22 +310,12 @@ class GroupCounters {
   ensure(g: number): void {
     if (g < this.size) return;
     const size = Math.max(g + 1, this.size * 2);
-    const f64 = (a: Float64Array): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(size);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array, length = size): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(length);
-      b.set(a);
-      return b;
-    };
-    this.slash24s = f64(this.slash24s);
-    this.whole48s = f64(this.whole48s);
-    this.long48 = i32(this.long48);
-    this.prefixes = i32(this.prefixes);
-    this.peers = i32(this.peers);
-    this.peerCounts = i32(this.peerCounts, size * this.peerSlots);
+    this.slash24s = grownFloats(this.slash24s, size);
+    this.whole48s = grownFloats(this.whole48s, size);
+    this.long48 = grownInts(this.long48, size);
+    this.prefixes = grownInts(this.prefixes, size);
+    this.peers = grownInts(this.peers, size);
+    this.peerCounts = grownInts(this.peerCounts, size * this.peerSlots);
     this.size = size;
   }
 
@@ -1502,6 +1484,19 @@ const MAX_PEER_COUNTERS = 1 << 26;
 interface MoasGroups {
   groups: Int32Array;
   peerBits: Uint32Array;
+}
+
+/** A copy of `values` in a column of `size` (the rest `fill`). */
+function grownFloats(values: Float64Array, size: number, fill = 0): Float64Array<ArrayBuffer> {
+  const grown = new Float64Array(size).fill(fill);
+  grown.set(values);
+  return grown;
+}
+
+function grownInts(values: Int32Array, size: number): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(size);
+  grown.set(values);
+  return grown;
 }
 
 function grownBytes(bytes: Uint8Array, size: number): Uint8Array<ArrayBuffer> {
