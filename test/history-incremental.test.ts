@@ -4,9 +4,9 @@
  * changed prefix is or was counted in (`incremental`). The records of either must be those of a
  * recorder that recounts every group every bin (`counters: false`): the same visibility points (the
  * same floating-point sums, in the same order), changes, dependency snapshots and resets, file by
- * file, on real RIPE files of data/ in time order (update files, a RIB dump after updates, a
- * session reset), with short bins so that most bins change few prefixes. Every country of the
- * bundled APNIC registry of 2014-10-09 is counted.
+ * file, on real RIPE files of data/ in time order (update files, a RIB dump after updates, more
+ * peers arriving, a session reset), with short bins so that most bins change few prefixes. Every
+ * country of the bundled APNIC registry of 2014-10-09 is counted.
  */
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -52,6 +52,11 @@ describe('history totals kept by counters or recounted incrementally = totals re
     'real RIPE updates then a RIB dump (2002)': [
       'mrt/ripe-bgpdump/updates.20020722.2238.gz',
       'mrt/ripe-bgpdump/bview.20020722.2337.gz',
+    ],
+    // The second file brings more peers than the first pass's bit columns hold (counters widen them).
+    'real RIPE update files of 2002 then 2016 (10 peers, then 50)': [
+      'mrt/ripe-bgpdump/updates.20020722.2238.gz',
+      'mrt/ripe-bgpdump/updates.20160811.1600.gz',
     ],
     'real RIS update files with a session reset (rrc15, 2010)': [
       'mrt/bgpkit/ripe/rrc15/2010.02/updates.20100227.1600.gz',
