@@ -101,6 +101,12 @@ export interface HistoryOptions {
    * every bin, which costs less while a bin's changes reach most countries and large ASes).
    */
   incremental?: boolean;
+  /**
+   * Keep the group totals as counters updated by each changed prefix (default true): a bin costs
+   * its changed prefixes, not the table. False: every group recounted over every prefix each bin
+   * (the reference the counters are tested against). Ignored when `incremental` is set.
+   */
+  counters?: boolean;
 }
 
 /** What the recorder produced since the last `take()`. */
@@ -185,6 +191,8 @@ class GroupTotals {
   /** Peer bitsets, `words` 32-bit words per group. */
   peerBits = new Uint32Array(64);
   words = 1;
+  /** Distinct peers of each group, as the points report them. */
+  peerTotal = new Int32Array(64);
   /** Last point written per group (NaN: none yet). */
   last24 = new Float64Array(64).fill(Number.NaN);
   last48 = new Float64Array(64);
@@ -205,16 +213,8 @@ class GroupTotals {
   }
 
   private grow(size: number): void {
-    const f64 = (a: Float64Array, fill = 0): Float64Array<ArrayBuffer> => {
-      const b = new Float64Array(size).fill(fill);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array): Int32Array<ArrayBuffer> => {
-      const b = new Int32Array(size);
-      b.set(a);
-      return b;
-    };
+    const f64 = (a: Float64Array, fill = 0): Float64Array<ArrayBuffer> => grownFloats(a, size, fill);
+    const i32 = (a: Int32Array): Int32Array<ArrayBuffer> => grownInts(a, size);
     this.slash24s = f64(this.slash24s);
     this.slash48s = f64(this.slash48s);
     this.prefixes = i32(this.prefixes);
@@ -224,6 +224,7 @@ class GroupTotals {
     this.last48 = f64(this.last48);
     this.lastPrefixes = i32(this.lastPrefixes);
     this.lastPeers = i32(this.lastPeers);
+    this.peerTotal = i32(this.peerTotal);
     const bits = new Uint32Array(size * this.words);
     bits.set(this.peerBits);
     this.peerBits = bits;
@@ -254,10 +255,6 @@ class GroupTotals {
     this.peerBits.fill(0, g * this.words, (g + 1) * this.words);
   }
 
-  addPeer(g: number, peer: number): void {
-    this.peerBits[g * this.words + (peer >>> 5)] |= 1 << (peer & 31);
-  }
-
   /** ORs a prefix's peer bits (`words` words from `base`) into group `g`. */
   addPeerBits(g: number, bits: Uint32Array, base: number): void {
     const at = g * this.words;
@@ -273,6 +270,103 @@ class GroupTotals {
       count += (((v + (v >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
     }
     return count;
+  }
+}
+
+/**
+ * Totals of a family of groups kept as counters, changed by each prefix that enters or leaves a
+ * group: integer counts of the space of the group's uncovered prefixes, its prefixes, and per peer
+ * how many of its prefixes the peer sees. IPv4 space (multiples of 1/256 of a /24, at most 2^24)
+ * and IPv6 space of /48 or shorter prefixes (integers) are exact in any order, so they equal the
+ * sums of a pass in prefix order; prefixes longer than /48 are counted per length.
+ */
+class GroupCounters {
+  slash24s = new Float64Array(64);
+  /** IPv6 space of the group's uncovered /48-or-shorter prefixes, in /48s. */
+  whole48s = new Float64Array(64);
+  /** Uncovered IPv6 prefixes longer than /48 in the group, and per group with any, per length 49-128. */
+  long48 = new Int32Array(64);
+  readonly longByLength = new Map<number, Int32Array>();
+  prefixes = new Int32Array(64);
+  peers = new Int32Array(64);
+  /** Per group and peer, the group's prefixes the peer sees (`peerSlots` per group). */
+  peerCounts = new Int32Array(0);
+  peerSlots = 0;
+  size = 64;
+
+  /** Empties the counters for `peerSlots` peers and at least `groups` groups. */
+  reset(groups: number, peerSlots: number): void {
+    this.size = Math.max(64, groups);
+    this.slash24s = new Float64Array(this.size);
+    this.whole48s = new Float64Array(this.size);
+    this.long48 = new Int32Array(this.size);
+    this.longByLength.clear();
+    this.prefixes = new Int32Array(this.size);
+    this.peers = new Int32Array(this.size);
+    this.peerSlots = peerSlots;
+    this.peerCounts = new Int32Array(this.size * peerSlots);
+  }
+
+  ensure(g: number): void {
+    if (g < this.size) return;
+    const size = Math.max(g + 1, this.size * 2);
+    this.slash24s = grownFloats(this.slash24s, size);
+    this.whole48s = grownFloats(this.whole48s, size);
+    this.long48 = grownInts(this.long48, size);
+    this.prefixes = grownInts(this.prefixes, size);
+    this.peers = grownInts(this.peers, size);
+    this.peerCounts = grownInts(this.peerCounts, size * this.peerSlots);
+    this.size = size;
+  }
+
+  /** Re-lays the per-peer counters for `peerSlots` peers per group. */
+  widen(peerSlots: number): void {
+    const counts = new Int32Array(this.size * peerSlots);
+    for (let g = 0; g < this.size; g++)
+      counts.set(this.peerCounts.subarray(g * this.peerSlots, (g + 1) * this.peerSlots), g * peerSlots);
+    this.peerCounts = counts;
+    this.peerSlots = peerSlots;
+  }
+
+  /** Counts (sign 1) or uncounts (-1) the peers set in `words` words of `bits` from `base`. */
+  countPeers(g: number, bits: Uint32Array, base: number, words: number, sign: 1 | -1): void {
+    const at = g * this.peerSlots;
+    for (let w = 0; w < words; w++) {
+      let word = bits[base + w];
+      while (word !== 0) {
+        const low = word & -word;
+        const peer = w * 32 + (31 - Math.clz32(low));
+        word ^= low;
+        const count = (this.peerCounts[at + peer] += sign);
+        if (sign > 0 ? count === 1 : count === 0) this.peers[g] += sign;
+      }
+    }
+  }
+
+  /** Adds (sign 1) or removes (-1) an uncovered prefix's space. */
+  space(g: number, family: number, size: number, length: number, sign: 1 | -1): void {
+    if (family === 4) this.slash24s[g] += (sign * size) / 256;
+    else if (length <= 48) this.whole48s[g] += sign * size;
+    else {
+      this.long48[g] += sign;
+      let byLength = this.longByLength.get(g);
+      if (byLength === undefined) this.longByLength.set(g, (byLength = new Int32Array(80)));
+      byLength[length - 49] += sign;
+    }
+  }
+
+  /**
+   * The group's IPv6 space as a pass in prefix order sums it, when that sum is exact (every
+   * partial sum a multiple of the smallest share, below 2^52 of them); undefined otherwise.
+   */
+  exactSlash48s(g: number): number | undefined {
+    if (this.long48[g] === 0) return this.whole48s[g];
+    const byLength = this.longByLength.get(g)!;
+    let longest = 0;
+    for (let k = 0; k < 80; k++) if (byLength[k] !== 0) longest = k + 49;
+    let total = this.whole48s[g];
+    for (let k = 0; k < 80; k++) if (byLength[k] !== 0) total += byLength[k] / POW2[k + 1];
+    return total * POW2[longest - 48] < POW2[52] ? total : undefined;
   }
 }
 
@@ -304,6 +398,12 @@ export class HistoryRecorder {
   private changedSinceSnapshot: number[] = [];
   private allSinceSnapshot = true;
   private v6Network48 = new Float64Array(0);
+  /** Per prefix its space, fixed with its id: IPv4 network or IPv6 /48 number, size, family (4 or 6). */
+  private spaceStarts = new Float64Array(0);
+  private spaceSizes = new Float64Array(0);
+  private spaceFamilies = new Uint8Array(0);
+  /** Per prefix of several origins, its AS groups and the peers of each, from its last change: a clean one walks no route. */
+  private readonly moas = new Map<number, MoasGroups>();
   private readonly origins = new AsSetColumn();
   private readonly upstreams = new AsSetColumn();
   /** Prefix ids in `comparePrefixes` order (the first `preparedCount` entries). */
@@ -319,6 +419,25 @@ export class HistoryRecorder {
   // counts, and each prefix's position in the sorted order (groups are recounted in that order,
   // so their sums are the very sums a pass over every prefix makes).
   private readonly incremental: boolean;
+
+  // Counters (the default): group totals changed by each changed prefix. What they hold per prefix
+  // (`counted*`: visible, AS groups, peer bits as last counted), each prefix's nearest covering
+  // prefix of the table (`parent`, -1: none; IPv6 covers are /48 or shorter), and the groups
+  // whose counters moved in the bin.
+  private readonly counters: boolean;
+  private countersValid = false;
+  private readonly countryCounters = new GroupCounters();
+  private readonly asCounters = new GroupCounters();
+  private countedVisible = new Uint8Array(0);
+  /** The AS group counted: >= 0 one, -1 none, -2 several (in `countedMoas`). */
+  private countedAs = new Int32Array(0);
+  private readonly countedMoas = new Map<number, MoasGroups>();
+  private countedBits = new Uint32Array(0);
+  private parent = new Int32Array(0);
+  private readonly touchedCountries: number[] = [];
+  private readonly touchedAses: number[] = [];
+  private touchedCountry = new Uint8Array(64);
+  private touchedAs = new Uint8Array(64);
   private dirtyList: number[] = [];
   private rank = new Int32Array(0);
   private readonly countryMembers: number[][] = [];
@@ -347,6 +466,7 @@ export class HistoryRecorder {
     this.binSeconds = options.binSeconds ?? 300;
     this.dependencySeconds = options.dependencySeconds ?? 3600;
     this.incremental = options.incremental ?? false;
+    this.counters = !this.incremental && (options.counters ?? true);
     this.paths = new PathFacts(table);
     this.observatory = new Observatory(table, registry, options.names);
     this.detach = table.onEvent((event) => this.onTableEvent(event));
@@ -359,7 +479,7 @@ export class HistoryRecorder {
   private onTableEvent(event: Readonly<RouteEvent>): void {
     this.changed = true;
     if (event.kind === 'peer-down') {
-      this.allDirty = true;
+      this.peerDown();
       this.allSinceSnapshot = true;
       if (event.routesRemoved > 0) {
         const peer = this.table.peer(event.peerId);
@@ -381,6 +501,14 @@ export class HistoryRecorder {
       this.dirty[event.prefixId] = 1;
       this.dirtyList.push(event.prefixId);
     }
+  }
+
+  /**
+   * A peer's routes went at once. The table withdrew each of them first (one event each, which
+   * marked their prefixes), so counters need nothing more; a full pass recounts every prefix.
+   */
+  private peerDown(): void {
+    if (!this.counters || !this.countersValid) this.allDirty = true;
   }
 
   private growDirty(size: number): void {
@@ -511,18 +639,41 @@ export class HistoryRecorder {
       const asGroup = new Int32Array(size).fill(-1);
       asGroup.set(this.asGroup);
       this.asGroup = asGroup;
+      const starts = new Float64Array(size);
+      starts.set(this.spaceStarts);
+      this.spaceStarts = starts;
+      const sizes = new Float64Array(size);
+      sizes.set(this.spaceSizes);
+      this.spaceSizes = sizes;
+      const families = new Uint8Array(size);
+      families.set(this.spaceFamilies);
+      this.spaceFamilies = families;
+    }
+    const table = this.table;
+    for (let id = old; id < n; id++) {
+      const family = table.prefixFamily(id);
+      const length = table.prefixLength(id);
+      this.spaceFamilies[id] = family;
+      if (family === 4) {
+        this.spaceStarts[id] = table.ipv4Network(id);
+        this.spaceSizes[id] = POW2[32 - length];
+      } else {
+        this.spaceStarts[id] = this.network48(id);
+        this.spaceSizes[id] = length <= 48 ? POW2[48 - length] : 1 / POW2[length - 48];
+      }
     }
     if (this.dirty.length < n) this.growDirty(n);
     const added = new Int32Array(n - old);
     for (let i = 0; i < added.length; i++) added[i] = old + i;
     // Ids never go away: the new ones are merged into the kept order.
     this.sorted = mergeSortedIds(this.table, this.sorted, old, this.table.sortPrefixIds(added));
-    if (this.incremental) {
+    if (this.incremental || this.counters) {
       // Members lists stay sorted: the merge keeps the order of the ids already there.
       const rank = new Int32Array(n);
       for (let i = 0; i < n; i++) rank[this.sorted[i]] = i;
       this.rank = rank;
     }
+    if (this.counters) this.prepareCounted(n);
   }
 
   private network48(id: number): number {
@@ -606,13 +757,21 @@ export class HistoryRecorder {
     const countries = this.countries;
     const ases = this.ases;
     const prefixCount = table.prefixCount;
-    const words = Math.max(1, Math.ceil(peerCount / 32));
+    let words = Math.max(1, Math.ceil(peerCount / 32));
+    if (this.counters && this.countersValid && !first && !this.allDirty && words > this.bitsWords) {
+      // Room for twice the peers: collectors' peers come a few at a time.
+      this.widenPeerBits(Math.max(words, this.bitsWords * 2), prefixCount);
+      if (this.countersValid) words = this.bitsWords;
+    } else if (this.counters && this.countersValid && words < this.bitsWords) words = this.bitsWords;
+    const byCounters =
+      this.counters && this.countersValid && !first && !this.allDirty && words === this.bitsWords;
     const full =
-      first ||
-      !this.incremental ||
-      this.allDirty ||
-      words !== this.bitsWords ||
-      this.dirtyList.length * 4 > prefixCount;
+      !byCounters &&
+      (first ||
+        !this.incremental ||
+        this.allDirty ||
+        words !== this.bitsWords ||
+        this.dirtyList.length * 4 > prefixCount);
     if (full) {
       countries.reset(peerCount);
       ases.reset(peerCount);
@@ -637,13 +796,20 @@ export class HistoryRecorder {
       this.singleGroup = groups;
     }
     const time = binStart + this.binSeconds;
-    if (full) {
+    if (byCounters) {
+      this.passes.changed++;
+      this.countedPass(binStart, time, words);
+    } else if (full) {
       this.passes.full++;
       this.fullPass(binStart, time, first, words);
+      if (this.counters) this.recount(words);
     } else {
       this.passes.changed++;
       this.changedPass(binStart, time, words);
     }
+    if (!byCounters)
+      for (const totals of [countries, ases])
+        for (let g = 0; g < totals.keys.length; g++) totals.peerTotal[g] = totals.peersOf(g);
     this.dirtyList = [];
     this.allDirty = false;
     this.groupPoints(countries, 'country', binStart);
@@ -667,6 +833,7 @@ export class HistoryRecorder {
       const members = dirty && this.incremental;
       if (routes === 0) {
         if (members) this.setAsGroups(id, NONE);
+        if (dirty) this.moas.delete(id);
         continue;
       }
       const base = id * words;
@@ -682,6 +849,7 @@ export class HistoryRecorder {
       }
       const origin = this.singleOrigin[id];
       if (origin >= 0) {
+        if (dirty) this.moas.delete(id);
         let g = this.singleGroup[id];
         if (g < 0) this.singleGroup[id] = g = ases.groupOf(origin);
         this.addToGroup(ases, g, family, start, size);
@@ -689,15 +857,39 @@ export class HistoryRecorder {
         continue;
       }
       // Several origins: each gets the peers whose route it originates.
-      if (!dirty) this.walk(id, routes, this.visitRoute);
-      for (const asn of this.origins.get(id)) this.addToGroup(ases, ases.groupOf(asn), family, start, size);
-      let lastOrigin = -1;
-      let group = -1;
-      for (let r = 0; r < this.routeCount; r++) {
-        if (this.routeOrigins[r] !== lastOrigin) group = ases.groupOf((lastOrigin = this.routeOrigins[r]));
-        ases.addPeer(group, this.routePeers[r]);
+      let moas = this.moas.get(id);
+      if (dirty || moas === undefined) {
+        if (!dirty) this.walk(id, routes, this.visitRoute);
+        moas = this.moasGroups(id, words);
+        this.moas.set(id, moas);
+      }
+      const groups = moas.groups;
+      for (let k = 0; k < groups.length; k++) {
+        this.addToGroup(ases, groups[k], family, start, size);
+        ases.addPeerBits(groups[k], moas.peerBits, k * words);
       }
     }
+  }
+
+  /**
+   * The AS groups of the origins of prefix `id` (its routes walked into the buffers), in the order
+   * of its sorted origins, and per group the peers whose route it originates.
+   */
+  private moasGroups(id: number, words: number): MoasGroups {
+    const ases = this.ases;
+    const origins = this.origins.get(id);
+    const groups = new Int32Array(origins.length);
+    for (let k = 0; k < origins.length; k++) groups[k] = ases.groupOf(origins[k]);
+    const peerBits = new Uint32Array(origins.length * words);
+    let lastOrigin = -1;
+    let at = 0;
+    for (let r = 0; r < this.routeCount; r++) {
+      if (this.routeOrigins[r] !== lastOrigin)
+        at = origins.indexOf((lastOrigin = this.routeOrigins[r])) * words;
+      const peer = this.routePeers[r];
+      peerBits[at + (peer >>> 5)] |= 1 << (peer & 31);
+    }
+    return { groups, peerBits };
   }
 
   /** The changed prefixes in sorted order, then the groups they are or were counted in. */
@@ -739,6 +931,307 @@ export class HistoryRecorder {
       this.dirtyAs[g] = 0;
       this.recountAs(g, words);
     }
+  }
+
+  // ---- counters -----------------------------------------------------------------------------
+
+  /** Grows the counted columns to `n` prefixes and finds each prefix's nearest cover in the order. */
+  private prepareCounted(n: number): void {
+    if (this.countedVisible.length < n) {
+      const size = Math.max(n, Math.ceil(this.countedVisible.length * 1.5));
+      const visible = new Uint8Array(size);
+      visible.set(this.countedVisible);
+      this.countedVisible = visible;
+      const as = new Int32Array(size).fill(-1);
+      as.set(this.countedAs);
+      this.countedAs = as;
+      this.parent = new Int32Array(size);
+    }
+    // Covers come first in the order, and prefixes nest or are apart: a stack of the open covers.
+    const stack = new Int32Array(130);
+    let depth = 0;
+    let family = 0;
+    for (let i = 0; i < n; i++) {
+      const id = this.sorted[i];
+      if (this.spaceFamilies[id] !== family) {
+        family = this.spaceFamilies[id];
+        depth = 0;
+      }
+      const start = this.spaceStarts[id];
+      while (depth > 0 && start >= this.spaceStarts[stack[depth - 1]] + this.spaceSizes[stack[depth - 1]])
+        depth--;
+      this.parent[id] = depth > 0 ? stack[depth - 1] : -1;
+      if (this.canCover(id)) stack[depth++] = id;
+    }
+  }
+
+  /** IPv6 prefixes longer than /48 cover nothing in the space sums (their starts are /48 numbers). */
+  private canCover(id: number): boolean {
+    return this.spaceFamilies[id] === 4 || this.table.prefixLength(id) <= 48;
+  }
+
+  /** Whether prefix `id` is counted in group `g` (a country when `country`, else an AS group). */
+  private countedIn(id: number, g: number, country: boolean): boolean {
+    if (country) return this.countedVisible[id] === 1 && this.prefixCountry[id] === g;
+    const as = this.countedAs[id];
+    return as === g || (as === -2 && this.countedMoas.get(id)!.groups.includes(g));
+  }
+
+  private coveredIn(id: number, g: number, country: boolean): boolean {
+    for (let a = this.parent[id]; a >= 0; a = this.parent[a]) if (this.countedIn(a, g, country)) return true;
+    return false;
+  }
+
+  /**
+   * Adds (sign 1) or removes (-1) the space of the prefixes inside `id` that no other counted
+   * prefix of group `g` inside it covers: those `id` uncovers when it leaves, or covers when it
+   * comes.
+   */
+  private innerSpace(id: number, g: number, country: boolean, counters: GroupCounters, sign: 1 | -1): void {
+    const family = this.spaceFamilies[id];
+    const end = this.spaceStarts[id] + this.spaceSizes[id];
+    let coveredTo = -1;
+    for (let i = this.rank[id] + 1, n = this.preparedCount; i < n; i++) {
+      const inner = this.sorted[i];
+      const start = this.spaceStarts[inner];
+      if (this.spaceFamilies[inner] !== family || start >= end) break;
+      if (start < coveredTo || !this.countedIn(inner, g, country)) continue;
+      counters.space(g, family, this.spaceSizes[inner], this.table.prefixLength(inner), sign);
+      if (this.canCover(inner)) coveredTo = start + this.spaceSizes[inner];
+    }
+  }
+
+  /**
+   * Counts prefix `id` into group `g` (sign 1) or out of it (-1), with the peers set in `bits`
+   * from `base`; `inner`: whether counted prefixes inside it may exist (not while recounting in order).
+   */
+  private count(
+    id: number,
+    g: number,
+    country: boolean,
+    bits: Uint32Array,
+    base: number,
+    words: number,
+    sign: 1 | -1,
+    inner = true,
+  ): void {
+    const counters = country ? this.countryCounters : this.asCounters;
+    counters.ensure(g);
+    counters.prefixes[g] += sign;
+    counters.countPeers(g, bits, base, words, sign);
+    this.touch(g, country);
+    if (this.coveredIn(id, g, country)) return;
+    counters.space(g, this.spaceFamilies[id], this.spaceSizes[id], this.table.prefixLength(id), sign);
+    if (inner && this.canCover(id)) this.innerSpace(id, g, country, counters, sign === 1 ? -1 : 1);
+  }
+
+  private touch(g: number, country: boolean): void {
+    if (country) {
+      if (g >= this.touchedCountry.length) this.touchedCountry = grownBytes(this.touchedCountry, g + 1);
+      if (this.touchedCountry[g] === 0) {
+        this.touchedCountry[g] = 1;
+        this.touchedCountries.push(g);
+      }
+    } else {
+      if (g >= this.touchedAs.length) this.touchedAs = grownBytes(this.touchedAs, g + 1);
+      if (this.touchedAs[g] === 0) {
+        this.touchedAs[g] = 1;
+        this.touchedAses.push(g);
+      }
+    }
+  }
+
+  /** Counts prefix `id` in (sign 1) or out of (-1) every group it is counted in. */
+  private countPrefix(id: number, words: number, sign: 1 | -1, inner = true): void {
+    this.countInCountry(id, words, sign, inner);
+    this.countInAses(id, words, sign, inner);
+  }
+
+  private countInCountry(id: number, words: number, sign: 1 | -1, inner = true): void {
+    if (this.countedVisible[id] === 0) return;
+    const c = this.prefixCountry[id];
+    if (c >= 0) this.count(id, c, true, this.countedBits, id * words, words, sign, inner);
+  }
+
+  private countInAses(id: number, words: number, sign: 1 | -1, inner = true): void {
+    if (this.countedVisible[id] === 0) return;
+    const as = this.countedAs[id];
+    if (as >= 0) this.count(id, as, false, this.countedBits, id * words, words, sign, inner);
+    else if (as === -2) {
+      const moas = this.countedMoas.get(id)!;
+      for (let k = 0; k < moas.groups.length; k++)
+        this.count(id, moas.groups[k], false, moas.peerBits, k * words, words, sign, inner);
+    }
+  }
+
+  /** Records what prefix `id` counts as now (after its routes were walked, as a full pass does). */
+  private setCounted(id: number, routes: number, words: number): void {
+    if (this.countedBits.length < this.prefixBits.length) {
+      const grown = new Uint32Array(this.prefixBits.length);
+      grown.set(this.countedBits);
+      this.countedBits = grown;
+    }
+    this.countedMoas.delete(id);
+    if (routes === 0) {
+      this.countedVisible[id] = 0;
+      this.countedAs[id] = -1;
+      return;
+    }
+    this.countedVisible[id] = 1;
+    for (let w = id * words, end = w + words; w < end; w++) this.countedBits[w] = this.prefixBits[w];
+    if (this.singleOrigin[id] >= 0) this.countedAs[id] = this.singleGroup[id];
+    else {
+      this.countedAs[id] = -2;
+      this.countedMoas.set(id, this.moas.get(id)!);
+    }
+  }
+
+  /** The counters from scratch, after a full pass (its per-prefix groups and bits), in prefix order. */
+  private recount(words: number): void {
+    const peerSlots = words * 32;
+    // Per AS group and peer a counter: past this size, full passes (no counters) cost less memory.
+    if (this.ases.keys.length * peerSlots > MAX_PEER_COUNTERS) {
+      this.countersValid = false;
+      return;
+    }
+    this.countryCounters.reset(this.countries.keys.length, peerSlots);
+    this.asCounters.reset(this.ases.keys.length, peerSlots);
+    for (let i = 0, n = this.preparedCount; i < n; i++) {
+      const id = this.sorted[i];
+      this.setCounted(id, this.table.prefixRouteCount(id), words);
+      // In order, a prefix's covers are counted before it and nothing inside it yet.
+      this.countPrefix(id, words, 1, false);
+    }
+    this.untouch();
+    this.countersValid = true;
+  }
+
+  private untouch(): void {
+    for (const c of this.touchedCountries) this.touchedCountry[c] = 0;
+    for (const g of this.touchedAses) this.touchedAs[g] = 0;
+    this.touchedCountries.length = 0;
+    this.touchedAses.length = 0;
+  }
+
+  /** The changed prefixes in order, each counted out of its old groups and into its new ones. */
+  private countedPass(binStart: number, time: number, words: number): void {
+    const rank = this.rank;
+    const changed = this.dirtyList;
+    changed.sort((a, b) => rank[a] - rank[b]);
+    for (const id of changed) {
+      this.dirty[id] = 0;
+      const routes = this.table.prefixRouteCount(id);
+      this.changedPrefix(id, routes, binStart, time, false, words);
+      if (routes === 0) this.moas.delete(id);
+      else {
+        // Groups made in the order a full pass makes them: the country, then the origins'.
+        this.countryOf(id);
+        const origin = this.singleOrigin[id];
+        if (origin >= 0) {
+          this.moas.delete(id);
+          if (this.singleGroup[id] < 0) this.singleGroup[id] = this.ases.groupOf(origin);
+        } else this.moas.set(id, this.moasGroups(id, words));
+      }
+      // A prefix that stays in a group moves only the group's peers; one that comes or goes moves its space too.
+      const stays = routes > 0 && this.countedVisible[id] === 1;
+      const c = this.prefixCountry[id];
+      const as = this.countedAs[id];
+      const sameAs =
+        stays &&
+        (as >= 0
+          ? this.singleOrigin[id] >= 0 && this.singleGroup[id] === as
+          : this.singleOrigin[id] < 0 &&
+            sameGroups(this.countedMoas.get(id)!.groups, this.moas.get(id)!.groups));
+      const base = id * words;
+      if (!stays) this.countInCountry(id, words, -1);
+      else if (c >= 0) this.countryCounters.countPeers(c, this.countedBits, base, words, -1);
+      if (!sameAs) this.countInAses(id, words, -1);
+      else this.asPeers(id, words, -1);
+      this.setCounted(id, routes, words);
+      if (!stays) this.countInCountry(id, words, 1);
+      else if (c >= 0) {
+        this.countryCounters.countPeers(c, this.countedBits, base, words, 1);
+        this.touch(c, true);
+      }
+      if (!sameAs) this.countInAses(id, words, 1);
+      else this.asPeers(id, words, 1);
+    }
+    this.totalsOfTouched(this.countries, this.countryCounters, this.touchedCountries, true);
+    this.totalsOfTouched(this.ases, this.asCounters, this.touchedAses, false);
+    this.untouch();
+  }
+
+  /** More peers than the bit columns hold: every column re-laid with `words` words (no full pass). */
+  private widenPeerBits(words: number, prefixCount: number): void {
+    if (this.ases.keys.length * words * 32 > MAX_PEER_COUNTERS) {
+      this.countersValid = false;
+      return;
+    }
+    const old = this.bitsWords;
+    const widened = (bits: Uint32Array, count: number, capacity: number): Uint32Array<ArrayBuffer> => {
+      const out = new Uint32Array(Math.max(count, capacity) * words);
+      for (let i = 0; i < count; i++) for (let w = 0; w < old; w++) out[i * words + w] = bits[i * old + w];
+      return out;
+    };
+    const capacity = Math.ceil(prefixCount * 1.25);
+    this.prefixBits = widened(this.prefixBits, this.prefixBits.length / old, capacity);
+    this.countedBits = widened(this.countedBits, this.countedBits.length / old, capacity);
+    // The counted and the current MOAS records share objects: each is widened once.
+    const seen = new Set<MoasGroups>();
+    for (const moas of [...this.moas.values(), ...this.countedMoas.values()])
+      if (!seen.has(moas)) {
+        seen.add(moas);
+        moas.peerBits = widened(moas.peerBits, moas.groups.length, moas.groups.length);
+      }
+    this.countryCounters.widen(words * 32);
+    this.asCounters.widen(words * 32);
+    this.bitsWords = words;
+  }
+
+  /** Counts the peers of prefix `id` in (sign 1) or out of (-1) its counted AS groups. */
+  private asPeers(id: number, words: number, sign: 1 | -1): void {
+    const as = this.countedAs[id];
+    if (as >= 0) {
+      this.asCounters.countPeers(as, this.countedBits, id * words, words, sign);
+      this.touch(as, false);
+      return;
+    }
+    const moas = this.countedMoas.get(id)!;
+    for (let k = 0; k < moas.groups.length; k++) {
+      this.asCounters.countPeers(moas.groups[k], moas.peerBits, k * words, words, sign);
+      this.touch(moas.groups[k], false);
+    }
+  }
+
+  /** The totals of the groups whose counters moved, as a pass in prefix order sums them. */
+  private totalsOfTouched(
+    totals: GroupTotals,
+    counters: GroupCounters,
+    touched: number[],
+    country: boolean,
+  ): void {
+    for (const g of touched) {
+      totals.slash24s[g] = counters.slash24s[g];
+      totals.slash48s[g] = counters.exactSlash48s(g) ?? this.orderedSlash48s(g, country);
+      totals.prefixes[g] = counters.prefixes[g];
+      totals.peerTotal[g] = counters.peers[g];
+    }
+  }
+
+  /** Group `g`'s IPv6 space summed over its prefixes in order (when the sum is not exact). */
+  private orderedSlash48s(g: number, country: boolean): number {
+    let sum = 0;
+    let end = -1;
+    for (let i = 0, n = this.preparedCount; i < n; i++) {
+      const id = this.sorted[i];
+      if (this.spaceFamilies[id] !== 6 || !this.countedIn(id, g, country)) continue;
+      const start = this.spaceStarts[id];
+      const size = this.spaceSizes[id];
+      if (start < end) continue;
+      if (size >= 1) end = start + size;
+      sum += size;
+    }
+    return sum;
   }
 
   private markCountry(c: number, list: number[]): void {
@@ -887,17 +1380,9 @@ export class HistoryRecorder {
   private spaceSize = 0;
 
   private space(id: number): void {
-    const table = this.table;
-    const family = table.prefixFamily(id);
-    const length = table.prefixLength(id);
-    this.spaceFamily = family;
-    if (family === 4) {
-      this.spaceStart = table.ipv4Network(id);
-      this.spaceSize = POW2[32 - length];
-    } else {
-      this.spaceStart = this.network48(id);
-      this.spaceSize = length <= 48 ? POW2[48 - length] : 1 / POW2[length - 48];
-    }
+    this.spaceFamily = this.spaceFamilies[id] as 4 | 6;
+    this.spaceStart = this.spaceStarts[id];
+    this.spaceSize = this.spaceSizes[id];
   }
 
   private addToGroup(groups: GroupTotals, g: number, family: 4 | 6, start: number, size: number): void {
@@ -966,7 +1451,7 @@ export class HistoryRecorder {
 
   private groupPoints(groups: GroupTotals, scope: VisibilityScope, binStart: number): void {
     for (let g = 0; g < groups.keys.length; g++) {
-      const peers = groups.peersOf(g);
+      const peers = groups.peerTotal[g];
       if (
         groups.last24[g] === groups.slash24s[g] &&
         groups.last48[g] === groups.slash48s[g] &&
@@ -992,6 +1477,27 @@ export class HistoryRecorder {
 }
 
 const NONE: readonly number[] = [];
+/** Most per-group peer counters the recorder keeps (AS groups x peer slots) before it falls back to full passes. */
+const MAX_PEER_COUNTERS = 1 << 26;
+
+/** A prefix of several origins: its AS groups (one per origin, sorted by origin) and each one's peers (`words` words). */
+interface MoasGroups {
+  groups: Int32Array;
+  peerBits: Uint32Array;
+}
+
+/** A copy of `values` in a column of `size` (the rest `fill`). */
+function grownFloats(values: Float64Array, size: number, fill = 0): Float64Array<ArrayBuffer> {
+  const grown = new Float64Array(size).fill(fill);
+  grown.set(values);
+  return grown;
+}
+
+function grownInts(values: Int32Array, size: number): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(size);
+  grown.set(values);
+  return grown;
+}
 
 function grownBytes(bytes: Uint8Array, size: number): Uint8Array<ArrayBuffer> {
   const grown = new Uint8Array(Math.max(size, bytes.length * 2));
@@ -1016,6 +1522,12 @@ function distinctSorted(values: Float64Array, n: number, skipZero: boolean, out:
     count++;
   }
   return count;
+}
+
+function sameGroups(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The distinct values of `values`, sorted (a new array). */
