@@ -111,13 +111,22 @@ const commands = [
   ['cairn decode only', decodeAll],
   [
     'cairn --format bgpdump',
-    // Several files: decoded in parallel (--jobs defaults to the cores).
+    // Several files: as many jobs as the input and the cores pay for (app/mrt-jobs.ts).
     // updates.20000325.0345.gz ends inside a desynchronised record: exit 2 after all the output.
     Object.assign([node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', ...many], {
       okExit: [2],
     }),
   ],
 ];
+commands.push([
+  'cairn --format bgpdump --jobs 2',
+  Object.assign(
+    [node, cli, 'mrt', 'dump', '--format', 'bgpdump', '--no-progress', '-q', '--jobs', '2', ...many],
+    {
+      okExit: [2],
+    },
+  ),
+]);
 commands.push([
   'cairn --format bgpdump --jobs 1',
   Object.assign(

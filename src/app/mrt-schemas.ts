@@ -37,7 +37,10 @@ export const DumpInput = ElementFilter.extend({
   /** Stop at the first problem in the input (the problem is thrown). */
   strict: z.boolean().optional(),
   decompressor: DecompressorChoice.optional(),
-  /** Files decoded at once in worker threads (default: the cores; 1: one file at a time). */
+  /**
+   * Files decoded at once in worker threads (default: what the input and the cores pay for,
+   * app/mrt-jobs.ts; 1: one file at a time).
+   */
   jobs: z.number().int().min(1).optional(),
 });
 export type DumpInput = z.input<typeof DumpInput>;
@@ -62,6 +65,8 @@ export const MrtStatsResult = z.object({
   compression: z.string(),
   decompressor: z.string(),
   bytes: z.number(),
+  /** Files decoded at once by the command (`mrtStatsEach`, `mrt stats`); absent from `mrtStats`. */
+  jobs: z.number().optional(),
   records: z.number(),
   recordTypes: z.record(z.string(), z.number()),
   elements: z.object({ A: z.number(), W: z.number(), B: z.number(), STATE: z.number() }),

@@ -25,7 +25,8 @@ import { parseAsn, parsePrefix, type Prefix } from '../net/index.js';
 import { BufferedWriter } from './buffered-writer.js';
 import type { DumpInput, DumpSummary, ElementFilter, MrtStatsInput, MrtStatsResult } from './mrt-schemas.js';
 import type { WorkHooks } from './progress.js';
-import { defaultJobs, workersAvailable } from './worker-pool.js';
+import { mrtJobsFor } from './mrt-jobs.js';
+import { workersAvailable } from './worker-pool.js';
 
 export type {
   DecompressorChoice,
@@ -83,11 +84,11 @@ export function elementPredicate(filter: ElementFilter): (cursor: ElementCursor)
  */
 export async function dumpMrt(input: DumpInput, sink: Writable, hooks: WorkHooks = {}): Promise<DumpSummary> {
   const options = input;
-  const jobs = input.jobs ?? defaultJobs(input.files.length);
-  if (jobs > 1 && input.files.length > 1 && workersAvailable()) {
+  const jobs = jobsToRun(input.files, input.jobs);
+  if (jobs > 1) {
     elementPredicate(options); // a bad filter is reported before any worker starts
     const { dumpMrtParallel } = await import('./mrt-parallel.js');
-    return dumpMrtParallel(input, sink, Math.min(jobs, input.files.length), hooks);
+    return dumpMrtParallel(input, sink, jobs, hooks);
   }
   const accept = elementPredicate(options);
   const bgpdump = (options.format ?? 'bgpdump') === 'bgpdump';
@@ -133,9 +134,19 @@ export async function dumpMrt(input: DumpInput, sink: Writable, hooks: WorkHooks
 }
 
 /**
+ * Files decoded at once: `requested` (`--jobs`) when given, else what the input and the cores
+ * pay for (mrt-jobs.ts); 1 where worker threads cannot run (the TypeScript sources).
+ */
+function jobsToRun(files: readonly string[], requested: number | undefined): number {
+  if (files.length < 2 || !workersAvailable()) return 1;
+  return mrtJobsFor(files, requested).jobs;
+}
+
+/**
  * `mrtStats` of several files, in file order, decoded `jobs` at a time in worker threads (default:
- * the cores); under `strict`, the first problem of the first file that has one is thrown after
- * the results of the files before it.
+ * what the input and the cores pay for, mrt-jobs.ts); each result says how many jobs ran. Under
+ * `strict`, the first problem of the first file that has one is thrown after the results of the
+ * files before it.
  */
 export async function* mrtStatsEach(
   files: readonly string[],
@@ -143,17 +154,18 @@ export async function* mrtStatsEach(
   hooks: WorkHooks = {},
 ): AsyncGenerator<MrtStatsResult> {
   const { jobs: wanted, ...rest } = options;
-  const jobs = wanted ?? defaultJobs(files.length);
-  if (jobs > 1 && files.length > 1 && workersAvailable()) {
+  const jobs = jobsToRun(files, wanted);
+  if (jobs > 1) {
     const { mrtStatsParallel } = await import('./mrt-parallel.js');
-    yield* mrtStatsParallel(
+    for await (const stats of mrtStatsParallel(
       files.map((file) => ({ ...rest, file })),
-      Math.min(jobs, files.length),
+      jobs,
       hooks,
-    );
+    ))
+      yield { ...stats, jobs };
     return;
   }
-  for (const file of files) yield await mrtStats({ ...rest, file }, hooks);
+  for (const file of files) yield { ...(await mrtStats({ ...rest, file }, hooks)), jobs };
 }
 
 /** Decodes a file and counts what is in it. Under `strict`, the first problem is thrown. */

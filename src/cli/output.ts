@@ -121,6 +121,7 @@ export function formatStats(stats: MrtStatsResult): string {
   };
   row('file', escapeForTerminal(stats.file));
   row('compression', `${stats.compression} (decompressed by ${stats.decompressor})`);
+  if (stats.jobs !== undefined) row('jobs', `${stats.jobs} (files decoded at once)`);
   row('decompressed bytes', stats.bytes);
   row('records', stats.records);
   for (const [type, count] of Object.entries(stats.recordTypes)) row(`  ${type}`, count);
