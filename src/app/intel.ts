@@ -562,20 +562,57 @@ export function caseOfFile(graph: EvidenceGraph, file: string, created: readonly
   return id;
 }
 
-/**
- * A file outside the corpus: the corpus case it repeats (same event or bundle ids), else its
- * contents imported into `graph` as the query case.
- */
-function importQueryFile(
-  graph: EvidenceGraph,
-  file: string,
-  reports: FileReport[],
-  proposals: boolean,
-): CaseQuery {
+/** A case file read on its own: its facts in a graph of their own, and what the import said. */
+export interface CaseFile {
+  file: string;
+  scratch: EvidenceGraph;
+  imported: { format: IntelFormat; report: ImportReport | undefined };
+}
+
+/** Checks and imports a case file (regular, readable, within the size limit, in a format read). */
+function readCaseFile(file: string, proposals: boolean): CaseFile {
+  checkInputFile(file, 'case file');
   const scratch = new EvidenceGraph();
   const imported = importFile(scratch, file, inputFileReader(file, 'case file'), undefined, {
     proposalsAsEvidence: proposals,
   });
+  return { file, scratch, imported };
+}
+
+/** The error of a case argument nothing matches (`matches` cases by partial name). */
+function unknownCase(caseArg: string, matches: number): CairnError {
+  return new CairnError(
+    'INTEL_UNKNOWN_CASE',
+    matches === 0
+      ? `no case, file or case name matches ${JSON.stringify(caseArg)}`
+      : `${matches} cases match ${JSON.stringify(caseArg)}; give the id or the exact name`,
+    // A path that is not there is a missing input file, named as one.
+    { field: 'case', ...(matches === 0 && caseArg.includes('/') ? { file: caseArg } : {}) },
+  );
+}
+
+/**
+ * A case argument written as a path (absolute, `./` or `../`) read before the corpus is, so that
+ * a missing, unreadable or malformed case file fails at once rather than after the corpus loads:
+ * no case id, name or corpus path is written that way, except a corpus file given with --corpus
+ * (left to the corpus) and, with a store, a file the store read that is no longer there.
+ */
+function caseFileFirst(input: IntelCaseInput): CaseFile | undefined {
+  const arg = input.case;
+  if (!(path.isAbsolute(arg) || /^\.\.?\//.test(arg)) || (input.corpus ?? []).includes(arg)) return undefined;
+  if (!existsSync(arg)) {
+    if (input.db !== undefined) return undefined;
+    throw unknownCase(arg, 0);
+  }
+  return readCaseFile(arg, input.proposals === true);
+}
+
+/**
+ * A file outside the corpus: the corpus case it repeats (same event or bundle ids), else its
+ * contents imported into `graph` as the query case.
+ */
+function importQueryFile(graph: EvidenceGraph, caseFile: CaseFile, reports: FileReport[]): CaseQuery {
+  const { file, scratch, imported } = caseFile;
   const known = scratch.cases.find(
     (c) => graph.getAs('case', c.id) !== undefined && !c.id.startsWith('case--'),
   );
@@ -601,13 +638,17 @@ const FACT_KINDS = [
   'sighting',
 ] as const;
 
-/** Resolves a case argument: an id, an exact name, a corpus path, a file, then a unique partial name. */
+/**
+ * Resolves a case argument: an id, an exact name, a corpus path, a file, then a unique partial
+ * name. `caseFile`: the argument's file when {@link caseFileFirst} has read it already.
+ */
 function resolveCase(
   graph: EvidenceGraph,
   corpus: LoadedCorpus,
   caseArg: string,
   reports: FileReport[],
   proposals = false,
+  caseFile?: CaseFile,
 ): CaseQuery {
   const byId = graph.getAs('case', caseArg);
   if (byId !== undefined) return { caseId: byId.id };
@@ -615,21 +656,12 @@ function resolveCase(
   if (byName !== undefined) return { caseId: byName.id };
   const byFile = corpus.casesByFile.get(caseArg);
   if (byFile !== undefined) return { caseId: caseOfFile(graph, caseArg, byFile) };
-  if (existsSync(caseArg)) {
-    checkInputFile(caseArg, 'case file');
-    return importQueryFile(graph, caseArg, reports, proposals);
-  }
+  if (caseFile !== undefined) return importQueryFile(graph, caseFile, reports);
+  if (existsSync(caseArg)) return importQueryFile(graph, readCaseFile(caseArg, proposals), reports);
   const lower = caseArg.toLowerCase();
   const partial = graph.cases.filter((c) => c.name.toLowerCase().includes(lower));
   if (partial.length === 1) return { caseId: partial[0].id };
-  throw new CairnError(
-    'INTEL_UNKNOWN_CASE',
-    partial.length === 0
-      ? `no case, file or case name matches ${JSON.stringify(caseArg)}`
-      : `${partial.length} cases match ${JSON.stringify(caseArg)}; give the id or the exact name`,
-    // A path that is not there is a missing input file, named as one.
-    { field: 'case', ...(partial.length === 0 && caseArg.includes('/') ? { file: caseArg } : {}) },
-  );
+  throw unknownCase(caseArg, partial.length);
 }
 
 /**
@@ -746,10 +778,18 @@ function correlatorOf(
   });
 }
 
-export async function loadCaseWorkspace(input: IntelCaseInput, hooks: WorkHooks): Promise<CaseWorkspace> {
+/**
+ * The corpus with the query case resolved in it. `caseFile`: the case file as
+ * {@link caseFileFirst} read it (read here, before the corpus, when not given).
+ */
+export async function loadCaseWorkspace(
+  input: IntelCaseInput,
+  hooks: WorkHooks,
+  caseFile = caseFileFirst(input),
+): Promise<CaseWorkspace> {
   const { graph, corpus, placement } = await corpusOf(input, hooks);
   const reports: FileReport[] = [];
-  const query = resolveCase(graph, corpus, input.case, reports, input.proposals === true);
+  const query = resolveCase(graph, corpus, input.case, reports, input.proposals === true, caseFile);
   // The query file's own problems (a corrupt gzip, broken records) are the user's to see.
   if (query.file !== undefined)
     for (const report of reports)
@@ -806,6 +846,7 @@ function heldCase(
   caseArg: string,
   hooks: WorkHooks,
   proposals = false,
+  caseFile?: CaseFile,
 ): { caseId: string; profile: Profile } | undefined {
   const { graph, corpus, correlator } = held;
   const inCorpus = (caseId: string): { caseId: string; profile: Profile } => ({
@@ -816,12 +857,10 @@ function heldCase(
   if (byId !== undefined) return inCorpus(byId.id);
   const byFile = corpus.casesByFile.get(caseArg);
   if (byFile !== undefined) return byFile.length === 1 ? inCorpus(byFile[0]) : undefined;
-  if (existsSync(caseArg)) {
-    checkInputFile(caseArg, 'case file');
-    const scratch = new EvidenceGraph();
-    const { report } = importFile(scratch, caseArg, inputFileReader(caseArg, 'case file'), undefined, {
-      proposalsAsEvidence: proposals,
-    });
+  const read = caseFile ?? (existsSync(caseArg) ? readCaseFile(caseArg, proposals) : undefined);
+  if (read !== undefined) {
+    const { scratch } = read;
+    const { report } = read.imported;
     const known = scratch.cases.find(
       (c) => graph.getAs('case', c.id) !== undefined && !c.id.startsWith('case--'),
     );
@@ -848,6 +887,7 @@ function heldCase(
 async function heldQuery(
   input: IntelCaseInput,
   hooks: WorkHooks,
+  caseFile: CaseFile | undefined,
 ): Promise<{ correlator: Correlator; caseId: string; profile: Profile } | undefined> {
   if (typeof input.db !== 'object' || input.corpus !== undefined || (input.archives ?? []).length > 0)
     return undefined;
@@ -864,7 +904,7 @@ async function heldQuery(
     const enrichment = enrich(graph);
     return { graph, corpus, enrichment, enrich, correlator: correlatorOf(graph, corpus, enrichment) };
   });
-  const found = heldCase(held, input.case, hooks, input.proposals === true);
+  const found = heldCase(held, input.case, hooks, input.proposals === true, caseFile);
   return found === undefined ? undefined : { correlator: held.correlator, ...found };
 }
 
@@ -873,9 +913,11 @@ async function queryOf(
   input: IntelCaseInput,
   hooks: WorkHooks,
 ): Promise<{ correlator: Correlator; caseId: string; profile: Profile; routing?: IntelRoutingArchives }> {
-  const fromHeld = await heldQuery(input, hooks);
+  // A bad case file fails before the corpus or the store's evidence is read.
+  const caseFile = caseFileFirst(input);
+  const fromHeld = await heldQuery(input, hooks, caseFile);
   if (fromHeld !== undefined) return fromHeld;
-  const { correlator, query, routing } = await loadCaseWorkspace(input, hooks);
+  const { correlator, query, routing } = await loadCaseWorkspace(input, hooks, caseFile);
   return {
     correlator,
     caseId: query.caseId,
