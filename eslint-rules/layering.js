@@ -29,6 +29,8 @@ export const SUBMODULE_SURFACES = {
       `surface-${name}`,
     ]),
   ],
+  // intel/sample/analyze.ts: the byte analysis alone, what the sample worker threads load.
+  intel: ['sample/analyze.js', 'sample/analyze.ts', 'sample/analyze'],
   // server/listen.ts: the listener `cairn serve` starts before loading Fastify, zod and app.
   server: ['listen.js', 'listen.ts', 'listen'],
 };

@@ -107,6 +107,18 @@ describe('what each cairn command loads', () => {
     expect(urls.some((u) => u.endsWith('/dist/app/intel.js'))).toBe(true);
   });
 
+  it('the sample worker threads (app/sample-read.js) load the byte analysis, not zod, intel or app whole', () => {
+    const urls = urlsLoaded('app/sample-read.js');
+    const notNeeded = [
+      '/dist/app/index.js',
+      '/dist/app/sample.js',
+      '/dist/intel/index.js',
+      '/node_modules/zod/',
+    ];
+    expect(notNeeded.filter((m) => urls.some((u) => u.endsWith(m) || u.includes(m)))).toEqual([]);
+    expect(urls.some((u) => u.endsWith('/dist/intel/sample/analyze.js'))).toBe(true);
+  });
+
   it('the whole of app does load app/index.js and the check sees packages loaded on import', () => {
     // The server face loads fastify on import: the check sees a heavy package when one loads.
     expect(summary(urlsLoaded('server/index.js'), HEAVY).packages).toContain('fastify');

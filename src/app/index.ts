@@ -228,12 +228,14 @@ export {
   readSample,
   sampleCaseCsv,
   sampleCaseRows,
+  sampleFileLines,
   sampleFiles,
   scanWithYara,
   spoolCaseStream,
   walkSamplePaths,
   type CompiledRules,
   type SampleCaseRow,
+  type SampleLines,
 } from './sample.js';
 // ---- the store held by a long-running face (server; issues 15 and 16) ----
 export {

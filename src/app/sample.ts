@@ -11,21 +11,10 @@
  * result.files[0].facts?.pe?.imphash;
  */
 import { createHash } from 'node:crypto';
-import {
-  appendFileSync,
-  closeSync,
-  constants,
-  existsSync,
-  fstatSync,
-  lstatSync,
-  openSync,
-  readFileSync,
-  readdirSync,
-  readSync,
-} from 'node:fs';
+import { appendFileSync, existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { CairnError } from '../errors/index.js';
 import { systemClock, type Clock } from '../bgp/index.js';
@@ -35,7 +24,6 @@ import {
   addSampleValues,
   importAttack,
   importMispGalaxy,
-  analyzeSample,
   parseYaraOutput,
   sampleCaseId,
   sampleCaseValues,
@@ -46,7 +34,15 @@ import {
   type SampleCaseValue,
 } from '../intel/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
-import { compileUserPattern } from './user-pattern.js';
+import {
+  readSample,
+  sampleReply,
+  sampleWorkerScript,
+  victimRegex,
+  type SampleWorkerReply,
+  type SampleWorkerRequest,
+  type SampleWorkerSetup,
+} from './sample-read.js';
 import { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
 import { execFileSync, spawn } from 'node:child_process';
@@ -442,121 +438,14 @@ export function walkSamplePaths(paths: readonly string[]): { files: string[]; re
   return { files, refused };
 }
 
-/** Files up to this size are read into one buffer reused from file to file (less GC). */
-const REUSED_BUFFER_MAX = 16 * 1024 * 1024;
-let reused: Buffer | undefined;
-
-/**
- * A buffer of `size` bytes to read a file into: the thread's reused one for files up to
- * REUSED_BUFFER_MAX (safe because the facts hold strings and numbers, never views of the bytes).
- */
-function readBuffer(size: number): Buffer {
-  if (size > REUSED_BUFFER_MAX) return Buffer.allocUnsafeSlow(size);
-  if (reused === undefined || reused.length < size)
-    reused = Buffer.allocUnsafeSlow(
-      Math.max(size, Math.min(REUSED_BUFFER_MAX, (reused?.length ?? 65536) * 2)),
-    );
-  return reused.subarray(0, size);
-}
-
-/**
- * Reads one file and analyses it. The file is opened without following links and without
- * blocking (so a path swapped for a FIFO after the walk is refused, not waited on), checked again
- * to be a regular file under the limit, then read whole.
- */
-export function readSample(file: string, maxSize: number, victimNaming?: RegExp): SampleFileJson {
-  let fd: number;
-  try {
-    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const err =
-      code === 'ELOOP'
-        ? new CairnError('SAMPLE_NOT_REGULAR', `${file} is a symbolic link; give the file itself`, { file })
-        : new CairnError('SAMPLE_NOT_FOUND', `cannot open ${file}: ${code ?? 'error'}`, { file });
-    return { file, error: err.toJSON() };
-  }
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile()) {
-      return {
-        file,
-        error: new CairnError('SAMPLE_NOT_REGULAR', `${file} is not a regular file`, { file }).toJSON(),
-      };
-    }
-    if (st.size > maxSize) {
-      const err = new CairnError(
-        'SAMPLE_TOO_LARGE',
-        `${file} is ${st.size} bytes, over the limit of ${maxSize}`,
-        {
-          file,
-          offset: maxSize,
-        },
-      );
-      return { file, error: err.toJSON() };
-    }
-    const bytes = readBuffer(st.size);
-    let got = 0;
-    while (got < bytes.length) {
-      const n = readSync(fd, bytes, got, bytes.length - got, got);
-      if (n === 0) break;
-      got += n;
-    }
-    const facts = analyzeSample(bytes.subarray(0, got), { file, victimNaming });
-    return { file, facts: { ...facts, problems: facts.problems.map((p) => p.toJSON()) } };
-  } catch (error) {
-    if (error instanceof CairnError) return { file, error: error.toJSON() };
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === undefined) throw error;
-    return {
-      file,
-      error: new CairnError('SAMPLE_NOT_FOUND', `cannot read ${file}: ${code}`, { file }).toJSON(),
-    };
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function victimRegex(text: string | undefined): RegExp | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return compileUserPattern(text, 'victim-naming');
-  } catch (error) {
-    const message = (error as Error).message;
-    throw new CairnError(
-      'SAMPLE_BAD_OPTION',
-      message.includes('linear time') ? message : `--victim-naming is not a regular expression: ${text}`,
-      { field: 'victimNaming' },
-    );
-  }
-}
-
-interface WorkerRequest {
-  index: number;
-  file: string;
-}
-interface WorkerReply {
-  index: number;
-  result: SampleFileJson;
-}
-interface WorkerSetup {
-  cairnSampleWorker: true;
-  maxSize: number;
-  victimNaming?: string;
-}
-
-/** This module's own file when it runs as compiled JavaScript (workers cannot load TypeScript). */
-function workerScript(): URL | undefined {
-  const url = new URL(import.meta.url);
-  return url.pathname.endsWith('.js') ? url : undefined;
-}
+export { readSample } from './sample-read.js';
 
 async function readInWorkers(
   files: readonly string[],
-  setup: WorkerSetup,
+  setup: SampleWorkerSetup,
   count: number,
   script: URL,
-  onResult: (index: number, result: SampleFileJson) => void,
+  onReply: (reply: SampleWorkerReply) => void,
 ): Promise<void> {
   let next = 0;
   const one = (): Promise<void> =>
@@ -574,11 +463,11 @@ async function readInWorkers(
         }
         const index = next++;
         inFlight++;
-        worker.postMessage({ index, file: files[index] } satisfies WorkerRequest);
+        worker.postMessage({ index, file: files[index] } satisfies SampleWorkerRequest);
       };
-      worker.on('message', (reply: WorkerReply) => {
+      worker.on('message', (reply: SampleWorkerReply) => {
         inFlight--;
-        onResult(reply.index, reply.result);
+        onReply(reply);
         feed();
       });
       worker.on('error', reject);
@@ -588,12 +477,7 @@ async function readInWorkers(
   await Promise.all(Array.from({ length: Math.min(count, files.length) }, one));
 }
 
-/** Reads every file the paths name; problems are reported through hooks and kept in the result. */
-export async function sampleFiles(
-  input: SampleInput,
-  hooks: WorkHooks = {},
-  options: { clock?: Clock } = {},
-): Promise<SampleResult> {
+function parseSampleInput(input: SampleInput): z.output<typeof SampleInput> {
   const parsed = SampleInput.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -601,7 +485,51 @@ export async function sampleFiles(
       field: issue.path.join('.'),
     });
   }
-  const request = parsed.data;
+  return parsed.data;
+}
+
+/**
+ * Reads `files` (in worker threads when there are many), reporting each file's problems and the
+ * progress through hooks and handing each reply, as an entry or as JSON text, to `onReply`.
+ */
+async function readSampleFiles(
+  files: readonly string[],
+  request: z.output<typeof SampleInput>,
+  victimNaming: RegExp | undefined,
+  json: boolean,
+  hooks: WorkHooks,
+  onReply: (reply: SampleWorkerReply) => void,
+): Promise<void> {
+  let done = 0;
+  const onFile = (reply: SampleWorkerReply): void => {
+    for (const p of reply.problems) hooks.onProblem?.(problemOf(p));
+    onReply(reply);
+    done++;
+    hooks.onProgress?.({ label: SAMPLE_FILES_LABEL, done, total: files.length, unit: 'files' });
+  };
+  const workers = request.workers ?? Math.min(8, Math.max(1, os.availableParallelism()));
+  const script = sampleWorkerScript();
+  if (files.length >= SAMPLE_WORKER_MIN_FILES && workers > 1 && script !== undefined) {
+    const setup: SampleWorkerSetup = {
+      cairnSampleWorker: true,
+      maxSize: request.maxSize,
+      victimNaming: request.victimNaming,
+      json,
+    };
+    await readInWorkers(files, setup, workers, script, onFile);
+  } else {
+    files.forEach((file, i) => onFile(sampleReply(i, readSample(file, request.maxSize, victimNaming), json)));
+  }
+  hooks.onDone?.(SAMPLE_FILES_LABEL);
+}
+
+/** Reads every file the paths name; problems are reported through hooks and kept in the result. */
+export async function sampleFiles(
+  input: SampleInput,
+  hooks: WorkHooks = {},
+  options: { clock?: Clock } = {},
+): Promise<SampleResult> {
+  const request = parseSampleInput(input);
   const victimNaming = victimRegex(request.victimNaming);
   let compiled: CompiledRules | undefined;
   const ruleSources = [
@@ -617,27 +545,9 @@ export async function sampleFiles(
     const { files, refused } = walkSamplePaths(request.paths);
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
     const results: SampleFileJson[] = new Array<SampleFileJson>(files.length);
-    let done = 0;
-    const onResult = (index: number, result: SampleFileJson): void => {
-      results[index] = result;
-      if (result.error) hooks.onProblem?.(problemOf(result.error));
-      for (const p of result.facts?.problems ?? []) hooks.onProblem?.(problemOf(p));
-      done++;
-      hooks.onProgress?.({ label: SAMPLE_FILES_LABEL, done, total: files.length, unit: 'files' });
-    };
-    const workers = request.workers ?? Math.min(8, Math.max(1, os.availableParallelism()));
-    const script = workerScript();
-    if (files.length >= SAMPLE_WORKER_MIN_FILES && workers > 1 && script !== undefined) {
-      const setup: WorkerSetup = {
-        cairnSampleWorker: true,
-        maxSize: request.maxSize,
-        victimNaming: request.victimNaming,
-      };
-      await readInWorkers(files, setup, workers, script, onResult);
-    } else {
-      files.forEach((file, i) => onResult(i, readSample(file, request.maxSize, victimNaming)));
-    }
-    hooks.onDone?.(SAMPLE_FILES_LABEL);
+    await readSampleFiles(files, request, victimNaming, false, hooks, (reply) => {
+      results[reply.index] = reply.result!;
+    });
     if (compiled !== undefined) {
       const readable = results.filter((r) => r.facts !== undefined).map((r) => r.file);
       const matches = await scanWithYara(compiled, readable, hooks);
@@ -669,6 +579,55 @@ export async function sampleFiles(
   } finally {
     compiled?.dispose();
   }
+}
+
+/** What `sampleFileLines` returns: the result with each file as its JSON text. */
+export type SampleLines = Omit<SampleResult, 'files'> & {
+  /** `JSON.stringify` of each entry of `sampleFiles`' `files`, in the same order. */
+  lines: string[];
+};
+
+/**
+ * `sampleFiles` for a caller that only prints the entries as JSON (`intel sample --json`): the
+ * same entries in the same order, as JSON text made where each file was read. Without YARA rules
+ * or a case to write, no entry is rebuilt as objects on the main thread.
+ */
+export async function sampleFileLines(
+  input: SampleInput,
+  hooks: WorkHooks = {},
+  options: { clock?: Clock } = {},
+): Promise<SampleLines> {
+  const request = parseSampleInput(input);
+  if (
+    request.rules !== undefined ||
+    request.corpusRules ||
+    request.caseName !== undefined ||
+    request.caseFile !== undefined
+  ) {
+    const { files, ...rest } = await sampleFiles(input, hooks, options);
+    return { ...rest, lines: files.map((f) => JSON.stringify(f)) };
+  }
+  const victimNaming = victimRegex(request.victimNaming);
+  const { files, refused } = walkSamplePaths(request.paths);
+  for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
+  const lines = new Array<string>(files.length);
+  let read = 0;
+  let unread = 0;
+  let bytes = 0;
+  await readSampleFiles(files, request, victimNaming, true, hooks, (reply) => {
+    lines[reply.index] = reply.json!;
+    if (reply.size === undefined) unread++;
+    else {
+      read++;
+      bytes += reply.size;
+    }
+  });
+  return {
+    lines: [...refused.map((r) => JSON.stringify(r)), ...lines],
+    read,
+    refused: refused.length + unread,
+    bytes,
+  };
 }
 
 /** One value of a case built from samples: an indicator type intel reads, and where it came from. */
@@ -797,23 +756,6 @@ async function addToStoreCase(
 function problemOf(p: ProblemJson): CairnError {
   const { code, message, ...location } = p;
   return new CairnError(code as 'SAMPLE_BAD_PE', message, location);
-}
-
-// Worker side: this same module, started by readInWorkers with its setup as workerData.
-if (
-  !isMainThread &&
-  parentPort !== null &&
-  (workerData as WorkerSetup | undefined)?.cairnSampleWorker === true
-) {
-  const setup = workerData as WorkerSetup;
-  const port = parentPort;
-  const naming = victimRegex(setup.victimNaming);
-  port.on('message', (request: WorkerRequest) => {
-    port.postMessage({
-      index: request.index,
-      result: readSample(request.file, setup.maxSize, naming),
-    } satisfies WorkerReply);
-  });
 }
 
 /**

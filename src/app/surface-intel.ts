@@ -21,6 +21,7 @@ export {
 export { intelExportMisp } from './intel-misp.js';
 export {
   DEFAULT_MAX_SAMPLE_SIZE,
+  sampleFileLines,
   sampleFiles,
   spoolCaseStream,
   type SampleFileJson,

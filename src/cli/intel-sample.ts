@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { CairnError, escapeForTerminal } from '../errors/index.js';
 import {
   DEFAULT_MAX_SAMPLE_SIZE,
+  sampleFileLines,
   sampleFiles,
   type SampleFileJson,
   type SampleResult,
@@ -157,21 +158,19 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
             ...progressHooks(io, options.progress !== false),
             ...problemPrinter(io, { limit: MAX_PROBLEM_LINES }),
           };
-          const result = await sampleFiles(
-            {
-              paths,
-              maxSize: parseSize(options.maxSize ?? String(DEFAULT_MAX_SAMPLE_SIZE)),
-              rules: options.rules,
-              corpusRules: options.corpusRules === true,
-              victimNaming: options.victimNaming,
-              ...(options.case !== undefined && options.db !== undefined
-                ? { caseName: options.case, db: options.db }
-                : { caseFile: options.case }),
-            },
-            hooks,
-          );
-          if (options.json) print(io, result.files.map((f) => JSON.stringify(f)).join('\n'));
-          else print(io, sampleText(result));
+          const input = {
+            paths,
+            maxSize: parseSize(options.maxSize ?? String(DEFAULT_MAX_SAMPLE_SIZE)),
+            rules: options.rules,
+            corpusRules: options.corpusRules === true,
+            victimNaming: options.victimNaming,
+            ...(options.case !== undefined && options.db !== undefined
+              ? { caseName: options.case, db: options.db }
+              : { caseFile: options.case }),
+          };
+          // JSON lines are made where each file is read, never rebuilt as objects here.
+          if (options.json) print(io, (await sampleFileLines(input, hooks)).lines.join('\n'));
+          else print(io, sampleText(await sampleFiles(input, hooks)));
           return EXIT_OK;
         }),
       ),

@@ -1,0 +1,162 @@
+/**
+ * Reading one sample file for `cairn intel sample`, and the entry of the worker threads that read
+ * many. Apart from sample.ts so that a worker loads only this, the byte analysis and the error
+ * catalogue: not the rest of app, intel or zod.
+ *
+ * @example
+ * const entry = readSample('incident/dropper.exe', 256 * 1024 * 1024);
+ * entry.facts?.hashes.sha256;
+ */
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { CairnError } from '../errors/index.js';
+import { analyzeSample } from '../intel/sample/analyze.js';
+import type { ProblemJson } from './problem-schema.js';
+import type { SampleFileJson } from './sample.js';
+import { compileUserPattern } from './user-pattern.js';
+
+/** Files up to this size are read into one buffer reused from file to file (less GC). */
+const REUSED_BUFFER_MAX = 16 * 1024 * 1024;
+let reused: Buffer | undefined;
+
+/**
+ * A buffer of `size` bytes to read a file into: the thread's reused one for files up to
+ * REUSED_BUFFER_MAX (safe because the facts hold strings and numbers, never views of the bytes).
+ */
+function readBuffer(size: number): Buffer {
+  if (size > REUSED_BUFFER_MAX) return Buffer.allocUnsafeSlow(size);
+  if (reused === undefined || reused.length < size)
+    reused = Buffer.allocUnsafeSlow(
+      Math.max(size, Math.min(REUSED_BUFFER_MAX, (reused?.length ?? 65536) * 2)),
+    );
+  return reused.subarray(0, size);
+}
+
+/**
+ * Reads one file and analyses it. The file is opened without following links and without
+ * blocking (so a path swapped for a FIFO after the walk is refused, not waited on), checked again
+ * to be a regular file under the limit, then read whole.
+ */
+export function readSample(file: string, maxSize: number, victimNaming?: RegExp): SampleFileJson {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const err =
+      code === 'ELOOP'
+        ? new CairnError('SAMPLE_NOT_REGULAR', `${file} is a symbolic link; give the file itself`, { file })
+        : new CairnError('SAMPLE_NOT_FOUND', `cannot open ${file}: ${code ?? 'error'}`, { file });
+    return { file, error: err.toJSON() };
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) {
+      return {
+        file,
+        error: new CairnError('SAMPLE_NOT_REGULAR', `${file} is not a regular file`, { file }).toJSON(),
+      };
+    }
+    if (st.size > maxSize) {
+      const err = new CairnError(
+        'SAMPLE_TOO_LARGE',
+        `${file} is ${st.size} bytes, over the limit of ${maxSize}`,
+        {
+          file,
+          offset: maxSize,
+        },
+      );
+      return { file, error: err.toJSON() };
+    }
+    const bytes = readBuffer(st.size);
+    let got = 0;
+    while (got < bytes.length) {
+      const n = readSync(fd, bytes, got, bytes.length - got, got);
+      if (n === 0) break;
+      got += n;
+    }
+    const facts = analyzeSample(bytes.subarray(0, got), { file, victimNaming });
+    return { file, facts: { ...facts, problems: facts.problems.map((p) => p.toJSON()) } };
+  } catch (error) {
+    if (error instanceof CairnError) return { file, error: error.toJSON() };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === undefined) throw error;
+    return {
+      file,
+      error: new CairnError('SAMPLE_NOT_FOUND', `cannot read ${file}: ${code}`, { file }).toJSON(),
+    };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The --victim-naming expression, compiled under the linear-time engine. */
+export function victimRegex(text: string | undefined): RegExp | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return compileUserPattern(text, 'victim-naming');
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new CairnError(
+      'SAMPLE_BAD_OPTION',
+      message.includes('linear time') ? message : `--victim-naming is not a regular expression: ${text}`,
+      { field: 'victimNaming' },
+    );
+  }
+}
+
+/** What the main thread sends a worker: one file to read. */
+export interface SampleWorkerRequest {
+  index: number;
+  file: string;
+}
+
+/**
+ * A worker's answer: the entry itself (handed over by structured clone) or, when the caller
+ * only prints it, its JSON text (a string crosses threads as one copy, with no objects to rebuild
+ * and keep on the main thread); with what the run's hooks and totals need either way.
+ */
+export interface SampleWorkerReply {
+  index: number;
+  result?: SampleFileJson;
+  json?: string;
+  /** The file's problems: why it was not read, or what is wrong in its structures. */
+  problems: ProblemJson[];
+  /** Its size when it was read. */
+  size?: number;
+}
+
+export interface SampleWorkerSetup {
+  cairnSampleWorker: true;
+  maxSize: number;
+  victimNaming?: string;
+  /** Answer with JSON text instead of the entry. */
+  json: boolean;
+}
+
+/** The reply for one entry read, as an object or as JSON text. */
+export function sampleReply(index: number, result: SampleFileJson, json: boolean): SampleWorkerReply {
+  const problems = [...(result.error ? [result.error] : []), ...(result.facts?.problems ?? [])];
+  const size = result.facts?.size;
+  return json ? { index, json: JSON.stringify(result), problems, size } : { index, result, problems, size };
+}
+
+/** This module's file when it runs as compiled JavaScript (workers cannot load TypeScript). */
+export function sampleWorkerScript(): URL | undefined {
+  const url = new URL(import.meta.url);
+  return url.pathname.endsWith('.js') ? url : undefined;
+}
+
+// Worker side: this module, started by sample.ts with its setup as workerData.
+if (
+  !isMainThread &&
+  parentPort !== null &&
+  (workerData as SampleWorkerSetup | undefined)?.cairnSampleWorker === true
+) {
+  const setup = workerData as SampleWorkerSetup;
+  const port = parentPort;
+  const naming = victimRegex(setup.victimNaming);
+  port.on('message', (request: SampleWorkerRequest) => {
+    port.postMessage(sampleReply(request.index, readSample(request.file, setup.maxSize, naming), setup.json));
+  });
+}
