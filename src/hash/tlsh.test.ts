@@ -41,6 +41,41 @@ describe('TLSH digests match the reference', () => {
     expect(new Map(tsv('tlsh/exp/example_data.128.1.xlen.out_EXP').map(([d, n]) => [n, d]))).toEqual(digests);
   });
 
+  it('reproduces them with the 1-byte checksum hasher (the WebAssembly kernel), whole and in pieces', () => {
+    let kernelRuns = 0;
+    for (const [name, digest] of digests) {
+      const bytes = read(name);
+      if (bytes.length >= 1024) kernelRuns++;
+      expect(new TlshHasher({ oneByteChecksum: true }).update(bytes).digest(), name).toBe(digest);
+      // Pieces of 700 and 3 bytes: the kernel and the JavaScript loop take turns on one hasher.
+      const pieces = new TlshHasher({ oneByteChecksum: true });
+      for (let at = 0, k = 0; at < bytes.length; k++) {
+        const n = k % 2 === 0 ? 700 : 3;
+        pieces.update(bytes.subarray(at, at + n));
+        at += n;
+      }
+      expect(pieces.digest(), name).toBe(digest);
+    }
+    expect(kernelRuns).toBeGreaterThan(40);
+  });
+
+  it('the kernel agrees with the JavaScript loop past its 1 MiB slices', () => {
+    // Not random bytes alone: text-like runs make the buckets (and the quartiles) uneven.
+    const big = Buffer.alloc(3 * (1 << 20) + 12345);
+    let seed = 7;
+    for (let i = 0; i < big.length; i++) {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      big[i] = (i >> 12) % 3 === 0 ? 0x61 + ((seed >>> 16) % 6) : seed >>> 24;
+    }
+    const javascript = tlshDigest(big);
+    expect(javascript).toMatch(/^T1[0-9A-F]{70}$/);
+    expect(new TlshHasher({ oneByteChecksum: true }).update(big).digest()).toBe(javascript);
+    const twoParts = new TlshHasher({ oneByteChecksum: true })
+      .update(big.subarray(0, (1 << 20) + 1))
+      .update(big.subarray((1 << 20) + 1));
+    expect(twoParts.digest()).toBe(javascript);
+  });
+
   const variants: Array<[string, TlshOptions]> = [
     ['128.3', { checksumBytes: 3 }],
     ['256.1', { buckets: 256 }],

@@ -9,6 +9,10 @@
  */
 
 import { CairnError, ParseError } from '../errors/index.js';
+import { KERNEL_INPUT, KERNEL_SLICE, tlshKernel } from './tlsh-kernel.js';
+
+/** Below this many bytes in one update, copying the state to the kernel and back costs more than it saves. */
+const KERNEL_MIN_BYTES = 512;
 
 /** Smallest input the reference hashes (TLSH 4.x); 256 in conservative mode and in TLSH < 3.5. */
 export const TLSH_MIN_LENGTH = 50;
@@ -141,6 +145,32 @@ export class TlshHasher {
       a3 = a2;
       a2 = a1;
       a1 = chunk[p++];
+    }
+    // Long runs go to the WebAssembly kernel (same loop, no bounds checks); short ones stay here.
+    const kernel =
+      this.options.oneByteChecksum === true && chunk.length - p >= KERNEL_MIN_BYTES
+        ? tlshKernel(V_TABLE)
+        : undefined;
+    if (kernel !== undefined) {
+      const state = kernel.state;
+      kernel.counts.set(buckets);
+      state[0] = a1;
+      state[1] = a2;
+      state[2] = a3;
+      state[3] = a4;
+      state[4] = checksum;
+      while (p < chunk.length) {
+        const n = Math.min(KERNEL_SLICE, chunk.length - p);
+        kernel.bytes.set(chunk.subarray(p, p + n), KERNEL_INPUT);
+        kernel.run(KERNEL_INPUT, KERNEL_INPUT + n);
+        p += n;
+      }
+      buckets.set(kernel.counts);
+      a1 = state[0];
+      a2 = state[1];
+      a3 = state[2];
+      a4 = state[3];
+      checksum = state[4];
     }
     if (this.options.oneByteChecksum === true) {
       for (; p < chunk.length; p++) {
