@@ -77,6 +77,18 @@ export function* stringRuns(bytes: Uint8Array, min = MIN_STRING_LENGTH): Generat
   }
 }
 
+/**
+ * `re.test(t[i])` for one character, by a table for the codes 0-255 (all that the scanned texts
+ * hold: latin1 windows and printable UTF-16 runs) instead of a regular expression call per byte.
+ */
+function charTest(re: RegExp): (t: string, i: number) => boolean {
+  const table = Uint8Array.from({ length: 256 }, (_, c) => (re.test(String.fromCharCode(c)) ? 1 : 0));
+  return (t, i) => {
+    const c = t.charCodeAt(i);
+    return c < 256 ? table[c] === 1 : re.test(t[i]);
+  };
+}
+
 // Two-letter endings that are file extensions far more often than country domains in binaries.
 const EXTENSION_LIKE = new Set([
   'so',
@@ -105,13 +117,13 @@ const URL_RE = /\b(?:https?|ftp|wss?):\/\/[\x21\x23-\x26\x28-\x3b\x3d\x3f-\x5f\x
 const IPV4_RE = /(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])/g;
 // Found from a colon pair (one character to look for first), then widened by hand.
 const IPV6_HINT_RE = /:[0-9a-f]{0,4}:/gi;
-const HEX_OR_COLON = /[0-9a-f:]/i;
+const HEX_OR_COLON = charTest(/[0-9a-f:]/i);
 // From the @ on; the local part is taken back by hand (a leading class would be tried at every byte).
 const EMAIL_RE = /@(?:[a-z0-9-]{1,63}\.)+[a-z]{2,24}/gi;
 // Found from the dot before the top-level label, then widened leftwards by hand.
 const DOMAIN_TAIL_RE = /\.[a-z][a-z0-9-]{1,62}(?![a-z0-9_@.-])/gi;
 const DOMAIN_FULL = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$/i;
-const HOST_CHAR = /[a-z0-9.-]/i;
+const HOST_CHAR = charTest(/[a-z0-9.-]/i);
 const UNC_RE = /\\\\([a-z0-9][a-z0-9.-]{0,253})\\/gi;
 const CREDENTIAL_RE =
   /(?:\b(?:password|passwd|pwd|pass|user(?:name)?|login|secret|api[_-]?key|token)[ \t]*[=:][ \t]*[\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x7e]{1,128}|\/(?:user|u|p):[\x21-\x7e]{1,128})/gi;
@@ -119,9 +131,12 @@ const CREDENTIAL_RE =
 // word), the scheme taken back by hand, the rest matched here at the `://`.
 const URL_USERINFO_RE =
   /:\/\/[\x21-\x2e\x30-\x39\x3b-\x3f\x41-\x7e]{1,64}:[\x21-\x2e\x30-\x3f\x41-\x7e]{1,128}@/iy;
-const SCHEME_CHAR = /[a-z0-9+.-]/i;
-const LETTER = /[a-z]/i;
-const WORD_CHAR = /\w/;
+const SCHEME_CHAR = charTest(/[a-z0-9+.-]/i);
+const LETTER = charTest(/[a-z]/i);
+const WORD_CHAR = charTest(/\w/);
+const IPV4_CHAR = charTest(/[\d.]/);
+const EMAIL_LOCAL_CHAR = charTest(/[a-z0-9._%+-]/i);
+const NOT_BEFORE_DOMAIN = charTest(/[_%+@]/);
 /** Files are scanned in windows of this many bytes, overlapping by the longest string kept. */
 const WINDOW = 16 * 1024 * 1024;
 
@@ -138,9 +153,9 @@ function credentials(t: string): Array<{ index: number; text: string }> {
     if (tail === null) continue;
     // The scheme: 2 to 32 scheme characters before the `://`, a letter first, at a word boundary.
     let run = idx;
-    while (run > 0 && idx - run < 32 && SCHEME_CHAR.test(t[run - 1])) run--;
+    while (run > 0 && idx - run < 32 && SCHEME_CHAR(t, run - 1)) run--;
     for (let s = run; s <= idx - 2; s++) {
-      if (LETTER.test(t[s]) && (s === 0 || !WORD_CHAR.test(t[s - 1]))) {
+      if (LETTER(t, s) && (s === 0 || !WORD_CHAR(t, s - 1))) {
         found.push({ index: s, text: t.slice(s, idx) + tail[0], rank: 1 });
         break;
       }
@@ -241,17 +256,16 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
     }
     out.push({ kind, value, offset, encoding, ...(insider ? { insider } : {}) });
   };
-  const before = (t: string, index: number, chars: RegExp): boolean => index > 0 && chars.test(t[index - 1]);
   const scan = (t: string, at: (index: number) => number, encoding: StringRun['encoding']): void => {
     for (const m of t.matchAll(URL_RE)) {
       const url = m[0].replace(/[).,;\]]+$/, '');
       add('url', url, at(m.index), encoding, urlHost);
     }
     for (const m of t.matchAll(IPV4_RE))
-      if (!before(t, m.index, /[\d.]/)) add('ipv4', m[0], at(m.index), encoding);
+      if (!(m.index > 0 && IPV4_CHAR(t, m.index - 1))) add('ipv4', m[0], at(m.index), encoding);
     for (const m of t.matchAll(EMAIL_RE)) {
       let start = m.index;
-      while (start > 0 && m.index - start < 64 && /[a-z0-9._%+-]/i.test(t[start - 1])) start--;
+      while (start > 0 && m.index - start < 64 && EMAIL_LOCAL_CHAR(t, start - 1)) start--;
       if (start < m.index) add('email', t.slice(start, m.index) + m[0], at(start), encoding, m[0].slice(1));
     }
     const tlds = new Map<string, boolean>();
@@ -260,18 +274,19 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
       if (known === undefined) tlds.set(m[0], (known = publicOrInternalTld(m[0].slice(1))));
       if (!known) continue;
       let start = m.index;
-      while (start > 0 && m.index - start < 253 && HOST_CHAR.test(t[start - 1])) start--;
+      while (start > 0 && m.index - start < 253 && HOST_CHAR(t, start - 1)) start--;
       while (start < m.index && (t[start] === '.' || t[start] === '-')) start++;
       const name = t.slice(start, m.index + m[0].length);
-      if (start === m.index || before(t, start, /[_%+@]/) || !DOMAIN_FULL.test(name)) continue;
+      if (start === m.index || (start > 0 && NOT_BEFORE_DOMAIN(t, start - 1)) || !DOMAIN_FULL.test(name))
+        continue;
       add('domain', name, at(start), encoding, name);
     }
     IPV6_HINT_RE.lastIndex = 0;
     for (let m = IPV6_HINT_RE.exec(t); m !== null; m = IPV6_HINT_RE.exec(t)) {
       let start = m.index;
       let end = m.index + m[0].length;
-      while (start > 0 && end - start < 40 && HEX_OR_COLON.test(t[start - 1])) start--;
-      while (end < t.length && end - start < 40 && HEX_OR_COLON.test(t[end])) end++;
+      while (start > 0 && end - start < 40 && HEX_OR_COLON(t, start - 1)) start--;
+      while (end < t.length && end - start < 40 && HEX_OR_COLON(t, end)) end++;
       IPV6_HINT_RE.lastIndex = end;
       const text = t.slice(start, end);
       if (text.includes('::') || text.split(':').length === 8) add('ipv6', text, at(start), encoding);
