@@ -105,12 +105,6 @@ export function victimRegex(text: string | undefined): RegExp | undefined {
   }
 }
 
-/** What the main thread sends a worker: one file to read. */
-export interface SampleWorkerRequest {
-  index: number;
-  file: string;
-}
-
 /**
  * A worker's answer: the entry itself (handed over by structured clone) or, when the caller
  * only prints it, its JSON text (a string crosses threads as one copy, with no objects to rebuild
@@ -126,13 +120,30 @@ export interface SampleWorkerReply {
   size?: number;
 }
 
+/**
+ * What each worker is started with: all the files, and a counter shared by the workers (one
+ * Int32 in a SharedArrayBuffer) from which each takes the index of the next file to read, so
+ * that no request has to come from the main thread between files.
+ */
 export interface SampleWorkerSetup {
   cairnSampleWorker: true;
   maxSize: number;
   victimNaming?: string;
   /** Answer with JSON text instead of the entry. */
   json: boolean;
+  files: readonly string[];
+  next: SharedArrayBuffer;
 }
+
+/** A worker's message: the replies since its last one; `done` once no file is left. */
+export interface SampleWorkerBatch {
+  replies: SampleWorkerReply[];
+  done: boolean;
+}
+
+/** A worker sends its replies every this many files, or sooner when BATCH_MS have passed. */
+const BATCH_FILES = 16;
+const BATCH_MS = 50;
 
 /** The reply for one entry read, as an object or as JSON text. */
 export function sampleReply(index: number, result: SampleFileJson, json: boolean): SampleWorkerReply {
@@ -156,7 +167,17 @@ if (
   const setup = workerData as SampleWorkerSetup;
   const port = parentPort;
   const naming = victimRegex(setup.victimNaming);
-  port.on('message', (request: SampleWorkerRequest) => {
-    port.postMessage(sampleReply(request.index, readSample(request.file, setup.maxSize, naming), setup.json));
-  });
+  const next = new Int32Array(setup.next);
+  let replies: SampleWorkerReply[] = [];
+  let sent = Date.now();
+  // Replies go in batches: one message (and one wake-up of the main thread) per batch, not per file.
+  for (let i = Atomics.add(next, 0, 1); i < setup.files.length; i = Atomics.add(next, 0, 1)) {
+    replies.push(sampleReply(i, readSample(setup.files[i], setup.maxSize, naming), setup.json));
+    if (replies.length >= BATCH_FILES || Date.now() - sent >= BATCH_MS) {
+      port.postMessage({ replies, done: false } satisfies SampleWorkerBatch);
+      replies = [];
+      sent = Date.now();
+    }
+  }
+  port.postMessage({ replies, done: true } satisfies SampleWorkerBatch);
 }

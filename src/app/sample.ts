@@ -40,7 +40,7 @@ import {
   sampleWorkerScript,
   victimRegex,
   type SampleWorkerReply,
-  type SampleWorkerRequest,
+  type SampleWorkerBatch,
   type SampleWorkerSetup,
 } from './sample-read.js';
 import { ProblemJson } from './problem-schema.js';
@@ -53,8 +53,6 @@ export const DEFAULT_MAX_SAMPLE_SIZE = 256 * 1024 * 1024;
 /** Below this many files the worker start-up costs more than it saves. */
 export const SAMPLE_WORKER_MIN_FILES = 64;
 export const SAMPLE_FILES_LABEL = 'reading samples';
-/** Requests each worker holds at once. */
-const WORKER_QUEUE = 4;
 
 export const SampleInput = z.object({
   /** Files and folders (folders are walked; links inside are refused as the top-level ones). */
@@ -442,37 +440,22 @@ export { readSample } from './sample-read.js';
 
 async function readInWorkers(
   files: readonly string[],
-  setup: SampleWorkerSetup,
+  setup: Omit<SampleWorkerSetup, 'files' | 'next'>,
   count: number,
   script: URL,
   onReply: (reply: SampleWorkerReply) => void,
 ): Promise<void> {
-  let next = 0;
+  const next = new SharedArrayBuffer(4);
   const one = (): Promise<void> =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(script, { workerData: setup });
-      let inFlight = 0;
-      let ended = false;
-      const feed = (): void => {
-        if (next >= files.length) {
-          if (inFlight === 0 && !ended) {
-            ended = true;
-            void worker.terminate().then(() => resolve());
-          }
-          return;
-        }
-        const index = next++;
-        inFlight++;
-        worker.postMessage({ index, file: files[index] } satisfies SampleWorkerRequest);
-      };
-      worker.on('message', (reply: SampleWorkerReply) => {
-        inFlight--;
-        onReply(reply);
-        feed();
+      const worker = new Worker(script, {
+        workerData: { ...setup, files, next } satisfies SampleWorkerSetup,
+      });
+      worker.on('message', (batch: SampleWorkerBatch) => {
+        for (const reply of batch.replies) onReply(reply);
+        if (batch.done) void worker.terminate().then(() => resolve());
       });
       worker.on('error', reject);
-      // A few requests queued per worker, so that it never waits for the main thread between files.
-      for (let k = 0; k < WORKER_QUEUE; k++) feed();
     });
   await Promise.all(Array.from({ length: Math.min(count, files.length) }, one));
 }
@@ -510,7 +493,7 @@ async function readSampleFiles(
   const workers = request.workers ?? Math.min(8, Math.max(1, os.availableParallelism()));
   const script = sampleWorkerScript();
   if (files.length >= SAMPLE_WORKER_MIN_FILES && workers > 1 && script !== undefined) {
-    const setup: SampleWorkerSetup = {
+    const setup: Omit<SampleWorkerSetup, 'files' | 'next'> = {
       cairnSampleWorker: true,
       maxSize: request.maxSize,
       victimNaming: request.victimNaming,
