@@ -5,7 +5,8 @@
  * (clock, per-peer series, session resets and vanished prefixes) taking every event.
  *
  * What each detector would do with an event, and what the router does instead:
- * - its clock moves when the event's time is past the detector's: called only then;
+ * - its clock moves when the event's time is past the detector's: called only then, and the
+ *   detectors are not visited at all for an event no later than every clock (most events);
  * - its per-peer series records the event only for a prefix of its own country: the prefix's
  *   country is looked up once (at its first announcement, as the series decides) and the event
  *   goes to that country's detector alone;
@@ -74,6 +75,10 @@ export class CountryOutageDetectors {
   private readonly vanished = new VanishedPrefixes(SHARED_RING);
   private readonly paths: PathFacts;
   private readonly detach: () => void;
+  /** A time no detector's clock is behind: an event not past it moves no clock. */
+  private clocksAt = Number.NEGATIVE_INFINITY;
+  /** Whether some detector waits for a reset peer's announcement. */
+  private resetsOpen = false;
 
   constructor(
     readonly table: RoutingTable,
@@ -107,6 +112,15 @@ export class CountryOutageDetectors {
     this.detach = table.onEvent((event) => this.onTableEvent(event));
   }
 
+  /**
+   * After every part took an event at `time`: every clock is at `time` or later (a clock moves
+   * only forward), and resets open only at a peer-down and close at an announcement.
+   */
+  private afterAll(time: number): void {
+    if (time > this.clocksAt) this.clocksAt = time;
+    this.resetsOpen = this.parts.some((part) => part.detector.hasOpenResets);
+  }
+
   /** Stops listening to the table. */
   close(): void {
     this.detach();
@@ -135,15 +149,22 @@ export class CountryOutageDetectors {
     const parts = this.parts;
     if (event.kind === 'peer-down') {
       for (const part of parts) for (const listener of [...part.channel.listeners]) listener(event, table);
+      this.afterAll(event.time);
       return;
     }
     const owner = this.ownerOf(event);
     const announce = event.kind === 'announce';
-    for (let k = 0; k < parts.length; k++) {
-      const part = parts[k];
-      if (event.time > part.detector.tracker.now) part.clock(event, table);
-      if (k === owner) part.series(event, table);
-      if (announce && part.detector.hasOpenResets) part.own(event, table);
+    if (event.time <= this.clocksAt && !(announce && this.resetsOpen)) {
+      // No clock to move and no reset to close: the prefix's detector alone takes the event.
+      if (owner >= 0) parts[owner].series(event, table);
+    } else {
+      for (let k = 0; k < parts.length; k++) {
+        const part = parts[k];
+        if (event.time > part.detector.tracker.now) part.clock(event, table);
+        if (k === owner) part.series(event, table);
+        if (announce && part.detector.hasOpenResets) part.own(event, table);
+      }
+      this.afterAll(event.time);
     }
     if (!announce && event.cause === 'update' && table.prefixRouteCount(event.prefixId) === 0)
       this.vanished.push(event, this.paths, owner >= 0 ? owner : -1);
