@@ -12,7 +12,8 @@
  *   goes to that country's detector alone;
  * - a withdrawal that leaves an untracked prefix without routes goes into the ring of vanished
  *   prefixes: one ring for all, each entry naming the detector tracking the prefix, which skips it;
- * - an announcement closes a session reset of its peer: called only for detectors with one open;
+ * - an announcement closes a session reset of its peer: called only for detectors with one open,
+ *   and only for an announcement of a peer some detector waits for;
  * - a peer going down reaches every part of every detector, as before.
  * Detectors are called in the order of the countries given, each part in the detector's own order,
  * so events, bins and the order of their listeners' calls are those of separate detectors.
@@ -77,8 +78,12 @@ export class CountryOutageDetectors {
   private readonly detach: () => void;
   /** A time no detector's clock is behind: an event not past it moves no clock. */
   private clocksAt = Number.NEGATIVE_INFINITY;
-  /** Whether some detector waits for a reset peer's announcement. */
-  private resetsOpen = false;
+  /**
+   * Per peer id, 1 when some detector waits for the peer's next announcement to close a session
+   * reset (opened at the peer's peer-down, closed at its announcement; other peers' announcements
+   * leave it open).
+   */
+  private resetPeers = new Uint8Array(64);
 
   constructor(
     readonly table: RoutingTable,
@@ -112,13 +117,19 @@ export class CountryOutageDetectors {
     this.detach = table.onEvent((event) => this.onTableEvent(event));
   }
 
-  /**
-   * After every part took an event at `time`: every clock is at `time` or later (a clock moves
-   * only forward), and resets open only at a peer-down and close at an announcement.
-   */
-  private afterAll(time: number): void {
+  /** Marks whether some detector waits for peer `peerId`'s next announcement (to close its reset). */
+  private markResets(peerId: number): void {
+    if (peerId >= this.resetPeers.length) {
+      const grown = new Uint8Array(Math.max(peerId + 1, this.resetPeers.length * 2));
+      grown.set(this.resetPeers);
+      this.resetPeers = grown;
+    }
+    this.resetPeers[peerId] = this.parts.some((part) => part.detector.hasOpenResetOf(peerId)) ? 1 : 0;
+  }
+
+  /** Every part took an event at `time`: every clock is at `time` or later (clocks only move forward). */
+  private clocksPassed(time: number): void {
     if (time > this.clocksAt) this.clocksAt = time;
-    this.resetsOpen = this.parts.some((part) => part.detector.hasOpenResets);
   }
 
   /** Stops listening to the table. */
@@ -149,12 +160,14 @@ export class CountryOutageDetectors {
     const parts = this.parts;
     if (event.kind === 'peer-down') {
       for (const part of parts) for (const listener of [...part.channel.listeners]) listener(event, table);
-      this.afterAll(event.time);
+      this.clocksPassed(event.time);
+      this.markResets(event.peerId);
       return;
     }
     const owner = this.ownerOf(event);
     const announce = event.kind === 'announce';
-    if (event.time <= this.clocksAt && !(announce && this.resetsOpen)) {
+    const closesReset = announce && this.resetPeers[event.peerId] === 1;
+    if (event.time <= this.clocksAt && !closesReset) {
       // No clock to move and no reset to close: the prefix's detector alone takes the event.
       if (owner >= 0) parts[owner].series(event, table);
     } else {
@@ -164,7 +177,8 @@ export class CountryOutageDetectors {
         if (k === owner) part.series(event, table);
         if (announce && part.detector.hasOpenResets) part.own(event, table);
       }
-      this.afterAll(event.time);
+      this.clocksPassed(event.time);
+      if (closesReset) this.markResets(event.peerId);
     }
     if (!announce && event.cause === 'update' && table.prefixRouteCount(event.prefixId) === 0)
       this.vanished.push(event, this.paths, owner >= 0 ? owner : -1);
