@@ -11,13 +11,14 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadRegistryFiles } from '../src/app/index.js';
-import { scanMrt, scanMrtBuffer } from '../src/mrt/index.js';
+import { readElements, scanMrt, scanMrtBuffer, type MrtElement } from '../src/mrt/index.js';
 import {
   CountryOutageDetectors,
   OutageDetector,
   selectCountry,
   type OutageOptions,
 } from '../src/observatory/index.js';
+import { parseAddress } from '../src/net/index.js';
 import type { Registry } from '../src/registry/index.js';
 import { RoutingTable } from '../src/routing/index.js';
 import { buildSyntheticOutage, loadRealRoutes, SYNTHETIC_END } from './fixtures/synthetic-outage.js';
@@ -98,6 +99,39 @@ describe('one-pass detection of every country = one detector per country', () =>
     expect(reference.phases.filter((p) => (p as string[])[1] === 'open').length).toBeGreaterThan(3);
     const kp = reference.perCountry[countries.indexOf('KP')] as { resets: unknown[] };
     expect(kp.resets.length).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('closes a session reset at its peer announcing in the second another peer moved the clocks to', async () => {
+    // Real rrc15 routes, then a scripted end: peer P goes down, another peer announces at T (the
+    // clocks move to T), P announces at T too (no clock moves: the reset must close then, not at
+    // P's next announcement at T + 60).
+    const file = data('mrt/bgpkit/ripe/rrc15/2010.02/updates.20100227.1600.gz');
+    const elements: MrtElement[] = [];
+    for await (const element of readElements(file)) elements.push(element);
+    const announced = elements.filter((e) => e.type === 'A' && e.prefix !== undefined);
+    const reset = announced[announced.length - 1];
+    const other = announced.findLast((e) => e.peerAddress !== reset.peerAddress) as MrtElement;
+    const second = announced.findLast(
+      (e) => e.peerAddress === reset.peerAddress && e.prefix !== reset.prefix,
+    );
+    const at = Math.floor(Math.max(...elements.map((e) => e.timestamp))) + 10;
+    const reference = await compare(
+      async (table) => {
+        for (const element of elements) table.applyElement(element);
+        table.peerDown(table.peerIdOf(parseAddress(reset.peerAddress), reset.peerAsn), at - 5);
+        table.applyElement({ ...other, timestamp: at });
+        table.applyElement({ ...reset, timestamp: at });
+        if (second !== undefined) table.applyElement({ ...second, timestamp: at + 60 });
+        return at + 60;
+      },
+      { binSeconds: 30, minHistorySeconds: 60 },
+    );
+    const ends = (reference.perCountry as Array<{ resets: Array<{ time: number; end?: number }> }>)
+      .flatMap((c) => c.resets)
+      .filter((r) => r.time === at - 5)
+      .map((r) => r.end);
+    expect(ends.length).toBeGreaterThan(0);
+    expect(new Set(ends)).toEqual(new Set([at]));
   }, 120_000);
 
   for (const [name, files] of Object.entries({

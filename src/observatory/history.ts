@@ -477,6 +477,9 @@ export class HistoryRecorder {
   }
 
   private onTableEvent(event: Readonly<RouteEvent>): void {
+    // A route announced again with the attributes it has changes nothing the recorder keeps: its
+    // prefix is walked only when something else about it changed.
+    if (event.kind === 'announce' && event.attributesId === event.previousAttributesId) return;
     this.changed = true;
     if (event.kind === 'peer-down') {
       this.peerDown();

@@ -5,13 +5,15 @@
  * (clock, per-peer series, session resets and vanished prefixes) taking every event.
  *
  * What each detector would do with an event, and what the router does instead:
- * - its clock moves when the event's time is past the detector's: called only then;
+ * - its clock moves when the event's time is past the detector's: called only then, and the
+ *   detectors are not visited at all for an event no later than every clock (most events);
  * - its per-peer series records the event only for a prefix of its own country: the prefix's
  *   country is looked up once (at its first announcement, as the series decides) and the event
  *   goes to that country's detector alone;
  * - a withdrawal that leaves an untracked prefix without routes goes into the ring of vanished
  *   prefixes: one ring for all, each entry naming the detector tracking the prefix, which skips it;
- * - an announcement closes a session reset of its peer: called only for detectors with one open;
+ * - an announcement closes a session reset of its peer: called only for detectors with one open,
+ *   and only for an announcement of a peer some detector waits for;
  * - a peer going down reaches every part of every detector, as before.
  * Detectors are called in the order of the countries given, each part in the detector's own order,
  * so events, bins and the order of their listeners' calls are those of separate detectors.
@@ -74,6 +76,14 @@ export class CountryOutageDetectors {
   private readonly vanished = new VanishedPrefixes(SHARED_RING);
   private readonly paths: PathFacts;
   private readonly detach: () => void;
+  /** A time no detector's clock is behind: an event not past it moves no clock. */
+  private clocksAt = Number.NEGATIVE_INFINITY;
+  /**
+   * Per peer id, 1 when some detector waits for the peer's next announcement to close a session
+   * reset (opened at the peer's peer-down, closed at its announcement; other peers' announcements
+   * leave it open).
+   */
+  private resetPeers = new Uint8Array(64);
 
   constructor(
     readonly table: RoutingTable,
@@ -107,6 +117,21 @@ export class CountryOutageDetectors {
     this.detach = table.onEvent((event) => this.onTableEvent(event));
   }
 
+  /** Marks whether some detector waits for peer `peerId`'s next announcement (to close its reset). */
+  private markResets(peerId: number): void {
+    if (peerId >= this.resetPeers.length) {
+      const grown = new Uint8Array(Math.max(peerId + 1, this.resetPeers.length * 2));
+      grown.set(this.resetPeers);
+      this.resetPeers = grown;
+    }
+    this.resetPeers[peerId] = this.parts.some((part) => part.detector.hasOpenResetOf(peerId)) ? 1 : 0;
+  }
+
+  /** Every part took an event at `time`: every clock is at `time` or later (clocks only move forward). */
+  private clocksPassed(time: number): void {
+    if (time > this.clocksAt) this.clocksAt = time;
+  }
+
   /** Stops listening to the table. */
   close(): void {
     this.detach();
@@ -135,15 +160,25 @@ export class CountryOutageDetectors {
     const parts = this.parts;
     if (event.kind === 'peer-down') {
       for (const part of parts) for (const listener of [...part.channel.listeners]) listener(event, table);
+      this.clocksPassed(event.time);
+      this.markResets(event.peerId);
       return;
     }
     const owner = this.ownerOf(event);
     const announce = event.kind === 'announce';
-    for (let k = 0; k < parts.length; k++) {
-      const part = parts[k];
-      if (event.time > part.detector.tracker.now) part.clock(event, table);
-      if (k === owner) part.series(event, table);
-      if (announce && part.detector.hasOpenResets) part.own(event, table);
+    const closesReset = announce && this.resetPeers[event.peerId] === 1;
+    if (event.time <= this.clocksAt && !closesReset) {
+      // No clock to move and no reset to close: the prefix's detector alone takes the event.
+      if (owner >= 0) parts[owner].series(event, table);
+    } else {
+      for (let k = 0; k < parts.length; k++) {
+        const part = parts[k];
+        if (event.time > part.detector.tracker.now) part.clock(event, table);
+        if (k === owner) part.series(event, table);
+        if (announce && part.detector.hasOpenResets) part.own(event, table);
+      }
+      this.clocksPassed(event.time);
+      if (closesReset) this.markResets(event.peerId);
     }
     if (!announce && event.cause === 'update' && table.prefixRouteCount(event.prefixId) === 0)
       this.vanished.push(event, this.paths, owner >= 0 ? owner : -1);

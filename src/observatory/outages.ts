@@ -420,6 +420,11 @@ export class OutageDetector {
     return this.openResets.size !== 0;
   }
 
+  /** Whether a session reset of peer `peerId` waits for its next announcement (internal, for the router). */
+  hasOpenResetOf(peerId: number): boolean {
+    return this.openResets.has(peerId);
+  }
+
   /** Registers a listener for the events' life cycle (OutagePhase). */
   onEvent(listener: OutageListener): void {
     this.listeners.push(listener);
