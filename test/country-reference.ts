@@ -136,11 +136,25 @@ export function prefixesByCountry(
 /** Weight of each of `prefixes`: its addresses minus those of announced prefixes strictly inside it (maximal ones). */
 export function weights(prefixes: string[], routes: ReadonlyMap<string, RefRoute>): Map<string, number> {
   const ranges = prefixes.map((p) => ({ p, ...prefixRange(p) }));
+  // A wanted prefix holding a route's is one of the route's covering blocks (its own block, then
+  // each shorter length): one lookup per length, not a scan of every wanted prefix per route. A
+  // block [start, start + size) is keyed 2 * start + size, an odd multiple of size: one key each.
+  const wanted = new Set<number>();
+  for (const c of ranges) {
+    if (c.start % (c.end - c.start) !== 0) throw new Error(`${c.p}: host bits set`);
+    wanted.add(2 * c.start + (c.end - c.start));
+  }
   const inside = new Set<string>();
   for (const r of routes.values()) {
     if (r.prefix.includes(':')) continue;
     const x = prefixRange(r.prefix);
-    if (ranges.some((c) => c.start <= x.start && x.end <= c.end)) inside.add(r.prefix);
+    for (let size = x.end - x.start; size <= 2 ** 32; size *= 2) {
+      const start = Math.floor(x.start / size) * size;
+      if (x.end <= start + size && wanted.has(2 * start + size)) {
+        inside.add(r.prefix);
+        break;
+      }
+    }
   }
   const relevant = [...inside].map((p) => ({ p, ...prefixRange(p) }));
   const out = new Map<string, number>();
