@@ -129,53 +129,27 @@ try {
     Array.from({ length: FILES }, (_, i) => join(samples, `f${String(i).padStart(5, '0')}.bin`)).join('\0'),
   );
 
+  /** The arguments of `node CLI intel sample --json --no-progress ...rest`. */
+  const sample = (cli, ...rest) => [cli, 'intel', 'sample', '--json', '--no-progress', ...rest];
+  const oneFile = join(samples, 'f00000.bin');
   const rows = [
     best('sha256sum (xargs -0)', 'sh', ['-c', `xargs -0 sha256sum < '${list}' > /dev/null`]),
     best('ssdeep -r', 'ssdeep', ['-r', samples]),
     best('yara -r (2 rules)', 'yara', ['-r', join(rules, 'bench.yar'), samples]),
-    best('cairn intel sample --json', process.execPath, [
-      CLI,
-      'intel',
-      'sample',
-      '--json',
-      '--no-progress',
-      samples,
-    ]),
+    best('cairn intel sample --json', process.execPath, sample(CLI, samples)),
     ...(BEFORE_CLI
-      ? [
-          best('cairn intel sample --json (before)', process.execPath, [
-            BEFORE_CLI,
-            'intel',
-            'sample',
-            '--json',
-            '--no-progress',
-            samples,
-          ]),
-        ]
+      ? [best('cairn intel sample --json (before)', process.execPath, sample(BEFORE_CLI, samples))]
       : []),
     best(
       'ceiling: node, sha256 + ssdeep only, same workers (bench/lib/sample-ceiling.mjs)',
       process.execPath,
       [join(ROOT, 'bench/lib/sample-ceiling.mjs'), samples],
     ),
-    best('start-up: cairn intel sample --json, one file', process.execPath, [
-      CLI,
-      'intel',
-      'sample',
-      '--json',
-      '--no-progress',
-      join(samples, 'f00000.bin'),
-    ]),
-    best('cairn intel sample --json --rules', process.execPath, [
-      CLI,
-      'intel',
-      'sample',
-      '--json',
-      '--no-progress',
-      '--rules',
-      rules,
-      samples,
-    ]),
+    best('start-up: cairn intel sample --json, one file', process.execPath, sample(CLI, oneFile)),
+    ...(BEFORE_CLI
+      ? [best('start-up, one file (before)', process.execPath, sample(BEFORE_CLI, oneFile))]
+      : []),
+    best('cairn intel sample --json --rules', process.execPath, sample(CLI, '--rules', rules, samples)),
   ];
   const slowestRef = Math.max(...rows.slice(0, 3).map((r) => r.ms));
   const slowestCpu = Math.max(...rows.slice(0, 3).map((r) => r.cpuMs));

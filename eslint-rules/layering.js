@@ -23,7 +23,7 @@ export const SUBMODULE_SURFACES = {
     'collect.ts',
     'collect',
     // app/surface-<face>.ts: thin re-exports, each what a group of commands needs and no more.
-    ...['ach', 'bus', 'demo', 'fetch', 'intel', 'outages', 'store', 'whatif'].flatMap((name) => [
+    ...['ach', 'bus', 'demo', 'fetch', 'intel', 'outages', 'sample', 'store', 'whatif'].flatMap((name) => [
       `surface-${name}.js`,
       `surface-${name}.ts`,
       `surface-${name}`,

@@ -78,6 +78,7 @@ const COMMANDS: [string, string[]][] = [
   ['cli/history.js', []],
   ['cli/publish.js', []],
   ['cli/program.js', []],
+  ['app/surface-sample.js', []],
   // app/collect.ts loads the bus (nats, the store's ingest) only when `publish` is given.
   ['app/collect.js', []],
 ];
@@ -89,8 +90,8 @@ describe('what each cairn command loads', () => {
     });
   }
 
-  it('cli/intel.js loads no routing replay, ingest, outage or collector code (an intel question needs none)', () => {
-    const urls = urlsLoaded('cli/intel.js');
+  it('the intel questions (app/surface-intel.js) load no routing replay, ingest, outage or collector code', () => {
+    const urls = urlsLoaded('app/surface-intel.js');
     const notNeeded = [
       '/dist/app/ingest.js',
       '/dist/app/world.js',
@@ -105,6 +106,22 @@ describe('what each cairn command loads', () => {
     expect(notNeeded.filter((m) => urls.some((u) => u.endsWith(m)))).toEqual([]);
     // The check sees what a module loads: the intel surface itself is among the URLs.
     expect(urls.some((u) => u.endsWith('/dist/app/intel.js'))).toBe(true);
+  });
+
+  it('cli/intel.js (so `intel sample`) loads the sample walk and workers, not the intel questions, the store or YARA', () => {
+    const urls = urlsLoaded('cli/intel.js');
+    const notNeeded = [
+      '/dist/app/surface-intel.js',
+      '/dist/app/intel.js',
+      '/dist/app/sample.js',
+      '/dist/app/ingest.js',
+      '/dist/intel/index.js',
+      '/dist/store/index.js',
+    ];
+    expect(notNeeded.filter((m) => urls.some((u) => u.endsWith(m)))).toEqual([]);
+    // The check sees what it loads: the walk and the workers' byte analysis are among the URLs.
+    expect(urls.some((u) => u.endsWith('/dist/app/sample-files.js'))).toBe(true);
+    expect(urls.some((u) => u.endsWith('/dist/intel/sample/analyze.js'))).toBe(true);
   });
 
   it('the sample worker threads (app/sample-read.js) load the byte analysis, not zod, intel or app whole', () => {

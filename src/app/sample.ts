@@ -4,17 +4,17 @@
  * files over the size limit, reads each file whole and hands its bytes to intel's sample reader
  * (hashes, fuzzy hashes, PE build traits, network strings). Nothing is ever executed; YARA runs
  * through Debian's `yara` command (a child process) over rules compiled once per run.
- * Directories of many files are read by worker threads, one per core.
+ * Directories of many files are read by worker threads, one per core (sample-files.ts: the input,
+ * the walk and the workers, which `--json` alone needs, without this module's intel and store).
  *
  * @example
  * const result = await sampleFiles({ paths: ['incident/'], rules: 'rules/' }, hooks);
  * result.files[0].facts?.pe?.imphash;
  */
 import { createHash } from 'node:crypto';
-import { appendFileSync, existsSync, lstatSync, readFileSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import { z } from 'zod';
 import { CairnError } from '../errors/index.js';
 import { systemClock, type Clock } from '../bgp/index.js';
@@ -35,50 +35,18 @@ import {
 } from '../intel/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import {
-  readSample,
-  sampleReply,
-  sampleWorkerScript,
-  victimRegex,
-  type SampleWorkerReply,
-  type SampleWorkerBatch,
-  type SampleWorkerSetup,
-} from './sample-read.js';
+  DEFAULT_MAX_SAMPLE_SIZE,
+  parseSampleInput,
+  problemOf,
+  readSampleFiles,
+  walkSamplePaths,
+  type SampleInput,
+} from './sample-files.js';
+import { victimRegex } from './sample-read.js';
 import { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-
-/** Default size limit: larger files are skipped with SAMPLE_TOO_LARGE (4 GiB sparse files included). */
-export const DEFAULT_MAX_SAMPLE_SIZE = 256 * 1024 * 1024;
-/** Below this many files the worker start-up costs more than it saves. */
-export const SAMPLE_WORKER_MIN_FILES = 64;
-export const SAMPLE_FILES_LABEL = 'reading samples';
-
-export const SampleInput = z.object({
-  /** Files and folders (folders are walked; links inside are refused as the top-level ones). */
-  paths: z.array(z.string()).min(1),
-  maxSize: z.number().int().positive().default(DEFAULT_MAX_SAMPLE_SIZE),
-  /** Folders (or files) of YARA rules, compiled together once with yarac. */
-  rules: z.union([z.string(), z.array(z.string())]).optional(),
-  /**
-   * Also the corpus' rule files: intel/yara/ and the ESET rules under intel/iocs/eset/ of the
-   * shared corpus ($CAIRN_CORPUS, else ../shared/data beside the repository).
-   */
-  corpusRules: z.boolean().default(false),
-  /** Resolve matched rules' names and metadata to actors (bundled ATT&CK and MISP actors). */
-  ruleActors: z.boolean().default(true),
-  /** The victim's internal host naming, a regular expression. */
-  victimNaming: z.string().optional(),
-  /** Also write the sample values as a case file (CSV `type,value,comment`) at this path, extending it when it exists. */
-  caseFile: z.string().optional(),
-  /** Add the sample values to the case of this name in the store (`db`, or the default store). */
-  caseName: z.string().min(1).optional(),
-  /** The store file for `caseName` (default: `defaultStorePath`). */
-  db: z.string().optional(),
-  /** Worker threads for many files (default: the number of cores, at most 8). */
-  workers: z.number().int().min(1).max(64).optional(),
-});
-export type SampleInput = z.input<typeof SampleInput>;
 
 const RichEntryJson = z.object({ productId: z.number(), build: z.number(), count: z.number() });
 export const SamplePeJson = z.object({
@@ -394,117 +362,16 @@ function annotateRuleActors(results: readonly SampleFileJson[], hooks: WorkHooks
     }
 }
 
-/** Walks the paths: regular files to read, and a refusal for anything else. */
-export function walkSamplePaths(paths: readonly string[]): { files: string[]; refused: SampleFileJson[] } {
-  const files: string[] = [];
-  const refused: SampleFileJson[] = [];
-  const refuse = (file: string, code: 'SAMPLE_NOT_REGULAR' | 'SAMPLE_NOT_FOUND', message: string): void => {
-    refused.push({ file, error: new CairnError(code, message, { file }).toJSON() });
-  };
-  const visit = (p: string, depth: number): void => {
-    let st;
-    try {
-      st = lstatSync(p);
-    } catch (error) {
-      refuse(p, 'SAMPLE_NOT_FOUND', `cannot read ${p}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
-      return;
-    }
-    if (st.isSymbolicLink())
-      return refuse(p, 'SAMPLE_NOT_REGULAR', `${p} is a symbolic link; give the file itself`);
-    if (st.isDirectory()) {
-      if (depth > 64) return refuse(p, 'SAMPLE_NOT_REGULAR', `${p} is nested more than 64 folders deep`);
-      let names: string[];
-      try {
-        names = readdirSync(p).sort();
-      } catch (error) {
-        return refuse(
-          p,
-          'SAMPLE_NOT_FOUND',
-          `cannot list ${p}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
-        );
-      }
-      for (const name of names) visit(path.join(p, name), depth + 1);
-      return;
-    }
-    if (st.isFIFO()) return refuse(p, 'SAMPLE_NOT_REGULAR', `${p} is a FIFO; it is never read`);
-    if (st.isCharacterDevice() || st.isBlockDevice())
-      return refuse(p, 'SAMPLE_NOT_REGULAR', `${p} is a device; it is never read`);
-    if (st.isSocket()) return refuse(p, 'SAMPLE_NOT_REGULAR', `${p} is a socket; it is never read`);
-    files.push(p);
-  };
-  for (const p of paths) visit(p, 0);
-  return { files, refused };
-}
-
 export { readSample } from './sample-read.js';
-
-async function readInWorkers(
-  files: readonly string[],
-  setup: Omit<SampleWorkerSetup, 'files' | 'next'>,
-  count: number,
-  script: URL,
-  onReply: (reply: SampleWorkerReply) => void,
-): Promise<void> {
-  const next = new SharedArrayBuffer(4);
-  const one = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const worker = new Worker(script, {
-        workerData: { ...setup, files, next } satisfies SampleWorkerSetup,
-      });
-      worker.on('message', (batch: SampleWorkerBatch) => {
-        for (const reply of batch.replies) onReply(reply);
-        if (batch.done) void worker.terminate().then(() => resolve());
-      });
-      worker.on('error', reject);
-    });
-  await Promise.all(Array.from({ length: Math.min(count, files.length) }, one));
-}
-
-function parseSampleInput(input: SampleInput): z.output<typeof SampleInput> {
-  const parsed = SampleInput.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CairnError('SAMPLE_BAD_OPTION', `${issue.path.join('.') || 'input'}: ${issue.message}`, {
-      field: issue.path.join('.'),
-    });
-  }
-  return parsed.data;
-}
-
-/**
- * Reads `files` (in worker threads when there are many), reporting each file's problems and the
- * progress through hooks and handing each reply, as an entry or as JSON text, to `onReply`.
- */
-async function readSampleFiles(
-  files: readonly string[],
-  request: z.output<typeof SampleInput>,
-  victimNaming: RegExp | undefined,
-  json: boolean,
-  hooks: WorkHooks,
-  onReply: (reply: SampleWorkerReply) => void,
-): Promise<void> {
-  let done = 0;
-  const onFile = (reply: SampleWorkerReply): void => {
-    for (const p of reply.problems) hooks.onProblem?.(problemOf(p));
-    onReply(reply);
-    done++;
-    hooks.onProgress?.({ label: SAMPLE_FILES_LABEL, done, total: files.length, unit: 'files' });
-  };
-  const workers = request.workers ?? Math.min(8, Math.max(1, os.availableParallelism()));
-  const script = sampleWorkerScript();
-  if (files.length >= SAMPLE_WORKER_MIN_FILES && workers > 1 && script !== undefined) {
-    const setup: Omit<SampleWorkerSetup, 'files' | 'next'> = {
-      cairnSampleWorker: true,
-      maxSize: request.maxSize,
-      victimNaming: request.victimNaming,
-      json,
-    };
-    await readInWorkers(files, setup, workers, script, onFile);
-  } else {
-    files.forEach((file, i) => onFile(sampleReply(i, readSample(file, request.maxSize, victimNaming), json)));
-  }
-  hooks.onDone?.(SAMPLE_FILES_LABEL);
-}
+export {
+  DEFAULT_MAX_SAMPLE_SIZE,
+  SAMPLE_FILES_LABEL,
+  SAMPLE_WORKER_MIN_FILES,
+  SampleInput,
+  sampleFileLines,
+  walkSamplePaths,
+  type SampleLines,
+} from './sample-files.js';
 
 /** Reads every file the paths name; problems are reported through hooks and kept in the result. */
 export async function sampleFiles(
@@ -562,55 +429,6 @@ export async function sampleFiles(
   } finally {
     compiled?.dispose();
   }
-}
-
-/** What `sampleFileLines` returns: the result with each file as its JSON text. */
-export type SampleLines = Omit<SampleResult, 'files'> & {
-  /** `JSON.stringify` of each entry of `sampleFiles`' `files`, in the same order. */
-  lines: string[];
-};
-
-/**
- * `sampleFiles` for a caller that only prints the entries as JSON (`intel sample --json`): the
- * same entries in the same order, as JSON text made where each file was read. Without YARA rules
- * or a case to write, no entry is rebuilt as objects on the main thread.
- */
-export async function sampleFileLines(
-  input: SampleInput,
-  hooks: WorkHooks = {},
-  options: { clock?: Clock } = {},
-): Promise<SampleLines> {
-  const request = parseSampleInput(input);
-  if (
-    request.rules !== undefined ||
-    request.corpusRules ||
-    request.caseName !== undefined ||
-    request.caseFile !== undefined
-  ) {
-    const { files, ...rest } = await sampleFiles(input, hooks, options);
-    return { ...rest, lines: files.map((f) => JSON.stringify(f)) };
-  }
-  const victimNaming = victimRegex(request.victimNaming);
-  const { files, refused } = walkSamplePaths(request.paths);
-  for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
-  const lines = new Array<string>(files.length);
-  let read = 0;
-  let unread = 0;
-  let bytes = 0;
-  await readSampleFiles(files, request, victimNaming, true, hooks, (reply) => {
-    lines[reply.index] = reply.json!;
-    if (reply.size === undefined) unread++;
-    else {
-      read++;
-      bytes += reply.size;
-    }
-  });
-  return {
-    lines: [...refused.map((r) => JSON.stringify(r)), ...lines],
-    read,
-    refused: refused.length + unread,
-    bytes,
-  };
 }
 
 /** One value of a case built from samples: an indicator type intel reads, and where it came from. */
@@ -734,11 +552,6 @@ async function addToStoreCase(
   } finally {
     await store.close();
   }
-}
-
-function problemOf(p: ProblemJson): CairnError {
-  const { code, message, ...location } = p;
-  return new CairnError(code as 'SAMPLE_BAD_PE', message, location);
 }
 
 /**

@@ -5,13 +5,13 @@
  */
 import { Command } from 'commander';
 import { CairnError, escapeForTerminal } from '../errors/index.js';
+// Not surface-intel.js: intel's index, the store and YARA load only when a run needs them.
 import {
   DEFAULT_MAX_SAMPLE_SIZE,
   sampleFileLines,
-  sampleFiles,
   type SampleFileJson,
   type SampleResult,
-} from '../app/surface-intel.js';
+} from '../app/surface-sample.js';
 import { action, type CliContext } from './command.js';
 import { EXIT_OK, type CliIo } from './io.js';
 import { problemPrinter, progressHooks } from './output.js';
@@ -170,7 +170,10 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
           };
           // JSON lines are made where each file is read, never rebuilt as objects here.
           if (options.json) print(io, (await sampleFileLines(input, hooks)).lines.join('\n'));
-          else print(io, sampleText(await sampleFiles(input, hooks)));
+          else {
+            const { sampleFiles } = await import('../app/surface-intel.js');
+            print(io, sampleText(await sampleFiles(input, hooks)));
+          }
           return EXIT_OK;
         }),
       ),

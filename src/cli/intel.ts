@@ -6,23 +6,16 @@
 import { once } from 'node:events';
 import { Command } from 'commander';
 import { CairnError, escapeForTerminal, formatLocation, type ErrorCode } from '../errors/index.js';
-import {
-  intelAttribute,
-  intelExportMisp,
-  intelExportStix,
-  intelImport,
-  intelShow,
-  intelSimilar,
-  spoolCaseStream,
-  type IntelAttributeResult,
-  type IntelCaseInput,
-  type IntelEvidenceItem,
-  type IntelImportResult,
-  type IntelQuerySummary,
-  type IntelShowResult,
-  type IntelSimilarResult,
-  type IntelSimilarity,
-  type WorkHooks,
+import type {
+  IntelAttributeResult,
+  IntelCaseInput,
+  IntelEvidenceItem,
+  IntelImportResult,
+  IntelQuerySummary,
+  IntelShowResult,
+  IntelSimilarResult,
+  IntelSimilarity,
+  WorkHooks,
 } from '../app/surface-intel.js';
 import { action, type CliContext } from './command.js';
 import { addIntelSampleCommand } from './intel-sample.js';
@@ -30,6 +23,12 @@ import { EXIT_OK, noteProblem, type CliIo } from './io.js';
 import { problemPrinter, progressHooks } from './output.js';
 
 const MAX_PROBLEM_LINES = 20;
+
+/**
+ * The intel app code, loaded when a subcommand runs: `intel sample` (its own module) needs none of
+ * it, and loading it (the corpus readers, correlation, zod) is most of a short run's start-up.
+ */
+const intelApp = (): Promise<typeof import('../app/surface-intel.js')> => import('../app/surface-intel.js');
 
 interface IntelOptions {
   corpus?: string[];
@@ -276,6 +275,7 @@ async function exportMisp(
   input: IntelCaseInput,
   options: IntelOptions & MispExportFlags,
 ): Promise<number> {
+  const { intelExportMisp } = await intelApp();
   await intelExportMisp(
     { ...input, envelope: options.mispEnvelope === true, attribution: options.attribution !== false },
     io.stdout,
@@ -299,7 +299,8 @@ export function intelCommand(context: CliContext): Command {
       .option('--no-progress', 'no progress bar on stderr')
       .option('--proposals', 'MISP: ShadowAttribute proposals are evidence too (labelled misp:proposal)')
       .action(
-        action(context, (inputs: string[], options: IntelOptions) => {
+        action(context, async (inputs: string[], options: IntelOptions) => {
+          const { intelImport } = await intelApp();
           const result = intelImport(
             { files: inputs, proposals: options.proposals === true },
             hooksFor(io, options),
@@ -321,6 +322,7 @@ export function intelCommand(context: CliContext): Command {
         .option('--proposals', 'MISP: ShadowAttribute proposals are evidence too (labelled misp:proposal)'),
     ).action(
       action(context, async (caseArg: string, options: IntelOptions) => {
+        const { intelShow } = await intelApp();
         const result = await intelShow(caseInput(caseArg, options), hooksFor(io, options));
         if (options.json) await writeChunks(io, showJsonChunks(result));
         else await writeChunks(io, showLines(result), '\n');
@@ -337,6 +339,7 @@ export function intelCommand(context: CliContext): Command {
         .option('--limit <n>', 'candidates of each kind', '5'),
     ).action(
       action(context, async (caseArg: string, options: IntelOptions) => {
+        const { intelSimilar } = await intelApp();
         const { query, result } = await intelSimilar(
           { ...caseInput(caseArg, options), limit: Number(options.limit) },
           hooksFor(io, options),
@@ -361,6 +364,7 @@ export function intelCommand(context: CliContext): Command {
     ).action(
       action(context, async (options: IntelOptions & { case: string; asOf?: string }) => {
         // `-`: the case on stdin (`intel sample --json DIR | intel attribute --case -`).
+        const { intelAttribute, spoolCaseStream } = await intelApp();
         const spooled = options.case === '-' ? await spoolCaseStream(process.stdin) : undefined;
         const { query, result } = await intelAttribute(
           {
@@ -395,6 +399,7 @@ export function intelCommand(context: CliContext): Command {
             field: 'format',
           });
         const input = { ...caseInput(caseArg, options), attribution: options.attribution === true };
+        const { intelExportStix } = await intelApp();
         await intelExportStix(input, io.stdout, hooksFor(io, options));
         return EXIT_OK;
       }),
