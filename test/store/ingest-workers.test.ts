@@ -35,6 +35,19 @@ beforeAll(async () => {
   files = await writeSyntheticFiles(path.join(dir, 'mrt'));
 });
 
+/**
+ * The store of ingest on one thread with the default (one-pass) outage detection, every registry
+ * country watched: the reference of the first two tests, ingested once for both (they only read it).
+ */
+let singleThread: Promise<{ db: string; result: Awaited<ReturnType<Ingest>> }> | undefined;
+function singleThreadStore(): Promise<{ db: string; result: Awaited<ReturnType<Ingest>> }> {
+  singleThread ??= (async () => {
+    const db = path.join(dir, 'one.duckdb');
+    return { db, result: await ingest({ mrt: files, db, jobs: 1 }) };
+  })();
+  return singleThread;
+}
+
 async function digestOf(db: string): Promise<unknown> {
   const store = await DuckDbStore.open(db);
   try {
@@ -46,9 +59,8 @@ async function digestOf(db: string): Promise<unknown> {
 
 describe('ingest with 1 and 2 threads', () => {
   it('keeps the same store on the synthetic replay, every registry country watched', async () => {
-    const one = path.join(dir, 'one.duckdb');
+    const { db: one, result: a } = await singleThreadStore();
     const two = path.join(dir, 'two.duckdb');
-    const a = await ingest({ mrt: files, db: one, jobs: 1 });
     const b = await ingest({ mrt: files, db: two, jobs: 2 });
     expect(a.ingested).toBe(files.length);
     expect(b.counts).toEqual(a.counts);
@@ -58,9 +70,9 @@ describe('ingest with 1 and 2 threads', () => {
   });
 
   it('keeps the same store with one detector per country as with the one-pass detection', async () => {
-    const onePass = path.join(dir, 'one-pass.duckdb');
+    // The one-pass store is the first test's single-thread store (the default detection).
+    const { db: onePass } = await singleThreadStore();
     const perCountry = path.join(dir, 'per-country.duckdb');
-    await ingest({ mrt: files, db: onePass, jobs: 1 });
     await ingest({ mrt: files, db: perCountry, jobs: 1 }, {}, { outageDetection: 'per-country' });
     const digest = (await digestOf(onePass)) as { outages: unknown[] };
     expect(digest.outages.length).toBeGreaterThan(0);
