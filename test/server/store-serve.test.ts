@@ -5,8 +5,12 @@
  * the bundled data behind it (a line on stderr says so; /health says loading, the API answers 503
  * API_NOT_READY, then ready) and serves the store's answers; the second start finds every file
  * there, ingests nothing and, once built, answers the KP country page from the kept store.
+ *
+ * The write token lives in the temporary $CAIRN_HOME: the first start prints the address and the
+ * token, the second prints where the token is but not the token, and writes need it. (One pair of
+ * starts checks both: each first start ingests the bundled data, which is most of the file's time.)
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -41,8 +45,11 @@ async function status(url: string): Promise<IngestStatusResult> {
   return envelope(IngestStatusResult).parse(await answer.json()).data;
 }
 
-it('ingests the bundled data on the first start only, and serves the store', async () => {
+it('ingests the bundled data on the first start only, and serves the store; prints the token on the first start only, writes need it', async () => {
   const first = await serve();
+  const tokenFile = join(home, 'api-token');
+  const token = (await readFile(tokenFile, 'utf8')).trim();
+  expect(first.out()).toContain(token);
   // The address comes first (the server is built behind it): the line follows once the store is checked.
   await waitOutput(first.err, /^cairn: first start: ingesting the bundled data into the store/m);
   expect(first.err()).toMatch(
@@ -69,6 +76,11 @@ it('ingests the bundled data on the first start only, and serves the store', asy
   expect(first.err()).toMatch(
     /^cairn: ingested \d+ files \([\d,]+ elements\) into .*cairn\.duckdb in [\d.]+ s$/m,
   );
+  // Once ready, the first start answers the country page over what it ingested.
+  const kpFirst = (await (await fetch(`${first.url}/api/v1/countries/KP`)).json()) as {
+    data: { upstreams: Array<{ asn: number }> };
+  };
+  expect(kpFirst.data.upstreams.map((u) => u.asn)).toEqual([4837]);
   const held = await status(first.url);
   expect(held.files.map((f) => f.name)).toContain('updates.et-header.2015.gz');
   expect(held.files.map((f) => f.name)).toContain('delegated-apnic-20141009.gz');
@@ -80,6 +92,8 @@ it('ingests the bundled data on the first start only, and serves the store', asy
   expect(await first.exited).toBe(0);
 
   const second = await serve();
+  expect(second.out()).not.toContain(token);
+  expect(second.out()).toContain(`write token in ${tokenFile}`);
   // Up over the kept store: once built, no start-up work, and the country page answers without re-ingesting.
   expect((await waitBuilt(second.url)).startup).toBeNull();
   expect(second.err()).not.toContain('ingesting');
@@ -89,6 +103,17 @@ it('ingests the bundled data on the first start only, and serves the store', asy
   expect(page.data.upstreams.map((u) => u.asn)).toEqual([4837]);
   // The same files, ingested when the first start ingested them.
   expect(await status(second.url)).toEqual({ ...held, storeBytes: (await status(second.url)).storeBytes });
+  // Writes need the token (asked last: a rating edit is kept in the store).
+  const url = `${second.url}/api/v1/ach/cases/sony-pictures-2014/ratings/E01/H1`;
+  const body = JSON.stringify({ rating: 'N' });
+  const headers = { 'content-type': 'application/json' };
+  expect((await fetch(url, { method: 'PUT', body, headers })).status).toBe(401);
+  const allowed = await fetch(url, {
+    method: 'PUT',
+    body,
+    headers: { ...headers, authorization: `Bearer ${token}` },
+  });
+  expect(allowed.status).toBe(200);
   second.child.kill('SIGTERM');
   expect(await second.exited).toBe(0);
 }, 600_000);
