@@ -310,18 +310,30 @@ async function ingestRegistry(
   return files;
 }
 
-function graphObjects(graph: EvidenceGraph): EvidenceObject[] {
-  return [
-    ...graph.sources,
-    ...graph.cases,
-    ...graph.actors,
-    ...graph.malware,
-    ...graph.techniques,
-    ...graph.reports,
-    ...graph.relationships,
-    ...graph.sightings,
-    ...graph.indicators,
-  ];
+/** The kinds of fact a file's objects are stored in, in this order. */
+const STORED_KINDS = [
+  'source',
+  'case',
+  'actor',
+  'malware',
+  'technique',
+  'report',
+  'relationship',
+  'sighting',
+  'indicator',
+] as const;
+
+/** How many facts of each kind the graph holds: its lists only grow (an id is added once). */
+function graphMarks(graph: EvidenceGraph): number[] {
+  return STORED_KINDS.map((kind) => graph.all(kind).length);
+}
+
+/**
+ * The facts added to the graph since `marks` were taken, kind by kind in insertion order: those
+ * of one file, without listing (and hashing the ids of) the whole graph for every file.
+ */
+function objectsSince(graph: EvidenceGraph, marks: readonly number[]): EvidenceObject[] {
+  return STORED_KINDS.flatMap((kind, k) => graph.all(kind).slice(marks[k]));
 }
 
 async function ingestIntel(
@@ -382,10 +394,10 @@ async function ingestIntel(
       lines.push(fileLine(record, 'skipped'));
     } else {
       const bytes = readInputFileSync(file.full, 'evidence file');
-      const before = new Set(graphObjects(graph).map((o) => o.id));
+      const marks = graphMarks(graph);
       const { report } = importFile(graph, file.path, bytes);
       for (const issue of report?.issues ?? []) hooks.onProblem?.(issue);
-      const objects = graphObjects(graph).filter((o) => !before.has(o.id));
+      const objects = objectsSince(graph, marks);
       record = {
         hash,
         kind: 'intel',
