@@ -1,6 +1,7 @@
 /**
  * `cairn serve` over a store, as a user runs it: the built binary in a child process on
- * 127.0.0.1 port 0 with `--db` in a temporary folder. Each start listens before it builds the
+ * 127.0.0.1 port 0, its store in a temporary folder (given with `--db` to the first start, found in
+ * $CAIRN_DB by the second, never the user's). Each start listens before it builds the
  * server (/health says `starting: ...`, the API answers 503). The first start ingests
  * the bundled data behind it (a line on stderr says so; /health says loading, the API answers 503
  * API_NOT_READY, then ready) and serves the store's answers; the second start finds every file
@@ -37,7 +38,10 @@ afterAll(async () => {
   await rm(home, { recursive: true, force: true });
 });
 
-const serve = () => startServe(['--db', join(home, 'store', 'cairn.duckdb')], { CAIRN_HOME: home });
+const db = () => join(home, 'store', 'cairn.duckdb');
+/** The first start is given the store with --db; the second finds it in $CAIRN_DB, as without --db. */
+const serve = () => startServe(['--db', db()], { CAIRN_HOME: home });
+const serveFromEnvironment = () => startServe([], { CAIRN_HOME: home, CAIRN_DB: db() });
 
 async function status(url: string): Promise<IngestStatusResult> {
   const answer = await fetch(`${url}/api/v1/ingest/status?limit=1000`);
@@ -91,7 +95,7 @@ it('ingests the bundled data on the first start only, and serves the store; prin
   first.child.kill('SIGTERM');
   expect(await first.exited).toBe(0);
 
-  const second = await serve();
+  const second = await serveFromEnvironment();
   expect(second.out()).not.toContain(token);
   expect(second.out()).toContain(`write token in ${tokenFile}`);
   // Up over the kept store: once built, no start-up work, and the country page answers without re-ingesting.
