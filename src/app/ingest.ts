@@ -310,30 +310,35 @@ async function ingestRegistry(
   return files;
 }
 
-/** The kinds of fact a file's objects are stored in, in this order. */
-const STORED_KINDS = [
-  'source',
-  'case',
-  'actor',
-  'malware',
-  'technique',
-  'report',
-  'relationship',
-  'sighting',
-  'indicator',
-] as const;
+/**
+ * The graph's facts, kind by kind in the order a file's objects are stored, each list in insertion
+ * order. The lists only grow (an id is added once).
+ */
+function factLists(graph: EvidenceGraph): ReadonlyArray<readonly EvidenceObject[]> {
+  return [
+    graph.sources,
+    graph.cases,
+    graph.actors,
+    graph.malware,
+    graph.techniques,
+    graph.reports,
+    graph.relationships,
+    graph.sightings,
+    graph.indicators,
+  ];
+}
 
-/** How many facts of each kind the graph holds: its lists only grow (an id is added once). */
+/** How long each of the graph's fact lists is. */
 function graphMarks(graph: EvidenceGraph): number[] {
-  return STORED_KINDS.map((kind) => graph.all(kind).length);
+  return factLists(graph).map((list) => list.length);
 }
 
 /**
- * The facts added to the graph since `marks` were taken, kind by kind in insertion order: those
- * of one file, without listing (and hashing the ids of) the whole graph for every file.
+ * The facts added to the graph since `marks` were taken: those of one file, without listing (and
+ * hashing the ids of) the whole graph for every file.
  */
 function objectsSince(graph: EvidenceGraph, marks: readonly number[]): EvidenceObject[] {
-  return STORED_KINDS.flatMap((kind, k) => graph.all(kind).slice(marks[k]));
+  return factLists(graph).flatMap((list, k) => list.slice(marks[k]));
 }
 
 async function ingestIntel(
