@@ -103,10 +103,10 @@ export function parseYaraOutputText(
       pieces = [];
       return { ...header, stringsJson: '[]' };
     },
-    (_match, identifier, offset, data) => {
-      pieces.push(
-        `{"identifier":${JSON.stringify(identifier)},"offset":${offset},"data":${JSON.stringify(data)}}`,
-      );
+    (_match, identifier, offset, data, plain) => {
+      // An identifier is `$` and word characters: nothing in it to escape.
+      const json = plain ? `"${data}"` : JSON.stringify(data);
+      pieces.push(`{"identifier":"${identifier}","offset":${offset},"data":${json}}`);
     },
     (match) => {
       if (pieces.length > 0) match.stringsJson = `[${pieces.join(',')}]`;
@@ -130,7 +130,7 @@ function stringLine<M>(
   from: number,
   to: number,
   match: M,
-  add: (match: M, identifier: string, offset: number, data: string) => void,
+  add: (match: M, identifier: string, offset: number, data: string, plain: boolean) => void,
 ): boolean {
   if (text.charCodeAt(from) !== 0x30 || text.charCodeAt(from + 1) !== 0x78) return false;
   let i = from + 2;
@@ -145,13 +145,17 @@ function stringLine<M>(
   if (i >= to || text.charCodeAt(i) !== 0x3a) return false;
   const idEnd = i++;
   if (i < to && text.charCodeAt(i) === 0x20) i++;
+  // plain: nothing in the data that JSON.stringify would escape (quote, backslash, controls,
+  // surrogates), so its JSON text is the data in quotes.
+  let plain = true;
   for (let k = i; k < to; k++) {
     const c = text.charCodeAt(k);
     if (c === 0x0d || c === 0x2028 || c === 0x2029) return false;
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) plain = false;
   }
   // Past 13 hex digits the running sum would round differently from parseInt.
   if (hexEnd - from - 2 > 13) offset = parseInt(text.slice(from + 2, hexEnd), 16);
-  add(match, text.slice(idStart, idEnd), offset, text.slice(i, Math.min(to, i + MAX_DATA)));
+  add(match, text.slice(idStart, idEnd), offset, text.slice(i, Math.min(to, i + MAX_DATA)), plain);
   return true;
 }
 
@@ -163,7 +167,7 @@ function readYaraLines<M>(
   output: string,
   files: Iterable<string>,
   start: (header: Omit<YaraMatch, 'strings'>) => M,
-  add: (match: M, identifier: string, offset: number, data: string) => void,
+  add: (match: M, identifier: string, offset: number, data: string, plain: boolean) => void,
   end: (match: M) => void,
 ): { matches: Map<string, M[]>; unread: string[] } {
   const known = new Set(files);
@@ -181,7 +185,7 @@ function readYaraLines<M>(
     const line = output.slice(lineStart, to);
     const s = STRING_LINE.exec(line);
     if (s !== null && current !== undefined) {
-      add(current, s[2], parseInt(s[1], 16), s[3].slice(0, MAX_DATA));
+      add(current, s[2], parseInt(s[1], 16), s[3].slice(0, MAX_DATA), false);
       continue;
     }
     if (current !== undefined) end(current);
