@@ -40,10 +40,11 @@ import {
   constant,
   get,
   instantiate,
-  load32,
   load8,
   set,
+  loadLocals,
   store32,
+  storeLocals,
   wasmModule,
 } from './wasm.js';
 
@@ -109,9 +110,10 @@ const slot = (k: number): number => 4 * k;
 /** The function keeping `levels` block hashes in locals. */
 function scanFunction(levels: number): number[] {
   const pairs = Array.from({ length: levels }, (_, k) => k);
+  const locals = pairs.map((k) => S0 + k);
   return [
-    ...[H1, H2, H3, MASK].flatMap((local, k) => [...constant(0), ...load32(slot(k)), ...set(local)]),
-    ...pairs.flatMap((k) => [...constant(0), ...load32(slot(SLOT_PAIRS + k)), ...set(S0 + k)]),
+    ...loadLocals([H1, H2, H3, MASK], slot),
+    ...loadLocals(locals, (k) => slot(SLOT_PAIRS + k)),
     BLOCK,
     VOID,
     LOOP,
@@ -203,11 +205,11 @@ function scanFunction(levels: number): number[] {
     0,
     END,
     END,
-    ...[H1, H2, H3].flatMap((local, k) => [...constant(0), ...get(local), ...store32(slot(k))]),
+    ...storeLocals([H1, H2, H3], slot),
     ...constant(0),
     ...get(Q),
     ...store32(slot(SLOT_Q)),
-    ...pairs.flatMap((k) => [...constant(0), ...get(S0 + k), ...store32(slot(SLOT_PAIRS + k))]),
+    ...storeLocals(locals, (k) => slot(SLOT_PAIRS + k)),
     ...get(P),
     END,
   ];

@@ -30,8 +30,10 @@ import {
   instantiate,
   load32,
   load8 as load8At,
+  loadLocals,
   set,
   store32,
+  storeLocals,
   wasmModule,
 } from './wasm.js';
 
@@ -103,7 +105,7 @@ const WINDOW = [A1, A2, A3, A4, CHECKSUM];
 /** The module: memory exported as `memory`, the loop as `run(start, end)`. */
 function kernelModule(): Uint8Array {
   const body = [
-    ...WINDOW.flatMap((local, k) => [...constant(0), ...load32(STATE + 4 * k), ...set(local)]),
+    ...loadLocals(WINDOW, (k) => STATE + 4 * k),
     BLOCK,
     VOID,
     LOOP,
@@ -141,7 +143,7 @@ function kernelModule(): Uint8Array {
     0,
     END,
     END,
-    ...WINDOW.flatMap((local, k) => [...constant(0), ...get(local), ...store32(STATE + 4 * k)]),
+    ...storeLocals(WINDOW, (k) => STATE + 4 * k),
     END,
   ];
   return wasmModule(PAGES, [{ name: 'run', params: 2, result: false, locals: 7, body }]);

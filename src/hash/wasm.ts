@@ -68,6 +68,13 @@ export const load8 = (offset = 0): number[] => [I32_LOAD8_U, 0, ...uleb(offset)]
 export const load32 = (offset: number): number[] => [I32_LOAD, 2, ...uleb(offset)];
 export const store32 = (offset: number): number[] => [I32_STORE, 2, ...uleb(offset)];
 
+/** Sets each of `locals` from the i32 at `at(k)` (k its position in the list). */
+export const loadLocals = (locals: readonly number[], at: (k: number) => number): number[] =>
+  locals.flatMap((local, k) => [...constant(0), ...load32(at(k)), ...set(local)]);
+/** Stores each of `locals` as the i32 at `at(k)`. */
+export const storeLocals = (locals: readonly number[], at: (k: number) => number): number[] =>
+  locals.flatMap((local, k) => [...constant(0), ...get(local), ...store32(at(k))]);
+
 /** One exported function: `params` i32 parameters, `locals` more i32 locals, one i32 result or none. */
 export interface WasmFunction {
   name: string;
