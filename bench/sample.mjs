@@ -150,6 +150,15 @@ try {
       ? [best('start-up, one file (before)', process.execPath, sample(BEFORE_CLI, oneFile))]
       : []),
     best('cairn intel sample --json --rules', process.execPath, sample(CLI, '--rules', rules, samples)),
+    ...(BEFORE_CLI
+      ? [
+          best(
+            'cairn intel sample --json --rules (before)',
+            process.execPath,
+            sample(BEFORE_CLI, '--rules', rules, samples),
+          ),
+        ]
+      : []),
   ];
   const slowestRef = Math.max(...rows.slice(0, 3).map((r) => r.ms));
   const slowestCpu = Math.max(...rows.slice(0, 3).map((r) => r.cpuMs));

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sampleFiles, type SampleFileJson } from '../src/app/index.js';
+import { sampleFileLines, sampleFiles, type SampleFileJson } from '../src/app/index.js';
 import { captureIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
 import { syntheticPe } from './fixtures/pe/synthetic-pe.js';
@@ -157,6 +157,44 @@ describe.skipIf(!haveYara)('YARA through the yara command line', () => {
     expect(result.files[0].yara?.map((m) => m.rule).sort()).toEqual(['AnyMz', 'ManyMz', 'SyntheticUnc']);
   });
 
+  it('--json lines with rules are the JSON text of the entries, odd names and refusals included', async () => {
+    const odd = join(dir, 'odd');
+    mkdirSync(odd, { recursive: true });
+    const pe = syntheticPe({ seed: 99, timestamp: 0x50000099 });
+    // yara's scan list holds one path a line: a name with a line break is a problem, not a match.
+    for (const name of [
+      'line\nbreak.exe',
+      'quote " back\\slash.exe',
+      'ünïcode [1] {x}.exe',
+      'colon: $mz.exe',
+    ])
+      writeFileSync(join(odd, name), pe);
+    writeFileSync(join(odd, 'too-large.bin'), Buffer.concat([pe, Buffer.alloc(pe.length)]));
+    const input = { paths: [samples, odd, join(dir, 'missing')], rules, maxSize: pe.length + 16 };
+    const problems = (into: string[]) => ({
+      onProblem: (p: { code: string; location: { file?: string } }) =>
+        into.push(`${p.code} ${p.location.file}`),
+    });
+    const fromEntries: string[] = [];
+    const fromLines: string[] = [];
+    const entries = await sampleFiles({ ...input, workers: 1 }, problems(fromEntries));
+    const lines = await sampleFileLines({ ...input, workers: 1 }, problems(fromLines));
+    expect(lines.lines).toEqual(entries.files.map((f) => JSON.stringify(f)));
+    expect(fromLines).toEqual(fromEntries);
+    expect(fromEntries).toContain(`SAMPLE_YARA_FAILED ${join(odd, 'line\nbreak.exe')}`);
+    expect(fromEntries).toContain(`SAMPLE_TOO_LARGE ${join(odd, 'too-large.bin')}`);
+    expect([lines.read, lines.refused, lines.bytes, lines.rules]).toEqual([
+      entries.read,
+      entries.refused,
+      entries.bytes,
+      entries.rules,
+    ]);
+    const quoted = entries.files.find((f) => f.file.endsWith('slash.exe'));
+    expect(quoted?.yara?.map((m) => m.rule).sort()).toEqual(['AnyMz', 'ManyMz', 'SyntheticUnc']);
+    expect(entries.files.find((f) => f.file.endsWith('break.exe'))?.yara).toEqual([]);
+    expect(entries.files.filter((f) => (f.yara ?? []).length > 0).length).toBeGreaterThan(80);
+  });
+
   it.skipIf(!existsSync(CORPUS_YARA))("compiles the corpus' rule files once and runs them", async () => {
     const problems: string[] = [];
     const result = await sampleFiles(
@@ -181,6 +219,16 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
       .map((l) => JSON.parse(l) as SampleFileJson);
     const inProcess = await sampleFiles({ paths: [samples], workers: 1 });
     expect(viaWorkers).toEqual(JSON.parse(JSON.stringify(inProcess.files)));
+  });
+
+  it.skipIf(!haveYara)('with --rules too: the same text as the entries made in process', async () => {
+    const child = spawnSync(process.execPath, [CLI, 'intel', 'sample', '--json', '--rules', rules, samples], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const inProcess = await sampleFiles({ paths: [samples], rules, workers: 1 });
+    expect(child.stdout).toBe(inProcess.files.map((f) => JSON.stringify(f)).join('\n') + '\n');
   });
 });
 

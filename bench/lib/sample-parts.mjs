@@ -3,11 +3,12 @@
 // analysis, and the cost of handing results from a worker (structured clone) and printing them.
 //
 //   GENERATE_ONLY=1 FILES=600 node bench/sample.mjs     (prints the folder; remove it after)
-//   node bench/lib/sample-parts.mjs DIR
+//   node bench/lib/sample-parts.mjs DIR       (DIST=dist-before for another build)
 import { readFileSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import v8 from 'node:v8';
-const D = new URL('../../dist', import.meta.url).href;
+// DIST=dist-before: another build (a copy of dist/ in the repo), for a before/after in one run.
+const D = new URL(`../../${process.env.DIST ?? 'dist'}`, import.meta.url).href;
 const H = await import(D + '/hash/index.js');
 const I = await import(D + '/intel/index.js');
 const S = await import(D + '/app/sample.js');

@@ -60,9 +60,17 @@ export const SampleInput = z.object({
 });
 export type SampleInput = z.input<typeof SampleInput>;
 
-/** Walks the paths: regular files to read, and a refusal for anything else. */
-export function walkSamplePaths(paths: readonly string[]): { files: string[]; refused: SampleFileJson[] } {
+/**
+ * Walks the paths: regular files to read (with their sizes when walked), and a refusal for
+ * anything else.
+ */
+export function walkSamplePaths(paths: readonly string[]): {
+  files: string[];
+  sizes: number[];
+  refused: SampleFileJson[];
+} {
   const files: string[] = [];
+  const sizes: number[] = [];
   const refused: SampleFileJson[] = [];
   const refuse = (file: string, code: 'SAMPLE_NOT_REGULAR' | 'SAMPLE_NOT_FOUND', message: string): void => {
     refused.push({ file, error: new CairnError(code, message, { file }).toJSON() });
@@ -97,9 +105,10 @@ export function walkSamplePaths(paths: readonly string[]): { files: string[]; re
       return refuse(p, 'SAMPLE_NOT_REGULAR', `${p} is a device; it is never read`);
     if (st.isSocket()) return refuse(p, 'SAMPLE_NOT_REGULAR', `${p} is a socket; it is never read`);
     files.push(p);
+    sizes.push(st.size);
   };
   for (const p of paths) visit(p, 0);
-  return { files, refused };
+  return { files, sizes, refused };
 }
 
 async function readInWorkers(
@@ -187,16 +196,16 @@ export async function sampleFileLines(
   options: { clock?: Clock } = {},
 ): Promise<SampleLines> {
   const request = parseSampleInput(input);
-  if (
-    request.rules !== undefined ||
-    request.corpusRules ||
-    request.caseName !== undefined ||
-    request.caseFile !== undefined
-  ) {
-    // YARA, its rules' actors and the case writers live in sample.ts (intel's index, the store).
+  if (request.caseName !== undefined || request.caseFile !== undefined) {
+    // The case writers live in sample.ts (intel's index, the store) and need the entries.
     const { sampleFiles } = await import('./sample.js');
     const { files, ...rest } = await sampleFiles(input, hooks, options);
     return { ...rest, lines: files.map((f) => JSON.stringify(f)) };
+  }
+  if (request.rules !== undefined || request.corpusRules) {
+    // YARA and its rules' actors live in sample.ts; the workers still make the JSON text.
+    const { sampleRuleLines } = await import('./sample.js');
+    return sampleRuleLines(request, hooks);
   }
   const victimNaming = victimRegex(request.victimNaming);
   const { files, refused } = walkSamplePaths(request.paths);

@@ -25,6 +25,7 @@ import {
   importAttack,
   importMispGalaxy,
   parseYaraOutput,
+  parseYaraOutputText,
   sampleCaseId,
   sampleCaseValues,
   sampleValueId,
@@ -32,6 +33,7 @@ import {
   type EvidenceObject,
   type IndicatorType,
   type SampleCaseValue,
+  type YaraMatchText,
 } from '../intel/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import {
@@ -39,8 +41,9 @@ import {
   parseSampleInput,
   problemOf,
   readSampleFiles,
+  SampleInput,
   walkSamplePaths,
-  type SampleInput,
+  type SampleLines,
 } from './sample-files.js';
 import { victimRegex } from './sample-read.js';
 import { ProblemJson } from './problem-schema.js';
@@ -231,23 +234,57 @@ export function compileYaraRules(sources: string | readonly string[], hooks: Wor
   }
 }
 
-/** Runs yara once over all the files (a scan list), never following links; matches by file. */
-export async function scanWithYara(
+/** What one yara run found: matches by file, and its problems (with the file each is about, if any). */
+interface YaraScan<M> {
+  matches: Map<string, M[]>;
+  problems: Array<{ file?: string; problem: CairnError }>;
+}
+
+/** Reads yara's output into matches by file: `parseYaraOutput` or `parseYaraOutputText`. */
+type YaraParser<M> = (
+  output: string,
+  files: readonly string[],
+) => { matches: Map<string, M[]>; unread: string[] };
+
+/** A match the rules' actors are added to. */
+type RuleMatch = Pick<YaraMatchJson, 'rule' | 'meta' | 'actors'>;
+
+/** The longest of `files` that `line` names (so that `a/b` does not claim a line about `a/b2`). */
+function fileNamedIn(line: string, files: readonly string[]): string | undefined {
+  let found: string | undefined;
+  for (const f of files) if (line.includes(f) && (found === undefined || f.length > found.length)) found = f;
+  return found;
+}
+
+/**
+ * Runs yara once over all the files (a scan list, one path a line), never following links. Paths
+ * with a line break cannot go in the list; each is a problem. Problems are collected, not
+ * reported, so that a run started before the files are read can keep only the read files' ones.
+ */
+async function runYara<M>(
   rules: CompiledRules,
   files: readonly string[],
-  hooks: WorkHooks = {},
-): Promise<Map<string, YaraMatchJson[]>> {
-  const scannable = files.filter((f) => !f.includes('\n') && !f.includes('\r'));
+  parse: YaraParser<M>,
+  signal?: AbortSignal,
+): Promise<YaraScan<M>> {
+  const problems: YaraScan<M>['problems'] = [];
+  const scannable: string[] = [];
   for (const f of files) {
-    if (!scannable.includes(f)) {
-      hooks.onProblem?.(
-        new CairnError('SAMPLE_YARA_FAILED', 'a file name with a line break cannot go in a yara scan list', {
-          file: f,
-        }),
-      );
+    if (!f.includes('\n') && !f.includes('\r')) scannable.push(f);
+    else {
+      problems.push({
+        file: f,
+        problem: new CairnError(
+          'SAMPLE_YARA_FAILED',
+          'a file name with a line break cannot go in a yara scan list',
+          {
+            file: f,
+          },
+        ),
+      });
     }
   }
-  if (scannable.length === 0) return new Map();
+  if (scannable.length === 0) return { matches: new Map(), problems };
   const list = path.join(path.dirname(rules.compiledPath), 'scan-list.txt');
   writeFileSync(list, scannable.join('\n') + '\n');
   const threads = String(Math.min(8, Math.max(1, os.availableParallelism())));
@@ -266,7 +303,7 @@ export async function scanWithYara(
     list,
   ];
   const output = await new Promise<string>((resolve, reject) => {
-    const child = spawn('yara', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('yara', args, { stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
     const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';
@@ -284,15 +321,24 @@ export async function scanWithYara(
     );
     child.on('close', (code) => {
       for (const line of stderr.split('\n').filter((l) => l.trim() !== '')) {
-        const file = scannable.find((f) => line.includes(f));
-        hooks.onProblem?.(
-          new CairnError('SAMPLE_YARA_FAILED', `yara: ${line.trim()}`, file !== undefined ? { file } : {}),
-        );
+        const file = fileNamedIn(line, scannable);
+        problems.push({
+          file,
+          problem: new CairnError(
+            'SAMPLE_YARA_FAILED',
+            `yara: ${line.trim()}`,
+            file !== undefined ? { file } : {},
+          ),
+        });
       }
       if (size > MAX_YARA_OUTPUT)
-        hooks.onProblem?.(
-          new CairnError('SAMPLE_YARA_FAILED', 'yara printed more than 256 MiB; the rest is ignored', {}),
-        );
+        problems.push({
+          problem: new CairnError(
+            'SAMPLE_YARA_FAILED',
+            'yara printed more than 256 MiB; the rest is ignored',
+            {},
+          ),
+        });
       if (code !== 0 && chunks.length === 0) {
         reject(
           new CairnError(
@@ -304,17 +350,58 @@ export async function scanWithYara(
       } else resolve(Buffer.concat(chunks).toString('utf8'));
     });
   });
-  const { matches, unread } = parseYaraOutput(output, scannable);
+  const { matches, unread } = parse(output, scannable);
   if (unread.length > 0) {
-    hooks.onProblem?.(
-      new CairnError(
+    problems.push({
+      problem: new CairnError(
         'SAMPLE_YARA_FAILED',
         `${unread.length} line(s) of yara output not understood, first: ${unread[0].slice(0, 200)}`,
         {},
       ),
-    );
+    });
   }
+  return { matches, problems };
+}
+
+/** Runs yara once over all the files (a scan list), never following links; matches by file. */
+export async function scanWithYara(
+  rules: CompiledRules,
+  files: readonly string[],
+  hooks: WorkHooks = {},
+): Promise<Map<string, YaraMatchJson[]>> {
+  const { matches, problems } = await runYara(rules, files, parseYaraOutput);
+  for (const p of problems) hooks.onProblem?.(p.problem);
   return matches;
+}
+
+/**
+ * Starts yara over the walked files that are not over the size limit, to run while the workers
+ * read them (`yaraOfRead` then keeps what concerns the files that were read). Files refused on
+ * reading are thus scanned for nothing, but the scan no longer waits for the reading.
+ */
+function yaraAlongside<M>(
+  rules: CompiledRules,
+  walk: { files: readonly string[]; sizes: readonly number[] },
+  maxSize: number,
+  parse: YaraParser<M>,
+  signal: AbortSignal,
+): Promise<YaraScan<M>> {
+  const scan = runYara(
+    rules,
+    walk.files.filter((_, i) => walk.sizes[i] <= maxSize),
+    parse,
+    signal,
+  );
+  // Awaited once the files are read; until then a failure must not count as unhandled.
+  scan.catch(() => undefined);
+  return scan;
+}
+
+/** The scan's matches of the files that were read, its problems about them (or about no file) reported. */
+function yaraOfRead<M>(scan: YaraScan<M>, read: ReadonlySet<string>, hooks: WorkHooks): Map<string, M[]> {
+  for (const p of scan.problems) if (p.file === undefined || read.has(p.file)) hooks.onProblem?.(p.problem);
+  for (const file of [...scan.matches.keys()]) if (!read.has(file)) scan.matches.delete(file);
+  return scan.matches;
 }
 
 /** The shared corpus' rule folders (tests and analysts point $CAIRN_CORPUS at it). */
@@ -331,7 +418,7 @@ export function corpusRuleFolders(): string[] {
 }
 
 /** Adds to each match the actors its rule names, over the bundled ATT&CK and MISP threat actors. */
-function annotateRuleActors(results: readonly SampleFileJson[], hooks: WorkHooks): void {
+function annotateRuleActors(matchLists: Iterable<readonly RuleMatch[]>, hooks: WorkHooks): void {
   const graph = new EvidenceGraph();
   const read = (rel: string): Uint8Array | undefined => {
     const file = path.join(DEFAULT_INTEL_CORPUS, rel);
@@ -353,8 +440,8 @@ function annotateRuleActors(results: readonly SampleFileJson[], hooks: WorkHooks
   }
   const resolver = new RuleActorResolver(graph, attack);
   const cache = new Map<string, YaraMatchJson['actors']>();
-  for (const r of results)
-    for (const m of r.yara ?? []) {
+  for (const list of matchLists)
+    for (const m of list) {
       const key = `${m.rule}\u0000${JSON.stringify(m.meta)}`;
       let found = cache.get(key);
       if (found === undefined) cache.set(key, (found = resolver.resolve(m.rule, m.meta)));
@@ -373,6 +460,18 @@ export {
   type SampleLines,
 } from './sample-files.js';
 
+/** The rule folders a request names: --rules, and the corpus' with --corpus-rules. */
+function ruleSourcesOf(request: z.output<typeof SampleInput>): string[] {
+  return [
+    ...(request.rules === undefined
+      ? []
+      : typeof request.rules === 'string'
+        ? [request.rules]
+        : request.rules),
+    ...(request.corpusRules ? corpusRuleFolders() : []),
+  ];
+}
+
 /** Reads every file the paths name; problems are reported through hooks and kept in the result. */
 export async function sampleFiles(
   input: SampleInput,
@@ -382,27 +481,26 @@ export async function sampleFiles(
   const request = parseSampleInput(input);
   const victimNaming = victimRegex(request.victimNaming);
   let compiled: CompiledRules | undefined;
-  const ruleSources = [
-    ...(request.rules === undefined
-      ? []
-      : typeof request.rules === 'string'
-        ? [request.rules]
-        : request.rules),
-    ...(request.corpusRules ? corpusRuleFolders() : []),
-  ];
+  const ruleSources = ruleSourcesOf(request);
   if (ruleSources.length > 0) compiled = compileYaraRules(ruleSources, hooks);
+  const abort = new AbortController();
   try {
-    const { files, refused } = walkSamplePaths(request.paths);
+    const walk = walkSamplePaths(request.paths);
+    const { files, refused } = walk;
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
+    const scan =
+      compiled !== undefined
+        ? yaraAlongside(compiled, walk, request.maxSize, parseYaraOutput, abort.signal)
+        : undefined;
     const results: SampleFileJson[] = new Array<SampleFileJson>(files.length);
     await readSampleFiles(files, request, victimNaming, false, hooks, (reply) => {
       results[reply.index] = reply.result!;
     });
-    if (compiled !== undefined) {
-      const readable = results.filter((r) => r.facts !== undefined).map((r) => r.file);
-      const matches = await scanWithYara(compiled, readable, hooks);
+    if (scan !== undefined) {
+      const read = new Set(results.filter((r) => r.facts !== undefined).map((r) => r.file));
+      const matches = yaraOfRead(await scan, read, hooks);
       for (const r of results) if (r.facts !== undefined) r.yara = matches.get(r.file) ?? [];
-      if (request.ruleActors && matches.size > 0) annotateRuleActors(results, hooks);
+      if (request.ruleActors && matches.size > 0) annotateRuleActors(matches.values(), hooks);
     }
     const all = [...refused, ...results];
     let written: SampleResult['case'];
@@ -426,8 +524,70 @@ export async function sampleFiles(
         ? { rules: { source: compiled.source, files: compiled.files, engine: compiled.engine } }
         : {}),
     };
+  } catch (error) {
+    abort.abort();
+    throw error;
   } finally {
     compiled?.dispose();
+  }
+}
+
+/** `JSON.stringify` of the match as `sampleFiles` holds it (strings, then actors, last). */
+function matchText(match: YaraMatchText & Pick<YaraMatchJson, 'actors'>): string {
+  const { stringsJson, actors, ...head } = match;
+  const tail = actors !== undefined ? `,"actors":${JSON.stringify(actors)}` : '';
+  return `${JSON.stringify(head).slice(0, -1)},"strings":${stringsJson}${tail}}`;
+}
+
+/**
+ * `sampleFileLines` with YARA rules and no case: the workers make each file's JSON text as without
+ * rules, yara runs alongside them, and its matches are spliced in as the entry's last key, so the
+ * text is what `JSON.stringify` of `sampleFiles`' entry gives, without rebuilding the entries here.
+ */
+export async function sampleRuleLines(
+  request: z.output<typeof SampleInput>,
+  hooks: WorkHooks = {},
+): Promise<SampleLines> {
+  const victimNaming = victimRegex(request.victimNaming);
+  const compiled = compileYaraRules(ruleSourcesOf(request), hooks);
+  const abort = new AbortController();
+  try {
+    const walk = walkSamplePaths(request.paths);
+    const { files, refused } = walk;
+    for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
+    const scan = yaraAlongside(compiled, walk, request.maxSize, parseYaraOutputText, abort.signal);
+    const lines = new Array<string>(files.length);
+    const wasRead = new Array<boolean>(files.length).fill(false);
+    let bytes = 0;
+    await readSampleFiles(files, request, victimNaming, true, hooks, (reply) => {
+      lines[reply.index] = reply.json!;
+      if (reply.size !== undefined) {
+        wasRead[reply.index] = true;
+        bytes += reply.size;
+      }
+    });
+    const read = new Set(files.filter((_, i) => wasRead[i]));
+    const matches = yaraOfRead(await scan, read, hooks);
+    if (request.ruleActors && matches.size > 0) annotateRuleActors(matches.values(), hooks);
+    for (let i = 0; i < files.length; i++) {
+      // The entry's JSON ends with the facts object's closing brace and its own.
+      if (wasRead[i])
+        lines[i] =
+          `${lines[i].slice(0, -1)},"yara":[${(matches.get(files[i]) ?? []).map(matchText).join(',')}]}`;
+    }
+    const readCount = wasRead.filter(Boolean).length;
+    return {
+      lines: [...refused.map((r) => JSON.stringify(r)), ...lines],
+      read: readCount,
+      refused: refused.length + files.length - readCount,
+      bytes,
+      rules: { source: compiled.source, files: compiled.files, engine: compiled.engine },
+    };
+  } catch (error) {
+    abort.abort();
+    throw error;
+  } finally {
+    compiled.dispose();
   }
 }
 

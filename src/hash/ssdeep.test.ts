@@ -13,6 +13,7 @@ import {
   ssdeepCompareParsed,
   ssdeepDigest,
 } from './index.js';
+import { KERNEL_SLICE, ssdeepKernel } from './ssdeep-kernel.js';
 
 // Vectors made with Debian ssdeep 2.14.1 over trendmicro's example files (data/fuzzy/PROVENANCE.md).
 const FUZZY = fileURLToPath(new URL('../../data/fuzzy/', import.meta.url));
@@ -165,6 +166,132 @@ describe('ssdeep comparison matches ssdeep -a -k', () => {
     expect(ssdeepCompare('3:AAAAAB:C', '3:AAAB:C')).toBe(100);
     expect(ssdeepCompare('3:E:E', '6:E:E')).toBe(0);
     expect(ssdeepCompare('3:E:E', '12:E:E')).toBe(0);
+  });
+});
+
+/** Deterministic bytes of three kinds: random, text-like (repeated words) and long runs of one byte. */
+function generated(length: number, kind: number, seed: number): Uint8Array {
+  let state = seed | 1;
+  const next = (): number => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return state >>> 0;
+  };
+  const out = new Uint8Array(length);
+  const words = [
+    'GET /gate.php?id=',
+    'password=',
+    '\\\\fs01\\share ',
+    '10.0.0.',
+    'http://c2.example.com/',
+    '\n',
+  ];
+  for (let i = 0; i < length;) {
+    if (kind === 0) out[i++] = next() & 255;
+    else if (kind === 1) {
+      const w = words[next() % words.length] + String(next() % 1000);
+      for (let k = 0; k < w.length && i < length; k++) out[i++] = w.charCodeAt(k);
+    } else {
+      const run = 1 + (next() % 3000);
+      const b = next() & 255;
+      for (let k = 0; k < run && i < length; k++) out[i++] = b;
+    }
+  }
+  return out;
+}
+
+/** The digest of `bytes` fed in pieces of the given sizes (repeated until the input is used up). */
+function pieces(bytes: Uint8Array, sizes: readonly number[], declare: boolean): string {
+  const hasher = new SsdeepHasher();
+  if (declare) hasher.setTotalLength(bytes.length);
+  for (let i = 0, k = 0; i < bytes.length; k++) {
+    const n = sizes[k % sizes.length];
+    hasher.update(bytes.subarray(i, i + n));
+    i += n;
+  }
+  return hasher.digest();
+}
+
+describe('the WebAssembly kernel (updates of 256 bytes or more) and the JavaScript loops agree', () => {
+  it('runs here (without it these tests would compare the JavaScript loops with themselves)', () => {
+    expect(ssdeepKernel()).toBeDefined();
+  });
+
+  it('reproduces the reference digests fed in pieces that alternate kernel and loops, split anywhere', () => {
+    for (const { name, digest } of exampleSigs.slice(0, 40)) {
+      const bytes = read(name);
+      // 255 and 256: just below and at the kernel's threshold; 6 then the rest: the kernel starts
+      // on a window that is part old input, part the previous update.
+      for (const sizes of [[256], [255], [257, 3], [6, bytes.length], [1, 300, 2, 1000]]) {
+        expect(pieces(bytes, sizes, false), `${name} in pieces ${sizes.join(',')}`).toBe(digest.text);
+        expect(pieces(bytes, sizes, true), `${name} in pieces ${sizes.join(',')}, length declared`).toBe(
+          digest.text,
+        );
+      }
+    }
+    // Two pieces cut at every offset of the first 700 bytes and of a stretch in the middle: every
+    // position relative to the trigger points and the rolling window.
+    const { name, digest } = exampleSigs.find((s) => read(s.name).length > 20000)!;
+    const bytes = read(name);
+    const mid = bytes.length >> 1;
+    for (const cut of [
+      ...Array.from({ length: 700 }, (_, i) => i),
+      ...Array.from({ length: 300 }, (_, i) => mid + i),
+    ]) {
+      const hasher = new SsdeepHasher().update(bytes.subarray(0, cut)).update(bytes.subarray(cut));
+      expect(hasher.digest(), `${name} cut at ${cut}`).toBe(digest.text);
+    }
+  });
+
+  it('gives what the loops give on 400 generated inputs of random lengths, whole and in small pieces', () => {
+    let state = 0x2545f491;
+    const rand = (n: number): number => {
+      state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+      return (state >>> 8) % n;
+    };
+    for (let t = 0; t < 400; t++) {
+      const length = t % 4 === 0 ? 250 + rand(20) : rand(t % 3 === 0 ? 300000 : 40000);
+      const bytes = generated(length, t % 3, 0x9e3779b9 + t);
+      const declare = t % 2 === 0;
+      // Whole: the kernel (from 256 bytes); 255-byte pieces: only the JavaScript loops.
+      const loops = pieces(bytes, [255], declare);
+      expect(
+        declare ? ssdeepDigest(bytes) : pieces(bytes, [Math.max(1, length)], false),
+        `input ${t}, ${length} bytes`,
+      ).toBe(loops);
+    }
+  });
+
+  it("agrees with /usr/bin/ssdeep past the kernel's 1 MiB slices, whole and in pieces", () => {
+    if (!existsSync(SSDEEP_BIN)) {
+      throw new Error(`${SSDEEP_BIN} is missing: install the Debian package ssdeep (CI does, in .ci/run)`);
+    }
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-ssdeep-'));
+    try {
+      const inputs = [
+        { name: 'random', bytes: generated(KERNEL_SLICE * 2 + 12345, 0, 7) },
+        { name: 'text', bytes: generated(KERNEL_SLICE + 3, 1, 8) },
+        { name: 'runs', bytes: generated(KERNEL_SLICE * 3 - 5, 2, 9) },
+      ];
+      for (const { name, bytes } of inputs) writeFileSync(join(dir, name), bytes);
+      const theirs = execFileSync(SSDEEP_BIN, ['-s', '-b', ...inputs.map((i) => i.name)], {
+        cwd: dir,
+        encoding: 'utf8',
+      })
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.slice(0, line.lastIndexOf(',')));
+      expect(theirs).toHaveLength(inputs.length);
+      inputs.forEach(({ name, bytes }, i) => {
+        expect(ssdeepDigest(bytes), name).toBe(theirs[i]);
+        expect(pieces(bytes, [KERNEL_SLICE - 1, 7, 300000], false), `${name} in pieces`).toBe(theirs[i]);
+        expect(pieces(bytes, [KERNEL_SLICE + 1], true), `${name} in pieces, length declared`).toBe(theirs[i]);
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

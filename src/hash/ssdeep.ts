@@ -11,8 +11,27 @@
  */
 
 import { CairnError, ParseError } from '../errors/index.js';
+import {
+  FNV_PRIME_LOW,
+  INV3,
+  KERNEL_INPUT,
+  KERNEL_LEVELS,
+  KERNEL_SLICE,
+  KERNEL_WIDTHS,
+  PAIR_MASK,
+  PAIR_ONE,
+  ROLLING_WINDOW,
+  SLOT_H1,
+  SLOT_H2,
+  SLOT_H3,
+  SLOT_PAIRS,
+  SLOT_Q,
+  SLOT_ROLL_MASK,
+  THIRD_OF_2_32,
+  ssdeepKernel,
+  type SsdeepKernel,
+} from './ssdeep-kernel.js';
 
-const ROLLING_WINDOW = 7;
 const MIN_BLOCKSIZE = 3;
 const SPAMSUM_LENGTH = 64;
 const NUM_BLOCKHASHES = 31;
@@ -35,18 +54,15 @@ for (let i = 0; i < 64; i++) B64_INDEX[B64_CODES[i]] = i;
  * 0x13 steps both (a field times 0x13 stays below 2^11, so the fields never carry into each other),
  * a mask keeps their low 6 bits and one xor with `c6 · 0x10001` adds the byte to both.
  */
-const FNV_PRIME_LOW = 0x13;
-const PAIR_MASK = 0x003f003f;
-const PAIR_ONE = 0x00010001;
 const PAIR_INIT = HASH_INIT * PAIR_ONE;
-/** 0xAAAAAAAB, the inverse of 3 mod 2^32, as int32: `x · INV3` is x / 3 exactly when 3 divides x. */
-const INV3 = -0x55555555;
-const THIRD_OF_2_32 = 0x55555555;
+// INV3: 0xAAAAAAAB, the inverse of 3 mod 2^32, as int32: `x · INV3` is x / 3 exactly when 3 divides x.
 /**
  * Most block hashes the scan loops keep in local variables: about 7 are live when hashing a stream
  * of unknown length, 2 to 5 once the length is declared (`setTotalLength`).
  */
 const LOCAL_LEVELS = 8;
+/** Below this many bytes in one update, the JavaScript loops run rather than the WebAssembly kernel. */
+const KERNEL_MIN_BYTES = 256;
 
 /** Steps the block hashes `from..to-1` past the ones kept in locals (rarely any). */
 function stepLevels(pair: Int32Array, from: number, to: number, c2: number): void {
@@ -140,25 +156,81 @@ export class SsdeepHasher {
       );
     }
     this.totalSize += len;
-    // The first 7 bytes run over the saved window followed by them, so that the byte leaving the
-    // rolling window is always at p - 7 of the buffer being scanned.
-    const head = len < ROLLING_WINDOW ? len : ROLLING_WINDOW;
-    const joined = this.joined;
-    joined.set(this.window, 0);
-    for (let k = 0; k < head; k++) joined[ROLLING_WINDOW + k] = chunk[k];
-    this.scanAll(joined, ROLLING_WINDOW, ROLLING_WINDOW + head);
-    this.scanAll(chunk, head, len);
-    if (len >= ROLLING_WINDOW) this.window.set(chunk.subarray(len - ROLLING_WINDOW));
-    else this.window.set(joined.subarray(head, head + ROLLING_WINDOW));
+    const kernel = len >= KERNEL_MIN_BYTES ? ssdeepKernel() : undefined;
+    if (kernel !== undefined) this.scanInKernel(kernel, chunk);
+    else {
+      // The first 7 bytes run over the saved window followed by them, so that the byte leaving
+      // the rolling window is always at p - 7 of the buffer being scanned.
+      const head = len < ROLLING_WINDOW ? len : ROLLING_WINDOW;
+      const joined = this.joined;
+      joined.set(this.window, 0);
+      for (let k = 0; k < head; k++) joined[ROLLING_WINDOW + k] = chunk[k];
+      this.scanAll(joined, ROLLING_WINDOW, ROLLING_WINDOW + head);
+      this.scanAll(chunk, head, len);
+      if (len < ROLLING_WINDOW) {
+        this.window.set(joined.subarray(head, head + ROLLING_WINDOW));
+        return this;
+      }
+    }
+    this.window.set(chunk.subarray(len - ROLLING_WINDOW));
     return this;
   }
 
   /** Hashes buf[from..len-1]; buf[from - 7..from - 1] are the 7 bytes before. */
   private scanAll(buf: Uint8Array, from: number, len: number): void {
     let p = from;
-    while (p < len) {
-      const live = this.bhEnd - this.bhStart;
-      p = live <= 3 ? this.scan3(buf, p, len) : live <= 5 ? this.scan5(buf, p, len) : this.scan8(buf, p, len);
+    while (p < len) p = this.scanStep(buf, p, len);
+  }
+
+  /** Hashes buf[p..] up to the next trigger point (included) or len; returns the position after. */
+  private scanStep(buf: Uint8Array, p: number, len: number): number {
+    const live = this.bhEnd - this.bhStart;
+    return live <= 3
+      ? this.scan3(buf, p, len)
+      : live <= 5
+        ? this.scan5(buf, p, len)
+        : this.scan8(buf, p, len);
+  }
+
+  /**
+   * The whole chunk (at least KERNEL_MIN_BYTES) through the kernel, in slices of KERNEL_SLICE:
+   * the state goes in, the kernel runs to the next trigger point, the state comes back and the
+   * digest characters are emitted here. More live block hashes than the kernel keeps, or the
+   * last one's running hash (only for inputs of many GiB), take the JavaScript loops instead.
+   */
+  private scanInKernel(kernel: SsdeepKernel, chunk: Uint8Array): void {
+    const { bytes, state, run } = kernel;
+    const pair = this.bhPair;
+    for (let p = 0; p < chunk.length; p += KERNEL_SLICE) {
+      const n = Math.min(KERNEL_SLICE, chunk.length - p);
+      if (p === 0) {
+        bytes.set(this.window, KERNEL_INPUT - ROLLING_WINDOW);
+        bytes.set(chunk.subarray(0, n), KERNEL_INPUT);
+      } else bytes.set(chunk.subarray(p - ROLLING_WINDOW, p + n), KERNEL_INPUT - ROLLING_WINDOW);
+      const end = KERNEL_INPUT + n;
+      let a = KERNEL_INPUT;
+      while (a < end) {
+        const start = this.bhStart;
+        const live = this.bhEnd - start;
+        if (live > KERNEL_LEVELS || (this.flags & NEED_LASTHASH) !== 0) {
+          a = this.scanStep(bytes, a, end);
+          continue;
+        }
+        const width = live <= KERNEL_WIDTHS[0] ? 0 : live <= KERNEL_WIDTHS[1] ? 1 : 2;
+        const levels = KERNEL_WIDTHS[width];
+        state[SLOT_H1] = this.h1;
+        state[SLOT_H2] = this.h2;
+        state[SLOT_H3] = this.h3;
+        state[SLOT_ROLL_MASK] = this.rollMask;
+        for (let i = 0; i < levels; i++) state[SLOT_PAIRS + i] = pair[start + i];
+        a = run[width](a, end);
+        this.h1 = state[SLOT_H1];
+        this.h2 = state[SLOT_H2];
+        this.h3 = state[SLOT_H3];
+        for (let i = 0; i < levels; i++) pair[start + i] = state[SLOT_PAIRS + i];
+        const q = state[SLOT_Q];
+        if (q !== 0) this.trigger(q >>> start);
+      }
     }
   }
 

@@ -14,6 +14,29 @@
  * k.bytes.set(chunk, INPUT); k.run(INPUT, INPUT + chunk.length);
  */
 
+import {
+  BLOCK,
+  BR,
+  BR_IF,
+  END,
+  I32_ADD,
+  I32_GE_U,
+  I32_SHL,
+  I32_XOR,
+  LOOP,
+  VOID,
+  constant,
+  get,
+  instantiate,
+  load32,
+  load8 as load8At,
+  loadLocals,
+  set,
+  store32,
+  storeLocals,
+  wasmModule,
+} from './wasm.js';
+
 const BUCKETS = 256;
 const STATE = 1280;
 export const KERNEL_INPUT = 65536;
@@ -32,49 +55,6 @@ export interface TlshKernel {
   run(start: number, end: number): void;
 }
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-
-// Opcodes (WebAssembly 1.0 binary format).
-const LOCAL_GET = 0x20;
-const LOCAL_SET = 0x21;
-const I32_CONST = 0x41;
-const I32_LOAD = 0x28;
-const I32_LOAD8_U = 0x2d;
-const I32_STORE = 0x36;
-const I32_ADD = 0x6a;
-const I32_XOR = 0x73;
-const I32_SHL = 0x74;
-const I32_GE_U = 0x4f;
-const BLOCK = 0x02;
-const LOOP = 0x03;
-const BR = 0x0c;
-const BR_IF = 0x0d;
-const END = 0x0b;
-const VOID = 0x40;
-const I32 = 0x7f;
-
 // Locals: the two parameters, then the byte read, the window, the checksum and a scratch.
 const P = 0;
 const STOP = 1;
@@ -86,12 +66,7 @@ const A4 = 6;
 const CHECKSUM = 7;
 const SCRATCH = 8;
 
-const get = (i: number): number[] => [LOCAL_GET, i];
-const set = (i: number): number[] => [LOCAL_SET, i];
-const constant = (n: number): number[] => [I32_CONST, ...sleb(n)];
-const load8 = [I32_LOAD8_U, 0, 0];
-const load32 = (offset: number): number[] => [I32_LOAD, 2, ...uleb(offset)];
-const store32 = (offset: number): number[] => [I32_STORE, 2, ...uleb(offset)];
+const load8 = load8At();
 
 /** v[v[v[salt ^ a0] ^ x] ^ y], the reference's b_mapping with v[salt] already looked up. */
 function mapping(salt: number, x: number, y: number): number[] {
@@ -130,7 +105,7 @@ const WINDOW = [A1, A2, A3, A4, CHECKSUM];
 /** The module: memory exported as `memory`, the loop as `run(start, end)`. */
 function kernelModule(): Uint8Array {
   const body = [
-    ...WINDOW.flatMap((local, k) => [...constant(0), ...load32(STATE + 4 * k), ...set(local)]),
+    ...loadLocals(WINDOW, (k) => STATE + 4 * k),
     BLOCK,
     VOID,
     LOOP,
@@ -168,26 +143,10 @@ function kernelModule(): Uint8Array {
     0,
     END,
     END,
-    ...WINDOW.flatMap((local, k) => [...constant(0), ...get(local), ...store32(STATE + 4 * k)]),
+    ...storeLocals(WINDOW, (k) => STATE + 4 * k),
     END,
   ];
-  const func = [1, 7, I32, ...body];
-  const section = (id: number, bytes: number[]): number[] => [id, ...uleb(bytes.length), ...bytes];
-  const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-  return Uint8Array.from([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, [1, 0x60, 2, I32, I32, 0]),
-    ...section(3, [1, 0]),
-    ...section(5, [1, 0, ...uleb(PAGES)]),
-    ...section(7, [2, ...name('memory'), 2, 0, ...name('run'), 0, 0]),
-    ...section(10, [1, ...uleb(func.length), ...func]),
-  ]);
-}
-
-/** The part of the WebAssembly global used here (the project's type libraries do not declare it). */
-interface WebAssemblyApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: { memory: { buffer: ArrayBuffer }; run: TlshKernel['run'] } };
+  return wasmModule(PAGES, [{ name: 'run', params: 2, result: false, locals: 7, body }]);
 }
 
 let kernel: TlshKernel | undefined | null;
@@ -196,22 +155,18 @@ let kernel: TlshKernel | undefined | null;
 export function tlshKernel(table: Uint8Array): TlshKernel | undefined {
   if (kernel === undefined) {
     kernel = null;
-    const wasm = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-    try {
-      if (wasm !== undefined) {
-        const { exports } = new wasm.Instance(new wasm.Module(kernelModule()));
-        const buffer = exports.memory.buffer;
-        const bytes = new Uint8Array(buffer);
-        bytes.set(table, 0);
-        kernel = {
-          bytes,
-          counts: new Uint32Array(buffer, BUCKETS, 256),
-          state: new Int32Array(buffer, STATE, WINDOW.length),
-          run: exports.run,
-        };
-      }
-    } catch {
-      // No WebAssembly (node --jitless): the JavaScript loop does the work.
+    // No WebAssembly (node --jitless): the JavaScript loop does the work.
+    const exports = instantiate(kernelModule());
+    if (exports !== undefined) {
+      const buffer = (exports.memory as { buffer: ArrayBuffer }).buffer;
+      const bytes = new Uint8Array(buffer);
+      bytes.set(table, 0);
+      kernel = {
+        bytes,
+        counts: new Uint32Array(buffer, BUCKETS, 256),
+        state: new Int32Array(buffer, STATE, WINDOW.length),
+        run: exports.run as TlshKernel['run'],
+      };
     }
   }
   return kernel ?? undefined;

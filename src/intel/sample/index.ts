@@ -24,8 +24,8 @@ export type { PeImport, PeReadResult, PeSection, PeTraits, RichEntry, RichHeader
 export { networkStrings, stringRuns, MAX_VALUES_PER_KIND, MIN_STRING_LENGTH } from './strings.js';
 export type { NetworkString, NetworkStringKind, StringRun } from './strings.js';
 
-export { parseYaraOutput } from './yara-output.js';
-export type { YaraMatch, YaraStringMatch } from './yara-output.js';
+export { parseYaraOutput, parseYaraOutputText } from './yara-output.js';
+export type { YaraMatch, YaraMatchText, YaraStringMatch } from './yara-output.js';
 export {
   addSampleValues,
   importSampleJson,

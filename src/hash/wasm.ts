@@ -1,0 +1,137 @@
+/**
+ * The few pieces of the WebAssembly 1.0 binary format that the hash kernels (tlsh-kernel.ts,
+ * ssdeep-kernel.ts) are written in: LEB128 numbers, the i32 opcodes they use, and a module of
+ * exported functions over one exported memory. No toolchain: each kernel lists its instructions
+ * as bytes and this wraps them.
+ *
+ * @example
+ * const body = [...get(0), ...get(1), I32_ADD, END];
+ * const bytes = wasmModule(1, [{ name: 'add', params: 2, locals: 0, body }]);
+ * const run = instantiate(bytes)?.exports.add;
+ */
+
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+
+// Opcodes (WebAssembly 1.0 binary format).
+export const BLOCK = 0x02;
+export const LOOP = 0x03;
+export const IF = 0x04;
+export const END = 0x0b;
+export const BR = 0x0c;
+export const BR_IF = 0x0d;
+export const VOID = 0x40;
+export const I32 = 0x7f;
+export const LOCAL_GET = 0x20;
+export const LOCAL_SET = 0x21;
+export const I32_LOAD = 0x28;
+export const I32_LOAD8_U = 0x2d;
+export const I32_STORE = 0x36;
+export const I32_CONST = 0x41;
+export const I32_EQZ = 0x45;
+export const I32_GT_U = 0x4b;
+export const I32_GE_U = 0x4f;
+export const I32_ADD = 0x6a;
+export const I32_SUB = 0x6b;
+export const I32_MUL = 0x6c;
+export const I32_AND = 0x71;
+export const I32_OR = 0x72;
+export const I32_XOR = 0x73;
+export const I32_SHL = 0x74;
+
+export const get = (i: number): number[] => [LOCAL_GET, ...uleb(i)];
+export const set = (i: number): number[] => [LOCAL_SET, ...uleb(i)];
+export const constant = (n: number): number[] => [I32_CONST, ...sleb(n)];
+/** i32.load8_u at the address on the stack plus `offset`. */
+export const load8 = (offset = 0): number[] => [I32_LOAD8_U, 0, ...uleb(offset)];
+export const load32 = (offset: number): number[] => [I32_LOAD, 2, ...uleb(offset)];
+export const store32 = (offset: number): number[] => [I32_STORE, 2, ...uleb(offset)];
+
+/** Sets each of `locals` from the i32 at `at(k)` (k its position in the list). */
+export const loadLocals = (locals: readonly number[], at: (k: number) => number): number[] =>
+  locals.flatMap((local, k) => [...constant(0), ...load32(at(k)), ...set(local)]);
+/** Stores each of `locals` as the i32 at `at(k)`. */
+export const storeLocals = (locals: readonly number[], at: (k: number) => number): number[] =>
+  locals.flatMap((local, k) => [...constant(0), ...get(local), ...store32(at(k))]);
+
+/** One exported function: `params` i32 parameters, `locals` more i32 locals, one i32 result or none. */
+export interface WasmFunction {
+  name: string;
+  params: number;
+  result: boolean;
+  locals: number;
+  /** The instructions, ending with END. */
+  body: number[];
+}
+
+function section(id: number, bytes: number[]): number[] {
+  return [id, ...uleb(bytes.length), ...bytes];
+}
+
+function name(s: string): number[] {
+  return [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+}
+
+/** A module with `pages` of memory exported as `memory` and `functions` exported by name. */
+export function wasmModule(pages: number, functions: readonly WasmFunction[]): Uint8Array {
+  const types = functions.flatMap((f) => [
+    0x60,
+    ...uleb(f.params),
+    ...Array<number>(f.params).fill(I32),
+    ...(f.result ? [1, I32] : [0]),
+  ]);
+  const exports = [...name('memory'), 2, 0, ...functions.flatMap((f, i) => [...name(f.name), 0, ...uleb(i)])];
+  const codes = functions.flatMap((f) => {
+    const code = [...(f.locals > 0 ? [1, ...uleb(f.locals), I32] : [0]), ...f.body];
+    return [...uleb(code.length), ...code];
+  });
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, [...uleb(functions.length), ...types]),
+    ...section(3, [...uleb(functions.length), ...functions.map((_, i) => i)]),
+    ...section(5, [1, 0, ...uleb(pages)]),
+    ...section(7, [...uleb(functions.length + 1), ...exports]),
+    ...section(10, [...uleb(functions.length), ...codes]),
+  ]);
+}
+
+/** The part of the WebAssembly global used here (the project's type libraries do not declare it). */
+interface WebAssemblyApi {
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: Record<string, unknown> };
+}
+
+/**
+ * The module's exports, or undefined where WebAssembly is not available (node --jitless): the
+ * callers then keep their JavaScript loops.
+ */
+export function instantiate(bytes: Uint8Array): Record<string, unknown> | undefined {
+  const wasm = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
+  if (wasm === undefined) return undefined;
+  try {
+    return new wasm.Instance(new wasm.Module(bytes)).exports;
+  } catch {
+    return undefined;
+  }
+}

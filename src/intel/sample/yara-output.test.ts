@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { parseYaraOutput, parseYaraOutputText } from './yara-output.js';
+
+const FILES = ['/s/a.exe', '/s/with space [1].exe', '/s/q"uote\\.exe'];
+
+/** yara -e -g -m -s output, with lines its string-line pattern must refuse mixed in. */
+const OUTPUT = [
+  'ns0:RuleA [t1,t2] [family="X \\"y\\"",score=80,ok=true] /s/a.exe',
+  '0x18:$a: example.com/gate.php',
+  '0x0:$: no identifier name',
+  '0x1f:$b:no space',
+  '0x20:$c:  two spaces',
+  '0x21:$d: say "hi" \\x00 back\\slash',
+  '0x22:$e: ' + 'x'.repeat(300),
+  '0x123456789abcdef01:$f: past 13 hex digits',
+  '0x23:$g: ünïcode',
+  'RuleB [] [] /s/with space [1].exe',
+  '0x24:$h: data with a \r carriage return',
+  '0x25:$i: after the refused line',
+  'RuleC [] [] /s/q"uote\\.exe',
+  '0xAB:$j: upper-case hex',
+  'RuleD [] [] /s/q"uote\\.exe',
+  '0x26:$k: ok',
+  '0x27:$l: line separator \u2028 inside',
+  'RuleE [] [] /not/given.exe',
+  '0x28:$m: belongs to no known file',
+  '',
+  'RuleF [x] [] /s/a.exe',
+].join('\n');
+
+/** What the string lines are by the pattern alone: the reading the fast path must reproduce. */
+function reference(output: string): Array<{ rule: string; strings: unknown[] }> {
+  const out: Array<{ rule: string; strings: unknown[] }> = [];
+  let current: { rule: string; strings: unknown[] } | undefined;
+  for (const line of output.split('\n')) {
+    const s = /^0x([0-9a-f]+):(\$[A-Za-z0-9_]*): ?(.*)$/.exec(line);
+    if (s !== null && current !== undefined) {
+      current.strings.push({ identifier: s[2], offset: parseInt(s[1], 16), data: s[3].slice(0, 256) });
+      continue;
+    }
+    const header = /^(?:\w+:)?(\w+) \[.*\] (\/s\/.*)$/.exec(line);
+    current = header !== null && FILES.includes(header[2]) ? { rule: header[1], strings: [] } : undefined;
+    if (current !== undefined) out.push(current);
+  }
+  return out;
+}
+
+describe('parseYaraOutput', () => {
+  it('reads string lines as the pattern does, and refuses the same lines', () => {
+    const { matches, unread } = parseYaraOutput(OUTPUT, FILES);
+    const got = [...matches.values()].flat().map((m) => ({ rule: m.rule, strings: m.strings }));
+    const want = reference(OUTPUT);
+    // Matches in file order (map order), the reference in line order: compare by rule.
+    const byRule = (a: { rule: string }, b: { rule: string }): number => a.rule.localeCompare(b.rule);
+    expect(got.sort(byRule)).toEqual(want.sort(byRule));
+    expect(got.find((m) => m.rule === 'RuleA')?.strings).toHaveLength(8);
+    expect(unread).toEqual([
+      '0x24:$h: data with a \r carriage return',
+      '0x25:$i: after the refused line',
+      '0xAB:$j: upper-case hex',
+      '0x27:$l: line separator \u2028 inside',
+      'RuleE [] [] /not/given.exe',
+      '0x28:$m: belongs to no known file',
+    ]);
+    const a = matches.get('/s/a.exe')!;
+    expect(a[0]).toMatchObject({ rule: 'RuleA', namespace: 'ns0', tags: ['t1', 't2'] });
+    expect(a[0].meta).toEqual({ family: 'X "y"', score: 80, ok: true });
+    expect(a[0].strings[7]).toEqual({ identifier: '$g', offset: 0x23, data: 'ünïcode' });
+  });
+
+  it('parseYaraOutputText keeps the same matches with the strings as their JSON text', () => {
+    const objects = parseYaraOutput(OUTPUT, FILES);
+    const text = parseYaraOutputText(OUTPUT, FILES);
+    expect(text.unread).toEqual(objects.unread);
+    expect([...text.matches.keys()]).toEqual([...objects.matches.keys()]);
+    for (const [file, list] of objects.matches) {
+      const texts = text.matches.get(file)!;
+      expect(texts).toHaveLength(list.length);
+      list.forEach((m, i) => {
+        const { stringsJson, ...head } = texts[i];
+        const { strings, ...objectHead } = m;
+        expect(stringsJson).toBe(JSON.stringify(strings));
+        expect(JSON.stringify(head)).toBe(JSON.stringify(objectHead));
+      });
+    }
+  });
+});
