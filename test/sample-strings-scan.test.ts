@@ -100,6 +100,15 @@ const CRAFTED = [
   '/u:x /p: x /user: y login:ftp://a:b@c.example.org user=http://u:p@h secret=;x pwd==x',
   'ftp://bob:s3cret@files.example.com/ a://u:p@h ab://u::@ 9ab://u:p@h x.http://u:p@h',
   `password=${'x'.repeat(200)}token=y ${'a'.repeat(40)}://u:p@h ://u:p@h`,
+  // Values as normalised: case, userinfo, bracketed hosts, defanged parts, empty authorities.
+  'HTTP://User:PW@Host.EXAMPLE.com:8080/P?Q#F http://a@b@C.com/x http://[FE80::1]/ http://[abc/def]',
+  'http://x.com/hxxp http://x.com/(a) HTTPS://x.com/fxp http:///abc http://?q ftp://#x WS://A http://A@',
+  'http://a[.]com/x http://x.com/(dot) http://h/[at] http://a@B@c.com/x http://[a.corp]/x http://[b.com]/',
+  '001.2.3.4 1.02.3.4 1.2.3.040 1.2.3.255:65535 255.255.255.255 1.2.3.256:80 0.0.0.0:0 1.2.3.00',
+  'x.localdomain a.b.LOCALDOMAIN x.Accountant x.ACCOUNTANTS x.So x.IO x.a1 x.a-b x.xn--p1ai x.Pw x.CoRp',
+  `${'abcdefghij.'.repeat(23)}com ${'abcdefghij.'.repeat(22)}com ${'a.'.repeat(124)}com`,
+  // Domain names of 252 to 255 characters (253 is the longest a name may be).
+  [252, 253, 254, 255].map((n) => `${`${'a'.repeat(61)}.`.repeat(4)}${'x'.repeat(n - 252)}.com`).join(' '),
   // The limits of the leftward walks: 253 host characters before a domain's top-level label, 32
   // scheme characters before a userinfo's `://`.
   ...[0, 1, 2, 3].map(

@@ -5,9 +5,9 @@
  * with intel's indicator rules, and host names that cannot be public DNS names are flagged with
  * the same reasons as the insider signals of `intel show`.
  */
-import { normalizeIndicator } from '../normalize.js';
-import { GENERIC_TLDS, internalNameReason, INTERNAL_SUFFIXES, type InsiderSignal } from '../enrich.js';
+import { internalNameReason, type InsiderSignal } from '../enrich.js';
 import { scanNetworkText } from './string-scan.js';
+import { publicOrInternalTld, scannedValue, urlHost } from './string-values.js';
 
 export const MIN_STRING_LENGTH = 4;
 /** At most this many values of each kind per file: a file packed with addresses says so by count. */
@@ -78,42 +78,8 @@ export function* stringRuns(bytes: Uint8Array, min = MIN_STRING_LENGTH): Generat
   }
 }
 
-// Two-letter endings that are file extensions far more often than country domains in binaries.
-const EXTENSION_LIKE = new Set([
-  'so',
-  'py',
-  'sh',
-  'pl',
-  'cs',
-  'rs',
-  'ts',
-  'md',
-  'db',
-  'js',
-  'rc',
-  'mo',
-  'gz',
-  'bz',
-  'xz',
-  'hh',
-  'cc',
-  'ii',
-]);
 /** Files are scanned in windows of this many bytes, overlapping by the longest string kept. */
 const WINDOW = 16 * 1024 * 1024;
-
-/** The host of a URL (bracketed for IPv6), found only for URLs kept. */
-function urlHost(url: string): string | undefined {
-  return /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(url)?.[1];
-}
-
-/** Whether the top-level label `t[dot + 1, end)` is a public (generic or country) or internal one. */
-function publicOrInternalTld(t: string, dot: number, end: number): boolean {
-  const tld = t.slice(dot + 1, end).toLowerCase();
-  if (GENERIC_TLDS.has(tld)) return true;
-  if (INTERNAL_SUFFIXES.some((s) => tld === s || tld.endsWith(`.${s}`))) return true;
-  return /^[a-z]{2}$/.test(tld) && !EXTENSION_LIKE.has(tld);
-}
 
 function printablePair(bytes: Uint8Array, i: number): boolean {
   const c = bytes[i];
@@ -160,33 +126,29 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
     raw: string,
     offset: number,
     encoding: StringRun['encoding'],
-    host?: string | ((value: string) => string | undefined),
+    host: string | undefined,
   ): void => {
     let s = state.get(kind);
     if (s === undefined) state.set(kind, (s = { raw: new Set(), values: new Set() }));
     // A kind at its limit takes nothing more; repeated raw text is normalised once.
     if (s.values.size >= MAX_VALUES_PER_KIND || s.raw.has(raw)) return;
     s.raw.add(raw);
-    let value = raw;
-    if (kind !== 'credential') {
-      const n = normalizeIndicator(kind, raw);
-      if (!n.ok) return;
-      value = n.value;
-    }
+    const value = scannedValue(kind, raw);
+    if (value === undefined) return;
     if (s.values.has(value)) return;
     s.values.add(value);
-    const name = typeof host === 'function' ? host(raw) : host;
+    const name = kind === 'url' ? urlHost(raw) : host;
     let insider: InsiderSignal['reason'] | undefined;
     if (name !== undefined) {
       // One verdict per host: the URLs of a file mostly share a few hosts.
       if (reasons.has(name)) insider = reasons.get(name);
       else reasons.set(name, (insider = internalNameReason(name, victimNaming)));
     }
-    out.push({ kind, value, offset, encoding, ...(insider ? { insider } : {}) });
+    out.push(insider ? { kind, value, offset, encoding, insider } : { kind, value, offset, encoding });
   };
   const scan = (t: string, at: (index: number) => number, encoding: StringRun['encoding']): void =>
     scanNetworkText(t, publicOrInternalTld, (kind, raw, index, host) =>
-      add(kind, raw, at(index), encoding, kind === 'url' ? urlHost : host),
+      add(kind, raw, at(index), encoding, host),
     );
   for (let start = 0; start < bytes.length; start += WINDOW) {
     const end = Math.min(bytes.length, start + WINDOW + MAX_RUN);
