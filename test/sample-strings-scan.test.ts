@@ -182,6 +182,29 @@ describe('network string matchers', () => {
     }
   });
 
+  it('short UTF-16LE strings at every alignment, among NULs and among other bytes', () => {
+    for (const text of ['x.io', 'ab.io', 'a.b.io', '\\\\h\\', '1.2.3.4', 'u@x.io']) {
+      for (const fill of [0, 0x41, 0xe9]) {
+        for (let at = 0; at < 18; at++) {
+          const bytes = Buffer.alloc(at + text.length * 2 + 9, fill);
+          bytes.write(text, at, 'utf16le');
+          const expected = referenceNetworkStrings(bytes);
+          expect(networkStrings(bytes), `${text} at ${at}`).toEqual(expected);
+          if (fill !== 0x41) expect(expected.length, `${text} at ${at}`).toBe(1);
+        }
+      }
+    }
+    // Two strings one byte apart (the second at the other parity), at every alignment.
+    for (let at = 0; at < 18; at++) {
+      const bytes = Buffer.alloc(at + 30, 0xe9);
+      bytes.write('x.io', at, 'utf16le');
+      bytes.write('y.io', at + 9, 'utf16le');
+      const expected = referenceNetworkStrings(bytes);
+      expect(networkStrings(bytes), `at ${at}`).toEqual(expected);
+      expect(expected.length, `at ${at}`).toBe(2);
+    }
+  });
+
   it('values at the very end of the buffer', () => {
     const endings = [
       'http://abc',

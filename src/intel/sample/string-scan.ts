@@ -281,6 +281,13 @@ const CREDENTIAL_WORDS = [
   'token',
 ];
 
+// The last letters of the words, either case: most `=` and `:` follow none of them.
+const WORD_END = new Uint8Array(256);
+for (const word of CREDENTIAL_WORDS) {
+  const last = word.charCodeAt(word.length - 1);
+  WORD_END[last] = WORD_END[last - 0x20] = 1;
+}
+
 function spaceOrTab(c: number): boolean {
   return c === 0x20 || c === 9;
 }
@@ -324,6 +331,7 @@ function credentialMatches(t: string): number[] {
     }
     let b = q;
     while (b > 0 && spaceOrTab(t.charCodeAt(b - 1))) b--;
+    if (b === 0 || WORD_END[t.charCodeAt(b - 1)] === 0) continue;
     let start = -1;
     for (const word of CREDENTIAL_WORDS) {
       const s = b - word.length;

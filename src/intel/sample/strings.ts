@@ -81,36 +81,42 @@ export function* stringRuns(bytes: Uint8Array, min = MIN_STRING_LENGTH): Generat
 /** Files are scanned in windows of this many bytes, overlapping by the longest string kept. */
 const WINDOW = 16 * 1024 * 1024;
 
-function printablePair(bytes: Uint8Array, i: number): boolean {
-  const c = bytes[i];
-  return i + 1 < bytes.length && bytes[i + 1] === 0 && ((c >= 0x20 && c < 0x7f) || c === 9);
+// Printable characters of `strings` (printable ASCII and tab), as a table.
+const PRINTABLE = Uint8Array.from({ length: 256 }, (_, c) => ((c >= 0x20 && c < 0x7f) || c === 9 ? 1 : 0));
+
+/** A printable byte followed by a NUL, the second byte inside the buffer. */
+function goodPair(bytes: Uint8Array, i: number): boolean {
+  return i >= 0 && i + 1 < bytes.length && bytes[i + 1] === 0 && PRINTABLE[bytes[i]] === 1;
 }
 
 /**
  * The UTF-16LE strings of at least MIN_STRING_LENGTH characters (even offsets first, then odd),
- * each cut at MAX_RUN characters. Every such string holds a NUL byte every other byte, so the scan
- * jumps from NUL to NUL with the native `indexOf` instead of testing every byte twice.
+ * each cut at MAX_RUN characters. Such a string is a chain of good pairs (good pairs never overlap:
+ * a pair's second byte is NUL, never printable) of at least 8 bytes, so it holds a multiple of 8:
+ * the scan looks at every eighth byte only, and from one inside a chain finds the chain's ends.
  */
 function utf16Runs(bytes: Uint8Array): StringRun[] {
   const runs: [StringRun[], StringRun[]] = [[], []];
   const push = (start: number, end: number): void => {
     runs[start & 1].push({
       offset: start,
-      text: Buffer.from(bytes.subarray(start, end)).toString('utf16le'),
+      text: Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf16le'),
       encoding: 'utf16le',
     });
   };
-  for (let zero = bytes.indexOf(0, 1); zero >= 0; zero = bytes.indexOf(0, zero + 1)) {
-    const start = zero - 1;
-    if (!printablePair(bytes, start)) continue;
-    // Good pairs never overlap (a pair's second byte is NUL, never printable): take the whole run.
+  for (let probe = 0; probe < bytes.length; probe += 8) {
+    // The probe is the first byte of a good pair or the NUL of one.
+    let start = bytes[probe] === 0 ? probe - 1 : probe;
+    if (!goodPair(bytes, start)) continue;
+    while (goodPair(bytes, start - 2)) start -= 2;
     let end = start;
-    while (printablePair(bytes, end)) end += 2;
+    while (goodPair(bytes, end)) end += 2;
     for (let s = start; s < end; s += MAX_RUN * 2) {
       const e = Math.min(end, s + MAX_RUN * 2);
       if (e - s >= MIN_STRING_LENGTH * 2) push(s, e);
     }
-    zero = end - 1;
+    // The next chain starts after this one: probe on from the first multiple of 8 at or after end.
+    probe = Math.ceil(end / 8) * 8 - 8;
   }
   return [...runs[0], ...runs[1]];
 }
