@@ -281,11 +281,12 @@ const CREDENTIAL_WORDS = [
   'token',
 ];
 
-// The last letters of the words, either case: most `=` and `:` follow none of them.
-const WORD_END = new Uint8Array(256);
+// The words by their last letter, either case: most `=` and `:` follow none of them.
+const WORDS_ENDING: string[][] = Array.from({ length: 256 }, () => []);
 for (const word of CREDENTIAL_WORDS) {
   const last = word.charCodeAt(word.length - 1);
-  WORD_END[last] = WORD_END[last - 0x20] = 1;
+  WORDS_ENDING[last].push(word);
+  WORDS_ENDING[last - 0x20].push(word);
 }
 
 function spaceOrTab(c: number): boolean {
@@ -331,9 +332,9 @@ function credentialMatches(t: string): number[] {
     }
     let b = q;
     while (b > 0 && spaceOrTab(t.charCodeAt(b - 1))) b--;
-    if (b === 0 || WORD_END[t.charCodeAt(b - 1)] === 0) continue;
+    if (b === 0) continue;
     let start = -1;
-    for (const word of CREDENTIAL_WORDS) {
+    for (const word of WORDS_ENDING[t.charCodeAt(b - 1)]) {
       const s = b - word.length;
       if (wordAt(t, s, word) && !is(t, s - 1, WORD)) {
         start = s;

@@ -148,34 +148,43 @@ function publicOrInternal(tld: string): boolean {
   return /^[a-z]{2}$/.test(tld) && !EXTENSION_LIKE.has(tld);
 }
 
-// Labels of up to 10 characters of [a-z0-9-], any case, as numbers (base 38, no zero digit: one
-// number per label), so that the labels met in a file are looked up without a string each.
-const KEYED_LENGTH = 10;
-const KEY_DIGIT = new Uint8Array(256);
-for (let c = 0; c < 26; c++) KEY_DIGIT[0x61 + c] = KEY_DIGIT[0x41 + c] = 1 + c;
-for (let c = 0; c < 10; c++) KEY_DIGIT[0x30 + c] = 27 + c;
-KEY_DIGIT[0x2d] = 37;
+// The labels `publicOrInternal` accepts that a domain's last label can be ([a-z0-9-]: every
+// generic and internal one, every two letters but the extension-like), in hashed buckets, so that
+// the labels met in a file are looked up without building a string each.
+const BUCKETS = 2048;
 
-function labelKey(t: string, from: number, end: number): number {
-  let key = 0;
-  for (let i = from; i < end; i++) key = key * 38 + KEY_DIGIT[t.charCodeAt(i)];
-  return key;
+function labelHash(t: string, from: number, end: number): number {
+  let h = end - from;
+  // `| 0x20` folds letters to lower case and leaves digits and hyphens as they are.
+  for (let i = from; i < end; i++) h = Math.imul(h ^ (t.charCodeAt(i) | 0x20), 0x2545f491);
+  return (h ^ (h >>> 15)) & (BUCKETS - 1);
 }
 
-const PUBLIC_OR_INTERNAL_KEYS = new Set<number>();
+const KNOWN_LABELS: string[][] = Array.from({ length: BUCKETS }, () => []);
+let longestKnown = 0;
 {
   const letters = 'abcdefghijklmnopqrstuvwxyz';
   const twoLetters = [...letters].flatMap((a) => [...letters].map((b) => a + b));
-  for (const label of [...GENERIC_TLDS, ...INTERNAL_SUFFIXES, ...twoLetters])
-    if (label.length <= KEYED_LENGTH && /^[a-z0-9-]+$/.test(label) && publicOrInternal(label))
-      PUBLIC_OR_INTERNAL_KEYS.add(labelKey(label, 0, label.length));
+  for (const label of new Set([...GENERIC_TLDS, ...INTERNAL_SUFFIXES, ...twoLetters])) {
+    if (!/^[a-z0-9-]+$/.test(label) || !publicOrInternal(label)) continue;
+    KNOWN_LABELS[labelHash(label, 0, label.length)].push(label);
+    longestKnown = Math.max(longestKnown, label.length);
+  }
 }
 
 /**
  * `publicOrInternal` of the lower-cased label `t[dot + 1, end)` (a letter, then `[a-z0-9-]`, any
- * case, as the domain matcher finds it), without building the string unless it is long.
+ * case, as the domain matcher finds it).
  */
 export function publicOrInternalTld(t: string, dot: number, end: number): boolean {
-  if (end - dot - 1 > KEYED_LENGTH) return publicOrInternal(t.slice(dot + 1, end).toLowerCase());
-  return PUBLIC_OR_INTERNAL_KEYS.has(labelKey(t, dot + 1, end));
+  const from = dot + 1;
+  if (end - from > longestKnown) return false;
+  for (const label of KNOWN_LABELS[labelHash(t, from, end)]) {
+    if (label.length !== end - from) continue;
+    let same = true;
+    for (let i = 0; i < label.length && same; i++)
+      same = (t.charCodeAt(from + i) | 0x20) === label.charCodeAt(i);
+    if (same) return true;
+  }
+  return false;
 }

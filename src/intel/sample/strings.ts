@@ -136,9 +136,13 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
   ): void => {
     let s = state.get(kind);
     if (s === undefined) state.set(kind, (s = { raw: new Set(), values: new Set() }));
-    // A kind at its limit takes nothing more; repeated raw text is normalised once.
-    if (s.values.size >= MAX_VALUES_PER_KIND || s.raw.has(raw)) return;
-    s.raw.add(raw);
+    // A kind at its limit takes nothing more; repeated raw text is normalised once (but URLs, met
+    // mostly once each: their normalisation finds a repeated one as soon).
+    if (s.values.size >= MAX_VALUES_PER_KIND) return;
+    if (kind !== 'url') {
+      if (s.raw.has(raw)) return;
+      s.raw.add(raw);
+    }
     const value = scannedValue(kind, raw);
     if (value === undefined) return;
     if (s.values.has(value)) return;
