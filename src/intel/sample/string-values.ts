@@ -11,9 +11,6 @@ import { normalizeIndicator } from '../normalize.js';
 import { GENERIC_TLDS, INTERNAL_SUFFIXES } from '../enrich.js';
 import type { ScannedKind } from './string-scan.js';
 
-// Where `refang` would change a value: such values take intel's own path.
-const DEFANGED = /[[({]|hxxp|fxp/i;
-
 function upper(c: number): boolean {
   return c >= 0x41 && c <= 0x5a;
 }
@@ -45,11 +42,24 @@ function scannedIpv4(raw: string): string | undefined {
 }
 
 /**
+ * Whether `refang` may change the URL: it changes only `[`, `(` and `{` forms and a leading
+ * `hxxp` or `fxp`, and a matched URL starts with http, https, ftp, ws or wss. Such URLs take
+ * intel's own path.
+ */
+function mayBeDefanged(url: string): boolean {
+  for (let i = 0; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 0x5b || c === 0x28 || c === 0x7b) return true;
+  }
+  return false;
+}
+
+/**
  * `normalizeIndicator('url', raw)` for a match (a letters-only scheme, `://`, visible characters):
  * scheme and host lower-cased, nothing else changed; undefined when the authority is empty.
  */
 function scannedUrl(raw: string): string | undefined {
-  if (DEFANGED.test(raw)) {
+  if (mayBeDefanged(raw)) {
     const n = normalizeIndicator('url', raw);
     return n.ok ? n.value : undefined;
   }
@@ -96,19 +106,24 @@ export function scannedValue(kind: ScannedKind, raw: string): string | undefined
 }
 
 /**
- * The host of a URL as `/^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i` finds it:
- * after the first `@` met before any `/?#`, a bracketed literal when closed, else up to `:/?#`.
+ * Where the host of a URL starts, as `/^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i`
+ * finds it: after the first `@` met before any `/?#`.
  */
-export function urlHost(url: string): string {
+export function urlHostStart(url: string): number {
   let from = url.indexOf(':') + 3;
   for (let i = from; i < url.length; i++) {
     const c = url.charCodeAt(i);
     if (c === 0x40) from = i + 1;
     if (c === 0x40 || c === 0x2f || c === 0x3f || c === 0x23) break;
   }
+  return from;
+}
+
+/** Where that host ends: after a bracketed literal when it is closed, else at `:/?#`. */
+export function urlHostEnd(url: string, from: number): number {
   if (url.charCodeAt(from) === 0x5b) {
     const close = url.indexOf(']', from + 1);
-    if (close >= 0) return url.slice(from, close + 1);
+    if (close >= 0) return close + 1;
   }
   let end = from;
   while (end < url.length) {
@@ -116,7 +131,7 @@ export function urlHost(url: string): string {
     if (c === 0x3a || c === 0x2f || c === 0x3f || c === 0x23) break;
     end++;
   }
-  return url.slice(from, end);
+  return end;
 }
 
 // Two-letter endings that are file extensions far more often than country domains in binaries.

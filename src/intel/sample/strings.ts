@@ -7,7 +7,7 @@
  */
 import { internalNameReason, type InsiderSignal } from '../enrich.js';
 import { scanNetworkText } from './string-scan.js';
-import { publicOrInternalTld, scannedValue, urlHost } from './string-values.js';
+import { publicOrInternalTld, scannedValue, urlHostEnd, urlHostStart } from './string-values.js';
 
 export const MIN_STRING_LENGTH = 4;
 /** At most this many values of each kind per file: a file packed with addresses says so by count. */
@@ -121,12 +121,22 @@ function utf16Runs(bytes: Uint8Array): StringRun[] {
   return [...runs[0], ...runs[1]];
 }
 
+/** `text[start, end)` is `key`. */
+function sameText(key: string, text: string, start: number, end: number): boolean {
+  if (key.length !== end - start) return false;
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
+  return true;
+}
+
 /** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
 export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): NetworkString[] {
   // Per kind: the raw texts met and the values kept (no key strings built per match).
   const state = new Map<NetworkStringKind, { raw: Set<string>; values: Set<string> }>();
   const out: NetworkString[] = [];
   const reasons = new Map<string, InsiderSignal['reason'] | undefined>();
+  let lastUrlHost = '';
+  let lastName: string | undefined;
+  let lastReason: InsiderSignal['reason'] | undefined;
   const add = (
     kind: NetworkStringKind,
     raw: string,
@@ -147,12 +157,22 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
     if (value === undefined) return;
     if (s.values.has(value)) return;
     s.values.add(value);
-    const name = kind === 'url' ? urlHost(raw) : host;
+    let name = host;
+    if (kind === 'url') {
+      const from = urlHostStart(raw);
+      const to = urlHostEnd(raw, from);
+      // The URLs of a file mostly share a few hosts, one after the other: no string for the same again.
+      if (sameText(lastUrlHost, raw, from, to)) name = lastUrlHost;
+      else lastUrlHost = name = raw.slice(from, to);
+    }
     let insider: InsiderSignal['reason'] | undefined;
     if (name !== undefined) {
-      // One verdict per host: the URLs of a file mostly share a few hosts.
-      if (reasons.has(name)) insider = reasons.get(name);
+      // One verdict per host.
+      if (name === lastName) insider = lastReason;
+      else if (reasons.has(name)) insider = reasons.get(name);
       else reasons.set(name, (insider = internalNameReason(name, victimNaming)));
+      lastName = name;
+      lastReason = insider;
     }
     out.push(insider ? { kind, value, offset, encoding, insider } : { kind, value, offset, encoding });
   };
