@@ -100,6 +100,8 @@ const CRAFTED = [
   '/u:x /p: x /user: y login:ftp://a:b@c.example.org user=http://u:p@h secret=;x pwd==x',
   'ftp://bob:s3cret@files.example.com/ a://u:p@h ab://u::@ 9ab://u:p@h x.http://u:p@h',
   `password=${'x'.repeat(200)}token=y ${'a'.repeat(40)}://u:p@h ://u:p@h`,
+  // Codes above 255 (never in a file's texts, but the matchers take any string).
+  'passwor\u0164=x user\u0100=y http://a\u2028b.com/ 1.2.3.4\u0661 a@b.c\u0131m \\\\h\u0130\\',
   // Values as normalised: case, userinfo, bracketed hosts, defanged parts, empty authorities.
   'HTTP://User:PW@Host.EXAMPLE.com:8080/P?Q#F http://a@b@C.com/x http://[FE80::1]/ http://[abc/def]',
   'http://x.com/hxxp http://x.com/(a) HTTPS://x.com/fxp http:///abc http://?q ftp://#x WS://A http://A@',

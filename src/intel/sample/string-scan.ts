@@ -7,7 +7,8 @@
  * outcome); `test/sample-strings-scan.test.ts` checks them against those expressions.
  *
  * The texts are latin1 windows of a file and printable UTF-16LE runs: every character code is
- * below 256, so one table of character classes answers every test.
+ * below 256, so one table of character classes answers every test (a code above it, in no class,
+ * ends every match as in the expressions).
  *
  * @example
  * scanNetworkText('see http://c2.example.com/x', (kind, raw, index) => console.log(kind, raw, index));
@@ -334,7 +335,8 @@ function credentialMatches(t: string): number[] {
     while (b > 0 && spaceOrTab(t.charCodeAt(b - 1))) b--;
     if (b === 0) continue;
     let start = -1;
-    for (const word of WORDS_ENDING[t.charCodeAt(b - 1)]) {
+    const last = t.charCodeAt(b - 1);
+    for (const word of last < 256 ? WORDS_ENDING[last] : []) {
       const s = b - word.length;
       if (wordAt(t, s, word) && !is(t, s - 1, WORD)) {
         start = s;
