@@ -1,0 +1,423 @@
+/**
+ * The matchers behind `networkStrings`: each kind of network value is found from the one or two
+ * characters every match must hold (`://`, a dot after a digit, `@`, a dot before a letter, a
+ * colon pair, `\\`, `=` or `:`), located with the native `indexOf`, and matched there by hand.
+ * Each matcher gives exactly the matches, in order, that `matchAll` of the kind's regular
+ * expression gives over the same text (leftmost first, never overlapping, the same backtracking
+ * outcome); `test/sample-strings-scan.test.ts` checks them against those expressions.
+ *
+ * The texts are latin1 windows of a file and printable UTF-16LE runs: every character code is
+ * below 256, so one table of character classes answers every test (a code above it, in no class,
+ * ends every match as in the expressions).
+ *
+ * @example
+ * scanNetworkText('see http://c2.example.com/x', (kind, raw, index) => console.log(kind, raw, index));
+ */
+
+export type ScannedKind = 'ipv4' | 'ipv6' | 'url' | 'domain' | 'email' | 'hostname' | 'credential';
+
+/**
+ * Receives each match: its kind, its text, where it starts and the host it names (a host text,
+ * or for URLs undefined: the receiver finds the host of the URLs it keeps).
+ */
+export type ScanSink = (kind: ScannedKind, raw: string, index: number, host: string | undefined) => void;
+
+const DIGIT = 1; // [0-9]
+const HEX = 2; // [0-9a-f] (any case)
+const LETTER = 4; // [a-z] (any case)
+const WORD = 8; // \w
+const LABEL = 16; // [a-z0-9-]
+const HOST = 32; // [a-z0-9.-]
+const URL_BODY = 64; // [\x21\x23-\x26\x28-\x3b\x3d\x3f-\x5f\x61-\x7e]
+const EMAIL_LOCAL = 128; // [a-z0-9._%+-]
+const CREDENTIAL_VALUE = 256; // [\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x7e]
+const SCHEME = 512; // [a-z0-9+.-]
+const VISIBLE = 1024; // [\x21-\x7e]
+const USERINFO_USER = 2048; // [\x21-\x2e\x30-\x39\x3b-\x3f\x41-\x7e]
+const USERINFO_PASSWORD = 4096; // [\x21-\x2e\x30-\x3f\x41-\x7e]
+const URL_TRAIL = 8192; // [).,;\]]: cut from a URL's end
+const NOT_BEFORE_DOMAIN = 16384; // [_%+@]
+const COLON = 32768; // IPv6 candidates are widened over HEX | COLON
+
+function classes(): Uint16Array {
+  const table = new Uint16Array(256);
+  const set = (flag: number, test: (c: number) => boolean): void => {
+    for (let c = 0; c < 256; c++) if (test(c)) table[c] |= flag;
+  };
+  const ch = (s: string): number => s.charCodeAt(0);
+  const digit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+  const letter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+  const among = (s: string) => (c: number) => s.includes(String.fromCharCode(c));
+  set(DIGIT, digit);
+  set(HEX, (c) => digit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66));
+  set(LETTER, letter);
+  set(WORD, (c) => digit(c) || letter(c) || c === ch('_'));
+  set(LABEL, (c) => digit(c) || letter(c) || c === ch('-'));
+  set(HOST, (c) => digit(c) || letter(c) || c === ch('-') || c === ch('.'));
+  set(URL_BODY, (c) => c >= 0x21 && c <= 0x7e && !among('"\'<>`')(c));
+  set(EMAIL_LOCAL, (c) => digit(c) || letter(c) || among('._%+-')(c));
+  set(CREDENTIAL_VALUE, (c) => c >= 0x21 && c <= 0x7e && !among('"\',;')(c));
+  set(SCHEME, (c) => digit(c) || letter(c) || among('+.-')(c));
+  set(VISIBLE, (c) => c >= 0x21 && c <= 0x7e);
+  set(USERINFO_USER, (c) => c >= 0x21 && c <= 0x7e && !among('/:@')(c));
+  set(USERINFO_PASSWORD, (c) => c >= 0x21 && c <= 0x7e && !among('/@')(c));
+  set(URL_TRAIL, among(').,;]'));
+  set(NOT_BEFORE_DOMAIN, among('_%+@'));
+  set(COLON, among(':'));
+  return table;
+}
+
+const CLASS = classes();
+
+/** Length of the run of `flag` characters of `t` from `i`, counting at most `max`. */
+function run(t: string, i: number, flag: number, max: number): number {
+  const end = Math.min(t.length, i + max);
+  let j = i;
+  while (j < end && (CLASS[t.charCodeAt(j)] & flag) !== 0) j++;
+  return j - i;
+}
+
+function is(t: string, i: number, flag: number): boolean {
+  return i >= 0 && i < t.length && (CLASS[t.charCodeAt(i)] & flag) !== 0;
+}
+
+/** `t[i, i + word.length)` equals the lower-case ASCII `word`, in any case. */
+function wordAt(t: string, i: number, word: string): boolean {
+  if (i < 0 || i + word.length > t.length) return false;
+  for (let k = 0; k < word.length; k++) {
+    const w = word.charCodeAt(k);
+    const c = t.charCodeAt(i + k);
+    // Only letters fold: `_` | 0x20 would read as DEL.
+    if (c !== w && !(w >= 0x61 && w <= 0x7a && c === w - 0x20)) return false;
+  }
+  return true;
+}
+
+const URL_SCHEMES = ['http', 'https', 'ftp', 'ws', 'wss'];
+
+/**
+ * `/\b(?:https?|ftp|wss?):\/\/[\x21\x23-\x26\x28-\x3b\x3d\x3f-\x5f\x61-\x7e]{3,2000}/gi`, then
+ * `[).,;\]]+$` cut off. A match's scheme is the whole word before its `://`.
+ */
+function urls(t: string, sink: ScanSink): void {
+  let lastEnd = 0;
+  for (let q = t.indexOf('://'); q >= 0; q = t.indexOf('://', q + 1)) {
+    let s = q;
+    while (s > 0 && q - s <= 5 && is(t, s - 1, WORD)) s--;
+    if (s < lastEnd || q - s < 2 || q - s > 5) continue;
+    let scheme = false;
+    for (const name of URL_SCHEMES) if (name.length === q - s && wordAt(t, s, name)) scheme = true;
+    if (!scheme || (s > 0 && is(t, s - 1, WORD))) continue;
+    const body = run(t, q + 3, URL_BODY, 2000);
+    if (body < 3) continue;
+    lastEnd = q + 3 + body;
+    let end = lastEnd;
+    while (is(t, end - 1, URL_TRAIL)) end--;
+    sink('url', t.slice(s, end), s, undefined);
+  }
+}
+
+/**
+ * `/(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])/g`, matches after a digit or a dot dropped (they
+ * still hide what they overlap). Every match starts in the digits before a dot, at most three.
+ */
+function ipv4s(t: string, sink: ScanSink): void {
+  for (let dot = t.indexOf('.'); dot >= 0; dot = t.indexOf('.', dot + 1)) {
+    let start = dot;
+    while (start > 0 && dot - start < 3 && is(t, start - 1, DIGIT)) start--;
+    if (start === dot) continue;
+    let x = dot + 1;
+    let ok = true;
+    for (let group = 0; group < 2 && ok; group++) {
+      const digits = run(t, x, DIGIT, 4);
+      ok = digits >= 1 && digits <= 3 && t.charCodeAt(x + digits) === 0x2e;
+      x += digits + 1;
+    }
+    if (!ok) continue;
+    const last = run(t, x, DIGIT, 4);
+    if (last < 1 || last > 3) continue;
+    let end = x + last;
+    const next = t.charCodeAt(end);
+    if (next === 0x2e) continue;
+    if (next === 0x3a) {
+      const port = run(t, end + 1, DIGIT, 6);
+      if (port >= 1 && port <= 5 && t.charCodeAt(end + 1 + port) !== 0x2e) end += 1 + port;
+    }
+    // On after the match: no match ends before a digit, so none starts inside this one.
+    dot = end - 1;
+    if (start > 0 && (is(t, start - 1, DIGIT) || t.charCodeAt(start - 1) === 0x2e)) continue;
+    sink('ipv4', t.slice(start, end), start, undefined);
+  }
+}
+
+/**
+ * `/@(?:[a-z0-9-]{1,63}\.)+[a-z]{2,24}/gi` from each `@` (the labels and dots as far as they go,
+ * then back label by label to the first followed by two letters), the local part taken back by
+ * hand: up to 64 characters of `[a-z0-9._%+-]`.
+ */
+function emails(t: string, sink: ScanSink): void {
+  const labelStarts: number[] = [];
+  for (let at = t.indexOf('@'); at >= 0; at = t.indexOf('@', at + 1)) {
+    labelStarts.length = 0;
+    let x = at + 1;
+    for (;;) {
+      const label = run(t, x, LABEL, 64);
+      if (label < 1 || label > 63 || t.charCodeAt(x + label) !== 0x2e) break;
+      x += label + 1;
+      labelStarts.push(x);
+    }
+    let end = -1;
+    for (let k = labelStarts.length - 1; k >= 0 && end < 0; k--) {
+      const letters = run(t, labelStarts[k], LETTER, 24);
+      if (letters >= 2) end = labelStarts[k] + letters;
+    }
+    if (end < 0) continue;
+    let start = at;
+    while (start > 0 && at - start < 64 && is(t, start - 1, EMAIL_LOCAL)) start--;
+    if (start < at) sink('email', t.slice(start, end), start, t.slice(at + 1, end));
+    at = end - 1;
+  }
+}
+
+/** Whether the lower-cased top-level label of a `.tld` match is public or internal naming. */
+export type TopLevelTest = (t: string, dot: number, end: number) => boolean;
+
+/**
+ * Domains found from the dot before their top-level label,
+ * `/\.[a-z][a-z0-9-]{1,62}(?![a-z0-9_@.-])/gi`, whose label `known` accepts, widened leftwards
+ * over up to 253 host characters, without leading dots and hyphens, not after `[_%+@]`, and whole
+ * `/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$/i`.
+ */
+function domains(t: string, known: TopLevelTest, sink: ScanSink): void {
+  for (let dot = t.indexOf('.'); dot >= 0; dot = t.indexOf('.', dot + 1)) {
+    if (!is(t, dot + 1, LETTER)) continue;
+    const rest = run(t, dot + 2, LABEL, 63);
+    if (rest < 1 || rest > 62) continue;
+    const end = dot + 2 + rest;
+    if (end < t.length) {
+      const c = t.charCodeAt(end);
+      if (c === 0x5f || c === 0x40 || c === 0x2e) continue;
+    }
+    if (!known(t, dot, end)) continue;
+    let start = dot;
+    while (start > 0 && dot - start < 253 && is(t, start - 1, HOST)) start--;
+    while (start < dot && (t.charCodeAt(start) === 0x2e || t.charCodeAt(start) === 0x2d)) start++;
+    if (start === dot || is(t, start - 1, NOT_BEFORE_DOMAIN) || !labelsBefore(t, start, dot)) continue;
+    const name = t.slice(start, end);
+    sink('domain', name, start, name);
+  }
+}
+
+/**
+ * `t[start, dot)` (host characters only) is one or more labels each followed by a dot: 1 to 63
+ * characters, neither first nor last a hyphen.
+ */
+function labelsBefore(t: string, start: number, dot: number): boolean {
+  let label = start;
+  for (let i = start; i <= dot; i++) {
+    if (i < dot && t.charCodeAt(i) !== 0x2e) continue;
+    const length = i - label;
+    if (length < 1 || length > 63 || t.charCodeAt(label) === 0x2d || t.charCodeAt(i - 1) === 0x2d)
+      return false;
+    label = i + 1;
+  }
+  return true;
+}
+
+/**
+ * IPv6 candidates: from each `/:[0-9a-f]{0,4}:/gi` hint (searched again after the candidate),
+ * widened over hex digits and colons to at most 40 characters, kept when they hold `::` or seven
+ * colons.
+ */
+function ipv6s(t: string, sink: ScanSink): void {
+  for (let p = t.indexOf(':'); p >= 0;) {
+    const hex = run(t, p + 1, HEX, 5);
+    if (hex > 4 || t.charCodeAt(p + 1 + hex) !== 0x3a) {
+      p = t.indexOf(':', p + 1);
+      continue;
+    }
+    let start = p;
+    let end = p + hex + 2;
+    while (start > 0 && end - start < 40 && is(t, start - 1, HEX | COLON)) start--;
+    while (end < t.length && end - start < 40 && is(t, end, HEX | COLON)) end++;
+    const text = t.slice(start, end);
+    if (text.includes('::') || colons(text) === 7) sink('ipv6', text, start, undefined);
+    p = t.indexOf(':', end);
+  }
+}
+function colons(text: string): number {
+  let n = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 0x3a) n++;
+  return n;
+}
+
+/** Hosts of UNC paths, `/\\\\([a-z0-9][a-z0-9.-]{0,253})\\/gi`: the host is group 1. */
+function uncHosts(t: string, sink: ScanSink): void {
+  for (let p = t.indexOf('\\\\'); p >= 0;) {
+    if (is(t, p + 2, LABEL) && t.charCodeAt(p + 2) !== 0x2d) {
+      const rest = run(t, p + 3, HOST, 254);
+      if (rest <= 253 && t.charCodeAt(p + 3 + rest) === 0x5c) {
+        const host = t.slice(p + 2, p + 3 + rest);
+        sink('hostname', host, p, host);
+        p = t.indexOf('\\\\', p + 4 + rest);
+        continue;
+      }
+    }
+    p = t.indexOf('\\\\', p + 1);
+  }
+}
+
+const CREDENTIAL_WORDS = [
+  'password',
+  'passwd',
+  'pwd',
+  'pass',
+  'user',
+  'username',
+  'login',
+  'secret',
+  'apikey',
+  'api_key',
+  'api-key',
+  'token',
+];
+
+// The words by their last letter, either case: most `=` and `:` follow none of them.
+const WORDS_ENDING: string[][] = Array.from({ length: 256 }, () => []);
+for (const word of CREDENTIAL_WORDS) {
+  const last = word.charCodeAt(word.length - 1);
+  WORDS_ENDING[last].push(word);
+  WORDS_ENDING[last - 0x20].push(word);
+}
+
+function spaceOrTab(c: number): boolean {
+  return c === 0x20 || c === 9;
+}
+
+/** End of a `[ \t]*` + `value{1,max}` after `from`, or -1. */
+function credentialValue(t: string, from: number, flag: number, max: number, spaces: boolean): number {
+  let v = from;
+  if (spaces) while (v < t.length && spaceOrTab(t.charCodeAt(v))) v++;
+  const value = run(t, v, flag, max);
+  return value >= 1 ? v + value : -1;
+}
+
+/**
+ * Starts and ends (pairs) of the matches of
+ * `/\b(?:password|passwd|pwd|pass|user(?:name)?|login|secret|api[_-]?key|token)[ \t]*[=:][ \t]*
+ * [\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x7e]{1,128}|\/(?:user|u|p):[\x21-\x7e]{1,128}/gi`, in order.
+ * Each is found from its `=` or `:`: the word is whatever ends where the blanks before it begin.
+ */
+function credentialMatches(t: string): number[] {
+  const found: number[] = [];
+  let lastEnd = 0;
+  let colon = t.indexOf(':');
+  let equals = t.indexOf('=');
+  while (colon >= 0 || equals >= 0) {
+    const q = equals < 0 || (colon >= 0 && colon < equals) ? colon : equals;
+    if (q === colon) colon = t.indexOf(':', q + 1);
+    else equals = t.indexOf('=', q + 1);
+    if (t.charCodeAt(q) === 0x3a) {
+      // `/user:` and `/u:`, `/p:`, which start before any word ending at this colon.
+      let slash = -1;
+      if (t.charCodeAt(q - 2) === 0x2f && (wordAt(t, q - 1, 'u') || wordAt(t, q - 1, 'p'))) slash = q - 2;
+      else if (t.charCodeAt(q - 5) === 0x2f && wordAt(t, q - 4, 'user')) slash = q - 5;
+      if (slash >= lastEnd && slash >= 0) {
+        const end = credentialValue(t, q + 1, VISIBLE, 128, false);
+        if (end >= 0) {
+          found.push(slash, end);
+          lastEnd = end;
+          continue;
+        }
+      }
+    }
+    let b = q;
+    while (b > 0 && spaceOrTab(t.charCodeAt(b - 1))) b--;
+    if (b === 0) continue;
+    let start = -1;
+    const last = t.charCodeAt(b - 1);
+    for (const word of last < 256 ? WORDS_ENDING[last] : []) {
+      const s = b - word.length;
+      if (wordAt(t, s, word) && !is(t, s - 1, WORD)) {
+        start = s;
+        break;
+      }
+    }
+    if (start < 0 || start < lastEnd) continue;
+    const end = credentialValue(t, q + 1, CREDENTIAL_VALUE, 128, true);
+    if (end < 0) continue;
+    found.push(start, end);
+    lastEnd = end;
+  }
+  return found;
+}
+
+/**
+ * `scheme://user:password@` at the `://` at `q`: the scheme 2 to 32 scheme characters before it,
+ * a letter first at a word boundary; the end of the match, or -1 (start in `starts[0]`).
+ */
+function urlUserinfo(t: string, q: number, starts: number[]): number {
+  const user = run(t, q + 3, USERINFO_USER, 65);
+  if (user < 1 || user > 64 || t.charCodeAt(q + 3 + user) !== 0x3a) return -1;
+  const password = run(t, q + 4 + user, USERINFO_PASSWORD, 129);
+  const at = q + 4 + user + password;
+  if (password < 1 || password > 128 || t.charCodeAt(at) !== 0x40) return -1;
+  let from = q;
+  while (from > 0 && q - from < 32 && is(t, from - 1, SCHEME)) from--;
+  for (let s = from; s <= q - 2; s++) {
+    if (is(t, s, LETTER) && !is(t, s - 1, WORD)) {
+      starts[0] = s;
+      return at + 1;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Credentials in order, leftmost first and not overlapping, as one regular expression with the
+ * userinfo of a URL as its last alternative would find them.
+ */
+function credentials(t: string, sink: ScanSink): void {
+  const words = credentialMatches(t);
+  const start = [0];
+  let w = 0;
+  let end = 0;
+  let q = t.indexOf('://');
+  let userinfoEnd = q >= 0 ? urlUserinfo(t, q, start) : -1;
+  for (;;) {
+    while (q >= 0 && userinfoEnd < 0) {
+      q = t.indexOf('://', q + 1);
+      userinfoEnd = q >= 0 ? urlUserinfo(t, q, start) : -1;
+    }
+    const word = w < words.length;
+    if (!word && q < 0) return;
+    // At the same start a word match goes first.
+    if (word && (q < 0 || words[w] <= start[0])) {
+      if (words[w] >= end) {
+        sink('credential', t.slice(words[w], words[w + 1]), words[w], undefined);
+        end = words[w + 1];
+      }
+      w += 2;
+    } else {
+      if (start[0] >= end) {
+        sink('credential', t.slice(start[0], userinfoEnd), start[0], undefined);
+        end = userinfoEnd;
+      }
+      userinfoEnd = -1;
+    }
+  }
+}
+
+/**
+ * Every network value of one text, kind by kind in the order `networkStrings` reports them (URLs,
+ * IPv4, e-mail, domains, IPv6, UNC hosts, credentials), each kind in text order.
+ */
+export function scanNetworkText(t: string, known: TopLevelTest, sink: ScanSink): void {
+  urls(t, sink);
+  ipv4s(t, sink);
+  emails(t, sink);
+  domains(t, known, sink);
+  ipv6s(t, sink);
+  uncHosts(t, sink);
+  credentials(t, sink);
+}

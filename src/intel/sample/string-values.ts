@@ -1,0 +1,205 @@
+/**
+ * What `networkStrings` does with each distinct match of `string-scan.ts`: its normalised value
+ * (intel's `normalizeIndicator`, by hand for the shapes the matchers give the three commonest
+ * kinds, the same value), the host a URL names, and whether a top-level label is public or
+ * internal naming. `test/sample-strings-scan.test.ts` checks the whole against the old code.
+ *
+ * @example
+ * scannedValue('url', 'HTTP://C2.Example.com/Gate'); // 'http://c2.example.com/Gate'
+ */
+import { normalizeIndicator } from '../normalize.js';
+import { GENERIC_TLDS, INTERNAL_SUFFIXES } from '../enrich.js';
+import type { ScannedKind } from './string-scan.js';
+
+function upper(c: number): boolean {
+  return c >= 0x41 && c <= 0x5a;
+}
+
+/**
+ * `normalizeIndicator('ipv4', raw)` for a match (four groups of 1 to 3 digits, maybe `:port`): the
+ * address without its port, unless an octet is above 255 or has a leading zero.
+ */
+function scannedIpv4(raw: string): string | undefined {
+  let value = 0;
+  let digits = 0;
+  let leadingZero = false;
+  let i = 0;
+  for (; i <= raw.length; i++) {
+    const c = i < raw.length ? raw.charCodeAt(i) : 0x2e;
+    if (c === 0x3a) break;
+    if (c === 0x2e) {
+      if (value > 255 || (leadingZero && digits > 1)) return undefined;
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    if (digits === 0) leadingZero = c === 0x30;
+    value = value * 10 + (c - 0x30);
+    digits++;
+  }
+  if (i < raw.length && (value > 255 || (leadingZero && digits > 1))) return undefined;
+  return i < raw.length ? raw.slice(0, i) : raw;
+}
+
+/**
+ * Whether `refang` may change the URL: it changes only `[`, `(` and `{` forms and a leading
+ * `hxxp` or `fxp`, and a matched URL starts with http, https, ftp, ws or wss. Such URLs take
+ * intel's own path.
+ */
+function mayBeDefanged(url: string): boolean {
+  for (let i = 0; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 0x5b || c === 0x28 || c === 0x7b) return true;
+  }
+  return false;
+}
+
+/**
+ * `normalizeIndicator('url', raw)` for a match (a letters-only scheme, `://`, visible characters):
+ * scheme and host lower-cased, nothing else changed; undefined when the authority is empty.
+ */
+function scannedUrl(raw: string): string | undefined {
+  if (mayBeDefanged(raw)) {
+    const n = normalizeIndicator('url', raw);
+    return n.ok ? n.value : undefined;
+  }
+  const colon = raw.indexOf(':');
+  const from = colon + 3;
+  let end = from;
+  let at = -1;
+  for (; end < raw.length; end++) {
+    const c = raw.charCodeAt(end);
+    if (c === 0x2f || c === 0x3f || c === 0x23) break;
+    if (c === 0x40) at = end;
+  }
+  if (end === from) return undefined;
+  const hostFrom = at >= 0 ? at + 1 : from;
+  let lower = true;
+  for (let i = 0; i < colon && lower; i++) lower = !upper(raw.charCodeAt(i));
+  for (let i = hostFrom; i < end && lower; i++) lower = !upper(raw.charCodeAt(i));
+  if (lower) return raw;
+  return (
+    raw.slice(0, colon).toLowerCase() +
+    raw.slice(colon, hostFrom) +
+    raw.slice(hostFrom, end).toLowerCase() +
+    raw.slice(end)
+  );
+}
+
+/** The normalised value of a match of `kind`, or undefined when it is not one. */
+export function scannedValue(kind: ScannedKind, raw: string): string | undefined {
+  switch (kind) {
+    case 'credential':
+      return raw;
+    case 'ipv4':
+      return scannedIpv4(raw);
+    case 'url':
+      return scannedUrl(raw);
+    case 'domain':
+      // Labels already as a domain's (`string-scan.ts`), host characters only: only the length is left.
+      return raw.length <= 253 ? raw.toLowerCase() : undefined;
+    default: {
+      const n = normalizeIndicator(kind, raw);
+      return n.ok ? n.value : undefined;
+    }
+  }
+}
+
+/**
+ * Where the host of a URL starts, as `/^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i`
+ * finds it: after the first `@` met before any `/?#`.
+ */
+export function urlHostStart(url: string): number {
+  let from = url.indexOf(':') + 3;
+  for (let i = from; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    if (c === 0x40) from = i + 1;
+    if (c === 0x40 || c === 0x2f || c === 0x3f || c === 0x23) break;
+  }
+  return from;
+}
+
+/** Where that host ends: after a bracketed literal when it is closed, else at `:/?#`. */
+export function urlHostEnd(url: string, from: number): number {
+  if (url.charCodeAt(from) === 0x5b) {
+    const close = url.indexOf(']', from + 1);
+    if (close >= 0) return close + 1;
+  }
+  let end = from;
+  while (end < url.length) {
+    const c = url.charCodeAt(end);
+    if (c === 0x3a || c === 0x2f || c === 0x3f || c === 0x23) break;
+    end++;
+  }
+  return end;
+}
+
+// Two-letter endings that are file extensions far more often than country domains in binaries.
+const EXTENSION_LIKE = new Set([
+  'so',
+  'py',
+  'sh',
+  'pl',
+  'cs',
+  'rs',
+  'ts',
+  'md',
+  'db',
+  'js',
+  'rc',
+  'mo',
+  'gz',
+  'bz',
+  'xz',
+  'hh',
+  'cc',
+  'ii',
+]);
+
+/** Whether a lower-case top-level label is a generic, internal or (two letters) country one. */
+function publicOrInternal(tld: string): boolean {
+  if (GENERIC_TLDS.has(tld)) return true;
+  if (INTERNAL_SUFFIXES.some((s) => tld === s || tld.endsWith(`.${s}`))) return true;
+  return /^[a-z]{2}$/.test(tld) && !EXTENSION_LIKE.has(tld);
+}
+
+// The labels `publicOrInternal` accepts that a domain's last label can be ([a-z0-9-]: every
+// generic and internal one, every two letters but the extension-like), in hashed buckets, so that
+// the labels met in a file are looked up without building a string each.
+const BUCKETS = 2048;
+
+function labelHash(t: string, from: number, end: number): number {
+  let h = end - from;
+  // `| 0x20` folds letters to lower case and leaves digits and hyphens as they are.
+  for (let i = from; i < end; i++) h = Math.imul(h ^ (t.charCodeAt(i) | 0x20), 0x2545f491);
+  return (h ^ (h >>> 15)) & (BUCKETS - 1);
+}
+
+const KNOWN_LABELS: string[][] = Array.from({ length: BUCKETS }, () => []);
+let longestKnown = 0;
+{
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  const twoLetters = [...letters].flatMap((a) => [...letters].map((b) => a + b));
+  for (const label of new Set([...GENERIC_TLDS, ...INTERNAL_SUFFIXES, ...twoLetters])) {
+    if (!/^[a-z0-9-]+$/.test(label) || !publicOrInternal(label)) continue;
+    KNOWN_LABELS[labelHash(label, 0, label.length)].push(label);
+    longestKnown = Math.max(longestKnown, label.length);
+  }
+}
+
+/**
+ * `publicOrInternal` of the lower-cased label `t[dot + 1, end)` (a letter, then `[a-z0-9-]`, any
+ * case, as the domain matcher finds it).
+ */
+export function publicOrInternalTld(t: string, dot: number, end: number): boolean {
+  const from = dot + 1;
+  if (end - from > longestKnown) return false;
+  for (const label of KNOWN_LABELS[labelHash(t, from, end)]) {
+    if (label.length !== end - from) continue;
+    let same = true;
+    for (let i = 0; i < label.length && same; i++)
+      same = (t.charCodeAt(from + i) | 0x20) === label.charCodeAt(i);
+    if (same) return true;
+  }
+  return false;
+}
