@@ -64,13 +64,13 @@ export class PrefixIndex {
   count = 0;
 
   constructor(expectedPrefixes = 65536) {
-    // Sized for the expected count, IPv6 for an eighth of it (as `reserve` does): a small index
-    // allocates little (see RoutingTable for why that matters).
+    // Sized for the expected count, IPv6 for an eighth of it up to 1,024 (`reserve` makes more
+    // room): a small index allocates little (see RoutingTable for why that matters).
     const capacity = Math.max(16, expectedPrefixes);
     this.meta = new Uint16Array(capacity);
     this.word0 = new Uint32Array(capacity);
     this.v6Start = new Int32Array(capacity);
-    const v6 = Math.max(16, expectedPrefixes >>> 3);
+    const v6 = Math.min(1024, Math.max(16, expectedPrefixes >>> 3));
     this.v6Words = new Uint32Array(3 * v6);
     const v4 = tableSize(expectedPrefixes);
     this.v4Slots = new Int32Array(v4 * V4_STRIDE).fill(EMPTY);
