@@ -21,7 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { BgpTestSpeaker } from '../src/bgp/collector/index.js';
 import { readElements, scanGzipMembers } from '../src/mrt/index.js';
 import { prng } from './fixtures/prng.js';
@@ -120,6 +120,8 @@ interface ReadArchive {
   prefixes: string[];
 }
 const readArchives = new Map<string, ReadArchive>();
+// The worker runs other files after this one (isolate: false): it does not keep what was read.
+afterAll(() => readArchives.clear());
 
 /**
  * The announced prefixes in the complete gzip members of every archive (copied aside to read).

@@ -40,7 +40,7 @@ function homeV6(w0: number, w1: number, w2: number, w3: number, length: number):
 }
 
 function tableSize(expected: number): number {
-  let size = 1024;
+  let size = 16;
   while (size < expected * 2) size *= 2;
   return size;
 }
@@ -64,16 +64,20 @@ export class PrefixIndex {
   count = 0;
 
   constructor(expectedPrefixes = 65536) {
-    const capacity = Math.max(1024, expectedPrefixes);
+    // Sized for the expected count, IPv6 for an eighth of it up to 1,024 (`reserve` makes more
+    // room): a small index allocates little (see RoutingTable for why that matters).
+    const capacity = Math.max(16, expectedPrefixes);
     this.meta = new Uint16Array(capacity);
     this.word0 = new Uint32Array(capacity);
     this.v6Start = new Int32Array(capacity);
-    this.v6Words = new Uint32Array(3 * 1024);
+    const v6 = Math.min(1024, Math.max(16, expectedPrefixes >>> 3));
+    this.v6Words = new Uint32Array(3 * v6);
     const v4 = tableSize(expectedPrefixes);
     this.v4Slots = new Int32Array(v4 * V4_STRIDE).fill(EMPTY);
     this.v4Mask = v4 - 1;
-    this.v6Slots = new Int32Array(1024 * V6_STRIDE).fill(EMPTY);
-    this.v6Mask = 1023;
+    const v6Slots = tableSize(v6);
+    this.v6Slots = new Int32Array(v6Slots * V6_STRIDE).fill(EMPTY);
+    this.v6Mask = v6Slots - 1;
   }
 
   /** Number of ids the per-id arrays hold now (callers size their own per-prefix arrays on it). */

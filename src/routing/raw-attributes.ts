@@ -33,8 +33,13 @@ const MAX_KEY = 65536 + 16;
 /** Buckets of the cache of recent sets (see above), when full grown. */
 const RECENT_BITS = 16;
 /** Buckets a new store starts with: a small table (one update file, a test) allocates little. */
-const RECENT_BITS_INITIAL = 10;
+const RECENT_BITS_INITIAL = 6;
 const EMPTY_KEY = new Uint8Array(0);
+/**
+ * Where the key of a set with MP attributes is built before it is hashed and copied in: one per
+ * thread (made on first use), not per store, since `intern` finishes with it before it returns.
+ */
+let keyScratch = EMPTY_KEY;
 
 /** What the stored bytes of a set need besides themselves to decode as the original did. */
 export interface RawSetContext {
@@ -76,9 +81,7 @@ export class RawAttributeStore {
   private recent = new Int32Array(1 << RECENT_BITS_INITIAL);
   private recentMask = (1 << RECENT_BITS_INITIAL) - 1;
   /** Decoded set id -> set id + 1 of the byte-less set made for it (plain elements). */
-  private ofDecoded = new Int32Array(1024);
-  /** The key of a set with MP attributes, built here (allocated on first use). */
-  private key = EMPTY_KEY;
+  private ofDecoded = new Int32Array(16);
   /** Sets with bytes not decoded yet. */
   pending = 0;
   count = 0;
@@ -101,8 +104,8 @@ export class RawAttributeStore {
     let from = attributes.start;
     let length = attributes.end - from;
     if (attributes.hasMpReach || attributes.hasMpUnreach) {
-      if (this.key.length < MAX_KEY) this.key = new Uint8Array(MAX_KEY);
-      source = this.key;
+      if (keyScratch.length < MAX_KEY) keyScratch = new Uint8Array(MAX_KEY);
+      source = keyScratch;
       from = 0;
       length = keyOf(attributes, source);
     }
@@ -132,7 +135,7 @@ export class RawAttributeStore {
       this.ofDecoded = grown(this.ofDecoded, Math.max(decodedId + 1, this.ofDecoded.length * 2));
     const known = this.ofDecoded[decodedId];
     if (known !== 0) return known - 1;
-    const id = this.add(this.key, 0, 0, 0xff, 0);
+    const id = this.add(EMPTY_KEY, 0, 0, 0xff, 0);
     this.decoded[id] = decodedId;
     this.ofDecoded[decodedId] = id + 1;
     return id;

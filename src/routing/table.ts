@@ -55,10 +55,13 @@ const EMPTY = -1;
 const CROWDED = 64;
 const FREE = -1;
 const ORIGIN_NAMES = ['IGP', 'EGP', 'INCOMPLETE'] as const;
+/** Route slots and prefix ids an empty table has room for (it doubles as it fills). */
+const INITIAL_ROUTES = 16;
 /** `reserve` sizes a table for at most this many routes and prefixes; past them it grows as it fills. */
 const RESERVE_ROUTES = 1 << 24;
 const RESERVE_PREFIXES = 1 << 22;
 const RESERVE_SETS = 1 << 19;
+const RESERVE_PEERS = 64;
 /** Below this many ids a comparator sort is quicker than a radix sort (its 64 k buckets). */
 const RADIX_SORT_MIN = 4096;
 
@@ -176,49 +179,52 @@ export class RoutingTable {
    * every id `pathIdOf` gives is here. Its pool may move when `pathIdOf` decodes a set.
    */
   // Every store starts small and doubles as it fills (reserve() sizes the big ones before a
-  // load): a table made for one small input or a test allocates little.
-  readonly #pathWords = new WordInterner(256, 4096);
+  // load): a table made for one small input or a test allocates little, about 8 KB in all.
+  // Allocating more up front costs more than the bytes: V8 counts typed arrays' memory as
+  // external, and past a limit each allocation of one advances the marking of the whole heap, so
+  // many small tables made in a process with a big heap spend most of their time in the GC.
+  readonly #pathWords = new WordInterner(16, 64);
   /** The AS paths of the routes, read-only (see `AsPaths`). */
   readonly paths = new AsPaths(this.#pathWords);
   /**
    * The attribute sets routes hold (their `attributesId`): wire bytes, decoded on first use into
    * `decodedSets` (see raw-attributes.ts for why).
    */
-  private readonly rawSets = new RawAttributeStore(256);
+  private readonly rawSets = new RawAttributeStore(16);
   /** Decoded attribute sets (ATTR_* word offsets). */
-  private readonly decodedSets = new WordInterner(256, 256 * ATTR_WORDS);
+  private readonly decodedSets = new WordInterner(16, 16 * ATTR_WORDS);
   private readonly decodeScratch = new PathAttributes();
   private readonly decodeContext: RawSetContext = { asnLength: 4, nextHopSource: 0 };
-  private readonly nextHops = new WordInterner(64, 256);
-  private readonly communityLists = new WordInterner(256, 2048);
-  private readonly largeCommunityLists = new WordInterner(16, 64);
+  private readonly nextHops = new WordInterner(16, 32);
+  private readonly communityLists = new WordInterner(16, 64);
+  private readonly largeCommunityLists = new WordInterner(4, 16);
   /** Prefix ids (keys inline in the index's slots). */
-  private readonly prefixes = new PrefixIndex(1024);
-  private readonly peerKeys = new WordInterner(64, 64 * 6);
+  private readonly prefixes = new PrefixIndex(INITIAL_ROUTES);
+  private readonly peerKeys = new WordInterner(4, 4 * 6);
   private readonly peerList: PeerInfo[] = [];
 
   // Route slots.
-  private capacity = 1024;
+  private capacity = INITIAL_ROUTES;
   private used = 0;
   private freeHead = EMPTY;
   private count = 0;
-  private routePrefix = new Int32Array(1024);
-  private routePeer = new Int32Array(1024);
-  private routeAddPath = new Uint32Array(1024);
-  private routeAttributes = new Int32Array(1024).fill(FREE);
-  private routeTime = new Uint32Array(1024);
+  private routePrefix = new Int32Array(INITIAL_ROUTES);
+  private routePeer = new Int32Array(INITIAL_ROUTES);
+  private routeAddPath = new Uint32Array(INITIAL_ROUTES);
+  private routeAttributes = new Int32Array(INITIAL_ROUTES).fill(FREE);
+  private routeTime = new Uint32Array(INITIAL_ROUTES);
   /** Next slot of the same prefix (or of the free list). */
-  private routeNext = new Int32Array(1024);
-  private prefixHead = new Int32Array(1024).fill(EMPTY);
-  private prefixRoutes = new Int32Array(1024);
-  private peerRoutes = new Int32Array(64);
+  private routeNext = new Int32Array(INITIAL_ROUTES);
+  private prefixHead = new Int32Array(INITIAL_ROUTES).fill(EMPTY);
+  private prefixRoutes = new Int32Array(INITIAL_ROUTES);
+  private peerRoutes = new Int32Array(16);
   /**
    * Routes are found by walking their prefix's list (short: one per peer, and a RIB dump writes a
    * prefix's routes next to each other). A prefix with more than CROWDED routes (attacker input:
    * thousands of ADD-PATH ids) moves to this hash of slot ids keyed by (prefix, peer, ADD-PATH id),
    * so no lookup walks far.
    */
-  private prefixCrowded = new Uint8Array(1024);
+  private prefixCrowded = new Uint8Array(INITIAL_ROUTES);
   private slots = new Int32Array(64).fill(EMPTY);
   private slotMask = 63;
   private hashed = 0;
@@ -284,6 +290,11 @@ export class RoutingTable {
     // Their keys: 50-60 bytes on average on those inputs. Decoded sets, paths and community lists
     // grow as queries decode them.
     this.rawSets.reserve(sets, sets * 64);
+    // Peers: room for 64, as a new table once started with (more grow the peer stores).
+    if (routes > 0) {
+      this.peerKeys.reserve(RESERVE_PEERS, RESERVE_PEERS * 6);
+      if (this.peerRoutes.length < RESERVE_PEERS) this.peerRoutes = grown(this.peerRoutes, RESERVE_PEERS);
+    }
   }
 
   // ---- ingesting -------------------------------------------------------------------------------
