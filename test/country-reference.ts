@@ -13,13 +13,26 @@ export interface RefRoute {
   path: string[]; // tokens as bgpdump prints them
 }
 
-/** Replays and registries already computed in this test file, by path: they are read-only to the tests. */
+/**
+ * Replays and registries already computed, by path: they are read-only to the tests. The unit
+ * project runs files one after the other in a worker without reloading modules (`isolate: false`),
+ * so these maps outlive the test file that filled them: a replay keeps the whole `bgpdump -m` text
+ * alive (its keys are slices of it), some 480 MB for the two files test/country.test.ts reads, and
+ * every major GC of every later file in that worker would mark it. Each file that fills them calls
+ * `forgetReferences` in `afterAll`.
+ */
 const replays = new Map<string, ReadonlyMap<string, RefRoute>>();
 const registries = new Map<string, RefRegistry>();
 
+/** Drops the replays and registries computed so far (a test file's `afterAll`). */
+export function forgetReferences(): void {
+  replays.clear();
+  registries.clear();
+}
+
 /**
  * Final routes after replaying `bgpdump -m` output (A/B install, W remove, STATE from 6 clears the
- * peer), computed once per file and test file since bgpdump over a RIB takes seconds.
+ * peer), computed once per file (until `forgetReferences`) since bgpdump over a RIB takes seconds.
  */
 export function replayBgpdump(file: string): ReadonlyMap<string, RefRoute> {
   let routes = replays.get(file);
@@ -65,7 +78,7 @@ function ipv4ToNumber(text: string): number {
   return text.split('.').reduce((n, part) => n * 256 + Number(part), 0);
 }
 
-/** The delegated file's allocated and assigned rows, parsed once per file and test file. */
+/** The delegated file's allocated and assigned rows, parsed once per file (until `forgetReferences`). */
 export function loadRegistry(file: string): RefRegistry {
   let registry = registries.get(file);
   if (registry === undefined) registries.set(file, (registry = parseRegistry(file)));

@@ -4,7 +4,7 @@
  * commands over them run in process (`runCli`), their JSON being the app result as it is.
  */
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countryReport, loadAsNamesFile, loadRegistryFiles } from '../src/app/index.js';
 import { captureIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
@@ -14,6 +14,7 @@ import { Observatory } from '../src/observatory/index.js';
 import { RoutingTable } from '../src/routing/index.js';
 import {
   countryOfAsn,
+  forgetReferences,
   loadRegistry,
   prefixesByCountry,
   referenceHegemony,
@@ -28,6 +29,9 @@ const data = (path: string): string => fileURLToPath(new URL(`../data/${path}`, 
 const APNIC = data('registry/delegated-apnic-20141009.gz');
 const UPDATES = data('mrt/ripe-bgpdump/updates.et-header.2015.gz');
 const RIB = data('mrt/pyasn/rib.20140523.0600_firstMB.bz2');
+
+// The reference replays are big (bgpdump's text): later files in this worker need not keep them.
+afterAll(forgetReferences);
 
 async function build(
   file: string,

@@ -4,9 +4,10 @@
  * result holding exactly its schema's fields.
  */
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   countryOfAsn,
+  forgetReferences,
   loadRegistry,
   prefixesByCountry,
   prefixRange,
@@ -28,6 +29,9 @@ import {
 const data = (path: string): string => fileURLToPath(new URL(`../../data/${path}`, import.meta.url));
 const UPDATES = data('mrt/ripe-bgpdump/updates.et-header.2015.gz');
 const APNIC = data('registry/delegated-apnic-20141009.gz');
+
+// The reference replays are big (bgpdump's text): later files in this worker need not keep them.
+afterAll(forgetReferences);
 
 /** Every key of a zod object schema's output, nested objects and arrays included, is in `value`. */
 function keysOf(value: unknown): string[] {

@@ -4,10 +4,13 @@
  * outside KP from the origin) and the decoder's counts.
  */
 import { execFileSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
-import { countryOfAsn, loadRegistry, sequenceAsns } from '../../test/country-reference.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { countryOfAsn, forgetReferences, loadRegistry, sequenceAsns } from '../../test/country-reference.js';
 import { DEFAULT_REGISTRY_FILES, DEMO_MRT_FILE } from './defaults.js';
 import { demoAnalysis } from './demo.js';
+
+// The reference registry stays in a module-level map; later files in this worker need not keep it.
+afterAll(forgetReferences);
 
 describe('demoAnalysis', () => {
   it("North Korea's routes, origins and upstreams as bgpdump and the registry show them", async () => {
