@@ -20,7 +20,7 @@ export default defineConfig({
           // mocks, stubs or environment changes) and fixture caches are read-only, so files
           // cannot see each other's work. What a file keeps in module scope stays in the worker's
           // heap for every file after it, and each major GC marks it again: a file clears its
-          // caches of big data in afterAll (bench/RESULTS-suite.md, 2026-12-06, suite14).
+          // caches of big data in afterAll (bench/RESULTS-suite.md, 2026-12-06, suite14 and suite16).
           isolate: false,
           // Timeouts catch hangs, not slowness: the slowest tests take about a minute on a quiet
           // 2-core machine and several times that with every core busy (npm run test:under-load).
