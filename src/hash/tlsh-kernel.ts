@@ -6,7 +6,8 @@
  *
  * Memory layout (one instance per thread, made on first use): the Pearson table at 0, the 256
  * bucket counts (u32) at BUCKETS, the window and checksum (a1, a2, a3, a4, checksum; i32) at
- * STATE, the input slice at INPUT (up to SLICE bytes).
+ * STATE, the seven Pearson chains' first steps for each byte at FIRST (8 bytes a row), the input
+ * slice at INPUT (up to SLICE bytes).
  *
  * @example
  * const k = tlshKernel(V_TABLE);
@@ -20,8 +21,10 @@ import {
   BR_IF,
   END,
   I32_ADD,
+  I32_AND,
   I32_GE_U,
   I32_SHL,
+  I32_SHR_U,
   I32_XOR,
   LOOP,
   VOID,
@@ -42,7 +45,6 @@ const STATE = 1280;
 export const KERNEL_INPUT = 65536;
 /** Bytes of input per run (the memory holds one slice: 16 pages of input after the first). */
 export const KERNEL_SLICE = 1 << 20;
-const PAGES = 1 + KERNEL_SLICE / 65536;
 
 export interface TlshKernel {
   /** The whole memory as bytes (the input goes at KERNEL_INPUT). */
@@ -55,7 +57,8 @@ export interface TlshKernel {
   run(start: number, end: number): void;
 }
 
-// Locals: the two parameters, then the byte read, the window, the checksum and a scratch.
+// Locals: the two parameters, then the byte read, the window, the checksum, the newest byte
+// shifted to its row of FIRST, and the two words read there.
 const P = 0;
 const STOP = 1;
 const A0 = 2;
@@ -65,40 +68,41 @@ const A3 = 5;
 const A4 = 6;
 const CHECKSUM = 7;
 const SCRATCH = 8;
+const ROW = 9;
+const W1 = 10;
+const W2 = 11;
+
+/**
+ * The first step of each Pearson chain, v[salt ^ a0], depends only on the newest byte a0: the
+ * seven chains' first values for each a0 are read from one table of 256 x 8 bytes at FIRST (two
+ * i32 reads instead of seven byte lookups), in this order of salts (v[salt] of the reference's
+ * b_mapping, as in TlshHasher.update): the checksum's, then the six bucket triplets'.
+ */
+const SALTS = [1, 49, 12, 178, 166, 84, 230];
+const FIRST = 2048;
+const PAGES = 1 + KERNEL_SLICE / 65536;
 
 const load8 = load8At();
 
-/** v[v[v[salt ^ a0] ^ x] ^ y], the reference's b_mapping with v[salt] already looked up. */
-function mapping(salt: number, x: number, y: number): number[] {
-  return [
-    ...constant(salt),
-    ...get(A0),
-    I32_XOR,
-    ...load8,
-    ...get(x),
-    I32_XOR,
-    ...load8,
-    ...get(y),
-    I32_XOR,
-    ...load8,
-  ];
+/** v[v[(byte k of the word in `w`) ^ x] ^ y], the chain's last two steps. */
+function chain(w: number, k: number, x: number, y: number): number[] {
+  const shifted = k === 0 ? get(w) : [...get(w), ...constant(8 * k), I32_SHR_U];
+  const masked = k === 3 ? shifted : [...shifted, ...constant(255), I32_AND];
+  return [...masked, ...get(x), I32_XOR, ...load8, ...get(y), I32_XOR, ...load8];
 }
 
-/** buckets[mapping(salt, x, y)]++ */
-function count(salt: number, x: number, y: number): number[] {
-  return [
-    ...mapping(salt, x, y),
-    ...constant(2),
-    I32_SHL,
-    ...set(SCRATCH),
-    ...get(SCRATCH),
-    ...get(SCRATCH),
-    ...load32(BUCKETS),
-    ...constant(1),
-    I32_ADD,
-    ...store32(BUCKETS),
-  ];
-}
+/** buckets[index on the stack]++ */
+const COUNT = [
+  ...constant(2),
+  I32_SHL,
+  ...set(SCRATCH),
+  ...get(SCRATCH),
+  ...get(SCRATCH),
+  ...load32(BUCKETS),
+  ...constant(1),
+  I32_ADD,
+  ...store32(BUCKETS),
+];
 
 const WINDOW = [A1, A2, A3, A4, CHECKSUM];
 
@@ -118,15 +122,31 @@ function kernelModule(): Uint8Array {
     ...get(P),
     ...load8,
     ...set(A0),
-    // Same salts and window bytes as TlshHasher.update (salts 1, 49, 12, 178, 166, 84, 230).
-    ...mapping(1, A1, CHECKSUM),
+    ...get(A0),
+    ...constant(3),
+    I32_SHL,
+    ...set(ROW),
+    ...get(ROW),
+    ...load32(FIRST),
+    ...set(W1),
+    ...get(ROW),
+    ...load32(FIRST + 4),
+    ...set(W2),
+    // Salts 1 (the checksum), 49, 12, 178, then 166, 84, 230 (SALTS).
+    ...chain(W1, 0, A1, CHECKSUM),
     ...set(CHECKSUM),
-    ...count(49, A1, A2),
-    ...count(12, A1, A3),
-    ...count(178, A2, A3),
-    ...count(166, A2, A4),
-    ...count(84, A1, A4),
-    ...count(230, A3, A4),
+    ...chain(W1, 1, A1, A2),
+    ...COUNT,
+    ...chain(W1, 2, A1, A3),
+    ...COUNT,
+    ...chain(W1, 3, A2, A3),
+    ...COUNT,
+    ...chain(W2, 0, A2, A4),
+    ...COUNT,
+    ...chain(W2, 1, A1, A4),
+    ...COUNT,
+    ...chain(W2, 2, A3, A4),
+    ...COUNT,
     ...get(A3),
     ...set(A4),
     ...get(A2),
@@ -146,7 +166,14 @@ function kernelModule(): Uint8Array {
     ...storeLocals(WINDOW, (k) => STATE + 4 * k),
     END,
   ];
-  return wasmModule(PAGES, [{ name: 'run', params: 2, result: false, locals: 7, body }]);
+  return wasmModule(PAGES, [{ name: 'run', params: 2, result: false, locals: 10, body }]);
+}
+
+/** Fills the first-step table (see FIRST) from the Pearson table `v`. */
+function fillFirst(bytes: Uint8Array, v: Uint8Array): void {
+  for (let a0 = 0; a0 < 256; a0++) {
+    SALTS.forEach((salt, k) => (bytes[FIRST + 8 * a0 + k] = v[salt ^ a0]!));
+  }
 }
 
 let kernel: TlshKernel | undefined | null;
@@ -161,6 +188,7 @@ export function tlshKernel(table: Uint8Array): TlshKernel | undefined {
       const buffer = (exports.memory as { buffer: ArrayBuffer }).buffer;
       const bytes = new Uint8Array(buffer);
       bytes.set(table, 0);
+      fillFirst(bytes, table);
       kernel = {
         bytes,
         counts: new Uint32Array(buffer, BUCKETS, 256),
