@@ -6,7 +6,7 @@
  *
  * Memory layout (one instance per thread, made on first use): the Pearson table at 0, the 256
  * bucket counts (u32) at BUCKETS, the window and checksum (a1, a2, a3, a4, checksum; i32) at
- * STATE, the seven Pearson chains' first steps for each byte at FIRST (8 bytes a row), the input
+ * STATE, the seven Pearson chains' first steps at FIRST (one table of 256 bytes each), the input
  * slice at INPUT (up to SLICE bytes).
  *
  * @example
@@ -21,10 +21,8 @@ import {
   BR_IF,
   END,
   I32_ADD,
-  I32_AND,
   I32_GE_U,
   I32_SHL,
-  I32_SHR_U,
   I32_XOR,
   LOOP,
   VOID,
@@ -57,8 +55,7 @@ export interface TlshKernel {
   run(start: number, end: number): void;
 }
 
-// Locals: the two parameters, then the byte read, the window, the checksum, the newest byte
-// shifted to its row of FIRST, and the two words read there.
+// Locals: the two parameters, then the byte read, the window, the checksum and a scratch.
 const P = 0;
 const STOP = 1;
 const A0 = 2;
@@ -68,15 +65,12 @@ const A3 = 5;
 const A4 = 6;
 const CHECKSUM = 7;
 const SCRATCH = 8;
-const ROW = 9;
-const W1 = 10;
-const W2 = 11;
 
 /**
- * The first step of each Pearson chain, v[salt ^ a0], depends only on the newest byte a0: the
- * seven chains' first values for each a0 are read from one table of 256 x 8 bytes at FIRST (two
- * i32 reads instead of seven byte lookups), in this order of salts (v[salt] of the reference's
- * b_mapping, as in TlshHasher.update): the checksum's, then the six bucket triplets'.
+ * The first step of each Pearson chain, v[salt ^ a0], depends only on the newest byte a0: chain
+ * k reads it from its own table of 256 bytes at FIRST + 256 k, at the address a0 (one load with
+ * a constant offset instead of an xor and a load), in this order of salts (v[salt] of the
+ * reference's b_mapping, as in TlshHasher.update): the checksum's, then the six bucket triplets'.
  */
 const SALTS = [1, 49, 12, 178, 166, 84, 230];
 const FIRST = 2048;
@@ -84,11 +78,18 @@ const PAGES = 1 + KERNEL_SLICE / 65536;
 
 const load8 = load8At();
 
-/** v[v[(byte k of the word in `w`) ^ x] ^ y], the chain's last two steps. */
-function chain(w: number, k: number, x: number, y: number): number[] {
-  const shifted = k === 0 ? get(w) : [...get(w), ...constant(8 * k), I32_SHR_U];
-  const masked = k === 3 ? shifted : [...shifted, ...constant(255), I32_AND];
-  return [...masked, ...get(x), I32_XOR, ...load8, ...get(y), I32_XOR, ...load8];
+/** v[v[first(k) ^ x] ^ y], chain k's value. */
+function chain(k: number, x: number, y: number): number[] {
+  return [
+    ...get(A0),
+    ...load8At(FIRST + 256 * k),
+    ...get(x),
+    I32_XOR,
+    ...load8,
+    ...get(y),
+    I32_XOR,
+    ...load8,
+  ];
 }
 
 /** buckets[index on the stack]++ */
@@ -122,30 +123,20 @@ function kernelModule(): Uint8Array {
     ...get(P),
     ...load8,
     ...set(A0),
-    ...get(A0),
-    ...constant(3),
-    I32_SHL,
-    ...set(ROW),
-    ...get(ROW),
-    ...load32(FIRST),
-    ...set(W1),
-    ...get(ROW),
-    ...load32(FIRST + 4),
-    ...set(W2),
-    // Salts 1 (the checksum), 49, 12, 178, then 166, 84, 230 (SALTS).
-    ...chain(W1, 0, A1, CHECKSUM),
+    // Salts 1 (the checksum), 49, 12, 178, 166, 84, 230 (SALTS).
+    ...chain(0, A1, CHECKSUM),
     ...set(CHECKSUM),
-    ...chain(W1, 1, A1, A2),
+    ...chain(1, A1, A2),
     ...COUNT,
-    ...chain(W1, 2, A1, A3),
+    ...chain(2, A1, A3),
     ...COUNT,
-    ...chain(W1, 3, A2, A3),
+    ...chain(3, A2, A3),
     ...COUNT,
-    ...chain(W2, 0, A2, A4),
+    ...chain(4, A2, A4),
     ...COUNT,
-    ...chain(W2, 1, A1, A4),
+    ...chain(5, A1, A4),
     ...COUNT,
-    ...chain(W2, 2, A3, A4),
+    ...chain(6, A3, A4),
     ...COUNT,
     ...get(A3),
     ...set(A4),
@@ -166,13 +157,13 @@ function kernelModule(): Uint8Array {
     ...storeLocals(WINDOW, (k) => STATE + 4 * k),
     END,
   ];
-  return wasmModule(PAGES, [{ name: 'run', params: 2, result: false, locals: 10, body }]);
+  return wasmModule(PAGES, [{ name: 'run', params: 2, result: false, locals: 7, body }]);
 }
 
 /** Fills the first-step table (see FIRST) from the Pearson table `v`. */
 function fillFirst(bytes: Uint8Array, v: Uint8Array): void {
   for (let a0 = 0; a0 < 256; a0++) {
-    SALTS.forEach((salt, k) => (bytes[FIRST + 8 * a0 + k] = v[salt ^ a0]!));
+    SALTS.forEach((salt, k) => (bytes[FIRST + 256 * k + a0] = v[salt ^ a0]!));
   }
 }
 
