@@ -6,7 +6,8 @@
  *
  * Memory layout (one instance per thread, made on first use): the Pearson table at 0, the 256
  * bucket counts (u32) at BUCKETS, the window and checksum (a1, a2, a3, a4, checksum; i32) at
- * STATE, the seven Pearson chains' first steps at FIRST (one table of 256 bytes each), the input
+ * STATE, the Pearson table as u32 offsets at V4 and the seven chains' first steps at FIRST (see
+ * there), the input
  * slice at INPUT (up to SLICE bytes).
  *
  * @example
@@ -23,6 +24,7 @@ import {
   I32_ADD,
   I32_GE_U,
   I32_SHL,
+  I32_SHR_U,
   I32_XOR,
   LOOP,
   VOID,
@@ -67,35 +69,38 @@ const CHECKSUM = 7;
 const SCRATCH = 8;
 
 /**
+ * In the loop every byte of the window, the checksum and each chain's values are held four
+ * times over (x << 2), the offset of a u32: the Pearson table is read from its copy V4 (v[i] << 2
+ * at 4 i), and a chain's last value is then the offset of its bucket's count with no shift.
+ *
  * The first step of each Pearson chain, v[salt ^ a0], depends only on the newest byte a0: chain
- * k reads it from its own table of 256 bytes at FIRST + 256 k, at the address a0 (one load with
- * a constant offset instead of an xor and a load), in this order of salts (v[salt] of the
+ * k reads it from its own table at FIRST + 1024 k (v[salt ^ a0] << 2 at 4 a0: one load with a
+ * constant offset instead of an xor and a load), in this order of salts (v[salt] of the
  * reference's b_mapping, as in TlshHasher.update): the checksum's, then the six bucket triplets'.
  */
 const SALTS = [1, 49, 12, 178, 166, 84, 230];
-const FIRST = 2048;
+const V4 = 4096;
+const FIRST = 8192;
 const PAGES = 1 + KERNEL_SLICE / 65536;
 
 const load8 = load8At();
 
-/** v[v[first(k) ^ x] ^ y], chain k's value. */
+/** v[v[first(k) ^ x] ^ y] << 2, chain k's value (x and y held four times over). */
 function chain(k: number, x: number, y: number): number[] {
   return [
     ...get(A0),
-    ...load8At(FIRST + 256 * k),
+    ...load32(FIRST + 1024 * k),
     ...get(x),
     I32_XOR,
-    ...load8,
+    ...load32(V4),
     ...get(y),
     I32_XOR,
-    ...load8,
+    ...load32(V4),
   ];
 }
 
-/** buckets[index on the stack]++ */
+/** buckets[offset on the stack / 4]++ */
 const COUNT = [
-  ...constant(2),
-  I32_SHL,
   ...set(SCRATCH),
   ...get(SCRATCH),
   ...get(SCRATCH),
@@ -111,6 +116,7 @@ const WINDOW = [A1, A2, A3, A4, CHECKSUM];
 function kernelModule(): Uint8Array {
   const body = [
     ...loadLocals(WINDOW, (k) => STATE + 4 * k),
+    ...WINDOW.flatMap((local) => [...get(local), ...constant(2), I32_SHL, ...set(local)]),
     BLOCK,
     VOID,
     LOOP,
@@ -122,6 +128,8 @@ function kernelModule(): Uint8Array {
     1,
     ...get(P),
     ...load8,
+    ...constant(2),
+    I32_SHL,
     ...set(A0),
     // Salts 1 (the checksum), 49, 12, 178, 166, 84, 230 (SALTS).
     ...chain(0, A1, CHECKSUM),
@@ -154,16 +162,18 @@ function kernelModule(): Uint8Array {
     0,
     END,
     END,
+    ...WINDOW.flatMap((local) => [...get(local), ...constant(2), I32_SHR_U, ...set(local)]),
     ...storeLocals(WINDOW, (k) => STATE + 4 * k),
     END,
   ];
   return wasmModule(PAGES, [{ name: 'run', params: 2, result: false, locals: 7, body }]);
 }
 
-/** Fills the first-step table (see FIRST) from the Pearson table `v`. */
-function fillFirst(bytes: Uint8Array, v: Uint8Array): void {
+/** Fills V4 and the first-step tables (see FIRST) from the Pearson table `v`. */
+function fillFirst(words: Uint32Array, v: Uint8Array): void {
   for (let a0 = 0; a0 < 256; a0++) {
-    SALTS.forEach((salt, k) => (bytes[FIRST + 256 * k + a0] = v[salt ^ a0]!));
+    words[(V4 >> 2) + a0] = v[a0]! << 2;
+    SALTS.forEach((salt, k) => (words[(FIRST >> 2) + 256 * k + a0] = v[salt ^ a0]! << 2));
   }
 }
 
@@ -179,7 +189,7 @@ export function tlshKernel(table: Uint8Array): TlshKernel | undefined {
       const buffer = (exports.memory as { buffer: ArrayBuffer }).buffer;
       const bytes = new Uint8Array(buffer);
       bytes.set(table, 0);
-      fillFirst(bytes, table);
+      fillFirst(new Uint32Array(buffer, 0, 4096), table);
       kernel = {
         bytes,
         counts: new Uint32Array(buffer, BUCKETS, 256),
