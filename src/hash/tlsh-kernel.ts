@@ -7,8 +7,7 @@
  * Memory layout (one instance per thread, made on first use): the Pearson table at 0, the 256
  * bucket counts (u32) at BUCKETS, the window and checksum (a1, a2, a3, a4, checksum; i32) at
  * STATE, the Pearson table as u32 offsets at V4 and the seven chains' first steps at FIRST (see
- * there), the input
- * slice at INPUT (up to SLICE bytes).
+ * there), the input slice at INPUT (up to SLICE bytes).
  *
  * @example
  * const k = tlshKernel(V_TABLE);
