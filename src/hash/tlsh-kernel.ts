@@ -110,6 +110,15 @@ const COUNT = [
 ];
 
 const WINDOW = [A1, A2, A3, A4, CHECKSUM];
+/** The bytes x and y of each bucket triplet (a0, x, y), in the order of SALTS after the checksum's. */
+const TRIPLETS = [
+  [A1, A2],
+  [A1, A3],
+  [A2, A3],
+  [A2, A4],
+  [A1, A4],
+  [A3, A4],
+] as const;
 
 /** The module: memory exported as `memory`, the loop as `run(start, end)`. */
 function kernelModule(): Uint8Array {
@@ -133,26 +142,9 @@ function kernelModule(): Uint8Array {
     // Salts 1 (the checksum), 49, 12, 178, 166, 84, 230 (SALTS).
     ...chain(0, A1, CHECKSUM),
     ...set(CHECKSUM),
-    ...chain(1, A1, A2),
-    ...COUNT,
-    ...chain(2, A1, A3),
-    ...COUNT,
-    ...chain(3, A2, A3),
-    ...COUNT,
-    ...chain(4, A2, A4),
-    ...COUNT,
-    ...chain(5, A1, A4),
-    ...COUNT,
-    ...chain(6, A3, A4),
-    ...COUNT,
-    ...get(A3),
-    ...set(A4),
-    ...get(A2),
-    ...set(A3),
-    ...get(A1),
-    ...set(A2),
-    ...get(A0),
-    ...set(A1),
+    ...TRIPLETS.flatMap(([x, y], k) => [...chain(k + 1, x, y), ...COUNT]),
+    // The window moves on: a4 = a3, a3 = a2, a2 = a1, a1 = a0.
+    ...[A3, A2, A1, A0].flatMap((from, k) => [...get(from), ...set(A4 - k)]),
     ...get(P),
     ...constant(1),
     I32_ADD,
