@@ -6,7 +6,8 @@
  *
  * Memory layout (one instance per thread, made on first use): the Pearson table at 0, the 256
  * bucket counts (u32) at BUCKETS, the window and checksum (a1, a2, a3, a4, checksum; i32) at
- * STATE, the input slice at INPUT (up to SLICE bytes).
+ * STATE, the Pearson table as u32 offsets at V4 and the seven chains' first steps at FIRST (see
+ * there), the input slice at INPUT (up to SLICE bytes).
  *
  * @example
  * const k = tlshKernel(V_TABLE);
@@ -22,6 +23,7 @@ import {
   I32_ADD,
   I32_GE_U,
   I32_SHL,
+  I32_SHR_U,
   I32_XOR,
   LOOP,
   VOID,
@@ -42,7 +44,6 @@ const STATE = 1280;
 export const KERNEL_INPUT = 65536;
 /** Bytes of input per run (the memory holds one slice: 16 pages of input after the first). */
 export const KERNEL_SLICE = 1 << 20;
-const PAGES = 1 + KERNEL_SLICE / 65536;
 
 export interface TlshKernel {
   /** The whole memory as bytes (the input goes at KERNEL_INPUT). */
@@ -66,46 +67,64 @@ const A4 = 6;
 const CHECKSUM = 7;
 const SCRATCH = 8;
 
+/**
+ * In the loop every byte of the window, the checksum and each chain's values are held four
+ * times over (x << 2), the offset of a u32: the Pearson table is read from its copy V4 (v[i] << 2
+ * at 4 i), and a chain's last value is then the offset of its bucket's count with no shift.
+ *
+ * The first step of each Pearson chain, v[salt ^ a0], depends only on the newest byte a0: chain
+ * k reads it from its own table at FIRST + 1024 k (v[salt ^ a0] << 2 at 4 a0: one load with a
+ * constant offset instead of an xor and a load), in this order of salts (v[salt] of the
+ * reference's b_mapping, as in TlshHasher.update): the checksum's, then the six bucket triplets'.
+ */
+const SALTS = [1, 49, 12, 178, 166, 84, 230];
+const V4 = 4096;
+const FIRST = 8192;
+const PAGES = 1 + KERNEL_SLICE / 65536;
+
 const load8 = load8At();
 
-/** v[v[v[salt ^ a0] ^ x] ^ y], the reference's b_mapping with v[salt] already looked up. */
-function mapping(salt: number, x: number, y: number): number[] {
+/** v[v[first(k) ^ x] ^ y] << 2, chain k's value (x and y held four times over). */
+function chain(k: number, x: number, y: number): number[] {
   return [
-    ...constant(salt),
     ...get(A0),
-    I32_XOR,
-    ...load8,
+    ...load32(FIRST + 1024 * k),
     ...get(x),
     I32_XOR,
-    ...load8,
+    ...load32(V4),
     ...get(y),
     I32_XOR,
-    ...load8,
+    ...load32(V4),
   ];
 }
 
-/** buckets[mapping(salt, x, y)]++ */
-function count(salt: number, x: number, y: number): number[] {
-  return [
-    ...mapping(salt, x, y),
-    ...constant(2),
-    I32_SHL,
-    ...set(SCRATCH),
-    ...get(SCRATCH),
-    ...get(SCRATCH),
-    ...load32(BUCKETS),
-    ...constant(1),
-    I32_ADD,
-    ...store32(BUCKETS),
-  ];
-}
+/** buckets[offset on the stack / 4]++ */
+const COUNT = [
+  ...set(SCRATCH),
+  ...get(SCRATCH),
+  ...get(SCRATCH),
+  ...load32(BUCKETS),
+  ...constant(1),
+  I32_ADD,
+  ...store32(BUCKETS),
+];
 
 const WINDOW = [A1, A2, A3, A4, CHECKSUM];
+/** The bytes x and y of each bucket triplet (a0, x, y), in the order of SALTS after the checksum's. */
+const TRIPLETS = [
+  [A1, A2],
+  [A1, A3],
+  [A2, A3],
+  [A2, A4],
+  [A1, A4],
+  [A3, A4],
+] as const;
 
 /** The module: memory exported as `memory`, the loop as `run(start, end)`. */
 function kernelModule(): Uint8Array {
   const body = [
     ...loadLocals(WINDOW, (k) => STATE + 4 * k),
+    ...WINDOW.flatMap((local) => [...get(local), ...constant(2), I32_SHL, ...set(local)]),
     BLOCK,
     VOID,
     LOOP,
@@ -117,24 +136,15 @@ function kernelModule(): Uint8Array {
     1,
     ...get(P),
     ...load8,
+    ...constant(2),
+    I32_SHL,
     ...set(A0),
-    // Same salts and window bytes as TlshHasher.update (salts 1, 49, 12, 178, 166, 84, 230).
-    ...mapping(1, A1, CHECKSUM),
+    // Salts 1 (the checksum), 49, 12, 178, 166, 84, 230 (SALTS).
+    ...chain(0, A1, CHECKSUM),
     ...set(CHECKSUM),
-    ...count(49, A1, A2),
-    ...count(12, A1, A3),
-    ...count(178, A2, A3),
-    ...count(166, A2, A4),
-    ...count(84, A1, A4),
-    ...count(230, A3, A4),
-    ...get(A3),
-    ...set(A4),
-    ...get(A2),
-    ...set(A3),
-    ...get(A1),
-    ...set(A2),
-    ...get(A0),
-    ...set(A1),
+    ...TRIPLETS.flatMap(([x, y], k) => [...chain(k + 1, x, y), ...COUNT]),
+    // The window moves on: a4 = a3, a3 = a2, a2 = a1, a1 = a0.
+    ...[A3, A2, A1, A0].flatMap((from, k) => [...get(from), ...set(A4 - k)]),
     ...get(P),
     ...constant(1),
     I32_ADD,
@@ -143,10 +153,19 @@ function kernelModule(): Uint8Array {
     0,
     END,
     END,
+    ...WINDOW.flatMap((local) => [...get(local), ...constant(2), I32_SHR_U, ...set(local)]),
     ...storeLocals(WINDOW, (k) => STATE + 4 * k),
     END,
   ];
   return wasmModule(PAGES, [{ name: 'run', params: 2, result: false, locals: 7, body }]);
+}
+
+/** Fills V4 and the first-step tables (see FIRST) from the Pearson table `v`. */
+function fillFirst(words: Uint32Array, v: Uint8Array): void {
+  for (let a0 = 0; a0 < 256; a0++) {
+    words[(V4 >> 2) + a0] = v[a0]! << 2;
+    SALTS.forEach((salt, k) => (words[(FIRST >> 2) + 256 * k + a0] = v[salt ^ a0]! << 2));
+  }
 }
 
 let kernel: TlshKernel | undefined | null;
@@ -161,6 +180,7 @@ export function tlshKernel(table: Uint8Array): TlshKernel | undefined {
       const buffer = (exports.memory as { buffer: ArrayBuffer }).buffer;
       const bytes = new Uint8Array(buffer);
       bytes.set(table, 0);
+      fillFirst(new Uint32Array(buffer, 0, 4096), table);
       kernel = {
         bytes,
         counts: new Uint32Array(buffer, BUCKETS, 256),
