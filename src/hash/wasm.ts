@@ -47,7 +47,6 @@ export const LOCAL_GET = 0x20;
 export const LOCAL_SET = 0x21;
 export const I32_LOAD = 0x28;
 export const I32_LOAD8_U = 0x2d;
-export const I32_LOAD16_U = 0x2f;
 export const I32_STORE = 0x36;
 export const I32_CONST = 0x41;
 export const I32_EQZ = 0x45;
@@ -68,8 +67,6 @@ export const constant = (n: number): number[] => [I32_CONST, ...sleb(n)];
 /** i32.load8_u at the address on the stack plus `offset`. */
 export const load8 = (offset = 0): number[] => [I32_LOAD8_U, 0, ...uleb(offset)];
 export const load32 = (offset: number): number[] => [I32_LOAD, 2, ...uleb(offset)];
-/** i32.load16_u at the address on the stack plus `offset`. */
-export const load16 = (offset: number): number[] => [I32_LOAD16_U, 1, ...uleb(offset)];
 export const store32 = (offset: number): number[] => [I32_STORE, 2, ...uleb(offset)];
 
 /** Sets each of `locals` from the i32 at `at(k)` (k its position in the list). */
