@@ -11,7 +11,13 @@
  */
 
 import { CairnError, ParseError } from '../errors/index.js';
-import {
+import * as kernelLayout from './ssdeep-kernel.js';
+import { ssdeepKernel, type SsdeepKernel } from './ssdeep-kernel.js';
+
+// The kernel's layout as module-local constants, read once: the hot loops then see constants under
+// any module loader (a test runner's transform turns each use of an imported binding into a
+// property read, which made these loops several times slower under vitest).
+const {
   FNV_PRIME_LOW,
   INV3,
   KERNEL_INPUT,
@@ -28,9 +34,7 @@ import {
   SLOT_Q,
   SLOT_ROLL_MASK,
   THIRD_OF_2_32,
-  ssdeepKernel,
-  type SsdeepKernel,
-} from './ssdeep-kernel.js';
+} = kernelLayout;
 
 const MIN_BLOCKSIZE = 3;
 const SPAMSUM_LENGTH = 64;
