@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readElements, type MrtElement } from '../src/mrt/index.js';
+import { readElements, scanGzipMembers, type MrtElement } from '../src/mrt/index.js';
 import { createCollectorArchive, type MrtCollectorArchive } from '../src/app/index.js';
 import type { BgpMessage, BgpUpdate, UpdateSpec } from '../src/bgp/index.js';
 import {
@@ -300,6 +300,27 @@ describe('collector sessions and MRT archive', () => {
       '10.1.0.0/16',
       '10.2.0.0/16',
       '10.3.0.0/16',
+    ]);
+  });
+
+  it('flushes the open file every flushSeconds: a complete gzip member on disk, not a ms sooner', async () => {
+    const h = await startCollector({ holdTime: 0, flushSeconds: 0.25 });
+    const a = await speaker(h, GOOD, { holdTime: 0 });
+    await a.establish();
+    await a.sendUpdate(announce(['10.1.0.0/16'], [65001], '127.0.0.2'));
+    await until(() => h.updates.length === 1, 'first update');
+    await h.archive.writer.settled();
+    const file = join(h.dir, 'updates.20150101.0000.gz');
+    const onDisk = (): number => scanGzipMembers(readFileSync(file)).completeBytes;
+    const before = onDisk();
+    h.clock.advance(249);
+    await h.archive.writer.settled();
+    expect(onDisk(), 'flushed before its interval').toBe(before);
+    h.clock.advance(1);
+    await h.archive.writer.settled();
+    await until(() => onDisk() > before, 'the flush after 250 virtual ms');
+    expect((await mrtElements([file])).filter((e) => e.type === 'A').map((e) => e.prefix)).toEqual([
+      '10.1.0.0/16',
     ]);
   });
 

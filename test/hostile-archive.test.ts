@@ -182,6 +182,9 @@ describe('archive crash safety', () => {
         peers: [PEER],
         outputDirectory: out,
         rotationMinutes: 60,
+        // A flush (a complete gzip member) every 100 ms rather than every second: more members for
+        // the kills to land between, and less waiting for each round's first one.
+        flushSeconds: 0.1,
         logLevel: 'info',
       }),
     );

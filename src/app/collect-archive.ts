@@ -58,9 +58,21 @@ export interface CollectorArchiveOptions {
   onFileClosed?(path: string): void;
 }
 
+/** The flush interval asked for: the option's, else the configuration's `flushSeconds`, else the writer's default. */
+function flushInterval(
+  config: Partial<Pick<CollectorConfig, 'flushSeconds'>>,
+  options: CollectorArchiveOptions,
+): { flushIntervalMs?: number } {
+  if (options.flushIntervalMs !== undefined) return { flushIntervalMs: options.flushIntervalMs };
+  if (config.flushSeconds !== undefined)
+    return { flushIntervalMs: Math.max(1, Math.round(config.flushSeconds * 1000)) };
+  return {};
+}
+
 /** The MRT archive a configuration asks for: gzip files in `outputDirectory`, rotated as configured. */
 export function createCollectorArchive(
-  config: Pick<CollectorConfig, 'outputDirectory' | 'rotationMinutes' | 'gzipLevel'>,
+  config: Pick<CollectorConfig, 'outputDirectory' | 'rotationMinutes' | 'gzipLevel'> &
+    Partial<Pick<CollectorConfig, 'flushSeconds'>>,
   options: CollectorArchiveOptions = {},
 ): MrtCollectorArchive {
   const { logger } = options;
@@ -70,7 +82,7 @@ export function createCollectorArchive(
       rotationMinutes: config.rotationMinutes,
       gzipLevel: config.gzipLevel,
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
-      ...(options.flushIntervalMs !== undefined ? { flushIntervalMs: options.flushIntervalMs } : {}),
+      ...flushInterval(config, options),
       onError: (error) => {
         logger?.error({ code: error.code, file: error.location.file }, error.message);
         options.onError?.(error);

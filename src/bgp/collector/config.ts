@@ -36,6 +36,11 @@ export const collectorConfigSchema = z.strictObject({
   peers: z.array(peerSchema).min(1).max(10000),
   outputDirectory: z.string().min(1),
   rotationMinutes: z.number().int().min(1).max(1440).default(5),
+  /**
+   * Seconds between flushes of the open MRT file: each ends a complete gzip member on disk, so a
+   * crash loses at most this much of the archive. Shorter costs more members (a little more size).
+   */
+  flushSeconds: z.number().min(0.01).max(3600).default(1),
   webhookUrl: z.url({ protocol: /^https?$/ }).optional(),
   /**
    * Seconds a connection may take to send a complete OPEN (RFC 4271 suggests 4 minutes), counted
