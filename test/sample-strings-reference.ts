@@ -5,6 +5,7 @@
  * (`test/sample-strings-scan.test.ts`): same values, kinds, offsets, order and insider reasons.
  */
 import {
+  EXTENSION_LIKE,
   GENERIC_TLDS,
   internalNameReason,
   INTERNAL_SUFFIXES,
@@ -30,28 +31,6 @@ function charTest(re: RegExp): (t: string, i: number) => boolean {
     return c < 256 ? table[c] === 1 : re.test(t[i]);
   };
 }
-
-// Two-letter endings that are file extensions far more often than country domains in binaries.
-const EXTENSION_LIKE = new Set([
-  'so',
-  'py',
-  'sh',
-  'pl',
-  'cs',
-  'rs',
-  'ts',
-  'md',
-  'db',
-  'js',
-  'rc',
-  'mo',
-  'gz',
-  'bz',
-  'xz',
-  'hh',
-  'cc',
-  'ii',
-]);
 // The patterns run over a whole file read as latin1: their classes hold printable ASCII only, so
 // the bytes between strings (controls, NULs, high bytes) end a match as a string's end would.
 const URL_RE = /\b(?:https?|ftp|wss?):\/\/[\x21\x23-\x26\x28-\x3b\x3d\x3f-\x5f\x61-\x7e]{3,2000}/gi;

@@ -243,6 +243,7 @@ export {
   imphash,
   entropy,
   networkStrings,
+  EXTENSION_LIKE,
   stringRuns,
   MAX_VALUES_PER_KIND,
   MIN_STRING_LENGTH,

@@ -22,6 +22,7 @@ export { fileType, type FileType } from './magic.js';
 export { entropy, imphash, looksLikePe, readPe } from './pe.js';
 export type { PeImport, PeReadResult, PeSection, PeTraits, RichEntry, RichHeader } from './pe.js';
 export { networkStrings, stringRuns, MAX_VALUES_PER_KIND, MIN_STRING_LENGTH } from './strings.js';
+export { EXTENSION_LIKE } from './string-values.js';
 export type { NetworkString, NetworkStringKind, StringRun } from './strings.js';
 
 export { parseYaraOutput, parseYaraOutputText } from './yara-output.js';

@@ -135,7 +135,7 @@ export function urlHostEnd(url: string, from: number): number {
 }
 
 // Two-letter endings that are file extensions far more often than country domains in binaries.
-const EXTENSION_LIKE = new Set([
+export const EXTENSION_LIKE: ReadonlySet<string> = new Set([
   'so',
   'py',
   'sh',
