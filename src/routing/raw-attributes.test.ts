@@ -5,7 +5,7 @@ import { PathAttributes } from '../bgp/index.js';
 import { readElements, scanMrt } from '../mrt/index.js';
 import { RawAttributeStore, UNDECODED } from './raw-attributes.js';
 import { RoutingTable } from './table.js';
-import { routeLines } from '../../test/fixtures/routes.js';
+import { routeDifference } from '../../test/fixtures/routes.js';
 
 const mrt = path.join(import.meta.dirname, '../../data/mrt');
 
@@ -38,16 +38,6 @@ const mpUnreach = (nlri: number[]): number[] => attribute(0x80, 15, [0, 2, 1, ..
 
 function decoded(bytes: number[]): PathAttributes {
   return new PathAttributes().decode(Uint8Array.from(bytes), 0, bytes.length, 4, false);
-}
-
-/** Equal arrays of lines, compared line by line (deep equality is slow on half a million lines). */
-function expectSameLines(actual: string[], expected: string[]): void {
-  const at = actual.findIndex((line, i) => line !== expected[i]);
-  const difference =
-    at === -1
-      ? `${actual.length} lines, expected ${expected.length}`
-      : `line ${at}:\n  ${actual[at]}\n  expected: ${expected[at]}`;
-  expect(at === -1 && actual.length === expected.length, difference).toBe(true);
 }
 
 describe('RawAttributeStore', () => {
@@ -123,7 +113,7 @@ describe('a table loaded from the cursor (sets as bytes, decoded on use)', () =>
       const fromElements = new RoutingTable();
       for await (const element of readElements(input)) fromElements.applyElement(element);
       expect(fromCursor.routeCount).toBe(fromElements.routeCount);
-      expectSameLines(routeLines(fromCursor), routeLines(fromElements));
+      expect(routeDifference(fromCursor, fromElements)).toBeUndefined();
       // Every path is there once every set is decoded.
       fromCursor.decodeAllAttributes();
       expect(fromCursor.paths.count).toBe(fromElements.paths.count);
