@@ -75,7 +75,17 @@ export interface RefRegistry {
 }
 
 function ipv4ToNumber(text: string): number {
-  return text.split('.').reduce((n, part) => n * 256 + Number(part), 0);
+  // Digit by digit: the references turn hundreds of thousands of prefixes into numbers.
+  let n = 0;
+  let part = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e) {
+      n = n * 256 + part;
+      part = 0;
+    } else part = part * 10 + (c - 0x30);
+  }
+  return n * 256 + part;
 }
 
 /** The delegated file's allocated and assigned rows, parsed once per file (until `forgetReferences`). */
@@ -103,13 +113,47 @@ function parseRegistry(file: string): RefRegistry {
 }
 
 export function prefixRange(prefix: string): { start: number; end: number } {
-  const [address, length] = prefix.split('/');
-  const start = ipv4ToNumber(address);
-  return { start, end: start + 2 ** (32 - Number(length)) };
+  const slash = prefix.indexOf('/');
+  const start = ipv4ToNumber(prefix.slice(0, slash));
+  return { start, end: start + 2 ** (32 - Number(prefix.slice(slash + 1))) };
+}
+
+/** An announced IPv4 prefix and its address range. */
+interface RefRange {
+  p: string;
+  start: number;
+  end: number;
+}
+
+const distinctRanges = new WeakMap<ReadonlyMap<string, RefRoute>, RefRange[]>();
+
+/**
+ * The IPv4 prefixes of `routes`, each once in the order first met, with their ranges: computed
+ * once per replay (a RIB repeats every prefix for each peer).
+ */
+function ipv4Ranges(routes: ReadonlyMap<string, RefRoute>): RefRange[] {
+  let ranges = distinctRanges.get(routes);
+  if (ranges === undefined) {
+    const seen = new Set<string>();
+    ranges = [];
+    for (const r of routes.values()) {
+      if (r.prefix.includes(':') || seen.has(r.prefix)) continue;
+      seen.add(r.prefix);
+      ranges.push({ p: r.prefix, ...prefixRange(r.prefix) });
+    }
+    distinctRanges.set(routes, ranges);
+  }
+  return ranges;
 }
 
 export function countryOfIpv4Prefix(registry: RefRegistry, prefix: string): string | undefined {
-  const { start, end } = prefixRange(prefix);
+  return countryOfRange(registry, prefixRange(prefix));
+}
+
+function countryOfRange(
+  registry: RefRegistry,
+  { start, end }: { start: number; end: number },
+): string | undefined {
   // APNIC records do not overlap: the one starting last at or before `start` is the only candidate.
   const v4 = registry.v4;
   let low = 0;
@@ -127,23 +171,28 @@ export function countryOfAsn(registry: RefRegistry, asn: number): string {
   return registry.asn.find((r) => r.start <= asn && asn < r.end)?.cc ?? '';
 }
 
-/** Country -> its announced IPv4 prefixes. */
+const byCountryOf = new WeakMap<ReadonlyMap<string, RefRoute>, Map<RefRegistry, Map<string, string[]>>>();
+
+/** Country -> its announced IPv4 prefixes (a new map each call, computed once per replay and registry). */
 export function prefixesByCountry(
   registry: RefRegistry,
   routes: ReadonlyMap<string, RefRoute>,
 ): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  const seen = new Set<string>();
-  for (const r of routes.values()) {
-    if (r.prefix.includes(':') || seen.has(r.prefix)) continue;
-    seen.add(r.prefix);
-    const cc = countryOfIpv4Prefix(registry, r.prefix);
-    if (cc === undefined) continue;
-    const list = out.get(cc);
-    if (list === undefined) out.set(cc, [r.prefix]);
-    else list.push(r.prefix);
+  let ofRoutes = byCountryOf.get(routes);
+  if (ofRoutes === undefined) byCountryOf.set(routes, (ofRoutes = new Map()));
+  let computed = ofRoutes.get(registry);
+  if (computed === undefined) {
+    computed = new Map<string, string[]>();
+    for (const range of ipv4Ranges(routes)) {
+      const cc = countryOfRange(registry, range);
+      if (cc === undefined) continue;
+      const list = computed.get(cc);
+      if (list === undefined) computed.set(cc, [range.p]);
+      else list.push(range.p);
+    }
+    ofRoutes.set(registry, computed);
   }
-  return out;
+  return new Map([...computed].map(([cc, prefixes]) => [cc, [...prefixes]]));
 }
 
 /** Weight of each of `prefixes`: its addresses minus those of announced prefixes strictly inside it (maximal ones). */
@@ -158,13 +207,11 @@ export function weights(prefixes: string[], routes: ReadonlyMap<string, RefRoute
     wanted.add(2 * c.start + (c.end - c.start));
   }
   const inside = new Set<string>();
-  for (const r of routes.values()) {
-    if (r.prefix.includes(':')) continue;
-    const x = prefixRange(r.prefix);
+  for (const x of ipv4Ranges(routes)) {
     for (let size = x.end - x.start; size <= 2 ** 32; size *= 2) {
       const start = Math.floor(x.start / size) * size;
       if (x.end <= start + size && wanted.has(2 * start + size)) {
-        inside.add(r.prefix);
+        inside.add(x.p);
         break;
       }
     }

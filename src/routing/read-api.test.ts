@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { AsPathSegment } from '../bgp/index.js';
 import { scanMrt, type MrtElement } from '../mrt/index.js';
+import { parseAddress, parsePrefix, PrefixTrie } from '../net/index.js';
 import { PathHops, RoutingTable } from './index.js';
 
 function announce(prefix: string, segments: AsPathSegment[] | undefined, peer = '192.0.2.1'): MrtElement {
@@ -109,6 +110,26 @@ describe('RoutingTable read API', () => {
     expect(pathOf('10.1.0.0/16')).toMatchObject({ length: 2, endsWithSet: true, origin: -1 });
     expect(pathOf('10.3.0.0/16')).toMatchObject({ present: false, length: 0, origin: -1 });
     expect(pathOf('2001:db8::/32').toArray()).toEqual([64500, 4200000000]);
+    // Longest match and covering prefixes: withdrawn prefixes are not routed, a prefix covers itself.
+    const longest = (text: string): string | undefined =>
+      table.longestMatch(text.includes('/') ? parsePrefix(text) : parseAddress(text))?.prefix.toString();
+    const covering = (text: string): string[] =>
+      table
+        .coveringPrefixes(text.includes('/') ? parsePrefix(text) : parseAddress(text))
+        .map((p) => p.toString());
+    expect(longest('10.1.2.3')).toBe('10.1.0.0/16');
+    expect(covering('10.1.2.3')).toEqual(['10.0.0.0/8', '10.1.0.0/16']);
+    expect(longest('10.2.3.4')).toBe('10.0.0.0/8');
+    expect(longest('10.1.0.0/16')).toBe('10.1.0.0/16');
+    expect(longest('10.1.0.0/15')).toBe('10.0.0.0/8');
+    expect(longest('11.0.0.1')).toBeUndefined();
+    expect(covering('11.0.0.1')).toEqual([]);
+    expect(longest('2001:db8::1')).toBe('2001:db8::/32');
+    expect(covering('2001:db8:1::/48')).toEqual(['2001:db8::/32']);
+    expect(longest('2001:db9::1')).toBeUndefined();
+    expect(table.longestMatch(parseAddress('10.1.2.3'))?.routes).toEqual(
+      table.routesOf(parsePrefix('10.1.0.0/16')),
+    );
     // IPv4 networks as numbers, as the prefix's bytes say.
     for (let i = 0; i < table.prefixCount; i++) {
       const prefix = table.prefix(i);
@@ -133,5 +154,27 @@ describe('RoutingTable read API', () => {
     expect(table.routeCount).toBeGreaterThan(200_000);
     expect(routesByScan(table)).toEqual(routesByObjects(table));
     expect(checkPaths(table)).toBeGreaterThan(50_000);
+    // Longest match and covering prefixes as a trie of the routed prefixes answers them, for
+    // addresses spread over the space and for the routed prefixes themselves.
+    const trie = new PrefixTrie<number>();
+    const routed = new Set<number>();
+    table.forEachRoute((prefixId) => routed.add(prefixId));
+    for (const id of routed) trie.set(table.prefix(id), id);
+    const targets = [
+      ...Array.from({ length: 3000 }, (_, k) =>
+        parseAddress(`${(k * 131) % 224}.${(k * 71) % 256}.${(k * 13) % 256}.${k % 256}`),
+      ),
+      ...[...routed].filter((_, i) => i % 50 === 0).map((id) => table.prefix(id)),
+    ];
+    let matched = 0;
+    for (const target of targets) {
+      const expected = trie.longestMatch(target)?.prefix.toString();
+      if (expected !== undefined) matched++;
+      expect(table.longestMatch(target)?.prefix.toString()).toBe(expected);
+      expect(table.coveringPrefixes(target).map((p) => p.toString())).toEqual(
+        trie.covering(target).map((e) => e.prefix.toString()),
+      );
+    }
+    expect(matched).toBeGreaterThan(1000);
   });
 });

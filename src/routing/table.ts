@@ -18,7 +18,7 @@
 import { PathAttributes, formatAsPath, type AsPathSegment } from '../bgp/index.js';
 import type { ElementCursor, ElementVisitor, MrtDecoder, MrtElement } from '../mrt/index.js';
 import type { IpAddress } from '../net/index.js';
-import { Prefix, PrefixTrie, formatIPv4, formatIPv6, parseAddress, parsePrefix } from '../net/index.js';
+import { Prefix, formatIPv4, formatIPv6, parseAddress, parsePrefix } from '../net/index.js';
 import {
   ATTR_COMMUNITIES,
   ATTR_FLAGS,
@@ -247,9 +247,6 @@ export class RoutingTable {
   private lastNextHopSource = -1;
   private lastDecoder: MrtDecoder | undefined;
   private lastAttributesId = -1;
-  private trie: PrefixTrie<number> | undefined;
-  /** Changes to the set of prefixes with routes since the trie was built. */
-  private visibleChanged = true;
   /** Elements applied, ignored as stale, and peer-down events seen. */
   readonly counters = { applied: 0, stale: 0, peerDowns: 0 };
 
@@ -651,7 +648,6 @@ export class RoutingTable {
       this.routeNext[slot] = this.prefixHead[prefixId];
       this.prefixHead[prefixId] = slot;
       const routes = ++this.prefixRoutes[prefixId];
-      if (routes === 1) this.visibleChanged = true;
       this.peerRoutes[peerId]++;
       this.count++;
       if (this.prefixCrowded[prefixId] !== 0) this.insertHash(slot);
@@ -803,10 +799,7 @@ export class RoutingTable {
       while (this.routeNext[at] !== slot) at = this.routeNext[at];
       this.routeNext[at] = this.routeNext[slot];
     }
-    if (--this.prefixRoutes[prefixId] === 0) {
-      this.visibleChanged = true;
-      this.prefixCrowded[prefixId] = 0;
-    }
+    if (--this.prefixRoutes[prefixId] === 0) this.prefixCrowded[prefixId] = 0;
     this.peerRoutes[peerId]--;
     this.count--;
     this.routeAttributes[slot] = FREE;
@@ -1093,27 +1086,31 @@ export class RoutingTable {
 
   /** The most specific prefix with routes now that contains `target`, and its routes. */
   longestMatch(target: IpAddress | Prefix): { prefix: Prefix; routes: Route[] } | undefined {
-    const match = this.visibleTrie().longestMatch(target);
-    if (match === undefined) return undefined;
-    return { prefix: match.prefix, routes: this.routesOf(match.prefix) };
+    const covering = this.coveringIds(target);
+    if (covering.length === 0) return undefined;
+    const prefix = this.prefix(covering[covering.length - 1]);
+    return { prefix, routes: this.routesOf(prefix) };
   }
 
   /** Every prefix with routes now that contains `target` (least specific first). */
   coveringPrefixes(target: IpAddress | Prefix): Prefix[] {
-    return this.visibleTrie()
-      .covering(target)
-      .map((entry) => entry.prefix);
+    return this.coveringIds(target).map((id) => this.prefix(id));
   }
 
-  private visibleTrie(): PrefixTrie<number> {
-    if (this.trie === undefined || this.visibleChanged) {
-      const trie = new PrefixTrie<number>();
-      for (let id = 0; id < this.prefixes.count; id++)
-        if (this.prefixRoutes[id] !== 0) trie.set(this.prefix(id), id);
-      this.trie = trie;
-      this.visibleChanged = false;
+  /**
+   * Ids of the prefixes with routes now that contain `target` (equal included), least specific
+   * first: one lookup in the prefix index per length, so a question about one address costs no
+   * trie of the whole table.
+   */
+  private coveringIds(target: IpAddress | Prefix): number[] {
+    const bits = target.family === 4 ? 32 : 128;
+    const longest = target instanceof Prefix ? target.length : bits;
+    const ids: number[] = [];
+    for (let length = 0; length <= longest; length++) {
+      const id = this.prefixIdOfBytes(target.family, target.bytes, length, false);
+      if (id >= 0 && this.prefixRoutes[id] !== 0) ids.push(id);
     }
-    return this.trie;
+    return ids;
   }
 
   /** Memory held by the table. */
