@@ -46,8 +46,24 @@ function replayBgpdumpText(file: string): Map<string, RefRoute> {
     stdio: ['ignore', 'pipe', 'ignore'],
   }).toString();
   const routes = new Map<string, RefRoute>();
-  for (const line of text.split('\n')) {
-    const f = line.split('|');
+  // The first seven fields of each line, cut with indexOf (a split of every line and of the whole
+  // text made most of the replay's time): type, peer address and AS, prefix or old state, path or
+  // new state.
+  const f: string[] = [];
+  for (let start = 0; start < text.length;) {
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    f.length = 0;
+    for (let from = start; f.length < 7;) {
+      const bar = text.indexOf('|', from);
+      if (bar < 0 || bar >= end) {
+        f.push(text.slice(from, end));
+        break;
+      }
+      f.push(text.slice(from, bar));
+      from = bar + 1;
+    }
+    start = end + 1;
     if (f.length < 5) continue;
     const peer = `${f[3]} ${f[4]}`;
     if (f[2] === 'STATE') {
