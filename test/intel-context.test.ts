@@ -3,7 +3,7 @@
 // and fact confidence. Queries are small CSV cases built here from values of the real files.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   CONTEXT_FACTOR,
   Correlator,
@@ -27,6 +27,31 @@ const walk = (d: string): string[] =>
 const bundledFiles = () =>
   walk(bundledIntelDir).map((p) => ({ path: path.relative(bundledIntelDir, p), bytes: readFileSync(p) }));
 
+/** The bundled corpus with a query case imported, by query: only read once imported. */
+const imports = new Map<string, { graph: EvidenceGraph; corpus: LoadedCorpus; queryId: string }>();
+// Later files in this worker need not keep the imported corpora.
+afterAll(() => imports.clear());
+
+/**
+ * The corpus (`files`, else the bundled files) with the query CSV imported; the bundled corpus
+ * with a given query and confidence is imported once (tests compare correlator options on it).
+ */
+function importedQuery(csv: string, files?: { path: string; bytes: Uint8Array }[], confidence?: number) {
+  const key = files === undefined ? JSON.stringify([csv, confidence ?? null]) : undefined;
+  const known = key === undefined ? undefined : imports.get(key);
+  if (known !== undefined) return known;
+  const graph = new EvidenceGraph();
+  const corpus: LoadedCorpus = loadCorpus(graph, files ?? bundledFiles());
+  importIndicatorList(graph, csv, {
+    file: 'query.csv',
+    ...(confidence !== undefined ? { defaultConfidence: confidence } : {}),
+  });
+  const queryId = graph.cases.find((c) => c.provenance.file === 'query.csv')!.id;
+  const result = { graph, corpus, queryId };
+  if (key !== undefined) imports.set(key, result);
+  return result;
+}
+
 /** The bundled corpus with a query case (a CSV written here) and the correlator over both. */
 function withQuery(
   csv: string,
@@ -36,22 +61,16 @@ function withQuery(
     confidence?: number;
   } = {},
 ) {
-  const graph = new EvidenceGraph();
-  const corpus: LoadedCorpus = loadCorpus(graph, options.files ?? bundledFiles());
-  importIndicatorList(graph, csv, {
-    file: 'query.csv',
-    ...(options.confidence !== undefined ? { defaultConfidence: options.confidence } : {}),
-  });
-  const q = graph.cases.find((c) => c.provenance.file === 'query.csv')!;
+  const { graph, corpus, queryId } = importedQuery(csv, options.files, options.confidence);
   const correlator = new Correlator(graph, {
     attack: corpus.attack,
     labels: corpus.labels,
     reliability: corpus.reliability,
     warninglists: options.warninglists === false ? undefined : corpus.warninglists,
-    excludeCases: new Set([q.id]),
+    excludeCases: new Set([queryId]),
   });
   const items = correlator
-    .similarUnits(correlator.profileOfCase(q.id), { limit: 100 })
+    .similarUnits(correlator.profileOfCase(queryId), { limit: 100 })
     .flatMap((s) => s.evidence.map((e) => ({ unit: s.name, ...e })));
   return { corpus, correlator, items };
 }
