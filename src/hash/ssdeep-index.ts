@@ -11,7 +11,7 @@
  */
 
 import { CairnError } from '../errors/index.js';
-import * as ssdeep from './ssdeep.js';
+import { parseSsdeep, ssdeepCompareParsed } from './ssdeep.js';
 import type { SsdeepDigest } from './ssdeep.js';
 
 export interface SsdeepMatch {
@@ -19,10 +19,6 @@ export interface SsdeepMatch {
   /** ssdeep match score, 1..100. */
   readonly score: number;
 }
-
-// Module-local bindings, read once: the scans call these per stored digest, and a test runner's
-// transform turns each use of an imported binding into a property read (twice as slow under vitest).
-const { parseSsdeep, ssdeepCompareParsed } = ssdeep;
 
 /** 2^42: a 7-gram of base64 characters is 42 bits; the block index goes above it. */
 const GRAM_SPACE = 2 ** 42;

@@ -11,12 +11,15 @@
  */
 
 import { CairnError } from '../errors/index.js';
-import * as tlsh from './tlsh.js';
+import {
+  bodyDistanceAt,
+  parseTlsh,
+  tlshDistanceParsed,
+  tlshLengthTerm,
+  tlshRatioTerm,
+  variantName,
+} from './tlsh.js';
 import type { TlshDigestValue } from './tlsh.js';
-
-// Module-local bindings, read once: the scans call these per stored digest, and a test runner's
-// transform turns each use of an imported binding into a property read (twice as slow under vitest).
-const { bodyDistanceAt, parseTlsh, tlshDistanceParsed, tlshLengthTerm, tlshRatioTerm, variantName } = tlsh;
 
 export interface TlshMatch {
   readonly id: string;
