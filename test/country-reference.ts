@@ -46,30 +46,13 @@ function replayBgpdumpText(file: string): Map<string, RefRoute> {
     stdio: ['ignore', 'pipe', 'ignore'],
   }).toString();
   const routes = new Map<string, RefRoute>();
-  // The first seven fields of each line, cut with indexOf (a split of every line and of the whole
-  // text made most of the replay's time): type, peer address and AS, prefix or old state, path or
-  // new state.
-  const f: string[] = [];
-  for (let start = 0; start < text.length;) {
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
-    f.length = 0;
-    for (let from = start; f.length < 7;) {
-      const bar = text.indexOf('|', from);
-      if (bar < 0 || bar >= end) {
-        f.push(text.slice(from, end));
-        break;
-      }
-      f.push(text.slice(from, bar));
-      from = bar + 1;
-    }
-    start = end + 1;
-    if (f.length < 5) continue;
+  forEachBgpdumpLine(text, (f) => {
+    if (f.length < 5) return;
     const peer = `${f[3]} ${f[4]}`;
     if (f[2] === 'STATE') {
       if (f[5] === '6' && f[6] !== '6')
         for (const [key, r] of routes) if (r.peer === peer) routes.delete(key);
-      continue;
+      return;
     }
     const key = `${peer}|${f[5]}`;
     if (f[2] === 'W') routes.delete(key);
@@ -81,8 +64,33 @@ function replayBgpdumpText(file: string): Map<string, RefRoute> {
         path: f[6] === '' ? [] : f[6].split(' '),
       });
     }
-  }
+  });
   return routes;
+}
+
+/**
+ * Calls `visit` with the first seven '|'-separated fields of each line of `bgpdump -m` text (type,
+ * peer address and AS, prefix or old state, path or new state): cut with indexOf, as a split of the
+ * whole text and of every line made most of a replay's time. The array is reused for each line.
+ */
+export function forEachBgpdumpLine(text: string, visit: (fields: readonly string[]) => void): void {
+  const f: string[] = [];
+  for (let lineStart = 0; lineStart < text.length;) {
+    let end = text.indexOf('\n', lineStart);
+    if (end < 0) end = text.length;
+    f.length = 0;
+    for (let from = lineStart; f.length < 7;) {
+      const bar = text.indexOf('|', from);
+      if (bar < 0 || bar >= end) {
+        f.push(text.slice(from, end));
+        break;
+      }
+      f.push(text.slice(from, bar));
+      from = bar + 1;
+    }
+    lineStart = end + 1;
+    visit(f);
+  }
 }
 
 export interface RefRegistry {
