@@ -73,7 +73,7 @@ function replayBgpdumpText(file: string): Map<string, RefRoute> {
  * peer address and AS, prefix or old state, path or new state): cut with indexOf, as a split of the
  * whole text and of every line made most of a replay's time. The array is reused for each line.
  */
-export function forEachBgpdumpLine(text: string, visit: (fields: readonly string[]) => void): void {
+function forEachBgpdumpLine(text: string, visit: (fields: readonly string[]) => void): void {
   const f: string[] = [];
   for (let lineStart = 0; lineStart < text.length;) {
     let end = text.indexOf('\n', lineStart);

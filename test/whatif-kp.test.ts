@@ -12,7 +12,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { whatIf, type WhatIfResult } from '../src/app/index.js';
 import { captureIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
-import { forEachBgpdumpLine } from './country-reference.js';
 
 const data = (path: string): string => fileURLToPath(new URL(`../data/${path}`, import.meta.url));
 const UPDATES = data('mrt/ripe-bgpdump/updates.et-header.2015.gz');
@@ -38,14 +37,15 @@ function reference(): Reference {
     .map((f) => [ip(f[3]), ip(f[3]) + Number(f[4])]);
   const text = execFileSync('bgpdump', ['-m', UPDATES], { encoding: 'utf8', maxBuffer: 1 << 30 });
   const ref: Reference = { kpPrefixes: [], kpPaths: new Map(), neighbours: new Map(), heads: new Set() };
-  forEachBgpdumpLine(text, (f) => {
-    if (f[2] !== 'A' && f[2] !== 'B') return;
+  for (const line of text.split('\n')) {
+    const f = line.split('|');
+    if (f[2] !== 'A' && f[2] !== 'B') continue;
     const path = f[6]
       .split(' ')
       .filter((t) => /^\d+$/.test(t))
       .map(Number)
       .filter((asn, k, all) => k === 0 || all[k - 1] !== asn);
-    if (path.length === 0) return;
+    if (path.length === 0) continue;
     ref.heads.add(path[0]);
     for (let k = 0; k + 1 < path.length; k++) {
       for (const [x, y] of [
@@ -57,7 +57,7 @@ function reference(): Reference {
       }
     }
     const [network, length] = f[5].split('/');
-    if (!network.includes('.')) return;
+    if (!network.includes('.')) continue;
     const start = ip(network);
     if (kpRanges.some(([lo, hi]) => start >= lo && start + 2 ** (32 - Number(length)) <= hi)) {
       if (!ref.kpPaths.has(f[5])) {
@@ -66,7 +66,7 @@ function reference(): Reference {
       }
       ref.kpPaths.get(f[5])?.push(path);
     }
-  });
+  }
   return ref;
 }
 
