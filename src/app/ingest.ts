@@ -40,6 +40,7 @@ import { listCorpusFiles } from './intel.js';
 import { refreshEvidenceIndex, type EvidenceInput } from './intel-index.js';
 import type { WorkHooks } from './progress.js';
 import {
+  defaultIngestJobs,
   IngestOutages,
   type OutageDetection,
   type OutageFileMessage,
@@ -78,7 +79,10 @@ export const IngestInput = z.object({
   /** The store file (default: `defaultStorePath`). */
   db: z.string().optional(),
   ...RoutingIngestOptions,
-  /** Threads: 1 runs everything on one; more detects outages in a worker thread (default: the cores). */
+  /**
+   * Threads: 1 runs everything on one; more detects outages in a worker thread (default: the
+   * cores, one below about a million elements: defaultIngestJobs).
+   */
   jobs: z.number().int().min(1).optional(),
 });
 export type IngestInput = z.input<typeof IngestInput>;
@@ -467,7 +471,7 @@ async function ingestMrt(
     dependencySeconds: input.dependencySeconds,
   });
   const countries = [...new Set((input.outageCountries ?? registry.countries()).map(parseCountryCode))];
-  const jobs = input.jobs ?? defaultJobs();
+  const jobs = input.jobs ?? defaultIngestJobs(files.slice(0, lastNew + 1), defaultJobs());
   // Outage detection on the second core, on a table of its own fed with the same files.
   const pool = jobs > 1 && workersAvailable() ? new WorkerPool(1) : undefined;
   const local =
