@@ -25,13 +25,14 @@ import {
   importAttack,
   importMispGalaxy,
   parseYaraOutput,
-  parseYaraOutputText,
+  YaraOutputReader,
   sampleCaseId,
   sampleCaseValues,
   sampleValueId,
   splitCsvLine,
   type EvidenceObject,
   type IndicatorType,
+  type YaraMatch,
   type SampleCaseValue,
   type YaraMatchText,
 } from '../intel/index.js';
@@ -240,11 +241,26 @@ interface YaraScan<M> {
   problems: Array<{ file?: string; problem: CairnError }>;
 }
 
-/** Reads yara's output into matches by file: `parseYaraOutput` or `parseYaraOutputText`. */
-type YaraParser<M> = (
-  output: string,
-  files: readonly string[],
-) => { matches: Map<string, M[]>; unread: string[] };
+/** Reads yara's output, chunk by chunk as it arrives, into matches by file. */
+interface YaraReader<M> {
+  push(chunk: Buffer): void;
+  end(): { matches: Map<string, M[]>; unread: string[] };
+}
+
+/** A reader of yara's output about `files`: `objectReader` or `YaraOutputReader`'s. */
+type YaraReading<M> = (files: readonly string[]) => YaraReader<M>;
+
+/** `parseYaraOutput` of the whole output once yara has ended: matches as objects. */
+const objectReader: YaraReading<YaraMatch> = (files) => {
+  const chunks: Buffer[] = [];
+  return {
+    push: (chunk) => chunks.push(chunk),
+    end: () => parseYaraOutput(Buffer.concat(chunks).toString('utf8'), files),
+  };
+};
+
+/** The matches' strings as JSON text, read while yara runs (`YaraOutputReader`). */
+const textReader: YaraReading<YaraMatchText> = (files) => new YaraOutputReader(files);
 
 /** A match the rules' actors are added to. */
 type RuleMatch = Pick<YaraMatchJson, 'rule' | 'meta' | 'actors'>;
@@ -264,7 +280,7 @@ function fileNamedIn(line: string, files: readonly string[]): string | undefined
 async function runYara<M>(
   rules: CompiledRules,
   files: readonly string[],
-  parse: YaraParser<M>,
+  reading: YaraReading<M>,
   signal?: AbortSignal,
 ): Promise<YaraScan<M>> {
   const problems: YaraScan<M>['problems'] = [];
@@ -302,14 +318,15 @@ async function runYara<M>(
     rules.compiledPath,
     list,
   ];
-  const output = await new Promise<string>((resolve, reject) => {
+  const reader = reading(scannable);
+  await new Promise<void>((resolve, reject) => {
     const child = spawn('yara', args, { stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
-    const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';
+    // Read as it arrives: the output is parsed while yara (and the workers) still run.
     child.stdout.on('data', (c: Buffer) => {
       size += c.length;
-      if (size <= MAX_YARA_OUTPUT) chunks.push(c);
+      if (size <= MAX_YARA_OUTPUT) reader.push(c);
     });
     child.stderr.on('data', (c: Buffer) => {
       if (stderr.length < 65536) stderr += c.toString('utf8');
@@ -339,7 +356,7 @@ async function runYara<M>(
             {},
           ),
         });
-      if (code !== 0 && chunks.length === 0) {
+      if (code !== 0 && size === 0) {
         reject(
           new CairnError(
             'SAMPLE_YARA_FAILED',
@@ -347,10 +364,10 @@ async function runYara<M>(
             {},
           ),
         );
-      } else resolve(Buffer.concat(chunks).toString('utf8'));
+      } else resolve();
     });
   });
-  const { matches, unread } = parse(output, scannable);
+  const { matches, unread } = reader.end();
   if (unread.length > 0) {
     problems.push({
       problem: new CairnError(
@@ -369,7 +386,7 @@ export async function scanWithYara(
   files: readonly string[],
   hooks: WorkHooks = {},
 ): Promise<Map<string, YaraMatchJson[]>> {
-  const { matches, problems } = await runYara(rules, files, parseYaraOutput);
+  const { matches, problems } = await runYara(rules, files, objectReader);
   for (const p of problems) hooks.onProblem?.(p.problem);
   return matches;
 }
@@ -383,13 +400,13 @@ function yaraAlongside<M>(
   rules: CompiledRules,
   walk: { files: readonly string[]; sizes: readonly number[] },
   maxSize: number,
-  parse: YaraParser<M>,
+  reading: YaraReading<M>,
   signal: AbortSignal,
 ): Promise<YaraScan<M>> {
   const scan = runYara(
     rules,
     walk.files.filter((_, i) => walk.sizes[i] <= maxSize),
-    parse,
+    reading,
     signal,
   );
   // Awaited once the files are read; until then a failure must not count as unhandled.
@@ -426,7 +443,9 @@ function annotateRuleActors(matchLists: Iterable<readonly RuleMatch[]>, hooks: W
   };
   const attackBytes = read('attack/enterprise-attack-18.1-subset.json.gz');
   const attack =
-    attackBytes === undefined ? undefined : importAttack(graph, attackBytes, { file: 'attack' }).index;
+    attackBytes === undefined
+      ? undefined
+      : importAttack(graph, attackBytes, { file: 'attack', techniques: false }).index;
   const actors = read('misp-galaxy/clusters/threat-actor.json.gz');
   if (actors !== undefined)
     importMispGalaxy(graph, actors, { file: 'misp-galaxy/clusters/threat-actor.json.gz' });
@@ -490,7 +509,7 @@ export async function sampleFiles(
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
     const scan =
       compiled !== undefined
-        ? yaraAlongside(compiled, walk, request.maxSize, parseYaraOutput, abort.signal)
+        ? yaraAlongside(compiled, walk, request.maxSize, objectReader, abort.signal)
         : undefined;
     const results: SampleFileJson[] = new Array<SampleFileJson>(files.length);
     await readSampleFiles(files, request, victimNaming, false, hooks, (reply) => {
@@ -555,7 +574,7 @@ export async function sampleRuleLines(
     const walk = walkSamplePaths(request.paths);
     const { files, refused } = walk;
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
-    const scan = yaraAlongside(compiled, walk, request.maxSize, parseYaraOutputText, abort.signal);
+    const scan = yaraAlongside(compiled, walk, request.maxSize, textReader, abort.signal);
     const lines = new Array<string>(files.length);
     const wasRead = new Array<boolean>(files.length).fill(false);
     let bytes = 0;
