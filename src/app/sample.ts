@@ -282,6 +282,7 @@ async function runYara<M>(
   files: readonly string[],
   reading: YaraReading<M>,
   signal?: AbortSignal,
+  onOutput?: () => void,
 ): Promise<YaraScan<M>> {
   const problems: YaraScan<M>['problems'] = [];
   const scannable: string[] = [];
@@ -325,6 +326,7 @@ async function runYara<M>(
     let stderr = '';
     // Read as it arrives: the output is parsed while yara (and the workers) still run.
     child.stdout.on('data', (c: Buffer) => {
+      if (size === 0) onOutput?.();
       size += c.length;
       if (size <= MAX_YARA_OUTPUT) reader.push(c);
     });
@@ -402,12 +404,15 @@ function yaraAlongside<M>(
   maxSize: number,
   reading: YaraReading<M>,
   signal: AbortSignal,
+  actors: RuleActors | undefined,
 ): Promise<YaraScan<M>> {
   const scan = runYara(
     rules,
     walk.files.filter((_, i) => walk.sizes[i] <= maxSize),
     reading,
     signal,
+    // yara prints only matches: its first output says the rules' actors will be wanted.
+    actors === undefined ? undefined : () => setImmediate(() => actors.prepare()),
   );
   // Awaited once the files are read; until then a failure must not count as unhandled.
   scan.catch(() => undefined);
@@ -434,14 +439,15 @@ export function corpusRuleFolders(): string[] {
   return present;
 }
 
-/** Adds to each match the actors its rule names, over the bundled ATT&CK and MISP threat actors. */
-function annotateRuleActors(matchLists: Iterable<readonly RuleMatch[]>, hooks: WorkHooks): void {
+/** The resolver of rules to actors over the bundled ATT&CK and MISP threat actors, or why there is none. */
+function loadRuleActors(): RuleActorResolver | CairnError {
   const graph = new EvidenceGraph();
   const read = (rel: string): Uint8Array | undefined => {
     const file = path.join(DEFAULT_INTEL_CORPUS, rel);
     return existsSync(file) ? readFileSync(file) : undefined;
   };
   const attackBytes = read('attack/enterprise-attack-18.1-subset.json.gz');
+  // Names are all a rule resolves through: ATT&CK's techniques (nine in ten objects) are left out.
   const attack =
     attackBytes === undefined
       ? undefined
@@ -449,23 +455,50 @@ function annotateRuleActors(matchLists: Iterable<readonly RuleMatch[]>, hooks: W
   const actors = read('misp-galaxy/clusters/threat-actor.json.gz');
   if (actors !== undefined)
     importMispGalaxy(graph, actors, { file: 'misp-galaxy/clusters/threat-actor.json.gz' });
-  if (attack === undefined && actors === undefined) {
-    hooks.onProblem?.(
-      new CairnError('SAMPLE_YARA_RULES', 'no bundled actors to resolve rules to', {
-        file: DEFAULT_INTEL_CORPUS,
-      }),
-    );
-    return;
-  }
-  const resolver = new RuleActorResolver(graph, attack);
-  const cache = new Map<string, YaraMatchJson['actors']>();
-  for (const list of matchLists)
-    for (const m of list) {
-      const key = `${m.rule}\u0000${JSON.stringify(m.meta)}`;
-      let found = cache.get(key);
-      if (found === undefined) cache.set(key, (found = resolver.resolve(m.rule, m.meta)));
-      m.actors = found;
+  if (attack === undefined && actors === undefined)
+    return new CairnError('SAMPLE_YARA_RULES', 'no bundled actors to resolve rules to', {
+      file: DEFAULT_INTEL_CORPUS,
+    });
+  return new RuleActorResolver(graph, attack);
+}
+
+/**
+ * The rules' actors of one run, their data loaded once: `prepare()` as soon as yara reports a
+ * match, while the workers still read the files (the main thread is idle then), else when the
+ * matches are annotated.
+ */
+class RuleActors {
+  private loaded: { resolver: RuleActorResolver | CairnError } | { error: unknown } | undefined;
+
+  prepare(): void {
+    if (this.loaded !== undefined) return;
+    try {
+      this.loaded = { resolver: loadRuleActors() };
+    } catch (error) {
+      // Thrown where the matches are annotated, not from the timer that prepared it.
+      this.loaded = { error };
     }
+  }
+
+  /** Adds to each match the actors its rule names. */
+  annotate(matchLists: Iterable<readonly RuleMatch[]>, hooks: WorkHooks): void {
+    this.prepare();
+    const loaded = this.loaded!;
+    if ('error' in loaded) throw loaded.error;
+    const { resolver } = loaded;
+    if (resolver instanceof CairnError) {
+      hooks.onProblem?.(resolver);
+      return;
+    }
+    const cache = new Map<string, YaraMatchJson['actors']>();
+    for (const list of matchLists)
+      for (const m of list) {
+        const key = `${m.rule}\u0000${JSON.stringify(m.meta)}`;
+        let found = cache.get(key);
+        if (found === undefined) cache.set(key, (found = resolver.resolve(m.rule, m.meta)));
+        m.actors = found;
+      }
+  }
 }
 
 export { readSample } from './sample-read.js';
@@ -507,9 +540,10 @@ export async function sampleFiles(
     const walk = walkSamplePaths(request.paths);
     const { files, refused } = walk;
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
+    const actors = request.ruleActors ? new RuleActors() : undefined;
     const scan =
       compiled !== undefined
-        ? yaraAlongside(compiled, walk, request.maxSize, objectReader, abort.signal)
+        ? yaraAlongside(compiled, walk, request.maxSize, objectReader, abort.signal, actors)
         : undefined;
     const results: SampleFileJson[] = new Array<SampleFileJson>(files.length);
     await readSampleFiles(files, request, victimNaming, false, hooks, (reply) => {
@@ -519,7 +553,7 @@ export async function sampleFiles(
       const read = new Set(results.filter((r) => r.facts !== undefined).map((r) => r.file));
       const matches = yaraOfRead(await scan, read, hooks);
       for (const r of results) if (r.facts !== undefined) r.yara = matches.get(r.file) ?? [];
-      if (request.ruleActors && matches.size > 0) annotateRuleActors(matches.values(), hooks);
+      if (actors !== undefined && matches.size > 0) actors.annotate(matches.values(), hooks);
     }
     const all = [...refused, ...results];
     let written: SampleResult['case'];
@@ -574,7 +608,8 @@ export async function sampleRuleLines(
     const walk = walkSamplePaths(request.paths);
     const { files, refused } = walk;
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
-    const scan = yaraAlongside(compiled, walk, request.maxSize, textReader, abort.signal);
+    const actors = request.ruleActors ? new RuleActors() : undefined;
+    const scan = yaraAlongside(compiled, walk, request.maxSize, textReader, abort.signal, actors);
     const lines = new Array<string>(files.length);
     const wasRead = new Array<boolean>(files.length).fill(false);
     let bytes = 0;
@@ -587,7 +622,7 @@ export async function sampleRuleLines(
     });
     const read = new Set(files.filter((_, i) => wasRead[i]));
     const matches = yaraOfRead(await scan, read, hooks);
-    if (request.ruleActors && matches.size > 0) annotateRuleActors(matches.values(), hooks);
+    if (actors !== undefined && matches.size > 0) actors.annotate(matches.values(), hooks);
     for (let i = 0; i < files.length; i++) {
       // The entry's JSON ends with the facts object's closing brace and its own.
       if (wasRead[i])
