@@ -125,6 +125,26 @@ function print(io: CliIo, text: string): void {
   io.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
 
+/**
+ * Writes the lines, each ended by a line break, some 64 KiB at a time: with YARA's matched strings
+ * the report is over 100 MiB, which one string (and its UTF-8 copy) would hold twice over.
+ */
+function printLines(io: CliIo, lines: readonly string[]): void {
+  let batch: string[] = [];
+  let size = 0;
+  for (const line of lines) {
+    batch.push(line);
+    size += line.length;
+    if (size >= 1 << 16) {
+      batch.push('');
+      io.stdout.write(batch.join('\n'));
+      batch = [];
+      size = 0;
+    }
+  }
+  if (batch.length > 0 || lines.length === 0) io.stdout.write(batch.join('\n') + '\n');
+}
+
 /** Adds `sample` to the `intel` command. */
 export function addIntelSampleCommand(intel: Command, context: CliContext): void {
   const { io } = context;
@@ -169,7 +189,7 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
               : { caseFile: options.case }),
           };
           // JSON lines are made where each file is read, never rebuilt as objects here.
-          if (options.json) print(io, (await sampleFileLines(input, hooks)).lines.join('\n'));
+          if (options.json) printLines(io, (await sampleFileLines(input, hooks)).lines);
           else {
             const { sampleFiles } = await import('../app/surface-intel.js');
             print(io, sampleText(await sampleFiles(input, hooks)));
