@@ -23,6 +23,7 @@ import {
   sampleReply,
   sampleWorkerScript,
   victimRegex,
+  type SampleReplyForm,
   type SampleWorkerBatch,
   type SampleWorkerReply,
   type SampleWorkerSetup,
@@ -146,13 +147,14 @@ export function parseSampleInput(input: SampleInput): z.output<typeof SampleInpu
 
 /**
  * Reads `files` (in worker threads when there are many), reporting each file's problems and the
- * progress through hooks and handing each reply, as an entry or as JSON text, to `onReply`.
+ * progress through hooks and handing each reply, in the form `json` asks (for `'utf8'`, the
+ * replies read without workers carry their text as a string), to `onReply`.
  */
 export async function readSampleFiles(
   files: readonly string[],
   request: z.output<typeof SampleInput>,
   victimNaming: RegExp | undefined,
-  json: boolean,
+  json: SampleReplyForm,
   hooks: WorkHooks,
   onReply: (reply: SampleWorkerReply) => void,
 ): Promise<void> {
@@ -185,6 +187,75 @@ export type SampleLines = Omit<SampleResult, 'files'> & {
   lines: string[];
 };
 
+/** What `sampleFileText` returns: the result with the files as JSON lines in UTF-8. */
+export type SampleText = Omit<SampleResult, 'files'> & {
+  /** The lines of `sampleFileLines`, each ended by a line feed (one line feed alone when none). */
+  text: Buffer;
+};
+
+/**
+ * `sampleFileLines` as the bytes to print (`intel sample --json`). Without YARA rules or a case,
+ * the workers encode the lines and the main thread only puts them in order.
+ */
+export async function sampleFileText(input: SampleInput, hooks: WorkHooks = {}): Promise<SampleText> {
+  const request = parseSampleInput(input);
+  if (
+    request.caseName !== undefined ||
+    request.caseFile !== undefined ||
+    request.rules !== undefined ||
+    request.corpusRules
+  ) {
+    const { lines, ...rest } = await sampleFileLines(input, hooks);
+    return { ...rest, text: Buffer.from(lines.join('\n') + '\n') };
+  }
+  const { lines, ...rest } = await plainLines(
+    request,
+    hooks,
+    'utf8',
+    (reply) => reply.utf8 ?? Buffer.from(reply.json!),
+    (r) => Buffer.from(JSON.stringify(r)),
+  );
+  const newline = Buffer.from('\n');
+  return {
+    ...rest,
+    text: Buffer.concat(lines.length === 0 ? [newline] : lines.flatMap((line) => [line, newline])),
+  };
+}
+
+/**
+ * The lines of the files and refusals of a request without rules or a case, each as `text` makes
+ * it from a worker's reply (in `form`) or `refusal` from a refusal of the walk.
+ */
+async function plainLines<T>(
+  request: z.output<typeof SampleInput>,
+  hooks: WorkHooks,
+  form: SampleReplyForm,
+  text: (reply: SampleWorkerReply) => T,
+  refusal: (entry: SampleFileJson) => T,
+): Promise<Omit<SampleLines, 'lines'> & { lines: T[] }> {
+  const victimNaming = victimRegex(request.victimNaming);
+  const { files, refused } = walkSamplePaths(request.paths);
+  for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
+  const lines = new Array<T>(files.length);
+  let read = 0;
+  let unread = 0;
+  let bytes = 0;
+  await readSampleFiles(files, request, victimNaming, form, hooks, (reply) => {
+    lines[reply.index] = text(reply);
+    if (reply.size === undefined) unread++;
+    else {
+      read++;
+      bytes += reply.size;
+    }
+  });
+  return {
+    lines: [...refused.map(refusal), ...lines],
+    read,
+    refused: refused.length + unread,
+    bytes,
+  };
+}
+
 /**
  * `sampleFiles` for a caller that only prints the entries as JSON (`intel sample --json`): the
  * same entries in the same order, as JSON text made where each file was read. Without YARA rules
@@ -207,27 +278,13 @@ export async function sampleFileLines(
     const { sampleRuleLines } = await import('./sample.js');
     return sampleRuleLines(request, hooks);
   }
-  const victimNaming = victimRegex(request.victimNaming);
-  const { files, refused } = walkSamplePaths(request.paths);
-  for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
-  const lines = new Array<string>(files.length);
-  let read = 0;
-  let unread = 0;
-  let bytes = 0;
-  await readSampleFiles(files, request, victimNaming, true, hooks, (reply) => {
-    lines[reply.index] = reply.json!;
-    if (reply.size === undefined) unread++;
-    else {
-      read++;
-      bytes += reply.size;
-    }
-  });
-  return {
-    lines: [...refused.map((r) => JSON.stringify(r)), ...lines],
-    read,
-    refused: refused.length + unread,
-    bytes,
-  };
+  return plainLines(
+    request,
+    hooks,
+    true,
+    (reply) => reply.json!,
+    (r) => JSON.stringify(r),
+  );
 }
 
 /** A problem a worker or the walk reported, as the error hooks take. */

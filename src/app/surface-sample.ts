@@ -10,8 +10,10 @@
 export {
   DEFAULT_MAX_SAMPLE_SIZE,
   sampleFileLines,
+  sampleFileText,
   type SampleInput,
   type SampleLines,
+  type SampleText,
 } from './sample-files.js';
 export type { SampleFileJson, SampleResult } from './sample.js';
 export type { WorkHooks } from './progress.js';

@@ -8,7 +8,7 @@ import { CairnError, escapeForTerminal } from '../errors/index.js';
 // Not surface-intel.js: intel's index, the store and YARA load only when a run needs them.
 import {
   DEFAULT_MAX_SAMPLE_SIZE,
-  sampleFileLines,
+  sampleFileText,
   type SampleFileJson,
   type SampleResult,
 } from '../app/surface-sample.js';
@@ -169,7 +169,7 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
               : { caseFile: options.case }),
           };
           // JSON lines are made where each file is read, never rebuilt as objects here.
-          if (options.json) print(io, (await sampleFileLines(input, hooks)).lines.join('\n'));
+          if (options.json) io.stdout.write((await sampleFileText(input, hooks)).text);
           else {
             const { sampleFiles } = await import('../app/surface-intel.js');
             print(io, sampleText(await sampleFiles(input, hooks)));
