@@ -187,17 +187,17 @@ export type SampleLines = Omit<SampleResult, 'files'> & {
   lines: string[];
 };
 
-/** What `sampleFileText` returns: the result with the files as JSON lines in UTF-8. */
-export type SampleText = Omit<SampleResult, 'files'> & {
-  /** The lines of `sampleFileLines`, each ended by a line feed (one line feed alone when none). */
-  text: Buffer;
-};
-
 /**
- * `sampleFileLines` as the bytes to print (`intel sample --json`). Without YARA rules or a case,
- * the workers encode the lines and the main thread only puts them in order.
+ * `sampleFileLines` written out as it goes (`intel sample --json`): `write` gets the lines as
+ * UTF-8, in their order, each ended by a line feed (one line feed alone when there are none).
+ * Without YARA rules or a case, the workers encode the lines and this only writes each as soon as
+ * the ones before it are written: no line is kept once out, nothing is left to do at the end.
  */
-export async function sampleFileText(input: SampleInput, hooks: WorkHooks = {}): Promise<SampleText> {
+export async function writeSampleLines(
+  input: SampleInput,
+  write: (bytes: Uint8Array) => void,
+  hooks: WorkHooks = {},
+): Promise<Omit<SampleLines, 'lines'>> {
   const request = parseSampleInput(input);
   if (
     request.caseName !== undefined ||
@@ -206,54 +206,64 @@ export async function sampleFileText(input: SampleInput, hooks: WorkHooks = {}):
     request.corpusRules
   ) {
     const { lines, ...rest } = await sampleFileLines(input, hooks);
-    return { ...rest, text: Buffer.from(lines.join('\n') + '\n') };
+    write(Buffer.from(lines.join('\n') + '\n'));
+    return rest;
   }
-  const { lines, ...rest } = await plainLines(
+  const newline = Buffer.from('\n');
+  let written = 0;
+  const waiting: (Uint8Array | undefined)[] = [];
+  let next = 0;
+  const result = await readPlain(
     request,
     hooks,
     'utf8',
-    (reply) => reply.utf8 ?? Buffer.from(reply.json!),
-    (r) => Buffer.from(JSON.stringify(r)),
+    (refused) => {
+      if (refused.length > 0) write(Buffer.from(refused.map((r) => JSON.stringify(r) + '\n').join('')));
+      written += refused.length;
+    },
+    (reply) => {
+      waiting[reply.index] = reply.utf8 ?? Buffer.from(reply.json!);
+      if (reply.index !== next) return;
+      const ready: Uint8Array[] = [];
+      for (let line = waiting[next]; line !== undefined; line = waiting[++next]) {
+        ready.push(line, newline);
+        waiting[next] = undefined;
+      }
+      write(Buffer.concat(ready));
+      written += ready.length / 2;
+    },
   );
-  const newline = Buffer.from('\n');
-  return {
-    ...rest,
-    text: Buffer.concat(lines.length === 0 ? [newline] : lines.flatMap((line) => [line, newline])),
-  };
+  if (written === 0) write(newline);
+  return result;
 }
 
 /**
- * The lines of the files and refusals of a request without rules or a case, each as `text` makes
- * it from a worker's reply (in `form`) or `refusal` from a refusal of the walk.
+ * Walks and reads a request without rules or a case: `onRefused` gets the walk's refusals (the
+ * first lines), then `onReply` each file's reply, in the form asked, as it comes.
  */
-async function plainLines<T>(
+async function readPlain(
   request: z.output<typeof SampleInput>,
   hooks: WorkHooks,
   form: SampleReplyForm,
-  text: (reply: SampleWorkerReply) => T,
-  refusal: (entry: SampleFileJson) => T,
-): Promise<Omit<SampleLines, 'lines'> & { lines: T[] }> {
+  onRefused: (refused: SampleFileJson[]) => void,
+  onReply: (reply: SampleWorkerReply) => void,
+): Promise<Omit<SampleLines, 'lines'>> {
   const victimNaming = victimRegex(request.victimNaming);
   const { files, refused } = walkSamplePaths(request.paths);
   for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
-  const lines = new Array<T>(files.length);
+  onRefused(refused);
   let read = 0;
   let unread = 0;
   let bytes = 0;
   await readSampleFiles(files, request, victimNaming, form, hooks, (reply) => {
-    lines[reply.index] = text(reply);
+    onReply(reply);
     if (reply.size === undefined) unread++;
     else {
       read++;
       bytes += reply.size;
     }
   });
-  return {
-    lines: [...refused.map(refusal), ...lines],
-    read,
-    refused: refused.length + unread,
-    bytes,
-  };
+  return { read, refused: refused.length + unread, bytes };
 }
 
 /**
@@ -278,13 +288,16 @@ export async function sampleFileLines(
     const { sampleRuleLines } = await import('./sample.js');
     return sampleRuleLines(request, hooks);
   }
-  return plainLines(
+  let refusedLines: string[] = [];
+  const lines: string[] = [];
+  const result = await readPlain(
     request,
     hooks,
     true,
-    (reply) => reply.json!,
-    (r) => JSON.stringify(r),
+    (refused) => (refusedLines = refused.map((r) => JSON.stringify(r))),
+    (reply) => (lines[reply.index] = reply.json!),
   );
+  return { ...result, lines: [...refusedLines, ...lines] };
 }
 
 /** A problem a worker or the walk reported, as the error hooks take. */

@@ -10,10 +10,9 @@
 export {
   DEFAULT_MAX_SAMPLE_SIZE,
   sampleFileLines,
-  sampleFileText,
+  writeSampleLines,
   type SampleInput,
   type SampleLines,
-  type SampleText,
 } from './sample-files.js';
 export type { SampleFileJson, SampleResult } from './sample.js';
 export type { WorkHooks } from './progress.js';
