@@ -108,8 +108,8 @@ export function victimRegex(text: string | undefined): RegExp | undefined {
 /**
  * How a worker hands an entry back: the entry itself (`false`, by structured clone), its JSON
  * text (`true`: a string crosses threads as one copy, with no objects to rebuild and keep on the
- * main thread), or that text as UTF-8 (`'utf8'`: the texts of a batch in one buffer moved, not
- * copied, to the main thread, which writes them out without encoding them or collecting them).
+ * main thread), or that text as a line of UTF-8 (`'utf8'`: the lines of a batch in one buffer
+ * moved, not copied, to the main thread, which writes them out as they are).
  */
 export type SampleReplyForm = boolean | 'utf8';
 
@@ -118,7 +118,7 @@ export interface SampleWorkerReply {
   index: number;
   result?: SampleFileJson;
   json?: string;
-  /** The JSON text as UTF-8 (a view of its batch's buffer). */
+  /** The JSON text and a line feed, as UTF-8 (a view of its batch's buffer). */
   utf8?: Uint8Array;
   /** The file's problems: why it was not read, or what is wrong in its structures. */
   problems: ProblemJson[];
@@ -161,16 +161,17 @@ export function sampleReply(index: number, result: SampleFileJson, json: SampleR
 }
 
 /**
- * Moves the JSON texts of `replies` into one buffer of UTF-8, each reply keeping a view of its
- * own text; returns the buffer's memory, for the transfer list of the message that carries them.
+ * Moves the JSON texts of `replies` into one buffer of UTF-8 lines, each reply keeping a view of
+ * its own line; returns the buffer's memory, for the transfer list of the message that carries them.
  */
 export function packReplies(replies: SampleWorkerReply[]): ArrayBuffer {
   let total = 0;
-  for (const r of replies) total += Buffer.byteLength(r.json!);
+  for (const r of replies) total += Buffer.byteLength(r.json!) + 1;
   const packed = Buffer.allocUnsafeSlow(total);
   let at = 0;
   for (const r of replies) {
-    const end = at + packed.write(r.json!, at);
+    let end = at + packed.write(r.json!, at);
+    packed[end++] = 0x0a;
     r.utf8 = packed.subarray(at, end);
     r.json = undefined;
     at = end;
