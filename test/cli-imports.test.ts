@@ -112,6 +112,14 @@ describe('what each cairn command loads', () => {
     expect(urls.some((u) => u.endsWith('/dist/app/intel.js'))).toBe(true);
   });
 
+  it('cli/program.js (every command) sets the input limits without loading the readers or mrt', () => {
+    const urls = urlsLoaded('cli/program.js');
+    expect(
+      ['/dist/app/input-file.js', '/dist/mrt/index.js'].filter((m) => urls.some((u) => u.endsWith(m))),
+    ).toEqual([]);
+    expect(urls.some((u) => u.endsWith('/dist/app/input-limits.js'))).toBe(true);
+  });
+
   it('cli/intel.js (so `intel sample`) loads the sample walk and workers, not the intel questions, the store or YARA', () => {
     const urls = urlsLoaded('cli/intel.js');
     const notNeeded = [

@@ -8,7 +8,7 @@ import { CairnError, escapeForTerminal } from '../errors/index.js';
 // Not surface-intel.js: intel's index, the store and YARA load only when a run needs them.
 import {
   DEFAULT_MAX_SAMPLE_SIZE,
-  sampleFileLines,
+  writeSampleLines,
   type SampleFileJson,
   type SampleResult,
 } from '../app/surface-sample.js';
@@ -125,26 +125,6 @@ function print(io: CliIo, text: string): void {
   io.stdout.write(text.endsWith('\n') ? text : text + '\n');
 }
 
-/**
- * Writes the lines, each ended by a line break, some 64 KiB at a time: with YARA's matched strings
- * the report is over 100 MiB, which one string (and its UTF-8 copy) would hold twice over.
- */
-function printLines(io: CliIo, lines: readonly string[]): void {
-  let batch: string[] = [];
-  let size = 0;
-  for (const line of lines) {
-    batch.push(line);
-    size += line.length;
-    if (size >= 1 << 16) {
-      batch.push('');
-      io.stdout.write(batch.join('\n'));
-      batch = [];
-      size = 0;
-    }
-  }
-  if (batch.length > 0 || lines.length === 0) io.stdout.write(batch.join('\n') + '\n');
-}
-
 /** Adds `sample` to the `intel` command. */
 export function addIntelSampleCommand(intel: Command, context: CliContext): void {
   const { io } = context;
@@ -188,8 +168,9 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
               ? { caseName: options.case, db: options.db }
               : { caseFile: options.case }),
           };
-          // JSON lines are made where each file is read, never rebuilt as objects here.
-          if (options.json) printLines(io, (await sampleFileLines(input, hooks)).lines);
+          // JSON lines are made where each file is read, never rebuilt as objects here, and
+          // printed as they come.
+          if (options.json) await writeSampleLines(input, (bytes) => io.stdout.write(bytes), hooks);
           else {
             const { sampleFiles } = await import('../app/surface-intel.js');
             print(io, sampleText(await sampleFiles(input, hooks)));
