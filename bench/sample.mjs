@@ -8,11 +8,12 @@
 // (test/fixtures/pe/plain.c built once with MinGW-w64 when x86_64-w64-mingw32-gcc is installed,
 // each copy with its own timestamp and an overlay of random bytes; random bytes otherwise).
 // Every command reads every file; cairn computes md5, sha1, sha256, ssdeep, TLSH, PE traits and
-// strings per file (the whole report, --json to /dev/null), and a second row adds the YARA rules.
+// strings per file (the whole report, --json to /dev/null), and a second row adds the YARA rules;
+// a last row times yara alone as that row runs it (compiled rules, a scan list, -s).
 // The machine is shared and noisy: each command runs REPEAT times and its best run is reported.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -124,10 +125,13 @@ try {
     process.exit(0);
   }
   const list = join(dir, 'files.txt');
-  writeFileSync(
-    list,
-    Array.from({ length: FILES }, (_, i) => join(samples, `f${String(i).padStart(5, '0')}.bin`)).join('\0'),
-  );
+  const paths = Array.from({ length: FILES }, (_, i) => join(samples, `f${String(i).padStart(5, '0')}.bin`));
+  writeFileSync(list, paths.join('\0'));
+  // yara as `cairn intel sample --rules` runs it: compiled rules, a scan list, every matched string.
+  const compiled = join(dir, 'rules.yarc');
+  execFileSync('yarac', ['-w', `r0_bench_yar:${join(rules, 'bench.yar')}`, compiled]);
+  const scanList = join(dir, 'scan-list.txt');
+  writeFileSync(scanList, paths.join('\n') + '\n');
 
   /** The arguments of `node CLI intel sample --json --no-progress ...rest`. */
   const sample = (cli, ...rest) => [cli, 'intel', 'sample', '--json', '--no-progress', ...rest];
@@ -159,6 +163,10 @@ try {
           ),
         ]
       : []),
+    best('yara as --rules runs it (-C -e -g -m -s --scan-list)', 'yara', [
+      ...['-C', '-w', '-N', '-e', '-g', '-m', '-s', '-p', String(Math.min(8, availableParallelism()))],
+      ...['--scan-list', compiled, scanList],
+    ]),
   ];
   const slowestRef = Math.max(...rows.slice(0, 3).map((r) => r.ms));
   const slowestCpu = Math.max(...rows.slice(0, 3).map((r) => r.cpuMs));

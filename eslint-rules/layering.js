@@ -7,7 +7,8 @@ export const SUBMODULE_SURFACES = {
   bgp: ['collector/index.js', 'collector/index.ts', 'collector/index'],
   // app/mrt.ts loads only the decoder: `cairn mrt dump` starts without the rest of app and zod;
   // app/country.ts only what the country questions need (no intel, collector or store).
-  // app/input-file.ts: the input limits every command sets, without loading the rest of app.
+  // app/input-limits.ts: the input limits every command sets, without loading the rest of app
+  // (nor the readers of app/input-file.ts, which load mrt's index).
   app: [
     'mrt.js',
     'mrt.ts',
@@ -15,9 +16,9 @@ export const SUBMODULE_SURFACES = {
     'country.js',
     'country.ts',
     'country',
-    'input-file.js',
-    'input-file.ts',
-    'input-file',
+    'input-limits.js',
+    'input-limits.ts',
+    'input-limits',
     // app/collect.ts: `cairn collect` without the store, DuckDB and the intel code.
     'collect.js',
     'collect.ts',

@@ -3,7 +3,8 @@
  * sub-surface (app/surface-*.js, app/mrt.js, app/country.js, app/collect.js), not app/index.js, and
  * the heavy packages (DuckDB's native module, fastify, nats) load only where a command needs
  * them, at the point of use. Checked in a fresh Node process on the built code (the test process
- * has loaded other test files' modules), by every URL the ESM loader resolves while importing.
+ * has loaded other test files' modules), by every URL the ESM loader resolves while importing and
+ * every file in require's cache after it.
  *
  * Needs the build (`npm run build`).
  */
@@ -25,12 +26,13 @@ const HOOKS = [
   '}',
 ].join('\n');
 
-/** Every URL resolved while importing `module` (a path under dist/) in a fresh process. */
+/** Every URL resolved while importing `module` (a path under dist/) in a fresh process, and every file required. */
 function urlsLoaded(module: string): string[] {
   const file = join(ROOT, 'dist', module);
   expect(existsSync(file), `${file}: run \`npm run build\` first`).toBe(true);
   const script = [
-    `import { register } from 'node:module';`,
+    `import { createRequire, register } from 'node:module';`,
+    `import { pathToFileURL } from 'node:url';`,
     `import { MessageChannel } from 'node:worker_threads';`,
     `const { port1, port2 } = new MessageChannel();`,
     `const urls = [];`,
@@ -41,7 +43,9 @@ function urlsLoaded(module: string): string[] {
     `await import(END);`,
     `await done;`,
     `port1.close();`,
-    `console.log(JSON.stringify(urls));`,
+    // Packages loaded with require (the store loads DuckDB so) pass no ESM hook: their files are in require's cache.
+    `const required = Object.keys(createRequire(process.cwd() + '/').cache).map((f) => pathToFileURL(f).href);`,
+    `console.log(JSON.stringify([...urls, ...required]));`,
   ].join('\n');
   const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
     cwd: ROOT,
@@ -106,6 +110,14 @@ describe('what each cairn command loads', () => {
     expect(notNeeded.filter((m) => urls.some((u) => u.endsWith(m)))).toEqual([]);
     // The check sees what a module loads: the intel surface itself is among the URLs.
     expect(urls.some((u) => u.endsWith('/dist/app/intel.js'))).toBe(true);
+  });
+
+  it('cli/program.js (every command) sets the input limits without loading the readers or mrt', () => {
+    const urls = urlsLoaded('cli/program.js');
+    expect(
+      ['/dist/app/input-file.js', '/dist/mrt/index.js'].filter((m) => urls.some((u) => u.endsWith(m))),
+    ).toEqual([]);
+    expect(urls.some((u) => u.endsWith('/dist/app/input-limits.js'))).toBe(true);
   });
 
   it('cli/intel.js (so `intel sample`) loads the sample walk and workers, not the intel questions, the store or YARA', () => {

@@ -219,6 +219,8 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
       .map((l) => JSON.parse(l) as SampleFileJson);
     const inProcess = await sampleFiles({ paths: [samples], workers: 1 });
     expect(viaWorkers).toEqual(JSON.parse(JSON.stringify(inProcess.files)));
+    // Byte for byte: the workers' UTF-8 batches, put in order, are the entries' JSON lines.
+    expect(child.stdout).toBe(inProcess.files.map((f) => JSON.stringify(f)).join('\n') + '\n');
   });
 
   it.skipIf(!haveYara)('with --rules too: the same text as the entries made in process', async () => {

@@ -22,6 +22,22 @@ import { reserveForFiles } from './replay.js';
 import type { TaskSend } from './worker.js';
 
 /**
+ * Estimated elements (MrtFileHead.elements, summed over the files decoded) below which ingest keeps
+ * its outage detection on the main thread when `jobs` is not given: a worker first loads its
+ * modules and parses its own registry (about 0.6 s of CPU on the bundled APNIC file), and the
+ * detection it takes off the main thread costs less than that below about a million elements
+ * (0.37 s for the 577,744 of data/mrt/ripe-bgpdump/updates.et-header.2015.gz, whose estimate is
+ * 779,091; bench/RESULTS-suite.md, 2026-12-06, suite19).
+ */
+export const OUTAGE_WORKER_MIN_ELEMENTS = 1_000_000;
+
+/** Threads for ingest's outage detection when `jobs` is not given: see OUTAGE_WORKER_MIN_ELEMENTS. */
+export function defaultIngestJobs(files: readonly MrtFileHead[], cores: number): number {
+  const elements = files.reduce((sum, file) => sum + file.elements, 0);
+  return elements < OUTAGE_WORKER_MIN_ELEMENTS ? 1 : Math.max(1, cores);
+}
+
+/**
  * How the detectors take the table's events: `one-pass` (default) routes each event once to the
  * country it concerns (observatory's CountryOutageDetectors); `per-country` attaches every
  * detector to the table on its own, the reference the one-pass output is compared with.

@@ -6,7 +6,7 @@
  * opening a FIFO blocks until a writer comes and a device never ends.
  *
  * The limits are process-wide, like a ulimit: the CLI sets them from its global options before a
- * command runs (`setInputLimits`), and every reader here applies them.
+ * command runs (`setInputLimits`, input-limits.ts), and every reader here applies them.
  *
  * @example
  * const bytes = readInputFileSync(path, 'case file');
@@ -16,47 +16,16 @@ import { promisify } from 'node:util';
 import { gunzip, gunzipSync } from 'node:zlib';
 import { CairnError } from '../errors/index.js';
 import { detectCompression } from '../mrt/index.js';
+import { inputLimits, STDIN_PATH } from './input-limits.js';
 
-/** Default largest input read whole (1 GiB): beyond it a file is refused, not loaded. */
-export const DEFAULT_MAX_INPUT_BYTES = 1024 * 1024 * 1024;
-
-/** The path that names standard input. */
-export const STDIN_PATH = '-';
-
-export interface InputLimits {
-  /** Bytes an input may hold; reading stops there with INPUT_TOO_LARGE. */
-  maxBytes: number;
-  /** Read FIFOs and character devices as streams (up to `maxBytes`) instead of refusing them. */
-  streams: boolean;
-}
-
-/** The limit from CAIRN_MAX_INPUT_BYTES when it is a positive integer, else the default. */
-export function limitFromEnvironment(): number {
-  const value = Number(process.env.CAIRN_MAX_INPUT_BYTES);
-  return Number.isSafeInteger(value) && value > 0 ? value : DEFAULT_MAX_INPUT_BYTES;
-}
-
-let limits: InputLimits = { maxBytes: limitFromEnvironment(), streams: false };
-
-/** The limits every input reader applies. */
-export function inputLimits(): Readonly<InputLimits> {
-  return limits;
-}
-
-/** Changes the limits (the CLI's `--max-input-bytes` and `--stream`); returns the previous ones. */
-export function setInputLimits(next: Partial<InputLimits>): InputLimits {
-  const previous = limits;
-  if (next.maxBytes !== undefined && !(Number.isSafeInteger(next.maxBytes) && next.maxBytes > 0))
-    throw new CairnError(
-      'INPUT_BAD_LIMIT',
-      `input size limit must be a positive integer, not ${next.maxBytes}`,
-      {
-        field: 'max-input-bytes',
-      },
-    );
-  limits = { ...limits, ...next };
-  return previous;
-}
+export {
+  DEFAULT_MAX_INPUT_BYTES,
+  STDIN_PATH,
+  inputLimits,
+  limitFromEnvironment,
+  setInputLimits,
+  type InputLimits,
+} from './input-limits.js';
 
 /** What `path` is, in words, when it is not a regular file. */
 function kindOf(info: Stats): string {
@@ -90,7 +59,7 @@ export function checkInputFile(path: string, what = 'input file'): Stats {
     );
   }
   if (info.isFile()) return info;
-  if ((limits.streams || path === STDIN_PATH) && isStream(info)) return info;
+  if ((inputLimits().streams || path === STDIN_PATH) && isStream(info)) return info;
   throw new CairnError(
     'INPUT_NOT_A_FILE',
     `${what} ${path} is ${kindOf(info)}, not a regular file` +
@@ -102,8 +71,8 @@ export function checkInputFile(path: string, what = 'input file'): Stats {
 function tooLarge(path: string, what: string, detail: string): CairnError {
   return new CairnError(
     'INPUT_TOO_LARGE',
-    `${what} ${path} ${detail} (limit ${limits.maxBytes} bytes: --max-input-bytes)`,
-    { file: path, offset: limits.maxBytes },
+    `${what} ${path} ${detail} (limit ${inputLimits().maxBytes} bytes: --max-input-bytes)`,
+    { file: path, offset: inputLimits().maxBytes },
   );
 }
 
@@ -124,7 +93,7 @@ export function readInputFileSync(path: string, what = 'input file'): Buffer {
   }
   try {
     const info = fstatSync(fd);
-    const max = limits.maxBytes;
+    const max = inputLimits().maxBytes;
     if (info.isFile() && info.size > max) throw tooLarge(path, what, `holds ${info.size} bytes`);
     const chunks: Buffer[] = [];
     let total = 0;
@@ -203,7 +172,7 @@ export function inputFileReader(path: string, what = 'input file', headBytes = 6
       whole: () => bytes,
     };
   }
-  if (info.size > limits.maxBytes) throw tooLarge(path, what, `holds ${info.size} bytes`);
+  if (info.size > inputLimits().maxBytes) throw tooLarge(path, what, `holds ${info.size} bytes`);
   const readAt = (position: number, max: number): Buffer => {
     let fd: number;
     try {
@@ -213,7 +182,7 @@ export function inputFileReader(path: string, what = 'input file', headBytes = 6
       throw new CairnError('INPUT_NOT_FOUND', `cannot read ${what} ${path}: ${code}`, { file: path });
     }
     try {
-      const size = Math.max(0, Math.min(max, limits.maxBytes - position, info.size - position));
+      const size = Math.max(0, Math.min(max, inputLimits().maxBytes - position, info.size - position));
       const chunk = Buffer.allocUnsafe(size);
       let got = 0;
       while (got < size) {

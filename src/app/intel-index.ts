@@ -51,8 +51,10 @@ export async function refreshEvidenceIndex(
   added: readonly EvidenceInput[],
   clock: Pick<Clock, 'now'>,
   hooks: WorkHooks = {},
+  /** The store's index when the caller has read it already. */
+  previous?: EvidenceIndexRecord,
 ): Promise<EvidenceIndexRecord | undefined> {
-  const previous = await store.loadEvidenceIndex();
+  previous ??= await store.loadEvidenceIndex();
   const inputs = [...(previous?.inputs ?? [])];
   const known = new Set(inputs.map((i) => i.hash));
   for (const f of added)

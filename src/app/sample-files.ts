@@ -23,6 +23,7 @@ import {
   sampleReply,
   sampleWorkerScript,
   victimRegex,
+  type SampleReplyForm,
   type SampleWorkerBatch,
   type SampleWorkerReply,
   type SampleWorkerSetup,
@@ -146,13 +147,14 @@ export function parseSampleInput(input: SampleInput): z.output<typeof SampleInpu
 
 /**
  * Reads `files` (in worker threads when there are many), reporting each file's problems and the
- * progress through hooks and handing each reply, as an entry or as JSON text, to `onReply`.
+ * progress through hooks and handing each reply, in the form `json` asks (for `'utf8'`, the
+ * replies read without workers carry their text as a string), to `onReply`.
  */
 export async function readSampleFiles(
   files: readonly string[],
   request: z.output<typeof SampleInput>,
   victimNaming: RegExp | undefined,
-  json: boolean,
+  json: SampleReplyForm,
   hooks: WorkHooks,
   onReply: (reply: SampleWorkerReply) => void,
 ): Promise<void> {
@@ -186,6 +188,97 @@ export type SampleLines = Omit<SampleResult, 'files'> & {
 };
 
 /**
+ * `sampleFileLines` written out as it goes (`intel sample --json`): `write` gets the lines as
+ * UTF-8, in their order, each ended by a line feed (one line feed alone when there are none).
+ * Without YARA rules or a case, the workers encode the lines and this only writes each as soon as
+ * the ones before it are written: no line is kept once out, nothing is left to do at the end.
+ */
+export async function writeSampleLines(
+  input: SampleInput,
+  write: (bytes: Uint8Array) => void,
+  hooks: WorkHooks = {},
+): Promise<Omit<SampleLines, 'lines'>> {
+  const request = parseSampleInput(input);
+  if (
+    request.caseName !== undefined ||
+    request.caseFile !== undefined ||
+    request.rules !== undefined ||
+    request.corpusRules
+  ) {
+    const { lines, ...rest } = await sampleFileLines(input, hooks);
+    // Some 64 KiB at a time: with YARA's matched strings the report can pass 100 MiB, which one
+    // string (and its UTF-8 copy) would hold twice over.
+    let batch: string[] = [];
+    let size = 0;
+    for (const line of lines) {
+      batch.push(line);
+      size += line.length;
+      if (size >= 1 << 16) {
+        batch.push('');
+        write(Buffer.from(batch.join('\n')));
+        batch = [];
+        size = 0;
+      }
+    }
+    if (batch.length > 0 || lines.length === 0) write(Buffer.from(batch.join('\n') + '\n'));
+    return rest;
+  }
+  const newline = Buffer.from('\n');
+  let written = 0;
+  const waiting: (Uint8Array | undefined)[] = [];
+  let next = 0;
+  const result = await readPlain(
+    request,
+    hooks,
+    'utf8',
+    (refused) => {
+      if (refused.length > 0) write(Buffer.from(refused.map((r) => JSON.stringify(r) + '\n').join('')));
+      written += refused.length;
+    },
+    (reply) => {
+      waiting[reply.index] = reply.utf8 ?? Buffer.from(reply.json! + '\n');
+      // Each line as it is (a view of the worker's buffer): no copy to make, nor memory to free.
+      for (let line = waiting[next]; line !== undefined; line = waiting[++next]) {
+        write(line);
+        waiting[next] = undefined;
+        written++;
+      }
+    },
+  );
+  if (written === 0) write(newline);
+  return result;
+}
+
+/**
+ * Walks and reads a request without rules or a case: `onRefused` gets the walk's refusals (the
+ * first lines), then `onReply` each file's reply, in the form asked, as it comes.
+ */
+async function readPlain(
+  request: z.output<typeof SampleInput>,
+  hooks: WorkHooks,
+  form: SampleReplyForm,
+  onRefused: (refused: SampleFileJson[]) => void,
+  onReply: (reply: SampleWorkerReply) => void,
+): Promise<Omit<SampleLines, 'lines'>> {
+  const victimNaming = victimRegex(request.victimNaming);
+  const { files, refused } = walkSamplePaths(request.paths);
+  for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
+  onRefused(refused);
+  let read = 0;
+  let unread = 0;
+  let bytes = 0;
+  await readSampleFiles(files, request, victimNaming, form, hooks, (reply) => {
+    onReply(reply);
+    if (reply.size === undefined) unread++;
+    else {
+      read++;
+      bytes += reply.size;
+    }
+  });
+  return { read, refused: refused.length + unread, bytes };
+}
+
+/**
  * `sampleFiles` for a caller that only prints the entries as JSON (`intel sample --json`): the
  * same entries in the same order, as JSON text made where each file was read. Without YARA rules
  * or a case to write, no entry is rebuilt as objects on the main thread.
@@ -207,27 +300,16 @@ export async function sampleFileLines(
     const { sampleRuleLines } = await import('./sample.js');
     return sampleRuleLines(request, hooks);
   }
-  const victimNaming = victimRegex(request.victimNaming);
-  const { files, refused } = walkSamplePaths(request.paths);
-  for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
-  const lines = new Array<string>(files.length);
-  let read = 0;
-  let unread = 0;
-  let bytes = 0;
-  await readSampleFiles(files, request, victimNaming, true, hooks, (reply) => {
-    lines[reply.index] = reply.json!;
-    if (reply.size === undefined) unread++;
-    else {
-      read++;
-      bytes += reply.size;
-    }
-  });
-  return {
-    lines: [...refused.map((r) => JSON.stringify(r)), ...lines],
-    read,
-    refused: refused.length + unread,
-    bytes,
-  };
+  let refusedLines: string[] = [];
+  const lines: string[] = [];
+  const result = await readPlain(
+    request,
+    hooks,
+    true,
+    (refused) => (refusedLines = refused.map((r) => JSON.stringify(r))),
+    (reply) => (lines[reply.index] = reply.json!),
+  );
+  return { ...result, lines: [...refusedLines, ...lines] };
 }
 
 /** A problem a worker or the walk reported, as the error hooks take. */

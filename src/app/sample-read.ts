@@ -106,14 +106,20 @@ export function victimRegex(text: string | undefined): RegExp | undefined {
 }
 
 /**
- * A worker's answer: the entry itself (handed over by structured clone) or, when the caller
- * only prints it, its JSON text (a string crosses threads as one copy, with no objects to rebuild
- * and keep on the main thread); with what the run's hooks and totals need either way.
+ * How a worker hands an entry back: the entry itself (`false`, by structured clone), its JSON
+ * text (`true`: a string crosses threads as one copy, with no objects to rebuild and keep on the
+ * main thread), or that text as a line of UTF-8 (`'utf8'`: the lines of a batch in one buffer
+ * moved, not copied, to the main thread, which writes them out as they are).
  */
+export type SampleReplyForm = boolean | 'utf8';
+
+/** A worker's answer, in the form asked; with what the run's hooks and totals need either way. */
 export interface SampleWorkerReply {
   index: number;
   result?: SampleFileJson;
   json?: string;
+  /** The JSON text and a line feed, as UTF-8 (a view of its batch's buffer). */
+  utf8?: Uint8Array;
   /** The file's problems: why it was not read, or what is wrong in its structures. */
   problems: ProblemJson[];
   /** Its size when it was read. */
@@ -129,8 +135,8 @@ export interface SampleWorkerSetup {
   cairnSampleWorker: true;
   maxSize: number;
   victimNaming?: string;
-  /** Answer with JSON text instead of the entry. */
-  json: boolean;
+  /** The form of the answers. */
+  json: SampleReplyForm;
   files: readonly string[];
   next: SharedArrayBuffer;
 }
@@ -145,11 +151,32 @@ export interface SampleWorkerBatch {
 const BATCH_FILES = 16;
 const BATCH_MS = 50;
 
-/** The reply for one entry read, as an object or as JSON text. */
-export function sampleReply(index: number, result: SampleFileJson, json: boolean): SampleWorkerReply {
+/** The reply for one entry read, as an object or as JSON text (still a string for `'utf8'`). */
+export function sampleReply(index: number, result: SampleFileJson, json: SampleReplyForm): SampleWorkerReply {
   const problems = [...(result.error ? [result.error] : []), ...(result.facts?.problems ?? [])];
   const size = result.facts?.size;
-  return json ? { index, json: JSON.stringify(result), problems, size } : { index, result, problems, size };
+  return json !== false
+    ? { index, json: JSON.stringify(result), problems, size }
+    : { index, result, problems, size };
+}
+
+/**
+ * Moves the JSON texts of `replies` into one buffer of UTF-8 lines, each reply keeping a view of
+ * its own line; returns the buffer's memory, for the transfer list of the message that carries them.
+ */
+export function packReplies(replies: SampleWorkerReply[]): ArrayBuffer {
+  let total = 0;
+  for (const r of replies) total += Buffer.byteLength(r.json!) + 1;
+  const packed = Buffer.allocUnsafeSlow(total);
+  let at = 0;
+  for (const r of replies) {
+    let end = at + packed.write(r.json!, at);
+    packed[end++] = 0x0a;
+    r.utf8 = packed.subarray(at, end);
+    r.json = undefined;
+    at = end;
+  }
+  return packed.buffer as ArrayBuffer;
 }
 
 /** This module's file when it runs as compiled JavaScript (workers cannot load TypeScript). */
@@ -170,14 +197,19 @@ if (
   const next = new Int32Array(setup.next);
   let replies: SampleWorkerReply[] = [];
   let sent = Date.now();
+  const send = (done: boolean): void => {
+    const batch: SampleWorkerBatch = { replies, done };
+    if (setup.json === 'utf8') port.postMessage(batch, [packReplies(replies)]);
+    else port.postMessage(batch);
+  };
   // Replies go in batches: one message (and one wake-up of the main thread) per batch, not per file.
   for (let i = Atomics.add(next, 0, 1); i < setup.files.length; i = Atomics.add(next, 0, 1)) {
     replies.push(sampleReply(i, readSample(setup.files[i], setup.maxSize, naming), setup.json));
     if (replies.length >= BATCH_FILES || Date.now() - sent >= BATCH_MS) {
-      port.postMessage({ replies, done: false } satisfies SampleWorkerBatch);
+      send(false);
       replies = [];
       sent = Date.now();
     }
   }
-  port.postMessage({ replies, done: true } satisfies SampleWorkerBatch);
+  send(true);
 }

@@ -25,13 +25,14 @@ import {
   importAttack,
   importMispGalaxy,
   parseYaraOutput,
-  parseYaraOutputText,
+  YaraOutputReader,
   sampleCaseId,
   sampleCaseValues,
   sampleValueId,
   splitCsvLine,
   type EvidenceObject,
   type IndicatorType,
+  type YaraMatch,
   type SampleCaseValue,
   type YaraMatchText,
 } from '../intel/index.js';
@@ -240,11 +241,26 @@ interface YaraScan<M> {
   problems: Array<{ file?: string; problem: CairnError }>;
 }
 
-/** Reads yara's output into matches by file: `parseYaraOutput` or `parseYaraOutputText`. */
-type YaraParser<M> = (
-  output: string,
-  files: readonly string[],
-) => { matches: Map<string, M[]>; unread: string[] };
+/** Reads yara's output, chunk by chunk as it arrives, into matches by file. */
+interface YaraReader<M> {
+  push(chunk: Buffer): void;
+  end(): { matches: Map<string, M[]>; unread: string[] };
+}
+
+/** A reader of yara's output about `files`: `objectReader` or `YaraOutputReader`'s. */
+type YaraReading<M> = (files: readonly string[]) => YaraReader<M>;
+
+/** `parseYaraOutput` of the whole output once yara has ended: matches as objects. */
+const objectReader: YaraReading<YaraMatch> = (files) => {
+  const chunks: Buffer[] = [];
+  return {
+    push: (chunk) => chunks.push(chunk),
+    end: () => parseYaraOutput(Buffer.concat(chunks).toString('utf8'), files),
+  };
+};
+
+/** The matches' strings as JSON text, read while yara runs (`YaraOutputReader`). */
+const textReader: YaraReading<YaraMatchText> = (files) => new YaraOutputReader(files);
 
 /** A match the rules' actors are added to. */
 type RuleMatch = Pick<YaraMatchJson, 'rule' | 'meta' | 'actors'>;
@@ -264,8 +280,9 @@ function fileNamedIn(line: string, files: readonly string[]): string | undefined
 async function runYara<M>(
   rules: CompiledRules,
   files: readonly string[],
-  parse: YaraParser<M>,
+  reading: YaraReading<M>,
   signal?: AbortSignal,
+  onOutput?: () => void,
 ): Promise<YaraScan<M>> {
   const problems: YaraScan<M>['problems'] = [];
   const scannable: string[] = [];
@@ -302,14 +319,16 @@ async function runYara<M>(
     rules.compiledPath,
     list,
   ];
-  const output = await new Promise<string>((resolve, reject) => {
+  const reader = reading(scannable);
+  await new Promise<void>((resolve, reject) => {
     const child = spawn('yara', args, { stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
-    const chunks: Buffer[] = [];
     let size = 0;
     let stderr = '';
+    // Read as it arrives: the output is parsed while yara (and the workers) still run.
     child.stdout.on('data', (c: Buffer) => {
+      if (size === 0) onOutput?.();
       size += c.length;
-      if (size <= MAX_YARA_OUTPUT) chunks.push(c);
+      if (size <= MAX_YARA_OUTPUT) reader.push(c);
     });
     child.stderr.on('data', (c: Buffer) => {
       if (stderr.length < 65536) stderr += c.toString('utf8');
@@ -339,7 +358,7 @@ async function runYara<M>(
             {},
           ),
         });
-      if (code !== 0 && chunks.length === 0) {
+      if (code !== 0 && size === 0) {
         reject(
           new CairnError(
             'SAMPLE_YARA_FAILED',
@@ -347,10 +366,10 @@ async function runYara<M>(
             {},
           ),
         );
-      } else resolve(Buffer.concat(chunks).toString('utf8'));
+      } else resolve();
     });
   });
-  const { matches, unread } = parse(output, scannable);
+  const { matches, unread } = reader.end();
   if (unread.length > 0) {
     problems.push({
       problem: new CairnError(
@@ -369,7 +388,7 @@ export async function scanWithYara(
   files: readonly string[],
   hooks: WorkHooks = {},
 ): Promise<Map<string, YaraMatchJson[]>> {
-  const { matches, problems } = await runYara(rules, files, parseYaraOutput);
+  const { matches, problems } = await runYara(rules, files, objectReader);
   for (const p of problems) hooks.onProblem?.(p.problem);
   return matches;
 }
@@ -383,14 +402,17 @@ function yaraAlongside<M>(
   rules: CompiledRules,
   walk: { files: readonly string[]; sizes: readonly number[] },
   maxSize: number,
-  parse: YaraParser<M>,
+  reading: YaraReading<M>,
   signal: AbortSignal,
+  actors: RuleActors | undefined,
 ): Promise<YaraScan<M>> {
   const scan = runYara(
     rules,
     walk.files.filter((_, i) => walk.sizes[i] <= maxSize),
-    parse,
+    reading,
     signal,
+    // yara prints only matches: its first output says the rules' actors will be wanted.
+    actors === undefined ? undefined : () => setImmediate(() => actors.prepare()),
   );
   // Awaited once the files are read; until then a failure must not count as unhandled.
   scan.catch(() => undefined);
@@ -417,36 +439,66 @@ export function corpusRuleFolders(): string[] {
   return present;
 }
 
-/** Adds to each match the actors its rule names, over the bundled ATT&CK and MISP threat actors. */
-function annotateRuleActors(matchLists: Iterable<readonly RuleMatch[]>, hooks: WorkHooks): void {
+/** The resolver of rules to actors over the bundled ATT&CK and MISP threat actors, or why there is none. */
+function loadRuleActors(): RuleActorResolver | CairnError {
   const graph = new EvidenceGraph();
   const read = (rel: string): Uint8Array | undefined => {
     const file = path.join(DEFAULT_INTEL_CORPUS, rel);
     return existsSync(file) ? readFileSync(file) : undefined;
   };
   const attackBytes = read('attack/enterprise-attack-18.1-subset.json.gz');
+  // Names are all a rule resolves through: ATT&CK's techniques (nine in ten objects) are left out.
   const attack =
-    attackBytes === undefined ? undefined : importAttack(graph, attackBytes, { file: 'attack' }).index;
+    attackBytes === undefined
+      ? undefined
+      : importAttack(graph, attackBytes, { file: 'attack', techniques: false }).index;
   const actors = read('misp-galaxy/clusters/threat-actor.json.gz');
   if (actors !== undefined)
     importMispGalaxy(graph, actors, { file: 'misp-galaxy/clusters/threat-actor.json.gz' });
-  if (attack === undefined && actors === undefined) {
-    hooks.onProblem?.(
-      new CairnError('SAMPLE_YARA_RULES', 'no bundled actors to resolve rules to', {
-        file: DEFAULT_INTEL_CORPUS,
-      }),
-    );
-    return;
-  }
-  const resolver = new RuleActorResolver(graph, attack);
-  const cache = new Map<string, YaraMatchJson['actors']>();
-  for (const list of matchLists)
-    for (const m of list) {
-      const key = `${m.rule}\u0000${JSON.stringify(m.meta)}`;
-      let found = cache.get(key);
-      if (found === undefined) cache.set(key, (found = resolver.resolve(m.rule, m.meta)));
-      m.actors = found;
+  if (attack === undefined && actors === undefined)
+    return new CairnError('SAMPLE_YARA_RULES', 'no bundled actors to resolve rules to', {
+      file: DEFAULT_INTEL_CORPUS,
+    });
+  return new RuleActorResolver(graph, attack);
+}
+
+/**
+ * The rules' actors of one run, their data loaded once: `prepare()` as soon as yara reports a
+ * match, while the workers still read the files (the main thread is idle then), else when the
+ * matches are annotated.
+ */
+class RuleActors {
+  private loaded: { resolver: RuleActorResolver | CairnError } | { error: unknown } | undefined;
+
+  prepare(): void {
+    if (this.loaded !== undefined) return;
+    try {
+      this.loaded = { resolver: loadRuleActors() };
+    } catch (error) {
+      // Thrown where the matches are annotated, not from the timer that prepared it.
+      this.loaded = { error };
     }
+  }
+
+  /** Adds to each match the actors its rule names. */
+  annotate(matchLists: Iterable<readonly RuleMatch[]>, hooks: WorkHooks): void {
+    this.prepare();
+    const loaded = this.loaded!;
+    if ('error' in loaded) throw loaded.error;
+    const { resolver } = loaded;
+    if (resolver instanceof CairnError) {
+      hooks.onProblem?.(resolver);
+      return;
+    }
+    const cache = new Map<string, YaraMatchJson['actors']>();
+    for (const list of matchLists)
+      for (const m of list) {
+        const key = `${m.rule}\u0000${JSON.stringify(m.meta)}`;
+        let found = cache.get(key);
+        if (found === undefined) cache.set(key, (found = resolver.resolve(m.rule, m.meta)));
+        m.actors = found;
+      }
+  }
 }
 
 export { readSample } from './sample-read.js';
@@ -488,9 +540,10 @@ export async function sampleFiles(
     const walk = walkSamplePaths(request.paths);
     const { files, refused } = walk;
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
+    const actors = request.ruleActors ? new RuleActors() : undefined;
     const scan =
       compiled !== undefined
-        ? yaraAlongside(compiled, walk, request.maxSize, parseYaraOutput, abort.signal)
+        ? yaraAlongside(compiled, walk, request.maxSize, objectReader, abort.signal, actors)
         : undefined;
     const results: SampleFileJson[] = new Array<SampleFileJson>(files.length);
     await readSampleFiles(files, request, victimNaming, false, hooks, (reply) => {
@@ -500,7 +553,7 @@ export async function sampleFiles(
       const read = new Set(results.filter((r) => r.facts !== undefined).map((r) => r.file));
       const matches = yaraOfRead(await scan, read, hooks);
       for (const r of results) if (r.facts !== undefined) r.yara = matches.get(r.file) ?? [];
-      if (request.ruleActors && matches.size > 0) annotateRuleActors(matches.values(), hooks);
+      if (actors !== undefined && matches.size > 0) actors.annotate(matches.values(), hooks);
     }
     const all = [...refused, ...results];
     let written: SampleResult['case'];
@@ -555,7 +608,8 @@ export async function sampleRuleLines(
     const walk = walkSamplePaths(request.paths);
     const { files, refused } = walk;
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
-    const scan = yaraAlongside(compiled, walk, request.maxSize, parseYaraOutputText, abort.signal);
+    const actors = request.ruleActors ? new RuleActors() : undefined;
+    const scan = yaraAlongside(compiled, walk, request.maxSize, textReader, abort.signal, actors);
     const lines = new Array<string>(files.length);
     const wasRead = new Array<boolean>(files.length).fill(false);
     let bytes = 0;
@@ -568,7 +622,7 @@ export async function sampleRuleLines(
     });
     const read = new Set(files.filter((_, i) => wasRead[i]));
     const matches = yaraOfRead(await scan, read, hooks);
-    if (request.ruleActors && matches.size > 0) annotateRuleActors(matches.values(), hooks);
+    if (actors !== undefined && matches.size > 0) actors.annotate(matches.values(), hooks);
     for (let i = 0; i < files.length; i++) {
       // The entry's JSON ends with the facts object's closing brace and its own.
       if (wasRead[i])

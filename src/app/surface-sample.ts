@@ -10,6 +10,7 @@
 export {
   DEFAULT_MAX_SAMPLE_SIZE,
   sampleFileLines,
+  writeSampleLines,
   type SampleInput,
   type SampleLines,
 } from './sample-files.js';

@@ -8,7 +8,7 @@ import { CairnError, escapeForTerminal } from '../errors/index.js';
 // Not surface-intel.js: intel's index, the store and YARA load only when a run needs them.
 import {
   DEFAULT_MAX_SAMPLE_SIZE,
-  sampleFileLines,
+  writeSampleLines,
   type SampleFileJson,
   type SampleResult,
 } from '../app/surface-sample.js';
@@ -168,8 +168,9 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
               ? { caseName: options.case, db: options.db }
               : { caseFile: options.case }),
           };
-          // JSON lines are made where each file is read, never rebuilt as objects here.
-          if (options.json) print(io, (await sampleFileLines(input, hooks)).lines.join('\n'));
+          // JSON lines are made where each file is read, never rebuilt as objects here, and
+          // printed as they come.
+          if (options.json) await writeSampleLines(input, (bytes) => io.stdout.write(bytes), hooks);
           else {
             const { sampleFiles } = await import('../app/surface-intel.js');
             print(io, sampleText(await sampleFiles(input, hooks)));

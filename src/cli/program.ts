@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 // Not app/index.js: that loads all of app (DuckDB, zod...) before any command, `mrt dump` included.
-import { limitFromEnvironment, setInputLimits } from '../app/input-file.js';
+import { limitFromEnvironment, setInputLimits } from '../app/input-limits.js';
 import type { CliContext } from './command.js';
 import { EXIT_USAGE, type CliIo } from './io.js';
 

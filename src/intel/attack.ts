@@ -42,6 +42,25 @@ export interface AttackIndexOptions {
   includeRevoked?: boolean;
 }
 
+/** Options of {@link importAttack}. */
+export interface AttackImportOptions extends StixImportOptions, AttackIndexOptions {
+  /**
+   * False: leave out the techniques (attack-pattern objects) and every relationship from or to
+   * one, nine in ten of ATT&CK's objects, when only names are wanted (groups, campaigns,
+   * software and who uses them: what a title resolver reads). Default true.
+   */
+  techniques?: boolean;
+}
+
+/** Whether an ATT&CK object is a technique or a relationship of one. */
+function ofTechnique(object: Readonly<Record<string, unknown>>): boolean {
+  const pattern = (ref: unknown): boolean => typeof ref === 'string' && ref.startsWith('attack-pattern--');
+  return (
+    object.type === 'attack-pattern' ||
+    (object.type === 'relationship' && (pattern(object.source_ref) || pattern(object.target_ref)))
+  );
+}
+
 /** ATT&CK views over an evidence graph. */
 export class AttackIndex {
   readonly groups = new Map<string, AttackGroup>();
@@ -175,12 +194,16 @@ export function currentTechniqueId(index: AttackIndex, id: string): { id: string
 export function importAttack(
   graph: EvidenceGraph,
   input: Uint8Array | string,
-  options: StixImportOptions & AttackIndexOptions = {},
+  options: AttackImportOptions = {},
 ): { report: ImportReport; index: AttackIndex } {
+  const { techniques, ...rest } = options;
   const report = importStixBundle(graph, input, {
-    ...options,
+    ...rest,
     format: 'attack',
     file: options.file ?? '<attack>',
+    ...(techniques === false
+      ? { keep: (object) => !ofTechnique(object) && (rest.keep?.(object) ?? true) }
+      : {}),
   });
   return { report, index: buildAttackIndex(graph, options) };
 }

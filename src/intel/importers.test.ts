@@ -13,6 +13,7 @@ import {
   importMispEvent,
   importMispGalaxy,
   importStixBundle,
+  RuleActorResolver,
 } from './index.js';
 import type { AttackIndex, ImportReport } from './index.js';
 
@@ -181,6 +182,57 @@ describe('MITRE ATT&CK subset (gzip)', () => {
 
   it('C0057 3CX is attributed to G1049 AppleJeus', () => {
     expect(index.campaigns.get('C0057')?.attributedTo).toEqual(['G1049']);
+  });
+
+  it('without techniques: the same groups, campaigns and software, and rules name the same actors', () => {
+    const light = new EvidenceGraph();
+    const names = importAttack(light, read('attack/enterprise-attack-18.1-subset.json.gz'), {
+      file: 'attack',
+      techniques: false,
+    });
+    const ofPattern = (o: StixObj): boolean =>
+      o.type === 'attack-pattern' ||
+      (o.type === 'relationship' &&
+        [o.source_ref, o.target_ref].some((r) => String(r).startsWith('attack-pattern--')));
+    expect(names.report.recordsRead).toBe(objs.length);
+    expect(names.report.skipped - report.skipped).toBe(objs.filter(ofPattern).length);
+    expect(light.techniques).toHaveLength(0);
+    expect(names.index.techniques.size).toBe(0);
+    const view = (ix: AttackIndex): unknown => ({
+      groups: [...ix.groups].map(([id, g]) => [id, g.name, g.aliases, [...g.software], [...g.campaigns]]),
+      campaigns: [...ix.campaigns].map(([id, c]) => [
+        id,
+        c.case.name,
+        c.case.aliases,
+        c.attributedTo,
+        [...c.software],
+      ]),
+      software: [...ix.software].map(([id, m]) => [id, m.name, m.aliases]),
+    });
+    expect(view(names.index)).toEqual(view(index));
+    // The rules' actors (intel sample --rules) read only names: every name ATT&CK and MISP know
+    // resolves the same over both imports.
+    const misp = read('misp-galaxy/clusters/threat-actor.json.gz');
+    importMispGalaxy(light, misp, { file: 'misp' });
+    const full = new EvidenceGraph();
+    const fullIndex = importAttack(full, read('attack/enterprise-attack-18.1-subset.json.gz'), {
+      file: 'attack',
+    }).index;
+    importMispGalaxy(full, misp, { file: 'misp' });
+    const ours = new RuleActorResolver(light, names.index);
+    const theirs = new RuleActorResolver(full, fullIndex);
+    const titles = new Set<string>();
+    for (const f of [...full.actors, ...full.cases, ...full.malware])
+      for (const name of [f.name, ...f.aliases]) titles.add(name);
+    expect(titles.size).toBeGreaterThan(3000);
+    let named = 0;
+    for (const title of titles) {
+      const meta = { description: `${title} loader`, family: title };
+      const want = theirs.resolve(title.replace(/ /g, '_'), meta);
+      if (want.length > 0) named++;
+      expect(ours.resolve(title.replace(/ /g, '_'), meta), title).toEqual(want);
+    }
+    expect(named).toBeGreaterThan(2000);
   });
 });
 

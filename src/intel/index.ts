@@ -74,7 +74,7 @@ export type { JsonElement, JsonScanResult } from './json-scan.js';
 export { importStixBundle } from './stix-import.js';
 export type { StixImportOptions } from './stix-import.js';
 export { importAttack, buildAttackIndex, AttackIndex } from './attack.js';
-export type { AttackGroup, AttackCampaign, AttackIndexOptions } from './attack.js';
+export type { AttackGroup, AttackCampaign, AttackImportOptions, AttackIndexOptions } from './attack.js';
 export { importMispEvent, importMispGalaxy } from './misp/index.js';
 // MISP in and out (issue #23): every shape MISP writes, and a case written back as a MISP event.
 export {
@@ -249,6 +249,7 @@ export {
   MIN_STRING_LENGTH,
   parseYaraOutput,
   parseYaraOutputText,
+  YaraOutputReader,
   addSampleValues,
   importSampleJson,
   sampleCase,

@@ -48,6 +48,11 @@ function labelsWithTlp(obj: Json): string[] {
 export interface StixImportOptions extends ImportOptions {
   /** Format recorded on the Source fact (`attack` for the ATT&CK importer). */
   format?: 'stix' | 'attack';
+  /**
+   * Which objects to import, asked of each once parsed: the others are read and counted as
+   * skipped, nothing else (no checks, no fact). All of them when not given.
+   */
+  keep?: (object: Readonly<Record<string, unknown>>) => boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -131,6 +136,7 @@ export function importStixBundle(
   pendingCaseRefs.clear();
   pendingObserved.clear();
   const addedIds: string[] = [];
+  const keep = options.keep;
   const scan = scanJsonArray(
     text,
     'objects',
@@ -144,6 +150,10 @@ export function importStixBundle(
           path: el.path,
           offset: el.offset,
         });
+        return;
+      }
+      if (keep !== undefined && obj !== null && typeof obj === 'object' && !keep(obj as Json)) {
+        report.report.skipped++;
         return;
       }
       importObject(ctx, obj, el.path, addedIds);

@@ -124,6 +124,35 @@ const MAX_GAP_SECONDS = 3600;
 const UNKNOWN = -2;
 const POW2 = Float64Array.from({ length: 129 }, (_, i) => 2 ** i);
 
+/**
+ * A visibility point whose space fields hold doubles from the first point on. V8 gives a field the
+ * representation of the first value stored in it: after points with whole numbers (a /24 counts
+ * 1), one with a fraction (a /25's 0.5, an IPv6 /64's 1/65536) changes the shape of every point
+ * made before, and each is then migrated, its numbers boxed, when first read: about 1.4 s for the
+ * 577,703 prefix points of the bundled table (bench/RESULTS-suite.md, 2026-12-06, suite19).
+ */
+function visibilityPoint(
+  scope: VisibilityScope,
+  key: string,
+  binStart: number,
+  ipv4Slash24s: number,
+  ipv6Slash48s: number,
+  prefixes: number,
+  peers: number,
+): VisibilityPoint {
+  const point = { scope, key, binStart, ipv4Slash24s: 0.5, ipv6Slash48s: 0.5, prefixes, peers };
+  point.ipv4Slash24s = ipv4Slash24s;
+  point.ipv6Slash48s = ipv6Slash48s;
+  return point;
+}
+
+/** The first `length` values of `values` as an array (no typed-array view, no iterator). */
+function firstValues(values: ArrayLike<number>, length: number): number[] {
+  const out = new Array<number>(length);
+  for (let i = 0; i < length; i++) out[i] = values[i];
+  return out;
+}
+
 /** Per-prefix sets of AS numbers: one typed cell for a single AS, a map for the rest. */
 class AsSetColumn {
   private single = new Uint32Array(1024);
@@ -158,7 +187,8 @@ class AsSetColumn {
     return true;
   }
 
-  set(id: number, set: readonly number[]): void {
+  /** Sets the set of `id` to the first `length` values of `values` (sorted, distinct), copied. */
+  set(id: number, values: ArrayLike<number>, length: number): void {
     if (id >= this.shape.length) {
       const size = Math.max(id + 1, this.shape.length * 2);
       const single = new Uint32Array(size);
@@ -168,14 +198,14 @@ class AsSetColumn {
       this.single = single;
       this.shape = shape;
     }
-    this.many.delete(id);
-    if (set.length === 0) this.shape[id] = 0;
-    else if (set.length === 1) {
+    if (this.shape[id] === 2) this.many.delete(id);
+    if (length === 0) this.shape[id] = 0;
+    else if (length === 1) {
       this.shape[id] = 1;
-      this.single[id] = set[0];
+      this.single[id] = values[0];
     } else {
       this.shape[id] = 2;
-      this.many.set(id, set.slice());
+      this.many.set(id, firstValues(values, length));
     }
   }
 }
@@ -617,7 +647,7 @@ export class HistoryRecorder {
 
   private prefixKey(id: number): string {
     let text = this.prefixText[id];
-    if (text === undefined) this.prefixText[id] = text = this.table.prefix(id).toString();
+    if (text === undefined) this.prefixText[id] = text = this.table.prefixText(id);
     return text;
   }
 
@@ -1407,15 +1437,17 @@ export class HistoryRecorder {
     const length = this.table.prefixLength(id);
     const v4 = this.table.prefixFamily(id) === 4;
     const visible = peers > 0;
-    this.out.visibility.push({
-      scope: 'prefix',
-      key: this.prefixKey(id),
-      binStart,
-      ipv4Slash24s: visible && v4 ? POW2[32 - length] / 256 : 0,
-      ipv6Slash48s: visible && !v4 ? (length <= 48 ? POW2[48 - length] : 1 / POW2[length - 48]) : 0,
-      prefixes: visible ? 1 : 0,
-      peers,
-    });
+    this.out.visibility.push(
+      visibilityPoint(
+        'prefix',
+        this.prefixKey(id),
+        binStart,
+        visible && v4 ? POW2[32 - length] / 256 : 0,
+        visible && !v4 ? (length <= 48 ? POW2[48 - length] : 1 / POW2[length - 48]) : 0,
+        visible ? 1 : 0,
+        peers,
+      ),
+    );
   }
 
   /** Compares prefix `id`'s origins and upstreams with the first counts of the scratch sets. */
@@ -1427,28 +1459,26 @@ export class HistoryRecorder {
     first: boolean,
   ): void {
     if (!this.origins.equalsBuffer(id, this.originSet, originCount)) {
-      const after = Array.from(this.originSet.subarray(0, originCount));
       if (!first)
         this.out.changes.push({
           kind: 'origin',
           prefix: this.prefixKey(id),
           time,
           before: this.origins.get(id),
-          after,
+          after: firstValues(this.originSet, originCount),
         });
-      this.origins.set(id, after);
+      this.origins.set(id, this.originSet, originCount);
     }
     if (!this.upstreams.equalsBuffer(id, this.upstreamSet, upstreamCount)) {
-      const after = Array.from(this.upstreamSet.subarray(0, upstreamCount));
       if (!first)
         this.out.changes.push({
           kind: 'upstream',
           prefix: this.prefixKey(id),
           time,
           before: this.upstreams.get(id),
-          after,
+          after: firstValues(this.upstreamSet, upstreamCount),
         });
-      this.upstreams.set(id, after);
+      this.upstreams.set(id, this.upstreamSet, upstreamCount);
     }
   }
 
@@ -1466,15 +1496,17 @@ export class HistoryRecorder {
       groups.last48[g] = groups.slash48s[g];
       groups.lastPrefixes[g] = groups.prefixes[g];
       groups.lastPeers[g] = peers;
-      this.out.visibility.push({
-        scope,
-        key: groups.keys[g],
-        binStart,
-        ipv4Slash24s: groups.slash24s[g],
-        ipv6Slash48s: groups.slash48s[g],
-        prefixes: groups.prefixes[g],
-        peers,
-      });
+      this.out.visibility.push(
+        visibilityPoint(
+          scope,
+          groups.keys[g],
+          binStart,
+          groups.slash24s[g],
+          groups.slash48s[g],
+          groups.prefixes[g],
+          peers,
+        ),
+      );
     }
   }
 }

@@ -148,6 +148,24 @@ describe('RoutingTable read API', () => {
       const b = prefix.bytes;
       expect(table.ipv4Network(i)).toBe(((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0);
     }
+    // Each prefix's text, as the Prefix writes it.
+    for (let i = 0; i < table.prefixCount; i++) expect(table.prefixText(i)).toBe(table.prefix(i).toString());
+  });
+
+  it('writes each prefix as the Prefix does, from /0 to /32 and over the sign bit', () => {
+    const table = new RoutingTable();
+    const texts = [
+      '0.0.0.0/0',
+      '128.0.0.0/1',
+      '255.255.255.255/32',
+      '203.0.113.128/25',
+      '::/0',
+      '2001:db8::/32',
+    ];
+    for (const text of texts) table.applyElement(announce(text, [{ kind: 'sequence', asns: [64500] }]));
+    const written = Array.from({ length: table.prefixCount }, (_, i) => table.prefixText(i));
+    expect(written.sort()).toEqual([...texts].sort());
+    for (let i = 0; i < table.prefixCount; i++) expect(table.prefixText(i)).toBe(table.prefix(i).toString());
   });
 
   it('grows the PathHops buffer for long paths', () => {
@@ -165,6 +183,8 @@ describe('RoutingTable read API', () => {
     expect(table.routeCount).toBeGreaterThan(200_000);
     expect(routesByScan(table)).toEqual(routesByObjects(table));
     expect(checkPaths(table)).toBeGreaterThan(50_000);
+    const texts = Array.from({ length: table.prefixCount }, (_, i) => table.prefixText(i));
+    expect(texts).toEqual(Array.from({ length: table.prefixCount }, (_, i) => table.prefix(i).toString()));
     // Longest match and covering prefixes as a trie of the routed prefixes answers them, for
     // addresses spread over the space and for the routed prefixes themselves.
     const trie = new PrefixTrie<number>();

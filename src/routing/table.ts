@@ -874,6 +874,17 @@ export class RoutingTable {
     return this.prefixes.word(id, 0);
   }
 
+  /**
+   * The text of prefix `id`, as `prefix(id).toString()` writes it; IPv4 without building the
+   * Prefix (a history keys every prefix of a full table by its text).
+   */
+  prefixText(id: number): string {
+    if (this.prefixes.family(id) !== 4) return this.prefix(id).toString();
+    const length = this.prefixes.length(id);
+    const network = length === 0 ? 0 : this.prefixes.word(id, 0) & (-1 << (32 - length));
+    return `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}/${length}`;
+  }
+
   /** Orders prefix ids as Prefix.compare does (IPv4 first, then network, then length), without objects. */
   comparePrefixes(a: number, b: number): number {
     const index = this.prefixes;

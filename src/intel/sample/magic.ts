@@ -51,6 +51,11 @@ const SIGNATURES: readonly {
   { magic: [0x23, 0x21], kind: 'script', description: 'script with a #! interpreter line' },
 ];
 
+/** Tab, line feed, carriage return, printable ASCII and every byte from 0x80. */
+const TEXT_BYTE = Uint8Array.from({ length: 256 }, (_, c) =>
+  c === 9 || c === 10 || c === 13 || (c >= 0x20 && c < 0x7f) || c >= 0x80 ? 1 : 0,
+);
+
 function startsWith(bytes: Uint8Array, magic: readonly number[], offset: number): boolean {
   if (bytes.length < offset + magic.length) return false;
   for (let i = 0; i < magic.length; i++) if (bytes[offset + i] !== magic[i]) return false;
@@ -72,9 +77,9 @@ export function fileType(bytes: Uint8Array): FileType {
     if (startsWith(bytes, s.magic, s.offset ?? 0)) return { kind: s.kind, description: s.description };
   }
   if (bytes.length === 0) return { kind: 'empty', description: 'empty file' };
-  const head = bytes.subarray(0, 4096);
-  let text = 0;
-  for (const c of head) if (c === 9 || c === 10 || c === 13 || (c >= 0x20 && c < 0x7f) || c >= 0x80) text++;
-  if (text === head.length && !head.includes(0)) return { kind: 'text', description: 'text' };
-  return { kind: 'data', description: 'data (no known signature)' };
+  // Text when the first 4 KiB hold only TEXT_BYTE bytes (so no NUL); most binaries fail early.
+  const end = Math.min(bytes.length, 4096);
+  for (let i = 0; i < end; i++)
+    if (TEXT_BYTE[bytes[i]] === 0) return { kind: 'data', description: 'data (no known signature)' };
+  return { kind: 'text', description: 'text' };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseYaraOutput, parseYaraOutputText } from './yara-output.js';
+import { parseYaraOutput, parseYaraOutputText, YaraOutputReader } from './yara-output.js';
 
 const FILES = ['/s/a.exe', '/s/with space [1].exe', '/s/q"uote\\.exe'];
 
@@ -84,4 +84,91 @@ describe('parseYaraOutput', () => {
       });
     }
   });
+
+  it('YaraOutputReader reads the output the same in any chunks', () => {
+    const whole = JSON.stringify(readAll([Buffer.from(OUTPUT)]));
+    expect(whole).toBe(JSON.stringify(text(parseYaraOutputText(OUTPUT, FILES))));
+    const bytes = Buffer.from(OUTPUT);
+    for (let cut = 0; cut <= bytes.length; cut++)
+      expect(JSON.stringify(readAll([bytes.subarray(0, cut), bytes.subarray(cut)])), `cut at ${cut}`).toBe(
+        whole,
+      );
+    expect(JSON.stringify(readAll([...bytes].map((b) => Buffer.of(b))))).toBe(whole);
+  });
+
+  it('YaraOutputReader gives what parseYaraOutput gives, on generated output in random chunks', () => {
+    let seed = 7;
+    const next = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[next(xs.length)];
+    // Data as yara prints it (printable ASCII, escapes) and what it never prints but the reader must take.
+    const pieces = [
+      'a',
+      'Z',
+      ' ',
+      '"',
+      '\\',
+      '\\x00',
+      '{',
+      '~',
+      '\x7f',
+      'é',
+      '中',
+      '\r',
+      '\t',
+      '\u2028',
+      '😀',
+    ];
+    const lines: string[] = [];
+    for (let m = 0; m < 400; m++) {
+      lines.push(
+        `${pick(['', 'ns1:'])}Rule${next(5)} [${pick(['', 't', 'a,b'])}] [${pick(['', 'k="v \\"q\\""', 'n=3'])}] ${pick([...FILES, '/other'])}`,
+      );
+      for (let k = next(12); k > 0; k--) {
+        const length = pick([0, 1, 5, 255, 256, 257, 300]);
+        let data = '';
+        while (data.length < length) data += pick(pieces.slice(0, next(20) === 0 ? pieces.length : 8));
+        // Long offsets, two of which the running sum of the digits rounds unlike parseInt.
+        const hex =
+          next(30) === 0
+            ? pick(['fffffffffffff', '5b727fe72e77ead', '4e73b17689b4d26b', '123456789abcdef01'])
+            : next(1 << 30).toString(16);
+        lines.push(`0x${hex}:$${pick(['', 'a', 'str_1'])}:${pick([' ', '', '  '])}${data}`);
+      }
+      if (next(10) === 0) lines.push(pick(['', 'warning: something', '0xZZ:$a: not hex']));
+    }
+    const output = lines.join('\n') + pick(['', '\n']);
+    const objects = parseYaraOutput(output, FILES);
+    const want = JSON.stringify({
+      matches: [...objects.matches].map(([file, list]) => [
+        file,
+        list.map(({ strings, ...head }) => ({ ...head, stringsJson: JSON.stringify(strings) })),
+      ]),
+      unread: objects.unread,
+    });
+    const bytes = Buffer.from(output);
+    expect(want.length).toBeGreaterThan(100_000);
+    for (let round = 0; round < 20; round++) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length;) {
+        const size = pick([1, 7, 100, 4096, 65536]);
+        chunks.push(bytes.subarray(at, at + size));
+        at += size;
+      }
+      expect(JSON.stringify(readAll(chunks)), `round ${round}`).toBe(want);
+    }
+  });
 });
+
+/** The reader's result over the chunks, in a form to compare. */
+function readAll(chunks: Buffer[]): unknown {
+  const reader = new YaraOutputReader(FILES);
+  for (const c of chunks) reader.push(c);
+  return text(reader.end());
+}
+
+function text(result: ReturnType<typeof parseYaraOutputText>): unknown {
+  return { matches: [...result.matches], unread: result.unread };
+}

@@ -90,29 +90,14 @@ export function parseYaraOutput(
   );
 }
 
-/** `parseYaraOutput` with each match's strings as JSON text (`YaraMatchText`). */
+/** `parseYaraOutput` with each match's strings as JSON text (`YaraMatchText`): `YaraOutputReader` over the whole output. */
 export function parseYaraOutputText(
   output: string,
   files: Iterable<string>,
 ): { matches: Map<string, YaraMatchText[]>; unread: string[] } {
-  let pieces: string[] = [];
-  return readYaraLines(
-    output,
-    files,
-    (header) => {
-      pieces = [];
-      return { ...header, stringsJson: '[]' };
-    },
-    (_match, identifier, offset, data, plain) => {
-      // An identifier is `$` and word characters: nothing in it to escape.
-      const json = plain ? `"${data}"` : JSON.stringify(data);
-      pieces.push(`{"identifier":"${identifier}","offset":${offset},"data":${json}}`);
-    },
-    (match) => {
-      if (pieces.length > 0) match.stringsJson = `[${pieces.join(',')}]`;
-      pieces = [];
-    },
-  );
+  const reader = new YaraOutputReader(files);
+  reader.push(Buffer.from(output, 'utf8'));
+  return reader.end();
 }
 
 const HEX_DIGIT = new Int8Array(128).fill(-1);
@@ -159,54 +144,233 @@ function stringLine<M>(
   return true;
 }
 
-/**
- * The line reader both parsers share: `start` makes a match from a header line, `add` gives it one
- * matched string, `end` is called when the match's lines are over.
- */
-function readYaraLines<M>(
-  output: string,
-  files: Iterable<string>,
-  start: (header: Omit<YaraMatch, 'strings'>) => M,
-  add: (match: M, identifier: string, offset: number, data: string, plain: boolean) => void,
-  end: (match: M) => void,
-): { matches: Map<string, M[]>; unread: string[] } {
-  const known = new Set(files);
-  const matches = new Map<string, M[]>();
-  const unread: string[] = [];
-  let current: M | undefined;
-  for (let from = 0; from < output.length;) {
-    let to = output.indexOf('\n', from);
-    if (to < 0) to = output.length;
-    const lineStart = from;
-    from = to + 1;
-    if (to === lineStart) continue;
+/** What each parser does with a header line, a matched string and the end of a match's lines. */
+interface LineHooks<M> {
+  start: (header: Omit<YaraMatch, 'strings'>) => M;
+  add: (match: M, identifier: string, offset: number, data: string, plain: boolean) => void;
+  end: (match: M) => void;
+}
+
+/** The line reader every parser shares: the match being read, and the matches by file so far. */
+class YaraLines<M> {
+  readonly matches = new Map<string, M[]>();
+  readonly unread: string[] = [];
+  /** The match the next string lines belong to. */
+  current: M | undefined;
+
+  constructor(
+    private readonly known: ReadonlySet<string>,
+    private readonly hooks: LineHooks<M>,
+  ) {}
+
+  /** Reads text[from..to), one line without its line break. */
+  line(text: string, from: number, to: number): void {
+    if (to === from) return;
+    const { hooks } = this;
     // Most lines are matched strings: read in place, without the line's own string or a regex.
-    if (current !== undefined && stringLine(output, lineStart, to, current, add)) continue;
-    const line = output.slice(lineStart, to);
+    if (this.current !== undefined && stringLine(text, from, to, this.current, hooks.add)) return;
+    const line = text.slice(from, to);
     const s = STRING_LINE.exec(line);
-    if (s !== null && current !== undefined) {
-      add(current, s[2], parseInt(s[1], 16), s[3].slice(0, MAX_DATA), false);
-      continue;
+    if (s !== null && this.current !== undefined) {
+      hooks.add(this.current, s[2], parseInt(s[1], 16), s[3].slice(0, MAX_DATA), false);
+      return;
     }
-    if (current !== undefined) end(current);
+    if (this.current !== undefined) hooks.end(this.current);
     const header = /^([A-Za-z0-9_]+:)?([A-Za-z_][A-Za-z0-9_]*) \[([A-Za-z0-9_,]*)\] \[/.exec(line);
     const parsed = header === null ? undefined : parseMeta(line, header[0].length);
     const file = parsed !== undefined && line[parsed.end] === ' ' ? line.slice(parsed.end + 1) : undefined;
-    if (header === null || parsed === undefined || file === undefined || !known.has(file)) {
-      unread.push(line);
-      current = undefined;
-      continue;
+    if (header === null || parsed === undefined || file === undefined || !this.known.has(file)) {
+      this.unread.push(line);
+      this.current = undefined;
+      return;
     }
-    current = start({
+    this.current = hooks.start({
       rule: header[2],
       ...(header[1] !== undefined ? { namespace: header[1].slice(0, -1) } : {}),
       tags: header[3] === '' ? [] : header[3].split(','),
       meta: parsed.meta,
     });
-    let list = matches.get(file);
-    if (list === undefined) matches.set(file, (list = []));
-    list.push(current);
+    let list = this.matches.get(file);
+    if (list === undefined) this.matches.set(file, (list = []));
+    list.push(this.current);
   }
-  if (current !== undefined) end(current);
-  return { matches, unread };
+
+  /** Ends the last match; the matches by file and the lines not understood. */
+  finish(): { matches: Map<string, M[]>; unread: string[] } {
+    if (this.current !== undefined) this.hooks.end(this.current);
+    this.current = undefined;
+    return { matches: this.matches, unread: this.unread };
+  }
+}
+
+/** Reads the whole output, line by line. */
+function readYaraLines<M>(
+  output: string,
+  files: Iterable<string>,
+  start: LineHooks<M>['start'],
+  add: LineHooks<M>['add'],
+  end: LineHooks<M>['end'],
+): { matches: Map<string, M[]>; unread: string[] } {
+  const lines = new YaraLines(new Set(files), { start, add, end });
+  for (let from = 0; from < output.length;) {
+    let to = output.indexOf('\n', from);
+    if (to < 0) to = output.length;
+    lines.line(output, from, to);
+    from = to + 1;
+  }
+  return lines.finish();
+}
+
+const ASCII = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
+const PIECE_IDENTIFIER = ASCII('{"identifier":"');
+const PIECE_OFFSET = ASCII('","offset":');
+const PIECE_DATA = ASCII(',"data":"');
+
+/**
+ * `parseYaraOutputText` fed yara's output as it arrives, chunk by chunk (`push`), its matched
+ * strings' JSON text written byte by byte from the output's bytes: a string line whose data is
+ * printable ASCII (what yara prints for text strings, other bytes as `\xNN`) becomes its JSON
+ * piece without a string of its own; any other line is decoded and read as `parseYaraOutputText`
+ * reads it. The result is the same whatever the chunks.
+ */
+export class YaraOutputReader {
+  private readonly lines: YaraLines<YaraMatchText>;
+  /** The current match's strings as JSON text, without the brackets. */
+  private json = Buffer.allocUnsafe(1 << 16);
+  private used = 0;
+  /** The start of a line that the chunks so far did not end. */
+  private rest: Buffer[] = [];
+
+  constructor(files: Iterable<string>) {
+    this.lines = new YaraLines(new Set(files), {
+      start: (header) => {
+        this.used = 0;
+        return { ...header, stringsJson: '[]' };
+      },
+      add: (_match, identifier, offset, data, plain) => {
+        const piece = `{"identifier":"${identifier}","offset":${offset},"data":${plain ? `"${data}"` : JSON.stringify(data)}}`;
+        this.reserve(piece.length * 3 + 1);
+        if (this.used > 0) this.json[this.used++] = 0x2c;
+        this.used += this.json.write(piece, this.used, 'utf8');
+      },
+      end: (match) => {
+        if (this.used > 0) match.stringsJson = `[${this.json.toString('utf8', 0, this.used)}]`;
+        this.used = 0;
+      },
+    });
+  }
+
+  /** Reads the complete lines of `chunk` (with the start of a line the previous chunks left). */
+  push(chunk: Buffer): void {
+    if (chunk.length === 0) return;
+    let bytes = chunk;
+    if (this.rest.length > 0) {
+      if (chunk.indexOf(0x0a) < 0) {
+        this.rest.push(chunk);
+        return;
+      }
+      bytes = Buffer.concat([...this.rest, chunk]);
+      this.rest = [];
+    }
+    const n = bytes.length;
+    let from = 0;
+    while (from < n) {
+      const to = this.current() !== undefined ? this.stringLine(bytes, from) : -1;
+      if (to >= 0) {
+        from = to + 1;
+        continue;
+      }
+      const nl = bytes.indexOf(0x0a, from);
+      if (nl < 0) break;
+      this.textLine(bytes, from, nl);
+      from = nl + 1;
+    }
+    if (from < n) this.rest.push(bytes.subarray(from));
+  }
+
+  /** Reads the last line (if the output did not end with a line break); the matches by file. */
+  end(): { matches: Map<string, YaraMatchText[]>; unread: string[] } {
+    if (this.rest.length > 0) {
+      const last = Buffer.concat(this.rest);
+      this.rest = [];
+      this.textLine(last, 0, last.length);
+    }
+    return this.lines.finish();
+  }
+
+  private current(): YaraMatchText | undefined {
+    return this.lines.current;
+  }
+
+  private textLine(bytes: Buffer, from: number, to: number): void {
+    const text = bytes.toString('utf8', from, to);
+    this.lines.line(text, 0, text.length);
+  }
+
+  private reserve(more: number): void {
+    if (this.used + more <= this.json.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.json.length * 2, this.used + more));
+    this.json.copy(grown, 0, 0, this.used);
+    this.json = grown;
+  }
+
+  /**
+   * A string line of printable ASCII data from bytes[from], its JSON piece written: the index of
+   * its line break; -1 (nothing written) when the line is not one or not complete in `bytes`.
+   */
+  private stringLine(b: Buffer, from: number): number {
+    const n = b.length;
+    if (from + 2 >= n || b[from] !== 0x30 || b[from + 1] !== 0x78) return -1;
+    let i = from + 2;
+    let offset = 0;
+    for (; i < n; i++) {
+      const c = b[i];
+      const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+      if (d < 0) break;
+      offset = offset * 16 + d;
+    }
+    // Past 13 hex digits the text reader's parseInt rounding applies.
+    if (i === from + 2 || i - from - 2 > 13 || i + 1 >= n || b[i] !== 0x3a || b[i + 1] !== 0x24) return -1;
+    const idStart = ++i;
+    for (i++; i < n; i++) {
+      const c = b[i];
+      if (!(c < 128 && WORD[c] === 1)) break;
+    }
+    if (i >= n || b[i] !== 0x3a) return -1;
+    const idEnd = i++;
+    if (i < n && b[i] === 0x20) i++;
+    const start = this.used;
+    this.reserve(idEnd - idStart + 2 * MAX_DATA + 64);
+    const out = this.json;
+    let o = start;
+    if (o > 0) out[o++] = 0x2c;
+    // Byte by byte: a native copy (`set`, `copy`) costs more per call than these few bytes.
+    for (let k = 0; k < PIECE_IDENTIFIER.length; k++) out[o++] = PIECE_IDENTIFIER[k];
+    for (let k = idStart; k < idEnd; k++) out[o++] = b[k];
+    for (let k = 0; k < PIECE_OFFSET.length; k++) out[o++] = PIECE_OFFSET[k];
+    // The offset in decimal (below 2^53 here), its digits written from the last.
+    let end = o;
+    for (let v = offset; v >= 10; v = Math.floor(v / 10)) end++;
+    o = end + 1;
+    for (let v = offset; ; v = Math.floor(v / 10)) {
+      out[end--] = 0x30 + (v % 10);
+      if (v < 10) break;
+    }
+    for (let k = 0; k < PIECE_DATA.length; k++) out[o++] = PIECE_DATA[k];
+    const cut = i + MAX_DATA;
+    for (; i < n; i++) {
+      const c = b[i];
+      if (c === 0x0a) break;
+      // Controls (a carriage return among them) and other than ASCII: the text reader's line.
+      if (c < 0x20 || c > 0x7e) return -1;
+      if (i >= cut) continue;
+      if (c === 0x22 || c === 0x5c) out[o++] = 0x5c;
+      out[o++] = c;
+    }
+    if (i >= n) return -1;
+    out[o++] = 0x22;
+    out[o++] = 0x7d;
+    this.used = o;
+    return i;
+  }
 }

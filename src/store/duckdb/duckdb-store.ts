@@ -11,6 +11,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type {
   DuckDBAppender,
@@ -50,14 +51,18 @@ interface ListTypes {
 
 type DuckDbApi = typeof import('@duckdb/node-api');
 
-let loaded: Promise<{ api: DuckDbApi; lists: ListTypes }> | undefined;
+let loaded: { api: DuckDbApi; lists: ListTypes } | undefined;
 
-/** Loads the native binding on first open, so importing the store costs nothing until it is used. */
-function loadDuckDb(): Promise<{ api: DuckDbApi; lists: ListTypes }> {
-  loaded ??= import('@duckdb/node-api').then((api) => ({
-    api,
-    lists: { varchars: api.LIST(api.VARCHAR), asns: api.LIST(api.UBIGINT) },
-  }));
+/**
+ * Loads the native binding on first open, so importing the store costs nothing until it is used.
+ * With `require`: the package is CommonJS, and `import()` of it first runs Node's export scan over
+ * each of its files (about 120), which doubled its load time (bench/RESULTS-suite.md, suite19).
+ */
+function loadDuckDb(): { api: DuckDbApi; lists: ListTypes } {
+  if (loaded === undefined) {
+    const api = createRequire(import.meta.url)('@duckdb/node-api') as DuckDbApi;
+    loaded = { api, lists: { varchars: api.LIST(api.VARCHAR), asns: api.LIST(api.UBIGINT) } };
+  }
   return loaded;
 }
 
@@ -135,7 +140,7 @@ export class DuckDbStore implements CairnStore {
     const target = options.schemaVersion ?? SCHEMA_VERSION;
     let instance: DuckDBInstance | undefined;
     let connection: DuckDBConnection | undefined;
-    const { api, lists } = await loadDuckDb();
+    const { api, lists } = loadDuckDb();
     try {
       instance = await api.DuckDBInstance.create(file);
       connection = await instance.connect();
