@@ -4,6 +4,7 @@
  */
 import { execFile } from 'node:child_process';
 import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CairnError } from '../errors/index.js';
@@ -11,6 +12,8 @@ import { dumpMrt, elementPredicate, mrtStats } from './mrt.js';
 
 const mrt = (path: string): string => fileURLToPath(new URL(`../../data/mrt/${path}`, import.meta.url));
 const UPDATES = mrt('ripe-bgpdump/updates.et-header.2015.gz');
+
+const execFileAsync = promisify(execFile);
 
 /**
  * bgpdump -m's text of a file, run once per file (two tests read the updates file's) in a child
@@ -22,15 +25,9 @@ afterAll(() => bgpdumpRuns.clear());
 function bgpdump(file: string): Promise<string> {
   let run = bgpdumpRuns.get(file);
   if (run === undefined) {
-    run = new Promise((resolve, reject) => {
-      const child = execFile(
-        'bgpdump',
-        ['-m', file],
-        { maxBuffer: 1 << 30, encoding: 'utf8' },
-        (error, stdout) => (error === null ? resolve(stdout) : reject(error)),
-      );
-      child.stdin?.end();
-    });
+    run = execFileAsync('bgpdump', ['-m', file], { maxBuffer: 1 << 30, encoding: 'utf8' }).then(
+      (r) => r.stdout,
+    );
     run.catch(() => undefined); // reported by the test that awaits it
     bgpdumpRuns.set(file, run);
   }
