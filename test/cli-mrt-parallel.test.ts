@@ -14,10 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist/cli/main.js');
 const MRT = join(ROOT, 'data/mrt');
+// FILES[2] is the smaller of the two cut RIB excerpts (decoded 10 times here): the point is a cut
+// file among whole ones; the other is read against bgpdump in mrt-conformance and cli-mrt.
 const FILES = [
   'bgpkit/ripe/rrc15/2010.02/updates.20100227.1600.gz',
   'ripe-bgpdump/updates.20160811.1600.gz',
-  'pyasn/rib.20140523.0600_firstMB.bz2',
+  'pyasn/rib.20080501.0644_firstMB.bz2',
   'bgpkit/ripe/rrc15/2010.02/updates.20100227.1610.gz',
   'mrtparse-samples/openbgpd_rib_table-v2',
 ].map((f) => join(MRT, f));

@@ -41,25 +41,34 @@ async function decompressed(path: string): Promise<Uint8Array> {
 
 interface Scan {
   summary: ScanSummary;
+  /** The lines printed (empty when they were only counted). */
   lines: string[];
+  lineCount: number;
   elements: number;
 }
 
-/** Default-mode scan with the bgpdump formatter (as `cairn mrt dump` runs it). */
-async function scan(relative: string): Promise<Scan> {
+/**
+ * Default-mode scan with the bgpdump formatter (as `cairn mrt dump` runs it). `keepLines: false`
+ * only counts the lines: keeping a RIB's few hundred thousand strings cost more in garbage
+ * collection than decoding it.
+ */
+async function scan(relative: string, { keepLines = true } = {}): Promise<Scan> {
   const formatter = new BgpdumpFormatter();
   const lines: string[] = [];
+  let lineCount = 0;
   let elements = 0;
   const summary = await scanMrt(
     mrtPath(relative),
     (cursor, decoder) => {
       elements++;
       const line = formatter.format(cursor, decoder.attributeGeneration);
-      if (line !== undefined) lines.push(line);
+      if (line === undefined) return;
+      lineCount++;
+      if (keepLines) lines.push(line);
     },
     { bgpdumpCompatible: true, keepProblems: 100_000 },
   );
-  return { summary, lines, elements };
+  return { summary, lines, lineCount, elements };
 }
 
 function header(bytes: Uint8Array, offset: number): { type: number; subtype: number; length: number } {
@@ -225,7 +234,7 @@ describe('pyasn rib.*_firstMB.bz2: truncated bzip2 streams', () => {
   ] as const) {
     it(`${relative}: reports the cut stream and the cut record, keeps everything before`, async () => {
       const bytes = await decompressed(mrtPath(relative));
-      const { summary, lines } = await scan(relative);
+      const { summary, lineCount } = await scan(relative, { keepLines: false });
       expect(summary.problems.map((p) => p.code).sort()).toEqual([
         'MRT_TRUNCATED_RECORD',
         'MRT_TRUNCATED_STREAM',
@@ -241,7 +250,7 @@ describe('pyasn rib.*_firstMB.bz2: truncated bzip2 streams', () => {
       expect(record.location.recordType).toBe(recordTypeName(h.type, h.subtype));
       expect(summary.bytes).toBe(bytes.length);
       // bgpdump prints the same number of lines (PROVENANCE.md).
-      expect(lines).toHaveLength(elements);
+      expect(lineCount).toBe(elements);
     });
   }
 

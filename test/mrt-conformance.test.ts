@@ -44,36 +44,112 @@ afterAll(() => ourBgpdumpKept.clear());
 
 /** ourBgpdump, decoded once per run for the files in REUSED (the decoder is deterministic). */
 function ourBgpdump(file: string): Promise<string> {
-  if (!REUSED.has(file)) return decodeToBgpdump(file);
   let text = ourBgpdumpKept.get(file);
-  if (text === undefined) ourBgpdumpKept.set(file, (text = decodeToBgpdump(file)));
+  if (text !== undefined) return text;
+  text = decodeToBgpdump(file).then(({ lines }) => lines);
+  if (REUSED.has(file)) ourBgpdumpKept.set(file, text);
   return text;
 }
 
-async function decodeToBgpdump(file: string): Promise<string> {
-  const formatter = new BgpdumpFormatter();
-  const lines: string[] = [];
-  await scanMrt(
-    file,
-    (cursor, decoder) => {
-      const line = formatter.format(cursor, decoder.attributeGeneration);
-      if (line !== undefined) lines.push(line);
-    },
-    { bgpdumpCompatible: true },
-  );
-  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+/**
+ * Compares a text, as it comes, with an expected text: the same verdict as comparing the whole
+ * text, without keeping it. One check takes either lines (`add`: each followed by "\n", as
+ * they are joined) or bytes (`addBytes`).
+ */
+class LineCheck {
+  private at = 0;
+  private line = 0;
+  private difference: string | undefined;
+
+  /** The expected text as latin1 bytes, for addBytes. */
+  private expectedBytes: Buffer | undefined;
+
+  constructor(
+    private readonly expected: string,
+    readonly what: string,
+  ) {}
+
+  /**
+   * Bytes read as latin1 (as `Buffer.toString('latin1')` reads them), compared as they come:
+   * the same verdict as comparing their whole text with the expected one.
+   */
+  addBytes(bytes: Uint8Array): void {
+    if (this.expectedBytes === undefined) {
+      // Characters above U+00FF are no latin1 reading of any bytes: such a text never matches.
+      if (/[\u0100-\uffff]/.test(this.expected)) {
+        this.difference ??= 'the expected text has characters beyond latin1';
+      }
+      this.expectedBytes = Buffer.from(this.expected, 'latin1');
+    }
+    if (this.difference !== undefined) return;
+    const at = this.at;
+    const end = at + bytes.length;
+    if (end <= this.expectedBytes.length && this.expectedBytes.subarray(at, end).equals(bytes)) {
+      this.at = end;
+      return;
+    }
+    let i = 0;
+    while (i < bytes.length && at + i < this.expectedBytes.length && bytes[i] === this.expectedBytes[at + i])
+      i++;
+    const before = this.expectedBytes.subarray(0, at + i);
+    let line = 1;
+    for (let k = before.indexOf(10); k >= 0; k = before.indexOf(10, k + 1)) line++;
+    this.difference = `byte ${at + i} (line ${line}) differs`;
+  }
+
+  add(line: string): void {
+    this.line++;
+    if (this.difference !== undefined) return;
+    const { expected, at } = this;
+    if (expected.startsWith(line, at) && expected.charCodeAt(at + line.length) === 10) {
+      this.at = at + line.length + 1;
+      return;
+    }
+    const end = expected.indexOf('\n', at);
+    const theirs = at >= expected.length ? undefined : expected.slice(at, end < 0 ? undefined : end);
+    this.difference = `line ${this.line}\n  cairn:   ${line}\n  expected: ${theirs}`;
+  }
+
+  /** Fails with the first differing line when the lines differ from the expected text. */
+  check(): void {
+    if (this.difference === undefined && this.at < this.expected.length && this.expectedBytes !== undefined) {
+      this.difference = `ends at byte ${this.at}, before the ${this.expected.length} expected`;
+    } else if (this.difference === undefined && this.at < this.expected.length) {
+      const end = this.expected.indexOf('\n', this.at);
+      this.difference = `line ${this.line + 1}\n  cairn:   undefined\n  expected: ${this.expected.slice(this.at, end < 0 ? undefined : end)}`;
+    }
+    expect(
+      this.difference === undefined,
+      this.difference === undefined ? this.what : `${this.what}: ${this.difference}`,
+    ).toBe(true);
+  }
 }
 
-/** The same lines through the CLI's path: `writeBytes` into a byte buffer (a small one, so it flushes often). */
-async function ourBgpdumpBytes(file: string): Promise<string> {
-  const formatter = new BgpdumpFormatter();
+/**
+ * Our bgpdump text of a file through both output paths of the formatter, each with a formatter
+ * of its own, from one decoding of the file: `format`, one string per line, and `writeBytes` into
+ * a byte buffer (the CLI's path; a small buffer, so it flushes often). Given `expected`, each line
+ * goes to its checks and the bytes are compared with its bytes as they are flushed (see
+ * LineCheck); without, both texts are returned (the bytes read as latin1).
+ */
+async function decodeToBgpdump(
+  file: string,
+  expected?: { lines: LineCheck[]; bytes: LineCheck },
+): Promise<{ lines: string; bytes: string }> {
+  const byteFormatter = new BgpdumpFormatter();
+  const lineFormatter = new BgpdumpFormatter();
+  const lines: string[] = [];
   const parts: Buffer[] = [];
+  const flush = (bytes: Uint8Array): void => {
+    if (expected === undefined) parts.push(Buffer.from(bytes));
+    else expected.bytes.addBytes(bytes);
+  };
   const sink: ByteSink = {
     buffer: Buffer.alloc(4096),
     position: 0,
     ensure(bytes: number) {
       if (this.position + bytes <= this.buffer.length) return;
-      parts.push(Buffer.from(this.buffer.subarray(0, this.position)));
+      flush(this.buffer.subarray(0, this.position));
       this.position = 0;
       if (bytes > this.buffer.length) this.buffer = Buffer.alloc(bytes);
     },
@@ -86,11 +162,22 @@ async function ourBgpdumpBytes(file: string): Promise<string> {
       this.buffer[this.position++] = 10;
     },
   };
-  await scanMrt(file, (cursor, decoder) => formatter.writeBytes(cursor, decoder.attributeGeneration, sink), {
-    bgpdumpCompatible: true,
-  });
-  parts.push(Buffer.from(sink.buffer.subarray(0, sink.position)));
-  return Buffer.concat(parts).toString('latin1');
+  await scanMrt(
+    file,
+    (cursor, decoder) => {
+      byteFormatter.writeBytes(cursor, decoder.attributeGeneration, sink);
+      const line = lineFormatter.format(cursor, decoder.attributeGeneration);
+      if (line === undefined) return;
+      if (expected === undefined) lines.push(line);
+      else for (const check of expected.lines) check.add(line);
+    },
+    { bgpdumpCompatible: true },
+  );
+  flush(sink.buffer.subarray(0, sink.position));
+  return {
+    lines: lines.length === 0 ? '' : lines.join('\n') + '\n',
+    bytes: Buffer.concat(parts).toString('latin1'),
+  };
 }
 
 function bgpdump(file: string): string {
@@ -129,23 +216,6 @@ function bgpdumpAsync(file: string): Promise<string> {
   });
 }
 
-/**
- * Fails with the first differing line when the texts differ. The difference is worked out only
- * then: splitting both texts into lines for every file took more time and garbage than decoding.
- */
-function expectSameText(ours: string, theirs: string, what: string): void {
-  expect(ours === theirs, ours === theirs ? what : `${what}: ${firstDifference(ours, theirs)}`).toBe(true);
-}
-
-function firstDifference(ours: string, theirs: string): string {
-  const a = ours.split('\n');
-  const b = theirs.split('\n');
-  for (let i = 0; i < Math.max(a.length, b.length); i++) {
-    if (a[i] !== b[i]) return `line ${i + 1}\n  cairn:   ${a[i]}\n  bgpdump: ${b[i]}`;
-  }
-  return 'identical';
-}
-
 describe('bgpdump -m conformance on every bundled MRT file', () => {
   beforeAll(() => {
     try {
@@ -162,17 +232,18 @@ describe('bgpdump -m conformance on every bundled MRT file', () => {
   for (const file of files) {
     const name = relative(MRT, file);
     it(`${name}`, async () => {
-      const live = liveBgpdump(file);
-      const ours = await ourBgpdump(file);
+      // Our lines are checked as they are formatted (keeping them all cost more in garbage
+      // collection than decoding): bgpdump's text is waited for first. It was started while the
+      // file before this one was decoded (liveBgpdump).
+      const theirs = await liveBgpdump(file);
+      const lines = [new LineCheck(theirs, `bgpdump ${name}`)];
       const golden = join(GOLDEN, `${name}.txt.gz`);
       if (existsSync(golden)) {
-        const expected = gunzipSync(readFileSync(golden)).toString();
-        expectSameText(ours, expected, `golden ${name}`);
+        lines.unshift(new LineCheck(gunzipSync(readFileSync(golden)).toString(), `golden ${name}`));
       }
-      const theirs = await live;
-      expectSameText(ours, theirs, `bgpdump ${name}`);
-      const bytes = await ourBgpdumpBytes(file);
-      expectSameText(bytes, theirs, `bytes ${name}`);
+      const bytes = new LineCheck(theirs, `bytes ${name}`);
+      await decodeToBgpdump(file, { lines, bytes });
+      for (const check of [...lines, bytes]) check.check();
     });
   }
 });
@@ -369,7 +440,8 @@ describe('synthetic TABLE_DUMP_V2 RIB: long attribute blocks and entries that re
     writeFileSync(file, syntheticRib());
     const live = bgpdump(file);
     expect(live.split('\n').length).toBe(49);
-    expect(await ourBgpdump(file)).toBe(live);
-    expect(await ourBgpdumpBytes(file)).toBe(live);
+    const { lines, bytes } = await decodeToBgpdump(file);
+    expect(lines).toBe(live);
+    expect(bytes).toBe(live);
   });
 });

@@ -2,21 +2,36 @@
  * app's MRT questions against bgpdump: `dumpMrt` writes what `bgpdump -m` prints (and filters as
  * a plain split of its lines does), `mrtStats` counts what its text shows.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { PassThrough } from 'node:stream';
+import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { CairnError } from '../errors/index.js';
 import { dumpMrt, elementPredicate, mrtStats } from './mrt.js';
 
 const mrt = (path: string): string => fileURLToPath(new URL(`../../data/mrt/${path}`, import.meta.url));
 const UPDATES = mrt('ripe-bgpdump/updates.et-header.2015.gz');
 
-function bgpdump(file: string): string {
-  return execFileSync('bgpdump', ['-m', file], {
-    maxBuffer: 1 << 30,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  }).toString();
+const execFileAsync = promisify(execFile);
+
+/**
+ * bgpdump -m's text of a file, run once per file (two tests read the updates file's) in a child
+ * process that works while the file is decoded here.
+ */
+const bgpdumpRuns = new Map<string, Promise<string>>();
+afterAll(() => bgpdumpRuns.clear());
+
+function bgpdump(file: string): Promise<string> {
+  let run = bgpdumpRuns.get(file);
+  if (run === undefined) {
+    run = execFileAsync('bgpdump', ['-m', file], { maxBuffer: 1 << 30, encoding: 'utf8' }).then(
+      (r) => r.stdout,
+    );
+    run.catch(() => undefined); // reported by the test that awaits it
+    bgpdumpRuns.set(file, run);
+  }
+  return run;
 }
 
 /** A sink that keeps what is written. */
@@ -30,18 +45,19 @@ function sink(): { stream: PassThrough; text(): string } {
 describe('dumpMrt', () => {
   it('writes what bgpdump -m prints, for an update file and a cut RIB', async () => {
     for (const file of [UPDATES, mrt('pyasn/rib.20140523.0600_firstMB.bz2')]) {
+      const reference = bgpdump(file);
       const out = sink();
       const problems: string[] = [];
       const summary = await dumpMrt({ files: [file] }, out.stream, {
         onProblem: (p) => problems.push(p.code),
       });
-      expect(out.text() === bgpdump(file)).toBe(true);
+      expect(out.text() === (await reference)).toBe(true);
       expect(summary).toEqual({ files: 1, problems: problems.length, outputClosed: false });
     }
   });
 
   it('filters as a split of bgpdump lines does, and writes JSON lines with the same facts', async () => {
-    const lines = bgpdump(UPDATES).trim().split('\n');
+    const lines = (await bgpdump(UPDATES)).trim().split('\n');
     const kp = lines.filter((l) => /^[^|]*\|[^|]*\|A\|[^|]*\|[^|]*\|175\.45\.17[6-9]\.0\/24\|/.test(l));
     expect(kp).toHaveLength(4);
     const out = sink();
@@ -92,7 +108,7 @@ describe('dumpMrt', () => {
 describe('mrtStats', () => {
   it('counts records, elements, peers and prefixes as bgpdump text shows them', async () => {
     const file = mrt('ripe-bgpdump/updates.20100722.2015.gz');
-    const lines = bgpdump(file).trim().split('\n');
+    const lines = (await bgpdump(file)).trim().split('\n');
     const fields = lines.map((l) => l.split('|'));
     const count = (type: string): number => fields.filter((f) => f[2] === type).length;
     const reports: number[] = [];

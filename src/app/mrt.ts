@@ -182,13 +182,27 @@ export async function mrtStats(input: MrtStatsInput, hooks: WorkHooks = {}): Pro
   let lastRecordKey = -1;
   let lastRecordName = '';
   let incomplete: CairnError | undefined;
+  // The peer of the element before: consecutive elements mostly share it (a message's routes, a
+  // RIB entry's peers repeat), and it is in `peers` already: no text to build and look up.
+  const lastPeer = new Uint8Array(16);
+  let lastPeerFamily = 0;
+  let lastPeerAsn = -1;
   let summary;
   try {
     summary = await scanMrt(
       file,
       (cursor) => {
         elements[cursor.type]++;
-        peers.add(`${cursor.peerAddress()}|${cursor.peerAsn}`);
+        const peer = cursor.peerBytes;
+        const peerLength = cursor.peerFamily === 4 ? 4 : 16;
+        let samePeer = cursor.peerFamily === lastPeerFamily && cursor.peerAsn === lastPeerAsn;
+        for (let i = 0; samePeer && i < peerLength; i++) samePeer = peer[i] === lastPeer[i];
+        if (!samePeer) {
+          lastPeer.set(peer.subarray(0, peerLength));
+          lastPeerFamily = cursor.peerFamily;
+          lastPeerAsn = cursor.peerAsn;
+          peers.add(`${cursor.peerAddress()}|${cursor.peerAsn}`);
+        }
         if (cursor.type !== 'STATE') {
           const b = cursor.prefixBytes;
           if (cursor.prefixFamily === 4) {

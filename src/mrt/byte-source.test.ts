@@ -136,7 +136,12 @@ function recoverIntactBlocks(damaged: Uint8Array): { data: Buffer; blocks: numbe
   }
 }
 
-/** A real MRT file recompressed in 100 kB blocks (many blocks), with the 4th block's data damaged. */
+/**
+ * The first 2 MiB of a real MRT file recompressed in 100 kB blocks (about 20 blocks), with the
+ * data of a block near a third of the way damaged: intact blocks before and after it. Decoded 14
+ * times (most of them by our decoder, the native tools failing at the damage), so it is kept to
+ * the blocks the point needs; the whole file is decoded by every decompressor above.
+ */
 let damagedBlock: { input: Buffer; expected: Buffer } | undefined;
 function damagedBlockInput(): { input: Buffer; expected: Buffer } {
   damagedBlock ??= makeDamagedBlockInput();
@@ -144,10 +149,11 @@ function damagedBlockInput(): { input: Buffer; expected: Buffer } {
 }
 
 function makeDamagedBlockInput(): { input: Buffer; expected: Buffer } {
-  const blocks = tool('bzip2', ['-1', '-c'], reference('bzip2', bzip2Sample)).stdout;
+  const blocks = tool('bzip2', ['-1', '-c'], reference('bzip2', bzip2Sample).subarray(0, 2 << 20)).stdout;
   const damaged = flipBit(blocks, Math.floor(blocks.length * 0.3), 3);
   const recovered = intactBlocks(damaged);
   expect(recovered.blocks - recovered.intact, 'exactly one damaged block').toBe(1);
+  expect(recovered.blocks, 'many blocks').toBeGreaterThanOrEqual(15);
   return { input: damaged, expected: recovered.data };
 }
 

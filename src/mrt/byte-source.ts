@@ -1247,8 +1247,11 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
     }
     if (code === 0 && streams.gapAt >= 0) {
       complaint = `a bzip2 stream starts at compressed byte ${streams.gapAt} after data that ends no stream`;
-    } else if (code === 0 && !/trailing garbage/i.test(complaint)) {
-      if (tail.endsWithBzip2EndOfStream()) return;
+    } else if (code === 0) {
+      // Every stream decoded and checked, and none starts in what follows: that is trailing data
+      // (bzip2 warns "trailing garbage", lbzip2 says nothing). Decoding the file again here would
+      // only find the same end.
+      if (!/trailing garbage/i.test(complaint) && tail.endsWithBzip2EndOfStream()) return;
       throw new CairnError('MRT_CORRUPT_STREAM', 'trailing data after the end of the bzip2 stream', {
         file: context.input.name,
         offset: delivered,

@@ -6,8 +6,8 @@
  * instead of being buffered. Consecutive records of a type no decoder reads (a run of zeros, a
  * desynchronised stretch) are reported as one problem with their first offset and count.
  */
-import { CairnError } from '../errors/index.js';
 import { recordTypeName } from './constants.js';
+import { dataProblem } from './record.js';
 import type { MrtDecoder, MrtProblem } from './decoder.js';
 
 /**
@@ -144,7 +144,7 @@ export class MrtFramer {
         const type = (buf[pos + 4] << 8) | buf[pos + 5];
         const subtype = (buf[pos + 6] << 8) | buf[pos + 7];
         this.options.onProblem(
-          new CairnError(
+          dataProblem(
             'MRT_RECORD_TOO_LARGE',
             `record declares ${bodyLength} bytes (limit ${this.maxRecordLength}): header desynchronised? skipping it`,
             { file: this.decoder.file, offset: base + pos, recordType: recordTypeName(type, subtype) },
@@ -263,7 +263,7 @@ export class MrtFramer {
         : `${run.count} consecutive records of unknown MRT type (${run.bytes} bytes from offset ${run.offset}, ` +
           `the first of type ${run.type}${run.type === 0 && run.bytes === run.count * 12 ? ': zeros' : ''}) skipped`;
     run.count = 0;
-    this.options.onProblem(new CairnError('MRT_UNKNOWN_TYPE', message, location));
+    this.options.onProblem(dataProblem('MRT_UNKNOWN_TYPE', message, location));
   }
 
   /** Call at end of stream: reports a record cut short by the end of the data. */
@@ -272,7 +272,7 @@ export class MrtFramer {
     const pending = this.pending;
     if (this.skipRemaining > 0) {
       this.options.onProblem(
-        new CairnError(
+        dataProblem(
           'MRT_TRUNCATED_RECORD',
           `stream ended ${this.skipRemaining} bytes before the end of a skipped record`,
           {
@@ -290,7 +290,7 @@ export class MrtFramer {
     this.pending = undefined;
     if (pending.length < 12) {
       this.options.onProblem(
-        new CairnError('MRT_TRUNCATED_HEADER', `incomplete MRT header (${pending.length} of 12 bytes)`, {
+        dataProblem('MRT_TRUNCATED_HEADER', `incomplete MRT header (${pending.length} of 12 bytes)`, {
           file: this.decoder.file,
           offset: this.streamOffset,
         }),
@@ -301,7 +301,7 @@ export class MrtFramer {
     const subtype = (pending[6] << 8) | pending[7];
     const bodyLength = ((pending[8] << 24) | (pending[9] << 16) | (pending[10] << 8) | pending[11]) >>> 0;
     this.options.onProblem(
-      new CairnError(
+      dataProblem(
         'MRT_TRUNCATED_RECORD',
         `incomplete record: ${pending.length - 12} of ${bodyLength} body bytes before end of stream`,
         {

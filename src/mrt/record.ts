@@ -6,7 +6,7 @@
  * The record-type files (table-dump.ts, table-dump-v2.ts, bgp4mp.ts) are functions over a
  * `RecordContext`; decoder.ts dispatches to them by record type.
  */
-import type { BgpErrorCode, MrtErrorCode } from '../errors/index.js';
+import type { BgpErrorCode, ErrorLocation, MrtErrorCode } from '../errors/index.js';
 import { PathAttributes } from '../bgp/index.js';
 import { CairnError } from '../errors/index.js';
 import { recordTypeName } from './constants.js';
@@ -96,17 +96,7 @@ export class RecordContext {
   problem(code: MrtErrorCode | BgpErrorCode, message: string, at: number): void {
     const onProblem = this.hooks.onProblem;
     if (onProblem === undefined) return;
-    // A problem is located by file and offset; the decoder's stack says nothing about the data,
-    // and capturing it costs more than decoding the record (a damaged file can hold thousands).
-    const limit = Error.stackTraceLimit;
-    Error.stackTraceLimit = 0;
-    let problem: CairnError;
-    try {
-      problem = new CairnError(code, message, this.location(at));
-    } finally {
-      Error.stackTraceLimit = limit;
-    }
-    onProblem(problem);
+    onProblem(dataProblem(code, message, this.location(at)));
   }
 
   /**
@@ -160,5 +150,29 @@ export class RecordContext {
     if ((afi === 1 || afi === 2) && safi >= 1 && safi <= 3) return afi === 1 ? 4 : 6;
     this.problem('MRT_UNSUPPORTED_AFI', `MP NLRI with AFI ${afi} SAFI ${safi} not decoded`, this.recordStart);
     return 0;
+  }
+}
+
+/**
+ * A problem found in the data, without a stack trace: it is located by file and offset, the
+ * decoder's stack says nothing about the data, and capturing it costs more than decoding the
+ * record (a damaged file can hold thousands; a fuzzed one, one per case).
+ */
+export function dataProblem(
+  code: MrtErrorCode | BgpErrorCode,
+  message: string,
+  location: ErrorLocation,
+): CairnError {
+  return withoutStack(() => new CairnError(code, message, location));
+}
+
+/** Makes an Error without capturing the stack (see dataProblem). */
+export function withoutStack<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }

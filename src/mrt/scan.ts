@@ -14,6 +14,7 @@ import {
 import { MrtDecoder, type MrtProblem, type RecordHeader } from './decoder.js';
 import type { ElementCursor, MrtElement } from './element.js';
 import { MrtFramer } from './reader.js';
+import { withoutStack } from './record.js';
 
 export interface ScanOptions {
   /** Stop at the first problem: the scan rejects with that problem (a CairnError). */
@@ -87,7 +88,8 @@ function makeDecoder(
     summary.problemCount++;
     if (summary.problems.length < keep) summary.problems.push(problem);
     options.onProblem?.(problem);
-    if (options.strict) throw new StrictStop(problem);
+    // Control flow, caught below: its stack would never be shown.
+    if (options.strict) throw withoutStack(() => new StrictStop(problem));
   };
   const decoder: MrtDecoder = new MrtDecoder(
     file,
