@@ -1097,10 +1097,16 @@ export class RoutingTable {
 
   /** The most specific prefix with routes now that contains `target`, and its routes. */
   longestMatch(target: IpAddress | Prefix): { prefix: Prefix; routes: Route[] } | undefined {
-    const covering = this.coveringIds(target);
-    if (covering.length === 0) return undefined;
-    const prefix = this.prefix(covering[covering.length - 1]);
-    return { prefix, routes: this.routesOf(prefix) };
+    // From the longest length down: the first prefix with routes is the answer.
+    const longest = target instanceof Prefix ? target.length : target.family === 4 ? 32 : 128;
+    for (let length = longest; length >= 0; length--) {
+      const id = this.prefixIdOfBytes(target.family, target.bytes, length, false);
+      if (id >= 0 && this.prefixRoutes[id] !== 0) {
+        const prefix = this.prefix(id);
+        return { prefix, routes: this.routesOf(prefix) };
+      }
+    }
+    return undefined;
   }
 
   /** Every prefix with routes now that contains `target` (least specific first). */
@@ -1114,8 +1120,7 @@ export class RoutingTable {
    * trie of the whole table.
    */
   private coveringIds(target: IpAddress | Prefix): number[] {
-    const bits = target.family === 4 ? 32 : 128;
-    const longest = target instanceof Prefix ? target.length : bits;
+    const longest = target instanceof Prefix ? target.length : target.family === 4 ? 32 : 128;
     const ids: number[] = [];
     for (let length = 0; length <= longest; length++) {
       const id = this.prefixIdOfBytes(target.family, target.bytes, length, false);
