@@ -24,8 +24,10 @@ const steps = [
     name: 'tsc -b tsconfig.test.json web/tsconfig.json (build src/, check tests and web/)',
     command: [bin('tsc'), '-b', 'tsconfig.test.json', 'web/tsconfig.json'],
   },
-  { name: 'prettier --check .', command: [bin('prettier'), '--check', '.'] },
   { name: 'eslint .', command: [bin('eslint'), '.'] },
+  // TypeScript and JavaScript parsed by Oxc (@prettier/plugin-oxc, .prettierrc.json): the same
+  // printer, 35-45% less CPU than the typescript parser over this repo (bench/RESULTS-suite.md).
+  { name: 'prettier --check .', command: [bin('prettier'), '--check', '.'] },
   { name: 'build web/', command: [process.execPath, 'scripts/build-web.mjs'] },
 ];
 
