@@ -4,7 +4,6 @@
  * reference below is deliberately simple and shares no code with cairn: `bgpdump -m` text split on
  * '|', APNIC's delegated file split on '|', an undirected adjacency and a breadth-first search.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
@@ -12,6 +11,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { whatIf, type WhatIfResult } from '../src/app/index.js';
 import { captureIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
+import { bgpdumpText } from './bgpdump-reference.js';
 
 const data = (path: string): string => fileURLToPath(new URL(`../data/${path}`, import.meta.url));
 const UPDATES = data('mrt/ripe-bgpdump/updates.et-header.2015.gz');
@@ -35,7 +35,7 @@ function reference(): Reference {
     .map((line) => line.split('|'))
     .filter((f) => f[1] === 'KP' && f[2] === 'ipv4')
     .map((f) => [ip(f[3]), ip(f[3]) + Number(f[4])]);
-  const text = execFileSync('bgpdump', ['-m', UPDATES], { encoding: 'utf8', maxBuffer: 1 << 30 });
+  const text = bgpdumpText(UPDATES);
   const ref: Reference = { kpPrefixes: [], kpPaths: new Map(), neighbours: new Map(), heads: new Set() };
   for (const line of text.split('\n')) {
     const f = line.split('|');

@@ -3,8 +3,8 @@
  * '|' (test/country-reference.ts): every route toward North Korea's space, its upstream (first AS
  * outside KP from the origin) and the decoder's counts.
  */
-import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bgpdumpText } from '../../test/bgpdump-reference.js';
 import { countryOfAsn, forgetReferences, loadRegistry, sequenceAsns } from '../../test/country-reference.js';
 import { DEFAULT_REGISTRY_FILES, DEMO_MRT_FILE } from './defaults.js';
 import { demoAnalysis } from './demo.js';
@@ -14,11 +14,7 @@ afterAll(forgetReferences);
 
 describe('demoAnalysis', () => {
   it("North Korea's routes, origins and upstreams as bgpdump and the registry show them", async () => {
-    const lines = execFileSync('bgpdump', ['-m', DEMO_MRT_FILE], {
-      maxBuffer: 1 << 30,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    })
-      .toString()
+    const lines = bgpdumpText(DEMO_MRT_FILE)
       .trim()
       .split('\n')
       .map((l) => l.split('|'));

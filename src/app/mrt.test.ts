@@ -2,18 +2,15 @@
  * app's MRT questions against bgpdump: `dumpMrt` writes what `bgpdump -m` prints (and filters as
  * a plain split of its lines does), `mrtStats` counts what its text shows.
  */
-import { execFile } from 'node:child_process';
 import { PassThrough } from 'node:stream';
-import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bgpdumpTextAsync } from '../../test/bgpdump-reference.js';
 import type { CairnError } from '../errors/index.js';
 import { dumpMrt, elementPredicate, mrtStats } from './mrt.js';
 
 const mrt = (path: string): string => fileURLToPath(new URL(`../../data/mrt/${path}`, import.meta.url));
 const UPDATES = mrt('ripe-bgpdump/updates.et-header.2015.gz');
-
-const execFileAsync = promisify(execFile);
 
 /**
  * bgpdump -m's text of a file, run once per file (two tests read the updates file's) in a child
@@ -25,9 +22,7 @@ afterAll(() => bgpdumpRuns.clear());
 function bgpdump(file: string): Promise<string> {
   let run = bgpdumpRuns.get(file);
   if (run === undefined) {
-    run = execFileAsync('bgpdump', ['-m', file], { maxBuffer: 1 << 30, encoding: 'utf8' }).then(
-      (r) => r.stdout,
-    );
+    run = bgpdumpTextAsync(file);
     run.catch(() => undefined); // reported by the test that awaits it
     bgpdumpRuns.set(file, run);
   }
