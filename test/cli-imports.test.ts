@@ -11,7 +11,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -26,8 +26,18 @@ const HOOKS = [
   '}',
 ].join('\n');
 
+/** What each module loaded, by module: two checks of one module read one child process. */
+const loaded = new Map<string, string[]>();
+afterAll(() => loaded.clear());
+
 /** Every URL resolved while importing `module` (a path under dist/) in a fresh process, and every file required. */
 function urlsLoaded(module: string): string[] {
+  let urls = loaded.get(module);
+  if (urls === undefined) loaded.set(module, (urls = urlsLoadedNow(module)));
+  return urls;
+}
+
+function urlsLoadedNow(module: string): string[] {
   const file = join(ROOT, 'dist', module);
   expect(existsSync(file), `${file}: run \`npm run build\` first`).toBe(true);
   const script = [
@@ -110,6 +120,21 @@ describe('what each cairn command loads', () => {
     expect(notNeeded.filter((m) => urls.some((u) => u.endsWith(m)))).toEqual([]);
     // The check sees what a module loads: the intel surface itself is among the URLs.
     expect(urls.some((u) => u.endsWith('/dist/app/intel.js'))).toBe(true);
+  });
+
+  it('the collector (app/collect.js) loads no live detection, routing, observatory or registry code', () => {
+    const urls = urlsLoaded('app/collect.js');
+    const notNeeded = [
+      '/dist/app/live.js',
+      '/dist/app/outages.js',
+      '/dist/app/alert-stream.js',
+      '/dist/observatory/index.js',
+      '/dist/routing/index.js',
+      '/dist/registry/index.js',
+    ];
+    expect(notNeeded.filter((m) => urls.some((u) => u.endsWith(m)))).toEqual([]);
+    // The check sees what it loads: the collector itself is among the URLs.
+    expect(urls.some((u) => u.endsWith('/dist/bgp/collector/index.js'))).toBe(true);
   });
 
   it('cli/program.js (every command) sets the input limits without loading the readers or mrt', () => {

@@ -101,6 +101,18 @@ async function connectPeer(port: number): Promise<BgpTestSpeaker> {
   return s;
 }
 
+/** Sends round `round`'s updates `from` up to `to` (100 to a write); returns how far it got. */
+async function flood(peer: BgpTestSpeaker, round: number, from: number, to: number): Promise<number> {
+  let i = from;
+  while (i < to && !peer.isClosed) {
+    const end = Math.min(to, i + 100);
+    const batch: Parameters<BgpTestSpeaker['sendUpdate']>[0][] = [];
+    while (i < end) batch.push(announce(prefixOf(round, i++)));
+    await peer.sendUpdates(batch);
+  }
+  return i;
+}
+
 function archives(dir: string): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.gz'))
@@ -199,8 +211,7 @@ describe('archive crash safety', () => {
       const peer = await connectPeer(child.port);
       // Flood until a seeded number of updates has gone out, then kill mid-stream.
       const killAt = 1000 + Math.floor(next() * 15_000);
-      let i = 0;
-      while (i < killAt && !peer.isClosed) await peer.sendUpdate(announce(prefixOf(round, i++)));
+      let i = await flood(peer, round, 0, killAt);
       // However fast the machine, wait for this round's first flushed member (the flush timer's
       // work), then keep sending, so the kill lands mid-stream behind records already on disk.
       await until(
@@ -209,7 +220,7 @@ describe('archive crash safety', () => {
         600_000,
       );
       const more = i + 200 + Math.floor(next() * 2000);
-      while (i < more && !peer.isClosed) await peer.sendUpdate(announce(prefixOf(round, i++)));
+      i = await flood(peer, round, i, more);
       sent.push(i);
       if (existsSync(out)) {
         for (const file of archives(out)) {

@@ -5,15 +5,12 @@
  */
 import { chmod, unlink } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import { CairnError } from '../errors/index.js';
 import { AlertJson } from './live.js';
 
-/** Where `cairn collect --alert-socket` listens and `cairn outages --live` connects by default. */
-export const DEFAULT_ALERT_SOCKET = join(tmpdir(), 'cairn-alerts.sock');
+export { DEFAULT_ALERT_SOCKET } from './alert-socket.js';
 
 /** A client that has this many bytes unread is too slow: it is dropped, the collector goes on. */
 const MAX_CLIENT_BACKLOG = 1 << 20;

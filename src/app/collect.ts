@@ -24,12 +24,14 @@ import {
 import { systemClock, type Clock } from '../bgp/index.js';
 import { CairnError, ParseError } from '../errors/index.js';
 import type { OutageOptions } from '../observatory/index.js';
-import { AlertStreamServer } from './alert-stream.js';
-import { attachLiveDetection, type AlertJson, type LiveAttachment, type LiveTimeOptions } from './live.js';
-import { resolveSelection, type SelectionInput } from './outages.js';
+// Types only: the alert socket, and live detection with the routing, observatory and registry code
+// it needs, load when asked for (a collector that only archives starts without them).
+import type { AlertStreamServer } from './alert-stream.js';
+import type { AlertJson, LiveAttachment, LiveTimeOptions } from './live.js';
+import type { SelectionInput } from './outages.js';
 import type { WorkHooks } from './progress.js';
 
-export { DEFAULT_ALERT_SOCKET } from './alert-stream.js';
+export { DEFAULT_ALERT_SOCKET } from './alert-socket.js';
 
 const require = createRequire(import.meta.url);
 /** Loads pino when a logger is first made, so importing this module does not load it. */
@@ -97,7 +99,10 @@ export async function startCollect(input: CollectInput, hooks: WorkHooks = {}): 
   const config = typeof input.config === 'string' ? readCollectorConfig(input.config) : input.config;
   const detection = input.detection ?? {};
   const selection =
-    input.selection !== undefined ? await resolveSelection(input.selection, hooks) : undefined;
+    input.selection !== undefined
+      ? await (await import('./outages.js')).resolveSelection(input.selection, hooks)
+      : undefined;
+  const liveDetection = selection !== undefined ? await import('./live.js') : undefined;
   const tuned = [detection.timeScale, detection.binSeconds, detection.minFullFeedPeers];
   if (selection === undefined && tuned.some((v) => v !== undefined))
     throw new ParseError(
@@ -113,7 +118,9 @@ export async function startCollect(input: CollectInput, hooks: WorkHooks = {}): 
   const collectorClock = input.clock ?? systemClock;
   const clock = detection.clock ?? collectorClock;
   const stream =
-    input.alertSocket !== undefined ? await AlertStreamServer.listen(input.alertSocket, logger) : undefined;
+    input.alertSocket !== undefined
+      ? await (await import('./alert-stream.js')).AlertStreamServer.listen(input.alertSocket, logger)
+      : undefined;
   const base = input.alertOutput ?? new Writable({ write: (_chunk, _encoding, done) => done() });
   const alerts = new AlertPublisher({
     output: stream === undefined ? base : stream.tee(base),
@@ -166,8 +173,8 @@ export async function startCollect(input: CollectInput, hooks: WorkHooks = {}): 
   let attached: LiveAttachment | undefined;
   try {
     input.setup?.(collector, alerts);
-    if (selection !== undefined)
-      attached = attachLiveDetection(collector, publish, {
+    if (selection !== undefined && liveDetection !== undefined)
+      attached = liveDetection.attachLiveDetection(collector, publish, {
         ...detection,
         clock,
         select: selection.select,

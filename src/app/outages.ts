@@ -29,7 +29,8 @@ import {
   type VisibilityOptions,
 } from '../observatory/index.js';
 import { RoutingTable } from '../routing/index.js';
-import { DEFAULT_ALERT_SOCKET, followAlerts } from './alert-stream.js';
+// The stream's client (and live detection's schemas it checks lines with) loads for --live only.
+import { DEFAULT_ALERT_SOCKET } from './alert-socket.js';
 import { DEFAULT_REGISTRY_FILES } from './defaults.js';
 import type { AlertJson } from './live.js';
 import type { WorkHooks } from './progress.js';
@@ -485,6 +486,7 @@ export async function followOutages(
   const wanted = input.selection !== undefined ? selectionLabel(input.selection) : undefined;
   const open = new Map<string, FollowOutagesResult['stillOpen'][number]>();
   let last = '';
+  const { followAlerts } = await import('./alert-stream.js');
   const result = await followAlerts(
     input.socket ?? DEFAULT_ALERT_SOCKET,
     (alert) => {

@@ -190,6 +190,11 @@ export class BgpTestSpeaker {
     await this.send(encodeUpdate(update, this.session));
   }
 
+  /** UPDATEs in order, in one write: a flood of small messages without a write call each. */
+  async sendUpdates(updates: readonly UpdateSpec[]): Promise<void> {
+    await this.send(Buffer.concat(updates.map((update) => encodeUpdate(update, this.session))));
+  }
+
   /** Closes our side and waits for the close. */
   async close(): Promise<void> {
     this.socket.end();
