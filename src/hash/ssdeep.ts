@@ -242,7 +242,9 @@ export class SsdeepHasher {
         state[SLOT_LIVE] = live;
         state[SLOT_FORK_REDUCE] =
           (this.bhEnd <= this.bhEndLimit || this.bhEnd === NUM_BLOCKHASHES ? FORK : 0) |
-          (live >= 2 && this.reduceBorder < (this.fixedSize >= 0 ? this.fixedSize : this.totalSize) ? REDUCE : 0);
+          (live >= 2 && this.reduceBorder < (this.fixedSize >= 0 ? this.fixedSize : this.totalSize)
+            ? REDUCE
+            : 0);
         for (let i = 0; i < levels; i++) state[SLOT_PAIRS + i] = pair[start + i];
         a = run[width](a, end);
         this.h1 = state[SLOT_H1];

@@ -156,7 +156,8 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
   ): void => {
     if (kind !== lastKind) {
       let next = state.get(kind);
-      if (next === undefined) state.set(kind, (next = { raw: new Set(), values: new Set(), lastRaw: undefined }));
+      if (next === undefined)
+        state.set(kind, (next = { raw: new Set(), values: new Set(), lastRaw: undefined }));
       s = next;
       lastKind = kind;
     }
