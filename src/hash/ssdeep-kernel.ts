@@ -170,6 +170,17 @@ const slot = (k: number): number => 4 * k;
  */
 function triggerLevel(k: number): number[] {
   const s = S0 + k;
+  // 1 when the state's SLOT_FORK_REDUCE has `flag`, else 0.
+  const flag = (f: number): number[] => [
+    ...constant(0),
+    ...load32(slot(SLOT_FORK_REDUCE)),
+    ...constant(f),
+    I32_AND,
+    I32_EQZ,
+    I32_EQZ,
+  ];
+  const lowBits = [...get(s), ...constant(63), I32_AND];
+  const counted = [...get(I), ...get(D), ...constant(1), I32_ADD, ...store8(DINDEX_AT)];
   return [
     // Past the live block hashes: done.
     ...(k > 0 ? [...constant(k), ...constant(0), ...load32(slot(SLOT_LIVE)), I32_GE_U, BR_IF, 0] : []),
@@ -180,20 +191,12 @@ function triggerLevel(k: number): number[] {
     // block hash past half).
     ...get(D),
     I32_EQZ,
-    ...constant(0),
-    ...load32(slot(SLOT_FORK_REDUCE)),
-    ...constant(FORK),
-    I32_AND,
+    ...flag(FORK),
     I32_AND,
     ...get(D),
     ...constant(SPAMSUM_LENGTH - 1),
     I32_EQ,
-    ...constant(0),
-    ...load32(slot(SLOT_FORK_REDUCE)),
-    ...constant(REDUCE),
-    I32_AND,
-    I32_EQZ,
-    I32_EQZ,
+    ...flag(REDUCE),
     I32_AND,
     ...constant(0),
     ...load32(slot(SLOT_START)),
@@ -233,16 +236,10 @@ function triggerLevel(k: number): number[] {
     ...store8(HALF_AT),
     ...constant(PAIR_INIT),
     ...set(s),
-    ...get(I),
-    ...get(D),
-    ...constant(1),
-    I32_ADD,
-    ...store8(DINDEX_AT),
+    ...counted,
     ELSE,
     ...get(I),
-    ...get(s),
-    ...constant(63),
-    I32_AND,
+    ...lowBits,
     ...load8(B64_AT),
     ...store8(HALF_AT),
     ...get(D),
@@ -250,17 +247,11 @@ function triggerLevel(k: number): number[] {
     I32_LT_U,
     IF,
     VOID,
-    ...get(s),
-    ...constant(63),
-    I32_AND,
+    ...lowBits,
     ...constant(PIECE_INIT),
     I32_OR,
     ...set(s),
-    ...get(I),
-    ...get(D),
-    ...constant(1),
-    I32_ADD,
-    ...store8(DINDEX_AT),
+    ...counted,
     END,
     END,
     // The next block size takes part only when this bit of q is 0.
