@@ -1,37 +1,47 @@
 /**
  * ssdeep's per-byte loop (the rolling hash, one FNV step per live block hash, the trigger test)
- * as WebAssembly functions written out byte by byte here (no toolchain, no copied code). Each
- * runs over the input from `p` until the next trigger point or `stop`, with the rolling hash and
- * the live block hashes in locals, and returns there: `SsdeepHasher` then emits the digest
- * characters in JavaScript (a few hundred times per file) and calls again. There are three
- * functions, keeping 3, 5 or 8 block hashes, as the JavaScript loops do (ssdeep.ts).
+ * and the common case of its trigger points as WebAssembly functions written out byte by byte
+ * here (no toolchain, no copied code). Each runs over the input from `p` to `stop` with the
+ * rolling hash and the live block hashes in locals; at a trigger point it emits the digest
+ * characters itself (into the digest state in its memory) unless a block hash is to be forked or
+ * reduced (a few times per input): then it returns there, and `SsdeepHasher` finishes that trigger point in
+ * JavaScript and calls again. There are three functions, keeping 3, 5 or 8 block hashes, as the
+ * JavaScript loops do (ssdeep.ts).
  *
  * Memory layout (one instance per thread, made on first use): the state at 0 (i32 slots, see
  * the `SLOT_` constants; the block hashes from slot SLOT_PAIRS, the first live one first), the
- * input at KERNEL_INPUT with the 7 bytes before it just below (the bytes leaving the rolling
- * window are read from there), up to KERNEL_SLICE bytes per call.
+ * base64 alphabet at B64_AT, the digest state of the 31 block hashes (characters so far, the
+ * half-digest character, the digest) at DINDEX_AT, HALF_AT and DIGEST_AT, the input at
+ * KERNEL_INPUT with the 7 bytes before it just below (the bytes leaving the rolling window are
+ * read from there), up to KERNEL_SLICE bytes per call.
  *
  * @example
  * const k = ssdeepKernel();
- * k.state.set([h1, h2, h3, rollMask], 0); k.state.set(pairs, SLOT_PAIRS);
+ * k.state.set([h1, h2, h3, rollMask, 0, start, live], 0); k.state.set(pairs, SLOT_PAIRS);
+ * k.state[SLOT_FORK_REDUCE] = FORK | REDUCE;
+ * k.dindex.set(dindex); k.half.set(half); k.digest.set(digest);
  * k.bytes.set(window7, KERNEL_INPUT - 7); k.bytes.set(chunk, KERNEL_INPUT);
  * const next = k.run[2](KERNEL_INPUT, KERNEL_INPUT + chunk.length); // 8 block hashes
- * if (k.state[SLOT_Q] !== 0) ... // a trigger point at next - 1
+ * if (k.state[SLOT_LEVEL] !== 0) ... // a trigger point at next - 1 to finish from that level
  */
 
 import {
   BLOCK,
   BR,
   BR_IF,
+  ELSE,
   END,
   I32_ADD,
   I32_AND,
+  I32_EQ,
   I32_EQZ,
   I32_GE_U,
   I32_GT_U,
+  I32_LT_U,
   I32_MUL,
   I32_OR,
   I32_SHL,
+  I32_SHR_U,
   I32_SUB,
   I32_XOR,
   IF,
@@ -40,10 +50,12 @@ import {
   constant,
   get,
   instantiate,
+  load32,
   load8,
   set,
   loadLocals,
   store32,
+  store8,
   storeLocals,
   wasmModule,
 } from './wasm.js';
@@ -53,12 +65,45 @@ export const SLOT_H2 = 1;
 export const SLOT_H3 = 2;
 /** The trigger test's mask (ssdeep's roll mask for the first live block size). */
 export const SLOT_ROLL_MASK = 3;
-/** Set by each run: `(roll sum + 1) · 3^-1 (mod 2^32)` at the trigger point, 0 when none was reached. */
+/**
+ * Set by a run that returns at a trigger point (SLOT_LEVEL not 0): `(roll sum + 1) · 3^-1 (mod
+ * 2^32)` there, shifted right by the index of the level to go on from (ssdeep.ts's `trigger`).
+ */
 export const SLOT_Q = 4;
+/** The index of the first live block hash (its level, 0 to 30). */
+export const SLOT_START = 5;
+/** How many block hashes are live (at most the function's width). */
+export const SLOT_LIVE = 6;
+/**
+ * Set by each run: 0 when it stopped at `stop`; otherwise 1 + the live block hash (counted from
+ * the first live one) at which the trigger point before the returned address is to go on in
+ * JavaScript (the ones before it have their characters).
+ */
+export const SLOT_LEVEL = 7;
 export const SLOT_PAIRS = 8;
 /** Block hashes the widest function keeps in locals. */
 export const KERNEL_LEVELS = 8;
-const STATE_SLOTS = SLOT_PAIRS + KERNEL_LEVELS;
+/**
+ * What a trigger point may do that the kernel leaves to JavaScript: FORK, a new block hash after
+ * the last (`forkBlockHash` would add one); REDUCE, dropping the first (`reduceBlockHash`'s size
+ * test passes: it then depends only on the second's length, which the kernel reads).
+ */
+export const SLOT_FORK_REDUCE = SLOT_PAIRS + KERNEL_LEVELS;
+export const FORK = 1;
+export const REDUCE = 2;
+const STATE_SLOTS = SLOT_FORK_REDUCE + 1;
+/** Block hashes in the digest state (ssdeep's NUM_BLOCKHASHES), each of SPAMSUM_LENGTH characters. */
+export const KERNEL_BLOCKHASHES = 31;
+const SPAMSUM_LENGTH = 64;
+const B64_AT = 1024;
+const DINDEX_AT = B64_AT + 64;
+const HALF_AT = DINDEX_AT + 32;
+const DIGEST_AT = 2048;
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** A block hash's value after a character while its digest is shorter than half (see ssdeep.ts). */
+const PAIR_INIT = 0x00270027;
+/** After a character past half: the piece hash restarts, the half-length one goes on. */
+const PIECE_INIT = 0x00270000;
 
 export const KERNEL_INPUT = 65536;
 /** Bytes of input per call (the memory holds one slice: 16 pages after the first). */
@@ -73,6 +118,12 @@ export interface SsdeepKernel {
   bytes: Uint8Array;
   /** The state slots (SLOT_*), as i32. */
   state: Int32Array;
+  /** Per block hash: how many digest characters it has (ssdeep's `dindex`). */
+  dindex: Uint8Array;
+  /** Per block hash: its half-length digest's last character, or 0. */
+  half: Uint8Array;
+  /** The digests, SPAMSUM_LENGTH bytes per block hash. */
+  digest: Uint8Array;
   /**
    * For 3, 5 and 8 block hashes: hashes the bytes from `p` (an address) up to the next trigger
    * point, included, or to `stop`, and returns the address after the last byte hashed.
@@ -92,7 +143,8 @@ export const PAIR_ONE = 0x00010001;
 export const INV3 = -0x55555555;
 export const THIRD_OF_2_32 = 0x55555555;
 
-// Locals: the two parameters, then the rolling hash, the byte, scratch values and the block hashes.
+// Locals: the two parameters, then the rolling hash, the byte, scratch values, the trigger's
+// level and digest index, the level to go on from in JavaScript, the block hashes.
 const P = 0;
 const STOP = 1;
 const H1 = 2;
@@ -103,29 +155,142 @@ const HORG = 6;
 const Q = 7;
 const C2 = 8;
 const MASK = 9;
-const S0 = 10;
+const I = 10;
+const D = 11;
+const LEVEL = 12;
+const S0 = 13;
 
 const slot = (k: number): number => 4 * k;
+
+/**
+ * At a trigger point (Q holding its `q >>> start`, I the first live level): block hash k of the
+ * trigger's chain gets its digest character as `SsdeepHasher.trigger` gives it, unless that forks
+ * or reduces a block hash: then the run returns with LEVEL = k + 1 and `trigger` goes on from
+ * there. Inside the trigger's BLOCK: 0 is that block, 3 the function's outer one.
+ */
+function triggerLevel(k: number): number[] {
+  const s = S0 + k;
+  // 1 when the state's SLOT_FORK_REDUCE has `flag`, else 0.
+  const flag = (f: number): number[] => [
+    ...constant(0),
+    ...load32(slot(SLOT_FORK_REDUCE)),
+    ...constant(f),
+    I32_AND,
+    I32_EQZ,
+    I32_EQZ,
+  ];
+  const lowBits = [...get(s), ...constant(63), I32_AND];
+  const counted = [...get(I), ...get(D), ...constant(1), I32_ADD, ...store8(DINDEX_AT)];
+  return [
+    // Past the live block hashes: done.
+    ...(k > 0 ? [...constant(k), ...constant(0), ...load32(slot(SLOT_LIVE)), I32_GE_U, BR_IF, 0] : []),
+    ...get(I),
+    ...load8(DINDEX_AT),
+    ...set(D),
+    // Return if it forks (no character yet, FORK set) or reduces (full, REDUCE set and the next
+    // block hash past half).
+    ...get(D),
+    I32_EQZ,
+    ...flag(FORK),
+    I32_AND,
+    ...get(D),
+    ...constant(SPAMSUM_LENGTH - 1),
+    I32_EQ,
+    ...flag(REDUCE),
+    I32_AND,
+    ...constant(0),
+    ...load32(slot(SLOT_START)),
+    ...load8(DINDEX_AT + 1),
+    ...constant(SPAMSUM_LENGTH / 2 - 1),
+    I32_GT_U,
+    I32_AND,
+    I32_OR,
+    IF,
+    VOID,
+    ...constant(k + 1),
+    ...set(LEVEL),
+    BR,
+    3,
+    END,
+    // digest[i][d] = B64[h]
+    ...get(I),
+    ...constant(6),
+    I32_SHL,
+    ...get(D),
+    I32_ADD,
+    ...get(s),
+    ...constant(16),
+    I32_SHR_U,
+    ...load8(B64_AT),
+    ...store8(DIGEST_AT),
+    // Shorter than half: both hashes restart, no half character; else the half character is
+    // kept and, unless the digest is full (its last character is then replaced each time), the
+    // piece hash restarts; dindex[i] = d + 1 unless full.
+    ...get(D),
+    ...constant(SPAMSUM_LENGTH / 2 - 1),
+    I32_LT_U,
+    IF,
+    VOID,
+    ...get(I),
+    ...constant(0),
+    ...store8(HALF_AT),
+    ...constant(PAIR_INIT),
+    ...set(s),
+    ...counted,
+    ELSE,
+    ...get(I),
+    ...lowBits,
+    ...load8(B64_AT),
+    ...store8(HALF_AT),
+    ...get(D),
+    ...constant(SPAMSUM_LENGTH - 1),
+    I32_LT_U,
+    IF,
+    VOID,
+    ...lowBits,
+    ...constant(PIECE_INIT),
+    I32_OR,
+    ...set(s),
+    ...counted,
+    END,
+    END,
+    // The next block size takes part only when this bit of q is 0.
+    ...get(Q),
+    ...constant(1),
+    I32_AND,
+    BR_IF,
+    0,
+    ...get(Q),
+    ...constant(1),
+    I32_SHR_U,
+    ...set(Q),
+    ...get(I),
+    ...constant(1),
+    I32_ADD,
+    ...set(I),
+  ];
+}
 
 /** The function keeping `levels` block hashes in locals. */
 function scanFunction(levels: number): number[] {
   const pairs = Array.from({ length: levels }, (_, k) => k);
   const locals = pairs.map((k) => S0 + k);
+  const inSlots = [SLOT_H1, SLOT_H2, SLOT_H3, SLOT_ROLL_MASK];
   return [
-    ...loadLocals([H1, H2, H3, MASK], slot),
+    ...loadLocals([H1, H2, H3, MASK], (k) => slot(inSlots[k])),
     ...loadLocals(locals, (k) => slot(SLOT_PAIRS + k)),
     BLOCK,
     VOID,
     LOOP,
     VOID,
-    // At stop: no trigger point reached.
+    // At stop: no trigger point left to finish.
     ...get(P),
     ...get(STOP),
     I32_GE_U,
     IF,
     VOID,
     ...constant(0),
-    ...set(Q),
+    ...set(LEVEL),
     BR,
     2,
     END,
@@ -203,12 +368,31 @@ function scanFunction(levels: number): number[] {
     I32_OR,
     BR_IF,
     0,
+    // A trigger point: the chain of block hashes from the first live one (its level and the
+    // number of live ones are read from the state here: locals live across the loop would take
+    // registers from the per-byte work).
+    ...constant(0),
+    ...load32(slot(SLOT_START)),
+    ...set(I),
+    ...get(Q),
+    ...get(I),
+    I32_SHR_U,
+    ...set(Q),
+    BLOCK,
+    VOID,
+    ...pairs.flatMap(triggerLevel),
+    END,
+    BR,
+    0,
     END,
     END,
     ...storeLocals([H1, H2, H3], slot),
     ...constant(0),
     ...get(Q),
     ...store32(slot(SLOT_Q)),
+    ...constant(0),
+    ...get(LEVEL),
+    ...store32(slot(SLOT_LEVEL)),
     ...storeLocals(locals, (k) => slot(SLOT_PAIRS + k)),
     ...get(P),
     END,
@@ -237,9 +421,14 @@ export function ssdeepKernel(): SsdeepKernel | undefined {
     const exports = instantiate(kernelModule());
     if (exports !== undefined) {
       const buffer = (exports.memory as { buffer: ArrayBuffer }).buffer;
+      const bytes = new Uint8Array(buffer);
+      for (let i = 0; i < 64; i++) bytes[B64_AT + i] = B64.charCodeAt(i);
       kernel = {
-        bytes: new Uint8Array(buffer),
+        bytes,
         state: new Int32Array(buffer, 0, STATE_SLOTS),
+        dindex: new Uint8Array(buffer, DINDEX_AT, KERNEL_BLOCKHASHES),
+        half: new Uint8Array(buffer, HALF_AT, KERNEL_BLOCKHASHES),
+        digest: new Uint8Array(buffer, DIGEST_AT, KERNEL_BLOCKHASHES * SPAMSUM_LENGTH),
         run: KERNEL_WIDTHS.map((levels) => exports[`scan${levels}`]) as SsdeepKernel['run'],
       };
     }

@@ -263,6 +263,33 @@ describe('the WebAssembly kernel (updates of 256 bytes or more) and the JavaScri
     }
   });
 
+  it('emits the characters of trigger points itself: it returns only to fork or reduce a block hash', () => {
+    const kernel = ssdeepKernel()!;
+    const original = kernel.run;
+    const runs = [0, 0, 0];
+    const hashed = [0, 0, 0];
+    kernel.run = original.map((run, width) => (p: number, stop: number) => {
+      const next = run(p, stop);
+      runs[width]++;
+      hashed[width] += next - p;
+      return next;
+    }) as typeof original;
+    try {
+      for (const kind of [0, 1]) {
+        const bytes = generated(60000, kind, 0x51ed + kind);
+        runs.fill(0);
+        hashed.fill(0);
+        expect(ssdeepDigest(bytes)).toBe(pieces(bytes, [255], true));
+        // Some 300 trigger points here, of which a handful fork or reduce (about 15 runs).
+        expect(runs[0] + runs[1] + runs[2], `kind ${kind}: runs ${runs.join(',')}`).toBeLessThan(40);
+        // Reduced as ssdeep reduces (the length declared): most bytes go through the narrow loops.
+        expect(hashed[2], `kind ${kind}: bytes per width ${hashed.join(',')}`).toBeLessThan(bytes.length / 4);
+      }
+    } finally {
+      kernel.run = original;
+    }
+  });
+
   it("agrees with /usr/bin/ssdeep past the kernel's 1 MiB slices, whole and in pieces", () => {
     if (!existsSync(SSDEEP_BIN)) {
       throw new Error(`${SSDEEP_BIN} is missing: install the Debian package ssdeep (CI does, in .ci/run)`);

@@ -19,6 +19,9 @@ import { ssdeepKernel, type SsdeepKernel } from './ssdeep-kernel.js';
 // property read, which made these loops several times slower under vitest).
 const {
   FNV_PRIME_LOW,
+  FORK,
+  REDUCE,
+  SLOT_FORK_REDUCE,
   INV3,
   KERNEL_INPUT,
   KERNEL_LEVELS,
@@ -30,9 +33,12 @@ const {
   SLOT_H1,
   SLOT_H2,
   SLOT_H3,
+  SLOT_LEVEL,
+  SLOT_LIVE,
   SLOT_PAIRS,
   SLOT_Q,
   SLOT_ROLL_MASK,
+  SLOT_START,
   THIRD_OF_2_32,
 } = kernelLayout;
 
@@ -198,13 +204,17 @@ export class SsdeepHasher {
 
   /**
    * The whole chunk (at least KERNEL_MIN_BYTES) through the kernel, in slices of KERNEL_SLICE:
-   * the state goes in, the kernel runs to the next trigger point, the state comes back and the
-   * digest characters are emitted here. More live block hashes than the kernel keeps, or the
-   * last one's running hash (only for inputs of many GiB), take the JavaScript loops instead.
+   * the state goes in, the kernel runs to the end of the slice, emitting the digest characters
+   * of the trigger points on the way, and the state comes back. A trigger point that forks or
+   * reduces a block hash is finished here (the digest state comes out of the kernel for it, and
+   * goes back in before the next run). More live block hashes than the kernel keeps, or the last
+   * one's running hash (only for inputs of many GiB), take the JavaScript loops instead.
    */
   private scanInKernel(kernel: SsdeepKernel, chunk: Uint8Array): void {
     const { bytes, state, run } = kernel;
     const pair = this.bhPair;
+    // Whether the kernel's memory holds the digest state (then this hasher's arrays are stale).
+    let inKernel = false;
     for (let p = 0; p < chunk.length; p += KERNEL_SLICE) {
       const n = Math.min(KERNEL_SLICE, chunk.length - p);
       if (p === 0) {
@@ -217,25 +227,54 @@ export class SsdeepHasher {
         const start = this.bhStart;
         const live = this.bhEnd - start;
         if (live > KERNEL_LEVELS || (this.flags & NEED_LASTHASH) !== 0) {
+          if (inKernel) inKernel = this.digestFromKernel(kernel);
           a = this.scanStep(bytes, a, end);
           continue;
         }
+        if (!inKernel) inKernel = this.digestToKernel(kernel);
         const width = live <= KERNEL_WIDTHS[0] ? 0 : live <= KERNEL_WIDTHS[1] ? 1 : 2;
         const levels = KERNEL_WIDTHS[width];
         state[SLOT_H1] = this.h1;
         state[SLOT_H2] = this.h2;
         state[SLOT_H3] = this.h3;
         state[SLOT_ROLL_MASK] = this.rollMask;
+        state[SLOT_START] = start;
+        state[SLOT_LIVE] = live;
+        state[SLOT_FORK_REDUCE] =
+          (this.bhEnd <= this.bhEndLimit || this.bhEnd === NUM_BLOCKHASHES ? FORK : 0) |
+          (live >= 2 && this.reduceBorder < (this.fixedSize >= 0 ? this.fixedSize : this.totalSize)
+            ? REDUCE
+            : 0);
         for (let i = 0; i < levels; i++) state[SLOT_PAIRS + i] = pair[start + i];
         a = run[width](a, end);
         this.h1 = state[SLOT_H1];
         this.h2 = state[SLOT_H2];
         this.h3 = state[SLOT_H3];
         for (let i = 0; i < levels; i++) pair[start + i] = state[SLOT_PAIRS + i];
-        const q = state[SLOT_Q];
-        if (q !== 0) this.trigger(q >>> start);
+        const level = state[SLOT_LEVEL];
+        if (level !== 0) {
+          inKernel = this.digestFromKernel(kernel);
+          this.trigger(state[SLOT_Q], start + level - 1);
+        }
       }
     }
+    if (inKernel) this.digestFromKernel(kernel);
+  }
+
+  /** Copies the digest state into the kernel's memory; returns true. */
+  private digestToKernel(kernel: SsdeepKernel): boolean {
+    kernel.dindex.set(this.bhDindex);
+    kernel.half.set(this.bhHalfDigest);
+    kernel.digest.set(this.bhDigest);
+    return true;
+  }
+
+  /** Copies the digest state back from the kernel's memory; returns false. */
+  private digestFromKernel(kernel: SsdeepKernel): boolean {
+    this.bhDindex.set(kernel.dindex);
+    this.bhHalfDigest.set(kernel.half);
+    this.bhDigest.set(kernel.digest);
+    return false;
   }
 
   // scanK hashes chunk[p0..len-1] up to and including the next trigger point (handled before
@@ -407,10 +446,13 @@ export class SsdeepHasher {
     return len;
   }
 
-  /** Emits one digest character for each block size whose reset point this byte is. */
-  private trigger(hIn: number): void {
+  /**
+   * Emits one digest character for each block size whose reset point this byte is, from block
+   * hash `from` on (`hIn`: the trigger's `q` shifted right by `from`).
+   */
+  private trigger(hIn: number, from = this.bhStart): void {
     let h = hIn;
-    let i = this.bhStart;
+    let i = from;
     do {
       if (this.bhDindex[i] === 0) this.forkBlockHash();
       const d = this.bhDindex[i];

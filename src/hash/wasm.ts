@@ -38,6 +38,7 @@ export function sleb(n: number): number[] {
 export const BLOCK = 0x02;
 export const LOOP = 0x03;
 export const IF = 0x04;
+export const ELSE = 0x05;
 export const END = 0x0b;
 export const BR = 0x0c;
 export const BR_IF = 0x0d;
@@ -49,7 +50,10 @@ export const I32_LOAD = 0x28;
 export const I32_LOAD8_U = 0x2d;
 export const I32_STORE = 0x36;
 export const I32_CONST = 0x41;
+export const I32_STORE8 = 0x3a;
 export const I32_EQZ = 0x45;
+export const I32_EQ = 0x46;
+export const I32_LT_U = 0x49;
 export const I32_GT_U = 0x4b;
 export const I32_GE_U = 0x4f;
 export const I32_ADD = 0x6a;
@@ -68,6 +72,8 @@ export const constant = (n: number): number[] => [I32_CONST, ...sleb(n)];
 export const load8 = (offset = 0): number[] => [I32_LOAD8_U, 0, ...uleb(offset)];
 export const load32 = (offset: number): number[] => [I32_LOAD, 2, ...uleb(offset)];
 export const store32 = (offset: number): number[] => [I32_STORE, 2, ...uleb(offset)];
+/** i32.store8 of the value on the stack at the address below it plus `offset`. */
+export const store8 = (offset = 0): number[] => [I32_STORE8, 0, ...uleb(offset)];
 
 /** Sets each of `locals` from the i32 at `at(k)` (k its position in the list). */
 export const loadLocals = (locals: readonly number[], at: (k: number) => number): number[] =>

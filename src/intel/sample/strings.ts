@@ -128,10 +128,20 @@ function sameText(key: string, text: string, start: number, end: number): boolea
   return true;
 }
 
+/** What `networkStrings` keeps of one kind. */
+interface KindState {
+  raw: Set<string>;
+  values: Set<string>;
+  lastRaw: string | undefined;
+}
+
 /** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
 export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): NetworkString[] {
-  // Per kind: the raw texts met and the values kept (no key strings built per match).
-  const state = new Map<NetworkStringKind, { raw: Set<string>; values: Set<string> }>();
+  // Per kind: the raw texts met and the values kept (no key strings built per match), and the
+  // last raw text met. The matchers report kind by kind, so the kind's state is kept at hand.
+  const state = new Map<NetworkStringKind, KindState>();
+  let lastKind: NetworkStringKind | undefined;
+  let s: KindState = { raw: new Set(), values: new Set(), lastRaw: undefined };
   const out: NetworkString[] = [];
   const reasons = new Map<string, InsiderSignal['reason'] | undefined>();
   let lastUrlHost = '';
@@ -144,11 +154,18 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
     encoding: StringRun['encoding'],
     host: string | undefined,
   ): void => {
-    let s = state.get(kind);
-    if (s === undefined) state.set(kind, (s = { raw: new Set(), values: new Set() }));
+    if (kind !== lastKind) {
+      let next = state.get(kind);
+      if (next === undefined)
+        state.set(kind, (next = { raw: new Set(), values: new Set(), lastRaw: undefined }));
+      s = next;
+      lastKind = kind;
+    }
     // A kind at its limit takes nothing more; repeated raw text is normalised once (but URLs, met
-    // mostly once each: their normalisation finds a repeated one as soon).
-    if (s.values.size >= MAX_VALUES_PER_KIND) return;
+    // mostly once each: their normalisation finds a repeated one as soon). The same text again
+    // (a file's lines mostly name one host, one share, one password) is known without hashing it.
+    if (s.values.size >= MAX_VALUES_PER_KIND || raw === s.lastRaw) return;
+    s.lastRaw = raw;
     if (kind !== 'url') {
       if (s.raw.has(raw)) return;
       s.raw.add(raw);
