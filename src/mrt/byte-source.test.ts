@@ -429,8 +429,16 @@ function byteSourceSuite(impl: Implementation): void {
             expect(result.data.equals(truncated)).toBe(true);
             continue;
           }
-          expectStreamError(result, ['MRT_TRUNCATED_STREAM'], name);
+          const error = expectStreamError(result, ['MRT_TRUNCATED_STREAM'], name);
           expect(full.subarray(0, result.data.length).equals(result.data), name).toBe(true);
+          // Cut in the end-of-stream marker (every block whole): the native tools get the
+          // stream's end rebuilt and decode it all, no recovery in TypeScript.
+          if (
+            result.data.length === full.length &&
+            impl.compression === 'bzip2' &&
+            impl.decompressor !== 'js'
+          )
+            expect(error.message, name).not.toContain(`; ${impl.decompressor} `);
           // What the command-line tool gets out of the same bytes.
           const partial = tool(impl.compression === 'gzip' ? 'gzip' : 'bzip2', ['-dc'], truncated);
           expect(partial.ok).toBe(false);

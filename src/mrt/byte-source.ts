@@ -1245,6 +1245,15 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
       yield* cutBlockChunks(context, cutBlock, delivered);
       return;
     }
+    const cutInEnd = cutEnd?.cutInEnd;
+    if (code === 0 && streams.gapAt < 0 && cutInEnd !== undefined) {
+      // Every block decoded and checked; only the stream's combined CRC was cut (as our decoder says it).
+      throw new CairnError(
+        'MRT_TRUNCATED_STREAM',
+        `bzip2 stream ends inside the end-of-stream marker (after ${cutInEnd.inputSize} compressed bytes)`,
+        { file: context.input.name, offset: delivered },
+      );
+    }
     if (code === 0 && streams.gapAt >= 0) {
       complaint = `a bzip2 stream starts at compressed byte ${streams.gapAt} after data that ends no stream`;
     } else if (code === 0) {
