@@ -88,7 +88,23 @@ export interface CutStreamEnd {
   cutInEnd?: { inputSize: number };
 }
 
+/**
+ * A block found whole in the input (the next marker followed it): where it starts and what the
+ * decoder's state is there, and its stored CRC (see nativeRestart in byte-source.ts).
+ */
+export interface CompleteBlock {
+  bit: number;
+  crc: number;
+  level: number;
+  combinedCrc: number;
+  markersBefore: number;
+}
+
 export class CutStreamRepair {
+  /** The blocks found whole, in order, until the data turned out irregular. */
+  readonly completeBlocks: CompleteBlock[] = [];
+  /** Markers moved past so far. */
+  private markers = 0;
   /** Input bytes not yet passed on, from absolute offset `heldStart`. */
   private held: Uint8Array = new Uint8Array(0);
   private heldLength = 0;
@@ -209,6 +225,13 @@ export class CutStreamRepair {
         return;
       }
       const crc = readBits(held, local(last.bit) + 48, 32);
+      this.completeBlocks.push({
+        bit: last.bit,
+        crc,
+        level: this.level,
+        combinedCrc: this.streamCrc,
+        markersBefore: this.markers - 1,
+      });
       this.streamCrc = (((this.streamCrc << 1) | (this.streamCrc >>> 31)) ^ crc) >>> 0;
     } else {
       // After an end-of-stream marker: the next stream's header, byte-aligned, then a block.
@@ -231,6 +254,7 @@ export class CutStreamRepair {
       this.streamCrc = 0;
     }
     this.last = next;
+    this.markers++;
   }
 
   /** Passes on the held bytes before absolute offset `upTo`. */
