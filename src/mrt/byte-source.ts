@@ -48,8 +48,13 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { CairnError } from '../errors/index.js';
-import { Bzip2Decoder } from './bzip2.js';
-import { bzip2EndsComplete, CutStreamRepair, type CutStreamEnd } from './bzip2-cut-stream.js';
+import { Bzip2Decoder, scanBzip2Crc, type Bzip2Resume } from './bzip2.js';
+import {
+  bzip2EndsComplete,
+  CutStreamRepair,
+  type CompleteBlock,
+  type CutStreamEnd,
+} from './bzip2-cut-stream.js';
 import type { Bzip2WorkerData, Bzip2WorkerMessage } from './bzip2-worker.js';
 import { Worker } from 'node:worker_threads';
 
@@ -1095,12 +1100,29 @@ async function* bzip2JsChunks(
   context: Context,
   skip: number,
   nativeFailure: string | undefined,
+  restart?: NativeRestart,
 ): AsyncGenerator<Buffer> {
-  const decoder = new Bzip2Decoder(context.input.name, { recover: true });
-  const source = context.input.open(0);
+  if (restart !== undefined && (yield* bzip2JsDecode(context, skip, nativeFailure, restart))) return;
+  yield* bzip2JsDecode(context, skip, nativeFailure, undefined);
+}
+
+/**
+ * bzip2JsChunks from the start of the input, or from `restart`: then the first block decoded must
+ * be the bytes the native tool gave for it, or nothing is delivered and false is returned (the
+ * caller decodes from the start).
+ */
+async function* bzip2JsDecode(
+  context: Context,
+  skip: number,
+  nativeFailure: string | undefined,
+  restart: NativeRestart | undefined,
+): AsyncGenerator<Buffer, boolean> {
+  const decoder = new Bzip2Decoder(context.input.name, { recover: true, resume: restart?.resume });
+  const source = context.input.open(restart === undefined ? 0 : restart.resume.bit >>> 3);
   const run: Run = { stop: () => source.destroy() };
   context.runs.add(run);
-  let produced = 0;
+  let produced = restart?.resume.output ?? 0;
+  let unverified = restart?.firstBlock;
   let offset = 0;
   const deliver = function* (block: Uint8Array): Generator<Buffer> {
     const start = produced;
@@ -1118,7 +1140,7 @@ async function* bzip2JsChunks(
       try {
         step = await iterator.next();
       } catch (error) {
-        if (context.isClosed()) return;
+        if (context.isClosed()) return true;
         throw readError(context.input.name, error);
       }
       if (step.done === true) {
@@ -1130,9 +1152,21 @@ async function* bzip2JsChunks(
         if (nativeFailure === undefined) context.progress(offset);
       }
       for (;;) {
-        if (context.isClosed()) return;
-        const block = decoder.next();
+        if (context.isClosed()) return true;
+        let block: Uint8Array | null | undefined;
+        try {
+          block = decoder.next();
+        } catch (error) {
+          if (unverified !== undefined) return false;
+          throw error;
+        }
         if (block === null) break;
+        if (unverified !== undefined) {
+          // The restart point holds only if our first block is the one the tool gave there.
+          if (decoder.takeDamage().length > 0 || block === undefined || !unverified.equals(block))
+            return false;
+          unverified = undefined;
+        }
         // Damage skipped before this block (or before the end) is reported once, where the gap is.
         for (const problem of decoder.takeDamage()) {
           if (produced < skip) {
@@ -1146,10 +1180,11 @@ async function* bzip2JsChunks(
           }
           context.damage(problem);
         }
-        if (block === undefined) return;
+        if (block === undefined) return true;
         yield* deliver(block);
       }
     }
+    return true;
   } catch (error) {
     if (
       nativeFailure === undefined ||
@@ -1231,7 +1266,27 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
     const { code, signal } = await proc.exited;
     await writer;
     if (proc.stopped || context.isClosed()) return;
+    // Where our decoder can take over without decoding again what the tool gave, while the
+    // tool's output from the start is still held (see nativeRestart).
+    const restart =
+      delivered === 0 && (code !== 0 || streams.gapAt >= 0)
+        ? nativeRestart(held, repair.completeBlocks)
+        : undefined;
     if (code === 0) yield* release(0);
+    else if (restart !== undefined) {
+      // The tool's bytes before the restart point, block CRCs checked: delivered as they are.
+      while (held.length > 0 && delivered + held[0].length <= restart.resume.output && !context.isClosed()) {
+        yield* release(heldBytes - held[0].length);
+      }
+      const rest = restart.resume.output - delivered;
+      if (rest > 0 && !context.isClosed()) {
+        const head = held[0].subarray(0, rest);
+        held[0] = held[0].subarray(rest);
+        heldBytes -= rest;
+        delivered += rest;
+        yield head;
+      }
+    }
     if (context.isClosed()) return;
     if (proc.spawnError !== undefined) {
       throw new CairnError('MRT_DECOMPRESSOR_FAILED', `cannot run ${tool}: ${proc.spawnError.message}`, {
@@ -1244,6 +1299,15 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
       // The tool decoded every block before the cut one (the stream's end was rebuilt).
       yield* cutBlockChunks(context, cutBlock, delivered);
       return;
+    }
+    const cutInEnd = cutEnd?.cutInEnd;
+    if (code === 0 && streams.gapAt < 0 && cutInEnd !== undefined) {
+      // Every block decoded and checked; only the stream's combined CRC was cut (as our decoder says it).
+      throw new CairnError(
+        'MRT_TRUNCATED_STREAM',
+        `bzip2 stream ends inside the end-of-stream marker (after ${cutInEnd.inputSize} compressed bytes)`,
+        { file: context.input.name, offset: delivered },
+      );
     }
     if (code === 0 && streams.gapAt >= 0) {
       complaint = `a bzip2 stream starts at compressed byte ${streams.gapAt} after data that ends no stream`;
@@ -1260,10 +1324,52 @@ async function* bzip2NativeChunks(context: Context, tool: 'lbzip2' | 'bzip2'): A
     const status = code === 0 ? 'stopped before the end' : ToolProcess.status(code, signal);
     const failure = `${tool} ${status}${complaint === '' ? '' : `: ${complaint}`}`;
     // The tools do not deliver all decodable bytes before failing; decode the rest here.
-    yield* bzip2JsChunks(context, delivered, failure);
+    yield* bzip2JsChunks(context, delivered, failure, restart);
   } finally {
     proc.close();
   }
+}
+
+/** Where our decoder takes over from a native tool (see nativeRestart). */
+interface NativeRestart {
+  resume: Bzip2Resume;
+  /** The tool's bytes of the block at `resume`: our decoder's first block must be the same. */
+  firstBlock: Buffer;
+}
+
+/**
+ * The last block whose bytes the tool's output `held` (from decompressed byte 0) holds whole,
+ * found from the blocks' stored CRCs in order (the CRC of the output since the previous block's
+ * end equals the next block's stored CRC), as a point where our decoder can start instead of at
+ * byte 0: the bytes before it are the tool's, of blocks whose CRCs it checked. A chance match of a
+ * CRC (2^-32 per byte) would misplace it; our decoder's first block is then compared with the
+ * tool's bytes there, and decoding starts from byte 0 when they differ. Undefined when no block
+ * after the first is whole (starting at byte 0 is then the same).
+ */
+function nativeRestart(held: readonly Buffer[], blocks: readonly CompleteBlock[]): NativeRestart | undefined {
+  const ends: number[] = [];
+  let crc = -1;
+  let wanted: number | undefined = blocks[0]?.crc;
+  let offset = 0;
+  for (const chunk of held) {
+    if (wanted === undefined) break;
+    const base = offset;
+    ({ crc, wanted } = scanBzip2Crc(chunk, crc, wanted, (end) => {
+      ends.push(base + end);
+      return blocks[ends.length]?.crc;
+    }));
+    offset += chunk.length;
+  }
+  const last = ends.length - 1;
+  if (last < 1) return undefined;
+  const start = ends[last - 1];
+  const parts: Buffer[] = [];
+  for (let at = 0, i = 0; i < held.length && at < ends[last]; at += held[i].length, i++) {
+    const from = Math.max(start - at, 0);
+    const to = Math.min(ends[last] - at, held[i].length);
+    if (to > from) parts.push(held[i].subarray(from, to));
+  }
+  return { resume: { ...blocks[last], output: start }, firstBlock: Buffer.concat(parts) };
 }
 
 /**

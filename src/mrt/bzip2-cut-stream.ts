@@ -7,7 +7,9 @@
  * before it (bzip2's combined CRC is rotl(crc, 1) ^ blockCrc over the blocks of a stream). The
  * cut block itself is returned as a stream of its own ("BZh" + level + the block's bits, shifted
  * to the byte boundary) for the TypeScript decoder, which delivers it if it turns out complete
- * (only the end-of-stream marker was cut) and reports the stream as truncated otherwise.
+ * (only the end-of-stream magic was cut) and reports the stream as truncated otherwise. A cut
+ * inside the combined CRC after a whole end-of-stream magic gets the same rebuilt marker in place
+ * of the cut one: every block is complete, and the stream ends truncated after them.
  *
  * Markers are 48-bit magics at any bit position, so one could appear by chance inside compressed
  * data (about 2^-45 per byte). A chance marker only makes the rebuilt stream fail its CRC check in
@@ -79,9 +81,30 @@ export interface CutStreamEnd {
    * decoder, and the input size (for its messages).
    */
   cutBlock?: { stream: Uint8Array; inputSize: number };
+  /**
+   * Set when the input ends inside the combined CRC of an end-of-stream marker whose magic is
+   * whole: every block is complete, the marker was rebuilt, and the stream ends there truncated.
+   */
+  cutInEnd?: { inputSize: number };
+}
+
+/**
+ * A block found whole in the input (the next marker followed it): where it starts and what the
+ * decoder's state is there, and its stored CRC (see nativeRestart in byte-source.ts).
+ */
+export interface CompleteBlock {
+  bit: number;
+  crc: number;
+  level: number;
+  combinedCrc: number;
+  markersBefore: number;
 }
 
 export class CutStreamRepair {
+  /** The blocks found whole, in order, until the data turned out irregular. */
+  readonly completeBlocks: CompleteBlock[] = [];
+  /** Markers moved past so far. */
+  private markers = 0;
   /** Input bytes not yet passed on, from absolute offset `heldStart`. */
   private held: Uint8Array = new Uint8Array(0);
   private heldLength = 0;
@@ -111,11 +134,33 @@ export class CutStreamRepair {
   finish(): CutStreamEnd {
     const last = this.last;
     const held = this.held.subarray(0, this.heldLength);
-    if (this.irregular || last === undefined || last.kind === 'end' || bzip2EndsComplete(held)) {
-      return { bytes: this.releaseAll() };
-    }
-    // The input ends inside the block that starts at `last`: end the stream before it.
+    if (this.irregular || last === undefined || bzip2EndsComplete(held)) return { bytes: this.releaseAll() };
+    // The input ends inside the block that starts at `last`, or inside the end-of-stream marker at
+    // `last`: end the stream before it with a marker of its own.
     const localBit = last.bit - this.heldStart * 8;
+    if (last.kind === 'end') {
+      // Whole bits after the marker's 80 are data after the stream, not a cut: passed on as such.
+      if (held.length * 8 - localBit >= 80) return { bytes: this.releaseAll() };
+      const inputSize = this.heldStart + held.length;
+      const bytes = [Buffer.from(held.subarray(0, localBit >>> 3)), this.endOfStream(held, localBit)];
+      this.heldLength = 0;
+      return { bytes, cutInEnd: { inputSize } };
+    }
+    const before = Buffer.from(held.subarray(0, localBit >>> 3));
+    const ending = this.endOfStream(held, localBit);
+    const stream = shiftedStream(held, localBit, this.level);
+    this.heldLength = 0;
+    return {
+      bytes: [before, ending],
+      cutBlock: { stream, inputSize: this.heldStart + held.length },
+    };
+  }
+
+  /**
+   * An end-of-stream marker at bit `localBit` of `held` (the bits of its first byte before it
+   * kept), with the combined CRC of the stream's blocks before it.
+   */
+  private endOfStream(held: Uint8Array, localBit: number): Buffer {
     const keepBits = localBit & 7;
     const ending = Buffer.alloc(1 + 10 + 1);
     if (keepBits > 0) ending[0] = held[localBit >>> 3] & (0xff << (8 - keepBits));
@@ -127,13 +172,7 @@ export class CutStreamRepair {
     };
     put(EOS_MAGIC, 48);
     put(this.streamCrc >>> 0, 32);
-    const before = Buffer.from(held.subarray(0, localBit >>> 3));
-    const stream = shiftedStream(held, localBit, this.level);
-    this.heldLength = 0;
-    return {
-      bytes: [before, ending.subarray(0, (bitAt + 7) >>> 3)],
-      cutBlock: { stream, inputSize: this.heldStart + held.length },
-    };
+    return ending.subarray(0, (bitAt + 7) >>> 3);
   }
 
   private append(chunk: Uint8Array): void {
@@ -186,6 +225,13 @@ export class CutStreamRepair {
         return;
       }
       const crc = readBits(held, local(last.bit) + 48, 32);
+      this.completeBlocks.push({
+        bit: last.bit,
+        crc,
+        level: this.level,
+        combinedCrc: this.streamCrc,
+        markersBefore: this.markers - 1,
+      });
       this.streamCrc = (((this.streamCrc << 1) | (this.streamCrc >>> 31)) ^ crc) >>> 0;
     } else {
       // After an end-of-stream marker: the next stream's header, byte-aligned, then a block.
@@ -208,6 +254,7 @@ export class CutStreamRepair {
       this.streamCrc = 0;
     }
     this.last = next;
+    this.markers++;
   }
 
   /** Passes on the held bytes before absolute offset `upTo`. */

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CairnError } from '../errors/index.js';
 import { Bzip2Decoder } from './bzip2.js';
+import { CutStreamRepair } from './bzip2-cut-stream.js';
 
 const mrtData = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/mrt');
 const smallFile = path.join(mrtData, 'bgpkit/local_only/updates.bz2');
@@ -88,6 +89,49 @@ describe('Bzip2Decoder', () => {
     expect(result.error).toBeUndefined();
     expect(result.blocks).toBe(4);
     expect(result.data.equals(plain)).toBe(true);
+  });
+
+  it('resumes at any whole block found by CutStreamRepair as if it had decoded everything before', () => {
+    // Two streams of 4 blocks each (bzip2 -1: 100 kB blocks), a bit flipped in the last block: the
+    // damage report (block number, offset) and the stream CRC checks depend on the resumed state.
+    const plain = Buffer.alloc(350_000);
+    for (let i = 0; i < plain.length; i++) plain[i] = (i * 7919) % 251;
+    const stream = bzip2(['-c', '-1'], plain);
+    const input = Buffer.concat([stream, stream]);
+    input[input.length - 200] ^= 0x10;
+    const run = (decoder: Bzip2Decoder, bytes: Uint8Array): { blocks: Uint8Array[]; damage: string[] } => {
+      decoder.push(bytes);
+      decoder.end();
+      const blocks: Uint8Array[] = [];
+      const damage: string[] = [];
+      for (let out = decoder.next(); out !== undefined; out = decoder.next()) {
+        for (const problem of decoder.takeDamage()) damage.push(JSON.stringify(problem.toJSON()));
+        if (out === null) throw new Error('the input has ended');
+        blocks.push(out);
+      }
+      for (const problem of decoder.takeDamage()) damage.push(JSON.stringify(problem.toJSON()));
+      return { blocks, damage };
+    };
+    const whole = run(new Bzip2Decoder('test.bz2', { recover: true }), input);
+    expect(whole.blocks).toHaveLength(7);
+    expect(whole.damage).toHaveLength(1);
+    const repair = new CutStreamRepair();
+    repair.add(input);
+    repair.finish();
+    const found = repair.completeBlocks;
+    expect(found).toHaveLength(8);
+    for (let k = 0; k < 7; k++) {
+      const output = whole.blocks.slice(0, k).reduce((sum, block) => sum + block.length, 0);
+      const resumed = run(
+        new Bzip2Decoder('test.bz2', { recover: true, resume: { ...found[k], output } }),
+        input.subarray(found[k].bit >>> 3),
+      );
+      expect(
+        Buffer.concat(resumed.blocks).equals(Buffer.concat(whole.blocks.slice(k))),
+        `block ${k + 1}`,
+      ).toBe(true);
+      expect(resumed.damage, `block ${k + 1}`).toEqual(whole.damage);
+    }
   });
 
   it('rewinds and retries a block when the input runs out in the middle of it', () => {

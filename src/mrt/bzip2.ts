@@ -62,6 +62,46 @@ const CRC_TABLE = (() => {
   return table;
 })();
 
+/**
+ * bzip2's block CRC over `bytes` at each step, from `crc` (start with -1): calls `atMatch` with
+ * the index after each byte where the finished CRC (~crc) equals `wanted`, until it returns false.
+ * Returns the running CRC. Used to find where each block's output ends in a native tool's output.
+ */
+export function scanBzip2Crc(
+  bytes: Uint8Array,
+  crc: number,
+  wanted: number,
+  atMatch: (end: number) => number | undefined,
+): { crc: number; wanted: number | undefined } {
+  let target: number | undefined = wanted;
+  for (let i = 0; i < bytes.length; i++) {
+    crc = (crc << 8) ^ CRC_TABLE[((crc >>> 24) ^ bytes[i]) & 0xff];
+    if (~crc >>> 0 === target) {
+      target = atMatch(i + 1);
+      if (target === undefined) return { crc, wanted: undefined };
+      crc = -1;
+    }
+  }
+  return { crc, wanted: target };
+}
+
+/**
+ * Where a decoder starts in the middle of a file, at a block marker: the decoder then is as one
+ * that decoded everything before it (see Bzip2Decoder's `resume` option).
+ */
+export interface Bzip2Resume {
+  /** Decompressed bytes before the block. */
+  output: number;
+  /** Absolute compressed bit of the block's 48-bit magic; input is pushed from its byte. */
+  bit: number;
+  /** The stream's level digit (0x31..0x39, "1".."9"). */
+  level: number;
+  /** The stream's combined CRC of the blocks before this one. */
+  combinedCrc: number;
+  /** Block and end-of-stream markers met before it in the file (damage reports count them). */
+  markersBefore: number;
+}
+
 /** Thrown inside block decoding when the buffer ran out before the input ended; never escapes. */
 class NeedMoreInput extends Error {}
 
@@ -111,13 +151,31 @@ export class Bzip2Decoder {
    */
   constructor(
     readonly name: string = '<bzip2>',
-    options: { lookahead?: number; start?: { output: number; input: number }; recover?: boolean } = {},
+    options: {
+      lookahead?: number;
+      start?: { output: number; input: number };
+      recover?: boolean;
+      resume?: Bzip2Resume;
+    } = {},
   ) {
     this.lookahead = this.baseLookahead = options.lookahead ?? BLOCK_LOOKAHEAD;
     this.recover = options.recover ?? false;
     this.bytesOut = options.start?.output ?? 0;
     this.inputBase = options.start?.input ?? 0;
+    const resume = options.resume;
+    if (resume !== undefined) {
+      this.bytesOut = resume.output;
+      this.inputBase = resume.bit >>> 3;
+      this.skipBits = resume.bit & 7;
+      this.state = 'block';
+      this.blockSizeMax = (resume.level - 0x30) * 100_000;
+      this.combinedCrc = resume.combinedCrc;
+      this.streamCount = 1;
+      this.blockIndex = resume.markersBefore;
+    }
   }
+  /** Bits of the first input byte before the resume point (`resume` option), still to skip. */
+  private skipBits = 0;
   private readonly baseLookahead: number;
   /**
    * Skip a damaged block (bad CRC, bad tables) and go on at the next block marker, as
@@ -181,6 +239,10 @@ export class Bzip2Decoder {
       for (;;) {
         if (this.state === 'done') return undefined;
         if (!this.ended && this.inputEnd - this.pos < this.lookahead) return null;
+        if (this.skipBits > 0) {
+          this.bits(this.skipBits);
+          this.skipBits = 0;
+        }
         if (this.resyncBit >= 0 && !this.resync()) return null;
         const savedPos = this.pos;
         const savedBitBuf = this.bitBuf;
