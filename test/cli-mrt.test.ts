@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
+import { bgpdumpText as runBgpdump } from './bgpdump-reference.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -40,10 +41,7 @@ afterAll(() => bgpdumpText.clear());
 function bgpdump(file: string): string {
   let text = bgpdumpText.get(file);
   if (text === undefined) {
-    text = execFileSync('bgpdump', ['-m', file], {
-      maxBuffer: 1 << 30,
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).toString();
+    text = runBgpdump(file);
     bgpdumpText.set(file, text);
   }
   return text;
