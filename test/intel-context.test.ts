@@ -29,8 +29,19 @@ const bundledFiles = () =>
 
 /** The bundled corpus with a query case imported, by query: only read once imported. */
 const imports = new Map<string, { graph: EvidenceGraph; corpus: LoadedCorpus; queryId: string }>();
+let bare: { graph: EvidenceGraph; corpus: LoadedCorpus } | undefined;
 // Later files in this worker need not keep the imported corpora.
-afterAll(() => imports.clear());
+afterAll(() => {
+  imports.clear();
+  bare = undefined;
+});
+
+/** The bundled corpus alone, imported once for the tests that only read it. */
+function bundledCorpus(): { graph: EvidenceGraph; corpus: LoadedCorpus } {
+  if (bare !== undefined) return bare;
+  const graph = new EvidenceGraph();
+  return (bare = { graph, corpus: loadCorpus(graph, bundledFiles()) });
+}
 
 /**
  * The corpus (`files`, else the bundled files) with the query CSV imported; the bundled corpus
@@ -93,8 +104,7 @@ function unit42Value(file: string, type: string): string {
 
 describe('MISP warninglists and to_ids=false', () => {
   it('the bundled corpus carries its warninglists', () => {
-    const graph = new EvidenceGraph();
-    const corpus = loadCorpus(graph, bundledFiles());
+    const { corpus } = bundledCorpus();
     const lists = readdirSync(path.join(bundledIntelDir, 'warninglists/lists'));
     expect(corpus.warninglists.names).toHaveLength(lists.length);
   });
@@ -168,8 +178,7 @@ describe('source reliability and fact confidence weigh the evidence', () => {
 
 describe('time: the case as of a date, and values reported long after it', () => {
   it("as of a date before C0022's first_seen, Operation Dream Job is left out of the comparison", () => {
-    const graph = new EvidenceGraph();
-    const corpus = loadCorpus(graph, bundledFiles());
+    const { graph, corpus } = bundledCorpus();
     const correlator = new Correlator(graph, { attack: corpus.attack, labels: corpus.labels });
     const c0022 = corpus.attack.campaigns.get('C0022')!;
     const firstSeen = c0022.case.firstSeen!;
