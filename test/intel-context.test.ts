@@ -16,6 +16,8 @@ import {
   importIndicatorList,
   lateFactor,
   loadCorpus,
+  readCorpusIndex,
+  writeCorpusIndex,
 } from '../src/intel/index.js';
 import type { EvidenceItem, LoadedCorpus } from '../src/intel/index.js';
 import { bundledIntelDir } from './fixtures/bundled-intel.js';
@@ -29,19 +31,50 @@ const bundledFiles = () =>
 
 /** The bundled corpus with a query case imported, by query: only read once imported. */
 const imports = new Map<string, { graph: EvidenceGraph; corpus: LoadedCorpus; queryId: string }>();
+let bare: { graph: EvidenceGraph; corpus: LoadedCorpus } | undefined;
+let bareIndex: string | undefined;
 // Later files in this worker need not keep the imported corpora.
-afterAll(() => imports.clear());
+afterAll(() => {
+  imports.clear();
+  bare = undefined;
+  bareIndex = undefined;
+});
+
+/** The bundled corpus alone, imported once for the tests that only read it. */
+function bundledCorpus(): { graph: EvidenceGraph; corpus: LoadedCorpus } {
+  if (bare !== undefined) return bare;
+  const graph = new EvidenceGraph();
+  return (bare = { graph, corpus: loadCorpus(graph, bundledFiles()) });
+}
 
 /**
- * The corpus (`files`, else the bundled files) with the query CSV imported; the bundled corpus
- * with a given query and confidence is imported once (tests compare correlator options on it).
+ * A copy of the bundled corpus of its own, to import a query into: the import above written as
+ * the store's evidence index and read back, every fact, case list, label, reliability and
+ * warninglist as the import made them (test/intel-store.test.ts checks that), in about a quarter
+ * of an import's time.
+ */
+function bundledCopy(): { graph: EvidenceGraph; corpus: LoadedCorpus } {
+  if (bareIndex === undefined) {
+    const { graph, corpus } = bundledCorpus();
+    bareIndex = writeCorpusIndex(graph, corpus);
+  }
+  const { graph, corpus } = readCorpusIndex(bareIndex);
+  return { graph, corpus };
+}
+
+/**
+ * The corpus (`files` imported, else a copy of the bundled corpus) with the query CSV imported; the
+ * bundled corpus with a given query and confidence is made once (tests compare correlator options
+ * on it).
  */
 function importedQuery(csv: string, files?: { path: string; bytes: Uint8Array }[], confidence?: number) {
   const key = files === undefined ? JSON.stringify([csv, confidence ?? null]) : undefined;
   const known = key === undefined ? undefined : imports.get(key);
   if (known !== undefined) return known;
-  const graph = new EvidenceGraph();
-  const corpus: LoadedCorpus = loadCorpus(graph, files ?? bundledFiles());
+  let graph: EvidenceGraph;
+  let corpus: LoadedCorpus;
+  if (files === undefined) ({ graph, corpus } = bundledCopy());
+  else corpus = loadCorpus((graph = new EvidenceGraph()), files);
   importIndicatorList(graph, csv, {
     file: 'query.csv',
     ...(confidence !== undefined ? { defaultConfidence: confidence } : {}),
@@ -93,8 +126,7 @@ function unit42Value(file: string, type: string): string {
 
 describe('MISP warninglists and to_ids=false', () => {
   it('the bundled corpus carries its warninglists', () => {
-    const graph = new EvidenceGraph();
-    const corpus = loadCorpus(graph, bundledFiles());
+    const { corpus } = bundledCorpus();
     const lists = readdirSync(path.join(bundledIntelDir, 'warninglists/lists'));
     expect(corpus.warninglists.names).toHaveLength(lists.length);
   });
@@ -168,8 +200,7 @@ describe('source reliability and fact confidence weigh the evidence', () => {
 
 describe('time: the case as of a date, and values reported long after it', () => {
   it("as of a date before C0022's first_seen, Operation Dream Job is left out of the comparison", () => {
-    const graph = new EvidenceGraph();
-    const corpus = loadCorpus(graph, bundledFiles());
+    const { graph, corpus } = bundledCorpus();
     const correlator = new Correlator(graph, { attack: corpus.attack, labels: corpus.labels });
     const c0022 = corpus.attack.campaigns.get('C0022')!;
     const firstSeen = c0022.case.firstSeen!;

@@ -965,10 +965,11 @@ export async function intelSimilar(
   input: IntelCaseInput & { limit?: number; asOf?: string },
   hooks: WorkHooks = {},
 ): Promise<{ query: IntelQuerySummary; result: IntelSimilarResult }> {
+  // A date that does not parse is a usage error before the corpus is read.
+  const asOf = asOfOf(input.asOf);
   const { correlator, caseId, profile } = await queryOf(input, hooks);
   const limit = Math.max(1, Math.min(100, input.limit || 5));
   const exclude = new Set([caseId]);
-  const asOf = asOfOf(input.asOf);
   return {
     query: summaryOf(profile),
     result: {
@@ -1000,11 +1001,13 @@ export async function intelAttribute(
   input: IntelCaseInput & { ignoreLabels?: boolean; asOf?: string },
   hooks: WorkHooks = {},
 ): Promise<{ query: IntelQuerySummary; result: IntelAttributeResult }> {
+  // A date that does not parse is a usage error before the corpus is read.
+  const asOf = asOfOf(input.asOf);
   const { correlator, caseId, profile, routing } = await queryOf(input, hooks);
   const attribution = attribute(correlator, profile, {
     exclude: new Set([caseId]),
     ignoreLabels: input.ignoreLabels === true,
-    asOf: asOfOf(input.asOf),
+    asOf,
   });
   const result = attributionResult(attribution);
   return { query: summaryOf(profile), result: routing !== undefined ? { ...result, routing } : result };

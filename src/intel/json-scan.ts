@@ -148,6 +148,24 @@ export interface JsonScanResult {
   foundArray: boolean;
 }
 
+/**
+ * Index of the quote that closes the string opened at `open`, or -1 when it is unterminated. The
+ * quotes are found by `indexOf` (strings are most of a bundle's characters): a quote closes the
+ * string when an even number of backslashes precedes it (each backslash escapes the next
+ * character, so a run of them escapes the quote only when odd).
+ */
+function stringEnd(text: string, open: number): number {
+  let from = open + 1;
+  for (;;) {
+    const q = text.indexOf('"', from);
+    if (q < 0) return -1;
+    let b = q - 1;
+    while (b > open && text.charCodeAt(b) === 0x5c) b--;
+    if ((q - 1 - b) % 2 === 0) return q;
+    from = q + 1;
+  }
+}
+
 const WS = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 /**
@@ -172,26 +190,20 @@ export function scanJsonArray(
   const skipValue = (from: number): number => {
     let j = from;
     let depth = 0;
-    let inString = false;
     for (; j < n; j++) {
       const c = text.charCodeAt(j);
-      if (inString) {
-        if (c === 0x5c) j++;
-        else if (c === 0x22) {
-          inString = false;
-          if (depth === 0) return j + 1;
-        }
-        continue;
-      }
-      if (c === 0x22) inString = true;
-      else if (c === 0x7b || c === 0x5b) depth++;
+      if (c === 0x22) {
+        j = stringEnd(text, j);
+        if (j < 0) return -1;
+        if (depth === 0) return j + 1;
+      } else if (c === 0x7b || c === 0x5b) depth++;
       else if (c === 0x7d || c === 0x5d) {
         depth--;
         if (depth === 0) return j + 1;
         if (depth < 0) return -1;
       } else if (depth === 0 && (c === 0x2c || WS(c))) return j;
     }
-    return depth === 0 && !inString && j > from ? j : -1;
+    return depth === 0 && j > from ? j : -1;
   };
   const skipWs = (): void => {
     while (i < n && WS(text.charCodeAt(i))) i++;

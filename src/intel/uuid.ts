@@ -50,11 +50,21 @@ export function stixScoId(type: string, contributing: Record<string, unknown>): 
   return `${type}--${uuidV5(STIX_SCO_NAMESPACE, canonicalJson(contributing))}`;
 }
 
-const STIX_ID =
-  /^([a-z0-9][a-z0-9-]*[a-z0-9]|[a-z0-9])--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** The uuid that ends a STIX id, after its `--`: 36 characters. */
+const STIX_ID_UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+/** The type part of a STIX id: lower-case letters, digits and hyphens, not starting or ending with one. */
+const STIX_ID_TYPE = /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/;
 
-/** True when `id` is `type--uuid` (and, when given, the type part equals `type`). */
+/**
+ * True when `id` is `type--uuid` (and, when given, the type part equals `type`). The uuid has a
+ * fixed length, so the `--` before it is at a known place and each part is checked alone (one
+ * pattern over the whole id backtracked through the type's hyphens: ATT&CK's import asks this
+ * three times a relationship).
+ */
 export function isStixId(id: unknown, type?: string): id is string {
-  if (typeof id !== 'string' || id.length > 300 || !STIX_ID.test(id)) return false;
+  if (typeof id !== 'string' || id.length > 300) return false;
+  const cut = id.length - 38;
+  if (cut < 1 || id.charCodeAt(cut) !== 0x2d || id.charCodeAt(cut + 1) !== 0x2d) return false;
+  if (!STIX_ID_UUID.test(id.slice(cut + 2)) || !STIX_ID_TYPE.test(id.slice(0, cut))) return false;
   return type === undefined || id.slice(0, id.indexOf('--')) === type;
 }
