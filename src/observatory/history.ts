@@ -230,15 +230,57 @@ class GroupTotals {
   lastPeers = new Int32Array(64);
   readonly keys: string[] = [];
   private readonly index = new Map<string | number, number>();
+  /**
+   * Groups of 32-bit unsigned keys (AS numbers) in an open-addressed table: a key and its group
+   * per slot (group -1: empty). A Map keyed by a double hashes a heap number per look-up.
+   */
+  private slotKeys = new Uint32Array(1024);
+  private slotGroups = new Int32Array(1024).fill(-1);
+  private slotShift = 22;
+  private uintKeys = 0;
 
   groupOf(key: string | number): number {
+    if (typeof key === 'number' && key >>> 0 === key) return this.groupOfUint(key);
     let g = this.index.get(key);
-    if (g === undefined) {
-      g = this.keys.length;
-      this.keys.push(String(key));
-      this.index.set(key, g);
-      if (g >= this.slash24s.length) this.grow(this.slash24s.length * 2);
+    if (g === undefined) this.index.set(key, (g = this.newGroup(key)));
+    return g;
+  }
+
+  private groupOfUint(key: number): number {
+    const mask = this.slotKeys.length - 1;
+    for (let slot = Math.imul(key, 0x9e3779b1) >>> this.slotShift; ; slot = (slot + 1) & mask) {
+      const g = this.slotGroups[slot];
+      if (g < 0) break;
+      if (this.slotKeys[slot] === key) return g;
     }
+    const g = this.newGroup(key);
+    if (++this.uintKeys * 2 > this.slotKeys.length) this.rehash(this.slotKeys.length * 2);
+    this.place(key, g);
+    return g;
+  }
+
+  private place(key: number, g: number): void {
+    const mask = this.slotKeys.length - 1;
+    let slot = Math.imul(key, 0x9e3779b1) >>> this.slotShift;
+    while (this.slotGroups[slot] >= 0) slot = (slot + 1) & mask;
+    this.slotKeys[slot] = key;
+    this.slotGroups[slot] = g;
+  }
+
+  private rehash(size: number): void {
+    const keys = this.slotKeys;
+    const groups = this.slotGroups;
+    this.slotKeys = new Uint32Array(size);
+    this.slotGroups = new Int32Array(size).fill(-1);
+    this.slotShift = 32 - Math.log2(size);
+    for (let slot = 0; slot < keys.length; slot++)
+      if (groups[slot] >= 0) this.place(keys[slot], groups[slot]);
+  }
+
+  private newGroup(key: string | number): number {
+    const g = this.keys.length;
+    this.keys.push(String(key));
+    if (g >= this.slash24s.length) this.grow(this.slash24s.length * 2);
     return g;
   }
 
@@ -498,7 +540,11 @@ export class HistoryRecorder {
     this.incremental = options.incremental ?? false;
     this.counters = !this.incremental && (options.counters ?? true);
     this.paths = new PathFacts(table);
-    this.observatory = new Observatory(table, registry, options.names);
+    // The observatory reads the recorder's order of the prefix ids (one sort of each new id, not two).
+    this.observatory = new Observatory(table, registry, options.names, () => {
+      this.prepare();
+      return this.sorted;
+    });
     this.detach = table.onEvent((event) => this.onTableEvent(event));
   }
 

@@ -182,7 +182,17 @@ export class Observatory {
   /** The views `allCountriesSince` gave, per country index. */
   private lastViews: Array<CountryView | undefined> = [];
 
-  constructor(table: RoutingTable, registry: Registry, names?: AsNames) {
+  /**
+   * `sharedOrder`: when given, returns every prefix id of the table, at least its current
+   * `prefixCount` of them, sorted as `comparePrefixes` orders them (IPv4 first), kept by the
+   * caller (the history recorder keeps one): the observatory then sorts no id itself.
+   */
+  constructor(
+    table: RoutingTable,
+    registry: Registry,
+    names?: AsNames,
+    private readonly sharedOrder?: () => Int32Array,
+  ) {
     this.table = table;
     this.registry = registry;
     this.names = names;
@@ -214,7 +224,7 @@ export class Observatory {
     // IPv4 prefixes by network then length; each prefix's addresses leave its nearest announced
     // container (the top of a stack of open containers).
     const stack: number[] = [];
-    const sorted = this.sortedIpv4;
+    const sorted = this.sharedOrder !== undefined ? this.sharedOrder() : this.sortedIpv4;
     for (let i = 0; i < this.ipv4Count; i++) {
       const id = sorted[i];
       if (table.prefixRouteCount(id) === 0) continue;
@@ -276,6 +286,11 @@ export class Observatory {
       this.knownCountry = known;
     }
     const table = this.table;
+    if (this.sharedOrder !== undefined) {
+      // IPv4 ids come first in the shared order: its first `ipv4Count` entries are the IPv4 ids.
+      for (let id = old; id < n; id++) if (table.prefixFamily(id) === 4) this.ipv4Count++;
+      return;
+    }
     const added: number[] = [];
     for (let id = old; id < n; id++) if (table.prefixFamily(id) === 4) added.push(id);
     this.sortedIpv4 = mergeSortedIds(table, this.sortedIpv4, this.ipv4Count, table.sortPrefixIds(added));
