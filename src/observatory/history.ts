@@ -27,7 +27,7 @@
  */
 import type { RouteEvent, RoutingTable } from '../routing/index.js';
 import type { AsNames, Registry } from '../registry/index.js';
-import { Observatory, registeredCountryOf } from './observatory.js';
+import { Observatory, RegisteredCountries } from './observatory.js';
 import { mergeSortedIds } from './sorted-ids.js';
 import { PathFacts } from './visibility.js';
 
@@ -447,6 +447,8 @@ export class HistoryRecorder {
   readonly binSeconds: number;
   readonly dependencySeconds: number;
   private readonly paths: PathFacts;
+  /** Registered countries of the prefixes, looked up once for the recorder and its observatory. */
+  private readonly registered: RegisteredCountries;
   private readonly observatory: Observatory;
   private readonly detach: () => void;
 
@@ -540,11 +542,18 @@ export class HistoryRecorder {
     this.incremental = options.incremental ?? false;
     this.counters = !this.incremental && (options.counters ?? true);
     this.paths = new PathFacts(table);
+    this.registered = new RegisteredCountries(table, registry);
     // The observatory reads the recorder's order of the prefix ids (one sort of each new id, not two).
-    this.observatory = new Observatory(table, registry, options.names, () => {
-      this.prepare();
-      return this.sorted;
-    });
+    this.observatory = new Observatory(
+      table,
+      registry,
+      options.names,
+      () => {
+        this.prepare();
+        return this.sorted;
+      },
+      this.registered,
+    );
     this.detach = table.onEvent((event) => this.onTableEvent(event));
   }
 
@@ -677,7 +686,7 @@ export class HistoryRecorder {
   private countryOf(id: number): number {
     let c = this.prefixCountry[id];
     if (c !== UNKNOWN) return c;
-    const country = registeredCountryOf(this.table, this.registry, id);
+    const country = this.registered.codeOf(id);
     c = country !== undefined ? this.countries.groupOf(country) : NO_COUNTRY;
     this.prefixCountry[id] = c;
     if (c >= 0) {

@@ -144,6 +144,47 @@ export function registeredCountryOf(table: RoutingTable, registry: Registry, id:
   return entry !== undefined && entry.country !== 'ZZ' ? entry.country : undefined;
 }
 
+/**
+ * The registered country of each prefix id of a table (`registeredCountryOf`), looked up once per
+ * id (ids never change prefix): the history recorder and its observatory share one.
+ */
+export class RegisteredCountries {
+  private readonly codes: string[] = [];
+  private readonly codeIndex = new Map<string, number>();
+  /** Per prefix id, an index into `codes` (-1: none, UNKNOWN_COUNTRY: not looked up). */
+  private known = new Int16Array(0);
+
+  constructor(
+    private readonly table: RoutingTable,
+    private readonly registry: Registry,
+  ) {}
+
+  codeOf(id: number): string | undefined {
+    if (id >= this.known.length) {
+      const size = Math.max(id + 1, this.table.prefixCount, Math.ceil(this.known.length * 1.5));
+      const known = new Int16Array(size).fill(UNKNOWN_COUNTRY);
+      known.set(this.known);
+      this.known = known;
+    }
+    let c = this.known[id];
+    if (c === UNKNOWN_COUNTRY) {
+      const country = registeredCountryOf(this.table, this.registry, id);
+      c = -1;
+      if (country !== undefined) {
+        let index = this.codeIndex.get(country);
+        if (index === undefined) {
+          index = this.codes.length;
+          this.codes.push(country);
+          this.codeIndex.set(country, index);
+        }
+        c = index;
+      }
+      this.known[id] = c;
+    }
+    return c >= 0 ? this.codes[c] : undefined;
+  }
+}
+
 /** A group of routes gathered from the table by country (`count` routes in all). */
 interface RoutesByCountry {
   offsets: Int32Array;
@@ -186,12 +227,14 @@ export class Observatory {
    * `sharedOrder`: when given, returns every prefix id of the table, at least its current
    * `prefixCount` of them, sorted as `comparePrefixes` orders them (IPv4 first), kept by the
    * caller (the history recorder keeps one): the observatory then sorts no id itself.
+   * `registered`: the prefixes' registered countries, when shared with the caller.
    */
   constructor(
     table: RoutingTable,
     registry: Registry,
     names?: AsNames,
     private readonly sharedOrder?: () => Int32Array,
+    private readonly registered = new RegisteredCountries(table, registry),
   ) {
     this.table = table;
     this.registry = registry;
@@ -258,7 +301,7 @@ export class Observatory {
   private countryOfId(id: number): number {
     let c = this.knownCountry[id];
     if (c !== UNKNOWN_COUNTRY) return c;
-    const country = registeredCountryOf(this.table, this.registry, id);
+    const country = this.registered.codeOf(id);
     c = -1;
     if (country !== undefined) {
       let index = this.countryIndex.get(country);
