@@ -483,7 +483,11 @@ export class HistoryRecorder {
   /** Prefix ids in `comparePrefixes` order (the first `preparedCount` entries). */
   private sorted = new Int32Array(0);
   private preparedCount = 0;
-  private prefixText: Array<string | undefined> = [];
+  /**
+   * Per prefix id its text ('' until made), grown by pushes: ids are visited in prefix order, and
+   * a store at an index past the end would turn the array into a slow dictionary.
+   */
+  private readonly prefixText: string[] = [];
 
   private readonly countries = new GroupTotals();
   private readonly ases = new GroupTotals();
@@ -701,8 +705,10 @@ export class HistoryRecorder {
   }
 
   private prefixKey(id: number): string {
-    let text = this.prefixText[id];
-    if (text === undefined) this.prefixText[id] = text = this.table.prefixText(id);
+    const texts = this.prefixText;
+    while (texts.length <= id) texts.push('');
+    let text = texts[id];
+    if (text === '') texts[id] = text = this.table.prefixText(id);
     return text;
   }
 
