@@ -341,6 +341,8 @@ export class Observatory {
   }
 
   private originCache: Array<number[] | undefined> = [];
+  /** Per prefix id its slot in the prefix list `countryFromRoutes` is building (valid when that list holds the id there). */
+  private prefixSlot = new Int32Array(0);
 
   private originsOfPath(pathId: number): number[] {
     let origins = this.originCache[pathId];
@@ -454,16 +456,34 @@ export class Observatory {
 
   private countryFromRoutes(country: string, routes: RouteGroup, full: boolean): CountryView {
     const table = this.table;
-    const prefixOrigins = new Map<number, Set<number>>();
+    // The distinct prefixes of the routes (first seen first) and per prefix its distinct origins,
+    // as (prefix, origin) pairs chained per prefix: no Set per prefix of a full table.
+    if (this.prefixSlot.length < table.prefixCount) this.prefixSlot = new Int32Array(table.prefixCount);
+    const slotOf = this.prefixSlot;
+    const seen: number[] = [];
+    const firstPair: number[] = [];
+    const pairAsn: number[] = [];
+    const nextPair: number[] = [];
     const upstreamPrefixes = new Map<number, Set<number>>();
     const upstreamCache = new Map<number, number>();
     const inCountry = (asn: number): boolean => this.countryOfAsn(asn) === country;
     for (let i = 0; i < routes.count; i++) {
       const prefixId = routes.prefix[i];
       const pathId = table.pathIdOf(routes.attributes[i]);
-      let origins = prefixOrigins.get(prefixId);
-      if (origins === undefined) prefixOrigins.set(prefixId, (origins = new Set()));
-      for (const asn of this.originsOfPath(pathId)) origins.add(asn);
+      let slot = slotOf[prefixId];
+      if (slot >= seen.length || seen[slot] !== prefixId) {
+        slotOf[prefixId] = slot = seen.length;
+        seen.push(prefixId);
+        firstPair.push(-1);
+      }
+      for (const asn of this.originsOfPath(pathId)) {
+        let pair = firstPair[slot];
+        while (pair >= 0 && pairAsn[pair] !== asn) pair = nextPair[pair];
+        if (pair >= 0) continue;
+        pairAsn.push(asn);
+        nextPair.push(firstPair[slot]);
+        firstPair[slot] = pairAsn.length - 1;
+      }
       let upstream = upstreamCache.get(pathId);
       if (upstream === undefined)
         upstreamCache.set(pathId, (upstream = this.countryUpstreamOfPath(pathId, inCountry)));
@@ -476,7 +496,7 @@ export class Observatory {
     let visible4 = 0;
     let visible6 = 0;
     let visible48 = 0;
-    const prefixIds = [...table.sortPrefixIds([...prefixOrigins.keys()])];
+    const prefixIds = [...table.sortPrefixIds(seen)];
     for (const id of prefixIds) {
       visible4 += this.weights4[id];
       visible6 += this.weights6[id];
@@ -493,14 +513,21 @@ export class Observatory {
     const total = useV4 ? visible4 : visible6;
     const weightOf = (id: number): number => (useV4 ? this.weights4[id] : this.weights6[id]);
     const originWeights = new Map<number, { weight: number; prefixes: number }>();
-    for (const [id, origins] of prefixOrigins) {
-      for (const asn of origins) {
-        const o = originWeights.get(asn) ?? { weight: 0, prefixes: 0 };
-        o.weight += weightOf(id);
+    for (let slot = 0; slot < seen.length; slot++) {
+      const weight = weightOf(seen[slot]);
+      for (let pair = firstPair[slot]; pair >= 0; pair = nextPair[pair]) {
+        const asn = pairAsn[pair];
+        let o = originWeights.get(asn);
+        if (o === undefined) originWeights.set(asn, (o = { weight: 0, prefixes: 0 }));
+        o.weight += weight;
         o.prefixes++;
-        originWeights.set(asn, o);
       }
     }
+    const originsOf = (id: number): number[] => {
+      const list: number[] = [];
+      for (let pair = firstPair[slotOf[id]]; pair >= 0; pair = nextPair[pair]) list.push(pairAsn[pair]);
+      return list.sort((a, b) => a - b);
+    };
     const origins: OriginShare[] = [...originWeights]
       .map(([asn, o]) => ({
         asn,
@@ -527,7 +554,7 @@ export class Observatory {
       prefixes: full
         ? prefixIds.map((id) => ({
             prefix: table.prefix(id).toString(),
-            origins: [...(prefixOrigins.get(id) ?? [])].sort((a, b) => a - b),
+            origins: originsOf(id),
           }))
         : [],
       space: {
