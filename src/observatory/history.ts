@@ -27,7 +27,7 @@
  */
 import type { RouteEvent, RoutingTable } from '../routing/index.js';
 import type { AsNames, Registry } from '../registry/index.js';
-import { Observatory, registeredCountryOf } from './observatory.js';
+import { Observatory, RegisteredCountries } from './observatory.js';
 import { mergeSortedIds } from './sorted-ids.js';
 import { PathFacts } from './visibility.js';
 
@@ -230,15 +230,57 @@ class GroupTotals {
   lastPeers = new Int32Array(64);
   readonly keys: string[] = [];
   private readonly index = new Map<string | number, number>();
+  /**
+   * Groups of 32-bit unsigned keys (AS numbers) in an open-addressed table: a key and its group
+   * per slot (group -1: empty). A Map keyed by a double hashes a heap number per look-up.
+   */
+  private slotKeys = new Uint32Array(1024);
+  private slotGroups = new Int32Array(1024).fill(-1);
+  private slotShift = 22;
+  private uintKeys = 0;
 
   groupOf(key: string | number): number {
+    if (typeof key === 'number' && key >>> 0 === key) return this.groupOfUint(key);
     let g = this.index.get(key);
-    if (g === undefined) {
-      g = this.keys.length;
-      this.keys.push(String(key));
-      this.index.set(key, g);
-      if (g >= this.slash24s.length) this.grow(this.slash24s.length * 2);
+    if (g === undefined) this.index.set(key, (g = this.newGroup(key)));
+    return g;
+  }
+
+  private groupOfUint(key: number): number {
+    const mask = this.slotKeys.length - 1;
+    for (let slot = Math.imul(key, 0x9e3779b1) >>> this.slotShift; ; slot = (slot + 1) & mask) {
+      const g = this.slotGroups[slot];
+      if (g < 0) break;
+      if (this.slotKeys[slot] === key) return g;
     }
+    const g = this.newGroup(key);
+    if (++this.uintKeys * 2 > this.slotKeys.length) this.rehash(this.slotKeys.length * 2);
+    this.place(key, g);
+    return g;
+  }
+
+  private place(key: number, g: number): void {
+    const mask = this.slotKeys.length - 1;
+    let slot = Math.imul(key, 0x9e3779b1) >>> this.slotShift;
+    while (this.slotGroups[slot] >= 0) slot = (slot + 1) & mask;
+    this.slotKeys[slot] = key;
+    this.slotGroups[slot] = g;
+  }
+
+  private rehash(size: number): void {
+    const keys = this.slotKeys;
+    const groups = this.slotGroups;
+    this.slotKeys = new Uint32Array(size);
+    this.slotGroups = new Int32Array(size).fill(-1);
+    this.slotShift = 32 - Math.log2(size);
+    for (let slot = 0; slot < keys.length; slot++)
+      if (groups[slot] >= 0) this.place(keys[slot], groups[slot]);
+  }
+
+  private newGroup(key: string | number): number {
+    const g = this.keys.length;
+    this.keys.push(String(key));
+    if (g >= this.slash24s.length) this.grow(this.slash24s.length * 2);
     return g;
   }
 
@@ -405,6 +447,8 @@ export class HistoryRecorder {
   readonly binSeconds: number;
   readonly dependencySeconds: number;
   private readonly paths: PathFacts;
+  /** Registered countries of the prefixes, looked up once for the recorder and its observatory. */
+  private readonly registered: RegisteredCountries;
   private readonly observatory: Observatory;
   private readonly detach: () => void;
 
@@ -439,7 +483,11 @@ export class HistoryRecorder {
   /** Prefix ids in `comparePrefixes` order (the first `preparedCount` entries). */
   private sorted = new Int32Array(0);
   private preparedCount = 0;
-  private prefixText: Array<string | undefined> = [];
+  /**
+   * Per prefix id its text ('' until made), grown by pushes: ids are visited in prefix order, and
+   * a store at an index past the end would turn the array into a slow dictionary.
+   */
+  private readonly prefixText: string[] = [];
 
   private readonly countries = new GroupTotals();
   private readonly ases = new GroupTotals();
@@ -498,7 +546,18 @@ export class HistoryRecorder {
     this.incremental = options.incremental ?? false;
     this.counters = !this.incremental && (options.counters ?? true);
     this.paths = new PathFacts(table);
-    this.observatory = new Observatory(table, registry, options.names);
+    this.registered = new RegisteredCountries(table, registry);
+    // The observatory reads the recorder's order of the prefix ids (one sort of each new id, not two).
+    this.observatory = new Observatory(
+      table,
+      registry,
+      options.names,
+      () => {
+        this.prepare();
+        return this.sorted;
+      },
+      this.registered,
+    );
     this.detach = table.onEvent((event) => this.onTableEvent(event));
   }
 
@@ -631,7 +690,7 @@ export class HistoryRecorder {
   private countryOf(id: number): number {
     let c = this.prefixCountry[id];
     if (c !== UNKNOWN) return c;
-    const country = registeredCountryOf(this.table, this.registry, id);
+    const country = this.registered.codeOf(id);
     c = country !== undefined ? this.countries.groupOf(country) : NO_COUNTRY;
     this.prefixCountry[id] = c;
     if (c >= 0) {
@@ -646,8 +705,10 @@ export class HistoryRecorder {
   }
 
   private prefixKey(id: number): string {
-    let text = this.prefixText[id];
-    if (text === undefined) this.prefixText[id] = text = this.table.prefixText(id);
+    const texts = this.prefixText;
+    while (texts.length <= id) texts.push('');
+    let text = texts[id];
+    if (text === '') texts[id] = text = this.table.prefixText(id);
     return text;
   }
 

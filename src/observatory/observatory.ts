@@ -144,6 +144,47 @@ export function registeredCountryOf(table: RoutingTable, registry: Registry, id:
   return entry !== undefined && entry.country !== 'ZZ' ? entry.country : undefined;
 }
 
+/**
+ * The registered country of each prefix id of a table (`registeredCountryOf`), looked up once per
+ * id (ids never change prefix): the history recorder and its observatory share one.
+ */
+export class RegisteredCountries {
+  private readonly codes: string[] = [];
+  private readonly codeIndex = new Map<string, number>();
+  /** Per prefix id, an index into `codes` (-1: none, UNKNOWN_COUNTRY: not looked up). */
+  private known = new Int16Array(0);
+
+  constructor(
+    private readonly table: RoutingTable,
+    private readonly registry: Registry,
+  ) {}
+
+  codeOf(id: number): string | undefined {
+    if (id >= this.known.length) {
+      const size = Math.max(id + 1, this.table.prefixCount, Math.ceil(this.known.length * 1.5));
+      const known = new Int16Array(size).fill(UNKNOWN_COUNTRY);
+      known.set(this.known);
+      this.known = known;
+    }
+    let c = this.known[id];
+    if (c === UNKNOWN_COUNTRY) {
+      const country = registeredCountryOf(this.table, this.registry, id);
+      c = -1;
+      if (country !== undefined) {
+        let index = this.codeIndex.get(country);
+        if (index === undefined) {
+          index = this.codes.length;
+          this.codes.push(country);
+          this.codeIndex.set(country, index);
+        }
+        c = index;
+      }
+      this.known[id] = c;
+    }
+    return c >= 0 ? this.codes[c] : undefined;
+  }
+}
+
 /** A group of routes gathered from the table by country (`count` routes in all). */
 interface RoutesByCountry {
   offsets: Int32Array;
@@ -182,7 +223,19 @@ export class Observatory {
   /** The views `allCountriesSince` gave, per country index. */
   private lastViews: Array<CountryView | undefined> = [];
 
-  constructor(table: RoutingTable, registry: Registry, names?: AsNames) {
+  /**
+   * `sharedOrder`: when given, returns every prefix id of the table, at least its current
+   * `prefixCount` of them, sorted as `comparePrefixes` orders them (IPv4 first), kept by the
+   * caller (the history recorder keeps one): the observatory then sorts no id itself.
+   * `registered`: the prefixes' registered countries, when shared with the caller.
+   */
+  constructor(
+    table: RoutingTable,
+    registry: Registry,
+    names?: AsNames,
+    private readonly sharedOrder?: () => Int32Array,
+    private readonly registered = new RegisteredCountries(table, registry),
+  ) {
     this.table = table;
     this.registry = registry;
     this.names = names;
@@ -214,7 +267,7 @@ export class Observatory {
     // IPv4 prefixes by network then length; each prefix's addresses leave its nearest announced
     // container (the top of a stack of open containers).
     const stack: number[] = [];
-    const sorted = this.sortedIpv4;
+    const sorted = this.sharedOrder !== undefined ? this.sharedOrder() : this.sortedIpv4;
     for (let i = 0; i < this.ipv4Count; i++) {
       const id = sorted[i];
       if (table.prefixRouteCount(id) === 0) continue;
@@ -248,7 +301,7 @@ export class Observatory {
   private countryOfId(id: number): number {
     let c = this.knownCountry[id];
     if (c !== UNKNOWN_COUNTRY) return c;
-    const country = registeredCountryOf(this.table, this.registry, id);
+    const country = this.registered.codeOf(id);
     c = -1;
     if (country !== undefined) {
       let index = this.countryIndex.get(country);
@@ -276,6 +329,11 @@ export class Observatory {
       this.knownCountry = known;
     }
     const table = this.table;
+    if (this.sharedOrder !== undefined) {
+      // IPv4 ids come first in the shared order: its first `ipv4Count` entries are the IPv4 ids.
+      for (let id = old; id < n; id++) if (table.prefixFamily(id) === 4) this.ipv4Count++;
+      return;
+    }
     const added: number[] = [];
     for (let id = old; id < n; id++) if (table.prefixFamily(id) === 4) added.push(id);
     this.sortedIpv4 = mergeSortedIds(table, this.sortedIpv4, this.ipv4Count, table.sortPrefixIds(added));
@@ -283,6 +341,8 @@ export class Observatory {
   }
 
   private originCache: Array<number[] | undefined> = [];
+  /** Per prefix id its slot in the prefix list `countryFromRoutes` is building (valid when that list holds the id there). */
+  private prefixSlot = new Int32Array(0);
 
   private originsOfPath(pathId: number): number[] {
     let origins = this.originCache[pathId];
@@ -396,16 +456,34 @@ export class Observatory {
 
   private countryFromRoutes(country: string, routes: RouteGroup, full: boolean): CountryView {
     const table = this.table;
-    const prefixOrigins = new Map<number, Set<number>>();
+    // The distinct prefixes of the routes (first seen first) and per prefix its distinct origins,
+    // as (prefix, origin) pairs chained per prefix: no Set per prefix of a full table.
+    if (this.prefixSlot.length < table.prefixCount) this.prefixSlot = new Int32Array(table.prefixCount);
+    const slotOf = this.prefixSlot;
+    const seen: number[] = [];
+    const firstPair: number[] = [];
+    const pairAsn: number[] = [];
+    const nextPair: number[] = [];
     const upstreamPrefixes = new Map<number, Set<number>>();
     const upstreamCache = new Map<number, number>();
     const inCountry = (asn: number): boolean => this.countryOfAsn(asn) === country;
     for (let i = 0; i < routes.count; i++) {
       const prefixId = routes.prefix[i];
       const pathId = table.pathIdOf(routes.attributes[i]);
-      let origins = prefixOrigins.get(prefixId);
-      if (origins === undefined) prefixOrigins.set(prefixId, (origins = new Set()));
-      for (const asn of this.originsOfPath(pathId)) origins.add(asn);
+      let slot = slotOf[prefixId];
+      if (slot >= seen.length || seen[slot] !== prefixId) {
+        slotOf[prefixId] = slot = seen.length;
+        seen.push(prefixId);
+        firstPair.push(-1);
+      }
+      for (const asn of this.originsOfPath(pathId)) {
+        let pair = firstPair[slot];
+        while (pair >= 0 && pairAsn[pair] !== asn) pair = nextPair[pair];
+        if (pair >= 0) continue;
+        pairAsn.push(asn);
+        nextPair.push(firstPair[slot]);
+        firstPair[slot] = pairAsn.length - 1;
+      }
       let upstream = upstreamCache.get(pathId);
       if (upstream === undefined)
         upstreamCache.set(pathId, (upstream = this.countryUpstreamOfPath(pathId, inCountry)));
@@ -418,7 +496,7 @@ export class Observatory {
     let visible4 = 0;
     let visible6 = 0;
     let visible48 = 0;
-    const prefixIds = [...table.sortPrefixIds([...prefixOrigins.keys()])];
+    const prefixIds = [...table.sortPrefixIds(seen)];
     for (const id of prefixIds) {
       visible4 += this.weights4[id];
       visible6 += this.weights6[id];
@@ -435,14 +513,21 @@ export class Observatory {
     const total = useV4 ? visible4 : visible6;
     const weightOf = (id: number): number => (useV4 ? this.weights4[id] : this.weights6[id]);
     const originWeights = new Map<number, { weight: number; prefixes: number }>();
-    for (const [id, origins] of prefixOrigins) {
-      for (const asn of origins) {
-        const o = originWeights.get(asn) ?? { weight: 0, prefixes: 0 };
-        o.weight += weightOf(id);
+    for (let slot = 0; slot < seen.length; slot++) {
+      const weight = weightOf(seen[slot]);
+      for (let pair = firstPair[slot]; pair >= 0; pair = nextPair[pair]) {
+        const asn = pairAsn[pair];
+        let o = originWeights.get(asn);
+        if (o === undefined) originWeights.set(asn, (o = { weight: 0, prefixes: 0 }));
+        o.weight += weight;
         o.prefixes++;
-        originWeights.set(asn, o);
       }
     }
+    const originsOf = (id: number): number[] => {
+      const list: number[] = [];
+      for (let pair = firstPair[slotOf[id]]; pair >= 0; pair = nextPair[pair]) list.push(pairAsn[pair]);
+      return list.sort((a, b) => a - b);
+    };
     const origins: OriginShare[] = [...originWeights]
       .map(([asn, o]) => ({
         asn,
@@ -469,7 +554,7 @@ export class Observatory {
       prefixes: full
         ? prefixIds.map((id) => ({
             prefix: table.prefix(id).toString(),
-            origins: [...(prefixOrigins.get(id) ?? [])].sort((a, b) => a - b),
+            origins: originsOf(id),
           }))
         : [],
       space: {
