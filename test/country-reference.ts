@@ -240,14 +240,24 @@ export function weights(prefixes: string[], routes: ReadonlyMap<string, RefRoute
       }
     }
   }
+  // A prefix of `inside` is maximal in a wanted prefix strictly holding it when no prefix of
+  // `inside` lies between them: walking its covering blocks up from the next length, it counts for
+  // each wanted block met up to the first block in `inside` (an announced wanted prefix is one).
+  // The same sums as filtering every wanted prefix's inner prefixes pairwise, without the squares.
   const relevant = [...inside].map((p) => ({ p, ...prefixRange(p) }));
+  const announced = new Set(relevant.map((x) => 2 * x.start + (x.end - x.start)));
+  const maximalInside = new Map<number, number>();
+  for (const x of relevant) {
+    for (let size = 2 * (x.end - x.start); size <= 2 ** 32; size *= 2) {
+      const key = 2 * (Math.floor(x.start / size) * size) + size;
+      if (wanted.has(key)) maximalInside.set(key, (maximalInside.get(key) ?? 0) + (x.end - x.start));
+      if (announced.has(key)) break;
+    }
+  }
   const out = new Map<string, number>();
   for (const c of ranges) {
-    const strictly = relevant.filter((x) => x.p !== c.p && c.start <= x.start && x.end <= c.end);
-    const maximal = strictly.filter(
-      (x) => !strictly.some((y) => y.p !== x.p && y.start <= x.start && x.end <= y.end),
-    );
-    out.set(c.p, c.end - c.start - maximal.reduce((sum, x) => sum + (x.end - x.start), 0));
+    const size = c.end - c.start;
+    out.set(c.p, size - (maximalInside.get(2 * c.start + size) ?? 0));
   }
   return out;
 }

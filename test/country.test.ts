@@ -50,12 +50,14 @@ describe('single vantage point: updates.et-header.2015.gz with APNIC 2014', () =
   let reference: ReadonlyMap<string, RefRoute>;
   let registry: RefRegistry;
   let byCountry: Map<string, string[]>;
+  let routes: Map<string, RefRoute>;
 
   beforeAll(async () => {
     ({ observatory, table } = await build(UPDATES));
     reference = replayBgpdump(UPDATES);
     registry = loadRegistry(APNIC);
     byCountry = prefixesByCountry(registry, reference);
+    routes = new Map([...reference.values()].map((r) => [r.prefix, r]));
   });
 
   it('holds the same routes as a replay of bgpdump output', () => {
@@ -88,7 +90,6 @@ describe('single vantage point: updates.et-header.2015.gz with APNIC 2014', () =
       const view = observatory.country(cc);
       const prefixes = byCountry.get(cc) ?? [];
       expect(prefixes.length).toBeGreaterThan(0);
-      const routes = new Map([...reference.values()].map((r) => [r.prefix, r]));
       // Prefixes and origins.
       const mine = view.prefixes.filter((p) => !p.prefix.includes(':'));
       expect(mine.map((p) => p.prefix).sort()).toEqual([...prefixes].sort());

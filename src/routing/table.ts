@@ -342,7 +342,7 @@ export class RoutingTable {
    * for an element whose prefix, peer address or next hop does not parse.
    */
   applyElement(element: MrtElement): void {
-    const peerId = this.peerIdOf(parseAddress(element.peerAddress), element.peerAsn);
+    const peerId = this.peerIdOfText(element.peerAddress, element.peerAsn);
     const time = Math.floor(element.timestamp);
     if (element.type === 'STATE') {
       if (element.oldState === ESTABLISHED && element.newState !== ESTABLISHED) this.peerDown(peerId, time);
@@ -373,12 +373,15 @@ export class RoutingTable {
     s.reset();
     encodeSegments(element.asPathSegments, s);
     const pathId = this.#pathWords.intern(s.words, s.length);
-    s.reset();
-    encodeAddress(element.nextHop === undefined ? undefined : parseAddress(element.nextHop), s);
-    const nextHopId = this.nextHops.intern(s.words, s.length);
+    const nextHopId = this.nextHopIdOfText(element.nextHop);
     s.reset();
     for (const community of element.communities ?? []) {
-      const [high, low] = community.split(':').map(Number);
+      // `high:low` (a part past a second colon ignored, a missing one 0), without the arrays
+      // of split(':').
+      const colon = community.indexOf(':');
+      const high = Number(colon === -1 ? community : community.slice(0, colon));
+      const end = colon === -1 ? -1 : community.indexOf(':', colon + 1);
+      const low = colon === -1 ? 0 : Number(community.slice(colon + 1, end === -1 ? community.length : end));
       s.push((((high & 0xffff) << 16) | (low & 0xffff)) >>> 0);
     }
     const communitiesId = this.communityLists.intern(s.words, s.length);
@@ -538,6 +541,39 @@ export class RoutingTable {
     }
     return this.peerIdOfKey(k, 2 + words, address.family, b);
   }
+
+  /**
+   * Id of the peer a plain element names. Consecutive elements nearly always come from the same
+   * peer, with the same text: that text is parsed once per run of elements, not per element.
+   */
+  private peerIdOfText(text: string, asn: number): number {
+    if (text === this.lastPeerText && asn === this.lastPeerTextAsn) return this.lastPeerTextId;
+    const id = this.peerIdOf(parseAddress(text), asn);
+    this.lastPeerText = text;
+    this.lastPeerTextAsn = asn;
+    this.lastPeerTextId = id;
+    return id;
+  }
+
+  private lastPeerText: string | undefined;
+  private lastPeerTextAsn = -1;
+  private lastPeerTextId = -1;
+
+  /** Id of a plain element's next hop (text, or none), parsing the same text as before once. */
+  private nextHopIdOfText(text: string | undefined): number {
+    if (this.lastNextHopText !== null && text === this.lastNextHopText) return this.lastNextHopId;
+    const s = this.scratch;
+    s.reset();
+    encodeAddress(text === undefined ? undefined : parseAddress(text), s);
+    const id = this.nextHops.intern(s.words, s.length);
+    this.lastNextHopText = text;
+    this.lastNextHopId = id;
+    return id;
+  }
+
+  /** null: no next hop text seen yet (undefined is an element without a next hop). */
+  private lastNextHopText: string | undefined | null = null;
+  private lastNextHopId = -1;
 
   private peerIdOfKey(key: Uint32Array, length: number, family: 4 | 6, bytes: Uint8Array): number {
     const id = this.peerKeys.intern(key, length);
