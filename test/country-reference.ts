@@ -2,9 +2,9 @@
  * Independent references for the country tests: plain code over `bgpdump -m` text and the
  * delegated file split on '|'. Deliberately simple and slow; shares nothing with src/.
  */
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { bgpdumpText } from './bgpdump-reference.js';
 
 export interface RefRoute {
   peer: string; // "ip asn"
@@ -41,10 +41,7 @@ export function replayBgpdump(file: string): ReadonlyMap<string, RefRoute> {
 }
 
 function replayBgpdumpText(file: string): Map<string, RefRoute> {
-  const text = execFileSync('bgpdump', ['-m', file], {
-    maxBuffer: 1 << 30,
-    stdio: ['ignore', 'pipe', 'ignore'],
-  }).toString();
+  const text = bgpdumpText(file);
   const routes = new Map<string, RefRoute>();
   forEachBgpdumpLine(text, (f) => {
     if (f.length < 5) return;
