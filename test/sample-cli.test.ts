@@ -232,6 +232,52 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
     const inProcess = await sampleFiles({ paths: [samples], rules, workers: 1 });
     expect(child.stdout).toBe(inProcess.files.map((f) => JSON.stringify(f)).join('\n') + '\n');
   });
+
+  it('threads started before the walk end when it finds few files or a hook fails, with nothing left', async () => {
+    const few = join(dir, 'few');
+    mkdirSync(few, { recursive: true });
+    writeFileSync(join(few, 'a.exe'), syntheticPe({ seed: 7, timestamp: 0x50000007 }));
+    writeFileSync(join(few, 'b.txt'), 'see http://203.0.113.9/drop\n');
+    const missing = join(dir, 'missing');
+    // In a child: the workers run only from dist/, and a thread left running keeps it from exiting.
+    const script = `
+      import { sampleWorkerThreads, writeSampleLines } from ${JSON.stringify(join(ROOT, 'dist/app/sample-files.js'))};
+      const [few, missing, many] = process.argv.slice(2);
+      const counts = () => ({ ...sampleWorkerThreads });
+      const text = async (paths, hooks) => {
+        const out = [];
+        await writeSampleLines({ paths, workers: 2 }, (b) => out.push(Buffer.from(b)), hooks);
+        return Buffer.concat(out).toString();
+      };
+      const fewText = await text([few]);
+      const afterFew = counts();
+      let failed = '';
+      await text([few, missing], { onProblem: () => { throw new Error('hook failed'); } }).catch((e) => (failed = e.message));
+      const afterFailure = counts();
+      const manyText = await text([many]);
+      console.log(JSON.stringify({ fewText, afterFew, failed, afterFailure, manyText, afterMany: counts() }));
+    `;
+    // A file, not --input-type (which the workers would inherit with the rest of execArgv).
+    writeFileSync(join(dir, 'early.mjs'), script);
+    const child = spawnSync(process.execPath, [join(dir, 'early.mjs'), few, missing, samples], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+      timeout: 120_000,
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const got = JSON.parse(child.stdout) as Record<string, string | { started: number; live: number }>;
+    const lines = async (paths: string[]): Promise<string> =>
+      (await sampleFileLines({ paths, workers: 1 })).lines.join('\n') + '\n';
+    // A folder of two files: both threads started, both ended, the files read on the main thread.
+    expect(got.afterFew).toEqual({ started: 2, live: 0 });
+    expect(got.fewText).toBe(await lines([few]));
+    // The walk refuses the missing path and the hook throws: the error comes out, the threads end.
+    expect(got.failed).toBe('hook failed');
+    expect(got.afterFailure).toEqual({ started: 4, live: 0 });
+    // Many files: the threads started before the walk read them, and end.
+    expect(got.afterMany).toEqual({ started: 6, live: 0 });
+    expect(got.manyText).toBe(await lines([samples]));
+  });
 });
 
 describe('samples become a case', () => {

@@ -27,6 +27,7 @@ import {
   type SampleWorkerBatch,
   type SampleWorkerReply,
   type SampleWorkerSetup,
+  type SampleWorkerWork,
 } from './sample-read.js';
 
 /** Default size limit: larger files are skipped with SAMPLE_TOO_LARGE (4 GiB sparse files included). */
@@ -112,26 +113,109 @@ export function walkSamplePaths(paths: readonly string[]): {
   return { files, sizes, refused };
 }
 
-async function readInWorkers(
-  files: readonly string[],
-  setup: Omit<SampleWorkerSetup, 'files' | 'next'>,
-  count: number,
-  script: URL,
-  onReply: (reply: SampleWorkerReply) => void,
-): Promise<void> {
-  const next = new SharedArrayBuffer(4);
-  const one = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const worker = new Worker(script, {
-        workerData: { ...setup, files, next } satisfies SampleWorkerSetup,
+/** Sample worker threads started and not yet exited, in this process (what a test checks for leaks). */
+export const sampleWorkerThreads = { started: 0, live: 0 };
+
+/**
+ * Worker threads that read sample files, started before the files are known (so that they load
+ * while the main thread walks the folders) and given the files by `run`. `close` ends them; it
+ * may be called at any time and again: a pool is closed once `run` settles.
+ */
+export class SampleWorkers {
+  private readonly threads: Worker[] = [];
+  private readonly exits: Promise<void>[] = [];
+  private failure: unknown;
+  private onFailure: ((error: unknown) => void) | undefined;
+
+  constructor(count: number, setup: SampleWorkerSetup, script: URL) {
+    for (let i = 0; i < count; i++) {
+      const worker = new Worker(script, { workerData: setup });
+      sampleWorkerThreads.started++;
+      sampleWorkerThreads.live++;
+      this.exits.push(
+        new Promise((resolve) =>
+          worker.once('exit', () => {
+            sampleWorkerThreads.live--;
+            resolve();
+          }),
+        ),
+      );
+      worker.on('error', (error) => {
+        this.failure ??= error;
+        this.onFailure?.(error);
       });
-      worker.on('message', (batch: SampleWorkerBatch) => {
-        for (const reply of batch.replies) onReply(reply);
-        if (batch.done) void worker.terminate().then(() => resolve());
+      this.threads.push(worker);
+    }
+  }
+
+  /** Reads `files` in (at most as many) threads, each reply to `onReply`; ends every thread. */
+  async run(files: readonly string[], onReply: (reply: SampleWorkerReply) => void): Promise<void> {
+    const used = this.threads.slice(0, files.length);
+    for (const worker of this.threads.slice(files.length)) void worker.terminate();
+    const work: SampleWorkerWork = { files, next: new SharedArrayBuffer(4) };
+    try {
+      await new Promise<void>((resolve, reject) => {
+        if (this.failure !== undefined) return reject(this.failure);
+        this.onFailure = reject;
+        let left = used.length;
+        for (const worker of used) {
+          let done = false;
+          worker.on('message', (batch: SampleWorkerBatch) => {
+            for (const reply of batch.replies) onReply(reply);
+            if (batch.done) {
+              done = true;
+              if (--left === 0) resolve();
+            }
+          });
+          worker.once('exit', (code) => {
+            if (!done)
+              reject(new Error(`a sample worker stopped (exit code ${code}) before its files were read`));
+          });
+          worker.postMessage(work);
+        }
       });
-      worker.on('error', reject);
-    });
-  await Promise.all(Array.from({ length: Math.min(count, files.length) }, one));
+    } finally {
+      await this.close();
+    }
+  }
+
+  /** Ends the threads and waits until they have exited. */
+  async close(): Promise<void> {
+    await Promise.all(this.threads.map((worker) => worker.terminate()));
+    await Promise.all(this.exits);
+  }
+}
+
+function workerCount(request: z.output<typeof SampleInput>): number {
+  return request.workers ?? Math.min(8, Math.max(1, os.availableParallelism()));
+}
+
+function workerSetup(request: z.output<typeof SampleInput>, json: SampleReplyForm): SampleWorkerSetup {
+  return { cairnSampleWorker: true, maxSize: request.maxSize, victimNaming: request.victimNaming, json };
+}
+
+/**
+ * Starts the workers before the walk when the paths may hold many files (a folder among them, or
+ * many paths), so that their start-up overlaps the walk; undefined otherwise (one file is read on
+ * the main thread, with no thread to start). The caller hands the pool to `readSampleFiles`,
+ * which uses or closes it, and closes it itself when anything fails before.
+ */
+export function startSampleWorkers(
+  request: z.output<typeof SampleInput>,
+  json: SampleReplyForm,
+): SampleWorkers | undefined {
+  const count = workerCount(request);
+  const script = sampleWorkerScript();
+  if (count <= 1 || script === undefined) return undefined;
+  const folder = (p: string): boolean => {
+    try {
+      return lstatSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
+    } catch {
+      return false;
+    }
+  };
+  if (request.paths.length < SAMPLE_WORKER_MIN_FILES && !request.paths.some(folder)) return undefined;
+  return new SampleWorkers(count, workerSetup(request, json), script);
 }
 
 export function parseSampleInput(input: SampleInput): z.output<typeof SampleInput> {
@@ -148,7 +232,8 @@ export function parseSampleInput(input: SampleInput): z.output<typeof SampleInpu
 /**
  * Reads `files` (in worker threads when there are many), reporting each file's problems and the
  * progress through hooks and handing each reply, in the form `json` asks (for `'utf8'`, the
- * replies read without workers carry their text as a string), to `onReply`.
+ * replies read without workers carry their text as a string), to `onReply`. `started` are
+ * workers `startSampleWorkers` started for this read: used when the files are many, else closed.
  */
 export async function readSampleFiles(
   files: readonly string[],
@@ -157,6 +242,7 @@ export async function readSampleFiles(
   json: SampleReplyForm,
   hooks: WorkHooks,
   onReply: (reply: SampleWorkerReply) => void,
+  started?: SampleWorkers,
 ): Promise<void> {
   let done = 0;
   const onFile = (reply: SampleWorkerReply): void => {
@@ -165,18 +251,23 @@ export async function readSampleFiles(
     done++;
     hooks.onProgress?.({ label: SAMPLE_FILES_LABEL, done, total: files.length, unit: 'files' });
   };
-  const workers = request.workers ?? Math.min(8, Math.max(1, os.availableParallelism()));
+  const count = workerCount(request);
   const script = sampleWorkerScript();
-  if (files.length >= SAMPLE_WORKER_MIN_FILES && workers > 1 && script !== undefined) {
-    const setup: Omit<SampleWorkerSetup, 'files' | 'next'> = {
-      cairnSampleWorker: true,
-      maxSize: request.maxSize,
-      victimNaming: request.victimNaming,
-      json,
-    };
-    await readInWorkers(files, setup, workers, script, onFile);
+  if (
+    files.length >= SAMPLE_WORKER_MIN_FILES &&
+    (started !== undefined || (count > 1 && script !== undefined))
+  ) {
+    await (started ?? new SampleWorkers(count, workerSetup(request, json), script!)).run(files, onFile);
   } else {
-    files.forEach((file, i) => onFile(sampleReply(i, readSample(file, request.maxSize, victimNaming), json)));
+    // Too few files for the threads started before the walk: they end while the files are read here.
+    const closing = started?.close();
+    try {
+      files.forEach((file, i) =>
+        onFile(sampleReply(i, readSample(file, request.maxSize, victimNaming), json)),
+      );
+    } finally {
+      await closing;
+    }
   }
   hooks.onDone?.(SAMPLE_FILES_LABEL);
 }
@@ -261,21 +352,27 @@ async function readPlain(
   onReply: (reply: SampleWorkerReply) => void,
 ): Promise<Omit<SampleLines, 'lines'>> {
   const victimNaming = victimRegex(request.victimNaming);
-  const { files, refused } = walkSamplePaths(request.paths);
-  for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
-  onRefused(refused);
-  let read = 0;
-  let unread = 0;
-  let bytes = 0;
-  await readSampleFiles(files, request, victimNaming, form, hooks, (reply) => {
-    onReply(reply);
-    if (reply.size === undefined) unread++;
-    else {
-      read++;
-      bytes += reply.size;
-    }
-  });
-  return { read, refused: refused.length + unread, bytes };
+  const workers = startSampleWorkers(request, form);
+  try {
+    const { files, refused } = walkSamplePaths(request.paths);
+    for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
+    onRefused(refused);
+    let read = 0;
+    let unread = 0;
+    let bytes = 0;
+    const onFile = (reply: SampleWorkerReply): void => {
+      onReply(reply);
+      if (reply.size === undefined) unread++;
+      else {
+        read++;
+        bytes += reply.size;
+      }
+    };
+    await readSampleFiles(files, request, victimNaming, form, hooks, onFile, workers);
+    return { read, refused: refused.length + unread, bytes };
+  } finally {
+    await workers?.close();
+  }
 }
 
 /**

@@ -127,9 +127,8 @@ export interface SampleWorkerReply {
 }
 
 /**
- * What each worker is started with: all the files, and a counter shared by the workers (one
- * Int32 in a SharedArrayBuffer) from which each takes the index of the next file to read, so
- * that no request has to come from the main thread between files.
+ * What each worker is started with. Its files come later by message (a `SampleWorkerWork`), so
+ * that the workers can start, and load this module, while the main thread walks the folders.
  */
 export interface SampleWorkerSetup {
   cairnSampleWorker: true;
@@ -137,6 +136,14 @@ export interface SampleWorkerSetup {
   victimNaming?: string;
   /** The form of the answers. */
   json: SampleReplyForm;
+}
+
+/**
+ * A worker's work, sent once: all the files, and a counter shared by the workers (one Int32 in a
+ * SharedArrayBuffer) from which each takes the index of the next file to read, so that no request
+ * has to come from the main thread between files.
+ */
+export interface SampleWorkerWork {
   files: readonly string[];
   next: SharedArrayBuffer;
 }
@@ -185,7 +192,7 @@ export function sampleWorkerScript(): URL | undefined {
   return url.pathname.endsWith('.js') ? url : undefined;
 }
 
-// Worker side: this module, started by sample.ts with its setup as workerData.
+// Worker side: this module, started by sample-files.ts with its setup as workerData; its work comes by message.
 if (
   !isMainThread &&
   parentPort !== null &&
@@ -194,22 +201,24 @@ if (
   const setup = workerData as SampleWorkerSetup;
   const port = parentPort;
   const naming = victimRegex(setup.victimNaming);
-  const next = new Int32Array(setup.next);
-  let replies: SampleWorkerReply[] = [];
-  let sent = Date.now();
-  const send = (done: boolean): void => {
+  const send = (replies: SampleWorkerReply[], done: boolean): void => {
     const batch: SampleWorkerBatch = { replies, done };
     if (setup.json === 'utf8') port.postMessage(batch, [packReplies(replies)]);
     else port.postMessage(batch);
   };
-  // Replies go in batches: one message (and one wake-up of the main thread) per batch, not per file.
-  for (let i = Atomics.add(next, 0, 1); i < setup.files.length; i = Atomics.add(next, 0, 1)) {
-    replies.push(sampleReply(i, readSample(setup.files[i], setup.maxSize, naming), setup.json));
-    if (replies.length >= BATCH_FILES || Date.now() - sent >= BATCH_MS) {
-      send(false);
-      replies = [];
-      sent = Date.now();
+  port.once('message', ({ files, next: counter }: SampleWorkerWork) => {
+    const next = new Int32Array(counter);
+    let replies: SampleWorkerReply[] = [];
+    let sent = Date.now();
+    // Replies go in batches: one message (and one wake-up of the main thread) per batch, not per file.
+    for (let i = Atomics.add(next, 0, 1); i < files.length; i = Atomics.add(next, 0, 1)) {
+      replies.push(sampleReply(i, readSample(files[i], setup.maxSize, naming), setup.json));
+      if (replies.length >= BATCH_FILES || Date.now() - sent >= BATCH_MS) {
+        send(replies, false);
+        replies = [];
+        sent = Date.now();
+      }
     }
-  }
-  send(true);
+    send(replies, true);
+  });
 }

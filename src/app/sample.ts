@@ -43,10 +43,11 @@ import {
   problemOf,
   readSampleFiles,
   SampleInput,
+  startSampleWorkers,
   walkSamplePaths,
   type SampleLines,
 } from './sample-files.js';
-import { victimRegex } from './sample-read.js';
+import { victimRegex, type SampleWorkerReply } from './sample-read.js';
 import { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
 import { execFileSync, spawn } from 'node:child_process';
@@ -534,9 +535,11 @@ export async function sampleFiles(
   const victimNaming = victimRegex(request.victimNaming);
   let compiled: CompiledRules | undefined;
   const ruleSources = ruleSourcesOf(request);
-  if (ruleSources.length > 0) compiled = compileYaraRules(ruleSources, hooks);
+  // Started first: the threads load while yarac compiles and the folders are walked.
+  const workers = startSampleWorkers(request, false);
   const abort = new AbortController();
   try {
+    if (ruleSources.length > 0) compiled = compileYaraRules(ruleSources, hooks);
     const walk = walkSamplePaths(request.paths);
     const { files, refused } = walk;
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
@@ -546,9 +549,17 @@ export async function sampleFiles(
         ? yaraAlongside(compiled, walk, request.maxSize, objectReader, abort.signal, actors)
         : undefined;
     const results: SampleFileJson[] = new Array<SampleFileJson>(files.length);
-    await readSampleFiles(files, request, victimNaming, false, hooks, (reply) => {
-      results[reply.index] = reply.result!;
-    });
+    await readSampleFiles(
+      files,
+      request,
+      victimNaming,
+      false,
+      hooks,
+      (reply) => {
+        results[reply.index] = reply.result!;
+      },
+      workers,
+    );
     if (scan !== undefined) {
       const read = new Set(results.filter((r) => r.facts !== undefined).map((r) => r.file));
       const matches = yaraOfRead(await scan, read, hooks);
@@ -582,6 +593,7 @@ export async function sampleFiles(
     throw error;
   } finally {
     compiled?.dispose();
+    await workers?.close();
   }
 }
 
@@ -602,9 +614,11 @@ export async function sampleRuleLines(
   hooks: WorkHooks = {},
 ): Promise<SampleLines> {
   const victimNaming = victimRegex(request.victimNaming);
-  const compiled = compileYaraRules(ruleSourcesOf(request), hooks);
+  const workers = startSampleWorkers(request, true);
+  let compiled: CompiledRules | undefined;
   const abort = new AbortController();
   try {
+    compiled = compileYaraRules(ruleSourcesOf(request), hooks);
     const walk = walkSamplePaths(request.paths);
     const { files, refused } = walk;
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
@@ -613,13 +627,14 @@ export async function sampleRuleLines(
     const lines = new Array<string>(files.length);
     const wasRead = new Array<boolean>(files.length).fill(false);
     let bytes = 0;
-    await readSampleFiles(files, request, victimNaming, true, hooks, (reply) => {
+    const onReply = (reply: SampleWorkerReply): void => {
       lines[reply.index] = reply.json!;
       if (reply.size !== undefined) {
         wasRead[reply.index] = true;
         bytes += reply.size;
       }
-    });
+    };
+    await readSampleFiles(files, request, victimNaming, true, hooks, onReply, workers);
     const read = new Set(files.filter((_, i) => wasRead[i]));
     const matches = yaraOfRead(await scan, read, hooks);
     if (actors !== undefined && matches.size > 0) actors.annotate(matches.values(), hooks);
@@ -641,7 +656,8 @@ export async function sampleRuleLines(
     abort.abort();
     throw error;
   } finally {
-    compiled.dispose();
+    compiled?.dispose();
+    await workers?.close();
   }
 }
 

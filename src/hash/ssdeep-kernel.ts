@@ -82,7 +82,7 @@ export const SLOT_LIVE = 6;
 export const SLOT_LEVEL = 7;
 export const SLOT_PAIRS = 8;
 /** Block hashes the widest function keeps in locals. */
-export const KERNEL_LEVELS = 8;
+export const KERNEL_LEVELS = 16;
 /**
  * What a trigger point may do that the kernel leaves to JavaScript: FORK, a new block hash after
  * the last (`forkBlockHash` would add one); REDUCE, dropping the first (`reduceBlockHash`'s size
@@ -111,7 +111,7 @@ export const KERNEL_SLICE = 1 << 20;
 const PAGES = 1 + KERNEL_SLICE / 65536;
 
 /** The widths of the three functions, in the order of `run`. */
-export const KERNEL_WIDTHS = [3, 5, 8] as const;
+export const KERNEL_WIDTHS = [3, 5, 8, 16] as const;
 
 export interface SsdeepKernel {
   /** The whole memory as bytes. */
@@ -125,10 +125,11 @@ export interface SsdeepKernel {
   /** The digests, SPAMSUM_LENGTH bytes per block hash. */
   digest: Uint8Array;
   /**
-   * For 3, 5 and 8 block hashes: hashes the bytes from `p` (an address) up to the next trigger
+   * For 3, 5, 8 and 16 block hashes: hashes the bytes from `p` (an address) up to the next trigger
    * point, included, or to `stop`, and returns the address after the last byte hashed.
    */
   run: [
+    (p: number, stop: number) => number,
     (p: number, stop: number) => number,
     (p: number, stop: number) => number,
     (p: number, stop: number) => number,

@@ -232,7 +232,8 @@ export class SsdeepHasher {
           continue;
         }
         if (!inKernel) inKernel = this.digestToKernel(kernel);
-        const width = live <= KERNEL_WIDTHS[0] ? 0 : live <= KERNEL_WIDTHS[1] ? 1 : 2;
+        const width =
+          live <= KERNEL_WIDTHS[0] ? 0 : live <= KERNEL_WIDTHS[1] ? 1 : live <= KERNEL_WIDTHS[2] ? 2 : 3;
         const levels = KERNEL_WIDTHS[width];
         state[SLOT_H1] = this.h1;
         state[SLOT_H2] = this.h2;
