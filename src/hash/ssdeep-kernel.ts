@@ -5,8 +5,8 @@
  * rolling hash and the live block hashes in locals; at a trigger point it emits the digest
  * characters itself (into the digest state in its memory) unless a block hash is to be forked or
  * reduced (a few times per input): then it returns there, and `SsdeepHasher` finishes that trigger point in
- * JavaScript and calls again. There are three functions, keeping 3, 5 or 8 block hashes, as the
- * JavaScript loops do (ssdeep.ts).
+ * JavaScript and calls again. There are four functions, keeping 3, 5, 8 or 16 block hashes (the
+ * widest for the first bytes of an input, while more than 8 are live).
  *
  * Memory layout (one instance per thread, made on first use): the state at 0 (i32 slots, see
  * the `SLOT_` constants; the block hashes from slot SLOT_PAIRS, the first live one first), the
@@ -110,7 +110,7 @@ export const KERNEL_INPUT = 65536;
 export const KERNEL_SLICE = 1 << 20;
 const PAGES = 1 + KERNEL_SLICE / 65536;
 
-/** The widths of the three functions, in the order of `run`. */
+/** The widths of the four functions, in the order of `run`. */
 export const KERNEL_WIDTHS = [3, 5, 8, 16] as const;
 
 export interface SsdeepKernel {
