@@ -23,7 +23,7 @@ import { z } from 'zod';
 import { systemClock, type Clock } from '../bgp/index.js';
 import { CairnError, ParseError } from '../errors/index.js';
 // Types only: intel's code (about 0.13 s of CPU to load) loads when evidence is ingested.
-import type { EvidenceGraph, EvidenceObject } from '../intel/index.js';
+import type { EvidenceGraph, EvidenceObject, ImportReport, IntelFormat } from '../intel/index.js';
 import { scanMrt } from '../mrt/index.js';
 import { HistoryRecorder, parseCountryCode } from '../observatory/index.js';
 import { RoutingTable } from '../routing/index.js';
@@ -359,11 +359,11 @@ async function ingestIntel(
       await (await import('./intel-index.js')).refreshEvidenceIndex(store, [], clock, hooks, previous);
     return;
   }
-  const [{ EvidenceGraph, importFile }, { listCorpusFiles }, { refreshEvidenceIndex }] = await Promise.all([
-    import('../intel/index.js'),
-    import('./intel.js'),
-    import('./intel-index.js'),
-  ]);
+  const [
+    { CorpusLoader, EvidenceGraph, importFile },
+    { listCorpusFiles },
+    { refreshEvidenceIndex, saveEvidenceIndex },
+  ] = await Promise.all([import('../intel/index.js'), import('./intel.js'), import('./intel-index.js')]);
   const files = roots.flatMap((root) => {
     if (!existsSync(root))
       throw new CairnError('INGEST_NO_INPUT', `no such file or folder: ${root}`, { file: root });
@@ -382,14 +382,42 @@ async function ingestIntel(
     // The bytes are read again when imported: a large corpus is not held whole.
     inputs.push({ file, hash, stored: await store.hasFile(hash) });
   }
+  const previous = await store.loadEvidenceIndex();
+  const graph = new EvidenceGraph();
+  const sink: EvidenceSink = { store, clock, hooks, lines };
+  if (previous === undefined && inputs.every((i) => !i.stored)) {
+    // No evidence stored yet: the graph the files are imported into is the index's (the same
+    // files in the same order, each content once), so the corpus is imported once for both.
+    const loader = new CorpusLoader(graph);
+    const once: EvidenceInput[] = [];
+    const read = new Set<string>();
+    for (const [i, { file, hash }] of inputs.entries()) {
+      if (read.has(hash)) {
+        // The same bytes under another name: the index reads them once.
+        lines.push(fileLine(skippedRecord(hash, file.full), 'skipped'));
+      } else {
+        read.add(hash);
+        once.push(indexed[i]);
+        // The problems of the importers, as `importFile` reports them; the corpus' lists, labels
+        // and feeds (no facts) are read for the index only, whose problems ingest never showed.
+        await importAndStore(sink, graph, file, hash, (corpusPath, bytes) => {
+          const { report, format } = loader.add(corpusPath, bytes);
+          return FACT_FORMATS.has(format) ? report : undefined;
+        });
+      }
+      hooks.onProgress?.({ label, done: i + 1, total: files.length, unit: 'files' });
+    }
+    if (files.length > 0) hooks.onDone?.(label);
+    await saveEvidenceIndex(store, once, graph, loader.finish(), clock, hooks);
+    return;
+  }
   // One graph for the whole corpus, as the evidence index builds it: an object's id can depend on
   // the files before it (a MISP cluster whose uuid an earlier file gave another name gets an id of
   // its own), so the store keeps the ids attribution and the corpus give. Files stored by earlier
   // runs come first, as in the index; a file stores the objects it added to the graph.
-  const graph = new EvidenceGraph();
   if (inputs.some((i) => !i.stored)) {
     const here = new Set(inputs.map((i) => i.hash));
-    for (const earlier of (await store.loadEvidenceIndex())?.inputs ?? []) {
+    for (const earlier of previous?.inputs ?? []) {
       if (here.has(earlier.hash) || !existsSync(earlier.full)) continue;
       const bytes = readFileSync(earlier.full);
       if (createHash('sha256').update(bytes).digest('hex') === earlier.hash)
@@ -397,46 +425,87 @@ async function ingestIntel(
     }
   }
   for (const [i, { file, hash, stored }] of inputs.entries()) {
-    let record: FileRecord;
     if (stored) {
       // Still read into the graph, so the files after it get the ids they got before.
       if (inputs.slice(i + 1).some((later) => !later.stored))
         importFile(graph, file.path, readInputFileSync(file.full, 'evidence file'));
-      record = {
-        hash,
-        kind: 'intel',
-        path: file.full,
-        size: statSync(file.full).size,
-        records: 0,
-        problemCount: 0,
-        problems: [],
-        ingestedAt: 0,
-      };
-      lines.push(fileLine(record, 'skipped'));
+      lines.push(fileLine(skippedRecord(hash, file.full), 'skipped'));
     } else {
-      const bytes = readInputFileSync(file.full, 'evidence file');
-      const marks = graphMarks(graph);
-      const { report } = importFile(graph, file.path, bytes);
-      for (const issue of report?.issues ?? []) hooks.onProblem?.(issue);
-      const objects = objectsSince(graph, marks);
-      record = {
+      await importAndStore(
+        sink,
+        graph,
+        file,
         hash,
-        kind: 'intel',
-        path: file.full,
-        size: bytes.length,
-        records: objects.length,
-        problemCount: report?.issueCount ?? 0,
-        problems: (report?.issues ?? []).slice(0, MAX_FILE_PROBLEMS).map(problemText),
-        ingestedAt: clock.now() / 1000,
-      };
-      const written = await store.importEvidence(record, objects);
-      lines.push(fileLine(record, written ? 'ingested' : 'skipped'));
+        (corpusPath, bytes) => importFile(graph, corpusPath, bytes).report,
+      );
     }
     hooks.onProgress?.({ label, done: i + 1, total: files.length, unit: 'files' });
   }
   if (files.length > 0) hooks.onDone?.(label);
   // The corpus is imported once more, whole, into the index attribution reads.
-  await refreshEvidenceIndex(store, indexed, clock, hooks);
+  await refreshEvidenceIndex(store, indexed, clock, hooks, previous);
+}
+
+/** The formats `importFile` imports facts from (the others add nothing to the graph). */
+const FACT_FORMATS = new Set<IntelFormat>([
+  'attack',
+  'stix',
+  'misp-event',
+  'misp-galaxy',
+  'indicator-list',
+  'sample-json',
+]);
+
+/** The record of an evidence file not stored again (its content is in the store already). */
+function skippedRecord(hash: string, full: string): FileRecord {
+  return {
+    hash,
+    kind: 'intel',
+    path: full,
+    size: statSync(full).size,
+    records: 0,
+    problemCount: 0,
+    problems: [],
+    ingestedAt: 0,
+  };
+}
+
+/** Where `ingestIntel` stores each file's objects and reports what it did. */
+interface EvidenceSink {
+  store: CairnStore;
+  clock: Clock;
+  hooks: WorkHooks;
+  lines: IngestFileLine[];
+}
+
+/**
+ * Reads one evidence file, imports it into `graph` with `read` (which returns the problems to
+ * report) and stores the objects it added, in one transaction.
+ */
+async function importAndStore(
+  { store, clock, hooks, lines }: EvidenceSink,
+  graph: EvidenceGraph,
+  file: { path: string; full: string },
+  hash: string,
+  read: (corpusPath: string, bytes: Uint8Array) => ImportReport | undefined,
+): Promise<void> {
+  const bytes = readInputFileSync(file.full, 'evidence file');
+  const marks = graphMarks(graph);
+  const report = read(file.path, bytes);
+  for (const issue of report?.issues ?? []) hooks.onProblem?.(issue);
+  const objects = objectsSince(graph, marks);
+  const record: FileRecord = {
+    hash,
+    kind: 'intel',
+    path: file.full,
+    size: bytes.length,
+    records: objects.length,
+    problemCount: report?.issueCount ?? 0,
+    problems: (report?.issues ?? []).slice(0, MAX_FILE_PROBLEMS).map(problemText),
+    ingestedAt: clock.now() / 1000,
+  };
+  const written = await store.importEvidence(record, objects);
+  lines.push(fileLine(record, written ? 'ingested' : 'skipped'));
 }
 
 /** Label of the progress reports in files (`done`/`total`) and in elements (`done`). */

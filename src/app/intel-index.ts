@@ -93,6 +93,21 @@ export async function refreshEvidenceIndex(
     hooks.onProgress?.({ label, done: ++done, total: files.length, unit: 'files' }),
   );
   hooks.onDone?.(label);
+  return saveEvidenceIndex(store, kept, graph, corpus, clock, hooks);
+}
+
+/**
+ * Saves `graph` and `corpus`, loaded from `inputs` in their order (each file once), as the
+ * store's evidence index: what `refreshEvidenceIndex` builds, for a caller that has just loaded them.
+ */
+export async function saveEvidenceIndex(
+  store: CairnStore,
+  inputs: readonly EvidenceInput[],
+  graph: EvidenceGraph,
+  corpus: LoadedCorpus,
+  clock: Pick<Clock, 'now'>,
+  hooks: WorkHooks = {},
+): Promise<EvidenceIndexRecord> {
   // Placed as a question without routing data places them (the bundled registry), so such a
   // question reads the placement instead of loading the registry again (or its module: loaded here).
   const { loadRegistryFiles } = await import('./registry-files.js');
@@ -104,7 +119,7 @@ export async function refreshEvidenceIndex(
     countries: registry.blockCountries(),
   };
   const record: EvidenceIndexRecord = {
-    inputs: kept,
+    inputs: [...inputs],
     format: CORPUS_INDEX_FORMAT,
     builtAt: clock.now() / 1000,
     text: writeCorpusIndex(graph, corpus, placement),

@@ -195,87 +195,117 @@ export function loadCorpus(
   onFile?: (path: string, report: ImportReport | undefined, format: IntelFormat) => void,
   importOptions: FileImportOptions = {},
 ): LoadedCorpus {
-  const reports: ImportReport[] = [];
-  const casesByFile = new Map<string, string[]>();
-  const manifests = new Map<string, LabelRule[]>();
-  const warninglists = new WarninglistIndex();
-  const yaraRules = new Map<string, YaraRuleMeta>();
-  const feeds = new Map<string, { hashes: MispFeedHashes; report: ReportBuilder }>();
-  const manifestEvents = new Set<string>();
+  const loader = new CorpusLoader(graph, importOptions);
   for (const f of files) {
-    const format = detectFileFormat(f.path, f.bytes);
+    const { report, format } = loader.add(f.path, f.bytes);
+    onFile?.(f.path, report, format);
+  }
+  return loader.finish();
+}
+
+/**
+ * {@link loadCorpus} one file at a time, for a caller that does something between files (ingest
+ * stores what each file added to the graph before the next one is read). `finish` once, at the end.
+ *
+ * @example
+ * const loader = new CorpusLoader(graph);
+ * for (const f of files) loader.add(f.path, f.bytes);
+ * const corpus = loader.finish();
+ */
+export class CorpusLoader {
+  private readonly reports: ImportReport[] = [];
+  private readonly casesByFile = new Map<string, string[]>();
+  private readonly manifests = new Map<string, LabelRule[]>();
+  private readonly warninglists = new WarninglistIndex();
+  private readonly yaraRules = new Map<string, YaraRuleMeta>();
+  private readonly feeds = new Map<string, { hashes: MispFeedHashes; report: ReportBuilder }>();
+  private readonly manifestEvents = new Set<string>();
+
+  constructor(
+    private readonly graph: EvidenceGraph,
+    private readonly importOptions: FileImportOptions = {},
+  ) {}
+
+  /** Reads one file into the graph (or the corpus' lists, labels and rules); its report and format. */
+  add(
+    path: string,
+    bytes: Uint8Array | FileBytes,
+  ): { report: ImportReport | undefined; format: IntelFormat } {
+    const format = detectFileFormat(path, bytes);
     // Rule files are not facts; their metadata may name who a matched rule is about.
-    if (/\.(yar|yara)$/i.test(f.path)) {
+    if (/\.(yar|yara)$/i.test(path)) {
       let text = '';
       try {
-        text = decodeInput(wholeOf(f.bytes), f.path);
+        text = decodeInput(wholeOf(bytes), path);
       } catch {
         // An unreadable rule file names nothing; it stays skipped as before.
       }
       for (const rule of parseYaraRules(text))
-        if (!yaraRules.has(rule.name))
-          yaraRules.set(rule.name, { meta: rule.meta, provenance: { file: f.path, line: rule.line } });
+        if (!this.yaraRules.has(rule.name))
+          this.yaraRules.set(rule.name, { meta: rule.meta, provenance: { file: path, line: rule.line } });
     }
     if (format === 'misp-feed-hashes') {
-      const { hashes, report } = readMispFeedHashes(decodeInput(wholeOf(f.bytes), f.path), f.path);
-      feeds.set(dirName(f.path), { hashes, report });
-      reports.push(report.report);
-      onFile?.(f.path, report.report, format);
-      continue;
+      const { hashes, report } = readMispFeedHashes(decodeInput(wholeOf(bytes), path), path);
+      this.feeds.set(dirName(path), { hashes, report });
+      this.reports.push(report.report);
+      return { report: report.report, format };
     }
-    if (baseName(f.path) === 'manifest.json')
-      for (const u of manifestUuids(wholeOf(f.bytes))) manifestEvents.add(u);
+    if (baseName(path) === 'manifest.json')
+      for (const u of manifestUuids(wholeOf(bytes))) this.manifestEvents.add(u);
     if (format === 'labels') {
-      const report = new ReportBuilder(f.path);
-      const { rules, problems } = parseLabelsManifest(decodeInput(wholeOf(f.bytes), f.path));
+      const report = new ReportBuilder(path);
+      const { rules, problems } = parseLabelsManifest(decodeInput(wholeOf(bytes), path));
       for (const p of problems) report.issue('INTEL_BAD_LABELS', p.message, { line: p.line });
-      manifests.set(dirName(f.path), rules);
-      reports.push(report.report);
-      onFile?.(f.path, report.report, format);
-      continue;
+      this.manifests.set(dirName(path), rules);
+      this.reports.push(report.report);
+      return { report: report.report, format };
     }
     if (format === 'warninglist') {
-      const report = warninglists.add(f.path, wholeOf(f.bytes));
-      reports.push(report);
-      onFile?.(f.path, report, format);
-      continue;
+      const report = this.warninglists.add(path, wholeOf(bytes));
+      this.reports.push(report);
+      return { report, format };
     }
-    const before = graph.cases.length;
-    const { report } = importFile(graph, f.path, f.bytes, format, importOptions);
-    if (report !== undefined) reports.push(report);
-    casesByFile.set(
-      f.path,
-      graph.cases.slice(before).map((c) => c.id),
+    const before = this.graph.cases.length;
+    const { report } = importFile(this.graph, path, bytes, format, this.importOptions);
+    if (report !== undefined) this.reports.push(report);
+    this.casesByFile.set(
+      path,
+      this.graph.cases.slice(before).map((c) => c.id),
     );
-    onFile?.(f.path, report, format);
+    return { report, format };
   }
-  for (const [dir, feed] of feeds) {
-    const cases = [...casesByFile]
-      .filter(([p]) => dirName(p) === dir && baseName(p) !== 'manifest.json')
-      .flatMap(([file, ids]) => ids.map((caseId) => ({ file, caseId })));
-    checkMispFeedHashes(feed.hashes, graph, cases, feed.report, manifestEvents);
-  }
-  const mispFeeds = new Map([...feeds].map(([dir, f]) => [dir, f.hashes]));
-  const labels = new Map<string, string[]>();
-  const reliability = new Map<string, Reliability>();
-  for (const [path, caseIds] of casesByFile) {
-    const rules = manifests.get(dirName(path)) ?? [];
-    for (const rule of rules) {
-      if (!globMatches(rule.pattern, baseName(path))) continue;
-      if (rule.reliability !== undefined) reliability.set(path, rule.reliability);
-      for (const c of caseIds) labels.set(c, [...(labels.get(c) ?? []), ...rule.actors]);
+
+  /** Checks the MISP feeds' hashes, applies the label manifests and builds the ATT&CK index. */
+  finish(): LoadedCorpus {
+    const { graph, casesByFile, feeds } = this;
+    for (const [dir, feed] of feeds) {
+      const cases = [...casesByFile]
+        .filter(([p]) => dirName(p) === dir && baseName(p) !== 'manifest.json')
+        .flatMap(([file, ids]) => ids.map((caseId) => ({ file, caseId })));
+      checkMispFeedHashes(feed.hashes, graph, cases, feed.report, this.manifestEvents);
     }
+    const mispFeeds = new Map([...feeds].map(([dir, f]) => [dir, f.hashes]));
+    const labels = new Map<string, string[]>();
+    const reliability = new Map<string, Reliability>();
+    for (const [path, caseIds] of casesByFile) {
+      const rules = this.manifests.get(dirName(path)) ?? [];
+      for (const rule of rules) {
+        if (!globMatches(rule.pattern, baseName(path))) continue;
+        if (rule.reliability !== undefined) reliability.set(path, rule.reliability);
+        for (const c of caseIds) labels.set(c, [...(labels.get(c) ?? []), ...rule.actors]);
+      }
+    }
+    return {
+      attack: buildAttackIndex(graph),
+      labels,
+      reliability,
+      warninglists: this.warninglists,
+      reports: this.reports,
+      casesByFile,
+      yaraRules: this.yaraRules,
+      mispFeeds,
+    };
   }
-  return {
-    attack: buildAttackIndex(graph),
-    labels,
-    reliability,
-    warninglists,
-    reports,
-    casesByFile,
-    yaraRules,
-    mispFeeds,
-  };
 }
 
 /** The event uuids a feed's manifest.json names (none when it is not a manifest). */

@@ -215,7 +215,14 @@ export {
 } from './attribute.js';
 export type { Attribution, AttributionCandidate } from './attribute.js';
 export { MAX_SINGLE_OBSERVATION } from './attribute.js';
-export { detectFileFormat, detectFormat, importFile, loadCorpus, FORMAT_HEAD_BYTES } from './corpus.js';
+export {
+  CorpusLoader,
+  detectFileFormat,
+  detectFormat,
+  importFile,
+  loadCorpus,
+  FORMAT_HEAD_BYTES,
+} from './corpus.js';
 export type { FileBytes, FileImportOptions, IntelFormat, LoadedCorpus } from './corpus.js';
 export { bytesSource } from './json-stream.js';
 export type { ByteSource } from './json-stream.js';

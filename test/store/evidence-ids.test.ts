@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ingest } from '../../src/app/index.js';
+import { ingest, refreshEvidenceIndex, storedCorpus } from '../../src/app/index.js';
 import { EvidenceGraph, importFile } from '../../src/intel/index.js';
 import { DuckDbStore } from '../../src/store/index.js';
 
@@ -100,5 +100,34 @@ describe('evidence ids in the store', () => {
     corpus('two', [GALAXY]);
     await ingest({ intel: [root], db });
     expect(await missing(db, byKind)).toEqual([]);
+  });
+
+  it('one run on a new store imports the corpus once: the index is the one a rebuild gives', async () => {
+    // The same event under a second name before the galaxy: the index reads that content once,
+    // so the galaxy's ids (which depend on what came before) must not see it twice.
+    const root = corpus('once', [EVENT, GALAXY]);
+    fs.mkdirSync(path.join(root, 'misp-events/zz-copy'), { recursive: true });
+    fs.copyFileSync(path.join(INTEL, EVENT), path.join(root, 'misp-events/zz-copy/event.json'));
+    const db = path.join(dir, 'once.duckdb');
+    const summary = await ingest({ intel: [root], db });
+    expect(summary.files.map((f) => f.status)).toEqual(['ingested', 'skipped', 'ingested']);
+    expect(await missing(db, byKind)).toEqual([]);
+    const store = await DuckDbStore.open(db);
+    const rebuilt = await DuckDbStore.open(path.join(dir, 'rebuilt.duckdb'));
+    try {
+      const saved = await store.loadEvidenceIndex();
+      expect(saved?.inputs.map((i) => i.path)).toEqual([EVENT, GALAXY]);
+      const clock = { now: () => saved!.builtAt * 1000 };
+      const again = await refreshEvidenceIndex(rebuilt, saved!.inputs, clock);
+      expect(again?.text === saved?.text, 'the saved index equals the rebuilt one').toBe(true);
+      // Every fact of the index's graph is stored under its id, as the index holds it.
+      const { graph } = await storedCorpus(store);
+      const facts = [...graph.cases, ...graph.actors, ...graph.indicators, ...graph.relationships];
+      const held = await store.evidenceObjects(facts.map((o) => o.id));
+      for (const o of facts) expect(held.get(o.id)?.id, o.id).toBe(o.id);
+    } finally {
+      await rebuilt.close();
+      await store.close();
+    }
   });
 });
