@@ -223,6 +223,38 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
     expect(child.stdout).toBe(inProcess.files.map((f) => JSON.stringify(f)).join('\n') + '\n');
   });
 
+  it('odd names and contents: each line is the JSON.stringify of its entry, whichever thread read it', async () => {
+    const odd = join(dir, 'odd-threads');
+    mkdirSync(odd, { recursive: true });
+    const names = [
+      'caf\u00e9 \u4e2d\u6587 \u{1f642}.bin',
+      'quote " and back\\slash.bin',
+      'tab\tand\u0001control.bin',
+      'line\nbreak.bin',
+      'empty.bin',
+      'utf16 \u00e9.txt',
+    ];
+    const contents = [
+      'http://203.0.113.7/caf\u00e9 user=r\u00e9my password="a\\b"\n',
+      Buffer.from('\\\\fs-\u00e9\\share \u2028 x@example.com\n', 'utf16le'),
+      Buffer.from([0, 1, 2, 0xff, 0xfe, 0xd8, 0x00, 0xdc]),
+    ];
+    for (let i = 0; i < 90; i++) {
+      const name = i < names.length ? names[i] : `n${String(i).padStart(3, '0')}-\u00fc.bin`;
+      const body = name === 'empty.bin' ? '' : i % 4 === 3 ? syntheticPe({ seed: 200 + i }) : contents[i % 3];
+      writeFileSync(join(odd, name), body);
+    }
+    const child = spawnSync(process.execPath, [CLI, 'intel', 'sample', '--json', '--no-progress', odd], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const inProcess = await sampleFiles({ paths: [odd], workers: 1 });
+    expect(inProcess.files.length).toBe(90);
+    expect(inProcess.files.some((f) => f.facts?.size === 0)).toBe(true);
+    expect(child.stdout).toBe(inProcess.files.map((f) => JSON.stringify(f)).join('\n') + '\n');
+  });
+
   it.skipIf(!haveYara)('with --rules too: the same text as the entries made in process', async () => {
     const child = spawnSync(process.execPath, [CLI, 'intel', 'sample', '--json', '--rules', rules, samples], {
       encoding: 'utf8',
