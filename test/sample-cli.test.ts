@@ -223,6 +223,38 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
     expect(child.stdout).toBe(inProcess.files.map((f) => JSON.stringify(f)).join('\n') + '\n');
   });
 
+  it('odd names and contents: each line is the JSON.stringify of its entry, whichever thread read it', async () => {
+    const odd = join(dir, 'odd-threads');
+    mkdirSync(odd, { recursive: true });
+    const names = [
+      'caf\u00e9 \u4e2d\u6587 \u{1f642}.bin',
+      'quote " and back\\slash.bin',
+      'tab\tand\u0001control.bin',
+      'line\nbreak.bin',
+      'empty.bin',
+      'utf16 \u00e9.txt',
+    ];
+    const contents = [
+      'http://203.0.113.7/caf\u00e9 user=r\u00e9my password="a\\b"\n',
+      Buffer.from('\\\\fs-\u00e9\\share \u2028 x@example.com\n', 'utf16le'),
+      Buffer.from([0, 1, 2, 0xff, 0xfe, 0xd8, 0x00, 0xdc]),
+    ];
+    for (let i = 0; i < 90; i++) {
+      const name = i < names.length ? names[i] : `n${String(i).padStart(3, '0')}-\u00fc.bin`;
+      const body = name === 'empty.bin' ? '' : i % 4 === 3 ? syntheticPe({ seed: 200 + i }) : contents[i % 3];
+      writeFileSync(join(odd, name), body);
+    }
+    const child = spawnSync(process.execPath, [CLI, 'intel', 'sample', '--json', '--no-progress', odd], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const inProcess = await sampleFiles({ paths: [odd], workers: 1 });
+    expect(inProcess.files.length).toBe(90);
+    expect(inProcess.files.some((f) => f.facts?.size === 0)).toBe(true);
+    expect(child.stdout).toBe(inProcess.files.map((f) => JSON.stringify(f)).join('\n') + '\n');
+  });
+
   it.skipIf(!haveYara)('with --rules too: the same text as the entries made in process', async () => {
     const child = spawnSync(process.execPath, [CLI, 'intel', 'sample', '--json', '--rules', rules, samples], {
       encoding: 'utf8',
@@ -241,7 +273,15 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
     const missing = join(dir, 'missing');
     // In a child: the workers run only from dist/, and a thread left running keeps it from exiting.
     const script = `
-      import { sampleWorkerThreads, writeSampleLines } from ${JSON.stringify(join(ROOT, 'dist/app/sample-files.js'))};
+      import {
+        parseSampleInput,
+        readSampleFiles,
+        SampleWorkers,
+        sampleWorkerThreads,
+        walkSamplePaths,
+        writeSampleLines,
+      } from ${JSON.stringify(join(ROOT, 'dist/app/sample-files.js'))};
+      import { readSample, sampleReply, sampleWorkerScript } from ${JSON.stringify(join(ROOT, 'dist/app/sample-read.js'))};
       const [few, missing, many] = process.argv.slice(2);
       const counts = () => ({ ...sampleWorkerThreads });
       const text = async (paths, hooks) => {
@@ -255,7 +295,34 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
       await text([few, missing], { onProblem: () => { throw new Error('hook failed'); } }).catch((e) => (failed = e.message));
       const afterFailure = counts();
       const manyText = await text([many]);
-      console.log(JSON.stringify({ fewText, afterFew, failed, afterFailure, manyText, afterMany: counts() }));
+      const afterMany = counts();
+      // Which thread read each file: the main thread's replies carry a string, a worker's UTF-8.
+      const { files } = walkSamplePaths([many]);
+      const indexes = [];
+      const readers = { main: 0, worker: 0 };
+      await readSampleFiles(files, parseSampleInput({ paths: [many], workers: 2 }), undefined, 'utf8', {}, (r) => {
+        indexes.push(r.index);
+        if (typeof r.json === 'string') readers.main++;
+        if (r.utf8 !== undefined) readers.worker++;
+      });
+      readers.files = files.length;
+      readers.each = indexes.length === files.length && indexes.sort((a, b) => a - b).every((v, i) => v === i);
+      let lateFailure = '';
+      const late = { onProgress: (p) => { if (p.done === 40) throw new Error('late hook failed'); } };
+      await text([many], late).catch((e) => (lateFailure = e.message));
+      const afterLate = counts();
+      // A hook that throws on a worker's reply: the main thread reads slowly, so the worker has
+      // loaded and sent replies before the main thread is through.
+      const pool = new SampleWorkers(1, { cairnSampleWorker: true, maxSize: 1 << 20, json: 'utf8' }, sampleWorkerScript());
+      const slowly = (i) => {
+        for (const start = Date.now(); Date.now() - start < 100; );
+        return sampleReply(i, readSample(files[i], 1 << 20), 'utf8');
+      };
+      let workerFailure = '';
+      await pool
+        .run(files, (r) => { if (r.utf8 !== undefined) throw new Error('worker reply hook failed'); }, slowly)
+        .catch((e) => (workerFailure = e.message));
+      console.log(JSON.stringify({ fewText, afterFew, failed, afterFailure, manyText, afterMany, readers, lateFailure, afterLate, workerFailure, afterWorkerFailure: counts() }));
     `;
     // A file, not --input-type (which the workers would inherit with the rest of execArgv).
     writeFileSync(join(dir, 'early.mjs'), script);
@@ -268,15 +335,28 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
     const got = JSON.parse(child.stdout) as Record<string, string | { started: number; live: number }>;
     const lines = async (paths: string[]): Promise<string> =>
       (await sampleFileLines({ paths, workers: 1 })).lines.join('\n') + '\n';
-    // A folder of two files: both threads started, both ended, the files read on the main thread.
-    expect(got.afterFew).toEqual({ started: 2, live: 0 });
+    // Two readers, the main thread and one worker. A folder of two files: the worker started and
+    // ended, the files read on the main thread.
+    expect(got.afterFew).toEqual({ started: 1, live: 0 });
     expect(got.fewText).toBe(await lines([few]));
     // The walk refuses the missing path and the hook throws: the error comes out, the threads end.
     expect(got.failed).toBe('hook failed');
-    expect(got.afterFailure).toEqual({ started: 4, live: 0 });
-    // Many files: the threads started before the walk read them, and end.
-    expect(got.afterMany).toEqual({ started: 6, live: 0 });
+    expect(got.afterFailure).toEqual({ started: 2, live: 0 });
+    // Many files: the worker started before the walk and the main thread read them; it ends.
+    expect(got.afterMany).toEqual({ started: 3, live: 0 });
     expect(got.manyText).toBe(await lines([samples]));
+    // Every file once; the main thread reads from the start (the worker, once loaded, may or may
+    // not be in time for some of them).
+    expect(got.readers).toMatchObject({ each: true });
+    const readers = got.readers as unknown as { main: number; worker: number; files: number };
+    expect(readers.main).toBeGreaterThan(0);
+    expect(readers.main + readers.worker).toBe(readers.files);
+    expect(readers.files).toBeGreaterThanOrEqual(64);
+    // A hook that throws while the threads read: the error comes out, the threads end.
+    expect(got.lateFailure).toBe('late hook failed');
+    expect(got.afterLate).toEqual({ started: 5, live: 0 });
+    expect(got.workerFailure).toBe('worker reply hook failed');
+    expect(got.afterWorkerFailure).toEqual({ started: 6, live: 0 });
   });
 });
 

@@ -57,7 +57,10 @@ export const SampleInput = z.object({
   caseName: z.string().min(1).optional(),
   /** The store file for `caseName` (default: `defaultStorePath`). */
   db: z.string().optional(),
-  /** Worker threads for many files (default: the number of cores, at most 8). */
+  /**
+   * Threads that read many files, the main thread among them (default: the number of cores, at
+   * most 8): N starts N - 1 worker threads; 1 reads every file on the main thread.
+   */
   workers: z.number().int().min(1).max(64).optional(),
 });
 export type SampleInput = z.input<typeof SampleInput>;
@@ -118,8 +121,9 @@ export const sampleWorkerThreads = { started: 0, live: 0 };
 
 /**
  * Worker threads that read sample files, started before the files are known (so that they load
- * while the main thread walks the folders) and given the files by `run`. `close` ends them; it
- * may be called at any time and again: a pool is closed once `run` settles.
+ * while the main thread walks the folders) and given the files by `run`, which has the main thread
+ * read files too. `close` ends them; it may be called at any time and again: a pool is closed once
+ * `run` settles.
  */
 export class SampleWorkers {
   private readonly threads: Worker[] = [];
@@ -148,20 +152,43 @@ export class SampleWorkers {
     }
   }
 
-  /** Reads `files` in (at most as many) threads, each reply to `onReply`; ends every thread. */
-  async run(files: readonly string[], onReply: (reply: SampleWorkerReply) => void): Promise<void> {
+  /**
+   * Reads `files` in (at most as many) threads and on this one with `readHere`, each reply to
+   * `onReply`; ends every thread. This thread takes the next file from the same counter as the
+   * workers, and lets their messages in between two files.
+   */
+  async run(
+    files: readonly string[],
+    onReply: (reply: SampleWorkerReply) => void,
+    readHere: (index: number) => SampleWorkerReply,
+  ): Promise<void> {
     const used = this.threads.slice(0, files.length);
     for (const worker of this.threads.slice(files.length)) void worker.terminate();
     const work: SampleWorkerWork = { files, next: new SharedArrayBuffer(4) };
+    const next = new Int32Array(work.next);
+    let stopped = false;
+    const readOnThisThread = async (): Promise<void> => {
+      for (let i = Atomics.add(next, 0, 1); i < files.length && !stopped; i = Atomics.add(next, 0, 1)) {
+        onReply(readHere(i));
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    };
     try {
-      await new Promise<void>((resolve, reject) => {
+      const workersDone = new Promise<void>((resolve, reject) => {
         if (this.failure !== undefined) return reject(this.failure);
         this.onFailure = reject;
         let left = used.length;
         for (const worker of used) {
           let done = false;
           worker.on('message', (batch: SampleWorkerBatch) => {
-            for (const reply of batch.replies) onReply(reply);
+            if (stopped) return;
+            try {
+              for (const reply of batch.replies) onReply(reply);
+            } catch (error) {
+              // A hook that throws ends the read (as on this thread), not the process.
+              stopped = true;
+              return reject(error);
+            }
             if (batch.done) {
               done = true;
               if (--left === 0) resolve();
@@ -174,7 +201,9 @@ export class SampleWorkers {
           worker.postMessage(work);
         }
       });
+      await Promise.all([workersDone, readOnThisThread()]);
     } finally {
+      stopped = true;
       await this.close();
     }
   }
@@ -186,8 +215,9 @@ export class SampleWorkers {
   }
 }
 
+/** Worker threads to start: one fewer than the threads that read, since the main thread reads too. */
 function workerCount(request: z.output<typeof SampleInput>): number {
-  return request.workers ?? Math.min(8, Math.max(1, os.availableParallelism()));
+  return (request.workers ?? Math.min(8, Math.max(1, os.availableParallelism()))) - 1;
 }
 
 function workerSetup(request: z.output<typeof SampleInput>, json: SampleReplyForm): SampleWorkerSetup {
@@ -206,7 +236,7 @@ export function startSampleWorkers(
 ): SampleWorkers | undefined {
   const count = workerCount(request);
   const script = sampleWorkerScript();
-  if (count <= 1 || script === undefined) return undefined;
+  if (count < 1 || script === undefined) return undefined;
   const folder = (p: string): boolean => {
     try {
       return lstatSync(p, { throwIfNoEntry: false })?.isDirectory() === true;
@@ -230,10 +260,11 @@ export function parseSampleInput(input: SampleInput): z.output<typeof SampleInpu
 }
 
 /**
- * Reads `files` (in worker threads when there are many), reporting each file's problems and the
- * progress through hooks and handing each reply, in the form `json` asks (for `'utf8'`, the
- * replies read without workers carry their text as a string), to `onReply`. `started` are
- * workers `startSampleWorkers` started for this read: used when the files are many, else closed.
+ * Reads `files` (in worker threads and on the main thread when there are many), reporting each
+ * file's problems and the progress through hooks and handing each reply, in the form `json` asks
+ * (for `'utf8'`, the replies read on the main thread carry their text as a string), to `onReply`.
+ * `started` are workers `startSampleWorkers` started for this read: used when the files are many,
+ * else closed.
  */
 export async function readSampleFiles(
   files: readonly string[],
@@ -253,18 +284,22 @@ export async function readSampleFiles(
   };
   const count = workerCount(request);
   const script = sampleWorkerScript();
+  const readHere = (i: number): SampleWorkerReply =>
+    sampleReply(i, readSample(files[i], request.maxSize, victimNaming), json);
   if (
     files.length >= SAMPLE_WORKER_MIN_FILES &&
-    (started !== undefined || (count > 1 && script !== undefined))
+    (started !== undefined || (count >= 1 && script !== undefined))
   ) {
-    await (started ?? new SampleWorkers(count, workerSetup(request, json), script!)).run(files, onFile);
+    await (started ?? new SampleWorkers(count, workerSetup(request, json), script!)).run(
+      files,
+      onFile,
+      readHere,
+    );
   } else {
     // Too few files for the threads started before the walk: they end while the files are read here.
     const closing = started?.close();
     try {
-      files.forEach((file, i) =>
-        onFile(sampleReply(i, readSample(file, request.maxSize, victimNaming), json)),
-      );
+      for (let i = 0; i < files.length; i++) onFile(readHere(i));
     } finally {
       await closing;
     }

@@ -7,7 +7,7 @@
  * import { analyzeSample } from '../intel/sample/analyze.js';
  * analyzeSample(readFileSync('dropper.exe'), { file: 'dropper.exe' }).hashes.ssdeep;
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { CairnError } from '../../errors/index.js';
 import { SsdeepHasher, TlshHasher } from '../../hash/index.js';
 import { fileType, type FileType } from './magic.js';
@@ -40,13 +40,22 @@ export interface SampleOptions {
   victimNaming?: RegExp;
 }
 
+/**
+ * The hex digest of a whole buffer: node:crypto's one-shot `hash` (Node 20.12+: no Hash object,
+ * stream or encoding step per digest), else a Hash object.
+ */
+const hexDigest: (algorithm: 'md5' | 'sha1' | 'sha256', bytes: Uint8Array) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function'
+    ? (algorithm, bytes) => crypto.hash(algorithm, bytes, 'hex')
+    : (algorithm, bytes) => crypto.createHash(algorithm).update(bytes).digest('hex');
+
 /** md5, sha1, sha256, ssdeep and TLSH of a buffer, in one pass each. */
 export function sampleHashes(bytes: Uint8Array): SampleHashes {
   const tlsh = new TlshHasher({ oneByteChecksum: true }).update(bytes).digest();
   return {
-    md5: createHash('md5').update(bytes).digest('hex'),
-    sha1: createHash('sha1').update(bytes).digest('hex'),
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    md5: hexDigest('md5', bytes),
+    sha1: hexDigest('sha1', bytes),
+    sha256: hexDigest('sha256', bytes),
     ssdeep: new SsdeepHasher().setTotalLength(bytes.length).update(bytes).digest(),
     ...(tlsh !== undefined ? { tlsh } : {}),
   };

@@ -102,15 +102,30 @@ function hex32(n: number): string {
   return n.toString(16).padStart(8, '0');
 }
 
+/** Four tables of byte counts (each at most a quarter of a buffer: under 2^31), reused by `entropy`. */
+const COUNTS = new Int32Array(4 * 256);
+
 /** Shannon entropy in bits per byte. */
 export function entropy(bytes: Uint8Array): number {
-  if (bytes.length === 0) return 0;
-  const counts = new Uint32Array(256);
-  for (let i = 0; i < bytes.length; i++) counts[bytes[i]]++;
+  const n = bytes.length;
+  if (n === 0) return 0;
+  const c = COUNTS;
+  c.fill(0);
+  // Four bytes at a time into four tables: a run of one byte value (the zeros of a padded
+  // section) would otherwise make each count wait for the one before it.
+  let i = 0;
+  for (const end = n - 3; i < end; i += 4) {
+    c[bytes[i]]++;
+    c[256 + bytes[i + 1]]++;
+    c[512 + bytes[i + 2]]++;
+    c[768 + bytes[i + 3]]++;
+  }
+  for (; i < n; i++) c[bytes[i]]++;
   let h = 0;
-  for (let i = 0; i < 256; i++) {
-    if (counts[i] === 0) continue;
-    const p = counts[i] / bytes.length;
+  for (let k = 0; k < 256; k++) {
+    const count = c[k] + c[256 + k] + c[512 + k] + c[768 + k];
+    if (count === 0) continue;
+    const p = count / n;
     h -= p * Math.log2(p);
   }
   return h;
@@ -118,10 +133,14 @@ export function entropy(bytes: Uint8Array): number {
 
 class Reader {
   readonly problems: CairnError[] = [];
+  /** The same bytes as a Buffer, made once, to decode names in place (no Buffer per name). */
+  readonly view: Buffer;
   constructor(
     readonly bytes: Uint8Array,
     readonly file: string | undefined,
-  ) {}
+  ) {
+    this.view = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  }
 
   has(offset: number, length: number): boolean {
     return offset >= 0 && length >= 0 && offset + length <= this.bytes.length;
@@ -142,12 +161,7 @@ class Reader {
     const end = Math.min(this.bytes.length, offset + max);
     let i = offset;
     while (i < end && this.bytes[i] !== 0) i++;
-    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + offset, i - offset).toString('latin1');
-  }
-
-  utf16(offset: number, chars: number): string {
-    const len = Math.max(0, Math.min(chars * 2, this.bytes.length - offset));
-    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset + offset, len & ~1).toString('utf16le');
+    return this.view.toString('latin1', offset, i);
   }
 }
 
@@ -257,9 +271,9 @@ function readHeaders(r: Reader): PeTraits | undefined {
       );
       break;
     }
-    const nameBytes = b.subarray(o, o + 8);
-    const nul = nameBytes.indexOf(0);
-    const name = Buffer.from(nameBytes.subarray(0, nul < 0 ? 8 : nul)).toString('latin1');
+    let nameEnd = o;
+    while (nameEnd < o + 8 && b[nameEnd] !== 0) nameEnd++;
+    const name = r.view.toString('latin1', o, nameEnd);
     const vsize = u32(b, o + 8);
     const va = u32(b, o + 12);
     const rawSize = u32(b, o + 16);
