@@ -22,6 +22,14 @@ export type ScannedKind = 'ipv4' | 'ipv6' | 'url' | 'domain' | 'email' | 'hostna
  */
 export type ScanSink = (kind: ScannedKind, raw: string, index: number, host: string | undefined) => void;
 
+/**
+ * Receives each match as places in the text: its kind, where it starts, its text `t[from, to)`
+ * (a UNC host's starts after the `\\\\` the match starts with) and where the host it names starts
+ * (a host ends with the text), or -1 (URLs: the receiver finds the host of the URLs it keeps). No
+ * string is built for a match the receiver already knows.
+ */
+export type SpanSink = (kind: ScannedKind, index: number, from: number, to: number, hostFrom: number) => void;
+
 const DIGIT = 1; // [0-9]
 const HEX = 2; // [0-9a-f] (any case)
 const LETTER = 4; // [a-z] (any case)
@@ -99,7 +107,7 @@ const URL_SCHEMES = ['http', 'https', 'ftp', 'ws', 'wss'];
  * `/\b(?:https?|ftp|wss?):\/\/[\x21\x23-\x26\x28-\x3b\x3d\x3f-\x5f\x61-\x7e]{3,2000}/gi`, then
  * `[).,;\]]+$` cut off. A match's scheme is the whole word before its `://`.
  */
-function urls(t: string, sink: ScanSink): void {
+function urls(t: string, sink: SpanSink): void {
   let lastEnd = 0;
   for (let q = t.indexOf('://'); q >= 0; q = t.indexOf('://', q + 1)) {
     let s = q;
@@ -113,7 +121,7 @@ function urls(t: string, sink: ScanSink): void {
     lastEnd = q + 3 + body;
     let end = lastEnd;
     while (is(t, end - 1, URL_TRAIL)) end--;
-    sink('url', t.slice(s, end), s, undefined);
+    sink('url', s, s, end, -1);
   }
 }
 
@@ -121,7 +129,7 @@ function urls(t: string, sink: ScanSink): void {
  * `/(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])/g`, matches after a digit or a dot dropped (they
  * still hide what they overlap). Every match starts in the digits before a dot, at most three.
  */
-function ipv4s(t: string, sink: ScanSink): void {
+function ipv4s(t: string, sink: SpanSink): void {
   for (let dot = t.indexOf('.'); dot >= 0; dot = t.indexOf('.', dot + 1)) {
     let start = dot;
     while (start > 0 && dot - start < 3 && is(t, start - 1, DIGIT)) start--;
@@ -146,7 +154,7 @@ function ipv4s(t: string, sink: ScanSink): void {
     // On after the match: no match ends before a digit, so none starts inside this one.
     dot = end - 1;
     if (start > 0 && (is(t, start - 1, DIGIT) || t.charCodeAt(start - 1) === 0x2e)) continue;
-    sink('ipv4', t.slice(start, end), start, undefined);
+    sink('ipv4', start, start, end, -1);
   }
 }
 
@@ -155,7 +163,7 @@ function ipv4s(t: string, sink: ScanSink): void {
  * then back label by label to the first followed by two letters), the local part taken back by
  * hand: up to 64 characters of `[a-z0-9._%+-]`.
  */
-function emails(t: string, sink: ScanSink): void {
+function emails(t: string, sink: SpanSink): void {
   const labelStarts: number[] = [];
   for (let at = t.indexOf('@'); at >= 0; at = t.indexOf('@', at + 1)) {
     labelStarts.length = 0;
@@ -174,7 +182,7 @@ function emails(t: string, sink: ScanSink): void {
     if (end < 0) continue;
     let start = at;
     while (start > 0 && at - start < 64 && is(t, start - 1, EMAIL_LOCAL)) start--;
-    if (start < at) sink('email', t.slice(start, end), start, t.slice(at + 1, end));
+    if (start < at) sink('email', start, start, end, at + 1);
     at = end - 1;
   }
 }
@@ -188,7 +196,7 @@ export type TopLevelTest = (t: string, dot: number, end: number) => boolean;
  * over up to 253 host characters, without leading dots and hyphens, not after `[_%+@]`, and whole
  * `/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$/i`.
  */
-function domains(t: string, known: TopLevelTest, sink: ScanSink): void {
+function domains(t: string, known: TopLevelTest, sink: SpanSink): void {
   for (let dot = t.indexOf('.'); dot >= 0; dot = t.indexOf('.', dot + 1)) {
     if (!is(t, dot + 1, LETTER)) continue;
     const rest = run(t, dot + 2, LABEL, 63);
@@ -203,8 +211,7 @@ function domains(t: string, known: TopLevelTest, sink: ScanSink): void {
     while (start > 0 && dot - start < 253 && is(t, start - 1, HOST)) start--;
     while (start < dot && (t.charCodeAt(start) === 0x2e || t.charCodeAt(start) === 0x2d)) start++;
     if (start === dot || is(t, start - 1, NOT_BEFORE_DOMAIN) || !labelsBefore(t, start, dot)) continue;
-    const name = t.slice(start, end);
-    sink('domain', name, start, name);
+    sink('domain', start, start, end, start);
   }
 }
 
@@ -229,7 +236,7 @@ function labelsBefore(t: string, start: number, dot: number): boolean {
  * widened over hex digits and colons to at most 40 characters, kept when they hold `::` or seven
  * colons.
  */
-function ipv6s(t: string, sink: ScanSink): void {
+function ipv6s(t: string, sink: SpanSink): void {
   for (let p = t.indexOf(':'); p >= 0;) {
     const hex = run(t, p + 1, HEX, 5);
     if (hex > 4 || t.charCodeAt(p + 1 + hex) !== 0x3a) {
@@ -240,25 +247,28 @@ function ipv6s(t: string, sink: ScanSink): void {
     let end = p + hex + 2;
     while (start > 0 && end - start < 40 && is(t, start - 1, HEX | COLON)) start--;
     while (end < t.length && end - start < 40 && is(t, end, HEX | COLON)) end++;
-    const text = t.slice(start, end);
-    if (text.includes('::') || colons(text) === 7) sink('ipv6', text, start, undefined);
+    if (ipv6Shape(t, start, end)) sink('ipv6', start, start, end, -1);
     p = t.indexOf(':', end);
   }
 }
-function colons(text: string): number {
+/** `t[start, end)` holds `::` or exactly seven colons. */
+function ipv6Shape(t: string, start: number, end: number): boolean {
   let n = 0;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 0x3a) n++;
-  return n;
+  for (let i = start; i < end; i++) {
+    if (t.charCodeAt(i) !== 0x3a) continue;
+    if (i + 1 < end && t.charCodeAt(i + 1) === 0x3a) return true;
+    n++;
+  }
+  return n === 7;
 }
 
 /** Hosts of UNC paths, `/\\\\([a-z0-9][a-z0-9.-]{0,253})\\/gi`: the host is group 1. */
-function uncHosts(t: string, sink: ScanSink): void {
+function uncHosts(t: string, sink: SpanSink): void {
   for (let p = t.indexOf('\\\\'); p >= 0;) {
     if (is(t, p + 2, LABEL) && t.charCodeAt(p + 2) !== 0x2d) {
       const rest = run(t, p + 3, HOST, 254);
       if (rest <= 253 && t.charCodeAt(p + 3 + rest) === 0x5c) {
-        const host = t.slice(p + 2, p + 3 + rest);
-        sink('hostname', host, p, host);
+        sink('hostname', p, p + 2, p + 3 + rest, p + 2);
         p = t.indexOf('\\\\', p + 4 + rest);
         continue;
       }
@@ -377,7 +387,7 @@ function urlUserinfo(t: string, q: number, starts: number[]): number {
  * Credentials in order, leftmost first and not overlapping, as one regular expression with the
  * userinfo of a URL as its last alternative would find them.
  */
-function credentials(t: string, sink: ScanSink): void {
+function credentials(t: string, sink: SpanSink): void {
   const words = credentialMatches(t);
   const start = [0];
   let w = 0;
@@ -394,13 +404,13 @@ function credentials(t: string, sink: ScanSink): void {
     // At the same start a word match goes first.
     if (word && (q < 0 || words[w] <= start[0])) {
       if (words[w] >= end) {
-        sink('credential', t.slice(words[w], words[w + 1]), words[w], undefined);
+        sink('credential', words[w], words[w], words[w + 1], -1);
         end = words[w + 1];
       }
       w += 2;
     } else {
       if (start[0] >= end) {
-        sink('credential', t.slice(start[0], userinfoEnd), start[0], undefined);
+        sink('credential', start[0], start[0], userinfoEnd, -1);
         end = userinfoEnd;
       }
       userinfoEnd = -1;
@@ -413,6 +423,13 @@ function credentials(t: string, sink: ScanSink): void {
  * IPv4, e-mail, domains, IPv6, UNC hosts, credentials), each kind in text order.
  */
 export function scanNetworkText(t: string, known: TopLevelTest, sink: ScanSink): void {
+  scanNetworkSpans(t, known, (kind, index, from, to, hostFrom) =>
+    sink(kind, t.slice(from, to), index, hostFrom < 0 ? undefined : t.slice(hostFrom, to)),
+  );
+}
+
+/** `scanNetworkText`, each match given as places in `t`. */
+export function scanNetworkSpans(t: string, known: TopLevelTest, sink: SpanSink): void {
   urls(t, sink);
   ipv4s(t, sink);
   emails(t, sink);

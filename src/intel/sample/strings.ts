@@ -6,7 +6,7 @@
  * the same reasons as the insider signals of `intel show`.
  */
 import { internalNameReason, type InsiderSignal } from '../enrich.js';
-import { scanNetworkText } from './string-scan.js';
+import { scanNetworkSpans } from './string-scan.js';
 import { publicOrInternalTld, scannedValue, urlHostEnd, urlHostStart } from './string-values.js';
 
 export const MIN_STRING_LENGTH = 4;
@@ -130,43 +130,52 @@ function sameText(key: string, text: string, start: number, end: number): boolea
 
 /** What `networkStrings` keeps of one kind. */
 interface KindState {
-  raw: Set<string>;
+  /**
+   * The raw texts met, for the kinds whose normalisation costs more than a lookup (intel's
+   * `normalizeIndicator`); the others are normalised again and found in `values`.
+   */
+  raw: Set<string> | undefined;
   values: Set<string>;
-  lastRaw: string | undefined;
+  lastRaw: string;
+}
+
+function kindState(kind: NetworkStringKind): KindState {
+  const cheap = kind === 'url' || kind === 'ipv4' || kind === 'domain' || kind === 'credential';
+  return { raw: cheap ? undefined : new Set(), values: new Set(), lastRaw: '' };
 }
 
 /** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
 export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): NetworkString[] {
-  // Per kind: the raw texts met and the values kept (no key strings built per match), and the
-  // last raw text met. The matchers report kind by kind, so the kind's state is kept at hand.
+  // Per kind: the values kept and the last raw text met. The matchers report kind by kind, so the
+  // kind's state is kept at hand.
   const state = new Map<NetworkStringKind, KindState>();
   let lastKind: NetworkStringKind | undefined;
-  let s: KindState = { raw: new Set(), values: new Set(), lastRaw: undefined };
+  let s: KindState = kindState('url');
   const out: NetworkString[] = [];
   const reasons = new Map<string, InsiderSignal['reason'] | undefined>();
   let lastUrlHost = '';
   let lastName: string | undefined;
   let lastReason: InsiderSignal['reason'] | undefined;
-  const add = (
-    kind: NetworkStringKind,
-    raw: string,
-    offset: number,
-    encoding: StringRun['encoding'],
-    host: string | undefined,
-  ): void => {
+  // The text scanned, and how its indices map to file offsets.
+  let t = '';
+  let base = 0;
+  let scale = 1;
+  let encoding: StringRun['encoding'] = 'ascii';
+  const add = (kind: NetworkStringKind, index: number, from: number, to: number, hostFrom: number): void => {
     if (kind !== lastKind) {
       let next = state.get(kind);
-      if (next === undefined)
-        state.set(kind, (next = { raw: new Set(), values: new Set(), lastRaw: undefined }));
+      if (next === undefined) state.set(kind, (next = kindState(kind)));
       s = next;
       lastKind = kind;
     }
-    // A kind at its limit takes nothing more; repeated raw text is normalised once (but URLs, met
-    // mostly once each: their normalisation finds a repeated one as soon). The same text again
-    // (a file's lines mostly name one host, one share, one password) is known without hashing it.
-    if (s.values.size >= MAX_VALUES_PER_KIND || raw === s.lastRaw) return;
+    // A kind at its limit takes nothing more. The same text again (a file's lines mostly name one
+    // host, one share, one password) is known without hashing it (a slice and a native comparison
+    // cost less than comparing in place character by character).
+    if (s.values.size >= MAX_VALUES_PER_KIND) return;
+    const raw = t.slice(from, to);
+    if (raw === s.lastRaw) return;
     s.lastRaw = raw;
-    if (kind !== 'url') {
+    if (s.raw !== undefined) {
       if (s.raw.has(raw)) return;
       s.raw.add(raw);
     }
@@ -174,13 +183,14 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
     if (value === undefined) return;
     if (s.values.has(value)) return;
     s.values.add(value);
-    let name = host;
-    if (kind === 'url') {
-      const from = urlHostStart(raw);
-      const to = urlHostEnd(raw, from);
+    let name: string | undefined;
+    if (hostFrom >= 0) name = hostFrom === from ? raw : t.slice(hostFrom, to);
+    else if (kind === 'url') {
+      const hostStart = urlHostStart(raw);
+      const hostEnd = urlHostEnd(raw, hostStart);
       // The URLs of a file mostly share a few hosts, one after the other: no string for the same again.
-      if (sameText(lastUrlHost, raw, from, to)) name = lastUrlHost;
-      else lastUrlHost = name = raw.slice(from, to);
+      if (sameText(lastUrlHost, raw, hostStart, hostEnd)) name = lastUrlHost;
+      else lastUrlHost = name = raw.slice(hostStart, hostEnd);
     }
     let insider: InsiderSignal['reason'] | undefined;
     if (name !== undefined) {
@@ -191,17 +201,26 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
       lastName = name;
       lastReason = insider;
     }
+    const offset = base + index * scale;
     out.push(insider ? { kind, value, offset, encoding, insider } : { kind, value, offset, encoding });
   };
-  const scan = (t: string, at: (index: number) => number, encoding: StringRun['encoding']): void =>
-    scanNetworkText(t, publicOrInternalTld, (kind, raw, index, host) =>
-      add(kind, raw, at(index), encoding, host),
-    );
+  const scan = (
+    text: string,
+    textBase: number,
+    textScale: number,
+    textEncoding: StringRun['encoding'],
+  ): void => {
+    t = text;
+    base = textBase;
+    scale = textScale;
+    encoding = textEncoding;
+    scanNetworkSpans(text, publicOrInternalTld, add);
+  };
   for (let start = 0; start < bytes.length; start += WINDOW) {
     const end = Math.min(bytes.length, start + WINDOW + MAX_RUN);
     const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
-    scan(text, (i) => start + i, 'ascii');
+    scan(text, start, 1, 'ascii');
   }
-  for (const run of utf16Runs(bytes)) scan(run.text, (i) => run.offset + i * 2, 'utf16le');
+  for (const run of utf16Runs(bytes)) scan(run.text, run.offset, 2, 'utf16le');
   return out;
 }
