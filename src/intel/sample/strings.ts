@@ -7,7 +7,7 @@
  */
 import { internalNameReason, type InsiderSignal } from '../enrich.js';
 import { scanNetworkSpans } from './string-scan.js';
-import { publicOrInternalTld, scannedValue, urlHostEnd, urlHostStart } from './string-values.js';
+import { publicOrInternalTld, scannedUrl, scannedValue, urlHostEnd, urlHostStart } from './string-values.js';
 
 export const MIN_STRING_LENGTH = 4;
 /** At most this many values of each kind per file: a file packed with addresses says so by count. */
@@ -179,18 +179,18 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
       if (s.raw.has(raw)) return;
       s.raw.add(raw);
     }
-    const value = scannedValue(kind, raw);
+    const value = kind === 'url' ? scannedUrl(t, from, to, raw) : scannedValue(kind, raw);
     if (value === undefined) return;
     if (s.values.has(value)) return;
     s.values.add(value);
     let name: string | undefined;
     if (hostFrom >= 0) name = hostFrom === from ? raw : t.slice(hostFrom, to);
     else if (kind === 'url') {
-      const hostStart = urlHostStart(raw);
-      const hostEnd = urlHostEnd(raw, hostStart);
+      const hostStart = urlHostStart(t, from, to);
+      const hostEnd = urlHostEnd(t, hostStart, to);
       // The URLs of a file mostly share a few hosts, one after the other: no string for the same again.
-      if (sameText(lastUrlHost, raw, hostStart, hostEnd)) name = lastUrlHost;
-      else lastUrlHost = name = raw.slice(hostStart, hostEnd);
+      if (sameText(lastUrlHost, t, hostStart, hostEnd)) name = lastUrlHost;
+      else lastUrlHost = name = t.slice(hostStart, hostEnd);
     }
     let insider: InsiderSignal['reason'] | undefined;
     if (name !== undefined) {
