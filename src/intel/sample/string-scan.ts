@@ -126,36 +126,34 @@ function urls(t: string, sink: SpanSink): void {
 }
 
 /**
- * `/(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])/g`, matches after a digit or a dot dropped (they
- * still hide what they overlap). Every match starts in the digits before a dot, at most three.
+ * `/(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])/g` at the dot `dot`, a digit after it: every
+ * match starts in the digits before a dot, at most three; matches after a digit or a dot are
+ * dropped (they still hide what they overlap). Gives the dot to go on from.
  */
-function ipv4s(t: string, sink: SpanSink): void {
-  for (let dot = t.indexOf('.'); dot >= 0; dot = t.indexOf('.', dot + 1)) {
-    let start = dot;
-    while (start > 0 && dot - start < 3 && is(t, start - 1, DIGIT)) start--;
-    if (start === dot) continue;
-    let x = dot + 1;
-    let ok = true;
-    for (let group = 0; group < 2 && ok; group++) {
-      const digits = run(t, x, DIGIT, 4);
-      ok = digits >= 1 && digits <= 3 && t.charCodeAt(x + digits) === 0x2e;
-      x += digits + 1;
-    }
-    if (!ok) continue;
-    const last = run(t, x, DIGIT, 4);
-    if (last < 1 || last > 3) continue;
-    let end = x + last;
-    const next = t.charCodeAt(end);
-    if (next === 0x2e) continue;
-    if (next === 0x3a) {
-      const port = run(t, end + 1, DIGIT, 6);
-      if (port >= 1 && port <= 5 && t.charCodeAt(end + 1 + port) !== 0x2e) end += 1 + port;
-    }
-    // On after the match: no match ends before a digit, so none starts inside this one.
-    dot = end - 1;
-    if (start > 0 && (is(t, start - 1, DIGIT) || t.charCodeAt(start - 1) === 0x2e)) continue;
-    sink('ipv4', start, start, end, -1);
+function ipv4At(t: string, dot: number, sink: SpanSink): number {
+  let start = dot;
+  while (start > 0 && dot - start < 3 && is(t, start - 1, DIGIT)) start--;
+  if (start === dot) return dot;
+  let x = dot + 1;
+  for (let group = 0; group < 2; group++) {
+    const digits = run(t, x, DIGIT, 4);
+    if (digits < 1 || digits > 3 || t.charCodeAt(x + digits) !== 0x2e) return dot;
+    x += digits + 1;
   }
+  const last = run(t, x, DIGIT, 4);
+  if (last < 1 || last > 3) return dot;
+  let end = x + last;
+  const next = t.charCodeAt(end);
+  if (next === 0x2e) return dot;
+  if (next === 0x3a) {
+    const port = run(t, end + 1, DIGIT, 6);
+    if (port >= 1 && port <= 5 && t.charCodeAt(end + 1 + port) !== 0x2e) end += 1 + port;
+  }
+  if (!(start > 0 && (is(t, start - 1, DIGIT) || t.charCodeAt(start - 1) === 0x2e)))
+    sink('ipv4', start, start, end, -1);
+  // On after the match: no match ends before a digit, so none starts inside this one (nor does a
+  // domain: every dot inside is followed by a digit).
+  return end - 1;
 }
 
 /**
@@ -191,27 +189,38 @@ function emails(t: string, sink: SpanSink): void {
 export type TopLevelTest = (t: string, dot: number, end: number) => boolean;
 
 /**
- * Domains found from the dot before their top-level label,
+ * A domain found from the dot `dot` before its top-level label,
  * `/\.[a-z][a-z0-9-]{1,62}(?![a-z0-9_@.-])/gi`, whose label `known` accepts, widened leftwards
  * over up to 253 host characters, without leading dots and hyphens, not after `[_%+@]`, and whole
- * `/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$/i`.
+ * `/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$/i`: its start and end are
+ * pushed on `found`.
  */
-function domains(t: string, known: TopLevelTest, sink: SpanSink): void {
+function domainAt(t: string, dot: number, known: TopLevelTest, found: number[]): void {
+  if (!is(t, dot + 1, LETTER)) return;
+  const rest = run(t, dot + 2, LABEL, 63);
+  if (rest < 1 || rest > 62) return;
+  const end = dot + 2 + rest;
+  if (end < t.length) {
+    const c = t.charCodeAt(end);
+    if (c === 0x5f || c === 0x40 || c === 0x2e) return;
+  }
+  if (!known(t, dot, end)) return;
+  let start = dot;
+  while (start > 0 && dot - start < 253 && is(t, start - 1, HOST)) start--;
+  while (start < dot && (t.charCodeAt(start) === 0x2e || t.charCodeAt(start) === 0x2d)) start++;
+  if (start === dot || is(t, start - 1, NOT_BEFORE_DOMAIN) || !labelsBefore(t, start, dot)) return;
+  found.push(start, end);
+}
+
+/**
+ * IPv4 addresses (given to `sink`) and domains (their starts and ends pushed on `domains`, to be
+ * given after the e-mail addresses), in one walk over the dots: an address's dots are followed by
+ * a digit, a domain's by a letter.
+ */
+function dotted(t: string, known: TopLevelTest, sink: SpanSink, domains: number[]): void {
   for (let dot = t.indexOf('.'); dot >= 0; dot = t.indexOf('.', dot + 1)) {
-    if (!is(t, dot + 1, LETTER)) continue;
-    const rest = run(t, dot + 2, LABEL, 63);
-    if (rest < 1 || rest > 62) continue;
-    const end = dot + 2 + rest;
-    if (end < t.length) {
-      const c = t.charCodeAt(end);
-      if (c === 0x5f || c === 0x40 || c === 0x2e) continue;
-    }
-    if (!known(t, dot, end)) continue;
-    let start = dot;
-    while (start > 0 && dot - start < 253 && is(t, start - 1, HOST)) start--;
-    while (start < dot && (t.charCodeAt(start) === 0x2e || t.charCodeAt(start) === 0x2d)) start++;
-    if (start === dot || is(t, start - 1, NOT_BEFORE_DOMAIN) || !labelsBefore(t, start, dot)) continue;
-    sink('domain', start, start, end, start);
+    if (is(t, dot + 1, DIGIT)) dot = ipv4At(t, dot, sink);
+    else domainAt(t, dot, known, domains);
   }
 }
 
@@ -431,9 +440,11 @@ export function scanNetworkText(t: string, known: TopLevelTest, sink: ScanSink):
 /** `scanNetworkText`, each match given as places in `t`. */
 export function scanNetworkSpans(t: string, known: TopLevelTest, sink: SpanSink): void {
   urls(t, sink);
-  ipv4s(t, sink);
+  const domains: number[] = [];
+  dotted(t, known, sink, domains);
   emails(t, sink);
-  domains(t, known, sink);
+  for (let k = 0; k < domains.length; k += 2)
+    sink('domain', domains[k], domains[k], domains[k + 1], domains[k]);
   ipv6s(t, sink);
   uncHosts(t, sink);
   credentials(t, sink);
