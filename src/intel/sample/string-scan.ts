@@ -162,18 +162,19 @@ function ipv4At(t: string, dot: number, sink: SpanSink): number {
  * hand: up to 64 characters of `[a-z0-9._%+-]`.
  */
 function emails(t: string, sink: SpanSink): void {
+  // Reused from one `@` to the next (emptying an array by its length calls into the runtime).
   const labelStarts: number[] = [];
   for (let at = t.indexOf('@'); at >= 0; at = t.indexOf('@', at + 1)) {
-    labelStarts.length = 0;
+    let labels = 0;
     let x = at + 1;
     for (;;) {
       const label = run(t, x, LABEL, 64);
       if (label < 1 || label > 63 || t.charCodeAt(x + label) !== 0x2e) break;
       x += label + 1;
-      labelStarts.push(x);
+      labelStarts[labels++] = x;
     }
     let end = -1;
-    for (let k = labelStarts.length - 1; k >= 0 && end < 0; k--) {
+    for (let k = labels - 1; k >= 0 && end < 0; k--) {
       const letters = run(t, labelStarts[k], LETTER, 24);
       if (letters >= 2) end = labelStarts[k] + letters;
     }
