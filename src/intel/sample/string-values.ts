@@ -6,7 +6,7 @@
  *
  * @example
  * const url = 'HTTP://C2.Example.com/Gate';
- * scannedUrl(url, 0, url.length, url); // 'http://c2.example.com/Gate'
+ * scannedUrl(url, Buffer.from(url, 'latin1'), 0, url.length, url); // 'http://c2.example.com/Gate'
  */
 import { normalizeIndicator } from '../normalize.js';
 import { GENERIC_TLDS, INTERNAL_SUFFIXES } from '../enrich.js';
@@ -48,9 +48,9 @@ function defangCharacter(c: number): boolean {
 }
 
 /** Where the scheme of the URL `t[from, to)` ends: its first colon. */
-function schemeEnd(t: string, from: number, to: number): number {
+function schemeEnd(b: Uint8Array, from: number, to: number): number {
   let colon = from;
-  while (colon < to && t.charCodeAt(colon) !== 0x3a) colon++;
+  while (colon < to && b[colon] !== 0x3a) colon++;
   return colon;
 }
 
@@ -60,24 +60,30 @@ function schemeEnd(t: string, from: number, to: number): number {
  * when the authority is empty. `refang` may change such a URL only when it holds `[`, `(` or `{`
  * (its leading `hxxp` and `fxp` forms are no matched scheme): those take intel's own path.
  */
-export function scannedUrl(t: string, from: number, to: number, raw: string): string | undefined {
-  const colon = schemeEnd(t, from, to);
+export function scannedUrl(
+  t: string,
+  b: Uint8Array,
+  from: number,
+  to: number,
+  raw: string,
+): string | undefined {
+  const colon = schemeEnd(b, from, to);
   const authority = colon + 3;
   // The authority ends at the first `/?#`; its host starts after its last `@`.
   let end = authority;
   let at = -1;
   for (; end < to; end++) {
-    const c = t.charCodeAt(end);
+    const c = b[end];
     if (c === 0x2f || c === 0x3f || c === 0x23) break;
     if (c === 0x40) at = end;
     else if (defangCharacter(c)) return refangedUrl(raw);
   }
-  for (let i = end; i < to; i++) if (defangCharacter(t.charCodeAt(i))) return refangedUrl(raw);
+  for (let i = end; i < to; i++) if (defangCharacter(b[i])) return refangedUrl(raw);
   if (end === authority) return undefined;
   const hostFrom = at >= 0 ? at + 1 : authority;
   let lower = true;
-  for (let i = from; i < colon && lower; i++) lower = !upper(t.charCodeAt(i));
-  for (let i = hostFrom; i < end && lower; i++) lower = !upper(t.charCodeAt(i));
+  for (let i = from; i < colon && lower; i++) lower = !upper(b[i]);
+  for (let i = hostFrom; i < end && lower; i++) lower = !upper(b[i]);
   if (lower) return raw;
   return (
     t.slice(from, colon).toLowerCase() +
@@ -114,10 +120,10 @@ export function scannedValue(kind: Exclude<ScannedKind, 'url'>, raw: string): st
  * `/^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i` finds it: after the first `@`
  * met before any `/?#`.
  */
-export function urlHostStart(t: string, from: number, to: number): number {
-  let host = schemeEnd(t, from, to) + 3;
+export function urlHostStart(b: Uint8Array, from: number, to: number): number {
+  let host = schemeEnd(b, from, to) + 3;
   for (let i = host; i < to; i++) {
-    const c = t.charCodeAt(i);
+    const c = b[i];
     if (c === 0x40) host = i + 1;
     if (c === 0x40 || c === 0x2f || c === 0x3f || c === 0x23) break;
   }
@@ -125,13 +131,13 @@ export function urlHostStart(t: string, from: number, to: number): number {
 }
 
 /** Where that host ends (`to`: the URL's end): after a bracketed literal when it is closed, else at `:/?#`. */
-export function urlHostEnd(t: string, host: number, to: number): number {
-  if (t.charCodeAt(host) === 0x5b) {
-    for (let i = host + 1; i < to; i++) if (t.charCodeAt(i) === 0x5d) return i + 1;
+export function urlHostEnd(b: Uint8Array, host: number, to: number): number {
+  if (b[host] === 0x5b) {
+    for (let i = host + 1; i < to; i++) if (b[i] === 0x5d) return i + 1;
   }
   let end = host;
   while (end < to) {
-    const c = t.charCodeAt(end);
+    const c = b[end];
     if (c === 0x3a || c === 0x2f || c === 0x3f || c === 0x23) break;
     end++;
   }

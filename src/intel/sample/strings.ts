@@ -158,6 +158,7 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
   let lastReason: InsiderSignal['reason'] | undefined;
   // The text scanned, and how its indices map to file offsets.
   let t = '';
+  let b: Uint8Array = new Uint8Array(0);
   let base = 0;
   let scale = 1;
   let encoding: StringRun['encoding'] = 'ascii';
@@ -179,15 +180,15 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
       if (s.raw.has(raw)) return;
       s.raw.add(raw);
     }
-    const value = kind === 'url' ? scannedUrl(t, from, to, raw) : scannedValue(kind, raw);
+    const value = kind === 'url' ? scannedUrl(t, b, from, to, raw) : scannedValue(kind, raw);
     if (value === undefined) return;
     if (s.values.has(value)) return;
     s.values.add(value);
     let name: string | undefined;
     if (hostFrom >= 0) name = hostFrom === from ? raw : t.slice(hostFrom, to);
     else if (kind === 'url') {
-      const hostStart = urlHostStart(t, from, to);
-      const hostEnd = urlHostEnd(t, hostStart, to);
+      const hostStart = urlHostStart(b, from, to);
+      const hostEnd = urlHostEnd(b, hostStart, to);
       // The URLs of a file mostly share a few hosts, one after the other: no string for the same again.
       if (sameText(lastUrlHost, t, hostStart, hostEnd)) name = lastUrlHost;
       else lastUrlHost = name = t.slice(hostStart, hostEnd);
@@ -206,21 +207,34 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
   };
   const scan = (
     text: string,
+    codes: Uint8Array,
     textBase: number,
     textScale: number,
     textEncoding: StringRun['encoding'],
   ): void => {
     t = text;
+    b = codes;
     base = textBase;
     scale = textScale;
     encoding = textEncoding;
-    scanNetworkSpans(text, publicOrInternalTld, add);
+    scanNetworkSpans(text, codes, publicOrInternalTld, add);
   };
   for (let start = 0; start < bytes.length; start += WINDOW) {
     const end = Math.min(bytes.length, start + WINDOW + MAX_RUN);
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
-    scan(text, start, 1, 'ascii');
+    const codes = new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
+    scan(
+      Buffer.from(codes.buffer, codes.byteOffset, codes.length).toString('latin1'),
+      codes,
+      start,
+      1,
+      'ascii',
+    );
   }
-  for (const run of utf16Runs(bytes)) scan(run.text, run.offset, 2, 'utf16le');
+  for (const run of utf16Runs(bytes)) {
+    // The run's characters are printable ASCII: their codes are its even bytes.
+    const codes = new Uint8Array(run.text.length);
+    for (let k = 0; k < codes.length; k++) codes[k] = bytes[run.offset + 2 * k];
+    scan(run.text, codes, run.offset, 2, 'utf16le');
+  }
   return out;
 }
