@@ -121,10 +121,12 @@ function utf16Runs(bytes: Uint8Array): StringRun[] {
   return [...runs[0], ...runs[1]];
 }
 
-/** `text[start, end)` is `key`. */
-function sameText(key: string, text: string, start: number, end: number): boolean {
-  if (key.length !== end - start) return false;
-  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
+/**
+ * `b[from, to)` is `b[at, at + to - from)`, compared from the end: matches of one kind in a file
+ * mostly differ there (the counter in a URL's query, an address's last octet).
+ */
+function sameCodes(b: Uint8Array, at: number, from: number, to: number): boolean {
+  for (let i = to - from - 1; i >= 0; i--) if (b[at + i] !== b[from + i]) return false;
   return true;
 }
 
@@ -136,12 +138,21 @@ interface KindState {
    */
   raw: Set<string> | undefined;
   values: Set<string>;
-  lastRaw: string;
+  /** Where the last match met was: in `lastCodes`, from `lastFrom` to `lastTo`. */
+  lastCodes: Uint8Array | undefined;
+  lastFrom: number;
+  lastTo: number;
 }
 
 function kindState(kind: NetworkStringKind): KindState {
   const cheap = kind === 'url' || kind === 'ipv4' || kind === 'domain' || kind === 'credential';
-  return { raw: cheap ? undefined : new Set(), values: new Set(), lastRaw: '' };
+  return {
+    raw: cheap ? undefined : new Set(),
+    values: new Set(),
+    lastCodes: undefined,
+    lastFrom: 0,
+    lastTo: 0,
+  };
 }
 
 /** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
@@ -154,6 +165,9 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
   const out: NetworkString[] = [];
   const reasons = new Map<string, InsiderSignal['reason'] | undefined>();
   let lastUrlHost = '';
+  let lastHostCodes: Uint8Array | undefined;
+  let lastHostFrom = 0;
+  let lastHostTo = 0;
   let lastName: string | undefined;
   let lastReason: InsiderSignal['reason'] | undefined;
   // The text scanned, and how its indices map to file offsets.
@@ -170,12 +184,15 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
       lastKind = kind;
     }
     // A kind at its limit takes nothing more. The same text again (a file's lines mostly name one
-    // host, one share, one password) is known without hashing it (a slice and a native comparison
-    // cost less than comparing in place character by character).
+    // host, one share, one password) is known in place, without a string or a hash (comparing two
+    // slices of one length calls into the runtime).
     if (s.values.size >= MAX_VALUES_PER_KIND) return;
+    if (s.lastCodes === b && s.lastTo - s.lastFrom === to - from && sameCodes(b, s.lastFrom, from, to))
+      return;
+    s.lastCodes = b;
+    s.lastFrom = from;
+    s.lastTo = to;
     const raw = t.slice(from, to);
-    if (raw === s.lastRaw) return;
-    s.lastRaw = raw;
     if (s.raw !== undefined) {
       if (s.raw.has(raw)) return;
       s.raw.add(raw);
@@ -190,8 +207,18 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
       const hostStart = urlHostStart(b, from, to);
       const hostEnd = urlHostEnd(b, hostStart, to);
       // The URLs of a file mostly share a few hosts, one after the other: no string for the same again.
-      if (sameText(lastUrlHost, t, hostStart, hostEnd)) name = lastUrlHost;
-      else lastUrlHost = name = t.slice(hostStart, hostEnd);
+      if (
+        lastHostCodes === b &&
+        lastHostTo - lastHostFrom === hostEnd - hostStart &&
+        sameCodes(b, lastHostFrom, hostStart, hostEnd)
+      )
+        name = lastUrlHost;
+      else {
+        lastUrlHost = name = t.slice(hostStart, hostEnd);
+        lastHostCodes = b;
+        lastHostFrom = hostStart;
+        lastHostTo = hostEnd;
+      }
     }
     let insider: InsiderSignal['reason'] | undefined;
     if (name !== undefined) {
