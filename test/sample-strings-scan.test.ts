@@ -276,6 +276,58 @@ describe('network string matchers', () => {
     expect(networkStrings(bytes)).toEqual(referenceNetworkStrings(bytes));
   });
 
+  it('IPv4 addresses and domains from one walk over the dots, and repeats known in place', () => {
+    const texts = [
+      // Dots an address skips over, then a domain right after it; digits and letters around dots.
+      '10.0.0.1.example.com 1.2.3.4:80.example.com a1.2.3.4.io 1.2.3.4x.io 1.2.3.4.5.io 9.x.io 1.a.b.io',
+      '1.2.3.4@x.io x@1.2.3.4.io 1.2.3.io.4 .1.2.3.4.io 1.2.3.4:.io 1.2.3.4:99999.io 1.2.3.4:123456.io',
+      // The same match again right after itself, and others of the same length differing first or last.
+      'http://x.com/a1 http://x.com/a1 http://x.com/a2 http://y.com/a2 HTTP://X.com/a2 http://x.com/a2',
+      '10.1.1.1 10.1.1.1 10.1.1.2 20.1.1.2 10.1.1.1:80 10.1.1.1:81 x.io x.io y.io X.IO \\\\h\\ \\\\h\\ \\\\H\\',
+      'password=a password=a password=b pass=a user:x user:x u@x.io u@x.io U@x.io v@x.io',
+      // URL hosts: after the first or last `@`, bracketed, cut, defanged in the authority or the path.
+      'HTTP://U@[FE80::1]/X http://[::1]). http://a(b@C.com/ http://A@B@c.com/x/(y) http://x.com/[z]',
+      'http://h.example.com/1 http://h.example.com/22 http://H.example.com/3 ftp://h.example.com:21/',
+    ];
+    for (const text of texts) {
+      expectSame(text);
+      // Each word its own UTF-16LE string (repeats across strings), and the whole as one.
+      const utf16 = Buffer.concat(
+        text
+          .split(' ')
+          .map((word) => Buffer.concat([Buffer.from(word, 'utf16le'), Buffer.from([0xff, 0xfe])])),
+      );
+      expect(networkStrings(utf16)).toEqual(referenceNetworkStrings(utf16));
+      const both = Buffer.concat([
+        Buffer.from(text, 'latin1'),
+        Buffer.from([0, 0xff]),
+        Buffer.from(text, 'utf16le'),
+      ]);
+      expect(networkStrings(both)).toEqual(referenceNetworkStrings(both));
+    }
+  });
+
+  it('a repeat in the next 16 MiB window and in UTF-16LE strings is still reported once', () => {
+    const window = 16 * 1024 * 1024;
+    const bytes = Buffer.alloc(window + 8000, 0xfe);
+    const place = (at: number, text: string, encoding: BufferEncoding = 'latin1'): void =>
+      void bytes.write(text, at, encoding);
+    place(window - 100, ' http://same.example.com/a 10.9.8.7 ');
+    // In the overlap (read by both windows) and after it.
+    place(window + 100, ' http://same.example.com/a 10.9.8.7 ');
+    place(window + 5000, ' http://same.example.com/a 10.9.8.7 ');
+    place(window + 6000, 'http://same.example.com/a', 'utf16le');
+    place(window + 6100, 'http://same.example.com/a', 'utf16le');
+    const found = networkStrings(bytes);
+    expect(found).toEqual(referenceNetworkStrings(bytes));
+    // Once in the file, as first met: the repeats in the other window and in the UTF-16LE strings
+    // are found by value (the in-place check only knows the text it is in).
+    expect(found.filter((s) => s.value === 'http://same.example.com/a').map((s) => s.offset)).toEqual([
+      window - 99,
+    ]);
+    expect(found.filter((s) => s.value === '10.9.8.7').map((s) => s.offset)).toEqual([window - 73]);
+  });
+
   it('pathological input finishes (no backtracking blow-up)', () => {
     // Shapes that make a backtracking matcher retry: each is scanned once, with the result checked.
     const text =

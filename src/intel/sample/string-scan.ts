@@ -8,10 +8,15 @@
  *
  * The texts are latin1 windows of a file and printable UTF-16LE runs: every character code is
  * below 256, so one table of character classes answers every test (a code above it, in no class,
- * ends every match as in the expressions).
+ * ends every match as in the expressions). The matchers read the codes from a byte array beside
+ * the text (the window's own bytes, or a run's even bytes), faster than a string's characters;
+ * they search the text with `indexOf`, and report places in it, so that the receiver builds a
+ * string only for what it keeps.
  *
  * @example
- * scanNetworkText('see http://c2.example.com/x', (kind, raw, index) => console.log(kind, raw, index));
+ * scanNetworkText('see http://c2.example.com/x', publicOrInternalTld, (kind, raw, index) =>
+ *   console.log(kind, raw, index),
+ * );
  */
 
 export type ScannedKind = 'ipv4' | 'ipv6' | 'url' | 'domain' | 'email' | 'hostname' | 'credential';
@@ -21,6 +26,14 @@ export type ScannedKind = 'ipv4' | 'ipv6' | 'url' | 'domain' | 'email' | 'hostna
  * or for URLs undefined: the receiver finds the host of the URLs it keeps).
  */
 export type ScanSink = (kind: ScannedKind, raw: string, index: number, host: string | undefined) => void;
+
+/**
+ * Receives each match as places in the text: its kind, where it starts, its text `t[from, to)`
+ * (a UNC host's starts after the `\\\\` the match starts with) and where the host it names starts
+ * (a host ends with the text), or -1 (URLs: the receiver finds the host of the URLs it keeps). No
+ * string is built for a match the receiver already knows.
+ */
+export type SpanSink = (kind: ScannedKind, index: number, from: number, to: number, hostFrom: number) => void;
 
 const DIGIT = 1; // [0-9]
 const HEX = 2; // [0-9a-f] (any case)
@@ -70,23 +83,23 @@ function classes(): Uint16Array {
 const CLASS = classes();
 
 /** Length of the run of `flag` characters of `t` from `i`, counting at most `max`. */
-function run(t: string, i: number, flag: number, max: number): number {
-  const end = Math.min(t.length, i + max);
+function run(b: Uint8Array, i: number, flag: number, max: number): number {
+  const end = Math.min(b.length, i + max);
   let j = i;
-  while (j < end && (CLASS[t.charCodeAt(j)] & flag) !== 0) j++;
+  while (j < end && (CLASS[b[j]] & flag) !== 0) j++;
   return j - i;
 }
 
-function is(t: string, i: number, flag: number): boolean {
-  return i >= 0 && i < t.length && (CLASS[t.charCodeAt(i)] & flag) !== 0;
+function is(b: Uint8Array, i: number, flag: number): boolean {
+  return i >= 0 && i < b.length && (CLASS[b[i]] & flag) !== 0;
 }
 
 /** `t[i, i + word.length)` equals the lower-case ASCII `word`, in any case. */
-function wordAt(t: string, i: number, word: string): boolean {
-  if (i < 0 || i + word.length > t.length) return false;
+function wordAt(b: Uint8Array, i: number, word: string): boolean {
+  if (i < 0 || i + word.length > b.length) return false;
   for (let k = 0; k < word.length; k++) {
     const w = word.charCodeAt(k);
-    const c = t.charCodeAt(i + k);
+    const c = b[i + k];
     // Only letters fold: `_` | 0x20 would read as DEL.
     if (c !== w && !(w >= 0x61 && w <= 0x7a && c === w - 0x20)) return false;
   }
@@ -99,55 +112,52 @@ const URL_SCHEMES = ['http', 'https', 'ftp', 'ws', 'wss'];
  * `/\b(?:https?|ftp|wss?):\/\/[\x21\x23-\x26\x28-\x3b\x3d\x3f-\x5f\x61-\x7e]{3,2000}/gi`, then
  * `[).,;\]]+$` cut off. A match's scheme is the whole word before its `://`.
  */
-function urls(t: string, sink: ScanSink): void {
+function urls(t: string, b: Uint8Array, sink: SpanSink): void {
   let lastEnd = 0;
   for (let q = t.indexOf('://'); q >= 0; q = t.indexOf('://', q + 1)) {
     let s = q;
-    while (s > 0 && q - s <= 5 && is(t, s - 1, WORD)) s--;
+    while (s > 0 && q - s <= 5 && is(b, s - 1, WORD)) s--;
     if (s < lastEnd || q - s < 2 || q - s > 5) continue;
     let scheme = false;
-    for (const name of URL_SCHEMES) if (name.length === q - s && wordAt(t, s, name)) scheme = true;
-    if (!scheme || (s > 0 && is(t, s - 1, WORD))) continue;
-    const body = run(t, q + 3, URL_BODY, 2000);
+    for (const name of URL_SCHEMES) if (name.length === q - s && wordAt(b, s, name)) scheme = true;
+    if (!scheme || (s > 0 && is(b, s - 1, WORD))) continue;
+    const body = run(b, q + 3, URL_BODY, 2000);
     if (body < 3) continue;
     lastEnd = q + 3 + body;
     let end = lastEnd;
-    while (is(t, end - 1, URL_TRAIL)) end--;
-    sink('url', t.slice(s, end), s, undefined);
+    while (is(b, end - 1, URL_TRAIL)) end--;
+    sink('url', s, s, end, -1);
   }
 }
 
 /**
- * `/(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])/g`, matches after a digit or a dot dropped (they
- * still hide what they overlap). Every match starts in the digits before a dot, at most three.
+ * `/(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?(?![\d.])/g` at the dot `dot`, a digit after it: every
+ * match starts in the digits before a dot, at most three; matches after a digit or a dot are
+ * dropped (they still hide what they overlap). Gives the dot to go on from.
  */
-function ipv4s(t: string, sink: ScanSink): void {
-  for (let dot = t.indexOf('.'); dot >= 0; dot = t.indexOf('.', dot + 1)) {
-    let start = dot;
-    while (start > 0 && dot - start < 3 && is(t, start - 1, DIGIT)) start--;
-    if (start === dot) continue;
-    let x = dot + 1;
-    let ok = true;
-    for (let group = 0; group < 2 && ok; group++) {
-      const digits = run(t, x, DIGIT, 4);
-      ok = digits >= 1 && digits <= 3 && t.charCodeAt(x + digits) === 0x2e;
-      x += digits + 1;
-    }
-    if (!ok) continue;
-    const last = run(t, x, DIGIT, 4);
-    if (last < 1 || last > 3) continue;
-    let end = x + last;
-    const next = t.charCodeAt(end);
-    if (next === 0x2e) continue;
-    if (next === 0x3a) {
-      const port = run(t, end + 1, DIGIT, 6);
-      if (port >= 1 && port <= 5 && t.charCodeAt(end + 1 + port) !== 0x2e) end += 1 + port;
-    }
-    // On after the match: no match ends before a digit, so none starts inside this one.
-    dot = end - 1;
-    if (start > 0 && (is(t, start - 1, DIGIT) || t.charCodeAt(start - 1) === 0x2e)) continue;
-    sink('ipv4', t.slice(start, end), start, undefined);
+function ipv4At(b: Uint8Array, dot: number, sink: SpanSink): number {
+  let start = dot;
+  while (start > 0 && dot - start < 3 && is(b, start - 1, DIGIT)) start--;
+  if (start === dot) return dot;
+  let x = dot + 1;
+  for (let group = 0; group < 2; group++) {
+    const digits = run(b, x, DIGIT, 4);
+    if (digits < 1 || digits > 3 || b[x + digits] !== 0x2e) return dot;
+    x += digits + 1;
   }
+  const last = run(b, x, DIGIT, 4);
+  if (last < 1 || last > 3) return dot;
+  let end = x + last;
+  const next = b[end];
+  if (next === 0x2e) return dot;
+  if (next === 0x3a) {
+    const port = run(b, end + 1, DIGIT, 6);
+    if (port >= 1 && port <= 5 && b[end + 1 + port] !== 0x2e) end += 1 + port;
+  }
+  if (!(start > 0 && (is(b, start - 1, DIGIT) || b[start - 1] === 0x2e))) sink('ipv4', start, start, end, -1);
+  // On after the match: no match ends before a digit, so none starts inside this one (nor does a
+  // domain: every dot inside is followed by a digit).
+  return end - 1;
 }
 
 /**
@@ -155,26 +165,27 @@ function ipv4s(t: string, sink: ScanSink): void {
  * then back label by label to the first followed by two letters), the local part taken back by
  * hand: up to 64 characters of `[a-z0-9._%+-]`.
  */
-function emails(t: string, sink: ScanSink): void {
+function emails(t: string, b: Uint8Array, sink: SpanSink): void {
+  // Reused from one `@` to the next (emptying an array by its length calls into the runtime).
   const labelStarts: number[] = [];
   for (let at = t.indexOf('@'); at >= 0; at = t.indexOf('@', at + 1)) {
-    labelStarts.length = 0;
+    let labels = 0;
     let x = at + 1;
     for (;;) {
-      const label = run(t, x, LABEL, 64);
-      if (label < 1 || label > 63 || t.charCodeAt(x + label) !== 0x2e) break;
+      const label = run(b, x, LABEL, 64);
+      if (label < 1 || label > 63 || b[x + label] !== 0x2e) break;
       x += label + 1;
-      labelStarts.push(x);
+      labelStarts[labels++] = x;
     }
     let end = -1;
-    for (let k = labelStarts.length - 1; k >= 0 && end < 0; k--) {
-      const letters = run(t, labelStarts[k], LETTER, 24);
+    for (let k = labels - 1; k >= 0 && end < 0; k--) {
+      const letters = run(b, labelStarts[k], LETTER, 24);
       if (letters >= 2) end = labelStarts[k] + letters;
     }
     if (end < 0) continue;
     let start = at;
-    while (start > 0 && at - start < 64 && is(t, start - 1, EMAIL_LOCAL)) start--;
-    if (start < at) sink('email', t.slice(start, end), start, t.slice(at + 1, end));
+    while (start > 0 && at - start < 64 && is(b, start - 1, EMAIL_LOCAL)) start--;
+    if (start < at) sink('email', start, start, end, at + 1);
     at = end - 1;
   }
 }
@@ -183,28 +194,38 @@ function emails(t: string, sink: ScanSink): void {
 export type TopLevelTest = (t: string, dot: number, end: number) => boolean;
 
 /**
- * Domains found from the dot before their top-level label,
+ * A domain found from the dot `dot` before its top-level label,
  * `/\.[a-z][a-z0-9-]{1,62}(?![a-z0-9_@.-])/gi`, whose label `known` accepts, widened leftwards
  * over up to 253 host characters, without leading dots and hyphens, not after `[_%+@]`, and whole
- * `/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$/i`.
+ * `/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{1,62}$/i`: its start and end are
+ * pushed on `found`.
  */
-function domains(t: string, known: TopLevelTest, sink: ScanSink): void {
+function domainAt(t: string, b: Uint8Array, dot: number, known: TopLevelTest, found: number[]): void {
+  if (!is(b, dot + 1, LETTER)) return;
+  const rest = run(b, dot + 2, LABEL, 63);
+  if (rest < 1 || rest > 62) return;
+  const end = dot + 2 + rest;
+  if (end < b.length) {
+    const c = b[end];
+    if (c === 0x5f || c === 0x40 || c === 0x2e) return;
+  }
+  if (!known(t, dot, end)) return;
+  let start = dot;
+  while (start > 0 && dot - start < 253 && is(b, start - 1, HOST)) start--;
+  while (start < dot && (b[start] === 0x2e || b[start] === 0x2d)) start++;
+  if (start === dot || is(b, start - 1, NOT_BEFORE_DOMAIN) || !labelsBefore(b, start, dot)) return;
+  found.push(start, end);
+}
+
+/**
+ * IPv4 addresses (given to `sink`) and domains (their starts and ends pushed on `domains`, to be
+ * given after the e-mail addresses), in one walk over the dots: an address's dots are followed by
+ * a digit, a domain's by a letter.
+ */
+function dotted(t: string, b: Uint8Array, known: TopLevelTest, sink: SpanSink, domains: number[]): void {
   for (let dot = t.indexOf('.'); dot >= 0; dot = t.indexOf('.', dot + 1)) {
-    if (!is(t, dot + 1, LETTER)) continue;
-    const rest = run(t, dot + 2, LABEL, 63);
-    if (rest < 1 || rest > 62) continue;
-    const end = dot + 2 + rest;
-    if (end < t.length) {
-      const c = t.charCodeAt(end);
-      if (c === 0x5f || c === 0x40 || c === 0x2e) continue;
-    }
-    if (!known(t, dot, end)) continue;
-    let start = dot;
-    while (start > 0 && dot - start < 253 && is(t, start - 1, HOST)) start--;
-    while (start < dot && (t.charCodeAt(start) === 0x2e || t.charCodeAt(start) === 0x2d)) start++;
-    if (start === dot || is(t, start - 1, NOT_BEFORE_DOMAIN) || !labelsBefore(t, start, dot)) continue;
-    const name = t.slice(start, end);
-    sink('domain', name, start, name);
+    if (is(b, dot + 1, DIGIT)) dot = ipv4At(b, dot, sink);
+    else domainAt(t, b, dot, known, domains);
   }
 }
 
@@ -212,13 +233,12 @@ function domains(t: string, known: TopLevelTest, sink: ScanSink): void {
  * `t[start, dot)` (host characters only) is one or more labels each followed by a dot: 1 to 63
  * characters, neither first nor last a hyphen.
  */
-function labelsBefore(t: string, start: number, dot: number): boolean {
+function labelsBefore(b: Uint8Array, start: number, dot: number): boolean {
   let label = start;
   for (let i = start; i <= dot; i++) {
-    if (i < dot && t.charCodeAt(i) !== 0x2e) continue;
+    if (i < dot && b[i] !== 0x2e) continue;
     const length = i - label;
-    if (length < 1 || length > 63 || t.charCodeAt(label) === 0x2d || t.charCodeAt(i - 1) === 0x2d)
-      return false;
+    if (length < 1 || length > 63 || b[label] === 0x2d || b[i - 1] === 0x2d) return false;
     label = i + 1;
   }
   return true;
@@ -229,36 +249,39 @@ function labelsBefore(t: string, start: number, dot: number): boolean {
  * widened over hex digits and colons to at most 40 characters, kept when they hold `::` or seven
  * colons.
  */
-function ipv6s(t: string, sink: ScanSink): void {
+function ipv6s(t: string, b: Uint8Array, sink: SpanSink): void {
   for (let p = t.indexOf(':'); p >= 0;) {
-    const hex = run(t, p + 1, HEX, 5);
-    if (hex > 4 || t.charCodeAt(p + 1 + hex) !== 0x3a) {
+    const hex = run(b, p + 1, HEX, 5);
+    if (hex > 4 || b[p + 1 + hex] !== 0x3a) {
       p = t.indexOf(':', p + 1);
       continue;
     }
     let start = p;
     let end = p + hex + 2;
-    while (start > 0 && end - start < 40 && is(t, start - 1, HEX | COLON)) start--;
-    while (end < t.length && end - start < 40 && is(t, end, HEX | COLON)) end++;
-    const text = t.slice(start, end);
-    if (text.includes('::') || colons(text) === 7) sink('ipv6', text, start, undefined);
+    while (start > 0 && end - start < 40 && is(b, start - 1, HEX | COLON)) start--;
+    while (end < b.length && end - start < 40 && is(b, end, HEX | COLON)) end++;
+    if (ipv6Shape(b, start, end)) sink('ipv6', start, start, end, -1);
     p = t.indexOf(':', end);
   }
 }
-function colons(text: string): number {
+/** `t[start, end)` holds `::` or exactly seven colons. */
+function ipv6Shape(b: Uint8Array, start: number, end: number): boolean {
   let n = 0;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 0x3a) n++;
-  return n;
+  for (let i = start; i < end; i++) {
+    if (b[i] !== 0x3a) continue;
+    if (i + 1 < end && b[i + 1] === 0x3a) return true;
+    n++;
+  }
+  return n === 7;
 }
 
 /** Hosts of UNC paths, `/\\\\([a-z0-9][a-z0-9.-]{0,253})\\/gi`: the host is group 1. */
-function uncHosts(t: string, sink: ScanSink): void {
+function uncHosts(t: string, b: Uint8Array, sink: SpanSink): void {
   for (let p = t.indexOf('\\\\'); p >= 0;) {
-    if (is(t, p + 2, LABEL) && t.charCodeAt(p + 2) !== 0x2d) {
-      const rest = run(t, p + 3, HOST, 254);
-      if (rest <= 253 && t.charCodeAt(p + 3 + rest) === 0x5c) {
-        const host = t.slice(p + 2, p + 3 + rest);
-        sink('hostname', host, p, host);
+    if (is(b, p + 2, LABEL) && b[p + 2] !== 0x2d) {
+      const rest = run(b, p + 3, HOST, 254);
+      if (rest <= 253 && b[p + 3 + rest] === 0x5c) {
+        sink('hostname', p, p + 2, p + 3 + rest, p + 2);
         p = t.indexOf('\\\\', p + 4 + rest);
         continue;
       }
@@ -295,10 +318,10 @@ function spaceOrTab(c: number): boolean {
 }
 
 /** End of a `[ \t]*` + `value{1,max}` after `from`, or -1. */
-function credentialValue(t: string, from: number, flag: number, max: number, spaces: boolean): number {
+function credentialValue(b: Uint8Array, from: number, flag: number, max: number, spaces: boolean): number {
   let v = from;
-  if (spaces) while (v < t.length && spaceOrTab(t.charCodeAt(v))) v++;
-  const value = run(t, v, flag, max);
+  if (spaces) while (v < b.length && spaceOrTab(b[v])) v++;
+  const value = run(b, v, flag, max);
   return value >= 1 ? v + value : -1;
 }
 
@@ -308,7 +331,7 @@ function credentialValue(t: string, from: number, flag: number, max: number, spa
  * [\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x7e]{1,128}|\/(?:user|u|p):[\x21-\x7e]{1,128}/gi`, in order.
  * Each is found from its `=` or `:`: the word is whatever ends where the blanks before it begin.
  */
-function credentialMatches(t: string): number[] {
+function credentialMatches(t: string, b: Uint8Array): number[] {
   const found: number[] = [];
   let lastEnd = 0;
   let colon = t.indexOf(':');
@@ -317,13 +340,13 @@ function credentialMatches(t: string): number[] {
     const q = equals < 0 || (colon >= 0 && colon < equals) ? colon : equals;
     if (q === colon) colon = t.indexOf(':', q + 1);
     else equals = t.indexOf('=', q + 1);
-    if (t.charCodeAt(q) === 0x3a) {
+    if (b[q] === 0x3a) {
       // `/user:` and `/u:`, `/p:`, which start before any word ending at this colon.
       let slash = -1;
-      if (t.charCodeAt(q - 2) === 0x2f && (wordAt(t, q - 1, 'u') || wordAt(t, q - 1, 'p'))) slash = q - 2;
-      else if (t.charCodeAt(q - 5) === 0x2f && wordAt(t, q - 4, 'user')) slash = q - 5;
+      if (b[q - 2] === 0x2f && (wordAt(b, q - 1, 'u') || wordAt(b, q - 1, 'p'))) slash = q - 2;
+      else if (b[q - 5] === 0x2f && wordAt(b, q - 4, 'user')) slash = q - 5;
       if (slash >= lastEnd && slash >= 0) {
-        const end = credentialValue(t, q + 1, VISIBLE, 128, false);
+        const end = credentialValue(b, q + 1, VISIBLE, 128, false);
         if (end >= 0) {
           found.push(slash, end);
           lastEnd = end;
@@ -331,20 +354,20 @@ function credentialMatches(t: string): number[] {
         }
       }
     }
-    let b = q;
-    while (b > 0 && spaceOrTab(t.charCodeAt(b - 1))) b--;
-    if (b === 0) continue;
+    let wordEnd = q;
+    while (wordEnd > 0 && spaceOrTab(b[wordEnd - 1])) wordEnd--;
+    if (wordEnd === 0) continue;
     let start = -1;
-    const last = t.charCodeAt(b - 1);
+    const last = b[wordEnd - 1];
     for (const word of last < 256 ? WORDS_ENDING[last] : []) {
-      const s = b - word.length;
-      if (wordAt(t, s, word) && !is(t, s - 1, WORD)) {
+      const s = wordEnd - word.length;
+      if (wordAt(b, s, word) && !is(b, s - 1, WORD)) {
         start = s;
         break;
       }
     }
     if (start < 0 || start < lastEnd) continue;
-    const end = credentialValue(t, q + 1, CREDENTIAL_VALUE, 128, true);
+    const end = credentialValue(b, q + 1, CREDENTIAL_VALUE, 128, true);
     if (end < 0) continue;
     found.push(start, end);
     lastEnd = end;
@@ -356,16 +379,16 @@ function credentialMatches(t: string): number[] {
  * `scheme://user:password@` at the `://` at `q`: the scheme 2 to 32 scheme characters before it,
  * a letter first at a word boundary; the end of the match, or -1 (start in `starts[0]`).
  */
-function urlUserinfo(t: string, q: number, starts: number[]): number {
-  const user = run(t, q + 3, USERINFO_USER, 65);
-  if (user < 1 || user > 64 || t.charCodeAt(q + 3 + user) !== 0x3a) return -1;
-  const password = run(t, q + 4 + user, USERINFO_PASSWORD, 129);
+function urlUserinfo(b: Uint8Array, q: number, starts: number[]): number {
+  const user = run(b, q + 3, USERINFO_USER, 65);
+  if (user < 1 || user > 64 || b[q + 3 + user] !== 0x3a) return -1;
+  const password = run(b, q + 4 + user, USERINFO_PASSWORD, 129);
   const at = q + 4 + user + password;
-  if (password < 1 || password > 128 || t.charCodeAt(at) !== 0x40) return -1;
+  if (password < 1 || password > 128 || b[at] !== 0x40) return -1;
   let from = q;
-  while (from > 0 && q - from < 32 && is(t, from - 1, SCHEME)) from--;
+  while (from > 0 && q - from < 32 && is(b, from - 1, SCHEME)) from--;
   for (let s = from; s <= q - 2; s++) {
-    if (is(t, s, LETTER) && !is(t, s - 1, WORD)) {
+    if (is(b, s, LETTER) && !is(b, s - 1, WORD)) {
       starts[0] = s;
       return at + 1;
     }
@@ -377,30 +400,30 @@ function urlUserinfo(t: string, q: number, starts: number[]): number {
  * Credentials in order, leftmost first and not overlapping, as one regular expression with the
  * userinfo of a URL as its last alternative would find them.
  */
-function credentials(t: string, sink: ScanSink): void {
-  const words = credentialMatches(t);
+function credentials(t: string, b: Uint8Array, sink: SpanSink): void {
+  const words = credentialMatches(t, b);
   const start = [0];
   let w = 0;
   let end = 0;
   let q = t.indexOf('://');
-  let userinfoEnd = q >= 0 ? urlUserinfo(t, q, start) : -1;
+  let userinfoEnd = q >= 0 ? urlUserinfo(b, q, start) : -1;
   for (;;) {
     while (q >= 0 && userinfoEnd < 0) {
       q = t.indexOf('://', q + 1);
-      userinfoEnd = q >= 0 ? urlUserinfo(t, q, start) : -1;
+      userinfoEnd = q >= 0 ? urlUserinfo(b, q, start) : -1;
     }
     const word = w < words.length;
     if (!word && q < 0) return;
     // At the same start a word match goes first.
     if (word && (q < 0 || words[w] <= start[0])) {
       if (words[w] >= end) {
-        sink('credential', t.slice(words[w], words[w + 1]), words[w], undefined);
+        sink('credential', words[w], words[w], words[w + 1], -1);
         end = words[w + 1];
       }
       w += 2;
     } else {
       if (start[0] >= end) {
-        sink('credential', t.slice(start[0], userinfoEnd), start[0], undefined);
+        sink('credential', start[0], start[0], userinfoEnd, -1);
         end = userinfoEnd;
       }
       userinfoEnd = -1;
@@ -413,11 +436,36 @@ function credentials(t: string, sink: ScanSink): void {
  * IPv4, e-mail, domains, IPv6, UNC hosts, credentials), each kind in text order.
  */
 export function scanNetworkText(t: string, known: TopLevelTest, sink: ScanSink): void {
-  urls(t, sink);
-  ipv4s(t, sink);
-  emails(t, sink);
-  domains(t, known, sink);
-  ipv6s(t, sink);
-  uncHosts(t, sink);
-  credentials(t, sink);
+  scanNetworkSpans(t, characterCodes(t), known, (kind, index, from, to, hostFrom) =>
+    sink(kind, t.slice(from, to), index, hostFrom < 0 ? undefined : t.slice(hostFrom, to)),
+  );
+}
+
+/**
+ * The character codes of `t`, one byte each, for `scanNetworkSpans`; a code above 255 (in no class
+ * of the matchers) becomes 0, which is in none either.
+ */
+export function characterCodes(t: string): Uint8Array {
+  const b = new Uint8Array(t.length);
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    b[i] = c < 256 ? c : 0;
+  }
+  return b;
+}
+
+/**
+ * `scanNetworkText`, each match given as places in `t`; `b` holds its character codes (the matchers
+ * read a byte array faster than a string's characters; `t` is searched with the native `indexOf`).
+ */
+export function scanNetworkSpans(t: string, b: Uint8Array, known: TopLevelTest, sink: SpanSink): void {
+  urls(t, b, sink);
+  const domains: number[] = [];
+  dotted(t, b, known, sink, domains);
+  emails(t, b, sink);
+  for (let k = 0; k < domains.length; k += 2)
+    sink('domain', domains[k], domains[k], domains[k + 1], domains[k]);
+  ipv6s(t, b, sink);
+  uncHosts(t, b, sink);
+  credentials(t, b, sink);
 }

@@ -5,7 +5,8 @@
  * internal naming. `test/sample-strings-scan.test.ts` checks the whole against the old code.
  *
  * @example
- * scannedValue('url', 'HTTP://C2.Example.com/Gate'); // 'http://c2.example.com/Gate'
+ * const url = 'HTTP://C2.Example.com/Gate';
+ * scannedUrl(url, Buffer.from(url, 'latin1'), 0, url.length, url); // 'http://c2.example.com/Gate'
  */
 import { normalizeIndicator } from '../normalize.js';
 import { GENERIC_TLDS, INTERNAL_SUFFIXES } from '../enrich.js';
@@ -41,60 +42,69 @@ function scannedIpv4(raw: string): string | undefined {
   return i < raw.length ? raw.slice(0, i) : raw;
 }
 
-/**
- * Whether `refang` may change the URL: it changes only `[`, `(` and `{` forms and a leading
- * `hxxp` or `fxp`, and a matched URL starts with http, https, ftp, ws or wss. Such URLs take
- * intel's own path.
- */
-function mayBeDefanged(url: string): boolean {
-  for (let i = 0; i < url.length; i++) {
-    const c = url.charCodeAt(i);
-    if (c === 0x5b || c === 0x28 || c === 0x7b) return true;
-  }
-  return false;
+/** `[`, `(` or `{`: the only characters `refang` changes in a matched URL (see `scannedUrl`). */
+function defangCharacter(c: number): boolean {
+  return c === 0x5b || c === 0x28 || c === 0x7b;
+}
+
+/** Where the scheme of the URL `t[from, to)` ends: its first colon. */
+function schemeEnd(b: Uint8Array, from: number, to: number): number {
+  let colon = from;
+  while (colon < to && b[colon] !== 0x3a) colon++;
+  return colon;
 }
 
 /**
- * `normalizeIndicator('url', raw)` for a match (a letters-only scheme, `://`, visible characters):
- * scheme and host lower-cased, nothing else changed; undefined when the authority is empty.
+ * `normalizeIndicator('url', raw)` for a match `raw`, `t[from, to)` (a letters-only scheme, `://`,
+ * visible characters), read in place: scheme and host lower-cased, nothing else changed; undefined
+ * when the authority is empty. `refang` may change such a URL only when it holds `[`, `(` or `{`
+ * (its leading `hxxp` and `fxp` forms are no matched scheme): those take intel's own path.
  */
-function scannedUrl(raw: string): string | undefined {
-  if (mayBeDefanged(raw)) {
-    const n = normalizeIndicator('url', raw);
-    return n.ok ? n.value : undefined;
-  }
-  const colon = raw.indexOf(':');
-  const from = colon + 3;
-  let end = from;
+export function scannedUrl(
+  t: string,
+  b: Uint8Array,
+  from: number,
+  to: number,
+  raw: string,
+): string | undefined {
+  const colon = schemeEnd(b, from, to);
+  const authority = colon + 3;
+  // The authority ends at the first `/?#`; its host starts after its last `@`.
+  let end = authority;
   let at = -1;
-  for (; end < raw.length; end++) {
-    const c = raw.charCodeAt(end);
+  for (; end < to; end++) {
+    const c = b[end];
     if (c === 0x2f || c === 0x3f || c === 0x23) break;
     if (c === 0x40) at = end;
+    else if (defangCharacter(c)) return refangedUrl(raw);
   }
-  if (end === from) return undefined;
-  const hostFrom = at >= 0 ? at + 1 : from;
+  for (let i = end; i < to; i++) if (defangCharacter(b[i])) return refangedUrl(raw);
+  if (end === authority) return undefined;
+  const hostFrom = at >= 0 ? at + 1 : authority;
   let lower = true;
-  for (let i = 0; i < colon && lower; i++) lower = !upper(raw.charCodeAt(i));
-  for (let i = hostFrom; i < end && lower; i++) lower = !upper(raw.charCodeAt(i));
+  for (let i = from; i < colon && lower; i++) lower = !upper(b[i]);
+  for (let i = hostFrom; i < end && lower; i++) lower = !upper(b[i]);
   if (lower) return raw;
   return (
-    raw.slice(0, colon).toLowerCase() +
-    raw.slice(colon, hostFrom) +
-    raw.slice(hostFrom, end).toLowerCase() +
-    raw.slice(end)
+    t.slice(from, colon).toLowerCase() +
+    t.slice(colon, hostFrom) +
+    t.slice(hostFrom, end).toLowerCase() +
+    t.slice(end, to)
   );
 }
 
-/** The normalised value of a match of `kind`, or undefined when it is not one. */
-export function scannedValue(kind: ScannedKind, raw: string): string | undefined {
+function refangedUrl(raw: string): string | undefined {
+  const n = normalizeIndicator('url', raw);
+  return n.ok ? n.value : undefined;
+}
+
+/** The normalised value of a match of `kind` other than a URL, or undefined when it is not one. */
+export function scannedValue(kind: Exclude<ScannedKind, 'url'>, raw: string): string | undefined {
   switch (kind) {
     case 'credential':
       return raw;
     case 'ipv4':
       return scannedIpv4(raw);
-    case 'url':
-      return scannedUrl(raw);
     case 'domain':
       // Labels already as a domain's (`string-scan.ts`), host characters only: only the length is left.
       return raw.length <= 253 ? raw.toLowerCase() : undefined;
@@ -106,28 +116,28 @@ export function scannedValue(kind: ScannedKind, raw: string): string | undefined
 }
 
 /**
- * Where the host of a URL starts, as `/^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i`
- * finds it: after the first `@` met before any `/?#`.
+ * Where the host of the URL `t[from, to)` starts, as
+ * `/^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i` finds it: after the first `@`
+ * met before any `/?#`.
  */
-export function urlHostStart(url: string): number {
-  let from = url.indexOf(':') + 3;
-  for (let i = from; i < url.length; i++) {
-    const c = url.charCodeAt(i);
-    if (c === 0x40) from = i + 1;
+export function urlHostStart(b: Uint8Array, from: number, to: number): number {
+  let host = schemeEnd(b, from, to) + 3;
+  for (let i = host; i < to; i++) {
+    const c = b[i];
+    if (c === 0x40) host = i + 1;
     if (c === 0x40 || c === 0x2f || c === 0x3f || c === 0x23) break;
   }
-  return from;
+  return host;
 }
 
-/** Where that host ends: after a bracketed literal when it is closed, else at `:/?#`. */
-export function urlHostEnd(url: string, from: number): number {
-  if (url.charCodeAt(from) === 0x5b) {
-    const close = url.indexOf(']', from + 1);
-    if (close >= 0) return close + 1;
+/** Where that host ends (`to`: the URL's end): after a bracketed literal when it is closed, else at `:/?#`. */
+export function urlHostEnd(b: Uint8Array, host: number, to: number): number {
+  if (b[host] === 0x5b) {
+    for (let i = host + 1; i < to; i++) if (b[i] === 0x5d) return i + 1;
   }
-  let end = from;
-  while (end < url.length) {
-    const c = url.charCodeAt(end);
+  let end = host;
+  while (end < to) {
+    const c = b[end];
     if (c === 0x3a || c === 0x2f || c === 0x3f || c === 0x23) break;
     end++;
   }

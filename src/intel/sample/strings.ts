@@ -6,8 +6,8 @@
  * the same reasons as the insider signals of `intel show`.
  */
 import { internalNameReason, type InsiderSignal } from '../enrich.js';
-import { scanNetworkText } from './string-scan.js';
-import { publicOrInternalTld, scannedValue, urlHostEnd, urlHostStart } from './string-values.js';
+import { scanNetworkSpans } from './string-scan.js';
+import { publicOrInternalTld, scannedUrl, scannedValue, urlHostEnd, urlHostStart } from './string-values.js';
 
 export const MIN_STRING_LENGTH = 4;
 /** At most this many values of each kind per file: a file packed with addresses says so by count. */
@@ -121,66 +121,104 @@ function utf16Runs(bytes: Uint8Array): StringRun[] {
   return [...runs[0], ...runs[1]];
 }
 
-/** `text[start, end)` is `key`. */
-function sameText(key: string, text: string, start: number, end: number): boolean {
-  if (key.length !== end - start) return false;
-  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
+/**
+ * `b[from, to)` is `b[at, at + to - from)`, compared from the end: matches of one kind in a file
+ * mostly differ there (the counter in a URL's query, an address's last octet).
+ */
+function sameCodes(b: Uint8Array, at: number, from: number, to: number): boolean {
+  for (let i = to - from - 1; i >= 0; i--) if (b[at + i] !== b[from + i]) return false;
   return true;
 }
 
 /** What `networkStrings` keeps of one kind. */
 interface KindState {
-  raw: Set<string>;
+  /**
+   * The raw texts met, for the kinds whose normalisation costs more than a lookup (intel's
+   * `normalizeIndicator`); the others are normalised again and found in `values`.
+   */
+  raw: Set<string> | undefined;
   values: Set<string>;
-  lastRaw: string | undefined;
+  /** Where the last match met was: in `lastCodes`, from `lastFrom` to `lastTo`. */
+  lastCodes: Uint8Array | undefined;
+  lastFrom: number;
+  lastTo: number;
+}
+
+function kindState(kind: NetworkStringKind): KindState {
+  const cheap = kind === 'url' || kind === 'ipv4' || kind === 'domain' || kind === 'credential';
+  return {
+    raw: cheap ? undefined : new Set(),
+    values: new Set(),
+    lastCodes: undefined,
+    lastFrom: 0,
+    lastTo: 0,
+  };
 }
 
 /** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
 export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): NetworkString[] {
-  // Per kind: the raw texts met and the values kept (no key strings built per match), and the
-  // last raw text met. The matchers report kind by kind, so the kind's state is kept at hand.
+  // Per kind: the values kept and the last raw text met. The matchers report kind by kind, so the
+  // kind's state is kept at hand.
   const state = new Map<NetworkStringKind, KindState>();
   let lastKind: NetworkStringKind | undefined;
-  let s: KindState = { raw: new Set(), values: new Set(), lastRaw: undefined };
+  let s: KindState = kindState('url');
   const out: NetworkString[] = [];
   const reasons = new Map<string, InsiderSignal['reason'] | undefined>();
   let lastUrlHost = '';
+  let lastHostCodes: Uint8Array | undefined;
+  let lastHostFrom = 0;
+  let lastHostTo = 0;
   let lastName: string | undefined;
   let lastReason: InsiderSignal['reason'] | undefined;
-  const add = (
-    kind: NetworkStringKind,
-    raw: string,
-    offset: number,
-    encoding: StringRun['encoding'],
-    host: string | undefined,
-  ): void => {
+  // The text scanned, and how its indices map to file offsets.
+  let t = '';
+  let b: Uint8Array = new Uint8Array(0);
+  let base = 0;
+  let scale = 1;
+  let encoding: StringRun['encoding'] = 'ascii';
+  const add = (kind: NetworkStringKind, index: number, from: number, to: number, hostFrom: number): void => {
     if (kind !== lastKind) {
       let next = state.get(kind);
-      if (next === undefined)
-        state.set(kind, (next = { raw: new Set(), values: new Set(), lastRaw: undefined }));
+      if (next === undefined) state.set(kind, (next = kindState(kind)));
       s = next;
       lastKind = kind;
     }
-    // A kind at its limit takes nothing more; repeated raw text is normalised once (but URLs, met
-    // mostly once each: their normalisation finds a repeated one as soon). The same text again
-    // (a file's lines mostly name one host, one share, one password) is known without hashing it.
-    if (s.values.size >= MAX_VALUES_PER_KIND || raw === s.lastRaw) return;
-    s.lastRaw = raw;
-    if (kind !== 'url') {
+    // A kind at its limit takes nothing more. The same text again (a file's lines mostly name one
+    // host, one share, one password) is known in place, without a string or a hash (comparing two
+    // slices of one length calls into the runtime).
+    if (s.values.size >= MAX_VALUES_PER_KIND) return;
+    if (s.lastCodes === b && s.lastTo - s.lastFrom === to - from && sameCodes(b, s.lastFrom, from, to))
+      return;
+    s.lastCodes = b;
+    s.lastFrom = from;
+    s.lastTo = to;
+    const raw = t.slice(from, to);
+    if (s.raw !== undefined) {
       if (s.raw.has(raw)) return;
       s.raw.add(raw);
     }
-    const value = scannedValue(kind, raw);
+    const value = kind === 'url' ? scannedUrl(t, b, from, to, raw) : scannedValue(kind, raw);
     if (value === undefined) return;
     if (s.values.has(value)) return;
     s.values.add(value);
-    let name = host;
-    if (kind === 'url') {
-      const from = urlHostStart(raw);
-      const to = urlHostEnd(raw, from);
+    let name: string | undefined;
+    if (hostFrom >= 0) name = hostFrom === from ? raw : t.slice(hostFrom, to);
+    else if (kind === 'url') {
+      const hostStart = urlHostStart(b, from, to);
+      const hostEnd = urlHostEnd(b, hostStart, to);
       // The URLs of a file mostly share a few hosts, one after the other: no string for the same again.
-      if (sameText(lastUrlHost, raw, from, to)) name = lastUrlHost;
-      else lastUrlHost = name = raw.slice(from, to);
+      if (
+        lastHostCodes === b &&
+        lastHostTo - lastHostFrom === hostEnd - hostStart &&
+        sameCodes(b, lastHostFrom, hostStart, hostEnd)
+      )
+        name = lastUrlHost;
+      else {
+        lastUrlHost = name = t.slice(hostStart, hostEnd);
+        lastHostCodes = b;
+        lastHostFrom = hostStart;
+        lastHostTo = hostEnd;
+      }
     }
     let insider: InsiderSignal['reason'] | undefined;
     if (name !== undefined) {
@@ -191,17 +229,39 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
       lastName = name;
       lastReason = insider;
     }
+    const offset = base + index * scale;
     out.push(insider ? { kind, value, offset, encoding, insider } : { kind, value, offset, encoding });
   };
-  const scan = (t: string, at: (index: number) => number, encoding: StringRun['encoding']): void =>
-    scanNetworkText(t, publicOrInternalTld, (kind, raw, index, host) =>
-      add(kind, raw, at(index), encoding, host),
-    );
+  const scan = (
+    text: string,
+    codes: Uint8Array,
+    textBase: number,
+    textScale: number,
+    textEncoding: StringRun['encoding'],
+  ): void => {
+    t = text;
+    b = codes;
+    base = textBase;
+    scale = textScale;
+    encoding = textEncoding;
+    scanNetworkSpans(text, codes, publicOrInternalTld, add);
+  };
   for (let start = 0; start < bytes.length; start += WINDOW) {
     const end = Math.min(bytes.length, start + WINDOW + MAX_RUN);
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('latin1');
-    scan(text, (i) => start + i, 'ascii');
+    const codes = new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
+    scan(
+      Buffer.from(codes.buffer, codes.byteOffset, codes.length).toString('latin1'),
+      codes,
+      start,
+      1,
+      'ascii',
+    );
   }
-  for (const run of utf16Runs(bytes)) scan(run.text, (i) => run.offset + i * 2, 'utf16le');
+  for (const run of utf16Runs(bytes)) {
+    // The run's characters are printable ASCII: their codes are its even bytes.
+    const codes = new Uint8Array(run.text.length);
+    for (let k = 0; k < codes.length; k++) codes[k] = bytes[run.offset + 2 * k];
+    scan(run.text, codes, run.offset, 2, 'utf16le');
+  }
   return out;
 }
