@@ -17,9 +17,6 @@
  */
 
 import {
-  BLOCK,
-  BR,
-  BR_IF,
   END,
   I32_ADD,
   I32_AND,
@@ -29,14 +26,14 @@ import {
   I32_SHR_U,
   I32_SUB,
   I32_XOR,
-  LOOP,
-  VOID,
+  addTo,
   constant,
   get,
   instantiate,
   load32,
   load8 as load8At,
   loadLocals,
+  loopUntil,
   set,
   store32,
   storeLocals,
@@ -164,54 +161,22 @@ function rounds(): number[] {
   // Back to the round's first naming: a1 .. a4 move to L[1] .. L[4] (all read, then all set).
   const next = windowAt(UNROLL);
   const rename = [...[1, 2, 3, 4].flatMap((i) => get(next[i]!)), ...[4, 3, 2, 1].flatMap((i) => set(L[i]!))];
-  return [
-    BLOCK,
-    VOID,
-    LOOP,
-    VOID,
-    ...get(STOP),
-    ...get(P),
-    I32_SUB,
-    ...constant(UNROLL),
-    I32_LT_U,
-    BR_IF,
-    1,
-    ...steps,
-    ...rename,
-    ...get(P),
-    ...constant(UNROLL),
-    I32_ADD,
-    ...set(P),
-    BR,
-    0,
-    END,
-    END,
-  ];
+  return loopUntil(
+    [...get(STOP), ...get(P), I32_SUB, ...constant(UNROLL), I32_LT_U],
+    [...steps, ...rename, ...addTo(P, UNROLL)],
+  );
 }
 
 /** The last bytes of a run, one at a time (the window moves on: a4 = a3, ..., a1 = a0). */
 function tail(): number[] {
-  return [
-    BLOCK,
-    VOID,
-    LOOP,
-    VOID,
-    ...get(P),
-    ...get(STOP),
-    I32_GE_U,
-    BR_IF,
-    1,
-    ...byteStep(windowAt(0), [...get(P), ...load8, ...constant(2), I32_SHL]),
-    ...[L[3], L[2], L[1], L[0]].flatMap((from, k) => [...get(from), ...set(L[4 - k]!)]),
-    ...get(P),
-    ...constant(1),
-    I32_ADD,
-    ...set(P),
-    BR,
-    0,
-    END,
-    END,
-  ];
+  return loopUntil(
+    [...get(P), ...get(STOP), I32_GE_U],
+    [
+      ...byteStep(windowAt(0), [...get(P), ...load8, ...constant(2), I32_SHL]),
+      ...[L[3], L[2], L[1], L[0]].flatMap((from, k) => [...get(from), ...set(L[4 - k]!)]),
+      ...addTo(P, 1),
+    ],
+  );
 }
 
 /** Adds the triplets' arrays 1 .. 5 into the first and zeroes them (SCRATCH the offset). */
@@ -220,29 +185,18 @@ function fold(): number[] {
   return [
     ...constant(0),
     ...set(SCRATCH),
-    BLOCK,
-    VOID,
-    LOOP,
-    VOID,
-    ...get(SCRATCH),
-    ...constant(1024),
-    I32_GE_U,
-    BR_IF,
-    1,
-    ...get(SCRATCH),
-    ...get(SCRATCH),
-    ...load32(COUNTS),
-    ...partial.flatMap((at) => [...get(SCRATCH), ...load32(at), I32_ADD]),
-    ...store32(COUNTS),
-    ...partial.flatMap((at) => [...get(SCRATCH), ...constant(0), ...store32(at)]),
-    ...get(SCRATCH),
-    ...constant(4),
-    I32_ADD,
-    ...set(SCRATCH),
-    BR,
-    0,
-    END,
-    END,
+    ...loopUntil(
+      [...get(SCRATCH), ...constant(1024), I32_GE_U],
+      [
+        ...get(SCRATCH),
+        ...get(SCRATCH),
+        ...load32(COUNTS),
+        ...partial.flatMap((at) => [...get(SCRATCH), ...load32(at), I32_ADD]),
+        ...store32(COUNTS),
+        ...partial.flatMap((at) => [...get(SCRATCH), ...constant(0), ...store32(at)]),
+        ...addTo(SCRATCH, 4),
+      ],
+    ),
   ];
 }
 
