@@ -79,6 +79,13 @@ describe('TLSH digests match the reference', () => {
       .update(big.subarray(0, (1 << 20) + 1))
       .update(big.subarray((1 << 20) + 1));
     expect(twoParts.digest()).toBe(javascript);
+    // Updates of 512 to 527 bytes in turn: the kernel reads 8 bytes a round, the rest one at a
+    // time, and folds its partial counts at the end of every run.
+    const ragged = new TlshHasher({ oneByteChecksum: true });
+    for (let at = 0, n = 512; at < big.length; at += n, n = n === 527 ? 512 : n + 1) {
+      ragged.update(big.subarray(at, at + n));
+    }
+    expect(ragged.digest()).toBe(javascript);
   });
 
   const variants: Array<[string, TlshOptions]> = [

@@ -75,6 +75,29 @@ export const store32 = (offset: number): number[] => [I32_STORE, 2, ...uleb(offs
 /** i32.store8 of the value on the stack at the address below it plus `offset`. */
 export const store8 = (offset = 0): number[] => [I32_STORE8, 0, ...uleb(offset)];
 
+/** block { loop { exit; br_if 1; body; br 0 } }: runs `body` until `exit` leaves a non-zero i32. */
+export const loopUntil = (exit: readonly number[], body: readonly number[]): number[] => [
+  BLOCK,
+  VOID,
+  LOOP,
+  VOID,
+  ...exit,
+  BR_IF,
+  1,
+  ...body,
+  BR,
+  0,
+  END,
+  END,
+];
+/** local += n */
+export const addTo = (local: number, n: number): number[] => [
+  ...get(local),
+  ...constant(n),
+  I32_ADD,
+  ...set(local),
+];
+
 /** Sets each of `locals` from the i32 at `at(k)` (k its position in the list). */
 export const loadLocals = (locals: readonly number[], at: (k: number) => number): number[] =>
   locals.flatMap((local, k) => [...constant(0), ...load32(at(k)), ...set(local)]);
