@@ -22,8 +22,6 @@ import {
   EvidenceGraph,
   RuleActorResolver,
   addSampleValues,
-  importAttack,
-  importMispGalaxy,
   parseYaraOutput,
   YaraOutputReader,
   sampleCaseId,
@@ -37,6 +35,7 @@ import {
   type YaraMatchText,
 } from '../intel/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
+import { loadRuleActors } from './rule-actor-cache.js';
 import {
   DEFAULT_MAX_SAMPLE_SIZE,
   parseSampleInput,
@@ -438,29 +437,6 @@ export function corpusRuleFolders(): string[] {
       file: root,
     });
   return present;
-}
-
-/** The resolver of rules to actors over the bundled ATT&CK and MISP threat actors, or why there is none. */
-function loadRuleActors(): RuleActorResolver | CairnError {
-  const graph = new EvidenceGraph();
-  const read = (rel: string): Uint8Array | undefined => {
-    const file = path.join(DEFAULT_INTEL_CORPUS, rel);
-    return existsSync(file) ? readFileSync(file) : undefined;
-  };
-  const attackBytes = read('attack/enterprise-attack-18.1-subset.json.gz');
-  // Names are all a rule resolves through: ATT&CK's techniques (nine in ten objects) are left out.
-  const attack =
-    attackBytes === undefined
-      ? undefined
-      : importAttack(graph, attackBytes, { file: 'attack', techniques: false }).index;
-  const actors = read('misp-galaxy/clusters/threat-actor.json.gz');
-  if (actors !== undefined)
-    importMispGalaxy(graph, actors, { file: 'misp-galaxy/clusters/threat-actor.json.gz' });
-  if (attack === undefined && actors === undefined)
-    return new CairnError('SAMPLE_YARA_RULES', 'no bundled actors to resolve rules to', {
-      file: DEFAULT_INTEL_CORPUS,
-    });
-  return new RuleActorResolver(graph, attack);
 }
 
 /**

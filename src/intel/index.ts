@@ -279,6 +279,7 @@ export type {
   SampleCaseValue,
   SampleEntryLike,
   RuleActor,
+  RuleActorState,
 } from './sample/index.js';
 export {
   LABELS_MANIFEST,
@@ -289,7 +290,7 @@ export {
   globMatches,
   parseLabelsManifest,
 } from './labels.js';
-export type { LabelRule, Reliability, UnitLabel } from './labels.js';
+export type { LabelRule, Reliability, TitlePhrases, UnitLabel } from './labels.js';
 export { WARNINGLIST_FACTOR, WarninglistIndex } from './warninglists.js';
 export type { WarninglistHit } from './warninglists.js';
 export { countObservationsOnce } from './correlate.js';

@@ -38,4 +38,4 @@ export {
 } from './case.js';
 export type { SampleCaseValue, SampleEntryLike } from './case.js';
 export { RuleActorResolver, ruleTitles } from './rule-actors.js';
-export type { RuleActor } from './rule-actors.js';
+export type { RuleActor, RuleActorState } from './rule-actors.js';
