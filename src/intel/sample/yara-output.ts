@@ -278,17 +278,27 @@ abstract class YaraJsonReader<M extends object> {
   /** Reads the complete lines of `chunk` (with the start of a line the previous chunks left). */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    let bytes = chunk;
+    let from = 0;
     if (this.rest.length > 0) {
-      if (chunk.indexOf(0x0a) < 0) {
+      // Only the line the previous chunks began is joined (yara writes some 4 KiB at a time: a
+      // pipe's chunks are often that small), the rest of the chunk is read where it is.
+      const nl = chunk.indexOf(0x0a);
+      if (nl < 0) {
         this.rest.push(chunk);
         return;
       }
-      bytes = Buffer.concat([...this.rest, chunk]);
+      const line = Buffer.concat([...this.rest, chunk.subarray(0, nl + 1)]);
       this.rest = [];
+      this.read(line, 0);
+      from = nl + 1;
     }
+    this.read(chunk, from);
+  }
+
+  /** Reads the complete lines of bytes[from..], keeping the start of a line they do not end. */
+  private read(bytes: Buffer, start: number): void {
     const n = bytes.length;
-    let from = 0;
+    let from = start;
     while (from < n) {
       const to = this.current() !== undefined ? this.stringLine(bytes, from) : -1;
       if (to >= 0) {
