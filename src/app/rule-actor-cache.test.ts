@@ -82,6 +82,9 @@ describe('loadRuleActors: the rules-to-actors resolver kept derived on disk', ()
     const blocked = path.join(dir, 'blocked');
     writeFileSync(blocked, '');
     expect(resolved(loadRuleActors({ corpus, cacheDir: path.join(blocked, 'derived') }))).toEqual(want);
+    // Where no folder can be made and the error is ENOENT (recursive mkdirSync would never return).
+    if (existsSync('/proc/self'))
+      expect(resolved(loadRuleActors({ corpus, cacheDir: '/proc/no-such/cairn/derived' }))).toEqual(want);
   });
 
   it('without the bundled files: an error, nothing written', () => {

@@ -106,11 +106,21 @@ function readDerived(file: string, key: string): RuleActorState | undefined {
   return Array.isArray(actors) && Array.isArray(phrases) ? { actors, phrases } : undefined;
 }
 
+/**
+ * Makes `dir` and its missing parents one by one: `mkdirSync`'s `recursive` loops for ever where
+ * a folder cannot be made and the error is ENOENT (under /proc, Node 20), which would hang the run.
+ */
+function makeFolders(dir: string): void {
+  const missing: string[] = [];
+  for (let d = dir; !existsSync(d) && path.dirname(d) !== d; d = path.dirname(d)) missing.push(d);
+  for (const d of missing.reverse()) mkdirSync(d, { mode: 0o700 });
+}
+
 /** Writes the derived file whole (a temporary file renamed); a failure leaves it to be derived next time. */
 function writeDerived(file: string, key: string, state: RuleActorState): void {
   const temporary = `${file}.${process.pid}.tmp`;
   try {
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    makeFolders(path.dirname(file));
     writeFileSync(temporary, JSON.stringify({ key, state }), { mode: 0o600 });
     renameSync(temporary, file);
   } catch {

@@ -48,7 +48,7 @@ import {
   walkSamplePaths,
   type SampleLines,
 } from './sample-files.js';
-import { victimRegex, type SampleWorkerReply } from './sample-read.js';
+import { victimRegex, type SampleReplyForm, type SampleWorkerReply } from './sample-read.js';
 import { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
 import { execFileSync, spawn } from 'node:child_process';
@@ -613,8 +613,69 @@ export async function sampleRuleLines(
   request: z.output<typeof SampleInput>,
   hooks: WorkHooks = {},
 ): Promise<SampleLines> {
+  return ruleRun(
+    request,
+    hooks,
+    true,
+    textReader,
+    async ({ files, refused, actors, scan, read: readFiles, rules }) => {
+      const lines = new Array<string>(files.length);
+      const wasRead = new Array<boolean>(files.length).fill(false);
+      let bytes = 0;
+      const onReply = (reply: SampleWorkerReply): void => {
+        lines[reply.index] = reply.json!;
+        if (reply.size !== undefined) {
+          wasRead[reply.index] = true;
+          bytes += reply.size;
+        }
+      };
+      await readFiles(onReply);
+      const read = new Set(files.filter((_, i) => wasRead[i]));
+      const matches = yaraOfRead(await scan, read, hooks);
+      if (actors !== undefined && matches.size > 0) actors.annotate(matches.values(), hooks);
+      for (let i = 0; i < files.length; i++) {
+        // The entry's JSON ends with the facts object's closing brace and its own.
+        if (wasRead[i])
+          lines[i] =
+            `${lines[i].slice(0, -1)},"yara":[${(matches.get(files[i]) ?? []).map(matchText).join(',')}]}`;
+      }
+      const readCount = wasRead.filter(Boolean).length;
+      return {
+        lines: [...refused.map((r) => JSON.stringify(r)), ...lines],
+        read: readCount,
+        refused: refused.length + files.length - readCount,
+        bytes,
+        rules,
+      };
+    },
+  );
+}
+
+/** What `ruleRun` hands its body: the walk, the rules' actors, yara's scan started, and the reading to do. */
+interface RuleRun<M> {
+  files: readonly string[];
+  refused: readonly SampleFileJson[];
+  actors: RuleActors | undefined;
+  scan: Promise<YaraScan<M>>;
+  /** Reads the files (in the workers started first), each reply to `onReply`. */
+  read: (onReply: (reply: SampleWorkerReply) => void) => Promise<void>;
+  rules: NonNullable<SampleLines['rules']>;
+}
+
+/**
+ * A run with rules and no case: the workers started (replying in `form`), the rules compiled, the
+ * paths walked (refusals reported) and yara started alongside; `body` reads the files and makes
+ * the result. Aborts yara when it throws; removes the compiled rules and closes the workers.
+ */
+async function ruleRun<M, R>(
+  request: z.output<typeof SampleInput>,
+  hooks: WorkHooks,
+  form: SampleReplyForm,
+  reading: YaraReading<M>,
+  body: (run: RuleRun<M>) => Promise<R>,
+): Promise<R> {
   const victimNaming = victimRegex(request.victimNaming);
-  const workers = startSampleWorkers(request, true);
+  const workers = startSampleWorkers(request, form);
   let compiled: CompiledRules | undefined;
   const abort = new AbortController();
   try {
@@ -623,35 +684,15 @@ export async function sampleRuleLines(
     const { files, refused } = walk;
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
     const actors = request.ruleActors ? new RuleActors() : undefined;
-    const scan = yaraAlongside(compiled, walk, request.maxSize, textReader, abort.signal, actors);
-    const lines = new Array<string>(files.length);
-    const wasRead = new Array<boolean>(files.length).fill(false);
-    let bytes = 0;
-    const onReply = (reply: SampleWorkerReply): void => {
-      lines[reply.index] = reply.json!;
-      if (reply.size !== undefined) {
-        wasRead[reply.index] = true;
-        bytes += reply.size;
-      }
-    };
-    await readSampleFiles(files, request, victimNaming, true, hooks, onReply, workers);
-    const read = new Set(files.filter((_, i) => wasRead[i]));
-    const matches = yaraOfRead(await scan, read, hooks);
-    if (actors !== undefined && matches.size > 0) actors.annotate(matches.values(), hooks);
-    for (let i = 0; i < files.length; i++) {
-      // The entry's JSON ends with the facts object's closing brace and its own.
-      if (wasRead[i])
-        lines[i] =
-          `${lines[i].slice(0, -1)},"yara":[${(matches.get(files[i]) ?? []).map(matchText).join(',')}]}`;
-    }
-    const readCount = wasRead.filter(Boolean).length;
-    return {
-      lines: [...refused.map((r) => JSON.stringify(r)), ...lines],
-      read: readCount,
-      refused: refused.length + files.length - readCount,
-      bytes,
+    const scan = yaraAlongside(compiled, walk, request.maxSize, reading, abort.signal, actors);
+    return await body({
+      files,
+      refused,
+      actors,
+      scan,
+      read: (onReply) => readSampleFiles(files, request, victimNaming, form, hooks, onReply, workers),
       rules: { source: compiled.source, files: compiled.files, engine: compiled.engine },
-    };
+    });
   } catch (error) {
     abort.abort();
     throw error;
@@ -707,94 +748,84 @@ export async function writeRuleLines(
   write: (bytes: Uint8Array) => void,
   hooks: WorkHooks = {},
 ): Promise<Omit<SampleLines, 'lines'>> {
-  const victimNaming = victimRegex(request.victimNaming);
-  const workers = startSampleWorkers(request, 'utf8');
-  let compiled: CompiledRules | undefined;
-  const abort = new AbortController();
-  try {
-    compiled = compileYaraRules(ruleSourcesOf(request), hooks);
-    const walk = walkSamplePaths(request.paths);
-    const { files, refused } = walk;
-    for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
-    const actors = request.ruleActors ? new RuleActors() : undefined;
-    const scan = yaraAlongside(compiled, walk, request.maxSize, bytesReader, abort.signal, actors);
-    const out = new ByteSink(write);
-    const waiting: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(files.length);
-    const wasRead = new Array<boolean>(files.length).fill(false);
-    let matches: Map<string, YaraMatchBytes[]> | undefined;
-    let next = 0;
-    let bytes = 0;
-    /** What writing failed with: thrown once the files are read, nothing more written. */
-    let failure: { error: unknown } | undefined;
-    const writeLine = (i: number, line: Uint8Array): void => {
-      if (!wasRead[i]) return out.bytes(line);
-      // The entry's JSON ends with the facts object's closing brace, its own and a line feed.
-      out.bytes(line.subarray(0, line.length - 2));
-      out.text(',"yara":[');
-      let first = true;
-      for (const m of matches!.get(files[i]) ?? []) {
-        const { stringsUtf8, ...head } = m;
-        const named = actors?.of(m, hooks);
-        out.text(`${first ? '' : ','}${JSON.stringify(head).slice(0, -1)},"strings":`);
-        out.bytes(stringsUtf8);
-        out.text(named !== undefined ? `,"actors":${named.json}}` : '}');
-        first = false;
-      }
-      out.text(']}\n');
-    };
-    const flush = (): void => {
-      if (matches === undefined || failure !== undefined) return;
-      try {
-        for (let line = waiting[next]; line !== undefined; line = waiting[++next]) {
-          waiting[next] = undefined;
-          writeLine(next, line);
+  return ruleRun(
+    request,
+    hooks,
+    'utf8',
+    bytesReader,
+    async ({ files, refused, actors, scan, read: readFiles, rules }) => {
+      const out = new ByteSink(write);
+      const waiting: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(files.length);
+      const wasRead = new Array<boolean>(files.length).fill(false);
+      let matches: Map<string, YaraMatchBytes[]> | undefined;
+      let next = 0;
+      let bytes = 0;
+      /** What writing failed with: thrown once the files are read, nothing more written. */
+      let failure: { error: unknown } | undefined;
+      const writeLine = (i: number, line: Uint8Array): void => {
+        if (!wasRead[i]) return out.bytes(line);
+        // The entry's JSON ends with the facts object's closing brace, its own and a line feed.
+        out.bytes(line.subarray(0, line.length - 2));
+        out.text(',"yara":[');
+        let first = true;
+        for (const m of matches!.get(files[i]) ?? []) {
+          const { stringsUtf8, ...head } = m;
+          const named = actors?.of(m, hooks);
+          out.text(`${first ? '' : ','}${JSON.stringify(head).slice(0, -1)},"strings":`);
+          out.bytes(stringsUtf8);
+          out.text(named !== undefined ? `,"actors":${named.json}}` : '}');
+          first = false;
         }
-      } catch (error) {
-        failure = { error };
-      }
-    };
-    scan.then(
-      (done) => {
-        matches = done.matches;
+        out.text(']}\n');
+      };
+      const flush = (): void => {
+        if (matches === undefined || failure !== undefined) return;
         try {
-          for (const r of refused) out.text(JSON.stringify(r) + '\n');
+          for (let line = waiting[next]; line !== undefined; line = waiting[++next]) {
+            waiting[next] = undefined;
+            writeLine(next, line);
+          }
         } catch (error) {
           failure = { error };
         }
+      };
+      scan.then(
+        (done) => {
+          matches = done.matches;
+          try {
+            for (const r of refused) out.text(JSON.stringify(r) + '\n');
+          } catch (error) {
+            failure = { error };
+          }
+          flush();
+        },
+        () => undefined,
+      );
+      const onReply = (reply: SampleWorkerReply): void => {
+        waiting[reply.index] = reply.utf8 ?? Buffer.from(reply.json! + '\n', 'utf8');
+        if (reply.size !== undefined) {
+          wasRead[reply.index] = true;
+          bytes += reply.size;
+        }
         flush();
-      },
-      () => undefined,
-    );
-    const onReply = (reply: SampleWorkerReply): void => {
-      waiting[reply.index] = reply.utf8 ?? Buffer.from(reply.json! + '\n', 'utf8');
-      if (reply.size !== undefined) {
-        wasRead[reply.index] = true;
-        bytes += reply.size;
-      }
+      };
+      await readFiles(onReply);
+      const read = new Set(files.filter((_, i) => wasRead[i]));
+      const readCount = wasRead.filter(Boolean).length;
+      const done = await scan;
       flush();
-    };
-    await readSampleFiles(files, request, victimNaming, 'utf8', hooks, onReply, workers);
-    const read = new Set(files.filter((_, i) => wasRead[i]));
-    const readCount = wasRead.filter(Boolean).length;
-    const done = await scan;
-    flush();
-    if (failure !== undefined) throw failure.error;
-    yaraOfRead(done, read, hooks);
-    if (refused.length + files.length === 0) out.text('\n');
-    out.flush();
-    return {
-      read: readCount,
-      refused: refused.length + files.length - readCount,
-      bytes,
-      rules: { source: compiled.source, files: compiled.files, engine: compiled.engine },
-    };
-  } catch (error) {
-    abort.abort();
-    throw error;
-  } finally {
-    compiled?.dispose();
-    await workers?.close();
-  }
+      if (failure !== undefined) throw failure.error;
+      yaraOfRead(done, read, hooks);
+      if (refused.length + files.length === 0) out.text('\n');
+      out.flush();
+      return {
+        read: readCount,
+        refused: refused.length + files.length - readCount,
+        bytes,
+        rules,
+      };
+    },
+  );
 }
 
 /** One value of a case built from samples: an indicator type intel reads, and where it came from. */
