@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFileLines, sampleFiles, type SampleFileJson } from '../src/app/index.js';
+import { writeSampleLines } from '../src/app/surface-sample.js';
 import { captureIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
 import { syntheticPe } from './fixtures/pe/synthetic-pe.js';
@@ -181,6 +182,27 @@ describe.skipIf(!haveYara)('YARA through the yara command line', () => {
     const lines = await sampleFileLines({ ...input, workers: 1 }, problems(fromLines));
     expect(lines.lines).toEqual(entries.files.map((f) => JSON.stringify(f)));
     expect(fromLines).toEqual(fromEntries);
+    // Written as UTF-8 (--json): the same lines, problems and counts, in small writes or large.
+    const fromWritten: string[] = [];
+    const written: Buffer[] = [];
+    const counts = await writeSampleLines(
+      { ...input, workers: 1 },
+      (b) => written.push(Buffer.from(b)),
+      problems(fromWritten),
+    );
+    expect(Buffer.concat(written).toString('utf8')).toBe(lines.lines.join('\n') + '\n');
+    expect(fromWritten.sort()).toEqual([...fromEntries].sort());
+    expect(counts).toEqual({
+      read: lines.read,
+      refused: lines.refused,
+      bytes: lines.bytes,
+      rules: lines.rules,
+    });
+    const none: Buffer[] = [];
+    const empty = join(dir, 'empty');
+    mkdirSync(empty, { recursive: true });
+    await writeSampleLines({ paths: [empty], rules }, (b) => none.push(Buffer.from(b)));
+    expect(Buffer.concat(none).toString()).toBe('\n');
     expect(fromEntries).toContain(`SAMPLE_YARA_FAILED ${join(odd, 'line\nbreak.exe')}`);
     expect(fromEntries).toContain(`SAMPLE_TOO_LARGE ${join(odd, 'too-large.bin')}`);
     expect([lines.read, lines.refused, lines.bytes, lines.rules]).toEqual([

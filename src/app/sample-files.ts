@@ -326,11 +326,15 @@ export async function writeSampleLines(
 ): Promise<Omit<SampleLines, 'lines'>> {
   const request = parseSampleInput(input);
   if (
-    request.caseName !== undefined ||
-    request.caseFile !== undefined ||
-    request.rules !== undefined ||
-    request.corpusRules
+    request.caseName === undefined &&
+    request.caseFile === undefined &&
+    (request.rules !== undefined || request.corpusRules)
   ) {
+    // YARA and its rules' actors live in sample.ts; the lines go out as UTF-8 there too.
+    const { writeRuleLines } = await import('./sample.js');
+    return writeRuleLines(request, write, hooks);
+  }
+  if (request.caseName !== undefined || request.caseFile !== undefined) {
     const { lines, ...rest } = await sampleFileLines(input, hooks);
     // Some 64 KiB at a time: with YARA's matched strings the report can pass 100 MiB, which one
     // string (and its UTF-8 copy) would hold twice over.

@@ -22,10 +22,9 @@ import {
   EvidenceGraph,
   RuleActorResolver,
   addSampleValues,
-  importAttack,
-  importMispGalaxy,
   parseYaraOutput,
   YaraOutputReader,
+  YaraOutputBytesReader,
   sampleCaseId,
   sampleCaseValues,
   sampleValueId,
@@ -35,8 +34,10 @@ import {
   type YaraMatch,
   type SampleCaseValue,
   type YaraMatchText,
+  type YaraMatchBytes,
 } from '../intel/index.js';
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
+import { loadRuleActors } from './rule-actor-cache.js';
 import {
   DEFAULT_MAX_SAMPLE_SIZE,
   parseSampleInput,
@@ -47,7 +48,7 @@ import {
   walkSamplePaths,
   type SampleLines,
 } from './sample-files.js';
-import { victimRegex, type SampleWorkerReply } from './sample-read.js';
+import { victimRegex, type SampleReplyForm, type SampleWorkerReply } from './sample-read.js';
 import { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
 import { execFileSync, spawn } from 'node:child_process';
@@ -263,6 +264,9 @@ const objectReader: YaraReading<YaraMatch> = (files) => {
 /** The matches' strings as JSON text, read while yara runs (`YaraOutputReader`). */
 const textReader: YaraReading<YaraMatchText> = (files) => new YaraOutputReader(files);
 
+/** The matches' strings as the UTF-8 of their JSON text, read while yara runs (`YaraOutputBytesReader`). */
+const bytesReader: YaraReading<YaraMatchBytes> = (files) => new YaraOutputBytesReader(files);
+
 /** A match the rules' actors are added to. */
 type RuleMatch = Pick<YaraMatchJson, 'rule' | 'meta' | 'actors'>;
 
@@ -440,29 +444,6 @@ export function corpusRuleFolders(): string[] {
   return present;
 }
 
-/** The resolver of rules to actors over the bundled ATT&CK and MISP threat actors, or why there is none. */
-function loadRuleActors(): RuleActorResolver | CairnError {
-  const graph = new EvidenceGraph();
-  const read = (rel: string): Uint8Array | undefined => {
-    const file = path.join(DEFAULT_INTEL_CORPUS, rel);
-    return existsSync(file) ? readFileSync(file) : undefined;
-  };
-  const attackBytes = read('attack/enterprise-attack-18.1-subset.json.gz');
-  // Names are all a rule resolves through: ATT&CK's techniques (nine in ten objects) are left out.
-  const attack =
-    attackBytes === undefined
-      ? undefined
-      : importAttack(graph, attackBytes, { file: 'attack', techniques: false }).index;
-  const actors = read('misp-galaxy/clusters/threat-actor.json.gz');
-  if (actors !== undefined)
-    importMispGalaxy(graph, actors, { file: 'misp-galaxy/clusters/threat-actor.json.gz' });
-  if (attack === undefined && actors === undefined)
-    return new CairnError('SAMPLE_YARA_RULES', 'no bundled actors to resolve rules to', {
-      file: DEFAULT_INTEL_CORPUS,
-    });
-  return new RuleActorResolver(graph, attack);
-}
-
 /**
  * The rules' actors of one run, their data loaded once: `prepare()` as soon as yara reports a
  * match, while the workers still read the files (the main thread is idle then), else when the
@@ -470,6 +451,9 @@ function loadRuleActors(): RuleActorResolver | CairnError {
  */
 class RuleActors {
   private loaded: { resolver: RuleActorResolver | CairnError } | { error: unknown } | undefined;
+  /** The actors of each rule and metadata seen (`rule\0meta JSON`), with their JSON text. */
+  private readonly found = new Map<string, { actors: YaraMatchJson['actors']; json: string }>();
+  private reported = false;
 
   prepare(): void {
     if (this.loaded !== undefined) return;
@@ -481,23 +465,39 @@ class RuleActors {
     }
   }
 
-  /** Adds to each match the actors its rule names. */
-  annotate(matchLists: Iterable<readonly RuleMatch[]>, hooks: WorkHooks): void {
+  /**
+   * The actors the match's rule names, and their JSON text; undefined when there are no bundled
+   * actors to resolve with (reported once).
+   */
+  of(
+    m: Omit<RuleMatch, 'actors'>,
+    hooks: WorkHooks,
+  ): { actors: YaraMatchJson['actors']; json: string } | undefined {
     this.prepare();
     const loaded = this.loaded!;
     if ('error' in loaded) throw loaded.error;
     const { resolver } = loaded;
     if (resolver instanceof CairnError) {
-      hooks.onProblem?.(resolver);
-      return;
+      if (!this.reported) hooks.onProblem?.(resolver);
+      this.reported = true;
+      return undefined;
     }
-    const cache = new Map<string, YaraMatchJson['actors']>();
+    const key = `${m.rule}\u0000${JSON.stringify(m.meta)}`;
+    let found = this.found.get(key);
+    if (found === undefined) {
+      const actors = resolver.resolve(m.rule, m.meta);
+      this.found.set(key, (found = { actors, json: JSON.stringify(actors) }));
+    }
+    return found;
+  }
+
+  /** Adds to each match the actors its rule names. */
+  annotate(matchLists: Iterable<readonly RuleMatch[]>, hooks: WorkHooks): void {
     for (const list of matchLists)
       for (const m of list) {
-        const key = `${m.rule}\u0000${JSON.stringify(m.meta)}`;
-        let found = cache.get(key);
-        if (found === undefined) cache.set(key, (found = resolver.resolve(m.rule, m.meta)));
-        m.actors = found;
+        const found = this.of(m, hooks);
+        if (found === undefined) return;
+        m.actors = found.actors;
       }
   }
 }
@@ -613,8 +613,69 @@ export async function sampleRuleLines(
   request: z.output<typeof SampleInput>,
   hooks: WorkHooks = {},
 ): Promise<SampleLines> {
+  return ruleRun(
+    request,
+    hooks,
+    true,
+    textReader,
+    async ({ files, refused, actors, scan, read: readFiles, rules }) => {
+      const lines = new Array<string>(files.length);
+      const wasRead = new Array<boolean>(files.length).fill(false);
+      let bytes = 0;
+      const onReply = (reply: SampleWorkerReply): void => {
+        lines[reply.index] = reply.json!;
+        if (reply.size !== undefined) {
+          wasRead[reply.index] = true;
+          bytes += reply.size;
+        }
+      };
+      await readFiles(onReply);
+      const read = new Set(files.filter((_, i) => wasRead[i]));
+      const matches = yaraOfRead(await scan, read, hooks);
+      if (actors !== undefined && matches.size > 0) actors.annotate(matches.values(), hooks);
+      for (let i = 0; i < files.length; i++) {
+        // The entry's JSON ends with the facts object's closing brace and its own.
+        if (wasRead[i])
+          lines[i] =
+            `${lines[i].slice(0, -1)},"yara":[${(matches.get(files[i]) ?? []).map(matchText).join(',')}]}`;
+      }
+      const readCount = wasRead.filter(Boolean).length;
+      return {
+        lines: [...refused.map((r) => JSON.stringify(r)), ...lines],
+        read: readCount,
+        refused: refused.length + files.length - readCount,
+        bytes,
+        rules,
+      };
+    },
+  );
+}
+
+/** What `ruleRun` hands its body: the walk, the rules' actors, yara's scan started, and the reading to do. */
+interface RuleRun<M> {
+  files: readonly string[];
+  refused: readonly SampleFileJson[];
+  actors: RuleActors | undefined;
+  scan: Promise<YaraScan<M>>;
+  /** Reads the files (in the workers started first), each reply to `onReply`. */
+  read: (onReply: (reply: SampleWorkerReply) => void) => Promise<void>;
+  rules: NonNullable<SampleLines['rules']>;
+}
+
+/**
+ * A run with rules and no case: the workers started (replying in `form`), the rules compiled, the
+ * paths walked (refusals reported) and yara started alongside; `body` reads the files and makes
+ * the result. Aborts yara when it throws; removes the compiled rules and closes the workers.
+ */
+async function ruleRun<M, R>(
+  request: z.output<typeof SampleInput>,
+  hooks: WorkHooks,
+  form: SampleReplyForm,
+  reading: YaraReading<M>,
+  body: (run: RuleRun<M>) => Promise<R>,
+): Promise<R> {
   const victimNaming = victimRegex(request.victimNaming);
-  const workers = startSampleWorkers(request, true);
+  const workers = startSampleWorkers(request, form);
   let compiled: CompiledRules | undefined;
   const abort = new AbortController();
   try {
@@ -623,35 +684,15 @@ export async function sampleRuleLines(
     const { files, refused } = walk;
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
     const actors = request.ruleActors ? new RuleActors() : undefined;
-    const scan = yaraAlongside(compiled, walk, request.maxSize, textReader, abort.signal, actors);
-    const lines = new Array<string>(files.length);
-    const wasRead = new Array<boolean>(files.length).fill(false);
-    let bytes = 0;
-    const onReply = (reply: SampleWorkerReply): void => {
-      lines[reply.index] = reply.json!;
-      if (reply.size !== undefined) {
-        wasRead[reply.index] = true;
-        bytes += reply.size;
-      }
-    };
-    await readSampleFiles(files, request, victimNaming, true, hooks, onReply, workers);
-    const read = new Set(files.filter((_, i) => wasRead[i]));
-    const matches = yaraOfRead(await scan, read, hooks);
-    if (actors !== undefined && matches.size > 0) actors.annotate(matches.values(), hooks);
-    for (let i = 0; i < files.length; i++) {
-      // The entry's JSON ends with the facts object's closing brace and its own.
-      if (wasRead[i])
-        lines[i] =
-          `${lines[i].slice(0, -1)},"yara":[${(matches.get(files[i]) ?? []).map(matchText).join(',')}]}`;
-    }
-    const readCount = wasRead.filter(Boolean).length;
-    return {
-      lines: [...refused.map((r) => JSON.stringify(r)), ...lines],
-      read: readCount,
-      refused: refused.length + files.length - readCount,
-      bytes,
+    const scan = yaraAlongside(compiled, walk, request.maxSize, reading, abort.signal, actors);
+    return await body({
+      files,
+      refused,
+      actors,
+      scan,
+      read: (onReply) => readSampleFiles(files, request, victimNaming, form, hooks, onReply, workers),
       rules: { source: compiled.source, files: compiled.files, engine: compiled.engine },
-    };
+    });
   } catch (error) {
     abort.abort();
     throw error;
@@ -659,6 +700,132 @@ export async function sampleRuleLines(
     compiled?.dispose();
     await workers?.close();
   }
+}
+
+/**
+ * Small pieces gathered into buffers of some 256 KiB, each written out whole when full (a fresh
+ * one then: `write` may keep what it is given); a piece of 16 KiB or more is written as it is.
+ */
+class ByteSink {
+  private buffer = Buffer.allocUnsafe(1 << 18);
+  private used = 0;
+  constructor(private readonly write: (bytes: Uint8Array) => void) {}
+
+  bytes(b: Uint8Array): void {
+    if (b.length >= 1 << 14) {
+      this.flush();
+      this.write(b);
+      return;
+    }
+    if (b.length > this.buffer.length - this.used) this.flush();
+    this.buffer.set(b, this.used);
+    this.used += b.length;
+  }
+
+  text(s: string): void {
+    if (s.length >= 1 << 14) return this.bytes(Buffer.from(s, 'utf8'));
+    if (3 * s.length > this.buffer.length - this.used) this.flush();
+    this.used += this.buffer.write(s, this.used, 'utf8');
+  }
+
+  flush(): void {
+    if (this.used === 0) return;
+    this.write(this.buffer.subarray(0, this.used));
+    this.buffer = Buffer.allocUnsafe(this.buffer.length);
+    this.used = 0;
+  }
+}
+
+/**
+ * `writeSampleLines` with YARA rules and no case (`intel sample --json --rules`): the lines
+ * `sampleRuleLines` makes, written as UTF-8 without a string of them. The workers hand each
+ * entry's line as UTF-8 (as without rules), the matched strings' JSON text stays the bytes yara's
+ * output was read into (`YaraOutputBytesReader`), and the lines are written in order as soon as
+ * yara has ended and the lines before them are written; nothing is written when yara fails.
+ */
+export async function writeRuleLines(
+  request: z.output<typeof SampleInput>,
+  write: (bytes: Uint8Array) => void,
+  hooks: WorkHooks = {},
+): Promise<Omit<SampleLines, 'lines'>> {
+  return ruleRun(
+    request,
+    hooks,
+    'utf8',
+    bytesReader,
+    async ({ files, refused, actors, scan, read: readFiles, rules }) => {
+      const out = new ByteSink(write);
+      const waiting: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(files.length);
+      const wasRead = new Array<boolean>(files.length).fill(false);
+      let matches: Map<string, YaraMatchBytes[]> | undefined;
+      let next = 0;
+      let bytes = 0;
+      /** What writing failed with: thrown once the files are read, nothing more written. */
+      let failure: { error: unknown } | undefined;
+      const writeLine = (i: number, line: Uint8Array): void => {
+        if (!wasRead[i]) return out.bytes(line);
+        // The entry's JSON ends with the facts object's closing brace, its own and a line feed.
+        out.bytes(line.subarray(0, line.length - 2));
+        out.text(',"yara":[');
+        let first = true;
+        for (const m of matches!.get(files[i]) ?? []) {
+          const { stringsUtf8, ...head } = m;
+          const named = actors?.of(m, hooks);
+          out.text(`${first ? '' : ','}${JSON.stringify(head).slice(0, -1)},"strings":`);
+          out.bytes(stringsUtf8);
+          out.text(named !== undefined ? `,"actors":${named.json}}` : '}');
+          first = false;
+        }
+        out.text(']}\n');
+      };
+      const flush = (): void => {
+        if (matches === undefined || failure !== undefined) return;
+        try {
+          for (let line = waiting[next]; line !== undefined; line = waiting[++next]) {
+            waiting[next] = undefined;
+            writeLine(next, line);
+          }
+        } catch (error) {
+          failure = { error };
+        }
+      };
+      scan.then(
+        (done) => {
+          matches = done.matches;
+          try {
+            for (const r of refused) out.text(JSON.stringify(r) + '\n');
+          } catch (error) {
+            failure = { error };
+          }
+          flush();
+        },
+        () => undefined,
+      );
+      const onReply = (reply: SampleWorkerReply): void => {
+        waiting[reply.index] = reply.utf8 ?? Buffer.from(reply.json! + '\n', 'utf8');
+        if (reply.size !== undefined) {
+          wasRead[reply.index] = true;
+          bytes += reply.size;
+        }
+        flush();
+      };
+      await readFiles(onReply);
+      const read = new Set(files.filter((_, i) => wasRead[i]));
+      const readCount = wasRead.filter(Boolean).length;
+      const done = await scan;
+      flush();
+      if (failure !== undefined) throw failure.error;
+      yaraOfRead(done, read, hooks);
+      if (refused.length + files.length === 0) out.text('\n');
+      out.flush();
+      return {
+        read: readCount,
+        refused: refused.length + files.length - readCount,
+        bytes,
+        rules,
+      };
+    },
+  );
 }
 
 /** One value of a case built from samples: an indicator type intel reads, and where it came from. */

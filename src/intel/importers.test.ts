@@ -15,7 +15,7 @@ import {
   importStixBundle,
   RuleActorResolver,
 } from './index.js';
-import type { AttackIndex, ImportReport } from './index.js';
+import type { AttackIndex, ImportReport, RuleActorState } from './index.js';
 
 const dataDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/intel');
 const read = (rel: string) => readFileSync(path.join(dataDir, rel));
@@ -221,6 +221,8 @@ describe('MITRE ATT&CK subset (gzip)', () => {
     importMispGalaxy(full, misp, { file: 'misp' });
     const ours = new RuleActorResolver(light, names.index);
     const theirs = new RuleActorResolver(full, fullIndex);
+    // And as `intel sample` keeps it derived on disk: its state through JSON, without the graph.
+    const kept = new RuleActorResolver(JSON.parse(JSON.stringify(ours.state())) as RuleActorState);
     const titles = new Set<string>();
     for (const f of [...full.actors, ...full.cases, ...full.malware])
       for (const name of [f.name, ...f.aliases]) titles.add(name);
@@ -231,6 +233,7 @@ describe('MITRE ATT&CK subset (gzip)', () => {
       const want = theirs.resolve(title.replace(/ /g, '_'), meta);
       if (want.length > 0) named++;
       expect(ours.resolve(title.replace(/ /g, '_'), meta), title).toEqual(want);
+      expect(kept.resolve(title.replace(/ /g, '_'), meta), title).toEqual(want);
     }
     expect(named).toBeGreaterThan(2000);
   });

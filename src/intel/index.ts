@@ -257,6 +257,7 @@ export {
   parseYaraOutput,
   parseYaraOutputText,
   YaraOutputReader,
+  YaraOutputBytesReader,
   addSampleValues,
   importSampleJson,
   sampleCase,
@@ -282,10 +283,12 @@ export type {
   StringRun,
   YaraMatch,
   YaraMatchText,
+  YaraMatchBytes,
   YaraStringMatch,
   SampleCaseValue,
   SampleEntryLike,
   RuleActor,
+  RuleActorState,
 } from './sample/index.js';
 export {
   LABELS_MANIFEST,
@@ -296,7 +299,7 @@ export {
   globMatches,
   parseLabelsManifest,
 } from './labels.js';
-export type { LabelRule, Reliability, UnitLabel } from './labels.js';
+export type { LabelRule, Reliability, TitlePhrases, UnitLabel } from './labels.js';
 export { WARNINGLIST_FACTOR, WarninglistIndex } from './warninglists.js';
 export type { WarninglistHit } from './warninglists.js';
 export { countObservationsOnce } from './correlate.js';

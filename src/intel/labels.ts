@@ -117,6 +117,13 @@ interface Phrase {
   spellings: Set<string>;
 }
 
+/**
+ * A `TitleResolver`'s phrases as plain data (JSON as is): each folded key with its phrases as
+ * `[actors, weight, how, spellings]`, in the resolver's order. `TitleResolver.fromPhrases` of it
+ * resolves as the resolver it came from.
+ */
+export type TitlePhrases = Array<[key: string, phrases: Array<[number[], number, string, string[]]>]>;
+
 const WORD = /[\p{L}\p{N}]+/gu;
 /** Longest phrase, in words, looked for in a title. */
 const MAX_WORDS = 5;
@@ -126,12 +133,14 @@ const MAX_WORDS = 5;
  * every source merged into the actor), each ATT&CK campaign name and alias (to the groups it is
  * attributed to), each ATT&CK software name and alias (to the groups that use it, when at most
  * {@link MAX_SOFTWARE_USERS} do). A phrase is a run of whole words; a one-word name under six
- * letters without a digit must be written as a source writes it ("ZINC", not "zinc").
+ * letters without a digit must be written as a source writes it ("ZINC", not "zinc"). Without a
+ * directory it knows no name (`fromPhrases` fills one from a cache).
  */
 export class TitleResolver {
-  private readonly phrases = new Map<string, Phrase[]>();
+  private readonly phraseMap = new Map<string, Phrase[]>();
 
-  constructor(directory: ActorDirectory, attack?: AttackIndex, options: { nameHeads?: boolean } = {}) {
+  constructor(directory?: ActorDirectory, attack?: AttackIndex, options: { nameHeads?: boolean } = {}) {
+    if (directory === undefined) return;
     for (const node of directory.nodes)
       for (const name of [node.name, ...node.aliases, ...node.externalIds]) {
         this.add(name, [node.index], TITLE_WEIGHTS.actorName, `a name of ${node.name}`);
@@ -185,17 +194,41 @@ export class TitleResolver {
     }
   }
 
+  /** The phrases as plain data, for `fromPhrases` (a cache of the resolver, without its directory). */
+  phrases(): TitlePhrases {
+    return [...this.phraseMap.entries()].map(([key, list]) => [
+      key,
+      list.map((p) => [p.actors, p.weight, p.how, [...p.spellings]]),
+    ]);
+  }
+
+  /** A resolver with the phrases `phrases()` gave: it resolves titles as the one they came from. */
+  static fromPhrases(phrases: TitlePhrases): TitleResolver {
+    const resolver = new TitleResolver();
+    for (const [key, list] of phrases)
+      resolver.phraseMap.set(
+        key,
+        list.map(([actors, weight, how, spellings]) => ({
+          actors,
+          weight,
+          how,
+          spellings: new Set(spellings),
+        })),
+      );
+    return resolver;
+  }
+
   private add(name: string, actors: number[], weight: number, how: string): void {
     const key = foldActorName(name);
     if (key.length < 4 || /^\d+$/.test(key)) return;
-    const list = this.phrases.get(key) ?? [];
+    const list = this.phraseMap.get(key) ?? [];
     const same = list.find((p) => p.how === how);
     if (same !== undefined) {
       same.spellings.add(name);
       return;
     }
     list.push({ actors, weight, how, spellings: new Set([name]) });
-    this.phrases.set(key, list);
+    this.phraseMap.set(key, list);
   }
 
   /** The actors a title names, each once with its strongest tie. */
@@ -206,7 +239,7 @@ export class TitleResolver {
       for (let n = 1; n <= MAX_WORDS && i + n <= words.length; n++) {
         const text = words.slice(i, i + n).join(' ');
         const key = foldActorName(text);
-        const hits = (this.phrases.get(key) ?? []).filter(
+        const hits = (this.phraseMap.get(key) ?? []).filter(
           (p) => n > 1 || key.length >= 6 || /\d/.test(key) || p.spellings.has(text),
         );
         // A name several actors claim is split among them, as a direct label is.

@@ -25,8 +25,13 @@ export { networkStrings, stringRuns, MAX_VALUES_PER_KIND, MIN_STRING_LENGTH } fr
 export { EXTENSION_LIKE } from './string-values.js';
 export type { NetworkString, NetworkStringKind, StringRun } from './strings.js';
 
-export { parseYaraOutput, parseYaraOutputText, YaraOutputReader } from './yara-output.js';
-export type { YaraMatch, YaraMatchText, YaraStringMatch } from './yara-output.js';
+export {
+  parseYaraOutput,
+  parseYaraOutputText,
+  YaraOutputReader,
+  YaraOutputBytesReader,
+} from './yara-output.js';
+export type { YaraMatch, YaraMatchBytes, YaraMatchText, YaraStringMatch } from './yara-output.js';
 export {
   addSampleValues,
   importSampleJson,
@@ -38,4 +43,4 @@ export {
 } from './case.js';
 export type { SampleCaseValue, SampleEntryLike } from './case.js';
 export { RuleActorResolver, ruleTitles } from './rule-actors.js';
-export type { RuleActor } from './rule-actors.js';
+export type { RuleActor, RuleActorState } from './rule-actors.js';

@@ -8,7 +8,7 @@ import { ActorResolver } from '../aliases.js';
 import { ActorDirectory } from '../actor-directory.js';
 import type { AttackIndex } from '../attack.js';
 import type { EvidenceGraph } from '../graph.js';
-import { TitleResolver } from '../labels.js';
+import { TitleResolver, type TitlePhrases } from '../labels.js';
 
 /** Metadata keys whose values name what a rule detects (authors, hashes and dates do not). */
 const NAMING_KEYS =
@@ -37,14 +37,41 @@ export function ruleTitles(
   return texts;
 }
 
+/**
+ * What a `RuleActorResolver` resolves with, as plain data (JSON as is): each actor's name and id
+ * by its index, and the title phrases. `RuleActorResolver.fromState` of it resolves every rule as
+ * the resolver it came from, without the graph it was built from.
+ */
+export interface RuleActorState {
+  actors: Array<[name: string, id: string]>;
+  phrases: TitlePhrases;
+}
+
 /** Resolves matched rules to actors over a corpus' actors (and ATT&CK, for campaigns and software). */
 export class RuleActorResolver {
-  private readonly directory: ActorDirectory;
+  /** Name and id of each actor, by its index in the directory. */
+  private readonly actors: ReadonlyArray<readonly [string, string]>;
   private readonly titles: TitleResolver;
 
-  constructor(graph: EvidenceGraph, attack?: AttackIndex) {
-    this.directory = new ActorDirectory(new ActorResolver(graph));
-    this.titles = new TitleResolver(this.directory, attack);
+  constructor(graph: EvidenceGraph, attack?: AttackIndex);
+  constructor(state: RuleActorState);
+  constructor(from: EvidenceGraph | RuleActorState, attack?: AttackIndex) {
+    if ('phrases' in from) {
+      this.actors = from.actors;
+      this.titles = TitleResolver.fromPhrases(from.phrases);
+      return;
+    }
+    const directory = new ActorDirectory(new ActorResolver(from));
+    this.actors = directory.nodes.map((node) => [
+      node.name,
+      node.externalIds[0] ?? node.members[0] ?? node.name,
+    ]);
+    this.titles = new TitleResolver(directory, attack);
+  }
+
+  /** The resolver as plain data: `new RuleActorResolver(state)` resolves as this one. */
+  state(): RuleActorState {
+    return { actors: this.actors.map(([name, id]) => [name, id]), phrases: this.titles.phrases() };
   }
 
   /** Actors the rule's name or metadata names, strongest tie first, each once. */
@@ -54,10 +81,10 @@ export class RuleActorResolver {
       for (const label of this.titles.resolve(text)) {
         const prev = best.get(label.actor);
         if (prev !== undefined && prev.weight >= label.weight) continue;
-        const node = this.directory.nodes[label.actor];
+        const [actor, id] = this.actors[label.actor];
         best.set(label.actor, {
-          actor: node.name,
-          id: node.externalIds[0] ?? node.members[0] ?? node.name,
+          actor,
+          id,
           weight: label.weight,
           how: `${field}: ${label.how.replace(/^title names/, 'names')}`,
         });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseYaraOutput, parseYaraOutputText, YaraOutputReader } from './yara-output.js';
+import {
+  parseYaraOutput,
+  parseYaraOutputText,
+  YaraOutputBytesReader,
+  YaraOutputReader,
+} from './yara-output.js';
 
 const FILES = ['/s/a.exe', '/s/with space [1].exe', '/s/q"uote\\.exe'];
 
@@ -96,6 +101,25 @@ describe('parseYaraOutput', () => {
     expect(JSON.stringify(readAll([...bytes].map((b) => Buffer.of(b))))).toBe(whole);
   });
 
+  it('a very long string line, across many chunks, is cut to 256 characters of data', () => {
+    const long = 'ab"\\'.repeat(300_000);
+    const output = `RuleA [] [] /s/a.exe\n0x10:$a: ${long}\n0x11:$b: é${long}\n0x12:$c: short`;
+    const want = JSON.stringify(text(parseYaraOutputText(output, FILES)));
+    const bytes = Buffer.from(output);
+    for (const size of [1000, 65536, 1 << 20]) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+      expect(JSON.stringify(readAll(chunks)), `chunks of ${size}`).toBe(want);
+    }
+    const strings = JSON.parse(
+      parseYaraOutputText(output, FILES).matches.get('/s/a.exe')![0].stringsJson,
+    ) as Array<{
+      data: string;
+    }>;
+    expect(strings.map((s) => s.data.length)).toEqual([256, 256, 5]);
+    expect(strings[0].data).toBe(long.slice(0, 256));
+  });
+
   it('YaraOutputReader gives what parseYaraOutput gives, on generated output in random chunks', () => {
     let seed = 7;
     const next = (n: number): number => {
@@ -162,11 +186,30 @@ describe('parseYaraOutput', () => {
   });
 });
 
-/** The reader's result over the chunks, in a form to compare. */
+/**
+ * The readers' result over the chunks, in a form to compare: `YaraOutputReader`'s, after checking
+ * that `YaraOutputBytesReader` read the same (its strings' bytes being the same JSON text).
+ */
 function readAll(chunks: Buffer[]): unknown {
   const reader = new YaraOutputReader(FILES);
-  for (const c of chunks) reader.push(c);
-  return text(reader.end());
+  const bytesReader = new YaraOutputBytesReader(FILES);
+  for (const c of chunks) {
+    reader.push(c);
+    bytesReader.push(c);
+  }
+  const got = text(reader.end());
+  const fromBytes = bytesReader.end();
+  const asText = new Map(
+    [...fromBytes.matches].map(([file, list]) => [
+      file,
+      list.map(({ stringsUtf8, ...head }) => ({
+        ...head,
+        stringsJson: Buffer.from(stringsUtf8).toString('utf8'),
+      })),
+    ]),
+  );
+  expect(JSON.stringify(text({ matches: asText, unread: fromBytes.unread }))).toBe(JSON.stringify(got));
+  return got;
 }
 
 function text(result: ReturnType<typeof parseYaraOutputText>): unknown {

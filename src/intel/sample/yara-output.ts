@@ -227,14 +227,24 @@ const PIECE_OFFSET = ASCII('","offset":');
 const PIECE_DATA = ASCII(',"data":"');
 
 /**
- * `parseYaraOutputText` fed yara's output as it arrives, chunk by chunk (`push`), its matched
- * strings' JSON text written byte by byte from the output's bytes: a string line whose data is
- * printable ASCII (what yara prints for text strings, other bytes as `\xNN`) becomes its JSON
- * piece without a string of its own; any other line is decoded and read as `parseYaraOutputText`
- * reads it. The result is the same whatever the chunks.
+ * A match whose matched strings are kept as the UTF-8 bytes of their array's JSON text: what
+ * `YaraMatchText.stringsJson` holds, never made a string (`YaraOutputBytesReader`).
  */
-export class YaraOutputReader {
-  private readonly lines: YaraLines<YaraMatchText>;
+export interface YaraMatchBytes extends Omit<YaraMatch, 'strings'> {
+  stringsUtf8: Uint8Array;
+}
+
+/** The bytes `[]`: the strings of a match without any (a rule on its condition alone). */
+const NO_STRINGS = ASCII('[]');
+
+/**
+ * yara's output read chunk by chunk (`push`), each match's strings written as JSON text byte by
+ * byte from the output's bytes; `keep` makes the match of a header and hands it its strings' text
+ * (`bytes[0..used)`, without brackets) once its lines end. `YaraOutputReader` and
+ * `YaraOutputBytesReader` differ only in what they keep.
+ */
+abstract class YaraJsonReader<M extends object> {
+  private readonly lines: YaraLines<M>;
   /** The current match's strings as JSON text, without the brackets. */
   private json = Buffer.allocUnsafe(1 << 16);
   private used = 0;
@@ -245,7 +255,7 @@ export class YaraOutputReader {
     this.lines = new YaraLines(new Set(files), {
       start: (header) => {
         this.used = 0;
-        return { ...header, stringsJson: '[]' };
+        return this.make(header);
       },
       add: (_match, identifier, offset, data, plain) => {
         const piece = `{"identifier":"${identifier}","offset":${offset},"data":${plain ? `"${data}"` : JSON.stringify(data)}}`;
@@ -254,26 +264,41 @@ export class YaraOutputReader {
         this.used += this.json.write(piece, this.used, 'utf8');
       },
       end: (match) => {
-        if (this.used > 0) match.stringsJson = `[${this.json.toString('utf8', 0, this.used)}]`;
+        if (this.used > 0) this.keep(match, this.json, this.used);
         this.used = 0;
       },
     });
   }
 
+  /** The match of a header line, its strings none yet. */
+  protected abstract make(header: Omit<YaraMatch, 'strings'>): M;
+  /** Keeps the strings' JSON text, `json[0..used)` without brackets (a buffer reused for the next match). */
+  protected abstract keep(match: M, json: Buffer, used: number): void;
+
   /** Reads the complete lines of `chunk` (with the start of a line the previous chunks left). */
   push(chunk: Buffer): void {
     if (chunk.length === 0) return;
-    let bytes = chunk;
+    let from = 0;
     if (this.rest.length > 0) {
-      if (chunk.indexOf(0x0a) < 0) {
+      // Only the line the previous chunks began is joined (yara writes some 4 KiB at a time: a
+      // pipe's chunks are often that small), the rest of the chunk is read where it is.
+      const nl = chunk.indexOf(0x0a);
+      if (nl < 0) {
         this.rest.push(chunk);
         return;
       }
-      bytes = Buffer.concat([...this.rest, chunk]);
+      const line = Buffer.concat([...this.rest, chunk.subarray(0, nl + 1)]);
       this.rest = [];
+      this.read(line, 0);
+      from = nl + 1;
     }
+    this.read(chunk, from);
+  }
+
+  /** Reads the complete lines of bytes[from..], keeping the start of a line they do not end. */
+  private read(bytes: Buffer, start: number): void {
     const n = bytes.length;
-    let from = 0;
+    let from = start;
     while (from < n) {
       const to = this.current() !== undefined ? this.stringLine(bytes, from) : -1;
       if (to >= 0) {
@@ -289,7 +314,7 @@ export class YaraOutputReader {
   }
 
   /** Reads the last line (if the output did not end with a line break); the matches by file. */
-  end(): { matches: Map<string, YaraMatchText[]>; unread: string[] } {
+  end(): { matches: Map<string, M[]>; unread: string[] } {
     if (this.rest.length > 0) {
       const last = Buffer.concat(this.rest);
       this.rest = [];
@@ -298,7 +323,7 @@ export class YaraOutputReader {
     return this.lines.finish();
   }
 
-  private current(): YaraMatchText | undefined {
+  private current(): M | undefined {
     return this.lines.current;
   }
 
@@ -372,5 +397,40 @@ export class YaraOutputReader {
     out[o++] = 0x7d;
     this.used = o;
     return i;
+  }
+}
+
+/**
+ * `parseYaraOutputText` fed yara's output as it arrives, chunk by chunk (`push`), its matched
+ * strings' JSON text written byte by byte from the output's bytes: a string line whose data is
+ * printable ASCII (what yara prints for text strings, other bytes as `\xNN`) becomes its JSON
+ * piece without a string of its own; any other line is decoded and read as `parseYaraOutputText`
+ * reads it. The result is the same whatever the chunks.
+ */
+export class YaraOutputReader extends YaraJsonReader<YaraMatchText> {
+  protected make(header: Omit<YaraMatch, 'strings'>): YaraMatchText {
+    return { ...header, stringsJson: '[]' };
+  }
+
+  protected keep(match: YaraMatchText, json: Buffer, used: number): void {
+    match.stringsJson = `[${json.toString('utf8', 0, used)}]`;
+  }
+}
+
+/**
+ * `YaraOutputReader` whose matches keep their strings' JSON text as UTF-8 (`YaraMatchBytes`), for
+ * a caller that writes them out as bytes: no string is made of them.
+ */
+export class YaraOutputBytesReader extends YaraJsonReader<YaraMatchBytes> {
+  protected make(header: Omit<YaraMatch, 'strings'>): YaraMatchBytes {
+    return { ...header, stringsUtf8: NO_STRINGS };
+  }
+
+  protected keep(match: YaraMatchBytes, json: Buffer, used: number): void {
+    const bytes = Buffer.allocUnsafe(used + 2);
+    bytes[0] = 0x5b;
+    json.copy(bytes, 1, 0, used);
+    bytes[used + 1] = 0x5d;
+    match.stringsUtf8 = bytes;
   }
 }
