@@ -8,6 +8,7 @@
  * parent's bits; the child under bit b has bit b at position parent.length. A node without a value
  * ("glue") always has two children.
  */
+import { ParseError } from '../errors/index.js';
 import type { IpAddress } from './address.js';
 import { Prefix } from './prefix.js';
 
@@ -153,7 +154,7 @@ class FamilyTrie<V> {
     this.freeNodes.push(node);
   }
 
-  private setValue(node: number, prefix: Prefix, value: V): void {
+  private setValue(node: number, prefix: Prefix | undefined, value: V): void {
     if (!this.isValued(node)) {
       this.setValued(node, true);
       this.count++;
@@ -167,8 +168,16 @@ class FamilyTrie<V> {
     else this.setChild(parent, bit, node);
   }
 
-  /** Stores `value` under the loaded target cut to `length` bits. */
-  set(length: number, prefix: Prefix, value: V): void {
+  /**
+   * Stores `value` under the loaded target cut to `length` bits. With `replace`, a value already
+   * there stays unless `replace(existing, value)`. An undefined `prefix` is built when read.
+   */
+  set(
+    length: number,
+    prefix: Prefix | undefined,
+    value: V,
+    replace?: (existing: V, incoming: V) => boolean,
+  ): void {
     if (this.root === NONE) {
       this.root = this.newNode(length);
       this.setValue(this.root, prefix, value);
@@ -201,6 +210,7 @@ class FamilyTrie<V> {
         return;
       }
       if (nodeLength === length) {
+        if (replace !== undefined && this.isValued(node) && !replace(this.values[node] as V, value)) return;
         this.setValue(node, prefix, value);
         return;
       }
@@ -341,7 +351,26 @@ class FamilyTrie<V> {
   }
 
   entry(node: number): PrefixEntry<V> {
-    return { prefix: this.prefixes[node] as Prefix, value: this.values[node] as V };
+    let prefix = this.prefixes[node];
+    if (prefix === undefined) {
+      // Stored by number (setIPv4): built once, on first read, from the node's key.
+      const base = node * this.stride;
+      const length = this.length(node);
+      if (this.words === 1) prefix = Prefix.fromIPv4(this.nodes[base] >>> 0, length);
+      else {
+        const bytes = new Uint8Array(16);
+        for (let w = 0; w < 4; w++) {
+          const word = this.nodes[base + w];
+          bytes[4 * w] = word >>> 24;
+          bytes[4 * w + 1] = word >>> 16;
+          bytes[4 * w + 2] = word >>> 8;
+          bytes[4 * w + 3] = word;
+        }
+        prefix = Prefix.fromBytes(6, bytes, 0, length);
+      }
+      this.prefixes[node] = prefix;
+    }
+    return { prefix, value: this.values[node] as V };
   }
 
   /** Valued nodes under `start` in pre-order, which is address order then shorter first. */
@@ -387,6 +416,31 @@ export class PrefixTrie<V> {
     const trie = this.familyTrie(prefix.family);
     trie.load(prefix.bytes);
     trie.set(prefix.length, prefix, value);
+  }
+
+  /**
+   * `set`, except that a value already stored under `prefix` stays unless
+   * `replace(existing, value)` is true: one walk instead of `get` then `set`.
+   */
+  setIf(prefix: Prefix, value: V, replace: (existing: V, incoming: V) => boolean): void {
+    const trie = this.familyTrie(prefix.family);
+    trie.load(prefix.bytes);
+    trie.set(prefix.length, prefix, value, replace);
+  }
+
+  /**
+   * `setIf` for the IPv4 prefix `network/length` given as numbers (`network` a 32-bit unsigned
+   * number, host bits cleared), without a Prefix: the one entries and lookups return is built
+   * the first time they return it. For loaders that hold many prefixes as numbers.
+   */
+  setIPv4(network: number, length: number, value: V, replace?: (existing: V, incoming: V) => boolean): void {
+    if (!(Number.isInteger(length) && length >= 0 && length <= 32)) {
+      throw new ParseError('NET_BAD_PREFIX', `prefix length ${length} is not in 0..32 for IPv4`, {
+        field: 'prefix',
+      });
+    }
+    this.v4.target[0] = length === 0 ? 0 : network & (0xffffffff << (32 - length));
+    this.v4.set(length, undefined, value, replace);
   }
 
   get(prefix: Prefix): V | undefined {

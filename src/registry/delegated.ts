@@ -13,7 +13,7 @@
 import { ParseError, escapeForTerminal, type RegistryErrorCode } from '../errors/index.js';
 import type { IpAddress } from '../net/index.js';
 import { Prefix, rangeToPrefixes, tryParseAddress } from '../net/index.js';
-import { UNKNOWN_COUNTRY, isKnownCountryCode } from './countries.js';
+import { UNKNOWN_COUNTRY, isKnownCountryCode, knownCountryAt } from './countries.js';
 
 export type ResourceType = 'asn' | 'ipv4' | 'ipv6';
 
@@ -27,6 +27,7 @@ export const REGISTRY_NAMES: readonly string[] = ['afrinic', 'apnic', 'arin', 'i
 const IANA_DELEGATES = new Set(['afrinic', 'apnic', 'arin', 'lacnic', 'ripencc', 'ietf', 'iana']);
 
 const STATUSES = new Set<string>(['allocated', 'assigned', 'available', 'reserved']);
+const RESOURCE_TYPES: readonly ResourceType[] = ['asn', 'ipv4', 'ipv6'];
 const REGISTRIES = new Set(REGISTRY_NAMES);
 
 /** True when a record with this status gives its country as the holder's. */
@@ -152,11 +153,183 @@ function ipv4ToNumber(bytes: Uint8Array): number {
   return ((bytes[0] << 24) >>> 0) + (bytes[1] << 16) + (bytes[2] << 8) + bytes[3];
 }
 
+/**
+ * A record line the fast scanner read (one object, refilled for every such line): every field of
+ * the record it stands for, the start as a number (asn, ipv4) or parsed (ipv6).
+ */
+export interface ScannedRecord {
+  type: ResourceType;
+  registry: string;
+  recordedCountry: string;
+  country: string;
+  start: string;
+  value: number;
+  date: string;
+  /** `date` as a number, 0 when unknown. */
+  dateNumber: number;
+  status: RegistryStatus;
+  opaqueId: string | undefined;
+  line: number;
+  /** asn: the first ASN; ipv4: the first address as an unsigned 32-bit number. */
+  first: number;
+  /** ipv4: the prefix length when the range is one aligned block, else -1. */
+  alignedLength: number;
+  /** ipv6: the start and its block (undefined for the other types). */
+  address: IpAddress | undefined;
+  prefix: Prefix | undefined;
+}
+
+/** Where `scanDelegated` hands the records: fast-scanned lines and lines the general parser read. */
+export interface RecordSink {
+  scanned(record: ScannedRecord, header: DelegatedHeader | undefined): void;
+  parsed(record: DelegatedRecord, header: DelegatedHeader | undefined): void;
+}
+
 /** Parses the text of one delegated file. Never throws on bad input: problems are returned. */
 export function parseDelegated(
   file: string,
   text: string,
   options: ParseDelegatedOptions = {},
+): DelegatedFile {
+  const records: DelegatedRecord[] = [];
+  const result = scanDelegated(file, text, options, {
+    scanned: (record) => records.push(recordOf(record)),
+    parsed: (record) => records.push(record),
+  });
+  result.records = records;
+  return result;
+}
+
+/** The DelegatedRecord a scanned line stands for, as the general parser would build it. */
+function recordOf(scan: ScannedRecord): DelegatedRecord {
+  const { type, registry, recordedCountry, country, start, value, date, status, opaqueId, line } = scan;
+  if (type === 'asn') {
+    return {
+      type,
+      registry,
+      recordedCountry,
+      country,
+      start,
+      value,
+      date,
+      status,
+      opaqueId,
+      extensions: NO_EXTENSIONS,
+      delegatedTo: undefined,
+      line,
+      firstAsn: scan.first,
+    };
+  }
+  let address: IpAddress;
+  let prefixes: Prefix[];
+  if (type === 'ipv4') {
+    address = ipv4Address(scan.first);
+    prefixes =
+      scan.alignedLength >= 0
+        ? [Prefix.fromIPv4(scan.first, scan.alignedLength)]
+        : rangeToPrefixes(address, value);
+  } else {
+    address = scan.address as IpAddress;
+    prefixes = [scan.prefix as Prefix];
+  }
+  return {
+    type,
+    registry,
+    recordedCountry,
+    country,
+    start,
+    value,
+    date,
+    status,
+    opaqueId,
+    extensions: NO_EXTENSIONS,
+    delegatedTo: undefined,
+    line,
+    address,
+    prefixes,
+  };
+}
+
+/** The IPv4 address of an unsigned 32-bit number. */
+export function ipv4Address(value: number): IpAddress {
+  const bytes = new Uint8Array(4);
+  bytes[0] = value >>> 24;
+  bytes[1] = value >>> 16;
+  bytes[2] = value >>> 8;
+  bytes[3] = value;
+  return { family: 4, bytes };
+}
+
+/** The registries the fast scanner takes (IANA rows, with their delegations, take the general path). */
+const FAST_REGISTRIES = REGISTRY_NAMES.filter((name) => name !== 'iana');
+const FAST_STATUSES: readonly RegistryStatus[] = ['allocated', 'assigned', 'available', 'reserved'];
+const CH_0 = 0x30;
+
+/** The constant among `names` written exactly at `text[from, to)`, or undefined. */
+function nameAt<T extends string>(
+  text: string,
+  from: number,
+  to: number,
+  names: readonly T[],
+): T | undefined {
+  const length = to - from;
+  for (const name of names) if (name.length === length && text.startsWith(name, from)) return name;
+  return undefined;
+}
+
+/** Digits only, 1 to 15 of them (exact as a double), at `text[from, to)`: their value, else -1. */
+function decimalAt(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 15) return -1;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const digit = text.charCodeAt(i) - CH_0;
+    if (!(digit >= 0 && digit <= 9)) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * A dotted quad at `text[from, to)` as net parses it (four decimal octets up to 255, no leading
+ * zeros, nothing else): its unsigned 32-bit value, else -1.
+ */
+function ipv4At(text: string, from: number, to: number): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e /* . */) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + octet;
+      dots++;
+      octet = 0;
+      digits = 0;
+      continue;
+    }
+    const digit = c - CH_0;
+    if (!(digit >= 0 && digit <= 9) || (digits > 0 && octet === 0)) return -1;
+    octet = octet * 10 + digit;
+    digits++;
+    if (octet > 255) return -1;
+  }
+  if (digits === 0 || dots !== 3) return -1;
+  return value * 256 + octet;
+}
+
+/**
+ * `parseDelegated` handing each record to `sink` instead of keeping it (the result's `records`
+ * stays empty): the Registry loads records without building them. Record lines in the canonical
+ * form (no surrounding spaces, 7 or 8 fields, an RIR other than IANA, every field valid) are read
+ * in place by a fast scanner; any other line, and any line it has a doubt about, goes to the
+ * general parser, which reports what is wrong with it.
+ */
+export function scanDelegated(
+  file: string,
+  text: string,
+  options: ParseDelegatedOptions,
+  sink: RecordSink,
 ): DelegatedFile {
   const maxProblems = options.maxProblems ?? 1000;
   const result: DelegatedFile = { file, summaries: [], records: [], problems: [], problemCount: 0, lines: 0 };
@@ -185,8 +358,27 @@ export function parseDelegated(
   };
 
   const counts = { asn: 0, ipv4: 0, ipv6: 0 };
+  let loaded = 0;
   // Files repeat the same few thousand dates; check each once.
   const knownDates = new Map<string, string>();
+  const knownDateNumbers = new Map<number, string>();
+  const scan: ScannedRecord = {
+    type: 'asn',
+    registry: '',
+    recordedCountry: '',
+    country: '',
+    start: '',
+    value: 0,
+    date: '',
+    dateNumber: 0,
+    status: 'allocated',
+    opaqueId: undefined,
+    line: 0,
+    first: 0,
+    alignedLength: -1,
+    address: undefined,
+    prefix: undefined,
+  };
   let sawContent = false;
   let lineNumber = 0;
   let position = 0;
@@ -194,6 +386,13 @@ export function parseDelegated(
     let end = text.indexOf('\n', position);
     if (end === -1) end = text.length;
     lineNumber++;
+    if (sawContent && end - position <= MAX_LINE_LENGTH && scanRecord(position, end, lineNumber)) {
+      position = end + 1;
+      sink.scanned(scan, result.header);
+      loaded++;
+      counts[scan.type]++;
+      continue;
+    }
     const rawLine = text.slice(position, end);
     position = end + 1;
     if (end === text.length && rawLine === '') break; // final newline
@@ -230,17 +429,18 @@ export function parseDelegated(
     }
     const record = parseRecord(fields, lineNumber);
     if (record !== undefined) {
-      result.records.push(record);
+      sink.parsed(record, result.header);
+      loaded++;
       counts[record.type]++;
     }
   }
   result.lines = lineNumber;
 
   const header = result.header;
-  if (header !== undefined && header.records !== result.records.length) {
+  if (header !== undefined && header.records !== loaded) {
     report(
       'REGISTRY_COUNT_MISMATCH',
-      `header says ${header.records} records, ${result.records.length} loaded`,
+      `header says ${header.records} records, ${loaded} loaded`,
       header.line,
       'records',
     );
@@ -257,6 +457,112 @@ export function parseDelegated(
     }
   }
   return result;
+
+  /**
+   * Reads the record line `text[from, to)` into `scan` when it is in the canonical form and
+   * valid, exactly as `parseRecord` would read it; false (having reported nothing) otherwise.
+   */
+  function scanRecord(from: number, to: number, line: number): boolean {
+    // What trim() would change, or a line that is not a record of a known RIR, is not ours.
+    const first = text.charCodeAt(from);
+    if (!(first >= 0x61 && first <= 0x7a)) return false;
+    if (to > from && text.charCodeAt(to - 1) === 0x0d /* \r */) to--;
+    const last = text.charCodeAt(to - 1);
+    if (!(last > 0x20 && last < 0x7f)) return false;
+    // The six bars every record has; -1 (none left in the text) or past the line: not ours.
+    const bar1 = text.indexOf('|', from);
+    if (bar1 === -1 || bar1 >= to) return false;
+    const bar2 = text.indexOf('|', bar1 + 1);
+    if (bar2 === -1 || bar2 >= to) return false;
+    const bar3 = text.indexOf('|', bar2 + 1);
+    if (bar3 === -1 || bar3 >= to) return false;
+    const bar4 = text.indexOf('|', bar3 + 1);
+    if (bar4 === -1 || bar4 >= to) return false;
+    const bar5 = text.indexOf('|', bar4 + 1);
+    if (bar5 === -1 || bar5 >= to) return false;
+    const bar6 = text.indexOf('|', bar5 + 1);
+    if (bar6 === -1 || bar6 >= to) return false;
+    const bar7 = text.indexOf('|', bar6 + 1);
+    let statusEnd = to;
+    let opaqueId: string | undefined;
+    if (bar7 !== -1 && bar7 < to) {
+      statusEnd = bar7;
+      const bar8 = text.indexOf('|', bar7 + 1);
+      if (bar8 !== -1 && bar8 < to) return false; // extensions: the general path
+      opaqueId = text.slice(bar7 + 1, to);
+    }
+
+    const registry = nameAt(text, from, bar1, FAST_REGISTRIES);
+    const type = nameAt(text, bar2 + 1, bar3, RESOURCE_TYPES);
+    const status = nameAt(text, bar6 + 1, statusEnd, FAST_STATUSES);
+    if (registry === undefined || type === undefined || status === undefined) return false;
+    const holder = status === 'allocated' || status === 'assigned';
+    let recordedCountry: string;
+    if (bar2 === bar1 + 1) {
+      if (holder) return false;
+      recordedCountry = '';
+    } else {
+      const code = bar2 === bar1 + 3 ? knownCountryAt(text, bar1 + 1) : undefined;
+      if (code === undefined) return false;
+      recordedCountry = code;
+    }
+
+    let date: string;
+    let dateNumber = 0;
+    if (bar6 === bar5 + 1) date = '';
+    else {
+      dateNumber = bar6 === bar5 + 9 ? decimalAt(text, bar5 + 1, bar6) : -1;
+      if (dateNumber < 0) return false;
+      let known = knownDateNumbers.get(dateNumber);
+      if (known === undefined) {
+        known = checkDate(text.slice(bar5 + 1, bar6));
+        if (known === undefined) return false;
+        knownDateNumbers.set(dateNumber, known);
+      }
+      date = known;
+      if (date === '') dateNumber = 0;
+    }
+
+    const value = decimalAt(text, bar4 + 1, bar5);
+    if (value < 0) return false;
+    let firstNumber = 0;
+    let alignedLength = -1;
+    let address: IpAddress | undefined;
+    let prefix: Prefix | undefined;
+    if (type === 'asn') {
+      firstNumber = bar4 - bar3 <= 11 ? decimalAt(text, bar3 + 1, bar4) : -1;
+      if (firstNumber < 0 || firstNumber >= TWO_POW_32 || value === 0 || firstNumber + value > TWO_POW_32)
+        return false;
+    } else if (type === 'ipv4') {
+      firstNumber = bar4 - bar3 <= 16 ? ipv4At(text, bar3 + 1, bar4) : -1;
+      if (firstNumber < 0 || value === 0 || firstNumber + value > TWO_POW_32) return false;
+      const bits = Math.log2(value);
+      if (Number.isInteger(bits) && firstNumber % value === 0) alignedLength = 32 - bits;
+    } else {
+      if (value > 128) return false;
+      address = tryParseAddress(text.slice(bar3 + 1, bar4));
+      if (address === undefined || address.family !== 6) return false;
+      prefix = Prefix.fromAddress(address, value);
+      if (!sameBytes(prefix.bytes, address.bytes)) return false;
+    }
+
+    scan.type = type;
+    scan.registry = registry;
+    scan.recordedCountry = recordedCountry;
+    scan.country = holder && recordedCountry !== '' ? recordedCountry : UNKNOWN_COUNTRY;
+    scan.start = text.slice(bar3 + 1, bar4);
+    scan.value = value;
+    scan.date = date;
+    scan.dateNumber = dateNumber;
+    scan.status = status;
+    scan.opaqueId = opaqueId;
+    scan.line = line;
+    scan.first = firstNumber;
+    scan.alignedLength = alignedLength;
+    scan.address = address;
+    scan.prefix = prefix;
+    return true;
+  }
 
   function parseHeader(fields: string[], line: number): void {
     if (fields.length !== 7) {

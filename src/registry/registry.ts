@@ -11,7 +11,7 @@
  */
 import type { CairnError } from '../errors/index.js';
 import type { IpAddress } from '../net/index.js';
-import { Prefix, PrefixTrie } from '../net/index.js';
+import { Prefix, PrefixTrie, rangeToPrefixes } from '../net/index.js';
 import { UNKNOWN_COUNTRY } from './countries.js';
 import type {
   DelegatedFile,
@@ -20,8 +20,9 @@ import type {
   ParseDelegatedOptions,
   RegistryStatus,
   ResourceType,
+  ScannedRecord,
 } from './delegated.js';
-import { isHolderStatus, parseDelegated } from './delegated.js';
+import { ipv4Address, isHolderStatus, scanDelegated } from './delegated.js';
 
 /** What the registry knows about one block or ASN range: the record that won there. */
 export interface RegistryEntry {
@@ -128,6 +129,11 @@ function rank(a: Held, specificA: number, b: Held, specificB: number): number {
   return a.entry.source.line - b.entry.source.line;
 }
 
+/** For stores into the trie: a record replaces the one already under the same block when it wins. */
+function incomingWins(existing: Held, incoming: Held): boolean {
+  return rank(incoming, 0, existing, 0) > 0;
+}
+
 function snapshotOf(header: DelegatedHeader | undefined): number {
   if (header === undefined) return 0;
   if (header.endDate !== '') return Number(header.endDate);
@@ -167,26 +173,83 @@ export class Registry {
    */
   private readonly winnerBelow = new Map<Prefix, Held | null>();
 
-  /** Parses and adds the text of one delegated file; `name` labels it in entries and problems. */
+  /**
+   * Parses and adds the text of one delegated file; `name` labels it in entries and problems.
+   * The same as `loadParsed(parseDelegated(name, text, options))`, without building the records.
+   */
   loadText(name: string, text: string, options: ParseDelegatedOptions = {}): LoadReport {
-    return this.loadParsed(parseDelegated(name, text, options));
+    const seq = this.sourceCount++;
+    // Every record comes after the header line, which is the first line that is not a comment.
+    let source: Source | undefined;
+    const sourceOf = (header: DelegatedHeader | undefined): Source =>
+      (source ??= this.source(name, header, seq));
+    let records = 0;
+    const parsed = scanDelegated(name, text, options, {
+      scanned: (record, header) => {
+        this.addScanned(record, sourceOf(header));
+        records++;
+      },
+      parsed: (record, header) => {
+        this.add(record, sourceOf(header));
+        records++;
+      },
+    });
+    this.loaded();
+    return { file: name, header: parsed.header, records, problems: parsed.problems };
   }
 
   /** Adds a file already parsed with `parseDelegated`. */
   loadParsed(parsed: DelegatedFile): LoadReport {
     const header = parsed.header;
-    const source: Source = {
-      file: parsed.file,
+    const source = this.source(parsed.file, header, this.sourceCount++);
+    for (const record of parsed.records) this.add(record, source);
+    this.loaded();
+    return { file: parsed.file, header, records: parsed.records.length, problems: parsed.problems };
+  }
+
+  private source(file: string, header: DelegatedHeader | undefined, seq: number): Source {
+    return {
+      file,
       registry: header?.registry ?? '',
       snapshot: snapshotOf(header),
       serial: header !== undefined && header.serial !== '' ? Number(header.serial) : NaN,
-      seq: this.sourceCount++,
+      seq,
     };
-    for (const record of parsed.records) this.add(record, source);
+  }
+
+  /** Drops what was derived from the records held before a load. */
+  private loaded(): void {
     this.winnerBelow.clear();
     this.asnIndex = undefined;
     this.view = undefined;
-    return { file: parsed.file, header, records: parsed.records.length, problems: parsed.problems };
+  }
+
+  /** Adds a record the fast scanner read, as `add` adds the DelegatedRecord it stands for. */
+  private addScanned(record: ScannedRecord, source: Source): void {
+    const entry: RegistryEntry = {
+      registry: record.registry,
+      country: record.country,
+      recordedCountry: record.recordedCountry,
+      status: record.status,
+      date: record.date,
+      type: record.type,
+      start: record.start,
+      value: record.value,
+      source: { file: source.file, line: record.line },
+    };
+    if (record.opaqueId !== undefined && record.opaqueId !== '') entry.opaqueId = record.opaqueId;
+    const held: Held = { entry, source, recordDate: record.dateNumber, iana: false };
+    if (record.type === 'asn') {
+      this.asnItems.push({ start: record.first, end: record.first + record.value, held });
+    } else if (record.type === 'ipv6') {
+      this.blocks.setIf(record.prefix as Prefix, held, incomingWins);
+    } else if (record.alignedLength >= 0) {
+      this.blocks.setIPv4(record.first, record.alignedLength, held, incomingWins);
+    } else {
+      for (const prefix of rangeToPrefixes(ipv4Address(record.first), record.value)) {
+        this.blocks.setIf(prefix, held, incomingWins);
+      }
+    }
   }
 
   private add(record: DelegatedRecord, source: Source): void {
@@ -213,12 +276,7 @@ export class Registry {
       this.asnItems.push({ start: record.firstAsn, end: record.firstAsn + record.value, held });
       return;
     }
-    for (const prefix of record.prefixes) {
-      const existing = this.blocks.get(prefix);
-      if (existing === undefined || rank(held, prefix.length, existing, prefix.length) > 0) {
-        this.blocks.set(prefix, held);
-      }
-    }
+    for (const prefix of record.prefixes) this.blocks.setIf(prefix, held, incomingWins);
   }
 
   /** Number of distinct CIDR blocks and ASN records held (before resolving overlaps). */
