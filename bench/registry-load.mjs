@@ -1,7 +1,7 @@
 // CPU of loading delegated files cold, as every CLI command that places addresses pays it: one
 // fresh process per run, process.cpuUsage around loadRegistryFiles (read, gunzip, parse, load),
 // then around parseDelegated alone on the same texts. Compares two builds, alternated.
-//   node bench/registry-load.mjs [--base <other dist>] [--runs 6] [--set bundled|corpus]
+//   node bench/registry-load.mjs [--base <other dist>] [--runs 6] [--set bundled,corpus] [--what load,parse]
 // Without --base only this checkout's dist/ is measured. Reports medians and the ratio.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -71,7 +71,7 @@ if (args[0] === 'child') {
     return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
   };
   for (const set of sets) {
-    for (const what of ['load', 'parse']) {
+    for (const what of option('what', 'load,parse').split(',')) {
       const times = new Map(builds.map(([name]) => [name, []]));
       let records;
       for (let run = 0; run < runs; run++) {

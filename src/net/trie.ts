@@ -9,7 +9,7 @@
  * ("glue") always has two children.
  */
 import { ParseError } from '../errors/index.js';
-import type { IpAddress } from './address.js';
+import type { IpAddress, IpFamily } from './address.js';
 import { Prefix } from './prefix.js';
 
 /** A stored prefix and its value. */
@@ -125,7 +125,7 @@ class FamilyTrie<V> {
 
   /** A new childless, valueless node whose key is the target cut to `length` bits. */
   private newNode(length: number): number {
-    let node = this.freeNodes.pop();
+    let node = this.freeNodes.length === 0 ? undefined : this.freeNodes.pop();
     if (node === undefined) {
       if ((this.used + 1) * this.stride > this.nodes.length) {
         const grown = new Int32Array(this.nodes.length * 2);
@@ -178,6 +178,10 @@ class FamilyTrie<V> {
     value: V,
     replace?: (existing: V, incoming: V) => boolean,
   ): void {
+    if (this.words === 1) {
+      this.set32(length, prefix, value, replace);
+      return;
+    }
     if (this.root === NONE) {
       this.root = this.newNode(length);
       this.setValue(this.root, prefix, value);
@@ -191,22 +195,7 @@ class FamilyTrie<V> {
       const common = this.commonLength(node, nodeLength < length ? nodeLength : length);
       if (common < nodeLength) {
         // The new prefix leaves this node's path inside the node's own bits.
-        if (common === length) {
-          // ... because it is shorter: it becomes this node's parent.
-          const inserted = this.newNode(length);
-          this.setValue(inserted, prefix, value);
-          this.setChild(inserted, this.nodeBit(node, length), node);
-          this.replaceChild(parent, parentBit, inserted);
-          return;
-        }
-        // ... because it differs at bit `common`: a glue node splits the two.
-        const glue = this.newNode(common);
-        const inserted = this.newNode(length);
-        this.setValue(inserted, prefix, value);
-        const bit = this.targetBit(common);
-        this.setChild(glue, bit, inserted);
-        this.setChild(glue, bit ^ 1, node);
-        this.replaceChild(parent, parentBit, glue);
+        this.insertAbove(node, parent, parentBit, common, length, prefix, value);
         return;
       }
       if (nodeLength === length) {
@@ -226,6 +215,86 @@ class FamilyTrie<V> {
       parentBit = bit;
       node = next;
     }
+  }
+
+  /**
+   * `set` for IPv4, the descent written out on the node array (a loader stores hundreds of
+   * thousands of prefixes, most before the code is optimised); the same trie as `set` builds.
+   */
+  private set32(
+    length: number,
+    prefix: Prefix | undefined,
+    value: V,
+    replace: ((existing: V, incoming: V) => boolean) | undefined,
+  ): void {
+    const key = this.target[0];
+    let parent = NONE;
+    let parentBit = 0;
+    let node = this.root;
+    while (node !== NONE) {
+      const base = node << 2;
+      const nodeLength = this.nodes[base + 1] & 0xff;
+      const limit = nodeLength < length ? nodeLength : length;
+      const differ = this.nodes[base] ^ key;
+      let common = limit;
+      if (differ !== 0) {
+        const leading = Math.clz32(differ);
+        if (leading < limit) common = leading;
+      }
+      if (common < nodeLength) {
+        this.insertAbove(node, parent, parentBit, common, length, prefix, value);
+        return;
+      }
+      if (nodeLength === length) {
+        if (replace !== undefined && this.isValued(node) && !replace(this.values[node] as V, value)) return;
+        this.setValue(node, prefix, value);
+        return;
+      }
+      const bit = (key >>> (31 - nodeLength)) & 1;
+      const next = this.nodes[base + 2 + bit];
+      if (next === NONE) {
+        const inserted = this.newNode(length);
+        this.setValue(inserted, prefix, value);
+        this.setChild(node, bit, inserted);
+        return;
+      }
+      parent = node;
+      parentBit = bit;
+      node = next;
+    }
+    this.root = this.newNode(length);
+    this.setValue(this.root, prefix, value);
+  }
+
+  /**
+   * Stores the target cut to `length` bits above `node` (child `parentBit` of `parent`), whose
+   * key agrees with the target on only `common` of its bits.
+   */
+  private insertAbove(
+    node: number,
+    parent: number,
+    parentBit: number,
+    common: number,
+    length: number,
+    prefix: Prefix | undefined,
+    value: V,
+  ): void {
+    if (common === length) {
+      // The new prefix is shorter: it becomes this node's parent.
+      const inserted = this.newNode(length);
+      this.setValue(inserted, prefix, value);
+      this.setChild(inserted, this.nodeBit(node, length), node);
+      this.replaceChild(parent, parentBit, inserted);
+      return;
+    }
+    // It differs at bit `common`: a glue node splits the two.
+    const glue = this.newNode(common);
+    const inserted = this.newNode(length);
+    this.setValue(inserted, prefix, value);
+    const bit = this.targetBit(common);
+    this.setChild(glue, bit, inserted);
+    this.setChild(glue, bit ^ 1, node);
+    this.replaceChild(parent, parentBit, glue);
   }
 
   /** Node holding exactly the loaded target cut to `length` bits (valued or not), or NONE. */
@@ -441,6 +510,33 @@ export class PrefixTrie<V> {
     }
     this.v4.target[0] = length === 0 ? 0 : network & (0xffffffff << (32 - length));
     this.v4.set(length, undefined, value, replace);
+  }
+
+  /**
+   * `setIf` for the prefix of `length` bits at the start of `network` (4 or 16 bytes, network
+   * order; bits past `length` are ignored), without a Prefix: the one entries and lookups return
+   * is built the first time they return it. `network` is read, not kept.
+   */
+  setNetwork(
+    family: IpFamily,
+    network: Uint8Array,
+    length: number,
+    value: V,
+    replace?: (existing: V, incoming: V) => boolean,
+  ): void {
+    const trie = this.familyTrie(family);
+    if (
+      !(Number.isInteger(length) && length >= 0 && length <= trie.bits) ||
+      network.length !== trie.words * 4
+    ) {
+      throw new ParseError(
+        'NET_BAD_PREFIX',
+        `prefix /${length} of ${network.length} bytes is not an IPv${family} prefix`,
+        { field: 'prefix' },
+      );
+    }
+    trie.load(network);
+    trie.set(length, undefined, value, replace);
   }
 
   get(prefix: Prefix): V | undefined {

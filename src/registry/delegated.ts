@@ -27,7 +27,6 @@ export const REGISTRY_NAMES: readonly string[] = ['afrinic', 'apnic', 'arin', 'i
 const IANA_DELEGATES = new Set(['afrinic', 'apnic', 'arin', 'lacnic', 'ripencc', 'ietf', 'iana']);
 
 const STATUSES = new Set<string>(['allocated', 'assigned', 'available', 'reserved']);
-const RESOURCE_TYPES: readonly ResourceType[] = ['asn', 'ipv4', 'ipv6'];
 const REGISTRIES = new Set(REGISTRY_NAMES);
 
 /** True when a record with this status gives its country as the holder's. */
@@ -174,9 +173,8 @@ export interface ScannedRecord {
   first: number;
   /** ipv4: the prefix length when the range is one aligned block, else -1. */
   alignedLength: number;
-  /** ipv6: the start and its block (undefined for the other types). */
-  address: IpAddress | undefined;
-  prefix: Prefix | undefined;
+  /** ipv6: the start's 16 bytes, which are also its block's (no bit set past `value`). Refilled. */
+  network: Uint8Array;
 }
 
 /** Where `scanDelegated` hands the records: fast-scanned lines and lines the general parser read. */
@@ -229,8 +227,8 @@ function recordOf(scan: ScannedRecord): DelegatedRecord {
         ? [Prefix.fromIPv4(scan.first, scan.alignedLength)]
         : rangeToPrefixes(address, value);
   } else {
-    address = scan.address as IpAddress;
-    prefixes = [scan.prefix as Prefix];
+    address = { family: 6, bytes: scan.network.slice() };
+    prefixes = [Prefix.fromBytes(6, scan.network, 0, value)];
   }
   return {
     type,
@@ -261,20 +259,37 @@ export function ipv4Address(value: number): IpAddress {
 }
 
 /** The registries the fast scanner takes (IANA rows, with their delegations, take the general path). */
-const FAST_REGISTRIES = REGISTRY_NAMES.filter((name) => name !== 'iana');
-const FAST_STATUSES: readonly RegistryStatus[] = ['allocated', 'assigned', 'available', 'reserved'];
+const FAST_REGISTRIES = namesByKey(REGISTRY_NAMES.filter((name) => name !== 'iana'));
+const FAST_STATUSES = namesByKey<RegistryStatus>(['allocated', 'assigned', 'available', 'reserved']);
+const FAST_TYPES = namesByKey<ResourceType>(['asn', 'ipv4', 'ipv6']);
 const CH_0 = 0x30;
 
-/** The constant among `names` written exactly at `text[from, to)`, or undefined. */
+/** A name's key in a `namesByKey` table: its first and last characters and its length. */
+function nameKey(text: string, from: number, to: number): number {
+  return text.charCodeAt(from) * 0x40000 + text.charCodeAt(to - 1) * 0x100 + (to - from);
+}
+
+/** Lookup table for `nameAt`, built once per set of names. */
+function namesByKey<T extends string>(names: readonly T[]): Map<number, T> {
+  const table = new Map<number, T>();
+  for (const name of names) {
+    const key = nameKey(name, 0, name.length);
+    if (table.has(key)) throw new Error(`names ${table.get(key)} and ${name} share a key`);
+    table.set(key, name);
+  }
+  return table;
+}
+
+/** The name of `table` written exactly at `text[from, to)`, or undefined. */
 function nameAt<T extends string>(
   text: string,
   from: number,
   to: number,
-  names: readonly T[],
+  table: Map<number, T>,
 ): T | undefined {
-  const length = to - from;
-  for (const name of names) if (name.length === length && text.startsWith(name, from)) return name;
-  return undefined;
+  if (to <= from || to - from > 0xff) return undefined;
+  const name = table.get(nameKey(text, from, to));
+  return name !== undefined && text.startsWith(name, from) ? name : undefined;
 }
 
 /** Digits only, 1 to 15 of them (exact as a double), at `text[from, to)`: their value, else -1. */
@@ -316,6 +331,60 @@ function ipv4At(text: string, from: number, to: number): number {
   }
   if (digits === 0 || dots !== 3) return -1;
   return value * 256 + octet;
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
+/**
+ * The IPv6 address at `text[from, to)` into `out` when it is written as the files write their
+ * starts: groups of 1 to 4 hex digits, and either eight of them or fewer then a final "::". False
+ * (`out` left in any state) for any other form, which net's parser then reads.
+ */
+function ipv6At(text: string, from: number, to: number, out: Uint8Array): boolean {
+  let groups = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3a /* : */) {
+      if (digits === 0) return false;
+      out[2 * groups] = value >>> 8;
+      out[2 * groups + 1] = value;
+      groups++;
+      value = 0;
+      digits = 0;
+      if (text.charCodeAt(i + 1) === 0x3a) {
+        if (i + 2 !== to || groups > 7) return false;
+        out.fill(0, 2 * groups);
+        return true;
+      }
+      continue;
+    }
+    const digit = hexValue(c);
+    if (digit < 0 || digits === 4) return false;
+    value = value * 16 + digit;
+    digits++;
+  }
+  if (digits === 0 || groups !== 7) return false;
+  out[14] = value >>> 8;
+  out[15] = value;
+  return true;
+}
+
+/** True when `bytes` has a bit set past the first `length` bits. */
+function hasBitsPast(bytes: Uint8Array, length: number): boolean {
+  let i = length >>> 3;
+  if ((length & 7) !== 0) {
+    if ((bytes[i] & (0xff >>> (length & 7))) !== 0) return true;
+    i++;
+  }
+  for (; i < bytes.length; i++) if (bytes[i] !== 0) return true;
+  return false;
 }
 
 /**
@@ -361,7 +430,8 @@ export function scanDelegated(
   let loaded = 0;
   // Files repeat the same few thousand dates; check each once.
   const knownDates = new Map<string, string>();
-  const knownDateNumbers = new Map<number, string>();
+  // The fast scanner's: each date as the record keeps it, and as a number for the ranking.
+  const knownDateNumbers = new Map<string, { date: string; number: number }>();
   const scan: ScannedRecord = {
     type: 'asn',
     registry: '',
@@ -376,8 +446,7 @@ export function scanDelegated(
     line: 0,
     first: 0,
     alignedLength: -1,
-    address: undefined,
-    prefix: undefined,
+    network: new Uint8Array(16),
   };
   let sawContent = false;
   let lineNumber = 0;
@@ -493,7 +562,7 @@ export function scanDelegated(
     }
 
     const registry = nameAt(text, from, bar1, FAST_REGISTRIES);
-    const type = nameAt(text, bar2 + 1, bar3, RESOURCE_TYPES);
+    const type = nameAt(text, bar2 + 1, bar3, FAST_TYPES);
     const status = nameAt(text, bar6 + 1, statusEnd, FAST_STATUSES);
     if (registry === undefined || type === undefined || status === undefined) return false;
     const holder = status === 'allocated' || status === 'assigned';
@@ -507,28 +576,25 @@ export function scanDelegated(
       recordedCountry = code;
     }
 
-    let date: string;
+    let date = '';
     let dateNumber = 0;
-    if (bar6 === bar5 + 1) date = '';
-    else {
-      dateNumber = bar6 === bar5 + 9 ? decimalAt(text, bar5 + 1, bar6) : -1;
-      if (dateNumber < 0) return false;
-      let known = knownDateNumbers.get(dateNumber);
+    if (bar6 !== bar5 + 1) {
+      const dateText = text.slice(bar5 + 1, bar6);
+      let known = knownDateNumbers.get(dateText);
       if (known === undefined) {
-        known = checkDate(text.slice(bar5 + 1, bar6));
-        if (known === undefined) return false;
-        knownDateNumbers.set(dateNumber, known);
+        const checked = checkDate(dateText);
+        if (checked === undefined) return false;
+        known = { date: checked, number: checked === '' ? 0 : Number(checked) };
+        if (knownDateNumbers.size < 100_000) knownDateNumbers.set(dateText, known);
       }
-      date = known;
-      if (date === '') dateNumber = 0;
+      date = known.date;
+      dateNumber = known.number;
     }
 
     const value = decimalAt(text, bar4 + 1, bar5);
     if (value < 0) return false;
     let firstNumber = 0;
     let alignedLength = -1;
-    let address: IpAddress | undefined;
-    let prefix: Prefix | undefined;
     if (type === 'asn') {
       firstNumber = bar4 - bar3 <= 11 ? decimalAt(text, bar3 + 1, bar4) : -1;
       if (firstNumber < 0 || firstNumber >= TWO_POW_32 || value === 0 || firstNumber + value > TWO_POW_32)
@@ -540,10 +606,12 @@ export function scanDelegated(
       if (Number.isInteger(bits) && firstNumber % value === 0) alignedLength = 32 - bits;
     } else {
       if (value > 128) return false;
-      address = tryParseAddress(text.slice(bar3 + 1, bar4));
-      if (address === undefined || address.family !== 6) return false;
-      prefix = Prefix.fromAddress(address, value);
-      if (!sameBytes(prefix.bytes, address.bytes)) return false;
+      if (!ipv6At(text, bar3 + 1, bar4, scan.network)) {
+        const address = tryParseAddress(text.slice(bar3 + 1, bar4));
+        if (address === undefined || address.family !== 6) return false;
+        scan.network.set(address.bytes);
+      }
+      if (hasBitsPast(scan.network, value)) return false;
     }
 
     scan.type = type;
@@ -559,8 +627,6 @@ export function scanDelegated(
     scan.line = line;
     scan.first = firstNumber;
     scan.alignedLength = alignedLength;
-    scan.address = address;
-    scan.prefix = prefix;
     return true;
   }
 

@@ -79,14 +79,80 @@ interface Source {
   seq: number;
 }
 
-/** A record held in the indexes, with what the ranking needs. */
-interface Held {
-  entry: RegistryEntry;
-  source: Source;
+/** The fields of a record that a Held keeps (a DelegatedRecord's, or a ScannedRecord's). */
+type HeldFields = Pick<
+  DelegatedRecord,
+  | 'registry'
+  | 'country'
+  | 'recordedCountry'
+  | 'status'
+  | 'date'
+  | 'type'
+  | 'start'
+  | 'value'
+  | 'opaqueId'
+  | 'line'
+>;
+
+/**
+ * A record held in the indexes: what the ranking needs, and the record's fields, of which its
+ * RegistryEntry is built the first time it is asked for (most records are never an answer, and
+ * one object per record is less for the collector to copy than three).
+ */
+class Held {
+  readonly registry: string;
+  readonly country: string;
+  readonly recordedCountry: string;
+  readonly status: RegistryStatus;
+  readonly date: string;
+  readonly type: ResourceType;
+  readonly start: string;
+  readonly value: number;
+  readonly opaqueId: string | undefined;
+  readonly line: number;
+  readonly delegatedTo: string | undefined;
+  readonly source: Source;
   /** Record date as YYYYMMDD number, 0 when unknown. */
-  recordDate: number;
+  readonly recordDate: number;
   /** True for IANA records, which lose to any RIR record. */
-  iana: boolean;
+  readonly iana: boolean;
+  private built: RegistryEntry | undefined = undefined;
+
+  constructor(record: HeldFields, delegatedTo: string | undefined, source: Source, recordDate: number) {
+    this.registry = record.registry;
+    this.country = record.country;
+    this.recordedCountry = record.recordedCountry;
+    this.status = record.status;
+    this.date = record.date;
+    this.type = record.type;
+    this.start = record.start;
+    this.value = record.value;
+    this.opaqueId = record.opaqueId;
+    this.line = record.line;
+    this.delegatedTo = delegatedTo;
+    this.source = source;
+    this.recordDate = recordDate;
+    this.iana = record.registry === 'iana';
+  }
+
+  get entry(): RegistryEntry {
+    if (this.built !== undefined) return this.built;
+    const entry: RegistryEntry = {
+      registry: this.registry,
+      country: this.country,
+      recordedCountry: this.recordedCountry,
+      status: this.status,
+      date: this.date,
+      type: this.type,
+      start: this.start,
+      value: this.value,
+      source: { file: this.source.file, line: this.line },
+    };
+    if (this.delegatedTo !== undefined) entry.delegatedTo = this.delegatedTo;
+    if (this.opaqueId !== undefined && this.opaqueId !== '') entry.opaqueId = this.opaqueId;
+    this.built = entry;
+    return entry;
+  }
 }
 
 interface AsnItem {
@@ -126,7 +192,7 @@ function rank(a: Held, specificA: number, b: Held, specificB: number): number {
   if (specificA !== specificB) return specificA - specificB;
   if (a.recordDate !== b.recordDate) return a.recordDate - b.recordDate;
   if (a.source.seq !== b.source.seq) return a.source.seq - b.source.seq;
-  return a.entry.source.line - b.entry.source.line;
+  return a.line - b.line;
 }
 
 /** For stores into the trie: a record replaces the one already under the same block when it wins. */
@@ -226,23 +292,11 @@ export class Registry {
 
   /** Adds a record the fast scanner read, as `add` adds the DelegatedRecord it stands for. */
   private addScanned(record: ScannedRecord, source: Source): void {
-    const entry: RegistryEntry = {
-      registry: record.registry,
-      country: record.country,
-      recordedCountry: record.recordedCountry,
-      status: record.status,
-      date: record.date,
-      type: record.type,
-      start: record.start,
-      value: record.value,
-      source: { file: source.file, line: record.line },
-    };
-    if (record.opaqueId !== undefined && record.opaqueId !== '') entry.opaqueId = record.opaqueId;
-    const held: Held = { entry, source, recordDate: record.dateNumber, iana: false };
+    const held = new Held(record, undefined, source, record.dateNumber);
     if (record.type === 'asn') {
       this.asnItems.push({ start: record.first, end: record.first + record.value, held });
     } else if (record.type === 'ipv6') {
-      this.blocks.setIf(record.prefix as Prefix, held, incomingWins);
+      this.blocks.setNetwork(6, record.network, record.value, held, incomingWins);
     } else if (record.alignedLength >= 0) {
       this.blocks.setIPv4(record.first, record.alignedLength, held, incomingWins);
     } else {
@@ -253,25 +307,7 @@ export class Registry {
   }
 
   private add(record: DelegatedRecord, source: Source): void {
-    const entry: RegistryEntry = {
-      registry: record.registry,
-      country: record.country,
-      recordedCountry: record.recordedCountry,
-      status: record.status,
-      date: record.date,
-      type: record.type,
-      start: record.start,
-      value: record.value,
-      source: { file: source.file, line: record.line },
-    };
-    if (record.delegatedTo !== undefined) entry.delegatedTo = record.delegatedTo;
-    if (record.opaqueId !== undefined && record.opaqueId !== '') entry.opaqueId = record.opaqueId;
-    const held: Held = {
-      entry,
-      source,
-      recordDate: record.date === '' ? 0 : Number(record.date),
-      iana: record.registry === 'iana',
-    };
+    const held = new Held(record, record.delegatedTo, source, record.date === '' ? 0 : Number(record.date));
     if (record.type === 'asn') {
       this.asnItems.push({ start: record.firstAsn, end: record.firstAsn + record.value, held });
       return;
@@ -297,7 +333,7 @@ export class Registry {
     const out: Array<{ prefix: string; country: string }> = [];
     for (const { prefix } of this.blocks.entries()) {
       const winner = this.resolve(this.blocks.covering(prefix));
-      if (winner !== undefined) out.push({ prefix: prefix.toString(), country: winner.entry.country });
+      if (winner !== undefined) out.push({ prefix: prefix.toString(), country: winner.country });
     }
     return out;
   }
@@ -439,7 +475,7 @@ export class Registry {
     const prefixes = new Map<string, Prefix[]>();
     for (const { prefix, value: held } of this.blocks.entries()) {
       // ZZ is no country: IANA rows and holderless space are not indexed by country.
-      if (!isHolderStatus(held.entry.status) || held.entry.country === UNKNOWN_COUNTRY) continue;
+      if (!isHolderStatus(held.status) || held.country === UNKNOWN_COUNTRY) continue;
       let shadowed = false;
       for (const cover of this.blocks.covering(prefix)) {
         if (
@@ -460,7 +496,7 @@ export class Registry {
           holes.push(inner.prefix);
         }
       }
-      const country = held.entry.country;
+      const country = held.country;
       let list = prefixes.get(country);
       if (list === undefined) prefixes.set(country, (list = []));
       list.push(...subtract(prefix, holes));
