@@ -1,8 +1,9 @@
 // CPU of loading delegated files cold, as every CLI command that places addresses pays it: one
 // fresh process per run, process.cpuUsage around loadRegistryFiles (read, gunzip, parse, load),
 // then around parseDelegated alone on the same texts. Compares two builds, alternated.
-//   node bench/registry-load.mjs [--base <other dist>] [--runs 6] [--set bundled,corpus] [--what load,parse]
-// Without --base only this checkout's dist/ is measured. Reports medians and the ratio.
+//   node bench/registry-load.mjs [--base <other dist>] [--this <dist>] [--runs 6] [--set bundled,corpus]
+//     [--what load,parse]
+// Without --base only this checkout's dist/ (or --this) is measured. Reports medians and the ratio.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -62,7 +63,7 @@ if (args[0] === 'child') {
   };
   const runs = Number(option('runs', '6'));
   const sets = option('set', 'bundled,corpus').split(',');
-  const builds = [['this', join(root, 'dist')]];
+  const builds = [['this', resolve(option('this', join(root, 'dist')))]];
   const base = option('base', undefined);
   if (base !== undefined) builds.unshift(['base', resolve(base)]);
   const median = (values) => {
