@@ -3,11 +3,10 @@
 // of the corpus, the bundled one, all of them together, and mutated copies (hostile lines).
 //   node bench/registry-equality.mjs --base <other dist> [--seed 1]
 // Exits 1 on the first difference, naming it.
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { bundledFile, corpusFiles, readDelegatedText } from './lib/registry-corpus.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -25,24 +24,8 @@ const random = () => {
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
 };
-const corpus =
-  process.env.CAIRN_CORPUS ??
-  [resolve(root, '../shared/data'), resolve(root, '../../shared/data')].find((dir) => existsSync(dir));
-const rir = join(corpus, 'routing/rir');
-const FILES = [
-  join(root, 'data/registry/delegated-apnic-20141009.gz'),
-  ...[
-    'delegated-apnic-20190912.gz',
-    'delegated-afrinic-extended-20190911.gz',
-    'delegated-lacnic-extended-20190910.gz',
-    'delegated-iana-20190911',
-    ...['afrinic', 'apnic', 'arin', 'iana', 'lacnic', 'ripencc'].map((n) => `samples-2019-09/${n}`),
-  ].map((name) => join(rir, name)),
-];
-const readText = (file) => {
-  const bytes = readFileSync(file);
-  return (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
-};
+const FILES = [bundledFile(root), ...corpusFiles(root)];
+const readText = readDelegatedText;
 
 const load = async (dist) => ({
   registry: await import(pathToFileURL(join(dist, 'registry/index.js')).href),

@@ -5,26 +5,15 @@
 //     [--what load,parse]
 // Without --base only this checkout's dist/ (or --this) is measured. Reports medians and the ratio.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { gunzipSync } from 'node:zlib';
+import { bundledFile, corpusFiles, readDelegatedText } from './lib/registry-corpus.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const corpus =
-  process.env.CAIRN_CORPUS ??
-  [resolve(root, '../shared/data'), resolve(root, '../../shared/data')].find((dir) => existsSync(dir));
-const rir = join(corpus, 'routing/rir');
+// The corpus set starts with the bundled file (its copy in the corpus is the same file).
 const SETS = {
-  bundled: [join(root, 'data/registry/delegated-apnic-20141009.gz')],
-  corpus: [
-    'delegated-apnic-20141009.gz',
-    'delegated-apnic-20190912.gz',
-    'delegated-afrinic-extended-20190911.gz',
-    'delegated-lacnic-extended-20190910.gz',
-    'delegated-iana-20190911',
-    ...['afrinic', 'apnic', 'arin', 'iana', 'lacnic', 'ripencc'].map((n) => `samples-2019-09/${n}`),
-  ].map((name) => join(rir, name)),
+  bundled: [bundledFile(root)],
+  corpus: [bundledFile(root), ...corpusFiles(root)],
 };
 
 const args = process.argv.slice(2);
@@ -46,10 +35,7 @@ if (args[0] === 'child') {
     console.log(JSON.stringify({ ms, records: reports.reduce((n, r) => n + r.records, 0) }));
   } else {
     const { parseDelegated } = await import(pathToFileURL(join(dist, 'registry/index.js')).href);
-    const texts = files.map((file) => {
-      const bytes = readFileSync(file);
-      return (bytes[0] === 0x1f && bytes[1] === 0x8b ? gunzipSync(bytes) : bytes).toString('utf8');
-    });
+    const texts = files.map(readDelegatedText);
     const start = process.cpuUsage();
     let records = 0;
     for (let i = 0; i < files.length; i++) records += parseDelegated(files[i], texts[i]).records.length;

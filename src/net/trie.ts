@@ -199,16 +199,13 @@ class FamilyTrie<V> {
         return;
       }
       if (nodeLength === length) {
-        if (replace !== undefined && this.isValued(node) && !replace(this.values[node] as V, value)) return;
-        this.setValue(node, prefix, value);
+        this.storeAt(node, prefix, value, replace);
         return;
       }
       const bit = this.targetBit(nodeLength);
       const next = this.child(node, bit);
       if (next === NONE) {
-        const inserted = this.newNode(length);
-        this.setValue(inserted, prefix, value);
-        this.setChild(node, bit, inserted);
+        this.attach(node, bit, length, prefix, value);
         return;
       }
       parent = node;
@@ -246,16 +243,13 @@ class FamilyTrie<V> {
         return;
       }
       if (nodeLength === length) {
-        if (replace !== undefined && this.isValued(node) && !replace(this.values[node] as V, value)) return;
-        this.setValue(node, prefix, value);
+        this.storeAt(node, prefix, value, replace);
         return;
       }
       const bit = (key >>> (31 - nodeLength)) & 1;
       const next = this.nodes[base + 2 + bit];
       if (next === NONE) {
-        const inserted = this.newNode(length);
-        this.setValue(inserted, prefix, value);
-        this.setChild(node, bit, inserted);
+        this.attach(node, bit, length, prefix, value);
         return;
       }
       parent = node;
@@ -264,6 +258,24 @@ class FamilyTrie<V> {
     }
     this.root = this.newNode(length);
     this.setValue(this.root, prefix, value);
+  }
+
+  /** Stores `value` at `node` (the target's own node) unless `replace` says the stored value stays. */
+  private storeAt(
+    node: number,
+    prefix: Prefix | undefined,
+    value: V,
+    replace: ((existing: V, incoming: V) => boolean) | undefined,
+  ): void {
+    if (replace !== undefined && this.isValued(node) && !replace(this.values[node] as V, value)) return;
+    this.setValue(node, prefix, value);
+  }
+
+  /** A new node for the target cut to `length` bits, as child `bit` of `node`. */
+  private attach(node: number, bit: number, length: number, prefix: Prefix | undefined, value: V): void {
+    const inserted = this.newNode(length);
+    this.setValue(inserted, prefix, value);
+    this.setChild(node, bit, inserted);
   }
 
   /**

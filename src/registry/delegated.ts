@@ -201,23 +201,20 @@ export function parseDelegated(
 /** The DelegatedRecord a scanned line stands for, as the general parser would build it. */
 function recordOf(scan: ScannedRecord): DelegatedRecord {
   const { type, registry, recordedCountry, country, start, value, date, status, opaqueId, line } = scan;
-  if (type === 'asn') {
-    return {
-      type,
-      registry,
-      recordedCountry,
-      country,
-      start,
-      value,
-      date,
-      status,
-      opaqueId,
-      extensions: NO_EXTENSIONS,
-      delegatedTo: undefined,
-      line,
-      firstAsn: scan.first,
-    };
-  }
+  const fields = {
+    registry,
+    recordedCountry,
+    country,
+    start,
+    value,
+    date,
+    status,
+    opaqueId,
+    extensions: NO_EXTENSIONS,
+    delegatedTo: undefined,
+    line,
+  };
+  if (type === 'asn') return { type, ...fields, firstAsn: scan.first };
   let address: IpAddress;
   let prefixes: Prefix[];
   if (type === 'ipv4') {
@@ -230,22 +227,7 @@ function recordOf(scan: ScannedRecord): DelegatedRecord {
     address = { family: 6, bytes: scan.network.slice() };
     prefixes = [Prefix.fromBytes(6, scan.network, 0, value)];
   }
-  return {
-    type,
-    registry,
-    recordedCountry,
-    country,
-    start,
-    value,
-    date,
-    status,
-    opaqueId,
-    extensions: NO_EXTENSIONS,
-    delegatedTo: undefined,
-    line,
-    address,
-    prefixes,
-  };
+  return { type, ...fields, address, prefixes };
 }
 
 /** The IPv4 address of an unsigned 32-bit number. */
