@@ -86,13 +86,22 @@ class SharedRegistry extends Registry {
     return this;
   }
 
+  override loadText(name: string, text: string, options?: ParseDelegatedOptions): LoadReport {
+    this.refuseIfSealed(name);
+    return super.loadText(name, text, options);
+  }
+
   override loadParsed(parsed: DelegatedFile): LoadReport {
+    this.refuseIfSealed(parsed.file);
+    return super.loadParsed(parsed);
+  }
+
+  private refuseIfSealed(file: string): void {
     if (this.#sealed) {
       throw new CairnError('REGISTRY_SHARED', 'this registry is shared: load every file in one call', {
-        file: parsed.file,
+        file,
       });
     }
-    return super.loadParsed(parsed);
   }
 }
 

@@ -160,6 +160,25 @@ export class Prefix {
     return new Prefix(address.family, bytes, length);
   }
 
+  /**
+   * The IPv4 prefix of `length` bits (0..32) containing the address `network` (a 32-bit unsigned
+   * number, host bits cleared): for callers that hold addresses as numbers.
+   */
+  static fromIPv4(network: number, length: number): Prefix {
+    if (!(Number.isInteger(length) && length >= 0 && length <= 32)) {
+      throw new ParseError('NET_BAD_PREFIX', `prefix length ${length} is not in 0..32 for IPv4`, {
+        field: 'prefix',
+      });
+    }
+    const masked = length === 0 ? 0 : network & (0xffffffff << (32 - length));
+    const bytes = new Uint8Array(4);
+    bytes[0] = masked >>> 24;
+    bytes[1] = masked >>> 16;
+    bytes[2] = masked >>> 8;
+    bytes[3] = masked;
+    return new Prefix(4, bytes, length);
+  }
+
   /** The network address (first address) of the prefix. */
   get network(): IpAddress {
     return makeAddress(this.family, this.bytes.slice());

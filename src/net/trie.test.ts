@@ -145,6 +145,62 @@ describe('PrefixTrie against a linear reference', () => {
   });
 });
 
+describe('PrefixTrie stores by number and bytes (setIPv4, setNetwork) and conditionally (setIf)', () => {
+  it.each([4, 5])('agrees with the linear reference (seed %i)', (seed) => {
+    const random = prng(seed * 104729);
+    const trie = new PrefixTrie<number>();
+    const reference = new LinearReference<number>();
+    // Keep the larger value: the condition sees the stored value and the new one.
+    const larger = (existing: number, incoming: number) => incoming > existing;
+    const stored: Prefix[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const prefix = randomPrefix(random, random() < 0.6 ? 4 : 6);
+      const value = Math.floor(random() * 1000);
+      const kept = reference.entries.get(prefix.toString())?.value;
+      if (kept === undefined || value > kept) reference.set(prefix, value);
+      const b = prefix.bytes;
+      const roll = random();
+      if (roll < 0.3) trie.setIf(prefix, value, larger);
+      else if (roll < 0.6 && prefix.family === 4) {
+        const network = ((b[0] << 24) >>> 0) + (b[1] << 16) + (b[2] << 8) + b[3];
+        trie.setIPv4(network, prefix.length, value, larger);
+      } else {
+        // Bits past the length are ignored: set some.
+        const bytes = b.slice();
+        if (prefix.length < bytes.length * 8) bytes[bytes.length - 1] |= 1;
+        trie.setNetwork(prefix.family, bytes, prefix.length, value, larger);
+      }
+      stored.push(prefix);
+    }
+    expect(trie.size).toBe(reference.entries.size);
+    expect(show([...trie.entries()])).toEqual(show(reference.sorted()));
+    for (let i = 0; i < 1000; i++) {
+      const target = addressInside(random, stored[Math.floor(random() * stored.length)]);
+      const expected = reference.containing(target);
+      expect(show(trie.longestMatch(target))).toEqual(show(expected[expected.length - 1]));
+      expect(show(trie.covering(target))).toEqual(show(expected));
+    }
+    // A Prefix built on read is built once: the same object every time.
+    const first = [...trie.entries()].map((e) => e.prefix);
+    expect([...trie.entries()].every((e, i) => e.prefix === first[i])).toBe(true);
+    // Without a condition, setIPv4 replaces.
+    trie.setIPv4(0x0a000000, 8, -1);
+    expect(trie.get(parsePrefix('10.0.0.0/8'))).toBe(-1);
+    expect(() => trie.setIPv4(0, 33, 1)).toThrow(expect.objectContaining({ code: 'NET_BAD_PREFIX' }));
+    expect(() => trie.setNetwork(6, new Uint8Array(4), 8, 1)).toThrow(
+      expect.objectContaining({ code: 'NET_BAD_PREFIX' }),
+    );
+  });
+
+  it('Prefix.fromIPv4 masks and checks its length', () => {
+    expect(Prefix.fromIPv4(0xaf2db1ff, 22).toString()).toBe('175.45.176.0/22');
+    expect(Prefix.fromIPv4(0xffffffff, 32).toString()).toBe('255.255.255.255/32');
+    expect(Prefix.fromIPv4(0xffffffff, 0).toString()).toBe('0.0.0.0/0');
+    expect(Prefix.fromIPv4(0xaf2db000, 22).equals(parsePrefix('175.45.176.0/22'))).toBe(true);
+    expect(() => Prefix.fromIPv4(0, 33)).toThrow(expect.objectContaining({ code: 'NET_BAD_PREFIX' }));
+  });
+});
+
 describe('PrefixTrie edges', () => {
   const p = (text: string) => parsePrefix(text);
   const a = (text: string) => parseAddress(text);

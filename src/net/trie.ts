@@ -8,7 +8,8 @@
  * parent's bits; the child under bit b has bit b at position parent.length. A node without a value
  * ("glue") always has two children.
  */
-import type { IpAddress } from './address.js';
+import { ParseError } from '../errors/index.js';
+import type { IpAddress, IpFamily } from './address.js';
 import { Prefix } from './prefix.js';
 
 /** A stored prefix and its value. */
@@ -124,7 +125,7 @@ class FamilyTrie<V> {
 
   /** A new childless, valueless node whose key is the target cut to `length` bits. */
   private newNode(length: number): number {
-    let node = this.freeNodes.pop();
+    let node = this.freeNodes.length === 0 ? undefined : this.freeNodes.pop();
     if (node === undefined) {
       if ((this.used + 1) * this.stride > this.nodes.length) {
         const grown = new Int32Array(this.nodes.length * 2);
@@ -153,7 +154,7 @@ class FamilyTrie<V> {
     this.freeNodes.push(node);
   }
 
-  private setValue(node: number, prefix: Prefix, value: V): void {
+  private setValue(node: number, prefix: Prefix | undefined, value: V): void {
     if (!this.isValued(node)) {
       this.setValued(node, true);
       this.count++;
@@ -167,8 +168,20 @@ class FamilyTrie<V> {
     else this.setChild(parent, bit, node);
   }
 
-  /** Stores `value` under the loaded target cut to `length` bits. */
-  set(length: number, prefix: Prefix, value: V): void {
+  /**
+   * Stores `value` under the loaded target cut to `length` bits. With `replace`, a value already
+   * there stays unless `replace(existing, value)`. An undefined `prefix` is built when read.
+   */
+  set(
+    length: number,
+    prefix: Prefix | undefined,
+    value: V,
+    replace?: (existing: V, incoming: V) => boolean,
+  ): void {
+    if (this.words === 1) {
+      this.set32(length, prefix, value, replace);
+      return;
+    }
     if (this.root === NONE) {
       this.root = this.newNode(length);
       this.setValue(this.root, prefix, value);
@@ -182,40 +195,118 @@ class FamilyTrie<V> {
       const common = this.commonLength(node, nodeLength < length ? nodeLength : length);
       if (common < nodeLength) {
         // The new prefix leaves this node's path inside the node's own bits.
-        if (common === length) {
-          // ... because it is shorter: it becomes this node's parent.
-          const inserted = this.newNode(length);
-          this.setValue(inserted, prefix, value);
-          this.setChild(inserted, this.nodeBit(node, length), node);
-          this.replaceChild(parent, parentBit, inserted);
-          return;
-        }
-        // ... because it differs at bit `common`: a glue node splits the two.
-        const glue = this.newNode(common);
-        const inserted = this.newNode(length);
-        this.setValue(inserted, prefix, value);
-        const bit = this.targetBit(common);
-        this.setChild(glue, bit, inserted);
-        this.setChild(glue, bit ^ 1, node);
-        this.replaceChild(parent, parentBit, glue);
+        this.insertAbove(node, parent, parentBit, common, length, prefix, value);
         return;
       }
       if (nodeLength === length) {
-        this.setValue(node, prefix, value);
+        this.storeAt(node, prefix, value, replace);
         return;
       }
       const bit = this.targetBit(nodeLength);
       const next = this.child(node, bit);
       if (next === NONE) {
-        const inserted = this.newNode(length);
-        this.setValue(inserted, prefix, value);
-        this.setChild(node, bit, inserted);
+        this.attach(node, bit, length, prefix, value);
         return;
       }
       parent = node;
       parentBit = bit;
       node = next;
     }
+  }
+
+  /**
+   * `set` for IPv4, the descent written out on the node array (a loader stores hundreds of
+   * thousands of prefixes, most before the code is optimised); the same trie as `set` builds.
+   */
+  private set32(
+    length: number,
+    prefix: Prefix | undefined,
+    value: V,
+    replace: ((existing: V, incoming: V) => boolean) | undefined,
+  ): void {
+    const key = this.target[0];
+    let parent = NONE;
+    let parentBit = 0;
+    let node = this.root;
+    while (node !== NONE) {
+      const base = node << 2;
+      const nodeLength = this.nodes[base + 1] & 0xff;
+      const limit = nodeLength < length ? nodeLength : length;
+      const differ = this.nodes[base] ^ key;
+      let common = limit;
+      if (differ !== 0) {
+        const leading = Math.clz32(differ);
+        if (leading < limit) common = leading;
+      }
+      if (common < nodeLength) {
+        this.insertAbove(node, parent, parentBit, common, length, prefix, value);
+        return;
+      }
+      if (nodeLength === length) {
+        this.storeAt(node, prefix, value, replace);
+        return;
+      }
+      const bit = (key >>> (31 - nodeLength)) & 1;
+      const next = this.nodes[base + 2 + bit];
+      if (next === NONE) {
+        this.attach(node, bit, length, prefix, value);
+        return;
+      }
+      parent = node;
+      parentBit = bit;
+      node = next;
+    }
+    this.root = this.newNode(length);
+    this.setValue(this.root, prefix, value);
+  }
+
+  /** Stores `value` at `node` (the target's own node) unless `replace` says the stored value stays. */
+  private storeAt(
+    node: number,
+    prefix: Prefix | undefined,
+    value: V,
+    replace: ((existing: V, incoming: V) => boolean) | undefined,
+  ): void {
+    if (replace !== undefined && this.isValued(node) && !replace(this.values[node] as V, value)) return;
+    this.setValue(node, prefix, value);
+  }
+
+  /** A new node for the target cut to `length` bits, as child `bit` of `node`. */
+  private attach(node: number, bit: number, length: number, prefix: Prefix | undefined, value: V): void {
+    const inserted = this.newNode(length);
+    this.setValue(inserted, prefix, value);
+    this.setChild(node, bit, inserted);
+  }
+
+  /**
+   * Stores the target cut to `length` bits above `node` (child `parentBit` of `parent`), whose
+   * key agrees with the target on only `common` of its bits.
+   */
+  private insertAbove(
+    node: number,
+    parent: number,
+    parentBit: number,
+    common: number,
+    length: number,
+    prefix: Prefix | undefined,
+    value: V,
+  ): void {
+    if (common === length) {
+      // The new prefix is shorter: it becomes this node's parent.
+      const inserted = this.newNode(length);
+      this.setValue(inserted, prefix, value);
+      this.setChild(inserted, this.nodeBit(node, length), node);
+      this.replaceChild(parent, parentBit, inserted);
+      return;
+    }
+    // It differs at bit `common`: a glue node splits the two.
+    const glue = this.newNode(common);
+    const inserted = this.newNode(length);
+    this.setValue(inserted, prefix, value);
+    const bit = this.targetBit(common);
+    this.setChild(glue, bit, inserted);
+    this.setChild(glue, bit ^ 1, node);
+    this.replaceChild(parent, parentBit, glue);
   }
 
   /** Node holding exactly the loaded target cut to `length` bits (valued or not), or NONE. */
@@ -341,7 +432,26 @@ class FamilyTrie<V> {
   }
 
   entry(node: number): PrefixEntry<V> {
-    return { prefix: this.prefixes[node] as Prefix, value: this.values[node] as V };
+    let prefix = this.prefixes[node];
+    if (prefix === undefined) {
+      // Stored by number (setIPv4): built once, on first read, from the node's key.
+      const base = node * this.stride;
+      const length = this.length(node);
+      if (this.words === 1) prefix = Prefix.fromIPv4(this.nodes[base] >>> 0, length);
+      else {
+        const bytes = new Uint8Array(16);
+        for (let w = 0; w < 4; w++) {
+          const word = this.nodes[base + w];
+          bytes[4 * w] = word >>> 24;
+          bytes[4 * w + 1] = word >>> 16;
+          bytes[4 * w + 2] = word >>> 8;
+          bytes[4 * w + 3] = word;
+        }
+        prefix = Prefix.fromBytes(6, bytes, 0, length);
+      }
+      this.prefixes[node] = prefix;
+    }
+    return { prefix, value: this.values[node] as V };
   }
 
   /** Valued nodes under `start` in pre-order, which is address order then shorter first. */
@@ -387,6 +497,58 @@ export class PrefixTrie<V> {
     const trie = this.familyTrie(prefix.family);
     trie.load(prefix.bytes);
     trie.set(prefix.length, prefix, value);
+  }
+
+  /**
+   * `set`, except that a value already stored under `prefix` stays unless
+   * `replace(existing, value)` is true: one walk instead of `get` then `set`.
+   */
+  setIf(prefix: Prefix, value: V, replace: (existing: V, incoming: V) => boolean): void {
+    const trie = this.familyTrie(prefix.family);
+    trie.load(prefix.bytes);
+    trie.set(prefix.length, prefix, value, replace);
+  }
+
+  /**
+   * `setIf` for the IPv4 prefix `network/length` given as numbers (`network` a 32-bit unsigned
+   * number, host bits cleared), without a Prefix: the one entries and lookups return is built
+   * the first time they return it. For loaders that hold many prefixes as numbers.
+   */
+  setIPv4(network: number, length: number, value: V, replace?: (existing: V, incoming: V) => boolean): void {
+    if (!(Number.isInteger(length) && length >= 0 && length <= 32)) {
+      throw new ParseError('NET_BAD_PREFIX', `prefix length ${length} is not in 0..32 for IPv4`, {
+        field: 'prefix',
+      });
+    }
+    this.v4.target[0] = length === 0 ? 0 : network & (0xffffffff << (32 - length));
+    this.v4.set(length, undefined, value, replace);
+  }
+
+  /**
+   * `setIf` for the prefix of `length` bits at the start of `network` (4 or 16 bytes, network
+   * order; bits past `length` are ignored), without a Prefix: the one entries and lookups return
+   * is built the first time they return it. `network` is read, not kept.
+   */
+  setNetwork(
+    family: IpFamily,
+    network: Uint8Array,
+    length: number,
+    value: V,
+    replace?: (existing: V, incoming: V) => boolean,
+  ): void {
+    const trie = this.familyTrie(family);
+    if (
+      !(Number.isInteger(length) && length >= 0 && length <= trie.bits) ||
+      network.length !== trie.words * 4
+    ) {
+      throw new ParseError(
+        'NET_BAD_PREFIX',
+        `prefix /${length} of ${network.length} bytes is not an IPv${family} prefix`,
+        { field: 'prefix' },
+      );
+    }
+    trie.load(network);
+    trie.set(length, undefined, value, replace);
   }
 
   get(prefix: Prefix): V | undefined {

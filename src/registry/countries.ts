@@ -37,3 +37,18 @@ export const ISO_COUNTRY_COUNT = ISO_3166_ALPHA2.split(' ').length;
 export function isKnownCountryCode(code: string): boolean {
   return KNOWN.has(code);
 }
+
+/** The known codes by their letters, at (first - 'A') * 26 + (second - 'A'). */
+const BY_LETTERS: Array<string | undefined> = new Array<string | undefined>(26 * 26).fill(undefined);
+for (const code of KNOWN) BY_LETTERS[(code.charCodeAt(0) - 65) * 26 + (code.charCodeAt(1) - 65)] = code;
+
+/**
+ * The known code written at `text[at, at + 2)`, without cutting the text: the same string for
+ * every row that writes it. Undefined when those two characters are not a known code.
+ */
+export function knownCountryAt(text: string, at: number): string | undefined {
+  const first = text.charCodeAt(at) - 65;
+  const second = text.charCodeAt(at + 1) - 65;
+  if (!(first >= 0 && first < 26 && second >= 0 && second < 26)) return undefined;
+  return BY_LETTERS[first * 26 + second];
+}

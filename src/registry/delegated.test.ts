@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import { ParseError } from '../errors/index.js';
 import type { IpRecord } from './index.js';
+import { scanDelegated } from './delegated.js';
 import { ISO_COUNTRY_COUNT, checkDate, isKnownCountryCode, parseDelegated } from './index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -286,6 +287,184 @@ describe('hostile and malformed lines', () => {
       const parsed = parseDelegated('fuzz', text);
       for (const problem of parsed.problems) expect(problem.location.line).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('the fast scanner of canonical record lines reads them as the general parser does', () => {
+  // A record line in the canonical form is read in place; the same line with a leading space
+  // goes to the general parser (which trims it), so the two readings can be compared.
+  const header = '2|apnic|20190101|99|19850101|20190101|+1000';
+  const both = (line: string) => {
+    const fast = parseDelegated('f', [header, line, ''].join('\n'));
+    const general = parseDelegated('f', [header, ` ${line}`, ''].join('\n'));
+    const problems = (parsed: typeof fast) =>
+      parsed.problems
+        .filter((p) => p.code !== 'REGISTRY_COUNT_MISMATCH')
+        .map((p) => [p.code, p.message, p.location.line, p.location.field]);
+    expect(problems(fast)).toEqual(problems(general));
+    expect(fast.records).toEqual(general.records);
+    // toEqual passes undefined for a missing key: the keys themselves must match too.
+    expect(fast.records.map((r) => Object.keys(r))).toEqual(general.records.map((r) => Object.keys(r)));
+    return { records: fast.records, problems: problems(fast) };
+  };
+
+  test.each([
+    ['ipv4, aligned', 'apnic|KP|ipv4|175.45.176.0|1024|20091221|allocated', ['175.45.176.0/22']],
+    [
+      'ipv4, not aligned',
+      'apnic|ZA|ipv4|196.4.20.0|2560|20091221|assigned',
+      ['196.4.20.0/22', '196.4.24.0/22', '196.4.28.0/23'],
+    ],
+    ['ipv4 0.0.0.0 + 2^32', 'ripencc|EU|ipv4|0.0.0.0|4294967296|20091221|allocated', ['0.0.0.0/0']],
+    ['ipv4 host', 'arin|US|ipv4|255.255.255.255|1|20091221|assigned', ['255.255.255.255/32']],
+    ['ipv6', 'apnic|JP|ipv6|2001:200::|35|20091221|allocated', ['2001:200::/35']],
+    ['ipv6 upper case', 'apnic|JP|ipv6|2001:DB8::|32|20091221|allocated', ['2001:db8::/32']],
+    ['ipv6, eight groups', 'apnic|JP|ipv6|2001:db8:0:0:0:0:0:0|32|20091221|allocated', ['2001:db8::/32']],
+    [
+      'ipv6, 7 groups then ::',
+      'apnic|JP|ipv6|2001:db8:1:2:3:4:5::|112|20091221|allocated',
+      ['2001:db8:1:2:3:4:5:0/112'],
+    ],
+    ['ipv6 ::, all space', 'iana|ZZ|ipv6|::|0|20091221|reserved', ['::/0']],
+    ['ipv6, gap inside', 'apnic|JP|ipv6|2001::1:0:0|96|20091221|allocated', ['2001::1:0:0/96']],
+    ['ipv6, embedded IPv4', 'apnic|JP|ipv6|::ffff:1.2.3.0|120|20091221|allocated', ['::ffff:1.2.3.0/120']],
+  ])('%s', (_name, line, prefixes) => {
+    const { records, problems } = both(line);
+    expect(problems).toEqual([]);
+    expect((records as IpRecord[]).map((r) => r.prefixes.map(String))).toEqual([prefixes]);
+  });
+
+  test('canonical lines take the fast scanner; others, IANA rows and a CRLF-less copy with spaces do not', () => {
+    const paths = (line: string): string[] => {
+      const taken: string[] = [];
+      scanDelegated(
+        'f',
+        [header, line].join('\n'),
+        {},
+        {
+          scanned: () => taken.push('scanned'),
+          parsed: () => taken.push('parsed'),
+        },
+      );
+      return taken;
+    };
+    expect(paths('apnic|KP|ipv4|175.45.176.0|1024|20091221|allocated')).toEqual(['scanned']);
+    expect(paths('apnic|KP|ipv4|175.45.176.0|1024|20091221|allocated\r')).toEqual(['scanned']);
+    expect(paths('ripencc|EU|ipv6|2001:db8::|32|20091221|allocated|org-1')).toEqual(['scanned']);
+    expect(paths('arin|US|asn|7|1|00000000|assigned')).toEqual(['scanned']);
+    expect(paths(' apnic|KP|ipv4|175.45.176.0|1024|20091221|allocated')).toEqual(['parsed']);
+    expect(paths('apnic|KP|ipv4|175.45.176.0|1024|20091221|Allocated')).toEqual(['parsed']);
+    expect(paths('iana|ZZ|ipv4|1.0.0.0|16777216|20100101|apnic')).toEqual(['parsed']);
+  });
+
+  test('leading zeros: an ASN and a count keep their value; an IPv4 octet is refused', () => {
+    const asn = both('apnic|KP|asn|00131279|01|20091221|allocated');
+    expect(asn.records).toMatchObject([{ start: '00131279', firstAsn: 131279, value: 1 }]);
+    expect(both('apnic|KP|ipv4|175.45.176.0|01024|20091221|allocated').records).toMatchObject([
+      { value: 1024 },
+    ]);
+    for (const start of ['175.045.176.0', '175.45.176.00', '0175.45.176.0']) {
+      expect(both(`apnic|KP|ipv4|${start}|1024|20091221|allocated`).problems.map((p) => p[0])).toEqual([
+        'REGISTRY_BAD_ADDRESS',
+      ]);
+    }
+  });
+
+  test('spaces inside fields are not trimmed; around the line they are', () => {
+    for (const line of [
+      'apnic|KP|ipv4| 175.45.176.0|1024|20091221|allocated',
+      'apnic|KP |ipv4|175.45.176.0|1024|20091221|allocated',
+      'apnic|KP|ipv4|175.45.176.0|1024 |20091221|allocated',
+      'apnic|KP|ipv4|175.45.176.0|1024|20091221 |allocated',
+      'apnic |KP|ipv4|175.45.176.0|1024|20091221|allocated',
+      'apnic|KP|ipv4|175.45.176.0|1024|20091221| allocated',
+      'apnic|KP|asn| 131279|1|20091221|allocated',
+    ]) {
+      expect(both(line).problems).toHaveLength(1);
+    }
+    const trailing = both('apnic|KP|ipv4|175.45.176.0|1024|20091221|allocated \t');
+    expect(trailing.problems).toEqual([]);
+    expect(trailing.records).toMatchObject([{ status: 'allocated' }]);
+  });
+
+  test('CRLF line ends: the record is the same as with LF', () => {
+    const line = 'apnic|KP|ipv4|175.45.176.0|1024|20091221|allocated|A91872ED';
+    const crlf = both(`${line}\r`);
+    expect(crlf.records).toEqual(both(line).records);
+    expect(crlf.records).toMatchObject([{ opaqueId: 'A91872ED', status: 'allocated' }]);
+    // A lone CR inside the line is not a line end.
+    expect(both('apnic|KP|ipv4|175.45.176.0|1024|20091221|alloc\rated').problems.map((p) => p[0])).toEqual([
+      'REGISTRY_BAD_LINE',
+    ]);
+  });
+
+  test('field counts: 6, 7, 8 (an empty opaque id too), 9 and more', () => {
+    const base = 'apnic|KP|ipv4|175.45.176.0|1024|20091221';
+    expect(both(base).problems.map((p) => p[0])).toEqual(['REGISTRY_BAD_LINE']);
+    expect(both(`${base}|allocated`).records).toMatchObject([{ opaqueId: undefined, extensions: [] }]);
+    expect(both(`${base}|allocated|`).records).toMatchObject([{ opaqueId: '', extensions: [] }]);
+    expect(both(`${base}|allocated|A91|x|y`).records).toMatchObject([
+      { opaqueId: 'A91', extensions: ['x', 'y'] },
+    ]);
+    expect(both(`${base}|allocated${'|x'.repeat(10)}`).problems.map((p) => p[0])).toEqual([
+      'REGISTRY_BAD_LINE',
+    ]);
+  });
+
+  test('long lines: up to 1024 characters a record, past it a problem', () => {
+    const line = 'apnic|KP|ipv4|175.45.176.0|1024|20091221|allocated|';
+    // 1023 characters, so that the general parser's copy (a space in front) has 1024.
+    const longest = line + 'x'.repeat(1023 - line.length);
+    expect(both(longest).records).toMatchObject([{ opaqueId: 'x'.repeat(1023 - line.length) }]);
+    const fast1024 = parseDelegated('f', [header, `${longest}y`].join('\n'));
+    expect(fast1024.records).toMatchObject([{ opaqueId: `${'x'.repeat(1023 - line.length)}y` }]);
+    const fast = parseDelegated('f', [header, `${longest}yz`].join('\n'));
+    expect(fast.problems.map((p) => [p.code, p.location.line])).toContainEqual(['REGISTRY_BAD_LINE', 2]);
+    expect(fast.records).toEqual([]);
+  });
+
+  test('fields of the wrong kind go to the general parser, which reports or reads them', () => {
+    const cases: Array<[string, string | undefined]> = [
+      ['APNIC|KP|ipv4|175.45.176.0|1024|20091221|allocated', 'REGISTRY_BAD_LINE'],
+      ['apnic|K1|ipv4|175.45.176.0|1024|20091221|allocated', 'REGISTRY_UNKNOWN_COUNTRY'],
+      ['apnic|KPX|ipv4|175.45.176.0|1024|20091221|allocated', 'REGISTRY_UNKNOWN_COUNTRY'],
+      ['apnic|KP|IPV4|175.45.176.0|1024|20091221|allocated', 'REGISTRY_BAD_LINE'],
+      ['apnic|KP|ipv4|175.45.176.0|1024|2009122|allocated', 'REGISTRY_BAD_DATE'],
+      ['apnic|KP|ipv4|175.45.176.0|1024|200912211|allocated', 'REGISTRY_BAD_DATE'],
+      ['apnic|KP|ipv4|175.45.176.0|1024|20091221|allocate', 'REGISTRY_BAD_LINE'],
+      ['apnic|KP|ipv4|175.45.176.0|1024|20091221|allocatedd', 'REGISTRY_BAD_LINE'],
+      ['apnic|KP|ipv4|175.45.176.0|1e3|20091221|allocated', 'REGISTRY_BAD_RANGE'],
+      ['apnic|KP|ipv4|175.45.176.0|1234567890123456|20091221|allocated', 'REGISTRY_BAD_RANGE'],
+      ['apnic|KP|ipv4|175.45.176|1024|20091221|allocated', 'REGISTRY_BAD_ADDRESS'],
+      ['apnic|KP|ipv4|175.45.176.0.|1024|20091221|allocated', 'REGISTRY_BAD_ADDRESS'],
+      ['apnic|KP|ipv4|175.45.176.256|1|20091221|allocated', 'REGISTRY_BAD_ADDRESS'],
+      ['apnic|KP|ipv6|175.45.176.0|24|20091221|allocated', 'REGISTRY_BAD_ADDRESS'],
+      ['apnic|KP|ipv6|2001:db8:::|32|20091221|allocated', 'REGISTRY_BAD_ADDRESS'],
+      ['apnic|KP|ipv6|2001:db8::%eth0|32|20091221|allocated', 'REGISTRY_BAD_ADDRESS'],
+      ['apnic|KP|ipv6|12345::|32|20091221|allocated', 'REGISTRY_BAD_ADDRESS'],
+      ['apnic|KP|ipv6|1:2:3:4:5:6:7:8::|32|20091221|allocated', 'REGISTRY_BAD_ADDRESS'],
+      ['apnic|KP|asn|12345678901|1|20091221|allocated', 'REGISTRY_BAD_RANGE'],
+      ['apnic||ipv4|175.45.176.0|1024|20091221|assigned', 'REGISTRY_UNKNOWN_COUNTRY'],
+      // Read by the general parser: status in capitals, and IANA's delegations.
+      ['apnic|KP|ipv4|175.45.176.0|1024|20091221|Allocated', undefined],
+      ['iana|ZZ|ipv4|1.0.0.0|16777216|20100101|apnic', undefined],
+      ['apnic|KP|ipv4|175.45.176.0|1024|00000000|allocated', undefined],
+      ['apnic||ipv4|175.45.176.0|1024||available', undefined],
+    ];
+    for (const [line, code] of cases) {
+      const { records, problems } = both(line);
+      if (code === undefined) {
+        expect(problems).toEqual([]);
+        expect(records).toHaveLength(1);
+      } else {
+        expect(problems.map((p) => p[0])).toEqual([code]);
+        expect(records).toEqual([]);
+      }
+    }
+    expect(both('apnic|KP|ipv4|175.45.176.0|1024|00000000|allocated').records).toMatchObject([{ date: '' }]);
+    expect(both('apnic||ipv4|175.45.176.0|1024||available').records).toMatchObject([
+      { recordedCountry: '', country: 'ZZ', date: '', status: 'available' },
+    ]);
   });
 });
 

@@ -13,7 +13,7 @@
 import { ParseError, escapeForTerminal, type RegistryErrorCode } from '../errors/index.js';
 import type { IpAddress } from '../net/index.js';
 import { Prefix, rangeToPrefixes, tryParseAddress } from '../net/index.js';
-import { UNKNOWN_COUNTRY, isKnownCountryCode } from './countries.js';
+import { UNKNOWN_COUNTRY, isKnownCountryCode, knownCountryAt } from './countries.js';
 
 export type ResourceType = 'asn' | 'ipv4' | 'ipv6';
 
@@ -152,11 +152,235 @@ function ipv4ToNumber(bytes: Uint8Array): number {
   return ((bytes[0] << 24) >>> 0) + (bytes[1] << 16) + (bytes[2] << 8) + bytes[3];
 }
 
+/**
+ * A record line the fast scanner read (one object, refilled for every such line): every field of
+ * the record it stands for, the start as a number (asn, ipv4) or parsed (ipv6).
+ */
+export interface ScannedRecord {
+  type: ResourceType;
+  registry: string;
+  recordedCountry: string;
+  country: string;
+  start: string;
+  value: number;
+  date: string;
+  /** `date` as a number, 0 when unknown. */
+  dateNumber: number;
+  status: RegistryStatus;
+  opaqueId: string | undefined;
+  line: number;
+  /** asn: the first ASN; ipv4: the first address as an unsigned 32-bit number. */
+  first: number;
+  /** ipv4: the prefix length when the range is one aligned block, else -1. */
+  alignedLength: number;
+  /** ipv6: the start's 16 bytes, which are also its block's (no bit set past `value`). Refilled. */
+  network: Uint8Array;
+}
+
+/** Where `scanDelegated` hands the records: fast-scanned lines and lines the general parser read. */
+export interface RecordSink {
+  scanned(record: ScannedRecord, header: DelegatedHeader | undefined): void;
+  parsed(record: DelegatedRecord, header: DelegatedHeader | undefined): void;
+}
+
 /** Parses the text of one delegated file. Never throws on bad input: problems are returned. */
 export function parseDelegated(
   file: string,
   text: string,
   options: ParseDelegatedOptions = {},
+): DelegatedFile {
+  const records: DelegatedRecord[] = [];
+  const result = scanDelegated(file, text, options, {
+    scanned: (record) => records.push(recordOf(record)),
+    parsed: (record) => records.push(record),
+  });
+  result.records = records;
+  return result;
+}
+
+/** The DelegatedRecord a scanned line stands for, as the general parser would build it. */
+function recordOf(scan: ScannedRecord): DelegatedRecord {
+  const { type, registry, recordedCountry, country, start, value, date, status, opaqueId, line } = scan;
+  const fields = {
+    registry,
+    recordedCountry,
+    country,
+    start,
+    value,
+    date,
+    status,
+    opaqueId,
+    extensions: NO_EXTENSIONS,
+    delegatedTo: undefined,
+    line,
+  };
+  if (type === 'asn') return { type, ...fields, firstAsn: scan.first };
+  let address: IpAddress;
+  let prefixes: Prefix[];
+  if (type === 'ipv4') {
+    address = ipv4Address(scan.first);
+    prefixes =
+      scan.alignedLength >= 0
+        ? [Prefix.fromIPv4(scan.first, scan.alignedLength)]
+        : rangeToPrefixes(address, value);
+  } else {
+    address = { family: 6, bytes: scan.network.slice() };
+    prefixes = [Prefix.fromBytes(6, scan.network, 0, value)];
+  }
+  return { type, ...fields, address, prefixes };
+}
+
+/** The IPv4 address of an unsigned 32-bit number. */
+export function ipv4Address(value: number): IpAddress {
+  const bytes = new Uint8Array(4);
+  bytes[0] = value >>> 24;
+  bytes[1] = value >>> 16;
+  bytes[2] = value >>> 8;
+  bytes[3] = value;
+  return { family: 4, bytes };
+}
+
+/** The registries the fast scanner takes (IANA rows, with their delegations, take the general path). */
+const FAST_REGISTRIES = namesByKey(REGISTRY_NAMES.filter((name) => name !== 'iana'));
+const FAST_STATUSES = namesByKey<RegistryStatus>(['allocated', 'assigned', 'available', 'reserved']);
+const FAST_TYPES = namesByKey<ResourceType>(['asn', 'ipv4', 'ipv6']);
+const CH_0 = 0x30;
+
+/** A name's key in a `namesByKey` table: its first and last characters and its length. */
+function nameKey(text: string, from: number, to: number): number {
+  return text.charCodeAt(from) * 0x40000 + text.charCodeAt(to - 1) * 0x100 + (to - from);
+}
+
+/** Lookup table for `nameAt`, built once per set of names. */
+function namesByKey<T extends string>(names: readonly T[]): Map<number, T> {
+  const table = new Map<number, T>();
+  for (const name of names) {
+    const key = nameKey(name, 0, name.length);
+    if (table.has(key)) throw new Error(`names ${table.get(key)} and ${name} share a key`);
+    table.set(key, name);
+  }
+  return table;
+}
+
+/** The name of `table` written exactly at `text[from, to)`, or undefined. */
+function nameAt<T extends string>(
+  text: string,
+  from: number,
+  to: number,
+  table: Map<number, T>,
+): T | undefined {
+  if (to <= from || to - from > 0xff) return undefined;
+  const name = table.get(nameKey(text, from, to));
+  return name !== undefined && text.startsWith(name, from) ? name : undefined;
+}
+
+/** Digits only, 1 to 15 of them (exact as a double), at `text[from, to)`: their value, else -1. */
+function decimalAt(text: string, from: number, to: number): number {
+  if (to <= from || to - from > 15) return -1;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const digit = text.charCodeAt(i) - CH_0;
+    if (!(digit >= 0 && digit <= 9)) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * A dotted quad at `text[from, to)` as net parses it (four decimal octets up to 255, no leading
+ * zeros, nothing else): its unsigned 32-bit value, else -1.
+ */
+function ipv4At(text: string, from: number, to: number): number {
+  let value = 0;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x2e /* . */) {
+      if (digits === 0 || dots === 3) return -1;
+      value = value * 256 + octet;
+      dots++;
+      octet = 0;
+      digits = 0;
+      continue;
+    }
+    const digit = c - CH_0;
+    if (!(digit >= 0 && digit <= 9) || (digits > 0 && octet === 0)) return -1;
+    octet = octet * 10 + digit;
+    digits++;
+    if (octet > 255) return -1;
+  }
+  if (digits === 0 || dots !== 3) return -1;
+  return value * 256 + octet;
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x61 + 10;
+  if (c >= 0x41 && c <= 0x46) return c - 0x41 + 10;
+  return -1;
+}
+
+/**
+ * The IPv6 address at `text[from, to)` into `out` when it is written as the files write their
+ * starts: groups of 1 to 4 hex digits, and either eight of them or fewer then a final "::". False
+ * (`out` left in any state) for any other form, which net's parser then reads.
+ */
+function ipv6At(text: string, from: number, to: number, out: Uint8Array): boolean {
+  let groups = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x3a /* : */) {
+      if (digits === 0) return false;
+      out[2 * groups] = value >>> 8;
+      out[2 * groups + 1] = value;
+      groups++;
+      value = 0;
+      digits = 0;
+      if (text.charCodeAt(i + 1) === 0x3a) {
+        if (i + 2 !== to || groups > 7) return false;
+        out.fill(0, 2 * groups);
+        return true;
+      }
+      continue;
+    }
+    const digit = hexValue(c);
+    if (digit < 0 || digits === 4) return false;
+    value = value * 16 + digit;
+    digits++;
+  }
+  if (digits === 0 || groups !== 7) return false;
+  out[14] = value >>> 8;
+  out[15] = value;
+  return true;
+}
+
+/** True when `bytes` has a bit set past the first `length` bits. */
+function hasBitsPast(bytes: Uint8Array, length: number): boolean {
+  let i = length >>> 3;
+  if ((length & 7) !== 0) {
+    if ((bytes[i] & (0xff >>> (length & 7))) !== 0) return true;
+    i++;
+  }
+  for (; i < bytes.length; i++) if (bytes[i] !== 0) return true;
+  return false;
+}
+
+/**
+ * `parseDelegated` handing each record to `sink` instead of keeping it (the result's `records`
+ * stays empty): the Registry loads records without building them. Record lines in the canonical
+ * form (no surrounding spaces, 7 or 8 fields, an RIR other than IANA, every field valid) are read
+ * in place by a fast scanner; any other line, and any line it has a doubt about, goes to the
+ * general parser, which reports what is wrong with it.
+ */
+export function scanDelegated(
+  file: string,
+  text: string,
+  options: ParseDelegatedOptions,
+  sink: RecordSink,
 ): DelegatedFile {
   const maxProblems = options.maxProblems ?? 1000;
   const result: DelegatedFile = { file, summaries: [], records: [], problems: [], problemCount: 0, lines: 0 };
@@ -185,8 +409,27 @@ export function parseDelegated(
   };
 
   const counts = { asn: 0, ipv4: 0, ipv6: 0 };
+  let loaded = 0;
   // Files repeat the same few thousand dates; check each once.
   const knownDates = new Map<string, string>();
+  // The fast scanner's: each date as the record keeps it, and as a number for the ranking.
+  const knownDateNumbers = new Map<string, { date: string; number: number }>();
+  const scan: ScannedRecord = {
+    type: 'asn',
+    registry: '',
+    recordedCountry: '',
+    country: '',
+    start: '',
+    value: 0,
+    date: '',
+    dateNumber: 0,
+    status: 'allocated',
+    opaqueId: undefined,
+    line: 0,
+    first: 0,
+    alignedLength: -1,
+    network: new Uint8Array(16),
+  };
   let sawContent = false;
   let lineNumber = 0;
   let position = 0;
@@ -194,6 +437,13 @@ export function parseDelegated(
     let end = text.indexOf('\n', position);
     if (end === -1) end = text.length;
     lineNumber++;
+    if (sawContent && end - position <= MAX_LINE_LENGTH && scanRecord(position, end, lineNumber)) {
+      position = end + 1;
+      sink.scanned(scan, result.header);
+      loaded++;
+      counts[scan.type]++;
+      continue;
+    }
     const rawLine = text.slice(position, end);
     position = end + 1;
     if (end === text.length && rawLine === '') break; // final newline
@@ -230,17 +480,18 @@ export function parseDelegated(
     }
     const record = parseRecord(fields, lineNumber);
     if (record !== undefined) {
-      result.records.push(record);
+      sink.parsed(record, result.header);
+      loaded++;
       counts[record.type]++;
     }
   }
   result.lines = lineNumber;
 
   const header = result.header;
-  if (header !== undefined && header.records !== result.records.length) {
+  if (header !== undefined && header.records !== loaded) {
     report(
       'REGISTRY_COUNT_MISMATCH',
-      `header says ${header.records} records, ${result.records.length} loaded`,
+      `header says ${header.records} records, ${loaded} loaded`,
       header.line,
       'records',
     );
@@ -257,6 +508,109 @@ export function parseDelegated(
     }
   }
   return result;
+
+  /**
+   * Reads the record line `text[from, to)` into `scan` when it is in the canonical form and
+   * valid, exactly as `parseRecord` would read it; false (having reported nothing) otherwise.
+   */
+  function scanRecord(from: number, to: number, line: number): boolean {
+    // What trim() would change, or a line that is not a record of a known RIR, is not ours.
+    const first = text.charCodeAt(from);
+    if (!(first >= 0x61 && first <= 0x7a)) return false;
+    if (to > from && text.charCodeAt(to - 1) === 0x0d /* \r */) to--;
+    const last = text.charCodeAt(to - 1);
+    if (!(last > 0x20 && last < 0x7f)) return false;
+    // The six bars every record has; -1 (none left in the text) or past the line: not ours.
+    const bar1 = text.indexOf('|', from);
+    if (bar1 === -1 || bar1 >= to) return false;
+    const bar2 = text.indexOf('|', bar1 + 1);
+    if (bar2 === -1 || bar2 >= to) return false;
+    const bar3 = text.indexOf('|', bar2 + 1);
+    if (bar3 === -1 || bar3 >= to) return false;
+    const bar4 = text.indexOf('|', bar3 + 1);
+    if (bar4 === -1 || bar4 >= to) return false;
+    const bar5 = text.indexOf('|', bar4 + 1);
+    if (bar5 === -1 || bar5 >= to) return false;
+    const bar6 = text.indexOf('|', bar5 + 1);
+    if (bar6 === -1 || bar6 >= to) return false;
+    const bar7 = text.indexOf('|', bar6 + 1);
+    let statusEnd = to;
+    let opaqueId: string | undefined;
+    if (bar7 !== -1 && bar7 < to) {
+      statusEnd = bar7;
+      const bar8 = text.indexOf('|', bar7 + 1);
+      if (bar8 !== -1 && bar8 < to) return false; // extensions: the general path
+      opaqueId = text.slice(bar7 + 1, to);
+    }
+
+    const registry = nameAt(text, from, bar1, FAST_REGISTRIES);
+    const type = nameAt(text, bar2 + 1, bar3, FAST_TYPES);
+    const status = nameAt(text, bar6 + 1, statusEnd, FAST_STATUSES);
+    if (registry === undefined || type === undefined || status === undefined) return false;
+    const holder = status === 'allocated' || status === 'assigned';
+    let recordedCountry: string;
+    if (bar2 === bar1 + 1) {
+      if (holder) return false;
+      recordedCountry = '';
+    } else {
+      const code = bar2 === bar1 + 3 ? knownCountryAt(text, bar1 + 1) : undefined;
+      if (code === undefined) return false;
+      recordedCountry = code;
+    }
+
+    let date = '';
+    let dateNumber = 0;
+    if (bar6 !== bar5 + 1) {
+      const dateText = text.slice(bar5 + 1, bar6);
+      let known = knownDateNumbers.get(dateText);
+      if (known === undefined) {
+        const checked = checkDate(dateText);
+        if (checked === undefined) return false;
+        known = { date: checked, number: checked === '' ? 0 : Number(checked) };
+        if (knownDateNumbers.size < 100_000) knownDateNumbers.set(dateText, known);
+      }
+      date = known.date;
+      dateNumber = known.number;
+    }
+
+    const value = decimalAt(text, bar4 + 1, bar5);
+    if (value < 0) return false;
+    let firstNumber = 0;
+    let alignedLength = -1;
+    if (type === 'asn') {
+      firstNumber = bar4 - bar3 <= 11 ? decimalAt(text, bar3 + 1, bar4) : -1;
+      if (firstNumber < 0 || firstNumber >= TWO_POW_32 || value === 0 || firstNumber + value > TWO_POW_32)
+        return false;
+    } else if (type === 'ipv4') {
+      firstNumber = bar4 - bar3 <= 16 ? ipv4At(text, bar3 + 1, bar4) : -1;
+      if (firstNumber < 0 || value === 0 || firstNumber + value > TWO_POW_32) return false;
+      const bits = Math.log2(value);
+      if (Number.isInteger(bits) && firstNumber % value === 0) alignedLength = 32 - bits;
+    } else {
+      if (value > 128) return false;
+      if (!ipv6At(text, bar3 + 1, bar4, scan.network)) {
+        const address = tryParseAddress(text.slice(bar3 + 1, bar4));
+        if (address === undefined || address.family !== 6) return false;
+        scan.network.set(address.bytes);
+      }
+      if (hasBitsPast(scan.network, value)) return false;
+    }
+
+    scan.type = type;
+    scan.registry = registry;
+    scan.recordedCountry = recordedCountry;
+    scan.country = holder && recordedCountry !== '' ? recordedCountry : UNKNOWN_COUNTRY;
+    scan.start = text.slice(bar3 + 1, bar4);
+    scan.value = value;
+    scan.date = date;
+    scan.dateNumber = dateNumber;
+    scan.status = status;
+    scan.opaqueId = opaqueId;
+    scan.line = line;
+    scan.first = firstNumber;
+    scan.alignedLength = alignedLength;
+    return true;
+  }
 
   function parseHeader(fields: string[], line: number): void {
     if (fields.length !== 7) {

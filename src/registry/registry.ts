@@ -11,7 +11,7 @@
  */
 import type { CairnError } from '../errors/index.js';
 import type { IpAddress } from '../net/index.js';
-import { Prefix, PrefixTrie } from '../net/index.js';
+import { Prefix, PrefixTrie, rangeToPrefixes } from '../net/index.js';
 import { UNKNOWN_COUNTRY } from './countries.js';
 import type {
   DelegatedFile,
@@ -20,8 +20,9 @@ import type {
   ParseDelegatedOptions,
   RegistryStatus,
   ResourceType,
+  ScannedRecord,
 } from './delegated.js';
-import { isHolderStatus, parseDelegated } from './delegated.js';
+import { ipv4Address, isHolderStatus, scanDelegated } from './delegated.js';
 
 /** What the registry knows about one block or ASN range: the record that won there. */
 export interface RegistryEntry {
@@ -78,14 +79,80 @@ interface Source {
   seq: number;
 }
 
-/** A record held in the indexes, with what the ranking needs. */
-interface Held {
-  entry: RegistryEntry;
-  source: Source;
+/** The fields of a record that a Held keeps (a DelegatedRecord's, or a ScannedRecord's). */
+type HeldFields = Pick<
+  DelegatedRecord,
+  | 'registry'
+  | 'country'
+  | 'recordedCountry'
+  | 'status'
+  | 'date'
+  | 'type'
+  | 'start'
+  | 'value'
+  | 'opaqueId'
+  | 'line'
+>;
+
+/**
+ * A record held in the indexes: what the ranking needs, and the record's fields, of which its
+ * RegistryEntry is built the first time it is asked for (most records are never an answer, and
+ * one object per record is less for the collector to copy than three).
+ */
+class Held {
+  readonly registry: string;
+  readonly country: string;
+  readonly recordedCountry: string;
+  readonly status: RegistryStatus;
+  readonly date: string;
+  readonly type: ResourceType;
+  readonly start: string;
+  readonly value: number;
+  readonly opaqueId: string | undefined;
+  readonly line: number;
+  readonly delegatedTo: string | undefined;
+  readonly source: Source;
   /** Record date as YYYYMMDD number, 0 when unknown. */
-  recordDate: number;
+  readonly recordDate: number;
   /** True for IANA records, which lose to any RIR record. */
-  iana: boolean;
+  readonly iana: boolean;
+  private built: RegistryEntry | undefined = undefined;
+
+  constructor(record: HeldFields, delegatedTo: string | undefined, source: Source, recordDate: number) {
+    this.registry = record.registry;
+    this.country = record.country;
+    this.recordedCountry = record.recordedCountry;
+    this.status = record.status;
+    this.date = record.date;
+    this.type = record.type;
+    this.start = record.start;
+    this.value = record.value;
+    this.opaqueId = record.opaqueId;
+    this.line = record.line;
+    this.delegatedTo = delegatedTo;
+    this.source = source;
+    this.recordDate = recordDate;
+    this.iana = record.registry === 'iana';
+  }
+
+  get entry(): RegistryEntry {
+    if (this.built !== undefined) return this.built;
+    const entry: RegistryEntry = {
+      registry: this.registry,
+      country: this.country,
+      recordedCountry: this.recordedCountry,
+      status: this.status,
+      date: this.date,
+      type: this.type,
+      start: this.start,
+      value: this.value,
+      source: { file: this.source.file, line: this.line },
+    };
+    if (this.delegatedTo !== undefined) entry.delegatedTo = this.delegatedTo;
+    if (this.opaqueId !== undefined && this.opaqueId !== '') entry.opaqueId = this.opaqueId;
+    this.built = entry;
+    return entry;
+  }
 }
 
 interface AsnItem {
@@ -125,7 +192,12 @@ function rank(a: Held, specificA: number, b: Held, specificB: number): number {
   if (specificA !== specificB) return specificA - specificB;
   if (a.recordDate !== b.recordDate) return a.recordDate - b.recordDate;
   if (a.source.seq !== b.source.seq) return a.source.seq - b.source.seq;
-  return a.entry.source.line - b.entry.source.line;
+  return a.line - b.line;
+}
+
+/** For stores into the trie: a record replaces the one already under the same block when it wins. */
+function incomingWins(existing: Held, incoming: Held): boolean {
+  return rank(incoming, 0, existing, 0) > 0;
 }
 
 function snapshotOf(header: DelegatedHeader | undefined): number {
@@ -167,58 +239,80 @@ export class Registry {
    */
   private readonly winnerBelow = new Map<Prefix, Held | null>();
 
-  /** Parses and adds the text of one delegated file; `name` labels it in entries and problems. */
+  /**
+   * Parses and adds the text of one delegated file; `name` labels it in entries and problems.
+   * The same as `loadParsed(parseDelegated(name, text, options))`, without building the records.
+   */
   loadText(name: string, text: string, options: ParseDelegatedOptions = {}): LoadReport {
-    return this.loadParsed(parseDelegated(name, text, options));
+    const seq = this.sourceCount++;
+    // Every record comes after the header line, which is the first line that is not a comment.
+    let source: Source | undefined;
+    const sourceOf = (header: DelegatedHeader | undefined): Source =>
+      (source ??= this.source(name, header, seq));
+    let records = 0;
+    const parsed = scanDelegated(name, text, options, {
+      scanned: (record, header) => {
+        this.addScanned(record, sourceOf(header));
+        records++;
+      },
+      parsed: (record, header) => {
+        this.add(record, sourceOf(header));
+        records++;
+      },
+    });
+    this.loaded();
+    return { file: name, header: parsed.header, records, problems: parsed.problems };
   }
 
   /** Adds a file already parsed with `parseDelegated`. */
   loadParsed(parsed: DelegatedFile): LoadReport {
     const header = parsed.header;
-    const source: Source = {
-      file: parsed.file,
-      registry: header?.registry ?? '',
-      snapshot: snapshotOf(header),
-      serial: header !== undefined && header.serial !== '' ? Number(header.serial) : NaN,
-      seq: this.sourceCount++,
-    };
+    const source = this.source(parsed.file, header, this.sourceCount++);
     for (const record of parsed.records) this.add(record, source);
-    this.winnerBelow.clear();
-    this.asnIndex = undefined;
-    this.view = undefined;
+    this.loaded();
     return { file: parsed.file, header, records: parsed.records.length, problems: parsed.problems };
   }
 
+  private source(file: string, header: DelegatedHeader | undefined, seq: number): Source {
+    return {
+      file,
+      registry: header?.registry ?? '',
+      snapshot: snapshotOf(header),
+      serial: header !== undefined && header.serial !== '' ? Number(header.serial) : NaN,
+      seq,
+    };
+  }
+
+  /** Drops what was derived from the records held before a load. */
+  private loaded(): void {
+    this.winnerBelow.clear();
+    this.asnIndex = undefined;
+    this.view = undefined;
+  }
+
+  /** Adds a record the fast scanner read, as `add` adds the DelegatedRecord it stands for. */
+  private addScanned(record: ScannedRecord, source: Source): void {
+    const held = new Held(record, undefined, source, record.dateNumber);
+    if (record.type === 'asn') {
+      this.asnItems.push({ start: record.first, end: record.first + record.value, held });
+    } else if (record.type === 'ipv6') {
+      this.blocks.setNetwork(6, record.network, record.value, held, incomingWins);
+    } else if (record.alignedLength >= 0) {
+      this.blocks.setIPv4(record.first, record.alignedLength, held, incomingWins);
+    } else {
+      for (const prefix of rangeToPrefixes(ipv4Address(record.first), record.value)) {
+        this.blocks.setIf(prefix, held, incomingWins);
+      }
+    }
+  }
+
   private add(record: DelegatedRecord, source: Source): void {
-    const entry: RegistryEntry = {
-      registry: record.registry,
-      country: record.country,
-      recordedCountry: record.recordedCountry,
-      status: record.status,
-      date: record.date,
-      type: record.type,
-      start: record.start,
-      value: record.value,
-      source: { file: source.file, line: record.line },
-    };
-    if (record.delegatedTo !== undefined) entry.delegatedTo = record.delegatedTo;
-    if (record.opaqueId !== undefined && record.opaqueId !== '') entry.opaqueId = record.opaqueId;
-    const held: Held = {
-      entry,
-      source,
-      recordDate: record.date === '' ? 0 : Number(record.date),
-      iana: record.registry === 'iana',
-    };
+    const held = new Held(record, record.delegatedTo, source, record.date === '' ? 0 : Number(record.date));
     if (record.type === 'asn') {
       this.asnItems.push({ start: record.firstAsn, end: record.firstAsn + record.value, held });
       return;
     }
-    for (const prefix of record.prefixes) {
-      const existing = this.blocks.get(prefix);
-      if (existing === undefined || rank(held, prefix.length, existing, prefix.length) > 0) {
-        this.blocks.set(prefix, held);
-      }
-    }
+    for (const prefix of record.prefixes) this.blocks.setIf(prefix, held, incomingWins);
   }
 
   /** Number of distinct CIDR blocks and ASN records held (before resolving overlaps). */
@@ -239,7 +333,7 @@ export class Registry {
     const out: Array<{ prefix: string; country: string }> = [];
     for (const { prefix } of this.blocks.entries()) {
       const winner = this.resolve(this.blocks.covering(prefix));
-      if (winner !== undefined) out.push({ prefix: prefix.toString(), country: winner.entry.country });
+      if (winner !== undefined) out.push({ prefix: prefix.toString(), country: winner.country });
     }
     return out;
   }
@@ -381,7 +475,7 @@ export class Registry {
     const prefixes = new Map<string, Prefix[]>();
     for (const { prefix, value: held } of this.blocks.entries()) {
       // ZZ is no country: IANA rows and holderless space are not indexed by country.
-      if (!isHolderStatus(held.entry.status) || held.entry.country === UNKNOWN_COUNTRY) continue;
+      if (!isHolderStatus(held.status) || held.country === UNKNOWN_COUNTRY) continue;
       let shadowed = false;
       for (const cover of this.blocks.covering(prefix)) {
         if (
@@ -402,7 +496,7 @@ export class Registry {
           holes.push(inner.prefix);
         }
       }
-      const country = held.entry.country;
+      const country = held.country;
       let list = prefixes.get(country);
       if (list === undefined) prefixes.set(country, (list = []));
       list.push(...subtract(prefix, holes));
