@@ -23,9 +23,11 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { threadId } from 'node:worker_threads';
 import { CairnError } from '../errors/index.js';
 import {
   EvidenceGraph,
@@ -118,7 +120,8 @@ function makeFolders(dir: string): void {
 
 /** Writes the derived file whole (a temporary file renamed); a failure leaves it to be derived next time. */
 function writeDerived(file: string, key: string, state: RuleActorState): void {
-  const temporary = `${file}.${process.pid}.tmp`;
+  // Threads of one process write it too (test workers): the name is the writer's own.
+  const temporary = `${file}.${process.pid}.${threadId}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     makeFolders(path.dirname(file));
     writeFileSync(temporary, JSON.stringify({ key, state }), { mode: 0o600 });
