@@ -1,4 +1,11 @@
+import os from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// What cairn keeps in the user's cache folder (the rule actors' derived file, the fetch mirror's
+// default) goes to one folder of the temporary directory instead: the suites never write into
+// the home of whoever runs them, and a later run finds the derived files of an earlier one.
+const env = { XDG_CACHE_HOME: path.join(os.tmpdir(), `cairn-test-cache-${process.getuid?.() ?? 0}`) };
 
 // Three suites: `unit` (beside the code and under test/, on the data bundled in data/) is what
 // `npm test` runs; `corpus` reads ../shared/data (or $CAIRN_CORPUS) for files the repo may not
@@ -13,6 +20,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          env,
           include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['test/corpus/**', 'test/live/**', 'test/browser/**'],
           // A worker runs file after file without reloading modules: Node, DuckDB, zod and src/
@@ -32,6 +40,7 @@ export default defineConfig({
         test: {
           // Real BGP daemons (BIRD 2, GoBGP) against the collector, on loopback only.
           name: 'live',
+          env,
           include: ['test/live/**/*.test.ts'],
           testTimeout: 900_000,
           hookTimeout: 900_000,
@@ -43,6 +52,7 @@ export default defineConfig({
           // The web workspace in Debian's Chromium (playwright-core) against a server on loopback;
           // needs web/dist built (node scripts/build-web.mjs). One browser at a time.
           name: 'browser',
+          env,
           include: ['test/browser/**/*.test.ts'],
           testTimeout: 900_000,
           hookTimeout: 900_000,
@@ -52,6 +62,7 @@ export default defineConfig({
       {
         test: {
           name: 'corpus',
+          env,
           include: ['test/corpus/**/*.test.ts'],
           testTimeout: 900_000,
           hookTimeout: 900_000,
