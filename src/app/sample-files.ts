@@ -314,6 +314,16 @@ export type SampleLines = Omit<SampleResult, 'files'> & {
 };
 
 /**
+ * Where `writeSampleLines` writes: UTF-8 bytes, in order. A writer that knows when nothing refers
+ * to `bytes` any more (they went out to a file or pipe) calls `released` then, at once or later,
+ * and the caller may write over them; one that keeps or passes them on never calls it.
+ */
+export type SampleWrite = (bytes: Uint8Array, released: () => void) => void;
+
+/** Where nothing is ever released: every buffer written is left to the writer. */
+const KEEP = (): void => undefined;
+
+/**
  * `sampleFileLines` written out as it goes (`intel sample --json`): `write` gets the lines as
  * UTF-8, in their order, each ended by a line feed (one line feed alone when there are none).
  * Without YARA rules or a case, the workers encode the lines and this only writes each as soon as
@@ -321,7 +331,7 @@ export type SampleLines = Omit<SampleResult, 'files'> & {
  */
 export async function writeSampleLines(
   input: SampleInput,
-  write: (bytes: Uint8Array) => void,
+  write: SampleWrite,
   hooks: WorkHooks = {},
 ): Promise<Omit<SampleLines, 'lines'>> {
   const request = parseSampleInput(input);
@@ -345,12 +355,12 @@ export async function writeSampleLines(
       size += line.length;
       if (size >= 1 << 16) {
         batch.push('');
-        write(Buffer.from(batch.join('\n')));
+        write(Buffer.from(batch.join('\n')), KEEP);
         batch = [];
         size = 0;
       }
     }
-    if (batch.length > 0 || lines.length === 0) write(Buffer.from(batch.join('\n') + '\n'));
+    if (batch.length > 0 || lines.length === 0) write(Buffer.from(batch.join('\n') + '\n'), KEEP);
     return rest;
   }
   const newline = Buffer.from('\n');
@@ -362,20 +372,20 @@ export async function writeSampleLines(
     hooks,
     'utf8',
     (refused) => {
-      if (refused.length > 0) write(Buffer.from(refused.map((r) => JSON.stringify(r) + '\n').join('')));
+      if (refused.length > 0) write(Buffer.from(refused.map((r) => JSON.stringify(r) + '\n').join('')), KEEP);
       written += refused.length;
     },
     (reply) => {
       waiting[reply.index] = reply.utf8 ?? Buffer.from(reply.json! + '\n');
       // Each line as it is (a view of the worker's buffer): no copy to make, nor memory to free.
       for (let line = waiting[next]; line !== undefined; line = waiting[++next]) {
-        write(line);
+        write(line, KEEP);
         waiting[next] = undefined;
         written++;
       }
     },
   );
-  if (written === 0) write(newline);
+  if (written === 0) write(newline, KEEP);
   return result;
 }
 

@@ -47,6 +47,7 @@ import {
   startSampleWorkers,
   walkSamplePaths,
   type SampleLines,
+  type SampleWrite,
 } from './sample-files.js';
 import { victimRegex, type SampleReplyForm, type SampleWorkerReply } from './sample-read.js';
 import { ProblemJson } from './problem-schema.js';
@@ -511,6 +512,7 @@ export {
   sampleFileLines,
   walkSamplePaths,
   type SampleLines,
+  type SampleWrite,
 } from './sample-files.js';
 
 /** The rule folders a request names: --rules, and the corpus' with --corpus-rules. */
@@ -702,19 +704,26 @@ async function ruleRun<M, R>(
   }
 }
 
+const SINK_SIZE = 1 << 18;
+const SINK_FREE_KEPT = 4;
+
 /**
- * Small pieces gathered into buffers of some 256 KiB, each written out whole when full (a fresh
- * one then: `write` may keep what it is given); a piece of 16 KiB or more is written as it is.
+ * Small pieces gathered into buffers of some 256 KiB, each written out whole when full; a piece of
+ * 16 KiB or more is written as it is. A buffer the writer releases is filled again, so a report of
+ * 100 MiB does not allocate 100 MiB of buffers that only the garbage collector frees (each
+ * allocation adds to the external memory that makes V8 mark the whole heap).
  */
 class ByteSink {
-  private buffer = Buffer.allocUnsafe(1 << 18);
+  private buffer: Buffer = Buffer.allocUnsafe(SINK_SIZE);
   private used = 0;
-  constructor(private readonly write: (bytes: Uint8Array) => void) {}
+  /** Buffers written out and released, ready to be filled again (a few at most). */
+  private readonly free: Buffer[] = [];
+  constructor(private readonly write: SampleWrite) {}
 
   bytes(b: Uint8Array): void {
     if (b.length >= 1 << 14) {
       this.flush();
-      this.write(b);
+      this.write(b, NOT_REUSED);
       return;
     }
     if (b.length > this.buffer.length - this.used) this.flush();
@@ -730,11 +739,21 @@ class ByteSink {
 
   flush(): void {
     if (this.used === 0) return;
-    this.write(this.buffer.subarray(0, this.used));
-    this.buffer = Buffer.allocUnsafe(this.buffer.length);
+    const full = this.buffer;
+    const view = full.subarray(0, this.used);
+    this.buffer = this.free.pop() ?? Buffer.allocUnsafe(SINK_SIZE);
     this.used = 0;
+    let released = false;
+    this.write(view, () => {
+      if (released) return;
+      released = true;
+      if (this.free.length < SINK_FREE_KEPT) this.free.push(full);
+    });
   }
 }
+
+/** For bytes the sink does not own (the workers' lines, yara's strings): nothing to reuse. */
+const NOT_REUSED = (): void => undefined;
 
 /**
  * `writeSampleLines` with YARA rules and no case (`intel sample --json --rules`): the lines
@@ -745,7 +764,7 @@ class ByteSink {
  */
 export async function writeRuleLines(
   request: z.output<typeof SampleInput>,
-  write: (bytes: Uint8Array) => void,
+  write: SampleWrite,
   hooks: WorkHooks = {},
 ): Promise<Omit<SampleLines, 'lines'>> {
   return ruleRun(

@@ -13,6 +13,7 @@ export {
   writeSampleLines,
   type SampleInput,
   type SampleLines,
+  type SampleWrite,
 } from './sample-files.js';
 export type { SampleFileJson, SampleResult } from './sample.js';
 export type { WorkHooks } from './progress.js';

@@ -13,7 +13,7 @@ import {
   type SampleResult,
 } from '../app/surface-sample.js';
 import { action, type CliContext } from './command.js';
-import { EXIT_OK, type CliIo } from './io.js';
+import { EXIT_OK, writeReleasing, type CliIo } from './io.js';
 import { problemPrinter, progressHooks } from './output.js';
 
 interface SampleOptions {
@@ -170,7 +170,7 @@ export function addIntelSampleCommand(intel: Command, context: CliContext): void
           };
           // JSON lines are made where each file is read, never rebuilt as objects here, and
           // printed as they come.
-          if (options.json) await writeSampleLines(input, (bytes) => io.stdout.write(bytes), hooks);
+          if (options.json) await writeSampleLines(input, writeReleasing(io), hooks);
           else {
             const { sampleFiles } = await import('../app/surface-intel.js');
             print(io, sampleText(await sampleFiles(input, hooks)));

@@ -38,6 +38,31 @@ export function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, stderrIsTTY: process.stderr.isTTY === true };
 }
 
+/**
+ * Writes bytes to `io.stdout`, calling `released` once the stream no longer refers to them, so the
+ * caller may fill them again. `releases` says whether the stream lets go of bytes once its write
+ * callback has run: a Node stream over a file, pipe or terminal (the process's own stdout) does;
+ * one that hands the very bytes to a reader (a test's PassThrough) does not, and is never said to.
+ */
+export function writeReleasing(
+  io: CliIo,
+  releases = io.stdout === process.stdout,
+): (bytes: Uint8Array, released: () => void) => void {
+  const stream = io.stdout;
+  if (!releases) return (bytes) => void stream.write(bytes);
+  return (bytes, released) => {
+    let done = false;
+    const release = (): void => {
+      if (done) return;
+      done = true;
+      released();
+    };
+    stream.write(bytes, release);
+    // Written at once (a file; a pipe with room): nothing is queued that could still read them.
+    if (stream.writableLength === 0) release();
+  };
+}
+
 const guarded = new WeakSet<NodeJS.WriteStream>();
 
 function quietOnClosedPipe(stream: NodeJS.WriteStream, report: NodeJS.WriteStream | undefined): void {
