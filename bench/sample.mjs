@@ -65,6 +65,8 @@ function peFile(template, i) {
 
 // CPU seconds (user + sys) of each run, read from GNU time: on a shared machine the wall time of a
 // run depends on the other sessions far more than its CPU time does.
+const CORES = availableParallelism();
+const YARA_THREADS = Math.min(8, Math.max(1, CORES - Math.min(8, CORES)));
 const TIME = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).error ? undefined : '/usr/bin/time';
 
 function best(label, command, args, options = {}) {
@@ -163,8 +165,9 @@ try {
           ),
         ]
       : []),
+    // The threads cairn gives yara: the cores its sample readers (one per core, up to 8) leave, at least one.
     best('yara as --rules runs it (-C -e -g -m -s --scan-list)', 'yara', [
-      ...['-C', '-w', '-N', '-e', '-g', '-m', '-s', '-p', String(Math.min(8, availableParallelism()))],
+      ...['-C', '-w', '-N', '-e', '-g', '-m', '-s', '-p', String(YARA_THREADS)],
       ...['--scan-list', compiled, scanList],
     ]),
   ];
