@@ -120,6 +120,35 @@ describe('parseYaraOutput', () => {
     expect(strings[0].data).toBe(long.slice(0, 256));
   });
 
+  it("matches whose strings outgrow the readers' buffers keep their text (one of 1.7 MB)", () => {
+    // The readers write one match after the other into buffers of up to 1 MiB, moving a match
+    // that does not fit into the next: small matches around one larger than a whole buffer.
+    const data = (k: number): string => `${k}:`.padEnd(250, 'x"\\y');
+    const lines: string[] = [];
+    for (let m = 0; m < 40; m++) {
+      lines.push(`Rule${m} [t] [n=${m}] ${FILES[m % FILES.length]}`);
+      const count = m === 20 ? 6000 : 50 + m * 13;
+      for (let k = 0; k < count; k++) lines.push(`0x${(k * 7).toString(16)}:$s${k % 3}: ${data(k)}`);
+    }
+    const output = lines.join('\n') + '\n';
+    const objects = parseYaraOutput(output, FILES);
+    const want = JSON.stringify({
+      matches: [...objects.matches].map(([file, list]) => [
+        file,
+        list.map(({ strings, ...head }) => ({ ...head, stringsJson: JSON.stringify(strings) })),
+      ]),
+      unread: objects.unread,
+    });
+    expect(objects.matches.get(FILES[2])!.find((m) => m.rule === 'Rule20')!.strings).toHaveLength(6000);
+    expect(want.length).toBeGreaterThan(3 << 20);
+    const bytes = Buffer.from(output);
+    for (const size of [4096, 65536, 3 << 20]) {
+      const chunks: Buffer[] = [];
+      for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+      expect(JSON.stringify(readAll(chunks)), `chunks of ${size}`).toBe(want);
+    }
+  });
+
   it('YaraOutputReader gives what parseYaraOutput gives, on generated output in random chunks', () => {
     let seed = 7;
     const next = (n: number): number => {

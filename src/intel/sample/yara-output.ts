@@ -309,43 +309,59 @@ export interface YaraMatchBytes extends Omit<YaraMatch, 'strings'> {
 /** The bytes `[]`: the strings of a match without any (a rule on its condition alone). */
 const NO_STRINGS = ASCII('[]');
 
+/** The largest buffer the matches' JSON text is written in (a match's own may need more). */
+const SLAB_BYTES = 1 << 20;
+
 /**
  * yara's output read chunk by chunk (`push`), each match's strings written as JSON text byte by
- * byte from the output's bytes; `keep` makes the match of a header and hands it its strings' text
- * (`bytes[0..used)`, without brackets) once its lines end. `YaraOutputReader` and
- * `YaraOutputBytesReader` differ only in what they keep.
+ * byte from the output's bytes, one match after the other in the same buffer; `keep` makes the
+ * match of a header and hands it its strings' array text (`json[from..to)`, brackets included)
+ * once its lines end. `YaraOutputReader` and `YaraOutputBytesReader` differ only in what they
+ * keep: a reader that keeps a view of the buffer (no copy of 49 MB of text for the bench's
+ * matches) says so, and the next match is written after it; when the buffer is full, the next
+ * one is a new buffer.
  */
 abstract class YaraJsonReader<M extends object> {
   private readonly lines: YaraLines<M>;
-  /** The current match's strings as JSON text, without the brackets. */
+  /** The matches' strings as JSON text, the current one from `base` (its `[` just before). */
   private json = Buffer.allocUnsafe(1 << 16);
-  private used = 0;
+  private base = 1;
+  private used = 1;
   /** The start of a line that the chunks so far did not end. */
   private rest: Buffer[] = [];
 
   constructor(files: Iterable<string>) {
     this.lines = new YaraLines(new Set(files), {
       start: (header) => {
-        this.used = 0;
+        this.used = this.base;
         return this.make(header);
       },
       add: (_match, identifier, offset, data, plain) => {
         const piece = `{"identifier":"${identifier}","offset":${offset},"data":${plain ? `"${data}"` : JSON.stringify(data)}}`;
         this.reserve(piece.length * 3 + 1);
-        if (this.used > 0) this.json[this.used++] = 0x2c;
+        if (this.used > this.base) this.json[this.used++] = 0x2c;
         this.used += this.json.write(piece, this.used, 'utf8');
       },
       end: (match) => {
-        if (this.used > 0) this.keep(match, this.json, this.used);
-        this.used = 0;
+        if (this.used > this.base) {
+          const json = this.json;
+          json[this.base - 1] = 0x5b;
+          json[this.used] = 0x5d;
+          // A kept view: the next match starts after its `]` (and the next `[`).
+          if (this.keep(match, json, this.base - 1, this.used + 1)) this.base = this.used + 2;
+        }
+        this.used = this.base;
       },
     });
   }
 
   /** The match of a header line, its strings none yet. */
   protected abstract make(header: Omit<YaraMatch, 'strings'>): M;
-  /** Keeps the strings' JSON text, `json[0..used)` without brackets (a buffer reused for the next match). */
-  protected abstract keep(match: M, json: Buffer, used: number): void;
+  /**
+   * Keeps the strings' array as JSON text, `json[from..to)`: true when the match keeps a view of
+   * those bytes (they are then never written over), false when it took a copy.
+   */
+  protected abstract keep(match: M, json: Buffer, from: number, to: number): boolean;
 
   /** Reads the complete lines of `chunk` (with the start of a line the previous chunks left). */
   push(chunk: Buffer): void {
@@ -404,11 +420,20 @@ abstract class YaraJsonReader<M extends object> {
     this.lines.line(text, 0, text.length);
   }
 
+  /**
+   * Room for `more` bytes of the current match and its `]`: else a new buffer (twice the last,
+   * up to SLAB_BYTES, or what the match needs), the current match's text so far moved into it.
+   * The last buffer is left to the matches that keep views of it.
+   */
   private reserve(more: number): void {
-    if (this.used + more <= this.json.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.json.length * 2, this.used + more));
-    this.json.copy(grown, 0, 0, this.used);
-    this.json = grown;
+    if (this.used + more + 1 <= this.json.length) return;
+    const sofar = this.used - this.base;
+    const size = Math.max(Math.min(this.json.length * 2, SLAB_BYTES), 2 * (sofar + more + 2));
+    const next = Buffer.allocUnsafe(size);
+    this.json.copy(next, 1, this.base, this.used);
+    this.json = next;
+    this.base = 1;
+    this.used = 1 + sofar;
   }
 
   /**
@@ -436,11 +461,11 @@ abstract class YaraJsonReader<M extends object> {
     if (i >= n || b[i] !== 0x3a) return -1;
     const idEnd = i++;
     if (i < n && b[i] === 0x20) i++;
-    const start = this.used;
+    // (reserve may move the current match into a new buffer, so `used` is read after it.)
     this.reserve(idEnd - idStart + 2 * MAX_DATA + 64);
     const out = this.json;
-    let o = start;
-    if (o > 0) out[o++] = 0x2c;
+    let o = this.used;
+    if (o > this.base) out[o++] = 0x2c;
     // The constant pieces as stores of constants: a native copy (`set`, `copy`) costs more per
     // call than these few bytes, and a loop over a table of them 30% more than this (the parse
     // of the bench's 822,935 lines: 152 against 112 ms, median of 8).
@@ -479,8 +504,9 @@ export class YaraOutputReader extends YaraJsonReader<YaraMatchText> {
     return { ...header, stringsJson: '[]' };
   }
 
-  protected keep(match: YaraMatchText, json: Buffer, used: number): void {
-    match.stringsJson = `[${json.toString('utf8', 0, used)}]`;
+  protected keep(match: YaraMatchText, json: Buffer, from: number, to: number): boolean {
+    match.stringsJson = json.toString('utf8', from, to);
+    return false;
   }
 }
 
@@ -493,11 +519,8 @@ export class YaraOutputBytesReader extends YaraJsonReader<YaraMatchBytes> {
     return { ...header, stringsUtf8: NO_STRINGS };
   }
 
-  protected keep(match: YaraMatchBytes, json: Buffer, used: number): void {
-    const bytes = Buffer.allocUnsafe(used + 2);
-    bytes[0] = 0x5b;
-    json.copy(bytes, 1, 0, used);
-    bytes[used + 1] = 0x5d;
-    match.stringsUtf8 = bytes;
+  protected keep(match: YaraMatchBytes, json: Buffer, from: number, to: number): boolean {
+    match.stringsUtf8 = json.subarray(from, to);
+    return true;
   }
 }
