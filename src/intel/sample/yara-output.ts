@@ -157,6 +157,8 @@ class YaraLines<M> {
   readonly unread: string[] = [];
   /** The match the next string lines belong to. */
   current: M | undefined;
+  /** Header texts read so far before their file (`prefix`), by their first word, and their parse. */
+  private readonly headers = new Map<string, Array<{ prefix: string; header: Omit<YaraMatch, 'strings'> }>>();
 
   constructor(
     private readonly known: ReadonlySet<string>,
@@ -176,20 +178,36 @@ class YaraLines<M> {
       return;
     }
     if (this.current !== undefined) hooks.end(this.current);
-    const header = /^([A-Za-z0-9_]+:)?([A-Za-z_][A-Za-z0-9_]*) \[([A-Za-z0-9_,]*)\] \[/.exec(line);
-    const parsed = header === null ? undefined : parseMeta(line, header[0].length);
-    const file = parsed !== undefined && line[parsed.end] === ' ' ? line.slice(parsed.end + 1) : undefined;
-    if (header === null || parsed === undefined || file === undefined || !this.known.has(file)) {
+    // A rule's header is the same text before the file for every file it matches: read once.
+    const name = line.slice(0, line.indexOf(' ') + 1);
+    let seen = this.headers.get(name);
+    let known = seen?.find((h) => line.startsWith(h.prefix) && line.charCodeAt(h.prefix.length) === 0x20);
+    if (known === undefined) {
+      const header = /^([A-Za-z0-9_]+:)?([A-Za-z_][A-Za-z0-9_]*) \[([A-Za-z0-9_,]*)\] \[/.exec(line);
+      const parsed = header === null ? undefined : parseMeta(line, header[0].length);
+      if (header !== null && parsed !== undefined && line[parsed.end] === ' ') {
+        known = {
+          prefix: line.slice(0, parsed.end),
+          header: {
+            rule: header[2],
+            ...(header[1] !== undefined ? { namespace: header[1].slice(0, -1) } : {}),
+            tags: header[3] === '' ? [] : header[3].split(','),
+            meta: parsed.meta,
+          },
+        };
+        if (seen === undefined) this.headers.set(name, (seen = []));
+        // The parse of a prefix is the same whatever follows it (parseMeta stops at its `]`).
+        if (seen.length < 16) seen.push(known);
+      }
+    }
+    const file = known === undefined ? undefined : line.slice(known.prefix.length + 1);
+    if (known === undefined || file === undefined || !this.known.has(file)) {
       this.unread.push(line);
       this.current = undefined;
       return;
     }
-    this.current = hooks.start({
-      rule: header[2],
-      ...(header[1] !== undefined ? { namespace: header[1].slice(0, -1) } : {}),
-      tags: header[3] === '' ? [] : header[3].split(','),
-      meta: parsed.meta,
-    });
+    const { header } = known;
+    this.current = hooks.start({ ...header, tags: [...header.tags], meta: { ...header.meta } });
     let list = this.matches.get(file);
     if (list === undefined) this.matches.set(file, (list = []));
     list.push(this.current);
