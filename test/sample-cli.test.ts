@@ -211,6 +211,33 @@ describe.skipIf(!haveYara)('YARA through the yara command line', () => {
     expect(Buffer.concat(got).toString('utf8')).toBe(kept.lines.join('\n') + '\n');
   });
 
+  it('without yara on PATH: SAMPLE_YARA_UNAVAILABLE, before any problem of the rules', async () => {
+    const emptyPath = join(dir, 'no-tools');
+    mkdirSync(emptyPath, { recursive: true });
+    const noRules = join(dir, 'no-rules');
+    mkdirSync(noRules, { recursive: true });
+    writeFileSync(join(noRules, 'readme.txt'), 'not a rule\n');
+    const saved = process.env.PATH;
+    process.env.PATH = emptyPath;
+    try {
+      for (const ruleSource of [rules, noRules]) {
+        const problems: string[] = [];
+        await expect(
+          sampleFiles(
+            { paths: [samples], rules: ruleSource, workers: 1 },
+            { onProblem: (p) => problems.push(p.code) },
+          ),
+        ).rejects.toMatchObject({ code: 'SAMPLE_YARA_UNAVAILABLE' });
+        await expect(
+          writeSampleLines({ paths: [samples], rules: ruleSource }, () => undefined),
+        ).rejects.toMatchObject({ code: 'SAMPLE_YARA_UNAVAILABLE' });
+        expect(problems).toEqual([]);
+      }
+    } finally {
+      process.env.PATH = saved;
+    }
+  });
+
   it('a rule file that does not compile is reported with its line, and the others are used', async () => {
     const more = join(dir, 'rules-bad');
     mkdirSync(more, { recursive: true });

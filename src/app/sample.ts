@@ -53,7 +53,7 @@ import {
 import { victimRegex, type SampleReplyForm, type SampleWorkerReply } from './sample-read.js';
 import { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 
 const RichEntryJson = z.object({ productId: z.number(), build: z.number(), count: z.number() });
@@ -169,9 +169,19 @@ export interface CompiledRules {
 const YARA_RULE_EXTENSIONS = /\.(yar|yara|rule|rules)$/i;
 const MAX_YARA_OUTPUT = 256 * 1024 * 1024;
 
-function yaraVersion(): string {
+/** A command's stdout once it has ended well; its error carries its stderr (as execFileSync's does). */
+function runCommand(command: string, args: readonly string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(command, args, { encoding: 'utf8', maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
+      if (error !== null) reject(Object.assign(error, { stderr }));
+      else resolve(stdout);
+    });
+  });
+}
+
+async function yaraVersion(): Promise<string> {
   try {
-    return `yara ${execFileSync('yara', ['--version'], { encoding: 'utf8' }).trim()}`;
+    return `yara ${(await runCommand('yara', ['--version'])).trim()}`;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new CairnError(
@@ -187,15 +197,23 @@ function yaraVersion(): string {
 /**
  * Compiles every rule file under `source` with yarac, each file in its own namespace (so rules of
  * the same name in two files do not clash). A file that does not compile is reported and left out.
+ * Asynchronous, so that a caller walks its samples meanwhile; yara's version is asked while
+ * yarac runs.
  */
-export function compileYaraRules(sources: string | readonly string[], hooks: WorkHooks = {}): CompiledRules {
-  const engine = yaraVersion();
+export async function compileYaraRules(
+  sources: string | readonly string[],
+  hooks: WorkHooks = {},
+): Promise<CompiledRules> {
+  const version = yaraVersion();
+  // Awaited before any other error is thrown: yara missing is what the user has to hear first.
+  version.catch(() => undefined);
   const list = typeof sources === 'string' ? [sources] : [...sources];
   const source = list.join(', ');
   const { files, refused } = walkSamplePaths(list);
   for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
   let ruleFiles = files.filter((f) => YARA_RULE_EXTENSIONS.test(f) || files.length === 1);
   if (ruleFiles.length === 0) {
+    await version;
     throw new CairnError('SAMPLE_YARA_RULES', `no .yar or .yara files under ${source}`, { file: source });
   }
   const dir = mkdtempSync(path.join(os.tmpdir(), 'cairn-yara-'));
@@ -204,18 +222,16 @@ export function compileYaraRules(sources: string | readonly string[], hooks: Wor
     for (let attempt = 0; ruleFiles.length > 0; attempt++) {
       const args = ruleFiles.map((f, i) => `r${i}_${path.basename(f).replace(/[^A-Za-z0-9_]/g, '_')}:${f}`);
       try {
-        execFileSync('yarac', ['-w', ...args, compiledPath], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-          encoding: 'utf8',
-        });
+        await runCommand('yarac', ['-w', ...args, compiledPath]);
         return {
           source,
           files: ruleFiles.length,
-          engine,
+          engine: await version,
           compiledPath,
           dispose: () => rmSync(dir, { recursive: true, force: true }),
         };
       } catch (error) {
+        await version;
         const stderr = String((error as { stderr?: string }).stderr ?? '');
         const bad = ruleFiles.find((f) => stderr.includes(f));
         const line = /\((\d+)\)/.exec(stderr.slice(stderr.indexOf(bad ?? '\u0000')))?.[1];
@@ -551,9 +567,12 @@ export async function sampleFiles(
   // Started first: the threads load while yarac compiles and the folders are walked.
   const workers = startSampleWorkers(request, false);
   const abort = new AbortController();
+  // Compiled while the folders are walked.
+  const compiling = ruleSources.length > 0 ? compileYaraRules(ruleSources, hooks) : undefined;
+  compiling?.catch(() => undefined);
   try {
-    if (ruleSources.length > 0) compiled = compileYaraRules(ruleSources, hooks);
     const walk = walkSamplePaths(request.paths);
+    if (compiling !== undefined) compiled = await compiling;
     const { files, refused } = walk;
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
     const actors = request.ruleActors ? new RuleActors() : undefined;
@@ -613,7 +632,13 @@ export async function sampleFiles(
     abort.abort();
     throw error;
   } finally {
-    compiled?.dispose();
+    // Rules still compiling when the walk failed are removed once compiled.
+    if (compiled !== undefined) compiled.dispose();
+    else
+      void compiling?.then(
+        (c) => c.dispose(),
+        () => undefined,
+      );
     await workers?.close();
   }
 }
@@ -699,9 +724,12 @@ async function ruleRun<M, R>(
   const workers = startSampleWorkers(request, form);
   let compiled: CompiledRules | undefined;
   const abort = new AbortController();
+  // Compiled while the folders are walked.
+  const compiling = compileYaraRules(ruleSourcesOf(request), hooks);
+  compiling.catch(() => undefined);
   try {
-    compiled = compileYaraRules(ruleSourcesOf(request), hooks);
     const walk = walkSamplePaths(request.paths);
+    compiled = await compiling;
     const { files, refused } = walk;
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
     const actors = request.ruleActors ? new RuleActors() : undefined;
@@ -726,7 +754,13 @@ async function ruleRun<M, R>(
     abort.abort();
     throw error;
   } finally {
-    compiled?.dispose();
+    // Rules still compiling when the walk failed are removed once compiled.
+    if (compiled !== undefined) compiled.dispose();
+    else
+      void compiling?.then(
+        (c) => c.dispose(),
+        () => undefined,
+      );
     await workers?.close();
   }
 }
