@@ -42,6 +42,38 @@ function scannedIpv4(raw: string): string | undefined {
   return i < raw.length ? raw.slice(0, i) : raw;
 }
 
+/**
+ * The address of an IPv4 match `b[from, to)` as a 32-bit integer, or -1 when `scannedIpv4` finds
+ * no address in it: two matches have the same value when they have the same address (a valid
+ * address has a single text). The value ends at `ipv4End`.
+ */
+export function ipv4Address(b: Uint8Array, from: number, to: number): number {
+  let address = 0;
+  let octet = 0;
+  let digits = 0;
+  for (let i = from; i <= to; i++) {
+    const c = i < to ? b[i] : 0x3a;
+    if (c === 0x2e || c === 0x3a) {
+      if (octet > 255 || (digits > 1 && b[i - digits] === 0x30)) return -1;
+      address = address * 256 + octet;
+      if (c === 0x3a) return address;
+      octet = 0;
+      digits = 0;
+      continue;
+    }
+    octet = octet * 10 + (c - 0x30);
+    digits++;
+  }
+  return address;
+}
+
+/** Where the address of an IPv4 match `b[from, to)` ends: before its port. */
+export function ipv4End(b: Uint8Array, from: number, to: number): number {
+  let end = from;
+  while (end < to && b[end] !== 0x3a) end++;
+  return end;
+}
+
 /** `[`, `(` or `{`: the only characters `refang` changes in a matched URL (see `scannedUrl`). */
 function defangCharacter(c: number): boolean {
   return c === 0x5b || c === 0x28 || c === 0x7b;

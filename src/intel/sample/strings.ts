@@ -7,7 +7,16 @@
  */
 import { internalNameReason, type InsiderSignal } from '../enrich.js';
 import { scanNetworkSpans } from './string-scan.js';
-import { publicOrInternalTld, scannedUrl, scannedValue, urlHostEnd, urlHostStart } from './string-values.js';
+import {
+  ipv4Address,
+  ipv4End,
+  publicOrInternalTld,
+  scannedUrl,
+  scannedValue,
+  urlHostEnd,
+  urlHostStart,
+} from './string-values.js';
+import { hashCodes, hashText, ValueTable } from './value-table.js';
 
 export const MIN_STRING_LENGTH = 4;
 /** At most this many values of each kind per file: a file packed with addresses says so by count. */
@@ -137,7 +146,7 @@ interface KindState {
    * `normalizeIndicator`); the others are normalised again and found in `values`.
    */
   raw: Set<string> | undefined;
-  values: Set<string>;
+  values: ValueTable;
   /** Where the last match met was: in `lastCodes`, from `lastFrom` to `lastTo`. */
   lastCodes: Uint8Array | undefined;
   lastFrom: number;
@@ -148,7 +157,7 @@ function kindState(kind: NetworkStringKind): KindState {
   const cheap = kind === 'url' || kind === 'ipv4' || kind === 'domain' || kind === 'credential';
   return {
     raw: cheap ? undefined : new Set(),
-    values: new Set(),
+    values: new ValueTable(),
     lastCodes: undefined,
     lastFrom: 0,
     lastTo: 0,
@@ -192,6 +201,15 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
     s.lastCodes = b;
     s.lastFrom = from;
     s.lastTo = to;
+    if (kind === 'ipv4') {
+      // An address is its value: known by its number, without a string.
+      const address = ipv4Address(b, from, to);
+      if (address < 0 || s.values.hasKey(address)) return;
+      const value = t.slice(from, ipv4End(b, from, to));
+      s.values.add(address, value);
+      out.push({ kind, value, offset: base + index * scale, encoding });
+      return;
+    }
     const raw = t.slice(from, to);
     if (s.raw !== undefined) {
       if (s.raw.has(raw)) return;
@@ -199,8 +217,14 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
     }
     const value = kind === 'url' ? scannedUrl(t, b, from, to, raw) : scannedValue(kind, raw);
     if (value === undefined) return;
-    if (s.values.has(value)) return;
-    s.values.add(value);
+    // A domain's or URL's value is its text with letters lower-cased, which the hash of its codes
+    // folds; a credential is its text; a refanged URL and the other kinds are hashed as values.
+    const hash =
+      kind === 'domain' || kind === 'credential' || (kind === 'url' && value === raw)
+        ? hashCodes(b, from, to)
+        : hashText(value);
+    if (s.values.has(hash, value)) return;
+    s.values.add(hash, value);
     let name: string | undefined;
     if (hostFrom >= 0) name = hostFrom === from ? raw : t.slice(hostFrom, to);
     else if (kind === 'url') {
