@@ -13,8 +13,7 @@ import {
   publicOrInternalTld,
   scannedUrl,
   scannedValue,
-  urlHostEnd,
-  urlHostStart,
+  type UrlHost,
 } from './string-values.js';
 import { hashCodes, hashText, ValueTable } from './value-table.js';
 
@@ -174,6 +173,8 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
   const out: NetworkString[] = [];
   const reasons = new Map<string, InsiderSignal['reason'] | undefined>();
   let lastUrlHost = '';
+  // Where `scannedUrl` found the host of the URL it read.
+  const urlHost: UrlHost = { from: 0, to: 0 };
   let lastHostCodes: Uint8Array | undefined;
   let lastHostFrom = 0;
   let lastHostTo = 0;
@@ -215,7 +216,7 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
       if (s.raw.has(raw)) return;
       s.raw.add(raw);
     }
-    const value = kind === 'url' ? scannedUrl(t, b, from, to, raw) : scannedValue(kind, raw);
+    const value = kind === 'url' ? scannedUrl(t, b, from, to, raw, urlHost) : scannedValue(kind, raw);
     if (value === undefined) return;
     // A domain's or URL's value is its text with letters lower-cased, which the hash of its codes
     // folds; a credential is its text; a refanged URL and the other kinds are hashed as values.
@@ -228,8 +229,8 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
     let name: string | undefined;
     if (hostFrom >= 0) name = hostFrom === from ? raw : t.slice(hostFrom, to);
     else if (kind === 'url') {
-      const hostStart = urlHostStart(b, from, to);
-      const hostEnd = urlHostEnd(b, hostStart, to);
+      const hostStart = urlHost.from;
+      const hostEnd = urlHost.to;
       // The URLs of a file mostly share a few hosts, one after the other: no string for the same again.
       if (
         lastHostCodes === b &&
