@@ -338,12 +338,16 @@ const CREDENTIAL_WORDS = [
   'token',
 ];
 
-// The words by their last letter, either case: most `=` and `:` follow none of them.
+// The words by their last letter, either case, and whether a word ends with two letters (the
+// last two of each word are letters), either case: most `=` and `:` follow none of them.
 const WORDS_ENDING: string[][] = Array.from({ length: 256 }, () => []);
+const WORD_ENDS = new Uint8Array(256 * 256);
 for (const word of CREDENTIAL_WORDS) {
   const last = word.charCodeAt(word.length - 1);
+  const before = word.charCodeAt(word.length - 2);
   WORDS_ENDING[last].push(word);
   WORDS_ENDING[last - 0x20].push(word);
+  for (const x of [before, before - 0x20]) for (const y of [last, last - 0x20]) WORD_ENDS[(x << 8) | y] = 1;
 }
 
 function spaceOrTab(c: number): boolean {
@@ -390,10 +394,10 @@ function credentialMatches(t: string, b: Uint8Array, colons: Colons): number[] {
     }
     let wordEnd = q;
     while (wordEnd > 0 && spaceOrTab(b[wordEnd - 1])) wordEnd--;
-    if (wordEnd === 0) continue;
+    // Every word has three letters or more.
+    if (wordEnd < 3 || WORD_ENDS[(b[wordEnd - 2] << 8) | b[wordEnd - 1]] === 0) continue;
     let start = -1;
-    const last = b[wordEnd - 1];
-    for (const word of last < 256 ? WORDS_ENDING[last] : []) {
+    for (const word of WORDS_ENDING[b[wordEnd - 1]]) {
       const s = wordEnd - word.length;
       if (wordAt(b, s, word) && !is(b, s - 1, WORD)) {
         start = s;
