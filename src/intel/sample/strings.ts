@@ -166,6 +166,9 @@ function kindState(kind: NetworkStringKind): KindState {
   };
 }
 
+const NO_CODES = new Uint8Array(0);
+const NO_VIEW = new DataView(NO_CODES.buffer);
+
 /** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
 export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): NetworkString[] {
   // Per kind: the values kept and the last raw text met. The matchers report kind by kind, so the
@@ -185,9 +188,9 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
   let lastReason: InsiderSignal['reason'] | undefined;
   // The text scanned, and how its indices map to file offsets.
   let t = '';
-  let b: Uint8Array = new Uint8Array(0);
+  let b: Uint8Array = NO_CODES;
   // `b` as a view, for `sameCodes`.
-  let view = new DataView(b.buffer);
+  let view: DataView = NO_VIEW;
   let base = 0;
   let scale = 1;
   let encoding: StringRun['encoding'] = 'ascii';
