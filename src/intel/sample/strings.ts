@@ -230,7 +230,7 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
     // folds; a credential is its text; a refanged URL and the other kinds are hashed as values.
     const hash =
       kind === 'domain' || kind === 'credential' || (kind === 'url' && value === raw)
-        ? hashCodes(b, from, to)
+        ? hashCodes(view, from, to)
         : hashText(value);
     if (s.values.has(hash, value)) return;
     s.values.add(hash, value);

@@ -32,11 +32,20 @@ describe('ValueTable', () => {
   });
 
   it('hashes codes and text alike, letters in either case', () => {
-    const text = 'HTTP://C2.Example.COM/gate.php?id=12345';
-    const codes = Buffer.from(`xx${text}yy`, 'latin1');
-    expect(hashCodes(codes, 2, 2 + text.length)).toBe(hashText(text));
+    const line = 'xx HTTP://C2.Example.COM/gate.php?id=12345 yy';
+    const codes = Buffer.from(line, 'latin1');
+    const view = new DataView(codes.buffer, codes.byteOffset, codes.length);
+    // Every length from 0 to 11 and every alignment, tails of 0 to 3 characters.
+    for (let from = 0; from < 8; from++)
+      for (let to = from; to <= from + 11; to++)
+        expect(hashCodes(view, from, to)).toBe(hashText(line.slice(from, to)));
+    const text = line.slice(3, -3);
     expect(hashText(text)).toBe(hashText(text.toLowerCase()));
     expect(hashText('ab')).not.toBe(hashText('abc'));
     expect(hashText('http://a/1')).not.toBe(hashText('http://a/2'));
+    // The middle counts too: hosts that differ before a common path.
+    expect(hashText('http://c2-1.example.com/gate.php?id=7')).not.toBe(
+      hashText('http://c2-2.example.com/gate.php?id=7'),
+    );
   });
 });
