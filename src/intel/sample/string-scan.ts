@@ -109,12 +109,44 @@ function wordAt(b: Uint8Array, i: number, word: string): boolean {
 const URL_SCHEMES = ['http', 'https', 'ftp', 'ws', 'wss'];
 
 /**
+ * The places of a text's colons, in order: four matchers start from colons (URLs and a URL's
+ * userinfo from `://`, IPv6 addresses, credentials), so the text is searched for them once.
+ */
+interface Colons {
+  at: Int32Array;
+  count: number;
+}
+
+// Reused from one text to the next (grown as needed): most texts have few colons.
+let colonPlaces = new Int32Array(1024);
+
+function colonsOf(t: string): Colons {
+  let count = 0;
+  for (let p = t.indexOf(':'); p >= 0; p = t.indexOf(':', p + 1)) {
+    if (count === colonPlaces.length) {
+      const grown = new Int32Array(count * 2);
+      grown.set(colonPlaces);
+      colonPlaces = grown;
+    }
+    colonPlaces[count++] = p;
+  }
+  return { at: colonPlaces, count };
+}
+
+/** `b[q, q + 3)` is `://` (`b[q]` a colon). */
+function schemeSlashes(b: Uint8Array, q: number): boolean {
+  return q + 2 < b.length && b[q + 1] === 0x2f && b[q + 2] === 0x2f;
+}
+
+/**
  * `/\b(?:https?|ftp|wss?):\/\/[\x21\x23-\x26\x28-\x3b\x3d\x3f-\x5f\x61-\x7e]{3,2000}/gi`, then
  * `[).,;\]]+$` cut off. A match's scheme is the whole word before its `://`.
  */
-function urls(t: string, b: Uint8Array, sink: SpanSink): void {
+function urls(b: Uint8Array, colons: Colons, sink: SpanSink): void {
   let lastEnd = 0;
-  for (let q = t.indexOf('://'); q >= 0; q = t.indexOf('://', q + 1)) {
+  for (let k = 0; k < colons.count; k++) {
+    const q = colons.at[k];
+    if (!schemeSlashes(b, q)) continue;
     let s = q;
     while (s > 0 && q - s <= 5 && is(b, s - 1, WORD)) s--;
     if (s < lastEnd || q - s < 2 || q - s > 5) continue;
@@ -249,11 +281,12 @@ function labelsBefore(b: Uint8Array, start: number, dot: number): boolean {
  * widened over hex digits and colons to at most 40 characters, kept when they hold `::` or seven
  * colons.
  */
-function ipv6s(t: string, b: Uint8Array, sink: SpanSink): void {
-  for (let p = t.indexOf(':'); p >= 0;) {
+function ipv6s(b: Uint8Array, colons: Colons, sink: SpanSink): void {
+  for (let k = 0; k < colons.count;) {
+    const p = colons.at[k];
     const hex = run(b, p + 1, HEX, 5);
     if (hex > 4 || b[p + 1 + hex] !== 0x3a) {
-      p = t.indexOf(':', p + 1);
+      k++;
       continue;
     }
     let start = p;
@@ -261,7 +294,7 @@ function ipv6s(t: string, b: Uint8Array, sink: SpanSink): void {
     while (start > 0 && end - start < 40 && is(b, start - 1, HEX | COLON)) start--;
     while (end < b.length && end - start < 40 && is(b, end, HEX | COLON)) end++;
     if (ipv6Shape(b, start, end)) sink('ipv6', start, start, end, -1);
-    p = t.indexOf(':', end);
+    while (k < colons.count && colons.at[k] < end) k++;
   }
 }
 /** `t[start, end)` holds `::` or exactly seven colons. */
@@ -305,12 +338,16 @@ const CREDENTIAL_WORDS = [
   'token',
 ];
 
-// The words by their last letter, either case: most `=` and `:` follow none of them.
+// The words by their last letter, either case, and whether a word ends with two letters (the
+// last two of each word are letters), either case: most `=` and `:` follow none of them.
 const WORDS_ENDING: string[][] = Array.from({ length: 256 }, () => []);
+const WORD_ENDS = new Uint8Array(256 * 256);
 for (const word of CREDENTIAL_WORDS) {
   const last = word.charCodeAt(word.length - 1);
+  const before = word.charCodeAt(word.length - 2);
   WORDS_ENDING[last].push(word);
   WORDS_ENDING[last - 0x20].push(word);
+  for (const x of [before, before - 0x20]) for (const y of [last, last - 0x20]) WORD_ENDS[(x << 8) | y] = 1;
 }
 
 function spaceOrTab(c: number): boolean {
@@ -331,14 +368,15 @@ function credentialValue(b: Uint8Array, from: number, flag: number, max: number,
  * [\x21\x23-\x26\x28-\x2b\x2d-\x3a\x3c-\x7e]{1,128}|\/(?:user|u|p):[\x21-\x7e]{1,128}/gi`, in order.
  * Each is found from its `=` or `:`: the word is whatever ends where the blanks before it begin.
  */
-function credentialMatches(t: string, b: Uint8Array): number[] {
+function credentialMatches(t: string, b: Uint8Array, colons: Colons): number[] {
   const found: number[] = [];
   let lastEnd = 0;
-  let colon = t.indexOf(':');
+  let k = 0;
+  let colon = colons.count > 0 ? colons.at[0] : -1;
   let equals = t.indexOf('=');
   while (colon >= 0 || equals >= 0) {
     const q = equals < 0 || (colon >= 0 && colon < equals) ? colon : equals;
-    if (q === colon) colon = t.indexOf(':', q + 1);
+    if (q === colon) colon = ++k < colons.count ? colons.at[k] : -1;
     else equals = t.indexOf('=', q + 1);
     if (b[q] === 0x3a) {
       // `/user:` and `/u:`, `/p:`, which start before any word ending at this colon.
@@ -356,10 +394,10 @@ function credentialMatches(t: string, b: Uint8Array): number[] {
     }
     let wordEnd = q;
     while (wordEnd > 0 && spaceOrTab(b[wordEnd - 1])) wordEnd--;
-    if (wordEnd === 0) continue;
+    // Every word has three letters or more.
+    if (wordEnd < 3 || WORD_ENDS[(b[wordEnd - 2] << 8) | b[wordEnd - 1]] === 0) continue;
     let start = -1;
-    const last = b[wordEnd - 1];
-    for (const word of last < 256 ? WORDS_ENDING[last] : []) {
+    for (const word of WORDS_ENDING[b[wordEnd - 1]]) {
       const s = wordEnd - word.length;
       if (wordAt(b, s, word) && !is(b, s - 1, WORD)) {
         start = s;
@@ -400,16 +438,20 @@ function urlUserinfo(b: Uint8Array, q: number, starts: number[]): number {
  * Credentials in order, leftmost first and not overlapping, as one regular expression with the
  * userinfo of a URL as its last alternative would find them.
  */
-function credentials(t: string, b: Uint8Array, sink: SpanSink): void {
-  const words = credentialMatches(t, b);
+function credentials(t: string, b: Uint8Array, colons: Colons, sink: SpanSink): void {
+  const words = credentialMatches(t, b, colons);
   const start = [0];
   let w = 0;
   let end = 0;
-  let q = t.indexOf('://');
-  let userinfoEnd = q >= 0 ? urlUserinfo(b, q, start) : -1;
+  // The colons of `://`, in turn.
+  let k = -1;
+  let q = 0;
+  let userinfoEnd = -1;
   for (;;) {
     while (q >= 0 && userinfoEnd < 0) {
-      q = t.indexOf('://', q + 1);
+      do k++;
+      while (k < colons.count && !schemeSlashes(b, colons.at[k]));
+      q = k < colons.count ? colons.at[k] : -1;
       userinfoEnd = q >= 0 ? urlUserinfo(b, q, start) : -1;
     }
     const word = w < words.length;
@@ -459,13 +501,14 @@ export function characterCodes(t: string): Uint8Array {
  * read a byte array faster than a string's characters; `t` is searched with the native `indexOf`).
  */
 export function scanNetworkSpans(t: string, b: Uint8Array, known: TopLevelTest, sink: SpanSink): void {
-  urls(t, b, sink);
+  const colons = colonsOf(t);
+  urls(b, colons, sink);
   const domains: number[] = [];
   dotted(t, b, known, sink, domains);
   emails(t, b, sink);
   for (let k = 0; k < domains.length; k += 2)
     sink('domain', domains[k], domains[k], domains[k + 1], domains[k]);
-  ipv6s(t, b, sink);
+  ipv6s(b, colons, sink);
   uncHosts(t, b, sink);
-  credentials(t, b, sink);
+  credentials(t, b, colons, sink);
 }

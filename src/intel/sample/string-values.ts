@@ -6,7 +6,9 @@
  *
  * @example
  * const url = 'HTTP://C2.Example.com/Gate';
- * scannedUrl(url, Buffer.from(url, 'latin1'), 0, url.length, url); // 'http://c2.example.com/Gate'
+ * const host = { from: 0, to: 0 };
+ * scannedUrl(url, Buffer.from(url, 'latin1'), 0, url.length, url, host); // 'http://c2.example.com/Gate'
+ * url.slice(host.from, host.to); // 'C2.Example.com'
  */
 import { normalizeIndicator } from '../normalize.js';
 import { GENERIC_TLDS, INTERNAL_SUFFIXES } from '../enrich.js';
@@ -42,10 +44,52 @@ function scannedIpv4(raw: string): string | undefined {
   return i < raw.length ? raw.slice(0, i) : raw;
 }
 
-/** `[`, `(` or `{`: the only characters `refang` changes in a matched URL (see `scannedUrl`). */
-function defangCharacter(c: number): boolean {
-  return c === 0x5b || c === 0x28 || c === 0x7b;
+/**
+ * The address of an IPv4 match `b[from, to)` as a 32-bit integer, or -1 when `scannedIpv4` finds
+ * no address in it: two matches have the same value when they have the same address (a valid
+ * address has a single text). The value ends at `ipv4End`.
+ */
+export function ipv4Address(b: Uint8Array, from: number, to: number): number {
+  let address = 0;
+  let octet = 0;
+  let digits = 0;
+  for (let i = from; i <= to; i++) {
+    const c = i < to ? b[i] : 0x3a;
+    if (c === 0x2e || c === 0x3a) {
+      if (octet > 255 || (digits > 1 && b[i - digits] === 0x30)) return -1;
+      address = address * 256 + octet;
+      if (c === 0x3a) return address;
+      octet = 0;
+      digits = 0;
+      continue;
+    }
+    octet = octet * 10 + (c - 0x30);
+    digits++;
+  }
+  return address;
 }
+
+/** Where the address of an IPv4 match `b[from, to)` ends: before its port. */
+export function ipv4End(b: Uint8Array, from: number, to: number): number {
+  let end = from;
+  while (end < to && b[end] !== 0x3a) end++;
+  return end;
+}
+
+// What `scannedUrl` looks for in a URL's characters, as a table (0: none of them).
+const URL_STOP = 1; // `/?#`: the end of the authority
+const URL_AT = 2;
+const URL_COLON = 4;
+// `[`, `(` or `{`: the only characters `refang` changes in a matched URL (see `scannedUrl`).
+const URL_DEFANG = 8;
+const URL_UPPER = 16;
+const URL_CHARACTER = Uint8Array.from({ length: 256 }, (_, c) => {
+  if (c === 0x2f || c === 0x3f || c === 0x23) return URL_STOP;
+  if (c === 0x40) return URL_AT;
+  if (c === 0x3a) return URL_COLON;
+  if (c === 0x5b || c === 0x28 || c === 0x7b) return URL_DEFANG;
+  return upper(c) ? URL_UPPER : 0;
+});
 
 /** Where the scheme of the URL `t[from, to)` ends: its first colon. */
 function schemeEnd(b: Uint8Array, from: number, to: number): number {
@@ -54,11 +98,21 @@ function schemeEnd(b: Uint8Array, from: number, to: number): number {
   return colon;
 }
 
+/** Where the host a URL names is in its text: `from` to `to`. */
+export interface UrlHost {
+  from: number;
+  to: number;
+}
+
 /**
  * `normalizeIndicator('url', raw)` for a match `raw`, `t[from, to)` (a letters-only scheme, `://`,
  * visible characters), read in place: scheme and host lower-cased, nothing else changed; undefined
  * when the authority is empty. `refang` may change such a URL only when it holds `[`, `(` or `{`
  * (its leading `hxxp` and `fxp` forms are no matched scheme): those take intel's own path.
+ * Sets `host` to where the host the URL names is, as
+ * `/^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i` finds it (after the authority's
+ * first `@`, which is not where the value's lower case starts: after its last), unless the
+ * authority is empty.
  */
 export function scannedUrl(
   t: string,
@@ -66,24 +120,40 @@ export function scannedUrl(
   from: number,
   to: number,
   raw: string,
+  host: UrlHost,
 ): string | undefined {
   const colon = schemeEnd(b, from, to);
   const authority = colon + 3;
-  // The authority ends at the first `/?#`; its host starts after its last `@`.
+  // One walk over the authority, up to its first `/?#`: its first and last `@`, the first colon
+  // of its host and whatever else it holds.
   let end = authority;
-  let at = -1;
+  let firstAt = -1;
+  let lastAt = -1;
+  let hostColon = -1;
+  let held = 0;
   for (; end < to; end++) {
-    const c = b[end];
-    if (c === 0x2f || c === 0x3f || c === 0x23) break;
-    if (c === 0x40) at = end;
-    else if (defangCharacter(c)) return refangedUrl(raw);
+    const f = URL_CHARACTER[b[end]];
+    if (f === 0) continue;
+    if (f === URL_STOP) break;
+    held |= f;
+    if (f === URL_AT) {
+      if (firstAt < 0) {
+        firstAt = end;
+        hostColon = -1;
+      }
+      lastAt = end;
+    } else if (f === URL_COLON && hostColon < 0) hostColon = end;
   }
-  for (let i = end; i < to; i++) if (defangCharacter(b[i])) return refangedUrl(raw);
-  if (end === authority) return undefined;
-  const hostFrom = at >= 0 ? at + 1 : authority;
+  let defanged = (held & URL_DEFANG) !== 0;
+  for (let i = end; i < to && !defanged; i++) defanged = URL_CHARACTER[b[i]] === URL_DEFANG;
+  if (end === authority && !defanged) return undefined;
+  host.from = firstAt >= 0 ? firstAt + 1 : authority;
+  host.to = b[host.from] === 0x5b ? urlHostEnd(b, host.from, to) : hostColon >= 0 ? hostColon : end;
+  if (defanged) return refangedUrl(raw);
+  const hostFrom = lastAt >= 0 ? lastAt + 1 : authority;
   let lower = true;
   for (let i = from; i < colon && lower; i++) lower = !upper(b[i]);
-  for (let i = hostFrom; i < end && lower; i++) lower = !upper(b[i]);
+  if ((held & URL_UPPER) !== 0) for (let i = hostFrom; i < end && lower; i++) lower = !upper(b[i]);
   if (lower) return raw;
   return (
     t.slice(from, colon).toLowerCase() +
@@ -115,23 +185,8 @@ export function scannedValue(kind: Exclude<ScannedKind, 'url'>, raw: string): st
   }
 }
 
-/**
- * Where the host of the URL `t[from, to)` starts, as
- * `/^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i` finds it: after the first `@`
- * met before any `/?#`.
- */
-export function urlHostStart(b: Uint8Array, from: number, to: number): number {
-  let host = schemeEnd(b, from, to) + 3;
-  for (let i = host; i < to; i++) {
-    const c = b[i];
-    if (c === 0x40) host = i + 1;
-    if (c === 0x40 || c === 0x2f || c === 0x3f || c === 0x23) break;
-  }
-  return host;
-}
-
-/** Where that host ends (`to`: the URL's end): after a bracketed literal when it is closed, else at `:/?#`. */
-export function urlHostEnd(b: Uint8Array, host: number, to: number): number {
+/** Where the host of a URL that starts at `host` ends (`to`: the URL's end): after a bracketed literal when it is closed, else at `:/?#`. */
+function urlHostEnd(b: Uint8Array, host: number, to: number): number {
   if (b[host] === 0x5b) {
     for (let i = host + 1; i < to; i++) if (b[i] === 0x5d) return i + 1;
   }

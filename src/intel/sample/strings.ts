@@ -7,7 +7,15 @@
  */
 import { internalNameReason, type InsiderSignal } from '../enrich.js';
 import { scanNetworkSpans } from './string-scan.js';
-import { publicOrInternalTld, scannedUrl, scannedValue, urlHostEnd, urlHostStart } from './string-values.js';
+import {
+  ipv4Address,
+  ipv4End,
+  publicOrInternalTld,
+  scannedUrl,
+  scannedValue,
+  type UrlHost,
+} from './string-values.js';
+import { hashCodes, hashText, ValueTable } from './value-table.js';
 
 export const MIN_STRING_LENGTH = 4;
 /** At most this many values of each kind per file: a file packed with addresses says so by count. */
@@ -122,11 +130,14 @@ function utf16Runs(bytes: Uint8Array): StringRun[] {
 }
 
 /**
- * `b[from, to)` is `b[at, at + to - from)`, compared from the end: matches of one kind in a file
- * mostly differ there (the counter in a URL's query, an address's last octet).
+ * `b[from, to)` is `b[at, at + to - from)` (`view` is over `b`), compared from the end four bytes
+ * at a time: matches of one kind in a file mostly differ there (the counter in a URL's query, an
+ * address's last octet), and a repeat is compared whole.
  */
-function sameCodes(b: Uint8Array, at: number, from: number, to: number): boolean {
-  for (let i = to - from - 1; i >= 0; i--) if (b[at + i] !== b[from + i]) return false;
+function sameCodes(view: DataView, at: number, from: number, to: number): boolean {
+  let n = to - from;
+  for (; n >= 4; n -= 4) if (view.getUint32(at + n - 4) !== view.getUint32(from + n - 4)) return false;
+  for (; n > 0; n--) if (view.getUint8(at + n - 1) !== view.getUint8(from + n - 1)) return false;
   return true;
 }
 
@@ -137,7 +148,7 @@ interface KindState {
    * `normalizeIndicator`); the others are normalised again and found in `values`.
    */
   raw: Set<string> | undefined;
-  values: Set<string>;
+  values: ValueTable;
   /** Where the last match met was: in `lastCodes`, from `lastFrom` to `lastTo`. */
   lastCodes: Uint8Array | undefined;
   lastFrom: number;
@@ -148,12 +159,15 @@ function kindState(kind: NetworkStringKind): KindState {
   const cheap = kind === 'url' || kind === 'ipv4' || kind === 'domain' || kind === 'credential';
   return {
     raw: cheap ? undefined : new Set(),
-    values: new Set(),
+    values: new ValueTable(),
     lastCodes: undefined,
     lastFrom: 0,
     lastTo: 0,
   };
 }
+
+const NO_CODES = new Uint8Array(0);
+const NO_VIEW = new DataView(NO_CODES.buffer);
 
 /** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
 export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): NetworkString[] {
@@ -165,6 +179,8 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
   const out: NetworkString[] = [];
   const reasons = new Map<string, InsiderSignal['reason'] | undefined>();
   let lastUrlHost = '';
+  // Where `scannedUrl` found the host of the URL it read.
+  const urlHost: UrlHost = { from: 0, to: 0 };
   let lastHostCodes: Uint8Array | undefined;
   let lastHostFrom = 0;
   let lastHostTo = 0;
@@ -172,7 +188,9 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
   let lastReason: InsiderSignal['reason'] | undefined;
   // The text scanned, and how its indices map to file offsets.
   let t = '';
-  let b: Uint8Array = new Uint8Array(0);
+  let b: Uint8Array = NO_CODES;
+  // `b` as a view, for `sameCodes`.
+  let view: DataView = NO_VIEW;
   let base = 0;
   let scale = 1;
   let encoding: StringRun['encoding'] = 'ascii';
@@ -187,30 +205,45 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
     // host, one share, one password) is known in place, without a string or a hash (comparing two
     // slices of one length calls into the runtime).
     if (s.values.size >= MAX_VALUES_PER_KIND) return;
-    if (s.lastCodes === b && s.lastTo - s.lastFrom === to - from && sameCodes(b, s.lastFrom, from, to))
+    if (s.lastCodes === b && s.lastTo - s.lastFrom === to - from && sameCodes(view, s.lastFrom, from, to))
       return;
     s.lastCodes = b;
     s.lastFrom = from;
     s.lastTo = to;
+    if (kind === 'ipv4') {
+      // An address is its value: known by its number, without a string.
+      const address = ipv4Address(b, from, to);
+      if (address < 0 || s.values.hasKey(address)) return;
+      const value = t.slice(from, ipv4End(b, from, to));
+      s.values.add(address, value);
+      out.push({ kind, value, offset: base + index * scale, encoding });
+      return;
+    }
     const raw = t.slice(from, to);
     if (s.raw !== undefined) {
       if (s.raw.has(raw)) return;
       s.raw.add(raw);
     }
-    const value = kind === 'url' ? scannedUrl(t, b, from, to, raw) : scannedValue(kind, raw);
+    const value = kind === 'url' ? scannedUrl(t, b, from, to, raw, urlHost) : scannedValue(kind, raw);
     if (value === undefined) return;
-    if (s.values.has(value)) return;
-    s.values.add(value);
+    // A domain's or URL's value is its text with letters lower-cased, which the hash of its codes
+    // folds; a credential is its text; a refanged URL and the other kinds are hashed as values.
+    const hash =
+      kind === 'domain' || kind === 'credential' || (kind === 'url' && value === raw)
+        ? hashCodes(view, from, to)
+        : hashText(value);
+    if (s.values.has(hash, value)) return;
+    s.values.add(hash, value);
     let name: string | undefined;
     if (hostFrom >= 0) name = hostFrom === from ? raw : t.slice(hostFrom, to);
     else if (kind === 'url') {
-      const hostStart = urlHostStart(b, from, to);
-      const hostEnd = urlHostEnd(b, hostStart, to);
+      const hostStart = urlHost.from;
+      const hostEnd = urlHost.to;
       // The URLs of a file mostly share a few hosts, one after the other: no string for the same again.
       if (
         lastHostCodes === b &&
         lastHostTo - lastHostFrom === hostEnd - hostStart &&
-        sameCodes(b, lastHostFrom, hostStart, hostEnd)
+        sameCodes(view, lastHostFrom, hostStart, hostEnd)
       )
         name = lastUrlHost;
       else {
@@ -241,6 +274,7 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
   ): void => {
     t = text;
     b = codes;
+    view = new DataView(codes.buffer, codes.byteOffset, codes.length);
     base = textBase;
     scale = textScale;
     encoding = textEncoding;
