@@ -44,19 +44,26 @@ import {
   I32_SHR_U,
   I32_SUB,
   I32_XOR,
+  I16X8_MUL,
   IF,
   LOOP,
+  V128_AND,
+  V128_XOR,
   VOID,
   constant,
   get,
+  i16x8Const,
   instantiate,
   load32,
   load8,
+  load8Splat,
+  loadV128,
   set,
   loadLocals,
   store32,
   store8,
   storeLocals,
+  storeV128,
   wasmModule,
 } from './wasm.js';
 
@@ -110,9 +117,6 @@ export const KERNEL_INPUT = 65536;
 export const KERNEL_SLICE = 1 << 20;
 const PAGES = 1 + KERNEL_SLICE / 65536;
 
-/** The widths of the four functions, in the order of `run`. */
-export const KERNEL_WIDTHS = [3, 5, 8, 16] as const;
-
 export interface SsdeepKernel {
   /** The whole memory as bytes. */
   bytes: Uint8Array;
@@ -124,16 +128,15 @@ export interface SsdeepKernel {
   half: Uint8Array;
   /** The digests, SPAMSUM_LENGTH bytes per block hash. */
   digest: Uint8Array;
+  /** Which functions: block hashes in v128 lanes or in i32 locals. */
+  kind: SsdeepKernelKind;
+  /** How many block hashes each function of `run` keeps, narrowest first (the last is KERNEL_LEVELS). */
+  widths: readonly number[];
   /**
-   * For 3, 5, 8 and 16 block hashes: hashes the bytes from `p` (an address) up to the next trigger
+   * For `widths[i]` block hashes: hashes the bytes from `p` (an address) up to the next trigger
    * point, included, or to `stop`, and returns the address after the last byte hashed.
    */
-  run: [
-    (p: number, stop: number) => number,
-    (p: number, stop: number) => number,
-    (p: number, stop: number) => number,
-    (p: number, stop: number) => number,
-  ];
+  run: Array<(p: number, stop: number) => number>;
 }
 
 // The per-byte constants, shared with ssdeep.ts's JavaScript loops (explained there).
@@ -163,14 +166,31 @@ const S0 = 13;
 
 const slot = (k: number): number => 4 * k;
 
+/** Where a function keeps block hash k: how to read it and how to set it to a value on the stack. */
+interface PairAccess {
+  read: (k: number) => number[];
+  write: (k: number, value: readonly number[]) => number[];
+}
+
+/** The scalar functions keep the block hashes in i32 locals from S0. */
+const inLocals: PairAccess = {
+  read: (k) => get(S0 + k),
+  write: (k, value) => [...value, ...set(S0 + k)],
+};
+
+/** The vector functions store their block hashes into the state at a trigger point. */
+const inState: PairAccess = {
+  read: (k) => [...constant(0), ...load32(slot(SLOT_PAIRS + k))],
+  write: (k, value) => [...constant(0), ...value, ...store32(slot(SLOT_PAIRS + k))],
+};
+
 /**
  * At a trigger point (Q holding its `q >>> start`, I the first live level): block hash k of the
  * trigger's chain gets its digest character as `SsdeepHasher.trigger` gives it, unless that forks
  * or reduces a block hash: then the run returns with LEVEL = k + 1 and `trigger` goes on from
  * there. Inside the trigger's BLOCK: 0 is that block, 3 the function's outer one.
  */
-function triggerLevel(k: number): number[] {
-  const s = S0 + k;
+function triggerLevel(k: number, pair: PairAccess): number[] {
   // 1 when the state's SLOT_FORK_REDUCE has `flag`, else 0.
   const flag = (f: number): number[] => [
     ...constant(0),
@@ -180,7 +200,7 @@ function triggerLevel(k: number): number[] {
     I32_EQZ,
     I32_EQZ,
   ];
-  const lowBits = [...get(s), ...constant(63), I32_AND];
+  const lowBits = [...pair.read(k), ...constant(63), I32_AND];
   const counted = [...get(I), ...get(D), ...constant(1), I32_ADD, ...store8(DINDEX_AT)];
   return [
     // Past the live block hashes: done.
@@ -219,7 +239,7 @@ function triggerLevel(k: number): number[] {
     I32_SHL,
     ...get(D),
     I32_ADD,
-    ...get(s),
+    ...pair.read(k),
     ...constant(16),
     I32_SHR_U,
     ...load8(B64_AT),
@@ -235,8 +255,7 @@ function triggerLevel(k: number): number[] {
     ...get(I),
     ...constant(0),
     ...store8(HALF_AT),
-    ...constant(PAIR_INIT),
-    ...set(s),
+    ...pair.write(k, constant(PAIR_INIT)),
     ...counted,
     ELSE,
     ...get(I),
@@ -248,10 +267,7 @@ function triggerLevel(k: number): number[] {
     I32_LT_U,
     IF,
     VOID,
-    ...lowBits,
-    ...constant(PIECE_INIT),
-    I32_OR,
-    ...set(s),
+    ...pair.write(k, [...lowBits, ...constant(PIECE_INIT), I32_OR]),
     ...counted,
     END,
     END,
@@ -272,14 +288,67 @@ function triggerLevel(k: number): number[] {
   ];
 }
 
-/** The function keeping `levels` block hashes in locals. */
-function scanFunction(levels: number): number[] {
+// The vector functions' v128 locals, after the i32 ones: 0x13 in each i16 lane, the byte in
+// each, then the block hashes, four per vector.
+const V_PRIME = S0;
+const V_BYTE = S0 + 1;
+const V0 = S0 + 2;
+
+/**
+ * The vector functions' block hash step: in i16 lanes (one per hash of a pair) the product
+ * needs no mask, since only the low 6 bits of a lane are ever read and they depend only on
+ * the low 6 bits of the factors; the byte is in both halves of each lane, which only touches
+ * the high ones.
+ */
+function vectorStep(vectors: number): number[] {
+  return [
+    ...get(P),
+    ...load8Splat(),
+    ...set(V_BYTE),
+    ...Array.from({ length: vectors }, (_, j) => [
+      ...get(V0 + j),
+      ...get(V_PRIME),
+      ...I16X8_MUL,
+      ...get(V_BYTE),
+      ...V128_XOR,
+      ...set(V0 + j),
+    ]).flat(),
+  ];
+}
+
+/** The block hashes of the vector functions into the state, each lane's low 6 bits only. */
+function storeVectors(vectors: number): number[] {
+  return Array.from({ length: vectors }, (_, j) => [
+    ...constant(0),
+    ...get(V0 + j),
+    ...i16x8Const(63),
+    ...V128_AND,
+    ...storeV128(slot(SLOT_PAIRS + 4 * j)),
+  ]).flat();
+}
+
+function loadVectors(vectors: number): number[] {
+  return Array.from({ length: vectors }, (_, j) => [
+    ...constant(0),
+    ...loadV128(slot(SLOT_PAIRS + 4 * j)),
+    ...set(V0 + j),
+  ]).flat();
+}
+
+/**
+ * The function keeping `levels` block hashes: in i32 locals (scalar), or four to a v128 local
+ * (`vectors`; `levels` a multiple of 4).
+ */
+function scanFunction(levels: number, vectors: boolean): number[] {
   const pairs = Array.from({ length: levels }, (_, k) => k);
   const locals = pairs.map((k) => S0 + k);
+  const count = levels / 4;
   const inSlots = [SLOT_H1, SLOT_H2, SLOT_H3, SLOT_ROLL_MASK];
   return [
     ...loadLocals([H1, H2, H3, MASK], (k) => slot(inSlots[k])),
-    ...loadLocals(locals, (k) => slot(SLOT_PAIRS + k)),
+    ...(vectors
+      ? [...loadVectors(count), ...i16x8Const(FNV_PRIME_LOW), ...set(V_PRIME)]
+      : loadLocals(locals, (k) => slot(SLOT_PAIRS + k))),
     BLOCK,
     VOID,
     LOOP,
@@ -290,6 +359,7 @@ function scanFunction(levels: number): number[] {
     I32_GE_U,
     IF,
     VOID,
+    ...(vectors ? storeVectors(count) : []),
     ...constant(0),
     ...set(LEVEL),
     BR,
@@ -323,22 +393,26 @@ function scanFunction(levels: number): number[] {
     I32_XOR,
     ...set(H3),
     // Every block hash: s = ((s · 0x13) & PAIR_MASK) ^ (c & 63) · PAIR_ONE
-    ...get(C),
-    ...constant(63),
-    I32_AND,
-    ...constant(PAIR_ONE),
-    I32_MUL,
-    ...set(C2),
-    ...pairs.flatMap((k) => [
-      ...get(S0 + k),
-      ...constant(FNV_PRIME_LOW),
-      I32_MUL,
-      ...constant(PAIR_MASK),
-      I32_AND,
-      ...get(C2),
-      I32_XOR,
-      ...set(S0 + k),
-    ]),
+    ...(vectors
+      ? vectorStep(count)
+      : [
+          ...get(C),
+          ...constant(63),
+          I32_AND,
+          ...constant(PAIR_ONE),
+          I32_MUL,
+          ...set(C2),
+          ...pairs.flatMap((k) => [
+            ...get(S0 + k),
+            ...constant(FNV_PRIME_LOW),
+            I32_MUL,
+            ...constant(PAIR_MASK),
+            I32_AND,
+            ...get(C2),
+            I32_XOR,
+            ...set(S0 + k),
+          ]),
+        ]),
     // horg = h1 + h2 + h3 + 1; q = horg · 3^-1
     ...get(H1),
     ...get(H2),
@@ -372,6 +446,7 @@ function scanFunction(levels: number): number[] {
     // A trigger point: the chain of block hashes from the first live one (its level and the
     // number of live ones are read from the state here: locals live across the loop would take
     // registers from the per-byte work).
+    ...(vectors ? storeVectors(count) : []),
     ...constant(0),
     ...load32(slot(SLOT_START)),
     ...set(I),
@@ -381,8 +456,9 @@ function scanFunction(levels: number): number[] {
     ...set(Q),
     BLOCK,
     VOID,
-    ...pairs.flatMap(triggerLevel),
+    ...pairs.flatMap((k) => triggerLevel(k, vectors ? inState : inLocals)),
     END,
+    ...(vectors ? loadVectors(count) : []),
     BR,
     0,
     END,
@@ -394,45 +470,76 @@ function scanFunction(levels: number): number[] {
     ...constant(0),
     ...get(LEVEL),
     ...store32(slot(SLOT_LEVEL)),
-    ...storeLocals(locals, (k) => slot(SLOT_PAIRS + k)),
+    ...(vectors ? [] : storeLocals(locals, (k) => slot(SLOT_PAIRS + k))),
     ...get(P),
     END,
   ];
 }
 
-function kernelModule(): Uint8Array {
+/** The functions of each kind of kernel: width (block hashes kept) and whether in vectors. */
+const KERNEL_FUNCTIONS = {
+  vector: [4, 8, 16].map((levels) => ({ levels, vectors: true })),
+  scalar: [3, 5, 8, 16].map((levels) => ({ levels, vectors: false })),
+} as const;
+
+export type SsdeepKernelKind = keyof typeof KERNEL_FUNCTIONS;
+
+function kernelModule(kind: SsdeepKernelKind): Uint8Array {
   return wasmModule(
     PAGES,
-    KERNEL_WIDTHS.map((levels) => ({
+    KERNEL_FUNCTIONS[kind].map(({ levels, vectors }) => ({
       name: `scan${levels}`,
       params: 2,
       result: true,
-      locals: S0 - 2 + levels,
-      body: scanFunction(levels),
+      locals: vectors ? S0 - 2 : S0 - 2 + levels,
+      vectors: vectors ? 2 + levels / 4 : 0,
+      body: scanFunction(levels, vectors),
     })),
   );
 }
 
-let kernel: SsdeepKernel | undefined | null;
+const kernels: Partial<Record<SsdeepKernelKind, SsdeepKernel | null>> = {};
+let preferred: SsdeepKernelKind | undefined;
 
-/** The thread's kernel; undefined where WebAssembly is not available (the JavaScript loops run). */
-export function ssdeepKernel(): SsdeepKernel | undefined {
+/**
+ * The thread's kernel of that kind (its own memory), made on first use; undefined where the
+ * engine has no WebAssembly or does not accept the module (no SIMD, for `vector`).
+ */
+export function ssdeepKernelOf(kind: SsdeepKernelKind): SsdeepKernel | undefined {
+  let kernel = kernels[kind];
   if (kernel === undefined) {
     kernel = null;
-    const exports = instantiate(kernelModule());
+    const exports = instantiate(kernelModule(kind));
     if (exports !== undefined) {
       const buffer = (exports.memory as { buffer: ArrayBuffer }).buffer;
       const bytes = new Uint8Array(buffer);
       for (let i = 0; i < 64; i++) bytes[B64_AT + i] = B64.charCodeAt(i);
+      const functions = KERNEL_FUNCTIONS[kind];
       kernel = {
         bytes,
         state: new Int32Array(buffer, 0, STATE_SLOTS),
         dindex: new Uint8Array(buffer, DINDEX_AT, KERNEL_BLOCKHASHES),
         half: new Uint8Array(buffer, HALF_AT, KERNEL_BLOCKHASHES),
         digest: new Uint8Array(buffer, DIGEST_AT, KERNEL_BLOCKHASHES * SPAMSUM_LENGTH),
-        run: KERNEL_WIDTHS.map((levels) => exports[`scan${levels}`]) as SsdeepKernel['run'],
+        kind,
+        widths: functions.map((f) => f.levels),
+        run: functions.map(({ levels }) => exports[`scan${levels}`] as (p: number, stop: number) => number),
       };
     }
+    kernels[kind] = kernel;
   }
   return kernel ?? undefined;
+}
+
+/**
+ * The kernel `SsdeepHasher` runs: the vector one, or the scalar one where SIMD is not accepted;
+ * undefined where WebAssembly is not available (the JavaScript loops run).
+ */
+export function ssdeepKernel(): SsdeepKernel | undefined {
+  return preferred !== undefined ? ssdeepKernelOf(preferred) : (ssdeepKernelOf('vector') ?? ssdeepKernelOf('scalar'));
+}
+
+/** Makes `ssdeepKernel` return that kind from now on (undefined: the default); tests run each. */
+export function preferSsdeepKernel(kind: SsdeepKernelKind | undefined): void {
+  preferred = kind;
 }

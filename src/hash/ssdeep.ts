@@ -26,7 +26,6 @@ const {
   KERNEL_INPUT,
   KERNEL_LEVELS,
   KERNEL_SLICE,
-  KERNEL_WIDTHS,
   PAIR_MASK,
   PAIR_ONE,
   ROLLING_WINDOW,
@@ -211,7 +210,7 @@ export class SsdeepHasher {
    * one's running hash (only for inputs of many GiB), take the JavaScript loops instead.
    */
   private scanInKernel(kernel: SsdeepKernel, chunk: Uint8Array): void {
-    const { bytes, state, run } = kernel;
+    const { bytes, state, run, widths } = kernel;
     const pair = this.bhPair;
     // Whether the kernel's memory holds the digest state (then this hasher's arrays are stale).
     let inKernel = false;
@@ -232,9 +231,9 @@ export class SsdeepHasher {
           continue;
         }
         if (!inKernel) inKernel = this.digestToKernel(kernel);
-        const width =
-          live <= KERNEL_WIDTHS[0] ? 0 : live <= KERNEL_WIDTHS[1] ? 1 : live <= KERNEL_WIDTHS[2] ? 2 : 3;
-        const levels = KERNEL_WIDTHS[width];
+        let width = 0;
+        while (widths[width] < live) width++;
+        const levels = widths[width];
         state[SLOT_H1] = this.h1;
         state[SLOT_H2] = this.h2;
         state[SLOT_H3] = this.h3;

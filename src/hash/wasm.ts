@@ -1,8 +1,9 @@
 /**
- * The few pieces of the WebAssembly 1.0 binary format that the hash kernels (tlsh-kernel.ts,
- * ssdeep-kernel.ts) are written in: LEB128 numbers, the i32 opcodes they use, and a module of
- * exported functions over one exported memory. No toolchain: each kernel lists its instructions
- * as bytes and this wraps them.
+ * The few pieces of the WebAssembly binary format that the hash kernels (tlsh-kernel.ts,
+ * ssdeep-kernel.ts) are written in: LEB128 numbers, the i32 opcodes they use, the few 128-bit
+ * SIMD ones (fixed-width SIMD, `0xFD` then a LEB128 sub-opcode), and a module of exported
+ * functions over one exported memory. No toolchain: each kernel lists its instructions as bytes
+ * and this wraps them.
  *
  * @example
  * const body = [...get(0), ...get(1), I32_ADD, END];
@@ -64,6 +65,28 @@ export const I32_OR = 0x72;
 export const I32_XOR = 0x73;
 export const I32_SHL = 0x74;
 export const I32_SHR_U = 0x76;
+export const I32_ROTL = 0x77;
+export const I32_ROTR = 0x78;
+
+// Fixed-width SIMD (v128): the value type and the instructions used, each its prefixed sub-opcode.
+export const V128 = 0x7b;
+const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+export const V128_AND = simd(0x4e);
+export const V128_XOR = simd(0x51);
+export const I16X8_ADD = simd(0x8e);
+export const I16X8_SHL = simd(0x8b);
+export const I16X8_MUL = simd(0x95);
+/** v128.load at the address on the stack plus `offset` (16-byte aligned). */
+export const loadV128 = (offset: number): number[] => [...simd(0x00), 4, ...uleb(offset)];
+/** v128.store of the value on the stack at the address below it plus `offset` (16-byte aligned). */
+export const storeV128 = (offset: number): number[] => [...simd(0x0b), 4, ...uleb(offset)];
+/** v128.load8_splat: the byte at the address on the stack plus `offset`, in all 16 byte lanes. */
+export const load8Splat = (offset = 0): number[] => [...simd(0x07), 0, ...uleb(offset)];
+/** v128.const with the i16 `n` in all 8 lanes. */
+export const i16x8Const = (n: number): number[] => [
+  ...simd(0x0c),
+  ...Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? n & 0xff : (n >> 8) & 0xff)),
+];
 
 export const get = (i: number): number[] => [LOCAL_GET, ...uleb(i)];
 export const set = (i: number): number[] => [LOCAL_SET, ...uleb(i)];
@@ -105,12 +128,16 @@ export const loadLocals = (locals: readonly number[], at: (k: number) => number)
 export const storeLocals = (locals: readonly number[], at: (k: number) => number): number[] =>
   locals.flatMap((local, k) => [...constant(0), ...get(local), ...store32(at(k))]);
 
-/** One exported function: `params` i32 parameters, `locals` more i32 locals, one i32 result or none. */
+/**
+ * One exported function: `params` i32 parameters, `locals` more i32 locals, then `vectors` v128
+ * locals, one i32 result or none.
+ */
 export interface WasmFunction {
   name: string;
   params: number;
   result: boolean;
   locals: number;
+  vectors?: number;
   /** The instructions, ending with END. */
   body: number[];
 }
@@ -133,7 +160,11 @@ export function wasmModule(pages: number, functions: readonly WasmFunction[]): U
   ]);
   const exports = [...name('memory'), 2, 0, ...functions.flatMap((f, i) => [...name(f.name), 0, ...uleb(i)])];
   const codes = functions.flatMap((f) => {
-    const code = [...(f.locals > 0 ? [1, ...uleb(f.locals), I32] : [0]), ...f.body];
+    const groups = [
+      ...(f.locals > 0 ? [[...uleb(f.locals), I32]] : []),
+      ...((f.vectors ?? 0) > 0 ? [[...uleb(f.vectors ?? 0), V128]] : []),
+    ];
+    const code = [...uleb(groups.length), ...groups.flat(), ...f.body];
     return [...uleb(code.length), ...code];
   });
   return Uint8Array.from([
@@ -148,17 +179,19 @@ export function wasmModule(pages: number, functions: readonly WasmFunction[]): U
 
 /** The part of the WebAssembly global used here (the project's type libraries do not declare it). */
 interface WebAssemblyApi {
+  validate: (bytes: Uint8Array) => boolean;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object) => { exports: Record<string, unknown> };
 }
 
 /**
- * The module's exports, or undefined where WebAssembly is not available (node --jitless): the
- * callers then keep their JavaScript loops.
+ * The module's exports, or undefined where WebAssembly is not available (node --jitless) or does
+ * not accept the module (`WebAssembly.validate`: an engine without SIMD, for a module using it):
+ * the callers then keep another module or their JavaScript loops.
  */
 export function instantiate(bytes: Uint8Array): Record<string, unknown> | undefined {
   const wasm = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
-  if (wasm === undefined) return undefined;
+  if (wasm === undefined || !wasm.validate(bytes)) return undefined;
   try {
     return new wasm.Instance(new wasm.Module(bytes)).exports;
   } catch {
