@@ -40,6 +40,8 @@ import {
   I32_LT_U,
   I32_MUL,
   I32_OR,
+  I32_POPCNT,
+  I32_ROTR,
   I32_SHL,
   I32_SHR_U,
   I32_SUB,
@@ -52,7 +54,6 @@ import {
   VOID,
   constant,
   get,
-  i16x8Const,
   instantiate,
   load32,
   load8,
@@ -70,8 +71,8 @@ import {
 export const SLOT_H1 = 0;
 export const SLOT_H2 = 1;
 export const SLOT_H3 = 2;
-/** The trigger test's mask (ssdeep's roll mask for the first live block size). */
-export const SLOT_ROLL_MASK = 3;
+/** The trigger test's bound: THIRD_OF_2_32 >>> the first live level (see `scanFunction`). */
+export const SLOT_LIMIT = 3;
 /**
  * Set by a run that returns at a trigger point (SLOT_LEVEL not 0): `(roll sum + 1) · 3^-1 (mod
  * 2^32)` there, shifted right by the index of the level to go on from (ssdeep.ts's `trigger`).
@@ -98,10 +99,16 @@ export const KERNEL_LEVELS = 16;
 export const SLOT_FORK_REDUCE = SLOT_PAIRS + KERNEL_LEVELS;
 export const FORK = 1;
 export const REDUCE = 2;
-const STATE_SLOTS = SLOT_FORK_REDUCE + 1;
+/** The kernel's own: the position and the stop, kept across a trigger point. */
+const SLOT_AT = SLOT_FORK_REDUCE + 1;
+const SLOT_STOP = SLOT_AT + 1;
+const STATE_SLOTS = SLOT_STOP + 1;
 /** Block hashes in the digest state (ssdeep's NUM_BLOCKHASHES), each of SPAMSUM_LENGTH characters. */
 export const KERNEL_BLOCKHASHES = 31;
 const SPAMSUM_LENGTH = 64;
+/** Constant vectors: 0x13 and 63 in each i16 lane. */
+const PRIME_AT = 128;
+const MASK_AT = PRIME_AT + 16;
 const B64_AT = 1024;
 const DINDEX_AT = B64_AT + 64;
 const HALF_AT = DINDEX_AT + 32;
@@ -147,50 +154,44 @@ export const PAIR_ONE = 0x00010001;
 export const INV3 = -0x55555555;
 export const THIRD_OF_2_32 = 0x55555555;
 
-// Locals: the two parameters, then the rolling hash, the byte, scratch values, the trigger's
-// level and digest index, the level to go on from in JavaScript, the block hashes.
+// Locals: the two parameters, then the rolling hash, the byte, the trigger test's shift and
+// bound, the trigger's q, level and digest index, the block hashes (scalar functions) or the
+// vectors (after the i32 locals).
 const P = 0;
 const STOP = 1;
 const H1 = 2;
 const H2 = 3;
 const H3 = 4;
 const C = 5;
-const HORG = 6;
-const Q = 7;
-const C2 = 8;
-const MASK = 9;
+const SHIFT = 6;
+const LIMIT = 7;
+const Q = 8;
+const C2 = 9;
 const I = 10;
 const D = 11;
-const LEVEL = 12;
-const S0 = 13;
+const S0 = 12;
 
 const slot = (k: number): number => 4 * k;
+/** `count` consecutive numbers from `first`. */
+const range = (count: number, first: number): number[] => Array.from({ length: count }, (_, k) => first + k);
 
-/** Where a function keeps block hash k: how to read it and how to set it to a value on the stack. */
-interface PairAccess {
-  read: (k: number) => number[];
-  write: (k: number, value: readonly number[]) => number[];
-}
-
-/** The scalar functions keep the block hashes in i32 locals from S0. */
-const inLocals: PairAccess = {
-  read: (k) => get(S0 + k),
-  write: (k, value) => [...value, ...set(S0 + k)],
-};
-
-/** The vector functions store their block hashes into the state at a trigger point. */
-const inState: PairAccess = {
-  read: (k) => [...constant(0), ...load32(slot(SLOT_PAIRS + k))],
-  write: (k, value) => [...constant(0), ...value, ...store32(slot(SLOT_PAIRS + k))],
-};
+/** Block hash k in the state (where a trigger point reads and sets it). */
+const readPair = (k: number): number[] => [...constant(0), ...load32(slot(SLOT_PAIRS + k))];
+const writePair = (k: number, value: readonly number[]): number[] => [
+  ...constant(0),
+  ...value,
+  ...store32(slot(SLOT_PAIRS + k)),
+];
+const storeSlot = (k: number, value: readonly number[]): number[] => [...constant(0), ...value, ...store32(slot(k))];
 
 /**
- * At a trigger point (Q holding its `q >>> start`, I the first live level): block hash k of the
- * trigger's chain gets its digest character as `SsdeepHasher.trigger` gives it, unless that forks
- * or reduces a block hash: then the run returns with LEVEL = k + 1 and `trigger` goes on from
- * there. Inside the trigger's BLOCK: 0 is that block, 3 the function's outer one.
+ * At a trigger point (Q holding its `q >>> start`, I the first live level, the block hashes in
+ * the state): block hash k of the trigger's chain gets its digest character as
+ * `SsdeepHasher.trigger` gives it, unless that forks or reduces a block hash: then the run
+ * returns with SLOT_LEVEL = k + 1 and SLOT_Q = Q, and `trigger` goes on from there. Inside the
+ * trigger's BLOCK: 0 is that block, 3 the function's outer one.
  */
-function triggerLevel(k: number, pair: PairAccess): number[] {
+function triggerLevel(k: number): number[] {
   // 1 when the state's SLOT_FORK_REDUCE has `flag`, else 0.
   const flag = (f: number): number[] => [
     ...constant(0),
@@ -200,7 +201,7 @@ function triggerLevel(k: number, pair: PairAccess): number[] {
     I32_EQZ,
     I32_EQZ,
   ];
-  const lowBits = [...pair.read(k), ...constant(63), I32_AND];
+  const lowBits = [...readPair(k), ...constant(63), I32_AND];
   const counted = [...get(I), ...get(D), ...constant(1), I32_ADD, ...store8(DINDEX_AT)];
   return [
     // Past the live block hashes: done.
@@ -228,8 +229,8 @@ function triggerLevel(k: number, pair: PairAccess): number[] {
     I32_OR,
     IF,
     VOID,
-    ...constant(k + 1),
-    ...set(LEVEL),
+    ...storeSlot(SLOT_LEVEL, constant(k + 1)),
+    ...storeSlot(SLOT_Q, get(Q)),
     BR,
     3,
     END,
@@ -239,7 +240,7 @@ function triggerLevel(k: number, pair: PairAccess): number[] {
     I32_SHL,
     ...get(D),
     I32_ADD,
-    ...pair.read(k),
+    ...readPair(k),
     ...constant(16),
     I32_SHR_U,
     ...load8(B64_AT),
@@ -255,7 +256,7 @@ function triggerLevel(k: number, pair: PairAccess): number[] {
     ...get(I),
     ...constant(0),
     ...store8(HALF_AT),
-    ...pair.write(k, constant(PAIR_INIT)),
+    ...writePair(k, constant(PAIR_INIT)),
     ...counted,
     ELSE,
     ...get(I),
@@ -267,7 +268,7 @@ function triggerLevel(k: number, pair: PairAccess): number[] {
     I32_LT_U,
     IF,
     VOID,
-    ...pair.write(k, [...lowBits, ...constant(PIECE_INIT), I32_OR]),
+    ...writePair(k, [...lowBits, ...constant(PIECE_INIT), I32_OR]),
     ...counted,
     END,
     END,
@@ -295,60 +296,104 @@ const V_BYTE = S0 + 1;
 const V0 = S0 + 2;
 
 /**
- * The vector functions' block hash step: in i16 lanes (one per hash of a pair) the product
- * needs no mask, since only the low 6 bits of a lane are ever read and they depend only on
- * the low 6 bits of the factors; the byte is in both halves of each lane, which only touches
- * the high ones.
+ * The block hashes between the state and the function's locals. In a vector function each i16
+ * lane holds one hash of a pair and its product needs no mask: only the low 6 bits of a lane are
+ * ever read and they depend only on the low 6 bits of the factors (the byte, in both halves of
+ * each lane, touches only the high ones); the state gets the low 6 bits.
  */
-function vectorStep(vectors: number): number[] {
+function pairsIn(levels: number, vectors: boolean): number[] {
+  if (!vectors) return loadLocals(range(levels, S0), (k) => slot(SLOT_PAIRS + k));
+  return range(levels / 4, V0).flatMap((v, j) => [...constant(0), ...loadV128(slot(SLOT_PAIRS + 4 * j)), ...set(v)]);
+}
+
+function pairsOut(levels: number, vectors: boolean): number[] {
+  if (!vectors) return storeLocals(range(levels, S0), (k) => slot(SLOT_PAIRS + k));
+  return range(levels / 4, V0).flatMap((v, j) => [
+    ...constant(0),
+    ...get(v),
+    ...constant(0),
+    ...loadV128(MASK_AT),
+    ...V128_AND,
+    ...storeV128(slot(SLOT_PAIRS + 4 * j)),
+  ]);
+}
+
+/** The block hash step for byte C at P: s = ((s · 0x13) & PAIR_MASK) ^ (c & 63) · PAIR_ONE. */
+function pairsStep(levels: number, vectors: boolean): number[] {
+  if (vectors) {
+    return [
+      ...get(P),
+      ...load8Splat(),
+      ...set(V_BYTE),
+      ...range(levels / 4, V0).flatMap((v) => [
+        ...get(v),
+        ...get(V_PRIME),
+        ...I16X8_MUL,
+        ...get(V_BYTE),
+        ...V128_XOR,
+        ...set(v),
+      ]),
+    ];
+  }
   return [
-    ...get(P),
-    ...load8Splat(),
-    ...set(V_BYTE),
-    ...Array.from({ length: vectors }, (_, j) => [
-      ...get(V0 + j),
-      ...get(V_PRIME),
-      ...I16X8_MUL,
-      ...get(V_BYTE),
-      ...V128_XOR,
-      ...set(V0 + j),
-    ]).flat(),
+    ...get(C),
+    ...constant(63),
+    I32_AND,
+    ...constant(PAIR_ONE),
+    I32_MUL,
+    ...set(C2),
+    ...range(levels, S0).flatMap((s) => [
+      ...get(s),
+      ...constant(FNV_PRIME_LOW),
+      I32_MUL,
+      ...constant(PAIR_MASK),
+      I32_AND,
+      ...get(C2),
+      I32_XOR,
+      ...set(s),
+    ]),
   ];
 }
 
-/** The block hashes of the vector functions into the state, each lane's low 6 bits only. */
-function storeVectors(vectors: number): number[] {
-  return Array.from({ length: vectors }, (_, j) => [
-    ...constant(0),
-    ...get(V0 + j),
-    ...i16x8Const(63),
-    ...V128_AND,
-    ...storeV128(slot(SLOT_PAIRS + 4 * j)),
-  ]).flat();
+/**
+ * The loop's state from memory: the rolling hash, the trigger test's shift and bound, the block
+ * hashes, and the position and stop. The trigger points read it from there again after their
+ * work (and store it before), so that nothing the loop keeps in registers is live across them:
+ * a value live there was spilled to the stack at each of its definitions, in the loop.
+ */
+function loopStateIn(levels: number, vectors: boolean, position: boolean): number[] {
+  const from = (local: number, k: number): number[] => [...constant(0), ...load32(slot(k)), ...set(local)];
+  return [
+    ...from(H1, SLOT_H1),
+    ...from(H2, SLOT_H2),
+    ...from(H3, SLOT_H3),
+    ...from(SHIFT, SLOT_START),
+    ...from(LIMIT, SLOT_LIMIT),
+    ...(position ? [...from(P, SLOT_AT), ...from(STOP, SLOT_STOP)] : []),
+    ...pairsIn(levels, vectors),
+    ...(vectors ? [...constant(0), ...loadV128(PRIME_AT), ...set(V_PRIME)] : []),
+  ];
 }
 
-function loadVectors(vectors: number): number[] {
-  return Array.from({ length: vectors }, (_, j) => [
-    ...constant(0),
-    ...loadV128(slot(SLOT_PAIRS + 4 * j)),
-    ...set(V0 + j),
-  ]).flat();
+function loopStateOut(levels: number, vectors: boolean): number[] {
+  return [
+    ...storeSlot(SLOT_H1, get(H1)),
+    ...storeSlot(SLOT_H2, get(H2)),
+    ...storeSlot(SLOT_H3, get(H3)),
+    ...storeSlot(SLOT_AT, get(P)),
+    ...pairsOut(levels, vectors),
+  ];
 }
 
 /**
  * The function keeping `levels` block hashes: in i32 locals (scalar), or four to a v128 local
- * (`vectors`; `levels` a multiple of 4).
+ * (`vectors`; `levels` a multiple of 4). Returns the position after the last byte hashed (from
+ * SLOT_AT: the position is not kept in a register across a trigger point).
  */
 function scanFunction(levels: number, vectors: boolean): number[] {
-  const pairs = Array.from({ length: levels }, (_, k) => k);
-  const locals = pairs.map((k) => S0 + k);
-  const count = levels / 4;
-  const inSlots = [SLOT_H1, SLOT_H2, SLOT_H3, SLOT_ROLL_MASK];
   return [
-    ...loadLocals([H1, H2, H3, MASK], (k) => slot(inSlots[k])),
-    ...(vectors
-      ? [...loadVectors(count), ...i16x8Const(FNV_PRIME_LOW), ...set(V_PRIME)]
-      : loadLocals(locals, (k) => slot(SLOT_PAIRS + k))),
+    ...storeSlot(SLOT_STOP, get(STOP)),
+    ...loopStateIn(levels, vectors, false),
     BLOCK,
     VOID,
     LOOP,
@@ -359,9 +404,8 @@ function scanFunction(levels: number, vectors: boolean): number[] {
     I32_GE_U,
     IF,
     VOID,
-    ...(vectors ? storeVectors(count) : []),
-    ...constant(0),
-    ...set(LEVEL),
+    ...loopStateOut(levels, vectors),
+    ...storeSlot(SLOT_LEVEL, constant(0)),
     BR,
     2,
     END,
@@ -392,28 +436,8 @@ function scanFunction(levels: number, vectors: boolean): number[] {
     ...get(C),
     I32_XOR,
     ...set(H3),
-    // Every block hash: s = ((s · 0x13) & PAIR_MASK) ^ (c & 63) · PAIR_ONE
-    ...(vectors
-      ? vectorStep(count)
-      : [
-          ...get(C),
-          ...constant(63),
-          I32_AND,
-          ...constant(PAIR_ONE),
-          I32_MUL,
-          ...set(C2),
-          ...pairs.flatMap((k) => [
-            ...get(S0 + k),
-            ...constant(FNV_PRIME_LOW),
-            I32_MUL,
-            ...constant(PAIR_MASK),
-            I32_AND,
-            ...get(C2),
-            I32_XOR,
-            ...set(S0 + k),
-          ]),
-        ]),
-    // horg = h1 + h2 + h3 + 1; q = horg · 3^-1
+    ...pairsStep(levels, vectors),
+    // q = (h1 + h2 + h3 + 1) · 3^-1
     ...get(H1),
     ...get(H2),
     I32_ADD,
@@ -421,8 +445,6 @@ function scanFunction(levels: number, vectors: boolean): number[] {
     I32_ADD,
     ...constant(1),
     I32_ADD,
-    ...set(HORG),
-    ...get(HORG),
     ...constant(INV3),
     I32_MUL,
     ...set(Q),
@@ -430,23 +452,24 @@ function scanFunction(levels: number, vectors: boolean): number[] {
     ...constant(1),
     I32_ADD,
     ...set(P),
-    // Go on unless q & mask = 0, q <= 2^32 / 3 (unsigned: 3 divides horg) and horg != 0.
+    // A trigger point when q & rollMask = 0, q <= 2^32 / 3 (unsigned: 3 divides horg, the roll
+    // sum + 1) and horg != 0 (q != 0), tested at once: rollMask is 2^start - 1, so with its bits
+    // 0 q rotated right by start is q >> start, and minus 1 below LIMIT (THIRD_OF_2_32 >> start)
+    // exactly then; q = 0 gives -1; a bit of rollMask set lands at or above bit 32 - start,
+    // above any q >> start <= LIMIT.
     ...get(Q),
-    ...get(MASK),
-    I32_AND,
-    ...get(Q),
-    ...constant(THIRD_OF_2_32),
-    I32_GT_U,
-    I32_OR,
-    ...get(HORG),
-    I32_EQZ,
-    I32_OR,
+    ...get(SHIFT),
+    I32_ROTR,
+    ...constant(1),
+    I32_SUB,
+    ...get(LIMIT),
+    I32_GE_U,
     BR_IF,
     0,
     // A trigger point: the chain of block hashes from the first live one (its level and the
     // number of live ones are read from the state here: locals live across the loop would take
     // registers from the per-byte work).
-    ...(vectors ? storeVectors(count) : []),
+    ...loopStateOut(levels, vectors),
     ...constant(0),
     ...load32(slot(SLOT_START)),
     ...set(I),
@@ -456,22 +479,15 @@ function scanFunction(levels: number, vectors: boolean): number[] {
     ...set(Q),
     BLOCK,
     VOID,
-    ...pairs.flatMap((k) => triggerLevel(k, vectors ? inState : inLocals)),
+    ...range(levels, 0).flatMap(triggerLevel),
     END,
-    ...(vectors ? loadVectors(count) : []),
+    ...loopStateIn(levels, vectors, true),
     BR,
     0,
     END,
     END,
-    ...storeLocals([H1, H2, H3], slot),
     ...constant(0),
-    ...get(Q),
-    ...store32(slot(SLOT_Q)),
-    ...constant(0),
-    ...get(LEVEL),
-    ...store32(slot(SLOT_LEVEL)),
-    ...(vectors ? [] : storeLocals(locals, (k) => slot(SLOT_PAIRS + k))),
-    ...get(P),
+    ...load32(slot(SLOT_AT)),
     END,
   ];
 }
@@ -514,6 +530,8 @@ export function ssdeepKernelOf(kind: SsdeepKernelKind): SsdeepKernel | undefined
       const buffer = (exports.memory as { buffer: ArrayBuffer }).buffer;
       const bytes = new Uint8Array(buffer);
       for (let i = 0; i < 64; i++) bytes[B64_AT + i] = B64.charCodeAt(i);
+      new Uint16Array(buffer, PRIME_AT, 8).fill(FNV_PRIME_LOW);
+      new Uint16Array(buffer, MASK_AT, 8).fill(63);
       const functions = KERNEL_FUNCTIONS[kind];
       kernel = {
         bytes,

@@ -57,6 +57,7 @@ export const I32_EQ = 0x46;
 export const I32_LT_U = 0x49;
 export const I32_GT_U = 0x4b;
 export const I32_GE_U = 0x4f;
+export const I32_POPCNT = 0x69;
 export const I32_ADD = 0x6a;
 export const I32_SUB = 0x6b;
 export const I32_MUL = 0x6c;
@@ -82,11 +83,6 @@ export const loadV128 = (offset: number): number[] => [...simd(0x00), 4, ...uleb
 export const storeV128 = (offset: number): number[] => [...simd(0x0b), 4, ...uleb(offset)];
 /** v128.load8_splat: the byte at the address on the stack plus `offset`, in all 16 byte lanes. */
 export const load8Splat = (offset = 0): number[] => [...simd(0x07), 0, ...uleb(offset)];
-/** v128.const with the i16 `n` in all 8 lanes. */
-export const i16x8Const = (n: number): number[] => [
-  ...simd(0x0c),
-  ...Array.from({ length: 16 }, (_, i) => (i % 2 === 0 ? n & 0xff : (n >> 8) & 0xff)),
-];
 
 export const get = (i: number): number[] => [LOCAL_GET, ...uleb(i)];
 export const set = (i: number): number[] => [LOCAL_SET, ...uleb(i)];
