@@ -318,12 +318,12 @@ function pairsOut(levels: number, vectors: boolean): number[] {
   ]);
 }
 
-/** The block hash step for byte C at P: s = ((s · 0x13) & PAIR_MASK) ^ (c & 63) · PAIR_ONE. */
-function pairsStep(levels: number, vectors: boolean): number[] {
+/** The block hash step for byte C at P + j: s = ((s · 0x13) & PAIR_MASK) ^ (c & 63) · PAIR_ONE. */
+function pairsStep(levels: number, vectors: boolean, j: number): number[] {
   if (vectors) {
     return [
       ...get(P),
-      ...load8Splat(),
+      ...load8Splat(j),
       ...set(V_BYTE),
       ...range(levels / 4, V0).flatMap((v) => [
         ...get(v),
@@ -386,31 +386,17 @@ function loopStateOut(levels: number, vectors: boolean): number[] {
 }
 
 /**
- * The function keeping `levels` block hashes: in i32 locals (scalar), or four to a v128 local
- * (`vectors`; `levels` a multiple of 4). Returns the position after the last byte hashed (from
- * SLOT_AT: the position is not kept in a register across a trigger point).
+ * The byte at P + j: the rolling hash and the block hashes step; leaves 1 on the stack when it
+ * is a trigger point (Q its q). A trigger point when q & rollMask = 0, q <= 2^32 / 3 (unsigned:
+ * 3 divides horg, the roll sum + 1) and horg != 0 (q != 0), tested at once: rollMask is
+ * 2^start - 1, so with its bits 0 q rotated right by start is q >> start, and minus 1 below
+ * LIMIT (THIRD_OF_2_32 >> start) exactly then; q = 0 gives -1; a bit of rollMask set lands at
+ * or above bit 32 - start, above any q >> start <= LIMIT.
  */
-function scanFunction(levels: number, vectors: boolean): number[] {
+function byteStep(levels: number, vectors: boolean, j: number): number[] {
   return [
-    ...storeSlot(SLOT_STOP, get(STOP)),
-    ...loopStateIn(levels, vectors, false),
-    BLOCK,
-    VOID,
-    LOOP,
-    VOID,
-    // At stop: no trigger point left to finish.
     ...get(P),
-    ...get(STOP),
-    I32_GE_U,
-    IF,
-    VOID,
-    ...loopStateOut(levels, vectors),
-    ...storeSlot(SLOT_LEVEL, constant(0)),
-    BR,
-    2,
-    END,
-    ...get(P),
-    ...load8(),
+    ...load8(j),
     ...set(C),
     // h2 = h2 - h1 + 7c; h1 = h1 + c - (the byte 7 back); h3 = (h3 << 5) ^ c
     ...get(H2),
@@ -427,7 +413,7 @@ function scanFunction(levels: number, vectors: boolean): number[] {
     ...get(P),
     ...constant(ROLLING_WINDOW),
     I32_SUB,
-    ...load8(),
+    ...load8(j),
     I32_SUB,
     ...set(H1),
     ...get(H3),
@@ -436,7 +422,7 @@ function scanFunction(levels: number, vectors: boolean): number[] {
     ...get(C),
     I32_XOR,
     ...set(H3),
-    ...pairsStep(levels, vectors),
+    ...pairsStep(levels, vectors, j),
     // q = (h1 + h2 + h3 + 1) · 3^-1
     ...get(H1),
     ...get(H2),
@@ -448,27 +434,85 @@ function scanFunction(levels: number, vectors: boolean): number[] {
     ...constant(INV3),
     I32_MUL,
     ...set(Q),
-    ...get(P),
-    ...constant(1),
-    I32_ADD,
-    ...set(P),
-    // A trigger point when q & rollMask = 0, q <= 2^32 / 3 (unsigned: 3 divides horg, the roll
-    // sum + 1) and horg != 0 (q != 0), tested at once: rollMask is 2^start - 1, so with its bits
-    // 0 q rotated right by start is q >> start, and minus 1 below LIMIT (THIRD_OF_2_32 >> start)
-    // exactly then; q = 0 gives -1; a bit of rollMask set lands at or above bit 32 - start,
-    // above any q >> start <= LIMIT.
     ...get(Q),
     ...get(SHIFT),
     I32_ROTR,
     ...constant(1),
     I32_SUB,
     ...get(LIMIT),
+    I32_LT_U,
+  ];
+}
+
+/** Bytes per round of the loop: one stack check, one stop test and one add to P for them all. */
+const UNROLL = 4;
+
+/**
+ * The function keeping `levels` block hashes: in i32 locals (scalar), or four to a v128 local
+ * (`vectors`; `levels` a multiple of 4). The loop hashes UNROLL bytes a round, one at a time
+ * while fewer are left; a trigger point leaves the round with P after its byte. Returns the
+ * position after the last byte hashed (from SLOT_AT: the position is not kept in a register
+ * across a trigger point).
+ */
+function scanFunction(levels: number, vectors: boolean): number[] {
+  return [
+    ...storeSlot(SLOT_STOP, get(STOP)),
+    ...loopStateIn(levels, vectors, false),
+    BLOCK,
+    VOID,
+    LOOP,
+    VOID,
+    BLOCK,
+    VOID,
+    // Fewer than UNROLL bytes left: at stop, no trigger point left to finish; else one byte.
+    ...get(STOP),
+    ...get(P),
+    I32_SUB,
+    ...constant(UNROLL),
+    I32_LT_U,
+    IF,
+    VOID,
+    ...get(P),
+    ...get(STOP),
     I32_GE_U,
+    IF,
+    VOID,
+    ...loopStateOut(levels, vectors),
+    ...storeSlot(SLOT_LEVEL, constant(0)),
+    BR,
+    4,
+    END,
+    ...byteStep(levels, vectors, 0),
+    ...get(P),
+    ...constant(1),
+    I32_ADD,
+    ...set(P),
     BR_IF,
-    0,
-    // A trigger point: the chain of block hashes from the first live one (its level and the
-    // number of live ones are read from the state here: locals live across the loop would take
-    // registers from the per-byte work).
+    1,
+    BR,
+    2,
+    END,
+    ...range(UNROLL, 0).flatMap((j) => [
+      ...byteStep(levels, vectors, j),
+      IF,
+      VOID,
+      ...get(P),
+      ...constant(j + 1),
+      I32_ADD,
+      ...set(P),
+      BR,
+      1,
+      END,
+    ]),
+    ...get(P),
+    ...constant(UNROLL),
+    I32_ADD,
+    ...set(P),
+    BR,
+    1,
+    END,
+    // A trigger point before P: the chain of block hashes from the first live one (its level and
+    // the number of live ones are read from the state here).
     ...loopStateOut(levels, vectors),
     ...constant(0),
     ...load32(slot(SLOT_START)),
