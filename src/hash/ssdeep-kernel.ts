@@ -40,13 +40,16 @@ import {
   I32_LT_U,
   I32_MUL,
   I32_OR,
-  I32_POPCNT,
-  I32_ROTR,
   I32_SHL,
   I32_SHR_U,
   I32_SUB,
   I32_XOR,
   I16X8_MUL,
+  I64_CONST,
+  I64_EXTEND_I32_U,
+  I64_LT_U,
+  I64_MUL,
+  I64_SUB,
   IF,
   LOOP,
   V128_AND,
@@ -56,6 +59,7 @@ import {
   get,
   instantiate,
   load32,
+  load64,
   load8,
   load8Splat,
   loadV128,
@@ -71,8 +75,6 @@ import {
 export const SLOT_H1 = 0;
 export const SLOT_H2 = 1;
 export const SLOT_H3 = 2;
-/** The trigger test's bound: THIRD_OF_2_32 >>> the first live level (see `scanFunction`). */
-export const SLOT_LIMIT = 3;
 /**
  * Set by a run that returns at a trigger point (SLOT_LEVEL not 0): `(roll sum + 1) · 3^-1 (mod
  * 2^32)` there, shifted right by the index of the level to go on from (ssdeep.ts's `trigger`).
@@ -109,6 +111,8 @@ const SPAMSUM_LENGTH = 64;
 /** Constant vectors: 0x13 and 63 in each i16 lane. */
 const PRIME_AT = 128;
 const MASK_AT = PRIME_AT + 16;
+/** Per level i, the trigger test's multiplier and bound (u64, see `byteStep`). */
+const DIVISORS_AT = 512;
 const B64_AT = 1024;
 const DINDEX_AT = B64_AT + 64;
 const HALF_AT = DINDEX_AT + 32;
@@ -154,22 +158,19 @@ export const PAIR_ONE = 0x00010001;
 export const INV3 = -0x55555555;
 export const THIRD_OF_2_32 = 0x55555555;
 
-// Locals: the two parameters, then the rolling hash, the byte, the trigger test's shift and
-// bound, the trigger's q, level and digest index, the block hashes (scalar functions) or the
-// vectors (after the i32 locals).
+// Locals: the two parameters, then the rolling hash, the byte, the trigger's q, level and digest
+// index, the block hashes (scalar functions); then the i64 and v128 ones (see `layout`).
 const P = 0;
 const STOP = 1;
 const H1 = 2;
 const H2 = 3;
 const H3 = 4;
 const C = 5;
-const SHIFT = 6;
-const LIMIT = 7;
-const Q = 8;
-const C2 = 9;
-const I = 10;
-const D = 11;
-const S0 = 12;
+const Q = 6;
+const C2 = 7;
+const I = 8;
+const D = 9;
+const S0 = 10;
 
 const slot = (k: number): number => 4 * k;
 /** `count` consecutive numbers from `first`. */
@@ -289,11 +290,26 @@ function triggerLevel(k: number): number[] {
   ];
 }
 
-// The vector functions' v128 locals, after the i32 ones: 0x13 in each i16 lane, the byte in
-// each, then the block hashes, four per vector.
-const V_PRIME = S0;
-const V_BYTE = S0 + 1;
-const V0 = S0 + 2;
+/**
+ * A function's locals past the i32 ones: the trigger test's multiplier and bound (i64, see
+ * `byteStep`), and for a vector function 0x13 in each i16 lane, the byte in each, then the block
+ * hashes, four per vector. `pairs` is the first block hash's local (an i32 one for the scalar
+ * functions).
+ */
+interface Layout {
+  levels: number;
+  vectors: boolean;
+  multiplier: number;
+  bound: number;
+  prime: number;
+  byte: number;
+  pairs: number;
+}
+
+function layout(levels: number, vectors: boolean): Layout {
+  const wide = vectors ? S0 : S0 + levels;
+  return { levels, vectors, multiplier: wide, bound: wide + 1, prime: wide + 2, byte: wide + 3, pairs: vectors ? wide + 4 : S0 };
+}
 
 /**
  * The block hashes between the state and the function's locals. In a vector function each i16
@@ -301,14 +317,14 @@ const V0 = S0 + 2;
  * ever read and they depend only on the low 6 bits of the factors (the byte, in both halves of
  * each lane, touches only the high ones); the state gets the low 6 bits.
  */
-function pairsIn(levels: number, vectors: boolean): number[] {
-  if (!vectors) return loadLocals(range(levels, S0), (k) => slot(SLOT_PAIRS + k));
-  return range(levels / 4, V0).flatMap((v, j) => [...constant(0), ...loadV128(slot(SLOT_PAIRS + 4 * j)), ...set(v)]);
+function pairsIn({ levels, vectors, pairs }: Layout): number[] {
+  if (!vectors) return loadLocals(range(levels, pairs), (k) => slot(SLOT_PAIRS + k));
+  return range(levels / 4, pairs).flatMap((v, j) => [...constant(0), ...loadV128(slot(SLOT_PAIRS + 4 * j)), ...set(v)]);
 }
 
-function pairsOut(levels: number, vectors: boolean): number[] {
-  if (!vectors) return storeLocals(range(levels, S0), (k) => slot(SLOT_PAIRS + k));
-  return range(levels / 4, V0).flatMap((v, j) => [
+function pairsOut({ levels, vectors, pairs }: Layout): number[] {
+  if (!vectors) return storeLocals(range(levels, pairs), (k) => slot(SLOT_PAIRS + k));
+  return range(levels / 4, pairs).flatMap((v, j) => [
     ...constant(0),
     ...get(v),
     ...constant(0),
@@ -319,17 +335,17 @@ function pairsOut(levels: number, vectors: boolean): number[] {
 }
 
 /** The block hash step for byte C at P + j: s = ((s · 0x13) & PAIR_MASK) ^ (c & 63) · PAIR_ONE. */
-function pairsStep(levels: number, vectors: boolean, j: number): number[] {
+function pairsStep({ levels, vectors, pairs, prime, byte }: Layout, j: number): number[] {
   if (vectors) {
     return [
       ...get(P),
       ...load8Splat(j),
-      ...set(V_BYTE),
-      ...range(levels / 4, V0).flatMap((v) => [
+      ...set(byte),
+      ...range(levels / 4, pairs).flatMap((v) => [
         ...get(v),
-        ...get(V_PRIME),
+        ...get(prime),
         ...I16X8_MUL,
-        ...get(V_BYTE),
+        ...get(byte),
         ...V128_XOR,
         ...set(v),
       ]),
@@ -342,7 +358,7 @@ function pairsStep(levels: number, vectors: boolean, j: number): number[] {
     ...constant(PAIR_ONE),
     I32_MUL,
     ...set(C2),
-    ...range(levels, S0).flatMap((s) => [
+    ...range(levels, pairs).flatMap((s) => [
       ...get(s),
       ...constant(FNV_PRIME_LOW),
       I32_MUL,
@@ -356,44 +372,56 @@ function pairsStep(levels: number, vectors: boolean, j: number): number[] {
 }
 
 /**
- * The loop's state from memory: the rolling hash, the trigger test's shift and bound, the block
- * hashes, and the position and stop. The trigger points read it from there again after their
- * work (and store it before), so that nothing the loop keeps in registers is live across them:
- * a value live there was spilled to the stack at each of its definitions, in the loop.
+ * The loop's state from memory: the rolling hash, the trigger test's multiplier and bound for
+ * the first live level, the block hashes, and the position and stop. The trigger points read it
+ * from there again after their work (and store it before), so that nothing the loop keeps in
+ * registers is live across them: a value live there was spilled to the stack at each of its
+ * definitions, in the loop.
  */
-function loopStateIn(levels: number, vectors: boolean, position: boolean): number[] {
+function loopStateIn(at: Layout, position: boolean): number[] {
   const from = (local: number, k: number): number[] => [...constant(0), ...load32(slot(k)), ...set(local)];
+  const divisor = (offset: number, local: number): number[] => [
+    ...constant(0),
+    ...load32(slot(SLOT_START)),
+    ...constant(4),
+    I32_SHL,
+    ...load64(DIVISORS_AT + offset),
+    ...set(local),
+  ];
   return [
     ...from(H1, SLOT_H1),
     ...from(H2, SLOT_H2),
     ...from(H3, SLOT_H3),
-    ...from(SHIFT, SLOT_START),
-    ...from(LIMIT, SLOT_LIMIT),
+    ...divisor(0, at.multiplier),
+    ...divisor(8, at.bound),
     ...(position ? [...from(P, SLOT_AT), ...from(STOP, SLOT_STOP)] : []),
-    ...pairsIn(levels, vectors),
-    ...(vectors ? [...constant(0), ...loadV128(PRIME_AT), ...set(V_PRIME)] : []),
+    ...pairsIn(at),
+    ...(at.vectors ? [...constant(0), ...loadV128(PRIME_AT), ...set(at.prime)] : []),
   ];
 }
 
-function loopStateOut(levels: number, vectors: boolean): number[] {
+function loopStateOut(at: Layout): number[] {
   return [
     ...storeSlot(SLOT_H1, get(H1)),
     ...storeSlot(SLOT_H2, get(H2)),
     ...storeSlot(SLOT_H3, get(H3)),
     ...storeSlot(SLOT_AT, get(P)),
-    ...pairsOut(levels, vectors),
+    ...pairsOut(at),
   ];
 }
 
+/** horg = h1 + h2 + h3 + 1, ssdeep's roll sum + 1 (mod 2^32). */
+const horg = [...get(H1), ...get(H2), I32_ADD, ...get(H3), I32_ADD, ...constant(1), I32_ADD];
+
 /**
  * The byte at P + j: the rolling hash and the block hashes step; leaves 1 on the stack when it
- * is a trigger point (Q its q). A trigger point when q & rollMask = 0, q <= 2^32 / 3 (unsigned:
- * 3 divides horg, the roll sum + 1) and horg != 0 (q != 0), tested at once: rollMask is
- * 2^start - 1, so with its bits 0 q rotated right by start is q >> start, and minus 1 below
- * LIMIT (THIRD_OF_2_32 >> start) exactly then; q = 0 gives -1; a bit of rollMask set lands at
- * or above bit 32 - start, above any q >> start <= LIMIT.
+ * is a trigger point of the first live level, i.e. ssdeep's roll sum = -1 (mod 3 · 2^start): a
+ * non-zero horg that 3 · 2^start divides. With M = ceil(2^64 / (3 · 2^start)) (`divisors`),
+ * horg · M (mod 2^64) is below M exactly when 3 · 2^start divides horg (horg < 2^32, and
+ * 3 · 2^start · M exceeds 2^64 by at most 2^(start + 1)), and 0 only for horg = 0: so the test
+ * is horg · M - 1 < M - 1 (unsigned).
  */
-function byteStep(levels: number, vectors: boolean, j: number): number[] {
+function byteStep(at: Layout, j: number): number[] {
   return [
     ...get(P),
     ...load8(j),
@@ -422,25 +450,16 @@ function byteStep(levels: number, vectors: boolean, j: number): number[] {
     ...get(C),
     I32_XOR,
     ...set(H3),
-    ...pairsStep(levels, vectors, j),
-    // q = (h1 + h2 + h3 + 1) · 3^-1
-    ...get(H1),
-    ...get(H2),
-    I32_ADD,
-    ...get(H3),
-    I32_ADD,
-    ...constant(1),
-    I32_ADD,
-    ...constant(INV3),
-    I32_MUL,
-    ...set(Q),
-    ...get(Q),
-    ...get(SHIFT),
-    I32_ROTR,
-    ...constant(1),
-    I32_SUB,
-    ...get(LIMIT),
-    I32_LT_U,
+    ...pairsStep(at, j),
+    ...horg,
+    I64_EXTEND_I32_U,
+    ...get(at.multiplier),
+    I64_MUL,
+    I64_CONST,
+    1,
+    I64_SUB,
+    ...get(at.bound),
+    I64_LT_U,
   ];
 }
 
@@ -455,9 +474,10 @@ const UNROLL = 4;
  * across a trigger point).
  */
 function scanFunction(levels: number, vectors: boolean): number[] {
+  const at = layout(levels, vectors);
   return [
     ...storeSlot(SLOT_STOP, get(STOP)),
-    ...loopStateIn(levels, vectors, false),
+    ...loopStateIn(at, false),
     BLOCK,
     VOID,
     LOOP,
@@ -477,12 +497,12 @@ function scanFunction(levels: number, vectors: boolean): number[] {
     I32_GE_U,
     IF,
     VOID,
-    ...loopStateOut(levels, vectors),
+    ...loopStateOut(at),
     ...storeSlot(SLOT_LEVEL, constant(0)),
     BR,
     4,
     END,
-    ...byteStep(levels, vectors, 0),
+    ...byteStep(at, 0),
     ...get(P),
     ...constant(1),
     I32_ADD,
@@ -493,7 +513,7 @@ function scanFunction(levels: number, vectors: boolean): number[] {
     2,
     END,
     ...range(UNROLL, 0).flatMap((j) => [
-      ...byteStep(levels, vectors, j),
+      ...byteStep(at, j),
       IF,
       VOID,
       ...get(P),
@@ -512,8 +532,12 @@ function scanFunction(levels: number, vectors: boolean): number[] {
     1,
     END,
     // A trigger point before P: the chain of block hashes from the first live one (its level and
-    // the number of live ones are read from the state here).
-    ...loopStateOut(levels, vectors),
+    // the number of live ones are read from the state here), q = horg · 3^-1.
+    ...loopStateOut(at),
+    ...horg,
+    ...constant(INV3),
+    I32_MUL,
+    ...set(Q),
     ...constant(0),
     ...load32(slot(SLOT_START)),
     ...set(I),
@@ -525,7 +549,7 @@ function scanFunction(levels: number, vectors: boolean): number[] {
     VOID,
     ...range(levels, 0).flatMap(triggerLevel),
     END,
-    ...loopStateIn(levels, vectors, true),
+    ...loopStateIn(at, true),
     BR,
     0,
     END,
@@ -551,11 +575,22 @@ function kernelModule(kind: SsdeepKernelKind): Uint8Array {
       name: `scan${levels}`,
       params: 2,
       result: true,
-      locals: vectors ? S0 - 2 : S0 - 2 + levels,
+      locals: layout(levels, vectors).multiplier - 2,
+      wide: 2,
       vectors: vectors ? 2 + levels / 4 : 0,
       body: scanFunction(levels, vectors),
     })),
   );
+}
+
+/**
+ * Per level i: ceil(2^64 / (3 · 2^i)), the multiplier of the trigger test (`byteStep`).
+ */
+export function divisors(): bigint[] {
+  return Array.from({ length: KERNEL_BLOCKHASHES }, (_, i) => {
+    const d = 3n << BigInt(i);
+    return ((1n << 64n) + d - 1n) / d;
+  });
 }
 
 const kernels: Partial<Record<SsdeepKernelKind, SsdeepKernel | null>> = {};
@@ -576,6 +611,7 @@ export function ssdeepKernelOf(kind: SsdeepKernelKind): SsdeepKernel | undefined
       for (let i = 0; i < 64; i++) bytes[B64_AT + i] = B64.charCodeAt(i);
       new Uint16Array(buffer, PRIME_AT, 8).fill(FNV_PRIME_LOW);
       new Uint16Array(buffer, MASK_AT, 8).fill(63);
+      new BigUint64Array(buffer, DIVISORS_AT, 2 * KERNEL_BLOCKHASHES).set(divisors().flatMap((m) => [m, m - 1n]));
       const functions = KERNEL_FUNCTIONS[kind];
       kernel = {
         bytes,

@@ -36,7 +36,6 @@ const {
   SLOT_LIVE,
   SLOT_PAIRS,
   SLOT_Q,
-  SLOT_LIMIT,
   SLOT_START,
   THIRD_OF_2_32,
 } = kernelLayout;
@@ -237,7 +236,6 @@ export class SsdeepHasher {
         state[SLOT_H1] = this.h1;
         state[SLOT_H2] = this.h2;
         state[SLOT_H3] = this.h3;
-        state[SLOT_LIMIT] = THIRD_OF_2_32 >>> start;
         state[SLOT_START] = start;
         state[SLOT_LIVE] = live;
         state[SLOT_FORK_REDUCE] =

@@ -57,7 +57,6 @@ export const I32_EQ = 0x46;
 export const I32_LT_U = 0x49;
 export const I32_GT_U = 0x4b;
 export const I32_GE_U = 0x4f;
-export const I32_POPCNT = 0x69;
 export const I32_ADD = 0x6a;
 export const I32_SUB = 0x6b;
 export const I32_MUL = 0x6c;
@@ -66,8 +65,12 @@ export const I32_OR = 0x72;
 export const I32_XOR = 0x73;
 export const I32_SHL = 0x74;
 export const I32_SHR_U = 0x76;
-export const I32_ROTL = 0x77;
-export const I32_ROTR = 0x78;
+export const I64 = 0x7e;
+export const I64_CONST = 0x42;
+export const I64_LT_U = 0x54;
+export const I64_SUB = 0x7d;
+export const I64_MUL = 0x7e;
+export const I64_EXTEND_I32_U = 0xad;
 
 // Fixed-width SIMD (v128): the value type and the instructions used, each its prefixed sub-opcode.
 export const V128 = 0x7b;
@@ -91,6 +94,7 @@ export const constant = (n: number): number[] => [I32_CONST, ...sleb(n)];
 export const load8 = (offset = 0): number[] => [I32_LOAD8_U, 0, ...uleb(offset)];
 export const load32 = (offset: number): number[] => [I32_LOAD, 2, ...uleb(offset)];
 export const store32 = (offset: number): number[] => [I32_STORE, 2, ...uleb(offset)];
+export const load64 = (offset: number): number[] => [0x29, 3, ...uleb(offset)];
 /** i32.store8 of the value on the stack at the address below it plus `offset`. */
 export const store8 = (offset = 0): number[] => [I32_STORE8, 0, ...uleb(offset)];
 
@@ -125,14 +129,15 @@ export const storeLocals = (locals: readonly number[], at: (k: number) => number
   locals.flatMap((local, k) => [...constant(0), ...get(local), ...store32(at(k))]);
 
 /**
- * One exported function: `params` i32 parameters, `locals` more i32 locals, then `vectors` v128
- * locals, one i32 result or none.
+ * One exported function: `params` i32 parameters, `locals` more i32 locals, then `wide` i64 and
+ * `vectors` v128 locals, one i32 result or none.
  */
 export interface WasmFunction {
   name: string;
   params: number;
   result: boolean;
   locals: number;
+  wide?: number;
   vectors?: number;
   /** The instructions, ending with END. */
   body: number[];
@@ -157,9 +162,12 @@ export function wasmModule(pages: number, functions: readonly WasmFunction[]): U
   const exports = [...name('memory'), 2, 0, ...functions.flatMap((f, i) => [...name(f.name), 0, ...uleb(i)])];
   const codes = functions.flatMap((f) => {
     const groups = [
-      ...(f.locals > 0 ? [[...uleb(f.locals), I32]] : []),
-      ...((f.vectors ?? 0) > 0 ? [[...uleb(f.vectors ?? 0), V128]] : []),
-    ];
+      [f.locals, I32],
+      [f.wide ?? 0, I64],
+      [f.vectors ?? 0, V128],
+    ]
+      .filter(([count]) => count > 0)
+      .map(([count, type]) => [...uleb(count), type]);
     const code = [...uleb(groups.length), ...groups.flat(), ...f.body];
     return [...uleb(code.length), ...code];
   });
