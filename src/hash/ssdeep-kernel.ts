@@ -183,14 +183,18 @@ const writePair = (k: number, value: readonly number[]): number[] => [
   ...value,
   ...store32(slot(SLOT_PAIRS + k)),
 ];
-const storeSlot = (k: number, value: readonly number[]): number[] => [...constant(0), ...value, ...store32(slot(k))];
+const storeSlot = (k: number, value: readonly number[]): number[] => [
+  ...constant(0),
+  ...value,
+  ...store32(slot(k)),
+];
 
 /**
  * At a trigger point (Q holding its `q >>> start`, I the first live level, the block hashes in
  * the state): block hash k of the trigger's chain gets its digest character as
  * `SsdeepHasher.trigger` gives it, unless that forks or reduces a block hash: then the run
  * returns with SLOT_LEVEL = k + 1 and SLOT_Q = Q, and `trigger` goes on from there. Inside the
- * trigger's BLOCK: 0 is that block, 3 the function's outer one.
+ * trigger's BLOCK: 0 is that block, 3 the function's outer one (4 in the fork or reduce test).
  */
 function triggerLevel(k: number): number[] {
   // 1 when the state's SLOT_FORK_REDUCE has `flag`, else 0.
@@ -211,7 +215,14 @@ function triggerLevel(k: number): number[] {
     ...load8(DINDEX_AT),
     ...set(D),
     // Return if it forks (no character yet, FORK set) or reduces (full, REDUCE set and the next
-    // block hash past half).
+    // block hash past half); neither when 0 < d < 63, the usual case, tested first.
+    ...get(D),
+    ...constant(1),
+    I32_SUB,
+    ...constant(SPAMSUM_LENGTH - 2),
+    I32_GE_U,
+    IF,
+    VOID,
     ...get(D),
     I32_EQZ,
     ...flag(FORK),
@@ -233,7 +244,8 @@ function triggerLevel(k: number): number[] {
     ...storeSlot(SLOT_LEVEL, constant(k + 1)),
     ...storeSlot(SLOT_Q, get(Q)),
     BR,
-    3,
+    4,
+    END,
     END,
     // digest[i][d] = B64[h]
     ...get(I),
@@ -308,7 +320,15 @@ interface Layout {
 
 function layout(levels: number, vectors: boolean): Layout {
   const wide = vectors ? S0 : S0 + levels;
-  return { levels, vectors, multiplier: wide, bound: wide + 1, prime: wide + 2, byte: wide + 3, pairs: vectors ? wide + 4 : S0 };
+  return {
+    levels,
+    vectors,
+    multiplier: wide,
+    bound: wide + 1,
+    prime: wide + 2,
+    byte: wide + 3,
+    pairs: vectors ? wide + 4 : S0,
+  };
 }
 
 /**
@@ -319,7 +339,11 @@ function layout(levels: number, vectors: boolean): Layout {
  */
 function pairsIn({ levels, vectors, pairs }: Layout): number[] {
   if (!vectors) return loadLocals(range(levels, pairs), (k) => slot(SLOT_PAIRS + k));
-  return range(levels / 4, pairs).flatMap((v, j) => [...constant(0), ...loadV128(slot(SLOT_PAIRS + 4 * j)), ...set(v)]);
+  return range(levels / 4, pairs).flatMap((v, j) => [
+    ...constant(0),
+    ...loadV128(slot(SLOT_PAIRS + 4 * j)),
+    ...set(v),
+  ]);
 }
 
 function pairsOut({ levels, vectors, pairs }: Layout): number[] {
@@ -611,7 +635,9 @@ export function ssdeepKernelOf(kind: SsdeepKernelKind): SsdeepKernel | undefined
       for (let i = 0; i < 64; i++) bytes[B64_AT + i] = B64.charCodeAt(i);
       new Uint16Array(buffer, PRIME_AT, 8).fill(FNV_PRIME_LOW);
       new Uint16Array(buffer, MASK_AT, 8).fill(63);
-      new BigUint64Array(buffer, DIVISORS_AT, 2 * KERNEL_BLOCKHASHES).set(divisors().flatMap((m) => [m, m - 1n]));
+      new BigUint64Array(buffer, DIVISORS_AT, 2 * KERNEL_BLOCKHASHES).set(
+        divisors().flatMap((m) => [m, m - 1n]),
+      );
       const functions = KERNEL_FUNCTIONS[kind];
       kernel = {
         bytes,
@@ -634,7 +660,9 @@ export function ssdeepKernelOf(kind: SsdeepKernelKind): SsdeepKernel | undefined
  * undefined where WebAssembly is not available (the JavaScript loops run).
  */
 export function ssdeepKernel(): SsdeepKernel | undefined {
-  return preferred !== undefined ? ssdeepKernelOf(preferred) : (ssdeepKernelOf('vector') ?? ssdeepKernelOf('scalar'));
+  return preferred !== undefined
+    ? ssdeepKernelOf(preferred)
+    : (ssdeepKernelOf('vector') ?? ssdeepKernelOf('scalar'));
 }
 
 /** Makes `ssdeepKernel` return that kind from now on (undefined: the default); tests run each. */
