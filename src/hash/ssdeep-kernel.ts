@@ -3,25 +3,32 @@
  * and the common case of its trigger points as WebAssembly functions written out byte by byte
  * here (no toolchain, no copied code). Each runs over the input from `p` to `stop` with the
  * rolling hash and the live block hashes in locals; at a trigger point it emits the digest
- * characters itself (into the digest state in its memory) unless a block hash is to be forked or
- * reduced (a few times per input): then it returns there, and `SsdeepHasher` finishes that trigger point in
- * JavaScript and calls again. There are four functions, keeping 3, 5, 8 or 16 block hashes (the
- * widest for the first bytes of an input, while more than 8 are live).
+ * characters itself (into the digest state in its memory) unless a block hash is to be forked
+ * or reduced (a few times per input): then it returns there, and `SsdeepHasher` finishes that
+ * trigger point in JavaScript and calls again.
  *
- * Memory layout (one instance per thread, made on first use): the state at 0 (i32 slots, see
- * the `SLOT_` constants; the block hashes from slot SLOT_PAIRS, the first live one first), the
- * base64 alphabet at B64_AT, the digest state of the 31 block hashes (characters so far, the
- * half-digest character, the digest) at DINDEX_AT, HALF_AT and DIGEST_AT, the input at
+ * Two kinds of kernel, each a module of functions of several widths (the widest, 16, for the
+ * first bytes of an input while more than 8 block hashes are live): `vector` keeps the block
+ * hashes four to a v128 local (WebAssembly SIMD: one i16x8 multiply and one xor per four block
+ * hashes and byte) in functions of 4, 8 and 16; `scalar`, for engines that do not accept SIMD,
+ * keeps them in i32 locals in functions of 3, 5, 8 and 16. Both hash 8 bytes a round.
+ *
+ * Memory layout (one instance per kind and thread, made on first use): the state at 0 (i32
+ * slots, see the `SLOT_` constants; the block hashes from slot SLOT_PAIRS, the first live one
+ * first), constant vectors at PRIME_AT and MASK_AT, the trigger test's constants at DIVISORS_AT,
+ * the base64 alphabet at B64_AT, the digest state of the 31 block hashes (characters so far,
+ * the half-digest character, the digest) at DINDEX_AT, HALF_AT and DIGEST_AT, the input at
  * KERNEL_INPUT with the 7 bytes before it just below (the bytes leaving the rolling window are
  * read from there), up to KERNEL_SLICE bytes per call.
  *
  * @example
  * const k = ssdeepKernel();
- * k.state.set([h1, h2, h3, rollMask, 0, start, live], 0); k.state.set(pairs, SLOT_PAIRS);
+ * k.state.set([h1, h2, h3, 0, 0, start, live], 0); k.state.set(pairs, SLOT_PAIRS);
  * k.state[SLOT_FORK_REDUCE] = FORK | REDUCE;
  * k.dindex.set(dindex); k.half.set(half); k.digest.set(digest);
  * k.bytes.set(window7, KERNEL_INPUT - 7); k.bytes.set(chunk, KERNEL_INPUT);
- * const next = k.run[2](KERNEL_INPUT, KERNEL_INPUT + chunk.length); // 8 block hashes
+ * const width = k.widths.findIndex((w) => w >= live);
+ * const next = k.run[width](KERNEL_INPUT, KERNEL_INPUT + chunk.length);
  * if (k.state[SLOT_LEVEL] !== 0) ... // a trigger point at next - 1 to finish from that level
  */
 
@@ -75,6 +82,7 @@ import {
 export const SLOT_H1 = 0;
 export const SLOT_H2 = 1;
 export const SLOT_H3 = 2;
+// Slot 3 is unused (it held the roll mask; the trigger test now takes its constants by level).
 /**
  * Set by a run that returns at a trigger point (SLOT_LEVEL not 0): `(roll sum + 1) · 3^-1 (mod
  * 2^32)` there, shifted right by the index of the level to go on from (ssdeep.ts's `trigger`).
@@ -488,7 +496,7 @@ function byteStep(at: Layout, j: number): number[] {
 }
 
 /** Bytes per round of the loop: one stack check, one stop test and one add to P for them all. */
-const UNROLL = 4;
+const UNROLL = 8;
 
 /**
  * The function keeping `levels` block hashes: in i32 locals (scalar), or four to a v128 local
