@@ -187,6 +187,17 @@ describe('ssdeep comparison matches ssdeep -a -k', () => {
   });
 });
 
+/** A deterministic xorshift32 generator: each call gives a number below `n`. */
+function xorshift(seed: number): (n: number) => number {
+  let state = seed;
+  return (n) => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % n;
+  };
+}
+
 /** Deterministic bytes of three kinds: random, text-like (repeated words) and long runs of one byte. */
 function generated(length: number, kind: number, seed: number): Uint8Array {
   let state = seed | 1;
@@ -384,13 +395,7 @@ describe('the vector kernel, lane by lane, against the scalar one', () => {
     const vector = ssdeepKernelOf('vector')!;
     const scalar = ssdeepKernelOf('scalar')!;
     expect(vector, 'this engine accepts WebAssembly SIMD (Node 20 does)').toBeDefined();
-    let state = 0x3c6ef372;
-    const rand = (n: number): number => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return (state >>> 0) % n;
-    };
+    const rand = xorshift(0x3c6ef372);
     // Digest lengths at the edges of the kernel's cases: none yet (fork), under half, at half,
     // past it, one short of full, full (reduce).
     const lengths = [0, 1, 5, 30, 31, 32, 33, 50, 62, 63];
@@ -447,13 +452,7 @@ describe('the vector kernel, lane by lane, against the scalar one', () => {
   it('tests trigger points exactly: horg · M - 1 < M - 1 (mod 2^64) when 3 · 2^i divides horg, not 0', () => {
     const ms = divisors();
     expect(ms).toHaveLength(KERNEL_BLOCKHASHES);
-    let state = 0x2545f491;
-    const next = (): number => {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      return state >>> 0;
-    };
+    const rand = xorshift(0x2545f491);
     const wrap = (1n << 64n) - 1n;
     ms.forEach((m, i) => {
       const d = 3 * 2 ** i;
@@ -462,7 +461,7 @@ describe('the vector kernel, lane by lane, against the scalar one', () => {
       for (const k of [1, 2, 3, Math.floor((2 ** 32 - 1) / d) - 1, Math.floor((2 ** 32 - 1) / d)]) {
         if (k > 0) values.push(k * d - 1, k * d, k * d + 1);
       }
-      for (let r = 0; r < 2000; r++) values.push(next());
+      for (let r = 0; r < 2000; r++) values.push(rand(2 ** 32));
       for (const horg of values.filter((v) => v >= 0 && v < 2 ** 32)) {
         const test = ((BigInt(horg) * m - 1n) & wrap) < m - 1n;
         expect(test, `level ${i}, horg ${horg}`).toBe(horg !== 0 && horg % d === 0);
@@ -474,13 +473,7 @@ describe('the vector kernel, lane by lane, against the scalar one', () => {
 /** Deterministic edits of the example files: similar and dissimilar inputs around every block size. */
 function mutatedInputs(count: number): Array<{ name: string; bytes: Uint8Array }> {
   const files = readdirSync(join(FUZZY, 'example_data')).sort();
-  let state = 0x9e3779b9;
-  const rand = (n: number): number => {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) % n;
-  };
+  const rand = xorshift(0x9e3779b9);
   const out: Array<{ name: string; bytes: Uint8Array }> = [];
   for (let k = 0; out.length < count; k++) {
     const file = files[k % files.length];
