@@ -77,8 +77,6 @@ export const V128 = 0x7b;
 const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 export const V128_AND = simd(0x4e);
 export const V128_XOR = simd(0x51);
-export const I16X8_ADD = simd(0x8e);
-export const I16X8_SHL = simd(0x8b);
 export const I16X8_MUL = simd(0x95);
 /** v128.load at the address on the stack plus `offset` (16-byte aligned). */
 export const loadV128 = (offset: number): number[] => [...simd(0x00), 4, ...uleb(offset)];
