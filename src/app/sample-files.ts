@@ -18,17 +18,14 @@ import { CairnError } from '../errors/index.js';
 import type { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
 import type { SampleFileJson, SampleResult } from './sample.js';
-import {
-  readSample,
-  sampleReply,
-  sampleWorkerScript,
-  victimRegex,
-  type SampleReplyForm,
-  type SampleWorkerBatch,
-  type SampleWorkerReply,
-  type SampleWorkerSetup,
-  type SampleWorkerWork,
+import type {
+  SampleReplyForm,
+  SampleWorkerBatch,
+  SampleWorkerReply,
+  SampleWorkerSetup,
+  SampleWorkerWork,
 } from './sample-read.js';
+import { sampleWorkerScript, victimRegex } from './sample-start.js';
 
 /** Default size limit: larger files are skipped with SAMPLE_TOO_LARGE (4 GiB sparse files included). */
 export const DEFAULT_MAX_SAMPLE_SIZE = 256 * 1024 * 1024;
@@ -284,6 +281,8 @@ export async function readSampleFiles(
   };
   const count = workerCount(request);
   const script = sampleWorkerScript();
+  // The byte analysis is loaded here, once the workers (started first) load it too.
+  const { readSample, sampleReply } = await import('./sample-read.js');
   const readHere = (i: number): SampleWorkerReply =>
     sampleReply(i, readSample(files[i], request.maxSize, victimNaming), json);
   if (

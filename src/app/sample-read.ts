@@ -13,7 +13,7 @@ import { CairnError } from '../errors/index.js';
 import { analyzeSample } from '../intel/sample/analyze.js';
 import type { ProblemJson } from './problem-schema.js';
 import type { SampleFileJson } from './sample.js';
-import { compileUserPattern } from './user-pattern.js';
+import { victimRegex } from './sample-start.js';
 
 /** Files up to this size are read into one buffer reused from file to file (less GC). */
 const REUSED_BUFFER_MAX = 16 * 1024 * 1024;
@@ -90,20 +90,7 @@ export function readSample(file: string, maxSize: number, victimNaming?: RegExp)
   }
 }
 
-/** The --victim-naming expression, compiled under the linear-time engine. */
-export function victimRegex(text: string | undefined): RegExp | undefined {
-  if (text === undefined) return undefined;
-  try {
-    return compileUserPattern(text, 'victim-naming');
-  } catch (error) {
-    const message = (error as Error).message;
-    throw new CairnError(
-      'SAMPLE_BAD_OPTION',
-      message.includes('linear time') ? message : `--victim-naming is not a regular expression: ${text}`,
-      { field: 'victimNaming' },
-    );
-  }
-}
+export { sampleWorkerScript, victimRegex } from './sample-start.js';
 
 /**
  * How a worker hands an entry back: the entry itself (`false`, by structured clone), its JSON
@@ -184,12 +171,6 @@ export function packReplies(replies: SampleWorkerReply[]): ArrayBuffer {
     at = end;
   }
   return packed.buffer as ArrayBuffer;
-}
-
-/** This module's file when it runs as compiled JavaScript (workers cannot load TypeScript). */
-export function sampleWorkerScript(): URL | undefined {
-  const url = new URL(import.meta.url);
-  return url.pathname.endsWith('.js') ? url : undefined;
 }
 
 // Worker side: this module, started by sample-files.ts with its setup as workerData; its work comes by message.

@@ -1,0 +1,34 @@
+/**
+ * What starting a read of samples needs before the byte analysis is loaded: the --victim-naming
+ * expression checked, and the worker threads' script. Apart from sample-read.ts so that the main
+ * thread can start the workers first and load the analysis (which it needs too, to read files
+ * between their messages) while they start.
+ *
+ * @example
+ * const script = sampleWorkerScript(); // undefined under a TypeScript loader
+ * const naming = victimRegex('^spe-');
+ */
+import { CairnError } from '../errors/index.js';
+import { compileUserPattern } from './user-pattern.js';
+
+/** The --victim-naming expression, compiled under the linear-time engine. */
+export function victimRegex(text: string | undefined): RegExp | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return compileUserPattern(text, 'victim-naming');
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new CairnError(
+      'SAMPLE_BAD_OPTION',
+      message.includes('linear time') ? message : `--victim-naming is not a regular expression: ${text}`,
+      { field: 'victimNaming' },
+    );
+  }
+}
+
+/** The workers' module, sample-read.js, when this runs as compiled JavaScript (workers cannot load TypeScript). */
+export function sampleWorkerScript(): URL | undefined {
+  return new URL(import.meta.url).pathname.endsWith('.js')
+    ? new URL('./sample-read.js', import.meta.url)
+    : undefined;
+}
