@@ -132,13 +132,7 @@ describe('parseYaraOutput', () => {
     }
     const output = lines.join('\n') + '\n';
     const objects = parseYaraOutput(output, FILES);
-    const want = JSON.stringify({
-      matches: [...objects.matches].map(([file, list]) => [
-        file,
-        list.map(({ strings, ...head }) => ({ ...head, stringsJson: JSON.stringify(strings) })),
-      ]),
-      unread: objects.unread,
-    });
+    const want = asReaderText(objects);
     expect(objects.matches.get(FILES[2])!.find((m) => m.rule === 'Rule20')!.strings).toHaveLength(6000);
     expect(want.length).toBeGreaterThan(3 << 20);
     const bytes = Buffer.from(output);
@@ -197,13 +191,7 @@ describe('parseYaraOutput', () => {
     }
     const output = lines.join('\n') + pick(['', '\n']);
     const objects = parseYaraOutput(output, FILES);
-    const want = JSON.stringify({
-      matches: [...objects.matches].map(([file, list]) => [
-        file,
-        list.map(({ strings, ...head }) => ({ ...head, stringsJson: JSON.stringify(strings) })),
-      ]),
-      unread: objects.unread,
-    });
+    const want = asReaderText(objects);
     const bytes = Buffer.from(output);
     expect(want.length).toBeGreaterThan(100_000);
     for (let round = 0; round < 20; round++) {
@@ -242,6 +230,17 @@ function readAll(chunks: Buffer[]): unknown {
   );
   expect(JSON.stringify(text({ matches: asText, unread: fromBytes.unread }))).toBe(JSON.stringify(got));
   return got;
+}
+
+/** `parseYaraOutput`'s matches as the JSON text the readers' results give (see readAll). */
+function asReaderText(objects: ReturnType<typeof parseYaraOutput>): string {
+  return JSON.stringify({
+    matches: [...objects.matches].map(([file, list]) => [
+      file,
+      list.map(({ strings, ...head }) => ({ ...head, stringsJson: JSON.stringify(strings) })),
+    ]),
+    unread: objects.unread,
+  });
 }
 
 function text(result: ReturnType<typeof parseYaraOutputText>): unknown {
