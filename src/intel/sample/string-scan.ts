@@ -205,7 +205,8 @@ function emails(t: string, b: Uint8Array, sink: SpanSink): void {
     let x = at + 1;
     for (;;) {
       const label = run(b, x, LABEL, 64);
-      if (label < 1 || label > 63 || b[x + label] !== 0x2e) break;
+      // Bounds tested, not read past: a read past the end undoes the optimised code (a recompile per thread).
+      if (label < 1 || label > 63 || x + label >= b.length || b[x + label] !== 0x2e) break;
       x += label + 1;
       labelStarts[labels++] = x;
     }
@@ -285,7 +286,7 @@ function ipv6s(b: Uint8Array, colons: Colons, sink: SpanSink): void {
   for (let k = 0; k < colons.count;) {
     const p = colons.at[k];
     const hex = run(b, p + 1, HEX, 5);
-    if (hex > 4 || b[p + 1 + hex] !== 0x3a) {
+    if (hex > 4 || p + 1 + hex >= b.length || b[p + 1 + hex] !== 0x3a) {
       k++;
       continue;
     }
@@ -381,8 +382,8 @@ function credentialMatches(t: string, b: Uint8Array, colons: Colons): number[] {
     if (b[q] === 0x3a) {
       // `/user:` and `/u:`, `/p:`, which start before any word ending at this colon.
       let slash = -1;
-      if (b[q - 2] === 0x2f && (wordAt(b, q - 1, 'u') || wordAt(b, q - 1, 'p'))) slash = q - 2;
-      else if (b[q - 5] === 0x2f && wordAt(b, q - 4, 'user')) slash = q - 5;
+      if (q >= 2 && b[q - 2] === 0x2f && (wordAt(b, q - 1, 'u') || wordAt(b, q - 1, 'p'))) slash = q - 2;
+      else if (q >= 5 && b[q - 5] === 0x2f && wordAt(b, q - 4, 'user')) slash = q - 5;
       if (slash >= lastEnd && slash >= 0) {
         const end = credentialValue(b, q + 1, VISIBLE, 128, false);
         if (end >= 0) {
