@@ -10,7 +10,8 @@
 // Every command reads every file; cairn computes md5, sha1, sha256, ssdeep, TLSH, PE traits and
 // strings per file (the whole report, --json to /dev/null), and a second row adds the YARA rules;
 // a last row times yara alone as that row runs it (compiled rules, a scan list, -s).
-// The machine is shared and noisy: each command runs REPEAT times and its best run is reported.
+// The machine is shared and noisy: the commands run in turns, REPEAT rounds, and each one's best
+// run is reported (a slow spell of the host falls on every row alike).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -69,30 +70,41 @@ const CORES = availableParallelism();
 const YARA_THREADS = Math.min(8, Math.max(1, CORES - Math.min(8, CORES)));
 const TIME = spawnSync('/usr/bin/time', ['-f', '%U', 'true']).error ? undefined : '/usr/bin/time';
 
+/** A row of the table: a command to time, run by `inTurns`. */
 function best(label, command, args, options = {}) {
-  let bestMs = Infinity;
-  let bestCpu = Infinity;
+  return { label, command, args, options, ms: Infinity, cpuMs: Infinity };
+}
+
+/**
+ * Runs every row once per round, REPEAT rounds, keeping each row's best wall and CPU time: the
+ * rows are taken in turns, so a slow spell of the (shared, noisy) host falls on all of them alike
+ * instead of on the rows that happened to run then.
+ */
+function inTurns(rows) {
+  const cpuFile = join(dir, 'cpu.txt');
   for (let r = 0; r < REPEAT; r++) {
-    const t0 = process.hrtime.bigint();
-    const cpuFile = join(dir, 'cpu.txt');
-    const timed = TIME ? ['-f', '%U %S', '-o', cpuFile, command, ...args] : args;
-    const run = spawnSync(TIME ?? command, timed, {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      maxBuffer: 1 << 30,
-      ...options,
-    });
-    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-    if (run.error) throw run.error;
-    if (run.status !== 0 && !(options.okStatus ?? []).includes(run.status)) {
-      throw new Error(`${label}: exit ${run.status}: ${run.stderr}`);
-    }
-    bestMs = Math.min(bestMs, ms);
-    if (TIME) {
-      const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
-      bestCpu = Math.min(bestCpu, (user + sys) * 1000);
+    for (const row of rows) {
+      const { label, command, args, options } = row;
+      const t0 = process.hrtime.bigint();
+      const timed = TIME ? ['-f', '%U %S', '-o', cpuFile, command, ...args] : args;
+      const run = spawnSync(TIME ?? command, timed, {
+        stdio: ['ignore', 'ignore', 'pipe'],
+        maxBuffer: 1 << 30,
+        ...options,
+      });
+      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+      if (run.error) throw run.error;
+      if (run.status !== 0 && !(options.okStatus ?? []).includes(run.status)) {
+        throw new Error(`${label}: exit ${run.status}: ${run.stderr}`);
+      }
+      row.ms = Math.min(row.ms, ms);
+      if (TIME) {
+        const [user, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+        row.cpuMs = Math.min(row.cpuMs, (user + sys) * 1000);
+      }
     }
   }
-  return { label, ms: bestMs, cpuMs: bestCpu };
+  return rows;
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'cairn-bench-sample-'));
@@ -138,7 +150,7 @@ try {
   /** The arguments of `node CLI intel sample --json --no-progress ...rest`. */
   const sample = (cli, ...rest) => [cli, 'intel', 'sample', '--json', '--no-progress', ...rest];
   const oneFile = join(samples, 'f00000.bin');
-  const rows = [
+  const rows = inTurns([
     best('sha256sum (xargs -0)', 'sh', ['-c', `xargs -0 sha256sum < '${list}' > /dev/null`]),
     best('ssdeep -r', 'ssdeep', ['-r', samples]),
     best('yara -r (2 rules)', 'yara', ['-r', join(rules, 'bench.yar'), samples]),
@@ -170,7 +182,7 @@ try {
       ...['-C', '-w', '-N', '-e', '-g', '-m', '-s', '-p', String(YARA_THREADS)],
       ...['--scan-list', compiled, scanList],
     ]),
-  ];
+  ]);
   const slowestRef = Math.max(...rows.slice(0, 3).map((r) => r.ms));
   const slowestCpu = Math.max(...rows.slice(0, 3).map((r) => r.cpuMs));
   const mb = bytes / 1024 / 1024;
