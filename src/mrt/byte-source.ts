@@ -40,7 +40,6 @@
  * }
  */
 
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { open, stat } from 'node:fs/promises';
@@ -56,6 +55,7 @@ import {
   type CutStreamEnd,
 } from './bzip2-cut-stream.js';
 import type { Bzip2WorkerData, Bzip2WorkerMessage } from './bzip2-worker.js';
+import { startTool, type ToolJob } from './tool-broker.js';
 import { Worker } from 'node:worker_threads';
 
 export { bzip2EndsComplete } from './bzip2-cut-stream.js';
@@ -295,9 +295,10 @@ function chooseGzip(wanted: DecompressorOption, name: string): Decompressor {
     }
     return wanted;
   }
-  // igzip alone inflates several times as fast as zlib, but its output reaches us through a
-  // 64 KiB pipe, and that costs more than zlib inflating on the thread pool while the main
-  // thread decodes (bench/RESULTS.md): zlib stays the default, the tools are there when asked.
+  // igzip alone inflates several times as fast as `gunzipSync`, but Node's streaming zlib inflates
+  // on the thread pool as fast as igzip's process costs, and igzip's output reaches us through a
+  // socket with its CRC checked here: zlib costs less in our pipeline (mrt/README.md), so it stays
+  // the default and the tools are there when asked.
   return 'zlib';
 }
 
@@ -715,7 +716,7 @@ class ToolProcess {
   readonly queue: OutputQueue;
   readonly source: Readable;
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly child: ToolJob;
   private readonly run: Run;
   private stderr = '';
   stopped = false;
@@ -729,7 +730,7 @@ class ToolProcess {
     queueLimit = 2 * context.hwm,
     joinChunks = true,
   ) {
-    const child = spawn(command, [...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = startTool(command, args);
     this.child = child;
     const stdout = child.stdout;
     this.queue = new OutputQueue(
@@ -752,12 +753,9 @@ class ToolProcess {
     child.stdin.on('error', () => {
       // EPIPE when the tool stops reading early (bad data): its exit status tells what happened.
     });
-    this.exited = new Promise((resolve) => {
-      child.on('error', (error) => {
-        this.spawnError = error;
-        resolve({ code: null, signal: null });
-      });
-      child.on('close', (code, signal) => resolve({ code, signal }));
+    this.exited = child.exited.then(({ code, signal, error }) => {
+      this.spawnError = error;
+      return { code, signal };
     });
     void this.exited.then(() => this.queue.finish());
     this.run = { stop: () => this.stop() };
@@ -793,7 +791,6 @@ class ToolProcess {
 
   /** Stops the tool taking input and kills it (another decoder takes over). */
   abandon(): void {
-    this.child.stdin.destroy();
     this.child.kill();
   }
 
@@ -825,7 +822,7 @@ class ToolProcess {
   close(): void {
     this.stopped = true;
     this.source.destroy();
-    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill();
+    if (!this.child.ended) this.child.kill();
     this.child.stdout.destroy();
     this.context.runs.delete(this.run);
   }
