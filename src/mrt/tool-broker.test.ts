@@ -1,4 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BROKER_SLOTS, startTool, toolLauncher, type ToolJob } from './tool-broker.js';
@@ -95,6 +98,27 @@ describe('the tool broker', () => {
     process.env.CAIRN_TOOL_BROKER = '1';
     expect(() => startTool('cat', ['$(touch x)'])).toThrow(/plain word/);
     expect(() => startTool('cat; true', [])).toThrow(/plain word/);
+  });
+
+  it('runs no start-up file named by BASH_ENV', async () => {
+    process.env.CAIRN_TOOL_BROKER = '1';
+    const dir = mkdtempSync(join(tmpdir(), 'cairn-broker-'));
+    const savedEnv = process.env.BASH_ENV;
+    try {
+      writeFileSync(join(dir, 'env.sh'), 'echo 0 99\nexit 3\n');
+      process.env.BASH_ENV = join(dir, 'env.sh');
+      // Enough jobs that at least one broker starts with BASH_ENV set.
+      for (let k = 0; k <= BROKER_SLOTS; k++) {
+        const job = startTool('cat', []);
+        job.stdin.end('x');
+        expect((await readAll(job)).out.toString()).toBe('x');
+        expect(await job.exited).toEqual({ code: 0, signal: null });
+      }
+    } finally {
+      if (savedEnv === undefined) delete process.env.BASH_ENV;
+      else process.env.BASH_ENV = savedEnv;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('does not keep the process alive once its jobs are done', () => {

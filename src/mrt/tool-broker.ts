@@ -102,7 +102,10 @@ class Broker {
   constructor(bash: string) {
     const stdio: ('pipe' | 'ignore')[] = ['pipe', 'pipe', 'ignore'];
     for (let k = 0; k < 3 * BROKER_SLOTS; k++) stdio.push('pipe');
-    this.child = spawn(bash, ['--noprofile', '--norc', '-c', BROKER_SCRIPT], { stdio });
+    // No start-up file of the user's (BASH_ENV) runs in the broker: only the script below.
+    const env = { ...process.env };
+    delete env.BASH_ENV;
+    this.child = spawn(bash, ['--noprofile', '--norc', '-c', BROKER_SCRIPT], { stdio, env });
     this.child.unref();
     for (const stream of this.child.stdio) (stream as Socket | null)?.unref?.();
     const status = this.child.stdout!;
