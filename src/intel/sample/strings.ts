@@ -167,6 +167,16 @@ class KindState {
   }
 }
 
+/**
+ * A state per kind, by code (SCANNED_KINDS), pushed one by one: an array of one map whether or not
+ * its maker runs optimised (`map` gives another when it is inlined, and a read of it deoptimises).
+ */
+function kindStates(): KindState[] {
+  const states: KindState[] = [];
+  for (const kind of SCANNED_KINDS) states.push(new KindState(kind));
+  return states;
+}
+
 /** The matches of one text, reused from text to text (grown as needed). */
 const SPANS = new Spans();
 
@@ -177,7 +187,7 @@ const SPANS = new Spans();
  */
 class StringCollector {
   /** Per kind (by its code): the values kept and the last raw text met. */
-  private readonly state: KindState[] = SCANNED_KINDS.map((kind) => new KindState(kind));
+  private readonly state: KindState[] = kindStates();
   readonly out: NetworkString[] = [];
   private readonly reasons = new Map<string, InsiderSignal['reason'] | undefined>();
   private lastUrlHost = '';
@@ -305,8 +315,60 @@ class StringCollector {
   }
 }
 
+/**
+ * Text that takes the paths of the matchers and of `StringCollector`, the common and the rare:
+ * each kind in upper and lower case, at its limits and just past them, repeated, new, and in
+ * UTF-16LE (`PRIME_BYTES`).
+ */
+const PRIME_LINES = [
+  'GET http://c2.example.com/gate.php?id=1 HTTP/1.1 http://c2.example.com/gate.php?id=2',
+  'HTTPS://Admin:S3cret@Host.Example.COM:8443/Path?q=1#f), ftp://[2001:db8::1]:21/x. ws://evil[.]com/x',
+  'wss://a.bc/; http:///abc xhttp://x.yz/ http://user@/p http://c2.example.com/gate.php?id=1',
+  '10.0.0.1 10.0.0.1:8080 192.168.001.1 300.1.2.3 1.2.3.4.5 1.2.3 10.0.0.1 8.8.8.8:53 127.0.0.1:99999',
+  Array.from({ length: 24 }, (_, i) => `10.${i}.${i * 7}.${i * 13}`).join(' '),
+  'admin@corp.example.com a@b.c x@host.local u@mail.example.com.1x -@-.de first.last+tag@Sub.Example.ORG',
+  'www.example.com Files.Corp.LOCAL lib.so -bad-.example.org ..dots.example.net x_y.example.com a.b-c.de',
+  'dc01.corp.internal intranet.lan build.server.local mirror.example.co.uk version.1.2.x update.example.io',
+  'fe80::1 2001:0db8:0000:0000:0000:ff00:0042:8329 ::1 a:b xfe80::1234:abcd: 1:2:3:4:5:6:7:8:9 ::',
+  '\\\\fileserver01\\share \\\\srv.corp.local\\c$ \\\\-bad\\x \\\\nas\\',
+  'password=hunter2 Password : hunter2 pwd=x username: bob API_KEY=abc123 api-key: z token=t0k login=me;',
+  'http://192.168.10.20/admin \\\\10.0.0.25\\share http://[::1]:8080/ http://intranet/ ftp://files.corp.local/a',
+  '/user:admin /u:bob /p:secret secret:  s3cr3t mypassword=x user= PASS=1 passwd\t=\tp a=b c:d',
+];
+const PRIME_BYTES = Buffer.concat([
+  Buffer.from(PRIME_LINES.join('\n'), 'latin1'),
+  Buffer.from([0, 0xff, 0x80, 0]),
+  Buffer.from(
+    [
+      'http://utf16.example.com/a',
+      'HTTP://UTF16.Example.com/B',
+      '\\\\srv16\\share',
+      'password=x',
+      '10.1.2.3',
+      'mail@corp.example.com',
+    ].join('\0\0'),
+    'utf16le',
+  ),
+  Buffer.from([0x41, 0, 0x42, 0, 0x43, 0, 0xff, 0x41, 0, 0x42, 0, 0x43, 0, 0x44, 0, 0]),
+]);
+
+let primed = false;
+
+/**
+ * Reads `PRIME_BYTES` a few times, its values thrown away, before the first file of this thread.
+ * V8 optimises a hot function on the feedback its code has gathered: a path not yet taken is
+ * compiled as a bailout, and the first file that takes it throws the optimised code away (a new
+ * compile on the next ones: three per function and thread instead of one). Taking every path at
+ * the start gives the first compile the whole picture.
+ */
+function prime(): void {
+  primed = true;
+  for (let i = 0; i < 4; i++) networkStrings(PRIME_BYTES);
+}
+
 /** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
 export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): NetworkString[] {
+  if (!primed) prime();
   const collector = new StringCollector(victimNaming);
   for (let start = 0; start < bytes.length; start += WINDOW) {
     const end = Math.min(bytes.length, start + WINDOW + MAX_RUN);
