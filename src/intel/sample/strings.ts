@@ -182,8 +182,7 @@ const SPANS = new Spans();
 
 /**
  * What `networkStrings` keeps of one file: the values of each kind, the insider verdicts of the
- * hosts met. `span` takes each match of a text in turn: most are a repeat of the last of their
- * kind or an address; a new value of another kind takes `value`.
+ * hosts met; `scan` reads one text.
  */
 class StringCollector {
   /** Per kind (by its code): the values kept and the last raw text met. */
@@ -225,39 +224,50 @@ class StringCollector {
     const spans = SPANS;
     spans.length = 0;
     scanNetworkSpans(text, codes, publicOrInternalTld, spans);
+    // Each match in turn: most are a repeat of the last of their kind or an address, taken here;
+    // a new value of another kind takes `value`.
     const at = spans.at;
-    for (let k = 0; k < spans.length; k += 5) this.span(at[k], at[k + 1], at[k + 2], at[k + 3], at[k + 4]);
-  }
-
-  private span(code: number, index: number, from: number, to: number, hostFrom: number): void {
-    const s = this.state[code];
-    // A kind at its limit takes nothing more. The same text again (a file's lines mostly name one
-    // host, one share, one password) is known in place, without a string or a hash (comparing two
-    // slices of one length calls into the runtime).
-    if (s.values.size >= MAX_VALUES_PER_KIND) return;
-    const b = this.b;
-    if (
-      s.lastCodes === b &&
-      s.lastTo - s.lastFrom === to - from &&
-      sameCodes(this.view, s.lastFrom, from, to)
-    )
-      return;
-    s.lastCodes = b;
-    s.lastFrom = from;
-    s.lastTo = to;
-    if (s.kind !== 'ipv4') {
-      this.value(s, index, from, to, hostFrom);
-      return;
+    const view = this.view;
+    for (let k = 0; k < spans.length; k += 5) {
+      const s = this.state[at[k]];
+      const from = at[k + 2];
+      const to = at[k + 3];
+      // A kind at its limit takes nothing more. The same text again (a file's lines mostly name
+      // one host, one share, one password) is known in place, without a string or a hash
+      // (comparing two slices of one length calls into the runtime).
+      if (s.values.size >= MAX_VALUES_PER_KIND) continue;
+      if (
+        s.lastCodes === codes &&
+        s.lastTo - s.lastFrom === to - from &&
+        sameCodes(view, s.lastFrom, from, to)
+      )
+        continue;
+      s.lastCodes = codes;
+      s.lastFrom = from;
+      s.lastTo = to;
+      if (s.kind !== 'ipv4') {
+        this.value(s, at[k + 1], from, to, at[k + 4]);
+        continue;
+      }
+      // An address is its value: known by its number, without a string.
+      const address = ipv4Address(codes, from, to);
+      if (address < 0 || s.values.hasKey(address)) continue;
+      const value = text.slice(from, ipv4End(codes, from, to));
+      s.values.add(address, value);
+      this.out.push({
+        kind: 'ipv4',
+        value,
+        offset: textBase + at[k + 1] * textScale,
+        encoding: textEncoding,
+      });
     }
-    // An address is its value: known by its number, without a string.
-    const address = ipv4Address(b, from, to);
-    if (address < 0 || s.values.hasKey(address)) return;
-    const value = this.t.slice(from, ipv4End(b, from, to));
-    s.values.add(address, value);
-    this.out.push({ kind: 'ipv4', value, offset: this.base + index * this.scale, encoding: this.encoding });
   }
 
-  /** A match of a kind other than IPv4, not the last one met again. */
+  /**
+   * A match of a kind other than IPv4, not the last one met again. One function with the host's
+   * name and verdict, over the size (460 bytes of bytecode) V8 inlines: compiled once, not again
+   * inside the loop of `scan`, which runs for every match.
+   */
   private value(s: KindState, index: number, from: number, to: number, hostFrom: number): void {
     const kind = s.kind;
     const t = this.t;
@@ -279,39 +289,35 @@ class StringCollector {
     s.values.add(hash, value);
     let name: string | undefined;
     if (hostFrom >= 0) name = hostFrom === from ? raw : t.slice(hostFrom, to);
-    else if (kind === 'url') name = this.urlHostName();
-    const insider = name === undefined ? undefined : this.insider(name);
+    else if (kind === 'url') {
+      const hostStart = this.urlHost.from;
+      const hostEnd = this.urlHost.to;
+      // The URLs of a file mostly share a few hosts, one after the other: no string for the same again.
+      if (
+        this.lastHostCodes === this.b &&
+        this.lastHostTo - this.lastHostFrom === hostEnd - hostStart &&
+        sameCodes(this.view, this.lastHostFrom, hostStart, hostEnd)
+      )
+        name = this.lastUrlHost;
+      else {
+        this.lastHostCodes = this.b;
+        this.lastHostFrom = hostStart;
+        this.lastHostTo = hostEnd;
+        this.lastUrlHost = name = t.slice(hostStart, hostEnd);
+      }
+    }
+    let insider: InsiderSignal['reason'] | undefined;
+    if (name !== undefined) {
+      // One verdict per host.
+      if (name === this.lastName) insider = this.lastReason;
+      else if (this.reasons.has(name)) insider = this.reasons.get(name);
+      else this.reasons.set(name, (insider = internalNameReason(name, this.victimNaming)));
+      this.lastName = name;
+      this.lastReason = insider;
+    }
     const offset = this.base + index * this.scale;
     const encoding = this.encoding;
     this.out.push(insider ? { kind, value, offset, encoding, insider } : { kind, value, offset, encoding });
-  }
-
-  /** The host of the URL `scannedUrl` read last. */
-  private urlHostName(): string {
-    const hostStart = this.urlHost.from;
-    const hostEnd = this.urlHost.to;
-    // The URLs of a file mostly share a few hosts, one after the other: no string for the same again.
-    if (
-      this.lastHostCodes === this.b &&
-      this.lastHostTo - this.lastHostFrom === hostEnd - hostStart &&
-      sameCodes(this.view, this.lastHostFrom, hostStart, hostEnd)
-    )
-      return this.lastUrlHost;
-    this.lastHostCodes = this.b;
-    this.lastHostFrom = hostStart;
-    this.lastHostTo = hostEnd;
-    return (this.lastUrlHost = this.t.slice(hostStart, hostEnd));
-  }
-
-  /** One verdict per host. */
-  private insider(name: string): InsiderSignal['reason'] | undefined {
-    let insider: InsiderSignal['reason'] | undefined;
-    if (name === this.lastName) insider = this.lastReason;
-    else if (this.reasons.has(name)) insider = this.reasons.get(name);
-    else this.reasons.set(name, (insider = internalNameReason(name, this.victimNaming)));
-    this.lastName = name;
-    this.lastReason = insider;
-    return insider;
   }
 }
 
