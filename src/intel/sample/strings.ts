@@ -361,7 +361,8 @@ const PRIME_BYTES = Buffer.concat([
 let primed = false;
 
 /**
- * Reads `PRIME_BYTES` a few times, its values thrown away, before the first file of this thread.
+ * Reads `PRIME_BYTES` twice (once to allocate the functions' feedback, once to fill it), its
+ * values thrown away, before the first file of this thread.
  * V8 optimises a hot function on the feedback its code has gathered: a path not yet taken is
  * compiled as a bailout, and the first file that takes it throws the optimised code away (a new
  * compile on the next ones: three per function and thread instead of one). Taking every path at
@@ -369,7 +370,7 @@ let primed = false;
  */
 function prime(): void {
   primed = true;
-  for (let i = 0; i < 4; i++) networkStrings(PRIME_BYTES);
+  for (let i = 0; i < 2; i++) networkStrings(PRIME_BYTES);
 }
 
 /** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
