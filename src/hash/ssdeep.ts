@@ -505,24 +505,28 @@ export class SsdeepHasher {
     let bi = this.bhStart;
     const rollSum = (this.h1 + this.h2 + this.h3) | 0;
     while (blockSizeAt(bi) * SPAMSUM_LENGTH < this.totalSize) bi++;
-    if (bi >= this.bhEnd) bi = this.bhEnd - 1;
+    bi = Math.min(bi, this.bhEnd - 1);
     while (bi > this.bhStart && this.bhDindex[bi] < SPAMSUM_LENGTH / 2) bi--;
 
     const out: number[] = [];
     let len = this.bhDindex[bi];
     for (let k = 0; k < len; k++) out.push(this.bhDigest[bi * SPAMSUM_LENGTH + k]);
-    if (rollSum !== 0) out.push(B64_CODES[this.bhPair[bi] >>> 16]);
-    else if (len === SPAMSUM_LENGTH - 1 && this.bhDigest[bi * SPAMSUM_LENGTH + len] !== 0) {
-      // The last slot holds a character only once the digest is full (63 + tail).
-      out.push(this.bhDigest[bi * SPAMSUM_LENGTH + len]);
-    }
+    // The character after the digest's: the rolling hash's, or when the input ends in a run that
+    // leaves the rolling sum 0, the one the last slot holds once the digest is full (63 + tail),
+    // if any. Chosen by value and pushed at one place: the code a branch that only some files
+    // take (zero-padded PE files) would hold is compiled as a bailout, thrown away when one comes.
+    const lastSlot = this.bhDigest[bi * SPAMSUM_LENGTH + len];
+    const fullTail = len === SPAMSUM_LENGTH - 1 ? lastSlot : 0;
+    const tail = rollSum !== 0 ? B64_CODES[this.bhPair[bi] >>> 16] : fullTail;
+    if (tail !== 0) out.push(tail);
     out.push(0x3a);
     if (bi < this.bhEnd - 1) {
       const b2 = bi + 1;
       len = Math.min(this.bhDindex[b2], SPAMSUM_LENGTH / 2 - 1);
       for (let k = 0; k < len; k++) out.push(this.bhDigest[b2 * SPAMSUM_LENGTH + k]);
-      if (rollSum !== 0) out.push(B64_CODES[this.bhPair[b2] & 63]);
-      else if (this.bhHalfDigest[b2] !== 0) out.push(this.bhHalfDigest[b2]);
+      const half = this.bhHalfDigest[b2];
+      const tail2 = rollSum !== 0 ? B64_CODES[this.bhPair[b2] & 63] : half;
+      if (tail2 !== 0) out.push(tail2);
     } else if (rollSum !== 0) {
       out.push(B64_CODES[bi === 0 ? this.bhPair[bi] >>> 16 : this.lastH]);
     }

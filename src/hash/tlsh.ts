@@ -69,18 +69,25 @@ function lengthClass(len: number): number {
 
 /**
  * Distance contribution of one body byte pair: 4 bucket codes of 2 bits, each contributing
- * |a - b|, except a difference of 3 (lowest vs highest quartile) which counts 6.
+ * |a - b|, except a difference of 3 (lowest vs highest quartile) which counts 6. Made on first
+ * use, as `lanesDiff`: a thread that only hashes (each of `cairn intel sample`'s) never needs it.
  */
-const BIT_PAIRS_DIFF = new Uint8Array(256 * 256);
-for (let a = 0; a < 256; a++) {
-  for (let b = 0; b < 256; b++) {
-    let d = 0;
-    for (let k = 0; k < 8; k += 2) {
-      const x = Math.abs(((a >> k) & 3) - ((b >> k) & 3));
-      d += x === 3 ? 6 : x;
+let bitPairsDiff: Uint8Array | undefined;
+
+function bitPairsDiffTable(): Uint8Array {
+  if (bitPairsDiff !== undefined) return bitPairsDiff;
+  const table = new Uint8Array(256 * 256);
+  for (let a = 0; a < 256; a++) {
+    for (let b = 0; b < 256; b++) {
+      let d = 0;
+      for (let k = 0; k < 8; k += 2) {
+        const x = Math.abs(((a >> k) & 3) - ((b >> k) & 3));
+        d += x === 3 ? 6 : x;
+      }
+      table[(a << 8) | b] = d;
     }
-    BIT_PAIRS_DIFF[(a << 8) | b] = d;
   }
+  return (bitPairsDiff = table);
 }
 
 /** Why no digest was produced. */
@@ -104,6 +111,33 @@ export interface TlshOptions extends TlshVariant {
 export type TlshResult =
   | { readonly digest: string; readonly reason?: undefined; readonly message?: undefined }
   | { readonly digest: undefined; readonly reason: TlshRejection; readonly message: string };
+
+/**
+ * How many of `counts` are not zero. This loop and `bodyCodes` are apart from `result`: run once
+ * per input, that one then stays in the baseline tier (a TurboFan compile of all it holds costs
+ * more than it saves in a thread that hashes a few thousand files); the loops are what earn one.
+ */
+function nonzeroCount(counts: Uint32Array): number {
+  let nonzero = 0;
+  for (let i = 0; i < counts.length; i++) if (counts[i] > 0) nonzero++;
+  return nonzero;
+}
+
+/** The digest's body: per bucket, 2 bits for its quartile (above q3, q2, q1 or none), 4 a byte. */
+function bodyCodes(counts: Uint32Array, codeSize: number, q1: number, q2: number, q3: number): Uint8Array {
+  const body = new Uint8Array(codeSize);
+  for (let i = 0; i < codeSize; i++) {
+    let h = 0;
+    for (let j = 0; j < 4; j++) {
+      const k = counts[4 * i + j];
+      if (q3 < k) h += 3 << (j * 2);
+      else if (q2 < k) h += 2 << (j * 2);
+      else if (q1 < k) h += 1 << (j * 2);
+    }
+    body[i] = h;
+  }
+  return body;
+}
 
 /**
  * Streaming TLSH hasher. The bucket counting loop keeps the last 4 bytes in locals and only
@@ -237,8 +271,7 @@ export class TlshHasher {
       };
     }
     const counts = this.buckets.subarray(0, effBuckets);
-    let nonzero = 0;
-    for (let i = 0; i < effBuckets; i++) if (counts[i] > 0) nonzero++;
+    const nonzero = nonzeroCount(counts);
     const sorted = counts.slice().sort();
     const q1 = sorted[effBuckets / 4 - 1];
     const q2 = sorted[effBuckets / 2 - 1];
@@ -250,17 +283,7 @@ export class TlshHasher {
         message: `TLSH needs more than half of the ${effBuckets} buckets non-empty, got ${nonzero}`,
       };
     }
-    const body = new Uint8Array(codeSize);
-    for (let i = 0; i < codeSize; i++) {
-      let h = 0;
-      for (let j = 0; j < 4; j++) {
-        const k = counts[4 * i + j];
-        if (q3 < k) h += 3 << (j * 2);
-        else if (q2 < k) h += 2 << (j * 2);
-        else if (q1 < k) h += 1 << (j * 2);
-      }
-      body[i] = h;
-    }
+    const body = bodyCodes(counts, codeSize, q1, q2, q3);
     // The reference divides in single precision: (float)(q * 100) / (float)q3, truncated.
     const q1ratio = Math.trunc(Math.fround(Math.fround(q1 * 100) / Math.fround(q3))) % 16;
     const q2ratio = Math.trunc(Math.fround(Math.fround(q2 * 100) / Math.fround(q3))) % 16;
@@ -435,32 +458,40 @@ function packedDistance(a: Int32Array, b: Int32Array, includeLength: boolean): n
 /**
  * Sum over the 8 two-bit lanes of a 16-bit value of g(lane), g = 0, 1, 2, 6: the distance of 8
  * buckets once each lane holds |a - b| with 3 standing for the pair 0 vs 3 (see bodyDistanceWords).
+ * Made on first use (64 Ki entries a thread that only hashes never needs).
  */
-const LANES_DIFF = new Uint8Array(1 << 16);
-for (let v = 0; v < 1 << 16; v++) {
-  let d = 0;
-  for (let k = 0; k < 16; k += 2) {
-    const lane = (v >> k) & 3;
-    d += lane === 3 ? 6 : lane;
+let lanesDiff: Uint8Array | undefined;
+
+function lanesDiffTable(): Uint8Array {
+  if (lanesDiff !== undefined) return lanesDiff;
+  const table = new Uint8Array(1 << 16);
+  for (let v = 0; v < 1 << 16; v++) {
+    let d = 0;
+    for (let k = 0; k < 16; k += 2) {
+      const lane = (v >> k) & 3;
+      d += lane === 3 ? 6 : lane;
+    }
+    table[v] = d;
   }
-  LANES_DIFF[v] = d;
+  return (lanesDiff = table);
 }
 
 /**
  * Body distance of two digests given as 32-bit words (16 buckets of 2 bits each) from word `from`
- * on, equal to the sum of `BIT_PAIRS_DIFF` over their bytes. Per 2-bit lane, `a ^ b` already is
+ * on, equal to the sum of `bitPairsDiffTable()` over their bytes. Per 2-bit lane, `a ^ b` already is
  * |a - b| except where it reads 3: there a is 1 or 2 (difference 1: clear the high bit) or 0 or 3
- * (difference 3, which counts 6: leave 3, LANES_DIFF maps it to 6). The two cases are told apart
+ * (difference 3, which counts 6: leave 3, `lanesDiffTable()` maps it to 6). The two cases are told apart
  * by whether the lane of `a` has unequal bits.
  */
 function bodyDistanceWords(a: Int32Array, b: Int32Array, from: number): number {
+  const lanes = lanesDiffTable();
   let total = 0;
   for (let k = from; k < a.length; k++) {
     const wa = a[k];
     const x = wa ^ b[k];
     const oneTwo = x & (x >>> 1) & (wa ^ (wa >>> 1)) & 0x55555555;
     const y = x ^ (oneTwo << 1);
-    total += LANES_DIFF[y & 0xffff] + LANES_DIFF[y >>> 16];
+    total += lanes[y & 0xffff] + lanes[y >>> 16];
   }
   return total;
 }
@@ -493,8 +524,9 @@ export function bodyDistanceAt(
   bOffset: number,
   count: number,
 ): number {
+  const pairs = bitPairsDiffTable();
   let d = 0;
-  for (let i = 0; i < count; i++) d += BIT_PAIRS_DIFF[(a[aOffset + i] << 8) | b[bOffset + i]];
+  for (let i = 0; i < count; i++) d += pairs[(a[aOffset + i] << 8) | b[bOffset + i]];
   return d;
 }
 

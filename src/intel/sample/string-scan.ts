@@ -27,13 +27,56 @@ export type ScannedKind = 'ipv4' | 'ipv6' | 'url' | 'domain' | 'email' | 'hostna
  */
 export type ScanSink = (kind: ScannedKind, raw: string, index: number, host: string | undefined) => void;
 
+/** The kinds, in the order `scanNetworkSpans` reports them; a kind's code is its index here. */
+export const SCANNED_KINDS: readonly ScannedKind[] = [
+  'url',
+  'ipv4',
+  'email',
+  'domain',
+  'ipv6',
+  'hostname',
+  'credential',
+];
+export const URL_KIND = 0;
+const IPV4_KIND = 1;
+const EMAIL_KIND = 2;
+const DOMAIN_KIND = 3;
+const IPV6_KIND = 4;
+const HOSTNAME_KIND = 5;
+const CREDENTIAL_KIND = 6;
+
 /**
- * Receives each match as places in the text: its kind, where it starts, its text `t[from, to)`
- * (a UNC host's starts after the `\\\\` the match starts with) and where the host it names starts
- * (a host ends with the text), or -1 (URLs: the receiver finds the host of the URLs it keeps). No
- * string is built for a match the receiver already knows.
+ * The matches of a text as places in it, five numbers each (`at[k]` to `at[k + 4]`): the kind's
+ * code (see SCANNED_KINDS), where the match starts, its text `t[from, to)` (a UNC host's starts
+ * after the `\\\\` the match starts with) and where the host it names starts (a host ends with the
+ * text), or -1 (URLs: the receiver finds the host of the URLs it keeps). No string is built: the
+ * receiver makes one only for a match it does not know yet. The matchers write here, and the
+ * receiver reads the list after them, so that its work is compiled in one place and not inlined
+ * into every matcher.
  */
-export type SpanSink = (kind: ScannedKind, index: number, from: number, to: number, hostFrom: number) => void;
+export class Spans {
+  at = new Int32Array(5 * 1024);
+  /** How many numbers of `at` are used (five per match). */
+  length = 0;
+
+  push(kind: number, index: number, from: number, to: number, hostFrom: number): void {
+    let n = this.length;
+    if (n + 5 > this.at.length) this.grow();
+    const at = this.at;
+    at[n++] = kind;
+    at[n++] = index;
+    at[n++] = from;
+    at[n++] = to;
+    at[n++] = hostFrom;
+    this.length = n;
+  }
+
+  private grow(): void {
+    const grown = new Int32Array(this.at.length * 2);
+    grown.set(this.at);
+    this.at = grown;
+  }
+}
 
 const DIGIT = 1; // [0-9]
 const HEX = 2; // [0-9a-f] (any case)
@@ -142,7 +185,7 @@ function schemeSlashes(b: Uint8Array, q: number): boolean {
  * `/\b(?:https?|ftp|wss?):\/\/[\x21\x23-\x26\x28-\x3b\x3d\x3f-\x5f\x61-\x7e]{3,2000}/gi`, then
  * `[).,;\]]+$` cut off. A match's scheme is the whole word before its `://`.
  */
-function urls(b: Uint8Array, colons: Colons, sink: SpanSink): void {
+function urls(b: Uint8Array, colons: Colons, sink: Spans): void {
   let lastEnd = 0;
   for (let k = 0; k < colons.count; k++) {
     const q = colons.at[k];
@@ -158,7 +201,7 @@ function urls(b: Uint8Array, colons: Colons, sink: SpanSink): void {
     lastEnd = q + 3 + body;
     let end = lastEnd;
     while (is(b, end - 1, URL_TRAIL)) end--;
-    sink('url', s, s, end, -1);
+    sink.push(URL_KIND, s, s, end, -1);
   }
 }
 
@@ -167,7 +210,7 @@ function urls(b: Uint8Array, colons: Colons, sink: SpanSink): void {
  * match starts in the digits before a dot, at most three; matches after a digit or a dot are
  * dropped (they still hide what they overlap). Gives the dot to go on from.
  */
-function ipv4At(b: Uint8Array, dot: number, sink: SpanSink): number {
+function ipv4At(b: Uint8Array, dot: number, sink: Spans): number {
   let start = dot;
   while (start > 0 && dot - start < 3 && is(b, start - 1, DIGIT)) start--;
   if (start === dot) return dot;
@@ -186,7 +229,8 @@ function ipv4At(b: Uint8Array, dot: number, sink: SpanSink): number {
     const port = run(b, end + 1, DIGIT, 6);
     if (port >= 1 && port <= 5 && b[end + 1 + port] !== 0x2e) end += 1 + port;
   }
-  if (!(start > 0 && (is(b, start - 1, DIGIT) || b[start - 1] === 0x2e))) sink('ipv4', start, start, end, -1);
+  if (!(start > 0 && (is(b, start - 1, DIGIT) || b[start - 1] === 0x2e)))
+    sink.push(IPV4_KIND, start, start, end, -1);
   // On after the match: no match ends before a digit, so none starts inside this one (nor does a
   // domain: every dot inside is followed by a digit).
   return end - 1;
@@ -197,7 +241,7 @@ function ipv4At(b: Uint8Array, dot: number, sink: SpanSink): number {
  * then back label by label to the first followed by two letters), the local part taken back by
  * hand: up to 64 characters of `[a-z0-9._%+-]`.
  */
-function emails(t: string, b: Uint8Array, sink: SpanSink): void {
+function emails(t: string, b: Uint8Array, sink: Spans): void {
   // Reused from one `@` to the next (emptying an array by its length calls into the runtime).
   const labelStarts: number[] = [];
   for (let at = t.indexOf('@'); at >= 0; at = t.indexOf('@', at + 1)) {
@@ -218,7 +262,7 @@ function emails(t: string, b: Uint8Array, sink: SpanSink): void {
     if (end < 0) continue;
     let start = at;
     while (start > 0 && at - start < 64 && is(b, start - 1, EMAIL_LOCAL)) start--;
-    if (start < at) sink('email', start, start, end, at + 1);
+    if (start < at) sink.push(EMAIL_KIND, start, start, end, at + 1);
     at = end - 1;
   }
 }
@@ -255,7 +299,7 @@ function domainAt(t: string, b: Uint8Array, dot: number, known: TopLevelTest, fo
  * given after the e-mail addresses), in one walk over the dots: an address's dots are followed by
  * a digit, a domain's by a letter.
  */
-function dotted(t: string, b: Uint8Array, known: TopLevelTest, sink: SpanSink, domains: number[]): void {
+function dotted(t: string, b: Uint8Array, known: TopLevelTest, sink: Spans, domains: number[]): void {
   for (let dot = t.indexOf('.'); dot >= 0; dot = t.indexOf('.', dot + 1)) {
     if (is(b, dot + 1, DIGIT)) dot = ipv4At(b, dot, sink);
     else domainAt(t, b, dot, known, domains);
@@ -282,7 +326,7 @@ function labelsBefore(b: Uint8Array, start: number, dot: number): boolean {
  * widened over hex digits and colons to at most 40 characters, kept when they hold `::` or seven
  * colons.
  */
-function ipv6s(b: Uint8Array, colons: Colons, sink: SpanSink): void {
+function ipv6s(b: Uint8Array, colons: Colons, sink: Spans): void {
   for (let k = 0; k < colons.count;) {
     const p = colons.at[k];
     const hex = run(b, p + 1, HEX, 5);
@@ -294,7 +338,7 @@ function ipv6s(b: Uint8Array, colons: Colons, sink: SpanSink): void {
     let end = p + hex + 2;
     while (start > 0 && end - start < 40 && is(b, start - 1, HEX | COLON)) start--;
     while (end < b.length && end - start < 40 && is(b, end, HEX | COLON)) end++;
-    if (ipv6Shape(b, start, end)) sink('ipv6', start, start, end, -1);
+    if (ipv6Shape(b, start, end)) sink.push(IPV6_KIND, start, start, end, -1);
     while (k < colons.count && colons.at[k] < end) k++;
   }
 }
@@ -310,12 +354,12 @@ function ipv6Shape(b: Uint8Array, start: number, end: number): boolean {
 }
 
 /** Hosts of UNC paths, `/\\\\([a-z0-9][a-z0-9.-]{0,253})\\/gi`: the host is group 1. */
-function uncHosts(t: string, b: Uint8Array, sink: SpanSink): void {
+function uncHosts(t: string, b: Uint8Array, sink: Spans): void {
   for (let p = t.indexOf('\\\\'); p >= 0;) {
     if (is(b, p + 2, LABEL) && b[p + 2] !== 0x2d) {
       const rest = run(b, p + 3, HOST, 254);
       if (rest <= 253 && b[p + 3 + rest] === 0x5c) {
-        sink('hostname', p, p + 2, p + 3 + rest, p + 2);
+        sink.push(HOSTNAME_KIND, p, p + 2, p + 3 + rest, p + 2);
         p = t.indexOf('\\\\', p + 4 + rest);
         continue;
       }
@@ -439,7 +483,7 @@ function urlUserinfo(b: Uint8Array, q: number, starts: number[]): number {
  * Credentials in order, leftmost first and not overlapping, as one regular expression with the
  * userinfo of a URL as its last alternative would find them.
  */
-function credentials(t: string, b: Uint8Array, colons: Colons, sink: SpanSink): void {
+function credentials(t: string, b: Uint8Array, colons: Colons, sink: Spans): void {
   const words = credentialMatches(t, b, colons);
   const start = [0];
   let w = 0;
@@ -460,13 +504,13 @@ function credentials(t: string, b: Uint8Array, colons: Colons, sink: SpanSink): 
     // At the same start a word match goes first.
     if (word && (q < 0 || words[w] <= start[0])) {
       if (words[w] >= end) {
-        sink('credential', words[w], words[w], words[w + 1], -1);
+        sink.push(CREDENTIAL_KIND, words[w], words[w], words[w + 1], -1);
         end = words[w + 1];
       }
       w += 2;
     } else {
       if (start[0] >= end) {
-        sink('credential', start[0], start[0], userinfoEnd, -1);
+        sink.push(CREDENTIAL_KIND, start[0], start[0], userinfoEnd, -1);
         end = userinfoEnd;
       }
       userinfoEnd = -1;
@@ -479,9 +523,20 @@ function credentials(t: string, b: Uint8Array, colons: Colons, sink: SpanSink): 
  * IPv4, e-mail, domains, IPv6, UNC hosts, credentials), each kind in text order.
  */
 export function scanNetworkText(t: string, known: TopLevelTest, sink: ScanSink): void {
-  scanNetworkSpans(t, characterCodes(t), known, (kind, index, from, to, hostFrom) =>
-    sink(kind, t.slice(from, to), index, hostFrom < 0 ? undefined : t.slice(hostFrom, to)),
-  );
+  const spans = new Spans();
+  scanNetworkSpans(t, characterCodes(t), known, spans);
+  const at = spans.at;
+  for (let k = 0; k < spans.length; k += 5) {
+    const from = at[k + 2];
+    const to = at[k + 3];
+    const hostFrom = at[k + 4];
+    sink(
+      SCANNED_KINDS[at[k]],
+      t.slice(from, to),
+      at[k + 1],
+      hostFrom < 0 ? undefined : t.slice(hostFrom, to),
+    );
+  }
 }
 
 /**
@@ -498,17 +553,18 @@ export function characterCodes(t: string): Uint8Array {
 }
 
 /**
- * `scanNetworkText`, each match given as places in `t`; `b` holds its character codes (the matchers
- * read a byte array faster than a string's characters; `t` is searched with the native `indexOf`).
+ * `scanNetworkText`, each match added to `sink` as places in `t` (after what it holds); `b` holds
+ * its character codes (the matchers read a byte array faster than a string's characters; `t` is
+ * searched with the native `indexOf`).
  */
-export function scanNetworkSpans(t: string, b: Uint8Array, known: TopLevelTest, sink: SpanSink): void {
+export function scanNetworkSpans(t: string, b: Uint8Array, known: TopLevelTest, sink: Spans): void {
   const colons = colonsOf(t);
   urls(b, colons, sink);
   const domains: number[] = [];
   dotted(t, b, known, sink, domains);
   emails(t, b, sink);
   for (let k = 0; k < domains.length; k += 2)
-    sink('domain', domains[k], domains[k], domains[k + 1], domains[k]);
+    sink.push(DOMAIN_KIND, domains[k], domains[k], domains[k + 1], domains[k]);
   ipv6s(b, colons, sink);
   uncHosts(t, b, sink);
   credentials(t, b, colons, sink);

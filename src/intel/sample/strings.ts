@@ -6,7 +6,7 @@
  * the same reasons as the insider signals of `intel show`.
  */
 import { internalNameReason, type InsiderSignal } from '../enrich.js';
-import { scanNetworkSpans } from './string-scan.js';
+import { SCANNED_KINDS, scanNetworkSpans, Spans } from './string-scan.js';
 import {
   ipv4Address,
   ipv4End,
@@ -141,149 +141,246 @@ function sameCodes(view: DataView, at: number, from: number, to: number): boolea
   return true;
 }
 
-/** What `networkStrings` keeps of one kind. */
-interface KindState {
-  /**
-   * The raw texts met, for the kinds whose normalisation costs more than a lookup (intel's
-   * `normalizeIndicator`); the others are normalised again and found in `values`.
-   */
-  raw: Set<string> | undefined;
-  values: ValueTable;
-  /** Where the last match met was: in `lastCodes`, from `lastFrom` to `lastTo`. */
-  lastCodes: Uint8Array | undefined;
-  lastFrom: number;
-  lastTo: number;
-}
-
-function kindState(kind: NetworkStringKind): KindState {
-  const cheap = kind === 'url' || kind === 'ipv4' || kind === 'domain' || kind === 'credential';
-  return {
-    raw: cheap ? undefined : new Set(),
-    values: new ValueTable(),
-    lastCodes: undefined,
-    lastFrom: 0,
-    lastTo: 0,
-  };
-}
-
 const NO_CODES = new Uint8Array(0);
 const NO_VIEW = new DataView(NO_CODES.buffer);
 
-/** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
-export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): NetworkString[] {
-  // Per kind: the values kept and the last raw text met. The matchers report kind by kind, so the
-  // kind's state is kept at hand.
-  const state = new Map<NetworkStringKind, KindState>();
-  let lastKind: NetworkStringKind | undefined;
-  let s: KindState = kindState('url');
-  const out: NetworkString[] = [];
-  const reasons = new Map<string, InsiderSignal['reason'] | undefined>();
-  let lastUrlHost = '';
-  // Where `scannedUrl` found the host of the URL it read.
-  const urlHost: UrlHost = { from: 0, to: 0 };
-  let lastHostCodes: Uint8Array | undefined;
-  let lastHostFrom = 0;
-  let lastHostTo = 0;
-  let lastName: string | undefined;
-  let lastReason: InsiderSignal['reason'] | undefined;
+/**
+ * What `networkStrings` keeps of one kind. Every field holds one type from the start (no
+ * `undefined` before an array or a set): a field that changes type throws away the optimised
+ * code that read it.
+ */
+class KindState {
+  /**
+   * Whether the raw texts met are kept (`raw`): for the kinds whose normalisation costs more than
+   * a lookup (intel's `normalizeIndicator`); the others are normalised again and found in `values`.
+   */
+  readonly keepsRaw: boolean;
+  readonly raw = new Set<string>();
+  readonly values = new ValueTable();
+  /** Where the last match met was: in `lastCodes`, from `lastFrom` to `lastTo`. */
+  lastCodes: Uint8Array = NO_CODES;
+  lastFrom = 0;
+  lastTo = 0;
+
+  constructor(readonly kind: NetworkStringKind) {
+    this.keepsRaw = !(kind === 'url' || kind === 'ipv4' || kind === 'domain' || kind === 'credential');
+  }
+}
+
+/**
+ * A state per kind, by code (SCANNED_KINDS), pushed one by one: an array of one map whether or not
+ * its maker runs optimised (`map` gives another when it is inlined, and a read of it deoptimises).
+ */
+function kindStates(): KindState[] {
+  const states: KindState[] = [];
+  for (const kind of SCANNED_KINDS) states.push(new KindState(kind));
+  return states;
+}
+
+/** The matches of one text, reused from text to text (grown as needed). */
+const SPANS = new Spans();
+
+/**
+ * What `networkStrings` keeps of one file: the values of each kind, the insider verdicts of the
+ * hosts met; `scan` reads one text.
+ */
+class StringCollector {
+  /** Per kind (by its code): the values kept and the last raw text met. */
+  private readonly state: KindState[] = kindStates();
+  readonly out: NetworkString[] = [];
+  private readonly reasons = new Map<string, InsiderSignal['reason'] | undefined>();
+  private lastUrlHost = '';
+  /** Where `scannedUrl` found the host of the URL it read. */
+  private readonly urlHost: UrlHost = { from: 0, to: 0 };
+  private lastHostCodes: Uint8Array = NO_CODES;
+  private lastHostFrom = 0;
+  private lastHostTo = 0;
+  private lastName: string | undefined = undefined;
+  private lastReason: InsiderSignal['reason'] | undefined = undefined;
   // The text scanned, and how its indices map to file offsets.
-  let t = '';
-  let b: Uint8Array = NO_CODES;
-  // `b` as a view, for `sameCodes`.
-  let view: DataView = NO_VIEW;
-  let base = 0;
-  let scale = 1;
-  let encoding: StringRun['encoding'] = 'ascii';
-  const add = (kind: NetworkStringKind, index: number, from: number, to: number, hostFrom: number): void => {
-    if (kind !== lastKind) {
-      let next = state.get(kind);
-      if (next === undefined) state.set(kind, (next = kindState(kind)));
-      s = next;
-      lastKind = kind;
-    }
-    // A kind at its limit takes nothing more. The same text again (a file's lines mostly name one
-    // host, one share, one password) is known in place, without a string or a hash (comparing two
-    // slices of one length calls into the runtime).
-    if (s.values.size >= MAX_VALUES_PER_KIND) return;
-    if (s.lastCodes === b && s.lastTo - s.lastFrom === to - from && sameCodes(view, s.lastFrom, from, to))
-      return;
-    s.lastCodes = b;
-    s.lastFrom = from;
-    s.lastTo = to;
-    if (kind === 'ipv4') {
+  private t = '';
+  private b: Uint8Array = NO_CODES;
+  /** `b` as a view, for `sameCodes`. */
+  private view: DataView = NO_VIEW;
+  private base = 0;
+  private scale = 1;
+  private encoding: StringRun['encoding'] = 'ascii';
+
+  constructor(private readonly victimNaming: RegExp | undefined) {}
+
+  scan(
+    text: string,
+    codes: Uint8Array,
+    textBase: number,
+    textScale: number,
+    textEncoding: StringRun['encoding'],
+  ): void {
+    this.t = text;
+    this.b = codes;
+    this.view = new DataView(codes.buffer, codes.byteOffset, codes.length);
+    this.base = textBase;
+    this.scale = textScale;
+    this.encoding = textEncoding;
+    const spans = SPANS;
+    spans.length = 0;
+    scanNetworkSpans(text, codes, publicOrInternalTld, spans);
+    // Each match in turn: most are a repeat of the last of their kind or an address, taken here;
+    // a new value of another kind takes `value`.
+    const at = spans.at;
+    const view = this.view;
+    for (let k = 0; k < spans.length; k += 5) {
+      const s = this.state[at[k]];
+      const from = at[k + 2];
+      const to = at[k + 3];
+      // A kind at its limit takes nothing more. The same text again (a file's lines mostly name
+      // one host, one share, one password) is known in place, without a string or a hash
+      // (comparing two slices of one length calls into the runtime).
+      if (s.values.size >= MAX_VALUES_PER_KIND) continue;
+      if (
+        s.lastCodes === codes &&
+        s.lastTo - s.lastFrom === to - from &&
+        sameCodes(view, s.lastFrom, from, to)
+      )
+        continue;
+      s.lastCodes = codes;
+      s.lastFrom = from;
+      s.lastTo = to;
+      if (s.kind !== 'ipv4') {
+        this.value(s, at[k + 1], from, to, at[k + 4]);
+        continue;
+      }
       // An address is its value: known by its number, without a string.
-      const address = ipv4Address(b, from, to);
-      if (address < 0 || s.values.hasKey(address)) return;
-      const value = t.slice(from, ipv4End(b, from, to));
+      const address = ipv4Address(codes, from, to);
+      if (address < 0 || s.values.hasKey(address)) continue;
+      const value = text.slice(from, ipv4End(codes, from, to));
       s.values.add(address, value);
-      out.push({ kind, value, offset: base + index * scale, encoding });
-      return;
+      this.out.push({
+        kind: 'ipv4',
+        value,
+        offset: textBase + at[k + 1] * textScale,
+        encoding: textEncoding,
+      });
     }
+  }
+
+  /**
+   * A match of a kind other than IPv4, not the last one met again. One function with the host's
+   * name and verdict, over the size (460 bytes of bytecode) V8 inlines: compiled once, not again
+   * inside the loop of `scan`, which runs for every match.
+   */
+  private value(s: KindState, index: number, from: number, to: number, hostFrom: number): void {
+    const kind = s.kind;
+    const t = this.t;
     const raw = t.slice(from, to);
-    if (s.raw !== undefined) {
+    if (s.keepsRaw) {
       if (s.raw.has(raw)) return;
       s.raw.add(raw);
     }
-    const value = kind === 'url' ? scannedUrl(t, b, from, to, raw, urlHost) : scannedValue(kind, raw);
+    const value =
+      kind === 'url' ? scannedUrl(t, this.b, from, to, raw, this.urlHost) : scannedValue(kind, raw);
     if (value === undefined) return;
     // A domain's or URL's value is its text with letters lower-cased, which the hash of its codes
     // folds; a credential is its text; a refanged URL and the other kinds are hashed as values.
     const hash =
       kind === 'domain' || kind === 'credential' || (kind === 'url' && value === raw)
-        ? hashCodes(view, from, to)
+        ? hashCodes(this.view, from, to)
         : hashText(value);
     if (s.values.has(hash, value)) return;
     s.values.add(hash, value);
     let name: string | undefined;
     if (hostFrom >= 0) name = hostFrom === from ? raw : t.slice(hostFrom, to);
     else if (kind === 'url') {
-      const hostStart = urlHost.from;
-      const hostEnd = urlHost.to;
+      const hostStart = this.urlHost.from;
+      const hostEnd = this.urlHost.to;
       // The URLs of a file mostly share a few hosts, one after the other: no string for the same again.
       if (
-        lastHostCodes === b &&
-        lastHostTo - lastHostFrom === hostEnd - hostStart &&
-        sameCodes(view, lastHostFrom, hostStart, hostEnd)
+        this.lastHostCodes === this.b &&
+        this.lastHostTo - this.lastHostFrom === hostEnd - hostStart &&
+        sameCodes(this.view, this.lastHostFrom, hostStart, hostEnd)
       )
-        name = lastUrlHost;
+        name = this.lastUrlHost;
       else {
-        lastUrlHost = name = t.slice(hostStart, hostEnd);
-        lastHostCodes = b;
-        lastHostFrom = hostStart;
-        lastHostTo = hostEnd;
+        this.lastHostCodes = this.b;
+        this.lastHostFrom = hostStart;
+        this.lastHostTo = hostEnd;
+        this.lastUrlHost = name = t.slice(hostStart, hostEnd);
       }
     }
     let insider: InsiderSignal['reason'] | undefined;
     if (name !== undefined) {
       // One verdict per host.
-      if (name === lastName) insider = lastReason;
-      else if (reasons.has(name)) insider = reasons.get(name);
-      else reasons.set(name, (insider = internalNameReason(name, victimNaming)));
-      lastName = name;
-      lastReason = insider;
+      if (name === this.lastName) insider = this.lastReason;
+      else if (this.reasons.has(name)) insider = this.reasons.get(name);
+      else this.reasons.set(name, (insider = internalNameReason(name, this.victimNaming)));
+      this.lastName = name;
+      this.lastReason = insider;
     }
-    const offset = base + index * scale;
-    out.push(insider ? { kind, value, offset, encoding, insider } : { kind, value, offset, encoding });
-  };
-  const scan = (
-    text: string,
-    codes: Uint8Array,
-    textBase: number,
-    textScale: number,
-    textEncoding: StringRun['encoding'],
-  ): void => {
-    t = text;
-    b = codes;
-    view = new DataView(codes.buffer, codes.byteOffset, codes.length);
-    base = textBase;
-    scale = textScale;
-    encoding = textEncoding;
-    scanNetworkSpans(text, codes, publicOrInternalTld, add);
-  };
+    const offset = this.base + index * this.scale;
+    const encoding = this.encoding;
+    this.out.push(insider ? { kind, value, offset, encoding, insider } : { kind, value, offset, encoding });
+  }
+}
+
+/**
+ * Text that takes the paths of the matchers and of `StringCollector`, the common and the rare:
+ * each kind in upper and lower case, at its limits and just past them, repeated, new, and in
+ * UTF-16LE (`PRIME_BYTES`).
+ */
+const PRIME_LINES = [
+  'GET http://c2.example.com/gate.php?id=1 HTTP/1.1 http://c2.example.com/gate.php?id=2',
+  'HTTPS://Admin:S3cret@Host.Example.COM:8443/Path?q=1#f), ftp://[2001:db8::1]:21/x. ws://evil[.]com/x',
+  'wss://a.bc/; http:///abc xhttp://x.yz/ http://user@/p http://c2.example.com/gate.php?id=1',
+  '10.0.0.1 10.0.0.1:8080 192.168.001.1 300.1.2.3 1.2.3.4.5 1.2.3 10.0.0.1 8.8.8.8:53 127.0.0.1:99999',
+  Array.from({ length: 24 }, (_, i) => `10.${i}.${i * 7}.${i * 13}`).join(' '),
+  'admin@corp.example.com a@b.c x@host.local u@mail.example.com.1x -@-.de first.last+tag@Sub.Example.ORG',
+  'www.example.com Files.Corp.LOCAL lib.so -bad-.example.org ..dots.example.net x_y.example.com a.b-c.de',
+  'dc01.corp.internal intranet.lan build.server.local mirror.example.co.uk version.1.2.x update.example.io',
+  'fe80::1 2001:0db8:0000:0000:0000:ff00:0042:8329 ::1 a:b xfe80::1234:abcd: 1:2:3:4:5:6:7:8:9 ::',
+  '\\\\fileserver01\\share \\\\srv.corp.local\\c$ \\\\-bad\\x \\\\nas\\',
+  'password=hunter2 Password : hunter2 pwd=x username: bob API_KEY=abc123 api-key: z token=t0k login=me;',
+  'http://192.168.10.20/admin \\\\10.0.0.25\\share http://[::1]:8080/ http://intranet/ ftp://files.corp.local/a',
+  '/user:admin /u:bob /p:secret secret:  s3cr3t mypassword=x user= PASS=1 passwd\t=\tp a=b c:d',
+];
+const PRIME_BYTES = Buffer.concat([
+  Buffer.from(PRIME_LINES.join('\n'), 'latin1'),
+  Buffer.from([0, 0xff, 0x80, 0]),
+  Buffer.from(
+    [
+      'http://utf16.example.com/a',
+      'HTTP://UTF16.Example.com/B',
+      '\\\\srv16\\share',
+      'password=x',
+      '10.1.2.3',
+      'mail@corp.example.com',
+    ].join('\0\0'),
+    'utf16le',
+  ),
+  Buffer.from([0x41, 0, 0x42, 0, 0x43, 0, 0xff, 0x41, 0, 0x42, 0, 0x43, 0, 0x44, 0, 0]),
+]);
+
+let primed = false;
+
+/**
+ * Reads `PRIME_BYTES` twice (once to allocate the functions' feedback, once to fill it), its
+ * values thrown away, before the first file of this thread.
+ * V8 optimises a hot function on the feedback its code has gathered: a path not yet taken is
+ * compiled as a bailout, and the first file that takes it throws the optimised code away (a new
+ * compile on the next ones: three per function and thread instead of one). Taking every path at
+ * the start gives the first compile the whole picture.
+ */
+function prime(): void {
+  primed = true;
+  for (let i = 0; i < 2; i++) networkStrings(PRIME_BYTES);
+}
+
+/** The network and host values in a file's strings, each once, ASCII first then UTF-16LE. */
+export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): NetworkString[] {
+  if (!primed) prime();
+  const collector = new StringCollector(victimNaming);
   for (let start = 0; start < bytes.length; start += WINDOW) {
     const end = Math.min(bytes.length, start + WINDOW + MAX_RUN);
     const codes = new Uint8Array(bytes.buffer, bytes.byteOffset + start, end - start);
-    scan(
+    collector.scan(
       Buffer.from(codes.buffer, codes.byteOffset, codes.length).toString('latin1'),
       codes,
       start,
@@ -295,7 +392,7 @@ export function networkStrings(bytes: Uint8Array, victimNaming?: RegExp): Networ
     // The run's characters are printable ASCII: their codes are its even bytes.
     const codes = new Uint8Array(run.text.length);
     for (let k = 0; k < codes.length; k++) codes[k] = bytes[run.offset + 2 * k];
-    scan(run.text, codes, run.offset, 2, 'utf16le');
+    collector.scan(run.text, codes, run.offset, 2, 'utf16le');
   }
-  return out;
+  return collector.out;
 }

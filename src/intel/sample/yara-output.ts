@@ -345,8 +345,12 @@ abstract class YaraJsonReader<M extends object> {
   private json = Buffer.allocUnsafe(1 << 16);
   private base = 1;
   private used = 1;
-  /** The start of a line that the chunks so far did not end. */
-  private rest: Buffer[] = [];
+  /**
+   * The start of a line that the chunks so far did not end. One array, emptied in place: a new
+   * empty array has another map than one that held buffers, and `read`'s optimised push of a
+   * buffer onto it would deoptimise at every chunk that ends inside a line.
+   */
+  private readonly rest: Buffer[] = [];
 
   constructor(files: Iterable<string>) {
     this.lines = new YaraLines(new Set(files), {
@@ -393,8 +397,9 @@ abstract class YaraJsonReader<M extends object> {
         this.rest.push(chunk);
         return;
       }
-      const line = Buffer.concat([...this.rest, chunk.subarray(0, nl + 1)]);
-      this.rest = [];
+      this.rest.push(chunk.subarray(0, nl + 1));
+      const line = Buffer.concat(this.rest);
+      this.rest.length = 0;
       this.read(line, 0);
       from = nl + 1;
     }
@@ -423,7 +428,7 @@ abstract class YaraJsonReader<M extends object> {
   end(): { matches: Map<string, M[]>; unread: string[] } {
     if (this.rest.length > 0) {
       const last = Buffer.concat(this.rest);
-      this.rest = [];
+      this.rest.length = 0;
       this.textLine(last, 0, last.length);
     }
     return this.lines.finish();
