@@ -402,13 +402,14 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
     // In a child: the workers run only from dist/, and a thread left running keeps it from exiting.
     const script = `
       import {
-        parseSampleInput,
         readSampleFiles,
         SampleWorkers,
         sampleWorkerThreads,
         walkSamplePaths,
         writeSampleLines,
       } from ${JSON.stringify(join(ROOT, 'dist/app/sample-files.js'))};
+      import { availableParallelism } from 'node:os';
+      import { parseSampleInput } from ${JSON.stringify(join(ROOT, 'dist/app/sample-input.js'))};
       import { readSample, sampleReply, sampleWorkerScript } from ${JSON.stringify(join(ROOT, 'dist/app/sample-read.js'))};
       const [few, missing, many] = process.argv.slice(2);
       const counts = () => ({ ...sampleWorkerThreads });
@@ -441,16 +442,21 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
       const afterLate = counts();
       // A hook that throws on a worker's reply: the main thread reads slowly, so the worker has
       // loaded and sent replies before the main thread is through.
-      const pool = new SampleWorkers(1, { cairnSampleWorker: true, maxSize: 1 << 20, json: 'utf8' }, sampleWorkerScript());
+      const pool = new SampleWorkers(1, sampleWorkerScript());
       const slowly = (i) => {
         for (const start = Date.now(); Date.now() - start < 100; );
         return sampleReply(i, readSample(files[i], 1 << 20), 'utf8');
       };
       let workerFailure = '';
       await pool
-        .run(files, (r) => { if (r.utf8 !== undefined) throw new Error('worker reply hook failed'); }, slowly)
+        .run(files, { maxSize: 1 << 20, json: 'utf8' }, (r) => { if (r.utf8 !== undefined) throw new Error('worker reply hook failed'); }, slowly)
         .catch((e) => (workerFailure = e.message));
-      console.log(JSON.stringify({ fewText, afterFew, failed, afterFailure, manyText, afterMany, readers, lateFailure, afterLate, workerFailure, afterWorkerFailure: counts() }));
+      const afterWorkerFailure = counts();
+      // The default threads start before zod checks the input: an input it refuses ends them.
+      let refusedInput = '';
+      await writeSampleLines({ paths: [many], maxSize: -1 }, () => undefined).catch((e) => (refusedInput = e.code));
+      const early = { refusedInput, threads: Math.min(8, availableParallelism()) - 1, after: counts() };
+      console.log(JSON.stringify({ fewText, afterFew, failed, afterFailure, manyText, afterMany, readers, lateFailure, afterLate, workerFailure, afterWorkerFailure, early }));
     `;
     // A file, not --input-type (which the workers would inherit with the rest of execArgv).
     writeFileSync(join(dir, 'early.mjs'), script);
@@ -485,6 +491,9 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
     expect(got.afterLate).toEqual({ started: 5, live: 0 });
     expect(got.workerFailure).toBe('worker reply hook failed');
     expect(got.afterWorkerFailure).toEqual({ started: 6, live: 0 });
+    const early = got.early as unknown as { refusedInput: string; threads: number; after: object };
+    expect(early.refusedInput).toBe('SAMPLE_BAD_OPTION');
+    expect(early.after).toEqual({ started: 6 + early.threads, live: 0 });
   });
 });
 

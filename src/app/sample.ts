@@ -40,16 +40,15 @@ import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import { loadRuleActors } from './rule-actor-cache.js';
 import {
   DEFAULT_MAX_SAMPLE_SIZE,
-  parseSampleInput,
   problemOf,
   readSampleFiles,
-  SampleInput,
   startSampleWorkers,
   type SampleWorkers,
   walkSamplePaths,
   type SampleLines,
   type SampleWrite,
 } from './sample-files.js';
+import { parseSampleInput, SampleInput, type SampleRequest } from './sample-input.js';
 import { victimRegex, type SampleReplyForm, type SampleWorkerReply } from './sample-read.js';
 import { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
@@ -448,7 +447,7 @@ function yaraAlongside<M>(
 }
 
 /** The threads that read samples while yara runs: the workers started and the main thread. */
-function readerThreads(request: z.output<typeof SampleInput>, workers: SampleWorkers | undefined): number {
+function readerThreads(request: SampleRequest, workers: SampleWorkers | undefined): number {
   return workers === undefined ? 1 : (request.workers ?? Math.min(8, Math.max(1, os.availableParallelism())));
 }
 
@@ -535,15 +534,15 @@ export {
   DEFAULT_MAX_SAMPLE_SIZE,
   SAMPLE_FILES_LABEL,
   SAMPLE_WORKER_MIN_FILES,
-  SampleInput,
   sampleFileLines,
   walkSamplePaths,
   type SampleLines,
   type SampleWrite,
 } from './sample-files.js';
+export { SampleInput } from './sample-input.js';
 
 /** The rule folders a request names: --rules, and the corpus' with --corpus-rules. */
-function ruleSourcesOf(request: z.output<typeof SampleInput>): string[] {
+function ruleSourcesOf(request: SampleRequest): string[] {
   return [
     ...(request.rules === undefined
       ? []
@@ -565,7 +564,7 @@ export async function sampleFiles(
   let compiled: CompiledRules | undefined;
   const ruleSources = ruleSourcesOf(request);
   // Started first: the threads load while yarac compiles and the folders are walked.
-  const workers = startSampleWorkers(request, false);
+  const workers = startSampleWorkers(request);
   const abort = new AbortController();
   // Compiled while the folders are walked.
   const compiling = ruleSources.length > 0 ? compileYaraRules(ruleSources, hooks) : undefined;
@@ -656,12 +655,14 @@ function matchText(match: YaraMatchText & Pick<YaraMatchJson, 'actors'>): string
  * text is what `JSON.stringify` of `sampleFiles`' entry gives, without rebuilding the entries here.
  */
 export async function sampleRuleLines(
-  request: z.output<typeof SampleInput>,
+  request: SampleRequest,
   hooks: WorkHooks = {},
+  started?: SampleWorkers,
 ): Promise<SampleLines> {
   return ruleRun(
     request,
     hooks,
+    started,
     true,
     textReader,
     async ({ files, refused, actors, scan, read: readFiles, rules }) => {
@@ -709,19 +710,21 @@ interface RuleRun<M> {
 }
 
 /**
- * A run with rules and no case: the workers started (replying in `form`), the rules compiled, the
- * paths walked (refusals reported) and yara started alongside; `body` reads the files and makes
- * the result. Aborts yara when it throws; removes the compiled rules and closes the workers.
+ * A run with rules and no case: the workers started (unless `started` already were; replying in
+ * `form`), the rules compiled, the paths walked (refusals reported) and yara started alongside;
+ * `body` reads the files and makes the result. Aborts yara when it throws; removes the compiled
+ * rules and closes the workers.
  */
 async function ruleRun<M, R>(
-  request: z.output<typeof SampleInput>,
+  request: SampleRequest,
   hooks: WorkHooks,
+  started: SampleWorkers | undefined,
   form: SampleReplyForm,
   reading: YaraReading<M>,
   body: (run: RuleRun<M>) => Promise<R>,
 ): Promise<R> {
   const victimNaming = victimRegex(request.victimNaming);
-  const workers = startSampleWorkers(request, form);
+  const workers = started ?? startSampleWorkers(request);
   let compiled: CompiledRules | undefined;
   const abort = new AbortController();
   // Compiled while the folders are walked.
@@ -824,13 +827,15 @@ const NOT_REUSED = (): void => undefined;
  * yara has ended and the lines before them are written; nothing is written when yara fails.
  */
 export async function writeRuleLines(
-  request: z.output<typeof SampleInput>,
+  request: SampleRequest,
   write: SampleWrite,
   hooks: WorkHooks = {},
+  started?: SampleWorkers,
 ): Promise<Omit<SampleLines, 'lines'>> {
   return ruleRun(
     request,
     hooks,
+    started,
     'utf8',
     bytesReader,
     async ({ files, refused, actors, scan, read: readFiles, rules }) => {
