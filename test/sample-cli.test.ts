@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFileLines, sampleFiles, type SampleFileJson } from '../src/app/index.js';
-import { writeSampleLines } from '../src/app/surface-sample.js';
+import { writeSampleLines, type SampleInput } from '../src/app/surface-sample.js';
 import { captureIo, writeReleasing } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
 import { syntheticPe } from './fixtures/pe/synthetic-pe.js';
@@ -159,12 +159,20 @@ describe.skipIf(!haveYara)('YARA through the yara command line', () => {
     expect(unc?.strings.map((s) => s.identifier).sort()).toEqual(['$unc', '$url']);
   });
 
-  it('--json with rules: buffers the writer releases are filled again only once released', async () => {
-    const input = { paths: [small, samples], rules, workers: 1 };
+  it('--json with and without rules: buffers the writer releases are filled again only once released', async () => {
+    for (const input of [
+      { paths: [small, samples], rules, workers: 1 },
+      // Without the matched strings the lines are shorter: the folder read again for as many buffers.
+      { paths: [small, ...Array<string>(8).fill(samples)], workers: 1 },
+    ])
+      await writesReleased(input);
+  });
+
+  /** Released as soon as written (a file), or a write later (a pipe that was full): each view
+   * must hold, when released, what it held when written, and the whole must be the report. */
+  async function writesReleased(input: SampleInput): Promise<void> {
     const kept = await sampleFileLines(input);
     const expected = kept.lines.join('\n') + '\n';
-    // Released as soon as written (a file), or a write later (a pipe that was full): each
-    // view must hold, when released, what it held when written, and the whole must be the report.
     for (const later of [false, true]) {
       const pieces: Array<{ view: Uint8Array; copy: Buffer }> = [];
       const pending: Array<() => void> = [];
@@ -188,7 +196,7 @@ describe.skipIf(!haveYara)('YARA through the yara command line', () => {
       const memory = new Set(pieces.map((p) => p.view.buffer));
       expect(memory.size).toBeLessThan(pieces.length);
     }
-  });
+  }
 
   it('--json with rules through a stream that writes late: no buffer filled again before it is written', async () => {
     // A stream that completes each write a few turns later, as a full pipe does, and reads the

@@ -308,11 +308,68 @@ export type SampleWrite = (bytes: Uint8Array, released: () => void) => void;
 /** Where nothing is ever released: every buffer written is left to the writer. */
 const KEEP = (): void => undefined;
 
+const SINK_SIZE = 1 << 18;
+const SINK_FREE_KEPT = 4;
+
+/** For bytes the sink does not own (the workers' lines, yara's strings): nothing to reuse. */
+const NOT_REUSED = (): void => undefined;
+
+/**
+ * Small pieces gathered into buffers of some 256 KiB, each written out whole when full (one write
+ * for many lines: a write to stdout costs some microseconds); bytes of 16 KiB or more are written
+ * as they are, and text is encoded into the buffer unless it could pass its size. A buffer the
+ * writer releases is filled again, so a report of 100 MiB does not allocate 100 MiB of buffers
+ * that only the garbage collector frees (each allocation adds to the external memory that makes
+ * V8 mark the whole heap).
+ */
+export class ByteSink {
+  private buffer: Buffer = Buffer.allocUnsafe(SINK_SIZE);
+  private used = 0;
+  /** Buffers written out and released, ready to be filled again (a few at most). */
+  private readonly free: Buffer[] = [];
+  constructor(private readonly write: SampleWrite) {}
+
+  bytes(b: Uint8Array): void {
+    if (b.length >= 1 << 14) {
+      this.flush();
+      this.write(b, NOT_REUSED);
+      return;
+    }
+    if (b.length > this.buffer.length - this.used) this.flush();
+    this.buffer.set(b, this.used);
+    this.used += b.length;
+  }
+
+  text(s: string): void {
+    // At most 3 bytes of UTF-8 a UTF-16 unit.
+    if (3 * s.length > this.buffer.length - this.used) {
+      if (3 * s.length > SINK_SIZE) return this.bytes(Buffer.from(s, 'utf8'));
+      this.flush();
+    }
+    this.used += this.buffer.write(s, this.used, 'utf8');
+  }
+
+  flush(): void {
+    if (this.used === 0) return;
+    const full = this.buffer;
+    const view = full.subarray(0, this.used);
+    this.buffer = this.free.pop() ?? Buffer.allocUnsafe(SINK_SIZE);
+    this.used = 0;
+    let released = false;
+    this.write(view, () => {
+      if (released) return;
+      released = true;
+      if (this.free.length < SINK_FREE_KEPT) this.free.push(full);
+    });
+  }
+}
+
 /**
  * `sampleFileLines` written out as it goes (`intel sample --json`): `write` gets the lines as
  * UTF-8, in their order, each ended by a line feed (one line feed alone when there are none).
- * Without YARA rules or a case, the workers encode the lines and this only writes each as soon as
- * the ones before it are written: no line is kept once out, nothing is left to do at the end.
+ * Without YARA rules or a case, the workers encode the lines and this only writes each, as soon
+ * as the ones before it are, to a `ByteSink` (some 256 KiB a write): no line is kept once out,
+ * nothing is left to do at the end.
  */
 export async function writeSampleLines(
   input: SampleInput,
@@ -362,30 +419,42 @@ async function writeCheckedLines(
     if (batch.length > 0 || lines.length === 0) write(Buffer.from(batch.join('\n') + '\n'), KEEP);
     return rest;
   }
-  const newline = Buffer.from('\n');
+  const out = new ByteSink(write);
   let written = 0;
-  const waiting: (Uint8Array | undefined)[] = [];
+  // A worker's line as UTF-8 (a view of its batch's buffer), or this thread's as text.
+  const waiting: (Uint8Array | string | undefined)[] = [];
   let next = 0;
   const result = await readPlain(
     request,
     hooks,
     'utf8',
     (refused) => {
-      if (refused.length > 0) write(Buffer.from(refused.map((r) => JSON.stringify(r) + '\n').join('')), KEEP);
+      for (const r of refused) out.text(JSON.stringify(r) + '\n');
       written += refused.length;
     },
     (reply) => {
-      waiting[reply.index] = reply.utf8 ?? Buffer.from(reply.json! + '\n');
-      // Each line as it is (a view of the worker's buffer): no copy to make, nor memory to free.
+      waiting[reply.index] = reply.utf8 ?? reply.json!;
       for (let line = waiting[next]; line !== undefined; line = waiting[++next]) {
-        write(line, KEEP);
+        if (typeof line === 'string') {
+          out.text(line);
+          out.text('\n');
+        } else out.bytes(line);
         waiting[next] = undefined;
         written++;
       }
     },
     started,
-  );
-  if (written === 0) write(newline, KEEP);
+  ).catch((error: unknown) => {
+    // The lines read before the failure go out, as when each was written at once.
+    try {
+      out.flush();
+    } catch {
+      // The failure reported is the first one.
+    }
+    throw error;
+  });
+  if (written === 0) out.text('\n');
+  out.flush();
   return result;
 }
 
