@@ -235,10 +235,22 @@ function startEarly(input: SampleInput): SampleWorkers | undefined {
   return startSampleWorkers({ paths: input.paths, workers: undefined });
 }
 
-/** `parseSampleInput`, its zod schema loaded on first use. */
-async function checkInput(input: SampleInput): Promise<SampleRequest> {
-  const { parseSampleInput } = await import('./sample-input.js');
-  return parseSampleInput(input);
+/**
+ * `body` with the input checked (`parseSampleInput`, its zod schema loaded on first use) and the
+ * workers started before it from the input as given (`startEarly`), closed once `body` settles.
+ */
+async function checkedWithWorkers<R>(
+  input: SampleInput,
+  body: (request: SampleRequest, started: SampleWorkers | undefined) => Promise<R>,
+): Promise<R> {
+  // The threads start first, and load while this one loads zod (and YARA's and intel's code).
+  const early = startEarly(input);
+  try {
+    const { parseSampleInput } = await import('./sample-input.js');
+    return await body(parseSampleInput(input), early);
+  } finally {
+    await early?.close();
+  }
 }
 
 /**
@@ -376,13 +388,7 @@ export async function writeSampleLines(
   write: SampleWrite,
   hooks: WorkHooks = {},
 ): Promise<Omit<SampleLines, 'lines'>> {
-  // The threads start first, and load while this one loads zod (and YARA's and intel's code).
-  const early = startEarly(input);
-  try {
-    return await writeCheckedLines(await checkInput(input), write, hooks, early);
-  } finally {
-    await early?.close();
-  }
+  return checkedWithWorkers(input, (request, started) => writeCheckedLines(request, write, hooks, started));
 }
 
 async function writeCheckedLines(
@@ -505,12 +511,7 @@ export async function sampleFileLines(
   hooks: WorkHooks = {},
   options: { clock?: Clock } = {},
 ): Promise<SampleLines> {
-  const early = startEarly(input);
-  try {
-    return await checkedFileLines(await checkInput(input), hooks, options, early);
-  } finally {
-    await early?.close();
-  }
+  return checkedWithWorkers(input, (request, started) => checkedFileLines(request, hooks, options, started));
 }
 
 async function checkedFileLines(
