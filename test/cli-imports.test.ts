@@ -145,7 +145,7 @@ describe('what each cairn command loads', () => {
     expect(urls.some((u) => u.endsWith('/dist/app/input-limits.js'))).toBe(true);
   });
 
-  it('cli/intel.js (so `intel sample`) loads the sample walk and workers, not the intel questions, the store or YARA', () => {
+  it('cli/intel.js (so `intel sample`) loads the sample walk and workers, not the intel questions, the store, YARA or zod', () => {
     const urls = urlsLoaded('cli/intel.js');
     const notNeeded = [
       '/dist/app/surface-intel.js',
@@ -157,8 +157,11 @@ describe('what each cairn command loads', () => {
       // The byte analysis is loaded once the reading starts, after the workers are started.
       '/dist/app/sample-read.js',
       '/dist/intel/sample/analyze.js',
+      // zod checks the input once the workers are started (app/sample-input.js).
+      '/dist/app/sample-input.js',
+      '/node_modules/zod/',
     ];
-    expect(notNeeded.filter((m) => urls.some((u) => u.endsWith(m)))).toEqual([]);
+    expect(notNeeded.filter((m) => urls.some((u) => u.endsWith(m) || u.includes(m)))).toEqual([]);
     // The check sees what it loads: the walk and the workers' start are among the URLs.
     expect(urls.some((u) => u.endsWith('/dist/app/sample-files.js'))).toBe(true);
     expect(urls.some((u) => u.endsWith('/dist/app/sample-start.js'))).toBe(true);

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleFileLines, sampleFiles, type SampleFileJson } from '../src/app/index.js';
-import { writeSampleLines } from '../src/app/surface-sample.js';
+import { writeSampleLines, type SampleInput } from '../src/app/surface-sample.js';
 import { captureIo, writeReleasing } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
 import { syntheticPe } from './fixtures/pe/synthetic-pe.js';
@@ -159,12 +159,20 @@ describe.skipIf(!haveYara)('YARA through the yara command line', () => {
     expect(unc?.strings.map((s) => s.identifier).sort()).toEqual(['$unc', '$url']);
   });
 
-  it('--json with rules: buffers the writer releases are filled again only once released', async () => {
-    const input = { paths: [small, samples], rules, workers: 1 };
+  it('--json with and without rules: buffers the writer releases are filled again only once released', async () => {
+    for (const input of [
+      { paths: [small, samples], rules, workers: 1 },
+      // Without the matched strings the lines are shorter: the folder read again for as many buffers.
+      { paths: [small, ...Array<string>(8).fill(samples)], workers: 1 },
+    ])
+      await writesReleased(input);
+  });
+
+  /** Released as soon as written (a file), or a write later (a pipe that was full): each view
+   * must hold, when released, what it held when written, and the whole must be the report. */
+  async function writesReleased(input: SampleInput): Promise<void> {
     const kept = await sampleFileLines(input);
     const expected = kept.lines.join('\n') + '\n';
-    // Released as soon as written (a file), or a write later (a pipe that was full): each
-    // view must hold, when released, what it held when written, and the whole must be the report.
     for (const later of [false, true]) {
       const pieces: Array<{ view: Uint8Array; copy: Buffer }> = [];
       const pending: Array<() => void> = [];
@@ -188,7 +196,7 @@ describe.skipIf(!haveYara)('YARA through the yara command line', () => {
       const memory = new Set(pieces.map((p) => p.view.buffer));
       expect(memory.size).toBeLessThan(pieces.length);
     }
-  });
+  }
 
   it('--json with rules through a stream that writes late: no buffer filled again before it is written', async () => {
     // A stream that completes each write a few turns later, as a full pipe does, and reads the
@@ -402,13 +410,14 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
     // In a child: the workers run only from dist/, and a thread left running keeps it from exiting.
     const script = `
       import {
-        parseSampleInput,
         readSampleFiles,
         SampleWorkers,
         sampleWorkerThreads,
         walkSamplePaths,
         writeSampleLines,
       } from ${JSON.stringify(join(ROOT, 'dist/app/sample-files.js'))};
+      import { availableParallelism } from 'node:os';
+      import { parseSampleInput } from ${JSON.stringify(join(ROOT, 'dist/app/sample-input.js'))};
       import { readSample, sampleReply, sampleWorkerScript } from ${JSON.stringify(join(ROOT, 'dist/app/sample-read.js'))};
       const [few, missing, many] = process.argv.slice(2);
       const counts = () => ({ ...sampleWorkerThreads });
@@ -441,16 +450,21 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
       const afterLate = counts();
       // A hook that throws on a worker's reply: the main thread reads slowly, so the worker has
       // loaded and sent replies before the main thread is through.
-      const pool = new SampleWorkers(1, { cairnSampleWorker: true, maxSize: 1 << 20, json: 'utf8' }, sampleWorkerScript());
+      const pool = new SampleWorkers(1, sampleWorkerScript());
       const slowly = (i) => {
         for (const start = Date.now(); Date.now() - start < 100; );
         return sampleReply(i, readSample(files[i], 1 << 20), 'utf8');
       };
       let workerFailure = '';
       await pool
-        .run(files, (r) => { if (r.utf8 !== undefined) throw new Error('worker reply hook failed'); }, slowly)
+        .run(files, { maxSize: 1 << 20, json: 'utf8' }, (r) => { if (r.utf8 !== undefined) throw new Error('worker reply hook failed'); }, slowly)
         .catch((e) => (workerFailure = e.message));
-      console.log(JSON.stringify({ fewText, afterFew, failed, afterFailure, manyText, afterMany, readers, lateFailure, afterLate, workerFailure, afterWorkerFailure: counts() }));
+      const afterWorkerFailure = counts();
+      // The default threads start before zod checks the input: an input it refuses ends them.
+      let refusedInput = '';
+      await writeSampleLines({ paths: [many], maxSize: -1 }, () => undefined).catch((e) => (refusedInput = e.code));
+      const early = { refusedInput, threads: Math.min(8, availableParallelism()) - 1, after: counts() };
+      console.log(JSON.stringify({ fewText, afterFew, failed, afterFailure, manyText, afterMany, readers, lateFailure, afterLate, workerFailure, afterWorkerFailure, early }));
     `;
     // A file, not --input-type (which the workers would inherit with the rest of execArgv).
     writeFileSync(join(dir, 'early.mjs'), script);
@@ -485,6 +499,9 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
     expect(got.afterLate).toEqual({ started: 5, live: 0 });
     expect(got.workerFailure).toBe('worker reply hook failed');
     expect(got.afterWorkerFailure).toEqual({ started: 6, live: 0 });
+    const early = got.early as unknown as { refusedInput: string; threads: number; after: object };
+    expect(early.refusedInput).toBe('SAMPLE_BAD_OPTION');
+    expect(early.after).toEqual({ started: 6 + early.threads, live: 0 });
   });
 });
 

@@ -1,9 +1,10 @@
 /**
  * The light half of `cairn intel sample`: the input, walking the paths, reading the files (in
  * worker threads when there are many) and the JSON lines of `--json` without rules or a case.
- * It loads neither intel's index nor the store: a run that only prints the files' facts starts
- * with what the workers load and zod. YARA, the rules' actors and the case writers are in
- * sample.ts, loaded only when the input asks for them.
+ * It loads neither intel's index nor the store, nor zod until the workers are started: a run that
+ * only prints the files' facts starts its threads first, then loads zod to check the input, and
+ * what the workers load. YARA, the rules' actors and the case writers are in sample.ts, loaded
+ * only when the input asks for them.
  *
  * @example
  * const { lines } = await sampleFileLines({ paths: ['incident/'] }, hooks);
@@ -12,13 +13,14 @@ import { lstatSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { z } from 'zod';
 import type { Clock } from '../bgp/index.js';
 import { CairnError } from '../errors/index.js';
 import type { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
 import type { SampleFileJson, SampleResult } from './sample.js';
+import type { SampleInput, SampleRequest } from './sample-input.js';
 import type {
+  SampleReadSetup,
   SampleReplyForm,
   SampleWorkerBatch,
   SampleWorkerReply,
@@ -27,40 +29,10 @@ import type {
 } from './sample-read.js';
 import { sampleWorkerScript, victimRegex } from './sample-start.js';
 
-/** Default size limit: larger files are skipped with SAMPLE_TOO_LARGE (4 GiB sparse files included). */
-export const DEFAULT_MAX_SAMPLE_SIZE = 256 * 1024 * 1024;
+export { DEFAULT_MAX_SAMPLE_SIZE } from './sample-start.js';
 /** Below this many files the worker start-up costs more than it saves. */
 export const SAMPLE_WORKER_MIN_FILES = 64;
 export const SAMPLE_FILES_LABEL = 'reading samples';
-
-export const SampleInput = z.object({
-  /** Files and folders (folders are walked; links inside are refused as the top-level ones). */
-  paths: z.array(z.string()).min(1),
-  maxSize: z.number().int().positive().default(DEFAULT_MAX_SAMPLE_SIZE),
-  /** Folders (or files) of YARA rules, compiled together once with yarac. */
-  rules: z.union([z.string(), z.array(z.string())]).optional(),
-  /**
-   * Also the corpus' rule files: intel/yara/ and the ESET rules under intel/iocs/eset/ of the
-   * shared corpus ($CAIRN_CORPUS, else ../shared/data beside the repository).
-   */
-  corpusRules: z.boolean().default(false),
-  /** Resolve matched rules' names and metadata to actors (bundled ATT&CK and MISP actors). */
-  ruleActors: z.boolean().default(true),
-  /** The victim's internal host naming, a regular expression. */
-  victimNaming: z.string().optional(),
-  /** Also write the sample values as a case file (CSV `type,value,comment`) at this path, extending it when it exists. */
-  caseFile: z.string().optional(),
-  /** Add the sample values to the case of this name in the store (`db`, or the default store). */
-  caseName: z.string().min(1).optional(),
-  /** The store file for `caseName` (default: `defaultStorePath`). */
-  db: z.string().optional(),
-  /**
-   * Threads that read many files, the main thread among them (default: the number of cores, at
-   * most 8): N starts N - 1 worker threads; 1 reads every file on the main thread.
-   */
-  workers: z.number().int().min(1).max(64).optional(),
-});
-export type SampleInput = z.input<typeof SampleInput>;
 
 /**
  * Walks the paths: regular files to read (with their sizes when walked), and a refusal for
@@ -117,9 +89,10 @@ export function walkSamplePaths(paths: readonly string[]): {
 export const sampleWorkerThreads = { started: 0, live: 0 };
 
 /**
- * Worker threads that read sample files, started before the files are known (so that they load
- * while the main thread walks the folders) and given the files by `run`, which has the main thread
- * read files too. `close` ends them; it may be called at any time and again: a pool is closed once
+ * Worker threads that read sample files, started before the files and the input's checked values
+ * are known (so that they load while the main thread loads zod, checks the input and walks the
+ * folders) and given the files and how to read them by `run`, which has the main thread read
+ * files too. `close` ends them; it may be called at any time and again: a pool is closed once
  * `run` settles.
  */
 export class SampleWorkers {
@@ -128,7 +101,8 @@ export class SampleWorkers {
   private failure: unknown;
   private onFailure: ((error: unknown) => void) | undefined;
 
-  constructor(count: number, setup: SampleWorkerSetup, script: URL) {
+  constructor(count: number, script: URL) {
+    const setup: SampleWorkerSetup = { cairnSampleWorker: true };
     for (let i = 0; i < count; i++) {
       const worker = new Worker(script, { workerData: setup });
       sampleWorkerThreads.started++;
@@ -150,18 +124,19 @@ export class SampleWorkers {
   }
 
   /**
-   * Reads `files` in (at most as many) threads and on this one with `readHere`, each reply to
-   * `onReply`; ends every thread. This thread takes the next file from the same counter as the
-   * workers, and lets their messages in between two files.
+   * Reads `files` in (at most as many) threads as `setup` says and on this one with `readHere`,
+   * each reply to `onReply`; ends every thread. This thread takes the next file from the same
+   * counter as the workers, and lets their messages in between two files.
    */
   async run(
     files: readonly string[],
+    setup: SampleReadSetup,
     onReply: (reply: SampleWorkerReply) => void,
     readHere: (index: number) => SampleWorkerReply,
   ): Promise<void> {
     const used = this.threads.slice(0, files.length);
     for (const worker of this.threads.slice(files.length)) void worker.terminate();
-    const work: SampleWorkerWork = { files, next: new SharedArrayBuffer(4) };
+    const work: SampleWorkerWork = { ...setup, files, next: new SharedArrayBuffer(4) };
     const next = new Int32Array(work.next);
     let stopped = false;
     const readOnThisThread = async (): Promise<void> => {
@@ -212,13 +187,16 @@ export class SampleWorkers {
   }
 }
 
-/** Worker threads to start: one fewer than the threads that read, since the main thread reads too. */
-function workerCount(request: z.output<typeof SampleInput>): number {
-  return (request.workers ?? Math.min(8, Math.max(1, os.availableParallelism()))) - 1;
+/**
+ * Worker threads to start for the input's `workers`: one fewer than the threads that read, since
+ * the main thread reads too.
+ */
+function workerCount(workers: number | undefined): number {
+  return (workers ?? Math.min(8, Math.max(1, os.availableParallelism()))) - 1;
 }
 
-function workerSetup(request: z.output<typeof SampleInput>, json: SampleReplyForm): SampleWorkerSetup {
-  return { cairnSampleWorker: true, maxSize: request.maxSize, victimNaming: request.victimNaming, json };
+function readSetup(request: SampleRequest, json: SampleReplyForm): SampleReadSetup {
+  return { maxSize: request.maxSize, victimNaming: request.victimNaming, json };
 }
 
 /**
@@ -228,10 +206,9 @@ function workerSetup(request: z.output<typeof SampleInput>, json: SampleReplyFor
  * which uses or closes it, and closes it itself when anything fails before.
  */
 export function startSampleWorkers(
-  request: z.output<typeof SampleInput>,
-  json: SampleReplyForm,
+  request: Pick<SampleRequest, 'paths' | 'workers'>,
 ): SampleWorkers | undefined {
-  const count = workerCount(request);
+  const count = workerCount(request.workers);
   const script = sampleWorkerScript();
   if (count < 1 || script === undefined) return undefined;
   const folder = (p: string): boolean => {
@@ -242,18 +219,38 @@ export function startSampleWorkers(
     }
   };
   if (request.paths.length < SAMPLE_WORKER_MIN_FILES && !request.paths.some(folder)) return undefined;
-  return new SampleWorkers(count, workerSetup(request, json), script);
+  return new SampleWorkers(count, script);
 }
 
-export function parseSampleInput(input: SampleInput): z.output<typeof SampleInput> {
-  const parsed = SampleInput.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new CairnError('SAMPLE_BAD_OPTION', `${issue.path.join('.') || 'input'}: ${issue.message}`, {
-      field: issue.path.join('.'),
-    });
+/**
+ * Workers started from the input as given, before zod is loaded to check it: when it asks for the
+ * default number of threads, has a list of paths and writes no case (whose reader wants the
+ * entries as objects, and loads the store). Whoever starts them closes them when the input is
+ * refused; once checked, the input is the one they were started for.
+ */
+function startEarly(input: SampleInput): SampleWorkers | undefined {
+  if (input.workers !== undefined || input.caseName !== undefined || input.caseFile !== undefined)
+    return undefined;
+  if (!Array.isArray(input.paths) || !input.paths.every((p) => typeof p === 'string')) return undefined;
+  return startSampleWorkers({ paths: input.paths, workers: undefined });
+}
+
+/**
+ * `body` with the input checked (`parseSampleInput`, its zod schema loaded on first use) and the
+ * workers started before it from the input as given (`startEarly`), closed once `body` settles.
+ */
+async function checkedWithWorkers<R>(
+  input: SampleInput,
+  body: (request: SampleRequest, started: SampleWorkers | undefined) => Promise<R>,
+): Promise<R> {
+  // The threads start first, and load while this one loads zod (and YARA's and intel's code).
+  const early = startEarly(input);
+  try {
+    const { parseSampleInput } = await import('./sample-input.js');
+    return await body(parseSampleInput(input), early);
+  } finally {
+    await early?.close();
   }
-  return parsed.data;
 }
 
 /**
@@ -265,7 +262,7 @@ export function parseSampleInput(input: SampleInput): z.output<typeof SampleInpu
  */
 export async function readSampleFiles(
   files: readonly string[],
-  request: z.output<typeof SampleInput>,
+  request: SampleRequest,
   victimNaming: RegExp | undefined,
   json: SampleReplyForm,
   hooks: WorkHooks,
@@ -279,7 +276,7 @@ export async function readSampleFiles(
     done++;
     hooks.onProgress?.({ label: SAMPLE_FILES_LABEL, done, total: files.length, unit: 'files' });
   };
-  const count = workerCount(request);
+  const count = workerCount(request.workers);
   const script = sampleWorkerScript();
   // The byte analysis is loaded here, once the workers (started first) load it too.
   const { readSample, sampleReply } = await import('./sample-read.js');
@@ -289,8 +286,9 @@ export async function readSampleFiles(
     files.length >= SAMPLE_WORKER_MIN_FILES &&
     (started !== undefined || (count >= 1 && script !== undefined))
   ) {
-    await (started ?? new SampleWorkers(count, workerSetup(request, json), script!)).run(
+    await (started ?? new SampleWorkers(count, script!)).run(
       files,
+      readSetup(request, json),
       onFile,
       readHere,
     );
@@ -322,18 +320,83 @@ export type SampleWrite = (bytes: Uint8Array, released: () => void) => void;
 /** Where nothing is ever released: every buffer written is left to the writer. */
 const KEEP = (): void => undefined;
 
+const SINK_SIZE = 1 << 18;
+const SINK_FREE_KEPT = 4;
+
+/** For bytes the sink does not own (the workers' lines, yara's strings): nothing to reuse. */
+const NOT_REUSED = (): void => undefined;
+
+/**
+ * Small pieces gathered into buffers of some 256 KiB, each written out whole when full (one write
+ * for many lines: a write to stdout costs some microseconds); bytes of 16 KiB or more are written
+ * as they are, and text is encoded into the buffer unless it could pass its size. A buffer the
+ * writer releases is filled again, so a report of 100 MiB does not allocate 100 MiB of buffers
+ * that only the garbage collector frees (each allocation adds to the external memory that makes
+ * V8 mark the whole heap).
+ */
+export class ByteSink {
+  private buffer: Buffer = Buffer.allocUnsafe(SINK_SIZE);
+  private used = 0;
+  /** Buffers written out and released, ready to be filled again (a few at most). */
+  private readonly free: Buffer[] = [];
+  constructor(private readonly write: SampleWrite) {}
+
+  bytes(b: Uint8Array): void {
+    if (b.length >= 1 << 14) {
+      this.flush();
+      this.write(b, NOT_REUSED);
+      return;
+    }
+    if (b.length > this.buffer.length - this.used) this.flush();
+    this.buffer.set(b, this.used);
+    this.used += b.length;
+  }
+
+  text(s: string): void {
+    // At most 3 bytes of UTF-8 a UTF-16 unit.
+    if (3 * s.length > this.buffer.length - this.used) {
+      if (3 * s.length > SINK_SIZE) return this.bytes(Buffer.from(s, 'utf8'));
+      this.flush();
+    }
+    this.used += this.buffer.write(s, this.used, 'utf8');
+  }
+
+  flush(): void {
+    if (this.used === 0) return;
+    const full = this.buffer;
+    const view = full.subarray(0, this.used);
+    this.buffer = this.free.pop() ?? Buffer.allocUnsafe(SINK_SIZE);
+    this.used = 0;
+    let released = false;
+    this.write(view, () => {
+      if (released) return;
+      released = true;
+      if (this.free.length < SINK_FREE_KEPT) this.free.push(full);
+    });
+  }
+}
+
 /**
  * `sampleFileLines` written out as it goes (`intel sample --json`): `write` gets the lines as
  * UTF-8, in their order, each ended by a line feed (one line feed alone when there are none).
- * Without YARA rules or a case, the workers encode the lines and this only writes each as soon as
- * the ones before it are written: no line is kept once out, nothing is left to do at the end.
+ * Without YARA rules or a case, the workers encode the lines and this only writes each, as soon
+ * as the ones before it are, to a `ByteSink` (some 256 KiB a write): no line is kept once out,
+ * nothing is left to do at the end.
  */
 export async function writeSampleLines(
   input: SampleInput,
   write: SampleWrite,
   hooks: WorkHooks = {},
 ): Promise<Omit<SampleLines, 'lines'>> {
-  const request = parseSampleInput(input);
+  return checkedWithWorkers(input, (request, started) => writeCheckedLines(request, write, hooks, started));
+}
+
+async function writeCheckedLines(
+  request: SampleRequest,
+  write: SampleWrite,
+  hooks: WorkHooks,
+  started: SampleWorkers | undefined,
+): Promise<Omit<SampleLines, 'lines'>> {
   if (
     request.caseName === undefined &&
     request.caseFile === undefined &&
@@ -341,10 +404,10 @@ export async function writeSampleLines(
   ) {
     // YARA and its rules' actors live in sample.ts; the lines go out as UTF-8 there too.
     const { writeRuleLines } = await import('./sample.js');
-    return writeRuleLines(request, write, hooks);
+    return writeRuleLines(request, write, hooks, started);
   }
   if (request.caseName !== undefined || request.caseFile !== undefined) {
-    const { lines, ...rest } = await sampleFileLines(input, hooks);
+    const { lines, ...rest } = await sampleFileLines(request, hooks);
     // Some 64 KiB at a time: with YARA's matched strings the report can pass 100 MiB, which one
     // string (and its UTF-8 copy) would hold twice over.
     let batch: string[] = [];
@@ -362,45 +425,60 @@ export async function writeSampleLines(
     if (batch.length > 0 || lines.length === 0) write(Buffer.from(batch.join('\n') + '\n'), KEEP);
     return rest;
   }
-  const newline = Buffer.from('\n');
+  const out = new ByteSink(write);
   let written = 0;
-  const waiting: (Uint8Array | undefined)[] = [];
+  // A worker's line as UTF-8 (a view of its batch's buffer), or this thread's as text.
+  const waiting: (Uint8Array | string | undefined)[] = [];
   let next = 0;
   const result = await readPlain(
     request,
     hooks,
     'utf8',
     (refused) => {
-      if (refused.length > 0) write(Buffer.from(refused.map((r) => JSON.stringify(r) + '\n').join('')), KEEP);
+      for (const r of refused) out.text(JSON.stringify(r) + '\n');
       written += refused.length;
     },
     (reply) => {
-      waiting[reply.index] = reply.utf8 ?? Buffer.from(reply.json! + '\n');
-      // Each line as it is (a view of the worker's buffer): no copy to make, nor memory to free.
+      waiting[reply.index] = reply.utf8 ?? reply.json!;
       for (let line = waiting[next]; line !== undefined; line = waiting[++next]) {
-        write(line, KEEP);
+        if (typeof line === 'string') {
+          out.text(line);
+          out.text('\n');
+        } else out.bytes(line);
         waiting[next] = undefined;
         written++;
       }
     },
-  );
-  if (written === 0) write(newline, KEEP);
+    started,
+  ).catch((error: unknown) => {
+    // The lines read before the failure go out, as when each was written at once.
+    try {
+      out.flush();
+    } catch {
+      // The failure reported is the first one.
+    }
+    throw error;
+  });
+  if (written === 0) out.text('\n');
+  out.flush();
   return result;
 }
 
 /**
  * Walks and reads a request without rules or a case: `onRefused` gets the walk's refusals (the
- * first lines), then `onReply` each file's reply, in the form asked, as it comes.
+ * first lines), then `onReply` each file's reply, in the form asked, as it comes; in the threads
+ * `started` when given, else in threads started here.
  */
 async function readPlain(
-  request: z.output<typeof SampleInput>,
+  request: SampleRequest,
   hooks: WorkHooks,
   form: SampleReplyForm,
   onRefused: (refused: SampleFileJson[]) => void,
   onReply: (reply: SampleWorkerReply) => void,
+  started: SampleWorkers | undefined,
 ): Promise<Omit<SampleLines, 'lines'>> {
   const victimNaming = victimRegex(request.victimNaming);
-  const workers = startSampleWorkers(request, form);
+  const workers = started ?? startSampleWorkers(request);
   try {
     const { files, refused } = walkSamplePaths(request.paths);
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
@@ -433,17 +511,25 @@ export async function sampleFileLines(
   hooks: WorkHooks = {},
   options: { clock?: Clock } = {},
 ): Promise<SampleLines> {
-  const request = parseSampleInput(input);
+  return checkedWithWorkers(input, (request, started) => checkedFileLines(request, hooks, options, started));
+}
+
+async function checkedFileLines(
+  request: SampleRequest,
+  hooks: WorkHooks,
+  options: { clock?: Clock },
+  started: SampleWorkers | undefined,
+): Promise<SampleLines> {
   if (request.caseName !== undefined || request.caseFile !== undefined) {
     // The case writers live in sample.ts (intel's index, the store) and need the entries.
     const { sampleFiles } = await import('./sample.js');
-    const { files, ...rest } = await sampleFiles(input, hooks, options);
+    const { files, ...rest } = await sampleFiles(request, hooks, options);
     return { ...rest, lines: files.map((f) => JSON.stringify(f)) };
   }
   if (request.rules !== undefined || request.corpusRules) {
     // YARA and its rules' actors live in sample.ts; the workers still make the JSON text.
     const { sampleRuleLines } = await import('./sample.js');
-    return sampleRuleLines(request, hooks);
+    return sampleRuleLines(request, hooks, started);
   }
   let refusedLines: string[] = [];
   const lines: string[] = [];
@@ -453,6 +539,7 @@ export async function sampleFileLines(
     true,
     (refused) => (refusedLines = refused.map((r) => JSON.stringify(r))),
     (reply) => (lines[reply.index] = reply.json!),
+    started,
   );
   return { ...result, lines: [...refusedLines, ...lines] };
 }

@@ -114,11 +114,16 @@ export interface SampleWorkerReply {
 }
 
 /**
- * What each worker is started with. Its files come later by message (a `SampleWorkerWork`), so
- * that the workers can start, and load this module, while the main thread walks the folders.
+ * What each worker is started with: only what marks it as one. How to read and the files come
+ * later by message (a `SampleWorkerWork`), so that the workers can start, and load this module,
+ * before the main thread has loaded zod to check the input, and while it walks the folders.
  */
 export interface SampleWorkerSetup {
   cairnSampleWorker: true;
+}
+
+/** How every thread reads the files of a run: the checked input's values. */
+export interface SampleReadSetup {
   maxSize: number;
   victimNaming?: string;
   /** The form of the answers. */
@@ -126,11 +131,11 @@ export interface SampleWorkerSetup {
 }
 
 /**
- * A worker's work, sent once: all the files, and a counter shared by the workers (one Int32 in a
- * SharedArrayBuffer) from which each takes the index of the next file to read, so that no request
- * has to come from the main thread between files.
+ * A worker's work, sent once: how to read, all the files, and a counter shared by the workers
+ * (one Int32 in a SharedArrayBuffer) from which each takes the index of the next file to read, so
+ * that no request has to come from the main thread between files.
  */
-export interface SampleWorkerWork {
+export interface SampleWorkerWork extends SampleReadSetup {
   files: readonly string[];
   next: SharedArrayBuffer;
 }
@@ -173,21 +178,21 @@ export function packReplies(replies: SampleWorkerReply[]): ArrayBuffer {
   return packed.buffer as ArrayBuffer;
 }
 
-// Worker side: this module, started by sample-files.ts with its setup as workerData; its work comes by message.
+// Worker side: this module, started by sample-files.ts with its mark as workerData; its work comes by message.
 if (
   !isMainThread &&
   parentPort !== null &&
   (workerData as SampleWorkerSetup | undefined)?.cairnSampleWorker === true
 ) {
-  const setup = workerData as SampleWorkerSetup;
   const port = parentPort;
-  const naming = victimRegex(setup.victimNaming);
-  const send = (replies: SampleWorkerReply[], done: boolean): void => {
-    const batch: SampleWorkerBatch = { replies, done };
-    if (setup.json === 'utf8') port.postMessage(batch, [packReplies(replies)]);
-    else port.postMessage(batch);
-  };
-  port.once('message', ({ files, next: counter }: SampleWorkerWork) => {
+  port.once('message', (setup: SampleWorkerWork) => {
+    const { files, next: counter } = setup;
+    const naming = victimRegex(setup.victimNaming);
+    const send = (replies: SampleWorkerReply[], done: boolean): void => {
+      const batch: SampleWorkerBatch = { replies, done };
+      if (setup.json === 'utf8') port.postMessage(batch, [packReplies(replies)]);
+      else port.postMessage(batch);
+    };
     const next = new Int32Array(counter);
     let replies: SampleWorkerReply[] = [];
     let sent = Date.now();

@@ -1,6 +1,6 @@
 /**
- * What starting a read of samples needs before the byte analysis is loaded: the --victim-naming
- * expression checked, and the worker threads' script. Apart from sample-read.ts so that the main
+ * What starting a read of samples needs before the byte analysis (and zod) is loaded: the
+ * --victim-naming expression checked, the worker threads' script and the default size limit. Apart from sample-read.ts so that the main
  * thread can start the workers first and load the analysis (which it needs too, to read files
  * between their messages) while they start.
  *
@@ -10,6 +10,9 @@
  */
 import { CairnError } from '../errors/index.js';
 import { compileUserPattern } from './user-pattern.js';
+
+/** Default size limit: larger files are skipped with SAMPLE_TOO_LARGE (4 GiB sparse files included). */
+export const DEFAULT_MAX_SAMPLE_SIZE = 256 * 1024 * 1024;
 
 /** The --victim-naming expression, compiled under the linear-time engine. */
 export function victimRegex(text: string | undefined): RegExp | undefined {

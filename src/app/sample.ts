@@ -39,17 +39,17 @@ import {
 import { DEFAULT_INTEL_CORPUS } from './defaults.js';
 import { loadRuleActors } from './rule-actor-cache.js';
 import {
+  ByteSink,
   DEFAULT_MAX_SAMPLE_SIZE,
-  parseSampleInput,
   problemOf,
   readSampleFiles,
-  SampleInput,
   startSampleWorkers,
   type SampleWorkers,
   walkSamplePaths,
   type SampleLines,
   type SampleWrite,
 } from './sample-files.js';
+import { parseSampleInput, SampleInput, type SampleRequest } from './sample-input.js';
 import { victimRegex, type SampleReplyForm, type SampleWorkerReply } from './sample-read.js';
 import { ProblemJson } from './problem-schema.js';
 import type { WorkHooks } from './progress.js';
@@ -448,7 +448,7 @@ function yaraAlongside<M>(
 }
 
 /** The threads that read samples while yara runs: the workers started and the main thread. */
-function readerThreads(request: z.output<typeof SampleInput>, workers: SampleWorkers | undefined): number {
+function readerThreads(request: SampleRequest, workers: SampleWorkers | undefined): number {
   return workers === undefined ? 1 : (request.workers ?? Math.min(8, Math.max(1, os.availableParallelism())));
 }
 
@@ -535,15 +535,15 @@ export {
   DEFAULT_MAX_SAMPLE_SIZE,
   SAMPLE_FILES_LABEL,
   SAMPLE_WORKER_MIN_FILES,
-  SampleInput,
   sampleFileLines,
   walkSamplePaths,
   type SampleLines,
   type SampleWrite,
 } from './sample-files.js';
+export { SampleInput } from './sample-input.js';
 
 /** The rule folders a request names: --rules, and the corpus' with --corpus-rules. */
-function ruleSourcesOf(request: z.output<typeof SampleInput>): string[] {
+function ruleSourcesOf(request: SampleRequest): string[] {
   return [
     ...(request.rules === undefined
       ? []
@@ -565,7 +565,7 @@ export async function sampleFiles(
   let compiled: CompiledRules | undefined;
   const ruleSources = ruleSourcesOf(request);
   // Started first: the threads load while yarac compiles and the folders are walked.
-  const workers = startSampleWorkers(request, false);
+  const workers = startSampleWorkers(request);
   const abort = new AbortController();
   // Compiled while the folders are walked.
   const compiling = ruleSources.length > 0 ? compileYaraRules(ruleSources, hooks) : undefined;
@@ -656,12 +656,14 @@ function matchText(match: YaraMatchText & Pick<YaraMatchJson, 'actors'>): string
  * text is what `JSON.stringify` of `sampleFiles`' entry gives, without rebuilding the entries here.
  */
 export async function sampleRuleLines(
-  request: z.output<typeof SampleInput>,
+  request: SampleRequest,
   hooks: WorkHooks = {},
+  started?: SampleWorkers,
 ): Promise<SampleLines> {
   return ruleRun(
     request,
     hooks,
+    started,
     true,
     textReader,
     async ({ files, refused, actors, scan, read: readFiles, rules }) => {
@@ -709,19 +711,21 @@ interface RuleRun<M> {
 }
 
 /**
- * A run with rules and no case: the workers started (replying in `form`), the rules compiled, the
- * paths walked (refusals reported) and yara started alongside; `body` reads the files and makes
- * the result. Aborts yara when it throws; removes the compiled rules and closes the workers.
+ * A run with rules and no case: the workers started (unless `started` already were; replying in
+ * `form`), the rules compiled, the paths walked (refusals reported) and yara started alongside;
+ * `body` reads the files and makes the result. Aborts yara when it throws; removes the compiled
+ * rules and closes the workers.
  */
 async function ruleRun<M, R>(
-  request: z.output<typeof SampleInput>,
+  request: SampleRequest,
   hooks: WorkHooks,
+  started: SampleWorkers | undefined,
   form: SampleReplyForm,
   reading: YaraReading<M>,
   body: (run: RuleRun<M>) => Promise<R>,
 ): Promise<R> {
   const victimNaming = victimRegex(request.victimNaming);
-  const workers = startSampleWorkers(request, form);
+  const workers = started ?? startSampleWorkers(request);
   let compiled: CompiledRules | undefined;
   const abort = new AbortController();
   // Compiled while the folders are walked.
@@ -765,57 +769,6 @@ async function ruleRun<M, R>(
   }
 }
 
-const SINK_SIZE = 1 << 18;
-const SINK_FREE_KEPT = 4;
-
-/**
- * Small pieces gathered into buffers of some 256 KiB, each written out whole when full; a piece of
- * 16 KiB or more is written as it is. A buffer the writer releases is filled again, so a report of
- * 100 MiB does not allocate 100 MiB of buffers that only the garbage collector frees (each
- * allocation adds to the external memory that makes V8 mark the whole heap).
- */
-class ByteSink {
-  private buffer: Buffer = Buffer.allocUnsafe(SINK_SIZE);
-  private used = 0;
-  /** Buffers written out and released, ready to be filled again (a few at most). */
-  private readonly free: Buffer[] = [];
-  constructor(private readonly write: SampleWrite) {}
-
-  bytes(b: Uint8Array): void {
-    if (b.length >= 1 << 14) {
-      this.flush();
-      this.write(b, NOT_REUSED);
-      return;
-    }
-    if (b.length > this.buffer.length - this.used) this.flush();
-    this.buffer.set(b, this.used);
-    this.used += b.length;
-  }
-
-  text(s: string): void {
-    if (s.length >= 1 << 14) return this.bytes(Buffer.from(s, 'utf8'));
-    if (3 * s.length > this.buffer.length - this.used) this.flush();
-    this.used += this.buffer.write(s, this.used, 'utf8');
-  }
-
-  flush(): void {
-    if (this.used === 0) return;
-    const full = this.buffer;
-    const view = full.subarray(0, this.used);
-    this.buffer = this.free.pop() ?? Buffer.allocUnsafe(SINK_SIZE);
-    this.used = 0;
-    let released = false;
-    this.write(view, () => {
-      if (released) return;
-      released = true;
-      if (this.free.length < SINK_FREE_KEPT) this.free.push(full);
-    });
-  }
-}
-
-/** For bytes the sink does not own (the workers' lines, yara's strings): nothing to reuse. */
-const NOT_REUSED = (): void => undefined;
-
 /**
  * `writeSampleLines` with YARA rules and no case (`intel sample --json --rules`): the lines
  * `sampleRuleLines` makes, written as UTF-8 without a string of them. The workers hand each
@@ -824,28 +777,37 @@ const NOT_REUSED = (): void => undefined;
  * yara has ended and the lines before them are written; nothing is written when yara fails.
  */
 export async function writeRuleLines(
-  request: z.output<typeof SampleInput>,
+  request: SampleRequest,
   write: SampleWrite,
   hooks: WorkHooks = {},
+  started?: SampleWorkers,
 ): Promise<Omit<SampleLines, 'lines'>> {
   return ruleRun(
     request,
     hooks,
+    started,
     'utf8',
     bytesReader,
     async ({ files, refused, actors, scan, read: readFiles, rules }) => {
       const out = new ByteSink(write);
-      const waiting: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(files.length);
+      // A worker's line as UTF-8 (a view of its batch's buffer), or this thread's as text.
+      const waiting = new Array<Uint8Array | string | undefined>(files.length);
       const wasRead = new Array<boolean>(files.length).fill(false);
       let matches: Map<string, YaraMatchBytes[]> | undefined;
       let next = 0;
       let bytes = 0;
       /** What writing failed with: thrown once the files are read, nothing more written. */
       let failure: { error: unknown } | undefined;
-      const writeLine = (i: number, line: Uint8Array): void => {
-        if (!wasRead[i]) return out.bytes(line);
-        // The entry's JSON ends with the facts object's closing brace, its own and a line feed.
-        out.bytes(line.subarray(0, line.length - 2));
+      const writeLine = (i: number, line: Uint8Array | string): void => {
+        if (typeof line === 'string') {
+          if (!wasRead[i]) return out.text(line + '\n');
+          // The entry's JSON ends with the facts object's closing brace and its own.
+          out.text(line.slice(0, -1));
+        } else {
+          if (!wasRead[i]) return out.bytes(line);
+          // The same, and a line feed.
+          out.bytes(line.subarray(0, line.length - 2));
+        }
         out.text(',"yara":[');
         let first = true;
         for (const m of matches!.get(files[i]) ?? []) {
@@ -882,7 +844,7 @@ export async function writeRuleLines(
         () => undefined,
       );
       const onReply = (reply: SampleWorkerReply): void => {
-        waiting[reply.index] = reply.utf8 ?? Buffer.from(reply.json! + '\n', 'utf8');
+        waiting[reply.index] = reply.utf8 ?? reply.json!;
         if (reply.size !== undefined) {
           wasRead[reply.index] = true;
           bytes += reply.size;

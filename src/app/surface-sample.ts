@@ -11,9 +11,9 @@ export {
   DEFAULT_MAX_SAMPLE_SIZE,
   sampleFileLines,
   writeSampleLines,
-  type SampleInput,
   type SampleLines,
   type SampleWrite,
 } from './sample-files.js';
+export type { SampleInput } from './sample-input.js';
 export type { SampleFileJson, SampleResult } from './sample.js';
 export type { WorkHooks } from './progress.js';

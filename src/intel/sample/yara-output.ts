@@ -104,6 +104,21 @@ const HEX_DIGIT = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) HEX_DIGIT['0123456789abcdef'.charCodeAt(i)] = i;
 const WORD = new Uint8Array(128);
 for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_') WORD[c.charCodeAt(0)] = 1;
+/** WORD and HEX_DIGIT over every byte value, for the bytes reader (no range test per byte). */
+const WORD_BYTE = new Uint8Array(256);
+WORD_BYTE.set(WORD);
+const HEX_BYTE = new Int8Array(256).fill(-1);
+HEX_BYTE.set(HEX_DIGIT);
+/**
+ * What a byte of a string line's data is to the bytes reader: 0 printable ASCII written as it is,
+ * 1 a quote or backslash (escaped), 2 the line feed, 3 anything else (a control, not ASCII: the
+ * line is left to the text reader).
+ */
+const DATA_BYTE = new Uint8Array(256).fill(3);
+for (let c = 0x20; c <= 0x7e; c++) DATA_BYTE[c] = 0;
+DATA_BYTE[0x22] = 1;
+DATA_BYTE[0x5c] = 1;
+DATA_BYTE[0x0a] = 2;
 
 /**
  * Reads text[from..to) as STRING_LINE would and hands the match to `add`; false (nothing done)
@@ -469,18 +484,14 @@ abstract class YaraJsonReader<M extends object> {
     let i = from + 2;
     let offset = 0;
     for (; i < n; i++) {
-      const c = b[i];
-      const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : c >= 0x61 && c <= 0x66 ? c - 0x57 : -1;
+      const d = HEX_BYTE[b[i]];
       if (d < 0) break;
       offset = offset * 16 + d;
     }
     // Past 13 hex digits the text reader's parseInt rounding applies.
     if (i === from + 2 || i - from - 2 > 13 || i + 1 >= n || b[i] !== 0x3a || b[i + 1] !== 0x24) return -1;
     const idStart = ++i;
-    for (i++; i < n; i++) {
-      const c = b[i];
-      if (!(c < 128 && WORD[c] === 1)) break;
-    }
+    for (i++; i < n; i++) if (WORD_BYTE[b[i]] !== 1) break;
     if (i >= n || b[i] !== 0x3a) return -1;
     const idEnd = i++;
     if (i < n && b[i] === 0x20) i++;
@@ -497,16 +508,25 @@ abstract class YaraJsonReader<M extends object> {
     o = offsetKey(out, o);
     o = writeDecimal(out, o, offset);
     o = dataKey(out, o);
-    const cut = i + MAX_DATA;
-    for (; i < n; i++) {
+    // The data up to MAX_DATA bytes written, then the rest of the line only looked at. Controls
+    // (a carriage return among them) and other than ASCII: the text reader's line.
+    const stop = Math.min(n, i + MAX_DATA);
+    for (; i < stop; i++) {
       const c = b[i];
-      if (c === 0x0a) break;
-      // Controls (a carriage return among them) and other than ASCII: the text reader's line.
-      if (c < 0x20 || c > 0x7e) return -1;
-      if (i >= cut) continue;
-      if (c === 0x22 || c === 0x5c) out[o++] = 0x5c;
+      const kind = DATA_BYTE[c];
+      if (kind !== 0) {
+        if (kind === 2) break;
+        if (kind === 3) return -1;
+        out[o++] = 0x5c;
+      }
       out[o++] = c;
     }
+    if (i === stop)
+      for (; i < n; i++) {
+        const kind = DATA_BYTE[b[i]];
+        if (kind === 2) break;
+        if (kind === 3) return -1;
+      }
     if (i >= n) return -1;
     out[o++] = 0x22;
     out[o++] = 0x7d;
