@@ -78,6 +78,27 @@ const simd = (op: number): number[] => [0xfd, ...uleb(op)];
 export const V128_AND = simd(0x4e);
 export const V128_XOR = simd(0x51);
 export const I16X8_MUL = simd(0x95);
+export const V128_NOT = simd(0x4d);
+export const V128_OR = simd(0x50);
+/** v128.bitselect(a, b, mask): the bits of `a` where `mask` is set, else of `b`. */
+export const V128_BITSELECT = simd(0x52);
+export const I32X4_SHL = simd(0xab);
+export const I32X4_SHR_U = simd(0xad);
+export const I32X4_ADD = simd(0xae);
+/** v128.const of four i32 lanes. */
+export const v128Const32 = (lanes: readonly number[]): number[] => [
+  ...simd(0x0c),
+  ...lanes.flatMap((lane) => [lane & 0xff, (lane >>> 8) & 0xff, (lane >>> 16) & 0xff, lane >>> 24]),
+];
+/** v128.load32_zero: the i32 at the address on the stack plus `offset` in lane 0, zeros elsewhere. */
+export const load32Zero = (offset: number): number[] => [...simd(0x5c), 2, ...uleb(offset)];
+/** v128.load32_lane: the i32 at the address below the vector plus `offset` into lane `lane`. */
+export const load32Lane = (offset: number, lane: number): number[] => [
+  ...simd(0x56),
+  2,
+  ...uleb(offset),
+  lane,
+];
 /** v128.load at the address on the stack plus `offset` (16-byte aligned). */
 export const loadV128 = (offset: number): number[] => [...simd(0x00), 4, ...uleb(offset)];
 /** v128.store of the value on the stack at the address below it plus `offset` (16-byte aligned). */
