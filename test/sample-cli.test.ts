@@ -451,9 +451,9 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
       // A hook that throws on a worker's reply: the main thread reads slowly, so the worker has
       // loaded and sent replies before the main thread is through.
       const pool = new SampleWorkers(1, sampleWorkerScript());
-      const slowly = (i) => {
+      const slowly = (from, to) => {
         for (const start = Date.now(); Date.now() - start < 100; );
-        return sampleReply(i, readSample(files[i], 1 << 20), 'utf8');
+        return files.slice(from, to).map((file, k) => sampleReply(from + k, readSample(file, 1 << 20), 'utf8'));
       };
       let workerFailure = '';
       await pool

@@ -27,7 +27,7 @@ import type {
   SampleWorkerSetup,
   SampleWorkerWork,
 } from './sample-read.js';
-import { sampleWorkerScript, victimRegex } from './sample-start.js';
+import { SAMPLE_READ_GROUP, sampleWorkerScript, victimRegex } from './sample-start.js';
 
 export { DEFAULT_MAX_SAMPLE_SIZE } from './sample-start.js';
 /** Below this many files the worker start-up costs more than it saves. */
@@ -125,14 +125,15 @@ export class SampleWorkers {
 
   /**
    * Reads `files` in (at most as many) threads as `setup` says and on this one with `readHere`,
-   * each reply to `onReply`; ends every thread. This thread takes the next file from the same
-   * counter as the workers, and lets their messages in between two files.
+   * each reply to `onReply`; ends every thread. This thread takes the next group of files
+   * (SAMPLE_READ_GROUP) from the same counter as the workers, and lets their messages in between
+   * two groups.
    */
   async run(
     files: readonly string[],
     setup: SampleReadSetup,
     onReply: (reply: SampleWorkerReply) => void,
-    readHere: (index: number) => SampleWorkerReply,
+    readHere: (from: number, to: number) => SampleWorkerReply[],
   ): Promise<void> {
     const used = this.threads.slice(0, files.length);
     for (const worker of this.threads.slice(files.length)) void worker.terminate();
@@ -140,8 +141,12 @@ export class SampleWorkers {
     const next = new Int32Array(work.next);
     let stopped = false;
     const readOnThisThread = async (): Promise<void> => {
-      for (let i = Atomics.add(next, 0, 1); i < files.length && !stopped; i = Atomics.add(next, 0, 1)) {
-        onReply(readHere(i));
+      for (
+        let i = Atomics.add(next, 0, SAMPLE_READ_GROUP);
+        i < files.length && !stopped;
+        i = Atomics.add(next, 0, SAMPLE_READ_GROUP)
+      ) {
+        for (const reply of readHere(i, Math.min(files.length, i + SAMPLE_READ_GROUP))) onReply(reply);
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     };
@@ -279,9 +284,11 @@ export async function readSampleFiles(
   const count = workerCount(request.workers);
   const script = sampleWorkerScript();
   // The byte analysis is loaded here, once the workers (started first) load it too.
-  const { readSample, sampleReply } = await import('./sample-read.js');
-  const readHere = (i: number): SampleWorkerReply =>
-    sampleReply(i, readSample(files[i], request.maxSize, victimNaming), json);
+  const { readSamples, sampleReply } = await import('./sample-read.js');
+  const readHere = (from: number, to: number): SampleWorkerReply[] =>
+    readSamples(files, from, to, request.maxSize, victimNaming).map((entry, k) =>
+      sampleReply(from + k, entry, json),
+    );
   if (
     files.length >= SAMPLE_WORKER_MIN_FILES &&
     (started !== undefined || (count >= 1 && script !== undefined))
@@ -296,7 +303,9 @@ export async function readSampleFiles(
     // Too few files for the threads started before the walk: they end while the files are read here.
     const closing = started?.close();
     try {
-      for (let i = 0; i < files.length; i++) onFile(readHere(i));
+      for (let i = 0; i < files.length; i += SAMPLE_READ_GROUP) {
+        for (const reply of readHere(i, Math.min(files.length, i + SAMPLE_READ_GROUP))) onFile(reply);
+      }
     } finally {
       await closing;
     }

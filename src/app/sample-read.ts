@@ -10,10 +10,10 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { CairnError } from '../errors/index.js';
-import { analyzeSample } from '../intel/sample/analyze.js';
+import { analyzeSample, groupMd5s } from '../intel/sample/analyze.js';
 import type { ProblemJson } from './problem-schema.js';
 import type { SampleFileJson } from './sample.js';
-import { victimRegex } from './sample-start.js';
+import { SAMPLE_READ_GROUP, victimRegex } from './sample-start.js';
 
 /** Files up to this size are read into one buffer reused from file to file (less GC). */
 const REUSED_BUFFER_MAX = 16 * 1024 * 1024;
@@ -32,12 +32,42 @@ function readBuffer(size: number): Buffer {
   return reused.subarray(0, size);
 }
 
+/** Files up to this size wait in a group buffer for the group's MD5; larger ones are analysed at once. */
+const GROUP_FILE_MAX = 4 * 1024 * 1024;
+/** The group's buffers, one per place in the group, reused from group to group. */
+const groupBuffers: Buffer[] = [];
+
+function groupBuffer(place: number, size: number): Buffer {
+  let buffer = groupBuffers[place];
+  if (buffer === undefined || buffer.length < size) {
+    buffer = Buffer.allocUnsafeSlow(Math.max(size, Math.min(GROUP_FILE_MAX, (buffer?.length ?? 65536) * 2)));
+    groupBuffers[place] = buffer;
+  }
+  return buffer.subarray(0, size);
+}
+
+/** A file's read failing: its entry. */
+function readFailure(file: string, error: unknown): SampleFileJson {
+  if (error instanceof CairnError) return { file, error: error.toJSON() };
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === undefined) throw error;
+  return {
+    file,
+    error: new CairnError('SAMPLE_NOT_FOUND', `cannot read ${file}: ${code}`, { file }).toJSON(),
+  };
+}
+
 /**
- * Reads one file and analyses it. The file is opened without following links and without
- * blocking (so a path swapped for a FIFO after the walk is refused, not waited on), checked again
- * to be a regular file under the limit, then read whole.
+ * Opens and reads one file into `buffer(size)`: its bytes, or its entry when it cannot be read. The
+ * file is opened without following links and without blocking (so a path swapped for a FIFO after
+ * the walk is refused, not waited on), checked again to be a regular file under the limit, then
+ * read whole.
  */
-export function readSample(file: string, maxSize: number, victimNaming?: RegExp): SampleFileJson {
+function readBytes(
+  file: string,
+  maxSize: number,
+  buffer: (size: number) => Buffer,
+): { bytes: Uint8Array } | { entry: SampleFileJson } {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -47,15 +77,13 @@ export function readSample(file: string, maxSize: number, victimNaming?: RegExp)
       code === 'ELOOP'
         ? new CairnError('SAMPLE_NOT_REGULAR', `${file} is a symbolic link; give the file itself`, { file })
         : new CairnError('SAMPLE_NOT_FOUND', `cannot open ${file}: ${code ?? 'error'}`, { file });
-    return { file, error: err.toJSON() };
+    return { entry: { file, error: err.toJSON() } };
   }
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) {
-      return {
-        file,
-        error: new CairnError('SAMPLE_NOT_REGULAR', `${file} is not a regular file`, { file }).toJSON(),
-      };
+      const err = new CairnError('SAMPLE_NOT_REGULAR', `${file} is not a regular file`, { file });
+      return { entry: { file, error: err.toJSON() } };
     }
     if (st.size > maxSize) {
       const err = new CairnError(
@@ -66,28 +94,78 @@ export function readSample(file: string, maxSize: number, victimNaming?: RegExp)
           offset: maxSize,
         },
       );
-      return { file, error: err.toJSON() };
+      return { entry: { file, error: err.toJSON() } };
     }
-    const bytes = readBuffer(st.size);
+    const bytes = buffer(st.size);
     let got = 0;
     while (got < bytes.length) {
       const n = readSync(fd, bytes, got, bytes.length - got, got);
       if (n === 0) break;
       got += n;
     }
-    const facts = analyzeSample(bytes.subarray(0, got), { file, victimNaming });
-    return { file, facts: { ...facts, problems: facts.problems.map((p) => p.toJSON()) } };
+    return { bytes: bytes.subarray(0, got) };
   } catch (error) {
-    if (error instanceof CairnError) return { file, error: error.toJSON() };
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === undefined) throw error;
-    return {
-      file,
-      error: new CairnError('SAMPLE_NOT_FOUND', `cannot read ${file}: ${code}`, { file }).toJSON(),
-    };
+    return { entry: readFailure(file, error) };
   } finally {
     closeSync(fd);
   }
+}
+
+/** The entry of a file read: its facts (with its MD5 when the group computed it). */
+function analysed(
+  file: string,
+  bytes: Uint8Array,
+  victimNaming: RegExp | undefined,
+  md5?: string,
+): SampleFileJson {
+  try {
+    const facts = analyzeSample(bytes, { file, victimNaming, md5 });
+    return { file, facts: { ...facts, problems: facts.problems.map((p) => p.toJSON()) } };
+  } catch (error) {
+    return readFailure(file, error);
+  }
+}
+
+/**
+ * Reads and analyses `files[from]` to `files[to - 1]` (a group, at most SAMPLE_READ_GROUP), their
+ * entries in that order. Files up to GROUP_FILE_MAX are read first, each into a buffer of its own,
+ * and their MD5s computed together; a larger file is read into the thread's reused buffer and
+ * analysed at once.
+ */
+export function readSamples(
+  files: readonly string[],
+  from: number,
+  to: number,
+  maxSize: number,
+  victimNaming?: RegExp,
+): SampleFileJson[] {
+  const entries = new Array<SampleFileJson>(to - from);
+  // Grouped only where the MD5s can be computed together (one lane's worth is not worth the copy).
+  const grouped = to - from > 1 && groupMd5s([]) !== undefined;
+  const waiting: Array<{ at: number; bytes: Uint8Array }> = [];
+  for (let i = from; i < to; i++) {
+    const file = files[i]!;
+    let inGroup = false;
+    const read = readBytes(file, maxSize, (size) => {
+      inGroup = grouped && size <= GROUP_FILE_MAX;
+      return inGroup ? groupBuffer(waiting.length, size) : readBuffer(size);
+    });
+    if ('entry' in read) entries[i - from] = read.entry;
+    else if (inGroup) waiting.push({ at: i - from, bytes: read.bytes });
+    else entries[i - from] = analysed(file, read.bytes, victimNaming);
+  }
+  if (waiting.length > 0) {
+    const digests = groupMd5s(waiting.map((w) => w.bytes))!;
+    waiting.forEach(({ at, bytes }, k) => {
+      entries[at] = analysed(files[from + at]!, bytes, victimNaming, digests[k]);
+    });
+  }
+  return entries;
+}
+
+/** Reads one file and analyses it (see `readSamples`). */
+export function readSample(file: string, maxSize: number, victimNaming?: RegExp): SampleFileJson {
+  return readSamples([file], 0, 1, maxSize, victimNaming)[0]!;
 }
 
 export { sampleWorkerScript, victimRegex } from './sample-start.js';
@@ -197,8 +275,19 @@ if (
     let replies: SampleWorkerReply[] = [];
     let sent = Date.now();
     // Replies go in batches: one message (and one wake-up of the main thread) per batch, not per file.
-    for (let i = Atomics.add(next, 0, 1); i < files.length; i = Atomics.add(next, 0, 1)) {
-      replies.push(sampleReply(i, readSample(files[i], setup.maxSize, naming), setup.json));
+    for (
+      let i = Atomics.add(next, 0, SAMPLE_READ_GROUP);
+      i < files.length;
+      i = Atomics.add(next, 0, SAMPLE_READ_GROUP)
+    ) {
+      const entries = readSamples(
+        files,
+        i,
+        Math.min(files.length, i + SAMPLE_READ_GROUP),
+        setup.maxSize,
+        naming,
+      );
+      entries.forEach((entry, k) => replies.push(sampleReply(i + k, entry, setup.json)));
       if (replies.length >= BATCH_FILES || Date.now() - sent >= BATCH_MS) {
         send(replies, false);
         replies = [];

@@ -14,6 +14,12 @@ import { compileUserPattern } from './user-pattern.js';
 /** Default size limit: larger files are skipped with SAMPLE_TOO_LARGE (4 GiB sparse files included). */
 export const DEFAULT_MAX_SAMPLE_SIZE = 256 * 1024 * 1024;
 
+/**
+ * Files a thread takes from the shared counter at once and reads together: their MD5s are
+ * computed side by side (`groupMd5s`, four messages at a time), then each file is analysed.
+ */
+export const SAMPLE_READ_GROUP = 8;
+
 /** The --victim-naming expression, compiled under the linear-time engine. */
 export function victimRegex(text: string | undefined): RegExp | undefined {
   if (text === undefined) return undefined;

@@ -44,6 +44,7 @@ export type {
   TlshResult,
   TlshVariant,
 } from './tlsh.js';
+export { Md5Lanes, md5Lanes } from './md5-lanes.js';
 export { SsdeepIndex } from './ssdeep-index.js';
 export type { SsdeepMatch } from './ssdeep-index.js';
 export { TlshIndex } from './tlsh-index.js';

@@ -9,7 +9,7 @@
  */
 import * as crypto from 'node:crypto';
 import type { CairnError } from '../../errors/index.js';
-import { SsdeepHasher, TlshHasher } from '../../hash/index.js';
+import { md5Lanes, SsdeepHasher, TlshHasher } from '../../hash/index.js';
 import { fileType, type FileType } from './magic.js';
 import { looksLikePe, readPe, type PeTraits } from './pe.js';
 import { networkStrings, type NetworkString } from './strings.js';
@@ -38,6 +38,16 @@ export interface SampleOptions {
   file?: string;
   /** The victim's internal host naming, flagged as insider knowledge. */
   victimNaming?: RegExp;
+  /** The bytes' MD5 when it was computed already (`groupMd5s`), as lower-case hex. */
+  md5?: string;
+}
+
+/**
+ * The MD5s of several buffers computed side by side (four at a time, `md5Lanes`), in order;
+ * undefined where WebAssembly SIMD is not available (each file's MD5 is then its own).
+ */
+export function groupMd5s(buffers: readonly Uint8Array[]): string[] | undefined {
+  return md5Lanes()?.digests(buffers);
 }
 
 /**
@@ -50,10 +60,10 @@ const hexDigest: (algorithm: 'md5' | 'sha1' | 'sha256', bytes: Uint8Array) => st
     : (algorithm, bytes) => crypto.createHash(algorithm).update(bytes).digest('hex');
 
 /** md5, sha1, sha256, ssdeep and TLSH of a buffer, in one pass each. */
-export function sampleHashes(bytes: Uint8Array): SampleHashes {
+export function sampleHashes(bytes: Uint8Array, md5?: string): SampleHashes {
   const tlsh = new TlshHasher({ oneByteChecksum: true }).update(bytes).digest();
   return {
-    md5: hexDigest('md5', bytes),
+    md5: md5 ?? hexDigest('md5', bytes),
     sha1: hexDigest('sha1', bytes),
     sha256: hexDigest('sha256', bytes),
     ssdeep: new SsdeepHasher().setTotalLength(bytes.length).update(bytes).digest(),
@@ -82,7 +92,7 @@ export function analyzeSample(bytes: Uint8Array, options: SampleOptions = {}): S
   return {
     size: bytes.length,
     type: fileType(bytes),
-    hashes: sampleHashes(bytes),
+    hashes: sampleHashes(bytes, options.md5),
     ...(pe ? { pe } : {}),
     strings: networkStrings(bytes, options.victimNaming),
     problems,
