@@ -3,6 +3,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   rmSync,
   utimesSync,
@@ -31,6 +32,14 @@ function corpusCopy(name: string): string {
   return corpus;
 }
 
+/** The derived files in `cacheDir` (one per key). */
+const derivedFiles = (cacheDir: string): string[] =>
+  existsSync(cacheDir)
+    ? readdirSync(cacheDir)
+        .filter((name) => /^rule-actors-[0-9a-f]{16}\.json$/.test(name))
+        .map((name) => path.join(cacheDir, name))
+    : [];
+
 const resolved = (r: RuleActorResolver | Error): ReturnType<RuleActorResolver['resolve']> => {
   if (!(r instanceof RuleActorResolver)) throw r;
   return r.resolve('Lazarus_Group_loader', {
@@ -49,7 +58,8 @@ describe('loadRuleActors: the rules-to-actors resolver kept derived on disk', ()
     expect(want.map((a) => a.id)).toEqual(expect.arrayContaining(['G0007', 'G0032']));
     expect(existsSync(cacheDir)).toBe(false);
     expect(resolved(loadRuleActors({ corpus, cacheDir }))).toEqual(want);
-    const file = path.join(cacheDir, 'rule-actors.json');
+    expect(derivedFiles(cacheDir)).toHaveLength(1);
+    const file = derivedFiles(cacheDir)[0]!;
     const stored = JSON.parse(readFileSync(file, 'utf8')) as {
       key: string;
       state: { actors: Array<[string, string]> };
@@ -66,17 +76,27 @@ describe('loadRuleActors: the rules-to-actors resolver kept derived on disk', ()
     const attack = path.join(corpus, 'attack/enterprise-attack-18.1-subset.json.gz');
     utimesSync(attack, new Date(2020, 0, 1), new Date(2020, 0, 1));
     expect(resolved(loadRuleActors({ corpus, cacheDir }))).toEqual(want);
-    expect(readFileSync(file, 'utf8')).not.toContain('Renamed in the file');
+    // Its key changed, so its file is another one, derived from the data.
+    const files = derivedFiles(cacheDir);
+    expect(files).toHaveLength(2);
+    expect(
+      readFileSync(
+        files.find((f) => f !== file)!,
+        'utf8',
+      ),
+    ).not.toContain('Renamed in the file');
     expect(resolved(loadRuleActors({ corpus, cacheDir }))).toEqual(want);
   });
 
   it('derives again from a file it cannot understand, and works without a writable folder', () => {
     const corpus = corpusCopy('b');
     const cacheDir = path.join(dir, 'cache-b');
-    mkdirSync(cacheDir);
+    expect(resolved(loadRuleActors({ corpus, cacheDir }))).toEqual(want);
+    const file = derivedFiles(cacheDir)[0]!;
     for (const text of ['{"key":', '{"key":"other","state":{"actors":[],"phrases":[]}}']) {
-      writeFileSync(path.join(cacheDir, 'rule-actors.json'), text);
+      writeFileSync(file, text);
       expect(resolved(loadRuleActors({ corpus, cacheDir }))).toEqual(want);
+      expect(readFileSync(file, 'utf8')).not.toBe(text);
     }
     // A folder that is a file: nothing written, the resolver still derived.
     const blocked = path.join(dir, 'blocked');
@@ -92,7 +112,40 @@ describe('loadRuleActors: the rules-to-actors resolver kept derived on disk', ()
     const r = loadRuleActors({ corpus: path.join(dir, 'empty'), cacheDir });
     expect(r).toBeInstanceOf(Error);
     expect((r as Error).message).toMatch(/no bundled actors/);
-    expect(existsSync(path.join(cacheDir, 'rule-actors.json'))).toBe(false);
+    expect(derivedFiles(cacheDir)).toEqual([]);
+  });
+
+  it('keeps one file per key: corpora used in turns each read their own, and old ones are pruned', () => {
+    const cacheDir = path.join(dir, 'cache-d');
+    const [a, b] = [corpusCopy('d1'), corpusCopy('d2')];
+    expect(resolved(loadRuleActors({ corpus: a, cacheDir }))).toEqual(want);
+    const fileA = derivedFiles(cacheDir)[0]!;
+    expect(resolved(loadRuleActors({ corpus: b, cacheDir }))).toEqual(want);
+    expect(derivedFiles(cacheDir)).toHaveLength(2);
+    // A's file is still what A reads after B wrote its own: a name changed in it shows.
+    const stored = JSON.parse(readFileSync(fileA, 'utf8')) as { state: { actors: Array<[string, string]> } };
+    const lazarus = stored.state.actors.findIndex(([, id]) => id === 'G0032');
+    stored.state.actors[lazarus][0] = 'Renamed in A';
+    writeFileSync(fileA, JSON.stringify(stored));
+    expect(resolved(loadRuleActors({ corpus: a, cacheDir })).find((x) => x.id === 'G0032')?.actor).toBe(
+      'Renamed in A',
+    );
+    // Old derived files (older than the 8 most recently written) are removed when one is written.
+    for (let k = 0; k < 9; k++) {
+      const old = path.join(cacheDir, `rule-actors-${k.toString(16).padStart(16, '0')}.json`);
+      writeFileSync(old, '{}');
+      utimesSync(old, new Date(2001, 0, 1 + k), new Date(2001, 0, 1 + k));
+    }
+    writeFileSync(path.join(cacheDir, 'unrelated.json'), '{}');
+    utimesSync(
+      a + '/attack/enterprise-attack-18.1-subset.json.gz',
+      new Date(2021, 0, 1),
+      new Date(2021, 0, 1),
+    );
+    expect(resolved(loadRuleActors({ corpus: a, cacheDir }))).toEqual(want);
+    expect(derivedFiles(cacheDir)).toHaveLength(8);
+    expect(existsSync(path.join(cacheDir, 'unrelated.json'))).toBe(true);
+    expect(existsSync(path.join(cacheDir, `rule-actors-${'0'.repeat(16)}.json`))).toBe(false);
   });
 
   it('lives under $XDG_CACHE_HOME, else ~/.cache', () => {

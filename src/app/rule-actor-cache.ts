@@ -7,9 +7,10 @@
  * code that derive it: its key holds the data files' path, size, modification time and inode, and
  * those of every file of the intel module (src/intel or dist/intel) and of this file, so a changed
  * data file or a rebuilt intel module derives it again. It lives in the user's cache folder beside
- * `intel fetch`'s mirror ($XDG_CACHE_HOME/cairn/derived, else ~/.cache/cairn/derived), written
- * whole (a temporary file renamed, mode 0600); one that cannot be read, written or understood is
- * derived again, never an error.
+ * `intel fetch`'s mirror ($XDG_CACHE_HOME/cairn/derived, else ~/.cache/cairn/derived), one file
+ * per key (named by its digest; the 8 most recently written are kept), written whole (a temporary
+ * file renamed, mode 0600); one that cannot be read, written or understood is derived again, never
+ * an error.
  *
  * @example
  * const resolver = loadRuleActors(); // RuleActorResolver, or a CairnError when no data is bundled
@@ -21,9 +22,10 @@ import {
   readFileSync,
   renameSync,
   statSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -162,11 +164,41 @@ export function loadRuleActors(
   const corpus = options.corpus ?? DEFAULT_INTEL_CORPUS;
   const dir = options.cacheDir === undefined ? defaultDerivedDir() : options.cacheDir;
   if (dir === null) return deriveRuleActors(corpus);
-  const file = path.join(dir, 'rule-actors.json');
   const key = derivedKey(corpus);
+  const file = derivedFile(dir, key);
   const state = readDerived(file, key);
   if (state !== undefined) return new RuleActorResolver(state);
   const resolver = deriveRuleActors(corpus);
-  if (resolver instanceof RuleActorResolver) writeDerived(file, key, resolver.state());
+  if (resolver instanceof RuleActorResolver) {
+    writeDerived(file, key, resolver.state());
+    pruneDerived(dir, file);
+  }
   return resolver;
+}
+
+/**
+ * The derived file for `key`: named by a digest of the key, so that builds or corpora used in
+ * turns (two installs, a checkout beside a release) each keep theirs instead of deriving again
+ * over one another's on every run.
+ */
+function derivedFile(dir: string, key: string): string {
+  return path.join(dir, `rule-actors-${createHash('sha256').update(key).digest('hex').slice(0, 16)}.json`);
+}
+
+/** Derived files kept: the most recently written, beside the one just written. */
+const KEEP_DERIVED = 8;
+
+/** Removes derived files beyond the KEEP_DERIVED most recently written (a failure is left alone). */
+function pruneDerived(dir: string, written: string): void {
+  try {
+    const files = readdirSync(dir)
+      .filter((name) => /^rule-actors(-[0-9a-f]{16})?\.json$/.test(name))
+      .map((name) => path.join(dir, name))
+      .filter((file) => file !== written)
+      .map((file) => ({ file, mtime: statSync(file).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const { file } of files.slice(KEEP_DERIVED - 1)) unlinkSync(file);
+  } catch {
+    // Another process pruning at the same time, or a folder that cannot be listed: nothing lost.
+  }
 }
