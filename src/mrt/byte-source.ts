@@ -43,7 +43,6 @@
 import { once } from 'node:events';
 import fs from 'node:fs';
 import { open, stat } from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import { CairnError } from '../errors/index.js';
@@ -55,7 +54,7 @@ import {
   type CutStreamEnd,
 } from './bzip2-cut-stream.js';
 import type { Bzip2WorkerData, Bzip2WorkerMessage } from './bzip2-worker.js';
-import { startTool, type ToolJob } from './tool-broker.js';
+import { commandOnPath, startTool, type ToolJob } from './tool-broker.js';
 import { Worker } from 'node:worker_threads';
 
 export { bzip2EndsComplete } from './bzip2-cut-stream.js';
@@ -167,17 +166,7 @@ export function nativeBzip2Available(): 'lbzip2' | 'bzip2' | undefined {
 }
 
 function onPath(command: string): boolean {
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    try {
-      const file = path.join(dir, command);
-      fs.accessSync(file, fs.constants.X_OK);
-      if (fs.statSync(file).isFile()) return true;
-    } catch {
-      // not in this directory
-    }
-  }
-  return false;
+  return commandOnPath(command) !== undefined;
 }
 
 /** Opens a regular file (it is read again from the start if a failing stream needs recovery). */

@@ -252,21 +252,23 @@ class DirectJob implements ToolJob {
 let bashPath: string | null | undefined;
 let broker: Broker | undefined;
 
-function findBash(): string | null {
-  if (bashPath === undefined) {
-    bashPath = null;
-    for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-      if (dir === '') continue;
-      const file = path.join(dir, 'bash');
-      try {
-        fs.accessSync(file, fs.constants.X_OK);
-        bashPath = file;
-        break;
-      } catch {
-        // not here
-      }
+/** The executable file `command` names on PATH, or undefined. */
+export function commandOnPath(command: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir === '') continue;
+    const file = path.join(dir, command);
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      if (fs.statSync(file).isFile()) return file;
+    } catch {
+      // not in this directory
     }
   }
+  return undefined;
+}
+
+function findBash(): string | null {
+  if (bashPath === undefined) bashPath = commandOnPath('bash') ?? null;
   return bashPath;
 }
 
