@@ -344,7 +344,7 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
       .map((l) => JSON.parse(l) as SampleFileJson);
     const inProcess = await sampleFiles({ paths: [samples], workers: 1 });
     expect(viaWorkers).toEqual(JSON.parse(JSON.stringify(inProcess.files)));
-    // Byte for byte: the workers' UTF-8 batches, put in order, are the entries' JSON lines.
+    // Byte for byte: the halves joined on the main thread, put in order, are the entries' JSON lines.
     expect(child.stdout).toBe(inProcess.files.map((f) => JSON.stringify(f)).join('\n') + '\n');
   });
 
@@ -433,17 +433,21 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
       const afterFailure = counts();
       const manyText = await text([many]);
       const afterMany = counts();
-      // Which thread read each file: the main thread's replies carry a string, a worker's UTF-8.
+      // Each file once, as JSON text (its halves joined on this thread) or as an object.
       const { files } = walkSamplePaths([many]);
-      const indexes = [];
-      const readers = { main: 0, worker: 0 };
-      await readSampleFiles(files, parseSampleInput({ paths: [many], workers: 2 }), undefined, 'utf8', {}, (r) => {
-        indexes.push(r.index);
-        if (typeof r.json === 'string') readers.main++;
-        if (r.utf8 !== undefined) readers.worker++;
-      });
-      readers.files = files.length;
-      readers.each = indexes.length === files.length && indexes.sort((a, b) => a - b).every((v, i) => v === i);
+      const readers = { files: files.length };
+      for (const form of [true, false]) {
+        const indexes = [];
+        let texts = 0;
+        await readSampleFiles(files, parseSampleInput({ paths: [many], workers: 2 }), undefined, form, {}, (r) => {
+          indexes.push(r.index);
+          if (typeof r.json === 'string') texts++;
+        });
+        readers[String(form)] = {
+          texts,
+          each: indexes.length === files.length && indexes.sort((a, b) => a - b).every((v, i) => v === i),
+        };
+      }
       let lateFailure = '';
       const late = { onProgress: (p) => { if (p.done === 40) throw new Error('late hook failed'); } };
       await text([many], late).catch((e) => (lateFailure = e.message));
@@ -453,11 +457,12 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
       const pool = new SampleWorkers(1, sampleWorkerScript());
       const slowly = (from, to) => {
         for (const start = Date.now(); Date.now() - start < 100; );
-        return files.slice(from, to).map((file, k) => sampleReply(from + k, readSample(file, 1 << 20), 'utf8'));
+        return files.slice(from, to).map((file, k) => sampleReply(from + k, readSample(file, 1 << 20), true));
       };
       let workerFailure = '';
+      // The worker's replies are objects, this thread's text.
       await pool
-        .run(files, { maxSize: 1 << 20, json: 'utf8' }, (r) => { if (r.utf8 !== undefined) throw new Error('worker reply hook failed'); }, slowly)
+        .run(files, { maxSize: 1 << 20, json: false }, (r) => { if (r.result !== undefined) throw new Error('worker reply hook failed'); }, slowly)
         .catch((e) => (workerFailure = e.message));
       const afterWorkerFailure = counts();
       // The default threads start before zod checks the input: an input it refuses ends them.
@@ -487,21 +492,23 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
     // Many files: the worker started before the walk and the main thread read them; it ends.
     expect(got.afterMany).toEqual({ started: 3, live: 0 });
     expect(got.manyText).toBe(await lines([samples]));
-    // Every file once; the main thread reads from the start (the worker, once loaded, may or may
-    // not be in time for some of them).
-    expect(got.readers).toMatchObject({ each: true });
-    const readers = got.readers as unknown as { main: number; worker: number; files: number };
-    expect(readers.main).toBeGreaterThan(0);
-    expect(readers.main + readers.worker).toBe(readers.files);
+    // Every file once, in either form.
+    const readers = got.readers as unknown as { files: number } & Record<
+      string,
+      { texts: number; each: boolean }
+    >;
     expect(readers.files).toBeGreaterThanOrEqual(64);
+    expect(readers.true).toEqual({ texts: readers.files, each: true });
+    expect(readers.false).toEqual({ texts: 0, each: true });
     // A hook that throws while the threads read: the error comes out, the threads end.
     expect(got.lateFailure).toBe('late hook failed');
-    expect(got.afterLate).toEqual({ started: 5, live: 0 });
+    // (Two reads above in readers, a worker each.)
+    expect(got.afterLate).toEqual({ started: 6, live: 0 });
     expect(got.workerFailure).toBe('worker reply hook failed');
-    expect(got.afterWorkerFailure).toEqual({ started: 6, live: 0 });
+    expect(got.afterWorkerFailure).toEqual({ started: 7, live: 0 });
     const early = got.early as unknown as { refusedInput: string; threads: number; after: object };
     expect(early.refusedInput).toBe('SAMPLE_BAD_OPTION');
-    expect(early.after).toEqual({ started: 6 + early.threads, live: 0 });
+    expect(early.after).toEqual({ started: 7 + early.threads, live: 0 });
   });
 });
 

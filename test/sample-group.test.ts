@@ -6,11 +6,28 @@
  * in the group, and a second group of other sizes in the same buffers.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readSample, readSamples } from '../src/app/sample-read.js';
+import {
+  joinHalves,
+  readHashHalves,
+  readSample,
+  readSamples,
+  readTraitHalves,
+  sampleReply,
+} from '../src/app/sample-read.js';
+import { syntheticPe } from './fixtures/pe/synthetic-pe.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cairn-sample-group-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,5 +87,70 @@ describe('readSamples: a group of files read together', () => {
     const part = readSamples(files, 1, 4, 1 << 20);
     expect(part.map((e) => e.file)).toEqual(files.slice(1, 4));
     expect(part).toEqual(files.slice(1, 4).map((f) => readSample(f, 1 << 20)));
+  });
+});
+
+describe('a split read: hashes and traits read apart, joined into the entry', () => {
+  it('joins into the JSON text of the entry read whole, with its problems and size', () => {
+    const pe = syntheticPe({ seed: 5, timestamp: 0x50000005 });
+    const files = [
+      file('split-empty.bin', new Uint8Array(0)),
+      file(
+        'split-text.txt',
+        Buffer.from('see http://203.0.113.9/drop \\\\fs-01\\c$ user=a password=b\n'.repeat(50)),
+      ),
+      join(dir, 'split-missing.bin'),
+      file('split-pe.exe', pe),
+      // A PE cut in its section table: problems with offsets, and a type still.
+      file('split-cut.exe', pe.subarray(0, 0x1a0)),
+      file('split-large.bin', randomBytes(4 * 1024 * 1024 + 1)),
+      file('split-\u00fc "q".bin', randomBytes(70)),
+      file('split-tiny.bin', Buffer.from('MZ')),
+      file('split-utf16.txt', Buffer.from('\\\\host-\u00e9\\share x@example.com', 'utf16le')),
+    ];
+    const maxSize = 5 * 1024 * 1024;
+    for (const [from, to] of [
+      [0, files.length],
+      [2, 7],
+    ] as const) {
+      const hashes = readHashHalves(files, from, to, maxSize);
+      const traits = readTraitHalves(files, from, to, maxSize, /^fs-/);
+      for (let k = 0; k < to - from; k++) {
+        const whole = sampleReply(from + k, readSample(files[from + k]!, maxSize, /^fs-/), true);
+        expect(hashes[k]!.index).toBe(from + k);
+        expect(joinHalves(traits[k]!, hashes[k]!), files[from + k]).toEqual(whole);
+      }
+    }
+    // The cut PE has problems; the missing file is its refusal whatever the hash half holds.
+    const cut = joinHalves(
+      readTraitHalves(files, 4, 5, maxSize)[0]!,
+      readHashHalves(files, 4, 5, maxSize)[0]!,
+    );
+    expect(cut?.problems.length).toBeGreaterThan(0);
+    const missing = joinHalves(readTraitHalves(files, 2, 3, maxSize)[0]!, { index: 2 });
+    expect(missing?.problems.map((p) => p.code)).toEqual(['SAMPLE_NOT_FOUND']);
+  });
+
+  it('does not join the halves of a file that changed between its two reads, or that one thread could not read', () => {
+    const path = file('split-changing.bin', randomBytes(5000));
+    const traits = readTraitHalves([path], 0, 1, 1 << 20)[0]!;
+    writeFileSync(path, randomBytes(6000));
+    expect(joinHalves(traits, readHashHalves([path], 0, 1, 1 << 20)[0]!)).toBeUndefined();
+    // Same size, written again: another modification time (set apart: the kernel's clock for
+    // file times can be coarser than two writes), or another file.
+    const again = readTraitHalves([path], 0, 1, 1 << 20)[0]!;
+    writeFileSync(path, randomBytes(6000));
+    utimesSync(path, new Date(0), new Date(1_000_000));
+    expect(joinHalves(again, readHashHalves([path], 0, 1, 1 << 20)[0]!)).toBeUndefined();
+    const moved = readTraitHalves([path], 0, 1, 1 << 20)[0]!;
+    renameSync(path, `${path}.old`);
+    writeFileSync(path, randomBytes(6000));
+    utimesSync(path, new Date(0), new Date(1_000_000));
+    expect(joinHalves(moved, readHashHalves([path], 0, 1, 1 << 20)[0]!)).toBeUndefined();
+    // The hashing thread found it gone.
+    const last = readTraitHalves([path], 0, 1, 1 << 20)[0]!;
+    rmSync(path);
+    expect(readHashHalves([path], 0, 1, 1 << 20)[0]).toEqual({ index: 0 });
+    expect(joinHalves(last, { index: 0 })).toBeUndefined();
   });
 });

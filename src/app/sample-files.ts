@@ -20,8 +20,10 @@ import type { WorkHooks } from './progress.js';
 import type { SampleFileJson, SampleResult } from './sample.js';
 import type { SampleInput, SampleRequest } from './sample-input.js';
 import type {
+  SampleHashHalf,
   SampleReadSetup,
   SampleReplyForm,
+  SampleTraitHalf,
   SampleWorkerBatch,
   SampleWorkerReply,
   SampleWorkerSetup,
@@ -135,20 +137,38 @@ export class SampleWorkers {
     onReply: (reply: SampleWorkerReply) => void,
     readHere: (from: number, to: number) => SampleWorkerReply[],
   ): Promise<void> {
+    return this.runWith(
+      files,
+      { ...setup, files, next: new SharedArrayBuffer(4) },
+      (batch) => {
+        for (const reply of batch.replies) onReply(reply);
+      },
+      (next) => {
+        const i = Atomics.add(next, 0, SAMPLE_READ_GROUP);
+        if (i >= files.length) return false;
+        for (const reply of readHere(i, Math.min(files.length, i + SAMPLE_READ_GROUP))) onReply(reply);
+        return true;
+      },
+    );
+  }
+
+  /**
+   * Sends `work` to the threads, hands each batch to `onBatch`, and has this thread call `readHere`
+   * (with the shared counter of `work.next`) until it returns false, letting the workers' messages
+   * in between two calls.
+   */
+  private async runWith(
+    files: readonly string[],
+    work: SampleWorkerWork,
+    onBatch: (batch: SampleWorkerBatch) => void,
+    readHere: (next: Int32Array) => boolean,
+  ): Promise<void> {
     const used = this.threads.slice(0, files.length);
     for (const worker of this.threads.slice(files.length)) void worker.terminate();
-    const work: SampleWorkerWork = { ...setup, files, next: new SharedArrayBuffer(4) };
     const next = new Int32Array(work.next);
     let stopped = false;
     const readOnThisThread = async (): Promise<void> => {
-      for (
-        let i = Atomics.add(next, 0, SAMPLE_READ_GROUP);
-        i < files.length && !stopped;
-        i = Atomics.add(next, 0, SAMPLE_READ_GROUP)
-      ) {
-        for (const reply of readHere(i, Math.min(files.length, i + SAMPLE_READ_GROUP))) onReply(reply);
-        await new Promise<void>((resolve) => setImmediate(resolve));
-      }
+      while (!stopped && readHere(next)) await new Promise<void>((resolve) => setImmediate(resolve));
     };
     try {
       const workersDone = new Promise<void>((resolve, reject) => {
@@ -160,7 +180,7 @@ export class SampleWorkers {
           worker.on('message', (batch: SampleWorkerBatch) => {
             if (stopped) return;
             try {
-              for (const reply of batch.replies) onReply(reply);
+              onBatch(batch);
             } catch (error) {
               // A hook that throws ends the read (as on this thread), not the process.
               stopped = true;
@@ -183,6 +203,38 @@ export class SampleWorkers {
       stopped = true;
       await this.close();
     }
+  }
+
+  /**
+   * A split read of `files` (see `SampleHashHalf`): the workers take hash halves first, this
+   * thread trait halves first (`traitsHere`; `hashesHere` once none is left); each half goes to
+   * `onHashes` or `onTraits` as it comes. Ends every thread.
+   */
+  async runSplit(
+    files: readonly string[],
+    setup: SampleReadSetup,
+    onHalves: (hashes: readonly SampleHashHalf[], traits: readonly SampleTraitHalf[]) => void,
+    hashesHere: (from: number, to: number) => SampleHashHalf[],
+    traitsHere: (from: number, to: number) => SampleTraitHalf[],
+  ): Promise<void> {
+    const hashNext = new SharedArrayBuffer(4);
+    const hashCounter = new Int32Array(hashNext);
+    return this.runWith(
+      files,
+      { ...setup, files, next: new SharedArrayBuffer(4), hashNext },
+      (batch) => onHalves(batch.hashes ?? [], batch.traits ?? []),
+      (traitCounter) => {
+        let i = Atomics.add(traitCounter, 0, SAMPLE_READ_GROUP);
+        if (i < files.length) {
+          onHalves([], traitsHere(i, Math.min(files.length, i + SAMPLE_READ_GROUP)));
+          return true;
+        }
+        i = Atomics.add(hashCounter, 0, SAMPLE_READ_GROUP);
+        if (i >= files.length) return false;
+        onHalves(hashesHere(i, Math.min(files.length, i + SAMPLE_READ_GROUP)), []);
+        return true;
+      },
+    );
   }
 
   /** Ends the threads and waits until they have exited. */
@@ -260,8 +312,8 @@ async function checkedWithWorkers<R>(
 
 /**
  * Reads `files` (in worker threads and on the main thread when there are many), reporting each
- * file's problems and the progress through hooks and handing each reply, in the form `json` asks
- * (for `'utf8'`, the replies read on the main thread carry their text as a string), to `onReply`.
+ * file's problems and the progress through hooks and handing each reply, in the form `json` asks,
+ * to `onReply` (JSON text: each file read in two halves, by the workers and this thread, joined here).
  * `started` are workers `startSampleWorkers` started for this read: used when the files are many,
  * else closed.
  */
@@ -284,7 +336,8 @@ export async function readSampleFiles(
   const count = workerCount(request.workers);
   const script = sampleWorkerScript();
   // The byte analysis is loaded here, once the workers (started first) load it too.
-  const { readSamples, sampleReply } = await import('./sample-read.js');
+  const { readSamples, sampleReply, readHashHalves, readTraitHalves, joinHalves } =
+    await import('./sample-read.js');
   const readHere = (from: number, to: number): SampleWorkerReply[] =>
     readSamples(files, from, to, request.maxSize, victimNaming).map((entry, k) =>
       sampleReply(from + k, entry, json),
@@ -293,12 +346,38 @@ export async function readSampleFiles(
     files.length >= SAMPLE_WORKER_MIN_FILES &&
     (started !== undefined || (count >= 1 && script !== undefined))
   ) {
-    await (started ?? new SampleWorkers(count, script!)).run(
-      files,
-      readSetup(request, json),
-      onFile,
-      readHere,
-    );
+    const workers = started ?? new SampleWorkers(count, script!);
+    if (json === false) await workers.run(files, readSetup(request, json), onFile, readHere);
+    else {
+      // JSON text: each file in two halves, joined here (see SampleHashHalf).
+      const hashOf = new Array<SampleHashHalf | undefined>(files.length);
+      const traitOf = new Array<SampleTraitHalf | undefined>(files.length);
+      const settle = (i: number): void => {
+        const traits = traitOf[i];
+        const hash = hashOf[i];
+        if (traits === undefined || (traits.json === undefined && hash === undefined)) return;
+        traitOf[i] = undefined;
+        hashOf[i] = undefined;
+        // A file that changed between its two reads is read again, whole.
+        onFile(joinHalves(traits, hash ?? { index: i }) ?? readHere(i, i + 1)[0]!);
+      };
+      await workers.runSplit(
+        files,
+        readSetup(request, json),
+        (hashes, traits) => {
+          for (const h of hashes) {
+            hashOf[h.index] = h;
+            settle(h.index);
+          }
+          for (const t of traits) {
+            traitOf[t.index] = t;
+            settle(t.index);
+          }
+        },
+        (from, to) => readHashHalves(files, from, to, request.maxSize),
+        (from, to) => readTraitHalves(files, from, to, request.maxSize, victimNaming),
+      );
+    }
   } else {
     // Too few files for the threads started before the walk: they end while the files are read here.
     const closing = started?.close();
@@ -436,24 +515,22 @@ async function writeCheckedLines(
   }
   const out = new ByteSink(write);
   let written = 0;
-  // A worker's line as UTF-8 (a view of its batch's buffer), or this thread's as text.
-  const waiting: (Uint8Array | string | undefined)[] = [];
+  // The lines come as their files' halves are joined, not always in order.
+  const waiting: (string | undefined)[] = [];
   let next = 0;
   const result = await readPlain(
     request,
     hooks,
-    'utf8',
+    true,
     (refused) => {
       for (const r of refused) out.text(JSON.stringify(r) + '\n');
       written += refused.length;
     },
     (reply) => {
-      waiting[reply.index] = reply.utf8 ?? reply.json!;
+      waiting[reply.index] = reply.json!;
       for (let line = waiting[next]; line !== undefined; line = waiting[++next]) {
-        if (typeof line === 'string') {
-          out.text(line);
-          out.text('\n');
-        } else out.bytes(line);
+        out.text(line);
+        out.text('\n');
         waiting[next] = undefined;
         written++;
       }

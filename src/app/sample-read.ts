@@ -8,9 +8,15 @@
  * entry.facts?.hashes.sha256;
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { CairnError } from '../errors/index.js';
-import { analyzeSample, groupMd5s } from '../intel/sample/analyze.js';
+import {
+  analyzeSample,
+  groupMd5s,
+  sampleHashes,
+  sampleTraits,
+  type SampleHashes,
+} from '../intel/sample/analyze.js';
 import type { ProblemJson } from './problem-schema.js';
 import type { SampleFileJson } from './sample.js';
 import { SAMPLE_READ_GROUP, victimRegex } from './sample-start.js';
@@ -46,6 +52,20 @@ function groupBuffer(place: number, size: number): Buffer {
   return buffer.subarray(0, size);
 }
 
+/**
+ * What a file was when it was read: two threads that each read it for half of its facts (a split
+ * read) join their halves only when both saw the same file.
+ */
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+function sameStamp(a: FileStamp, b: FileStamp): boolean {
+  return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino;
+}
+
 /** A file's read failing: its entry. */
 function readFailure(file: string, error: unknown): SampleFileJson {
   if (error instanceof CairnError) return { file, error: error.toJSON() };
@@ -67,7 +87,7 @@ function readBytes(
   file: string,
   maxSize: number,
   buffer: (size: number) => Buffer,
-): { bytes: Uint8Array } | { entry: SampleFileJson } {
+): { bytes: Uint8Array; stamp: FileStamp } | { entry: SampleFileJson } {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
@@ -103,7 +123,7 @@ function readBytes(
       if (n === 0) break;
       got += n;
     }
-    return { bytes: bytes.subarray(0, got) };
+    return { bytes: bytes.subarray(0, got), stamp: { size: got, mtimeMs: st.mtimeMs, ino: st.ino } };
   } catch (error) {
     return { entry: readFailure(file, error) };
   } finally {
@@ -168,23 +188,133 @@ export function readSample(file: string, maxSize: number, victimNaming?: RegExp)
   return readSamples([file], 0, 1, maxSize, victimNaming)[0]!;
 }
 
+/**
+ * A split read gives each file's facts in two halves, read by any two threads (or one twice): its
+ * hashes (`readHashHalves`), which cost most per byte and run in WebAssembly and node:crypto, and
+ * the rest (`readTraitHalves`: type, PE traits, network strings), whose JavaScript is the most a
+ * thread compiles. Each thread prefers one kind, so that kind's code is compiled and warmed up in
+ * one isolate, not in every one; the main thread joins the halves (`joinHalves`) into the entry's
+ * JSON text, the same text as `JSON.stringify` of the whole entry.
+ */
+export interface SampleHashHalf {
+  index: number;
+  /** Undefined when the file could not be read here (its trait half says why, or it is read again). */
+  hashes?: SampleHashes;
+  stamp?: FileStamp;
+}
+
+/** The rest of a file's entry, as JSON text around the place of its hashes; or its whole entry. */
+export interface SampleTraitHalf {
+  index: number;
+  /** The whole entry's JSON when it has no hashes (the file was refused or could not be read). */
+  json?: string;
+  /** `{"file":…,"facts":{"size":…,"type":…`: the entry's JSON up to its hashes. */
+  head?: string;
+  /** `,"pe":…,"strings":[…],"problems":[…]}}`: the entry's JSON after its hashes. */
+  tail?: string;
+  problems: ProblemJson[];
+  size?: number;
+  stamp?: FileStamp;
+}
+
+/** The hashes of `files[from]` to `files[to - 1]`, their MD5s computed together as in `readSamples`. */
+export function readHashHalves(
+  files: readonly string[],
+  from: number,
+  to: number,
+  maxSize: number,
+): SampleHashHalf[] {
+  const halves = new Array<SampleHashHalf>(to - from);
+  const grouped = to - from > 1 && groupMd5s([]) !== undefined;
+  const waiting: Array<{ at: number; bytes: Uint8Array; stamp: FileStamp }> = [];
+  for (let i = from; i < to; i++) {
+    let inGroup = false;
+    const read = readBytes(files[i]!, maxSize, (size) => {
+      inGroup = grouped && size <= GROUP_FILE_MAX;
+      return inGroup ? groupBuffer(waiting.length, size) : readBuffer(size);
+    });
+    if ('entry' in read) halves[i - from] = { index: i };
+    else if (inGroup) waiting.push({ at: i - from, bytes: read.bytes, stamp: read.stamp });
+    else halves[i - from] = { index: i, hashes: sampleHashes(read.bytes), stamp: read.stamp };
+  }
+  if (waiting.length > 0) {
+    const digests = groupMd5s(waiting.map((w) => w.bytes))!;
+    waiting.forEach(({ at, bytes, stamp }, k) => {
+      halves[at] = { index: from + at, hashes: sampleHashes(bytes, digests[k]), stamp };
+    });
+  }
+  return halves;
+}
+
+/** The trait halves of `files[from]` to `files[to - 1]`: everything of their entries but the hashes. */
+export function readTraitHalves(
+  files: readonly string[],
+  from: number,
+  to: number,
+  maxSize: number,
+  victimNaming?: RegExp,
+): SampleTraitHalf[] {
+  const halves = new Array<SampleTraitHalf>(to - from);
+  for (let i = from; i < to; i++) {
+    const file = files[i]!;
+    const read = readBytes(file, maxSize, readBuffer);
+    let entry: SampleFileJson;
+    if ('entry' in read) entry = read.entry;
+    else {
+      try {
+        const { size, type, pe, strings, problems } = sampleTraits(read.bytes, { file, victimNaming });
+        const problemsJson = problems.map((p) => p.toJSON());
+        const head = JSON.stringify({ file, facts: { size, type } });
+        const tail = JSON.stringify({ ...(pe ? { pe } : {}), strings, problems: problemsJson });
+        halves[i - from] = {
+          index: i,
+          head: head.slice(0, -2),
+          tail: `,${tail.slice(1)}}`,
+          problems: problemsJson,
+          size,
+          stamp: read.stamp,
+        };
+        continue;
+      } catch (error) {
+        entry = readFailure(file, error);
+      }
+    }
+    halves[i - from] = { index: i, json: JSON.stringify(entry), problems: entry.error ? [entry.error] : [] };
+  }
+  return halves;
+}
+
+/**
+ * The reply of a file whose two halves are read: its entry's JSON text, or undefined when the
+ * halves cannot be joined (the file changed between the two reads, or the hashing thread could
+ * not read it), and the file must be read again whole.
+ */
+export function joinHalves(traits: SampleTraitHalf, hash: SampleHashHalf): SampleWorkerReply | undefined {
+  const { index, problems } = traits;
+  if (traits.json !== undefined) return { index, json: traits.json, problems };
+  if (hash.hashes === undefined || !sameStamp(traits.stamp!, hash.stamp!)) return undefined;
+  return {
+    index,
+    json: `${traits.head!},"hashes":${JSON.stringify(hash.hashes)}${traits.tail!}`,
+    problems,
+    size: traits.size,
+  };
+}
+
 export { sampleWorkerScript, victimRegex } from './sample-start.js';
 
 /**
- * How a worker hands an entry back: the entry itself (`false`, by structured clone), its JSON
- * text (`true`: a string crosses threads as one copy, with no objects to rebuild and keep on the
- * main thread), or that text as a line of UTF-8 (`'utf8'`: the lines of a batch in one buffer
- * moved, not copied, to the main thread, which writes them out as they are).
+ * The form of the replies: the entry itself (`false`: each file read whole by one thread, the
+ * entry sent by structured clone), or its JSON text (`true`: a split read, see `SampleHashHalf`;
+ * the text is made on the main thread from the halves).
  */
-export type SampleReplyForm = boolean | 'utf8';
+export type SampleReplyForm = boolean;
 
 /** A worker's answer, in the form asked; with what the run's hooks and totals need either way. */
 export interface SampleWorkerReply {
   index: number;
   result?: SampleFileJson;
   json?: string;
-  /** The JSON text and a line feed, as UTF-8 (a view of its batch's buffer). */
-  utf8?: Uint8Array;
   /** The file's problems: why it was not read, or what is wrong in its structures. */
   problems: ProblemJson[];
   /** Its size when it was read. */
@@ -216,11 +346,21 @@ export interface SampleReadSetup {
 export interface SampleWorkerWork extends SampleReadSetup {
   files: readonly string[];
   next: SharedArrayBuffer;
+  /**
+   * A split read (the JSON forms): `next` counts the trait halves taken and this the hash halves;
+   * a worker takes hash halves first, trait halves once none is left.
+   */
+  hashNext?: SharedArrayBuffer;
 }
 
-/** A worker's message: the replies since its last one; `done` once no file is left. */
+/**
+ * A worker's message: the replies since its last one (the halves, in a split read); `done` once
+ * no file is left.
+ */
 export interface SampleWorkerBatch {
   replies: SampleWorkerReply[];
+  hashes?: SampleHashHalf[];
+  traits?: SampleTraitHalf[];
   done: boolean;
 }
 
@@ -228,32 +368,13 @@ export interface SampleWorkerBatch {
 const BATCH_FILES = 16;
 const BATCH_MS = 50;
 
-/** The reply for one entry read, as an object or as JSON text (still a string for `'utf8'`). */
+/** The reply for one entry read, as an object or as JSON text. */
 export function sampleReply(index: number, result: SampleFileJson, json: SampleReplyForm): SampleWorkerReply {
   const problems = [...(result.error ? [result.error] : []), ...(result.facts?.problems ?? [])];
   const size = result.facts?.size;
   return json !== false
     ? { index, json: JSON.stringify(result), problems, size }
     : { index, result, problems, size };
-}
-
-/**
- * Moves the JSON texts of `replies` into one buffer of UTF-8 lines, each reply keeping a view of
- * its own line; returns the buffer's memory, for the transfer list of the message that carries them.
- */
-export function packReplies(replies: SampleWorkerReply[]): ArrayBuffer {
-  let total = 0;
-  for (const r of replies) total += Buffer.byteLength(r.json!) + 1;
-  const packed = Buffer.allocUnsafeSlow(total);
-  let at = 0;
-  for (const r of replies) {
-    let end = at + packed.write(r.json!, at);
-    packed[end++] = 0x0a;
-    r.utf8 = packed.subarray(at, end);
-    r.json = undefined;
-    at = end;
-  }
-  return packed.buffer as ArrayBuffer;
 }
 
 // Worker side: this module, started by sample-files.ts with its mark as workerData; its work comes by message.
@@ -264,12 +385,12 @@ if (
 ) {
   const port = parentPort;
   port.once('message', (setup: SampleWorkerWork) => {
+    if (setup.hashNext !== undefined) return readSplit(port, setup, setup.hashNext);
     const { files, next: counter } = setup;
     const naming = victimRegex(setup.victimNaming);
     const send = (replies: SampleWorkerReply[], done: boolean): void => {
       const batch: SampleWorkerBatch = { replies, done };
-      if (setup.json === 'utf8') port.postMessage(batch, [packReplies(replies)]);
-      else port.postMessage(batch);
+      port.postMessage(batch);
     };
     const next = new Int32Array(counter);
     let replies: SampleWorkerReply[] = [];
@@ -296,4 +417,35 @@ if (
     }
     send(replies, true);
   });
+}
+
+/** A worker's split read: hash halves while any is left, then trait halves, in batches as above. */
+function readSplit(port: MessagePort, setup: SampleWorkerWork, hashCounter: SharedArrayBuffer): void {
+  const { files } = setup;
+  const naming = victimRegex(setup.victimNaming);
+  const hashNext = new Int32Array(hashCounter);
+  const traitNext = new Int32Array(setup.next);
+  let hashes: SampleHashHalf[] = [];
+  let traits: SampleTraitHalf[] = [];
+  let sent = Date.now();
+  const send = (done: boolean): void => {
+    const batch: SampleWorkerBatch = { replies: [], hashes, traits, done };
+    port.postMessage(batch);
+    hashes = [];
+    traits = [];
+    sent = Date.now();
+  };
+  for (;;) {
+    let i = Atomics.add(hashNext, 0, SAMPLE_READ_GROUP);
+    if (i < files.length) {
+      hashes.push(...readHashHalves(files, i, Math.min(files.length, i + SAMPLE_READ_GROUP), setup.maxSize));
+    } else {
+      i = Atomics.add(traitNext, 0, SAMPLE_READ_GROUP);
+      if (i >= files.length) break;
+      const to = Math.min(files.length, i + SAMPLE_READ_GROUP);
+      traits.push(...readTraitHalves(files, i, to, setup.maxSize, naming));
+    }
+    if (hashes.length + traits.length >= BATCH_FILES || Date.now() - sent >= BATCH_MS) send(false);
+  }
+  send(true);
 }

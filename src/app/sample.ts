@@ -771,8 +771,8 @@ async function ruleRun<M, R>(
 
 /**
  * `writeSampleLines` with YARA rules and no case (`intel sample --json --rules`): the lines
- * `sampleRuleLines` makes, written as UTF-8 without a string of them. The workers hand each
- * entry's line as UTF-8 (as without rules), the matched strings' JSON text stays the bytes yara's
+ * `sampleRuleLines` makes, written as UTF-8 without a string of them. Each entry's line is joined
+ * from its halves (as without rules), the matched strings' JSON text stays the bytes yara's
  * output was read into (`YaraOutputBytesReader`), and the lines are written in order as soon as
  * yara has ended and the lines before them are written; nothing is written when yara fails.
  */
@@ -786,28 +786,22 @@ export async function writeRuleLines(
     request,
     hooks,
     started,
-    'utf8',
+    true,
     bytesReader,
     async ({ files, refused, actors, scan, read: readFiles, rules }) => {
       const out = new ByteSink(write);
-      // A worker's line as UTF-8 (a view of its batch's buffer), or this thread's as text.
-      const waiting = new Array<Uint8Array | string | undefined>(files.length);
+      // The files' lines as their halves are joined, not always in order.
+      const waiting = new Array<string | undefined>(files.length);
       const wasRead = new Array<boolean>(files.length).fill(false);
       let matches: Map<string, YaraMatchBytes[]> | undefined;
       let next = 0;
       let bytes = 0;
       /** What writing failed with: thrown once the files are read, nothing more written. */
       let failure: { error: unknown } | undefined;
-      const writeLine = (i: number, line: Uint8Array | string): void => {
-        if (typeof line === 'string') {
-          if (!wasRead[i]) return out.text(line + '\n');
-          // The entry's JSON ends with the facts object's closing brace and its own.
-          out.text(line.slice(0, -1));
-        } else {
-          if (!wasRead[i]) return out.bytes(line);
-          // The same, and a line feed.
-          out.bytes(line.subarray(0, line.length - 2));
-        }
+      const writeLine = (i: number, line: string): void => {
+        if (!wasRead[i]) return out.text(line + '\n');
+        // The entry's JSON ends with the facts object's closing brace and its own.
+        out.text(line.slice(0, -1));
         out.text(',"yara":[');
         let first = true;
         for (const m of matches!.get(files[i]) ?? []) {
@@ -844,7 +838,7 @@ export async function writeRuleLines(
         () => undefined,
       );
       const onReply = (reply: SampleWorkerReply): void => {
-        waiting[reply.index] = reply.utf8 ?? reply.json!;
+        waiting[reply.index] = reply.json!;
         if (reply.size !== undefined) {
           wasRead[reply.index] = true;
           bytes += reply.size;

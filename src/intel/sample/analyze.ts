@@ -71,8 +71,15 @@ export function sampleHashes(bytes: Uint8Array, md5?: string): SampleHashes {
   };
 }
 
-/** Everything cairn reads from one sample's bytes; never throws on bad input. */
-export function analyzeSample(bytes: Uint8Array, options: SampleOptions = {}): SampleFacts {
+/** A sample's facts other than its hashes (what `sampleHashes` does not compute). */
+export type SampleTraits = Omit<SampleFacts, 'hashes'>;
+
+/**
+ * Size, type, PE build traits, network strings and problems of a sample's bytes: `analyzeSample`
+ * without the hashes, so that one thread can hash a file while another reads its traits.
+ * Never throws on bad input.
+ */
+export function sampleTraits(bytes: Uint8Array, options: SampleOptions = {}): SampleTraits {
   const problems: CairnError[] = [];
   let pe: PeTraits | undefined;
   if (bytes.length >= 2 && bytes[0] === 0x4d && bytes[1] === 0x5a) {
@@ -92,9 +99,22 @@ export function analyzeSample(bytes: Uint8Array, options: SampleOptions = {}): S
   return {
     size: bytes.length,
     type: fileType(bytes),
-    hashes: sampleHashes(bytes, options.md5),
     ...(pe ? { pe } : {}),
     strings: networkStrings(bytes, options.victimNaming),
+    problems,
+  };
+}
+
+/** Everything cairn reads from one sample's bytes; never throws on bad input. */
+export function analyzeSample(bytes: Uint8Array, options: SampleOptions = {}): SampleFacts {
+  const { size, type, pe, strings, problems } = sampleTraits(bytes, options);
+  // Keys in this order: the JSON of a split read (app/sample-read.ts) is spliced in the same one.
+  return {
+    size,
+    type,
+    hashes: sampleHashes(bytes, options.md5),
+    ...(pe ? { pe } : {}),
+    strings,
     problems,
   };
 }
