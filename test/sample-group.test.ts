@@ -27,6 +27,7 @@ import {
   readTraitHalves,
   sampleReply,
 } from '../src/app/sample-read.js';
+import { claimSplitGroup, SAMPLE_READ_GROUP, SPLIT_LEAD } from '../src/app/sample-start.js';
 import { syntheticPe } from './fixtures/pe/synthetic-pe.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cairn-sample-group-'));
@@ -152,5 +153,45 @@ describe('a split read: hashes and traits read apart, joined into the entry', ()
     rmSync(path);
     expect(readHashHalves([path], 0, 1, 1 << 20)[0]).toEqual({ index: 0 });
     expect(joinHalves(last, { index: 0 })).toBeUndefined();
+  });
+});
+
+describe('claimSplitGroup: which half a thread of a split read takes next', () => {
+  it('takes its own kind up to SPLIT_LEAD files ahead of the other, then the other; each group once', () => {
+    const files = 10 * SPLIT_LEAD + 3;
+    const hashes = new Int32Array(new SharedArrayBuffer(4));
+    const traits = new Int32Array(new SharedArrayBuffer(4));
+    // One thread that only ever asks with traits preferred: it alternates once it is ahead.
+    const taken: string[] = [];
+    let lead = 0;
+    for (
+      let g = claimSplitGroup(traits, hashes, files);
+      g !== undefined;
+      g = claimSplitGroup(traits, hashes, files)
+    ) {
+      taken.push(`${g.mine ? 't' : 'h'}${g.from}`);
+      lead = Math.max(lead, Atomics.load(traits, 0) - Atomics.load(hashes, 0));
+    }
+    const groups = Math.ceil(files / SAMPLE_READ_GROUP);
+    expect(taken.length).toBe(2 * groups);
+    expect(new Set(taken).size).toBe(taken.length);
+    expect(taken.slice(0, SPLIT_LEAD / SAMPLE_READ_GROUP).every((t) => t.startsWith('t'))).toBe(true);
+    expect(taken[SPLIT_LEAD / SAMPLE_READ_GROUP]).toBe('h0');
+    expect(lead).toBeLessThanOrEqual(SPLIT_LEAD);
+    // Two threads of opposite preferences, one three times as fast: the lead stays bounded.
+    const h2 = new Int32Array(new SharedArrayBuffer(4));
+    const t2 = new Int32Array(new SharedArrayBuffer(4));
+    const seen = new Set<string>();
+    let maxLead = 0;
+    for (let round = 0; ; round++) {
+      const fast = [0, 1, 2].map(() => claimSplitGroup(h2, t2, files));
+      const slow = claimSplitGroup(t2, h2, files);
+      for (const g of [...fast]) if (g) seen.add(`${g.mine ? 'h' : 't'}${g.from}`);
+      if (slow) seen.add(`${slow.mine ? 't' : 'h'}${slow.from}`);
+      maxLead = Math.max(maxLead, Math.abs(Atomics.load(h2, 0) - Atomics.load(t2, 0)));
+      if (fast.every((g) => g === undefined) && slow === undefined) break;
+    }
+    expect(seen.size).toBe(2 * groups);
+    expect(maxLead).toBeLessThanOrEqual(SPLIT_LEAD + 3 * SAMPLE_READ_GROUP);
   });
 });

@@ -29,7 +29,7 @@ import type {
   SampleWorkerSetup,
   SampleWorkerWork,
 } from './sample-read.js';
-import { SAMPLE_READ_GROUP, sampleWorkerScript, victimRegex } from './sample-start.js';
+import { claimSplitGroup, SAMPLE_READ_GROUP, sampleWorkerScript, victimRegex } from './sample-start.js';
 
 export { DEFAULT_MAX_SAMPLE_SIZE } from './sample-start.js';
 /** Below this many files the worker start-up costs more than it saves. */
@@ -207,8 +207,8 @@ export class SampleWorkers {
 
   /**
    * A split read of `files` (see `SampleHashHalf`): the workers take hash halves first, this
-   * thread trait halves first (`traitsHere`; `hashesHere` once none is left); each half goes to
-   * `onHashes` or `onTraits` as it comes. Ends every thread.
+   * thread trait halves first (`traitsHere`; `hashesHere` when its kind runs too far ahead or none
+   * is left: `claimSplitGroup`); the halves go to `onHalves` as they come. Ends every thread.
    */
   async runSplit(
     files: readonly string[],
@@ -224,14 +224,11 @@ export class SampleWorkers {
       { ...setup, files, next: new SharedArrayBuffer(4), hashNext },
       (batch) => onHalves(batch.hashes ?? [], batch.traits ?? []),
       (traitCounter) => {
-        let i = Atomics.add(traitCounter, 0, SAMPLE_READ_GROUP);
-        if (i < files.length) {
-          onHalves([], traitsHere(i, Math.min(files.length, i + SAMPLE_READ_GROUP)));
-          return true;
-        }
-        i = Atomics.add(hashCounter, 0, SAMPLE_READ_GROUP);
-        if (i >= files.length) return false;
-        onHalves(hashesHere(i, Math.min(files.length, i + SAMPLE_READ_GROUP)), []);
+        const group = claimSplitGroup(traitCounter, hashCounter, files.length);
+        if (group === undefined) return false;
+        const to = Math.min(files.length, group.from + SAMPLE_READ_GROUP);
+        if (group.mine) onHalves([], traitsHere(group.from, to));
+        else onHalves(hashesHere(group.from, to), []);
         return true;
       },
     );

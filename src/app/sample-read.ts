@@ -19,7 +19,7 @@ import {
 } from '../intel/sample/analyze.js';
 import type { ProblemJson } from './problem-schema.js';
 import type { SampleFileJson } from './sample.js';
-import { SAMPLE_READ_GROUP, victimRegex } from './sample-start.js';
+import { claimSplitGroup, SAMPLE_READ_GROUP, victimRegex } from './sample-start.js';
 
 /** Files up to this size are read into one buffer reused from file to file (less GC). */
 const REUSED_BUFFER_MAX = 16 * 1024 * 1024;
@@ -419,7 +419,10 @@ if (
   });
 }
 
-/** A worker's split read: hash halves while any is left, then trait halves, in batches as above. */
+/**
+ * A worker's split read: hash halves first, trait halves when the hashes run too far ahead or none
+ * is left (`claimSplitGroup`), in batches as above.
+ */
 function readSplit(port: MessagePort, setup: SampleWorkerWork, hashCounter: SharedArrayBuffer): void {
   const { files } = setup;
   const naming = victimRegex(setup.victimNaming);
@@ -435,17 +438,13 @@ function readSplit(port: MessagePort, setup: SampleWorkerWork, hashCounter: Shar
     traits = [];
     sent = Date.now();
   };
-  for (;;) {
-    let i = Atomics.add(hashNext, 0, SAMPLE_READ_GROUP);
-    if (i < files.length) {
-      hashes.push(...readHashHalves(files, i, Math.min(files.length, i + SAMPLE_READ_GROUP), setup.maxSize));
-    } else {
-      i = Atomics.add(traitNext, 0, SAMPLE_READ_GROUP);
-      if (i >= files.length) break;
-      const to = Math.min(files.length, i + SAMPLE_READ_GROUP);
-      traits.push(...readTraitHalves(files, i, to, setup.maxSize, naming));
-    }
+  for (let group = claimSplitGroup(hashNext, traitNext, files.length); group !== undefined;) {
+    const { from, mine } = group;
+    const to = Math.min(files.length, from + SAMPLE_READ_GROUP);
+    if (mine) hashes.push(...readHashHalves(files, from, to, setup.maxSize));
+    else traits.push(...readTraitHalves(files, from, to, setup.maxSize, naming));
     if (hashes.length + traits.length >= BATCH_FILES || Date.now() - sent >= BATCH_MS) send(false);
+    group = claimSplitGroup(hashNext, traitNext, files.length);
   }
   send(true);
 }
