@@ -27,7 +27,7 @@ import {
   readTraitHalves,
   sampleReply,
 } from '../src/app/sample-read.js';
-import { claimSplitGroup, SAMPLE_READ_GROUP, SPLIT_LEAD } from '../src/app/sample-start.js';
+import { claimSplitGroup, SAMPLE_READ_GROUP, SPLIT_WAITING_BYTES } from '../src/app/sample-start.js';
 import { syntheticPe } from './fixtures/pe/synthetic-pe.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cairn-sample-group-'));
@@ -157,41 +157,73 @@ describe('a split read: hashes and traits read apart, joined into the entry', ()
 });
 
 describe('claimSplitGroup: which half a thread of a split read takes next', () => {
-  it('takes its own kind up to SPLIT_LEAD files ahead of the other, then the other; each group once', () => {
-    const files = 10 * SPLIT_LEAD + 3;
-    const hashes = new Int32Array(new SharedArrayBuffer(4));
-    const traits = new Int32Array(new SharedArrayBuffer(4));
-    // One thread that only ever asks with traits preferred: it alternates once it is ahead.
-    const taken: string[] = [];
-    let lead = 0;
-    for (
-      let g = claimSplitGroup(traits, hashes, files);
-      g !== undefined;
-      g = claimSplitGroup(traits, hashes, files)
-    ) {
-      taken.push(`${g.mine ? 't' : 'h'}${g.from}`);
-      lead = Math.max(lead, Atomics.load(traits, 0) - Atomics.load(hashes, 0));
-    }
+  const counter = (value = 0): Int32Array => {
+    const c = new Int32Array(new SharedArrayBuffer(4));
+    c[0] = value;
+    return c;
+  };
+
+  it('takes its own kind while little waits, then the kind behind; each group once', () => {
+    const files = 100 * SAMPLE_READ_GROUP + 3;
     const groups = Math.ceil(files / SAMPLE_READ_GROUP);
+    const hashes = counter();
+    const traits = counter();
+    const waiting = counter();
+    // One thread preferring traits: all of them first, then the hashes.
+    const taken: string[] = [];
+    for (
+      let g = claimSplitGroup(traits, hashes, files, waiting);
+      g;
+      g = claimSplitGroup(traits, hashes, files, waiting)
+    )
+      taken.push(`${g.mine ? 't' : 'h'}${g.from}`);
     expect(taken.length).toBe(2 * groups);
     expect(new Set(taken).size).toBe(taken.length);
-    expect(taken.slice(0, SPLIT_LEAD / SAMPLE_READ_GROUP).every((t) => t.startsWith('t'))).toBe(true);
-    expect(taken[SPLIT_LEAD / SAMPLE_READ_GROUP]).toBe('h0');
-    expect(lead).toBeLessThanOrEqual(SPLIT_LEAD);
-    // Two threads of opposite preferences, one three times as fast: the lead stays bounded.
-    const h2 = new Int32Array(new SharedArrayBuffer(4));
-    const t2 = new Int32Array(new SharedArrayBuffer(4));
-    const seen = new Set<string>();
-    let maxLead = 0;
-    for (let round = 0; ; round++) {
-      const fast = [0, 1, 2].map(() => claimSplitGroup(h2, t2, files));
-      const slow = claimSplitGroup(t2, h2, files);
-      for (const g of [...fast]) if (g) seen.add(`${g.mine ? 'h' : 't'}${g.from}`);
-      if (slow) seen.add(`${slow.mine ? 't' : 'h'}${slow.from}`);
-      maxLead = Math.max(maxLead, Math.abs(Atomics.load(h2, 0) - Atomics.load(t2, 0)));
+    expect(taken.slice(0, groups).every((t) => t.startsWith('t'))).toBe(true);
+    // Over the limit: the kind behind first, whichever the thread prefers.
+    const over = counter(SPLIT_WAITING_BYTES);
+    expect(claimSplitGroup(counter(80), counter(16), files, over)).toEqual({ from: 16, mine: false });
+    expect(claimSplitGroup(counter(16), counter(80), files, over)).toEqual({ from: 16, mine: true });
+    expect(claimSplitGroup(counter(80), counter(16), files, counter(SPLIT_WAITING_BYTES - 1))).toEqual({
+      from: 80,
+      mine: true,
+    });
+    // The kind behind used up: its own again.
+    expect(claimSplitGroup(counter(80), counter(files), files, over)).toEqual({ from: 80, mine: true });
+    expect(claimSplitGroup(counter(files), counter(files + 8), files, over)).toBeUndefined();
+  });
+
+  it('keeps the halves waiting under the limit when one thread is three times as fast', () => {
+    // The main thread (traits, slow) joins each file once both halves are in; a file's halves
+    // weigh 10 bytes each, the limit 200: what waits stays near it.
+    const files = 400 * SAMPLE_READ_GROUP;
+    const hashes = counter();
+    const traits = counter();
+    const waiting = counter();
+    const limit = 200;
+    const have = { h: new Set<number>(), t: new Set<number>() };
+    let most = 0;
+    const add = (kind: 'h' | 't', from: number): void => {
+      for (let i = from; i < from + SAMPLE_READ_GROUP; i++) {
+        const other = kind === 'h' ? have.t : have.h;
+        if (other.has(i)) {
+          other.delete(i);
+          waiting[0] -= 10;
+        } else {
+          have[kind].add(i);
+          waiting[0] += 10;
+        }
+      }
+      most = Math.max(most, waiting[0]);
+    };
+    for (;;) {
+      const fast = [0, 1, 2].map(() => claimSplitGroup(hashes, traits, files, waiting, limit));
+      for (const g of fast) if (g) add(g.mine ? 'h' : 't', g.from);
+      const slow = claimSplitGroup(traits, hashes, files, waiting, limit);
+      if (slow) add(slow.mine ? 't' : 'h', slow.from);
       if (fast.every((g) => g === undefined) && slow === undefined) break;
     }
-    expect(seen.size).toBe(2 * groups);
-    expect(maxLead).toBeLessThanOrEqual(SPLIT_LEAD + 3 * SAMPLE_READ_GROUP);
+    expect(have.h.size + have.t.size).toBe(0);
+    expect(most).toBeLessThanOrEqual(limit + 4 * 10 * SAMPLE_READ_GROUP);
   });
 });

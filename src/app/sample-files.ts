@@ -207,8 +207,9 @@ export class SampleWorkers {
 
   /**
    * A split read of `files` (see `SampleHashHalf`): the workers take hash halves first, this
-   * thread trait halves first (`traitsHere`; `hashesHere` when its kind runs too far ahead or none
-   * is left: `claimSplitGroup`); the halves go to `onHalves` as they come. Ends every thread.
+   * thread trait halves first (`traitsHere`; `hashesHere` when too much waits to be joined, in
+   * `waiting`, and the hashes are behind, or none is left: `claimSplitGroup`); the halves go to
+   * `onHalves` as they come. Ends every thread.
    */
   async runSplit(
     files: readonly string[],
@@ -216,15 +217,22 @@ export class SampleWorkers {
     onHalves: (hashes: readonly SampleHashHalf[], traits: readonly SampleTraitHalf[]) => void,
     hashesHere: (from: number, to: number) => SampleHashHalf[],
     traitsHere: (from: number, to: number) => SampleTraitHalf[],
+    waiting: Int32Array,
   ): Promise<void> {
     const hashNext = new SharedArrayBuffer(4);
     const hashCounter = new Int32Array(hashNext);
     return this.runWith(
       files,
-      { ...setup, files, next: new SharedArrayBuffer(4), hashNext },
+      {
+        ...setup,
+        files,
+        next: new SharedArrayBuffer(4),
+        hashNext,
+        waiting: waiting.buffer as SharedArrayBuffer,
+      },
       (batch) => onHalves(batch.hashes ?? [], batch.traits ?? []),
       (traitCounter) => {
-        const group = claimSplitGroup(traitCounter, hashCounter, files.length);
+        const group = claimSplitGroup(traitCounter, hashCounter, files.length, waiting);
         if (group === undefined) return false;
         const to = Math.min(files.length, group.from + SAMPLE_READ_GROUP);
         if (group.mine) onHalves([], traitsHere(group.from, to));
@@ -307,6 +315,14 @@ async function checkedWithWorkers<R>(
   }
 }
 
+/** What a hash half waiting to be joined is counted as (its object and five short strings). */
+const HASH_HALF_BYTES = 1024;
+
+/** What a trait half waiting to be joined is counted as: its JSON text and its object. */
+function traitBytes(half: SampleTraitHalf): number {
+  return (half.head?.length ?? 0) + (half.tail?.length ?? 0) + (half.json?.length ?? 0) + 256;
+}
+
 /**
  * Reads `files` (in worker threads and on the main thread when there are many), reporting each
  * file's problems and the progress through hooks and handing each reply, in the form `json` asks,
@@ -349,12 +365,22 @@ export async function readSampleFiles(
       // JSON text: each file in two halves, joined here (see SampleHashHalf).
       const hashOf = new Array<SampleHashHalf | undefined>(files.length);
       const traitOf = new Array<SampleTraitHalf | undefined>(files.length);
+      const settled = new Uint8Array(files.length);
+      // The bytes of the halves waiting here, for the threads' choice of the next group.
+      const waiting = new Int32Array(new SharedArrayBuffer(4));
+      let waitingBytes = 0;
+      const weigh = (bytes: number): void => {
+        waitingBytes += bytes;
+        Atomics.store(waiting, 0, Math.min(waitingBytes, 0x7fffffff));
+      };
       const settle = (i: number): void => {
         const traits = traitOf[i];
         const hash = hashOf[i];
         if (traits === undefined || (traits.json === undefined && hash === undefined)) return;
         traitOf[i] = undefined;
         hashOf[i] = undefined;
+        settled[i] = 1;
+        weigh(-traitBytes(traits) - (hash !== undefined ? HASH_HALF_BYTES : 0));
         // A file that changed between its two reads is read again, whole.
         onFile(joinHalves(traits, hash ?? { index: i }) ?? readHere(i, i + 1)[0]!);
       };
@@ -363,16 +389,21 @@ export async function readSampleFiles(
         readSetup(request, json),
         (hashes, traits) => {
           for (const h of hashes) {
+            // The hash half of a file whose entry is out already (refused) is not kept.
+            if (settled[h.index] === 1) continue;
             hashOf[h.index] = h;
+            weigh(HASH_HALF_BYTES);
             settle(h.index);
           }
           for (const t of traits) {
             traitOf[t.index] = t;
+            weigh(traitBytes(t));
             settle(t.index);
           }
         },
         (from, to) => readHashHalves(files, from, to, request.maxSize),
         (from, to) => readTraitHalves(files, from, to, request.maxSize, victimNaming),
+        waiting,
       );
     }
   } else {

@@ -351,6 +351,8 @@ export interface SampleWorkerWork extends SampleReadSetup {
    * a worker takes hash halves first, trait halves once none is left.
    */
   hashNext?: SharedArrayBuffer;
+  /** A split read: the bytes of halves waiting on the main thread (one Int32, see `claimSplitGroup`). */
+  waiting?: SharedArrayBuffer;
 }
 
 /**
@@ -385,7 +387,8 @@ if (
 ) {
   const port = parentPort;
   port.once('message', (setup: SampleWorkerWork) => {
-    if (setup.hashNext !== undefined) return readSplit(port, setup, setup.hashNext);
+    if (setup.hashNext !== undefined && setup.waiting !== undefined)
+      return readSplit(port, setup, setup.hashNext, setup.waiting);
     const { files, next: counter } = setup;
     const naming = victimRegex(setup.victimNaming);
     const send = (replies: SampleWorkerReply[], done: boolean): void => {
@@ -420,14 +423,20 @@ if (
 }
 
 /**
- * A worker's split read: hash halves first, trait halves when the hashes run too far ahead or none
- * is left (`claimSplitGroup`), in batches as above.
+ * A worker's split read: hash halves first, trait halves when too much waits to be joined and they
+ * are behind, or none is left (`claimSplitGroup`), in batches as above.
  */
-function readSplit(port: MessagePort, setup: SampleWorkerWork, hashCounter: SharedArrayBuffer): void {
+function readSplit(
+  port: MessagePort,
+  setup: SampleWorkerWork,
+  hashCounter: SharedArrayBuffer,
+  waitingBytes: SharedArrayBuffer,
+): void {
   const { files } = setup;
   const naming = victimRegex(setup.victimNaming);
   const hashNext = new Int32Array(hashCounter);
   const traitNext = new Int32Array(setup.next);
+  const waiting = new Int32Array(waitingBytes);
   let hashes: SampleHashHalf[] = [];
   let traits: SampleTraitHalf[] = [];
   let sent = Date.now();
@@ -438,13 +447,13 @@ function readSplit(port: MessagePort, setup: SampleWorkerWork, hashCounter: Shar
     traits = [];
     sent = Date.now();
   };
-  for (let group = claimSplitGroup(hashNext, traitNext, files.length); group !== undefined;) {
+  for (let group = claimSplitGroup(hashNext, traitNext, files.length, waiting); group !== undefined;) {
     const { from, mine } = group;
     const to = Math.min(files.length, from + SAMPLE_READ_GROUP);
     if (mine) hashes.push(...readHashHalves(files, from, to, setup.maxSize));
     else traits.push(...readTraitHalves(files, from, to, setup.maxSize, naming));
     if (hashes.length + traits.length >= BATCH_FILES || Date.now() - sent >= BATCH_MS) send(false);
-    group = claimSplitGroup(hashNext, traitNext, files.length);
+    group = claimSplitGroup(hashNext, traitNext, files.length, waiting);
   }
   send(true);
 }

@@ -21,35 +21,29 @@ export const DEFAULT_MAX_SAMPLE_SIZE = 256 * 1024 * 1024;
 export const SAMPLE_READ_GROUP = 8;
 
 /**
- * How far (in files) a split read lets one kind of half run ahead of the other: the halves of
- * the files in between wait on the main thread to be joined, so this bounds what waits (some 13
- * KB of JSON text a file on the bench's files) however long the run.
+ * The bytes of halves a split read lets wait on the main thread to be joined (their JSON text,
+ * and about a KiB for each hash half): past this, every thread takes the kind of half that is
+ * behind, so that what waits stays bounded however long the run and whatever the files.
  */
-export const SPLIT_LEAD = 32 * SAMPLE_READ_GROUP;
+export const SPLIT_WAITING_BYTES = 64 * 1024 * 1024;
 
 /**
  * The next group of a split read for a thread that prefers `mine` (the counter of one kind of
- * half, a shared Int32Array) to `theirs`: from `mine` while it is not more than SPLIT_LEAD files
- * ahead of `theirs`, else (or once `mine` is used up) from `theirs`. Its first index and whether
- * it came from `mine`, or undefined once both are used up.
+ * half, a shared Int32Array) to `theirs`: from `mine` while the halves waiting to be joined
+ * (`waiting`, bytes, kept by the main thread) are under `limit` bytes, else from whichever counter
+ * is behind; from the other once one is used up. Its first index and whether it came from
+ * `mine`, or undefined once both are used up.
  */
 export function claimSplitGroup(
   mine: Int32Array,
   theirs: Int32Array,
   files: number,
+  waiting: Int32Array,
+  limit = SPLIT_WAITING_BYTES,
 ): { from: number; mine: boolean } | undefined {
-  const ahead = Atomics.load(mine, 0) - Atomics.load(theirs, 0);
-  const order: Array<[Int32Array, boolean]> =
-    ahead < SPLIT_LEAD
-      ? [
-          [mine, true],
-          [theirs, false],
-        ]
-      : [
-          [theirs, false],
-          [mine, true],
-        ];
-  for (const [counter, isMine] of order) {
+  const mineFirst = Atomics.load(waiting, 0) < limit || Atomics.load(mine, 0) <= Atomics.load(theirs, 0);
+  for (const isMine of mineFirst ? [true, false] : [false, true]) {
+    const counter = isMine ? mine : theirs;
     if (Atomics.load(counter, 0) >= files) continue;
     const from = Atomics.add(counter, 0, SAMPLE_READ_GROUP);
     if (from < files) return { from, mine: isMine };
