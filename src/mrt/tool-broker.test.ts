@@ -6,12 +6,18 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BROKER_SLOTS, startTool, toolLauncher, type ToolJob } from './tool-broker.js';
 
+/** Everything the tool wrote on stdout and on stderr: both read to their end (either may end first). */
 async function readAll(job: ToolJob): Promise<{ out: Buffer; err: string }> {
   const err: string[] = [];
   job.stderr.setEncoding('utf8');
   job.stderr.on('data', (text: string) => err.push(text));
+  const errEnded = new Promise<void>((resolve) => {
+    job.stderr.once('close', resolve);
+    job.stderr.once('end', resolve);
+  });
   const out: Buffer[] = [];
   for await (const chunk of job.stdout) out.push(chunk as Buffer);
+  await errEnded;
   return { out: Buffer.concat(out), err: err.join('') };
 }
 
