@@ -469,7 +469,11 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
       let refusedInput = '';
       await writeSampleLines({ paths: [many], maxSize: -1 }, () => undefined).catch((e) => (refusedInput = e.code));
       const early = { refusedInput, threads: Math.min(8, availableParallelism()) - 1, after: counts() };
-      console.log(JSON.stringify({ fewText, afterFew, failed, afterFailure, manyText, afterMany, readers, lateFailure, afterLate, workerFailure, afterWorkerFailure, early }));
+      // Three workers and this thread: several threads take each kind of half.
+      const fourOut = [];
+      await writeSampleLines({ paths: [many], workers: 4 }, (b) => fourOut.push(Buffer.from(b)));
+      const four = { text: Buffer.concat(fourOut).toString(), after: counts() };
+      console.log(JSON.stringify({ fewText, afterFew, failed, afterFailure, manyText, afterMany, readers, lateFailure, afterLate, workerFailure, afterWorkerFailure, early, four }));
     `;
     // A file, not --input-type (which the workers would inherit with the rest of execArgv).
     writeFileSync(join(dir, 'early.mjs'), script);
@@ -509,6 +513,9 @@ describe.skipIf(!existsSync(CLI))('worker threads (through the built binary)', (
     const early = got.early as unknown as { refusedInput: string; threads: number; after: object };
     expect(early.refusedInput).toBe('SAMPLE_BAD_OPTION');
     expect(early.after).toEqual({ started: 7 + early.threads, live: 0 });
+    const four = got.four as unknown as { text: string; after: object };
+    expect(four.text).toBe(await lines([samples]));
+    expect(four.after).toEqual({ started: 10 + early.threads, live: 0 });
   });
 });
 
