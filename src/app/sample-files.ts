@@ -495,9 +495,9 @@ export class ByteSink {
 /**
  * `sampleFileLines` written out as it goes (`intel sample --json`): `write` gets the lines as
  * UTF-8, in their order, each ended by a line feed (one line feed alone when there are none).
- * Without YARA rules or a case, the workers encode the lines and this only writes each, as soon
- * as the ones before it are, to a `ByteSink` (some 256 KiB a write): no line is kept once out,
- * nothing is left to do at the end.
+ * Without YARA rules or a case, each line is written as soon as its file's halves are joined and
+ * the lines before it are out, encoded into a `ByteSink` (some 256 KiB a write): no line is kept
+ * once out, nothing is left to do at the end.
  */
 export async function writeSampleLines(
   input: SampleInput,

@@ -771,8 +771,8 @@ async function ruleRun<M, R>(
 
 /**
  * `writeSampleLines` with YARA rules and no case (`intel sample --json --rules`): the lines
- * `sampleRuleLines` makes, written as UTF-8 without a string of them. Each entry's line is joined
- * from its halves (as without rules), the matched strings' JSON text stays the bytes yara's
+ * `sampleRuleLines` makes, written as UTF-8 without a string of the whole. Each entry's line is
+ * joined from its halves (as without rules), the matched strings' JSON text stays the bytes yara's
  * output was read into (`YaraOutputBytesReader`), and the lines are written in order as soon as
  * yara has ended and the lines before them are written; nothing is written when yara fails.
  */
