@@ -267,8 +267,14 @@ interface YaraReader<M> {
   end(): { matches: Map<string, M[]>; unread: string[] };
 }
 
-/** A reader of yara's output about `files`: `objectReader` or `YaraOutputReader`'s. */
-type YaraReading<M> = (files: readonly string[]) => YaraReader<M>;
+/** Files yara has printed matches for so far, as `YaraOutputReader`'s `onFile` reports them. */
+type YaraFileSeen<M> = (file: string, matches: ReadonlyMap<string, M[]>) => void;
+
+/**
+ * A reader of yara's output about `files`: `objectReader` or `YaraOutputReader`'s; the latter
+ * report each file whose matches start (`onFile`).
+ */
+type YaraReading<M> = (files: readonly string[], onFile?: YaraFileSeen<M>) => YaraReader<M>;
 
 /** `parseYaraOutput` of the whole output once yara has ended: matches as objects. */
 const objectReader: YaraReading<YaraMatch> = (files) => {
@@ -280,10 +286,10 @@ const objectReader: YaraReading<YaraMatch> = (files) => {
 };
 
 /** The matches' strings as JSON text, read while yara runs (`YaraOutputReader`). */
-const textReader: YaraReading<YaraMatchText> = (files) => new YaraOutputReader(files);
+const textReader: YaraReading<YaraMatchText> = (files, onFile) => new YaraOutputReader(files, onFile);
 
 /** The matches' strings as the UTF-8 of their JSON text, read while yara runs (`YaraOutputBytesReader`). */
-const bytesReader: YaraReading<YaraMatchBytes> = (files) => new YaraOutputBytesReader(files);
+const bytesReader: YaraReading<YaraMatchBytes> = (files, onFile) => new YaraOutputBytesReader(files, onFile);
 
 /** A match the rules' actors are added to. */
 type RuleMatch = Pick<YaraMatchJson, 'rule' | 'meta' | 'actors'>;
@@ -307,6 +313,7 @@ async function runYara<M>(
   signal?: AbortSignal,
   onOutput?: () => void,
   threads = Math.min(8, Math.max(1, os.availableParallelism())),
+  onFile?: YaraFileSeen<M>,
 ): Promise<YaraScan<M>> {
   const problems: YaraScan<M>['problems'] = [];
   const scannable: string[] = [];
@@ -342,7 +349,8 @@ async function runYara<M>(
     rules.compiledPath,
     list,
   ];
-  const reader = reading(scannable);
+  // Only one scanning thread prints the files in the scan list's order (see YaraFrontier).
+  const reader = reading(scannable, threads === 1 ? onFile : undefined);
   await new Promise<void>((resolve, reject) => {
     const child = spawn('yara', args, { stdio: ['ignore', 'pipe', 'pipe'], ...(signal ? { signal } : {}) });
     let size = 0;
@@ -432,6 +440,7 @@ function yaraAlongside<M>(
   signal: AbortSignal,
   actors: RuleActors | undefined,
   readers: number,
+  onFile?: YaraFileSeen<M>,
 ): Promise<YaraScan<M>> {
   const scan = runYara(
     rules,
@@ -441,6 +450,7 @@ function yaraAlongside<M>(
     // yara prints only matches: its first output says the rules' actors will be wanted.
     actors === undefined ? undefined : () => setImmediate(() => actors.prepare()),
     Math.min(8, Math.max(1, os.availableParallelism() - readers)),
+    onFile,
   );
   // Awaited once the files are read; until then a failure must not count as unhandled.
   scan.catch(() => undefined);
@@ -705,6 +715,11 @@ interface RuleRun<M> {
   refused: readonly SampleFileJson[];
   actors: RuleActors | undefined;
   scan: Promise<YaraScan<M>>;
+  /**
+   * Sets what is told of each file yara starts printing matches for, while it runs (only when it
+   * scans with one thread, which prints the files in order: see `YaraFrontier`).
+   */
+  onYaraFile: (listener: YaraFileSeen<M>) => void;
   /** Reads the files (in the workers started first), each reply to `onReply`. */
   read: (onReply: (reply: SampleWorkerReply) => void) => Promise<void>;
   rules: NonNullable<SampleLines['rules']>;
@@ -737,6 +752,7 @@ async function ruleRun<M, R>(
     const { files, refused } = walk;
     for (const r of refused) if (r.error) hooks.onProblem?.(problemOf(r.error));
     const actors = request.ruleActors ? new RuleActors() : undefined;
+    let onYaraFile: YaraFileSeen<M> | undefined;
     const scan = yaraAlongside(
       compiled,
       walk,
@@ -745,12 +761,14 @@ async function ruleRun<M, R>(
       abort.signal,
       actors,
       readerThreads(request, workers),
+      (file, matches) => onYaraFile?.(file, matches),
     );
     return await body({
       files,
       refused,
       actors,
       scan,
+      onYaraFile: (listener) => (onYaraFile = listener),
       read: (onReply) => readSampleFiles(files, request, victimNaming, form, hooks, onReply, workers),
       rules: { source: compiled.source, files: compiled.files, engine: compiled.engine },
     });
@@ -788,12 +806,16 @@ export async function writeRuleLines(
     started,
     true,
     bytesReader,
-    async ({ files, refused, actors, scan, read: readFiles, rules }) => {
+    async ({ files, refused, actors, scan, onYaraFile, read: readFiles, rules }) => {
       const out = new ByteSink(write);
       // The files' lines as their halves are joined, not always in order.
       const waiting = new Array<string | undefined>(files.length);
       const wasRead = new Array<boolean>(files.length).fill(false);
-      let matches: Map<string, YaraMatchBytes[]> | undefined;
+      /** The matches read so far (complete for the files before `frontier.passed`), then all. */
+      let matches: ReadonlyMap<string, YaraMatchBytes[]> | undefined;
+      let yaraDone = false;
+      const frontier = new YaraFrontier(files);
+      let begun = false;
       let next = 0;
       let bytes = 0;
       /** What writing failed with: thrown once the files are read, nothing more written. */
@@ -814,10 +836,22 @@ export async function writeRuleLines(
         }
         out.text(']}\n');
       };
+      /** The walk's refusals, the first lines, once yara has printed something or ended. */
+      const begin = (): void => {
+        if (begun) return;
+        begun = true;
+        for (const r of refused) out.text(JSON.stringify(r) + '\n');
+      };
+      // Each line goes out once yara is past its file (or has ended) and the lines before it are out.
       const flush = (): void => {
         if (matches === undefined || failure !== undefined) return;
         try {
-          for (let line = waiting[next]; line !== undefined; line = waiting[++next]) {
+          for (
+            let line = waiting[next];
+            line !== undefined && (yaraDone || next < frontier.passed);
+            line = waiting[++next]
+          ) {
+            begin();
             waiting[next] = undefined;
             writeLine(next, line);
           }
@@ -825,11 +859,17 @@ export async function writeRuleLines(
           failure = { error };
         }
       };
+      onYaraFile((file, soFar) => {
+        if (!frontier.file(file)) return;
+        matches = soFar;
+        flush();
+      });
       scan.then(
         (done) => {
           matches = done.matches;
+          yaraDone = true;
           try {
-            for (const r of refused) out.text(JSON.stringify(r) + '\n');
+            begin();
           } catch (error) {
             failure = { error };
           }
@@ -851,6 +891,13 @@ export async function writeRuleLines(
       const done = await scan;
       flush();
       if (failure !== undefined) throw failure.error;
+      if (frontier.disorder !== undefined) {
+        throw new CairnError(
+          'SAMPLE_YARA_FAILED',
+          `yara printed matches of ${frontier.disorder} after those of a file listed after it; the lines written before may lack them`,
+          { file: frontier.disorder },
+        );
+      }
       yaraOfRead(done, read, hooks);
       if (refused.length + files.length === 0) out.text('\n');
       out.flush();
@@ -862,6 +909,39 @@ export async function writeRuleLines(
       };
     },
   );
+}
+
+/**
+ * Which files yara has finished with, so that their lines can be written while it still runs.
+ * yara scanning with one thread takes its scan list in order (the walk's order, which the list
+ * keeps) and prints a file's matches together, so once a header names the walk's file k, every
+ * file before k has all its matches read. A path walked twice cannot be placed: the frontier then
+ * stays at 0 (lines wait for yara's end). A header for a file before the frontier is yara's order
+ * broken: `disorder` names the file, the lines before may have gone out without its matches.
+ */
+export class YaraFrontier {
+  private readonly indexOf: Map<string, number> | undefined;
+  /** Every file before this index (in `files`) has all its matches read. */
+  passed = 0;
+  disorder: string | undefined;
+
+  constructor(files: readonly string[]) {
+    const indexOf = new Map(files.map((f, i) => [f, i]));
+    this.indexOf = indexOf.size === files.length ? indexOf : undefined;
+  }
+
+  /** yara starts printing the matches of `file`: true when the frontier moved. */
+  file(file: string): boolean {
+    const k = this.indexOf?.get(file);
+    if (k === undefined) return false;
+    if (k < this.passed) {
+      this.disorder ??= file;
+      return false;
+    }
+    if (k === this.passed) return false;
+    this.passed = k;
+    return true;
+  }
 }
 
 /** One value of a case built from samples: an indicator type intel reads, and where it came from. */

@@ -101,6 +101,44 @@ describe('parseYaraOutput', () => {
     expect(JSON.stringify(readAll([...bytes].map((b) => Buffer.of(b))))).toBe(whole);
   });
 
+  it("onFile: each change of file, in the output's order, the files before it complete", () => {
+    // As yara prints with one scanning thread: each file's matches together, files in order.
+    const ordered = [
+      'RuleA [] [] /s/a.exe',
+      '0x1:$a: one',
+      'RuleB [t] [] /s/a.exe',
+      '0x2:$b: two "quoted"',
+      'RuleA [] [] /s/with space [1].exe',
+      '0x3:$a: three',
+      'RuleE [] [] /not/given.exe',
+      '0x4:$a: unknown file',
+      'RuleC [] [] /s/q"uote\\.exe',
+      '0x5:$c: ' + 'x'.repeat(300),
+    ].join('\n');
+    const bytes = Buffer.from(ordered);
+    const whole = new YaraOutputReader(FILES);
+    whole.push(bytes);
+    const final = whole.end().matches;
+    for (const cut of [1, 7, 64, bytes.length]) {
+      const seen: string[] = [];
+      const reader = new YaraOutputReader(FILES, (file, matches) => {
+        // Every file named before this one has the matches it will have at the end.
+        for (const before of seen)
+          expect(JSON.stringify(matches.get(before)), `cut ${cut}`).toBe(JSON.stringify(final.get(before)));
+        seen.push(file);
+      });
+      for (let at = 0; at < bytes.length; at += cut) reader.push(bytes.subarray(at, at + cut));
+      reader.end();
+      expect(seen).toEqual(FILES);
+    }
+    // A file named again after another: told again (the caller sees yara's order broken).
+    const again: string[] = [];
+    const reader = new YaraOutputReader(FILES, (file) => again.push(file));
+    reader.push(Buffer.from(OUTPUT));
+    reader.end();
+    expect(again).toEqual([FILES[0], FILES[1], FILES[2], FILES[0]]);
+  });
+
   it('a very long string line, across many chunks, is cut to 256 characters of data', () => {
     const long = 'ab"\\'.repeat(300_000);
     const output = `RuleA [] [] /s/a.exe\n0x10:$a: ${long}\n0x11:$b: é${long}\n0x12:$c: short`;

@@ -164,6 +164,8 @@ interface LineHooks<M> {
   start: (header: Omit<YaraMatch, 'strings'>) => M;
   add: (match: M, identifier: string, offset: number, data: string, plain: boolean) => void;
   end: (match: M) => void;
+  /** A header names another file than the one before (see `YaraOutputReader`'s `onFile`). */
+  file?: (file: string) => void;
 }
 
 /** The line reader every parser shares: the match being read, and the matches by file so far. */
@@ -172,6 +174,8 @@ class YaraLines<M> {
   readonly unread: string[] = [];
   /** The match the next string lines belong to. */
   current: M | undefined;
+  /** The file of the last header read. */
+  private lastFile: string | undefined;
   /** Header texts read so far before their file (`prefix`), by their first word, and their parse. */
   private readonly headers = new Map<string, Array<{ prefix: string; header: Omit<YaraMatch, 'strings'> }>>();
 
@@ -222,6 +226,10 @@ class YaraLines<M> {
       return;
     }
     const { header } = known;
+    if (file !== this.lastFile) {
+      this.lastFile = file;
+      hooks.file?.(file);
+    }
     this.current = hooks.start({ ...header, tags: [...header.tags], meta: { ...header.meta } });
     let list = this.matches.get(file);
     if (list === undefined) this.matches.set(file, (list = []));
@@ -367,8 +375,14 @@ abstract class YaraJsonReader<M extends object> {
    */
   private readonly rest: Buffer[] = [];
 
-  constructor(files: Iterable<string>) {
+  /**
+   * `onFile(file, matches)` is called when a header names another file than the one before, with
+   * the matches read so far: yara with one scanning thread prints a file's matches together and
+   * the files in scan-list order, so every match of the files before `file` is then complete.
+   */
+  constructor(files: Iterable<string>, onFile?: (file: string, matches: ReadonlyMap<string, M[]>) => void) {
     this.lines = new YaraLines(new Set(files), {
+      ...(onFile ? { file: (file: string) => onFile(file, this.lines.matches) } : {}),
       start: (header) => {
         this.used = this.base;
         return this.make(header);
