@@ -792,7 +792,8 @@ async function ruleRun<M, R>(
  * `sampleRuleLines` makes, written as UTF-8 without a string of the whole. Each entry's line is
  * joined from its halves (as without rules), the matched strings' JSON text stays the bytes yara's
  * output was read into (`YaraOutputBytesReader`), and the lines are written in order as soon as
- * yara has ended and the lines before them are written; nothing is written when yara fails.
+ * yara is past their file (with one scanning thread: `YaraFrontier`) or has ended, and the lines
+ * before them are written; nothing is written when yara fails before printing anything.
  */
 export async function writeRuleLines(
   request: SampleRequest,
