@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSample, sampleFiles, walkSamplePaths } from '../src/app/index.js';
+import { joinHalves, readHashHalves, readTraitHalves, sampleReply } from '../src/app/sample-read.js';
 import { captureIo } from '../src/cli/io.js';
 import { runCli } from '../src/cli/program.js';
 import { analyzeSample, type SampleFacts } from '../src/intel/index.js';
@@ -147,6 +148,38 @@ describe('paths that are not regular files, and the size limit', () => {
     expect(byFile['/dev/null']).toBe('SAMPLE_NOT_REGULAR');
     expect(byFile[join(dir, 'missing')]).toBe('SAMPLE_NOT_FOUND');
     expect(refused.find((r) => r.file === join(dir, 'pipe'))?.error?.message).toContain('FIFO');
+  });
+
+  it('read in two halves (the threads of --json): the same entries, refusals and problems as read whole', () => {
+    // Corrupt PEs beside the link, the FIFO and the sparse file: cut, and seeded random bytes.
+    const good = syntheticPe({ seed: 11 });
+    let seed = 7;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    // Beside the folder the other cases walk, not in it.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'cairn-sample-halves-'));
+    const corrupt: string[] = [];
+    for (let k = 0; k < 12; k++) {
+      const bytes = Buffer.from(k < 4 ? good.subarray(0, 0x40 + k * 97) : good);
+      if (k >= 4)
+        for (let j = 0; j < 40; j++) bytes[Math.floor(random() * bytes.length)] = Math.floor(random() * 256);
+      const name = join(elsewhere, `corrupt-${k}.exe`);
+      writeFileSync(name, bytes);
+      corrupt.push(name);
+    }
+    const files = [
+      ...corrupt,
+      ...['ok.bin', 'link.bin', 'pipe', 'sparse-4g.bin', 'missing'].map((f) => join(dir, f)),
+    ];
+    const maxSize = 1 << 20;
+    const hashes = readHashHalves(files, 0, files.length, maxSize);
+    const traits = readTraitHalves(files, 0, files.length, maxSize);
+    files.forEach((file, i) => {
+      expect(joinHalves(traits[i]!, hashes[i]!), file).toEqual(
+        sampleReply(i, readSample(file, maxSize), true),
+      );
+    });
+    expect(traits.filter((t) => t.problems.length > 0).length).toBeGreaterThan(4);
+    rmSync(elsewhere, { recursive: true, force: true });
   });
 
   it('readSample does not follow a link nor block on a FIFO handed to it directly', () => {
