@@ -147,6 +147,41 @@ function analysed(
 }
 
 /**
+ * Reads `files[from]` to `files[to - 1]` (a group, at most SAMPLE_READ_GROUP) and hands each to
+ * `use` in order of reading, with its MD5 when the group computed it: files up to GROUP_FILE_MAX
+ * are read first, each into a buffer of its own, and their MD5s computed together (handed over
+ * after the others); a larger file is read into the thread's reused buffer and handed over at
+ * once, before the next read writes over it. A file that cannot be read is handed over as its entry.
+ */
+function readGroup(
+  files: readonly string[],
+  from: number,
+  to: number,
+  maxSize: number,
+  use: (
+    at: number,
+    read: { bytes: Uint8Array; stamp: FileStamp; md5?: string } | { entry: SampleFileJson },
+  ) => void,
+): void {
+  // Grouped only where the MD5s can be computed together (one lane's worth is not worth the copy).
+  const grouped = to - from > 1 && groupMd5s([]) !== undefined;
+  const waiting: Array<{ at: number; bytes: Uint8Array; stamp: FileStamp }> = [];
+  for (let i = from; i < to; i++) {
+    let inGroup = false;
+    const read = readBytes(files[i]!, maxSize, (size) => {
+      inGroup = grouped && size <= GROUP_FILE_MAX;
+      return inGroup ? groupBuffer(waiting.length, size) : readBuffer(size);
+    });
+    if (!('entry' in read) && inGroup) waiting.push({ at: i - from, bytes: read.bytes, stamp: read.stamp });
+    else use(i - from, read);
+  }
+  if (waiting.length > 0) {
+    const digests = groupMd5s(waiting.map((w) => w.bytes))!;
+    waiting.forEach(({ at, bytes, stamp }, k) => use(at, { bytes, stamp, md5: digests[k] }));
+  }
+}
+
+/**
  * Reads and analyses `files[from]` to `files[to - 1]` (a group, at most SAMPLE_READ_GROUP), their
  * entries in that order. Files up to GROUP_FILE_MAX are read first, each into a buffer of its own,
  * and their MD5s computed together; a larger file is read into the thread's reused buffer and
@@ -160,26 +195,10 @@ export function readSamples(
   victimNaming?: RegExp,
 ): SampleFileJson[] {
   const entries = new Array<SampleFileJson>(to - from);
-  // Grouped only where the MD5s can be computed together (one lane's worth is not worth the copy).
-  const grouped = to - from > 1 && groupMd5s([]) !== undefined;
-  const waiting: Array<{ at: number; bytes: Uint8Array }> = [];
-  for (let i = from; i < to; i++) {
-    const file = files[i]!;
-    let inGroup = false;
-    const read = readBytes(file, maxSize, (size) => {
-      inGroup = grouped && size <= GROUP_FILE_MAX;
-      return inGroup ? groupBuffer(waiting.length, size) : readBuffer(size);
-    });
-    if ('entry' in read) entries[i - from] = read.entry;
-    else if (inGroup) waiting.push({ at: i - from, bytes: read.bytes });
-    else entries[i - from] = analysed(file, read.bytes, victimNaming);
-  }
-  if (waiting.length > 0) {
-    const digests = groupMd5s(waiting.map((w) => w.bytes))!;
-    waiting.forEach(({ at, bytes }, k) => {
-      entries[at] = analysed(files[from + at]!, bytes, victimNaming, digests[k]);
-    });
-  }
+  readGroup(files, from, to, maxSize, (at, read) => {
+    entries[at] =
+      'entry' in read ? read.entry : analysed(files[from + at]!, read.bytes, victimNaming, read.md5);
+  });
   return entries;
 }
 
@@ -225,24 +244,12 @@ export function readHashHalves(
   maxSize: number,
 ): SampleHashHalf[] {
   const halves = new Array<SampleHashHalf>(to - from);
-  const grouped = to - from > 1 && groupMd5s([]) !== undefined;
-  const waiting: Array<{ at: number; bytes: Uint8Array; stamp: FileStamp }> = [];
-  for (let i = from; i < to; i++) {
-    let inGroup = false;
-    const read = readBytes(files[i]!, maxSize, (size) => {
-      inGroup = grouped && size <= GROUP_FILE_MAX;
-      return inGroup ? groupBuffer(waiting.length, size) : readBuffer(size);
-    });
-    if ('entry' in read) halves[i - from] = { index: i };
-    else if (inGroup) waiting.push({ at: i - from, bytes: read.bytes, stamp: read.stamp });
-    else halves[i - from] = { index: i, hashes: sampleHashes(read.bytes), stamp: read.stamp };
-  }
-  if (waiting.length > 0) {
-    const digests = groupMd5s(waiting.map((w) => w.bytes))!;
-    waiting.forEach(({ at, bytes, stamp }, k) => {
-      halves[at] = { index: from + at, hashes: sampleHashes(bytes, digests[k]), stamp };
-    });
-  }
+  readGroup(files, from, to, maxSize, (at, read) => {
+    halves[at] =
+      'entry' in read
+        ? { index: from + at }
+        : { index: from + at, hashes: sampleHashes(read.bytes, read.md5), stamp: read.stamp };
+  });
   return halves;
 }
 
