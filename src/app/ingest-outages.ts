@@ -31,10 +31,18 @@ import type { TaskSend } from './worker.js';
  */
 export const OUTAGE_WORKER_MIN_ELEMENTS = 1_000_000;
 
-/** Threads for ingest's outage detection when `jobs` is not given: see OUTAGE_WORKER_MIN_ELEMENTS. */
+/**
+ * Cores below which the outage worker never pays: the worker decodes every file again into a
+ * table of its own, and on two cores it shares the second one with DuckDB's threads. On 2 cores
+ * the whole SYNTHETIC day (1,548,000 elements) took 27.1-27.5 s with one thread against 30.4-31.2
+ * s with the worker, and a third more CPU (bench/RESULTS-store.md, 2026-12-07).
+ */
+export const OUTAGE_WORKER_MIN_CORES = 3;
+
+/** Threads for ingest's outage detection when `jobs` is not given: see the two constants above. */
 export function defaultIngestJobs(files: readonly MrtFileHead[], cores: number): number {
   const elements = files.reduce((sum, file) => sum + file.elements, 0);
-  return elements < OUTAGE_WORKER_MIN_ELEMENTS ? 1 : Math.max(1, cores);
+  return elements < OUTAGE_WORKER_MIN_ELEMENTS || cores < OUTAGE_WORKER_MIN_CORES ? 1 : cores;
 }
 
 /**

@@ -81,7 +81,7 @@ export const IngestInput = z.object({
   ...RoutingIngestOptions,
   /**
    * Threads: 1 runs everything on one; more detects outages in a worker thread (default: the
-   * cores, one below about a million elements: defaultIngestJobs).
+   * cores from three cores and about a million elements, else one: defaultIngestJobs).
    */
   jobs: z.number().int().min(1).optional(),
 });

@@ -300,7 +300,7 @@ export function ingestCommand(context: CliContext): Command {
     )
     .option(
       '-j, --jobs <n>',
-      'threads: 1 runs all on one, 2 or more detects outages in a worker (default: the cores, 1 for small inputs)',
+      'threads: 1 runs all on one, 2 or more detects outages in a worker (default: the cores from 3 cores and large inputs, else 1)',
     )
     .option('--fetch', 'fetch the archive files first (as cairn fetch) and ingest them with the rest')
     .addOption(new Option('--source <source>', 'with --fetch: the archive').choices(['ris', 'routeviews']))
