@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CairnError } from '../errors/index.js';
 import type { ByteSource, Compression, Decompressor, OpenOptions } from './byte-source.js';
 import {
@@ -268,6 +268,16 @@ const implementations: Implementation[] = [
     sample: gzipSample,
     compress: compressGzip,
   })),
+  {
+    // Node's zlib through the stream, as files over OpenOptions.gzipWholeUpTo are read.
+    label: 'gzip (zlib, streamed)',
+    compression: 'gzip',
+    decompressor: 'zlib',
+    options: { decompressor: 'zlib', gzipWholeUpTo: 0 },
+    files: gzipFiles,
+    sample: gzipSample,
+    compress: compressGzip,
+  },
   ...(['lbzip2', 'bzip2', 'js'] as const).map((decompressor): Implementation => ({
     label: `bzip2 (${decompressor})`,
     compression: 'bzip2',
@@ -377,7 +387,8 @@ function byteSourceSuite(impl: Implementation): void {
         impl.compression === 'gzip'
           ? impl.compress(Buffer.concat(Array.from({ length: 10 }, () => reference('gzip', impl.sample))))
           : Buffer.concat(Array.from({ length: repeats }, () => data));
-      const source = await open('big', big, { highWaterMark: 64 * 1024 });
+      // The stream's back-pressure: a small gzip input is read whole (see 'reads a small gzip input whole').
+      const source = await open('big', big, { highWaterMark: 64 * 1024, gzipWholeUpTo: 0 });
       const iterator = source.chunks()[Symbol.asyncIterator]();
       expect((await iterator.next()).done).toBe(false);
       // Let the producer run until it blocks: the count stops changing over 5 polls. Without
@@ -737,14 +748,18 @@ describe('openByteSource', () => {
     // zlib starts its next job only from a callback on the main thread: a consumer that took
     // queued chunks back to back, in one turn, would leave it idle (the decoder then waited for
     // inflating after it had warmed up). A macrotask scheduled while a chunk is handled must
-    // have run before the next chunk arrives.
-    for (const decompressor of ['auto', 'lbzip2'] as const) {
-      const file =
-        decompressor === 'auto'
-          ? path.join(mrtData, 'ripe-bgpdump/updates.20070211.0141.gz')
-          : path.join(mrtData, 'libbgpstream/routeviews.route-views.jinx.updates.1427846400.bz2');
-      if (decompressor === 'lbzip2' && nativeBzip2Available() !== 'lbzip2') continue;
-      const source = await openByteSource(file, { highWaterMark: 4096, decompressor });
+    // have run before the next chunk arrives. A small gzip file read whole gives the same turns
+    // (a server stays live while it is decoded).
+    const gzipFile = path.join(mrtData, 'ripe-bgpdump/updates.20070211.0141.gz');
+    const bzip2File = path.join(mrtData, 'libbgpstream/routeviews.route-views.jinx.updates.1427846400.bz2');
+    const readers: Array<[string, OpenOptions]> = [
+      [gzipFile, { decompressor: 'auto' }],
+      [gzipFile, { decompressor: 'zlib', gzipWholeUpTo: 0 }],
+      [bzip2File, { decompressor: 'lbzip2' }],
+    ];
+    for (const [file, options] of readers) {
+      if (options.decompressor === 'lbzip2' && nativeBzip2Available() !== 'lbzip2') continue;
+      const source = await openByteSource(file, { highWaterMark: 4096, ...options });
       let chunks = 0;
       let turnTaken = true;
       try {
@@ -784,10 +799,12 @@ describe('openByteSource', () => {
     const hwm = 256 * 1024;
     const consume = async (msPerMiB: number): Promise<number[]> => {
       let now = 0;
+      // The stream's pacing (an input read whole has no producer to keep going).
       const source = await byteSourceFromBuffer('paced', compressed, {
         decompressor: 'zlib',
         highWaterMark: hwm,
         clock: () => now,
+        gzipWholeUpTo: 0,
       });
       const parts: Buffer[] = [];
       try {
@@ -877,14 +894,99 @@ describe('a damaged bzip2 block: one behaviour for every decompressor', () => {
   });
 });
 
+/** Every way a gzip input is read: zlib whole (the default for small inputs), zlib streamed, the tools. */
+const GZIP_READERS: ReadonlyArray<[string, OpenOptions]> = [
+  ['zlib', { decompressor: 'zlib' }],
+  ['zlib, streamed', { decompressor: 'zlib', gzipWholeUpTo: 0 }],
+  ['igzip', { decompressor: 'igzip' }],
+  ['libdeflate', { decompressor: 'libdeflate' }],
+];
+
+describe('a small gzip input read whole', () => {
+  it('is inflated in one zlib call; a larger one streams, and reads only what the consumer takes', async () => {
+    const data = fs.readFileSync(gzipSample);
+    const spy = vi.spyOn(zlib, 'gunzipSync');
+    try {
+      const whole = await openByteSource(gzipSample, { highWaterMark: 64 * 1024 });
+      const iterator = whole.chunks()[Symbol.asyncIterator]();
+      expect((await iterator.next()).done).toBe(false);
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(whole.compressedBytesRead).toBe(data.length);
+      await whole.close();
+
+      spy.mockClear();
+      // One member of the sample's data 10 times, one byte over the limit given: it streams.
+      const big = compressGzip(Buffer.concat(Array.from({ length: 10 }, () => zlib.gunzipSync(data))));
+      spy.mockClear();
+      const streamed = await byteSourceFromBuffer('big', big, {
+        highWaterMark: 64 * 1024,
+        gzipWholeUpTo: big.length - 1,
+      });
+      const pulled = streamed.chunks()[Symbol.asyncIterator]();
+      expect((await pulled.next()).done).toBe(false);
+      expect(spy).not.toHaveBeenCalled();
+      await untilSettled(
+        () => streamed.compressedBytesRead,
+        'the stream to stop reading while the consumer waits',
+      );
+      expect(streamed.compressedBytesRead).toBeLessThan(big.length / 2);
+      await streamed.close();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('streams an input whose output passes 64 MiB, and gives all of it', async () => {
+    // 80 MiB of zeros in 80 KiB of gzip: the one call stops at its cap, and the stream delivers
+    // every byte with its memory bounded.
+    const bomb = compressGzip(Buffer.alloc(80 << 20));
+    const spy = vi.spyOn(zlib, 'gunzipSync');
+    try {
+      const result = await drain(await byteSourceFromBuffer('bomb', bomb, { decompressor: 'zlib' }));
+      expect(spy).toHaveBeenCalledTimes(1);
+      expect(spy.mock.results[0].type).toBe('throw');
+      expect(result.error).toBeUndefined();
+      expect(result.data.length).toBe(80 << 20);
+      expect(result.data.every((byte) => byte === 0)).toBe(true);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  it('reads a file changed since it was opened as the stream does', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cairn-gzip-whole-'));
+    try {
+      const file = path.join(dir, 'changing.gz');
+      const data = fs.readFileSync(gzipSample);
+      fs.writeFileSync(file, data);
+      const whole = await openByteSource(file, { decompressor: 'zlib' });
+      const streamed = await openByteSource(file, { decompressor: 'zlib', gzipWholeUpTo: 0 });
+      // Another size than at opening: the whole read leaves it to the stream.
+      fs.writeFileSync(file, Buffer.concat([data, data.subarray(0, 5000)]));
+      const [a, b] = [await drain(whole), await drain(streamed)];
+      expect(a.data.length).toBeGreaterThan(0);
+      expect(sha256(a.data)).toBe(sha256(b.data));
+      expect((a.error as CairnError | undefined)?.code).toBe('MRT_TRUNCATED_STREAM');
+      expect((b.error as CairnError | undefined)?.code).toBe('MRT_TRUNCATED_STREAM');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a gzipWholeUpTo that is not a size', async () => {
+    await expect(openByteSource(gzipSample, { gzipWholeUpTo: -1 })).rejects.toThrow(/gzipWholeUpTo/);
+    await expect(openByteSource(gzipSample, { gzipWholeUpTo: 1.5 })).rejects.toThrow(/gzipWholeUpTo/);
+  });
+});
+
 describe('gzip inflaters agree with each other and with Node zlib', () => {
   it('decode every gzip file in data/mrt as zlib.gunzipSync does', async () => {
     for (const file of gzipFiles) {
       const expected = zlib.gunzipSync(fs.readFileSync(file));
-      for (const decompressor of ['zlib', 'igzip', 'libdeflate'] as const) {
-        const result = await drain(await openByteSource(file, { decompressor }));
-        expect(result.error, `${file} (${decompressor})`).toBeUndefined();
-        expect(result.data.equals(expected), `${file} (${decompressor})`).toBe(true);
+      for (const [label, options] of GZIP_READERS) {
+        const result = await drain(await openByteSource(file, options));
+        expect(result.error, `${file} (${label})`).toBeUndefined();
+        expect(result.data.equals(expected), `${file} (${label})`).toBe(true);
       }
     }
   });
@@ -913,11 +1015,11 @@ describe('gzip inflaters agree with each other and with Node zlib', () => {
     ];
     for (const [label, input] of inputs) {
       const outcomes: string[] = [];
-      for (const decompressor of ['zlib', 'igzip', 'libdeflate'] as const) {
-        const result = await drain(await byteSourceFromBuffer(label, input, { decompressor }));
+      for (const [reader, options] of GZIP_READERS) {
+        const result = await drain(await byteSourceFromBuffer(label, input, options));
         const error = result.error as CairnError | undefined;
         if (error !== undefined)
-          expect(error.location.offset, `${label} (${decompressor})`).toBe(result.data.length);
+          expect(error.location.offset, `${label} (${reader})`).toBe(result.data.length);
         outcomes.push(`${sha256(result.data)} ${result.data.length} ${error?.code ?? 'ok'}`);
       }
       expect(new Set(outcomes).size, `${label}: ${outcomes.join(' | ')}`).toBe(1);
